@@ -1,0 +1,94 @@
+import { z } from 'zod';
+
+/** A setting problem found at start-up; the message lists every problem, never a secret value. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`The bot cannot start: ${problems.length} setting problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}\nSee .env.example for what each setting means.`);
+    this.name = 'ConfigError';
+  }
+}
+
+const emptyAsUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
+const optionalString = z.preprocess(emptyAsUndefined, z.string().trim().optional());
+const httpUrl = z.preprocess(
+  emptyAsUndefined,
+  z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. http://127.0.0.1:11434/v1' })
+    .transform((url) => url.replace(/\/+$/, ''))
+    .optional(),
+);
+const positiveInt = (fallback: number, max: number) =>
+  z.preprocess(emptyAsUndefined, z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(max, `must be at most ${max}`).default(fallback));
+const snowflake = z.preprocess(emptyAsUndefined, z.string().regex(/^\d{17,20}$/, 'must be a Discord server ID (17-20 digits)').optional());
+const flag = (fallback: boolean) =>
+  z.preprocess(emptyAsUndefined, z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { error: 'must be true or false' }).optional())
+    .transform((value) => (value === undefined ? fallback : ['true', '1', 'yes', 'on'].includes(value)));
+
+const schema = z.object({
+  DISCORD_TOKEN: z.preprocess(emptyAsUndefined, z.string({ error: 'is required (the bot token from the Discord developer portal)' }).regex(/^\S+$/, 'must not contain spaces')),
+  OPENAI_API_KEY: z.preprocess(emptyAsUndefined, z.string({ error: 'is required (an API key from platform.openai.com, or any value your compatible server accepts)' }).regex(/^\S+$/, 'must not contain spaces')),
+  OPENAI_BASE_URL: httpUrl,
+  DISCORD_API_URL: httpUrl,
+  DATABASE_PATH: z.preprocess(emptyAsUndefined, z.string().default('data/bot.sqlite')),
+  LOG_LEVEL: z.preprocess(emptyAsUndefined, z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { error: 'must be one of fatal, error, warn, info, debug, trace, silent' }).default('info')),
+  LOG_FORMAT: z.preprocess(emptyAsUndefined, z.enum(['auto', 'json', 'pretty'], { error: 'must be auto, json or pretty' }).default('auto')),
+  DEFAULT_MODEL: z.preprocess(emptyAsUndefined, z.string().trim().default('gpt-4.1-mini')),
+  DEV_GUILD_ID: snowflake,
+  SYSTEM_PROMPT: optionalString,
+  MAX_OUTPUT_TOKENS: positiveInt(1024, 128_000),
+  UNKNOWN_MODEL_CONTEXT_WINDOW: positiveInt(8192, 10_000_000),
+  OPENAI_TIMEOUT_MS: positiveInt(60_000, 600_000),
+  OPENAI_MAX_RETRIES: z.preprocess(emptyAsUndefined, z.coerce.number({ error: 'must be a whole number' }).int().min(0).max(10, 'must be at most 10').default(2)),
+  SHUTDOWN_GRACE_MS: positiveInt(15_000, 600_000),
+  REGISTER_COMMANDS: flag(true),
+});
+
+export type Config = {
+  discordToken: string;
+  openaiApiKey: string;
+  openaiBaseUrl: string | undefined;
+  discordApiUrl: string | undefined;
+  databasePath: string;
+  logLevel: string;
+  logFormat: 'auto' | 'json' | 'pretty';
+  defaultModel: string;
+  devGuildId: string | undefined;
+  systemPrompt: string;
+  maxOutputTokens: number;
+  unknownModelContextWindow: number;
+  openaiTimeoutMs: number;
+  openaiMaxRetries: number;
+  shutdownGraceMs: number;
+  registerCommands: boolean;
+};
+
+export const DEFAULT_SYSTEM_PROMPT =
+  'You are a helpful assistant in a Discord server. Several people may talk in one channel: each user message starts with the speaker\'s display name and a colon. Answer in the language the user wrote in. Use Discord Markdown; keep answers concise unless asked for detail.';
+
+/** Reads and validates the environment once; throws ConfigError listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'} ${issue.message}`);
+    throw new ConfigError(problems);
+  }
+  const e = parsed.data;
+  return {
+    discordToken: e.DISCORD_TOKEN,
+    openaiApiKey: e.OPENAI_API_KEY,
+    openaiBaseUrl: e.OPENAI_BASE_URL,
+    discordApiUrl: e.DISCORD_API_URL,
+    databasePath: e.DATABASE_PATH,
+    logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
+    defaultModel: e.DEFAULT_MODEL,
+    devGuildId: e.DEV_GUILD_ID,
+    systemPrompt: e.SYSTEM_PROMPT ?? DEFAULT_SYSTEM_PROMPT,
+    maxOutputTokens: e.MAX_OUTPUT_TOKENS,
+    unknownModelContextWindow: e.UNKNOWN_MODEL_CONTEXT_WINDOW,
+    openaiTimeoutMs: e.OPENAI_TIMEOUT_MS,
+    openaiMaxRetries: e.OPENAI_MAX_RETRIES,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    registerCommands: e.REGISTER_COMMANDS,
+  };
+}

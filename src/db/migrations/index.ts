@@ -1,0 +1,5 @@
+import type { Migration } from './types.ts';
+import { migration as m0001 } from './0001-conversation-history.ts';
+
+/** Every migration, in order. Add new files here; never edit one that has shipped. */
+export const MIGRATIONS: readonly Migration[] = [m0001];

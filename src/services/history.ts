@@ -1,0 +1,103 @@
+import type { HistoryStore } from '../db/history.ts';
+import { REPLY_PRIMER_TOKENS, type TokenCounter } from './tokens.ts';
+
+/** Upper bound on stored turns read per ask, so a huge channel never costs more than one small query. */
+export const MAX_CONTEXT_TURNS = 400;
+
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+export interface Speaker {
+  id: string;
+  name: string;
+}
+
+export interface ContextRequest {
+  /** null for private asks: they neither read nor write the channel's history. */
+  channelId: string | null;
+  model: string;
+  systemPrompt: string;
+  speaker: Speaker;
+  prompt: string;
+  outputReserve: number;
+  /** Share of the history budget to use; the context-too-long retry asks for less. */
+  historyShare?: number;
+}
+
+export type ContextResult =
+  | { ok: true; messages: ChatMessage[]; promptTokens: number; historyTurns: number }
+  | { ok: false; reason: 'prompt_too_long'; promptTokens: number; limit: number };
+
+/** The model sees who is speaking in a busy channel through this prefix. */
+export function speakerLine(speaker: Speaker, text: string): string {
+  return `${speaker.name}: ${text}`;
+}
+
+export interface ExchangeRecord {
+  channelId: string;
+  speaker: Speaker;
+  prompt: string;
+  answer: string;
+  model: string;
+  promptTokens?: number;
+  completionTokens?: number;
+}
+
+/** Per-channel conversation memory: builds the context that fits the model, records finished exchanges. */
+export class HistoryService {
+  constructor(
+    private readonly store: HistoryStore,
+    private readonly tokens: TokenCounter,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  build(request: ContextRequest): ContextResult {
+    const { model } = request;
+    const system: ChatMessage = { role: 'system', content: request.systemPrompt };
+    const question: ChatMessage = { role: 'user', content: speakerLine(request.speaker, request.prompt) };
+    const fixed =
+      this.tokens.weigh(this.tokens.countMessage(system.content), model) +
+      this.tokens.weigh(this.tokens.countMessage(question.content), model) +
+      REPLY_PRIMER_TOKENS;
+    const { contextWindow } = this.tokens.limits(model);
+    const available = contextWindow - request.outputReserve;
+    if (fixed > available) return { ok: false, reason: 'prompt_too_long', promptTokens: fixed, limit: available };
+
+    let budget = Math.floor((available - fixed) * (request.historyShare ?? 1));
+    const history: ChatMessage[] = [];
+    let used = 0;
+    if (request.channelId !== null) {
+      for (const turn of this.store.newestTurns(request.channelId, MAX_CONTEXT_TURNS)) {
+        const weight = this.tokens.weigh(turn, model);
+        if (weight > budget) break;
+        budget -= weight;
+        used += weight;
+        history.push({ role: turn.role, content: turn.role === 'user' && turn.authorName ? `${turn.authorName}: ${turn.content}` : turn.content });
+      }
+    }
+    // A context that starts with an orphaned answer confuses the model; drop it.
+    if (history.at(-1)?.role === 'assistant') used -= this.tokens.weigh(this.tokens.countMessage(history.pop()!.content), model);
+    history.reverse();
+    return { ok: true, messages: [system, ...history, question], promptTokens: fixed + used, historyTurns: history.length };
+  }
+
+  record(exchange: ExchangeRecord): void {
+    const createdAt = this.now();
+    this.store.addExchange([
+      {
+        channelId: exchange.channelId, role: 'user', authorId: exchange.speaker.id, authorName: exchange.speaker.name,
+        content: exchange.prompt, ...this.tokens.countMessage(speakerLine(exchange.speaker, exchange.prompt)), createdAt,
+      },
+      {
+        channelId: exchange.channelId, role: 'assistant', content: exchange.answer, ...this.tokens.countMessage(exchange.answer),
+        model: exchange.model, promptTokens: exchange.promptTokens, completionTokens: exchange.completionTokens, createdAt,
+      },
+    ]);
+  }
+
+  reset(channelId: string): number {
+    return this.store.clearChannel(channelId);
+  }
+}

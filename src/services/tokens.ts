@@ -1,0 +1,74 @@
+import { countTokens as countO200k } from 'gpt-tokenizer';
+import { countTokens as countCl100k } from 'gpt-tokenizer/encoding/cl100k_base';
+import * as knownModels from 'gpt-tokenizer/models';
+
+/** Framing tokens the chat format adds around every message (role, separators). */
+export const MESSAGE_OVERHEAD_TOKENS = 4;
+/** Tokens that prime the assistant's reply in every request. */
+export const REPLY_PRIMER_TOKENS = 3;
+/** Other servers' tokenizers (Llama, Qwen, Mistral) count up to about a quarter more than OpenAI's for the same text. */
+export const UNKNOWN_MODEL_TOKEN_SAFETY = 1.25;
+
+interface ModelFacts {
+  context_window?: number;
+  max_output_tokens?: number;
+}
+const modelTable = knownModels as unknown as Record<string, ModelFacts | undefined>;
+
+/** Token counts of one text under both OpenAI tokenizers, so stored turns can be weighed for any model. */
+export interface TokenCounts {
+  tokens: number;
+  tokensCl100k: number;
+}
+
+/** `ft:gpt-4o-mini-2024-07-18:org::id` → `gpt-4o-mini-2024-07-18` → `gpt-4o-mini`. */
+export function baseModelCandidates(model: string): string[] {
+  const name = model.startsWith('ft:') ? (model.split(':')[1] ?? model) : model;
+  const undated = name.replace(/-(\d{4}-\d{2}-\d{2}|\d{4})$/, '');
+  return [...new Set([model, name, undated])];
+}
+
+function facts(model: string): ModelFacts | undefined {
+  for (const candidate of baseModelCandidates(model)) {
+    const found = Object.hasOwn(modelTable, candidate) ? modelTable[candidate] : undefined;
+    if (found?.context_window) return found;
+  }
+  return undefined;
+}
+
+type Tokenizer = 'o200k' | 'cl100k' | 'unknown';
+
+/** Models from before GPT-4o use cl100k; newer ones o200k; other servers' models are estimated. */
+function tokenizerFor(model: string): Tokenizer {
+  if (!facts(model)) return 'unknown';
+  const base = baseModelCandidates(model).at(-1) ?? model;
+  return /^(gpt-3\.5|gpt-4(-32k|-turbo|-turbo-preview|-\d{4}(-preview)?|-vision-preview)?$|text-embedding)/.test(base) ? 'cl100k' : 'o200k';
+}
+
+export interface ContextLimits {
+  contextWindow: number;
+  known: boolean;
+}
+
+/** Token counting with a real tokenizer, and context windows from gpt-tokenizer's model table. */
+export class TokenCounter {
+  constructor(private readonly unknownModelContextWindow: number) {}
+
+  limits(model: string): ContextLimits {
+    const found = facts(model);
+    return found?.context_window ? { contextWindow: found.context_window, known: true } : { contextWindow: this.unknownModelContextWindow, known: false };
+  }
+
+  /** One message (text plus framing) under both tokenizers. */
+  countMessage(text: string): TokenCounts {
+    return { tokens: countO200k(text) + MESSAGE_OVERHEAD_TOKENS, tokensCl100k: countCl100k(text) + MESSAGE_OVERHEAD_TOKENS };
+  }
+
+  /** What a counted message weighs for this model; unknown models get a safety margin. */
+  weigh(counts: TokenCounts, model: string): number {
+    const tokenizer = tokenizerFor(model);
+    if (tokenizer === 'cl100k') return counts.tokensCl100k;
+    if (tokenizer === 'o200k') return counts.tokens;
+    return Math.ceil(Math.max(counts.tokens, counts.tokensCl100k) * UNKNOWN_MODEL_TOKEN_SAFETY);
+  }
+}

@@ -1,0 +1,49 @@
+import { describe, expect, test } from 'vitest';
+import { ConfigError, DEFAULT_SYSTEM_PROMPT, loadConfig } from '../src/config.ts';
+
+const required = { DISCORD_TOKEN: 'discord-token-value', OPENAI_API_KEY: 'sk-test-key-value' };
+
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).problems;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('loadConfig', () => {
+  test('defaults fill everything but the two secrets', () => {
+    const config = loadConfig(required);
+    expect(config).toMatchObject({
+      databasePath: 'data/bot.sqlite', logLevel: 'info', defaultModel: 'gpt-4.1-mini', devGuildId: undefined,
+      openaiBaseUrl: undefined, discordApiUrl: undefined, systemPrompt: DEFAULT_SYSTEM_PROMPT, maxOutputTokens: 1024, registerCommands: true,
+    });
+  });
+
+  test('every problem is listed at once, with the variable name', () => {
+    const problems = problemsOf({ OPENAI_BASE_URL: 'ftp://example', LOG_LEVEL: 'loud', DEV_GUILD_ID: '123', MAX_OUTPUT_TOKENS: 'lots' });
+    expect(problems.map((p) => p.split(' ')[0])).toEqual(
+      expect.arrayContaining(['DISCORD_TOKEN', 'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'LOG_LEVEL', 'DEV_GUILD_ID', 'MAX_OUTPUT_TOKENS']),
+    );
+    expect(problems).toHaveLength(6);
+  });
+
+  test('empty strings count as unset, so a copied .env.example works once the secrets are filled', () => {
+    const config = loadConfig({ ...required, DEV_GUILD_ID: '', OPENAI_BASE_URL: '', SYSTEM_PROMPT: '', DATABASE_PATH: '' });
+    expect(config.devGuildId).toBeUndefined();
+    expect(config.databasePath).toBe('data/bot.sqlite');
+  });
+
+  test('a bad value is reported without echoing a secret', () => {
+    const error = (() => { try { loadConfig({ DISCORD_TOKEN: 'has a space secretvalue', OPENAI_API_KEY: 'sk-abc def' }); } catch (e) { return e as Error; } })();
+    expect(error?.message).toContain('DISCORD_TOKEN must not contain spaces');
+    expect(error?.message).not.toContain('secretvalue');
+    expect(error?.message).not.toContain('sk-abc');
+  });
+
+  test('base URLs lose their trailing slash', () => {
+    expect(loadConfig({ ...required, OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1/' }).openaiBaseUrl).toBe('http://127.0.0.1:11434/v1');
+  });
+});
