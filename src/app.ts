@@ -1,0 +1,97 @@
+import { Client, GatewayIntentBits, Options, Partials } from 'discord.js';
+import { loadCommands } from './commands/index.ts';
+import type { Config } from './config.ts';
+import type { BotContext } from './context.ts';
+import { openDatabase } from './db/connection.ts';
+import { HistoryStore } from './db/history.ts';
+import { migrate } from './db/migrate.ts';
+import { registerClientReady } from './events/clientReady.ts';
+import { registerInteractionCreate } from './events/interactionCreate.ts';
+import { registerMessageCreate } from './events/messageCreate.ts';
+import type { Logger } from './logger.ts';
+import { AskService } from './services/ask.ts';
+import { BOT_TOKEN_EDIT_BUDGET_PER_SECOND, EditPacer, WEBHOOK_EDIT_BUDGET_PER_SECOND } from './services/discord/editPacer.ts';
+import { HistoryService } from './services/history.ts';
+import { Lifecycle } from './services/lifecycle.ts';
+import { ChatService } from './services/openai/chat.ts';
+import { createOpenAIClient } from './services/openai/client.ts';
+import { TokenCounter } from './services/tokens.ts';
+
+/** Messages kept per channel in discord.js's cache; the bot never needs old ones. */
+const MESSAGE_CACHE_PER_CHANNEL = 50;
+
+export interface RunningBot {
+  client: Client;
+  ctx: BotContext;
+  /** Takes no new work, lets in-flight answers finish within SHUTDOWN_GRACE_MS, closes everything. */
+  stop(): Promise<void>;
+}
+
+/** Plain words for the ways logging in can fail. */
+export function explainLoginError(error: unknown): string {
+  const text = error instanceof Error ? `${error.name} ${error.message}` : String(error);
+  if (/TokenInvalid|invalid token|401/i.test(text)) return 'Discord rejected DISCORD_TOKEN. Copy the token again from the developer portal (Bot → Reset Token) into .env.';
+  if (/disallowed intent|4014/i.test(text)) return 'Discord refused a privileged intent. Turn it on in the developer portal (Bot → Privileged Gateway Intents) or turn off the feature that needs it.';
+  return `Could not connect to Discord: ${error instanceof Error ? error.message : text}`;
+}
+
+export function buildContext(config: Config, logger: Logger): BotContext {
+  const db = openDatabase(config.databasePath);
+  const { from, to } = migrate(db);
+  if (from !== to) logger.info({ from, to, path: config.databasePath }, 'database migrated');
+  const tokens = new TokenCounter(config.unknownModelContextWindow);
+  const history = new HistoryService(new HistoryStore(db), tokens);
+  const chat = new ChatService(createOpenAIClient(config, logger), {
+    useMaxCompletionTokens: config.openaiBaseUrl === undefined || config.openaiBaseUrl.includes('api.openai.com'),
+    idleTimeoutMs: config.openaiTimeoutMs,
+  });
+  return {
+    config, logger, db,
+    services: {
+      tokens, history, chat,
+      ask: new AskService(history, chat, config.maxOutputTokens),
+      lifecycle: new Lifecycle(),
+      botTokenPacer: new EditPacer(BOT_TOKEN_EDIT_BUDGET_PER_SECOND),
+      webhookPacer: new EditPacer(WEBHOOK_EDIT_BUDGET_PER_SECOND),
+    },
+  };
+}
+
+export async function startBot(config: Config, logger: Logger): Promise<RunningBot> {
+  const ctx = buildContext(config, logger);
+  const commands = await loadCommands();
+  const client = new Client({
+    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages],
+    partials: [Partials.Channel],
+    allowedMentions: { parse: [] },
+    makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: MESSAGE_CACHE_PER_CHANNEL }),
+    ...(config.discordApiUrl ? { rest: { api: config.discordApiUrl } } : {}),
+  });
+  client.on('error', (error) => logger.error({ err: error }, 'discord client error'));
+  client.on('warn', (message) => logger.warn(message));
+  registerInteractionCreate(client, ctx, commands);
+  registerMessageCreate(client, ctx);
+  const ready = registerClientReady(client, ctx, commands);
+  try {
+    await client.login(config.discordToken);
+    await ready;
+  } catch (error) {
+    await client.destroy().catch(() => undefined);
+    ctx.db.close();
+    throw new Error(explainLoginError(error), { cause: error });
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      logger.info({ inFlight: ctx.services.lifecycle.inFlight }, 'stopping: taking no new work');
+      const finished = await ctx.services.lifecycle.drain(config.shutdownGraceMs);
+      if (!finished) logger.warn({ inFlight: ctx.services.lifecycle.inFlight }, 'stopped waiting for answers still in progress');
+      await client.destroy();
+      ctx.db.close();
+      logger.info('stopped');
+    })();
+    return stopping;
+  };
+  return { client, ctx, stop };
+}

@@ -1,0 +1,40 @@
+import { InteractionContextType, MessageFlags, SlashCommandBuilder } from 'discord.js';
+import { languageOf } from '../services/failureMessages.ts';
+import { ReplyStream } from '../services/discord/replyStream.ts';
+import { InteractionSink } from '../services/discord/sinks.ts';
+import { displayNameOf } from '../services/discord/people.ts';
+import type { SlashCommand } from './types.ts';
+
+/** Discord's own cap on a string option's length. */
+const PROMPT_MAX_LENGTH = 6000;
+
+export const command: SlashCommand = {
+  kind: 'slash',
+  data: new SlashCommandBuilder()
+    .setName('ask')
+    .setDescription('Ask the AI a question; it remembers this channel\'s conversation')
+    .setDescriptionLocalizations({ 'zh-TW': '向 AI 提問；它會記得這個頻道的對話' })
+    .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel)
+    .addStringOption((o) => o.setName('prompt').setDescription('Your question or request').setDescriptionLocalizations({ 'zh-TW': '你的問題或要求' }).setRequired(true).setMaxLength(PROMPT_MAX_LENGTH))
+    .addBooleanOption((o) => o.setName('private').setDescription('Only you see the answer, and the channel\'s history is neither read nor changed').setDescriptionLocalizations({ 'zh-TW': '只有你看得到回答，且不讀取也不寫入頻道的對話記錄' }))
+    .toJSON(),
+
+  async execute(interaction, ctx) {
+    const isPrivate = interaction.options.getBoolean('private') ?? false;
+    // Defer before anything slow: Discord drops interactions not acknowledged within 3 s.
+    await interaction.deferReply({ flags: isPrivate ? MessageFlags.Ephemeral : undefined });
+    const { services, config } = ctx;
+    const reply = new ReplyStream(new InteractionSink(interaction, isPrivate), services.webhookPacer, ctx.logger);
+    await services.ask.answer({
+      channelId: interaction.channelId,
+      isPrivate,
+      speaker: { id: interaction.user.id, name: displayNameOf(interaction.member, interaction.user) },
+      prompt: interaction.options.getString('prompt', true),
+      model: config.defaultModel,
+      systemPrompt: config.systemPrompt,
+      language: languageOf(interaction.locale),
+      reply,
+      log: ctx.logger,
+    });
+  },
+};

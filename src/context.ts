@@ -1,0 +1,27 @@
+import type { Config } from './config.ts';
+import type { Db } from './db/connection.ts';
+import type { Logger } from './logger.ts';
+import type { AskService } from './services/ask.ts';
+import type { EditPacer } from './services/discord/editPacer.ts';
+import type { HistoryService } from './services/history.ts';
+import type { Lifecycle } from './services/lifecycle.ts';
+import type { ChatService } from './services/openai/chat.ts';
+import type { TokenCounter } from './services/tokens.ts';
+
+/** Everything a command or event handler may use, built once in src/app.ts (tests build it on a temp DB). */
+export interface BotContext {
+  config: Config;
+  logger: Logger;
+  db: Db;
+  services: {
+    tokens: TokenCounter;
+    history: HistoryService;
+    chat: ChatService;
+    ask: AskService;
+    lifecycle: Lifecycle;
+    /** Paces progress edits made with the bot token (channel replies), which share Discord's global cap. */
+    botTokenPacer: EditPacer;
+    /** Paces progress edits of interaction replies (webhook token). */
+    webhookPacer: EditPacer;
+  };
+}

@@ -1,0 +1,57 @@
+import { Events, MessageFlags, type Client, type Interaction, type RepliableInteraction } from 'discord.js';
+import type { Command } from '../commands/types.ts';
+import type { BotContext } from '../context.ts';
+import type { Logger } from '../logger.ts';
+import { languageOf, t } from '../services/failureMessages.ts';
+
+const UNKNOWN_COMMAND = 'This command is not available any more. Discord may still be showing an old command list; try again in a minute.';
+
+/** Tells the user something went wrong, whatever state the interaction was left in. */
+async function apologize(interaction: RepliableInteraction, text: string, log: Logger): Promise<void> {
+  try {
+    if (interaction.deferred && !interaction.replied) await interaction.editReply({ content: text });
+    else if (interaction.replied) await interaction.followUp({ content: text, flags: MessageFlags.Ephemeral });
+    else await interaction.reply({ content: text, flags: MessageFlags.Ephemeral });
+  } catch (error) {
+    log.warn({ err: error }, 'could not tell the user about the failure');
+  }
+}
+
+async function dispatch(interaction: Interaction, ctx: BotContext, commands: Map<string, Command>): Promise<void> {
+  if (!interaction.isCommand() && !interaction.isAutocomplete()) return;
+  const command = commands.get(interaction.commandName);
+  const logger = ctx.logger.child({
+    command: interaction.commandName, interactionId: interaction.id, userId: interaction.user.id, guildId: interaction.guildId ?? undefined,
+  });
+  const scoped: BotContext = { ...ctx, logger };
+
+  if (interaction.isAutocomplete()) {
+    if (command?.kind !== 'slash' || !command.autocomplete) return void (await interaction.respond([]).catch(() => undefined));
+    await command.autocomplete(interaction, scoped).catch((error: unknown) => logger.warn({ err: error }, 'autocomplete failed'));
+    return;
+  }
+
+  const language = languageOf(interaction.locale);
+  if (!ctx.services.lifecycle.accepting) return apologize(interaction, t('shuttingDown', language), logger);
+  if (!command) {
+    logger.warn('interaction for a command this bot does not have');
+    return apologize(interaction, UNKNOWN_COMMAND, logger);
+  }
+  const started = performance.now();
+  try {
+    if (command.kind === 'slash' && interaction.isChatInputCommand()) await command.execute(interaction, scoped);
+    else if (command.kind === 'message-menu' && interaction.isMessageContextMenuCommand()) await command.execute(interaction, scoped);
+    else return apologize(interaction, UNKNOWN_COMMAND, logger);
+    logger.debug({ ms: Math.round(performance.now() - started) }, 'command finished');
+  } catch (error) {
+    logger.error({ err: error }, 'command failed');
+    await apologize(interaction, t('unexpected', language), logger);
+  }
+}
+
+/** The one dispatcher: routes every interaction to its command, with one safety net around it. */
+export function registerInteractionCreate(client: Client, ctx: BotContext, commands: Map<string, Command>): void {
+  client.on(Events.InteractionCreate, (interaction) => {
+    void ctx.services.lifecycle.track(dispatch(interaction, ctx, commands));
+  });
+}

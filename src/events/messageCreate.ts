@@ -1,0 +1,56 @@
+import { Events, type Client, type Message } from 'discord.js';
+import type { BotContext } from '../context.ts';
+import { ReplyStream } from '../services/discord/replyStream.ts';
+import { ChannelReplySink, NO_MENTIONS } from '../services/discord/sinks.ts';
+import { displayNameOf } from '../services/discord/people.ts';
+import { languageOf, t } from '../services/failureMessages.ts';
+
+const EMPTY_MENTION = { en: 'Hi! Mention me with a question (for example `@me what is a token?`), or use `/ask`.', 'zh-TW': '嗨！請在提及我時附上問題（例如 `@我 什麼是 token？`），或使用 `/ask`。' } as const;
+
+/** The text of a message that mentions the bot, without the mention itself. */
+export function promptFromMention(content: string, botId: string): string {
+  return content.replace(new RegExp(`<@!?${botId}>`, 'g'), '').trim();
+}
+
+async function answerMention(message: Message, ctx: BotContext): Promise<void> {
+  const botId = message.client.user.id;
+  const logger = ctx.logger.child({ event: 'mention', messageId: message.id, userId: message.author.id, guildId: message.guildId ?? undefined });
+  const language = languageOf(message.guild?.preferredLocale);
+  const allowedMentions = { ...NO_MENTIONS, repliedUser: true };
+  try {
+    if (!ctx.services.lifecycle.accepting) {
+      await message.reply({ content: t('shuttingDown', language), allowedMentions });
+      return;
+    }
+    const prompt = promptFromMention(message.content, botId);
+    if (prompt === '') {
+      await message.reply({ content: EMPTY_MENTION[language], allowedMentions });
+      return;
+    }
+    if ('sendTyping' in message.channel) await message.channel.sendTyping().catch(() => undefined);
+    const reply = new ReplyStream(new ChannelReplySink(message), ctx.services.botTokenPacer, logger);
+    await ctx.services.ask.answer({
+      channelId: message.channelId,
+      isPrivate: false,
+      speaker: { id: message.author.id, name: displayNameOf(message.member, message.author) },
+      prompt,
+      model: ctx.config.defaultModel,
+      systemPrompt: ctx.config.systemPrompt,
+      language,
+      reply,
+      log: logger,
+    });
+  } catch (error) {
+    logger.error({ err: error }, 'answering a mention failed');
+    await message.reply({ content: t('unexpected', language), allowedMentions }).catch(() => undefined);
+  }
+}
+
+/** A message that mentions the bot is answered like /ask, as a reply (works without the Message Content intent). */
+export function registerMessageCreate(client: Client, ctx: BotContext): void {
+  client.on(Events.MessageCreate, (message) => {
+    if (message.author.bot || !client.user) return;
+    if (!message.mentions.has(client.user, { ignoreEveryone: true, ignoreRoles: true, ignoreRepliedUser: true })) return;
+    void ctx.services.lifecycle.track(answerMention(message, ctx));
+  });
+}

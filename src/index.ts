@@ -1,0 +1,37 @@
+import 'dotenv/config';
+import { startBot } from './app.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { createLogger } from './logger.ts';
+
+/** Start-up: config -> logger -> database and services -> Discord client -> login; graceful stop on signals. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+  const logger = createLogger(config);
+  let bot;
+  try {
+    bot = await startBot(config, logger);
+  } catch (error) {
+    logger.fatal(error instanceof Error ? error.message : String(error));
+    logger.flush();
+    process.exitCode = 1;
+    return;
+  }
+  const onSignal = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, 'received stop signal');
+    void bot.stop().then(() => process.exit(0), (error: unknown) => {
+      logger.error({ err: error }, 'error while stopping');
+      process.exit(1);
+    });
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+}
+
+void main();

@@ -1,0 +1,7 @@
+import { GuildMember, type APIInteractionGuildMember, type User } from 'discord.js';
+
+/** The name people see in the channel: server nickname, else global display name, else username. */
+export function displayNameOf(member: GuildMember | APIInteractionGuildMember | null | undefined, user: User): string {
+  if (member instanceof GuildMember) return member.displayName;
+  return member?.nick ?? user.globalName ?? user.username;
+}

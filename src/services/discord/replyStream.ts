@@ -1,0 +1,79 @@
+import type { Logger } from '../../logger.ts';
+import { DISCORD_MESSAGE_LIMIT, closeOpenFence, splitMessage } from '../messageSplitter.ts';
+import type { EditPacer } from './editPacer.ts';
+
+/** Room kept in every message for the fence closed while a chunk is still streaming. */
+const STREAMING_DECORATION_ROOM = 8;
+export const CHUNK_LIMIT = DISCORD_MESSAGE_LIMIT - STREAMING_DECORATION_ROOM;
+
+/** Where an answer's messages go: an interaction's reply and follow-ups, or a channel reply. */
+export interface MessageSink {
+  /** Writes message `index` (0 = the first); creates it if it does not exist yet. */
+  write(index: number, content: string): Promise<void>;
+}
+
+/**
+ * Shows a growing answer as Discord messages: edits paced by the shared EditPacer,
+ * finished 2,000-character chunks frozen and continued in the next message.
+ */
+export class ReplyStream {
+  private text = '';
+  private shown: string[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<void> | undefined;
+  private lastEditAt = Number.NEGATIVE_INFINITY;
+  private readonly leave: () => void;
+  private closed = false;
+
+  constructor(private readonly sink: MessageSink, private readonly pacer: EditPacer, private readonly log: Logger) {
+    this.leave = pacer.join();
+  }
+
+  /** Call with the whole text so far; the first call is shown at once, later ones at the paced interval. */
+  update(text: string): void {
+    if (this.closed) return;
+    this.text = text;
+    this.schedule();
+  }
+
+  /** Shows the final text now (after any edit in flight) and releases this stream's share of the budget. */
+  async finish(finalText: string): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.leave();
+    await this.inFlight?.catch(() => undefined);
+    this.text = finalText;
+    await this.render(true);
+  }
+
+  private schedule(): void {
+    if (this.timer || this.inFlight) return;
+    const wait = Math.max(0, this.lastEditAt + this.pacer.intervalMs() - performance.now());
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.inFlight = this.render(false)
+        .catch((error: unknown) => this.log.debug({ err: error }, 'progress edit failed; the final edit will retry'))
+        .finally(() => {
+          this.inFlight = undefined;
+          if (!this.closed && this.rendered(false).some((chunk, i) => chunk !== this.shown[i])) this.schedule();
+        });
+    }, wait);
+  }
+
+  private rendered(final: boolean): string[] {
+    const chunks = splitMessage(this.text, CHUNK_LIMIT);
+    if (!final && chunks.length > 0) chunks[chunks.length - 1] = closeOpenFence(chunks[chunks.length - 1]!);
+    return chunks;
+  }
+
+  private async render(final: boolean): Promise<void> {
+    const chunks = this.rendered(final);
+    this.lastEditAt = performance.now();
+    for (const [index, chunk] of chunks.entries()) {
+      if (this.shown[index] === chunk) continue;
+      await this.sink.write(index, chunk);
+      this.shown[index] = chunk;
+    }
+  }
+}

@@ -1,0 +1,68 @@
+import type { ModelFailure } from './openai/failures.ts';
+
+/** The bot's users speak Traditional Chinese and English; Discord tells us each user's locale. */
+export type Language = 'en' | 'zh-TW';
+
+export function languageOf(locale: string | null | undefined): Language {
+  return locale === 'zh-TW' || locale === 'zh-HK' ? 'zh-TW' : 'en';
+}
+
+type Texts = Record<Language, string>;
+
+const TEXT = {
+  rateLimited: { en: 'The AI service is busy right now. Please try again in about {s} s.', 'zh-TW': 'AI 服務目前忙碌中，請大約 {s} 秒後再試一次。' },
+  rateLimitedSoon: { en: 'The AI service is busy right now. Please try again in a minute.', 'zh-TW': 'AI 服務目前忙碌中，請稍候一分鐘再試一次。' },
+  quota: {
+    en: "This server's OpenAI account is out of credit, so I can't answer right now. A server admin has been told in the bot's log; they need to add credit or check the plan at platform.openai.com.",
+    'zh-TW': '這個伺服器的 OpenAI 帳號額度已用完，暫時無法回答。已在機器人日誌中通知管理員，請管理員到 platform.openai.com 儲值或檢查方案。',
+  },
+  contextTooLong: { en: 'This conversation is too long for the model, even after trimming older messages. Try `/reset` or a shorter question.', 'zh-TW': '這段對話對模型來說太長了，即使刪減舊訊息也放不下。請試試 `/reset` 或縮短問題。' },
+  refused: { en: 'The model declined to answer this request.', 'zh-TW': '模型拒絕回答這個請求。' },
+  timeout: { en: 'The AI service took too long to answer, so I stopped waiting. Please try again.', 'zh-TW': 'AI 服務回應太久，已停止等待。請再試一次。' },
+  serverError: { en: 'The AI service had an internal error. Please try again in a moment.', 'zh-TW': 'AI 服務發生內部錯誤，請稍後再試。' },
+  network: { en: "I couldn't reach the AI service. Please try again in a moment.", 'zh-TW': '無法連線到 AI 服務，請稍後再試。' },
+  auth: { en: "The bot's OpenAI API key was rejected. A server admin needs to check OPENAI_API_KEY.", 'zh-TW': '機器人的 OpenAI API 金鑰被拒絕，請管理員檢查 OPENAI_API_KEY 設定。' },
+  modelNotFound: { en: 'The configured model `{model}` is not available on this AI service. A server admin needs to choose another model.', 'zh-TW': '設定的模型 `{model}` 在這個 AI 服務上無法使用，請管理員改選其他模型。' },
+  badRequest: { en: 'The AI service could not handle this request: {message}', 'zh-TW': 'AI 服務無法處理這個請求：{message}' },
+  cutOff: { en: '⚠️ The answer was cut off because the connection to the AI service dropped.', 'zh-TW': '⚠️ 與 AI 服務的連線中斷，回答不完整。' },
+  cutOffTimeout: { en: '⚠️ The answer was cut off because the AI service stopped responding.', 'zh-TW': '⚠️ AI 服務停止回應，回答不完整。' },
+  truncated: { en: '⚠️ The answer reached its length limit and was cut short.', 'zh-TW': '⚠️ 回答已達長度上限，內容被截斷。' },
+  promptTooLong: {
+    en: 'Your message is too long for the model `{model}`: it is about {tokens} tokens and at most {limit} fit. Please shorten it.',
+    'zh-TW': '你的訊息對模型 `{model}` 來說太長：約 {tokens} 個 token，最多只能放 {limit} 個。請縮短內容。',
+  },
+  unexpected: { en: 'Sorry, something went wrong on my side. The error was logged; please try again.', 'zh-TW': '抱歉，機器人發生錯誤，已記錄在日誌中，請再試一次。' },
+  shuttingDown: { en: 'The bot is restarting. Please try again in a moment.', 'zh-TW': '機器人正在重新啟動，請稍後再試。' },
+  emptyAnswer: { en: 'The model returned an empty answer. Please try rephrasing.', 'zh-TW': '模型回傳了空白的回答，請換個說法再試一次。' },
+} satisfies Record<string, Texts>;
+
+export type MessageKey = keyof typeof TEXT;
+
+export function t(key: MessageKey, language: Language, values: Record<string, string | number> = {}): string {
+  return TEXT[key][language].replace(/\{(\w+)\}/g, (_, name: string) => String(values[name] ?? `{${name}}`));
+}
+
+/** A plain-words explanation of a failed model call. */
+export function describeFailure(failure: ModelFailure, language: Language, model: string): string {
+  switch (failure.kind) {
+    case 'rate_limited':
+      return failure.retryAfterSeconds ? t('rateLimited', language, { s: failure.retryAfterSeconds }) : t('rateLimitedSoon', language);
+    case 'quota': return t('quota', language);
+    case 'context_too_long': return t('contextTooLong', language);
+    case 'refused': return failure.message ? `${t('refused', language)}\n> ${failure.message}` : t('refused', language);
+    case 'timeout': return t('timeout', language);
+    case 'server_error': return t('serverError', language);
+    case 'network': return t('network', language);
+    case 'auth': return t('auth', language);
+    case 'model_not_found': return t('modelNotFound', language, { model });
+    case 'bad_request': return t('badRequest', language, { message: failure.message.slice(0, 300) });
+    case 'cut_off': return t('cutOff', language);
+  }
+}
+
+/** The note appended under a partial answer that could not finish. */
+export function partialAnswerNotice(failure: ModelFailure, language: Language, model: string): string {
+  if (failure.kind === 'cut_off' || failure.kind === 'network' || failure.kind === 'server_error') return t('cutOff', language);
+  if (failure.kind === 'timeout') return t('cutOffTimeout', language);
+  return `⚠️ ${describeFailure(failure, language, model)}`;
+}

@@ -1,0 +1,37 @@
+import OpenAI from 'openai';
+import type { Config } from '../../config.ts';
+import type { Logger } from '../../logger.ts';
+
+/**
+ * The SDK retries every 429, but an `insufficient_quota` 429 will not clear by waiting:
+ * mark it not-retryable with the header the SDK honours, so the user hears at once.
+ */
+export function quotaAwareFetch(base: typeof fetch = fetch): typeof fetch {
+  return async (input, init) => {
+    const response = await base(input, init);
+    if (response.status !== 429) return response;
+    const body = await response.text();
+    const headers = new Headers(response.headers);
+    if (body.includes('insufficient_quota')) headers.set('x-should-retry', 'false');
+    return new Response(body, { status: response.status, statusText: response.statusText, headers });
+  };
+}
+
+/** One SDK client for the whole bot: its own retries (with retry-after) and timeout do the waiting. */
+export function createOpenAIClient(config: Config, logger: Logger): OpenAI {
+  const log = logger.child({ component: 'openai-sdk' });
+  return new OpenAI({
+    apiKey: config.openaiApiKey,
+    baseURL: config.openaiBaseUrl,
+    timeout: config.openaiTimeoutMs,
+    maxRetries: config.openaiMaxRetries,
+    fetch: quotaAwareFetch(),
+    logLevel: 'warn',
+    logger: {
+      error: (message: string) => log.error(message),
+      warn: (message: string) => log.warn(message),
+      info: (message: string) => log.info(message),
+      debug: (message: string) => log.debug(message),
+    },
+  });
+}
