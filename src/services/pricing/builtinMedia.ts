@@ -1,0 +1,71 @@
+/**
+ * Built-in prices for images, audio, embeddings and fine-tuning training, written in USD as published
+ * and converted once to micro-dollars. gpt-tokenizer has none of these (its dall-e-3 entry carries
+ * token prices of $10/$30, which are not per-image prices).
+ */
+import type { ImageTable } from './types.ts';
+import { usdToMicros } from './units.ts';
+
+const toMicros = (table: Record<string, number>): Record<string, number> =>
+  Object.fromEntries(Object.entries(table).map(([key, usd]) => [key, usdToMicros(usd)]));
+
+/** size → quality → USD per image, converted. */
+function images(table: Record<string, Record<string, number>>): Record<string, Record<string, number>> {
+  return Object.fromEntries(Object.entries(table).map(([size, byQuality]) => [size, toMicros(byQuality)]));
+}
+
+/**
+ * OpenAI pricing page, "Image generation". dall-e-2 has no quality option: its single tier is `standard`.
+ * gpt-image-1(-mini) prices are OpenAI's per-image figures for the image output tokens; the prompt's
+ * text tokens are billed on top (gpt-image-1: $5 per 1M), so a caller wanting a strict worst case adds them.
+ */
+export const BUILTIN_IMAGES: ImageTable = {
+  'dall-e-2': images({
+    '256x256': { standard: 0.016 },
+    '512x512': { standard: 0.018 },
+    '1024x1024': { standard: 0.02 },
+  }),
+  'dall-e-3': images({
+    '1024x1024': { standard: 0.04, hd: 0.08 },
+    '1024x1792': { standard: 0.08, hd: 0.12 },
+    '1792x1024': { standard: 0.08, hd: 0.12 },
+  }),
+  'gpt-image-1': images({
+    '1024x1024': { low: 0.011, medium: 0.042, high: 0.167 },
+    '1024x1536': { low: 0.016, medium: 0.063, high: 0.25 },
+    '1536x1024': { low: 0.016, medium: 0.063, high: 0.25 },
+  }),
+  // Published with the model's launch (October 2025).
+  'gpt-image-1-mini': images({
+    '1024x1024': { low: 0.005, medium: 0.011, high: 0.036 },
+    '1024x1536': { low: 0.006, medium: 0.015, high: 0.052 },
+    '1536x1024': { low: 0.006, medium: 0.015, high: 0.052 },
+  }),
+};
+
+/** USD per minute of audio (OpenAI pricing page, "Transcription and speech generation"). */
+export const BUILTIN_AUDIO: Record<string, number> = toMicros({
+  'whisper-1': 0.006,
+  'gpt-4o-transcribe': 0.006,
+  'gpt-4o-mini-transcribe': 0.003,
+});
+
+/** USD per 1M tokens. ada-002 matches the tutorial's $0.0001/1K. */
+export const BUILTIN_EMBEDDINGS: Record<string, number> = toMicros({
+  'text-embedding-3-small': 0.02,
+  'text-embedding-3-large': 0.13,
+  'text-embedding-ada-002': 0.1,
+});
+
+/**
+ * USD per 1M trained tokens (tokens in the file × epochs). gpt-3.5-turbo: the tutorial's $0.008/1K;
+ * the others: OpenAI pricing page, "Fine-tuning".
+ */
+export const BUILTIN_TRAINING: Record<string, number> = toMicros({
+  'gpt-3.5-turbo': 8,
+  'gpt-4o-mini': 3,
+  'gpt-4o': 25,
+  'gpt-4.1-mini': 5,
+  'gpt-4.1': 25,
+  'gpt-4.1-nano': 1.5,
+});

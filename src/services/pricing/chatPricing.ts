@@ -1,0 +1,78 @@
+/**
+ * Chat prices: which table row prices a model name, and what a call costs.
+ * Order: our table (PRICING_FILE entries over built-ins) before gpt-tokenizer, because gpt-tokenizer's
+ * prices are wrong or missing for most current models (see builtinPrices.ts); then the fallback.
+ */
+import { fineTuneBase, lookup, nameCandidates } from './modelNames.ts';
+import { tokenizerChatPrice, tokenizerSpec } from './tokenizerPrices.ts';
+import type { ChatEntry, ChatPrice, ChatResolution, ChatUsage } from './types.ts';
+import { assertCount, ceilCost, TOKENS_PER_PRICE_UNIT } from './units.ts';
+
+export class ChatPricing {
+  constructor(
+    private readonly table: ReadonlyMap<string, ChatEntry>,
+    private readonly overridden: ReadonlySet<string>,
+    private readonly fallback: ChatPrice,
+  ) {}
+
+  resolve(model: string): ChatResolution {
+    const base = fineTuneBase(model);
+    if (base !== undefined) {
+      // A price for this very fine-tune, then the fine-tuned rate of its base, then the base itself.
+      const own = this.table.get(model);
+      if (own) return this.found(model, model, own);
+      const tuned = nameCandidates(base).map((name) => `ft:${name}`).find((key) => this.table.has(key));
+      if (tuned) return this.found(model, tuned, this.table.get(tuned) as ChatEntry);
+      return { ...this.resolve(base), model };
+    }
+    const ours = lookup(this.table, model);
+    if (ours) return this.found(model, ours.key, ours.value);
+    const theirs = tokenizerChatPrice(model);
+    if (theirs) return { model, known: true, source: 'gpt-tokenizer', resolvedFrom: theirs.key, price: theirs.price };
+    return { model, known: false, source: 'fallback', resolvedFrom: 'fallback', price: { ...this.fallback } };
+  }
+
+  /** Cached tokens are part of promptTokens, billed at the cached rate; the total is rounded up. */
+  cost(model: string, usage: ChatUsage): number {
+    const { promptTokens, completionTokens } = usage;
+    const cachedTokens = usage.cachedTokens ?? 0;
+    assertCount('promptTokens', promptTokens);
+    assertCount('cachedTokens', cachedTokens);
+    assertCount('completionTokens', completionTokens);
+    if (cachedTokens > promptTokens) throw new RangeError(`cachedTokens (${cachedTokens}) exceed promptTokens (${promptTokens})`);
+    const { price } = this.resolve(model);
+    return ceilCost(
+      [
+        [promptTokens - cachedTokens, price.input],
+        [cachedTokens, price.cachedInput],
+        [completionTokens, price.output],
+      ],
+      TOKENS_PER_PRICE_UNIT,
+    );
+  }
+
+  /** What a call may cost at most, for the reservation made before it: no cache discount assumed. */
+  worstCase(model: string, promptTokens: number, maxOutputTokens: number): number {
+    return this.cost(model, { promptTokens, cachedTokens: 0, completionTokens: maxOutputTokens });
+  }
+
+  contextWindow(model: string): number | undefined {
+    return this.limit(model, 'contextWindow', 'context_window');
+  }
+
+  maxOutputTokens(model: string): number | undefined {
+    return this.limit(model, 'maxOutputTokens', 'max_output_tokens');
+  }
+
+  /** Our table's limit (legacy or local models) before gpt-tokenizer's; a fine-tune has its base's. */
+  private limit(model: string, ours: 'contextWindow' | 'maxOutputTokens', theirs: 'context_window' | 'max_output_tokens'): number | undefined {
+    const name = fineTuneBase(model) ?? model;
+    const own = model === name ? undefined : this.table.get(model)?.[ours];
+    return own ?? lookup(this.table, name)?.value[ours] ?? tokenizerSpec(name)?.[theirs];
+  }
+
+  private found(model: string, key: string, entry: ChatEntry): ChatResolution {
+    const price = { input: entry.input, cachedInput: entry.cachedInput, output: entry.output };
+    return { model, known: true, source: this.overridden.has(key) ? 'override' : 'builtin', resolvedFrom: key, price };
+  }
+}

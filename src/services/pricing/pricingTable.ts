@@ -1,0 +1,82 @@
+/**
+ * The one pricing table every OpenAI call is priced from (ARCHITECTURE.md, "Money"):
+ * built-in prices, replaced or extended by PRICING_FILE overrides. Built once at start-up.
+ */
+import { BUILTIN_CHAT, DEFAULT_FALLBACK_MODEL } from './builtinPrices.ts';
+import { BUILTIN_AUDIO, BUILTIN_EMBEDDINGS, BUILTIN_IMAGES, BUILTIN_TRAINING } from './builtinMedia.ts';
+import { ChatPricing } from './chatPricing.ts';
+import { audioCost, imageOptions, imagePrice, tokenCost, unitPrice } from './mediaPricing.ts';
+import type { ChatEntry, ChatPrice, ChatResolution, ChatUsage, ImageOptions, ImageTable, PriceLookup, PricingOverrides } from './types.ts';
+
+export interface PricingOptions {
+  /** From loadPricingFile(PRICING_FILE); replaces or adds entries. */
+  overrides?: PricingOverrides;
+  /** Price for models nothing matches (e.g. a local `llama3.1:8b`). Wins over the file's `fallbackChat`; default: gpt-4o's. */
+  fallbackChat?: ChatPrice;
+}
+
+export interface Pricing {
+  /** Which entry prices a model; `known: false` means the fallback was used (log it once). */
+  resolveChat(model: string): ChatResolution;
+  /** Integer micro-dollars, rounded up; cachedTokens are part of promptTokens. */
+  chatCost(model: string, usage: ChatUsage): number;
+  /** Reservation before a call: full prompt at the uncached rate plus every allowed output token. */
+  chatWorstCase(model: string, promptTokens: number, maxOutputTokens: number): number;
+  contextWindow(model: string): number | undefined;
+  maxOutputTokens(model: string): number | undefined;
+  /** Per image; without a quality, the dearest quality at that size. */
+  imagePrice(model: string, size: string, quality?: string): PriceLookup;
+  /** Valid sizes and qualities, for validating /imagine; undefined for a model without image prices. */
+  imageOptions(model: string): ImageOptions | undefined;
+  audioPricePerMinute(model: string): PriceLookup;
+  /** Seconds rounded up to whole seconds, priced pro rata, rounded up to a micro-dollar. */
+  audioCost(model: string, seconds: number): PriceLookup;
+  embeddingCost(model: string, tokens: number): PriceLookup;
+  /** Training a fine-tune: tokens in the training file × epochs. */
+  trainingCost(model: string, trainedTokens: number): PriceLookup;
+}
+
+const toMap = <T>(...tables: Array<Record<string, T> | undefined>): Map<string, T> =>
+  new Map(tables.flatMap((table) => Object.entries(table ?? {})));
+
+/** Image overrides merge per price: overriding dall-e-3 1024x1024 hd keeps the other sizes and qualities. */
+function mergeImages(base: ImageTable, extra: ImageTable | undefined): ImageTable {
+  const merged: ImageTable = {};
+  for (const table of [base, extra ?? {}]) {
+    for (const [model, sizes] of Object.entries(table)) {
+      const target = (merged[model] ??= {});
+      for (const [size, byQuality] of Object.entries(sizes)) target[size] = { ...target[size], ...byQuality };
+    }
+  }
+  return merged;
+}
+
+export function createPricing(options: PricingOptions = {}): Pricing {
+  const overrides = options.overrides ?? {};
+  const chatTable = toMap<ChatEntry>(BUILTIN_CHAT, overrides.chat);
+  const fallbackEntry = chatTable.get(DEFAULT_FALLBACK_MODEL) as ChatEntry;
+  const fallback = options.fallbackChat ?? overrides.fallbackChat ?? {
+    input: fallbackEntry.input,
+    cachedInput: fallbackEntry.cachedInput,
+    output: fallbackEntry.output,
+  };
+  const chat = new ChatPricing(chatTable, new Set(Object.keys(overrides.chat ?? {})), fallback);
+  const images = new Map(Object.entries(mergeImages(BUILTIN_IMAGES, overrides.images)));
+  const audio = toMap(BUILTIN_AUDIO, overrides.audio);
+  const embeddings = toMap(BUILTIN_EMBEDDINGS, overrides.embeddings);
+  const training = toMap(BUILTIN_TRAINING, overrides.fineTuningTraining);
+
+  return {
+    resolveChat: (model) => chat.resolve(model),
+    chatCost: (model, usage) => chat.cost(model, usage),
+    chatWorstCase: (model, promptTokens, maxOutput) => chat.worstCase(model, promptTokens, maxOutput),
+    contextWindow: (model) => chat.contextWindow(model),
+    maxOutputTokens: (model) => chat.maxOutputTokens(model),
+    imagePrice: (model, size, quality) => imagePrice(images, model, size, quality),
+    imageOptions: (model) => imageOptions(images, model),
+    audioPricePerMinute: (model) => unitPrice(audio, 'audio', model),
+    audioCost: (model, seconds) => audioCost(unitPrice(audio, 'audio', model), seconds),
+    embeddingCost: (model, tokens) => tokenCost(unitPrice(embeddings, 'embedding', model), tokens),
+    trainingCost: (model, tokens) => tokenCost(unitPrice(training, 'fine-tuning training', model), tokens),
+  };
+}

@@ -1,0 +1,69 @@
+/**
+ * Shared shapes of the pricing table. Every amount is an integer number of
+ * micro-dollars (1 USD = 1,000,000) so that sums in the SQLite ledger are exact.
+ */
+
+/** Chat prices in micro-dollars per 1M tokens. Cached input is the discounted rate for prompt-cache hits. */
+export interface ChatPrice {
+  input: number;
+  cachedInput: number;
+  output: number;
+}
+
+/** A chat table row; the limits override gpt-tokenizer's where it is wrong or silent (legacy and local models). */
+export interface ChatEntry extends ChatPrice {
+  contextWindow?: number;
+  maxOutputTokens?: number;
+}
+
+/** model → size (e.g. `1024x1024`) → quality (e.g. `hd`) → micro-dollars per image. */
+export type ImageTable = Record<string, Record<string, Record<string, number>>>;
+
+/**
+ * Entries that replace or add to the built-in table (from `PRICING_FILE`, already in micro-dollars).
+ * Fine-tuned chat prices live in `chat` under `ft:<base model>`, e.g. `ft:gpt-4o-mini`.
+ */
+export interface PricingOverrides {
+  chat?: Record<string, ChatEntry>;
+  images?: ImageTable;
+  /** micro-dollars per minute of audio */
+  audio?: Record<string, number>;
+  /** micro-dollars per 1M tokens */
+  embeddings?: Record<string, number>;
+  /** micro-dollars per 1M trained tokens */
+  fineTuningTraining?: Record<string, number>;
+  fallbackChat?: ChatPrice;
+}
+
+/** Where a chat price came from: a PRICING_FILE entry, our table, gpt-tokenizer's data, or the fallback. */
+export type ChatPriceSource = 'override' | 'builtin' | 'gpt-tokenizer' | 'fallback';
+
+export interface ChatResolution {
+  /** the name that was asked for */
+  model: string;
+  /** false when nothing matched and the fallback price was used: callers log that once */
+  known: boolean;
+  source: ChatPriceSource;
+  /** the table key that priced it, e.g. `gpt-4o-mini` for `gpt-4o-mini-2024-07-18`, or `fallback` */
+  resolvedFrom: string;
+  price: ChatPrice;
+}
+
+/** A non-chat lookup: a price, or why there is none (so /imagine can tell the user what is valid). */
+export type PriceLookup =
+  | { known: true; micros: number; resolvedFrom: string }
+  | { known: false; reason: 'unknown-model' | 'unknown-size' | 'unknown-quality'; message: string };
+
+export interface ChatUsage {
+  /** all prompt tokens, cached ones included (as the API reports `prompt_tokens`) */
+  promptTokens: number;
+  /** the part of promptTokens served from the prompt cache */
+  cachedTokens?: number;
+  completionTokens: number;
+}
+
+export interface ImageOptions {
+  sizes: string[];
+  /** every quality priced for at least one size; imagePrice() rejects a pair that is not priced */
+  qualities: string[];
+}
