@@ -16,6 +16,10 @@ import { Lifecycle } from './services/lifecycle.ts';
 import { ChatService } from './services/openai/chat.ts';
 import { createOpenAIClient } from './services/openai/client.ts';
 import { TokenCounter } from './services/tokens.ts';
+import { BudgetStore } from './db/budgetLimits.ts';
+import { LedgerStore } from './db/ledger.ts';
+import { Ledger } from './services/budget/ledger.ts';
+import { createPricing, loadPricingFile } from './services/pricing/index.ts';
 
 /** Messages kept per channel in discord.js's cache; the bot never needs old ones. */
 const MESSAGE_CACHE_PER_CHANNEL = 50;
@@ -35,10 +39,14 @@ export function explainLoginError(error: unknown): string {
   return `Could not connect to Discord: ${error instanceof Error ? error.message : text}`;
 }
 
-export function buildContext(config: Config, logger: Logger): BotContext {
+export async function buildContext(config: Config, logger: Logger, now: () => number = Date.now): Promise<BotContext> {
+  const pricing = createPricing({ overrides: config.pricingFile ? await loadPricingFile(config.pricingFile) : undefined });
   const db = openDatabase(config.databasePath);
   const { from, to } = migrate(db);
   if (from !== to) logger.info({ from, to, path: config.databasePath }, 'database migrated');
+  const ledger = new Ledger(new LedgerStore(db), new BudgetStore(db), config.fallbackBudget, now);
+  const orphans = ledger.releaseOrphans();
+  if (orphans > 0) logger.warn({ released: orphans }, 'released spending reservations left open by an earlier crash');
   const tokens = new TokenCounter(config.unknownModelContextWindow);
   const history = new HistoryService(new HistoryStore(db), tokens);
   const chat = new ChatService(createOpenAIClient(config, logger), {
@@ -48,8 +56,8 @@ export function buildContext(config: Config, logger: Logger): BotContext {
   return {
     config, logger, db,
     services: {
-      tokens, history, chat,
-      ask: new AskService(history, chat, config.maxOutputTokens),
+      tokens, history, chat, pricing, ledger,
+      ask: new AskService({ history, chat, ledger, pricing, tokens, maxOutputTokens: config.maxOutputTokens }),
       lifecycle: new Lifecycle(),
       botTokenPacer: new EditPacer(BOT_TOKEN_EDIT_BUDGET_PER_SECOND),
       webhookPacer: new EditPacer(WEBHOOK_EDIT_BUDGET_PER_SECOND),
@@ -57,8 +65,8 @@ export function buildContext(config: Config, logger: Logger): BotContext {
   };
 }
 
-export async function startBot(config: Config, logger: Logger): Promise<RunningBot> {
-  const ctx = buildContext(config, logger);
+export async function startBot(config: Config, logger: Logger, options: { now?: () => number } = {}): Promise<RunningBot> {
+  const ctx = await buildContext(config, logger, options.now);
   const commands = await loadCommands();
   const client = new Client({
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages],

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { PERIODS, type Period } from './services/budget/periods.ts';
+import { parseUsd } from './services/pricing/index.ts';
 
 /** A setting problem found at start-up; the message lists every problem, never a secret value. */
 export class ConfigError extends Error {
@@ -41,6 +43,14 @@ const schema = z.object({
   OPENAI_MAX_RETRIES: z.preprocess(emptyAsUndefined, z.coerce.number({ error: 'must be a whole number' }).int().min(0).max(10, 'must be at most 10').default(2)),
   SHUTDOWN_GRACE_MS: positiveInt(15_000, 600_000),
   REGISTER_COMMANDS: flag(true),
+  PRICING_FILE: optionalString,
+  DEFAULT_BUDGET_USD: z.preprocess(emptyAsUndefined, z.string().trim().default('0.50')).transform((text, context) => {
+    if (text.toLowerCase() === 'unlimited') return null;
+    const parsed = parseUsd(text);
+    if (!parsed.ok) context.addIssue({ code: 'custom', message: `must be a dollar amount like 0.50, or "unlimited": ${parsed.message}` });
+    return parsed.ok ? parsed.micros : null;
+  }),
+  DEFAULT_BUDGET_PERIOD: z.preprocess(emptyAsUndefined, z.enum(PERIODS, { error: 'must be day, week or month' }).default('day')),
 });
 
 export type Config = {
@@ -60,6 +70,9 @@ export type Config = {
   openaiMaxRetries: number;
   shutdownGraceMs: number;
   registerCommands: boolean;
+  pricingFile: string | undefined;
+  /** Limit for members of servers that set no default, and for DMs; null = unlimited. */
+  fallbackBudget: { amountMicros: number; period: Period } | null;
 };
 
 export const DEFAULT_SYSTEM_PROMPT =
@@ -90,5 +103,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     openaiMaxRetries: e.OPENAI_MAX_RETRIES,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     registerCommands: e.REGISTER_COMMANDS,
+    pricingFile: e.PRICING_FILE,
+    fallbackBudget: e.DEFAULT_BUDGET_USD === null ? null : { amountMicros: e.DEFAULT_BUDGET_USD, period: e.DEFAULT_BUDGET_PERIOD },
   };
 }

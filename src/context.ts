@@ -7,6 +7,8 @@ import type { HistoryService } from './services/history.ts';
 import type { Lifecycle } from './services/lifecycle.ts';
 import type { ChatService } from './services/openai/chat.ts';
 import type { TokenCounter } from './services/tokens.ts';
+import type { Ledger } from './services/budget/ledger.ts';
+import type { Pricing } from './services/pricing/index.ts';
 
 /** Everything a command or event handler may use, built once in src/app.ts (tests build it on a temp DB). */
 export interface BotContext {
@@ -18,6 +20,8 @@ export interface BotContext {
     history: HistoryService;
     chat: ChatService;
     ask: AskService;
+    pricing: Pricing;
+    ledger: Ledger;
     lifecycle: Lifecycle;
     /** Paces progress edits made with the bot token (channel replies), which share Discord's global cap. */
     botTokenPacer: EditPacer;

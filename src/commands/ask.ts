@@ -3,6 +3,9 @@ import { languageOf } from '../services/failureMessages.ts';
 import { ReplyStream } from '../services/discord/replyStream.ts';
 import { InteractionSink } from '../services/discord/sinks.ts';
 import { displayNameOf } from '../services/discord/people.ts';
+import { payerOf } from '../services/discord/payer.ts';
+import { replyPrivately } from '../services/discord/privateReply.ts';
+import { describeRefusal } from '../services/budget/messages.ts';
 import type { SlashCommand } from './types.ts';
 
 /** Discord's own cap on a string option's length. */
@@ -25,9 +28,11 @@ export const command: SlashCommand = {
     await interaction.deferReply({ flags: isPrivate ? MessageFlags.Ephemeral : undefined });
     const { services, config } = ctx;
     const reply = new ReplyStream(new InteractionSink(interaction, isPrivate), services.webhookPacer, ctx.logger);
-    await services.ask.answer({
+    const result = await services.ask.answer({
       channelId: interaction.channelId,
       isPrivate,
+      payer: payerOf(interaction.guildId, interaction.channelId, interaction.user, interaction.member),
+      command: 'ask',
       speaker: { id: interaction.user.id, name: displayNameOf(interaction.member, interaction.user) },
       prompt: interaction.options.getString('prompt', true),
       model: config.defaultModel,
@@ -36,5 +41,6 @@ export const command: SlashCommand = {
       reply,
       log: ctx.logger,
     });
+    if (!result.ok && result.reason === 'over_budget') await replyPrivately(interaction, describeRefusal(result.refusal, languageOf(interaction.locale)));
   },
 };

@@ -4,6 +4,8 @@ import { ReplyStream } from '../services/discord/replyStream.ts';
 import { ChannelReplySink, NO_MENTIONS } from '../services/discord/sinks.ts';
 import { displayNameOf } from '../services/discord/people.ts';
 import { languageOf, t } from '../services/failureMessages.ts';
+import { describeRefusal } from '../services/budget/messages.ts';
+import { payerOf } from '../services/discord/payer.ts';
 
 const EMPTY_MENTION = { en: 'Hi! Mention me with a question (for example `@me what is a token?`), or use `/ask`.', 'zh-TW': '嗨！請在提及我時附上問題（例如 `@我 什麼是 token？`），或使用 `/ask`。' } as const;
 
@@ -29,9 +31,11 @@ async function answerMention(message: Message, ctx: BotContext): Promise<void> {
     }
     if ('sendTyping' in message.channel) await message.channel.sendTyping().catch(() => undefined);
     const reply = new ReplyStream(new ChannelReplySink(message), ctx.services.botTokenPacer, logger);
-    await ctx.services.ask.answer({
+    const result = await ctx.services.ask.answer({
       channelId: message.channelId,
       isPrivate: false,
+      payer: payerOf(message.guildId, message.channelId, message.author, message.member),
+      command: 'mention',
       speaker: { id: message.author.id, name: displayNameOf(message.member, message.author) },
       prompt,
       model: ctx.config.defaultModel,
@@ -40,6 +44,7 @@ async function answerMention(message: Message, ctx: BotContext): Promise<void> {
       reply,
       log: logger,
     });
+    if (!result.ok && result.reason === 'over_budget') await message.reply({ content: describeRefusal(result.refusal, language), allowedMentions });
   } catch (error) {
     logger.error({ err: error }, 'answering a mention failed');
     await message.reply({ content: t('unexpected', language), allowedMentions }).catch(() => undefined);

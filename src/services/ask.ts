@@ -1,16 +1,24 @@
 import type { Logger } from '../logger.ts';
+import type { Ledger, Payer, Refusal, Reservation } from './budget/ledger.ts';
 import type { ReplyStream } from './discord/replyStream.ts';
 import { describeFailure, partialAnswerNotice, t, type Language } from './failureMessages.ts';
-import type { HistoryService, Speaker } from './history.ts';
-import type { ChatOutcome, ChatService } from './openai/chat.ts';
+import type { ContextResult, HistoryService, Speaker } from './history.ts';
+import type { ChatOutcome, ChatService, ChatUsage } from './openai/chat.ts';
+import type { Pricing } from './pricing/index.ts';
+import type { TokenCounter } from './tokens.ts';
 
 /** On context_length_exceeded, retry once with this share of the history budget. */
 const TRIMMED_HISTORY_SHARE = 0.25;
+/** Our prompt count can differ from the server's by a few percent (framing, tokenizer versions): reserve for it. */
+const PROMPT_COUNT_MARGIN = 1.1;
 
 export interface AskRequest {
   channelId: string;
   isPrivate: boolean;
   speaker: Speaker;
+  payer: Payer;
+  /** The ledger's name for what was used: `ask` or `mention`. */
+  command: string;
   prompt: string;
   model: string;
   systemPrompt: string;
@@ -21,43 +29,49 @@ export interface AskRequest {
 
 export type AskResult =
   | { ok: true; text: string; outcome: ChatOutcome }
-  | { ok: false; reason: 'prompt_too_long' | 'model_failed'; outcome?: ChatOutcome };
+  | { ok: false; reason: 'over_budget'; refusal: Refusal }
+  | { ok: false; reason: 'prompt_too_long' | 'model_failed' };
 
-/** One question answered: context from history, a streamed model call, the reply shown, history written. */
+type Attempt = { kind: 'done'; outcome: ChatOutcome } | { kind: 'prompt_too_long' } | { kind: 'over_budget'; refusal: Refusal };
+
+export interface AskDependencies {
+  history: HistoryService;
+  chat: ChatService;
+  ledger: Ledger;
+  pricing: Pricing;
+  tokens: TokenCounter;
+  maxOutputTokens: number;
+}
+
+/** One question answered: context from history, budget reserved, a streamed model call, the reply shown, history written. */
 export class AskService {
-  constructor(
-    private readonly history: HistoryService,
-    private readonly chat: ChatService,
-    private readonly maxOutputTokens: number,
-  ) {}
+  constructor(private readonly deps: AskDependencies) {}
 
   async answer(request: AskRequest): Promise<AskResult> {
     const { log, reply, language, model } = request;
-    let outcome = await this.attempt(request, 1);
-    if (outcome === 'prompt_too_long') return { ok: false, reason: 'prompt_too_long' };
-    if (!outcome.ok && outcome.failure.kind === 'context_too_long' && outcome.partialText === '') {
+    let attempt = await this.attempt(request, 1);
+    if (attempt.kind === 'done' && !attempt.outcome.ok && attempt.outcome.failure.kind === 'context_too_long' && attempt.outcome.partialText === '') {
       log.warn('context too long for the model; retrying once with less history');
-      const retry = await this.attempt(request, TRIMMED_HISTORY_SHARE);
-      if (retry === 'prompt_too_long') return { ok: false, reason: 'prompt_too_long' };
-      outcome = retry;
+      attempt = await this.attempt(request, TRIMMED_HISTORY_SHARE);
     }
+    if (attempt.kind === 'over_budget') return { ok: false, reason: 'over_budget', refusal: attempt.refusal };
+    if (attempt.kind === 'prompt_too_long') return { ok: false, reason: 'prompt_too_long' };
+    const { outcome } = attempt;
 
     if (outcome.ok && outcome.text.trim() !== '') {
       const notice = outcome.finishReason === 'length' ? `\n\n${t('truncated', language)}` : '';
       await reply.finish(outcome.text + notice);
       if (!request.isPrivate) {
-        this.history.record({
+        this.deps.history.record({
           channelId: request.channelId, speaker: request.speaker, prompt: request.prompt, answer: outcome.text, model,
           promptTokens: outcome.usage?.promptTokens, completionTokens: outcome.usage?.completionTokens,
         });
       }
-      log.debug({ model, usage: outcome.usage }, 'answered');
       return { ok: true, text: outcome.text, outcome };
     }
-
     if (outcome.ok) {
       await reply.finish(t('emptyAnswer', language));
-      return { ok: false, reason: 'model_failed', outcome };
+      return { ok: false, reason: 'model_failed' };
     }
     const { failure, partialText } = outcome;
     if (failure.kind === 'quota') log.error('OpenAI reports insufficient_quota: the account behind OPENAI_API_KEY is out of credit; add credit at platform.openai.com');
@@ -65,24 +79,60 @@ export class AskService {
     else log.warn({ failure }, 'model call failed');
     const shown = partialText.trim() !== '' ? `${partialText}\n\n${partialAnswerNotice(failure, language, model)}` : describeFailure(failure, language, model);
     await reply.finish(shown);
-    return { ok: false, reason: 'model_failed', outcome };
+    return { ok: false, reason: 'model_failed' };
   }
 
-  private async attempt(request: AskRequest, historyShare: number): Promise<ChatOutcome | 'prompt_too_long'> {
-    const context = this.history.build({
+  private async attempt(request: AskRequest, historyShare: number): Promise<Attempt> {
+    const { deps } = this;
+    const context = deps.history.build({
       channelId: request.isPrivate ? null : request.channelId,
       model: request.model,
       systemPrompt: request.systemPrompt,
       speaker: request.speaker,
       prompt: request.prompt,
-      outputReserve: this.maxOutputTokens,
+      outputReserve: deps.maxOutputTokens,
       historyShare,
     });
     if (!context.ok) {
       await request.reply.finish(t('promptTooLong', request.language, { model: request.model, tokens: context.promptTokens, limit: context.limit }));
-      return 'prompt_too_long';
+      return { kind: 'prompt_too_long' };
     }
-    request.log.debug({ promptTokens: context.promptTokens, historyTurns: context.historyTurns }, 'context built');
-    return this.chat.stream({ model: request.model, messages: context.messages, maxOutputTokens: this.maxOutputTokens }, (text) => request.reply.update(text));
+    const reserved = deps.ledger.reserve(request.payer, {
+      command: request.command,
+      model: request.model,
+      worstCaseMicros: deps.pricing.chatWorstCase(request.model, Math.ceil(context.promptTokens * PROMPT_COUNT_MARGIN), deps.maxOutputTokens),
+    });
+    if (!reserved.ok) {
+      request.log.info({ refusal: reserved.refusal }, 'refused: over budget');
+      return { kind: 'over_budget', refusal: reserved.refusal };
+    }
+    request.log.debug({ promptTokens: context.promptTokens, historyTurns: context.historyTurns, reservedMicros: reserved.reservation.reservedMicros }, 'context built, budget reserved');
+    let outcome: ChatOutcome;
+    try {
+      outcome = await deps.chat.stream({ model: request.model, messages: context.messages, maxOutputTokens: deps.maxOutputTokens }, (text) => request.reply.update(text));
+    } catch (error) {
+      deps.ledger.release(reserved.reservation);
+      throw error;
+    }
+    this.account(reserved.reservation, request.model, context, outcome);
+    return { kind: 'done', outcome };
+  }
+
+  /** Settles a finished call at its real usage (estimated when a server sends none); a failed call is released. */
+  private account(reservation: Reservation, model: string, context: Extract<ContextResult, { ok: true }>, outcome: ChatOutcome): void {
+    const { ledger, pricing, tokens } = this.deps;
+    if (!outcome.ok) {
+      ledger.release(reservation);
+      return;
+    }
+    const usage: ChatUsage = outcome.usage ?? {
+      promptTokens: context.promptTokens,
+      completionTokens: tokens.weigh(tokens.countMessage(outcome.text), model),
+      cachedTokens: 0,
+    };
+    ledger.settle(reservation, {
+      chargedMicros: pricing.chatCost(model, usage),
+      inputTokens: usage.promptTokens, cachedTokens: usage.cachedTokens, outputTokens: usage.completionTokens,
+    });
   }
 }

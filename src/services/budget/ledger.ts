@@ -1,0 +1,141 @@
+import type { BudgetStore } from '../../db/budgetLimits.ts';
+import { SERVER_TOTAL, type LedgerStore, type Settlement } from '../../db/ledger.ts';
+import { resolveLimits, type AppliedLimit, type FallbackLimit, type LimitResolution } from './limits.ts';
+import { bucketOf, periodWindow } from './periods.ts';
+
+/** Direct messages have no server; their spend is kept under this pseudo-server. */
+export const DM_GUILD = '@dm';
+
+/** Who pays for a call. */
+export interface Payer {
+  guildId: string | null;
+  userId: string;
+  roleIds: readonly string[];
+  channelId: string | null;
+}
+
+export interface PaidCall {
+  command: string;
+  model: string;
+  /** The most this call can cost: counted input plus the maximum output, or the media price. */
+  worstCaseMicros: number;
+}
+
+export interface Refusal {
+  limit: AppliedLimit;
+  spentMicros: number;
+  requestMicros: number;
+  resetsAt: number;
+}
+
+export interface Reservation {
+  id: number;
+  reservedMicros: number;
+}
+
+export type ReserveResult = { ok: true; reservation: Reservation } | { ok: false; refusal: Refusal };
+
+export interface LimitStatus {
+  limit: AppliedLimit;
+  spentMicros: number;
+  periodStart: number;
+  resetsAt: number;
+}
+
+export interface UsageReport {
+  resolution: LimitResolution;
+  personal: LimitStatus | null;
+  server: LimitStatus | null;
+  /** This period's spend (the member's own period, else this month) split by command. */
+  byCommand: { command: string; micros: number; calls: number }[];
+  spentMicros: number;
+  timeZone: string;
+}
+
+/**
+ * Reserve → settle/release: a call first reserves its worst case inside one immediate
+ * transaction that checks every limit that applies; no burst can pass a limit.
+ */
+export class Ledger {
+  constructor(
+    private readonly ledger: LedgerStore,
+    private readonly budgets: BudgetStore,
+    private readonly fallback: FallbackLimit | null,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private guildKey(payer: Payer): string {
+    return payer.guildId ?? DM_GUILD;
+  }
+
+  resolve(payer: Payer): LimitResolution {
+    if (payer.guildId === null) return { personal: this.fallback && { source: 'config', targetId: '', ...this.fallback }, exempt: false, server: null };
+    return resolveLimits(this.budgets.limits(payer.guildId), this.budgets.exemptRoles(payer.guildId), payer.userId, payer.roleIds, this.fallback);
+  }
+
+  timeZone(payer: Payer): string {
+    return (payer.guildId && this.budgets.timeZone(payer.guildId)) || 'UTC';
+  }
+
+  private status(guild: string, who: string, limit: AppliedLimit | null, now: number, timeZone: string): LimitStatus | null {
+    if (!limit) return null;
+    const window = periodWindow(limit.period, now, timeZone);
+    return { limit, spentMicros: this.ledger.spentSince(guild, who, bucketOf(window.start)), periodStart: window.start, resetsAt: window.end };
+  }
+
+  reserve(payer: Payer, call: PaidCall): ReserveResult {
+    const worst = Math.max(0, Math.ceil(call.worstCaseMicros));
+    return this.ledger.db.transaction((): ReserveResult => {
+      const now = this.now();
+      const guild = this.guildKey(payer);
+      const resolution = this.resolve(payer);
+      const timeZone = this.timeZone(payer);
+      const checks = [this.status(guild, payer.userId, resolution.personal, now, timeZone), this.status(guild, SERVER_TOTAL, resolution.server, now, timeZone)];
+      for (const check of checks) {
+        if (check && (check.limit.amountMicros === 0 || check.spentMicros + worst > check.limit.amountMicros)) {
+          return { ok: false, refusal: { limit: check.limit, spentMicros: check.spentMicros, requestMicros: worst, resetsAt: check.resetsAt } };
+        }
+      }
+      const id = this.ledger.reserve({
+        guildId: guild, userId: payer.userId, channelId: payer.channelId, command: call.command, model: call.model,
+        reservedMicros: worst, bucket: bucketOf(now), createdAt: now,
+      });
+      return { ok: true, reservation: { id, reservedMicros: worst } };
+    }).immediate();
+  }
+
+  settle(reservation: Reservation, settlement: Omit<Settlement, 'settledAt'>): void {
+    const charged = Math.max(0, Math.ceil(settlement.chargedMicros));
+    this.ledger.db.transaction(() => this.ledger.settle(reservation.id, { ...settlement, chargedMicros: charged, settledAt: this.now() })).immediate();
+  }
+
+  release(reservation: Reservation): void {
+    this.ledger.db.transaction(() => this.ledger.release(reservation.id, this.now())).immediate();
+  }
+
+  /** A crash leaves reservations open; at start-up none can still be running, so all are released. */
+  releaseOrphans(): number {
+    return this.ledger.db.transaction(() => {
+      const open = this.ledger.openReservations();
+      for (const row of open) this.ledger.release(row.id, this.now());
+      return open.length;
+    }).immediate();
+  }
+
+  usage(payer: Payer): UsageReport {
+    const now = this.now();
+    const guild = this.guildKey(payer);
+    const resolution = this.resolve(payer);
+    const timeZone = this.timeZone(payer);
+    const personal = this.status(guild, payer.userId, resolution.personal, now, timeZone);
+    const server = this.status(guild, SERVER_TOTAL, resolution.server, now, timeZone);
+    const since = personal?.periodStart ?? periodWindow('month', now, timeZone).start;
+    const byCommand = this.ledger.spendByCommand(guild, payer.userId, since);
+    return { resolution, personal, server, byCommand, spentMicros: byCommand.reduce((sum, c) => sum + c.micros, 0), timeZone };
+  }
+
+  topSpenders(guildId: string, period: 'day' | 'week' | 'month', limit: number): { userId: string; micros: number }[] {
+    const window = periodWindow(period, this.now(), this.budgets.timeZone(guildId) ?? 'UTC');
+    return this.ledger.topSpendersSince(guildId, bucketOf(window.start), limit);
+  }
+}

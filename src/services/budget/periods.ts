@@ -1,0 +1,71 @@
+export type Period = 'day' | 'week' | 'month';
+export const PERIODS: readonly Period[] = ['day', 'week', 'month'];
+
+/** Spend is totalled in 15-minute buckets: every UTC offset in use is a multiple of 15 minutes. */
+export const BUCKET_MS = 15 * 60_000;
+
+export function bucketOf(timeMs: number): number {
+  return Math.floor(timeMs / BUCKET_MS);
+}
+
+export function isValidTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+function formatterFor(timeZone: string): Intl.DateTimeFormat {
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric',
+    });
+    formatters.set(timeZone, formatter);
+  }
+  return formatter;
+}
+
+/** Wall-clock fields of an instant in a time zone. */
+function localParts(timeMs: number, timeZone: string): { year: number; month: number; day: number; hour: number; minute: number; second: number } {
+  const parts: Record<string, number> = {};
+  for (const part of formatterFor(timeZone).formatToParts(new Date(timeMs))) {
+    if (part.type !== 'literal') parts[part.type] = Number(part.value);
+  }
+  return { year: parts.year!, month: parts.month!, day: parts.day!, hour: parts.hour!, minute: parts.minute!, second: parts.second! };
+}
+
+function offsetMs(timeMs: number, timeZone: string): number {
+  const p = localParts(timeMs, timeZone);
+  return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(timeMs / 1000) * 1000;
+}
+
+/** The instant of local midnight on a calendar date in a time zone (DST-safe). */
+function localMidnight(year: number, month: number, day: number, timeZone: string): number {
+  const guess = Date.UTC(year, month - 1, day);
+  let instant = guess - offsetMs(guess, timeZone);
+  instant = guess - offsetMs(instant, timeZone);
+  return instant;
+}
+
+/** The period containing `nowMs`: [start, end) in epoch ms; weeks start on Monday. */
+export function periodWindow(period: Period, nowMs: number, timeZone = 'UTC'): { start: number; end: number } {
+  const { year, month, day } = localParts(nowMs, timeZone);
+  if (period === 'month') {
+    return { start: localMidnight(year, month, 1, timeZone), end: localMidnight(month === 12 ? year + 1 : year, month === 12 ? 1 : month + 1, 1, timeZone) };
+  }
+  const date = new Date(Date.UTC(year, month - 1, day));
+  if (period === 'week') date.setUTCDate(date.getUTCDate() - ((date.getUTCDay() + 6) % 7));
+  const next = new Date(date);
+  next.setUTCDate(next.getUTCDate() + (period === 'week' ? 7 : 1));
+  return {
+    start: localMidnight(date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate(), timeZone),
+    end: localMidnight(next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate(), timeZone),
+  };
+}
+
+/** Rough days in a period, to compare limits written over different periods. */
+export const PERIOD_DAYS: Record<Period, number> = { day: 1, week: 7, month: 30 };
