@@ -1,0 +1,178 @@
+/** POST /v1/audio/transcriptions (multipart). */
+import {
+  checkNumber,
+  invalidRequest,
+  invalidType,
+  invalidValue,
+  isScriptedError,
+  modelNotFound,
+  scriptedError,
+  unknownParam,
+  type ScriptedError,
+} from './fakeOpenAIErrors.ts';
+import { isMultipart, ScriptQueue, sleep, type Exchange, type FakeEnv, type MultipartBody } from './fakeOpenAIHttp.ts';
+
+export interface AudioTextReply {
+  text: string;
+  /** Seconds (default 2). */
+  duration?: number;
+  /** Language name reported by verbose_json (default from `language` field, else 'english'). */
+  language?: string;
+  delayMs?: number;
+}
+export type AudioReply = AudioTextReply | ScriptedError;
+
+export const AUDIO_EXTENSIONS = ['flac', 'm4a', 'mp3', 'mp4', 'mpeg', 'mpga', 'oga', 'ogg', 'wav', 'webm'];
+const MODELS = ['whisper-1', 'gpt-4o-transcribe', 'gpt-4o-mini-transcribe', 'gpt-4o-transcribe-diarize'];
+const FORMATS = ['json', 'text', 'srt', 'verbose_json', 'vtt', 'diarized_json'];
+const FIELDS = new Set([
+  'model', 'language', 'prompt', 'response_format', 'temperature', 'timestamp_granularities[]', 'include[]',
+  'chunking_strategy', 'stream', 'known_speaker_names[]', 'known_speaker_references[]',
+]);
+const LANGUAGES: Record<string, string> = {
+  en: 'english', fr: 'french', de: 'german', es: 'spanish', it: 'italian', pt: 'portuguese', nl: 'dutch',
+  ja: 'japanese', zh: 'chinese', ko: 'korean', ru: 'russian', pl: 'polish', uk: 'ukrainian',
+};
+
+const fieldRequired = (field: string) =>
+  invalidRequest(`1 validation error for Request\nbody -> ${field}\n  field required (type=value_error.missing)`);
+
+function validate(ex: Exchange, env: FakeEnv): MultipartBody & { model: string; format: string } {
+  const body = ex.body;
+  if (!isMultipart(body)) {
+    const ct = ex.req.headers['content-type'] ?? '';
+    throw invalidRequest(
+      `Invalid Content-Type header (${ct}), expected multipart/form-data. (HINT: If you're using curl, you can pass -H 'Content-Type: multipart/form-data')`,
+    );
+  }
+  for (const key of Object.keys(body.fields)) if (!FIELDS.has(key)) throw unknownParam(key);
+  const file = body.files.find((f) => f.field === 'file');
+  if (!file) throw fieldRequired('file');
+  const model = body.fields.model;
+  if (!model) throw fieldRequired('model');
+  if (!env.hasModel(model)) throw modelNotFound(model);
+  if (!MODELS.includes(model)) throw invalidValue('model', model, MODELS);
+  const ext = file.filename.includes('.') ? file.filename.split('.').pop()!.toLowerCase() : '';
+  if (!AUDIO_EXTENSIONS.includes(ext)) {
+    throw invalidRequest(`Invalid file format. Supported formats: [${AUDIO_EXTENSIONS.map((e) => `'${e}'`).join(', ')}]`);
+  }
+  if (file.data.length === 0) {
+    throw invalidRequest('Audio file is too short. Minimum audio length is 0.1 seconds.', 'file', 'audio_too_short');
+  }
+  const format = body.fields.response_format ?? 'json';
+  if (!FORMATS.includes(format)) throw invalidValue('response_format', format, FORMATS);
+  const allowed = model === 'whisper-1' ? FORMATS.slice(0, 5) : model.endsWith('diarize') ? ['json', 'text', 'diarized_json'] : ['json', 'text'];
+  if (!allowed.includes(format)) {
+    throw invalidRequest(
+      `response_format '${format}' is not compatible with model '${model}'. Use ${allowed.map((f) => `'${f}'`).join(' or ')} instead.`,
+      'response_format',
+      'unsupported_value',
+    );
+  }
+  const language = body.fields.language;
+  if (language !== undefined && !/^[a-z]{2}$/.test(language)) {
+    throw invalidRequest(
+      `Invalid language '${language}'. Language parameter must be specified in ISO-639-1 format.`,
+      'language',
+      'invalid_language_format',
+    );
+  }
+  if (body.fields.temperature !== undefined) {
+    const t = Number(body.fields.temperature);
+    if (Number.isNaN(t)) throw invalidType('temperature', 'a number', body.fields.temperature);
+    checkNumber({ temperature: t }, 'temperature', { min: 0, max: 1 });
+  }
+  return { ...body, model, format };
+}
+
+const stamp = (s: number, sep: string): string => {
+  const ms = Math.round(s * 1000);
+  const pad = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${pad(Math.floor(ms / 3_600_000))}:${pad(Math.floor(ms / 60_000) % 60)}:${pad(Math.floor(ms / 1000) % 60)}${sep}${pad(ms % 1000, 3)}`;
+};
+
+export class FakeAudio {
+  /** Every transcription upload (fields + files with their bytes), oldest first. */
+  readonly requests: MultipartBody[] = [];
+  private readonly queue = new ScriptQueue<AudioReply>();
+  private fallback: AudioTextReply = { text: 'Hello from the fake transcription.' };
+
+  constructor(private readonly env: FakeEnv) {}
+
+  enqueue(...replies: AudioReply[]): this {
+    for (const r of replies) this.queue.enqueue(r);
+    return this;
+  }
+
+  setDefault(reply: AudioTextReply): this {
+    this.fallback = reply;
+    return this;
+  }
+
+  /** The last uploaded audio file. */
+  get lastFile(): MultipartBody['files'][number] | undefined {
+    return this.requests.at(-1)?.files.find((f) => f.field === 'file');
+  }
+
+  reset(): void {
+    this.requests.length = 0;
+    this.queue.clear();
+    this.fallback = { text: 'Hello from the fake transcription.' };
+  }
+
+  async handle(ex: Exchange): Promise<void> {
+    if (isMultipart(ex.body)) this.requests.push(ex.body);
+    const { model, format, fields } = validate(ex, this.env);
+    const reply = this.queue.take() ?? this.fallback;
+    if (isScriptedError(reply)) throw scriptedError(reply, model);
+    await sleep(reply.delayMs ?? 0, this.env.signal);
+    const duration = reply.duration ?? 2;
+    const text = reply.text;
+    const sentences = text.match(/[^.!?]+[.!?]*\s*/g)?.map((s) => s.trim()) ?? [text];
+    const step = duration / sentences.length;
+    const seg = sentences.map((s, i) => ({ start: +(i * step).toFixed(2), end: +((i + 1) * step).toFixed(2), text: s }));
+    const usage =
+      model === 'whisper-1'
+        ? { type: 'duration', seconds: Math.ceil(duration) }
+        : {
+            type: 'tokens',
+            input_tokens: Math.ceil(duration * 10),
+            input_token_details: { text_tokens: 0, audio_tokens: Math.ceil(duration * 10) },
+            output_tokens: Math.ceil(text.length / 4),
+            total_tokens: Math.ceil(duration * 10) + Math.ceil(text.length / 4),
+          };
+    switch (format) {
+      case 'text':
+        return ex.sendText(200, `${text}\n`);
+      case 'srt':
+        return ex.sendText(200, seg.map((s, i) => `${i + 1}\n${stamp(s.start, ',')} --> ${stamp(s.end, ',')}\n${s.text}\n`).join('\n'));
+      case 'vtt':
+        return ex.sendText(200, `WEBVTT\n\n${seg.map((s) => `${stamp(s.start, '.')} --> ${stamp(s.end, '.')}\n${s.text}\n`).join('\n')}`, 'text/vtt; charset=utf-8');
+      case 'verbose_json': {
+        const words = (fields['timestamp_granularities[]'] ?? '').split(',').includes('word');
+        return ex.sendJson(200, {
+          task: 'transcribe',
+          language: reply.language ?? LANGUAGES[fields.language ?? 'en'] ?? 'english',
+          duration,
+          text,
+          ...(words ? { words: text.split(/\s+/).filter(Boolean).map((w, i, all) => ({ word: w, start: +((i * duration) / all.length).toFixed(2), end: +(((i + 1) * duration) / all.length).toFixed(2) })) } : {}),
+          segments: seg.map((s, id) => ({
+            id, seek: 0, start: s.start, end: s.end, text: ` ${s.text}`, tokens: [], temperature: 0,
+            avg_logprob: -0.2, compression_ratio: 1.2, no_speech_prob: 0.01,
+          })),
+          usage,
+        });
+      }
+      case 'diarized_json':
+        return ex.sendJson(200, {
+          task: 'transcribe',
+          duration,
+          text,
+          segments: seg.map((s, i) => ({ type: 'transcript.text.segment', id: `seg_${i}`, start: s.start, end: s.end, speaker: 'A', text: s.text })),
+          usage,
+        });
+      default:
+        return ex.sendJson(200, { text, usage });
+    }
+  }
+}

@@ -1,0 +1,312 @@
+/** POST /v1/chat/completions: scripted replies, streaming (SSE) and non-streaming. */
+import type {
+  ChatCompletion,
+  ChatCompletionChunk,
+  ChatCompletionCreateParams,
+  ChatCompletionMessageFunctionToolCall,
+} from 'openai/resources/chat/completions';
+import type { CompletionUsage } from 'openai/resources/completions';
+import {
+  contextLengthExceeded,
+  invalidRequest,
+  isScriptedError,
+  modelNotFound,
+  scriptedError,
+  type ScriptedError,
+} from './fakeOpenAIErrors.ts';
+import { countPromptTokens, countTextTokens, validateChatBody } from './fakeOpenAIChatValidate.ts';
+import { nowSeconds, randomId, ScriptQueue, sleep, type Exchange, type FakeEnv } from './fakeOpenAIHttp.ts';
+
+export interface ChatToolCallSpec {
+  id?: string;
+  name: string;
+  /** JSON string, or an object that gets JSON.stringify'd. */
+  arguments: string | object;
+}
+
+export interface ChatTextReply {
+  text?: string;
+  /** How to split the text into deltas (joined they must equal `text` if both given). Default ~20-char pieces. */
+  chunks?: string[];
+  /** Before the first byte (headers) of the response. */
+  delayMs?: number;
+  /** Between streamed chunks. */
+  chunkDelayMs?: number;
+  finishReason?: 'stop' | 'length' | 'content_filter' | 'tool_calls';
+  /** Exact usage; prompt_tokens also replaces the estimate used for the context-window check. */
+  usage?: { prompt_tokens?: number; completion_tokens?: number; cached_tokens?: number };
+  /** Answer with a refusal (message.refusal / `refusal` deltas) instead of content. */
+  refusal?: string;
+  /** Function tool calls (finish_reason defaults to 'tool_calls'). */
+  toolCalls?: ChatToolCallSpec[];
+  /** `model` echoed in the response (the real API answers with a snapshot, e.g. 'gpt-4o-mini-2024-07-18'). */
+  responseModel?: string;
+}
+
+export type ChatReply =
+  | ChatTextReply
+  | ScriptedError
+  | { error: 'context_length_exceeded' }
+  | { hang: true }
+  | { cutAfterChunks: number; text: string; chunks?: string[]; delayMs?: number; chunkDelayMs?: number };
+
+export type ChatReplySource = ChatReply | ((req: ChatCompletionCreateParams) => ChatReply);
+
+const NON_CHAT_MODEL = /^(whisper|dall-e|gpt-image|tts|text-embedding|omni-moderation)|transcribe/;
+
+export function lastUserText(req: ChatCompletionCreateParams): string {
+  const last = [...req.messages].reverse().find((m) => m.role === 'user');
+  if (!last) return '';
+  if (typeof last.content === 'string') return last.content;
+  return last.content.map((p) => (p.type === 'text' ? p.text : '')).join('');
+}
+
+const defaultReply: ChatReplySource = (req) => ({ text: `You said: ${lastUserText(req)}` });
+
+function splitText(text: string, size = 20): string[] {
+  const chars = [...text];
+  const out: string[] = [];
+  for (let i = 0; i < chars.length; i += size) out.push(chars.slice(i, i + size).join(''));
+  return out;
+}
+
+/** Keeps the first `maxChars` code points of the pieces. */
+function truncatePieces(pieces: string[], maxChars: number): string[] {
+  const out: string[] = [];
+  let left = maxChars;
+  for (const piece of pieces) {
+    if (left <= 0) break;
+    const chars = [...piece];
+    out.push(chars.slice(0, left).join(''));
+    left -= chars.length;
+  }
+  return out;
+}
+
+type Delta = ChatCompletionChunk.Choice.Delta;
+type FinishReason = ChatCompletion.Choice['finish_reason'];
+
+interface Plan {
+  kind: 'content' | 'refusal';
+  pieces: string[];
+  toolCalls: ChatCompletionMessageFunctionToolCall[];
+  finishReason: FinishReason;
+  usage: CompletionUsage;
+  model: string;
+}
+
+function makePlan(reply: ChatTextReply, body: ChatCompletionCreateParams, promptTokens: number): Plan {
+  if (reply.chunks && reply.text !== undefined && reply.chunks.join('') !== reply.text) {
+    throw new Error('FakeOpenAI misconfiguration: reply.text must equal reply.chunks.join("")');
+  }
+  const kind = reply.refusal !== undefined ? 'refusal' : 'content';
+  let pieces = kind === 'refusal' ? splitText(reply.refusal ?? '') : (reply.chunks ?? splitText(reply.text ?? ''));
+  const toolCalls = (reply.toolCalls ?? []).map(
+    (tc): ChatCompletionMessageFunctionToolCall => ({
+      id: tc.id ?? randomId('call_', 12),
+      type: 'function',
+      function: { name: tc.name, arguments: typeof tc.arguments === 'string' ? tc.arguments : JSON.stringify(tc.arguments) },
+    }),
+  );
+  let finishReason: FinishReason = reply.finishReason ?? (toolCalls.length > 0 ? 'tool_calls' : 'stop');
+  const limit = body.max_completion_tokens ?? body.max_tokens;
+  if (typeof limit === 'number' && countTextTokens(pieces.join('')) > limit) {
+    pieces = truncatePieces(pieces, limit * 4);
+    finishReason = 'length';
+  }
+  const toolText = toolCalls.map((tc) => tc.function.name + tc.function.arguments).join('');
+  const completion = reply.usage?.completion_tokens ?? countTextTokens(pieces.join('') + toolText);
+  const usage: CompletionUsage = {
+    prompt_tokens: promptTokens,
+    completion_tokens: completion,
+    total_tokens: promptTokens + completion,
+    prompt_tokens_details: { cached_tokens: reply.usage?.cached_tokens ?? 0, audio_tokens: 0 },
+    completion_tokens_details: {
+      reasoning_tokens: 0,
+      audio_tokens: 0,
+      accepted_prediction_tokens: 0,
+      rejected_prediction_tokens: 0,
+    },
+  };
+  return { kind, pieces, toolCalls, finishReason, usage, model: reply.responseModel ?? body.model };
+}
+
+/** The deltas of one streamed choice, in order, ending with the finish_reason delta. */
+function planDeltas(plan: Plan): { delta: Delta; finish: FinishReason | null }[] {
+  const out: { delta: Delta; finish: FinishReason | null }[] = [];
+  out.push({
+    delta: plan.kind === 'refusal' ? { role: 'assistant', content: null, refusal: '' } : { role: 'assistant', content: '', refusal: null },
+    finish: null,
+  });
+  for (const p of plan.pieces) out.push({ delta: plan.kind === 'refusal' ? { refusal: p } : { content: p }, finish: null });
+  plan.toolCalls.forEach((tc, index) => {
+    out.push({
+      delta: { tool_calls: [{ index, id: tc.id, type: 'function', function: { name: tc.function.name, arguments: '' } }] },
+      finish: null,
+    });
+    for (const arg of splitText(tc.function.arguments)) {
+      out.push({ delta: { tool_calls: [{ index, function: { arguments: arg } }] }, finish: null });
+    }
+  });
+  out.push({ delta: {}, finish: plan.finishReason });
+  return out;
+}
+
+export class FakeChat {
+  /** Every chat request body received (also invalid ones), oldest first. */
+  readonly requests: ChatCompletionCreateParams[] = [];
+  inFlight = 0;
+  maxConcurrent = 0;
+  private readonly queue = new ScriptQueue<ChatReply>();
+  private fallback: ChatReplySource = defaultReply;
+
+  constructor(private readonly env: FakeEnv) {}
+
+  /** Queue replies for the next calls, FIFO. */
+  enqueue(...replies: ChatReply[]): this {
+    for (const r of replies) this.queue.enqueue(r);
+    return this;
+  }
+
+  /** Reply used when the queue is empty (default: `You said: <last user message>`). */
+  setDefault(reply: ChatReplySource): this {
+    this.fallback = reply;
+    return this;
+  }
+
+  /** Number of queued (not yet used) replies. */
+  get pending(): number {
+    return this.queue.length;
+  }
+
+  get lastRequest(): ChatCompletionCreateParams | undefined {
+    return this.requests.at(-1);
+  }
+
+  reset(): void {
+    this.requests.length = 0;
+    this.queue.clear();
+    this.fallback = defaultReply;
+    this.maxConcurrent = this.inFlight;
+  }
+
+  async handle(ex: Exchange): Promise<void> {
+    this.inFlight += 1;
+    this.maxConcurrent = Math.max(this.maxConcurrent, this.inFlight);
+    ex.res.once('close', () => (this.inFlight -= 1));
+    if (typeof ex.body === 'object' && ex.body !== null) this.requests.push(ex.body as ChatCompletionCreateParams);
+
+    const body = validateChatBody(ex.body);
+    if (!this.env.hasModel(body.model)) throw modelNotFound(body.model);
+    if (NON_CHAT_MODEL.test(body.model)) {
+      throw invalidRequest(
+        'This is not a chat model and thus not supported in the v1/chat/completions endpoint. Did you mean to use v1/completions?',
+        'model',
+        null,
+        404,
+      );
+    }
+    const queued = this.queue.peek();
+    const reply = queued ?? (typeof this.fallback === 'function' ? this.fallback(body) : this.fallback);
+    const exactPrompt = 'usage' in reply ? reply.usage?.prompt_tokens : undefined;
+    const promptTokens = exactPrompt ?? countPromptTokens(body);
+    const window = this.env.contextWindow(body.model);
+    const forced = 'error' in reply && reply.error === 'context_length_exceeded';
+    // Over-long prompts are rejected by the API before any scripted reply is used.
+    if (promptTokens > window && !forced) throw contextLengthExceeded(window, promptTokens);
+    if (queued) this.queue.take();
+    if (forced) throw contextLengthExceeded(window, Math.max(promptTokens, window + 1));
+    if (isScriptedError(reply)) throw scriptedError(reply as ScriptedError, body.model);
+    if ('hang' in reply) return; // never answered; close() or the client's timeout ends it
+    if ('cutAfterChunks' in reply) return this.cut(ex, body, reply, promptTokens);
+    const textReply = reply as ChatTextReply;
+    const plan = makePlan(textReply, body, promptTokens);
+    await sleep(textReply.delayMs ?? 0, this.env.signal);
+    if (body.stream) return this.stream(ex, body, plan, textReply.chunkDelayMs ?? 0);
+    ex.sendJson(200, this.completion(body, plan));
+  }
+
+  private completion(body: ChatCompletionCreateParams, plan: Plan): ChatCompletion {
+    const text = plan.pieces.join('');
+    return {
+      id: randomId('chatcmpl-', 14),
+      object: 'chat.completion',
+      created: nowSeconds(),
+      model: plan.model,
+      choices: Array.from({ length: body.n ?? 1 }, (_, index) => ({
+        index,
+        message: {
+          role: 'assistant' as const,
+          content: plan.kind === 'content' && (text !== '' || plan.toolCalls.length === 0) ? text : null,
+          refusal: plan.kind === 'refusal' ? text : null,
+          annotations: [],
+          ...(plan.toolCalls.length > 0 ? { tool_calls: plan.toolCalls } : {}),
+        },
+        logprobs: null,
+        finish_reason: plan.finishReason,
+      })),
+      usage: plan.usage,
+      service_tier: 'default',
+      system_fingerprint: 'fp_fake000001',
+    };
+  }
+
+  /** Builds the SSE events for a plan: chunks, optional usage chunk, then '[DONE]'. */
+  private events(body: ChatCompletionCreateParams, plan: Plan): (ChatCompletionChunk | '[DONE]')[] {
+    const withUsage = body.stream_options?.include_usage === true;
+    const base = {
+      id: randomId('chatcmpl-', 14),
+      object: 'chat.completion.chunk' as const,
+      created: nowSeconds(),
+      model: plan.model,
+      service_tier: 'default' as const,
+      system_fingerprint: 'fp_fake000001',
+    };
+    const n = body.n ?? 1;
+    const out: (ChatCompletionChunk | '[DONE]')[] = planDeltas(plan).map(({ delta, finish }) => ({
+      ...base,
+      choices: Array.from({ length: n }, (_, index) => ({ index, delta, logprobs: null, finish_reason: finish })),
+      ...(withUsage ? { usage: null } : {}),
+    }));
+    if (withUsage) out.push({ ...base, choices: [], usage: plan.usage });
+    out.push('[DONE]');
+    return out;
+  }
+
+  private async stream(ex: Exchange, body: ChatCompletionCreateParams, plan: Plan, chunkDelayMs: number): Promise<void> {
+    ex.startEventStream();
+    let first = true;
+    for (const event of this.events(body, plan)) {
+      if (!first && event !== '[DONE]') await sleep(chunkDelayMs, this.env.signal);
+      first = false;
+      if (ex.res.destroyed) return; // client went away (e.g. `break` in for-await)
+      await ex.writeEvent(event);
+    }
+    ex.res.end();
+  }
+
+  /** Sends `cutAfterChunks` events then destroys the socket, like a dropped connection (no [DONE]). */
+  private async cut(
+    ex: Exchange,
+    body: ChatCompletionCreateParams,
+    reply: Extract<ChatReply, { cutAfterChunks: number }>,
+    promptTokens: number,
+  ): Promise<void> {
+    await sleep(reply.delayMs ?? 0, this.env.signal);
+    if (!body.stream) {
+      ex.req.socket.destroy();
+      return;
+    }
+    const plan = makePlan({ text: reply.text, chunks: reply.chunks }, body, promptTokens);
+    ex.startEventStream();
+    const events = this.events(body, plan)
+      .filter((e) => e !== '[DONE]')
+      .slice(0, reply.cutAfterChunks);
+    for (const [i, event] of events.entries()) {
+      if (i > 0) await sleep(reply.chunkDelayMs ?? 0, this.env.signal);
+      await ex.writeEvent(event);
+    }
+    await sleep(5, this.env.signal);
+    ex.req.socket.destroy();
+  }
+}

@@ -1,0 +1,254 @@
+/** /v1/files and /v1/fine_tuning/jobs (compact but with the real object shapes). */
+import type { FileObject } from 'openai/resources/files';
+import type { FineTuningJob, FineTuningJobEvent } from 'openai/resources/fine-tuning/jobs/jobs';
+import {
+  checkNumber,
+  invalidRequest,
+  invalidType,
+  invalidValue,
+  missingParam,
+  unknownParam,
+} from './fakeOpenAIErrors.ts';
+import { isMultipart, nowSeconds, randomId, type Exchange, type FakeEnv } from './fakeOpenAIHttp.ts';
+
+const PURPOSES = ['assistants', 'batch', 'fine-tune', 'vision', 'user_data', 'evals'];
+export const FINE_TUNABLE_MODELS = [
+  'gpt-4o-mini', 'gpt-4o-mini-2024-07-18', 'gpt-4o-2024-08-06', 'gpt-4.1', 'gpt-4.1-2025-04-14', 'gpt-4.1-mini',
+  'gpt-4.1-mini-2025-04-14', 'gpt-4.1-nano', 'gpt-4.1-nano-2025-04-14', 'gpt-3.5-turbo', 'gpt-3.5-turbo-0125',
+];
+const JOB_PARAMS = new Set([
+  'model', 'training_file', 'hyperparameters', 'integrations', 'metadata', 'method', 'seed', 'suffix', 'validation_file',
+]);
+type Status = FineTuningJob['status'];
+const RANK: Record<Status, number> = { validating_files: 0, queued: 1, running: 2, succeeded: 3, failed: 3, cancelled: 3 };
+
+/** Returns null when valid, else the reason (1-based line number). */
+export function checkFineTuneJsonl(text: string): string | null {
+  const lines = text.split('\n');
+  for (const [i, line] of lines.entries()) {
+    if (line.trim() === '') continue;
+    let row: unknown;
+    try {
+      row = JSON.parse(line);
+    } catch {
+      return `Line ${i + 1} is not valid JSON.`;
+    }
+    const messages = (row as { messages?: unknown } | null)?.messages;
+    if (!Array.isArray(messages) || messages.length === 0) {
+      return `Line ${i + 1} is missing a non-empty "messages" array.`;
+    }
+    if (!messages.every((m: { role?: unknown } | null) => typeof m?.role === 'string')) {
+      return `Line ${i + 1}: every message needs a "role".`;
+    }
+  }
+  return lines.some((l) => l.trim() !== '') ? null : 'The file is empty.';
+}
+
+const notFound = (what: string, id: string) => invalidRequest(`No such ${what} object: ${id}`, 'id', null, 404);
+
+export class FakeFiles {
+  readonly store = new Map<string, { object: FileObject; data: Buffer }>();
+
+  reset(): void {
+    this.store.clear();
+  }
+
+  add(filename: string, purpose: FileObject['purpose'], data: Buffer): FileObject {
+    const object: FileObject = {
+      id: randomId('file-', 11),
+      object: 'file',
+      bytes: data.length,
+      created_at: nowSeconds(),
+      filename,
+      purpose,
+      status: 'processed',
+    };
+    this.store.set(object.id, { object, data });
+    return object;
+  }
+
+  get(id: string): FileObject {
+    const entry = this.store.get(id);
+    if (!entry) throw notFound('File', id);
+    return entry.object;
+  }
+
+  create(ex: Exchange): void {
+    if (!isMultipart(ex.body)) throw missingParam('file');
+    const file = ex.body.files.find((f) => f.field === 'file');
+    if (!file) throw missingParam('file');
+    const purpose = ex.body.fields.purpose;
+    if (!purpose) throw missingParam('purpose');
+    if (!PURPOSES.includes(purpose)) throw invalidValue('purpose', purpose, PURPOSES);
+    if (purpose === 'fine-tune') {
+      if (!file.filename.toLowerCase().endsWith('.jsonl')) {
+        throw invalidRequest('Invalid file format for Fine-Tuning API. Must be .jsonl', 'file');
+      }
+      const problem = checkFineTuneJsonl(file.data.toString('utf8'));
+      if (problem) throw invalidRequest(`Invalid file format for Fine-Tuning API. ${problem}`, 'file', 'invalid_file_format');
+    }
+    ex.sendJson(200, this.add(file.filename, purpose as FileObject['purpose'], file.data));
+  }
+
+  list(ex: Exchange): void {
+    const data = [...this.store.values()].map((e) => e.object).reverse();
+    ex.sendJson(200, { object: 'list', data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
+  }
+
+  retrieve(ex: Exchange, id: string): void {
+    ex.sendJson(200, this.get(id));
+  }
+
+  content(ex: Exchange, id: string): void {
+    this.get(id);
+    ex.sendText(200, this.store.get(id)!.data.toString('utf8'), 'application/octet-stream');
+  }
+
+  delete(ex: Exchange, id: string): void {
+    this.get(id);
+    this.store.delete(id);
+    ex.sendJson(200, { id, object: 'file', deleted: true });
+  }
+}
+
+function page<T extends { id: string }>(items: T[], ex: Exchange): { object: 'list'; data: T[]; has_more: boolean } {
+  const q = ex.query;
+  const limit = q.has('limit') ? checkNumber({ limit: Number(q.get('limit')) }, 'limit', { integer: true, min: 1, max: 100 }) : 20;
+  const after = q.get('after');
+  const start = after ? items.findIndex((i) => i.id === after) + 1 : 0;
+  const data = items.slice(start, start + (limit ?? 20));
+  return { object: 'list', data, has_more: start + data.length < items.length };
+}
+
+export class FakeFineTuning {
+  readonly jobs = new Map<string, { job: FineTuningJob; events: FineTuningJobEvent[] }>();
+
+  constructor(
+    private readonly env: FakeEnv,
+    private readonly files: FakeFiles,
+  ) {}
+
+  reset(): void {
+    this.jobs.clear();
+  }
+
+  private entry(id: string) {
+    const e = this.jobs.get(id);
+    if (!e) throw invalidRequest(`Could not find fine-tuning job: ${id}`, 'fine_tuning_job_id', 'fine_tuning_job_not_found', 404);
+    return e;
+  }
+
+  private event(id: string, message: string, level: FineTuningJobEvent['level'] = 'info'): void {
+    this.entry(id).events.push({ id: randomId('ftevent-', 12), object: 'fine_tuning.job.event', created_at: nowSeconds(), level, message, data: {}, type: 'message' });
+  }
+
+  private checkFile(param: string, id: unknown): void {
+    if (typeof id !== 'string') throw invalidType(param, 'a string', id);
+    const entry = this.files.store.get(id);
+    if (!entry) throw invalidRequest(`invalid ${param}: ${id}`, param, `invalid_${param}`);
+    if (entry.object.purpose !== 'fine-tune') {
+      throw invalidRequest(`File ${id} has purpose '${entry.object.purpose}'; fine-tuning requires purpose 'fine-tune'.`, param, `invalid_${param}`);
+    }
+  }
+
+  create(ex: Exchange): void {
+    const b = (typeof ex.body === 'object' && ex.body !== null ? ex.body : {}) as Record<string, unknown>;
+    for (const key of Object.keys(b)) if (!JOB_PARAMS.has(key)) throw unknownParam(key);
+    if (b.model === undefined) throw missingParam('model');
+    if (typeof b.model !== 'string') throw invalidType('model', 'a string', b.model);
+    if (b.training_file === undefined) throw missingParam('training_file');
+    this.checkFile('training_file', b.training_file);
+    if (b.validation_file !== undefined && b.validation_file !== null) this.checkFile('validation_file', b.validation_file);
+    if (!FINE_TUNABLE_MODELS.includes(b.model) && !(b.model.startsWith('ft:') && this.env.hasModel(b.model))) {
+      throw invalidRequest(`Model ${b.model} is not available for fine-tuning or does not exist.`, 'model', 'model_not_available');
+    }
+    if (b.suffix !== undefined && b.suffix !== null && (typeof b.suffix !== 'string' || b.suffix.length > 64)) {
+      throw invalidRequest("Invalid 'suffix': expected a string of at most 64 characters.", 'suffix', 'invalid_value');
+    }
+    const hp = { batch_size: 'auto', learning_rate_multiplier: 'auto', n_epochs: 'auto', ...(b.hyperparameters as object | undefined) };
+    if (hp.n_epochs !== 'auto') {
+      checkNumber({ 'hyperparameters.n_epochs': hp.n_epochs }, 'hyperparameters.n_epochs', { integer: true, min: 1, max: 50 });
+    }
+    const job = {
+      id: randomId('ftjob-', 12),
+      object: 'fine_tuning.job',
+      created_at: nowSeconds(),
+      error: null,
+      fine_tuned_model: null,
+      finished_at: null,
+      hyperparameters: hp,
+      model: b.model,
+      organization_id: 'org-fake',
+      result_files: [],
+      seed: typeof b.seed === 'number' ? b.seed : Math.floor(Math.random() * 2 ** 31),
+      status: 'validating_files',
+      trained_tokens: null,
+      training_file: b.training_file as string,
+      validation_file: (b.validation_file as string | undefined) ?? null,
+      estimated_finish: null,
+      integrations: [],
+      metadata: (b.metadata as Record<string, string> | undefined) ?? null,
+      method: { type: 'supervised', supervised: { hyperparameters: hp } },
+      user_provided_suffix: (b.suffix as string | undefined) ?? null,
+    } as FineTuningJob;
+    this.jobs.set(job.id, { job, events: [] });
+    this.event(job.id, `Created fine-tuning job: ${job.id}`);
+    this.event(job.id, `Validating training file: ${job.training_file}`);
+    ex.sendJson(200, job);
+  }
+
+  list(ex: Exchange): void {
+    ex.sendJson(200, page([...this.jobs.values()].map((e) => e.job).reverse(), ex));
+  }
+
+  retrieve(ex: Exchange, id: string): void {
+    ex.sendJson(200, this.entry(id).job);
+  }
+
+  events(ex: Exchange, id: string): void {
+    ex.sendJson(200, page([...this.entry(id).events].reverse(), ex));
+  }
+
+  cancel(ex: Exchange, id: string): void {
+    const { job } = this.entry(id);
+    if (RANK[job.status] === 3) {
+      throw invalidRequest(`Job ${id} has already finished (status: ${job.status}) and cannot be cancelled.`, null, 'invalid_request');
+    }
+    this.advance(id, 'cancelled');
+    ex.sendJson(200, job);
+  }
+
+  /**
+   * Test hook: moves a job forward (validating_files → queued → running → succeeded/failed/cancelled).
+   * `detail` is the fine-tuned model id for 'succeeded' (default `ft:<model>:fake-org:<suffix>:<rand>`)
+   * or the error message for 'failed'. Throws on backwards/terminal moves.
+   */
+  advance(jobId: string, status: Status, detail?: string): FineTuningJob {
+    const { job } = this.entry(jobId);
+    if (RANK[job.status] === 3 || RANK[status] <= RANK[job.status]) {
+      throw new Error(`FakeOpenAI: cannot move fine-tuning job ${jobId} from ${job.status} to ${status}`);
+    }
+    job.status = status;
+    if (status === 'queued') this.event(jobId, 'Files validated, moving job to queued state');
+    if (status === 'running') this.event(jobId, 'Fine-tuning job started');
+    if (status === 'cancelled') this.event(jobId, 'Fine-tuning job cancelled');
+    if (status === 'failed') {
+      const message = detail ?? 'The job failed due to an internal error.';
+      job.error = { code: 'invalid_training_file', message, param: 'training_file' };
+      job.finished_at = nowSeconds();
+      this.event(jobId, message, 'error');
+    }
+    if (status === 'succeeded') {
+      const suffix = (job as { user_provided_suffix?: string | null }).user_provided_suffix ?? '';
+      job.fine_tuned_model = detail ?? `ft:${job.model}:fake-org:${suffix}:${randomId('', 4)}`;
+      job.finished_at = nowSeconds();
+      const training = this.files.store.get(job.training_file)?.data.length ?? 0;
+      job.trained_tokens = Math.ceil(training / 4) * 3;
+      job.result_files = [this.files.add('step_metrics.csv', 'fine-tune-results', Buffer.from('step,train_loss\n1,0.5\n')).id];
+      this.env.addModel(job.fine_tuned_model, 'org-fake');
+      this.event(jobId, `New fine-tuned model created: ${job.fine_tuned_model}`);
+      this.event(jobId, 'The job has successfully completed');
+    }
+    return job;
+  }
+}
