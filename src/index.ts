@@ -1,10 +1,11 @@
-import 'dotenv/config';
+import { config as loadDotenv } from 'dotenv';
 import { startBot } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 
 /** Start-up: config -> logger -> database and services -> Discord client -> login; graceful stop on signals. */
 async function main(): Promise<void> {
+  loadDotenv({ quiet: true });
   let config;
   try {
     config = loadConfig();

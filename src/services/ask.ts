@@ -6,6 +6,7 @@ import type { ContextResult, HistoryService, Speaker } from './history.ts';
 import type { ChatOutcome, ChatService, ChatUsage } from './openai/chat.ts';
 import type { Pricing } from './pricing/index.ts';
 import type { TokenCounter } from './tokens.ts';
+import { closeOpenFence } from './messageSplitter.ts';
 
 /** On context_length_exceeded, retry once with this share of the history budget. */
 const TRIMMED_HISTORY_SHARE = 0.25;
@@ -31,6 +32,11 @@ export type AskResult =
   | { ok: true; text: string; outcome: ChatOutcome }
   | { ok: false; reason: 'over_budget'; refusal: Refusal }
   | { ok: false; reason: 'prompt_too_long' | 'model_failed' };
+
+/** A note under an answer; a code block the answer left open is closed first so the note isn't inside it. */
+function withNotice(text: string, notice: string): string {
+  return `${closeOpenFence(text.trimEnd())}\n\n${notice}`;
+}
 
 type Attempt = { kind: 'done'; outcome: ChatOutcome } | { kind: 'prompt_too_long' } | { kind: 'over_budget'; refusal: Refusal };
 
@@ -59,8 +65,7 @@ export class AskService {
     const { outcome } = attempt;
 
     if (outcome.ok && outcome.text.trim() !== '') {
-      const notice = outcome.finishReason === 'length' ? `\n\n${t('truncated', language)}` : '';
-      await reply.finish(outcome.text + notice);
+      await reply.finish(outcome.finishReason === 'length' ? withNotice(outcome.text, t('truncated', language)) : outcome.text);
       if (!request.isPrivate) {
         this.deps.history.record({
           channelId: request.channelId, speaker: request.speaker, prompt: request.prompt, answer: outcome.text, model,
@@ -77,7 +82,7 @@ export class AskService {
     if (failure.kind === 'quota') log.error('OpenAI reports insufficient_quota: the account behind OPENAI_API_KEY is out of credit; add credit at platform.openai.com');
     else if (failure.kind === 'auth') log.error('OpenAI rejected OPENAI_API_KEY (401/403)');
     else log.warn({ failure }, 'model call failed');
-    const shown = partialText.trim() !== '' ? `${partialText}\n\n${partialAnswerNotice(failure, language, model)}` : describeFailure(failure, language, model);
+    const shown = partialText.trim() !== '' ? withNotice(partialText, partialAnswerNotice(failure, language, model)) : describeFailure(failure, language, model);
     await reply.finish(shown);
     return { ok: false, reason: 'model_failed' };
   }

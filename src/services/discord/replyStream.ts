@@ -43,7 +43,7 @@ export class ReplyStream {
     this.timer = undefined;
     this.leave();
     await this.inFlight?.catch(() => undefined);
-    this.text = finalText;
+    this.text = closeOpenFence(finalText);
     await this.render(true);
   }
 

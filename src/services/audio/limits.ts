@@ -1,0 +1,41 @@
+/** Limits and accepted formats for `/transcribe`. Each value says why it is what it is. */
+
+/** The OpenAI transcription API rejects uploads over 25 MB, so larger files are refused up front. */
+export const MAX_TRANSCRIPTION_BYTES = 25 * 1024 * 1024;
+
+/** A 25 MB attachment from Discord's CDN normally arrives in a few seconds; 30 s means a stuck transfer. */
+export const DOWNLOAD_TIMEOUT_MS = 30_000;
+
+/** Transcripts longer than this (characters) are attached as a .txt file rather than split into many messages. */
+export const TRANSCRIPT_ATTACH_THRESHOLD = 6_000;
+
+/** File extensions the OpenAI transcription API accepts; it judges the upload by its file name. */
+export const ACCEPTED_EXTENSIONS = ['flac', 'mp3', 'mp4', 'mpeg', 'mpga', 'm4a', 'ogg', 'oga', 'wav', 'webm'] as const;
+
+export type AcceptedExtension = (typeof ACCEPTED_EXTENSIONS)[number];
+
+/** Containers recognised from the file's bytes; each maps onto one or more accepted extensions. */
+export type AudioFormat = 'flac' | 'mp3' | 'mp4' | 'ogg' | 'wav' | 'webm';
+
+/**
+ * Extensions that honestly describe each container, canonical one first. A declared file name whose
+ * extension is in the list is kept (e.g. `.oga`, `.m4a`); otherwise the canonical one is used.
+ */
+export const FORMAT_EXTENSIONS: Readonly<Record<AudioFormat, readonly AcceptedExtension[]>> = {
+  flac: ['flac'],
+  mp3: ['mp3', 'mpeg', 'mpga'],
+  mp4: ['mp4', 'm4a'],
+  ogg: ['ogg', 'oga'],
+  wav: ['wav'],
+  webm: ['webm'],
+};
+
+/** MIME type sent alongside the upload and used as music-metadata's parser hint. */
+export const FORMAT_MIME_TYPES: Readonly<Record<AudioFormat, string>> = {
+  flac: 'audio/flac',
+  mp3: 'audio/mpeg',
+  mp4: 'audio/mp4',
+  ogg: 'audio/ogg',
+  wav: 'audio/wav',
+  webm: 'audio/webm',
+};
