@@ -8,7 +8,7 @@ import type { Pricing } from './pricing/index.ts';
 import type { TokenCounter } from './tokens.ts';
 import { closeOpenFence } from './messageSplitter.ts';
 
-/** On context_length_exceeded, retry once with this share of the history budget. */
+/** On context_length_exceeded, retry once with at most this share of the history that was sent. */
 const TRIMMED_HISTORY_SHARE = 0.25;
 /** Our prompt count can differ from the server's by a few percent (framing, tokenizer versions): reserve for it. */
 const PROMPT_COUNT_MARGIN = 1.1;
@@ -38,7 +38,7 @@ function withNotice(text: string, notice: string): string {
   return `${closeOpenFence(text.trimEnd())}\n\n${notice}`;
 }
 
-type Attempt = { kind: 'done'; outcome: ChatOutcome } | { kind: 'prompt_too_long' } | { kind: 'over_budget'; refusal: Refusal };
+type Attempt = { kind: 'done'; outcome: ChatOutcome; historyTokens: number } | { kind: 'prompt_too_long' } | { kind: 'over_budget'; refusal: Refusal };
 
 export interface AskDependencies {
   history: HistoryService;
@@ -55,10 +55,10 @@ export class AskService {
 
   async answer(request: AskRequest): Promise<AskResult> {
     const { log, reply, language, model } = request;
-    let attempt = await this.attempt(request, 1);
+    let attempt = await this.attempt(request, undefined);
     if (attempt.kind === 'done' && !attempt.outcome.ok && attempt.outcome.failure.kind === 'context_too_long' && attempt.outcome.partialText === '') {
-      log.warn('context too long for the model; retrying once with less history');
-      attempt = await this.attempt(request, TRIMMED_HISTORY_SHARE);
+      log.warn({ historyTokens: attempt.historyTokens }, 'context too long for the model; retrying once with less history');
+      attempt = await this.attempt(request, Math.floor(attempt.historyTokens * TRIMMED_HISTORY_SHARE));
     }
     if (attempt.kind === 'over_budget') return { ok: false, reason: 'over_budget', refusal: attempt.refusal };
     if (attempt.kind === 'prompt_too_long') return { ok: false, reason: 'prompt_too_long' };
@@ -87,7 +87,7 @@ export class AskService {
     return { ok: false, reason: 'model_failed' };
   }
 
-  private async attempt(request: AskRequest, historyShare: number): Promise<Attempt> {
+  private async attempt(request: AskRequest, historyTokenCap: number | undefined): Promise<Attempt> {
     const { deps } = this;
     const context = deps.history.build({
       channelId: request.isPrivate ? null : request.channelId,
@@ -96,7 +96,7 @@ export class AskService {
       speaker: request.speaker,
       prompt: request.prompt,
       outputReserve: deps.maxOutputTokens,
-      historyShare,
+      historyTokenCap,
     });
     if (!context.ok) {
       await request.reply.finish(t('promptTooLong', request.language, { model: request.model, tokens: context.promptTokens, limit: context.limit }));
@@ -120,7 +120,7 @@ export class AskService {
       throw error;
     }
     this.account(reserved.reservation, request.model, context, outcome);
-    return { kind: 'done', outcome };
+    return { kind: 'done', outcome, historyTokens: context.historyTokens };
   }
 
   /** Settles a finished call at its real usage (estimated when a server sends none); a failed call is released. */

@@ -22,12 +22,12 @@ export interface ContextRequest {
   speaker: Speaker;
   prompt: string;
   outputReserve: number;
-  /** Share of the history budget to use; the context-too-long retry asks for less. */
-  historyShare?: number;
+  /** At most this many tokens of history; the context-too-long retry asks for less than it sent. */
+  historyTokenCap?: number;
 }
 
 export type ContextResult =
-  | { ok: true; messages: ChatMessage[]; promptTokens: number; historyTurns: number }
+  | { ok: true; messages: ChatMessage[]; promptTokens: number; historyTokens: number; historyTurns: number }
   | { ok: false; reason: 'prompt_too_long'; promptTokens: number; limit: number };
 
 /** The model sees who is speaking in a busy channel through this prefix. */
@@ -65,8 +65,8 @@ export class HistoryService {
     const available = contextWindow - request.outputReserve;
     if (fixed > available) return { ok: false, reason: 'prompt_too_long', promptTokens: fixed, limit: available };
 
-    let budget = Math.floor((available - fixed) * (request.historyShare ?? 1));
-    const history: ChatMessage[] = [];
+    let budget = Math.min(available - fixed, request.historyTokenCap ?? Number.POSITIVE_INFINITY);
+    const history: { message: ChatMessage; weight: number }[] = [];
     let used = 0;
     if (request.channelId !== null) {
       for (const turn of this.store.newestTurns(request.channelId, MAX_CONTEXT_TURNS)) {
@@ -74,13 +74,14 @@ export class HistoryService {
         if (weight > budget) break;
         budget -= weight;
         used += weight;
-        history.push({ role: turn.role, content: turn.role === 'user' && turn.authorName ? `${turn.authorName}: ${turn.content}` : turn.content });
+        const content = turn.role === 'user' && turn.authorName ? `${turn.authorName}: ${turn.content}` : turn.content;
+        history.push({ message: { role: turn.role, content }, weight });
       }
     }
     // A context that starts with an orphaned answer confuses the model; drop it.
-    if (history.at(-1)?.role === 'assistant') used -= this.tokens.weigh(this.tokens.countMessage(history.pop()!.content), model);
-    history.reverse();
-    return { ok: true, messages: [system, ...history, question], promptTokens: fixed + used, historyTurns: history.length };
+    if (history.at(-1)?.message.role === 'assistant') used -= history.pop()!.weight;
+    const turns = history.reverse().map((h) => h.message);
+    return { ok: true, messages: [system, ...turns, question], promptTokens: fixed + used, historyTokens: used, historyTurns: turns.length };
   }
 
   record(exchange: ExchangeRecord): void {

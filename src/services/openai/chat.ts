@@ -41,13 +41,14 @@ export class ChatService {
     let refusal = '';
     let finishReason: string | null = null;
     let usage: ChatUsage | undefined;
-    armIdleTimer();
     try {
       const limit = this.options.useMaxCompletionTokens ? { max_completion_tokens: request.maxOutputTokens } : { max_tokens: request.maxOutputTokens };
       const stream = await this.client.chat.completions.create(
         { model: request.model, messages: request.messages, stream: true, stream_options: { include_usage: true }, ...limit },
         { signal: controller.signal },
       );
+      // Until the response starts, the SDK's own timeout and retries (honouring retry-after) govern.
+      armIdleTimer();
       for await (const chunk of stream) {
         armIdleTimer();
         if (chunk.usage) {
@@ -74,6 +75,8 @@ export class ChatService {
     } finally {
       clearTimeout(idle);
     }
+    // The SDK ends an aborted stream quietly instead of throwing: our idle timer did that.
+    if (timedOut) return { ok: false, failure: { kind: 'timeout' }, partialText: text, usage };
     if (refusal || finishReason === 'content_filter') {
       return { ok: false, failure: { kind: 'refused', message: refusal || undefined }, partialText: text, usage };
     }

@@ -53,16 +53,17 @@ function spanEnd(text: string, start: number, length: number): number {
   const lineStart = text.lastIndexOf('\n', start - 1) + 1;
   const lineEnd = text.indexOf('\n', start) === -1 ? text.length : text.indexOf('\n', start);
   const isFence = length >= 3 && /^ {0,3}$/.test(text.slice(lineStart, start)) && !text.slice(start + length, lineEnd).includes('`');
+  // Discord closes a span (or a block, as in "```js\ncode```") at the next run of the same length;
+  // a fence also closes at a line holding only a longer run (CommonMark). The earlier close wins.
+  const run = nextRun(text, start + length, length);
+  let close = run === -1 ? -1 : run + length;
   if (isFence) {
-    // CommonMark close: a line holding only a run at least as long as the opener.
-    const closer = new RegExp(`\\n {0,3}(\`{${length},})[ \\t]*(?=\\r?\\n|$)`, 'g');
+    const closer = new RegExp(`\\n {0,3}\`{${length},}(?=[ \\t]*(?:\\r?\\n|$))`, 'g');
     closer.lastIndex = lineEnd;
-    const close = closer.exec(text);
-    if (close) return close.index + close[0].length;
+    const line = closer.exec(text);
+    if (line && (close === -1 || line.index < run)) close = line.index + line[0].length;
   }
-  // Discord also closes a code span (or a block, as in "```js\ncode```") at the next run of the same length.
-  const close = nextRun(text, start + length, length);
-  if (close !== -1) return close + length;
+  if (close !== -1) return close;
   // An unclosed fence is probably pasted code that lost its closer; leaving it untranslated is the safe side.
   return isFence ? text.length : -1;
 }
