@@ -32,6 +32,8 @@ export interface ChatTextReply {
   delayMs?: number;
   /** Between streamed chunks. */
   chunkDelayMs?: number;
+  /** Streaming: after this many events (the role chunk counts) go silent, keeping the socket open. */
+  stallAfterEvents?: number;
   finishReason?: 'stop' | 'length' | 'content_filter' | 'tool_calls';
   /** Exact usage; prompt_tokens also replaces the estimate used for the context-window check. */
   usage?: { prompt_tokens?: number; completion_tokens?: number; cached_tokens?: number };
@@ -222,7 +224,7 @@ export class FakeChat {
     const textReply = reply as ChatTextReply;
     const plan = makePlan(textReply, body, promptTokens);
     await sleep(textReply.delayMs ?? 0, this.env.signal);
-    if (body.stream) return this.stream(ex, body, plan, textReply.chunkDelayMs ?? 0);
+    if (body.stream) return this.stream(ex, body, plan, textReply.chunkDelayMs ?? 0, textReply.stallAfterEvents);
     ex.sendJson(200, this.completion(body, plan));
   }
 
@@ -273,10 +275,12 @@ export class FakeChat {
     return out;
   }
 
-  private async stream(ex: Exchange, body: ChatCompletionCreateParams, plan: Plan, chunkDelayMs: number): Promise<void> {
+  private async stream(ex: Exchange, body: ChatCompletionCreateParams, plan: Plan, chunkDelayMs: number, stallAfter?: number): Promise<void> {
     ex.startEventStream();
     let first = true;
+    let sent = 0;
     for (const event of this.events(body, plan)) {
+      if (sent++ === stallAfter) return sleep(2_000_000_000, this.env.signal).catch(() => undefined);
       if (!first && event !== '[DONE]') await sleep(chunkDelayMs, this.env.signal);
       first = false;
       if (ex.res.destroyed) return; // client went away (e.g. `break` in for-await)

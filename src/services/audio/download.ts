@@ -15,7 +15,7 @@ export type DownloadResult =
 const tooLarge = (maxBytes: number): DownloadResult => ({
   ok: false,
   reason: 'too-large',
-  detail: `The file is larger than ${maxBytes} bytes.`,
+  detail: `The file is larger than the ${(maxBytes / (1024 * 1024)).toFixed(1)} MB limit.`,
 });
 
 /** Downloads an attachment into memory with a hard size cap and a timeout. Never throws. */

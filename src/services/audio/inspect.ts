@@ -38,7 +38,8 @@ export async function inspectAudio(bytes: Uint8Array, declared: DeclaredAudio = 
 async function inspect(bytes: Uint8Array, declared: DeclaredAudio): Promise<AudioInspection> {
   if (bytes.length === 0) return { ok: false, reason: 'empty', detail: 'The file is empty.' };
   if (bytes.length > MAX_TRANSCRIPTION_BYTES) {
-    return { ok: false, reason: 'too-large', detail: `The file is ${megabytes(bytes.length)}; the limit is ${megabytes(MAX_TRANSCRIPTION_BYTES)}.` };
+    const detail = `The file is ${megabytes(bytes.length)}; the limit is ${megabytes(MAX_TRANSCRIPTION_BYTES)}.`;
+    return { ok: false, reason: 'too-large', detail };
   }
   const sniffed = sniffFormat(bytes);
   if (!sniffed.ok) return sniffed;
@@ -77,7 +78,7 @@ async function durationFromMetadata(
     const detail = `The file looks like ${format} audio but could not be parsed; it may be truncated or damaged (${describe(error)}).`;
     return { ok: false, reason: 'unreadable', detail };
   }
-  // `format.hasAudio` is not consulted: music-metadata reports it true for a video-only MP4 and false for a
+  // `hasAudio` is not consulted: music-metadata reports it true for a video-only MP4 and false for a
   // truncated Ogg, so it would mislabel both. Such files end up without a duration, i.e. unreadable.
   if (isPositive(metadata.duration)) return { seconds: metadata.duration, source: 'metadata' };
   // Whole file size over the bitrate: headers make it a slight overestimate, the safe side for billing.

@@ -1,0 +1,68 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import { startBot } from '../src/app.ts';
+import { loadConfig } from '../src/config.ts';
+import { createLogger } from '../src/logger.ts';
+import { BotHarness, TEST_DISCORD_TOKEN, TEST_OPENAI_KEY } from './support/botHarness.ts';
+import { FakeDiscord } from './support/fakeDiscord.ts';
+import { tempDatabasePath } from './support/tempDb.ts';
+
+let harness: BotHarness | undefined;
+afterEach(async () => { await harness?.close(); harness = undefined; });
+
+describe('start-up, restart and stop', () => {
+  test('commands are registered to the dev server once, and skipped on a restart when unchanged', async () => {
+    harness = await BotHarness.start();
+    expect(harness.discord.registrations).toBe(1);
+    const names = harness.discord.commands(harness.bot.ctx.config.devGuildId).map((c) => c.name).sort();
+    expect(names).toEqual(expect.arrayContaining(['ask', 'reset']));
+    await harness.restart();
+    expect(harness.discord.registrations).toBe(1);
+    expect(harness.logs().some((l) => String(l.msg).includes('unchanged since the last start'))).toBe(true);
+  });
+
+  test('history survives a restart on the same database file', async () => {
+    harness = await BotHarness.start();
+    harness.openai.chat.enqueue({ text: 'Noted: the password is swordfish.' });
+    await harness.settled(harness.command('ask', { prompt: 'Remember: the password is swordfish.' }));
+    await harness.restart();
+    await harness.settled(harness.command('ask', { prompt: 'What is the password?' }));
+    const messages = (harness.openai.chat.lastRequest as { messages: { content: string }[] }).messages.map((m) => m.content);
+    expect(messages).toEqual([expect.any(String), expect.stringMatching(/Remember: the password is swordfish\.$/), 'Noted: the password is swordfish.', expect.stringMatching(/What is the password\?$/)]);
+  });
+
+  test('a stop lets an answer in progress finish, then refuses nothing half-written', async () => {
+    harness = await BotHarness.start();
+    const chunks = ['Slow ', 'but ', 'complete.'];
+    harness.openai.chat.enqueue({ text: chunks.join(''), chunks, chunkDelayMs: 300 });
+    const i = harness.command('ask', { prompt: 'Take your time' });
+    await i.callback();
+    await harness.bot.stop();
+    expect(i.transcript()).toEqual(['Slow but complete.']);
+    expect(harness.bot.ctx.db.open).toBe(false);
+  });
+
+  test('neither secret ever reaches a log line', async () => {
+    harness = await BotHarness.start({ env: { LOG_LEVEL: 'trace' } });
+    harness.openai.chat.enqueue({ error: 'insufficient_quota' });
+    await harness.settled(harness.command('ask', { prompt: 'hi' }));
+    const all = harness.logLines.join('\n');
+    expect(all.length).toBeGreaterThan(1000);
+    expect(all).not.toContain(TEST_DISCORD_TOKEN);
+    expect(all).not.toContain(TEST_OPENAI_KEY);
+  });
+});
+
+describe('login failures are explained', () => {
+  test('a wrong token', async () => {
+    const discord = await FakeDiscord.start({ token: 'the-right-token-value' });
+    try {
+      const config = loadConfig({ DISCORD_TOKEN: 'a-wrong-token-value', OPENAI_API_KEY: TEST_OPENAI_KEY, DISCORD_API_URL: discord.restUrl, DATABASE_PATH: tempDatabasePath(), LOG_LEVEL: 'silent' });
+      const error = await startBot(config, createLogger(config)).catch((e: unknown) => e as Error);
+      expect(error).toBeInstanceOf(Error);
+      expect((error as Error).message).toMatch(/Discord rejected DISCORD_TOKEN/);
+      expect((error as Error).message).not.toContain('a-wrong-token-value');
+    } finally {
+      await discord.close();
+    }
+  });
+});

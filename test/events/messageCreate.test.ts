@@ -1,0 +1,85 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import type { APIMessage } from 'discord.js';
+import { promptFromMention } from '../../src/events/messageCreate.ts';
+import { BotHarness, TEST_CHANNEL_IDS } from '../support/botHarness.ts';
+
+let h: BotHarness;
+beforeAll(async () => { h = await BotHarness.start(); });
+afterAll(async () => { await h?.close(); });
+beforeEach(() => { h.openai.reset(); });
+
+/** The bot's own channel messages (interaction responses, sent through the webhook, are not counted). */
+const botReplies = (channelId: string) => h.discord.channelMessages(channelId).filter((m) => m.author.id === h.discord.botUser.id && !m.webhook_id);
+
+async function waitForReplies(channelId: string, count = 1): Promise<APIMessage[]> {
+  const deadline = performance.now() + 5000;
+  while (botReplies(channelId).length < count) {
+    if (performance.now() > deadline) throw new Error('no reply from the bot');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await h.settled();
+  return botReplies(channelId);
+}
+
+describe('mentions', () => {
+  test('a message that mentions the bot is answered as a reply to it, without the Message Content intent', async () => {
+    const channelId = TEST_CHANNEL_IDS[30]!;
+    h.openai.chat.enqueue({ text: 'A token is a piece of text.' });
+    const question = h.discord.sendMessage({ channelId, content: `<@${h.discord.botUser.id}> what is a token?` });
+    const [reply] = await waitForReplies(channelId);
+    expect(reply!.content).toBe('A token is a piece of text.');
+    expect(reply!.message_reference?.message_id).toBe(question.id);
+    const sent = h.discord.requests.find((r) => r.method === 'POST' && r.path === `/channels/${channelId}/messages`);
+    expect((sent?.body as { allowed_mentions: unknown }).allowed_mentions).toEqual({ parse: [], replied_user: true });
+    expect((h.openai.chat.lastRequest as { messages: { content: string }[] }).messages.at(-1)?.content).toMatch(/: what is a token\?$/);
+    expect(h.discord.identify?.intents ?? 0).not.toBe(0);
+    expect((h.discord.identify!.intents & (1 << 15))).toBe(0); // no privileged Message Content intent requested
+  });
+
+  test('mention answers share the channel history with /ask', async () => {
+    const channelId = TEST_CHANNEL_IDS[31]!;
+    h.openai.chat.enqueue({ text: 'Blue.' }, { text: 'You said blue.' });
+    const ask = h.command('ask', { prompt: 'My favourite colour is blue.' }, { channelId });
+    await h.settled(ask);
+    h.discord.sendMessage({ channelId, content: `<@${h.discord.botUser.id}> what is my favourite colour?` });
+    await waitForReplies(channelId);
+    const messages = (h.openai.chat.lastRequest as { messages: { content: string }[] }).messages.map((m) => m.content);
+    expect(messages).toContain('Blue.');
+  });
+
+  test('a long mention answer continues in further channel messages', async () => {
+    const channelId = TEST_CHANNEL_IDS[32]!;
+    const text = Array.from({ length: 120 }, (_, n) => `Line ${n}: some words to make the answer long enough.`).join('\n');
+    h.openai.chat.enqueue({ text });
+    h.discord.sendMessage({ channelId, content: `<@${h.discord.botUser.id}> write a lot` });
+    await waitForReplies(channelId, 4);
+    const replies = botReplies(channelId);
+    for (const r of replies) expect([...r.content].length).toBeLessThanOrEqual(2000);
+    expect(replies.map((r) => r.content).join('\n')).toBe(text);
+  });
+
+  test('a bare mention gets a hint, and messages without a mention are ignored', async () => {
+    const channelId = TEST_CHANNEL_IDS[33]!;
+    h.discord.sendMessage({ channelId, content: 'just chatting, no mention' });
+    h.discord.sendMessage({ channelId, content: `<@${h.discord.botUser.id}>` });
+    const [hint] = await waitForReplies(channelId);
+    expect(hint!.content).toMatch(/Mention me with a question/);
+    expect(h.openai.chat.requests.length).toBe(0);
+  });
+
+  test('@everyone alone does not count as mentioning the bot', async () => {
+    const channelId = TEST_CHANNEL_IDS[34]!;
+    h.discord.sendMessage({ channelId, content: '@everyone meeting at 5' });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(botReplies(channelId)).toEqual([]);
+  });
+});
+
+test.each([
+  ['<@123> hello', 'hello'],
+  ['<@!123>   what now?  ', 'what now?'],
+  ['hey <@123>, explain', 'hey , explain'],
+  ['<@123>', ''],
+])('promptFromMention(%j)', (content, expected) => {
+  expect(promptFromMention(content, '123')).toBe(expected);
+});

@@ -1,0 +1,103 @@
+import { Writable } from 'node:stream';
+import { startBot, type RunningBot } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+import { createLogger } from '../../src/logger.ts';
+import {
+  FakeDiscord, DEFAULT_CHANNEL_ID, DEFAULT_GUILD_ID, DEFAULT_THREAD_ID, type FakeDiscordOptions, type FakeGuildSpec, type FakeInteraction, type FakeInteractionSpec,
+} from './fakeDiscord.ts';
+import { FakeOpenAI } from './fakeOpenAI.ts';
+import { tempDatabasePath } from './tempDb.ts';
+
+/** Distinctive secrets, so a test can prove they never reach a log line or a reply. */
+export const TEST_DISCORD_TOKEN = 'MTIzNDU2Nzg5MDEyMzQ1Njc4.fake.discord-token-value-0000';
+export const TEST_OPENAI_KEY = 'sk-test-openai-key-value-000000000000';
+
+export interface HarnessOptions {
+  env?: Record<string, string>;
+  discord?: FakeDiscordOptions;
+  databasePath?: string;
+  now?: () => number;
+}
+
+/** Extra text channels in the test server, so each test can keep its own history. */
+export const TEST_CHANNEL_IDS = Array.from({ length: 40 }, (_, n) => `21000000000000${String(n + 1).padStart(4, '0')}`);
+export const MOD_ROLE_ID = '600000000000000001';
+export const VIP_ROLE_ID = '600000000000000002';
+
+export const TEST_GUILD: FakeGuildSpec = {
+  id: DEFAULT_GUILD_ID,
+  name: 'Test Server',
+  roles: [{ id: MOD_ROLE_ID, name: 'Moderators' }, { id: VIP_ROLE_ID, name: 'VIP' }],
+  channels: [{ id: DEFAULT_CHANNEL_ID, name: 'general' }, ...TEST_CHANNEL_IDS.map((id, n) => ({ id, name: `test-${n + 1}` }))],
+  threads: [{ id: DEFAULT_THREAD_ID, parentId: DEFAULT_CHANNEL_ID, name: 'a thread' }],
+};
+
+/** The real bot (start-up code, discord.js, openai SDK) wired to loopback fakes of Discord and OpenAI. */
+export class BotHarness {
+  readonly logLines: string[] = [];
+  bot!: RunningBot;
+
+  private constructor(readonly discord: FakeDiscord, readonly openai: FakeOpenAI, readonly databasePath: string, private readonly options: HarnessOptions) {}
+
+  static async start(options: HarnessOptions = {}): Promise<BotHarness> {
+    const discord = await FakeDiscord.start({ token: TEST_DISCORD_TOKEN, guilds: [TEST_GUILD], ...options.discord });
+    const openai = await FakeOpenAI.start({ apiKey: TEST_OPENAI_KEY });
+    const harness = new BotHarness(discord, openai, options.databasePath ?? tempDatabasePath(), options);
+    await harness.startBot();
+    return harness;
+  }
+
+  env(): Record<string, string> {
+    return {
+      DISCORD_TOKEN: TEST_DISCORD_TOKEN,
+      OPENAI_API_KEY: TEST_OPENAI_KEY,
+      OPENAI_BASE_URL: this.openai.baseUrl,
+      DISCORD_API_URL: this.discord.restUrl,
+      DATABASE_PATH: this.databasePath,
+      DEV_GUILD_ID: DEFAULT_GUILD_ID,
+      DEFAULT_MODEL: 'gpt-4o-mini',
+      LOG_LEVEL: 'debug',
+      LOG_FORMAT: 'json',
+      OPENAI_MAX_RETRIES: '2',
+      DEFAULT_BUDGET_USD: 'unlimited',
+      MAX_OUTPUT_TOKENS: '4096',
+      ...this.options.env,
+    };
+  }
+
+  async startBot(): Promise<void> {
+    const config = loadConfig(this.env());
+    const sink = new Writable({ write: (chunk, _encoding, done) => { this.logLines.push(String(chunk)); done(); } });
+    this.bot = await startBot(config, createLogger(config, sink), { now: this.options.now });
+  }
+
+  async restart(): Promise<void> {
+    await this.bot.stop();
+    await this.startBot();
+  }
+
+  /** Dispatches a slash command as a member of the default server (unless the spec says otherwise). */
+  command(commandName: string, options: FakeInteractionSpec['options'] = {}, spec: Partial<FakeInteractionSpec> = {}): FakeInteraction {
+    return this.discord.sendInteraction({ guildId: DEFAULT_GUILD_ID, commandName, options, ...spec });
+  }
+
+  /** Waits until the bot has nothing in flight (after the interaction was acknowledged). */
+  async settled(interaction?: FakeInteraction, timeoutMs = 10_000): Promise<void> {
+    if (interaction) await interaction.callback(timeoutMs);
+    const deadline = performance.now() + timeoutMs;
+    while (this.bot.ctx.services.lifecycle.inFlight > 0) {
+      if (performance.now() > deadline) throw new Error('the bot still had work in flight');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  logs(): Record<string, unknown>[] {
+    return this.logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+
+  async close(): Promise<void> {
+    await this.bot.stop().catch(() => undefined);
+    await this.discord.close();
+    await this.openai.close();
+  }
+}
