@@ -20,6 +20,8 @@ import { BudgetStore } from './db/budgetLimits.ts';
 import { LedgerStore } from './db/ledger.ts';
 import { Ledger } from './services/budget/ledger.ts';
 import { createPricing, loadPricingFile } from './services/pricing/index.ts';
+import { SettingsStore } from './db/settings.ts';
+import { SettingsService } from './services/settings.ts';
 
 /** Messages kept per channel in discord.js's cache; the bot never needs old ones. */
 const MESSAGE_CACHE_PER_CHANNEL = 50;
@@ -57,6 +59,7 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
     config, logger, db,
     services: {
       tokens, history, chat, pricing, ledger,
+      settings: new SettingsService(new SettingsStore(db), config, now),
       ask: new AskService({ history, chat, ledger, pricing, tokens, maxOutputTokens: config.maxOutputTokens }),
       lifecycle: new Lifecycle(),
       botTokenPacer: new EditPacer(BOT_TOKEN_EDIT_BUDGET_PER_SECOND),

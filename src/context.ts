@@ -9,6 +9,7 @@ import type { ChatService } from './services/openai/chat.ts';
 import type { TokenCounter } from './services/tokens.ts';
 import type { Ledger } from './services/budget/ledger.ts';
 import type { Pricing } from './services/pricing/index.ts';
+import type { SettingsService } from './services/settings.ts';
 
 /** Everything a command or event handler may use, built once in src/app.ts (tests build it on a temp DB). */
 export interface BotContext {
@@ -22,6 +23,7 @@ export interface BotContext {
     ask: AskService;
     pricing: Pricing;
     ledger: Ledger;
+    settings: SettingsService;
     lifecycle: Lifecycle;
     /** Paces progress edits made with the bot token (channel replies), which share Discord's global cap. */
     botTokenPacer: EditPacer;

@@ -6,6 +6,7 @@ import { displayNameOf } from '../services/discord/people.ts';
 import { payerOf } from '../services/discord/payer.ts';
 import { replyPrivately } from '../services/discord/privateReply.ts';
 import { describeRefusal } from '../services/budget/messages.ts';
+import { channelScopeOf } from '../services/discord/channelScope.ts';
 import type { SlashCommand } from './types.ts';
 
 /** Discord's own cap on a string option's length. */
@@ -26,7 +27,8 @@ export const command: SlashCommand = {
     const isPrivate = interaction.options.getBoolean('private') ?? false;
     // Defer before anything slow: Discord drops interactions not acknowledged within 3 s.
     await interaction.deferReply({ flags: isPrivate ? MessageFlags.Ephemeral : undefined });
-    const { services, config } = ctx;
+    const { services } = ctx;
+    const settings = services.settings.forChannel(channelScopeOf(interaction.guildId, interaction.channelId, interaction.channel));
     const reply = new ReplyStream(new InteractionSink(interaction, isPrivate), services.webhookPacer, ctx.logger);
     const result = await services.ask.answer({
       channelId: interaction.channelId,
@@ -35,8 +37,8 @@ export const command: SlashCommand = {
       command: 'ask',
       speaker: { id: interaction.user.id, name: displayNameOf(interaction.member, interaction.user) },
       prompt: interaction.options.getString('prompt', true),
-      model: config.defaultModel,
-      systemPrompt: config.systemPrompt,
+      model: settings.model.value,
+      systemPrompt: settings.systemPrompt.value,
       language: languageOf(interaction.locale),
       reply,
       log: ctx.logger,

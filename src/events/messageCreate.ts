@@ -6,6 +6,7 @@ import { displayNameOf } from '../services/discord/people.ts';
 import { languageOf, t } from '../services/failureMessages.ts';
 import { describeRefusal } from '../services/budget/messages.ts';
 import { payerOf } from '../services/discord/payer.ts';
+import { channelScopeOf } from '../services/discord/channelScope.ts';
 
 const EMPTY_MENTION = { en: 'Hi! Mention me with a question (for example `@me what is a token?`), or use `/ask`.', 'zh-TW': '嗨！請在提及我時附上問題（例如 `@我 什麼是 token？`），或使用 `/ask`。' } as const;
 
@@ -30,6 +31,7 @@ async function answerMention(message: Message, ctx: BotContext): Promise<void> {
       return;
     }
     if ('sendTyping' in message.channel) await message.channel.sendTyping().catch(() => undefined);
+    const settings = ctx.services.settings.forChannel(channelScopeOf(message.guildId, message.channelId, message.channel));
     const reply = new ReplyStream(new ChannelReplySink(message), ctx.services.botTokenPacer, logger);
     const result = await ctx.services.ask.answer({
       channelId: message.channelId,
@@ -38,8 +40,8 @@ async function answerMention(message: Message, ctx: BotContext): Promise<void> {
       command: 'mention',
       speaker: { id: message.author.id, name: displayNameOf(message.member, message.author) },
       prompt,
-      model: ctx.config.defaultModel,
-      systemPrompt: ctx.config.systemPrompt,
+      model: settings.model.value,
+      systemPrompt: settings.systemPrompt.value,
       language,
       reply,
       log: logger,

@@ -1,0 +1,66 @@
+import type { Config } from '../config.ts';
+import type { ChannelSettingsPatch, SettingsStore } from '../db/settings.ts';
+
+/** Where a setting's value came from, shown by `/settings show`. */
+export type SettingSource = 'channel' | 'parent' | 'server' | 'config';
+
+export interface Setting<T> {
+  value: T;
+  source: SettingSource;
+}
+
+export interface ChannelScope {
+  guildId: string | null;
+  channelId: string;
+  /** A thread's parent channel: threads inherit its settings unless set themselves. */
+  parentId: string | null;
+}
+
+export interface EffectiveChannelSettings {
+  model: Setting<string>;
+  systemPrompt: Setting<string>;
+  voiceTranscription: Setting<boolean>;
+}
+
+/** Channel settings with inheritance (thread → parent channel → bot config), and server-wide defaults. */
+export class SettingsService {
+  constructor(private readonly store: SettingsStore, private readonly config: Config, private readonly now: () => number = Date.now) {}
+
+  forChannel(scope: ChannelScope): EffectiveChannelSettings {
+    const own = this.store.channel(scope.channelId);
+    const parent = scope.parentId ? this.store.channel(scope.parentId) : undefined;
+    const pick = <K extends keyof ChannelSettingsPatch>(key: K, fallback: NonNullable<ChannelSettingsPatch[K]>): Setting<NonNullable<ChannelSettingsPatch[K]>> => {
+      const mine = own?.[key];
+      if (mine !== null && mine !== undefined) return { value: mine as NonNullable<ChannelSettingsPatch[K]>, source: 'channel' };
+      const inherited = parent?.[key];
+      if (inherited !== null && inherited !== undefined) return { value: inherited as NonNullable<ChannelSettingsPatch[K]>, source: 'parent' };
+      return { value: fallback, source: 'config' };
+    };
+    return {
+      model: pick('model', this.config.defaultModel),
+      systemPrompt: pick('systemPrompt', this.config.systemPrompt),
+      voiceTranscription: pick('voiceTranscription', false),
+    };
+  }
+
+  /** Sets (or, with null, clears) settings of one channel; returns what was there before. */
+  updateChannel(scope: ChannelScope & { guildId: string }, patch: ChannelSettingsPatch, actorId: string) {
+    return this.store.updateChannel(scope.channelId, scope.guildId, patch, actorId, this.now());
+  }
+
+  translateLanguage(guildId: string | null): string | undefined {
+    return (guildId && this.store.guild(guildId)?.translateLanguage) || undefined;
+  }
+
+  setTranslateLanguage(guildId: string, language: string | null): void {
+    this.store.setGuild(guildId, 'translateLanguage', language);
+  }
+
+  timeZone(guildId: string | null): string | undefined {
+    return (guildId && this.store.guild(guildId)?.timeZone) || undefined;
+  }
+
+  setTimeZone(guildId: string, timeZone: string | null): void {
+    this.store.setGuild(guildId, 'timeZone', timeZone);
+  }
+}
