@@ -5,6 +5,7 @@ import type { BotContext } from './context.ts';
 import { openDatabase } from './db/connection.ts';
 import { HistoryStore } from './db/history.ts';
 import { migrate } from './db/migrate.ts';
+import { startWalCheckpoints } from './db/checkpoint.ts';
 import { registerClientReady } from './events/clientReady.ts';
 import { registerInteractionCreate } from './events/interactionCreate.ts';
 import { registerMessageCreate } from './events/messageCreate.ts';
@@ -22,6 +23,9 @@ import { Ledger } from './services/budget/ledger.ts';
 import { createPricing, loadPricingFile } from './services/pricing/index.ts';
 import { SettingsStore } from './db/settings.ts';
 import { SettingsService } from './services/settings.ts';
+import { TranslateService } from './services/translate/service.ts';
+import { ImageGenerator } from './services/images/generator.ts';
+import { ImagineService } from './services/images/imagine.ts';
 
 /** Messages kept per channel in discord.js's cache; the bot never needs old ones. */
 const MESSAGE_CACHE_PER_CHANNEL = 50;
@@ -61,6 +65,8 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
       tokens, history, chat, pricing, ledger,
       settings: new SettingsService(new SettingsStore(db), config, now),
       ask: new AskService({ history, chat, ledger, pricing, tokens, maxOutputTokens: config.maxOutputTokens }),
+      translate: new TranslateService({ chat, ledger, pricing, tokens, maxOutputTokens: config.maxOutputTokens }),
+      imagine: new ImagineService({ generator: new ImageGenerator(createOpenAIClient(config, logger), config.openaiTimeoutMs), ledger, pricing, model: config.imageModel }),
       lifecycle: new Lifecycle(),
       botTokenPacer: new EditPacer(BOT_TOKEN_EDIT_BUDGET_PER_SECOND),
       webhookPacer: new EditPacer(WEBHOOK_EDIT_BUDGET_PER_SECOND),
@@ -70,6 +76,7 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
 
 export async function startBot(config: Config, logger: Logger, options: { now?: () => number } = {}): Promise<RunningBot> {
   const ctx = await buildContext(config, logger, options.now);
+  const stopCheckpoints = startWalCheckpoints(ctx.db);
   const commands = await loadCommands();
   const client = new Client({
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages],
@@ -88,6 +95,7 @@ export async function startBot(config: Config, logger: Logger, options: { now?: 
     await ready;
   } catch (error) {
     await client.destroy().catch(() => undefined);
+    stopCheckpoints();
     ctx.db.close();
     throw new Error(explainLoginError(error), { cause: error });
   }
@@ -99,6 +107,7 @@ export async function startBot(config: Config, logger: Logger, options: { now?: 
       const finished = await ctx.services.lifecycle.drain(config.shutdownGraceMs);
       if (!finished) logger.warn({ inFlight: ctx.services.lifecycle.inFlight }, 'stopped waiting for answers still in progress');
       await client.destroy();
+      stopCheckpoints();
       ctx.db.close();
       logger.info('stopped');
     })();

@@ -77,20 +77,21 @@ export class LedgerStore {
     return id;
   }
 
-  settle(id: number, settlement: Settlement): boolean {
+  /** Returns the reservation as it was, or undefined when it was already settled or released. */
+  settle(id: number, settlement: Settlement): OpenReservation | undefined {
     const open = this.getOpen.get(id) as OpenReservation | undefined;
-    if (!open) return false;
+    if (!open) return undefined;
     this.settleRow.run({ inputTokens: null, cachedTokens: null, outputTokens: null, units: null, ...settlement, id });
     this.adjust(open.guildId, open.userId, open.bucket, settlement.chargedMicros - open.reservedMicros);
-    return true;
+    return open;
   }
 
-  release(id: number, at: number): boolean {
+  release(id: number, at: number): OpenReservation | undefined {
     const open = this.getOpen.get(id) as OpenReservation | undefined;
-    if (!open) return false;
+    if (!open) return undefined;
     this.releaseRow.run(at, id);
     this.adjust(open.guildId, open.userId, open.bucket, -open.reservedMicros);
-    return true;
+    return open;
   }
 
   openReservations(): OpenReservation[] {

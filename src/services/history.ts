@@ -1,8 +1,11 @@
 import type { HistoryStore } from '../db/history.ts';
 import { REPLY_PRIMER_TOKENS, type TokenCounter } from './tokens.ts';
 
-/** Upper bound on stored turns read per ask, so a huge channel never costs more than one small query. */
-export const MAX_CONTEXT_TURNS = 400;
+/**
+ * Upper bound on stored turns read per ask (100 exchanges): a busy channel's ask stays one small
+ * query, and older chatter rarely helps an answer as much as it costs in tokens.
+ */
+export const MAX_CONTEXT_TURNS = 200;
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -55,12 +58,10 @@ export class HistoryService {
 
   build(request: ContextRequest): ContextResult {
     const { model } = request;
+    const weigh = this.tokens.weigher(model);
     const system: ChatMessage = { role: 'system', content: request.systemPrompt };
     const question: ChatMessage = { role: 'user', content: speakerLine(request.speaker, request.prompt) };
-    const fixed =
-      this.tokens.weigh(this.tokens.countMessage(system.content), model) +
-      this.tokens.weigh(this.tokens.countMessage(question.content), model) +
-      REPLY_PRIMER_TOKENS;
+    const fixed = weigh(this.tokens.countMessage(system.content)) + weigh(this.tokens.countMessage(question.content)) + REPLY_PRIMER_TOKENS;
     const { contextWindow } = this.tokens.limits(model);
     const available = contextWindow - request.outputReserve;
     if (fixed > available) return { ok: false, reason: 'prompt_too_long', promptTokens: fixed, limit: available };
@@ -70,7 +71,7 @@ export class HistoryService {
     let used = 0;
     if (request.channelId !== null) {
       for (const turn of this.store.newestTurns(request.channelId, MAX_CONTEXT_TURNS)) {
-        const weight = this.tokens.weigh(turn, model);
+        const weight = weigh(turn);
         if (weight > budget) break;
         budget -= weight;
         used += weight;

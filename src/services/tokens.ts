@@ -66,9 +66,14 @@ export class TokenCounter {
 
   /** What a counted message weighs for this model; unknown models get a safety margin. */
   weigh(counts: TokenCounts, model: string): number {
+    return this.weigher(model)(counts);
+  }
+
+  /** `weigh` with the model looked up once, for weighing many stored turns. */
+  weigher(model: string): (counts: TokenCounts) => number {
     const tokenizer = tokenizerFor(model);
-    if (tokenizer === 'cl100k') return counts.tokensCl100k;
-    if (tokenizer === 'o200k') return counts.tokens;
-    return Math.ceil(Math.max(counts.tokens, counts.tokensCl100k) * UNKNOWN_MODEL_TOKEN_SAFETY);
+    if (tokenizer === 'cl100k') return (counts) => counts.tokensCl100k;
+    if (tokenizer === 'o200k') return (counts) => counts.tokens;
+    return (counts) => Math.ceil(Math.max(counts.tokens, counts.tokensCl100k) * UNKNOWN_MODEL_TOKEN_SAFETY);
   }
 }

@@ -2,6 +2,7 @@ import type { BudgetStore } from '../../db/budgetLimits.ts';
 import { SERVER_TOTAL, type LedgerStore, type Settlement } from '../../db/ledger.ts';
 import { resolveLimits, type AppliedLimit, type FallbackLimit, type LimitResolution } from './limits.ts';
 import { bucketOf, periodWindow } from './periods.ts';
+import { SpendCache } from './spendCache.ts';
 
 /** Direct messages have no server; their spend is kept under this pseudo-server. */
 export const DM_GUILD = '@dm';
@@ -57,12 +58,16 @@ export interface UsageReport {
  * transaction that checks every limit that applies; no burst can pass a limit.
  */
 export class Ledger {
+  private readonly cache: SpendCache;
+
   constructor(
     private readonly ledger: LedgerStore,
     private readonly budgets: BudgetStore,
     private readonly fallback: FallbackLimit | null,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.cache = new SpendCache(ledger);
+  }
 
   private guildKey(payer: Payer): string {
     return payer.guildId ?? DM_GUILD;
@@ -80,14 +85,14 @@ export class Ledger {
   private status(guild: string, who: string, limit: AppliedLimit | null, now: number, timeZone: string): LimitStatus | null {
     if (!limit) return null;
     const window = periodWindow(limit.period, now, timeZone);
-    return { limit, spentMicros: this.ledger.spentSince(guild, who, bucketOf(window.start)), periodStart: window.start, resetsAt: window.end };
+    return { limit, spentMicros: this.cache.spentSince(guild, who, bucketOf(window.start)), periodStart: window.start, resetsAt: window.end };
   }
 
   reserve(payer: Payer, call: PaidCall): ReserveResult {
     const worst = Math.max(0, Math.ceil(call.worstCaseMicros));
-    return this.ledger.db.transaction((): ReserveResult => {
-      const now = this.now();
-      const guild = this.guildKey(payer);
+    const now = this.now();
+    const guild = this.guildKey(payer);
+    const result = this.ledger.db.transaction((): ReserveResult => {
       const resolution = this.resolve(payer);
       const timeZone = this.timeZone(payer);
       const checks = [this.status(guild, payer.userId, resolution.personal, now, timeZone), this.status(guild, SERVER_TOTAL, resolution.server, now, timeZone)];
@@ -102,24 +107,30 @@ export class Ledger {
       });
       return { ok: true, reservation: { id, reservedMicros: worst } };
     }).immediate();
+    if (result.ok) this.cache.apply(guild, payer.userId, bucketOf(now), worst);
+    return result;
   }
 
   settle(reservation: Reservation, settlement: Omit<Settlement, 'settledAt'>): void {
     const charged = Math.max(0, Math.ceil(settlement.chargedMicros));
-    this.ledger.db.transaction(() => this.ledger.settle(reservation.id, { ...settlement, chargedMicros: charged, settledAt: this.now() })).immediate();
+    const open = this.ledger.db.transaction(() => this.ledger.settle(reservation.id, { ...settlement, chargedMicros: charged, settledAt: this.now() })).immediate();
+    if (open) this.cache.apply(open.guildId, open.userId, open.bucket, charged - open.reservedMicros);
   }
 
   release(reservation: Reservation): void {
-    this.ledger.db.transaction(() => this.ledger.release(reservation.id, this.now())).immediate();
+    const open = this.ledger.db.transaction(() => this.ledger.release(reservation.id, this.now())).immediate();
+    if (open) this.cache.apply(open.guildId, open.userId, open.bucket, -open.reservedMicros);
   }
 
   /** A crash leaves reservations open; at start-up none can still be running, so all are released. */
   releaseOrphans(): number {
-    return this.ledger.db.transaction(() => {
+    const released = this.ledger.db.transaction(() => {
       const open = this.ledger.openReservations();
       for (const row of open) this.ledger.release(row.id, this.now());
       return open.length;
     }).immediate();
+    this.cache.clear();
+    return released;
   }
 
   usage(payer: Payer): UsageReport {

@@ -199,3 +199,36 @@ describe('periods', () => {
     expect(ledger.topSpenders(GUILD, 'day', 5)).toEqual([{ userId: 'u1', micros: 40_150 }]);
   });
 });
+
+describe('in-memory period totals', () => {
+  test('after a random mix of reserves, settles and releases they equal a fresh sum from the database', () => {
+    const path = tempDatabasePath();
+    const { ledger, limit, db, setNow } = setup({ path, start: '2026-11-27T00:00:00Z' });
+    limit({ scope: 'default', amountMicros: 1000 * USD, period: 'week' });
+    limit({ scope: 'server', amountMicros: 5000 * USD, period: 'month' });
+    let seed = 42;
+    const random = () => { seed = (seed * 1103515245 + 12345) % 2 ** 31; return seed / 2 ** 31; };
+    const open: { reservation: { id: number; reservedMicros: number } }[] = [];
+    for (let n = 0; n < 400; n += 1) {
+      setNow(new Date(Date.parse('2026-11-27T00:00:00Z') + n * 7 * 60_000).toISOString());
+      const who = member([], `u${Math.floor(random() * 5)}`);
+      const r = ledger.reserve(who, call(random()));
+      if (r.ok) open.push(r);
+      if (open.length > 3) {
+        const done = open.splice(Math.floor(random() * open.length), 1)[0]!;
+        if (random() < 0.5) ledger.settle(done.reservation, { chargedMicros: Math.floor(random() * done.reservation.reservedMicros) });
+        else ledger.release(done.reservation);
+      }
+    }
+    const fresh = new Ledger(new LedgerStore(db), new BudgetStore(db), null, () => Date.parse('2026-11-27T23:59:00Z'));
+    const warm = new Ledger(new LedgerStore(db), new BudgetStore(db), null, () => Date.parse('2026-11-27T23:59:00Z'));
+    for (let u = 0; u < 5; u += 1) warm.usage(member([], `u${u}`)); // fill the cache, then keep using it
+    for (let u = 0; u < 5; u += 1) {
+      const a = ledger.usage(member([], `u${u}`));
+      const b = fresh.usage(member([], `u${u}`));
+      expect(a.personal?.spentMicros).toBe(b.personal?.spentMicros);
+      expect(a.server?.spentMicros).toBe(b.server?.spentMicros);
+    }
+    expect(ledger.usage(member([], 'u0')).server?.spentMicros).toBeGreaterThan(0);
+  });
+});
