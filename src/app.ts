@@ -26,6 +26,17 @@ import { SettingsService } from './services/settings.ts';
 import { TranslateService } from './services/translate/service.ts';
 import { ImageGenerator } from './services/images/generator.ts';
 import { ImagineService } from './services/images/imagine.ts';
+import { Transcriber } from './services/transcription/transcriber.ts';
+import { TranscriptionService } from './services/transcription/service.ts';
+import type { Command } from './commands/types.ts';
+import type { Pricing } from './services/pricing/index.ts';
+
+/** Transcription with its own SDK client; `automatic` follows VOICE_TRANSCRIPTION until the login says otherwise. */
+function createTranscription(config: Config, logger: Logger, ledger: Ledger, pricing: Pricing): TranscriptionService {
+  const service = new TranscriptionService({ transcriber: new Transcriber(createOpenAIClient(config, logger)), ledger, pricing, model: config.transcribeModel });
+  service.automatic = config.voiceTranscription ? 'on' : 'off';
+  return service;
+}
 
 /** Messages kept per channel in discord.js's cache; the bot never needs old ones. */
 const MESSAGE_CACHE_PER_CHANNEL = 50;
@@ -67,6 +78,7 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
       ask: new AskService({ history, chat, ledger, pricing, tokens, maxOutputTokens: config.maxOutputTokens }),
       translate: new TranslateService({ chat, ledger, pricing, tokens, maxOutputTokens: config.maxOutputTokens }),
       imagine: new ImagineService({ generator: new ImageGenerator(createOpenAIClient(config, logger), config.openaiTimeoutMs), ledger, pricing, model: config.imageModel }),
+      transcription: createTranscription(config, logger, ledger, pricing),
       lifecycle: new Lifecycle(),
       botTokenPacer: new EditPacer(BOT_TOKEN_EDIT_BUDGET_PER_SECOND),
       webhookPacer: new EditPacer(WEBHOOK_EDIT_BUDGET_PER_SECOND),
@@ -74,12 +86,18 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
   };
 }
 
-export async function startBot(config: Config, logger: Logger, options: { now?: () => number } = {}): Promise<RunningBot> {
-  const ctx = await buildContext(config, logger, options.now);
-  const stopCheckpoints = startWalCheckpoints(ctx.db);
-  const commands = await loadCommands();
+/** Without the privileged Message Content intent the bot still sees slash commands and the messages that mention it. */
+const BASE_INTENTS = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages];
+
+const MESSAGE_CONTENT_REFUSED = 'Discord refused the Message Content intent (VOICE_TRANSCRIPTION=true needs it to read voice messages). '
+  + 'Voice messages will NOT be transcribed automatically; everything else works. To fix it, open the developer portal → your application → '
+  + 'Bot → Privileged Gateway Intents, turn on Message Content Intent and restart the bot, or set VOICE_TRANSCRIPTION=false.';
+
+/** A client with every handler attached, logged in and ready; destroyed again if that fails. */
+async function connect(ctx: BotContext, commands: Map<string, Command>, intents: GatewayIntentBits[]): Promise<Client> {
+  const { config, logger } = ctx;
   const client = new Client({
-    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages],
+    intents,
     partials: [Partials.Channel],
     allowedMentions: { parse: [] },
     makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: MESSAGE_CACHE_PER_CHANNEL }),
@@ -93,8 +111,34 @@ export async function startBot(config: Config, logger: Logger, options: { now?: 
   try {
     await client.login(config.discordToken);
     await ready;
+    return client;
   } catch (error) {
     await client.destroy().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Asks for Message Content only when voice transcription is on; if Discord refuses it (4014), warns and runs without. */
+async function connectWithFallback(ctx: BotContext, commands: Map<string, Command>): Promise<Client> {
+  if (!ctx.config.voiceTranscription) return connect(ctx, commands, BASE_INTENTS);
+  try {
+    return await connect(ctx, commands, [...BASE_INTENTS, GatewayIntentBits.MessageContent]);
+  } catch (error) {
+    if (!/disallowed intent|4014/i.test(error instanceof Error ? error.message : String(error))) throw error;
+    ctx.logger.warn(MESSAGE_CONTENT_REFUSED);
+    ctx.services.transcription.automatic = 'intent-refused';
+    return connect(ctx, commands, BASE_INTENTS);
+  }
+}
+
+export async function startBot(config: Config, logger: Logger, options: { now?: () => number } = {}): Promise<RunningBot> {
+  const ctx = await buildContext(config, logger, options.now);
+  const stopCheckpoints = startWalCheckpoints(ctx.db);
+  const commands = await loadCommands();
+  let client: Client;
+  try {
+    client = await connectWithFallback(ctx, commands);
+  } catch (error) {
     stopCheckpoints();
     ctx.db.close();
     throw new Error(explainLoginError(error), { cause: error });

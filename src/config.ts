@@ -51,6 +51,9 @@ const schema = z.object({
     return parsed.ok ? parsed.micros : null;
   }),
   DEFAULT_BUDGET_PERIOD: z.preprocess(emptyAsUndefined, z.enum(PERIODS, { error: 'must be day, week or month' }).default('day')),
+  IMAGE_MODEL: z.preprocess(emptyAsUndefined, z.string().trim().default('gpt-image-1')),
+  TRANSCRIBE_MODEL: z.preprocess(emptyAsUndefined, z.string().trim().default('whisper-1')),
+  VOICE_TRANSCRIPTION: flag(false),
 });
 
 export type Config = {
@@ -73,6 +76,12 @@ export type Config = {
   pricingFile: string | undefined;
   /** Limit for members of servers that set no default, and for DMs; null = unlimited. */
   fallbackBudget: { amountMicros: number; period: Period } | null;
+  /** Model used by /imagine. */
+  imageModel: string;
+  /** Model used by /transcribe, the Transcribe menu and voice messages. */
+  transcribeModel: string;
+  /** Read voice messages (requests the privileged Message Content intent), so channels can turn on automatic transcription. */
+  voiceTranscription: boolean;
 };
 
 export const DEFAULT_SYSTEM_PROMPT =
@@ -105,5 +114,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     registerCommands: e.REGISTER_COMMANDS,
     pricingFile: e.PRICING_FILE,
     fallbackBudget: e.DEFAULT_BUDGET_USD === null ? null : { amountMicros: e.DEFAULT_BUDGET_USD, period: e.DEFAULT_BUDGET_PERIOD },
+    imageModel: e.IMAGE_MODEL,
+    transcribeModel: e.TRANSCRIBE_MODEL,
+    voiceTranscription: e.VOICE_TRANSCRIPTION,
   };
 }

@@ -10,6 +10,9 @@ import type { TokenCounter } from './services/tokens.ts';
 import type { Ledger } from './services/budget/ledger.ts';
 import type { Pricing } from './services/pricing/index.ts';
 import type { SettingsService } from './services/settings.ts';
+import type { TranslateService } from './services/translate/service.ts';
+import type { ImagineService } from './services/images/imagine.ts';
+import type { TranscriptionService } from './services/transcription/service.ts';
 
 /** Everything a command or event handler may use, built once in src/app.ts (tests build it on a temp DB). */
 export interface BotContext {
@@ -24,6 +27,9 @@ export interface BotContext {
     pricing: Pricing;
     ledger: Ledger;
     settings: SettingsService;
+    translate: TranslateService;
+    imagine: ImagineService;
+    transcription: TranscriptionService;
     lifecycle: Lifecycle;
     /** Paces progress edits made with the bot token (channel replies), which share Discord's global cap. */
     botTokenPacer: EditPacer;

@@ -17,6 +17,7 @@ export class SettingsStore {
   private readonly deleteEmpty;
   private readonly guildStmt;
   private readonly ensureGuild;
+  private readonly modelsStmt;
 
   constructor(private readonly db: Db) {
     this.channelStmt = db.prepare(`SELECT model, system_prompt AS systemPrompt, voice_transcription AS voiceTranscription FROM channel_settings WHERE channel_id = ?`);
@@ -25,6 +26,7 @@ export class SettingsStore {
     this.deleteEmpty = db.prepare('DELETE FROM channel_settings WHERE channel_id = ? AND model IS NULL AND system_prompt IS NULL AND voice_transcription IS NULL');
     this.guildStmt = db.prepare('SELECT time_zone AS timeZone, translate_language AS translateLanguage FROM guild_settings WHERE guild_id = ?');
     this.ensureGuild = db.prepare('INSERT OR IGNORE INTO guild_settings (guild_id) VALUES (?)');
+    this.modelsStmt = db.prepare('SELECT DISTINCT model FROM channel_settings WHERE guild_id = ? AND model IS NOT NULL ORDER BY model').pluck();
   }
 
   channel(channelId: string): ChannelSettingsRow | undefined {
@@ -45,6 +47,11 @@ export class SettingsStore {
       this.deleteEmpty.run(channelId);
       return before;
     })();
+  }
+
+  /** Models set on any channel of a server. */
+  channelModels(guildId: string): string[] {
+    return this.modelsStmt.all(guildId) as string[];
   }
 
   guild(guildId: string): { timeZone: string | null; translateLanguage: string | null } | undefined {

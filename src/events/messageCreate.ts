@@ -7,6 +7,7 @@ import { languageOf, t } from '../services/failureMessages.ts';
 import { describeRefusal } from '../services/budget/messages.ts';
 import { payerOf } from '../services/discord/payer.ts';
 import { channelScopeOf } from '../services/discord/channelScope.ts';
+import { transcribeVoiceMessage, wantsTranscription } from '../services/transcription/voiceMessage.ts';
 
 const EMPTY_MENTION = { en: 'Hi! Mention me with a question (for example `@me what is a token?`), or use `/ask`.', 'zh-TW': '嗨！請在提及我時附上問題（例如 `@我 什麼是 token？`），或使用 `/ask`。' } as const;
 
@@ -53,10 +54,14 @@ async function answerMention(message: Message, ctx: BotContext): Promise<void> {
   }
 }
 
-/** A message that mentions the bot is answered like /ask, as a reply (works without the Message Content intent). */
+/**
+ * A voice message in a channel with transcription on gets its transcript; a message that mentions the bot
+ * is answered like /ask, as a reply (works without the Message Content intent).
+ */
 export function registerMessageCreate(client: Client, ctx: BotContext): void {
   client.on(Events.MessageCreate, (message) => {
     if (message.author.bot || !client.user) return;
+    if (wantsTranscription(message, ctx)) return void ctx.services.lifecycle.track(transcribeVoiceMessage(message, ctx));
     if (!message.mentions.has(client.user, { ignoreEveryone: true, ignoreRoles: true, ignoreRepliedUser: true })) return;
     void ctx.services.lifecycle.track(answerMention(message, ctx));
   });

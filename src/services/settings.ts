@@ -1,5 +1,12 @@
 import type { Config } from '../config.ts';
 import type { ChannelSettingsPatch, SettingsStore } from '../db/settings.ts';
+import { BUILTIN_CHAT } from './pricing/builtinPrices.ts';
+
+/** Discord shows at most 25 autocomplete choices. */
+const MAX_CHOICES = 25;
+
+/** Models the bot knows besides its price table, e.g. fine-tuned ones; registered by the service that knows them. */
+export type ModelSource = (guildId: string) => readonly string[];
 
 /** Where a setting's value came from, shown by `/settings show`. */
 export type SettingSource = 'channel' | 'parent' | 'server' | 'config';
@@ -24,7 +31,29 @@ export interface EffectiveChannelSettings {
 
 /** Channel settings with inheritance (thread → parent channel → bot config), and server-wide defaults. */
 export class SettingsService {
+  private readonly modelSources: ModelSource[] = [];
+
   constructor(private readonly store: SettingsStore, private readonly config: Config, private readonly now: () => number = Date.now) {}
+
+  /** Adds models to `/settings model` suggestions (fine-tuned models, a local server's list...). */
+  addModelSource(source: ModelSource): void {
+    this.modelSources.push(source);
+  }
+
+  /**
+   * Suggestions for `/settings model`: the default model, models this server already uses, other known
+   * ones, then the price table's chat models (its `ft:` rows are prices for fine-tunes, not models).
+   */
+  modelChoices(guildId: string, query: string): string[] {
+    const all = new Set([
+      this.config.defaultModel,
+      ...this.store.channelModels(guildId),
+      ...this.modelSources.flatMap((source) => source(guildId)),
+      ...Object.keys(BUILTIN_CHAT).filter((name) => !name.startsWith('ft:')),
+    ]);
+    const needle = query.trim().toLowerCase();
+    return [...all].filter((name) => name.toLowerCase().includes(needle)).slice(0, MAX_CHOICES);
+  }
 
   forChannel(scope: ChannelScope): EffectiveChannelSettings {
     const own = this.store.channel(scope.channelId);

@@ -82,9 +82,18 @@ type Resolved = APIInteractionDataResolved & { messages?: Record<string, APIMess
 
 export interface FakeAttachmentSpec {
   filename: string;
+  /** declared size; default: the length of `data`, else 1024 */
   size?: number;
   contentType?: string;
+  /** bytes served at the attachment's URL by this fake (without them the URL is Discord's CDN, not served) */
+  data?: Uint8Array;
+  /** voice messages: `duration_secs` (a waveform is added too) */
+  durationSecs?: number;
 }
+
+const attachmentFile = (a: FakeAttachmentSpec) => ({
+  filename: a.filename, size: a.size ?? a.data?.length ?? 1024, contentType: a.contentType, data: a.data, durationSecs: a.durationSecs,
+});
 
 export type FakeOptionValue = string | number | boolean | FakeAttachmentSpec;
 
@@ -193,6 +202,7 @@ export class FakeDiscord {
     fake.port = (fake.server.address() as AddressInfo).port;
     fake.restUrl = `http://127.0.0.1:${fake.port}/api`;
     fake.gatewayUrl = `ws://127.0.0.1:${fake.port}`;
+    fake.state.cdnUrl = `http://127.0.0.1:${fake.port}`;
     fake.rest.gatewayUrl = fake.gatewayUrl;
     fake.gateway.url = fake.gatewayUrl;
     return fake;
@@ -356,9 +366,7 @@ export class FakeDiscord {
       content: spec.content ?? '',
       embeds: spec.embeds,
       components: spec.components,
-      attachments: (spec.attachments ?? []).map((a) =>
-        s.makeAttachment(ch.id, { filename: a.filename, size: a.size ?? 1024, contentType: a.contentType }),
-      ),
+      attachments: (spec.attachments ?? []).map((a) => s.makeAttachment(ch.id, attachmentFile(a))),
       flags: spec.flags,
       tts: spec.tts,
       type: spec.type,
@@ -544,7 +552,7 @@ export class FakeDiscord {
                 : OptType.String);
         let v: string | number | boolean;
         if (typeof value === 'object') {
-          const att = this.state.makeAttachment(channel.id, { filename: value.filename, size: value.size ?? 1024, contentType: value.contentType });
+          const att = this.state.makeAttachment(channel.id, attachmentFile(value));
           (resolved.attachments ??= {})[att.id] = att;
           v = att.id;
           type = OptType.Attachment;

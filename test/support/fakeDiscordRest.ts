@@ -160,6 +160,15 @@ export class FakeRest {
       rec.body = raw.toString('utf8');
     }
     this.s.recordRequest(rec);
+    // Attachment downloads (CDN stand-in): raw bytes, not JSON, and outside the API's rate limits.
+    const bytes = method === 'GET' ? this.s.attachmentBytes.get(url.pathname) : undefined;
+    if (bytes) {
+      rec.status = 200;
+      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(bytes.length) });
+      res.end(bytes);
+      this.s.requestAnswered(rec);
+      return;
+    }
     const half = this.s.restLatencyMs / 2;
     if (half > 0) await sleep(half);
     if (parseError) result = E.invalidJson();

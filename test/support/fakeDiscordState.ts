@@ -395,6 +395,10 @@ export class FakeState {
   dispatcher: Dispatcher | undefined;
   /** nonce -> message id, for enforce_nonce */
   readonly nonces = new Map<string, string>();
+  /** Attachment bytes by URL path (/attachments/...), served over HTTP by FakeRest at `cdnUrl`. */
+  readonly attachmentBytes = new Map<string, Uint8Array>();
+  /** Set by FakeDiscord once listening, e.g. http://127.0.0.1:PORT */
+  cdnUrl = '';
 
   constructor(options: FakeDiscordOptions = {}) {
     this.token = options.token ?? DEFAULT_TOKEN;
@@ -795,19 +799,26 @@ export class FakeState {
 
   makeAttachment(
     channelId: string,
-    file: { filename: string; size: number; contentType?: string; description?: string; title?: string },
+    file: { filename: string; size: number; contentType?: string; description?: string; title?: string; data?: Uint8Array; durationSecs?: number },
     ephemeral = false,
   ): APIAttachment {
     const id = this.ids.next();
     const filename = file.filename.replace(/\s+/g, '_');
+    const path = `/attachments/${channelId}/${id}/${encodeURIComponent(filename)}`;
+    // Attachments given bytes are served by this fake (see attachmentBytes); others keep Discord's CDN URL.
+    if (file.data) this.attachmentBytes.set(path, file.data);
     const att: APIAttachment = {
       id,
       filename,
       size: file.size,
-      url: `https://cdn.discordapp.com/attachments/${channelId}/${id}/${encodeURIComponent(filename)}`,
-      proxy_url: `https://media.discordapp.net/attachments/${channelId}/${id}/${encodeURIComponent(filename)}`,
+      url: file.data ? `${this.cdnUrl}${path}` : `https://cdn.discordapp.com${path}`,
+      proxy_url: file.data ? `${this.cdnUrl}${path}` : `https://media.discordapp.net${path}`,
       content_type: inferContentType(filename, file.contentType),
     };
+    if (file.durationSecs !== undefined) {
+      att.duration_secs = file.durationSecs;
+      att.waveform = Buffer.alloc(32, 128).toString('base64');
+    }
     if (file.description !== undefined) att.description = file.description;
     if (file.title !== undefined) att.title = file.title;
     if (ephemeral) att.ephemeral = true;

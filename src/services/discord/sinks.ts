@@ -1,28 +1,52 @@
-import { MessageFlags, type Message, type MessageEditOptions, type RepliableInteraction, type SendableChannels } from 'discord.js';
+import {
+  MessageFlags, REST, Routes, type APIMessage, type Client, type Message, type MessageEditOptions, type RepliableInteraction, type SendableChannels,
+} from 'discord.js';
 import type { MessageSink } from './replyStream.ts';
 
 /** Model text must never ping anyone: no @everyone, @here, roles or users. */
 export const NO_MENTIONS = { parse: [] } as const;
 
+/**
+ * Interaction webhooks are not bound by the bot's global 50 requests/s, but discord.js's REST
+ * counts every request in it. Streaming edits of interaction replies therefore go through a
+ * REST client of their own (per-webhook buckets still apply there), so they never delay the
+ * bot-token calls — channel replies and their final edits.
+ */
+const INTERACTION_WEBHOOK_REQUESTS_PER_SECOND = 1000;
+const webhookClients = new WeakMap<Client, REST>();
+
+function webhookRest(client: Client): REST {
+  let rest = webhookClients.get(client);
+  if (!rest) {
+    const { api, version } = client.rest.options;
+    rest = new REST({ api, version, globalRequestsPerSecond: INTERACTION_WEBHOOK_REQUESTS_PER_SECOND });
+    webhookClients.set(client, rest);
+  }
+  return rest;
+}
+
 /** An interaction answered with deferReply: message 0 is the original reply, the rest are follow-ups. */
 export class InteractionSink implements MessageSink {
   private readonly followUpIds: string[] = [];
+  private readonly rest: REST;
 
-  constructor(private readonly interaction: RepliableInteraction, private readonly ephemeral: boolean) {}
+  constructor(private readonly interaction: RepliableInteraction, private readonly ephemeral: boolean) {
+    this.rest = webhookRest(interaction.client);
+  }
 
   async write(index: number, content: string): Promise<void> {
-    if (index === 0) {
-      await this.interaction.editReply({ content, allowedMentions: NO_MENTIONS });
-      return;
-    }
-    const id = this.followUpIds[index - 1];
+    const { applicationId, token } = this.interaction;
+    const body = { content, allowed_mentions: NO_MENTIONS };
+    const id = index === 0 ? '@original' : this.followUpIds[index - 1];
     if (id) {
-      await this.interaction.editReply({ message: id, content, allowedMentions: NO_MENTIONS });
+      await this.rest.patch(Routes.webhookMessage(applicationId, token, id), { body, auth: false });
       return;
     }
-    const sent = await this.interaction.followUp({
-      content, allowedMentions: NO_MENTIONS, flags: this.ephemeral ? MessageFlags.Ephemeral : undefined,
-    });
+    const sent = (await this.rest.post(Routes.webhook(applicationId, token), {
+      body: { ...body, flags: this.ephemeral ? MessageFlags.Ephemeral : undefined },
+      query: new URLSearchParams({ wait: 'true' }),
+      auth: false,
+    })) as APIMessage;
     this.followUpIds[index - 1] = sent.id;
   }
 }

@@ -1,0 +1,25 @@
+import { ApplicationCommandType, ContextMenuCommandBuilder, InteractionContextType, MessageFlags } from 'discord.js';
+import { languageOf } from '../services/failureMessages.ts';
+import { findAudio } from '../services/transcription/audioAttachment.ts';
+import { transcribeForInteraction } from '../services/transcription/interaction.ts';
+import { text } from '../services/transcription/messages.ts';
+import type { MessageMenuCommand } from './types.ts';
+
+export const command: MessageMenuCommand = {
+  kind: 'message-menu',
+  data: new ContextMenuCommandBuilder()
+    .setName('Transcribe')
+    .setNameLocalizations({ 'zh-TW': '轉錄語音' })
+    .setType(ApplicationCommandType.Message)
+    .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel)
+    .toJSON(),
+
+  async execute(interaction, ctx) {
+    const audio = findAudio(interaction.targetMessage);
+    if (!audio) {
+      await interaction.reply({ content: text('noAudio', languageOf(interaction.locale)), flags: MessageFlags.Ephemeral });
+      return;
+    }
+    await transcribeForInteraction(interaction, ctx, audio, { command: 'transcribe-menu' });
+  },
+};

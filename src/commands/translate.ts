@@ -1,0 +1,56 @@
+import { InteractionContextType, MessageFlags, SlashCommandBuilder } from 'discord.js';
+import { languageOf } from '../services/failureMessages.ts';
+import { channelScopeOf } from '../services/discord/channelScope.ts';
+import { payerOf } from '../services/discord/payer.ts';
+import { NO_MENTIONS } from '../services/discord/sinks.ts';
+import { suggestLanguages } from '../services/translate/languages.ts';
+import { unknownLanguageText } from '../services/translate/messages.ts';
+import { showTranslation } from '../services/translate/present.ts';
+import { resolveTarget } from '../services/translate/target.ts';
+import type { SlashCommand } from './types.ts';
+
+/** Discord's own cap on a string option's length. */
+const TEXT_MAX_LENGTH = 6000;
+/** Discord's cap on an autocompleted option's typed value. */
+const LANGUAGE_MAX_LENGTH = 100;
+
+export const command: SlashCommand = {
+  kind: 'slash',
+  data: new SlashCommandBuilder()
+    .setName('translate')
+    .setDescription('Translate text, keeping its formatting, code, links and mentions')
+    .setDescriptionLocalizations({ 'zh-TW': '翻譯文字，保留格式、程式碼、連結與提及' })
+    .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel)
+    .addStringOption((o) => o.setName('text').setDescription('The text to translate').setDescriptionLocalizations({ 'zh-TW': '要翻譯的文字' }).setRequired(true).setMaxLength(TEXT_MAX_LENGTH))
+    .addStringOption((o) => o.setName('to')
+      .setDescription('Language to translate into (default: the server\'s, else your Discord language)')
+      .setDescriptionLocalizations({ 'zh-TW': '要翻譯成的語言（預設：伺服器設定，否則為你的 Discord 語言）' })
+      .setAutocomplete(true).setMaxLength(LANGUAGE_MAX_LENGTH))
+    .toJSON(),
+
+  async autocomplete(interaction) {
+    await interaction.respond(suggestLanguages(interaction.options.getFocused()));
+  },
+
+  async execute(interaction, ctx) {
+    const { services } = ctx;
+    const ui = languageOf(interaction.locale);
+    const target = resolveTarget(interaction.options.getString('to'), services.settings.translateLanguage(interaction.guildId), interaction.locale);
+    if (!target.ok) {
+      await interaction.reply({ content: unknownLanguageText(target.input, ui), flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
+      return;
+    }
+    // Defer before anything slow: Discord drops interactions not acknowledged within 3 s.
+    await interaction.deferReply();
+    const model = services.settings.forChannel(channelScopeOf(interaction.guildId, interaction.channelId, interaction.channel)).model.value;
+    const outcome = await services.translate.translate({
+      text: interaction.options.getString('text', true),
+      target: target.language,
+      model,
+      payer: payerOf(interaction.guildId, interaction.channelId, interaction.user, interaction.member),
+      command: 'translate',
+      log: ctx.logger,
+    });
+    await showTranslation(interaction, outcome, { target: target.language, ui, model, ephemeral: false });
+  },
+};

@@ -1,0 +1,42 @@
+import { ApplicationCommandType, ContextMenuCommandBuilder, InteractionContextType, MessageFlags, type RESTPostAPIContextMenuApplicationCommandsJSONBody } from 'discord.js';
+import { languageOf } from '../services/failureMessages.ts';
+import { channelScopeOf } from '../services/discord/channelScope.ts';
+import { payerOf } from '../services/discord/payer.ts';
+import { languageForLocale } from '../services/translate/languages.ts';
+import { noTextInMessageText } from '../services/translate/messages.ts';
+import { textOfMessage } from '../services/translate/messageText.ts';
+import { showTranslation } from '../services/translate/present.ts';
+import type { MessageMenuCommand } from './types.ts';
+
+/** Right-click a message → Apps → Translate: only the invoker sees the translation, in their own Discord language. */
+export const command: MessageMenuCommand = {
+  kind: 'message-menu',
+  data: new ContextMenuCommandBuilder()
+    .setName('Translate')
+    .setNameLocalizations({ 'zh-TW': '翻譯' })
+    .setType(ApplicationCommandType.Message)
+    .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel)
+    .toJSON() as RESTPostAPIContextMenuApplicationCommandsJSONBody,
+
+  async execute(interaction, ctx) {
+    const { services } = ctx;
+    const ui = languageOf(interaction.locale);
+    // Without the Message Content intent Discord still sends the target message's content with the interaction.
+    const message = interaction.targetMessage;
+    const text = textOfMessage(message.content, message.embeds.map((embed) => embed.toJSON()));
+    if (text.trim() === '') {
+      await interaction.reply({ content: noTextInMessageText(ui), flags: MessageFlags.Ephemeral });
+      return;
+    }
+    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    const target = languageForLocale(interaction.locale);
+    const model = services.settings.forChannel(channelScopeOf(interaction.guildId, interaction.channelId, interaction.channel)).model.value;
+    const outcome = await services.translate.translate({
+      text, target, model,
+      payer: payerOf(interaction.guildId, interaction.channelId, interaction.user, interaction.member),
+      command: 'translate',
+      log: ctx.logger,
+    });
+    await showTranslation(interaction, outcome, { target, ui, model, ephemeral: true });
+  },
+};

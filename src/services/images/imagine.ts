@@ -1,0 +1,63 @@
+import type { Logger } from '../../logger.ts';
+import type { Ledger, Payer, Refusal } from '../budget/ledger.ts';
+import type { ModelFailure } from '../openai/failures.ts';
+import type { Pricing } from '../pricing/index.ts';
+import type { GeneratedImage, ImageGenerator } from './generator.ts';
+import { planImages, type ImagePlan, type ImageRequest, type PlanResult } from './options.ts';
+
+export type ImagineOutcome =
+  /** `failure` says why fewer images than asked were made (one of several dall-e-3 requests failed). */
+  | { kind: 'done'; images: GeneratedImage[]; chargedMicros: number; failure: ModelFailure | undefined }
+  | { kind: 'over-budget'; refusal: Refusal }
+  | { kind: 'failed'; failure: ModelFailure };
+
+export interface ImagineDependencies {
+  generator: ImageGenerator;
+  ledger: Ledger;
+  pricing: Pricing;
+  /** IMAGE_MODEL */
+  model: string;
+}
+
+/** /imagine's money side: price × count reserved, the images made, only the images made charged. */
+export class ImagineService {
+  constructor(private readonly deps: ImagineDependencies) {}
+
+  get model(): string {
+    return this.deps.model;
+  }
+
+  plan(request: ImageRequest): PlanResult {
+    return planImages(this.deps.pricing, this.deps.model, request);
+  }
+
+  /** `onStarted` runs once the money is reserved, just before the (slow) generation: the place to show progress. */
+  async run(plan: ImagePlan, payer: Payer, log: Logger, onStarted: () => Promise<void> = async () => undefined): Promise<ImagineOutcome> {
+    const { ledger, generator } = this.deps;
+    const reserved = ledger.reserve(payer, { command: 'imagine', model: plan.model, worstCaseMicros: plan.worstCaseMicros });
+    if (!reserved.ok) {
+      log.info({ refusal: reserved.refusal }, 'refused: over budget');
+      return { kind: 'over-budget', refusal: reserved.refusal };
+    }
+    let result: Awaited<ReturnType<ImageGenerator['generate']>>;
+    try {
+      await onStarted();
+      result = await generator.generate(plan);
+    } catch (error) {
+      ledger.release(reserved.reservation);
+      throw error;
+    }
+    if (result.failure?.kind === 'quota') log.error('OpenAI reports insufficient_quota: the account behind OPENAI_API_KEY is out of credit; add credit at platform.openai.com');
+    else if (result.failure) log.warn({ failure: result.failure, made: result.images.length, asked: plan.count }, 'image generation failed');
+    if (result.images.length === 0) {
+      ledger.release(reserved.reservation);
+      return { kind: 'failed', failure: result.failure ?? { kind: 'bad_request', message: 'the image service sent no image data' } };
+    }
+    // The table's per-image price covers the image output; gpt-image's few prompt text tokens are recorded, not priced.
+    const chargedMicros = plan.unitMicros * result.images.length;
+    ledger.settle(reserved.reservation, {
+      chargedMicros, units: result.images.length, inputTokens: result.usage?.inputTokens, outputTokens: result.usage?.outputTokens,
+    });
+    return { kind: 'done', images: result.images, chargedMicros, failure: result.failure };
+  }
+}

@@ -1,0 +1,78 @@
+import { describeFailure, type Language } from '../failureMessages.ts';
+import type { ModelFailure } from '../openai/failures.ts';
+import { formatUsd } from '../pricing/index.ts';
+import type { ImagePlan, PlanProblem } from './options.ts';
+
+type Texts = Record<Language, string>;
+
+const TEXT = {
+  progress: { en: '🎨 Generating {count} with `{model}` ({size}, {quality})…', 'zh-TW': '🎨 正在用 `{model}` 產生 {count}（{size}，{quality}）…' },
+  one: { en: '1 image', 'zh-TW': '1 張圖片' },
+  many: { en: '{n} images', 'zh-TW': '{n} 張圖片' },
+  prompt: { en: '**Prompt:** {text}', 'zh-TW': '**提示詞：** {text}' },
+  revised: { en: '**Revised prompt:** {text}', 'zh-TW': '**改寫後的提示詞：** {text}' },
+  revisedNumbered: { en: '**Revised prompt {n}:** {text}', 'zh-TW': '**改寫後的提示詞 {n}：** {text}' },
+  footer: { en: '-# {size} · quality {quality} · {count} · cost {cost}', 'zh-TW': '-# {size} · 品質 {quality} · {count} · 費用 {cost}' },
+  partial: { en: '-# ⚠️ Only {made} of {asked} images were made: {reason}', 'zh-TW': '-# ⚠️ 只產生了 {asked} 張中的 {made} 張：{reason}' },
+  refused: {
+    en: "OpenAI's safety system refused this prompt, so no image was made and nothing was charged. Please rephrase it and try again.",
+    'zh-TW': 'OpenAI 的安全系統拒絕了這個提示詞，因此沒有產生圖片，也沒有收費。請換個說法再試一次。',
+  },
+  refusedSome: { en: "OpenAI's safety system refused the rest.", 'zh-TW': 'OpenAI 的安全系統拒絕了其餘的圖片。' },
+  noPrice: {
+    en: 'The image model `{model}` has no price in the bot\'s pricing table, so it cannot be used. A server admin needs to set IMAGE_MODEL to dall-e-2, dall-e-3, gpt-image-1 or gpt-image-1-mini, or add its prices with PRICING_FILE.',
+    'zh-TW': '圖片模型 `{model}` 不在機器人的價格表中，因此無法使用。請管理員把 IMAGE_MODEL 設為 dall-e-2、dall-e-3、gpt-image-1 或 gpt-image-1-mini，或用 PRICING_FILE 加上它的價格。',
+  },
+  badSize: { en: '`{model}` cannot make {size} images. Sizes it accepts: {sizes}.', 'zh-TW': '`{model}` 無法產生 {size} 的圖片。可用的尺寸：{sizes}。' },
+  badQuality: {
+    en: '`{model}` has no quality `{quality}` at {size}. Qualities it accepts at that size: {qualities}.',
+    'zh-TW': '`{model}` 在 {size} 沒有 `{quality}` 品質。這個尺寸可用的品質：{qualities}。',
+  },
+  promptTooLong: { en: 'Your prompt is {length} characters long; `{model}` accepts at most {max}. Please shorten it.', 'zh-TW': '你的提示詞有 {length} 個字元；`{model}` 最多只接受 {max} 個。請縮短內容。' },
+} satisfies Record<string, Texts>;
+
+function fill(key: keyof typeof TEXT, language: Language, values: Record<string, string | number> = {}): string {
+  return TEXT[key][language].replace(/\{(\w+)\}/g, (_, name: string) => String(values[name] ?? `{${name}}`));
+}
+
+const codeList = (items: readonly string[]) => items.map((item) => `\`${item}\``).join(', ');
+const countText = (n: number, language: Language) => (n === 1 ? fill('one', language) : fill('many', language, { n }));
+
+export function progressText(plan: ImagePlan, language: Language): string {
+  return fill('progress', language, { count: countText(plan.count, language), model: plan.model, size: plan.size, quality: plan.quality });
+}
+
+export function planProblemText(problem: PlanProblem, language: Language): string {
+  switch (problem.kind) {
+    case 'no-price': return fill('noPrice', language, { model: problem.model });
+    case 'bad-size': return fill('badSize', language, { model: problem.model, size: problem.size, sizes: codeList(problem.sizes) });
+    case 'bad-quality': return fill('badQuality', language, { model: problem.model, size: problem.size, quality: problem.quality, qualities: codeList(problem.qualities) });
+    case 'prompt-too-long': return fill('promptTooLong', language, { model: problem.model, length: problem.length, max: problem.max });
+  }
+}
+
+/** A refusal is said plainly (the prompt was refused, nothing charged); every other failure as /ask says it. */
+export function imageFailureText(failure: ModelFailure, language: Language, model: string): string {
+  return failure.kind === 'refused' ? fill('refused', language) : describeFailure(failure, language, model);
+}
+
+export function partialText(made: number, asked: number, failure: ModelFailure, language: Language, model: string): string {
+  const reason = failure.kind === 'refused' ? fill('refusedSome', language) : describeFailure(failure, language, model);
+  return fill('partial', language, { made, asked, reason });
+}
+
+export interface CaptionParts {
+  prompt: string;
+  revisedPrompts: string[];
+  plan: ImagePlan;
+  made: number;
+  chargedMicros: number;
+}
+
+export const promptLine = (text: string, language: Language) => fill('prompt', language, { text });
+export const revisedLine = (text: string, n: number | undefined, language: Language) =>
+  (n === undefined ? fill('revised', language, { text }) : fill('revisedNumbered', language, { n, text }));
+
+export function footerLine(parts: CaptionParts, language: Language): string {
+  return fill('footer', language, { size: parts.plan.size, quality: parts.plan.quality, count: countText(parts.made, language), cost: formatUsd(parts.chargedMicros) });
+}

@@ -1,0 +1,63 @@
+import { describeFailure, type Language } from '../failureMessages.ts';
+import { relativeTime } from '../budget/messages.ts';
+import type { Refusal } from '../budget/ledger.ts';
+import { MAX_TRANSCRIPTION_BYTES } from '../audio/limits.ts';
+import type { TranscribeResult } from './service.ts';
+
+const TEXT = {
+  tooLarge: {
+    en: 'That file is {size}; the transcription service takes at most {max}. Try a shorter or more compressed recording.',
+    'zh-TW': '這個檔案有 {size}；轉錄服務最多只接受 {max}。請改用較短或壓縮過的錄音。',
+  },
+  empty: { en: 'That file is empty, so there is nothing to transcribe.', 'zh-TW': '這個檔案是空的，沒有內容可以轉錄。' },
+  notAudio: {
+    en: "That's not an audio file I can read ({detail}). I can transcribe flac, mp3, mp4, m4a, ogg, wav and webm.",
+    'zh-TW': '這不是我能讀取的音訊檔（{detail}）。我可以轉錄 flac、mp3、mp4、m4a、ogg、wav 和 webm。',
+  },
+  unsupported: {
+    en: "I can't transcribe that audio format ({detail}). Please convert it to mp3, m4a, ogg, wav or flac.",
+    'zh-TW': '我無法轉錄這種音訊格式（{detail}）。請先轉換成 mp3、m4a、ogg、wav 或 flac。',
+  },
+  unreadable: { en: "I couldn't read that audio file: {detail}", 'zh-TW': '無法讀取這個音訊檔：{detail}' },
+  downloadFailed: { en: "I couldn't download the file from Discord ({detail}). Please try again.", 'zh-TW': '無法從 Discord 下載檔案（{detail}），請再試一次。' },
+  noSpeech: { en: 'No speech found in this recording.', 'zh-TW': '這段錄音中沒有偵測到語音。' },
+  noAudio: {
+    en: 'That message has no voice message or audio attachment to transcribe.',
+    'zh-TW': '這則訊息沒有可以轉錄的語音訊息或音訊附件。',
+  },
+  attached: { en: 'The transcript is {n} characters long, so it is attached as a text file.', 'zh-TW': '逐字稿共 {n} 個字元，已附加為文字檔。' },
+  badLanguage: {
+    en: '"{input}" is not a language the transcription service understands. Use a two-letter code such as `en`, `zh` or `ja`, or leave it empty to detect the language.',
+    'zh-TW': '轉錄服務無法辨識「{input}」這個語言。請使用兩個字母的語言代碼，例如 `en`、`zh` 或 `ja`，或留空讓系統自動偵測。',
+  },
+  voiceOverBudget: {
+    en: '🔇 Not transcribed: you have reached your spending limit. It resets {reset}; `/usage` shows the details.',
+    'zh-TW': '🔇 未轉錄：你已達使用上限，額度將於 {reset} 重設；可用 `/usage` 查看詳情。',
+  },
+} satisfies Record<string, Record<Language, string>>;
+
+export type TranscriptionText = keyof typeof TEXT;
+
+export function text(key: TranscriptionText, language: Language, values: Record<string, string | number> = {}): string {
+  return TEXT[key][language].replace(/\{(\w+)\}/g, (_, name: string) => String(values[name] ?? `{${name}}`));
+}
+
+const megabytes = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+
+/** The plain-words reply for a transcription that produced no text (over budget is the caller's: it differs by place). */
+export function describeTranscriptionFailure(result: Exclude<TranscribeResult, { ok: true } | { reason: 'over_budget' }>, language: Language, model: string): string {
+  switch (result.reason) {
+    case 'too_large': return text('tooLarge', language, { size: megabytes(result.size), max: megabytes(MAX_TRANSCRIPTION_BYTES) });
+    case 'empty': return text('empty', language);
+    case 'not_audio': return text('notAudio', language, { detail: result.detail });
+    case 'unsupported': return text('unsupported', language, { detail: result.detail });
+    case 'unreadable': return text('unreadable', language, { detail: result.detail });
+    case 'download_failed': return text('downloadFailed', language, { detail: result.detail });
+    case 'model_failed': return describeFailure(result.failure, language, model);
+  }
+}
+
+/** The short notice under a voice message whose speaker is over their limit. */
+export function voiceOverBudgetNotice(refusal: Refusal, language: Language): string {
+  return text('voiceOverBudget', language, { reset: relativeTime(refusal.resetsAt) });
+}

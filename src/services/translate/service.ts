@@ -1,0 +1,121 @@
+import type { Logger } from '../../logger.ts';
+import type { Ledger, Payer, Refusal } from '../budget/ledger.ts';
+import type { ChatMessage } from '../history.ts';
+import type { ChatOutcome, ChatService, ChatUsage } from '../openai/chat.ts';
+import type { ModelFailure } from '../openai/failures.ts';
+import type { Pricing } from '../pricing/index.ts';
+import { REPLY_PRIMER_TOKENS, type TokenCounter } from '../tokens.ts';
+import { findLanguage, type Language } from './languages.ts';
+import { parseTranslationReply, prepareTranslation } from './prompt.ts';
+
+/** Scripts such as Thai, Hindi or Burmese can take about 3× the tokens of the same words in English. */
+const OUTPUT_EXPANSION = 3;
+/** The reply protocol's `SOURCE:` header and separator lines. */
+const HEADER_TOKENS = 32;
+/** Our prompt count can differ from the server's by a few percent (framing, tokenizer versions): reserve for it. */
+const PROMPT_COUNT_MARGIN = 1.1;
+
+export interface TranslateRequest {
+  text: string;
+  target: Language;
+  model: string;
+  payer: Payer;
+  /** The ledger's name for what was used. */
+  command: string;
+  log: Logger;
+}
+
+export interface SourceLanguage {
+  name: string;
+  code: string | undefined;
+}
+
+export type TranslateOutcome =
+  | { kind: 'translated'; text: string; source: SourceLanguage | undefined; truncated: boolean; missingCode: string[] }
+  | { kind: 'same-language' }
+  | { kind: 'nothing-to-translate' }
+  | { kind: 'empty' }
+  | { kind: 'too-long'; tokens: number; limit: number }
+  | { kind: 'over-budget'; refusal: Refusal }
+  | { kind: 'failed'; failure: ModelFailure };
+
+export interface TranslateDependencies {
+  chat: ChatService;
+  ledger: Ledger;
+  pricing: Pricing;
+  tokens: TokenCounter;
+  /** MAX_OUTPUT_TOKENS: the least room a translation gets (reasoning models spend some of it thinking). */
+  maxOutputTokens: number;
+}
+
+/** One translation: code masked, budget reserved, one model call, code restored, the reply read. */
+export class TranslateService {
+  constructor(private readonly deps: TranslateDependencies) {}
+
+  async translate(request: TranslateRequest): Promise<TranslateOutcome> {
+    const { deps } = this;
+    const { model, log } = request;
+    const prepared = prepareTranslation(request.text, request.target);
+    if (!prepared.translatable) return { kind: 'nothing-to-translate' };
+
+    const promptTokens = this.count(prepared.messages, model);
+    const textTokens = this.count(prepared.messages.slice(-1), model) - REPLY_PRIMER_TOKENS;
+    const window = deps.tokens.limits(model).contextWindow;
+    const wanted = Math.max(deps.maxOutputTokens, textTokens * OUTPUT_EXPANSION + HEADER_TOKENS);
+    const maxOutputTokens = Math.min(wanted, deps.pricing.maxOutputTokens(model) ?? wanted, window - promptTokens);
+    // No room for even a same-length translation: say so instead of paying for a cut-off answer.
+    if (maxOutputTokens < textTokens + HEADER_TOKENS) {
+      return { kind: 'too-long', tokens: textTokens, limit: Math.max(0, Math.floor((window - (promptTokens - textTokens) - HEADER_TOKENS) / 2)) };
+    }
+
+    const reserved = deps.ledger.reserve(request.payer, {
+      command: request.command, model,
+      worstCaseMicros: deps.pricing.chatWorstCase(model, Math.ceil(promptTokens * PROMPT_COUNT_MARGIN), maxOutputTokens),
+    });
+    if (!reserved.ok) {
+      log.info({ refusal: reserved.refusal }, 'refused: over budget');
+      return { kind: 'over-budget', refusal: reserved.refusal };
+    }
+    let outcome: ChatOutcome;
+    try {
+      // Not shown while it streams: the reply's header has to be read before anything can be shown.
+      outcome = await deps.chat.stream({ model, messages: prepared.messages, maxOutputTokens }, () => undefined);
+    } catch (error) {
+      deps.ledger.release(reserved.reservation);
+      throw error;
+    }
+    if (!outcome.ok) {
+      deps.ledger.release(reserved.reservation);
+      if (outcome.failure.kind === 'quota') log.error('OpenAI reports insufficient_quota: the account behind OPENAI_API_KEY is out of credit; add credit at platform.openai.com');
+      else log.warn({ failure: outcome.failure }, 'translation failed');
+      return { kind: 'failed', failure: outcome.failure };
+    }
+    const usage: ChatUsage = outcome.usage ?? {
+      promptTokens, completionTokens: deps.tokens.weigh(deps.tokens.countMessage(outcome.text), model), cachedTokens: 0,
+    };
+    deps.ledger.settle(reserved.reservation, {
+      chargedMicros: deps.pricing.chatCost(model, usage),
+      inputTokens: usage.promptTokens, cachedTokens: usage.cachedTokens, outputTokens: usage.completionTokens,
+    });
+    return this.read(outcome.text, request, prepared.restore, outcome.finishReason === 'length');
+  }
+
+  private count(messages: ChatMessage[], model: string): number {
+    const { tokens } = this.deps;
+    return messages.reduce((sum, message) => sum + tokens.weigh(tokens.countMessage(message.content), model), REPLY_PRIMER_TOKENS);
+  }
+
+  private read(answer: string, request: TranslateRequest, restore: ReturnType<typeof prepareTranslation>['restore'], truncated: boolean): TranslateOutcome {
+    const reply = parseTranslationReply(answer);
+    if (reply.kind === 'same-language') return { kind: 'same-language' };
+    // A model that ignored the format most often still answered with the translation alone: show it without a source.
+    const body = reply.text.trim();
+    if (!body) return { kind: 'empty' };
+    const restored = restore(reply.kind === 'translated' ? reply.text : body);
+    const source = reply.kind === 'translated' ? { name: reply.sourceName, code: reply.sourceCode } : undefined;
+    const sourceLanguage = source && (findLanguage(source.code ?? '') ?? findLanguage(source.name));
+    // "Translated" from the target language into itself with nothing changed is the same-language case in disguise.
+    if (sourceLanguage?.id === request.target.id && restored.text.trim() === request.text.trim()) return { kind: 'same-language' };
+    return { kind: 'translated', text: restored.text, source, truncated, missingCode: restored.missing };
+  }
+}

@@ -1,0 +1,149 @@
+import { inflateSync } from 'node:zlib';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { packUploads, imageCaption } from '../../src/services/images/present.ts';
+import { BotHarness } from '../support/botHarness.ts';
+import type { FakeInteraction, UploadedFile } from '../support/fakeDiscord.ts';
+
+type ImageBody = { model: string; n?: number; size?: string; quality?: string; response_format?: string; output_format?: string };
+type LedgerRow = { command: string; model: string; state: string; reserved_micros: number; charged_micros: number; units: number | null };
+
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/** A real PNG: the signature, an IHDR chunk first (13 bytes, sane size and colour type), image data that inflates. */
+function expectValidPng(file: UploadedFile): void {
+  const png = file.data;
+  expect(file.filename).toMatch(/^imagine-\d\.png$/);
+  expect(png.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
+  expect(png.readUInt32BE(8)).toBe(13);
+  expect(png.subarray(12, 16).toString('latin1')).toBe('IHDR');
+  expect(png.readUInt32BE(16)).toBeGreaterThan(0); // width
+  expect(png.readUInt32BE(20)).toBeGreaterThan(0); // height
+  expect([0, 2, 3, 4, 6]).toContain(png[25]); // colour type
+  const idat = png.indexOf('IDAT', 33, 'latin1');
+  expect(idat).toBeGreaterThan(0);
+  expect(inflateSync(png.subarray(idat + 4, idat + 4 + png.readUInt32BE(idat - 4))).length).toBeGreaterThan(0);
+  expect(png.subarray(-8, -4).toString('latin1')).toBe('IEND');
+}
+
+const flagsOf = (i: FakeInteraction) => (i.callbacks[0]?.data as { flags?: number } | undefined)?.flags ?? 0;
+const uploads = (i: FakeInteraction) => i.originalEdits.flatMap((edit) => edit.files);
+const content = (i: FakeInteraction) => String(i.originalEdits.at(-1)?.body.content ?? '');
+
+function harnessHelpers(get: () => BotHarness) {
+  return {
+    imagine: async (options: Record<string, string | number>, spec: Parameters<BotHarness['command']>[2] = {}) => {
+      const i = get().command('imagine', options, spec);
+      await get().settled(i);
+      return i;
+    },
+    requests: () => get().openai.images.requests as unknown as ImageBody[],
+    ledgerRows: () => get().bot.ctx.db.prepare("SELECT * FROM ledger WHERE command = 'imagine' ORDER BY id").all() as LedgerRow[],
+  };
+}
+
+describe('/imagine with gpt-image-1 (the default IMAGE_MODEL)', () => {
+  let h: BotHarness;
+  beforeAll(async () => { h = await BotHarness.start(); });
+  afterAll(async () => { await h?.close(); });
+  beforeEach(() => { h.openai.reset(); });
+  const { imagine, requests, ledgerRows } = harnessHelpers(() => h);
+
+  test('one image: shows progress, asks for PNG data, uploads a valid PNG with prompt, size, quality and cost', async () => {
+    const i = await imagine({ prompt: 'a lighthouse at dawn' });
+    expect(i.callbacks[0]!.type).toBe(5);
+    expect(String(i.originalEdits[0]!.body.content)).toBe('🎨 Generating 1 image with `gpt-image-1` (1024x1024, medium)…');
+    expect(requests()).toEqual([{ model: 'gpt-image-1', prompt: 'a lighthouse at dawn', n: 1, size: '1024x1024', quality: 'medium', output_format: 'png' }]);
+    const files = uploads(i);
+    expect(files).toHaveLength(1);
+    expectValidPng(files[0]!);
+    expect(content(i)).toBe('**Prompt:** a lighthouse at dawn\n-# 1024x1024 · quality medium · 1 image · cost $0.042');
+    expect(content(i)).not.toMatch(/https?:/);
+    expect(i.originalEdits.at(-1)!.body.allowed_mentions).toEqual({ parse: [] });
+    expect(ledgerRows().at(-1)).toMatchObject({ model: 'gpt-image-1', state: 'settled', reserved_micros: 42_000, charged_micros: 42_000, units: 1 });
+  });
+
+  test('four images: one request for n=4, four PNGs uploaded, price × 4 reserved and charged', async () => {
+    const i = await imagine({ prompt: '貓咪在太空', size: '1536x1024', quality: 'low', count: 4 }, { locale: 'zh-TW' });
+    expect(requests()).toEqual([expect.objectContaining({ n: 4, size: '1536x1024', quality: 'low' })]);
+    const files = uploads(i);
+    expect(files).toHaveLength(4);
+    files.forEach(expectValidPng);
+    expect(new Set(files.map((f) => f.filename)).size).toBe(4);
+    expect(content(i)).toBe('**提示詞：** 貓咪在太空\n-# 1536x1024 · 品質 low · 4 張圖片 · 費用 $0.064');
+    expect(ledgerRows().at(-1)).toMatchObject({ state: 'settled', reserved_micros: 64_000, charged_micros: 64_000, units: 4 });
+  });
+
+  test.each<{ name: string; options: Record<string, string>; says: string }>([
+    { name: 'a size the model does not make', options: { size: '1792x1024' }, says: '`gpt-image-1` cannot make 1792x1024 images. Sizes it accepts: `1024x1024`, `1024x1536`, `1536x1024`.' },
+    { name: 'a quality the model does not have', options: { quality: 'hd' }, says: '`gpt-image-1` has no quality `hd` at 1024x1024. Qualities it accepts at that size: `low`, `medium`, `high`.' },
+  ])('$name is refused privately before any call or charge', async ({ options, says }) => {
+    const before = ledgerRows().length;
+    const i = await imagine({ prompt: 'a fox', ...options });
+    expect(i.callbacks[0]!.type).toBe(4);
+    expect(flagsOf(i) & 64).toBe(64);
+    expect(i.transcript()).toEqual([says]);
+    expect(requests()).toHaveLength(0);
+    expect(ledgerRows()).toHaveLength(before);
+  });
+
+  test('a content-policy refusal releases the reservation and says plainly the prompt was refused', async () => {
+    h.openai.images.enqueue({ error: 'content_policy' });
+    const i = await imagine({ prompt: 'something not allowed', count: 2 });
+    expect(i.transcript()).toEqual(["OpenAI's safety system refused this prompt, so no image was made and nothing was charged. Please rephrase it and try again."]);
+    expect(i.followUps[0]!.flags! & 64).toBe(64);
+    expect(i.transcript().join()).not.toMatch(/error/i);
+    expect(ledgerRows().at(-1)).toMatchObject({ state: 'released', reserved_micros: 84_000, charged_micros: 0 });
+  });
+
+  test('a 429 that outlasts the retries releases the reservation and says the service is busy', async () => {
+    h.openai.images.enqueue({ error: 'rate_limit', times: 3, retryAfterMs: 20 });
+    const i = await imagine({ prompt: 'a busy street' });
+    expect(requests()).toHaveLength(3); // the first try and OPENAI_MAX_RETRIES=2
+    expect(i.transcript()).toEqual(['The AI service is busy right now. Please try again in about 1 s.']);
+    expect(ledgerRows().at(-1)).toMatchObject({ state: 'released', charged_micros: 0 });
+  });
+});
+
+describe('/imagine with dall-e-3 (one image per request)', () => {
+  let h: BotHarness;
+  beforeAll(async () => { h = await BotHarness.start({ env: { IMAGE_MODEL: 'dall-e-3' } }); });
+  afterAll(async () => { await h?.close(); });
+  const { imagine, requests, ledgerRows } = harnessHelpers(() => h);
+
+  test('two images take two n=1 requests for base64 data; the revised prompt is shown', async () => {
+    h.openai.images.enqueue({ revisedPrompt: 'A watercolour fox in a snowy forest.' }, { revisedPrompt: 'A watercolour fox in a snowy forest.' });
+    const i = await imagine({ prompt: 'fox', quality: 'hd', count: 2 });
+    expect(requests()).toEqual([
+      { model: 'dall-e-3', prompt: 'fox', n: 1, size: '1024x1024', quality: 'hd', response_format: 'b64_json' },
+      { model: 'dall-e-3', prompt: 'fox', n: 1, size: '1024x1024', quality: 'hd', response_format: 'b64_json' },
+    ]);
+    uploads(i).forEach(expectValidPng);
+    expect(uploads(i)).toHaveLength(2);
+    expect(content(i)).toBe('**Prompt:** fox\n**Revised prompt:** A watercolour fox in a snowy forest.\n-# 1024x1024 · quality hd · 2 images · cost $0.16');
+    expect(ledgerRows().at(-1)).toMatchObject({ model: 'dall-e-3', state: 'settled', reserved_micros: 160_000, charged_micros: 160_000, units: 2 });
+  });
+
+  test('when one of several requests is refused, only the images made are charged, and the reply says why', async () => {
+    h.openai.images.enqueue({}, { error: 'content_policy' });
+    const i = await imagine({ prompt: 'fox', count: 2 });
+    expect(uploads(i)).toHaveLength(1);
+    expect(content(i)).toContain("-# ⚠️ Only 1 of 2 images were made: OpenAI's safety system refused the rest.");
+    expect(ledgerRows().at(-1)).toMatchObject({ state: 'settled', reserved_micros: 80_000, charged_micros: 40_000, units: 1 });
+  });
+});
+
+describe('image reply helpers', () => {
+  test('uploads are grouped so that no message passes the cap', () => {
+    const file = (size: number) => ({ data: Buffer.alloc(size) });
+    expect(packUploads([file(6), file(5), file(4), file(10)], 10).map((g) => g.map((f) => f.data.length))).toEqual([[6], [5, 4], [10]]);
+  });
+
+  test('a caption with four long revised prompts still fits in one Discord message', () => {
+    const plan = { model: 'dall-e-3', prompt: 'p', size: '1024x1024', quality: 'standard', count: 4, unitMicros: 40_000, worstCaseMicros: 160_000 };
+    const revisedPrompts = [1, 2, 3, 4].map((n) => `${n} ${'very detailed words '.repeat(80)}`);
+    const caption = imageCaption({ prompt: 'x'.repeat(3000), revisedPrompts, plan, made: 4, chargedMicros: 160_000 }, 'en');
+    expect([...caption].length).toBeLessThanOrEqual(2000);
+    expect(caption).toContain('**Revised prompt 4:** 4 very detailed');
+    expect(caption.endsWith('-# 1024x1024 · quality standard · 4 images · cost $0.16')).toBe(true);
+  });
+});

@@ -1,0 +1,121 @@
+import { readFileSync } from 'node:fs';
+import { GatewayIntentBits } from 'discord.js';
+import type { APIMessage } from 'discord.js';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { BudgetStore } from '../../src/db/budgetLimits.ts';
+import { BotHarness, TEST_CHANNEL_IDS } from '../support/botHarness.ts';
+import { DEFAULT_CHANNEL_ID, DEFAULT_GUILD_ID, DEFAULT_THREAD_ID } from '../support/fakeDiscord.ts';
+
+const VOICE_OGG = new Uint8Array(readFileSync(new URL('../fixtures/audio/voice.ogg', import.meta.url)));
+const IS_VOICE_MESSAGE = 1 << 13;
+const MANAGE_GUILD = String(1n << 5n);
+
+const voiceMessage = (channelId: string, author: { id: string; username: string }) => h.discord.sendMessage({
+  channelId, author, flags: IS_VOICE_MESSAGE,
+  attachments: [{ filename: 'voice-message.ogg', contentType: 'audio/ogg', data: VOICE_OGG, durationSecs: 1.5 }],
+});
+const botReplies = (channelId: string) => h.discord.channelMessages(channelId).filter((m) => m.author.id === h.discord.botUser.id && !m.webhook_id);
+
+async function waitForReply(channelId: string): Promise<APIMessage> {
+  const deadline = performance.now() + 5000;
+  while (botReplies(channelId).length === 0) {
+    if (performance.now() > deadline) throw new Error('no reply from the bot');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await h.settled();
+  return botReplies(channelId)[0]!;
+}
+
+/** Gives the bot time to (wrongly) react, then checks it did nothing. */
+async function expectNoReply(channelId: string): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  await h.settled();
+  expect(botReplies(channelId)).toEqual([]);
+  expect(h.openai.audio.requests).toHaveLength(0);
+}
+
+async function setVoice(channelId: string, state: 'on' | 'off') {
+  await h.settled(h.command('settings', { state }, { subcommand: 'voice-transcription', channelId, permissions: MANAGE_GUILD }));
+}
+
+let h: BotHarness;
+beforeAll(async () => {
+  h = await BotHarness.start({ env: { VOICE_TRANSCRIPTION: 'true' }, discord: { privilegedIntents: GatewayIntentBits.MessageContent } });
+});
+afterAll(async () => { await h?.close(); });
+beforeEach(() => { h.openai.reset(); });
+
+describe('automatic transcription of voice messages', () => {
+  test('asks Discord for the Message Content intent when VOICE_TRANSCRIPTION is on', () => {
+    expect(h.discord.identify!.intents & GatewayIntentBits.MessageContent).toBe(GatewayIntentBits.MessageContent);
+  });
+
+  test('in an enabled channel: a reply with the transcript, charged to the speaker, pinging nobody', async () => {
+    const channelId = TEST_CHANNEL_IDS[0]!;
+    await setVoice(channelId, 'on');
+    h.openai.audio.enqueue({ text: 'Running ten minutes late, start without me.' });
+    const speaker = { id: '520000000000000001', username: 'speaker' };
+    const voice = voiceMessage(channelId, speaker);
+    const reply = await waitForReply(channelId);
+    expect(reply.content).toBe('Running ten minutes late, start without me.');
+    expect(reply.message_reference?.message_id).toBe(voice.id);
+    expect(reply.mentions).toEqual([]);
+    expect(Buffer.compare(h.openai.audio.lastFile!.data, Buffer.from(VOICE_OGG))).toBe(0);
+    const rows = h.bot.ctx.db.prepare('SELECT command, state, units FROM ledger WHERE user_id = ?').all(speaker.id);
+    expect(rows).toEqual([{ command: 'voice-message', state: 'settled', units: 2 }]);
+  });
+
+  test('in a channel where it is off (or never set): ignored, no call', async () => {
+    const off = TEST_CHANNEL_IDS[1]!;
+    await setVoice(off, 'off');
+    voiceMessage(off, { id: '520000000000000002', username: 'quiet' });
+    voiceMessage(TEST_CHANNEL_IDS[2]!, { id: '520000000000000002', username: 'quiet' });
+    await expectNoReply(off);
+    expect(botReplies(TEST_CHANNEL_IDS[2]!)).toEqual([]);
+  });
+
+  test('a thread inherits its channel\'s setting', async () => {
+    await setVoice(DEFAULT_CHANNEL_ID, 'on');
+    h.openai.audio.enqueue({ text: 'Said in a thread.' });
+    voiceMessage(DEFAULT_THREAD_ID, { id: '520000000000000003', username: 'threader' });
+    expect((await waitForReply(DEFAULT_THREAD_ID)).content).toBe('Said in a thread.');
+  });
+
+  test('a speaker over their limit gets a short notice and no call', async () => {
+    const channelId = TEST_CHANNEL_IDS[3]!;
+    await setVoice(channelId, 'on');
+    const speaker = { id: '520000000000000004', username: 'spender' };
+    new BudgetStore(h.bot.ctx.db).setLimit(DEFAULT_GUILD_ID, { scope: 'user', targetId: speaker.id, period: 'day', amountMicros: 0, updatedBy: 'admin', updatedAt: Date.now() });
+    voiceMessage(channelId, speaker);
+    const notice = await waitForReply(channelId);
+    expect(notice.content).toMatch(/^🔇 Not transcribed: you have reached your spending limit\. It resets <t:\d+:R>/);
+    expect(h.openai.audio.requests).toHaveLength(0);
+  });
+
+  test('an ordinary message in an enabled channel is left alone', async () => {
+    const channelId = TEST_CHANNEL_IDS[4]!;
+    await setVoice(channelId, 'on');
+    h.discord.sendMessage({ channelId, content: 'typing, not talking', attachments: [{ filename: 'song.ogg', contentType: 'audio/ogg', data: VOICE_OGG }] });
+    await expectNoReply(channelId);
+  });
+});
+
+describe('when Discord refuses the Message Content intent (4014)', () => {
+  let refused: BotHarness;
+  beforeAll(async () => { refused = await BotHarness.start({ env: { VOICE_TRANSCRIPTION: 'true' } }); });
+  afterAll(async () => { await refused?.close(); });
+
+  test('logs a clear warning, logs in again without it, and everything else works', async () => {
+    expect(refused.discord.gatewayCloses.some((c) => c.code === 4014)).toBe(true);
+    expect(refused.discord.identify!.intents & GatewayIntentBits.MessageContent).toBe(0);
+    const warning = refused.logs().find((l) => l.level === 40 && String(l.msg).includes('Message Content'));
+    expect(warning?.msg).toMatch(/Privileged Gateway Intents/);
+    refused.openai.chat.enqueue({ text: 'Still answering.' });
+    const ask = refused.command('ask', { prompt: 'still there?' });
+    await refused.settled(ask);
+    expect(ask.transcript()).toEqual(['Still answering.']);
+    const show = refused.command('settings', { state: 'on' }, { subcommand: 'voice-transcription', permissions: MANAGE_GUILD });
+    await refused.settled(show);
+    expect((show.callbacks[0]!.data as { content: string }).content).toMatch(/Discord refused the Message Content intent/);
+  });
+});
