@@ -20,6 +20,7 @@ import { TokenCounter } from './services/tokens.ts';
 import { BudgetStore } from './db/budgetLimits.ts';
 import { LedgerStore } from './db/ledger.ts';
 import { Ledger } from './services/budget/ledger.ts';
+import { BudgetAdmin } from './services/budget/admin.ts';
 import { createPricing, loadPricingFile } from './services/pricing/index.ts';
 import { SettingsStore } from './db/settings.ts';
 import { SettingsService } from './services/settings.ts';
@@ -61,7 +62,8 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
   const db = openDatabase(config.databasePath);
   const { from, to } = migrate(db);
   if (from !== to) logger.info({ from, to, path: config.databasePath }, 'database migrated');
-  const ledger = new Ledger(new LedgerStore(db), new BudgetStore(db), config.fallbackBudget, now);
+  const budgetStore = new BudgetStore(db);
+  const ledger = new Ledger(new LedgerStore(db), budgetStore, config.fallbackBudget, now);
   const orphans = ledger.releaseOrphans();
   if (orphans > 0) logger.warn({ released: orphans }, 'released spending reservations left open by an earlier crash');
   const tokens = new TokenCounter(config.unknownModelContextWindow);
@@ -74,6 +76,7 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
     config, logger, db,
     services: {
       tokens, history, chat, pricing, ledger,
+      budget: new BudgetAdmin(budgetStore, ledger, now),
       settings: new SettingsService(new SettingsStore(db), config, now),
       ask: new AskService({ history, chat, ledger, pricing, tokens, maxOutputTokens: config.maxOutputTokens }),
       translate: new TranslateService({ chat, ledger, pricing, tokens, maxOutputTokens: config.maxOutputTokens }),

@@ -8,6 +8,7 @@ import type { Lifecycle } from './services/lifecycle.ts';
 import type { ChatService } from './services/openai/chat.ts';
 import type { TokenCounter } from './services/tokens.ts';
 import type { Ledger } from './services/budget/ledger.ts';
+import type { BudgetAdmin } from './services/budget/admin.ts';
 import type { Pricing } from './services/pricing/index.ts';
 import type { SettingsService } from './services/settings.ts';
 import type { TranslateService } from './services/translate/service.ts';
@@ -26,6 +27,8 @@ export interface BotContext {
     ask: AskService;
     pricing: Pricing;
     ledger: Ledger;
+    /** Limits, exemptions, audit trail and the server time zone, as /budget and /settings change them. */
+    budget: BudgetAdmin;
     settings: SettingsService;
     translate: TranslateService;
     imagine: ImagineService;

@@ -1,6 +1,6 @@
 import { InteractionContextType, MessageFlags, PermissionFlagsBits, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import type { BotContext } from '../context.ts';
-import { canonicalTimeZone, suggestTimeZones } from '../services/budget/timeZone.ts';
+import { suggestTimeZones } from '../services/budget/timeZone.ts';
 import { channelScopeOf } from '../services/discord/channelScope.ts';
 import { languageOf, type Language } from '../services/failureMessages.ts';
 import { splitMessage } from '../services/messageSplitter.ts';
@@ -98,15 +98,14 @@ const handlers: Record<string, Handler> = {
 
   async timezone(interaction, ctx, scope, language) {
     const input = interaction.options.getString('zone', true).trim();
+    // The same audited setter as /budget timezone: budget periods follow this zone.
     if (input.toLowerCase() === DEFAULT) {
-      ctx.services.settings.setTimeZone(scope.guildId, null);
+      ctx.services.budget.setTimeZone(scope.guildId, interaction.user.id, 'UTC');
       return answer(interaction, text('timeZoneCleared', language));
     }
-    // Stored as the time zone database spells it ("asia/taipei" → "Asia/Taipei"): the budget ledger reads this same column.
-    const zone = canonicalTimeZone(input);
-    if (!zone) return answer(interaction, text('badTimeZone', language, { input: input.slice(0, 100) }));
-    ctx.services.settings.setTimeZone(scope.guildId, zone);
-    await answer(interaction, text('timeZoneSet', language, { zone }));
+    const change = ctx.services.budget.setTimeZone(scope.guildId, interaction.user.id, input);
+    if (!change.ok) return answer(interaction, text('badTimeZone', language, { input: input.slice(0, 100) }));
+    await answer(interaction, text('timeZoneSet', language, { zone: change.new }));
   },
 };
 

@@ -9,6 +9,9 @@ import { payerOf } from '../services/discord/payer.ts';
 import { channelScopeOf } from '../services/discord/channelScope.ts';
 import { transcribeVoiceMessage, wantsTranscription } from '../services/transcription/voiceMessage.ts';
 
+/** Above this many channel answers streaming at once, the typing indicator is skipped. */
+const TYPING_MAX_ACTIVE_STREAMS = 5;
+
 const EMPTY_MENTION = { en: 'Hi! Mention me with a question (for example `@me what is a token?`), or use `/ask`.', 'zh-TW': '嗨！請在提及我時附上問題（例如 `@我 什麼是 token？`），或使用 `/ask`。' } as const;
 
 /** The text of a message that mentions the bot, without the mention itself. */
@@ -31,7 +34,10 @@ async function answerMention(message: Message, ctx: BotContext): Promise<void> {
       await message.reply({ content: EMPTY_MENTION[language], allowedMentions });
       return;
     }
-    if ('sendTyping' in message.channel) await message.channel.sendTyping().catch(() => undefined);
+    // Typing costs a bot-token request; when many answers stream at once the cap is better spent on replies.
+    if (ctx.services.botTokenPacer.activeStreams < TYPING_MAX_ACTIVE_STREAMS && 'sendTyping' in message.channel) {
+      void message.channel.sendTyping().catch(() => undefined);
+    }
     const settings = ctx.services.settings.forChannel(channelScopeOf(message.guildId, message.channelId, message.channel));
     const reply = new ReplyStream(new ChannelReplySink(message), ctx.services.botTokenPacer, logger);
     const result = await ctx.services.ask.answer({

@@ -101,7 +101,9 @@ describe('/settings', () => {
     expect(shown).toContain('Default translation language: Japanese — 日本語 (ja)');
     expect(shown).toContain('Time zone for budget periods: Asia/Taipei');
     await settings('timezone', { zone: 'default' });
-    expect(new BudgetStore(h.bot.ctx.db).timeZone(DEFAULT_GUILD_ID)).toBeUndefined();
+    expect(new BudgetStore(h.bot.ctx.db).timeZone(DEFAULT_GUILD_ID)).toBe('UTC');
+    const audit = h.bot.ctx.services.budget.history(DEFAULT_GUILD_ID, 5).map((row) => [row.oldValue, row.newValue]);
+    expect(audit.slice(0, 2)).toEqual([['Asia/Taipei', 'UTC'], ['UTC', 'Asia/Taipei']]); // audited like /budget timezone
   });
 
   test('replies follow the member\'s language', async () => {
