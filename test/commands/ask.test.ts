@@ -98,12 +98,15 @@ describe('/ask', () => {
     for (const edit of i.originalEdits) expect(edit.body.allowed_mentions).toEqual({ parse: [] });
   });
 
-  test('a prompt too long for the model is refused with its size, without calling the model', async () => {
-    const i = h.command('ask', { prompt: 'word '.repeat(1190) }, { channelId: freshChannel() });
-    h.openai.reset();
+  test('a prompt too long for the model on its own is refused with its size, without calling the model', async () => {
+    const channelId = freshChannel();
+    // A local model the bot does not know: UNKNOWN_MODEL_CONTEXT_WINDOW (5,120 here) minus MAX_OUTPUT_TOKENS (4,096).
+    h.bot.ctx.services.settings.updateChannel({ guildId: h.bot.ctx.config.devGuildId!, channelId, parentId: null }, { model: 'llama3.1:8b' }, 'admin');
+    const i = h.command('ask', { prompt: 'lorem ipsum dolor sit amet '.repeat(200) }, { channelId });
     await h.settled(i);
-    expect(i.transcript()[0]).toBeTruthy();
-    expect(h.openai.chat.requests.length).toBe(1); // 1,190 words fit gpt-4o-mini easily: answered
+    expect(i.transcript()[0]).toMatch(/^Your message is too long for the model `llama3\.1:8b`: it is about \d+ tokens and at most 1024 fit\. Please shorten it\.$/);
+    expect(h.openai.chat.requests.length).toBe(0);
+    expect(h.bot.ctx.db.prepare('SELECT COUNT(*) FROM ledger WHERE channel_id = ?').pluck().get(channelId)).toBe(0);
   });
 });
 

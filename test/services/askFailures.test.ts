@@ -112,3 +112,17 @@ describe('failures are explained in plain words, stored nowhere, and never crash
     expect(i.transcript()).toEqual(['Still here.']);
   });
 });
+
+describe('an AI service that cannot be reached', () => {
+  let offline: BotHarness;
+  beforeAll(async () => { offline = await BotHarness.start({ env: { OPENAI_BASE_URL: 'http://127.0.0.1:9/v1', OPENAI_MAX_RETRIES: '0' } }); });
+  afterAll(async () => { await offline?.close(); });
+
+  test('says it could not reach the service, charges nothing, stores nothing', async () => {
+    const i = offline.command('ask', { prompt: 'anyone there?' });
+    await offline.settled(i);
+    expect(i.transcript()).toEqual(["I couldn't reach the AI service. Please try again in a moment."]);
+    expect(offline.bot.ctx.db.prepare("SELECT COUNT(*) FROM ledger WHERE state != 'released'").pluck().get()).toBe(0);
+    expect(offline.bot.ctx.db.prepare('SELECT COUNT(*) FROM turns').pluck().get()).toBe(0);
+  });
+});

@@ -61,6 +61,7 @@ export class BotHarness {
       OPENAI_MAX_RETRIES: '2',
       DEFAULT_BUDGET_USD: 'unlimited',
       MAX_OUTPUT_TOKENS: '4096',
+      UNKNOWN_MODEL_CONTEXT_WINDOW: '5120',
       ...this.options.env,
     };
   }

@@ -1,0 +1,52 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { BotHarness, TEST_CHANNEL_IDS } from '../support/botHarness.ts';
+
+let h: BotHarness;
+beforeAll(async () => { h = await BotHarness.start(); });
+afterAll(async () => { await h?.close(); });
+
+const APOLOGY = 'Sorry, something went wrong on my side. The error was logged; please try again.';
+const MANAGE_MESSAGES = String(1n << 13n);
+
+/** Makes one service method throw once, as an unexpected bug would. */
+function breakOnce<T extends object>(target: T, method: keyof T & string): void {
+  const original = (target[method] as (...args: unknown[]) => unknown).bind(target);
+  (target as Record<string, unknown>)[method] = () => {
+    (target as Record<string, unknown>)[method] = original;
+    throw new Error('simulated bug: disk on fire');
+  };
+}
+
+describe('the dispatcher safety net', () => {
+  test('an error before any reply: an ephemeral apology, logged with context', async () => {
+    breakOnce(h.bot.ctx.services.history, 'reset');
+    const i = h.command('reset', {}, { channelId: TEST_CHANNEL_IDS[38], permissions: MANAGE_MESSAGES });
+    await h.settled(i);
+    expect(i.callbacks[0]).toMatchObject({ type: 4, ok: true });
+    expect(i.callbacks[0]!.data).toMatchObject({ content: APOLOGY, flags: 64 });
+    const logged = h.logs().find((l) => l.msg === 'command failed');
+    expect(logged).toMatchObject({ level: 50, command: 'reset', interactionId: i.id, userId: i.user.id, guildId: i.guildId });
+    expect(String((logged!.err as { message: string }).message)).toContain('disk on fire');
+  });
+
+  test('an error after the defer: the deferred reply becomes the apology', async () => {
+    breakOnce(h.bot.ctx.services.ask, 'answer');
+    const i = h.command('ask', { prompt: 'hello' }, { channelId: TEST_CHANNEL_IDS[39] });
+    await h.settled(i);
+    expect(i.callbacks[0]?.type).toBe(5);
+    expect(i.transcript()).toEqual([APOLOGY]);
+  });
+
+  test('the bot keeps working afterwards', async () => {
+    h.openai.chat.enqueue({ text: 'Fine again.' });
+    const i = h.command('ask', { prompt: 'still there?' }, { channelId: TEST_CHANNEL_IDS[39] });
+    await h.settled(i);
+    expect(i.transcript()).toEqual(['Fine again.']);
+  });
+
+  test('a command the bot does not have gets a clear reply, not silence', async () => {
+    const i = h.discord.sendInteraction({ guildId: h.bot.ctx.config.devGuildId, commandName: 'gone', commandId: '999999999999999999' });
+    await h.settled(i);
+    expect((i.callbacks[0]?.data as { content: string }).content).toMatch(/not available any more/);
+  });
+});
