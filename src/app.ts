@@ -66,7 +66,7 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
   const ledger = new Ledger(new LedgerStore(db), budgetStore, config.fallbackBudget, now);
   const orphans = ledger.releaseOrphans();
   if (orphans > 0) logger.warn({ released: orphans }, 'released spending reservations left open by an earlier crash');
-  const tokens = new TokenCounter(config.unknownModelContextWindow);
+  const tokens = new TokenCounter(config.unknownModelContextWindow, (model) => pricing.contextWindow(model));
   const history = new HistoryService(new HistoryStore(db), tokens);
   const chat = new ChatService(createOpenAIClient(config, logger), {
     useMaxCompletionTokens: config.openaiBaseUrl === undefined || config.openaiBaseUrl.includes('api.openai.com'),

@@ -52,11 +52,15 @@ export interface ContextLimits {
 
 /** Token counting with a real tokenizer, and context windows from gpt-tokenizer's model table. */
 export class TokenCounter {
-  constructor(private readonly unknownModelContextWindow: number) {}
+  /** `contextWindowOf` answers first (the pricing table: PRICING_FILE and corrections), then gpt-tokenizer. */
+  constructor(
+    private readonly unknownModelContextWindow: number,
+    private readonly contextWindowOf: (model: string) => number | undefined = () => undefined,
+  ) {}
 
   limits(model: string): ContextLimits {
-    const found = facts(model);
-    return found?.context_window ? { contextWindow: found.context_window, known: true } : { contextWindow: this.unknownModelContextWindow, known: false };
+    const window = this.contextWindowOf(model) ?? facts(model)?.context_window;
+    return window ? { contextWindow: window, known: true } : { contextWindow: this.unknownModelContextWindow, known: false };
   }
 
   /** One message (text plus framing) under both tokenizers. */

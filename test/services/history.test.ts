@@ -105,3 +105,12 @@ describe('HistoryService', () => {
     expect(result.ok && result.historyTurns).toBe(MAX_CONTEXT_TURNS);
   });
 });
+
+test('a context window from the pricing table (PRICING_FILE) wins over the unknown-model default', () => {
+  const tokens = new TokenCounter(8192, (model) => (model === 'llama3.1:8b' ? 131072 : undefined));
+  expect(tokens.limits('llama3.1:8b')).toEqual({ contextWindow: 131072, known: true });
+  expect(tokens.limits('other-local')).toEqual({ contextWindow: 8192, known: false });
+  // Its tokenizer is still unknown, so counts keep their safety margin.
+  const counts = tokens.countMessage('hello world '.repeat(50));
+  expect(tokens.weigh(counts, 'llama3.1:8b')).toBeGreaterThan(counts.tokens);
+});
