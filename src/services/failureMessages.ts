@@ -1,13 +1,8 @@
 import type { ModelFailure } from './openai/failures.ts';
 
-/** The bot's users speak Traditional Chinese and English; Discord tells us each user's locale. */
-export type Language = 'en' | 'zh-TW';
+import { textTable, type Language, type Texts } from './i18n.ts';
 
-export function languageOf(locale: string | null | undefined): Language {
-  return locale === 'zh-TW' || locale === 'zh-HK' ? 'zh-TW' : 'en';
-}
-
-type Texts = Record<Language, string>;
+export { languageOf, type Language } from './i18n.ts';
 
 const TEXT = {
   rateLimited: { en: 'The AI service is busy right now. Please try again in about {s} s.', 'zh-TW': 'AI 服務目前忙碌中，請大約 {s} 秒後再試一次。' },
@@ -38,9 +33,7 @@ const TEXT = {
 
 export type MessageKey = keyof typeof TEXT;
 
-export function t(key: MessageKey, language: Language, values: Record<string, string | number> = {}): string {
-  return TEXT[key][language].replace(/\{(\w+)\}/g, (_, name: string) => String(values[name] ?? `{${name}}`));
-}
+export const t = textTable<MessageKey>(TEXT);
 
 /** A plain-words explanation of a failed model call. */
 export function describeFailure(failure: ModelFailure, language: Language, model: string): string {

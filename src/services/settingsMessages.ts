@@ -1,4 +1,4 @@
-import type { Language } from './failureMessages.ts';
+import { textTable, type Language } from './i18n.ts';
 import type { EffectiveChannelSettings, Setting, SettingSource } from './settings.ts';
 
 /** What `/settings show` needs besides the channel's own settings. */
@@ -54,9 +54,7 @@ const TEXT = {
 
 export type SettingsText = keyof typeof TEXT;
 
-export function text(key: SettingsText, language: Language, values: Record<string, string | number> = {}): string {
-  return TEXT[key][language].replace(/\{(\w+)\}/g, (_, name: string) => String(values[name] ?? `{${name}}`));
-}
+export const text = textTable<SettingsText>(TEXT);
 
 /** "set here", "inherited from #parent", "the bot's default". */
 export function describeSource(source: SettingSource, parentId: string | null, language: Language): string {

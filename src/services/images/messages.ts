@@ -2,8 +2,8 @@ import { describeFailure, type Language } from '../failureMessages.ts';
 import type { ModelFailure } from '../openai/failures.ts';
 import { formatUsd } from '../pricing/index.ts';
 import type { ImagePlan, PlanProblem } from './options.ts';
+import { textTable, type Texts } from '../i18n.ts';
 
-type Texts = Record<Language, string>;
 
 const TEXT = {
   progress: { en: '🎨 Generating {count} with `{model}` ({size}, {quality})…', 'zh-TW': '🎨 正在用 `{model}` 產生 {count}（{size}，{quality}）…' },
@@ -31,9 +31,7 @@ const TEXT = {
   promptTooLong: { en: 'Your prompt is {length} characters long; `{model}` accepts at most {max}. Please shorten it.', 'zh-TW': '你的提示詞有 {length} 個字元；`{model}` 最多只接受 {max} 個。請縮短內容。' },
 } satisfies Record<string, Texts>;
 
-function fill(key: keyof typeof TEXT, language: Language, values: Record<string, string | number> = {}): string {
-  return TEXT[key][language].replace(/\{(\w+)\}/g, (_, name: string) => String(values[name] ?? `{${name}}`));
-}
+const fill = textTable<keyof typeof TEXT>(TEXT);
 
 const codeList = (items: readonly string[]) => items.map((item) => `\`${item}\``).join(', ');
 const countText = (n: number, language: Language) => (n === 1 ? fill('one', language) : fill('many', language, { n }));

@@ -1,4 +1,5 @@
 import { describeFailure, type Language } from '../failureMessages.ts';
+import { textTable } from '../i18n.ts';
 import { relativeTime } from '../budget/messages.ts';
 import type { Refusal } from '../budget/ledger.ts';
 import { MAX_TRANSCRIPTION_BYTES } from '../audio/limits.ts';
@@ -38,9 +39,7 @@ const TEXT = {
 
 export type TranscriptionText = keyof typeof TEXT;
 
-export function text(key: TranscriptionText, language: Language, values: Record<string, string | number> = {}): string {
-  return TEXT[key][language].replace(/\{(\w+)\}/g, (_, name: string) => String(values[name] ?? `{${name}}`));
-}
+export const text = textTable<TranscriptionText>(TEXT);
 
 const megabytes = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 
