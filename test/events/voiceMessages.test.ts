@@ -90,6 +90,12 @@ describe('automatic transcription of voice messages', () => {
     const notice = await waitForReply(channelId);
     expect(notice.content).toMatch(/^🔇 Not transcribed: you have reached your spending limit\. It resets <t:\d+:R>/);
     expect(h.openai.audio.requests).toHaveLength(0);
+    // A second voice message in the same period: no second notice (no spam), still no call.
+    voiceMessage(channelId, speaker);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await h.settled();
+    expect(botReplies(channelId)).toHaveLength(1);
+    expect(h.openai.audio.requests).toHaveLength(0);
   });
 
   test('an ordinary message in an enabled channel is left alone', async () => {

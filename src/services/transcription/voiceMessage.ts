@@ -8,6 +8,21 @@ import { findAudio, isVoiceMessage } from './audioAttachment.ts';
 import { describeTranscriptionFailure, voiceOverBudgetNotice } from './messages.ts';
 import { replyToMessage, transcriptMessages } from './reply.ts';
 
+/** Speakers told they are over their limit, until when; per running bot. */
+const notified = new WeakMap<object, Map<string, number>>();
+/** Bounds the memory of who was told; forgetting only means one more notice. */
+const MAX_REMEMBERED_NOTICES = 10_000;
+
+/** One over-limit notice per speaker per budget period, so a chatty speaker can't make the bot spam the channel. */
+function firstNoticeThisPeriod(ctx: BotContext, key: string, resetsAt: number): boolean {
+  let told = notified.get(ctx.services.transcription);
+  if (!told) notified.set(ctx.services.transcription, (told = new Map()));
+  if ((told.get(key) ?? 0) > Date.now()) return false;
+  if (told.size >= MAX_REMEMBERED_NOTICES) told.clear();
+  told.set(key, resetsAt);
+  return true;
+}
+
 /** A voice message in a server channel where an admin turned automatic transcription on. */
 export function wantsTranscription(message: Message, ctx: BotContext): boolean {
   if (ctx.services.transcription.automatic !== 'on' || !ctx.services.lifecycle.accepting || !message.inGuild() || !isVoiceMessage(message)) return false;
@@ -30,7 +45,11 @@ export async function transcribeVoiceMessage(message: Message, ctx: BotContext):
       audio, payer: payerOf(message.guildId, message.channelId, message.author, message.member), command: 'voice-message', log,
     });
     if (result.ok) await replyToMessage(message, transcriptMessages(result.text, language));
-    else if (result.reason === 'over_budget') await replyToMessage(message, [{ content: voiceOverBudgetNotice(result.refusal, language) }]);
+    else if (result.reason === 'over_budget') {
+      if (firstNoticeThisPeriod(ctx, `${message.guildId}|${message.author.id}`, result.refusal.resetsAt)) {
+        await replyToMessage(message, [{ content: voiceOverBudgetNotice(result.refusal, language) }]);
+      } else log.info('over budget again this period; notice already given');
+    }
     else await replyToMessage(message, [{ content: describeTranscriptionFailure(result, language, ctx.services.transcription.model) }]);
   } catch (error) {
     log.error({ err: error }, 'transcribing a voice message failed');
