@@ -3,6 +3,7 @@ import type { Command } from '../commands/types.ts';
 import type { BotContext } from '../context.ts';
 import type { Logger } from '../logger.ts';
 import { languageOf, t } from '../services/failureMessages.ts';
+import { INTERACTION_ACK_DEADLINE_MS } from '../services/discord/limits.ts';
 
 const UNKNOWN_COMMAND = 'This command is not available any more. Discord may still be showing an old command list; try again in a minute.';
 
@@ -38,6 +39,12 @@ async function dispatch(interaction: Interaction, ctx: BotContext, commands: Map
     return apologize(interaction, UNKNOWN_COMMAND, logger);
   }
   const started = performance.now();
+  // Interactions are acknowledged by the command's first await: a late one means the bot is overloaded.
+  const acknowledged = () => interaction.deferred || interaction.replied;
+  void Promise.resolve().then(() => {
+    const late = Date.now() - interaction.createdTimestamp;
+    if (late > INTERACTION_ACK_DEADLINE_MS / 2 && !acknowledged()) logger.warn({ lateMs: late }, 'interaction reached the bot late; Discord drops it after 3 s');
+  });
   try {
     if (command.kind === 'slash' && interaction.isChatInputCommand()) await command.execute(interaction, scoped);
     else if (command.kind === 'message-menu' && interaction.isMessageContextMenuCommand()) await command.execute(interaction, scoped);

@@ -1,6 +1,7 @@
 import {
   MessageFlags, REST, Routes, type APIMessage, type Client, type Message, type MessageEditOptions, type RepliableInteraction, type SendableChannels,
 } from 'discord.js';
+import { INTERACTION_TOKEN_LIFETIME_MS, INTERACTION_TOKEN_SAFETY_MS } from './limits.ts';
 import type { MessageSink } from './replyStream.ts';
 
 /** Model text must never ping anyone: no @everyone, @here, roles or users. */
@@ -35,6 +36,9 @@ export class InteractionSink implements MessageSink {
   }
 
   async write(index: number, content: string): Promise<void> {
+    if (Date.now() - this.interaction.createdTimestamp > INTERACTION_TOKEN_LIFETIME_MS - INTERACTION_TOKEN_SAFETY_MS) {
+      throw new Error('the interaction token expired (15 minutes); the reply can no longer be edited');
+    }
     const { applicationId, token } = this.interaction;
     const body = { content, allowed_mentions: NO_MENTIONS };
     const id = index === 0 ? '@original' : this.followUpIds[index - 1];
