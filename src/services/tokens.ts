@@ -36,13 +36,19 @@ function facts(model: string): ModelFacts | undefined {
   return undefined;
 }
 
-type Tokenizer = 'o200k' | 'cl100k' | 'unknown';
+export type Tokenizer = 'o200k' | 'cl100k' | 'unknown';
 
-/** Models from before GPT-4o use cl100k; newer ones o200k; other servers' models are estimated. */
-function tokenizerFor(model: string): Tokenizer {
-  if (!facts(model)) return 'unknown';
+/** OpenAI chat models from before GPT-4o (cl100k), by name, whether or not gpt-tokenizer lists the snapshot. */
+const CL100K_MODELS = /^(gpt-3\.5-turbo|gpt-4(-32k|-turbo|-turbo-preview|-\d{4}(-preview)?|-vision-preview)?$|text-embedding)/;
+/** OpenAI's newer families, which all use o200k. */
+const O200K_MODELS = /^(gpt-4o|gpt-4\.1|gpt-4\.5|gpt-5|chatgpt-4o|o1|o3|o4)/;
+
+/** Which tokenizer counts for a model; models of other servers (local Llama, Qwen…) are estimated. */
+export function tokenizerOf(model: string): Tokenizer {
   const base = baseModelCandidates(model).at(-1) ?? model;
-  return /^(gpt-3\.5|gpt-4(-32k|-turbo|-turbo-preview|-\d{4}(-preview)?|-vision-preview)?$|text-embedding)/.test(base) ? 'cl100k' : 'o200k';
+  if (CL100K_MODELS.test(base)) return 'cl100k';
+  if (O200K_MODELS.test(base) || facts(model)) return 'o200k';
+  return 'unknown';
 }
 
 export interface ContextLimits {
@@ -75,7 +81,7 @@ export class TokenCounter {
 
   /** `weigh` with the model looked up once, for weighing many stored turns. */
   weigher(model: string): (counts: TokenCounts) => number {
-    const tokenizer = tokenizerFor(model);
+    const tokenizer = tokenizerOf(model);
     if (tokenizer === 'cl100k') return (counts) => counts.tokensCl100k;
     if (tokenizer === 'o200k') return (counts) => counts.tokens;
     return (counts) => Math.ceil(Math.max(counts.tokens, counts.tokensCl100k) * UNKNOWN_MODEL_TOKEN_SAFETY);

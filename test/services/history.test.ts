@@ -3,7 +3,7 @@ import { openDatabase } from '../../src/db/connection.ts';
 import { HistoryStore } from '../../src/db/history.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { HistoryService, MAX_CONTEXT_TURNS } from '../../src/services/history.ts';
-import { TokenCounter } from '../../src/services/tokens.ts';
+import { TokenCounter, tokenizerOf } from '../../src/services/tokens.ts';
 import { tempDatabasePath } from '../support/tempDb.ts';
 
 function setup(unknownWindow = 8192) {
@@ -113,4 +113,12 @@ test('a context window from the pricing table (PRICING_FILE) wins over the unkno
   // Its tokenizer is still unknown, so counts keep their safety margin.
   const counts = tokens.countMessage('hello world '.repeat(50));
   expect(tokens.weigh(counts, 'llama3.1:8b')).toBeGreaterThan(counts.tokens);
+});
+
+test.each([
+  ['gpt-3.5-turbo-16k', 'cl100k'], ['gpt-3.5-turbo-0613', 'cl100k'], ['gpt-4', 'cl100k'], ['gpt-4-32k', 'cl100k'], ['ft:gpt-3.5-turbo-0613:personal::8BliK0o7', 'cl100k'],
+  ['gpt-4o-mini', 'o200k'], ['gpt-4.1-mini-2025-04-14', 'o200k'], ['o3-mini', 'o200k'], ['ft:gpt-4o-mini-2024-07-18:acme::x', 'o200k'],
+  ['llama3.1:8b', 'unknown'], ['qwen2.5', 'unknown'],
+] as const)('tokenizerOf(%s) is %s', (model, expected) => {
+  expect(tokenizerOf(model)).toBe(expected);
 });
