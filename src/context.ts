@@ -1,3 +1,4 @@
+import type OpenAI from 'openai';
 import type { Config } from './config.ts';
 import type { Db } from './db/connection.ts';
 import type { Logger } from './logger.ts';
@@ -21,6 +22,8 @@ export interface BotContext {
   logger: Logger;
   db: Db;
   services: {
+    /** The one OpenAI SDK client (its retries, timeout and quota handling are set up once). */
+    openai: OpenAI;
     tokens: TokenCounter;
     history: HistoryService;
     chat: ChatService;

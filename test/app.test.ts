@@ -66,3 +66,32 @@ describe('login failures are explained', () => {
     }
   });
 });
+
+describe('the start-up check of the AI service', () => {
+  test('a reachable service offering DEFAULT_MODEL is logged as fine', async () => {
+    harness = await BotHarness.start();
+    expect(await harness.bot.aiServiceChecked).toBe('ok');
+    expect(harness.logs().some((l) => l.msg === 'AI service reachable; DEFAULT_MODEL is available')).toBe(true);
+  });
+
+  test('a rejected key is logged as an error at start-up, without the key, and the bot still starts', async () => {
+    harness = await BotHarness.start({ env: { OPENAI_API_KEY: 'sk-wrong-key-value-1234567890' } });
+    expect(await harness.bot.aiServiceChecked).toBe('failed');
+    const error = harness.logs().find((l) => l.level === 50);
+    expect(error?.msg).toMatch(/rejected OPENAI_API_KEY/);
+    expect(harness.logLines.join('\n')).not.toContain('sk-wrong-key-value-1234567890');
+    expect(harness.discord.registrations).toBe(1);
+  });
+
+  test('a model the service does not list is warned about', async () => {
+    harness = await BotHarness.start({ env: { DEFAULT_MODEL: 'gpt-9-turbo' } });
+    await harness.bot.aiServiceChecked;
+    expect(harness.logs().find((l) => l.level === 40 && String(l.msg).includes('does not list DEFAULT_MODEL'))).toMatchObject({ model: 'gpt-9-turbo' });
+  });
+
+  test('an unreachable service is logged as an error', async () => {
+    harness = await BotHarness.start({ env: { OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' } });
+    expect(await harness.bot.aiServiceChecked).toBe('failed');
+    expect(harness.logs().some((l) => l.level === 50 && String(l.msg).includes('cannot reach the AI service'))).toBe(true);
+  });
+});

@@ -1,0 +1,61 @@
+import type { Config } from './config.ts';
+import type { BotContext } from './context.ts';
+import { BudgetStore } from './db/budgetLimits.ts';
+import { openDatabase } from './db/connection.ts';
+import { HistoryStore } from './db/history.ts';
+import { LedgerStore } from './db/ledger.ts';
+import { migrate } from './db/migrate.ts';
+import { SettingsStore } from './db/settings.ts';
+import type { Logger } from './logger.ts';
+import { AskService } from './services/ask.ts';
+import { BudgetAdmin } from './services/budget/admin.ts';
+import { Ledger } from './services/budget/ledger.ts';
+import { BOT_TOKEN_EDIT_BUDGET_PER_SECOND, EditPacer, WEBHOOK_EDIT_BUDGET_PER_SECOND } from './services/discord/editPacer.ts';
+import { HistoryService } from './services/history.ts';
+import { ImageGenerator } from './services/images/generator.ts';
+import { ImagineService } from './services/images/imagine.ts';
+import { Lifecycle } from './services/lifecycle.ts';
+import { ChatService } from './services/openai/chat.ts';
+import { createOpenAIClient } from './services/openai/client.ts';
+import { createPricing, loadPricingFile } from './services/pricing/index.ts';
+import { SettingsService } from './services/settings.ts';
+import { TokenCounter } from './services/tokens.ts';
+import { TranscriptionService } from './services/transcription/service.ts';
+import { Transcriber } from './services/transcription/transcriber.ts';
+import { TranslateService } from './services/translate/service.ts';
+
+/** Builds every service once, on the configured database: the one typed `ctx` handed to commands and events. */
+export async function buildContext(config: Config, logger: Logger, now: () => number = Date.now): Promise<BotContext> {
+  const pricing = createPricing({ overrides: config.pricingFile ? await loadPricingFile(config.pricingFile) : undefined });
+  const db = openDatabase(config.databasePath);
+  const { from, to } = migrate(db);
+  if (from !== to) logger.info({ from, to, path: config.databasePath }, 'database migrated');
+  const budgetStore = new BudgetStore(db);
+  const ledger = new Ledger(new LedgerStore(db), budgetStore, config.fallbackBudget, now);
+  const orphans = ledger.releaseOrphans();
+  if (orphans > 0) logger.warn({ released: orphans }, 'released spending reservations left open by an earlier crash');
+  const tokens = new TokenCounter(config.unknownModelContextWindow, (model) => pricing.contextWindow(model));
+  const history = new HistoryService(new HistoryStore(db), tokens);
+  const openai = createOpenAIClient(config, logger);
+  const chat = new ChatService(openai, {
+    useMaxCompletionTokens: config.openaiBaseUrl === undefined || config.openaiBaseUrl.includes('api.openai.com'),
+    idleTimeoutMs: config.openaiTimeoutMs,
+  });
+  const transcription = new TranscriptionService({ transcriber: new Transcriber(openai), ledger, pricing, model: config.transcribeModel });
+  // Follows VOICE_TRANSCRIPTION until the login says whether Discord granted the intent.
+  transcription.automatic = config.voiceTranscription ? 'on' : 'off';
+  return {
+    config, logger, db,
+    services: {
+      openai, tokens, history, chat, pricing, ledger, transcription,
+      budget: new BudgetAdmin(budgetStore, ledger, now),
+      settings: new SettingsService(new SettingsStore(db), config, now),
+      ask: new AskService({ history, chat, ledger, pricing, tokens, maxOutputTokens: config.maxOutputTokens }),
+      translate: new TranslateService({ chat, ledger, pricing, tokens, maxOutputTokens: config.maxOutputTokens }),
+      imagine: new ImagineService({ generator: new ImageGenerator(openai, config.openaiTimeoutMs), ledger, pricing, model: config.imageModel }),
+      lifecycle: new Lifecycle(),
+      botTokenPacer: new EditPacer(BOT_TOKEN_EDIT_BUDGET_PER_SECOND),
+      webhookPacer: new EditPacer(WEBHOOK_EDIT_BUDGET_PER_SECOND),
+    },
+  };
+}

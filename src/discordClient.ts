@@ -1,0 +1,62 @@
+import { Client, GatewayIntentBits, Options, Partials } from 'discord.js';
+import type { Command } from './commands/types.ts';
+import type { BotContext } from './context.ts';
+import { registerClientReady } from './events/clientReady.ts';
+import { registerInteractionCreate } from './events/interactionCreate.ts';
+import { registerMessageCreate } from './events/messageCreate.ts';
+
+/** Messages kept per channel in discord.js's cache; the bot never needs old ones. */
+const MESSAGE_CACHE_PER_CHANNEL = 50;
+
+/** Without the privileged Message Content intent the bot still sees slash commands and the messages that mention it. */
+const BASE_INTENTS = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages];
+
+const MESSAGE_CONTENT_REFUSED = 'Discord refused the Message Content intent (VOICE_TRANSCRIPTION=true needs it to read voice messages). '
+  + 'Voice messages will NOT be transcribed automatically; everything else works. To fix it, open the developer portal → your application → '
+  + 'Bot → Privileged Gateway Intents, turn on Message Content Intent and restart the bot, or set VOICE_TRANSCRIPTION=false.';
+
+/** Plain words for the ways logging in can fail. */
+export function explainLoginError(error: unknown): string {
+  const text = error instanceof Error ? `${error.name} ${error.message}` : String(error);
+  if (/TokenInvalid|invalid token|401/i.test(text)) return 'Discord rejected DISCORD_TOKEN. Copy the token again from the developer portal (Bot → Reset Token) into .env.';
+  if (/disallowed intent|4014/i.test(text)) return 'Discord refused a privileged intent. Turn it on in the developer portal (Bot → Privileged Gateway Intents) or turn off the feature that needs it.';
+  return `Could not connect to Discord: ${error instanceof Error ? error.message : text}`;
+}
+
+/** A client with every handler attached, logged in and ready; destroyed again if that fails. */
+async function connect(ctx: BotContext, commands: Map<string, Command>, intents: GatewayIntentBits[]): Promise<Client> {
+  const { config, logger } = ctx;
+  const client = new Client({
+    intents,
+    partials: [Partials.Channel],
+    allowedMentions: { parse: [] },
+    makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: MESSAGE_CACHE_PER_CHANNEL }),
+    ...(config.discordApiUrl ? { rest: { api: config.discordApiUrl } } : {}),
+  });
+  client.on('error', (error) => logger.error({ err: error }, 'discord client error'));
+  client.on('warn', (message) => logger.warn(message));
+  registerInteractionCreate(client, ctx, commands);
+  registerMessageCreate(client, ctx);
+  const ready = registerClientReady(client, ctx, commands);
+  try {
+    await client.login(config.discordToken);
+    await ready;
+    return client;
+  } catch (error) {
+    await client.destroy().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** Asks for Message Content only when voice transcription is on; if Discord refuses it (4014), warns and runs without. */
+export async function connectToDiscord(ctx: BotContext, commands: Map<string, Command>): Promise<Client> {
+  if (!ctx.config.voiceTranscription) return connect(ctx, commands, BASE_INTENTS);
+  try {
+    return await connect(ctx, commands, [...BASE_INTENTS, GatewayIntentBits.MessageContent]);
+  } catch (error) {
+    if (!/disallowed intent|4014/i.test(error instanceof Error ? error.message : String(error))) throw error;
+    ctx.logger.warn(MESSAGE_CONTENT_REFUSED);
+    ctx.services.transcription.automatic = 'intent-refused';
+    return connect(ctx, commands, BASE_INTENTS);
+  }
+}

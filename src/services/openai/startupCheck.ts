@@ -1,0 +1,28 @@
+import type OpenAI from 'openai';
+import type { Logger } from '../../logger.ts';
+import { classifyError } from './failures.ts';
+
+/** The start-up check waits this long for the AI service; it never holds up the bot. */
+export const STARTUP_CHECK_TIMEOUT_MS = 10_000;
+
+/**
+ * Asks the AI service for its model list once at start-up, so a wrong key, an unreachable
+ * OPENAI_BASE_URL or a model the server does not offer shows in the log at once, not at the
+ * first member's question. It also opens the first connection before anyone is waiting.
+ */
+export async function checkAiService(openai: OpenAI, models: { chat: string }, logger: Logger): Promise<'ok' | 'failed'> {
+  try {
+    const ids: string[] = [];
+    for await (const model of openai.models.list({ timeout: STARTUP_CHECK_TIMEOUT_MS, maxRetries: 0 })) ids.push(model.id);
+    if (!ids.includes(models.chat)) {
+      logger.warn({ model: models.chat, offered: ids.slice(0, 20) }, 'the AI service does not list DEFAULT_MODEL; answers will fail unless it accepts the name anyway');
+    } else logger.info({ models: ids.length }, 'AI service reachable; DEFAULT_MODEL is available');
+    return 'ok';
+  } catch (error) {
+    const failure = classifyError(error, false);
+    if (failure.kind === 'auth') logger.error('the AI service rejected OPENAI_API_KEY: answers will fail until it is fixed in .env');
+    else if (failure.kind === 'network' || failure.kind === 'timeout') logger.error({ failure }, 'cannot reach the AI service at OPENAI_BASE_URL: answers will fail until it is reachable');
+    else logger.warn({ failure }, 'the AI service did not answer the start-up model check; answers may still work');
+    return 'failed';
+  }
+}
