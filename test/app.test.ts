@@ -3,7 +3,7 @@ import { startBot } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
 import { BotHarness, TEST_DISCORD_TOKEN, TEST_OPENAI_KEY } from './support/botHarness.ts';
-import { FakeDiscord } from './support/fakeDiscord.ts';
+import { DEFAULT_GUILD_ID, FakeDiscord } from './support/fakeDiscord.ts';
 import { tempDatabasePath } from './support/tempDb.ts';
 
 let harness: BotHarness | undefined;
@@ -94,4 +94,12 @@ describe('the start-up check of the AI service', () => {
     expect(await harness.bot.aiServiceChecked).toBe('failed');
     expect(harness.logs().some((l) => l.level === 50 && String(l.msg).includes('cannot reach the AI service'))).toBe(true);
   });
+});
+
+test('without DEV_GUILD_ID the commands are registered globally', async () => {
+  harness = await BotHarness.start({ env: { DEV_GUILD_ID: '' } });
+  const put = harness.discord.requests.find((r) => r.method === 'PUT' && r.path.endsWith('/commands'));
+  expect(put?.path).toBe(`/applications/${harness.discord.applicationId}/commands`);
+  expect(harness.discord.commands().map((c) => c.name)).toEqual(expect.arrayContaining(['ask', 'reset', 'Translate', 'Transcribe']));
+  expect(harness.discord.commands(DEFAULT_GUILD_ID)).toEqual([]);
 });
