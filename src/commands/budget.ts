@@ -8,7 +8,6 @@ import { BUDGET_TEXT, describeExemptChange, describeLimitChange, describeTimeZon
 import { parseAmount } from '../services/budget/amounts.ts';
 import { describeHistory, describeOverview, describeTop } from '../services/budget/overviewText.ts';
 import type { Period } from '../services/budget/periods.ts';
-import { budgetAdminOf } from '../services/budget/service.ts';
 import { suggestTimeZones } from '../services/budget/timeZone.ts';
 import type { SlashCommand } from './types.ts';
 
@@ -116,7 +115,7 @@ export const command: SlashCommand = {
     if (!interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild)) return void (await refuse(BUDGET_TEXT.denied[language]));
     const handler = HANDLERS[interaction.options.getSubcommand(true)];
     if (!handler) throw new Error(`unknown /budget subcommand ${interaction.options.getSubcommand(true)}`);
-    const reply = handler(interaction, budgetAdminOf(ctx), language);
+    const reply = handler(interaction, ctx.services.budget, language);
     const flags = reply.public ? undefined : MessageFlags.Ephemeral;
     const [first = '', ...rest] = reply.content;
     await interaction.reply({ content: first, flags, allowedMentions: { parse: [] } });

@@ -1,7 +1,6 @@
 import { InteractionContextType, MessageFlags, SlashCommandBuilder } from 'discord.js';
 import { languageOf } from '../services/failureMessages.ts';
 import { payerOf } from '../services/discord/payer.ts';
-import { budgetAdminOf } from '../services/budget/service.ts';
 import { describeUsage } from '../services/budget/usageText.ts';
 import type { SlashCommand } from './types.ts';
 
@@ -17,7 +16,7 @@ export const command: SlashCommand = {
   async execute(interaction, ctx) {
     // In DMs there is no server: the ledger applies the bot-wide default.
     const payer = payerOf(interaction.guildId, interaction.channelId, interaction.user, interaction.member);
-    const text = describeUsage(budgetAdminOf(ctx).usage(payer), languageOf(interaction.locale));
+    const text = describeUsage(ctx.services.budget.usage(payer), languageOf(interaction.locale));
     await interaction.reply({ content: text, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
   },
 };
