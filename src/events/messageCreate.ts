@@ -61,14 +61,16 @@ async function answerMention(message: Message, ctx: BotContext): Promise<void> {
 }
 
 /**
- * A voice message in a channel with transcription on gets its transcript; a message that mentions the bot
- * is answered like /ask, as a reply (works without the Message Content intent).
+ * A voice message in a channel with transcription on gets its transcript; a message that mentions the bot,
+ * or any message in a DM with it, is answered like /ask, as a reply (Discord delivers those with their
+ * text even without the Message Content intent).
  */
 export function registerMessageCreate(client: Client, ctx: BotContext): void {
   client.on(Events.MessageCreate, (message) => {
     if (message.author.bot || !client.user) return;
     if (wantsTranscription(message, ctx)) return void ctx.services.lifecycle.track(transcribeVoiceMessage(message, ctx));
-    if (!message.mentions.has(client.user, { ignoreEveryone: true, ignoreRoles: true, ignoreRepliedUser: true })) return;
-    void ctx.services.lifecycle.track(answerMention(message, ctx));
+    // In a DM every message is meant for the bot; in a server only those that mention it.
+    const addressed = message.channel.isDMBased() || message.mentions.has(client.user, { ignoreEveryone: true, ignoreRoles: true, ignoreRepliedUser: true });
+    if (addressed) void ctx.services.lifecycle.track(answerMention(message, ctx));
   });
 }

@@ -83,3 +83,21 @@ test.each([
 ])('promptFromMention(%j)', (content, expected) => {
   expect(promptFromMention(content, '123')).toBe(expected);
 });
+
+test('in a DM every message is answered, no mention needed, with its own history', async () => {
+  h.openai.reset();
+  h.openai.chat.enqueue({ text: 'Hello in private.' });
+  const user = { id: '530000000000000001', username: 'dmuser', global_name: 'DM User' };
+  const sent = h.discord.sendMessage({ dm: true, author: user, content: 'hi bot' });
+  const deadline = performance.now() + 5000;
+  const replies = () => h.discord.channelMessages(sent.channel_id).filter((m) => m.author.id === h.discord.botUser.id);
+  while (replies().length === 0) {
+    if (performance.now() > deadline) throw new Error('no DM reply');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await h.settled();
+  expect(replies()[0]!.content).toBe('Hello in private.');
+  expect(replies()[0]!.message_reference?.message_id).toBe(sent.id);
+  expect((h.openai.chat.lastRequest as { messages: { content: string }[] }).messages.at(-1)?.content).toBe('DM User: hi bot');
+  expect(h.bot.ctx.db.prepare('SELECT COUNT(*) FROM turns WHERE channel_id = ?').pluck().get(sent.channel_id)).toBe(2);
+});
