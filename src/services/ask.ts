@@ -55,6 +55,8 @@ export class AskService {
 
   async answer(request: AskRequest): Promise<AskResult> {
     const { log, reply, language, model } = request;
+    // Let interactions already waiting in the socket be acknowledged before this one's slower work starts.
+    await new Promise((resolve) => setImmediate(resolve));
     let attempt = await this.attempt(request, undefined);
     if (attempt.kind === 'done' && !attempt.outcome.ok && attempt.outcome.failure.kind === 'context_too_long' && attempt.outcome.partialText === '') {
       log.warn({ historyTokens: attempt.historyTokens }, 'context too long for the model; retrying once with less history');
