@@ -6,6 +6,7 @@ import type { BotContext } from './context.ts';
 import { startWalCheckpoints } from './db/checkpoint.ts';
 import { connectToDiscord, explainLoginError } from './discordClient.ts';
 import type { Logger } from './logger.ts';
+import { channelNotifier } from './services/finetune/channelNotice.ts';
 import { checkAiService } from './services/openai/startupCheck.ts';
 
 export { explainLoginError } from './discordClient.ts';
@@ -33,11 +34,14 @@ export async function startBot(config: Config, logger: Logger, options: { now?: 
     ctx.db.close();
     throw new Error(explainLoginError(error), { cause: error });
   }
+  // Fine-tuning jobs run for hours at OpenAI: followed from here, with notices posted by this client.
+  const stopFineTunePolling = ctx.services.fineTunes.tracker.startPolling(channelNotifier(client));
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       logger.info({ inFlight: ctx.services.lifecycle.inFlight }, 'stopping: taking no new work');
+      await stopFineTunePolling();
       const finished = await ctx.services.lifecycle.drain(config.shutdownGraceMs);
       if (!finished) logger.warn({ inFlight: ctx.services.lifecycle.inFlight }, 'stopped waiting for answers still in progress');
       await client.destroy();

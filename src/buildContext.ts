@@ -2,6 +2,7 @@ import type { Config } from './config.ts';
 import type { BotContext } from './context.ts';
 import { BudgetStore } from './db/budgetLimits.ts';
 import { openDatabase } from './db/connection.ts';
+import { FineTuneStore } from './db/fineTunes.ts';
 import { HistoryStore } from './db/history.ts';
 import { LedgerStore } from './db/ledger.ts';
 import { migrate } from './db/migrate.ts';
@@ -11,6 +12,7 @@ import { AskService } from './services/ask.ts';
 import { BudgetAdmin } from './services/budget/admin.ts';
 import { Ledger } from './services/budget/ledger.ts';
 import { BOT_TOKEN_EDIT_BUDGET_PER_SECOND, EditPacer, WEBHOOK_EDIT_BUDGET_PER_SECOND } from './services/discord/editPacer.ts';
+import { FineTuneService } from './services/finetune/service.ts';
 import { HistoryService } from './services/history.ts';
 import { ImageGenerator } from './services/images/generator.ts';
 import { ImagineService } from './services/images/imagine.ts';
@@ -44,12 +46,17 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
   const transcription = new TranscriptionService({ transcriber: new Transcriber(openai), ledger, pricing, model: config.transcribeModel });
   // Follows VOICE_TRANSCRIPTION until the login says whether Discord granted the intent.
   transcription.automatic = config.voiceTranscription ? 'on' : 'off';
+  const fineTunes = new FineTuneService({ openai, store: new FineTuneStore(db), ledger, pricing, tokens, logger, now });
+  const strays = fineTunes.tracker.releaseStrays();
+  if (strays > 0) logger.warn({ released: strays }, 'released fine-tuning reservations whose job was never recorded (the bot stopped while starting it)');
+  const settings = new SettingsService(new SettingsStore(db), config, now);
+  // A server's fine-tuned models are suggested in /settings model.
+  settings.addModelSource((guildId) => fineTunes.fineTunedModels(guildId));
   return {
     config, logger, db,
     services: {
-      openai, tokens, history, chat, pricing, ledger, transcription,
+      openai, tokens, history, chat, pricing, ledger, transcription, settings, fineTunes,
       budget: new BudgetAdmin(budgetStore, ledger, now),
-      settings: new SettingsService(new SettingsStore(db), config, now),
       ask: new AskService({ history, chat, ledger, pricing, tokens, maxOutputTokens: config.maxOutputTokens }),
       translate: new TranslateService({ chat, ledger, pricing, tokens, maxOutputTokens: config.maxOutputTokens }),
       imagine: new ImagineService({ generator: new ImageGenerator(openai, config.openaiTimeoutMs), ledger, pricing, model: config.imageModel }),

@@ -15,6 +15,7 @@ import type { SettingsService } from './services/settings.ts';
 import type { TranslateService } from './services/translate/service.ts';
 import type { ImagineService } from './services/images/imagine.ts';
 import type { TranscriptionService } from './services/transcription/service.ts';
+import type { FineTuneService } from './services/finetune/service.ts';
 
 /** Everything a command or event handler may use, built once in src/app.ts (tests build it on a temp DB). */
 export interface BotContext {
@@ -36,6 +37,8 @@ export interface BotContext {
     translate: TranslateService;
     imagine: ImagineService;
     transcription: TranscriptionService;
+    /** /finetune: training files, jobs and the poller that settles them. */
+    fineTunes: FineTuneService;
     lifecycle: Lifecycle;
     /** Paces progress edits made with the bot token (channel replies), which share Discord's global cap. */
     botTokenPacer: EditPacer;

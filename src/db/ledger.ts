@@ -9,6 +9,8 @@ export interface NewReservation {
   reservedMicros: number;
   bucket: number;
   createdAt: number;
+  /** Outlives the process (a fine-tuning job): not released as a crash leftover at start-up. */
+  longRunning?: boolean;
 }
 
 export interface Settlement {
@@ -47,13 +49,13 @@ export class LedgerStore {
     this.sumSince = db.prepare('SELECT COALESCE(SUM(micros), 0) AS total FROM spend_buckets WHERE guild_id = ? AND user_id = ? AND bucket >= ?').pluck();
     this.addBucket = db.prepare(`INSERT INTO spend_buckets (guild_id, user_id, bucket, micros) VALUES (?, ?, ?, ?)
       ON CONFLICT (guild_id, user_id, bucket) DO UPDATE SET micros = micros + excluded.micros`);
-    this.insertRow = db.prepare(`INSERT INTO ledger (guild_id, user_id, channel_id, command, model, state, reserved_micros, charged_micros, bucket, created_at)
-      VALUES (@guildId, @userId, @channelId, @command, @model, 'reserved', @reservedMicros, @reservedMicros, @bucket, @createdAt)`);
+    this.insertRow = db.prepare(`INSERT INTO ledger (guild_id, user_id, channel_id, command, model, state, reserved_micros, charged_micros, bucket, created_at, long_running)
+      VALUES (@guildId, @userId, @channelId, @command, @model, 'reserved', @reservedMicros, @reservedMicros, @bucket, @createdAt, @longRunning)`);
     this.settleRow = db.prepare(`UPDATE ledger SET state = 'settled', charged_micros = @chargedMicros, input_tokens = @inputTokens, cached_tokens = @cachedTokens,
       output_tokens = @outputTokens, units = @units, settled_at = @settledAt WHERE id = @id AND state = 'reserved'`);
     this.releaseRow = db.prepare(`UPDATE ledger SET state = 'released', charged_micros = 0, settled_at = ? WHERE id = ? AND state = 'reserved'`);
     this.getOpen = db.prepare(`SELECT id, guild_id AS guildId, user_id AS userId, reserved_micros AS reservedMicros, bucket FROM ledger WHERE id = ? AND state = 'reserved'`);
-    this.allOpen = db.prepare(`SELECT id, guild_id AS guildId, user_id AS userId, reserved_micros AS reservedMicros, bucket FROM ledger WHERE state = 'reserved'`);
+    this.allOpen = db.prepare(`SELECT id, guild_id AS guildId, user_id AS userId, reserved_micros AS reservedMicros, bucket FROM ledger WHERE state = 'reserved' AND long_running = 0`);
     this.byCommand = db.prepare(`SELECT command, SUM(charged_micros) AS micros, COUNT(*) AS calls FROM ledger
       WHERE guild_id = ? AND user_id = ? AND created_at >= ? AND state != 'released' GROUP BY command ORDER BY micros DESC`);
     this.topSpenders = db.prepare(`SELECT user_id AS userId, SUM(micros) AS micros FROM spend_buckets
@@ -72,7 +74,7 @@ export class LedgerStore {
   }
 
   reserve(row: NewReservation): number {
-    const id = Number(this.insertRow.run(row).lastInsertRowid);
+    const id = Number(this.insertRow.run({ ...row, longRunning: row.longRunning ? 1 : 0 }).lastInsertRowid);
     this.adjust(row.guildId, row.userId, row.bucket, row.reservedMicros);
     return id;
   }
@@ -94,6 +96,7 @@ export class LedgerStore {
     return open;
   }
 
+  /** Open reservations of calls that end with the process; long-running ones are left out. */
   openReservations(): OpenReservation[] {
     return this.allOpen.all() as OpenReservation[];
   }

@@ -20,6 +20,8 @@ export interface PaidCall {
   model: string;
   /** The most this call can cost: counted input plus the maximum output, or the media price. */
   worstCaseMicros: number;
+  /** Outlives the process (a fine-tuning job, settled hours later): start-up must not release it. */
+  longRunning?: boolean;
 }
 
 export interface Refusal {
@@ -103,7 +105,7 @@ export class Ledger {
       }
       const id = this.ledger.reserve({
         guildId: guild, userId: payer.userId, channelId: payer.channelId, command: call.command, model: call.model,
-        reservedMicros: worst, bucket: bucketOf(now), createdAt: now,
+        reservedMicros: worst, bucket: bucketOf(now), createdAt: now, longRunning: call.longRunning,
       });
       return { ok: true, reservation: { id, reservedMicros: worst } };
     }).immediate();
@@ -122,7 +124,10 @@ export class Ledger {
     if (open) this.cache.apply(open.guildId, open.userId, open.bucket, -open.reservedMicros);
   }
 
-  /** A crash leaves reservations open; at start-up none can still be running, so all are released. */
+  /**
+   * A crash leaves reservations open; at start-up no call of the old process can still be running, so
+   * they are released. Long-running ones (fine-tuning jobs at OpenAI) are still running: their owner settles them.
+   */
   releaseOrphans(): number {
     const released = this.ledger.db.transaction(() => {
       const open = this.ledger.openReservations();

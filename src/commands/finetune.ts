@@ -1,0 +1,172 @@
+import {
+  ChannelType, InteractionContextType, MessageFlags, PermissionFlagsBits, SlashCommandBuilder,
+  type AutocompleteInteraction, type ChatInputCommandInteraction, type SlashCommandStringOption,
+} from 'discord.js';
+import type { BotContext } from '../context.ts';
+import { describeRefusal } from '../services/budget/messages.ts';
+import { payerOf } from '../services/discord/payer.ts';
+import { languageOf, type Language } from '../services/i18n.ts';
+import { splitMessage } from '../services/messageSplitter.ts';
+import { formatUsd } from '../services/pricing/index.ts';
+import type { FineTuneJobRow } from '../db/fineTunes.ts';
+import {
+  FINE_TUNABLE_MODELS, JOBS_LISTED, MAX_CHOICES, MAX_EPOCHS, SUFFIX_MAX_LENGTH, SUFFIX_PATTERN, SUGGESTIONS_SCANNED,
+} from '../services/finetune/limits.ts';
+import { text } from '../services/finetune/messages.ts';
+import {
+  describeApiFailure, describeList, describeStart, describeStatus, describeUpload, describeUploadFailure, statusWord,
+} from '../services/finetune/present.ts';
+import type { SlashCommand } from './types.ts';
+
+/** Discord caps autocomplete names and values at 100 characters; echoed ids are cut to it too. */
+const DISCORD_CHOICE_MAX_LENGTH = 100;
+
+type Interaction = ChatInputCommandInteraction<'cached' | 'raw'>;
+type Handler = (interaction: Interaction, ctx: BotContext, language: Language) => Promise<void>;
+
+/** Only the admin sees `/finetune` replies; long ones continue in private follow-ups. */
+async function show(interaction: Interaction, content: string): Promise<void> {
+  const [first = '', ...rest] = splitMessage(content);
+  const allowedMentions = { parse: [] };
+  if (interaction.deferred) await interaction.editReply({ content: first, allowedMentions });
+  else await interaction.reply({ content: first, flags: MessageFlags.Ephemeral, allowedMentions });
+  for (const part of rest) await interaction.followUp({ content: part, flags: MessageFlags.Ephemeral, allowedMentions });
+}
+
+/** Calls to OpenAI or downloads can pass Discord's 3-second deadline: acknowledge first, privately. */
+const defer = (interaction: Interaction) => interaction.deferReply({ flags: MessageFlags.Ephemeral });
+
+const handlers: Record<string, Handler> = {
+  async upload(interaction, ctx, language) {
+    const attachment = interaction.options.getAttachment('file', true);
+    await defer(interaction);
+    const result = await ctx.services.fineTunes.upload({ url: attachment.url, filename: attachment.name, size: attachment.size }, interaction.guildId, interaction.user.id, ctx.logger);
+    await show(interaction, result.ok ? describeUpload(result.file, result.estimates, language) : describeUploadFailure(result, attachment.name, language));
+  },
+
+  async start(interaction, ctx, language) {
+    const suffix = interaction.options.getString('suffix')?.trim() || undefined;
+    if (suffix !== undefined && !SUFFIX_PATTERN.test(suffix)) return show(interaction, text('badSuffix', language, { max: SUFFIX_MAX_LENGTH }));
+    const model = interaction.options.getString('model', true);
+    await defer(interaction);
+    const result = await ctx.services.fineTunes.start({
+      guildId: interaction.guildId, channelId: interaction.channelId, language, model, suffix, log: ctx.logger,
+      payer: payerOf(interaction.guildId, interaction.channelId, interaction.user, interaction.member),
+      fileId: interaction.options.getString('file', true).trim(), epochs: interaction.options.getInteger('epochs') ?? undefined,
+    });
+    if (result.ok) return show(interaction, describeStart(result, language));
+    switch (result.reason) {
+      case 'unknown_file': return show(interaction, text('unknownFile', language, { file: interaction.options.getString('file', true).trim().slice(0, DISCORD_CHOICE_MAX_LENGTH) }));
+      case 'bad_model': return show(interaction, text('badModel', language, { model: model.slice(0, DISCORD_CHOICE_MAX_LENGTH), models: FINE_TUNABLE_MODELS.map((m) => `\`${m}\``).join(', ') }));
+      case 'over_budget': return show(interaction, describeRefusal(result.refusal, language));
+      case 'api_failed': return show(interaction, describeApiFailure(result.failure, language, model));
+    }
+  },
+
+  async status(interaction, ctx, language) {
+    await defer(interaction);
+    const job = interaction.options.getString('job')?.trim() || null;
+    const result = await ctx.services.fineTunes.status(interaction.guildId, job);
+    if (!result.ok) return show(interaction, text(result.reason === 'no_jobs' ? 'noJobs' : 'unknownJob', language, { job: job?.slice(0, DISCORD_CHOICE_MAX_LENGTH) ?? '' }));
+    await show(interaction, describeStatus(result.check, result.events, language));
+  },
+
+  async list(interaction, ctx, language) {
+    const jobs = ctx.services.fineTunes.jobs(interaction.guildId, JOBS_LISTED + 1);
+    if (jobs.length === 0) return show(interaction, text('noJobs', language));
+    await show(interaction, describeList(jobs.slice(0, JOBS_LISTED), jobs.length > JOBS_LISTED, language));
+  },
+
+  async cancel(interaction, ctx, language) {
+    const job = interaction.options.getString('job', true).trim();
+    await defer(interaction);
+    const result = await ctx.services.fineTunes.cancel(interaction.guildId, job);
+    if (result.ok) return show(interaction, text('cancelled', language, { job, cost: formatUsd(result.job.reservedMicros) }));
+    switch (result.reason) {
+      case 'no_jobs': case 'unknown_job': return show(interaction, text('unknownJob', language, { job: job.slice(0, DISCORD_CHOICE_MAX_LENGTH) }));
+      case 'finished': return show(interaction, text('alreadyFinished', language, { job, status: statusWord(result.job.status, language) }));
+      case 'api_failed': return show(interaction, describeApiFailure(result.failure, language));
+    }
+  },
+
+  async use(interaction, ctx, language) {
+    const job = interaction.options.getString('job', true).trim();
+    const channel = interaction.options.getChannel('channel');
+    await defer(interaction);
+    const result = await ctx.services.fineTunes.fineTunedModel(interaction.guildId, job);
+    if (!result.ok) {
+      if (result.reason !== 'not_ready') return show(interaction, text('unknownJob', language, { job: job.slice(0, DISCORD_CHOICE_MAX_LENGTH) }));
+      return show(interaction, text('notReady', language, { job, status: statusWord(result.job.status, language) }));
+    }
+    // The setting is stored per channel; a thread's parent only matters when settings are read.
+    const channelId = channel?.id ?? interaction.channelId;
+    ctx.services.settings.updateChannel({ guildId: interaction.guildId, channelId, parentId: null }, { model: result.model }, interaction.user.id);
+    await show(interaction, text('used', language, { channel: channelId, model: result.model }));
+  },
+};
+
+const JOB_FILTERS: Record<string, (job: FineTuneJobRow) => boolean> = {
+  cancel: (job) => job.closedAt === null,
+  use: (job) => job.status === 'succeeded',
+};
+
+/** Suggestions for `file` (this server's uploads) and `job` (its jobs: unfinished ones to cancel, finished ones to use). */
+function choices(interaction: AutocompleteInteraction, ctx: BotContext): { name: string; value: string }[] {
+  const guildId = interaction.guildId;
+  if (!guildId || !interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild)) return [];
+  const focused = interaction.options.getFocused(true);
+  const needle = focused.value.trim().toLowerCase();
+  const label = (parts: string[]) => parts.join(' · ').slice(0, DISCORD_CHOICE_MAX_LENGTH);
+  const { fineTunes } = ctx.services;
+  if (focused.name === 'file') {
+    return fineTunes.files(guildId, SUGGESTIONS_SCANNED).filter((f) => `${f.filename} ${f.fileId}`.toLowerCase().includes(needle)).slice(0, MAX_CHOICES)
+      .map((f) => ({ name: label([f.filename, `${f.examples} examples`, f.fileId]), value: f.fileId }));
+  }
+  if (focused.name !== 'job') return [];
+  const wanted = JOB_FILTERS[interaction.options.getSubcommand(false) ?? ''] ?? (() => true);
+  return fineTunes.jobs(guildId, SUGGESTIONS_SCANNED).filter((j) => wanted(j) && `${j.jobId} ${j.fineTunedModel ?? ''}`.toLowerCase().includes(needle))
+    .slice(0, MAX_CHOICES).map((j) => ({ name: label([j.jobId, j.status, j.fineTunedModel ?? j.baseModel]), value: j.jobId }));
+}
+
+const jobOption = (required: boolean) => (o: SlashCommandStringOption) =>
+  o.setName('job').setDescription('A fine-tuning job of this server').setDescriptionLocalizations({ 'zh-TW': '這個伺服器的微調任務' }).setRequired(required).setMaxLength(DISCORD_CHOICE_MAX_LENGTH).setAutocomplete(true);
+
+export const command: SlashCommand = {
+  kind: 'slash',
+  data: new SlashCommandBuilder()
+    .setName('finetune')
+    .setDescription('Fine-tune a model on your own examples (admins)')
+    .setDescriptionLocalizations({ 'zh-TW': '用你自己的範例微調模型（管理員）' })
+    .setContexts(InteractionContextType.Guild)
+    .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
+    .addSubcommand((s) => s.setName('upload').setDescription('Check and upload a JSONL training file').setDescriptionLocalizations({ 'zh-TW': '檢查並上傳 JSONL 訓練檔' })
+      .addAttachmentOption((o) => o.setName('file').setDescription('.jsonl, one {"messages": [...]} example per line; at least 10').setDescriptionLocalizations({ 'zh-TW': '.jsonl，每行一個 {"messages": [...]} 範例，至少 10 個' }).setRequired(true)))
+    .addSubcommand((s) => s.setName('start').setDescription('Start a fine-tuning job (charged to you)').setDescriptionLocalizations({ 'zh-TW': '開始微調任務（由你的額度支付）' })
+      .addStringOption((o) => o.setName('file').setDescription('An uploaded training file').setDescriptionLocalizations({ 'zh-TW': '已上傳的訓練檔' }).setRequired(true).setMaxLength(DISCORD_CHOICE_MAX_LENGTH).setAutocomplete(true))
+      .addStringOption((o) => o.setName('model').setDescription('The base model to fine-tune').setDescriptionLocalizations({ 'zh-TW': '要微調的基礎模型' }).setRequired(true)
+        .addChoices(...FINE_TUNABLE_MODELS.map((m) => ({ name: m, value: m }))))
+      .addIntegerOption((o) => o.setName('epochs').setDescription('Passes over the data (default: OpenAI chooses)').setDescriptionLocalizations({ 'zh-TW': '訓練週期數（預設由 OpenAI 決定）' }).setMinValue(1).setMaxValue(MAX_EPOCHS))
+      .addStringOption((o) => o.setName('suffix').setDescription('Added to the model name: letters, digits, - and _').setDescriptionLocalizations({ 'zh-TW': '加在模型名稱後：英文字母、數字、- 與 _' }).setMaxLength(SUFFIX_MAX_LENGTH)))
+    .addSubcommand((s) => s.setName('status').setDescription('Status and latest events of a job').setDescriptionLocalizations({ 'zh-TW': '任務狀態與最近事件' }).addStringOption(jobOption(false)))
+    .addSubcommand((s) => s.setName('list').setDescription('This server\'s fine-tuning jobs').setDescriptionLocalizations({ 'zh-TW': '這個伺服器的微調任務' }))
+    .addSubcommand((s) => s.setName('cancel').setDescription('Cancel a job; its reservation is released').setDescriptionLocalizations({ 'zh-TW': '取消任務並釋出預留額度' }).addStringOption(jobOption(true)))
+    .addSubcommand((s) => s.setName('use').setDescription('Make a channel use a finished job\'s model').setDescriptionLocalizations({ 'zh-TW': '讓頻道使用已完成任務的模型' }).addStringOption(jobOption(true))
+      .addChannelOption((o) => o.setName('channel').setDescription('Default: this channel').setDescriptionLocalizations({ 'zh-TW': '預設：這個頻道' })
+        .addChannelTypes(ChannelType.GuildText, ChannelType.GuildAnnouncement, ChannelType.PublicThread, ChannelType.PrivateThread, ChannelType.AnnouncementThread)))
+    .toJSON(),
+
+  async execute(interaction, ctx) {
+    const language = languageOf(interaction.locale);
+    if (!interaction.inGuild()) return void (await interaction.reply({ content: text('guildOnly', language), flags: MessageFlags.Ephemeral }));
+    // Admins can loosen the default permission in server settings; the rule is checked here again.
+    if (!interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild)) return show(interaction, text('denied', language));
+    const name = interaction.options.getSubcommand(true);
+    const handler = handlers[name];
+    if (!handler) throw new Error(`/finetune has no handler for ${name}`);
+    await handler(interaction, ctx, language);
+  },
+
+  async autocomplete(interaction, ctx) {
+    await interaction.respond(choices(interaction, ctx));
+  },
+};

@@ -1,0 +1,135 @@
+import type { Db } from './connection.ts';
+
+export interface TrainingFileRow {
+  fileId: string;
+  guildId: string;
+  filename: string;
+  bytes: number;
+  examples: number;
+  /** Training tokens under each OpenAI tokenizer; the base model picks one when a job starts. */
+  tokensO200k: number;
+  tokensCl100k: number;
+  uploadedBy: string;
+  createdAt: number;
+}
+
+export interface FineTuneJobRow {
+  jobId: string;
+  guildId: string;
+  /** Where the job was started: its finish notice is posted there. */
+  channelId: string;
+  userId: string;
+  /** Language of the admin who started it, for the notice. */
+  language: string;
+  fileId: string;
+  baseModel: string;
+  /** As asked; null = OpenAI chooses ("auto"). */
+  epochs: number | null;
+  reservedEpochs: number;
+  suffix: string | null;
+  status: string;
+  fineTunedModel: string | null;
+  trainedTokens: number | null;
+  error: string | null;
+  reservationId: number;
+  reservedMicros: number;
+  chargedMicros: number | null;
+  createdAt: number;
+  /** When the reservation was settled or released; null while the job is followed. */
+  closedAt: number | null;
+}
+
+export type JobProgress = Pick<FineTuneJobRow, 'status' | 'fineTunedModel' | 'trainedTokens' | 'error'>;
+
+const FILE_COLUMNS = `file_id AS fileId, guild_id AS guildId, filename, bytes, examples, tokens_o200k AS tokensO200k,
+  tokens_cl100k AS tokensCl100k, uploaded_by AS uploadedBy, created_at AS createdAt`;
+const JOB_COLUMNS = `job_id AS jobId, guild_id AS guildId, channel_id AS channelId, user_id AS userId, language, file_id AS fileId,
+  base_model AS baseModel, epochs, reserved_epochs AS reservedEpochs, suffix, status, fine_tuned_model AS fineTunedModel,
+  trained_tokens AS trainedTokens, error, reservation_id AS reservationId, reserved_micros AS reservedMicros,
+  charged_micros AS chargedMicros, created_at AS createdAt, closed_at AS closedAt`;
+
+/** SQL for fine-tuning: uploaded training files and the jobs started from them. */
+export class FineTuneStore {
+  private readonly insertFile;
+  private readonly fileStmt;
+  private readonly filesStmt;
+  private readonly insertJob;
+  private readonly jobStmt;
+  private readonly jobsStmt;
+  private readonly openJobsStmt;
+  private readonly progressStmt;
+  private readonly closeStmt;
+  private readonly modelsStmt;
+  private readonly strayStmt;
+
+  constructor(db: Db) {
+    this.insertFile = db.prepare(`INSERT INTO fine_tune_files (file_id, guild_id, filename, bytes, examples, tokens_o200k, tokens_cl100k, uploaded_by, created_at)
+      VALUES (@fileId, @guildId, @filename, @bytes, @examples, @tokensO200k, @tokensCl100k, @uploadedBy, @createdAt)`);
+    this.fileStmt = db.prepare(`SELECT ${FILE_COLUMNS} FROM fine_tune_files WHERE guild_id = ? AND file_id = ?`);
+    this.filesStmt = db.prepare(`SELECT ${FILE_COLUMNS} FROM fine_tune_files WHERE guild_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?`);
+    this.insertJob = db.prepare(`INSERT INTO fine_tune_jobs (job_id, guild_id, channel_id, user_id, language, file_id, base_model, epochs, reserved_epochs,
+      suffix, status, reservation_id, reserved_micros, created_at)
+      VALUES (@jobId, @guildId, @channelId, @userId, @language, @fileId, @baseModel, @epochs, @reservedEpochs, @suffix, @status,
+      @reservationId, @reservedMicros, @createdAt)`);
+    this.jobStmt = db.prepare(`SELECT ${JOB_COLUMNS} FROM fine_tune_jobs WHERE guild_id = ? AND job_id = ?`);
+    this.jobsStmt = db.prepare(`SELECT ${JOB_COLUMNS} FROM fine_tune_jobs WHERE guild_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?`);
+    this.openJobsStmt = db.prepare(`SELECT ${JOB_COLUMNS} FROM fine_tune_jobs WHERE closed_at IS NULL ORDER BY created_at`);
+    this.progressStmt = db.prepare(`UPDATE fine_tune_jobs SET status = @status, fine_tuned_model = @fineTunedModel, trained_tokens = @trainedTokens,
+      error = @error WHERE job_id = @jobId`);
+    this.closeStmt = db.prepare('UPDATE fine_tune_jobs SET charged_micros = ?, closed_at = ? WHERE job_id = ? AND closed_at IS NULL');
+    this.modelsStmt = db.prepare(`SELECT fine_tuned_model FROM fine_tune_jobs WHERE guild_id = ? AND status = 'succeeded'
+      AND fine_tuned_model IS NOT NULL ORDER BY created_at DESC`).pluck();
+    // Long-running reservations no followed job owns: a crash between reserving and recording the job.
+    this.strayStmt = db.prepare(`SELECT id, reserved_micros AS reservedMicros FROM ledger l WHERE state = 'reserved' AND long_running = 1
+      AND NOT EXISTS (SELECT 1 FROM fine_tune_jobs j WHERE j.reservation_id = l.id AND j.closed_at IS NULL)`);
+  }
+
+  addFile(row: TrainingFileRow): void {
+    this.insertFile.run(row);
+  }
+
+  file(guildId: string, fileId: string): TrainingFileRow | undefined {
+    return this.fileStmt.get(guildId, fileId) as TrainingFileRow | undefined;
+  }
+
+  /** A server's uploads, newest first. */
+  files(guildId: string, limit: number): TrainingFileRow[] {
+    return this.filesStmt.all(guildId, limit) as TrainingFileRow[];
+  }
+
+  addJob(row: Omit<FineTuneJobRow, 'fineTunedModel' | 'trainedTokens' | 'error' | 'chargedMicros' | 'closedAt'>): void {
+    this.insertJob.run(row);
+  }
+
+  job(guildId: string, jobId: string): FineTuneJobRow | undefined {
+    return this.jobStmt.get(guildId, jobId) as FineTuneJobRow | undefined;
+  }
+
+  /** A server's jobs, newest first. */
+  jobs(guildId: string, limit: number): FineTuneJobRow[] {
+    return this.jobsStmt.all(guildId, limit) as FineTuneJobRow[];
+  }
+
+  /** Jobs of every server whose reservation is still open. */
+  openJobs(): FineTuneJobRow[] {
+    return this.openJobsStmt.all() as FineTuneJobRow[];
+  }
+
+  updateProgress(jobId: string, progress: JobProgress): void {
+    this.progressStmt.run({ ...progress, jobId });
+  }
+
+  /** Marks the job's money as done; false when it already was (another check got there first). */
+  close(jobId: string, chargedMicros: number, at: number): boolean {
+    return this.closeStmt.run(chargedMicros, at, jobId).changes === 1;
+  }
+
+  /** Fine-tuned models a server's jobs produced, newest first. */
+  fineTunedModels(guildId: string): string[] {
+    return this.modelsStmt.all(guildId) as string[];
+  }
+
+  strayReservations(): { id: number; reservedMicros: number }[] {
+    return this.strayStmt.all() as { id: number; reservedMicros: number }[];
+  }
+}

@@ -1,0 +1,65 @@
+/** Limits and choices for `/finetune`. Each value says why it is what it is. */
+
+/**
+ * The API takes training files up to 512 MB, but the bot holds the file in memory and counts every
+ * token before uploading; 50 MB (about 12 million tokens) keeps that to seconds. Larger sets belong
+ * in OpenAI's dashboard.
+ */
+export const MAX_TRAINING_FILE_BYTES = 50 * 1024 * 1024;
+
+/** A 50 MB attachment from Discord's CDN normally arrives in seconds; a minute means a stuck transfer. */
+export const TRAINING_DOWNLOAD_TIMEOUT_MS = 60_000;
+
+/** Sending 50 MB to OpenAI can take longer than a chat call's timeout; the interaction token lasts 15 minutes. */
+export const TRAINING_UPLOAD_TIMEOUT_MS = 5 * 60_000;
+
+/** OpenAI refuses a training file with fewer examples than this. */
+export const MIN_TRAINING_EXAMPLES = 10;
+
+/** Problems shown when a file is refused: enough to fix a pattern, short enough for one message. */
+export const MAX_PROBLEMS_SHOWN = 10;
+
+/** Roles a chat fine-tuning example may use (tool calls are not supported by this command). */
+export const TRAINING_ROLES = ['system', 'user', 'assistant'] as const;
+
+/** The API accepts 1–50 epochs; past 25 a small file is memorised rather than learned. */
+export const MAX_EPOCHS = 25;
+
+/**
+ * OpenAI's own rule for `n_epochs: "auto"` (its fine-tuning cookbook): 3 epochs, raised for small files
+ * so about 100 examples are seen (the tutorial's 10 examples trained 10 epochs), lowered for huge ones.
+ */
+export const AUTO_EPOCHS = { target: 3, minExamplesSeen: 100, maxExamplesSeen: 25_000, min: 1, max: 25 } as const;
+
+/** Base models OpenAI fine-tunes for chat, pinned snapshots as its docs list them; gpt-3.5-turbo is the tutorial's. */
+export const FINE_TUNABLE_MODELS = ['gpt-4o-mini-2024-07-18', 'gpt-4.1-mini-2025-04-14', 'gpt-4.1-nano-2025-04-14', 'gpt-3.5-turbo'] as const;
+
+/** OpenAI allows 64 characters; only letters, digits, `-` and `_`, so the model name works in `/settings model`. */
+export const SUFFIX_MAX_LENGTH = 64;
+export const SUFFIX_PATTERN = /^[A-Za-z0-9_-]+$/;
+
+/** A job takes minutes to hours; checking each once a minute is plenty and far inside the API's rate limits. */
+export const POLL_INTERVAL_MS = 60_000;
+
+/** Events shown by `/finetune status`, like the tutorial's `list_events(limit=10)`. */
+export const EVENTS_SHOWN = 10;
+
+/** Jobs shown by `/finetune list`: one message's worth. */
+export const JOBS_LISTED = 15;
+
+/** Discord shows at most 25 autocomplete choices. */
+export const MAX_CHOICES = 25;
+
+/** Newest uploads or jobs searched for suggestions: a server rarely keeps more, and the query stays cheap. */
+export const SUGGESTIONS_SCANNED = 100;
+
+/** Statuses after which a job never changes (OpenAI's `FineTuningJob.status`). */
+export const FINISHED_STATUSES: ReadonlySet<string> = new Set(['succeeded', 'failed', 'cancelled']);
+
+/** The number of epochs OpenAI picks for `auto`, for a file of this many examples. */
+export function autoEpochs(examples: number): number {
+  const { target, minExamplesSeen, maxExamplesSeen, min, max } = AUTO_EPOCHS;
+  if (examples * target < minExamplesSeen) return Math.min(max, Math.floor(minExamplesSeen / Math.max(1, examples)));
+  if (examples * target > maxExamplesSeen) return Math.max(min, Math.floor(maxExamplesSeen / examples));
+  return target;
+}

@@ -1,0 +1,122 @@
+/** `/finetune` results in plain words: upload reports, job status, the list and the finish notice. */
+import type { FineTuningJobEvent } from 'openai/resources/fine-tuning/jobs/jobs';
+import type { FineTuneJobRow, TrainingFileRow } from '../../db/fineTunes.ts';
+import { relativeTime } from '../budget/messages.ts';
+import { describeFailure } from '../failureMessages.ts';
+import type { Language } from '../i18n.ts';
+import { formatUsd } from '../pricing/index.ts';
+import { MAX_PROBLEMS_SHOWN, MAX_TRAINING_FILE_BYTES, MIN_TRAINING_EXAMPLES } from './limits.ts';
+import { text, type FineTuneTextKey } from './messages.ts';
+import type { ModelFailure } from '../openai/failures.ts';
+import type { CheckResult } from './tracker.ts';
+import type { CostEstimate, StartResult, UploadResult } from './types.ts';
+import type { TrainingProblem } from './trainingFile.ts';
+
+/** An event or error message from OpenAI is shown, but never at a length that crowds out the rest. */
+const MAX_OPENAI_MESSAGE_CHARS = 300;
+
+const STATUS_KEYS: Record<string, FineTuneTextKey> = {
+  validating_files: 'validating_files', queued: 'queued', running: 'running', succeeded: 'succeeded', failed: 'failed', cancelled: 'cancelled_status',
+};
+
+const count = (n: number) => n.toLocaleString('en-US');
+const megabytes = (bytes: number) => (bytes / (1024 * 1024)).toFixed(1);
+const clip = (message: string) => (message.length > MAX_OPENAI_MESSAGE_CHARS ? `${message.slice(0, MAX_OPENAI_MESSAGE_CHARS - 1)}…` : message);
+
+/** A failed files or fine-tuning call; a 404 there means the AI service has no fine-tuning at all (Ollama, vLLM…). */
+export function describeApiFailure(failure: ModelFailure, language: Language, model?: string): string {
+  if (failure.kind === 'model_not_found' && !model) return text('notSupported', language);
+  return describeFailure(failure, language, model ?? '');
+}
+
+export function statusWord(status: string, language: Language): string {
+  const key = STATUS_KEYS[status];
+  return key ? text(key, language) : status;
+}
+
+function describeProblem(problem: TrainingProblem, language: Language): string {
+  const { kind, ...values } = problem;
+  return text(kind, language, { ...values, min: MIN_TRAINING_EXAMPLES });
+}
+
+/** Why a file was not uploaded; line-numbered problems, the first few of them. */
+export function describeUploadFailure(result: Extract<UploadResult, { ok: false }>, filename: string, language: Language): string {
+  switch (result.reason) {
+    case 'not_jsonl': return text('notJsonl', language, { name: filename });
+    case 'too_large': return text('tooLarge', language, { size: megabytes(result.size), max: megabytes(MAX_TRAINING_FILE_BYTES) });
+    case 'download_failed': return text('downloadFailed', language, { detail: result.detail });
+    case 'api_failed': return describeApiFailure(result.failure, language);
+    case 'invalid': {
+      const shown = result.problems.slice(0, MAX_PROBLEMS_SHOWN).map((problem) => `• ${describeProblem(problem, language)}`);
+      const more = result.problems.length - shown.length;
+      return [text('invalid', language, { name: filename }), ...shown, ...(more > 0 ? [text('moreProblems', language, { n: more })] : [])].join('\n');
+    }
+  }
+}
+
+export function describeUpload(file: TrainingFileRow, estimates: CostEstimate[], language: Language): string {
+  return [
+    text('uploaded', language, { name: file.filename, file: file.fileId, examples: count(file.examples) }),
+    text('estimates', language, { epochs: estimates[0]?.epochs ?? 0, examples: count(file.examples) }),
+    ...estimates.map((estimate) => `• ${text('estimate', language, {
+      model: estimate.model, tokens: count(estimate.tokens), cost: Number.isNaN(estimate.micros) ? '?' : formatUsd(estimate.micros),
+    })}`),
+  ].join('\n');
+}
+
+/** Epochs as asked, or as OpenAI chose them once the job says (`auto` becomes a number when training starts). */
+function epochsText(job: FineTuneJobRow, language: Language, chosen?: number | 'auto'): string {
+  const n = job.epochs ?? (typeof chosen === 'number' ? chosen : undefined);
+  return n === undefined ? text('epochsAuto', language, { n: job.reservedEpochs }) : text('epochsGiven', language, { n });
+}
+
+export function describeStart(result: Extract<StartResult, { ok: true }>, language: Language): string {
+  const { job, file } = result;
+  return text('started', language, {
+    job: job.jobId, model: job.baseModel, file: job.fileId, examples: count(file.examples), epochs: epochsText(job, language),
+    cost: formatUsd(job.reservedMicros), tokens: count(result.tokens), n: job.reservedEpochs,
+  });
+}
+
+function moneyLine(job: FineTuneJobRow, language: Language): string {
+  if (job.closedAt === null) return text('statusReserved', language, { cost: formatUsd(job.reservedMicros) });
+  return job.chargedMicros ? text('statusCharged', language, { cost: formatUsd(job.chargedMicros) }) : text('statusReleased', language);
+}
+
+/** Status, model, trained tokens, the fine-tuned model, money, errors in plain words, then the latest events (oldest first). */
+export function describeStatus(check: CheckResult, events: FineTuningJobEvent[], language: Language): string {
+  const { job } = check;
+  const lines = [
+    ...(check.ok ? [] : [text('statusStale', language, { failure: describeApiFailure(check.failure, language) })]),
+    text('statusHeader', language, { job: job.jobId, status: statusWord(job.status, language) }),
+    text('statusModel', language, { model: job.baseModel, file: job.fileId, epochs: epochsText(job, language, check.ok ? check.remote.hyperparameters?.n_epochs : undefined) }),
+    ...(job.trainedTokens ? [text('statusTrained', language, { n: count(job.trainedTokens) })] : []),
+    ...(job.fineTunedModel ? [text('statusReady', language, { model: job.fineTunedModel, job: job.jobId })] : []),
+    ...(job.error ? [text('statusError', language, { error: clip(job.error) })] : []),
+    moneyLine(job, language),
+  ];
+  if (events.length > 0) {
+    lines.push('', text('events', language));
+    for (const event of [...events].reverse()) lines.push(`<t:${event.created_at}:T> ${event.level === 'error' ? '❌ ' : ''}${clip(event.message)}`);
+  }
+  return lines.join('\n');
+}
+
+export function describeList(jobs: FineTuneJobRow[], more: boolean, language: Language): string {
+  const lines = jobs.map((job) => {
+    const result = job.fineTunedModel ? ` → \`${job.fineTunedModel}\`` : '';
+    return `• \`${job.jobId}\` · ${statusWord(job.status, language)} · \`${job.baseModel}\`${result} · ${relativeTime(job.createdAt)}`;
+  });
+  return [text('listHeader', language), ...lines, ...(more ? [text('listMore', language)] : [])].join('\n');
+}
+
+/** Posted in the channel where the job was started, once it finished. */
+export function finishNotice(job: FineTuneJobRow, language: Language): string {
+  if (job.status === 'succeeded') {
+    return text('noticeSucceeded', language, {
+      job: job.jobId, model: job.fineTunedModel ?? '?', tokens: count(job.trainedTokens ?? 0), cost: formatUsd(job.chargedMicros ?? 0),
+    });
+  }
+  if (job.status === 'failed') return text('noticeFailed', language, { job: job.jobId, error: clip(job.error ?? text('unknownError', language)) });
+  return text('noticeCancelled', language, { job: job.jobId });
+}

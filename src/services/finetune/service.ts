@@ -1,0 +1,167 @@
+import { toFile, type OpenAI } from 'openai';
+import type { FineTuningJob, FineTuningJobEvent } from 'openai/resources/fine-tuning/jobs/jobs';
+import type { FineTuneJobRow, FineTuneStore, TrainingFileRow } from '../../db/fineTunes.ts';
+import type { Logger } from '../../logger.ts';
+import { downloadAttachment } from '../audio/download.ts';
+import type { Ledger } from '../budget/ledger.ts';
+import { classifyError } from '../openai/failures.ts';
+import type { Pricing } from '../pricing/index.ts';
+import type { TokenCounter } from '../tokens.ts';
+import {
+  autoEpochs, EVENTS_SHOWN, FINE_TUNABLE_MODELS, MAX_TRAINING_FILE_BYTES, TRAINING_DOWNLOAD_TIMEOUT_MS, TRAINING_UPLOAD_TIMEOUT_MS,
+} from './limits.ts';
+import { checkTrainingFile, countTrainingTokens } from './trainingFile.ts';
+import { JobTracker } from './tracker.ts';
+import type {
+  CancelResult, CostEstimate, LookupFailure, ModelResult, StartRequest, StartResult, StatusResult, TrainingAttachment, UploadResult,
+} from './types.ts';
+
+export interface FineTuneDependencies {
+  openai: OpenAI;
+  store: FineTuneStore;
+  ledger: Ledger;
+  pricing: Pricing;
+  tokens: TokenCounter;
+  logger: Logger;
+  now: () => number;
+  /** Injected in tests. */
+  fetch?: typeof fetch;
+}
+
+/** The tutorial's fine-tuning steps for a server: upload a JSONL file, start a job, follow it, use the model. */
+export class FineTuneService {
+  readonly tracker: JobTracker;
+
+  constructor(private readonly deps: FineTuneDependencies) {
+    this.tracker = new JobTracker(deps);
+  }
+
+  /** Download → check every line → count tokens → upload with purpose `fine-tune` → remember it for this server. */
+  async upload(attachment: TrainingAttachment, guildId: string, userId: string, log: Logger): Promise<UploadResult> {
+    if (!attachment.filename.toLowerCase().endsWith('.jsonl')) return { ok: false, reason: 'not_jsonl' };
+    if (attachment.size > MAX_TRAINING_FILE_BYTES) return { ok: false, reason: 'too_large', size: attachment.size };
+    const download = await downloadAttachment(attachment.url, {
+      maxBytes: MAX_TRAINING_FILE_BYTES, timeoutMs: TRAINING_DOWNLOAD_TIMEOUT_MS, declaredSize: attachment.size, fetch: this.deps.fetch,
+    });
+    if (!download.ok) {
+      log.warn({ reason: download.reason, detail: download.detail }, 'training file download failed');
+      return download.reason === 'too-large' ? { ok: false, reason: 'too_large', size: attachment.size } : { ok: false, reason: 'download_failed', detail: download.detail };
+    }
+    const checked = checkTrainingFile(download.bytes);
+    if (!checked.ok) return { ok: false, reason: 'invalid', problems: checked.problems };
+    const counts = await countTrainingTokens(checked.examples, this.deps.tokens);
+    let fileId: string;
+    try {
+      const file = await toFile(download.bytes, attachment.filename, { type: 'application/jsonl' });
+      fileId = (await this.deps.openai.files.create({ file, purpose: 'fine-tune' }, { timeout: TRAINING_UPLOAD_TIMEOUT_MS })).id;
+    } catch (error) {
+      const failure = classifyError(error, false);
+      log.warn({ failure }, 'training file upload failed');
+      return { ok: false, reason: 'api_failed', failure };
+    }
+    const file: TrainingFileRow = {
+      fileId, guildId, filename: attachment.filename, bytes: download.bytes.length, examples: checked.examples.length,
+      tokensO200k: counts.tokens, tokensCl100k: counts.tokensCl100k, uploadedBy: userId, createdAt: this.deps.now(),
+    };
+    this.deps.store.addFile(file);
+    log.info({ fileId, examples: file.examples, tokens: counts }, 'training file uploaded');
+    return { ok: true, file, estimates: FINE_TUNABLE_MODELS.map((model) => this.estimate(file, model, autoEpochs(file.examples))) };
+  }
+
+  /** Training tokens of a file for one base model (its tokenizer) and their price for some epochs. */
+  private estimate(file: TrainingFileRow, model: string, epochs: number): CostEstimate {
+    const tokens = this.deps.tokens.weigh({ tokens: file.tokensO200k, tokensCl100k: file.tokensCl100k }, model);
+    const price = this.deps.pricing.trainingCost(model, tokens * epochs);
+    // Every offered model has a training price; an unpriced one (a PRICING_FILE mistake) is refused in start().
+    return { model, epochs, tokens, micros: price.known ? price.micros : Number.NaN };
+  }
+
+  /** Reserve tokens × epochs × the training price for the admin, then create the job; a failure releases. */
+  async start(request: StartRequest): Promise<StartResult> {
+    const { store, ledger, openai } = this.deps;
+    const file = store.file(request.guildId, request.fileId);
+    if (!file) return { ok: false, reason: 'unknown_file' };
+    if (!(FINE_TUNABLE_MODELS as readonly string[]).includes(request.model)) return { ok: false, reason: 'bad_model' };
+    const cost = this.estimate(file, request.model, request.epochs ?? autoEpochs(file.examples));
+    if (Number.isNaN(cost.micros)) return { ok: false, reason: 'bad_model' };
+    const reserved = ledger.reserve(request.payer, { command: 'finetune', model: request.model, worstCaseMicros: cost.micros, longRunning: true });
+    if (!reserved.ok) {
+      request.log.info({ refusal: reserved.refusal }, 'refused: over budget');
+      return { ok: false, reason: 'over_budget', refusal: reserved.refusal };
+    }
+    let remote: FineTuningJob;
+    try {
+      remote = await openai.fineTuning.jobs.create({
+        training_file: file.fileId, model: request.model,
+        hyperparameters: { n_epochs: request.epochs ?? 'auto' },
+        ...(request.suffix ? { suffix: request.suffix } : {}),
+      });
+    } catch (error) {
+      ledger.release(reserved.reservation);
+      const failure = classifyError(error, false);
+      request.log.warn({ failure }, 'fine-tuning job could not be created');
+      return { ok: false, reason: 'api_failed', failure };
+    }
+    const job = {
+      jobId: remote.id, guildId: request.guildId, channelId: request.channelId, userId: request.payer.userId, language: request.language,
+      fileId: file.fileId, baseModel: request.model, epochs: request.epochs ?? null, reservedEpochs: cost.epochs, suffix: request.suffix ?? null,
+      status: remote.status, reservationId: reserved.reservation.id, reservedMicros: reserved.reservation.reservedMicros, createdAt: this.deps.now(),
+    };
+    store.addJob(job);
+    request.log.info({ jobId: job.jobId, model: job.baseModel, reservedMicros: job.reservedMicros }, 'fine-tuning job started');
+    return { ok: true, job: { ...job, fineTunedModel: null, trainedTokens: null, error: null, chargedMicros: null, closedAt: null }, file, tokens: cost.tokens };
+  }
+
+  private find(guildId: string, jobId: string | null): { ok: true; job: FineTuneJobRow } | LookupFailure {
+    const job = jobId ? this.deps.store.job(guildId, jobId) : this.deps.store.jobs(guildId, 1)[0];
+    if (job) return { ok: true, job };
+    return { ok: false, reason: jobId ? 'unknown_job' : 'no_jobs' };
+  }
+
+  /** The job as OpenAI sees it now (closed if it finished) and its latest events; without an id, the newest job. */
+  async status(guildId: string, jobId: string | null): Promise<StatusResult> {
+    const found = this.find(guildId, jobId);
+    if (!found.ok) return found;
+    const check = await this.tracker.check(found.job);
+    if (!check.ok) return { ok: true, check, events: [] };
+    // Events are a nicety: the status is shown without them if they can't be fetched.
+    const events = await this.deps.openai.fineTuning.jobs.listEvents(found.job.jobId, { limit: EVENTS_SHOWN })
+      .then((page) => page.data, () => [] as FineTuningJobEvent[]);
+    return { ok: true, check, events };
+  }
+
+  async cancel(guildId: string, jobId: string): Promise<CancelResult> {
+    const found = this.find(guildId, jobId);
+    if (!found.ok) return found;
+    const checked = await this.tracker.check(found.job);
+    const current = checked.job;
+    if (current.closedAt !== null) return { ok: false, reason: 'finished', job: current };
+    try {
+      const remote = await this.deps.openai.fineTuning.jobs.cancel(jobId);
+      return { ok: true, job: await this.tracker.record(current, remote) };
+    } catch (error) {
+      return { ok: false, reason: 'api_failed', failure: classifyError(error, false) };
+    }
+  }
+
+  /** The fine-tuned model of a job that succeeded (checked with OpenAI if it was still running). */
+  async fineTunedModel(guildId: string, jobId: string): Promise<ModelResult> {
+    const found = this.find(guildId, jobId);
+    if (!found.ok) return found;
+    const job = found.job.closedAt === null ? (await this.tracker.check(found.job)).job : found.job;
+    return job.status === 'succeeded' && job.fineTunedModel ? { ok: true, model: job.fineTunedModel } : { ok: false, reason: 'not_ready', job };
+  }
+
+  jobs(guildId: string, limit: number): FineTuneJobRow[] {
+    return this.deps.store.jobs(guildId, limit);
+  }
+
+  files(guildId: string, limit: number): TrainingFileRow[] {
+    return this.deps.store.files(guildId, limit);
+  }
+
+  /** For `/settings model` suggestions. */
+  fineTunedModels(guildId: string): string[] {
+    return this.deps.store.fineTunedModels(guildId);
+  }
+}

@@ -1,0 +1,122 @@
+import type { OpenAI } from 'openai';
+import type { FineTuningJob } from 'openai/resources/fine-tuning/jobs/jobs';
+import type { FineTuneJobRow, FineTuneStore } from '../../db/fineTunes.ts';
+import type { Logger } from '../../logger.ts';
+import type { Ledger } from '../budget/ledger.ts';
+import { languageOf } from '../i18n.ts';
+import { classifyError, type ModelFailure } from '../openai/failures.ts';
+import type { Pricing } from '../pricing/index.ts';
+import { FINISHED_STATUSES, POLL_INTERVAL_MS } from './limits.ts';
+import { finishNotice } from './present.ts';
+
+/** Posts a short message in a channel (with the bot token, mentions disabled). */
+export type Notify = (channelId: string, content: string) => Promise<void>;
+
+export type CheckResult = { ok: true; job: FineTuneJobRow; remote: FineTuningJob } | { ok: false; job: FineTuneJobRow; failure: ModelFailure };
+
+export interface TrackerDependencies {
+  openai: OpenAI;
+  store: FineTuneStore;
+  ledger: Ledger;
+  pricing: Pricing;
+  logger: Logger;
+  now: () => number;
+}
+
+/**
+ * Follows running jobs at OpenAI: records their progress and, once one finishes, settles its reservation
+ * at the trained tokens (succeeded) or releases it (failed, cancelled) and tells the channel it came from.
+ */
+export class JobTracker {
+  private notify: Notify | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(private readonly deps: TrackerDependencies) {}
+
+  /** Checks now (a restart may have missed a finish), then every `intervalMs`; returns how to stop. */
+  startPolling(notify: Notify, intervalMs = POLL_INTERVAL_MS): () => Promise<void> {
+    this.notify = notify;
+    const tick = () => {
+      this.running ??= this.checkAll().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'fine-tune poll failed'))
+        .finally(() => { this.running = undefined; });
+    };
+    tick();
+    this.timer = setInterval(tick, intervalMs);
+    this.timer.unref(); // never keeps the process alive on its own
+    // Stopping ends the checks; the notifier stays, for a /finetune status still finishing a job.
+    return async () => {
+      clearInterval(this.timer);
+      await this.running;
+    };
+  }
+
+  /** Checks every job still followed, in every server, one after another. */
+  async checkAll(): Promise<void> {
+    for (const job of this.deps.store.openJobs()) {
+      const result = await this.check(job);
+      if (!result.ok) this.deps.logger.warn({ jobId: job.jobId, failure: result.failure }, 'could not check a fine-tuning job');
+    }
+  }
+
+  /** Fetches the job from OpenAI, records its progress and closes it if it finished. */
+  async check(job: FineTuneJobRow): Promise<CheckResult> {
+    let remote: FineTuningJob;
+    try {
+      remote = await this.deps.openai.fineTuning.jobs.retrieve(job.jobId);
+    } catch (error) {
+      return { ok: false, job, failure: classifyError(error, false) };
+    }
+    return { ok: true, job: await this.record(job, remote), remote };
+  }
+
+  /** Stores what OpenAI says about a job; a finished job's money is settled or released once. */
+  async record(job: FineTuneJobRow, remote: FineTuningJob): Promise<FineTuneJobRow> {
+    const { store } = this.deps;
+    const progress = { status: remote.status, fineTunedModel: remote.fine_tuned_model, trainedTokens: remote.trained_tokens, error: remote.error?.message ?? null };
+    store.updateProgress(job.jobId, progress);
+    const updated = { ...job, ...progress };
+    if (!FINISHED_STATUSES.has(remote.status) || job.closedAt !== null) return updated;
+    const charged = this.account(updated);
+    // Settling twice is harmless (the ledger ignores a closed reservation); only the first close posts the notice.
+    if (!store.close(job.jobId, charged, this.deps.now())) return store.job(job.guildId, job.jobId) ?? updated;
+    const closed = { ...updated, chargedMicros: charged, closedAt: this.deps.now() };
+    this.deps.logger.info({ jobId: job.jobId, status: remote.status, chargedMicros: charged, trainedTokens: remote.trained_tokens }, 'fine-tuning job finished');
+    await this.tell(closed);
+    return closed;
+  }
+
+  /** Succeeded: charged at the trained tokens; failed or cancelled: released. Returns the charge. */
+  private account(job: FineTuneJobRow): number {
+    const { ledger, pricing } = this.deps;
+    const reservation = { id: job.reservationId, reservedMicros: job.reservedMicros };
+    if (job.status !== 'succeeded') {
+      ledger.release(reservation);
+      return 0;
+    }
+    // A compatible server may not report trained tokens: the reservation is the best estimate then.
+    const price = job.trainedTokens === null ? undefined : pricing.trainingCost(job.baseModel, job.trainedTokens);
+    const charged = price?.known ? price.micros : job.reservedMicros;
+    ledger.settle(reservation, { chargedMicros: charged, inputTokens: job.trainedTokens ?? undefined });
+    return charged;
+  }
+
+  private async tell(job: FineTuneJobRow): Promise<void> {
+    if (!this.notify) return;
+    try {
+      await this.notify(job.channelId, finishNotice(job, languageOf(job.language)));
+    } catch (error) {
+      this.deps.logger.warn({ err: error, jobId: job.jobId, channelId: job.channelId }, 'could not post the fine-tune notice');
+    }
+  }
+
+  /**
+   * Releases long-running reservations no followed job owns (the bot stopped between reserving and
+   * recording the job). Run once at start-up, before any job can be started.
+   */
+  releaseStrays(): number {
+    const strays = this.deps.store.strayReservations();
+    for (const reservation of strays) this.deps.ledger.release(reservation);
+    return strays.length;
+  }
+}

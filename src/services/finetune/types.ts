@@ -1,0 +1,56 @@
+/** What `/finetune`'s service takes and returns: every expected failure is a value. */
+import type { FineTuningJobEvent } from 'openai/resources/fine-tuning/jobs/jobs';
+import type { FineTuneJobRow, TrainingFileRow } from '../../db/fineTunes.ts';
+import type { Logger } from '../../logger.ts';
+import type { Payer, Refusal } from '../budget/ledger.ts';
+import type { Language } from '../i18n.ts';
+import type { ModelFailure } from '../openai/failures.ts';
+import type { CheckResult } from './tracker.ts';
+import type { TrainingProblem } from './trainingFile.ts';
+
+export interface TrainingAttachment {
+  url: string;
+  filename: string;
+  /** Size Discord reports; over the cap means no download at all. */
+  size: number;
+}
+
+export interface CostEstimate {
+  model: string;
+  /** Training tokens of one epoch, under the model's tokenizer. */
+  tokens: number;
+  epochs: number;
+  micros: number;
+}
+
+export type UploadResult =
+  | { ok: true; file: TrainingFileRow; estimates: CostEstimate[] }
+  | { ok: false; reason: 'not_jsonl' }
+  | { ok: false; reason: 'too_large'; size: number }
+  | { ok: false; reason: 'download_failed'; detail: string }
+  | { ok: false; reason: 'invalid'; problems: TrainingProblem[] }
+  | { ok: false; reason: 'api_failed'; failure: ModelFailure };
+
+export interface StartRequest {
+  guildId: string;
+  channelId: string;
+  payer: Payer;
+  language: Language;
+  fileId: string;
+  model: string;
+  /** Omitted: OpenAI chooses ("auto"); the reservation assumes the number it usually picks. */
+  epochs?: number;
+  suffix?: string;
+  log: Logger;
+}
+
+export type StartResult =
+  | { ok: true; job: FineTuneJobRow; file: TrainingFileRow; tokens: number }
+  | { ok: false; reason: 'unknown_file' | 'bad_model' }
+  | { ok: false; reason: 'over_budget'; refusal: Refusal }
+  | { ok: false; reason: 'api_failed'; failure: ModelFailure };
+
+export type LookupFailure = { ok: false; reason: 'unknown_job' | 'no_jobs' };
+export type StatusResult = { ok: true; check: CheckResult; events: FineTuningJobEvent[] } | LookupFailure;
+export type CancelResult = { ok: true; job: FineTuneJobRow } | LookupFailure | { ok: false; reason: 'finished'; job: FineTuneJobRow } | { ok: false; reason: 'api_failed'; failure: ModelFailure };
+export type ModelResult = { ok: true; model: string } | LookupFailure | { ok: false; reason: 'not_ready'; job: FineTuneJobRow };

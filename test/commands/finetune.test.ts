@@ -1,0 +1,264 @@
+import { countTokens as countO200k } from 'gpt-tokenizer';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { BudgetStore } from '../../src/db/budgetLimits.ts';
+import { formatUsd } from '../../src/services/pricing/index.ts';
+import { BotHarness, TEST_CHANNEL_IDS } from '../support/botHarness.ts';
+import { DEFAULT_GUILD_ID, type FakeInteraction, type FakeInteractionSpec } from '../support/fakeDiscord.ts';
+
+const MANAGE_GUILD = String(1n << 5n);
+const SEND_MESSAGES = String(1n << 11n);
+const EPHEMERAL = 64;
+/** gpt-4o-mini training: $3.00 per 1M tokens = 3 micro-dollars a token. */
+const GPT_4O_MINI_TRAINING_MICROS_PER_TOKEN = 3;
+const MODEL = 'gpt-4o-mini-2024-07-18';
+
+/** The tutorial's ten examples, exactly as it writes them. */
+const TUTORIAL_EXAMPLES = [
+  ['誰最棒', 'Aaron1'], ['誰最帥', 'Aaron2'], ['誰最美', 'Aaron3'], ['誰最高', 'Aaron4'], ['誰最矮', 'Aaron5'],
+  ['誰最酷', 'Aaron6'], ['誰最壞', 'Aaron7'], ['誰最貴', 'Aaron8'], ['誰最好', 'Aaron9'], ['誰最嚴', 'Aaron0'],
+] as const;
+const tutorialLine = ([question, answer]: readonly [string, string]) =>
+  `{"messages": [{"role": "system", "content": "中央大學"}, {"role": "user", "content": "${question}"}, {"role": "assistant", "content": "${answer}"}]}`;
+const TUTORIAL_JSONL = Buffer.from(`${TUTORIAL_EXAMPLES.map(tutorialLine).join('\n')}\n`);
+/** Counted independently: every message's text plus 4 framing tokens, plus 3 priming the reply, per example (o200k). */
+const TUTORIAL_TOKENS = TUTORIAL_EXAMPLES.reduce((sum, [q, a]) => sum + countO200k('中央大學') + countO200k(q) + countO200k(a) + 3 * 4 + 3, 0);
+
+let h: BotHarness;
+beforeAll(async () => { h = await BotHarness.start(); });
+afterAll(async () => { await h?.close(); });
+
+let userSeq = 0;
+/** A fresh admin per test keeps ledgers apart. */
+const freshAdmin = () => ({ id: `52000000000000${String(++userSeq).padStart(4, '0')}`, username: `admin${userSeq}` });
+
+/** Runs `/finetune <subcommand>` as an admin (unless the spec says otherwise); returns everything only the invoker saw. */
+async function finetune(subcommand: string, options: FakeInteractionSpec['options'] = {}, spec: Partial<FakeInteractionSpec> = {}): Promise<string> {
+  const i: FakeInteraction = h.command('finetune', options, { subcommand, permissions: MANAGE_GUILD, ...spec });
+  await h.settled(i);
+  const first = i.callbacks[0]!;
+  expect((first.data as { flags?: number }).flags! & EPHEMERAL).toBe(EPHEMERAL);
+  return first.type === 4 ? (first.data as { content: string }).content : i.transcript().join('\n');
+}
+
+const upload = (data: Buffer, filename = 'mydata.jsonl', spec: Partial<FakeInteractionSpec> = {}) =>
+  finetune('upload', { file: { filename, contentType: 'application/jsonl', data } }, spec);
+
+async function uploadTutorial(): Promise<string> {
+  const reply = await upload(TUTORIAL_JSONL);
+  return /`(file-[\w-]+)`/.exec(reply)![1]!;
+}
+
+async function startJob(options: Record<string, string | number> = {}, spec: Partial<FakeInteractionSpec> = {}) {
+  const fileId = await uploadTutorial();
+  const reply = await finetune('start', { file: fileId, model: MODEL, epochs: 2, ...options }, spec);
+  const jobId = /`(ftjob-[\w-]+)`/.exec(reply)?.[1];
+  return { fileId, reply, jobId: jobId! };
+}
+
+type LedgerRow = { command: string; model: string; state: string; reserved: number; charged: number; inputTokens: number | null; longRunning: number };
+const ledgerRows = (userId: string) => h.bot.ctx.db.prepare(`SELECT command, model, state, reserved_micros AS reserved, charged_micros AS charged,
+  input_tokens AS inputTokens, long_running AS longRunning FROM ledger WHERE user_id = ? ORDER BY id`).all(userId) as LedgerRow[];
+const notices = (channelId: string) => h.discord.requests.filter((r) => r.method === 'POST' && r.path === `/channels/${channelId}/messages`)
+  .map((r) => r.body as { content: string; allowed_mentions: unknown });
+const fakeFileCount = () => h.openai.files.store.size;
+const poll = () => h.bot.ctx.services.fineTunes.tracker.checkAll();
+
+describe('/finetune upload', () => {
+  test("the tutorial's ten examples are checked, counted and uploaded byte for byte with purpose fine-tune", async () => {
+    const reply = await upload(TUTORIAL_JSONL);
+    const fileId = /`(file-[\w-]+)`/.exec(reply)![1]!;
+    const stored = h.openai.files.store.get(fileId)!;
+    expect(Buffer.compare(stored.data, TUTORIAL_JSONL)).toBe(0);
+    expect(stored.object).toMatchObject({ purpose: 'fine-tune', filename: 'mydata.jsonl' });
+    expect(reply).toContain('`: 10 examples.');
+    // OpenAI's auto rule gives a 10-example file 10 epochs (the tutorial's job trained 10).
+    expect(reply).toContain('Estimated cost at 10 epochs');
+    expect(reply).toContain(`• \`${MODEL}\`: about ${TUTORIAL_TOKENS} tokens per epoch → ${formatUsd(TUTORIAL_TOKENS * 10 * GPT_4O_MINI_TRAINING_MICROS_PER_TOKEN)}`);
+    expect(reply).toMatch(/• `gpt-3\.5-turbo`: about \d+ tokens per epoch → \$0\.0\d+/);
+  });
+
+  test.each([
+    ['a line that is not JSON', `${tutorialLine(TUTORIAL_EXAMPLES[0])}\n${tutorialLine(TUTORIAL_EXAMPLES[1])}\n{"messages": [oops\n${TUTORIAL_EXAMPLES.slice(2).map(tutorialLine).join('\n')}`,
+      ['Line 3: not valid JSON.']],
+    ['an example without an assistant message and a bad role', [
+      ...TUTORIAL_EXAMPLES.slice(0, 9).map(tutorialLine),
+      '{"messages": [{"role": "user", "content": "誰最嚴"}]}',
+      '{"messages": [{"role": "bot", "content": "hi"}, {"role": "assistant", "content": "Aaron0"}]}',
+    ].join('\n'), ['Line 10: needs at least one `assistant` message', 'Line 11, message 1: role `bot` is not']],
+    ['too few examples', TUTORIAL_EXAMPLES.slice(0, 3).map(tutorialLine).join('\n'), ['The file has 3 examples; OpenAI needs at least 10.']],
+  ])('%s: problems with line numbers, nothing uploaded', async (_name, jsonl, expected) => {
+    const before = fakeFileCount();
+    const reply = await upload(Buffer.from(jsonl));
+    expect(reply).toMatch(/^I did not upload `mydata\.jsonl`: OpenAI would refuse it/);
+    for (const line of expected) expect(reply).toContain(line);
+    expect(fakeFileCount()).toBe(before);
+  });
+
+  test('problems are explained in Traditional Chinese to a zh-TW admin', async () => {
+    const reply = await upload(Buffer.from(['oops', ...TUTORIAL_EXAMPLES.slice(0, 2).map(tutorialLine)].join('\n')), 'mydata.jsonl', { locale: 'zh-TW' });
+    expect(reply).toBe('沒有上傳 `mydata.jsonl`：OpenAI 會拒絕這個檔案。請修正以下問題後重新上傳：\n• 檔案只有 3 個範例；OpenAI 至少需要 10 個。\n• 第 1 行：不是有效的 JSON。');
+  });
+
+  test('only the first ten problems are listed', async () => {
+    const reply = await upload(Buffer.from(Array.from({ length: 14 }, () => 'not json').join('\n')));
+    expect(reply.split('\n').filter((line) => line.startsWith('• '))).toHaveLength(10);
+    expect(reply).toContain('…and 4 more.');
+  });
+
+  test('a file that is not .jsonl, or over 50 MB, is refused before any download', async () => {
+    h.discord.clearRequests();
+    expect(await upload(TUTORIAL_JSONL, 'mydata.json')).toMatch(/`mydata\.json` is not one/);
+    expect(await finetune('upload', { file: { filename: 'huge.jsonl', size: 60 * 1024 * 1024, data: TUTORIAL_JSONL } }))
+      .toMatch(/60\.0 MB; I take training files up to 50\.0 MB, because I read it and count every token/);
+    expect(h.discord.requests.filter((r) => r.path.startsWith('/attachments/'))).toHaveLength(0);
+  });
+
+  test('a member without Manage Server is refused at run time, and nothing is uploaded', async () => {
+    const before = fakeFileCount();
+    expect(await upload(TUTORIAL_JSONL, 'mydata.jsonl', { permissions: SEND_MESSAGES })).toMatch(/Manage Server/);
+    expect(fakeFileCount()).toBe(before);
+  });
+});
+
+describe('/finetune start, status, cancel', () => {
+  test('creates the job with the given settings and reserves tokens × epochs × the training price for the admin', async () => {
+    const user = freshAdmin();
+    const { fileId, reply, jobId } = await startJob({ suffix: 'aaron' }, { user });
+    const { job } = h.openai.fineTuning.jobs.get(jobId)!;
+    expect(job).toMatchObject({ model: MODEL, training_file: fileId, hyperparameters: { n_epochs: 2 }, user_provided_suffix: 'aaron' });
+    const reserved = TUTORIAL_TOKENS * 2 * GPT_4O_MINI_TRAINING_MICROS_PER_TOKEN;
+    expect(ledgerRows(user.id)).toEqual([{ command: 'finetune', model: MODEL, state: 'reserved', reserved, charged: reserved, inputTokens: null, longRunning: 1 }]);
+    expect(reply).toContain(`Reserved ${formatUsd(reserved)} from your budget (${TUTORIAL_TOKENS} tokens × 2 epochs)`);
+    h.openai.fineTuning.advance(jobId, 'succeeded');
+    await poll();
+  });
+
+  test('without epochs OpenAI chooses (auto) and the reservation assumes its usual choice', async () => {
+    const user = freshAdmin();
+    const fileId = await uploadTutorial();
+    const reply = await finetune('start', { file: fileId, model: 'gpt-3.5-turbo' }, { user });
+    const jobId = /`(ftjob-[\w-]+)`/.exec(reply)![1]!;
+    expect(h.openai.fineTuning.jobs.get(jobId)!.job.hyperparameters.n_epochs).toBe('auto');
+    expect(reply).toContain('epochs chosen by OpenAI (auto: usually 10 for this file');
+    expect(ledgerRows(user.id)[0]!.state).toBe('reserved');
+    await finetune('cancel', { job: jobId });
+  });
+
+  test('over budget: refused with the usual explanation, no job created, nothing reserved', async () => {
+    const user = freshAdmin();
+    new BudgetStore(h.bot.ctx.db).setLimit(DEFAULT_GUILD_ID, { scope: 'user', targetId: user.id, period: 'day', amountMicros: 0, updatedBy: 'admin', updatedAt: Date.now() });
+    const jobs = h.openai.fineTuning.jobs.size;
+    const { reply } = await startJob({}, { user });
+    expect(reply).toMatch(/You can't use paid commands right now/);
+    expect(h.openai.fineTuning.jobs.size).toBe(jobs);
+    expect(ledgerRows(user.id)).toEqual([]);
+  });
+
+  test('a job OpenAI refuses to create: the reservation is released and OpenAI\'s reason shown', async () => {
+    const user = freshAdmin();
+    const fileId = await uploadTutorial();
+    h.openai.files.store.delete(fileId); // e.g. deleted in OpenAI's dashboard since
+    const reply = await finetune('start', { file: fileId, model: MODEL }, { user });
+    expect(reply).toBe(`The AI service could not handle this request: invalid training_file: ${fileId}`);
+    expect(ledgerRows(user.id)).toMatchObject([{ state: 'released', charged: 0 }]);
+  });
+
+  test('an unknown training file or a suffix with spaces is explained and costs nothing', async () => {
+    const user = freshAdmin();
+    expect(await finetune('start', { file: 'file-nope', model: MODEL }, { user })).toMatch(/This server has no training file `file-nope`/);
+    expect(await finetune('start', { file: 'file-nope', model: MODEL, suffix: 'my model' }, { user })).toMatch(/only letters, digits, `-` and `_`/);
+    expect(ledgerRows(user.id)).toEqual([]);
+  });
+
+  test('status shows the status in plain words and the latest events; list shows the job', async () => {
+    const { jobId } = await startJob();
+    h.openai.fineTuning.advance(jobId, 'running');
+    const status = await finetune('status', { job: jobId });
+    expect(status).toContain(`Fine-tuning job \`${jobId}\`: **training**`);
+    expect(status).toContain(`Base model \`${MODEL}\``);
+    expect(status).toMatch(/Latest events:\n<t:\d+:T> Created fine-tuning job: ftjob-[\w-]+\n<t:\d+:T> Validating training file: file-[\w-]+\n<t:\d+:T> Fine-tuning job started/);
+    expect(await finetune('list')).toMatch(new RegExp(`• \`${jobId}\` · training · \`${MODEL}\``));
+    await finetune('cancel', { job: jobId });
+  });
+
+  test('cancel: cancelled at OpenAI, the reservation released, the channel told', async () => {
+    const user = freshAdmin();
+    const channelId = TEST_CHANNEL_IDS[30]!;
+    const { jobId } = await startJob({}, { user, channelId });
+    expect(await finetune('cancel', { job: jobId })).toMatch(new RegExp(`Cancelled \`${jobId}\`.*released: nothing is charged`));
+    expect(h.openai.fineTuning.jobs.get(jobId)!.job.status).toBe('cancelled');
+    expect(ledgerRows(user.id)).toMatchObject([{ state: 'released', charged: 0 }]);
+    expect(notices(channelId).at(-1)!.content).toBe(`Fine-tuning job \`${jobId}\` was cancelled. Nothing was charged.`);
+    expect(await finetune('cancel', { job: jobId })).toMatch(/already finished \(cancelled\)/);
+  });
+});
+
+describe('/finetune: finishing, using the model, restarts', () => {
+  test('succeeded: the poll settles at trained tokens × price and posts a notice in the channel, pinging nobody', async () => {
+    const user = freshAdmin();
+    const channelId = TEST_CHANNEL_IDS[31]!;
+    const { jobId } = await startJob({}, { user, channelId });
+    const job = h.openai.fineTuning.advance(jobId, 'succeeded');
+    await poll();
+    const charged = job.trained_tokens! * GPT_4O_MINI_TRAINING_MICROS_PER_TOKEN;
+    expect(ledgerRows(user.id)).toMatchObject([{ state: 'settled', charged, inputTokens: job.trained_tokens }]);
+    const notice = notices(channelId).at(-1)!;
+    expect(notice.content).toContain(`✅ Fine-tuning job \`${jobId}\` finished: \`${job.fine_tuned_model}\` is ready`);
+    expect(notice.allowed_mentions).toEqual({ parse: [] });
+    await poll();
+    expect(notices(channelId)).toHaveLength(1);
+    const status = await finetune('status', { job: jobId });
+    expect(status).toContain(`Fine-tuned model: \`${job.fine_tuned_model}\``);
+    expect(status).toContain(`Charged: ${formatUsd(charged)}.`);
+  });
+
+  test('failed: released, and the notice gives OpenAI\'s reason', async () => {
+    const user = freshAdmin();
+    const channelId = TEST_CHANNEL_IDS[32]!;
+    const { jobId } = await startJob({}, { user, channelId });
+    h.openai.fineTuning.advance(jobId, 'failed', 'The training file has too few valid examples.');
+    await poll();
+    expect(ledgerRows(user.id)).toMatchObject([{ state: 'released', charged: 0 }]);
+    expect(notices(channelId).at(-1)!.content).toBe(`❌ Fine-tuning job \`${jobId}\` failed. OpenAI says: The training file has too few valid examples.\nNothing was charged.`);
+  });
+
+  test('use: the channel\'s model becomes the fine-tuned one, /ask there sends it, /settings model suggests it', async () => {
+    const channelId = TEST_CHANNEL_IDS[33]!;
+    const { jobId } = await startJob();
+    expect(await finetune('use', { job: jobId, channel: channelId })).toMatch(/has no model to use yet: it is checking the training file/);
+    const model = h.openai.fineTuning.advance(jobId, 'succeeded').fine_tuned_model!;
+    expect(await finetune('use', { job: jobId, channel: channelId })).toBe(`<#${channelId}> now uses \`${model}\`: \`/ask\` there answers with the fine-tuned model. \`/settings model\` changes it back.`);
+    await h.settled(h.command('ask', { prompt: '誰最帥' }, { channelId }));
+    expect(h.openai.chat.lastRequest!.model).toBe(model);
+    const i = h.discord.sendInteraction({ kind: 'autocomplete', commandName: 'settings', guildId: DEFAULT_GUILD_ID, subcommand: 'model', focused: 'name', options: { name: 'ft:' } });
+    await i.callback();
+    expect((i.callbacks[0]!.data as { choices: { value: string }[] }).choices.map((c) => c.value)).toContain(model);
+  });
+
+  test('file and job suggestions come from this server\'s uploads and jobs', async () => {
+    const { fileId, jobId } = await startJob();
+    const suggest = async (subcommand: string, focused: string) => {
+      const i = h.discord.sendInteraction({ kind: 'autocomplete', commandName: 'finetune', guildId: DEFAULT_GUILD_ID, subcommand, focused, options: { [focused]: '' }, permissions: MANAGE_GUILD });
+      await i.callback();
+      return (i.callbacks[0]!.data as { choices: { value: string }[] }).choices.map((c) => c.value);
+    };
+    expect(await suggest('start', 'file')).toContain(fileId);
+    expect(await suggest('cancel', 'job')).toContain(jobId);
+    expect(await suggest('use', 'job')).not.toContain(jobId);
+    await finetune('cancel', { job: jobId });
+  });
+
+  test('a restart keeps a running job\'s reservation; the start-up check settles a job that finished meanwhile', async () => {
+    const user = freshAdmin();
+    const channelId = TEST_CHANNEL_IDS[34]!;
+    const { jobId } = await startJob({}, { user, channelId });
+    await h.restart();
+    expect(ledgerRows(user.id)).toMatchObject([{ state: 'reserved' }]);
+    await h.bot.stop();
+    const job = h.openai.fineTuning.advance(jobId, 'succeeded');
+    await h.startBot();
+    await expect.poll(() => ledgerRows(user.id)[0]!.state).toBe('settled');
+    expect(ledgerRows(user.id)[0]!.charged).toBe(job.trained_tokens! * GPT_4O_MINI_TRAINING_MICROS_PER_TOKEN);
+    await expect.poll(() => notices(channelId).length).toBe(1);
+  });
+});

@@ -1,0 +1,66 @@
+import type { OpenAI } from 'openai';
+import { describe, expect, test } from 'vitest';
+import { BudgetStore } from '../../../src/db/budgetLimits.ts';
+import { openDatabase } from '../../../src/db/connection.ts';
+import { FineTuneStore } from '../../../src/db/fineTunes.ts';
+import { LedgerStore } from '../../../src/db/ledger.ts';
+import { migrate } from '../../../src/db/migrate.ts';
+import { createLogger } from '../../../src/logger.ts';
+import { Ledger, type Payer } from '../../../src/services/budget/ledger.ts';
+import { JobTracker } from '../../../src/services/finetune/tracker.ts';
+import { createPricing } from '../../../src/services/pricing/index.ts';
+import { loadConfig } from '../../../src/config.ts';
+import { tempDatabasePath } from '../../support/tempDb.ts';
+
+const admin: Payer = { guildId: '900000000000000001', userId: 'admin', roleIds: [], channelId: 'c1' };
+const call = (longRunning: boolean) => ({ command: longRunning ? 'finetune' : 'ask', model: 'gpt-4o-mini', worstCaseMicros: 1000, longRunning });
+
+/** A second process on the same file, as after a restart. */
+function open(path: string) {
+  const db = openDatabase(path);
+  migrate(db);
+  const ledger = new Ledger(new LedgerStore(db), new BudgetStore(db), null);
+  const store = new FineTuneStore(db);
+  const logger = createLogger(loadConfig({ DISCORD_TOKEN: 'x', OPENAI_API_KEY: 'y', LOG_LEVEL: 'silent' }));
+  const tracker = new JobTracker({ openai: {} as OpenAI, store, ledger, pricing: createPricing(), logger, now: Date.now });
+  const state = (id: number) => db.prepare('SELECT state FROM ledger WHERE id = ?').pluck().get(id);
+  return { db, ledger, store, tracker, state };
+}
+
+describe('long-running reservations (fine-tuning jobs)', () => {
+  test('start-up releases crash leftovers but not a running job\'s reservation, which still settles later', () => {
+    const path = tempDatabasePath();
+    const first = open(path);
+    const chat = first.ledger.reserve(admin, call(false));
+    const job = first.ledger.reserve(admin, call(true));
+    if (!chat.ok || !job.ok) throw new Error('unreachable');
+    first.store.addJob({
+      jobId: 'ftjob-1', guildId: admin.guildId!, channelId: 'c1', userId: 'admin', language: 'en', fileId: 'file-1', baseModel: 'gpt-4o-mini-2024-07-18',
+      epochs: 3, reservedEpochs: 3, suffix: null, status: 'running', reservationId: job.reservation.id, reservedMicros: 1000, createdAt: Date.now(),
+    });
+    first.db.close();
+
+    const second = open(path);
+    expect(second.ledger.releaseOrphans()).toBe(1);
+    expect(second.tracker.releaseStrays()).toBe(0);
+    expect([second.state(chat.reservation.id), second.state(job.reservation.id)]).toEqual(['released', 'reserved']);
+    second.ledger.settle(job.reservation, { chargedMicros: 900 });
+    expect(second.state(job.reservation.id)).toBe('settled');
+    second.db.close();
+  });
+
+  test('a long-running reservation no recorded job owns (the bot stopped while starting it) is released at start-up', () => {
+    const path = tempDatabasePath();
+    const first = open(path);
+    const stray = first.ledger.reserve(admin, call(true));
+    if (!stray.ok) throw new Error('unreachable');
+    first.db.close();
+
+    const second = open(path);
+    expect(second.ledger.releaseOrphans()).toBe(0);
+    expect(second.tracker.releaseStrays()).toBe(1);
+    expect(second.state(stray.reservation.id)).toBe('released');
+    expect(second.ledger.usage(admin).spentMicros).toBe(0);
+    second.db.close();
+  });
+});
