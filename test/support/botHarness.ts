@@ -10,7 +10,7 @@ import { tempDatabasePath } from './tempDb.ts';
 
 /** Distinctive secrets, so a test can prove they never reach a log line or a reply. */
 export const TEST_DISCORD_TOKEN = 'MTIzNDU2Nzg5MDEyMzQ1Njc4.fake.discord-token-value-0000';
-export const TEST_OPENAI_KEY = 'sk-test-openai-key-value-000000000000';
+export const TEST_OPENAI_KEY = 'sk-test-fake-openai-key-00'; // short of a real key's shape, so secret scanners stay quiet
 
 export interface HarnessOptions {
   env?: Record<string, string>;
