@@ -13,14 +13,17 @@ const TEXT = {
   empty: { en: 'That file is empty, so there is nothing to transcribe.', 'zh-TW': '這個檔案是空的，沒有內容可以轉錄。' },
   notAudio: {
     en: "That's not an audio file I can read ({detail}). I can transcribe flac, mp3, mp4, m4a, ogg, wav and webm.",
-    'zh-TW': '這不是我能讀取的音訊檔（{detail}）。我可以轉錄 flac、mp3、mp4、m4a、ogg、wav 和 webm。',
+    'zh-TW': '這不是我能讀取的音訊檔。我可以轉錄 flac、mp3、mp4、m4a、ogg、wav 和 webm。',
   },
   unsupported: {
     en: "I can't transcribe that audio format ({detail}). Please convert it to mp3, m4a, ogg, wav or flac.",
-    'zh-TW': '我無法轉錄這種音訊格式（{detail}）。請先轉換成 mp3、m4a、ogg、wav 或 flac。',
+    'zh-TW': '我無法轉錄這種音訊格式。請先轉換成 mp3、m4a、ogg、wav 或 flac。',
   },
-  unreadable: { en: "I couldn't read that audio file: {detail}", 'zh-TW': '無法讀取這個音訊檔：{detail}' },
-  downloadFailed: { en: "I couldn't download the file from Discord ({detail}). Please try again.", 'zh-TW': '無法從 Discord 下載檔案（{detail}），請再試一次。' },
+  unreadable: {
+    en: "I couldn't read that audio file: it may be damaged or cut off. Please try exporting it again.",
+    'zh-TW': '無法讀取這個音訊檔：檔案可能已損壞或不完整，請重新匯出後再試。',
+  },
+  downloadFailed: { en: "I couldn't download the file from Discord. Please try again.", 'zh-TW': '無法從 Discord 下載檔案，請再試一次。' },
   noSpeech: { en: 'No speech found in this recording.', 'zh-TW': '這段錄音中沒有偵測到語音。' },
   noAudio: {
     en: 'That message has no voice message or audio attachment to transcribe.',
@@ -43,15 +46,18 @@ export const text = textTable<TranscriptionText>(TEXT);
 
 const megabytes = (bytes: number): string => `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 
-/** The plain-words reply for a transcription that produced no text (over budget is the caller's: it differs by place). */
+/**
+ * The plain-words reply for a transcription that produced no text (over budget is the caller's: it differs by place).
+ * Only the curated format sentences reach people; parser and network details stay in the log.
+ */
 export function describeTranscriptionFailure(result: Exclude<TranscribeResult, { ok: true } | { reason: 'over_budget' }>, language: Language, model: string): string {
   switch (result.reason) {
     case 'too_large': return text('tooLarge', language, { size: megabytes(result.size), max: megabytes(MAX_TRANSCRIPTION_BYTES) });
     case 'empty': return text('empty', language);
     case 'not_audio': return text('notAudio', language, { detail: result.detail });
     case 'unsupported': return text('unsupported', language, { detail: result.detail });
-    case 'unreadable': return text('unreadable', language, { detail: result.detail });
-    case 'download_failed': return text('downloadFailed', language, { detail: result.detail });
+    case 'unreadable': return text('unreadable', language);
+    case 'download_failed': return text('downloadFailed', language);
     case 'model_failed': return describeFailure(result.failure, language, model);
   }
 }

@@ -74,6 +74,7 @@ export class TranscriptionService {
     }
     const audioFile = await this.inspect(download.bytes, audio);
     if (!audioFile.ok) {
+      log.info({ reason: audioFile.reason, detail: audioFile.detail, filename: audio.filename }, 'attachment is not audio the API takes');
       const reason = INSPECTION_REASONS[audioFile.reason];
       return reason === 'too_large' ? { ok: false, reason, size: download.bytes.length } : { ok: false, reason, detail: audioFile.detail };
     }
