@@ -15,6 +15,8 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const logger = createLogger(config);
+  // A stray rejection somewhere must not take every conversation down with it: log it and carry on.
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
   let bot;
   try {
     bot = await startBot(config, logger);
