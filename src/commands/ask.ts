@@ -9,6 +9,8 @@ import { describeRefusal } from '../services/budget/messages.ts';
 import { channelScopeOf } from '../services/discord/channelScope.ts';
 import type { SlashCommand } from './types.ts';
 
+const EMPTY_PROMPT = { en: 'Please write a question after `prompt:`.', 'zh-TW': '請在 `prompt:` 後面輸入你的問題。' } as const;
+
 /** Discord's own cap on a string option's length. */
 const PROMPT_MAX_LENGTH = 6000;
 
@@ -25,6 +27,11 @@ export const command: SlashCommand = {
 
   async execute(interaction, ctx) {
     const isPrivate = interaction.options.getBoolean('private') ?? false;
+    const prompt = interaction.options.getString('prompt', true).trim();
+    if (prompt === '') {
+      await interaction.reply({ content: EMPTY_PROMPT[languageOf(interaction.locale)], flags: MessageFlags.Ephemeral });
+      return;
+    }
     // Defer before anything slow: Discord drops interactions not acknowledged within 3 s.
     await interaction.deferReply({ flags: isPrivate ? MessageFlags.Ephemeral : undefined });
     const { services } = ctx;
@@ -36,7 +43,7 @@ export const command: SlashCommand = {
       payer: payerOf(interaction.guildId, interaction.channelId, interaction.user, interaction.member),
       command: 'ask',
       speaker: { id: interaction.user.id, name: displayNameOf(interaction.member, interaction.user) },
-      prompt: interaction.options.getString('prompt', true),
+      prompt,
       model: settings.model.value,
       systemPrompt: settings.systemPrompt.value,
       language: languageOf(interaction.locale),

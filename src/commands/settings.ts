@@ -55,6 +55,7 @@ const handlers: Record<string, Handler> = {
 
   async 'system-prompt/set'(interaction, ctx, scope, language) {
     const prompt = interaction.options.getString('text', true).trim();
+    if (prompt === '') return answer(interaction, text('promptEmpty', language));
     ctx.services.settings.updateChannel(scope, { systemPrompt: prompt }, interaction.user.id);
     await answer(interaction, text('promptSet', language, { n: prompt.length }));
   },

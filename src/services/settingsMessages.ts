@@ -48,6 +48,10 @@ const TEXT = {
     en: '"{input}" is not a time zone. Use a name from the IANA list, e.g. `Asia/Taipei`, `Europe/London` or `UTC`.',
     'zh-TW': '「{input}」不是有效的時區。請使用 IANA 時區名稱，例如 `Asia/Taipei`、`Europe/London` 或 `UTC`。',
   },
+  promptEmpty: {
+    en: 'The system prompt is empty. Write the text to set, or use `/settings system-prompt clear` to go back to the default.',
+    'zh-TW': '系統提示是空的。請輸入要設定的內容，或用 `/settings system-prompt clear` 恢復預設。',
+  },
   on: { en: 'on', 'zh-TW': '開啟' },
   off: { en: 'off', 'zh-TW': '關閉' },
 } satisfies Record<string, Record<Language, string>>;

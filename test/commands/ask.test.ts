@@ -122,3 +122,11 @@ test('an answer cut short inside a code block gets its fence closed before the n
   const [message] = i.transcript();
   expect(message).toMatch(/^Here:\n```py\nprint\(1\)\nprint\(2\)\n```\n\n⚠️ The answer reached its length limit/);
 });
+
+test('a prompt of only spaces gets a friendly ephemeral hint, no model call and no charge', async () => {
+  h.openai.reset();
+  const i = h.command('ask', { prompt: '   ' });
+  await h.settled(i);
+  expect(i.callbacks[0]).toMatchObject({ type: 4, data: { content: 'Please write a question after `prompt:`.', flags: 64 } });
+  expect(h.openai.chat.requests).toHaveLength(0);
+});

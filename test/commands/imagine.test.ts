@@ -76,6 +76,7 @@ describe('/imagine with gpt-image-1 (the default IMAGE_MODEL)', () => {
   test.each<{ name: string; options: Record<string, string>; says: string }>([
     { name: 'a size the model does not make', options: { size: '1792x1024' }, says: '`gpt-image-1` cannot make 1792x1024 images. Sizes it accepts: `1024x1024`, `1024x1536`, `1536x1024`.' },
     { name: 'a quality the model does not have', options: { quality: 'hd' }, says: '`gpt-image-1` has no quality `hd` at 1024x1024. Qualities it accepts at that size: `low`, `medium`, `high`.' },
+    { name: 'a prompt of only spaces', options: { prompt: '   ' }, says: 'Please describe the image after `prompt:`.' },
   ])('$name is refused privately before any call or charge', async ({ options, says }) => {
     const before = ledgerRows().length;
     const i = await imagine({ prompt: 'a fox', ...options });

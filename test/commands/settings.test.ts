@@ -74,6 +74,8 @@ describe('/settings', () => {
     expect(await settings('system-prompt show', {}, { channelId })).toBe('System prompt for this channel (set here):\nAnswer like a pirate.');
     expect(await settings('system-prompt clear', {}, { channelId })).toMatch(/cleared; it now uses the prompt the bot's default/);
     expect((await ask(channelId)).messages[0]!.content).toBe(h.bot.ctx.config.systemPrompt);
+    expect(await settings('system-prompt set', { text: '   ' }, { channelId })).toMatch(/^The system prompt is empty/);
+    expect(h.bot.ctx.services.settings.forChannel({ guildId: DEFAULT_GUILD_ID, channelId, parentId: null }).systemPrompt.source).toBe('config');
   });
 
   test('a model the price table lacks is accepted, with a note on how it is charged; a name with spaces is not', async () => {

@@ -28,6 +28,7 @@ const TEXT = {
     en: '`{model}` has no quality `{quality}` at {size}. Qualities it accepts at that size: {qualities}.',
     'zh-TW': '`{model}` 在 {size} 沒有 `{quality}` 品質。這個尺寸可用的品質：{qualities}。',
   },
+  emptyPrompt: { en: 'Please describe the image after `prompt:`.', 'zh-TW': '請在 `prompt:` 後面描述你想要的圖片。' },
   promptTooLong: { en: 'Your prompt is {length} characters long; `{model}` accepts at most {max}. Please shorten it.', 'zh-TW': '你的提示詞有 {length} 個字元；`{model}` 最多只接受 {max} 個。請縮短內容。' },
 } satisfies Record<string, Texts>;
 
@@ -46,6 +47,7 @@ export function planProblemText(problem: PlanProblem, language: Language): strin
     case 'bad-size': return fill('badSize', language, { model: problem.model, size: problem.size, sizes: codeList(problem.sizes) });
     case 'bad-quality': return fill('badQuality', language, { model: problem.model, size: problem.size, quality: problem.quality, qualities: codeList(problem.qualities) });
     case 'prompt-too-long': return fill('promptTooLong', language, { model: problem.model, length: problem.length, max: problem.max });
+    case 'empty-prompt': return fill('emptyPrompt', language);
   }
 }
 

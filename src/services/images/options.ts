@@ -51,12 +51,14 @@ export type PlanProblem =
   | { kind: 'no-price'; model: string }
   | { kind: 'bad-size'; model: string; size: string; sizes: string[] }
   | { kind: 'bad-quality'; model: string; size: string; quality: string; qualities: string[] }
-  | { kind: 'prompt-too-long'; model: string; length: number; max: number };
+  | { kind: 'prompt-too-long'; model: string; length: number; max: number }
+  | { kind: 'empty-prompt' };
 
 export type PlanResult = { ok: true; plan: ImagePlan } | { ok: false; problem: PlanProblem };
 
 /** Checks size, quality and prompt against what the model accepts (the pricing table lists exactly what it can price). */
 export function planImages(pricing: Pricing, model: string, request: ImageRequest): PlanResult {
+  if (request.prompt.trim() === '') return { ok: false, problem: { kind: 'empty-prompt' } };
   const options = pricing.imageOptions(model);
   if (!options) return { ok: false, problem: { kind: 'no-price', model } };
   const max = PROMPT_LIMITS.find(([pattern]) => pattern.test(model))?.[1];
