@@ -4,6 +4,7 @@ import type { BotContext } from './context.ts';
 import { registerClientReady } from './events/clientReady.ts';
 import { registerInteractionCreate } from './events/interactionCreate.ts';
 import { registerMessageCreate } from './events/messageCreate.ts';
+import { rollingGlobalLimit } from './services/discord/globalLimit.ts';
 
 /** Messages kept per channel in discord.js's cache; the bot never needs old ones. */
 const MESSAGE_CACHE_PER_CHANNEL = 50;
@@ -31,7 +32,7 @@ async function connect(ctx: BotContext, commands: Map<string, Command>, intents:
     partials: [Partials.Channel],
     allowedMentions: { parse: [] },
     makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: MESSAGE_CACHE_PER_CHANNEL }),
-    ...(config.discordApiUrl ? { rest: { api: config.discordApiUrl } } : {}),
+    rest: { makeRequest: rollingGlobalLimit(), ...(config.discordApiUrl ? { api: config.discordApiUrl } : {}) },
   });
   client.on('error', (error) => logger.error({ err: error }, 'discord client error'));
   client.on('warn', (message) => logger.warn(message));
