@@ -1,4 +1,4 @@
-import OpenAI from 'openai';
+import type OpenAI from 'openai';
 import type { ImageGenerateParamsNonStreaming, ImagesResponse } from 'openai/resources/images';
 import { classifyError, type ModelFailure } from '../openai/failures.ts';
 import type { ImagePlan } from './options.ts';
@@ -29,12 +29,6 @@ export interface GenerationResult {
 
 type CallResult = { ok: true; images: GeneratedImage[]; usage: ImageUsage | undefined } | { ok: false; failure: ModelFailure };
 
-/** gpt-image answers a moderation refusal with `moderation_blocked`, which the chat classifier does not know. */
-function classifyImageError(error: unknown): ModelFailure {
-  if (error instanceof OpenAI.APIError && error.code === 'moderation_blocked') return { kind: 'refused', message: undefined };
-  return classifyError(error, false);
-}
-
 /** Calls the images API for base64 data; every failure comes back as a value, never a throw. */
 export class ImageGenerator {
   constructor(private readonly client: OpenAI, private readonly timeoutMs: number) {}
@@ -62,7 +56,7 @@ export class ImageGenerator {
     try {
       response = await this.client.images.generate(body, { timeout: Math.max(this.timeoutMs, IMAGE_MIN_TIMEOUT_MS) });
     } catch (error) {
-      return { ok: false, failure: classifyImageError(error) };
+      return { ok: false, failure: classifyError(error, false) };
     }
     // Only base64 data is used: a URL would expire within the hour, so it is never posted.
     const images = (response.data ?? []).flatMap((item) => (item.b64_json ? [{ data: Buffer.from(item.b64_json, 'base64'), revisedPrompt: item.revised_prompt }] : []));

@@ -39,7 +39,8 @@ export function classifyError(error: unknown, timedOut: boolean): ModelFailure {
   if (error instanceof APIError) {
     if (error.code === 'context_length_exceeded') return { kind: 'context_too_long' };
     if (error.code === 'insufficient_quota') return { kind: 'quota' };
-    if (error.code === 'content_policy_violation' || error.code === 'content_filter') return { kind: 'refused', message: undefined };
+    // Safety refusals: DALL·E's content_policy_violation, gpt-image's moderation_blocked, chat's content_filter.
+    if (error.code === 'content_policy_violation' || error.code === 'moderation_blocked' || error.code === 'content_filter') return { kind: 'refused', message: undefined };
     if (error.status === undefined) return { kind: 'network' };
     if (error.status >= 500) return { kind: 'server_error', status: error.status };
     return { kind: 'bad_request', message: String((error.error as { message?: unknown } | undefined)?.message ?? error.message) };
