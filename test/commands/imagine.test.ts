@@ -87,8 +87,8 @@ describe('/imagine with gpt-image-1 (the default IMAGE_MODEL)', () => {
     expect(ledgerRows()).toHaveLength(before);
   });
 
-  test('a content-policy refusal releases the reservation and says plainly the prompt was refused', async () => {
-    h.openai.images.enqueue({ error: 'content_policy' });
+  test.each(['content_policy_violation', 'moderation_blocked'])('a safety refusal (%s) releases the reservation and says plainly the prompt was refused', async (code) => {
+    h.openai.images.enqueue({ error: 'content_policy', code });
     const i = await imagine({ prompt: 'something not allowed', count: 2 });
     expect(i.transcript()).toEqual(["OpenAI's safety system refused this prompt, so no image was made and nothing was charged. Please rephrase it and try again."]);
     expect(i.followUps[0]!.flags! & 64).toBe(64);
