@@ -56,21 +56,28 @@ describe('/imagine with gpt-image-1 (the default IMAGE_MODEL)', () => {
     const files = uploads(i);
     expect(files).toHaveLength(1);
     expectValidPng(files[0]!);
-    expect(content(i)).toBe('**Prompt:** a lighthouse at dawn\n-# 1024x1024 · quality medium · 1 image · cost $0.042');
+    // $0.042 for the image plus the prompt's 5 text tokens (the fake reports ceil(20 chars / 4)) at $5 per 1M.
+    expect(content(i)).toBe('**Prompt:** a lighthouse at dawn\n-# 1024x1024 · quality medium · 1 image · cost $0.042025');
     expect(content(i)).not.toMatch(/https?:/);
     expect(i.originalEdits.at(-1)!.body.allowed_mentions).toEqual({ parse: [] });
-    expect(ledgerRows().at(-1)).toMatchObject({ model: 'gpt-image-1', state: 'settled', reserved_micros: 42_000, charged_micros: 42_000, units: 1 });
+    const row = ledgerRows().at(-1)!;
+    expect(row).toMatchObject({ model: 'gpt-image-1', state: 'settled', charged_micros: 42_025, units: 1 });
+    expect(row.reserved_micros).toBeGreaterThanOrEqual(row.charged_micros); // the reservation covered the prompt too
+    expect(row.reserved_micros).toBeLessThan(42_100);
   });
 
-  test('four images: one request for n=4, four PNGs uploaded, price × 4 reserved and charged', async () => {
+  test('four images: one request for n=4, four PNGs uploaded, price × 4 (+ the prompt once) charged', async () => {
     const i = await imagine({ prompt: '貓咪在太空', size: '1536x1024', quality: 'low', count: 4 }, { locale: 'zh-TW' });
     expect(requests()).toEqual([expect.objectContaining({ n: 4, size: '1536x1024', quality: 'low' })]);
     const files = uploads(i);
     expect(files).toHaveLength(4);
     files.forEach(expectValidPng);
     expect(new Set(files.map((f) => f.filename)).size).toBe(4);
-    expect(content(i)).toBe('**提示詞：** 貓咪在太空\n-# 1536x1024 · 品質 low · 4 張圖片 · 費用 $0.064');
-    expect(ledgerRows().at(-1)).toMatchObject({ state: 'settled', reserved_micros: 64_000, charged_micros: 64_000, units: 4 });
+    // One request: the prompt's ceil(5 / 4) = 2 text tokens are billed once, at $5 per 1M → 10 micro-dollars.
+    expect(content(i)).toBe('**提示詞：** 貓咪在太空\n-# 1536x1024 · 品質 low · 4 張圖片 · 費用 $0.06401');
+    const row = ledgerRows().at(-1)!;
+    expect(row).toMatchObject({ state: 'settled', charged_micros: 64_010, units: 4 });
+    expect(row.reserved_micros).toBeGreaterThanOrEqual(64_010);
   });
 
   test.each<{ name: string; options: Record<string, string>; says: string }>([
@@ -93,7 +100,8 @@ describe('/imagine with gpt-image-1 (the default IMAGE_MODEL)', () => {
     expect(i.transcript()).toEqual(["OpenAI's safety system refused this prompt, so no image was made and nothing was charged. Please rephrase it and try again."]);
     expect(i.followUps[0]!.flags! & 64).toBe(64);
     expect(i.transcript().join()).not.toMatch(/error/i);
-    expect(ledgerRows().at(-1)).toMatchObject({ state: 'released', reserved_micros: 84_000, charged_micros: 0 });
+    expect(ledgerRows().at(-1)).toMatchObject({ state: 'released', charged_micros: 0 });
+    expect(ledgerRows().at(-1)!.reserved_micros).toBeGreaterThan(84_000); // 2 × $0.042 plus the prompt's text tokens
   });
 
   test('a 429 that outlasts the retries releases the reservation and says the service is busy', async () => {

@@ -2,6 +2,7 @@ import type { Logger } from '../../logger.ts';
 import type { Ledger, Payer, Refusal } from '../budget/ledger.ts';
 import type { ModelFailure } from '../openai/failures.ts';
 import type { Pricing } from '../pricing/index.ts';
+import type { TokenCounter } from '../tokens.ts';
 import type { GeneratedImage, ImageGenerator } from './generator.ts';
 import { planImages, type ImagePlan, type ImageRequest, type PlanResult } from './options.ts';
 
@@ -15,11 +16,15 @@ export interface ImagineDependencies {
   generator: ImageGenerator;
   ledger: Ledger;
   pricing: Pricing;
+  tokens: TokenCounter;
   /** IMAGE_MODEL */
   model: string;
 }
 
-/** /imagine's money side: price × count reserved, the images made, only the images made charged. */
+/**
+ * /imagine's money side: price × count (plus the prompt's text tokens, which gpt-image bills) reserved,
+ * the images made, only the images made charged, the prompt at the tokens the service reports.
+ */
 export class ImagineService {
   constructor(private readonly deps: ImagineDependencies) {}
 
@@ -33,8 +38,11 @@ export class ImagineService {
 
   /** `onStarted` runs once the money is reserved, just before the (slow) generation: the place to show progress. */
   async run(plan: ImagePlan, payer: Payer, log: Logger, onStarted: () => Promise<void> = async () => undefined): Promise<ImagineOutcome> {
-    const { ledger, generator } = this.deps;
-    const reserved = ledger.reserve(payer, { command: 'imagine', model: plan.model, worstCaseMicros: plan.worstCaseMicros });
+    const { ledger, generator, pricing, tokens } = this.deps;
+    const promptTokens = tokens.weigh(tokens.countMessage(plan.prompt), plan.model);
+    // Worst case: every image as its own request, each billing the prompt (DALL·E prompts cost nothing).
+    const worstCaseMicros = plan.worstCaseMicros + pricing.imagePromptCost(plan.model, promptTokens * plan.count);
+    const reserved = ledger.reserve(payer, { command: 'imagine', model: plan.model, worstCaseMicros });
     if (!reserved.ok) {
       log.info({ refusal: reserved.refusal }, 'refused: over budget');
       return { kind: 'over-budget', refusal: reserved.refusal };
@@ -53,8 +61,7 @@ export class ImagineService {
       ledger.release(reserved.reservation);
       return { kind: 'failed', failure: result.failure ?? { kind: 'bad_request', message: 'the image service sent no image data' } };
     }
-    // The table's per-image price covers the image output; gpt-image's few prompt text tokens are recorded, not priced.
-    const chargedMicros = plan.unitMicros * result.images.length;
+    const chargedMicros = plan.unitMicros * result.images.length + pricing.imagePromptCost(plan.model, result.usage?.inputTokens ?? promptTokens);
     ledger.settle(reserved.reservation, {
       chargedMicros, units: result.images.length, inputTokens: result.usage?.inputTokens, outputTokens: result.usage?.outputTokens,
     });

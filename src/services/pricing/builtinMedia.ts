@@ -15,6 +15,12 @@ function images(table: Record<string, Record<string, number>>): Record<string, R
 }
 
 /**
+ * gpt-image models also bill the prompt's text tokens, per 1M tokens (OpenAI pricing page, "Image
+ * generation", text input). DALL·E prompts cost nothing beyond the image.
+ */
+export const BUILTIN_IMAGE_PROMPT_TEXT: Record<string, number> = toMicros({ 'gpt-image-1': 5, 'gpt-image-1-mini': 2 });
+
+/**
  * OpenAI pricing page, "Image generation". dall-e-2 has no quality option: its single tier is `standard`.
  * gpt-image-1(-mini) prices are OpenAI's per-image figures for the image output tokens; the prompt's
  * text tokens are billed on top (gpt-image-1: $5 per 1M), so a caller wanting a strict worst case adds them.

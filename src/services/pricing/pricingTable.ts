@@ -3,7 +3,7 @@
  * built-in prices, replaced or extended by PRICING_FILE overrides. Built once at start-up.
  */
 import { BUILTIN_CHAT, DEFAULT_FALLBACK_MODEL } from './builtinPrices.ts';
-import { BUILTIN_AUDIO, BUILTIN_EMBEDDINGS, BUILTIN_IMAGES, BUILTIN_TRAINING } from './builtinMedia.ts';
+import { BUILTIN_AUDIO, BUILTIN_EMBEDDINGS, BUILTIN_IMAGE_PROMPT_TEXT, BUILTIN_IMAGES, BUILTIN_TRAINING } from './builtinMedia.ts';
 import { ChatPricing } from './chatPricing.ts';
 import { audioCost, imageOptions, imagePrice, tokenCost, unitPrice } from './mediaPricing.ts';
 import type { ChatEntry, ChatPrice, ChatResolution, ChatUsage, ImageOptions, ImageTable, PriceLookup, PricingOverrides } from './types.ts';
@@ -32,6 +32,8 @@ export interface Pricing {
   /** Seconds rounded up to whole seconds, priced pro rata, rounded up to a micro-dollar. */
   audioCost(model: string, seconds: number): PriceLookup;
   embeddingCost(model: string, tokens: number): PriceLookup;
+  /** The prompt's text tokens of an image request (gpt-image bills them; 0 for models that don't). */
+  imagePromptCost(model: string, tokens: number): number;
   /** Training a fine-tune: tokens in the training file × epochs. */
   trainingCost(model: string, trainedTokens: number): PriceLookup;
 }
@@ -65,6 +67,7 @@ export function createPricing(options: PricingOptions = {}): Pricing {
   const audio = toMap(BUILTIN_AUDIO, overrides.audio);
   const embeddings = toMap(BUILTIN_EMBEDDINGS, overrides.embeddings);
   const training = toMap(BUILTIN_TRAINING, overrides.fineTuningTraining);
+  const imagePromptText = toMap(BUILTIN_IMAGE_PROMPT_TEXT, undefined);
 
   return {
     resolveChat: (model) => chat.resolve(model),
@@ -77,6 +80,10 @@ export function createPricing(options: PricingOptions = {}): Pricing {
     audioPricePerMinute: (model) => unitPrice(audio, 'audio', model),
     audioCost: (model, seconds) => audioCost(unitPrice(audio, 'audio', model), seconds),
     embeddingCost: (model, tokens) => tokenCost(unitPrice(embeddings, 'embedding', model), tokens),
+    imagePromptCost: (model, tokens) => {
+      const cost = tokenCost(unitPrice(imagePromptText, 'image prompt', model), tokens);
+      return cost.known ? cost.micros : 0;
+    },
     trainingCost: (model, tokens) => tokenCost(unitPrice(training, 'fine-tuning training', model), tokens),
   };
 }

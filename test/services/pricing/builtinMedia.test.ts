@@ -66,3 +66,16 @@ describe.each(UNIT_TABLES)('built-in %s', (_kind, table, rows) => {
     expect(Object.keys(table).sort()).toEqual(rows.map(([model]) => model).sort());
   });
 });
+
+describe('image prompt text tokens (gpt-image bills them on top of the image)', () => {
+  const pricing = createPricing();
+  test.each([
+    ['gpt-image-1', 1_000_000, 5_000_000],
+    ['gpt-image-1', 5, 25],
+    ['gpt-image-1-mini', 1_000_000, 2_000_000],
+    ['dall-e-3', 1_000_000, 0],
+    ['dall-e-2', 50, 0],
+  ])('%s, %i tokens → %i micro-dollars', (model, tokens, micros) => {
+    expect(pricing.imagePromptCost(model, tokens)).toBe(micros);
+  });
+});
