@@ -90,6 +90,7 @@ describe('automatic transcription of voice messages', () => {
     const notice = await waitForReply(channelId);
     expect(notice.content).toMatch(/^🔇 Not transcribed: you have reached your spending limit\. It resets <t:\d+:R>/);
     expect(h.openai.audio.requests).toHaveLength(0);
+    expect(h.discord.requests.filter((r) => r.path.includes('/attachments/'))).toHaveLength(0); // not even downloaded
     // A second voice message in the same period: no second notice (no spam), still no call.
     voiceMessage(channelId, speaker);
     await new Promise((resolve) => setTimeout(resolve, 200));

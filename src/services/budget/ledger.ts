@@ -90,19 +90,34 @@ export class Ledger {
     return { limit, spentMicros: this.cache.spentSince(guild, who, bucketOf(window.start)), periodStart: window.start, resetsAt: window.end };
   }
 
+  /** The first limit that `micros` more would pass, or null when it fits. Reads only. */
+  private firstRefusal(payer: Payer, micros: number, now: number): Refusal | null {
+    const guild = this.guildKey(payer);
+    const resolution = this.resolve(payer);
+    const timeZone = this.timeZone(payer);
+    for (const check of [this.status(guild, payer.userId, resolution.personal, now, timeZone), this.status(guild, SERVER_TOTAL, resolution.server, now, timeZone)]) {
+      if (check && (check.limit.amountMicros === 0 || check.spentMicros + micros > check.limit.amountMicros)) {
+        return { limit: check.limit, spentMicros: check.spentMicros, requestMicros: micros, resetsAt: check.resetsAt };
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Would a call costing at least this much be refused? A pre-check before slow work (a download);
+   * it reserves nothing, so the real reservation must still follow.
+   */
+  precheck(payer: Payer, atLeastMicros: number): Refusal | null {
+    return this.firstRefusal(payer, Math.max(0, Math.ceil(atLeastMicros)), this.now());
+  }
+
   reserve(payer: Payer, call: PaidCall): ReserveResult {
     const worst = Math.max(0, Math.ceil(call.worstCaseMicros));
     const now = this.now();
     const guild = this.guildKey(payer);
     const result = this.ledger.db.transaction((): ReserveResult => {
-      const resolution = this.resolve(payer);
-      const timeZone = this.timeZone(payer);
-      const checks = [this.status(guild, payer.userId, resolution.personal, now, timeZone), this.status(guild, SERVER_TOTAL, resolution.server, now, timeZone)];
-      for (const check of checks) {
-        if (check && (check.limit.amountMicros === 0 || check.spentMicros + worst > check.limit.amountMicros)) {
-          return { ok: false, refusal: { limit: check.limit, spentMicros: check.spentMicros, requestMicros: worst, resetsAt: check.resetsAt } };
-        }
-      }
+      const refusal = this.firstRefusal(payer, worst, now);
+      if (refusal) return { ok: false, refusal };
       const id = this.ledger.reserve({
         guildId: guild, userId: payer.userId, channelId: payer.channelId, command: call.command, model: call.model,
         reservedMicros: worst, bucket: bucketOf(now), createdAt: now, longRunning: call.longRunning,

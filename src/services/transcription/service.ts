@@ -65,6 +65,12 @@ export class TranscriptionService {
     const { audio, log } = request;
     const { model, ledger } = this.deps;
     if (audio.size > MAX_TRANSCRIPTION_BYTES) return { ok: false, reason: 'too_large', size: audio.size };
+    // Someone already over their limit is told before the file is downloaded (voice messages declare their length).
+    const early = ledger.precheck(request.payer, this.price(Math.max(1, Math.ceil(audio.durationSecs ?? 1)), log));
+    if (early) {
+      log.info({ refusal: early }, 'refused before download: over budget');
+      return { ok: false, reason: 'over_budget', refusal: early };
+    }
     const download = await downloadAttachment(audio.url, {
       maxBytes: MAX_TRANSCRIPTION_BYTES, timeoutMs: DOWNLOAD_TIMEOUT_MS, declaredSize: audio.size, fetch: this.deps.fetch,
     });

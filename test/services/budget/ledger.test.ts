@@ -232,3 +232,15 @@ describe('in-memory period totals', () => {
     expect(ledger.usage(member([], 'u0')).server?.spentMicros).toBeGreaterThan(0);
   });
 });
+
+describe('precheck', () => {
+  test('tells who is already over a limit without reserving anything', () => {
+    const { ledger, limit, db } = setup();
+    limit({ scope: 'default', amountMicros: 1 * USD });
+    expect(ledger.precheck(member(), 0.5 * USD)).toBeNull();
+    const r = ledger.reserve(member(), call(0.9));
+    expect(r.ok).toBe(true);
+    expect(ledger.precheck(member(), 0.2 * USD)).toMatchObject({ spentMicros: 0.9 * USD, requestMicros: 0.2 * USD, limit: { source: 'default' } });
+    expect(db.prepare('SELECT COUNT(*) FROM ledger').pluck().get()).toBe(1);
+  });
+});
