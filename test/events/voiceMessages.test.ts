@@ -86,6 +86,7 @@ describe('automatic transcription of voice messages', () => {
     await setVoice(channelId, 'on');
     const speaker = { id: '520000000000000004', username: 'spender' };
     new BudgetStore(h.bot.ctx.db).setLimit(DEFAULT_GUILD_ID, { scope: 'user', targetId: speaker.id, period: 'day', amountMicros: 0, updatedBy: 'admin', updatedAt: Date.now() });
+    h.discord.clearRequests();
     voiceMessage(channelId, speaker);
     const notice = await waitForReply(channelId);
     expect(notice.content).toMatch(/^🔇 Not transcribed: you have reached your spending limit\. It resets <t:\d+:R>/);
