@@ -22,16 +22,16 @@ export class ReplyStream {
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
   private lastEditAt = Number.NEGATIVE_INFINITY;
-  private readonly leave: () => void;
+  /** Joined at the first text, so a reply that never streams (a refusal) never holds a share of the budget. */
+  private leave: (() => void) | undefined;
   private closed = false;
 
-  constructor(private readonly sink: MessageSink, private readonly pacer: EditPacer, private readonly log: Logger) {
-    this.leave = pacer.join();
-  }
+  constructor(private readonly sink: MessageSink, private readonly pacer: EditPacer, private readonly log: Logger) {}
 
   /** Call with the whole text so far; the first call is shown at once, later ones at the paced interval. */
   update(text: string): void {
     if (this.closed) return;
+    this.leave ??= this.pacer.join();
     this.text = text;
     this.schedule();
   }
@@ -41,7 +41,7 @@ export class ReplyStream {
     this.closed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.leave();
+    this.leave?.();
     await this.inFlight?.catch(() => undefined);
     this.text = closeOpenFence(finalText);
     await this.render(true);
