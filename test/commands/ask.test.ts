@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { BotHarness, TEST_CHANNEL_IDS } from '../support/botHarness.ts';
-import { DEFAULT_CHANNEL_ID } from '../support/fakeDiscord.ts';
+import { DEFAULT_CHANNEL_ID, DEFAULT_GUILD_ID } from '../support/fakeDiscord.ts';
+import { BudgetStore } from '../../src/db/budgetLimits.ts';
 
 let h: BotHarness;
 beforeAll(async () => { h = await BotHarness.start(); });
@@ -128,5 +129,20 @@ test('a prompt of only spaces gets a friendly ephemeral hint, no model call and 
   const i = h.command('ask', { prompt: '   ' });
   await h.settled(i);
   expect(i.callbacks[0]).toMatchObject({ type: 4, data: { content: 'Please write a question after `prompt:`.', flags: 64 } });
+  expect(h.openai.chat.requests).toHaveLength(0);
+});
+
+test('over the limit: a public ask becomes a private refusal; a private ask shows it in place', async () => {
+  h.openai.reset();
+  const user = { id: '540000000000000001', username: 'broke' };
+  new BudgetStore(h.bot.ctx.db).setLimit(DEFAULT_GUILD_ID, { scope: 'user', targetId: user.id, period: 'day', amountMicros: 0, updatedBy: 'admin', updatedAt: Date.now() });
+  const open = h.command('ask', { prompt: 'hello?' }, { user });
+  await h.settled(open);
+  expect(open.original()).toBeUndefined(); // the public "thinking…" message was deleted
+  expect(open.followUps.at(-1)).toMatchObject({ flags: 64 });
+  expect(open.followUps.at(-1)!.content).toMatch(/^You can't use paid commands right now: your own limit is set to \$0\./);
+  const secret = h.command('ask', { prompt: 'hello?', private: true }, { user });
+  await h.settled(secret);
+  expect(secret.transcript()[0]).toMatch(/^You can't use paid commands right now/);
   expect(h.openai.chat.requests).toHaveLength(0);
 });
