@@ -19,6 +19,7 @@ import { ImagineService } from './services/images/imagine.ts';
 import { Lifecycle } from './services/lifecycle.ts';
 import { ChatService } from './services/openai/chat.ts';
 import { createOpenAIClient } from './services/openai/client.ts';
+import { PaidChat } from './services/openai/paidChat.ts';
 import { createPricing, loadPricingFile } from './services/pricing/index.ts';
 import { SettingsService } from './services/settings.ts';
 import { TokenCounter } from './services/tokens.ts';
@@ -43,6 +44,7 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
     useMaxCompletionTokens: config.openaiBaseUrl === undefined || config.openaiBaseUrl.includes('api.openai.com'),
     idleTimeoutMs: config.openaiTimeoutMs,
   });
+  const paidChat = new PaidChat({ chat, ledger, pricing, tokens });
   const transcription = new TranscriptionService({ transcriber: new Transcriber(openai), ledger, pricing, model: config.transcribeModel });
   // Follows VOICE_TRANSCRIPTION until the login says whether Discord granted the intent.
   transcription.automatic = config.voiceTranscription ? 'on' : 'off';
@@ -57,8 +59,8 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
     services: {
       openai, tokens, history, chat, pricing, ledger, transcription, settings, fineTunes,
       budget: new BudgetAdmin(budgetStore, ledger, now),
-      ask: new AskService({ history, chat, ledger, pricing, tokens, maxOutputTokens: config.maxOutputTokens }),
-      translate: new TranslateService({ chat, ledger, pricing, tokens, maxOutputTokens: config.maxOutputTokens }),
+      ask: new AskService({ history, paidChat, maxOutputTokens: config.maxOutputTokens }),
+      translate: new TranslateService({ paidChat, pricing, tokens, maxOutputTokens: config.maxOutputTokens }),
       imagine: new ImagineService({ generator: new ImageGenerator(openai, config.openaiTimeoutMs), ledger, pricing, tokens, model: config.imageModel }),
       lifecycle: new Lifecycle(),
       botTokenPacer: new EditPacer(BOT_TOKEN_EDIT_BUDGET_PER_SECOND),

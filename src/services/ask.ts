@@ -1,17 +1,14 @@
 import type { Logger } from '../logger.ts';
-import type { Ledger, Payer, Refusal, Reservation } from './budget/ledger.ts';
+import type { Payer, Refusal } from './budget/ledger.ts';
 import type { ReplyStream } from './discord/replyStream.ts';
 import { describeFailure, partialAnswerNotice, t, type Language } from './failureMessages.ts';
-import type { ContextResult, HistoryService, Speaker } from './history.ts';
-import type { ChatOutcome, ChatService, ChatUsage } from './openai/chat.ts';
-import type { Pricing } from './pricing/index.ts';
-import type { TokenCounter } from './tokens.ts';
+import type { HistoryService, Speaker } from './history.ts';
+import type { ChatOutcome } from './openai/chat.ts';
+import type { PaidChat } from './openai/paidChat.ts';
 import { closeOpenFence } from './messageSplitter.ts';
 
 /** On context_length_exceeded, retry once with at most this share of the history that was sent. */
 const TRIMMED_HISTORY_SHARE = 0.25;
-/** Our prompt count can differ from the server's by a few percent (framing, tokenizer versions): reserve for it. */
-const PROMPT_COUNT_MARGIN = 1.1;
 
 export interface AskRequest {
   channelId: string;
@@ -42,10 +39,7 @@ type Attempt = { kind: 'done'; outcome: ChatOutcome; historyTokens: number } | {
 
 export interface AskDependencies {
   history: HistoryService;
-  chat: ChatService;
-  ledger: Ledger;
-  pricing: Pricing;
-  tokens: TokenCounter;
+  paidChat: PaidChat;
   maxOutputTokens: number;
 }
 
@@ -81,9 +75,6 @@ export class AskService {
       return { ok: false, reason: 'model_failed' };
     }
     const { failure, partialText } = outcome;
-    if (failure.kind === 'quota') log.error('OpenAI reports insufficient_quota: the account behind OPENAI_API_KEY is out of credit; add credit at platform.openai.com');
-    else if (failure.kind === 'auth') log.error('OpenAI rejected OPENAI_API_KEY (401/403)');
-    else log.warn({ failure }, 'model call failed');
     const shown = partialText.trim() !== '' ? withNotice(partialText, partialAnswerNotice(failure, language, model)) : describeFailure(failure, language, model);
     await reply.finish(shown);
     return { ok: false, reason: 'model_failed' };
@@ -104,42 +95,15 @@ export class AskService {
       await request.reply.finish(t('promptTooLong', request.language, { model: request.model, tokens: context.promptTokens, limit: context.limit }));
       return { kind: 'prompt_too_long' };
     }
-    const reserved = deps.ledger.reserve(request.payer, {
-      command: request.command,
-      model: request.model,
-      worstCaseMicros: deps.pricing.chatWorstCase(request.model, Math.ceil(context.promptTokens * PROMPT_COUNT_MARGIN), deps.maxOutputTokens),
-    });
-    if (!reserved.ok) {
-      request.log.info({ refusal: reserved.refusal }, 'refused: over budget');
-      return { kind: 'over_budget', refusal: reserved.refusal };
-    }
-    request.log.debug({ promptTokens: context.promptTokens, historyTurns: context.historyTurns, reservedMicros: reserved.reservation.reservedMicros }, 'context built, budget reserved');
-    let outcome: ChatOutcome;
-    try {
-      outcome = await deps.chat.stream({ model: request.model, messages: context.messages, maxOutputTokens: deps.maxOutputTokens }, (text) => request.reply.update(text));
-    } catch (error) {
-      deps.ledger.release(reserved.reservation);
-      throw error;
-    }
-    this.account(reserved.reservation, request.model, context, outcome);
-    return { kind: 'done', outcome, historyTokens: context.historyTokens };
-  }
-
-  /** Settles a finished call at its real usage (estimated when a server sends none); a failed call is released. */
-  private account(reservation: Reservation, model: string, context: Extract<ContextResult, { ok: true }>, outcome: ChatOutcome): void {
-    const { ledger, pricing, tokens } = this.deps;
-    if (!outcome.ok) {
-      ledger.release(reservation);
-      return;
-    }
-    const usage: ChatUsage = outcome.usage ?? {
-      promptTokens: context.promptTokens,
-      completionTokens: tokens.weigh(tokens.countMessage(outcome.text), model),
-      cachedTokens: 0,
-    };
-    ledger.settle(reservation, {
-      chargedMicros: pricing.chatCost(model, usage),
-      inputTokens: usage.promptTokens, cachedTokens: usage.cachedTokens, outputTokens: usage.completionTokens,
-    });
+    request.log.debug({ promptTokens: context.promptTokens, historyTurns: context.historyTurns }, 'context built');
+    const paid = await deps.paidChat.stream(
+      {
+        payer: request.payer, command: request.command, model: request.model, messages: context.messages,
+        promptTokens: context.promptTokens, maxOutputTokens: deps.maxOutputTokens, log: request.log,
+      },
+      (text) => request.reply.update(text),
+    );
+    if (!paid.ok) return { kind: 'over_budget', refusal: paid.refusal };
+    return { kind: 'done', outcome: paid.outcome, historyTokens: context.historyTokens };
   }
 }

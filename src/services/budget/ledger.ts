@@ -38,6 +38,8 @@ export interface Reservation {
 
 export type ReserveResult = { ok: true; reservation: Reservation } | { ok: false; refusal: Refusal };
 
+export type PayResult<T> = { ok: true; result: T } | { ok: false; refusal: Refusal };
+
 export interface LimitStatus {
   limit: AppliedLimit;
   spentMicros: number;
@@ -126,6 +128,26 @@ export class Ledger {
     }).immediate();
     if (result.ok) this.cache.apply(guild, payer.userId, bucketOf(now), worst);
     return result;
+  }
+
+  /**
+   * The whole money side of one call: reserve its worst case, run it, then settle what `charge` says
+   * (null releases it, as does a throw). Refused calls never run.
+   */
+  async pay<T>(payer: Payer, call: PaidCall, run: () => Promise<T>, charge: (result: T) => Omit<Settlement, 'settledAt'> | null): Promise<PayResult<T>> {
+    const reserved = this.reserve(payer, call);
+    if (!reserved.ok) return reserved;
+    let result: T;
+    try {
+      result = await run();
+    } catch (error) {
+      this.release(reserved.reservation);
+      throw error;
+    }
+    const settlement = charge(result);
+    if (settlement) this.settle(reserved.reservation, settlement);
+    else this.release(reserved.reservation);
+    return { ok: true, result };
   }
 
   settle(reservation: Reservation, settlement: Omit<Settlement, 'settledAt'>): void {

@@ -1,9 +1,9 @@
 import type { Logger } from '../../logger.ts';
 import type { Ledger, Payer, Refusal } from '../budget/ledger.ts';
-import type { ModelFailure } from '../openai/failures.ts';
+import { logModelFailure, type ModelFailure } from '../openai/failures.ts';
 import type { Pricing } from '../pricing/index.ts';
 import type { TokenCounter } from '../tokens.ts';
-import type { GeneratedImage, ImageGenerator } from './generator.ts';
+import type { GeneratedImage, GenerationResult, ImageGenerator } from './generator.ts';
 import { planImages, type ImagePlan, type ImageRequest, type PlanResult } from './options.ts';
 
 export type ImagineOutcome =
@@ -42,29 +42,26 @@ export class ImagineService {
     const promptTokens = tokens.weigh(tokens.countMessage(plan.prompt), plan.model);
     // Worst case: every image as its own request, each billing the prompt (DALL·E prompts cost nothing).
     const worstCaseMicros = plan.worstCaseMicros + pricing.imagePromptCost(plan.model, promptTokens * plan.count);
-    const reserved = ledger.reserve(payer, { command: 'imagine', model: plan.model, worstCaseMicros });
-    if (!reserved.ok) {
-      log.info({ refusal: reserved.refusal }, 'refused: over budget');
-      return { kind: 'over-budget', refusal: reserved.refusal };
+    const charge = (result: GenerationResult) => plan.unitMicros * result.images.length + pricing.imagePromptCost(plan.model, result.usage?.inputTokens ?? promptTokens);
+    const paid = await ledger.pay(
+      payer, { command: 'imagine', model: plan.model, worstCaseMicros },
+      async () => {
+        await onStarted();
+        return generator.generate(plan);
+      },
+      // Only the images made are charged; none made, nothing charged.
+      (result) => (result.images.length === 0 ? null : {
+        chargedMicros: charge(result), units: result.images.length, inputTokens: result.usage?.inputTokens, outputTokens: result.usage?.outputTokens,
+      }),
+    );
+    if (!paid.ok) {
+      log.info({ refusal: paid.refusal }, 'refused: over budget');
+      return { kind: 'over-budget', refusal: paid.refusal };
     }
-    let result: Awaited<ReturnType<ImageGenerator['generate']>>;
-    try {
-      await onStarted();
-      result = await generator.generate(plan);
-    } catch (error) {
-      ledger.release(reserved.reservation);
-      throw error;
-    }
-    if (result.failure?.kind === 'quota') log.error('OpenAI reports insufficient_quota: the account behind OPENAI_API_KEY is out of credit; add credit at platform.openai.com');
-    else if (result.failure) log.warn({ failure: result.failure, made: result.images.length, asked: plan.count }, 'image generation failed');
-    if (result.images.length === 0) {
-      ledger.release(reserved.reservation);
-      return { kind: 'failed', failure: result.failure ?? { kind: 'bad_request', message: 'the image service sent no image data' } };
-    }
-    const chargedMicros = plan.unitMicros * result.images.length + pricing.imagePromptCost(plan.model, result.usage?.inputTokens ?? promptTokens);
-    ledger.settle(reserved.reservation, {
-      chargedMicros, units: result.images.length, inputTokens: result.usage?.inputTokens, outputTokens: result.usage?.outputTokens,
-    });
+    const result = paid.result;
+    if (result.failure) logModelFailure(log, result.failure, `image generation (${result.images.length} of ${plan.count} made)`);
+    if (result.images.length === 0) return { kind: 'failed', failure: result.failure ?? { kind: 'bad_request', message: 'the image service sent no image data' } };
+    const chargedMicros = charge(result);
     return { kind: 'done', images: result.images, chargedMicros, failure: result.failure };
   }
 }

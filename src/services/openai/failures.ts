@@ -1,3 +1,4 @@
+import type { Logger } from '../../logger.ts';
 import {
   APIConnectionError, APIConnectionTimeoutError, APIError, AuthenticationError, NotFoundError, PermissionDeniedError, RateLimitError,
 } from 'openai';
@@ -47,4 +48,11 @@ export function classifyError(error: unknown, timedOut: boolean): ModelFailure {
   }
   // A body that stops mid-stream surfaces as a plain TypeError/Error from fetch.
   return { kind: 'network' };
+}
+
+/** Logs a failed call where an admin will look: an empty account or a rejected key as errors, the rest as warnings. */
+export function logModelFailure(log: Logger, failure: ModelFailure, what: string): void {
+  if (failure.kind === 'quota') log.error('OpenAI reports insufficient_quota: the account behind OPENAI_API_KEY is out of credit; add credit at platform.openai.com');
+  else if (failure.kind === 'auth') log.error('OpenAI rejected OPENAI_API_KEY (401/403)');
+  else log.warn({ failure }, `${what} failed`);
 }

@@ -3,7 +3,7 @@ import { downloadAttachment } from '../audio/download.ts';
 import { inspectAudio } from '../audio/inspect.ts';
 import { DOWNLOAD_TIMEOUT_MS, MAX_TRANSCRIPTION_BYTES } from '../audio/limits.ts';
 import type { Ledger, Payer, Refusal } from '../budget/ledger.ts';
-import type { ModelFailure } from '../openai/failures.ts';
+import { logModelFailure, type ModelFailure } from '../openai/failures.ts';
 import type { Pricing } from '../pricing/index.ts';
 import type { AudioSource } from './audioAttachment.ts';
 import type { Transcriber, TranscriberOutcome } from './transcriber.ts';
@@ -84,29 +84,25 @@ export class TranscriptionService {
       const reason = INSPECTION_REASONS[audioFile.reason];
       return reason === 'too_large' ? { ok: false, reason, size: download.bytes.length } : { ok: false, reason, detail: audioFile.detail };
     }
-    const reserved = ledger.reserve(request.payer, { command: request.command, model, worstCaseMicros: this.price(audioFile.seconds, log) });
-    if (!reserved.ok) {
-      log.info({ refusal: reserved.refusal }, 'refused: over budget');
-      return { ok: false, reason: 'over_budget', refusal: reserved.refusal };
-    }
-    let outcome: TranscriberOutcome;
-    try {
-      outcome = await this.deps.transcriber.transcribe({
+    const billed = (outcome: Extract<TranscriberOutcome, { ok: true }>) => Math.ceil(outcome.billedSeconds ?? audioFile.seconds);
+    const paid = await ledger.pay(
+      request.payer, { command: request.command, model, worstCaseMicros: this.price(audioFile.seconds, log) },
+      () => this.deps.transcriber.transcribe({
         bytes: download.bytes, filename: uploadName(audio.filename, audioFile.extension), mimeType: audioFile.mimeType, model, language: request.language,
-      });
-    } catch (error) {
-      ledger.release(reserved.reservation);
-      throw error;
+      }),
+      (outcome) => (outcome.ok ? { chargedMicros: this.price(billed(outcome), log), units: billed(outcome) } : null),
+    );
+    if (!paid.ok) {
+      log.info({ refusal: paid.refusal }, 'refused: over budget');
+      return { ok: false, reason: 'over_budget', refusal: paid.refusal };
     }
+    const outcome = paid.result;
     if (!outcome.ok) {
-      ledger.release(reserved.reservation);
-      if (outcome.failure.kind === 'quota') log.error('OpenAI reports insufficient_quota: the account behind OPENAI_API_KEY is out of credit; add credit at platform.openai.com');
-      else log.warn({ failure: outcome.failure }, 'transcription failed');
+      logModelFailure(log, outcome.failure, 'transcription');
       return { ok: false, reason: 'model_failed', failure: outcome.failure };
     }
-    const seconds = Math.ceil(outcome.billedSeconds ?? audioFile.seconds);
+    const seconds = billed(outcome);
     const chargedMicros = this.price(seconds, log);
-    ledger.settle(reserved.reservation, { chargedMicros, units: seconds });
     log.debug({ seconds, chargedMicros, chars: outcome.text.length }, 'transcribed');
     return { ok: true, text: outcome.text, seconds, chargedMicros };
   }

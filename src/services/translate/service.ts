@@ -1,7 +1,7 @@
 import type { Logger } from '../../logger.ts';
-import type { Ledger, Payer, Refusal } from '../budget/ledger.ts';
+import type { Payer, Refusal } from '../budget/ledger.ts';
 import type { ChatMessage } from '../history.ts';
-import type { ChatOutcome, ChatService, ChatUsage } from '../openai/chat.ts';
+import type { PaidChat } from '../openai/paidChat.ts';
 import type { ModelFailure } from '../openai/failures.ts';
 import type { Pricing } from '../pricing/index.ts';
 import { REPLY_PRIMER_TOKENS, type TokenCounter } from '../tokens.ts';
@@ -12,8 +12,6 @@ import { parseTranslationReply, prepareTranslation } from './prompt.ts';
 const OUTPUT_EXPANSION = 3;
 /** The reply protocol's `SOURCE:` header and separator lines. */
 const HEADER_TOKENS = 32;
-/** Our prompt count can differ from the server's by a few percent (framing, tokenizer versions): reserve for it. */
-const PROMPT_COUNT_MARGIN = 1.1;
 
 export interface TranslateRequest {
   text: string;
@@ -40,8 +38,7 @@ export type TranslateOutcome =
   | { kind: 'failed'; failure: ModelFailure };
 
 export interface TranslateDependencies {
-  chat: ChatService;
-  ledger: Ledger;
+  paidChat: PaidChat;
   pricing: Pricing;
   tokens: TokenCounter;
   /** MAX_OUTPUT_TOKENS: the least room a translation gets (reasoning models spend some of it thinking). */
@@ -68,35 +65,14 @@ export class TranslateService {
       return { kind: 'too-long', tokens: textTokens, limit: Math.max(0, Math.floor((window - (promptTokens - textTokens) - HEADER_TOKENS) / 2)) };
     }
 
-    const reserved = deps.ledger.reserve(request.payer, {
-      command: request.command, model,
-      worstCaseMicros: deps.pricing.chatWorstCase(model, Math.ceil(promptTokens * PROMPT_COUNT_MARGIN), maxOutputTokens),
-    });
-    if (!reserved.ok) {
-      log.info({ refusal: reserved.refusal }, 'refused: over budget');
-      return { kind: 'over-budget', refusal: reserved.refusal };
-    }
-    let outcome: ChatOutcome;
-    try {
+    const paid = await deps.paidChat.stream(
+      { payer: request.payer, command: request.command, model, messages: prepared.messages, promptTokens, maxOutputTokens, log },
       // Not shown while it streams: the reply's header has to be read before anything can be shown.
-      outcome = await deps.chat.stream({ model, messages: prepared.messages, maxOutputTokens }, () => undefined);
-    } catch (error) {
-      deps.ledger.release(reserved.reservation);
-      throw error;
-    }
-    if (!outcome.ok) {
-      deps.ledger.release(reserved.reservation);
-      if (outcome.failure.kind === 'quota') log.error('OpenAI reports insufficient_quota: the account behind OPENAI_API_KEY is out of credit; add credit at platform.openai.com');
-      else log.warn({ failure: outcome.failure }, 'translation failed');
-      return { kind: 'failed', failure: outcome.failure };
-    }
-    const usage: ChatUsage = outcome.usage ?? {
-      promptTokens, completionTokens: deps.tokens.weigh(deps.tokens.countMessage(outcome.text), model), cachedTokens: 0,
-    };
-    deps.ledger.settle(reserved.reservation, {
-      chargedMicros: deps.pricing.chatCost(model, usage),
-      inputTokens: usage.promptTokens, cachedTokens: usage.cachedTokens, outputTokens: usage.completionTokens,
-    });
+      () => undefined,
+    );
+    if (!paid.ok) return { kind: 'over-budget', refusal: paid.refusal };
+    const { outcome } = paid;
+    if (!outcome.ok) return { kind: 'failed', failure: outcome.failure };
     return this.read(outcome.text, request, prepared.restore, outcome.finishReason === 'length');
   }
 

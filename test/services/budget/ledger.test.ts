@@ -244,3 +244,35 @@ describe('precheck', () => {
     expect(db.prepare('SELECT COUNT(*) FROM ledger').pluck().get()).toBe(1);
   });
 });
+
+describe('pay: reserve, run, settle or release', () => {
+  const state = (db: ReturnType<typeof setup>['db']) => db.prepare('SELECT state, charged_micros AS charged FROM ledger ORDER BY id DESC LIMIT 1').get();
+
+  test('settles what the charge says', async () => {
+    const { ledger, db } = setup();
+    const paid = await ledger.pay(member(), call(0.5), async () => 'answer', () => ({ chargedMicros: 1234 }));
+    expect(paid).toEqual({ ok: true, result: 'answer' });
+    expect(state(db)).toEqual({ state: 'settled', charged: 1234 });
+  });
+
+  test('a null charge (the call failed) releases', async () => {
+    const { ledger, db } = setup();
+    await ledger.pay(member(), call(0.5), async () => 'failed', () => null);
+    expect(state(db)).toEqual({ state: 'released', charged: 0 });
+  });
+
+  test('a throw releases and is passed on', async () => {
+    const { ledger, db } = setup();
+    await expect(ledger.pay(member(), call(0.5), async () => { throw new Error('boom'); }, () => ({ chargedMicros: 1 }))).rejects.toThrow('boom');
+    expect(state(db)).toEqual({ state: 'released', charged: 0 });
+  });
+
+  test('a refused call never runs', async () => {
+    const { ledger, limit } = setup();
+    limit({ scope: 'default', amountMicros: 0 });
+    let ran = false;
+    const paid = await ledger.pay(member(), call(0.5), async () => { ran = true; }, () => null);
+    expect(paid.ok).toBe(false);
+    expect(ran).toBe(false);
+  });
+});
