@@ -119,7 +119,7 @@ describe('periods', () => {
     expect((await ask(rob)).transcript()).toEqual(['ok']);
     clock = Date.parse('2027-04-20T23:59:59Z');
     const refused = (await ask(rob)).transcript()[0]!;
-    expect(refused).toMatch(/^You have used \$0\.002466 of your own limit \(\$0\.004 daily\), and this request could cost up to \$0\.00\d+\./);
+    expect(refused).toMatch(/^You have used \$0\.002466 of your own limit \(\$0\.004 a day\), and this request could cost up to \$0\.00\d+\./);
     expect(refused).toContain(`It resets ${tag('2027-04-21T00:00:00Z')}.`);
     expect(h.openai.chat.requests).toHaveLength(1);
     expect((await usage(rob)).split('\n')[1]).toBe('Spent today: **$0.002466** of **$0.004 a day** (your own limit).');

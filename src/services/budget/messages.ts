@@ -1,12 +1,8 @@
 import { formatUsd } from '../pricing/index.ts';
 import type { Language } from '../failureMessages.ts';
+import { formatLimit } from './format.ts';
 import type { Refusal } from './ledger.ts';
 import type { AppliedLimit, LimitSource } from './limits.ts';
-
-const PERIOD_WORD: Record<Language, Record<string, string>> = {
-  en: { day: 'daily', week: 'weekly', month: 'monthly' },
-  'zh-TW': { day: '每日', week: '每週', month: '每月' },
-};
 
 /** Discord renders `<t:…:R>` as "in 3 hours" in each reader's own language and time zone. */
 export const relativeTime = (ms: number) => `<t:${Math.floor(ms / 1000)}:R>`;
@@ -23,21 +19,15 @@ export function describeSource(limit: AppliedLimit, language: Language): string 
   return (language === 'zh-TW' ? zh : en)[limit.source];
 }
 
-export function describeLimit(limit: AppliedLimit, language: Language): string {
-  return language === 'zh-TW'
-    ? `${PERIOD_WORD[language][limit.period]} ${formatUsd(limit.amountMicros)}`
-    : `${formatUsd(limit.amountMicros)} ${PERIOD_WORD[language][limit.period]}`;
-}
-
 /** The polite "over your limit" reply: spend, limit and where it comes from, the reset time. */
 export function describeRefusal(refusal: Refusal, language: Language): string {
   const { limit } = refusal;
   const source = describeSource(limit, language);
   if (language === 'zh-TW') {
     if (limit.amountMicros === 0) return `你目前無法使用這個功能：${source}設為 $0。請洽伺服器管理員。`;
-    return `已達使用上限：本期已用 ${formatUsd(refusal.spentMicros)}，${source}為${describeLimit(limit, language)}，這次請求最多可能花費 ${formatUsd(refusal.requestMicros)}。額度將於 ${relativeTime(refusal.resetsAt)} 重設。`;
+    return `已達使用上限：本期已用 ${formatUsd(refusal.spentMicros)}，${source}為${formatLimit(limit, language)}，這次請求最多可能花費 ${formatUsd(refusal.requestMicros)}。額度將於 ${relativeTime(refusal.resetsAt)} 重設。`;
   }
   if (limit.amountMicros === 0) return `You can't use paid commands right now: ${source} is set to $0. Ask a server admin if this is a mistake.`;
   const whose = limit.source === 'server' ? 'This server has' : 'You have';
-  return `${whose} used ${formatUsd(refusal.spentMicros)} of ${source} (${describeLimit(limit, language)}), and this request could cost up to ${formatUsd(refusal.requestMicros)}. It resets ${relativeTime(refusal.resetsAt)}.`;
+  return `${whose} used ${formatUsd(refusal.spentMicros)} of ${source} (${formatLimit(limit, language)}), and this request could cost up to ${formatUsd(refusal.requestMicros)}. It resets ${relativeTime(refusal.resetsAt)}.`;
 }

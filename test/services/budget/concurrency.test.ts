@@ -59,8 +59,8 @@ describe('the ledger under the real pipeline', () => {
     const refusals = answers.filter((a) => a !== 'Answered.');
     expect(refusals).toHaveLength(47);
     for (const refusal of refusals) {
-      expect(refusal).toMatch(/^You have used \$[\d.]+ of your own limit \(\$[\d.]+ daily\), and this request could cost up to \$[\d.]+\. It resets <t:\d+:R>\.$/);
-      expect(refusal).toContain(`(${formatUsd(limit)} daily)`);
+      expect(refusal).toMatch(/^You have used \$[\d.]+ of your own limit \(\$[\d.]+ a day\), and this request could cost up to \$[\d.]+\. It resets <t:\d+:R>\.$/);
+      expect(refusal).toContain(`(${formatUsd(limit)} a day)`);
     }
     for (const i of burst) expect(((i.callbacks[0]!.data as { flags?: number }).flags ?? 0) & 64).toBe(64);
     expect(h.openai.chat.requests).toHaveLength(3);
