@@ -59,7 +59,7 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
     services: {
       openai, tokens, history, chat, pricing, ledger, transcription, settings, fineTunes,
       budget: new BudgetAdmin(budgetStore, ledger, now),
-      ask: new AskService({ history, paidChat, maxOutputTokens: config.maxOutputTokens }),
+      ask: new AskService({ history, settings, paidChat, maxOutputTokens: config.maxOutputTokens }),
       translate: new TranslateService({ paidChat, pricing, tokens, maxOutputTokens: config.maxOutputTokens }),
       imagine: new ImagineService({ generator: new ImageGenerator(openai, config.openaiTimeoutMs), ledger, pricing, tokens, model: config.imageModel }),
       lifecycle: new Lifecycle(),

@@ -35,17 +35,14 @@ export const command: SlashCommand = {
     // Defer before anything slow: Discord drops interactions not acknowledged within 3 s.
     await interaction.deferReply({ flags: isPrivate ? MessageFlags.Ephemeral : undefined });
     const { services } = ctx;
-    const settings = services.settings.forChannel(channelScopeOf(interaction.guildId, interaction.channelId, interaction.channel));
     const reply = new ReplyStream(new InteractionSink(interaction, isPrivate), services.webhookPacer, ctx.logger);
     const result = await services.ask.answer({
-      channelId: interaction.channelId,
+      scope: channelScopeOf(interaction.guildId, interaction.channelId, interaction.channel),
       isPrivate,
       payer: payerOf(interaction.guildId, interaction.channelId, interaction.user, interaction.member),
       command: 'ask',
       speaker: { id: interaction.user.id, name: displayNameOf(interaction.member, interaction.user) },
       prompt,
-      model: settings.model.value,
-      systemPrompt: settings.systemPrompt.value,
       language: languageOf(interaction.locale),
       reply,
       log: ctx.logger,

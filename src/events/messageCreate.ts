@@ -38,17 +38,14 @@ async function answerMention(message: Message, ctx: BotContext): Promise<void> {
     if (ctx.services.botTokenPacer.activeStreams < TYPING_MAX_ACTIVE_STREAMS && 'sendTyping' in message.channel) {
       void message.channel.sendTyping().catch(() => undefined);
     }
-    const settings = ctx.services.settings.forChannel(channelScopeOf(message.guildId, message.channelId, message.channel));
     const reply = new ReplyStream(new ChannelReplySink(message), ctx.services.botTokenPacer, logger);
     const result = await ctx.services.ask.answer({
-      channelId: message.channelId,
+      scope: channelScopeOf(message.guildId, message.channelId, message.channel),
       isPrivate: false,
       payer: payerOf(message.guildId, message.channelId, message.author, message.member),
       command: 'mention',
       speaker: { id: message.author.id, name: displayNameOf(message.member, message.author) },
       prompt,
-      model: settings.model.value,
-      systemPrompt: settings.systemPrompt.value,
       language,
       reply,
       log: logger,

@@ -3,6 +3,7 @@ import type { Payer, Refusal } from './budget/ledger.ts';
 import type { ReplyStream } from './discord/replyStream.ts';
 import { describeFailure, partialAnswerNotice, t, type Language } from './failureMessages.ts';
 import type { HistoryService, Speaker } from './history.ts';
+import type { ChannelScope, SettingsService } from './settings.ts';
 import type { ChatOutcome } from './openai/chat.ts';
 import type { PaidChat } from './openai/paidChat.ts';
 import { closeOpenFence } from './messageSplitter.ts';
@@ -11,19 +12,21 @@ import { closeOpenFence } from './messageSplitter.ts';
 const TRIMMED_HISTORY_SHARE = 0.25;
 
 export interface AskRequest {
-  channelId: string;
+  /** The channel asked in (a thread also has its parent): its settings pick the model and system prompt. */
+  scope: ChannelScope;
   isPrivate: boolean;
   speaker: Speaker;
   payer: Payer;
   /** The ledger's name for what was used: `ask` or `mention`. */
   command: string;
   prompt: string;
-  model: string;
-  systemPrompt: string;
   language: Language;
   reply: ReplyStream;
   log: Logger;
 }
+
+/** A request with its channel's settings looked up. */
+type ResolvedAsk = AskRequest & { channelId: string; model: string; systemPrompt: string };
 
 export type AskResult =
   | { ok: true; text: string; outcome: ChatOutcome }
@@ -39,6 +42,7 @@ type Attempt = { kind: 'done'; outcome: ChatOutcome; historyTokens: number } | {
 
 export interface AskDependencies {
   history: HistoryService;
+  settings: SettingsService;
   paidChat: PaidChat;
   maxOutputTokens: number;
 }
@@ -47,7 +51,9 @@ export interface AskDependencies {
 export class AskService {
   constructor(private readonly deps: AskDependencies) {}
 
-  async answer(request: AskRequest): Promise<AskResult> {
+  async answer(asked: AskRequest): Promise<AskResult> {
+    const settings = this.deps.settings.forChannel(asked.scope);
+    const request: ResolvedAsk = { ...asked, channelId: asked.scope.channelId, model: settings.model.value, systemPrompt: settings.systemPrompt.value };
     const { log, reply, language, model } = request;
     // Let interactions already waiting in the socket be acknowledged before this one's slower work starts.
     await new Promise((resolve) => setImmediate(resolve));
@@ -80,7 +86,7 @@ export class AskService {
     return { ok: false, reason: 'model_failed' };
   }
 
-  private async attempt(request: AskRequest, historyTokenCap: number | undefined): Promise<Attempt> {
+  private async attempt(request: ResolvedAsk, historyTokenCap: number | undefined): Promise<Attempt> {
     const { deps } = this;
     const context = deps.history.build({
       channelId: request.isPrivate ? null : request.channelId,
