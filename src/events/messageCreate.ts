@@ -9,8 +9,8 @@ import { payerOf } from '../services/discord/payer.ts';
 import { channelScopeOf } from '../services/discord/channelScope.ts';
 import { transcribeVoiceMessage, wantsTranscription } from '../services/transcription/voiceMessage.ts';
 
-/** Above this many channel answers streaming at once, the typing indicator is skipped. */
-const TYPING_MAX_ACTIVE_STREAMS = 5;
+/** With more answers than this in progress, the typing indicator is skipped. */
+const TYPING_MAX_IN_FLIGHT = 5;
 
 const EMPTY_MENTION = { en: 'Hi! Mention me with a question (for example `@me what is a token?`), or use `/ask`.', 'zh-TW': '嗨！請在提及我時附上問題（例如 `@我 什麼是 token？`），或使用 `/ask`。' } as const;
 
@@ -35,7 +35,7 @@ async function answerMention(message: Message, ctx: BotContext): Promise<void> {
       return;
     }
     // Typing costs a bot-token request; when many answers stream at once the cap is better spent on replies.
-    if (ctx.services.botTokenPacer.activeStreams < TYPING_MAX_ACTIVE_STREAMS && 'sendTyping' in message.channel) {
+    if (ctx.services.lifecycle.inFlight <= TYPING_MAX_IN_FLIGHT && 'sendTyping' in message.channel) {
       void message.channel.sendTyping().catch(() => undefined);
     }
     const reply = new ReplyStream(new ChannelReplySink(message), ctx.services.botTokenPacer, logger);

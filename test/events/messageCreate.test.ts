@@ -101,3 +101,19 @@ test('in a DM every message is answered, no mention needed, with its own history
   expect((h.openai.chat.lastRequest as { messages: { content: string }[] }).messages.at(-1)?.content).toBe('DM User: hi bot');
   expect(h.bot.ctx.db.prepare('SELECT COUNT(*) FROM turns WHERE channel_id = ?').pluck().get(sent.channel_id)).toBe(2);
 });
+
+test('the typing indicator is shown for a mention, but skipped when many answers are in progress', async () => {
+  h.openai.reset();
+  h.openai.chat.setDefault({ text: 'ok', delayMs: 300 });
+  const typing = (channelId: string) => h.discord.requests.filter((r) => r.method === 'POST' && r.path === `/channels/${channelId}/typing`).length;
+  const single = TEST_CHANNEL_IDS[25]!;
+  h.discord.sendMessage({ channelId: single, content: `<@${h.discord.botUser.id}> one` });
+  await waitForReplies(single);
+  expect(typing(single)).toBe(1);
+  const busy = TEST_CHANNEL_IDS.slice(26, 30);
+  for (let n = 0; n < 12; n += 1) h.discord.sendMessage({ channelId: busy[n % busy.length]!, content: `<@${h.discord.botUser.id}> q${n}` });
+  for (const id of busy) await waitForReplies(id, 3);
+  const typed = busy.reduce((sum, id) => sum + typing(id), 0);
+  expect(typed).toBeGreaterThan(0);
+  expect(typed).toBeLessThan(12);
+});
