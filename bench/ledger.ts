@@ -25,7 +25,7 @@ export async function benchLedger(): Promise<void> {
     for (let n = 0; n < ROWS; n += 1) {
       const at = now - Math.floor((n / ROWS) * DAYS * 86_400_000);
       const guildId = `g${n % GUILDS}`;
-      const id = store.reserve({ guildId, userId: `u${n % USERS_PER_GUILD}`, channelId: 'c', command: 'ask', model: 'gpt-4o-mini', reservedMicros: 900, bucket: bucketOf(at), createdAt: at });
+      const id = store.reserve({ guildId, userId: `u${n % USERS_PER_GUILD}`, channelId: 'c', command: 'ask', model: 'gpt-4o-mini', reservedMicros: 900, bucket: bucketOf(at), createdAt: at, holder: 'bench' });
       store.settle(id, { chargedMicros: 300, inputTokens: 500, outputTokens: 200, settledAt: at });
     }
     for (let g = 0; g < GUILDS; g += 1) {

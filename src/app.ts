@@ -31,6 +31,7 @@ export async function startBot(config: Config, logger: Logger, options: { now?: 
     client = await connectToDiscord(ctx, commands);
   } catch (error) {
     stopCheckpoints();
+    ctx.services.ledger.stop();
     ctx.db.close();
     throw new Error(explainLoginError(error), { cause: error });
   }
@@ -46,6 +47,7 @@ export async function startBot(config: Config, logger: Logger, options: { now?: 
       if (!finished) logger.warn({ inFlight: ctx.services.lifecycle.inFlight }, 'stopped waiting for answers still in progress');
       await client.destroy();
       stopCheckpoints();
+      ctx.services.ledger.stop();
       ctx.db.close();
       logger.info('stopped');
     })();

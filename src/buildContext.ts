@@ -34,9 +34,14 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
   const { from, to } = migrate(db);
   if (from !== to) logger.info({ from, to, path: config.databasePath }, 'database migrated');
   const budgetStore = new BudgetStore(db);
-  const ledger = new Ledger(new LedgerStore(db), budgetStore, config.fallbackBudget, now);
-  const orphans = ledger.releaseOrphans();
-  if (orphans > 0) logger.warn({ released: orphans }, 'released spending reservations left open by an earlier crash');
+  const ledger = new Ledger(new LedgerStore(db), budgetStore, config.fallbackBudget, now, {
+    log: logger.child({ component: 'ledger' }),
+    operator: {
+      bot: config.botLimit, member: config.memberLimit, server: config.serverLimit, allowedGuilds: config.allowedGuildIds, dmAccess: config.dmAccess,
+    },
+  });
+  const orphans = ledger.start();
+  if (orphans > 0) logger.warn({ released: orphans }, 'released spending reservations left open by a bot process that stopped without settling them');
   const tokens = new TokenCounter(config.unknownModelContextWindow, (model) => pricing.contextWindow(model));
   const history = new HistoryService(new HistoryStore(db), tokens);
   const openai = createOpenAIClient(config, logger);

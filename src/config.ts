@@ -2,6 +2,14 @@ import { z } from 'zod';
 import { PERIODS, type Period } from './services/budget/periods.ts';
 import { parseUsd } from './services/pricing/index.ts';
 
+/**
+ * The operator's defaults keep a fresh install's bill small: the whole bot $5 a day, one person $1 a
+ * day across every server and DM, one server $2 a day. Raise them in .env (or set "unlimited").
+ */
+export const DEFAULT_BOT_LIMIT_USD = '5.00';
+export const DEFAULT_MEMBER_LIMIT_USD = '1.00';
+export const DEFAULT_SERVER_LIMIT_USD = '2.00';
+
 /** A setting problem found at start-up; the message lists every problem, never a secret value. */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -26,6 +34,23 @@ const flag = (fallback: boolean) =>
   z.preprocess(emptyAsUndefined, z.enum(['true', 'false', '1', '0', 'yes', 'no', 'on', 'off'], { error: 'must be true or false' }).optional())
     .transform((value) => (value === undefined ? fallback : ['true', '1', 'yes', 'on'].includes(value)));
 
+/** A dollar amount, or "unlimited" (null). */
+const usdOrUnlimited = (fallback: string) => z.preprocess(emptyAsUndefined, z.string().trim().default(fallback)).transform((text, context) => {
+  if (text.toLowerCase() === 'unlimited') return null;
+  const parsed = parseUsd(text);
+  if (!parsed.ok) context.addIssue({ code: 'custom', message: `must be a dollar amount like 0.50, or "unlimited": ${parsed.message}` });
+  return parsed.ok ? parsed.micros : null;
+});
+const period = z.preprocess(emptyAsUndefined, z.enum(PERIODS, { error: 'must be day, week or month' }).default('day'));
+const snowflakeList = z.preprocess(emptyAsUndefined, z.string().optional()).transform((text, context) => {
+  if (text === undefined) return null;
+  const ids = text.split(/[\s,]+/).filter((id) => id !== '');
+  const bad = ids.filter((id) => !/^\d{17,20}$/.test(id));
+  if (bad.length > 0) context.addIssue({ code: 'custom', message: `must be Discord server IDs (17-20 digits) separated by commas; not IDs: ${bad.slice(0, 3).join(', ')}` });
+  return ids;
+});
+const limit = (amountMicros: number | null, period: Period) => (amountMicros === null ? null : { amountMicros, period });
+
 const schema = z.object({
   DISCORD_TOKEN: z.preprocess(emptyAsUndefined, z.string({ error: 'is required (the bot token from the Discord developer portal)' }).regex(/^\S+$/, 'must not contain spaces')),
   OPENAI_API_KEY: z.preprocess(emptyAsUndefined, z.string({ error: 'is required (an API key from platform.openai.com, or any value your compatible server accepts)' }).regex(/^\S+$/, 'must not contain spaces')),
@@ -44,13 +69,16 @@ const schema = z.object({
   SHUTDOWN_GRACE_MS: positiveInt(15_000, 600_000),
   REGISTER_COMMANDS: flag(true),
   PRICING_FILE: optionalString,
-  DEFAULT_BUDGET_USD: z.preprocess(emptyAsUndefined, z.string().trim().default('0.50')).transform((text, context) => {
-    if (text.toLowerCase() === 'unlimited') return null;
-    const parsed = parseUsd(text);
-    if (!parsed.ok) context.addIssue({ code: 'custom', message: `must be a dollar amount like 0.50, or "unlimited": ${parsed.message}` });
-    return parsed.ok ? parsed.micros : null;
-  }),
-  DEFAULT_BUDGET_PERIOD: z.preprocess(emptyAsUndefined, z.enum(PERIODS, { error: 'must be day, week or month' }).default('day')),
+  DEFAULT_BUDGET_USD: usdOrUnlimited('0.50'),
+  DEFAULT_BUDGET_PERIOD: period,
+  BOT_LIMIT_USD: usdOrUnlimited(DEFAULT_BOT_LIMIT_USD),
+  BOT_LIMIT_PERIOD: period,
+  MEMBER_LIMIT_USD: usdOrUnlimited(DEFAULT_MEMBER_LIMIT_USD),
+  MEMBER_LIMIT_PERIOD: period,
+  SERVER_LIMIT_USD: usdOrUnlimited(DEFAULT_SERVER_LIMIT_USD),
+  SERVER_LIMIT_PERIOD: period,
+  ALLOWED_GUILD_IDS: snowflakeList,
+  DM_ACCESS: flag(true),
   IMAGE_MODEL: z.preprocess(emptyAsUndefined, z.string().trim().default('gpt-image-1')),
   TRANSCRIBE_MODEL: z.preprocess(emptyAsUndefined, z.string().trim().default('whisper-1')),
   VOICE_TRANSCRIPTION: flag(false),
@@ -76,6 +104,14 @@ export type Config = {
   pricingFile: string | undefined;
   /** Limit for members of servers that set no default, and for DMs; null = unlimited. */
   fallbackBudget: { amountMicros: number; period: Period } | null;
+  /** The operator's limits (UTC periods), above anything a server admin sets; null = unlimited. */
+  botLimit: { amountMicros: number; period: Period } | null;
+  memberLimit: { amountMicros: number; period: Period } | null;
+  serverLimit: { amountMicros: number; period: Period } | null;
+  /** Servers the bot may stay in (ALLOWED_GUILD_IDS); null = any server, each under serverLimit. */
+  allowedGuildIds: string[] | null;
+  /** Whether the bot answers direct messages. */
+  dmAccess: boolean;
   /** Model used by /imagine. */
   imageModel: string;
   /** Model used by /transcribe, the Transcribe menu and voice messages. */
@@ -113,7 +149,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     registerCommands: e.REGISTER_COMMANDS,
     pricingFile: e.PRICING_FILE,
-    fallbackBudget: e.DEFAULT_BUDGET_USD === null ? null : { amountMicros: e.DEFAULT_BUDGET_USD, period: e.DEFAULT_BUDGET_PERIOD },
+    fallbackBudget: limit(e.DEFAULT_BUDGET_USD, e.DEFAULT_BUDGET_PERIOD),
+    botLimit: limit(e.BOT_LIMIT_USD, e.BOT_LIMIT_PERIOD),
+    memberLimit: limit(e.MEMBER_LIMIT_USD, e.MEMBER_LIMIT_PERIOD),
+    serverLimit: limit(e.SERVER_LIMIT_USD, e.SERVER_LIMIT_PERIOD),
+    allowedGuildIds: e.ALLOWED_GUILD_IDS,
+    dmAccess: e.DM_ACCESS,
     imageModel: e.IMAGE_MODEL,
     transcribeModel: e.TRANSCRIBE_MODEL,
     voiceTranscription: e.VOICE_TRANSCRIPTION,

@@ -9,7 +9,9 @@ export interface NewReservation {
   reservedMicros: number;
   bucket: number;
   createdAt: number;
-  /** Outlives the process (a fine-tuning job): not released as a crash leftover at start-up. */
+  /** The process holding it (its lease decides when a crash leftover may be released). */
+  holder: string;
+  /** Outlives the process (a fine-tuning job): never released as a crash leftover. */
   longRunning?: boolean;
 }
 
@@ -26,51 +28,94 @@ export interface OpenReservation {
   id: number;
   guildId: string;
   userId: string;
+  command: string;
+  model: string;
   reservedMicros: number;
   bucket: number;
 }
 
+/** One change of a spend total, as every process replays it. */
+export interface JournalRow {
+  seq: number;
+  guildId: string;
+  userId: string;
+  bucket: number;
+  delta: number;
+}
+
 /** The server's total lives in spend_buckets under this user id. */
 export const SERVER_TOTAL = '';
+/** Totals across every server and DM live under this guild id: a member's (user id) and the bot's (SERVER_TOTAL). */
+export const ALL_GUILDS = '*';
+
+/** A change of a member's spend in a guild moves these four totals. */
+export const totalsMoved = (guildId: string, userId: string): [string, string][] => [
+  [guildId, userId], [guildId, SERVER_TOTAL], [ALL_GUILDS, userId], [ALL_GUILDS, SERVER_TOTAL],
+];
 
 /** SQL for the spending ledger; the caller wraps calls in one immediate transaction. */
 export class LedgerStore {
   private readonly sumSince;
   private readonly addBucket;
+  private readonly addJournal;
+  private readonly journalAfter;
+  private readonly journalTrim;
+  private readonly journalMax;
   private readonly insertRow;
   private readonly settleRow;
   private readonly releaseRow;
   private readonly getOpen;
-  private readonly allOpen;
+  private readonly orphaned;
   private readonly byCommand;
   private readonly topSpenders;
+  private readonly byGuild;
+  private readonly upsertLease;
+  private readonly dropLease;
+  private readonly dropExpiredLeases;
+  private readonly insertOverrun;
+  private readonly countOverruns;
 
   constructor(readonly db: Db) {
     this.sumSince = db.prepare('SELECT COALESCE(SUM(micros), 0) AS total FROM spend_buckets WHERE guild_id = ? AND user_id = ? AND bucket >= ?').pluck();
     this.addBucket = db.prepare(`INSERT INTO spend_buckets (guild_id, user_id, bucket, micros) VALUES (?, ?, ?, ?)
       ON CONFLICT (guild_id, user_id, bucket) DO UPDATE SET micros = micros + excluded.micros`);
-    this.insertRow = db.prepare(`INSERT INTO ledger (guild_id, user_id, channel_id, command, model, state, reserved_micros, charged_micros, bucket, created_at, long_running)
-      VALUES (@guildId, @userId, @channelId, @command, @model, 'reserved', @reservedMicros, @reservedMicros, @bucket, @createdAt, @longRunning)`);
+    this.addJournal = db.prepare('INSERT INTO spend_journal (guild_id, user_id, bucket, delta) VALUES (?, ?, ?, ?)');
+    this.journalAfter = db.prepare('SELECT seq, guild_id AS guildId, user_id AS userId, bucket, delta FROM spend_journal WHERE seq > ? ORDER BY seq');
+    this.journalMax = db.prepare('SELECT COALESCE(MAX(seq), 0) FROM spend_journal').pluck();
+    this.journalTrim = db.prepare('DELETE FROM spend_journal WHERE seq <= (SELECT MAX(seq) FROM spend_journal) - ?');
+    this.insertRow = db.prepare(`INSERT INTO ledger (guild_id, user_id, channel_id, command, model, state, reserved_micros, charged_micros, bucket, created_at, long_running, holder)
+      VALUES (@guildId, @userId, @channelId, @command, @model, 'reserved', @reservedMicros, @reservedMicros, @bucket, @createdAt, @longRunning, @holder)`);
     this.settleRow = db.prepare(`UPDATE ledger SET state = 'settled', charged_micros = @chargedMicros, input_tokens = @inputTokens, cached_tokens = @cachedTokens,
       output_tokens = @outputTokens, units = @units, settled_at = @settledAt WHERE id = @id AND state = 'reserved'`);
     this.releaseRow = db.prepare(`UPDATE ledger SET state = 'released', charged_micros = 0, settled_at = ? WHERE id = ? AND state = 'reserved'`);
-    this.getOpen = db.prepare(`SELECT id, guild_id AS guildId, user_id AS userId, reserved_micros AS reservedMicros, bucket FROM ledger WHERE id = ? AND state = 'reserved'`);
-    this.allOpen = db.prepare(`SELECT id, guild_id AS guildId, user_id AS userId, reserved_micros AS reservedMicros, bucket FROM ledger WHERE state = 'reserved' AND long_running = 0`);
+    const openColumns = 'id, guild_id AS guildId, user_id AS userId, command, model, reserved_micros AS reservedMicros, bucket';
+    this.getOpen = db.prepare(`SELECT ${openColumns} FROM ledger WHERE id = ? AND state = 'reserved'`);
+    this.orphaned = db.prepare(`SELECT ${openColumns} FROM ledger WHERE state = 'reserved' AND long_running = 0
+      AND (holder IS NULL OR holder NOT IN (SELECT holder FROM ledger_holders WHERE expires_at > ?))`);
     this.byCommand = db.prepare(`SELECT command, SUM(charged_micros) AS micros, COUNT(*) AS calls FROM ledger
       WHERE guild_id = ? AND user_id = ? AND created_at >= ? AND state != 'released' GROUP BY command ORDER BY micros DESC`);
     this.topSpenders = db.prepare(`SELECT user_id AS userId, SUM(micros) AS micros FROM spend_buckets
       WHERE guild_id = ? AND user_id != '' AND bucket >= ? GROUP BY user_id HAVING micros > 0 ORDER BY micros DESC LIMIT ?`);
+    this.byGuild = db.prepare(`SELECT guild_id AS guildId, SUM(micros) AS micros FROM spend_buckets
+      WHERE user_id = '' AND guild_id != '${ALL_GUILDS}' AND bucket >= ? GROUP BY guild_id HAVING micros > 0 ORDER BY micros DESC LIMIT ?`);
+    this.upsertLease = db.prepare(`INSERT INTO ledger_holders (holder, pid, host, started_at, expires_at) VALUES (@holder, @pid, @host, @now, @expiresAt)
+      ON CONFLICT (holder) DO UPDATE SET expires_at = excluded.expires_at`);
+    this.dropLease = db.prepare('DELETE FROM ledger_holders WHERE holder = ?');
+    this.dropExpiredLeases = db.prepare('DELETE FROM ledger_holders WHERE expires_at <= ?');
+    this.insertOverrun = db.prepare(`INSERT OR REPLACE INTO ledger_overruns (ledger_id, command, model, reserved_micros, charged_micros, created_at)
+      VALUES (?, ?, ?, ?, ?, ?)`);
+    this.countOverruns = db.prepare('SELECT COUNT(*) FROM ledger_overruns WHERE created_at >= ?').pluck();
   }
 
-  /** Settled plus still-reserved spend of one user (or SERVER_TOTAL) since a bucket. */
+  /** Settled plus still-reserved spend of one total since a bucket. */
   spentSince(guildId: string, userId: string, fromBucket: number): number {
     return this.sumSince.get(guildId, userId, fromBucket) as number;
   }
 
   private adjust(guildId: string, userId: string, bucket: number, delta: number): void {
     if (delta === 0) return;
-    this.addBucket.run(guildId, userId, bucket, delta);
-    this.addBucket.run(guildId, SERVER_TOTAL, bucket, delta);
+    for (const [guild, who] of totalsMoved(guildId, userId)) this.addBucket.run(guild, who, bucket, delta);
+    this.addJournal.run(guildId, userId, bucket, delta);
   }
 
   reserve(row: NewReservation): number {
@@ -85,6 +130,9 @@ export class LedgerStore {
     if (!open) return undefined;
     this.settleRow.run({ inputTokens: null, cachedTokens: null, outputTokens: null, units: null, ...settlement, id });
     this.adjust(open.guildId, open.userId, open.bucket, settlement.chargedMicros - open.reservedMicros);
+    if (settlement.chargedMicros > open.reservedMicros) {
+      this.insertOverrun.run(id, open.command, open.model, open.reservedMicros, settlement.chargedMicros, settlement.settledAt);
+    }
     return open;
   }
 
@@ -96,9 +144,40 @@ export class LedgerStore {
     return open;
   }
 
-  /** Open reservations of calls that end with the process; long-running ones are left out. */
-  openReservations(): OpenReservation[] {
-    return this.allOpen.all() as OpenReservation[];
+  /** Changes of spend totals committed after `seq`, oldest first. */
+  journalSince(seq: number): JournalRow[] {
+    return this.journalAfter.all(seq) as JournalRow[];
+  }
+
+  /** The newest journal row's sequence number (0 when empty). */
+  journalHead(): number {
+    return this.journalMax.get() as number;
+  }
+
+  /** Keeps the newest `keep` journal rows: a process further behind than that rebuilds its totals. */
+  trimJournal(keep: number): void {
+    this.journalTrim.run(keep);
+  }
+
+  /** Open reservations whose holder's lease has expired (or that predate leases); long-running ones are left out. */
+  orphanedReservations(now: number): OpenReservation[] {
+    return this.orphaned.all(now) as OpenReservation[];
+  }
+
+  renewLease(lease: { holder: string; pid: number; host: string; now: number; expiresAt: number }): void {
+    this.upsertLease.run(lease);
+  }
+
+  endLease(holder: string): void {
+    this.dropLease.run(holder);
+  }
+
+  forgetExpiredLeases(now: number): void {
+    this.dropExpiredLeases.run(now);
+  }
+
+  overrunsSince(at: number): number {
+    return this.countOverruns.get(at) as number;
   }
 
   spendByCommand(guildId: string, userId: string, since: number): { command: string; micros: number; calls: number }[] {
@@ -107,5 +186,10 @@ export class LedgerStore {
 
   topSpendersSince(guildId: string, fromBucket: number, limit: number): { userId: string; micros: number }[] {
     return this.topSpenders.all(guildId, fromBucket, limit) as { userId: string; micros: number }[];
+  }
+
+  /** Servers (and '@dm') by spend since a bucket, largest first. */
+  spendByGuildSince(fromBucket: number, limit: number): { guildId: string; micros: number }[] {
+    return this.byGuild.all(fromBucket, limit) as { guildId: string; micros: number }[];
   }
 }

@@ -60,6 +60,10 @@ export class BotHarness {
       LOG_FORMAT: 'json',
       OPENAI_MAX_RETRIES: '2',
       DEFAULT_BUDGET_USD: 'unlimited',
+      // The operator's limits are tested on their own; elsewhere they would only add lines to /usage.
+      BOT_LIMIT_USD: 'unlimited',
+      MEMBER_LIMIT_USD: 'unlimited',
+      SERVER_LIMIT_USD: 'unlimited',
       MAX_OUTPUT_TOKENS: '4096',
       UNKNOWN_MODEL_CONTEXT_WINDOW: '5120',
       ...this.options.env,

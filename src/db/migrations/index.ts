@@ -3,6 +3,7 @@ import { migration as m0001 } from './0001-conversation-history.ts';
 import { migration as m0002 } from './0002-spending-ledger.ts';
 import { migration as m0003 } from './0003-channel-settings.ts';
 import { migration as m0004 } from './0004-fine-tunes.ts';
+import { migration as m0005 } from './0005-operator-limits-and-leases.ts';
 
 /** Every migration, in order. Add new files here; never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005];

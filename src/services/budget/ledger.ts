@@ -1,11 +1,26 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { BudgetStore } from '../../db/budgetLimits.ts';
-import { SERVER_TOTAL, type LedgerStore, type Settlement } from '../../db/ledger.ts';
-import { resolveLimits, type AppliedLimit, type FallbackLimit, type LimitResolution } from './limits.ts';
+import { ALL_GUILDS, SERVER_TOTAL, type LedgerStore, type Settlement } from '../../db/ledger.ts';
+import { OperatorStore } from '../../db/operator.ts';
+import type { Logger } from '../../logger.ts';
+import { resolveLimits, type AppliedLimit, type FallbackLimit, type LimitResolution, type LimitSource } from './limits.ts';
 import { bucketOf, periodWindow } from './periods.ts';
 import { SpendCache } from './spendCache.ts';
 
 /** Direct messages have no server; their spend is kept under this pseudo-server. */
 export const DM_GUILD = '@dm';
+
+/**
+ * A process renews its lease this often; one that has not renewed for LEASE_MS is gone (a crash, a
+ * SIGKILL), and only then are its open reservations released by the processes still running.
+ */
+export const LEASE_MS = 60_000;
+const LEASE_RENEW_MS = LEASE_MS / 3;
+/** Journal rows kept for processes that fell behind; one further behind rebuilds its totals from the sums. */
+const JOURNAL_KEEP_ROWS = 50_000;
+/** The operator hears when the bot's total passes these shares of BOT_LIMIT_USD, once per period each. */
+export const BOT_LIMIT_NOTICE_PERCENTS = [80, 100] as const;
 
 /** Who pays for a call. */
 export interface Payer {
@@ -20,8 +35,29 @@ export interface PaidCall {
   model: string;
   /** The most this call can cost: counted input plus the maximum output, or the media price. */
   worstCaseMicros: number;
-  /** Outlives the process (a fine-tuning job, settled hours later): start-up must not release it. */
+  /** Outlives the process (a fine-tuning job, settled hours later): never released as a crash leftover. */
   longRunning?: boolean;
+}
+
+/** The operator's limits (.env): above everything a server admin sets. Periods run in UTC. */
+export interface OperatorLimits {
+  /** Everything the bot spends, everywhere. */
+  bot: FallbackLimit | null;
+  /** One person's total across every server and DM. */
+  member: FallbackLimit | null;
+  /** The most one server may spend, unless /operator set that server's own ceiling. */
+  server: FallbackLimit | null;
+  /** ALLOWED_GUILD_IDS; null: every server may use the bot (each under its ceiling). */
+  allowedGuilds: readonly string[] | null;
+  /** DM_ACCESS: whether the bot answers (and pays for) direct messages. */
+  dmAccess: boolean;
+}
+
+export const NO_OPERATOR_LIMITS: OperatorLimits = { bot: null, member: null, server: null, allowedGuilds: null, dmAccess: true };
+
+export interface LedgerOptions {
+  operator?: OperatorLimits;
+  log?: Logger;
 }
 
 export interface Refusal {
@@ -47,30 +83,59 @@ export interface LimitStatus {
   resetsAt: number;
 }
 
+/** The operator's limits as they apply to one payer; null where none is set. */
+export interface OperatorStatus {
+  serverCeiling: LimitStatus | null;
+  member: LimitStatus | null;
+  bot: LimitStatus | null;
+}
+
 export interface UsageReport {
   resolution: LimitResolution;
   personal: LimitStatus | null;
   server: LimitStatus | null;
+  operator: OperatorStatus;
   /** This period's spend (the member's own period, else this month) split by command. */
   byCommand: { command: string; micros: number; calls: number }[];
   spentMicros: number;
   timeZone: string;
 }
 
+export interface BotLimitNotice {
+  percent: (typeof BOT_LIMIT_NOTICE_PERCENTS)[number];
+  status: LimitStatus;
+}
+
+const gate = (source: LimitSource): AppliedLimit => ({ source, targetId: '', period: 'day', amountMicros: 0 });
+
 /**
- * Reserve → settle/release: a call first reserves its worst case inside one immediate
- * transaction that checks every limit that applies; no burst can pass a limit.
+ * Reserve → settle/release: a call first reserves its worst case inside one immediate transaction
+ * that checks every limit that applies (the server admins' and the operator's); no burst, from
+ * however many processes, can pass a limit.
  */
 export class Ledger {
   private readonly cache: SpendCache;
+  private readonly operatorStore: OperatorStore;
+  private readonly operator: OperatorLimits;
+  private readonly log: Logger | undefined;
+  /** This process's name on the reservations it holds. */
+  readonly holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private leaseTimer: NodeJS.Timeout | undefined;
+  private readonly noticesClaimed = new Set<string>();
+  /** Told when the bot's total passes 80 % or 100 % of BOT_LIMIT_USD (once per period, across processes). */
+  onBotLimitNotice: ((notice: BotLimitNotice) => void) | undefined;
 
   constructor(
     private readonly ledger: LedgerStore,
     private readonly budgets: BudgetStore,
     private readonly fallback: FallbackLimit | null,
     private readonly now: () => number = Date.now,
+    options: LedgerOptions = {},
   ) {
     this.cache = new SpendCache(ledger);
+    this.operatorStore = new OperatorStore(ledger.db);
+    this.operator = options.operator ?? NO_OPERATOR_LIMITS;
+    this.log = options.log;
   }
 
   private guildKey(payer: Payer): string {
@@ -86,18 +151,48 @@ export class Ledger {
     return (payer.guildId && this.budgets.timeZone(payer.guildId)) || 'UTC';
   }
 
+  /** Whether the operator lets this server use the bot: ALLOWED_GUILD_IDS or /operator allow, or no allow-list at all. */
+  isGuildAllowed(guildId: string): boolean {
+    const { allowedGuilds } = this.operator;
+    return allowedGuilds === null || allowedGuilds.includes(guildId) || this.operatorStore.isAllowed(guildId);
+  }
+
+  /** The server's ceiling: its own from /operator, else SERVER_LIMIT_USD; null when none applies. */
+  serverCeiling(guildId: string): AppliedLimit | null {
+    const own = this.operatorStore.ceiling(guildId);
+    if (own) return own.amountMicros === null ? null : { source: 'server-ceiling', targetId: guildId, period: own.period, amountMicros: own.amountMicros };
+    return this.operator.server && { source: 'server-ceiling', targetId: guildId, ...this.operator.server };
+  }
+
   private status(guild: string, who: string, limit: AppliedLimit | null, now: number, timeZone: string): LimitStatus | null {
     if (!limit) return null;
     const window = periodWindow(limit.period, now, timeZone);
     return { limit, spentMicros: this.cache.spentSince(guild, who, bucketOf(window.start)), periodStart: window.start, resetsAt: window.end };
   }
 
-  /** The first limit that `micros` more would pass, or null when it fits. Reads only. */
+  private operatorStatus(payer: Payer, now: number): OperatorStatus {
+    const { member, bot } = this.operator;
+    return {
+      // DMs have no server: the member and bot totals bound them.
+      serverCeiling: payer.guildId === null ? null : this.status(payer.guildId, SERVER_TOTAL, this.serverCeiling(payer.guildId), now, 'UTC'),
+      member: this.status(ALL_GUILDS, payer.userId, member && { source: 'member-total', targetId: payer.userId, ...member }, now, 'UTC'),
+      bot: this.status(ALL_GUILDS, SERVER_TOTAL, bot && { source: 'bot-total', targetId: '', ...bot }, now, 'UTC'),
+    };
+  }
+
+  /** The first limit that `micros` more would pass, or null when it fits. Reads only; call after cache.sync(). */
   private firstRefusal(payer: Payer, micros: number, now: number): Refusal | null {
+    const closed = payer.guildId === null ? (this.operator.dmAccess ? null : 'dm-off') : (this.isGuildAllowed(payer.guildId) ? null : 'not-allowed');
+    if (closed) return { limit: gate(closed), spentMicros: 0, requestMicros: micros, resetsAt: now };
     const guild = this.guildKey(payer);
     const resolution = this.resolve(payer);
     const timeZone = this.timeZone(payer);
-    for (const check of [this.status(guild, payer.userId, resolution.personal, now, timeZone), this.status(guild, SERVER_TOTAL, resolution.server, now, timeZone)]) {
+    const operator = this.operatorStatus(payer, now);
+    const checks = [
+      this.status(guild, payer.userId, resolution.personal, now, timeZone), this.status(guild, SERVER_TOTAL, resolution.server, now, timeZone),
+      operator.serverCeiling, operator.member, operator.bot,
+    ];
+    for (const check of checks) {
       if (check && (check.limit.amountMicros === 0 || check.spentMicros + micros > check.limit.amountMicros)) {
         return { limit: check.limit, spentMicros: check.spentMicros, requestMicros: micros, resetsAt: check.resetsAt };
       }
@@ -105,12 +200,21 @@ export class Ledger {
     return null;
   }
 
+  /** Reads in one snapshot, after catching up with what other processes committed. */
+  private read<T>(fn: () => T): T {
+    return this.ledger.db.transaction(() => {
+      this.cache.sync();
+      return fn();
+    })();
+  }
+
   /**
    * Would a call costing at least this much be refused? A pre-check before slow work (a download);
    * it reserves nothing, so the real reservation must still follow.
    */
   precheck(payer: Payer, atLeastMicros: number): Refusal | null {
-    return this.firstRefusal(payer, Math.max(0, Math.ceil(atLeastMicros)), this.now());
+    const now = this.now();
+    return this.read(() => this.firstRefusal(payer, Math.max(0, Math.ceil(atLeastMicros)), now));
   }
 
   reserve(payer: Payer, call: PaidCall): ReserveResult {
@@ -118,21 +222,23 @@ export class Ledger {
     const now = this.now();
     const guild = this.guildKey(payer);
     const result = this.ledger.db.transaction((): ReserveResult => {
+      this.cache.sync();
       const refusal = this.firstRefusal(payer, worst, now);
       if (refusal) return { ok: false, refusal };
       const id = this.ledger.reserve({
         guildId: guild, userId: payer.userId, channelId: payer.channelId, command: call.command, model: call.model,
-        reservedMicros: worst, bucket: bucketOf(now), createdAt: now, longRunning: call.longRunning,
+        reservedMicros: worst, bucket: bucketOf(now), createdAt: now, longRunning: call.longRunning, holder: this.holder,
       });
       return { ok: true, reservation: { id, reservedMicros: worst } };
     }).immediate();
-    if (result.ok) this.cache.apply(guild, payer.userId, bucketOf(now), worst);
+    if (!result.ok && result.refusal.limit.source === 'bot-total') this.noticeBotLimit();
     return result;
   }
 
   /**
    * The whole money side of one call: reserve its worst case, run it, then settle what `charge` says
-   * (null releases it, as does a throw). Refused calls never run.
+   * (null releases it: nothing was billed). A `run` that throws releases it; a `charge` that throws
+   * settles the worst case, since the call was made and its cost is unknown.
    */
   async pay<T>(payer: Payer, call: PaidCall, run: () => Promise<T>, charge: (result: T) => Omit<Settlement, 'settledAt'> | null): Promise<PayResult<T>> {
     const reserved = this.reserve(payer, call);
@@ -144,47 +250,127 @@ export class Ledger {
       this.release(reserved.reservation);
       throw error;
     }
-    const settlement = charge(result);
+    let settlement: Omit<Settlement, 'settledAt'> | null;
+    try {
+      settlement = charge(result);
+    } catch (error) {
+      this.log?.warn({ err: error, command: call.command, model: call.model, chargedMicros: reserved.reservation.reservedMicros },
+        'could not work out what a call cost; charged its reservation (the worst case)');
+      settlement = { chargedMicros: reserved.reservation.reservedMicros };
+    }
     if (settlement) this.settle(reserved.reservation, settlement);
     else this.release(reserved.reservation);
     return { ok: true, result };
   }
 
   settle(reservation: Reservation, settlement: Omit<Settlement, 'settledAt'>): void {
-    const charged = Math.max(0, Math.ceil(settlement.chargedMicros));
+    const charged = Number.isFinite(settlement.chargedMicros) ? Math.max(0, Math.ceil(settlement.chargedMicros)) : reservation.reservedMicros;
     const open = this.ledger.db.transaction(() => this.ledger.settle(reservation.id, { ...settlement, chargedMicros: charged, settledAt: this.now() })).immediate();
-    if (open) this.cache.apply(open.guildId, open.userId, open.bucket, charged - open.reservedMicros);
+    if (!open) {
+      this.log?.warn({ reservationId: reservation.id, chargedMicros: charged }, 'a reservation was already closed when its call settled (its lease had expired?); the charge was not recorded');
+      return;
+    }
+    if (charged > open.reservedMicros) {
+      this.log?.warn({ reservationId: reservation.id, command: open.command, model: open.model, reservedMicros: open.reservedMicros, chargedMicros: charged },
+        'a call cost more than its reservation: the reservation was not a true upper bound');
+    }
+    this.noticeBotLimit();
   }
 
   release(reservation: Reservation): void {
-    const open = this.ledger.db.transaction(() => this.ledger.release(reservation.id, this.now())).immediate();
-    if (open) this.cache.apply(open.guildId, open.userId, open.bucket, -open.reservedMicros);
+    this.ledger.db.transaction(() => this.ledger.release(reservation.id, this.now())).immediate();
+  }
+
+  /** Holds this process's lease and sweeps expired holders' reservations until stop(); returns how many it released now. */
+  start(): number {
+    const released = this.releaseOrphans();
+    this.leaseTimer = setInterval(() => {
+      try {
+        this.sweep();
+      } catch (error) {
+        this.log?.warn({ err: error }, 'ledger lease renewal or sweep failed; will retry');
+      }
+    }, LEASE_RENEW_MS);
+    this.leaseTimer.unref();
+    return released;
+  }
+
+  /** Gives up the lease: reservations still open are released by the next sweep of any process. */
+  stop(): void {
+    clearInterval(this.leaseTimer);
+    this.leaseTimer = undefined;
+    this.ledger.endLease(this.holder);
+  }
+
+  private renewLease(now: number): void {
+    this.ledger.renewLease({ holder: this.holder, pid: process.pid, host: hostname(), now, expiresAt: now + LEASE_MS });
+  }
+
+  /** Renews the lease; releases reservations whose holder's lease has expired; trims the journal. */
+  private sweep(): number {
+    const now = this.now();
+    const released = this.ledger.db.transaction(() => {
+      this.renewLease(now);
+      this.ledger.forgetExpiredLeases(now);
+      const open = this.ledger.orphanedReservations(now);
+      for (const row of open) this.ledger.release(row.id, now);
+      this.ledger.trimJournal(JOURNAL_KEEP_ROWS);
+      return open.length;
+    }).immediate();
+    if (released > 0) this.log?.warn({ released }, 'released spending reservations of a bot process that stopped without settling them');
+    return released;
   }
 
   /**
-   * A crash leaves reservations open; at start-up no call of the old process can still be running, so
-   * they are released. Long-running ones (fine-tuning jobs at OpenAI) are still running: their owner settles them.
+   * Releases reservations left open by processes that are gone (their lease expired, or they predate
+   * leases). Long-running ones (fine-tuning jobs at OpenAI) are still running: their owner settles them.
    */
   releaseOrphans(): number {
     const released = this.ledger.db.transaction(() => {
-      const open = this.ledger.openReservations();
-      for (const row of open) this.ledger.release(row.id, this.now());
+      const now = this.now();
+      this.renewLease(now);
+      const open = this.ledger.orphanedReservations(now);
+      for (const row of open) this.ledger.release(row.id, now);
       return open.length;
     }).immediate();
     this.cache.clear();
     return released;
   }
 
+  /** Tells onBotLimitNotice, once per period and level across every process, when the bot's total passed a level. */
+  private noticeBotLimit(): void {
+    if (!this.operator.bot || !this.onBotLimitNotice) return;
+    const now = this.now();
+    const status = this.read(() => this.operatorStatus({ guildId: null, userId: SERVER_TOTAL, roleIds: [], channelId: null }, now).bot);
+    if (!status) return;
+    for (const percent of [...BOT_LIMIT_NOTICE_PERCENTS].reverse()) {
+      if (status.spentMicros * 100 < status.limit.amountMicros * percent) continue;
+      const key = `${status.periodStart}|${percent}`;
+      if (this.noticesClaimed.has(key)) return;
+      this.noticesClaimed.add(key);
+      // Passing 100 % also passes 80 %: one notice says it, and the 80 % one is not sent afterwards.
+      const first = this.operatorStore.claimNotice(status.periodStart, percent, now);
+      if (percent === 100) this.operatorStore.claimNotice(status.periodStart, 80, now);
+      if (first) this.onBotLimitNotice({ percent, status });
+      return;
+    }
+  }
+
   usage(payer: Payer): UsageReport {
     const now = this.now();
     const guild = this.guildKey(payer);
-    const resolution = this.resolve(payer);
-    const timeZone = this.timeZone(payer);
-    const personal = this.status(guild, payer.userId, resolution.personal, now, timeZone);
-    const server = this.status(guild, SERVER_TOTAL, resolution.server, now, timeZone);
-    const since = personal?.periodStart ?? periodWindow('month', now, timeZone).start;
-    const byCommand = this.ledger.spendByCommand(guild, payer.userId, since);
-    return { resolution, personal, server, byCommand, spentMicros: byCommand.reduce((sum, c) => sum + c.micros, 0), timeZone };
+    return this.read(() => {
+      const resolution = this.resolve(payer);
+      const timeZone = this.timeZone(payer);
+      const personal = this.status(guild, payer.userId, resolution.personal, now, timeZone);
+      const server = this.status(guild, SERVER_TOTAL, resolution.server, now, timeZone);
+      const since = personal?.periodStart ?? periodWindow('month', now, timeZone).start;
+      const byCommand = this.ledger.spendByCommand(guild, payer.userId, since);
+      return {
+        resolution, personal, server, operator: this.operatorStatus(payer, now), byCommand,
+        spentMicros: byCommand.reduce((sum, c) => sum + c.micros, 0), timeZone,
+      };
+    });
   }
 
   topSpenders(guildId: string, period: 'day' | 'week' | 'month', limit: number): { userId: string; micros: number }[] {

@@ -1,8 +1,13 @@
 import type { LimitRow } from '../../db/budgetLimits.ts';
 import { PERIOD_DAYS, type Period } from './periods.ts';
 
-/** Where a member's limit comes from; `config` is the bot-wide fallback (servers with no default, and DMs). */
-export type LimitSource = 'user' | 'role' | 'default' | 'config' | 'server';
+/**
+ * Where a limit comes from. The server admins': `user`, `role`, `default`, `server` (the cap), and `config`, the
+ * bot-wide fallback (servers with no default, and DMs). The operator's (.env and /operator): `server-ceiling` (the
+ * most one server may spend), `member-total` (one person across every server and DM), `bot-total` (everything),
+ * and the gates `not-allowed` (a server the operator has not approved) and `dm-off` (DM_ACCESS=off).
+ */
+export type LimitSource = 'user' | 'role' | 'default' | 'config' | 'server' | 'server-ceiling' | 'member-total' | 'bot-total' | 'not-allowed' | 'dm-off';
 
 export interface AppliedLimit {
   source: LimitSource;

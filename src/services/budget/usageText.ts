@@ -5,7 +5,7 @@ import type { UsageView } from './admin.ts';
 import { commandLabel, currentPeriod, formatLimit, pick } from './format.ts';
 import type { LimitStatus } from './ledger.ts';
 import type { AppliedLimit } from './limits.ts';
-import { relativeTime } from './messages.ts';
+import { describeSource, relativeTime } from './messages.ts';
 
 function sourceOf(limit: AppliedLimit, inDm: boolean, language: Language): string {
   switch (limit.source) {
@@ -14,8 +14,11 @@ function sourceOf(limit: AppliedLimit, inDm: boolean, language: Language): strin
     case 'default': return pick(language, "the server's default", '伺服器的預設額度');
     case 'config': return inDm ? pick(language, "the bot's default for direct messages", '機器人在私訊中的預設額度') : pick(language, "the bot's default", '機器人的預設額度');
     case 'server': return pick(language, "the server's cap", '伺服器總額度');
+    default: return describeSource(limit, language);
   }
 }
+
+const tighterLabel = (limit: AppliedLimit, language: Language) => (limit.source === 'server' ? pick(language, 'the server cap', '伺服器總額度') : describeSource(limit, language));
 
 const left = (status: LimitStatus) => Math.max(0, status.limit.amountMicros - status.spentMicros);
 const resets = (at: number, language: Language) => pick(language, `resets ${relativeTime(at)}`, `${relativeTime(at)}重設`);
@@ -34,11 +37,26 @@ function personalLines(view: UsageView, language: Language): string[] {
   }
   const when = currentPeriod(personal.limit.period, language);
   const lines = [pick(language, `Spent ${when}: **${formatUsd(personal.spentMicros)}** of **${limit}** (${source}).`, `${when}已用：**${formatUsd(personal.spentMicros)}**，額度 **${limit}**（${source}）。`)];
-  // The server cap can leave less than the member's own limit does; what is left is the smaller of the two.
-  const tighter = server && left(server) < left(personal) ? server : personal;
-  const note = tighter === server ? pick(language, ' (the server cap is the tighter limit)', '（伺服器總額度較緊）') : '';
+  // The server cap or an operator limit can leave less than the member's own limit does: what is left is the smallest.
+  const { serverCeiling, member, bot } = view.report.operator;
+  const tighter = [server, serverCeiling, member, bot].reduce<LimitStatus>((a, b) => (b && left(b) < left(a) ? b : a), personal);
+  const note = tighter === personal ? '' : pick(language, ` (${tighterLabel(tighter.limit, language)} is the tighter limit)`, `（${tighterLabel(tighter.limit, language)}較緊）`);
   lines.push(pick(language, `Left: **${formatUsd(left(tighter))}**${note} · ${resets(tighter.resetsAt, language)}`, `剩餘：**${formatUsd(left(tighter))}**${note} · ${resets(tighter.resetsAt, language)}`));
   return lines;
+}
+
+/** The operator's limits that apply to this member: the server's ceiling, their total everywhere, the bot's total. */
+function operatorLines(view: UsageView, language: Language): string[] {
+  const { serverCeiling, member, bot } = view.report.operator;
+  const line = (status: LimitStatus, en: string, zh: string) => pick(language,
+    `${en}: **${formatUsd(status.spentMicros)}** of **${formatLimit(status.limit, language)}** used, **${formatUsd(left(status))}** left · ${resets(status.resetsAt, language)}`,
+    `${zh}：已用 **${formatUsd(status.spentMicros)}**，額度 **${formatLimit(status.limit, language)}**，剩餘 **${formatUsd(left(status))}** · ${resets(status.resetsAt, language)}`);
+  const lines: string[] = [];
+  if (serverCeiling) lines.push(line(serverCeiling, 'This server, all members together', '本伺服器全體成員合計'));
+  if (member) lines.push(line(member, 'You, across all servers and DMs', '你在所有伺服器與私訊合計'));
+  if (bot) lines.push(line(bot, 'The whole bot, everyone together', '整個機器人，所有人合計'));
+  if (lines.length === 0) return [];
+  return [pick(language, "**Limits set by whoever runs the bot** (UTC; server admins can't raise these):", '**架設機器人的人設定的上限**（UTC；伺服器管理員無法調高）：'), ...lines.map((l) => `- ${l}`)];
 }
 
 export function describeUsage(view: UsageView, language: Language): string {
@@ -52,6 +70,7 @@ export function describeUsage(view: UsageView, language: Language): string {
       `Server cap: **${formatUsd(server.spentMicros)}** of **${formatLimit(server.limit, language)}** used by everyone · ${resets(server.resetsAt, language)}`,
       `伺服器總額度：全體已用 **${formatUsd(server.spentMicros)}**，額度 **${formatLimit(server.limit, language)}** · ${resets(server.resetsAt, language)}`));
   }
+  lines.push(...operatorLines(view, language));
   const when = currentPeriod(personal?.limit.period ?? 'month', language);
   if (byCommand.length === 0) lines.push(pick(language, `No paid commands used ${when}.`, `${when}沒有使用付費指令。`));
   else {

@@ -109,7 +109,7 @@ describe('the ledger under the real pipeline', () => {
     expect(await usageText(member)).toContain('Spent this month: **$1.00**'); // an open reservation counts until settled
     await h.restart();
     expect(rowsOf(member.id)).toMatchObject([{ state: 'released', charged_micros: 0 }]);
-    expect(h.logs().some((l) => l.msg === 'released spending reservations left open by an earlier crash' && l.released === 1)).toBe(true);
+    expect(h.logs().some((l) => l.msg === 'released spending reservations left open by a bot process that stopped without settling them' && l.released === 1)).toBe(true);
     expect(await usageText(member)).toContain('Spent this month: **$0.00**');
   });
 });
