@@ -69,10 +69,15 @@ export class AskService {
     if (outcome.ok && outcome.text.trim() !== '') {
       await reply.finish(outcome.finishReason === 'length' ? withNotice(outcome.text, t('truncated', language)) : outcome.text);
       if (!request.isPrivate) {
-        this.deps.history.record({
-          channelId: request.channelId, speaker: request.speaker, prompt: request.prompt, answer: outcome.text, model,
-          promptTokens: outcome.usage?.promptTokens, completionTokens: outcome.usage?.completionTokens,
-        });
+        // The answer is shown and paid for: a failing write is logged, never turned into an error reply over it.
+        try {
+          this.deps.history.record({
+            channelId: request.channelId, speaker: request.speaker, prompt: request.prompt, answer: outcome.text, model,
+            promptTokens: outcome.usage?.promptTokens, completionTokens: outcome.usage?.completionTokens,
+          });
+        } catch (error) {
+          log.error({ err: error }, 'could not store the exchange in the history; the answer was shown');
+        }
       }
       return { ok: true, text: outcome.text, outcome };
     }

@@ -87,6 +87,29 @@ describe('failures are explained in plain words, stored nowhere, and never crash
     expect(turnsIn(channelId)).toBe(0);
   });
 
+  test('a stream cut after 50 tokens is charged the prompt plus about 50 output tokens, not released', async () => {
+    const channelId = freshChannel();
+    const pieces = Array.from({ length: 60 }, () => ' hello');
+    h.openai.chat.enqueue({ cutAfterChunks: 51, text: pieces.join(''), chunks: pieces }); // the role chunk, then 50 pieces
+    const i = await askIn(channelId, 'Say hello sixty times.');
+    expect(i.transcript()[0]).toMatch(/^ ?hello( hello){49}\n\n⚠️ The answer was cut off/);
+    const row = h.bot.ctx.db.prepare("SELECT state, input_tokens AS input, output_tokens AS output, charged_micros AS charged FROM ledger WHERE channel_id = ? ORDER BY id DESC LIMIT 1").get(channelId) as Record<string, number | string>;
+    expect(row.state).toBe('settled');
+    expect(row.output).toBeGreaterThanOrEqual(50);
+    expect(row.output).toBeLessThanOrEqual(55); // our count adds the few tokens that frame a message
+    expect(row.input).toBeGreaterThan(0);
+    const { pricing } = h.bot.ctx.services;
+    expect(row.charged).toBe(pricing.chatCost('gpt-4o-mini', { promptTokens: Number(row.input), completionTokens: Number(row.output), cachedTokens: 0 }));
+    expect(turnsIn(channelId)).toBe(0);
+  });
+
+  test('a failure before any text, with no usage, is not charged', async () => {
+    const channelId = freshChannel();
+    h.openai.chat.enqueue({ error: 'server_error', times: 3 });
+    await askIn(channelId);
+    expect(h.bot.ctx.db.prepare('SELECT state FROM ledger WHERE channel_id = ?').pluck().all(channelId)).toEqual(['released']);
+  });
+
   test('no answer within OPENAI_TIMEOUT_MS: a timeout message', async () => {
     h.openai.chat.enqueue({ hang: true }, { hang: true }, { hang: true });
     const i = await askIn(freshChannel());

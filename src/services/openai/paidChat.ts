@@ -30,7 +30,7 @@ export interface PaidChatDependencies {
   tokens: TokenCounter;
 }
 
-/** A streamed chat call that goes through the ledger: worst case reserved, real usage charged, failures free. */
+/** A streamed chat call that goes through the ledger: worst case reserved, what was billed charged (partial output too). */
 export class PaidChat {
   constructor(private readonly deps: PaidChatDependencies) {}
 
@@ -42,8 +42,8 @@ export class PaidChat {
       { command: request.command, model, worstCaseMicros: pricing.chatWorstCase(model, Math.ceil(request.promptTokens * PROMPT_COUNT_MARGIN), request.maxOutputTokens) },
       () => chat.stream({ model, messages: request.messages, maxOutputTokens: request.maxOutputTokens }, onText),
       (outcome) => {
-        if (!outcome.ok) return null;
-        const usage = outcome.usage ?? this.estimate(request, outcome.text);
+        const usage = this.billed(request, outcome);
+        if (!usage) return null;
         return { chargedMicros: pricing.chatCost(model, usage), inputTokens: usage.promptTokens, cachedTokens: usage.cachedTokens, outputTokens: usage.completionTokens };
       },
     );
@@ -53,6 +53,17 @@ export class PaidChat {
     }
     if (!paid.result.ok) logModelFailure(log, paid.result.failure, `${request.command} model call`);
     return { ok: true, outcome: paid.result };
+  }
+
+  /**
+   * What the service billed: its own usage when it sent one; else our count. A stream that failed after
+   * text arrived (timeout, cut connection, content filter) was billed for the prompt and that text;
+   * a call that failed before any text, without usage, was not.
+   */
+  private billed(request: PaidChatRequest, outcome: ChatOutcome): ChatUsage | null {
+    if (outcome.usage) return outcome.usage;
+    if (outcome.ok) return this.estimate(request, outcome.text);
+    return outcome.partialText === '' ? null : this.estimate(request, outcome.partialText);
   }
 
   /** Some compatible servers send no usage: charge our own count of what went in and came out. */
