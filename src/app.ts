@@ -8,6 +8,7 @@ import { connectToDiscord, explainLoginError } from './discordClient.ts';
 import type { Logger } from './logger.ts';
 import { channelNotifier } from './services/finetune/channelNotice.ts';
 import { checkAiService } from './services/openai/startupCheck.ts';
+import { botLimitNotifier } from './services/operator/notices.ts';
 
 export { explainLoginError } from './discordClient.ts';
 
@@ -35,6 +36,7 @@ export async function startBot(config: Config, logger: Logger, options: { now?: 
     ctx.db.close();
     throw new Error(explainLoginError(error), { cause: error });
   }
+  ctx.services.ledger.onBotLimitNotice = botLimitNotifier(client, ctx.services.owner, logger);
   // Fine-tuning jobs run for hours at OpenAI: followed from here, with notices posted by this client.
   const stopFineTunePolling = ctx.services.fineTunes.tracker.startPolling(channelNotifier(client));
 

@@ -17,6 +17,7 @@ import { HistoryService } from './services/history.ts';
 import { ImageGenerator } from './services/images/generator.ts';
 import { ImagineService } from './services/images/imagine.ts';
 import { Lifecycle } from './services/lifecycle.ts';
+import { ApplicationOwner } from './services/operator/owner.ts';
 import { ChatService } from './services/openai/chat.ts';
 import { createOpenAIClient } from './services/openai/client.ts';
 import { PaidChat } from './services/openai/paidChat.ts';
@@ -68,6 +69,7 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
       translate: new TranslateService({ paidChat, pricing, tokens, maxOutputTokens: config.maxOutputTokens }),
       imagine: new ImagineService({ generator: new ImageGenerator(openai, config.openaiTimeoutMs), ledger, pricing, tokens, model: config.imageModel }),
       lifecycle: new Lifecycle(),
+      owner: new ApplicationOwner(now),
       botTokenPacer: new EditPacer(BOT_TOKEN_EDIT_BUDGET_PER_SECOND),
       webhookPacer: new EditPacer(WEBHOOK_EDIT_BUDGET_PER_SECOND),
     },

@@ -16,6 +16,7 @@ import type { TranslateService } from './services/translate/service.ts';
 import type { ImagineService } from './services/images/imagine.ts';
 import type { TranscriptionService } from './services/transcription/service.ts';
 import type { FineTuneService } from './services/finetune/service.ts';
+import type { ApplicationOwner } from './services/operator/owner.ts';
 
 /** Everything a command or event handler may use, built once in src/app.ts (tests build it on a temp DB). */
 export interface BotContext {
@@ -40,6 +41,8 @@ export interface BotContext {
     /** /finetune: training files, jobs and the poller that settles them. */
     fineTunes: FineTuneService;
     lifecycle: Lifecycle;
+    /** Who runs the bot (Discord's application owner): /operator and the bot-limit notices. */
+    owner: ApplicationOwner;
     /** Paces progress edits made with the bot token (channel replies), which share Discord's global cap. */
     botTokenPacer: EditPacer;
     /** Paces progress edits of interaction replies (webhook token). */

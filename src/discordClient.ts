@@ -2,6 +2,7 @@ import { Client, GatewayIntentBits, Options, Partials } from 'discord.js';
 import type { Command } from './commands/types.ts';
 import type { BotContext } from './context.ts';
 import { registerClientReady } from './events/clientReady.ts';
+import { registerGuildCreate } from './events/guildCreate.ts';
 import { registerInteractionCreate } from './events/interactionCreate.ts';
 import { registerMessageCreate } from './events/messageCreate.ts';
 import { rollingGlobalLimit } from './services/discord/globalLimit.ts';
@@ -38,6 +39,7 @@ async function connect(ctx: BotContext, commands: Map<string, Command>, intents:
   client.on('warn', (message) => logger.warn(message));
   registerInteractionCreate(client, ctx, commands);
   registerMessageCreate(client, ctx);
+  registerGuildCreate(client, ctx);
   const ready = registerClientReady(client, ctx, commands);
   try {
     await client.login(config.discordToken);

@@ -13,6 +13,7 @@ export interface CeilingRow {
 export class OperatorStore {
   private readonly ceilingGet;
   private readonly ceilingSet;
+  private readonly ceilingClear;
   private readonly allowedGet;
   private readonly allowedAll;
   private readonly allowedAdd;
@@ -22,6 +23,7 @@ export class OperatorStore {
     this.ceilingGet = db.prepare('SELECT amount_micros AS amountMicros, period, updated_by AS updatedBy, updated_at AS updatedAt FROM server_ceilings WHERE guild_id = ?');
     this.ceilingSet = db.prepare(`INSERT INTO server_ceilings (guild_id, period, amount_micros, updated_by, updated_at) VALUES (?, ?, ?, ?, ?)
       ON CONFLICT (guild_id) DO UPDATE SET period = excluded.period, amount_micros = excluded.amount_micros, updated_by = excluded.updated_by, updated_at = excluded.updated_at`);
+    this.ceilingClear = db.prepare('DELETE FROM server_ceilings WHERE guild_id = ?');
     this.allowedGet = db.prepare('SELECT 1 FROM allowed_guilds WHERE guild_id = ?').pluck();
     this.allowedAll = db.prepare('SELECT guild_id FROM allowed_guilds ORDER BY added_at').pluck();
     this.allowedAdd = db.prepare('INSERT OR IGNORE INTO allowed_guilds (guild_id, added_by, added_at) VALUES (?, ?, ?)');
@@ -34,6 +36,10 @@ export class OperatorStore {
 
   setCeiling(guildId: string, value: { amountMicros: number | null; period: Period }, actorId: string, at: number): void {
     this.ceilingSet.run(guildId, value.period, value.amountMicros, actorId, at);
+  }
+
+  clearCeiling(guildId: string): void {
+    this.ceilingClear.run(guildId);
   }
 
   isAllowed(guildId: string): boolean {

@@ -3,6 +3,7 @@ import type { Command } from '../commands/types.ts';
 import type { BotContext } from '../context.ts';
 import { MetaStore } from '../db/meta.ts';
 import { registerCommands } from '../services/discord/commandRegistry.ts';
+import { leaveUnapprovedGuilds } from '../services/operator/guildAccess.ts';
 
 /** Logs who we are, registers the slash commands; resolves `ready` once commands are in place. */
 export function registerClientReady(client: Client, ctx: BotContext, commands: Map<string, Command>): Promise<void> {
@@ -16,6 +17,8 @@ export function registerClientReady(client: Client, ctx: BotContext, commands: M
           ctx.logger.error({ err: error }, 'Discord refused the slash command list; commands may be missing or outdated');
         }
       }
+      // Servers that added the bot while it was offline and are not approved (ALLOWED_GUILD_IDS).
+      await leaveUnapprovedGuilds(ready, ctx.services.ledger, ctx.logger);
       resolve();
     });
   });

@@ -44,6 +44,7 @@ import {
   sessionHandlesGuild,
   type ChannelState,
   type FakeDiscordOptions,
+  type FakeGuildSpec,
   type FakeUserSpec,
   type GuildState,
   type RecordedRequest,
@@ -305,6 +306,11 @@ export class FakeDiscord {
   /** Send a raw dispatch event to every session; returns how many sessions got it. */
   dispatch(t: string, d: unknown): number {
     return this.state.dispatch(t, () => d);
+  }
+
+  /** Someone adds the bot to another server while it runs (GUILD_CREATE). */
+  joinGuild(spec: FakeGuildSpec): void {
+    this.state.joinGuild(spec);
   }
 
   /** Close gateway connections with a code (4000 -> discord.js resumes; sessions are replayable). */

@@ -289,6 +289,11 @@ export class FakeRest {
       return user ? ok(user) : E.unknownUser();
     });
     this.add('GET', '/applications/@me', 'bot', () => ok(this.applicationJSON()));
+    this.add('DELETE', '/users/@me/guilds/:guild', 'bot', ({ params }) => {
+      if (!s.guilds.has(params.guild!)) return E.unknownGuild();
+      s.leaveGuild(params.guild!);
+      return noContent;
+    });
     this.add('GET', '/oauth2/applications/@me', 'bot', () => ok(this.applicationJSON()));
 
     // commands
@@ -426,6 +431,21 @@ export class FakeRest {
     }
   }
 
+  /** Like Discord: a team-owned application's `owner` is the team's pseudo-user, and `team` lists its members. */
+  private applicationOwnerJSON(): Obj {
+    const owner = this.s.applicationOwner;
+    const user = (id: string, username: string) => ({ id, username, discriminator: '0', global_name: null, avatar: null, public_flags: 0, flags: 0 });
+    if ('userId' in owner) return { owner: user(owner.userId, 'owner'), team: null };
+    const { team } = owner;
+    return {
+      owner: user(team.id, `team${team.id}`),
+      team: {
+        id: team.id, name: 'The Team', icon: null, owner_user_id: team.ownerUserId,
+        members: team.memberIds.map((id) => ({ team_id: team.id, membership_state: 2, permissions: ['*'], role: id === team.ownerUserId ? 'admin' : 'developer', user: user(id, `member${id}`) })),
+      },
+    };
+  }
+
   private applicationJSON(): Obj {
     const s = this.s;
     const pi = s.privilegedIntents;
@@ -446,8 +466,7 @@ export class FakeRest {
       bot_require_code_grant: false,
       verify_key: '0'.repeat(64),
       flags,
-      owner: { id: '400000000000000000', username: 'owner', discriminator: '0', global_name: null, avatar: null, public_flags: 0, flags: 0 },
-      team: null,
+      ...this.applicationOwnerJSON(),
       bot: s.botUser,
       approximate_guild_count: s.guilds.size,
       approximate_user_install_count: 0,

@@ -135,6 +135,8 @@ export interface FakeDiscordOptions {
   defaultUser?: FakeUserSpec;
   /** clock (ms) for deadlines / token expiry; default performance.now(). See also FakeDiscord.advanceClock. */
   now?: () => number;
+  /** the application's owner (GET /applications/@me): a user id (default 400000000000000000), or a team */
+  applicationOwner?: { userId: string } | { team: { id: string; ownerUserId: string; memberIds: string[] } };
 }
 
 export interface UploadedFile {
@@ -381,6 +383,7 @@ export class FakeState {
   readonly ids = new SnowflakeGenerator();
   readonly users = new Map<string, APIUser>();
   readonly guilds = new Map<string, GuildState>();
+  readonly applicationOwner: NonNullable<FakeDiscordOptions['applicationOwner']>;
   readonly channels = new Map<string, ChannelState>();
   readonly messages = new Map<string, APIMessage[]>();
   readonly dmChannelByUser = new Map<string, string>();
@@ -410,6 +413,7 @@ export class FakeState {
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 41_250;
     this.restLatencyMs = options.restLatencyMs ?? 0;
     this.clock = options.now ?? (() => performance.now());
+    this.applicationOwner = options.applicationOwner ?? { userId: DEFAULT_OWNER_ID };
     this.botUser = this.upsertUser({
       id: this.applicationId,
       username: 'FakeBot',
@@ -454,6 +458,21 @@ export class FakeState {
   }
 
   // ----- guilds / channels ---------------------------------------------------------------------
+
+  /** The bot is added to a server while running: GUILD_CREATE to the sessions that handle it. */
+  joinGuild(spec: FakeGuildSpec): GuildState {
+    const guild = this.addGuild(spec);
+    this.dispatch(GatewayDispatchEvents.GuildCreate, (session) =>
+      (session.intents & GatewayIntentBits.Guilds) !== 0 && sessionHandlesGuild(session, guild.id) ? this.guildCreateJSON(guild, session.intents) : null);
+    return guild;
+  }
+
+  /** The bot left (or was removed from) a server: GUILD_DELETE, and it is gone from every later READY. */
+  leaveGuild(guildId: string): void {
+    this.guilds.delete(guildId);
+    this.dispatch(GatewayDispatchEvents.GuildDelete, (session) =>
+      (session.intents & GatewayIntentBits.Guilds) !== 0 && sessionHandlesGuild(session, guildId) ? { id: guildId } : null);
+  }
 
   addGuild(spec: FakeGuildSpec): GuildState {
     const ownerId = spec.ownerId ?? DEFAULT_OWNER_ID;

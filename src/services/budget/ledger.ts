@@ -5,7 +5,7 @@ import { ALL_GUILDS, SERVER_TOTAL, type LedgerStore, type Settlement } from '../
 import { OperatorStore } from '../../db/operator.ts';
 import type { Logger } from '../../logger.ts';
 import { resolveLimits, type AppliedLimit, type FallbackLimit, type LimitResolution, type LimitSource } from './limits.ts';
-import { bucketOf, periodWindow } from './periods.ts';
+import { bucketOf, periodWindow, type Period } from './periods.ts';
 import { SpendCache } from './spendCache.ts';
 
 /** Direct messages have no server; their spend is kept under this pseudo-server. */
@@ -99,6 +99,24 @@ export interface UsageReport {
   byCommand: { command: string; micros: number; calls: number }[];
   spentMicros: number;
   timeZone: string;
+}
+
+/** What /operator status shows: the bot's spend this period, by server and top members, against each operator limit. */
+export interface OperatorOverview {
+  /** This period: the bot limit's, else today (UTC). */
+  period: Period;
+  periodStart: number;
+  resetsAt: number;
+  totalMicros: number;
+  bot: FallbackLimit | null;
+  member: FallbackLimit | null;
+  serverDefault: FallbackLimit | null;
+  servers: { guildId: string; micros: number; ceiling: AppliedLimit | null }[];
+  members: { userId: string; micros: number }[];
+  /** Settlements above their reservation this period (each was a reservation that was not a true bound). */
+  overruns: number;
+  allowList: { env: readonly string[]; added: string[] } | null;
+  dmAccess: boolean;
 }
 
 export interface BotLimitNotice {
@@ -371,6 +389,40 @@ export class Ledger {
         spentMicros: byCommand.reduce((sum, c) => sum + c.micros, 0), timeZone,
       };
     });
+  }
+
+  /** The operator's view of this period, across every server and DM (UTC). */
+  overview(top: number): OperatorOverview {
+    const now = this.now();
+    const period = this.operator.bot?.period ?? 'day';
+    const window = periodWindow(period, now, 'UTC');
+    const from = bucketOf(window.start);
+    return this.read(() => ({
+      period, periodStart: window.start, resetsAt: window.end,
+      totalMicros: this.cache.spentSince(ALL_GUILDS, SERVER_TOTAL, from),
+      bot: this.operator.bot, member: this.operator.member, serverDefault: this.operator.server,
+      servers: this.ledger.spendByGuildSince(from, top).map((row) => ({ ...row, ceiling: row.guildId === DM_GUILD ? null : this.serverCeiling(row.guildId) })),
+      members: this.ledger.topSpendersSince(ALL_GUILDS, from, top),
+      overruns: this.ledger.overrunsSince(window.start),
+      allowList: this.operator.allowedGuilds && { env: this.operator.allowedGuilds, added: this.operatorStore.allowedGuilds() },
+      dmAccess: this.operator.dmAccess,
+    }));
+  }
+
+  /** Sets one server's ceiling (null amount: none); `clear` goes back to SERVER_LIMIT_USD. */
+  setServerCeiling(guildId: string, value: { amountMicros: number | null; period: Period } | 'default', actorId: string): void {
+    if (value === 'default') this.operatorStore.clearCeiling(guildId);
+    else this.operatorStore.setCeiling(guildId, value, actorId, this.now());
+  }
+
+  /** Adds a server to the operator's allow-list; false when it was already on it. */
+  allowGuild(guildId: string, actorId: string): boolean {
+    return this.operatorStore.allow(guildId, actorId, this.now());
+  }
+
+  /** Whether an allow-list is in use (ALLOWED_GUILD_IDS set). */
+  get usesAllowList(): boolean {
+    return this.operator.allowedGuilds !== null;
   }
 
   topSpenders(guildId: string, period: 'day' | 'week' | 'month', limit: number): { userId: string; micros: number }[] {

@@ -1,0 +1,31 @@
+import type { Client } from 'discord.js';
+import type { Logger } from '../../logger.ts';
+import type { BotLimitNotice } from '../budget/ledger.ts';
+import { formatLimit } from '../budget/format.ts';
+import { relativeTime } from '../budget/messages.ts';
+import { formatUsd } from '../pricing/index.ts';
+import type { ApplicationOwner } from './owner.ts';
+import { operatorText } from './text.ts';
+
+/** The bot-limit notice as the operator reads it: English, then Traditional Chinese (their locale is unknown here). */
+export function describeBotLimitNotice(notice: BotLimitNotice): string {
+  const { status, percent } = notice;
+  return (['en', 'zh-TW'] as const).map((language) => operatorText(percent === 100 ? 'notice100' : 'notice80', language, {
+    spent: formatUsd(status.spentMicros), limit: formatLimit(status.limit, language), percent, resets: relativeTime(status.resetsAt),
+  })).join('\n\n');
+}
+
+/** Sends each bot-limit notice to the application's owner by DM; closed DMs are logged, never retried. */
+export function botLimitNotifier(client: Client, owner: ApplicationOwner, log: Logger): (notice: BotLimitNotice) => void {
+  return (notice) => {
+    log.warn({ percent: notice.percent, spentMicros: notice.status.spentMicros, limitMicros: notice.status.limit.amountMicros }, 'the bot passed a share of BOT_LIMIT_USD');
+    void (async () => {
+      try {
+        const user = await client.users.fetch(await owner.id(client));
+        await user.send({ content: describeBotLimitNotice(notice), allowedMentions: { parse: [] } });
+      } catch (error) {
+        log.warn({ err: error }, "could not DM the bot's owner about the bot limit (DMs closed?); the notice is only in this log");
+      }
+    })();
+  };
+}
