@@ -30,7 +30,7 @@ export function scrubDiscordTokens(line: string): string {
 /** Removes every known secret value from a serialized log line, whatever field or message it ended up in. */
 export function secretScrubber(secrets: string[]): (line: string) => string {
   const values = secrets.filter((s) => s.length >= 6);
-  return (line) => values.reduce((text, secret) => text.split(secret).join(REDACTED), scrubDiscordTokens(line));
+  return (line) => values.reduce((text, secret) => (text.includes(secret) ? text.split(secret).join(REDACTED) : text), scrubDiscordTokens(line));
 }
 
 export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat' | 'discordToken' | 'openaiApiKey'>, destination?: NodeJS.WritableStream): Logger {
