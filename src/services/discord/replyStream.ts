@@ -26,7 +26,7 @@ export class ReplyStream {
   /** Joined at the first text, so a reply that never streams (a refusal) never holds a share of the budget. */
   private leave: (() => void) | undefined;
   private closed = false;
-  /** Set when Discord refused a write for good (403/404): no further call is made for this answer. */
+  /** Set when Discord refused a write for good (401/403/404): no further call is made for this answer. */
   private stopped = false;
 
   constructor(private readonly sink: MessageSink, private readonly pacer: EditPacer, private readonly log: Logger) {}
@@ -61,7 +61,7 @@ export class ReplyStream {
     this.leave = () => undefined;
   }
 
-  /** A 403/404 answer: repeating it would only add to Discord's count of invalid requests. */
+  /** A 401/403/404 answer: repeating it would only add to Discord's count of invalid requests. */
   private stop(error: unknown): void {
     this.stopped = true;
     this.close();
