@@ -4,6 +4,7 @@ import type { BotContext } from '../context.ts';
 import type { Logger } from '../logger.ts';
 import { languageOf, t } from '../services/failureMessages.ts';
 import { INTERACTION_ACK_DEADLINE_MS } from '../services/discord/limits.ts';
+import { isInteractionGone } from '../services/discord/deadEnd.ts';
 
 const UNKNOWN_COMMAND = 'This command is not available any more. Discord may still be showing an old command list; try again in a minute.';
 
@@ -49,7 +50,8 @@ async function dispatch(interaction: Interaction, ctx: BotContext, commands: Map
     logger.debug({ ms: Math.round(performance.now() - started) }, 'command finished');
   } catch (error) {
     logger.error({ err: error }, 'command failed');
-    await apologize(interaction, t('unexpected', language), logger);
+    // An expired or unknown interaction would refuse the apology too: one more invalid request, nothing shown.
+    if (!isInteractionGone(error)) await apologize(interaction, t('unexpected', language), logger);
   }
 }
 

@@ -7,6 +7,8 @@ import { languageOf, t } from '../services/failureMessages.ts';
 import { describeRefusal } from '../services/budget/messages.ts';
 import { payerOf } from '../services/discord/payer.ts';
 import { channelScopeOf } from '../services/discord/channelScope.ts';
+import { deadEndDetails, isDeadEnd } from '../services/discord/deadEnd.ts';
+import { maySpeakIn } from '../services/discord/speakPermission.ts';
 import { transcribeVoiceMessage, wantsTranscription } from '../services/transcription/voiceMessage.ts';
 
 /** With more answers than this in progress, the typing indicator is skipped. */
@@ -24,6 +26,8 @@ async function answerMention(message: Message, ctx: BotContext): Promise<void> {
   const logger = ctx.logger.child({ event: 'mention', messageId: message.id, userId: message.author.id, guildId: message.guildId ?? undefined });
   const language = languageOf(message.guild?.preferredLocale);
   const allowedMentions = { ...NO_MENTIONS, repliedUser: true };
+  // Where the bot can't reply, nothing is sent (not even typing) and nothing is paid for.
+  if (!maySpeakIn(message, logger)) return;
   try {
     if (!ctx.services.lifecycle.accepting) {
       await message.reply({ content: t('shuttingDown', language), allowedMentions });
@@ -52,6 +56,8 @@ async function answerMention(message: Message, ctx: BotContext): Promise<void> {
     });
     if (!result.ok && result.reason === 'over_budget') await message.reply({ content: describeRefusal(result.refusal, language), allowedMentions });
   } catch (error) {
+    // Discord refused for good (403/404): one more reply would only be refused again.
+    if (isDeadEnd(error)) return void logger.warn(deadEndDetails(error), 'Discord refused the reply to a mention');
     logger.error({ err: error }, 'answering a mention failed');
     await message.reply({ content: t('unexpected', language), allowedMentions }).catch(() => undefined);
   }

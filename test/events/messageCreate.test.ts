@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import type { APIMessage } from 'discord.js';
+import { OverwriteType, PermissionFlagsBits, type APIMessage, type GuildChannel } from 'discord.js';
 import { promptFromMention } from '../../src/events/messageCreate.ts';
 import { BotHarness, TEST_CHANNEL_IDS } from '../support/botHarness.ts';
+import { DEFAULT_CHANNEL_ID, DEFAULT_THREAD_ID } from '../support/fakeDiscord.ts';
 
 let h: BotHarness;
 beforeAll(async () => { h = await BotHarness.start(); });
@@ -116,4 +117,78 @@ test('the typing indicator is shown for a mention, but skipped when many answers
   const typed = busy.reduce((sum, id) => sum + typing(id), 0);
   expect(typed).toBeGreaterThan(0);
   expect(typed).toBeLessThan(12);
+});
+
+describe('channels where the bot may not speak', () => {
+  const botId = () => h.discord.botUser.id;
+  const mention = (channelId: string, text = 'are you there?') => h.discord.sendMessage({ channelId, content: `<@${botId()}> ${text}` });
+  const closedLogs = (channelId: string) => h.logs().filter((l) => l.channelId === channelId && String(l.msg).includes('may not reply'));
+
+  /** Sets (or clears) a member overwrite for the bot, as an admin would, and waits for discord.js to cache it. */
+  async function denyBot(channelId: string, deny: bigint): Promise<void> {
+    h.discord.setChannelOverwrites(channelId, deny === 0n ? [] : [{ id: botId(), type: OverwriteType.Member, deny }]);
+    const deadline = performance.now() + 5000;
+    const cached = () => (h.bot.client.channels.cache.get(channelId) as GuildChannel | undefined)?.permissionOverwrites.cache.size;
+    while (cached() !== (deny === 0n ? 0 : 1)) {
+      if (performance.now() > deadline) throw new Error('CHANNEL_UPDATE never reached the cache');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  /** Gives the bot time to (wrongly) react. */
+  async function pause(): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    await h.settled();
+  }
+
+  test.each([
+    ['Send Messages', PermissionFlagsBits.SendMessages, TEST_CHANNEL_IDS[35]!],
+    ['Read Message History (a reply needs it)', PermissionFlagsBits.ReadMessageHistory, TEST_CHANNEL_IDS[36]!],
+  ])('without %s: no AI request, no REST call at all, one info log for the channel', async (_name, deny, channelId) => {
+    await denyBot(channelId, deny);
+    h.discord.clearRequests();
+    mention(channelId);
+    mention(channelId, 'hello?');
+    await pause();
+    expect(h.openai.chat.requests).toHaveLength(0);
+    expect(h.discord.requests).toEqual([]); // not even typing
+    expect(closedLogs(channelId)).toEqual([expect.objectContaining({ level: 30, missing: [expect.any(String)] })]);
+    // Given the permission back, the bot answers there again.
+    await denyBot(channelId, 0n);
+    h.openai.chat.enqueue({ text: 'Yes, here.' });
+    mention(channelId);
+    expect((await waitForReplies(channelId))[0]!.content).toBe('Yes, here.');
+  });
+
+  test('in a thread, Send Messages in Threads is what counts', async () => {
+    await denyBot(DEFAULT_CHANNEL_ID, PermissionFlagsBits.SendMessagesInThreads);
+    try {
+      h.discord.clearRequests();
+      mention(DEFAULT_THREAD_ID);
+      await pause();
+      expect(h.openai.chat.requests).toHaveLength(0);
+      expect(h.discord.requests).toEqual([]);
+      expect(closedLogs(DEFAULT_THREAD_ID)).toHaveLength(1);
+    } finally {
+      await denyBot(DEFAULT_CHANNEL_ID, 0n);
+    }
+  });
+
+  test('access lost while an answer streams: the refused edit is the last call for that answer', async () => {
+    const channelId = TEST_CHANNEL_IDS[37]!;
+    const chunks = Array.from({ length: 10 }, (_, n) => `${`Part ${n}: `.padEnd(300, 'x')}\n`);
+    h.openai.chat.enqueue({ text: chunks.join(''), chunks, chunkDelayMs: 250 });
+    h.discord.clearRequests();
+    mention(channelId, 'write a long answer');
+    const first = await h.discord.waitForRequest((r) => r.method === 'POST' && r.path === `/channels/${channelId}/messages`);
+    expect(first.status).toBe(200);
+    h.discord.setChannelOverwrites(channelId, [{ id: botId(), type: OverwriteType.Member, deny: PermissionFlagsBits.ViewChannel }]);
+    const revokedAt = performance.now();
+    await h.settled();
+    const after = h.discord.requests.filter((r) => r.at > revokedAt && r.path.startsWith(`/channels/${channelId}/`));
+    expect(after.map((r) => [r.method, r.status])).toEqual([['PATCH', 403]]); // refused once (50001), then silence
+    expect(h.openai.chat.requests).toHaveLength(1);
+    expect(h.logs().filter((l) => String(l.msg).includes('refused the reply for good'))).toEqual([expect.objectContaining({ status: 403, code: 50001 })]);
+    await denyBot(channelId, 0n);
+  });
 });

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { GatewayIntentBits } from 'discord.js';
+import { GatewayIntentBits, OverwriteType, PermissionFlagsBits, type GuildChannel } from 'discord.js';
 import type { APIMessage } from 'discord.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { BudgetStore } from '../../src/db/budgetLimits.ts';
@@ -81,23 +81,63 @@ describe('automatic transcription of voice messages', () => {
     expect((await waitForReply(DEFAULT_THREAD_ID)).content).toBe('Said in a thread.');
   });
 
-  test('a speaker over their limit gets a short notice and no call', async () => {
+  test('a speaker over their limit gets a short notice by DM, never in the channel, and no call', async () => {
     const channelId = TEST_CHANNEL_IDS[3]!;
     await setVoice(channelId, 'on');
     const speaker = { id: '520000000000000004', username: 'spender' };
     new BudgetStore(h.bot.ctx.db).setLimit(DEFAULT_GUILD_ID, { scope: 'user', targetId: speaker.id, period: 'day', amountMicros: 0, updatedBy: 'admin', updatedAt: Date.now() });
     h.discord.clearRequests();
-    voiceMessage(channelId, speaker);
-    const notice = await waitForReply(channelId);
+    const voice = voiceMessage(channelId, speaker);
+    const dm = h.discord.dmChannelId(speaker.id);
+    const notice = await waitForReply(dm);
     expect(notice.content).toMatch(/^🔇 Not transcribed: you have reached your spending limit\. It resets <t:\d+:R>/);
+    expect(notice.content).toContain(`/channels/${DEFAULT_GUILD_ID}/${channelId}/${voice.id}`); // which voice message
+    expect(notice.mentions).toEqual([]);
+    expect(botReplies(channelId)).toEqual([]); // nobody else learns a member ran out of budget
     expect(h.openai.audio.requests).toHaveLength(0);
     expect(h.discord.requests.filter((r) => r.path.includes('/attachments/'))).toHaveLength(0); // not even downloaded
     // A second voice message in the same period: no second notice (no spam), still no call.
     voiceMessage(channelId, speaker);
     await new Promise((resolve) => setTimeout(resolve, 200));
     await h.settled();
-    expect(botReplies(channelId)).toHaveLength(1);
+    expect(botReplies(dm)).toHaveLength(1);
+    expect(botReplies(channelId)).toEqual([]);
     expect(h.openai.audio.requests).toHaveLength(0);
+  });
+
+  test('a speaker over their limit whose DMs are closed: the notice is skipped quietly, nothing in the channel', async () => {
+    const channelId = TEST_CHANNEL_IDS[5]!;
+    await setVoice(channelId, 'on');
+    const speaker = { id: '520000000000000006', username: 'private-person' };
+    h.discord.closeDms(speaker.id);
+    new BudgetStore(h.bot.ctx.db).setLimit(DEFAULT_GUILD_ID, { scope: 'user', targetId: speaker.id, period: 'day', amountMicros: 0, updatedBy: 'admin', updatedAt: Date.now() });
+    const dm = h.discord.dmChannelId(speaker.id);
+    voiceMessage(channelId, speaker);
+    const refused = await h.discord.waitForRequest((r) => r.method === 'POST' && r.path === `/channels/${dm}/messages`);
+    await h.settled();
+    expect([refused.status, (refused.response as { code: number }).code]).toEqual([403, 50007]);
+    expect(botReplies(dm)).toEqual([]);
+    expect(botReplies(channelId)).toEqual([]);
+    expect(h.openai.audio.requests).toHaveLength(0);
+    const about = h.logs().filter((l) => l.userId === speaker.id);
+    expect(about.filter((l) => String(l.msg).includes('DMs'))).toEqual([expect.objectContaining({ level: 20 })]);
+    expect(about.filter((l) => Number(l.level) >= 40)).toEqual([]);
+  });
+
+  test('in a channel where the bot may not send messages: no download, no AI request, no REST call', async () => {
+    const channelId = TEST_CHANNEL_IDS[6]!;
+    await setVoice(channelId, 'on');
+    h.discord.setChannelOverwrites(channelId, [{ id: h.discord.botUser.id, type: OverwriteType.Member, deny: PermissionFlagsBits.SendMessages }]);
+    const deadline = performance.now() + 5000;
+    while ((h.bot.client.channels.cache.get(channelId) as GuildChannel).permissionOverwrites.cache.size === 0) {
+      if (performance.now() > deadline) throw new Error('CHANNEL_UPDATE never reached the cache');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    h.discord.clearRequests();
+    voiceMessage(channelId, { id: '520000000000000007', username: 'muted-room' });
+    await expectNoReply(channelId);
+    expect(h.discord.requests).toEqual([]); // no typing, no download, no reply
+    expect(h.logs().filter((l) => l.channelId === channelId && String(l.msg).includes('may not reply'))).toHaveLength(1);
   });
 
   test('an ordinary message in an enabled channel is left alone', async () => {

@@ -465,4 +465,43 @@ describe('FakeDiscord strictness', () => {
     expect((await got).commandName).toBe('after-resume');
     expect(fake.identifies).toHaveLength(1);
   });
+
+  it('sends overwrites discord.js can compute permissions from; refuses like Discord; closed DMs; moderator deletes', async () => {
+    const { fake, client } = await startBot();
+    cleanup.push(() => fake.close(), () => client.destroy());
+    const botId = client.user!.id;
+    const channel = client.channels.cache.get(DEFAULT_CHANNEL_ID) as TextChannel;
+    expect(channel.permissionsFor(botId)?.has(PermissionFlagsBits.SendMessages)).toBe(true);
+
+    // An admin denies Send Messages: CHANNEL_UPDATE reaches the cache; the REST call is refused with 50013.
+    const updated = once(client, Events.ChannelUpdate);
+    fake.setChannelOverwrites(DEFAULT_CHANNEL_ID, [{ id: botId, type: OverwriteType.Member, deny: PermissionFlagsBits.SendMessages }]);
+    await updated;
+    expect(channel.permissionsFor(botId)?.has(PermissionFlagsBits.SendMessages)).toBe(false);
+    expect((await apiError(channel.send('nope'))).code).toBe(50013);
+    expect((await apiError(channel.sendTyping())).code).toBe(50013);
+    const thread = client.channels.cache.get(DEFAULT_THREAD_ID) as TextChannel;
+    expect(thread.permissionsFor(botId)?.has(PermissionFlagsBits.SendMessagesInThreads)).toBe(true); // threads need their own bit
+    // Without View Channel: 403 50001 Missing Access, even for an edit of the bot's own message.
+    fake.setChannelOverwrites(DEFAULT_CHANNEL_ID, []);
+    const own = await channel.send('mine');
+    fake.setChannelOverwrites(DEFAULT_CHANNEL_ID, [{ id: botId, type: OverwriteType.Member, deny: PermissionFlagsBits.ViewChannel }]);
+    expect((await apiError(own.edit('changed'))).code).toBe(50001);
+    fake.setChannelOverwrites(DEFAULT_CHANNEL_ID, []);
+
+    // A moderator deletes the message: editing it is 404 10008 Unknown Message.
+    fake.deleteMessage(DEFAULT_CHANNEL_ID, own.id);
+    expect((await apiError(own.edit('again'))).code).toBe(10008);
+
+    // A user with closed DMs: the DM channel opens, the message is refused with 50007.
+    fake.closeDms(DEFAULT_USER_ID);
+    const user = await client.users.fetch(DEFAULT_USER_ID);
+    const refused = await apiError(user.send('hello'));
+    expect([refused.status, refused.code]).toEqual([403, 50007]);
+
+    // Interaction tokens look like Discord's: base64 of "interaction:<id>:...".
+    const ia = fake.sendInteraction({ commandName: 'x', guildId: DEFAULT_GUILD_ID });
+    expect(ia.token.startsWith('aW50ZXJhY3Rpb246')).toBe(true);
+    expect(Buffer.from(ia.token, 'base64url').toString()).toMatch(new RegExp(`^interaction:${ia.id}:`));
+  });
 });

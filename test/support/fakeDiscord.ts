@@ -22,6 +22,7 @@ import {
   ApplicationCommandType,
   ComponentType,
   GatewayDispatchEvents,
+  GatewayIntentBits,
   InteractionType,
   MessageType,
   type APIApplicationCommand,
@@ -45,6 +46,7 @@ import {
   type ChannelState,
   type FakeDiscordOptions,
   type FakeGuildSpec,
+  type FakeOverwriteSpec,
   type FakeUserSpec,
   type GuildState,
   type RecordedRequest,
@@ -303,6 +305,38 @@ export class FakeDiscord {
     ia.expire();
   }
 
+  /**
+   * Replace a guild channel's permission overwrites, as a server admin would, and send CHANNEL_UPDATE
+   * (with the new overwrites) to sessions with the Guilds intent, like Discord does.
+   */
+  setChannelOverwrites(channelId: string, overwrites: FakeOverwriteSpec[]): void {
+    const ch = this.state.channels.get(channelId);
+    if (!ch?.guildId || ch.thread) throw new Error(`FakeDiscord.setChannelOverwrites: ${channelId} is not a guild channel`);
+    ch.overwrites = overwrites.map((o) => ({ id: o.id, type: o.type, allow: String(o.allow ?? 0n), deny: String(o.deny ?? 0n) }));
+    const guildId = ch.guildId;
+    this.state.dispatch(GatewayDispatchEvents.ChannelUpdate, (sess) =>
+      sess.intents & GatewayIntentBits.Guilds && sessionHandlesGuild(sess, guildId) ? this.state.channelJSON(ch) : null,
+    );
+  }
+
+  /** A moderator deletes a message (an interaction's reply or follow-up too): later edits of it get 404 10008. */
+  deleteMessage(channelId: string, messageId: string): void {
+    const msg = this.state.findMessage(channelId, messageId);
+    if (!msg) throw new Error(`FakeDiscord.deleteMessage: unknown message ${messageId}`);
+    for (const ia of this.state.interactions.values()) {
+      if (ia.originalMessage?.id === messageId) ia.originalDeleted = true;
+      const i = ia.followUps.indexOf(msg);
+      if (i >= 0) ia.followUps.splice(i, 1);
+    }
+    this.state.removeMessage(msg);
+    this.state.dispatchMessageDelete(msg);
+  }
+
+  /** A user who turned off DMs from server members: the bot's DMs to them fail with 403 50007. */
+  closeDms(userId: string): void {
+    this.state.closedDms.add(userId);
+  }
+
   /** Send a raw dispatch event to every session; returns how many sessions got it. */
   dispatch(t: string, d: unknown): number {
     return this.state.dispatch(t, () => d);
@@ -463,7 +497,8 @@ export class FakeDiscord {
     if (Object.keys(resolved).length) data.resolved = resolved;
 
     const id = s.ids.next();
-    const token = `aW50ZXJhY3Rpb246${id}:${randomBytes(48).toString('base64url')}`;
+    // Like Discord's: base64 of "interaction:<id>:<secret>", so every token starts with aW50ZXJhY3Rpb246.
+    const token = Buffer.from(`interaction:${id}:${randomBytes(48).toString('base64url')}`).toString('base64url');
     const perms = (bits: bigint) => bits.toString();
     const channelJSON: Record<string, unknown> = { ...(s.channelJSON(channel) as unknown as Record<string, unknown>), ...spec.channel };
     if (!guild) channelJSON.recipients = [user];

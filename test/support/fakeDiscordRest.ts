@@ -100,6 +100,7 @@ const E = {
   missingPermissions: () => err(403, 50013, 'Missing Permissions'),
   cannotEditOthers: () => err(403, 50005, 'Cannot edit a message authored by another user'),
   dmAction: () => err(403, 50003, 'Cannot execute action on a DM channel'),
+  cannotSendToUser: () => err(403, 50007, 'Cannot send messages to this user'),
   nonTextChannel: () => err(400, 50008, 'Cannot send messages in a non-text channel'),
   invalidWebhookToken: () => err(401, 50027, 'Invalid Webhook Token'),
   invalidJson: () => err(400, 50109, 'The request body contains invalid JSON.'),
@@ -702,6 +703,7 @@ export class FakeRest {
     if ('status' in ch) return ch;
     if (!isTextType(ch.type)) return E.nonTextChannel();
     if (ch.guildId && !this.botHas(ch, ch.thread ? P.SendMessagesInThreads : P.SendMessages)) return E.missingPermissions();
+    if (!ch.guildId && ch.recipients?.some((u) => s.closedDms.has(u.id))) return E.cannotSendToUser();
     if (!isObj(json)) return E.invalidJson();
     const fe = new FormErrors();
     validateMessageBody(fe, [], json, { allowedFlags: CHANNEL_FLAGS, files: files.length });

@@ -387,6 +387,8 @@ export class FakeState {
   readonly channels = new Map<string, ChannelState>();
   readonly messages = new Map<string, APIMessage[]>();
   readonly dmChannelByUser = new Map<string, string>();
+  /** users who turned off DMs from server members: the bot's messages to them fail with 403 50007 */
+  readonly closedDms = new Set<string>();
   readonly interactions = new Map<string, FakeInteraction>();
   readonly interactionsByToken = new Map<string, FakeInteraction>();
   globalCommands: APIApplicationCommand[] = [];

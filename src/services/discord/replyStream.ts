@@ -1,5 +1,6 @@
 import type { Logger } from '../../logger.ts';
 import { DISCORD_MESSAGE_LIMIT, closeOpenFence, splitMessage } from '../messageSplitter.ts';
+import { deadEndDetails, isDeadEnd } from './deadEnd.ts';
 import type { EditPacer } from './editPacer.ts';
 
 /** Room kept in every message for the fence closed while a chunk is still streaming. */
@@ -25,6 +26,8 @@ export class ReplyStream {
   /** Joined at the first text, so a reply that never streams (a refusal) never holds a share of the budget. */
   private leave: (() => void) | undefined;
   private closed = false;
+  /** Set when Discord refused a write for good (401/403/404): no further call is made for this answer. */
+  private stopped = false;
 
   constructor(private readonly sink: MessageSink, private readonly pacer: EditPacer, private readonly log: Logger) {}
 
@@ -36,15 +39,33 @@ export class ReplyStream {
     this.schedule();
   }
 
-  /** Shows the final text now (after any edit in flight) and releases this stream's share of the budget. */
+  /**
+   * Shows the final text now (after any edit in flight) and releases this stream's share of the budget.
+   * A stopped stream resolves without a call: the place the answer was going to is gone.
+   */
   async finish(finalText: string): Promise<void> {
+    this.close();
+    await this.inFlight?.catch(() => undefined);
+    if (this.stopped) return;
+    this.text = closeOpenFence(finalText);
+    await this.render(true).catch((error: unknown) => {
+      if (!this.stopped) throw error;
+    });
+  }
+
+  private close(): void {
     this.closed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
     this.leave?.();
-    await this.inFlight?.catch(() => undefined);
-    this.text = closeOpenFence(finalText);
-    await this.render(true);
+    this.leave = () => undefined;
+  }
+
+  /** A 401/403/404 answer: repeating it would only add to Discord's count of invalid requests. */
+  private stop(error: unknown): void {
+    this.stopped = true;
+    this.close();
+    this.log.warn(deadEndDetails(error), 'Discord refused the reply for good; nothing more is sent for this answer');
   }
 
   private schedule(): void {
@@ -53,7 +74,9 @@ export class ReplyStream {
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.inFlight = this.render(false)
-        .catch((error: unknown) => this.log.debug({ err: error }, 'progress edit failed; the final edit will retry'))
+        .catch((error: unknown) => {
+          if (!this.stopped) this.log.debug({ err: error }, 'progress edit failed; the final edit will retry');
+        })
         .finally(() => {
           this.inFlight = undefined;
           if (!this.closed && this.rendered(false).some((chunk, i) => chunk !== this.shown[i])) this.schedule();
@@ -72,7 +95,13 @@ export class ReplyStream {
     this.lastEditAt = performance.now();
     for (const [index, chunk] of chunks.entries()) {
       if (this.shown[index] === chunk) continue;
-      await this.sink.write(index, chunk);
+      if (this.stopped) return;
+      try {
+        await this.sink.write(index, chunk);
+      } catch (error) {
+        if (isDeadEnd(error)) this.stop(error);
+        throw error;
+      }
       this.shown[index] = chunk;
     }
   }

@@ -1,6 +1,7 @@
 import {
   MessageFlags, REST, Routes, type APIMessage, type Client, type Message, type MessageEditOptions, type RepliableInteraction, type SendableChannels,
 } from 'discord.js';
+import { InteractionExpiredError } from './deadEnd.ts';
 import { INTERACTION_TOKEN_LIFETIME_MS, INTERACTION_TOKEN_SAFETY_MS } from './limits.ts';
 import type { MessageSink } from './replyStream.ts';
 
@@ -37,7 +38,7 @@ export class InteractionSink implements MessageSink {
 
   async write(index: number, content: string): Promise<void> {
     if (Date.now() - this.interaction.createdTimestamp > INTERACTION_TOKEN_LIFETIME_MS - INTERACTION_TOKEN_SAFETY_MS) {
-      throw new Error('the interaction token expired (15 minutes); the reply can no longer be edited');
+      throw new InteractionExpiredError();
     }
     const { applicationId, token } = this.interaction;
     const body = { content, allowed_mentions: NO_MENTIONS };

@@ -1,8 +1,11 @@
-import type { Message } from 'discord.js';
+import { DiscordAPIError, RESTJSONErrorCodes, type Message } from 'discord.js';
 import type { BotContext } from '../../context.ts';
 import { channelScopeOf } from '../discord/channelScope.ts';
 import { NO_MENTIONS } from '../discord/sinks.ts';
 import { payerOf } from '../discord/payer.ts';
+import { deadEndDetails, isDeadEnd } from '../discord/deadEnd.ts';
+import { maySpeakIn } from '../discord/speakPermission.ts';
+import type { Logger } from '../../logger.ts';
 import { languageOf, t } from '../failureMessages.ts';
 import { findAudio, isVoiceMessage } from './audioAttachment.ts';
 import { describeTranscriptionFailure, voiceOverBudgetNotice } from './messages.ts';
@@ -13,7 +16,7 @@ const notified = new WeakMap<object, Map<string, number>>();
 /** Bounds the memory of who was told; forgetting only means one more notice. */
 const MAX_REMEMBERED_NOTICES = 10_000;
 
-/** One over-limit notice per speaker per budget period, so a chatty speaker can't make the bot spam the channel. */
+/** One over-limit notice per speaker per budget period, so a chatty speaker can't make the bot spam their DMs. */
 function firstNoticeThisPeriod(ctx: BotContext, key: string, resetsAt: number): boolean {
   let told = notified.get(ctx.services.transcription);
   if (!told) notified.set(ctx.services.transcription, (told = new Map()));
@@ -29,10 +32,25 @@ export function wantsTranscription(message: Message, ctx: BotContext): boolean {
   return ctx.services.settings.forChannel(channelScopeOf(message.guildId, message.channelId, message.channel)).voiceTranscription.value;
 }
 
-/** Replies to a voice message with its transcript, charged to the speaker; over their limit, a short notice and no call. */
+/**
+ * Tells the speaker privately that they are over their limit: never in the channel, where everyone would
+ * read it. Closed DMs (50007) are a member's choice, so that is skipped quietly.
+ */
+async function noticeInPrivate(message: Message, content: string, log: Logger): Promise<void> {
+  try {
+    await message.author.send({ content: `${content}\n${message.url}`, allowedMentions: NO_MENTIONS });
+  } catch (error) {
+    if (error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.CannotSendMessagesToThisUser) log.debug('speaker does not take DMs; over-limit notice skipped');
+    else log.warn(deadEndDetails(error), 'could not send the over-limit notice by DM');
+  }
+}
+
+/** Replies to a voice message with its transcript, charged to the speaker; over their limit, a private notice and no call. */
 export async function transcribeVoiceMessage(message: Message, ctx: BotContext): Promise<void> {
   const log = ctx.logger.child({ event: 'voice-message', messageId: message.id, userId: message.author.id, guildId: message.guildId ?? undefined });
   const language = languageOf(message.guild?.preferredLocale);
+  // Where the bot can't reply, the transcript could never be shown: no download, no AI request.
+  if (!maySpeakIn(message, log)) return;
   const audio = findAudio(message);
   if (!audio) {
     // Without the Message Content intent Discord blanks the attachments: nothing to download.
@@ -47,11 +65,13 @@ export async function transcribeVoiceMessage(message: Message, ctx: BotContext):
     if (result.ok) await replyToMessage(message, transcriptMessages(result.text, language));
     else if (result.reason === 'over_budget') {
       if (firstNoticeThisPeriod(ctx, `${message.guildId}|${message.author.id}`, result.refusal.resetsAt)) {
-        await replyToMessage(message, [{ content: voiceOverBudgetNotice(result.refusal, language) }]);
+        await noticeInPrivate(message, voiceOverBudgetNotice(result.refusal, language), log);
       } else log.info('over budget again this period; notice already given');
     }
     else await replyToMessage(message, [{ content: describeTranscriptionFailure(result, language, ctx.services.transcription.model) }]);
   } catch (error) {
+    // Discord refused for good (403/404): one more reply would only be refused again.
+    if (isDeadEnd(error)) return void log.warn(deadEndDetails(error), 'Discord refused the transcript reply');
     log.error({ err: error }, 'transcribing a voice message failed');
     await message.reply({ content: t('unexpected', language), allowedMentions: { ...NO_MENTIONS, repliedUser: false } }).catch(() => undefined);
   }

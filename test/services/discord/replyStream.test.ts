@@ -1,7 +1,10 @@
 import { describe, expect, test } from 'vitest';
+import { Writable } from 'node:stream';
+import { DiscordAPIError } from 'discord.js';
 import { pino } from 'pino';
 import { EditPacer } from '../../../src/services/discord/editPacer.ts';
 import { ReplyStream, type MessageSink } from '../../../src/services/discord/replyStream.ts';
+import { InteractionExpiredError } from '../../../src/services/discord/deadEnd.ts';
 
 const log = pino({ level: 'silent' });
 
@@ -45,5 +48,46 @@ describe('ReplyStream and the shared edit budget', () => {
     expect(writes.length).toBeGreaterThanOrEqual(3);
     expect(writes.filter((w) => w.index === 1)).toHaveLength(1);
     for (const w of writes) expect([...w.content].length).toBeLessThanOrEqual(2000);
+  });
+});
+
+const apiError = (status: number, code: number, message: string) =>
+  new DiscordAPIError({ code, message }, code, status, 'PATCH', 'http://127.0.0.1/api/v10/channels/1/messages/2', { body: undefined, files: undefined });
+
+describe('a reply Discord refuses for good stops at once', () => {
+  test.each([
+    [403, 50013, 'Missing Permissions'],
+    [403, 50001, 'Missing Access'],
+    [404, 10003, 'Unknown Channel'],
+    [404, 10008, 'Unknown Message'],
+    [404, 10015, 'Unknown Webhook'],
+    [404, 10062, 'Unknown interaction'],
+    [401, 50027, 'Invalid Webhook Token'],
+  ])('%i %i %s: no further edit, no final edit, no follow-up, one warning', async (status, code, message) => {
+    const pacer = new EditPacer(20);
+    const lines: string[] = [];
+    const logger = pino({ level: 'debug' }, new Writable({ write: (chunk, _e, done) => { lines.push(String(chunk)); done(); } }));
+    const writes: number[] = [];
+    const sink: MessageSink = { write: async (index) => { writes.push(index); if (writes.length > 1) throw apiError(status, code, message); } };
+    const stream = new ReplyStream(sink, pacer, logger);
+    stream.update('first words');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    stream.update('first words and more'); // the second write (a progress edit) is refused
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    stream.update('first words and more and more'); // ignored: the stream has stopped
+    await stream.finish(`${'line of text\n'.repeat(300)}end`); // would need an edit and follow-ups
+    expect(writes).toEqual([0, 0]);
+    expect(pacer.activeStreams).toBe(0);
+    const warnings = lines.map((l) => JSON.parse(l) as { level: number; status?: number; code?: number }).filter((l) => l.level === 40);
+    expect(warnings).toEqual([expect.objectContaining({ status, code })]);
+  });
+
+  test('a refused final edit ends quietly; other failures still reach the caller', async () => {
+    const refused = new ReplyStream({ write: async () => { throw apiError(403, 50013, 'Missing Permissions'); } }, new EditPacer(20), log);
+    await expect(refused.finish('text')).resolves.toBeUndefined();
+    const expired = new ReplyStream({ write: async () => { throw new InteractionExpiredError(); } }, new EditPacer(20), log);
+    await expect(expired.finish('text')).resolves.toBeUndefined();
+    const broken = new ReplyStream({ write: async () => { throw apiError(500, 0, 'Internal Server Error'); } }, new EditPacer(20), log);
+    await expect(broken.finish('text')).rejects.toThrow(/Internal Server Error/);
   });
 });

@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { scrubDiscordTokens } from '../src/logger.ts';
+import { BotHarness } from './support/botHarness.ts';
+
+const TOKEN = 'aW50ZXJhY3Rpb246MTIzNDU2Nzg5MDEyMzQ1Njc4OnNlY3JldA';
+
+test.each([
+  ['a callback URL', `{"url":"https://discord.com/api/v10/interactions/123456789012345678/${TOKEN}/callback"}`, '{"url":"https://discord.com/api/v10/interactions/123456789012345678/[REDACTED]/callback"}'],
+  ['an edit of the original reply', `PATCH /webhooks/300000000000000001/${TOKEN}/messages/@original`, 'PATCH /webhooks/300000000000000001/[REDACTED]/messages/@original'],
+  ['a webhook URL with a query', 'see https://discord.com/api/webhooks/987654321/Ab-cd_EF123?wait=true', 'see https://discord.com/api/webhooks/987654321/[REDACTED]?wait=true'],
+  ['a bare interaction token', `{"msg":"token ${TOKEN} used"}`, '{"msg":"token [REDACTED] used"}'],
+  ['a webhook route without a token', '{"route":"/webhooks/123"}', '{"route":"/webhooks/123"}'],
+  ['an ordinary line', '{"level":30,"msg":"command finished"}', '{"level":30,"msg":"command finished"}'],
+])('scrubDiscordTokens: %s', (_case, line, expected) => {
+  expect(scrubDiscordTokens(line)).toBe(expected);
+});
+
+describe('interaction tokens never reach the log, even at trace level', () => {
+  let h: BotHarness;
+  beforeAll(async () => { h = await BotHarness.start({ env: { LOG_LEVEL: 'trace' } }); });
+  afterAll(async () => { await h?.close(); });
+
+  const failureLines = () => h.logs().filter((l) => l.msg === 'command failed');
+
+  async function waitForFailures(count: number): Promise<void> {
+    const deadline = performance.now() + 5000;
+    while (failureLines().length < count) {
+      if (performance.now() > deadline) throw new Error('the failure was never logged');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await h.settled();
+  }
+
+  test('a callback refused with 10062 (interaction expired before the defer)', async () => {
+    const interaction = h.command('ask', { prompt: 'too late' });
+    h.discord.expireInteraction(interaction.id);
+    await waitForFailures(1);
+    const all = h.logLines.join('\n');
+    expect(interaction.callbacks.map((c) => c.status)).toEqual([404]); // refused once, no apology tried through it
+    expect(all).toContain(`/interactions/${interaction.id}/[REDACTED]/callback`);
+    expect(all).not.toContain(interaction.token);
+    expect(h.openai.chat.requests).toHaveLength(0);
+  });
+
+  test('a webhook edit refused with 401 (the token expired after the defer)', async () => {
+    h.openai.chat.enqueue({ text: 'Hello', delayMs: 300 });
+    const interaction = h.command('translate', { text: 'Bonjour', to: 'en' });
+    await interaction.callback();
+    h.discord.expireInteraction(interaction.id);
+    await waitForFailures(2);
+    const all = h.logLines.join('\n');
+    expect(all).toMatch(new RegExp(`/webhooks/${h.discord.applicationId}/\\[REDACTED\\]`));
+    expect(all).not.toContain(interaction.token);
+    expect(h.bot.ctx.logger.level).toBe('trace');
+  });
+});
