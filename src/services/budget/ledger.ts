@@ -249,7 +249,8 @@ export class Ledger {
       });
       return { ok: true, reservation: { id, reservedMicros: worst } };
     }).immediate();
-    if (!result.ok && result.refusal.limit.source === 'bot-total') this.noticeBotLimit();
+    // Refusing calls at the bot limit is reaching it, whatever share the settled spend shows.
+    if (!result.ok && result.refusal.limit.source === 'bot-total') this.noticeBotLimit(true);
     return result;
   }
 
@@ -356,13 +357,13 @@ export class Ledger {
   }
 
   /** Tells onBotLimitNotice, once per period and level across every process, when the bot's total passed a level. */
-  private noticeBotLimit(): void {
+  private noticeBotLimit(reached = false): void {
     if (!this.operator.bot || !this.onBotLimitNotice) return;
     const now = this.now();
     const status = this.read(() => this.operatorStatus({ guildId: null, userId: SERVER_TOTAL, roleIds: [], channelId: null }, now).bot);
     if (!status) return;
     for (const percent of [...BOT_LIMIT_NOTICE_PERCENTS].reverse()) {
-      if (status.spentMicros * 100 < status.limit.amountMicros * percent) continue;
+      if (!(reached && percent === 100) && status.spentMicros * 100 < status.limit.amountMicros * percent) continue;
       const key = `${status.periodStart}|${percent}`;
       if (this.noticesClaimed.has(key)) return;
       this.noticesClaimed.add(key);

@@ -55,7 +55,7 @@ describe('the bot limit (BOT_LIMIT_USD)', () => {
     expect(ledger.reserve(payer(GUILDS[0]!, 'a', ['everyone-role']), call(0.2))).toMatchObject({ ok: false, refusal: { limit: { source: 'bot-total' } } });
   });
 
-  test('tells the operator once at 80 % and once at 100 % of a period, and again the next period', () => {
+  test('tells the operator once at 80 % and once at 100 % (or when it refuses a call) of a period, and again the next period', () => {
     const { ledger, setNow } = setup({ bot: { amountMicros: 1 * USD, period: 'day' } });
     const notices: BotLimitNotice[] = [];
     ledger.onBotLimitNotice = (notice) => notices.push(notice);
@@ -65,9 +65,10 @@ describe('the bot limit (BOT_LIMIT_USD)', () => {
     spend(ledger, payer(GUILDS[0]!), 0.01);
     expect(notices.map((n) => n.percent)).toEqual([80]);
     expect(ledger.reserve(payer(GUILDS[0]!), call(0.5)).ok).toBe(false); // the limit refused a call: it is reached
+    expect(notices.map((n) => n.percent)).toEqual([80, 100]);
+    expect(notices[1]!.status.spentMicros).toBe(0.81 * USD);
     spend(ledger, payer(GUILDS[0]!), 0.19);
     expect(notices.map((n) => n.percent)).toEqual([80, 100]);
-    expect(notices[1]!.status.spentMicros).toBe(1 * USD);
     setNow('2026-11-28T10:00:00Z');
     spend(ledger, payer(GUILDS[0]!), 0.85);
     expect(notices.map((n) => n.percent)).toEqual([80, 100, 80]);
