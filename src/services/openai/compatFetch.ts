@@ -1,0 +1,64 @@
+import { normaliseErrorBody } from './errorBodies.ts';
+
+/**
+ * A 200 JSON answer this short may be an error in disguise: LM Studio answers a route it does not
+ * have with `200 {"error": "Unexpected endpoint or method. (POST /v1/…)"}`. Real answers with
+ * images are far larger and are never read twice.
+ */
+const MAX_DISGUISED_ERROR_BYTES = 4096;
+/** What a disguised error says when the route is missing: it becomes the 404 it should have been. */
+const MISSING_ROUTE = /unexpected endpoint|no such (route|endpoint)|not found|cannot (get|post)|unknown (route|endpoint|url)|invalid url/i;
+/** Fields of a real answer: a body with one of these is never taken for an error. */
+const ANSWER_FIELDS = ['choices', 'data', 'text', 'id'];
+
+function jsonResponse(body: unknown, status: number, from: Response): Response {
+  const headers = new Headers(from.headers);
+  headers.set('content-type', 'application/json');
+  headers.delete('content-length');
+  headers.delete('content-encoding');
+  return new Response(JSON.stringify(body), { status, statusText: from.statusText, headers });
+}
+
+async function normaliseFailure(response: Response, secrets: readonly string[]): Promise<Response> {
+  const text = await response.text().catch(() => '');
+  const error = normaliseErrorBody(text, response.headers.get('content-type') ?? '', secrets);
+  return jsonResponse({ error }, response.status, response);
+}
+
+/** A small 200 JSON body: an error in disguise becomes a real error status; a missing content-type is filled in. */
+async function inspectSmallAnswer(response: Response, secrets: readonly string[]): Promise<Response> {
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
+  }
+  const body = json as Record<string, unknown> | null;
+  if (body && typeof body === 'object' && 'error' in body && body.error && !ANSWER_FIELDS.some((field) => field in body)) {
+    const error = normaliseErrorBody(text, 'application/json', secrets);
+    const coded = Number(error.code);
+    const status = Number.isInteger(coded) && coded >= 400 && coded <= 599 ? coded : MISSING_ROUTE.test(error.message) ? 404 : 500;
+    return jsonResponse({ error }, status, response);
+  }
+  return jsonResponse(json, response.status, response);
+}
+
+/**
+ * Makes compatible servers' answers readable by the SDK: error bodies in any shape (a string
+ * `error`, FastAPI's `detail`, plain text, a proxy's HTML page) become OpenAI's error object with
+ * the key blanked out, an error sent with status 200 gets an error status, and small JSON answers
+ * sent without a content-type are marked as JSON. Streams pass through untouched.
+ */
+export function compatFetch(base: typeof fetch, secrets: readonly string[]): typeof fetch {
+  return async (input, init) => {
+    const response = await base(input, init);
+    if (response.status >= 400) return normaliseFailure(response, secrets);
+    if (response.status !== 200) return response;
+    const type = response.headers.get('content-type');
+    const length = Number(response.headers.get('content-length') ?? Number.NaN);
+    const small = Number.isFinite(length) && length <= MAX_DISGUISED_ERROR_BYTES;
+    if (small && (type === null || type.includes('json'))) return inspectSmallAnswer(response, secrets);
+    return response;
+  };
+}
