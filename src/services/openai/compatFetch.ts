@@ -11,13 +11,16 @@ const MISSING_ROUTE = /unexpected endpoint|no such (route|endpoint)|not found|ca
 /** Fields of a real answer: a body with one of these is never taken for an error. */
 const ANSWER_FIELDS = ['choices', 'data', 'text', 'id'];
 
-function jsonResponse(body: unknown, status: number, from: Response): Response {
+/** A body already read, handed on with the original headers (minus the ones that described the bytes on the wire). */
+function rebuilt(text: string, status: number, from: Response, contentType: string | null): Response {
   const headers = new Headers(from.headers);
-  headers.set('content-type', 'application/json');
+  if (contentType) headers.set('content-type', contentType);
   headers.delete('content-length');
   headers.delete('content-encoding');
-  return new Response(JSON.stringify(body), { status, statusText: from.statusText, headers });
+  return new Response(text, { status, statusText: from.statusText, headers });
 }
+
+const jsonResponse = (body: unknown, status: number, from: Response) => rebuilt(JSON.stringify(body), status, from, 'application/json');
 
 async function normaliseFailure(response: Response, secrets: readonly string[]): Promise<Response> {
   const text = await response.text().catch(() => '');
@@ -25,30 +28,33 @@ async function normaliseFailure(response: Response, secrets: readonly string[]):
   return jsonResponse({ error }, response.status, response);
 }
 
-/** A small 200 JSON body: an error in disguise becomes a real error status; a missing content-type is filled in. */
-async function inspectSmallAnswer(response: Response, secrets: readonly string[]): Promise<Response> {
+/** A 200 body read once: an error in disguise becomes a real error status; a missing content-type is filled in. */
+async function inspectAnswer(response: Response, secrets: readonly string[]): Promise<Response> {
   const text = await response.text();
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    return new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers });
+    return rebuilt(text, response.status, response, null);
   }
   const body = json as Record<string, unknown> | null;
-  if (body && typeof body === 'object' && 'error' in body && body.error && !ANSWER_FIELDS.some((field) => field in body)) {
+  if (text.length <= MAX_DISGUISED_ERROR_BYTES && body && typeof body === 'object' && body.error && !ANSWER_FIELDS.some((field) => field in body)) {
     const error = normaliseErrorBody(text, 'application/json', secrets);
     const coded = Number(error.code);
     const status = Number.isInteger(coded) && coded >= 400 && coded <= 599 ? coded : MISSING_ROUTE.test(error.message) ? 404 : 500;
     return jsonResponse({ error }, status, response);
   }
-  return jsonResponse(json, response.status, response);
+  return rebuilt(text, response.status, response, 'application/json');
 }
+
+/** A streamed chat request: its answer is never read ahead of the SDK. */
+const isStreamRequest = (init: RequestInit | undefined) => typeof init?.body === 'string' && /"stream"\s*:\s*true/.test(init.body);
 
 /**
  * Makes compatible servers' answers readable by the SDK: error bodies in any shape (a string
  * `error`, FastAPI's `detail`, plain text, a proxy's HTML page) become OpenAI's error object with
- * the key blanked out, an error sent with status 200 gets an error status, and small JSON answers
- * sent without a content-type are marked as JSON. Streams pass through untouched.
+ * the key blanked out, an error sent with status 200 gets an error status, and JSON answers sent
+ * without a content-type are marked as JSON. Streams and large answers pass through unread.
  */
 export function compatFetch(base: typeof fetch, secrets: readonly string[]): typeof fetch {
   return async (input, init) => {
@@ -58,7 +64,8 @@ export function compatFetch(base: typeof fetch, secrets: readonly string[]): typ
     const type = response.headers.get('content-type');
     const length = Number(response.headers.get('content-length') ?? Number.NaN);
     const small = Number.isFinite(length) && length <= MAX_DISGUISED_ERROR_BYTES;
-    if (small && (type === null || type.includes('json'))) return inspectSmallAnswer(response, secrets);
+    // Without a content-type the SDK would hand back text instead of JSON: read it here (never a stream).
+    if ((type === null && !isStreamRequest(init)) || (small && type?.includes('json'))) return inspectAnswer(response, secrets);
     return response;
   };
 }

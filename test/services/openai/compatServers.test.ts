@@ -171,6 +171,27 @@ describe('HTTP errors in other shapes', () => {
   });
 });
 
+describe('JSON answers sent without a content-type header', () => {
+  test('/imagine still gets its images and charges them', async () => {
+    h.openai.compat = { noContentType: true };
+    const channelId = freshChannel();
+    const i = h.command('imagine', { prompt: 'a lighthouse' }, { channelId });
+    await h.settled(i);
+    expect(h.openai.requestsTo('/v1/images/generations')).toHaveLength(1);
+    expect(i.followUps.length + i.originalEdits.length).toBeGreaterThan(0);
+    expect(shown(i)).not.toMatch(/could not handle|no image data/);
+    expect(ledger(channelId)).toMatchObject([{ command: 'imagine', state: 'settled' }]);
+  });
+
+  test('/transcribe still gets its text', async () => {
+    h.openai.compat = { noContentType: true };
+    h.openai.audio.enqueue({ text: 'Heard without a content-type.' });
+    const i = h.command('transcribe', { audio: { filename: 'note.wav', contentType: 'audio/wav', data: makeWav({ seconds: 1 }) } }, { channelId: freshChannel() });
+    await h.settled(i);
+    expect(shown(i)).toMatch(/Heard without a content-type\./);
+  });
+});
+
 describe('a route the server does not have', () => {
   test.each([['gin' as const], ['express' as const], ['lmstudio' as const]])('/imagine against a server without /images/generations (%s)', async (notFoundStyle) => {
     h.openai.compat = { missingRoutes: ['images'], notFoundStyle };
