@@ -26,7 +26,7 @@ export function redactSecrets(text: string, secrets: readonly string[] = []): st
   let out = secrets.filter((s) => s.length >= MIN_SECRET_CHARS).reduce((acc, secret) => acc.split(secret).join(REDACTED), text);
   out = out.replace(/\bBearer\s+[^\s"',;]+/gi, `Bearer ${REDACTED}`);
   out = out.replace(/\bsk-[A-Za-z0-9_-]{8,}/g, REDACTED);
-  return out.replace(/\b(api[_-]?key|authorization|x-api-key)(["']?\s*[:=]\s*["']?)[^\s"',;}]+/gi, `$1$2${REDACTED}`);
+  return out.replace(/\b(api[_-]?key|x-api-key)(["']?\s*[:=]\s*["']?)[^\s"',;}]+/gi, `$1$2${REDACTED}`);
 }
 
 const clip = (text: string) => (text.length > MAX_MESSAGE_CHARS ? `${text.slice(0, MAX_MESSAGE_CHARS - 1)}…` : text);
