@@ -161,6 +161,9 @@ describe('HTTP errors in other shapes', () => {
     expect(i.transcript()).toEqual([reply]);
     expect(turns(channelId)).toHaveLength(0);
     expect(ledger(channelId)).toMatchObject([{ state: 'released', charged: 0 }]);
+    // The failure is logged where an admin looks, classified, and without the key.
+    expect(h.logs().some((l) => l.level === 40 && String(l.msg).includes('model call failed'))).toBe(true);
+    expect(h.logLines.join('\n')).not.toContain(TEST_OPENAI_KEY);
   });
 
   test.each([['ollama' as const], ['vllm' as const]])('a model the server does not have (%s\'s 404) is named', async (style) => {
