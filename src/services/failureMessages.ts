@@ -1,4 +1,4 @@
-import type { ModelFailure } from './openai/failures.ts';
+import type { Endpoint, ModelFailure } from './openai/failures.ts';
 
 import { textTable, type Language, type Texts } from './i18n.ts';
 
@@ -19,7 +19,25 @@ const TEXT = {
   auth: { en: "The bot's OpenAI API key was rejected. A server admin needs to check OPENAI_API_KEY.", 'zh-TW': '機器人的 OpenAI API 金鑰被拒絕，請管理員檢查 OPENAI_API_KEY 設定。' },
   modelNotFound: { en: 'The configured model `{model}` is not available on this AI service. A server admin needs to choose another model.', 'zh-TW': '設定的模型 `{model}` 在這個 AI 服務上無法使用，請管理員改選其他模型。' },
   badRequest: { en: 'The AI service could not handle this request: {message}', 'zh-TW': 'AI 服務無法處理這個請求：{message}' },
+  badRequestPlain: { en: 'The AI service could not handle this request.', 'zh-TW': 'AI 服務無法處理這個請求。' },
+  noChatEndpoint: {
+    en: 'This AI service has no chat endpoint (`/chat/completions` under OPENAI_BASE_URL). A server admin needs to check OPENAI_BASE_URL (for most servers it ends in `/v1`).',
+    'zh-TW': '這個 AI 服務沒有對話端點（OPENAI_BASE_URL 底下的 `/chat/completions`）。請管理員檢查 OPENAI_BASE_URL（多數服務以 `/v1` 結尾）。',
+  },
+  noImageEndpoint: {
+    en: 'This AI service has no image endpoint (`/images/generations` under OPENAI_BASE_URL), so it cannot make images. A server admin can point OPENAI_BASE_URL at a service that makes images; IMAGE_MODEL sets the model used there.',
+    'zh-TW': '這個 AI 服務沒有圖片端點（OPENAI_BASE_URL 底下的 `/images/generations`），無法產生圖片。管理員可以把 OPENAI_BASE_URL 指向能產生圖片的服務；IMAGE_MODEL 設定所用的模型。',
+  },
+  noTranscriptionEndpoint: {
+    en: 'This AI service has no transcription endpoint (`/audio/transcriptions` under OPENAI_BASE_URL), so it cannot transcribe audio. A server admin can point OPENAI_BASE_URL at a service that transcribes; TRANSCRIBE_MODEL sets the model used there.',
+    'zh-TW': '這個 AI 服務沒有語音轉文字端點（OPENAI_BASE_URL 底下的 `/audio/transcriptions`），無法轉錄音訊。管理員可以把 OPENAI_BASE_URL 指向能轉錄的服務；TRANSCRIBE_MODEL 設定所用的模型。',
+  },
+  noModelsEndpoint: {
+    en: 'This AI service has no model list (`/models` under OPENAI_BASE_URL). A server admin needs to check OPENAI_BASE_URL.',
+    'zh-TW': '這個 AI 服務沒有模型清單（OPENAI_BASE_URL 底下的 `/models`），請管理員檢查 OPENAI_BASE_URL。',
+  },
   cutOff: { en: '⚠️ The answer was cut off because the connection to the AI service dropped.', 'zh-TW': '⚠️ 與 AI 服務的連線中斷，回答不完整。' },
+  cutOffServerError: { en: '⚠️ The answer is incomplete: the AI service reported an internal error partway through.', 'zh-TW': '⚠️ AI 服務在回答途中回報內部錯誤，回答不完整。' },
   cutOffTimeout: { en: '⚠️ The answer was cut off because the AI service stopped responding.', 'zh-TW': '⚠️ AI 服務停止回應，回答不完整。' },
   truncated: { en: '⚠️ The answer reached its length limit and was cut short.', 'zh-TW': '⚠️ 回答已達長度上限，內容被截斷。' },
   promptTooLong: {
@@ -35,6 +53,13 @@ export type MessageKey = keyof typeof TEXT;
 
 export const t = textTable<MessageKey>(TEXT);
 
+/** The most of a server's own error message quoted in a reply. */
+const MAX_SERVER_MESSAGE_CHARS = 300;
+
+const ENDPOINT_MISSING = {
+  chat: 'noChatEndpoint', images: 'noImageEndpoint', transcription: 'noTranscriptionEndpoint', models: 'noModelsEndpoint',
+} as const satisfies Record<Endpoint, MessageKey>;
+
 /** A plain-words explanation of a failed model call. */
 export function describeFailure(failure: ModelFailure, language: Language, model: string): string {
   switch (failure.kind) {
@@ -47,15 +72,18 @@ export function describeFailure(failure: ModelFailure, language: Language, model
     case 'server_error': return t('serverError', language);
     case 'network': return t('network', language);
     case 'auth': return t('auth', language);
-    case 'model_not_found': return t('modelNotFound', language, { model });
-    case 'bad_request': return t('badRequest', language, { message: failure.message.slice(0, 300) });
+    case 'model_not_found': return t('modelNotFound', language, { model: failure.model ?? model });
+    case 'endpoint_missing': return t(ENDPOINT_MISSING[failure.endpoint], language);
+    case 'bad_request': return failure.message ? t('badRequest', language, { message: failure.message.slice(0, MAX_SERVER_MESSAGE_CHARS) }) : t('badRequestPlain', language);
     case 'cut_off': return t('cutOff', language);
   }
 }
 
 /** The note appended under a partial answer that could not finish. */
 export function partialAnswerNotice(failure: ModelFailure, language: Language, model: string): string {
-  if (failure.kind === 'cut_off' || failure.kind === 'network' || failure.kind === 'server_error') return t('cutOff', language);
+  if (failure.kind === 'cut_off' || failure.kind === 'network') return t('cutOff', language);
+  // Only an error event inside the stream can follow text: the server said what went wrong, the connection held.
+  if (failure.kind === 'server_error') return t('cutOffServerError', language);
   if (failure.kind === 'timeout') return t('cutOffTimeout', language);
   return `⚠️ ${describeFailure(failure, language, model)}`;
 }

@@ -5,7 +5,7 @@ import { createLogger } from '../../src/logger.ts';
 import {
   FakeDiscord, DEFAULT_CHANNEL_ID, DEFAULT_GUILD_ID, DEFAULT_THREAD_ID, type FakeDiscordOptions, type FakeGuildSpec, type FakeInteraction, type FakeInteractionSpec,
 } from './fakeDiscord.ts';
-import { FakeOpenAI } from './fakeOpenAI.ts';
+import { FakeOpenAI, type FakeOpenAIOptions } from './fakeOpenAI.ts';
 import { tempDatabasePath } from './tempDb.ts';
 
 /** Distinctive secrets, so a test can prove they never reach a log line or a reply. */
@@ -15,6 +15,8 @@ export const TEST_OPENAI_KEY = 'sk-test-fake-openai-key-00'; // short of a real 
 export interface HarnessOptions {
   env?: Record<string, string>;
   discord?: FakeDiscordOptions;
+  /** Options of the fake AI service, e.g. `compat` to act as a compatible server from the start-up check on. */
+  openai?: Omit<FakeOpenAIOptions, 'apiKey'>;
   databasePath?: string;
   now?: () => number;
 }
@@ -41,7 +43,7 @@ export class BotHarness {
 
   static async start(options: HarnessOptions = {}): Promise<BotHarness> {
     const discord = await FakeDiscord.start({ token: TEST_DISCORD_TOKEN, guilds: [TEST_GUILD], ...options.discord });
-    const openai = await FakeOpenAI.start({ apiKey: TEST_OPENAI_KEY });
+    const openai = await FakeOpenAI.start({ ...options.openai, apiKey: TEST_OPENAI_KEY });
     const harness = new BotHarness(discord, openai, options.databasePath ?? tempDatabasePath(), options);
     await harness.startBot();
     return harness;

@@ -391,3 +391,77 @@ describe('FakeOpenAI files + fine-tuning', () => {
     expect(chat.model).toBe(done.fine_tuned_model);
   });
 });
+
+describe('FakeOpenAI as a compatible server', () => {
+  /** The raw SSE text of one streamed chat call, as a compatible server writes it. */
+  async function rawStream(body: Record<string, unknown> = {}): Promise<{ response: Response; text: string }> {
+    const response = await fetch(`${fake.baseUrl}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${fake.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: user('hi'), stream: true, stream_options: { include_usage: true }, ...body }),
+    });
+    return { response, text: await response.text() };
+  }
+  const events = (text: string) => text.split('\n\n').filter(Boolean).map((e) => e.replace(/^data: /, ''));
+
+  it('leaves out usage, finish_reason, role and the content-type header when told to, and still ends with [DONE]', async () => {
+    fake.compat = { noUsage: true, noFinishReason: true, noRole: true, noContentType: true };
+    fake.chat.enqueue({ text: 'Hi', chunks: ['Hi'] });
+    const { response, text } = await rawStream();
+    expect(response.headers.get('content-type')).toBeNull();
+    expect(text).not.toMatch(/"usage":\{/);
+    expect(text).not.toMatch(/"finish_reason":"/);
+    expect(text).not.toMatch(/"role"/);
+    expect(events(text).at(-1)).toBe('[DONE]');
+  });
+
+  it('sends an error event after the given pieces, with HTTP 200 and no [DONE], as llama.cpp does', async () => {
+    fake.chat.enqueue({ text: 'One two', chunks: ['One', ' two'], afterChunks: 1, streamError: { code: 500, message: 'boom', type: 'server_error' } });
+    const { response, text } = await rawStream();
+    expect(response.status).toBe(200);
+    const all = events(text);
+    expect(all.at(-1)).toBe('{"error":{"code":500,"message":"boom","type":"server_error"}}');
+    expect(all.some((e) => e.includes('"content":"One"'))).toBe(true);
+    expect(text).not.toContain('[DONE]');
+    expect(text).not.toContain(' two');
+  });
+
+  it('the SDK throws a status-less APIError for an error event, string bodies included', async () => {
+    fake.chat.enqueue({ streamError: 'Rate limit exceeded' });
+    const stream = await client().chat.completions.create({ model: 'gpt-4o-mini', messages: user('hi'), stream: true });
+    const err = await thrown(async () => { for await (const _ of stream) { /* drain */ } });
+    expect(err).toMatchObject({ status: undefined, error: 'Rate limit exceeded' });
+  });
+
+  it.each([
+    ['gin', 404, '404 page not found', 'text/plain'],
+    ['fastapi', 404, '{"detail":"Not Found"}', 'application/json'],
+    ['nest', 404, '{"message":"Cannot POST /v1/images/generations","error":"Not Found","statusCode":404}', 'application/json'],
+    ['llamacpp', 404, '{"error":{"code":404,"message":"File Not Found","type":"not_found_error"}}', 'application/json'],
+    ['lmstudio', 200, '{"error":"Unexpected endpoint or method. (POST /v1/images/generations)"}', 'application/json'],
+  ] as const)('answers a missing route in %s style', async (notFoundStyle, status, body, contentType) => {
+    fake.compat = { missingRoutes: ['images'], notFoundStyle };
+    const response = await fetch(`${fake.baseUrl}/images/generations`, {
+      method: 'POST', headers: { authorization: `Bearer ${fake.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ model: 'gpt-image-1', prompt: 'x' }),
+    });
+    expect(response.status).toBe(status);
+    expect(response.headers.get('content-type')).toBe(contentType);
+    expect(await response.text()).toBe(body);
+  });
+
+  it('reports a missing model like Ollama or vLLM, and lists no models when told to', async () => {
+    fake.compat = { modelNotFoundStyle: 'vllm', emptyModels: true };
+    const err = await thrown(() => client().chat.completions.create({ model: 'llama3', messages: user('hi') }));
+    expect(err).toBeInstanceOf(NotFoundError);
+    const models = [];
+    for await (const model of client().models.list()) models.push(model);
+    expect(models).toEqual([]);
+  });
+
+  it('streams thinking in reasoning_content before the answer', async () => {
+    fake.chat.enqueue({ reasoning: 'hmm', text: 'Yes.' });
+    const { text } = await rawStream();
+    expect(text.indexOf('"reasoning_content":"hmm"')).toBeGreaterThan(-1);
+    expect(text.indexOf('"reasoning_content":"hmm"')).toBeLessThan(text.indexOf('"content":"Yes."'));
+  });
+});

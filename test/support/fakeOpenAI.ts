@@ -16,6 +16,7 @@ import { performance } from 'node:perf_hooks';
 import type { Model } from 'openai/resources/models';
 import { FakeAudio } from './fakeOpenAIAudio.ts';
 import { FakeChat } from './fakeOpenAIChat.ts';
+import { FakeRawResponse, isMissingRoute, routeNotFound, type CompatOptions } from './fakeOpenAICompat.ts';
 import {
   FakeApiError,
   invalidApiKey,
@@ -37,6 +38,7 @@ export { crc32, makePng, PNG_SIGNATURE } from './fakeOpenAIImages.ts';
 export { AUDIO_EXTENSIONS } from './fakeOpenAIAudio.ts';
 export { FINE_TUNABLE_MODELS } from './fakeOpenAIFineTuning.ts';
 export { lastUserText } from './fakeOpenAIChat.ts';
+export type { CompatOptions, CompatRoute, NotFoundStyle } from './fakeOpenAICompat.ts';
 
 export interface FakeOpenAIOptions {
   /** Key every request must send as `Authorization: Bearer <key>` (default 'sk-test-fake-key'). */
@@ -49,6 +51,8 @@ export interface FakeOpenAIOptions {
   maxAudioBytes?: number;
   /** Values reported in the x-ratelimit-* headers (defaults 10000 requests / 30000000 tokens per minute). */
   rateLimits?: { requests?: number; tokens?: number };
+  /** Behave like a compatible server (vLLM, llama.cpp, Ollama, LM Studio, a proxy) instead of OpenAI; see fakeOpenAICompat.ts. */
+  compat?: CompatOptions;
 }
 
 export const DEFAULT_API_KEY = 'sk-test-fake-key';
@@ -75,6 +79,8 @@ export class FakeOpenAI {
   readonly audio: FakeAudio;
   readonly files: FakeFiles;
   readonly fineTuning: FakeFineTuning;
+  /** Compatible-server quirks in force; a test may change them at any time (reset() restores the start options). */
+  compat: CompatOptions;
   /** `http://127.0.0.1:PORT` */
   origin = '';
   /** `http://127.0.0.1:PORT/v1`: pass as the SDK's `baseURL`. */
@@ -91,6 +97,7 @@ export class FakeOpenAI {
 
   private constructor(private readonly options: FakeOpenAIOptions) {
     this.apiKey = options.apiKey ?? DEFAULT_API_KEY;
+    this.compat = { ...options.compat };
     const getOrigin = (): string => this.origin;
     const env: FakeEnv = {
       signal: this.abort.signal,
@@ -104,6 +111,7 @@ export class FakeOpenAI {
         const cw = options.contextWindow;
         return typeof cw === 'number' ? cw : (cw?.[model] ?? 128_000);
       },
+      compat: () => this.compat,
     };
     this.chat = new FakeChat(env);
     this.images = new FakeImages(env);
@@ -178,6 +186,7 @@ export class FakeOpenAI {
     this.files.reset();
     this.fineTuning.reset();
     this.resetModels();
+    this.compat = { ...this.options.compat };
   }
 
   /** Destroys every open socket (hung and streaming responses included) and stops the server. */
@@ -196,7 +205,7 @@ export class FakeOpenAI {
   }
 
   private listModels(ex: Exchange): void {
-    ex.sendJson(200, { object: 'list', data: [...this.models.values()] });
+    ex.sendJson(200, { object: 'list', data: this.compat.emptyModels ? [] : [...this.models.values()] });
   }
 
   private retrieveModel(ex: Exchange, rawId: string): void {
@@ -226,6 +235,7 @@ export class FakeOpenAI {
     const url = new URL(req.url ?? '/', this.origin);
     const method = req.method ?? 'GET';
     const ex = new Exchange(req, res, url.pathname, url.searchParams, () => this.rateHeaders());
+    ex.omitContentType = this.compat.noContentType === true;
     const record: RecordedRequest = {
       method,
       path: url.pathname,
@@ -264,11 +274,13 @@ export class FakeOpenAI {
       const auth = req.headers.authorization;
       if (!auth || !auth.startsWith('Bearer ') || auth.length === 'Bearer '.length) throw missingApiKey();
       if (auth !== `Bearer ${this.apiKey}`) throw invalidApiKey(auth.slice('Bearer '.length));
+      if (isMissingRoute(this.compat, url.pathname)) throw routeNotFound(this.compat.notFoundStyle ?? 'gin', method, url.pathname);
       if (!route) throw invalidUrl(method, url.pathname);
       if (parseError) throw parseError;
       await route.handler(ex, ...params);
     } catch (err) {
       if (err instanceof FakeApiError) return ex.sendError(err);
+      if (err instanceof FakeRawResponse) return ex.sendRaw(err.status, err.body, err.contentType);
       if (this.abort.signal.aborted || res.headersSent) {
         req.socket.destroy();
         return;

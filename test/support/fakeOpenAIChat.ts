@@ -6,6 +6,7 @@ import type {
   ChatCompletionMessageFunctionToolCall,
 } from 'openai/resources/chat/completions';
 import type { CompletionUsage } from 'openai/resources/completions';
+import { compatModelNotFound, FakeRawResponse } from './fakeOpenAICompat.ts';
 import {
   contextLengthExceeded,
   invalidRequest,
@@ -14,6 +15,7 @@ import {
   scriptedError,
   type ScriptedError,
 } from './fakeOpenAIErrors.ts';
+import type { CompatOptions } from './fakeOpenAICompat.ts';
 import { countPromptTokens, countTextTokens, validateChatBody } from './fakeOpenAIChatValidate.ts';
 import { nowSeconds, randomId, ScriptQueue, sleep, type Exchange, type FakeEnv } from './fakeOpenAIHttp.ts';
 
@@ -43,6 +45,26 @@ export interface ChatTextReply {
   toolCalls?: ChatToolCallSpec[];
   /** `model` echoed in the response (the real API answers with a snapshot, e.g. 'gpt-4o-mini-2024-07-18'). */
   responseModel?: string;
+  /** Thinking streamed before the answer in its own delta field, as vLLM/DeepSeek (`reasoning_content`) and Ollama (`reasoning`) do. */
+  reasoning?: string;
+  reasoningField?: 'reasoning_content' | 'reasoning';
+}
+
+/**
+ * A compatible server's error inside a stream: HTTP 200, `afterChunks` content pieces of `text`, then
+ * `data: {"error": <error>}` (an object or a string) and a clean end without [DONE], as llama.cpp, vLLM and LiteLLM do.
+ */
+export interface ChatStreamErrorReply {
+  streamError: unknown;
+  text?: string;
+  chunks?: string[];
+  afterChunks?: number;
+}
+
+/** An HTTP error with any body (HTML from a proxy, plain text, `{"detail": …}`), as written. */
+export interface ChatRawErrorReply {
+  rawError: { status: number; body: string; contentType?: string | null };
+  times?: number;
 }
 
 export type ChatReply =
@@ -50,6 +72,8 @@ export type ChatReply =
   | ScriptedError
   | { error: 'context_length_exceeded' }
   | { hang: true }
+  | ChatStreamErrorReply
+  | ChatRawErrorReply
   | { cutAfterChunks: number; text: string; chunks?: string[]; delayMs?: number; chunkDelayMs?: number };
 
 export type ChatReplySource = ChatReply | ((req: ChatCompletionCreateParams) => ChatReply);
@@ -91,6 +115,7 @@ type FinishReason = ChatCompletion.Choice['finish_reason'];
 interface Plan {
   kind: 'content' | 'refusal';
   pieces: string[];
+  reasoning: { field: 'reasoning_content' | 'reasoning'; pieces: string[] } | undefined;
   toolCalls: ChatCompletionMessageFunctionToolCall[];
   finishReason: FinishReason;
   usage: CompletionUsage;
@@ -130,16 +155,19 @@ function makePlan(reply: ChatTextReply, body: ChatCompletionCreateParams, prompt
       rejected_prediction_tokens: 0,
     },
   };
-  return { kind, pieces, toolCalls, finishReason, usage, model: reply.responseModel ?? body.model };
+  const reasoning = reply.reasoning ? { field: reply.reasoningField ?? 'reasoning_content', pieces: splitText(reply.reasoning) } : undefined;
+  return { kind, pieces, reasoning, toolCalls, finishReason, usage, model: reply.responseModel ?? body.model };
 }
 
-/** The deltas of one streamed choice, in order, ending with the finish_reason delta. */
-function planDeltas(plan: Plan): { delta: Delta; finish: FinishReason | null }[] {
+/** The deltas of one streamed choice, in order, ending with the finish_reason delta (compatible servers may leave out role and finish_reason). */
+function planDeltas(plan: Plan, compat: CompatOptions): { delta: Delta; finish: FinishReason | null }[] {
   const out: { delta: Delta; finish: FinishReason | null }[] = [];
+  const role = compat.noRole ? {} : { role: 'assistant' as const };
   out.push({
-    delta: plan.kind === 'refusal' ? { role: 'assistant', content: null, refusal: '' } : { role: 'assistant', content: '', refusal: null },
+    delta: plan.kind === 'refusal' ? { ...role, content: null, refusal: '' } : { ...role, content: '', refusal: null },
     finish: null,
   });
+  for (const p of plan.reasoning?.pieces ?? []) out.push({ delta: { [plan.reasoning!.field]: p } as Delta, finish: null });
   for (const p of plan.pieces) out.push({ delta: plan.kind === 'refusal' ? { refusal: p } : { content: p }, finish: null });
   plan.toolCalls.forEach((tc, index) => {
     out.push({
@@ -150,7 +178,7 @@ function planDeltas(plan: Plan): { delta: Delta; finish: FinishReason | null }[]
       out.push({ delta: { tool_calls: [{ index, function: { arguments: arg } }] }, finish: null });
     }
   });
-  out.push({ delta: {}, finish: plan.finishReason });
+  if (!compat.noFinishReason) out.push({ delta: {}, finish: plan.finishReason });
   return out;
 }
 
@@ -199,7 +227,8 @@ export class FakeChat {
     if (typeof ex.body === 'object' && ex.body !== null) this.requests.push(ex.body as ChatCompletionCreateParams);
 
     const body = validateChatBody(ex.body);
-    if (!this.env.hasModel(body.model)) throw modelNotFound(body.model);
+    const compatStyle = this.env.compat().modelNotFoundStyle;
+    if (!this.env.hasModel(body.model)) throw compatStyle ? compatModelNotFound(compatStyle, body.model) : modelNotFound(body.model);
     if (NON_CHAT_MODEL.test(body.model)) {
       throw invalidRequest(
         'This is not a chat model and thus not supported in the v1/chat/completions endpoint. Did you mean to use v1/completions?',
@@ -220,6 +249,8 @@ export class FakeChat {
     if (forced) throw contextLengthExceeded(window, Math.max(promptTokens, window + 1));
     if (isScriptedError(reply)) throw scriptedError(reply as ScriptedError, body.model);
     if ('hang' in reply) return; // never answered; close() or the client's timeout ends it
+    if ('rawError' in reply) throw new FakeRawResponse(reply.rawError.status, reply.rawError.body, reply.rawError.contentType === undefined ? 'application/json' : reply.rawError.contentType);
+    if ('streamError' in reply) return this.streamError(ex, body, reply, promptTokens);
     if ('cutAfterChunks' in reply) return this.cut(ex, body, reply, promptTokens);
     const textReply = reply as ChatTextReply;
     const plan = makePlan(textReply, body, promptTokens);
@@ -255,7 +286,7 @@ export class FakeChat {
 
   /** Builds the SSE events for a plan: chunks, optional usage chunk, then '[DONE]'. */
   private events(body: ChatCompletionCreateParams, plan: Plan): (ChatCompletionChunk | '[DONE]')[] {
-    const withUsage = body.stream_options?.include_usage === true;
+    const withUsage = body.stream_options?.include_usage === true && !this.env.compat().noUsage;
     const base = {
       id: randomId('chatcmpl-', 14),
       object: 'chat.completion.chunk' as const,
@@ -265,7 +296,7 @@ export class FakeChat {
       system_fingerprint: 'fp_fake000001',
     };
     const n = body.n ?? 1;
-    const out: (ChatCompletionChunk | '[DONE]')[] = planDeltas(plan).map(({ delta, finish }) => ({
+    const out: (ChatCompletionChunk | '[DONE]')[] = planDeltas(plan, this.env.compat()).map(({ delta, finish }) => ({
       ...base,
       choices: Array.from({ length: n }, (_, index) => ({ index, delta, logprobs: null, finish_reason: finish })),
       ...(withUsage ? { usage: null } : {}),
@@ -286,6 +317,17 @@ export class FakeChat {
       if (ex.res.destroyed) return; // client went away (e.g. `break` in for-await)
       await ex.writeEvent(event);
     }
+    ex.res.end();
+  }
+
+  /** HTTP 200, the role chunk and `afterChunks` content pieces, then the error event and a clean end (no [DONE]). */
+  private async streamError(ex: Exchange, body: ChatCompletionCreateParams, reply: ChatStreamErrorReply, promptTokens: number): Promise<void> {
+    if (!body.stream) throw new Error('FakeOpenAI misconfiguration: streamError needs a streaming request');
+    const plan = makePlan({ text: reply.text ?? '', chunks: reply.chunks }, body, promptTokens);
+    ex.startEventStream();
+    const events = this.events(body, plan).filter((e) => e !== '[DONE]').slice(0, 1 + (reply.afterChunks ?? 0));
+    for (const event of events) await ex.writeEvent(event);
+    await ex.writeEvent({ error: reply.streamError });
     ex.res.end();
   }
 

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
+import type { CompatOptions } from './fakeOpenAICompat.ts';
 import { FakeApiError, invalidJsonBody, invalidRequest } from './fakeOpenAIErrors.ts';
 
 export interface UploadedFile {
@@ -150,6 +151,8 @@ export class Exchange {
   readonly startedAt = performance.now();
   readonly requestId = `req_${randomBytes(16).toString('hex')}`;
   body: unknown = undefined;
+  /** Compatible-server mode: send no content-type header at all. */
+  omitContentType = false;
 
   constructor(
     readonly req: IncomingMessage,
@@ -175,10 +178,20 @@ export class Exchange {
     const text = JSON.stringify(body);
     this.res.writeHead(status, {
       ...this.headers(extra),
-      'content-type': 'application/json',
+      ...(this.omitContentType ? {} : { 'content-type': 'application/json' }),
       'content-length': String(Buffer.byteLength(text)),
     });
     this.res.end(text);
+  }
+
+  /** A body exactly as given, with only the content-type the caller names (none when null). */
+  sendRaw(status: number, body: string, contentType: string | null): void {
+    if (this.res.destroyed || this.res.headersSent) return;
+    this.res.writeHead(status, {
+      ...(contentType === null || this.omitContentType ? {} : { 'content-type': contentType }),
+      'content-length': String(Buffer.byteLength(body)),
+    });
+    this.res.end(body);
   }
 
   sendText(status: number, text: string, contentType = 'text/plain; charset=utf-8'): void {
@@ -199,7 +212,7 @@ export class Exchange {
   startEventStream(): void {
     this.res.writeHead(200, {
       ...this.headers(),
-      'content-type': 'text/event-stream; charset=utf-8',
+      ...(this.omitContentType ? {} : { 'content-type': 'text/event-stream; charset=utf-8' }),
       'cache-control': 'no-cache',
     });
     this.res.flushHeaders();
@@ -225,4 +238,6 @@ export interface FakeEnv {
   hasModel(id: string): boolean;
   addModel(id: string, ownedBy?: string): void;
   contextWindow(model: string): number;
+  /** The compatible-server quirks in force (empty: behave like OpenAI). */
+  compat(): CompatOptions;
 }

@@ -56,7 +56,7 @@ export class ImageGenerator {
     try {
       response = await this.client.images.generate(body, { timeout: Math.max(this.timeoutMs, IMAGE_MIN_TIMEOUT_MS) });
     } catch (error) {
-      return { ok: false, failure: classifyError(error, false) };
+      return { ok: false, failure: classifyError(error, false, { endpoint: 'images', model: plan.model }) };
     }
     // Only base64 data is used: a URL would expire within the hour, so it is never posted.
     const images = (response.data ?? []).flatMap((item) => (item.b64_json ? [{ data: Buffer.from(item.b64_json, 'base64'), revisedPrompt: item.revised_prompt }] : []));

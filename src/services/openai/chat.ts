@@ -2,6 +2,16 @@ import type OpenAI from 'openai';
 import type { ChatMessage } from '../history.ts';
 import { classifyError, type ModelFailure } from './failures.ts';
 
+/** The delta fields compatible servers stream a model's thinking in: vLLM and DeepSeek `reasoning_content`, Ollama and vLLM ≥ 0.10 `reasoning`. */
+type ReasoningDelta = { reasoning_content?: unknown; reasoning?: unknown };
+
+/** Usage as a server reported it, or undefined when it left the counts out (some send `usage: {}` or nulls). */
+function readUsage(usage: OpenAI.CompletionUsage | null | undefined): ChatUsage | undefined {
+  if (!usage || !Number.isFinite(usage.prompt_tokens) || !Number.isFinite(usage.completion_tokens)) return undefined;
+  const cached = usage.prompt_tokens_details?.cached_tokens;
+  return { promptTokens: usage.prompt_tokens, completionTokens: usage.completion_tokens, cachedTokens: Number.isFinite(cached) ? (cached as number) : 0 };
+}
+
 export interface ChatUsage {
   promptTokens: number;
   completionTokens: number;
@@ -9,7 +19,11 @@ export interface ChatUsage {
 }
 
 export type ChatOutcome =
-  | { ok: true; text: string; usage: ChatUsage | undefined; finishReason: string }
+  /**
+   * `finishReason` is 'stop' when a stream ended cleanly without one (some compatible servers never send it).
+   * `reasoning`: thinking text a server streamed beside the answer (vLLM, DeepSeek, Ollama); never part of `text`.
+   */
+  | { ok: true; text: string; usage: ChatUsage | undefined; finishReason: string; reasoning?: string }
   | { ok: false; failure: ModelFailure; partialText: string; usage: ChatUsage | undefined };
 
 export interface ChatRequest {
@@ -38,6 +52,7 @@ export class ChatService {
       idle = setTimeout(() => { timedOut = true; controller.abort(); }, this.options.idleTimeoutMs);
     };
     let text = '';
+    let reasoning = '';
     let refusal = '';
     let finishReason: string | null = null;
     let usage: ChatUsage | undefined;
@@ -51,15 +66,13 @@ export class ChatService {
       armIdleTimer();
       for await (const chunk of stream) {
         armIdleTimer();
-        if (chunk.usage) {
-          usage = {
-            promptTokens: chunk.usage.prompt_tokens,
-            completionTokens: chunk.usage.completion_tokens,
-            cachedTokens: chunk.usage.prompt_tokens_details?.cached_tokens ?? 0,
-          };
-        }
-        const choice = chunk.choices[0];
+        usage = readUsage(chunk.usage) ?? usage;
+        // Compatible servers may send chunks without `choices` (usage-only, keep-alives) or deltas without a role.
+        const choice = chunk.choices?.[0];
         if (!choice) continue;
+        const thinking = choice.delta as ReasoningDelta | undefined;
+        const thought = thinking?.reasoning_content ?? thinking?.reasoning;
+        if (typeof thought === 'string') reasoning += thought;
         if (choice.delta?.refusal) refusal += choice.delta.refusal;
         if (choice.delta?.content) {
           text += choice.delta.content;
@@ -68,9 +81,10 @@ export class ChatService {
         if (choice.finish_reason) finishReason = choice.finish_reason;
       }
     } catch (error) {
-      const failure = classifyError(error, timedOut);
-      // Text already shown and then a dropped connection: say it was cut off, keep what was shown.
-      const cut = text.length > 0 && (failure.kind === 'network' || failure.kind === 'server_error');
+      const failure = classifyError(error, timedOut, { endpoint: 'chat', model: request.model, secrets: [this.client.apiKey ?? ''] });
+      // Text already shown and then the connection dropped: say it was cut off, keep what was shown.
+      // An error event the server sent mid-stream keeps its own meaning (rate limit, server error…).
+      const cut = text.length > 0 && failure.kind === 'network';
       return { ok: false, failure: cut ? { kind: 'cut_off' } : failure, partialText: text, usage };
     } finally {
       clearTimeout(idle);
@@ -80,7 +94,7 @@ export class ChatService {
     if (refusal || finishReason === 'content_filter') {
       return { ok: false, failure: { kind: 'refused', message: refusal || undefined }, partialText: text, usage };
     }
-    if (finishReason === null) return { ok: false, failure: { kind: 'cut_off' }, partialText: text, usage };
-    return { ok: true, text, usage, finishReason };
+    // A dropped connection throws above; a stream that ended cleanly is complete, finish_reason or not.
+    return { ok: true, text, usage, finishReason: finishReason ?? 'stop', ...(reasoning ? { reasoning } : {}) };
   }
 }

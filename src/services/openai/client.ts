@@ -1,6 +1,7 @@
 import OpenAI from 'openai';
 import type { Config } from '../../config.ts';
 import type { Logger } from '../../logger.ts';
+import { compatFetch } from './compatFetch.ts';
 
 /**
  * The SDK retries every 429, but an `insufficient_quota` 429 will not clear by waiting:
@@ -25,7 +26,8 @@ export function createOpenAIClient(config: Config, logger: Logger): OpenAI {
     baseURL: config.openaiBaseUrl,
     timeout: config.openaiTimeoutMs,
     maxRetries: config.openaiMaxRetries,
-    fetch: quotaAwareFetch(),
+    // Error bodies of compatible servers are read into OpenAI's shape first, with the key blanked out.
+    fetch: quotaAwareFetch(compatFetch(fetch, [config.openaiApiKey])),
     logLevel: 'warn',
     logger: {
       error: (message: string) => log.error(message),

@@ -1,7 +1,12 @@
 import type { Logger } from '../../logger.ts';
+import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import {
-  APIConnectionError, APIConnectionTimeoutError, APIError, AuthenticationError, NotFoundError, PermissionDeniedError, RateLimitError,
-} from 'openai';
+  AUTH_WORDS, CONTEXT_MESSAGE, CONTEXT_WORDS, NOT_FOUND_WORDS, QUOTA, RATE_LIMIT_MESSAGE, RATE_LIMIT_WORDS, readSignals, REFUSAL_CODES, SERVER_WORDS,
+  waitNamedIn, type ErrorSignals,
+} from './errorSignals.ts';
+
+/** The endpoints the bot calls whose absence on a compatible server it can explain. */
+export type Endpoint = 'chat' | 'images' | 'transcription' | 'models';
 
 /** Every way a model call can fail that the bot explains to people instead of crashing. */
 export type ModelFailure =
@@ -13,9 +18,21 @@ export type ModelFailure =
   | { kind: 'server_error'; status: number | undefined }
   | { kind: 'network' }
   | { kind: 'auth' }
-  | { kind: 'model_not_found' }
-  | { kind: 'bad_request'; message: string }
+  /** `model`: the model asked for, when the caller said which. */
+  | { kind: 'model_not_found'; model?: string }
+  /** The server has no such route (a 404 that names no model): it does not offer this feature at all. */
+  | { kind: 'endpoint_missing'; endpoint: Endpoint }
+  /** `message` only when the server wrote one for people (a JSON field), with secrets blanked. */
+  | { kind: 'bad_request'; message: string | undefined }
   | { kind: 'cut_off' };
+
+/** What the caller knows about the call, so a 404 can be told apart: a missing model or a missing route. */
+export interface FailureContext {
+  endpoint?: Endpoint;
+  model?: string;
+  /** Values blanked out of any server text kept (the API key). */
+  secrets?: readonly string[];
+}
 
 function retryAfterSeconds(headers: Headers | undefined): number | undefined {
   const ms = Number(headers?.get('retry-after-ms'));
@@ -28,26 +45,46 @@ function retryAfterSeconds(headers: Headers | undefined): number | undefined {
   return undefined;
 }
 
-/** Turns whatever the SDK threw into a ModelFailure; `timedOut` says our own idle timer aborted it. */
-export function classifyError(error: unknown, timedOut: boolean): ModelFailure {
+/** A 404 (or not_found) names a model, or the route itself is missing. Callers without an endpoint keep the old reading. */
+function notFound(signals: ErrorSignals, context: FailureContext): ModelFailure {
+  const { endpoint, model } = context;
+  const namesModel = signals.code === 'model_not_found' || /\bmodel\b/i.test(signals.message) || (model !== undefined && model !== '' && signals.message.includes(model));
+  if (namesModel || !endpoint) return model ? { kind: 'model_not_found', model } : { kind: 'model_not_found' };
+  return { kind: 'endpoint_missing', endpoint };
+}
+
+/** Reads everything the server said: HTTP status when there is one, else the error event's code, type and message. */
+function fromSignals(signals: ErrorSignals, headers: Headers | undefined, context: FailureContext): ModelFailure {
+  const { status, words, code, message } = signals;
+  if (code === 'insufficient_quota' || words.includes('insufficient_quota') || QUOTA.test(message)) return { kind: 'quota' };
+  if (code !== undefined && REFUSAL_CODES.has(code)) return { kind: 'refused', message: undefined };
+  if (status === 429 || RATE_LIMIT_WORDS.test(words) || RATE_LIMIT_MESSAGE.test(message)) {
+    const wait = signals.httpStatus ? retryAfterSeconds(headers) : undefined;
+    return { kind: 'rate_limited', retryAfterSeconds: wait ?? waitNamedIn(message) };
+  }
+  if (status === 401 || status === 403 || AUTH_WORDS.test(words)) return { kind: 'auth' };
+  if (CONTEXT_WORDS.test(words) || CONTEXT_MESSAGE.test(message)) return { kind: 'context_too_long' };
+  if (status === 404 || NOT_FOUND_WORDS.test(words)) return notFound(signals, context);
+  if ((status !== undefined && status >= 500) || SERVER_WORDS.test(words)) return { kind: 'server_error', status };
+  if (status !== undefined) return { kind: 'bad_request', message: signals.showable ? message : undefined };
+  // An error event nobody can read (no status, no known code or type): the server failed, the network did not.
+  return /invalid_request|bad_?request|validation/.test(words) ? { kind: 'bad_request', message: signals.showable ? message : undefined } : { kind: 'server_error', status: undefined };
+}
+
+/**
+ * Turns whatever the SDK threw into a ModelFailure; `timedOut` says our own idle timer aborted it.
+ * `context` (optional) says which endpoint and model were called, so a 404 can be explained.
+ */
+export function classifyError(error: unknown, timedOut: boolean, context: FailureContext = {}): ModelFailure {
   if (timedOut || error instanceof APIConnectionTimeoutError) return { kind: 'timeout' };
-  if (error instanceof RateLimitError) {
-    return error.code === 'insufficient_quota' ? { kind: 'quota' } : { kind: 'rate_limited', retryAfterSeconds: retryAfterSeconds(error.headers) };
-  }
-  if (error instanceof AuthenticationError || error instanceof PermissionDeniedError) return { kind: 'auth' };
-  if (error instanceof NotFoundError) return { kind: 'model_not_found' };
   if (error instanceof APIConnectionError) return { kind: 'network' };
-  if (error instanceof APIError) {
-    if (error.code === 'context_length_exceeded') return { kind: 'context_too_long' };
-    if (error.code === 'insufficient_quota') return { kind: 'quota' };
-    // Safety refusals: DALL·E's content_policy_violation, gpt-image's moderation_blocked, chat's content_filter.
-    if (error.code === 'content_policy_violation' || error.code === 'moderation_blocked' || error.code === 'content_filter') return { kind: 'refused', message: undefined };
-    if (error.status === undefined) return { kind: 'network' };
-    if (error.status >= 500) return { kind: 'server_error', status: error.status };
-    return { kind: 'bad_request', message: String((error.error as { message?: unknown } | undefined)?.message ?? error.message) };
-  }
+  // An event that is not JSON: the server sent something broken, the connection was fine.
+  if (error instanceof SyntaxError) return { kind: 'server_error', status: undefined };
   // A body that stops mid-stream surfaces as a plain TypeError/Error from fetch.
-  return { kind: 'network' };
+  if (!(error instanceof APIError)) return { kind: 'network' };
+  // Only an error the server actually sent gets read; an APIError with nothing from the server is a lost connection.
+  if (error.status === undefined && error.error === undefined) return { kind: 'network' };
+  return fromSignals(readSignals(error, context.secrets ?? []), error.headers, context);
 }
 
 /** Logs a failed call where an admin will look: an empty account or a rejected key as errors, the rest as warnings. */

@@ -14,12 +14,20 @@ export async function checkAiService(openai: OpenAI, models: { chat: string }, l
   try {
     const ids: string[] = [];
     for await (const model of openai.models.list({ timeout: STARTUP_CHECK_TIMEOUT_MS, maxRetries: 0 })) ids.push(model.id);
-    if (!ids.includes(models.chat)) {
+    // Some compatible servers answer /models with an empty list: nothing can be checked, nothing is known to be missing.
+    if (ids.length === 0) {
+      logger.warn({ model: models.chat }, 'the AI service lists no models at all, so DEFAULT_MODEL cannot be checked; answers will show whether the server accepts it');
+    } else if (!ids.includes(models.chat)) {
       logger.warn({ model: models.chat, offered: ids.slice(0, 20) }, 'the AI service does not list DEFAULT_MODEL; answers will fail unless it accepts the name anyway');
     } else logger.info({ models: ids.length }, 'AI service reachable; DEFAULT_MODEL is available');
     return 'ok';
   } catch (error) {
-    const failure = classifyError(error, false);
+    const failure = classifyError(error, false, { endpoint: 'models' });
+    if (failure.kind === 'endpoint_missing') {
+      // Not every compatible server has GET /models; answers may well work.
+      logger.warn('the AI service has no model list (GET /models under OPENAI_BASE_URL), so DEFAULT_MODEL cannot be checked; answers will show whether the server accepts it');
+      return 'ok';
+    }
     if (failure.kind === 'auth') logger.error('the AI service rejected OPENAI_API_KEY: answers will fail until it is fixed in .env');
     else if (failure.kind === 'network' || failure.kind === 'timeout') logger.error({ failure }, 'cannot reach the AI service at OPENAI_BASE_URL: answers will fail until it is reachable');
     else logger.warn({ failure }, 'the AI service did not answer the start-up model check; answers may still work');

@@ -35,7 +35,7 @@ export class Transcriber {
       const billedSeconds = result.usage?.type === 'duration' ? result.usage.seconds : undefined;
       return { ok: true, text: result.text ?? '', billedSeconds };
     } catch (error) {
-      return { ok: false, failure: classifyError(error, false) };
+      return { ok: false, failure: classifyError(error, false, { endpoint: 'transcription', model: request.model }) };
     }
   }
 }

@@ -1,0 +1,46 @@
+import OpenAI from 'openai';
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { ChatService } from '../../../src/services/openai/chat.ts';
+import { compatFetch } from '../../../src/services/openai/compatFetch.ts';
+import { FakeOpenAI } from '../../support/fakeOpenAI.ts';
+
+let fake: FakeOpenAI;
+let chat: ChatService;
+beforeAll(async () => {
+  fake = await FakeOpenAI.start();
+  const client = new OpenAI({ apiKey: fake.apiKey, baseURL: fake.baseUrl, maxRetries: 0, fetch: compatFetch(fetch, [fake.apiKey]) });
+  chat = new ChatService(client, { useMaxCompletionTokens: true, idleTimeoutMs: 2000 });
+});
+afterAll(async () => { await fake.close(); });
+beforeEach(() => fake.reset());
+
+const ask = () => chat.stream({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], maxOutputTokens: 100 }, () => undefined);
+
+describe('ChatService against compatible servers', () => {
+  test('a clean end without finish_reason or usage is a complete answer', async () => {
+    fake.compat = { noFinishReason: true, noUsage: true, noRole: true };
+    fake.chat.enqueue({ text: 'Done.' });
+    expect(await ask()).toEqual({ ok: true, text: 'Done.', usage: undefined, finishReason: 'stop' });
+  });
+
+  test('an error event after text comes back as a failure value with the partial text (the ledger charges what was shown)', async () => {
+    fake.chat.enqueue({ text: 'Half. Rest', chunks: ['Half.', ' Rest'], afterChunks: 1, streamError: { code: 503, message: 'Loading model', type: 'unavailable_error' } });
+    expect(await ask()).toEqual({ ok: false, failure: { kind: 'server_error', status: 503 }, partialText: 'Half.', usage: undefined });
+  });
+
+  test('a dropped connection after text is cut_off, with the partial text', async () => {
+    fake.chat.enqueue({ cutAfterChunks: 2, text: 'Some. More.', chunks: ['Some.', ' More.'] });
+    expect(await ask()).toMatchObject({ ok: false, failure: { kind: 'cut_off' }, partialText: 'Some.' });
+  });
+
+  test('reasoning is kept apart from the answer', async () => {
+    fake.chat.enqueue({ reasoning: 'Let me think.', reasoningField: 'reasoning', text: 'Yes.' });
+    expect(await ask()).toMatchObject({ ok: true, text: 'Yes.', reasoning: 'Let me think.' });
+  });
+
+  test('a usage object without counts is ignored rather than charged as NaN', async () => {
+    fake.chat.enqueue({ text: 'ok' });
+    const outcome = await ask();
+    expect(outcome.ok && outcome.usage).toMatchObject({ promptTokens: expect.any(Number), completionTokens: expect.any(Number) });
+  });
+});
