@@ -62,7 +62,8 @@ export class PaidChat {
    */
   private billed(request: PaidChatRequest, outcome: ChatOutcome): ChatUsage | null {
     if (outcome.usage) return outcome.usage;
-    if (outcome.ok) return this.estimate(request, outcome.text);
+    // Thinking a server streamed beside the answer is billed as output too.
+    if (outcome.ok) return this.estimate(request, outcome.reasoning ? `${outcome.reasoning}\n${outcome.text}` : outcome.text);
     return outcome.partialText === '' ? null : this.estimate(request, outcome.partialText);
   }
 

@@ -82,6 +82,19 @@ describe('answers from a compatible server are complete, stored and charged', ()
     expect(turns(channelId).map((t) => t.content)).toEqual(['Hello?', 'Hello there!', 'Again?', 'Second answer.']);
   });
 
+  test('with no usage, the thinking streamed beside the answer is charged as output too', async () => {
+    h.openai.compat = { noUsage: true };
+    const plain = freshChannel();
+    const thinking = freshChannel();
+    h.openai.chat.enqueue({ text: 'Short answer.' }, { reasoning: 'Let me think about this at length. '.repeat(20), text: 'Short answer.' });
+    await ask(plain);
+    await ask(thinking);
+    const [a] = ledger(plain);
+    const [b] = ledger(thinking);
+    expect(b!.outputTokens! - a!.outputTokens!).toBeGreaterThanOrEqual(100);
+    expect(b!.charged).toBeGreaterThan(a!.charged);
+  });
+
   test('only thinking and no answer: said so, nothing stored', async () => {
     const channelId = freshChannel();
     h.openai.chat.enqueue({ reasoning: 'I will think forever.', text: '' });
