@@ -52,6 +52,7 @@ const schema = z.object({
   }),
   DEFAULT_BUDGET_PERIOD: z.preprocess(emptyAsUndefined, z.enum(PERIODS, { error: 'must be day, week or month' }).default('day')),
   IMAGE_MODEL: z.preprocess(emptyAsUndefined, z.string().trim().default('gpt-image-1')),
+  IMAGE_TIMEOUT_MS: positiveInt(180_000, 600_000),
   TRANSCRIBE_MODEL: z.preprocess(emptyAsUndefined, z.string().trim().default('whisper-1')),
   VOICE_TRANSCRIPTION: flag(false),
 });
@@ -78,6 +79,8 @@ export type Config = {
   fallbackBudget: { amountMicros: number; period: Period } | null;
   /** Model used by /imagine. */
   imageModel: string;
+  /** Longest wait for one image request; a request that times out is never repeated (it may have been billed). */
+  imageTimeoutMs: number;
   /** Model used by /transcribe, the Transcribe menu and voice messages. */
   transcribeModel: string;
   /** Read voice messages (requests the privileged Message Content intent), so channels can turn on automatic transcription. */
@@ -115,6 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pricingFile: e.PRICING_FILE,
     fallbackBudget: e.DEFAULT_BUDGET_USD === null ? null : { amountMicros: e.DEFAULT_BUDGET_USD, period: e.DEFAULT_BUDGET_PERIOD },
     imageModel: e.IMAGE_MODEL,
+    imageTimeoutMs: e.IMAGE_TIMEOUT_MS,
     transcribeModel: e.TRANSCRIBE_MODEL,
     voiceTranscription: e.VOICE_TRANSCRIPTION,
   };
