@@ -197,6 +197,17 @@ describe('/imagine with dall-e-3 (one image per request)', () => {
     expect(content(i)).toContain("-# ⚠️ Only 1 of 2 images were made: OpenAI's safety system refused the rest.");
     expect(ledgerRows().at(-1)).toMatchObject({ state: 'settled', reserved_micros: 80_000, charged_micros: 40_000, units: 1 });
   });
+
+  test('when one of several requests gets no answer, the image made is shown; the dropped one is not repeated and is charged as made, and the caption says so', async () => {
+    h.openai.reset();
+    h.openai.images.enqueue({}, { drop: true });
+    const i = await imagine({ prompt: 'fox', count: 2 });
+    expect(requests()).toHaveLength(2);
+    expect(uploads(i)).toHaveLength(1);
+    expect(content(i)).toContain('-# 1024x1024 · quality standard · 1 image · cost $0.08');
+    expect(content(i)).toContain('-# 1 of the images asked got no answer; OpenAI may have made and billed them, so they are in the cost.');
+    expect(ledgerRows().at(-1)).toMatchObject({ state: 'settled', reserved_micros: 80_000, charged_micros: 80_000, units: 1 });
+  });
 });
 
 describe('image reply helpers', () => {

@@ -65,12 +65,16 @@ function retryDelay(error: unknown, failure: ModelFailure, retry: number, elapse
   return undefined;
 }
 
-/** Sends one image request, repeating it only when it is safe and there is time for a whole new attempt. */
+/**
+ * Sends one image request, repeating it only when it is safe. An attempt starts only when it has its whole
+ * timeout before the deadline: one cut short would time out and be charged for an image nobody can see.
+ */
 export async function attemptImageRequest<T>(send: (options: { timeout: number; maxRetries: 0 }) => Promise<T>, policy: AttemptPolicy): Promise<AttemptResult<T>> {
   for (let retry = 0; ; retry++) {
     const started = Date.now();
+    if (started + policy.timeoutMs > policy.deadline) return { ok: false, failure: { kind: 'timeout' }, mayBeBilled: false };
     try {
-      return { ok: true, value: await send({ timeout: Math.max(1, Math.min(policy.timeoutMs, policy.deadline - started)), maxRetries: 0 }) };
+      return { ok: true, value: await send({ timeout: policy.timeoutMs, maxRetries: 0 }) };
     } catch (error) {
       const failure = classifyError(error, false);
       const mayBeBilled = failure.kind === 'timeout' || (failure.kind === 'network' && !neverSent(error));
