@@ -75,6 +75,7 @@ describe('/finetune upload', () => {
     expect(reply).toContain('Estimated cost at 10 epochs');
     expect(reply).toContain(`• \`${MODEL}\`: about ${TUTORIAL_TOKENS} tokens per epoch → ${formatUsd(TUTORIAL_TOKENS * 10 * GPT_4O_MINI_TRAINING_MICROS_PER_TOKEN)}`);
     expect(reply).toMatch(/• `gpt-3\.5-turbo`: about \d+ tokens per epoch → \$0\.0\d+/);
+    expect(reply).toContain('Started without `epochs`, a job reserves 25 epochs (the most OpenAI picks) and is charged what it trains.');
   });
 
   test.each([
@@ -257,6 +258,17 @@ describe('/finetune: finishing, using the model, restarts', () => {
     const status = await finetune('status', { job: jobId });
     expect(status).toContain(`Fine-tuned model: \`${job.fine_tuned_model}\``);
     expect(status).toContain(`Charged: ${formatUsd(charged)}.`);
+  });
+
+  test('a job that trained more than was reserved is charged what OpenAI billed, and a warning is logged', async () => {
+    const user = freshAdmin();
+    const { jobId } = await startJob({}, { user });
+    const job = h.openai.fineTuning.advance(jobId, 'succeeded');
+    job.trained_tokens = TUTORIAL_TOKENS * 2 + 1_000; // OpenAI counted more than the bot did
+    await poll();
+    const reserved = TUTORIAL_TOKENS * 2 * GPT_4O_MINI_TRAINING_MICROS_PER_TOKEN;
+    expect(ledgerRows(user.id)).toMatchObject([{ state: 'settled', reserved, charged: reserved + 1_000 * GPT_4O_MINI_TRAINING_MICROS_PER_TOKEN }]);
+    expect(h.logs().filter((line) => line.msg === 'fine-tuning job trained more than was reserved' && line.jobId === jobId)).toHaveLength(1);
   });
 
   test('failed at validation (before any training): released, and the notice gives OpenAI\'s reason', async () => {

@@ -43,6 +43,10 @@ const TEXT = {
     en: 'Estimated cost at {epochs} epochs (what OpenAI usually picks for {examples} examples):',
     'zh-TW': '以 {epochs} 個訓練週期（epoch）估算的費用（OpenAI 對 {examples} 個範例通常選擇的週期數）：',
   },
+  autoReserve: {
+    en: 'Started without `epochs`, a job reserves {n} epochs (the most OpenAI picks) and is charged what it trains.',
+    'zh-TW': '不指定 `epochs` 開始時，任務會預留 {n} 個週期（OpenAI 最多會選的數目），並依實際訓練量收費。',
+  },
   unknownFile: {
     en: "This server has no training file `{file}`. Upload one with `/finetune upload`, then pick it from the suggestions.",
     'zh-TW': '這個伺服器沒有訓練檔 `{file}`。請先用 `/finetune upload` 上傳，再從建議中選擇。',

@@ -5,7 +5,7 @@ import { relativeTime } from '../budget/messages.ts';
 import { describeFailure } from '../failureMessages.ts';
 import type { Language } from '../i18n.ts';
 import { formatUsd } from '../pricing/index.ts';
-import { autoEpochs, MAX_PROBLEMS_SHOWN, MAX_TRAINING_FILE_BYTES, MIN_TRAINING_EXAMPLES } from './limits.ts';
+import { AUTO_EPOCHS_RESERVED, autoEpochs, MAX_PROBLEMS_SHOWN, MAX_TRAINING_FILE_BYTES, MIN_TRAINING_EXAMPLES } from './limits.ts';
 import { text, type FineTuneTextKey } from './messages.ts';
 import type { ModelFailure } from '../openai/failures.ts';
 import type { CheckResult } from './tracker.ts';
@@ -61,6 +61,7 @@ export function describeUpload(file: TrainingFileRow, estimates: CostEstimate[],
     ...estimates.map((estimate) => `• ${text('estimate', language, {
       model: estimate.model, tokens: count(estimate.tokens), cost: Number.isNaN(estimate.micros) ? '?' : formatUsd(estimate.micros),
     })}`),
+    text('autoReserve', language, { n: AUTO_EPOCHS_RESERVED }),
   ].join('\n');
 }
 
