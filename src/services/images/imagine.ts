@@ -1,10 +1,9 @@
 import type { Logger } from '../../logger.ts';
 import type { Ledger, Payer, Refusal } from '../budget/ledger.ts';
 import { logModelFailure, type ModelFailure } from '../openai/failures.ts';
-import { PROMPT_COUNT_MARGIN } from '../openai/paidChat.ts';
 import type { Pricing } from '../pricing/index.ts';
 import type { TokenCounter } from '../tokens.ts';
-import { outputTokensCost } from './cost.ts';
+import { outputTokensCost, PROMPT_COUNT_MARGIN } from './cost.ts';
 import { batchesOf, type GeneratedImage, type GenerationResult, type ImageGenerator, type RequestOutcome } from './generator.ts';
 import { planImages, type ImagePlan, type ImageRequest, type PlanResult } from './options.ts';
 
@@ -76,7 +75,11 @@ export class ImagineService {
     const result = paid.result;
     if (result.failure) logModelFailure(log, result.failure, `image generation (${result.images.length} of ${plan.count} made)`);
     const chargedMicros = result.requests.some((r) => r.kind !== 'failed') ? this.charge(plan, result) : 0;
-    if (result.images.length === 0) return { kind: 'failed', failure: result.failure ?? { kind: 'bad_request', message: 'the image service sent no image data' }, chargedMicros };
+    if (result.images.length === 0) {
+      // What the member is told matches what they pay for: a request that got no answer, when one did.
+      const failure = result.requests.find((r) => r.kind === 'unanswered')?.failure ?? result.failure;
+      return { kind: 'failed', failure: failure ?? { kind: 'bad_request', message: 'the image service sent no image data' }, chargedMicros };
+    }
     const unanswered = result.requests.reduce((sum, r) => sum + (r.kind === 'unanswered' ? r.asked : 0), 0);
     return { kind: 'done', images: result.images, chargedMicros, failure: result.failure, unanswered };
   }

@@ -22,6 +22,7 @@ const TEXT = {
     en: '{reason}, so I have no image to show. The request had already reached OpenAI, which may have made and billed it, so you were charged {cost}: the most this request could cost. Please try again later.',
     'zh-TW': '{reason}，因此沒有圖片可以顯示。請求已送達 OpenAI，對方可能已產生圖片並收費，所以已向你收取 {cost}（這個請求最多可能的費用）。請稍後再試。',
   },
+  billedAnyway: { en: 'OpenAI billed this request, so you were charged {cost}.', 'zh-TW': 'OpenAI 已對這個請求計費，所以已向你收取 {cost}。' },
   noAnswerTimeout: { en: 'The image service did not answer in time', 'zh-TW': '圖片服務沒有及時回應' },
   noAnswerDropped: { en: 'The connection to the image service dropped after the request was sent', 'zh-TW': '請求送出後，與圖片服務的連線中斷了' },
   unansweredNote: {
@@ -74,11 +75,12 @@ export function planProblemText(problem: PlanProblem, language: Language): strin
  * may have been billed and what was charged; every other failure as /ask says it.
  */
 export function imageFailureText(failure: ModelFailure, language: Language, model: string, chargedMicros = 0): string {
-  if (chargedMicros > 0) {
-    const reason = fill(failure.kind === 'timeout' ? 'noAnswerTimeout' : 'noAnswerDropped', language);
-    return fill('noAnswer', language, { reason, cost: formatUsd(chargedMicros) });
+  const cost = formatUsd(chargedMicros);
+  if (chargedMicros > 0 && (failure.kind === 'timeout' || failure.kind === 'network')) {
+    return fill('noAnswer', language, { reason: fill(failure.kind === 'timeout' ? 'noAnswerTimeout' : 'noAnswerDropped', language), cost });
   }
-  return failure.kind === 'refused' ? fill('refused', language) : describeFailure(failure, language, model);
+  const text = failure.kind === 'refused' ? fill('refused', language) : describeFailure(failure, language, model);
+  return chargedMicros > 0 ? `${text} ${fill('billedAnyway', language, { cost })}` : text;
 }
 
 /** Why only some images came; `unanswered` images got no answer and are charged as if made. */
