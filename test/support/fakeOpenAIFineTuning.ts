@@ -310,7 +310,10 @@ export class FakeFineTuning {
       this.event(jobId, 'Fine-tuning job started');
     }
     // A cancelled job reports no trained tokens (null, as while running): its step events say how far it got.
-    if (status === 'cancelled') this.event(jobId, 'Fine-tuning job cancelled');
+    if (status === 'cancelled') {
+      job.finished_at = nowSeconds();
+      this.event(jobId, 'Fine-tuning job cancelled');
+    }
     if (status === 'failed') {
       const message = detail ?? 'The job failed due to an internal error.';
       const training = this.jobs.get(jobId)?.training;
