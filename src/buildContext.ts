@@ -67,7 +67,7 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
       budget: new BudgetAdmin(budgetStore, ledger, now),
       ask: new AskService({ history, settings, paidChat, maxOutputTokens: config.maxOutputTokens }),
       translate: new TranslateService({ paidChat, pricing, tokens, maxOutputTokens: config.maxOutputTokens }),
-      imagine: new ImagineService({ generator: new ImageGenerator(openai, config.openaiTimeoutMs), ledger, pricing, tokens, model: config.imageModel }),
+      imagine: new ImagineService({ generator: new ImageGenerator(openai, { timeoutMs: config.imageTimeoutMs, maxRetries: config.openaiMaxRetries }), ledger, pricing, tokens, model: config.imageModel }),
       lifecycle: new Lifecycle(),
       owner: new ApplicationOwner(now),
       botTokenPacer: new EditPacer(BOT_TOKEN_EDIT_BUDGET_PER_SECOND),

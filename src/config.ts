@@ -80,6 +80,7 @@ const schema = z.object({
   ALLOWED_GUILD_IDS: snowflakeList,
   DM_ACCESS: flag(true),
   IMAGE_MODEL: z.preprocess(emptyAsUndefined, z.string().trim().default('gpt-image-1')),
+  IMAGE_TIMEOUT_MS: positiveInt(180_000, 600_000),
   TRANSCRIBE_MODEL: z.preprocess(emptyAsUndefined, z.string().trim().default('whisper-1')),
   VOICE_TRANSCRIPTION: flag(false),
 });
@@ -114,6 +115,8 @@ export type Config = {
   dmAccess: boolean;
   /** Model used by /imagine. */
   imageModel: string;
+  /** Longest wait for one image request; a request that times out is never repeated (it may have been billed). */
+  imageTimeoutMs: number;
   /** Model used by /transcribe, the Transcribe menu and voice messages. */
   transcribeModel: string;
   /** Read voice messages (requests the privileged Message Content intent), so channels can turn on automatic transcription. */
@@ -156,6 +159,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     allowedGuildIds: e.ALLOWED_GUILD_IDS,
     dmAccess: e.DM_ACCESS,
     imageModel: e.IMAGE_MODEL,
+    imageTimeoutMs: e.IMAGE_TIMEOUT_MS,
     transcribeModel: e.TRANSCRIBE_MODEL,
     voiceTranscription: e.VOICE_TRANSCRIPTION,
   };

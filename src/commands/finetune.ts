@@ -7,14 +7,13 @@ import { describeRefusal } from '../services/budget/messages.ts';
 import { payerOf } from '../services/discord/payer.ts';
 import { languageOf, type Language } from '../services/i18n.ts';
 import { splitMessage } from '../services/messageSplitter.ts';
-import { formatUsd } from '../services/pricing/index.ts';
 import type { FineTuneJobRow } from '../db/fineTunes.ts';
 import {
   FINE_TUNABLE_MODELS, JOBS_LISTED, MAX_CHOICES, MAX_EPOCHS, SUFFIX_MAX_LENGTH, SUFFIX_PATTERN, SUGGESTIONS_SCANNED,
 } from '../services/finetune/limits.ts';
 import { text } from '../services/finetune/messages.ts';
 import {
-  describeApiFailure, describeList, describeStart, describeStatus, describeUpload, describeUploadFailure, statusWord,
+  describeApiFailure, describeCancel, describeList, describeStart, describeStatus, describeUpload, describeUploadFailure, statusWord,
 } from '../services/finetune/present.ts';
 import type { SlashCommand } from './types.ts';
 
@@ -81,7 +80,7 @@ const handlers: Record<string, Handler> = {
     const job = interaction.options.getString('job', true).trim();
     await defer(interaction);
     const result = await ctx.services.fineTunes.cancel(interaction.guildId, job);
-    if (result.ok) return show(interaction, text('cancelled', language, { job, cost: formatUsd(result.job.reservedMicros) }));
+    if (result.ok) return show(interaction, describeCancel(result.job, language));
     switch (result.reason) {
       case 'no_jobs': case 'unknown_job': return show(interaction, text('unknownJob', language, { job: job.slice(0, DISCORD_CHOICE_MAX_LENGTH) }));
       case 'finished': return show(interaction, text('alreadyFinished', language, { job, status: statusWord(result.job.status, language) }));
@@ -149,7 +148,7 @@ export const command: SlashCommand = {
       .addStringOption((o) => o.setName('suffix').setDescription('Added to the model name: letters, digits, - and _').setDescriptionLocalizations({ 'zh-TW': '加在模型名稱後：英文字母、數字、- 與 _' }).setMaxLength(SUFFIX_MAX_LENGTH)))
     .addSubcommand((s) => s.setName('status').setDescription('Status and latest events of a job').setDescriptionLocalizations({ 'zh-TW': '任務狀態與最近事件' }).addStringOption(jobOption(false)))
     .addSubcommand((s) => s.setName('list').setDescription('This server\'s fine-tuning jobs').setDescriptionLocalizations({ 'zh-TW': '這個伺服器的微調任務' }))
-    .addSubcommand((s) => s.setName('cancel').setDescription('Cancel a job; its reservation is released').setDescriptionLocalizations({ 'zh-TW': '取消任務並釋出預留額度' }).addStringOption(jobOption(true)))
+    .addSubcommand((s) => s.setName('cancel').setDescription('Cancel a job; only the training already done is charged').setDescriptionLocalizations({ 'zh-TW': '取消任務；只收取已完成的訓練費用' }).addStringOption(jobOption(true)))
     .addSubcommand((s) => s.setName('use').setDescription('Make a channel use a finished job\'s model').setDescriptionLocalizations({ 'zh-TW': '讓頻道使用已完成任務的模型' }).addStringOption(jobOption(true))
       .addChannelOption((o) => o.setName('channel').setDescription('Default: this channel').setDescriptionLocalizations({ 'zh-TW': '預設：這個頻道' })
         .addChannelTypes(ChannelType.GuildText, ChannelType.GuildAnnouncement, ChannelType.PublicThread, ChannelType.PrivateThread, ChannelType.AnnouncementThread)))

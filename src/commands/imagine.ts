@@ -4,6 +4,7 @@ import { payerOf } from '../services/discord/payer.ts';
 import { NO_MENTIONS } from '../services/discord/sinks.ts';
 import { planProblemText, progressText } from '../services/images/messages.ts';
 import { IMAGE_QUALITIES, IMAGE_SIZES, MAX_IMAGES } from '../services/images/options.ts';
+import { generationDeadline } from '../services/images/delivery.ts';
 import { showImages } from '../services/images/present.ts';
 import type { SlashCommand } from './types.ts';
 
@@ -49,7 +50,7 @@ export const command: SlashCommand = {
       await interaction.editReply({ content: progressText(plan, language), allowedMentions: NO_MENTIONS })
         .catch((error: unknown) => ctx.logger.debug({ err: error }, 'progress edit failed'));
     };
-    const outcome = await services.imagine.run(plan, payer, ctx.logger, showProgress);
-    await showImages(interaction, outcome, plan, language);
+    const outcome = await services.imagine.run(plan, payer, ctx.logger, { deadline: generationDeadline(interaction), onStarted: showProgress });
+    await showImages(interaction, outcome, plan, language, ctx.logger);
   },
 };

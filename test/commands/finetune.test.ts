@@ -75,6 +75,7 @@ describe('/finetune upload', () => {
     expect(reply).toContain('Estimated cost at 10 epochs');
     expect(reply).toContain(`• \`${MODEL}\`: about ${TUTORIAL_TOKENS} tokens per epoch → ${formatUsd(TUTORIAL_TOKENS * 10 * GPT_4O_MINI_TRAINING_MICROS_PER_TOKEN)}`);
     expect(reply).toMatch(/• `gpt-3\.5-turbo`: about \d+ tokens per epoch → \$0\.0\d+/);
+    expect(reply).toContain('Started without `epochs`, a job reserves 25 epochs (the most OpenAI picks) and is charged what it trains.');
   });
 
   test.each([
@@ -133,15 +134,23 @@ describe('/finetune start, status, cancel', () => {
     await poll();
   });
 
-  test('without epochs OpenAI chooses (auto) and the reservation assumes its usual choice', async () => {
+  test('without epochs OpenAI chooses (auto): the reservation covers the most auto picks (25), the charge what it trained', async () => {
     const user = freshAdmin();
+    const channelId = TEST_CHANNEL_IDS[35]!;
     const fileId = await uploadTutorial();
-    const reply = await finetune('start', { file: fileId, model: 'gpt-3.5-turbo' }, { user });
+    const reply = await finetune('start', { file: fileId, model: MODEL }, { user, channelId });
     const jobId = /`(ftjob-[\w-]+)`/.exec(reply)![1]!;
     expect(h.openai.fineTuning.jobs.get(jobId)!.job.hyperparameters.n_epochs).toBe('auto');
-    expect(reply).toContain('epochs chosen by OpenAI (auto: usually 10 for this file');
-    expect(ledgerRows(user.id)[0]!.state).toBe('reserved');
-    await finetune('cancel', { job: jobId });
+    expect(reply).toContain('epochs chosen by OpenAI (auto: usually 10 for this file; 25 reserved, the most it picks');
+    const reserved = TUTORIAL_TOKENS * 25 * GPT_4O_MINI_TRAINING_MICROS_PER_TOKEN;
+    expect(ledgerRows(user.id)).toMatchObject([{ state: 'reserved', reserved }]);
+    expect(reply).toContain(`Reserved ${formatUsd(reserved)} from your budget (${TUTORIAL_TOKENS} tokens × 25 epochs)`);
+    // OpenAI's auto picks 10 epochs for ten examples and reports what it trained: that is what is charged.
+    const job = h.openai.fineTuning.advance(jobId, 'succeeded');
+    expect(job.hyperparameters.n_epochs).toBe(10);
+    expect(job.trained_tokens).toBe(TUTORIAL_TOKENS * 10);
+    await poll();
+    expect(ledgerRows(user.id)).toMatchObject([{ state: 'settled', charged: TUTORIAL_TOKENS * 10 * GPT_4O_MINI_TRAINING_MICROS_PER_TOKEN, inputTokens: TUTORIAL_TOKENS * 10 }]);
   });
 
   test('over budget: refused with the usual explanation, no job created, nothing reserved', async () => {
@@ -193,6 +202,45 @@ describe('/finetune start, status, cancel', () => {
   });
 });
 
+describe('/finetune: a job that stops early is charged for the training it did', () => {
+  test('cancelled after half its steps: charged about half (its step events × tokens per step), the rest released, the channel told', async () => {
+    const user = freshAdmin();
+    const channelId = TEST_CHANNEL_IDS[36]!;
+    const { jobId } = await startJob({}, { user, channelId }); // 2 epochs of 10 examples: 20 steps
+    h.openai.fineTuning.advance(jobId, 'running');
+    expect(h.openai.fineTuning.trainSteps(jobId, 10)).toEqual({ done: 10, total: 20 });
+    const reply = await finetune('cancel', { job: jobId });
+    expect(h.openai.fineTuning.jobs.get(jobId)!.job).toMatchObject({ status: 'cancelled', trained_tokens: null });
+    const reserved = TUTORIAL_TOKENS * 2 * GPT_4O_MINI_TRAINING_MICROS_PER_TOKEN;
+    const trained = Math.ceil(TUTORIAL_TOKENS * 2 / 2);
+    const charged = trained * GPT_4O_MINI_TRAINING_MICROS_PER_TOKEN;
+    expect(ledgerRows(user.id)).toEqual([expect.objectContaining({ state: 'settled', reserved, charged, inputTokens: trained })]);
+    expect(charged / reserved).toBeCloseTo(0.5, 2);
+    expect(reply).toBe(`Cancelled \`${jobId}\`. It had trained about ${trained} tokens, which OpenAI bills: ${formatUsd(charged)} was charged and the rest of the ${formatUsd(reserved)} reservation released.`);
+    expect(notices(channelId).at(-1)!.content).toBe(`Fine-tuning job \`${jobId}\` was cancelled. It had trained about ${trained} tokens before it stopped, which OpenAI bills: ${formatUsd(charged)} was charged.`);
+    expect(await finetune('status', { job: jobId })).toContain(`Charged: ${formatUsd(charged)}.`);
+  });
+
+  test('failed while training: charged the trained tokens OpenAI reports', async () => {
+    const user = freshAdmin();
+    const { jobId } = await startJob({}, { user });
+    h.openai.fineTuning.advance(jobId, 'running');
+    h.openai.fineTuning.trainSteps(jobId, 5);
+    const job = h.openai.fineTuning.advance(jobId, 'failed', 'The job failed due to an internal error.');
+    expect(job.trained_tokens).toBe(Math.ceil(TUTORIAL_TOKENS * 2 / 4));
+    await poll();
+    expect(ledgerRows(user.id)).toMatchObject([{ state: 'settled', charged: job.trained_tokens! * GPT_4O_MINI_TRAINING_MICROS_PER_TOKEN, inputTokens: job.trained_tokens }]);
+  });
+
+  test('a job cancelled while running but before its first step costs nothing', async () => {
+    const user = freshAdmin();
+    const { jobId } = await startJob({}, { user });
+    h.openai.fineTuning.advance(jobId, 'running');
+    expect(await finetune('cancel', { job: jobId })).toMatch(/before it trained anything\. Its reservation of \$[\d.]+ was released: nothing is charged\./);
+    expect(ledgerRows(user.id)).toMatchObject([{ state: 'released', charged: 0 }]);
+  });
+});
+
 describe('/finetune: finishing, using the model, restarts', () => {
   test('succeeded: the poll settles at trained tokens × price and posts a notice in the channel, pinging nobody', async () => {
     const user = freshAdmin();
@@ -212,7 +260,18 @@ describe('/finetune: finishing, using the model, restarts', () => {
     expect(status).toContain(`Charged: ${formatUsd(charged)}.`);
   });
 
-  test('failed: released, and the notice gives OpenAI\'s reason', async () => {
+  test('a job that trained more than was reserved is charged what OpenAI billed, and a warning is logged', async () => {
+    const user = freshAdmin();
+    const { jobId } = await startJob({}, { user });
+    const job = h.openai.fineTuning.advance(jobId, 'succeeded');
+    job.trained_tokens = TUTORIAL_TOKENS * 2 + 1_000; // OpenAI counted more than the bot did
+    await poll();
+    const reserved = TUTORIAL_TOKENS * 2 * GPT_4O_MINI_TRAINING_MICROS_PER_TOKEN;
+    expect(ledgerRows(user.id)).toMatchObject([{ state: 'settled', reserved, charged: reserved + 1_000 * GPT_4O_MINI_TRAINING_MICROS_PER_TOKEN }]);
+    expect(h.logs().filter((line) => line.msg === 'fine-tuning job trained more than was reserved' && line.jobId === jobId)).toHaveLength(1);
+  });
+
+  test('failed at validation (before any training): released, and the notice gives OpenAI\'s reason', async () => {
     const user = freshAdmin();
     const channelId = TEST_CHANNEL_IDS[32]!;
     const { jobId } = await startJob({}, { user, channelId });

@@ -1,6 +1,7 @@
 import { inflateSync } from 'node:zlib';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
 import { packUploads, imageCaption } from '../../src/services/images/present.ts';
+import { formatUsd } from '../../src/services/pricing/index.ts';
 import { BotHarness } from '../support/botHarness.ts';
 import type { FakeInteraction, UploadedFile } from '../support/fakeDiscord.ts';
 
@@ -56,14 +57,16 @@ describe('/imagine with gpt-image-1 (the default IMAGE_MODEL)', () => {
     const files = uploads(i);
     expect(files).toHaveLength(1);
     expectValidPng(files[0]!);
-    // $0.042 for the image plus the prompt's 5 text tokens (the fake reports ceil(20 chars / 4)) at $5 per 1M.
-    expect(content(i)).toBe('**Prompt:** a lighthouse at dawn\n-# 1024x1024 · quality medium · 1 image · cost $0.042025');
+    // From `usage`: 1056 output tokens at $40 per 1M ($0.04224, which OpenAI's table rounds to $0.042) plus the
+    // prompt's 5 text tokens (the fake reports ceil(20 chars / 4)) at $5 per 1M.
+    expect(content(i)).toBe('**Prompt:** a lighthouse at dawn\n-# 1024x1024 · quality medium · 1 image · cost $0.042265');
     expect(content(i)).not.toMatch(/https?:/);
     expect(i.originalEdits.at(-1)!.body.allowed_mentions).toEqual({ parse: [] });
     const row = ledgerRows().at(-1)!;
-    expect(row).toMatchObject({ model: 'gpt-image-1', state: 'settled', charged_micros: 42_025, units: 1 });
-    expect(row.reserved_micros).toBeGreaterThanOrEqual(row.charged_micros); // the reservation covered the prompt too
-    expect(row.reserved_micros).toBeLessThan(42_100);
+    expect(row).toMatchObject({ model: 'gpt-image-1', state: 'settled', charged_micros: 42_265, units: 1 });
+    // A true bound: the output tokens at their token price (not the rounded table's $0.042) and the prompt.
+    expect(row.reserved_micros).toBeGreaterThanOrEqual(row.charged_micros);
+    expect(row.reserved_micros).toBeLessThan(42_400);
   });
 
   test('four images: one request for n=4, four PNGs uploaded, price × 4 (+ the prompt once) charged', async () => {
@@ -73,7 +76,7 @@ describe('/imagine with gpt-image-1 (the default IMAGE_MODEL)', () => {
     expect(files).toHaveLength(4);
     files.forEach(expectValidPng);
     expect(new Set(files.map((f) => f.filename)).size).toBe(4);
-    // One request: the prompt's ceil(5 / 4) = 2 text tokens are billed once, at $5 per 1M → 10 micro-dollars.
+    // One request: 4 × 400 output tokens at $40 per 1M, and the prompt's ceil(5 / 4) = 2 text tokens once, at $5 per 1M.
     expect(content(i)).toBe('**提示詞：** 貓咪在太空\n-# 1536x1024 · 品質 low · 4 張圖片 · 費用 $0.06401');
     const row = ledgerRows().at(-1)!;
     expect(row).toMatchObject({ state: 'settled', charged_micros: 64_010, units: 4 });
@@ -113,6 +116,61 @@ describe('/imagine with gpt-image-1 (the default IMAGE_MODEL)', () => {
   });
 });
 
+describe('/imagine when the image service fails: what is repeated and what is charged', () => {
+  let h: BotHarness;
+  beforeAll(async () => { h = await BotHarness.start({ env: { IMAGE_TIMEOUT_MS: '400' } }); });
+  afterAll(async () => { await h?.close(); });
+  beforeEach(() => { h.openai.reset(); });
+  const { imagine, requests, ledgerRows } = harnessHelpers(() => h);
+  const sentAt = () => h.openai.requestsTo('/v1/images/generations').map((r) => r.at);
+
+  test.each([
+    { name: 'a generation that times out', reply: { delayMs: 2_000 }, says: 'The image service did not answer in time, so I have no image to show.' },
+    { name: 'a connection dropped after the request was sent', reply: { drop: true as const }, says: 'The connection to the image service dropped after the request was sent, so I have no image to show.' },
+  ])('$name is sent once, charged its reservation (OpenAI may have billed it), and the member is told why', async ({ reply, says }) => {
+    h.openai.images.enqueue(reply);
+    const i = await imagine({ prompt: 'a slow lighthouse' });
+    expect(requests()).toHaveLength(1);
+    const row = ledgerRows().at(-1)!;
+    expect(row.state).toBe('settled');
+    expect(row.charged_micros).toBe(row.reserved_micros);
+    expect(row.reserved_micros).toBeGreaterThan(42_240);
+    expect(i.transcript()).toEqual([`${says} The request had already reached OpenAI, which may have made and billed it, so you were charged ${formatUsd(row.charged_micros)}: the most this request could cost. Please try again later.`]);
+    expect(i.followUps[0]!.flags! & 64).toBe(64);
+  });
+
+  test('a 429 with retry-after is repeated after the wait it asks for, and the images come', async () => {
+    h.openai.images.enqueue({ error: 'rate_limit', retryAfterMs: 150 });
+    const i = await imagine({ prompt: 'a lighthouse at dawn' });
+    expect(requests()).toHaveLength(2);
+    const [first, second] = sentAt();
+    expect(second! - first!).toBeGreaterThanOrEqual(140);
+    expect(uploads(i)).toHaveLength(1);
+    expect(ledgerRows().at(-1)).toMatchObject({ state: 'settled', charged_micros: 42_265 });
+  });
+
+  test('a 500 answered at once is repeated, and the images come', async () => {
+    h.openai.images.enqueue({ error: 'server_error', status: 500 });
+    const i = await imagine({ prompt: 'a lighthouse at dawn' });
+    expect(requests()).toHaveLength(2);
+    expect(uploads(i)).toHaveLength(1);
+    expect(ledgerRows().at(-1)).toMatchObject({ state: 'settled', charged_micros: 42_265 });
+  });
+
+  test('a result that comes after the interaction token expired is still charged and sent to the member by DM', async () => {
+    h.openai.images.enqueue({ delayMs: 300 });
+    const i = h.command('imagine', { prompt: 'a late lighthouse' });
+    await vi.waitFor(() => expect(i.originalEdits.length).toBeGreaterThan(0)); // the progress edit: the request is out
+    h.discord.expireInteraction(i.id);
+    await h.settled(i);
+    const dm = h.discord.channelMessages(h.discord.dmChannelId()).at(-1)!;
+    expect(dm.content).toMatch(/^Your `\/imagine` result could no longer be posted where you asked for it \(Discord lets the bot answer a command only within 15 minutes\), so here it is\. It was charged: \$0\.042\d+\.\n\*\*Prompt:\*\* a late lighthouse/);
+    expect(dm.attachments).toHaveLength(1);
+    expect(ledgerRows().at(-1)).toMatchObject({ state: 'settled', units: 1 });
+    expect(ledgerRows().at(-1)!.charged_micros).toBeGreaterThan(42_000);
+  });
+});
+
 describe('/imagine with dall-e-3 (one image per request)', () => {
   let h: BotHarness;
   beforeAll(async () => { h = await BotHarness.start({ env: { IMAGE_MODEL: 'dall-e-3' } }); });
@@ -139,6 +197,17 @@ describe('/imagine with dall-e-3 (one image per request)', () => {
     expect(content(i)).toContain("-# ⚠️ Only 1 of 2 images were made: OpenAI's safety system refused the rest.");
     expect(ledgerRows().at(-1)).toMatchObject({ state: 'settled', reserved_micros: 80_000, charged_micros: 40_000, units: 1 });
   });
+
+  test('when one of several requests gets no answer, the image made is shown; the dropped one is not repeated and is charged as made, and the caption says so', async () => {
+    h.openai.reset();
+    h.openai.images.enqueue({}, { drop: true });
+    const i = await imagine({ prompt: 'fox', count: 2 });
+    expect(requests()).toHaveLength(2);
+    expect(uploads(i)).toHaveLength(1);
+    expect(content(i)).toContain('-# 1024x1024 · quality standard · 1 image · cost $0.08');
+    expect(content(i)).toContain('-# 1 of the images asked got no answer; OpenAI may have made and billed them, so they are in the cost.');
+    expect(ledgerRows().at(-1)).toMatchObject({ state: 'settled', reserved_micros: 80_000, charged_micros: 80_000, units: 1 });
+  });
 });
 
 describe('image reply helpers', () => {
@@ -148,7 +217,7 @@ describe('image reply helpers', () => {
   });
 
   test('a caption with four long revised prompts still fits in one Discord message', () => {
-    const plan = { model: 'dall-e-3', prompt: 'p', size: '1024x1024', quality: 'standard', count: 4, unitMicros: 40_000, worstCaseMicros: 160_000 };
+    const plan = { model: 'dall-e-3', prompt: 'p', size: '1024x1024', quality: 'standard', count: 4, unitMicros: 40_000, unitBoundMicros: 40_000, worstCaseMicros: 160_000 };
     const revisedPrompts = [1, 2, 3, 4].map((n) => `${n} ${'very detailed words '.repeat(80)}`);
     const caption = imageCaption({ prompt: 'x'.repeat(3000), revisedPrompts, plan, made: 4, chargedMicros: 160_000 }, 'en');
     expect([...caption].length).toBeLessThanOrEqual(2000);

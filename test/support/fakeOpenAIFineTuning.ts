@@ -1,4 +1,6 @@
 /** /v1/files and /v1/fine_tuning/jobs (compact but with the real object shapes). */
+import { countTokens as countO200k } from 'gpt-tokenizer';
+import { countTokens as countCl100k } from 'gpt-tokenizer/encoding/cl100k_base';
 import type { FileObject } from 'openai/resources/files';
 import type { FineTuningJob, FineTuningJobEvent } from 'openai/resources/fine-tuning/jobs/jobs';
 import {
@@ -20,6 +22,35 @@ const JOB_PARAMS = new Set([
   'model', 'training_file', 'hyperparameters', 'integrations', 'metadata', 'method', 'seed', 'suffix', 'validation_file',
 ]);
 type Status = FineTuningJob['status'];
+
+/**
+ * Billable tokens of one epoch, as OpenAI counts a chat example: each message's content plus 4 framing
+ * tokens, plus 3 priming the reply; cl100k for gpt-3.5, o200k for the newer models.
+ */
+function tokensPerEpoch(model: string, jsonl: string): { tokens: number; examples: number } {
+  const count = model.startsWith('gpt-3.5') ? countCl100k : countO200k;
+  const lines = jsonl.split('\n').filter((line) => line.trim() !== '');
+  const tokens = lines.reduce((sum, line) => {
+    const messages = (JSON.parse(line) as { messages: { content?: unknown }[] }).messages;
+    return sum + 3 + messages.reduce((m, message) => m + 4 + (typeof message.content === 'string' ? count(message.content) : 0), 0);
+  }, 0);
+  return { tokens, examples: lines.length };
+}
+
+/** OpenAI's cookbook rule for `n_epochs: "auto"`: 3, raised so ~100 examples are seen, lowered past 25,000, within 1–25. */
+function autoEpochs(examples: number): number {
+  if (examples * 3 < 100) return Math.min(25, Math.floor(100 / examples));
+  if (examples * 3 > 25_000) return Math.max(1, Math.floor(25_000 / examples));
+  return 3;
+}
+
+/** What the fake tracks beside the public job: the plan of its training and the steps done. */
+interface Training {
+  tokensPerEpoch: number;
+  epochs: number;
+  totalSteps: number;
+  stepsDone: number;
+}
 const RANK: Record<Status, number> = { validating_files: 0, queued: 1, running: 2, succeeded: 3, failed: 3, cancelled: 3 };
 
 /** Returns null when valid, else the reason (1-based line number). */
@@ -121,7 +152,7 @@ function page<T extends { id: string }>(items: T[], ex: Exchange): { object: 'li
 }
 
 export class FakeFineTuning {
-  readonly jobs = new Map<string, { job: FineTuningJob; events: FineTuningJobEvent[] }>();
+  readonly jobs = new Map<string, { job: FineTuningJob; events: FineTuningJobEvent[]; training?: Training }>();
 
   constructor(
     private readonly env: FakeEnv,
@@ -138,8 +169,52 @@ export class FakeFineTuning {
     return e;
   }
 
-  private event(id: string, message: string, level: FineTuningJobEvent['level'] = 'info'): void {
-    this.entry(id).events.push({ id: randomId('ftevent-', 12), object: 'fine_tuning.job.event', created_at: nowSeconds(), level, message, data: {}, type: 'message' });
+  private event(id: string, message: string, level: FineTuningJobEvent['level'] = 'info', metrics?: Record<string, number>): void {
+    this.entry(id).events.push({
+      id: randomId('ftevent-', 12), object: 'fine_tuning.job.event', created_at: nowSeconds(), level, message, data: metrics ?? {}, type: metrics ? 'metrics' : 'message',
+    });
+  }
+
+  /** Training begins: `auto` epochs become a number, and the steps are planned (batch size 1: one step per example). */
+  private plan(id: string): Training {
+    const entry = this.entry(id);
+    if (entry.training) return entry.training;
+    const { job } = entry;
+    const data = this.files.store.get(job.training_file)?.data.toString('utf8') ?? '';
+    const perEpoch = tokensPerEpoch(job.model, data);
+    const asked = job.hyperparameters.n_epochs;
+    const epochs = typeof asked === 'number' ? asked : autoEpochs(Math.max(1, perEpoch.examples));
+    job.hyperparameters.n_epochs = epochs;
+    if (job.method?.supervised?.hyperparameters) job.method.supervised.hyperparameters.n_epochs = epochs;
+    entry.training = { tokensPerEpoch: perEpoch.tokens, epochs, totalSteps: Math.max(1, perEpoch.examples) * epochs, stepsDone: 0 };
+    return entry.training;
+  }
+
+  /** Tokens trained by the steps done so far (all of them once every step is done). */
+  private trained(training: Training): number {
+    return Math.ceil((training.tokensPerEpoch * training.epochs * training.stepsDone) / training.totalSteps);
+  }
+
+  /**
+   * Test hook: a running job trains `steps` more steps, each reported like OpenAI's metrics events
+   * ("Step 3/20: training loss=1.23", data with step and total_steps). Returns the steps done and in all.
+   */
+  trainSteps(jobId: string, steps: number): { done: number; total: number } {
+    const { job } = this.entry(jobId);
+    if (job.status !== 'running') throw new Error(`FakeOpenAI: job ${jobId} is ${job.status}, not running`);
+    return this.runSteps(jobId, this.plan(jobId), steps);
+  }
+
+  private runSteps(jobId: string, training: Training, steps: number): { done: number; total: number } {
+    const end = Math.min(training.totalSteps, training.stepsDone + steps);
+    for (let step = training.stepsDone + 1; step <= end; step++) {
+      const loss = Number((2 / step).toFixed(4));
+      this.event(jobId, `Step ${step}/${training.totalSteps}: training loss=${loss.toFixed(2)}`, 'info', {
+        step, train_loss: loss, total_steps: training.totalSteps, train_mean_token_accuracy: Number((1 - loss / 4).toFixed(4)),
+      });
+    }
+    training.stepsDone = end;
+    return { done: end, total: training.totalSteps };
   }
 
   private checkFile(param: string, id: unknown): void {
@@ -230,11 +305,21 @@ export class FakeFineTuning {
     }
     job.status = status;
     if (status === 'queued') this.event(jobId, 'Files validated, moving job to queued state');
-    if (status === 'running') this.event(jobId, 'Fine-tuning job started');
-    if (status === 'cancelled') this.event(jobId, 'Fine-tuning job cancelled');
+    if (status === 'running') {
+      this.plan(jobId);
+      this.event(jobId, 'Fine-tuning job started');
+    }
+    // A cancelled job reports no trained tokens (null, as while running): its step events say how far it got.
+    if (status === 'cancelled') {
+      job.finished_at = nowSeconds();
+      this.event(jobId, 'Fine-tuning job cancelled');
+    }
     if (status === 'failed') {
       const message = detail ?? 'The job failed due to an internal error.';
-      job.error = { code: 'invalid_training_file', message, param: 'training_file' };
+      const training = this.jobs.get(jobId)?.training;
+      // Failed while training: the tokens trained so far are reported; failed at validation: none.
+      if (training && training.stepsDone > 0) job.trained_tokens = this.trained(training);
+      job.error = training?.stepsDone ? { code: 'server_error', message, param: null } : { code: 'invalid_training_file', message, param: 'training_file' };
       job.finished_at = nowSeconds();
       this.event(jobId, message, 'error');
     }
@@ -242,8 +327,9 @@ export class FakeFineTuning {
       const suffix = (job as { user_provided_suffix?: string | null }).user_provided_suffix ?? '';
       job.fine_tuned_model = detail ?? `ft:${job.model}:fake-org:${suffix}:${randomId('', 4)}`;
       job.finished_at = nowSeconds();
-      const training = this.files.store.get(job.training_file)?.data.length ?? 0;
-      job.trained_tokens = Math.ceil(training / 4) * 3;
+      const training = this.plan(jobId);
+      this.runSteps(jobId, training, training.totalSteps - training.stepsDone);
+      job.trained_tokens = this.trained(training);
       job.result_files = [this.files.add('step_metrics.csv', 'fine-tune-results', Buffer.from('step,train_loss\n1,0.5\n')).id];
       this.env.addModel(job.fine_tuned_model, 'org-fake');
       this.event(jobId, `New fine-tuned model created: ${job.fine_tuned_model}`);

@@ -57,6 +57,8 @@ export function makePng(width = 8, height = 8, rgb: [number, number, number] = [
 
 export type ImageReply =
   | { revisedPrompt?: string; delayMs?: number; png?: Buffer }
+  /** The connection is closed after the request arrived, with no answer (as when a proxy or the network drops it). */
+  | { drop: true; times?: number }
   | ScriptedError
   | { error: 'content_policy'; code?: string; times?: number };
 
@@ -116,7 +118,12 @@ function validate(body: unknown, env: FakeEnv): { params: ImageGenerateParams; f
   return { params: b as unknown as ImageGenerateParams, family, model };
 }
 
-const GPT_OUTPUT_TOKENS: Record<string, number> = { low: 272, medium: 1056, high: 4160 };
+/** Image output tokens by size and quality (OpenAI image generation guide, "Cost and latency"). */
+const GPT_OUTPUT_TOKENS: Record<string, Record<string, number>> = {
+  '1024x1024': { low: 272, medium: 1056, high: 4160 },
+  '1024x1536': { low: 408, medium: 1584, high: 6240 },
+  '1536x1024': { low: 400, medium: 1568, high: 6208 },
+};
 
 export class FakeImages {
   /** Every image generation body received, oldest first. */
@@ -152,6 +159,10 @@ export class FakeImages {
       });
     }
     if (isScriptedError(reply)) throw scriptedError(reply, model);
+    if ('drop' in reply) {
+      ex.req.socket.destroy();
+      return;
+    }
     const ok = reply as Extract<ImageReply, { revisedPrompt?: string }>;
     await sleep(ok.delayMs ?? 0, this.env.signal);
     const png = ok.png ?? makePng();
@@ -168,13 +179,14 @@ export class FakeImages {
     const response: ImagesResponse = { created: nowSeconds(), data };
     if (family === 'gpt') {
       const quality = params.quality === 'auto' || !params.quality ? 'medium' : params.quality;
+      const size = !params.size || params.size === 'auto' ? '1024x1024' : params.size;
       const textTokens = Math.ceil(params.prompt.length / 4);
-      const outputTokens = (GPT_OUTPUT_TOKENS[quality] ?? 1056) * n;
+      const outputTokens = (GPT_OUTPUT_TOKENS[size]?.[quality] ?? 1056) * n;
       Object.assign(response, {
         background: params.background === 'transparent' ? 'transparent' : 'opaque',
         output_format: params.output_format ?? 'png',
         quality,
-        size: !params.size || params.size === 'auto' ? '1024x1024' : params.size,
+        size,
         usage: {
           input_tokens: textTokens,
           input_tokens_details: { image_tokens: 0, text_tokens: textTokens },

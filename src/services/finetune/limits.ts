@@ -26,10 +26,22 @@ export const TRAINING_ROLES = ['system', 'user', 'assistant'] as const;
 export const MAX_EPOCHS = 25;
 
 /**
- * OpenAI's own rule for `n_epochs: "auto"` (its fine-tuning cookbook): 3 epochs, raised for small files
- * so about 100 examples are seen (the tutorial's 10 examples trained 10 epochs), lowered for huge ones.
+ * What OpenAI usually picks for `n_epochs: "auto"`, from the rule in its cookbook ("Data preparation and
+ * analysis for chat model fine-tuning", `MAX_DEFAULT_EPOCHS`): 3 epochs, raised for small files so about
+ * 100 examples are seen (the tutorial's 10 examples trained 10 epochs), lowered for huge ones. The cookbook
+ * calls it an estimate and the API reference only says auto "decides the optimal number of epochs based on
+ * the size of the dataset", so the rule is shown as what usually happens, not trusted as a bound.
  */
 export const AUTO_EPOCHS = { target: 3, minExamplesSeen: 100, maxExamplesSeen: 25_000, min: 1, max: 25 } as const;
+
+/**
+ * What an auto job reserves: the most epochs OpenAI's auto picks for any file (the cookbook rule's ceiling,
+ * `MAX_DEFAULT_EPOCHS = 25`). The charge follows what it trains, so the rest is released when it ends.
+ */
+export const AUTO_EPOCHS_RESERVED = AUTO_EPOCHS.max;
+
+/** Events read to find how far a cancelled or failed job trained: its newest `Step N/M` metrics event is among them. */
+export const PROGRESS_EVENTS_READ = 100;
 
 /** Base models OpenAI fine-tunes for chat, pinned snapshots as its docs list them; gpt-3.5-turbo is the tutorial's. */
 export const FINE_TUNABLE_MODELS = ['gpt-4o-mini-2024-07-18', 'gpt-4.1-mini-2025-04-14', 'gpt-4.1-nano-2025-04-14', 'gpt-3.5-turbo'] as const;

@@ -43,6 +43,10 @@ const TEXT = {
     en: 'Estimated cost at {epochs} epochs (what OpenAI usually picks for {examples} examples):',
     'zh-TW': '以 {epochs} 個訓練週期（epoch）估算的費用（OpenAI 對 {examples} 個範例通常選擇的週期數）：',
   },
+  autoReserve: {
+    en: 'Started without `epochs`, a job reserves {n} epochs (the most OpenAI picks) and is charged what it trains.',
+    'zh-TW': '不指定 `epochs` 開始時，任務會預留 {n} 個週期（OpenAI 最多會選的數目），並依實際訓練量收費。',
+  },
   unknownFile: {
     en: "This server has no training file `{file}`. Upload one with `/finetune upload`, then pick it from the suggestions.",
     'zh-TW': '這個伺服器沒有訓練檔 `{file}`。請先用 `/finetune upload` 上傳，再從建議中選擇。',
@@ -53,13 +57,17 @@ const TEXT = {
     'zh-TW': '後綴只能使用英文字母、數字、`-` 與 `_`（最多 {max} 個字元），這樣模型名稱才能用在 `/settings model`。',
   },
   started: {
-    en: 'Started fine-tuning job `{job}`: `{model}` on `{file}` ({examples} examples), {epochs}.\nReserved {cost} from your budget ({tokens} tokens × {n} epochs). When it finishes you are charged for the tokens OpenAI actually trained; nothing if it fails or is cancelled. I\'ll post in this channel when it is done; `/finetune status` shows its progress.',
-    'zh-TW': '已開始微調任務 `{job}`：以 `{file}`（{examples} 個範例）訓練 `{model}`，{epochs}。\n已從你的額度預留 {cost}（{tokens} 個 token × {n} 個週期）。完成時依 OpenAI 實際訓練的 token 計費；失敗或取消則不收費。完成後我會在這個頻道通知；`/finetune status` 可查看進度。',
+    en: 'Started fine-tuning job `{job}`: `{model}` on `{file}` ({examples} examples), {epochs}.\nReserved {cost} from your budget ({tokens} tokens × {n} epochs). You are charged for the tokens OpenAI trains, as it bills them: all of them when the job finishes; if it fails or is cancelled, those trained before it stopped (nothing if it stopped before training). The rest of the reservation is then released. I\'ll post in this channel when it is done; `/finetune status` shows its progress.',
+    'zh-TW': '已開始微調任務 `{job}`：以 `{file}`（{examples} 個範例）訓練 `{model}`，{epochs}。\n已從你的額度預留 {cost}（{tokens} 個 token × {n} 個週期）。費用依 OpenAI 實際訓練並計費的 token 計算：完成時為全部；失敗或取消時為停止前已訓練的部分（開始訓練前就停止則不收費）。其餘預留額度隨後釋出。完成後我會在這個頻道通知；`/finetune status` 可查看進度。',
   },
   epochsGiven: { en: '{n} epochs', 'zh-TW': '{n} 個訓練週期' },
   epochsAuto: {
-    en: 'epochs chosen by OpenAI (auto: usually {n} for this file; if it picks another number, the charge follows what it trained)',
-    'zh-TW': '訓練週期由 OpenAI 決定（auto：這個檔案通常是 {n} 個；若選擇不同的數目，費用依實際訓練量計算）',
+    en: 'epochs chosen by OpenAI (auto; {n} reserved, the most it picks; the charge follows what it trains)',
+    'zh-TW': '訓練週期由 OpenAI 決定（auto；預留 {n} 個，即它最多會選的數目；費用依實際訓練量計算）',
+  },
+  epochsAutoUsual: {
+    en: 'epochs chosen by OpenAI (auto: usually {usual} for this file; {n} reserved, the most it picks; the charge follows what it trains)',
+    'zh-TW': '訓練週期由 OpenAI 決定（auto：這個檔案通常是 {usual} 個；預留 {n} 個，即它最多會選的數目；費用依實際訓練量計算）',
   },
   unknownJob: { en: 'This server has no fine-tuning job `{job}`. `/finetune list` shows them.', 'zh-TW': '這個伺服器沒有微調任務 `{job}`。`/finetune list` 會列出所有任務。' },
   noJobs: { en: 'This server has no fine-tuning jobs yet. Start one with `/finetune start`.', 'zh-TW': '這個伺服器還沒有微調任務。用 `/finetune start` 開始一個。' },
@@ -76,8 +84,16 @@ const TEXT = {
   listHeader: { en: 'Fine-tuning jobs in this server, newest first:', 'zh-TW': '這個伺服器的微調任務（由新到舊）：' },
   listMore: { en: '…and older ones.', 'zh-TW': '……以及更早的任務。' },
   cancelled: {
-    en: 'Cancelled `{job}`. Its reservation of {cost} was released: nothing is charged.',
-    'zh-TW': '已取消 `{job}`。預留的 {cost} 已釋出，不收費。',
+    en: 'Cancelled `{job}` before it trained anything. Its reservation of {cost} was released: nothing is charged.',
+    'zh-TW': '已在開始訓練前取消 `{job}`。預留的 {cost} 已釋出，不收費。',
+  },
+  cancelledCharged: {
+    en: 'Cancelled `{job}`. It had trained about {tokens} tokens, which OpenAI bills: {charged} was charged and the rest of the {cost} reservation released.',
+    'zh-TW': '已取消 `{job}`。它已訓練約 {tokens} 個 token，OpenAI 會對此計費：已收取 {charged}，{cost} 預留額度的其餘部分已釋出。',
+  },
+  cancelling: {
+    en: 'Cancelling `{job}`. It is charged for the tokens it trained before it stopped and the rest of its reservation is released; I\'ll post in its channel once that is settled.',
+    'zh-TW': '正在取消 `{job}`。會依停止前已訓練的 token 收費，其餘預留額度釋出；結算後我會在它的頻道通知。',
   },
   alreadyFinished: { en: '`{job}` has already finished ({status}); there is nothing to cancel.', 'zh-TW': '`{job}` 已經結束（{status}），無法取消。' },
   notReady: {
@@ -92,8 +108,13 @@ const TEXT = {
     en: '✅ Fine-tuning job `{job}` finished: `{model}` is ready ({tokens} trained tokens, {cost}). Use it with `/finetune use job:{job}`.',
     'zh-TW': '✅ 微調任務 `{job}` 已完成：`{model}` 可以使用了（訓練 {tokens} 個 token，{cost}）。用 `/finetune use job:{job}` 套用。',
   },
-  noticeFailed: { en: '❌ Fine-tuning job `{job}` failed. OpenAI says: {error}\nNothing was charged.', 'zh-TW': '❌ 微調任務 `{job}` 失敗。OpenAI 的說明：{error}\n未收費。' },
-  noticeCancelled: { en: 'Fine-tuning job `{job}` was cancelled. Nothing was charged.', 'zh-TW': '微調任務 `{job}` 已取消，未收費。' },
+  noticeFailed: { en: '❌ Fine-tuning job `{job}` failed. OpenAI says: {error}\n{money}', 'zh-TW': '❌ 微調任務 `{job}` 失敗。OpenAI 的說明：{error}\n{money}' },
+  noticeCancelled: { en: 'Fine-tuning job `{job}` was cancelled. {money}', 'zh-TW': '微調任務 `{job}` 已取消。{money}' },
+  noticeFree: { en: 'Nothing was charged.', 'zh-TW': '未收費。' },
+  noticePartial: {
+    en: 'It had trained about {tokens} tokens before it stopped, which OpenAI bills: {cost} was charged.',
+    'zh-TW': '停止前已訓練約 {tokens} 個 token，OpenAI 會對此計費：已收取 {cost}。',
+  },
   notSupported: {
     en: "This AI service has no fine-tuning: it doesn't know OpenAI's files or fine-tuning endpoints.",
     'zh-TW': '這個 AI 服務不支援微調：它沒有 OpenAI 的檔案或微調 API。',

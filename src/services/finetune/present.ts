@@ -5,7 +5,7 @@ import { relativeTime } from '../budget/messages.ts';
 import { describeFailure } from '../failureMessages.ts';
 import type { Language } from '../i18n.ts';
 import { formatUsd } from '../pricing/index.ts';
-import { MAX_PROBLEMS_SHOWN, MAX_TRAINING_FILE_BYTES, MIN_TRAINING_EXAMPLES } from './limits.ts';
+import { AUTO_EPOCHS_RESERVED, autoEpochs, MAX_PROBLEMS_SHOWN, MAX_TRAINING_FILE_BYTES, MIN_TRAINING_EXAMPLES } from './limits.ts';
 import { text, type FineTuneTextKey } from './messages.ts';
 import type { ModelFailure } from '../openai/failures.ts';
 import type { CheckResult } from './tracker.ts';
@@ -61,19 +61,21 @@ export function describeUpload(file: TrainingFileRow, estimates: CostEstimate[],
     ...estimates.map((estimate) => `• ${text('estimate', language, {
       model: estimate.model, tokens: count(estimate.tokens), cost: Number.isNaN(estimate.micros) ? '?' : formatUsd(estimate.micros),
     })}`),
+    text('autoReserve', language, { n: AUTO_EPOCHS_RESERVED }),
   ].join('\n');
 }
 
 /** Epochs as asked, or as OpenAI chose them once the job says (`auto` becomes a number when training starts). */
-function epochsText(job: FineTuneJobRow, language: Language, chosen?: number | 'auto'): string {
+function epochsText(job: FineTuneJobRow, language: Language, chosen?: number | 'auto', usual?: number): string {
   const n = job.epochs ?? (typeof chosen === 'number' ? chosen : undefined);
-  return n === undefined ? text('epochsAuto', language, { n: job.reservedEpochs }) : text('epochsGiven', language, { n });
+  if (n !== undefined) return text('epochsGiven', language, { n });
+  return usual === undefined ? text('epochsAuto', language, { n: job.reservedEpochs }) : text('epochsAutoUsual', language, { n: job.reservedEpochs, usual });
 }
 
 export function describeStart(result: Extract<StartResult, { ok: true }>, language: Language): string {
   const { job, file } = result;
   return text('started', language, {
-    job: job.jobId, model: job.baseModel, file: job.fileId, examples: count(file.examples), epochs: epochsText(job, language),
+    job: job.jobId, model: job.baseModel, file: job.fileId, examples: count(file.examples), epochs: epochsText(job, language, undefined, autoEpochs(file.examples)),
     cost: formatUsd(job.reservedMicros), tokens: count(result.tokens), n: job.reservedEpochs,
   });
 }
@@ -117,6 +119,15 @@ export function finishNotice(job: FineTuneJobRow, language: Language): string {
       job: job.jobId, model: job.fineTunedModel ?? '?', tokens: count(job.trainedTokens ?? 0), cost: formatUsd(job.chargedMicros ?? 0),
     });
   }
-  if (job.status === 'failed') return text('noticeFailed', language, { job: job.jobId, error: clip(job.error ?? text('unknownError', language)) });
-  return text('noticeCancelled', language, { job: job.jobId });
+  const money = job.chargedMicros ? text('noticePartial', language, { tokens: count(job.trainedTokens ?? 0), cost: formatUsd(job.chargedMicros) }) : text('noticeFree', language);
+  if (job.status === 'failed') return text('noticeFailed', language, { job: job.jobId, error: clip(job.error ?? text('unknownError', language)), money });
+  return text('noticeCancelled', language, { job: job.jobId, money });
+}
+
+/** The reply to `/finetune cancel`: what the training done so far cost, or that it is still being settled. */
+export function describeCancel(job: FineTuneJobRow, language: Language): string {
+  const values = { job: job.jobId, cost: formatUsd(job.reservedMicros) };
+  if (job.closedAt === null) return text('cancelling', language, values);
+  if (!job.chargedMicros) return text('cancelled', language, values);
+  return text('cancelledCharged', language, { ...values, tokens: count(job.trainedTokens ?? 0), charged: formatUsd(job.chargedMicros) });
 }

@@ -8,7 +8,7 @@ import { classifyError } from '../openai/failures.ts';
 import type { Pricing } from '../pricing/index.ts';
 import type { TokenCounter } from '../tokens.ts';
 import {
-  autoEpochs, EVENTS_SHOWN, FINE_TUNABLE_MODELS, MAX_TRAINING_FILE_BYTES, TRAINING_DOWNLOAD_TIMEOUT_MS, TRAINING_UPLOAD_TIMEOUT_MS,
+  AUTO_EPOCHS_RESERVED, autoEpochs, EVENTS_SHOWN, FINE_TUNABLE_MODELS, MAX_TRAINING_FILE_BYTES, TRAINING_DOWNLOAD_TIMEOUT_MS, TRAINING_UPLOAD_TIMEOUT_MS,
 } from './limits.ts';
 import { checkTrainingFile, countTrainingTokens } from './trainingFile.ts';
 import { JobTracker } from './tracker.ts';
@@ -82,7 +82,8 @@ export class FineTuneService {
     const file = store.file(request.guildId, request.fileId);
     if (!file) return { ok: false, reason: 'unknown_file' };
     if (!(FINE_TUNABLE_MODELS as readonly string[]).includes(request.model)) return { ok: false, reason: 'bad_model' };
-    const cost = this.estimate(file, request.model, request.epochs ?? autoEpochs(file.examples));
+    // Without epochs OpenAI picks them (auto): reserve the most it picks; the charge follows what it trains.
+    const cost = this.estimate(file, request.model, request.epochs ?? AUTO_EPOCHS_RESERVED);
     if (Number.isNaN(cost.micros)) return { ok: false, reason: 'bad_model' };
     const reserved = ledger.reserve(request.payer, { command: 'finetune', model: request.model, worstCaseMicros: cost.micros, longRunning: true });
     if (!reserved.ok) {

@@ -6,8 +6,10 @@ import type { Ledger } from '../budget/ledger.ts';
 import { languageOf } from '../i18n.ts';
 import { classifyError, type ModelFailure } from '../openai/failures.ts';
 import type { Pricing } from '../pricing/index.ts';
-import { FINISHED_STATUSES, POLL_INTERVAL_MS } from './limits.ts';
+import type { TokenCounter } from '../tokens.ts';
+import { FINISHED_STATUSES, POLL_INTERVAL_MS, PROGRESS_EVENTS_READ } from './limits.ts';
 import { finishNotice } from './present.ts';
+import { trainedBeforeStop } from './progress.ts';
 
 /** Posts a short message in a channel (with the bot token, mentions disabled). */
 export type Notify = (channelId: string, content: string) => Promise<void>;
@@ -19,13 +21,15 @@ export interface TrackerDependencies {
   store: FineTuneStore;
   ledger: Ledger;
   pricing: Pricing;
+  tokens: TokenCounter;
   logger: Logger;
   now: () => number;
 }
 
 /**
  * Follows running jobs at OpenAI: records their progress and, once one finishes, settles its reservation
- * at the trained tokens (succeeded) or releases it (failed, cancelled) and tells the channel it came from.
+ * at the tokens it trained and tells the channel it came from. OpenAI bills training done, so a cancelled
+ * or failed job is charged for what it trained before it stopped; one that stopped before training is free.
  */
 export class JobTracker {
   private notify: Notify | undefined;
@@ -77,26 +81,48 @@ export class JobTracker {
     store.updateProgress(job.jobId, progress);
     const updated = { ...job, ...progress };
     if (!FINISHED_STATUSES.has(remote.status) || job.closedAt !== null) return updated;
-    const charged = this.account(updated);
+    const trained = remote.status === 'succeeded' ? remote.trained_tokens : await this.trainedBeforeStop(job, remote);
+    // How far it trained is not known yet (its events could not be read): the next check settles it.
+    if (trained === undefined) return updated;
+    const finished = { ...updated, trainedTokens: trained };
+    store.updateProgress(job.jobId, { ...progress, trainedTokens: trained });
+    const charged = this.account(finished);
     // Settling twice is harmless (the ledger ignores a closed reservation); only the first close posts the notice.
-    if (!store.close(job.jobId, charged, this.deps.now())) return store.job(job.guildId, job.jobId) ?? updated;
-    const closed = { ...updated, chargedMicros: charged, closedAt: this.deps.now() };
-    this.deps.logger.info({ jobId: job.jobId, status: remote.status, chargedMicros: charged, trainedTokens: remote.trained_tokens }, 'fine-tuning job finished');
+    if (!store.close(job.jobId, charged, this.deps.now())) return store.job(job.guildId, job.jobId) ?? finished;
+    const closed = { ...finished, chargedMicros: charged, closedAt: this.deps.now() };
+    this.deps.logger.info({ jobId: job.jobId, status: remote.status, chargedMicros: charged, trainedTokens: trained }, 'fine-tuning job finished');
     await this.tell(closed);
     return closed;
   }
 
-  /** Succeeded: charged at the trained tokens; failed or cancelled: released. Returns the charge. */
+  /** Tokens a cancelled or failed job trained (null: none); undefined when its events can't be read now. */
+  private async trainedBeforeStop(job: FineTuneJobRow, remote: FineTuningJob): Promise<number | null | undefined> {
+    const { openai, store, tokens, logger } = this.deps;
+    if (remote.trained_tokens !== null && remote.trained_tokens > 0) return remote.trained_tokens;
+    const file = store.file(job.guildId, job.fileId);
+    const tokensPerEpoch = file ? tokens.weigh({ tokens: file.tokensO200k, tokensCl100k: file.tokensCl100k }, job.baseModel) : 0;
+    try {
+      const events = (await openai.fineTuning.jobs.listEvents(job.jobId, { limit: PROGRESS_EVENTS_READ })).data;
+      return trainedBeforeStop(remote, events, tokensPerEpoch, job.epochs ?? job.reservedEpochs);
+    } catch (error) {
+      logger.warn({ jobId: job.jobId, failure: classifyError(error, false) }, 'could not read a stopped job\'s events; it is settled at the next check');
+      return undefined;
+    }
+  }
+
+  /** Charged at the tokens trained; nothing trained, released. Returns the charge. */
   private account(job: FineTuneJobRow): number {
-    const { ledger, pricing } = this.deps;
+    const { ledger, pricing, logger } = this.deps;
     const reservation = { id: job.reservationId, reservedMicros: job.reservedMicros };
-    if (job.status !== 'succeeded') {
+    if (job.status !== 'succeeded' && !job.trainedTokens) {
       ledger.release(reservation);
       return 0;
     }
-    // A compatible server may not report trained tokens: the reservation is the best estimate then.
+    // A compatible server may not report trained tokens for a finished job: the reservation is the best estimate then.
     const price = job.trainedTokens === null ? undefined : pricing.trainingCost(job.baseModel, job.trainedTokens);
     const charged = price?.known ? price.micros : job.reservedMicros;
+    // What was billed is charged, even past the reservation (our count of the file, or auto's epochs, fell short).
+    if (charged > job.reservedMicros) logger.warn({ jobId: job.jobId, chargedMicros: charged, reservedMicros: job.reservedMicros, trainedTokens: job.trainedTokens }, 'fine-tuning job trained more than was reserved');
     ledger.settle(reservation, { chargedMicros: charged, inputTokens: job.trainedTokens ?? undefined });
     return charged;
   }

@@ -38,7 +38,7 @@ export interface StartRequest {
   language: Language;
   fileId: string;
   model: string;
-  /** Omitted: OpenAI chooses ("auto"); the reservation assumes the number it usually picks. */
+  /** Omitted: OpenAI chooses ("auto"); the reservation assumes the most it picks (AUTO_EPOCHS_RESERVED). */
   epochs?: number;
   suffix?: string;
   log: Logger;

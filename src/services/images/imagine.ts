@@ -3,14 +3,19 @@ import type { Ledger, Payer, Refusal } from '../budget/ledger.ts';
 import { logModelFailure, type ModelFailure } from '../openai/failures.ts';
 import type { Pricing } from '../pricing/index.ts';
 import type { TokenCounter } from '../tokens.ts';
-import type { GeneratedImage, GenerationResult, ImageGenerator } from './generator.ts';
+import { outputTokensCost, PROMPT_COUNT_MARGIN } from './cost.ts';
+import { batchesOf, type GeneratedImage, type GenerationResult, type ImageGenerator, type RequestOutcome } from './generator.ts';
 import { planImages, type ImagePlan, type ImageRequest, type PlanResult } from './options.ts';
 
 export type ImagineOutcome =
-  /** `failure` says why fewer images than asked were made (one of several dall-e-3 requests failed). */
-  | { kind: 'done'; images: GeneratedImage[]; chargedMicros: number; failure: ModelFailure | undefined }
+  /**
+   * `failure` says why fewer images than asked were made (one of several dall-e-3 requests failed);
+   * `unanswered` counts images asked in requests that got no answer and are charged as if made.
+   */
+  | { kind: 'done'; images: GeneratedImage[]; chargedMicros: number; failure: ModelFailure | undefined; unanswered: number }
   | { kind: 'over-budget'; refusal: Refusal }
-  | { kind: 'failed'; failure: ModelFailure };
+  /** `chargedMicros` > 0: the request got no answer (timeout, dropped connection) and OpenAI may have billed it. */
+  | { kind: 'failed'; failure: ModelFailure; chargedMicros: number };
 
 export interface ImagineDependencies {
   generator: ImageGenerator;
@@ -21,9 +26,18 @@ export interface ImagineDependencies {
   model: string;
 }
 
+export interface RunOptions {
+  /** Epoch ms by which the generation (all attempts and waits) must be over, so the result can still be posted. */
+  deadline: number;
+  /** Runs once the money is reserved, just before the (slow) generation: the place to show progress. */
+  onStarted?: () => Promise<void>;
+}
+
 /**
- * /imagine's money side: price × count (plus the prompt's text tokens, which gpt-image bills) reserved,
- * the images made, only the images made charged, the prompt at the tokens the service reports.
+ * /imagine's money side. Reserved: for each request, its images at their most (see cost.ts) plus the prompt's
+ * text tokens (gpt-image bills them; a retry is only made after an answer that billed nothing). Charged: what
+ * each request reports in `usage`, else its images at the table price; a request that got no answer may have
+ * been billed, so it costs its reservation; an answered failure costs nothing.
  */
 export class ImagineService {
   constructor(private readonly deps: ImagineDependencies) {}
@@ -36,23 +50,23 @@ export class ImagineService {
     return planImages(this.deps.pricing, this.deps.model, request);
   }
 
-  /** `onStarted` runs once the money is reserved, just before the (slow) generation: the place to show progress. */
-  async run(plan: ImagePlan, payer: Payer, log: Logger, onStarted: () => Promise<void> = async () => undefined): Promise<ImagineOutcome> {
-    const { ledger, generator, pricing, tokens } = this.deps;
-    const promptTokens = tokens.weigh(tokens.countMessage(plan.prompt), plan.model);
-    // Worst case: every image as its own request, each billing the prompt (DALL·E prompts cost nothing).
-    const worstCaseMicros = plan.worstCaseMicros + pricing.imagePromptCost(plan.model, promptTokens * plan.count);
-    const charge = (result: GenerationResult) => plan.unitMicros * result.images.length + pricing.imagePromptCost(plan.model, result.usage?.inputTokens ?? promptTokens);
+  async run(plan: ImagePlan, payer: Payer, log: Logger, options: RunOptions): Promise<ImagineOutcome> {
+    const { ledger, generator } = this.deps;
+    const worstCaseMicros = batchesOf(plan).reduce((sum, n) => sum + this.requestBound(plan, n), 0);
     const paid = await ledger.pay(
       payer, { command: 'imagine', model: plan.model, worstCaseMicros },
       async () => {
-        await onStarted();
-        return generator.generate(plan);
+        await options.onStarted?.();
+        return generator.generate(plan, options.deadline);
       },
-      // Only the images made are charged; none made, nothing charged.
-      (result) => (result.images.length === 0 ? null : {
-        chargedMicros: charge(result), units: result.images.length, inputTokens: result.usage?.inputTokens, outputTokens: result.usage?.outputTokens,
-      }),
+      (result) => {
+        if (!result.requests.some((r) => r.kind !== 'failed')) return null;
+        const chargedMicros = this.charge(plan, result);
+        if (chargedMicros > worstCaseMicros) log.warn({ chargedMicros, worstCaseMicros }, 'image generation billed more than its reservation');
+        const made = result.requests.flatMap((r) => (r.kind === 'made' ? [r] : []));
+        const sum = (pick: (r: (typeof made)[number]) => number | undefined) => (made.some((r) => pick(r) !== undefined) ? made.reduce((s, r) => s + (pick(r) ?? 0), 0) : undefined);
+        return { chargedMicros, units: result.images.length, inputTokens: sum((r) => r.usage?.inputTokens), outputTokens: sum((r) => r.usage?.outputTokens) };
+      },
     );
     if (!paid.ok) {
       log.info({ refusal: paid.refusal }, 'refused: over budget');
@@ -60,8 +74,38 @@ export class ImagineService {
     }
     const result = paid.result;
     if (result.failure) logModelFailure(log, result.failure, `image generation (${result.images.length} of ${plan.count} made)`);
-    if (result.images.length === 0) return { kind: 'failed', failure: result.failure ?? { kind: 'bad_request', message: 'the image service sent no image data' } };
-    const chargedMicros = charge(result);
-    return { kind: 'done', images: result.images, chargedMicros, failure: result.failure };
+    const chargedMicros = result.requests.some((r) => r.kind !== 'failed') ? this.charge(plan, result) : 0;
+    if (result.images.length === 0) {
+      // What the member is told matches what they pay for: a request that got no answer, when one did.
+      const failure = result.requests.find((r) => r.kind === 'unanswered')?.failure ?? result.failure;
+      return { kind: 'failed', failure: failure ?? { kind: 'bad_request', message: 'the image service sent no image data' }, chargedMicros };
+    }
+    const unanswered = result.requests.reduce((sum, r) => sum + (r.kind === 'unanswered' ? r.asked : 0), 0);
+    return { kind: 'done', images: result.images, chargedMicros, failure: result.failure, unanswered };
+  }
+
+  /** Our count of the prompt's tokens (the service's count may differ by a few percent). */
+  private promptTokens(plan: ImagePlan): number {
+    const { tokens } = this.deps;
+    return tokens.weigh(tokens.countMessage(plan.prompt), plan.model);
+  }
+
+  /** The most one request of `n` images can be billed: each image at its most, plus the prompt (with a margin). */
+  private requestBound(plan: ImagePlan, n: number): number {
+    return plan.unitBoundMicros * n + this.deps.pricing.imagePromptCost(plan.model, Math.ceil(this.promptTokens(plan) * PROMPT_COUNT_MARGIN));
+  }
+
+  private requestCost(plan: ImagePlan, request: RequestOutcome): number {
+    const { pricing } = this.deps;
+    if (request.kind === 'failed') return 0;
+    if (request.kind === 'unanswered') return this.requestBound(plan, request.asked);
+    const { usage } = request;
+    const output = usage && outputTokensCost(plan.model, usage.outputTokens);
+    const prompt = pricing.imagePromptCost(plan.model, usage?.inputTokens ?? this.promptTokens(plan));
+    return (output ?? plan.unitMicros * request.images.length) + prompt;
+  }
+
+  private charge(plan: ImagePlan, result: GenerationResult): number {
+    return result.requests.reduce((sum, request) => sum + this.requestCost(plan, request), 0);
   }
 }

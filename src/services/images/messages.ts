@@ -18,6 +18,25 @@ const TEXT = {
     en: "OpenAI's safety system refused this prompt, so no image was made and nothing was charged. Please rephrase it and try again.",
     'zh-TW': 'OpenAI 的安全系統拒絕了這個提示詞，因此沒有產生圖片，也沒有收費。請換個說法再試一次。',
   },
+  noAnswer: {
+    en: '{reason}, so I have no image to show. The request had already reached OpenAI, which may have made and billed it, so you were charged {cost}: the most this request could cost. Please try again later.',
+    'zh-TW': '{reason}，因此沒有圖片可以顯示。請求已送達 OpenAI，對方可能已產生圖片並收費，所以已向你收取 {cost}（這個請求最多可能的費用）。請稍後再試。',
+  },
+  billedAnyway: { en: 'OpenAI billed this request, so you were charged {cost}.', 'zh-TW': 'OpenAI 已對這個請求計費，所以已向你收取 {cost}。' },
+  noAnswerTimeout: { en: 'The image service did not answer in time', 'zh-TW': '圖片服務沒有及時回應' },
+  noAnswerDropped: { en: 'The connection to the image service dropped after the request was sent', 'zh-TW': '請求送出後，與圖片服務的連線中斷了' },
+  unansweredNote: {
+    en: '-# {n} of the images asked got no answer; OpenAI may have made and billed them, so they are in the cost.',
+    'zh-TW': '-# 有 {n} 張圖片的請求沒有回應；OpenAI 可能已產生並收費，所以已計入費用。',
+  },
+  lateResult: {
+    en: 'Your `/imagine` result could no longer be posted where you asked for it (Discord lets the bot answer a command only within 15 minutes), so here it is. It was charged: {cost}.',
+    'zh-TW': '你的 `/imagine` 結果已無法貼在原本的地方（Discord 只允許機器人在指令後 15 分鐘內回覆），所以在這裡給你。已收費：{cost}。',
+  },
+  lateFailure: {
+    en: 'About your `/imagine` request (Discord no longer let me answer it where you asked):',
+    'zh-TW': '關於你的 `/imagine` 請求（Discord 已不允許我在原本的地方回覆）：',
+  },
   refusedSome: { en: "OpenAI's safety system refused the rest.", 'zh-TW': 'OpenAI 的安全系統拒絕了其餘的圖片。' },
   noPrice: {
     en: 'The image model `{model}` has no price in the bot\'s pricing table, so it cannot be used. A server admin needs to set IMAGE_MODEL to dall-e-2, dall-e-3, gpt-image-1 or gpt-image-1-mini, or add its prices with PRICING_FILE.',
@@ -51,15 +70,28 @@ export function planProblemText(problem: PlanProblem, language: Language): strin
   }
 }
 
-/** A refusal is said plainly (the prompt was refused, nothing charged); every other failure as /ask says it. */
-export function imageFailureText(failure: ModelFailure, language: Language, model: string): string {
-  return failure.kind === 'refused' ? fill('refused', language) : describeFailure(failure, language, model);
+/**
+ * A refusal is said plainly (the prompt was refused, nothing charged); a request that got no answer says it
+ * may have been billed and what was charged; every other failure as /ask says it.
+ */
+export function imageFailureText(failure: ModelFailure, language: Language, model: string, chargedMicros = 0): string {
+  const cost = formatUsd(chargedMicros);
+  if (chargedMicros > 0 && (failure.kind === 'timeout' || failure.kind === 'network')) {
+    return fill('noAnswer', language, { reason: fill(failure.kind === 'timeout' ? 'noAnswerTimeout' : 'noAnswerDropped', language), cost });
+  }
+  const text = failure.kind === 'refused' ? fill('refused', language) : describeFailure(failure, language, model);
+  return chargedMicros > 0 ? `${text} ${fill('billedAnyway', language, { cost })}` : text;
 }
 
-export function partialText(made: number, asked: number, failure: ModelFailure, language: Language, model: string): string {
+/** Why only some images came; `unanswered` images got no answer and are charged as if made. */
+export function partialText(made: number, asked: number, failure: ModelFailure, language: Language, model: string, unanswered = 0): string {
   const reason = failure.kind === 'refused' ? fill('refusedSome', language) : describeFailure(failure, language, model);
-  return fill('partial', language, { made, asked, reason });
+  const line = fill('partial', language, { made, asked, reason });
+  return unanswered > 0 ? `${line}\n${fill('unansweredNote', language, { n: unanswered })}` : line;
 }
+
+export const lateResultText = (chargedMicros: number, language: Language) => fill('lateResult', language, { cost: formatUsd(chargedMicros) });
+export const lateFailureText = (language: Language) => fill('lateFailure', language);
 
 export interface CaptionParts {
   prompt: string;

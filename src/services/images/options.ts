@@ -1,4 +1,5 @@
 import type { Pricing } from '../pricing/index.ts';
+import { imageUnitBound } from './cost.ts';
 
 /** Every size a current OpenAI image model accepts: gpt-image-1(-mini), dall-e-3, dall-e-2 (API reference, images/create). */
 export const IMAGE_SIZES = [
@@ -42,8 +43,11 @@ export interface ImagePlan {
   size: string;
   quality: string;
   count: number;
+  /** The table's price of one image. */
   unitMicros: number;
-  /** Price × count: what is reserved before any call. */
+  /** The most one image can be billed (gpt-image: its output tokens may cost more than the rounded table price). */
+  unitBoundMicros: number;
+  /** unitBound × count: the images' share of what is reserved before any call (the prompt is added to it). */
   worstCaseMicros: number;
 }
 
@@ -72,5 +76,6 @@ export function planImages(pricing: Pricing, model: string, request: ImageReques
   if (!price.known) return { ok: false, problem: { kind: 'bad-quality', model, size, quality, qualities } };
 
   const count = Math.min(MAX_IMAGES, Math.max(1, Math.trunc(request.count ?? 1)));
-  return { ok: true, plan: { model, prompt: request.prompt, size, quality, count, unitMicros: price.micros, worstCaseMicros: price.micros * count } };
+  const unitBoundMicros = imageUnitBound(model, size, quality, price.micros);
+  return { ok: true, plan: { model, prompt: request.prompt, size, quality, count, unitMicros: price.micros, unitBoundMicros, worstCaseMicros: unitBoundMicros * count } };
 }

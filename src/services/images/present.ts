@@ -4,9 +4,11 @@ import { replyPrivately } from '../discord/privateReply.ts';
 import { NO_MENTIONS } from '../discord/sinks.ts';
 import type { Language } from '../failureMessages.ts';
 import { DISCORD_MESSAGE_LIMIT } from '../messageSplitter.ts';
+import type { Logger } from '../../logger.ts';
+import { showOrDm } from './delivery.ts';
 import type { GeneratedImage } from './generator.ts';
 import type { ImagineOutcome } from './imagine.ts';
-import { footerLine, imageFailureText, partialText, promptLine, revisedLine, type CaptionParts } from './messages.ts';
+import { footerLine, imageFailureText, lateFailureText, lateResultText, partialText, promptLine, revisedLine, type CaptionParts } from './messages.ts';
 import type { ImagePlan } from './options.ts';
 
 /** Discord refuses a message whose uploads add up to more than 10 MiB (servers without boosts). */
@@ -59,18 +61,27 @@ export function packUploads<T extends { data: Buffer }>(files: readonly T[], max
   return groups;
 }
 
-/** Uploads the images (never a URL) under their caption; anything else only the invoker sees. */
-export async function showImages(interaction: RepliableInteraction, outcome: ImagineOutcome, plan: ImagePlan, language: Language): Promise<void> {
+/** Uploads the images (never a URL) under their caption; anything else only the invoker sees. A charged result that can't be shown goes by DM. */
+export async function showImages(interaction: RepliableInteraction, outcome: ImagineOutcome, plan: ImagePlan, language: Language, log: Logger): Promise<void> {
   if (outcome.kind === 'over-budget') return replyPrivately(interaction, describeRefusal(outcome.refusal, language));
-  if (outcome.kind === 'failed') return replyPrivately(interaction, imageFailureText(outcome.failure, language, plan.model));
+  if (outcome.kind === 'failed') {
+    const text = imageFailureText(outcome.failure, language, plan.model, outcome.chargedMicros);
+    if (outcome.chargedMicros === 0) return replyPrivately(interaction, text);
+    return showOrDm(interaction, () => replyPrivately(interaction, text), () => ({ content: `${lateFailureText(language)}\n${text}`, fileGroups: [] }), log);
+  }
   const made = outcome.images.length;
-  const note = outcome.failure && partialText(made, plan.count, outcome.failure, language, plan.model);
+  const note = outcome.failure && partialText(made, plan.count, outcome.failure, language, plan.model, outcome.unanswered);
   const content = imageCaption({
     prompt: plan.prompt, plan, made, chargedMicros: outcome.chargedMicros,
     revisedPrompts: outcome.images.flatMap((image: GeneratedImage) => (image.revisedPrompt ? [image.revisedPrompt] : [])),
   }, language, note);
   const files = outcome.images.map((image, n) => ({ data: image.data, name: `imagine-${n + 1}.${extensionOf(image.data)}` }));
-  const [first = [], ...rest] = packUploads(files).map((group) => group.map((file) => ({ attachment: file.data, name: file.name })));
-  await interaction.editReply({ content, files: first, allowedMentions: NO_MENTIONS });
-  for (const group of rest) await interaction.followUp({ files: group, allowedMentions: NO_MENTIONS });
+  const groups = packUploads(files).map((group) => group.map((file) => ({ attachment: file.data, name: file.name })));
+  const show = async () => {
+    const [first = [], ...rest] = groups;
+    await interaction.editReply({ content, files: first, allowedMentions: NO_MENTIONS });
+    for (const group of rest) await interaction.followUp({ files: group, allowedMentions: NO_MENTIONS });
+  };
+  const dmText = `${lateResultText(outcome.chargedMicros, language)}\n${content}`;
+  await showOrDm(interaction, show, () => ({ content: Array.from(dmText).slice(0, DISCORD_MESSAGE_LIMIT).join(''), fileGroups: groups }), log);
 }

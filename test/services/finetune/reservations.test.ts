@@ -9,6 +9,7 @@ import { createLogger } from '../../../src/logger.ts';
 import { Ledger, type Payer } from '../../../src/services/budget/ledger.ts';
 import { JobTracker } from '../../../src/services/finetune/tracker.ts';
 import { createPricing } from '../../../src/services/pricing/index.ts';
+import { TokenCounter } from '../../../src/services/tokens.ts';
 import { loadConfig } from '../../../src/config.ts';
 import { tempDatabasePath } from '../../support/tempDb.ts';
 
@@ -22,7 +23,7 @@ function open(path: string) {
   const ledger = new Ledger(new LedgerStore(db), new BudgetStore(db), null);
   const store = new FineTuneStore(db);
   const logger = createLogger(loadConfig({ DISCORD_TOKEN: 'x', OPENAI_API_KEY: 'y', LOG_LEVEL: 'silent' }));
-  const tracker = new JobTracker({ openai: {} as OpenAI, store, ledger, pricing: createPricing(), logger, now: Date.now });
+  const tracker = new JobTracker({ openai: {} as OpenAI, store, ledger, pricing: createPricing(), tokens: new TokenCounter(8192), logger, now: Date.now });
   const state = (id: number) => db.prepare('SELECT state FROM ledger WHERE id = ?').pluck().get(id);
   return { db, ledger, store, tracker, state };
 }
