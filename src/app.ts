@@ -12,6 +12,12 @@ import { botLimitNotifier } from './services/operator/notices.ts';
 
 export { explainLoginError } from './discordClient.ts';
 
+/**
+ * After SHUTDOWN_GRACE_MS, the longest wait for the restart notices (and for the interrupted calls to
+ * settle what they streamed): with the default grace, the whole stop stays inside Docker's 10 s.
+ */
+export const RESTART_NOTICE_WAIT_MS = 1500;
+
 export interface RunningBot {
   client: Client;
   ctx: BotContext;
@@ -46,7 +52,11 @@ export async function startBot(config: Config, logger: Logger, options: { now?: 
       logger.info({ inFlight: ctx.services.lifecycle.inFlight }, 'stopping: taking no new work');
       await stopFineTunePolling();
       const finished = await ctx.services.lifecycle.drain(config.shutdownGraceMs);
-      if (!finished) logger.warn({ inFlight: ctx.services.lifecycle.inFlight }, 'stopped waiting for answers still in progress');
+      if (!finished) {
+        logger.warn({ inFlight: ctx.services.lifecycle.inFlight }, 'stopped waiting for answers still in progress');
+        const interrupted = await ctx.services.lifecycle.interruptAnswers(RESTART_NOTICE_WAIT_MS);
+        logger.warn({ interrupted }, 'told members whose answers could not finish that the bot restarted');
+      }
       await client.destroy();
       stopCheckpoints();
       ctx.services.ledger.stop();

@@ -60,15 +60,16 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
   const settings = new SettingsService(new SettingsStore(db), config, now);
   // A server's fine-tuned models are suggested in /settings model.
   settings.addModelSource((guildId) => fineTunes.fineTunedModels(guildId));
+  const lifecycle = new Lifecycle();
   return {
     config, logger, db,
     services: {
       openai, tokens, history, chat, pricing, ledger, transcription, settings, fineTunes,
       budget: new BudgetAdmin(budgetStore, ledger, now),
-      ask: new AskService({ history, settings, paidChat, maxOutputTokens: config.maxOutputTokens }),
+      ask: new AskService({ history, settings, paidChat, maxOutputTokens: config.maxOutputTokens, lifecycle }),
       translate: new TranslateService({ paidChat, pricing, tokens, maxOutputTokens: config.maxOutputTokens }),
       imagine: new ImagineService({ generator: new ImageGenerator(openai, { timeoutMs: config.imageTimeoutMs, maxRetries: config.openaiMaxRetries }), ledger, pricing, tokens, model: config.imageModel }),
-      lifecycle: new Lifecycle(),
+      lifecycle,
       owner: new ApplicationOwner(now),
       botTokenPacer: new EditPacer(BOT_TOKEN_EDIT_BUDGET_PER_SECOND),
       webhookPacer: new EditPacer(WEBHOOK_EDIT_BUDGET_PER_SECOND),

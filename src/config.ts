@@ -9,6 +9,8 @@ import { parseUsd } from './services/pricing/index.ts';
 export const DEFAULT_BOT_LIMIT_USD = '5.00';
 export const DEFAULT_MEMBER_LIMIT_USD = '1.00';
 export const DEFAULT_SERVER_LIMIT_USD = '2.00';
+/** Docker kills a container 10 s after SIGTERM: the grace, the restart notices (1.5 s) and closing fit inside. */
+export const DEFAULT_SHUTDOWN_GRACE_MS = 7000;
 
 /** A setting problem found at start-up; the message lists every problem, never a secret value. */
 export class ConfigError extends Error {
@@ -66,7 +68,7 @@ const schema = z.object({
   UNKNOWN_MODEL_CONTEXT_WINDOW: positiveInt(8192, 10_000_000),
   OPENAI_TIMEOUT_MS: positiveInt(60_000, 600_000),
   OPENAI_MAX_RETRIES: z.preprocess(emptyAsUndefined, z.coerce.number({ error: 'must be a whole number' }).int().min(0).max(10, 'must be at most 10').default(2)),
-  SHUTDOWN_GRACE_MS: positiveInt(15_000, 600_000),
+  SHUTDOWN_GRACE_MS: positiveInt(DEFAULT_SHUTDOWN_GRACE_MS, 600_000),
   REGISTER_COMMANDS: flag(true),
   PRICING_FILE: optionalString,
   DEFAULT_BUDGET_USD: usdOrUnlimited('0.50'),

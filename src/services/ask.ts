@@ -6,6 +6,7 @@ import type { HistoryService, Speaker } from './history.ts';
 import type { ChannelScope, SettingsService } from './settings.ts';
 import type { ChatOutcome } from './openai/chat.ts';
 import type { PaidChat } from './openai/paidChat.ts';
+import type { Lifecycle } from './lifecycle.ts';
 import { closeOpenFence } from './messageSplitter.ts';
 
 /** On context_length_exceeded, retry once with at most this share of the history that was sent. */
@@ -31,7 +32,7 @@ type ResolvedAsk = AskRequest & { channelId: string; model: string; systemPrompt
 export type AskResult =
   | { ok: true; text: string; outcome: ChatOutcome }
   | { ok: false; reason: 'over_budget'; refusal: Refusal }
-  | { ok: false; reason: 'prompt_too_long' | 'model_failed' };
+  | { ok: false; reason: 'prompt_too_long' | 'model_failed' | 'interrupted' };
 
 /** A note under an answer; a code block the answer left open is closed first so the note isn't inside it. */
 function withNotice(text: string, notice: string): string {
@@ -45,7 +46,12 @@ export interface AskDependencies {
   settings: SettingsService;
   paidChat: PaidChat;
   maxOutputTokens: number;
+  /** Where answers in progress are registered, so a stop can tell their members they will not finish. */
+  lifecycle?: Lifecycle;
 }
+
+/** Thrown from the stream's text callback once the bot is stopping: the call ends and what was streamed is charged. */
+class AnswerInterrupted extends Error {}
 
 /** One question answered: context from history, budget reserved, a streamed model call, the reply shown, history written. */
 export class AskService {
@@ -54,31 +60,48 @@ export class AskService {
   async answer(asked: AskRequest): Promise<AskResult> {
     const settings = this.deps.settings.forChannel(asked.scope);
     const request: ResolvedAsk = { ...asked, channelId: asked.scope.channelId, model: settings.model.value, systemPrompt: settings.systemPrompt.value };
+    const { log, reply, language } = request;
+    let interrupted = false;
+    const done = this.deps.lifecycle?.answering(async () => {
+      interrupted = true;
+      await reply.interrupt(t('restarted', language)).catch((error: unknown) => log.warn({ err: error }, 'could not tell the member the bot restarted'));
+    });
+    try {
+      // Let interactions already waiting in the socket be acknowledged before this one's slower work starts.
+      await new Promise((resolve) => setImmediate(resolve));
+      return await this.answerResolved(request, () => interrupted);
+    } finally {
+      done?.();
+    }
+  }
+
+  private async answerResolved(request: ResolvedAsk, interrupted: () => boolean): Promise<AskResult> {
     const { log, reply, language, model } = request;
-    // Let interactions already waiting in the socket be acknowledged before this one's slower work starts.
-    await new Promise((resolve) => setImmediate(resolve));
-    let attempt = await this.attempt(request, undefined);
+    let attempt = await this.attempt(request, undefined, interrupted);
     if (attempt.kind === 'done' && !attempt.outcome.ok && attempt.outcome.failure.kind === 'context_too_long' && attempt.outcome.partialText === '') {
       log.warn({ historyTokens: attempt.historyTokens }, 'context too long for the model; retrying once with less history');
-      attempt = await this.attempt(request, Math.floor(attempt.historyTokens * TRIMMED_HISTORY_SHARE));
+      attempt = await this.attempt(request, Math.floor(attempt.historyTokens * TRIMMED_HISTORY_SHARE), interrupted);
     }
+    // The member was told the bot restarted; what was streamed is charged, nothing more is shown or stored.
+    if (interrupted()) return { ok: false, reason: 'interrupted' };
     if (attempt.kind === 'over_budget') return { ok: false, reason: 'over_budget', refusal: attempt.refusal };
     if (attempt.kind === 'prompt_too_long') return { ok: false, reason: 'prompt_too_long' };
     const { outcome } = attempt;
 
     if (outcome.ok && outcome.text.trim() !== '') {
-      await reply.finish(outcome.finishReason === 'length' ? withNotice(outcome.text, t('truncated', language)) : outcome.text);
+      // Stored before the final edit: an answer a member saw complete is in the history even if the process dies right after.
       if (!request.isPrivate) {
-        // The answer is shown and paid for: a failing write is logged, never turned into an error reply over it.
+        // The answer is paid for: a failing write is logged, never turned into an error reply over it.
         try {
           this.deps.history.record({
             channelId: request.channelId, speaker: request.speaker, prompt: request.prompt, answer: outcome.text, model,
             promptTokens: outcome.usage?.promptTokens, completionTokens: outcome.usage?.completionTokens,
           });
         } catch (error) {
-          log.error({ err: error }, 'could not store the exchange in the history; the answer was shown');
+          log.error({ err: error }, 'could not store the exchange in the history; the answer is shown anyway');
         }
       }
+      await reply.finish(outcome.finishReason === 'length' ? withNotice(outcome.text, t('truncated', language)) : outcome.text);
       return { ok: true, text: outcome.text, outcome };
     }
     if (outcome.ok) {
@@ -91,7 +114,7 @@ export class AskService {
     return { ok: false, reason: 'model_failed' };
   }
 
-  private async attempt(request: ResolvedAsk, historyTokenCap: number | undefined): Promise<Attempt> {
+  private async attempt(request: ResolvedAsk, historyTokenCap: number | undefined, interrupted: () => boolean): Promise<Attempt> {
     const { deps } = this;
     const context = deps.history.build({
       channelId: request.isPrivate ? null : request.channelId,
@@ -112,7 +135,10 @@ export class AskService {
         payer: request.payer, command: request.command, model: request.model, messages: context.messages,
         promptTokens: context.promptTokens, maxOutputTokens: deps.maxOutputTokens, log: request.log,
       },
-      (text) => request.reply.update(text),
+      (text) => {
+        if (interrupted()) throw new AnswerInterrupted();
+        request.reply.update(text);
+      },
     );
     if (!paid.ok) return { kind: 'over_budget', refusal: paid.refusal };
     return { kind: 'done', outcome: paid.outcome, historyTokens: context.historyTokens };

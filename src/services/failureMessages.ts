@@ -45,6 +45,7 @@ const TEXT = {
     'zh-TW': '你的訊息對模型 `{model}` 來說太長：約 {tokens} 個 token，最多只能放 {limit} 個。請縮短內容。',
   },
   unexpected: { en: 'Sorry, something went wrong on my side. The error was logged; please try again.', 'zh-TW': '抱歉，機器人發生錯誤，已記錄在日誌中，請再試一次。' },
+  restarted: { en: 'The bot restarted before this answer could finish. Please ask again.', 'zh-TW': '機器人在這個回答完成前重新啟動了，請再問一次。' },
   shuttingDown: { en: 'The bot is restarting. Please try again in a moment.', 'zh-TW': '機器人正在重新啟動，請稍後再試。' },
   emptyAnswer: { en: 'The model returned an empty answer. Please try rephrasing.', 'zh-TW': '模型回傳了空白的回答，請換個說法再試一次。' },
 } satisfies Record<string, Texts>;

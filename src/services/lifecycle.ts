@@ -1,6 +1,8 @@
 /** Tracks work in flight so a stop can refuse new work and wait, within a bound, for the rest. */
 export class Lifecycle {
   private readonly running = new Set<Promise<unknown>>();
+  /** Answers being shown to a member, each with how to tell them it will not finish. */
+  private readonly answers = new Set<() => Promise<void>>();
   private stopping = false;
 
   get accepting(): boolean {
@@ -11,6 +13,11 @@ export class Lifecycle {
     return this.running.size;
   }
 
+  /** Answers registered with `answering` and not finished yet. */
+  get unfinishedAnswers(): number {
+    return this.answers.size;
+  }
+
   track<T>(work: Promise<T>): Promise<T> {
     this.running.add(work);
     const forget = () => this.running.delete(work);
@@ -18,12 +25,33 @@ export class Lifecycle {
     return work;
   }
 
+  /** Registers an answer in progress with how to interrupt it; call the returned function when it is done. */
+  answering(interrupt: () => Promise<void>): () => void {
+    this.answers.add(interrupt);
+    return () => this.answers.delete(interrupt);
+  }
+
   /** Stops accepting; resolves true when everything finished, false when the wait ran out. */
   async drain(maxWaitMs: number): Promise<boolean> {
     this.stopping = true;
+    return this.waitFor(Promise.allSettled([...this.running]).then(() => true as const), maxWaitMs);
+  }
+
+  /**
+   * Interrupts every answer still in progress (each tells its member), then waits up to `maxWaitMs`
+   * for the interruptions and the work they belong to; returns how many answers were interrupted.
+   */
+  async interruptAnswers(maxWaitMs: number): Promise<number> {
+    const interrupts = [...this.answers];
+    this.answers.clear();
+    const notices = Promise.allSettled(interrupts.map((interrupt) => interrupt()));
+    await this.waitFor(Promise.allSettled([notices, ...this.running]).then(() => true as const), maxWaitMs);
+    return interrupts.length;
+  }
+
+  private async waitFor(done: Promise<true>, maxWaitMs: number): Promise<boolean> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<false>((resolve) => { timer = setTimeout(() => resolve(false), maxWaitMs); });
-    const done = Promise.allSettled([...this.running]).then(() => true as const);
     const finished = await Promise.race([done, timeout]);
     clearTimeout(timer);
     return finished;

@@ -28,6 +28,8 @@ export class ReplyStream {
   private closed = false;
   /** Set when Discord refused a write for good (401/403/404): no further call is made for this answer. */
   private stopped = false;
+  /** Set when the bot stopped before the answer could finish: what comes later is not shown. */
+  private interrupted = false;
 
   constructor(private readonly sink: MessageSink, private readonly pacer: EditPacer, private readonly log: Logger) {}
 
@@ -44,10 +46,27 @@ export class ReplyStream {
    * A stopped stream resolves without a call: the place the answer was going to is gone.
    */
   async finish(finalText: string): Promise<void> {
+    if (this.interrupted) return;
     this.close();
     await this.inFlight?.catch(() => undefined);
     if (this.stopped) return;
     this.text = closeOpenFence(finalText);
+    await this.render(true).catch((error: unknown) => {
+      if (!this.stopped) throw error;
+    });
+  }
+
+  /**
+   * The bot is stopping before this answer could finish: shows `notice` under the text shown so far and
+   * ignores every later update and finish. An answer already finishing or stopped is left as it is.
+   */
+  async interrupt(notice: string): Promise<void> {
+    if (this.closed) return;
+    this.interrupted = true;
+    this.close();
+    await this.inFlight?.catch(() => undefined);
+    if (this.stopped) return;
+    this.text = this.text.trim() === '' ? notice : `${closeOpenFence(this.text.trimEnd())}\n\n${notice}`;
     await this.render(true).catch((error: unknown) => {
       if (!this.stopped) throw error;
     });

@@ -1,0 +1,118 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import Database from 'better-sqlite3';
+import { RESTART_NOTICE_WAIT_MS } from '../../src/app.ts';
+import { DEFAULT_SHUTDOWN_GRACE_MS, loadConfig } from '../../src/config.ts';
+import { BotHarness, TEST_CHANNEL_IDS, TEST_DISCORD_TOKEN, TEST_OPENAI_KEY } from '../support/botHarness.ts';
+import { DEFAULT_GUILD_ID } from '../support/fakeDiscord.ts';
+import { spawnBot } from '../support/spawnBot.ts';
+import { tempDatabasePath } from '../support/tempDb.ts';
+
+/** Docker sends SIGKILL this long after SIGTERM unless told otherwise. */
+const DOCKER_STOP_TIMEOUT_MS = 10_000;
+/** What closing the gateway, the timers and the database may take after the notices, on a loaded machine. */
+const CLOSE_MARGIN_MS = 1500;
+const GRACE_MS = 600;
+
+const RESTARTED_EN = 'The bot restarted before this answer could finish. Please ask again.';
+const RESTARTED_ZH = '機器人在這個回答完成前重新啟動了，請再問一次。';
+
+let harness: BotHarness | undefined;
+afterEach(async () => { await harness?.close(); harness = undefined; });
+
+function ledgerRows(path: string): { state: string; charged: number; output: number | null }[] {
+  const db = new Database(path, { readonly: true });
+  try {
+    return db.prepare('SELECT state, charged_micros AS charged, output_tokens AS output FROM ledger ORDER BY id').all() as never;
+  } finally {
+    db.close();
+  }
+}
+
+describe('stopping inside a container\'s grace', () => {
+  test('the default grace, the notices and closing fit inside Docker\'s 10 s', () => {
+    const config = loadConfig({ DISCORD_TOKEN: 'x', OPENAI_API_KEY: 'y' });
+    expect(config.shutdownGraceMs).toBe(DEFAULT_SHUTDOWN_GRACE_MS);
+    expect(config.shutdownGraceMs + RESTART_NOTICE_WAIT_MS + CLOSE_MARGIN_MS).toBeLessThanOrEqual(DOCKER_STOP_TIMEOUT_MS);
+  });
+
+  test('answers longer than the grace: each member is told in their language, what was streamed is charged, the stop keeps its bound', async () => {
+    harness = await BotHarness.start({ env: { SHUTDOWN_GRACE_MS: String(GRACE_MS) } });
+    const slow = (word: string) => ({ text: `${word} `.repeat(40).trimEnd(), chunks: Array.from({ length: 40 }, (_, n) => (n === 39 ? word : `${word} `)), chunkDelayMs: 100 });
+    harness.openai.chat.enqueue(slow('long'));
+    harness.openai.chat.enqueue(slow('長'));
+    const en = harness.command('ask', { prompt: 'Tell me everything' }, { channelId: TEST_CHANNEL_IDS[0] });
+    const zh = harness.command('ask', { prompt: '告訴我一切' }, { channelId: TEST_CHANNEL_IDS[1], locale: 'zh-TW' });
+    await Promise.all([en, zh].map((i) => i.waitFor((x) => (x.original()?.content ?? '').length > 0, 5000, 'the first words')));
+
+    const started = performance.now();
+    await harness.bot.stop();
+    const tookMs = performance.now() - started;
+
+    expect(tookMs).toBeGreaterThanOrEqual(GRACE_MS - 50);
+    expect(tookMs).toBeLessThan(GRACE_MS + RESTART_NOTICE_WAIT_MS + CLOSE_MARGIN_MS);
+    const [enText] = en.transcript();
+    const [zhText] = zh.transcript();
+    expect(enText).toMatch(new RegExp(`^long( long)*\\n\\n${RESTARTED_EN.replace('.', '\\.')}$`));
+    expect(zhText).toMatch(new RegExp(`^長( 長)*\\n\\n${RESTARTED_ZH}$`));
+    expect(en.transcript()).toHaveLength(1);
+    // The calls ended at their next chunk and were settled at what they streamed: not free, not the whole answer.
+    const rows = ledgerRows(harness.databasePath);
+    expect(rows).toHaveLength(2);
+    for (const row of rows) {
+      expect(row.state).toBe('settled');
+      expect(row.charged).toBeGreaterThan(0);
+      expect(row.output).toBeGreaterThan(0);
+      expect(row.output).toBeLessThan(40);
+    }
+    // An interrupted answer is not stored as a finished turn.
+    const history = new Database(harness.databasePath, { readonly: true });
+    expect(history.prepare('SELECT COUNT(*) FROM turns').pluck().get()).toBe(0);
+    history.close();
+  }, 20_000);
+
+  test('a model gone silent: the member is told, the stop keeps its bound, and the next start releases the reservation', async () => {
+    harness = await BotHarness.start({ env: { SHUTDOWN_GRACE_MS: String(GRACE_MS) } });
+    harness.openai.chat.enqueue({ text: 'Half an answer and then nothing', chunks: ['Half an answer', ' and then nothing'], stallAfterEvents: 2 });
+    const i = harness.command('ask', { prompt: 'Hello?' });
+    await i.waitFor((x) => x.original()?.content === 'Half an answer', 5000, 'the first words');
+
+    const started = performance.now();
+    await harness.bot.stop();
+    expect(performance.now() - started).toBeLessThan(GRACE_MS + RESTART_NOTICE_WAIT_MS + CLOSE_MARGIN_MS);
+    expect(i.transcript()).toEqual([`Half an answer\n\n${RESTARTED_EN}`]);
+    expect(ledgerRows(harness.databasePath).map((r) => r.state)).toEqual(['reserved']);
+
+    await harness.startBot();
+    expect(ledgerRows(harness.databasePath).map((r) => r.state)).toEqual(['released']);
+    expect(harness.logs().some((l) => String(l.msg).startsWith('released spending reservations left open'))).toBe(true);
+  }, 20_000);
+
+  test('an answer that finishes inside the grace is shown whole, with no notice', async () => {
+    harness = await BotHarness.start({ env: { SHUTDOWN_GRACE_MS: '3000' } });
+    harness.openai.chat.enqueue({ text: 'Done in time.', chunks: ['Done ', 'in ', 'time.'], chunkDelayMs: 200 });
+    const i = harness.command('ask', { prompt: 'Quick one' });
+    await i.callback();
+    await harness.bot.stop();
+    expect(i.transcript()).toEqual(['Done in time.']);
+    expect(ledgerRows(harness.databasePath).map((r) => r.state)).toEqual(['settled']);
+  }, 20_000);
+});
+
+test('the entry point on SIGTERM with an answer longer than the grace: the notice, then exit 0 inside the bound', async () => {
+  harness = await BotHarness.start(); // only its fakes are used: the bot under test is src/index.ts in a process of its own
+  await harness.bot.stop();
+  const run = spawnBot('src/index.ts', {
+    DISCORD_TOKEN: TEST_DISCORD_TOKEN, OPENAI_API_KEY: TEST_OPENAI_KEY, DISCORD_API_URL: harness.discord.restUrl, OPENAI_BASE_URL: harness.openai.baseUrl,
+    DATABASE_PATH: tempDatabasePath(), DEV_GUILD_ID: DEFAULT_GUILD_ID, LOG_FORMAT: 'json', DEFAULT_MODEL: 'gpt-4o-mini', SHUTDOWN_GRACE_MS: '1000',
+  });
+  await run.waitForOutput('slash commands registered');
+  harness.openai.chat.enqueue({ text: 'tick '.repeat(60).trimEnd(), chunks: Array.from({ length: 60 }, (_, n) => (n === 59 ? 'tick' : 'tick ')), chunkDelayMs: 100 });
+  const i = harness.command('ask', { prompt: 'Count slowly' }, { locale: 'zh-TW' });
+  await i.waitFor((x) => (x.original()?.content ?? '').startsWith('tick'), 10_000, 'the first words');
+  const started = performance.now();
+  run.child.kill('SIGTERM');
+  expect(await run.exited).toBe(0);
+  expect(performance.now() - started).toBeLessThan(1000 + RESTART_NOTICE_WAIT_MS + CLOSE_MARGIN_MS);
+  expect(i.transcript()).toEqual([expect.stringMatching(new RegExp(`^tick( tick)*\n\n${RESTARTED_ZH}$`))]);
+  expect(run.output().stdout).toContain('"msg":"stopped"');
+}, 40_000);
