@@ -39,6 +39,7 @@ import {
 import { FakeGateway, type DispatchRecord, type GatewayCloseRecord } from './fakeDiscordGateway.ts';
 import { FakeInteraction } from './fakeDiscordInteraction.ts';
 import { FakeRest } from './fakeDiscordRest.ts';
+import type { RestFault } from './fakeDiscordFaults.ts';
 import {
   FakeState,
   MAX_UPLOAD_BYTES,
@@ -355,6 +356,26 @@ export class FakeDiscord {
   /** Send op 7 Reconnect to connected clients. */
   requestReconnect(): void {
     this.gateway.requestReconnect();
+  }
+
+  /** Send op 9 Invalid Session (d = resumable) to connected clients; a session not resumable is forgotten. */
+  invalidateSession(resumable: boolean): void {
+    this.gateway.invalidateSessions(resumable);
+  }
+
+  /** Resolves at the next READY or RESUMED the client acknowledges (after a fault), not at one already seen. */
+  waitForReconnect(timeoutMs = 10_000): Promise<void> {
+    return this.gateway.waitForNextReady(timeoutMs);
+  }
+
+  /** Answer matching REST requests with a 429 (route or global) or a 5xx, before the route runs. */
+  injectRestFault(fault: RestFault): void {
+    this.rest.faults.add(fault);
+  }
+
+  /** Requests answered with an injected fault, in order. */
+  get restFaultHits(): { request: RecordedRequest; status: number }[] {
+    return this.rest.faults.hits;
   }
 
   async close(): Promise<void> {

@@ -75,7 +75,12 @@ const CLOSE_REASONS: Record<number, string> = {
   [GatewayCloseCodes.InvalidAPIVersion]: 'Invalid API version.',
   [GatewayCloseCodes.InvalidIntents]: 'Invalid intent(s).',
   [GatewayCloseCodes.DisallowedIntents]: 'Disallowed intent(s).',
+  [GatewayCloseCodes.InvalidSeq]: 'Invalid seq.',
+  [GatewayCloseCodes.SessionTimedOut]: 'Session timed out.',
 };
+
+/** Close codes after which Discord has dropped the session: the client reconnects with a new IDENTIFY. */
+const NEW_SESSION_CLOSE_CODES: number[] = [GatewayCloseCodes.InvalidSeq, GatewayCloseCodes.SessionTimedOut];
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -118,6 +123,11 @@ export class FakeGateway {
 
   waitForReady(timeoutMs: number): Promise<void> {
     if ([...this.sessions.values()].some((s) => s.ready && s.conn)) return Promise.resolve();
+    return this.waitForNextReady(timeoutMs);
+  }
+
+  /** Resolves at the next READY or RESUMED a client acknowledged (after a reconnect), not at one already seen. */
+  waitForNextReady(timeoutMs: number): Promise<void> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.readyWaiters = this.readyWaiters.filter((w) => w !== waiter);
@@ -131,9 +141,28 @@ export class FakeGateway {
     });
   }
 
-  /** Close every client connection with `code` (sessions stay resumable unless code is 1000/1001). */
+  /**
+   * Close every client connection with `code`. Sessions stay resumable, except after 4007 and 4009,
+   * whose sessions Discord forgets (the client must identify anew).
+   */
   closeAll(code: number, reason = CLOSE_REASONS[code] ?? ''): void {
-    for (const conn of this.connections) this.close(conn, code, reason);
+    for (const conn of this.connections) {
+      if (conn.session && NEW_SESSION_CLOSE_CODES.includes(code)) this.sessions.delete(conn.session.id);
+      this.close(conn, code, reason);
+    }
+  }
+
+  /** Op 9 Invalid Session to every connected client; a session not resumable is forgotten, as Discord does. */
+  invalidateSessions(resumable: boolean): void {
+    for (const conn of this.connections) {
+      const session = conn.session;
+      if (!session) continue;
+      // The connection is no longer authenticated: the client may RESUME (if resumable) or IDENTIFY on it or a new one.
+      conn.session = undefined;
+      if (session.conn === conn) session.conn = undefined;
+      if (!resumable) this.sessions.delete(session.id);
+      this.send(conn, { op: GatewayOpcodes.InvalidSession, d: resumable, s: null, t: null });
+    }
   }
 
   /** Ask every connected client to reconnect (op 7). */

@@ -23,6 +23,7 @@ import {
   type APIMessage,
   type APIModalInteractionResponseCallbackData,
 } from 'discord-api-types/v10';
+import { RestFaults } from './fakeDiscordFaults.ts';
 import type { FakeCallbackRecord, FakeInteraction } from './fakeDiscordInteraction.ts';
 import {
   FormErrors,
@@ -114,6 +115,8 @@ const INTERACTION_FLAGS = CHANNEL_FLAGS | MessageFlags.Ephemeral;
 export class FakeRest {
   /** set by FakeDiscord once listening */
   gatewayUrl = '';
+  /** Scripted 429s and 5xx answers (see fakeDiscordFaults.ts). */
+  readonly faults = new RestFaults();
   private routes: Route[] = [];
   private globalWindow: number[] = [];
   private buckets = new Map<string, { resetAt: number; count: number }>();
@@ -203,6 +206,8 @@ export class FakeRest {
         const limited = this.checkGlobalLimit();
         if (limited) return limited;
       }
+      const fault = this.faults.take(rec);
+      if (fault) return fault;
       const bucket = route.auth === 'bot' ? this.routeBucket(route, params) : undefined;
       if (bucket?.limited) return bucket.limited;
       const result = await route.run({ rec, params, query: rec.query, json, files });
