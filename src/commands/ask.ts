@@ -46,6 +46,7 @@ export const command: SlashCommand = {
       language: languageOf(interaction.locale),
       reply,
       log: ctx.logger,
+      key: interaction.id,
     });
     if (!result.ok && result.reason === 'over_budget') await replyPrivately(interaction, describeRefusal(result.refusal, languageOf(interaction.locale)));
   },

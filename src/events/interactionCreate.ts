@@ -2,7 +2,7 @@ import { Events, MessageFlags, type Client, type Interaction, type RepliableInte
 import type { Command } from '../commands/types.ts';
 import type { BotContext } from '../context.ts';
 import type { Logger } from '../logger.ts';
-import { languageOf, t } from '../services/failureMessages.ts';
+import { languageOf, t, type Language } from '../services/failureMessages.ts';
 import { INTERACTION_ACK_DEADLINE_MS } from '../services/discord/limits.ts';
 import { isInteractionGone } from '../services/discord/deadEnd.ts';
 
@@ -16,6 +16,19 @@ async function apologize(interaction: RepliableInteraction, text: string, log: L
     else await interaction.reply({ content: text, flags: MessageFlags.Ephemeral });
   } catch (error) {
     log.warn({ err: error }, 'could not tell the user about the failure');
+  }
+}
+
+/** The bot is stopping and this command did not finish: say so where the member is waiting. */
+async function tellRestarted(interaction: RepliableInteraction, language: Language, log: Logger): Promise<void> {
+  const text = t('restarted', language);
+  try {
+    // A deferred reply (perhaps showing progress) is replaced: that is where the member waits for the result.
+    if (interaction.deferred) await interaction.editReply({ content: text, allowedMentions: { parse: [] } });
+    else if (interaction.replied) await interaction.followUp({ content: text, flags: MessageFlags.Ephemeral });
+    else await interaction.reply({ content: text, flags: MessageFlags.Ephemeral });
+  } catch (error) {
+    log.warn({ err: error }, 'could not tell the member the bot restarted');
   }
 }
 
@@ -43,6 +56,8 @@ async function dispatch(interaction: Interaction, ctx: BotContext, commands: Map
   // Past half of Discord's 3 s deadline on arrival, the acknowledgement is at risk: the bot is overloaded or its clock is off.
   const lateMs = Date.now() - interaction.createdTimestamp;
   if (lateMs > INTERACTION_ACK_DEADLINE_MS / 2) logger.warn({ lateMs }, 'interaction reached the bot late; Discord drops it after 3 s');
+  // Answers that stream register a precise notice under the same key; this one covers every other command.
+  const done = ctx.services.lifecycle.answering(() => tellRestarted(interaction, language, logger), interaction.id);
   try {
     if (command.kind === 'slash' && interaction.isChatInputCommand()) await command.execute(interaction, scoped);
     else if (command.kind === 'message-menu' && interaction.isMessageContextMenuCommand()) await command.execute(interaction, scoped);
@@ -52,6 +67,8 @@ async function dispatch(interaction: Interaction, ctx: BotContext, commands: Map
     logger.error({ err: error }, 'command failed');
     // An expired or unknown interaction would refuse the apology too: one more invalid request, nothing shown.
     if (!isInteractionGone(error)) await apologize(interaction, t('unexpected', language), logger);
+  } finally {
+    done();
   }
 }
 

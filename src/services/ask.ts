@@ -24,6 +24,8 @@ export interface AskRequest {
   language: Language;
   reply: ReplyStream;
   log: Logger;
+  /** What the answer is for (an interaction's or message's id): it replaces the dispatcher's plainer restart notice. */
+  key?: string;
 }
 
 /** A request with its channel's settings looked up. */
@@ -65,7 +67,7 @@ export class AskService {
     const done = this.deps.lifecycle?.answering(async () => {
       interrupted = true;
       await reply.interrupt(t('restarted', language)).catch((error: unknown) => log.warn({ err: error }, 'could not tell the member the bot restarted'));
-    });
+    }, asked.key);
     try {
       // Let interactions already waiting in the socket be acknowledged before this one's slower work starts.
       await new Promise((resolve) => setImmediate(resolve));

@@ -1,8 +1,8 @@
 /** Tracks work in flight so a stop can refuse new work and wait, within a bound, for the rest. */
 export class Lifecycle {
   private readonly running = new Set<Promise<unknown>>();
-  /** Answers being shown to a member, each with how to tell them it will not finish. */
-  private readonly answers = new Set<() => Promise<void>>();
+  /** Answers being shown to a member, each with how to tell them it will not finish (one per key). */
+  private readonly answers = new Map<unknown, () => Promise<void>>();
   private stopping = false;
 
   get accepting(): boolean {
@@ -25,10 +25,15 @@ export class Lifecycle {
     return work;
   }
 
-  /** Registers an answer in progress with how to interrupt it; call the returned function when it is done. */
-  answering(interrupt: () => Promise<void>): () => void {
-    this.answers.add(interrupt);
-    return () => this.answers.delete(interrupt);
+  /**
+   * Registers an answer in progress with how to interrupt it; call the returned function when it is done.
+   * A later registration under the same key (e.g. an interaction's id) replaces the earlier, less precise one.
+   */
+  answering(interrupt: () => Promise<void>, key: unknown = Symbol('answer')): () => void {
+    this.answers.set(key, interrupt);
+    return () => {
+      if (this.answers.get(key) === interrupt) this.answers.delete(key);
+    };
   }
 
   /** Stops accepting; resolves true when everything finished, false when the wait ran out. */
@@ -42,7 +47,7 @@ export class Lifecycle {
    * for the interruptions and the work they belong to; returns how many answers were interrupted.
    */
   async interruptAnswers(maxWaitMs: number): Promise<number> {
-    const interrupts = [...this.answers];
+    const interrupts = [...this.answers.values()];
     this.answers.clear();
     const notices = Promise.allSettled(interrupts.map((interrupt) => interrupt()));
     await this.waitFor(Promise.allSettled([notices, ...this.running]).then(() => true as const), maxWaitMs);

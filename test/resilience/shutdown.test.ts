@@ -87,6 +87,16 @@ describe('stopping inside a container\'s grace', () => {
     expect(harness.logs().some((l) => String(l.msg).startsWith('released spending reservations left open'))).toBe(true);
   }, 20_000);
 
+  test('a command that does not stream (/imagine) still unfinished after the grace: its reply says the bot restarted', async () => {
+    harness = await BotHarness.start({ env: { SHUTDOWN_GRACE_MS: String(GRACE_MS) } });
+    harness.openai.images.enqueue({ delayMs: 10_000 });
+    const i = harness.command('imagine', { prompt: 'a lighthouse' }, { locale: 'zh-TW' });
+    await i.waitFor((x) => (x.transcript()[0] ?? '').includes('gpt-image-1'), 5000, 'the progress message');
+    await harness.bot.stop();
+    expect(harness.openai.images.requests).toHaveLength(1);
+    expect(i.transcript()).toEqual([RESTARTED_ZH]);
+  }, 20_000);
+
   test('an answer that finishes inside the grace is shown whole, with no notice', async () => {
     harness = await BotHarness.start({ env: { SHUTDOWN_GRACE_MS: '3000' } });
     harness.openai.chat.enqueue({ text: 'Done in time.', chunks: ['Done ', 'in ', 'time.'], chunkDelayMs: 200 });
