@@ -30,7 +30,7 @@ describe('a bot killed in the middle of a burst of questions', () => {
     await first.waitForOutput(READY);
 
     // Answers of different lengths, so some are complete and some still streaming when the process dies.
-    const expected = new Map<FakeInteraction, { prompt: string; answer: string }>();
+    const prompts = new Map<FakeInteraction, string>();
     for (let n = 0; n < BURST; n++) {
       const words = Array.from({ length: 3 + (n % 10) }, (_, w) => `a${n}w${w}`);
       openai.chat.enqueue({ text: words.join(' '), chunks: words.map((w, i) => (i === 0 ? w : ` ${w}`)), chunkDelayMs: 120 });
@@ -38,10 +38,10 @@ describe('a bot killed in the middle of a burst of questions', () => {
     for (let n = 0; n < BURST; n++) {
       const prompt = `question ${n}`;
       const i = discord.sendInteraction({ guildId: DEFAULT_GUILD_ID, commandName: 'ask', options: { prompt }, channelId: TEST_CHANNEL_IDS[n % TEST_CHANNEL_IDS.length] });
-      expected.set(i, { prompt, answer: '' });
+      prompts.set(i, prompt);
     }
-    // The fake answers in enqueue order, not in the order questions arrive: learn each answer from the chat request.
-    const seenWhole = () => [...expected.keys()].filter((i) => {
+    // The fake hands out answers in the order the chat requests arrive: an answer is known whole by its word count.
+    const seenWhole = () => [...prompts.keys()].filter((i) => {
       const text = i.transcript()[0] ?? '';
       return /^a(\d+)w0( a\1w\d+)*$/.test(text) && text.split(' ').length === 3 + (Number(/^a(\d+)/.exec(text)![1]) % 10);
     });
@@ -50,7 +50,7 @@ describe('a bot killed in the middle of a burst of questions', () => {
     first.child.kill('SIGKILL');
     expect(await first.exited).toBeNull();
     const acknowledged = seenWhole();
-    const unfinished = [...expected.keys()].filter((i) => !acknowledged.includes(i));
+    const unfinished = [...prompts.keys()].filter((i) => !acknowledged.includes(i));
     expect(acknowledged.length).toBeGreaterThanOrEqual(5);
     expect(unfinished.length).toBeGreaterThan(0);
 
@@ -73,7 +73,7 @@ describe('a bot killed in the middle of a burst of questions', () => {
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
       const stored = db.prepare("SELECT u.content AS prompt, a.content AS answer FROM turns u JOIN turns a ON a.id = u.id + 1 AND a.role = 'assistant' WHERE u.role = 'user'").all() as { prompt: string; answer: string }[];
       for (const i of acknowledged) {
-        const { prompt } = expected.get(i)!;
+        const prompt = prompts.get(i)!;
         const turn = stored.find((s) => s.prompt.endsWith(prompt));
         expect(turn, `the turn for "${prompt}" is stored`).toBeDefined();
         expect(turn!.answer).toBe(i.transcript()[0]);
