@@ -97,6 +97,21 @@ describe('stopping inside a container\'s grace', () => {
     expect(i.transcript()).toEqual([RESTARTED_ZH]);
   }, 20_000);
 
+  test('a question that arrives while stopping is answered at once: the bot is restarting', async () => {
+    harness = await BotHarness.start({ env: { SHUTDOWN_GRACE_MS: '3000' } });
+    harness.openai.chat.enqueue({ text: 'Still finishing.', chunks: ['Still ', 'finishing.'], chunkDelayMs: 400 });
+    const first = harness.command('ask', { prompt: 'first' });
+    await first.callback();
+    const stopping = harness.bot.stop();
+    const late = harness.command('ask', { prompt: 'too late' }, { channelId: TEST_CHANNEL_IDS[2], locale: 'zh-TW' });
+    await late.waitFor((x) => x.transcript().length > 0, 5000, 'the reply');
+    expect(late.transcript()).toEqual(['機器人正在重新啟動，請稍後再試。']);
+    expect(await late.callback()).toMatchObject({ type: 4, data: { flags: 64 } });
+    await stopping;
+    expect(first.transcript()).toEqual(['Still finishing.']);
+    expect(harness.openai.chat.requests).toHaveLength(1);
+  }, 20_000);
+
   test('an answer that finishes inside the grace is shown whole, with no notice', async () => {
     harness = await BotHarness.start({ env: { SHUTDOWN_GRACE_MS: '3000' } });
     harness.openai.chat.enqueue({ text: 'Done in time.', chunks: ['Done ', 'in ', 'time.'], chunkDelayMs: 200 });
