@@ -67,13 +67,14 @@ async function inspect(bytes: Uint8Array, declared: DeclaredAudio): Promise<Audi
 
   const measured = measureAudio(bytes, format);
   if (!measured.ok) return measured;
-  const { lowerSeconds, upperSeconds, codec } = measured;
+  const { lowerSeconds, upperSeconds, codec, statedSeconds: granuleSeconds } = measured;
 
   let durationSeconds = upperSeconds;
   let durationSource: 'measured' | 'declared' | 'metadata' = 'measured';
   const stated: Array<['declared' | 'metadata', number | undefined]> = [
     ['declared', isPositive(declared.durationSecs) ? declared.durationSecs : undefined],
     ['metadata', await headerSeconds(bytes, mimeType)],
+    ['metadata', granuleSeconds],
   ];
   for (const [source, seconds] of stated) {
     if (seconds === undefined) continue;

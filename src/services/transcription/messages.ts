@@ -3,6 +3,7 @@ import { textTable } from '../i18n.ts';
 import { relativeTime } from '../budget/messages.ts';
 import type { Refusal } from '../budget/ledger.ts';
 import { MAX_TRANSCRIPTION_BYTES } from '../audio/limits.ts';
+import { formatUsd } from '../pricing/index.ts';
 import type { TranscribeResult } from './service.ts';
 
 const TEXT = {
@@ -37,6 +38,10 @@ const TEXT = {
   lengthMismatch: {
     en: "I didn't transcribe that file: it says it is {stated} long, but the audio in it runs {measured}. Files like that are usually damaged or edited exports, and I can't price them safely. Please export the recording again and retry.",
     'zh-TW': '我沒有轉錄這個檔案：它標示的長度是 {stated}，但其中的音訊實際約有 {measured}。這通常是匯出時損壞或被修改過的檔案，我無法安全地估算費用。請重新匯出錄音後再試一次。',
+  },
+  paidFailure: {
+    en: "The transcription service didn't finish in time (or the connection dropped), so I stopped waiting. It may have done the work anyway, and that is billed, so {amount} was charged to you. A shorter recording is more likely to finish.",
+    'zh-TW': '轉錄服務沒有及時完成（或連線中斷），所以我停止等待。服務可能已經處理並計費，因此向你收取了 {amount}。較短的錄音比較容易順利完成。',
   },
   lateDelivery: {
     en: 'Your transcript of **{file}** took longer than Discord keeps a command open (15 minutes), so here it is by direct message. It was charged as usual.',
@@ -77,7 +82,8 @@ export function describeTranscriptionFailure(result: Exclude<TranscribeResult, {
     case 'unreadable': return text('unreadable', language);
     case 'download_failed': return text('downloadFailed', language);
     case 'length_mismatch': return text('lengthMismatch', language, { stated: duration(result.statedSeconds, language), measured: duration(result.measuredSeconds, language) });
-    case 'model_failed': return describeFailure(result.failure, language, model);
+    case 'model_failed':
+      return result.chargedMicros > 0 ? text('paidFailure', language, { amount: formatUsd(result.chargedMicros) }) : describeFailure(result.failure, language, model);
   }
 }
 

@@ -35,7 +35,7 @@ export type TranscribeResult =
   | { ok: false; reason: 'empty' | 'not_audio' | 'unsupported' | 'unreadable'; detail: string }
   | { ok: false; reason: 'length_mismatch'; statedSeconds: number; measuredSeconds: number }
   | { ok: false; reason: 'over_budget'; refusal: Refusal }
-  | { ok: false; reason: 'model_failed'; failure: ModelFailure };
+  | { ok: false; reason: 'model_failed'; failure: ModelFailure; /** charged although no text came back (0: released) */ chargedMicros: number };
 
 export interface TranscriptionDependencies {
   transcriber: Transcriber;
@@ -69,6 +69,10 @@ export class TranscriptionService {
 
   get model(): string {
     return this.deps.model;
+  }
+
+  get transcriber(): Transcriber {
+    return this.deps.transcriber;
   }
 
   async transcribe(request: TranscribeRequest): Promise<TranscribeResult> {
@@ -113,7 +117,7 @@ export class TranscriptionService {
     const outcome = paid.result;
     if (!outcome.ok) {
       logModelFailure(log, outcome.failure, 'transcription');
-      return { ok: false, reason: 'model_failed', failure: outcome.failure };
+      return { ok: false, reason: 'model_failed', failure: outcome.failure, chargedMicros: settlement?.chargedMicros ?? 0 };
     }
     const chargedMicros = settlement?.chargedMicros ?? 0;
     log.debug({ usage: outcome.usage, chargedMicros, attempts: outcome.attempts, chars: outcome.text.length }, 'transcribed');

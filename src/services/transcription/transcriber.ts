@@ -46,7 +46,8 @@ export type TranscriberOutcome =
  * waits for retry-after) and a 5xx answered at once, up to the client's OPENAI_MAX_RETRIES, all before the deadline.
  */
 export class Transcriber {
-  constructor(private readonly client: OpenAI, private readonly timeoutMs = TRANSCRIPTION_TIMEOUT_MS) {}
+  /** `timeoutMs` is public so a test can shorten it on a running bot. */
+  constructor(private readonly client: OpenAI, public timeoutMs = TRANSCRIPTION_TIMEOUT_MS) {}
 
   async transcribe(request: TranscriberRequest): Promise<TranscriberOutcome> {
     const file = await toFile(request.bytes, request.filename, { type: request.mimeType });

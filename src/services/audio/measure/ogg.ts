@@ -42,6 +42,9 @@ interface Stream {
   rate: number;
   maxSamples: number;
   minSamples: number;
+  /** opus: pre-skip from OpusHead, and the last granule position seen (-1 when none) */
+  preSkip: number;
+  granule: number;
 }
 
 export function measureOgg(b: Uint8Array): Measurement {
@@ -67,7 +70,9 @@ export function measureOgg(b: Uint8Array): Measurement {
     pages++;
     const serial = u32le(b, pos + 14);
     let stream = streams.get(serial);
-    if (!stream) streams.set(serial, (stream = { packets: 0, head: [], length: 0, rate: 0, maxSamples: 0, minSamples: 0 }));
+    if (!stream) streams.set(serial, (stream = { packets: 0, head: [], length: 0, rate: 0, maxSamples: 0, minSamples: 0, preSkip: 0, granule: -1 }));
+    const granuleHigh = u32le(b, pos + 10);
+    if (granuleHigh !== 0xffffffff) stream.granule = granuleHigh * 2 ** 32 + u32le(b, pos + 6); // all ones: no packet ends here
     let at = bodyStart;
     for (let i = 0; i < segments; i++) {
       const lace = b[pos + 27 + i] as number;
@@ -84,7 +89,9 @@ export function measureOgg(b: Uint8Array): Measurement {
   const codecs = [...streams.values()].map((s) => s.codec).filter((c) => c !== undefined && c !== 'other');
   if (codecs.length === 0) return unsupported('The ogg file holds no Opus, Vorbis or FLAC audio.');
   if (tally.upper === 0) return unreadable('The ogg file holds no audio packets; it is truncated or damaged.');
-  return tally.result(`ogg/${[...new Set(codecs)].join('+')}`);
+  const opus = [...streams.values()].filter((s) => s.codec === 'opus' && s.granule >= 0);
+  const stated = opus.length > 0 ? opus.reduce((sum, s) => sum + Math.max(0, s.granule - s.preSkip), 0) / OPUS_RATE : undefined;
+  return { ...tally.result(`ogg/${[...new Set(codecs)].join('+')}`), ...(stated !== undefined && { statedSeconds: stated }) } as Measurement;
 }
 
 function finishPacket(stream: Stream, tally: Tally): void {
@@ -119,7 +126,10 @@ function finishPacket(stream: Stream, tally: Tally): void {
 function identify(stream: Stream, head: number[]): void {
   const bytes = Uint8Array.from(head);
   const magic = ascii(bytes, 0, 8);
-  if (magic === 'OpusHead') stream.codec = 'opus';
+  if (magic === 'OpusHead') {
+    stream.codec = 'opus';
+    stream.preSkip = (bytes[10] ?? 0) | ((bytes[11] ?? 0) << 8);
+  }
   else if (magic.startsWith('\x01vorbis') && bytes.length >= 30) {
     const rate = u32le(bytes, 12);
     const small = Math.min(bytes[28]! & 0x0f, VORBIS_MAX_BLOCK_EXPONENT);

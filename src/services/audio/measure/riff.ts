@@ -16,6 +16,8 @@ const EXTENSIBLE = 0xfffe;
 export function measureWav(b: Uint8Array): Measurement {
   let format: { tag: number; channels: number; rate: number; bits: number } | undefined;
   let audioBytes = 0;
+  /** bytes after the data that are no chunk: a decoder reading on would take them as samples */
+  let strayBytes = 0;
   let audioStart = -1;
   let pos = 12;
   while (pos + 8 <= b.length) {
@@ -31,7 +33,7 @@ export function measureWav(b: Uint8Array): Measurement {
       continue;
     }
     if (!/^[\x20-\x7e]{4}$/.test(id) || start + declared > b.length) {
-      if (audioStart >= 0) audioBytes += b.length - pos; // not a chunk: a decoder reading on would take it as samples
+      if (audioStart >= 0) strayBytes = b.length - pos;
       break;
     }
     if (id === 'fmt ' && declared >= 16) {
@@ -45,10 +47,10 @@ export function measureWav(b: Uint8Array): Measurement {
   if (audioStart < 0 || audioBytes === 0) return unreadable('The wav file holds no audio data.');
   const { tag, channels, rate, bits } = format;
   if (SAMPLE_FORMATS.has(tag) && bits > 0) {
-    const seconds = audioBytes / (channels * Math.ceil(bits / 8)) / rate;
-    return { ok: true, lowerSeconds: seconds, upperSeconds: seconds, codec: 'pcm' };
+    const perSecond = channels * Math.ceil(bits / 8) * rate;
+    return { ok: true, lowerSeconds: audioBytes / perSecond, upperSeconds: (audioBytes + strayBytes) / perSecond, codec: 'pcm' };
   }
-  if (ADPCM_FORMATS.has(tag)) return { ok: true, lowerSeconds: 0, upperSeconds: (audioBytes * 2) / channels / rate, codec: 'adpcm' };
-  if (MPEG_FORMATS.has(tag)) return measureMpeg(b.subarray(audioStart, audioStart + audioBytes), 0);
+  if (ADPCM_FORMATS.has(tag)) return { ok: true, lowerSeconds: 0, upperSeconds: ((audioBytes + strayBytes) * 2) / channels / rate, codec: 'adpcm' };
+  if (MPEG_FORMATS.has(tag)) return measureMpeg(b.subarray(audioStart, audioStart + audioBytes + strayBytes), 0);
   return unsupported(`WAV with codec 0x${tag.toString(16).padStart(4, '0')}`);
 }

@@ -4,7 +4,14 @@
  * `lowerSeconds` is what is certainly there (equal to the upper bound when the format allows an exact count).
  */
 export type Measurement =
-  | { ok: true; lowerSeconds: number; upperSeconds: number; codec: string }
+  | {
+      ok: true;
+      lowerSeconds: number;
+      upperSeconds: number;
+      codec: string;
+      /** The length the stream's own bookkeeping states (Ogg/Opus: the last granule position), checked, never trusted. */
+      statedSeconds?: number;
+    }
   | { ok: false; reason: 'unreadable' | 'unsupported-format'; detail: string };
 
 export type MeasureFailure = Extract<Measurement, { ok: false }>;
