@@ -36,7 +36,9 @@ type Codec = 'opus' | 'vorbis' | 'flac' | 'other';
 interface Stream {
   codec?: Codec;
   packets: number;
-  head: number[];
+  /** the packet's first bytes (HEAD_BYTES at most) and how many are filled */
+  head: Uint8Array;
+  headLength: number;
   length: number;
   /** vorbis: samples per packet at most / at least, and the rate; flac: STREAMINFO rate */
   rate: number;
@@ -70,13 +72,13 @@ export function measureOgg(b: Uint8Array): Measurement {
     pages++;
     const serial = u32le(b, pos + 14);
     let stream = streams.get(serial);
-    if (!stream) streams.set(serial, (stream = { packets: 0, head: [], length: 0, rate: 0, maxSamples: 0, minSamples: 0, preSkip: 0, granule: -1 }));
+    if (!stream) streams.set(serial, (stream = { packets: 0, head: new Uint8Array(HEAD_BYTES), headLength: 0, length: 0, rate: 0, maxSamples: 0, minSamples: 0, preSkip: 0, granule: -1 }));
     const granuleHigh = u32le(b, pos + 10);
     if (granuleHigh !== 0xffffffff) stream.granule = granuleHigh * 2 ** 32 + u32le(b, pos + 6); // all ones: no packet ends here
     let at = bodyStart;
     for (let i = 0; i < segments; i++) {
       const lace = b[pos + 27 + i] as number;
-      for (let k = 0; k < lace && stream.head.length < HEAD_BYTES; k++) stream.head.push(b[at + k] as number);
+      for (let k = 0; k < lace && stream.headLength < HEAD_BYTES; k++) stream.head[stream.headLength++] = b[at + k] as number;
       stream.length += lace;
       at += lace;
       if (lace < 255) finishPacket(stream, tally);
@@ -96,15 +98,16 @@ export function measureOgg(b: Uint8Array): Measurement {
 
 function finishPacket(stream: Stream, tally: Tally): void {
   const head = stream.head;
+  const headLength = stream.headLength;
   const length = stream.length;
-  stream.head = [];
+  stream.headLength = 0;
   stream.length = 0;
   const index = stream.packets++;
-  if (index === 0) return identify(stream, head);
+  if (index === 0) return identify(stream, head.slice(0, headLength));
   switch (stream.codec) {
     case 'opus': {
       if (index === 1) return; // OpusTags
-      const samples = opusPacketSamples(head, length);
+      const samples = opusPacketSamples(head, length); // head holds min(length, HEAD_BYTES) fresh bytes
       // A packet the decoder rejects may still be concealed as audio: count it at the most a packet can hold.
       tally.add((samples ?? 0) / OPUS_RATE, (samples ?? OPUS_MAX_PACKET_SAMPLES) / OPUS_RATE);
       return;
@@ -114,7 +117,7 @@ function finishPacket(stream: Stream, tally: Tally): void {
       tally.add(stream.minSamples / stream.rate, stream.maxSamples / stream.rate);
       return;
     case 'flac': {
-      const frame = flacFrameHeader(Uint8Array.from(head), 0, stream.rate);
+      const frame = flacFrameHeader(head.subarray(0, headLength), 0, stream.rate);
       if (frame) tally.add(frame.blockSize / frame.rate);
       return;
     }
@@ -123,8 +126,7 @@ function finishPacket(stream: Stream, tally: Tally): void {
   }
 }
 
-function identify(stream: Stream, head: number[]): void {
-  const bytes = Uint8Array.from(head);
+function identify(stream: Stream, bytes: Uint8Array): void {
   const magic = ascii(bytes, 0, 8);
   if (magic === 'OpusHead') {
     stream.codec = 'opus';
