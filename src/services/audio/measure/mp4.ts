@@ -85,7 +85,8 @@ function readTrackBox(b: Uint8Array, box: Box, track: Track): void {
       track.id = u32be(b, at + (b[at] === 1 ? 20 : 12));
       return;
     case 'hdlr':
-      track.audio = ascii(b, at + 8, 4) === 'soun';
+      // Only the media handler says 'soun'; QuickTime's data handler in minf ('alis', 'url ') must not undo it.
+      if (ascii(b, at + 8, 4) === 'soun') track.audio = true;
       return;
     case 'stsz':
       track.samples = Math.max(track.samples, u32be(b, at + 8));
