@@ -61,7 +61,7 @@ const OPUS_PRE_SKIP = 312;
  * Ogg/Opus whose last granule position states `statedSeconds` while it carries `trueSeconds` of 20 ms CELT
  * packets (TOC config 31, code 0; a zero byte of payload: silence).
  */
-export function craftOggOpus(trueSeconds: number, statedSeconds: number): CraftedAudio {
+export function craftOggOpus(trueSeconds: number, statedSeconds: number, options: { speexStream?: boolean } = {}): CraftedAudio {
   const serial = 0x1234abcd;
   const head = concat([latin1('OpusHead'), [1, 1], u16le(OPUS_PRE_SKIP), u32le(48_000), u16le(0), [0]]);
   const tags = concat([latin1('OpusTags'), u32le(7), latin1('crafted'), u32le(0)]);
@@ -75,6 +75,11 @@ export function craftOggOpus(trueSeconds: number, statedSeconds: number): Crafte
     // Granules are what players read for the length: honest ones follow the packets, the last one states the lie.
     const granule = last ? Math.round(statedSeconds * 48_000) + OPUS_PRE_SKIP : done * 960 + OPUS_PRE_SKIP;
     pages.push(oggPage(Array.from({ length: count }, () => Uint8Array.of(0xf8, 0x00)), { serial, sequence, granule, flags: last ? 0x04 : 0 }));
+  }
+  if (options.speexStream) {
+    // A second logical stream, Speex (a codec whose packets the bot can't time), multiplexed alongside.
+    const speexHead = concat([latin1('Speex   '), latin1('1.2'.padEnd(20, '\0')), new Array(52).fill(0)]);
+    pages.splice(1, 0, oggPage([speexHead], { serial: serial + 1, sequence: 0, granule: 0, flags: 0x02 }));
   }
   return { bytes: concat(pages), trueSeconds: packets * 0.02, statedSeconds };
 }

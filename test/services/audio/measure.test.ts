@@ -39,6 +39,11 @@ describe('measureAudio reads the length from the audio stream', () => {
     },
   );
 
+  test('an Ogg file multiplexing a stream whose packets the bot cannot time (Speex) is refused, not guessed', () => {
+    expect(measureAudio(craftOggOpus(5, 5).bytes, 'ogg')).toMatchObject({ ok: true });
+    expect(measureAudio(craftOggOpus(5, 5, { speexStream: true }).bytes, 'ogg')).toMatchObject({ ok: false, reason: 'unsupported-format' });
+  });
+
   test('WebM with unknown Segment and Cluster sizes (as browsers record it) is measured the same', () => {
     const webm = fixture('tone.webm');
     const live = webm.slice();

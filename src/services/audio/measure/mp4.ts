@@ -102,8 +102,10 @@ function readTrackBox(b: Uint8Array, box: Box, track: Track): void {
       return;
     }
     case 'stsd': {
-      const entry = children(b, at + 8, box.end)[0];
-      if (entry) track.frame = sampleEntryFrame(b, entry);
+      // Chunks may each name a different entry: bound by the one that plays longest per sample.
+      const frames = children(b, at + 8, box.end).map((entry) => sampleEntryFrame(b, entry));
+      const longest = frames.sort((x, y) => y.samples / y.rate - x.samples / x.rate)[0];
+      if (longest) track.frame = { ...longest, exact: longest.exact && frames.length === 1 };
       return;
     }
     default:
@@ -111,7 +113,7 @@ function readTrackBox(b: Uint8Array, box: Box, track: Track): void {
 }
 
 /** Samples per coded frame and the rate they play at, from the sample entry and the codec's own configuration. */
-function sampleEntryFrame(b: Uint8Array, entry: Box): Track['frame'] {
+function sampleEntryFrame(b: Uint8Array, entry: Box): NonNullable<Track['frame']> {
   const version = u16be(b, entry.start + 8);
   // 16.16 fixed point (its integer part); QuickTime's version 2 entry keeps the real rate as a float64 further on.
   const entryRate = version === 2 ? Math.round(new DataView(b.buffer, b.byteOffset).getFloat64(entry.start + 32) || 0) : u16be(b, entry.start + 24);

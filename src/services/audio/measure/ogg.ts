@@ -31,7 +31,7 @@ export function oggCrc(page: Uint8Array): number {
   return crc;
 }
 
-type Codec = 'opus' | 'vorbis' | 'flac' | 'other';
+type Codec = 'opus' | 'vorbis' | 'flac' | 'skeleton' | 'other';
 
 interface Stream {
   codec?: Codec;
@@ -88,7 +88,10 @@ export function measureOgg(b: Uint8Array): Measurement {
   // A packet left open at the end is counted too: it can only make the bound larger.
   for (const stream of streams.values()) if (stream.length > 0) finishPacket(stream, tally);
   if (pages === 0) return unreadable('The ogg file has no intact pages; it is truncated or damaged.');
-  const codecs = [...streams.values()].map((s) => s.codec).filter((c) => c !== undefined && c !== 'other');
+  const all = [...streams.values()].filter((s) => s.codec !== 'skeleton');
+  // A stream we can't measure (Speex, a video) could be what a decoder plays: refuse rather than guess.
+  if (all.some((s) => s.codec === 'other')) return unsupported('The ogg file holds a stream other than Opus, Vorbis or FLAC audio.');
+  const codecs = all.map((s) => s.codec).filter((c) => c !== undefined);
   if (codecs.length === 0) return unsupported('The ogg file holds no Opus, Vorbis or FLAC audio.');
   if (tally.upper === 0) return unreadable('The ogg file holds no audio packets; it is truncated or damaged.');
   const opus = [...streams.values()].filter((s) => s.codec === 'opus' && s.granule >= 0);
@@ -141,5 +144,6 @@ function identify(stream: Stream, bytes: Uint8Array): void {
   } else if (magic.startsWith('\x7fFLAC') && ascii(bytes, 9, 4) === 'fLaC') {
     stream.codec = 'flac';
     stream.rate = flacStreamRate(bytes, 17);
-  } else stream.codec = 'other';
+  } else if (magic === 'fishead\0') stream.codec = 'skeleton'; // Ogg Skeleton: an index, no media
+  else stream.codec = 'other';
 }

@@ -44,7 +44,8 @@ function vint(b: Uint8Array, p: number, keepMarker = false): { length: number; v
 export function measureWebm(b: Uint8Array): Measurement {
   const tracks: Track[] = [];
   const tally = new Tally();
-  let blocks = 0;
+  // Blocks are counted once every track is known: Tracks may legally come after the first Cluster.
+  const blocks: Array<[number, number]> = [];
   let pos = 0;
   while (pos < b.length) {
     const id = vint(b, pos, true);
@@ -68,14 +69,13 @@ export function measureWebm(b: Uint8Array): Measurement {
     if (id.value === TRACK_NUMBER && track) track.number = readUint(b, start, end);
     else if (id.value === CODEC_ID && track) track.codec = String.fromCharCode(...b.subarray(start, end));
     else if (id.value === SAMPLING_FREQUENCY && track) track.rate = readFloat(b, start, end) || DEFAULT_RATE;
-    else if (BLOCKS.has(id.value)) {
-      blocks++;
-      countBlock(b, start, end, tracks, tally);
-    }
+    else if (BLOCKS.has(id.value)) blocks.push([start, end]);
     pos = id.value === EBML || end > pos ? end : pos + 1;
   }
+  for (const [start, end] of blocks) countBlock(b, start, end, tracks, tally);
   const audio = tracks.filter((t) => t.codec === 'A_OPUS' || t.codec === 'A_VORBIS');
-  if (tracks.length === 0 && blocks === 0) return unreadable('The webm file has no tracks or blocks; it is truncated or damaged.');
+  if (tracks.some((t) => t.codec.startsWith('A_') && !audio.includes(t))) return unsupported('The webm file holds audio in a codec other than Opus or Vorbis.');
+  if (tracks.length === 0 && blocks.length === 0) return unreadable('The webm file has no tracks or blocks; it is truncated or damaged.');
   if (audio.length === 0) return unsupported('The webm file holds no Opus or Vorbis audio.');
   if (tally.upper === 0) return unreadable('The webm file holds no audio blocks; it is truncated or damaged.');
   return tally.result(`webm/${audio.map((t) => t.codec).join('+')}`);
