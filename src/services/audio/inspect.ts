@@ -13,11 +13,14 @@ export interface DeclaredAudio {
 
 /**
  * A stated length (the file's header, or Discord's `duration_secs`) contradicts the bytes when one is more than
- * this many times the other... Honest files differ from their measured length by encoder priming and padding,
- * a missing last page or a rounded figure: a fraction of a second, well under 1.5×.
+ * this many times the other AND further apart than the slack below. Honest files differ from their measured
+ * length by encoder priming and padding, a lost last page or a rounded figure: a fraction of a second.
  */
 export const LENGTH_MISMATCH_RATIO = 1.5;
-/** ...and also differs by more than this: short clips (a 1 s voice note stated as 2 s) are not worth refusing. */
+/**
+ * Short clips differ by large ratios over rounding alone (0.6 s stated as 1 s); under 5 s apart nothing is
+ * refused, and the reservation takes the longer figure anyway, so at most 5 s more is held.
+ */
 export const LENGTH_MISMATCH_SLACK_SECONDS = 5;
 
 export type AudioInspection =

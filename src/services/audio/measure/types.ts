@@ -19,7 +19,7 @@ export type MeasureFailure = Extract<Measurement, { ok: false }>;
 export const unreadable = (detail: string): MeasureFailure => ({ ok: false, reason: 'unreadable', detail });
 export const unsupported = (detail: string): MeasureFailure => ({ ok: false, reason: 'unsupported-format', detail });
 
-/** Sums of seconds kept as exact sample counts per rate would be overkill: floats are fine at this scale. */
+/** Running lower and upper sums in seconds (float error is nanoseconds against whole-second billing). */
 export class Tally {
   lower = 0;
   upper = 0;
