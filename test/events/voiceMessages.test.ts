@@ -168,9 +168,9 @@ describe('voice messages are reserved for what their bytes hold', () => {
   });
 
   test('an honest 60 s voice message: reserved for at least what OpenAI bills, charged what it billed', async () => {
-    const channelId = TEST_CHANNEL_IDS[6]!;
+    const channelId = TEST_CHANNEL_IDS[8]!;
     await setVoice(channelId, 'on');
-    const speaker = { id: '520000000000000006', username: 'talker' };
+    const speaker = { id: '520000000000000016', username: 'talker' };
     const file = craftOggOpus(60, 60);
     h.openai.audio.registerLength(file.bytes, file.trueSeconds);
     h.openai.audio.enqueue({ text: 'A full minute.' });
