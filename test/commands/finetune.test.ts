@@ -269,6 +269,8 @@ describe('/finetune: finishing, using the model, restarts', () => {
     const reserved = TUTORIAL_TOKENS * 2 * GPT_4O_MINI_TRAINING_MICROS_PER_TOKEN;
     expect(ledgerRows(user.id)).toMatchObject([{ state: 'settled', reserved, charged: reserved + 1_000 * GPT_4O_MINI_TRAINING_MICROS_PER_TOKEN }]);
     expect(h.logs().filter((line) => line.msg === 'fine-tuning job trained more than was reserved' && line.jobId === jobId)).toHaveLength(1);
+    // The ledger recorded it where the operator counts such calls; this test made it happen on purpose.
+    expect(h.acknowledgeOverruns()).toEqual([{ command: 'finetune', model: 'gpt-4o-mini-2024-07-18', reserved, charged: reserved + 1_000 * GPT_4O_MINI_TRAINING_MICROS_PER_TOKEN }]);
   });
 
   test('failed at validation (before any training): released, and the notice gives OpenAI\'s reason', async () => {

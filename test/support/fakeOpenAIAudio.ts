@@ -28,6 +28,24 @@ export interface AudioTextReply {
 export type AudioReply = AudioTextReply | ScriptedError;
 
 export const AUDIO_EXTENSIONS = ['flac', 'm4a', 'mp3', 'mp4', 'mpeg', 'mpga', 'oga', 'ogg', 'wav', 'webm'];
+/**
+ * The length of a plain PCM WAV as a decoder plays it (the bytes of its data chunk over the byte rate),
+ * so uploads nobody registered are billed their real length; undefined for anything else.
+ */
+function pcmWavSeconds(data: Uint8Array): number | undefined {
+  const view = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (view.length < 12 || view.toString('latin1', 0, 4) !== 'RIFF' || view.toString('latin1', 8, 12) !== 'WAVE') return undefined;
+  let byteRate = 0;
+  for (let at = 12; at + 8 <= view.length;) {
+    const id = view.toString('latin1', at, at + 4);
+    const size = view.readUInt32LE(at + 4);
+    if (id === 'fmt ' && at + 16 <= view.length) byteRate = view.readUInt32LE(at + 16);
+    if (id === 'data') return byteRate > 0 ? Math.min(size, view.length - at - 8) / byteRate : undefined;
+    at += 8 + size + (size % 2);
+  }
+  return undefined;
+}
+
 const MODELS = ['whisper-1', 'gpt-4o-transcribe', 'gpt-4o-mini-transcribe', 'gpt-4o-transcribe-diarize'];
 const FORMATS = ['json', 'text', 'srt', 'verbose_json', 'vtt', 'diarized_json'];
 const FIELDS = new Set([
@@ -147,7 +165,7 @@ export class FakeAudio {
     const reply = this.queue.take() ?? this.fallback;
     if (isScriptedError(reply)) throw scriptedError(reply, model);
     const upload = files.find((f) => f.field === 'file')!;
-    const duration = this.lengths.get(fingerprint(upload.data)) ?? reply.duration ?? 2;
+    const duration = this.lengths.get(fingerprint(upload.data)) ?? reply.duration ?? pcmWavSeconds(upload.data) ?? 2;
     const text = reply.text;
     const sentences = text.match(/[^.!?]+[.!?]*\s*/g)?.map((s) => s.trim()) ?? [text];
     const step = duration / sentences.length;
