@@ -177,6 +177,10 @@ describe("a stranger's server without an allow-list", () => {
     const stranger = { id: '580000000000000001', username: 'stranger' };
     const set = await run(h, { commandName: 'budget', subcommand: 'set-default', guildId: SECOND.id, user: stranger, options: { amount: '1000000', period: 'day' }, permissions: String(PermissionFlagsBits.ManageGuild) });
     expect(content(set)).toContain('$1,000,000.00 a day');
+    expect(content(set)).not.toContain('Note:'); // MEMBER_LIMIT_USD is unlimited here
+    const cap = await run(h, { commandName: 'budget', subcommand: 'set-server', guildId: SECOND.id, user: stranger, options: { amount: '1000000', period: 'day' }, permissions: String(PermissionFlagsBits.ManageGuild) });
+    expect(content(cap)).toContain('Note: whoever runs the bot lets this server spend at most $0.0125 a day; spending stops there first.');
+
     h.openai.chat.setDefault({ text: 'Answered.', delayMs: 100, usage: { prompt_tokens: 40, completion_tokens: 4096 } });
     const db = h.bot.ctx.db;
     const committed = (where: string) => db.prepare(`SELECT COALESCE(SUM(charged_micros), 0) FROM ledger WHERE state != 'released' ${where}`).pluck().get() as number;

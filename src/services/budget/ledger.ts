@@ -421,6 +421,11 @@ export class Ledger {
     return this.operatorStore.allow(guildId, actorId, this.now());
   }
 
+  /** The operator's limits above a server admin's: the server's ceiling and each person's total. */
+  operatorLimitsFor(guildId: string): { serverCeiling: AppliedLimit | null; member: FallbackLimit | null } {
+    return { serverCeiling: this.serverCeiling(guildId), member: this.operator.member };
+  }
+
   /** Whether an allow-list is in use (ALLOWED_GUILD_IDS set). */
   get usesAllowList(): boolean {
     return this.operator.allowedGuilds !== null;
