@@ -296,6 +296,16 @@ export class Ledger {
     this.noticeBotLimit();
   }
 
+  /**
+   * Lowers an open reservation once the call's true bound is known to be smaller (a fine-tuning job whose
+   * `auto` epochs OpenAI has resolved); the room goes back to every limit. Never raises one.
+   */
+  lower(reservation: Reservation, micros: number): Reservation {
+    const target = Math.max(0, Math.ceil(micros));
+    const lowered = this.ledger.db.transaction(() => this.ledger.lower(reservation.id, target)).immediate();
+    return lowered ? { id: reservation.id, reservedMicros: target } : reservation;
+  }
+
   release(reservation: Reservation): void {
     this.ledger.db.transaction(() => this.ledger.release(reservation.id, this.now())).immediate();
   }
