@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
@@ -58,6 +59,18 @@ describe('HistoryRetention', () => {
     expect(countTurns(db)).toBe(10);
     const logged = lines.find((l) => String(l.msg).startsWith('history retention: deleted'));
     expect(logged).toMatchObject({ deleted: 2 * RETENTION_BATCH_ROWS + 345, batches: 3, days: 90 });
+  });
+
+  test('deleted text is overwritten in the file, not left in free pages (secure_delete)', async () => {
+    const { db, log, store } = setup();
+    const path = db.name;
+    db.prepare(`INSERT INTO turns (channel_id, role, content, tokens, tokens_cl100k, created_at) VALUES ('c1', 'user', ?, 1, 1, 0)`).run(`my secret plan ${'z'.repeat(5000)}`);
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    expect(readFileSync(path).includes('my secret plan')).toBe(true);
+    await new HistoryRetention(store, 1, log, () => NOW).runOnce();
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    expect(readFileSync(path).includes('my secret plan')).toBe(false);
+    db.close();
   });
 
   test('the delete uses the age index, not a scan of every turn', () => {
