@@ -70,6 +70,11 @@ export async function backupDatabase(source: string, destination: string, option
     rmSync(partial, { force: true });
     return { ok: false, message: `${destination} appeared while copying; nothing was replaced.` };
   }
-  renameSync(partial, to);
+  try {
+    renameSync(partial, to);
+  } catch (error) {
+    rmSync(partial, { force: true });
+    return { ok: false, message: `Could not write ${destination}: ${error instanceof Error ? error.message : String(error)}` };
+  }
   return { ok: true, path: to, bytes: statSync(to).size, pages, ms: Math.round(performance.now() - started) };
 }
