@@ -39,12 +39,14 @@ export async function startBot(config: Config, logger: Logger, options: { now?: 
   ctx.services.ledger.onBotLimitNotice = botLimitNotifier(client, ctx.services.owner, logger);
   // Fine-tuning jobs run for hours at OpenAI: followed from here, with notices posted by this client.
   const stopFineTunePolling = ctx.services.fineTunes.tracker.startPolling(channelNotifier(client));
+  const stopRetention = ctx.services.retention.start();
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       logger.info({ inFlight: ctx.services.lifecycle.inFlight }, 'stopping: taking no new work');
       await stopFineTunePolling();
+      await stopRetention();
       const finished = await ctx.services.lifecycle.drain(config.shutdownGraceMs);
       if (!finished) logger.warn({ inFlight: ctx.services.lifecycle.inFlight }, 'stopped waiting for answers still in progress');
       await client.destroy();

@@ -14,6 +14,7 @@ import { Ledger } from './services/budget/ledger.ts';
 import { BOT_TOKEN_EDIT_BUDGET_PER_SECOND, EditPacer, WEBHOOK_EDIT_BUDGET_PER_SECOND } from './services/discord/editPacer.ts';
 import { FineTuneService } from './services/finetune/service.ts';
 import { HistoryService } from './services/history.ts';
+import { HistoryRetention } from './services/retention.ts';
 import { ImageGenerator } from './services/images/generator.ts';
 import { ImagineService } from './services/images/imagine.ts';
 import { Lifecycle } from './services/lifecycle.ts';
@@ -44,7 +45,7 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
   const orphans = ledger.start();
   if (orphans > 0) logger.warn({ released: orphans }, 'released spending reservations left open by a bot process that stopped without settling them');
   const tokens = new TokenCounter(config.unknownModelContextWindow, (model) => pricing.contextWindow(model));
-  const history = new HistoryService(new HistoryStore(db), tokens);
+  const history = new HistoryService(new HistoryStore(db), tokens, now);
   const openai = createOpenAIClient(config, logger);
   const chat = new ChatService(openai, {
     useMaxCompletionTokens: config.openaiBaseUrl === undefined || config.openaiBaseUrl.includes('api.openai.com'),
@@ -69,6 +70,7 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
       translate: new TranslateService({ paidChat, pricing, tokens, maxOutputTokens: config.maxOutputTokens }),
       imagine: new ImagineService({ generator: new ImageGenerator(openai, { timeoutMs: config.imageTimeoutMs, maxRetries: config.openaiMaxRetries }), ledger, pricing, tokens, model: config.imageModel }),
       lifecycle: new Lifecycle(),
+      retention: new HistoryRetention(new HistoryStore(db), config.historyRetentionDays, logger.child({ component: 'retention' }), now),
       owner: new ApplicationOwner(now),
       botTokenPacer: new EditPacer(BOT_TOKEN_EDIT_BUDGET_PER_SECOND),
       webhookPacer: new EditPacer(WEBHOOK_EDIT_BUDGET_PER_SECOND),

@@ -9,6 +9,11 @@ import { parseUsd } from './services/pricing/index.ts';
 export const DEFAULT_BOT_LIMIT_USD = '5.00';
 export const DEFAULT_MEMBER_LIMIT_USD = '1.00';
 export const DEFAULT_SERVER_LIMIT_USD = '2.00';
+/**
+ * Conversation turns are kept 90 days unless HISTORY_RETENTION_DAYS says otherwise: an answer reads at most
+ * the newest 200 turns of a channel, so older ones mostly hold people's words for no use.
+ */
+export const DEFAULT_HISTORY_RETENTION_DAYS = 90;
 
 /** A setting problem found at start-up; the message lists every problem, never a secret value. */
 export class ConfigError extends Error {
@@ -83,6 +88,7 @@ const schema = z.object({
   IMAGE_TIMEOUT_MS: positiveInt(180_000, 600_000),
   TRANSCRIBE_MODEL: z.preprocess(emptyAsUndefined, z.string().trim().default('whisper-1')),
   VOICE_TRANSCRIPTION: flag(false),
+  HISTORY_RETENTION_DAYS: positiveInt(DEFAULT_HISTORY_RETENTION_DAYS, 3650),
 });
 
 export type Config = {
@@ -121,6 +127,8 @@ export type Config = {
   transcribeModel: string;
   /** Read voice messages (requests the privileged Message Content intent), so channels can turn on automatic transcription. */
   voiceTranscription: boolean;
+  /** Conversation turns older than this many days are deleted by a periodic job. */
+  historyRetentionDays: number;
 };
 
 export const DEFAULT_SYSTEM_PROMPT =
@@ -162,5 +170,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     imageTimeoutMs: e.IMAGE_TIMEOUT_MS,
     transcribeModel: e.TRANSCRIBE_MODEL,
     voiceTranscription: e.VOICE_TRANSCRIPTION,
+    historyRetentionDays: e.HISTORY_RETENTION_DAYS,
   };
+}
+
+/**
+ * DATABASE_PATH alone, read exactly as loadConfig reads it: for tools such as `npm run backup`, which must
+ * work without a valid DISCORD_TOKEN or OPENAI_API_KEY.
+ */
+export function loadDatabasePath(env: NodeJS.ProcessEnv = process.env): string {
+  const parsed = schema.pick({ DATABASE_PATH: true }).safeParse(env);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'} ${issue.message}`));
+  return parsed.data.DATABASE_PATH;
 }

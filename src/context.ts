@@ -17,6 +17,7 @@ import type { ImagineService } from './services/images/imagine.ts';
 import type { TranscriptionService } from './services/transcription/service.ts';
 import type { FineTuneService } from './services/finetune/service.ts';
 import type { ApplicationOwner } from './services/operator/owner.ts';
+import type { HistoryRetention } from './services/retention.ts';
 
 /** Everything a command or event handler may use, built once in src/app.ts (tests build it on a temp DB). */
 export interface BotContext {
@@ -41,6 +42,8 @@ export interface BotContext {
     /** /finetune: training files, jobs and the poller that settles them. */
     fineTunes: FineTuneService;
     lifecycle: Lifecycle;
+    /** Deletes conversation turns older than HISTORY_RETENTION_DAYS, on a timer started in src/app.ts. */
+    retention: HistoryRetention;
     /** Who runs the bot (Discord's application owner): /operator and the bot-limit notices. */
     owner: ApplicationOwner;
     /** Paces progress edits made with the bot token (channel replies), which share Discord's global cap. */

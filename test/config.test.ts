@@ -47,3 +47,14 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...required, OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1/' }).openaiBaseUrl).toBe('http://127.0.0.1:11434/v1');
   });
 });
+
+describe('loadDatabasePath (npm run backup)', () => {
+  test.each([
+    ['unset', {}, 'data/bot.sqlite'],
+    ['empty', { DATABASE_PATH: '' }, 'data/bot.sqlite'],
+    ['set, with no token or API key and other settings invalid', { DATABASE_PATH: '/srv/bot/bot.sqlite', MAX_OUTPUT_TOKENS: 'lots' }, '/srv/bot/bot.sqlite'],
+  ])('%s', async (_name, env, expected) => {
+    const { loadDatabasePath } = await import('../src/config.ts');
+    expect(loadDatabasePath(env)).toBe(expected);
+  });
+});

@@ -20,10 +20,12 @@ async function apologize(interaction: RepliableInteraction, text: string, log: L
 }
 
 async function dispatch(interaction: Interaction, ctx: BotContext, commands: Map<string, Command>): Promise<void> {
-  if (!interaction.isCommand() && !interaction.isAutocomplete()) return;
-  const command = commands.get(interaction.commandName);
+  if (!interaction.isCommand() && !interaction.isAutocomplete() && !interaction.isButton()) return;
+  // A button's custom_id starts with the name of the command that posted it, e.g. `forget-me:confirm`.
+  const name = interaction.isButton() ? interaction.customId.split(':', 1)[0]! : interaction.commandName;
+  const command = commands.get(name);
   const logger = ctx.logger.child({
-    command: interaction.commandName, interactionId: interaction.id, userId: interaction.user.id, guildId: interaction.guildId ?? undefined,
+    command: name, interactionId: interaction.id, userId: interaction.user.id, guildId: interaction.guildId ?? undefined,
   });
   const scoped: BotContext = { ...ctx, logger };
 
@@ -44,7 +46,10 @@ async function dispatch(interaction: Interaction, ctx: BotContext, commands: Map
   const lateMs = Date.now() - interaction.createdTimestamp;
   if (lateMs > INTERACTION_ACK_DEADLINE_MS / 2) logger.warn({ lateMs }, 'interaction reached the bot late; Discord drops it after 3 s');
   try {
-    if (command.kind === 'slash' && interaction.isChatInputCommand()) await command.execute(interaction, scoped);
+    if (interaction.isButton()) {
+      if (command.kind === 'slash' && command.button) await command.button(interaction, scoped);
+      else return apologize(interaction, UNKNOWN_COMMAND, logger);
+    } else if (command.kind === 'slash' && interaction.isChatInputCommand()) await command.execute(interaction, scoped);
     else if (command.kind === 'message-menu' && interaction.isMessageContextMenuCommand()) await command.execute(interaction, scoped);
     else return apologize(interaction, UNKNOWN_COMMAND, logger);
     logger.debug({ ms: Math.round(performance.now() - started) }, 'command finished');
