@@ -83,6 +83,8 @@ const schema = z.object({
   IMAGE_TIMEOUT_MS: positiveInt(180_000, 600_000),
   TRANSCRIBE_MODEL: z.preprocess(emptyAsUndefined, z.string().trim().default('whisper-1')),
   VOICE_TRANSCRIPTION: flag(false),
+  METRICS_PORT: z.preprocess(emptyAsUndefined, z.coerce.number({ error: 'must be a port number' }).int('must be a port number').min(1, 'must be 1-65535').max(65_535, 'must be 1-65535').optional()),
+  METRICS_HOST: z.preprocess(emptyAsUndefined, z.string().trim().regex(/^[^\s/]+$/, 'must be an address to listen on, e.g. 127.0.0.1 or 0.0.0.0').default('127.0.0.1')),
 });
 
 export type Config = {
@@ -121,6 +123,10 @@ export type Config = {
   transcribeModel: string;
   /** Read voice messages (requests the privileged Message Content intent), so channels can turn on automatic transcription. */
   voiceTranscription: boolean;
+  /** Port of /healthz and /metrics; undefined = no server (the default). */
+  metricsPort: number | undefined;
+  /** Address that server listens on: loopback unless the operator opens it up. */
+  metricsHost: string;
 };
 
 export const DEFAULT_SYSTEM_PROMPT =
@@ -162,5 +168,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     imageTimeoutMs: e.IMAGE_TIMEOUT_MS,
     transcribeModel: e.TRANSCRIBE_MODEL,
     voiceTranscription: e.VOICE_TRANSCRIPTION,
+    metricsPort: e.METRICS_PORT,
+    metricsHost: e.METRICS_HOST,
   };
 }
