@@ -79,18 +79,18 @@ export class BotMetrics {
     return new Counter({ name, help, labelNames, registers: [this.registry] });
   }
 
-  /** A gauge read when scraped; a source that fails or has nothing (database closed) leaves it out of that scrape. */
+  /** A gauge read when scraped; one that cannot be read (database closed or failing) is NaN, never a made-up 0, and the scrape goes on. */
   private collected(name: string, help: string, read: () => number | undefined): void {
     new Gauge({
       name, help, registers: [this.registry],
       collect() {
-        this.reset();
+        let value: number | undefined;
         try {
-          const value = read();
-          if (value !== undefined) this.set(value);
+          value = read();
         } catch {
-          // One unreadable figure must not fail the whole scrape.
+          value = undefined;
         }
+        this.set(value ?? Number.NaN);
       },
     });
   }

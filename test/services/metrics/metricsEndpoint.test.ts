@@ -12,6 +12,17 @@ beforeAll(async () => {
 });
 afterAll(async () => { await h?.close(); });
 
+/** Waits until the bot replied in each channel (its own messages, not interaction webhooks), then until it is idle. */
+async function repliedIn(channelIds: string[]): Promise<void> {
+  const replied = (id: string) => h.discord.channelMessages(id).some((m) => m.author.id === h.discord.botUser.id && !m.webhook_id);
+  const deadline = performance.now() + 15_000;
+  while (!channelIds.every(replied)) {
+    if (performance.now() > deadline) throw new Error('no reply from the bot');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await h.settled();
+}
+
 let channel = 0;
 const freshChannel = () => TEST_CHANNEL_IDS[channel++]!;
 /** How much each listed sample grew while `action` ran. */
@@ -103,10 +114,10 @@ describe('/metrics', () => {
 
   test('a mention is counted as a message, not an interaction', async () => {
     h.openai.chat.enqueue({ text: 'Hi!' });
+    const channelId = freshChannel();
     const [mentions, interactions] = await growth(async () => {
-      h.discord.sendMessage({ channelId: freshChannel(), content: `<@${h.discord.botUser.id}> hello` });
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      await h.settled();
+      h.discord.sendMessage({ channelId, content: `<@${h.discord.botUser.id}> hello` });
+      await repliedIn([channelId]);
     }, ['bot_messages_total', { kind: 'mention', outcome: 'ok' }], ['bot_interactions_total', { command: 'ask', outcome: 'ok' }]);
     expect([mentions, interactions]).toEqual([1, 0]);
   });
