@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { GatewayIntentBits } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BudgetStore } from '../../../src/db/budgetLimits.ts';
 import { BotHarness, TEST_CHANNEL_IDS } from '../../support/botHarness.ts';
@@ -7,7 +9,9 @@ import { freePort, health, scrape, valueOf, type Sample } from '../../support/me
 let h: BotHarness;
 let url: string;
 beforeAll(async () => {
-  h = await BotHarness.start({ env: { METRICS_PORT: String(await freePort()) } });
+  h = await BotHarness.start({
+    env: { METRICS_PORT: String(await freePort()), VOICE_TRANSCRIPTION: 'true' }, discord: { privilegedIntents: GatewayIntentBits.MessageContent },
+  });
   url = h.bot.metricsUrl!;
 });
 afterAll(async () => { await h?.close(); });
@@ -120,6 +124,35 @@ describe('/metrics', () => {
       await repliedIn([channelId]);
     }, ['bot_messages_total', { kind: 'mention', outcome: 'ok' }], ['bot_interactions_total', { command: 'ask', outcome: 'ok' }]);
     expect([mentions, interactions]).toEqual([1, 0]);
+  });
+
+  test('a voice message is counted as one, with its transcription timed; over the limit it is refused before any upload', async () => {
+    const voice = new Uint8Array(readFileSync(new URL('../../fixtures/audio/voice.ogg', import.meta.url)));
+    const send = (channelId: string, author: { id: string; username: string }) => h.discord.sendMessage({
+      channelId, author, flags: 1 << 13, attachments: [{ filename: 'voice-message.ogg', contentType: 'audio/ogg', data: voice, durationSecs: 1.5 }],
+    });
+    const channelId = freshChannel();
+    await h.settled(h.command('settings', { state: 'on' }, { subcommand: 'voice-transcription', channelId, permissions: String(1n << 5n) }));
+    h.openai.audio.enqueue({ text: 'On my way.' });
+    const [transcribed, timed] = await growth(async () => {
+      send(channelId, { id: '520000000000000031', username: 'speaker' });
+      await repliedIn([channelId]);
+    }, ['bot_messages_total', { kind: 'voice_message', outcome: 'ok' }], ['bot_openai_request_duration_seconds_count', { endpoint: 'audio/transcriptions' }]);
+    expect([transcribed, timed]).toEqual([1, 1]);
+
+    const broke = { id: '520000000000000032', username: 'broke' };
+    new BudgetStore(h.bot.ctx.db).setLimit(DEFAULT_GUILD_ID, { scope: 'user', targetId: broke.id, period: 'day', amountMicros: 0, updatedBy: 'admin', updatedAt: Date.now() });
+    const uploads = h.openai.audio.requests.length;
+    const refusedSoFar = async () => valueOf(await scrape(url), 'bot_messages_total', { kind: 'voice_message', outcome: 'refused' });
+    const [refused] = await growth(async () => {
+      const before = await refusedSoFar();
+      send(channelId, broke);
+      const deadline = performance.now() + 5_000;
+      while ((await refusedSoFar()) === before && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      await h.settled();
+    }, ['bot_messages_total', { kind: 'voice_message', outcome: 'refused' }]);
+    expect(refused).toBe(1);
+    expect(h.openai.audio.requests).toHaveLength(uploads);
   });
 
   test('a reservation is open while an answer streams, and closed after', async () => {
