@@ -1,7 +1,7 @@
 import { RESTEvents, type REST } from 'discord.js';
 import type { BotMetrics } from './metrics.ts';
 
-/** Which REST client: the bot token's (global cap) or the one for interaction webhooks (see sinks.ts). */
+/** Which REST client: discord.js's own (bot-token calls, interaction callbacks) or the one streaming interaction-reply edits (see sinks.ts). */
 export type DiscordRestClient = 'bot' | 'webhook';
 
 /** Discord's x-ratelimit-scope values; anything else is counted as 'unknown'. */
