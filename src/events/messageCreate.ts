@@ -58,8 +58,8 @@ async function answerMention(message: Message, ctx: BotContext): Promise<void> {
     });
     if (!result.ok && result.reason === 'over_budget') await message.reply({ content: describeRefusal(result.refusal, language), allowedMentions });
   } catch (error) {
-    // Discord refused for good (403/404): one more reply would only be refused again.
     noteOutcome('error');
+    // Discord refused for good (403/404): one more reply would only be refused again.
     if (isDeadEnd(error)) return void logger.warn(deadEndDetails(error), 'Discord refused the reply to a mention');
     logger.error({ err: error }, 'answering a mention failed');
     await message.reply({ content: t('unexpected', language), allowedMentions }).catch(() => undefined);

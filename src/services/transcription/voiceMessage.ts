@@ -71,8 +71,8 @@ export async function transcribeVoiceMessage(message: Message, ctx: BotContext):
     }
     else await replyToMessage(message, [{ content: describeTranscriptionFailure(result, language, ctx.services.transcription.model) }]);
   } catch (error) {
-    // Discord refused for good (403/404): one more reply would only be refused again.
     noteOutcome('error');
+    // Discord refused for good (403/404): one more reply would only be refused again.
     if (isDeadEnd(error)) return void log.warn(deadEndDetails(error), 'Discord refused the transcript reply');
     log.error({ err: error }, 'transcribing a voice message failed');
     await message.reply({ content: t('unexpected', language), allowedMentions: { ...NO_MENTIONS, repliedUser: false } }).catch(() => undefined);
