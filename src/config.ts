@@ -89,6 +89,8 @@ const schema = z.object({
   TRANSCRIBE_MODEL: z.preprocess(emptyAsUndefined, z.string().trim().default('whisper-1')),
   VOICE_TRANSCRIPTION: flag(false),
   HISTORY_RETENTION_DAYS: positiveInt(DEFAULT_HISTORY_RETENTION_DAYS, 3650),
+  METRICS_PORT: z.preprocess(emptyAsUndefined, z.coerce.number({ error: 'must be a port number' }).int('must be a port number').min(1, 'must be 1-65535').max(65_535, 'must be 1-65535').optional()),
+  METRICS_HOST: z.preprocess(emptyAsUndefined, z.string().trim().regex(/^[^\s/]+$/, 'must be an address to listen on, e.g. 127.0.0.1 or 0.0.0.0').default('127.0.0.1')),
 });
 
 export type Config = {
@@ -129,6 +131,10 @@ export type Config = {
   voiceTranscription: boolean;
   /** Conversation turns older than this many days are deleted by a periodic job. */
   historyRetentionDays: number;
+  /** Port of /healthz and /metrics; undefined = no server (the default). */
+  metricsPort: number | undefined;
+  /** Address that server listens on: loopback unless the operator opens it up. */
+  metricsHost: string;
 };
 
 export const DEFAULT_SYSTEM_PROMPT =
@@ -171,6 +177,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     transcribeModel: e.TRANSCRIBE_MODEL,
     voiceTranscription: e.VOICE_TRANSCRIPTION,
     historyRetentionDays: e.HISTORY_RETENTION_DAYS,
+    metricsPort: e.METRICS_PORT,
+    metricsHost: e.METRICS_HOST,
   };
 }
 

@@ -18,6 +18,7 @@ import type { TranscriptionService } from './services/transcription/service.ts';
 import type { FineTuneService } from './services/finetune/service.ts';
 import type { ApplicationOwner } from './services/operator/owner.ts';
 import type { HistoryRetention } from './services/retention.ts';
+import type { BotMetrics } from './services/metrics/metrics.ts';
 
 /** Everything a command or event handler may use, built once in src/app.ts (tests build it on a temp DB). */
 export interface BotContext {
@@ -50,5 +51,7 @@ export interface BotContext {
     botTokenPacer: EditPacer;
     /** Paces progress edits of interaction replies (webhook token). */
     webhookPacer: EditPacer;
+    /** Counters for /metrics (kept whether or not METRICS_PORT serves them) and the gateway source /healthz reads. */
+    metrics: BotMetrics;
   };
 }

@@ -5,6 +5,7 @@ import type { Logger } from '../logger.ts';
 import { languageOf, t } from '../services/failureMessages.ts';
 import { INTERACTION_ACK_DEADLINE_MS } from '../services/discord/limits.ts';
 import { isInteractionGone } from '../services/discord/deadEnd.ts';
+import { noteOutcome } from '../services/metrics/outcome.ts';
 
 const UNKNOWN_COMMAND = 'This command is not available any more. Discord may still be showing an old command list; try again in a minute.';
 
@@ -36,8 +37,12 @@ async function dispatch(interaction: Interaction, ctx: BotContext, commands: Map
   }
 
   const language = languageOf(interaction.locale);
-  if (!ctx.services.lifecycle.accepting) return apologize(interaction, t('shuttingDown', language), logger);
+  if (!ctx.services.lifecycle.accepting) {
+    noteOutcome('shutting_down');
+    return apologize(interaction, t('shuttingDown', language), logger);
+  }
   if (!command) {
+    noteOutcome('unknown_command');
     logger.warn('interaction for a command this bot does not have');
     return apologize(interaction, UNKNOWN_COMMAND, logger);
   }
@@ -51,9 +56,13 @@ async function dispatch(interaction: Interaction, ctx: BotContext, commands: Map
       else return apologize(interaction, UNKNOWN_COMMAND, logger);
     } else if (command.kind === 'slash' && interaction.isChatInputCommand()) await command.execute(interaction, scoped);
     else if (command.kind === 'message-menu' && interaction.isMessageContextMenuCommand()) await command.execute(interaction, scoped);
-    else return apologize(interaction, UNKNOWN_COMMAND, logger);
+    else {
+      noteOutcome('unknown_command');
+      return apologize(interaction, UNKNOWN_COMMAND, logger);
+    }
     logger.debug({ ms: Math.round(performance.now() - started) }, 'command finished');
   } catch (error) {
+    noteOutcome('error');
     logger.error({ err: error }, 'command failed');
     // An expired or unknown interaction would refuse the apology too: one more invalid request, nothing shown.
     if (!isInteractionGone(error)) await apologize(interaction, t('unexpected', language), logger);
@@ -63,6 +72,10 @@ async function dispatch(interaction: Interaction, ctx: BotContext, commands: Map
 /** The one dispatcher: routes every interaction to its command, with one safety net around it. */
 export function registerInteractionCreate(client: Client, ctx: BotContext, commands: Map<string, Command>): void {
   client.on(Events.InteractionCreate, (interaction) => {
-    void ctx.services.lifecycle.track(dispatch(interaction, ctx, commands));
+    // Commands are counted by name and outcome (a name the bot does not have as 'unknown'); autocomplete is not.
+    const work = interaction.isCommand()
+      ? ctx.services.metrics.interaction(commands.has(interaction.commandName) ? interaction.commandName : 'unknown', () => dispatch(interaction, ctx, commands))
+      : dispatch(interaction, ctx, commands);
+    void ctx.services.lifecycle.track(work);
   });
 }
