@@ -7,6 +7,8 @@ import { startWalCheckpoints } from './db/checkpoint.ts';
 import { connectToDiscord, explainLoginError } from './discordClient.ts';
 import type { Logger } from './logger.ts';
 import { channelNotifier } from './services/finetune/channelNotice.ts';
+import { shardsOf } from './services/metrics/gateway.ts';
+import { serveMetrics } from './services/metrics/serve.ts';
 import { checkAiService } from './services/openai/startupCheck.ts';
 import { botLimitNotifier } from './services/operator/notices.ts';
 
@@ -23,6 +25,8 @@ export interface RunningBot {
   ctx: BotContext;
   /** Resolves when the start-up check of the AI service is done (it never delays answering). */
   aiServiceChecked: Promise<'ok' | 'failed'>;
+  /** Where /healthz and /metrics are served; undefined without METRICS_PORT. */
+  metricsUrl: string | undefined;
   /** Takes no new work, lets in-flight answers finish within SHUTDOWN_GRACE_MS, closes everything. */
   stop(): Promise<void>;
 }
@@ -31,39 +35,51 @@ export interface RunningBot {
 export async function startBot(config: Config, logger: Logger, options: { now?: () => number } = {}): Promise<RunningBot> {
   const ctx = await buildContext(config, logger, options.now);
   const stopCheckpoints = startWalCheckpoints(ctx.db);
+  const closeDatabase = () => {
+    stopCheckpoints();
+    ctx.services.ledger.stop();
+    ctx.db.close();
+  };
+  // Served from before the login, so a health check during start-up says what is not ready yet.
+  const metricsServer = await serveMetrics(ctx).catch((error: unknown) => {
+    closeDatabase();
+    throw error;
+  });
   const commands = await loadCommands();
   const aiServiceChecked = checkAiService(ctx.services.openai, { chat: config.defaultModel }, logger);
   let client: Client;
   try {
     client = await connectToDiscord(ctx, commands);
   } catch (error) {
-    stopCheckpoints();
-    ctx.services.ledger.stop();
-    ctx.db.close();
+    await metricsServer?.close();
+    closeDatabase();
     throw new Error(explainLoginError(error), { cause: error });
   }
+  ctx.services.metrics.gateway = shardsOf(client);
   ctx.services.ledger.onBotLimitNotice = botLimitNotifier(client, ctx.services.owner, logger);
   // Fine-tuning jobs run for hours at OpenAI: followed from here, with notices posted by this client.
   const stopFineTunePolling = ctx.services.fineTunes.tracker.startPolling(channelNotifier(client));
+  const stopRetention = ctx.services.retention.start();
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
       logger.info({ inFlight: ctx.services.lifecycle.inFlight }, 'stopping: taking no new work');
       await stopFineTunePolling();
+      await stopRetention();
       const finished = await ctx.services.lifecycle.drain(config.shutdownGraceMs);
       if (!finished) {
         logger.warn({ inFlight: ctx.services.lifecycle.inFlight }, 'stopped waiting for answers still in progress');
         const interrupted = await ctx.services.lifecycle.interruptAnswers(RESTART_NOTICE_WAIT_MS);
         logger.warn({ interrupted }, 'told members whose answers could not finish that the bot restarted');
       }
+      // Scrapes and health checks (503: stopping) are answered until the answers in progress are done.
+      await metricsServer?.close();
       await client.destroy();
-      stopCheckpoints();
-      ctx.services.ledger.stop();
-      ctx.db.close();
+      closeDatabase();
       logger.info('stopped');
     })();
     return stopping;
   };
-  return { client, ctx, aiServiceChecked, stop };
+  return { client, ctx, aiServiceChecked, metricsUrl: metricsServer?.url, stop };
 }

@@ -5,6 +5,7 @@ import { openDatabase } from './db/connection.ts';
 import { FineTuneStore } from './db/fineTunes.ts';
 import { HistoryStore } from './db/history.ts';
 import { LedgerStore } from './db/ledger.ts';
+import { LedgerStats } from './db/ledgerStats.ts';
 import { migrate } from './db/migrate.ts';
 import { SettingsStore } from './db/settings.ts';
 import type { Logger } from './logger.ts';
@@ -14,9 +15,11 @@ import { Ledger } from './services/budget/ledger.ts';
 import { BOT_TOKEN_EDIT_BUDGET_PER_SECOND, EditPacer, WEBHOOK_EDIT_BUDGET_PER_SECOND } from './services/discord/editPacer.ts';
 import { FineTuneService } from './services/finetune/service.ts';
 import { HistoryService } from './services/history.ts';
+import { HistoryRetention } from './services/retention.ts';
 import { ImageGenerator } from './services/images/generator.ts';
 import { ImagineService } from './services/images/imagine.ts';
 import { Lifecycle } from './services/lifecycle.ts';
+import { BotMetrics } from './services/metrics/metrics.ts';
 import { ApplicationOwner } from './services/operator/owner.ts';
 import { ChatService } from './services/openai/chat.ts';
 import { createOpenAIClient } from './services/openai/client.ts';
@@ -44,8 +47,12 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
   const orphans = ledger.start();
   if (orphans > 0) logger.warn({ released: orphans }, 'released spending reservations left open by a bot process that stopped without settling them');
   const tokens = new TokenCounter(config.unknownModelContextWindow, (model) => pricing.contextWindow(model));
-  const history = new HistoryService(new HistoryStore(db), tokens);
-  const openai = createOpenAIClient(config, logger);
+  const history = new HistoryService(new HistoryStore(db), tokens, now);
+  const lifecycle = new Lifecycle();
+  const metrics = new BotMetrics({ ledger: new LedgerStats(db), inFlight: () => lifecycle.inFlight });
+  ledger.onSettled = (call) => metrics.settled(call);
+  ledger.onRefused = (refusal) => metrics.refused(refusal.limit.source);
+  const openai = createOpenAIClient(config, logger, metrics);
   const chat = new ChatService(openai, {
     useMaxCompletionTokens: config.openaiBaseUrl === undefined || config.openaiBaseUrl.includes('api.openai.com'),
     idleTimeoutMs: config.openaiTimeoutMs,
@@ -60,7 +67,6 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
   const settings = new SettingsService(new SettingsStore(db), config, now);
   // A server's fine-tuned models are suggested in /settings model.
   settings.addModelSource((guildId) => fineTunes.fineTunedModels(guildId));
-  const lifecycle = new Lifecycle();
   return {
     config, logger, db,
     services: {
@@ -70,9 +76,11 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
       translate: new TranslateService({ paidChat, pricing, tokens, maxOutputTokens: config.maxOutputTokens }),
       imagine: new ImagineService({ generator: new ImageGenerator(openai, { timeoutMs: config.imageTimeoutMs, maxRetries: config.openaiMaxRetries }), ledger, pricing, tokens, model: config.imageModel }),
       lifecycle,
+      retention: new HistoryRetention(new HistoryStore(db), config.historyRetentionDays, logger.child({ component: 'retention' }), now),
       owner: new ApplicationOwner(now),
       botTokenPacer: new EditPacer(BOT_TOKEN_EDIT_BUDGET_PER_SECOND),
       webhookPacer: new EditPacer(WEBHOOK_EDIT_BUDGET_PER_SECOND),
+      metrics,
     },
   };
 }

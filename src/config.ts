@@ -11,6 +11,11 @@ export const DEFAULT_MEMBER_LIMIT_USD = '1.00';
 export const DEFAULT_SERVER_LIMIT_USD = '2.00';
 /** Docker kills a container 10 s after SIGTERM: the grace, the restart notices (1.5 s) and closing fit inside. */
 export const DEFAULT_SHUTDOWN_GRACE_MS = 7000;
+/**
+ * Conversation turns are kept 90 days unless HISTORY_RETENTION_DAYS says otherwise: an answer reads at most
+ * the newest 200 turns of a channel, so older ones mostly hold people's words for no use.
+ */
+export const DEFAULT_HISTORY_RETENTION_DAYS = 90;
 
 /** A setting problem found at start-up; the message lists every problem, never a secret value. */
 export class ConfigError extends Error {
@@ -85,6 +90,9 @@ const schema = z.object({
   IMAGE_TIMEOUT_MS: positiveInt(180_000, 600_000),
   TRANSCRIBE_MODEL: z.preprocess(emptyAsUndefined, z.string().trim().default('whisper-1')),
   VOICE_TRANSCRIPTION: flag(false),
+  HISTORY_RETENTION_DAYS: positiveInt(DEFAULT_HISTORY_RETENTION_DAYS, 3650),
+  METRICS_PORT: z.preprocess(emptyAsUndefined, z.coerce.number({ error: 'must be a port number' }).int('must be a port number').min(1, 'must be 1-65535').max(65_535, 'must be 1-65535').optional()),
+  METRICS_HOST: z.preprocess(emptyAsUndefined, z.string().trim().regex(/^[^\s/]+$/, 'must be an address to listen on, e.g. 127.0.0.1 or 0.0.0.0').default('127.0.0.1')),
 });
 
 export type Config = {
@@ -123,6 +131,12 @@ export type Config = {
   transcribeModel: string;
   /** Read voice messages (requests the privileged Message Content intent), so channels can turn on automatic transcription. */
   voiceTranscription: boolean;
+  /** Conversation turns older than this many days are deleted by a periodic job. */
+  historyRetentionDays: number;
+  /** Port of /healthz and /metrics; undefined = no server (the default). */
+  metricsPort: number | undefined;
+  /** Address that server listens on: loopback unless the operator opens it up. */
+  metricsHost: string;
 };
 
 export const DEFAULT_SYSTEM_PROMPT =
@@ -164,5 +178,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     imageTimeoutMs: e.IMAGE_TIMEOUT_MS,
     transcribeModel: e.TRANSCRIBE_MODEL,
     voiceTranscription: e.VOICE_TRANSCRIPTION,
+    historyRetentionDays: e.HISTORY_RETENTION_DAYS,
+    metricsPort: e.METRICS_PORT,
+    metricsHost: e.METRICS_HOST,
   };
+}
+
+/**
+ * DATABASE_PATH alone, read exactly as loadConfig reads it: for tools such as `npm run backup`, which must
+ * work without a valid DISCORD_TOKEN or OPENAI_API_KEY.
+ */
+export function loadDatabasePath(env: NodeJS.ProcessEnv = process.env): string {
+  const parsed = schema.pick({ DATABASE_PATH: true }).safeParse(env);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'} ${issue.message}`));
+  return parsed.data.DATABASE_PATH;
 }

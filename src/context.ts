@@ -17,6 +17,8 @@ import type { ImagineService } from './services/images/imagine.ts';
 import type { TranscriptionService } from './services/transcription/service.ts';
 import type { FineTuneService } from './services/finetune/service.ts';
 import type { ApplicationOwner } from './services/operator/owner.ts';
+import type { HistoryRetention } from './services/retention.ts';
+import type { BotMetrics } from './services/metrics/metrics.ts';
 
 /** Everything a command or event handler may use, built once in src/app.ts (tests build it on a temp DB). */
 export interface BotContext {
@@ -41,11 +43,15 @@ export interface BotContext {
     /** /finetune: training files, jobs and the poller that settles them. */
     fineTunes: FineTuneService;
     lifecycle: Lifecycle;
+    /** Deletes conversation turns older than HISTORY_RETENTION_DAYS, on a timer started in src/app.ts. */
+    retention: HistoryRetention;
     /** Who runs the bot (Discord's application owner): /operator and the bot-limit notices. */
     owner: ApplicationOwner;
     /** Paces progress edits made with the bot token (channel replies), which share Discord's global cap. */
     botTokenPacer: EditPacer;
     /** Paces progress edits of interaction replies (webhook token). */
     webhookPacer: EditPacer;
+    /** Counters for /metrics (kept whether or not METRICS_PORT serves them) and the gateway source /healthz reads. */
+    metrics: BotMetrics;
   };
 }

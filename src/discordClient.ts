@@ -6,6 +6,8 @@ import { registerGuildCreate } from './events/guildCreate.ts';
 import { registerInteractionCreate } from './events/interactionCreate.ts';
 import { registerMessageCreate } from './events/messageCreate.ts';
 import { rollingGlobalLimit } from './services/discord/globalLimit.ts';
+import { webhookRest } from './services/discord/sinks.ts';
+import { meterDiscordRest } from './services/metrics/discordRest.ts';
 
 /** Messages kept per channel in discord.js's cache; the bot never needs old ones. */
 const MESSAGE_CACHE_PER_CHANNEL = 50;
@@ -37,6 +39,8 @@ async function connect(ctx: BotContext, commands: Map<string, Command>, intents:
   });
   client.on('error', (error) => logger.error({ err: error }, 'discord client error'));
   client.on('warn', (message) => logger.warn(message));
+  meterDiscordRest(client.rest, 'bot', ctx.services.metrics);
+  meterDiscordRest(webhookRest(client), 'webhook', ctx.services.metrics);
   registerInteractionCreate(client, ctx, commands);
   registerMessageCreate(client, ctx);
   registerGuildCreate(client, ctx);

@@ -43,7 +43,27 @@ describe('loadConfig', () => {
     expect(error?.message).not.toContain('sk-abc');
   });
 
+  test('metrics are off unless METRICS_PORT is set, and listen on loopback unless METRICS_HOST says otherwise', () => {
+    expect(loadConfig(required)).toMatchObject({ metricsPort: undefined, metricsHost: '127.0.0.1' });
+    expect(loadConfig({ ...required, METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' })).toMatchObject({ metricsPort: 9464, metricsHost: '0.0.0.0' });
+    expect(problemsOf({ ...required, METRICS_PORT: '0' })).toEqual(['METRICS_PORT must be 1-65535']);
+    expect(problemsOf({ ...required, METRICS_PORT: '70000' })).toEqual(['METRICS_PORT must be 1-65535']);
+    expect(problemsOf({ ...required, METRICS_PORT: 'http' })).toEqual(['METRICS_PORT must be a port number']);
+    expect(problemsOf({ ...required, METRICS_HOST: 'http://0.0.0.0' })).toEqual([expect.stringMatching(/^METRICS_HOST must be an address to listen on/)]);
+  });
+
   test('base URLs lose their trailing slash', () => {
     expect(loadConfig({ ...required, OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1/' }).openaiBaseUrl).toBe('http://127.0.0.1:11434/v1');
+  });
+});
+
+describe('loadDatabasePath (npm run backup)', () => {
+  test.each([
+    ['unset', {}, 'data/bot.sqlite'],
+    ['empty', { DATABASE_PATH: '' }, 'data/bot.sqlite'],
+    ['set, with no token or API key and other settings invalid', { DATABASE_PATH: '/srv/bot/bot.sqlite', MAX_OUTPUT_TOKENS: 'lots' }, '/srv/bot/bot.sqlite'],
+  ])('%s', async (_name, env, expected) => {
+    const { loadDatabasePath } = await import('../src/config.ts');
+    expect(loadDatabasePath(env)).toBe(expected);
   });
 });

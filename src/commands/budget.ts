@@ -4,7 +4,7 @@ import {
 } from 'discord.js';
 import { languageOf, type Language } from '../services/failureMessages.ts';
 import type { BudgetAdmin, LimitTarget } from '../services/budget/admin.ts';
-import { BUDGET_TEXT, describeExemptChange, describeLimitChange, describeTimeZoneChange } from '../services/budget/adminText.ts';
+import { BUDGET_TEXT, describeExemptChange, describeLimitChange, describeOperatorCeiling, describeTimeZoneChange } from '../services/budget/adminText.ts';
 import { parseAmount } from '../services/budget/amounts.ts';
 import { describeHistory, describeOverview, describeTop } from '../services/budget/overviewText.ts';
 import type { Period } from '../services/budget/periods.ts';
@@ -35,7 +35,8 @@ function setLimit(target: (i: ChatInputCommandInteraction) => LimitTarget | stri
     const parsed = parseAmount(interaction.options.getString('amount', true), language);
     if (!parsed.ok) return say(parsed.message);
     const value = { amountMicros: parsed.micros, period: interaction.options.getString('period', true) as Period };
-    return say(describeLimitChange(resolved, admin.setLimit(interaction.guildId, interaction.user.id, resolved, value), language));
+    const change = describeLimitChange(resolved, admin.setLimit(interaction.guildId, interaction.user.id, resolved, value), language);
+    return say(change + describeOperatorCeiling(resolved, value, admin.operatorLimits(interaction.guildId), language));
   };
 }
 

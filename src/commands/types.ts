@@ -1,5 +1,5 @@
 import type {
-  AutocompleteInteraction, ChatInputCommandInteraction, MessageContextMenuCommandInteraction,
+  AutocompleteInteraction, ButtonInteraction, ChatInputCommandInteraction, MessageContextMenuCommandInteraction,
   RESTPostAPIChatInputApplicationCommandsJSONBody, RESTPostAPIContextMenuApplicationCommandsJSONBody,
 } from 'discord.js';
 import type { BotContext } from '../context.ts';
@@ -9,6 +9,8 @@ export interface SlashCommand {
   data: RESTPostAPIChatInputApplicationCommandsJSONBody;
   execute(interaction: ChatInputCommandInteraction, ctx: BotContext): Promise<void>;
   autocomplete?(interaction: AutocompleteInteraction, ctx: BotContext): Promise<void>;
+  /** Clicks on the buttons this command posted: their custom_id starts with `<command name>:`. */
+  button?(interaction: ButtonInteraction, ctx: BotContext): Promise<void>;
 }
 
 export interface MessageMenuCommand {

@@ -14,6 +14,8 @@ export function openDatabase(path: string): Db {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');
+  // Deleted turns (retention, /forget-me, /reset) are overwritten with zeros, not left readable in free pages.
+  db.pragma('secure_delete = ON');
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   return db;
 }

@@ -58,6 +58,7 @@ export class FineTuneStore {
   private readonly jobsStmt;
   private readonly openJobsStmt;
   private readonly progressStmt;
+  private readonly lowerStmt;
   private readonly closeStmt;
   private readonly modelsStmt;
   private readonly strayStmt;
@@ -74,6 +75,7 @@ export class FineTuneStore {
     this.jobStmt = db.prepare(`SELECT ${JOB_COLUMNS} FROM fine_tune_jobs WHERE guild_id = ? AND job_id = ?`);
     this.jobsStmt = db.prepare(`SELECT ${JOB_COLUMNS} FROM fine_tune_jobs WHERE guild_id = ? ORDER BY created_at DESC, rowid DESC LIMIT ?`);
     this.openJobsStmt = db.prepare(`SELECT ${JOB_COLUMNS} FROM fine_tune_jobs WHERE closed_at IS NULL ORDER BY created_at`);
+    this.lowerStmt = db.prepare('UPDATE fine_tune_jobs SET reserved_micros = ?, reserved_epochs = ? WHERE job_id = ? AND closed_at IS NULL');
     this.progressStmt = db.prepare(`UPDATE fine_tune_jobs SET status = @status, fine_tuned_model = @fineTunedModel, trained_tokens = @trainedTokens,
       error = @error WHERE job_id = @jobId`);
     this.closeStmt = db.prepare('UPDATE fine_tune_jobs SET charged_micros = ?, closed_at = ? WHERE job_id = ? AND closed_at IS NULL');
@@ -113,6 +115,11 @@ export class FineTuneStore {
   /** Jobs of every server whose reservation is still open. */
   openJobs(): FineTuneJobRow[] {
     return this.openJobsStmt.all() as FineTuneJobRow[];
+  }
+
+  /** The job's reservation after it was lowered to the epochs OpenAI chose. */
+  lowerReservation(jobId: string, reservedMicros: number, reservedEpochs: number): void {
+    this.lowerStmt.run(reservedMicros, reservedEpochs, jobId);
   }
 
   updateProgress(jobId: string, progress: JobProgress): void {

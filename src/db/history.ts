@@ -27,6 +27,10 @@ export class HistoryStore {
   private readonly insert;
   private readonly newest;
   private readonly clear;
+  private readonly questionsBy;
+  private readonly deleteAnswersTo;
+  private readonly deleteQuestionsBy;
+  private readonly deleteOld;
 
   constructor(private readonly db: Db) {
     this.insert = db.prepare(`INSERT INTO turns (channel_id, role, author_id, author_name, content, tokens, tokens_cl100k, model, prompt_tokens, completion_tokens, created_at)
@@ -34,6 +38,13 @@ export class HistoryStore {
     // Raw rows (arrays) skip building an object per row: this read is on every ask's hot path.
     this.newest = db.prepare(`SELECT role, author_name, content, tokens, tokens_cl100k FROM turns WHERE channel_id = ? ORDER BY id DESC LIMIT ?`).raw(true);
     this.clear = db.prepare('DELETE FROM turns WHERE channel_id = ?');
+    this.questionsBy = db.prepare(`SELECT COUNT(*) FROM turns WHERE author_id = ? AND role = 'user'`).pluck();
+    // addExchange writes a question and its answer in one transaction: the answer is the next row, same channel.
+    this.deleteAnswersTo = db.prepare(`DELETE FROM turns WHERE id IN (
+      SELECT a.id FROM turns q JOIN turns a ON a.id = q.id + 1 AND a.channel_id = q.channel_id AND a.role = 'assistant'
+      WHERE q.author_id = ? AND q.role = 'user')`);
+    this.deleteQuestionsBy = db.prepare(`DELETE FROM turns WHERE author_id = ? AND role = 'user'`);
+    this.deleteOld = db.prepare('DELETE FROM turns WHERE id IN (SELECT id FROM turns WHERE created_at < ? LIMIT ?)');
   }
 
   /** Writes a question and its answer together, so a failed ask never leaves half an exchange. */
@@ -55,5 +66,24 @@ export class HistoryStore {
 
   clearChannel(channelId: string): number {
     return this.clear.run(channelId).changes;
+  }
+
+  /** How many questions this member has stored, in every channel and DM. */
+  countQuestionsBy(authorId: string): number {
+    return this.questionsBy.get(authorId) as number;
+  }
+
+  /** Deletes a member's questions and the answers to them, everywhere, in one transaction. */
+  deleteAuthor(authorId: string): { questions: number; answers: number } {
+    return this.db.transaction(() => {
+      const answers = this.deleteAnswersTo.run(authorId).changes;
+      const questions = this.deleteQuestionsBy.run(authorId).changes;
+      return { questions, answers };
+    })();
+  }
+
+  /** Deletes at most `limit` turns written before `cutoff` (ms); returns how many it deleted. */
+  deleteOlderThan(cutoff: number, limit: number): number {
+    return this.deleteOld.run(cutoff, limit).changes;
   }
 }

@@ -64,6 +64,7 @@ export class LedgerStore {
   private readonly insertRow;
   private readonly settleRow;
   private readonly releaseRow;
+  private readonly lowerRow;
   private readonly getOpen;
   private readonly orphaned;
   private readonly byCommand;
@@ -88,6 +89,7 @@ export class LedgerStore {
     this.settleRow = db.prepare(`UPDATE ledger SET state = 'settled', charged_micros = @chargedMicros, input_tokens = @inputTokens, cached_tokens = @cachedTokens,
       output_tokens = @outputTokens, units = @units, settled_at = @settledAt WHERE id = @id AND state = 'reserved'`);
     this.releaseRow = db.prepare(`UPDATE ledger SET state = 'released', charged_micros = 0, settled_at = ? WHERE id = ? AND state = 'reserved'`);
+    this.lowerRow = db.prepare(`UPDATE ledger SET reserved_micros = ?, charged_micros = ? WHERE id = ? AND state = 'reserved'`);
     const openColumns = 'id, guild_id AS guildId, user_id AS userId, command, model, reserved_micros AS reservedMicros, bucket';
     this.getOpen = db.prepare(`SELECT ${openColumns} FROM ledger WHERE id = ? AND state = 'reserved'`);
     this.orphaned = db.prepare(`SELECT ${openColumns} FROM ledger WHERE state = 'reserved' AND long_running = 0
@@ -141,6 +143,15 @@ export class LedgerStore {
     if (!open) return undefined;
     this.releaseRow.run(at, id);
     this.adjust(open.guildId, open.userId, open.bucket, -open.reservedMicros);
+    return open;
+  }
+
+  /** Lowers an open reservation to `micros` (never raises it); returns it as it was, or undefined when closed or not lower. */
+  lower(id: number, micros: number): OpenReservation | undefined {
+    const open = this.getOpen.get(id) as OpenReservation | undefined;
+    if (!open || micros >= open.reservedMicros) return undefined;
+    this.lowerRow.run(micros, micros, id);
+    this.adjust(open.guildId, open.userId, open.bucket, micros - open.reservedMicros);
     return open;
   }
 

@@ -5,6 +5,7 @@ import type { Logger } from '../logger.ts';
 import { languageOf, t, type Language } from '../services/failureMessages.ts';
 import { INTERACTION_ACK_DEADLINE_MS } from '../services/discord/limits.ts';
 import { isInteractionGone } from '../services/discord/deadEnd.ts';
+import { noteOutcome } from '../services/metrics/outcome.ts';
 
 const UNKNOWN_COMMAND = 'This command is not available any more. Discord may still be showing an old command list; try again in a minute.';
 
@@ -33,10 +34,12 @@ async function tellRestarted(interaction: RepliableInteraction, language: Langua
 }
 
 async function dispatch(interaction: Interaction, ctx: BotContext, commands: Map<string, Command>): Promise<void> {
-  if (!interaction.isCommand() && !interaction.isAutocomplete()) return;
-  const command = commands.get(interaction.commandName);
+  if (!interaction.isCommand() && !interaction.isAutocomplete() && !interaction.isButton()) return;
+  // A button's custom_id starts with the name of the command that posted it, e.g. `forget-me:confirm`.
+  const name = interaction.isButton() ? interaction.customId.split(':', 1)[0]! : interaction.commandName;
+  const command = commands.get(name);
   const logger = ctx.logger.child({
-    command: interaction.commandName, interactionId: interaction.id, userId: interaction.user.id, guildId: interaction.guildId ?? undefined,
+    command: name, interactionId: interaction.id, userId: interaction.user.id, guildId: interaction.guildId ?? undefined,
   });
   const scoped: BotContext = { ...ctx, logger };
 
@@ -47,8 +50,12 @@ async function dispatch(interaction: Interaction, ctx: BotContext, commands: Map
   }
 
   const language = languageOf(interaction.locale);
-  if (!ctx.services.lifecycle.accepting) return apologize(interaction, t('shuttingDown', language), logger);
+  if (!ctx.services.lifecycle.accepting) {
+    noteOutcome('shutting_down');
+    return apologize(interaction, t('shuttingDown', language), logger);
+  }
   if (!command) {
+    noteOutcome('unknown_command');
     logger.warn('interaction for a command this bot does not have');
     return apologize(interaction, UNKNOWN_COMMAND, logger);
   }
@@ -59,11 +66,18 @@ async function dispatch(interaction: Interaction, ctx: BotContext, commands: Map
   // Answers that stream register a precise notice under the same key; this one covers every other command.
   const done = ctx.services.lifecycle.answering(() => tellRestarted(interaction, language, logger), interaction.id);
   try {
-    if (command.kind === 'slash' && interaction.isChatInputCommand()) await command.execute(interaction, scoped);
+    if (interaction.isButton()) {
+      if (command.kind === 'slash' && command.button) await command.button(interaction, scoped);
+      else return apologize(interaction, UNKNOWN_COMMAND, logger);
+    } else if (command.kind === 'slash' && interaction.isChatInputCommand()) await command.execute(interaction, scoped);
     else if (command.kind === 'message-menu' && interaction.isMessageContextMenuCommand()) await command.execute(interaction, scoped);
-    else return apologize(interaction, UNKNOWN_COMMAND, logger);
+    else {
+      noteOutcome('unknown_command');
+      return apologize(interaction, UNKNOWN_COMMAND, logger);
+    }
     logger.debug({ ms: Math.round(performance.now() - started) }, 'command finished');
   } catch (error) {
+    noteOutcome('error');
     logger.error({ err: error }, 'command failed');
     // An expired or unknown interaction would refuse the apology too: one more invalid request, nothing shown.
     if (!isInteractionGone(error)) await apologize(interaction, t('unexpected', language), logger);
@@ -75,6 +89,10 @@ async function dispatch(interaction: Interaction, ctx: BotContext, commands: Map
 /** The one dispatcher: routes every interaction to its command, with one safety net around it. */
 export function registerInteractionCreate(client: Client, ctx: BotContext, commands: Map<string, Command>): void {
   client.on(Events.InteractionCreate, (interaction) => {
-    void ctx.services.lifecycle.track(dispatch(interaction, ctx, commands));
+    // Commands are counted by name and outcome (a name the bot does not have as 'unknown'); autocomplete is not.
+    const work = interaction.isCommand()
+      ? ctx.services.metrics.interaction(commands.has(interaction.commandName) ? interaction.commandName : 'unknown', () => dispatch(interaction, ctx, commands))
+      : dispatch(interaction, ctx, commands);
+    void ctx.services.lifecycle.track(work);
   });
 }

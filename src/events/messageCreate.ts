@@ -9,6 +9,7 @@ import { payerOf } from '../services/discord/payer.ts';
 import { channelScopeOf } from '../services/discord/channelScope.ts';
 import { deadEndDetails, isDeadEnd } from '../services/discord/deadEnd.ts';
 import { maySpeakIn } from '../services/discord/speakPermission.ts';
+import { noteOutcome } from '../services/metrics/outcome.ts';
 import { transcribeVoiceMessage, wantsTranscription } from '../services/transcription/voiceMessage.ts';
 
 /** With more answers than this in progress, the typing indicator is skipped. */
@@ -27,9 +28,10 @@ async function answerMention(message: Message, ctx: BotContext): Promise<void> {
   const language = languageOf(message.guild?.preferredLocale);
   const allowedMentions = { ...NO_MENTIONS, repliedUser: true };
   // Where the bot can't reply, nothing is sent (not even typing) and nothing is paid for.
-  if (!maySpeakIn(message, logger)) return;
+  if (!maySpeakIn(message, logger)) return noteOutcome('ignored');
   try {
     if (!ctx.services.lifecycle.accepting) {
+      noteOutcome('shutting_down');
       await message.reply({ content: t('shuttingDown', language), allowedMentions });
       return;
     }
@@ -56,6 +58,7 @@ async function answerMention(message: Message, ctx: BotContext): Promise<void> {
     });
     if (!result.ok && result.reason === 'over_budget') await message.reply({ content: describeRefusal(result.refusal, language), allowedMentions });
   } catch (error) {
+    noteOutcome('error');
     // Discord refused for good (403/404): one more reply would only be refused again.
     if (isDeadEnd(error)) return void logger.warn(deadEndDetails(error), 'Discord refused the reply to a mention');
     logger.error({ err: error }, 'answering a mention failed');
@@ -71,9 +74,10 @@ async function answerMention(message: Message, ctx: BotContext): Promise<void> {
 export function registerMessageCreate(client: Client, ctx: BotContext): void {
   client.on(Events.MessageCreate, (message) => {
     if (message.author.bot || !client.user) return;
-    if (wantsTranscription(message, ctx)) return void ctx.services.lifecycle.track(transcribeVoiceMessage(message, ctx));
+    const { lifecycle, metrics } = ctx.services;
+    if (wantsTranscription(message, ctx)) return void lifecycle.track(metrics.message('voice_message', () => transcribeVoiceMessage(message, ctx)));
     // In a DM every message is meant for the bot; in a server only those that mention it.
     const addressed = message.channel.isDMBased() || message.mentions.has(client.user, { ignoreEveryone: true, ignoreRoles: true, ignoreRepliedUser: true });
-    if (addressed) void ctx.services.lifecycle.track(answerMention(message, ctx));
+    if (addressed) void lifecycle.track(metrics.message('mention', () => answerMention(message, ctx)));
   });
 }

@@ -102,4 +102,14 @@ export class HistoryService {
   reset(channelId: string): number {
     return this.store.clearChannel(channelId);
   }
+
+  /** Questions this member has stored, in every channel and DM (each with the answer to it). */
+  storedBy(userId: string): number {
+    return this.store.countQuestionsBy(userId);
+  }
+
+  /** /forget-me: a member's questions and the bot's answers to them, everywhere; nobody else's turns. */
+  forget(userId: string): { questions: number; answers: number } {
+    return this.store.deleteAuthor(userId);
+  }
 }

@@ -145,7 +145,12 @@ describe('/finetune start, status, cancel', () => {
     const reserved = TUTORIAL_TOKENS * 25 * GPT_4O_MINI_TRAINING_MICROS_PER_TOKEN;
     expect(ledgerRows(user.id)).toMatchObject([{ state: 'reserved', reserved }]);
     expect(reply).toContain(`Reserved ${formatUsd(reserved)} from your budget (${TUTORIAL_TOKENS} tokens × 25 epochs)`);
-    // OpenAI's auto picks 10 epochs for ten examples and reports what it trained: that is what is charged.
+    // Training starts: auto chose 10 epochs, so the reservation drops to 10 epochs and the rest is free again.
+    h.openai.fineTuning.advance(jobId, 'running');
+    await poll();
+    expect(ledgerRows(user.id)).toMatchObject([{ state: 'reserved', reserved: TUTORIAL_TOKENS * 10 * GPT_4O_MINI_TRAINING_MICROS_PER_TOKEN }]);
+    expect(h.bot.ctx.services.ledger.usage({ guildId: DEFAULT_GUILD_ID, userId: user.id, roleIds: [], channelId }).spentMicros).toBe(TUTORIAL_TOKENS * 10 * GPT_4O_MINI_TRAINING_MICROS_PER_TOKEN);
+    // OpenAI reports what it trained: that is what is charged.
     const job = h.openai.fineTuning.advance(jobId, 'succeeded');
     expect(job.hyperparameters.n_epochs).toBe(10);
     expect(job.trained_tokens).toBe(TUTORIAL_TOKENS * 10);
@@ -269,6 +274,8 @@ describe('/finetune: finishing, using the model, restarts', () => {
     const reserved = TUTORIAL_TOKENS * 2 * GPT_4O_MINI_TRAINING_MICROS_PER_TOKEN;
     expect(ledgerRows(user.id)).toMatchObject([{ state: 'settled', reserved, charged: reserved + 1_000 * GPT_4O_MINI_TRAINING_MICROS_PER_TOKEN }]);
     expect(h.logs().filter((line) => line.msg === 'fine-tuning job trained more than was reserved' && line.jobId === jobId)).toHaveLength(1);
+    // The ledger recorded it where the operator counts such calls; this test made it happen on purpose.
+    expect(h.acknowledgeOverruns()).toEqual([{ command: 'finetune', model: 'gpt-4o-mini-2024-07-18', reserved, charged: reserved + 1_000 * GPT_4O_MINI_TRAINING_MICROS_PER_TOKEN }]);
   });
 
   test('failed at validation (before any training): released, and the notice gives OpenAI\'s reason', async () => {

@@ -108,6 +108,19 @@ describe('/operator', () => {
     expect(content(await operator(h, 'leave', { server: SECOND.id }))).toContain('is not in server');
   });
 
+  test("/usage lists the operator's limits that apply to a member, with what is left of each", async () => {
+    const member = { id: '570000000000000001', username: 'm1' }; // spent $0.30 here and $0.10 in DMs above
+    const i = await run(h, { commandName: 'usage', guildId: TEST_GUILD.id, user: member });
+    const text = content(i);
+    expect(text).toContain("**Limits set by whoever runs the bot** (UTC; server admins can't raise these):");
+    expect(text).toMatch(/- This server, all members together: \*\*\$0\.30\*\* of \*\*\$0\.80 a day\*\* used, \*\*\$0\.50\*\* left/);
+    expect(text).toMatch(/- You, across all servers and DMs: \*\*\$0\.40\*\* of \*\*\$0\.50 a day\*\* used, \*\*\$0\.10\*\* left/);
+    expect(text).toMatch(/- The whole bot, everyone together: \*\*\$0\.\d+\*\* of \*\*\$1\.00 a day\*\* used/);
+    const zh = await run(h, { commandName: 'usage', user: member, locale: 'zh-TW' });
+    expect(content(zh)).toContain('你在所有伺服器與私訊合計：已用 **$0.40**，額度 **每日 $0.50**，剩餘 **$0.10**');
+    expect(content(zh)).not.toContain('本伺服器全體成員合計'); // no server ceiling in DMs
+  });
+
   test('allow without an allow-list in use says so and stores nothing', async () => {
     expect(content(await operator(h, 'allow', { server: LATECOMER.id }))).toContain('No allow-list is in use');
     expect(h.bot.ctx.db.prepare('SELECT COUNT(*) FROM allowed_guilds').pluck().get()).toBe(0);
@@ -164,6 +177,10 @@ describe("a stranger's server without an allow-list", () => {
     const stranger = { id: '580000000000000001', username: 'stranger' };
     const set = await run(h, { commandName: 'budget', subcommand: 'set-default', guildId: SECOND.id, user: stranger, options: { amount: '1000000', period: 'day' }, permissions: String(PermissionFlagsBits.ManageGuild) });
     expect(content(set)).toContain('$1,000,000.00 a day');
+    expect(content(set)).not.toContain('Note:'); // MEMBER_LIMIT_USD is unlimited here
+    const cap = await run(h, { commandName: 'budget', subcommand: 'set-server', guildId: SECOND.id, user: stranger, options: { amount: '1000000', period: 'day' }, permissions: String(PermissionFlagsBits.ManageGuild) });
+    expect(content(cap)).toContain('Note: whoever runs the bot lets this server spend at most $0.0125 a day; spending stops there first.');
+
     h.openai.chat.setDefault({ text: 'Answered.', delayMs: 100, usage: { prompt_tokens: 40, completion_tokens: 4096 } });
     const db = h.bot.ctx.db;
     const committed = (where: string) => db.prepare(`SELECT COALESCE(SUM(charged_micros), 0) FROM ledger WHERE state != 'released' ${where}`).pluck().get() as number;

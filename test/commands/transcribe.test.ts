@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { BudgetStore } from '../../src/db/budgetLimits.ts';
 import { TRANSCRIPT_ATTACH_THRESHOLD } from '../../src/services/audio/limits.ts';
 import { makeWav } from '../../src/services/audio/wav.ts';
 import { BotHarness, TEST_CHANNEL_IDS } from '../support/botHarness.ts';
+import { craftM4a, craftMp3, craftOggOpus } from '../support/craftedAudio.ts';
 import { DEFAULT_GUILD_ID, type FakeInteraction } from '../support/fakeDiscord.ts';
 
 const VOICE_OGG = new Uint8Array(readFileSync(new URL('../fixtures/audio/voice.ogg', import.meta.url)));
@@ -20,6 +21,8 @@ beforeEach(() => { h.openai.reset(); h.discord.clearRequests(); });
 
 const ledgerRows = (userId: string) => h.bot.ctx.db.prepare('SELECT command, model, state, charged_micros AS charged, units FROM ledger WHERE user_id = ? ORDER BY id').all(userId) as
   { command: string; model: string; state: string; charged: number; units: number | null }[];
+const moneyRows = (userId: string) => h.bot.ctx.db.prepare('SELECT state, reserved_micros AS reserved, charged_micros AS charged, units FROM ledger WHERE user_id = ? ORDER BY id').all(userId) as
+  { state: string; reserved: number; charged: number; units: number | null }[];
 const downloads = () => h.discord.requests.filter((r) => r.method === 'GET' && r.path.startsWith('/attachments/'));
 /** What only the invoker saw: an ephemeral reply or follow-up. */
 const privateText = (i: FakeInteraction) => {
@@ -46,6 +49,7 @@ describe('/transcribe', () => {
     expect(file.filename).toBe('meeting_note.wav');
     expect(h.openai.audio.requests[0]!.fields).toMatchObject({ model: 'whisper-1', response_format: 'json' });
     expect(h.openai.audio.requests[0]!.fields.language).toBeUndefined();
+    // Billed as the API reports: 1.5 s, rounded up by the API to 2.
     expect(ledgerRows(user.id)).toEqual([{ command: 'transcribe', model: 'whisper-1', state: 'settled', charged: whisperMicros(2), units: 2 }]);
     expect(i.originalEdits.at(-1)!.body.allowed_mentions).toEqual({ parse: [] });
   });
@@ -153,5 +157,150 @@ describe('the Transcribe context menu', () => {
     expect(privateText(i)).toEqual({ flags: EPHEMERAL, content: 'That message has no voice message or audio attachment to transcribe.' });
     expect(downloads()).toHaveLength(0);
     expect(h.openai.audio.requests).toHaveLength(0);
+  });
+});
+
+describe('/transcribe pays for what the audio really holds (whisper-1)', () => {
+  const send = (name: string, data: Uint8Array, user = freshUser(), contentType = 'audio/ogg') =>
+    ({ user, i: h.command('transcribe', { audio: { filename: name, contentType, data } }, { user }) });
+
+  test.each([
+    ['Ogg/Opus stating 1 s, holding 60 s', 'a.ogg', () => craftOggOpus(60, 1)],
+    ['Ogg/Opus stating 2 h, holding 1 s', 'b.ogg', () => craftOggOpus(1, 7200)],
+    ['MP3 stating 1 s, holding 60 s', 'c.mp3', () => craftMp3(60, 1)],
+    ['MP3 stating 2 h, holding 1 s', 'd.mp3', () => craftMp3(1, 7200)],
+    ['M4A stating 1 s, holding 60 s', 'e.m4a', () => craftM4a(60, 1)],
+    ['M4A stating 2 h, holding 1 s', 'f.m4a', () => craftM4a(1, 7200)],
+  ])('%s is refused in plain words: nothing reaches OpenAI, nothing is charged', async (_name, filename, craft) => {
+    const file = craft();
+    h.openai.audio.registerLength(file.bytes, file.trueSeconds);
+    const { user, i } = send(filename, file.bytes);
+    await h.settled(i);
+    expect(privateText(i)).toEqual({ flags: EPHEMERAL, content: expect.stringMatching(/^I didn't transcribe that file: it says it is .+ long, but the audio in it runs .+\. .*export the recording again/) });
+    expect(h.openai.audio.requests).toHaveLength(0);
+    expect(ledgerRows(user.id)).toEqual([]);
+  });
+
+  test('the refusal is in zh-TW for a zh-TW member', async () => {
+    const user = freshUser();
+    const i = h.command('transcribe', { audio: { filename: 'a.m4a', data: craftM4a(60, 1).bytes } }, { user, locale: 'zh-TW' });
+    await h.settled(i);
+    expect(privateText(i).content).toMatch(/^我沒有轉錄這個檔案：它標示的長度是 1 秒，但其中的音訊實際約有 1 分 0 秒/);
+  });
+
+  test.each([
+    ['Ogg/Opus', 'long.ogg', () => craftOggOpus(60, 60)],
+    ['MP3', 'long.mp3', () => craftMp3(60, 60)],
+    ['M4A', 'long.m4a', () => craftM4a(60, 60)],
+  ])('an honest 60 s %s: the reservation covers what OpenAI bills, and the bill is what is charged', async (_name, filename, craft) => {
+    const file = craft();
+    h.openai.audio.registerLength(file.bytes, file.trueSeconds);
+    h.openai.audio.enqueue({ text: 'One minute of talk.' });
+    const { user, i } = send(filename, file.bytes);
+    await h.settled(i);
+    expect(i.transcript()).toEqual(['One minute of talk.']);
+    const billed = h.openai.audio.billed[0]!;
+    expect(billed.usage).toEqual({ type: 'duration', seconds: Math.ceil(file.trueSeconds) });
+    const [row] = moneyRows(user.id);
+    expect(row).toEqual({ state: 'settled', reserved: expect.any(Number), charged: whisperMicros(Math.ceil(file.trueSeconds)), units: Math.ceil(file.trueSeconds) });
+    expect(row!.reserved).toBeGreaterThanOrEqual(row!.charged);
+  });
+
+  test('whisper-1 is settled from the duration the API returns, not the length the bot measured', async () => {
+    // The bot measures 3 s (and reserves for it); the API reports 2 s of speech billed: 2 s is what is charged.
+    h.openai.audio.enqueue({ text: 'Short.', duration: 2 });
+    const { user, i } = send('three.wav', makeWav({ seconds: 3 }), freshUser(), 'audio/wav');
+    await h.settled(i);
+    expect(moneyRows(user.id)).toEqual([{ state: 'settled', reserved: whisperMicros(3), charged: whisperMicros(2), units: 2 }]);
+  });
+
+  test('a response without usage: the reservation is charged (not released), none left open, and a warning logged', async () => {
+    h.openai.audio.enqueue({ text: 'No usage here.', omitUsage: true });
+    const { user, i } = send('n.wav', makeWav({ seconds: 4 }), freshUser(), 'audio/wav');
+    await h.settled(i);
+    expect(i.transcript()).toEqual(['No usage here.']);
+    expect(moneyRows(user.id)).toEqual([{ state: 'settled', reserved: whisperMicros(4), charged: whisperMicros(4), units: 4 }]);
+    expect(h.logs().some((l) => l.level === 40 && String(l.msg).includes('usage missing'))).toBe(true);
+  });
+
+  describe('retries', () => {
+    let timeoutMs: number;
+    beforeAll(() => { timeoutMs = h.bot.ctx.services.transcription.transcriber.timeoutMs; });
+    afterEach(() => { h.bot.ctx.services.transcription.transcriber.timeoutMs = timeoutMs; });
+
+    test('a timed-out transcription is sent exactly once and charged its reservation; the member is told what was charged', async () => {
+      h.bot.ctx.services.transcription.transcriber.timeoutMs = 300;
+      h.openai.audio.enqueue({ text: 'too late', delayMs: 1_500 });
+      const { user, i } = send('slow.wav', makeWav({ seconds: 5 }), freshUser(), 'audio/wav');
+      await h.settled(i);
+      expect(h.openai.audio.requests).toHaveLength(1);
+      expect(moneyRows(user.id)).toEqual([{ state: 'settled', reserved: whisperMicros(5), charged: whisperMicros(5), units: 5 }]);
+      expect(privateText(i)).toEqual({ flags: EPHEMERAL, content: expect.stringMatching(/didn't finish in time .* so \$0\.0005 was charged to you/) });
+    });
+
+    test('a dropped connection is not retried either, and is charged its reservation', async () => {
+      h.openai.audio.enqueue({ text: 'lost', dropConnection: true });
+      const { user, i } = send('drop.wav', makeWav({ seconds: 2 }), freshUser(), 'audio/wav');
+      await h.settled(i);
+      expect(h.openai.audio.requests).toHaveLength(1);
+      expect(moneyRows(user.id)).toEqual([{ state: 'settled', reserved: whisperMicros(2), charged: whisperMicros(2), units: 2 }]);
+    });
+
+    test.each([
+      ['a 429 (after its retry-after)', { error: 'rate_limit', retryAfterMs: 50 } as const],
+      ['a 500 answered at once', { error: 'server_error', status: 500 } as const],
+    ])('%s is retried: two requests, one charge for the one transcript', async (_name, failure) => {
+      h.openai.audio.enqueue(failure, { text: 'Second time lucky.', duration: 2 });
+      const { user, i } = send('retry.wav', makeWav({ seconds: 2 }), freshUser(), 'audio/wav');
+      await h.settled(i);
+      expect(i.transcript()).toEqual(['Second time lucky.']);
+      expect(h.openai.audio.requests).toHaveLength(2);
+      expect(moneyRows(user.id)).toEqual([{ state: 'settled', reserved: whisperMicros(2), charged: whisperMicros(2), units: 2 }]);
+    });
+
+    test('insufficient_quota is not retried and costs nothing', async () => {
+      h.openai.audio.enqueue({ error: 'insufficient_quota' });
+      const { user, i } = send('q.wav', makeWav({ seconds: 2 }), freshUser(), 'audio/wav');
+      await h.settled(i);
+      expect(h.openai.audio.requests).toHaveLength(1);
+      expect(moneyRows(user.id)).toEqual([expect.objectContaining({ state: 'released', charged: 0 })]);
+    });
+  });
+
+  test('a transcript that can no longer be shown (token expired) is still charged, and sent to the member by DM', async () => {
+    const user = freshUser();
+    h.openai.audio.enqueue({ text: 'Delivered late.', delayMs: 400 });
+    const { i } = send('late-note.wav', makeWav({ seconds: 2 }), user, 'audio/wav');
+    await i.callback();
+    h.discord.expireInteraction(i.id);
+    await h.settled(i);
+    expect(i.originalEdits).toEqual([]); // never shown in the channel
+    const dm = h.discord.channelMessages(h.discord.dmChannelId(user.id)).map((m) => m.content);
+    expect(dm).toEqual([expect.stringMatching(/^Your transcript of \*\*late-note\.wav\*\* took longer than Discord keeps a command open/), 'Delivered late.']);
+    expect(moneyRows(user.id)).toEqual([{ state: 'settled', reserved: whisperMicros(2), charged: whisperMicros(2), units: 2 }]);
+  });
+});
+
+describe('/transcribe with a token-billed model (gpt-4o-transcribe)', () => {
+  let g: BotHarness;
+  beforeAll(async () => { g = await BotHarness.start({ env: { TRANSCRIBE_MODEL: 'gpt-4o-transcribe' } }); });
+  afterAll(async () => { await g?.close(); });
+
+  test('settled from the token usage at the audio-input and output token prices; the reservation covered it', async () => {
+    const user = freshUser();
+    const file = craftOggOpus(60, 60);
+    g.openai.audio.registerLength(file.bytes, file.trueSeconds);
+    const text = 'A whole minute of speech, transcribed by a token-billed model.';
+    g.openai.audio.enqueue({ text });
+    const i = g.command('transcribe', { audio: { filename: 'minute.ogg', contentType: 'audio/ogg', data: file.bytes } }, { user });
+    await g.settled(i);
+    expect(i.transcript()).toEqual([text]);
+    const usage = g.openai.audio.billed[0]!.usage as { input_token_details: { audio_tokens: number; text_tokens: number }; output_tokens: number };
+    expect(usage).toMatchObject({ type: 'tokens', input_token_details: { audio_tokens: 1000, text_tokens: 0 } });
+    // $6 per 1M audio tokens, $10 per 1M output tokens: 6 and 10 micro-dollars a token.
+    const expected = Math.ceil(usage.input_token_details.audio_tokens * 6 + usage.output_tokens * 10);
+    const row = g.bot.ctx.db.prepare('SELECT state, reserved_micros AS reserved, charged_micros AS charged, input_tokens AS input, output_tokens AS output FROM ledger WHERE user_id = ?').get(user.id);
+    expect(row).toEqual({ state: 'settled', reserved: expect.any(Number), charged: expected, input: 1000, output: usage.output_tokens });
+    expect((row as { reserved: number }).reserved).toBeGreaterThanOrEqual(expected);
   });
 });

@@ -50,3 +50,17 @@ describe('the dispatcher safety net', () => {
     expect((i.callbacks[0]?.data as { content: string }).content).toMatch(/not available any more/);
   });
 });
+
+describe('buttons', () => {
+  test('a button is routed by the command name before the colon in its custom_id; an unknown one gets a plain ephemeral reply', async () => {
+    const carrier = h.discord.sendMessage({ channelId: TEST_CHANNEL_IDS[38], content: 'an old message with buttons' });
+    const unknown = h.discord.sendInteraction({ kind: 'button', customId: 'no-such-command:go', messageId: carrier.id, channelId: carrier.channel_id });
+    await h.settled(unknown);
+    expect(unknown.callbacks[0]).toMatchObject({ type: 4, ok: true });
+    expect(unknown.callbacks[0]!.data).toMatchObject({ content: expect.stringContaining('not available any more'), flags: 64 });
+    // /reset posts no buttons: a click on a `reset:` id is refused the same way, never run as the command.
+    const notButtons = h.discord.sendInteraction({ kind: 'button', customId: 'reset:x', messageId: carrier.id, channelId: carrier.channel_id });
+    await h.settled(notButtons);
+    expect(notButtons.callbacks[0]!.data).toMatchObject({ content: expect.stringContaining('not available any more') });
+  });
+});

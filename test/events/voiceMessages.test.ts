@@ -4,6 +4,7 @@ import type { APIMessage } from 'discord.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { BudgetStore } from '../../src/db/budgetLimits.ts';
 import { BotHarness, TEST_CHANNEL_IDS } from '../support/botHarness.ts';
+import { craftOggOpus } from '../support/craftedAudio.ts';
 import { DEFAULT_CHANNEL_ID, DEFAULT_GUILD_ID, DEFAULT_THREAD_ID } from '../support/fakeDiscord.ts';
 
 const VOICE_OGG = new Uint8Array(readFileSync(new URL('../fixtures/audio/voice.ogg', import.meta.url)));
@@ -145,6 +146,39 @@ describe('automatic transcription of voice messages', () => {
     await setVoice(channelId, 'on');
     h.discord.sendMessage({ channelId, content: 'typing, not talking', attachments: [{ filename: 'song.ogg', contentType: 'audio/ogg', data: VOICE_OGG }] });
     await expectNoReply(channelId);
+  });
+});
+
+describe('voice messages are reserved for what their bytes hold', () => {
+  const craftedVoice = (channelId: string, author: { id: string; username: string }, data: Uint8Array, durationSecs: number) => h.discord.sendMessage({
+    channelId, author, flags: IS_VOICE_MESSAGE, attachments: [{ filename: 'voice-message.ogg', contentType: 'audio/ogg', data, durationSecs }],
+  });
+  const rows = (userId: string) => h.bot.ctx.db.prepare('SELECT state, reserved_micros AS reserved, charged_micros AS charged, units FROM ledger WHERE user_id = ?').all(userId) as
+    { state: string; reserved: number; charged: number; units: number }[];
+
+  test('a voice message whose duration_secs says 1 s but whose packets hold 60 s is refused in plain words, uncharged', async () => {
+    const channelId = TEST_CHANNEL_IDS[5]!;
+    await setVoice(channelId, 'on');
+    const speaker = { id: '520000000000000005', username: 'liar' };
+    craftedVoice(channelId, speaker, craftOggOpus(60, 60).bytes, 1);
+    const reply = await waitForReply(channelId);
+    expect(reply.content).toMatch(/^I didn't transcribe that file: it says it is 1 s long, but the audio in it runs 1 min 0 s\./);
+    expect(h.openai.audio.requests).toHaveLength(0);
+    expect(rows(speaker.id)).toEqual([]);
+  });
+
+  test('an honest 60 s voice message: reserved for at least what OpenAI bills, charged what it billed', async () => {
+    const channelId = TEST_CHANNEL_IDS[8]!;
+    await setVoice(channelId, 'on');
+    const speaker = { id: '520000000000000016', username: 'talker' };
+    const file = craftOggOpus(60, 60);
+    h.openai.audio.registerLength(file.bytes, file.trueSeconds);
+    h.openai.audio.enqueue({ text: 'A full minute.' });
+    craftedVoice(channelId, speaker, file.bytes, 60);
+    expect((await waitForReply(channelId)).content).toBe('A full minute.');
+    const [row] = rows(speaker.id);
+    expect(row).toMatchObject({ state: 'settled', charged: 6000, units: 60 }); // $0.006 a minute
+    expect(row!.reserved).toBeGreaterThanOrEqual(row!.charged);
   });
 });
 

@@ -34,6 +34,15 @@ const execForm = (args: string) => JSON.parse(args) as string[];
 const healthcheck = execForm(get('HEALTHCHECK')[0]!.replace(/^(--\S+\s+)*CMD\s+/, ''));
 const start = execForm(get('CMD')[0]!);
 
+/** A port nothing listens on right now. */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
 /** Runs an image command as a plain process in the repository (the image's /app), `node` being this Node. */
 function run(command: string[], env: Record<string, string>) {
   const [program, ...args] = command;
@@ -106,18 +115,21 @@ describe('the Dockerfile', () => {
     });
     afterAll(async () => { await discord.close(); await openai.close(); });
 
-    test('logs in, answers, and exits 0 on SIGTERM', async () => {
+    test('logs in, answers, is healthy by its own health check, and exits 0 on SIGTERM', async () => {
+      const metricsPort = await freePort();
       const bot = run(start, {
         DISCORD_TOKEN: TEST_DISCORD_TOKEN, OPENAI_API_KEY: TEST_OPENAI_KEY, DISCORD_API_URL: discord.restUrl, OPENAI_BASE_URL: openai.baseUrl,
-        DATABASE_PATH: tempDatabasePath(), DEV_GUILD_ID: DEFAULT_GUILD_ID, DEFAULT_MODEL: 'gpt-4o-mini', NODE_ENV: 'production',
+        DATABASE_PATH: tempDatabasePath(), DEV_GUILD_ID: DEFAULT_GUILD_ID, DEFAULT_MODEL: 'gpt-4o-mini', NODE_ENV: 'production', METRICS_PORT: String(metricsPort),
       });
       await discord.waitForRequest((r) => r.method === 'PUT' && r.path.includes('/commands'), 30_000);
+      expect(await run(healthcheck, { METRICS_PORT: String(metricsPort) }).exited).toBe(0);
       openai.chat.enqueue({ text: 'Hello from the container command.' });
       const i = discord.sendInteraction({ guildId: DEFAULT_GUILD_ID, commandName: 'ask', options: { prompt: 'hi' } });
       await i.waitFor((x) => x.transcript()[0] === 'Hello from the container command.', 10_000, 'the answer');
       bot.child.kill('SIGTERM');
       expect(await bot.exited).toBe(0);
       expect(bot.stdout()).toContain('"msg":"stopped"');
+      expect(await run(healthcheck, { METRICS_PORT: String(metricsPort) }).exited).toBe(1);
     }, 40_000);
   });
 });

@@ -122,3 +122,22 @@ test.each([
 ] as const)('tokenizerOf(%s) is %s', (model, expected) => {
   expect(tokenizerOf(model)).toBe(expected);
 });
+
+describe('HistoryService.forget (/forget-me)', () => {
+  test('deletes a member\'s questions and the answers to them in every channel; others\' exchanges and context stay whole', () => {
+    const { db, history } = setup();
+    const exchange = (channelId: string, speaker: typeof alice, prompt: string) => history.record({ channelId, speaker, prompt, answer: `re: ${prompt}`, model: 'gpt-4o-mini' });
+    exchange('c1', alice, 'a1');
+    exchange('c1', bob, 'b1');
+    exchange('c1', alice, 'a2');
+    exchange('dm-alice', alice, 'a3');
+    exchange('c2', bob, 'b2');
+    expect(history.storedBy(alice.id)).toBe(3);
+    expect(history.forget(alice.id)).toEqual({ questions: 3, answers: 3 });
+    expect(history.storedBy(alice.id)).toBe(0);
+    expect(db.prepare('SELECT content FROM turns ORDER BY id').pluck().all()).toEqual(['b1', 're: b1', 'b2', 're: b2']);
+    const result = history.build({ ...base, channelId: 'c1', speaker: bob, prompt: 'Q' });
+    expect(result.ok && result.messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user']);
+    expect(history.forget(alice.id)).toEqual({ questions: 0, answers: 0 });
+  });
+});

@@ -19,6 +19,11 @@ export interface HarnessOptions {
   openai?: Omit<FakeOpenAIOptions, 'apiKey'>;
   databasePath?: string;
   now?: () => number;
+  /**
+   * Every harness proves that no call cost more than it reserved (ledger_overruns stays empty), unless a
+   * test sets this because it makes a service bill past the bound on purpose.
+   */
+  allowOverruns?: boolean;
 }
 
 /** Extra text channels in the test server, so each test can keep its own history. */
@@ -103,8 +108,26 @@ export class BotHarness {
   }
 
   async close(): Promise<void> {
+    const overruns = this.options.allowOverruns ? [] : this.overruns();
     await this.bot.stop().catch(() => undefined);
     await this.discord.close();
     await this.openai.close();
+    if (overruns.length > 0) throw new Error(`calls cost more than they reserved (a reservation that is not a true upper bound): ${JSON.stringify(overruns)}`);
+  }
+
+  /** For a test that makes a service bill past the reservation on purpose: returns the overruns and forgets them. */
+  acknowledgeOverruns(): Record<string, unknown>[] {
+    const rows = this.overruns();
+    this.bot.ctx.db.exec('DELETE FROM ledger_overruns');
+    return rows;
+  }
+
+  /** Settlements above their reservation, as the ledger recorded them. */
+  overruns(): Record<string, unknown>[] {
+    try {
+      return this.bot.ctx.db.prepare('SELECT command, model, reserved_micros AS reserved, charged_micros AS charged FROM ledger_overruns').all() as Record<string, unknown>[];
+    } catch {
+      return []; // the database is already closed
+    }
   }
 }

@@ -280,6 +280,32 @@ describe('FakeDiscord with a real discord.js client', () => {
     expect(fetched.content).toBe('');
   });
 
+  it('runs buttons on an ephemeral reply: only its recipient can click, update edits it without a gateway event', async () => {
+    const got = nextInteraction(client);
+    const ia = fake.sendInteraction({ commandName: 'ask', channelId: DEFAULT_CHANNEL_ID, user: { id: '300000000000000077', username: 'eve' } });
+    await (await got).reply({
+      content: 'sure?',
+      flags: MessageFlags.Ephemeral,
+      components: [new ActionRowBuilder<ButtonBuilder>().addComponents(new ButtonBuilder().setCustomId('yes').setLabel('Yes').setStyle(ButtonStyle.Danger))],
+    });
+    const messageId = ia.original()!.id;
+    expect(fake.channelMessages(DEFAULT_CHANNEL_ID).some((m) => m.id === messageId)).toBe(false);
+    expect(() => fake.sendInteraction({ kind: 'button', customId: 'yes', channelId: DEFAULT_CHANNEL_ID, messageId, user: { id: '300000000000000078', username: 'mallory' } }))
+      .toThrow(/only the user an ephemeral message was shown to/);
+    let updates = 0;
+    const onUpdate = () => { updates += 1; };
+    client.on(Events.MessageUpdate, onUpdate);
+    const gotButton = nextInteraction<ButtonInteraction>(client);
+    const click = fake.sendInteraction({ kind: 'button', customId: 'yes', channelId: DEFAULT_CHANNEL_ID, messageId, user: { id: '300000000000000077', username: 'eve' } });
+    const button = await gotButton;
+    expect(button.message.flags.has(MessageFlags.Ephemeral)).toBe(true);
+    await button.update({ content: 'done', components: [] });
+    expect(click.callbacks[0]).toMatchObject({ type: 7, status: 204 });
+    expect(ia.original()).toMatchObject({ content: 'done', components: [] });
+    client.off(Events.MessageUpdate, onUpdate);
+    expect(updates).toBe(0);
+  });
+
   it('sends, replies to and edits channel messages with the bot token', async () => {
     const channel = (await client.channels.fetch(DEFAULT_CHANNEL_ID)) as TextChannel;
     const sent = await channel.send('first');

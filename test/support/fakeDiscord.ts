@@ -478,7 +478,11 @@ export class FakeDiscord {
       if (kind === 'button') {
         type = InteractionType.MessageComponent;
         message = spec.messageId ? s.findMessage(channel.id, spec.messageId) : undefined;
-        if (!message) throw new Error('FakeDiscord.sendInteraction: messageId of a stored message is required for buttons');
+        // Like Discord: an ephemeral message's buttons can be clicked only by the user it was shown to.
+        const ephemeral = spec.messageId && !message ? s.findEphemeral(channel.id, spec.messageId) : undefined;
+        if (ephemeral && ephemeral.userId !== user.id) throw new Error('FakeDiscord.sendInteraction: only the user an ephemeral message was shown to can click its buttons');
+        message ??= ephemeral?.message;
+        if (!message) throw new Error('FakeDiscord.sendInteraction: messageId of a stored (or the user\'s ephemeral) message is required for buttons');
         data = { custom_id: spec.customId, component_type: ComponentType.Button };
       } else {
         type = InteractionType.ModalSubmit;

@@ -911,12 +911,15 @@ export class FakeRest {
       }
       case R.DeferredMessageUpdate:
       case R.UpdateMessage: {
-        const target = ia.payload.message ? s.findMessage(ia.payload.message.channel_id, ia.payload.message.id) : undefined;
+        const source = ia.payload.message;
+        const stored = source ? s.findMessage(source.channel_id, source.id) : undefined;
+        const target = stored ?? (source ? s.findEphemeral(source.channel_id, source.id)?.message : undefined);
         if (!target) return E.unknownMessage();
         if (type === R.UpdateMessage && isObj(data)) {
           const failure = this.applyEdit(target, data, ctx.files, ch, ['data']);
           if (failure) return failure;
-          s.dispatchMessage(GatewayDispatchEvents.MessageUpdate, target);
+          // Discord sends no gateway events for ephemeral messages.
+          if (stored) s.dispatchMessage(GatewayDispatchEvents.MessageUpdate, target);
         }
         ia.originalMessage = target;
         message = type === R.UpdateMessage ? target : undefined;

@@ -925,6 +925,16 @@ export class FakeState {
     return this.messages.get(channelId)?.find((m) => m.id === messageId);
   }
 
+  /** An ephemeral interaction message (never stored in its channel) and the one user who can see it. */
+  findEphemeral(channelId: string, messageId: string): { message: APIMessage; userId: string } | undefined {
+    for (const ia of this.interactions.values()) {
+      if (ia.channelId !== channelId) continue;
+      const message = [ia.original(), ...ia.followUps].find((m) => m?.id === messageId && ((m.flags ?? 0) & MessageFlags.Ephemeral) !== 0);
+      if (message) return { message, userId: ia.user.id };
+    }
+    return undefined;
+  }
+
   /** Store a message in its channel and dispatch MESSAGE_CREATE (subject to intents). */
   storeMessage(msg: APIMessage, dispatch = true): APIMessage {
     const list = this.messages.get(msg.channel_id) ?? [];

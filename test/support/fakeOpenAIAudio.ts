@@ -10,12 +10,17 @@ import {
   unknownParam,
   type ScriptedError,
 } from './fakeOpenAIErrors.ts';
+import { createHash } from 'node:crypto';
 import { isMultipart, ScriptQueue, sleep, type Exchange, type FakeEnv, type MultipartBody } from './fakeOpenAIHttp.ts';
 
 export interface AudioTextReply {
   text: string;
-  /** Seconds (default 2). */
+  /** Seconds (default: the length registered for the uploaded file, else 2). */
   duration?: number;
+  /** Answer without a `usage` object (an OpenAI-compatible server may). */
+  omitUsage?: boolean;
+  /** After the delay, close the connection without answering (the work is billed all the same). */
+  dropConnection?: boolean;
   /** Language name reported by verbose_json (default from `language` field, else 'english'). */
   language?: string;
   delayMs?: number;
@@ -23,6 +28,24 @@ export interface AudioTextReply {
 export type AudioReply = AudioTextReply | ScriptedError;
 
 export const AUDIO_EXTENSIONS = ['flac', 'm4a', 'mp3', 'mp4', 'mpeg', 'mpga', 'oga', 'ogg', 'wav', 'webm'];
+/**
+ * The length of a plain PCM WAV as a decoder plays it (the bytes of its data chunk over the byte rate),
+ * so uploads nobody registered are billed their real length; undefined for anything else.
+ */
+function pcmWavSeconds(data: Uint8Array): number | undefined {
+  const view = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (view.length < 12 || view.toString('latin1', 0, 4) !== 'RIFF' || view.toString('latin1', 8, 12) !== 'WAVE') return undefined;
+  let byteRate = 0;
+  for (let at = 12; at + 8 <= view.length;) {
+    const id = view.toString('latin1', at, at + 4);
+    const size = view.readUInt32LE(at + 4);
+    if (id === 'fmt ' && at + 16 <= view.length) byteRate = view.readUInt32LE(at + 16);
+    if (id === 'data') return byteRate > 0 ? Math.min(size, view.length - at - 8) / byteRate : undefined;
+    at += 8 + size + (size % 2);
+  }
+  return undefined;
+}
+
 const MODELS = ['whisper-1', 'gpt-4o-transcribe', 'gpt-4o-mini-transcribe', 'gpt-4o-transcribe-diarize'];
 const FORMATS = ['json', 'text', 'srt', 'verbose_json', 'vtt', 'diarized_json'];
 const FIELDS = new Set([
@@ -91,9 +114,18 @@ const stamp = (s: number, sep: string): string => {
   return `${pad(Math.floor(ms / 3_600_000))}:${pad(Math.floor(ms / 60_000) % 60)}:${pad(Math.floor(ms / 1000) % 60)}${sep}${pad(ms % 1000, 3)}`;
 };
 
+const fingerprint = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
+
 export class FakeAudio {
   /** Every transcription upload (fields + files with their bytes), oldest first. */
   readonly requests: MultipartBody[] = [];
+  /** What this fake billed, per accepted request, as OpenAI would: the real length of the audio, once per request. */
+  readonly billed: { model: string; seconds: number; usage: unknown }[] = [];
+  /**
+   * True lengths of files a test built, keyed by content: the fake bills these, never what the file's header says.
+   * (Known from how the test made the file, independently of the bot's own measuring.)
+   */
+  private readonly lengths = new Map<string, number>();
   private readonly queue = new ScriptQueue<AudioReply>();
   private fallback: AudioTextReply = { text: 'Hello from the fake transcription.' };
 
@@ -114,33 +146,51 @@ export class FakeAudio {
     return this.requests.at(-1)?.files.find((f) => f.field === 'file');
   }
 
+  /** The real length of a file the test built; requests carrying exactly these bytes are billed for it. */
+  registerLength(bytes: Uint8Array, seconds: number): this {
+    this.lengths.set(fingerprint(bytes), seconds);
+    return this;
+  }
+
   reset(): void {
     this.requests.length = 0;
+    this.billed.length = 0;
     this.queue.clear();
     this.fallback = { text: 'Hello from the fake transcription.' };
   }
 
   async handle(ex: Exchange): Promise<void> {
     if (isMultipart(ex.body)) this.requests.push(ex.body);
-    const { model, format, fields } = validate(ex, this.env);
+    const { model, format, fields, files } = validate(ex, this.env);
     const reply = this.queue.take() ?? this.fallback;
     if (isScriptedError(reply)) throw scriptedError(reply, model);
-    await sleep(reply.delayMs ?? 0, this.env.signal);
-    const duration = reply.duration ?? 2;
+    const upload = files.find((f) => f.field === 'file')!;
+    const duration = this.lengths.get(fingerprint(upload.data)) ?? reply.duration ?? pcmWavSeconds(upload.data) ?? 2;
     const text = reply.text;
     const sentences = text.match(/[^.!?]+[.!?]*\s*/g)?.map((s) => s.trim()) ?? [text];
     const step = duration / sentences.length;
     const seg = sentences.map((s, i) => ({ start: +(i * step).toFixed(2), end: +((i + 1) * step).toFixed(2), text: s }));
+    // whisper-1 bills whole seconds; the gpt-4o models bill tokens, here at the ~1,000 audio tokens a minute
+    // OpenAI's per-minute estimates imply, and a transcript's text at about 4 characters a token.
+    const audioTokens = Math.ceil((duration * 1000) / 60);
+    const outputTokens = Math.ceil(text.length / 4);
     const usage =
       model === 'whisper-1'
         ? { type: 'duration', seconds: Math.ceil(duration) }
         : {
             type: 'tokens',
-            input_tokens: Math.ceil(duration * 10),
-            input_token_details: { text_tokens: 0, audio_tokens: Math.ceil(duration * 10) },
-            output_tokens: Math.ceil(text.length / 4),
-            total_tokens: Math.ceil(duration * 10) + Math.ceil(text.length / 4),
+            input_tokens: audioTokens,
+            input_token_details: { text_tokens: 0, audio_tokens: audioTokens },
+            output_tokens: outputTokens,
+            total_tokens: audioTokens + outputTokens,
           };
+    // OpenAI bills the work once it has the upload, whether or not the answer reaches the client.
+    this.billed.push({ model, seconds: duration, usage });
+    await sleep(reply.delayMs ?? 0, this.env.signal);
+    if (reply.dropConnection) {
+      ex.res.destroy();
+      return;
+    }
     switch (format) {
       case 'text':
         return ex.sendText(200, `${text}\n`);
@@ -172,7 +222,7 @@ export class FakeAudio {
           usage,
         });
       default:
-        return ex.sendJson(200, { text, usage });
+        return ex.sendJson(200, reply.omitUsage ? { text } : { text, usage });
     }
   }
 }

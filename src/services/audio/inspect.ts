@@ -1,5 +1,6 @@
 import { parseBuffer } from 'music-metadata';
 import { FORMAT_EXTENSIONS, FORMAT_MIME_TYPES, MAX_TRANSCRIPTION_BYTES, type AudioFormat } from './limits.ts';
+import { measureAudio } from './measure/index.ts';
 import { sniffFormat } from './sniff.ts';
 
 /** What Discord tells us about an attachment; only a hint, the bytes decide. */
@@ -10,6 +11,18 @@ export interface DeclaredAudio {
   durationSecs?: number | null;
 }
 
+/**
+ * A stated length (the file's header, or Discord's `duration_secs`) contradicts the bytes when one is more than
+ * this many times the other AND further apart than the slack below. Honest files differ from their measured
+ * length by encoder priming and padding, a lost last page or a rounded figure: a fraction of a second.
+ */
+export const LENGTH_MISMATCH_RATIO = 1.5;
+/**
+ * Short clips differ by large ratios over rounding alone (0.6 s stated as 1 s); under 5 s apart nothing is
+ * refused, and the reservation takes the longer figure anyway, so at most 5 s more is held.
+ */
+export const LENGTH_MISMATCH_SLACK_SECONDS = 5;
+
 export type AudioInspection =
   | {
       ok: true;
@@ -17,20 +30,25 @@ export type AudioInspection =
       /** Extension for the upload's file name: OpenAI judges the format by it. */
       extension: string;
       mimeType: string;
-      /** Whole seconds, rounded up, at least 1 (transcription is billed by duration). */
+      /**
+       * Whole seconds to reserve for, at least 1: the measured bound, or a stated length when larger (then within
+       * the tolerance above). Never lowered by what the file or Discord says.
+       */
       durationSeconds: number;
-      durationSource: 'declared' | 'metadata' | 'estimated';
+      /** The bound measured from the audio stream itself, before rounding. */
+      measuredSeconds: number;
+      durationSource: 'measured' | 'declared' | 'metadata';
+      codec: string;
     }
-  | { ok: false; reason: 'empty' | 'not-audio' | 'unsupported-format' | 'too-large' | 'unreadable'; detail: string };
-
-type Failure = Extract<AudioInspection, { ok: false }>;
+  | { ok: false; reason: 'empty' | 'not-audio' | 'unsupported-format' | 'too-large' | 'unreadable'; detail: string }
+  | { ok: false; reason: 'length-mismatch'; detail: string; statedSeconds: number; measuredSeconds: number };
 
 /** Checks the bytes of a would-be audio file before it is sent for transcription. Never throws. */
 export async function inspectAudio(bytes: Uint8Array, declared: DeclaredAudio = {}): Promise<AudioInspection> {
   try {
     return await inspect(bytes, declared);
   } catch (error) {
-    // Sniffing is bounds-checked and parsing is caught below; this is a last guard for the "never throws" promise.
+    // Sniffing and measuring are bounds-checked and parsing is caught below; a last guard for "never throws".
     return { ok: false, reason: 'unreadable', detail: `The file could not be read (${describe(error)}).` };
   }
 }
@@ -49,42 +67,43 @@ async function inspect(bytes: Uint8Array, declared: DeclaredAudio): Promise<Audi
   // Keep the uploader's extension when it honestly names this container (.oga, .m4a, .mpga...), else use ours.
   const declaredExtension = declared.filename?.toLowerCase().match(/\.([a-z0-9]+)$/)?.[1];
   const extension = FORMAT_EXTENSIONS[format].find((ext) => ext === declaredExtension) ?? sniffed.extension;
-  const result = (seconds: number, durationSource: 'declared' | 'metadata' | 'estimated'): AudioInspection => ({
-    ok: true,
-    format,
-    extension,
-    mimeType,
-    durationSeconds: wholeSeconds(seconds),
-    durationSource,
-  });
 
-  if (isPositive(declared.durationSecs)) return result(declared.durationSecs, 'declared');
+  const measured = measureAudio(bytes, format);
+  if (!measured.ok) return measured;
+  const { lowerSeconds, upperSeconds, codec, statedSeconds: granuleSeconds } = measured;
 
-  const duration = await durationFromMetadata(bytes, format, mimeType);
-  if ('reason' in duration) return duration;
-  return result(duration.seconds, duration.source);
+  let durationSeconds = upperSeconds;
+  let durationSource: 'measured' | 'declared' | 'metadata' = 'measured';
+  const stated: Array<['declared' | 'metadata', number | undefined]> = [
+    ['declared', isPositive(declared.durationSecs) ? declared.durationSecs : undefined],
+    ['metadata', await headerSeconds(bytes, mimeType)],
+    ['metadata', granuleSeconds],
+  ];
+  for (const [source, seconds] of stated) {
+    if (seconds === undefined) continue;
+    const mismatch = contradiction(seconds, lowerSeconds, upperSeconds);
+    if (mismatch) return { ok: false, reason: 'length-mismatch', detail: `${source === 'declared' ? 'Discord states' : 'The file header states'} ${mismatch}`, statedSeconds: seconds, measuredSeconds: upperSeconds };
+    if (seconds > durationSeconds) [durationSeconds, durationSource] = [seconds, source];
+  }
+  return { ok: true, format, extension, mimeType, durationSeconds: wholeSeconds(durationSeconds), measuredSeconds: upperSeconds, durationSource, codec };
 }
 
-/** music-metadata reads the container's own length; failing that, size / bitrate is a fair estimate. */
-async function durationFromMetadata(
-  bytes: Uint8Array,
-  format: AudioFormat,
-  mimeType: string,
-): Promise<{ seconds: number; source: 'metadata' | 'estimated' } | Failure> {
-  let metadata;
+/** Whether a stated length and the measured range disagree by a wide margin, described for the log. */
+function contradiction(stated: number, lower: number, upper: number): string | undefined {
+  const wide = (big: number, small: number) => big > small * LENGTH_MISMATCH_RATIO && big - small > LENGTH_MISMATCH_SLACK_SECONDS;
+  if (wide(stated, upper)) return `${stated.toFixed(1)} s, but the audio stream holds at most ${upper.toFixed(1)} s.`;
+  if (wide(lower, stated)) return `${stated.toFixed(1)} s, but the audio stream holds at least ${lower.toFixed(1)} s.`;
+  return undefined;
+}
+
+/** The length the container states about itself (music-metadata reads it); only checked against the bytes. */
+async function headerSeconds(bytes: Uint8Array, mimeType: string): Promise<number | undefined> {
   try {
-    ({ format: metadata } = await parseBuffer(bytes, { mimeType, size: bytes.length }, { duration: true, skipCovers: true }));
-  } catch (error) {
-    const detail = `The file looks like ${format} audio but could not be parsed; it may be truncated or damaged (${describe(error)}).`;
-    return { ok: false, reason: 'unreadable', detail };
+    const { format } = await parseBuffer(bytes, { mimeType, size: bytes.length }, { duration: false, skipCovers: true });
+    return isPositive(format.duration) ? format.duration : undefined;
+  } catch {
+    return undefined; // a header music-metadata can't read states nothing; the measurement stands alone
   }
-  // `hasAudio` is not consulted: music-metadata reports it true for a video-only MP4 and false for a
-  // truncated Ogg, so it would mislabel both. Such files end up without a duration, i.e. unreadable.
-  if (isPositive(metadata.duration)) return { seconds: metadata.duration, source: 'metadata' };
-  // Whole file size over the bitrate: headers make it a slight overestimate, the safe side for billing.
-  if (isPositive(metadata.bitrate)) return { seconds: (bytes.length * 8) / metadata.bitrate, source: 'estimated' };
-  const detail = `The file looks like ${format} audio but its length could not be determined; it may be truncated or damaged.`;
-  return { ok: false, reason: 'unreadable', detail };
 }
 
 const isPositive = (n: number | null | undefined): n is number => typeof n === 'number' && Number.isFinite(n) && n > 0;

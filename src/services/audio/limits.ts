@@ -6,6 +6,9 @@ export const MAX_TRANSCRIPTION_BYTES = 25 * 1024 * 1024;
 /** A 25 MB attachment from Discord's CDN normally arrives in a few seconds; 30 s means a stuck transfer. */
 export const DOWNLOAD_TIMEOUT_MS = 30_000;
 
+/** Kept free at the end of an interaction token's 15 minutes to post the transcript (several follow-ups, or a file upload). */
+export const REPLY_MARGIN_MS = 60_000;
+
 /** Transcripts longer than this (characters) are attached as a .txt file rather than split into many messages. */
 export const TRANSCRIPT_ATTACH_THRESHOLD = 6_000;
 

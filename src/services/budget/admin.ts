@@ -72,6 +72,11 @@ export class BudgetAdmin {
     this.store.audit(guildId, { ...row, createdAt: this.now() });
   }
 
+  /** The operator's limits that sit above what this server's admins set. */
+  operatorLimits(guildId: string): { serverCeiling: LimitValue | null; member: LimitValue | null } {
+    return this.ledger.operatorLimitsFor(guildId);
+  }
+
   setLimit(guildId: string, actorId: string, target: LimitTarget, value: LimitValue): Change<LimitValue> {
     return this.store.db.transaction((): Change<LimitValue> => {
       const old = this.current(guildId, target);

@@ -3,6 +3,7 @@ import type { Language } from '../failureMessages.ts';
 import type { Change, LimitTarget, LimitValue } from './admin.ts';
 import { formatChange, formatLimit, pick, targetLabel } from './format.ts';
 import type { TimeZoneChange } from './timeZone.ts';
+import { PERIOD_DAYS } from './periods.ts';
 
 export const BUDGET_TEXT = {
   denied: {
@@ -29,6 +30,21 @@ export function describeLimitChange(target: LimitTarget, change: Change<LimitVal
   if (change.new) return pick(language, `${label} is already ${formatLimit(change.new, language)}; nothing changed.`, `${label}已經是 ${formatLimit(change.new, language)}，沒有變更。`);
   return pick(language, `${label}: none was set, so nothing changed.`, `${label}：原本就沒有設定，沒有變更。`);
 }
+
+/**
+ * Set above the operator's own limit, an admin's limit can't be reached: said so plainly, so nobody
+ * believes a member or the server may spend more than the bot's operator allows.
+ */
+export function describeOperatorCeiling(target: LimitTarget, value: LimitValue, operator: { serverCeiling: LimitValue | null; member: LimitValue | null }, language: Language): string {
+  const tighter = target.scope === 'server' ? operator.serverCeiling : operator.member;
+  if (!tighter || dailyRate(value) <= dailyRate(tighter)) return '';
+  const limit = formatLimit(tighter, language);
+  return target.scope === 'server'
+    ? pick(language, `\nNote: whoever runs the bot lets this server spend at most ${limit}; spending stops there first.`, `\n注意：架設機器人的人讓本伺服器最多花費 ${limit}，會先在那裡停止。`)
+    : pick(language, `\nNote: whoever runs the bot lets each person spend at most ${limit} across all servers and DMs; that stops them first.`, `\n注意：架設機器人的人讓每個人（跨所有伺服器與私訊）最多花費 ${limit}，會先在那裡停止。`);
+}
+
+const dailyRate = (value: LimitValue) => value.amountMicros / PERIOD_DAYS[value.period];
 
 export function describeExemptChange(roleId: string, change: Change<boolean>, language: Language): string {
   const role = `<@&${roleId}>`;

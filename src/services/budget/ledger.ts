@@ -67,6 +67,16 @@ export interface Refusal {
   resetsAt: number;
 }
 
+/** What onSettled tells: the call as reserved, and what it was charged. */
+export interface SettledCall {
+  command: string;
+  model: string;
+  inputTokens?: number;
+  outputTokens?: number;
+  chargedMicros: number;
+  reservedMicros: number;
+}
+
 export interface Reservation {
   id: number;
   reservedMicros: number;
@@ -142,6 +152,9 @@ export class Ledger {
   private readonly noticesClaimed = new Set<string>();
   /** Told when the bot's total passes 80 % or 100 % of BOT_LIMIT_USD (once per period, across processes). */
   onBotLimitNotice: ((notice: BotLimitNotice) => void) | undefined;
+  /** Told after each settlement commits, and when a limit refuses a call (metrics); neither may throw. */
+  onSettled: ((call: SettledCall) => void) | undefined;
+  onRefused: ((refusal: Refusal) => void) | undefined;
 
   constructor(
     private readonly ledger: LedgerStore,
@@ -232,7 +245,9 @@ export class Ledger {
    */
   precheck(payer: Payer, atLeastMicros: number): Refusal | null {
     const now = this.now();
-    return this.read(() => this.firstRefusal(payer, Math.max(0, Math.ceil(atLeastMicros)), now));
+    const refusal = this.read(() => this.firstRefusal(payer, Math.max(0, Math.ceil(atLeastMicros)), now));
+    if (refusal) this.onRefused?.(refusal);
+    return refusal;
   }
 
   reserve(payer: Payer, call: PaidCall): ReserveResult {
@@ -251,6 +266,7 @@ export class Ledger {
     }).immediate();
     // Refusing calls at the bot limit is reaching it, whatever share the settled spend shows.
     if (!result.ok && result.refusal.limit.source === 'bot-total') this.noticeBotLimit(true);
+    if (!result.ok) this.onRefused?.(result.refusal);
     return result;
   }
 
@@ -293,7 +309,20 @@ export class Ledger {
       this.log?.warn({ reservationId: reservation.id, command: open.command, model: open.model, reservedMicros: open.reservedMicros, chargedMicros: charged },
         'a call cost more than its reservation: the reservation was not a true upper bound');
     }
+    this.onSettled?.({
+      command: open.command, model: open.model, inputTokens: settlement.inputTokens, outputTokens: settlement.outputTokens, chargedMicros: charged, reservedMicros: open.reservedMicros,
+    });
     this.noticeBotLimit();
+  }
+
+  /**
+   * Lowers an open reservation once the call's true bound is known to be smaller (a fine-tuning job whose
+   * `auto` epochs OpenAI has resolved); the room goes back to every limit. Never raises one.
+   */
+  lower(reservation: Reservation, micros: number): Reservation {
+    const target = Math.max(0, Math.ceil(micros));
+    const lowered = this.ledger.db.transaction(() => this.ledger.lower(reservation.id, target)).immediate();
+    return lowered ? { id: reservation.id, reservedMicros: target } : reservation;
   }
 
   release(reservation: Reservation): void {
@@ -419,6 +448,11 @@ export class Ledger {
   /** Adds a server to the operator's allow-list; false when it was already on it. */
   allowGuild(guildId: string, actorId: string): boolean {
     return this.operatorStore.allow(guildId, actorId, this.now());
+  }
+
+  /** The operator's limits above a server admin's: the server's ceiling and each person's total. */
+  operatorLimitsFor(guildId: string): { serverCeiling: AppliedLimit | null; member: FallbackLimit | null } {
+    return { serverCeiling: this.serverCeiling(guildId), member: this.operator.member };
   }
 
   /** Whether an allow-list is in use (ALLOWED_GUILD_IDS set). */

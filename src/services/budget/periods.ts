@@ -51,8 +51,22 @@ function localMidnight(year: number, month: number, day: number, timeZone: strin
   return instant;
 }
 
+/** Windows already worked out, per period and time zone: every limit check asks, and the answer changes once a day at most. */
+const recentWindows = new Map<string, { start: number; end: number }>();
+const MAX_REMEMBERED_WINDOWS = 1_000;
+
 /** The period containing `nowMs`: [start, end) in epoch ms; weeks start on Monday. */
 export function periodWindow(period: Period, nowMs: number, timeZone = 'UTC'): { start: number; end: number } {
+  const key = `${period}|${timeZone}`;
+  const known = recentWindows.get(key);
+  if (known && nowMs >= known.start && nowMs < known.end) return known;
+  const window = computeWindow(period, nowMs, timeZone);
+  if (recentWindows.size >= MAX_REMEMBERED_WINDOWS) recentWindows.clear();
+  recentWindows.set(key, window);
+  return window;
+}
+
+function computeWindow(period: Period, nowMs: number, timeZone: string): { start: number; end: number } {
   const { year, month, day } = localParts(nowMs, timeZone);
   if (period === 'month') {
     return { start: localMidnight(year, month, 1, timeZone), end: localMidnight(month === 12 ? year + 1 : year, month === 12 ? 1 : month + 1, 1, timeZone) };

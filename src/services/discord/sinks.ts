@@ -17,7 +17,7 @@ export const NO_MENTIONS = { parse: [] } as const;
 const INTERACTION_WEBHOOK_REQUESTS_PER_SECOND = 1000;
 const webhookClients = new WeakMap<Client, REST>();
 
-function webhookRest(client: Client): REST {
+export function webhookRest(client: Client): REST {
   let rest = webhookClients.get(client);
   if (!rest) {
     const { api, version } = client.rest.options;

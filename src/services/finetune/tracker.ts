@@ -79,7 +79,7 @@ export class JobTracker {
     const { store } = this.deps;
     const progress = { status: remote.status, fineTunedModel: remote.fine_tuned_model, trainedTokens: remote.trained_tokens, error: remote.error?.message ?? null };
     store.updateProgress(job.jobId, progress);
-    const updated = { ...job, ...progress };
+    const updated = this.lowerToChosenEpochs({ ...job, ...progress }, remote);
     if (!FINISHED_STATUSES.has(remote.status) || job.closedAt !== null) return updated;
     const trained = remote.status === 'succeeded' ? remote.trained_tokens : await this.trainedBeforeStop(job, remote);
     // How far it trained is not known yet (its events could not be read): the next check settles it.
@@ -93,6 +93,24 @@ export class JobTracker {
     this.deps.logger.info({ jobId: job.jobId, status: remote.status, chargedMicros: charged, trainedTokens: trained }, 'fine-tuning job finished');
     await this.tell(closed);
     return closed;
+  }
+
+  /**
+   * A job started with `auto` epochs reserved the most auto may pick; once OpenAI has chosen (training began),
+   * the reservation drops to what that many epochs cost, and the rest is free again for every limit.
+   */
+  private lowerToChosenEpochs(job: FineTuneJobRow, remote: FineTuningJob): FineTuneJobRow {
+    const chosen = remote.hyperparameters?.n_epochs ?? remote.method?.supervised?.hyperparameters?.n_epochs;
+    if (job.epochs !== null || job.closedAt !== null || typeof chosen !== 'number' || chosen >= job.reservedEpochs) return job;
+    const { store, tokens, pricing, ledger, logger } = this.deps;
+    const file = store.file(job.guildId, job.fileId);
+    if (!file) return job;
+    const price = pricing.trainingCost(job.baseModel, tokens.weigh({ tokens: file.tokensO200k, tokensCl100k: file.tokensCl100k }, job.baseModel) * chosen);
+    if (!price.known || price.micros >= job.reservedMicros) return job;
+    const lowered = ledger.lower({ id: job.reservationId, reservedMicros: job.reservedMicros }, price.micros);
+    store.lowerReservation(job.jobId, lowered.reservedMicros, chosen);
+    logger.info({ jobId: job.jobId, epochs: chosen, reservedMicros: lowered.reservedMicros, wasMicros: job.reservedMicros }, 'fine-tuning job chose its epochs; reservation lowered to match');
+    return { ...job, reservedMicros: lowered.reservedMicros, reservedEpochs: chosen };
   }
 
   /** Tokens a cancelled or failed job trained (null: none); undefined when its events can't be read now. */

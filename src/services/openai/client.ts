@@ -1,6 +1,8 @@
 import OpenAI from 'openai';
 import type { Config } from '../../config.ts';
 import type { Logger } from '../../logger.ts';
+import type { BotMetrics } from '../metrics/metrics.ts';
+import { meteredFetch } from '../metrics/openaiFetch.ts';
 import { compatFetch } from './compatFetch.ts';
 
 /**
@@ -19,15 +21,17 @@ export function quotaAwareFetch(base: typeof fetch = fetch): typeof fetch {
 }
 
 /** One SDK client for the whole bot: its own retries (with retry-after) and timeout do the waiting. */
-export function createOpenAIClient(config: Config, logger: Logger): OpenAI {
+export function createOpenAIClient(config: Config, logger: Logger, metrics?: BotMetrics): OpenAI {
   const log = logger.child({ component: 'openai-sdk' });
+  const quotaAware = quotaAwareFetch(compatFetch(fetch, [config.openaiApiKey]));
   return new OpenAI({
     apiKey: config.openaiApiKey,
     baseURL: config.openaiBaseUrl,
     timeout: config.openaiTimeoutMs,
     maxRetries: config.openaiMaxRetries,
     // Error bodies of compatible servers are read into OpenAI's shape first, with the key blanked out.
-    fetch: quotaAwareFetch(compatFetch(fetch, [config.openaiApiKey])),
+    // Each HTTP attempt (retries included) is timed and counted for /metrics.
+    fetch: metrics ? meteredFetch(quotaAware, metrics, config.openaiBaseUrl) : quotaAware,
     logLevel: 'warn',
     logger: {
       error: (message: string) => log.error(message),

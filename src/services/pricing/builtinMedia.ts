@@ -3,7 +3,7 @@
  * and converted once to micro-dollars. gpt-tokenizer has none of these (its dall-e-3 entry carries
  * token prices of $10/$30, which are not per-image prices).
  */
-import type { ImageTable } from './types.ts';
+import type { AudioTokenPrice, ImageTable } from './types.ts';
 import { usdToMicros } from './units.ts';
 
 const toMicros = (table: Record<string, number>): Record<string, number> =>
@@ -55,6 +55,21 @@ export const BUILTIN_AUDIO: Record<string, number> = toMicros({
   'gpt-4o-transcribe': 0.006,
   'gpt-4o-mini-transcribe': 0.003,
 });
+
+/**
+ * Token-billed transcription models: USD per 1M audio-input, text-input and output tokens. Sources: OpenAI's
+ * pricing page ("Transcription": gpt-4o-transcribe audio $6.00, text in $2.50, out $10.00; gpt-4o-mini-transcribe
+ * audio $3.00, text in $1.25, out $5.00) and the openai-cookbook's realtime-transcription notebook, which quotes
+ * the same gpt-4o-transcribe figures. The per-minute prices above are OpenAI's estimates for the same models.
+ */
+export const BUILTIN_AUDIO_TOKENS: Record<string, AudioTokenPrice> = {
+  'gpt-4o-transcribe': audioTokens(6, 2.5, 10),
+  'gpt-4o-mini-transcribe': audioTokens(3, 1.25, 5),
+};
+
+function audioTokens(audioInput: number, textInput: number, output: number): AudioTokenPrice {
+  return { audioInput: usdToMicros(audioInput), textInput: usdToMicros(textInput), output: usdToMicros(output) };
+}
 
 /** USD per 1M tokens. ada-002 matches the tutorial's $0.0001/1K. */
 export const BUILTIN_EMBEDDINGS: Record<string, number> = toMicros({

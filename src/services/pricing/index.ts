@@ -7,6 +7,8 @@ export type { UsdParseError, UsdParseResult } from './usd.ts';
 export { MICROS_PER_USD, usdToMicros } from './units.ts';
 export { stripSnapshot, fineTuneBase } from './modelNames.ts';
 export type {
+  AudioTokenPrice,
+  AudioTokenUsage,
   ChatEntry,
   ChatPrice,
   ChatPriceSource,

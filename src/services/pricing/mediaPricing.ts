@@ -1,6 +1,6 @@
 /** Per-unit prices outside chat: images (per image), audio (per minute), embeddings and training (per 1M tokens). */
 import { fineTuneBase, lookup } from './modelNames.ts';
-import type { ImageOptions, PriceLookup } from './types.ts';
+import type { AudioTokenPrice, AudioTokenUsage, ImageOptions, PriceLookup } from './types.ts';
 
 /** model → size → quality → micro-dollars per image. */
 export type ImageMap = ReadonlyMap<string, Record<string, Record<string, number>>>;
@@ -61,4 +61,16 @@ export function tokenCost(perMillion: PriceLookup, tokens: number): PriceLookup 
   if (!perMillion.known) return perMillion;
   assertCount('tokens', tokens);
   return { ...perMillion, micros: ceilCost([[tokens, perMillion.micros]], TOKENS_PER_PRICE_UNIT) };
+}
+
+/** A token-billed transcription: each kind of token at its own price per 1M, rounded up once. */
+export function audioTokenCost(table: ReadonlyMap<string, AudioTokenPrice>, model: string, usage: AudioTokenUsage): PriceLookup {
+  const entry = lookup(table, fineTuneBase(model) ?? model);
+  if (!entry) return unknownModel('audio token', model);
+  assertCount('audioTokens', usage.audioTokens);
+  assertCount('textTokens', usage.textTokens);
+  assertCount('outputTokens', usage.outputTokens);
+  const { audioInput, textInput, output } = entry.value;
+  const terms = [[usage.audioTokens, audioInput], [usage.textTokens, textInput], [usage.outputTokens, output]] as const;
+  return { known: true, micros: ceilCost(terms, TOKENS_PER_PRICE_UNIT), resolvedFrom: entry.key };
 }

@@ -1,12 +1,12 @@
 /**
  * PRICING_FILE: a JSON file in which an operator corrects or adds prices without a release.
- * Humans write dollars (USD per 1M tokens, per image, per minute); we store integer micro-dollars.
+ * Humans write dollars (USD per 1M tokens, per image, per minute; `audioTokens` per 1M tokens); we store integer micro-dollars.
  * Every problem is collected and reported at once, naming the file, so start-up fails with one readable text.
  */
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { jsonErrorPosition } from './jsonPosition.ts';
-import type { ChatEntry, ChatPrice, PricingOverrides } from './types.ts';
+import type { AudioTokenPrice, ChatEntry, ChatPrice, PricingOverrides } from './types.ts';
 import { usdToMicros } from './units.ts';
 
 /** Larger than any real price by far: a bigger number is a unit mistake (micro-dollars typed as dollars). */
@@ -29,6 +29,7 @@ export const pricingFileSchema = z.strictObject({
   chat: z.record(name, chatEntrySchema).optional(),
   images: z.record(name, z.record(z.string(), z.record(z.string(), usd))).optional(),
   audio: z.record(name, usd).optional(),
+  audioTokens: z.record(name, z.strictObject({ audioInput: usd, textInput: usd, output: usd })).optional(),
   embeddings: z.record(name, usd).optional(),
   fineTuningTraining: z.record(name, usd).optional(),
   fallbackChat: chatPriceSchema.optional(),
@@ -82,6 +83,10 @@ function chatEntry(entry: z.infer<typeof chatEntrySchema>): ChatEntry {
   };
 }
 
+function audioTokenPrice(entry: { audioInput: number; textInput: number; output: number }): AudioTokenPrice {
+  return { audioInput: usdToMicros(entry.audioInput), textInput: usdToMicros(entry.textInput), output: usdToMicros(entry.output) };
+}
+
 const mapValues = <A, B>(table: Record<string, A>, f: (value: A) => B): Record<string, B> =>
   Object.fromEntries(Object.entries(table).map(([key, value]) => [key, f(value)]));
 
@@ -90,6 +95,7 @@ function toOverrides(file: z.infer<typeof pricingFileSchema>): PricingOverrides 
   if (file.chat) overrides.chat = mapValues(file.chat, chatEntry);
   if (file.images) overrides.images = mapValues(file.images, (sizes) => mapValues(sizes, (byQuality) => mapValues(byQuality, usdToMicros)));
   if (file.audio) overrides.audio = mapValues(file.audio, usdToMicros);
+  if (file.audioTokens) overrides.audioTokens = mapValues(file.audioTokens, audioTokenPrice);
   if (file.embeddings) overrides.embeddings = mapValues(file.embeddings, usdToMicros);
   if (file.fineTuningTraining) overrides.fineTuningTraining = mapValues(file.fineTuningTraining, usdToMicros);
   if (file.fallbackChat) overrides.fallbackChat = chatPrice(file.fallbackChat);

@@ -3,10 +3,11 @@
  * built-in prices, replaced or extended by PRICING_FILE overrides. Built once at start-up.
  */
 import { BUILTIN_CHAT, DEFAULT_FALLBACK_MODEL } from './builtinPrices.ts';
-import { BUILTIN_AUDIO, BUILTIN_EMBEDDINGS, BUILTIN_IMAGE_PROMPT_TEXT, BUILTIN_IMAGES, BUILTIN_TRAINING } from './builtinMedia.ts';
+import { BUILTIN_AUDIO, BUILTIN_AUDIO_TOKENS, BUILTIN_EMBEDDINGS, BUILTIN_IMAGE_PROMPT_TEXT, BUILTIN_IMAGES, BUILTIN_TRAINING } from './builtinMedia.ts';
 import { ChatPricing } from './chatPricing.ts';
-import { audioCost, imageOptions, imagePrice, tokenCost, unitPrice } from './mediaPricing.ts';
-import type { ChatEntry, ChatPrice, ChatResolution, ChatUsage, ImageOptions, ImageTable, PriceLookup, PricingOverrides } from './types.ts';
+import { fineTuneBase, lookup } from './modelNames.ts';
+import { audioCost, audioTokenCost, imageOptions, imagePrice, tokenCost, unitPrice } from './mediaPricing.ts';
+import type { AudioTokenPrice, AudioTokenUsage, ChatEntry, ChatPrice, ChatResolution, ChatUsage, ImageOptions, ImageTable, PriceLookup, PricingOverrides } from './types.ts';
 
 export interface PricingOptions {
   /** From loadPricingFile(PRICING_FILE); replaces or adds entries. */
@@ -32,6 +33,10 @@ export interface Pricing {
   /** Seconds rounded up to whole seconds, priced pro rata, rounded up to a micro-dollar. */
   audioCost(model: string, seconds: number): PriceLookup;
   embeddingCost(model: string, tokens: number): PriceLookup;
+  /** Token prices of a token-billed transcription model (gpt-4o-transcribe), if it has them. */
+  audioTokenPrice(model: string): AudioTokenPrice | undefined;
+  /** What a token-billed transcription cost, from the usage it reported. */
+  audioTokenCost(model: string, usage: AudioTokenUsage): PriceLookup;
   /** The prompt's text tokens of an image request (gpt-image bills them; 0 for models that don't). */
   imagePromptCost(model: string, tokens: number): number;
   /** Training a fine-tune: tokens in the training file × epochs. */
@@ -65,6 +70,7 @@ export function createPricing(options: PricingOptions = {}): Pricing {
   const chat = new ChatPricing(chatTable, new Set(Object.keys(overrides.chat ?? {})), fallback);
   const images = new Map(Object.entries(mergeImages(BUILTIN_IMAGES, overrides.images)));
   const audio = toMap(BUILTIN_AUDIO, overrides.audio);
+  const audioTokens = toMap<AudioTokenPrice>(BUILTIN_AUDIO_TOKENS, overrides.audioTokens);
   const embeddings = toMap(BUILTIN_EMBEDDINGS, overrides.embeddings);
   const training = toMap(BUILTIN_TRAINING, overrides.fineTuningTraining);
   const imagePromptText = toMap(BUILTIN_IMAGE_PROMPT_TEXT, undefined);
@@ -79,6 +85,8 @@ export function createPricing(options: PricingOptions = {}): Pricing {
     imageOptions: (model) => imageOptions(images, model),
     audioPricePerMinute: (model) => unitPrice(audio, 'audio', model),
     audioCost: (model, seconds) => audioCost(unitPrice(audio, 'audio', model), seconds),
+    audioTokenPrice: (model) => lookup(audioTokens, fineTuneBase(model) ?? model)?.value,
+    audioTokenCost: (model, usage) => audioTokenCost(audioTokens, model, usage),
     embeddingCost: (model, tokens) => tokenCost(unitPrice(embeddings, 'embedding', model), tokens),
     imagePromptCost: (model, tokens) => {
       const cost = tokenCost(unitPrice(imagePromptText, 'image prompt', model), tokens);

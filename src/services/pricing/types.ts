@@ -16,6 +16,20 @@ export interface ChatEntry extends ChatPrice {
   maxOutputTokens?: number;
 }
 
+/** A token-billed transcription model, in micro-dollars per 1M tokens of each kind. */
+export interface AudioTokenPrice {
+  audioInput: number;
+  textInput: number;
+  output: number;
+}
+
+/** What a token-billed transcription reports (`usage.type === "tokens"`). */
+export interface AudioTokenUsage {
+  audioTokens: number;
+  textTokens: number;
+  outputTokens: number;
+}
+
 /** model → size (e.g. `1024x1024`) → quality (e.g. `hd`) → micro-dollars per image. */
 export type ImageTable = Record<string, Record<string, Record<string, number>>>;
 
@@ -28,6 +42,8 @@ export interface PricingOverrides {
   images?: ImageTable;
   /** micro-dollars per minute of audio */
   audio?: Record<string, number>;
+  /** token-billed transcription models, micro-dollars per 1M tokens */
+  audioTokens?: Record<string, AudioTokenPrice>;
   /** micro-dollars per 1M tokens */
   embeddings?: Record<string, number>;
   /** micro-dollars per 1M trained tokens */

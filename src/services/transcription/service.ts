@@ -1,11 +1,13 @@
 import type { Logger } from '../../logger.ts';
 import { downloadAttachment } from '../audio/download.ts';
 import { inspectAudio } from '../audio/inspect.ts';
-import { DOWNLOAD_TIMEOUT_MS, MAX_TRANSCRIPTION_BYTES } from '../audio/limits.ts';
+import { DOWNLOAD_TIMEOUT_MS, MAX_TRANSCRIPTION_BYTES, REPLY_MARGIN_MS } from '../audio/limits.ts';
 import type { Ledger, Payer, Refusal } from '../budget/ledger.ts';
+import { INTERACTION_TOKEN_LIFETIME_MS } from '../discord/limits.ts';
 import { logModelFailure, type ModelFailure } from '../openai/failures.ts';
 import type { Pricing } from '../pricing/index.ts';
 import type { AudioSource } from './audioAttachment.ts';
+import { tokenWorstCase } from './reservation.ts';
 import type { Transcriber, TranscriberOutcome } from './transcriber.ts';
 
 /** A transcription model missing from the price table is charged like this one, the dearest built-in per minute. */
@@ -18,16 +20,22 @@ export interface TranscribeRequest {
   command: 'transcribe' | 'transcribe-menu' | 'voice-message';
   /** ISO-639-1 hint. */
   language?: string;
+  /**
+   * Epoch ms by which the download and every attempt must be over: an interaction's creation plus its token's
+   * 15 minutes, less time to post the reply. Default: that budget from now (a voice message has no token).
+   */
+  deadline?: number;
   log: Logger;
 }
 
 export type TranscribeResult =
-  | { ok: true; text: string; seconds: number; chargedMicros: number }
+  | { ok: true; text: string; chargedMicros: number }
   | { ok: false; reason: 'too_large'; size: number }
   | { ok: false; reason: 'download_failed'; detail: string }
   | { ok: false; reason: 'empty' | 'not_audio' | 'unsupported' | 'unreadable'; detail: string }
+  | { ok: false; reason: 'length_mismatch'; statedSeconds: number; measuredSeconds: number }
   | { ok: false; reason: 'over_budget'; refusal: Refusal }
-  | { ok: false; reason: 'model_failed'; failure: ModelFailure };
+  | { ok: false; reason: 'model_failed'; failure: ModelFailure; /** charged although no text came back (0: released) */ chargedMicros: number };
 
 export interface TranscriptionDependencies {
   transcriber: Transcriber;
@@ -44,9 +52,11 @@ function uploadName(filename: string, extension: string): string {
   return `${stem || 'audio'}.${extension}`;
 }
 
-const INSPECTION_REASONS = { empty: 'empty', 'not-audio': 'not_audio', 'unsupported-format': 'unsupported', unreadable: 'unreadable', 'too-large': 'too_large' } as const;
+const INSPECTION_REASONS = { empty: 'empty', 'not-audio': 'not_audio', 'unsupported-format': 'unsupported', unreadable: 'unreadable' } as const;
 
-/** One attachment to text: size check → download → check the bytes → reserve → transcribe → settle or release. */
+type Settlement = { chargedMicros: number; inputTokens?: number; outputTokens?: number; units?: number };
+
+/** One attachment to text: size check → download → measure the bytes → reserve → transcribe → settle what was billed. */
 export class TranscriptionService {
   private readonly warnedUnpriced = new Set<string>();
   /**
@@ -61,36 +71,44 @@ export class TranscriptionService {
     return this.deps.model;
   }
 
+  get transcriber(): Transcriber {
+    return this.deps.transcriber;
+  }
+
   async transcribe(request: TranscribeRequest): Promise<TranscribeResult> {
     const { audio, log } = request;
     const { model, ledger } = this.deps;
+    const deadline = request.deadline ?? Date.now() + INTERACTION_TOKEN_LIFETIME_MS - REPLY_MARGIN_MS;
     if (audio.size > MAX_TRANSCRIPTION_BYTES) return { ok: false, reason: 'too_large', size: audio.size };
     // Someone already over their limit is told before the file is downloaded (voice messages declare their length).
-    const early = ledger.precheck(request.payer, this.price(Math.max(1, Math.ceil(audio.durationSecs ?? 1)), log));
+    const early = ledger.precheck(request.payer, this.worstCase(Math.max(1, audio.durationSecs ?? 1), log));
     if (early) {
       log.info({ refusal: early }, 'refused before download: over budget');
       return { ok: false, reason: 'over_budget', refusal: early };
     }
     const download = await downloadAttachment(audio.url, {
-      maxBytes: MAX_TRANSCRIPTION_BYTES, timeoutMs: DOWNLOAD_TIMEOUT_MS, declaredSize: audio.size, fetch: this.deps.fetch,
+      maxBytes: MAX_TRANSCRIPTION_BYTES, timeoutMs: Math.max(1, Math.min(DOWNLOAD_TIMEOUT_MS, deadline - Date.now())), declaredSize: audio.size, fetch: this.deps.fetch,
     });
     if (!download.ok) {
       log.warn({ reason: download.reason, detail: download.detail }, 'attachment download failed');
       return download.reason === 'too-large' ? { ok: false, reason: 'too_large', size: audio.size } : { ok: false, reason: 'download_failed', detail: download.detail };
     }
-    const audioFile = await this.inspect(download.bytes, audio);
-    if (!audioFile.ok) {
-      log.info({ reason: audioFile.reason, detail: audioFile.detail, filename: audio.filename }, 'attachment is not audio the API takes');
-      const reason = INSPECTION_REASONS[audioFile.reason];
-      return reason === 'too_large' ? { ok: false, reason, size: download.bytes.length } : { ok: false, reason, detail: audioFile.detail };
+    const file = await inspectAudio(download.bytes, { filename: audio.filename, contentType: audio.contentType, durationSecs: audio.durationSecs });
+    if (!file.ok) {
+      log.info({ reason: file.reason, detail: file.detail, filename: audio.filename }, 'attachment is not audio the bot can send');
+      if (file.reason === 'too-large') return { ok: false, reason: 'too_large', size: download.bytes.length };
+      if (file.reason === 'length-mismatch') return { ok: false, reason: 'length_mismatch', statedSeconds: file.statedSeconds, measuredSeconds: file.measuredSeconds };
+      return { ok: false, reason: INSPECTION_REASONS[file.reason], detail: file.detail };
     }
-    const billed = (outcome: Extract<TranscriberOutcome, { ok: true }>) => Math.ceil(outcome.billedSeconds ?? audioFile.seconds);
+    const reserved = this.worstCase(file.durationSeconds, log);
+    log.debug({ codec: file.codec, measuredSeconds: file.measuredSeconds, reservedSeconds: file.durationSeconds, source: file.durationSource, reserved }, 'audio measured');
+    let settlement: Settlement | undefined;
     const paid = await ledger.pay(
-      request.payer, { command: request.command, model, worstCaseMicros: this.price(audioFile.seconds, log) },
+      request.payer, { command: request.command, model, worstCaseMicros: reserved },
       () => this.deps.transcriber.transcribe({
-        bytes: download.bytes, filename: uploadName(audio.filename, audioFile.extension), mimeType: audioFile.mimeType, model, language: request.language,
+        bytes: download.bytes, filename: uploadName(audio.filename, file.extension), mimeType: file.mimeType, model, language: request.language, deadline,
       }),
-      (outcome) => (outcome.ok ? { chargedMicros: this.price(billed(outcome), log), units: billed(outcome) } : null),
+      (outcome) => (settlement = this.settlement(outcome, reserved, file.durationSeconds, log)) ?? null,
     );
     if (!paid.ok) {
       log.info({ refusal: paid.refusal }, 'refused: over budget');
@@ -99,30 +117,49 @@ export class TranscriptionService {
     const outcome = paid.result;
     if (!outcome.ok) {
       logModelFailure(log, outcome.failure, 'transcription');
-      return { ok: false, reason: 'model_failed', failure: outcome.failure };
+      return { ok: false, reason: 'model_failed', failure: outcome.failure, chargedMicros: settlement?.chargedMicros ?? 0 };
     }
-    const seconds = billed(outcome);
-    const chargedMicros = this.price(seconds, log);
-    log.debug({ seconds, chargedMicros, chars: outcome.text.length }, 'transcribed');
-    return { ok: true, text: outcome.text, seconds, chargedMicros };
+    const chargedMicros = settlement?.chargedMicros ?? 0;
+    log.debug({ usage: outcome.usage, chargedMicros, attempts: outcome.attempts, chars: outcome.text.length }, 'transcribed');
+    return { ok: true, text: outcome.text, chargedMicros };
   }
 
   /**
-   * The bytes decide the format. Duration: the file's own metadata, or Discord's `duration_secs` when larger
-   * (that one is written by the sender's client, so it alone is not trusted to lower the price).
+   * What to charge: the usage OpenAI reports, priced from the table. A transcription that may have been billed
+   * but reported nothing (no readable usage, a timeout, a dropped connection) is charged its full reservation,
+   * which bounds what OpenAI can bill; only a call OpenAI surely did not bill is released.
    */
-  private async inspect(bytes: Uint8Array, audio: AudioSource) {
-    const declared = { filename: audio.filename, contentType: audio.contentType };
-    let inspection = await inspectAudio(bytes, declared);
-    if (!inspection.ok && inspection.reason === 'unreadable' && audio.durationSecs) {
-      inspection = await inspectAudio(bytes, { ...declared, durationSecs: audio.durationSecs });
+  private settlement(outcome: TranscriberOutcome, reserved: number, seconds: number, log: Logger): Settlement | undefined {
+    if (!outcome.ok) {
+      if (!outcome.mayBeBilled) return undefined;
+      log.warn({ failure: outcome.failure, chargedMicros: reserved }, 'transcription may have been billed without an answer: charged its reservation');
+      return { chargedMicros: reserved, units: seconds };
     }
-    if (!inspection.ok) return inspection;
-    const seconds = Math.max(inspection.durationSeconds, Math.ceil(audio.durationSecs ?? 0));
-    return { ...inspection, seconds };
+    const { usage } = outcome;
+    let charged: Settlement | undefined;
+    if (usage?.type === 'duration') {
+      const billedSeconds = Math.ceil(usage.seconds);
+      charged = { chargedMicros: this.perMinute(billedSeconds, log), units: billedSeconds };
+    } else if (usage?.type === 'tokens') {
+      const cost = this.deps.pricing.audioTokenCost(this.deps.model, usage);
+      if (cost.known) charged = { chargedMicros: cost.micros, inputTokens: usage.audioTokens + usage.textTokens, outputTokens: usage.outputTokens };
+    }
+    if (!charged) {
+      log.warn({ usage, chargedMicros: reserved }, 'transcription usage missing or unpriced: charged its reservation');
+      return { chargedMicros: reserved, units: seconds };
+    }
+    if (charged.chargedMicros > reserved) log.warn({ usage, reserved, charged: charged.chargedMicros }, 'OpenAI billed more than the reservation; check the audio bounds');
+    return charged;
   }
 
-  private price(seconds: number, log: Logger): number {
+  /** The most `seconds` of audio can cost: the per-minute price, or for a token-billed model its token bound if larger. */
+  private worstCase(seconds: number, log: Logger): number {
+    const perMinute = this.perMinute(seconds, log);
+    const tokenPrice = this.deps.pricing.audioTokenPrice(this.deps.model);
+    return tokenPrice ? Math.max(perMinute, tokenWorstCase(tokenPrice, seconds)) : perMinute;
+  }
+
+  private perMinute(seconds: number, log: Logger): number {
     const { pricing, model } = this.deps;
     const cost = pricing.audioCost(model, seconds);
     if (cost.known) return cost.micros;

@@ -1,11 +1,26 @@
-import { toFile, type OpenAI } from 'openai';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { APIError, toFile, type OpenAI } from 'openai';
 import { classifyError, type ModelFailure } from '../openai/failures.ts';
+import { parseTranscriptionUsage, type TranscriptionUsage } from './usage.ts';
 
 /**
- * A 25 MB upload can hold hours of compressed speech, which takes the API minutes; an interaction
- * token lasts 15 minutes, so 10 leaves room to deliver the transcript.
+ * The longest one attempt may take. A 25 MB upload can hold hours of compressed speech, which takes the API
+ * minutes; the caller's deadline (inside the 15-minute interaction token) shortens it further.
  */
 export const TRANSCRIPTION_TIMEOUT_MS = 10 * 60_000;
+/** A retry is only worth sending with at least this long left: less would likely time out, and a timeout is paid. */
+export const MIN_RETRY_WINDOW_MS = 2 * 60_000;
+/**
+ * A 5xx this quick came back before any transcription could have run (the upload alone of a large file takes
+ * seconds): retrying it can't bill twice. A slower 5xx may follow work OpenAI bills, so it is not retried.
+ */
+export const FAST_SERVER_ERROR_MS = 15_000;
+/** The SDK's own backoff for a retry without retry-after: 0.5 s doubling to at most 8 s. */
+const BACKOFF_START_MS = 500;
+const BACKOFF_MAX_MS = 8_000;
+
+/** Connection failures that mean the request never left this machine (nothing reached OpenAI, nothing billed). */
+const NEVER_SENT = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH|UND_ERR_CONNECT_TIMEOUT|ERR_TLS_.*|CERT_.*|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE)$/;
 
 export interface TranscriberRequest {
   bytes: Uint8Array;
@@ -15,27 +30,79 @@ export interface TranscriberRequest {
   model: string;
   /** ISO-639-1 hint; without it the model detects the language. */
   language?: string;
+  /** Epoch ms by which every attempt must have ended (the interaction token must outlive it). */
+  deadline: number;
 }
 
 export type TranscriberOutcome =
-  | { ok: true; text: string; /** seconds the API billed, when it says (whisper-1 does) */ billedSeconds: number | undefined }
-  | { ok: false; failure: ModelFailure };
+  | { ok: true; text: string; /** what the API says it billed; undefined when it says nothing readable */ usage: TranscriptionUsage | undefined; attempts: number }
+  | { ok: false; failure: ModelFailure; /** the API may have billed it (a timeout or a dropped connection) */ mayBeBilled: boolean; attempts: number };
 
-/** One call to the transcription endpoint; every failure comes back as a value. */
+/**
+ * One transcription, every failure a value. Retries are ours, not the SDK's: its `makeRequest` retries a timed-out
+ * or dropped request like a 429 (one `retriesRemaining` path, no hook to tell them apart), and a transcription
+ * OpenAI may already have billed must not be sent again. A fetch wrapper could only fail such a retry, not skip
+ * it, so each attempt runs with `maxRetries: 0` and this loop retries what can't have been billed: a 429 (it
+ * waits for retry-after) and a 5xx answered at once, up to the client's OPENAI_MAX_RETRIES, all before the deadline.
+ */
 export class Transcriber {
-  constructor(private readonly client: OpenAI, private readonly timeoutMs = TRANSCRIPTION_TIMEOUT_MS) {}
+  /** `timeoutMs` is public so a test can shorten it on a running bot. */
+  constructor(private readonly client: OpenAI, public timeoutMs = TRANSCRIPTION_TIMEOUT_MS) {}
 
   async transcribe(request: TranscriberRequest): Promise<TranscriberOutcome> {
-    try {
-      const file = await toFile(request.bytes, request.filename, { type: request.mimeType });
-      const result = await this.client.audio.transcriptions.create(
-        { file, model: request.model, response_format: 'json', ...(request.language ? { language: request.language } : {}) },
-        { timeout: this.timeoutMs },
-      );
-      const billedSeconds = result.usage?.type === 'duration' ? result.usage.seconds : undefined;
-      return { ok: true, text: result.text ?? '', billedSeconds };
-    } catch (error) {
-      return { ok: false, failure: classifyError(error, false, { endpoint: 'transcription', model: request.model }) };
+    const file = await toFile(request.bytes, request.filename, { type: request.mimeType });
+    const body = { file, model: request.model, response_format: 'json' as const, ...(request.language ? { language: request.language } : {}) };
+    for (let attempt = 1; ; attempt++) {
+      const timeoutMs = Math.floor(Math.min(this.timeoutMs, request.deadline - Date.now()));
+      if (timeoutMs <= 0) return { ok: false, failure: { kind: 'timeout' }, mayBeBilled: false, attempts: attempt - 1 }; // no time left: nothing sent
+      // The SDK's timeout ends at the response headers; this one also covers reading the body.
+      const controller = new AbortController();
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort();
+      }, timeoutMs);
+      const started = Date.now();
+      try {
+        const result = await this.client.audio.transcriptions.create(body, { timeout: timeoutMs, maxRetries: 0, signal: controller.signal });
+        return { ok: true, text: result.text ?? '', usage: parseTranscriptionUsage(result.usage), attempts: attempt };
+      } catch (error) {
+        const failure = classifyError(error, timedOut, { endpoint: 'transcription', model: request.model });
+        const wait = retryWait(error, failure, Date.now() - started, attempt);
+        const retry = wait !== undefined && attempt <= this.client.maxRetries && Date.now() + wait + MIN_RETRY_WINDOW_MS <= request.deadline;
+        if (!retry) return { ok: false, failure, mayBeBilled: mayBeBilled(error, failure), attempts: attempt };
+        await sleep(wait);
+      } finally {
+        clearTimeout(timer);
+      }
     }
   }
+}
+
+/** How long to wait before retrying, or undefined when this failure must not be retried. */
+function retryWait(error: unknown, failure: ModelFailure, elapsedMs: number, attempt: number): number | undefined {
+  if (!(error instanceof APIError) || error.status === undefined || error.headers?.get('x-should-retry') === 'false') return undefined;
+  const rateLimited = failure.kind === 'rate_limited';
+  const quickServerError = failure.kind === 'server_error' && elapsedMs <= FAST_SERVER_ERROR_MS;
+  if (!rateLimited && !quickServerError) return undefined;
+  const ms = Number(error.headers?.get('retry-after-ms'));
+  if (Number.isFinite(ms) && ms >= 0) return ms;
+  const seconds = Number(error.headers?.get('retry-after'));
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  return Math.min(BACKOFF_START_MS * 2 ** (attempt - 1), BACKOFF_MAX_MS);
+}
+
+/** A timeout, or a connection lost after it was made, may have reached OpenAI and been billed. */
+function mayBeBilled(error: unknown, failure: ModelFailure): boolean {
+  if (failure.kind === 'timeout') return true;
+  if (failure.kind !== 'network') return false;
+  return !causeCodes(error).some((code) => NEVER_SENT.test(code));
+}
+
+/** Error codes anywhere in the cause chain (undici nests them, happy-eyeballs groups them in an AggregateError). */
+function causeCodes(error: unknown, depth = 0): string[] {
+  if (depth > 5 || typeof error !== 'object' || error === null) return [];
+  const { code, cause, errors } = error as { code?: unknown; cause?: unknown; errors?: unknown };
+  const nested = Array.isArray(errors) ? errors.flatMap((e) => causeCodes(e, depth + 1)) : [];
+  return [...(typeof code === 'string' ? [code] : []), ...causeCodes(cause, depth + 1), ...nested];
 }

@@ -5,6 +5,7 @@ import { NO_MENTIONS } from '../discord/sinks.ts';
 import { payerOf } from '../discord/payer.ts';
 import { deadEndDetails, isDeadEnd } from '../discord/deadEnd.ts';
 import { maySpeakIn } from '../discord/speakPermission.ts';
+import { noteOutcome } from '../metrics/outcome.ts';
 import type { Logger } from '../../logger.ts';
 import { languageOf, t } from '../failureMessages.ts';
 import { findAudio, isVoiceMessage } from './audioAttachment.ts';
@@ -50,12 +51,12 @@ export async function transcribeVoiceMessage(message: Message, ctx: BotContext):
   const log = ctx.logger.child({ event: 'voice-message', messageId: message.id, userId: message.author.id, guildId: message.guildId ?? undefined });
   const language = languageOf(message.guild?.preferredLocale);
   // Where the bot can't reply, the transcript could never be shown: no download, no AI request.
-  if (!maySpeakIn(message, log)) return;
+  if (!maySpeakIn(message, log)) return noteOutcome('ignored');
   const audio = findAudio(message);
   if (!audio) {
     // Without the Message Content intent Discord blanks the attachments: nothing to download.
     log.warn('voice message arrived without its attachment; is the Message Content intent enabled in the developer portal?');
-    return;
+    return noteOutcome('error');
   }
   try {
     if ('sendTyping' in message.channel) await message.channel.sendTyping().catch(() => undefined);
@@ -70,6 +71,7 @@ export async function transcribeVoiceMessage(message: Message, ctx: BotContext):
     }
     else await replyToMessage(message, [{ content: describeTranscriptionFailure(result, language, ctx.services.transcription.model) }]);
   } catch (error) {
+    noteOutcome('error');
     // Discord refused for good (403/404): one more reply would only be refused again.
     if (isDeadEnd(error)) return void log.warn(deadEndDetails(error), 'Discord refused the transcript reply');
     log.error({ err: error }, 'transcribing a voice message failed');

@@ -16,39 +16,42 @@ type Accepted = Extract<AudioInspection, { ok: true }>;
 
 describe('inspectAudio accepts audio the API takes', () => {
   const cases: Array<[string, () => Uint8Array, DeclaredAudio, Partial<Accepted>]> = [
-    // WAV carries an exact length in its header, so music-metadata's figure is checked to the second.
-    ['3 s WAV from makeWav', () => makeWav({ seconds: 3 }), {}, { format: 'wav', extension: 'wav', mimeType: 'audio/wav', durationSeconds: 3, durationSource: 'metadata' }],
-    ['2.2 s WAV rounds up', () => makeWav({ seconds: 2.2, sampleRate: 8000 }), {}, { durationSeconds: 3, durationSource: 'metadata' }],
+    // The length is measured from the audio itself (WAV: the data present at the format's sample size).
+    ['3 s WAV from makeWav', () => makeWav({ seconds: 3 }), {}, { format: 'wav', extension: 'wav', mimeType: 'audio/wav', durationSeconds: 3, durationSource: 'measured' }],
+    ['2.2 s WAV rounds up', () => makeWav({ seconds: 2.2, sampleRate: 8000 }), {}, { durationSeconds: 3, durationSource: 'measured' }],
     ['0.1 s WAV is at least 1 s', () => makeWav({ seconds: 0.1, frequency: 0 }), {}, { durationSeconds: 1 }],
-    // Discord voice messages are Ogg/Opus named voice-message.ogg; music-metadata reads 1.5 s from the granule.
-    ['Discord voice message', () => fixture('voice.ogg'), { filename: 'voice-message.ogg', contentType: 'audio/ogg' }, { format: 'ogg', extension: 'ogg', mimeType: 'audio/ogg', durationSeconds: 2, durationSource: 'metadata' }],
+    // Discord voice messages are Ogg/Opus named voice-message.ogg: 76 packets of 20 ms = 1.52 s, from their TOC bytes.
+    ['Discord voice message', () => fixture('voice.ogg'), { filename: 'voice-message.ogg', contentType: 'audio/ogg' }, { format: 'ogg', extension: 'ogg', mimeType: 'audio/ogg', durationSeconds: 2, durationSource: 'measured' }],
     ['Ogg named .oga keeps .oga', () => fixture('voice.ogg'), { filename: 'Clip.OGA' }, { format: 'ogg', extension: 'oga' }],
     ['Ogg named .mp3 is sent as .ogg', () => fixture('voice.ogg'), { filename: 'clip.mp3', contentType: 'audio/mpeg' }, { format: 'ogg', extension: 'ogg' }],
-    ['MP3 behind an ID3 tag', () => fixture('tone.mp3'), { filename: 'tone.mp3' }, { format: 'mp3', extension: 'mp3', mimeType: 'audio/mpeg', durationSeconds: 2, durationSource: 'metadata' }],
+    ['MP3 behind an ID3 tag', () => fixture('tone.mp3'), { filename: 'tone.mp3' }, { format: 'mp3', extension: 'mp3', mimeType: 'audio/mpeg', durationSeconds: 2, durationSource: 'measured' }],
     ['MP3 named .mpga keeps .mpga', () => fixture('tone.mp3'), { filename: 'x.mpga' }, { format: 'mp3', extension: 'mpga' }],
     ['MP3 without a name', () => fixture('tone.mp3'), {}, { format: 'mp3', extension: 'mp3' }],
-    ['WebM/Opus', () => fixture('tone.webm'), {}, { format: 'webm', extension: 'webm', durationSeconds: 2, durationSource: 'metadata' }],
+    ['WebM/Opus', () => fixture('tone.webm'), {}, { format: 'webm', extension: 'webm', durationSeconds: 2, durationSource: 'measured' }],
     ['M4A brand is sent as .m4a', () => fixture('tone.m4a'), { filename: 'recording' }, { format: 'mp4', extension: 'm4a', mimeType: 'audio/mp4', durationSeconds: 2 }],
     ['M4A named .mp4 keeps .mp4', () => fixture('tone.m4a'), { filename: 'recording.mp4' }, { format: 'mp4', extension: 'mp4' }],
-    ['FLAC', () => fixture('tone.flac'), {}, { format: 'flac', extension: 'flac', durationSeconds: 2, durationSource: 'metadata' }],
-    // Discord's duration_secs is taken as-is (rounded up) and saves parsing.
-    ['declared duration wins', () => fixture('voice.ogg'), { durationSecs: 7.2 }, { durationSeconds: 8, durationSource: 'declared' }],
-    ['zero declared duration is ignored', () => fixture('voice.ogg'), { durationSecs: 0 }, { durationSeconds: 2, durationSource: 'metadata' }],
-    ['NaN declared duration is ignored', () => makeWav({ seconds: 3 }), { durationSecs: Number.NaN }, { durationSeconds: 3, durationSource: 'metadata' }],
-    ['null declared duration is ignored', () => makeWav({ seconds: 3 }), { durationSecs: null }, { durationSource: 'metadata' }],
+    ['FLAC', () => fixture('tone.flac'), {}, { format: 'flac', extension: 'flac', durationSeconds: 2, durationSource: 'measured' }],
+    // Discord's duration_secs raises the reservation when it is longer (within the tolerance), never lowers it.
+    ['a longer declared duration wins', () => fixture('voice.ogg'), { durationSecs: 4.2 }, { durationSeconds: 5, durationSource: 'declared' }],
+    ['a shorter declared duration does not lower it', () => fixture('voice.ogg'), { durationSecs: 0.5 }, { durationSeconds: 2, durationSource: 'measured' }],
+    ['zero declared duration is ignored', () => fixture('voice.ogg'), { durationSecs: 0 }, { durationSeconds: 2, durationSource: 'measured' }],
+    ['NaN declared duration is ignored', () => makeWav({ seconds: 3 }), { durationSecs: Number.NaN }, { durationSeconds: 3, durationSource: 'measured' }],
+    ['null declared duration is ignored', () => makeWav({ seconds: 3 }), { durationSecs: null }, { durationSource: 'measured' }],
   ];
   test.each(cases)('%s', async (_name, make, declared, expected) => {
     expect(await inspectAudio(make(), declared)).toMatchObject({ ok: true, ...expected });
   });
 
-  test('a WAV whose data size was never filled in (streaming recorders write 0) gets an estimate', async () => {
+  test('a WAV whose data size was never filled in (streaming recorders write 0) is measured from the bytes present', async () => {
     const wav = makeWav({ seconds: 2 });
     new DataView(wav.buffer).setUint32(40, 0, true);
-    const result = await inspectAudio(wav);
-    expect(result).toMatchObject({ ok: true, format: 'wav', durationSource: 'estimated' });
-    // Size includes the 44-byte header, so the estimate is a hair over 2 s and rounds up.
-    expect(result.ok && result.durationSeconds).toBeGreaterThanOrEqual(2);
-    expect(result.ok && result.durationSeconds).toBeLessThanOrEqual(3);
+    expect(await inspectAudio(wav)).toMatchObject({ ok: true, format: 'wav', durationSeconds: 2, measuredSeconds: 2 });
+  });
+
+  test('a WAV whose data size claims more than is there is measured from what is there', async () => {
+    const wav = makeWav({ seconds: 2 });
+    new DataView(wav.buffer).setUint32(40, 0xfffffff0, true);
+    expect(await inspectAudio(wav)).toMatchObject({ ok: true, durationSeconds: 2, measuredSeconds: 2 });
   });
 });
 

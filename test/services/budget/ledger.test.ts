@@ -276,3 +276,20 @@ describe('pay: reserve, run, settle or release', () => {
     expect(ran).toBe(false);
   });
 });
+
+describe('lowering a reservation', () => {
+  test('frees the difference for every limit at once, and never raises one', () => {
+    const { ledger, limit } = setup();
+    limit({ scope: 'default', amountMicros: 1 * USD });
+    const r = ledger.reserve(member(), call(0.9));
+    if (!r.ok) throw new Error('reserve failed');
+    expect(ledger.reserve(member(), call(0.5)).ok).toBe(false);
+    const lowered = ledger.lower(r.reservation, 0.3 * USD);
+    expect(lowered).toEqual({ id: r.reservation.id, reservedMicros: 0.3 * USD });
+    expect(ledger.usage(member()).personal?.spentMicros).toBe(0.3 * USD);
+    expect(ledger.lower(lowered, 0.8 * USD)).toEqual(lowered); // not raised
+    expect(ledger.reserve(member(), call(0.5)).ok).toBe(true);
+    ledger.settle(lowered, { chargedMicros: 0.2 * USD });
+    expect(ledger.usage(member()).personal?.spentMicros).toBe(0.7 * USD);
+  });
+});

@@ -101,13 +101,13 @@ describe('loadPricingFile: errors name the file and every problem', () => {
     ['price as a string', { embeddings: { 'text-embedding-3-small': '0.02' } }, ['embeddings["text-embedding-3-small"]: must be a finite number of US dollars (got "0.02")']],
     ['missing output', { chat: { 'gpt-4.1': { input: 2 } } }, ['chat["gpt-4.1"].output: is required']],
     ['absurd price', { fineTuningTraining: { 'gpt-4o': 5e6 } }, ['fineTuningTraining["gpt-4o"]: must be at most 1000000 US dollars (got 5000000)']],
-    ['unknown top-level key', { chat: {}, prices: {} }, ['unknown top-level key "prices" (allowed: chat, images, audio, embeddings, fineTuningTraining, fallbackChat)']],
+    ['unknown top-level key', { chat: {}, prices: {} }, ['unknown top-level key "prices" (allowed: chat, images, audio, audioTokens, embeddings, fineTuningTraining, fallbackChat)']],
     ['unknown key in an entry', { chat: { 'gpt-4o': { input: 1, output: 2, cached: 0.5 } } }, ['chat["gpt-4o"]: unknown key "cached"']],
     ['nested image price', { images: { 'dall-e-3': { '1024x1024': { hd: -0.08 } } } }, ['images["dall-e-3"]["1024x1024"].hd: must not be negative (got -0.08)']],
     ['several problems at once', { chat: { 'gpt-4o': { input: -1, output: -2 } }, extra: 1 }, [
       'chat["gpt-4o"].input: must not be negative (got -1)',
       'chat["gpt-4o"].output: must not be negative (got -2)',
-      'unknown top-level key "extra" (allowed: chat, images, audio, embeddings, fineTuningTraining, fallbackChat)',
+      'unknown top-level key "extra" (allowed: chat, images, audio, audioTokens, embeddings, fineTuningTraining, fallbackChat)',
     ]],
   ])('%s', async (_case, content, problems) => {
     const path = await writeTemp(`case-${Math.random().toString(36).slice(2)}.json`, typeof content === 'string' ? content : JSON.stringify(content));

@@ -1,0 +1,187 @@
+/**
+ * MP4/M4A: the audio tracks' sample tables (stsz/stts sample counts, or trun counts in a fragmented file),
+ * times the samples each coded frame decodes to, at the sample rate of the codec's own configuration.
+ * The stated durations (mvhd, tkhd, mdhd, stts deltas, edit lists) are never read: a decoder plays the
+ * samples the tables list, whatever those say.
+ */
+import { OPUS_MAX_PACKET_SAMPLES, OPUS_RATE } from './opus.ts';
+import { ascii, u16be, u32be, unreadable, unsupported, type Measurement } from './types.ts';
+
+/** AAC sampling_frequency_index → Hz (ISO 14496-3 Table 1.18). */
+const AAC_RATES = [96_000, 88_200, 64_000, 48_000, 44_100, 32_000, 24_000, 22_050, 16_000, 12_000, 11_025, 8_000, 7_350];
+/** The lowest rate AAC defines: used when a track names none, since a lower rate means a longer play. */
+const LOWEST_AAC_RATE = 7_350;
+/** A codec we can't read frame sizes for is bounded by the largest frame FLAC (the largest of them) allows. */
+const MAX_SAMPLES_PER_FRAME = 65_536;
+const CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl', 'moof', 'traf']);
+
+interface Box {
+  type: string;
+  start: number;
+  end: number;
+}
+
+/** The boxes directly inside [start, end); a box running past the end (a cut-off file) is clipped to it. */
+function children(b: Uint8Array, start: number, end: number): Box[] {
+  const boxes: Box[] = [];
+  for (let pos = start; pos + 8 <= end; ) {
+    let size = u32be(b, pos);
+    let header = 8;
+    if (size === 1) {
+      size = u32be(b, pos + 8) * 2 ** 32 + u32be(b, pos + 12);
+      header = 16;
+    } else if (size === 0) size = end - pos;
+    if (size < header) break;
+    boxes.push({ type: ascii(b, pos + 4, 4), start: pos + header, end: Math.min(end, pos + size) });
+    pos += size;
+  }
+  return boxes;
+}
+
+interface Track {
+  id: number;
+  audio: boolean;
+  samples: number;
+  /** samples of audio each coded sample (frame) decodes to, and at what rate */
+  frame: { samples: number; rate: number; exact: boolean } | undefined;
+}
+
+export function measureMp4(b: Uint8Array): Measurement {
+  const tracks: Track[] = [];
+  const fragments = new Map<number, number>(); // track id → samples in trun boxes
+  const walk = (start: number, end: number, track: Track | undefined, fragmentTrack: number): void => {
+    for (const box of children(b, start, end)) {
+      if (box.type === 'trak') {
+        const t: Track = { id: 0, audio: false, samples: 0, frame: undefined };
+        tracks.push(t);
+        walk(box.start, box.end, t, 0);
+      } else if (box.type === 'traf') {
+        const tfhd = children(b, box.start, box.end).find((c) => c.type === 'tfhd');
+        walk(box.start, box.end, undefined, tfhd ? u32be(b, tfhd.start + 4) : 0);
+      } else if (CONTAINERS.has(box.type)) walk(box.start, box.end, track, fragmentTrack);
+      else if (box.type === 'trun') fragments.set(fragmentTrack, (fragments.get(fragmentTrack) ?? 0) + u32be(b, box.start + 4));
+      else if (track) readTrackBox(b, box, track);
+    }
+  };
+  walk(0, b.length, undefined, 0);
+  const audio = tracks.filter((t) => t.audio);
+  if (audio.length === 0) return tracks.length === 0 ? unreadable('The mp4 file has no track table (moov); it is truncated or damaged.') : unsupported('The mp4 file holds no audio track.');
+  let lower = 0;
+  let upper = 0;
+  for (const track of audio) {
+    const frame = track.frame ?? { samples: MAX_SAMPLES_PER_FRAME, rate: LOWEST_AAC_RATE, exact: false };
+    const count = track.samples + (fragments.get(track.id) ?? 0);
+    upper += (count * frame.samples) / frame.rate;
+    if (frame.exact) lower += (count * frame.samples) / frame.rate;
+  }
+  if (upper === 0) return unreadable('The mp4 file lists no audio samples; it is truncated or damaged.');
+  return { ok: true, lowerSeconds: lower, upperSeconds: upper, codec: 'mp4' };
+}
+
+function readTrackBox(b: Uint8Array, box: Box, track: Track): void {
+  const at = box.start;
+  switch (box.type) {
+    case 'tkhd':
+      track.id = u32be(b, at + (b[at] === 1 ? 20 : 12));
+      return;
+    case 'hdlr':
+      // Only the media handler says 'soun'; QuickTime's data handler in minf ('alis', 'url ') must not undo it.
+      if (ascii(b, at + 8, 4) === 'soun') track.audio = true;
+      return;
+    case 'stsz':
+      track.samples = Math.max(track.samples, u32be(b, at + 8));
+      return;
+    case 'stz2':
+      track.samples = Math.max(track.samples, u32be(b, at + 8));
+      return;
+    case 'stts': {
+      let sum = 0;
+      const entries = u32be(b, at + 4);
+      for (let i = 0, p = at + 8; i < entries && p + 8 <= box.end; i++, p += 8) sum += u32be(b, p);
+      track.samples = Math.max(track.samples, sum);
+      return;
+    }
+    case 'stsd': {
+      // Chunks may each name a different entry: bound by the one that plays longest per sample.
+      const frames = children(b, at + 8, box.end).map((entry) => sampleEntryFrame(b, entry));
+      const longest = frames.sort((x, y) => y.samples / y.rate - x.samples / x.rate)[0];
+      if (longest) track.frame = { ...longest, exact: longest.exact && frames.length === 1 };
+      return;
+    }
+    default:
+  }
+}
+
+/** Samples per coded frame and the rate they play at, from the sample entry and the codec's own configuration. */
+function sampleEntryFrame(b: Uint8Array, entry: Box): NonNullable<Track['frame']> {
+  const version = u16be(b, entry.start + 8);
+  // 16.16 fixed point (its integer part); QuickTime's version 2 entry keeps the real rate as a float64 further on.
+  const entryRate = version === 2 ? Math.round(new DataView(b.buffer, b.byteOffset).getFloat64(entry.start + 32) || 0) : u16be(b, entry.start + 24);
+  const childStart = entry.start + 28 + (version === 1 ? 16 : version === 2 ? 36 : 0);
+  const boxes = children(b, childStart, entry.end);
+  switch (entry.type) {
+    case 'mp4a': {
+      const config = esdsConfig(b, boxes.find((c) => c.type === 'esds'));
+      // MPEG-1/2 audio carried in mp4a: at most 1152 samples a frame. AAC: 1024 (960 and 480/512 variants are shorter).
+      const mpegAudio = config.objectType === 0x69 || config.objectType === 0x6b;
+      // The decoder follows the codec configuration; the entry's rate is only a hint. The lower rate plays longer.
+      const rates = [entryRate, config.rate].filter((r): r is number => r !== undefined && r > 0);
+      const rate = rates.length > 0 ? Math.min(...rates) : LOWEST_AAC_RATE;
+      return { samples: mpegAudio ? 1152 : 1024, rate, exact: !mpegAudio };
+    }
+    case 'Opus':
+      return { samples: OPUS_MAX_PACKET_SAMPLES, rate: OPUS_RATE, exact: false };
+    case 'alac': {
+      const cookie = boxes.find((c) => c.type === 'alac');
+      const frameLength = cookie ? u32be(b, cookie.start + 4) : 0;
+      return { samples: frameLength > 0 ? frameLength : MAX_SAMPLES_PER_FRAME, rate: entryRate > 0 ? entryRate : LOWEST_AAC_RATE, exact: frameLength > 0 };
+    }
+    default:
+      return { samples: MAX_SAMPLES_PER_FRAME, rate: entryRate > 0 ? entryRate : LOWEST_AAC_RATE, exact: false };
+  }
+}
+
+/** The object type and sample rate in an esds box (ES_Descriptor → DecoderConfig → AudioSpecificConfig). */
+function esdsConfig(b: Uint8Array, esds: Box | undefined): { objectType?: number; rate?: number } {
+  if (!esds) return {};
+  const result: { objectType?: number; rate?: number } = {};
+  const descriptors = (start: number, end: number): void => {
+    let p = start;
+    while (p + 2 <= end) {
+      const tag = b[p++]!;
+      let length = 0;
+      for (let k = 0; k < 4 && p < end; k++) {
+        const byte = b[p++]!;
+        length = (length << 7) | (byte & 0x7f);
+        if ((byte & 0x80) === 0) break;
+      }
+      const bodyEnd = Math.min(end, p + length);
+      if (tag === 0x03) {
+        const flags = b[p + 2] ?? 0;
+        let q = p + 3;
+        if (flags & 0x80) q += 2;
+        if (flags & 0x40) q += 1 + (b[q] ?? 0);
+        if (flags & 0x20) q += 2;
+        descriptors(q, bodyEnd);
+      } else if (tag === 0x04) {
+        result.objectType = b[p];
+        descriptors(p + 13, bodyEnd);
+      } else if (tag === 0x05) {
+        result.rate = ascRate(b, p);
+      }
+      p = bodyEnd;
+    }
+  };
+  descriptors(esds.start + 4, esds.end);
+  return result;
+}
+
+/** AudioSpecificConfig: 5-bit object type (31 escapes to 6 more bits), then a 4-bit rate index (15 = 24-bit rate). */
+function ascRate(b: Uint8Array, p: number): number | undefined {
+  const bits = (BigInt(u32be(b, p)) << 32n) | BigInt(u32be(b, p + 4));
+  let shift = 64n - 5n;
+  if (bits >> 59n === 31n) shift -= 6n;
+  const index = Number((bits >> (shift - 4n)) & 0x0fn);
+  if (index === 15) return Number((bits >> (shift - 28n)) & 0xffffffn);
+  return AAC_RATES[index];
+}

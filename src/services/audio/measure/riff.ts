@@ -1,0 +1,56 @@
+/**
+ * WAV: the audio is the data chunk's bytes that are really present (a header may claim more, or 0 / 0xFFFFFFFF
+ * when a recorder never filled it in), decoded at the format's own sample size, channels and rate. The fmt
+ * chunk's byte-rate field is not used. Bytes after the data chunk that are not a well-formed chunk count as audio.
+ */
+import { measureMpeg } from './mpeg.ts';
+import { ascii, u16le, u32le, unreadable, unsupported, type Measurement } from './types.ts';
+
+/** Format tags whose bytes are plain samples of `bits` each: PCM, IEEE float, A-law, µ-law. */
+const SAMPLE_FORMATS = new Set([0x0001, 0x0003, 0x0006, 0x0007]);
+/** MS and IMA ADPCM: 4 bits a sample, plus block headers, so 4 bits a sample bounds them from above. */
+const ADPCM_FORMATS = new Set([0x0002, 0x0011]);
+const MPEG_FORMATS = new Set([0x0050, 0x0055]);
+const EXTENSIBLE = 0xfffe;
+
+export function measureWav(b: Uint8Array): Measurement {
+  let format: { tag: number; channels: number; rate: number; bits: number } | undefined;
+  let audioBytes = 0;
+  /** bytes after the data that are no chunk: a decoder reading on would take them as samples */
+  let strayBytes = 0;
+  let audioStart = -1;
+  let pos = 12;
+  while (pos + 8 <= b.length) {
+    const id = ascii(b, pos, 4);
+    const declared = u32le(b, pos + 4);
+    const start = pos + 8;
+    if (id === 'data') {
+      // 0 and 0xFFFFFFFF are what streaming recorders leave; anything past the file's end is not there.
+      const present = declared === 0 || declared === 0xffffffff ? b.length - start : Math.min(declared, b.length - start);
+      audioBytes += present;
+      if (audioStart < 0) audioStart = start;
+      pos = start + present + (present & 1);
+      continue;
+    }
+    if (!/^[\x20-\x7e]{4}$/.test(id) || start + declared > b.length) {
+      if (audioStart >= 0) strayBytes = b.length - pos;
+      break;
+    }
+    if (id === 'fmt ' && declared >= 16) {
+      let tag = u16le(b, start);
+      if (tag === EXTENSIBLE && declared >= 26) tag = u16le(b, start + 24);
+      format = { tag, channels: u16le(b, start + 2), rate: u32le(b, start + 4), bits: u16le(b, start + 14) };
+    }
+    pos = start + declared + (declared & 1);
+  }
+  if (!format || format.rate === 0 || format.channels === 0) return unreadable('The wav file has no usable format chunk; it is truncated or damaged.');
+  if (audioStart < 0 || audioBytes === 0) return unreadable('The wav file holds no audio data.');
+  const { tag, channels, rate, bits } = format;
+  if (SAMPLE_FORMATS.has(tag) && bits > 0) {
+    const perSecond = channels * Math.ceil(bits / 8) * rate;
+    return { ok: true, lowerSeconds: audioBytes / perSecond, upperSeconds: (audioBytes + strayBytes) / perSecond, codec: 'pcm' };
+  }
+  if (ADPCM_FORMATS.has(tag)) return { ok: true, lowerSeconds: 0, upperSeconds: ((audioBytes + strayBytes) * 2) / channels / rate, codec: 'adpcm' };
+  if (MPEG_FORMATS.has(tag)) return measureMpeg(b.subarray(audioStart, audioStart + audioBytes + strayBytes), 0);
+  return unsupported(`WAV with codec 0x${tag.toString(16).padStart(4, '0')}`);
+}

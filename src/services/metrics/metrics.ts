@@ -1,0 +1,163 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { LedgerStats } from '../../db/ledgerStats.ts';
+import type { SettledCall } from '../budget/ledger.ts';
+import type { DiscordRestClient } from './discordRest.ts';
+import { NO_GATEWAY, type GatewaySource } from './gateway.ts';
+import type { OpenAIEndpoint } from './openaiFetch.ts';
+import { noteOutcome, trackOutcome, type Outcome } from './outcome.ts';
+
+/** Seconds until OpenAI answers: chat starts streaming in well under a second; images at high quality take minutes. */
+const OPENAI_SECONDS_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600];
+
+export interface MetricsSources {
+  ledger: LedgerStats;
+  /** Answers and transcriptions in progress. */
+  inFlight: () => number;
+}
+
+const statusClass = (status: number) => `${Math.floor(status / 100)}xx`;
+/** A compatible server may send odd usage figures; a counter only takes positive amounts. */
+const amount = (value: number | undefined) => (typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : 0);
+
+/**
+ * Every metric of one running bot, in its own registry (several bots can run in one process, as the
+ * tests do). Labels are bounded: command names are the registered commands, models the ones priced or
+ * fine-tuned; never a user, channel or server id.
+ */
+export class BotMetrics {
+  readonly registry = new Registry();
+  /** The gateway's shards, for health and the shard gauges; set once the client exists. */
+  gateway: GatewaySource = NO_GATEWAY;
+  private processMetrics = false;
+
+  private readonly interactions = this.counter('bot_interactions_total', 'Slash and context-menu commands handled, by command and outcome.', ['command', 'outcome']);
+  private readonly messages = this.counter('bot_messages_total', 'Messages handled (mentions and DMs answered, voice messages transcribed), by kind and outcome.', ['kind', 'outcome']);
+  private readonly openaiSeconds = new Histogram({
+    name: 'bot_openai_request_duration_seconds', help: 'Seconds from sending an OpenAI request until its answer started (headers), each retry on its own.',
+    labelNames: ['endpoint'], buckets: OPENAI_SECONDS_BUCKETS, registers: [this.registry],
+  });
+  private readonly openaiRequests = this.counter('bot_openai_requests_total', 'OpenAI HTTP requests (each retry counts), by endpoint and status class (2xx, 4xx, 5xx, network, aborted).', ['endpoint', 'status']);
+  private readonly openaiLimited = this.counter('bot_openai_rate_limited_total', 'OpenAI 429 answers, by endpoint and reason (rate_limit: wait and retry; insufficient_quota: billing).', ['endpoint', 'reason']);
+  private readonly tokens = this.counter('bot_openai_tokens_total', 'Tokens charged, by model, command and kind (input, output).', ['model', 'command', 'kind']);
+  private readonly spend = this.counter('bot_spend_microdollars_total', 'Money charged in micro-dollars (1 USD = 1,000,000), by model and command.', ['model', 'command']);
+  private readonly overruns = this.counter('bot_ledger_overruns_total', 'Settlements above their reservation (a reservation that was not a true upper bound), by model and command.', ['model', 'command']);
+  private readonly refusals = this.counter('bot_spending_refusals_total', 'Calls refused by a spending limit, by the limit that refused (personal, role, server, server-ceiling, member-total, bot-total, ...).', ['limit']);
+  private readonly discordResponses = this.counter('bot_discord_rest_responses_total', 'Discord REST responses, by client (bot token or interaction webhooks) and HTTP status code.', ['client', 'code']);
+  private readonly discordLimited = this.counter('bot_discord_rate_limited_total', 'Discord 429 answers, by client and scope (user, global, shared).', ['client', 'scope']);
+  private readonly discordWaits = this.counter('bot_discord_rate_limit_waits_total', 'Requests discord.js held back for a rate limit it already knew, by client and whether it was the global one.', ['client', 'global']);
+
+  constructor(sources: MetricsSources) {
+    const { ledger, inFlight } = sources;
+    const gateway = () => this.gateway();
+    this.collected('bot_ledger_reservations_open', 'Spending reservations not yet settled or released, across every process on the database.', () => (ledger.available ? ledger.openReservations() : undefined));
+    this.collected('bot_ledger_overruns_recorded', 'Settlements above their reservation recorded in the database since it began, by every process.', () => (ledger.available ? ledger.overrunsRecorded() : undefined));
+    this.collected('bot_work_in_progress', 'Answers, transcriptions and other handled work in progress.', inFlight);
+    new Gauge({
+      name: 'bot_discord_shard_ready', help: 'Whether each gateway shard is connected and ready (1) or not (0).', labelNames: ['shard'], registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const shard of gateway()) this.set({ shard: String(shard.id) }, shard.ready ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'bot_discord_shard_status', help: "Each shard's discord.js status (Ready, Connecting, Resuming, Disconnected, ...): 1 on its current one.", labelNames: ['shard', 'status'], registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const shard of gateway()) this.set({ shard: String(shard.id), status: shard.status }, 1);
+      },
+    });
+    new Gauge({
+      name: 'bot_discord_gateway_ping_seconds', help: "Each shard's last heartbeat round trip.", labelNames: ['shard'], registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const shard of gateway()) if (shard.pingMs !== null) this.set({ shard: String(shard.id) }, shard.pingMs / 1000);
+      },
+    });
+  }
+
+  private counter<L extends string>(name: string, help: string, labelNames: L[]): Counter<L> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+
+  /** A gauge read when scraped; one that cannot be read (database closed or failing) is NaN, never a made-up 0, and the scrape goes on. */
+  private collected(name: string, help: string, read: () => number | undefined): void {
+    new Gauge({
+      name, help, registers: [this.registry],
+      collect() {
+        let value: number | undefined;
+        try {
+          value = read();
+        } catch {
+          value = undefined;
+        }
+        this.set(value ?? Number.NaN);
+      },
+    });
+  }
+
+  /** Process metrics (CPU, memory, event-loop delay, GC): only when the endpoint is on, since they sample in the background. */
+  collectProcessMetrics(): void {
+    if (this.processMetrics) return;
+    this.processMetrics = true;
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Runs one interaction's handling and counts it with how it ended. */
+  interaction(command: string, work: () => Promise<void>): Promise<void> {
+    return trackOutcome(work, (outcome) => this.interactions.inc({ command, outcome }));
+  }
+
+  /** Runs one message's handling (a mention, a voice message) and counts it with how it ended. */
+  message(kind: 'mention' | 'voice_message', work: () => Promise<void>): Promise<void> {
+    return trackOutcome(work, (outcome) => this.messages.inc({ kind, outcome }));
+  }
+
+  openaiAnswered(endpoint: OpenAIEndpoint, status: number, seconds: number): void {
+    this.openaiSeconds.observe({ endpoint }, seconds);
+    this.openaiRequests.inc({ endpoint, status: statusClass(status) });
+  }
+
+  openaiFailed(endpoint: OpenAIEndpoint, how: 'network' | 'aborted'): void {
+    this.openaiRequests.inc({ endpoint, status: how });
+  }
+
+  openaiRateLimited(endpoint: OpenAIEndpoint, reason: 'rate_limit' | 'insufficient_quota'): void {
+    this.openaiLimited.inc({ endpoint, reason });
+  }
+
+  discordAnswered(client: DiscordRestClient, status: number): void {
+    this.discordResponses.inc({ client, code: String(status) });
+  }
+
+  discordRateLimited(client: DiscordRestClient, scope: string): void {
+    this.discordLimited.inc({ client, scope });
+  }
+
+  discordRateLimitWait(client: DiscordRestClient, global: boolean): void {
+    this.discordWaits.inc({ client, global: String(global) });
+  }
+
+  /** The ledger's hook after a settlement commits (it never throws: the money is already settled). */
+  settled(call: SettledCall): void {
+    const labels = { model: call.model, command: call.command };
+    const input = amount(call.inputTokens);
+    const output = amount(call.outputTokens);
+    if (input > 0) this.tokens.inc({ ...labels, kind: 'input' }, input);
+    if (output > 0) this.tokens.inc({ ...labels, kind: 'output' }, output);
+    this.spend.inc(labels, amount(call.chargedMicros));
+    if (call.chargedMicros > call.reservedMicros) this.overruns.inc(labels);
+  }
+
+  /** The ledger's hook when a limit refuses a call: counted, and the work in progress ends as refused. */
+  refused(limit: string): void {
+    this.refusals.inc({ limit });
+    noteOutcome('refused');
+  }
+
+  /** The Prometheus text exposition of every metric. */
+  async exposition(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
+
+export type { Outcome };

@@ -1,0 +1,158 @@
+/**
+ * Structurally valid audio files whose stated length (the container's own header) says one thing while the
+ * frames/packets they carry hold another. Payloads are silence or zeros; every structure a demuxer checks is
+ * real: Ogg page CRCs, MPEG frame headers (with a Xing header), MP4 boxes and sample tables.
+ * Each maker returns the true length too, known from how many frames it wrote, never measured from the bytes.
+ */
+
+export interface CraftedAudio {
+  bytes: Uint8Array;
+  /** Seconds of audio the frames/packets really hold. */
+  trueSeconds: number;
+  /** Seconds the header states. */
+  statedSeconds: number;
+}
+
+const concat = (parts: ArrayLike<number>[]): Uint8Array => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+};
+const latin1 = (s: string): number[] => Array.from(s, (c) => c.charCodeAt(0));
+const u16be = (n: number): number[] => [(n >>> 8) & 0xff, n & 0xff];
+const u32be = (n: number): number[] => [(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
+const u16le = (n: number): number[] => [n & 0xff, (n >>> 8) & 0xff];
+const u32le = (n: number): number[] => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff];
+const u64le = (n: number): number[] => [...u32le(n % 2 ** 32), ...u32le(Math.floor(n / 2 ** 32))];
+
+// ---- Ogg/Opus -----------------------------------------------------------------------------------------------
+
+/** Bitwise CRC-32 (poly 0x04c11db7, MSB first), as RFC 3533 defines it for Ogg pages. */
+function crc32Ogg(bytes: Uint8Array): number {
+  let crc = 0;
+  for (const byte of bytes) {
+    crc ^= byte << 24;
+    for (let k = 0; k < 8; k++) crc = crc & 0x80000000 ? ((crc << 1) ^ 0x04c11db7) >>> 0 : (crc << 1) >>> 0;
+  }
+  return crc >>> 0;
+}
+
+function oggPage(packets: Uint8Array[], options: { serial: number; sequence: number; granule: number; flags: number }): Uint8Array {
+  const lacing: number[] = [];
+  for (const p of packets) {
+    for (let n = p.length; ; n -= 255) {
+      lacing.push(Math.min(n, 255));
+      if (n < 255) break;
+    }
+  }
+  const header = [...latin1('OggS'), 0, options.flags, ...u64le(options.granule), ...u32le(options.serial), ...u32le(options.sequence), 0, 0, 0, 0, lacing.length, ...lacing];
+  const page = concat([header, ...packets]);
+  page.set(u32le(crc32Ogg(page)), 22);
+  return page;
+}
+
+const OPUS_PRE_SKIP = 312;
+
+/**
+ * Ogg/Opus whose last granule position states `statedSeconds` while it carries `trueSeconds` of 20 ms CELT
+ * packets (TOC config 31, code 0; a zero byte of payload: silence).
+ */
+export function craftOggOpus(trueSeconds: number, statedSeconds: number, options: { speexStream?: boolean } = {}): CraftedAudio {
+  const serial = 0x1234abcd;
+  const head = concat([latin1('OpusHead'), [1, 1], u16le(OPUS_PRE_SKIP), u32le(48_000), u16le(0), [0]]);
+  const tags = concat([latin1('OpusTags'), u32le(7), latin1('crafted'), u32le(0)]);
+  const packets = Math.round(trueSeconds / 0.02);
+  const pages = [oggPage([head], { serial, sequence: 0, granule: 0, flags: 0x02 }), oggPage([tags], { serial, sequence: 1, granule: 0, flags: 0 })];
+  const perPage = 200;
+  for (let done = 0, sequence = 2; done < packets; sequence++) {
+    const count = Math.min(perPage, packets - done);
+    done += count;
+    const last = done === packets;
+    // Granules are what players read for the length: honest ones follow the packets, the last one states the lie.
+    const granule = last ? Math.round(statedSeconds * 48_000) + OPUS_PRE_SKIP : done * 960 + OPUS_PRE_SKIP;
+    pages.push(oggPage(Array.from({ length: count }, () => Uint8Array.of(0xf8, 0x00)), { serial, sequence, granule, flags: last ? 0x04 : 0 }));
+  }
+  if (options.speexStream) {
+    // A second logical stream, Speex (a codec whose packets the bot can't time), multiplexed alongside.
+    const speexHead = concat([latin1('Speex   '), latin1('1.2'.padEnd(20, '\0')), new Array(52).fill(0)]);
+    pages.splice(1, 0, oggPage([speexHead], { serial: serial + 1, sequence: 0, granule: 0, flags: 0x02 }));
+  }
+  return { bytes: concat(pages), trueSeconds: packets * 0.02, statedSeconds };
+}
+
+// ---- MP3 ----------------------------------------------------------------------------------------------------
+
+/** MPEG-1 Layer III, 32 kbit/s, 32 kHz, mono, no CRC: 144-byte frames of 1152 samples (36 ms). */
+const MP3_HEADER = [0xff, 0xfb, 0x18, 0xc0];
+const MP3_FRAME_BYTES = 144;
+const MP3_FRAME_SECONDS = 1152 / 32_000;
+
+/** MP3 whose Xing header states `statedSeconds` worth of frames while `trueSeconds` of frames follow it. */
+export function craftMp3(trueSeconds: number, statedSeconds: number): CraftedAudio {
+  const frames = Math.round(trueSeconds / MP3_FRAME_SECONDS);
+  const xing = new Uint8Array(MP3_FRAME_BYTES);
+  xing.set(MP3_HEADER);
+  // Mono MPEG-1: 17 bytes of side information, then "Xing", flags (frames + bytes), frame count, byte count.
+  const claimedFrames = Math.round(statedSeconds / MP3_FRAME_SECONDS);
+  xing.set([...latin1('Xing'), ...u32be(3), ...u32be(claimedFrames), ...u32be(claimedFrames * MP3_FRAME_BYTES)], 4 + 17);
+  const frame = new Uint8Array(MP3_FRAME_BYTES);
+  frame.set(MP3_HEADER);
+  // The Xing frame decodes to one frame of silence too.
+  return { bytes: concat([xing, ...Array.from({ length: frames }, () => frame)]), trueSeconds: (frames + 1) * MP3_FRAME_SECONDS, statedSeconds };
+}
+
+// ---- M4A (AAC) ----------------------------------------------------------------------------------------------
+
+const box = (type: string, ...content: ArrayLike<number>[]): Uint8Array => {
+  const body = concat(content);
+  return concat([u32be(8 + body.length), latin1(type), body]);
+};
+const fullBox = (type: string, version: number, ...content: ArrayLike<number>[]): Uint8Array => box(type, [version, 0, 0, 0], ...content);
+
+/** AAC-LC at 8 kHz, mono: 1024 samples (128 ms) a frame. */
+const AAC_RATE = 8_000;
+const AAC_FRAME_SECONDS = 1024 / AAC_RATE;
+const AAC_FRAME_BYTES = 8;
+
+function esds(): Uint8Array {
+  // AudioSpecificConfig: object type 2 (LC), rate index 11 (8000 Hz), 1 channel.
+  const asc = [0x15, 0x88];
+  const decoderSpecific = [0x05, asc.length, ...asc];
+  const decoderConfig = [0x04, 13 + decoderSpecific.length, 0x40, 0x15, 0, 0, 0, ...u32be(16_000), ...u32be(16_000), ...decoderSpecific];
+  const slConfig = [0x06, 1, 2];
+  const es = [0x03, 3 + decoderConfig.length + slConfig.length, 0, 1, 0, ...decoderConfig, ...slConfig];
+  return fullBox('esds', 0, es);
+}
+
+/**
+ * M4A whose mvhd, tkhd and mdhd durations state `statedSeconds` while its sample tables list `trueSeconds` of
+ * AAC frames (all in mdat, zero payload).
+ */
+export function craftM4a(trueSeconds: number, statedSeconds: number): CraftedAudio {
+  const frames = Math.round(trueSeconds / AAC_FRAME_SECONDS);
+  const ftyp = box('ftyp', latin1('M4A '), u32be(0), latin1('M4A isommp42'));
+  const matrix = [...u32be(0x10000), ...u32be(0), ...u32be(0), ...u32be(0), ...u32be(0x10000), ...u32be(0), ...u32be(0), ...u32be(0), ...u32be(0x40000000)];
+  const mvhd = fullBox('mvhd', 0, u32be(0), u32be(0), u32be(1000), u32be(Math.round(statedSeconds * 1000)), u32be(0x10000), u16be(0x100), new Array(10).fill(0), matrix, new Array(24).fill(0), u32be(2));
+  const tkhd = fullBox('tkhd', 0, u32be(0), u32be(0), u32be(1), u32be(0), u32be(Math.round(statedSeconds * 1000)), new Array(8).fill(0), u16be(0), u16be(0), u16be(0x100), u16be(0), matrix, u32be(0), u32be(0));
+  const mdhd = fullBox('mdhd', 0, u32be(0), u32be(0), u32be(AAC_RATE), u32be(Math.round(statedSeconds * AAC_RATE)), u16be(0x55c4), u16be(0));
+  const hdlr = fullBox('hdlr', 0, u32be(0), latin1('soun'), new Array(12).fill(0), latin1('SoundHandler\0'));
+  const mp4a = box('mp4a', new Array(6).fill(0), u16be(1), new Array(8).fill(0), u16be(1), u16be(16), u16be(0), u16be(0), u32be(AAC_RATE * 0x10000), esds());
+  const stsd = fullBox('stsd', 0, u32be(1), mp4a);
+  const stts = fullBox('stts', 0, u32be(1), u32be(frames), u32be(1024));
+  const stsc = fullBox('stsc', 0, u32be(1), u32be(1), u32be(frames), u32be(1));
+  const stsz = fullBox('stsz', 0, u32be(AAC_FRAME_BYTES), u32be(frames));
+  const mdatPayload = new Uint8Array(frames * AAC_FRAME_BYTES);
+  const stcoFor = (offset: number) => fullBox('stco', 0, u32be(1), u32be(offset));
+  const moovFor = (offset: number) => {
+    const stbl = box('stbl', stsd, stts, stsc, stsz, stcoFor(offset));
+    const minf = box('minf', fullBox('smhd', 0, u32be(0)), box('dinf', fullBox('dref', 0, u32be(1), fullBox('url ', 0))), stbl);
+    return box('moov', mvhd, box('trak', tkhd, box('mdia', mdhd, hdlr, minf)));
+  };
+  // The chunk offset points into mdat, which follows moov; moov's size doesn't depend on the offset's value.
+  const offset = ftyp.length + moovFor(0).length + 8;
+  return { bytes: concat([ftyp, moovFor(offset), box('mdat', mdatPayload)]), trueSeconds: frames * AAC_FRAME_SECONDS, statedSeconds };
+}
