@@ -1,9 +1,14 @@
 import { benchAskLoad } from './askLoad.ts';
 import { benchContextBuild } from './contextBuild.ts';
 import { benchLedger } from './ledger.ts';
+import { benchStartup } from './startup.ts';
+import { buildIfStale } from '../scripts/build.mjs';
 
 /** `npm run bench`: prints figures; nothing here asserts a timing. */
 const only = process.argv[2];
+// The bot is measured as it runs in production: the compiled output, in its own process.
+if (buildIfStale() !== 'fresh') console.log('(dist/ was rebuilt first)');
+if (!only || only === 'startup') await benchStartup();
 if (!only || only === 'context') benchContextBuild();
 if (!only || only === 'ledger') await benchLedger();
 if (!only || only === 'load') await benchAskLoad();

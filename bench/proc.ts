@@ -1,0 +1,59 @@
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+
+/** Memory of other processes, read from Linux's /proc (the bot runs in its own process in these benchmarks). */
+
+function statusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${field}:`));
+  return line ? Number(line.split(/\s+/)[1]) : Number.NaN;
+}
+
+/** Resident memory now, in MB. */
+export const rssMb = (pid: number) => statusKb(pid, 'VmRSS') / 1024;
+
+/** The highest resident memory since the process started or since `resetPeakRss`, in MB. */
+export const peakRssMb = (pid: number) => statusKb(pid, 'VmHWM') / 1024;
+
+/** Starts a new peak measurement (Linux: writing 5 to clear_refs resets VmHWM). */
+export function resetPeakRss(pid: number): void {
+  writeFileSync(`/proc/${pid}/clear_refs`, '5');
+}
+
+function parentOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+/** The process and all its descendants, with their command lines. */
+export function processTree(root: number): { pid: number; command: string }[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      parents.set(Number(entry), parentOf(Number(entry)));
+    } catch {
+      // exited while we looked
+    }
+  }
+  const tree = [root];
+  for (let i = 0; i < tree.length; i++) for (const [pid, parent] of parents) if (parent === tree[i]) tree.push(pid);
+  return tree.map((pid) => {
+    let command = '?';
+    try {
+      command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+    } catch {
+      // exited
+    }
+    return { pid, command };
+  });
+}
+
+/** Resident memory of a whole process tree (each process counted in full, as `ps` and `top` show it), in MB. */
+export function treeRssMb(root: number): number {
+  return processTree(root).reduce((sum, p) => {
+    try {
+      return sum + rssMb(p.pid);
+    } catch {
+      return sum;
+    }
+  }, 0);
+}
