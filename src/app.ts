@@ -8,6 +8,7 @@ import { connectToDiscord, explainLoginError } from './discordClient.ts';
 import type { Logger } from './logger.ts';
 import { channelNotifier } from './services/finetune/channelNotice.ts';
 import { checkAiService } from './services/openai/startupCheck.ts';
+import { warmUp } from './warmUp.ts';
 
 export { explainLoginError } from './discordClient.ts';
 
@@ -16,6 +17,8 @@ export interface RunningBot {
   ctx: BotContext;
   /** Resolves when the start-up check of the AI service is done (it never delays answering). */
   aiServiceChecked: Promise<'ok' | 'failed'>;
+  /** Resolves when the answer path has been exercised once after READY (see warmUp.ts). */
+  warmedUp: Promise<void>;
   /** Takes no new work, lets in-flight answers finish within SHUTDOWN_GRACE_MS, closes everything. */
   stop(): Promise<void>;
 }
@@ -34,6 +37,7 @@ export async function startBot(config: Config, logger: Logger, options: { now?: 
     ctx.db.close();
     throw new Error(explainLoginError(error), { cause: error });
   }
+  const warmedUp = warmUp(ctx).catch((error: unknown) => logger.warn({ err: error }, 'warm-up after start failed; the first answers may be slower'));
   // Fine-tuning jobs run for hours at OpenAI: followed from here, with notices posted by this client.
   const stopFineTunePolling = ctx.services.fineTunes.tracker.startPolling(channelNotifier(client));
 
@@ -51,5 +55,5 @@ export async function startBot(config: Config, logger: Logger, options: { now?: 
     })();
     return stopping;
   };
-  return { client, ctx, aiServiceChecked, stop };
+  return { client, ctx, aiServiceChecked, warmedUp, stop };
 }

@@ -1,13 +1,11 @@
-import { Client, GatewayIntentBits, Options, Partials } from 'discord.js';
+import { Client, GatewayIntentBits, Partials } from 'discord.js';
 import type { Command } from './commands/types.ts';
 import type { BotContext } from './context.ts';
 import { registerClientReady } from './events/clientReady.ts';
 import { registerInteractionCreate } from './events/interactionCreate.ts';
 import { registerMessageCreate } from './events/messageCreate.ts';
 import { rollingGlobalLimit } from './services/discord/globalLimit.ts';
-
-/** Messages kept per channel in discord.js's cache; the bot never needs old ones. */
-const MESSAGE_CACHE_PER_CHANNEL = 50;
+import { CACHE, SWEEPERS } from './discordCache.ts';
 
 /** Without the privileged Message Content intent the bot still sees slash commands and the messages that mention it. */
 const BASE_INTENTS = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages];
@@ -31,7 +29,8 @@ async function connect(ctx: BotContext, commands: Map<string, Command>, intents:
     intents,
     partials: [Partials.Channel],
     allowedMentions: { parse: [] },
-    makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: MESSAGE_CACHE_PER_CHANNEL }),
+    makeCache: CACHE,
+    sweepers: SWEEPERS,
     rest: { makeRequest: rollingGlobalLimit(), ...(config.discordApiUrl ? { api: config.discordApiUrl } : {}) },
   });
   client.on('error', (error) => logger.error({ err: error }, 'discord client error'));
