@@ -58,7 +58,8 @@ export function build(root = DEFAULT_ROOT) {
   const temp = join(root, `dist.building-${process.pid}`);
   const old = join(root, `dist.old-${process.pid}`);
   rmSync(temp, { recursive: true, force: true });
-  const tsc = spawnSync(process.execPath, [tscPath(root), '-p', join(root, 'tsconfig.build.json'), '--outDir', temp], { cwd: root, stdio: ['ignore', 'inherit', 'inherit'] });
+  // tsc reports errors on stdout: sent to stderr, so a start that fails prints nothing on the bot's stdout.
+  const tsc = spawnSync(process.execPath, [tscPath(root), '-p', join(root, 'tsconfig.build.json'), '--outDir', temp], { cwd: root, stdio: ['ignore', 2, 2] });
   if (tsc.status !== 0) {
     rmSync(temp, { recursive: true, force: true });
     throw new Error(`tsc failed (exit ${tsc.status ?? tsc.signal}): the bot was not built.`);
