@@ -21,7 +21,9 @@ const loop = monitorEventLoopDelay({ resolution: 10 });
 loop.enable();
 
 /** Snowflake-shaped ids, distinct per kind. */
-const id = (kind: number, n: number) => `${kind}${String(n).padStart(16, '0')}`;
+function id(kind: number, n: number): string {
+  return `${kind}${String(n).padStart(16, '0')}`;
+}
 
 /** Many servers with roles, text channels and members, like a bot that was invited widely. */
 function scaledGuilds(s: FakesScale | undefined): FakeGuildSpec[] {
@@ -98,6 +100,15 @@ async function mentionFirstCalls() {
   return { firstCall: delays };
 }
 
+/** One mention, answered: everything the gateway sent before it has been handled. */
+async function oneMention() {
+  const channelId = TEST_CHANNEL_IDS.at(-1)!;
+  const before = discord.requests.length;
+  discord.sendMessage({ channelId, content: `<@${discord.botUser.id}> are you there?` });
+  await waitUntil(() => discord.requests.slice(before).some((r) => r.method === 'POST' && r.path === `/channels/${channelId}/messages`), 300_000);
+  return {};
+}
+
 async function mentions() {
   const botId = discord.botUser.id;
   const before = discord.requests.length;
@@ -125,6 +136,7 @@ parentPort!.on('message', (message: { cmd: string }) => {
     if (message.cmd === 'mentions') return mentions();
     if (message.cmd === 'mentionFirstCalls') return mentionFirstCalls();
     if (message.cmd === 'chatter') return chatter();
+    if (message.cmd === 'oneMention') return oneMention();
     if (message.cmd === 'close') {
       await discord.close();
       await openai.close();

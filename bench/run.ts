@@ -1,6 +1,7 @@
 import { benchAskLoad } from './askLoad.ts';
 import { benchContextBuild } from './contextBuild.ts';
 import { benchLedger } from './ledger.ts';
+import { benchServers } from './servers.ts';
 import { benchStartup } from './startup.ts';
 import { buildIfStale } from '../scripts/build.mjs';
 
@@ -12,3 +13,4 @@ if (!only || only === 'startup') await benchStartup();
 if (!only || only === 'context') benchContextBuild();
 if (!only || only === 'ledger') await benchLedger();
 if (!only || only === 'load') await benchAskLoad();
+if (!only || only === 'servers') await benchServers();
