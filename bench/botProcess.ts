@@ -19,6 +19,8 @@ export interface BotProcess {
   wallMs: number;
   /** The bot's own figure: its process start → ready (registration check included). */
   startupMs: number;
+  /** CPU time the bot process used until ready (little moved by other load on the machine). */
+  cpuMsToReady: number;
   stop(): Promise<void>;
 }
 
@@ -36,6 +38,8 @@ function startScriptArgs(): string[] {
   return args;
 }
 
+const botPidUnder = (npm: number) => processTree(npm).find((p) => p.command.includes('scripts/start.mjs') && !p.command.startsWith('sh '))!.pid;
+
 /** Starts the compiled bot as its own process against the fakes and waits for its ready line. */
 export async function startBotProcess(by: StartedBy, env: BotEnv): Promise<BotProcess> {
   const started = performance.now();
@@ -52,7 +56,7 @@ export async function startBotProcess(by: StartedBy, env: BotEnv): Promise<BotPr
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  const ready = new Promise<{ wallMs: number; startupMs: number }>((done, fail) => {
+  const ready = new Promise<{ wallMs: number; startupMs: number; cpuMsToReady: number }>((done, fail) => {
     const timer = setTimeout(() => fail(new Error(`the bot did not get ready within ${READY_TIMEOUT_MS} ms: ${stderr}`)), READY_TIMEOUT_MS);
     let buffered = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -62,13 +66,14 @@ export async function startBotProcess(by: StartedBy, env: BotEnv): Promise<BotPr
       for (const line of lines) {
         if (!line.includes('"msg":"ready')) continue;
         clearTimeout(timer);
-        done({ wallMs: performance.now() - started, startupMs: (JSON.parse(line) as { startupMs: number }).startupMs });
+        const { startupMs, cpuMs } = JSON.parse(line) as { startupMs: number; cpuMs: number };
+        done({ wallMs: performance.now() - started, startupMs, cpuMsToReady: cpuMs });
       }
     });
     void exited.then(() => fail(new Error(`the bot exited before it was ready: ${stderr}`)));
   });
   const figures = await ready;
-  const botPid = by === 'npm start' ? processTree(child.pid!).find((p) => p.command.includes('scripts/start.mjs') && !p.command.startsWith('sh '))!.pid : child.pid!;
+  const botPid = by === 'npm start' ? botPidUnder(child.pid!) : child.pid!;
   return {
     child, botPid, ...figures,
     async stop() {

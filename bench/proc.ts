@@ -10,6 +10,15 @@ function statusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
 /** Resident memory now, in MB. */
 export const rssMb = (pid: number) => statusKb(pid, 'VmRSS') / 1024;
 
+/**
+ * Proportional memory, in MB: pages shared between processes (the node binary, which npm and the bot
+ * both map) are split between them, so a tree's sum is what it really takes from the machine.
+ */
+export function pssMb(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8').split('\n').find((l) => l.startsWith('Pss:'));
+  return line ? Number(line.split(/\s+/)[1]) / 1024 : Number.NaN;
+}
+
 /** The highest resident memory since the process started or since `resetPeakRss`, in MB. */
 export const peakRssMb = (pid: number) => statusKb(pid, 'VmHWM') / 1024;
 
@@ -47,13 +56,18 @@ export function processTree(root: number): { pid: number; command: string }[] {
   });
 }
 
-/** Resident memory of a whole process tree (each process counted in full, as `ps` and `top` show it), in MB. */
-export function treeRssMb(root: number): number {
+function treeSum(root: number, measure: (pid: number) => number): number {
   return processTree(root).reduce((sum, p) => {
     try {
-      return sum + rssMb(p.pid);
+      return sum + measure(p.pid);
     } catch {
-      return sum;
+      return sum; // exited
     }
   }, 0);
 }
+
+/** Resident memory of a whole process tree (each process counted in full, as `ps` and `top` show it), in MB. */
+export const treeRssMb = (root: number) => treeSum(root, rssMb);
+
+/** Proportional memory of a whole process tree (shared pages counted once), in MB. */
+export const treePssMb = (root: number) => treeSum(root, pssMb);

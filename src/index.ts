@@ -27,7 +27,8 @@ async function main(): Promise<void> {
     return;
   }
   // Time since the process started (loading the compiled code included): what an operator waits for.
-  logger.info({ startupMs: Math.round(performance.now()) }, 'ready: answering commands and mentions');
+  const cpu = process.cpuUsage();
+  logger.info({ startupMs: Math.round(performance.now()), cpuMs: Math.round((cpu.user + cpu.system) / 1000) }, 'ready: answering commands and mentions');
   const onSignal = (signal: NodeJS.Signals) => {
     logger.info({ signal }, 'received stop signal');
     void bot.stop().then(() => process.exit(0), (error: unknown) => {

@@ -1,6 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { BotContext } from './context.ts';
 import { splitMessage } from './services/messageSplitter.ts';
+import { preloadTokenizers } from './services/tokens.ts';
 
 /** Stands in for a real place and person; nothing is written under these ids. */
 const NOBODY = '0';
@@ -14,7 +15,7 @@ const SAMPLE = [
 const ROUNDS = 20;
 
 /**
- * After READY, runs the synchronous steps of an answer (settings, history and token counts, the budget
+ * After READY, loads the tokenizers, then runs the synchronous steps of an answer (settings, history and token counts, the budget
  * pre-check, splitting a reply) with made-up input, so the first burst of questions doesn't pay for
  * compiling and optimising them. Read-only: it charges nobody and calls neither OpenAI nor Discord.
  * Each round yields to the event loop, so a question arriving meanwhile is not held up. Then one full
@@ -23,6 +24,9 @@ const ROUNDS = 20;
 export async function warmUp(ctx: BotContext): Promise<void> {
   const { services, config } = ctx;
   const scope = { guildId: NOBODY, channelId: NOBODY, parentId: null };
+  // Start-up finishes (and says it is ready) first.
+  await nextTurn();
+  await preloadTokenizers();
   for (let round = 0; round < ROUNDS; round++) {
     const settings = services.settings.forChannel(scope);
     services.history.build({

@@ -1,6 +1,24 @@
-import { countTokens as countO200k } from 'gpt-tokenizer';
-import { countTokens as countCl100k } from 'gpt-tokenizer/encoding/cl100k_base';
+import { createRequire } from 'node:module';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import * as knownModels from 'gpt-tokenizer/models';
+
+type CountTokens = (text: string) => number;
+const requireCjs = createRequire(import.meta.url);
+const encodings: { o200k?: CountTokens; cl100k?: CountTokens } = {};
+/**
+ * The two encodings take tens of MB and about half a second to load: loaded at first use instead of at
+ * start-up, and `preloadTokenizers` (run right after READY) makes that first use happen before any question.
+ * CommonJS, so that a count can load them synchronously.
+ */
+const countO200k: CountTokens = (text) => (encodings.o200k ??= (requireCjs('gpt-tokenizer/cjs/encoding/o200k_base') as { countTokens: CountTokens }).countTokens)(text);
+const countCl100k: CountTokens = (text) => (encodings.cl100k ??= (requireCjs('gpt-tokenizer/cjs/encoding/cl100k_base') as { countTokens: CountTokens }).countTokens)(text);
+
+/** Loads both encodings, one at a time with a turn of the event loop between them. */
+export async function preloadTokenizers(): Promise<void> {
+  countO200k('');
+  await nextTurn();
+  countCl100k('');
+}
 
 /** Framing tokens the chat format adds around every message (role, separators). */
 export const MESSAGE_OVERHEAD_TOKENS = 4;
