@@ -1,5 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { BotContext } from './context.ts';
+import { EditPacer, WEBHOOK_EDIT_BUDGET_PER_SECOND } from './services/discord/editPacer.ts';
+import { ReplyStream } from './services/discord/replyStream.ts';
 import { splitMessage } from './services/messageSplitter.ts';
 import { preloadTokenizers } from './services/tokens.ts';
 
@@ -14,10 +16,17 @@ const SAMPLE = [
 /** Rounds of the answer's synchronous steps: enough for V8 to optimise them. */
 const ROUNDS = 20;
 
+/** A reply streamed and finished into a sink that keeps nothing, paced apart from the real replies' budget. */
+async function showNowhere(ctx: BotContext): Promise<void> {
+  const reply = new ReplyStream({ write: () => Promise.resolve() }, new EditPacer(WEBHOOK_EDIT_BUDGET_PER_SECOND), ctx.logger);
+  reply.update(SAMPLE);
+  await reply.finish(SAMPLE.repeat(30));
+}
+
 /**
- * After READY, loads the tokenizers, then runs the synchronous steps of an answer (settings, history and token counts, the budget
- * pre-check, splitting a reply) with made-up input, so the first burst of questions doesn't pay for
- * compiling and optimising them. Read-only: it charges nobody and calls neither OpenAI nor Discord.
+ * After READY, loads the tokenizers, then runs the synchronous steps of an answer (settings, history and
+ * token counts, the budget pre-check, streaming a reply) with made-up input, so the first burst of questions
+ * doesn't pay for loading, compiling and optimising them. Read-only: it charges nobody and calls neither OpenAI nor Discord.
  * Each round yields to the event loop, so a question arriving meanwhile is not held up. Then one full
  * garbage collection (when `node --expose-gc` allows it) returns start-up garbage to the system.
  */
@@ -35,6 +44,7 @@ export async function warmUp(ctx: BotContext): Promise<void> {
     });
     services.ledger.precheck({ guildId: NOBODY, userId: NOBODY, roleIds: [], channelId: NOBODY }, 1);
     splitMessage(SAMPLE.repeat(40));
+    await showNowhere(ctx);
     await nextTurn();
   }
   (globalThis as { gc?: () => void }).gc?.();
