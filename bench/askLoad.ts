@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { tempDatabasePath } from '../test/support/tempDb.ts';
 import { startBotProcess, type BotProcess } from './botProcess.ts';
 import { Fakes } from './fakes.ts';
-import { peakRssMb, processTree, resetPeakRss } from './proc.ts';
+import { cpuMs, peakRssMb, processTree, resetPeakRss } from './proc.ts';
 import { mb, ms, percentile, summary } from './stats.ts';
 
 const CONCURRENT = 100;
@@ -27,14 +27,17 @@ function resetPeaks(bot: BotProcess): void {
 
 async function askBurst(fakes: Fakes, bot: BotProcess, round: string, goal: string): Promise<void> {
   resetPeaks(bot);
+  const cpuBefore = cpuMs(bot.botPid);
   const a = await fakes.call<{ defer: number[]; firstText: number[]; final: number[]; editsPerAnswer: number }>('asks');
   const peak = peaks(bot);
+  const cpu = cpuMs(bot.botPid) - cpuBefore;
   console.log(`\n/ask x${CONCURRENT} concurrent, fake model ${MODEL_MS} ms streamed, ${round}`);
   console.log(`  ${summary('INTERACTION_CREATE -> defer callback', a.defer)}   (goal p99 <= 50 ms${goal})`);
   console.log(`  ${summary('-> first text shown', a.firstText)}`);
   console.log(`  ${summary('-> final edit', a.final)}`);
   console.log(`  bot overhead beyond the model: p50 ${ms(percentile(a.final, 50) - MODEL_MS)}, p99 ${ms(percentile(a.final, 99) - MODEL_MS)}   (before: p50 7 ms); ${a.editsPerAnswer.toFixed(1)} edits per answer   (before: 4)`);
   console.log(`  peak RSS: bot process ${mb(peak.bot)}   (goal <= 150 MB); \`npm start\` tree ${mb(peak.tree)}   (goal <= bot + 10 MB)`);
+  console.log(`  bot CPU time for the burst: ${ms(cpu)} (${ms(cpu / CONCURRENT)} per answer; wall times above stretch when other programs want the CPU)`);
 }
 
 /**

@@ -50,6 +50,8 @@ export async function startBotProcess(by: StartedBy, env: BotEnv): Promise<BotPr
       DISCORD_TOKEN: TEST_DISCORD_TOKEN, OPENAI_API_KEY: TEST_OPENAI_KEY, DISCORD_API_URL: env.discordUrl, OPENAI_BASE_URL: env.openaiUrl,
       DATABASE_PATH: env.databasePath, DEV_GUILD_ID: DEFAULT_GUILD_ID, DEFAULT_MODEL: 'gpt-4o-mini', DEFAULT_BUDGET_USD: 'unlimited',
       LOG_LEVEL: 'info', LOG_FORMAT: 'json', ...env.extra,
+      // To compare Node/V8 flags: BENCH_NODE_OPTIONS='--optimize-for-size' npm run bench load
+      ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
