@@ -1,22 +1,57 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { TEST_DISCORD_TOKEN, TEST_GUILD, TEST_OPENAI_KEY } from '../test/support/botHarness.ts';
+import { TEST_CHANNEL_IDS, TEST_DISCORD_TOKEN, TEST_GUILD, TEST_OPENAI_KEY } from '../test/support/botHarness.ts';
 import { DEFAULT_GUILD_ID, FakeDiscord, type FakeInteraction } from '../test/support/fakeDiscord.ts';
 import { FakeOpenAI } from '../test/support/fakeOpenAI.ts';
+import type { FakeGuildSpec } from '../test/support/fakeDiscordState.ts';
+import type { FakesOptions, FakesScale } from './fakes.ts';
 
 /**
  * The fake Discord and OpenAI servers on their own thread (own event loop, own core), so the
  * load benchmark measures the bot's event loop, not the fakes'. Timings are taken here, on the
  * fakes' clock, exactly where real Discord would see them.
  */
-const { channelIds, chunks, chunkDelayMs } = workerData as { channelIds: string[]; chunks: string[]; chunkDelayMs: number };
+const { channelIds, chunks, chunkDelayMs, scale } = workerData as FakesOptions;
 const fullText = chunks.join('').trim();
 const guild = { ...TEST_GUILD, channels: [...TEST_GUILD.channels!, ...channelIds.map((id, n) => ({ id, name: `load-${n}` }))] };
-const discord = await FakeDiscord.start({ token: TEST_DISCORD_TOKEN, guilds: [guild] });
+const discord = await FakeDiscord.start({ token: TEST_DISCORD_TOKEN, guilds: [guild, ...scaledGuilds(scale)] });
 const openai = await FakeOpenAI.start({ apiKey: TEST_OPENAI_KEY });
 openai.chat.setDefault({ text: chunks.join(''), chunks, chunkDelayMs });
 const loop = monitorEventLoopDelay({ resolution: 10 });
 loop.enable();
+
+/** Snowflake-shaped ids, distinct per kind. */
+function id(kind: number, n: number): string {
+  return `${kind}${String(n).padStart(16, '0')}`;
+}
+
+/** Many servers with roles, text channels and members, like a bot that was invited widely. */
+function scaledGuilds(s: FakesScale | undefined): FakeGuildSpec[] {
+  if (!s) return [];
+  return Array.from({ length: s.guilds }, (_, g): FakeGuildSpec => ({
+    id: id(71, g),
+    name: `server ${g}`,
+    roles: [{ id: id(72, g), name: 'Moderators' }],
+    channels: Array.from({ length: s.channelsPerGuild }, (_, c) => ({ id: id(73, g * s.channelsPerGuild + c), name: `channel-${c}` })),
+    members: Array.from({ length: s.membersPerGuild }, (_, m) => ({ user: { id: id(74, g * s.membersPerGuild + m), username: `member${g}-${m}` }, roles: m % 10 === 0 ? [id(72, g)] : [] })),
+  }));
+}
+
+/** Every member of the scaled servers says one thing (no mention): what a busy bot receives all day. */
+async function chatter() {
+  if (!scale) return { messages: 0 };
+  let messages = 0;
+  for (let g = 0; g < scale.guilds; g++) {
+    for (let m = 0; m < scale.membersPerGuild; m++) {
+      const n = g * scale.membersPerGuild + m;
+      discord.sendMessage({ channelId: id(73, g * scale.channelsPerGuild + (m % scale.channelsPerGuild)), author: { id: id(74, n), username: `member${g}-${m}` }, content: `hello from ${n}` });
+      messages++;
+    }
+    // Let the socket drain now and then, as a real gateway's pace would.
+    if (g % 10 === 9) await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  return { messages };
+}
 
 async function waitUntil(check: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = performance.now() + timeoutMs;
@@ -46,6 +81,34 @@ async function asks() {
   };
 }
 
+/**
+ * Mentions one at a time to an idle bot: MESSAGE_CREATE sent -> the bot's first Discord call for it
+ * (the typing indicator), on the fakes' clock.
+ */
+async function mentionFirstCalls() {
+  const botId = discord.botUser.id;
+  const delays: number[] = [];
+  for (const channelId of TEST_CHANNEL_IDS.slice(0, 30)) {
+    const before = discord.requests.length;
+    const sentAt = performance.now();
+    discord.sendMessage({ channelId, content: `<@${botId}> one at a time` });
+    const own = () => discord.channelMessages(channelId).filter((m) => m.author.id === botId && !m.webhook_id);
+    await waitUntil(() => own()[0]?.content === fullText, 10_000);
+    const first = discord.requests.slice(before).find((r) => r.path.startsWith(`/channels/${channelId}/`));
+    delays.push(first!.at - sentAt);
+  }
+  return { firstCall: delays };
+}
+
+/** One mention, answered: everything the gateway sent before it has been handled. */
+async function oneMention() {
+  const channelId = TEST_CHANNEL_IDS.at(-1)!;
+  const before = discord.requests.length;
+  discord.sendMessage({ channelId, content: `<@${discord.botUser.id}> are you there?` });
+  await waitUntil(() => discord.requests.slice(before).some((r) => r.method === 'POST' && r.path === `/channels/${channelId}/messages`), 300_000);
+  return {};
+}
+
 async function mentions() {
   const botId = discord.botUser.id;
   const before = discord.requests.length;
@@ -71,6 +134,9 @@ parentPort!.on('message', (message: { cmd: string }) => {
     if (message.cmd === 'warmup') return warmUp();
     if (message.cmd === 'asks') return asks();
     if (message.cmd === 'mentions') return mentions();
+    if (message.cmd === 'mentionFirstCalls') return mentionFirstCalls();
+    if (message.cmd === 'chatter') return chatter();
+    if (message.cmd === 'oneMention') return oneMention();
     if (message.cmd === 'close') {
       await discord.close();
       await openai.close();

@@ -14,3 +14,10 @@ export function summary(label: string, values: number[]): string {
 export function peakRssMb(): string {
   return `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`;
 }
+
+export const mb = (value: number) => `${value.toFixed(0)} MB`;
+
+/** min–max of several runs (the machine is shared: one figure alone says little). */
+export function range(values: number[], format: (value: number) => string): string {
+  return values.length === 1 ? format(values[0]!) : `${format(Math.min(...values))}–${format(Math.max(...values))}`;
+}

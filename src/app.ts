@@ -11,6 +11,7 @@ import { shardsOf } from './services/metrics/gateway.ts';
 import { serveMetrics } from './services/metrics/serve.ts';
 import { checkAiService } from './services/openai/startupCheck.ts';
 import { botLimitNotifier } from './services/operator/notices.ts';
+import { warmUp } from './warmUp.ts';
 
 export { explainLoginError } from './discordClient.ts';
 
@@ -27,6 +28,8 @@ export interface RunningBot {
   aiServiceChecked: Promise<'ok' | 'failed'>;
   /** Where /healthz and /metrics are served; undefined without METRICS_PORT. */
   metricsUrl: string | undefined;
+  /** Resolves when the answer path has been exercised once after READY (see warmUp.ts). */
+  warmedUp: Promise<void>;
   /** Takes no new work, lets in-flight answers finish within SHUTDOWN_GRACE_MS, closes everything. */
   stop(): Promise<void>;
 }
@@ -57,6 +60,7 @@ export async function startBot(config: Config, logger: Logger, options: { now?: 
   }
   ctx.services.metrics.gateway = shardsOf(client);
   ctx.services.ledger.onBotLimitNotice = botLimitNotifier(client, ctx.services.owner, logger);
+  const warmedUp = warmUp(ctx).catch((error: unknown) => logger.warn({ err: error }, 'warm-up after start failed; the first answers may be slower'));
   // Fine-tuning jobs run for hours at OpenAI: followed from here, with notices posted by this client.
   const stopFineTunePolling = ctx.services.fineTunes.tracker.startPolling(channelNotifier(client));
   const stopRetention = ctx.services.retention.start();
@@ -81,5 +85,5 @@ export async function startBot(config: Config, logger: Logger, options: { now?: 
     })();
     return stopping;
   };
-  return { client, ctx, aiServiceChecked, metricsUrl: metricsServer?.url, stop };
+  return { client, ctx, aiServiceChecked, metricsUrl: metricsServer?.url, warmedUp, stop };
 }

@@ -1,4 +1,4 @@
-import { Client, GatewayIntentBits, Options, Partials } from 'discord.js';
+import { Client, GatewayIntentBits, Partials } from 'discord.js';
 import type { Command } from './commands/types.ts';
 import type { BotContext } from './context.ts';
 import { registerClientReady } from './events/clientReady.ts';
@@ -8,9 +8,7 @@ import { registerMessageCreate } from './events/messageCreate.ts';
 import { rollingGlobalLimit } from './services/discord/globalLimit.ts';
 import { webhookRest } from './services/discord/sinks.ts';
 import { meterDiscordRest } from './services/metrics/discordRest.ts';
-
-/** Messages kept per channel in discord.js's cache; the bot never needs old ones. */
-const MESSAGE_CACHE_PER_CHANNEL = 50;
+import { CACHE, SWEEPERS } from './discordCache.ts';
 
 /** Without the privileged Message Content intent the bot still sees slash commands and the messages that mention it. */
 const BASE_INTENTS = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages];
@@ -34,7 +32,8 @@ async function connect(ctx: BotContext, commands: Map<string, Command>, intents:
     intents,
     partials: [Partials.Channel],
     allowedMentions: { parse: [] },
-    makeCache: Options.cacheWithLimits({ ...Options.DefaultMakeCacheSettings, MessageManager: MESSAGE_CACHE_PER_CHANNEL }),
+    makeCache: CACHE,
+    sweepers: SWEEPERS,
     rest: { makeRequest: rollingGlobalLimit(), ...(config.discordApiUrl ? { api: config.discordApiUrl } : {}) },
   });
   client.on('error', (error) => logger.error({ err: error }, 'discord client error'));

@@ -26,6 +26,9 @@ async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
+  // Time since the process started (loading the compiled code included): what an operator waits for.
+  const cpu = process.cpuUsage();
+  logger.info({ startupMs: Math.round(performance.now()), cpuMs: Math.round((cpu.user + cpu.system) / 1000) }, 'ready: answering commands and mentions');
   const onSignal = (signal: NodeJS.Signals) => {
     logger.info({ signal }, 'received stop signal');
     void bot.stop().then(() => process.exit(0), (error: unknown) => {

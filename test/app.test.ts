@@ -2,8 +2,9 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { startBot } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/logger.ts';
-import { BotHarness, TEST_DISCORD_TOKEN, TEST_OPENAI_KEY } from './support/botHarness.ts';
-import { DEFAULT_GUILD_ID, FakeDiscord } from './support/fakeDiscord.ts';
+import { PermissionFlagsBits } from 'discord.js';
+import { BotHarness, MOD_ROLE_ID, TEST_DISCORD_TOKEN, TEST_OPENAI_KEY } from './support/botHarness.ts';
+import { DEFAULT_CHANNEL_ID, DEFAULT_GUILD_ID, DEFAULT_THREAD_ID, FakeDiscord } from './support/fakeDiscord.ts';
 import { tempDatabasePath } from './support/tempDb.ts';
 
 let harness: BotHarness | undefined;
@@ -102,4 +103,40 @@ test('without DEV_GUILD_ID the commands are registered globally', async () => {
   expect(put?.path).toBe(`/applications/${harness.discord.applicationId}/commands`);
   expect(harness.discord.commands().map((c) => c.name)).toEqual(expect.arrayContaining(['ask', 'reset', 'Translate', 'Transcribe']));
   expect(harness.discord.commands(DEFAULT_GUILD_ID)).toEqual([]);
+});
+
+describe('after READY', () => {
+  test('the warm-up runs the answer path without charging anyone or calling OpenAI or Discord', async () => {
+    harness = await BotHarness.start();
+    const discordCalls = harness.discord.requests.length;
+    await harness.bot.warmedUp;
+    await harness.bot.aiServiceChecked;
+    expect(harness.discord.requests.length).toBe(discordCalls);
+    expect(harness.openai.requests.map((r) => `${r.method} ${r.path}`).every((call) => call.startsWith('GET /v1/models'))).toBe(true);
+    for (const table of ['ledger', 'spend_buckets', 'turns', 'channel_settings', 'guild_settings']) {
+      expect(harness.bot.ctx.db.prepare(`SELECT count(*) AS n FROM ${table}`).get(), table).toEqual({ n: 0 });
+    }
+    expect(harness.logs().some((l) => String(l.msg).includes('warm-up after start failed'))).toBe(false);
+  });
+
+  test('discord.js keeps channels, threads, roles and its own member, but no messages and no other members', async () => {
+    harness = await BotHarness.start();
+    const { client } = harness.bot;
+    const speakers = Array.from({ length: 5 }, (_, n) => ({ id: `40000000000000010${n}`, username: `speaker${n}` }));
+    for (const author of speakers) harness.discord.sendMessage({ channelId: DEFAULT_CHANNEL_ID, author, member: { roles: [MOD_ROLE_ID] }, content: 'just chatting' });
+    harness.openai.chat.enqueue({ text: 'Hello!' });
+    harness.discord.sendMessage({ channelId: DEFAULT_CHANNEL_ID, author: speakers[0], content: `<@${harness.discord.botUser.id}> hi` });
+    await harness.discord.waitForRequest((r) => r.method === 'POST' && r.path === `/channels/${DEFAULT_CHANNEL_ID}/messages`, 10_000);
+    await harness.settled();
+
+    const guild = client.guilds.cache.get(DEFAULT_GUILD_ID)!;
+    const channel = guild.channels.cache.get(DEFAULT_CHANNEL_ID)!;
+    expect(guild.channels.cache.get(DEFAULT_THREAD_ID)?.isThread()).toBe(true);
+    expect(guild.roles.cache.has(MOD_ROLE_ID)).toBe(true);
+    expect(guild.members.me?.id).toBe(client.user!.id);
+    expect(channel.permissionsFor(client.user!)?.has(PermissionFlagsBits.SendMessages)).toBe(true);
+    expect([...guild.members.cache.keys()]).toEqual([client.user!.id]);
+    expect(client.users.cache.some((u) => speakers.some((s) => s.id === u.id))).toBe(false);
+    expect('messages' in channel ? channel.messages.cache.size : -1).toBe(0);
+  });
 });

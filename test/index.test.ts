@@ -1,21 +1,29 @@
-import { spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { buildIfStale } from '../scripts/build.mjs';
 import { TEST_DISCORD_TOKEN, TEST_GUILD, TEST_OPENAI_KEY } from './support/botHarness.ts';
 import { DEFAULT_GUILD_ID, FakeDiscord } from './support/fakeDiscord.ts';
 import { FakeOpenAI } from './support/fakeOpenAI.ts';
 import { tempDatabasePath } from './support/tempDb.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
-/** `node --import tsx`, with tsx located from the repository since the child runs in another folder. */
-const TSX_LOADER = pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+const SCRIPTS = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+/** tsc on the whole bot takes 10-30 s on a busy machine. */
+const BUILD_TIMEOUT_MS = 180_000;
+
+/** `npm start`'s command (`node <flags> scripts/start.mjs`), the script's path made absolute: the child runs elsewhere. */
+function startCommand(root = ROOT): string[] {
+  const [node, ...args] = SCRIPTS.start!.split(' ');
+  expect(node).toBe('node');
+  return args.map((arg) => (arg.startsWith('scripts/') ? join(root, arg) : arg));
+}
 
 /** Runs the real entry point exactly as `npm start` does, in a folder with no .env. */
 function runBot(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', TSX_LOADER, join(ROOT, 'src', 'index.ts')], {
+  const child = spawn(process.execPath, startCommand(), {
     cwd: mkdtempSync(join(tmpdir(), 'bot-cwd-')),
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -29,6 +37,8 @@ function runBot(env: Record<string, string>) {
 }
 
 describe('the entry point', () => {
+  beforeAll(() => { buildIfStale(); }, BUILD_TIMEOUT_MS);
+
   test('missing and bad settings: exit 1 with one readable list, no stack trace', async () => {
     const run = runBot({ OPENAI_BASE_URL: 'not a url', LOG_LEVEL: 'chatty' });
     expect(await run.exited).toBe(1);
@@ -66,4 +76,49 @@ describe('the entry point', () => {
       expect(stdout).not.toContain(TEST_OPENAI_KEY);
     }, 30_000);
   });
+});
+
+describe('the start command', () => {
+  test('runs compiled JavaScript (built by npm install), not TypeScript compiled at start', () => {
+    expect(SCRIPTS.start).toMatch(/^node .*scripts\/start\.mjs$/);
+    expect(SCRIPTS.start).not.toContain('tsx');
+    expect(SCRIPTS.prepare).toBe('node scripts/build.mjs');
+  });
+
+  /** A tiny project with the real build and start scripts: each start says which file ran and what the source said. */
+  function tinyProject(): { root: string; start: () => { status: number | null; stdout: string; stderr: string } } {
+    const root = mkdtempSync(join(tmpdir(), 'bot-build-'));
+    mkdirSync(join(root, 'src'));
+    for (const file of ['scripts/build.mjs', 'scripts/start.mjs', 'tsconfig.json', 'tsconfig.build.json', 'package.json']) cpSync(join(ROOT, file), join(root, file));
+    symlinkSync(join(ROOT, 'node_modules'), join(root, 'node_modules'));
+    writeFileSync(join(root, 'src', 'index.ts'), "import { word } from './word.ts';\nprocess.stdout.write(`${word} from ${import.meta.url}\\n`);\n");
+    writeFileSync(join(root, 'src', 'word.ts'), "export const word: string = 'first';\n");
+    const start = () => {
+      const run = spawnSync(process.execPath, startCommand(root), { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
+      return { status: run.status, stdout: run.stdout, stderr: run.stderr };
+    };
+    return { root, start };
+  }
+
+  test('a missing or stale build is rebuilt before starting; one that cannot be built is refused', () => {
+    const project = tinyProject();
+    const first = project.start();
+    expect(first.stderr).toMatch(/dist\/ is missing: building it first/);
+    expect(first.stdout).toBe(`first from file://${join(project.root, 'dist', 'index.js')}\n`);
+    expect(first.status).toBe(0);
+
+    const again = project.start();
+    expect(again).toEqual({ status: 0, stdout: first.stdout, stderr: '' });
+
+    writeFileSync(join(project.root, 'src', 'word.ts'), "export const word: string = 'second';\n");
+    const edited = project.start();
+    expect(edited.stderr).toMatch(/older than src\/: building it first/);
+    expect(edited.stdout).toBe(`second from file://${join(project.root, 'dist', 'index.js')}\n`);
+
+    writeFileSync(join(project.root, 'src', 'word.ts'), "export const word: number = 'third';\n");
+    const broken = project.start();
+    expect(broken.status).toBe(1);
+    expect(broken.stdout).toBe('');
+    expect(broken.stderr).toMatch(/tsc failed[\s\S]*The bot did not start\./);
+  }, BUILD_TIMEOUT_MS);
 });

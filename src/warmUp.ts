@@ -1,0 +1,51 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { BotContext } from './context.ts';
+import { EditPacer, WEBHOOK_EDIT_BUDGET_PER_SECOND } from './services/discord/editPacer.ts';
+import { ReplyStream } from './services/discord/replyStream.ts';
+import { splitMessage } from './services/messageSplitter.ts';
+import { preloadTokenizers } from './services/tokens.ts';
+
+/** Stands in for a real place and person; nothing is written under these ids. */
+const NOBODY = '0';
+/** Text in the scripts members write (English, Traditional Chinese, code), so every tokenizer path gets compiled. */
+const SAMPLE = [
+  'How many tokens is this sentence, and what would the answer cost?',
+  '你好，世界！請用三句話解釋什麼是 token。',
+  '```ts\nconst answer = await ask({ prompt: "hi" });\n```',
+].join('\n');
+/** Rounds of the answer's synchronous steps: enough for V8 to optimise them. */
+const ROUNDS = 20;
+
+/** A reply streamed and finished into a sink that keeps nothing, paced apart from the real replies' budget. */
+async function showNowhere(ctx: BotContext): Promise<void> {
+  const reply = new ReplyStream({ write: () => Promise.resolve() }, new EditPacer(WEBHOOK_EDIT_BUDGET_PER_SECOND), ctx.logger);
+  reply.update(SAMPLE);
+  await reply.finish(SAMPLE.repeat(30));
+}
+
+/**
+ * After READY, loads the tokenizers, then runs the synchronous steps of an answer (settings, history and
+ * token counts, the budget pre-check, streaming a reply) with made-up input, so the first burst of questions
+ * doesn't pay for loading, compiling and optimising them. Read-only: it charges nobody and calls neither OpenAI nor Discord.
+ * Each round yields to the event loop, so a question arriving meanwhile is not held up. Then one full
+ * garbage collection (when `node --expose-gc` allows it) returns start-up garbage to the system.
+ */
+export async function warmUp(ctx: BotContext): Promise<void> {
+  const { services, config } = ctx;
+  const scope = { guildId: NOBODY, channelId: NOBODY, parentId: null };
+  // Start-up finishes (and says it is ready) first.
+  await nextTurn();
+  await preloadTokenizers();
+  for (let round = 0; round < ROUNDS; round++) {
+    const settings = services.settings.forChannel(scope);
+    services.history.build({
+      channelId: NOBODY, model: settings.model.value, systemPrompt: settings.systemPrompt.value, speaker: { id: NOBODY, name: 'warm-up' },
+      prompt: `${SAMPLE} ${round}`, outputReserve: config.maxOutputTokens, historyTokenCap: undefined,
+    });
+    services.ledger.precheck({ guildId: NOBODY, userId: NOBODY, roleIds: [], channelId: NOBODY }, 1);
+    splitMessage(SAMPLE.repeat(40));
+    await showNowhere(ctx);
+    await nextTurn();
+  }
+  (globalThis as { gc?: () => void }).gc?.();
+}
