@@ -17,6 +17,12 @@ async function main(): Promise<void> {
   const logger = createLogger(config);
   // A stray rejection somewhere must not take every conversation down with it: log it and carry on.
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
+  // A stop asked for during start-up (docker stop right after docker start) is kept and honoured once started,
+  // instead of being ignored until the container engine kills the process.
+  let stopAsked: NodeJS.Signals | undefined;
+  const askedEarly = (signal: NodeJS.Signals) => { stopAsked = signal; };
+  process.once('SIGINT', askedEarly);
+  process.once('SIGTERM', askedEarly);
   let bot;
   try {
     bot = await startBot(config, logger);
@@ -24,6 +30,8 @@ async function main(): Promise<void> {
     logger.fatal(error instanceof Error ? error.message : String(error));
     logger.flush();
     process.exitCode = 1;
+    process.off('SIGINT', askedEarly);
+    process.off('SIGTERM', askedEarly);
     return;
   }
   // Time since the process started (loading the compiled code included): what an operator waits for.
@@ -36,6 +44,9 @@ async function main(): Promise<void> {
       process.exit(1);
     });
   };
+  process.off('SIGINT', askedEarly);
+  process.off('SIGTERM', askedEarly);
+  if (stopAsked) return onSignal(stopAsked);
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
 }

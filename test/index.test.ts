@@ -75,6 +75,24 @@ describe('the entry point', () => {
       expect(stdout).not.toContain(TEST_DISCORD_TOKEN);
       expect(stdout).not.toContain(TEST_OPENAI_KEY);
     }, 30_000);
+
+    test('SIGTERM during start-up is honoured once started: it stops and exits 0, not ignored until killed', async () => {
+      const slow = await FakeDiscord.start({ token: TEST_DISCORD_TOKEN, guilds: [TEST_GUILD], restLatencyMs: 400 });
+      try {
+        const run = runBot({
+          DISCORD_TOKEN: TEST_DISCORD_TOKEN, OPENAI_API_KEY: TEST_OPENAI_KEY, DISCORD_API_URL: slow.restUrl, OPENAI_BASE_URL: openai.baseUrl,
+          DATABASE_PATH: tempDatabasePath(), DEV_GUILD_ID: DEFAULT_GUILD_ID, LOG_FORMAT: 'json', DEFAULT_MODEL: 'gpt-4o-mini',
+        });
+        await slow.waitForRequest((r) => r.path.includes('/gateway'), 20_000); // logging in: still starting
+        run.child.kill('SIGTERM');
+        expect(await run.exited).toBe(0);
+        const { stdout } = run.output();
+        expect(stdout).toContain('"signal":"SIGTERM"');
+        expect(stdout).toContain('"msg":"stopped"');
+      } finally {
+        await slow.close();
+      }
+    }, 30_000);
   });
 });
 
