@@ -9,6 +9,7 @@ import type { Logger } from './logger.ts';
 import { channelNotifier } from './services/finetune/channelNotice.ts';
 import { checkAiService } from './services/openai/startupCheck.ts';
 import { botLimitNotifier } from './services/operator/notices.ts';
+import { leadsTheBot, UNSHARDED, type ShardAssignment } from './sharding/shardRole.ts';
 
 export { explainLoginError } from './discordClient.ts';
 
@@ -22,14 +23,18 @@ export interface RunningBot {
 }
 
 /** Start-up after config and logger: database and services, commands, Discord login; returns how to stop. */
-export async function startBot(config: Config, logger: Logger, options: { now?: () => number } = {}): Promise<RunningBot> {
-  const ctx = await buildContext(config, logger, options.now);
+export async function startBot(config: Config, logger: Logger, options: { now?: () => number; shard?: ShardAssignment } = {}): Promise<RunningBot> {
+  const shard = options.shard ?? UNSHARDED;
+  // Once-per-bot duties belong to the process holding shard 0 (see leadsTheBot).
+  const leads = leadsTheBot(shard);
+  if (!leads) logger.info({ shards: shard.ids, of: shard.count }, 'commands and fine-tuning jobs are handled by the process holding shard 0');
+  const ctx = await buildContext(leads ? config : { ...config, registerCommands: false }, logger, options.now);
   const stopCheckpoints = startWalCheckpoints(ctx.db);
   const commands = await loadCommands();
   const aiServiceChecked = checkAiService(ctx.services.openai, { chat: config.defaultModel }, logger);
   let client: Client;
   try {
-    client = await connectToDiscord(ctx, commands);
+    client = await connectToDiscord(ctx, commands, shard);
   } catch (error) {
     stopCheckpoints();
     ctx.services.ledger.stop();
@@ -38,7 +43,7 @@ export async function startBot(config: Config, logger: Logger, options: { now?: 
   }
   ctx.services.ledger.onBotLimitNotice = botLimitNotifier(client, ctx.services.owner, logger);
   // Fine-tuning jobs run for hours at OpenAI: followed from here, with notices posted by this client.
-  const stopFineTunePolling = ctx.services.fineTunes.tracker.startPolling(channelNotifier(client));
+  const stopFineTunePolling = leads ? ctx.services.fineTunes.tracker.startPolling(channelNotifier(client)) : async () => undefined;
 
   let stopping: Promise<void> | undefined;
   const stop = () => {

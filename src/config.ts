@@ -49,6 +49,23 @@ const snowflakeList = z.preprocess(emptyAsUndefined, z.string().optional()).tran
   if (bad.length > 0) context.addIssue({ code: 'custom', message: `must be Discord server IDs (17-20 digits) separated by commas; not IDs: ${bad.slice(0, 3).join(', ')}` });
   return ids;
 });
+/** Far above any bot's need (Discord recommends one shard per 1,000 servers); keeps a typo from spawning thousands of processes. */
+export const MAX_SHARDS = 1000;
+/** Discord shard ids: "0-3,8" -> [0, 1, 2, 3, 8]; null when unset. */
+const shardIdList = z.preprocess(emptyAsUndefined, z.string().optional()).transform((text, context) => {
+  if (text === undefined) return null;
+  const ids = new Set<number>();
+  for (const part of text.split(/[\s,]+/).filter((p) => p !== '')) {
+    const range = /^(\d+)(?:-(\d+))?$/.exec(part);
+    const [from, to] = range ? [Number(range[1]), Number(range[2] ?? range[1])] : [NaN, NaN];
+    if (!range || to < from || to - from > MAX_SHARDS) {
+      context.addIssue({ code: 'custom', message: `must be shard numbers or ranges like 0-3,8; not understood: ${part}` });
+      return null;
+    }
+    for (let id = from; id <= to; id += 1) ids.add(id);
+  }
+  return ids.size > 0 ? [...ids].sort((a, b) => a - b) : null;
+});
 const limit = (amountMicros: number | null, period: Period) => (amountMicros === null ? null : { amountMicros, period });
 
 const schema = z.object({
@@ -83,6 +100,14 @@ const schema = z.object({
   IMAGE_TIMEOUT_MS: positiveInt(180_000, 600_000),
   TRANSCRIBE_MODEL: z.preprocess(emptyAsUndefined, z.string().trim().default('whisper-1')),
   VOICE_TRANSCRIPTION: flag(false),
+  SHARDS: z.preprocess(emptyAsUndefined, z.union([z.literal('auto'), z.coerce.number().int().min(1).max(MAX_SHARDS)], { error: `must be auto or a whole number from 1 to ${MAX_SHARDS}` }).default(1)),
+  SHARD_IDS: shardIdList,
+  SHARD_COUNT: z.preprocess(emptyAsUndefined, z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(MAX_SHARDS, `must be at most ${MAX_SHARDS}`).optional()),
+}).superRefine((e, context) => {
+  if (e.SHARD_IDS && e.SHARD_COUNT === undefined) context.addIssue({ code: 'custom', path: ['SHARD_IDS'], message: 'needs SHARD_COUNT (the total number of shards across every host)' });
+  if (!e.SHARD_IDS && e.SHARD_COUNT !== undefined) context.addIssue({ code: 'custom', path: ['SHARD_COUNT'], message: 'is only used with SHARD_IDS (this host\'s shards); on one host set SHARDS instead' });
+  const tooHigh = e.SHARD_COUNT === undefined ? [] : (e.SHARD_IDS ?? []).filter((id) => id >= e.SHARD_COUNT!);
+  if (tooHigh.length > 0) context.addIssue({ code: 'custom', path: ['SHARD_IDS'], message: `shard numbers start at 0 and must be below SHARD_COUNT (${e.SHARD_COUNT}); too high: ${tooHigh.slice(0, 3).join(', ')}` });
 });
 
 export type Config = {
@@ -121,6 +146,11 @@ export type Config = {
   transcribeModel: string;
   /** Read voice messages (requests the privileged Message Content intent), so channels can turn on automatic transcription. */
   voiceTranscription: boolean;
+  /**
+   * Shards to run on this host: `count` in total ('auto' = Discord's recommendation), `ids` this host's
+   * share (null = all). One shard and no ids = the bot runs in this process, with no sharding manager.
+   */
+  shards: { count: number | 'auto'; ids: number[] | null };
 };
 
 export const DEFAULT_SYSTEM_PROMPT =
@@ -162,5 +192,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     imageTimeoutMs: e.IMAGE_TIMEOUT_MS,
     transcribeModel: e.TRANSCRIBE_MODEL,
     voiceTranscription: e.VOICE_TRANSCRIPTION,
+    shards: e.SHARD_IDS ? { count: e.SHARD_COUNT!, ids: e.SHARD_IDS } : { count: e.SHARDS, ids: null },
   };
 }
