@@ -51,6 +51,7 @@ const snowflakeList = z.preprocess(emptyAsUndefined, z.string().optional()).tran
 });
 /** Far above any bot's need (Discord recommends one shard per 1,000 servers); keeps a typo from spawning thousands of processes. */
 export const MAX_SHARDS = 1000;
+const SHARDS_PROBLEM = `must be auto or a whole number from 1 to ${MAX_SHARDS}`;
 /** Discord shard ids: "0-3,8" -> [0, 1, 2, 3, 8]; null when unset. */
 const shardIdList = z.preprocess(emptyAsUndefined, z.string().optional()).transform((text, context) => {
   if (text === undefined) return null;
@@ -100,7 +101,7 @@ const schema = z.object({
   IMAGE_TIMEOUT_MS: positiveInt(180_000, 600_000),
   TRANSCRIBE_MODEL: z.preprocess(emptyAsUndefined, z.string().trim().default('whisper-1')),
   VOICE_TRANSCRIPTION: flag(false),
-  SHARDS: z.preprocess(emptyAsUndefined, z.union([z.literal('auto'), z.coerce.number().int().min(1).max(MAX_SHARDS)], { error: `must be auto or a whole number from 1 to ${MAX_SHARDS}` }).default(1)),
+  SHARDS: z.preprocess(emptyAsUndefined, z.union([z.literal('auto'), z.coerce.number().int(SHARDS_PROBLEM).min(1, SHARDS_PROBLEM).max(MAX_SHARDS, SHARDS_PROBLEM)], { error: SHARDS_PROBLEM }).default(1)),
   SHARD_IDS: shardIdList,
   SHARD_COUNT: z.preprocess(emptyAsUndefined, z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(MAX_SHARDS, `must be at most ${MAX_SHARDS}`).optional()),
 }).superRefine((e, context) => {

@@ -22,7 +22,7 @@ const MESSAGE_CONTENT_REFUSED = 'Discord refused the Message Content intent (VOI
 export function explainLoginError(error: unknown): string {
   const text = error instanceof Error ? `${error.name} ${error.message}` : String(error);
   if (/TokenInvalid|invalid token|401/i.test(text)) return 'Discord rejected DISCORD_TOKEN. Copy the token again from the developer portal (Bot → Reset Token) into .env.';
-  if (/sharding required|4011/i.test(text)) return 'Discord says the bot is in too many servers for one connection (sharding required). Set SHARDS=auto in .env and restart.';
+  if (/sharding (is )?required|4011/i.test(text)) return 'Discord says the bot is in too many servers for one connection (sharding required). Set SHARDS=auto in .env and restart.';
   if (/disallowed intent|4014/i.test(text)) return 'Discord refused a privileged intent. Turn it on in the developer portal (Bot → Privileged Gateway Intents) or turn off the feature that needs it.';
   return `Could not connect to Discord: ${error instanceof Error ? error.message : text}`;
 }
