@@ -7,3 +7,4 @@ const only = process.argv[2];
 if (!only || only === 'context') benchContextBuild();
 if (!only || only === 'ledger') await benchLedger();
 if (!only || only === 'load') await benchAskLoad();
+if (!only || only === 'shards') await (await import('./shards.ts')).benchShards();
