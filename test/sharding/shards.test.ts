@@ -30,21 +30,25 @@ const START_MS = 60_000;
 const LIMIT_ENV = { MAX_OUTPUT_TOKENS: '16000', MEMBER_LIMIT_USD: '0.032' };
 const LIMIT_MICROS = 32_000;
 
-/** A fine-tuning job already followed when the bot starts: whoever polls fetches it at once. */
+/**
+ * A fine-tuning job in a server of shard 1, followed since before the bot started and finished meanwhile:
+ * whoever polls fetches it at once and posts the finish notice in its channel.
+ */
 async function seedFineTuneJob(openai: FakeOpenAI, databasePath: string): Promise<string> {
   const example = JSON.stringify({ messages: [{ role: 'user', content: 'hi' }, { role: 'assistant', content: 'hello' }] });
   const file = openai.files.add('train.jsonl', 'fine-tune', Buffer.from(Array(10).fill(example).join('\n')));
   const job = await new OpenAI({ apiKey: TEST_OPENAI_KEY, baseURL: openai.baseUrl }).fineTuning.jobs.create({ model: 'gpt-4o-mini', training_file: file.id });
   const db = openDatabase(databasePath);
   migrate(db);
-  const payer = { guildId: GUILD_IDS[0]!, userId: ADMIN_ID, roleIds: [], channelId: CHANNEL_IDS[0]! };
-  const reserved = new Ledger(new LedgerStore(db), new BudgetStore(db), null).reserve(payer, { command: 'finetune', model: 'gpt-4o-mini', worstCaseMicros: 1_000, longRunning: true });
+  const payer = { guildId: GUILD_IDS[1]!, userId: ADMIN_ID, roleIds: [], channelId: CHANNEL_IDS[1]! };
+  const reserved = new Ledger(new LedgerStore(db), new BudgetStore(db), null).reserve(payer, { command: 'finetune', model: 'gpt-4o-mini', worstCaseMicros: 20_000, longRunning: true });
   if (!reserved.ok) throw new Error('could not reserve the seeded job');
   new FineTuneStore(db).addJob({
-    jobId: job.id, guildId: GUILD_IDS[0]!, channelId: CHANNEL_IDS[0]!, userId: ADMIN_ID, language: 'en', fileId: file.id, baseModel: 'gpt-4o-mini',
-    epochs: null, reservedEpochs: 3, suffix: null, status: job.status, reservationId: reserved.reservation.id, reservedMicros: 1_000, createdAt: Date.now(),
+    jobId: job.id, guildId: GUILD_IDS[1]!, channelId: CHANNEL_IDS[1]!, userId: ADMIN_ID, language: 'en', fileId: file.id, baseModel: 'gpt-4o-mini',
+    epochs: null, reservedEpochs: 3, suffix: null, status: job.status, reservationId: reserved.reservation.id, reservedMicros: 20_000, createdAt: Date.now(),
   });
   db.close();
+  openai.fineTuning.advance(job.id, 'succeeded', 'ft:gpt-4o-mini:fake-org::shards');
   return job.id;
 }
 
@@ -92,6 +96,9 @@ describe('two shards (SHARDS=2) against the fake gateway', () => {
     expect(discord.commands().map((c) => c.name)).toContain('ask');
     // Shard 1 started SHARD_SPAWN_DELAY_MS after shard 0: a poller of its own would have fetched the job by now.
     expect(openai.requestsTo(`/v1/fine_tuning/jobs/${jobId}`)).toHaveLength(1);
+    // Shard 0's poller posts the notice by REST, into a channel of a server shard 1 holds.
+    const notices = discord.channelMessages(CHANNEL_IDS[1]!).filter((m) => m.content.includes('ft:gpt-4o-mini:fake-org::shards'));
+    expect(notices).toHaveLength(1);
     expect(bot.lines('commands and fine-tuning jobs are handled by the process holding shard 0').map((line) => line.shard)).toEqual([1]);
   });
 
@@ -147,6 +154,7 @@ describe('one host of several (SHARD_IDS=1, SHARD_COUNT=2)', () => {
     // The other host (shard 0) registers the commands; here the fake registers them as that host would have.
     expect(discord.registrations).toBe(0);
     expect(openai.requests.filter((r) => r.path.startsWith('/v1/fine_tuning/jobs/'))).toEqual([]);
+    expect(discord.channelMessages(CHANNEL_IDS[1]!).filter((m) => m.content.includes('ft:gpt-4o-mini'))).toEqual([]);
     expect(() => discord.sendInteraction({ guildId: GUILD_IDS[0], channelId: CHANNEL_IDS[0], commandName: 'ask', options: { prompt: 'x' } })).toThrow(/no gateway session/);
     const ask = discord.sendInteraction({ guildId: GUILD_IDS[1], channelId: CHANNEL_IDS[1], commandName: 'ask', options: { prompt: 'only shard 1' }, user: ASKER });
     await ask.waitFor(answered, 15_000, 'the answer');
