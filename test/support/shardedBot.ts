@@ -55,7 +55,12 @@ export class ShardedBot {
         ...env,
       },
     });
-    return new ShardedBot(child);
+    const bot = new ShardedBot(child);
+    // Even if the test process itself goes down, the bot's processes must not outlive it.
+    const killOnExit = () => bot.kill();
+    process.once('exit', killOnExit);
+    void bot.exited.then(() => process.off('exit', killOnExit));
+    return bot;
   }
 
   /** Resolves with the first log line (already seen or still to come) that passes `test`. */
