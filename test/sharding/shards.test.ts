@@ -76,9 +76,10 @@ describe('two shards (SHARDS=2) against the fake gateway', () => {
     await openai?.close();
   });
 
-  test('each shard process identifies as its own [id, 2] and holds its own server', () => {
+  test('each shard process identifies as its own [id, 2] and holds its own server', async () => {
     expect(discord.identifies.map((i) => i.shard).sort()).toEqual([[0, 2], [1, 2]]);
-    const ready = bot.lines('logged in to Discord');
+    // discord.js tells the manager it is ready just before the shard's own log line: they may cross.
+    const ready = await Promise.all([0, 1].map((shard) => bot.waitForLog((line) => line.msg === 'logged in to Discord' && line.shard === shard, 5_000, `shard ${shard} logged in`)));
     expect(ready.map((line) => [line.shard, line.guilds]).sort()).toEqual([[0, 1], [1, 1]]);
     const pids = new Set(bot.lines('shard ready').map((line) => line.pid));
     expect(pids.size).toBe(2);
@@ -121,11 +122,20 @@ describe('two shards (SHARDS=2) against the fake gateway', () => {
     expect(rows.reduce((sum, r) => sum + r.reserved, 0)).toBeLessThanOrEqual(LIMIT_MICROS);
   }, 30_000);
 
+  test('a shard process that crashes is started again and identifies anew', async () => {
+    const first = bot.lines('shard ready').find((line) => line.shard === 1)!;
+    process.kill(Number(first.pid), 'SIGKILL');
+    const again = await bot.waitForLog((line) => line.msg === 'shard ready' && line.shard === 1 && line.pid !== first.pid, 30_000, 'shard 1 ready again');
+    expect(bot.lines('shard process exited')).toEqual([expect.objectContaining({ shard: 1, respawn: true })]);
+    expect(discord.identifies.filter((i) => i.shard?.[0] === 1)).toHaveLength(2);
+    expect(Number(again.pid)).toBeGreaterThan(0);
+  }, 40_000);
+
   test('stopping the manager stops every shard process', async () => {
     const pids = bot.lines('shard ready').map((line) => Number(line.pid));
     expect(await bot.stop()).toBe(0);
     expect(pids.filter((pid) => { try { process.kill(pid, 0); return true; } catch { return false; } })).toEqual([]);
-    expect(bot.lines('stopped').map((line) => line.shard).sort()).toEqual([0, 1]);
+    for (const shard of [0, 1]) await bot.waitForLog((line) => line.msg === 'stopped' && line.shard === shard, 5_000, `shard ${shard} stopped`);
   }, 40_000);
 });
 
