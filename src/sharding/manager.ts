@@ -3,6 +3,7 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { REST, Routes, ShardingManager, type Shard } from 'discord.js';
 import type { Config } from '../config.ts';
+import { explainLoginError } from '../discordClient.ts';
 import type { Logger } from '../logger.ts';
 
 /**
@@ -20,8 +21,12 @@ export async function resolveShardCount(config: Config): Promise<number> {
   if (config.shards.count !== 'auto') return config.shards.count;
   // discord.js's fetchRecommendedShardCount always asks discord.com; this honours DISCORD_API_URL (REST proxies).
   const rest = new REST(config.discordApiUrl ? { api: config.discordApiUrl } : {}).setToken(config.discordToken);
-  const gateway = (await rest.get(Routes.gatewayBot())) as { shards: number };
-  return Math.max(1, gateway.shards);
+  try {
+    const gateway = (await rest.get(Routes.gatewayBot())) as { shards: number };
+    return Math.max(1, gateway.shards);
+  } catch (error) {
+    throw new Error(`SHARDS=auto could not ask Discord for its recommendation. ${explainLoginError(error)}`, { cause: error });
+  }
 }
 
 /**

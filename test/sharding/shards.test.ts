@@ -192,3 +192,27 @@ describe('SHARDS=auto', () => {
     expect(bot.lines('starting the sharding manager')[0]).toMatchObject({ count: 2, shards: [0, 1] });
   }, START_MS + 10_000);
 });
+
+describe('a host that cannot start', () => {
+  test.each([
+    ['a shard process fails to log in (SHARDS=2)', { SHARDS: '2' }, 'A shard process did not start'],
+    ['SHARDS=auto cannot ask Discord', { SHARDS: 'auto' }, 'SHARDS=auto could not ask Discord for its recommendation. Discord rejected DISCORD_TOKEN'],
+  ])('%s: the manager says why and exits 1, nothing left running', async (_name, env, message) => {
+    const discord = await FakeDiscord.start({ token: 'the-right-token-value', guilds: GUILDS });
+    const openai = await FakeOpenAI.start({ apiKey: TEST_OPENAI_KEY });
+    const bot = ShardedBot.start(discord, openai, tempDatabasePath(), env);
+    try {
+      expect(await bot.exited).toBe(1);
+      expect(bot.logs.some((line) => line.level === 60 && String(line.msg).startsWith(message))).toBe(true);
+      // Whoever asked (the shard 0 process, or the manager for auto) was told why, once: no respawning during start-up.
+      expect(bot.logs.filter((line) => String(line.msg).includes('Discord rejected DISCORD_TOKEN'))).toHaveLength(1);
+      expect(discord.requests.filter((r) => r.path === '/gateway/bot')).toHaveLength(1);
+      expect(JSON.stringify(bot.logs)).not.toContain(TEST_DISCORD_TOKEN);
+      expect(() => process.kill(-bot.child.pid!, 0)).toThrow(); // no process of its group is left
+    } finally {
+      bot.kill();
+      await discord.close();
+      await openai.close();
+    }
+  });
+});
