@@ -1,5 +1,4 @@
 import { config as loadDotenv } from 'dotenv';
-import { startBot } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
 import { runShardsUntilSignal } from './sharding/host.ts';
@@ -21,6 +20,8 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
   // SHARDS / SHARD_IDS: this process only supervises one process per shard (src/sharding/).
   if (usesShardingManager(config)) return runShardsUntilSignal(config, logger);
+  // Loaded here, not at the top: a sharding manager never runs the bot itself (about 85 MB less).
+  const { startBot } = await import('./app.ts');
   let bot;
   try {
     bot = await startBot(config, logger);
