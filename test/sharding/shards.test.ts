@@ -104,8 +104,8 @@ describe('two shards (SHARDS=2) against the fake gateway', () => {
   });
 
   test('two shards reserving for one member at once never pass the member\'s limit', async () => {
-    // Answers take 2 s, so every reservation is made before any settles.
-    openai.chat.setDefault(() => ({ text: 'You said: spent', delayMs: 2_000 }));
+    // Answers take 4 s, so every reservation is made before any settles (even on a loaded machine).
+    openai.chat.setDefault(() => ({ text: 'You said: spent', delayMs: 4_000 }));
     const burst = Array.from({ length: 8 }, (_, n) => discord.sendInteraction({
       guildId: GUILD_IDS[n % 2], channelId: CHANNEL_IDS[n % 2], commandName: 'ask', options: { prompt: `burst ${n}` }, user: SPENDER,
     }));
