@@ -129,7 +129,10 @@ describe('two shards (SHARDS=2) against the fake gateway', () => {
     expect(bot.lines('shard process exited')).toEqual([expect.objectContaining({ shard: 1, respawn: true })]);
     expect(discord.identifies.filter((i) => i.shard?.[0] === 1)).toHaveLength(2);
     expect(Number(again.pid)).toBeGreaterThan(0);
-  }, 40_000);
+    const ask = discord.sendInteraction({ guildId: GUILD_IDS[1], channelId: CHANNEL_IDS[1], commandName: 'ask', options: { prompt: 'after the crash' }, user: ASKER });
+    await ask.waitFor(answered, 15_000, 'the answer');
+    expect(ask.transcript().join('')).toMatch(/^You said: /); // the fake model's reply, shown by the new shard 1 process
+  }, 50_000);
 
   test('stopping the manager stops every shard process', async () => {
     const pids = bot.lines('shard ready').map((line) => Number(line.pid));

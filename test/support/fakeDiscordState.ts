@@ -362,6 +362,8 @@ export interface MessageInput {
 export interface SessionView {
   intents: number;
   shard: [number, number];
+  /** the session's current connection; undefined while it is disconnected (resumable) */
+  conn?: unknown;
 }
 
 export type DispatchBuilder = (session: SessionView) => unknown;
