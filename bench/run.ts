@@ -16,3 +16,4 @@ if (!only || only === 'ledger') await benchLedger();
 if (!only || only === 'load') await benchAskLoad();
 if (!only || only === 'metrics') await benchMetrics();
 if (!only || only === 'servers') await benchServers();
+if (!only || only === 'shards') await (await import('./shards.ts')).benchShards();

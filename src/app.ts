@@ -12,6 +12,7 @@ import { serveMetrics } from './services/metrics/serve.ts';
 import { checkAiService } from './services/openai/startupCheck.ts';
 import { botLimitNotifier } from './services/operator/notices.ts';
 import { warmUp } from './warmUp.ts';
+import { leadsTheBot, UNSHARDED, type ShardAssignment } from './sharding/shardRole.ts';
 
 export { explainLoginError } from './discordClient.ts';
 
@@ -35,8 +36,12 @@ export interface RunningBot {
 }
 
 /** Start-up after config and logger: database and services, commands, Discord login; returns how to stop. */
-export async function startBot(config: Config, logger: Logger, options: { now?: () => number } = {}): Promise<RunningBot> {
-  const ctx = await buildContext(config, logger, options.now);
+export async function startBot(config: Config, logger: Logger, options: { now?: () => number; shard?: ShardAssignment } = {}): Promise<RunningBot> {
+  const shard = options.shard ?? UNSHARDED;
+  // Once-per-bot duties belong to the process holding shard 0 (see leadsTheBot).
+  const leads = leadsTheBot(shard);
+  if (!leads) logger.info({ shards: shard.ids, of: shard.count }, 'commands and fine-tuning jobs are handled by the process holding shard 0');
+  const ctx = await buildContext(leads ? config : { ...config, registerCommands: false }, logger, options.now);
   const stopCheckpoints = startWalCheckpoints(ctx.db);
   const closeDatabase = () => {
     stopCheckpoints();
@@ -52,7 +57,7 @@ export async function startBot(config: Config, logger: Logger, options: { now?: 
   const aiServiceChecked = checkAiService(ctx.services.openai, { chat: config.defaultModel }, logger);
   let client: Client;
   try {
-    client = await connectToDiscord(ctx, commands);
+    client = await connectToDiscord(ctx, commands, shard);
   } catch (error) {
     await metricsServer?.close();
     closeDatabase();
@@ -62,7 +67,7 @@ export async function startBot(config: Config, logger: Logger, options: { now?: 
   ctx.services.ledger.onBotLimitNotice = botLimitNotifier(client, ctx.services.owner, logger);
   const warmedUp = warmUp(ctx).catch((error: unknown) => logger.warn({ err: error }, 'warm-up after start failed; the first answers may be slower'));
   // Fine-tuning jobs run for hours at OpenAI: followed from here, with notices posted by this client.
-  const stopFineTunePolling = ctx.services.fineTunes.tracker.startPolling(channelNotifier(client));
+  const stopFineTunePolling = leads ? ctx.services.fineTunes.tracker.startPolling(channelNotifier(client)) : async () => undefined;
   const stopRetention = ctx.services.retention.start();
 
   let stopping: Promise<void> | undefined;

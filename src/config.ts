@@ -56,6 +56,24 @@ const snowflakeList = z.preprocess(emptyAsUndefined, z.string().optional()).tran
   if (bad.length > 0) context.addIssue({ code: 'custom', message: `must be Discord server IDs (17-20 digits) separated by commas; not IDs: ${bad.slice(0, 3).join(', ')}` });
   return ids;
 });
+/** Far above any bot's need (Discord recommends one shard per 1,000 servers); keeps a typo from spawning thousands of processes. */
+export const MAX_SHARDS = 1000;
+const SHARDS_PROBLEM = `must be auto or a whole number from 1 to ${MAX_SHARDS}`;
+/** Discord shard ids: "0-3,8" -> [0, 1, 2, 3, 8]; null when unset. */
+const shardIdList = z.preprocess(emptyAsUndefined, z.string().optional()).transform((text, context) => {
+  if (text === undefined) return null;
+  const ids = new Set<number>();
+  for (const part of text.split(/[\s,]+/).filter((p) => p !== '')) {
+    const range = /^(\d+)(?:-(\d+))?$/.exec(part);
+    const [from, to] = range ? [Number(range[1]), Number(range[2] ?? range[1])] : [NaN, NaN];
+    if (!range || to < from || to - from > MAX_SHARDS) {
+      context.addIssue({ code: 'custom', message: `must be shard numbers or ranges like 0-3,8; not understood: ${part}` });
+      return null;
+    }
+    for (let id = from; id <= to; id += 1) ids.add(id);
+  }
+  return ids.size > 0 ? [...ids].sort((a, b) => a - b) : null;
+});
 const limit = (amountMicros: number | null, period: Period) => (amountMicros === null ? null : { amountMicros, period });
 
 const schema = z.object({
@@ -93,6 +111,14 @@ const schema = z.object({
   HISTORY_RETENTION_DAYS: positiveInt(DEFAULT_HISTORY_RETENTION_DAYS, 3650),
   METRICS_PORT: z.preprocess(emptyAsUndefined, z.coerce.number({ error: 'must be a port number' }).int('must be a port number').min(1, 'must be 1-65535').max(65_535, 'must be 1-65535').optional()),
   METRICS_HOST: z.preprocess(emptyAsUndefined, z.string().trim().regex(/^[^\s/]+$/, 'must be an address to listen on, e.g. 127.0.0.1 or 0.0.0.0').default('127.0.0.1')),
+  SHARDS: z.preprocess(emptyAsUndefined, z.union([z.literal('auto'), z.coerce.number().int(SHARDS_PROBLEM).min(1, SHARDS_PROBLEM).max(MAX_SHARDS, SHARDS_PROBLEM)], { error: SHARDS_PROBLEM }).default(1)),
+  SHARD_IDS: shardIdList,
+  SHARD_COUNT: z.preprocess(emptyAsUndefined, z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(MAX_SHARDS, `must be at most ${MAX_SHARDS}`).optional()),
+}).superRefine((e, context) => {
+  if (e.SHARD_IDS && e.SHARD_COUNT === undefined) context.addIssue({ code: 'custom', path: ['SHARD_IDS'], message: 'needs SHARD_COUNT (the total number of shards across every host)' });
+  if (!e.SHARD_IDS && e.SHARD_COUNT !== undefined) context.addIssue({ code: 'custom', path: ['SHARD_COUNT'], message: 'is only used with SHARD_IDS (this host\'s shards); on one host set SHARDS instead' });
+  const tooHigh = e.SHARD_COUNT === undefined ? [] : (e.SHARD_IDS ?? []).filter((id) => id >= e.SHARD_COUNT!);
+  if (tooHigh.length > 0) context.addIssue({ code: 'custom', path: ['SHARD_IDS'], message: `shard numbers start at 0 and must be below SHARD_COUNT (${e.SHARD_COUNT}); too high: ${tooHigh.slice(0, 3).join(', ')}` });
 });
 
 export type Config = {
@@ -137,6 +163,11 @@ export type Config = {
   metricsPort: number | undefined;
   /** Address that server listens on: loopback unless the operator opens it up. */
   metricsHost: string;
+  /**
+   * Shards to run on this host: `count` in total ('auto' = Discord's recommendation), `ids` this host's
+   * share (null = all). One shard and no ids = the bot runs in this process, with no sharding manager.
+   */
+  shards: { count: number | 'auto'; ids: number[] | null };
 };
 
 export const DEFAULT_SYSTEM_PROMPT =
@@ -181,6 +212,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     historyRetentionDays: e.HISTORY_RETENTION_DAYS,
     metricsPort: e.METRICS_PORT,
     metricsHost: e.METRICS_HOST,
+    shards: e.SHARD_IDS ? { count: e.SHARD_COUNT!, ids: e.SHARD_IDS } : { count: e.SHARDS, ids: null },
   };
 }
 

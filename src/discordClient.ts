@@ -9,6 +9,7 @@ import { rollingGlobalLimit } from './services/discord/globalLimit.ts';
 import { webhookRest } from './services/discord/sinks.ts';
 import { meterDiscordRest } from './services/metrics/discordRest.ts';
 import { CACHE, SWEEPERS } from './discordCache.ts';
+import { UNSHARDED, type ShardAssignment } from './sharding/shardRole.ts';
 
 /** Without the privileged Message Content intent the bot still sees slash commands and the messages that mention it. */
 const BASE_INTENTS = [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages];
@@ -21,15 +22,19 @@ const MESSAGE_CONTENT_REFUSED = 'Discord refused the Message Content intent (VOI
 export function explainLoginError(error: unknown): string {
   const text = error instanceof Error ? `${error.name} ${error.message}` : String(error);
   if (/TokenInvalid|invalid token|401/i.test(text)) return 'Discord rejected DISCORD_TOKEN. Copy the token again from the developer portal (Bot → Reset Token) into .env.';
+  if (/sharding (is )?required|4011/i.test(text)) return 'Discord says the bot is in too many servers for one connection (sharding required). Set SHARDS=auto in .env and restart.';
   if (/disallowed intent|4014/i.test(text)) return 'Discord refused a privileged intent. Turn it on in the developer portal (Bot → Privileged Gateway Intents) or turn off the feature that needs it.';
   return `Could not connect to Discord: ${error instanceof Error ? error.message : text}`;
 }
 
 /** A client with every handler attached, logged in and ready; destroyed again if that fails. */
-async function connect(ctx: BotContext, commands: Map<string, Command>, intents: GatewayIntentBits[]): Promise<Client> {
+async function connect(ctx: BotContext, commands: Map<string, Command>, intents: GatewayIntentBits[], shard: ShardAssignment): Promise<Client> {
   const { config, logger } = ctx;
   const client = new Client({
     intents,
+    // Explicit, so discord.js never reads the operator's SHARDS/SHARD_COUNT settings as its own shard list.
+    shards: shard.ids,
+    shardCount: shard.count,
     partials: [Partials.Channel],
     allowedMentions: { parse: [] },
     makeCache: CACHE,
@@ -55,14 +60,14 @@ async function connect(ctx: BotContext, commands: Map<string, Command>, intents:
 }
 
 /** Asks for Message Content only when voice transcription is on; if Discord refuses it (4014), warns and runs without. */
-export async function connectToDiscord(ctx: BotContext, commands: Map<string, Command>): Promise<Client> {
-  if (!ctx.config.voiceTranscription) return connect(ctx, commands, BASE_INTENTS);
+export async function connectToDiscord(ctx: BotContext, commands: Map<string, Command>, shard: ShardAssignment = UNSHARDED): Promise<Client> {
+  if (!ctx.config.voiceTranscription) return connect(ctx, commands, BASE_INTENTS, shard);
   try {
-    return await connect(ctx, commands, [...BASE_INTENTS, GatewayIntentBits.MessageContent]);
+    return await connect(ctx, commands, [...BASE_INTENTS, GatewayIntentBits.MessageContent], shard);
   } catch (error) {
     if (!/disallowed intent|4014/i.test(error instanceof Error ? error.message : String(error))) throw error;
     ctx.logger.warn(MESSAGE_CONTENT_REFUSED);
     ctx.services.transcription.automatic = 'intent-refused';
-    return connect(ctx, commands, BASE_INTENTS);
+    return connect(ctx, commands, BASE_INTENTS, shard);
   }
 }

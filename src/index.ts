@@ -1,7 +1,8 @@
 import { config as loadDotenv } from 'dotenv';
-import { startBot } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
+import { runShardsUntilSignal } from './sharding/host.ts';
+import { usesShardingManager } from './sharding/shardRole.ts';
 
 /** Start-up: config -> logger -> database and services -> Discord client -> login; graceful stop on signals. */
 async function main(): Promise<void> {
@@ -17,12 +18,16 @@ async function main(): Promise<void> {
   const logger = createLogger(config);
   // A stray rejection somewhere must not take every conversation down with it: log it and carry on.
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
+  // SHARDS / SHARD_IDS: this process only supervises one process per shard (src/sharding/).
+  if (usesShardingManager(config)) return runShardsUntilSignal(config, logger);
   // A stop asked for during start-up (docker stop right after docker start) is kept and honoured once started,
   // instead of being ignored until the container engine kills the process.
   let stopAsked: NodeJS.Signals | undefined;
   const askedEarly = (signal: NodeJS.Signals) => { stopAsked = signal; };
   process.once('SIGINT', askedEarly);
   process.once('SIGTERM', askedEarly);
+  // Loaded here, not at the top: a sharding manager never runs the bot itself (about 85 MB less).
+  const { startBot } = await import('./app.ts');
   let bot;
   try {
     bot = await startBot(config, logger);

@@ -68,6 +68,20 @@ describe('login failures are explained', () => {
   });
 });
 
+describe('login failures are explained: sharding', () => {
+  test('a bot in more servers than one connection may hold is told to set SHARDS=auto (Discord closes with 4011)', async () => {
+    const guilds = [1n, 2n].map((n) => ({ id: String(((1n << 40n) + n) << 22n) }));
+    const discord = await FakeDiscord.start({ token: TEST_DISCORD_TOKEN, guilds, maxGuildsPerShard: 1 });
+    try {
+      const config = loadConfig({ DISCORD_TOKEN: TEST_DISCORD_TOKEN, OPENAI_API_KEY: TEST_OPENAI_KEY, DISCORD_API_URL: discord.restUrl, DATABASE_PATH: tempDatabasePath(), LOG_LEVEL: 'silent' });
+      const error = await startBot(config, createLogger(config)).catch((e: unknown) => e as Error);
+      expect((error as Error).message).toMatch(/too many servers for one connection.*SHARDS=auto/);
+    } finally {
+      await discord.close();
+    }
+  });
+});
+
 describe('the start-up check of the AI service', () => {
   test('a reachable service offering DEFAULT_MODEL is logged as fine', async () => {
     harness = await BotHarness.start();

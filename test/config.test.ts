@@ -67,3 +67,25 @@ describe('loadDatabasePath (npm run backup)', () => {
     expect(loadDatabasePath(env)).toBe(expected);
   });
 });
+
+describe('loadConfig: shards', () => {
+  test.each([
+    ['unset: one shard, in this process', {}, { count: 1, ids: null }],
+    ['SHARDS=4', { SHARDS: '4' }, { count: 4, ids: null }],
+    ['SHARDS=auto', { SHARDS: 'auto' }, { count: 'auto', ids: null }],
+    ['this host\'s range of several', { SHARD_IDS: '0-3, 8', SHARD_COUNT: '10' }, { count: 10, ids: [0, 1, 2, 3, 8] }],
+  ])('%s', (_name, env, shards) => {
+    expect(loadConfig({ ...required, ...env }).shards).toEqual(shards);
+  });
+
+  test.each([
+    ['SHARDS=0', { SHARDS: '0' }, 'SHARDS must be auto or a whole number'],
+    ['SHARDS=many', { SHARDS: 'many' }, 'SHARDS must be auto or a whole number'],
+    ['SHARD_IDS without SHARD_COUNT', { SHARD_IDS: '0-1' }, 'SHARD_IDS needs SHARD_COUNT'],
+    ['SHARD_COUNT alone', { SHARD_COUNT: '2' }, 'SHARD_COUNT is only used with SHARD_IDS'],
+    ['a shard id not below the count', { SHARD_IDS: '1-2', SHARD_COUNT: '2' }, 'too high: 2'],
+    ['a backwards range', { SHARD_IDS: '3-1', SHARD_COUNT: '4' }, 'not understood: 3-1'],
+  ])('%s is refused', (_name, env, problem) => {
+    expect(problemsOf({ ...required, ...env }).join('\n')).toContain(problem);
+  });
+});

@@ -356,6 +356,35 @@ describe('FakeDiscord strictness', () => {
     expect((await got).content).toBe('visible now');
   });
 
+  it('is as strict as Discord about shards: 4010 for a shard id past the count, 4011 past 2,500 servers a shard, a recommendation by server count', async () => {
+    // Two servers whose ids route to shard 0 and shard 1 of 2 ((id >> 22) % 2).
+    const guilds = [0n, 1n].map((n) => ({ id: String(((1n << 40n) + n) << 22n), name: `g${n}` }));
+    const fake = await FakeDiscord.start({ guilds, maxGuildsPerShard: 1 });
+    cleanup.push(() => fake.close());
+    const gateway = (await fetch(`${fake.restUrl}/v10/gateway/bot`, { headers: { authorization: `Bot ${fake.token}` } }).then((r) => r.json())) as { shards: number };
+    expect(gateway.shards).toBe(1); // under 1,000 servers
+
+    const one = new Client({ intents: [G.Guilds], rest: { api: fake.restUrl } });
+    cleanup.push(() => one.destroy());
+    await expect(one.login(fake.token)).rejects.toThrow();
+    expect(fake.gatewayCloses).toContainEqual(expect.objectContaining({ code: 4011, by: 'server' }));
+
+    const wrong = new Client({ intents: [G.Guilds], shards: [2], shardCount: 2, rest: { api: fake.restUrl } });
+    cleanup.push(() => wrong.destroy());
+    await expect(wrong.login(fake.token)).rejects.toThrow();
+    expect(fake.gatewayCloses).toContainEqual(expect.objectContaining({ code: 4010, by: 'server' }));
+
+    const shards = await Promise.all([0, 1].map(async (id) => {
+      const client = new Client({ intents: [G.Guilds], shards: [id], shardCount: 2, rest: { api: fake.restUrl } });
+      cleanup.push(() => client.destroy());
+      const ready = once(client, Events.ClientReady);
+      await client.login(fake.token);
+      await ready;
+      return [...client.guilds.cache.keys()];
+    }));
+    expect(shards).toEqual([[guilds[0]!.id], [guilds[1]!.id]]);
+  });
+
   it('rejects a bad token (login fails with TokenInvalid)', async () => {
     const fake = await FakeDiscord.start();
     cleanup.push(() => fake.close());

@@ -572,12 +572,17 @@ export class FakeDiscord {
     });
     s.interactions.set(id, ia);
     s.interactionsByToken.set(token, ia);
-    let sent = false;
-    const n = s.dispatch(GatewayDispatchEvents.InteractionCreate, (session) => {
-      if (sent || !sessionHandlesGuild(session, guild?.id ?? '0')) return null;
-      sent = true;
-      return payload;
-    });
+    // One session of the guild's shard gets it: a connected one if any (a shard process that crashed and
+    // identified again), else one that dropped its connection (it gets the event on RESUME).
+    const route = (connectedOnly: boolean) => {
+      let sent = false;
+      return s.dispatch(GatewayDispatchEvents.InteractionCreate, (session) => {
+        if (sent || !sessionHandlesGuild(session, guild?.id ?? '0') || (connectedOnly && !session.conn)) return null;
+        sent = true;
+        return payload;
+      });
+    };
+    const n = route(true) || route(false);
     if (n === 0) throw new Error('FakeDiscord.sendInteraction: no gateway session (did the client log in?)');
     return ia;
   }

@@ -72,6 +72,7 @@ const CLOSE_REASONS: Record<number, string> = {
   [GatewayCloseCodes.AlreadyAuthenticated]: 'Already authenticated.',
   [GatewayCloseCodes.RateLimited]: 'Rate limited.',
   [GatewayCloseCodes.InvalidShard]: 'Invalid shard.',
+  [GatewayCloseCodes.ShardingRequired]: 'Sharding required.',
   [GatewayCloseCodes.InvalidAPIVersion]: 'Invalid API version.',
   [GatewayCloseCodes.InvalidIntents]: 'Invalid intent(s).',
   [GatewayCloseCodes.DisallowedIntents]: 'Disallowed intent(s).',
@@ -295,6 +296,8 @@ export class FakeGateway {
     ) {
       return this.close(conn, GatewayCloseCodes.InvalidShard);
     }
+    const held = [...s.guilds.values()].filter((g) => sessionHandlesGuild({ intents, shard }, g.id)).length;
+    if (held > s.maxGuildsPerShard) return this.close(conn, GatewayCloseCodes.ShardingRequired, 'Sharding required.');
     const session: GatewaySession = {
       id: randomBytes(16).toString('hex'),
       intents,

@@ -40,6 +40,7 @@ import {
 import {
   MAX_UPLOAD_BYTES,
   isTextType,
+  recommendedShards,
   discordTimestamp,
   type AllowedMentions,
   type ChannelState,
@@ -278,7 +279,7 @@ export class FakeRest {
     const s = this.s;
     const gatewayInfo = () => ({
       url: this.gatewayUrl,
-      shards: 1,
+      shards: recommendedShards(s),
       session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 1 },
     });
     this.add('GET', '/gateway', 'none', () => ok({ url: this.gatewayUrl }));

@@ -137,7 +137,14 @@ export interface FakeDiscordOptions {
   now?: () => number;
   /** the application's owner (GET /applications/@me): a user id (default 400000000000000000), or a team */
   applicationOwner?: { userId: string } | { team: { id: string; ownerUserId: string; memberIds: string[] } };
+  /** servers one gateway session may hold before IDENTIFY is closed with 4011 Sharding required; default 2500 (Discord's) */
+  maxGuildsPerShard?: number;
+  /** `shards` in GET /gateway/bot; default one per GUILDS_PER_RECOMMENDED_SHARD servers, at least 1 */
+  recommendedShards?: number;
 }
+
+/** Discord recommends about one shard per 1,000 servers (what discord.js's fetchRecommendedShardCount assumes). */
+export const GUILDS_PER_RECOMMENDED_SHARD = 1000;
 
 export interface UploadedFile {
   field: string;
@@ -355,6 +362,8 @@ export interface MessageInput {
 export interface SessionView {
   intents: number;
   shard: [number, number];
+  /** the session's current connection; undefined while it is disconnected (resumable) */
+  conn?: unknown;
 }
 
 export type DispatchBuilder = (session: SessionView) => unknown;
@@ -377,6 +386,8 @@ export class FakeState {
   readonly globalRateLimit: number;
   readonly heartbeatIntervalMs: number;
   readonly restLatencyMs: number;
+  readonly maxGuildsPerShard: number;
+  readonly fixedShardRecommendation: number | undefined;
   private readonly clock: () => number;
   clockOffset = 0;
 
@@ -414,6 +425,8 @@ export class FakeState {
     this.globalRateLimit = options.globalRateLimit ?? 50;
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 41_250;
     this.restLatencyMs = options.restLatencyMs ?? 0;
+    this.maxGuildsPerShard = options.maxGuildsPerShard ?? 2500;
+    this.fixedShardRecommendation = options.recommendedShards;
     this.clock = options.now ?? (() => performance.now());
     this.applicationOwner = options.applicationOwner ?? { userId: DEFAULT_OWNER_ID };
     this.botUser = this.upsertUser({
@@ -1062,6 +1075,10 @@ export class FakeState {
       this.requestWaiters.push(waiter);
     });
   }
+}
+
+export function recommendedShards(state: FakeState): number {
+  return state.fixedShardRecommendation ?? Math.max(1, Math.ceil(state.guilds.size / GUILDS_PER_RECOMMENDED_SHARD));
 }
 
 export function sessionHandlesGuild(s: SessionView, guildId: string): boolean {

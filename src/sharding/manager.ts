@@ -1,0 +1,91 @@
+import { once } from 'node:events';
+import { extname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { REST, Routes, ShardingManager, type Shard } from 'discord.js';
+import type { Config } from '../config.ts';
+import { explainLoginError } from '../discordClient.ts';
+import type { Logger } from '../logger.ts';
+
+/**
+ * Discord lets a bot IDENTIFY once per 5 s (per max_concurrency bucket, 1 for most bots): each shard
+ * process starts this long after the previous one (discord.js's own default).
+ */
+export const SHARD_SPAWN_DELAY_MS = 5_500;
+/** Login plus every server's GUILD_CREATE; a shard holds at most 2,500 servers, which arrive within seconds. */
+export const SHARD_READY_TIMEOUT_MS = 120_000;
+/** After the shards' own grace period for answers in flight, how long a stopping shard may take to close. */
+const SHARD_EXIT_MARGIN_MS = 5_000;
+
+/** How many shards in all: the operator's number, or Discord's recommendation (GET /gateway/bot) for 'auto'. */
+export async function resolveShardCount(config: Config): Promise<number> {
+  if (config.shards.count !== 'auto') return config.shards.count;
+  // discord.js's fetchRecommendedShardCount always asks discord.com; this honours DISCORD_API_URL (REST proxies).
+  const rest = new REST(config.discordApiUrl ? { api: config.discordApiUrl } : {}).setToken(config.discordToken);
+  try {
+    const gateway = (await rest.get(Routes.gatewayBot())) as { shards: number };
+    return Math.max(1, gateway.shards);
+  } catch (error) {
+    throw new Error(`SHARDS=auto could not ask Discord for its recommendation. ${explainLoginError(error)}`, { cause: error });
+  }
+}
+
+/**
+ * The file each shard process runs: shard.ts next to this file when running from TypeScript source
+ * (tests, development; the child needs tsx too), shard.js when running compiled JavaScript.
+ */
+export function shardEntry(moduleUrl: string = import.meta.url): { file: string; execArgv: string[] } {
+  const ext = extname(fileURLToPath(moduleUrl));
+  const file = fileURLToPath(new URL(`./shard${ext}`, moduleUrl));
+  return { file, execArgv: ext === '.ts' ? ['--import', 'tsx'] : [] };
+}
+
+export interface RunningShards {
+  count: number;
+  ids: number[];
+  /** Stops every shard process (each drains its answers in flight) and waits for them to exit. */
+  stop(): Promise<void>;
+}
+
+async function stopShard(shard: Shard, waitMs: number): Promise<void> {
+  const child = shard.process;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, 'exit');
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), waitMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** Runs this host's shards, one process each, through discord.js's ShardingManager; resolves once all are ready. */
+export async function startShards(config: Config, logger: Logger): Promise<RunningShards> {
+  const count = await resolveShardCount(config);
+  const ids = config.shards.ids ?? Array.from({ length: count }, (_, id) => id);
+  const { file, execArgv } = shardEntry();
+  const manager = new ShardingManager(file, { totalShards: count, shardList: ids, mode: 'process', execArgv, token: config.discordToken, respawn: false });
+  manager.on('shardCreate', (shard) => {
+    logger.info({ shard: shard.id, of: count }, 'starting shard process');
+    shard.on('ready', () => logger.info({ shard: shard.id, pid: shard.process?.pid }, 'shard ready'));
+    shard.on('death', (child) => {
+      const code = 'exitCode' in child ? child.exitCode : null;
+      if (!stopping) logger.error({ shard: shard.id, code, respawn: manager.respawn }, 'shard process exited');
+    });
+    shard.on('error', (error) => logger.error({ err: error, shard: shard.id }, 'shard process error'));
+  });
+  let stopping = false;
+  const stop = async () => {
+    stopping = true;
+    manager.respawn = false;
+    await Promise.all([...manager.shards.values()].map((shard) => stopShard(shard, config.shutdownGraceMs + SHARD_EXIT_MARGIN_MS)));
+  };
+  logger.info({ shards: ids, count, host: config.shards.ids ? 'this host runs SHARD_IDS' : 'all shards' }, 'starting the sharding manager');
+  try {
+    // No respawning during start-up: a shard that dies there (bad token, bad setting) would only die again.
+    await manager.spawn({ amount: count, delay: SHARD_SPAWN_DELAY_MS, timeout: SHARD_READY_TIMEOUT_MS });
+  } catch (error) {
+    await stop();
+    throw new Error(`A shard process did not start (${error instanceof Error ? error.message : String(error)}); its own log lines above say why.`, { cause: error });
+  }
+  // From here a shard that crashes is started again.
+  manager.respawn = true;
+  return { count, ids, stop };
+}

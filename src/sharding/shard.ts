@@ -1,0 +1,49 @@
+/**
+ * Entry of one shard process, started by the sharding manager (src/sharding/manager.ts): the same bot
+ * as src/index.ts, holding only the shard discord.js assigned it, on the SQLite file every shard shares.
+ */
+import { config as loadDotenv } from 'dotenv';
+import { startBot, type RunningBot } from '../app.ts';
+import { ConfigError, loadConfig } from '../config.ts';
+import { createLogger } from '../logger.ts';
+import { settingsEnvironment, shardFromEnvironment } from './shardRole.ts';
+
+async function main(): Promise<void> {
+  loadDotenv({ quiet: true });
+  const shard = shardFromEnvironment(process.env);
+  if (!shard) {
+    process.stderr.write('src/sharding/shard is started by the sharding manager (SHARDS in .env), not on its own: run npm start.\n');
+    process.exit(1);
+  }
+  let config;
+  try {
+    config = loadConfig(settingsEnvironment(process.env));
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+  const logger = createLogger(config).child({ shard: shard.ids[0] });
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
+  let bot: RunningBot;
+  try {
+    bot = await startBot(config, logger, { shard });
+  } catch (error) {
+    logger.fatal(error instanceof Error ? error.message : String(error));
+    logger.flush();
+    process.exit(1);
+  }
+  const stop = (reason: string) => {
+    logger.info({ reason }, 'shard stopping');
+    void bot.stop().then(() => process.exit(0), (error: unknown) => {
+      logger.error({ err: error }, 'error while stopping');
+      process.exit(1);
+    });
+  };
+  process.once('SIGINT', () => stop('SIGINT'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  // The manager is gone (crashed or killed): a shard without it would run on unsupervised.
+  process.once('disconnect', () => stop('sharding manager gone'));
+}
+
+void main();

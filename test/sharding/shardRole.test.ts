@@ -1,0 +1,37 @@
+import { describe, expect, test } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
+import { shardEntry } from '../../src/sharding/manager.ts';
+import { leadsTheBot, settingsEnvironment, shardFromEnvironment, UNSHARDED, usesShardingManager } from '../../src/sharding/shardRole.ts';
+
+const required = { DISCORD_TOKEN: 'discord-token-value', OPENAI_API_KEY: 'sk-test-key-value' };
+
+describe('shard roles', () => {
+  test.each([
+    ['unset', {}, false],
+    ['SHARDS=1', { SHARDS: '1' }, false],
+    ['SHARDS=2', { SHARDS: '2' }, true],
+    ['SHARDS=auto', { SHARDS: 'auto' }, true],
+    ['SHARD_IDS', { SHARD_IDS: '0', SHARD_COUNT: '1' }, true],
+  ])('%s: sharding manager %s', (_name, env, manager) => {
+    expect(usesShardingManager(loadConfig({ ...required, ...env }))).toBe(manager);
+  });
+
+  test('only the process holding shard 0 registers commands and follows fine-tuning jobs', () => {
+    expect(leadsTheBot(UNSHARDED)).toBe(true);
+    expect(leadsTheBot({ ids: [0], count: 4 })).toBe(true);
+    expect(leadsTheBot({ ids: [3], count: 4 })).toBe(false);
+  });
+
+  test('a shard process reads its shard from what discord.js set, and its settings without the manager\'s', () => {
+    const env = { SHARDING_MANAGER: 'true', SHARDS: '0', SHARD_COUNT: '4', SHARD_IDS: '0-1', ...required };
+    expect(shardFromEnvironment(env)).toEqual({ ids: [0], count: 4 });
+    expect(loadConfig(settingsEnvironment(env)).shards).toEqual({ count: 1, ids: null });
+    expect(shardFromEnvironment(required)).toBeUndefined();
+    expect(() => shardFromEnvironment({ SHARDING_MANAGER: 'true', SHARDS: '4', SHARD_COUNT: '4' })).toThrow(/impossible shard/);
+  });
+
+  test('the shard entry is found next to the manager, from TypeScript source (with tsx) or compiled JavaScript', () => {
+    expect(shardEntry('file:///app/src/sharding/manager.ts')).toEqual({ file: '/app/src/sharding/shard.ts', execArgv: ['--import', 'tsx'] });
+    expect(shardEntry('file:///app/dist/sharding/manager.js')).toEqual({ file: '/app/dist/sharding/shard.js', execArgv: [] });
+  });
+});
