@@ -76,7 +76,8 @@ const shardIdList = z.preprocess(emptyAsUndefined, z.string().optional()).transf
 });
 const limit = (amountMicros: number | null, period: Period) => (amountMicros === null ? null : { amountMicros, period });
 
-const schema = z.object({
+/** Every setting on its own; `schema` adds the checks that read several together. */
+const settings = z.object({
   DISCORD_TOKEN: z.preprocess(emptyAsUndefined, z.string({ error: 'is required (the bot token from the Discord developer portal)' }).regex(/^\S+$/, 'must not contain spaces')),
   OPENAI_API_KEY: z.preprocess(emptyAsUndefined, z.string({ error: 'is required (an API key from platform.openai.com, or any value your compatible server accepts)' }).regex(/^\S+$/, 'must not contain spaces')),
   OPENAI_BASE_URL: httpUrl,
@@ -114,7 +115,9 @@ const schema = z.object({
   SHARDS: z.preprocess(emptyAsUndefined, z.union([z.literal('auto'), z.coerce.number().int(SHARDS_PROBLEM).min(1, SHARDS_PROBLEM).max(MAX_SHARDS, SHARDS_PROBLEM)], { error: SHARDS_PROBLEM }).default(1)),
   SHARD_IDS: shardIdList,
   SHARD_COUNT: z.preprocess(emptyAsUndefined, z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(MAX_SHARDS, `must be at most ${MAX_SHARDS}`).optional()),
-}).superRefine((e, context) => {
+});
+
+const schema = settings.superRefine((e, context) => {
   if (e.SHARD_IDS && e.SHARD_COUNT === undefined) context.addIssue({ code: 'custom', path: ['SHARD_IDS'], message: 'needs SHARD_COUNT (the total number of shards across every host)' });
   if (!e.SHARD_IDS && e.SHARD_COUNT !== undefined) context.addIssue({ code: 'custom', path: ['SHARD_COUNT'], message: 'is only used with SHARD_IDS (this host\'s shards); on one host set SHARDS instead' });
   const tooHigh = e.SHARD_COUNT === undefined ? [] : (e.SHARD_IDS ?? []).filter((id) => id >= e.SHARD_COUNT!);
@@ -221,7 +224,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
  * work without a valid DISCORD_TOKEN or OPENAI_API_KEY.
  */
 export function loadDatabasePath(env: NodeJS.ProcessEnv = process.env): string {
-  const parsed = schema.pick({ DATABASE_PATH: true }).safeParse(env);
+  const parsed = settings.pick({ DATABASE_PATH: true }).safeParse(env);
   if (!parsed.success) throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'} ${issue.message}`));
   return parsed.data.DATABASE_PATH;
 }
