@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',
+    // Most files wait on fake servers, timers and child processes rather than compute: more files than cores run at once.
+    maxWorkers: 4,
   },
 });
