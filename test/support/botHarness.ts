@@ -103,6 +103,17 @@ export class BotHarness {
     }
   }
 
+  /** Waits until the bot replied in each channel (its own messages, not interaction webhooks), then until it is idle. */
+  async repliedIn(channelIds: string[], timeoutMs = 15_000): Promise<void> {
+    const replied = (id: string) => this.discord.channelMessages(id).some((m) => m.author.id === this.discord.botUser.id && !m.webhook_id);
+    const deadline = performance.now() + timeoutMs;
+    while (!channelIds.every(replied)) {
+      if (performance.now() > deadline) throw new Error('no reply from the bot');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await this.settled();
+  }
+
   logs(): Record<string, unknown>[] {
     return this.logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
   }

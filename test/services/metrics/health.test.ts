@@ -13,23 +13,13 @@ beforeAll(async () => {
 });
 afterAll(async () => { await h?.close(); });
 
-/** Waits until the bot replied in each channel (its own messages, not interaction webhooks), then until it is idle. */
-async function repliedIn(channelIds: string[]): Promise<void> {
-  const replied = (id: string) => h.discord.channelMessages(id).some((m) => m.author.id === h.discord.botUser.id && !m.webhook_id);
-  const deadline = performance.now() + 15_000;
-  while (!channelIds.every(replied)) {
-    if (performance.now() > deadline) throw new Error('no reply from the bot');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  await h.settled();
-}
 
 describe('Discord rate limits', () => {
   test("each of Discord's 429s is counted, with its scope", async () => {
     const channels = TEST_CHANNEL_IDS.slice(0, 3);
     h.openai.chat.enqueue(...channels.map(() => ({ text: 'Answered.' })));
     for (const channelId of channels) h.discord.sendMessage({ channelId, content: `<@${h.discord.botUser.id}> hello` });
-    await repliedIn(channels);
+    await h.repliedIn(channels);
     expect(h.discord.globalRateLimitHits).toBeGreaterThan(0);
     const samples = await scrape(url);
     expect(valueOf(samples, 'bot_discord_rate_limited_total', { client: 'bot', scope: 'global' })).toBe(h.discord.globalRateLimitHits);

@@ -16,16 +16,6 @@ beforeAll(async () => {
 });
 afterAll(async () => { await h?.close(); });
 
-/** Waits until the bot replied in each channel (its own messages, not interaction webhooks), then until it is idle. */
-async function repliedIn(channelIds: string[]): Promise<void> {
-  const replied = (id: string) => h.discord.channelMessages(id).some((m) => m.author.id === h.discord.botUser.id && !m.webhook_id);
-  const deadline = performance.now() + 15_000;
-  while (!channelIds.every(replied)) {
-    if (performance.now() > deadline) throw new Error('no reply from the bot');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  await h.settled();
-}
 
 let channel = 0;
 const freshChannel = () => TEST_CHANNEL_IDS[channel++]!;
@@ -121,7 +111,7 @@ describe('/metrics', () => {
     const channelId = freshChannel();
     const [mentions, interactions] = await growth(async () => {
       h.discord.sendMessage({ channelId, content: `<@${h.discord.botUser.id}> hello` });
-      await repliedIn([channelId]);
+      await h.repliedIn([channelId]);
     }, ['bot_messages_total', { kind: 'mention', outcome: 'ok' }], ['bot_interactions_total', { command: 'ask', outcome: 'ok' }]);
     expect([mentions, interactions]).toEqual([1, 0]);
   });
@@ -136,7 +126,7 @@ describe('/metrics', () => {
     h.openai.audio.enqueue({ text: 'On my way.' });
     const [transcribed, timed] = await growth(async () => {
       send(channelId, { id: '520000000000000031', username: 'speaker' });
-      await repliedIn([channelId]);
+      await h.repliedIn([channelId]);
     }, ['bot_messages_total', { kind: 'voice_message', outcome: 'ok' }], ['bot_openai_request_duration_seconds_count', { endpoint: 'audio/transcriptions' }]);
     expect([transcribed, timed]).toEqual([1, 1]);
 
