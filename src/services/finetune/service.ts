@@ -2,7 +2,7 @@ import { toFile, type OpenAI } from 'openai';
 import type { FineTuningJob, FineTuningJobEvent } from 'openai/resources/fine-tuning/jobs/jobs';
 import type { FineTuneJobRow, FineTuneStore, TrainingFileRow } from '../../db/fineTunes.ts';
 import type { Logger } from '../../logger.ts';
-import { downloadAttachment } from '../audio/download.ts';
+import { downloadAttachment } from '../discord/attachmentDownload.ts';
 import type { Ledger } from '../budget/ledger.ts';
 import { classifyError } from '../openai/failures.ts';
 import type { Pricing } from '../pricing/index.ts';

@@ -1,5 +1,5 @@
 import type { Logger } from '../../logger.ts';
-import { downloadAttachment } from '../audio/download.ts';
+import { downloadAttachment } from '../discord/attachmentDownload.ts';
 import { inspectAudio } from '../audio/inspect.ts';
 import { DOWNLOAD_TIMEOUT_MS, MAX_TRANSCRIPTION_BYTES, REPLY_MARGIN_MS } from '../audio/limits.ts';
 import type { Ledger, Payer, Refusal } from '../budget/ledger.ts';

@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { downloadAttachment } from '../../../src/services/audio/download.ts';
+import { downloadAttachment } from '../../../src/services/discord/attachmentDownload.ts';
 
 const CHUNK = 32 * 1024;
 const SLOW_TOTAL = 4 * 1024 * 1024; // 128 chunks, 10 ms apart: over a second if nobody stops it
