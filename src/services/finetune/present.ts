@@ -8,8 +8,7 @@ import { formatUsd } from '../pricing/index.ts';
 import { AUTO_EPOCHS_RESERVED, autoEpochs, MAX_PROBLEMS_SHOWN, MAX_TRAINING_FILE_BYTES, MIN_TRAINING_EXAMPLES } from './limits.ts';
 import { text, type FineTuneTextKey } from './messages.ts';
 import type { ModelFailure } from '../openai/failures.ts';
-import type { CheckResult } from './tracker.ts';
-import type { CostEstimate, StartResult, UploadResult } from './types.ts';
+import type { CheckResult, CostEstimate, StartResult, UploadResult } from './types.ts';
 import type { TrainingProblem } from './trainingFile.ts';
 
 /** An event or error message from OpenAI is shown, but never at a length that crowds out the rest. */

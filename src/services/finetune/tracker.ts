@@ -3,18 +3,13 @@ import type { FineTuningJob } from 'openai/resources/fine-tuning/jobs/jobs';
 import type { FineTuneJobRow, FineTuneStore } from '../../db/fineTunes.ts';
 import type { Logger } from '../../logger.ts';
 import type { Ledger } from '../budget/ledger.ts';
-import { languageOf } from '../i18n.ts';
-import { classifyError, type ModelFailure } from '../openai/failures.ts';
+import { classifyError } from '../openai/failures.ts';
 import type { Pricing } from '../pricing/index.ts';
 import type { TokenCounter } from '../tokens.ts';
 import { FINISHED_STATUSES, POLL_INTERVAL_MS, PROGRESS_EVENTS_READ } from './limits.ts';
-import { finishNotice } from './present.ts';
 import { trainedBeforeStop } from './progress.ts';
+import type { CheckResult, Notify } from './types.ts';
 
-/** Posts a short message in a channel (with the bot token, mentions disabled). */
-export type Notify = (channelId: string, content: string) => Promise<void>;
-
-export type CheckResult = { ok: true; job: FineTuneJobRow; remote: FineTuningJob } | { ok: false; job: FineTuneJobRow; failure: ModelFailure };
 
 export interface TrackerDependencies {
   openai: OpenAI;
@@ -148,7 +143,7 @@ export class JobTracker {
   private async tell(job: FineTuneJobRow): Promise<void> {
     if (!this.notify) return;
     try {
-      await this.notify(job.channelId, finishNotice(job, languageOf(job.language)));
+      await this.notify(job);
     } catch (error) {
       this.deps.logger.warn({ err: error, jobId: job.jobId, channelId: job.channelId }, 'could not post the fine-tune notice');
     }

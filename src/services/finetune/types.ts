@@ -1,11 +1,10 @@
 /** What `/finetune`'s service takes and returns: every expected failure is a value. */
-import type { FineTuningJobEvent } from 'openai/resources/fine-tuning/jobs/jobs';
+import type { FineTuningJob, FineTuningJobEvent } from 'openai/resources/fine-tuning/jobs/jobs';
 import type { FineTuneJobRow, TrainingFileRow } from '../../db/fineTunes.ts';
 import type { Logger } from '../../logger.ts';
 import type { Payer, Refusal } from '../budget/ledger.ts';
 import type { Language } from '../i18n.ts';
 import type { ModelFailure } from '../openai/failures.ts';
-import type { CheckResult } from './tracker.ts';
 import type { TrainingProblem } from './trainingFile.ts';
 
 export interface TrainingAttachment {
@@ -54,3 +53,9 @@ export type LookupFailure = { ok: false; reason: 'unknown_job' | 'no_jobs' };
 export type StatusResult = { ok: true; check: CheckResult; events: FineTuningJobEvent[] } | LookupFailure;
 export type CancelResult = { ok: true; job: FineTuneJobRow } | LookupFailure | { ok: false; reason: 'finished'; job: FineTuneJobRow } | { ok: false; reason: 'api_failed'; failure: ModelFailure };
 export type ModelResult = { ok: true; model: string } | LookupFailure | { ok: false; reason: 'not_ready'; job: FineTuneJobRow };
+
+/** A job as OpenAI reported it at a check, or why it could not be checked. */
+export type CheckResult = { ok: true; job: FineTuneJobRow; remote: FineTuningJob } | { ok: false; job: FineTuneJobRow; failure: ModelFailure };
+
+/** Told once when a followed job finished and its money was settled; the presentation layer words the notice. */
+export type Notify = (job: FineTuneJobRow) => Promise<void>;
