@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import * as knownModels from 'gpt-tokenizer/models';
+import { fineTuneBase, nameCandidates } from './pricing/modelNames.ts';
 
 type CountTokens = (text: string) => number;
 interface Encoding { countTokens: CountTokens; setMergeCacheSize(entries: number): void }
@@ -50,11 +51,9 @@ export interface TokenCounts {
   tokensCl100k: number;
 }
 
-/** `ft:gpt-4o-mini-2024-07-18:org::id` → `gpt-4o-mini-2024-07-18` → `gpt-4o-mini`. */
+/** `ft:gpt-4o-mini-2024-07-18:org::id` → `gpt-4o-mini-2024-07-18` → `gpt-4o-mini`: the price table's own rules. */
 export function baseModelCandidates(model: string): string[] {
-  const name = model.startsWith('ft:') ? (model.split(':')[1] ?? model) : model;
-  const undated = name.replace(/-(\d{4}-\d{2}-\d{2}|\d{4})$/, '');
-  return [...new Set([model, name, undated])];
+  return [...new Set([model, ...nameCandidates(fineTuneBase(model) ?? model)])];
 }
 
 function facts(model: string): ModelFacts | undefined {
