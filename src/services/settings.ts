@@ -88,8 +88,4 @@ export class SettingsService {
   timeZone(guildId: string | null): string | undefined {
     return (guildId && this.store.guild(guildId)?.timeZone) || undefined;
   }
-
-  setTimeZone(guildId: string, timeZone: string | null): void {
-    this.store.setGuild(guildId, 'timeZone', timeZone);
-  }
 }

@@ -3,6 +3,8 @@ import { loadConfig } from '../../src/config.ts';
 import { openDatabase } from '../../src/db/connection.ts';
 import { migrate } from '../../src/db/migrate.ts';
 import { SettingsStore } from '../../src/db/settings.ts';
+import { BudgetStore } from '../../src/db/budgetLimits.ts';
+import { setGuildTimeZone } from '../../src/services/budget/timeZone.ts';
 import { SettingsService } from '../../src/services/settings.ts';
 import { tempDatabasePath } from '../support/tempDb.ts';
 
@@ -47,10 +49,11 @@ describe('SettingsService', () => {
   });
 
   test('server-wide defaults: translation language and time zone', () => {
-    const { settings } = setup();
+    const { settings, db } = setup();
     expect(settings.translateLanguage(guild)).toBeUndefined();
     settings.setTranslateLanguage(guild, 'zh-TW');
-    settings.setTimeZone(guild, 'Asia/Taipei');
+    // The time zone has one writer, the audited one /budget timezone and /settings timezone share.
+    expect(setGuildTimeZone(new BudgetStore(db), { guildId: guild, actorId: 'admin', zone: 'Asia/Taipei', at: 0 })).toMatchObject({ ok: true });
     expect(settings.translateLanguage(guild)).toBe('zh-TW');
     expect(settings.timeZone(guild)).toBe('Asia/Taipei');
     expect(settings.translateLanguage(null)).toBeUndefined();
