@@ -1,4 +1,3 @@
-import { parseBuffer } from 'music-metadata';
 import { FORMAT_EXTENSIONS, FORMAT_MIME_TYPES, MAX_TRANSCRIPTION_BYTES, type AudioFormat } from './limits.ts';
 import { measureAudio } from './measure/index.ts';
 import { sniffFormat } from './sniff.ts';
@@ -99,6 +98,8 @@ function contradiction(stated: number, lower: number, upper: number): string | u
 /** The length the container states about itself (music-metadata reads it); only checked against the bytes. */
 async function headerSeconds(bytes: Uint8Array, mimeType: string): Promise<number | undefined> {
   try {
+    // Loaded on the first audio file, not at start-up: it costs ~80 ms and a few MB the bot rarely needs.
+    const { parseBuffer } = await import('music-metadata');
     const { format } = await parseBuffer(bytes, { mimeType, size: bytes.length }, { duration: false, skipCovers: true });
     return isPositive(format.duration) ? format.duration : undefined;
   } catch {
