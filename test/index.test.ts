@@ -2,12 +2,12 @@ import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { childBotEnv } from './support/spawnBot.ts';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildIfStale } from '../scripts/build.mjs';
 import { TEST_DISCORD_TOKEN, TEST_GUILD, TEST_OPENAI_KEY } from './support/botHarness.ts';
 import { DEFAULT_GUILD_ID, FakeDiscord } from './support/fakeDiscord.ts';
 import { FakeOpenAI } from './support/fakeOpenAI.ts';
-import { tempDatabasePath } from './support/tempDb.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const SCRIPTS = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
@@ -58,10 +58,7 @@ describe('the entry point', () => {
     afterAll(async () => { await discord.close(); await openai.close(); });
 
     test('SIGTERM lets the answer in progress finish, closes everything and exits 0', async () => {
-      const run = runBot({
-        DISCORD_TOKEN: TEST_DISCORD_TOKEN, OPENAI_API_KEY: TEST_OPENAI_KEY, DISCORD_API_URL: discord.restUrl, OPENAI_BASE_URL: openai.baseUrl,
-        DATABASE_PATH: tempDatabasePath(), DEV_GUILD_ID: DEFAULT_GUILD_ID, LOG_FORMAT: 'json', DEFAULT_MODEL: 'gpt-4o-mini',
-      });
+      const run = runBot(childBotEnv({ discord, openai }));
       await discord.waitForRequest((r) => r.method === 'PUT' && r.path.includes('/commands'), 20_000);
       const chunks = ['Finishing ', 'before ', 'exit.'];
       openai.chat.enqueue({ text: chunks.join(''), chunks, chunkDelayMs: 300 });
@@ -79,10 +76,7 @@ describe('the entry point', () => {
     test('SIGTERM during start-up is honoured once started: it stops and exits 0, not ignored until killed', async () => {
       const slow = await FakeDiscord.start({ token: TEST_DISCORD_TOKEN, guilds: [TEST_GUILD], restLatencyMs: 400 });
       try {
-        const run = runBot({
-          DISCORD_TOKEN: TEST_DISCORD_TOKEN, OPENAI_API_KEY: TEST_OPENAI_KEY, DISCORD_API_URL: slow.restUrl, OPENAI_BASE_URL: openai.baseUrl,
-          DATABASE_PATH: tempDatabasePath(), DEV_GUILD_ID: DEFAULT_GUILD_ID, LOG_FORMAT: 'json', DEFAULT_MODEL: 'gpt-4o-mini',
-        });
+        const run = runBot(childBotEnv({ discord: slow, openai }));
         await slow.waitForRequest((r) => r.path.includes('/gateway'), 20_000); // logging in: still starting
         run.child.kill('SIGTERM');
         expect(await run.exited).toBe(0);

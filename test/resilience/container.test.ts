@@ -10,8 +10,7 @@ import { DEFAULT_SHUTDOWN_GRACE_MS } from '../../src/config.ts';
 import { TEST_DISCORD_TOKEN, TEST_GUILD, TEST_OPENAI_KEY } from '../support/botHarness.ts';
 import { DEFAULT_GUILD_ID, FakeDiscord } from '../support/fakeDiscord.ts';
 import { FakeOpenAI } from '../support/fakeOpenAI.ts';
-import { ROOT } from '../support/spawnBot.ts';
-import { tempDatabasePath } from '../support/tempDb.ts';
+import { childBotEnv, ROOT } from '../support/spawnBot.ts';
 
 interface Instruction { keyword: string; args: string }
 
@@ -119,10 +118,7 @@ describe('the Dockerfile', () => {
 
     test('logs in, answers, is healthy by its own health check, and exits 0 on SIGTERM', async () => {
       const metricsPort = await freePort();
-      const bot = run(start, {
-        DISCORD_TOKEN: TEST_DISCORD_TOKEN, OPENAI_API_KEY: TEST_OPENAI_KEY, DISCORD_API_URL: discord.restUrl, OPENAI_BASE_URL: openai.baseUrl,
-        DATABASE_PATH: tempDatabasePath(), DEV_GUILD_ID: DEFAULT_GUILD_ID, DEFAULT_MODEL: 'gpt-4o-mini', NODE_ENV: 'production', METRICS_PORT: String(metricsPort),
-      });
+      const bot = run(start, childBotEnv({ discord, openai }, { LOG_FORMAT: 'auto', NODE_ENV: 'production', METRICS_PORT: String(metricsPort) }));
       await discord.waitForRequest((r) => r.method === 'PUT' && r.path.includes('/commands'), 30_000);
       expect(await run(healthcheck, { METRICS_PORT: String(metricsPort) }).exited).toBe(0);
       openai.chat.enqueue({ text: 'Hello from the container command.' });

@@ -4,7 +4,7 @@ import { LEASE_MS } from '../../src/services/budget/ledger.ts';
 import { BotHarness, TEST_CHANNEL_IDS, TEST_DISCORD_TOKEN, TEST_GUILD, TEST_OPENAI_KEY } from '../support/botHarness.ts';
 import { DEFAULT_GUILD_ID, FakeDiscord, type FakeInteraction } from '../support/fakeDiscord.ts';
 import { FakeOpenAI } from '../support/fakeOpenAI.ts';
-import { spawnBot } from '../support/spawnBot.ts';
+import { childBotEnv, spawnBot } from '../support/spawnBot.ts';
 import { tempDatabasePath } from '../support/tempDb.ts';
 
 const BURST = 30;
@@ -21,11 +21,10 @@ describe('a bot killed in the middle of a burst of questions', () => {
 
   test('restarted on the same file: the database is sound, every answer a member saw whole is stored, no reservation stays open', async () => {
     const databasePath = tempDatabasePath();
-    const env = {
-      DISCORD_TOKEN: TEST_DISCORD_TOKEN, OPENAI_API_KEY: TEST_OPENAI_KEY, DISCORD_API_URL: discord.restUrl, OPENAI_BASE_URL: openai.baseUrl,
-      DATABASE_PATH: databasePath, DEV_GUILD_ID: DEFAULT_GUILD_ID, LOG_FORMAT: 'json', LOG_LEVEL: 'warn', DEFAULT_MODEL: 'gpt-4o-mini',
+    const env = childBotEnv({ discord, openai }, {
+      DATABASE_PATH: databasePath, LOG_LEVEL: 'warn',
       DEFAULT_BUDGET_USD: 'unlimited', BOT_LIMIT_USD: 'unlimited', MEMBER_LIMIT_USD: 'unlimited', SERVER_LIMIT_USD: 'unlimited',
-    };
+    });
     const first = spawnBot('test/support/botProcess.ts', env);
     await first.waitForOutput(READY);
 

@@ -2,10 +2,8 @@ import { afterEach, describe, expect, test } from 'vitest';
 import Database from 'better-sqlite3';
 import { RESTART_NOTICE_WAIT_MS } from '../../src/app.ts';
 import { DEFAULT_SHUTDOWN_GRACE_MS, loadConfig } from '../../src/config.ts';
-import { BotHarness, TEST_CHANNEL_IDS, TEST_DISCORD_TOKEN, TEST_OPENAI_KEY } from '../support/botHarness.ts';
-import { DEFAULT_GUILD_ID } from '../support/fakeDiscord.ts';
-import { spawnBot } from '../support/spawnBot.ts';
-import { tempDatabasePath } from '../support/tempDb.ts';
+import { BotHarness, TEST_CHANNEL_IDS } from '../support/botHarness.ts';
+import { childBotEnv, spawnBot } from '../support/spawnBot.ts';
 
 /** Docker sends SIGKILL this long after SIGTERM unless told otherwise. */
 const DOCKER_STOP_TIMEOUT_MS = 10_000;
@@ -126,10 +124,7 @@ describe('stopping inside a container\'s grace', () => {
 test('the entry point on SIGTERM with an answer longer than the grace: the notice, then exit 0 inside the bound', async () => {
   harness = await BotHarness.start(); // only its fakes are used: the bot under test is src/index.ts in a process of its own
   await harness.bot.stop();
-  const run = spawnBot('src/index.ts', {
-    DISCORD_TOKEN: TEST_DISCORD_TOKEN, OPENAI_API_KEY: TEST_OPENAI_KEY, DISCORD_API_URL: harness.discord.restUrl, OPENAI_BASE_URL: harness.openai.baseUrl,
-    DATABASE_PATH: tempDatabasePath(), DEV_GUILD_ID: DEFAULT_GUILD_ID, LOG_FORMAT: 'json', DEFAULT_MODEL: 'gpt-4o-mini', SHUTDOWN_GRACE_MS: '1000',
-  });
+  const run = spawnBot('src/index.ts', childBotEnv(harness, { SHUTDOWN_GRACE_MS: '1000' }));
   await run.waitForOutput('slash commands registered');
   harness.openai.chat.enqueue({ text: 'tick '.repeat(60).trimEnd(), chunks: Array.from({ length: 60 }, (_, n) => (n === 59 ? 'tick' : 'tick ')), chunkDelayMs: 100 });
   const i = harness.command('ask', { prompt: 'Count slowly' }, { locale: 'zh-TW' });

@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
+import { TEST_DISCORD_TOKEN, TEST_OPENAI_KEY } from './botHarness.ts';
+import { DEFAULT_GUILD_ID } from './fakeDiscord.ts';
+import { tempDatabasePath } from './tempDb.ts';
 
 export const ROOT = resolve(import.meta.dirname, '..', '..');
 /** `node --import tsx`, with tsx located from the repository since the child runs in another folder. */
@@ -43,4 +46,12 @@ export function spawnBot(entry: string, env: Record<string, string>): BotChild {
     check();
   });
   return { child, exited, output: () => ({ stdout, stderr }), waitForOutput };
+}
+
+/** The settings a bot in its own process needs to run against the fakes: their URLs, the test secrets, a fresh database. */
+export function childBotEnv(fakes: { discord: { restUrl: string }; openai: { baseUrl: string } }, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    DISCORD_TOKEN: TEST_DISCORD_TOKEN, OPENAI_API_KEY: TEST_OPENAI_KEY, DISCORD_API_URL: fakes.discord.restUrl, OPENAI_BASE_URL: fakes.openai.baseUrl,
+    DATABASE_PATH: tempDatabasePath(), DEV_GUILD_ID: DEFAULT_GUILD_ID, LOG_FORMAT: 'json', DEFAULT_MODEL: 'gpt-4o-mini', ...extra,
+  };
 }
