@@ -55,6 +55,22 @@ describe('two processes on one database file', () => {
     expect(b.ledger.usage(member).personal?.spentMicros).toBe(1 * USD);
   });
 
+  test('a process whose unseen journal rows were trimmed rebuilds its totals from the sums, not from a stale cache', () => {
+    const path = tempDatabasePath();
+    const a = open(path);
+    const b = open(path);
+    setDefault(a.budgets, 1);
+    expect(b.ledger.usage(member).personal?.spentMicros).toBe(0); // b's cache is warm, at 0
+    for (let n = 0; n < 5; n += 1) {
+      const r = a.ledger.reserve(member, call(0.1));
+      if (r.ok) a.ledger.settle(r.reservation, { chargedMicros: 0.1 * USD });
+    }
+    new LedgerStore(a.db).trimJournal(1); // as a sweep would after many changes: b never saw most of them
+    expect(b.ledger.usage(member).personal?.spentMicros).toBe(0.5 * USD);
+    expect(b.ledger.reserve(member, call(0.6)).ok).toBe(false);
+    expect(b.ledger.reserve(member, call(0.5)).ok).toBe(true);
+  });
+
   test('a release in one process frees room in the other', () => {
     const path = tempDatabasePath();
     const a = open(path);
