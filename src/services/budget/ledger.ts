@@ -201,13 +201,19 @@ export class Ledger {
     return { limit, spentMicros: this.cache.spentSince(guild, who, bucketOf(window.start)), periodStart: window.start, resetsAt: window.end };
   }
 
+  /** Everything the bot spent this period against BOT_LIMIT_USD; null when unlimited. Call after cache.sync(). */
+  private botStatus(now: number): LimitStatus | null {
+    const { bot } = this.operator;
+    return this.status(ALL_GUILDS, SERVER_TOTAL, bot && { source: 'bot-total', targetId: '', ...bot }, now, 'UTC');
+  }
+
   private operatorStatus(payer: Payer, now: number): OperatorStatus {
-    const { member, bot } = this.operator;
+    const { member } = this.operator;
     return {
       // DMs have no server: the member and bot totals bound them.
       serverCeiling: payer.guildId === null ? null : this.status(payer.guildId, SERVER_TOTAL, this.serverCeiling(payer.guildId), now, 'UTC'),
       member: this.status(ALL_GUILDS, payer.userId, member && { source: 'member-total', targetId: payer.userId, ...member }, now, 'UTC'),
-      bot: this.status(ALL_GUILDS, SERVER_TOTAL, bot && { source: 'bot-total', targetId: '', ...bot }, now, 'UTC'),
+      bot: this.botStatus(now),
     };
   }
 
@@ -265,7 +271,7 @@ export class Ledger {
       return { ok: true, reservation: { id, reservedMicros: worst } };
     }).immediate();
     // Refusing calls at the bot limit is reaching it, whatever share the settled spend shows.
-    if (!result.ok && result.refusal.limit.source === 'bot-total') this.noticeBotLimit(true);
+    if (!result.ok && result.refusal.limit.source === 'bot-total') this.noticeBotLimit(this.read(() => this.botStatus(now)), true);
     if (!result.ok) this.onRefused?.(result.refusal);
     return result;
   }
@@ -300,7 +306,14 @@ export class Ledger {
 
   settle(reservation: Reservation, settlement: Omit<Settlement, 'settledAt'>): void {
     const charged = Number.isFinite(settlement.chargedMicros) ? Math.max(0, Math.ceil(settlement.chargedMicros)) : reservation.reservedMicros;
-    const open = this.ledger.db.transaction(() => this.ledger.settle(reservation.id, { ...settlement, chargedMicros: charged, settledAt: this.now() })).immediate();
+    const now = this.now();
+    const { open, bot } = this.ledger.db.transaction(() => {
+      const closed = this.ledger.settle(reservation.id, { ...settlement, chargedMicros: charged, settledAt: now });
+      // The bot's total for the notices, read in the same transaction (no second one on every settlement).
+      if (!closed || !this.operator.bot || !this.onBotLimitNotice) return { open: closed, bot: null };
+      this.cache.sync();
+      return { open: closed, bot: this.botStatus(now) };
+    }).immediate();
     if (!open) {
       this.log?.warn({ reservationId: reservation.id, chargedMicros: charged }, 'a reservation was already closed when its call settled (its lease had expired?); the charge was not recorded');
       return;
@@ -312,7 +325,7 @@ export class Ledger {
     this.onSettled?.({
       command: open.command, model: open.model, inputTokens: settlement.inputTokens, outputTokens: settlement.outputTokens, chargedMicros: charged, reservedMicros: open.reservedMicros,
     });
-    this.noticeBotLimit();
+    if (bot) this.noticeBotLimit(bot);
   }
 
   /**
@@ -386,11 +399,9 @@ export class Ledger {
   }
 
   /** Tells onBotLimitNotice, once per period and level across every process, when the bot's total passed a level. */
-  private noticeBotLimit(reached = false): void {
-    if (!this.operator.bot || !this.onBotLimitNotice) return;
+  private noticeBotLimit(status: LimitStatus | null, reached = false): void {
+    if (!status || !this.onBotLimitNotice) return;
     const now = this.now();
-    const status = this.read(() => this.operatorStatus({ guildId: null, userId: SERVER_TOTAL, roleIds: [], channelId: null }, now).bot);
-    if (!status) return;
     for (const percent of [...BOT_LIMIT_NOTICE_PERCENTS].reverse()) {
       if (!(reached && percent === 100) && status.spentMicros * 100 < status.limit.amountMicros * percent) continue;
       const key = `${status.periodStart}|${percent}`;
