@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { APIError } from 'openai';
 import { classifyError, type FailureContext, type ModelFailure } from '../openai/failures.ts';
+import { mayBeBilled, paidRetryDelay } from '../openai/paidRetries.ts';
 
 /**
  * Image requests are sent with the SDK's retries off (`maxRetries: 0` on the request) and repeated by
@@ -13,11 +13,9 @@ import { classifyError, type FailureContext, type ModelFailure } from '../openai
 
 /** A 5xx this fast came before any image work began (a generation takes 10 s or more): safe to repeat. */
 export const FAST_SERVER_ERROR_MS = 10_000;
-/** The SDK's own back-off when the service gives no retry-after: 0.5 s doubling up to 8 s, minus up to 25 % jitter. */
-const BACKOFF_START_MS = 500;
-const BACKOFF_MAX_MS = 8_000;
-/** Connection errors that mean the request never left this machine: nothing can have been billed. */
-const NEVER_SENT_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/** A connection that never opened sent nothing: tried again like a 429. */
+const IMAGE_RETRY_RULES = { fastServerErrorMs: FAST_SERVER_ERROR_MS, repeatNeverSent: true };
 
 export interface AttemptPolicy {
   /** Repeats allowed after the first try (OPENAI_MAX_RETRIES). */
@@ -35,38 +33,6 @@ export type AttemptResult<T> =
   /** `mayBeBilled`: the request reached the service and no answer came back (timeout, dropped connection). */
   | { ok: false; failure: ModelFailure; mayBeBilled: boolean };
 
-function neverSent(error: unknown): boolean {
-  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; cause = cause.cause, depth++) {
-    const code = (cause as { code?: unknown }).code;
-    if (typeof code === 'string' && NEVER_SENT_CODES.has(code)) return true;
-  }
-  return false;
-}
-
-/** retry-after-ms, else retry-after in seconds or as an HTTP date (as the SDK reads them). */
-function retryAfterMs(headers: Headers | undefined): number | undefined {
-  const ms = Number.parseFloat(headers?.get('retry-after-ms') ?? '');
-  if (Number.isFinite(ms) && ms >= 0) return ms;
-  const value = headers?.get('retry-after');
-  if (!value) return undefined;
-  const seconds = Number.parseFloat(value);
-  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
-}
-
-const backoffMs = (retry: number) => Math.min(BACKOFF_START_MS * 2 ** retry, BACKOFF_MAX_MS) * (1 - Math.random() * 0.25);
-
-/** How long to wait before repeating, or undefined when this failure must not be repeated. */
-function retryDelay(error: unknown, failure: ModelFailure, retry: number, elapsedMs: number): number | undefined {
-  const headers = error instanceof APIError ? error.headers : undefined;
-  if (headers?.get('x-should-retry') === 'false') return undefined;
-  if (failure.kind === 'rate_limited') return retryAfterMs(headers) ?? backoffMs(retry);
-  if (failure.kind === 'server_error' && elapsedMs <= FAST_SERVER_ERROR_MS) return retryAfterMs(headers) ?? backoffMs(retry);
-  if (failure.kind === 'network' && neverSent(error)) return backoffMs(retry);
-  return undefined;
-}
-
 /**
  * Sends one image request, repeating it only when it is safe. An attempt starts only when it has its whole
  * timeout before the deadline: one cut short would time out and be charged for an image nobody can see.
@@ -79,9 +45,9 @@ export async function attemptImageRequest<T>(send: (options: { timeout: number; 
       return { ok: true, value: await send({ timeout: policy.timeoutMs, maxRetries: 0 }) };
     } catch (error) {
       const failure = classifyError(error, false, policy.context);
-      const mayBeBilled = failure.kind === 'timeout' || (failure.kind === 'network' && !neverSent(error));
-      const wait = mayBeBilled || retry >= policy.maxRetries ? undefined : retryDelay(error, failure, retry, Date.now() - started);
-      if (wait === undefined || Date.now() + wait + policy.timeoutMs > policy.deadline) return { ok: false, failure, mayBeBilled };
+      const billed = mayBeBilled(error, failure);
+      const wait = billed || retry >= policy.maxRetries ? undefined : paidRetryDelay(error, failure, Date.now() - started, retry, IMAGE_RETRY_RULES);
+      if (wait === undefined || Date.now() + wait + policy.timeoutMs > policy.deadline) return { ok: false, failure, mayBeBilled: billed };
       await sleep(wait);
     }
   }

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { APIError, toFile, type OpenAI } from 'openai';
+import { toFile, type OpenAI } from 'openai';
 import { classifyError, type ModelFailure } from '../openai/failures.ts';
+import { mayBeBilled, paidRetryDelay } from '../openai/paidRetries.ts';
 import { parseTranscriptionUsage, type TranscriptionUsage } from './usage.ts';
 
 /**
@@ -15,13 +16,8 @@ export const MIN_RETRY_WINDOW_MS = 2 * 60_000;
  * seconds): retrying it can't bill twice. A slower 5xx may follow work OpenAI bills, so it is not retried.
  */
 export const FAST_SERVER_ERROR_MS = 15_000;
-/** The SDK's own backoff for a retry without retry-after: 0.5 s doubling to at most 8 s. */
-const BACKOFF_START_MS = 500;
-const BACKOFF_MAX_MS = 8_000;
-
-/** Connection failures that mean the request never left this machine (nothing reached OpenAI, nothing billed). */
-const NEVER_SENT = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH|UND_ERR_CONNECT_TIMEOUT|ERR_TLS_.*|CERT_.*|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE)$/;
-
+/** A connection that never opened is reported at once, not tried again: the member can resend the file. */
+const TRANSCRIPTION_RETRY_RULES = { fastServerErrorMs: FAST_SERVER_ERROR_MS, repeatNeverSent: false };
 export interface TranscriberRequest {
   bytes: Uint8Array;
   /** The API judges the format by this name's extension. */
@@ -68,7 +64,7 @@ export class Transcriber {
         return { ok: true, text: result.text ?? '', usage: parseTranscriptionUsage(result.usage), attempts: attempt };
       } catch (error) {
         const failure = classifyError(error, timedOut, { endpoint: 'transcription', model: request.model });
-        const wait = retryWait(error, failure, Date.now() - started, attempt);
+        const wait = paidRetryDelay(error, failure, Date.now() - started, attempt - 1, TRANSCRIPTION_RETRY_RULES);
         const retry = wait !== undefined && attempt <= this.client.maxRetries && Date.now() + wait + MIN_RETRY_WINDOW_MS <= request.deadline;
         if (!retry) return { ok: false, failure, mayBeBilled: mayBeBilled(error, failure), attempts: attempt };
         await sleep(wait);
@@ -77,32 +73,4 @@ export class Transcriber {
       }
     }
   }
-}
-
-/** How long to wait before retrying, or undefined when this failure must not be retried. */
-function retryWait(error: unknown, failure: ModelFailure, elapsedMs: number, attempt: number): number | undefined {
-  if (!(error instanceof APIError) || error.status === undefined || error.headers?.get('x-should-retry') === 'false') return undefined;
-  const rateLimited = failure.kind === 'rate_limited';
-  const quickServerError = failure.kind === 'server_error' && elapsedMs <= FAST_SERVER_ERROR_MS;
-  if (!rateLimited && !quickServerError) return undefined;
-  const ms = Number(error.headers?.get('retry-after-ms'));
-  if (Number.isFinite(ms) && ms >= 0) return ms;
-  const seconds = Number(error.headers?.get('retry-after'));
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  return Math.min(BACKOFF_START_MS * 2 ** (attempt - 1), BACKOFF_MAX_MS);
-}
-
-/** A timeout, or a connection lost after it was made, may have reached OpenAI and been billed. */
-function mayBeBilled(error: unknown, failure: ModelFailure): boolean {
-  if (failure.kind === 'timeout') return true;
-  if (failure.kind !== 'network') return false;
-  return !causeCodes(error).some((code) => NEVER_SENT.test(code));
-}
-
-/** Error codes anywhere in the cause chain (undici nests them, happy-eyeballs groups them in an AggregateError). */
-function causeCodes(error: unknown, depth = 0): string[] {
-  if (depth > 5 || typeof error !== 'object' || error === null) return [];
-  const { code, cause, errors } = error as { code?: unknown; cause?: unknown; errors?: unknown };
-  const nested = Array.isArray(errors) ? errors.flatMap((e) => causeCodes(e, depth + 1)) : [];
-  return [...(typeof code === 'string' ? [code] : []), ...causeCodes(cause, depth + 1), ...nested];
 }
