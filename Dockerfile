@@ -10,6 +10,7 @@ WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY scripts ./scripts
 COPY src ./src
+COPY locales ./locales
 RUN npm ci && npm prune --omit=dev
 
 # Run: the compiled bot and production dependencies, owned by root and run as the unprivileged `node` user.
@@ -21,6 +22,7 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+COPY --from=build /app/locales ./locales
 COPY --from=build /app/src ./src
 COPY --from=build /app/scripts ./scripts
 RUN mkdir -p /app/data && chown node:node /app/data

@@ -1,15 +1,114 @@
-/** The bot's users speak Traditional Chinese and English; Discord tells us each user's locale. */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { IntlMessageFormat } from 'intl-messageformat';
+
+/**
+ * Members read the bot in their own Discord language. Texts live in catalogues a translator can edit
+ * without reading code: `locales/<language>/<namespace>.json`, flat keys to ICU MessageFormat strings
+ * (`{name}` placeholders, `{count, plural, one {…} other {…}}`), loaded once at start-up.
+ */
+export const LANGUAGES = ['en', 'zh-TW', 'zh-CN', 'ja'] as const;
+export type CatalogueLanguage = (typeof LANGUAGES)[number];
+/** The languages the code's own tables still carry; becomes CatalogueLanguage once every table is a catalogue. */
 export type Language = 'en' | 'zh-TW';
 
-export type Texts = Record<Language, string>;
+/** Every language other than English must have every key English has; anything else falls back to English. */
+export const FALLBACK_LANGUAGE: CatalogueLanguage = 'en';
 
+/** Discord's locale codes (`interaction.locale`) for the catalogues we have; any other locale reads English. */
+const DISCORD_LOCALES: Readonly<Record<string, CatalogueLanguage>> = { 'zh-TW': 'zh-TW', 'zh-HK': 'zh-TW', 'zh-CN': 'zh-CN', ja: 'ja' };
+
+export function catalogueLanguageOf(locale: string | null | undefined): CatalogueLanguage {
+  return (locale && DISCORD_LOCALES[locale]) || FALLBACK_LANGUAGE;
+}
+
+/** The legacy two-language choice, for the tables not yet in catalogues. */
 export function languageOf(locale: string | null | undefined): Language {
-  return locale === 'zh-TW' || locale === 'zh-HK' ? 'zh-TW' : 'en';
+  return catalogueLanguageOf(locale) === 'zh-TW' ? 'zh-TW' : 'en';
 }
 
 export type TextValues = Record<string, string | number>;
+export type Lookup<K extends string = string> = (key: K, language: CatalogueLanguage, values?: TextValues) => string;
 
-/** A lookup over one table of texts: `{name}` placeholders are filled from `values`. */
-export function textTable<K extends string>(table: Record<K, Texts>): (key: K, language: Language, values?: TextValues) => string {
-  return (key, language, values = {}) => table[key][language].replace(/\{(\w+)\}/g, (_, name: string) => String(values[name] ?? `{${name}}`));
+/** Walks up from this file (src/services or the compiled dist/services) to the folder holding `locales/`. */
+function findLocalesFolder(): string {
+  let folder = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(folder, 'locales');
+    if (existsSync(join(candidate, FALLBACK_LANGUAGE))) return candidate;
+    const parent = dirname(folder);
+    if (parent === folder) throw new Error('The bot\'s text catalogues (the locales/ folder) are missing from this installation.');
+    folder = parent;
+  }
+}
+
+export type Catalogues = Record<CatalogueLanguage, Record<string, Record<string, string>>>;
+
+/** Reads every catalogue file once; a file that isn't a flat object of strings stops the start with its name. */
+export function loadCatalogues(folder = findLocalesFolder()): Catalogues {
+  const catalogues = {} as Catalogues;
+  for (const language of LANGUAGES) {
+    catalogues[language] = {};
+    const dir = join(folder, language);
+    if (!existsSync(dir)) continue;
+    for (const file of readdirSync(dir).filter((name) => name.endsWith('.json')).sort()) {
+      const parsed: unknown = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed) || Object.values(parsed).some((v) => typeof v !== 'string')) {
+        throw new Error(`The text catalogue locales/${language}/${file} must be one JSON object of strings.`);
+      }
+      catalogues[language][file.slice(0, -'.json'.length)] = parsed as Record<string, string>;
+    }
+  }
+  return catalogues;
+}
+
+let loaded: Catalogues | undefined;
+const compiled = new Map<string, IntlMessageFormat>();
+
+function catalogues(): Catalogues {
+  return (loaded ??= loadCatalogues());
+}
+
+function formatter(language: CatalogueLanguage, namespace: string, key: string): IntlMessageFormat {
+  const id = `${language}\0${namespace}\0${key}`;
+  let format = compiled.get(id);
+  if (!format) {
+    const own = catalogues()[language][namespace]?.[key];
+    const source = own ?? catalogues()[FALLBACK_LANGUAGE][namespace]?.[key];
+    if (source === undefined) throw new Error(`No text "${namespace}:${key}" in the catalogues.`);
+    // ignoreTag: Discord's own markup (`<@id>`, `<t:…:R>`, `<#id>`) is text here, not rich-text tags.
+    format = new IntlMessageFormat(source, own === undefined ? FALLBACK_LANGUAGE : language, undefined, { ignoreTag: true });
+    compiled.set(id, format);
+  }
+  return format;
+}
+
+/** One text in one language; a missing value is a bug caught by the catalogue tests, never shown as `{name}` silently. */
+export function t(language: CatalogueLanguage, namespace: string, key: string, values: TextValues = {}): string {
+  return String(formatter(language, namespace, key).format(values));
+}
+
+/** The lookup for one namespace, for a module that reads many texts from the same catalogue file. */
+export function catalogue<K extends string = string>(namespace: string): Lookup<K> {
+  return (key, language, values) => t(language, namespace, key, values);
+}
+
+/** Discord's localizations for a command field: every non-English catalogue that has the text. */
+export function localizations(namespace: string, key: string): Partial<Record<string, string>> {
+  const result: Partial<Record<string, string>> = {};
+  for (const language of LANGUAGES) {
+    if (language === FALLBACK_LANGUAGE) continue;
+    const text = catalogues()[language][namespace]?.[key];
+    if (text !== undefined) result[language] = text;
+  }
+  return result;
+}
+
+/** Legacy shape still used by tables not yet moved into catalogues (English and zh-TW only). */
+export type Texts = Record<Language, string>;
+
+/** A lookup over one legacy table: `{name}` placeholders filled from `values`; languages without a column read English. */
+export function textTable<K extends string>(table: Record<K, Texts>): Lookup<K> {
+  return (key, language, values = {}) => table[key][language === 'zh-TW' ? 'zh-TW' : 'en'].replace(/\{(\w+)\}/g, (_, name: string) => String(values[name] ?? `{${name}}`));
 }

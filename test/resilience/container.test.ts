@@ -64,6 +64,8 @@ describe('the Dockerfile', () => {
     expect(get('ENV').join(' ')).toContain('DATABASE_PATH=/app/data/bot.sqlite');
     // Nothing but what the bot needs at run time: no .env, no tests, no build tools.
     expect(get('COPY').every((c) => c.startsWith('--from=build '))).toBe(true);
+    // The texts members read are read at run time from locales/, next to dist/.
+    expect(get('COPY')).toEqual(expect.arrayContaining(['--from=build /app/dist ./dist', '--from=build /app/locales ./locales']));
     expect(get('RUN').join(' ')).not.toMatch(/apt-get|npm (ci|install)/);
   });
 
