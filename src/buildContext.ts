@@ -7,6 +7,7 @@ import { HistoryStore } from './db/history.ts';
 import { LedgerStore } from './db/ledger.ts';
 import { LedgerStats } from './db/ledgerStats.ts';
 import { migrate } from './db/migrate.ts';
+import { ModerationSettingsStore } from './db/moderationSettings.ts';
 import { SettingsStore } from './db/settings.ts';
 import type { Logger } from './logger.ts';
 import { AskService } from './services/ask.ts';
@@ -30,6 +31,8 @@ import { TokenCounter } from './services/tokens.ts';
 import { TranscriptionService } from './services/transcription/service.ts';
 import { Transcriber } from './services/transcription/transcriber.ts';
 import { TranslateService } from './services/translate/service.ts';
+import { ModerationChecker } from './services/moderation/checker.ts';
+import { ModerationService } from './services/moderation/service.ts';
 
 /** Builds every service once, on the configured database: the one typed `ctx` handed to commands and events. */
 export async function buildContext(config: Config, logger: Logger, now: () => number = Date.now): Promise<BotContext> {
@@ -65,6 +68,7 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
   const strays = fineTunes.tracker.releaseStrays();
   if (strays > 0) logger.warn({ released: strays }, 'released fine-tuning reservations whose job was never recorded (the bot stopped while starting it)');
   const settings = new SettingsService(new SettingsStore(db), config, now);
+  const moderation = new ModerationService(new ModerationSettingsStore(db), new ModerationChecker(openai, config.moderationModel), now);
   // A server's fine-tuned models are suggested in /settings model.
   settings.addModelSource((guildId) => fineTunes.fineTunedModels(guildId));
   return {
@@ -72,7 +76,7 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
     services: {
       openai, tokens, history, chat, pricing, ledger, transcription, settings, fineTunes,
       budget: new BudgetAdmin(budgetStore, ledger, now),
-      ask: new AskService({ history, settings, paidChat, maxOutputTokens: config.maxOutputTokens, lifecycle }),
+      ask: new AskService({ history, settings, paidChat, maxOutputTokens: config.maxOutputTokens, lifecycle, moderation }),
       translate: new TranslateService({ paidChat, pricing, tokens, maxOutputTokens: config.maxOutputTokens }),
       imagine: new ImagineService({ generator: new ImageGenerator(openai, { timeoutMs: config.imageTimeoutMs, maxRetries: config.openaiMaxRetries }), ledger, pricing, tokens, model: config.imageModel }),
       lifecycle,
@@ -81,6 +85,7 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
       botTokenPacer: new EditPacer(BOT_TOKEN_EDIT_BUDGET_PER_SECOND),
       webhookPacer: new EditPacer(WEBHOOK_EDIT_BUDGET_PER_SECOND),
       metrics,
+      moderation,
     },
   };
 }

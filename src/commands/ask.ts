@@ -47,7 +47,9 @@ export const command: SlashCommand = {
       reply,
       log: ctx.logger,
       key: interaction.id,
+      moderation: { client: interaction.client },
     });
     if (!result.ok && result.reason === 'over_budget') await replyPrivately(interaction, describeRefusal(result.refusal, languageOf(interaction.locale)));
+    if (!result.ok && result.reason === 'moderated') await replyPrivately(interaction, result.notice);
   },
 };

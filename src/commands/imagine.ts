@@ -6,6 +6,7 @@ import { planProblemText, progressText } from '../services/images/messages.ts';
 import { IMAGE_QUALITIES, IMAGE_SIZES, MAX_IMAGES } from '../services/images/options.ts';
 import { generationDeadline } from '../services/images/delivery.ts';
 import { showImages } from '../services/images/present.ts';
+import { screenForInteraction } from '../services/moderation/interaction.ts';
 import type { SlashCommand } from './types.ts';
 
 /** Discord's own cap on a string option's length (each model's own prompt limit is checked in the plan). */
@@ -44,6 +45,7 @@ export const command: SlashCommand = {
     const { plan } = planned;
     // Defer before anything slow: Discord drops interactions not acknowledged within 3 s.
     await interaction.deferReply();
+    if (!(await screenForInteraction(interaction, ctx, 'input', plan.prompt))) return;
     const payer = payerOf(interaction.guildId, interaction.channelId, interaction.user, interaction.member);
     const showProgress = async () => {
       // Progress is a courtesy: a failed edit must not stop images that are already paid for.

@@ -3,11 +3,13 @@ import type { BotContext } from '../context.ts';
 import { suggestTimeZones } from '../services/budget/timeZone.ts';
 import { channelScopeOf } from '../services/discord/channelScope.ts';
 import { languageOf, type Language } from '../services/failureMessages.ts';
+import { catalogueLanguageOf } from '../services/i18n.ts';
 import { splitMessage } from '../services/messageSplitter.ts';
 import type { ChannelScope } from '../services/settings.ts';
 import { describeOverview, describeSource, text } from '../services/settingsMessages.ts';
 import { choiceLabel, findLanguage, suggestLanguages } from '../services/translate/languages.ts';
 import type { SlashCommand } from './types.ts';
+import { addModerationSubcommands, describeModeration, moderationHandlers } from './settings/moderation.ts';
 
 /** Sent before every question: 4,000 characters (~1,000 tokens) leaves room for the conversation even in an 8K-token model. */
 export const SYSTEM_PROMPT_MAX_LENGTH = 4000;
@@ -36,7 +38,7 @@ const handlers: Record<string, Handler> = {
       translateLanguage: translate && (findLanguage(translate) ? choiceLabel(findLanguage(translate)!) : translate),
       timeZone: settings.timeZone(scope.guildId),
       voiceInactive: transcription.automatic === 'on' ? undefined : transcription.automatic === 'off' ? 'config' : 'intent-refused',
-    }, language));
+    }, language) + `\n${describeModeration(ctx, scope.guildId, language)}`);
   },
 
   async model(interaction, ctx, scope, language) {
@@ -114,7 +116,7 @@ const clearChoice = (language: Language) => ({ name: language === 'zh-TW' ? 'def
 
 export const command: SlashCommand = {
   kind: 'slash',
-  data: new SlashCommandBuilder()
+  data: addModerationSubcommands(new SlashCommandBuilder()
     .setName('settings')
     .setDescription('Configure the bot for this channel and this server (admins)')
     .setDescriptionLocalizations({ 'zh-TW': '設定機器人在這個頻道與伺服器的行為（管理員）' })
@@ -134,7 +136,7 @@ export const command: SlashCommand = {
     .addSubcommand((s) => s.setName('translate-language').setDescription('Server-wide default language for /translate').setDescriptionLocalizations({ 'zh-TW': '伺服器預設的 /translate 目標語言' })
       .addStringOption((o) => o.setName('language').setDescription('A language, or "default" to follow each member').setDescriptionLocalizations({ 'zh-TW': '語言，或輸入 default 依成員語言' }).setRequired(true).setMaxLength(100).setAutocomplete(true)))
     .addSubcommand((s) => s.setName('timezone').setDescription('Server-wide time zone where budget periods start at midnight').setDescriptionLocalizations({ 'zh-TW': '伺服器預算週期起算的時區' })
-      .addStringOption((o) => o.setName('zone').setDescription('e.g. Asia/Taipei, or "default" for UTC').setDescriptionLocalizations({ 'zh-TW': '例如 Asia/Taipei，或輸入 default 使用 UTC' }).setRequired(true).setMaxLength(100).setAutocomplete(true)))
+      .addStringOption((o) => o.setName('zone').setDescription('e.g. Asia/Taipei, or "default" for UTC').setDescriptionLocalizations({ 'zh-TW': '例如 Asia/Taipei，或輸入 default 使用 UTC' }).setRequired(true).setMaxLength(100).setAutocomplete(true))))
     .toJSON(),
 
   async execute(interaction, ctx) {
@@ -144,6 +146,8 @@ export const command: SlashCommand = {
     if (!interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild)) return answer(interaction, text('denied', language));
     const group = interaction.options.getSubcommandGroup(false);
     const name = group ? `${group}/${interaction.options.getSubcommand(true)}` : interaction.options.getSubcommand(true);
+    const moderationHandler = moderationHandlers[name];
+    if (moderationHandler) return moderationHandler(interaction, ctx, interaction.guildId, catalogueLanguageOf(interaction.locale));
     const handler = handlers[name];
     if (!handler) throw new Error(`/settings has no handler for ${name}`);
     const scope = { ...channelScopeOf(interaction.guildId, interaction.channelId, interaction.channel), guildId: interaction.guildId };

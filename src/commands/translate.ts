@@ -7,6 +7,7 @@ import { suggestLanguages } from '../services/translate/languages.ts';
 import { unknownLanguageText } from '../services/translate/messages.ts';
 import { showTranslation } from '../services/translate/present.ts';
 import { resolveTarget } from '../services/translate/target.ts';
+import { screenForInteraction } from '../services/moderation/interaction.ts';
 import type { SlashCommand } from './types.ts';
 
 /** Discord's own cap on a string option's length. */
@@ -42,6 +43,7 @@ export const command: SlashCommand = {
     }
     // Defer before anything slow: Discord drops interactions not acknowledged within 3 s.
     await interaction.deferReply();
+    if (!(await screenForInteraction(interaction, ctx, 'input', interaction.options.getString('text', true)))) return;
     const model = services.settings.forChannel(channelScopeOf(interaction.guildId, interaction.channelId, interaction.channel)).model.value;
     const outcome = await services.translate.translate({
       text: interaction.options.getString('text', true),

@@ -6,6 +6,7 @@ import { languageForLocale } from '../services/translate/languages.ts';
 import { noTextInMessageText } from '../services/translate/messages.ts';
 import { textOfMessage } from '../services/translate/messageText.ts';
 import { showTranslation } from '../services/translate/present.ts';
+import { screenForInteraction } from '../services/moderation/interaction.ts';
 import type { MessageMenuCommand } from './types.ts';
 
 /** Right-click a message → Apps → Translate: only the invoker sees the translation, in their own Discord language. */
@@ -29,6 +30,7 @@ export const command: MessageMenuCommand = {
       return;
     }
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    if (!(await screenForInteraction(interaction, ctx, 'input', text, message.url))) return;
     const target = languageForLocale(interaction.locale);
     const model = services.settings.forChannel(channelScopeOf(interaction.guildId, interaction.channelId, interaction.channel)).model.value;
     const outcome = await services.translate.translate({

@@ -55,8 +55,10 @@ async function answerMention(message: Message, ctx: BotContext): Promise<void> {
       language,
       reply,
       log: logger,
+      moderation: { client: message.client, link: message.url },
     });
     if (!result.ok && result.reason === 'over_budget') await message.reply({ content: describeRefusal(result.refusal, language), allowedMentions });
+    if (!result.ok && result.reason === 'moderated') await message.reply({ content: result.notice, allowedMentions });
   } catch (error) {
     noteOutcome('error');
     // Discord refused for good (403/404): one more reply would only be refused again.

@@ -1,3 +1,4 @@
+import type { Client } from 'discord.js';
 import type { Logger } from '../logger.ts';
 import type { Payer, Refusal } from './budget/ledger.ts';
 import type { ReplyStream } from './discord/replyStream.ts';
@@ -8,6 +9,7 @@ import type { ChatOutcome } from './openai/chat.ts';
 import type { PaidChat } from './openai/paidChat.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import { closeOpenFence } from './messageSplitter.ts';
+import type { Direction, ModerationService, Verdict } from './moderation/service.ts';
 
 /** On context_length_exceeded, retry once with at most this share of the history that was sent. */
 const TRIMMED_HISTORY_SHARE = 0.25;
@@ -26,6 +28,8 @@ export interface AskRequest {
   log: Logger;
   /** What the answer is for (an interaction's or message's id): it replaces the dispatcher's plainer restart notice. */
   key?: string;
+  /** For the server's moderation: the client (its note goes to a log channel) and a link to the question, if any. */
+  moderation?: { client: Client; link?: string };
 }
 
 /** A request with its channel's settings looked up. */
@@ -34,6 +38,8 @@ type ResolvedAsk = AskRequest & { channelId: string; model: string; systemPrompt
 export type AskResult =
   | { ok: true; text: string; outcome: ChatOutcome }
   | { ok: false; reason: 'over_budget'; refusal: Refusal }
+  /** The server's moderation refused the question (nothing was paid) or, fail-closed, could not check it; show `notice` privately. */
+  | { ok: false; reason: 'moderated'; notice: string }
   | { ok: false; reason: 'prompt_too_long' | 'model_failed' | 'interrupted' };
 
 /** A note under an answer; a code block the answer left open is closed first so the note isn't inside it. */
@@ -50,6 +56,8 @@ export interface AskDependencies {
   maxOutputTokens: number;
   /** Where answers in progress are registered, so a stop can tell their members they will not finish. */
   lifecycle?: Lifecycle;
+  /** The server's moderation (/settings moderation); absent = nothing is checked. */
+  moderation?: ModerationService;
 }
 
 /** Thrown from the stream's text callback once the bot is stopping: the call ends and what was streamed is charged. */
@@ -79,6 +87,9 @@ export class AskService {
 
   private async answerResolved(request: ResolvedAsk, interrupted: () => boolean): Promise<AskResult> {
     const { log, reply, language, model } = request;
+    // Checked before anything is reserved: a refused question costs nothing.
+    const screened = await this.screen(request, 'input', request.prompt);
+    if (!screened.ok) return { ok: false, reason: 'moderated', notice: screened.notice };
     let attempt = await this.attempt(request, undefined, interrupted);
     if (attempt.kind === 'done' && !attempt.outcome.ok && attempt.outcome.failure.kind === 'context_too_long' && attempt.outcome.partialText === '') {
       log.warn({ historyTokens: attempt.historyTokens }, 'context too long for the model; retrying once with less history');
@@ -90,6 +101,13 @@ export class AskService {
     if (attempt.kind === 'prompt_too_long') return { ok: false, reason: 'prompt_too_long' };
     const { outcome } = attempt;
 
+    // The answer is paid for whatever moderation says; a flagged one is neither shown (its drafts are removed) nor stored.
+    const shownText = outcome.ok ? outcome.text : outcome.partialText;
+    const checked = shownText.trim() === '' ? undefined : await this.screen(request, 'output', shownText);
+    if (checked && !checked.ok) {
+      await reply.finish(checked.notice);
+      return { ok: false, reason: 'model_failed' };
+    }
     if (outcome.ok && outcome.text.trim() !== '') {
       // Stored before the final edit: an answer a member saw complete is in the history even if the process dies right after.
       if (!request.isPrivate) {
@@ -114,6 +132,14 @@ export class AskService {
     const shown = partialText.trim() !== '' ? withNotice(partialText, partialAnswerNotice(failure, language, model)) : describeFailure(failure, language, model);
     await reply.finish(shown);
     return { ok: false, reason: 'model_failed' };
+  }
+
+  private async screen(request: ResolvedAsk, direction: Direction, text: string): Promise<Verdict> {
+    if (!this.deps.moderation || !request.moderation) return { ok: true };
+    return this.deps.moderation.screen({
+      guildId: request.scope.guildId, channelId: request.channelId, userId: request.speaker.id, direction, text,
+      language: request.language, client: request.moderation.client, link: direction === 'input' ? request.moderation.link : undefined, log: request.log,
+    });
   }
 
   private async attempt(request: ResolvedAsk, historyTokenCap: number | undefined, interrupted: () => boolean): Promise<Attempt> {

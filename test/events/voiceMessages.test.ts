@@ -201,3 +201,24 @@ describe('when Discord refuses the Message Content intent (4014)', () => {
     expect((show.callbacks[0]!.data as { content: string }).content).toMatch(/Discord refused the Message Content intent/);
   });
 });
+
+describe('with the server\'s moderation on block', () => {
+  test('a flagged transcript is replaced by the notice (the transcription is still charged)', async () => {
+    const channelId = TEST_CHANNEL_IDS[20]!;
+    await setVoice(channelId, 'on');
+    await h.settled(h.command('settings', { mode: 'block' }, { subcommand: 'moderation', channelId, permissions: MANAGE_GUILD }));
+    try {
+      h.openai.moderation.rule = (text) => (text.includes('threat') ? ['harassment/threatening'] : []);
+      h.openai.audio.enqueue({ text: 'This is a threat.' });
+      const speaker = { id: '520000000000000077', username: 'speaker77' };
+      voiceMessage(channelId, speaker);
+      const reply = await waitForReply(channelId);
+      expect(reply.content).toBe('The transcript was withheld: this server\'s moderation flagged it as threatening harassment.');
+      expect(h.openai.moderation.inputs).toEqual([['This is a threat.']]);
+      const charged = h.bot.ctx.db.prepare("SELECT charged_micros FROM ledger WHERE user_id = ? AND state = 'settled'").pluck().get(speaker.id) as number;
+      expect(charged).toBeGreaterThan(0);
+    } finally {
+      await h.settled(h.command('settings', { mode: 'off' }, { subcommand: 'moderation', channelId, permissions: MANAGE_GUILD }));
+    }
+  });
+});

@@ -27,9 +27,11 @@ import {
 import { FakeFiles, FakeFineTuning } from './fakeOpenAIFineTuning.ts';
 import { Exchange, parseBody, readRawBody, type FakeEnv, type RecordedRequest } from './fakeOpenAIHttp.ts';
 import { FakeImages } from './fakeOpenAIImages.ts';
+import { FakeModeration } from './fakeOpenAIModeration.ts';
 
 export type { ChatReply, ChatReplySource, ChatTextReply, ChatToolCallSpec } from './fakeOpenAIChat.ts';
 export type { ImageReply } from './fakeOpenAIImages.ts';
+export type { ModerationReply } from './fakeOpenAIModeration.ts';
 export type { AudioReply, AudioTextReply } from './fakeOpenAIAudio.ts';
 export type { ScriptedError, OpenAIErrorBody } from './fakeOpenAIErrors.ts';
 export type { MultipartBody, RecordedRequest, UploadedFile } from './fakeOpenAIHttp.ts';
@@ -79,6 +81,7 @@ export class FakeOpenAI {
   readonly audio: FakeAudio;
   readonly files: FakeFiles;
   readonly fineTuning: FakeFineTuning;
+  readonly moderation: FakeModeration;
   /** Compatible-server quirks in force; a test may change them at any time (reset() restores the start options). */
   compat: CompatOptions;
   /** `http://127.0.0.1:PORT` */
@@ -118,6 +121,7 @@ export class FakeOpenAI {
     this.audio = new FakeAudio(env);
     this.files = new FakeFiles();
     this.fineTuning = new FakeFineTuning(env, this.files);
+    this.moderation = new FakeModeration(env);
     this.resetModels();
     const jobs = '/v1/fine_tuning/jobs';
     this.routes = [
@@ -125,6 +129,7 @@ export class FakeOpenAI {
       { method: 'GET', pattern: /^\/v1\/models\/([^/]+)$/, handler: (ex, id) => this.retrieveModel(ex, id ?? '') },
       { method: 'POST', pattern: /^\/v1\/chat\/completions$/, handler: (ex) => this.chat.handle(ex) },
       { method: 'POST', pattern: /^\/v1\/images\/generations$/, handler: (ex) => this.images.handle(ex) },
+      { method: 'POST', pattern: /^\/v1\/moderations$/, handler: (ex) => this.moderation.handle(ex) },
       {
         method: 'POST',
         pattern: /^\/v1\/audio\/transcriptions$/,
@@ -185,6 +190,7 @@ export class FakeOpenAI {
     this.audio.reset();
     this.files.reset();
     this.fineTuning.reset();
+    this.moderation.reset();
     this.resetModels();
     this.compat = { ...this.options.compat };
   }

@@ -9,7 +9,7 @@
  */
 
 /** Routes a compatible server may not have. */
-export type CompatRoute = 'models' | 'images' | 'transcriptions';
+export type CompatRoute = 'models' | 'images' | 'transcriptions' | 'moderations';
 
 /** How a server says a route does not exist. */
 export type NotFoundStyle = 'gin' | 'fastapi' | 'express' | 'nest' | 'llamacpp' | 'lmstudio';
@@ -60,6 +60,7 @@ export function compatModelNotFound(style: 'ollama' | 'vllm', model: string): Fa
 export function isMissingRoute(compat: CompatOptions, path: string): boolean {
   const route: CompatRoute | undefined = path === '/v1/models' || path.startsWith('/v1/models/') ? 'models'
     : path === '/v1/images/generations' ? 'images'
-    : path === '/v1/audio/transcriptions' ? 'transcriptions' : undefined;
+    : path === '/v1/audio/transcriptions' ? 'transcriptions'
+    : path === '/v1/moderations' ? 'moderations' : undefined;
   return route !== undefined && (compat.missingRoutes ?? []).includes(route);
 }

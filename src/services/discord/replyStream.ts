@@ -11,6 +11,8 @@ export const CHUNK_LIMIT = DISCORD_MESSAGE_LIMIT - STREAMING_DECORATION_ROOM;
 export interface MessageSink {
   /** Writes message `index` (0 = the first); creates it if it does not exist yet. */
   write(index: number, content: string): Promise<void>;
+  /** Deletes message `index` (> 0), when a final text is shorter than the drafts already shown (e.g. withheld by moderation). */
+  remove?(index: number): Promise<void>;
 }
 
 /**
@@ -122,6 +124,12 @@ export class ReplyStream {
         throw error;
       }
       this.shown[index] = chunk;
+    }
+    if (!final) return;
+    // Drafts past the final text's end would otherwise stay visible under it.
+    while (this.shown.length > Math.max(chunks.length, 1) && this.sink.remove && !this.stopped) {
+      await this.sink.remove(this.shown.length - 1);
+      this.shown.pop();
     }
   }
 }

@@ -54,6 +54,13 @@ export class InteractionSink implements MessageSink {
     })) as APIMessage;
     this.followUpIds[index - 1] = sent.id;
   }
+
+  async remove(index: number): Promise<void> {
+    const id = this.followUpIds[index - 1];
+    if (index === 0 || !id) return;
+    await this.rest.delete(Routes.webhookMessage(this.interaction.applicationId, this.interaction.token, id), { auth: false });
+    this.followUpIds.length = index - 1;
+  }
 }
 
 /** A reply to a channel message (bot mentions): calls use the bot token and share the global cap. */
@@ -75,5 +82,12 @@ export class ChannelReplySink implements MessageSink {
     }
     const channel = this.source.channel as SendableChannels;
     this.sent[index] = await channel.send({ content, allowedMentions: NO_MENTIONS });
+  }
+
+  async remove(index: number): Promise<void> {
+    const message = this.sent[index];
+    if (index === 0 || !message) return;
+    await message.delete();
+    this.sent.length = index;
   }
 }

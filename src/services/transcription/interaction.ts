@@ -9,6 +9,7 @@ import { replyPrivately } from '../discord/privateReply.ts';
 import { NO_MENTIONS } from '../discord/sinks.ts';
 import { languageOf, type Language } from '../failureMessages.ts';
 import type { AudioSource } from './audioAttachment.ts';
+import { screenForInteraction } from '../moderation/interaction.ts';
 import { describeTranscriptionFailure, text } from './messages.ts';
 import { sendToInteraction, transcriptMessages, type OutgoingMessage } from './reply.ts';
 import type { TranscribeRequest } from './service.ts';
@@ -36,6 +37,8 @@ export async function transcribeForInteraction(
     // The download and every attempt end while the token still has time for the reply.
     deadline: interaction.createdTimestamp + INTERACTION_TOKEN_LIFETIME_MS - REPLY_MARGIN_MS,
   });
+  // The transcription is paid for either way; a transcript the server's moderation withholds is replaced by its notice.
+  if (result.ok && !(await screenForInteraction(interaction, ctx, 'transcript', result.text))) return;
   if (result.ok) return deliverTranscript(interaction, transcriptMessages(result.text, language), { file: audio.filename, language, log: ctx.logger });
   if (result.reason === 'over_budget') return replyPrivately(interaction, describeRefusal(result.refusal, language));
   // A refused file or failed call is the invoker's business, not the channel's.

@@ -63,7 +63,14 @@ export async function transcribeVoiceMessage(message: Message, ctx: BotContext):
     const result = await ctx.services.transcription.transcribe({
       audio, payer: payerOf(message.guildId, message.channelId, message.author, message.member), command: 'voice-message', log,
     });
-    if (result.ok) await replyToMessage(message, transcriptMessages(result.text, language));
+    if (result.ok) {
+      // Paid for either way; a transcript the server's moderation withholds is replaced by its notice.
+      const verdict = await ctx.services.moderation.screen({
+        guildId: message.guildId, channelId: message.channelId, userId: message.author.id, direction: 'transcript', text: result.text,
+        language, client: message.client, link: message.url, log,
+      });
+      await replyToMessage(message, verdict.ok ? transcriptMessages(result.text, language) : [{ content: verdict.notice }]);
+    }
     else if (result.reason === 'over_budget') {
       if (firstNoticeThisPeriod(ctx, `${message.guildId}|${message.author.id}`, result.refusal.resetsAt)) {
         await noticeInPrivate(message, voiceOverBudgetNotice(result.refusal, language), log);
