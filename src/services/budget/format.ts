@@ -11,7 +11,7 @@ export const budgetText = catalogue('budget');
 /** "today", "this week", "this month". */
 export const currentPeriod = (period: Period, language: CatalogueLanguage) => budgetText(`when.${period}`, language);
 
-/** "$2.00 a day" / "每日 $2.00"; a zero limit says it blocks. */
+/** "$2.00 a day" in English; a zero limit says it blocks. */
 export function formatLimit(value: LimitValue, language: CatalogueLanguage): string {
   return budgetText(value.amountMicros === 0 ? 'limitBlocked' : 'limit', language, { amount: formatUsd(value.amountMicros), period: value.period });
 }
