@@ -1,5 +1,6 @@
 import { InteractionContextType, MessageFlags, SlashCommandBuilder } from 'discord.js';
-import { languageOf } from '../services/failureMessages.ts';
+import { catalogueLanguageOf, localizations, t } from '../services/i18n.ts';
+import { described } from '../services/discord/commandText.ts';
 import { ReplyStream } from '../services/discord/replyStream.ts';
 import { InteractionSink } from '../services/discord/sinks.ts';
 import { displayNameOf } from '../services/discord/people.ts';
@@ -9,8 +10,6 @@ import { describeRefusal } from '../services/budget/messages.ts';
 import { channelScopeOf } from '../services/discord/channelScope.ts';
 import type { SlashCommand } from './types.ts';
 
-const EMPTY_PROMPT = { en: 'Please write a question after `prompt:`.', 'zh-TW': '請在 `prompt:` 後面輸入你的問題。' } as const;
-
 /** Discord's own cap on a string option's length. */
 const PROMPT_MAX_LENGTH = 6000;
 
@@ -18,18 +17,19 @@ export const command: SlashCommand = {
   kind: 'slash',
   data: new SlashCommandBuilder()
     .setName('ask')
-    .setDescription('Ask the AI a question; it remembers this channel\'s conversation')
-    .setDescriptionLocalizations({ 'zh-TW': '向 AI 提問；它會記得這個頻道的對話' })
+    .setDescription(t('en', 'ask', 'command.description'))
+    .setDescriptionLocalizations(localizations('ask', 'command.description'))
     .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel)
-    .addStringOption((o) => o.setName('prompt').setDescription('Your question or request').setDescriptionLocalizations({ 'zh-TW': '你的問題或要求' }).setRequired(true).setMaxLength(PROMPT_MAX_LENGTH))
-    .addBooleanOption((o) => o.setName('private').setDescription('Only you see the answer, and the channel\'s history is neither read nor changed').setDescriptionLocalizations({ 'zh-TW': '只有你看得到回答，且不讀取也不寫入頻道的對話記錄' }))
+    .addStringOption((o) => described(o.setName('prompt'), 'ask', 'command.prompt').setRequired(true).setMaxLength(PROMPT_MAX_LENGTH))
+    .addBooleanOption((o) => described(o.setName('private'), 'ask', 'command.private'))
     .toJSON(),
 
   async execute(interaction, ctx) {
+    const language = catalogueLanguageOf(interaction.locale);
     const isPrivate = interaction.options.getBoolean('private') ?? false;
     const prompt = interaction.options.getString('prompt', true).trim();
     if (prompt === '') {
-      await interaction.reply({ content: EMPTY_PROMPT[languageOf(interaction.locale)], flags: MessageFlags.Ephemeral });
+      await interaction.reply({ content: t(language, 'ask', 'emptyPrompt'), flags: MessageFlags.Ephemeral });
       return;
     }
     // Defer before anything slow: Discord drops interactions not acknowledged within 3 s.
@@ -43,13 +43,13 @@ export const command: SlashCommand = {
       command: 'ask',
       speaker: { id: interaction.user.id, name: displayNameOf(interaction.member, interaction.user) },
       prompt,
-      language: languageOf(interaction.locale),
+      language,
       reply,
       log: ctx.logger,
       key: interaction.id,
       moderation: { client: interaction.client },
     });
-    if (!result.ok && result.reason === 'over_budget') await replyPrivately(interaction, describeRefusal(result.refusal, languageOf(interaction.locale)));
+    if (!result.ok && result.reason === 'over_budget') await replyPrivately(interaction, describeRefusal(result.refusal, language));
     if (!result.ok && result.reason === 'moderated') await replyPrivately(interaction, result.notice);
   },
 };

@@ -1,31 +1,16 @@
 import {
   ActionRowBuilder, ButtonBuilder, ButtonStyle, InteractionContextType, MessageFlags, SlashCommandBuilder,
 } from 'discord.js';
-import { languageOf, textTable, type Language } from '../services/i18n.ts';
+import { catalogue, catalogueLanguageOf, localizations, t, type CatalogueLanguage } from '../services/i18n.ts';
 import type { SlashCommand } from './types.ts';
 
 const CONFIRM_ID = 'forget-me:confirm';
 const CANCEL_ID = 'forget-me:cancel';
 
-const text = textTable({
-  nothing: {
-    en: 'The bot has no conversation history of yours: none of your questions is stored, in any server, channel or DM.',
-    'zh-TW': '機器人沒有你的對話紀錄：在任何伺服器、頻道或私訊中，都沒有儲存你的提問。',
-  },
-  confirm: {
-    en: 'This deletes the **{n}** questions of yours that the bot keeps as conversation history, and its answers to them, in every server, channel and DM. It cannot be undone.\nYour spending record (amounts and token counts, no text) is kept, so your limits still apply.',
-    'zh-TW': '這會刪除機器人保存為對話紀錄的你的 **{n}** 則提問，以及它對這些提問的回答，涵蓋所有伺服器、頻道與私訊。刪除後無法復原。\n你的花費紀錄（只有金額與 token 數，沒有文字）會保留，額度照常計算。',
-  },
-  delete: { en: 'Delete', 'zh-TW': '刪除' },
-  cancel: { en: 'Cancel', 'zh-TW': '取消' },
-  done: {
-    en: 'Deleted {turns} messages: {questions} questions of yours and {answers} answers to them. The bot keeps no conversation history of yours now.',
-    'zh-TW': '已刪除 {turns} 則訊息：你的 {questions} 則提問與 {answers} 則回答。機器人已不再保存你的對話紀錄。',
-  },
-  cancelled: { en: 'Cancelled: nothing was deleted.', 'zh-TW': '已取消：沒有刪除任何內容。' },
-});
+/** The texts live in locales/<language>/forget-me.json. */
+const text = catalogue<'nothing' | 'confirm' | 'delete' | 'cancel' | 'done' | 'cancelled'>('forget-me');
 
-function buttons(language: Language): ActionRowBuilder<ButtonBuilder> {
+function buttons(language: CatalogueLanguage): ActionRowBuilder<ButtonBuilder> {
   return new ActionRowBuilder<ButtonBuilder>().addComponents(
     new ButtonBuilder().setCustomId(CONFIRM_ID).setLabel(text('delete', language)).setStyle(ButtonStyle.Danger),
     new ButtonBuilder().setCustomId(CANCEL_ID).setLabel(text('cancel', language)).setStyle(ButtonStyle.Secondary),
@@ -36,13 +21,13 @@ export const command: SlashCommand = {
   kind: 'slash',
   data: new SlashCommandBuilder()
     .setName('forget-me')
-    .setDescription('Delete your conversation history with the AI, in every server, channel and DM')
-    .setDescriptionLocalizations({ 'zh-TW': '刪除你與 AI 的對話紀錄（所有伺服器、頻道與私訊）' })
+    .setDescription(t('en', 'forget-me', 'command.description'))
+    .setDescriptionLocalizations(localizations('forget-me', 'command.description'))
     .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel)
     .toJSON(),
 
   async execute(interaction, ctx) {
-    const language = languageOf(interaction.locale);
+    const language = catalogueLanguageOf(interaction.locale);
     const stored = ctx.services.history.storedBy(interaction.user.id);
     if (stored === 0) {
       await interaction.reply({ content: text('nothing', language), flags: MessageFlags.Ephemeral });
@@ -53,7 +38,7 @@ export const command: SlashCommand = {
 
   // Only the member who ran /forget-me sees its ephemeral buttons; whoever clicks deletes only their own turns.
   async button(interaction, ctx) {
-    const language = languageOf(interaction.locale);
+    const language = catalogueLanguageOf(interaction.locale);
     if (interaction.customId !== CONFIRM_ID) {
       await interaction.update({ content: text('cancelled', language), components: [] });
       return;

@@ -3,7 +3,8 @@ import type { BotContext } from '../context.ts';
 import { formatLimit } from '../services/budget/format.ts';
 import { parseAmount } from '../services/budget/amounts.ts';
 import type { Period } from '../services/budget/periods.ts';
-import { languageOf, type Language } from '../services/failureMessages.ts';
+import { catalogueLanguageOf, localizations, t, type CatalogueLanguage } from '../services/i18n.ts';
+import { choice, described } from '../services/discord/commandText.ts';
 import { describeOperatorStatus } from '../services/operator/statusText.ts';
 import { operatorText } from '../services/operator/text.ts';
 import type { SlashCommand } from './types.ts';
@@ -11,13 +12,14 @@ import type { SlashCommand } from './types.ts';
 /** Servers and members /operator status lists: the biggest spenders, a screenful. */
 const STATUS_ENTRIES = 10;
 
-const zh = (text: string) => ({ 'zh-TW': text });
-const server = (o: SlashCommandStringOption) => o.setName('server').setDescription('Server ID').setDescriptionLocalizations(zh('伺服器 ID')).setRequired(true).setMaxLength(20);
+/** The catalogue (locales/<language>/operator.json) of this command's texts. */
+const NS = 'operator';
+const server = (o: SlashCommandStringOption) => described(o.setName('server'), NS, 'command.server').setRequired(true).setMaxLength(20);
 
 type Reply = string | string[];
-type Handler = (interaction: ChatInputCommandInteraction, ctx: BotContext, language: Language) => Promise<Reply>;
+type Handler = (interaction: ChatInputCommandInteraction, ctx: BotContext, language: CatalogueLanguage) => Promise<Reply>;
 
-function serverId(interaction: ChatInputCommandInteraction, language: Language): { id: string; name: string } | string {
+function serverId(interaction: ChatInputCommandInteraction, language: CatalogueLanguage): { id: string; name: string } | string {
   const id = interaction.options.getString('server', true).trim();
   if (!/^\d{17,20}$/.test(id)) return operatorText('badServerId', language, { id: id.slice(0, 40).replace(/`/g, 'ˋ') });
   const name = interaction.client.guilds.cache.get(id)?.name;
@@ -77,21 +79,21 @@ export const command: SlashCommand = {
   kind: 'slash',
   data: new SlashCommandBuilder()
     .setName('operator')
-    .setDescription("For whoever runs the bot: the whole bot's spending, server ceilings and which servers may use it")
-    .setDescriptionLocalizations(zh('給架設機器人的人：整體花費、伺服器上限，以及哪些伺服器可以使用'))
+    .setDescription(t('en', NS, 'command.description'))
+    .setDescriptionLocalizations(localizations(NS, 'command.description'))
     .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel)
-    .addSubcommand((s) => s.setName('status').setDescription('Spend this period: total, by server, top members, against each limit').setDescriptionLocalizations(zh('本期花費：總計、各伺服器、花費最多的成員與各項上限')))
-    .addSubcommand((s) => s.setName('server-limit').setDescription("Raise or lower one server's ceiling").setDescriptionLocalizations(zh('調高或調低某個伺服器的上限'))
+    .addSubcommand((s) => described(s.setName('status'), NS, 'command.status'))
+    .addSubcommand((s) => described(s.setName('server-limit'), NS, 'command.serverLimit')
       .addStringOption(server)
-      .addStringOption((o) => o.setName('amount').setDescription('US dollars, "unlimited", or "default" (SERVER_LIMIT_USD)').setDescriptionLocalizations(zh('美元金額、"unlimited" 或 "default"（SERVER_LIMIT_USD）')).setRequired(true).setMaxLength(32))
-      .addStringOption((o) => o.setName('period').setDescription('How often it renews (default: day)').setDescriptionLocalizations(zh('多久重設一次（預設：每日）'))
-        .addChoices({ name: 'day', value: 'day', name_localizations: zh('每日') }, { name: 'week', value: 'week', name_localizations: zh('每週') }, { name: 'month', value: 'month', name_localizations: zh('每月') })))
-    .addSubcommand((s) => s.setName('leave').setDescription('Make the bot leave a server').setDescriptionLocalizations(zh('讓機器人離開某個伺服器')).addStringOption(server))
-    .addSubcommand((s) => s.setName('allow').setDescription('Add a server to the allow-list').setDescriptionLocalizations(zh('把伺服器加入允許清單')).addStringOption(server))
+      .addStringOption((o) => described(o.setName('amount'), NS, 'command.serverLimit.amount').setRequired(true).setMaxLength(32))
+      .addStringOption((o) => described(o.setName('period'), NS, 'command.serverLimit.period')
+        .addChoices(choice(NS, 'command.choice.day', 'day'), choice(NS, 'command.choice.week', 'week'), choice(NS, 'command.choice.month', 'month'))))
+    .addSubcommand((s) => described(s.setName('leave'), NS, 'command.leave').addStringOption(server))
+    .addSubcommand((s) => described(s.setName('allow'), NS, 'command.allow').addStringOption(server))
     .toJSON(),
 
   async execute(interaction, ctx) {
-    const language = languageOf(interaction.locale);
+    const language = catalogueLanguageOf(interaction.locale);
     const send = async (content: Reply) => {
       const [first = '', ...rest] = typeof content === 'string' ? [content] : content;
       await interaction.editReply({ content: first, allowedMentions: { parse: [] } });

@@ -2,8 +2,8 @@ import { InteractionContextType, MessageFlags, PermissionFlagsBits, SlashCommand
 import type { BotContext } from '../context.ts';
 import { suggestTimeZones } from '../services/budget/timeZone.ts';
 import { channelScopeOf } from '../services/discord/channelScope.ts';
-import { languageOf, type Language } from '../services/failureMessages.ts';
-import { catalogueLanguageOf } from '../services/i18n.ts';
+import { described, choice } from '../services/discord/commandText.ts';
+import { catalogueLanguageOf, localizations, t, type CatalogueLanguage } from '../services/i18n.ts';
 import { splitMessage } from '../services/messageSplitter.ts';
 import type { ChannelScope } from '../services/settings.ts';
 import { describeOverview, describeSource, text } from '../services/settingsMessages.ts';
@@ -19,11 +19,13 @@ const MODEL_NAME_MAX_LENGTH = 100;
 const MODEL_NAME = /^[\w.:/@-]+$/;
 /** The word that clears a setting, so the value is inherited again. */
 const DEFAULT = 'default';
+/** The catalogue (locales/<language>/settings.json) of this command's texts. */
+const NS = 'settings';
 /** Discord shows at most 25 autocomplete choices. */
 const MAX_CHOICES = 25;
 
 type Scope = ChannelScope & { guildId: string };
-type Handler = (interaction: ChatInputCommandInteraction<'cached' | 'raw'>, ctx: BotContext, scope: Scope, language: Language) => Promise<void>;
+type Handler = (interaction: ChatInputCommandInteraction<'cached' | 'raw'>, ctx: BotContext, scope: Scope, language: CatalogueLanguage) => Promise<void>;
 
 async function answer(interaction: ChatInputCommandInteraction, content: string): Promise<void> {
   await interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
@@ -112,35 +114,35 @@ const handlers: Record<string, Handler> = {
   },
 };
 
-const clearChoice = (language: Language) => ({ name: language === 'zh-TW' ? 'default（清除設定）' : 'default (clear the setting)', value: DEFAULT });
+const clearChoice = (language: CatalogueLanguage) => ({ name: text('command.clearChoice', language), value: DEFAULT });
 
 export const command: SlashCommand = {
   kind: 'slash',
   data: addModerationSubcommands(new SlashCommandBuilder()
     .setName('settings')
-    .setDescription('Configure the bot for this channel and this server (admins)')
-    .setDescriptionLocalizations({ 'zh-TW': '設定機器人在這個頻道與伺服器的行為（管理員）' })
+    .setDescription(t('en', NS, 'command.description'))
+    .setDescriptionLocalizations(localizations(NS, 'command.description'))
     .setContexts(InteractionContextType.Guild)
     .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
-    .addSubcommand((s) => s.setName('show').setDescription('What applies to this channel, and where each value comes from').setDescriptionLocalizations({ 'zh-TW': '顯示這個頻道目前的設定與來源' }))
-    .addSubcommand((s) => s.setName('model').setDescription('The chat model for this channel (threads inherit it)').setDescriptionLocalizations({ 'zh-TW': '這個頻道使用的聊天模型（討論串會沿用）' })
-      .addStringOption((o) => o.setName('name').setDescription('A model name, or "default" to inherit again').setDescriptionLocalizations({ 'zh-TW': '模型名稱，或輸入 default 恢復沿用' }).setRequired(true).setMaxLength(MODEL_NAME_MAX_LENGTH).setAutocomplete(true)))
-    .addSubcommandGroup((g) => g.setName('system-prompt').setDescription('The instructions sent before every question in this channel').setDescriptionLocalizations({ 'zh-TW': '這個頻道每次提問前送出的系統提示' })
-      .addSubcommand((s) => s.setName('set').setDescription('Set this channel\'s system prompt').setDescriptionLocalizations({ 'zh-TW': '設定這個頻道的系統提示' })
-        .addStringOption((o) => o.setName('text').setDescription('The system prompt').setDescriptionLocalizations({ 'zh-TW': '系統提示內容' }).setRequired(true).setMaxLength(SYSTEM_PROMPT_MAX_LENGTH)))
-      .addSubcommand((s) => s.setName('show').setDescription('Show the system prompt that applies here').setDescriptionLocalizations({ 'zh-TW': '顯示這裡適用的系統提示' }))
-      .addSubcommand((s) => s.setName('clear').setDescription('Clear this channel\'s prompt, so it is inherited again').setDescriptionLocalizations({ 'zh-TW': '清除這個頻道的系統提示，恢復沿用' })))
-    .addSubcommand((s) => s.setName('voice-transcription').setDescription('Transcribe voice messages posted in this channel automatically').setDescriptionLocalizations({ 'zh-TW': '自動轉錄這個頻道中的語音訊息' })
-      .addStringOption((o) => o.setName('state').setDescription('on, off, or default to inherit').setDescriptionLocalizations({ 'zh-TW': '開啟、關閉，或恢復沿用' }).setRequired(true)
-        .addChoices({ name: 'on', value: 'on', name_localizations: { 'zh-TW': '開啟' } }, { name: 'off', value: 'off', name_localizations: { 'zh-TW': '關閉' } }, { name: 'default', value: DEFAULT, name_localizations: { 'zh-TW': '恢復沿用' } })))
-    .addSubcommand((s) => s.setName('translate-language').setDescription('Server-wide default language for /translate').setDescriptionLocalizations({ 'zh-TW': '伺服器預設的 /translate 目標語言' })
-      .addStringOption((o) => o.setName('language').setDescription('A language, or "default" to follow each member').setDescriptionLocalizations({ 'zh-TW': '語言，或輸入 default 依成員語言' }).setRequired(true).setMaxLength(100).setAutocomplete(true)))
-    .addSubcommand((s) => s.setName('timezone').setDescription('Server-wide time zone where budget periods start at midnight').setDescriptionLocalizations({ 'zh-TW': '伺服器預算週期起算的時區' })
-      .addStringOption((o) => o.setName('zone').setDescription('e.g. Asia/Taipei, or "default" for UTC').setDescriptionLocalizations({ 'zh-TW': '例如 Asia/Taipei，或輸入 default 使用 UTC' }).setRequired(true).setMaxLength(100).setAutocomplete(true))))
+    .addSubcommand((s) => described(s.setName('show'), NS, 'command.show'))
+    .addSubcommand((s) => described(s.setName('model'), NS, 'command.model')
+      .addStringOption((o) => described(o.setName('name'), NS, 'command.model.name').setRequired(true).setMaxLength(MODEL_NAME_MAX_LENGTH).setAutocomplete(true)))
+    .addSubcommandGroup((g) => described(g.setName('system-prompt'), NS, 'command.systemPrompt')
+      .addSubcommand((s) => described(s.setName('set'), NS, 'command.systemPrompt.set')
+        .addStringOption((o) => described(o.setName('text'), NS, 'command.systemPrompt.set.text').setRequired(true).setMaxLength(SYSTEM_PROMPT_MAX_LENGTH)))
+      .addSubcommand((s) => described(s.setName('show'), NS, 'command.systemPrompt.show'))
+      .addSubcommand((s) => described(s.setName('clear'), NS, 'command.systemPrompt.clear')))
+    .addSubcommand((s) => described(s.setName('voice-transcription'), NS, 'command.voice')
+      .addStringOption((o) => described(o.setName('state'), NS, 'command.voice.state').setRequired(true)
+        .addChoices(choice(NS, 'command.choice.on', 'on'), choice(NS, 'command.choice.off', 'off'), choice(NS, 'command.choice.default', DEFAULT))))
+    .addSubcommand((s) => described(s.setName('translate-language'), NS, 'command.translateLanguage')
+      .addStringOption((o) => described(o.setName('language'), NS, 'command.translateLanguage.language').setRequired(true).setMaxLength(100).setAutocomplete(true)))
+    .addSubcommand((s) => described(s.setName('timezone'), NS, 'command.timezone')
+      .addStringOption((o) => described(o.setName('zone'), NS, 'command.timezone.zone').setRequired(true).setMaxLength(100).setAutocomplete(true))))
     .toJSON(),
 
   async execute(interaction, ctx) {
-    const language = languageOf(interaction.locale);
+    const language = catalogueLanguageOf(interaction.locale);
     if (!interaction.inGuild()) return answer(interaction, text('guildOnly', language));
     // Admins can loosen the default permission in server settings; the rule is checked here again.
     if (!interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild)) return answer(interaction, text('denied', language));
@@ -156,7 +158,7 @@ export const command: SlashCommand = {
 
   async autocomplete(interaction, ctx) {
     const focused = interaction.options.getFocused(true);
-    const language = languageOf(interaction.locale);
+    const language = catalogueLanguageOf(interaction.locale);
     const values = focused.name === 'name' && interaction.guildId
       ? ctx.services.settings.modelChoices(interaction.guildId, focused.value).map((model) => ({ name: model, value: model }))
       : focused.name === 'language' ? suggestLanguages(focused.value)

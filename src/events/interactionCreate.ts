@@ -2,12 +2,11 @@ import { Events, MessageFlags, type Client, type Interaction, type RepliableInte
 import type { Command } from '../commands/types.ts';
 import type { BotContext } from '../context.ts';
 import type { Logger } from '../logger.ts';
-import { languageOf, t, type Language } from '../services/failureMessages.ts';
+import { t } from '../services/failureMessages.ts';
+import { catalogueLanguageOf, t as text, type CatalogueLanguage } from '../services/i18n.ts';
 import { INTERACTION_ACK_DEADLINE_MS } from '../services/discord/limits.ts';
 import { isInteractionGone } from '../services/discord/deadEnd.ts';
 import { noteOutcome } from '../services/metrics/outcome.ts';
-
-const UNKNOWN_COMMAND = 'This command is not available any more. Discord may still be showing an old command list; try again in a minute.';
 
 /** Tells the user something went wrong, whatever state the interaction was left in. */
 async function apologize(interaction: RepliableInteraction, text: string, log: Logger): Promise<void> {
@@ -21,7 +20,7 @@ async function apologize(interaction: RepliableInteraction, text: string, log: L
 }
 
 /** The bot is stopping and this command did not finish: say so where the member is waiting. */
-async function tellRestarted(interaction: RepliableInteraction, language: Language, log: Logger): Promise<void> {
+async function tellRestarted(interaction: RepliableInteraction, language: CatalogueLanguage, log: Logger): Promise<void> {
   const text = t('restarted', language);
   try {
     // A deferred reply (perhaps showing progress) is replaced: that is where the member waits for the result.
@@ -49,7 +48,8 @@ async function dispatch(interaction: Interaction, ctx: BotContext, commands: Map
     return;
   }
 
-  const language = languageOf(interaction.locale);
+  const language = catalogueLanguageOf(interaction.locale);
+  const unknownCommand = () => text(language, 'events', 'unknownCommand');
   if (!ctx.services.lifecycle.accepting) {
     noteOutcome('shutting_down');
     return apologize(interaction, t('shuttingDown', language), logger);
@@ -57,7 +57,7 @@ async function dispatch(interaction: Interaction, ctx: BotContext, commands: Map
   if (!command) {
     noteOutcome('unknown_command');
     logger.warn('interaction for a command this bot does not have');
-    return apologize(interaction, UNKNOWN_COMMAND, logger);
+    return apologize(interaction, unknownCommand(), logger);
   }
   const started = performance.now();
   // Past half of Discord's 3 s deadline on arrival, the acknowledgement is at risk: the bot is overloaded or its clock is off.
@@ -68,12 +68,12 @@ async function dispatch(interaction: Interaction, ctx: BotContext, commands: Map
   try {
     if (interaction.isButton()) {
       if (command.kind === 'slash' && command.button) await command.button(interaction, scoped);
-      else return apologize(interaction, UNKNOWN_COMMAND, logger);
+      else return apologize(interaction, unknownCommand(), logger);
     } else if (command.kind === 'slash' && interaction.isChatInputCommand()) await command.execute(interaction, scoped);
     else if (command.kind === 'message-menu' && interaction.isMessageContextMenuCommand()) await command.execute(interaction, scoped);
     else {
       noteOutcome('unknown_command');
-      return apologize(interaction, UNKNOWN_COMMAND, logger);
+      return apologize(interaction, unknownCommand(), logger);
     }
     logger.debug({ ms: Math.round(performance.now() - started) }, 'command finished');
   } catch (error) {

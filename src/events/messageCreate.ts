@@ -3,7 +3,8 @@ import type { BotContext } from '../context.ts';
 import { ReplyStream } from '../services/discord/replyStream.ts';
 import { ChannelReplySink, NO_MENTIONS } from '../services/discord/sinks.ts';
 import { displayNameOf } from '../services/discord/people.ts';
-import { languageOf, t } from '../services/failureMessages.ts';
+import { t } from '../services/failureMessages.ts';
+import { catalogueLanguageOf, t as text } from '../services/i18n.ts';
 import { describeRefusal } from '../services/budget/messages.ts';
 import { payerOf } from '../services/discord/payer.ts';
 import { channelScopeOf } from '../services/discord/channelScope.ts';
@@ -15,8 +16,6 @@ import { transcribeVoiceMessage, wantsTranscription } from '../services/transcri
 /** With more answers than this in progress, the typing indicator is skipped. */
 const TYPING_MAX_IN_FLIGHT = 5;
 
-const EMPTY_MENTION = { en: 'Hi! Mention me with a question (for example `@me what is a token?`), or use `/ask`.', 'zh-TW': '嗨！請在提及我時附上問題（例如 `@我 什麼是 token？`），或使用 `/ask`。' } as const;
-
 /** The text of a message that mentions the bot, without the mention itself. */
 export function promptFromMention(content: string, botId: string): string {
   return content.replace(new RegExp(`<@!?${botId}>`, 'g'), '').trim();
@@ -25,7 +24,7 @@ export function promptFromMention(content: string, botId: string): string {
 async function answerMention(message: Message, ctx: BotContext): Promise<void> {
   const botId = message.client.user.id;
   const logger = ctx.logger.child({ event: 'mention', messageId: message.id, userId: message.author.id, guildId: message.guildId ?? undefined });
-  const language = languageOf(message.guild?.preferredLocale);
+  const language = catalogueLanguageOf(message.guild?.preferredLocale);
   const allowedMentions = { ...NO_MENTIONS, repliedUser: true };
   // Where the bot can't reply, nothing is sent (not even typing) and nothing is paid for.
   if (!maySpeakIn(message, logger)) return noteOutcome('ignored');
@@ -37,7 +36,7 @@ async function answerMention(message: Message, ctx: BotContext): Promise<void> {
     }
     const prompt = promptFromMention(message.content, botId);
     if (prompt === '') {
-      await message.reply({ content: EMPTY_MENTION[language], allowedMentions });
+      await message.reply({ content: text(language, 'events', 'emptyMention'), allowedMentions });
       return;
     }
     // Typing costs a bot-token request; when many answers stream at once the cap is better spent on replies.

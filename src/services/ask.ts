@@ -2,7 +2,8 @@ import type { Client } from 'discord.js';
 import type { Logger } from '../logger.ts';
 import type { Payer, Refusal } from './budget/ledger.ts';
 import type { ReplyStream } from './discord/replyStream.ts';
-import { describeFailure, partialAnswerNotice, t, type Language } from './failureMessages.ts';
+import { describeFailure, partialAnswerNotice, t } from './failureMessages.ts';
+import type { CatalogueLanguage } from './i18n.ts';
 import type { HistoryService, Speaker } from './history.ts';
 import type { ChannelScope, SettingsService } from './settings.ts';
 import type { ChatOutcome } from './openai/chat.ts';
@@ -23,7 +24,7 @@ export interface AskRequest {
   /** The ledger's name for what was used: `ask` or `mention`. */
   command: string;
   prompt: string;
-  language: Language;
+  language: CatalogueLanguage;
   reply: ReplyStream;
   log: Logger;
   /** What the answer is for (an interaction's or message's id): it replaces the dispatcher's plainer restart notice. */

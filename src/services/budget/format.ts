@@ -1,50 +1,33 @@
-/** Shared wording of limits and changes for /budget and /usage (English and Traditional Chinese). */
+/** Shared wording of limits and changes for /budget, /usage and /operator (texts in locales/<language>/budget.json). */
 import { formatUsd } from '../pricing/index.ts';
 import { splitMessage } from '../messageSplitter.ts';
-import type { Language } from '../failureMessages.ts';
+import { catalogue, type CatalogueLanguage } from '../i18n.ts';
 import type { LimitTarget, LimitValue } from './admin.ts';
 import type { Period } from './periods.ts';
 
-export const pick = (language: Language, en: string, zh: string) => (language === 'zh-TW' ? zh : en);
-
-const PER: Record<Language, Record<Period, string>> = {
-  en: { day: 'a day', week: 'a week', month: 'a month' },
-  'zh-TW': { day: '每日', week: '每週', month: '每月' },
-};
-const CURRENT: Record<Language, Record<Period, string>> = {
-  en: { day: 'today', week: 'this week', month: 'this month' },
-  'zh-TW': { day: '今天', week: '本週', month: '本月' },
-};
+/** The budget catalogue, shared by the files that word spending. */
+export const budgetText = catalogue('budget');
 
 /** "today", "this week", "this month". */
-export const currentPeriod = (period: Period, language: Language) => CURRENT[language][period];
+export const currentPeriod = (period: Period, language: CatalogueLanguage) => budgetText(`when.${period}`, language);
 
-const blocked = (value: LimitValue, language: Language) => (value.amountMicros === 0 ? pick(language, ' (blocked)', '（禁止使用）') : '');
-
-/** "$2.00 a day" / "每日 $2.00"; a zero limit says it blocks. */
-export function formatLimit(value: LimitValue, language: Language): string {
-  const text = language === 'zh-TW' ? `${PER[language][value.period]} ${formatUsd(value.amountMicros)}` : `${formatUsd(value.amountMicros)} ${PER[language][value.period]}`;
-  return text + blocked(value, language);
+/** "$2.00 a day" in English; a zero limit says it blocks. */
+export function formatLimit(value: LimitValue, language: CatalogueLanguage): string {
+  return budgetText(value.amountMicros === 0 ? 'limitBlocked' : 'limit', language, { amount: formatUsd(value.amountMicros), period: value.period });
 }
 
 /** "$0.50 → $2.00 a day", "$0.50 a day → $5.00 a week", "none → $2.00 a day", "$2.00 a day → none". */
-export function formatChange(old: LimitValue | null, next: LimitValue | null, language: Language): string {
-  const none = pick(language, 'none', '無');
+export function formatChange(old: LimitValue | null, next: LimitValue | null, language: CatalogueLanguage): string {
+  const none = budgetText('none', language);
   if (!old || !next) return `${old ? formatLimit(old, language) : none} → ${next ? formatLimit(next, language) : none}`;
   if (old.period !== next.period) return `${formatLimit(old, language)} → ${formatLimit(next, language)}`;
-  const [from, to] = [formatUsd(old.amountMicros), formatUsd(next.amountMicros)];
-  const amounts = language === 'zh-TW' ? `${PER[language][next.period]} ${from} → ${to}` : `${from} → ${to} ${PER[language][next.period]}`;
-  return amounts + blocked(next, language);
+  const key = next.amountMicros === 0 ? 'changeSamePeriodBlocked' : 'changeSamePeriod';
+  return budgetText(key, language, { from: formatUsd(old.amountMicros), to: formatUsd(next.amountMicros), period: next.period });
 }
 
 /** Who a limit applies to, as the start of a sentence ("Limit for @alice"). */
-export function targetLabel(target: LimitTarget, language: Language): string {
-  switch (target.scope) {
-    case 'user': return pick(language, `Limit for <@${target.targetId}>`, `<@${target.targetId}> 的額度`);
-    case 'role': return pick(language, `Limit for each member with <@&${target.targetId}>`, `<@&${target.targetId}> 身分組（每位成員各自）的額度`);
-    case 'default': return pick(language, 'Server default (each member)', '伺服器預設額度（每位成員各自）');
-    case 'server': return pick(language, 'Server cap (all members together)', '伺服器總額度（全體成員合計）');
-  }
+export function targetLabel(target: LimitTarget, language: CatalogueLanguage): string {
+  return budgetText(`target.${target.scope}`, language, { user: target.targetId, role: target.targetId });
 }
 
 /** The ledger's command names (`ask`, `mention`, ...) as members know them. */

@@ -1,72 +1,67 @@
-/** What /budget show, history and top display (English and Traditional Chinese). */
+/** What /budget show, history and top display (texts in locales/<language>/budget.json). */
 import type { AuditRow, LimitScope } from '../../db/budgetLimits.ts';
 import { formatUsd } from '../pricing/index.ts';
-import type { Language } from '../failureMessages.ts';
+import type { CatalogueLanguage } from '../i18n.ts';
 import { decodeLimit, type BudgetOverview, type LimitOverview } from './admin.ts';
-import { currentPeriod, formatChange, formatLimit, pick, targetLabel, toMessages } from './format.ts';
+import { budgetText, currentPeriod, formatChange, formatLimit, targetLabel, toMessages } from './format.ts';
 import { absoluteTime, relativeTime } from './messages.ts';
 import type { Period } from './periods.ts';
 
 /** "$2.00 a day — $0.12 spent, resets in 3 hours" (spend only where it is one member's or the server's). */
-function limitLine(entry: LimitOverview, withSpend: boolean, language: Language): string {
+function limitLine(entry: LimitOverview, withSpend: boolean, language: CatalogueLanguage): string {
   const limit = formatLimit(entry.row, language);
   const status = entry.status;
-  if (!status) return `${limit} — ${pick(language, 'not applied: the role is exempt', '未套用：此身分組為豁免')}`;
-  const spent = withSpend ? pick(language, `${formatUsd(status.spentMicros)} spent, `, `已用 ${formatUsd(status.spentMicros)}，`) : '';
-  return `${limit} — ${spent}${pick(language, `resets ${relativeTime(status.resetsAt)}`, `${relativeTime(status.resetsAt)}重設`)}`;
+  if (!status) return budgetText('line.exempt', language, { limit });
+  const resets = relativeTime(status.resetsAt);
+  return withSpend ? budgetText('line.spent', language, { limit, spent: formatUsd(status.spentMicros), resets }) : budgetText('line.plain', language, { limit, resets });
 }
 
-export function describeOverview(view: BudgetOverview, language: Language): string[] {
-  const lines = [pick(language, `**Spending limits in this server** (time zone: ${view.timeZone})`, `**本伺服器的花費額度**（時區：${view.timeZone}）`)];
-  const cap = pick(language, '**Server cap** (all members together)', '**伺服器總額度**（全體成員合計）');
-  lines.push(view.server ? `${cap}: ${limitLine(view.server, true, language)}` : `${cap}: ${pick(language, 'none', '無')}`);
-  const def = pick(language, '**Default** (each member)', '**預設額度**（每位成員各自）');
-  if (view.default) lines.push(`${def}: ${limitLine(view.default, false, language)}`);
+export function describeOverview(view: BudgetOverview, language: CatalogueLanguage): string[] {
+  const lines = [budgetText('overview.title', language, { zone: view.timeZone })];
+  lines.push(view.server ? budgetText('overview.cap', language, { line: limitLine(view.server, true, language) }) : budgetText('overview.capNone', language));
+  if (view.default) lines.push(budgetText('overview.default', language, { line: limitLine(view.default, false, language) }));
   else if (view.fallback) {
     const { limit, resetsAt } = view.fallback;
-    lines.push(pick(language,
-      `${def}: none set, so the bot's default applies: ${formatLimit(limit, language)} — resets ${relativeTime(resetsAt)}`,
-      `${def}：未設定，因此套用機器人的預設額度：${formatLimit(limit, language)}，${relativeTime(resetsAt)}重設`));
-  } else lines.push(pick(language, `${def}: none, and the bot sets no default: members without their own or a role limit are not limited`, `${def}：無，機器人也沒有預設額度：沒有個人或身分組額度的成員不受限制`));
+    lines.push(budgetText('overview.defaultFallback', language, { limit: formatLimit(limit, language), resets: relativeTime(resetsAt) }));
+  } else lines.push(budgetText('overview.defaultNone', language));
   if (view.roles.length > 0) {
-    lines.push(pick(language, '**Roles** (a member gets the most generous limit among their roles):', '**身分組**（成員套用其身分組中最寬鬆的額度）：'));
+    lines.push(budgetText('overview.roles', language));
     for (const entry of view.roles) lines.push(`• <@&${entry.row.targetId}>: ${limitLine(entry, false, language)}`);
   }
-  if (view.exemptRoles.length > 0) {
-    lines.push(`${pick(language, '**Exempt roles** (no personal limit)', '**豁免身分組**（不受個人額度限制）')}: ${view.exemptRoles.map((id) => `<@&${id}>`).join(', ')}`);
-  }
+  if (view.exemptRoles.length > 0) lines.push(budgetText('overview.exempt', language, { roles: view.exemptRoles.map((id) => `<@&${id}>`).join(', ') }));
   if (view.users.length > 0) {
-    lines.push(pick(language, '**Members** (their own limit wins over roles and the default):', '**成員**（個人額度優先於身分組與預設額度）：'));
+    lines.push(budgetText('overview.members', language));
     for (const entry of view.users) lines.push(`• <@${entry.row.targetId}>: ${limitLine(entry, true, language)}`);
   }
   return toMessages(lines);
 }
 
-function describeAudit(row: AuditRow, language: Language): string {
+function describeAudit(row: AuditRow, language: CatalogueLanguage): string {
   const head = `${absoluteTime(row.createdAt)} · <@${row.actorId}> · `;
-  const yesNo = (value: string | null) => (value === 'yes' ? pick(language, 'yes', '是') : pick(language, 'no', '否'));
+  const yesNo = (value: string | null) => budgetText(value === 'yes' ? 'audit.yes' : 'audit.no', language);
   switch (row.action) {
     case 'set':
     case 'clear':
-      return `${head}${targetLabel({ scope: row.scope as LimitScope, targetId: row.targetId }, language)}: ${formatChange(decodeLimit(row.oldValue), decodeLimit(row.newValue), language)}`;
+      return head + budgetText('audit.limit', language, {
+        target: targetLabel({ scope: row.scope as LimitScope, targetId: row.targetId }, language),
+        change: formatChange(decodeLimit(row.oldValue), decodeLimit(row.newValue), language),
+      });
     case 'exempt':
-      return `${head}${pick(language, `Role <@&${row.targetId}> exempt`, `<@&${row.targetId}> 身分組豁免`)}: ${yesNo(row.oldValue)} → ${yesNo(row.newValue)}`;
+      return head + budgetText('audit.exempt', language, { role: row.targetId, old: yesNo(row.oldValue), new: yesNo(row.newValue) });
     case 'timezone':
-      return `${head}${pick(language, 'Time zone', '時區')}: ${row.oldValue ?? 'UTC'} → ${row.newValue ?? 'UTC'}`;
+      return head + budgetText('audit.timezone', language, { old: row.oldValue ?? 'UTC', new: row.newValue ?? 'UTC' });
     default:
       return `${head}${row.action} ${row.scope} ${row.targetId}: ${row.oldValue ?? '—'} → ${row.newValue ?? '—'}`;
   }
 }
 
-export function describeHistory(rows: readonly AuditRow[], language: Language): string[] {
-  if (rows.length === 0) return [pick(language, 'No spending limits have been changed in this server yet.', '本伺服器尚未變更過任何花費額度。')];
-  const head = pick(language, `**Budget changes, newest first** (last ${rows.length}):`, `**額度變更記錄，由新到舊**（最近 ${rows.length} 筆）：`);
-  return toMessages([head, ...rows.map((row) => describeAudit(row, language))]);
+export function describeHistory(rows: readonly AuditRow[], language: CatalogueLanguage): string[] {
+  if (rows.length === 0) return [budgetText('history.empty', language)];
+  return toMessages([budgetText('history.title', language, { count: rows.length }), ...rows.map((row) => describeAudit(row, language))]);
 }
 
-export function describeTop(rows: readonly { userId: string; micros: number }[], period: Period, language: Language): string {
+export function describeTop(rows: readonly { userId: string; micros: number }[], period: Period, language: CatalogueLanguage): string {
   const when = currentPeriod(period, language);
-  if (rows.length === 0) return pick(language, `Nobody has spent anything ${when} yet.`, `${when}還沒有人花費。`);
-  const head = pick(language, `**Top spenders ${when}**`, `**${when}花費最多的成員**`);
-  return [head, ...rows.map((row, n) => `${n + 1}. <@${row.userId}> — ${formatUsd(row.micros)}`)].join('\n');
+  if (rows.length === 0) return budgetText('top.empty', language, { when });
+  return [budgetText('top.title', language, { when }), ...rows.map((row, n) => `${n + 1}. <@${row.userId}> — ${formatUsd(row.micros)}`)].join('\n');
 }

@@ -1,5 +1,6 @@
 import type { Client } from 'discord.js';
 import type { Logger } from '../../logger.ts';
+import type { CatalogueLanguage } from '../i18n.ts';
 import type { BotLimitNotice } from '../budget/ledger.ts';
 import { formatLimit } from '../budget/format.ts';
 import { relativeTime } from '../budget/messages.ts';
@@ -7,10 +8,13 @@ import { formatUsd } from '../pricing/index.ts';
 import type { ApplicationOwner } from './owner.ts';
 import { operatorText } from './text.ts';
 
-/** The bot-limit notice as the operator reads it: English, then Traditional Chinese (their locale is unknown here). */
+/** A DM's reader has no known Discord locale (only interactions carry one): the notice comes in the bot's two home languages. */
+const NOTICE_LANGUAGES: readonly CatalogueLanguage[] = ['en', 'zh-TW'];
+
+/** The bot-limit notice as the operator reads it: English, then Traditional Chinese. */
 export function describeBotLimitNotice(notice: BotLimitNotice): string {
   const { status, percent } = notice;
-  return (['en', 'zh-TW'] as const).map((language) => operatorText(percent === 100 ? 'notice100' : 'notice80', language, {
+  return NOTICE_LANGUAGES.map((language) => operatorText(percent === 100 ? 'notice100' : 'notice80', language, {
     spent: formatUsd(status.spentMicros), limit: formatLimit(status.limit, language), percent, resets: relativeTime(status.resetsAt),
   })).join('\n\n');
 }

@@ -94,7 +94,7 @@ describe('block', () => {
     await h.settled(i);
     expect(i.transcript()).toEqual(['Paris.']);
     expect(h.openai.moderation.inputs).toEqual([['Capital of France?'], ['Paris.']]);
-    expect(historyRows(channelId)).toBe(1);
+    expect(historyRows(channelId)).toBe(2); // the question and the answer
     expect(ledgerRows(user.id)).toEqual([{ command: 'ask', state: 'settled', charged: expect.any(Number) }]);
   });
 
