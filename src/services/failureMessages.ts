@@ -1,6 +1,6 @@
 import type { Endpoint, ModelFailure } from './openai/failures.ts';
 
-import { textTable, type Language, type Texts } from './i18n.ts';
+import { textTable, type CatalogueLanguage, type Language, type Texts } from './i18n.ts';
 
 export { languageOf, type Language } from './i18n.ts';
 
@@ -62,7 +62,7 @@ const ENDPOINT_MISSING = {
 } as const satisfies Record<Endpoint, MessageKey>;
 
 /** A plain-words explanation of a failed model call. */
-export function describeFailure(failure: ModelFailure, language: Language, model: string): string {
+export function describeFailure(failure: ModelFailure, language: CatalogueLanguage, model: string): string {
   switch (failure.kind) {
     case 'rate_limited':
       return failure.retryAfterSeconds ? t('rateLimited', language, { s: failure.retryAfterSeconds }) : t('rateLimitedSoon', language);

@@ -28,6 +28,11 @@ export function languageOf(locale: string | null | undefined): Language {
   return catalogueLanguageOf(locale) === 'zh-TW' ? 'zh-TW' : 'en';
 }
 
+/** A catalogue reader's language for a legacy two-language table (zh-CN and ja read English there until it moves). */
+export function legacyLanguage(language: CatalogueLanguage): Language {
+  return language === 'zh-TW' ? 'zh-TW' : 'en';
+}
+
 export type TextValues = Record<string, string | number>;
 export type Lookup<K extends string = string> = (key: K, language: CatalogueLanguage, values?: TextValues) => string;
 
@@ -94,13 +99,13 @@ export function catalogue<K extends string = string>(namespace: string): Lookup<
   return (key, language, values) => t(language, namespace, key, values);
 }
 
-/** Discord's localizations for a command field: every non-English catalogue that has the text. */
-export function localizations(namespace: string, key: string): Partial<Record<string, string>> {
+/** Discord's localizations for a command field: every non-English catalogue that has the text, `values` filled in. */
+export function localizations(namespace: string, key: string, values?: TextValues): Partial<Record<string, string>> {
   const result: Partial<Record<string, string>> = {};
   for (const language of LANGUAGES) {
     if (language === FALLBACK_LANGUAGE) continue;
     const text = catalogues()[language][namespace]?.[key];
-    if (text !== undefined) result[language] = text;
+    if (text !== undefined) result[language] = values ? t(language, namespace, key, values) : text;
   }
   return result;
 }
