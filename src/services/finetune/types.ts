@@ -3,7 +3,7 @@ import type { FineTuningJob, FineTuningJobEvent } from 'openai/resources/fine-tu
 import type { FineTuneJobRow, TrainingFileRow } from '../../db/fineTunes.ts';
 import type { Logger } from '../../logger.ts';
 import type { Payer, Refusal } from '../budget/ledger.ts';
-import type { Language } from '../i18n.ts';
+import type { CatalogueLanguage } from '../i18n.ts';
 import type { ModelFailure } from '../openai/failures.ts';
 import type { TrainingProblem } from './trainingFile.ts';
 
@@ -34,7 +34,7 @@ export interface StartRequest {
   guildId: string;
   channelId: string;
   payer: Payer;
-  language: Language;
+  language: CatalogueLanguage;
   fileId: string;
   model: string;
   /** Omitted: OpenAI chooses ("auto"); the reservation assumes the most it picks (AUTO_EPOCHS_RESERVED). */
