@@ -39,6 +39,6 @@ export const command: SlashCommand = {
 
   async autocomplete(interaction) {
     // Only languages with a two-letter code can be passed to the API (Cantonese, `yue`, cannot).
-    await interaction.respond(suggestLanguages(interaction.options.getFocused()).filter((choice) => transcriptionLanguage(choice.value).ok));
+    await interaction.respond(suggestLanguages(interaction.options.getFocused(), undefined, catalogueLanguageOf(interaction.locale)).filter((choice) => transcriptionLanguage(choice.value).ok));
   },
 };

@@ -1,4 +1,5 @@
-import type { Language as UiLanguage } from '../failureMessages.ts';
+import type { CatalogueLanguage } from '../i18n.ts';
+import { displayName, namesInReaderLanguages } from './names.ts';
 
 /** A language /translate can translate into. */
 export interface Language {
@@ -96,8 +97,9 @@ export function normalizeName(input: string): string {
     .trim();
 }
 
+/** Its id, names and aliases, and what ICU calls it in each reader language ("ドイツ語" finds German). */
 function namesOf(language: Language): string[] {
-  return [language.id, language.english, language.native, ...language.aliases];
+  return [language.id, language.english, language.native, ...language.aliases, ...namesInReaderLanguages(language.id)];
 }
 
 const BY_NAME = new Map<string, Language>();
@@ -138,8 +140,15 @@ export interface LanguageChoice {
 export const MAX_CHOICES = 25;
 const MAX_CHOICE_LENGTH = 100;
 
-export function choiceLabel(language: Language): string {
-  const label = language.english === language.native ? `${language.english} (${language.id})` : `${language.english} — ${language.native} (${language.id})`;
+/** The language's name for a reader: the catalogue's English name for English readers, else ICU's name in their language. */
+export function languageName(language: Language, ui: CatalogueLanguage): string {
+  return ui === 'en' ? language.english : displayName(language.id, ui) ?? language.english;
+}
+
+/** "Japanese — 日本語 (ja)": the name in the reader's language, the language's own name, and the id. */
+export function choiceLabel(language: Language, ui: CatalogueLanguage = 'en'): string {
+  const name = languageName(language, ui);
+  const label = name === language.native ? `${name} (${language.id})` : `${name} — ${language.native} (${language.id})`;
   return Array.from(label).slice(0, MAX_CHOICE_LENGTH).join('');
 }
 
@@ -155,7 +164,7 @@ function rank(language: Language, query: string): number | undefined {
 }
 
 /** Autocomplete choices: exact matches, then prefix, then substring matches; ties keep catalogue (popularity) order. */
-export function suggestLanguages(query: string, limit = MAX_CHOICES): LanguageChoice[] {
+export function suggestLanguages(query: string, limit = MAX_CHOICES, ui: CatalogueLanguage = 'en'): LanguageChoice[] {
   const max = Math.max(0, Math.min(limit, MAX_CHOICES));
   const key = normalizeName(query);
   const ranked = key
@@ -164,12 +173,5 @@ export function suggestLanguages(query: string, limit = MAX_CHOICES): LanguageCh
         .sort((a, b) => a.score - b.score || a.order - b.order)
         .map((entry) => entry.language)
     : LANGUAGES;
-  return ranked.slice(0, max).map((language) => ({ name: choiceLabel(language), value: language.id }));
-}
-
-/** How to name a language, for the "unknown language" reply. */
-export function describeLanguageHelp(ui: UiLanguage = 'en'): string {
-  return ui === 'zh-TW'
-    ? '請用語言代碼（例如 `ja`、`zh-TW`）、英文名稱（`Japanese`、`Traditional Chinese`）或該語言自己的名稱（`日本語`、`繁體中文`）指定語言，也可以在輸入時從建議清單中選擇。'
-    : 'Name the language by its code (e.g. `ja`, `zh-TW`), its English name (`Japanese`, `Traditional Chinese`) or its own name (`日本語`, `繁體中文`), or pick one from the suggestions while typing.';
+  return ranked.slice(0, max).map((language) => ({ name: choiceLabel(language, ui), value: language.id }));
 }
