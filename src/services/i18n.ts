@@ -37,7 +37,7 @@ export type TextValues = Record<string, string | number>;
 export type Lookup<K extends string = string> = (key: K, language: CatalogueLanguage, values?: TextValues) => string;
 
 /** Walks up from this file (src/services or the compiled dist/services) to the folder holding `locales/`. */
-function findLocalesFolder(): string {
+export function findLocalesFolder(): string {
   let folder = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const candidate = join(folder, 'locales');

@@ -9,14 +9,14 @@ const ECHOED_INPUT_MAX = 60;
 /** Every translation text lives in the `translate` catalogue (locales/<language>/translate.json). */
 const text = catalogue<'translatedFrom' | 'translatedInto' | 'sameLanguage' | 'nothing' | 'noText' | 'unknownLanguage' | 'languageHelp' | 'missingCode'>('translate');
 
-/** Chinese and Japanese text set Latin words off with spaces: "從 Klingon 翻譯成繁體中文". */
+/** Chinese and Japanese text set Latin words off with spaces (a name like "Klingon" gets one on each side). */
 function spacedForCjk(name: string, ui: CatalogueLanguage): string {
   if (ui === 'en') return name;
   return `${/^[\p{Script=Latin}\d]/u.test(name) ? ' ' : ''}${name}${/[\p{Script=Latin}\d]$/u.test(name) ? ' ' : ''}`;
 }
 
-/** A space set around a Latin name is dropped again next to full-width punctuation ("是 Klingon，") and doubled ones fold. */
-const tidy = (message: string) => message.replace(/ +(?=[，。：、）])/g, '').replace(/ {2,}/g, ' ').trim();
+/** A space set around a Latin name is dropped again next to full-width punctuation (comma, full stop, colon, enumeration comma, closing parenthesis) and doubled ones fold. */
+const tidy = (message: string) => message.replace(/ +(?=[\uFF0C\u3002\uFF1A\u3001\uFF09])/g, '').replace(/ {2,}/g, ' ').trim();
 
 const nameOf = (language: Language, ui: CatalogueLanguage) => spacedForCjk(languageName(language, ui), ui);
 

@@ -3,7 +3,7 @@ import { LANGUAGES as UI_LANGUAGES, type CatalogueLanguage } from '../i18n.ts';
 /**
  * Language names in the reader's own language come from ICU's data (Intl.DisplayNames), not from hand tables:
  * English readers keep the translation catalogue's English names (what the model is told), everyone else reads
- * the name ICU gives in their language ("日文", "日语", "日本語" for `ja`).
+ * the name ICU gives in their language (for `ja`: Japanese in zh-TW, zh-CN and ja script each).
  */
 
 /** ICU names zh-TW "Chinese (Taiwan)"; the script tags give the names people use for the two written forms. */
