@@ -42,7 +42,7 @@ export function describeUploadFailure(result: Extract<UploadResult, { ok: false 
   switch (result.reason) {
     case 'not_jsonl': return text('notJsonl', language, { name: filename });
     case 'too_large': return text('tooLarge', language, { size: megabytes(result.size), max: megabytes(MAX_TRAINING_FILE_BYTES) });
-    case 'download_failed': return text('downloadFailed', language, { detail: result.detail });
+    case 'download_failed': return text('downloadFailed', language, { cause: result.cause, detail: result.detail });
     case 'api_failed': return describeApiFailure(result.failure, language);
     case 'invalid': {
       const shown = result.problems.slice(0, MAX_PROBLEMS_SHOWN).map((problem) => `• ${describeProblem(problem, language)}`);

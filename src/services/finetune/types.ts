@@ -26,7 +26,8 @@ export type UploadResult =
   | { ok: true; file: TrainingFileRow; estimates: CostEstimate[] }
   | { ok: false; reason: 'not_jsonl' }
   | { ok: false; reason: 'too_large'; size: number }
-  | { ok: false; reason: 'download_failed'; detail: string }
+  /** `cause`: how the download failed, in words for the member; `detail` only for an HTTP answer (its status line). */
+  | { ok: false; reason: 'download_failed'; cause: 'timeout' | 'http' | 'network'; detail: string }
   | { ok: false; reason: 'invalid'; problems: TrainingProblem[] }
   | { ok: false; reason: 'api_failed'; failure: ModelFailure };
 
