@@ -2,13 +2,14 @@ import { describeFailure } from '../failureMessages.ts';
 import { catalogue, type CatalogueLanguage } from '../i18n.ts';
 import type { ModelFailure } from '../openai/failures.ts';
 import { formatUsd } from '../pricing/index.ts';
+import { NO_IMAGE_DATA } from './generator.ts';
 import type { ImagePlan, PlanProblem } from './options.ts';
 
 /** Every `/imagine` text lives in the `images` catalogue (locales/<language>/images.json). */
 export type ImagesTextKey =
   | 'progress' | 'prompt' | 'revised' | 'revisedNumbered' | 'footer' | 'partial' | 'refused' | 'noAnswerTimeout' | 'noAnswerDropped'
   | 'billedAnyway' | 'unansweredNote' | 'lateResult' | 'lateFailure' | 'refusedSome' | 'noPrice' | 'badSize' | 'badQuality'
-  | 'emptyPrompt' | 'promptTooLong';
+  | 'emptyPrompt' | 'promptTooLong' | 'noImageData';
 
 const text = catalogue<ImagesTextKey>('images');
 
@@ -28,6 +29,10 @@ export function planProblemText(problem: PlanProblem, language: CatalogueLanguag
   }
 }
 
+/** An answer without image data is said in the images catalogue's words; every other failure as /ask says it. */
+const serviceFailure = (failure: ModelFailure, language: CatalogueLanguage, model: string) =>
+  (failure === NO_IMAGE_DATA ? text('noImageData', language) : describeFailure(failure, language, model));
+
 /**
  * A refusal is said plainly (the prompt was refused, nothing charged); a request that got no answer says it
  * may have been billed and what was charged; every other failure as /ask says it.
@@ -37,13 +42,13 @@ export function imageFailureText(failure: ModelFailure, language: CatalogueLangu
   if (chargedMicros > 0 && (failure.kind === 'timeout' || failure.kind === 'network')) {
     return text(failure.kind === 'timeout' ? 'noAnswerTimeout' : 'noAnswerDropped', language, { cost });
   }
-  const said = failure.kind === 'refused' ? text('refused', language) : describeFailure(failure, language, model);
+  const said = failure.kind === 'refused' ? text('refused', language) : serviceFailure(failure, language, model);
   return chargedMicros > 0 ? text('billedAnyway', language, { failure: said, cost }) : said;
 }
 
 /** Why only some images came; `unanswered` images got no answer and are charged as if made. */
 export function partialText(made: number, asked: number, failure: ModelFailure, language: CatalogueLanguage, model: string, unanswered = 0): string {
-  const reason = failure.kind === 'refused' ? text('refusedSome', language) : describeFailure(failure, language, model);
+  const reason = failure.kind === 'refused' ? text('refusedSome', language) : serviceFailure(failure, language, model);
   const line = text('partial', language, { made, asked, reason });
   return unanswered > 0 ? `${line}\n${text('unansweredNote', language, { n: unanswered })}` : line;
 }
