@@ -125,7 +125,7 @@ function choices(interaction: AutocompleteInteraction, ctx: BotContext): { name:
   if (focused.name !== 'job') return [];
   const wanted = JOB_FILTERS[interaction.options.getSubcommand(false) ?? ''] ?? (() => true);
   return fineTunes.jobs(guildId, SUGGESTIONS_SCANNED).filter((j) => wanted(j) && `${j.jobId} ${j.fineTunedModel ?? ''}`.toLowerCase().includes(needle))
-    .slice(0, MAX_CHOICES).map((j) => ({ name: label([j.jobId, j.status, j.fineTunedModel ?? j.baseModel]), value: j.jobId }));
+    .slice(0, MAX_CHOICES).map((j) => ({ name: label([j.jobId, statusWord(j.status, language), j.fineTunedModel ?? j.baseModel]), value: j.jobId }));
 }
 
 /** A command field's English text and its localizations, from the `finetune` catalogue. */

@@ -330,6 +330,13 @@ describe('/finetune: finishing, using the model, restarts', () => {
     expect(await suggest('start', 'file')).toContain(fileId);
     expect(await suggest('cancel', 'job')).toContain(jobId);
     expect(await suggest('use', 'job')).not.toContain(jobId);
+    const labels = async (subcommand: string, focused: string, locale: string) => {
+      const i = h.discord.sendInteraction({ kind: 'autocomplete', commandName: 'finetune', guildId: DEFAULT_GUILD_ID, subcommand, focused, options: { [focused]: '' }, permissions: MANAGE_GUILD, locale });
+      await i.callback();
+      return (i.callbacks[0]!.data as { choices: { name: string; value: string }[] }).choices;
+    };
+    expect((await labels('start', 'file', 'ja')).find((c) => c.value === fileId)?.name).toBe(`mydata.jsonl · 例 10 個 · ${fileId}`);
+    expect((await labels('cancel', 'job', 'zh-CN')).find((c) => c.value === jobId)?.name).toMatch(new RegExp(`^${jobId} · (正在检查训练文件|在 OpenAI 排队中|训练中) · `));
     await finetune('cancel', { job: jobId });
   });
 
