@@ -5,11 +5,11 @@ import {
 import type { BotContext } from '../context.ts';
 import { describeRefusal } from '../services/budget/messages.ts';
 import { payerOf } from '../services/discord/payer.ts';
-import { languageOf, type Language } from '../services/i18n.ts';
+import { catalogueLanguageOf, localizations, t, type CatalogueLanguage } from '../services/i18n.ts';
 import { splitMessage } from '../services/messageSplitter.ts';
 import type { FineTuneJobRow } from '../db/fineTunes.ts';
 import {
-  FINE_TUNABLE_MODELS, JOBS_LISTED, MAX_CHOICES, MAX_EPOCHS, SUFFIX_MAX_LENGTH, SUFFIX_PATTERN, SUGGESTIONS_SCANNED,
+  FINE_TUNABLE_MODELS, JOBS_LISTED, MAX_CHOICES, MAX_EPOCHS, MIN_TRAINING_EXAMPLES, SUFFIX_MAX_LENGTH, SUFFIX_PATTERN, SUGGESTIONS_SCANNED,
 } from '../services/finetune/limits.ts';
 import { text } from '../services/finetune/messages.ts';
 import {
@@ -21,7 +21,7 @@ import type { SlashCommand } from './types.ts';
 const DISCORD_CHOICE_MAX_LENGTH = 100;
 
 type Interaction = ChatInputCommandInteraction<'cached' | 'raw'>;
-type Handler = (interaction: Interaction, ctx: BotContext, language: Language) => Promise<void>;
+type Handler = (interaction: Interaction, ctx: BotContext, language: CatalogueLanguage) => Promise<void>;
 
 /** Only the admin sees `/finetune` replies; long ones continue in private follow-ups. */
 async function show(interaction: Interaction, content: string): Promise<void> {
@@ -114,48 +114,51 @@ function choices(interaction: AutocompleteInteraction, ctx: BotContext): { name:
   const guildId = interaction.guildId;
   if (!guildId || !interaction.memberPermissions?.has(PermissionFlagsBits.ManageGuild)) return [];
   const focused = interaction.options.getFocused(true);
+  const language = catalogueLanguageOf(interaction.locale);
   const needle = focused.value.trim().toLowerCase();
   const label = (parts: string[]) => parts.join(' · ').slice(0, DISCORD_CHOICE_MAX_LENGTH);
   const { fineTunes } = ctx.services;
   if (focused.name === 'file') {
     return fineTunes.files(guildId, SUGGESTIONS_SCANNED).filter((f) => `${f.filename} ${f.fileId}`.toLowerCase().includes(needle)).slice(0, MAX_CHOICES)
-      .map((f) => ({ name: label([f.filename, `${f.examples} examples`, f.fileId]), value: f.fileId }));
+      .map((f) => ({ name: label([f.filename, text('suggestion.examples', language, { count: f.examples }), f.fileId]), value: f.fileId }));
   }
   if (focused.name !== 'job') return [];
   const wanted = JOB_FILTERS[interaction.options.getSubcommand(false) ?? ''] ?? (() => true);
   return fineTunes.jobs(guildId, SUGGESTIONS_SCANNED).filter((j) => wanted(j) && `${j.jobId} ${j.fineTunedModel ?? ''}`.toLowerCase().includes(needle))
-    .slice(0, MAX_CHOICES).map((j) => ({ name: label([j.jobId, j.status, j.fineTunedModel ?? j.baseModel]), value: j.jobId }));
+    .slice(0, MAX_CHOICES).map((j) => ({ name: label([j.jobId, statusWord(j.status, language), j.fineTunedModel ?? j.baseModel]), value: j.jobId }));
 }
 
+/** A command field's English text and its localizations, from the `finetune` catalogue. */
+const described = <T extends { setDescription(text: string): T; setDescriptionLocalizations(texts: Partial<Record<string, string>>): T }>(
+  builder: T, key: string, values?: Record<string, number>,
+): T => builder.setDescription(t('en', 'finetune', key, values)).setDescriptionLocalizations(localizations('finetune', key, values));
+
 const jobOption = (required: boolean) => (o: SlashCommandStringOption) =>
-  o.setName('job').setDescription('A fine-tuning job of this server').setDescriptionLocalizations({ 'zh-TW': '這個伺服器的微調任務' }).setRequired(required).setMaxLength(DISCORD_CHOICE_MAX_LENGTH).setAutocomplete(true);
+  described(o.setName('job'), 'command.job').setRequired(required).setMaxLength(DISCORD_CHOICE_MAX_LENGTH).setAutocomplete(true);
 
 export const command: SlashCommand = {
   kind: 'slash',
-  data: new SlashCommandBuilder()
-    .setName('finetune')
-    .setDescription('Fine-tune a model on your own examples (admins)')
-    .setDescriptionLocalizations({ 'zh-TW': '用你自己的範例微調模型（管理員）' })
+  data: described(new SlashCommandBuilder().setName('finetune'), 'command.description')
     .setContexts(InteractionContextType.Guild)
     .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
-    .addSubcommand((s) => s.setName('upload').setDescription('Check and upload a JSONL training file').setDescriptionLocalizations({ 'zh-TW': '檢查並上傳 JSONL 訓練檔' })
-      .addAttachmentOption((o) => o.setName('file').setDescription('.jsonl, one {"messages": [...]} example per line; at least 10').setDescriptionLocalizations({ 'zh-TW': '.jsonl，每行一個 {"messages": [...]} 範例，至少 10 個' }).setRequired(true)))
-    .addSubcommand((s) => s.setName('start').setDescription('Start a fine-tuning job (charged to you)').setDescriptionLocalizations({ 'zh-TW': '開始微調任務（由你的額度支付）' })
-      .addStringOption((o) => o.setName('file').setDescription('An uploaded training file').setDescriptionLocalizations({ 'zh-TW': '已上傳的訓練檔' }).setRequired(true).setMaxLength(DISCORD_CHOICE_MAX_LENGTH).setAutocomplete(true))
-      .addStringOption((o) => o.setName('model').setDescription('The base model to fine-tune').setDescriptionLocalizations({ 'zh-TW': '要微調的基礎模型' }).setRequired(true)
+    .addSubcommand((s) => described(s.setName('upload'), 'command.upload')
+      .addAttachmentOption((o) => described(o.setName('file'), 'command.upload.file', { min: MIN_TRAINING_EXAMPLES }).setRequired(true)))
+    .addSubcommand((s) => described(s.setName('start'), 'command.start')
+      .addStringOption((o) => described(o.setName('file'), 'command.start.file').setRequired(true).setMaxLength(DISCORD_CHOICE_MAX_LENGTH).setAutocomplete(true))
+      .addStringOption((o) => described(o.setName('model'), 'command.start.model').setRequired(true)
         .addChoices(...FINE_TUNABLE_MODELS.map((m) => ({ name: m, value: m }))))
-      .addIntegerOption((o) => o.setName('epochs').setDescription('Passes over the data (default: OpenAI chooses)').setDescriptionLocalizations({ 'zh-TW': '訓練週期數（預設由 OpenAI 決定）' }).setMinValue(1).setMaxValue(MAX_EPOCHS))
-      .addStringOption((o) => o.setName('suffix').setDescription('Added to the model name: letters, digits, - and _').setDescriptionLocalizations({ 'zh-TW': '加在模型名稱後：英文字母、數字、- 與 _' }).setMaxLength(SUFFIX_MAX_LENGTH)))
-    .addSubcommand((s) => s.setName('status').setDescription('Status and latest events of a job').setDescriptionLocalizations({ 'zh-TW': '任務狀態與最近事件' }).addStringOption(jobOption(false)))
-    .addSubcommand((s) => s.setName('list').setDescription('This server\'s fine-tuning jobs').setDescriptionLocalizations({ 'zh-TW': '這個伺服器的微調任務' }))
-    .addSubcommand((s) => s.setName('cancel').setDescription('Cancel a job; only the training already done is charged').setDescriptionLocalizations({ 'zh-TW': '取消任務；只收取已完成的訓練費用' }).addStringOption(jobOption(true)))
-    .addSubcommand((s) => s.setName('use').setDescription('Make a channel use a finished job\'s model').setDescriptionLocalizations({ 'zh-TW': '讓頻道使用已完成任務的模型' }).addStringOption(jobOption(true))
-      .addChannelOption((o) => o.setName('channel').setDescription('Default: this channel').setDescriptionLocalizations({ 'zh-TW': '預設：這個頻道' })
+      .addIntegerOption((o) => described(o.setName('epochs'), 'command.start.epochs').setMinValue(1).setMaxValue(MAX_EPOCHS))
+      .addStringOption((o) => described(o.setName('suffix'), 'command.start.suffix').setMaxLength(SUFFIX_MAX_LENGTH)))
+    .addSubcommand((s) => described(s.setName('status'), 'command.status').addStringOption(jobOption(false)))
+    .addSubcommand((s) => described(s.setName('list'), 'command.list'))
+    .addSubcommand((s) => described(s.setName('cancel'), 'command.cancel').addStringOption(jobOption(true)))
+    .addSubcommand((s) => described(s.setName('use'), 'command.use').addStringOption(jobOption(true))
+      .addChannelOption((o) => described(o.setName('channel'), 'command.use.channel')
         .addChannelTypes(ChannelType.GuildText, ChannelType.GuildAnnouncement, ChannelType.PublicThread, ChannelType.PrivateThread, ChannelType.AnnouncementThread)))
     .toJSON(),
 
   async execute(interaction, ctx) {
-    const language = languageOf(interaction.locale);
+    const language = catalogueLanguageOf(interaction.locale);
     if (!interaction.inGuild()) return void (await interaction.reply({ content: text('guildOnly', language), flags: MessageFlags.Ephemeral }));
     // Admins can loosen the default permission in server settings; the rule is checked here again.
     if (!interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild)) return show(interaction, text('denied', language));

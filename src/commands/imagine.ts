@@ -1,5 +1,5 @@
 import { InteractionContextType, MessageFlags, SlashCommandBuilder } from 'discord.js';
-import { languageOf } from '../services/failureMessages.ts';
+import { catalogueLanguageOf, localizations, t } from '../services/i18n.ts';
 import { payerOf } from '../services/discord/payer.ts';
 import { NO_MENTIONS } from '../services/discord/sinks.ts';
 import { planProblemText, progressText } from '../services/images/messages.ts';
@@ -12,26 +12,30 @@ import type { SlashCommand } from './types.ts';
 /** Discord's own cap on a string option's length (each model's own prompt limit is checked in the plan). */
 const PROMPT_MAX_LENGTH = 6000;
 
+/** A size or quality choice, named in the reader's language from the `images` catalogue. */
+const choice = (option: 'size' | 'quality', value: string) =>
+  ({ name: t('en', 'images', `command.${option}.${value}`), name_localizations: localizations('images', `command.${option}.${value}`), value });
+
 export const command: SlashCommand = {
   kind: 'slash',
   data: new SlashCommandBuilder()
     .setName('imagine')
-    .setDescription('Generate images from a description')
-    .setDescriptionLocalizations({ 'zh-TW': '依描述產生圖片' })
+    .setDescription(t('en', 'images', 'command.description'))
+    .setDescriptionLocalizations(localizations('images', 'command.description'))
     .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel)
-    .addStringOption((o) => o.setName('prompt').setDescription('What the image should show').setDescriptionLocalizations({ 'zh-TW': '圖片要呈現的內容' }).setRequired(true).setMaxLength(PROMPT_MAX_LENGTH))
-    .addStringOption((o) => o.setName('size').setDescription('Image size (default 1024×1024; which sizes work depends on the image model)')
-      .setDescriptionLocalizations({ 'zh-TW': '圖片尺寸（預設 1024×1024；可用的尺寸依圖片模型而定）' })
-      .addChoices(...IMAGE_SIZES.map((size) => ({ name: size.name, value: size.value }))))
-    .addStringOption((o) => o.setName('quality').setDescription('Image quality (default medium, or standard for dall-e); higher costs more')
-      .setDescriptionLocalizations({ 'zh-TW': '圖片品質（預設 medium，dall-e 為 standard）；品質越高越貴' })
-      .addChoices(...IMAGE_QUALITIES.map((quality) => ({ name: quality.name, value: quality.value }))))
-    .addIntegerOption((o) => o.setName('count').setDescription(`How many images (1-${MAX_IMAGES}, default 1)`).setDescriptionLocalizations({ 'zh-TW': `圖片數量（1-${MAX_IMAGES}，預設 1）` }).setMinValue(1).setMaxValue(MAX_IMAGES))
+    .addStringOption((o) => o.setName('prompt').setDescription(t('en', 'images', 'command.prompt')).setDescriptionLocalizations(localizations('images', 'command.prompt'))
+      .setRequired(true).setMaxLength(PROMPT_MAX_LENGTH))
+    .addStringOption((o) => o.setName('size').setDescription(t('en', 'images', 'command.size')).setDescriptionLocalizations(localizations('images', 'command.size'))
+      .addChoices(...IMAGE_SIZES.map((size) => choice('size', size))))
+    .addStringOption((o) => o.setName('quality').setDescription(t('en', 'images', 'command.quality')).setDescriptionLocalizations(localizations('images', 'command.quality'))
+      .addChoices(...IMAGE_QUALITIES.map((quality) => choice('quality', quality))))
+    .addIntegerOption((o) => o.setName('count').setDescription(t('en', 'images', 'command.count', { max: MAX_IMAGES }))
+      .setDescriptionLocalizations(localizations('images', 'command.count', { max: MAX_IMAGES })).setMinValue(1).setMaxValue(MAX_IMAGES))
     .toJSON(),
 
   async execute(interaction, ctx) {
     const { services } = ctx;
-    const language = languageOf(interaction.locale);
+    const language = catalogueLanguageOf(interaction.locale);
     const planned = services.imagine.plan({
       prompt: interaction.options.getString('prompt', true),
       size: interaction.options.getString('size'),

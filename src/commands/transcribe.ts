@@ -3,29 +3,34 @@ import { audioSourceOf } from '../services/transcription/audioAttachment.ts';
 import { transcribeForInteraction } from '../services/transcription/interaction.ts';
 import { transcriptionLanguage } from '../services/transcription/language.ts';
 import { text } from '../services/transcription/messages.ts';
-import { languageOf } from '../services/failureMessages.ts';
+import { MAX_TRANSCRIPTION_BYTES } from '../services/audio/limits.ts';
+import { catalogueLanguageOf, localizations, t } from '../services/i18n.ts';
 import { suggestLanguages } from '../services/translate/languages.ts';
 import type { SlashCommand } from './types.ts';
 
-/** Longest language name worth accepting ("Traditional Chinese — 繁體中文 (zh-TW)" is 36). */
+/** Discord's cap on an autocompleted option's typed value (the longest language label is 36 characters). */
 const LANGUAGE_MAX_LENGTH = 100;
+/** The transcription API's upload cap, in the option's description. */
+const MAX_AUDIO_MB = MAX_TRANSCRIPTION_BYTES / (1024 * 1024);
 
 export const command: SlashCommand = {
   kind: 'slash',
   data: new SlashCommandBuilder()
     .setName('transcribe')
-    .setDescription('Turn an audio file or voice recording into text')
-    .setDescriptionLocalizations({ 'zh-TW': '把音訊檔或錄音轉成文字' })
+    .setDescription(t('en', 'transcription', 'command.description'))
+    .setDescriptionLocalizations(localizations('transcription', 'command.description'))
     .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel)
-    .addAttachmentOption((o) => o.setName('audio').setDescription('flac, mp3, mp4, m4a, ogg, wav or webm; at most 25 MB').setDescriptionLocalizations({ 'zh-TW': 'flac、mp3、mp4、m4a、ogg、wav 或 webm，最大 25 MB' }).setRequired(true))
-    .addStringOption((o) => o.setName('language').setDescription('Spoken language, if you know it (e.g. en, zh, ja); improves accuracy').setDescriptionLocalizations({ 'zh-TW': '錄音使用的語言（例如 en、zh、ja），可提高準確度' }).setMaxLength(LANGUAGE_MAX_LENGTH).setAutocomplete(true))
+    .addAttachmentOption((o) => o.setName('audio').setDescription(t('en', 'transcription', 'command.audio', { max: MAX_AUDIO_MB }))
+      .setDescriptionLocalizations(localizations('transcription', 'command.audio', { max: MAX_AUDIO_MB })).setRequired(true))
+    .addStringOption((o) => o.setName('language').setDescription(t('en', 'transcription', 'command.language'))
+      .setDescriptionLocalizations(localizations('transcription', 'command.language')).setMaxLength(LANGUAGE_MAX_LENGTH).setAutocomplete(true))
     .toJSON(),
 
   async execute(interaction, ctx) {
     const languageInput = interaction.options.getString('language');
     const hint = languageInput ? transcriptionLanguage(languageInput) : undefined;
     if (hint && !hint.ok) {
-      await interaction.reply({ content: text('badLanguage', languageOf(interaction.locale), { input: languageInput! }), flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+      await interaction.reply({ content: text('badLanguage', catalogueLanguageOf(interaction.locale), { input: languageInput! }), flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
       return;
     }
     const audio = audioSourceOf(interaction.options.getAttachment('audio', true));
@@ -34,6 +39,6 @@ export const command: SlashCommand = {
 
   async autocomplete(interaction) {
     // Only languages with a two-letter code can be passed to the API (Cantonese, `yue`, cannot).
-    await interaction.respond(suggestLanguages(interaction.options.getFocused()).filter((choice) => transcriptionLanguage(choice.value).ok));
+    await interaction.respond(suggestLanguages(interaction.options.getFocused(), undefined, catalogueLanguageOf(interaction.locale)).filter((choice) => transcriptionLanguage(choice.value).ok));
   },
 };

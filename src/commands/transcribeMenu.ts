@@ -1,5 +1,5 @@
 import { ApplicationCommandType, ContextMenuCommandBuilder, InteractionContextType, MessageFlags } from 'discord.js';
-import { languageOf } from '../services/failureMessages.ts';
+import { catalogueLanguageOf, localizations } from '../services/i18n.ts';
 import { findAudio } from '../services/transcription/audioAttachment.ts';
 import { transcribeForInteraction } from '../services/transcription/interaction.ts';
 import { text } from '../services/transcription/messages.ts';
@@ -9,7 +9,7 @@ export const command: MessageMenuCommand = {
   kind: 'message-menu',
   data: new ContextMenuCommandBuilder()
     .setName('Transcribe')
-    .setNameLocalizations({ 'zh-TW': '轉錄語音' })
+    .setNameLocalizations(localizations('transcription', 'command.menu'))
     .setType(ApplicationCommandType.Message)
     .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel)
     .toJSON(),
@@ -17,7 +17,7 @@ export const command: MessageMenuCommand = {
   async execute(interaction, ctx) {
     const audio = findAudio(interaction.targetMessage);
     if (!audio) {
-      await interaction.reply({ content: text('noAudio', languageOf(interaction.locale)), flags: MessageFlags.Ephemeral });
+      await interaction.reply({ content: text('noAudio', catalogueLanguageOf(interaction.locale)), flags: MessageFlags.Ephemeral });
       return;
     }
     await transcribeForInteraction(interaction, ctx, audio, { command: 'transcribe-menu' });

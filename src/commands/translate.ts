@@ -1,5 +1,5 @@
 import { InteractionContextType, MessageFlags, SlashCommandBuilder } from 'discord.js';
-import { languageOf } from '../services/failureMessages.ts';
+import { catalogueLanguageOf, localizations, t } from '../services/i18n.ts';
 import { channelScopeOf } from '../services/discord/channelScope.ts';
 import { payerOf } from '../services/discord/payer.ts';
 import { NO_MENTIONS } from '../services/discord/sinks.ts';
@@ -19,23 +19,24 @@ export const command: SlashCommand = {
   kind: 'slash',
   data: new SlashCommandBuilder()
     .setName('translate')
-    .setDescription('Translate text, keeping its formatting, code, links and mentions')
-    .setDescriptionLocalizations({ 'zh-TW': '翻譯文字，保留格式、程式碼、連結與提及' })
+    .setDescription(t('en', 'translate', 'command.description'))
+    .setDescriptionLocalizations(localizations('translate', 'command.description'))
     .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel)
-    .addStringOption((o) => o.setName('text').setDescription('The text to translate').setDescriptionLocalizations({ 'zh-TW': '要翻譯的文字' }).setRequired(true).setMaxLength(TEXT_MAX_LENGTH))
+    .addStringOption((o) => o.setName('text').setDescription(t('en', 'translate', 'command.text')).setDescriptionLocalizations(localizations('translate', 'command.text'))
+      .setRequired(true).setMaxLength(TEXT_MAX_LENGTH))
     .addStringOption((o) => o.setName('to')
-      .setDescription('Language to translate into (default: the server\'s, else your Discord language)')
-      .setDescriptionLocalizations({ 'zh-TW': '要翻譯成的語言（預設：伺服器設定，否則為你的 Discord 語言）' })
+      .setDescription(t('en', 'translate', 'command.to'))
+      .setDescriptionLocalizations(localizations('translate', 'command.to'))
       .setAutocomplete(true).setMaxLength(LANGUAGE_MAX_LENGTH))
     .toJSON(),
 
   async autocomplete(interaction) {
-    await interaction.respond(suggestLanguages(interaction.options.getFocused()));
+    await interaction.respond(suggestLanguages(interaction.options.getFocused(), undefined, catalogueLanguageOf(interaction.locale)));
   },
 
   async execute(interaction, ctx) {
     const { services } = ctx;
-    const ui = languageOf(interaction.locale);
+    const ui = catalogueLanguageOf(interaction.locale);
     const target = resolveTarget(interaction.options.getString('to'), services.settings.translateLanguage(interaction.guildId), interaction.locale);
     if (!target.ok) {
       await interaction.reply({ content: unknownLanguageText(target.input, ui), flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });

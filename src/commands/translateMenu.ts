@@ -1,5 +1,5 @@
 import { ApplicationCommandType, ContextMenuCommandBuilder, InteractionContextType, MessageFlags, type RESTPostAPIContextMenuApplicationCommandsJSONBody } from 'discord.js';
-import { languageOf } from '../services/failureMessages.ts';
+import { catalogueLanguageOf, localizations } from '../services/i18n.ts';
 import { channelScopeOf } from '../services/discord/channelScope.ts';
 import { payerOf } from '../services/discord/payer.ts';
 import { languageForLocale } from '../services/translate/languages.ts';
@@ -14,14 +14,14 @@ export const command: MessageMenuCommand = {
   kind: 'message-menu',
   data: new ContextMenuCommandBuilder()
     .setName('Translate')
-    .setNameLocalizations({ 'zh-TW': '翻譯' })
+    .setNameLocalizations(localizations('translate', 'command.menu'))
     .setType(ApplicationCommandType.Message)
     .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel)
     .toJSON() as RESTPostAPIContextMenuApplicationCommandsJSONBody,
 
   async execute(interaction, ctx) {
     const { services } = ctx;
-    const ui = languageOf(interaction.locale);
+    const ui = catalogueLanguageOf(interaction.locale);
     // Without the Message Content intent Discord still sends the target message's content with the interaction.
     const message = interaction.targetMessage;
     const text = textOfMessage(message.content, message.embeds.map((embed) => embed.toJSON()));

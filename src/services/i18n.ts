@@ -10,8 +10,8 @@ import { IntlMessageFormat } from 'intl-messageformat';
  */
 export const LANGUAGES = ['en', 'zh-TW', 'zh-CN', 'ja'] as const;
 export type CatalogueLanguage = (typeof LANGUAGES)[number];
-/** The languages the code's own tables still carry; becomes CatalogueLanguage once every table is a catalogue. */
-export type Language = 'en' | 'zh-TW';
+/** The language a member reads the bot in. */
+export type Language = CatalogueLanguage;
 
 /** Every language other than English must have every key English has; anything else falls back to English. */
 export const FALLBACK_LANGUAGE: CatalogueLanguage = 'en';
@@ -23,16 +23,14 @@ export function catalogueLanguageOf(locale: string | null | undefined): Catalogu
   return (locale && DISCORD_LOCALES[locale]) || FALLBACK_LANGUAGE;
 }
 
-/** The legacy two-language choice, for the tables not yet in catalogues. */
-export function languageOf(locale: string | null | undefined): Language {
-  return catalogueLanguageOf(locale) === 'zh-TW' ? 'zh-TW' : 'en';
-}
+/** Another name for catalogueLanguageOf. */
+export const languageOf = catalogueLanguageOf;
 
 export type TextValues = Record<string, string | number>;
 export type Lookup<K extends string = string> = (key: K, language: CatalogueLanguage, values?: TextValues) => string;
 
 /** Walks up from this file (src/services or the compiled dist/services) to the folder holding `locales/`. */
-function findLocalesFolder(): string {
+export function findLocalesFolder(): string {
   let folder = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     const candidate = join(folder, 'locales');
@@ -94,21 +92,13 @@ export function catalogue<K extends string = string>(namespace: string): Lookup<
   return (key, language, values) => t(language, namespace, key, values);
 }
 
-/** Discord's localizations for a command field: every non-English catalogue that has the text. */
-export function localizations(namespace: string, key: string): Partial<Record<string, string>> {
+/** Discord's localizations for a command field: every non-English catalogue that has the text, `values` filled in. */
+export function localizations(namespace: string, key: string, values?: TextValues): Partial<Record<string, string>> {
   const result: Partial<Record<string, string>> = {};
   for (const language of LANGUAGES) {
     if (language === FALLBACK_LANGUAGE) continue;
     const text = catalogues()[language][namespace]?.[key];
-    if (text !== undefined) result[language] = text;
+    if (text !== undefined) result[language] = values ? t(language, namespace, key, values) : text;
   }
   return result;
-}
-
-/** Legacy shape still used by tables not yet moved into catalogues (English and zh-TW only). */
-export type Texts = Record<Language, string>;
-
-/** A lookup over one legacy table: `{name}` placeholders filled from `values`; languages without a column read English. */
-export function textTable<K extends string>(table: Record<K, Texts>): Lookup<K> {
-  return (key, language, values = {}) => table[key][language === 'zh-TW' ? 'zh-TW' : 'en'].replace(/\{(\w+)\}/g, (_, name: string) => String(values[name] ?? `{${name}}`));
 }

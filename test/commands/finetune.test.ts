@@ -100,6 +100,13 @@ describe('/finetune upload', () => {
     expect(reply).toBe('沒有上傳 `mydata.jsonl`：OpenAI 會拒絕這個檔案。請修正以下問題後重新上傳：\n• 檔案只有 3 個範例；OpenAI 至少需要 10 個。\n• 第 1 行：不是有效的 JSON。');
   });
 
+  test.each([
+    { locale: 'zh-CN', says: '没有上传 `mydata.jsonl`：OpenAI 会拒绝这个文件。请修正以下问题后重新上传：\n• 文件只有 3 个示例；OpenAI 至少需要 10 个。\n• 第 1 行：不是有效的 JSON。' },
+    { locale: 'ja', says: '`mydata.jsonl` はアップロードしませんでした：OpenAI に拒否されるためです。次の点を直してからもう一度アップロードしてください：\n• ファイルの例は 3 個しかありません。OpenAI には少なくとも 10 個必要です。\n• 1 行目：有効な JSON ではありません。' },
+  ])('problems are explained to a $locale admin in their language', async ({ locale, says }) => {
+    expect(await upload(Buffer.from(['oops', ...TUTORIAL_EXAMPLES.slice(0, 2).map(tutorialLine)].join('\n')), 'mydata.jsonl', { locale })).toBe(says);
+  });
+
   test('only the first ten problems are listed', async () => {
     const reply = await upload(Buffer.from(Array.from({ length: 14 }, () => 'not json').join('\n')));
     expect(reply.split('\n').filter((line) => line.startsWith('• '))).toHaveLength(10);
@@ -265,6 +272,18 @@ describe('/finetune: finishing, using the model, restarts', () => {
     expect(status).toContain(`Charged: ${formatUsd(charged)}.`);
   });
 
+  test('a job started by a ja admin is reported in Japanese, start to finish notice', async () => {
+    const user = freshAdmin();
+    const channelId = TEST_CHANNEL_IDS[37]!;
+    const { jobId, reply } = await startJob({}, { user, channelId, locale: 'ja' });
+    expect(reply).toMatch(new RegExp(`^ファインチューニングジョブ \`${jobId}\` を開始しました：\`file-[\\w-]+\`（例 10 個）で \`${MODEL}\` を学習、2 エポック。\n`));
+    const job = h.openai.fineTuning.advance(jobId, 'succeeded');
+    await poll();
+    expect(notices(channelId).at(-1)!.content).toBe(
+      `✅ ファインチューニングジョブ \`${jobId}\` が完了しました：\`${job.fine_tuned_model}\` が使えます（学習 ${job.trained_tokens!.toLocaleString('en-US')} トークン、${formatUsd(job.trained_tokens! * GPT_4O_MINI_TRAINING_MICROS_PER_TOKEN)}）。\`/finetune use job:${jobId}\` で使えます。`);
+    expect(await finetune('status', { job: jobId }, { locale: 'zh-CN' })).toContain(`微调后的模型：\`${job.fine_tuned_model}\`。`);
+  });
+
   test('a job that trained more than was reserved is charged what OpenAI billed, and a warning is logged', async () => {
     const user = freshAdmin();
     const { jobId } = await startJob({}, { user });
@@ -311,6 +330,13 @@ describe('/finetune: finishing, using the model, restarts', () => {
     expect(await suggest('start', 'file')).toContain(fileId);
     expect(await suggest('cancel', 'job')).toContain(jobId);
     expect(await suggest('use', 'job')).not.toContain(jobId);
+    const labels = async (subcommand: string, focused: string, locale: string) => {
+      const i = h.discord.sendInteraction({ kind: 'autocomplete', commandName: 'finetune', guildId: DEFAULT_GUILD_ID, subcommand, focused, options: { [focused]: '' }, permissions: MANAGE_GUILD, locale });
+      await i.callback();
+      return (i.callbacks[0]!.data as { choices: { name: string; value: string }[] }).choices;
+    };
+    expect((await labels('start', 'file', 'ja')).find((c) => c.value === fileId)?.name).toBe(`mydata.jsonl · 例 10 個 · ${fileId}`);
+    expect((await labels('cancel', 'job', 'zh-CN')).find((c) => c.value === jobId)?.name).toMatch(new RegExp(`^${jobId} · (正在检查训练文件|在 OpenAI 排队中|训练中) · `));
     await finetune('cancel', { job: jobId });
   });
 

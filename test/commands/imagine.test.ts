@@ -3,7 +3,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test, vi } from 'vit
 import { packUploads, imageCaption } from '../../src/services/images/present.ts';
 import { formatUsd } from '../../src/services/pricing/index.ts';
 import { BotHarness } from '../support/botHarness.ts';
-import type { FakeInteraction, UploadedFile } from '../support/fakeDiscord.ts';
+import { DEFAULT_GUILD_ID, type FakeInteraction, type UploadedFile } from '../support/fakeDiscord.ts';
 
 type ImageBody = { model: string; n?: number; size?: string; quality?: string; response_format?: string; output_format?: string };
 type LedgerRow = { command: string; model: string; state: string; reserved_micros: number; charged_micros: number; units: number | null };
@@ -81,6 +81,35 @@ describe('/imagine with gpt-image-1 (the default IMAGE_MODEL)', () => {
     const row = ledgerRows().at(-1)!;
     expect(row).toMatchObject({ state: 'settled', charged_micros: 64_010, units: 4 });
     expect(row.reserved_micros).toBeGreaterThanOrEqual(64_010);
+  });
+
+  test.each([
+    {
+      locale: 'zh-CN', progress: '🎨 正在用 `gpt-image-1` 生成 2 张图片（1024x1024，medium）…',
+      caption: /^\*\*提示词：\*\* 山间小屋\n-# 1024x1024 · 质量 medium · 2 张图片 · 费用 \$0\.\d+$/,
+      refusal: '`gpt-image-1` 无法生成 1792x1024 的图片。可用的尺寸：`1024x1024`, `1024x1536`, `1536x1024`。',
+    },
+    {
+      locale: 'ja', progress: '🎨 `gpt-image-1` で画像を 2 枚生成しています（1024x1024、medium）…',
+      caption: /^\*\*プロンプト：\*\* 山間の小屋\n-# 1024x1024 · 画質 medium · 2 枚 · 費用 \$0\.\d+$/,
+      refusal: '`gpt-image-1` は 1792x1024 の画像を生成できません。使えるサイズ：`1024x1024`, `1024x1536`, `1536x1024`。',
+    },
+  ])('a $locale reader reads progress, caption and refusals in $locale', async ({ locale, progress, caption, refusal }) => {
+    const i = await imagine({ prompt: locale === 'ja' ? '山間の小屋' : '山间小屋', count: 2 }, { locale });
+    expect(String(i.originalEdits[0]!.body.content)).toBe(progress);
+    expect(content(i)).toMatch(caption);
+    expect(uploads(i)).toHaveLength(2);
+    const refused = await imagine({ prompt: 'a fox', size: '1792x1024' }, { locale });
+    expect(refused.transcript()).toEqual([refusal]);
+  });
+
+  test('the command registers its description, options and choices in every catalogue language', () => {
+    const registered = h.discord.commands(DEFAULT_GUILD_ID).find((c) => c.name === 'imagine');
+    expect(registered?.description_localizations).toMatchObject({ 'zh-TW': '依描述產生圖片', 'zh-CN': '根据描述生成图片', ja: '説明から画像を生成します' });
+    const options = (registered?.options ?? []) as { name: string; description_localizations?: Record<string, string>; choices?: { value: string; name_localizations?: Record<string, string> }[] }[];
+    expect(options.find((o) => o.name === 'count')?.description_localizations?.ja).toBe('画像の枚数（1〜4、既定は 1）');
+    const size = options.find((o) => o.name === 'size')?.choices?.find((c) => c.value === '1024x1536');
+    expect(size?.name_localizations).toEqual({ 'zh-TW': '1024×1536 直向（gpt-image）', 'zh-CN': '1024×1536 竖向（gpt-image）', ja: '1024×1536 縦長（gpt-image）' });
   });
 
   test.each<{ name: string; options: Record<string, string>; says: string }>([

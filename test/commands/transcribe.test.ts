@@ -76,6 +76,27 @@ describe('/transcribe', () => {
     expect(ledgerRows(user.id)).toEqual([]);
   });
 
+  test.each([
+    { locale: 'zh-TW', says: '這不是我能讀取的音訊檔（這個檔案是 PNG 圖片，不是音訊）。我可以轉錄 flac、mp3、mp4、m4a、ogg、wav 和 webm。' },
+    { locale: 'zh-CN', says: '这不是我能读取的音频文件（这个文件是 PNG 图片，不是音频）。我可以转录 flac、mp3、mp4、m4a、ogg、wav 和 webm。' },
+    { locale: 'ja', says: '読み取れる音声ファイルではありません（このファイルは PNG 画像で、音声ではありません）。文字起こしできるのは flac、mp3、mp4、m4a、ogg、wav、webm です。' },
+  ])('a file that is not audio is explained to a $locale member in their language, why included', async ({ locale, says }) => {
+    const i = h.command('transcribe', { audio: { filename: 'song.ogg', contentType: 'audio/ogg', data: PNG } }, { locale });
+    await h.settled(i);
+    expect(privateText(i)).toEqual({ flags: EPHEMERAL, content: says });
+  });
+
+  test.each([
+    { locale: 'zh-CN', says: /^转录文本共 [\d,]+ 个字符，已作为文本文件附上。$/ },
+    { locale: 'ja', says: /^文字起こしは [\d,]+ 文字あるため、テキストファイルとして添付しました。$/ },
+  ])('a long transcript is attached with a note in $locale', async ({ locale, says }) => {
+    h.openai.audio.enqueue({ text: 'word '.repeat(TRANSCRIPT_ATTACH_THRESHOLD / 4).trim() });
+    const i = h.command('transcribe', { audio: { filename: 'lecture.wav', data: makeWav({ seconds: 1 }) } }, { locale });
+    await h.settled(i);
+    expect(i.originalEdits.at(-1)!.files.map((f) => f.filename)).toEqual(['transcript.txt']);
+    expect(i.transcript()[0]).toMatch(says);
+  });
+
   test('a file over 25 MB is refused from its declared size: no download, no defer', async () => {
     const i = h.command('transcribe', { audio: { filename: 'podcast.mp3', contentType: 'audio/mpeg', size: 30 * 1024 * 1024, data: makeWav({ seconds: 0.1 }) } });
     await h.settled(i);
@@ -133,6 +154,7 @@ describe('the Transcribe context menu', () => {
   test('is registered as a message command named exactly "Transcribe"', () => {
     const menu = h.discord.commands(DEFAULT_GUILD_ID).find((c) => c.name === 'Transcribe');
     expect(menu?.type).toBe(3);
+    expect(menu?.name_localizations).toEqual({ 'zh-TW': '轉錄語音', 'zh-CN': '转录语音', ja: '文字起こし' });
   });
 
   test('on a voice message: transcribes it, charged to whoever clicked', async () => {
@@ -179,6 +201,15 @@ describe('/transcribe pays for what the audio really holds (whisper-1)', () => {
     expect(privateText(i)).toEqual({ flags: EPHEMERAL, content: expect.stringMatching(/^I didn't transcribe that file: it says it is .+ long, but the audio in it runs .+\. .*export the recording again/) });
     expect(h.openai.audio.requests).toHaveLength(0);
     expect(ledgerRows(user.id)).toEqual([]);
+  });
+
+  test.each([
+    { locale: 'zh-CN', says: /^我没有转录这个文件：它标示的长度是 1 秒，但其中的音频实际约有 1 分 0 秒/ },
+    { locale: 'ja', says: /^このファイルは文字起こししませんでした：ファイルに記載された長さは 1 秒 ですが、実際の音声は 1 分 0 秒 です。/ },
+  ])('the refusal is in $locale for a $locale member', async ({ locale, says }) => {
+    const i = h.command('transcribe', { audio: { filename: 'a.m4a', data: craftM4a(60, 1).bytes } }, { user: freshUser(), locale });
+    await h.settled(i);
+    expect(privateText(i).content).toMatch(says);
   });
 
   test('the refusal is in zh-TW for a zh-TW member', async () => {

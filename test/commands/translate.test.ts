@@ -94,10 +94,33 @@ describe('/translate reply', () => {
     expect(i.originalEdits.at(-1)!.body.allowed_mentions).toEqual({ parse: [] });
   });
 
-  test('a Chinese reader sees the header in Chinese with native language names', async () => {
-    h.openai.chat.enqueue({ text: 'SOURCE: Japanese | ja\n---\n你好' });
-    const i = await translate({ text: 'こんにちは' }, { locale: 'zh-TW' });
-    expect(i.transcript()).toEqual(['-# 🌐 從日本語翻譯成繁體中文\n你好']);
+  test.each([
+    { locale: 'zh-TW', source: 'Korean | ko', to: undefined, header: '-# 🌐 從韓文翻譯成繁體中文' },
+    { locale: 'zh-CN', source: 'Korean | ko', to: undefined, header: '-# 🌐 从韩语翻译成简体中文' },
+    { locale: 'ja', source: 'Korean | ko', to: undefined, header: '-# 🌐 韓国語から日本語に翻訳しました' },
+    { locale: 'ja', source: 'Klingon | tlh', to: 'en', header: '-# 🌐 クリンゴン語から英語に翻訳しました' },
+    { locale: 'zh-TW', source: 'Elvish', to: 'en', header: '-# 🌐 從 Elvish 翻譯成英文' },
+  ])('a $locale reader sees the header with language names in $locale ($source)', async ({ locale, source, to, header }) => {
+    h.openai.chat.enqueue({ text: `SOURCE: ${source}\n---\n你好` });
+    const i = await translate({ text: '안녕하세요', ...(to ? { to } : {}) }, { locale });
+    expect(i.transcript()).toEqual([`${header}\n你好`]);
+  });
+
+  test.each([
+    { locale: 'zh-CN', says: '这段文字已经是英语，不需要翻译。' },
+    { locale: 'ja', says: 'このテキストはすでに英語なので、翻訳の必要はありません。' },
+  ])('the same-language reply reads right in $locale', async ({ locale, says }) => {
+    h.openai.chat.enqueue({ text: 'SAME' });
+    expect((await translate({ text: 'Already English.', to: 'en' }, { locale })).transcript()).toEqual([says]);
+  });
+
+  test.each([
+    { locale: 'zh-CN', starts: '我不认识“Quenya”这个语言。\n请用语言代码' },
+    { locale: 'ja', starts: '「Quenya」という言語はわかりません。\n言語は、言語コード' },
+  ])('an unknown `to` is explained in $locale', async ({ locale, starts }) => {
+    const i = await translate({ text: 'Hello', to: 'Quenya' }, { locale });
+    expect(i.transcript()[0]!.startsWith(starts)).toBe(true);
+    expect(chatCalls()).toBe(0);
   });
 
   test('text already in the target language is said so privately, not "translated"', async () => {
@@ -148,6 +171,7 @@ describe('Translate message menu', () => {
   test('is registered as a message command named exactly "Translate"', () => {
     const registered = h.discord.commands(DEFAULT_GUILD_ID).find((c) => c.name === 'Translate');
     expect(registered?.type).toBe(3);
+    expect(registered?.name_localizations).toEqual({ 'zh-TW': '翻譯', 'zh-CN': '翻译', ja: '翻訳' });
   });
 
   test('translates a message\'s text into the invoker\'s language, privately', async () => {
@@ -158,7 +182,7 @@ describe('Translate message menu', () => {
     expect(flagsOf(i) & 64).toBe(64);
     expect(systemPrompt()).toContain('into Traditional Chinese');
     expect(userText()).toContain('\nGood morning, everyone\n');
-    expect(i.transcript()).toEqual(['-# 🌐 從 English 翻譯成繁體中文\n早安，大家好']);
+    expect(i.transcript()).toEqual(['-# 🌐 從英文翻譯成繁體中文\n早安，大家好']);
   });
 
   test('a message with only an embed is translated from the embed\'s text', async () => {
@@ -166,7 +190,7 @@ describe('Translate message menu', () => {
     const i = menu({ content: '', embeds: [{ title: 'Announcement', description: 'The server restarts tonight.', fields: [{ name: 'When', value: '22:00 UTC' }], footer: { text: 'The admins' } }] });
     await h.settled(i);
     expect(userText()).toContain('**Announcement**\n\nThe server restarts tonight.\n\n**When**\n22:00 UTC\n\nThe admins');
-    expect(i.transcript()).toEqual(['-# 🌐 從 English 翻譯成繁體中文\n公告']);
+    expect(i.transcript()).toEqual(['-# 🌐 從英文翻譯成繁體中文\n公告']);
   });
 
   test('a message with nothing to translate gets a clear private reply and no model call', async () => {

@@ -18,19 +18,6 @@ const SRC = join(ROOT, 'src');
 const ALLOWED: Record<string, string> = {
   // Not replies: text the bot sends the model, or patterns that read the model's own output.
   'src/warmUp.ts': 'a Chinese prompt sent to the model at start-up to warm the tokenizer, never shown to a member',
-  'src/services/translate/reply.ts': 'patterns that read the model\'s reply header, full-width punctuation included',
-  'src/services/translate/languages.ts': 'part B migrating (the languages\' own names, e.g. 日本語, stay as data)',
-  // Part B (images, fine-tuning, translation, transcription) moves these into catalogues.
-  'src/services/images/messages.ts': 'part B migrating',
-  'src/services/finetune/messages.ts': 'part B migrating',
-  'src/services/translate/messages.ts': 'part B migrating',
-  'src/services/transcription/messages.ts': 'part B migrating',
-  'src/commands/imagine.ts': 'part B migrating',
-  'src/commands/finetune.ts': 'part B migrating',
-  'src/commands/translate.ts': 'part B migrating',
-  'src/commands/translateMenu.ts': 'part B migrating',
-  'src/commands/transcribe.ts': 'part B migrating',
-  'src/commands/transcribeMenu.ts': 'part B migrating',
 };
 
 const CJK = /[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]/;

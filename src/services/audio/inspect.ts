@@ -1,5 +1,6 @@
 import { FORMAT_EXTENSIONS, FORMAT_MIME_TYPES, MAX_TRANSCRIPTION_BYTES, type AudioFormat } from './limits.ts';
 import { measureAudio } from './measure/index.ts';
+import type { FileProblem } from './problem.ts';
 import { sniffFormat } from './sniff.ts';
 
 /** What Discord tells us about an attachment; only a hint, the bytes decide. */
@@ -39,7 +40,9 @@ export type AudioInspection =
       durationSource: 'measured' | 'declared' | 'metadata';
       codec: string;
     }
-  | { ok: false; reason: 'empty' | 'not-audio' | 'unsupported-format' | 'too-large' | 'unreadable'; detail: string }
+  | { ok: false; reason: 'empty' | 'too-large' | 'unreadable'; detail: string }
+  /** `problem`: why, in words for the member (the `transcription` catalogue's `file.*` texts). */
+  | { ok: false; reason: 'not-audio' | 'unsupported-format'; detail: string; problem: FileProblem }
   | { ok: false; reason: 'length-mismatch'; detail: string; statedSeconds: number; measuredSeconds: number };
 
 /** Checks the bytes of a would-be audio file before it is sent for transcription. Never throws. */

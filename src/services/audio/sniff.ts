@@ -1,32 +1,30 @@
 import type { AcceptedExtension, AudioFormat } from './limits.ts';
+import { problemOf, type FileProblem, type NotAudioKind } from './problem.ts';
 
 /** What the first bytes of a file say it is. File names and declared types are not consulted here. */
 export type Sniffed =
   | { ok: true; format: AudioFormat; extension: AcceptedExtension }
-  | { ok: false; reason: 'not-audio' | 'unsupported-format' | 'unreadable'; detail: string };
+  | { ok: false; reason: 'not-audio' | 'unsupported-format'; detail: string; problem: FileProblem }
+  | { ok: false; reason: 'unreadable'; detail: string };
 
 const ascii = (b: Uint8Array, start: number, length: number): string =>
   String.fromCharCode(...b.subarray(start, start + length));
 
 const audio = (format: AudioFormat, extension: AcceptedExtension = format): Sniffed => ({ ok: true, format, extension });
-const unsupported = (name: string): Sniffed => ({
-  ok: false,
-  reason: 'unsupported-format',
-  detail: `${name} audio is not a format the transcription API accepts.`,
-});
-const notAudio = (what: string): Sniffed => ({ ok: false, reason: 'not-audio', detail: `The file is ${what}, not audio.` });
+const unsupported = (format: string): Sniffed => problemOf('unsupported-format', { key: 'unsupported.format', values: { format } });
+const notAudio = (kind: NotAudioKind, values?: Record<string, string>): Sniffed => problemOf('not-audio', { key: `notAudio.${kind}`, values });
 const unreadable = (detail: string): Sniffed => ({ ok: false, reason: 'unreadable', detail });
 
 /** Audio-less formats worth naming back to the user. */
-const OTHER_SIGNATURES: ReadonlyArray<[string, string]> = [
-  ['\x89PNG', 'a PNG image'],
-  ['\xFF\xD8\xFF', 'a JPEG image'],
-  ['GIF8', 'a GIF image'],
-  ['%PDF', 'a PDF document'],
-  ['PK\x03\x04', 'a ZIP archive'],
+const OTHER_SIGNATURES: ReadonlyArray<[string, NotAudioKind]> = [
+  ['\x89PNG', 'png'],
+  ['\xFF\xD8\xFF', 'jpeg'],
+  ['GIF8', 'gif'],
+  ['%PDF', 'pdf'],
+  ['PK\x03\x04', 'zip'],
 ];
 
-/** Real audio formats that OpenAI does not take; the name goes into the reply. */
+/** Real audio formats that OpenAI does not take; the name (a proper noun, the same in every language) goes into the reply. */
 const UNSUPPORTED_SIGNATURES: ReadonlyArray<[string, string]> = [
   ['#!AMR-WB', 'AMR-WB'],
   ['#!AMR', 'AMR'],
@@ -74,7 +72,7 @@ function oggCodec(b: Uint8Array): Sniffed {
   const packet = ascii(b, 27 + segments, 8);
   if (packet === 'OpusHead' || packet.startsWith('\x01vorbis') || packet.startsWith('\x7FFLAC')) return audio('ogg');
   if (packet === 'Speex   ') return unsupported('Ogg Speex');
-  if (packet.startsWith('\x80theora')) return notAudio('an Ogg Theora video');
+  if (packet.startsWith('\x80theora')) return notAudio('theora');
   return unreadable('The Ogg file does not start with an Opus, Vorbis or FLAC stream.');
 }
 
@@ -99,25 +97,25 @@ export function sniffFormat(b: Uint8Array): Sniffed {
   if (tag4.startsWith('ID3') && b.length >= 10) return afterId3(b);
   if (tag4 === 'RIFF') {
     if (at8 === 'WAVE') return audio('wav');
-    return notAudio(at8 === 'WEBP' ? 'a WebP image' : at8 === 'AVI ' ? 'an AVI video' : `a RIFF "${at8}" file`);
+    return at8 === 'WEBP' ? notAudio('webp') : at8 === 'AVI ' ? notAudio('avi') : notAudio('riff', { type: at8 });
   }
   if (tag4 === 'RF64') return unsupported('RF64 (64-bit WAV)');
   if (tag4 === 'FORM') {
     if (at8 === 'AIFF') return unsupported('AIFF');
-    return at8 === 'AIFC' ? unsupported('AIFF-C') : notAudio('an IFF file');
+    return at8 === 'AIFC' ? unsupported('AIFF-C') : notAudio('iff');
   }
   if (tag4 === '\x1A\x45\xDF\xA3') return ebmlDocType(b);
   if (ascii(b, 4, 4) === 'ftyp') {
-    if (IMAGE_BRANDS.has(at8)) return notAudio('an image (HEIF/AVIF)');
+    if (IMAGE_BRANDS.has(at8)) return notAudio('heif');
     return audio('mp4', at8.startsWith('M4') ? 'm4a' : 'mp4'); // M4A/M4B/M4P are audio-only iTunes brands
   }
   for (const [signature, name] of UNSUPPORTED_SIGNATURES) if (ascii(b, 0, signature.length) === signature) return unsupported(name);
-  for (const [signature, what] of OTHER_SIGNATURES) if (ascii(b, 0, signature.length) === signature) return notAudio(what);
+  for (const [signature, kind] of OTHER_SIGNATURES) if (ascii(b, 0, signature.length) === signature) return notAudio(kind);
   const frame = frameHeaderAt(b, 0);
   if (frame === 'mpeg') return audio('mp3');
   if (frame === 'adts') return unsupported('AAC (ADTS)');
-  if (looksLikeText(b)) return notAudio('a text file');
-  return { ok: false, reason: 'not-audio', detail: 'The file is not in any recognised audio format.' };
+  if (looksLikeText(b)) return notAudio('text');
+  return notAudio('unknown');
 }
 
 /** Valid UTF-8 with no NULs in the first 512 bytes reads as text. */

@@ -1,12 +1,12 @@
 import { Routes, type Client } from 'discord.js';
-import { languageOf } from '../i18n.ts';
+import { catalogueLanguageOf } from '../i18n.ts';
 import { finishNotice } from './present.ts';
 import type { Notify } from './types.ts';
 
 /** Posts a finished job's notice in the channel it was started from, with the bot token; it names jobs and models, never pings anyone. */
 export function channelNotifier(client: Client): Notify {
   return async (job) => {
-    const content = finishNotice(job, languageOf(job.language));
+    const content = finishNotice(job, catalogueLanguageOf(job.language));
     await client.rest.post(Routes.channelMessages(job.channelId), { body: { content, allowed_mentions: { parse: [] } } });
   };
 }

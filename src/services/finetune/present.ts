@@ -3,10 +3,10 @@ import type { FineTuningJobEvent } from 'openai/resources/fine-tuning/jobs/jobs'
 import type { FineTuneJobRow, TrainingFileRow } from '../../db/fineTunes.ts';
 import { relativeTime } from '../budget/messages.ts';
 import { describeFailure } from '../failureMessages.ts';
-import type { Language } from '../i18n.ts';
+import type { CatalogueLanguage } from '../i18n.ts';
 import { formatUsd } from '../pricing/index.ts';
 import { AUTO_EPOCHS_RESERVED, autoEpochs, MAX_PROBLEMS_SHOWN, MAX_TRAINING_FILE_BYTES, MIN_TRAINING_EXAMPLES } from './limits.ts';
-import { text, type FineTuneTextKey } from './messages.ts';
+import { text, type FineTuneStatusKey } from './messages.ts';
 import type { ModelFailure } from '../openai/failures.ts';
 import type { CheckResult, CostEstimate, StartResult, UploadResult } from './types.ts';
 import type { TrainingProblem } from './trainingFile.ts';
@@ -14,36 +14,35 @@ import type { TrainingProblem } from './trainingFile.ts';
 /** An event or error message from OpenAI is shown, but never at a length that crowds out the rest. */
 const MAX_OPENAI_MESSAGE_CHARS = 300;
 
-const STATUS_KEYS: Record<string, FineTuneTextKey> = {
-  validating_files: 'validating_files', queued: 'queued', running: 'running', succeeded: 'succeeded', failed: 'failed', cancelled: 'cancelled_status',
+const STATUS_KEYS: Record<string, FineTuneStatusKey> = {
+  validating_files: 'status.validating_files', queued: 'status.queued', running: 'status.running', succeeded: 'status.succeeded', failed: 'status.failed', cancelled: 'status.cancelled',
 };
 
-const count = (n: number) => n.toLocaleString('en-US');
 const megabytes = (bytes: number) => (bytes / (1024 * 1024)).toFixed(1);
 const clip = (message: string) => (message.length > MAX_OPENAI_MESSAGE_CHARS ? `${message.slice(0, MAX_OPENAI_MESSAGE_CHARS - 1)}…` : message);
 
 /** A failed files or fine-tuning call; a 404 there means the AI service has no fine-tuning at all (Ollama, vLLM…). */
-export function describeApiFailure(failure: ModelFailure, language: Language, model?: string): string {
+export function describeApiFailure(failure: ModelFailure, language: CatalogueLanguage, model?: string): string {
   if (failure.kind === 'model_not_found' && !model) return text('notSupported', language);
   return describeFailure(failure, language, model ?? '');
 }
 
-export function statusWord(status: string, language: Language): string {
+export function statusWord(status: string, language: CatalogueLanguage): string {
   const key = STATUS_KEYS[status];
   return key ? text(key, language) : status;
 }
 
-function describeProblem(problem: TrainingProblem, language: Language): string {
+function describeProblem(problem: TrainingProblem, language: CatalogueLanguage): string {
   const { kind, ...values } = problem;
-  return text(kind, language, { ...values, min: MIN_TRAINING_EXAMPLES });
+  return text(`problem.${kind}`, language, { ...values, min: MIN_TRAINING_EXAMPLES });
 }
 
 /** Why a file was not uploaded; line-numbered problems, the first few of them. */
-export function describeUploadFailure(result: Extract<UploadResult, { ok: false }>, filename: string, language: Language): string {
+export function describeUploadFailure(result: Extract<UploadResult, { ok: false }>, filename: string, language: CatalogueLanguage): string {
   switch (result.reason) {
     case 'not_jsonl': return text('notJsonl', language, { name: filename });
     case 'too_large': return text('tooLarge', language, { size: megabytes(result.size), max: megabytes(MAX_TRAINING_FILE_BYTES) });
-    case 'download_failed': return text('downloadFailed', language, { detail: result.detail });
+    case 'download_failed': return text('downloadFailed', language, { cause: result.cause, detail: result.detail });
     case 'api_failed': return describeApiFailure(result.failure, language);
     case 'invalid': {
       const shown = result.problems.slice(0, MAX_PROBLEMS_SHOWN).map((problem) => `• ${describeProblem(problem, language)}`);
@@ -53,45 +52,45 @@ export function describeUploadFailure(result: Extract<UploadResult, { ok: false 
   }
 }
 
-export function describeUpload(file: TrainingFileRow, estimates: CostEstimate[], language: Language): string {
+export function describeUpload(file: TrainingFileRow, estimates: CostEstimate[], language: CatalogueLanguage): string {
   return [
-    text('uploaded', language, { name: file.filename, file: file.fileId, examples: count(file.examples) }),
-    text('estimates', language, { epochs: estimates[0]?.epochs ?? 0, examples: count(file.examples) }),
+    text('uploaded', language, { name: file.filename, file: file.fileId, examples: file.examples }),
+    text('estimates', language, { epochs: estimates[0]?.epochs ?? 0, examples: file.examples }),
     ...estimates.map((estimate) => `• ${text('estimate', language, {
-      model: estimate.model, tokens: count(estimate.tokens), cost: Number.isNaN(estimate.micros) ? '?' : formatUsd(estimate.micros),
+      model: estimate.model, tokens: estimate.tokens, cost: Number.isNaN(estimate.micros) ? '?' : formatUsd(estimate.micros),
     })}`),
     text('autoReserve', language, { n: AUTO_EPOCHS_RESERVED }),
   ].join('\n');
 }
 
 /** Epochs as asked, or as OpenAI chose them once the job says (`auto` becomes a number when training starts). */
-function epochsText(job: FineTuneJobRow, language: Language, chosen?: number | 'auto', usual?: number): string {
+function epochsText(job: FineTuneJobRow, language: CatalogueLanguage, chosen?: number | 'auto', usual?: number): string {
   const n = job.epochs ?? (typeof chosen === 'number' ? chosen : undefined);
   if (n !== undefined) return text('epochsGiven', language, { n });
   return usual === undefined ? text('epochsAuto', language, { n: job.reservedEpochs }) : text('epochsAutoUsual', language, { n: job.reservedEpochs, usual });
 }
 
-export function describeStart(result: Extract<StartResult, { ok: true }>, language: Language): string {
+export function describeStart(result: Extract<StartResult, { ok: true }>, language: CatalogueLanguage): string {
   const { job, file } = result;
   return text('started', language, {
-    job: job.jobId, model: job.baseModel, file: job.fileId, examples: count(file.examples), epochs: epochsText(job, language, undefined, autoEpochs(file.examples)),
-    cost: formatUsd(job.reservedMicros), tokens: count(result.tokens), n: job.reservedEpochs,
+    job: job.jobId, model: job.baseModel, file: job.fileId, examples: file.examples, epochs: epochsText(job, language, undefined, autoEpochs(file.examples)),
+    cost: formatUsd(job.reservedMicros), tokens: result.tokens, n: job.reservedEpochs,
   });
 }
 
-function moneyLine(job: FineTuneJobRow, language: Language): string {
+function moneyLine(job: FineTuneJobRow, language: CatalogueLanguage): string {
   if (job.closedAt === null) return text('statusReserved', language, { cost: formatUsd(job.reservedMicros) });
   return job.chargedMicros ? text('statusCharged', language, { cost: formatUsd(job.chargedMicros) }) : text('statusReleased', language);
 }
 
 /** Status, model, trained tokens, the fine-tuned model, money, errors in plain words, then the latest events (oldest first). */
-export function describeStatus(check: CheckResult, events: FineTuningJobEvent[], language: Language): string {
+export function describeStatus(check: CheckResult, events: FineTuningJobEvent[], language: CatalogueLanguage): string {
   const { job } = check;
   const lines = [
     ...(check.ok ? [] : [text('statusStale', language, { failure: describeApiFailure(check.failure, language) })]),
     text('statusHeader', language, { job: job.jobId, status: statusWord(job.status, language) }),
     text('statusModel', language, { model: job.baseModel, file: job.fileId, epochs: epochsText(job, language, check.ok ? check.remote.hyperparameters?.n_epochs : undefined) }),
-    ...(job.trainedTokens ? [text('statusTrained', language, { n: count(job.trainedTokens) })] : []),
+    ...(job.trainedTokens ? [text('statusTrained', language, { n: job.trainedTokens })] : []),
     ...(job.fineTunedModel ? [text('statusReady', language, { model: job.fineTunedModel, job: job.jobId })] : []),
     ...(job.error ? [text('statusError', language, { error: clip(job.error) })] : []),
     moneyLine(job, language),
@@ -103,7 +102,7 @@ export function describeStatus(check: CheckResult, events: FineTuningJobEvent[],
   return lines.join('\n');
 }
 
-export function describeList(jobs: FineTuneJobRow[], more: boolean, language: Language): string {
+export function describeList(jobs: FineTuneJobRow[], more: boolean, language: CatalogueLanguage): string {
   const lines = jobs.map((job) => {
     const result = job.fineTunedModel ? ` → \`${job.fineTunedModel}\`` : '';
     return `• \`${job.jobId}\` · ${statusWord(job.status, language)} · \`${job.baseModel}\`${result} · ${relativeTime(job.createdAt)}`;
@@ -112,21 +111,21 @@ export function describeList(jobs: FineTuneJobRow[], more: boolean, language: La
 }
 
 /** Posted in the channel where the job was started, once it finished. */
-export function finishNotice(job: FineTuneJobRow, language: Language): string {
+export function finishNotice(job: FineTuneJobRow, language: CatalogueLanguage): string {
   if (job.status === 'succeeded') {
     return text('noticeSucceeded', language, {
-      job: job.jobId, model: job.fineTunedModel ?? '?', tokens: count(job.trainedTokens ?? 0), cost: formatUsd(job.chargedMicros ?? 0),
+      job: job.jobId, model: job.fineTunedModel ?? '?', tokens: job.trainedTokens ?? 0, cost: formatUsd(job.chargedMicros ?? 0),
     });
   }
-  const money = job.chargedMicros ? text('noticePartial', language, { tokens: count(job.trainedTokens ?? 0), cost: formatUsd(job.chargedMicros) }) : text('noticeFree', language);
+  const money = job.chargedMicros ? text('noticePartial', language, { tokens: job.trainedTokens ?? 0, cost: formatUsd(job.chargedMicros) }) : text('noticeFree', language);
   if (job.status === 'failed') return text('noticeFailed', language, { job: job.jobId, error: clip(job.error ?? text('unknownError', language)), money });
   return text('noticeCancelled', language, { job: job.jobId, money });
 }
 
 /** The reply to `/finetune cancel`: what the training done so far cost, or that it is still being settled. */
-export function describeCancel(job: FineTuneJobRow, language: Language): string {
+export function describeCancel(job: FineTuneJobRow, language: CatalogueLanguage): string {
   const values = { job: job.jobId, cost: formatUsd(job.reservedMicros) };
   if (job.closedAt === null) return text('cancelling', language, values);
   if (!job.chargedMicros) return text('cancelled', language, values);
-  return text('cancelledCharged', language, { ...values, tokens: count(job.trainedTokens ?? 0), charged: formatUsd(job.chargedMicros) });
+  return text('cancelledCharged', language, { ...values, tokens: job.trainedTokens ?? 0, charged: formatUsd(job.chargedMicros) });
 }

@@ -45,7 +45,7 @@ export class FineTuneService {
     });
     if (!download.ok) {
       log.warn({ reason: download.reason, detail: download.detail }, 'training file download failed');
-      return download.reason === 'too-large' ? { ok: false, reason: 'too_large', size: attachment.size } : { ok: false, reason: 'download_failed', detail: download.detail };
+      return download.reason === 'too-large' ? { ok: false, reason: 'too_large', size: attachment.size } : { ok: false, reason: 'download_failed', cause: download.reason === 'http-error' ? 'http' : download.reason, detail: download.detail };
     }
     const checked = checkTrainingFile(download.bytes);
     if (!checked.ok) return { ok: false, reason: 'invalid', problems: checked.problems };

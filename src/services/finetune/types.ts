@@ -3,7 +3,7 @@ import type { FineTuningJob, FineTuningJobEvent } from 'openai/resources/fine-tu
 import type { FineTuneJobRow, TrainingFileRow } from '../../db/fineTunes.ts';
 import type { Logger } from '../../logger.ts';
 import type { Payer, Refusal } from '../budget/ledger.ts';
-import type { Language } from '../i18n.ts';
+import type { CatalogueLanguage } from '../i18n.ts';
 import type { ModelFailure } from '../openai/failures.ts';
 import type { TrainingProblem } from './trainingFile.ts';
 
@@ -26,7 +26,8 @@ export type UploadResult =
   | { ok: true; file: TrainingFileRow; estimates: CostEstimate[] }
   | { ok: false; reason: 'not_jsonl' }
   | { ok: false; reason: 'too_large'; size: number }
-  | { ok: false; reason: 'download_failed'; detail: string }
+  /** `cause`: how the download failed, in words for the member; `detail` only for an HTTP answer (its status line). */
+  | { ok: false; reason: 'download_failed'; cause: 'timeout' | 'http' | 'network'; detail: string }
   | { ok: false; reason: 'invalid'; problems: TrainingProblem[] }
   | { ok: false; reason: 'api_failed'; failure: ModelFailure };
 
@@ -34,7 +35,7 @@ export interface StartRequest {
   guildId: string;
   channelId: string;
   payer: Payer;
-  language: Language;
+  language: CatalogueLanguage;
   fileId: string;
   model: string;
   /** Omitted: OpenAI chooses ("auto"); the reservation assumes the most it picks (AUTO_EPOCHS_RESERVED). */

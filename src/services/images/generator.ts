@@ -4,6 +4,9 @@ import type { ModelFailure } from '../openai/failures.ts';
 import { attemptImageRequest } from './attempts.ts';
 import type { ImagePlan } from './options.ts';
 
+/** An answer that carried no image: a bad request as far as the log goes; members read the `images` catalogue's `noImageData`. */
+export const NO_IMAGE_DATA: ModelFailure = { kind: 'bad_request', message: 'the image service sent no image data' };
+
 /** dall-e-3 makes one image per request (n must be 1): several images take several requests. */
 const ONE_IMAGE_PER_REQUEST = /^dall-e-3/;
 /** gpt-image models always answer with base64 and reject `response_format`; the others need it to skip expiring URLs. */
@@ -53,7 +56,7 @@ export class ImageGenerator {
     const requests = await Promise.all(batchesOf(plan).map((n) => this.call(plan, n, deadline)));
     const images = requests.flatMap((r) => (r.kind === 'made' ? r.images : [])).slice(0, plan.count);
     const failed = requests.find((r) => r.kind !== 'made');
-    const short = images.length < plan.count ? { kind: 'bad_request' as const, message: 'the image service sent no image data' } : undefined;
+    const short = images.length < plan.count ? NO_IMAGE_DATA : undefined;
     return { images, failure: failed?.failure ?? short, requests };
   }
 
@@ -72,7 +75,7 @@ export class ImageGenerator {
     const images = (response.data ?? []).flatMap((item) => (item.b64_json ? [{ data: Buffer.from(item.b64_json, 'base64'), revisedPrompt: item.revised_prompt }] : []));
     const usage = response.usage && { inputTokens: response.usage.input_tokens, outputTokens: response.usage.output_tokens };
     // An answer without image data made nothing usable, but whatever it reports was billed.
-    if (images.length === 0 && !usage) return { kind: 'failed', asked: n, failure: { kind: 'bad_request', message: 'the image service sent no image data' } };
+    if (images.length === 0 && !usage) return { kind: 'failed', asked: n, failure: NO_IMAGE_DATA };
     return { kind: 'made', asked: n, images, usage };
   }
 }

@@ -4,7 +4,7 @@ import { logModelFailure, type ModelFailure } from '../openai/failures.ts';
 import type { Pricing } from '../pricing/index.ts';
 import type { TokenCounter } from '../tokens.ts';
 import { outputTokensCost, PROMPT_COUNT_MARGIN } from './cost.ts';
-import { batchesOf, type GeneratedImage, type GenerationResult, type ImageGenerator, type RequestOutcome } from './generator.ts';
+import { batchesOf, NO_IMAGE_DATA, type GeneratedImage, type GenerationResult, type ImageGenerator, type RequestOutcome } from './generator.ts';
 import { planImages, type ImagePlan, type ImageRequest, type PlanResult } from './options.ts';
 
 export type ImagineOutcome =
@@ -78,7 +78,7 @@ export class ImagineService {
     if (result.images.length === 0) {
       // What the member is told matches what they pay for: a request that got no answer, when one did.
       const failure = result.requests.find((r) => r.kind === 'unanswered')?.failure ?? result.failure;
-      return { kind: 'failed', failure: failure ?? { kind: 'bad_request', message: 'the image service sent no image data' }, chargedMicros };
+      return { kind: 'failed', failure: failure ?? NO_IMAGE_DATA, chargedMicros };
     }
     const unanswered = result.requests.reduce((sum, r) => sum + (r.kind === 'unanswered' ? r.asked : 0), 0);
     return { kind: 'done', images: result.images, chargedMicros, failure: result.failure, unanswered };

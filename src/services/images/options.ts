@@ -1,25 +1,11 @@
 import type { Pricing } from '../pricing/index.ts';
 import { imageUnitBound } from './cost.ts';
 
-/** Every size a current OpenAI image model accepts: gpt-image-1(-mini), dall-e-3, dall-e-2 (API reference, images/create). */
-export const IMAGE_SIZES = [
-  { value: '1024x1024', name: '1024×1024 square (every model)' },
-  { value: '1536x1024', name: '1536×1024 landscape (gpt-image)' },
-  { value: '1024x1536', name: '1024×1536 portrait (gpt-image)' },
-  { value: '1792x1024', name: '1792×1024 landscape (dall-e-3)' },
-  { value: '1024x1792', name: '1024×1792 portrait (dall-e-3)' },
-  { value: '512x512', name: '512×512 (dall-e-2)' },
-  { value: '256x256', name: '256×256 (dall-e-2)' },
-] as const;
+/** Every size a current OpenAI image model accepts: gpt-image-1(-mini), dall-e-3, dall-e-2 (API reference, images/create); names in the `images` catalogue. */
+export const IMAGE_SIZES = ['1024x1024', '1536x1024', '1024x1536', '1792x1024', '1024x1792', '512x512', '256x256'] as const;
 
 /** Every quality a current OpenAI image model accepts; "auto" is left out because it could not be priced before the call. */
-export const IMAGE_QUALITIES = [
-  { value: 'low', name: 'low (gpt-image)' },
-  { value: 'medium', name: 'medium (gpt-image)' },
-  { value: 'high', name: 'high (gpt-image)' },
-  { value: 'standard', name: 'standard (dall-e)' },
-  { value: 'hd', name: 'hd (dall-e-3)' },
-] as const;
+export const IMAGE_QUALITIES = ['low', 'medium', 'high', 'standard', 'hd'] as const;
 
 /** The issue's cap: up to four images, which also keeps a reply's uploads small enough for Discord. */
 export const MAX_IMAGES = 4;

@@ -2,7 +2,7 @@ import type { RepliableInteraction } from 'discord.js';
 import { describeRefusal } from '../budget/messages.ts';
 import { replyPrivately } from '../discord/privateReply.ts';
 import { NO_MENTIONS } from '../discord/sinks.ts';
-import type { Language } from '../failureMessages.ts';
+import { type CatalogueLanguage } from '../i18n.ts';
 import { DISCORD_MESSAGE_LIMIT } from '../messageSplitter.ts';
 import type { Logger } from '../../logger.ts';
 import { showOrDm } from './delivery.ts';
@@ -35,7 +35,7 @@ export function extensionOf(data: Buffer): 'png' | 'jpg' | 'webp' {
 }
 
 /** Prompt, revised prompt(s) where the API sent any, size, quality, count and cost, within one message. */
-export function imageCaption(parts: CaptionParts, language: Language, note?: string): string {
+export function imageCaption(parts: CaptionParts, language: CatalogueLanguage, note?: string): string {
   const head = promptLine(clip(parts.prompt, PROMPT_SHOWN_MAX), language);
   const tail = [footerLine(parts, language), ...(note ? [note] : [])];
   const revised = [...new Set(parts.revisedPrompts.map((text) => text.trim()))].filter((text) => text !== '' && text !== parts.prompt.trim());
@@ -62,7 +62,7 @@ export function packUploads<T extends { data: Buffer }>(files: readonly T[], max
 }
 
 /** Uploads the images (never a URL) under their caption; anything else only the invoker sees. A charged result that can't be shown goes by DM. */
-export async function showImages(interaction: RepliableInteraction, outcome: ImagineOutcome, plan: ImagePlan, language: Language, log: Logger): Promise<void> {
+export async function showImages(interaction: RepliableInteraction, outcome: ImagineOutcome, plan: ImagePlan, language: CatalogueLanguage, log: Logger): Promise<void> {
   if (outcome.kind === 'over-budget') return replyPrivately(interaction, describeRefusal(outcome.refusal, language));
   if (outcome.kind === 'failed') {
     const text = imageFailureText(outcome.failure, language, plan.model, outcome.chargedMicros);

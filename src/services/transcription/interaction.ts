@@ -7,7 +7,7 @@ import { INTERACTION_TOKEN_LIFETIME_MS } from '../discord/limits.ts';
 import { payerOf } from '../discord/payer.ts';
 import { replyPrivately } from '../discord/privateReply.ts';
 import { NO_MENTIONS } from '../discord/sinks.ts';
-import { languageOf, type Language } from '../failureMessages.ts';
+import { catalogueLanguageOf, type CatalogueLanguage } from '../i18n.ts';
 import type { AudioSource } from './audioAttachment.ts';
 import { screenForInteraction } from '../moderation/interaction.ts';
 import { describeTranscriptionFailure, text } from './messages.ts';
@@ -23,7 +23,7 @@ export async function transcribeForInteraction(
   audio: AudioSource,
   options: { command: TranscribeRequest['command']; language?: string },
 ): Promise<void> {
-  const language = languageOf(interaction.locale);
+  const language = catalogueLanguageOf(interaction.locale);
   const { transcription } = ctx.services;
   if (audio.size > MAX_TRANSCRIPTION_BYTES) {
     // Known from Discord's numbers alone: say so at once, nothing is downloaded.
@@ -52,7 +52,7 @@ const EXPIRED_TOKEN_CODES = new Set<number | string>([RESTJSONErrorCodes.Invalid
  * The transcript was paid for, so it must reach the member: in the interaction while its token lives, else by
  * direct message (silently dropped when their DMs are closed: nothing else can reach them).
  */
-async function deliverTranscript(interaction: TranscribeInteraction, messages: OutgoingMessage[], about: { file: string; language: Language; log: Logger }): Promise<void> {
+async function deliverTranscript(interaction: TranscribeInteraction, messages: OutgoingMessage[], about: { file: string; language: CatalogueLanguage; log: Logger }): Promise<void> {
   if (Date.now() - interaction.createdTimestamp < INTERACTION_TOKEN_LIFETIME_MS) {
     try {
       return await sendToInteraction(interaction, messages);

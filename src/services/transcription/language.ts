@@ -5,7 +5,7 @@ const ISO_639_1 = /^[a-z]{2}$/;
 
 export type LanguageHint = { ok: true; code: string } | { ok: false };
 
-/** "zh-TW", "Japanese", "日本語" or "fr" → the ISO-639-1 code the API wants ("zh", "ja", "fr"). */
+/** "zh-TW", "Japanese", a language's own name or "fr" → the ISO-639-1 code the API wants ("zh", "ja", "fr"). */
 export function transcriptionLanguage(input: string): LanguageHint {
   const known = findLanguage(input);
   const code = (known ? known.id.split('-')[0] : input.trim())?.toLowerCase() ?? '';

@@ -1,7 +1,7 @@
 import { MessageFlags, type Message, type MessageCreateOptions, type RepliableInteraction, type SendableChannels } from 'discord.js';
 import { TRANSCRIPT_ATTACH_THRESHOLD } from '../audio/limits.ts';
 import { NO_MENTIONS } from '../discord/sinks.ts';
-import type { Language } from '../failureMessages.ts';
+import type { CatalogueLanguage } from '../i18n.ts';
 import { splitMessage } from '../messageSplitter.ts';
 import { text } from './messages.ts';
 
@@ -11,7 +11,7 @@ export interface OutgoingMessage {
 }
 
 /** The messages that show a transcript: split like /ask, or one .txt file past the threshold; never empty. */
-export function transcriptMessages(transcript: string, language: Language): OutgoingMessage[] {
+export function transcriptMessages(transcript: string, language: CatalogueLanguage): OutgoingMessage[] {
   const trimmed = transcript.trim();
   if (trimmed === '') return [{ content: text('noSpeech', language) }];
   if (trimmed.length > TRANSCRIPT_ATTACH_THRESHOLD) {

@@ -1,4 +1,5 @@
 import type { Logger } from '../../logger.ts';
+import type { FileProblem } from '../audio/problem.ts';
 import { downloadAttachment } from '../discord/attachmentDownload.ts';
 import { inspectAudio } from '../audio/inspect.ts';
 import { DOWNLOAD_TIMEOUT_MS, MAX_TRANSCRIPTION_BYTES, REPLY_MARGIN_MS } from '../audio/limits.ts';
@@ -32,7 +33,8 @@ export type TranscribeResult =
   | { ok: true; text: string; chargedMicros: number }
   | { ok: false; reason: 'too_large'; size: number }
   | { ok: false; reason: 'download_failed'; detail: string }
-  | { ok: false; reason: 'empty' | 'not_audio' | 'unsupported' | 'unreadable'; detail: string }
+  | { ok: false; reason: 'empty' | 'unreadable'; detail: string }
+  | { ok: false; reason: 'not_audio' | 'unsupported'; detail: string; problem: FileProblem }
   | { ok: false; reason: 'length_mismatch'; statedSeconds: number; measuredSeconds: number }
   | { ok: false; reason: 'over_budget'; refusal: Refusal }
   | { ok: false; reason: 'model_failed'; failure: ModelFailure; /** charged although no text came back (0: released) */ chargedMicros: number };
@@ -98,6 +100,7 @@ export class TranscriptionService {
       log.info({ reason: file.reason, detail: file.detail, filename: audio.filename }, 'attachment is not audio the bot can send');
       if (file.reason === 'too-large') return { ok: false, reason: 'too_large', size: download.bytes.length };
       if (file.reason === 'length-mismatch') return { ok: false, reason: 'length_mismatch', statedSeconds: file.statedSeconds, measuredSeconds: file.measuredSeconds };
+      if (file.reason === 'not-audio' || file.reason === 'unsupported-format') return { ok: false, reason: INSPECTION_REASONS[file.reason], detail: file.detail, problem: file.problem };
       return { ok: false, reason: INSPECTION_REASONS[file.reason], detail: file.detail };
     }
     const reserved = this.worstCase(file.durationSeconds, log);

@@ -1,4 +1,8 @@
-import type { Language as UiLanguage } from '../failureMessages.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { findLocalesFolder, type CatalogueLanguage } from '../i18n.ts';
+import { displayName, namesInReaderLanguages } from './names.ts';
 
 /** A language /translate can translate into. */
 export interface Language {
@@ -14,73 +18,36 @@ export interface Language {
   instructions?: string;
 }
 
-const lang = (id: string, english: string, native: string, aliases: string[], discordLocales: string[] = [], instructions?: string): Language =>
-  ({ id, english, native, aliases, discordLocales, ...(instructions ? { instructions } : {}) });
+/** The file in locales/ listing the languages: id, English and own name, aliases, Discord locales, guidance for the model. */
+const LANGUAGES_FILE = 'languages.json';
+
+const LANGUAGE_ENTRY = z.strictObject({
+  id: z.string().min(1),
+  english: z.string().min(1),
+  native: z.string().min(1),
+  aliases: z.array(z.string().min(1)),
+  discordLocales: z.array(z.string()).default([]),
+  instructions: z.string().min(1).optional(),
+});
 
 /**
- * The catalogue, most commonly wanted first: an empty autocomplete query shows this order.
- * Bare "zh", "Chinese", "中文", "Mandarin" and "國語" are ambiguous between scripts; this bot's
+ * The languages /translate knows, read once from locales/languages.json (data a translator can extend with the
+ * names people type, without reading code), most commonly wanted first: an empty autocomplete query shows this order.
+ * Bare "zh", "Chinese", "Mandarin" and their Chinese equivalents are ambiguous between scripts; this bot's
  * audience writes Traditional Chinese (zh-TW), so they mean Traditional here. zh-HK and zh-MO also
  * map to Traditional: Hong Kong and Macau write Traditional characters (spoken Cantonese is `yue`).
- * "Taiwanese" is deliberately not an alias of zh-TW: in Taiwan it names Taiwanese Hokkien (台語).
+ * "Taiwanese" is deliberately not an alias of zh-TW: in Taiwan it names Taiwanese Hokkien (`nan`).
  */
-export const LANGUAGES: readonly Language[] = [
-  lang('en', 'English', 'English', ['eng', 'en-US', 'en-GB', 'American English', 'British English', '英文', '英語', '英语'], ['en-US', 'en-GB']),
-  lang('zh-TW', 'Traditional Chinese', '繁體中文', [
-    'zh', 'zh-Hant', 'zh-Hant-TW', 'zh-HK', 'zh-MO', 'zho', 'chi', 'cht', 'Chinese', 'Chinese (Traditional)', 'Traditional',
-    'Mandarin', '中文', '繁中', '繁體', '繁体中文', '正體中文', '正體字', '國語', '華語', '台灣中文', '臺灣中文', '台灣華語',
-  ], ['zh-TW'], 'Write Traditional Chinese as used in Taiwan (繁體中文), with Taiwanese vocabulary and full-width punctuation — never Simplified Chinese characters.'),
-  lang('zh-CN', 'Simplified Chinese', '简体中文', [
-    'zh-Hans', 'zh-Hans-CN', 'zh-SG', 'chs', 'Chinese (Simplified)', 'Simplified', '简中', '簡中', '简体', '簡體', '簡體中文', '普通话', '普通話',
-  ], ['zh-CN'], 'Write Simplified Chinese as used in mainland China (简体中文) — never Traditional Chinese characters.'),
-  lang('ja', 'Japanese', '日本語', ['jp', 'jpn', '日文', '日語', '日语', 'にほんご'], ['ja']),
-  lang('ko', 'Korean', '한국어', ['kr', 'kor', '韓文', '韓語', '韩语', '韓國語'], ['ko']),
-  lang('es', 'Spanish', 'Español', ['spa', 'es-ES', 'es-419', 'es-MX', 'Castellano', 'Latin American Spanish', '西班牙文', '西班牙語', '西班牙语'], ['es-ES', 'es-419']),
-  lang('fr', 'French', 'Français', ['fra', 'fre', 'fr-FR', 'fr-CA', '法文', '法語', '法语'], ['fr']),
-  lang('de', 'German', 'Deutsch', ['deu', 'ger', 'de-DE', '德文', '德語', '德语'], ['de']),
-  lang('pt-BR', 'Brazilian Portuguese', 'Português (Brasil)', ['Portuguese (Brazil)', 'Brazilian', '巴西葡萄牙語', '巴西葡萄牙语'], ['pt-BR'],
-    'Write Brazilian Portuguese as used in Brazil.'),
-  lang('pt', 'Portuguese', 'Português', ['por', 'pt-PT', 'European Portuguese', 'Portuguese (Portugal)', '葡萄牙文', '葡萄牙語', '葡萄牙语'], [],
-    'Write European Portuguese as used in Portugal.'),
-  lang('it', 'Italian', 'Italiano', ['ita', '義大利文', '義大利語', '意大利語', '意大利语'], ['it']),
-  lang('ru', 'Russian', 'Русский', ['rus', '俄文', '俄語', '俄语'], ['ru']),
-  lang('uk', 'Ukrainian', 'Українська', ['ukr', 'ua', '烏克蘭文', '烏克蘭語', '乌克兰语'], ['uk']),
-  lang('vi', 'Vietnamese', 'Tiếng Việt', ['vie', 'vn', '越南文', '越南語', '越南语'], ['vi']),
-  lang('th', 'Thai', 'ไทย', ['tha', 'ภาษาไทย', '泰文', '泰語', '泰语'], ['th']),
-  lang('id', 'Indonesian', 'Bahasa Indonesia', ['ind', '印尼文', '印尼語', '印尼语'], ['id']),
-  lang('ms', 'Malay', 'Bahasa Melayu', ['msa', 'may', 'Melayu', '馬來文', '馬來語', '马来语']),
-  lang('tl', 'Filipino', 'Tagalog', ['fil', 'tgl', '菲律賓語', '菲律宾语', '他加祿語']),
-  lang('hi', 'Hindi', 'हिन्दी', ['hin', 'हिंदी', '印地語', '印地语'], ['hi']),
-  lang('ar', 'Arabic', 'العربية', ['ara', '阿拉伯文', '阿拉伯語', '阿拉伯语']),
-  lang('he', 'Hebrew', 'עברית', ['heb', 'iw', '希伯來文', '希伯來語', '希伯来语']),
-  lang('tr', 'Turkish', 'Türkçe', ['tur', '土耳其文', '土耳其語', '土耳其语'], ['tr']),
-  lang('pl', 'Polish', 'Polski', ['pol', '波蘭文', '波蘭語', '波兰语'], ['pl']),
-  lang('nl', 'Dutch', 'Nederlands', ['nld', 'dut', 'Flemish', 'Vlaams', '荷蘭文', '荷蘭語', '荷兰语'], ['nl']),
-  lang('sv', 'Swedish', 'Svenska', ['swe', 'sv-SE', '瑞典文', '瑞典語', '瑞典语'], ['sv-SE']),
-  lang('no', 'Norwegian', 'Norsk', ['nor', 'nb', 'nob', 'Bokmål', 'Norsk bokmål', '挪威文', '挪威語', '挪威语'], ['no']),
-  lang('da', 'Danish', 'Dansk', ['dan', '丹麥文', '丹麥語', '丹麦语'], ['da']),
-  lang('fi', 'Finnish', 'Suomi', ['fin', '芬蘭文', '芬蘭語', '芬兰语'], ['fi']),
-  lang('cs', 'Czech', 'Čeština', ['ces', 'cze', '捷克文', '捷克語', '捷克语'], ['cs']),
-  lang('el', 'Greek', 'Ελληνικά', ['ell', 'gre', 'gr', '希臘文', '希臘語', '希腊语'], ['el']),
-  lang('hu', 'Hungarian', 'Magyar', ['hun', '匈牙利文', '匈牙利語', '匈牙利语'], ['hu']),
-  lang('ro', 'Romanian', 'Română', ['ron', 'rum', '羅馬尼亞文', '羅馬尼亞語', '罗马尼亚语'], ['ro']),
-  lang('bg', 'Bulgarian', 'Български', ['bul', '保加利亞文', '保加利亞語', '保加利亚语'], ['bg']),
-  lang('hr', 'Croatian', 'Hrvatski', ['hrv', '克羅埃西亞文', '克羅埃西亞語', '克罗地亚语'], ['hr']),
-  lang('sr', 'Serbian', 'Српски', ['srp', 'Srpski', '塞爾維亞文', '塞爾維亞語', '塞尔维亚语'], [], 'Write Serbian in the Cyrillic script.'),
-  lang('lt', 'Lithuanian', 'Lietuvių', ['lit', '立陶宛文', '立陶宛語', '立陶宛语'], ['lt']),
-  lang('sk', 'Slovak', 'Slovenčina', ['slk', 'slo', '斯洛伐克文', '斯洛伐克語', '斯洛伐克语']),
-  lang('ca', 'Catalan', 'Català', ['cat', '加泰隆尼亞語', '加泰罗尼亚语']),
-  lang('fa', 'Persian', 'فارسی', ['fas', 'per', 'Farsi', '波斯文', '波斯語', '波斯语']),
-  lang('ur', 'Urdu', 'اردو', ['urd', '烏爾都語', '乌尔都语']),
-  lang('bn', 'Bengali', 'বাংলা', ['ben', 'Bangla', '孟加拉文', '孟加拉語', '孟加拉语']),
-  lang('ta', 'Tamil', 'தமிழ்', ['tam', '坦米爾語', '泰米爾語', '泰米尔语']),
-  lang('sw', 'Swahili', 'Kiswahili', ['swa', '史瓦希里語', '斯瓦希里语']),
-  lang('la', 'Latin', 'Latina', ['lat', '拉丁文', '拉丁語', '拉丁语']),
-  lang('yue', 'Cantonese', '粵語', ['zh-yue', 'yue-HK', '廣東話', '广东话', '粤语', '廣府話'], [],
-    'Write colloquial written Cantonese in Traditional characters as used in Hong Kong (e.g. 係、唔、嘅、咗).'),
-  lang('nan', 'Taiwanese Hokkien', '台語', ['nan-TW', 'Taiwanese', 'Hokkien', 'Min Nan', '臺語', '台灣話', '臺灣話', '閩南語', '闽南语'], [],
-    'Write Taiwanese Hokkien in Traditional Han characters, following the Taiwan Ministry of Education recommended characters (台灣閩南語推薦用字).'),
-];
+export const LANGUAGES: readonly Language[] = loadLanguages();
+
+function loadLanguages(): Language[] {
+  const file = join(findLocalesFolder(), LANGUAGES_FILE);
+  const parsed = z.array(LANGUAGE_ENTRY).min(1).safeParse(JSON.parse(readFileSync(file, 'utf8')));
+  if (!parsed.success) {
+    throw new Error(`locales/${LANGUAGES_FILE} is not a valid list of languages: ${parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
+  }
+  return parsed.data;
+}
 
 /** Case, width, spacing, `_` vs `-` and Latin accents do not matter: "  zh_TW ", "ZH-tw" and "español" all match. */
 export function normalizeName(input: string): string {
@@ -89,15 +56,16 @@ export function normalizeName(input: string): string {
     .replace(/(\p{Script=Latin})\p{M}+/gu, '$1') // drop accents on Latin letters only; other scripts need their marks
     .normalize('NFC')
     .toLowerCase()
-    .replace(/[()（）]/g, ' ')
+    .replace(/[()\uFF08\uFF09]/g, ' ') // ASCII and full-width parentheses
     .replace(/_/g, '-')
     .replace(/\s*-\s*/g, '-')
     .replace(/\s+/g, ' ')
     .trim();
 }
 
+/** Its id, names and aliases, and what ICU calls it in each reader language (the Japanese name finds German too). */
 function namesOf(language: Language): string[] {
-  return [language.id, language.english, language.native, ...language.aliases];
+  return [language.id, language.english, language.native, ...language.aliases, ...namesInReaderLanguages(language.id)];
 }
 
 const BY_NAME = new Map<string, Language>();
@@ -116,7 +84,7 @@ const ENGLISH = LANGUAGES[0] as Language;
 export function findLanguage(input: string): Language | undefined {
   const key = normalizeName(input);
   if (!key) return undefined;
-  // A pasted autocomplete label, "Japanese — 日本語 (ja)", carries its id at the end.
+  // A pasted autocomplete label, "Japanese — (its own name) (ja)", carries its id at the end.
   const labelled = /\(([^()]+)\)$/.exec(input.trim())?.[1];
   return BY_NAME.get(key) ?? BY_NAME.get(key.replace(/ /g, '-')) ?? (labelled ? BY_NAME.get(normalizeName(labelled)) : undefined);
 }
@@ -138,8 +106,15 @@ export interface LanguageChoice {
 export const MAX_CHOICES = 25;
 const MAX_CHOICE_LENGTH = 100;
 
-export function choiceLabel(language: Language): string {
-  const label = language.english === language.native ? `${language.english} (${language.id})` : `${language.english} — ${language.native} (${language.id})`;
+/** The language's name for a reader: the catalogue's English name for English readers, else ICU's name in their language. */
+export function languageName(language: Language, ui: CatalogueLanguage): string {
+  return ui === 'en' ? language.english : displayName(language.id, ui) ?? language.english;
+}
+
+/** "German — Deutsch (de)": the name in the reader's language, the language's own name, and the id. */
+export function choiceLabel(language: Language, ui: CatalogueLanguage = 'en'): string {
+  const name = languageName(language, ui);
+  const label = name === language.native ? `${name} (${language.id})` : `${name} — ${language.native} (${language.id})`;
   return Array.from(label).slice(0, MAX_CHOICE_LENGTH).join('');
 }
 
@@ -155,7 +130,7 @@ function rank(language: Language, query: string): number | undefined {
 }
 
 /** Autocomplete choices: exact matches, then prefix, then substring matches; ties keep catalogue (popularity) order. */
-export function suggestLanguages(query: string, limit = MAX_CHOICES): LanguageChoice[] {
+export function suggestLanguages(query: string, limit = MAX_CHOICES, ui: CatalogueLanguage = 'en'): LanguageChoice[] {
   const max = Math.max(0, Math.min(limit, MAX_CHOICES));
   const key = normalizeName(query);
   const ranked = key
@@ -164,12 +139,5 @@ export function suggestLanguages(query: string, limit = MAX_CHOICES): LanguageCh
         .sort((a, b) => a.score - b.score || a.order - b.order)
         .map((entry) => entry.language)
     : LANGUAGES;
-  return ranked.slice(0, max).map((language) => ({ name: choiceLabel(language), value: language.id }));
-}
-
-/** How to name a language, for the "unknown language" reply. */
-export function describeLanguageHelp(ui: UiLanguage = 'en'): string {
-  return ui === 'zh-TW'
-    ? '請用語言代碼（例如 `ja`、`zh-TW`）、英文名稱（`Japanese`、`Traditional Chinese`）或該語言自己的名稱（`日本語`、`繁體中文`）指定語言，也可以在輸入時從建議清單中選擇。'
-    : 'Name the language by its code (e.g. `ja`, `zh-TW`), its English name (`Japanese`, `Traditional Chinese`) or its own name (`日本語`, `繁體中文`), or pick one from the suggestions while typing.';
+  return ranked.slice(0, max).map((language) => ({ name: choiceLabel(language, ui), value: language.id }));
 }

@@ -2,7 +2,8 @@ import type { RepliableInteraction } from 'discord.js';
 import { describeRefusal } from '../budget/messages.ts';
 import { replyPrivately } from '../discord/privateReply.ts';
 import { InteractionSink } from '../discord/sinks.ts';
-import { describeFailure, t, type Language as UiLanguage } from '../failureMessages.ts';
+import { describeFailure, t } from '../failureMessages.ts';
+import { type CatalogueLanguage } from '../i18n.ts';
 import { closeOpenFence, splitMessage } from '../messageSplitter.ts';
 import type { Language } from './languages.ts';
 import { missingCodeNote, nothingToTranslateText, sameLanguageText, translationHeader } from './messages.ts';
@@ -10,14 +11,14 @@ import type { TranslateOutcome } from './service.ts';
 
 export interface PresentOptions {
   target: Language;
-  ui: UiLanguage;
+  ui: CatalogueLanguage;
   model: string;
   /** Whether the deferred reply is ephemeral (follow-ups then are too). */
   ephemeral: boolean;
 }
 
 /** The whole reply for a translation: header, text, then any notes (a code fence left open is closed first). */
-export function translationText(outcome: Extract<TranslateOutcome, { kind: 'translated' }>, target: Language, ui: UiLanguage): string {
+export function translationText(outcome: Extract<TranslateOutcome, { kind: 'translated' }>, target: Language, ui: CatalogueLanguage): string {
   const notes: string[] = [];
   if (outcome.truncated) notes.push(t('truncated', ui));
   if (outcome.missingCode.length > 0) notes.push(missingCodeNote(ui), ...outcome.missingCode);

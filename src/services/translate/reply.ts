@@ -7,9 +7,10 @@ export type TranslationReply =
   /** The model ignored the format (or gave no translation); `text` is its whole answer, for the caller to show or reject. */
   | { kind: 'unparsed'; text: string };
 
-// Models decorate the header: "**SOURCE:** Japanese | ja", "Source：Japanese (ja)", "`SAME`".
-const HEADER = /^[\s*_`#>]*source[\s*_`]*[:：]\s*(.*)$/i;
-const SAME = /^[\s*_`#>"'「]*same[\s*_`.!"'」]*$/i;
+// Models decorate the header: "**SOURCE:** Japanese | ja", "Source\uFF1AJapanese (ja)" (a full-width colon), "`SAME`".
+// Full-width punctuation is written as \u escapes: source files carry no CJK text.
+const HEADER = /^[\s*_`#>]*source[\s*_`]*[:\uFF1A]\s*(.*)$/i;
+const SAME = /^[\s*_`#>"'\u300C]*same[\s*_`.!"'\u300D]*$/i;
 const SEPARATOR = /^\s*(?:-{3,}|—{2,}|={3,}|\*{3,})\s*$/;
 /** The delimiter lines of the request (see textDelimiters), in case the model echoes them. */
 const ECHOED_DELIMITER = /^\s*<<<(?:BEGIN|END) TEXT(?: \d+)?>>>\s*$/;
@@ -33,7 +34,7 @@ function bodyAfter(lines: string[]): string {
 /** "Japanese | ja", "Japanese (ja)", "Japanese", "ja" → name and code, filling a missing half from the catalogue. */
 function readSource(value: string): { sourceName: string; sourceCode: string | undefined } | undefined {
   const cleaned = value.replace(/[*_`"<>[\]]/g, '').trim();
-  const parts = /^(.*?)\s*[|｜]\s*(.*)$/.exec(cleaned) ?? /^(.*?)\s*[(（]\s*([^()（）]*?)\s*[)）]$/.exec(cleaned);
+  const parts = /^(.*?)\s*[|\uFF5C]\s*(.*)$/.exec(cleaned) ?? /^(.*?)\s*[(\uFF08]\s*([^()\uFF08\uFF09]*?)\s*[)\uFF09]$/.exec(cleaned);
   let name = (parts ? parts[1] : cleaned)?.trim() ?? '';
   let code: string | undefined = (parts?.[2] ?? '').trim();
   if (!parts && LANGUAGE_CODE.test(name) && findLanguage(name)) {

@@ -2,11 +2,12 @@ import { describe, expect, test } from 'vitest';
 import {
   LANGUAGES,
   MAX_CHOICES,
-  describeLanguageHelp,
+  choiceLabel,
   findLanguage,
   languageForLocale,
   suggestLanguages,
 } from '../../../src/services/translate/languages.ts';
+import { describeLanguageHelp } from '../../../src/services/translate/messages.ts';
 
 describe('findLanguage', () => {
   test.each([
@@ -134,8 +135,32 @@ describe('suggestLanguages', () => {
 });
 
 describe('describeLanguageHelp', () => {
-  test.each(['en', 'zh-TW'] as const)('%s names codes, English names and native names', (ui) => {
+  test.each(['en', 'zh-TW', 'zh-CN', 'ja'] as const)('%s names codes, English names and own names, and every example it gives is understood', (ui) => {
     const help = describeLanguageHelp(ui);
-    for (const example of ['`ja`', '`zh-TW`', '`Japanese`', '`日本語`', '`繁體中文`']) expect(help).toContain(example);
+    const examples = [...help.matchAll(/`([^`]+)`/g)].map((match) => match[1]!);
+    expect(examples.length).toBeGreaterThanOrEqual(5);
+    for (const example of ['ja', 'Japanese']) expect(examples).toContain(example);
+    for (const example of examples) expect(findLanguage(example), `${ui}: ${example}`).toBeDefined();
+  });
+});
+
+describe('names in the reader\'s language', () => {
+  test.each([
+    ['en', 'ja', 'Japanese — 日本語 (ja)'],
+    ['zh-TW', 'ja', '日文 — 日本語 (ja)'],
+    ['zh-CN', 'de', '德语 — Deutsch (de)'],
+    ['ja', 'zh-TW', '繁体中国語 — 繁體中文 (zh-TW)'],
+    ['ja', 'ja', '日本語 (ja)'],
+    ['zh-CN', 'zh-CN', '简体中文 (zh-CN)'],
+  ] as const)('a %s reader sees %s as %s', (ui, id, label) => {
+    expect(choiceLabel(findLanguage(id)!, ui)).toBe(label);
+  });
+
+  test.each([['ドイツ語', 'de'], ['德语', 'de'], ['韓国語', 'ko'], ['簡体中国語', 'zh-CN'], ['西班牙文', 'es']])('%s, the name a reader knows it by, finds %s', (name, id) => {
+    expect(findLanguage(name)?.id).toBe(id);
+  });
+
+  test('suggestions are labelled in the reader\'s language', () => {
+    expect(suggestLanguages('ドイツ', 5, 'ja')).toEqual([{ name: 'ドイツ語 — Deutsch (de)', value: 'de' }]);
   });
 });

@@ -65,7 +65,7 @@ export function measureMp4(b: Uint8Array): Measurement {
   };
   walk(0, b.length, undefined, 0);
   const audio = tracks.filter((t) => t.audio);
-  if (audio.length === 0) return tracks.length === 0 ? unreadable('The mp4 file has no track table (moov); it is truncated or damaged.') : unsupported('The mp4 file holds no audio track.');
+  if (audio.length === 0) return tracks.length === 0 ? unreadable('The mp4 file has no track table (moov); it is truncated or damaged.') : unsupported('mp4None');
   let lower = 0;
   let upper = 0;
   for (const track of audio) {

@@ -90,9 +90,9 @@ export function measureOgg(b: Uint8Array): Measurement {
   if (pages === 0) return unreadable('The ogg file has no intact pages; it is truncated or damaged.');
   const all = [...streams.values()].filter((s) => s.codec !== 'skeleton');
   // A stream we can't measure (Speex, a video) could be what a decoder plays: refuse rather than guess.
-  if (all.some((s) => s.codec === 'other')) return unsupported('The ogg file holds a stream other than Opus, Vorbis or FLAC audio.');
+  if (all.some((s) => s.codec === 'other')) return unsupported('oggOther');
   const codecs = all.map((s) => s.codec).filter((c) => c !== undefined);
-  if (codecs.length === 0) return unsupported('The ogg file holds no Opus, Vorbis or FLAC audio.');
+  if (codecs.length === 0) return unsupported('oggNone');
   if (tally.upper === 0) return unreadable('The ogg file holds no audio packets; it is truncated or damaged.');
   const opus = [...streams.values()].filter((s) => s.codec === 'opus' && s.granule >= 0);
   const stated = opus.length > 0 ? opus.reduce((sum, s) => sum + Math.max(0, s.granule - s.preSkip), 0) / OPUS_RATE : undefined;

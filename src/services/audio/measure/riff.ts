@@ -52,5 +52,5 @@ export function measureWav(b: Uint8Array): Measurement {
   }
   if (ADPCM_FORMATS.has(tag)) return { ok: true, lowerSeconds: 0, upperSeconds: ((audioBytes + strayBytes) * 2) / channels / rate, codec: 'adpcm' };
   if (MPEG_FORMATS.has(tag)) return measureMpeg(b.subarray(audioStart, audioStart + audioBytes + strayBytes), 0);
-  return unsupported(`WAV with codec 0x${tag.toString(16).padStart(4, '0')}`);
+  return unsupported('wavCodec', { codec: `0x${tag.toString(16).padStart(4, '0')}` });
 }

@@ -1,3 +1,5 @@
+import { problemOf, type FileProblem, type UnsupportedKind } from '../problem.ts';
+
 /**
  * How long the audio in a file plays, measured from the stream itself (frames, packets, sample tables),
  * never from a duration the file states about itself. `upperSeconds` is at least what a decoder plays;
@@ -12,12 +14,13 @@ export type Measurement =
       /** The length the stream's own bookkeeping states (Ogg/Opus: the last granule position), checked, never trusted. */
       statedSeconds?: number;
     }
-  | { ok: false; reason: 'unreadable' | 'unsupported-format'; detail: string };
+  | { ok: false; reason: 'unsupported-format'; detail: string; problem: FileProblem }
+  | { ok: false; reason: 'unreadable'; detail: string };
 
 export type MeasureFailure = Extract<Measurement, { ok: false }>;
 
 export const unreadable = (detail: string): MeasureFailure => ({ ok: false, reason: 'unreadable', detail });
-export const unsupported = (detail: string): MeasureFailure => ({ ok: false, reason: 'unsupported-format', detail });
+export const unsupported = (kind: UnsupportedKind, values?: Record<string, string>): MeasureFailure => problemOf('unsupported-format', { key: `unsupported.${kind}`, values });
 
 /** Running lower and upper sums in seconds (float error is nanoseconds against whole-second billing). */
 export class Tally {

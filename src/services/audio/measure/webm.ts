@@ -74,9 +74,9 @@ export function measureWebm(b: Uint8Array): Measurement {
   }
   for (const [start, end] of blocks) countBlock(b, start, end, tracks, tally);
   const audio = tracks.filter((t) => t.codec === 'A_OPUS' || t.codec === 'A_VORBIS');
-  if (tracks.some((t) => t.codec.startsWith('A_') && !audio.includes(t))) return unsupported('The webm file holds audio in a codec other than Opus or Vorbis.');
+  if (tracks.some((t) => t.codec.startsWith('A_') && !audio.includes(t))) return unsupported('webmOther');
   if (tracks.length === 0 && blocks.length === 0) return unreadable('The webm file has no tracks or blocks; it is truncated or damaged.');
-  if (audio.length === 0) return unsupported('The webm file holds no Opus or Vorbis audio.');
+  if (audio.length === 0) return unsupported('webmNone');
   if (tally.upper === 0) return unreadable('The webm file holds no audio blocks; it is truncated or damaged.');
   return tally.result(`webm/${audio.map((t) => t.codec).join('+')}`);
 }
