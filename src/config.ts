@@ -109,6 +109,7 @@ const settings = z.object({
   IMAGE_TIMEOUT_MS: positiveInt(180_000, 600_000),
   TRANSCRIBE_MODEL: z.preprocess(emptyAsUndefined, z.string().trim().default('whisper-1')),
   VOICE_TRANSCRIPTION: flag(false),
+  THREAD_CONVERSATIONS: flag(false),
   HISTORY_RETENTION_DAYS: positiveInt(DEFAULT_HISTORY_RETENTION_DAYS, 3650),
   METRICS_PORT: z.preprocess(emptyAsUndefined, z.coerce.number({ error: 'must be a port number' }).int('must be a port number').min(1, 'must be 1-65535').max(65_535, 'must be 1-65535').optional()),
   METRICS_HOST: z.preprocess(emptyAsUndefined, z.string().trim().regex(/^[^\s/]+$/, 'must be an address to listen on, e.g. 127.0.0.1 or 0.0.0.0').default('127.0.0.1')),
@@ -160,6 +161,8 @@ export type Config = {
   transcribeModel: string;
   /** Read voice messages (requests the privileged Message Content intent), so channels can turn on automatic transcription. */
   voiceTranscription: boolean;
+  /** Answer messages in the bot's threads and new forum posts without a mention (requests the privileged Message Content intent). */
+  threadConversations: boolean;
   /** Conversation turns older than this many days are deleted by a periodic job. */
   historyRetentionDays: number;
   /** Port of /healthz and /metrics; undefined = no server (the default). */
@@ -212,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     imageTimeoutMs: e.IMAGE_TIMEOUT_MS,
     transcribeModel: e.TRANSCRIBE_MODEL,
     voiceTranscription: e.VOICE_TRANSCRIPTION,
+    threadConversations: e.THREAD_CONVERSATIONS,
     historyRetentionDays: e.HISTORY_RETENTION_DAYS,
     metricsPort: e.METRICS_PORT,
     metricsHost: e.METRICS_HOST,

@@ -7,6 +7,8 @@ import { payerOf } from '../services/discord/payer.ts';
 import { replyPrivately } from '../services/discord/privateReply.ts';
 import { describeRefusal } from '../services/budget/messages.ts';
 import { channelScopeOf } from '../services/discord/channelScope.ts';
+import { localizations, t } from '../services/i18n.ts';
+import { threadAfterAsk } from '../services/threads/afterAnswer.ts';
 import type { SlashCommand } from './types.ts';
 
 const EMPTY_PROMPT = { en: 'Please write a question after `prompt:`.', 'zh-TW': '請在 `prompt:` 後面輸入你的問題。' } as const;
@@ -23,6 +25,7 @@ export const command: SlashCommand = {
     .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel)
     .addStringOption((o) => o.setName('prompt').setDescription('Your question or request').setDescriptionLocalizations({ 'zh-TW': '你的問題或要求' }).setRequired(true).setMaxLength(PROMPT_MAX_LENGTH))
     .addBooleanOption((o) => o.setName('private').setDescription('Only you see the answer, and the channel\'s history is neither read nor changed').setDescriptionLocalizations({ 'zh-TW': '只有你看得到回答，且不讀取也不寫入頻道的對話記錄' }))
+    .addBooleanOption((o) => o.setName('thread').setDescription(t('en', 'threads', 'command.ask.thread')).setDescriptionLocalizations(localizations('threads', 'command.ask.thread')))
     .toJSON(),
 
   async execute(interaction, ctx) {
@@ -35,7 +38,8 @@ export const command: SlashCommand = {
     // Defer before anything slow: Discord drops interactions not acknowledged within 3 s.
     await interaction.deferReply({ flags: isPrivate ? MessageFlags.Ephemeral : undefined });
     const { services } = ctx;
-    const reply = new ReplyStream(new InteractionSink(interaction, isPrivate), services.webhookPacer, ctx.logger);
+    const sink = new InteractionSink(interaction, isPrivate);
+    const reply = new ReplyStream(sink, services.webhookPacer, ctx.logger);
     const result = await services.ask.answer({
       scope: channelScopeOf(interaction.guildId, interaction.channelId, interaction.channel),
       isPrivate,
@@ -49,5 +53,7 @@ export const command: SlashCommand = {
       key: interaction.id,
     });
     if (!result.ok && result.reason === 'over_budget') await replyPrivately(interaction, describeRefusal(result.refusal, languageOf(interaction.locale)));
+    const speaker = { id: interaction.user.id, name: displayNameOf(interaction.member, interaction.user) };
+    await threadAfterAsk(interaction, ctx, { result, speaker, prompt, log: ctx.logger, explicit: interaction.options.getBoolean('thread'), isPrivate, startMessageId: sink.originalId });
   },
 };

@@ -7,6 +7,7 @@ import { splitMessage } from '../services/messageSplitter.ts';
 import type { ChannelScope } from '../services/settings.ts';
 import { describeOverview, describeSource, text } from '../services/settingsMessages.ts';
 import { choiceLabel, findLanguage, suggestLanguages } from '../services/translate/languages.ts';
+import { autoThreadSubcommand, forumAnswersSubcommand, threadSettingsHandlers, threadSettingsLine } from './settings/threads.ts';
 import type { SlashCommand } from './types.ts';
 
 /** Sent before every question: 4,000 characters (~1,000 tokens) leaves room for the conversation even in an 8K-token model. */
@@ -36,7 +37,7 @@ const handlers: Record<string, Handler> = {
       translateLanguage: translate && (findLanguage(translate) ? choiceLabel(findLanguage(translate)!) : translate),
       timeZone: settings.timeZone(scope.guildId),
       voiceInactive: transcription.automatic === 'on' ? undefined : transcription.automatic === 'off' ? 'config' : 'intent-refused',
-    }, language));
+    }, language) + `\n${threadSettingsLine(ctx, scope.channelId, interaction.locale)}`);
   },
 
   async model(interaction, ctx, scope, language) {
@@ -108,6 +109,8 @@ const handlers: Record<string, Handler> = {
     if (!change.ok) return answer(interaction, text('badTimeZone', language, { input: input.slice(0, 100) }));
     await answer(interaction, text('timeZoneSet', language, { zone: change.new }));
   },
+
+  ...threadSettingsHandlers,
 };
 
 const clearChoice = (language: Language) => ({ name: language === 'zh-TW' ? 'default（清除設定）' : 'default (clear the setting)', value: DEFAULT });
@@ -135,6 +138,8 @@ export const command: SlashCommand = {
       .addStringOption((o) => o.setName('language').setDescription('A language, or "default" to follow each member').setDescriptionLocalizations({ 'zh-TW': '語言，或輸入 default 依成員語言' }).setRequired(true).setMaxLength(100).setAutocomplete(true)))
     .addSubcommand((s) => s.setName('timezone').setDescription('Server-wide time zone where budget periods start at midnight').setDescriptionLocalizations({ 'zh-TW': '伺服器預算週期起算的時區' })
       .addStringOption((o) => o.setName('zone').setDescription('e.g. Asia/Taipei, or "default" for UTC').setDescriptionLocalizations({ 'zh-TW': '例如 Asia/Taipei，或輸入 default 使用 UTC' }).setRequired(true).setMaxLength(100).setAutocomplete(true)))
+    .addSubcommand(autoThreadSubcommand)
+    .addSubcommand(forumAnswersSubcommand)
     .toJSON(),
 
   async execute(interaction, ctx) {

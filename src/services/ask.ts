@@ -34,7 +34,7 @@ type ResolvedAsk = AskRequest & { channelId: string; model: string; systemPrompt
 export type AskResult =
   | { ok: true; text: string; outcome: ChatOutcome }
   | { ok: false; reason: 'over_budget'; refusal: Refusal }
-  | { ok: false; reason: 'prompt_too_long' | 'model_failed' | 'interrupted' };
+  | { ok: false; reason: 'prompt_too_long' | 'model_failed' | 'interrupted' | 'reply_gone' };
 
 /** A note under an answer; a code block the answer left open is closed first so the note isn't inside it. */
 function withNotice(text: string, notice: string): string {
@@ -86,6 +86,9 @@ export class AskService {
     }
     // The member was told the bot restarted; what was streamed is charged, nothing more is shown or stored.
     if (interrupted()) return { ok: false, reason: 'interrupted' };
+    // Discord refused the reply for good (its thread archived, locked or deleted, the message deleted): the call
+    // was ended there and is charged what was billed; nothing is stored or shown.
+    if (reply.abandoned) return { ok: false, reason: 'reply_gone' };
     if (attempt.kind === 'over_budget') return { ok: false, reason: 'over_budget', refusal: attempt.refusal };
     if (attempt.kind === 'prompt_too_long') return { ok: false, reason: 'prompt_too_long' };
     const { outcome } = attempt;
@@ -138,7 +141,7 @@ export class AskService {
         promptTokens: context.promptTokens, maxOutputTokens: deps.maxOutputTokens, log: request.log,
       },
       (text) => {
-        if (interrupted()) throw new AnswerInterrupted();
+        if (interrupted() || request.reply.abandoned) throw new AnswerInterrupted();
         request.reply.update(text);
       },
     );

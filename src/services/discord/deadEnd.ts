@@ -7,6 +7,11 @@ import { DiscordAPIError, RESTJSONErrorCodes } from 'discord.js';
  * invalid requests per 10 minutes, past which the bot's IP is banned for a while.
  */
 const DEAD_END_STATUSES = new Set([401, 403, 404]);
+/**
+ * A thread archived (50083: its messages can't be edited) or locked (160005: nothing can be written) while
+ * an answer was streaming into it: only a moderator can change that, so no call for that answer can succeed.
+ */
+const DEAD_END_CODES = new Set<number | string>([RESTJSONErrorCodes.InvalidActionOnArchivedThread, RESTJSONErrorCodes.ThreadLocked]);
 
 /** A local refusal before any request: the interaction token is too old to use. */
 export class InteractionExpiredError extends Error {
@@ -18,7 +23,7 @@ export class InteractionExpiredError extends Error {
 
 /** True when a failed Discord call must not be repeated, nor followed by other calls for the same reply. */
 export function isDeadEnd(error: unknown): boolean {
-  return error instanceof InteractionExpiredError || (error instanceof DiscordAPIError && DEAD_END_STATUSES.has(error.status));
+  return error instanceof InteractionExpiredError || (error instanceof DiscordAPIError && (DEAD_END_STATUSES.has(error.status) || DEAD_END_CODES.has(error.code)));
 }
 
 /** What a log line needs about a dead end: no URL (it may hold an interaction token), no request body. */
