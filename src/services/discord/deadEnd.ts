@@ -1,4 +1,4 @@
-import { DiscordAPIError, RESTJSONErrorCodes } from 'discord.js';
+import { DiscordAPIError, DiscordjsError, DiscordjsErrorCodes, RESTJSONErrorCodes } from 'discord.js';
 
 /**
  * Discord answers that repeating the call can't change: 401 (an expired interaction token, 50027),
@@ -21,14 +21,23 @@ export class InteractionExpiredError extends Error {
   }
 }
 
+/**
+ * A local refusal before any request: the gateway said the channel was deleted (a thread deleted mid-answer),
+ * so discord.js no longer has it and won't edit a message there.
+ */
+function isChannelGone(error: unknown): boolean {
+  return error instanceof DiscordjsError && error.code === DiscordjsErrorCodes.ChannelNotCached;
+}
+
 /** True when a failed Discord call must not be repeated, nor followed by other calls for the same reply. */
 export function isDeadEnd(error: unknown): boolean {
-  return error instanceof InteractionExpiredError || (error instanceof DiscordAPIError && (DEAD_END_STATUSES.has(error.status) || DEAD_END_CODES.has(error.code)));
+  return error instanceof InteractionExpiredError || isChannelGone(error) || (error instanceof DiscordAPIError && (DEAD_END_STATUSES.has(error.status) || DEAD_END_CODES.has(error.code)));
 }
 
 /** What a log line needs about a dead end: no URL (it may hold an interaction token), no request body. */
 export function deadEndDetails(error: unknown): { status?: number; code?: number | string; reason: string } {
   if (error instanceof DiscordAPIError) return { status: error.status, code: error.code, reason: error.message };
+  if (error instanceof DiscordjsError) return { code: error.code, reason: error.message };
   return { reason: error instanceof Error ? error.message : String(error) };
 }
 
