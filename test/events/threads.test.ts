@@ -116,7 +116,7 @@ describe('/ask thread:true', () => {
     expect(question.startsWith(name.slice(0, -1))).toBe(true);
   });
 
-  test('bots and system messages in the bot\'s thread are ignored; a message in a thread it did not open needs a mention', async () => {
+  test('bots, webhooks and system messages in the bot\'s thread are ignored; a message in a thread it did not open needs a mention', async () => {
     const channelId = TEST_CHANNEL_IDS[2]!;
     h.openai.chat.enqueue({ text: 'Opened.' });
     const i = await ask(channelId, 'open a thread', { thread: true });
@@ -124,6 +124,7 @@ describe('/ask thread:true', () => {
     h.openai.reset();
     h.discord.sendMessage({ channelId: threadId, content: 'beep', author: { username: 'otherbot', bot: true } });
     h.discord.sendMessage({ channelId: threadId, content: 'pinned a message', type: MessageType.ChannelPinnedMessage });
+    h.discord.sendMessage({ channelId: threadId, content: 'from a webhook', author: { username: 'Release notes' }, webhookId: '500000000000000001' });
     h.discord.sendMessage({ channelId: DEFAULT_THREAD_ID, content: 'chatting in a thread the bot did not open' });
     await new Promise((resolve) => setTimeout(resolve, 300));
     await h.settled();

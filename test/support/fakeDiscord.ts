@@ -178,6 +178,8 @@ export interface FakeMessageSpec {
   mentionRepliedUser?: boolean;
   type?: MessageType;
   id?: string;
+  /** posted by this webhook (the author is the webhook's own user; no member is attached) */
+  webhookId?: string;
 }
 
 export class FakeDiscord {
@@ -457,7 +459,7 @@ export class FakeDiscord {
       ch = guild ? s.firstTextChannel(guild) : undefined;
       if (!ch) throw new Error('FakeDiscord.sendMessage: no channel (give channelId or dm: true)');
     }
-    if (ch.guildId && author.id !== s.botUser.id) s.ensureMember(s.guilds.get(ch.guildId)!, author, spec.member);
+    if (ch.guildId && author.id !== s.botUser.id && !spec.webhookId) s.ensureMember(s.guilds.get(ch.guildId)!, author, spec.member);
     const referenced = spec.replyTo ? s.findMessage(ch.id, spec.replyTo) : undefined;
     if (spec.replyTo && !referenced) throw new Error(`FakeDiscord.sendMessage: unknown replyTo message ${spec.replyTo}`);
     const msg = s.buildMessage({
@@ -471,6 +473,7 @@ export class FakeDiscord {
       flags: spec.flags,
       tts: spec.tts,
       type: spec.type,
+      webhookId: spec.webhookId,
       referenced,
       allowedMentions:
         referenced && spec.mentionRepliedUser === false ? { parse: ['users', 'roles', 'everyone'], replied_user: false } : undefined,
