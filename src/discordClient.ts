@@ -70,10 +70,14 @@ export async function connectToDiscord(ctx: BotContext, commands: Map<string, Co
     return await connect(ctx, commands, [...BASE_INTENTS, GatewayIntentBits.MessageContent], shard);
   } catch (error) {
     if (!/disallowed intent|4014/i.test(error instanceof Error ? error.message : String(error))) throw error;
-    if (ctx.config.voiceTranscription) ctx.logger.warn(MESSAGE_CONTENT_REFUSED);
-    if (ctx.config.voiceTranscription) ctx.services.transcription.automatic = 'intent-refused';
-    if (ctx.config.threadConversations) ctx.logger.warn(THREADS_WITHOUT_MESSAGE_CONTENT);
-    if (ctx.config.threadConversations) ctx.services.threads.conversations = 'intent-refused';
+    if (ctx.config.voiceTranscription) {
+      ctx.logger.warn(MESSAGE_CONTENT_REFUSED);
+      ctx.services.transcription.automatic = 'intent-refused';
+    }
+    if (ctx.config.threadConversations) {
+      ctx.logger.warn(THREADS_WITHOUT_MESSAGE_CONTENT);
+      ctx.services.threads.conversations = 'intent-refused';
+    }
     return connect(ctx, commands, BASE_INTENTS, shard);
   }
 }
