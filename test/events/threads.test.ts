@@ -193,6 +193,29 @@ describe('missing thread permissions', () => {
   });
 });
 
+test('the note comes again after the permissions came back and went again; a mention in an auto-thread channel gets it too', async () => {
+  const channelId = TEST_CHANNEL_IDS[11]!;
+  const note = /^I answered here rather than in a thread/;
+  const notes = () => h.discord.channelMessages(channelId).filter((m) => note.test(m.content));
+  h.openai.chat.enqueue({ text: 'One.' }, { text: 'Two.' }, { text: 'Three.' });
+  await settings('auto-thread', { state: 'on' }, channelId);
+  h.discord.setChannelOverwrites(channelId, denyThreads);
+  h.discord.sendMessage({ channelId, content: `<@${BOT_ID}> first` });
+  await waitFor('the note', () => notes()[0]);
+  await h.settled();
+  expect(notes()[0]!.author.id).toBe(BOT_ID);
+
+  h.discord.setChannelOverwrites(channelId, []);
+  await new Promise((resolve) => setTimeout(resolve, 100)); // CHANNEL_UPDATE reaches the cache
+  const opened = await ask(channelId, 'second');
+  expect(botThread(opened.original()!.id)).toEqual(expect.objectContaining({ origin: 'auto' }));
+
+  h.discord.setChannelOverwrites(channelId, denyThreads);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  await ask(channelId, 'third');
+  expect(notes().length).toBe(2);
+});
+
 describe('forum posts', () => {
   test('in a forum with answers on, a new post is answered in its thread from its title and text; later messages there too', async () => {
     expect(await settings('forum-answers', { forum: FORUM_ID, state: 'on' }, TEST_CHANNEL_IDS[6]!)).toMatch(/^I now answer every new post in <#220000000000000001>/);
