@@ -1,16 +1,24 @@
 import { once } from 'node:events';
-import { ChannelType, Client, DiscordAPIError, Events, GatewayIntentBits, Partials, type AnyThreadChannel, type Message, type TextChannel } from 'discord.js';
+import {
+  ChannelType, Client, DiscordAPIError, Events, GatewayIntentBits, OverwriteType, Partials, PermissionFlagsBits, type AnyThreadChannel, type Message, type TextChannel,
+} from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CHANNEL_ID, DEFAULT_GUILD_ID, FakeDiscord } from './fakeDiscord.ts';
 
 const FORUM_ID = '200000000000000050';
+const NO_THREADS_ID = '200000000000000051';
+const BOT_ID = '300000000000000001';
 
 let fake: FakeDiscord;
 let client: Client;
 beforeAll(async () => {
   fake = await FakeDiscord.start({
     privilegedIntents: GatewayIntentBits.MessageContent,
-    guilds: [{ id: DEFAULT_GUILD_ID, channels: [{ id: DEFAULT_CHANNEL_ID, name: 'general' }, { id: FORUM_ID, name: 'help', type: ChannelType.GuildForum }] }],
+    guilds: [{ id: DEFAULT_GUILD_ID, channels: [
+      { id: DEFAULT_CHANNEL_ID, name: 'general' },
+      { id: FORUM_ID, name: 'help', type: ChannelType.GuildForum },
+      { id: NO_THREADS_ID, name: 'no-threads', permissionOverwrites: [{ id: BOT_ID, type: OverwriteType.Member, deny: PermissionFlagsBits.CreatePublicThreads }] },
+    ] }],
   });
   client = new Client({
     intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent],
@@ -53,6 +61,13 @@ describe('fake Discord threads', () => {
     const thread = await starter.startThread({ name: 'y'.repeat(100), autoArchiveDuration: 1440 });
     expect([thread.id, thread.name.length, thread.autoArchiveDuration]).toEqual([starter.id, 100, 1440]);
     expect((await apiError(starter.startThread({ name: 'again' }))).code).toBe(160004);
+  });
+
+  it('a channel overwrite that denies Create Public Threads refuses the thread (403 50013), and discord.js sees it in its cache', async () => {
+    const channel = client.channels.cache.get(NO_THREADS_ID) as TextChannel;
+    expect(channel.permissionsFor(client.user!)?.has(PermissionFlagsBits.CreatePublicThreads)).toBe(false);
+    const starter = await channel.send('start here');
+    expect((await apiError(starter.startThread({ name: 'nope' }))).code).toBe(50013);
   });
 
   it('archived: a message unarchives the thread, an edit is refused (50083); locked: both are refused (160005); deleted: 404 10003', async () => {
