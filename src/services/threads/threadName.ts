@@ -19,11 +19,15 @@ const MARKUP: [RegExp, string][] = [
   [/\s+/g, ' '],
 ];
 
-const words = new Intl.Segmenter(undefined, { granularity: 'word' });
-const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+/** Made at the first long question, not at start-up (ICU's break rules take tens of milliseconds to load). */
+let segmenters: { words: Intl.Segmenter; graphemes: Intl.Segmenter } | undefined;
 
 /** Whole pieces of `text` (words, else characters) that fit in `room`, never a split word or emoji. */
 function fit(text: string, room: number): string {
+  const { words, graphemes } = (segmenters ??= {
+    words: new Intl.Segmenter(undefined, { granularity: 'word' }),
+    graphemes: new Intl.Segmenter(undefined, { granularity: 'grapheme' }),
+  });
   let kept = '';
   for (const { segment } of words.segment(text)) {
     if (kept.length + segment.length > room) {
