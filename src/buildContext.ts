@@ -33,6 +33,8 @@ import { Transcriber } from './services/transcription/transcriber.ts';
 import { TranslateService } from './services/translate/service.ts';
 import { ModerationChecker } from './services/moderation/checker.ts';
 import { ModerationService } from './services/moderation/service.ts';
+import { BotThreadStore } from './db/botThreads.ts';
+import { ThreadService } from './services/threads/service.ts';
 
 /** Builds every service once, on the configured database: the one typed `ctx` handed to commands and events. */
 export async function buildContext(config: Config, logger: Logger, now: () => number = Date.now): Promise<BotContext> {
@@ -64,6 +66,8 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
   const transcription = new TranscriptionService({ transcriber: new Transcriber(openai), ledger, pricing, model: config.transcribeModel });
   // Follows VOICE_TRANSCRIPTION until the login says whether Discord granted the intent.
   transcription.automatic = config.voiceTranscription ? 'on' : 'off';
+  const threads = new ThreadService(new BotThreadStore(db), now);
+  threads.conversations = config.threadConversations ? 'on' : 'off';
   const fineTunes = new FineTuneService({ openai, store: new FineTuneStore(db), ledger, pricing, tokens, logger, now });
   const strays = fineTunes.tracker.releaseStrays();
   if (strays > 0) logger.warn({ released: strays }, 'released fine-tuning reservations whose job was never recorded (the bot stopped while starting it)');
@@ -86,6 +90,7 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
       webhookPacer: new EditPacer(WEBHOOK_EDIT_BUDGET_PER_SECOND),
       metrics,
       moderation,
+      threads,
     },
   };
 }

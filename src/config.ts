@@ -110,6 +110,7 @@ const settings = z.object({
   TRANSCRIBE_MODEL: z.preprocess(emptyAsUndefined, z.string().trim().default('whisper-1')),
   VOICE_TRANSCRIPTION: flag(false),
   MODERATION_MODEL: z.preprocess(emptyAsUndefined, z.string().trim().default('omni-moderation-latest')),
+  THREAD_CONVERSATIONS: flag(false),
   HISTORY_RETENTION_DAYS: positiveInt(DEFAULT_HISTORY_RETENTION_DAYS, 3650),
   METRICS_PORT: z.preprocess(emptyAsUndefined, z.coerce.number({ error: 'must be a port number' }).int('must be a port number').min(1, 'must be 1-65535').max(65_535, 'must be 1-65535').optional()),
   METRICS_HOST: z.preprocess(emptyAsUndefined, z.string().trim().regex(/^[^\s/]+$/, 'must be an address to listen on, e.g. 127.0.0.1 or 0.0.0.0').default('127.0.0.1')),
@@ -163,6 +164,8 @@ export type Config = {
   voiceTranscription: boolean;
   /** Model for OpenAI's (free) moderation endpoint, used in servers that turned /settings moderation on. */
   moderationModel: string;
+  /** Answer messages in the bot's threads and new forum posts without a mention (requests the privileged Message Content intent). */
+  threadConversations: boolean;
   /** Conversation turns older than this many days are deleted by a periodic job. */
   historyRetentionDays: number;
   /** Port of /healthz and /metrics; undefined = no server (the default). */
@@ -216,6 +219,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     transcribeModel: e.TRANSCRIBE_MODEL,
     voiceTranscription: e.VOICE_TRANSCRIPTION,
     moderationModel: e.MODERATION_MODEL,
+    threadConversations: e.THREAD_CONVERSATIONS,
     historyRetentionDays: e.HISTORY_RETENTION_DAYS,
     metricsPort: e.METRICS_PORT,
     metricsHost: e.METRICS_HOST,

@@ -20,6 +20,7 @@ import type { ApplicationOwner } from './services/operator/owner.ts';
 import type { HistoryRetention } from './services/retention.ts';
 import type { BotMetrics } from './services/metrics/metrics.ts';
 import type { ModerationService } from './services/moderation/service.ts';
+import type { ThreadService } from './services/threads/service.ts';
 
 /** Everything a command or event handler may use, built once in src/app.ts (tests build it on a temp DB). */
 export interface BotContext {
@@ -56,5 +57,7 @@ export interface BotContext {
     metrics: BotMetrics;
     /** A server's `/settings moderation`: prompts, transcripts and answers checked with OpenAI's moderation endpoint. */
     moderation: ModerationService;
+    /** Threads the bot opened (answered without a mention) and the channel settings that open them. */
+    threads: ThreadService;
   };
 }

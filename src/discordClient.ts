@@ -18,6 +18,10 @@ const MESSAGE_CONTENT_REFUSED = 'Discord refused the Message Content intent (VOI
   + 'Voice messages will NOT be transcribed automatically; everything else works. To fix it, open the developer portal → your application → '
   + 'Bot → Privileged Gateway Intents, turn on Message Content Intent and restart the bot, or set VOICE_TRANSCRIPTION=false.';
 
+const THREADS_WITHOUT_MESSAGE_CONTENT = 'Discord refused the Message Content intent (THREAD_CONVERSATIONS=true needs it to read messages that do not mention the bot). '
+  + 'In the bot\'s threads members must mention it, and forum posts are NOT answered; everything else works. To fix it, turn on Message Content Intent '
+  + 'in the developer portal (Bot → Privileged Gateway Intents) and restart the bot, or set THREAD_CONVERSATIONS=false.';
+
 /** Plain words for the ways logging in can fail. */
 export function explainLoginError(error: unknown): string {
   const text = error instanceof Error ? `${error.name} ${error.message}` : String(error);
@@ -59,15 +63,21 @@ async function connect(ctx: BotContext, commands: Map<string, Command>, intents:
   }
 }
 
-/** Asks for Message Content only when voice transcription is on; if Discord refuses it (4014), warns and runs without. */
+/** Asks for Message Content only when voice transcription or thread conversations are on; if Discord refuses it (4014), warns and runs without. */
 export async function connectToDiscord(ctx: BotContext, commands: Map<string, Command>, shard: ShardAssignment = UNSHARDED): Promise<Client> {
-  if (!ctx.config.voiceTranscription) return connect(ctx, commands, BASE_INTENTS, shard);
+  if (!ctx.config.voiceTranscription && !ctx.config.threadConversations) return connect(ctx, commands, BASE_INTENTS, shard);
   try {
     return await connect(ctx, commands, [...BASE_INTENTS, GatewayIntentBits.MessageContent], shard);
   } catch (error) {
     if (!/disallowed intent|4014/i.test(error instanceof Error ? error.message : String(error))) throw error;
-    ctx.logger.warn(MESSAGE_CONTENT_REFUSED);
-    ctx.services.transcription.automatic = 'intent-refused';
+    if (ctx.config.voiceTranscription) {
+      ctx.logger.warn(MESSAGE_CONTENT_REFUSED);
+      ctx.services.transcription.automatic = 'intent-refused';
+    }
+    if (ctx.config.threadConversations) {
+      ctx.logger.warn(THREADS_WITHOUT_MESSAGE_CONTENT);
+      ctx.services.threads.conversations = 'intent-refused';
+    }
     return connect(ctx, commands, BASE_INTENTS, shard);
   }
 }

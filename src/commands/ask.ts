@@ -8,6 +8,7 @@ import { payerOf } from '../services/discord/payer.ts';
 import { replyPrivately } from '../services/discord/privateReply.ts';
 import { describeRefusal } from '../services/budget/messages.ts';
 import { channelScopeOf } from '../services/discord/channelScope.ts';
+import { threadAfterAsk } from '../services/threads/afterAnswer.ts';
 import type { SlashCommand } from './types.ts';
 
 /** Discord's own cap on a string option's length. */
@@ -22,6 +23,7 @@ export const command: SlashCommand = {
     .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel)
     .addStringOption((o) => described(o.setName('prompt'), 'ask', 'command.prompt').setRequired(true).setMaxLength(PROMPT_MAX_LENGTH))
     .addBooleanOption((o) => described(o.setName('private'), 'ask', 'command.private'))
+    .addBooleanOption((o) => described(o.setName('thread'), 'threads', 'command.ask.thread'))
     .toJSON(),
 
   async execute(interaction, ctx) {
@@ -35,7 +37,8 @@ export const command: SlashCommand = {
     // Defer before anything slow: Discord drops interactions not acknowledged within 3 s.
     await interaction.deferReply({ flags: isPrivate ? MessageFlags.Ephemeral : undefined });
     const { services } = ctx;
-    const reply = new ReplyStream(new InteractionSink(interaction, isPrivate), services.webhookPacer, ctx.logger);
+    const sink = new InteractionSink(interaction, isPrivate);
+    const reply = new ReplyStream(sink, services.webhookPacer, ctx.logger);
     const result = await services.ask.answer({
       scope: channelScopeOf(interaction.guildId, interaction.channelId, interaction.channel),
       isPrivate,
@@ -51,5 +54,7 @@ export const command: SlashCommand = {
     });
     if (!result.ok && result.reason === 'over_budget') await replyPrivately(interaction, describeRefusal(result.refusal, language));
     if (!result.ok && result.reason === 'moderated') await replyPrivately(interaction, result.notice);
+    const speaker = { id: interaction.user.id, name: displayNameOf(interaction.member, interaction.user) };
+    await threadAfterAsk(interaction, ctx, { result, speaker, prompt, log: ctx.logger, explicit: interaction.options.getBoolean('thread'), isPrivate, startMessageId: sink.originalId });
   },
 };

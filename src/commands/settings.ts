@@ -8,6 +8,7 @@ import { splitMessage } from '../services/messageSplitter.ts';
 import type { ChannelScope } from '../services/settings.ts';
 import { describeOverview, describeSource, text } from '../services/settingsMessages.ts';
 import { choiceLabel, findLanguage, suggestLanguages } from '../services/translate/languages.ts';
+import { autoThreadSubcommand, forumAnswersSubcommand, threadSettingsHandlers, threadSettingsLine } from './settings/threads.ts';
 import type { SlashCommand } from './types.ts';
 import { addModerationSubcommands, describeModeration, moderationHandlers } from './settings/moderation.ts';
 
@@ -40,7 +41,7 @@ const handlers: Record<string, Handler> = {
       translateLanguage: translate && (findLanguage(translate) ? choiceLabel(findLanguage(translate)!) : translate),
       timeZone: settings.timeZone(scope.guildId),
       voiceInactive: transcription.automatic === 'on' ? undefined : transcription.automatic === 'off' ? 'config' : 'intent-refused',
-    }, language) + `\n${describeModeration(ctx, scope.guildId, language)}`);
+    }, language) + `\n${describeModeration(ctx, scope.guildId, language)}\n${threadSettingsLine(ctx, scope.channelId, interaction.locale)}`);
   },
 
   async model(interaction, ctx, scope, language) {
@@ -112,6 +113,8 @@ const handlers: Record<string, Handler> = {
     if (!change.ok) return answer(interaction, text('badTimeZone', language, { input: input.slice(0, 100) }));
     await answer(interaction, text('timeZoneSet', language, { zone: change.new }));
   },
+
+  ...threadSettingsHandlers,
 };
 
 const clearChoice = (language: CatalogueLanguage) => ({ name: text('command.clearChoice', language), value: DEFAULT });
@@ -138,7 +141,9 @@ export const command: SlashCommand = {
     .addSubcommand((s) => described(s.setName('translate-language'), NS, 'command.translateLanguage')
       .addStringOption((o) => described(o.setName('language'), NS, 'command.translateLanguage.language').setRequired(true).setMaxLength(100).setAutocomplete(true)))
     .addSubcommand((s) => described(s.setName('timezone'), NS, 'command.timezone')
-      .addStringOption((o) => described(o.setName('zone'), NS, 'command.timezone.zone').setRequired(true).setMaxLength(100).setAutocomplete(true))))
+      .addStringOption((o) => described(o.setName('zone'), NS, 'command.timezone.zone').setRequired(true).setMaxLength(100).setAutocomplete(true)))
+    .addSubcommand(autoThreadSubcommand)
+    .addSubcommand(forumAnswersSubcommand))
     .toJSON(),
 
   async execute(interaction, ctx) {

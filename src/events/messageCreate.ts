@@ -12,6 +12,8 @@ import { deadEndDetails, isDeadEnd } from '../services/discord/deadEnd.ts';
 import { maySpeakIn } from '../services/discord/speakPermission.ts';
 import { noteOutcome } from '../services/metrics/outcome.ts';
 import { transcribeVoiceMessage, wantsTranscription } from '../services/transcription/voiceMessage.ts';
+import { threadQuestion, type ThreadQuestion } from '../services/threads/inbound.ts';
+import { threadAfterMention } from '../services/threads/afterAnswer.ts';
 
 /** With more answers than this in progress, the typing indicator is skipped. */
 const TYPING_MAX_IN_FLIGHT = 5;
@@ -21,7 +23,7 @@ export function promptFromMention(content: string, botId: string): string {
   return content.replace(new RegExp(`<@!?${botId}>`, 'g'), '').trim();
 }
 
-async function answerMention(message: Message, ctx: BotContext): Promise<void> {
+async function answerMention(message: Message, ctx: BotContext, asked?: ThreadQuestion): Promise<void> {
   const botId = message.client.user.id;
   const logger = ctx.logger.child({ event: 'mention', messageId: message.id, userId: message.author.id, guildId: message.guildId ?? undefined });
   const language = catalogueLanguageOf(message.guild?.preferredLocale);
@@ -34,7 +36,7 @@ async function answerMention(message: Message, ctx: BotContext): Promise<void> {
       await message.reply({ content: t('shuttingDown', language), allowedMentions });
       return;
     }
-    const prompt = promptFromMention(message.content, botId);
+    const prompt = asked?.prompt ?? promptFromMention(message.content, botId);
     if (prompt === '') {
       await message.reply({ content: text(language, 'events', 'emptyMention'), allowedMentions });
       return;
@@ -43,7 +45,8 @@ async function answerMention(message: Message, ctx: BotContext): Promise<void> {
     if (ctx.services.lifecycle.inFlight <= TYPING_MAX_IN_FLIGHT && 'sendTyping' in message.channel) {
       void message.channel.sendTyping().catch(() => undefined);
     }
-    const reply = new ReplyStream(new ChannelReplySink(message), ctx.services.botTokenPacer, logger);
+    const sink = new ChannelReplySink(message);
+    const reply = new ReplyStream(sink, ctx.services.botTokenPacer, logger);
     const result = await ctx.services.ask.answer({
       scope: channelScopeOf(message.guildId, message.channelId, message.channel),
       isPrivate: false,
@@ -58,6 +61,8 @@ async function answerMention(message: Message, ctx: BotContext): Promise<void> {
     });
     if (!result.ok && result.reason === 'over_budget') await message.reply({ content: describeRefusal(result.refusal, language), allowedMentions });
     if (!result.ok && result.reason === 'moderated') await message.reply({ content: result.notice, allowedMentions });
+    const speaker = { id: message.author.id, name: displayNameOf(message.member, message.author) };
+    await threadAfterMention(message, ctx, { result, speaker, prompt, log: logger, asked, reply: sink.first });
   } catch (error) {
     noteOutcome('error');
     // Discord refused for good (403/404): one more reply would only be refused again.
@@ -77,8 +82,9 @@ export function registerMessageCreate(client: Client, ctx: BotContext): void {
     if (message.author.bot || !client.user) return;
     const { lifecycle, metrics } = ctx.services;
     if (wantsTranscription(message, ctx)) return void lifecycle.track(metrics.message('voice_message', () => transcribeVoiceMessage(message, ctx)));
-    // In a DM every message is meant for the bot; in a server only those that mention it.
-    const addressed = message.channel.isDMBased() || message.mentions.has(client.user, { ignoreEveryone: true, ignoreRoles: true, ignoreRepliedUser: true });
-    if (addressed) void lifecycle.track(metrics.message('mention', () => answerMention(message, ctx)));
+    // In a DM every message is meant for the bot; in a server only those that mention it, and those in its threads.
+    const asked = threadQuestion(message, ctx);
+    const addressed = asked !== undefined || message.channel.isDMBased() || message.mentions.has(client.user, { ignoreEveryone: true, ignoreRoles: true, ignoreRepliedUser: true });
+    if (addressed) void lifecycle.track(metrics.message('mention', () => answerMention(message, ctx, asked)));
   });
 }

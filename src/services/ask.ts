@@ -41,7 +41,7 @@ export type AskResult =
   | { ok: false; reason: 'over_budget'; refusal: Refusal }
   /** The server's moderation refused the question (nothing was paid) or, fail-closed, could not check it; show `notice` privately. */
   | { ok: false; reason: 'moderated'; notice: string }
-  | { ok: false; reason: 'prompt_too_long' | 'model_failed' | 'interrupted' };
+  | { ok: false; reason: 'prompt_too_long' | 'model_failed' | 'interrupted' | 'reply_gone' };
 
 /** A note under an answer; a code block the answer left open is closed first so the note isn't inside it. */
 function withNotice(text: string, notice: string): string {
@@ -98,6 +98,9 @@ export class AskService {
     }
     // The member was told the bot restarted; what was streamed is charged, nothing more is shown or stored.
     if (interrupted()) return { ok: false, reason: 'interrupted' };
+    // Discord refused the reply for good (its thread archived, locked or deleted, the message deleted): the call
+    // was ended there and is charged what was billed; nothing is stored or shown.
+    if (reply.abandoned) return { ok: false, reason: 'reply_gone' };
     if (attempt.kind === 'over_budget') return { ok: false, reason: 'over_budget', refusal: attempt.refusal };
     if (attempt.kind === 'prompt_too_long') return { ok: false, reason: 'prompt_too_long' };
     const { outcome } = attempt;
@@ -165,7 +168,7 @@ export class AskService {
         promptTokens: context.promptTokens, maxOutputTokens: deps.maxOutputTokens, log: request.log,
       },
       (text) => {
-        if (interrupted()) throw new AnswerInterrupted();
+        if (interrupted() || request.reply.abandoned) throw new AnswerInterrupted();
         request.reply.update(text);
       },
     );

@@ -92,6 +92,14 @@ describe('/settings', () => {
     expect(await settings('voice-transcription', { state: 'off' }, { channelId })).toBe('Voice messages in this channel will not be transcribed.');
   });
 
+  test('auto-thread: on and off per channel, shown, with a warning while THREAD_CONVERSATIONS is off', async () => {
+    const channelId = TEST_CHANNEL_IDS[15]!;
+    expect(await settings('auto-thread', { state: 'on' }, { channelId })).toMatch(/^Every answer in this channel now opens a thread.*\n⚠️ Messages without a mention are not read yet: .*THREAD_CONVERSATIONS=true/);
+    expect(await settings('show', {}, { channelId })).toContain('Threads: every answer opens a thread');
+    expect(await settings('auto-thread', { state: 'off' }, { channelId, locale: 'zh-TW' })).toBe('這個頻道的回答不再開討論串。');
+    expect(await settings('show', {}, { channelId })).toContain('Threads: off');
+  });
+
   test('server-wide: translation language by any name, and the time zone the budget ledger reads', async () => {
     expect(await settings('translate-language', { language: '日本語' })).toMatch(/now Japanese — 日本語 \(ja\)/);
     expect(h.bot.ctx.services.settings.translateLanguage(DEFAULT_GUILD_ID)).toBe('ja');

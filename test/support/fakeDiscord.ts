@@ -20,6 +20,8 @@ import { randomBytes } from 'node:crypto';
 import {
   ApplicationCommandOptionType as OptType,
   ApplicationCommandType,
+  ChannelType,
+  PermissionFlagsBits,
   ComponentType,
   GatewayDispatchEvents,
   GatewayIntentBits,
@@ -176,6 +178,8 @@ export interface FakeMessageSpec {
   mentionRepliedUser?: boolean;
   type?: MessageType;
   id?: string;
+  /** posted by this webhook (the author is the webhook's own user; no member is attached) */
+  webhookId?: string;
 }
 
 export class FakeDiscord {
@@ -333,6 +337,44 @@ export class FakeDiscord {
     this.state.dispatchMessageDelete(msg);
   }
 
+  /** A moderator archives (and maybe locks) a thread, or reopens it: THREAD_UPDATE; the REST rules follow its state. */
+  setThreadState(threadId: string, state: { archived?: boolean; locked?: boolean }): void {
+    const ch = this.state.channels.get(threadId);
+    if (!ch?.thread) throw new Error(`FakeDiscord.setThreadState: ${threadId} is not a thread`);
+    this.state.setThreadState(ch, state);
+  }
+
+  /** A moderator deletes a thread: THREAD_DELETE; every later call on it gets 404 10003 Unknown Channel. */
+  deleteThread(threadId: string): void {
+    const ch = this.state.channels.get(threadId);
+    if (!ch?.thread) throw new Error(`FakeDiscord.deleteThread: ${threadId} is not a thread`);
+    this.state.deleteThread(ch);
+  }
+
+  /**
+   * A member opens a post in a forum (or media) channel, as Discord delivers it: THREAD_CREATE for the new
+   * thread (owned by the author, named by the title), then MESSAGE_CREATE for its starter message, which
+   * has the thread's id. The starter message's text follows the Message Content rules like any other.
+   */
+  createForumPost(spec: { forumId: string; title: string; content: string; author?: Partial<FakeUserSpec>; id?: string }): { thread: APIChannel; message: APIMessage } {
+    const s = this.state;
+    const forum = s.channels.get(spec.forumId);
+    if (!forum?.guildId || (forum.type !== ChannelType.GuildForum && forum.type !== ChannelType.GuildMedia)) {
+      throw new Error(`FakeDiscord.createForumPost: ${spec.forumId} is not a forum or media channel`);
+    }
+    if (spec.title.length < 1 || spec.title.length > 100) throw new Error('FakeDiscord.createForumPost: a post title has 1 to 100 characters');
+    const guild = s.guilds.get(forum.guildId)!;
+    const author = this.resolveUser(spec.author);
+    s.ensureMember(guild, author);
+    const thread = s.addThread(guild, { id: spec.id ?? s.ids.next(), parentId: forum.id, name: spec.title, type: ChannelType.PublicThread, ownerId: author.id });
+    const body = s.channelJSON(thread);
+    const botCanSee = (s.permissionsIn(thread, s.botUser.id) & PermissionFlagsBits.ViewChannel) !== 0n;
+    s.dispatch(GatewayDispatchEvents.ThreadCreate, (sess) =>
+      botCanSee && sess.intents & GatewayIntentBits.Guilds && sessionHandlesGuild(sess, guild.id) ? { ...body, newly_created: true } : null);
+    const message = this.createMessage({ content: spec.content, author: { id: author.id }, id: thread.id }, true, thread);
+    return { thread: s.channelJSON(thread), message };
+  }
+
   /** A user who turned off DMs from server members: the bot's DMs to them fail with 403 50007. */
   closeDms(userId: string): void {
     this.state.closedDms.add(userId);
@@ -417,7 +459,7 @@ export class FakeDiscord {
       ch = guild ? s.firstTextChannel(guild) : undefined;
       if (!ch) throw new Error('FakeDiscord.sendMessage: no channel (give channelId or dm: true)');
     }
-    if (ch.guildId && author.id !== s.botUser.id) s.ensureMember(s.guilds.get(ch.guildId)!, author, spec.member);
+    if (ch.guildId && author.id !== s.botUser.id && !spec.webhookId) s.ensureMember(s.guilds.get(ch.guildId)!, author, spec.member);
     const referenced = spec.replyTo ? s.findMessage(ch.id, spec.replyTo) : undefined;
     if (spec.replyTo && !referenced) throw new Error(`FakeDiscord.sendMessage: unknown replyTo message ${spec.replyTo}`);
     const msg = s.buildMessage({
@@ -431,6 +473,7 @@ export class FakeDiscord {
       flags: spec.flags,
       tts: spec.tts,
       type: spec.type,
+      webhookId: spec.webhookId,
       referenced,
       allowedMentions:
         referenced && spec.mentionRepliedUser === false ? { parse: ['users', 'roles', 'everyone'], replied_user: false } : undefined,

@@ -107,6 +107,8 @@ const E = {
   invalidWebhookToken: () => err(401, 50027, 'Invalid Webhook Token'),
   invalidJson: () => err(400, 50109, 'The request body contains invalid JSON.'),
   tooLarge: () => err(413, 40005, 'Request entity too large'),
+  archivedThread: () => err(400, 50083, 'Thread is archived'),
+  lockedThread: () => err(400, 160005, 'Thread is locked'),
 };
 
 const CHANNEL_FLAGS = MessageFlags.SuppressEmbeds | MessageFlags.SuppressNotifications | MessageFlags.IsVoiceMessage | MessageFlags.IsComponentsV2;
@@ -710,6 +712,8 @@ export class FakeRest {
     if (!isTextType(ch.type)) return E.nonTextChannel();
     if (ch.guildId && !this.botHas(ch, ch.thread ? P.SendMessagesInThreads : P.SendMessages)) return E.missingPermissions();
     if (!ch.guildId && ch.recipients?.some((u) => s.closedDms.has(u.id))) return E.cannotSendToUser();
+    // Like Discord: only Manage Threads writes in a locked thread; a message in an archived one unarchives it.
+    if (ch.thread?.locked && !this.botHas(ch, P.ManageThreads)) return E.lockedThread();
     if (!isObj(json)) return E.invalidJson();
     const fe = new FormErrors();
     validateMessageBody(fe, [], json, { allowedFlags: CHANNEL_FLAGS, files: files.length });
@@ -751,6 +755,7 @@ export class FakeRest {
       allowedMentions: isObj(json.allowed_mentions) ? (json.allowed_mentions as AllowedMentions) : undefined,
     });
     if (nonceKey) s.nonces.set(nonceKey, msg.id);
+    if (ch.thread?.archived) s.setThreadState(ch, { archived: false });
     s.storeMessage(msg);
     return ok(msg);
   }
@@ -762,6 +767,9 @@ export class FakeRest {
     const msg = s.findMessage(ch.id, params.message!);
     if (!msg) return E.unknownMessage();
     if (!isObj(json)) return E.invalidJson();
+    // Like Discord: messages in an archived thread can't be edited; in a locked one, only with Manage Threads.
+    if (ch.thread?.locked && !this.botHas(ch, P.ManageThreads)) return E.lockedThread();
+    if (ch.thread?.archived) return E.archivedThread();
     if (msg.author.id !== s.botUser.id) {
       const onlyFlags = Object.keys(json).every((k) => k === 'flags');
       if (!onlyFlags || !ch.guildId) return E.cannotEditOthers();
@@ -782,8 +790,10 @@ export class FakeRest {
     }
     if (!isObj(json)) return E.invalidJson();
     const fe = new FormErrors();
-    if (typeof json.name !== 'string' || json.name.length < 1 || json.name.length > 100) {
-      fe.add(['name'], 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.');
+    if (typeof json.name !== 'string') fe.add(['name'], 'BASE_TYPE_REQUIRED', 'This field is required');
+    else if ([...json.name].length < 1 || [...json.name].length > 100) fe.add(['name'], 'BASE_TYPE_BAD_LENGTH', 'Must be between 1 and 100 in length.');
+    if (json.rate_limit_per_user !== undefined && !(Number.isInteger(json.rate_limit_per_user) && (json.rate_limit_per_user as number) >= 0 && (json.rate_limit_per_user as number) <= 21600)) {
+      fe.add(['rate_limit_per_user'], 'NUMBER_TYPE_MAX', 'int value should be between 0 and 21600.');
     }
     if (json.auto_archive_duration !== undefined && ![60, 1440, 4320, 10080].includes(json.auto_archive_duration as number)) {
       fe.add(['auto_archive_duration'], 'BASE_TYPE_CHOICES', 'Value must be one of {60, 1440, 4320, 10080}.');

@@ -725,6 +725,7 @@ export class FakeState {
         message_count: ch.thread.messageCount,
         member_count: 1,
         total_message_sent: ch.thread.messageCount,
+        ...(parent?.type === ChannelType.GuildForum || parent?.type === ChannelType.GuildMedia ? { applied_tags: [] } : {}),
         thread_metadata: {
           archived: ch.thread.archived,
           auto_archive_duration: ch.thread.autoArchiveDuration,
@@ -747,7 +748,34 @@ export class FakeState {
     if (ch.type === ChannelType.GuildVoice || ch.type === ChannelType.GuildStageVoice) {
       Object.assign(base, { bitrate: 64000, user_limit: 0, rtc_region: null, video_quality_mode: 1 });
     }
+    if (ch.type === ChannelType.GuildForum || ch.type === ChannelType.GuildMedia) {
+      Object.assign(base, {
+        available_tags: [], default_reaction_emoji: null, default_sort_order: null, default_thread_rate_limit_per_user: 0,
+        ...(ch.type === ChannelType.GuildForum ? { default_forum_layout: 0 } : {}),
+      });
+    }
     return base as unknown as APIChannel;
+  }
+
+  /** A moderator archives, locks or reopens a thread: THREAD_UPDATE (the whole thread) to sessions with the Guilds intent. */
+  setThreadState(ch: ChannelState, patch: { archived?: boolean; locked?: boolean }): void {
+    if (!ch.thread || !ch.guildId) throw new Error(`FakeState.setThreadState: ${ch.id} is not a thread`);
+    Object.assign(ch.thread, patch);
+    const guildId = ch.guildId;
+    this.dispatch(GatewayDispatchEvents.ThreadUpdate, (sess) =>
+      sess.intents & GatewayIntentBits.Guilds && sessionHandlesGuild(sess, guildId) ? this.channelJSON(ch) : null);
+  }
+
+  /** A thread is deleted with its messages: later calls on it get 404 Unknown Channel; THREAD_DELETE as Discord sends it. */
+  deleteThread(ch: ChannelState): void {
+    if (!ch.thread || !ch.guildId) throw new Error(`FakeState.deleteThread: ${ch.id} is not a thread`);
+    this.channels.delete(ch.id);
+    this.messages.delete(ch.id);
+    const guild = this.guilds.get(ch.guildId);
+    if (guild) guild.channelIds = guild.channelIds.filter((id) => id !== ch.id);
+    const guildId = ch.guildId;
+    this.dispatch(GatewayDispatchEvents.ThreadDelete, (sess) =>
+      sess.intents & GatewayIntentBits.Guilds && sessionHandlesGuild(sess, guildId) ? { id: ch.id, guild_id: guildId, parent_id: ch.parentId, type: ch.type } : null);
   }
 
   guildJSON(guild: GuildState): Record<string, unknown> {

@@ -1,4 +1,4 @@
-import { DiscordAPIError, RESTJSONErrorCodes } from 'discord.js';
+import { DiscordAPIError, DiscordjsError, DiscordjsErrorCodes, RESTJSONErrorCodes } from 'discord.js';
 
 /**
  * Discord answers that repeating the call can't change: 401 (an expired interaction token, 50027),
@@ -7,6 +7,11 @@ import { DiscordAPIError, RESTJSONErrorCodes } from 'discord.js';
  * invalid requests per 10 minutes, past which the bot's IP is banned for a while.
  */
 const DEAD_END_STATUSES = new Set([401, 403, 404]);
+/**
+ * A thread archived (50083: its messages can't be edited) or locked (160005: nothing can be written) while
+ * an answer was streaming into it: only a moderator can change that, so no call for that answer can succeed.
+ */
+const DEAD_END_CODES = new Set<number | string>([RESTJSONErrorCodes.InvalidActionOnArchivedThread, RESTJSONErrorCodes.ThreadLocked]);
 
 /** A local refusal before any request: the interaction token is too old to use. */
 export class InteractionExpiredError extends Error {
@@ -16,14 +21,23 @@ export class InteractionExpiredError extends Error {
   }
 }
 
+/**
+ * A local refusal before any request: the gateway said the channel was deleted (a thread deleted mid-answer),
+ * so discord.js no longer has it and won't edit a message there.
+ */
+function isChannelGone(error: unknown): boolean {
+  return error instanceof DiscordjsError && error.code === DiscordjsErrorCodes.ChannelNotCached;
+}
+
 /** True when a failed Discord call must not be repeated, nor followed by other calls for the same reply. */
 export function isDeadEnd(error: unknown): boolean {
-  return error instanceof InteractionExpiredError || (error instanceof DiscordAPIError && DEAD_END_STATUSES.has(error.status));
+  return error instanceof InteractionExpiredError || isChannelGone(error) || (error instanceof DiscordAPIError && (DEAD_END_STATUSES.has(error.status) || DEAD_END_CODES.has(error.code)));
 }
 
 /** What a log line needs about a dead end: no URL (it may hold an interaction token), no request body. */
 export function deadEndDetails(error: unknown): { status?: number; code?: number | string; reason: string } {
   if (error instanceof DiscordAPIError) return { status: error.status, code: error.code, reason: error.message };
+  if (error instanceof DiscordjsError) return { code: error.code, reason: error.message };
   return { reason: error instanceof Error ? error.message : String(error) };
 }
 

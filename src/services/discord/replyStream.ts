@@ -35,6 +35,11 @@ export class ReplyStream {
 
   constructor(private readonly sink: MessageSink, private readonly pacer: EditPacer, private readonly log: Logger) {}
 
+  /** Discord refused a write for good (the reply, its thread or its token is gone): the rest of the answer can't be shown. */
+  get abandoned(): boolean {
+    return this.stopped;
+  }
+
   /** Call with the whole text so far; the first call is shown at once, later ones at the paced interval. */
   update(text: string): void {
     if (this.closed) return;

@@ -31,6 +31,8 @@ export function webhookRest(client: Client): REST {
 export class InteractionSink implements MessageSink {
   private readonly followUpIds: string[] = [];
   private readonly rest: REST;
+  /** The original reply's message id, once an edit of it succeeded (a thread can be opened on it). */
+  originalId: string | undefined;
 
   constructor(private readonly interaction: RepliableInteraction, private readonly ephemeral: boolean) {
     this.rest = webhookRest(interaction.client);
@@ -44,7 +46,8 @@ export class InteractionSink implements MessageSink {
     const body = { content, allowed_mentions: NO_MENTIONS };
     const id = index === 0 ? '@original' : this.followUpIds[index - 1];
     if (id) {
-      await this.rest.patch(Routes.webhookMessage(applicationId, token, id), { body, auth: false });
+      const edited = (await this.rest.patch(Routes.webhookMessage(applicationId, token, id), { body, auth: false })) as APIMessage;
+      if (index === 0) this.originalId = edited.id;
       return;
     }
     const sent = (await this.rest.post(Routes.webhook(applicationId, token), {
@@ -68,6 +71,11 @@ export class ChannelReplySink implements MessageSink {
   private readonly sent: Message[] = [];
 
   constructor(private readonly source: Message) {}
+
+  /** The reply's first message, once sent (a thread can be opened on it). */
+  get first(): Message | undefined {
+    return this.sent[0];
+  }
 
   async write(index: number, content: string): Promise<void> {
     const existing = this.sent[index];
