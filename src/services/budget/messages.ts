@@ -14,11 +14,13 @@ export function describeSource(limit: AppliedLimit, language: Language): string 
     config: "the bot's default limit", server: "the server's total cap",
     'server-ceiling': 'the most the bot\'s operator lets this server spend', 'member-total': "the bot's limit for each person across all servers and DMs",
     'bot-total': "the bot's total limit for everyone", 'not-allowed': 'the list of servers the bot may work in', 'dm-off': 'the bot\'s direct-message setting',
+    'coordinator-down': 'the spending record the bot shares between its computers',
   };
   const zh: Record<LimitSource, string> = {
     user: '你的個人額度', role: `<@&${limit.targetId}> 身分組的額度`, default: '伺服器的預設額度', config: '機器人的預設額度', server: '伺服器的總額度',
     'server-ceiling': '機器人營運者給本伺服器的上限', 'member-total': '機器人給每個人（跨所有伺服器與私訊）的額度',
     'bot-total': '機器人全體共用的總額度', 'not-allowed': '機器人允許使用的伺服器清單', 'dm-off': '機器人的私訊設定',
+    'coordinator-down': '機器人在多台主機間共用的花費紀錄',
   };
   return (language === 'zh-TW' ? zh : en)[limit.source];
 }
@@ -37,6 +39,10 @@ export function describeRefusal(refusal: Refusal, language: Language): string {
   if (limit.source === 'not-allowed') {
     return zh ? '這個伺服器尚未獲准使用機器人的付費功能。由架設機器人的人決定哪些伺服器可以使用。'
       : "This server isn't approved to use the bot's paid commands. The person who runs the bot decides which servers may use it.";
+  }
+  if (limit.source === 'coordinator-down') {
+    return zh ? '機器人暫時無法確認花費額度，所以這次沒有送出請求，也沒有任何花費。請稍後再試。'
+      : "The bot can't check its spending limits right now, so this request wasn't sent and nothing was spent. Please try again in a few minutes.";
   }
   if (limit.source === 'dm-off') {
     return zh ? '機器人不在私訊中回答。請在伺服器中使用。' : "The bot doesn't answer paid requests in direct messages. Please use it in a server.";
