@@ -19,6 +19,7 @@ import type { FineTuneService } from './services/finetune/service.ts';
 import type { ApplicationOwner } from './services/operator/owner.ts';
 import type { HistoryRetention } from './services/retention.ts';
 import type { BotMetrics } from './services/metrics/metrics.ts';
+import type { SharedHosts } from './services/budget/shared/hosts.ts';
 
 /** Everything a command or event handler may use, built once in src/app.ts (tests build it on a temp DB). */
 export interface BotContext {
@@ -53,5 +54,7 @@ export interface BotContext {
     webhookPacer: EditPacer;
     /** Counters for /metrics (kept whether or not METRICS_PORT serves them) and the gateway source /healthz reads. */
     metrics: BotMetrics;
+    /** The bot's other hosts, if any (LEDGER_URL / LEDGER_PORT): /forget-me everywhere, /operator status bot-wide. */
+    hosts: SharedHosts;
   };
 }

@@ -23,6 +23,10 @@ const text = textTable({
     'zh-TW': '已刪除 {turns} 則訊息：你的 {questions} 則提問與 {answers} 則回答。機器人已不再保存你的對話紀錄。',
   },
   cancelled: { en: 'Cancelled: nothing was deleted.', 'zh-TW': '已取消：沒有刪除任何內容。' },
+  otherHosts: {
+    en: 'The bot runs on several computers: the count above is this one\'s, and the others delete your questions there too, within a minute.',
+    'zh-TW': '機器人分散在多台主機上執行：上面的數字是這一台的，其他主機也會在一分鐘內刪除你在那裡的提問。',
+  },
 });
 
 function buttons(language: Language): ActionRowBuilder<ButtonBuilder> {
@@ -44,11 +48,14 @@ export const command: SlashCommand = {
   async execute(interaction, ctx) {
     const language = languageOf(interaction.locale);
     const stored = ctx.services.history.storedBy(interaction.user.id);
-    if (stored === 0) {
+    // On several hosts, the other hosts may keep turns of theirs even when this one keeps none.
+    const { spread } = ctx.services.hosts;
+    if (stored === 0 && !spread) {
       await interaction.reply({ content: text('nothing', language), flags: MessageFlags.Ephemeral });
       return;
     }
-    await interaction.reply({ content: text('confirm', language, { n: stored }), components: [buttons(language)], flags: MessageFlags.Ephemeral });
+    const content = text('confirm', language, { n: stored }) + (spread ? `\n${text('otherHosts', language)}` : '');
+    await interaction.reply({ content, components: [buttons(language)], flags: MessageFlags.Ephemeral });
   },
 
   // Only the member who ran /forget-me sees its ephemeral buttons; whoever clicks deletes only their own turns.
@@ -59,8 +66,10 @@ export const command: SlashCommand = {
       return;
     }
     const { questions, answers } = ctx.services.history.forget(interaction.user.id);
+    ctx.services.hosts.forgetEverywhere(interaction.user.id);
     ctx.logger.info({ questions, answers }, 'forget-me: deleted a member\'s conversation history');
-    const content = questions + answers === 0 ? text('nothing', language) : text('done', language, { turns: questions + answers, questions, answers });
+    const here = questions + answers === 0 ? text('nothing', language) : text('done', language, { turns: questions + answers, questions, answers });
+    const content = ctx.services.hosts.spread ? `${here}\n${text('otherHosts', language)}` : here;
     await interaction.update({ content, components: [] });
   },
 };

@@ -25,8 +25,12 @@ function serverId(interaction: ChatInputCommandInteraction, language: Language):
 }
 
 const HANDLERS: Record<string, Handler> = {
-  status: async (interaction, ctx, language) =>
-    describeOperatorStatus(ctx.services.ledger.overview(STATUS_ENTRIES), (id) => interaction.client.guilds.cache.get(id)?.name, language),
+  status: async (interaction, ctx, language) => {
+    // On several hosts, the coordinator's figures are the bot-wide ones.
+    const { overview, thisHostOnly } = await ctx.services.hosts.overview(STATUS_ENTRIES);
+    const status = describeOperatorStatus(overview, (id) => interaction.client.guilds.cache.get(id)?.name, language);
+    return thisHostOnly ? [operatorText('thisHostOnly', language), ...status] : status;
+  },
 
   'server-limit': async (interaction, ctx, language) => {
     const target = serverId(interaction, language);

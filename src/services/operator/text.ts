@@ -15,6 +15,10 @@ const TEXT = {
   ceilingLifted: { en: 'Server `{id}`{name} now has no ceiling: only the member and bot limits bound it.', 'zh-TW': '伺服器 `{id}`{name} 現在沒有上限：只受每人與機器人總額度限制。' },
   ceilingDefault: { en: 'Server `{id}`{name} is back to the default ceiling: {limit}.', 'zh-TW': '伺服器 `{id}`{name} 恢復為預設上限：{limit}。' },
   unlimited: { en: 'unlimited', 'zh-TW': '無上限' },
+  thisHostOnly: {
+    en: "The ledger coordinator (LEDGER_URL) could not be reached: the figures below are this host's only, not the whole bot's.",
+    'zh-TW': '無法連上花費協調主機（LEDGER_URL）：以下數字只是這台主機的，不是整個機器人的。',
+  },
   left: { en: 'Left server `{id}`{name}. It can no longer use the bot.', 'zh-TW': '已離開伺服器 `{id}`{name}，它無法再使用機器人。' },
   notInServer: { en: "The bot is not in server `{id}`. Nothing was changed.", 'zh-TW': '機器人不在伺服器 `{id}` 中。沒有做任何變更。' },
   leaveFailed: { en: "Discord didn't let the bot leave server `{id}` just now. Please try again.", 'zh-TW': 'Discord 目前無法讓機器人離開伺服器 `{id}`，請再試一次。' },

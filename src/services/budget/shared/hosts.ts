@@ -1,0 +1,58 @@
+import type { Logger } from '../../../logger.ts';
+import type { OperatorOverview } from '../ledger.ts';
+import type { LedgerCoordinator } from './coordinator.ts';
+import type { CoordinatorLink } from './link.ts';
+
+/** What /operator status shows: the bot-wide figures, or this host's alone when the coordinator could not be asked. */
+export interface SharedOverview {
+  overview: OperatorOverview;
+  /** True when only this host's spend is shown. */
+  thisHostOnly: boolean;
+}
+
+/**
+ * The bot's hosts as commands see them. One host (no LEDGER_ settings): everything is local. The coordinator
+ * (LEDGER_PORT): its database holds every host's spend. Another host (LEDGER_URL): asks the coordinator.
+ */
+export class SharedHosts {
+  constructor(
+    private readonly local: { overview(top: number): OperatorOverview },
+    private readonly role: { coordinator: LedgerCoordinator } | { link: CoordinatorLink } | null,
+    private readonly log: Logger,
+  ) {}
+
+  /** Set on the coordinator: what its ledger server (LEDGER_PORT) answers. */
+  get coordinator(): LedgerCoordinator | undefined {
+    return this.role && 'coordinator' in this.role ? this.role.coordinator : undefined;
+  }
+
+  /** On another host: stops the lease renewals and sends what the outbox holds, waiting at most `waitMs`. */
+  async stop(waitMs: number): Promise<void> {
+    if (this.role && 'link' in this.role) await this.role.link.stop(waitMs);
+  }
+
+  /** Whether the bot runs on several hosts (a coordinator is configured, here or elsewhere). */
+  get spread(): boolean {
+    return this.role !== null;
+  }
+
+  /** After /forget-me deleted a member's turns here: every other host deletes theirs too (within a lease renewal, about 20 s). */
+  forgetEverywhere(userId: string): void {
+    if (!this.role) return;
+    if ('coordinator' in this.role) this.role.coordinator.recordForget(userId);
+    else {
+      this.role.link.enqueue({ op: 'forget', userId });
+      this.role.link.kick();
+    }
+  }
+
+  async overview(top: number): Promise<SharedOverview> {
+    if (!this.role || 'coordinator' in this.role) return { overview: this.local.overview(top), thisHostOnly: false };
+    try {
+      return { overview: await this.role.link.overview(top), thisHostOnly: false };
+    } catch (error) {
+      this.log.warn({ err: error }, '/operator status: the ledger coordinator could not be reached; showing this host only');
+      return { overview: this.local.overview(top), thisHostOnly: true };
+    }
+  }
+}
