@@ -327,7 +327,8 @@ export class Ledger {
       return { ok: true, reservation: { id, reservedMicros: worst } };
     }).immediate();
     // Refusing calls at the bot limit is reaching it, whatever share the settled spend shows.
-    if (!result.ok && result.refusal.limit.source === 'bot-total') this.noticeBotLimit(this.read(() => this.botStatus(now)), true);
+    // With a coordinator, only it sees the bot's whole total and sends the notices.
+    if (!result.ok && result.refusal.limit.source === 'bot-total' && !this.shared) this.noticeBotLimit(this.read(() => this.botStatus(now)), true);
     if (!result.ok) this.onRefused?.(result.refusal);
     return result;
   }

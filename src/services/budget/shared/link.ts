@@ -33,7 +33,7 @@ export interface LinkDeps {
 export class CoordinatorLink implements SharedLink {
   private holder: string | undefined;
   private flushing: Promise<boolean> | undefined;
-  private again = false;
+  private next: Promise<boolean> | undefined;
   private retryMs = RETRY_FIRST_MS;
   private retryTimer: NodeJS.Timeout | undefined;
   private leaseTimer: NodeJS.Timeout | undefined;
@@ -65,24 +65,27 @@ export class CoordinatorLink implements SharedLink {
     return this.deps.store.pendingCount();
   }
 
-  /** Sends the whole outbox; true once it is empty. Concurrent calls share one run; a call during a run runs again after it. */
+  /**
+   * Sends the whole outbox; true once it is empty. A run under way may have read the outbox before the caller's
+   * operation went in: the call then waits for one more run after it (shared by every call meanwhile).
+   */
   flush(): Promise<boolean> {
-    if (this.flushing) {
-      this.again = true;
-      return this.flushing;
-    }
-    this.flushing = this.drain().catch((error: unknown) => {
+    if (!this.flushing) return (this.flushing = this.run());
+    this.next ??= this.flushing.then(() => {
+      this.next = undefined;
+      return (this.flushing = this.run());
+    });
+    return this.next;
+  }
+
+  private run(): Promise<boolean> {
+    return this.drain().catch((error: unknown) => {
       // This host's own database failed (or closed while stopping): the outbox is still there for the next run.
       this.deps.log.warn({ err: error }, 'could not read or update the ledger outbox');
       return false;
     }).finally(() => {
       this.flushing = undefined;
-      if (this.again) {
-        this.again = false;
-        this.kick();
-      }
     });
-    return this.flushing;
   }
 
   private async drain(): Promise<boolean> {
