@@ -137,12 +137,14 @@ const schema = settings.superRefine((e, context) => {
 /** The ledger settings that only make sense together (README, Scaling). */
 function ledgerProblems(e: { LEDGER_URL?: string; LEDGER_SECRET?: string; LEDGER_PORT?: number; SHARD_IDS: number[] | null }): [string, string][] {
   const problems: [string, string][] = [];
-  const hasShard0 = e.SHARD_IDS === null || e.SHARD_IDS.includes(0);
+  // A shard process never sees SHARD_IDS (settingsEnvironment): its manager, which does, checked these already.
+  const hasShard0 = e.SHARD_IDS !== null && e.SHARD_IDS.includes(0);
+  const lacksShard0 = e.SHARD_IDS !== null && !e.SHARD_IDS.includes(0);
   if (e.LEDGER_URL && e.LEDGER_PORT !== undefined) problems.push(['LEDGER_URL', 'and LEDGER_PORT exclude each other: the coordinator sets LEDGER_PORT, every other host LEDGER_URL']);
   if ((e.LEDGER_URL || e.LEDGER_PORT !== undefined) && !e.LEDGER_SECRET) problems.push(['LEDGER_SECRET', 'is required with LEDGER_URL or LEDGER_PORT (the same value on every host)']);
   if (e.LEDGER_SECRET && !e.LEDGER_URL && e.LEDGER_PORT === undefined) problems.push(['LEDGER_SECRET', 'is only used with LEDGER_URL (other hosts) or LEDGER_PORT (the coordinator)']);
   if (e.LEDGER_URL && hasShard0) problems.push(['LEDGER_URL', 'is for a host that runs some shards (SHARD_IDS) but not shard 0: the host with shard 0 is the coordinator (LEDGER_PORT)']);
-  if (e.LEDGER_PORT !== undefined && !hasShard0) problems.push(['LEDGER_PORT', 'belongs on the host whose SHARD_IDS include shard 0: that host is the coordinator']);
+  if (e.LEDGER_PORT !== undefined && lacksShard0) problems.push(['LEDGER_PORT', 'belongs on the host whose SHARD_IDS include shard 0: that host is the coordinator']);
   return problems;
 }
 

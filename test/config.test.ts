@@ -112,7 +112,6 @@ describe('loadConfig: limits across hosts (LEDGER_*)', () => {
     ['both LEDGER_URL and LEDGER_PORT', { ...other, LEDGER_URL: 'http://10.0.0.1:9470', LEDGER_PORT: '9470', LEDGER_SECRET: SECRET }, 'LEDGER_URL and LEDGER_PORT exclude each other'],
     ['LEDGER_URL not an http address', { ...other, LEDGER_URL: 'ftp://10.0.0.1', LEDGER_SECRET: SECRET }, "LEDGER_URL must be the coordinator's http(s) address"],
     ['LEDGER_URL on the host with shard 0', { ...first, LEDGER_URL: 'http://10.0.0.1:9470', LEDGER_SECRET: SECRET }, 'the host with shard 0 is the coordinator'],
-    ['LEDGER_URL on a single host', { LEDGER_URL: 'http://10.0.0.1:9470', LEDGER_SECRET: SECRET }, 'the host with shard 0 is the coordinator'],
     ['LEDGER_PORT on a host without shard 0', { ...other, LEDGER_PORT: '9470', LEDGER_SECRET: SECRET }, 'LEDGER_PORT belongs on the host whose SHARD_IDS include shard 0'],
   ])('%s is refused', (_name, env, problem) => {
     const problems = problemsOf({ ...required, ...env }).join('\n');
