@@ -10,6 +10,8 @@ import { applyRequest, leaseRequest, reserveRequest } from './protocol.ts';
 const MAX_BODY_BYTES = 1024 * 1024;
 /** A host's request is answered in milliseconds; a client that stops sending is cut off after this long. */
 const REQUEST_TIMEOUT_MS = 10_000;
+/** Refused requests are logged at most this often: someone knocking without the secret must not flood the log. */
+const UNAUTHORIZED_LOG_EVERY_MS = 60_000;
 /** /operator status lists at most this many servers and members. */
 const MAX_OVERVIEW_ENTRIES = 50;
 
@@ -80,10 +82,15 @@ async function route(req: IncomingMessage, res: ServerResponse, coordinator: Led
 export async function startLedgerServer(options: { host: string; port: number; secret: string; coordinator: LedgerCoordinator; log: Logger }): Promise<LedgerServer> {
   const { host, port, coordinator, log } = options;
   const secretDigest = digest(options.secret);
+  let unauthorized = { count: 0, loggedAt: -Infinity };
   const server = createServer((req, res) => {
     if (!authorized(req, secretDigest)) {
-      // Never the header itself: it may be the real secret sent to the wrong place, or a near miss.
-      log.warn({ from: req.socket.remoteAddress, path: req.url?.split('?')[0] }, 'refused a ledger request without the right LEDGER_SECRET');
+      unauthorized.count += 1;
+      if (Date.now() - unauthorized.loggedAt >= UNAUTHORIZED_LOG_EVERY_MS) {
+        // Never the header itself: it may be the real secret sent to the wrong place, or a near miss.
+        log.warn({ from: req.socket.remoteAddress, path: req.url?.split('?')[0], refused: unauthorized.count }, 'refused a ledger request without the right LEDGER_SECRET');
+        unauthorized = { count: 0, loggedAt: Date.now() };
+      }
       req.resume();
       return send(res, 401, { error: 'unauthorized' });
     }

@@ -177,6 +177,47 @@ describe('limits across hosts: one coordinator, other hosts asking it', () => {
     expect(total(a.db, 'u1')).toBe(300_000);
   });
 
+  test('a live host renews its lease: its reservations at the coordinator outlast LEASE_MS', async () => {
+    const clock = { now: START };
+    const a = await coordinatorHost({}, clock);
+    const b = otherHost(a.server.url, {}, clock);
+    const reserved = await b.ledger.reserveShared(payer(GUILD_B, 'u1'), call(1));
+    if (!reserved.ok) throw new Error('refused');
+    for (let n = 0; n < 5; n += 1) {
+      clock.now += LEASE_MS / 2;
+      await b.link.renewLease();
+      expect(a.ledger.releaseOrphans()).toBe(0);
+    }
+    expect(total(a.db, 'u1')).toBe(USD);
+  });
+
+  test('settlements kept in the outbox survive a restart of the host and land from the new process', async () => {
+    const clock = { now: START };
+    const a = await coordinatorHost({}, clock);
+    const port = Number(new URL(a.server.url).port);
+    const { db, path } = database();
+    const linkOn = (file: Db) => new CoordinatorLink({
+      client: new CoordinatorClient(a.server.url, SECRET), store: new SharedLedgerStore(file), meta: new MetaStore(file), forgetHere: () => undefined, log: testLogger(), now: () => clock.now,
+    });
+    const first = linkOn(db);
+    const ledger = new Ledger(new LedgerStore(db), new BudgetStore(db), null, () => clock.now, { shared: first });
+    const reserved = await ledger.reserveShared(payer(GUILD_B, 'u1'), call(1));
+    if (!reserved.ok) throw new Error('refused');
+    await a.server.close();
+    ledger.settle(reserved.reservation, { chargedMicros: 250_000 });
+    expect(await first.flush()).toBe(false);
+    await first.stop(0);
+    db.close(); // the host's process stops with the settlement unsent
+    const back = await coordinatorHost({}, clock, a.path, port);
+    const again = openDatabase(path);
+    open.push(again);
+    const link = linkOn(again);
+    expect(link.pending).toBe(1);
+    expect(await link.flush()).toBe(true);
+    expect(link.pending).toBe(0);
+    expect(total(back.db, 'u1')).toBe(250_000);
+  });
+
   test.each([
     ['a wrong secret', `${SECRET}-not`],
     ['no secret', ''],
