@@ -439,6 +439,16 @@ export class Ledger {
     return null;
   }
 
+  /** The coordinator's figures for /usage on another host: the member's total everywhere and the bot's, against the operator's limits. */
+  sharedTotals(userId: string): Pick<OperatorStatus, 'member' | 'bot'> {
+    const now = this.now();
+    const { member } = this.operator;
+    return this.read(() => ({
+      member: this.status(ALL_GUILDS, userId, member && { source: 'member-total', targetId: userId, ...member }, now, 'UTC'),
+      bot: this.botStatus(now),
+    }));
+  }
+
   /** The coordinator, after other hosts' reservations or settlements: the bot-limit notices, once across every host. */
   noticeSharedTotals(refusedAtBotLimit: boolean): void {
     if (!this.operator.bot || !this.onBotLimitNotice) return;

@@ -1,10 +1,12 @@
-import type { LeaseAnswer, LeaseRequest, OverviewAnswer, ReserveAnswer, ReserveRequest, SharedOp } from './protocol.ts';
+import type { LeaseAnswer, LeaseRequest, OverviewAnswer, ReserveAnswer, ReserveRequest, SharedOp, TotalsAnswer } from './protocol.ts';
 
 /**
  * A reservation waits at most this long for the coordinator (a member is waiting for the answer); past it the
  * call is refused. On a LAN it answers in milliseconds.
  */
 export const RESERVE_TIMEOUT_MS = 3_000;
+/** /usage answers within Discord's 3 s: past this it shows this host's figures instead. */
+export const TOTALS_TIMEOUT_MS = 1_500;
 /** Settlements, lease renewals and status reads: nobody waits on these, but a hung request must not pile up. */
 const OTHER_TIMEOUT_MS = 10_000;
 
@@ -34,6 +36,10 @@ export class CoordinatorClient {
 
   lease(request: LeaseRequest): Promise<LeaseAnswer> {
     return this.call('POST', '/v1/lease', request, OTHER_TIMEOUT_MS);
+  }
+
+  totals(userId: string): Promise<TotalsAnswer> {
+    return this.call('GET', `/v1/totals?user=${encodeURIComponent(userId)}`, undefined, TOTALS_TIMEOUT_MS);
   }
 
   overview(top: number): Promise<OverviewAnswer> {

@@ -2,7 +2,7 @@ import type { LedgerStore } from '../../../db/ledger.ts';
 import type { SharedLedgerStore } from '../../../db/sharedLedger.ts';
 import { LEASE_MS, type Ledger, type OperatorOverview } from '../ledger.ts';
 import { bucketOf } from '../periods.ts';
-import { MAX_FORGETS_PER_LEASE, type LeaseAnswer, type LeaseRequest, type ReserveAnswer, type ReserveRequest, type SharedOp, type SharedRow } from './protocol.ts';
+import { MAX_FORGETS_PER_LEASE, type TotalsAnswer, type LeaseAnswer, type LeaseRequest, type ReserveAnswer, type ReserveRequest, type SharedOp, type SharedRow } from './protocol.ts';
 
 export interface CoordinatorDeps {
   ledger: Ledger;
@@ -86,6 +86,10 @@ export class LedgerCoordinator {
     const now = this.now();
     this.deps.store.db.transaction(() => this.renew(request, now)).immediate();
     return { forgets: this.deps.shared.forgetsAfter(request.forgetAfter, MAX_FORGETS_PER_LEASE) };
+  }
+
+  totals(userId: string): TotalsAnswer {
+    return this.deps.ledger.sharedTotals(userId);
   }
 
   overview(top: number): OperatorOverview {

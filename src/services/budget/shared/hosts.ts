@@ -1,4 +1,5 @@
 import type { Logger } from '../../../logger.ts';
+import type { UsageView } from '../admin.ts';
 import type { OperatorOverview } from '../ledger.ts';
 import type { LedgerCoordinator } from './coordinator.ts';
 import type { CoordinatorLink } from './link.ts';
@@ -43,6 +44,21 @@ export class SharedHosts {
     else {
       this.role.link.enqueue({ op: 'forget', userId });
       this.role.link.kick();
+    }
+  }
+
+  /**
+   * /usage on another host: the member's total everywhere and the bot's, from the coordinator, in place of this
+   * host's share of them. Unchanged when there is no coordinator elsewhere or it does not answer in time.
+   */
+  async withSharedTotals(view: UsageView, userId: string): Promise<UsageView> {
+    if (!this.role || 'coordinator' in this.role) return view;
+    try {
+      const totals = await this.role.link.totals(userId);
+      return { ...view, report: { ...view.report, operator: { ...view.report.operator, ...totals } } };
+    } catch (error) {
+      this.log.warn({ err: error }, '/usage: the ledger coordinator could not be reached; showing this host\'s totals');
+      return view;
     }
   }
 

@@ -4,7 +4,7 @@ import type { SharedLedgerStore } from '../../../db/sharedLedger.ts';
 import type { Logger } from '../../../logger.ts';
 import { LEASE_MS, type OperatorOverview, type SharedLink } from '../ledger.ts';
 import type { CoordinatorClient } from './client.ts';
-import { MAX_OPS_PER_REQUEST, type ReserveAnswer, type ReserveRequest, type SharedOp } from './protocol.ts';
+import { MAX_OPS_PER_REQUEST, type TotalsAnswer, type ReserveAnswer, type ReserveRequest, type SharedOp } from './protocol.ts';
 
 /** The lease at the coordinator is renewed this often (three tries before it would expire). */
 const LEASE_RENEW_MS = LEASE_MS / 3;
@@ -54,6 +54,10 @@ export class CoordinatorLink implements SharedLink {
 
   kick(): void {
     void this.flush();
+  }
+
+  totals(userId: string): Promise<TotalsAnswer> {
+    return this.deps.client.totals(userId);
   }
 
   overview(top: number): Promise<OperatorOverview> {

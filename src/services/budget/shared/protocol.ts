@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { OperatorOverview, Refusal } from '../ledger.ts';
+import type { OperatorOverview, OperatorStatus, Refusal } from '../ledger.ts';
 
 /**
  * The coordinator's HTTP API (JSON, `Authorization: Bearer <LEDGER_SECRET>`), shared by the server and the
@@ -54,3 +54,6 @@ export interface LeaseAnswer {
 }
 
 export type OverviewAnswer = OperatorOverview;
+
+/** The member's total everywhere and the bot's, as the coordinator counts them (null: no such limit). */
+export type TotalsAnswer = Pick<OperatorStatus, 'member' | 'bot'>;

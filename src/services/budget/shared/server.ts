@@ -70,6 +70,11 @@ async function route(req: IncomingMessage, res: ServerResponse, coordinator: Led
       return send(res, 200, { applied: ops.length });
     }
     case 'POST /v1/lease': return send(res, 200, coordinator.lease(await readJson(req, leaseRequest)));
+    case 'GET /v1/totals': {
+      const userId = url.searchParams.get('user') ?? '';
+      if (!/^[\w@-]{1,64}$/.test(userId)) throw new HttpError(400, 'bad request: user');
+      return send(res, 200, coordinator.totals(userId));
+    }
     case 'GET /v1/overview': {
       const top = Math.min(MAX_OVERVIEW_ENTRIES, Math.max(1, Number.parseInt(url.searchParams.get('top') ?? '10', 10) || 10));
       return send(res, 200, coordinator.overview(top));

@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, test } from 'vitest';
 import { BudgetStore } from '../../../../src/db/budgetLimits.ts';
+import { BudgetAdmin } from '../../../../src/services/budget/admin.ts';
 import { openDatabase, type Db } from '../../../../src/db/connection.ts';
 import { HistoryStore } from '../../../../src/db/history.ts';
 import { LedgerStore } from '../../../../src/db/ledger.ts';
@@ -284,6 +285,23 @@ describe('limits across hosts: one coordinator, other hosts asking it', () => {
     await a.server.close();
     const local = await b.hosts.overview(10);
     expect(local).toMatchObject({ thisHostOnly: true, overview: { totalMicros: 0.5 * USD } });
+  });
+
+  test('/usage on another host shows the member\'s total across every host (this host\'s share when the coordinator is down)', async () => {
+    const clock = { now: START };
+    const limits = { member: { amountMicros: 3 * USD, period: 'day' as const }, bot: { amountMicros: 10 * USD, period: 'day' as const } };
+    const a = await coordinatorHost(limits, clock);
+    const b = otherHost(a.server.url, limits, clock);
+    const spent = a.ledger.reserve(payer(GUILD_A, 'u1'), call(1));
+    if (spent.ok) a.ledger.settle(spent.reservation, { chargedMicros: USD });
+    await b.ledger.pay(payer(GUILD_B, 'u1'), call(1), async () => 'x', () => ({ chargedMicros: 0.25 * USD }));
+    await b.link.flush();
+    const usage = () => new BudgetAdmin(new BudgetStore(b.db), b.ledger, () => clock.now).usage(payer(GUILD_B, 'u1'));
+    const shared = await b.hosts.withSharedTotals(usage(), 'u1');
+    expect([shared.report.operator.member?.spentMicros, shared.report.operator.bot?.spentMicros]).toEqual([1.25 * USD, 1.25 * USD]);
+    await a.server.close();
+    const local = await b.hosts.withSharedTotals(usage(), 'u1');
+    expect(local.report.operator.member?.spentMicros).toBe(0.25 * USD);
   });
 
   test('the secret is never in a log line', () => {
