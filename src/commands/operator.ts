@@ -35,21 +35,21 @@ const HANDLERS: Record<string, Handler> = {
   'server-limit': async (interaction, ctx, language) => {
     const target = serverId(interaction, language);
     if (typeof target === 'string') return target;
-    const { ledger } = ctx.services;
+    const { ledger, hosts } = ctx.services;
     const typed = interaction.options.getString('amount', true).trim().toLowerCase();
     const period = (interaction.options.getString('period') ?? 'day') as Period;
     if (typed === 'default') {
-      ledger.setServerCeiling(target.id, 'default', interaction.user.id);
+      hosts.setServerCeiling(target.id, 'default', interaction.user.id);
       const limit = ledger.serverCeiling(target.id);
       return operatorText('ceilingDefault', language, { ...target, limit: limit ? formatLimit(limit, language) : operatorText('unlimited', language) });
     }
     if (typed === 'unlimited') {
-      ledger.setServerCeiling(target.id, { amountMicros: null, period }, interaction.user.id);
+      hosts.setServerCeiling(target.id, { amountMicros: null, period }, interaction.user.id);
       return operatorText('ceilingLifted', language, target);
     }
     const amount = parseAmount(typed, language);
     if (!amount.ok) return amount.message;
-    ledger.setServerCeiling(target.id, { amountMicros: amount.micros, period }, interaction.user.id);
+    hosts.setServerCeiling(target.id, { amountMicros: amount.micros, period }, interaction.user.id);
     return operatorText('ceilingSet', language, { ...target, limit: formatLimit({ amountMicros: amount.micros, period }, language) });
   },
 
@@ -71,9 +71,10 @@ const HANDLERS: Record<string, Handler> = {
   allow: async (interaction, ctx, language) => {
     const target = serverId(interaction, language);
     if (typeof target === 'string') return target;
-    const { ledger } = ctx.services;
+    const { ledger, hosts } = ctx.services;
     if (!ledger.usesAllowList) return operatorText('noAllowList', language);
-    return operatorText(ledger.allowGuild(target.id, interaction.user.id) ? 'allowed' : 'alreadyAllowed', language, target);
+    // On every host: the server may be on any of them.
+    return operatorText(hosts.allowGuild(target.id, interaction.user.id) ? 'allowed' : 'alreadyAllowed', language, target);
   },
 };
 

@@ -1,21 +1,21 @@
 import type { Db } from './connection.ts';
 
-/** SQL for limits shared across hosts: a host's outbox to the coordinator, and the coordinator's /forget-me requests. */
+/** SQL for limits shared across hosts: a host's outbox to the coordinator, and the coordinator's events for every host. */
 export class SharedLedgerStore {
   private readonly outboxAdd;
   private readonly outboxPending;
   private readonly outboxDrop;
   private readonly outboxCount;
-  private readonly forgetAdd;
-  private readonly forgetAfter;
+  private readonly eventAdd;
+  private readonly eventsAfterSeq;
 
   constructor(readonly db: Db) {
     this.outboxAdd = db.prepare('INSERT INTO ledger_outbox (body, created_at) VALUES (?, ?)');
     this.outboxPending = db.prepare('SELECT seq, body FROM ledger_outbox ORDER BY seq LIMIT ?');
     this.outboxDrop = db.prepare('DELETE FROM ledger_outbox WHERE seq <= ?');
     this.outboxCount = db.prepare('SELECT COUNT(*) FROM ledger_outbox').pluck();
-    this.forgetAdd = db.prepare('INSERT INTO forget_requests (user_id, requested_at) VALUES (?, ?)');
-    this.forgetAfter = db.prepare('SELECT seq, user_id AS userId FROM forget_requests WHERE seq > ? ORDER BY seq LIMIT ?');
+    this.eventAdd = db.prepare('INSERT INTO shared_events (body, created_at) VALUES (?, ?)');
+    this.eventsAfterSeq = db.prepare('SELECT seq, body FROM shared_events WHERE seq > ? ORDER BY seq LIMIT ?');
   }
 
   /** Keeps an operation until the coordinator acknowledges it (call inside the transaction that made it). */
@@ -37,11 +37,12 @@ export class SharedLedgerStore {
     return this.outboxCount.get() as number;
   }
 
-  recordForget(userId: string, at: number): number {
-    return Number(this.forgetAdd.run(userId, at).lastInsertRowid);
+  /** Something every host applies to its own file (coordinator). */
+  recordEvent(body: unknown, at: number): number {
+    return Number(this.eventAdd.run(JSON.stringify(body), at).lastInsertRowid);
   }
 
-  forgetsAfter(seq: number, limit: number): { seq: number; userId: string }[] {
-    return this.forgetAfter.all(seq, limit) as { seq: number; userId: string }[];
+  eventsAfter(seq: number, limit: number): { seq: number; body: unknown }[] {
+    return (this.eventsAfterSeq.all(seq, limit) as { seq: number; body: string }[]).map((row) => ({ seq: row.seq, body: JSON.parse(row.body) as unknown }));
   }
 }

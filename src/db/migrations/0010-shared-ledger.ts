@@ -8,7 +8,8 @@ import type { Migration } from './types.ts';
  *   still arrives (a host cut off for a while, a process that froze) is recorded, not dropped.
  * - `ledger_outbox`: on a host, what the coordinator has not acknowledged yet (settlements, releases, /forget-me),
  *   kept until it lands, oldest first.
- * - `forget_requests`: on the coordinator, every /forget-me, which every host applies to its own history.
+ * - `shared_events`: on the coordinator, what every host applies to its own file: /forget-me (its history), and the
+ *   operator's server ceilings and allow-list additions (/operator server-limit, /operator allow).
  */
 export const migration: Migration = {
   version: 10,
@@ -24,10 +25,10 @@ export const migration: Migration = {
       created_at INTEGER NOT NULL
     );
 
-    CREATE TABLE forget_requests (
+    CREATE TABLE shared_events (
       seq INTEGER PRIMARY KEY AUTOINCREMENT,
-      user_id TEXT NOT NULL,
-      requested_at INTEGER NOT NULL
+      body TEXT NOT NULL,
+      created_at INTEGER NOT NULL
     );
   `,
 };

@@ -2,14 +2,16 @@ import type { LedgerStore } from '../../../db/ledger.ts';
 import type { SharedLedgerStore } from '../../../db/sharedLedger.ts';
 import { LEASE_MS, type Ledger, type OperatorOverview } from '../ledger.ts';
 import { bucketOf } from '../periods.ts';
-import { MAX_FORGETS_PER_LEASE, type TotalsAnswer, type LeaseAnswer, type LeaseRequest, type ReserveAnswer, type ReserveRequest, type SharedOp, type SharedRow } from './protocol.ts';
+import {
+  MAX_EVENTS_PER_LEASE, type LeaseAnswer, type LeaseRequest, type ReserveAnswer, type ReserveRequest, type SharedEvent, type SharedOp, type SharedRow, type TotalsAnswer,
+} from './protocol.ts';
 
 export interface CoordinatorDeps {
   ledger: Ledger;
   store: LedgerStore;
   shared: SharedLedgerStore;
-  /** Deletes a member's stored turns on this host (the coordinator's own history). */
-  forgetHere: (userId: string) => void;
+  /** Applies an event another host sent to this host's own file (see events.ts). */
+  apply: (event: SharedEvent) => void;
   now?: () => number;
 }
 
@@ -49,16 +51,16 @@ export class LedgerCoordinator {
     return answer;
   }
 
-  /** Settlements, releases, lowerings and /forget-me from a host's outbox, in order, in one transaction. */
+  /** Settlements, releases, lowerings and events from a host's outbox, in order, in one transaction. */
   apply(ops: readonly SharedOp[]): void {
     const { ledger, store, shared } = this.deps;
     const now = this.now();
-    const forgets: string[] = [];
+    const events: SharedEvent[] = [];
     store.db.transaction(() => {
       for (const op of ops) {
-        if (op.op === 'forget') {
-          shared.recordForget(op.userId, now);
-          forgets.push(op.userId);
+        if (op.op === 'broadcast') {
+          shared.recordEvent(op.event, now);
+          events.push(op.event);
           continue;
         }
         const known = store.byKey(op.key);
@@ -77,15 +79,15 @@ export class LedgerCoordinator {
         }
       }
     }).immediate();
-    for (const userId of forgets) this.deps.forgetHere(userId);
+    for (const event of events) this.deps.apply(event);
     if (ops.some((op) => op.op === 'settle')) ledger.noticeSharedTotals(false);
   }
 
-  /** A host's process is alive: its reservations here are kept for another LEASE_MS. Also hands it the /forget-me requests it has not applied. */
+  /** A host's process is alive: its reservations here are kept for another LEASE_MS. Also hands it the events it has not applied. */
   lease(request: LeaseRequest): LeaseAnswer {
     const now = this.now();
     this.deps.store.db.transaction(() => this.renew(request, now)).immediate();
-    return { forgets: this.deps.shared.forgetsAfter(request.forgetAfter, MAX_FORGETS_PER_LEASE) };
+    return { events: this.deps.shared.eventsAfter(request.eventsAfter, MAX_EVENTS_PER_LEASE).map((row) => ({ seq: row.seq, event: row.body as SharedEvent })) };
   }
 
   totals(userId: string): TotalsAnswer {
@@ -96,9 +98,9 @@ export class LedgerCoordinator {
     return this.deps.ledger.overview(top);
   }
 
-  /** /forget-me typed on this host: every other host applies it on its next lease renewal. */
-  recordForget(userId: string): void {
-    this.deps.shared.recordForget(userId, this.now());
+  /** Something done on this host (already applied here) that every other host applies on its next lease renewal. */
+  broadcast(event: SharedEvent): void {
+    this.deps.shared.recordEvent(event, this.now());
   }
 
   private renew(process: { holder: string; pid: number; host: string }, now: number): void {

@@ -1,6 +1,8 @@
 import type { Logger } from '../../../logger.ts';
 import type { UsageView } from '../admin.ts';
-import type { OperatorOverview } from '../ledger.ts';
+import type { Ledger, OperatorOverview } from '../ledger.ts';
+import type { Period } from '../periods.ts';
+import type { SharedEvent } from './protocol.ts';
 import type { LedgerCoordinator } from './coordinator.ts';
 import type { CoordinatorLink } from './link.ts';
 
@@ -17,7 +19,7 @@ export interface SharedOverview {
  */
 export class SharedHosts {
   constructor(
-    private readonly local: { overview(top: number): OperatorOverview },
+    private readonly local: Pick<Ledger, 'overview' | 'setServerCeiling' | 'allowGuild'>,
     private readonly role: { coordinator: LedgerCoordinator } | { link: CoordinatorLink } | null,
     private readonly log: Logger,
   ) {}
@@ -39,10 +41,28 @@ export class SharedHosts {
 
   /** After /forget-me deleted a member's turns here: every other host deletes theirs too (within a lease renewal, about 20 s). */
   forgetEverywhere(userId: string): void {
+    this.broadcast({ event: 'forget', userId });
+  }
+
+  /** /operator server-limit: here at once, on every other host within a lease renewal (the server may be on any of them). */
+  setServerCeiling(guildId: string, value: { amountMicros: number | null; period: Period } | 'default', actorId: string): void {
+    this.local.setServerCeiling(guildId, value, actorId);
+    this.broadcast({ event: 'ceiling', guildId, actorId, value });
+  }
+
+  /** /operator allow: here at once, on every other host within a lease renewal; false when it was already allowed here. */
+  allowGuild(guildId: string, actorId: string): boolean {
+    const added = this.local.allowGuild(guildId, actorId);
+    this.broadcast({ event: 'allow', guildId, actorId });
+    return added;
+  }
+
+  /** Something already done on this host, for every other host. */
+  private broadcast(event: SharedEvent): void {
     if (!this.role) return;
-    if ('coordinator' in this.role) this.role.coordinator.recordForget(userId);
+    if ('coordinator' in this.role) this.role.coordinator.broadcast(event);
     else {
-      this.role.link.enqueue({ op: 'forget', userId });
+      this.role.link.enqueue({ op: 'broadcast', event });
       this.role.link.kick();
     }
   }

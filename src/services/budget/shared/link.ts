@@ -4,22 +4,22 @@ import type { SharedLedgerStore } from '../../../db/sharedLedger.ts';
 import type { Logger } from '../../../logger.ts';
 import { LEASE_MS, type OperatorOverview, type SharedLink } from '../ledger.ts';
 import type { CoordinatorClient } from './client.ts';
-import { MAX_OPS_PER_REQUEST, type TotalsAnswer, type ReserveAnswer, type ReserveRequest, type SharedOp } from './protocol.ts';
+import { MAX_OPS_PER_REQUEST, type ReserveAnswer, type ReserveRequest, type SharedEvent, type SharedOp, type TotalsAnswer } from './protocol.ts';
 
 /** The lease at the coordinator is renewed this often (three tries before it would expire). */
 const LEASE_RENEW_MS = LEASE_MS / 3;
 /** An outbox the coordinator did not take is tried again after this long, doubling up to the cap. */
 const RETRY_FIRST_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
-/** The /forget-me requests this host has applied, by the coordinator's sequence number. */
-const FORGET_SEQ_KEY = 'shared_ledger.forget_seq';
+/** The coordinator's events this host has applied, by their sequence number. */
+const EVENTS_SEQ_KEY = 'shared_ledger.events_seq';
 
 export interface LinkDeps {
   client: CoordinatorClient;
   store: SharedLedgerStore;
   meta: MetaStore;
-  /** Deletes a member's stored turns on this host. */
-  forgetHere: (userId: string) => void;
+  /** Applies an event (another host's /forget-me or /operator change) to this host's file (see events.ts). */
+  apply: (event: SharedEvent) => void;
   log: Logger;
   now?: () => number;
 }
@@ -123,17 +123,17 @@ export class CoordinatorLink implements SharedLink {
     this.retryMs = Math.min(RETRY_MAX_MS, this.retryMs * 2);
   }
 
-  /** Renews this process's lease at the coordinator and applies the /forget-me requests it hands back. */
+  /** Renews this process's lease at the coordinator and applies the events it hands back. */
   async renewLease(): Promise<void> {
-    const { client, meta, forgetHere, log } = this.deps;
+    const { client, meta, apply, log } = this.deps;
     if (this.holder === undefined) return;
-    const forgetAfter = Number(meta.get(FORGET_SEQ_KEY) ?? 0);
-    const { forgets } = await client.lease({ holder: this.holder, pid: process.pid, host: hostname(), forgetAfter });
-    for (const request of forgets) {
-      forgetHere(request.userId);
-      meta.set(FORGET_SEQ_KEY, String(request.seq));
+    const eventsAfter = Number(meta.get(EVENTS_SEQ_KEY) ?? 0);
+    const { events } = await client.lease({ holder: this.holder, pid: process.pid, host: hostname(), eventsAfter });
+    for (const { seq, event } of events) {
+      apply(event);
+      meta.set(EVENTS_SEQ_KEY, String(seq));
     }
-    if (forgets.length > 0) log.info({ requests: forgets.length }, 'forget-me: deleted the history of members who asked on another host');
+    if (events.length > 0) log.info({ events: events.map((e) => e.event.event) }, 'applied what was done on other hosts (/forget-me, /operator)');
   }
 
   /** Starts the lease renewals and sends what an earlier run left in the outbox. */

@@ -8,8 +8,8 @@ import type { OperatorOverview, OperatorStatus, Refusal } from '../ledger.ts';
 
 /** One POST /v1/apply carries at most this many operations (a host's outbox is drained in batches). */
 export const MAX_OPS_PER_REQUEST = 500;
-/** /forget-me requests handed to a host per lease renewal; more follow on the next one. */
-export const MAX_FORGETS_PER_LEASE = 100;
+/** Events handed to a host per lease renewal; more follow on the next one. */
+export const MAX_EVENTS_PER_LEASE = 100;
 
 const id = z.string().min(1).max(64);
 const micros = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -29,6 +29,18 @@ export const reserveRequest = z.object({
 });
 export type ReserveRequest = z.infer<typeof reserveRequest>;
 
+/**
+ * What every host applies to its own file: a member's /forget-me (their stored turns), and what the operator set
+ * with /operator for a server (its ceiling; `amountMicros` null lifts it, `default` goes back to SERVER_LIMIT_USD)
+ * or the allow-list, since a server's calls are checked on the host that holds it.
+ */
+export const sharedEvent = z.discriminatedUnion('event', [
+  z.object({ event: z.literal('forget'), userId: id }),
+  z.object({ event: z.literal('ceiling'), guildId: id, actorId: id, value: z.union([z.literal('default'), z.object({ amountMicros: micros.nullable(), period: z.enum(['day', 'week', 'month']) })]) }),
+  z.object({ event: z.literal('allow'), guildId: id, actorId: id }),
+]);
+export type SharedEvent = z.infer<typeof sharedEvent>;
+
 export const sharedOp = z.discriminatedUnion('op', [
   z.object({
     op: z.literal('settle'), key, row, chargedMicros: micros,
@@ -36,21 +48,21 @@ export const sharedOp = z.discriminatedUnion('op', [
   }),
   z.object({ op: z.literal('release'), key, row }),
   z.object({ op: z.literal('lower'), key, micros }),
-  z.object({ op: z.literal('forget'), userId: id }),
+  z.object({ op: z.literal('broadcast'), event: sharedEvent }),
 ]);
 export type SharedOp = z.infer<typeof sharedOp>;
 
 export const applyRequest = z.object({ ops: z.array(sharedOp).min(1).max(MAX_OPS_PER_REQUEST) });
 
-export const leaseRequest = z.object({ holder, pid: z.number().int().min(0), host: z.string().min(1).max(255), forgetAfter: z.number().int().min(0) });
+export const leaseRequest = z.object({ holder, pid: z.number().int().min(0), host: z.string().min(1).max(255), eventsAfter: z.number().int().min(0) });
 export type LeaseRequest = z.infer<typeof leaseRequest>;
 
 /** ok: reserved (or already was, for a repeated key); a refusal names the cross-server limit it would pass. */
 export type ReserveAnswer = { ok: true } | { ok: false; refusal: Refusal };
 
 export interface LeaseAnswer {
-  /** /forget-me requests after `forgetAfter`, oldest first: apply each to this host's history. */
-  forgets: { seq: number; userId: string }[];
+  /** Events after `eventsAfter`, oldest first: apply each to this host's file. */
+  events: { seq: number; event: SharedEvent }[];
 }
 
 export type OverviewAnswer = OperatorOverview;

@@ -13,6 +13,8 @@ import { LEASE_MS, Ledger, NO_OPERATOR_LIMITS, type BotLimitNotice, type Operato
 import { describeRefusal } from '../../../../src/services/budget/messages.ts';
 import { CoordinatorClient } from '../../../../src/services/budget/shared/client.ts';
 import { LedgerCoordinator } from '../../../../src/services/budget/shared/coordinator.ts';
+import { applyEvent } from '../../../../src/services/budget/shared/events.ts';
+import type { SharedEvent } from '../../../../src/services/budget/shared/protocol.ts';
 import { SharedHosts } from '../../../../src/services/budget/shared/hosts.ts';
 import { CoordinatorLink } from '../../../../src/services/budget/shared/link.ts';
 import { startLedgerServer } from '../../../../src/services/budget/shared/server.ts';
@@ -51,7 +53,8 @@ async function coordinatorHost(operator: Partial<OperatorLimits>, clock: Clock, 
   const log = testLogger();
   const ledger = new Ledger(new LedgerStore(db), new BudgetStore(db), null, () => clock.now, { operator: { ...NO_OPERATOR_LIMITS, ...operator }, log });
   const history = new HistoryStore(db);
-  const coordinator = new LedgerCoordinator({ ledger, store: new LedgerStore(db), shared: new SharedLedgerStore(db), forgetHere: (id) => void history.deleteAuthor(id), now: () => clock.now });
+  const apply = (event: SharedEvent) => applyEvent(event, { forgetHere: (id) => void history.deleteAuthor(id), ledger });
+  const coordinator = new LedgerCoordinator({ ledger, store: new LedgerStore(db), shared: new SharedLedgerStore(db), apply, now: () => clock.now });
   const server = await startLedgerServer({ host: '127.0.0.1', port, secret: SECRET, coordinator, log });
   const handle = { close: () => server.close() };
   open.push(handle);
@@ -63,7 +66,8 @@ function otherHost(url: string, operator: Partial<OperatorLimits>, clock: Clock,
   const { db } = database();
   const log = testLogger();
   const history = new HistoryStore(db);
-  const link = new CoordinatorLink({ client: new CoordinatorClient(url, secret), store: new SharedLedgerStore(db), meta: new MetaStore(db), forgetHere: (id) => void history.deleteAuthor(id), log, now: () => clock.now });
+  const apply = (event: SharedEvent) => applyEvent(event, { forgetHere: (id) => void history.deleteAuthor(id), ledger });
+  const link = new CoordinatorLink({ client: new CoordinatorClient(url, secret), store: new SharedLedgerStore(db), meta: new MetaStore(db), apply, log, now: () => clock.now });
   const ledger = new Ledger(new LedgerStore(db), new BudgetStore(db), null, () => clock.now, { operator: { ...NO_OPERATOR_LIMITS, ...operator }, log, shared: link });
   link.start(ledger.holder);
   open.push({ close: () => link.stop(0) });
@@ -198,7 +202,7 @@ describe('limits across hosts: one coordinator, other hosts asking it', () => {
     const port = Number(new URL(a.server.url).port);
     const { db, path } = database();
     const linkOn = (file: Db) => new CoordinatorLink({
-      client: new CoordinatorClient(a.server.url, SECRET), store: new SharedLedgerStore(file), meta: new MetaStore(file), forgetHere: () => undefined, log: testLogger(), now: () => clock.now,
+      client: new CoordinatorClient(a.server.url, SECRET), store: new SharedLedgerStore(file), meta: new MetaStore(file), apply: () => undefined, log: testLogger(), now: () => clock.now,
     });
     const first = linkOn(db);
     const ledger = new Ledger(new LedgerStore(db), new BudgetStore(db), null, () => clock.now, { shared: first });
@@ -267,6 +271,30 @@ describe('limits across hosts: one coordinator, other hosts asking it', () => {
     await b.link.renewLease();
     await c.link.renewLease();
     for (const host of [a, b, c]) expect([host.history.countQuestionsBy('u1'), host.history.countQuestionsBy('u2')]).toEqual([0, 0]);
+  });
+
+  test('/operator server-limit and /operator allow typed on any host reach the host that holds the server', async () => {
+    const clock = { now: START };
+    const operator = { allowedGuilds: [], server: { amountMicros: 5 * USD, period: 'day' as const } };
+    const a = await coordinatorHost(operator, clock);
+    const b = otherHost(a.server.url, operator, clock);
+    const c = otherHost(a.server.url, operator, clock);
+    // Typed on host c (in one of its servers) for GUILD_B, a server host b holds.
+    expect(b.ledger.isGuildAllowed(GUILD_B)).toBe(false);
+    expect(c.hosts.allowGuild(GUILD_B, 'owner')).toBe(true);
+    c.hosts.setServerCeiling(GUILD_B, { amountMicros: 1 * USD, period: 'day' }, 'owner');
+    expect(await c.link.flush()).toBe(true);
+    await b.link.renewLease();
+    expect(b.ledger.isGuildAllowed(GUILD_B)).toBe(true);
+    expect(b.ledger.serverCeiling(GUILD_B)).toMatchObject({ amountMicros: 1 * USD });
+    expect(a.ledger.isGuildAllowed(GUILD_B)).toBe(true);
+    const refused = await b.ledger.reserveShared(payer(GUILD_B, 'u1'), call(2));
+    expect(refused.ok ? 'reserved' : refused.refusal.limit.source).toBe('server-ceiling');
+    // Typed on the coordinator: back to SERVER_LIMIT_USD everywhere.
+    a.hosts.setServerCeiling(GUILD_B, 'default', 'owner');
+    await b.link.renewLease();
+    expect(b.ledger.serverCeiling(GUILD_B)).toMatchObject({ amountMicros: 5 * USD });
+    expect((await b.ledger.reserveShared(payer(GUILD_B, 'u1'), call(2))).ok).toBe(true);
   });
 
   test('/operator status on another host shows the bot-wide totals (this host\'s alone, said so, when the coordinator is down)', async () => {
