@@ -3,7 +3,7 @@ import type { MetaStore } from '../../../db/meta.ts';
 import type { SharedLedgerStore } from '../../../db/sharedLedger.ts';
 import type { Logger } from '../../../logger.ts';
 import { LEASE_MS, type OperatorOverview, type SharedLink } from '../ledger.ts';
-import type { CoordinatorClient } from './client.ts';
+import { CoordinatorError, type CoordinatorClient } from './client.ts';
 import { MAX_OPS_PER_REQUEST, type ReserveAnswer, type ReserveRequest, type SharedEvent, type SharedOp, type TotalsAnswer } from './protocol.ts';
 
 /** The lease at the coordinator is renewed this often (three tries before it would expire). */
@@ -99,17 +99,34 @@ export class CoordinatorLink implements SharedLink {
       if (batch.length === 0) break;
       try {
         await client.apply(batch.map((row) => row.body as SharedOp));
+        store.delivered(batch.at(-1)!.seq);
       } catch (error) {
+        // One entry it can never take (400) must not hold back every one after it: they go one at a time.
+        if (error instanceof CoordinatorError && error.status === 400 && await this.oneByOne(batch)) continue;
         if (!this.failing) log.warn({ err: error, pending: store.pendingCount() }, 'the ledger coordinator did not take this host\'s settlements; they are kept and sent again');
         this.failing = true;
         this.scheduleRetry();
         return false;
       }
-      store.delivered(batch.at(-1)!.seq);
     }
     if (this.failing) log.info('the ledger coordinator took every settlement kept while it could not be reached');
     this.failing = false;
     this.retryMs = RETRY_FIRST_MS;
+    return true;
+  }
+
+  /** Sends a batch entry by entry, dropping (and logging) those the coordinator refuses as malformed; false when it stopped answering. */
+  private async oneByOne(batch: { seq: number; body: unknown }[]): Promise<boolean> {
+    const { store, client, log } = this.deps;
+    for (const row of batch) {
+      try {
+        await client.apply([row.body as SharedOp]);
+      } catch (error) {
+        if (!(error instanceof CoordinatorError && error.status === 400)) return false;
+        log.error({ entry: row.body }, 'the ledger coordinator refused an outbox entry as malformed (a bug): dropped, the totals there may be off by it');
+      }
+      store.delivered(row.seq);
+    }
     return true;
   }
 

@@ -13,6 +13,8 @@ export const MAX_EVENTS_PER_LEASE = 100;
 
 const id = z.string().min(1).max(64);
 const micros = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+/** Token counts, seconds of audio, images: recorded as measured (seconds may be fractional). */
+const count = z.number().min(0).max(Number.MAX_SAFE_INTEGER);
 const holder = z.string().min(1).max(200);
 const key = z.uuid();
 
@@ -44,7 +46,7 @@ export type SharedEvent = z.infer<typeof sharedEvent>;
 export const sharedOp = z.discriminatedUnion('op', [
   z.object({
     op: z.literal('settle'), key, row, chargedMicros: micros,
-    inputTokens: micros.optional(), cachedTokens: micros.optional(), outputTokens: micros.optional(), units: micros.optional(),
+    inputTokens: count.optional(), cachedTokens: count.optional(), outputTokens: count.optional(), units: count.optional(),
   }),
   z.object({ op: z.literal('release'), key, row }),
   z.object({ op: z.literal('lower'), key, micros }),

@@ -182,6 +182,21 @@ describe('limits across hosts: one coordinator, other hosts asking it', () => {
     expect(total(a.db, 'u1')).toBe(300_000);
   });
 
+  test('an outbox entry the coordinator can never take is dropped with an error, and does not hold back the ones after it', async () => {
+    const clock = { now: START };
+    const a = await coordinatorHost({}, clock);
+    const b = otherHost(a.server.url, {}, clock);
+    const reserved = await b.ledger.reserveShared(payer(GUILD_B, 'u1'), call(1));
+    if (!reserved.ok) throw new Error('refused');
+    await b.link.flush();
+    new SharedLedgerStore(b.db).enqueue({ op: 'lower', key: 'not-a-key', micros: 1 }, clock.now);
+    b.ledger.settle(reserved.reservation, { chargedMicros: 123_000, units: 2.5 });
+    expect(await b.link.flush()).toBe(true);
+    expect(b.link.pending).toBe(0);
+    expect(total(a.db, 'u1')).toBe(123_000);
+    expect(logged.some((line) => line.includes('refused an outbox entry as malformed') && line.includes('not-a-key'))).toBe(true);
+  });
+
   test('a live host renews its lease: its reservations at the coordinator outlast LEASE_MS', async () => {
     const clock = { now: START };
     const a = await coordinatorHost({}, clock);
