@@ -13,6 +13,7 @@ if (buildIfStale() !== 'fresh') console.log('(dist/ was rebuilt first)');
 if (!only || only === 'startup') await benchStartup();
 if (!only || only === 'context') benchContextBuild();
 if (!only || only === 'ledger') await benchLedger();
+if (!only || only === 'ledger' || only === 'hosts') await (await import('./ledgerHosts.ts')).benchLedgerHosts();
 if (!only || only === 'load') await benchAskLoad();
 if (!only || only === 'metrics') await benchMetrics();
 if (!only || only === 'servers') await benchServers();

@@ -9,6 +9,7 @@ import type { Logger } from './logger.ts';
 import { channelNotifier } from './services/finetune/channelNotice.ts';
 import { shardsOf } from './services/metrics/gateway.ts';
 import { serveMetrics } from './services/metrics/serve.ts';
+import { serveLedger } from './services/budget/shared/serve.ts';
 import { checkAiService } from './services/openai/startupCheck.ts';
 import { botLimitNotifier } from './services/operator/notices.ts';
 import { warmUp } from './warmUp.ts';
@@ -53,6 +54,12 @@ export async function startBot(config: Config, logger: Logger, options: { now?: 
     closeDatabase();
     throw error;
   });
+  // The other hosts' reservations are answered from before the login: they may be running already.
+  const ledgerServer = await serveLedger(ctx, leads).catch(async (error: unknown) => {
+    await metricsServer?.close();
+    closeDatabase();
+    throw error;
+  });
   const commands = await loadCommands();
   const aiServiceChecked = checkAiService(ctx.services.openai, { chat: config.defaultModel }, logger);
   let client: Client;
@@ -60,6 +67,7 @@ export async function startBot(config: Config, logger: Logger, options: { now?: 
     client = await connectToDiscord(ctx, commands, shard);
   } catch (error) {
     await metricsServer?.close();
+    await ledgerServer?.close();
     closeDatabase();
     throw new Error(explainLoginError(error), { cause: error });
   }
@@ -85,6 +93,8 @@ export async function startBot(config: Config, logger: Logger, options: { now?: 
       // Scrapes and health checks (503: stopping) are answered until the answers in progress are done.
       await metricsServer?.close();
       await client.destroy();
+      await ledgerServer?.close();
+      await ctx.services.hosts.stop(RESTART_NOTICE_WAIT_MS);
       closeDatabase();
       logger.info('stopped');
     })();

@@ -8,11 +8,19 @@ import { LedgerStore } from './db/ledger.ts';
 import { LedgerStats } from './db/ledgerStats.ts';
 import { migrate } from './db/migrate.ts';
 import { ModerationSettingsStore } from './db/moderationSettings.ts';
+import { MetaStore } from './db/meta.ts';
 import { SettingsStore } from './db/settings.ts';
+import { SharedLedgerStore } from './db/sharedLedger.ts';
 import type { Logger } from './logger.ts';
 import { AskService } from './services/ask.ts';
 import { BudgetAdmin } from './services/budget/admin.ts';
 import { Ledger } from './services/budget/ledger.ts';
+import { CoordinatorClient } from './services/budget/shared/client.ts';
+import { LedgerCoordinator } from './services/budget/shared/coordinator.ts';
+import { applyEvent } from './services/budget/shared/events.ts';
+import { SharedHosts } from './services/budget/shared/hosts.ts';
+import { CoordinatorLink } from './services/budget/shared/link.ts';
+import type { SharedEvent } from './services/budget/shared/protocol.ts';
 import { BOT_TOKEN_EDIT_BUDGET_PER_SECOND, EditPacer, WEBHOOK_EDIT_BUDGET_PER_SECOND } from './services/discord/editPacer.ts';
 import { FineTuneService } from './services/finetune/service.ts';
 import { HistoryService } from './services/history.ts';
@@ -43,13 +51,23 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
   const { from, to } = migrate(db);
   if (from !== to) logger.info({ from, to, path: config.databasePath }, 'database migrated');
   const budgetStore = new BudgetStore(db);
-  const ledger = new Ledger(new LedgerStore(db), budgetStore, config.fallbackBudget, now, {
-    log: logger.child({ component: 'ledger' }),
+  const ledgerStore = new LedgerStore(db);
+  const sharedStore = new SharedLedgerStore(db);
+  // What was done on another host (/forget-me, /operator) applied here; history and ledger are built below, before any event comes.
+  const applyShared = (event: SharedEvent) => applyEvent(event, { forgetHere: (userId) => void history.forget(userId), ledger });
+  const { url: ledgerUrl, secret: ledgerSecret } = config.ledger;
+  const link = ledgerUrl && ledgerSecret ? new CoordinatorLink({
+    client: new CoordinatorClient(ledgerUrl, ledgerSecret), store: sharedStore, meta: new MetaStore(db), apply: applyShared, log: logger.child({ component: 'ledger-link' }), now,
+  }) : undefined;
+  const ledger = new Ledger(ledgerStore, budgetStore, config.fallbackBudget, now, {
+    log: logger.child({ component: 'ledger' }), shared: link,
     operator: {
       bot: config.botLimit, member: config.memberLimit, server: config.serverLimit, allowedGuilds: config.allowedGuildIds, dmAccess: config.dmAccess,
     },
   });
   const orphans = ledger.start();
+  link?.start(ledger.holder);
+  const coordinator = config.ledger.port === undefined ? undefined : new LedgerCoordinator({ ledger, store: ledgerStore, shared: sharedStore, apply: applyShared, now });
   if (orphans > 0) logger.warn({ released: orphans }, 'released spending reservations left open by a bot process that stopped without settling them');
   const tokens = new TokenCounter(config.unknownModelContextWindow, (model) => pricing.contextWindow(model));
   const history = new HistoryService(new HistoryStore(db), tokens, now);
@@ -91,6 +109,7 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
       metrics,
       moderation,
       threads,
+      hosts: new SharedHosts(ledger, coordinator ? { coordinator } : link ? { link } : null, logger),
     },
   };
 }

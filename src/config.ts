@@ -74,6 +74,9 @@ const shardIdList = z.preprocess(emptyAsUndefined, z.string().optional()).transf
   }
   return ids.size > 0 ? [...ids].sort((a, b) => a - b) : null;
 });
+/** The hosts' shared secret for the ledger coordinator: long enough that guessing it over the network is hopeless. */
+export const MIN_LEDGER_SECRET_LENGTH = 32;
+const port = z.preprocess(emptyAsUndefined, z.coerce.number({ error: 'must be a port number' }).int('must be a port number').min(1, 'must be 1-65535').max(65_535, 'must be 1-65535').optional());
 const limit = (amountMicros: number | null, period: Period) => (amountMicros === null ? null : { amountMicros, period });
 
 /** Every setting on its own; `schema` adds the checks that read several together. */
@@ -117,14 +120,35 @@ const settings = z.object({
   SHARDS: z.preprocess(emptyAsUndefined, z.union([z.literal('auto'), z.coerce.number().int(SHARDS_PROBLEM).min(1, SHARDS_PROBLEM).max(MAX_SHARDS, SHARDS_PROBLEM)], { error: SHARDS_PROBLEM }).default(1)),
   SHARD_IDS: shardIdList,
   SHARD_COUNT: z.preprocess(emptyAsUndefined, z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(MAX_SHARDS, `must be at most ${MAX_SHARDS}`).optional()),
+  LEDGER_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/, error: "must be the coordinator's http(s) address, e.g. http://10.0.0.1:9470" })
+    .transform((url) => url.replace(/\/+$/, '')).optional()),
+  LEDGER_SECRET: z.preprocess(emptyAsUndefined, z.string().min(MIN_LEDGER_SECRET_LENGTH, `must be at least ${MIN_LEDGER_SECRET_LENGTH} characters (e.g. the output of: openssl rand -hex 32)`)
+    .regex(/^\S+$/, 'must not contain spaces').optional()),
+  LEDGER_PORT: port,
+  LEDGER_HOST: z.preprocess(emptyAsUndefined, z.string().trim().regex(/^[^\s/]+$/, 'must be an address to listen on, e.g. 127.0.0.1 or 0.0.0.0').default('127.0.0.1')),
 });
 
 const schema = settings.superRefine((e, context) => {
   if (e.SHARD_IDS && e.SHARD_COUNT === undefined) context.addIssue({ code: 'custom', path: ['SHARD_IDS'], message: 'needs SHARD_COUNT (the total number of shards across every host)' });
   if (!e.SHARD_IDS && e.SHARD_COUNT !== undefined) context.addIssue({ code: 'custom', path: ['SHARD_COUNT'], message: 'is only used with SHARD_IDS (this host\'s shards); on one host set SHARDS instead' });
   const tooHigh = e.SHARD_COUNT === undefined ? [] : (e.SHARD_IDS ?? []).filter((id) => id >= e.SHARD_COUNT!);
+  ledgerProblems(e).forEach(([path, message]) => context.addIssue({ code: 'custom', path: [path], message }));
   if (tooHigh.length > 0) context.addIssue({ code: 'custom', path: ['SHARD_IDS'], message: `shard numbers start at 0 and must be below SHARD_COUNT (${e.SHARD_COUNT}); too high: ${tooHigh.slice(0, 3).join(', ')}` });
 });
+
+/** The ledger settings that only make sense together (README, Scaling). */
+function ledgerProblems(e: { LEDGER_URL?: string; LEDGER_SECRET?: string; LEDGER_PORT?: number; SHARD_IDS: number[] | null }): [string, string][] {
+  const problems: [string, string][] = [];
+  // A shard process never sees SHARD_IDS (settingsEnvironment): its manager, which does, checked these already.
+  const hasShard0 = e.SHARD_IDS !== null && e.SHARD_IDS.includes(0);
+  const lacksShard0 = e.SHARD_IDS !== null && !e.SHARD_IDS.includes(0);
+  if (e.LEDGER_URL && e.LEDGER_PORT !== undefined) problems.push(['LEDGER_URL', 'and LEDGER_PORT exclude each other: the coordinator sets LEDGER_PORT, every other host LEDGER_URL']);
+  if ((e.LEDGER_URL || e.LEDGER_PORT !== undefined) && !e.LEDGER_SECRET) problems.push(['LEDGER_SECRET', 'is required with LEDGER_URL or LEDGER_PORT (the same value on every host)']);
+  if (e.LEDGER_SECRET && !e.LEDGER_URL && e.LEDGER_PORT === undefined) problems.push(['LEDGER_SECRET', 'is only used with LEDGER_URL (other hosts) or LEDGER_PORT (the coordinator)']);
+  if (e.LEDGER_URL && hasShard0) problems.push(['LEDGER_URL', 'is for a host that runs some shards (SHARD_IDS) but not shard 0: the host with shard 0 is the coordinator (LEDGER_PORT)']);
+  if (e.LEDGER_PORT !== undefined && lacksShard0) problems.push(['LEDGER_PORT', 'belongs on the host whose SHARD_IDS include shard 0: that host is the coordinator']);
+  return problems;
+}
 
 export type Config = {
   discordToken: string;
@@ -177,6 +201,11 @@ export type Config = {
    * share (null = all). One shard and no ids = the bot runs in this process, with no sharding manager.
    */
   shards: { count: number | 'auto'; ids: number[] | null };
+  /**
+   * The operator's limits across hosts (README, Scaling): `port` on the coordinator (the host with shard 0), which
+   * serves the totals on `host`:`port`; `url` on every other host. `secret` authenticates them; never logged.
+   */
+  ledger: { url: string | undefined; port: number | undefined; host: string; secret: string | undefined };
 };
 
 export const DEFAULT_SYSTEM_PROMPT =
@@ -224,6 +253,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsPort: e.METRICS_PORT,
     metricsHost: e.METRICS_HOST,
     shards: e.SHARD_IDS ? { count: e.SHARD_COUNT!, ids: e.SHARD_IDS } : { count: e.SHARDS, ids: null },
+    ledger: { url: e.LEDGER_URL, port: e.LEDGER_PORT, host: e.LEDGER_HOST, secret: e.LEDGER_SECRET },
   };
 }
 

@@ -21,6 +21,7 @@ import type { HistoryRetention } from './services/retention.ts';
 import type { BotMetrics } from './services/metrics/metrics.ts';
 import type { ModerationService } from './services/moderation/service.ts';
 import type { ThreadService } from './services/threads/service.ts';
+import type { SharedHosts } from './services/budget/shared/hosts.ts';
 
 /** Everything a command or event handler may use, built once in src/app.ts (tests build it on a temp DB). */
 export interface BotContext {
@@ -59,5 +60,7 @@ export interface BotContext {
     moderation: ModerationService;
     /** Threads the bot opened (answered without a mention) and the channel settings that open them. */
     threads: ThreadService;
+    /** The bot's other hosts, if any (LEDGER_URL / LEDGER_PORT): /forget-me everywhere, /operator status bot-wide. */
+    hosts: SharedHosts;
   };
 }

@@ -33,9 +33,9 @@ export function secretScrubber(secrets: string[]): (line: string) => string {
   return (line) => values.reduce((text, secret) => (text.includes(secret) ? text.split(secret).join(REDACTED) : text), scrubDiscordTokens(line));
 }
 
-export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat' | 'discordToken' | 'openaiApiKey'>, destination?: NodeJS.WritableStream): Logger {
+export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat' | 'discordToken' | 'openaiApiKey'> & Partial<Pick<Config, 'ledger'>>, destination?: NodeJS.WritableStream): Logger {
   const pretty = config.logFormat === 'pretty' || (config.logFormat === 'auto' && !destination && process.stdout.isTTY === true);
-  const scrub = secretScrubber([config.discordToken, config.openaiApiKey]);
+  const scrub = secretScrubber([config.discordToken, config.openaiApiKey, config.ledger?.secret ?? '']);
   const options = {
     level: config.logLevel,
     redact: { paths: REDACT_PATHS, censor: REDACTED },

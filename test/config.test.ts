@@ -89,3 +89,33 @@ describe('loadConfig: shards', () => {
     expect(problemsOf({ ...required, ...env }).join('\n')).toContain(problem);
   });
 });
+
+describe('loadConfig: limits across hosts (LEDGER_*)', () => {
+  const SECRET = 'f'.repeat(64);
+  const other = { SHARD_IDS: '2-3', SHARD_COUNT: '4' };
+  const first = { SHARD_IDS: '0-1', SHARD_COUNT: '4' };
+
+  test.each([
+    ['unset: one host', {}, { url: undefined, port: undefined, host: '127.0.0.1', secret: undefined }],
+    ['the coordinator (shard 0\'s host), on loopback by default', { ...first, LEDGER_PORT: '9470', LEDGER_SECRET: SECRET }, { url: undefined, port: 9470, host: '127.0.0.1', secret: SECRET }],
+    ['the coordinator listening on the LAN', { ...first, LEDGER_PORT: '9470', LEDGER_HOST: '10.0.0.1', LEDGER_SECRET: SECRET }, { port: 9470, host: '10.0.0.1' }],
+    ['another host', { ...other, LEDGER_URL: 'http://10.0.0.1:9470/', LEDGER_SECRET: SECRET }, { url: 'http://10.0.0.1:9470', port: undefined, secret: SECRET }],
+  ])('%s', (_name, env, ledger) => {
+    expect(loadConfig({ ...required, ...env }).ledger).toMatchObject(ledger);
+  });
+
+  test.each([
+    ['LEDGER_URL without a secret', { ...other, LEDGER_URL: 'http://10.0.0.1:9470' }, 'LEDGER_SECRET is required with LEDGER_URL or LEDGER_PORT'],
+    ['LEDGER_PORT without a secret', { ...first, LEDGER_PORT: '9470' }, 'LEDGER_SECRET is required with LEDGER_URL or LEDGER_PORT'],
+    ['a secret alone', { LEDGER_SECRET: SECRET }, 'LEDGER_SECRET is only used with LEDGER_URL'],
+    ['a short secret', { ...other, LEDGER_URL: 'http://10.0.0.1:9470', LEDGER_SECRET: 'short-secret' }, 'LEDGER_SECRET must be at least 32 characters'],
+    ['both LEDGER_URL and LEDGER_PORT', { ...other, LEDGER_URL: 'http://10.0.0.1:9470', LEDGER_PORT: '9470', LEDGER_SECRET: SECRET }, 'LEDGER_URL and LEDGER_PORT exclude each other'],
+    ['LEDGER_URL not an http address', { ...other, LEDGER_URL: 'ftp://10.0.0.1', LEDGER_SECRET: SECRET }, "LEDGER_URL must be the coordinator's http(s) address"],
+    ['LEDGER_URL on the host with shard 0', { ...first, LEDGER_URL: 'http://10.0.0.1:9470', LEDGER_SECRET: SECRET }, 'the host with shard 0 is the coordinator'],
+    ['LEDGER_PORT on a host without shard 0', { ...other, LEDGER_PORT: '9470', LEDGER_SECRET: SECRET }, 'LEDGER_PORT belongs on the host whose SHARD_IDS include shard 0'],
+  ])('%s is refused', (_name, env, problem) => {
+    const problems = problemsOf({ ...required, ...env }).join('\n');
+    expect(problems).toContain(problem);
+    if ('LEDGER_SECRET' in env) expect(problems).not.toContain(env.LEDGER_SECRET);
+  });
+});

@@ -8,7 +8,7 @@ const CONFIRM_ID = 'forget-me:confirm';
 const CANCEL_ID = 'forget-me:cancel';
 
 /** The texts live in locales/<language>/forget-me.json. */
-const text = catalogue<'nothing' | 'confirm' | 'delete' | 'cancel' | 'done' | 'cancelled'>('forget-me');
+const text = catalogue<'nothing' | 'confirm' | 'delete' | 'cancel' | 'done' | 'cancelled' | 'otherHosts'>('forget-me');
 
 function buttons(language: CatalogueLanguage): ActionRowBuilder<ButtonBuilder> {
   return new ActionRowBuilder<ButtonBuilder>().addComponents(
@@ -29,11 +29,14 @@ export const command: SlashCommand = {
   async execute(interaction, ctx) {
     const language = catalogueLanguageOf(interaction.locale);
     const stored = ctx.services.history.storedBy(interaction.user.id);
-    if (stored === 0) {
+    // On several hosts, the other hosts may keep turns of theirs even when this one keeps none.
+    const { spread } = ctx.services.hosts;
+    if (stored === 0 && !spread) {
       await interaction.reply({ content: text('nothing', language), flags: MessageFlags.Ephemeral });
       return;
     }
-    await interaction.reply({ content: text('confirm', language, { n: stored }), components: [buttons(language)], flags: MessageFlags.Ephemeral });
+    const content = text('confirm', language, { n: stored }) + (spread ? `\n${text('otherHosts', language)}` : '');
+    await interaction.reply({ content, components: [buttons(language)], flags: MessageFlags.Ephemeral });
   },
 
   // Only the member who ran /forget-me sees its ephemeral buttons; whoever clicks deletes only their own turns.
@@ -44,8 +47,10 @@ export const command: SlashCommand = {
       return;
     }
     const { questions, answers } = ctx.services.history.forget(interaction.user.id);
+    ctx.services.hosts.forgetEverywhere(interaction.user.id);
     ctx.logger.info({ questions, answers }, 'forget-me: deleted a member\'s conversation history');
-    const content = questions + answers === 0 ? text('nothing', language) : text('done', language, { turns: questions + answers, questions, answers });
+    const here = questions + answers === 0 ? text('nothing', language) : text('done', language, { turns: questions + answers, questions, answers });
+    const content = ctx.services.hosts.spread ? `${here}\n${text('otherHosts', language)}` : here;
     await interaction.update({ content, components: [] });
   },
 };

@@ -27,27 +27,31 @@ function serverId(interaction: ChatInputCommandInteraction, language: CatalogueL
 }
 
 const HANDLERS: Record<string, Handler> = {
-  status: async (interaction, ctx, language) =>
-    describeOperatorStatus(ctx.services.ledger.overview(STATUS_ENTRIES), (id) => interaction.client.guilds.cache.get(id)?.name, language),
+  status: async (interaction, ctx, language) => {
+    // On several hosts, the coordinator's figures are the bot-wide ones.
+    const { overview, thisHostOnly } = await ctx.services.hosts.overview(STATUS_ENTRIES);
+    const status = describeOperatorStatus(overview, (id) => interaction.client.guilds.cache.get(id)?.name, language);
+    return thisHostOnly ? [operatorText('thisHostOnly', language), ...status] : status;
+  },
 
   'server-limit': async (interaction, ctx, language) => {
     const target = serverId(interaction, language);
     if (typeof target === 'string') return target;
-    const { ledger } = ctx.services;
+    const { ledger, hosts } = ctx.services;
     const typed = interaction.options.getString('amount', true).trim().toLowerCase();
     const period = (interaction.options.getString('period') ?? 'day') as Period;
     if (typed === 'default') {
-      ledger.setServerCeiling(target.id, 'default', interaction.user.id);
+      hosts.setServerCeiling(target.id, 'default', interaction.user.id);
       const limit = ledger.serverCeiling(target.id);
       return operatorText('ceilingDefault', language, { ...target, limit: limit ? formatLimit(limit, language) : operatorText('unlimited', language) });
     }
     if (typed === 'unlimited') {
-      ledger.setServerCeiling(target.id, { amountMicros: null, period }, interaction.user.id);
+      hosts.setServerCeiling(target.id, { amountMicros: null, period }, interaction.user.id);
       return operatorText('ceilingLifted', language, target);
     }
     const amount = parseAmount(typed, language);
     if (!amount.ok) return amount.message;
-    ledger.setServerCeiling(target.id, { amountMicros: amount.micros, period }, interaction.user.id);
+    hosts.setServerCeiling(target.id, { amountMicros: amount.micros, period }, interaction.user.id);
     return operatorText('ceilingSet', language, { ...target, limit: formatLimit({ amountMicros: amount.micros, period }, language) });
   },
 
@@ -69,9 +73,10 @@ const HANDLERS: Record<string, Handler> = {
   allow: async (interaction, ctx, language) => {
     const target = serverId(interaction, language);
     if (typeof target === 'string') return target;
-    const { ledger } = ctx.services;
+    const { ledger, hosts } = ctx.services;
     if (!ledger.usesAllowList) return operatorText('noAllowList', language);
-    return operatorText(ledger.allowGuild(target.id, interaction.user.id) ? 'allowed' : 'alreadyAllowed', language, target);
+    // On every host: the server may be on any of them.
+    return operatorText(hosts.allowGuild(target.id, interaction.user.id) ? 'allowed' : 'alreadyAllowed', language, target);
   },
 };
 

@@ -16,7 +16,9 @@ export const command: SlashCommand = {
   async execute(interaction, ctx) {
     // In DMs there is no server: the ledger applies the bot-wide default.
     const payer = payerOf(interaction.guildId, interaction.channelId, interaction.user, interaction.member);
-    const text = describeUsage(ctx.services.budget.usage(payer), catalogueLanguageOf(interaction.locale));
+    // On a host of several, the member's and the bot's totals are the coordinator's.
+    const view = await ctx.services.hosts.withSharedTotals(ctx.services.budget.usage(payer), payer.userId);
+    const text = describeUsage(view, catalogueLanguageOf(interaction.locale));
     await interaction.reply({ content: text, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
   },
 };

@@ -13,6 +13,8 @@ export interface NewReservation {
   holder: string;
   /** Outlives the process (a fine-tuning job): never released as a crash leftover. */
   longRunning?: boolean;
+  /** Its copy's key at the coordinator (a host), or the key a host gave it (the coordinator); see migration 0010. */
+  sharedKey?: string | null;
 }
 
 export interface Settlement {
@@ -32,6 +34,7 @@ export interface OpenReservation {
   model: string;
   reservedMicros: number;
   bucket: number;
+  sharedKey: string | null;
 }
 
 /** One change of a spend total, as every process replays it. */
@@ -75,6 +78,9 @@ export class LedgerStore {
   private readonly dropExpiredLeases;
   private readonly insertOverrun;
   private readonly countOverruns;
+  private readonly getOrphaned;
+  private readonly settleOrphan;
+  private readonly bySharedKey;
 
   constructor(readonly db: Db) {
     this.sumSince = db.prepare('SELECT COALESCE(SUM(micros), 0) AS total FROM spend_buckets WHERE guild_id = ? AND user_id = ? AND bucket >= ?').pluck();
@@ -84,14 +90,18 @@ export class LedgerStore {
     this.journalAfter = db.prepare('SELECT seq, guild_id AS guildId, user_id AS userId, bucket, delta FROM spend_journal WHERE seq > ? ORDER BY seq');
     this.journalMax = db.prepare('SELECT COALESCE(MAX(seq), 0) FROM spend_journal').pluck();
     this.journalTrim = db.prepare('DELETE FROM spend_journal WHERE seq <= (SELECT MAX(seq) FROM spend_journal) - ?');
-    this.insertRow = db.prepare(`INSERT INTO ledger (guild_id, user_id, channel_id, command, model, state, reserved_micros, charged_micros, bucket, created_at, long_running, holder)
-      VALUES (@guildId, @userId, @channelId, @command, @model, 'reserved', @reservedMicros, @reservedMicros, @bucket, @createdAt, @longRunning, @holder)`);
+    this.insertRow = db.prepare(`INSERT INTO ledger (guild_id, user_id, channel_id, command, model, state, reserved_micros, charged_micros, bucket, created_at, long_running, holder, shared_key)
+      VALUES (@guildId, @userId, @channelId, @command, @model, 'reserved', @reservedMicros, @reservedMicros, @bucket, @createdAt, @longRunning, @holder, @sharedKey)`);
     this.settleRow = db.prepare(`UPDATE ledger SET state = 'settled', charged_micros = @chargedMicros, input_tokens = @inputTokens, cached_tokens = @cachedTokens,
       output_tokens = @outputTokens, units = @units, settled_at = @settledAt WHERE id = @id AND state = 'reserved'`);
-    this.releaseRow = db.prepare(`UPDATE ledger SET state = 'released', charged_micros = 0, settled_at = ? WHERE id = ? AND state = 'reserved'`);
+    this.releaseRow = db.prepare(`UPDATE ledger SET state = 'released', charged_micros = 0, settled_at = ?, orphaned = ? WHERE id = ? AND state = 'reserved'`);
     this.lowerRow = db.prepare(`UPDATE ledger SET reserved_micros = ?, charged_micros = ? WHERE id = ? AND state = 'reserved'`);
-    const openColumns = 'id, guild_id AS guildId, user_id AS userId, command, model, reserved_micros AS reservedMicros, bucket';
+    const openColumns = 'id, guild_id AS guildId, user_id AS userId, command, model, reserved_micros AS reservedMicros, bucket, shared_key AS sharedKey';
     this.getOpen = db.prepare(`SELECT ${openColumns} FROM ledger WHERE id = ? AND state = 'reserved'`);
+    this.getOrphaned = db.prepare(`SELECT ${openColumns} FROM ledger WHERE id = ? AND state = 'released' AND orphaned = 1`);
+    this.settleOrphan = db.prepare(`UPDATE ledger SET state = 'settled', charged_micros = @chargedMicros, input_tokens = @inputTokens, cached_tokens = @cachedTokens,
+      output_tokens = @outputTokens, units = @units, settled_at = @settledAt WHERE id = @id AND state = 'released' AND orphaned = 1`);
+    this.bySharedKey = db.prepare('SELECT id, state, reserved_micros AS reservedMicros FROM ledger WHERE shared_key = ?');
     this.orphaned = db.prepare(`SELECT ${openColumns} FROM ledger WHERE state = 'reserved' AND long_running = 0
       AND (holder IS NULL OR holder NOT IN (SELECT holder FROM ledger_holders WHERE expires_at > ?))`);
     this.byCommand = db.prepare(`SELECT command, SUM(charged_micros) AS micros, COUNT(*) AS calls FROM ledger
@@ -121,27 +131,41 @@ export class LedgerStore {
   }
 
   reserve(row: NewReservation): number {
-    const id = Number(this.insertRow.run({ ...row, longRunning: row.longRunning ? 1 : 0 }).lastInsertRowid);
+    const id = Number(this.insertRow.run({ ...row, longRunning: row.longRunning ? 1 : 0, sharedKey: row.sharedKey ?? null }).lastInsertRowid);
     this.adjust(row.guildId, row.userId, row.bucket, row.reservedMicros);
     return id;
   }
 
-  /** Returns the reservation as it was, or undefined when it was already settled or released. */
+  /**
+   * Returns the reservation as it was, or undefined when it was already settled or released by its holder.
+   * One a sweep released (its holder's lease expired while the call was still running) is settled all the
+   * same: the call was made, so its charge counts.
+   */
   settle(id: number, settlement: Settlement): OpenReservation | undefined {
+    const values = { inputTokens: null, cachedTokens: null, outputTokens: null, units: null, ...settlement, id };
     const open = this.getOpen.get(id) as OpenReservation | undefined;
-    if (!open) return undefined;
-    this.settleRow.run({ inputTokens: null, cachedTokens: null, outputTokens: null, units: null, ...settlement, id });
-    this.adjust(open.guildId, open.userId, open.bucket, settlement.chargedMicros - open.reservedMicros);
+    const late = open ? undefined : this.getOrphaned.get(id) as OpenReservation | undefined;
+    if (!open && !late) return undefined;
+    if (open) this.settleRow.run(values);
+    else this.settleOrphan.run(values);
+    const row = (open ?? late)!;
+    // A released reservation no longer counts: the whole charge is added back.
+    this.adjust(row.guildId, row.userId, row.bucket, settlement.chargedMicros - (open ? row.reservedMicros : 0));
+    return this.noteOverrun(id, row, settlement);
+  }
+
+  private noteOverrun(id: number, open: OpenReservation, settlement: Settlement): OpenReservation {
     if (settlement.chargedMicros > open.reservedMicros) {
       this.insertOverrun.run(id, open.command, open.model, open.reservedMicros, settlement.chargedMicros, settlement.settledAt);
     }
     return open;
   }
 
-  release(id: number, at: number): OpenReservation | undefined {
+  /** `orphaned`: a sweep releases it, not its holder (see settle). */
+  release(id: number, at: number, orphaned = false): OpenReservation | undefined {
     const open = this.getOpen.get(id) as OpenReservation | undefined;
     if (!open) return undefined;
-    this.releaseRow.run(at, id);
+    this.releaseRow.run(at, orphaned ? 1 : 0, id);
     this.adjust(open.guildId, open.userId, open.bucket, -open.reservedMicros);
     return open;
   }
@@ -153,6 +177,11 @@ export class LedgerStore {
     this.lowerRow.run(micros, micros, id);
     this.adjust(open.guildId, open.userId, open.bucket, micros - open.reservedMicros);
     return open;
+  }
+
+  /** The reservation a host made under `key` at the coordinator, in whatever state. */
+  byKey(key: string): { id: number; state: 'reserved' | 'settled' | 'released'; reservedMicros: number } | undefined {
+    return this.bySharedKey.get(key) as { id: number; state: 'reserved' | 'settled' | 'released'; reservedMicros: number } | undefined;
   }
 
   /** Changes of spend totals committed after `seq`, oldest first. */

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { BudgetStore } from '../../db/budgetLimits.ts';
-import { ALL_GUILDS, SERVER_TOTAL, type LedgerStore, type Settlement } from '../../db/ledger.ts';
+import { ALL_GUILDS, SERVER_TOTAL, type LedgerStore, type OpenReservation, type Settlement } from '../../db/ledger.ts';
 import { OperatorStore } from '../../db/operator.ts';
 import type { Logger } from '../../logger.ts';
 import { resolveLimits, type AppliedLimit, type FallbackLimit, type LimitResolution, type LimitSource } from './limits.ts';
 import { bucketOf, periodWindow, type Period } from './periods.ts';
 import { SpendCache } from './spendCache.ts';
+import type { ReserveAnswer, ReserveRequest, SharedOp, SharedRow } from './shared/protocol.ts';
 
 /** Direct messages have no server; their spend is kept under this pseudo-server. */
 export const DM_GUILD = '@dm';
@@ -55,9 +56,24 @@ export interface OperatorLimits {
 
 export const NO_OPERATOR_LIMITS: OperatorLimits = { bot: null, member: null, server: null, allowedGuilds: null, dmAccess: true };
 
+/**
+ * A host's link to the coordinator, which keeps the totals across hosts (the member's and the bot's): it
+ * answers each reservation, and receives settlements through a durable outbox (see shared/link.ts).
+ */
+export interface SharedLink {
+  /** Throws when the coordinator cannot be reached or answers wrongly: the call is then refused. */
+  reserve(request: ReserveRequest): Promise<ReserveAnswer>;
+  /** Keeps an operation for the coordinator until it lands; called inside the local transaction that made it. */
+  enqueue(op: SharedOp): void;
+  /** Sends what the outbox holds, soon; never throws. */
+  kick(): void;
+}
+
 export interface LedgerOptions {
   operator?: OperatorLimits;
   log?: Logger;
+  /** Set on a host that is not the coordinator (LEDGER_URL). */
+  shared?: SharedLink;
 }
 
 export interface Refusal {
@@ -156,6 +172,8 @@ export class Ledger {
   onSettled: ((call: SettledCall) => void) | undefined;
   onRefused: ((refusal: Refusal) => void) | undefined;
 
+  private readonly shared: SharedLink | undefined;
+
   constructor(
     private readonly ledger: LedgerStore,
     private readonly budgets: BudgetStore,
@@ -167,6 +185,7 @@ export class Ledger {
     this.operatorStore = new OperatorStore(ledger.db);
     this.operator = options.operator ?? NO_OPERATOR_LIMITS;
     this.log = options.log;
+    this.shared = options.shared;
   }
 
   private guildKey(payer: Payer): string {
@@ -256,7 +275,44 @@ export class Ledger {
     return refusal;
   }
 
+  /** Reserves on this host's file; with a coordinator (LEDGER_URL) use reserveShared, which also asks it. */
   reserve(payer: Payer, call: PaidCall): ReserveResult {
+    if (this.shared) throw new Error('this host shares its limits with a coordinator (LEDGER_URL): reserve with reserveShared');
+    return this.reserveHere(payer, call, null);
+  }
+
+  /**
+   * Reserves here, then, on a host with a coordinator, the member's and the bot's totals there. A
+   * coordinator that cannot be reached refuses the call (nothing is spent that no limit could bound).
+   */
+  async reserveShared(payer: Payer, call: PaidCall): Promise<ReserveResult> {
+    if (!this.shared) return this.reserveHere(payer, call, null);
+    const key = randomUUID();
+    const local = this.reserveHere(payer, call, key);
+    if (!local.ok) return local;
+    const { reservation } = local;
+    let answer: ReserveAnswer;
+    try {
+      answer = await this.shared.reserve({
+        key, holder: this.holder, pid: process.pid, host: hostname(), guildId: this.guildKey(payer), userId: payer.userId,
+        command: call.command, model: call.model, reservedMicros: reservation.reservedMicros, longRunning: call.longRunning ?? false,
+      });
+    } catch (error) {
+      this.log?.warn({ err: error, command: call.command }, 'the ledger coordinator (LEDGER_URL) could not be reached: the call is refused');
+      // It may have recorded the reservation before its answer was lost: the outbox releases it there too.
+      this.release(reservation);
+      const refusal: Refusal = { limit: gate('coordinator-down'), spentMicros: 0, requestMicros: reservation.reservedMicros, resetsAt: this.now() };
+      this.onRefused?.(refusal);
+      return { ok: false, refusal };
+    }
+    if (answer.ok) return local;
+    // Refused there: nothing was recorded at the coordinator, so only this host's copy goes.
+    this.ledger.db.transaction(() => this.ledger.release(reservation.id, this.now())).immediate();
+    this.onRefused?.(answer.refusal);
+    return { ok: false, refusal: answer.refusal };
+  }
+
+  private reserveHere(payer: Payer, call: PaidCall, sharedKey: string | null): ReserveResult {
     const worst = Math.max(0, Math.ceil(call.worstCaseMicros));
     const now = this.now();
     const guild = this.guildKey(payer);
@@ -266,12 +322,13 @@ export class Ledger {
       if (refusal) return { ok: false, refusal };
       const id = this.ledger.reserve({
         guildId: guild, userId: payer.userId, channelId: payer.channelId, command: call.command, model: call.model,
-        reservedMicros: worst, bucket: bucketOf(now), createdAt: now, longRunning: call.longRunning, holder: this.holder,
+        reservedMicros: worst, bucket: bucketOf(now), createdAt: now, longRunning: call.longRunning, holder: this.holder, sharedKey,
       });
       return { ok: true, reservation: { id, reservedMicros: worst } };
     }).immediate();
     // Refusing calls at the bot limit is reaching it, whatever share the settled spend shows.
-    if (!result.ok && result.refusal.limit.source === 'bot-total') this.noticeBotLimit(this.read(() => this.botStatus(now)), true);
+    // With a coordinator, only it sees the bot's whole total and sends the notices.
+    if (!result.ok && result.refusal.limit.source === 'bot-total' && !this.shared) this.noticeBotLimit(this.read(() => this.botStatus(now)), true);
     if (!result.ok) this.onRefused?.(result.refusal);
     return result;
   }
@@ -282,7 +339,7 @@ export class Ledger {
    * settles the worst case, since the call was made and its cost is unknown.
    */
   async pay<T>(payer: Payer, call: PaidCall, run: () => Promise<T>, charge: (result: T) => Omit<Settlement, 'settledAt'> | null): Promise<PayResult<T>> {
-    const reserved = this.reserve(payer, call);
+    const reserved = await this.reserveShared(payer, call);
     if (!reserved.ok) return reserved;
     let result: T;
     try {
@@ -309,15 +366,21 @@ export class Ledger {
     const now = this.now();
     const { open, bot } = this.ledger.db.transaction(() => {
       const closed = this.ledger.settle(reservation.id, { ...settlement, chargedMicros: charged, settledAt: now });
+      if (closed?.sharedKey && this.shared) {
+        const { inputTokens, cachedTokens, outputTokens, units } = settlement;
+        this.shared.enqueue({ op: 'settle', key: closed.sharedKey, row: this.sharedRow(closed), chargedMicros: charged, inputTokens, cachedTokens, outputTokens, units });
+      }
       // The bot's total for the notices, read in the same transaction (no second one on every settlement).
-      if (!closed || !this.operator.bot || !this.onBotLimitNotice) return { open: closed, bot: null };
+      // With a coordinator, it holds the bot's total and sends the notices.
+      if (!closed || !this.operator.bot || !this.onBotLimitNotice || this.shared) return { open: closed, bot: null };
       this.cache.sync();
       return { open: closed, bot: this.botStatus(now) };
     }).immediate();
     if (!open) {
-      this.log?.warn({ reservationId: reservation.id, chargedMicros: charged }, 'a reservation was already closed when its call settled (its lease had expired?); the charge was not recorded');
+      this.log?.warn({ reservationId: reservation.id, chargedMicros: charged }, 'a reservation was already settled or released when its call settled; the charge was not recorded');
       return;
     }
+    if (open.sharedKey) this.shared?.kick();
     if (charged > open.reservedMicros) {
       this.log?.warn({ reservationId: reservation.id, command: open.command, model: open.model, reservedMicros: open.reservedMicros, chargedMicros: charged },
         'a call cost more than its reservation: the reservation was not a true upper bound');
@@ -334,12 +397,63 @@ export class Ledger {
    */
   lower(reservation: Reservation, micros: number): Reservation {
     const target = Math.max(0, Math.ceil(micros));
-    const lowered = this.ledger.db.transaction(() => this.ledger.lower(reservation.id, target)).immediate();
+    const lowered = this.ledger.db.transaction(() => {
+      const open = this.ledger.lower(reservation.id, target);
+      if (open?.sharedKey && this.shared) this.shared.enqueue({ op: 'lower', key: open.sharedKey, micros: target });
+      return open;
+    }).immediate();
+    if (lowered?.sharedKey) this.shared?.kick();
     return lowered ? { id: reservation.id, reservedMicros: target } : reservation;
   }
 
   release(reservation: Reservation): void {
-    this.ledger.db.transaction(() => this.ledger.release(reservation.id, this.now())).immediate();
+    const open = this.ledger.db.transaction(() => {
+      const closed = this.ledger.release(reservation.id, this.now());
+      if (closed?.sharedKey && this.shared) this.shared.enqueue({ op: 'release', key: closed.sharedKey, row: this.sharedRow(closed) });
+      return closed;
+    }).immediate();
+    if (open?.sharedKey) this.shared?.kick();
+  }
+
+  /** What the coordinator needs to record a reservation of this host's it never saw. */
+  private sharedRow(open: OpenReservation): SharedRow {
+    return {
+      guildId: open.guildId, userId: open.userId, command: open.command, model: open.model,
+      reservedMicros: open.reservedMicros, bucket: open.bucket, holder: this.holder, longRunning: false,
+    };
+  }
+
+  /**
+   * The coordinator's check for a reservation another host makes: the member's total and the bot's, the
+   * limits that span hosts. Call inside the transaction that records it.
+   */
+  sharedRefusal(userId: string, micros: number, now: number): Refusal | null {
+    this.cache.sync();
+    const { member } = this.operator;
+    const checks = [this.status(ALL_GUILDS, userId, member && { source: 'member-total', targetId: userId, ...member }, now, 'UTC'), this.botStatus(now)];
+    for (const check of checks) {
+      if (check && (check.limit.amountMicros === 0 || check.spentMicros + micros > check.limit.amountMicros)) {
+        return { limit: check.limit, spentMicros: check.spentMicros, requestMicros: micros, resetsAt: check.resetsAt };
+      }
+    }
+    return null;
+  }
+
+  /** The coordinator's figures for /usage on another host: the member's total everywhere and the bot's, against the operator's limits. */
+  sharedTotals(userId: string): Pick<OperatorStatus, 'member' | 'bot'> {
+    const now = this.now();
+    const { member } = this.operator;
+    return this.read(() => ({
+      member: this.status(ALL_GUILDS, userId, member && { source: 'member-total', targetId: userId, ...member }, now, 'UTC'),
+      bot: this.botStatus(now),
+    }));
+  }
+
+  /** The coordinator, after other hosts' reservations or settlements: the bot-limit notices, once across every host. */
+  noticeSharedTotals(refusedAtBotLimit: boolean): void {
+    if (!this.operator.bot || !this.onBotLimitNotice) return;
+    const now = this.now();
+    this.noticeBotLimit(this.read(() => this.botStatus(now)), refusedAtBotLimit);
   }
 
   /** Holds this process's lease and sweeps expired holders' reservations until stop(); returns how many it released now. */
@@ -374,7 +488,7 @@ export class Ledger {
       this.renewLease(now);
       this.ledger.forgetExpiredLeases(now);
       const open = this.ledger.orphanedReservations(now);
-      for (const row of open) this.ledger.release(row.id, now);
+      for (const row of open) this.ledger.release(row.id, now, true);
       this.ledger.trimJournal(JOURNAL_KEEP_ROWS);
       return open.length;
     }).immediate();
@@ -391,7 +505,7 @@ export class Ledger {
       const now = this.now();
       this.renewLease(now);
       const open = this.ledger.orphanedReservations(now);
-      for (const row of open) this.ledger.release(row.id, now);
+      for (const row of open) this.ledger.release(row.id, now, true);
       return open.length;
     }).immediate();
     this.cache.clear();

@@ -5,9 +5,10 @@ import { PERIOD_DAYS, type Period } from './periods.ts';
  * Where a limit comes from. The server admins': `user`, `role`, `default`, `server` (the cap), and `config`, the
  * bot-wide fallback (servers with no default, and DMs). The operator's (.env and /operator): `server-ceiling` (the
  * most one server may spend), `member-total` (one person across every server and DM), `bot-total` (everything),
- * and the gates `not-allowed` (a server the operator has not approved) and `dm-off` (DM_ACCESS=off).
+ * and the gates `not-allowed` (a server the operator has not approved), `dm-off` (DM_ACCESS=off) and `coordinator-down` (on a
+ * host of several, the coordinator holding the totals across hosts could not be reached).
  */
-export type LimitSource = 'user' | 'role' | 'default' | 'config' | 'server' | 'server-ceiling' | 'member-total' | 'bot-total' | 'not-allowed' | 'dm-off';
+export type LimitSource = 'user' | 'role' | 'default' | 'config' | 'server' | 'server-ceiling' | 'member-total' | 'bot-total' | 'not-allowed' | 'dm-off' | 'coordinator-down';
 
 export interface AppliedLimit {
   source: LimitSource;

@@ -26,6 +26,7 @@ export function describeRefusal(refusal: Refusal, language: CatalogueLanguage): 
   const { limit } = refusal;
   if (limit.source === 'not-allowed') return budgetText('refusal.notAllowed', language);
   if (limit.source === 'dm-off') return budgetText('refusal.dmOff', language);
+  if (limit.source === 'coordinator-down') return budgetText('refusal.coordinatorDown', language);
   const source = describeSource(limit, language);
   const byOperator = OPERATOR_SOURCES.has(limit.source);
   if (limit.amountMicros === 0) return budgetText(byOperator ? 'refusal.zeroOperator' : 'refusal.zero', language, { source });

@@ -85,7 +85,7 @@ export class FineTuneService {
     // Without epochs OpenAI picks them (auto): reserve the most it picks; the charge follows what it trains.
     const cost = this.estimate(file, request.model, request.epochs ?? AUTO_EPOCHS_RESERVED);
     if (Number.isNaN(cost.micros)) return { ok: false, reason: 'bad_model' };
-    const reserved = ledger.reserve(request.payer, { command: 'finetune', model: request.model, worstCaseMicros: cost.micros, longRunning: true });
+    const reserved = await ledger.reserveShared(request.payer, { command: 'finetune', model: request.model, worstCaseMicros: cost.micros, longRunning: true });
     if (!reserved.ok) {
       request.log.info({ refusal: reserved.refusal }, 'refused: over budget');
       return { ok: false, reason: 'over_budget', refusal: reserved.refusal };

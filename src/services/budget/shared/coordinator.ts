@@ -1,0 +1,124 @@
+import type { LedgerStore } from '../../../db/ledger.ts';
+import type { SharedLedgerStore } from '../../../db/sharedLedger.ts';
+import { LEASE_MS, type Ledger, type OperatorOverview } from '../ledger.ts';
+import { bucketOf } from '../periods.ts';
+import {
+  MAX_EVENTS_PER_LEASE, type LeaseAnswer, type LeaseRequest, type ReserveAnswer, type ReserveRequest, type SharedEvent, type SharedOp, type SharedRow, type TotalsAnswer,
+} from './protocol.ts';
+
+export interface CoordinatorDeps {
+  ledger: Ledger;
+  store: LedgerStore;
+  shared: SharedLedgerStore;
+  /** Applies an event another host sent to this host's own file (see events.ts). */
+  apply: (event: SharedEvent) => void;
+  now?: () => number;
+}
+
+/**
+ * The coordinator's side of the totals that span hosts. Another host's reservation is recorded here as a row of
+ * the same ledger (under its own server and member, holder = that host's process), so the member's and the bot's
+ * totals, the leases and the sweep work exactly as for this host's own processes.
+ */
+export class LedgerCoordinator {
+  private readonly now: () => number;
+
+  constructor(private readonly deps: CoordinatorDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  reserve(request: ReserveRequest): ReserveAnswer {
+    const { ledger, store } = this.deps;
+    const now = this.now();
+    const answer = store.db.transaction((): ReserveAnswer => {
+      const known = store.byKey(request.key);
+      if (known) {
+        // A repeated request: the first one's outcome stands. Released already: the host gave up on it.
+        if (known.state !== 'released') return { ok: true };
+        throw new KeyClosedError();
+      }
+      this.renew(request, now);
+      const refusal = ledger.sharedRefusal(request.userId, request.reservedMicros, now);
+      if (refusal) return { ok: false, refusal };
+      store.reserve({
+        guildId: request.guildId, userId: request.userId, channelId: null, command: request.command, model: request.model,
+        reservedMicros: request.reservedMicros, bucket: bucketOf(now), createdAt: now, holder: request.holder,
+        longRunning: request.longRunning, sharedKey: request.key,
+      });
+      return { ok: true };
+    }).immediate();
+    if (!answer.ok && answer.refusal.limit.source === 'bot-total') ledger.noticeSharedTotals(true);
+    return answer;
+  }
+
+  /** Settlements, releases, lowerings and events from a host's outbox, in order, in one transaction. */
+  apply(ops: readonly SharedOp[]): void {
+    const { ledger, store, shared } = this.deps;
+    const now = this.now();
+    const events: SharedEvent[] = [];
+    store.db.transaction(() => {
+      for (const op of ops) {
+        if (op.op === 'broadcast') {
+          shared.recordEvent(op.event, now);
+          events.push(op.event);
+          continue;
+        }
+        const known = store.byKey(op.key);
+        if (op.op === 'lower') {
+          if (known) store.lower(known.id, op.micros);
+          continue;
+        }
+        // Never seen (its reserve answer was lost, or this file was restored from a backup): recorded now, so the
+        // charge counts and a late reserve with this key changes nothing.
+        const id = known?.id ?? this.record(op.key, op.row, now);
+        if (op.op === 'release') store.release(id, now);
+        else {
+          const { chargedMicros, inputTokens, cachedTokens, outputTokens, units } = op;
+          // Settled already (a repeated request): nothing changes.
+          store.settle(id, { chargedMicros, inputTokens, cachedTokens, outputTokens, units, settledAt: now });
+        }
+      }
+    }).immediate();
+    for (const event of events) this.deps.apply(event);
+    if (ops.some((op) => op.op === 'settle')) ledger.noticeSharedTotals(false);
+  }
+
+  /** A host's process is alive: its reservations here are kept for another LEASE_MS. Also hands it the events it has not applied. */
+  lease(request: LeaseRequest): LeaseAnswer {
+    const now = this.now();
+    this.deps.store.db.transaction(() => this.renew(request, now)).immediate();
+    return { events: this.deps.shared.eventsAfter(request.eventsAfter, MAX_EVENTS_PER_LEASE).map((row) => ({ seq: row.seq, event: row.body as SharedEvent })) };
+  }
+
+  totals(userId: string): TotalsAnswer {
+    return this.deps.ledger.sharedTotals(userId);
+  }
+
+  overview(top: number): OperatorOverview {
+    return this.deps.ledger.overview(top);
+  }
+
+  /** Something done on this host (already applied here) that every other host applies on its next lease renewal. */
+  broadcast(event: SharedEvent): void {
+    this.deps.shared.recordEvent(event, this.now());
+  }
+
+  private renew(process: { holder: string; pid: number; host: string }, now: number): void {
+    this.deps.store.renewLease({ holder: process.holder, pid: process.pid, host: process.host, now, expiresAt: now + LEASE_MS });
+  }
+
+  private record(key: string, row: SharedRow, now: number): number {
+    return this.deps.store.reserve({
+      guildId: row.guildId, userId: row.userId, channelId: null, command: row.command, model: row.model, reservedMicros: row.reservedMicros,
+      bucket: row.bucket, createdAt: now, holder: row.holder, longRunning: row.longRunning, sharedKey: key,
+    });
+  }
+}
+
+/** A reserve repeated for a key its host has already released: answered 409, the host treats it as unreachable. */
+export class KeyClosedError extends Error {
+  constructor() {
+    super('this reservation key was already released');
+    this.name = 'KeyClosedError';
+  }
+}

@@ -1,0 +1,94 @@
+import type { Logger } from '../../../logger.ts';
+import type { UsageView } from '../admin.ts';
+import type { Ledger, OperatorOverview } from '../ledger.ts';
+import type { Period } from '../periods.ts';
+import type { SharedEvent } from './protocol.ts';
+import type { LedgerCoordinator } from './coordinator.ts';
+import type { CoordinatorLink } from './link.ts';
+
+/** What /operator status shows: the bot-wide figures, or this host's alone when the coordinator could not be asked. */
+export interface SharedOverview {
+  overview: OperatorOverview;
+  /** True when only this host's spend is shown. */
+  thisHostOnly: boolean;
+}
+
+/**
+ * The bot's hosts as commands see them. One host (no LEDGER_ settings): everything is local. The coordinator
+ * (LEDGER_PORT): its database holds every host's spend. Another host (LEDGER_URL): asks the coordinator.
+ */
+export class SharedHosts {
+  constructor(
+    private readonly local: Pick<Ledger, 'overview' | 'setServerCeiling' | 'allowGuild'>,
+    private readonly role: { coordinator: LedgerCoordinator } | { link: CoordinatorLink } | null,
+    private readonly log: Logger,
+  ) {}
+
+  /** Set on the coordinator: what its ledger server (LEDGER_PORT) answers. */
+  get coordinator(): LedgerCoordinator | undefined {
+    return this.role && 'coordinator' in this.role ? this.role.coordinator : undefined;
+  }
+
+  /** On another host: stops the lease renewals and sends what the outbox holds, waiting at most `waitMs`. */
+  async stop(waitMs: number): Promise<void> {
+    if (this.role && 'link' in this.role) await this.role.link.stop(waitMs);
+  }
+
+  /** Whether the bot runs on several hosts (a coordinator is configured, here or elsewhere). */
+  get spread(): boolean {
+    return this.role !== null;
+  }
+
+  /** After /forget-me deleted a member's turns here: every other host deletes theirs too (within a lease renewal, about 20 s). */
+  forgetEverywhere(userId: string): void {
+    this.broadcast({ event: 'forget', userId });
+  }
+
+  /** /operator server-limit: here at once, on every other host within a lease renewal (the server may be on any of them). */
+  setServerCeiling(guildId: string, value: { amountMicros: number | null; period: Period } | 'default', actorId: string): void {
+    this.local.setServerCeiling(guildId, value, actorId);
+    this.broadcast({ event: 'ceiling', guildId, actorId, value });
+  }
+
+  /** /operator allow: here at once, on every other host within a lease renewal; false when it was already allowed here. */
+  allowGuild(guildId: string, actorId: string): boolean {
+    const added = this.local.allowGuild(guildId, actorId);
+    this.broadcast({ event: 'allow', guildId, actorId });
+    return added;
+  }
+
+  /** Something already done on this host, for every other host. */
+  private broadcast(event: SharedEvent): void {
+    if (!this.role) return;
+    if ('coordinator' in this.role) this.role.coordinator.broadcast(event);
+    else {
+      this.role.link.enqueue({ op: 'broadcast', event });
+      this.role.link.kick();
+    }
+  }
+
+  /**
+   * /usage on another host: the member's total everywhere and the bot's, from the coordinator, in place of this
+   * host's share of them. Unchanged when there is no coordinator elsewhere or it does not answer in time.
+   */
+  async withSharedTotals(view: UsageView, userId: string): Promise<UsageView> {
+    if (!this.role || 'coordinator' in this.role) return view;
+    try {
+      const totals = await this.role.link.totals(userId);
+      return { ...view, report: { ...view.report, operator: { ...view.report.operator, ...totals } } };
+    } catch (error) {
+      this.log.warn({ err: error }, '/usage: the ledger coordinator could not be reached; showing this host\'s totals');
+      return view;
+    }
+  }
+
+  async overview(top: number): Promise<SharedOverview> {
+    if (!this.role || 'coordinator' in this.role) return { overview: this.local.overview(top), thisHostOnly: false };
+    try {
+      return { overview: await this.role.link.overview(top), thisHostOnly: false };
+    } catch (error) {
+      this.log.warn({ err: error }, '/operator status: the ledger coordinator could not be reached; showing this host only');
+      return { overview: this.local.overview(top), thisHostOnly: true };
+    }
+  }
+}

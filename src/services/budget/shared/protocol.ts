@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import type { OperatorOverview, OperatorStatus, Refusal } from '../ledger.ts';
+
+/**
+ * The coordinator's HTTP API (JSON, `Authorization: Bearer <LEDGER_SECRET>`), shared by the server and the
+ * hosts' client. Every write is keyed, so a request repeated after a lost answer changes nothing.
+ */
+
+/** One POST /v1/apply carries at most this many operations (a host's outbox is drained in batches). */
+export const MAX_OPS_PER_REQUEST = 500;
+/** Events handed to a host per lease renewal; more follow on the next one. */
+export const MAX_EVENTS_PER_LEASE = 100;
+
+const id = z.string().min(1).max(64);
+const micros = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+/** Token counts, seconds of audio, images: recorded as measured (seconds may be fractional). */
+const count = z.number().min(0).max(Number.MAX_SAFE_INTEGER);
+const holder = z.string().min(1).max(200);
+const key = z.uuid();
+
+/** What the coordinator needs to record a reservation it never saw (its reserve answer was lost, its file restored). */
+const row = z.object({
+  guildId: id, userId: id, command: z.string().min(1).max(64), model: z.string().min(1).max(200),
+  reservedMicros: micros, bucket: z.number().int().min(0), holder, longRunning: z.boolean(),
+});
+export type SharedRow = z.infer<typeof row>;
+
+export const reserveRequest = z.object({
+  key, holder, pid: z.number().int().min(0), host: z.string().min(1).max(255),
+  guildId: id, userId: id, command: z.string().min(1).max(64), model: z.string().min(1).max(200), reservedMicros: micros, longRunning: z.boolean(),
+});
+export type ReserveRequest = z.infer<typeof reserveRequest>;
+
+/**
+ * What every host applies to its own file: a member's /forget-me (their stored turns), and what the operator set
+ * with /operator for a server (its ceiling; `amountMicros` null lifts it, `default` goes back to SERVER_LIMIT_USD)
+ * or the allow-list, since a server's calls are checked on the host that holds it.
+ */
+export const sharedEvent = z.discriminatedUnion('event', [
+  z.object({ event: z.literal('forget'), userId: id }),
+  z.object({ event: z.literal('ceiling'), guildId: id, actorId: id, value: z.union([z.literal('default'), z.object({ amountMicros: micros.nullable(), period: z.enum(['day', 'week', 'month']) })]) }),
+  z.object({ event: z.literal('allow'), guildId: id, actorId: id }),
+]);
+export type SharedEvent = z.infer<typeof sharedEvent>;
+
+export const sharedOp = z.discriminatedUnion('op', [
+  z.object({
+    op: z.literal('settle'), key, row, chargedMicros: micros,
+    inputTokens: count.optional(), cachedTokens: count.optional(), outputTokens: count.optional(), units: count.optional(),
+  }),
+  z.object({ op: z.literal('release'), key, row }),
+  z.object({ op: z.literal('lower'), key, micros }),
+  z.object({ op: z.literal('broadcast'), event: sharedEvent }),
+]);
+export type SharedOp = z.infer<typeof sharedOp>;
+
+export const applyRequest = z.object({ ops: z.array(sharedOp).min(1).max(MAX_OPS_PER_REQUEST) });
+
+export const leaseRequest = z.object({ holder, pid: z.number().int().min(0), host: z.string().min(1).max(255), eventsAfter: z.number().int().min(0) });
+export type LeaseRequest = z.infer<typeof leaseRequest>;
+
+/** ok: reserved (or already was, for a repeated key); a refusal names the cross-server limit it would pass. */
+export type ReserveAnswer = { ok: true } | { ok: false; refusal: Refusal };
+
+export interface LeaseAnswer {
+  /** Events after `eventsAfter`, oldest first: apply each to this host's file. */
+  events: { seq: number; event: SharedEvent }[];
+}
+
+export type OverviewAnswer = OperatorOverview;
+
+/** The member's total everywhere and the bot's, as the coordinator counts them (null: no such limit). */
+export type TotalsAnswer = Pick<OperatorStatus, 'member' | 'bot'>;

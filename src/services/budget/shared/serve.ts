@@ -1,0 +1,14 @@
+import type { BotContext } from '../../../context.ts';
+import { startLedgerServer, type LedgerServer } from './server.ts';
+
+/** Serves the coordinator's API when LEDGER_PORT is set, from the process holding shard 0; undefined otherwise. */
+export async function serveLedger(ctx: BotContext, leads: boolean): Promise<LedgerServer | undefined> {
+  const { config, logger, services } = ctx;
+  const coordinator = services.hosts.coordinator;
+  if (!leads || !coordinator || config.ledger.port === undefined || config.ledger.secret === undefined) return undefined;
+  const server = await startLedgerServer({
+    host: config.ledger.host, port: config.ledger.port, secret: config.ledger.secret, coordinator, log: logger.child({ component: 'ledger-server' }),
+  });
+  logger.info({ url: server.url }, 'coordinating the spending limits of every host (LEDGER_PORT)');
+  return server;
+}
