@@ -50,8 +50,11 @@ export async function startBotProcess(by: StartedBy, env: BotEnv): Promise<BotPr
       DISCORD_TOKEN: TEST_DISCORD_TOKEN, OPENAI_API_KEY: TEST_OPENAI_KEY, DISCORD_API_URL: env.discordUrl, OPENAI_BASE_URL: env.openaiUrl,
       DATABASE_PATH: env.databasePath, DEV_GUILD_ID: DEFAULT_GUILD_ID, DEFAULT_MODEL: 'gpt-4o-mini', DEFAULT_BUDGET_USD: 'unlimited',
       LOG_LEVEL: 'info', LOG_FORMAT: 'json', ...env.extra,
-      // To compare Node/V8 flags: BENCH_NODE_OPTIONS='--optimize-for-size' npm run bench load
+      // To compare Node options: BENCH_NODE_OPTIONS='--max-old-space-size=200' npm run bench load (Node refuses most V8
+      // flags in NODE_OPTIONS, --optimize-for-size or --heap-growing-percent among them: compare those in package.json's start).
       ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
+      // To compare the C library's settings: BENCH_ENV='MALLOC_ARENA_MAX=2' npm run bench load
+      ...Object.fromEntries((process.env.BENCH_ENV ?? '').split(/\s+/).filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)])),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,7 +1,9 @@
 /**
- * Compiles src/ to dist/ with tsc (tsconfig.build.json), and only when the sources changed since the
- * last build: a fingerprint of every file the output depends on is written next to the output.
- * `npm install` runs it (prepare) and `npm start` checks it (scripts/start.mjs), so a stale build never runs.
+ * Builds dist/ from src/, and only when the sources changed since the last build: tsc checks the types
+ * (code that doesn't compile is refused), then esbuild bundles the bot and its libraries into a few files
+ * (loading hundreds of separate modules was most of the start-up). A fingerprint of every file the output
+ * depends on is written next to the output. `npm install` runs it (prepare) and `npm start` checks it
+ * (scripts/start.mjs), so a stale build never runs.
  */
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
@@ -16,6 +18,15 @@ const DEFAULT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const FINGERPRINT_FILE = '.fingerprint';
 /** Besides everything under src/: the compiler settings, and this script (how the output is made). */
 const INPUTS = ['tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs'];
+/** What runs: the bot, and the process of one shard (src/sharding/manager.ts starts `shard.js` next to its own file). */
+const ENTRY_POINTS = { index: 'src/index.ts', shard: 'src/sharding/shard.ts' };
+/**
+ * Loaded from node_modules at run time, not bundled: native add-ons, pino (its transports run files by path),
+ * and the optional speed-ups of discord.js and ws that are usually not installed.
+ */
+const NOT_BUNDLED = ['better-sqlite3', 'pino', 'pino-pretty', 'zlib-sync', 'bufferutil', 'utf-8-validate', 'erlpack', '@discordjs/voice'];
+/** CommonJS libraries inside an ES module bundle still call require (Node's built-ins, and the modules above). */
+const REQUIRE_BANNER = "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);";
 
 function filesUnder(folder) {
   if (!existsSync(folder)) return [];
@@ -50,8 +61,8 @@ function tscPath(root) {
 }
 
 /**
- * Compiles into a fresh folder, then swaps it in: a bot already running keeps its files, and two builds
- * at once each produce a complete dist/. Returns the fingerprint built.
+ * Checks the types, bundles into a fresh folder, then swaps it in: a bot already running keeps its files,
+ * and two builds at once each produce a complete dist/. Returns the fingerprint built.
  */
 export function build(root = DEFAULT_ROOT) {
   const fingerprint = sourceFingerprint(root);
@@ -59,12 +70,15 @@ export function build(root = DEFAULT_ROOT) {
   const old = join(root, `dist.old-${process.pid}`);
   rmSync(temp, { recursive: true, force: true });
   // tsc reports errors on stdout: sent to stderr, so a start that fails prints nothing on the bot's stdout.
-  const tsc = spawnSync(process.execPath, [tscPath(root), '-p', join(root, 'tsconfig.build.json'), '--outDir', temp], { cwd: root, stdio: ['ignore', 2, 2] });
-  if (tsc.status !== 0) {
+  const tsc = spawnSync(process.execPath, [tscPath(root), '-p', join(root, 'tsconfig.build.json'), '--noEmit'], { cwd: root, stdio: ['ignore', 2, 2] });
+  if (tsc.status !== 0) throw new Error(`tsc failed (exit ${tsc.status ?? tsc.signal}): the bot was not built.`);
+  try {
+    bundle(root, temp);
+    writeFileSync(join(temp, FINGERPRINT_FILE), `${fingerprint}\n`);
+  } catch (error) {
     rmSync(temp, { recursive: true, force: true });
-    throw new Error(`tsc failed (exit ${tsc.status ?? tsc.signal}): the bot was not built.`);
+    throw error;
   }
-  writeFileSync(join(temp, FINGERPRINT_FILE), `${fingerprint}\n`);
   if (existsSync(join(root, 'dist'))) renameSync(join(root, 'dist'), old);
   try {
     renameSync(temp, join(root, 'dist'));
@@ -74,6 +88,115 @@ export function build(root = DEFAULT_ROOT) {
   rmSync(old, { recursive: true, force: true });
   rmSync(temp, { recursive: true, force: true });
   return fingerprint;
+}
+
+function esbuildOf(root) {
+  try {
+    return createRequire(join(root, 'package.json'))('esbuild');
+  } catch {
+    throw new Error('Building the bot needs esbuild, a development dependency: run `npm install` (without --omit=dev) first.');
+  }
+}
+
+/**
+ * esbuild: one ES module per entry point plus the chunks they share, all in `outdir` (so `shard.js` sits next to
+ * the code that starts it). Source maps are cut down to src/ lines (see lineMap).
+ */
+function bundle(root, outdir) {
+  const entryPoints = Object.fromEntries(Object.entries(ENTRY_POINTS).filter(([, file]) => existsSync(join(root, file))).map(([name, file]) => [name, join(root, file)]));
+  const result = esbuildOf(root).buildSync({
+    entryPoints, outdir, entryNames: '[name]', chunkNames: '[name]-[hash]',
+    bundle: true, splitting: true, format: 'esm', platform: 'node', target: 'node20',
+    external: NOT_BUNDLED, banner: { js: REQUIRE_BANNER },
+    // Without whitespace and comments: a smaller script to keep in memory (and all ASCII, so one byte a character).
+    minifyWhitespace: true, sourcemap: 'linked', sourcesContent: false, legalComments: 'none', logLevel: 'silent', absWorkingDir: root,
+  });
+  for (const warning of result.warnings) process.stderr.write(`esbuild: ${warning.text}\n`);
+  for (const file of readdirSync(outdir).filter((name) => name.endsWith('.js.map'))) {
+    writeFileSync(join(outdir, file), JSON.stringify(lineMap(JSON.parse(readFileSync(join(outdir, file), 'utf8')))));
+  }
+}
+
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+function decodeVlq(text) {
+  const values = [];
+  let value = 0;
+  let shift = 0;
+  for (const char of text) {
+    const digit = BASE64.indexOf(char);
+    value += (digit & 31) << shift;
+    if (digit & 32) {
+      shift += 5;
+    } else {
+      values.push(value & 1 ? -(value >>> 1) : value >>> 1);
+      value = 0;
+      shift = 0;
+    }
+  }
+  return values;
+}
+
+function encodeVlq(values) {
+  let text = '';
+  for (const n of values) {
+    let value = n < 0 ? (-n << 1) | 1 : n << 1;
+    do {
+      let digit = value & 31;
+      value >>>= 5;
+      if (value) digit |= 32;
+      text += BASE64[digit];
+    } while (value);
+  }
+  return text;
+}
+
+/**
+ * Node keeps every mapping of a loaded source map as its own small array (tens of MB for a bundle with its
+ * libraries). Stack traces need the TypeScript line of the bot's own code, so this keeps one mapping where a
+ * bundle line starts or its source line changes in the bot's own code, and marks where library code starts as unmapped
+ * (a frame there shows the bundle's own position instead of a wrong TypeScript line).
+ */
+export function lineMap(map) {
+  const ours = map.sources.map((source) => !source.split('\\').join('/').includes('node_modules/'));
+  const sources = map.sources.filter((_, n) => ours[n]);
+  const newIndex = ours.map((own, n) => (own ? ours.slice(0, n).filter(Boolean).length : -1));
+  const state = { source: 0, line: 0, column: 0, name: 0 };
+  const out = { source: 0, line: 0, column: 0 };
+  let last = 'unmapped';
+  const lines = map.mappings.split(';').map((line) => {
+    const kept = [];
+    let previousColumn = 0;
+    let column = 0;
+    for (const segment of line.split(',').filter(Boolean)) {
+      const fields = decodeVlq(segment);
+      column += fields[0];
+      if (fields.length < 4) continue;
+      state.source += fields[1];
+      state.line += fields[2];
+      state.column += fields[3];
+      if (fields.length > 4) state.name += fields[4];
+      const source = newIndex[state.source];
+      if (source < 0) {
+        if (last !== 'unmapped') kept.push(encodeVlq([column - previousColumn]));
+        else continue;
+        last = 'unmapped';
+      } else {
+        const key = `${source}:${state.line}`;
+        if (key === last && kept.length > 0) continue;
+        kept.push(encodeVlq([column - previousColumn, source - out.source, state.line - out.line, state.column - out.column]));
+        out.source = source;
+        out.line = state.line;
+        out.column = state.column;
+        last = key;
+      }
+      previousColumn = column;
+    }
+    // A new bundle line always restates its mapping (Node looks up the nearest mapping before a position).
+    if (last !== 'unmapped') last = 'line start';
+    return kept.join(',');
+  });
+  return { version: 3, file: map.file, sources, names: [], mappings: lines.join(';') };
 }
 
 /** Builds unless dist/ is already fresh; returns what it found. */

@@ -1,5 +1,5 @@
 /**
- * `npm start`: runs the compiled bot (dist/index.js) in this same process, so there is no second Node
+ * `npm start`: runs the compiled bot (dist/index.js, bundled by scripts/build.mjs) in this same process, so there is no second Node
  * process and nothing is compiled while the bot runs. A build older than the sources is redone first
  * (or, without TypeScript installed, refused), so edited code never runs stale.
  */
@@ -9,7 +9,7 @@ import { buildState, build } from './build.mjs';
 
 const state = buildState();
 if (state !== 'fresh') {
-  process.stderr.write(`The compiled bot in dist/ is ${state === 'missing' ? 'missing' : 'older than src/'}: building it first (tsc, about 10 s)…\n`);
+  process.stderr.write(`The compiled bot in dist/ is ${state === 'missing' ? 'missing' : 'older than src/'}: building it first (tsc and esbuild, about 10 s)…\n`);
   try {
     build();
   } catch (error) {

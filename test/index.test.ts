@@ -1,13 +1,15 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { childBotEnv } from './support/spawnBot.ts';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildIfStale } from '../scripts/build.mjs';
 import { TEST_DISCORD_TOKEN, TEST_GUILD, TEST_OPENAI_KEY } from './support/botHarness.ts';
 import { DEFAULT_GUILD_ID, FakeDiscord } from './support/fakeDiscord.ts';
 import { FakeOpenAI } from './support/fakeOpenAI.ts';
+import { shardEntry } from '../src/sharding/manager.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const SCRIPTS = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
@@ -132,5 +134,37 @@ describe('the start command', () => {
     expect(broken.status).toBe(1);
     expect(broken.stdout).toBe('');
     expect(broken.stderr).toMatch(/tsc failed[\s\S]*The bot did not start\./);
+  }, BUILD_TIMEOUT_MS);
+
+  test('the build is one bundle (libraries included) whose stack traces name the TypeScript lines of the bot\'s own code', () => {
+    const project = tinyProject();
+    // A library (zod, bundled) calls the bot's code, which throws: frames of both kinds in one stack.
+    writeFileSync(join(project.root, 'src', 'index.ts'), [
+      "import { z } from 'zod';",
+      "import { word } from './word.ts';",
+      'const schema = z.string().transform((text) => {',
+      '  if (text === word) throw new Error(`${word} failed`);',
+      '  return text;',
+      '});',
+      "schema.parse('first');",
+    ].join('\n'));
+    const run = project.start();
+    expect(run.status).toBe(1);
+    expect(readdirSync(join(project.root, 'dist')).sort()).toEqual(['.fingerprint', 'index.js', 'index.js.map']);
+    const frames = run.stderr.split('\n').filter((line) => line.trimStart().startsWith('at '));
+    expect(frames[0]).toContain(`${join(project.root, 'src', 'index.ts')}:4:`);
+    expect(frames.find((frame) => frame.includes(join(project.root, 'src', 'index.ts')) && frame.includes(':7:'))).toBeDefined();
+    // zod's frames point into the bundle, never at a wrong TypeScript line.
+    const libraryFrames = frames.filter((frame) => frame.includes(join(project.root, 'dist', 'index.js')));
+    expect(libraryFrames.length).toBeGreaterThan(2);
+    expect(frames.filter((frame) => frame.includes('/src/')).length).toBe(2);
+  }, BUILD_TIMEOUT_MS);
+
+  test('the bundled bot starts a shard from the shard entry next to the code that starts it', () => {
+    buildIfStale();
+    const dist = join(ROOT, 'dist');
+    const manager = readdirSync(dist).filter((file) => file.endsWith('.js')).find((file) => readFileSync(join(dist, file), 'utf8').includes('starting the sharding manager'));
+    expect(manager).toBeDefined();
+    expect(existsSync(shardEntry(pathToFileURL(join(dist, manager!)).href).file)).toBe(true);
   }, BUILD_TIMEOUT_MS);
 });

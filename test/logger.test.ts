@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { scrubDiscordTokens } from '../src/logger.ts';
+import { Writable } from 'node:stream';
+import { createLogger, scrubDiscordTokens } from '../src/logger.ts';
 import { BotHarness } from './support/botHarness.ts';
 
 const TOKEN = 'aW50ZXJhY3Rpb246MTIzNDU2Nzg5MDEyMzQ1Njc4OnNlY3JldA';
@@ -52,5 +53,21 @@ describe('interaction tokens never reach the log, even at trace level', () => {
     expect(all).toMatch(new RegExp(`/webhooks/${h.discord.applicationId}/\\[REDACTED\\]`));
     expect(all).not.toContain(interaction.token);
     expect(h.bot.ctx.logger.level).toBe('trace');
+  });
+});
+
+describe('pretty logs (a terminal, or LOG_FORMAT=pretty)', () => {
+  test('are written in this thread at once, readable, and with every secret scrubbed', () => {
+    const written: string[] = [];
+    const destination = new Writable({ write(chunk: Buffer, _encoding, done) { written.push(chunk.toString()); done(); } });
+    const secrets = { discordToken: 'discord-token-value-123', openaiApiKey: 'sk-openai-key-value-456' };
+    const logger = createLogger({ logLevel: 'info', logFormat: 'pretty', ...secrets }, destination);
+    logger.info({ url: `https://discord.com/api/v10/interactions/1/${TOKEN}/callback` }, `started with ${secrets.openaiApiKey} and ${secrets.discordToken}`);
+    // No worker thread in between: the line is there before this call returns.
+    const output = written.join('');
+    expect(output).toContain('INFO');
+    expect(output).toContain('started with [REDACTED] and [REDACTED]');
+    expect(output).not.toMatch(/^\{/);
+    for (const secret of [secrets.discordToken, secrets.openaiApiKey, TOKEN]) expect(output).not.toContain(secret);
   });
 });

@@ -1,18 +1,31 @@
-import { readdir } from 'node:fs/promises';
+import { command as ask } from './ask.ts';
+import { command as budget } from './budget.ts';
+import { command as finetune } from './finetune.ts';
+import { command as forgetMe } from './forget-me.ts';
+import { command as imagine } from './imagine.ts';
+import { command as operator } from './operator.ts';
+import { command as reset } from './reset.ts';
+import { command as settings } from './settings.ts';
+import { command as tokens } from './tokens.ts';
+import { command as transcribe } from './transcribe.ts';
+import { command as transcribeMenu } from './transcribeMenu.ts';
+import { command as translate } from './translate.ts';
+import { command as translateMenu } from './translateMenu.ts';
+import { command as usage } from './usage.ts';
 import type { Command } from './types.ts';
 
-const NOT_COMMANDS = new Set(['index', 'types']);
+/**
+ * Every command the bot has. A list, not a folder listing, so that the compiled bot can be one bundle
+ * (scripts/build.mjs); a new command file is added here.
+ */
+export const COMMANDS: readonly Command[] = [ask, budget, finetune, forgetMe, imagine, operator, reset, settings, tokens, transcribe, transcribeMenu, translate, translateMenu, usage];
 
-/** Loads every command file in this folder; each exports `command` (a `data` + `execute` pair). */
-export async function loadCommands(): Promise<Map<string, Command>> {
-  const folder = new URL('.', import.meta.url);
-  const files = (await readdir(folder)).filter((f) => /\.(ts|js)$/.test(f) && !f.endsWith('.d.ts') && !NOT_COMMANDS.has(f.replace(/\.(ts|js)$/, ''))).sort();
+/** The commands by name; two with one name are refused. */
+export async function loadCommands(list: readonly Command[] = COMMANDS): Promise<Map<string, Command>> {
   const commands = new Map<string, Command>();
-  for (const file of files) {
-    const module = (await import(new URL(file, folder).href)) as { command?: Command };
-    if (!module.command) throw new Error(`src/commands/${file} does not export a \`command\``);
-    if (commands.has(module.command.data.name)) throw new Error(`Two command files define /${module.command.data.name}`);
-    commands.set(module.command.data.name, module.command);
+  for (const command of list) {
+    if (commands.has(command.data.name)) throw new Error(`Two commands are named /${command.data.name}`);
+    commands.set(command.data.name, command);
   }
-  return commands;
+  return Promise.resolve(commands);
 }

@@ -1,26 +1,18 @@
-import { createRequire } from 'node:module';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import * as knownModels from 'gpt-tokenizer/models';
+import { BpeCounter, type EncodingName } from './bpeCount.ts';
 import { fineTuneBase, nameCandidates } from './pricing/modelNames.ts';
 
 type CountTokens = (text: string) => number;
-interface Encoding { countTokens: CountTokens; setMergeCacheSize(entries: number): void }
-/**
- * gpt-tokenizer remembers up to 100,000 split words per encoding (about 22 MB each once full, so RSS
- * creeps up for days); words in the vocabulary skip that cache, so a few thousand recent ones suffice.
- */
-const MERGE_CACHE_ENTRIES = 5_000;
-const requireCjs = createRequire(import.meta.url);
 const encodings: { o200k?: CountTokens; cl100k?: CountTokens } = {};
 /**
- * The two encodings take tens of MB and about half a second to load: loaded at first use instead of at
- * start-up, and `preloadTokenizers` (run right after READY) makes that first use happen before any question.
- * CommonJS, so that a count can load them synchronously.
+ * The two encodings take a few MB and a few tens of ms to load (see bpeCount.ts): loaded at first use instead
+ * of at start-up, and `preloadTokenizers` (run right after READY) makes that first use happen before any question.
+ * Synchronous, so that a count can load them.
  */
-function load(name: 'o200k_base' | 'cl100k_base'): CountTokens {
-  const encoding = requireCjs(`gpt-tokenizer/cjs/encoding/${name}`) as Encoding;
-  encoding.setMergeCacheSize(MERGE_CACHE_ENTRIES);
-  return encoding.countTokens;
+function load(name: EncodingName): CountTokens {
+  const counter = BpeCounter.load(name);
+  return (text) => counter.count(text);
 }
 const countO200k: CountTokens = (text) => (encodings.o200k ??= load('o200k_base'))(text);
 const countCl100k: CountTokens = (text) => (encodings.cl100k ??= load('cl100k_base'))(text);

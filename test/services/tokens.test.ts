@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { nameCandidates } from '../../src/services/pricing/modelNames.ts';
-import { baseModelCandidates, tokenizerOf } from '../../src/services/tokens.ts';
+import { baseModelCandidates, TokenCounter, tokenizerOf } from '../../src/services/tokens.ts';
 
 describe('model names: the tokenizer and the price table read them the same way', () => {
   test.each([
@@ -23,5 +23,15 @@ describe('model names: the tokenizer and the price table read them the same way'
     ['llama3.1:8b', 'unknown'],
   ])('%s counts with %s', (model, tokenizer) => {
     expect(tokenizerOf(model)).toBe(tokenizer);
+  });
+});
+
+describe('counting a message', () => {
+  test('text spelling a special token (<|endoftext|>) is counted as the text it is, not refused', () => {
+    const counter = new TokenCounter(8_000);
+    const plain = counter.countMessage('ask endoftext and im_start');
+    const spelled = counter.countMessage('ask <|endoftext|> and <|im_start|>');
+    expect(spelled.tokens).toBeGreaterThan(plain.tokens);
+    expect(spelled.tokensCl100k).toBeGreaterThan(plain.tokensCl100k);
   });
 });
