@@ -6,11 +6,13 @@ import { FineTuneStore } from './db/fineTunes.ts';
 import { HistoryStore } from './db/history.ts';
 import { LedgerStore } from './db/ledger.ts';
 import { LedgerStats } from './db/ledgerStats.ts';
+import { LedgerDaily } from './db/ledgerDaily.ts';
 import { migrate } from './db/migrate.ts';
 import { SettingsStore } from './db/settings.ts';
 import type { Logger } from './logger.ts';
 import { AskService } from './services/ask.ts';
 import { BudgetAdmin } from './services/budget/admin.ts';
+import { SpendCharts } from './services/charts/spendCharts.ts';
 import { Ledger } from './services/budget/ledger.ts';
 import { BOT_TOKEN_EDIT_BUDGET_PER_SECOND, EditPacer, WEBHOOK_EDIT_BUDGET_PER_SECOND } from './services/discord/editPacer.ts';
 import { FineTuneService } from './services/finetune/service.ts';
@@ -81,6 +83,7 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
       botTokenPacer: new EditPacer(BOT_TOKEN_EDIT_BUDGET_PER_SECOND),
       webhookPacer: new EditPacer(WEBHOOK_EDIT_BUDGET_PER_SECOND),
       metrics,
+      charts: new SpendCharts(new LedgerDaily(db), now),
     },
   };
 }

@@ -19,6 +19,7 @@ import type { FineTuneService } from './services/finetune/service.ts';
 import type { ApplicationOwner } from './services/operator/owner.ts';
 import type { HistoryRetention } from './services/retention.ts';
 import type { BotMetrics } from './services/metrics/metrics.ts';
+import type { SpendCharts } from './services/charts/spendCharts.ts';
 
 /** Everything a command or event handler may use, built once in src/app.ts (tests build it on a temp DB). */
 export interface BotContext {
@@ -53,5 +54,7 @@ export interface BotContext {
     webhookPacer: EditPacer;
     /** Counters for /metrics (kept whether or not METRICS_PORT serves them) and the gateway source /healthz reads. */
     metrics: BotMetrics;
+    /** PNG charts of spend per day for /usage, /budget show and /operator status (drawing code loads on the first one). */
+    charts: SpendCharts;
   };
 }

@@ -4,6 +4,9 @@ import { formatLimit } from '../services/budget/format.ts';
 import { parseAmount } from '../services/budget/amounts.ts';
 import type { Period } from '../services/budget/periods.ts';
 import { languageOf, type Language } from '../services/failureMessages.ts';
+import { catalogueLanguageOf } from '../services/i18n.ts';
+import type { ChartImage } from '../services/charts/spendCharts.ts';
+import { editReplyWithChart } from '../services/discord/chartReply.ts';
 import { describeOperatorStatus } from '../services/operator/statusText.ts';
 import { operatorText } from '../services/operator/text.ts';
 import type { SlashCommand } from './types.ts';
@@ -14,7 +17,7 @@ const STATUS_ENTRIES = 10;
 const zh = (text: string) => ({ 'zh-TW': text });
 const server = (o: SlashCommandStringOption) => o.setName('server').setDescription('Server ID').setDescriptionLocalizations(zh('伺服器 ID')).setRequired(true).setMaxLength(20);
 
-type Reply = string | string[];
+type Reply = string | string[] | { content: string[]; chart: () => Promise<ChartImage | null> };
 type Handler = (interaction: ChatInputCommandInteraction, ctx: BotContext, language: Language) => Promise<Reply>;
 
 function serverId(interaction: ChatInputCommandInteraction, language: Language): { id: string; name: string } | string {
@@ -25,8 +28,13 @@ function serverId(interaction: ChatInputCommandInteraction, language: Language):
 }
 
 const HANDLERS: Record<string, Handler> = {
-  status: async (interaction, ctx, language) =>
-    describeOperatorStatus(ctx.services.ledger.overview(STATUS_ENTRIES), (id) => interaction.client.guilds.cache.get(id)?.name, language),
+  status: async (interaction, ctx, language) => {
+    const view = ctx.services.ledger.overview(STATUS_ENTRIES);
+    const names = (id: string) => interaction.client.guilds.cache.get(id)?.name;
+    const { charts } = ctx.services;
+    const chart = async () => charts.draw(charts.bot({ period: view.period, limit: view.bot, names }, catalogueLanguageOf(interaction.locale)));
+    return { content: describeOperatorStatus(view, names, language), chart };
+  },
 
   'server-limit': async (interaction, ctx, language) => {
     const target = serverId(interaction, language);
@@ -92,9 +100,11 @@ export const command: SlashCommand = {
 
   async execute(interaction, ctx) {
     const language = languageOf(interaction.locale);
-    const send = async (content: Reply) => {
-      const [first = '', ...rest] = typeof content === 'string' ? [content] : content;
-      await interaction.editReply({ content: first, allowedMentions: { parse: [] } });
+    const send = async (reply: Reply) => {
+      const { content, chart } = typeof reply === 'string' ? { content: [reply] } : Array.isArray(reply) ? { content: reply } : reply;
+      const [first = '', ...rest] = content;
+      if (chart) await editReplyWithChart(interaction, { content: first, allowedMentions: { parse: [] } }, chart, ctx.logger);
+      else await interaction.editReply({ content: first, allowedMentions: { parse: [] } });
       for (const more of rest) await interaction.followUp({ content: more, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
     };
     // Asking Discord who the owner is can take a moment: acknowledge first, privately.

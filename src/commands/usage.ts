@@ -1,6 +1,8 @@
 import { InteractionContextType, MessageFlags, SlashCommandBuilder } from 'discord.js';
 import { languageOf } from '../services/failureMessages.ts';
+import { catalogueLanguageOf } from '../services/i18n.ts';
 import { payerOf } from '../services/discord/payer.ts';
+import { editReplyWithChart } from '../services/discord/chartReply.ts';
 import { describeUsage } from '../services/budget/usageText.ts';
 import type { SlashCommand } from './types.ts';
 
@@ -14,9 +16,15 @@ export const command: SlashCommand = {
     .toJSON(),
 
   async execute(interaction, ctx) {
+    // The chart is drawn after the acknowledgement (its first one also loads the drawing code and font).
+    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     // In DMs there is no server: the ledger applies the bot-wide default.
     const payer = payerOf(interaction.guildId, interaction.channelId, interaction.user, interaction.member);
-    const text = describeUsage(ctx.services.budget.usage(payer), languageOf(interaction.locale));
-    await interaction.reply({ content: text, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+    const view = ctx.services.budget.usage(payer);
+    const text = describeUsage(view, languageOf(interaction.locale));
+    const { personal, timeZone } = view.report;
+    const chart = async () => ctx.services.charts.draw(ctx.services.charts.member(
+      { guildId: payer.guildId, userId: payer.userId, limit: personal && personal.limit, timeZone }, catalogueLanguageOf(interaction.locale)));
+    await editReplyWithChart(interaction, { content: text, allowedMentions: { parse: [] } }, chart, ctx.logger);
   },
 };
