@@ -71,7 +71,7 @@ export async function benchCharts(): Promise<void> {
   const span = { start: periodWindow('day', now - (DAYS - 1) * DAY_MS, 'Asia/Taipei').start, end: periodWindow('day', now, 'Asia/Taipei').end };
   const names = (id: string) => `member ${id}`;
   const server = () => charts.server({ guildId: 'g0', limit: { amountMicros: 5_000_000, period: 'day' }, timeZone: 'Asia/Taipei', names, span }, 'zh-TW');
-  const bot = () => charts.bot({ period: 'day', limit: { amountMicros: 20_000_000, period: 'day' }, names: (id) => `server ${id}`, span: { start: now - DAYS * DAY_MS, end: now } }, 'ja');
+  const bot = () => charts.bot({ period: 'day', limit: { amountMicros: 20_000_000, period: 'day' }, names: (id) => `server ${id}`, span: { start: periodWindow('day', now - (DAYS - 1) * DAY_MS).start, end: periodWindow('day', now).end } }, 'ja');
   console.log(`\n# charts (${rows.toLocaleString('en-US')} ledger rows filled in ${(fillMs / 1000).toFixed(1)} s; PNG ${960}×${480})`);
 
   const rssBefore = process.memoryUsage().rss / 2 ** 20;
