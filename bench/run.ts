@@ -1,4 +1,5 @@
 import { benchAskLoad } from './askLoad.ts';
+import { benchCharts } from './charts.ts';
 import { benchContextBuild } from './contextBuild.ts';
 import { benchLedger } from './ledger.ts';
 import { benchMetrics } from './metrics.ts';
@@ -17,4 +18,5 @@ if (!only || only === 'ledger' || only === 'hosts') await (await import('./ledge
 if (!only || only === 'load') await benchAskLoad();
 if (!only || only === 'metrics') await benchMetrics();
 if (!only || only === 'servers') await benchServers();
+if (!only || only === 'charts') await benchCharts();
 if (!only || only === 'shards') await (await import('./shards.ts')).benchShards();

@@ -21,10 +21,10 @@ const INPUTS = ['tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs'];
 /** What runs: the bot, and the process of one shard (src/sharding/manager.ts starts `shard.js` next to its own file). */
 const ENTRY_POINTS = { index: 'src/index.ts', shard: 'src/sharding/shard.ts' };
 /**
- * Loaded from node_modules at run time, not bundled: native add-ons, pino (its transports run files by path),
+ * Loaded from node_modules at run time, not bundled: native add-ons (SQLite, the chart canvas), pino (its transports run files by path),
  * and the optional speed-ups of discord.js and ws that are usually not installed.
  */
-const NOT_BUNDLED = ['better-sqlite3', 'pino', 'pino-pretty', 'zlib-sync', 'bufferutil', 'utf-8-validate', 'erlpack', '@discordjs/voice'];
+const NOT_BUNDLED = ['better-sqlite3', '@napi-rs/canvas', 'pino', 'pino-pretty', 'zlib-sync', 'bufferutil', 'utf-8-validate', 'erlpack', '@discordjs/voice'];
 /** CommonJS libraries inside an ES module bundle still call require (Node's built-ins, and the modules above). */
 const REQUIRE_BANNER = "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);";
 

@@ -6,6 +6,7 @@ import { FineTuneStore } from './db/fineTunes.ts';
 import { HistoryStore } from './db/history.ts';
 import { LedgerStore } from './db/ledger.ts';
 import { LedgerStats } from './db/ledgerStats.ts';
+import { LedgerDaily } from './db/ledgerDaily.ts';
 import { migrate } from './db/migrate.ts';
 import { ModerationSettingsStore } from './db/moderationSettings.ts';
 import { MetaStore } from './db/meta.ts';
@@ -14,6 +15,7 @@ import { SharedLedgerStore } from './db/sharedLedger.ts';
 import type { Logger } from './logger.ts';
 import { AskService } from './services/ask.ts';
 import { BudgetAdmin } from './services/budget/admin.ts';
+import { SpendCharts } from './services/charts/spendCharts.ts';
 import { Ledger } from './services/budget/ledger.ts';
 import { CoordinatorClient } from './services/budget/shared/client.ts';
 import { LedgerCoordinator } from './services/budget/shared/coordinator.ts';
@@ -110,6 +112,7 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
       moderation,
       threads,
       hosts: new SharedHosts(ledger, coordinator ? { coordinator } : link ? { link } : null, logger),
+      charts: new SpendCharts(new LedgerDaily(db), now),
     },
   };
 }

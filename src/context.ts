@@ -22,6 +22,7 @@ import type { BotMetrics } from './services/metrics/metrics.ts';
 import type { ModerationService } from './services/moderation/service.ts';
 import type { ThreadService } from './services/threads/service.ts';
 import type { SharedHosts } from './services/budget/shared/hosts.ts';
+import type { SpendCharts } from './services/charts/spendCharts.ts';
 
 /** Everything a command or event handler may use, built once in src/app.ts (tests build it on a temp DB). */
 export interface BotContext {
@@ -62,5 +63,7 @@ export interface BotContext {
     threads: ThreadService;
     /** The bot's other hosts, if any (LEDGER_URL / LEDGER_PORT): /forget-me everywhere, /operator status bot-wide. */
     hosts: SharedHosts;
+    /** PNG charts of spend per day for /usage, /budget show and /operator status (drawing code loads on the first one). */
+    charts: SpendCharts;
   };
 }

@@ -4,6 +4,9 @@ import {
 } from 'discord.js';
 import { catalogueLanguageOf, localizations, t, type CatalogueLanguage } from '../services/i18n.ts';
 import { choice, described } from '../services/discord/commandText.ts';
+import type { BotContext } from '../context.ts';
+import type { ChartImage } from '../services/charts/spendCharts.ts';
+import { editReplyWithChart } from '../services/discord/chartReply.ts';
 import type { BudgetAdmin, LimitTarget } from '../services/budget/admin.ts';
 import { budgetRefusal, describeExemptChange, describeLimitChange, describeOperatorCeiling, describeTimeZoneChange } from '../services/budget/adminText.ts';
 import { parseAmount } from '../services/budget/amounts.ts';
@@ -15,6 +18,8 @@ import type { SlashCommand } from './types.ts';
 /** Entries /budget history and top show: enough to read at a glance, few enough for one or two messages. */
 const HISTORY_ENTRIES = 25;
 const TOP_ENTRIES = 10;
+/** Subcommands whose reply carries a chart (private, like their text). */
+const CHARTED = new Set(['show']);
 
 /** The catalogue (locales/<language>/budget.json) of this command's texts. */
 const NS = 'budget';
@@ -24,7 +29,7 @@ const period = (o: SlashCommandStringOption, required = true) => described(o.set
 const role = (o: SlashCommandRoleOption, required = true) => described(o.setName('role'), NS, 'command.role').setRequired(required);
 const sub = (name: string, key: string) => (s: SlashCommandSubcommandBuilder) => described(s.setName(name), NS, key);
 
-type Reply = { content: string[]; public?: boolean };
+type Reply = { content: string[]; public?: boolean; chart?: (ctx: BotContext) => Promise<ChartImage | null> };
 type Handler = (interaction: ChatInputCommandInteraction<'cached' | 'raw'>, admin: BudgetAdmin, language: CatalogueLanguage) => Reply;
 const say = (...content: string[]): Reply => ({ content });
 
@@ -68,7 +73,14 @@ const HANDLERS: Record<string, Handler> = {
     if (roleId === i.guildId) return say(budgetRefusal('everyoneExempt', language));
     return say(describeExemptChange(roleId, admin.setExempt(i.guildId, i.user.id, roleId, i.options.getBoolean('exempt', true)), language));
   },
-  show: (i, admin, language) => say(...describeOverview(admin.overview(i.guildId), language)),
+  show: (i, admin, language) => {
+    const view = admin.overview(i.guildId);
+    const names = (id: string) => i.guild?.members.cache.get(id)?.displayName ?? i.client.users.cache.get(id)?.displayName;
+    const limit = view.server?.status?.limit ?? null;
+    const chart = async (ctx: BotContext) => ctx.services.charts.draw(ctx.services.charts.server(
+      { guildId: i.guildId, limit, timeZone: view.timeZone, names }, catalogueLanguageOf(i.locale)));
+    return { content: describeOverview(view, language), chart };
+  },
   top: (i, admin, language) => {
     const chosen = (i.options.getString('period') ?? 'month') as Period;
     return { content: [describeTop(admin.topSpenders(i.guildId, chosen, TOP_ENTRIES), chosen, language)], public: true };
@@ -116,10 +128,15 @@ export const command: SlashCommand = {
     if (!interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild)) return void (await refuse(budgetRefusal('denied', language)));
     const handler = HANDLERS[interaction.options.getSubcommand(true)];
     if (!handler) throw new Error(`unknown /budget subcommand ${interaction.options.getSubcommand(true)}`);
+    // A reply with a chart is acknowledged first: drawing it stays off Discord's 3 s deadline.
+    const charted = CHARTED.has(interaction.options.getSubcommand(true));
+    if (charted) await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     const reply = handler(interaction, ctx.services.budget, language);
     const flags = reply.public ? undefined : MessageFlags.Ephemeral;
     const [first = '', ...rest] = reply.content;
-    await interaction.reply({ content: first, flags, allowedMentions: { parse: [] } });
+    const { chart } = reply;
+    if (charted) await editReplyWithChart(interaction, { content: first, allowedMentions: { parse: [] } }, async () => (chart ? chart(ctx) : null), ctx.logger);
+    else await interaction.reply({ content: first, flags, allowedMentions: { parse: [] } });
     for (const content of rest) await interaction.followUp({ content, flags, allowedMentions: { parse: [] } });
   },
 

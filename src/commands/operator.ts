@@ -5,6 +5,8 @@ import { parseAmount } from '../services/budget/amounts.ts';
 import type { Period } from '../services/budget/periods.ts';
 import { catalogueLanguageOf, localizations, t, type CatalogueLanguage } from '../services/i18n.ts';
 import { choice, described } from '../services/discord/commandText.ts';
+import type { ChartImage } from '../services/charts/spendCharts.ts';
+import { editReplyWithChart } from '../services/discord/chartReply.ts';
 import { describeOperatorStatus } from '../services/operator/statusText.ts';
 import { operatorText } from '../services/operator/text.ts';
 import type { SlashCommand } from './types.ts';
@@ -16,7 +18,7 @@ const STATUS_ENTRIES = 10;
 const NS = 'operator';
 const server = (o: SlashCommandStringOption) => described(o.setName('server'), NS, 'command.server').setRequired(true).setMaxLength(20);
 
-type Reply = string | string[];
+type Reply = string | string[] | { content: string[]; chart: () => Promise<ChartImage | null> };
 type Handler = (interaction: ChatInputCommandInteraction, ctx: BotContext, language: CatalogueLanguage) => Promise<Reply>;
 
 function serverId(interaction: ChatInputCommandInteraction, language: CatalogueLanguage): { id: string; name: string } | string {
@@ -28,10 +30,13 @@ function serverId(interaction: ChatInputCommandInteraction, language: CatalogueL
 
 const HANDLERS: Record<string, Handler> = {
   status: async (interaction, ctx, language) => {
-    // On several hosts, the coordinator's figures are the bot-wide ones.
+    // On several hosts, the coordinator's figures are the bot-wide ones (the chart reads this host's own ledger).
     const { overview, thisHostOnly } = await ctx.services.hosts.overview(STATUS_ENTRIES);
-    const status = describeOperatorStatus(overview, (id) => interaction.client.guilds.cache.get(id)?.name, language);
-    return thisHostOnly ? [operatorText('thisHostOnly', language), ...status] : status;
+    const names = (id: string) => interaction.client.guilds.cache.get(id)?.name;
+    const { charts } = ctx.services;
+    const chart = async () => charts.draw(charts.bot({ period: overview.period, limit: overview.bot, names }, language));
+    const status = describeOperatorStatus(overview, names, language);
+    return { content: thisHostOnly ? [operatorText('thisHostOnly', language), ...status] : status, chart };
   },
 
   'server-limit': async (interaction, ctx, language) => {
@@ -99,9 +104,11 @@ export const command: SlashCommand = {
 
   async execute(interaction, ctx) {
     const language = catalogueLanguageOf(interaction.locale);
-    const send = async (content: Reply) => {
-      const [first = '', ...rest] = typeof content === 'string' ? [content] : content;
-      await interaction.editReply({ content: first, allowedMentions: { parse: [] } });
+    const send = async (reply: Reply) => {
+      const { content, chart } = typeof reply === 'string' ? { content: [reply] } : Array.isArray(reply) ? { content: reply } : reply;
+      const [first = '', ...rest] = content;
+      if (chart) await editReplyWithChart(interaction, { content: first, allowedMentions: { parse: [] } }, chart, ctx.logger);
+      else await interaction.editReply({ content: first, allowedMentions: { parse: [] } });
       for (const more of rest) await interaction.followUp({ content: more, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
     };
     // Asking Discord who the owner is can take a moment: acknowledge first, privately.

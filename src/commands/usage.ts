@@ -1,6 +1,7 @@
 import { InteractionContextType, MessageFlags, SlashCommandBuilder } from 'discord.js';
 import { catalogueLanguageOf, localizations, t } from '../services/i18n.ts';
 import { payerOf } from '../services/discord/payer.ts';
+import { editReplyWithChart } from '../services/discord/chartReply.ts';
 import { describeUsage } from '../services/budget/usageText.ts';
 import type { SlashCommand } from './types.ts';
 
@@ -14,11 +15,17 @@ export const command: SlashCommand = {
     .toJSON(),
 
   async execute(interaction, ctx) {
+    // The chart is drawn after the acknowledgement (its first one also loads the drawing code and font).
+    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     // In DMs there is no server: the ledger applies the bot-wide default.
     const payer = payerOf(interaction.guildId, interaction.channelId, interaction.user, interaction.member);
     // On a host of several, the member's and the bot's totals are the coordinator's.
     const view = await ctx.services.hosts.withSharedTotals(ctx.services.budget.usage(payer), payer.userId);
-    const text = describeUsage(view, catalogueLanguageOf(interaction.locale));
-    await interaction.reply({ content: text, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+    const language = catalogueLanguageOf(interaction.locale);
+    const text = describeUsage(view, language);
+    const { personal, timeZone } = view.report;
+    const chart = async () => ctx.services.charts.draw(ctx.services.charts.member(
+      { guildId: payer.guildId, userId: payer.userId, limit: personal && personal.limit, timeZone }, language));
+    await editReplyWithChart(interaction, { content: text, allowedMentions: { parse: [] } }, chart, ctx.logger);
   },
 };

@@ -31,7 +31,12 @@ async function budget(subcommand: string, options: FakeInteractionSpec['options'
   return i;
 }
 type ReplyData = { content: string; flags?: number; allowed_mentions?: unknown };
-const reply = (i: FakeInteraction) => i.callbacks[0]!.data as ReplyData;
+/** What the member sees first: the callback's message, or for a deferred reply (show, with its chart) the edit that followed. */
+function reply(i: FakeInteraction): ReplyData {
+  const data = i.callbacks[0]!.data as ReplyData;
+  if (!i.deferred) return data;
+  return { content: i.original()!.content, flags: data.flags, allowed_mentions: i.originalEdits.at(-1)!.body.allowed_mentions };
+}
 const text = (i: FakeInteraction) => [reply(i).content, ...i.followUps.map((m) => m.content)].join('\n');
 const isEphemeral = (i: FakeInteraction) => ((reply(i).flags ?? 0) & 64) === 64;
 const limits = () => h.bot.ctx.db.prepare('SELECT scope, target_id AS targetId, period, amount_micros AS micros FROM budget_limits ORDER BY scope, target_id').all();

@@ -40,10 +40,10 @@ const ask = (user: User, { roles = [] as string[], inDm = false } = {}) =>
   run({ commandName: 'ask', options: { prompt: 'Hello?', private: true }, user, member: { roles }, ...where(inDm) });
 async function usage(user: User, { roles = [] as string[], inDm = false, locale = 'en-US' } = {}): Promise<string> {
   const i = await run({ commandName: 'usage', user, member: { roles }, locale, ...where(inDm) });
-  const data = i.callbacks[0]!.data as { content: string; flags: number; allowed_mentions: unknown };
-  expect(data.flags & 64).toBe(64);
-  expect(data.allowed_mentions).toEqual({ parse: [] });
-  return data.content;
+  // Deferred (privately) first, then the text, with its chart when something was spent, edited in.
+  expect(((i.callbacks[0]!.data as { flags: number }).flags) & 64).toBe(64);
+  expect(i.originalEdits.at(-1)!.body.allowed_mentions).toEqual({ parse: [] });
+  return i.original()!.content;
 }
 
 describe('/usage in a server', () => {

@@ -234,6 +234,53 @@ describe('FakeDiscord with a real discord.js client', () => {
     expect(ia.original()!.flags).toBe(MessageFlags.Ephemeral);
   });
 
+  /** A PNG's first 24 bytes (signature and IHDR chunk header): enough for the image size Discord reports. */
+  const pngOf = (width: number, height: number) => {
+    const header = Buffer.alloc(24);
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(header);
+    header.writeUInt32BE(13, 8);
+    header.write('IHDR', 12, 'latin1');
+    header.writeUInt32BE(width, 16);
+    header.writeUInt32BE(height, 20);
+    return header;
+  };
+  /** A raw multipart request to the interaction's webhook, as a client library other than discord.js might send it. */
+  async function rawUpload(ia: { applicationId: string; token: string }, method: string, suffix: string, payload: unknown, parts: [string, string, Buffer][]) {
+    const form = new FormData();
+    form.append('payload_json', JSON.stringify(payload));
+    for (const [field, filename, data] of parts) form.append(field, new Blob([data], { type: 'image/png' }), filename);
+    const response = await fetch(`${fake.restUrl}/v10/webhooks/${ia.applicationId}/${ia.token}${suffix}`, { method, body: form });
+    return { status: response.status, body: (await response.json()) as { code?: number; errors?: Record<string, unknown>; attachments?: Record<string, unknown>[] } };
+  }
+
+  it('takes uploads only as files[n] with a filename, each n once, as Discord does', async () => {
+    const got = nextInteraction(client);
+    const ia = fake.sendInteraction({ commandName: 'ask', guildId: DEFAULT_GUILD_ID, options: { prompt: 'image' } });
+    const interaction = await got;
+    await interaction.deferReply();
+    const png = pngOf(2, 3);
+    const wrongName = await rawUpload(ia, 'POST', '', { content: 'x' }, [['file', 'a.png', png]]);
+    expect(wrongName.status).toBe(400);
+    expect(wrongName.body.code).toBe(50035);
+    expect(wrongName.body.errors).toHaveProperty('file');
+    const twice = await rawUpload(ia, 'POST', '', { content: 'x' }, [['files[0]', 'a.png', png], ['files[0]', 'b.png', png]]);
+    expect(twice.status).toBe(400);
+    const unknownId = await rawUpload(ia, 'PATCH', '/messages/@original', { content: 'x', attachments: [{ id: '1' }] }, [['files[0]', 'a.png', png]]);
+    expect(unknownId.status).toBe(400);
+    expect(JSON.stringify(unknownId.body.errors)).toContain('ATTACHMENT_NOT_FOUND');
+    const longAlt = await rawUpload(ia, 'PATCH', '/messages/@original', { content: 'x', attachments: [{ id: '0', description: 'd'.repeat(1025) }] }, [['files[0]', 'a.png', png]]);
+    expect(longAlt.status).toBe(400);
+    expect(ia.originalEdits).toHaveLength(0);
+    // An edit keeps only the uploads its attachments list: files[7] is not listed, so it is not attached.
+    const edit = await rawUpload(ia, 'PATCH', '/messages/@original', { content: 'chart', attachments: [{ id: '3', description: 'a chart' }] },
+      [['files[3]', 'chart.png', png], ['files[7]', 'stray.png', png]]);
+    expect(edit.status).toBe(200);
+    expect(ia.original()!.attachments).toEqual([expect.objectContaining({ filename: 'chart.png', description: 'a chart', width: 2, height: 3, content_type: 'image/png' })]);
+    // Its bytes are served where the attachment says, as Discord's CDN would.
+    const served = Buffer.from(await (await fetch(ia.original()!.attachments[0]!.url)).arrayBuffer());
+    expect(served.equals(png)).toBe(true);
+  });
+
   it('handles autocomplete and message context menus', async () => {
     const got = nextInteraction<AutocompleteInteraction>(client);
     const ac = fake.sendInteraction({ kind: 'autocomplete', commandName: 'ask', guildId: DEFAULT_GUILD_ID, options: { prompt: 'x', model: 'gp' }, focused: 'model' });

@@ -34,6 +34,7 @@ import {
   validateCommand,
   validateCommandList,
   validateMessageBody,
+  codePoints,
   COMMAND_LIMITS,
   type DiscordErrorBody,
 } from './fakeDiscordSchema.ts';
@@ -179,7 +180,7 @@ export class FakeRest {
     const half = this.s.restLatencyMs / 2;
     if (half > 0) await sleep(half);
     if (parseError) result = E.invalidJson();
-    else result = await this.dispatchRoute(rec, json, files, url.pathname.startsWith(API_PREFIX));
+    else result = checkUploads(files) ?? (await this.dispatchRoute(rec, json, files, url.pathname.startsWith(API_PREFIX)));
     if (half > 0) await sleep(half);
     rec.status = result.status;
     rec.response = result.body;
@@ -521,7 +522,9 @@ export class FakeRest {
 
   /**
    * Resolve the attachments of a message create/edit: `attachments` entries reference uploaded
-   * files by index (files[n]) or existing attachments by id; unreferenced uploads are appended.
+   * files by their snowflake placeholder (the n of files[n]) or existing attachments by id. An edit
+   * that lists `attachments` keeps only what it lists (Discord: "only files listed in the attachments
+   * parameter will be appended"); otherwise unreferenced uploads are appended.
    */
   private buildAttachments(
     fe: FormErrors,
@@ -531,6 +534,7 @@ export class FakeRest {
     files: UploadedFile[],
     existing: APIAttachment[],
     ephemeral: boolean,
+    edit = false,
   ): APIAttachment[] {
     const index = (f: UploadedFile, i: number) => {
       const m = /\[(\d+)\]$/.exec(f.field);
@@ -548,12 +552,17 @@ export class FakeRest {
           contentType: f.contentType,
           description: typeof e.description === 'string' ? e.description : undefined,
           title: typeof e.title === 'string' ? e.title : undefined,
+          data: f.data,
+          ...imageSize(f.data),
         },
         ephemeral,
       );
     if (Array.isArray(entries)) {
       entries.forEach((e, i) => {
         if (!isObj(e)) return;
+        if (typeof e.description === 'string' && codePoints(e.description) > MAX_ATTACHMENT_DESCRIPTION) {
+          fe.add([...path, 'attachments', i, 'description'], 'BASE_TYPE_MAX_LENGTH', `Must be ${MAX_ATTACHMENT_DESCRIPTION} or fewer in length.`);
+        }
         const id = String(e.id ?? '');
         const kept = existing.find((a) => a.id === id);
         const file = byIndex.get(id);
@@ -564,7 +573,7 @@ export class FakeRest {
         } else fe.add([...path, 'attachments', i, 'id'], 'ATTACHMENT_NOT_FOUND', 'Attachment data not found');
       });
     } else out.push(...existing);
-    for (const f of files) if (!used.has(f)) out.push(upload(f));
+    if (!(edit && Array.isArray(entries))) for (const f of files) if (!used.has(f)) out.push(upload(f));
     return out;
   }
 
@@ -577,7 +586,7 @@ export class FakeRest {
     const ephemeral = ((msg.flags ?? 0) & MessageFlags.Ephemeral) !== 0;
     const attachments =
       json.attachments !== undefined || files.length
-        ? this.buildAttachments(fe, path, ch.id, json.attachments ?? undefined, files, msg.attachments, ephemeral)
+        ? this.buildAttachments(fe, path, ch.id, json.attachments ?? undefined, files, msg.attachments, ephemeral, true)
         : msg.attachments;
     if (!fe.ok) return formError(fe.body());
     const next: APIMessage = { ...msg, attachments };
@@ -1159,4 +1168,30 @@ async function parseBody(
   const text = raw.toString('utf8');
   const parsed: unknown = JSON.parse(text);
   return { recorded: parsed, json: parsed, files: [] };
+}
+
+/** Discord's limit on an attachment's description (alt text). */
+const MAX_ATTACHMENT_DESCRIPTION = 1024;
+
+/**
+ * Discord's rule for uploads: every file part is named `files[n]` (n, its snowflake placeholder, unique)
+ * and carries a filename. Anything else is refused as an invalid form body.
+ */
+function checkUploads(files: UploadedFile[]): Result | undefined {
+  const fe = new FormErrors();
+  const seen = new Set<string>();
+  for (const file of files) {
+    if (!/^files\[\d+\]$/.test(file.field)) fe.add([file.field], 'BASE_TYPE_INVALID', 'File fields must be named files[n].');
+    else if (seen.has(file.field)) fe.add([file.field], 'BASE_TYPE_DUPLICATE', 'Each file field must be named uniquely.');
+    if (!file.filename) fe.add([file.field], 'BASE_TYPE_REQUIRED', 'A file must have a filename.');
+    seen.add(file.field);
+  }
+  return fe.ok ? undefined : formError(fe.body());
+}
+
+/** Discord reports the size of an uploaded image; a PNG's is in its IHDR chunk (bytes 16–23). */
+function imageSize(data: Buffer): { width?: number; height?: number } {
+  const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  if (data.length < 24 || !data.subarray(0, 8).equals(PNG_SIGNATURE) || data.toString('latin1', 12, 16) !== 'IHDR') return {};
+  return { width: data.readUInt32BE(16), height: data.readUInt32BE(20) };
 }

@@ -861,7 +861,7 @@ export class FakeState {
 
   makeAttachment(
     channelId: string,
-    file: { filename: string; size: number; contentType?: string; description?: string; title?: string; data?: Uint8Array; durationSecs?: number },
+    file: { filename: string; size: number; contentType?: string; description?: string; title?: string; data?: Uint8Array; durationSecs?: number; width?: number; height?: number },
     ephemeral = false,
   ): APIAttachment {
     const id = this.ids.next();
@@ -883,6 +883,7 @@ export class FakeState {
     }
     if (file.description !== undefined) att.description = file.description;
     if (file.title !== undefined) att.title = file.title;
+    if (file.width !== undefined && file.height !== undefined) Object.assign(att, { width: file.width, height: file.height });
     if (ephemeral) att.ephemeral = true;
     return att;
   }

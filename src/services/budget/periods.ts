@@ -83,3 +83,14 @@ function computeWindow(period: Period, nowMs: number, timeZone: string): { start
 
 /** Rough days in a period, to compare limits written over different periods. */
 export const PERIOD_DAYS: Record<Period, number> = { day: 1, week: 7, month: 30 };
+
+/** The local days (midnight to midnight in the time zone, 23 or 25 hours across a DST change) that cover [from, to). */
+export function dayWindows(from: number, to: number, timeZone = 'UTC'): { start: number; end: number }[] {
+  const days: { start: number; end: number }[] = [];
+  for (let at = from; at < to;) {
+    const day = computeWindow('day', at, timeZone);
+    days.push(day);
+    at = day.end;
+  }
+  return days;
+}

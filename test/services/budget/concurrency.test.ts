@@ -23,7 +23,7 @@ const ask = (user: { id: string; username: string }) => h.command('ask', { promp
 async function usageText(user: { id: string; username: string }): Promise<string> {
   const i = h.command('usage', {}, { user });
   await h.settled(i);
-  return (i.callbacks[0]!.data as { content: string }).content;
+  return i.original()!.content;
 }
 
 describe('the ledger under the real pipeline', () => {
