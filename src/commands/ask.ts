@@ -8,6 +8,8 @@ import { replyPrivately } from '../services/discord/privateReply.ts';
 import { describeRefusal } from '../services/budget/messages.ts';
 import { channelScopeOf } from '../services/discord/channelScope.ts';
 import type { SlashCommand } from './types.ts';
+import { localizations, t } from '../services/i18n.ts';
+import { imageSourceOf } from '../services/vision/attachments.ts';
 
 const EMPTY_PROMPT = { en: 'Please write a question after `prompt:`.', 'zh-TW': '請在 `prompt:` 後面輸入你的問題。' } as const;
 
@@ -22,12 +24,14 @@ export const command: SlashCommand = {
     .setDescriptionLocalizations({ 'zh-TW': '向 AI 提問；它會記得這個頻道的對話' })
     .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel)
     .addStringOption((o) => o.setName('prompt').setDescription('Your question or request').setDescriptionLocalizations({ 'zh-TW': '你的問題或要求' }).setRequired(true).setMaxLength(PROMPT_MAX_LENGTH))
+    .addAttachmentOption((o) => o.setName('image').setDescription(t('en', 'vision', 'command.option.image')).setDescriptionLocalizations(localizations('vision', 'command.option.image')))
     .addBooleanOption((o) => o.setName('private').setDescription('Only you see the answer, and the channel\'s history is neither read nor changed').setDescriptionLocalizations({ 'zh-TW': '只有你看得到回答，且不讀取也不寫入頻道的對話記錄' }))
     .toJSON(),
 
   async execute(interaction, ctx) {
     const isPrivate = interaction.options.getBoolean('private') ?? false;
     const prompt = interaction.options.getString('prompt', true).trim();
+    const image = interaction.options.getAttachment('image');
     if (prompt === '') {
       await interaction.reply({ content: EMPTY_PROMPT[languageOf(interaction.locale)], flags: MessageFlags.Ephemeral });
       return;
@@ -47,6 +51,8 @@ export const command: SlashCommand = {
       reply,
       log: ctx.logger,
       key: interaction.id,
+      // The option is meant as an image: any file is checked (and refused plainly) rather than ignored.
+      images: image ? [imageSourceOf(image)] : undefined,
     });
     if (!result.ok && result.reason === 'over_budget') await replyPrivately(interaction, describeRefusal(result.refusal, languageOf(interaction.locale)));
   },

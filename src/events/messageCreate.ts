@@ -11,6 +11,7 @@ import { deadEndDetails, isDeadEnd } from '../services/discord/deadEnd.ts';
 import { maySpeakIn } from '../services/discord/speakPermission.ts';
 import { noteOutcome } from '../services/metrics/outcome.ts';
 import { transcribeVoiceMessage, wantsTranscription } from '../services/transcription/voiceMessage.ts';
+import { questionImagesOf } from '../services/vision/attachments.ts';
 
 /** With more answers than this in progress, the typing indicator is skipped. */
 const TYPING_MAX_IN_FLIGHT = 5;
@@ -36,7 +37,8 @@ async function answerMention(message: Message, ctx: BotContext): Promise<void> {
       return;
     }
     const prompt = promptFromMention(message.content, botId);
-    if (prompt === '') {
+    const images = questionImagesOf(message.attachments.values());
+    if (prompt === '' && images.length === 0) {
       await message.reply({ content: EMPTY_MENTION[language], allowedMentions });
       return;
     }
@@ -55,6 +57,7 @@ async function answerMention(message: Message, ctx: BotContext): Promise<void> {
       language,
       reply,
       log: logger,
+      images,
     });
     if (!result.ok && result.reason === 'over_budget') await message.reply({ content: describeRefusal(result.refusal, language), allowedMentions });
   } catch (error) {

@@ -8,6 +8,9 @@ import type { ChatOutcome } from './openai/chat.ts';
 import type { PaidChat } from './openai/paidChat.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import { closeOpenFence } from './messageSplitter.ts';
+import type { ImageSource, LoadedImage, VisionService } from './vision/service.ts';
+import type { VisionRule } from './vision/imageTokens.ts';
+import { describeImageProblem, visionText } from './vision/messages.ts';
 
 /** On context_length_exceeded, retry once with at most this share of the history that was sent. */
 const TRIMMED_HISTORY_SHARE = 0.25;
@@ -26,15 +29,17 @@ export interface AskRequest {
   log: Logger;
   /** What the answer is for (an interaction's or message's id): it replaces the dispatcher's plainer restart notice. */
   key?: string;
+  /** Images attached to the question (read only when a model that sees answers it). */
+  images?: readonly ImageSource[];
 }
 
-/** A request with its channel's settings looked up. */
-type ResolvedAsk = AskRequest & { channelId: string; model: string; systemPrompt: string };
+/** A request with its channel's settings looked up (and its images checked, with the rule that prices them). */
+type ResolvedAsk = AskRequest & { channelId: string; model: string; systemPrompt: string; questionImages: LoadedImage[]; visionRule: VisionRule | undefined };
 
 export type AskResult =
   | { ok: true; text: string; outcome: ChatOutcome }
   | { ok: false; reason: 'over_budget'; refusal: Refusal }
-  | { ok: false; reason: 'prompt_too_long' | 'model_failed' | 'interrupted' };
+  | { ok: false; reason: 'prompt_too_long' | 'model_failed' | 'interrupted' | 'image_refused' };
 
 /** A note under an answer; a code block the answer left open is closed first so the note isn't inside it. */
 function withNotice(text: string, notice: string): string {
@@ -50,6 +55,8 @@ export interface AskDependencies {
   maxOutputTokens: number;
   /** Where answers in progress are registered, so a stop can tell their members they will not finish. */
   lifecycle?: Lifecycle;
+  /** Images in questions; without it, images are neither read nor re-sent. */
+  vision?: VisionService;
 }
 
 /** Thrown from the stream's text callback once the bot is stopping: the call ends and what was streamed is charged. */
@@ -61,7 +68,10 @@ export class AskService {
 
   async answer(asked: AskRequest): Promise<AskResult> {
     const settings = this.deps.settings.forChannel(asked.scope);
-    const request: ResolvedAsk = { ...asked, channelId: asked.scope.channelId, model: settings.model.value, systemPrompt: settings.systemPrompt.value };
+    const request: ResolvedAsk = {
+      ...asked, channelId: asked.scope.channelId, model: settings.model.value, systemPrompt: settings.systemPrompt.value,
+      questionImages: [], visionRule: this.deps.vision?.ruleOf(settings.model.value),
+    };
     const { log, reply, language } = request;
     let interrupted = false;
     const done = this.deps.lifecycle?.answering(async () => {
@@ -71,10 +81,28 @@ export class AskService {
     try {
       // Let interactions already waiting in the socket be acknowledged before this one's slower work starts.
       await new Promise((resolve) => setImmediate(resolve));
+      if (asked.images?.length && !(await this.readImages(request))) return { ok: false, reason: 'image_refused' };
       return await this.answerResolved(request, () => interrupted);
     } finally {
       done?.();
     }
+  }
+
+  /** Picks a model that sees (the channel's, else VISION_MODEL) and checks the images; false once the member was told why not. */
+  private async readImages(request: ResolvedAsk): Promise<boolean> {
+    const choice = this.deps.vision?.modelFor(request.model) ?? { ok: false as const };
+    if (!choice.ok) {
+      await request.reply.finish(visionText('noVision', request.language, { model: request.model }));
+      return false;
+    }
+    const loaded = await this.deps.vision!.loadQuestion(request.images ?? [], choice.rule);
+    if (!loaded.ok) {
+      request.log.info({ problem: loaded.problem }, 'image refused');
+      await request.reply.finish(describeImageProblem(loaded, request.language));
+      return false;
+    }
+    Object.assign(request, { model: choice.model, visionRule: choice.rule, questionImages: loaded.images });
+    return true;
   }
 
   private async answerResolved(request: ResolvedAsk, interrupted: () => boolean): Promise<AskResult> {
@@ -98,6 +126,7 @@ export class AskService {
           this.deps.history.record({
             channelId: request.channelId, speaker: request.speaker, prompt: request.prompt, answer: outcome.text, model,
             promptTokens: outcome.usage?.promptTokens, completionTokens: outcome.usage?.completionTokens,
+            images: request.questionImages.map((image) => image.ref),
           });
         } catch (error) {
           log.error({ err: error }, 'could not store the exchange in the history; the answer is shown anyway');
@@ -126,16 +155,22 @@ export class AskService {
       prompt: request.prompt,
       outputReserve: deps.maxOutputTokens,
       historyTokenCap,
+      extraPromptTokens: request.questionImages.reduce((sum, image) => sum + image.tokens, 0),
     });
     if (!context.ok) {
       await request.reply.finish(t('promptTooLong', request.language, { model: request.model, tokens: context.promptTokens, limit: context.limit }));
       return { kind: 'prompt_too_long' };
     }
-    request.log.debug({ promptTokens: context.promptTokens, historyTurns: context.historyTurns }, 'context built');
+    // Images (this question's and, while their URLs last, earlier ones') go out as parts, their tokens in the reservation.
+    const composed = deps.vision && (request.questionImages.length > 0 || context.pastImages.length > 0)
+      ? await deps.vision.compose(context.messages, context.pastImages, request.questionImages, request.visionRule)
+      : { messages: context.messages, extraTokens: 0 };
+    const promptTokens = context.promptTokens + composed.extraTokens;
+    request.log.debug({ promptTokens, historyTurns: context.historyTurns, images: request.questionImages.length }, 'context built');
     const paid = await deps.paidChat.stream(
       {
-        payer: request.payer, command: request.command, model: request.model, messages: context.messages,
-        promptTokens: context.promptTokens, maxOutputTokens: deps.maxOutputTokens, log: request.log,
+        payer: request.payer, command: request.command, model: request.model, messages: composed.messages,
+        promptTokens, maxOutputTokens: deps.maxOutputTokens, log: request.log,
       },
       (text) => {
         if (interrupted()) throw new AnswerInterrupted();
