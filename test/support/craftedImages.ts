@@ -18,8 +18,10 @@ const u24le = (n: number) => bytes(n & 255, (n >>> 8) & 255, (n >>> 16) & 255);
 const u32le = (n: number) => bytes(n & 255, (n >>> 8) & 255, (n >>> 16) & 255, n >>> 24);
 /** Filler up to `total` bytes (a pattern, so it is not all zeros). */
 const padTo = (head: Uint8Array, total: number | undefined, tail: Uint8Array = new Uint8Array(0)): Uint8Array => {
-  const fill = Math.max(0, (total ?? 0) - head.length - tail.length);
-  return concat(head, Uint8Array.from({ length: fill }, (_, i) => (i * 31 + 7) & 255), tail);
+  const filler = new Uint8Array(Math.max(0, (total ?? 0) - head.length - tail.length));
+  for (let i = 0; i < Math.min(4096, filler.length); i += 1) filler[i] = (i * 31 + 7) & 255;
+  for (let done = 4096; done < filler.length; done *= 2) filler.copyWithin(done, 0, done);
+  return concat(head, filler, tail);
 };
 
 export function craftPng(width: number, height: number, totalBytes?: number): Uint8Array {
