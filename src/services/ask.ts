@@ -155,7 +155,7 @@ export class AskService {
       prompt: request.prompt,
       outputReserve: deps.maxOutputTokens,
       historyTokenCap,
-      extraPromptTokens: request.questionImages.reduce((sum, image) => sum + image.tokens, 0),
+      extraPromptTokens: request.questionImages.reduce((sum, image) => sum + image.contextTokens, 0),
     });
     if (!context.ok) {
       await request.reply.finish(t('promptTooLong', request.language, { model: request.model, tokens: context.promptTokens, limit: context.limit }));
@@ -165,7 +165,9 @@ export class AskService {
     const composed = deps.vision && (request.questionImages.length > 0 || context.pastImages.length > 0)
       ? await deps.vision.compose(context.messages, context.pastImages, request.questionImages, request.visionRule)
       : { messages: context.messages, extraTokens: 0 };
-    const promptTokens = context.promptTokens + composed.extraTokens;
+    // The reservation counts what OpenAI bills for the images, which may be more than their share of the context.
+    const billedOverContext = request.questionImages.reduce((sum, image) => sum + image.tokens - image.contextTokens, 0);
+    const promptTokens = context.promptTokens + composed.extraTokens + Math.max(0, billedOverContext);
     request.log.debug({ promptTokens, historyTurns: context.historyTurns, images: request.questionImages.length }, 'context built');
     const paid = await deps.paidChat.stream(
       {

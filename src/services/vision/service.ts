@@ -14,12 +14,22 @@ export interface ImageSource {
   size: number;
 }
 
-/** An image checked and ready to send: its reference (what history keeps), its data URL and its token bound. */
+/** An image checked and ready to send: its reference (what history keeps), its data URL and its token bounds. */
 export interface LoadedImage {
   ref: ImageRef;
   dataUrl: string;
+  /** What OpenAI may bill for it (the reservation). */
   tokens: number;
+  /** What it takes of the context window: gpt-4o-mini bills ~33× gpt-4o's tokens, but only for billing. */
+  contextTokens: number;
 }
+
+/**
+ * An image's share of the context window: gpt-4o's tiles or one token per patch, whichever is more. OpenAI's
+ * billing-only multipliers (gpt-4o-mini's 2833/5667 tiles, the patch multipliers) are left out, so four large
+ * images don't make a 128k-token model refuse a question as too long.
+ */
+const CONTEXT_RULE: VisionRule = { tiles: { base: 85, tile: 170 }, patchMultiplier: 1 };
 
 /** Put where an earlier question's image is not sent again; the turn's text stays. */
 export const IMAGE_GONE_MARKER = '[image no longer available]';
@@ -69,7 +79,10 @@ export class VisionService {
       total += fetched.image.bytes.length;
       if (total > MAX_REQUEST_IMAGE_BYTES) return { ok: false, problem: 'too-large', filename: source.filename };
       const { bytes, mime, width, height } = fetched.image;
-      images.push({ ref: { url: source.url, contentType: mime, size: bytes.length, width, height }, dataUrl: dataUrlOf(fetched.image), tokens: imageTokens(rule, width, height, IMAGE_DETAIL) });
+      images.push({
+        ref: { url: source.url, contentType: mime, size: bytes.length, width, height }, dataUrl: dataUrlOf(fetched.image),
+        tokens: imageTokens(rule, width, height, IMAGE_DETAIL), contextTokens: imageTokens(CONTEXT_RULE, width, height, IMAGE_DETAIL),
+      });
     }
     return { ok: true, images };
   }

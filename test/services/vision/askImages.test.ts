@@ -16,7 +16,14 @@ type Part = { type: string; text?: string; image_url?: { url: string; detail?: s
 type ChatBody = { model: string; messages: { role: string; content: string | Part[] }[] };
 
 let h: BotHarness;
-beforeAll(async () => { h = await BotHarness.start(); });
+/** A first question after start-up may meet the bot's own warm-up on a loaded machine and miss Discord's 3 s: asked before the tests. */
+async function warmedUp(harness: BotHarness): Promise<BotHarness> {
+  await harness.settled(harness.command('ask', { prompt: 'warm-up' }, { channelId: TEST_CHANNEL_IDS[39] }), 30_000);
+  harness.openai.reset();
+  return harness;
+}
+
+beforeAll(async () => { h = await warmedUp(await BotHarness.start()); }, 60_000);
 afterAll(async () => { await h?.close(); });
 beforeEach(() => { h.openai.reset(); });
 
@@ -158,7 +165,7 @@ describe('models that cannot see', () => {
 
 describe('VISION_MODEL', () => {
   let hv: BotHarness;
-  beforeAll(async () => { hv = await BotHarness.start({ env: { VISION_MODEL: 'gpt-4.1-mini' } }); });
+  beforeAll(async () => { hv = await warmedUp(await BotHarness.start({ env: { VISION_MODEL: 'gpt-4.1-mini' } })); }, 60_000);
   afterAll(async () => { await hv?.close(); });
 
   test('answers a question with an image when the channel model cannot see; text-only questions stay on the channel model', async () => {

@@ -68,3 +68,17 @@ describe('VisionService.compose: earlier images', () => {
     expect(extraTokens).toBeGreaterThan(0);
   });
 });
+
+describe('VisionService.loadQuestion', () => {
+  test('gpt-4o-mini: the reservation counts its billed tokens, the context window only the image\'s real share', async () => {
+    const png = craftPng(768, 2048, 800);
+    const fetchPng: typeof fetch = async () => new Response(png, { headers: { 'content-length': String(png.length) } });
+    const vision = new VisionService({ now: () => NOW, fetch: fetchPng });
+    const loaded = await vision.loadQuestion([{ url: cdn('tall.png', NOW + 3600_000), filename: 'tall.png', size: png.length }], { tiles: { base: 2833, tile: 5667 } });
+    expect(loaded.ok).toBe(true);
+    const [image] = loaded.ok ? loaded.images : [];
+    expect(image!.tokens).toBe(2833 + 8 * 5667); // 48,169: four such images would pass a 128k window
+    expect(image!.contextTokens).toBe(1536); // 24 × 64 patches, more than gpt-4o's 1,445 tile tokens
+    expect(image!.ref).toEqual({ url: cdn('tall.png', NOW + 3600_000), contentType: 'image/png', size: 800, width: 768, height: 2048 });
+  });
+});
