@@ -45,6 +45,7 @@ import { ModerationChecker } from './services/moderation/checker.ts';
 import { ModerationService } from './services/moderation/service.ts';
 import { BotThreadStore } from './db/botThreads.ts';
 import { ThreadService } from './services/threads/service.ts';
+import { VisionService } from './services/vision/service.ts';
 
 /** Builds every service once, on the configured database: the one typed `ctx` handed to commands and events. */
 export async function buildContext(config: Config, logger: Logger, now: () => number = Date.now): Promise<BotContext> {
@@ -100,7 +101,7 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
     services: {
       openai, tokens, history, chat, pricing, ledger, transcription, settings, fineTunes,
       budget: new BudgetAdmin(budgetStore, ledger, now),
-      ask: new AskService({ history, settings, paidChat, maxOutputTokens: config.maxOutputTokens, lifecycle, moderation }),
+      ask: new AskService({ history, settings, paidChat, maxOutputTokens: config.maxOutputTokens, lifecycle, moderation, vision: new VisionService({ visionModel: config.visionModel, now }) }),
       translate: new TranslateService({ paidChat, pricing, tokens, maxOutputTokens: config.maxOutputTokens }),
       imagine: new ImagineService({ generator: new ImageGenerator(openai, { timeoutMs: config.imageTimeoutMs, maxRetries: config.openaiMaxRetries }), ledger, pricing, tokens, model: config.imageModel }),
       lifecycle,

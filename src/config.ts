@@ -110,6 +110,7 @@ const settings = z.object({
   DM_ACCESS: flag(true),
   IMAGE_MODEL: z.preprocess(emptyAsUndefined, z.string().trim().default('gpt-image-1')),
   IMAGE_TIMEOUT_MS: positiveInt(180_000, 600_000),
+  VISION_MODEL: optionalString,
   TRANSCRIBE_MODEL: z.preprocess(emptyAsUndefined, z.string().trim().default('whisper-1')),
   VOICE_TRANSCRIPTION: flag(false),
   MODERATION_MODEL: z.preprocess(emptyAsUndefined, z.string().trim().default('omni-moderation-latest')),
@@ -182,6 +183,8 @@ export type Config = {
   imageModel: string;
   /** Longest wait for one image request; a request that times out is never repeated (it may have been billed). */
   imageTimeoutMs: number;
+  /** Model that answers questions with images when the channel's model can't see; undefined = such questions are refused. */
+  visionModel: string | undefined;
   /** Model used by /transcribe, the Transcribe menu and voice messages. */
   transcribeModel: string;
   /** Read voice messages (requests the privileged Message Content intent), so channels can turn on automatic transcription. */
@@ -245,6 +248,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dmAccess: e.DM_ACCESS,
     imageModel: e.IMAGE_MODEL,
     imageTimeoutMs: e.IMAGE_TIMEOUT_MS,
+    visionModel: e.VISION_MODEL,
     transcribeModel: e.TRANSCRIBE_MODEL,
     voiceTranscription: e.VOICE_TRANSCRIPTION,
     moderationModel: e.MODERATION_MODEL,

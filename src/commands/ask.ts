@@ -10,6 +10,7 @@ import { describeRefusal } from '../services/budget/messages.ts';
 import { channelScopeOf } from '../services/discord/channelScope.ts';
 import { threadAfterAsk } from '../services/threads/afterAnswer.ts';
 import type { SlashCommand } from './types.ts';
+import { imageSourceOf } from '../services/vision/attachments.ts';
 
 /** Discord's own cap on a string option's length. */
 const PROMPT_MAX_LENGTH = 6000;
@@ -22,6 +23,7 @@ export const command: SlashCommand = {
     .setDescriptionLocalizations(localizations('ask', 'command.description'))
     .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel)
     .addStringOption((o) => described(o.setName('prompt'), 'ask', 'command.prompt').setRequired(true).setMaxLength(PROMPT_MAX_LENGTH))
+    .addAttachmentOption((o) => described(o.setName('image'), 'vision', 'command.option.image'))
     .addBooleanOption((o) => described(o.setName('private'), 'ask', 'command.private'))
     .addBooleanOption((o) => described(o.setName('thread'), 'threads', 'command.ask.thread'))
     .toJSON(),
@@ -30,6 +32,7 @@ export const command: SlashCommand = {
     const language = catalogueLanguageOf(interaction.locale);
     const isPrivate = interaction.options.getBoolean('private') ?? false;
     const prompt = interaction.options.getString('prompt', true).trim();
+    const image = interaction.options.getAttachment('image');
     if (prompt === '') {
       await interaction.reply({ content: t(language, 'ask', 'emptyPrompt'), flags: MessageFlags.Ephemeral });
       return;
@@ -51,6 +54,8 @@ export const command: SlashCommand = {
       log: ctx.logger,
       key: interaction.id,
       moderation: { client: interaction.client },
+      // The option is meant as an image: any file is checked (and refused plainly) rather than ignored.
+      images: image ? [imageSourceOf(image)] : undefined,
     });
     if (!result.ok && result.reason === 'over_budget') await replyPrivately(interaction, describeRefusal(result.refusal, language));
     if (!result.ok && result.reason === 'moderated') await replyPrivately(interaction, result.notice);

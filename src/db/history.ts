@@ -1,6 +1,16 @@
 import type { Db } from './connection.ts';
 
+/** An image a question carried, by reference (see migration 0011): never its bytes. */
+export interface ImageRef {
+  url: string;
+  contentType: string;
+  size: number;
+  width: number;
+  height: number;
+}
+
 export interface StoredTurn {
+  id: number;
   role: 'user' | 'assistant';
   authorName: string | null;
   content: string;
@@ -20,6 +30,7 @@ export interface NewTurn {
   promptTokens?: number;
   completionTokens?: number;
   createdAt: number;
+  images?: readonly ImageRef[];
 }
 
 /** SQL for conversation turns; statements are prepared once per database. */
@@ -31,12 +42,14 @@ export class HistoryStore {
   private readonly deleteAnswersTo;
   private readonly deleteQuestionsBy;
   private readonly deleteOld;
+  private readonly insertImage;
+  private readonly imagesOfTurns;
 
   constructor(private readonly db: Db) {
     this.insert = db.prepare(`INSERT INTO turns (channel_id, role, author_id, author_name, content, tokens, tokens_cl100k, model, prompt_tokens, completion_tokens, created_at)
       VALUES (@channelId, @role, @authorId, @authorName, @content, @tokens, @tokensCl100k, @model, @promptTokens, @completionTokens, @createdAt)`);
     // Raw rows (arrays) skip building an object per row: this read is on every ask's hot path.
-    this.newest = db.prepare(`SELECT role, author_name, content, tokens, tokens_cl100k FROM turns WHERE channel_id = ? ORDER BY id DESC LIMIT ?`).raw(true);
+    this.newest = db.prepare(`SELECT id, role, author_name, content, tokens, tokens_cl100k FROM turns WHERE channel_id = ? ORDER BY id DESC LIMIT ?`).raw(true);
     this.clear = db.prepare('DELETE FROM turns WHERE channel_id = ?');
     this.questionsBy = db.prepare(`SELECT COUNT(*) FROM turns WHERE author_id = ? AND role = 'user'`).pluck();
     // addExchange writes a question and its answer in one transaction: the answer is the next row, same channel.
@@ -45,13 +58,18 @@ export class HistoryStore {
       WHERE q.author_id = ? AND q.role = 'user')`);
     this.deleteQuestionsBy = db.prepare(`DELETE FROM turns WHERE author_id = ? AND role = 'user'`);
     this.deleteOld = db.prepare('DELETE FROM turns WHERE id IN (SELECT id FROM turns WHERE created_at < ? LIMIT ?)');
+    this.insertImage = db.prepare(`INSERT INTO turn_images (turn_id, position, url, content_type, size, width, height)
+      VALUES (?, ?, ?, ?, ?, ?, ?)`);
+    this.imagesOfTurns = db.prepare(`SELECT turn_id, url, content_type, size, width, height FROM turn_images
+      WHERE turn_id IN (SELECT value FROM json_each(?)) ORDER BY turn_id, position`).raw(true);
   }
 
   /** Writes a question and its answer together, so a failed ask never leaves half an exchange. */
   addExchange(turns: NewTurn[]): void {
     this.db.transaction(() => {
-      for (const turn of turns) {
-        this.insert.run({ authorId: null, authorName: null, model: null, promptTokens: null, completionTokens: null, ...turn });
+      for (const { images, ...turn } of turns) {
+        const { lastInsertRowid } = this.insert.run({ authorId: null, authorName: null, model: null, promptTokens: null, completionTokens: null, ...turn });
+        images?.forEach((image, position) => this.insertImage.run(lastInsertRowid, position, image.url, image.contentType, image.size, image.width, image.height));
       }
     })();
   }
@@ -59,9 +77,22 @@ export class HistoryStore {
   /** Newest first; the caller stops iterating once its token budget is spent. */
   *newestTurns(channelId: string, limit: number): Generator<StoredTurn> {
     for (const row of this.newest.iterate(channelId, limit)) {
-      const [role, authorName, content, tokens, tokensCl100k] = row as [StoredTurn['role'], string | null, string, number, number];
-      yield { role, authorName, content, tokens, tokensCl100k };
+      const [id, role, authorName, content, tokens, tokensCl100k] = row as [number, StoredTurn['role'], string | null, string, number, number];
+      yield { id, role, authorName, content, tokens, tokensCl100k };
     }
+  }
+
+  /** The images of these turns, by turn id (turns without images are absent). */
+  imagesOf(turnIds: readonly number[]): Map<number, ImageRef[]> {
+    const found = new Map<number, ImageRef[]>();
+    if (turnIds.length === 0) return found;
+    for (const row of this.imagesOfTurns.iterate(JSON.stringify(turnIds))) {
+      const [turnId, url, contentType, size, width, height] = row as [number, string, string, number, number, number];
+      const list = found.get(turnId) ?? [];
+      list.push({ url, contentType, size, width, height });
+      found.set(turnId, list);
+    }
+    return found;
   }
 
   clearChannel(channelId: string): number {

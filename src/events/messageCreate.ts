@@ -14,6 +14,7 @@ import { noteOutcome } from '../services/metrics/outcome.ts';
 import { transcribeVoiceMessage, wantsTranscription } from '../services/transcription/voiceMessage.ts';
 import { threadQuestion, type ThreadQuestion } from '../services/threads/inbound.ts';
 import { threadAfterMention } from '../services/threads/afterAnswer.ts';
+import { questionImagesOf } from '../services/vision/attachments.ts';
 
 /** With more answers than this in progress, the typing indicator is skipped. */
 const TYPING_MAX_IN_FLIGHT = 5;
@@ -37,7 +38,8 @@ async function answerMention(message: Message, ctx: BotContext, asked?: ThreadQu
       return;
     }
     const prompt = asked?.prompt ?? promptFromMention(message.content, botId);
-    if (prompt === '') {
+    const images = questionImagesOf(message.attachments.values());
+    if (prompt === '' && images.length === 0) {
       await message.reply({ content: text(language, 'events', 'emptyMention'), allowedMentions });
       return;
     }
@@ -58,6 +60,7 @@ async function answerMention(message: Message, ctx: BotContext, asked?: ThreadQu
       reply,
       log: logger,
       moderation: { client: message.client, link: message.url },
+      images,
     });
     if (!result.ok && result.reason === 'over_budget') await message.reply({ content: describeRefusal(result.refusal, language), allowedMentions });
     if (!result.ok && result.reason === 'moderated') await message.reply({ content: result.notice, allowedMentions });

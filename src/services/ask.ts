@@ -11,6 +11,9 @@ import type { PaidChat } from './openai/paidChat.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import { closeOpenFence } from './messageSplitter.ts';
 import type { Direction, ModerationService, Verdict } from './moderation/service.ts';
+import type { ImageSource, LoadedImage, VisionService } from './vision/service.ts';
+import type { VisionRule } from './vision/imageTokens.ts';
+import { describeImageProblem, visionText } from './vision/messages.ts';
 
 /** On context_length_exceeded, retry once with at most this share of the history that was sent. */
 const TRIMMED_HISTORY_SHARE = 0.25;
@@ -31,17 +34,19 @@ export interface AskRequest {
   key?: string;
   /** For the server's moderation: the client (its note goes to a log channel) and a link to the question, if any. */
   moderation?: { client: Client; link?: string };
+  /** Images attached to the question (read only when a model that sees answers it). */
+  images?: readonly ImageSource[];
 }
 
-/** A request with its channel's settings looked up. */
-type ResolvedAsk = AskRequest & { channelId: string; model: string; systemPrompt: string };
+/** A request with its channel's settings looked up (and its images checked, with the rule that prices them). */
+type ResolvedAsk = AskRequest & { channelId: string; model: string; systemPrompt: string; questionImages: LoadedImage[]; visionRule: VisionRule | undefined };
 
 export type AskResult =
   | { ok: true; text: string; outcome: ChatOutcome }
   | { ok: false; reason: 'over_budget'; refusal: Refusal }
   /** The server's moderation refused the question (nothing was paid) or, fail-closed, could not check it; show `notice` privately. */
   | { ok: false; reason: 'moderated'; notice: string }
-  | { ok: false; reason: 'prompt_too_long' | 'model_failed' | 'interrupted' | 'reply_gone' };
+  | { ok: false; reason: 'prompt_too_long' | 'model_failed' | 'interrupted' | 'reply_gone' | 'image_refused' };
 
 /** A note under an answer; a code block the answer left open is closed first so the note isn't inside it. */
 function withNotice(text: string, notice: string): string {
@@ -59,6 +64,8 @@ export interface AskDependencies {
   lifecycle?: Lifecycle;
   /** The server's moderation (/settings moderation); absent = nothing is checked. */
   moderation?: ModerationService;
+  /** Images in questions; without it, images are neither read nor re-sent. */
+  vision?: VisionService;
 }
 
 /** Thrown from the stream's text callback once the bot is stopping: the call ends and what was streamed is charged. */
@@ -70,7 +77,10 @@ export class AskService {
 
   async answer(asked: AskRequest): Promise<AskResult> {
     const settings = this.deps.settings.forChannel(asked.scope);
-    const request: ResolvedAsk = { ...asked, channelId: asked.scope.channelId, model: settings.model.value, systemPrompt: settings.systemPrompt.value };
+    const request: ResolvedAsk = {
+      ...asked, channelId: asked.scope.channelId, model: settings.model.value, systemPrompt: settings.systemPrompt.value,
+      questionImages: [], visionRule: this.deps.vision?.ruleOf(settings.model.value),
+    };
     const { log, reply, language } = request;
     let interrupted = false;
     const done = this.deps.lifecycle?.answering(async () => {
@@ -80,10 +90,28 @@ export class AskService {
     try {
       // Let interactions already waiting in the socket be acknowledged before this one's slower work starts.
       await new Promise((resolve) => setImmediate(resolve));
+      if (asked.images?.length && !(await this.readImages(request))) return { ok: false, reason: 'image_refused' };
       return await this.answerResolved(request, () => interrupted);
     } finally {
       done?.();
     }
+  }
+
+  /** Picks a model that sees (the channel's, else VISION_MODEL) and checks the images; false once the member was told why not. */
+  private async readImages(request: ResolvedAsk): Promise<boolean> {
+    const choice = this.deps.vision?.modelFor(request.model) ?? { ok: false as const };
+    if (!choice.ok) {
+      await request.reply.finish(visionText('noVision', request.language, { model: request.model }));
+      return false;
+    }
+    const loaded = await this.deps.vision!.loadQuestion(request.images ?? [], choice.rule);
+    if (!loaded.ok) {
+      request.log.info({ problem: loaded.problem }, 'image refused');
+      await request.reply.finish(describeImageProblem(loaded, request.language));
+      return false;
+    }
+    Object.assign(request, { model: choice.model, visionRule: choice.rule, questionImages: loaded.images });
+    return true;
   }
 
   private async answerResolved(request: ResolvedAsk, interrupted: () => boolean): Promise<AskResult> {
@@ -120,6 +148,7 @@ export class AskService {
           this.deps.history.record({
             channelId: request.channelId, speaker: request.speaker, prompt: request.prompt, answer: outcome.text, model,
             promptTokens: outcome.usage?.promptTokens, completionTokens: outcome.usage?.completionTokens,
+            images: request.questionImages.map((image) => image.ref),
           });
         } catch (error) {
           log.error({ err: error }, 'could not store the exchange in the history; the answer is shown anyway');
@@ -156,16 +185,24 @@ export class AskService {
       prompt: request.prompt,
       outputReserve: deps.maxOutputTokens,
       historyTokenCap,
+      extraPromptTokens: request.questionImages.reduce((sum, image) => sum + image.contextTokens, 0),
     });
     if (!context.ok) {
       await request.reply.finish(t('promptTooLong', request.language, { model: request.model, tokens: context.promptTokens, limit: context.limit }));
       return { kind: 'prompt_too_long' };
     }
-    request.log.debug({ promptTokens: context.promptTokens, historyTurns: context.historyTurns }, 'context built');
+    // Images (this question's and, while their URLs last, earlier ones') go out as parts, their tokens in the reservation.
+    const composed = deps.vision && (request.questionImages.length > 0 || context.pastImages.length > 0)
+      ? await deps.vision.compose(context.messages, context.pastImages, request.questionImages, request.visionRule)
+      : { messages: context.messages, extraTokens: 0 };
+    // The reservation counts what OpenAI bills for the images, which may be more than their share of the context.
+    const billedOverContext = request.questionImages.reduce((sum, image) => sum + image.tokens - image.contextTokens, 0);
+    const promptTokens = context.promptTokens + composed.extraTokens + Math.max(0, billedOverContext);
+    request.log.debug({ promptTokens, historyTurns: context.historyTurns, images: request.questionImages.length }, 'context built');
     const paid = await deps.paidChat.stream(
       {
-        payer: request.payer, command: request.command, model: request.model, messages: context.messages,
-        promptTokens: context.promptTokens, maxOutputTokens: deps.maxOutputTokens, log: request.log,
+        payer: request.payer, command: request.command, model: request.model, messages: composed.messages,
+        promptTokens, maxOutputTokens: deps.maxOutputTokens, log: request.log,
       },
       (text) => {
         if (interrupted() || request.reply.abandoned) throw new AnswerInterrupted();

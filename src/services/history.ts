@@ -1,4 +1,4 @@
-import type { HistoryStore } from '../db/history.ts';
+import type { HistoryStore, ImageRef } from '../db/history.ts';
 import { REPLY_PRIMER_TOKENS, type TokenCounter } from './tokens.ts';
 
 /**
@@ -11,6 +11,10 @@ export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
   content: string;
 }
+
+/** A question with images goes out as parts (chat completions' `image_url` content parts). */
+export type ChatContentPart = { type: 'text'; text: string } | { type: 'image_url'; image_url: { url: string; detail: 'auto' | 'low' | 'high' } };
+export type ChatRequestMessage = ChatMessage | { role: 'user'; content: ChatContentPart[] };
 
 export interface Speaker {
   id: string;
@@ -27,10 +31,18 @@ export interface ContextRequest {
   outputReserve: number;
   /** At most this many tokens of history; the context-too-long retry asks for less than it sent. */
   historyTokenCap?: number;
+  /** Tokens the question carries besides its text (its images), counted against the context window. */
+  extraPromptTokens?: number;
+}
+
+/** Images of an earlier question in the context: `index` is its message's place in `messages`. */
+export interface PastImages {
+  index: number;
+  images: ImageRef[];
 }
 
 export type ContextResult =
-  | { ok: true; messages: ChatMessage[]; promptTokens: number; historyTokens: number; historyTurns: number }
+  | { ok: true; messages: ChatMessage[]; promptTokens: number; historyTokens: number; historyTurns: number; pastImages: PastImages[] }
   | { ok: false; reason: 'prompt_too_long'; promptTokens: number; limit: number };
 
 /** The model sees who is speaking in a busy channel through this prefix. */
@@ -46,6 +58,8 @@ export interface ExchangeRecord {
   model: string;
   promptTokens?: number;
   completionTokens?: number;
+  /** Images the question carried, stored by reference. */
+  images?: readonly ImageRef[];
 }
 
 /** Per-channel conversation memory: builds the context that fits the model, records finished exchanges. */
@@ -61,13 +75,13 @@ export class HistoryService {
     const weigh = this.tokens.weigher(model);
     const system: ChatMessage = { role: 'system', content: request.systemPrompt };
     const question: ChatMessage = { role: 'user', content: speakerLine(request.speaker, request.prompt) };
-    const fixed = weigh(this.tokens.countMessage(system.content)) + weigh(this.tokens.countMessage(question.content)) + REPLY_PRIMER_TOKENS;
+    const fixed = weigh(this.tokens.countMessage(system.content)) + weigh(this.tokens.countMessage(question.content)) + REPLY_PRIMER_TOKENS + (request.extraPromptTokens ?? 0);
     const { contextWindow } = this.tokens.limits(model);
     const available = contextWindow - request.outputReserve;
     if (fixed > available) return { ok: false, reason: 'prompt_too_long', promptTokens: fixed, limit: available };
 
     let budget = Math.min(available - fixed, request.historyTokenCap ?? Number.POSITIVE_INFINITY);
-    const history: { message: ChatMessage; weight: number }[] = [];
+    const history: { message: ChatMessage; weight: number; turnId: number }[] = [];
     let used = 0;
     if (request.channelId !== null) {
       for (const turn of this.store.newestTurns(request.channelId, MAX_CONTEXT_TURNS)) {
@@ -76,13 +90,16 @@ export class HistoryService {
         budget -= weight;
         used += weight;
         const content = turn.role === 'user' && turn.authorName ? `${turn.authorName}: ${turn.content}` : turn.content;
-        history.push({ message: { role: turn.role, content }, weight });
+        history.push({ message: { role: turn.role, content }, weight, turnId: turn.id });
       }
     }
     // A context that starts with an orphaned answer confuses the model; drop it.
     if (history.at(-1)?.message.role === 'assistant') used -= history.pop()!.weight;
-    const turns = history.reverse().map((h) => h.message);
-    return { ok: true, messages: [system, ...turns, question], promptTokens: fixed + used, historyTokens: used, historyTurns: turns.length };
+    history.reverse();
+    const turns = history.map((h) => h.message);
+    const images = this.store.imagesOf(history.filter((h) => h.message.role === 'user').map((h) => h.turnId));
+    const pastImages = history.flatMap((h, n) => (images.has(h.turnId) ? [{ index: n + 1, images: images.get(h.turnId)! }] : []));
+    return { ok: true, messages: [system, ...turns, question], promptTokens: fixed + used, historyTokens: used, historyTurns: turns.length, pastImages };
   }
 
   record(exchange: ExchangeRecord): void {
@@ -90,7 +107,7 @@ export class HistoryService {
     this.store.addExchange([
       {
         channelId: exchange.channelId, role: 'user', authorId: exchange.speaker.id, authorName: exchange.speaker.name,
-        content: exchange.prompt, ...this.tokens.countMessage(speakerLine(exchange.speaker, exchange.prompt)), createdAt,
+        content: exchange.prompt, ...this.tokens.countMessage(speakerLine(exchange.speaker, exchange.prompt)), createdAt, images: exchange.images,
       },
       {
         channelId: exchange.channelId, role: 'assistant', content: exchange.answer, ...this.tokens.countMessage(exchange.answer),

@@ -49,6 +49,8 @@ function englishIn(node: ts.Node, found: ts.Node[]): void {
     return;
   }
   if (ts.isCallExpression(node) || ts.isArrowFunction(node) || ts.isFunctionExpression(node)) return; // a lookup's key is not a text
+  // `{ type: 'text' }` in a model message's content parts names the part's kind; nobody reads it.
+  if (ts.isPropertyAssignment(node) && ts.isIdentifier(node.name) && node.name.text === 'type') return;
   ts.forEachChild(node, (child) => englishIn(child, found));
 }
 

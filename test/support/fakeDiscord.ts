@@ -95,10 +95,13 @@ export interface FakeAttachmentSpec {
   data?: Uint8Array;
   /** voice messages: `duration_secs` (a waveform is added too) */
   durationSecs?: number;
+  /** seconds until the signed CDN URL expires (its `ex`); default 24 h, as Discord signs them */
+  expiresInSecs?: number;
 }
 
 const attachmentFile = (a: FakeAttachmentSpec) => ({
   filename: a.filename, size: a.size ?? a.data?.length ?? 1024, contentType: a.contentType, data: a.data, durationSecs: a.durationSecs,
+  expiresInSecs: a.expiresInSecs,
 });
 
 export type FakeOptionValue = string | number | boolean | FakeAttachmentSpec;

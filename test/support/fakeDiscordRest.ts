@@ -171,9 +171,7 @@ export class FakeRest {
     // Attachment downloads (CDN stand-in): raw bytes, not JSON, and outside the API's rate limits.
     const bytes = method === 'GET' ? this.s.attachmentBytes.get(url.pathname) : undefined;
     if (bytes) {
-      rec.status = 200;
-      res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': String(bytes.length) });
-      res.end(bytes);
+      await this.serveAttachment(url, bytes, rec, res);
       this.s.requestAnswered(rec);
       return;
     }
@@ -191,6 +189,36 @@ export class FakeRest {
     res.writeHead(result.status, outHeaders);
     res.end(result.body === undefined ? undefined : JSON.stringify(result.body));
     this.s.requestAnswered(rec);
+  }
+
+  /**
+   * The CDN: an expired or wrongly signed URL is a 404 ("This content is no longer available."); else the bytes,
+   * streamed in pieces with the file's type, stopping when the client goes away (what it read is counted).
+   */
+  private async serveAttachment(url: URL, bytes: Uint8Array, rec: RecordedRequest, res: ServerResponse): Promise<void> {
+    const meta = this.s.attachmentMeta.get(url.pathname);
+    const ex = Number.parseInt(url.searchParams.get('ex') ?? '', 16);
+    if (!meta || ex * 1000 !== meta.expiresAt || url.searchParams.get('hm') !== meta.hm || Date.now() >= meta.expiresAt) {
+      rec.status = 404;
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('This content is no longer available.');
+      return;
+    }
+    rec.status = 200;
+    res.writeHead(200, { 'content-type': meta.contentType ?? 'application/octet-stream', 'content-length': String(bytes.length) });
+    const PIECE = 64 * 1024;
+    for (let at = 0; at < bytes.length && !res.destroyed; at += PIECE) {
+      const piece = bytes.subarray(at, at + PIECE);
+      this.s.attachmentBytesServed.set(url.pathname, (this.s.attachmentBytesServed.get(url.pathname) ?? 0) + piece.length);
+      if (!res.write(piece)) {
+        await new Promise<void>((resolve) => {
+          const done = () => { res.off('drain', done); res.off('close', done); resolve(); };
+          res.on('drain', done);
+          res.on('close', done);
+        });
+      }
+    }
+    res.end();
   }
 
   private async dispatchRoute(rec: RecordedRequest, json: unknown, files: UploadedFile[], versioned: boolean): Promise<Result> {

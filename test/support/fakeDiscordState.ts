@@ -4,6 +4,7 @@
  * Discord API v10 payloads. Used by fakeDiscordRest.ts, fakeDiscordGateway.ts and the public
  * entry fakeDiscord.ts.
  */
+import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import {
   ChannelType,
@@ -413,6 +414,10 @@ export class FakeState {
   readonly nonces = new Map<string, string>();
   /** Attachment bytes by URL path (/attachments/...), served over HTTP by FakeRest at `cdnUrl`. */
   readonly attachmentBytes = new Map<string, Uint8Array>();
+  /** Served attachments' signed-URL expiry (ms since the epoch), signature and type, by URL path. */
+  readonly attachmentMeta = new Map<string, { expiresAt: number; hm: string; contentType: string | undefined }>();
+  /** Body bytes the CDN stand-in wrote for each attachment path, summed over downloads (a cut download stops early). */
+  readonly attachmentBytesServed = new Map<string, number>();
   /** Set by FakeDiscord once listening, e.g. http://127.0.0.1:PORT */
   cdnUrl = '';
 
@@ -861,7 +866,7 @@ export class FakeState {
 
   makeAttachment(
     channelId: string,
-    file: { filename: string; size: number; contentType?: string; description?: string; title?: string; data?: Uint8Array; durationSecs?: number; width?: number; height?: number },
+    file: { filename: string; size: number; contentType?: string; description?: string; title?: string; data?: Uint8Array; durationSecs?: number; width?: number; height?: number; expiresInSecs?: number },
     ephemeral = false,
   ): APIAttachment {
     const id = this.ids.next();
@@ -869,13 +874,20 @@ export class FakeState {
     const path = `/attachments/${channelId}/${id}/${encodeURIComponent(filename)}`;
     // Attachments given bytes are served by this fake (see attachmentBytes); others keep Discord's CDN URL.
     if (file.data) this.attachmentBytes.set(path, file.data);
+    // Signed CDN URLs: ?ex=<expiry>&is=<issued>&hm=<signature>& (hex Unix seconds), as Discord sends them.
+    const issued = Math.floor(Date.now() / 1000);
+    const expires = issued + (file.expiresInSecs ?? 24 * 3600);
+    const hm = createHash('sha256').update(`${path}:${expires}`).digest('hex');
+    const signed = `${path}?ex=${expires.toString(16)}&is=${issued.toString(16)}&hm=${hm}&`;
+    const contentType = inferContentType(filename, file.contentType);
+    if (file.data) this.attachmentMeta.set(path, { expiresAt: expires * 1000, hm, contentType });
     const att: APIAttachment = {
       id,
       filename,
       size: file.size,
-      url: file.data ? `${this.cdnUrl}${path}` : `https://cdn.discordapp.com${path}`,
-      proxy_url: file.data ? `${this.cdnUrl}${path}` : `https://media.discordapp.net${path}`,
-      content_type: inferContentType(filename, file.contentType),
+      url: file.data ? `${this.cdnUrl}${signed}` : `https://cdn.discordapp.com${signed}`,
+      proxy_url: file.data ? `${this.cdnUrl}${signed}` : `https://media.discordapp.net${signed}`,
+      content_type: contentType,
     };
     if (file.durationSecs !== undefined) {
       att.duration_secs = file.durationSecs;

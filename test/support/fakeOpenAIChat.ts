@@ -17,6 +17,7 @@ import {
 } from './fakeOpenAIErrors.ts';
 import type { CompatOptions } from './fakeOpenAICompat.ts';
 import { countPromptTokens, countTextTokens, validateChatBody } from './fakeOpenAIChatValidate.ts';
+import { checkVisionModel } from './fakeOpenAIVision.ts';
 import { nowSeconds, randomId, ScriptQueue, sleep, type Exchange, type FakeEnv } from './fakeOpenAIHttp.ts';
 
 export interface ChatToolCallSpec {
@@ -237,6 +238,7 @@ export class FakeChat {
         404,
       );
     }
+    checkVisionModel(body.model, body.messages);
     const queued = this.queue.peek();
     const reply = queued ?? (typeof this.fallback === 'function' ? this.fallback(body) : this.fallback);
     const exactPrompt = 'usage' in reply ? reply.usage?.prompt_tokens : undefined;

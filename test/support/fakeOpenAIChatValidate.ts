@@ -8,6 +8,7 @@ import {
   missingParam,
   unknownParam,
 } from './fakeOpenAIErrors.ts';
+import { checkImagePart, imagePartTokens } from './fakeOpenAIVision.ts';
 
 const CHAT_PARAMS = new Set([
   'model', 'messages', 'audio', 'frequency_penalty', 'function_call', 'functions', 'logit_bias', 'logprobs',
@@ -63,9 +64,7 @@ function checkContent(m: Json, i: number, role: string): void {
     if (!allowed.includes(String(part.type))) throw invalidValue(`${p}.type`, part.type, allowed);
     if (part.type === 'text' && typeof part.text !== 'string') throw missingParam(`${p}.text`);
     if (part.type === 'refusal' && typeof part.refusal !== 'string') throw missingParam(`${p}.refusal`);
-    if (part.type === 'image_url' && !(isObject(part.image_url) && typeof part.image_url.url === 'string')) {
-      throw missingParam(`${p}.image_url.url`);
-    }
+    if (part.type === 'image_url') checkImagePart(part, p);
   });
 }
 
@@ -172,22 +171,24 @@ export function validateChatBody(body: unknown): ChatCompletionCreateParams {
 /** Rough token count used by the fake: ceil(code points / 4). */
 export const countTextTokens = (text: string): number => Math.ceil([...text].length / 4);
 
-/** Prompt tokens: per message ceil(text chars / 4) + 4 (+85 per image part); tool definitions counted as JSON text. */
+/** Prompt tokens: per message ceil(text chars / 4) + 4, plus each image part's tokens by OpenAI's rules; tool definitions counted as JSON text. */
 export function countPromptTokens(body: ChatCompletionCreateParams): number {
   let tokens = 0;
   for (const m of body.messages) {
     let text = 'name' in m && typeof m.name === 'string' ? m.name : '';
     let images = 0;
+    const model = String(body.model);
     if (typeof m.content === 'string') text += m.content;
     else if (Array.isArray(m.content)) {
       for (const part of m.content) {
         if (part.type === 'text') text += part.text;
         else if (part.type === 'refusal') text += part.refusal;
-        else images += 1;
+        else if (part.type === 'image_url') images += imagePartTokens(model, part as unknown as Record<string, unknown>);
+        else images += 85;
       }
     }
     if (m.role === 'assistant' && m.tool_calls) text += JSON.stringify(m.tool_calls);
-    tokens += countTextTokens(text) + 4 + images * 85;
+    tokens += countTextTokens(text) + 4 + images;
   }
   if (body.tools) tokens += countTextTokens(JSON.stringify(body.tools));
   return tokens;

@@ -6,11 +6,14 @@ export interface DownloadOptions {
   declaredSize?: number;
   /** Injected in tests. */
   fetch?: typeof fetch;
+  /** Sees each piece as it arrives; a returned reason stops the download there (e.g. the first bytes are not an image). */
+  check?: (chunk: Uint8Array, received: number) => string | undefined;
 }
 
 export type DownloadResult =
   | { ok: true; bytes: Uint8Array }
-  | { ok: false; reason: 'too-large' | 'timeout' | 'http-error' | 'network'; detail: string };
+  | { ok: false; reason: 'too-large' | 'timeout' | 'http-error' | 'network'; detail: string }
+  | { ok: false; reason: 'refused'; detail: string };
 
 const tooLarge = (maxBytes: number): DownloadResult => ({
   ok: false,
@@ -20,7 +23,7 @@ const tooLarge = (maxBytes: number): DownloadResult => ({
 
 /** Downloads an attachment into memory with a hard size cap and a timeout. Never throws. */
 export async function downloadAttachment(url: string, options: DownloadOptions): Promise<DownloadResult> {
-  const { maxBytes, timeoutMs, declaredSize, fetch: fetchImpl = globalThis.fetch } = options;
+  const { maxBytes, timeoutMs, declaredSize, fetch: fetchImpl = globalThis.fetch, check } = options;
   if (declaredSize !== undefined && declaredSize > maxBytes) return tooLarge(maxBytes);
 
   const controller = new AbortController();
@@ -41,7 +44,7 @@ export async function downloadAttachment(url: string, options: DownloadOptions):
       controller.abort();
       return tooLarge(maxBytes);
     }
-    return await readCapped(response, maxBytes, controller);
+    return await readCapped(response, maxBytes, controller, check);
   } catch (error) {
     if (timedOut) return { ok: false, reason: 'timeout', detail: `No complete download within ${timeoutMs} ms.` };
     return { ok: false, reason: 'network', detail: error instanceof Error ? describeNetworkError(error) : String(error) };
@@ -51,7 +54,7 @@ export async function downloadAttachment(url: string, options: DownloadOptions):
 }
 
 /** Streams the body, counting bytes as they arrive, and aborts as soon as the cap is passed. */
-async function readCapped(response: Response, maxBytes: number, controller: AbortController): Promise<DownloadResult> {
+async function readCapped(response: Response, maxBytes: number, controller: AbortController, check: DownloadOptions['check']): Promise<DownloadResult> {
   if (!response.body) return { ok: true, bytes: new Uint8Array(0) };
   const reader = response.body.getReader();
   const chunks: Uint8Array[] = [];
@@ -64,6 +67,12 @@ async function readCapped(response: Response, maxBytes: number, controller: Abor
       controller.abort();
       await reader.cancel().catch(() => undefined); // already aborted; cancel only releases the lock
       return tooLarge(maxBytes);
+    }
+    const refused = check?.(value, total);
+    if (refused !== undefined) {
+      controller.abort();
+      await reader.cancel().catch(() => undefined);
+      return { ok: false, reason: 'refused', detail: refused };
     }
     chunks.push(value);
   }

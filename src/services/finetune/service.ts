@@ -44,8 +44,9 @@ export class FineTuneService {
       maxBytes: MAX_TRAINING_FILE_BYTES, timeoutMs: TRAINING_DOWNLOAD_TIMEOUT_MS, declaredSize: attachment.size, fetch: this.deps.fetch,
     });
     if (!download.ok) {
+      // 'refused' comes only from a byte check, and none is passed here: it reads as a failed download.
       log.warn({ reason: download.reason, detail: download.detail }, 'training file download failed');
-      return download.reason === 'too-large' ? { ok: false, reason: 'too_large', size: attachment.size } : { ok: false, reason: 'download_failed', cause: download.reason === 'http-error' ? 'http' : download.reason, detail: download.detail };
+      return download.reason === 'too-large' ? { ok: false, reason: 'too_large', size: attachment.size } : { ok: false, reason: 'download_failed', cause: download.reason === 'http-error' ? 'http' : download.reason === 'refused' ? 'network' : download.reason, detail: download.detail };
     }
     const checked = checkTrainingFile(download.bytes);
     if (!checked.ok) return { ok: false, reason: 'invalid', problems: checked.problems };

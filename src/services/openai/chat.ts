@@ -1,5 +1,5 @@
 import type OpenAI from 'openai';
-import type { ChatMessage } from '../history.ts';
+import type { ChatRequestMessage } from '../history.ts';
 import { classifyError, type ModelFailure } from './failures.ts';
 
 /** The delta fields compatible servers stream a model's thinking in: vLLM and DeepSeek `reasoning_content`, Ollama and vLLM ≥ 0.10 `reasoning`. */
@@ -28,7 +28,7 @@ export type ChatOutcome =
 
 export interface ChatRequest {
   model: string;
-  messages: ChatMessage[];
+  messages: ChatRequestMessage[];
   maxOutputTokens: number;
 }
 

@@ -1,6 +1,6 @@
 import type { Logger } from '../../logger.ts';
 import type { Ledger, Payer, Refusal } from '../budget/ledger.ts';
-import type { ChatMessage } from '../history.ts';
+import type { ChatRequestMessage } from '../history.ts';
 import type { Pricing } from '../pricing/index.ts';
 import type { TokenCounter } from '../tokens.ts';
 import type { ChatOutcome, ChatService, ChatUsage } from './chat.ts';
@@ -14,7 +14,7 @@ export interface PaidChatRequest {
   /** The ledger's name for what was used (`ask`, `mention`, `translate`…). */
   command: string;
   model: string;
-  messages: ChatMessage[];
+  messages: ChatRequestMessage[];
   /** Our count of `messages`, used for the reservation and when a server reports no usage. */
   promptTokens: number;
   maxOutputTokens: number;

@@ -1,0 +1,126 @@
+import type { ImageRef } from '../../db/history.ts';
+import type { ChatContentPart, ChatMessage, ChatRequestMessage, PastImages } from '../history.ts';
+import { FALLBACK_VISION_RULE, visionOf } from '../pricing/builtinVision.ts';
+import { isStillValid } from './discordUrl.ts';
+import { dataUrlOf, fetchImage, type ImageProblem } from './fetchImage.ts';
+import { imageTokens, type VisionRule } from './imageTokens.ts';
+import { IMAGE_DETAIL, MAX_IMAGES_PER_QUESTION, MAX_PAST_IMAGES, MAX_REQUEST_IMAGE_BYTES } from './limits.ts';
+
+/** An image attachment of a question, as Discord describes it (the bytes decide what it really is). */
+export interface ImageSource {
+  url: string;
+  filename: string;
+  /** Size Discord reports: over the limit means no download at all. */
+  size: number;
+}
+
+/** An image checked and ready to send: its reference (what history keeps), its data URL and its token bounds. */
+export interface LoadedImage {
+  ref: ImageRef;
+  dataUrl: string;
+  /** What OpenAI may bill for it (the reservation). */
+  tokens: number;
+  /** What it takes of the context window: gpt-4o-mini bills ~33× gpt-4o's tokens, but only for billing. */
+  contextTokens: number;
+}
+
+/**
+ * An image's share of the context window: gpt-4o's tiles or one token per patch, whichever is more. OpenAI's
+ * billing-only multipliers (gpt-4o-mini's 2833/5667 tiles, the patch multipliers) are left out, so four large
+ * images don't make a 128k-token model refuse a question as too long.
+ */
+const CONTEXT_RULE: VisionRule = { tiles: { base: 85, tile: 170 }, patchMultiplier: 1 };
+
+/** Put where an earlier question's image is not sent again; the turn's text stays. */
+export const IMAGE_GONE_MARKER = '[image no longer available]';
+export const IMAGE_NOT_RESENT_MARKER = '[image not shown]';
+/** A marker is 5–6 tokens under both OpenAI tokenizers; counted generously. */
+const MARKER_TOKENS = 10;
+
+export type ModelChoice = { ok: true; model: string; rule: VisionRule } | { ok: false };
+export type QuestionImages = { ok: true; images: LoadedImage[] } | { ok: false; problem: ImageProblem | 'too-many'; filename: string };
+
+export interface VisionOptions {
+  /** VISION_MODEL: answers questions with images when the channel's model can't see. */
+  visionModel?: string;
+  now?: () => number;
+  fetch?: typeof fetch;
+}
+
+/** Images in questions: which model reads them, checked downloads, and earlier turns' images re-sent while their URLs last. */
+export class VisionService {
+  constructor(private readonly options: VisionOptions = {}) {}
+
+  /** The token rule of a model that sees; undefined for one that doesn't (or that we can't tell sees). */
+  ruleOf(model: string): VisionRule | undefined {
+    const known = visionOf(model);
+    if (known.sees) return known.rule;
+    // The operator says VISION_MODEL sees; a model we have no rule for is priced by the most expensive rule.
+    return model === this.options.visionModel ? FALLBACK_VISION_RULE : undefined;
+  }
+
+  /** The channel's model when it sees, else VISION_MODEL, else no model for this question. */
+  modelFor(channelModel: string): ModelChoice {
+    for (const model of [channelModel, this.options.visionModel]) {
+      const rule = model === undefined ? undefined : this.ruleOf(model);
+      if (model !== undefined && rule) return { ok: true, model, rule };
+    }
+    return { ok: false };
+  }
+
+  /** Downloads and checks a question's images, one at a time (the request's byte total is checked as they come). */
+  async loadQuestion(sources: readonly ImageSource[], rule: VisionRule): Promise<QuestionImages> {
+    if (sources.length > MAX_IMAGES_PER_QUESTION) return { ok: false, problem: 'too-many', filename: sources[MAX_IMAGES_PER_QUESTION]!.filename };
+    const images: LoadedImage[] = [];
+    let total = 0;
+    for (const source of sources) {
+      const fetched = await fetchImage(source.url, { declaredSize: source.size, fetch: this.options.fetch });
+      if (!fetched.ok) return { ok: false, problem: fetched.problem, filename: source.filename };
+      total += fetched.image.bytes.length;
+      if (total > MAX_REQUEST_IMAGE_BYTES) return { ok: false, problem: 'too-large', filename: source.filename };
+      const { bytes, mime, width, height } = fetched.image;
+      images.push({
+        ref: { url: source.url, contentType: mime, size: bytes.length, width, height }, dataUrl: dataUrlOf(fetched.image),
+        tokens: imageTokens(rule, width, height, IMAGE_DETAIL), contextTokens: imageTokens(CONTEXT_RULE, width, height, IMAGE_DETAIL),
+      });
+    }
+    return { ok: true, images };
+  }
+
+  /**
+   * The request's messages: the question with its images as parts, and earlier questions' images sent again
+   * (the newest MAX_PAST_IMAGES whose URLs are still valid and whose bytes still pass the checks) or replaced
+   * by a marker. `extraTokens`: what the re-sent images and the markers add to the prompt.
+   */
+  async compose(messages: readonly ChatMessage[], pastImages: readonly PastImages[], question: readonly LoadedImage[], rule: VisionRule | undefined): Promise<{ messages: ChatRequestMessage[]; extraTokens: number }> {
+    const out: ChatRequestMessage[] = [...messages];
+    let extraTokens = 0;
+    let budget = rule ? MAX_PAST_IMAGES : 0;
+    let bytesLeft = MAX_REQUEST_IMAGE_BYTES - question.reduce((sum, image) => sum + image.ref.size, 0);
+    const now = (this.options.now ?? Date.now)();
+    // Newest first, so the images re-sent are the latest ones.
+    for (const { index, images } of [...pastImages].reverse()) {
+      const parts: ChatContentPart[] = [];
+      const markers: string[] = [];
+      for (const ref of images) {
+        if (budget === 0 || ref.size > bytesLeft) { markers.push(IMAGE_NOT_RESENT_MARKER); continue; }
+        const loaded = isStillValid(ref.url, now) ? await fetchImage(ref.url, { declaredSize: ref.size, fetch: this.options.fetch }) : undefined;
+        if (!loaded?.ok) { markers.push(IMAGE_GONE_MARKER); continue; }
+        budget -= 1;
+        bytesLeft -= loaded.image.bytes.length;
+        extraTokens += imageTokens(rule!, loaded.image.width, loaded.image.height, IMAGE_DETAIL);
+        parts.push(imagePart(dataUrlOf(loaded.image)));
+      }
+      const text = [out[index]!.content as string, ...markers].join(' ');
+      extraTokens += markers.length * MARKER_TOKENS;
+      out[index] = parts.length > 0 ? { role: 'user', content: [{ type: 'text', text }, ...parts] } : { role: 'user', content: text };
+    }
+    if (question.length > 0) {
+      const last = out.length - 1;
+      out[last] = { role: 'user', content: [{ type: 'text', text: out[last]!.content as string }, ...question.map((image) => imagePart(image.dataUrl))] };
+    }
+    return { messages: out, extraTokens };
+  }
+}
+
+const imagePart = (url: string): ChatContentPart => ({ type: 'image_url', image_url: { url, detail: IMAGE_DETAIL } });
