@@ -13,7 +13,7 @@ import { serveLedger } from './services/budget/shared/serve.ts';
 import { checkAiService } from './services/openai/startupCheck.ts';
 import { botLimitNotifier } from './services/operator/notices.ts';
 import { warmUp } from './warmUp.ts';
-import { leadsTheBot, UNSHARDED, type ShardAssignment } from './sharding/shardRole.ts';
+import { followsHostJobs, leadsTheBot, UNSHARDED, type ShardAssignment } from './sharding/shardRole.ts';
 
 export { explainLoginError } from './discordClient.ts';
 
@@ -41,7 +41,7 @@ export async function startBot(config: Config, logger: Logger, options: { now?: 
   const shard = options.shard ?? UNSHARDED;
   // Once-per-bot duties belong to the process holding shard 0 (see leadsTheBot).
   const leads = leadsTheBot(shard);
-  if (!leads) logger.info({ shards: shard.ids, of: shard.count }, 'commands and fine-tuning jobs are handled by the process holding shard 0');
+  if (!leads) logger.info({ shards: shard.ids, of: shard.count }, 'commands are registered by the process holding shard 0');
   const ctx = await buildContext(leads ? config : { ...config, registerCommands: false }, logger, options.now);
   const stopCheckpoints = startWalCheckpoints(ctx.db);
   const closeDatabase = () => {
@@ -74,8 +74,9 @@ export async function startBot(config: Config, logger: Logger, options: { now?: 
   ctx.services.metrics.gateway = shardsOf(client);
   ctx.services.ledger.onBotLimitNotice = botLimitNotifier(client, ctx.services.owner, logger);
   const warmedUp = warmUp(ctx).catch((error: unknown) => logger.warn({ err: error }, 'warm-up after start failed; the first answers may be slower'));
-  // Fine-tuning jobs run for hours at OpenAI: followed from here, with notices posted by this client.
-  const stopFineTunePolling = leads ? ctx.services.fineTunes.tracker.startPolling(channelNotifier(client)) : async () => undefined;
+  // Fine-tuning jobs run for hours at OpenAI: followed from here, with notices posted by this client. Each host
+  // follows the jobs in its own database (a job started on another host is not in this file).
+  const stopFineTunePolling = followsHostJobs(shard) ? ctx.services.fineTunes.tracker.startPolling(channelNotifier(client)) : async () => undefined;
   const stopRetention = ctx.services.retention.start();
 
   let stopping: Promise<void> | undefined;

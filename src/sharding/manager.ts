@@ -5,6 +5,7 @@ import { REST, Routes, ShardingManager, type Shard } from 'discord.js';
 import type { Config } from '../config.ts';
 import { explainLoginError } from '../discordClient.ts';
 import type { Logger } from '../logger.ts';
+import { HOST_FIRST_SHARD_ENV } from './shardRole.ts';
 
 /**
  * Discord lets a bot IDENTIFY once per 5 s (per max_concurrency bucket, 1 for most bots): each shard
@@ -61,6 +62,8 @@ export async function startShards(config: Config, logger: Logger): Promise<Runni
   const count = await resolveShardCount(config);
   const ids = config.shards.ids ?? Array.from({ length: count }, (_, id) => id);
   const { file, execArgv } = shardEntry();
+  // Inherited by every shard process: the one holding this host's lowest shard follows this host's fine-tuning jobs.
+  process.env[HOST_FIRST_SHARD_ENV] = String(Math.min(...ids));
   const manager = new ShardingManager(file, { totalShards: count, shardList: ids, mode: 'process', execArgv, token: config.discordToken, respawn: false });
   manager.on('shardCreate', (shard) => {
     logger.info({ shard: shard.id, of: count }, 'starting shard process');

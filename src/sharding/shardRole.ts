@@ -4,7 +4,12 @@ import type { Config } from '../config.ts';
 export interface ShardAssignment {
   ids: number[];
   count: number;
+  /** The lowest shard this host runs (SHARD_IDS); unset when one host runs every shard (then 0). */
+  hostFirst?: number;
 }
+
+/** Set by the sharding manager for its shard processes: the lowest shard id of this host. */
+export const HOST_FIRST_SHARD_ENV = 'BOT_HOST_FIRST_SHARD';
 
 /** A bot that is not sharded: one process, shard 0 of 1. */
 export const UNSHARDED: ShardAssignment = { ids: [0], count: 1 };
@@ -17,6 +22,15 @@ export const UNSHARDED: ShardAssignment = { ids: [0], count: 1 };
  */
 export function leadsTheBot(shard: ShardAssignment): boolean {
   return shard.ids.includes(0);
+}
+
+/**
+ * Work each host does for its own database: following the fine-tuning jobs started in its servers (they
+ * are stored in this host's SQLite file, so no other host can see them). The process holding the host's
+ * lowest shard does it; on a single host that is shard 0, the same process that leads the bot.
+ */
+export function followsHostJobs(shard: ShardAssignment): boolean {
+  return shard.ids.includes(shard.hostFirst ?? 0);
 }
 
 /** True when this host runs discord.js's ShardingManager instead of the bot itself. */
@@ -35,7 +49,8 @@ export function shardFromEnvironment(env: NodeJS.ProcessEnv): ShardAssignment | 
   if (!Number.isInteger(id) || !Number.isInteger(count) || id < 0 || id >= count) {
     throw new Error(`started by a sharding manager with an impossible shard ${String(env.SHARDS)} of ${String(env.SHARD_COUNT)}`);
   }
-  return { ids: [id], count };
+  const hostFirst = env[HOST_FIRST_SHARD_ENV] === undefined ? NaN : Number(env[HOST_FIRST_SHARD_ENV]);
+  return { ids: [id], count, ...(Number.isInteger(hostFirst) && hostFirst >= 0 && hostFirst < count ? { hostFirst } : {}) };
 }
 
 /**

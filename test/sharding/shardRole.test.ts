@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { shardEntry } from '../../src/sharding/manager.ts';
-import { leadsTheBot, settingsEnvironment, shardFromEnvironment, UNSHARDED, usesShardingManager } from '../../src/sharding/shardRole.ts';
+import { followsHostJobs, HOST_FIRST_SHARD_ENV, leadsTheBot, settingsEnvironment, shardFromEnvironment, UNSHARDED, usesShardingManager } from '../../src/sharding/shardRole.ts';
 
 const required = { DISCORD_TOKEN: 'discord-token-value', OPENAI_API_KEY: 'sk-test-key-value' };
 
@@ -28,6 +28,19 @@ describe('shard roles', () => {
     expect(loadConfig(settingsEnvironment(env)).shards).toEqual({ count: 1, ids: null });
     expect(shardFromEnvironment(required)).toBeUndefined();
     expect(() => shardFromEnvironment({ SHARDING_MANAGER: 'true', SHARDS: '4', SHARD_COUNT: '4' })).toThrow(/impossible shard/);
+  });
+
+  test('each host follows the fine-tuning jobs in its own database, from the process holding its lowest shard', () => {
+    // One host running every shard: shard 0's process, as before.
+    expect(followsHostJobs(UNSHARDED)).toBe(true);
+    expect(followsHostJobs(shardFromEnvironment({ SHARDING_MANAGER: 'true', SHARDS: '0', SHARD_COUNT: '4', [HOST_FIRST_SHARD_ENV]: '0' })!)).toBe(true);
+    expect(followsHostJobs(shardFromEnvironment({ SHARDING_MANAGER: 'true', SHARDS: '1', SHARD_COUNT: '4', [HOST_FIRST_SHARD_ENV]: '0' })!)).toBe(false);
+    // The host running SHARD_IDS=2-3: shard 2's process follows that host's jobs, though it does not lead the bot.
+    const second = shardFromEnvironment({ SHARDING_MANAGER: 'true', SHARDS: '2', SHARD_COUNT: '4', [HOST_FIRST_SHARD_ENV]: '2' })!;
+    expect(second).toEqual({ ids: [2], count: 4, hostFirst: 2 });
+    expect(followsHostJobs(second)).toBe(true);
+    expect(leadsTheBot(second)).toBe(false);
+    expect(followsHostJobs(shardFromEnvironment({ SHARDING_MANAGER: 'true', SHARDS: '3', SHARD_COUNT: '4', [HOST_FIRST_SHARD_ENV]: '2' })!)).toBe(false);
   });
 
   test('the shard entry is found next to the manager, from TypeScript source (with tsx) or compiled JavaScript', () => {
