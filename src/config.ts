@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseReasoningModels, type ReasoningOverrides } from './services/reasoning/models.ts';
 import { PERIODS, type Period } from './services/budget/periods.ts';
 import { parseUsd } from './services/pricing/index.ts';
 
@@ -114,6 +115,13 @@ const settings = z.object({
   METRICS_HOST: z.preprocess(emptyAsUndefined, z.string().trim().regex(/^[^\s/]+$/, 'must be an address to listen on, e.g. 127.0.0.1 or 0.0.0.0').default('127.0.0.1')),
   SHARDS: z.preprocess(emptyAsUndefined, z.union([z.literal('auto'), z.coerce.number().int(SHARDS_PROBLEM).min(1, SHARDS_PROBLEM).max(MAX_SHARDS, SHARDS_PROBLEM)], { error: SHARDS_PROBLEM }).default(1)),
   SHARD_IDS: shardIdList,
+  REASONING_MODELS: z.preprocess(emptyAsUndefined, z.string().optional()).transform((text, context) => {
+    const parsed = parseReasoningModels(text);
+    if (parsed.ok) return parsed.overrides;
+    for (const message of parsed.problems) context.addIssue({ code: 'custom', message });
+    return new Map<string, string | null>();
+  }),
+  REASONING_MAX_OUTPUT_TOKENS: positiveInt(8192, 128_000),
   SHARD_COUNT: z.preprocess(emptyAsUndefined, z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(MAX_SHARDS, `must be at most ${MAX_SHARDS}`).optional()),
 });
 
@@ -171,6 +179,10 @@ export type Config = {
    * share (null = all). One shard and no ids = the bot runs in this process, with no sharding manager.
    */
   shards: { count: number | 'auto'; ids: number[] | null };
+  /** REASONING_MODELS: names to treat as reasoning models (alone, or like a known one), besides the built-in table. */
+  reasoningModels: ReasoningOverrides;
+  /** Output allowance of reasoning models: their hidden thinking and the answer share it. */
+  reasoningMaxOutputTokens: number;
 };
 
 export const DEFAULT_SYSTEM_PROMPT =
@@ -216,6 +228,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsPort: e.METRICS_PORT,
     metricsHost: e.METRICS_HOST,
     shards: e.SHARD_IDS ? { count: e.SHARD_COUNT!, ids: e.SHARD_IDS } : { count: e.SHARDS, ids: null },
+    reasoningModels: e.REASONING_MODELS,
+    reasoningMaxOutputTokens: e.REASONING_MAX_OUTPUT_TOKENS,
   };
 }
 

@@ -19,6 +19,7 @@ import type { FineTuneService } from './services/finetune/service.ts';
 import type { ApplicationOwner } from './services/operator/owner.ts';
 import type { HistoryRetention } from './services/retention.ts';
 import type { BotMetrics } from './services/metrics/metrics.ts';
+import type { ReasoningService } from './services/reasoning/service.ts';
 
 /** Everything a command or event handler may use, built once in src/app.ts (tests build it on a temp DB). */
 export interface BotContext {
@@ -53,5 +54,7 @@ export interface BotContext {
     webhookPacer: EditPacer;
     /** Counters for /metrics (kept whether or not METRICS_PORT serves them) and the gateway source /healthz reads. */
     metrics: BotMetrics;
+    /** Reasoning models and the kept thinking behind "Show reasoning". */
+    reasoning: ReasoningService;
   };
 }

@@ -7,6 +7,7 @@ import { payerOf } from '../services/discord/payer.ts';
 import { replyPrivately } from '../services/discord/privateReply.ts';
 import { describeRefusal } from '../services/budget/messages.ts';
 import { channelScopeOf } from '../services/discord/channelScope.ts';
+import { isShowReasoning, revealReasoning } from '../services/reasoning/reveal.ts';
 import type { SlashCommand } from './types.ts';
 
 const EMPTY_PROMPT = { en: 'Please write a question after `prompt:`.', 'zh-TW': '請在 `prompt:` 後面輸入你的問題。' } as const;
@@ -49,5 +50,11 @@ export const command: SlashCommand = {
       key: interaction.id,
     });
     if (!result.ok && result.reason === 'over_budget') await replyPrivately(interaction, describeRefusal(result.refusal, languageOf(interaction.locale)));
+  },
+
+  // "Show reasoning" under an answer (from /ask or a mention): shown to whoever clicks, ephemerally.
+  async button(interaction, ctx) {
+    if (!isShowReasoning(interaction.customId)) throw new Error(`/ask has no button ${interaction.customId}`);
+    await revealReasoning(interaction, ctx.services.reasoning.kept);
   },
 };

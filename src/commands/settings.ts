@@ -8,6 +8,7 @@ import type { ChannelScope } from '../services/settings.ts';
 import { describeOverview, describeSource, text } from '../services/settingsMessages.ts';
 import { choiceLabel, findLanguage, suggestLanguages } from '../services/translate/languages.ts';
 import type { SlashCommand } from './types.ts';
+import { reasoningEffortSubcommand, setReasoningEffort } from './settings/reasoningEffort.ts';
 
 /** Sent before every question: 4,000 characters (~1,000 tokens) leaves room for the conversation even in an 8K-token model. */
 export const SYSTEM_PROMPT_MAX_LENGTH = 4000;
@@ -85,6 +86,8 @@ const handlers: Record<string, Handler> = {
     await answer(interaction, done + inactive);
   },
 
+  'reasoning-effort': (interaction, ctx, scope) => setReasoningEffort(interaction, ctx, scope),
+
   async 'translate-language'(interaction, ctx, scope, language) {
     const input = interaction.options.getString('language', true).trim();
     if (input.toLowerCase() === DEFAULT) {
@@ -131,6 +134,7 @@ export const command: SlashCommand = {
     .addSubcommand((s) => s.setName('voice-transcription').setDescription('Transcribe voice messages posted in this channel automatically').setDescriptionLocalizations({ 'zh-TW': '自動轉錄這個頻道中的語音訊息' })
       .addStringOption((o) => o.setName('state').setDescription('on, off, or default to inherit').setDescriptionLocalizations({ 'zh-TW': '開啟、關閉，或恢復沿用' }).setRequired(true)
         .addChoices({ name: 'on', value: 'on', name_localizations: { 'zh-TW': '開啟' } }, { name: 'off', value: 'off', name_localizations: { 'zh-TW': '關閉' } }, { name: 'default', value: DEFAULT, name_localizations: { 'zh-TW': '恢復沿用' } })))
+    .addSubcommand(reasoningEffortSubcommand)
     .addSubcommand((s) => s.setName('translate-language').setDescription('Server-wide default language for /translate').setDescriptionLocalizations({ 'zh-TW': '伺服器預設的 /translate 目標語言' })
       .addStringOption((o) => o.setName('language').setDescription('A language, or "default" to follow each member').setDescriptionLocalizations({ 'zh-TW': '語言，或輸入 default 依成員語言' }).setRequired(true).setMaxLength(100).setAutocomplete(true)))
     .addSubcommand((s) => s.setName('timezone').setDescription('Server-wide time zone where budget periods start at midnight').setDescriptionLocalizations({ 'zh-TW': '伺服器預算週期起算的時區' })

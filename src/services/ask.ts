@@ -7,7 +7,10 @@ import type { ChannelScope, SettingsService } from './settings.ts';
 import type { ChatOutcome } from './openai/chat.ts';
 import type { PaidChat } from './openai/paidChat.ts';
 import type { Lifecycle } from './lifecycle.ts';
+import type { ReasoningEffort } from './reasoning/models.ts';
 import { closeOpenFence } from './messageSplitter.ts';
+import type { ReasoningService } from './reasoning/service.ts';
+import { spentThinkingNotice } from './reasoning/notices.ts';
 
 /** On context_length_exceeded, retry once with at most this share of the history that was sent. */
 const TRIMMED_HISTORY_SHARE = 0.25;
@@ -29,7 +32,7 @@ export interface AskRequest {
 }
 
 /** A request with its channel's settings looked up. */
-type ResolvedAsk = AskRequest & { channelId: string; model: string; systemPrompt: string };
+type ResolvedAsk = AskRequest & { channelId: string; model: string; systemPrompt: string; reasoningEffort?: ReasoningEffort; maxOutputTokens: number };
 
 export type AskResult =
   | { ok: true; text: string; outcome: ChatOutcome }
@@ -50,6 +53,8 @@ export interface AskDependencies {
   maxOutputTokens: number;
   /** Where answers in progress are registered, so a stop can tell their members they will not finish. */
   lifecycle?: Lifecycle;
+  /** Reasoning models (allowance, effort, thinking line) and kept thinking ("Show reasoning"). */
+  reasoning?: ReasoningService;
 }
 
 /** Thrown from the stream's text callback once the bot is stopping: the call ends and what was streamed is charged. */
@@ -61,7 +66,11 @@ export class AskService {
 
   async answer(asked: AskRequest): Promise<AskResult> {
     const settings = this.deps.settings.forChannel(asked.scope);
-    const request: ResolvedAsk = { ...asked, channelId: asked.scope.channelId, model: settings.model.value, systemPrompt: settings.systemPrompt.value };
+    const request: ResolvedAsk = {
+      ...asked, channelId: asked.scope.channelId, model: settings.model.value, systemPrompt: settings.systemPrompt.value,
+      reasoningEffort: settings.reasoningEffort.value === 'default' ? undefined : settings.reasoningEffort.value,
+      maxOutputTokens: this.deps.reasoning?.outputAllowance(settings.model.value, this.deps.maxOutputTokens) ?? this.deps.maxOutputTokens,
+    };
     const { log, reply, language } = request;
     let interrupted = false;
     const done = this.deps.lifecycle?.answering(async () => {
@@ -103,11 +112,13 @@ export class AskService {
           log.error({ err: error }, 'could not store the exchange in the history; the answer is shown anyway');
         }
       }
-      await reply.finish(outcome.finishReason === 'length' ? withNotice(outcome.text, t('truncated', language)) : outcome.text);
+      const showReasoning = this.deps.reasoning?.showButton(outcome.reasoning, language);
+      await reply.finish(outcome.finishReason === 'length' ? withNotice(outcome.text, t('truncated', language)) : outcome.text, showReasoning);
       return { ok: true, text: outcome.text, outcome };
     }
     if (outcome.ok) {
-      await reply.finish(t('emptyAnswer', language));
+      const spent = outcome.finishReason === 'length' && this.deps.reasoning?.models.profile(model);
+      await reply.finish(spent ? spentThinkingNotice(language, request.maxOutputTokens) : t('emptyAnswer', language), this.deps.reasoning?.showButton(outcome.reasoning, language));
       return { ok: false, reason: 'model_failed' };
     }
     const { failure, partialText } = outcome;
@@ -124,7 +135,7 @@ export class AskService {
       systemPrompt: request.systemPrompt,
       speaker: request.speaker,
       prompt: request.prompt,
-      outputReserve: deps.maxOutputTokens,
+      outputReserve: request.maxOutputTokens,
       historyTokenCap,
     });
     if (!context.ok) {
@@ -132,16 +143,19 @@ export class AskService {
       return { kind: 'prompt_too_long' };
     }
     request.log.debug({ promptTokens: context.promptTokens, historyTurns: context.historyTurns }, 'context built');
+    const thinking = deps.reasoning?.thinkingLine(request.model, request.reply, request.language);
     const paid = await deps.paidChat.stream(
       {
         payer: request.payer, command: request.command, model: request.model, messages: context.messages,
-        promptTokens: context.promptTokens, maxOutputTokens: deps.maxOutputTokens, log: request.log,
+        promptTokens: context.promptTokens, maxOutputTokens: request.maxOutputTokens, reasoningEffort: request.reasoningEffort, log: request.log,
       },
       (text) => {
         if (interrupted()) throw new AnswerInterrupted();
+        thinking?.stop();
         request.reply.update(text);
       },
-    );
+      () => thinking?.thinking(),
+    ).finally(() => thinking?.stop());
     if (!paid.ok) return { kind: 'over_budget', refusal: paid.refusal };
     return { kind: 'done', outcome: paid.outcome, historyTokens: context.historyTokens };
   }

@@ -1,5 +1,6 @@
 import { textTable, type Language } from './i18n.ts';
 import type { EffectiveChannelSettings, Setting, SettingSource } from './settings.ts';
+import { effortOverviewLine } from './reasoning/overview.ts';
 
 /** What `/settings show` needs besides the channel's own settings. */
 export interface SettingsOverview {
@@ -90,6 +91,7 @@ export function describeOverview(o: SettingsOverview, language: Language): strin
         `• 模型：\`${model.value}\`（${from(model)}）`,
         `• 系統提示（${from(systemPrompt)}）：${preview(systemPrompt.value)}`,
         `• 語音訊息自動轉錄：${voice}${voiceNote}`,
+        effortOverviewLine(o.settings.reasoningEffort, from(o.settings.reasoningEffort), language),
         '**伺服器設定**',
         `• 預設翻譯語言：${o.translateLanguage ?? '未設定（依每位成員的 Discord 語言）'}`,
         `• 預算週期時區：${o.timeZone ?? '未設定（UTC）'}`,
@@ -99,6 +101,7 @@ export function describeOverview(o: SettingsOverview, language: Language): strin
         `• Model: \`${model.value}\` (${from(model)})`,
         `• System prompt (${from(systemPrompt)}): ${preview(systemPrompt.value)}`,
         `• Voice message transcription: ${voice}${voiceNote}`,
+        effortOverviewLine(o.settings.reasoningEffort, from(o.settings.reasoningEffort), language),
         '**Server-wide**',
         `• Default translation language: ${o.translateLanguage ?? 'not set (each member\'s Discord language)'}`,
         `• Time zone for budget periods: ${o.timeZone ?? 'not set (UTC)'}`,

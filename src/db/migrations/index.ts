@@ -5,6 +5,7 @@ import { migration as m0003 } from './0003-channel-settings.ts';
 import { migration as m0004 } from './0004-fine-tunes.ts';
 import { migration as m0005 } from './0005-operator-limits-and-leases.ts';
 import { migration as m0006 } from './0006-history-retention-indexes.ts';
+import { migration as m0008 } from './0008-reasoning-effort.ts';
 
 /** Every migration, in order. Add new files here; never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0008];
