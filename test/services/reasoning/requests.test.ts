@@ -49,7 +49,7 @@ describe('request fields', () => {
     for (const chat of [atOpenAI, elsewhere]) {
       fake.chat.enqueue({ text: 'ok' });
       expect(await ask(chat, model)).toMatchObject({ ok: true, text: 'ok' });
-      const body = fake.chat.lastRequest as Body;
+      const body = fake.chat.lastRequest as unknown as Body;
       expect(body.max_completion_tokens).toBe(500);
       for (const refused of ['max_tokens', 'temperature', 'top_p', 'presence_penalty', 'frequency_penalty', 'reasoning_effort']) expect(body).not.toHaveProperty(refused);
     }
@@ -66,7 +66,7 @@ describe('request fields', () => {
   ] as const)('%s with effort %s sends reasoning_effort %s (accepted by the fake)', async (model, wanted, sent) => {
     fake.chat.enqueue({ text: 'ok' });
     expect(await ask(atOpenAI, model, wanted)).toMatchObject({ ok: true });
-    expect((fake.chat.lastRequest as Body).reasoning_effort).toBe(sent);
+    expect((fake.chat.lastRequest as unknown as Body).reasoning_effort).toBe(sent);
   });
 
   test('ordinary models keep what they had: max_completion_tokens at OpenAI, max_tokens elsewhere, never an effort or a temperature', async () => {
@@ -75,7 +75,7 @@ describe('request fields', () => {
     expect(fake.chat.requests[0]).toMatchObject({ max_completion_tokens: 500 });
     await ask(elsewhere, 'gpt-4o-mini', 'high');
     expect(fake.chat.requests[1]).toMatchObject({ max_tokens: 500 });
-    for (const body of fake.chat.requests as Body[]) {
+    for (const body of fake.chat.requests as unknown as Body[]) {
       expect(body).not.toHaveProperty('reasoning_effort');
       expect(body).not.toHaveProperty('temperature');
     }
