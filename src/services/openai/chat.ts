@@ -3,7 +3,7 @@ import type { ChatMessage } from '../history.ts';
 import { classifyError, type ModelFailure } from './failures.ts';
 import { ReasoningModels, type ReasoningEffort } from '../reasoning/models.ts';
 import { outputFields, THINKING_SILENCE_MS } from '../reasoning/request.ts';
-import { ThinkSplitter } from '../reasoning/thinkTags.ts';
+import { OPENS_THINK_IN_TEMPLATE, ThinkSplitter } from '../reasoning/thinkTags.ts';
 import { outputTokens } from '../reasoning/usage.ts';
 
 /** The delta fields compatible servers stream a model's thinking in: vLLM and DeepSeek `reasoning_content`, Ollama and vLLM ≥ 0.10 `reasoning`. */
@@ -70,7 +70,7 @@ export class ChatService {
     // A reasoning model sends nothing while it thinks: it may stay silent longer before its first text.
     const thinksSilently = reasoningModels.profile(request.model) !== undefined;
     // `<think>…</think>` written into the answer by local models is taken out as it streams.
-    const answer = new ThinkSplitter();
+    const answer = new ThinkSplitter(OPENS_THINK_IN_TEMPLATE.test(request.model));
     let timedOut = false;
     let idle: NodeJS.Timeout | undefined;
     const armIdleTimer = () => {

@@ -19,18 +19,31 @@ function partialTagAt(text: string, tag: string): number {
 type Mode =
   /** Nothing but whitespace yet: a `<think>` here opens the thinking. */
   | 'start'
+  /** A model whose template opens `<think>` itself: held back until `</think>` (thinking) or the end (an answer). */
+  | 'undecided'
   | 'thinking'
   /** Right after `</think>`: the whitespace before the answer is dropped. */
   | 'lead'
   | 'answer';
 
+/**
+ * Models served with a template that opens `<think>` in the prompt (DeepSeek-R1 and its distills, QwQ, Qwen3
+ * "Thinking"): their output starts inside the thinking, so nothing is shown until `</think>` says where it ends.
+ */
+export const OPENS_THINK_IN_TEMPLATE = /(^|[^a-z0-9])(r1|qwq)([^a-z0-9]|$)|thinking/i;
+
 export class ThinkSplitter {
-  private mode: Mode = 'start';
+  private mode: Mode;
   private pending = '';
   /** A closing tag without an opening one reclassifies what came before it, once, and only if no `<think>` was seen. */
   private tagSeen = false;
   private answerText = '';
   private thought = '';
+
+  /** `opensInTemplate`: the model's output may start inside a `<think>` its template opened (OPENS_THINK_IN_TEMPLATE). */
+  constructor(opensInTemplate = false) {
+    this.mode = opensInTemplate ? 'undecided' : 'start';
+  }
 
   /** The answer so far, without any thinking. */
   get text(): string {
@@ -42,9 +55,9 @@ export class ThinkSplitter {
     return this.thought;
   }
 
-  /** Inside `<think>`, or still deciding whether the output starts with one. */
+  /** Inside `<think>` (or, for a model whose template opens it, before its `</think>`). */
   get thinking(): boolean {
-    return this.mode === 'thinking';
+    return this.mode === 'thinking' || (this.mode === 'undecided' && this.pending.trim() !== '');
   }
 
   /** Adds a piece of streamed content; true when the visible answer changed. */
@@ -59,7 +72,9 @@ export class ThinkSplitter {
   /** The stream ended: a held-back piece of a tag is text after all; an unterminated `<think>` stays thinking. */
   end(): boolean {
     const before = this.answerText;
-    if (this.mode === 'thinking') this.thought += this.pending;
+    // A held-back output that never closed a `<think>` was the answer after all.
+    if (this.mode === 'undecided') this.answerText += this.pending.trim();
+    else if (this.mode === 'thinking') this.thought += this.pending;
     else if (this.pending.trim() !== '') this.answerText += this.pending;
     this.pending = '';
     return this.answerText !== before;
@@ -68,6 +83,20 @@ export class ThinkSplitter {
   /** Consumes the start of `rest`; returns what is left for the next step. */
   private step(rest: string): string {
     switch (this.mode) {
+      case 'undecided': {
+        const held = rest;
+        const open = held.trimStart().startsWith(OPEN) ? held.indexOf(OPEN) + OPEN.length : 0;
+        const close = held.indexOf(CLOSE, open);
+        if (close < 0) {
+          this.pending = held;
+          return '';
+        }
+        this.thought += held.slice(open, close);
+        this.pending = '';
+        this.tagSeen = true;
+        this.mode = 'lead';
+        return held.slice(close + CLOSE.length);
+      }
       case 'start':
       case 'lead': {
         const trimmed = rest.trimStart();

@@ -1,8 +1,8 @@
 import { describe, expect, test } from 'vitest';
-import { ThinkSplitter } from '../../../src/services/reasoning/thinkTags.ts';
+import { OPENS_THINK_IN_TEMPLATE, ThinkSplitter } from '../../../src/services/reasoning/thinkTags.ts';
 
-function split(chunks: string[]) {
-  const splitter = new ThinkSplitter();
+function split(chunks: string[], opensInTemplate = false) {
+  const splitter = new ThinkSplitter(opensInTemplate);
   const shown: string[] = [];
   for (const chunk of chunks) if (splitter.feed(chunk)) shown.push(splitter.text);
   if (splitter.end()) shown.push(splitter.text);
@@ -43,6 +43,18 @@ describe('<think> in streamed answers', () => {
       expect(result.reasoning).toBe('Okay, the user wants a joke.');
       expect(result.shown.at(-1)).toBe('Why did the chicken…');
     }
+  });
+
+  test('a model whose template opens <think> (deepseek-r1, qwq): nothing is shown before </think>; no </think> at all is an answer', () => {
+    for (const chunks of cuts('Okay, the user wants a joke.</think>\n\nWhy did the chicken…')) {
+      const result = split(chunks, true);
+      expect(result).toMatchObject({ text: 'Why did the chicken…', reasoning: 'Okay, the user wants a joke.' });
+      for (const shown of result.shown) expect(shown).not.toContain('user wants');
+    }
+    expect(split(['<think>\nHm.', '</think>\nYes.'], true)).toMatchObject({ text: 'Yes.', reasoning: '\nHm.' });
+    expect(split(['Just an ', 'answer.'], true)).toEqual({ text: 'Just an answer.', reasoning: '', shown: ['Just an answer.'] });
+    expect(['deepseek-r1:8b', 'DeepSeek-R1-Distill-Qwen-7B', 'deepseek-ai/DeepSeek-R1-0528', 'qwq:32b', 'Qwen3-30B-A3B-Thinking-2507'].every((m) => OPENS_THINK_IN_TEMPLATE.test(m))).toBe(true);
+    expect(['qwen3:8b', 'llama3.1:8b', 'gpt-4o', 'r10-model', 'for1'].some((m) => OPENS_THINK_IN_TEMPLATE.test(m))).toBe(false);
   });
 
   test('answers without tags pass unchanged; a <think> in the middle of an answer is text', () => {
