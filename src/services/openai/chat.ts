@@ -32,7 +32,8 @@ export type ChatOutcome =
    * `reasoning`: thinking text a server streamed beside the answer (vLLM, DeepSeek, Ollama); never part of `text`.
    */
   | { ok: true; text: string; usage: ChatUsage | undefined; finishReason: string; reasoning?: string }
-  | { ok: false; failure: ModelFailure; partialText: string; usage: ChatUsage | undefined; reasoning?: string };
+  /** `hiddenThinking`: a reasoning model's stream was open, so it may have thought (and billed) without sending a word. */
+  | { ok: false; failure: ModelFailure; partialText: string; usage: ChatUsage | undefined; reasoning?: string; hiddenThinking?: true };
 
 export interface ChatRequest {
   model: string;
@@ -78,6 +79,7 @@ export class ChatService {
       const silence = thinksSilently && answer.text === '' ? Math.max(this.options.idleTimeoutMs, THINKING_SILENCE_MS) : this.options.idleTimeoutMs;
       idle = setTimeout(() => { timedOut = true; controller.abort(); }, silence);
     };
+    let opened = false;
     let reasoning = '';
     let refusal = '';
     let finishReason: string | null = null;
@@ -89,6 +91,7 @@ export class ChatService {
         { signal: controller.signal, ...(thinksSilently ? { timeout: Math.max(this.client.timeout, THINKING_SILENCE_MS) } : {}) },
       );
       // Until the response starts, the SDK's own timeout and retries (honouring retry-after) govern.
+      opened = thinksSilently;
       armIdleTimer();
       for await (const chunk of stream) {
         armIdleTimer();
@@ -110,14 +113,15 @@ export class ChatService {
       // Text already shown and then the connection dropped: say it was cut off, keep what was shown.
       // An error event the server sent mid-stream keeps its own meaning (rate limit, server error…).
       const cut = answer.text.length > 0 && failure.kind === 'network';
-      return { ok: false, failure: cut ? { kind: 'cut_off' } : failure, partialText: answer.text, usage, ...joinedThinking(reasoning, answer.reasoning) };
+      const hidden = opened ? { hiddenThinking: true as const } : {};
+      return { ok: false, failure: cut ? { kind: 'cut_off' } : failure, partialText: answer.text, usage, ...joinedThinking(reasoning, answer.reasoning), ...hidden };
     } finally {
       clearTimeout(idle);
     }
     const text = answer.text;
     // The SDK ends an aborted stream quietly instead of throwing: our idle timer did that.
     const thought = joinedThinking(reasoning, answer.reasoning);
-    if (timedOut) return { ok: false, failure: { kind: 'timeout' }, partialText: text, usage, ...thought };
+    if (timedOut) return { ok: false, failure: { kind: 'timeout' }, partialText: text, usage, ...thought, ...(opened ? { hiddenThinking: true as const } : {}) };
     if (refusal || finishReason === 'content_filter') {
       return { ok: false, failure: { kind: 'refused', message: refusal || undefined }, partialText: text, usage, ...thought };
     }

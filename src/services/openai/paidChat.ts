@@ -69,7 +69,7 @@ export class PaidChat {
   private billed(request: PaidChatRequest, outcome: ChatOutcome): ChatUsage | null {
     if (outcome.usage) return outcome.usage;
     const produced = outcome.ok ? outcome.text : outcome.partialText;
-    if (!outcome.ok && produced === '' && !outcome.reasoning) return null;
+    if (!outcome.ok && produced === '' && !outcome.reasoning && !outcome.hiddenThinking) return null;
     // A reasoning model's hidden thinking is billed but never sent: only the most it may write is a safe count.
     if (this.deps.reasoning?.profile(request.model)) return { promptTokens: request.promptTokens, completionTokens: request.maxOutputTokens, cachedTokens: 0 };
     // Thinking a server streamed beside the answer is billed as output too.

@@ -78,6 +78,17 @@ describe('reasoning models', () => {
   });
 });
 
+test('a reasoning model\'s stream that breaks before any text may have thought at OpenAI\'s expense: charged its whole allowance', async () => {
+  const channelId = freshChannel();
+  await useModel(channelId, 'o4-mini');
+  h.openai.chat.enqueue({ cutAfterChunks: 1, text: 'never sent' });
+  const ia = h.command('ask', { prompt: 'Think hard' }, { channelId });
+  await h.settled(ia);
+  expect(ia.transcript()[0]).not.toBe('');
+  expect(ledger(channelId)[0]).toMatchObject({ model: 'o4-mini', output: 8192 });
+  expect(turns(channelId)).toEqual([]);
+});
+
 describe('local models that think out loud', () => {
   const thought = 'Okay, the user asks about tides. The moon pulls the oceans; the sun too. Let me explain simply. '.repeat(2);
 
