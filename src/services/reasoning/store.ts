@@ -28,8 +28,10 @@ export class ReasoningStore {
   /** Keeps `text` and returns the key a button can name (12 URL-safe characters). */
   keep(text: string): string {
     const key = randomBytes(9).toString('base64url');
-    const kept = [...text].length > MAX_REASONING_CHARS ? [...text].slice(0, MAX_REASONING_CHARS).join('') : text;
-    this.entries.set(key, { text: kept, omitted: text.length - kept.length, expiresAt: this.now() + REASONING_KEEP_MS });
+    const characters = [...text];
+    const kept = characters.length > MAX_REASONING_CHARS ? characters.slice(0, MAX_REASONING_CHARS).join('') : text;
+    const omitted = Math.max(0, characters.length - MAX_REASONING_CHARS);
+    this.entries.set(key, { text: kept, omitted, expiresAt: this.now() + REASONING_KEEP_MS });
     this.chars += kept.length;
     this.trim();
     return key;
