@@ -37,6 +37,9 @@ import { createOpenAIClient } from './services/openai/client.ts';
 import { PaidChat } from './services/openai/paidChat.ts';
 import { createPricing, loadPricingFile } from './services/pricing/index.ts';
 import { SettingsService } from './services/settings.ts';
+import { ReasoningModels } from './services/reasoning/models.ts';
+import { ReasoningService } from './services/reasoning/service.ts';
+import { ReasoningStore } from './services/reasoning/store.ts';
 import { TokenCounter } from './services/tokens.ts';
 import { TranscriptionService } from './services/transcription/service.ts';
 import { Transcriber } from './services/transcription/transcriber.ts';
@@ -79,11 +82,13 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
   ledger.onSettled = (call) => metrics.settled(call);
   ledger.onRefused = (refusal) => metrics.refused(refusal.limit.source);
   const openai = createOpenAIClient(config, logger, metrics);
+  const reasoning = new ReasoningService(new ReasoningModels(config.reasoningModels), new ReasoningStore(now), config.reasoningMaxOutputTokens);
   const chat = new ChatService(openai, {
+    reasoning: reasoning.models,
     useMaxCompletionTokens: config.openaiBaseUrl === undefined || config.openaiBaseUrl.includes('api.openai.com'),
     idleTimeoutMs: config.openaiTimeoutMs,
   });
-  const paidChat = new PaidChat({ chat, ledger, pricing, tokens });
+  const paidChat = new PaidChat({ chat, ledger, pricing, tokens, reasoning: reasoning.models });
   const transcription = new TranscriptionService({ transcriber: new Transcriber(openai), ledger, pricing, model: config.transcribeModel });
   // Follows VOICE_TRANSCRIPTION until the login says whether Discord granted the intent.
   transcription.automatic = config.voiceTranscription ? 'on' : 'off';
@@ -101,7 +106,8 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
     services: {
       openai, tokens, history, chat, pricing, ledger, transcription, settings, fineTunes,
       budget: new BudgetAdmin(budgetStore, ledger, now),
-      ask: new AskService({ history, settings, paidChat, maxOutputTokens: config.maxOutputTokens, lifecycle, moderation, vision: new VisionService({ visionModel: config.visionModel, now }) }),
+      ask: new AskService({ history, settings, paidChat, maxOutputTokens: config.maxOutputTokens, lifecycle, moderation, vision: new VisionService({ visionModel: config.visionModel, now }), reasoning }),
+      reasoning,
       translate: new TranslateService({ paidChat, pricing, tokens, maxOutputTokens: config.maxOutputTokens }),
       imagine: new ImagineService({ generator: new ImageGenerator(openai, { timeoutMs: config.imageTimeoutMs, maxRetries: config.openaiMaxRetries }), ledger, pricing, tokens, model: config.imageModel }),
       lifecycle,

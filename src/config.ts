@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseReasoningModels, type ReasoningOverrides } from './services/reasoning/models.ts';
 import { PERIODS, type Period } from './services/budget/periods.ts';
 import { parseUsd } from './services/pricing/index.ts';
 
@@ -120,6 +121,13 @@ const settings = z.object({
   METRICS_HOST: z.preprocess(emptyAsUndefined, z.string().trim().regex(/^[^\s/]+$/, 'must be an address to listen on, e.g. 127.0.0.1 or 0.0.0.0').default('127.0.0.1')),
   SHARDS: z.preprocess(emptyAsUndefined, z.union([z.literal('auto'), z.coerce.number().int(SHARDS_PROBLEM).min(1, SHARDS_PROBLEM).max(MAX_SHARDS, SHARDS_PROBLEM)], { error: SHARDS_PROBLEM }).default(1)),
   SHARD_IDS: shardIdList,
+  REASONING_MODELS: z.preprocess(emptyAsUndefined, z.string().optional()).transform((text, context) => {
+    const parsed = parseReasoningModels(text);
+    if (parsed.ok) return parsed.overrides;
+    for (const message of parsed.problems) context.addIssue({ code: 'custom', message });
+    return new Map<string, string | null>();
+  }),
+  REASONING_MAX_OUTPUT_TOKENS: positiveInt(8192, 128_000),
   SHARD_COUNT: z.preprocess(emptyAsUndefined, z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(MAX_SHARDS, `must be at most ${MAX_SHARDS}`).optional()),
   LEDGER_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/, error: "must be the coordinator's http(s) address, e.g. http://10.0.0.1:9470" })
     .transform((url) => url.replace(/\/+$/, '')).optional()),
@@ -209,6 +217,10 @@ export type Config = {
    * serves the totals on `host`:`port`; `url` on every other host. `secret` authenticates them; never logged.
    */
   ledger: { url: string | undefined; port: number | undefined; host: string; secret: string | undefined };
+  /** REASONING_MODELS: names to treat as reasoning models (alone, or like a known one), besides the built-in table. */
+  reasoningModels: ReasoningOverrides;
+  /** Output allowance of reasoning models: their hidden thinking and the answer share it. */
+  reasoningMaxOutputTokens: number;
 };
 
 export const DEFAULT_SYSTEM_PROMPT =
@@ -258,6 +270,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     metricsHost: e.METRICS_HOST,
     shards: e.SHARD_IDS ? { count: e.SHARD_COUNT!, ids: e.SHARD_IDS } : { count: e.SHARDS, ids: null },
     ledger: { url: e.LEDGER_URL, port: e.LEDGER_PORT, host: e.LEDGER_HOST, secret: e.LEDGER_SECRET },
+    reasoningModels: e.REASONING_MODELS,
+    reasoningMaxOutputTokens: e.REASONING_MAX_OUTPUT_TOKENS,
   };
 }
 

@@ -22,6 +22,14 @@ describe('loadConfig', () => {
     });
   });
 
+  test('REASONING_MODELS: names alone or name=model, and the allowance of reasoning models', () => {
+    const config = loadConfig({ ...required, REASONING_MODELS: 'my-o3=o3, azure-thinker', REASONING_MAX_OUTPUT_TOKENS: '16000' });
+    expect([...config.reasoningModels]).toEqual([['my-o3', 'o3'], ['azure-thinker', null]]);
+    expect(config.reasoningMaxOutputTokens).toBe(16000);
+    expect(loadConfig(required)).toMatchObject({ reasoningMaxOutputTokens: 8192, reasoningModels: new Map() });
+    expect(problemsOf({ ...required, REASONING_MODELS: 'x=gpt-4o' })).toEqual(['REASONING_MODELS gpt-4o (after x=) is not a reasoning model the bot knows (o1, o3, o4-mini, gpt-5…)']);
+  });
+
   test('every problem is listed at once, with the variable name', () => {
     const problems = problemsOf({ OPENAI_BASE_URL: 'ftp://example', LOG_LEVEL: 'loud', DEV_GUILD_ID: '123', MAX_OUTPUT_TOKENS: 'lots' });
     expect(problems.map((p) => p.split(' ')[0])).toEqual(

@@ -9,6 +9,7 @@ import { replyPrivately } from '../services/discord/privateReply.ts';
 import { describeRefusal } from '../services/budget/messages.ts';
 import { channelScopeOf } from '../services/discord/channelScope.ts';
 import { threadAfterAsk } from '../services/threads/afterAnswer.ts';
+import { isShowReasoning, revealReasoning } from '../services/reasoning/reveal.ts';
 import type { SlashCommand } from './types.ts';
 import { imageSourceOf } from '../services/vision/attachments.ts';
 
@@ -61,5 +62,11 @@ export const command: SlashCommand = {
     if (!result.ok && result.reason === 'moderated') await replyPrivately(interaction, result.notice);
     const speaker = { id: interaction.user.id, name: displayNameOf(interaction.member, interaction.user) };
     await threadAfterAsk(interaction, ctx, { result, speaker, prompt, log: ctx.logger, explicit: interaction.options.getBoolean('thread'), isPrivate, startMessageId: sink.originalId });
+  },
+
+  // "Show reasoning" under an answer (from /ask or a mention): shown to whoever clicks, ephemerally.
+  async button(interaction, ctx) {
+    if (!isShowReasoning(interaction.customId)) throw new Error(`/ask has no button ${interaction.customId}`);
+    await revealReasoning(interaction, ctx.services.reasoning.kept);
   },
 };

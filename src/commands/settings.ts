@@ -11,6 +11,7 @@ import { choiceLabel, findLanguage, suggestLanguages } from '../services/transla
 import { autoThreadSubcommand, forumAnswersSubcommand, threadSettingsHandlers, threadSettingsLine } from './settings/threads.ts';
 import type { SlashCommand } from './types.ts';
 import { addModerationSubcommands, describeModeration, moderationHandlers } from './settings/moderation.ts';
+import { reasoningEffortSubcommand, setReasoningEffort } from './settings/reasoningEffort.ts';
 
 /** Sent before every question: 4,000 characters (~1,000 tokens) leaves room for the conversation even in an 8K-token model. */
 export const SYSTEM_PROMPT_MAX_LENGTH = 4000;
@@ -90,6 +91,8 @@ const handlers: Record<string, Handler> = {
     await answer(interaction, done + inactive);
   },
 
+  'reasoning-effort': (interaction, ctx, scope) => setReasoningEffort(interaction, ctx, scope),
+
   async 'translate-language'(interaction, ctx, scope, language) {
     const input = interaction.options.getString('language', true).trim();
     if (input.toLowerCase() === DEFAULT) {
@@ -138,6 +141,7 @@ export const command: SlashCommand = {
     .addSubcommand((s) => described(s.setName('voice-transcription'), NS, 'command.voice')
       .addStringOption((o) => described(o.setName('state'), NS, 'command.voice.state').setRequired(true)
         .addChoices(choice(NS, 'command.choice.on', 'on'), choice(NS, 'command.choice.off', 'off'), choice(NS, 'command.choice.default', DEFAULT))))
+    .addSubcommand(reasoningEffortSubcommand)
     .addSubcommand((s) => described(s.setName('translate-language'), NS, 'command.translateLanguage')
       .addStringOption((o) => described(o.setName('language'), NS, 'command.translateLanguage.language').setRequired(true).setMaxLength(100).setAutocomplete(true)))
     .addSubcommand((s) => described(s.setName('timezone'), NS, 'command.timezone')

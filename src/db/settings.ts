@@ -1,14 +1,16 @@
 import type { Db } from './connection.ts';
+import type { ReasoningEffort } from '../services/reasoning/models.ts';
 
 export interface ChannelSettingsRow {
   model: string | null;
   systemPrompt: string | null;
   voiceTranscription: boolean | null;
+  reasoningEffort: ReasoningEffort | null;
 }
 
 export type ChannelSettingsPatch = Partial<ChannelSettingsRow>;
 
-const COLUMNS = { model: 'model', systemPrompt: 'system_prompt', voiceTranscription: 'voice_transcription' } as const;
+const COLUMNS = { model: 'model', systemPrompt: 'system_prompt', voiceTranscription: 'voice_transcription', reasoningEffort: 'reasoning_effort' } as const;
 
 /** SQL for channel settings and server-wide defaults. */
 export class SettingsStore {
@@ -20,10 +22,10 @@ export class SettingsStore {
   private readonly modelsStmt;
 
   constructor(private readonly db: Db) {
-    this.channelStmt = db.prepare(`SELECT model, system_prompt AS systemPrompt, voice_transcription AS voiceTranscription FROM channel_settings WHERE channel_id = ?`);
+    this.channelStmt = db.prepare(`SELECT model, system_prompt AS systemPrompt, voice_transcription AS voiceTranscription, reasoning_effort AS reasoningEffort FROM channel_settings WHERE channel_id = ?`);
     this.ensureChannel = db.prepare(`INSERT INTO channel_settings (channel_id, guild_id, updated_by, updated_at) VALUES (?, ?, ?, ?)
       ON CONFLICT (channel_id) DO UPDATE SET updated_by = excluded.updated_by, updated_at = excluded.updated_at`);
-    this.deleteEmpty = db.prepare('DELETE FROM channel_settings WHERE channel_id = ? AND model IS NULL AND system_prompt IS NULL AND voice_transcription IS NULL');
+    this.deleteEmpty = db.prepare('DELETE FROM channel_settings WHERE channel_id = ? AND model IS NULL AND system_prompt IS NULL AND voice_transcription IS NULL AND reasoning_effort IS NULL');
     this.guildStmt = db.prepare('SELECT time_zone AS timeZone, translate_language AS translateLanguage FROM guild_settings WHERE guild_id = ?');
     this.ensureGuild = db.prepare('INSERT OR IGNORE INTO guild_settings (guild_id) VALUES (?)');
     this.modelsStmt = db.prepare('SELECT DISTINCT model FROM channel_settings WHERE guild_id = ? AND model IS NOT NULL ORDER BY model').pluck();

@@ -9,11 +9,14 @@ import type { ChannelScope, SettingsService } from './settings.ts';
 import type { ChatOutcome } from './openai/chat.ts';
 import type { PaidChat } from './openai/paidChat.ts';
 import type { Lifecycle } from './lifecycle.ts';
+import type { ReasoningEffort } from './reasoning/models.ts';
 import { closeOpenFence } from './messageSplitter.ts';
 import type { Direction, ModerationService, Verdict } from './moderation/service.ts';
 import type { ImageSource, LoadedImage, VisionService } from './vision/service.ts';
 import type { VisionRule } from './vision/imageTokens.ts';
 import { describeImageProblem, visionText } from './vision/messages.ts';
+import type { ReasoningService } from './reasoning/service.ts';
+import { spentThinkingNotice } from './reasoning/notices.ts';
 
 /** On context_length_exceeded, retry once with at most this share of the history that was sent. */
 const TRIMMED_HISTORY_SHARE = 0.25;
@@ -39,7 +42,10 @@ export interface AskRequest {
 }
 
 /** A request with its channel's settings looked up (and its images checked, with the rule that prices them). */
-type ResolvedAsk = AskRequest & { channelId: string; model: string; systemPrompt: string; questionImages: LoadedImage[]; visionRule: VisionRule | undefined };
+type ResolvedAsk = AskRequest & {
+  channelId: string; model: string; systemPrompt: string; questionImages: LoadedImage[]; visionRule: VisionRule | undefined;
+  reasoningEffort?: ReasoningEffort; maxOutputTokens: number;
+};
 
 export type AskResult =
   | { ok: true; text: string; outcome: ChatOutcome }
@@ -66,6 +72,8 @@ export interface AskDependencies {
   moderation?: ModerationService;
   /** Images in questions; without it, images are neither read nor re-sent. */
   vision?: VisionService;
+  /** Reasoning models (allowance, effort, thinking line) and kept thinking ("Show reasoning"). */
+  reasoning?: ReasoningService;
 }
 
 /** Thrown from the stream's text callback once the bot is stopping: the call ends and what was streamed is charged. */
@@ -80,6 +88,8 @@ export class AskService {
     const request: ResolvedAsk = {
       ...asked, channelId: asked.scope.channelId, model: settings.model.value, systemPrompt: settings.systemPrompt.value,
       questionImages: [], visionRule: this.deps.vision?.ruleOf(settings.model.value),
+      reasoningEffort: settings.reasoningEffort.value === 'default' ? undefined : settings.reasoningEffort.value,
+      maxOutputTokens: this.deps.reasoning?.outputAllowance(settings.model.value, this.deps.maxOutputTokens) ?? this.deps.maxOutputTokens,
     };
     const { log, reply, language } = request;
     let interrupted = false;
@@ -110,7 +120,9 @@ export class AskService {
       await request.reply.finish(describeImageProblem(loaded, request.language));
       return false;
     }
-    Object.assign(request, { model: choice.model, visionRule: choice.rule, questionImages: loaded.images });
+    // The model that sees answers: its own output allowance (a reasoning model thinks within it).
+    const maxOutputTokens = this.deps.reasoning?.outputAllowance(choice.model, this.deps.maxOutputTokens) ?? this.deps.maxOutputTokens;
+    Object.assign(request, { model: choice.model, visionRule: choice.rule, questionImages: loaded.images, maxOutputTokens });
     return true;
   }
 
@@ -154,11 +166,13 @@ export class AskService {
           log.error({ err: error }, 'could not store the exchange in the history; the answer is shown anyway');
         }
       }
-      await reply.finish(outcome.finishReason === 'length' ? withNotice(outcome.text, t('truncated', language)) : outcome.text);
+      const showReasoning = this.deps.reasoning?.showButton(outcome.reasoning, language);
+      await reply.finish(outcome.finishReason === 'length' ? withNotice(outcome.text, t('truncated', language)) : outcome.text, showReasoning);
       return { ok: true, text: outcome.text, outcome };
     }
     if (outcome.ok) {
-      await reply.finish(t('emptyAnswer', language));
+      const spent = outcome.finishReason === 'length' && this.deps.reasoning?.models.profile(model);
+      await reply.finish(spent ? spentThinkingNotice(language, request.maxOutputTokens) : t('emptyAnswer', language), this.deps.reasoning?.showButton(outcome.reasoning, language));
       return { ok: false, reason: 'model_failed' };
     }
     const { failure, partialText } = outcome;
@@ -183,7 +197,7 @@ export class AskService {
       systemPrompt: request.systemPrompt,
       speaker: request.speaker,
       prompt: request.prompt,
-      outputReserve: deps.maxOutputTokens,
+      outputReserve: request.maxOutputTokens,
       historyTokenCap,
       extraPromptTokens: request.questionImages.reduce((sum, image) => sum + image.contextTokens, 0),
     });
@@ -199,16 +213,19 @@ export class AskService {
     const billedOverContext = request.questionImages.reduce((sum, image) => sum + image.tokens - image.contextTokens, 0);
     const promptTokens = context.promptTokens + composed.extraTokens + Math.max(0, billedOverContext);
     request.log.debug({ promptTokens, historyTurns: context.historyTurns, images: request.questionImages.length }, 'context built');
+    const thinking = deps.reasoning?.thinkingLine(request.model, request.reply, request.language);
     const paid = await deps.paidChat.stream(
       {
         payer: request.payer, command: request.command, model: request.model, messages: composed.messages,
-        promptTokens, maxOutputTokens: deps.maxOutputTokens, log: request.log,
+        promptTokens, maxOutputTokens: request.maxOutputTokens, reasoningEffort: request.reasoningEffort, log: request.log,
       },
       (text) => {
         if (interrupted() || request.reply.abandoned) throw new AnswerInterrupted();
+        thinking?.stop();
         request.reply.update(text);
       },
-    );
+      () => thinking?.thinking(),
+    ).finally(() => thinking?.stop());
     if (!paid.ok) return { kind: 'over_budget', refusal: paid.refusal };
     return { kind: 'done', outcome: paid.outcome, historyTokens: context.historyTokens };
   }

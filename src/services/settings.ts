@@ -1,6 +1,7 @@
 import type { Config } from '../config.ts';
 import type { ChannelSettingsPatch, SettingsStore } from '../db/settings.ts';
 import { BUILTIN_CHAT } from './pricing/builtinPrices.ts';
+import type { ReasoningEffort } from './reasoning/models.ts';
 
 /** Discord shows at most 25 autocomplete choices. */
 const MAX_CHOICES = 25;
@@ -27,6 +28,8 @@ export interface EffectiveChannelSettings {
   model: Setting<string>;
   systemPrompt: Setting<string>;
   voiceTranscription: Setting<boolean>;
+  /** `default`: no effort is sent, the model uses its own. */
+  reasoningEffort: Setting<ReasoningEffort | 'default'>;
 }
 
 /** Channel settings with inheritance (thread → parent channel → bot config), and server-wide defaults. */
@@ -58,7 +61,7 @@ export class SettingsService {
   forChannel(scope: ChannelScope): EffectiveChannelSettings {
     const own = this.store.channel(scope.channelId);
     const parent = scope.parentId ? this.store.channel(scope.parentId) : undefined;
-    const pick = <K extends keyof ChannelSettingsPatch>(key: K, fallback: NonNullable<ChannelSettingsPatch[K]>): Setting<NonNullable<ChannelSettingsPatch[K]>> => {
+    const pick = <K extends keyof ChannelSettingsPatch, F = NonNullable<ChannelSettingsPatch[K]>>(key: K, fallback: F): Setting<NonNullable<ChannelSettingsPatch[K]> | F> => {
       const mine = own?.[key];
       if (mine !== null && mine !== undefined) return { value: mine as NonNullable<ChannelSettingsPatch[K]>, source: 'channel' };
       const inherited = parent?.[key];
@@ -69,6 +72,7 @@ export class SettingsService {
       model: pick('model', this.config.defaultModel),
       systemPrompt: pick('systemPrompt', this.config.systemPrompt),
       voiceTranscription: pick('voiceTranscription', false),
+      reasoningEffort: pick('reasoningEffort', 'default' as const),
     };
   }
 

@@ -1,5 +1,6 @@
 import { catalogue, type CatalogueLanguage } from './i18n.ts';
 import type { EffectiveChannelSettings, Setting, SettingSource } from './settings.ts';
+import { effortOverviewLine } from './reasoning/overview.ts';
 
 /** What `/settings show` needs besides the channel's own settings. */
 export interface SettingsOverview {
@@ -45,6 +46,7 @@ export function describeOverview(o: SettingsOverview, language: CatalogueLanguag
     t('overview.model', language, { model: model.value, source: from(model) }),
     t('overview.systemPrompt', language, { source: from(systemPrompt), prompt: preview(systemPrompt.value) }),
     t('overview.voice', language, { state: text(voiceTranscription.value ? 'on' : 'off', language), source: from(voiceTranscription) }) + voiceNote,
+    effortOverviewLine(o.settings.reasoningEffort, from(o.settings.reasoningEffort), language),
     t('overview.serverTitle', language),
     o.translateLanguage === undefined ? t('overview.translateLanguageUnset', language) : t('overview.translateLanguage', language, { language: o.translateLanguage }),
     o.timeZone === undefined ? t('overview.timeZoneUnset', language) : t('overview.timeZone', language, { zone: o.timeZone }),

@@ -26,6 +26,7 @@ describe('SettingsService', () => {
       model: { value: 'gpt-4o-mini', source: 'config' },
       systemPrompt: { value: 'Default prompt.', source: 'config' },
       voiceTranscription: { value: false, source: 'config' },
+      reasoningEffort: { value: 'default', source: 'config' },
     });
   });
 

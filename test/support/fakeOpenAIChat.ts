@@ -48,7 +48,16 @@ export interface ChatTextReply {
   responseModel?: string;
   /** Thinking streamed before the answer in its own delta field, as vLLM/DeepSeek (`reasoning_content`) and Ollama (`reasoning`) do. */
   reasoning?: string;
-  reasoningField?: 'reasoning_content' | 'reasoning';
+  /**
+   * Where `reasoning` goes: a delta field of its own, or into the content as local models write it without a
+   * reasoning parser: `think` = `<think>…</think>` then the answer, `think-close` = DeepSeek-R1's output whose
+   * template opened the tag (only `</think>`); both cut in 7-character pieces so the tags straddle chunks.
+   */
+  reasoningField?: 'reasoning_content' | 'reasoning' | 'think' | 'think-close';
+  /** Hidden reasoning tokens of an OpenAI reasoning model: in completion_tokens and completion_tokens_details, never streamed. */
+  reasoningTokens?: number;
+  /** Silence after the first (role) chunk before the answer: a reasoning model thinking. */
+  thinkMs?: number;
 }
 
 /**
@@ -128,7 +137,9 @@ function makePlan(reply: ChatTextReply, body: ChatCompletionCreateParams, prompt
     throw new Error('FakeOpenAI misconfiguration: reply.text must equal reply.chunks.join("")');
   }
   const kind = reply.refusal !== undefined ? 'refusal' : 'content';
-  let pieces = kind === 'refusal' ? splitText(reply.refusal ?? '') : (reply.chunks ?? splitText(reply.text ?? ''));
+  const inline = reply.reasoning !== undefined && (reply.reasoningField === 'think' || reply.reasoningField === 'think-close');
+  const inlineText = inline ? `${reply.reasoningField === 'think' ? '<think>\n' : ''}${reply.reasoning}\n</think>\n\n${reply.text ?? ''}` : '';
+  let pieces = kind === 'refusal' ? splitText(reply.refusal ?? '') : inline ? splitText(inlineText, 7) : (reply.chunks ?? splitText(reply.text ?? ''));
   const toolCalls = (reply.toolCalls ?? []).map(
     (tc): ChatCompletionMessageFunctionToolCall => ({
       id: tc.id ?? randomId('call_', 12),
@@ -138,25 +149,29 @@ function makePlan(reply: ChatTextReply, body: ChatCompletionCreateParams, prompt
   );
   let finishReason: FinishReason = reply.finishReason ?? (toolCalls.length > 0 ? 'tool_calls' : 'stop');
   const limit = body.max_completion_tokens ?? body.max_tokens;
-  if (typeof limit === 'number' && countTextTokens(pieces.join('')) > limit) {
-    pieces = truncatePieces(pieces, limit * 4);
+  // max_completion_tokens bounds the hidden reasoning and the visible answer together.
+  const reasoningTokens = typeof limit === 'number' ? Math.min(reply.reasoningTokens ?? 0, limit) : (reply.reasoningTokens ?? 0);
+  const room = typeof limit === 'number' ? limit - reasoningTokens : Number.POSITIVE_INFINITY;
+  if (countTextTokens(pieces.join('')) > room) {
+    pieces = truncatePieces(pieces, room * 4);
     finishReason = 'length';
   }
   const toolText = toolCalls.map((tc) => tc.function.name + tc.function.arguments).join('');
-  const completion = reply.usage?.completion_tokens ?? countTextTokens(pieces.join('') + toolText);
+  const completion = reply.usage?.completion_tokens ?? countTextTokens(pieces.join('') + toolText) + reasoningTokens;
   const usage: CompletionUsage = {
     prompt_tokens: promptTokens,
     completion_tokens: completion,
     total_tokens: promptTokens + completion,
     prompt_tokens_details: { cached_tokens: reply.usage?.cached_tokens ?? 0, audio_tokens: 0 },
     completion_tokens_details: {
-      reasoning_tokens: 0,
+      reasoning_tokens: reasoningTokens,
       audio_tokens: 0,
       accepted_prediction_tokens: 0,
       rejected_prediction_tokens: 0,
     },
   };
-  const reasoning = reply.reasoning ? { field: reply.reasoningField ?? 'reasoning_content', pieces: splitText(reply.reasoning) } : undefined;
+  const field: 'reasoning' | 'reasoning_content' = reply.reasoningField === 'reasoning' ? 'reasoning' : 'reasoning_content';
+  const reasoning = reply.reasoning && !inline ? { field, pieces: splitText(reply.reasoning) } : undefined;
   return { kind, pieces, reasoning, toolCalls, finishReason, usage, model: reply.responseModel ?? body.model };
 }
 
@@ -257,7 +272,7 @@ export class FakeChat {
     const textReply = reply as ChatTextReply;
     const plan = makePlan(textReply, body, promptTokens);
     await sleep(textReply.delayMs ?? 0, this.env.signal);
-    if (body.stream) return this.stream(ex, body, plan, textReply.chunkDelayMs ?? 0, textReply.stallAfterEvents);
+    if (body.stream) return this.stream(ex, body, plan, textReply.chunkDelayMs ?? 0, textReply.stallAfterEvents, textReply.thinkMs);
     ex.sendJson(200, this.completion(body, plan));
   }
 
@@ -308,12 +323,13 @@ export class FakeChat {
     return out;
   }
 
-  private async stream(ex: Exchange, body: ChatCompletionCreateParams, plan: Plan, chunkDelayMs: number, stallAfter?: number): Promise<void> {
+  private async stream(ex: Exchange, body: ChatCompletionCreateParams, plan: Plan, chunkDelayMs: number, stallAfter?: number, thinkMs = 0): Promise<void> {
     ex.startEventStream();
     let first = true;
     let sent = 0;
     for (const event of this.events(body, plan)) {
       if (sent++ === stallAfter) return sleep(2_000_000_000, this.env.signal).catch(() => undefined);
+      if (sent === 2 && thinkMs > 0) await sleep(thinkMs, this.env.signal);
       if (!first && event !== '[DONE]') await sleep(chunkDelayMs, this.env.signal);
       first = false;
       if (ex.res.destroyed) return; // client went away (e.g. `break` in for-await)

@@ -9,6 +9,7 @@ import {
   unknownParam,
 } from './fakeOpenAIErrors.ts';
 import { checkImagePart, imagePartTokens } from './fakeOpenAIVision.ts';
+import { checkReasoningFields } from './fakeOpenAIReasoning.ts';
 
 const CHAT_PARAMS = new Set([
   'model', 'messages', 'audio', 'frequency_penalty', 'function_call', 'functions', 'logit_bias', 'logprobs',
@@ -165,6 +166,7 @@ export function validateChatBody(body: unknown): ChatCompletionCreateParams {
     if (!isObject(body.stream_options)) throw invalidType('stream_options', 'an object', body.stream_options);
   }
   checkTools(body.tools);
+  checkReasoningFields(body);
   return body as unknown as ChatCompletionCreateParams;
 }
 

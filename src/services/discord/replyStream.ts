@@ -1,3 +1,4 @@
+import type { APIActionRowComponent, APIComponentInMessageActionRow } from 'discord.js';
 import type { Logger } from '../../logger.ts';
 import { DISCORD_MESSAGE_LIMIT, closeOpenFence, splitMessage } from '../messageSplitter.ts';
 import { deadEndDetails, isDeadEnd } from './deadEnd.ts';
@@ -7,10 +8,13 @@ import type { EditPacer } from './editPacer.ts';
 const STREAMING_DECORATION_ROOM = 8;
 export const CHUNK_LIMIT = DISCORD_MESSAGE_LIMIT - STREAMING_DECORATION_ROOM;
 
+/** Buttons under a message (e.g. "Show reasoning"), in Discord's wire shape. */
+export type MessageComponents = APIActionRowComponent<APIComponentInMessageActionRow>[];
+
 /** Where an answer's messages go: an interaction's reply and follow-ups, or a channel reply. */
 export interface MessageSink {
-  /** Writes message `index` (0 = the first); creates it if it does not exist yet. */
-  write(index: number, content: string): Promise<void>;
+  /** Writes message `index` (0 = the first); creates it if it does not exist yet. `components` are set only when given. */
+  write(index: number, content: string, components?: MessageComponents): Promise<void>;
   /** Deletes message `index` (> 0), when a final text is shorter than the drafts already shown (e.g. withheld by moderation). */
   remove?(index: number): Promise<void>;
 }
@@ -21,6 +25,8 @@ export interface MessageSink {
  */
 export class ReplyStream {
   private text = '';
+  /** Shown while no answer text has arrived (e.g. "thinking… 12 s"); never part of the answer. */
+  private status = '';
   private shown: string[] = [];
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
@@ -48,17 +54,25 @@ export class ReplyStream {
     this.schedule();
   }
 
+  /** A progress line shown, paced like any edit, until the first text arrives; ignored once it has. */
+  showStatus(line: string): void {
+    if (this.closed || this.text !== '') return;
+    this.leave ??= this.pacer.join();
+    this.status = line;
+    this.schedule();
+  }
+
   /**
    * Shows the final text now (after any edit in flight) and releases this stream's share of the budget.
-   * A stopped stream resolves without a call: the place the answer was going to is gone.
+   * `components` go on the last message. A stopped stream resolves without a call: the place the answer was going to is gone.
    */
-  async finish(finalText: string): Promise<void> {
+  async finish(finalText: string, components?: MessageComponents): Promise<void> {
     if (this.interrupted) return;
     this.close();
     await this.inFlight?.catch(() => undefined);
     if (this.stopped) return;
     this.text = closeOpenFence(finalText);
-    await this.render(true).catch((error: unknown) => {
+    await this.render(true, components).catch((error: unknown) => {
       if (!this.stopped) throw error;
     });
   }
@@ -111,19 +125,20 @@ export class ReplyStream {
   }
 
   private rendered(final: boolean): string[] {
-    const chunks = splitMessage(this.text, CHUNK_LIMIT);
+    const chunks = splitMessage(this.text || this.status, CHUNK_LIMIT);
     if (!final && chunks.length > 0) chunks[chunks.length - 1] = closeOpenFence(chunks[chunks.length - 1]!);
     return chunks;
   }
 
-  private async render(final: boolean): Promise<void> {
+  private async render(final: boolean, components?: MessageComponents): Promise<void> {
     const chunks = this.rendered(final);
     this.lastEditAt = performance.now();
     for (const [index, chunk] of chunks.entries()) {
-      if (this.shown[index] === chunk) continue;
+      const extra = index === chunks.length - 1 ? components : undefined;
+      if (this.shown[index] === chunk && !extra) continue;
       if (this.stopped) return;
       try {
-        await this.sink.write(index, chunk);
+        await this.sink.write(index, chunk, extra);
       } catch (error) {
         if (isDeadEnd(error)) this.stop(error);
         throw error;

@@ -3,7 +3,7 @@ import {
 } from 'discord.js';
 import { InteractionExpiredError } from './deadEnd.ts';
 import { INTERACTION_TOKEN_LIFETIME_MS, INTERACTION_TOKEN_SAFETY_MS } from './limits.ts';
-import type { MessageSink } from './replyStream.ts';
+import type { MessageComponents, MessageSink } from './replyStream.ts';
 
 /** Model text must never ping anyone: no @everyone, @here, roles or users. */
 export const NO_MENTIONS = { parse: [] } as const;
@@ -38,12 +38,12 @@ export class InteractionSink implements MessageSink {
     this.rest = webhookRest(interaction.client);
   }
 
-  async write(index: number, content: string): Promise<void> {
+  async write(index: number, content: string, components?: MessageComponents): Promise<void> {
     if (Date.now() - this.interaction.createdTimestamp > INTERACTION_TOKEN_LIFETIME_MS - INTERACTION_TOKEN_SAFETY_MS) {
       throw new InteractionExpiredError();
     }
     const { applicationId, token } = this.interaction;
-    const body = { content, allowed_mentions: NO_MENTIONS };
+    const body = { content, allowed_mentions: NO_MENTIONS, ...(components ? { components } : {}) };
     const id = index === 0 ? '@original' : this.followUpIds[index - 1];
     if (id) {
       const edited = (await this.rest.patch(Routes.webhookMessage(applicationId, token, id), { body, auth: false })) as APIMessage;
@@ -77,19 +77,20 @@ export class ChannelReplySink implements MessageSink {
     return this.sent[0];
   }
 
-  async write(index: number, content: string): Promise<void> {
+  async write(index: number, content: string, components?: MessageComponents): Promise<void> {
     const existing = this.sent[index];
-    const edit: MessageEditOptions = { content, allowedMentions: { ...NO_MENTIONS, repliedUser: true } };
+    const buttons = components ? { components } : {};
+    const edit: MessageEditOptions = { content, allowedMentions: { ...NO_MENTIONS, repliedUser: true }, ...buttons };
     if (existing) {
       await existing.edit(edit);
       return;
     }
     if (index === 0) {
-      this.sent[0] = await this.source.reply({ content, allowedMentions: { ...NO_MENTIONS, repliedUser: true } });
+      this.sent[0] = await this.source.reply({ content, allowedMentions: { ...NO_MENTIONS, repliedUser: true }, ...buttons });
       return;
     }
     const channel = this.source.channel as SendableChannels;
-    this.sent[index] = await channel.send({ content, allowedMentions: NO_MENTIONS });
+    this.sent[index] = await channel.send({ content, allowedMentions: NO_MENTIONS, ...buttons });
   }
 
   async remove(index: number): Promise<void> {

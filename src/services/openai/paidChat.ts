@@ -3,7 +3,8 @@ import type { Ledger, Payer, Refusal } from '../budget/ledger.ts';
 import type { ChatRequestMessage } from '../history.ts';
 import type { Pricing } from '../pricing/index.ts';
 import type { TokenCounter } from '../tokens.ts';
-import type { ChatOutcome, ChatService, ChatUsage } from './chat.ts';
+import type { ChatOutcome, ChatService, ChatUsage, OnThinking } from './chat.ts';
+import type { ReasoningEffort, ReasoningModels } from '../reasoning/models.ts';
 import { logModelFailure } from './failures.ts';
 
 /** Our prompt count can differ from the server's by a few percent (framing, tokenizer versions): reserve for it. */
@@ -18,6 +19,8 @@ export interface PaidChatRequest {
   /** Our count of `messages`, used for the reservation and when a server reports no usage. */
   promptTokens: number;
   maxOutputTokens: number;
+  /** The channel's `/settings reasoning-effort`, for the models that take one. */
+  reasoningEffort?: ReasoningEffort;
   log: Logger;
 }
 
@@ -28,22 +31,25 @@ export interface PaidChatDependencies {
   ledger: Ledger;
   pricing: Pricing;
   tokens: TokenCounter;
+  /** Reasoning models think in tokens nobody sees: without usage, their output can't be counted from the text. */
+  reasoning?: ReasoningModels;
 }
 
 /** A streamed chat call that goes through the ledger: worst case reserved, what was billed charged (partial output too). */
 export class PaidChat {
   constructor(private readonly deps: PaidChatDependencies) {}
 
-  async stream(request: PaidChatRequest, onText: (text: string) => void): Promise<PaidChatResult> {
+  async stream(request: PaidChatRequest, onText: (text: string) => void, onThinking?: OnThinking): Promise<PaidChatResult> {
     const { chat, ledger, pricing } = this.deps;
     const { model, log } = request;
     const paid = await ledger.pay(
       request.payer,
       { command: request.command, model, worstCaseMicros: pricing.chatWorstCase(model, Math.ceil(request.promptTokens * PROMPT_COUNT_MARGIN), request.maxOutputTokens) },
-      () => chat.stream({ model, messages: request.messages, maxOutputTokens: request.maxOutputTokens }, onText),
+      () => chat.stream({ model, messages: request.messages, maxOutputTokens: request.maxOutputTokens, reasoningEffort: request.reasoningEffort }, onText, onThinking),
       (outcome) => {
         const usage = this.billed(request, outcome);
         if (!usage) return null;
+        if (usage.reasoningTokens) log.debug({ reasoningTokens: usage.reasoningTokens, outputTokens: usage.completionTokens }, 'reasoning tokens, billed as output');
         return { chargedMicros: pricing.chatCost(model, usage), inputTokens: usage.promptTokens, cachedTokens: usage.cachedTokens, outputTokens: usage.completionTokens };
       },
     );
@@ -62,9 +68,12 @@ export class PaidChat {
    */
   private billed(request: PaidChatRequest, outcome: ChatOutcome): ChatUsage | null {
     if (outcome.usage) return outcome.usage;
+    const produced = outcome.ok ? outcome.text : outcome.partialText;
+    if (!outcome.ok && produced === '' && !outcome.reasoning && !outcome.hiddenThinking) return null;
+    // A reasoning model's hidden thinking is billed but never sent: only the most it may write is a safe count.
+    if (this.deps.reasoning?.profile(request.model)) return { promptTokens: request.promptTokens, completionTokens: request.maxOutputTokens, cachedTokens: 0 };
     // Thinking a server streamed beside the answer is billed as output too.
-    if (outcome.ok) return this.estimate(request, outcome.reasoning ? `${outcome.reasoning}\n${outcome.text}` : outcome.text);
-    return outcome.partialText === '' ? null : this.estimate(request, outcome.partialText);
+    return this.estimate(request, outcome.reasoning ? `${outcome.reasoning}\n${produced}` : produced);
   }
 
   /** Some compatible servers send no usage: charge our own count of what went in and came out. */

@@ -51,6 +51,32 @@ describe('ReplyStream and the shared edit budget', () => {
   });
 });
 
+describe('a status line before the answer (the thinking line)', () => {
+  test('shown paced while no text has come, replaced by the first text, never shown again, never part of an interruption', async () => {
+    const pacer = new EditPacer(20);
+    const writes: { index: number; content: string; components?: unknown }[] = [];
+    const sink: MessageSink = { write: async (index, content, components) => { writes.push({ index, content, ...(components ? { components } : {}) }); } };
+    const stream = new ReplyStream(sink, pacer, log);
+    stream.showStatus('thinking 0 s');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    stream.showStatus('thinking 1 s');
+    stream.update('The answer');
+    stream.showStatus('thinking 2 s');
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect(writes.map((w) => w.content)).toEqual(['thinking 0 s', 'The answer']);
+    const button = [{ type: 1, components: [{ type: 2, style: 2, label: 'Show reasoning', custom_id: 'ask:reasoning:x' }] }];
+    await stream.finish('The answer', button as never);
+    expect(writes.at(-1)).toEqual({ index: 0, content: 'The answer', components: button });
+
+    const interrupted: string[] = [];
+    const other = new ReplyStream({ write: async (_index, content) => { interrupted.push(content); } }, pacer, log);
+    other.showStatus('thinking 3 s');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await other.interrupt('The bot restarted.');
+    expect(interrupted).toEqual(['thinking 3 s', 'The bot restarted.']);
+  });
+});
+
 const apiError = (status: number, code: number, message: string) =>
   new DiscordAPIError({ code, message }, code, status, 'PATCH', 'http://127.0.0.1/api/v10/channels/1/messages/2', { body: undefined, files: undefined });
 

@@ -1,0 +1,21 @@
+/** The usage counts a chat response reports, as far as reasoning changes how they are read. */
+interface ReportedUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens?: number;
+  completion_tokens_details?: { reasoning_tokens?: number | null } | null;
+}
+
+/**
+ * Output tokens the service billed, and how many of them were reasoning. OpenAI counts reasoning tokens inside
+ * `completion_tokens` (total = prompt + completion), so they are charged once, as output, with the answer.
+ * A server whose total adds them on top (Gemini's OpenAI-compatible API does) reports them apart: then both
+ * are charged.
+ */
+export function outputTokens(usage: ReportedUsage): { completionTokens: number; reasoningTokens: number } {
+  const reported = usage.completion_tokens_details?.reasoning_tokens;
+  const reasoningTokens = typeof reported === 'number' && Number.isFinite(reported) && reported > 0 ? reported : 0;
+  const { prompt_tokens: prompt, completion_tokens: completion, total_tokens: total } = usage;
+  const apart = reasoningTokens > 0 && (Number.isFinite(total) ? total === prompt + completion + reasoningTokens : reasoningTokens > completion);
+  return { completionTokens: apart ? completion + reasoningTokens : completion, reasoningTokens };
+}
