@@ -100,7 +100,7 @@ describe('two shards (SHARDS=2) against the fake gateway', () => {
     // Shard 0's poller posts the notice by REST, into a channel of a server shard 1 holds.
     const notices = discord.channelMessages(CHANNEL_IDS[1]!).filter((m) => m.content.includes('ft:gpt-4o-mini:fake-org::shards'));
     expect(notices).toHaveLength(1);
-    expect(bot.lines('commands and fine-tuning jobs are handled by the process holding shard 0').map((line) => line.shard)).toEqual([1]);
+    expect(bot.lines('commands are registered by the process holding shard 0').map((line) => line.shard)).toEqual([1]);
   });
 
   test('two shards reserving for one member at once never pass the member\'s limit', async () => {
