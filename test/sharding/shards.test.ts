@@ -162,12 +162,17 @@ describe('one host of several (SHARD_IDS=1, SHARD_COUNT=2)', () => {
     await openai?.close();
   });
 
-  test('runs only shard 1: answers its server, leaves registration and fine-tuning to the host with shard 0', async () => {
+  test('runs only shard 1: answers its server, leaves registration to the host with shard 0, follows the fine-tuning job in its own database', async () => {
     expect(discord.identifies.map((i) => i.shard)).toEqual([[1, 2]]);
     // The other host (shard 0) registers the commands; here the fake registers them as that host would have.
     expect(discord.registrations).toBe(0);
-    expect(openai.requests.filter((r) => r.path.startsWith('/v1/fine_tuning/jobs/'))).toEqual([]);
-    expect(discord.channelMessages(CHANNEL_IDS[1]!).filter((m) => m.content.includes('ft:gpt-4o-mini'))).toEqual([]);
+    // The job was started in this host's server, so only this host's file holds it: no other host could follow it.
+    const deadline = performance.now() + 10_000;
+    while (discord.channelMessages(CHANNEL_IDS[1]!).filter((m) => m.content.includes('ft:gpt-4o-mini')).length === 0 && performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(openai.requests.filter((r) => r.path.startsWith('/v1/fine_tuning/jobs/')).length).toBeGreaterThanOrEqual(1);
+    expect(discord.channelMessages(CHANNEL_IDS[1]!).filter((m) => m.content.includes('ft:gpt-4o-mini'))).toHaveLength(1);
     expect(() => discord.sendInteraction({ guildId: GUILD_IDS[0], channelId: CHANNEL_IDS[0], commandName: 'ask', options: { prompt: 'x' } })).toThrow(/no gateway session/);
     const ask = discord.sendInteraction({ guildId: GUILD_IDS[1], channelId: CHANNEL_IDS[1], commandName: 'ask', options: { prompt: 'only shard 1' }, user: ASKER });
     await ask.waitFor(answered, 15_000, 'the answer');
