@@ -42,7 +42,7 @@ const handlers: Record<string, Handler> = {
       translateLanguage: translate && (findLanguage(translate) ? choiceLabel(findLanguage(translate)!) : translate),
       timeZone: settings.timeZone(scope.guildId),
       voiceInactive: transcription.automatic === 'on' ? undefined : transcription.automatic === 'off' ? 'config' : 'intent-refused',
-    }, language) + `\n${describeModeration(ctx, scope.guildId, language)}\n${threadSettingsLine(ctx, scope.channelId, interaction.locale)}`);
+    }, language) + `\n${describeModeration(ctx, scope.guildId, language)}\n${threadSettingsLine(ctx, scope.channelId, interaction.locale, scope.guildId)}`);
   },
 
   async model(interaction, ctx, scope, language) {

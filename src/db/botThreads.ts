@@ -23,6 +23,7 @@ export class BotThreadStore {
   private readonly isBot;
   private readonly settingsStmt;
   private readonly ensureSettings;
+  private readonly forumsStmt;
   private readonly deleteEmpty;
 
   constructor(private readonly db: Db) {
@@ -33,11 +34,17 @@ export class BotThreadStore {
     this.ensureSettings = db.prepare(`INSERT INTO thread_channel_settings (channel_id, guild_id, updated_by, updated_at) VALUES (?, ?, ?, ?)
       ON CONFLICT (channel_id) DO UPDATE SET updated_by = excluded.updated_by, updated_at = excluded.updated_at`);
     this.deleteEmpty = db.prepare('DELETE FROM thread_channel_settings WHERE channel_id = ? AND auto_thread = 0 AND forum_answers = 0');
+    this.forumsStmt = db.prepare('SELECT channel_id FROM thread_channel_settings WHERE guild_id = ? AND forum_answers = 1 ORDER BY channel_id').pluck();
   }
 
   /** Remembers a thread the bot answers in without a mention; recording it twice keeps the first. */
   add(thread: BotThread): void {
     this.insert.run(thread);
+  }
+
+  /** The forums of a server whose new posts are answered. */
+  answeredForums(guildId: string): string[] {
+    return this.forumsStmt.all(guildId) as string[];
   }
 
   has(threadId: string): boolean {

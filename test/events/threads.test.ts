@@ -222,6 +222,8 @@ describe('forum posts', () => {
   test('in a forum with answers on, a new post is answered in its thread from its title and text; later messages there too', async () => {
     expect(await settings('forum-answers', { forum: FORUM_ID, state: 'on' }, TEST_CHANNEL_IDS[6]!)).toMatch(/^I now answer every new post in <#220000000000000001>/);
     expect(await settings('forum-answers', { forum: FORUM_ID, state: 'on' }, TEST_CHANNEL_IDS[6]!, 'zh-TW')).toMatch(/^我現在會回答 <#220000000000000001> 的每篇新貼文/);
+    // Slash commands can't be run in a forum, so /settings show anywhere in the server lists the forums answered.
+    expect(await settings('show', {}, TEST_CHANNEL_IDS[6]!)).toContain(`Forums whose new posts I answer: <#${FORUM_ID}>`);
     h.openai.chat.enqueue({ text: 'Use the reset link.' }, { text: 'Check your spam folder.' });
     const { thread, message } = h.discord.createForumPost({ forumId: FORUM_ID, title: 'How do I reset my password?', content: 'I forgot it yesterday.' });
     const reply = await botReplyIn(thread.id);

@@ -77,6 +77,11 @@ export const threadSettingsHandlers = {
 };
 
 /** The /settings show line: whether answers in this channel open threads. */
-export function threadSettingsLine(ctx: BotContext, channelId: string, locale: string): string {
-  return threadText('show', catalogueLanguageOf(locale), { state: ctx.services.threads.autoThread(channelId) ? 'on' : 'off' });
+export function threadSettingsLine(ctx: BotContext, channelId: string, locale: string, guildId?: string): string {
+  const language = catalogueLanguageOf(locale);
+  const auto = threadText('show', language, { state: ctx.services.threads.autoThread(channelId) ? 'on' : 'off' });
+  if (!guildId) return auto;
+  // Forum answers are set on forums, where slash commands can't be run: the server's list is shown from anywhere.
+  const forums = ctx.services.threads.answeredForums(guildId);
+  return `${auto}\n${threadText(forums.length > 0 ? 'showForums' : 'showForumsNone', language, { forums: forums.map((id) => `<#${id}>`).join(' ') })}`;
 }

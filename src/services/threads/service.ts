@@ -34,6 +34,11 @@ export class ThreadService {
     return this.store.settings(channelId).autoThread;
   }
 
+  /** Forums of this server where an admin turned forum-answers on. */
+  answeredForums(guildId: string): string[] {
+    return this.store.answeredForums(guildId);
+  }
+
   forumAnswers(forumId: string): boolean {
     return this.store.settings(forumId).forumAnswers;
   }
