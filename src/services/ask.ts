@@ -100,7 +100,12 @@ export class AskService {
     try {
       // Let interactions already waiting in the socket be acknowledged before this one's slower work starts.
       await new Promise((resolve) => setImmediate(resolve));
-      if (asked.images?.length && !(await this.readImages(request))) return { ok: false, reason: 'image_refused' };
+      if (asked.images?.length) {
+        // Someone who can't spend anything now isn't worth downloading up to 36 MB of images for.
+        const refusal = this.deps.paidChat.precheck(asked.payer);
+        if (refusal) return { ok: false, reason: 'over_budget', refusal };
+        if (!(await this.readImages(request))) return { ok: false, reason: 'image_refused' };
+      }
       return await this.answerResolved(request, () => interrupted);
     } finally {
       done?.();

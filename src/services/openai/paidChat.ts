@@ -39,6 +39,11 @@ export interface PaidChatDependencies {
 export class PaidChat {
   constructor(private readonly deps: PaidChatDependencies) {}
 
+  /** Refuses at once when the payer can't spend even a micro-dollar now (before work worth sparing, like downloading images). */
+  precheck(payer: Payer): Refusal | null {
+    return this.deps.ledger.precheck(payer, 1);
+  }
+
   async stream(request: PaidChatRequest, onText: (text: string) => void, onThinking?: OnThinking): Promise<PaidChatResult> {
     const { chat, ledger, pricing } = this.deps;
     const { model, log } = request;

@@ -9,6 +9,7 @@ import { DEFAULT_GUILD_ID } from '../../support/fakeDiscord.ts';
 import { craftGif, craftJpeg, craftPdf, craftPng, craftWebp } from '../../support/craftedImages.ts';
 import { imagePartTokens } from '../../support/fakeOpenAIVision.ts';
 import { t } from '../../../src/services/i18n.ts';
+import { BudgetStore } from '../../../src/db/budgetLimits.ts';
 import { IMAGE_GONE_MARKER } from '../../../src/services/vision/service.ts';
 import { MAX_IMAGE_BYTES } from '../../../src/services/vision/limits.ts';
 
@@ -104,6 +105,18 @@ describe('/ask image:', () => {
     expect(downloads().length).toBe(before);
     expect(h.openai.chat.requests).toHaveLength(0);
     expect(i.transcript()).toEqual([t('en', 'vision', 'tooLarge', { filename: 'huge.png', limit: 20, total: 36 })]);
+  });
+
+  test('a member who can spend nothing now is refused before any image is downloaded', async () => {
+    const user = { id: '530000000000000001', username: 'broke' };
+    new BudgetStore(h.bot.ctx.db).setLimit(DEFAULT_GUILD_ID, { scope: 'user', targetId: user.id, period: 'day', amountMicros: 0, updatedBy: 'admin', updatedAt: Date.now() });
+    const before = downloads().length;
+    const i = h.command('ask', { prompt: 'Look', image: { filename: 'big.png', data: craftPng(2000, 2000, 5_000_000) } }, { channelId: freshChannel(), user });
+    await h.settled(i);
+    expect(downloads().length).toBe(before);
+    expect(h.openai.chat.requests).toHaveLength(0);
+    expect(i.followUps.at(-1)?.content).toMatch(/set to \$0/);
+    expect(h.bot.ctx.db.prepare('SELECT COUNT(*) FROM ledger WHERE user_id = ?').pluck().get(user.id)).toBe(0);
   });
 
   test('an image larger than its declared size is cut off at the limit, not read to the end', async () => {
