@@ -111,7 +111,7 @@ describe('/ask image:', () => {
     const user = { id: '530000000000000001', username: 'broke' };
     new BudgetStore(h.bot.ctx.db).setLimit(DEFAULT_GUILD_ID, { scope: 'user', targetId: user.id, period: 'day', amountMicros: 0, updatedBy: 'admin', updatedAt: Date.now() });
     const before = downloads().length;
-    const i = h.command('ask', { prompt: 'Look', image: { filename: 'big.png', data: craftPng(2000, 2000, 5_000_000) } }, { channelId: freshChannel(), user });
+    const i = h.command('ask', { prompt: 'Look', image: { filename: 'big.png', data: craftPng(2000, 2000, 5_000_000) } }, { channelId: TEST_CHANNEL_IDS[1]!, user });
     await h.settled(i);
     expect(downloads().length).toBe(before);
     expect(h.openai.chat.requests).toHaveLength(0);
