@@ -1,20 +1,13 @@
 import { config as loadDotenv } from 'dotenv';
-import { ConfigError, loadConfig } from './config.ts';
 import { createLogger } from './logger.ts';
+import { loadConfigOrExit, logStartFailure, stopThenExit } from './processExit.ts';
 import { runShardsUntilSignal } from './sharding/host.ts';
 import { usesShardingManager } from './sharding/shardRole.ts';
 
 /** Start-up: config -> logger -> database and services -> Discord client -> login; graceful stop on signals. */
 async function main(): Promise<void> {
   loadDotenv({ quiet: true });
-  let config;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
-  }
+  const config = loadConfigOrExit();
   const logger = createLogger(config);
   // A stray rejection somewhere must not take every conversation down with it: log it and carry on.
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
@@ -32,8 +25,7 @@ async function main(): Promise<void> {
   try {
     bot = await startBot(config, logger);
   } catch (error) {
-    logger.fatal(error instanceof Error ? error.message : String(error));
-    logger.flush();
+    logStartFailure(logger, error);
     process.exitCode = 1;
     process.off('SIGINT', askedEarly);
     process.off('SIGTERM', askedEarly);
@@ -44,10 +36,7 @@ async function main(): Promise<void> {
   logger.info({ startupMs: Math.round(performance.now()), cpuMs: Math.round((cpu.user + cpu.system) / 1000) }, 'ready: answering commands and mentions');
   const onSignal = (signal: NodeJS.Signals) => {
     logger.info({ signal }, 'received stop signal');
-    void bot.stop().then(() => process.exit(0), (error: unknown) => {
-      logger.error({ err: error }, 'error while stopping');
-      process.exit(1);
-    });
+    stopThenExit(() => bot.stop(), logger, 'error while stopping');
   };
   process.off('SIGINT', askedEarly);
   process.off('SIGTERM', askedEarly);

@@ -43,12 +43,13 @@ export const command: SlashCommand = {
     const { services } = ctx;
     const sink = new InteractionSink(interaction, isPrivate);
     const reply = new ReplyStream(sink, services.webhookPacer, ctx.logger);
+    const speaker = { id: interaction.user.id, name: displayNameOf(interaction.member, interaction.user) };
     const result = await services.ask.answer({
       scope: channelScopeOf(interaction.guildId, interaction.channelId, interaction.channel),
       isPrivate,
       payer: payerOf(interaction.guildId, interaction.channelId, interaction.user, interaction.member),
       command: 'ask',
-      speaker: { id: interaction.user.id, name: displayNameOf(interaction.member, interaction.user) },
+      speaker,
       prompt,
       language,
       reply,
@@ -60,7 +61,6 @@ export const command: SlashCommand = {
     });
     if (!result.ok && result.reason === 'over_budget') await replyPrivately(interaction, describeRefusal(result.refusal, language));
     if (!result.ok && result.reason === 'moderated') await replyPrivately(interaction, result.notice);
-    const speaker = { id: interaction.user.id, name: displayNameOf(interaction.member, interaction.user) };
     await threadAfterAsk(interaction, ctx, { result, speaker, prompt, log: ctx.logger, explicit: interaction.options.getBoolean('thread'), isPrivate, startMessageId: sink.originalId });
   },
 

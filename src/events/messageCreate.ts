@@ -12,17 +12,12 @@ import { deadEndDetails, isDeadEnd } from '../services/discord/deadEnd.ts';
 import { maySpeakIn } from '../services/discord/speakPermission.ts';
 import { noteOutcome } from '../services/metrics/outcome.ts';
 import { transcribeVoiceMessage, wantsTranscription } from '../services/transcription/voiceMessage.ts';
-import { threadQuestion, type ThreadQuestion } from '../services/threads/inbound.ts';
+import { promptFromMention, threadQuestion, type ThreadQuestion } from '../services/threads/inbound.ts';
 import { threadAfterMention } from '../services/threads/afterAnswer.ts';
 import { questionImagesOf } from '../services/vision/attachments.ts';
 
 /** With more answers than this in progress, the typing indicator is skipped. */
 const TYPING_MAX_IN_FLIGHT = 5;
-
-/** The text of a message that mentions the bot, without the mention itself. */
-export function promptFromMention(content: string, botId: string): string {
-  return content.replace(new RegExp(`<@!?${botId}>`, 'g'), '').trim();
-}
 
 async function answerMention(message: Message, ctx: BotContext, asked?: ThreadQuestion): Promise<void> {
   const botId = message.client.user.id;
@@ -49,12 +44,13 @@ async function answerMention(message: Message, ctx: BotContext, asked?: ThreadQu
     }
     const sink = new ChannelReplySink(message);
     const reply = new ReplyStream(sink, ctx.services.botTokenPacer, logger);
+    const speaker = { id: message.author.id, name: displayNameOf(message.member, message.author) };
     const result = await ctx.services.ask.answer({
       scope: channelScopeOf(message.guildId, message.channelId, message.channel),
       isPrivate: false,
       payer: payerOf(message.guildId, message.channelId, message.author, message.member),
       command: 'mention',
-      speaker: { id: message.author.id, name: displayNameOf(message.member, message.author) },
+      speaker,
       prompt,
       language,
       reply,
@@ -64,7 +60,6 @@ async function answerMention(message: Message, ctx: BotContext, asked?: ThreadQu
     });
     if (!result.ok && result.reason === 'over_budget') await message.reply({ content: describeRefusal(result.refusal, language), allowedMentions });
     if (!result.ok && result.reason === 'moderated') await message.reply({ content: result.notice, allowedMentions });
-    const speaker = { id: message.author.id, name: displayNameOf(message.member, message.author) };
     await threadAfterMention(message, ctx, { result, speaker, prompt, log: logger, asked, reply: sink.first });
   } catch (error) {
     noteOutcome('error');

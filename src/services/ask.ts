@@ -48,7 +48,8 @@ type ResolvedAsk = AskRequest & {
 };
 
 export type AskResult =
-  | { ok: true; text: string; outcome: ChatOutcome }
+  /** `model`: the model that answered (a vision model may have stood in for the channel's), as the history stored it. */
+  | { ok: true; text: string; outcome: ChatOutcome; model: string }
   | { ok: false; reason: 'over_budget'; refusal: Refusal }
   /** The server's moderation refused the question (nothing was paid) or, fail-closed, could not check it; show `notice` privately. */
   | { ok: false; reason: 'moderated'; notice: string }
@@ -173,7 +174,7 @@ export class AskService {
       }
       const showReasoning = this.deps.reasoning?.showButton(outcome.reasoning, language);
       await reply.finish(outcome.finishReason === 'length' ? withNotice(outcome.text, t('truncated', language)) : outcome.text, showReasoning);
-      return { ok: true, text: outcome.text, outcome };
+      return { ok: true, text: outcome.text, outcome, model };
     }
     if (outcome.ok) {
       const spent = outcome.finishReason === 'length' && this.deps.reasoning?.models.profile(model);

@@ -4,8 +4,8 @@
  */
 import { config as loadDotenv } from 'dotenv';
 import { startBot, type RunningBot } from '../app.ts';
-import { ConfigError, loadConfig } from '../config.ts';
 import { createLogger } from '../logger.ts';
+import { loadConfigOrExit, logStartFailure, stopThenExit } from '../processExit.ts';
 import { settingsEnvironment, shardFromEnvironment } from './shardRole.ts';
 
 async function main(): Promise<void> {
@@ -15,30 +15,19 @@ async function main(): Promise<void> {
     process.stderr.write('src/sharding/shard is started by the sharding manager (SHARDS in .env), not on its own: run npm start.\n');
     process.exit(1);
   }
-  let config;
-  try {
-    config = loadConfig(settingsEnvironment(process.env));
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`${error.message}\n`);
-    process.exit(1);
-  }
+  const config = loadConfigOrExit(settingsEnvironment(process.env));
   const logger = createLogger(config).child({ shard: shard.ids[0] });
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
   let bot: RunningBot;
   try {
     bot = await startBot(config, logger, { shard });
   } catch (error) {
-    logger.fatal(error instanceof Error ? error.message : String(error));
-    logger.flush();
+    logStartFailure(logger, error);
     process.exit(1);
   }
   const stop = (reason: string) => {
     logger.info({ reason }, 'shard stopping');
-    void bot.stop().then(() => process.exit(0), (error: unknown) => {
-      logger.error({ err: error }, 'error while stopping');
-      process.exit(1);
-    });
+    stopThenExit(() => bot.stop(), logger, 'error while stopping');
   };
   process.once('SIGINT', () => stop('SIGINT'));
   process.once('SIGTERM', () => stop('SIGTERM'));

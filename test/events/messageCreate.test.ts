@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { OverwriteType, PermissionFlagsBits, type APIMessage, type GuildChannel } from 'discord.js';
-import { promptFromMention } from '../../src/events/messageCreate.ts';
+import { promptFromMention } from '../../src/services/threads/inbound.ts';
 import { BotHarness, TEST_CHANNEL_IDS } from '../support/botHarness.ts';
 import { DEFAULT_CHANNEL_ID, DEFAULT_THREAD_ID } from '../support/fakeDiscord.ts';
 

@@ -1,17 +1,10 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from '../../logger.ts';
+import { listen, type ListeningServer } from '../http/listen.ts';
 import type { HealthCheck } from './health.ts';
 import type { BotMetrics } from './metrics.ts';
 
-/** A scraper that stops reading is cut off after this long, rather than holding a socket open. */
-const REQUEST_TIMEOUT_MS = 10_000;
-
-export interface MetricsServer {
-  /** e.g. http://127.0.0.1:9464 */
-  url: string;
-  close(): Promise<void>;
-}
+export type MetricsServer = ListeningServer;
 
 function send(res: ServerResponse, status: number, contentType: string, body: string): void {
   res.writeHead(status, { 'content-type': contentType, 'cache-control': 'no-store' });
@@ -43,25 +36,5 @@ export async function startMetricsServer(options: { host: string; port: number; 
       else res.destroy();
     });
   });
-  server.requestTimeout = REQUEST_TIMEOUT_MS;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  }).catch((error: unknown) => {
-    const code = (error as { code?: string }).code ?? String(error);
-    throw new Error(`Could not serve metrics on ${host}:${port} (METRICS_HOST/METRICS_PORT): ${code === 'EADDRINUSE' ? 'the port is already in use' : code}`, { cause: error });
-  });
-  server.on('error', (error) => log.error({ err: error }, 'metrics server error'));
-  const address = server.address() as AddressInfo;
-  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${shownHost}:${address.port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
-  };
+  return listen(server, { host, port, name: 'metrics', what: 'metrics', settings: 'METRICS_HOST/METRICS_PORT', log });
 }

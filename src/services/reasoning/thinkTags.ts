@@ -80,6 +80,13 @@ export class ThinkSplitter {
     return this.answerText !== before;
   }
 
+  /** `rest` (no `</think>` in it) without an end that may be the start of one: that end waits for the next chunk. */
+  private holdPartialClose(rest: string): string {
+    const held = partialTagAt(rest, CLOSE);
+    this.pending = rest.slice(rest.length - held);
+    return rest.slice(0, rest.length - held);
+  }
+
   /** Consumes the start of `rest`; returns what is left for the next step. */
   private step(rest: string): string {
     switch (this.mode) {
@@ -120,9 +127,7 @@ export class ThinkSplitter {
           this.mode = 'lead';
           return rest.slice(close + CLOSE.length);
         }
-        const held = partialTagAt(rest, CLOSE);
-        this.thought += rest.slice(0, rest.length - held);
-        this.pending = rest.slice(rest.length - held);
+        this.thought += this.holdPartialClose(rest);
         return '';
       }
       case 'answer': {
@@ -139,9 +144,7 @@ export class ThinkSplitter {
           this.mode = 'lead';
           return rest.slice(close + CLOSE.length);
         }
-        const held = partialTagAt(rest, CLOSE);
-        this.answerText += rest.slice(0, rest.length - held);
-        this.pending = rest.slice(rest.length - held);
+        this.answerText += this.holdPartialClose(rest);
         return '';
       }
     }

@@ -2,7 +2,6 @@ import { MessageFlags, type ChatInputCommandInteraction, type Message, type Send
 import type { BotContext } from '../../context.ts';
 import type { Logger } from '../../logger.ts';
 import type { AskResult } from '../ask.ts';
-import { channelScopeOf } from '../discord/channelScope.ts';
 import { deadEndDetails } from '../discord/deadEnd.ts';
 import { NO_MENTIONS } from '../discord/sinks.ts';
 import type { Speaker } from '../history.ts';
@@ -18,12 +17,11 @@ interface Answered {
   log: Logger;
 }
 
-/** The exchange as the thread's history keeps it (the same turn the channel's history got). */
-function exchangeOf(ctx: BotContext, message: { guildId: string | null; channelId: string; channel: Parameters<typeof channelScopeOf>[2] }, answered: Answered & { result: AskResult & { ok: true } }): ThreadOpening['exchange'] {
+/** The exchange as the thread's history keeps it (the same turn, and model, the channel's history got). */
+function exchangeOf(answered: Answered & { result: AskResult & { ok: true } }): ThreadOpening['exchange'] {
   const { usage } = answered.result.outcome;
   return {
-    speaker: answered.speaker, prompt: answered.prompt, answer: answered.result.text,
-    model: ctx.services.settings.forChannel(channelScopeOf(message.guildId, message.channelId, message.channel)).model.value,
+    speaker: answered.speaker, prompt: answered.prompt, answer: answered.result.text, model: answered.result.model,
     promptTokens: usage?.promptTokens, completionTokens: usage?.completionTokens,
   };
 }
@@ -44,7 +42,7 @@ export async function threadAfterAsk(
   if (!answered.startMessageId) return void log.warn('the answer has no message to open a thread on');
   await openAnswerThread({
     channel: wish.channel, origin: wish.origin, startMessageId: answered.startMessageId, language, log,
-    exchange: exchangeOf(ctx, interaction, { ...answered, result }),
+    exchange: exchangeOf({ ...answered, result }),
     // Everyone in the channel sees that no thread was opened, so the note is for everyone too.
     note: (content) => interaction.followUp({ content, allowedMentions: NO_MENTIONS }),
   }, ctx.services);
@@ -66,7 +64,7 @@ export async function threadAfterMention(message: Message, ctx: BotContext, answ
   await openAnswerThread({
     channel: wish.channel, origin: wish.origin, startMessageId: answered.reply.id, log,
     language: catalogueLanguageOf(message.guild.preferredLocale),
-    exchange: exchangeOf(ctx, message, { ...answered, result }),
+    exchange: exchangeOf({ ...answered, result }),
     note: (content) => (message.channel as SendableChannels).send({ content, allowedMentions: NO_MENTIONS }),
   }, ctx.services);
 }

@@ -9,8 +9,8 @@ export interface ThreadQuestion {
 
 const FORUM_TYPES: ReadonlySet<ChannelType> = new Set([ChannelType.GuildForum, ChannelType.GuildMedia]);
 
-/** The text meant for the bot: its own mention removed (a mention in its thread is allowed, not needed). */
-function withoutBotMention(content: string, botId: string): string {
+/** The text meant for the bot: its own mention removed (needed in a channel; in its thread allowed, not needed). */
+export function promptFromMention(content: string, botId: string): string {
   return content.replace(new RegExp(`<@!?${botId}>`, 'g'), '').trim();
 }
 
@@ -25,7 +25,7 @@ export function threadQuestion(message: Message, ctx: BotContext): ThreadQuestio
   if (message.author.bot || message.webhookId !== null || message.system) return undefined;
   if (!ledger.isGuildAllowed(message.guildId)) return undefined;
   const thread = message.channel;
-  const text = withoutBotMention(message.content, message.client.user.id);
+  const text = promptFromMention(message.content, message.client.user.id);
   // A forum post's starter message has the post's id; its title is half the question.
   const parent = thread.parent;
   if (message.id === thread.id && parent && FORUM_TYPES.has(parent.type) && threads.forumAnswers(parent.id)) {

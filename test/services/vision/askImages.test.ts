@@ -195,6 +195,17 @@ describe('VISION_MODEL', () => {
     expect(imageParts(body)).toHaveLength(0);
     expect(textOnly.transcript()[0]).toMatch(/^You said: /);
   });
+
+  test('a thread opened on an answer the vision model gave keeps that model in its first turn, as the channel\'s history does', async () => {
+    const channelId = TEST_CHANNEL_IDS[1]!;
+    hv.bot.ctx.services.settings.updateChannel({ guildId: DEFAULT_GUILD_ID, channelId, parentId: null }, { model: 'gpt-3.5-turbo' }, '100000000000000001');
+    const asked = hv.command('ask', { prompt: 'What is this?', image: { filename: 'x.png', data: craftPng(640, 480, 3000) }, thread: true }, { channelId });
+    await hv.settled(asked);
+    const threadId = asked.original()!.id; // Discord gives the thread its starter message's id
+    const models = (where: string) => hv.bot.ctx.db.prepare(`SELECT model FROM turns WHERE channel_id = ? AND role = 'assistant'`).pluck().all(where);
+    expect(models(channelId)).toEqual(['gpt-4.1-mini']);
+    expect(models(threadId)).toEqual(['gpt-4.1-mini']);
+  });
 });
 
 describe('mentions and DMs', () => {

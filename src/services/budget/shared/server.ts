@@ -1,25 +1,19 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { z } from 'zod';
 import type { Logger } from '../../../logger.ts';
+import { listen, type ListeningServer } from '../../http/listen.ts';
 import { KeyClosedError, type LedgerCoordinator } from './coordinator.ts';
 import { applyRequest, leaseRequest, reserveRequest } from './protocol.ts';
 
 /** A full outbox batch (500 operations) is well under this; anything larger is refused unread. */
 const MAX_BODY_BYTES = 1024 * 1024;
-/** A host's request is answered in milliseconds; a client that stops sending is cut off after this long. */
-const REQUEST_TIMEOUT_MS = 10_000;
 /** Refused requests are logged at most this often: someone knocking without the secret must not flood the log. */
 const UNAUTHORIZED_LOG_EVERY_MS = 60_000;
 /** /operator status lists at most this many servers and members. */
 const MAX_OVERVIEW_ENTRIES = 50;
 
-export interface LedgerServer {
-  /** e.g. http://127.0.0.1:9470 */
-  url: string;
-  close(): Promise<void>;
-}
+export type LedgerServer = ListeningServer;
 
 class HttpError extends Error {
   constructor(readonly status: number, message: string) {
@@ -111,25 +105,5 @@ export async function startLedgerServer(options: { host: string; port: number; s
       else res.destroy();
     });
   });
-  server.requestTimeout = REQUEST_TIMEOUT_MS;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  }).catch((error: unknown) => {
-    const code = (error as { code?: string }).code ?? String(error);
-    throw new Error(`Could not serve the ledger on ${host}:${port} (LEDGER_HOST/LEDGER_PORT): ${code === 'EADDRINUSE' ? 'the port is already in use' : code}`, { cause: error });
-  });
-  server.on('error', (error) => log.error({ err: error }, 'ledger server error'));
-  const address = server.address() as AddressInfo;
-  const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  return {
-    url: `http://${shownHost}:${address.port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
-  };
+  return listen(server, { host, port, name: 'ledger', what: 'the ledger', settings: 'LEDGER_HOST/LEDGER_PORT', log });
 }
