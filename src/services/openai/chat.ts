@@ -123,7 +123,8 @@ export class ChatService {
     const thought = joinedThinking(reasoning, answer.reasoning);
     if (timedOut) return { ok: false, failure: { kind: 'timeout' }, partialText: text, usage, ...thought, ...(opened ? { hiddenThinking: true as const } : {}) };
     if (refusal || finishReason === 'content_filter') {
-      return { ok: false, failure: { kind: 'refused', message: refusal || undefined }, partialText: text, usage, ...thought };
+      // The filter acts on the output: a reasoning model has already thought (and billed) for it.
+      return { ok: false, failure: { kind: 'refused', message: refusal || undefined }, partialText: text, usage, ...thought, ...(opened ? { hiddenThinking: true as const } : {}) };
     }
     // A dropped connection throws above; a stream that ended cleanly is complete, finish_reason or not.
     return { ok: true, text, usage, finishReason: finishReason ?? 'stop', ...thought };
