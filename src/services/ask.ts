@@ -94,8 +94,11 @@ export class AskService {
     };
     const { log, reply, language } = request;
     let interrupted = false;
+    // Ends the model call when the bot stops, so it is settled before the database closes (not left for the next start to release unpaid).
+    const stopping = new AbortController();
     const done = this.deps.lifecycle?.answering(async () => {
       interrupted = true;
+      stopping.abort();
       await reply.interrupt(t('restarted', language)).catch((error: unknown) => log.warn({ err: error }, 'could not tell the member the bot restarted'));
     }, asked.key);
     try {
@@ -107,7 +110,7 @@ export class AskService {
         if (refusal) return { ok: false, reason: 'over_budget', refusal };
         if (!(await this.readImages(request))) return { ok: false, reason: 'image_refused' };
       }
-      return await this.answerResolved(request, () => interrupted);
+      return await this.answerResolved(request, () => interrupted, stopping.signal);
     } finally {
       done?.();
     }
@@ -132,15 +135,15 @@ export class AskService {
     return true;
   }
 
-  private async answerResolved(request: ResolvedAsk, interrupted: () => boolean): Promise<AskResult> {
+  private async answerResolved(request: ResolvedAsk, interrupted: () => boolean, signal: AbortSignal): Promise<AskResult> {
     const { log, reply, language, model } = request;
     // Checked before anything is reserved: a refused question costs nothing.
     const screened = await this.screen(request, 'input', request.prompt);
     if (!screened.ok) return { ok: false, reason: 'moderated', notice: screened.notice };
-    let attempt = await this.attempt(request, undefined, interrupted);
+    let attempt = await this.attempt(request, undefined, interrupted, signal);
     if (attempt.kind === 'done' && !attempt.outcome.ok && attempt.outcome.failure.kind === 'context_too_long' && attempt.outcome.partialText === '') {
       log.warn({ historyTokens: attempt.historyTokens }, 'context too long for the model; retrying once with less history');
-      attempt = await this.attempt(request, Math.floor(attempt.historyTokens * TRIMMED_HISTORY_SHARE), interrupted);
+      attempt = await this.attempt(request, Math.floor(attempt.historyTokens * TRIMMED_HISTORY_SHARE), interrupted, signal);
     }
     // The member was told the bot restarted; what was streamed is charged, nothing more is shown or stored.
     if (interrupted()) return { ok: false, reason: 'interrupted' };
@@ -195,7 +198,7 @@ export class AskService {
     });
   }
 
-  private async attempt(request: ResolvedAsk, historyTokenCap: number | undefined, interrupted: () => boolean): Promise<Attempt> {
+  private async attempt(request: ResolvedAsk, historyTokenCap: number | undefined, interrupted: () => boolean, signal: AbortSignal): Promise<Attempt> {
     const { deps } = this;
     const context = deps.history.build({
       channelId: request.isPrivate ? null : request.channelId,
@@ -223,7 +226,7 @@ export class AskService {
     const paid = await deps.paidChat.stream(
       {
         payer: request.payer, command: request.command, model: request.model, messages: composed.messages,
-        promptTokens, maxOutputTokens: request.maxOutputTokens, reasoningEffort: request.reasoningEffort, log: request.log,
+        promptTokens, maxOutputTokens: request.maxOutputTokens, reasoningEffort: request.reasoningEffort, signal, log: request.log,
       },
       (text) => {
         if (interrupted() || request.reply.abandoned) throw new AnswerInterrupted();

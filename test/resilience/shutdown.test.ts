@@ -68,7 +68,7 @@ describe('stopping inside a container\'s grace', () => {
     history.close();
   }, 20_000);
 
-  test('a model gone silent: the member is told, the stop keeps its bound, and the next start releases the reservation', async () => {
+  test('a model gone silent: the member is told, the stop keeps its bound, and the call is ended and charged what it streamed before the database closes', async () => {
     harness = await BotHarness.start({ env: { SHUTDOWN_GRACE_MS: String(GRACE_MS) } });
     harness.openai.chat.enqueue({ text: 'Half an answer and then nothing', chunks: ['Half an answer', ' and then nothing'], stallAfterEvents: 2 });
     const i = harness.command('ask', { prompt: 'Hello?' });
@@ -78,11 +78,24 @@ describe('stopping inside a container\'s grace', () => {
     await harness.bot.stop();
     expect(performance.now() - started).toBeLessThan(GRACE_MS + RESTART_NOTICE_WAIT_MS + CLOSE_MARGIN_MS);
     expect(i.transcript()).toEqual([`Half an answer\n\n${RESTARTED_EN}`]);
-    expect(ledgerRows(harness.databasePath).map((r) => r.state)).toEqual(['reserved']);
+    // Left open, the next start would release it unpaid, though OpenAI billed the prompt and the words streamed.
+    const [row] = ledgerRows(harness.databasePath);
+    expect(row).toMatchObject({ state: 'settled' });
+    expect(row!.charged).toBeGreaterThan(0);
+    expect(row!.output).toBeGreaterThan(0);
+  }, 20_000);
 
-    await harness.startBot();
-    expect(ledgerRows(harness.databasePath).map((r) => r.state)).toEqual(['released']);
-    expect(harness.logs().some((l) => String(l.msg).startsWith('released spending reservations left open'))).toBe(true);
+  test('a reasoning model still thinking silently when the bot stops: the call is ended and charged its whole allowance, not left for the next start to release unpaid', async () => {
+    harness = await BotHarness.start({ env: { SHUTDOWN_GRACE_MS: String(GRACE_MS) }, openai: { models: ['gpt-4o-mini', 'o4-mini'] } });
+    harness.openai.chat.enqueue({ text: 'A late answer', thinkMs: 30_000, reasoningTokens: 5000 });
+    await harness.settled(harness.command('settings', { name: 'o4-mini' }, { subcommand: 'model', permissions: String(1n << 5n) }));
+    const i = harness.command('ask', { prompt: 'Think for a long time' });
+    await i.waitFor(() => ledgerRows(harness!.databasePath).length === 1, 5000, 'the reservation');
+
+    const started = performance.now();
+    await harness.bot.stop();
+    expect(performance.now() - started).toBeLessThan(GRACE_MS + RESTART_NOTICE_WAIT_MS + CLOSE_MARGIN_MS);
+    expect(ledgerRows(harness.databasePath)).toEqual([expect.objectContaining({ state: 'settled', output: 8192 })]);
   }, 20_000);
 
   test('a command that does not stream (/imagine) still unfinished after the grace: its reply says the bot restarted', async () => {

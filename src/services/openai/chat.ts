@@ -41,6 +41,8 @@ export interface ChatRequest {
   maxOutputTokens: number;
   /** The channel's `/settings reasoning-effort`; sent (or its nearest value) only to models that take it. */
   reasoningEffort?: ReasoningEffort;
+  /** Ends the call at once (the bot is stopping): what was billed so far is still reported, so it can be charged. */
+  signal?: AbortSignal;
 }
 
 /** Called while the model thinks and no answer text has arrived yet (a `<think>` block, reasoning deltas). */
@@ -73,6 +75,11 @@ export class ChatService {
     // `<think>…</think>` written into the answer by local models is taken out as it streams.
     const answer = new ThinkSplitter(OPENS_THINK_IN_TEMPLATE.test(request.model));
     let timedOut = false;
+    // Stopping: a reasoning model may think for minutes without a chunk, so the call is ended here, not at its next text.
+    let cancelled = false;
+    const cancel = () => { cancelled = true; controller.abort(); };
+    if (request.signal?.aborted) cancel();
+    else request.signal?.addEventListener('abort', cancel, { once: true });
     let idle: NodeJS.Timeout | undefined;
     const armIdleTimer = () => {
       clearTimeout(idle);
@@ -112,18 +119,21 @@ export class ChatService {
       const failure = classifyError(error, timedOut, { endpoint: 'chat', model: request.model, secrets: [this.client.apiKey ?? ''] });
       // Text already shown and then the connection dropped: say it was cut off, keep what was shown.
       // An error event the server sent mid-stream keeps its own meaning (rate limit, server error…).
-      const cut = answer.text.length > 0 && failure.kind === 'network';
+      const cut = cancelled || (answer.text.length > 0 && failure.kind === 'network');
       const hidden = opened ? { hiddenThinking: true as const } : {};
       return { ok: false, failure: cut ? { kind: 'cut_off' } : failure, partialText: answer.text, usage, ...joinedThinking(reasoning, answer.reasoning), ...hidden };
     } finally {
       clearTimeout(idle);
+      request.signal?.removeEventListener('abort', cancel);
     }
     const text = answer.text;
     // The SDK ends an aborted stream quietly instead of throwing: our idle timer did that.
     const thought = joinedThinking(reasoning, answer.reasoning);
+    if (cancelled) return { ok: false, failure: { kind: 'cut_off' }, partialText: text, usage, ...thought, ...(opened ? { hiddenThinking: true as const } : {}) };
     if (timedOut) return { ok: false, failure: { kind: 'timeout' }, partialText: text, usage, ...thought, ...(opened ? { hiddenThinking: true as const } : {}) };
     if (refusal || finishReason === 'content_filter') {
-      return { ok: false, failure: { kind: 'refused', message: refusal || undefined }, partialText: text, usage, ...thought };
+      // The filter acts on the output: a reasoning model has already thought (and billed) for it.
+      return { ok: false, failure: { kind: 'refused', message: refusal || undefined }, partialText: text, usage, ...thought, ...(opened ? { hiddenThinking: true as const } : {}) };
     }
     // A dropped connection throws above; a stream that ended cleanly is complete, finish_reason or not.
     return { ok: true, text, usage, finishReason: finishReason ?? 'stop', ...thought };

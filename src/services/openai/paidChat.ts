@@ -21,6 +21,8 @@ export interface PaidChatRequest {
   maxOutputTokens: number;
   /** The channel's `/settings reasoning-effort`, for the models that take one. */
   reasoningEffort?: ReasoningEffort;
+  /** Ends the call at once (the bot is stopping); what was billed so far is charged. */
+  signal?: AbortSignal;
   log: Logger;
 }
 
@@ -50,7 +52,7 @@ export class PaidChat {
     const paid = await ledger.pay(
       request.payer,
       { command: request.command, model, worstCaseMicros: pricing.chatWorstCase(model, Math.ceil(request.promptTokens * PROMPT_COUNT_MARGIN), request.maxOutputTokens) },
-      () => chat.stream({ model, messages: request.messages, maxOutputTokens: request.maxOutputTokens, reasoningEffort: request.reasoningEffort }, onText, onThinking),
+      () => chat.stream({ model, messages: request.messages, maxOutputTokens: request.maxOutputTokens, reasoningEffort: request.reasoningEffort, signal: request.signal }, onText, onThinking),
       (outcome) => {
         const usage = this.billed(request, outcome);
         if (!usage) return null;

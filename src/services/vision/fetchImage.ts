@@ -1,5 +1,5 @@
 import { downloadAttachment } from '../discord/attachmentDownload.ts';
-import { gifFrameCount, readImageHeader, type HeaderResult, type ImageMime } from './imageHeader.ts';
+import { gifCanvas, gifFrameCount, readImageHeader, type HeaderResult, type ImageMime } from './imageHeader.ts';
 import { IMAGE_DOWNLOAD_TIMEOUT_MS, MAX_IMAGE_BYTES } from './limits.ts';
 
 /** JPEG frame headers may sit behind several 64 KB APPn segments; past this, the file is not read as an image. */
@@ -55,7 +55,9 @@ export async function fetchImage(url: string, options: ImageFetchOptions = {}): 
   if (found.kind !== 'image') return { ok: false, problem: 'not-image', detail: 'the file ends before its image header' };
   // OpenAI accepts only non-animated GIFs; the frames are counted once the whole file is here.
   if (found.mime === 'image/gif' && gifFrameCount(download.bytes) !== 1) return { ok: false, problem: 'animated', detail: 'an animated (or broken) GIF' };
-  return { ok: true, image: { bytes: download.bytes, mime: found.mime, width: found.width, height: found.height } };
+  // A GIF's frame may reach past its logical screen; the decoder then bills the larger canvas.
+  const { width, height } = found.mime === 'image/gif' ? gifCanvas(download.bytes, found.width, found.height) : found;
+  return { ok: true, image: { bytes: download.bytes, mime: found.mime, width, height } };
 }
 
 /** The checked bytes as the data URL OpenAI receives (it never fetches from Discord itself). */

@@ -103,15 +103,14 @@ export function readImageHeader(b: Uint8Array): HeaderResult {
   return { kind: 'not-image' };
 }
 
-/**
- * Image frames in a complete GIF. OpenAI accepts only non-animated GIFs, so a second frame refuses the file.
- * Returns 0 when the block structure is cut short or broken.
- */
-export function gifFrameCount(b: Uint8Array): number {
-  if (b.length < 13) return 0;
+/** A complete GIF's frames (counted up to two) and the right and bottom edges of its first frame; undefined when broken. */
+function walkGif(b: Uint8Array): { frames: number; right: number; bottom: number } | undefined {
+  if (b.length < 13) return undefined;
   let at = 13;
   if (b[10]! & 0x80) at += 3 * 2 ** ((b[10]! & 0x07) + 1); // global colour table
   let frames = 0;
+  let right = 0;
+  let bottom = 0;
   const skipSubBlocks = (from: number): number => {
     let p = from;
     while (p < b.length && b[p] !== 0) p += b[p]! + 1;
@@ -119,15 +118,35 @@ export function gifFrameCount(b: Uint8Array): number {
   };
   while (at < b.length) {
     const block = b[at];
-    if (block === 0x3b) return frames; // trailer
+    if (block === 0x3b) return { frames, right, bottom }; // trailer
     if (block === 0x21) { at = skipSubBlocks(at + 2); continue; } // extension: introducer, label, sub-blocks
-    if (block !== 0x2c || at + 10 > b.length) return 0;
+    if (block !== 0x2c || at + 10 > b.length) return undefined;
     frames += 1;
-    if (frames > 1) return frames; // enough to know it is animated
+    if (frames > 1) return { frames, right, bottom }; // enough to know it is animated
+    // Image descriptor: left, top, width, height (16-bit little-endian each).
+    right = u16le(b, at + 1) + u16le(b, at + 5);
+    bottom = u16le(b, at + 3) + u16le(b, at + 7);
     const packed = b[at + 9]!;
     at += 10;
     if (packed & 0x80) at += 3 * 2 ** ((packed & 0x07) + 1); // local colour table
     at = skipSubBlocks(at + 1); // LZW minimum code size, then the image data
   }
-  return frames;
+  return { frames, right, bottom };
+}
+
+/**
+ * Image frames in a complete GIF. OpenAI accepts only non-animated GIFs, so a second frame refuses the file.
+ * Returns 0 when the block structure is cut short or broken.
+ */
+export function gifFrameCount(b: Uint8Array): number {
+  return walkGif(b)?.frames ?? 0;
+}
+
+/**
+ * The size a decoder gives a still GIF: its logical screen, grown to hold a frame that reaches past it (Pillow
+ * does so). A crafted 1×1 screen around a 2048×2048 frame must be priced as 2048×2048.
+ */
+export function gifCanvas(b: Uint8Array, width: number, height: number): { width: number; height: number } {
+  const walked = walkGif(b);
+  return { width: Math.max(width, walked?.right ?? 0), height: Math.max(height, walked?.bottom ?? 0) };
 }

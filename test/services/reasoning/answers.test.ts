@@ -176,3 +176,15 @@ describe('local models that think out loud', () => {
     expect(buttonsOf(reply)[0]).toMatchObject({ custom_id: expect.stringMatching(/^ask:reasoning:/) });
   });
 });
+
+test('a reasoning model\'s answer withheld by a content filter, from a server that sends no usage, was still thought through at OpenAI\'s expense: charged its whole allowance', async () => {
+  const channelId = freshChannel();
+  await useModel(channelId, 'o4-mini');
+  h.openai.compat = { noUsage: true };
+  h.openai.chat.enqueue({ text: '', finishReason: 'content_filter', reasoningTokens: 3000 });
+  const ia = h.command('ask', { prompt: 'Something the filter stops' }, { channelId });
+  await h.settled(ia);
+  expect(ia.transcript()[0]).not.toBe('');
+  expect(ledger(channelId)[0]).toMatchObject({ model: 'o4-mini', output: 8192 });
+  expect(turns(channelId)).toEqual([]);
+});
