@@ -98,6 +98,26 @@ describe('stopping inside a container\'s grace', () => {
     expect(ledgerRows(harness.databasePath)).toEqual([expect.objectContaining({ state: 'settled', output: 8192 })]);
   }, 20_000);
 
+  test('a /translate on a reasoning model still thinking when the bot stops: ended and charged its allowance, not left for the next start to release unpaid', async () => {
+    harness = await BotHarness.start({ env: { SHUTDOWN_GRACE_MS: String(GRACE_MS) }, openai: { models: ['gpt-4o-mini', 'o4-mini'] } });
+    harness.openai.chat.enqueue({ text: 'A late translation', thinkMs: 30_000, reasoningTokens: 5000 });
+    await harness.settled(harness.command('settings', { name: 'o4-mini' }, { subcommand: 'model', permissions: String(1n << 5n) }));
+    const i = harness.command('translate', { text: 'Good morning, everyone.', to: 'French' });
+    await i.callback();
+    // Nothing shows while a translation streams, so the interaction never changes: poll the ledger for the reservation.
+    for (const deadline = performance.now() + 5000; ledgerRows(harness.databasePath).length === 0;) {
+      if (performance.now() > deadline) throw new Error('no reservation for the translation');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+
+    const started = performance.now();
+    await harness.bot.stop();
+    expect(performance.now() - started).toBeLessThan(GRACE_MS + RESTART_NOTICE_WAIT_MS + CLOSE_MARGIN_MS);
+    const [row] = ledgerRows(harness.databasePath);
+    expect(row).toMatchObject({ state: 'settled' });
+    expect(row!.output).toBeGreaterThan(0);
+  }, 20_000);
+
   test('a command that does not stream (/imagine) still unfinished after the grace: its reply says the bot restarted', async () => {
     harness = await BotHarness.start({ env: { SHUTDOWN_GRACE_MS: String(GRACE_MS) } });
     harness.openai.images.enqueue({ delayMs: 10_000 });

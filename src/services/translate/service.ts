@@ -1,3 +1,4 @@
+import type { Lifecycle } from '../lifecycle.ts';
 import type { Logger } from '../../logger.ts';
 import type { Payer, Refusal } from '../budget/ledger.ts';
 import type { ChatMessage } from '../history.ts';
@@ -43,6 +44,8 @@ export interface TranslateDependencies {
   tokens: TokenCounter;
   /** MAX_OUTPUT_TOKENS: the least room a translation gets (reasoning models spend some of it thinking). */
   maxOutputTokens: number;
+  /** Where calls in progress are registered, so a stop ends them and they are settled before the database closes. */
+  lifecycle?: Lifecycle;
 }
 
 /** One translation: code masked, budget reserved, one model call, code restored, the reply read. */
@@ -65,11 +68,15 @@ export class TranslateService {
       return { kind: 'too-long', tokens: textTokens, limit: Math.max(0, Math.floor((window - (promptTokens - textTokens) - HEADER_TOKENS) / 2)) };
     }
 
+    // A stop ends the call at once (a reasoning model may think silently for minutes), so it is charged now,
+    // not left open for the next start to release unpaid. The dispatcher tells the member the bot restarted.
+    const stopping = new AbortController();
+    const done = deps.lifecycle?.answering(async () => stopping.abort());
     const paid = await deps.paidChat.stream(
-      { payer: request.payer, command: request.command, model, messages: prepared.messages, promptTokens, maxOutputTokens, log },
+      { payer: request.payer, command: request.command, model, messages: prepared.messages, promptTokens, maxOutputTokens, signal: stopping.signal, log },
       // Not shown while it streams: the reply's header has to be read before anything can be shown.
       () => undefined,
-    );
+    ).finally(() => done?.());
     if (!paid.ok) return { kind: 'over-budget', refusal: paid.refusal };
     const { outcome } = paid;
     if (!outcome.ok) return { kind: 'failed', failure: outcome.failure };
