@@ -1,4 +1,4 @@
-import { InteractionContextType, MessageFlags, SlashCommandBuilder, type ChatInputCommandInteraction, type SlashCommandStringOption } from 'discord.js';
+import { DiscordAPIError, InteractionContextType, MessageFlags, RESTJSONErrorCodes, Routes, SlashCommandBuilder, type ChatInputCommandInteraction, type SlashCommandStringOption } from 'discord.js';
 import type { BotContext } from '../context.ts';
 import { formatLimit } from '../services/budget/format.ts';
 import { parseAmount } from '../services/budget/amounts.ts';
@@ -63,15 +63,16 @@ const HANDLERS: Record<string, Handler> = {
   leave: async (interaction, ctx, language) => {
     const target = serverId(interaction, language);
     if (typeof target === 'string') return target;
-    const guild = interaction.client.guilds.cache.get(target.id);
-    if (!guild) return operatorText('notInServer', language, target);
+    const guildName = interaction.client.guilds.cache.get(target.id)?.name;
+    // Asked of Discord, not this process's cache: with several shards the server may be served by another one.
     try {
-      await guild.leave();
+      await interaction.client.rest.delete(Routes.userGuild(target.id));
     } catch (error) {
+      if (error instanceof DiscordAPIError && error.code === RESTJSONErrorCodes.UnknownGuild) return operatorText('notInServer', language, target);
       ctx.logger.warn({ err: error, guildId: target.id }, '/operator leave: Discord refused');
       return operatorText('leaveFailed', language, target);
     }
-    ctx.logger.info({ guildId: target.id, guildName: guild.name, by: interaction.user.id }, 'left a server on the operator\'s request');
+    ctx.logger.info({ guildId: target.id, guildName, by: interaction.user.id }, 'left a server on the operator\'s request');
     return operatorText('left', language, target);
   },
 

@@ -108,6 +108,16 @@ describe('/operator', () => {
     expect(content(await operator(h, 'leave', { server: SECOND.id }))).toContain('is not in server');
   });
 
+  test('leave works for a server this process does not hold (with several shards, another one serves it)', async () => {
+    const other = guild(4, 'On Another Shard');
+    h.discord.joinGuild(other);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    h.bot.client.guilds.cache.delete(other.id); // as in a shard that never received it
+    const i = await operator(h, 'leave', { server: other.id });
+    expect(content(i)).toBe(`Left server \`${other.id}\`. It can no longer use the bot.`);
+    expect(h.discord.requests.some((r) => r.method === 'DELETE' && r.path.endsWith(`/users/@me/guilds/${other.id}`) && r.status === 204)).toBe(true);
+  });
+
   test("/usage lists the operator's limits that apply to a member, with what is left of each", async () => {
     const member = { id: '570000000000000001', username: 'm1' }; // spent $0.30 here and $0.10 in DMs above
     const i = await run(h, { commandName: 'usage', guildId: TEST_GUILD.id, user: member });

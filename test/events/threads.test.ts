@@ -3,6 +3,7 @@ import { ChannelType, GatewayIntentBits, MessageType, OverwriteType, PermissionF
 import { BotHarness, TEST_CHANNEL_IDS, TEST_GUILD } from '../support/botHarness.ts';
 import { DEFAULT_APPLICATION_ID, DEFAULT_THREAD_ID, type FakeInteraction, type RecordedRequest } from '../support/fakeDiscord.ts';
 import { THREAD_NAME_MAX_LENGTH } from '../../src/services/threads/threadName.ts';
+import { craftPng } from '../support/craftedImages.ts';
 
 const BOT_ID = DEFAULT_APPLICATION_ID;
 const FORUM_ID = '220000000000000001';
@@ -105,6 +106,18 @@ describe('/ask thread:true', () => {
     // A message in the thread is a paid `mention` call of its author.
     expect(ledgerRows(threadId)).toEqual([expect.objectContaining({ userId: h.discord.defaultUser.id, command: 'mention', state: 'settled' })]);
     expect(ledgerRows(threadId)[0]!.charged).toBeGreaterThan(0);
+  });
+
+  test('a message with only an image in the bot\'s thread is a question too, answered without a mention', async () => {
+    const channelId = TEST_CHANNEL_IDS[12]!;
+    h.openai.chat.enqueue({ text: 'Opened.' }, { text: 'A small square.' });
+    const i = await ask(channelId, 'look at this next', { thread: true });
+    const threadId = i.original()!.id;
+    h.discord.sendMessage({ channelId: threadId, content: '', attachments: [{ filename: 'square.png', data: craftPng(64, 64, 500) }] });
+    const reply = await botReplyIn(threadId);
+    expect(reply.content).toBe('A small square.');
+    const last = sentMessages().at(-1) as unknown as { content: { type: string }[] };
+    expect(last.content.map((part) => part.type)).toContain('image_url');
   });
 
   test('a long question makes a name within Discord\'s limit, cut at a word', async () => {

@@ -1,5 +1,6 @@
 import { ChannelType, type Message } from 'discord.js';
 import type { BotContext } from '../../context.ts';
+import { looksLikeImage } from '../vision/attachments.ts';
 
 /** A message in a thread the bot answers without a mention: a new forum post, or a message in one of its threads. */
 export interface ThreadQuestion {
@@ -31,6 +32,8 @@ export function threadQuestion(message: Message, ctx: BotContext): ThreadQuestio
   if (message.id === thread.id && parent && FORUM_TYPES.has(parent.type) && threads.forumAnswers(parent.id)) {
     return { kind: 'forum', prompt: text === '' ? thread.name : `${thread.name}\n\n${text}` };
   }
-  if (text === '' || !threads.isBotThread(thread.id)) return undefined;
+  // A picture alone is a question too (as in a mention or a DM); an empty message without one is not.
+  const hasImage = [...message.attachments.values()].some(looksLikeImage);
+  if ((text === '' && !hasImage) || !threads.isBotThread(thread.id)) return undefined;
   return { kind: 'thread', prompt: text };
 }
