@@ -60,7 +60,7 @@ export const command: SlashCommand = {
       images: image ? [imageSourceOf(image)] : undefined,
     });
     if (!result.ok && result.reason === 'over_budget') await replyPrivately(interaction, describeRefusal(result.refusal, language));
-    if (!result.ok && result.reason === 'moderated') await replyPrivately(interaction, result.notice);
+    if (!result.ok && (result.reason === 'moderated' || result.reason === 'image_refused')) await replyPrivately(interaction, result.notice);
     await threadAfterAsk(interaction, ctx, { result, speaker, prompt, log: ctx.logger, explicit: interaction.options.getBoolean('thread'), isPrivate, startMessageId: sink.originalId });
   },
 

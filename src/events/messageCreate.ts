@@ -59,7 +59,7 @@ async function answerMention(message: Message, ctx: BotContext, asked?: ThreadQu
       images,
     });
     if (!result.ok && result.reason === 'over_budget') await message.reply({ content: describeRefusal(result.refusal, language), allowedMentions });
-    if (!result.ok && result.reason === 'moderated') await message.reply({ content: result.notice, allowedMentions });
+    if (!result.ok && (result.reason === 'moderated' || result.reason === 'image_refused')) await message.reply({ content: result.notice, allowedMentions });
     await threadAfterMention(message, ctx, { result, speaker, prompt, log: logger, asked, reply: sink.first });
   } catch (error) {
     noteOutcome('error');

@@ -53,7 +53,9 @@ export type AskResult =
   | { ok: false; reason: 'over_budget'; refusal: Refusal }
   /** The server's moderation refused the question (nothing was paid) or, fail-closed, could not check it; show `notice` privately. */
   | { ok: false; reason: 'moderated'; notice: string }
-  | { ok: false; reason: 'prompt_too_long' | 'model_failed' | 'interrupted' | 'reply_gone' | 'image_refused' };
+  /** The question's images can't be read or no model can see them; show `notice` only to the asker where possible. */
+  | { ok: false; reason: 'image_refused'; notice: string }
+  | { ok: false; reason: 'prompt_too_long' | 'model_failed' | 'interrupted' | 'reply_gone' };
 
 /** A note under an answer; a code block the answer left open is closed first so the note isn't inside it. */
 function withNotice(text: string, notice: string): string {
@@ -108,7 +110,8 @@ export class AskService {
         // Someone who can't spend anything now isn't worth downloading up to 36 MB of images for.
         const refusal = this.deps.paidChat.precheck(asked.payer);
         if (refusal) return { ok: false, reason: 'over_budget', refusal };
-        if (!(await this.readImages(request))) return { ok: false, reason: 'image_refused' };
+        const refused = await this.readImages(request);
+        if (refused !== undefined) return { ok: false, reason: 'image_refused', notice: refused };
       }
       return await this.answerResolved(request, () => interrupted, stopping.signal);
     } finally {
@@ -116,23 +119,19 @@ export class AskService {
     }
   }
 
-  /** Picks a model that sees (the channel's, else VISION_MODEL) and checks the images; false once the member was told why not. */
-  private async readImages(request: ResolvedAsk): Promise<boolean> {
+  /** Picks a model that sees (the channel's, else VISION_MODEL) and checks the images; the refusal to show when they can't be read. */
+  private async readImages(request: ResolvedAsk): Promise<string | undefined> {
     const choice = this.deps.vision?.modelFor(request.model) ?? { ok: false as const };
-    if (!choice.ok) {
-      await request.reply.finish(visionText('noVision', request.language, { model: request.model }));
-      return false;
-    }
+    if (!choice.ok) return visionText('noVision', request.language, { model: request.model });
     const loaded = await this.deps.vision!.loadQuestion(request.images ?? [], choice.rule);
     if (!loaded.ok) {
       request.log.info({ problem: loaded.problem }, 'image refused');
-      await request.reply.finish(describeImageProblem(loaded, request.language));
-      return false;
+      return describeImageProblem(loaded, request.language);
     }
     // The model that sees answers: its own output allowance (a reasoning model thinks within it).
     const maxOutputTokens = this.deps.reasoning?.outputAllowance(choice.model, this.deps.maxOutputTokens) ?? this.deps.maxOutputTokens;
     Object.assign(request, { model: choice.model, visionRule: choice.rule, questionImages: loaded.images, maxOutputTokens });
-    return true;
+    return undefined;
   }
 
   private async answerResolved(request: ResolvedAsk, interrupted: () => boolean, signal: AbortSignal): Promise<AskResult> {

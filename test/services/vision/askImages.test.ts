@@ -97,6 +97,9 @@ describe('/ask image:', () => {
     const i = await ask(freshChannel(), 'Funny?', { filename: 'cat.gif', data: craftGif(100, 100, 3) });
     expect(h.openai.chat.requests).toHaveLength(0);
     expect(i.transcript()).toEqual([t('en', 'vision', 'animated', { filename: 'cat.gif' })]);
+    // Only the asker sees why: the public "thinking…" reply is replaced by an ephemeral one.
+    expect(i.original()).toBeUndefined();
+    expect((i.followUps.at(-1)?.flags ?? 0) & 64).toBe(64);
   });
 
   test('an image Discord says is over 20 MB is refused without a download', async () => {
