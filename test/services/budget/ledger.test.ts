@@ -3,7 +3,7 @@ import { BudgetStore, type LimitRow } from '../../../src/db/budgetLimits.ts';
 import { openDatabase } from '../../../src/db/connection.ts';
 import { LedgerStore } from '../../../src/db/ledger.ts';
 import { migrate } from '../../../src/db/migrate.ts';
-import { DM_GUILD, Ledger, type Payer } from '../../../src/services/budget/ledger.ts';
+import { DM_GUILD, Ledger, type Payer, type Reservation } from '../../../src/services/budget/ledger.ts';
 import { tempDatabasePath } from '../../support/tempDb.ts';
 
 const USD = 1_000_000;
@@ -60,7 +60,7 @@ describe('Ledger reserve/settle/release', () => {
     expect(ledger.usage(member()).personal?.spentMicros).toBe(0.1 * USD);
   });
 
-  test('reservations left open by a crash are released at the next start', () => {
+  test('a reservation left open by a crash is charged as reserved at the next start, and still counts against the limit', () => {
     const path = tempDatabasePath();
     const first = setup({ path });
     first.limit({ scope: 'default', amountMicros: 1 * USD });
@@ -68,10 +68,39 @@ describe('Ledger reserve/settle/release', () => {
     first.db.close();
     const second = setup({ path });
     expect(second.ledger.reserve(member(), call(0.9)).ok).toBe(false);
-    expect(second.ledger.releaseOrphans()).toBe(1);
-    expect(second.ledger.reserve(member(), call(0.9)).ok).toBe(true);
-    const row = second.db.prepare("SELECT state, charged_micros AS charged FROM ledger ORDER BY id LIMIT 1").get();
-    expect(row).toEqual({ state: 'released', charged: 0 });
+    expect(second.ledger.chargeOrphans()).toBe(1);
+    // The call was sent before the crash and OpenAI billed it: the member pays the most it could have cost.
+    expect(second.ledger.reserve(member(), call(0.9)).ok).toBe(false);
+    expect(second.ledger.reserve(member(), call(0.1)).ok).toBe(true);
+    const row = second.db.prepare('SELECT state, reserved_micros AS reserved, charged_micros AS charged, orphaned, settled_at IS NOT NULL AS closed FROM ledger ORDER BY id LIMIT 1').get();
+    expect(row).toEqual({ state: 'settled', reserved: 0.9 * USD, charged: 0.9 * USD, orphaned: 1, closed: 1 });
+    expect(second.ledger.usage(member()).byCommand).toEqual([{ command: 'ask', micros: 1 * USD, calls: 2, interrupted: 1 }]);
+    expect(second.ledger.chargeOrphans()).toBe(0);
+  });
+
+  test.each([
+    ['a settlement', (l: Ledger, r: Reservation) => l.settle(r, { chargedMicros: 0.2 * USD, inputTokens: 7 }), { state: 'settled', charged: 0.2 * USD }],
+    ['a release (nothing was billed)', (l: Ledger, r: Reservation) => l.release(r), { state: 'released', charged: 0 }],
+  ])('%s from a holder that was only frozen replaces the sweep\'s charge, once', (_name, close, expected) => {
+    const path = tempDatabasePath();
+    const frozen = setup({ path });
+    frozen.limit({ scope: 'default', amountMicros: 1 * USD });
+    const held = frozen.ledger.reserve(member(), call(0.9));
+    if (!held.ok) throw new Error('expected a reservation');
+    const sweeper = setup({ path });
+    expect(sweeper.ledger.chargeOrphans()).toBe(1); // the frozen process never took a lease
+    expect(sweeper.ledger.usage(member()).spentMicros).toBe(0.9 * USD);
+    close(frozen.ledger, held.reservation);
+    const row = () => sweeper.db.prepare('SELECT state, charged_micros AS charged, orphaned FROM ledger').get();
+    expect(row()).toEqual({ ...expected, orphaned: 2 });
+    expect(sweeper.ledger.usage(member()).personal?.spentMicros).toBe(expected.charged);
+    // Whatever comes after it (a repeat, the other kind) changes nothing.
+    frozen.ledger.settle(held.reservation, { chargedMicros: 0.5 * USD });
+    frozen.ledger.release(held.reservation);
+    expect(row()).toEqual({ ...expected, orphaned: 2 });
+    expect(sweeper.ledger.usage(member()).personal?.spentMicros).toBe(expected.charged);
+    expect(sweeper.ledger.usage(member()).byCommand.map((c) => c.interrupted)).toEqual(expected.charged > 0 ? [0] : []);
+    expect(sweeper.ledger.chargeOrphans()).toBe(0);
   });
 
   test('the server-wide cap applies on top of personal limits, across members', () => {
@@ -194,7 +223,7 @@ describe('periods', () => {
     const r = ledger.reserve(member(), call(1));
     if (r.ok) ledger.release(r.reservation);
     const report = ledger.usage(member());
-    expect(report.byCommand).toEqual([{ command: 'imagine', micros: 40_000, calls: 1 }, { command: 'ask', micros: 150, calls: 2 }]);
+    expect(report.byCommand).toEqual([{ command: 'imagine', micros: 40_000, calls: 1, interrupted: 0 }, { command: 'ask', micros: 150, calls: 2, interrupted: 0 }]);
     expect(report.personal?.spentMicros).toBe(40_150);
     expect(ledger.topSpenders(GUILD, 'day', 5)).toEqual([{ userId: 'u1', micros: 40_150 }]);
   });
