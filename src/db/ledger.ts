@@ -9,9 +9,9 @@ export interface NewReservation {
   reservedMicros: number;
   bucket: number;
   createdAt: number;
-  /** The process holding it (its lease decides when a crash leftover may be released). */
+  /** The process holding it (its lease decides when a crash leftover may be charged). */
   holder: string;
-  /** Outlives the process (a fine-tuning job): never released as a crash leftover. */
+  /** Outlives the process (a fine-tuning job): never charged as a crash leftover. */
   longRunning?: boolean;
   /** Its copy's key at the coordinator (a host), or the key a host gave it (the coordinator); see migration 0010. */
   sharedKey?: string | null;

@@ -38,7 +38,7 @@ export interface PaidCall {
   model: string;
   /** The most this call can cost: counted input plus the maximum output, or the media price. */
   worstCaseMicros: number;
-  /** Outlives the process (a fine-tuning job, settled hours later): never released as a crash leftover. */
+  /** Outlives the process (a fine-tuning job, settled hours later): never charged as a crash leftover. */
   longRunning?: boolean;
 }
 
