@@ -38,3 +38,16 @@ test('migration 0013: rows a late settlement reached under the old rule are not 
   expect(total()).toBe(1100);
   expect(orphaned.get(released)).toBe(2);
 });
+
+test('a reservation from before leases (no holder) is charged as reserved at start-up, like any crash leftover', () => {
+  const db = openDatabase(tempDatabasePath());
+  migrate(db);
+  const store = new LedgerStore(db);
+  const id = store.reserve({ guildId: GUILD, userId: 'u1', channelId: null, command: 'transcribe', model: 'whisper-1', reservedMicros: 6000, bucket: 0, createdAt: AT, holder: 'old' });
+  db.prepare('UPDATE ledger SET holder = NULL').run();
+  const ledger = new Ledger(store, new BudgetStore(db), null, () => AT);
+  expect(ledger.start()).toBe(1);
+  ledger.stop();
+  expect(db.prepare('SELECT state, charged_micros AS charged, orphaned FROM ledger WHERE id = ?').get(id)).toEqual({ state: 'settled', charged: 6000, orphaned: 1 });
+  expect(store.spentSince(ALL_GUILDS, 'u1', 0)).toBe(6000);
+});
