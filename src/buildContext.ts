@@ -71,10 +71,10 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
       bot: config.botLimit, member: config.memberLimit, server: config.serverLimit, allowedGuilds: config.allowedGuildIds, dmAccess: config.dmAccess,
     },
   });
-  const orphans = ledger.start();
+  // Charges what a process that died left reserved (and logs it): see Ledger.chargeOrphans.
+  ledger.start();
   link?.start(ledger.holder);
   const coordinator = config.ledger.port === undefined ? undefined : new LedgerCoordinator({ ledger, store: ledgerStore, shared: sharedStore, apply: applyShared, now });
-  if (orphans > 0) logger.warn({ released: orphans }, 'released spending reservations left open by a bot process that stopped without settling them');
   const tokens = new TokenCounter(config.unknownModelContextWindow, (model) => pricing.contextWindow(model));
   const history = new HistoryService(new HistoryStore(db), tokens, now);
   const lifecycle = new Lifecycle();

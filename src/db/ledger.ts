@@ -9,9 +9,9 @@ export interface NewReservation {
   reservedMicros: number;
   bucket: number;
   createdAt: number;
-  /** The process holding it (its lease decides when a crash leftover may be released). */
+  /** The process holding it (its lease decides when a crash leftover may be charged). */
   holder: string;
-  /** Outlives the process (a fine-tuning job): never released as a crash leftover. */
+  /** Outlives the process (a fine-tuning job): never charged as a crash leftover. */
   longRunning?: boolean;
   /** Its copy's key at the coordinator (a host), or the key a host gave it (the coordinator); see migration 0010. */
   sharedKey?: string | null;
@@ -46,6 +46,22 @@ export interface JournalRow {
   delta: number;
 }
 
+/**
+ * `ledger.orphaned` (migrations 0010, 0013): 0, closed by the process that held it; SWEPT, closed by a sweep because
+ * its holder died (charged as reserved; rows from before 0013 were released instead); SWEPT_THEN_CLOSED, swept, then
+ * its holder's own settlement or release arrived after all and replaced the sweep's figure.
+ */
+const SWEPT = 1;
+const SWEPT_THEN_CLOSED = 2;
+
+/** What one call of a command cost; `interrupted`: how many of them a sweep charged as reserved. */
+export interface CommandSpend {
+  command: string;
+  micros: number;
+  calls: number;
+  interrupted: number;
+}
+
 /** The server's total lives in spend_buckets under this user id. */
 export const SERVER_TOTAL = '';
 /** Totals across every server and DM live under this guild id: a member's (user id) and the bot's (SERVER_TOTAL). */
@@ -55,6 +71,9 @@ export const ALL_GUILDS = '*';
 export const totalsMoved = (guildId: string, userId: string): [string, string][] => [
   [guildId, userId], [guildId, SERVER_TOTAL], [ALL_GUILDS, userId], [ALL_GUILDS, SERVER_TOTAL],
 ];
+
+const toOpen = ({ id, guildId, userId, command, model, reservedMicros, bucket, sharedKey }: OpenReservation): OpenReservation =>
+  ({ id, guildId, userId, command, model, reservedMicros, bucket, sharedKey });
 
 /** SQL for the spending ledger; the caller wraps calls in one immediate transaction. */
 export class LedgerStore {
@@ -78,8 +97,11 @@ export class LedgerStore {
   private readonly dropExpiredLeases;
   private readonly insertOverrun;
   private readonly countOverruns;
-  private readonly getOrphaned;
-  private readonly settleOrphan;
+  private readonly chargeRow;
+  private readonly getSwept;
+  private readonly settleSwept;
+  private readonly releaseSwept;
+  private readonly interrupted;
   private readonly bySharedKey;
 
   constructor(readonly db: Db) {
@@ -94,17 +116,24 @@ export class LedgerStore {
       VALUES (@guildId, @userId, @channelId, @command, @model, 'reserved', @reservedMicros, @reservedMicros, @bucket, @createdAt, @longRunning, @holder, @sharedKey)`);
     this.settleRow = db.prepare(`UPDATE ledger SET state = 'settled', charged_micros = @chargedMicros, input_tokens = @inputTokens, cached_tokens = @cachedTokens,
       output_tokens = @outputTokens, units = @units, settled_at = @settledAt WHERE id = @id AND state = 'reserved'`);
-    this.releaseRow = db.prepare(`UPDATE ledger SET state = 'released', charged_micros = 0, settled_at = ?, orphaned = ? WHERE id = ? AND state = 'reserved'`);
+    this.releaseRow = db.prepare(`UPDATE ledger SET state = 'released', charged_micros = 0, settled_at = ? WHERE id = ? AND state = 'reserved'`);
     this.lowerRow = db.prepare(`UPDATE ledger SET reserved_micros = ?, charged_micros = ? WHERE id = ? AND state = 'reserved'`);
     const openColumns = 'id, guild_id AS guildId, user_id AS userId, command, model, reserved_micros AS reservedMicros, bucket, shared_key AS sharedKey';
     this.getOpen = db.prepare(`SELECT ${openColumns} FROM ledger WHERE id = ? AND state = 'reserved'`);
-    this.getOrphaned = db.prepare(`SELECT ${openColumns} FROM ledger WHERE id = ? AND state = 'released' AND orphaned = 1`);
-    this.settleOrphan = db.prepare(`UPDATE ledger SET state = 'settled', charged_micros = @chargedMicros, input_tokens = @inputTokens, cached_tokens = @cachedTokens,
-      output_tokens = @outputTokens, units = @units, settled_at = @settledAt WHERE id = @id AND state = 'released' AND orphaned = 1`);
+    // A sweep's charge is the reservation itself: the totals already count it, so they don't move.
+    this.chargeRow = db.prepare(`UPDATE ledger SET state = 'settled', charged_micros = reserved_micros, settled_at = ?, orphaned = ${SWEPT} WHERE id = ? AND state = 'reserved'`);
+    this.getSwept = db.prepare(`SELECT ${openColumns}, charged_micros AS countedMicros FROM ledger WHERE id = ? AND orphaned = ${SWEPT}`);
+    this.settleSwept = db.prepare(`UPDATE ledger SET state = 'settled', charged_micros = @chargedMicros, input_tokens = @inputTokens, cached_tokens = @cachedTokens,
+      output_tokens = @outputTokens, units = @units, settled_at = @settledAt, orphaned = ${SWEPT_THEN_CLOSED} WHERE id = @id AND orphaned = ${SWEPT}`);
+    this.releaseSwept = db.prepare(`UPDATE ledger SET state = 'released', charged_micros = 0, settled_at = ?, orphaned = ${SWEPT_THEN_CLOSED} WHERE id = ? AND orphaned = ${SWEPT}`);
+    // Served by ledger_interrupted (migration 0013): only the few rows a sweep charged.
+    this.interrupted = db.prepare(`SELECT COUNT(*) AS calls, COALESCE(SUM(charged_micros), 0) AS micros FROM ledger
+      WHERE state = 'settled' AND orphaned = ${SWEPT} AND created_at >= ?`);
     this.bySharedKey = db.prepare('SELECT id, state, reserved_micros AS reservedMicros FROM ledger WHERE shared_key = ?');
     this.orphaned = db.prepare(`SELECT ${openColumns} FROM ledger WHERE state = 'reserved' AND long_running = 0
       AND (holder IS NULL OR holder NOT IN (SELECT holder FROM ledger_holders WHERE expires_at > ?))`);
-    this.byCommand = db.prepare(`SELECT command, SUM(charged_micros) AS micros, COUNT(*) AS calls FROM ledger
+    this.byCommand = db.prepare(`SELECT command, SUM(charged_micros) AS micros, COUNT(*) AS calls,
+      SUM(state = 'settled' AND orphaned = ${SWEPT}) AS interrupted FROM ledger
       WHERE guild_id = ? AND user_id = ? AND created_at >= ? AND state != 'released' GROUP BY command ORDER BY micros DESC`);
     this.topSpenders = db.prepare(`SELECT user_id AS userId, SUM(micros) AS micros FROM spend_buckets
       WHERE guild_id = ? AND user_id != '' AND bucket >= ? GROUP BY user_id HAVING micros > 0 ORDER BY micros DESC LIMIT ?`);
@@ -138,20 +167,20 @@ export class LedgerStore {
 
   /**
    * Returns the reservation as it was, or undefined when it was already settled or released by its holder.
-   * One a sweep released (its holder's lease expired while the call was still running) is settled all the
-   * same: the call was made, so its charge counts.
+   * One a sweep charged as reserved (its holder's lease expired while the call was still running) takes this,
+   * the real figure, in place of the sweep's, once: the call's own settlement knows what was billed.
    */
   settle(id: number, settlement: Settlement): OpenReservation | undefined {
     const values = { inputTokens: null, cachedTokens: null, outputTokens: null, units: null, ...settlement, id };
     const open = this.getOpen.get(id) as OpenReservation | undefined;
-    const late = open ? undefined : this.getOrphaned.get(id) as OpenReservation | undefined;
+    const late = open ? undefined : this.getSwept.get(id) as (OpenReservation & { countedMicros: number }) | undefined;
     if (!open && !late) return undefined;
     if (open) this.settleRow.run(values);
-    else this.settleOrphan.run(values);
+    else this.settleSwept.run(values);
     const row = (open ?? late)!;
-    // A released reservation no longer counts: the whole charge is added back.
-    this.adjust(row.guildId, row.userId, row.bucket, settlement.chargedMicros - (open ? row.reservedMicros : 0));
-    return this.noteOverrun(id, row, settlement);
+    // What the totals count now: the reservation, or the sweep's charge (nothing, for one released before 0013).
+    this.adjust(row.guildId, row.userId, row.bucket, settlement.chargedMicros - (open ? row.reservedMicros : late!.countedMicros));
+    return this.noteOverrun(id, toOpen(row), settlement);
   }
 
   private noteOverrun(id: number, open: OpenReservation, settlement: Settlement): OpenReservation {
@@ -161,12 +190,32 @@ export class LedgerStore {
     return open;
   }
 
-  /** `orphaned`: a sweep releases it, not its holder (see settle). */
-  release(id: number, at: number, orphaned = false): OpenReservation | undefined {
+  /**
+   * Its holder found the call was never billed. One a sweep charged as reserved is released all the same, once
+   * (see settle): the holder, not the sweep, knows what happened to the call.
+   */
+  release(id: number, at: number): OpenReservation | undefined {
+    const open = this.getOpen.get(id) as OpenReservation | undefined;
+    if (open) {
+      this.releaseRow.run(at, id);
+      this.adjust(open.guildId, open.userId, open.bucket, -open.reservedMicros);
+      return open;
+    }
+    const late = this.getSwept.get(id) as (OpenReservation & { countedMicros: number }) | undefined;
+    if (!late) return undefined;
+    this.releaseSwept.run(at, id);
+    this.adjust(late.guildId, late.userId, late.bucket, -late.countedMicros);
+    return toOpen(late);
+  }
+
+  /**
+   * A sweep's verdict on a reservation whose holder died: charged as reserved, since the call was almost always
+   * sent, and billed, by then; the reservation is what the limits allowed it, so no limit is passed.
+   */
+  chargeOrphan(id: number, at: number): OpenReservation | undefined {
     const open = this.getOpen.get(id) as OpenReservation | undefined;
     if (!open) return undefined;
-    this.releaseRow.run(at, orphaned ? 1 : 0, id);
-    this.adjust(open.guildId, open.userId, open.bucket, -open.reservedMicros);
+    this.chargeRow.run(at, id);
     return open;
   }
 
@@ -220,8 +269,13 @@ export class LedgerStore {
     return this.countOverruns.get(at) as number;
   }
 
-  spendByCommand(guildId: string, userId: string, since: number): { command: string; micros: number; calls: number }[] {
-    return this.byCommand.all(guildId, userId, since) as { command: string; micros: number; calls: number }[];
+  spendByCommand(guildId: string, userId: string, since: number): CommandSpend[] {
+    return this.byCommand.all(guildId, userId, since) as CommandSpend[];
+  }
+
+  /** Calls a sweep charged as reserved (no settlement of their own came) made since `at`, across the bot. */
+  interruptedSince(at: number): { calls: number; micros: number } {
+    return this.interrupted.get(at) as { calls: number; micros: number };
   }
 
   topSpendersSince(guildId: string, fromBucket: number, limit: number): { userId: string; micros: number }[] {

@@ -96,7 +96,7 @@ export class AskService {
     };
     const { log, reply, language } = request;
     let interrupted = false;
-    // Ends the model call when the bot stops, so it is settled before the database closes (not left for the next start to release unpaid).
+    // Ends the model call when the bot stops, so it is settled before the database closes (not left for the next start to charge its whole reservation).
     const stopping = new AbortController();
     const done = this.deps.lifecycle?.answering(async () => {
       interrupted = true;

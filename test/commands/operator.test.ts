@@ -1,5 +1,8 @@
 import { PermissionFlagsBits } from 'discord.js';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { BudgetStore } from '../../src/db/budgetLimits.ts';
+import { LedgerStore } from '../../src/db/ledger.ts';
+import { Ledger } from '../../src/services/budget/ledger.ts';
 import { formatUsd } from '../../src/services/pricing/index.ts';
 import { BotHarness, TEST_GUILD } from '../support/botHarness.ts';
 import { DEFAULT_OWNER_ID, type FakeGuildSpec, type FakeInteraction, type FakeInteractionSpec } from '../support/fakeDiscord.ts';
@@ -87,6 +90,20 @@ describe('/operator', () => {
     expect(text).toContain('- Direct messages: $0.10');
     expect(text.indexOf('<@570000000000000001>: $0.40')).toBeLessThan(text.indexOf('<@570000000000000002>: $0.20'));
     expect(text).toContain('Calls that cost more than reserved today: **0**');
+  });
+
+  test('status counts the calls a stopped process left in flight, charged as reserved; the member\'s /usage names them', async () => {
+    const { db, services } = h.bot.ctx;
+    const gone = new Ledger(new LedgerStore(db), new BudgetStore(db), null, () => clock); // a process that died: it holds no lease
+    const payer = { guildId: null, userId: '570000000000000009', roleIds: [], channelId: null };
+    expect(gone.reserve(payer, { command: 'imagine', model: 'gpt-image-1', worstCaseMicros: 20_000 }).ok).toBe(true);
+    expect(content(await operator(h, 'status'))).not.toContain('charged as reserved');
+    expect(services.ledger.chargeOrphans()).toBe(1);
+    expect(content(await operator(h, 'status'))).toContain('Calls cut off by a bot stop or crash today, charged as reserved: **1** ($0.02)');
+    expect(content(await operator(h, 'status', {}, { locale: 'zh-TW' }))).toContain('今天因機器人停止或當機而中斷、按預留金額收費的呼叫：**1**（$0.02）');
+    const usage = content(await run(h, { commandName: 'usage', user: { id: payer.userId, username: 'm9' }, locale: 'ja' }));
+    expect(usage).toContain('`/imagine` $0.02（1 回、うち 1 回は中断：予約額で請求）');
+    expect(usage).toContain('予約額（その呼び出しで最大限かかり得る金額）で請求しました');
   });
 
   test("server-limit changes one server's ceiling, which then refuses its members with plain words", async () => {

@@ -19,7 +19,7 @@ describe('a bot killed in the middle of a burst of questions', () => {
   });
   afterAll(async () => { await discord.close(); await openai.close(); });
 
-  test('restarted on the same file: the database is sound, every answer a member saw whole is stored, no reservation stays open', async () => {
+  test('restarted on the same file: the database is sound, every answer a member saw whole is stored, every call in flight is charged its reservation', async () => {
     const databasePath = tempDatabasePath();
     const env = childBotEnv({ discord, openai }, {
       DATABASE_PATH: databasePath, LOG_LEVEL: 'warn',
@@ -54,10 +54,11 @@ describe('a bot killed in the middle of a burst of questions', () => {
     expect(unfinished.length).toBeGreaterThan(0);
 
     const before = new Database(databasePath, { readonly: true });
-    const openAtKill = before.prepare("SELECT COUNT(*) FROM ledger WHERE state = 'reserved'").pluck().get() as number;
+    const openAtKill = before.prepare("SELECT id, user_id AS userId, reserved_micros AS reserved FROM ledger WHERE state = 'reserved' ORDER BY id").all() as { id: number; userId: string; reserved: number }[];
+    const spentAtKill = before.prepare("SELECT COALESCE(SUM(micros), 0) FROM spend_buckets WHERE guild_id = '*' AND user_id = ''").pluck().get() as number;
     before.close();
     // Streams in flight at the kill held reservations: the case the restart must clean up.
-    expect(openAtKill).toBeGreaterThan(0);
+    expect(openAtKill.length).toBeGreaterThan(0);
 
     // Restarted with its clock past the dead process's lease, as if it came back a minute later.
     const second = spawnBot('test/support/botProcess.ts', { ...env, BOT_CLOCK_SKEW_MS: String(LEASE_MS + 1000) });
@@ -65,7 +66,7 @@ describe('a bot killed in the middle of a burst of questions', () => {
     second.child.kill('SIGTERM');
     const secondExit = await second.exited;
     expect(secondExit, second.output().stdout.slice(-3000) + second.output().stderr.slice(-3000)).toBe(0);
-    expect(second.output().stdout).toMatch(/released spending reservations left open by a bot process that stopped/);
+    expect(second.output().stdout).toMatch(/interrupted calls: a bot process stopped without settling them .*charged as reserved/);
 
     const db = new Database(databasePath, { readonly: true });
     try {
@@ -78,7 +79,11 @@ describe('a bot killed in the middle of a burst of questions', () => {
         expect(turn!.answer).toBe(i.transcript()[0]);
       }
       expect(db.prepare("SELECT COUNT(*) FROM ledger WHERE state = 'reserved'").pluck().get()).toBe(0);
-      expect(db.prepare("SELECT COUNT(*) FROM ledger WHERE state = 'released'").pluck().get()).toBeGreaterThanOrEqual(openAtKill);
+      // The calls in flight had been sent to OpenAI, which bills them: each member is charged the reservation.
+      const after = db.prepare('SELECT id, user_id AS userId, state, charged_micros AS charged, orphaned FROM ledger WHERE id = ?');
+      for (const open of openAtKill) expect(after.get(open.id)).toEqual({ id: open.id, userId: open.userId, state: 'settled', charged: open.reserved, orphaned: 1 });
+      // The totals the limits check did not drop: what was reserved is still counted, as spent.
+      expect(db.prepare("SELECT COALESCE(SUM(micros), 0) FROM spend_buckets WHERE guild_id = '*' AND user_id = ''").pluck().get()).toBe(spentAtKill);
     } finally {
       db.close();
     }

@@ -3,7 +3,7 @@
  * `node --import tsx test/support/ledgerWorker.ts <db> <mode> <count>`; it prints one JSON line per event.
  * - `burst`: waits for "go" on stdin, then reserves `count` calls of $0.10 for member u1 as fast as it can,
  *   settling each at its reservation a moment later.
- * - `hold`: reserves one call, prints {"held":id} and waits to be killed.
+ * - `hold`: reserves one call and one long-running (a fine-tuning job's), prints {"held":id,"job":id} and waits to be killed.
  */
 import { BudgetStore } from '../../src/db/budgetLimits.ts';
 import { openDatabase } from '../../src/db/connection.ts';
@@ -22,7 +22,8 @@ const say = (event: object) => process.stdout.write(`${JSON.stringify(event)}\n`
 
 if (mode === 'hold') {
   const r = ledger.reserve(payer, call);
-  say({ held: r.ok ? r.reservation.id : null });
+  const job = ledger.reserve(payer, { ...call, command: 'finetune', longRunning: true });
+  say({ held: r.ok ? r.reservation.id : null, job: job.ok ? job.reservation.id : null });
   setInterval(() => undefined, 1000);
 } else {
   say({ ready: true });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { BudgetStore } from '../../db/budgetLimits.ts';
-import { ALL_GUILDS, SERVER_TOTAL, type LedgerStore, type OpenReservation, type Settlement } from '../../db/ledger.ts';
+import { ALL_GUILDS, SERVER_TOTAL, type CommandSpend, type LedgerStore, type OpenReservation, type Settlement } from '../../db/ledger.ts';
 import { OperatorStore } from '../../db/operator.ts';
 import type { Logger } from '../../logger.ts';
 import { resolveLimits, type AppliedLimit, type FallbackLimit, type LimitResolution, type LimitSource } from './limits.ts';
@@ -14,12 +14,14 @@ export const DM_GUILD = '@dm';
 
 /**
  * A process renews its lease this often; one that has not renewed for LEASE_MS is gone (a crash, a
- * SIGKILL), and only then are its open reservations released by the processes still running.
+ * SIGKILL), and only then are its open reservations charged as reserved by the processes still running.
  */
 export const LEASE_MS = 60_000;
 const LEASE_RENEW_MS = LEASE_MS / 3;
 /** Journal rows kept for processes that fell behind; one further behind rebuilds its totals from the sums. */
 const JOURNAL_KEEP_ROWS = 50_000;
+/** A sweep's warning names at most this many of the calls it charged (a crash mid-burst may leave hundreds). */
+const ORPHANS_LOGGED = 20;
 /** The operator hears when the bot's total passes these shares of BOT_LIMIT_USD, once per period each. */
 export const BOT_LIMIT_NOTICE_PERCENTS = [80, 100] as const;
 
@@ -36,7 +38,7 @@ export interface PaidCall {
   model: string;
   /** The most this call can cost: counted input plus the maximum output, or the media price. */
   worstCaseMicros: number;
-  /** Outlives the process (a fine-tuning job, settled hours later): never released as a crash leftover. */
+  /** Outlives the process (a fine-tuning job, settled hours later): never charged as a crash leftover. */
   longRunning?: boolean;
 }
 
@@ -121,8 +123,8 @@ export interface UsageReport {
   personal: LimitStatus | null;
   server: LimitStatus | null;
   operator: OperatorStatus;
-  /** This period's spend (the member's own period, else this month) split by command. */
-  byCommand: { command: string; micros: number; calls: number }[];
+  /** This period's spend (the member's own period, else this month) split by command; `interrupted`: calls a sweep charged as reserved. */
+  byCommand: CommandSpend[];
   spentMicros: number;
   timeZone: string;
 }
@@ -141,6 +143,8 @@ export interface OperatorOverview {
   members: { userId: string; micros: number }[];
   /** Settlements above their reservation this period (each was a reservation that was not a true bound). */
   overruns: number;
+  /** Calls this period whose process stopped before settling them, charged as reserved by a sweep. */
+  interrupted: { calls: number; micros: number };
   allowList: { env: readonly string[]; added: string[] } | null;
   dmAccess: boolean;
 }
@@ -456,9 +460,9 @@ export class Ledger {
     this.noticeBotLimit(this.read(() => this.botStatus(now)), refusedAtBotLimit);
   }
 
-  /** Holds this process's lease and sweeps expired holders' reservations until stop(); returns how many it released now. */
+  /** Holds this process's lease and sweeps expired holders' reservations until stop(); returns how many it charged now. */
   start(): number {
-    const released = this.releaseOrphans();
+    const charged = this.chargeOrphans();
     this.leaseTimer = setInterval(() => {
       try {
         this.sweep();
@@ -467,10 +471,10 @@ export class Ledger {
       }
     }, LEASE_RENEW_MS);
     this.leaseTimer.unref();
-    return released;
+    return charged;
   }
 
-  /** Gives up the lease: reservations still open are released by the next sweep of any process. */
+  /** Gives up the lease: reservations still open are charged as reserved by the next sweep of any process. */
   stop(): void {
     clearInterval(this.leaseTimer);
     this.leaseTimer = undefined;
@@ -481,35 +485,46 @@ export class Ledger {
     this.ledger.renewLease({ holder: this.holder, pid: process.pid, host: hostname(), now, expiresAt: now + LEASE_MS });
   }
 
-  /** Renews the lease; releases reservations whose holder's lease has expired; trims the journal. */
+  /** Renews the lease; charges reservations whose holder's lease has expired; trims the journal. */
   private sweep(): number {
     const now = this.now();
-    const released = this.ledger.db.transaction(() => {
+    const charged = this.ledger.db.transaction(() => {
       this.renewLease(now);
       this.ledger.forgetExpiredLeases(now);
-      const open = this.ledger.orphanedReservations(now);
-      for (const row of open) this.ledger.release(row.id, now, true);
+      const open = this.closeOrphans(now);
       this.ledger.trimJournal(JOURNAL_KEEP_ROWS);
-      return open.length;
+      return open;
     }).immediate();
-    if (released > 0) this.log?.warn({ released }, 'released spending reservations of a bot process that stopped without settling them');
-    return released;
+    this.logOrphans(charged);
+    return charged.length;
   }
 
   /**
-   * Releases reservations left open by processes that are gone (their lease expired, or they predate
-   * leases). Long-running ones (fine-tuning jobs at OpenAI) are still running: their owner settles them.
+   * Charges, as reserved, reservations left open by processes that are gone (their lease expired, or they predate
+   * leases): see chargeOrphan. Long-running ones (fine-tuning jobs at OpenAI) are still running: their owner settles them.
    */
-  releaseOrphans(): number {
-    const released = this.ledger.db.transaction(() => {
+  chargeOrphans(): number {
+    const charged = this.ledger.db.transaction(() => {
       const now = this.now();
       this.renewLease(now);
-      const open = this.ledger.orphanedReservations(now);
-      for (const row of open) this.ledger.release(row.id, now, true);
-      return open.length;
+      return this.closeOrphans(now);
     }).immediate();
     this.cache.clear();
-    return released;
+    this.logOrphans(charged);
+    return charged.length;
+  }
+
+  private closeOrphans(now: number): OpenReservation[] {
+    return this.ledger.orphanedReservations(now).filter((row) => this.ledger.chargeOrphan(row.id, now));
+  }
+
+  /** One warning per sweep that charged something, naming the calls (a few) so the operator can tell whose they were. */
+  private logOrphans(rows: readonly OpenReservation[]): void {
+    if (rows.length === 0) return;
+    const chargedMicros = rows.reduce((sum, row) => sum + row.reservedMicros, 0);
+    const calls = rows.slice(0, ORPHANS_LOGGED).map(({ id, guildId, userId, command, model, reservedMicros }) => ({ id, guildId, userId, command, model, reservedMicros }));
+    this.log?.warn({ charged: rows.length, chargedMicros, calls },
+      'interrupted calls: a bot process stopped without settling them (killed, crashed, or past the shutdown wait); charged as reserved, since OpenAI most likely billed them');
   }
 
   /** Tells onBotLimitNotice, once per period and level across every process, when the bot's total passed a level. */
@@ -559,6 +574,7 @@ export class Ledger {
       servers: this.ledger.spendByGuildSince(from, top).map((row) => ({ ...row, ceiling: row.guildId === DM_GUILD ? null : this.serverCeiling(row.guildId) })),
       members: this.ledger.topSpendersSince(ALL_GUILDS, from, top),
       overruns: this.ledger.overrunsSince(window.start),
+      interrupted: this.ledger.interruptedSince(window.start),
       allowList: this.operator.allowedGuilds && { env: this.operator.allowedGuilds, added: this.operatorStore.allowedGuilds() },
       dmAccess: this.operator.dmAccess,
     }));

@@ -68,8 +68,13 @@ export function describeUsage(view: UsageView, language: CatalogueLanguage): str
   const when = currentPeriod(personal?.limit.period ?? 'month', language);
   if (byCommand.length === 0) lines.push(text('noCalls', language, { when }));
   else {
-    const commands = byCommand.map((c) => text('commandSpend', language, { command: commandLabel(c.command), cost: formatUsd(c.micros), calls: c.calls })).join(' · ');
+    const commands = byCommand.map((c) => {
+      const values = { command: commandLabel(c.command), cost: formatUsd(c.micros), calls: c.calls };
+      return c.interrupted > 0 ? text('commandSpendInterrupted', language, { ...values, interrupted: c.interrupted }) : text('commandSpend', language, values);
+    }).join(' · ');
     lines.push(text('byCommand', language, { when, commands }));
+    // A call charged without a settlement of its own is said to be one, and why.
+    if (byCommand.some((c) => c.interrupted > 0)) lines.push(text('interruptedNote', language));
   }
   return lines.join('\n');
 }

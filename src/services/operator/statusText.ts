@@ -25,6 +25,7 @@ export function describeOperatorStatus(view: OperatorOverview, guildName: (id: s
     : text('status.allowListNone');
   lines.push(`${allow} · ${text(view.dmAccess ? 'status.dmsOn' : 'status.dmsOff')}`);
   lines.push(text('status.overruns', { when, count: view.overruns }));
+  if (view.interrupted.calls > 0) lines.push(text('status.interrupted', { when, count: view.interrupted.calls, cost: formatUsd(view.interrupted.micros) }));
 
   lines.push('', text('status.byServer'));
   if (view.servers.length === 0) lines.push(text('status.nothing'));

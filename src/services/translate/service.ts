@@ -69,7 +69,7 @@ export class TranslateService {
     }
 
     // A stop ends the call at once (a reasoning model may think silently for minutes), so it is charged now,
-    // not left open for the next start to release unpaid. The dispatcher tells the member the bot restarted.
+    // not left open for the next start to charge its whole reservation. The dispatcher tells the member the bot restarted.
     const stopping = new AbortController();
     const done = deps.lifecycle?.answering(async () => stopping.abort());
     const paid = await deps.paidChat.stream(

@@ -99,7 +99,7 @@ describe('the ledger under the real pipeline', () => {
     expect(await usageText(member)).toContain('Spent this month: **$0.00**');
   });
 
-  test('a reservation left open by a crash is released when the bot starts again', async () => {
+  test('a reservation left open by a crash is charged as reserved when the bot starts again, and /usage says so', async () => {
     const member = newMember();
     const reserved = h.bot.ctx.services.ledger.reserve(
       { guildId: h.bot.ctx.config.devGuildId ?? null, userId: member.id, roleIds: [], channelId: null },
@@ -108,8 +108,12 @@ describe('the ledger under the real pipeline', () => {
     expect(reserved.ok).toBe(true);
     expect(await usageText(member)).toContain('Spent this month: **$1.00**'); // an open reservation counts until settled
     await h.restart();
-    expect(rowsOf(member.id)).toMatchObject([{ state: 'released', charged_micros: 0 }]);
-    expect(h.logs().some((l) => l.msg === 'released spending reservations left open by a bot process that stopped without settling them' && l.released === 1)).toBe(true);
-    expect(await usageText(member)).toContain('Spent this month: **$0.00**');
+    expect(rowsOf(member.id)).toMatchObject([{ state: 'settled', charged_micros: 1_000_000 }]);
+    const line = h.logs().find((l) => l.msg === 'interrupted calls: a bot process stopped without settling them (killed, crashed, or past the shutdown wait); charged as reserved, since OpenAI most likely billed them');
+    expect(line).toMatchObject({ level: 40, charged: 1, chargedMicros: 1_000_000, calls: [{ userId: member.id, command: 'ask', reservedMicros: 1_000_000 }] });
+    const shown = await usageText(member);
+    expect(shown).toContain('Spent this month: **$1.00**');
+    expect(shown).toContain('`/ask` $1.00 (1 call, 1 interrupted: charged as reserved)');
+    expect(shown).toMatch(/Interrupted: the bot stopped in the middle of the call .* charged as reserved/);
   });
 });

@@ -1,9 +1,12 @@
-import { describe, expect, test } from 'vitest';
+import { Writable } from 'node:stream';
+import { describe, expect, test, vi } from 'vitest';
 import { BudgetStore, type LimitRow } from '../../../src/db/budgetLimits.ts';
 import { openDatabase } from '../../../src/db/connection.ts';
 import { LedgerStore } from '../../../src/db/ledger.ts';
+import { LedgerDaily } from '../../../src/db/ledgerDaily.ts';
 import { migrate } from '../../../src/db/migrate.ts';
-import { DM_GUILD, Ledger, type Payer } from '../../../src/services/budget/ledger.ts';
+import { createLogger, type Logger } from '../../../src/logger.ts';
+import { DM_GUILD, LEASE_MS, Ledger, type Payer, type Reservation } from '../../../src/services/budget/ledger.ts';
 import { tempDatabasePath } from '../../support/tempDb.ts';
 
 const USD = 1_000_000;
@@ -60,7 +63,7 @@ describe('Ledger reserve/settle/release', () => {
     expect(ledger.usage(member()).personal?.spentMicros).toBe(0.1 * USD);
   });
 
-  test('reservations left open by a crash are released at the next start', () => {
+  test('a reservation left open by a crash is charged as reserved at the next start, and still counts against the limit', () => {
     const path = tempDatabasePath();
     const first = setup({ path });
     first.limit({ scope: 'default', amountMicros: 1 * USD });
@@ -68,10 +71,39 @@ describe('Ledger reserve/settle/release', () => {
     first.db.close();
     const second = setup({ path });
     expect(second.ledger.reserve(member(), call(0.9)).ok).toBe(false);
-    expect(second.ledger.releaseOrphans()).toBe(1);
-    expect(second.ledger.reserve(member(), call(0.9)).ok).toBe(true);
-    const row = second.db.prepare("SELECT state, charged_micros AS charged FROM ledger ORDER BY id LIMIT 1").get();
-    expect(row).toEqual({ state: 'released', charged: 0 });
+    expect(second.ledger.chargeOrphans()).toBe(1);
+    // The call was sent before the crash and OpenAI billed it: the member pays the most it could have cost.
+    expect(second.ledger.reserve(member(), call(0.9)).ok).toBe(false);
+    expect(second.ledger.reserve(member(), call(0.1)).ok).toBe(true);
+    const row = second.db.prepare('SELECT state, reserved_micros AS reserved, charged_micros AS charged, orphaned, settled_at IS NOT NULL AS closed FROM ledger ORDER BY id LIMIT 1').get();
+    expect(row).toEqual({ state: 'settled', reserved: 0.9 * USD, charged: 0.9 * USD, orphaned: 1, closed: 1 });
+    expect(second.ledger.usage(member()).byCommand).toEqual([{ command: 'ask', micros: 1 * USD, calls: 2, interrupted: 1 }]);
+    expect(second.ledger.chargeOrphans()).toBe(0);
+  });
+
+  test.each([
+    ['a settlement', (l: Ledger, r: Reservation) => l.settle(r, { chargedMicros: 0.2 * USD, inputTokens: 7 }), { state: 'settled', charged: 0.2 * USD }],
+    ['a release (nothing was billed)', (l: Ledger, r: Reservation) => l.release(r), { state: 'released', charged: 0 }],
+  ])('%s from a holder that was only frozen replaces the sweep\'s charge, once', (_name, close, expected) => {
+    const path = tempDatabasePath();
+    const frozen = setup({ path });
+    frozen.limit({ scope: 'default', amountMicros: 1 * USD });
+    const held = frozen.ledger.reserve(member(), call(0.9));
+    if (!held.ok) throw new Error('expected a reservation');
+    const sweeper = setup({ path });
+    expect(sweeper.ledger.chargeOrphans()).toBe(1); // the frozen process never took a lease
+    expect(sweeper.ledger.usage(member()).spentMicros).toBe(0.9 * USD);
+    close(frozen.ledger, held.reservation);
+    const row = () => sweeper.db.prepare('SELECT state, charged_micros AS charged, orphaned FROM ledger').get();
+    expect(row()).toEqual({ ...expected, orphaned: 2 });
+    expect(sweeper.ledger.usage(member()).personal?.spentMicros).toBe(expected.charged);
+    // Whatever comes after it (a repeat, the other kind) changes nothing.
+    frozen.ledger.settle(held.reservation, { chargedMicros: 0.5 * USD });
+    frozen.ledger.release(held.reservation);
+    expect(row()).toEqual({ ...expected, orphaned: 2 });
+    expect(sweeper.ledger.usage(member()).personal?.spentMicros).toBe(expected.charged);
+    expect(sweeper.ledger.usage(member()).byCommand.map((c) => c.interrupted)).toEqual(expected.charged > 0 ? [0] : []);
+    expect(sweeper.ledger.chargeOrphans()).toBe(0);
   });
 
   test('the server-wide cap applies on top of personal limits, across members', () => {
@@ -194,7 +226,7 @@ describe('periods', () => {
     const r = ledger.reserve(member(), call(1));
     if (r.ok) ledger.release(r.reservation);
     const report = ledger.usage(member());
-    expect(report.byCommand).toEqual([{ command: 'imagine', micros: 40_000, calls: 1 }, { command: 'ask', micros: 150, calls: 2 }]);
+    expect(report.byCommand).toEqual([{ command: 'imagine', micros: 40_000, calls: 1, interrupted: 0 }, { command: 'ask', micros: 150, calls: 2, interrupted: 0 }]);
     expect(report.personal?.spentMicros).toBe(40_150);
     expect(ledger.topSpenders(GUILD, 'day', 5)).toEqual([{ userId: 'u1', micros: 40_150 }]);
   });
@@ -291,5 +323,61 @@ describe('lowering a reservation', () => {
     expect(ledger.reserve(member(), call(0.5)).ok).toBe(true);
     ledger.settle(lowered, { chargedMicros: 0.2 * USD });
     expect(ledger.usage(member()).personal?.spentMicros).toBe(0.7 * USD);
+  });
+});
+
+describe('a process that stops in the middle of a call', () => {
+  function logged(): { log: Logger; lines: Record<string, unknown>[] } {
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({ write(chunk: Buffer, _encoding, done) { lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>); done(); } });
+    return { log: createLogger({ logLevel: 'info', logFormat: 'json', discordToken: 'discord-token-x', openaiApiKey: 'openai-key-x' }, sink), lines };
+  }
+
+  test('the sweep of a live process charges, as reserved, what a stopped one left open, and logs it as charged', () => {
+    vi.useFakeTimers();
+    try {
+      const path = tempDatabasePath();
+      const { log, lines } = logged();
+      const live = setup({ path });
+      const liveLedger = new Ledger(new LedgerStore(live.db), live.budgets, null, () => Date.parse('2026-11-27T10:00:00Z'), { log });
+      liveLedger.start();
+      // A stop that ran past the shutdown wait: its lease is gone, its call still reserved.
+      const stopping = setup({ path });
+      stopping.ledger.start();
+      const held = stopping.ledger.reserve(member(), call(0.3));
+      if (!held.ok) throw new Error('expected a reservation');
+      stopping.ledger.stop();
+      vi.advanceTimersByTime(LEASE_MS / 3);
+      expect(live.db.prepare('SELECT state, charged_micros AS charged, orphaned FROM ledger').get()).toEqual({ state: 'settled', charged: 0.3 * USD, orphaned: 1 });
+      const line = lines.find((l) => l.charged === 1);
+      expect(line).toMatchObject({ level: 40, chargedMicros: 0.3 * USD, calls: [{ id: held.reservation.id, userId: 'u1', command: 'ask', reservedMicros: 0.3 * USD }] });
+      expect(String(line!.msg)).toMatch(/charged as reserved/);
+      expect(lines.some((l) => /releas/.test(String(l.msg)))).toBe(false);
+      liveLedger.stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  test('every process\'s totals and the per-day figures keep the charge, then take the late real figure in its place', () => {
+    const path = tempDatabasePath();
+    const frozen = setup({ path });
+    frozen.limit({ scope: 'default', amountMicros: 1 * USD });
+    const held = frozen.ledger.reserve(member(), call(0.6));
+    if (!held.ok) throw new Error('expected a reservation');
+    const watcher = setup({ path });
+    const sweeper = setup({ path });
+    const day = [{ start: Date.parse('2026-11-27T00:00:00Z'), end: Date.parse('2026-11-28T00:00:00Z') }];
+    const daily = () => new LedgerDaily(watcher.db).spendPerDay({ by: 'command', guildId: GUILD, userId: 'u1' }, day);
+    expect(watcher.ledger.usage(member()).personal?.spentMicros).toBe(0.6 * USD); // its cache is warm from here on
+    expect(sweeper.ledger.chargeOrphans()).toBe(1);
+    expect(watcher.ledger.usage(member()).personal?.spentMicros).toBe(0.6 * USD);
+    expect(watcher.ledger.reserve(member(), call(0.5)).ok).toBe(false);
+    expect(daily()).toEqual([{ day: 0, key: 'ask', micros: 0.6 * USD }]);
+    expect(watcher.ledger.topSpenders(GUILD, 'day', 5)).toEqual([{ userId: 'u1', micros: 0.6 * USD }]);
+    frozen.ledger.settle(held.reservation, { chargedMicros: 0.1 * USD });
+    for (const side of [watcher, sweeper, frozen]) expect(side.ledger.usage(member()).personal?.spentMicros).toBe(0.1 * USD);
+    expect(daily()).toEqual([{ day: 0, key: 'ask', micros: 0.1 * USD }]);
+    expect(watcher.ledger.reserve(member(), call(0.9)).ok).toBe(true);
   });
 });

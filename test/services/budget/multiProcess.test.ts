@@ -93,8 +93,8 @@ describe('two processes on one database file', () => {
     expect(b.ledger.start()).toBe(0);
     b.ledger.stop();
     clock += LEASE_MS + 1; // a stopped renewing (it crashed)
-    expect(b.ledger.releaseOrphans()).toBe(1);
-    expect(a.db.prepare('SELECT state FROM ledger').pluck().all()).toEqual(['released']);
+    expect(b.ledger.chargeOrphans()).toBe(1);
+    expect(a.db.prepare('SELECT state FROM ledger').pluck().all()).toEqual(['settled']);
     a.ledger.stop();
   });
 
@@ -117,23 +117,28 @@ describe('two processes on one database file', () => {
     expect(main.ledger.usage(member).personal?.spentMicros).toBe(1 * USD);
   }, 30_000);
 
-  test('a SIGKILLed process\'s reservation is released once its lease expires, while the other keeps serving', async () => {
+  test('a SIGKILLed process\'s reservation is charged as reserved once its lease expires, while the other keeps serving; its fine-tuning job\'s is kept', async () => {
     const path = tempDatabasePath();
     let offset = 0;
     const main = open(path, () => Date.now() + offset);
     main.ledger.start();
     setDefault(main.budgets, 1);
     const holder = worker(path, 'hold');
-    const { held } = await holder.next();
-    expect(held).toEqual(expect.any(Number));
+    const { held, job } = await holder.next();
+    expect([held, job]).toEqual([expect.any(Number), expect.any(Number)]);
     holder.child.kill('SIGKILL');
     await new Promise((resolve) => holder.child.once('exit', resolve));
-    expect(main.ledger.usage(member).personal?.spentMicros).toBe(0.1 * USD); // still held: its lease has not expired
-    expect(main.ledger.releaseOrphans()).toBe(0);
+    expect(main.ledger.usage(member).personal?.spentMicros).toBe(0.2 * USD); // still held: its lease has not expired
+    expect(main.ledger.chargeOrphans()).toBe(0);
     expect(main.ledger.reserve(member, call(0.5)).ok).toBe(true); // serving meanwhile
     offset = LEASE_MS + 1_000;
-    expect(main.ledger.releaseOrphans()).toBe(1);
-    expect(main.db.prepare('SELECT state FROM ledger WHERE id = ?').pluck().get(held)).toBe('released');
+    expect(main.ledger.chargeOrphans()).toBe(1);
+    const row = (id: unknown) => main.db.prepare('SELECT state, charged_micros AS charged, orphaned FROM ledger WHERE id = ?').get(id);
+    // The call it was making when it died is the member's, at its reservation; the running job stays reserved for its owner.
+    expect(row(held)).toEqual({ state: 'settled', charged: 0.1 * USD, orphaned: 1 });
+    expect(row(job)).toEqual({ state: 'reserved', charged: 0.1 * USD, orphaned: 0 });
+    expect(main.ledger.usage(member).personal?.spentMicros).toBe(0.7 * USD);
+    expect(main.ledger.reserve(member, call(0.4)).ok).toBe(false);
     main.ledger.stop();
   }, 30_000);
 });

@@ -29,7 +29,7 @@ function open(path: string) {
 }
 
 describe('long-running reservations (fine-tuning jobs)', () => {
-  test('start-up releases crash leftovers but not a running job\'s reservation, which still settles later', () => {
+  test('start-up charges crash leftovers as reserved but keeps a running job\'s reservation, which still settles later', () => {
     const path = tempDatabasePath();
     const first = open(path);
     const chat = first.ledger.reserve(admin, call(false));
@@ -42,9 +42,9 @@ describe('long-running reservations (fine-tuning jobs)', () => {
     first.db.close();
 
     const second = open(path);
-    expect(second.ledger.releaseOrphans()).toBe(1);
+    expect(second.ledger.chargeOrphans()).toBe(1);
     expect(second.tracker.releaseStrays()).toBe(0);
-    expect([second.state(chat.reservation.id), second.state(job.reservation.id)]).toEqual(['released', 'reserved']);
+    expect([second.state(chat.reservation.id), second.state(job.reservation.id)]).toEqual(['settled', 'reserved']);
     second.ledger.settle(job.reservation, { chargedMicros: 900 });
     expect(second.state(job.reservation.id)).toBe('settled');
     second.db.close();
@@ -58,7 +58,7 @@ describe('long-running reservations (fine-tuning jobs)', () => {
     first.db.close();
 
     const second = open(path);
-    expect(second.ledger.releaseOrphans()).toBe(0);
+    expect(second.ledger.chargeOrphans()).toBe(0);
     expect(second.tracker.releaseStrays()).toBe(1);
     expect(second.state(stray.reservation.id)).toBe('released');
     expect(second.ledger.usage(admin).spentMicros).toBe(0);

@@ -163,23 +163,58 @@ describe('limits across hosts: one coordinator, other hosts asking it', () => {
     expect(rows(again.db)).toHaveLength(1);
   });
 
-  test('a host process that dies: its reservations at the coordinator are released once its lease expires; a late settlement still counts', async () => {
+  test('a host process that dies: its reservations at the coordinator are charged as reserved once its lease expires; a late settlement replaces that once', async () => {
+    const clock = { now: START };
+    const a = await coordinatorHost({}, clock);
+    const b = otherHost(a.server.url, {}, clock);
+    const reserved = await b.ledger.reserveShared(payer(GUILD_B, 'u1'), call(1));
+    const job = await b.ledger.reserveShared(payer(GUILD_B, 'u2'), { ...call(2), command: 'finetune', longRunning: true });
+    if (!reserved.ok || !job.ok) throw new Error('refused');
+    await b.link.stop(0); // no more lease renewals: as if the process had died
+    clock.now += LEASE_MS - 1;
+    expect(a.ledger.chargeOrphans()).toBe(0);
+    clock.now += 2;
+    expect(a.ledger.chargeOrphans()).toBe(1);
+    // The call is charged as reserved; the fine-tuning job, still training at OpenAI, stays reserved for its owner.
+    expect(rows(a.db)).toEqual([{ state: 'settled', reserved: USD, charged: USD, orphaned: 1 }, { state: 'reserved', reserved: 2 * USD, charged: 2 * USD, orphaned: 0 }]);
+    expect(total(a.db, 'u1')).toBe(USD);
+    expect((await a.hosts.overview(10)).overview.interrupted).toEqual({ calls: 1, micros: USD });
+    // The host's own file, swept by its next process, says the same.
+    expect(new Ledger(new LedgerStore(b.db), new BudgetStore(b.db), null, () => clock.now).chargeOrphans()).toBe(1);
+    expect(rows(b.db)).toEqual([{ state: 'settled', reserved: USD, charged: USD, orphaned: 1 }, { state: 'reserved', reserved: 2 * USD, charged: 2 * USD, orphaned: 0 }]);
+    // It had only frozen: its call finished and the charge arrives late, then again (its answer lost).
+    b.ledger.settle(reserved.reservation, { chargedMicros: 300_000 });
+    expect(rows(b.db)[0]).toEqual({ state: 'settled', reserved: USD, charged: 300_000, orphaned: 2 });
+    expect(await b.link.flush()).toBe(true);
+    expect(rows(a.db)[0]).toEqual({ state: 'settled', reserved: USD, charged: 300_000, orphaned: 2 });
+    expect(total(a.db, 'u1')).toBe(300_000);
+    const key = a.db.prepare("SELECT shared_key FROM ledger WHERE command = 'ask'").pluck().get() as string;
+    const row = { guildId: GUILD_B, userId: 'u1', command: 'ask', model: 'gpt-4o-mini', reservedMicros: USD, bucket: 0, holder: b.ledger.holder, longRunning: false };
+    const client = new CoordinatorClient(a.server.url, SECRET);
+    await client.apply([{ op: 'settle', key, row, chargedMicros: 700_000 }, { op: 'release', key, row }]);
+    expect(rows(a.db)[0]).toEqual({ state: 'settled', reserved: USD, charged: 300_000, orphaned: 2 });
+    expect(total(a.db, 'u1')).toBe(300_000);
+    expect((await a.hosts.overview(10)).overview.interrupted).toEqual({ calls: 0, micros: 0 });
+  });
+
+  test('a late release (the call was never billed) from a host replaces the coordinator\'s orphan charge with nothing, once', async () => {
     const clock = { now: START };
     const a = await coordinatorHost({}, clock);
     const b = otherHost(a.server.url, {}, clock);
     const reserved = await b.ledger.reserveShared(payer(GUILD_B, 'u1'), call(1));
     if (!reserved.ok) throw new Error('refused');
-    await b.link.stop(0); // no more lease renewals: as if the process had died
-    clock.now += LEASE_MS - 1;
-    expect(a.ledger.releaseOrphans()).toBe(0);
-    clock.now += 2;
-    expect(a.ledger.releaseOrphans()).toBe(1);
-    expect(total(a.db, 'u1')).toBe(0);
-    // It had only frozen: its call finished and the charge arrives late.
-    b.ledger.settle(reserved.reservation, { chargedMicros: 300_000 });
+    await b.link.stop(0);
+    clock.now += LEASE_MS + 1;
+    expect(a.ledger.chargeOrphans()).toBe(1);
+    expect(total(a.db, 'u1')).toBe(USD);
+    b.ledger.release(reserved.reservation);
     expect(await b.link.flush()).toBe(true);
-    expect(rows(a.db)).toEqual([{ state: 'settled', reserved: USD, charged: 300_000, orphaned: 1 }]);
-    expect(total(a.db, 'u1')).toBe(300_000);
+    expect(rows(a.db)).toEqual([{ state: 'released', reserved: USD, charged: 0, orphaned: 2 }]);
+    expect(total(a.db, 'u1')).toBe(0);
+    const key = a.db.prepare('SELECT shared_key FROM ledger').pluck().get() as string;
+    const row = { guildId: GUILD_B, userId: 'u1', command: 'ask', model: 'gpt-4o-mini', reservedMicros: USD, bucket: 0, holder: b.ledger.holder, longRunning: false };
+    await new CoordinatorClient(a.server.url, SECRET).apply([{ op: 'settle', key, row, chargedMicros: 500_000 }]);
+    expect(total(a.db, 'u1')).toBe(0);
   });
 
   test('an outbox entry the coordinator can never take is dropped with an error, and does not hold back the ones after it', async () => {
@@ -206,7 +241,7 @@ describe('limits across hosts: one coordinator, other hosts asking it', () => {
     for (let n = 0; n < 5; n += 1) {
       clock.now += LEASE_MS / 2;
       await b.link.renewLease();
-      expect(a.ledger.releaseOrphans()).toBe(0);
+      expect(a.ledger.chargeOrphans()).toBe(0);
     }
     expect(total(a.db, 'u1')).toBe(USD);
   });
