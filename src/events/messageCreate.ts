@@ -4,7 +4,8 @@ import { ReplyStream } from '../services/discord/replyStream.ts';
 import { ChannelReplySink, NO_MENTIONS } from '../services/discord/sinks.ts';
 import { displayNameOf } from '../services/discord/people.ts';
 import { t } from '../services/failureMessages.ts';
-import { catalogueLanguageOf, t as text } from '../services/i18n.ts';
+import { t as text } from '../services/i18n.ts';
+import { languageOfMessage } from '../services/textLanguage.ts';
 import { describeRefusal } from '../services/budget/messages.ts';
 import { payerOf } from '../services/discord/payer.ts';
 import { channelScopeOf } from '../services/discord/channelScope.ts';
@@ -22,7 +23,8 @@ const TYPING_MAX_IN_FLIGHT = 5;
 async function answerMention(message: Message, ctx: BotContext, asked?: ThreadQuestion): Promise<void> {
   const botId = message.client.user.id;
   const logger = ctx.logger.child({ event: 'mention', messageId: message.id, userId: message.author.id, guildId: message.guildId ?? undefined });
-  const language = catalogueLanguageOf(message.guild?.preferredLocale);
+  // A message has no reader locale: the member reads the language they wrote in (a forum post: its title and text).
+  const language = languageOfMessage(asked?.prompt ?? message.content, message.guild?.preferredLocale);
   const allowedMentions = { ...NO_MENTIONS, repliedUser: true };
   // Where the bot can't reply, nothing is sent (not even typing) and nothing is paid for.
   if (!maySpeakIn(message, logger)) return noteOutcome('ignored');

@@ -192,3 +192,25 @@ describe('channels where the bot may not speak', () => {
     await denyBot(channelId, 0n);
   });
 });
+
+describe('the language of the bot\'s own texts follows the message (a DM has no reader locale)', () => {
+  const serverError = { streamError: { message: 'upstream failed', type: 'server_error', code: 'server_error' } };
+  test.each([
+    ['dmzhtw', '請問這個問題該怎麼處理？', 'AI 服務發生內部錯誤，請稍後再試。'],
+    ['dmzhcn', '请问这个问题该怎么处理？', 'AI 服务发生内部错误，请稍后再试。'],
+    ['dmja', 'この質問はどう扱えばいいですか？', 'AI サービスで内部エラーが発生しました。しばらくしてからもう一度お試しください。'],
+    ['dmen', 'how should I handle this?', 'The AI service had an internal error. Please try again in a moment.'],
+  ])('a DM from %s is answered in the language it is written in', async (username, content, expected) => {
+    h.openai.reset();
+    h.openai.chat.enqueue(serverError);
+    const sent = h.discord.sendMessage({ dm: true, author: { username }, content });
+    const deadline = performance.now() + 5000;
+    const replies = () => h.discord.channelMessages(sent.channel_id).filter((m) => m.author.id === h.discord.botUser.id);
+    while (replies().length === 0) {
+      if (performance.now() > deadline) throw new Error('no DM reply');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await h.settled();
+    expect(replies()[0]!.content).toContain(expected);
+  });
+});
