@@ -6,7 +6,7 @@ import { displayNameOf } from '../services/discord/people.ts';
 import { t } from '../services/failureMessages.ts';
 import { t as text } from '../services/i18n.ts';
 import { languageOfMessage } from '../services/textLanguage.ts';
-import { describeRefusal } from '../services/budget/messages.ts';
+import { describeRefusal, describeRefusalInPublic } from '../services/budget/messages.ts';
 import { payerOf } from '../services/discord/payer.ts';
 import { channelScopeOf } from '../services/discord/channelScope.ts';
 import { deadEndDetails, isDeadEnd } from '../services/discord/deadEnd.ts';
@@ -60,7 +60,11 @@ async function answerMention(message: Message, ctx: BotContext, asked?: ThreadQu
       moderation: { client: message.client, link: message.url },
       images,
     });
-    if (!result.ok && result.reason === 'over_budget') await message.reply({ content: describeRefusal(result.refusal, language), allowedMentions });
+    if (!result.ok && result.reason === 'over_budget') {
+      // A DM is private; in a channel everyone would read the member's spend and limit.
+      const refusal = message.channel.isDMBased() ? describeRefusal(result.refusal, language) : describeRefusalInPublic(result.refusal, language);
+      await message.reply({ content: refusal, allowedMentions });
+    }
     if (!result.ok && (result.reason === 'moderated' || result.reason === 'image_refused')) await message.reply({ content: result.notice, allowedMentions });
     await threadAfterMention(message, ctx, { result, speaker, prompt, log: logger, asked, reply: sink.first });
   } catch (error) {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { OverwriteType, PermissionFlagsBits, type APIMessage, type GuildChannel } from 'discord.js';
 import { promptFromMention } from '../../src/services/threads/inbound.ts';
 import { BotHarness, TEST_CHANNEL_IDS } from '../support/botHarness.ts';
-import { DEFAULT_CHANNEL_ID, DEFAULT_THREAD_ID } from '../support/fakeDiscord.ts';
+import { DEFAULT_CHANNEL_ID, DEFAULT_GUILD_ID, DEFAULT_THREAD_ID } from '../support/fakeDiscord.ts';
 
 let h: BotHarness;
 beforeAll(async () => { h = await BotHarness.start(); });
@@ -213,4 +213,26 @@ describe('the language of the bot\'s own texts follows the message (a DM has no 
     await h.settled();
     expect(replies()[0]!.content).toContain(expected);
   });
+});
+
+test('over their own limit, a mention is refused in the channel without the member\'s figures (/usage has them)', async () => {
+  h.openai.reset();
+  const member = { id: '530000000000000077', username: 'overlimit' };
+  h.discord.state.upsertUser(member); // a user option resolves only a known user
+  const admin = { id: '510000000000000001', username: 'admin' };
+  const permissions = String(PermissionFlagsBits.ManageGuild | PermissionFlagsBits.SendMessages | PermissionFlagsBits.ViewChannel);
+  const set = h.command('budget', { user: member.id, amount: '0.01', period: 'day' }, { subcommand: 'set-user', user: admin, permissions });
+  await h.settled(set);
+  expect((set.callbacks[0]!.data as { content: string }).content).toContain('$0.01 a day');
+  const channelId = TEST_CHANNEL_IDS[38]!;
+  // Spent to a hair under the limit: the next question can't fit.
+  const { ledger } = h.bot.ctx.services;
+  const spent = ledger.reserve({ guildId: DEFAULT_GUILD_ID, channelId, userId: member.id, roleIds: [] }, { command: 'ask', model: 'gpt-4o-mini', worstCaseMicros: 9_990 });
+  if (!spent.ok) throw new Error('could not spend for the test');
+  ledger.settle(spent.reservation, { chargedMicros: 9_990 });
+  h.discord.sendMessage({ channelId, author: member, content: `<@${h.discord.botUser.id}> one more question` });
+  const [refusal] = await waitForReplies(channelId);
+  expect(refusal!.content).toMatch(/^You've reached your spending limit for now; it resets <t:\d+:R>\. `\/usage` shows the details only to you\.$/);
+  expect(refusal!.content).not.toContain('$');
+  expect(h.openai.chat.requests.length).toBe(0);
 });
