@@ -108,7 +108,7 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
       budget: new BudgetAdmin(budgetStore, ledger, now),
       ask: new AskService({ history, settings, paidChat, maxOutputTokens: config.maxOutputTokens, lifecycle, moderation, vision: new VisionService({ visionModel: config.visionModel, now }), reasoning }),
       reasoning,
-      translate: new TranslateService({ paidChat, pricing, tokens, maxOutputTokens: config.maxOutputTokens, lifecycle }),
+      translate: new TranslateService({ paidChat, pricing, tokens, maxOutputTokens: config.maxOutputTokens, lifecycle, reasoning }),
       imagine: new ImagineService({ generator: new ImageGenerator(openai, { timeoutMs: config.imageTimeoutMs, maxRetries: config.openaiMaxRetries }), ledger, pricing, tokens, model: config.imageModel }),
       lifecycle,
       retention: new HistoryRetention(new HistoryStore(db), config.historyRetentionDays, logger.child({ component: 'retention' }), now),

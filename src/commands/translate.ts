@@ -45,13 +45,16 @@ export const command: SlashCommand = {
     // Defer before anything slow: Discord drops interactions not acknowledged within 3 s.
     await interaction.deferReply();
     if (!(await screenForInteraction(interaction, ctx, 'input', interaction.options.getString('text', true)))) return;
-    const model = services.settings.forChannel(channelScopeOf(interaction.guildId, interaction.channelId, interaction.channel)).model.value;
+    const settings = services.settings.forChannel(channelScopeOf(interaction.guildId, interaction.channelId, interaction.channel));
+    const model = settings.model.value;
+    const reasoningEffort = settings.reasoningEffort.value === 'default' ? undefined : settings.reasoningEffort.value;
     const outcome = await services.translate.translate({
       text: interaction.options.getString('text', true),
       target: target.language,
       model,
       payer: payerOf(interaction.guildId, interaction.channelId, interaction.user, interaction.member),
       command: 'translate',
+      reasoningEffort,
       log: ctx.logger,
     });
     await showTranslation(interaction, outcome, { target: target.language, ui, model, ephemeral: false });

@@ -32,11 +32,14 @@ export const command: MessageMenuCommand = {
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     if (!(await screenForInteraction(interaction, ctx, 'input', text, message.url))) return;
     const target = languageForLocale(interaction.locale);
-    const model = services.settings.forChannel(channelScopeOf(interaction.guildId, interaction.channelId, interaction.channel)).model.value;
+    const settings = services.settings.forChannel(channelScopeOf(interaction.guildId, interaction.channelId, interaction.channel));
+    const model = settings.model.value;
+    const reasoningEffort = settings.reasoningEffort.value === 'default' ? undefined : settings.reasoningEffort.value;
     const outcome = await services.translate.translate({
       text, target, model,
       payer: payerOf(interaction.guildId, interaction.channelId, interaction.user, interaction.member),
       command: 'translate',
+      reasoningEffort,
       log: ctx.logger,
     });
     await showTranslation(interaction, outcome, { target, ui, model, ephemeral: true });

@@ -4,8 +4,9 @@ import { ReplyStream } from '../services/discord/replyStream.ts';
 import { ChannelReplySink, NO_MENTIONS } from '../services/discord/sinks.ts';
 import { displayNameOf } from '../services/discord/people.ts';
 import { t } from '../services/failureMessages.ts';
-import { catalogueLanguageOf, t as text } from '../services/i18n.ts';
-import { describeRefusal } from '../services/budget/messages.ts';
+import { t as text } from '../services/i18n.ts';
+import { languageOfMessage } from '../services/textLanguage.ts';
+import { describeRefusal, describeRefusalInPublic } from '../services/budget/messages.ts';
 import { payerOf } from '../services/discord/payer.ts';
 import { channelScopeOf } from '../services/discord/channelScope.ts';
 import { deadEndDetails, isDeadEnd } from '../services/discord/deadEnd.ts';
@@ -22,7 +23,8 @@ const TYPING_MAX_IN_FLIGHT = 5;
 async function answerMention(message: Message, ctx: BotContext, asked?: ThreadQuestion): Promise<void> {
   const botId = message.client.user.id;
   const logger = ctx.logger.child({ event: 'mention', messageId: message.id, userId: message.author.id, guildId: message.guildId ?? undefined });
-  const language = catalogueLanguageOf(message.guild?.preferredLocale);
+  // A message has no reader locale: the member reads the language they wrote in (a forum post: its title and text).
+  const language = languageOfMessage(asked?.prompt ?? message.content, message.guild?.preferredLocale);
   const allowedMentions = { ...NO_MENTIONS, repliedUser: true };
   // Where the bot can't reply, nothing is sent (not even typing) and nothing is paid for.
   if (!maySpeakIn(message, logger)) return noteOutcome('ignored');
@@ -58,7 +60,11 @@ async function answerMention(message: Message, ctx: BotContext, asked?: ThreadQu
       moderation: { client: message.client, link: message.url },
       images,
     });
-    if (!result.ok && result.reason === 'over_budget') await message.reply({ content: describeRefusal(result.refusal, language), allowedMentions });
+    if (!result.ok && result.reason === 'over_budget') {
+      // A DM is private; in a channel everyone would read the member's spend and limit.
+      const refusal = message.channel.isDMBased() ? describeRefusal(result.refusal, language) : describeRefusalInPublic(result.refusal, language);
+      await message.reply({ content: refusal, allowedMentions });
+    }
     if (!result.ok && (result.reason === 'moderated' || result.reason === 'image_refused')) await message.reply({ content: result.notice, allowedMentions });
     await threadAfterMention(message, ctx, { result, speaker, prompt, log: logger, asked, reply: sink.first });
   } catch (error) {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { OverwriteType, PermissionFlagsBits, type APIMessage, type GuildChannel } from 'discord.js';
 import { promptFromMention } from '../../src/services/threads/inbound.ts';
 import { BotHarness, TEST_CHANNEL_IDS } from '../support/botHarness.ts';
-import { DEFAULT_CHANNEL_ID, DEFAULT_THREAD_ID } from '../support/fakeDiscord.ts';
+import { DEFAULT_CHANNEL_ID, DEFAULT_GUILD_ID, DEFAULT_THREAD_ID } from '../support/fakeDiscord.ts';
 
 let h: BotHarness;
 beforeAll(async () => { h = await BotHarness.start(); });
@@ -191,4 +191,48 @@ describe('channels where the bot may not speak', () => {
     expect(h.logs().filter((l) => String(l.msg).includes('refused the reply for good'))).toEqual([expect.objectContaining({ status: 403, code: 50001 })]);
     await denyBot(channelId, 0n);
   });
+});
+
+describe('the language of the bot\'s own texts follows the message (a DM has no reader locale)', () => {
+  const serverError = { streamError: { message: 'upstream failed', type: 'server_error', code: 'server_error' } };
+  test.each([
+    ['dmzhtw', '請問這個問題該怎麼處理？', 'AI 服務發生內部錯誤，請稍後再試。'],
+    ['dmzhcn', '请问这个问题该怎么处理？', 'AI 服务发生内部错误，请稍后再试。'],
+    ['dmja', 'この質問はどう扱えばいいですか？', 'AI サービスで内部エラーが発生しました。しばらくしてからもう一度お試しください。'],
+    ['dmen', 'how should I handle this?', 'The AI service had an internal error. Please try again in a moment.'],
+  ])('a DM from %s is answered in the language it is written in', async (username, content, expected) => {
+    h.openai.reset();
+    h.openai.chat.enqueue(serverError);
+    const sent = h.discord.sendMessage({ dm: true, author: { username }, content });
+    const deadline = performance.now() + 5000;
+    const replies = () => h.discord.channelMessages(sent.channel_id).filter((m) => m.author.id === h.discord.botUser.id);
+    while (replies().length === 0) {
+      if (performance.now() > deadline) throw new Error('no DM reply');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await h.settled();
+    expect(replies()[0]!.content).toContain(expected);
+  });
+});
+
+test('over their own limit, a mention is refused in the channel without the member\'s figures (/usage has them)', async () => {
+  h.openai.reset();
+  const member = { id: '530000000000000077', username: 'overlimit' };
+  h.discord.state.upsertUser(member); // a user option resolves only a known user
+  const admin = { id: '510000000000000001', username: 'admin' };
+  const permissions = String(PermissionFlagsBits.ManageGuild | PermissionFlagsBits.SendMessages | PermissionFlagsBits.ViewChannel);
+  const set = h.command('budget', { user: member.id, amount: '0.01', period: 'day' }, { subcommand: 'set-user', user: admin, permissions });
+  await h.settled(set);
+  expect((set.callbacks[0]!.data as { content: string }).content).toContain('$0.01 a day');
+  const channelId = TEST_CHANNEL_IDS[38]!;
+  // Spent to a hair under the limit: the next question can't fit.
+  const { ledger } = h.bot.ctx.services;
+  const spent = ledger.reserve({ guildId: DEFAULT_GUILD_ID, channelId, userId: member.id, roleIds: [] }, { command: 'ask', model: 'gpt-4o-mini', worstCaseMicros: 9_990 });
+  if (!spent.ok) throw new Error('could not spend for the test');
+  ledger.settle(spent.reservation, { chargedMicros: 9_990 });
+  h.discord.sendMessage({ channelId, author: member, content: `<@${h.discord.botUser.id}> one more question` });
+  const [refusal] = await waitForReplies(channelId);
+  expect(refusal!.content).toMatch(/^You've reached your spending limit for now; it resets <t:\d+:R>\. `\/usage` shows the details only to you\.$/);
+  expect(refusal!.content).not.toContain('$');
+  expect(h.openai.chat.requests.length).toBe(0);
 });

@@ -21,6 +21,16 @@ function whoseSpend(source: LimitSource): 'server' | 'bot' | 'you' {
 /** Limits only whoever runs the bot sets: a refusal by one says server admins can't raise it. */
 const OPERATOR_SOURCES: ReadonlySet<LimitSource> = new Set(['bot-total', 'server-ceiling', 'member-total']);
 
+/**
+ * The same refusal where others read it (a reply to a @mention in a channel): a member's own spend and limit are
+ * theirs, so it says only that they reached it and when it resets; `/usage` (ephemeral) has the figures.
+ * Limits everyone shares (the server's, the bot's) and $0 limits read the same as in private.
+ */
+export function describeRefusalInPublic(refusal: Refusal, language: CatalogueLanguage): string {
+  const personal = refusal.limit.amountMicros > 0 && !['not-allowed', 'dm-off', 'coordinator-down'].includes(refusal.limit.source) && whoseSpend(refusal.limit.source) === 'you';
+  return personal ? budgetText('refusal.overInPublic', language, { resets: relativeTime(refusal.resetsAt) }) : describeRefusal(refusal, language);
+}
+
 /** The polite "over a limit" reply: which limit, the spend against it and the reset time. It never calls the bot's total "yours". */
 export function describeRefusal(refusal: Refusal, language: CatalogueLanguage): string {
   const { limit } = refusal;

@@ -6,6 +6,8 @@ import type { PaidChat } from '../openai/paidChat.ts';
 import type { ModelFailure } from '../openai/failures.ts';
 import type { Pricing } from '../pricing/index.ts';
 import { REPLY_PRIMER_TOKENS, type TokenCounter } from '../tokens.ts';
+import type { ReasoningEffort } from '../reasoning/models.ts';
+import type { ReasoningService } from '../reasoning/service.ts';
 import { findLanguage, type Language } from './languages.ts';
 import { parseTranslationReply, prepareTranslation } from './prompt.ts';
 
@@ -21,6 +23,8 @@ export interface TranslateRequest {
   payer: Payer;
   /** The ledger's name for what was used. */
   command: string;
+  /** The channel's `/settings reasoning-effort`, for the models that take one. */
+  reasoningEffort?: ReasoningEffort;
   log: Logger;
 }
 
@@ -42,8 +46,10 @@ export interface TranslateDependencies {
   paidChat: PaidChat;
   pricing: Pricing;
   tokens: TokenCounter;
-  /** MAX_OUTPUT_TOKENS: the least room a translation gets (reasoning models spend some of it thinking). */
+  /** MAX_OUTPUT_TOKENS: the least room a translation gets. */
   maxOutputTokens: number;
+  /** Reasoning models spend output tokens thinking: they get REASONING_MAX_OUTPUT_TOKENS, as in /ask. */
+  reasoning?: Pick<ReasoningService, 'outputAllowance'>;
   /** Where calls in progress are registered, so a stop ends them and they are settled before the database closes. */
   lifecycle?: Lifecycle;
 }
@@ -61,7 +67,8 @@ export class TranslateService {
     const promptTokens = this.count(prepared.messages, model);
     const textTokens = this.count(prepared.messages.slice(-1), model) - REPLY_PRIMER_TOKENS;
     const window = deps.tokens.limits(model).contextWindow;
-    const wanted = Math.max(deps.maxOutputTokens, textTokens * OUTPUT_EXPANSION + HEADER_TOKENS);
+    const least = deps.reasoning?.outputAllowance(model, deps.maxOutputTokens) ?? deps.maxOutputTokens;
+    const wanted = Math.max(least, textTokens * OUTPUT_EXPANSION + HEADER_TOKENS);
     const maxOutputTokens = Math.min(wanted, deps.pricing.maxOutputTokens(model) ?? wanted, window - promptTokens);
     // No room for even a same-length translation: say so instead of paying for a cut-off answer.
     if (maxOutputTokens < textTokens + HEADER_TOKENS) {
@@ -73,7 +80,7 @@ export class TranslateService {
     const stopping = new AbortController();
     const done = deps.lifecycle?.answering(async () => stopping.abort());
     const paid = await deps.paidChat.stream(
-      { payer: request.payer, command: request.command, model, messages: prepared.messages, promptTokens, maxOutputTokens, signal: stopping.signal, log },
+      { payer: request.payer, command: request.command, model, messages: prepared.messages, promptTokens, maxOutputTokens, reasoningEffort: request.reasoningEffort, signal: stopping.signal, log },
       // Not shown while it streams: the reply's header has to be read before anything can be shown.
       () => undefined,
     ).finally(() => done?.());

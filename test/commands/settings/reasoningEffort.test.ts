@@ -85,3 +85,22 @@ describe('/settings reasoning-effort', () => {
     expect(await askBody(channelId)).toMatchObject({ model: 'o4-mini', reasoning_effort: 'medium' });
   });
 });
+
+test('/translate and the Translate menu think with the channel\'s effort and get the reasoning allowance, as /ask does', async () => {
+  const channelId = TEST_CHANNEL_IDS[20]!;
+  await settings('model', { name: 'o4-mini' }, { channelId });
+  await effort('low', channelId);
+  h.openai.chat.enqueue({ text: 'SOURCE: English | en\n---\nBonjour' });
+  await h.settled(h.command('translate', { text: 'Hello', to: 'fr' }, { channelId }));
+  const sent = h.openai.chat.lastRequest as unknown as Record<string, unknown>;
+  expect(sent).toMatchObject({ model: 'o4-mini', reasoning_effort: 'low' });
+  // REASONING_MAX_OUTPUT_TOKENS (8192 by default), not MAX_OUTPUT_TOKENS: a reasoning model thinks out of the same allowance.
+  expect(sent.max_completion_tokens).toBe(h.bot.ctx.config.reasoningMaxOutputTokens);
+  expect(h.bot.ctx.config.reasoningMaxOutputTokens).toBeGreaterThan(h.bot.ctx.config.maxOutputTokens);
+
+  const carrier = h.discord.sendMessage({ channelId, content: 'Good morning' });
+  h.openai.chat.enqueue({ text: 'SOURCE: English | en\n---\n早安' });
+  await h.settled(h.discord.sendInteraction({ kind: 'messageContextMenu', commandName: 'Translate', guildId: DEFAULT_GUILD_ID, channelId, locale: 'zh-TW', targetMessage: carrier }));
+  expect(h.openai.chat.lastRequest as unknown as Record<string, unknown>).toMatchObject({ model: 'o4-mini', reasoning_effort: 'low' });
+  await settings('model', { name: 'default' }, { channelId });
+});
