@@ -2,6 +2,7 @@ import { createServer } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { ChatService } from '../../../src/services/openai/chat.ts';
+import { CHAT_RETRY_WINDOW_MS } from '../../../src/services/openai/chatAttempts.ts';
 import { compatFetch } from '../../../src/services/openai/compatFetch.ts';
 import { quotaAwareFetch } from '../../../src/services/openai/client.ts';
 import { preloadTokenizers } from '../../../src/services/tokens.ts';
@@ -52,6 +53,33 @@ describe('a request that may have been read is sent once and reported as billabl
   });
 });
 
+describe('a stop (the bot shutting down)', () => {
+  const askUntil = (signal: AbortSignal) => chat.stream({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], maxOutputTokens: 100, signal }, () => undefined);
+
+  test('before the request went out: nothing sent, nothing billable', async () => {
+    expect(await askUntil(AbortSignal.abort())).toEqual({ ok: false, failure: { kind: 'cut_off' }, partialText: '', usage: undefined });
+    expect(sent()).toHaveLength(0);
+  });
+
+  test('while the request was out, unanswered: ended at once and billable (OpenAI may have read it)', async () => {
+    fake.chat.enqueue({ hang: true });
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 100);
+    expect(await askUntil(stop.signal)).toEqual({ ok: false, failure: { kind: 'cut_off' }, partialText: '', usage: undefined, mayBeBilled: true });
+    expect(sent()).toHaveLength(1);
+  });
+
+  test('during the wait before a repeat: the repeat is never sent, nothing billable', async () => {
+    fake.chat.enqueue({ error: 'rate_limit', retryAfterMs: 2_000, times: 1 });
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 200);
+    const started = Date.now();
+    expect(await askUntil(stop.signal)).toEqual({ ok: false, failure: { kind: 'cut_off' }, partialText: '', usage: undefined });
+    expect(Date.now() - started).toBeLessThan(1_500);
+    expect(sent()).toHaveLength(1);
+  });
+});
+
 describe('answers that say nothing was done are repeated, up to OPENAI_MAX_RETRIES', () => {
   test('a 429 is repeated after its retry-after-ms (not the rounded-up retry-after, not the default back-off)', async () => {
     fake.chat.enqueue({ error: 'rate_limit', retryAfterMs: 1200, times: 1 }, { text: 'Second time.' });
@@ -60,6 +88,14 @@ describe('answers that say nothing was done are repeated, up to OPENAI_MAX_RETRI
     // retry-after says 2 s (rounded up); the SDK's back-off would have been at most 0.5 s.
     expect(second!.at - first!.at).toBeGreaterThanOrEqual(1150);
     expect(second!.at - first!.at).toBeLessThan(2000);
+  });
+
+  test('a retry-after past the retry window is not waited for: the member hears at once that the service is busy', async () => {
+    fake.chat.enqueue({ error: 'rate_limit', retryAfterMs: CHAT_RETRY_WINDOW_MS + 1_000, times: 1 }, { text: 'Too late.' });
+    const started = Date.now();
+    expect(await ask()).toMatchObject({ ok: false, failure: { kind: 'rate_limited', retryAfterSeconds: CHAT_RETRY_WINDOW_MS / 1000 + 1 } });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(sent()).toHaveLength(1);
   });
 
   test('insufficient_quota is answered at once, never repeated', async () => {
