@@ -15,6 +15,7 @@ export type MessageKey =
   | 'timeout'
   | 'serverError'
   | 'network'
+  | 'dropped'
   | 'auth'
   | 'modelNotFound'
   | 'badRequest'
@@ -54,6 +55,7 @@ export function describeFailure(failure: ModelFailure, language: CatalogueLangua
     case 'timeout': return t('timeout', language);
     case 'server_error': return t('serverError', language);
     case 'network': return t('network', language);
+    case 'dropped': return t('dropped', language);
     case 'auth': return t('auth', language);
     case 'model_not_found': return t('modelNotFound', language, { model: failure.model ?? model });
     case 'endpoint_missing': return t(ENDPOINT_MISSING[failure.endpoint], language);
@@ -64,7 +66,7 @@ export function describeFailure(failure: ModelFailure, language: CatalogueLangua
 
 /** The note appended under a partial answer that could not finish. */
 export function partialAnswerNotice(failure: ModelFailure, language: CatalogueLanguage, model: string): string {
-  if (failure.kind === 'cut_off' || failure.kind === 'network') return t('cutOff', language);
+  if (failure.kind === 'cut_off' || failure.kind === 'network' || failure.kind === 'dropped') return t('cutOff', language);
   // Only an error event inside the stream can follow text: the server said what went wrong, the connection held.
   if (failure.kind === 'server_error') return t('cutOffServerError', language);
   if (failure.kind === 'timeout') return t('cutOffTimeout', language);

@@ -71,6 +71,14 @@ export function tokenizerOf(model: string): Tokenizer {
   return 'unknown';
 }
 
+/**
+ * Counts streamed output for a model with one tokenizer: its own, or o200k for other servers' models (for most text
+ * the lower of the two counts, so an answer a server keeps within its limit is not taken for one past it).
+ */
+export function outputCounter(model: string): (text: string) => number {
+  return tokenizerOf(model) === 'cl100k' ? countCl100k : countO200k;
+}
+
 export interface ContextLimits {
   contextWindow: number;
   known: boolean;

@@ -164,6 +164,22 @@ describe('/translate reply', () => {
   });
 });
 
+describe('a translation OpenAI may have read without answering', () => {
+  test.each([
+    ['en-US', 'The connection to the AI service dropped after the question was sent, before any answer arrived. Please try again.'],
+    ['zh-TW', '問題送出後、回答開始前，與 AI 服務的連線中斷了。請再試一次。'],
+  ])('a connection dropped after sending (%s) is not sent again and is charged its prompt', async (locale, reply) => {
+    h.openai.chat.enqueue({ drop: true }, { text: 'SOURCE: English | en\n---\nA second, billed translation' });
+    const i = await translate({ text: 'Hello', to: 'de' }, { locale });
+    expect(i.transcript().join('\n') + i.callbacks.map((c) => (c.data as { content?: string } | undefined)?.content ?? '').join('')).toContain(reply);
+    expect(chatCalls()).toBe(1);
+    const row = lastLedgerRow();
+    expect(row).toMatchObject({ command: 'translate', state: 'settled', output_tokens: 0 });
+    expect(row.input_tokens).toBeGreaterThan(0);
+    expect(row.charged_micros).toBeGreaterThan(0);
+  });
+});
+
 describe('Translate message menu', () => {
   const menu = (targetMessage: { content?: string; embeds?: object[]; attachments?: { filename: string }[] }, locale = 'zh-TW') =>
     h.discord.sendInteraction({ kind: 'messageContextMenu', commandName: 'Translate', guildId: DEFAULT_GUILD_ID, locale, targetMessage });

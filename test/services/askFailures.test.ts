@@ -9,6 +9,17 @@ beforeEach(() => { h.openai.reset(); });
 let channelSeq = 20;
 const freshChannel = () => TEST_CHANNEL_IDS[channelSeq++]!;
 const chatCalls = () => h.openai.requests.filter((r) => r.path === '/v1/chat/completions').length;
+const ledgerRows = (channelId: string) => h.bot.ctx.db.prepare('SELECT state, input_tokens AS input, output_tokens AS output, charged_micros AS charged FROM ledger WHERE channel_id = ? ORDER BY id')
+  .all(channelId) as { state: string; input: number | null; output: number | null; charged: number }[];
+/** The ledger row of a call that was read and never answered: settled at our count of its prompt, no output. */
+function expectChargedThePromptOnly(channelId: string) {
+  const rows = ledgerRows(channelId);
+  expect(rows).toEqual([expect.objectContaining({ state: 'settled', output: 0 })]);
+  expect(rows[0]!.input).toBeGreaterThan(0);
+  const { pricing } = h.bot.ctx.services;
+  expect(rows[0]!.charged).toBe(pricing.chatCost('gpt-4o-mini', { promptTokens: rows[0]!.input!, completionTokens: 0, cachedTokens: 0 }));
+  expect(rows[0]!.charged).toBeGreaterThan(0);
+}
 const turnsIn = (channelId: string) => h.bot.ctx.db.prepare('SELECT COUNT(*) FROM turns WHERE channel_id = ?').pluck().get(channelId);
 
 async function askIn(channelId: string, prompt = 'Hello?') {
@@ -18,11 +29,16 @@ async function askIn(channelId: string, prompt = 'Hello?') {
 }
 
 describe('failures are explained in plain words, stored nowhere, and never crash the bot', () => {
-  test('a 429 with retry-after-ms is retried by the SDK and then answered', async () => {
-    h.openai.chat.enqueue({ error: 'rate_limit', retryAfterMs: 20, times: 1 }, { text: 'Worked the second time.' });
-    const i = await askIn(freshChannel());
+  test('a 429 is repeated after its retry-after-ms wait, then answered and charged once', async () => {
+    const channelId = freshChannel();
+    h.openai.chat.enqueue({ error: 'rate_limit', retryAfterMs: 1200, times: 1 }, { text: 'Worked the second time.', usage: { prompt_tokens: 40, completion_tokens: 5 } });
+    const i = await askIn(channelId);
     expect(i.transcript()).toEqual(['Worked the second time.']);
-    expect(chatCalls()).toBe(2);
+    const [first, second] = h.openai.requests.filter((r) => r.path === '/v1/chat/completions');
+    // retry-after-ms, not the rounded-up retry-after (2 s) nor the default back-off (at most 0.5 s).
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(1150);
+    expect(second!.at - first!.at).toBeLessThan(2000);
+    expect(ledgerRows(channelId)).toEqual([expect.objectContaining({ state: 'settled', input: 40, output: 5 })]);
   });
 
   test('still rate limited after the retries: "busy, try again in about N s"', async () => {
@@ -38,9 +54,11 @@ describe('failures are explained in plain words, stored nowhere, and never crash
 
   test('insufficient_quota is never retried, says the account is out of credit, and is logged for the admin', async () => {
     h.openai.chat.enqueue({ error: 'insufficient_quota', times: 3 });
-    const i = await askIn(freshChannel());
+    const channelId = freshChannel();
+    const i = await askIn(channelId);
     expect(i.transcript()[0]).toMatch(/OpenAI account is out of credit/);
     expect(chatCalls()).toBe(1);
+    expect(ledgerRows(channelId)).toEqual([expect.objectContaining({ state: 'released', charged: 0 })]);
     expect(h.logs().some((l) => l.level === 50 && String(l.msg).includes('insufficient_quota'))).toBe(true);
   });
 
@@ -70,6 +88,15 @@ describe('failures are explained in plain words, stored nowhere, and never crash
     h.openai.chat.enqueue({ text: '', refusal: "I'm sorry, I can't help with that." });
     const i = await askIn(freshChannel());
     expect(i.transcript()[0]).toBe("The model declined to answer this request.\n> I'm sorry, I can't help with that.");
+  });
+
+  test('a quick 503 before the stream is repeated, then answered and charged once', async () => {
+    const channelId = freshChannel();
+    h.openai.chat.enqueue({ error: 'server_error', status: 503, times: 1 }, { text: 'Back up.' });
+    const i = await askIn(channelId);
+    expect(i.transcript()).toEqual(['Back up.']);
+    expect(chatCalls()).toBe(2);
+    expect(ledgerRows(channelId)).toEqual([expect.objectContaining({ state: 'settled' })]);
   });
 
   test('5xx after the retries: a server-error message', async () => {
@@ -110,10 +137,40 @@ describe('failures are explained in plain words, stored nowhere, and never crash
     expect(h.bot.ctx.db.prepare('SELECT state FROM ledger WHERE channel_id = ?').pluck().all(channelId)).toEqual(['released']);
   });
 
-  test('no answer within OPENAI_TIMEOUT_MS: a timeout message', async () => {
-    h.openai.chat.enqueue({ hang: true }, { hang: true }, { hang: true });
-    const i = await askIn(freshChannel());
-    expect(i.transcript()[0]).toBe('The AI service took too long to answer, so I stopped waiting. Please try again.');
+  test.each([
+    ['en', 'The AI service took too long to answer, so I stopped waiting. Please try again.'],
+    ['zh-TW', 'AI 服務回應太久，已停止等待。請再試一次。'],
+  ])('no answer within OPENAI_TIMEOUT_MS (%s): sent once, a timeout message, the prompt charged', async (locale, reply) => {
+    const channelId = freshChannel();
+    // OpenAI may have read it: repeating could bill it twice, so the second reply is never asked for.
+    h.openai.chat.enqueue({ hang: true }, { text: 'A second, billed answer.' });
+    const i = h.command('ask', { prompt: 'Hello?' }, { channelId, locale });
+    await h.settled(i);
+    expect(i.transcript()).toEqual([reply]);
+    expect(chatCalls()).toBe(1);
+    expectChargedThePromptOnly(channelId);
+    expect(turnsIn(channelId)).toBe(0);
+  });
+
+  test.each([
+    ['en', 'The connection to the AI service dropped after the question was sent, before any answer arrived. Please try again.'],
+    ['zh-TW', '問題送出後、回答開始前，與 AI 服務的連線中斷了。請再試一次。'],
+  ])('the connection dropped after the question was sent (%s): sent once, said plainly, the prompt charged', async (locale, reply) => {
+    const channelId = freshChannel();
+    h.openai.chat.enqueue({ drop: true }, { text: 'A second, billed answer.' });
+    const i = h.command('ask', { prompt: 'Hello?' }, { channelId, locale });
+    await h.settled(i);
+    expect(i.transcript()).toEqual([reply]);
+    expect(chatCalls()).toBe(1);
+    expectChargedThePromptOnly(channelId);
+  });
+
+  test('the stream opened and dropped before any text: the prompt charged, not released', async () => {
+    const channelId = freshChannel();
+    h.openai.chat.enqueue({ cutAfterChunks: 1, text: 'Never shown.' });
+    const i = await askIn(channelId);
+    expect(i.transcript()).toEqual(['The connection to the AI service dropped after the question was sent, before any answer arrived. Please try again.']);
+    expectChargedThePromptOnly(channelId);
   });
 
   test('a stream that stalls after some text keeps it and says the service stopped responding', async () => {

@@ -77,8 +77,24 @@ export interface ChatRawErrorReply {
   times?: number;
 }
 
+/** The request is read, then the connection closes with no answer at all (a proxy or the server dying mid-request). */
+export interface ChatDropReply {
+  drop: true;
+  delayMs?: number;
+}
+
+/**
+ * A server that ignores max_tokens: `piece` streamed again and again, never finishing, until the client goes away
+ * (or, as a guard against a client that never does, `maxPieces` pieces and a clean end).
+ */
+export interface ChatEndlessReply {
+  endless: { piece: string; chunkDelayMs?: number; maxPieces?: number };
+}
+
 export type ChatReply =
   | ChatTextReply
+  | ChatDropReply
+  | ChatEndlessReply
   | ScriptedError
   | { error: 'context_length_exceeded' }
   | { hang: true }
@@ -269,6 +285,12 @@ export class FakeChat {
     if ('rawError' in reply) throw new FakeRawResponse(reply.rawError.status, reply.rawError.body, reply.rawError.contentType === undefined ? 'application/json' : reply.rawError.contentType);
     if ('streamError' in reply) return this.streamError(ex, body, reply, promptTokens);
     if ('cutAfterChunks' in reply) return this.cut(ex, body, reply, promptTokens);
+    if ('drop' in reply) {
+      await sleep(reply.delayMs ?? 0, this.env.signal);
+      ex.req.socket.destroy();
+      return;
+    }
+    if ('endless' in reply) return this.endless(ex, body, reply.endless, promptTokens);
     const textReply = reply as ChatTextReply;
     const plan = makePlan(textReply, body, promptTokens);
     await sleep(textReply.delayMs ?? 0, this.env.signal);
@@ -346,6 +368,29 @@ export class FakeChat {
     const events = this.events(body, plan).filter((e) => e !== '[DONE]').slice(0, 1 + (reply.afterChunks ?? 0));
     for (const event of events) await ex.writeEvent(event);
     await ex.writeEvent({ error: reply.streamError });
+    ex.res.end();
+  }
+
+  /** How many pieces the last endless stream sent before the client went away (or it gave up). */
+  endlessSent = 0;
+
+  /** Streams the same piece until the client leaves, as a server that ignores max_tokens may. */
+  private async endless(ex: Exchange, body: ChatCompletionCreateParams, spec: ChatEndlessReply['endless'], promptTokens: number): Promise<void> {
+    if (!body.stream) throw new Error('FakeOpenAI misconfiguration: endless needs a streaming request');
+    const plan = makePlan({ text: spec.piece, chunks: [spec.piece] }, { ...body, max_tokens: null, max_completion_tokens: null }, promptTokens);
+    const [role, piece] = this.events(body, plan) as ChatCompletionChunk[];
+    ex.startEventStream();
+    await ex.writeEvent(role!);
+    this.endlessSent = 0;
+    while (this.endlessSent < (spec.maxPieces ?? 100_000)) {
+      if (ex.res.destroyed || ex.res.writableEnded) return;
+      // A turn of the event loop between pieces, as a real server's network gives: the client reads as it goes.
+      if (spec.chunkDelayMs) await sleep(spec.chunkDelayMs, this.env.signal);
+      else await new Promise((resolve) => setImmediate(resolve));
+      if (ex.res.destroyed) return;
+      await ex.writeEvent(piece!);
+      this.endlessSent += 1;
+    }
     ex.res.end();
   }
 

@@ -5,6 +5,9 @@ import { ReasoningModels, type ReasoningEffort } from '../reasoning/models.ts';
 import { outputFields, THINKING_SILENCE_MS } from '../reasoning/request.ts';
 import { OPENS_THINK_IN_TEMPLATE, ThinkSplitter } from '../reasoning/thinkTags.ts';
 import { outputTokens } from '../reasoning/usage.ts';
+import { outputCounter } from '../tokens.ts';
+import { openChatStream } from './chatAttempts.ts';
+import { OutputGuard } from './outputGuard.ts';
 
 /** The delta fields compatible servers stream a model's thinking in: vLLM and DeepSeek `reasoning_content`, Ollama and vLLM ≥ 0.10 `reasoning`. */
 type ReasoningDelta = { reasoning_content?: unknown; reasoning?: unknown };
@@ -31,9 +34,17 @@ export type ChatOutcome =
    * `finishReason` is 'stop' when a stream ended cleanly without one (some compatible servers never send it).
    * `reasoning`: thinking text a server streamed beside the answer (vLLM, DeepSeek, Ollama); never part of `text`.
    */
-  | { ok: true; text: string; usage: ChatUsage | undefined; finishReason: string; reasoning?: string }
-  /** `hiddenThinking`: a reasoning model's stream was open, so it may have thought (and billed) without sending a word. */
-  | { ok: false; failure: ModelFailure; partialText: string; usage: ChatUsage | undefined; reasoning?: string; hiddenThinking?: true };
+  | {
+    ok: true; text: string; usage: ChatUsage | undefined; finishReason: string; reasoning?: string;
+    /** The server went past the output limit it was sent and the stream was ended there ('length'). */
+    overrun?: true;
+  }
+  /**
+   * `hiddenThinking`: a reasoning model's request was read, so it may have thought (and billed) without sending a word.
+   * `mayBeBilled`: the request reached the service and no answer said it was not read (a timeout, a dropped connection,
+   * a stop): its prompt is billed even when no text came. An error the server sent (a status, an error event) has neither.
+   */
+  | { ok: false; failure: ModelFailure; partialText: string; usage: ChatUsage | undefined; reasoning?: string; hiddenThinking?: true; mayBeBilled?: true };
 
 export interface ChatRequest {
   model: string;
@@ -63,6 +74,9 @@ function joinedThinking(fromDeltas: string, fromTags: string): { reasoning?: str
   return all ? { reasoning: all } : {};
 }
 
+/** A failure that may have been billed (the request was out, no answer said it was not read) is marked so, to be charged. */
+const billable = (mayBeBilled: boolean, hiddenThinking: boolean) => ({ ...(mayBeBilled ? { mayBeBilled: true as const } : {}), ...(hiddenThinking ? { hiddenThinking: true as const } : {}) });
+
 /** Streams one chat completion; every failure comes back as a value, never a throw. */
 export class ChatService {
   constructor(private readonly client: OpenAI, private readonly options: ChatOptions) {}
@@ -74,6 +88,8 @@ export class ChatService {
     const thinksSilently = reasoningModels.profile(request.model) !== undefined;
     // `<think>…</think>` written into the answer by local models is taken out as it streams.
     const answer = new ThinkSplitter(OPENS_THINK_IN_TEMPLATE.test(request.model));
+    // A server that ignores the output limit is stopped at it: answer, reasoning and refusal all count.
+    const guard = new OutputGuard(request.maxOutputTokens, outputCounter(request.model));
     let timedOut = false;
     // Stopping: a reasoning model may think for minutes without a chunk, so the call is ended here, not at its next text.
     let cancelled = false;
@@ -86,21 +102,28 @@ export class ChatService {
       const silence = thinksSilently && answer.text === '' ? Math.max(this.options.idleTimeoutMs, THINKING_SILENCE_MS) : this.options.idleTimeoutMs;
       idle = setTimeout(() => { timedOut = true; controller.abort(); }, silence);
     };
-    let opened = false;
     let reasoning = '';
     let refusal = '';
     let finishReason: string | null = null;
+    let overrun = false;
     let usage: ChatUsage | undefined;
+    const context = { endpoint: 'chat' as const, model: request.model, secrets: [this.client.apiKey ?? ''] };
     try {
       const fields = outputFields(reasoningModels, request.model, request.maxOutputTokens, this.options.useMaxCompletionTokens, request.reasoningEffort);
-      const stream = await this.client.chat.completions.create(
-        { model: request.model, messages: request.messages, stream: true, stream_options: { include_usage: true }, ...fields },
-        { signal: controller.signal, ...(thinksSilently ? { timeout: Math.max(this.client.timeout, THINKING_SILENCE_MS) } : {}) },
+      const body = { model: request.model, messages: request.messages, stream: true as const, stream_options: { include_usage: true }, ...fields };
+      const timeout = thinksSilently ? { timeout: Math.max(this.client.timeout, THINKING_SILENCE_MS) } : {};
+      // Until the response starts, the SDK's timeout governs each attempt; repeats are ours (chatAttempts.ts).
+      const opened = await openChatStream(
+        (options) => this.client.chat.completions.create(body, { signal: controller.signal, ...timeout, ...options }),
+        { maxRetries: this.client.maxRetries, signal: controller.signal, context },
       );
-      // Until the response starts, the SDK's own timeout and retries (honouring retry-after) govern.
-      opened = thinksSilently;
+      if (!opened.ok) {
+        const failure = cancelled ? { kind: 'cut_off' as const } : opened.mayBeBilled && opened.failure.kind === 'network' ? { kind: 'dropped' as const } : opened.failure;
+        // A reasoning model may think before its headers: one that may have read the request may have thought too.
+        return { ok: false, failure, partialText: '', usage: undefined, ...billable(opened.mayBeBilled, opened.mayBeBilled && thinksSilently) };
+      }
       armIdleTimer();
-      for await (const chunk of stream) {
+      for await (const chunk of opened.stream) {
         armIdleTimer();
         usage = readUsage(chunk.usage) ?? usage;
         // Compatible servers may send chunks without `choices` (usage-only, keep-alives) or deltas without a role.
@@ -113,15 +136,22 @@ export class ChatService {
         if (choice.delta?.content && answer.feed(choice.delta.content)) onText(answer.text);
         if (answer.text === '' && ((typeof thought === 'string' && thought !== '') || answer.thinking)) onThinking?.();
         if (choice.finish_reason) finishReason = choice.finish_reason;
+        // Past the allowance: ended as if the server had stopped at its length limit (leaving the loop closes the stream).
+        if (guard.add(`${typeof thought === 'string' ? thought : ''}${choice.delta?.content ?? ''}${choice.delta?.refusal ?? ''}`)) {
+          overrun = true;
+          break;
+        }
       }
       if (answer.end()) onText(answer.text);
     } catch (error) {
-      const failure = classifyError(error, timedOut, { endpoint: 'chat', model: request.model, secrets: [this.client.apiKey ?? ''] });
+      const failure = classifyError(error, timedOut, context);
+      // The stream was open: the request was read. Anything but an error the server sent (a timeout, a lost connection, a stop) may have been billed.
+      const billed = cancelled || failure.kind === 'timeout' || failure.kind === 'network';
       // Text already shown and then the connection dropped: say it was cut off, keep what was shown.
       // An error event the server sent mid-stream keeps its own meaning (rate limit, server error…).
       const cut = cancelled || (answer.text.length > 0 && failure.kind === 'network');
-      const hidden = opened ? { hiddenThinking: true as const } : {};
-      return { ok: false, failure: cut ? { kind: 'cut_off' } : failure, partialText: answer.text, usage, ...joinedThinking(reasoning, answer.reasoning), ...hidden };
+      const shown = cut ? { kind: 'cut_off' as const } : failure.kind === 'network' ? { kind: 'dropped' as const } : failure;
+      return { ok: false, failure: shown, partialText: answer.text, usage, ...joinedThinking(reasoning, answer.reasoning), ...billable(billed, thinksSilently) };
     } finally {
       clearTimeout(idle);
       request.signal?.removeEventListener('abort', cancel);
@@ -129,11 +159,12 @@ export class ChatService {
     const text = answer.text;
     // The SDK ends an aborted stream quietly instead of throwing: our idle timer did that.
     const thought = joinedThinking(reasoning, answer.reasoning);
-    if (cancelled) return { ok: false, failure: { kind: 'cut_off' }, partialText: text, usage, ...thought, ...(opened ? { hiddenThinking: true as const } : {}) };
-    if (timedOut) return { ok: false, failure: { kind: 'timeout' }, partialText: text, usage, ...thought, ...(opened ? { hiddenThinking: true as const } : {}) };
+    if (cancelled) return { ok: false, failure: { kind: 'cut_off' }, partialText: text, usage, ...thought, ...billable(true, thinksSilently) };
+    if (timedOut) return { ok: false, failure: { kind: 'timeout' }, partialText: text, usage, ...thought, ...billable(true, thinksSilently) };
+    if (overrun) return { ok: true, text, usage, finishReason: 'length', ...thought, overrun: true };
     if (refusal || finishReason === 'content_filter') {
       // The filter acts on the output: a reasoning model has already thought (and billed) for it.
-      return { ok: false, failure: { kind: 'refused', message: refusal || undefined }, partialText: text, usage, ...thought, ...(opened ? { hiddenThinking: true as const } : {}) };
+      return { ok: false, failure: { kind: 'refused', message: refusal || undefined }, partialText: text, usage, ...thought, ...billable(false, thinksSilently) };
     }
     // A dropped connection throws above; a stream that ended cleanly is complete, finish_reason or not.
     return { ok: true, text, usage, finishReason: finishReason ?? 'stop', ...thought };

@@ -17,6 +17,8 @@ export type ModelFailure =
   | { kind: 'timeout' }
   | { kind: 'server_error'; status: number | undefined }
   | { kind: 'network' }
+  /** The connection dropped after the request was sent and before any answer: the service may have read (and billed) it. */
+  | { kind: 'dropped' }
   | { kind: 'auth' }
   /** `model`: the model asked for, when the caller said which. */
   | { kind: 'model_not_found'; model?: string }

@@ -65,27 +65,36 @@ export class PaidChat {
       return paid;
     }
     if (!paid.result.ok) logModelFailure(log, paid.result.failure, `${request.command} model call`);
+    else if (paid.result.overrun) log.warn({ model, maxOutputTokens: request.maxOutputTokens }, 'the AI service went past the output limit it was sent: the answer was ended there');
     return { ok: true, outcome: paid.result };
   }
 
   /**
    * What the service billed: its own usage when it sent one; else our count. A stream that failed after
-   * text arrived (timeout, cut connection, content filter) was billed for the prompt and that text;
-   * a call that failed before any text, without usage, was not.
+   * text arrived (timeout, cut connection, content filter) was billed for the prompt and that text; a request
+   * that reached the service and got no answer (a timeout, a dropped connection) at least for its prompt;
+   * a call the server answered with an error before any text, without usage, was not.
    */
   private billed(request: PaidChatRequest, outcome: ChatOutcome): ChatUsage | null {
     if (outcome.usage) return outcome.usage;
     const produced = outcome.ok ? outcome.text : outcome.partialText;
-    if (!outcome.ok && produced === '' && !outcome.reasoning && !outcome.hiddenThinking) return null;
+    if (!outcome.ok && produced === '' && !outcome.reasoning && !outcome.hiddenThinking && !outcome.mayBeBilled) return null;
     // A reasoning model's hidden thinking is billed but never sent: only the most it may write is a safe count.
     if (this.deps.reasoning?.profile(request.model)) return { promptTokens: request.promptTokens, completionTokens: request.maxOutputTokens, cachedTokens: 0 };
+    // Read but unanswered: the prompt, and no output.
+    if (!outcome.ok && produced === '' && !outcome.reasoning) return { promptTokens: request.promptTokens, completionTokens: 0, cachedTokens: 0 };
     // Thinking a server streamed beside the answer is billed as output too.
     return this.estimate(request, outcome.reasoning ? `${outcome.reasoning}\n${produced}` : produced);
   }
 
-  /** Some compatible servers send no usage: charge our own count of what went in and came out. */
+  /**
+   * Some compatible servers send no usage: charge our own count of what went in and came out. The output is at most
+   * what the request allowed: a server that keeps to its limit stops there by its own count, and one that ignores it
+   * is stopped there by ours (OutputGuard).
+   */
   private estimate(request: PaidChatRequest, answer: string): ChatUsage {
     const { tokens } = this.deps;
-    return { promptTokens: request.promptTokens, completionTokens: tokens.weigh(tokens.countMessage(answer), request.model), cachedTokens: 0 };
+    const output = Math.min(tokens.weigh(tokens.countMessage(answer), request.model), request.maxOutputTokens);
+    return { promptTokens: request.promptTokens, completionTokens: output, cachedTokens: 0 };
   }
 }

@@ -2,7 +2,7 @@ import { APIError } from 'openai';
 import type { ModelFailure } from './failures.ts';
 
 /**
- * The rules for repeating a request OpenAI may bill (an image generation, a transcription), which run with the
+ * The rules for repeating a request OpenAI may bill (an answer, an image generation, a transcription), which run with the
  * SDK's retries off: its loop repeats a timed-out or dropped request like a 429, and one that got that far may
  * have been made and billed. Only answers that say nothing was done are repeated: a 429 (after retry-after), a
  * 5xx that came back quickly, and a connection that never opened.
@@ -15,17 +15,21 @@ const BACKOFF_MAX_MS = 8_000;
 /** Connection failures that mean the request never left this machine: nothing reached OpenAI, nothing was billed. */
 const NEVER_SENT = /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ENETUNREACH|EHOSTUNREACH|UND_ERR_CONNECT_TIMEOUT|ERR_TLS_.*|CERT_.*|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE)$/;
 
-/** Error codes anywhere in the cause chain (undici nests them, happy-eyeballs groups them in an AggregateError). */
+/** fetch refuses a port on its blocklist (the spec's "bad port", e.g. 9 or 6000) before connecting; undici gives it no code. */
+const BAD_PORT = 'bad port';
+
+/** Error codes (and fetch's code-less "bad port") anywhere in the cause chain (undici nests them, happy-eyeballs groups them in an AggregateError). */
 function causeCodes(error: unknown, depth = 0): string[] {
   if (depth > 5 || typeof error !== 'object' || error === null) return [];
-  const { code, cause, errors } = error as { code?: unknown; cause?: unknown; errors?: unknown };
+  const { code, cause, errors, message } = error as { code?: unknown; cause?: unknown; errors?: unknown; message?: unknown };
   const nested = Array.isArray(errors) ? errors.flatMap((e) => causeCodes(e, depth + 1)) : [];
-  return [...(typeof code === 'string' ? [code] : []), ...causeCodes(cause, depth + 1), ...nested];
+  const own = typeof code === 'string' ? [code] : message === BAD_PORT ? [BAD_PORT] : [];
+  return [...own, ...causeCodes(cause, depth + 1), ...nested];
 }
 
-/** The request never left this machine (refused, unresolvable, TLS failed): repeating it can't bill twice. */
+/** The request never left this machine (refused, unresolvable, TLS failed, a blocked port): repeating it can't bill twice. */
 export function neverSent(error: unknown): boolean {
-  return causeCodes(error).some((code) => NEVER_SENT.test(code));
+  return causeCodes(error).some((code) => code === BAD_PORT || NEVER_SENT.test(code));
 }
 
 /** A timeout, or a connection lost after it was made, may have reached OpenAI and been billed. */

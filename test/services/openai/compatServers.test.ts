@@ -119,6 +119,8 @@ describe('errors sent inside the stream (HTTP 200) get the same plain replies as
     expect(i.transcript()[0]).toEqual(typeof reply === 'string' ? reply : expect.stringMatching(reply));
     expect(i.transcript()[0]).not.toMatch(/couldn't reach/);
     expect(turns(channelId)).toHaveLength(0);
+    // The server answered with an error before any text: nothing was billed, nothing is charged.
+    expect(ledger(channelId)).toMatchObject([{ state: 'released', charged: 0 }]);
   });
 
   test('a context overflow sent as an event is trimmed and retried like OpenAI\'s', async () => {
@@ -157,6 +159,31 @@ describe('errors sent inside the stream (HTTP 200) get the same plain replies as
     expect(i.transcript()[0]).toBe('One. Two.\n\n⚠️ The answer was cut off because the connection to the AI service dropped.');
     expect(turns(channelId)).toHaveLength(0);
   });
+});
+
+describe('a server that ignores max_tokens', () => {
+  test.each([
+    ['en-US', '⚠️ The answer reached its length limit and was cut short.'],
+    ['zh-TW', '⚠️ 回答已達長度上限，內容被截斷。'],
+  ])('streaming forever (%s): ended at the allowance, shown as cut at the length limit, charged at most the reservation', async (locale, notice) => {
+    h.openai.compat = { noUsage: true, noFinishReason: true };
+    const channelId = freshChannel();
+    h.openai.chat.enqueue({ endless: { piece: ' word word word word' } });
+    const i = h.command('ask', { prompt: 'Count forever.' }, { channelId, locale });
+    await h.settled(i, 30_000);
+    const { maxOutputTokens } = h.bot.ctx.config;
+    const shownText = i.transcript().join('\n');
+    expect(shownText.endsWith(notice)).toBe(true);
+    // " word" is one token, four to a piece: the stream was ended at the first piece past the allowance.
+    expect(shownText.split(/\s+/).filter((word) => word === 'word').length).toBe(Math.floor(maxOutputTokens / 4 + 1) * 4);
+    expect(h.openai.chat.endlessSent).toBeLessThan(maxOutputTokens / 4 + 10);
+    const row = h.bot.ctx.db.prepare('SELECT state, charged_micros AS charged, reserved_micros AS reserved, output_tokens AS output FROM ledger WHERE channel_id = ?').get(channelId) as { state: string; charged: number; reserved: number; output: number };
+    expect(row.state).toBe('settled');
+    expect(row.output).toBe(maxOutputTokens);
+    expect(row.charged).toBeGreaterThan(0);
+    expect(row.charged).toBeLessThanOrEqual(row.reserved);
+    expect(h.logs().some((l) => l.level === 40 && String(l.msg).includes('went past the output limit'))).toBe(true);
+  }, 40_000);
 });
 
 describe('HTTP errors in other shapes', () => {
