@@ -81,6 +81,7 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
   const metrics = new BotMetrics({ ledger: new LedgerStats(db), inFlight: () => lifecycle.inFlight });
   ledger.onSettled = (call) => metrics.settled(call);
   ledger.onRefused = (refusal) => metrics.refused(refusal.limit.source);
+  link?.observeCalls(metrics.watchCoordinator(link));
   const openai = createOpenAIClient(config, logger, metrics);
   const reasoning = new ReasoningService(new ReasoningModels(config.reasoningModels), new ReasoningStore(now), config.reasoningMaxOutputTokens);
   const chat = new ChatService(openai, {

@@ -6,6 +6,7 @@ export class SharedLedgerStore {
   private readonly outboxPending;
   private readonly outboxDrop;
   private readonly outboxCount;
+  private readonly outboxState;
   private readonly eventAdd;
   private readonly eventsAfterSeq;
 
@@ -14,6 +15,8 @@ export class SharedLedgerStore {
     this.outboxPending = db.prepare('SELECT seq, body FROM ledger_outbox ORDER BY seq LIMIT ?');
     this.outboxDrop = db.prepare('DELETE FROM ledger_outbox WHERE seq <= ?');
     this.outboxCount = db.prepare('SELECT COUNT(*) FROM ledger_outbox').pluck();
+    // The oldest by seq is the oldest written: one index lookup, no scan of created_at.
+    this.outboxState = db.prepare('SELECT COUNT(*) AS entries, (SELECT created_at FROM ledger_outbox ORDER BY seq LIMIT 1) AS oldestAt FROM ledger_outbox');
     this.eventAdd = db.prepare('INSERT INTO shared_events (body, created_at) VALUES (?, ?)');
     this.eventsAfterSeq = db.prepare('SELECT seq, body FROM shared_events WHERE seq > ? ORDER BY seq LIMIT ?');
   }
@@ -35,6 +38,11 @@ export class SharedLedgerStore {
 
   pendingCount(): number {
     return this.outboxCount.get() as number;
+  }
+
+  /** How many operations wait, and when the oldest was written (null: none waits). */
+  outbox(): { entries: number; oldestAt: number | null } {
+    return this.outboxState.get() as { entries: number; oldestAt: number | null };
   }
 
   /** Something every host applies to its own file (coordinator). */

@@ -69,6 +69,22 @@ export class CoordinatorLink implements SharedLink {
     return this.deps.store.pendingCount();
   }
 
+  /** For /metrics: the operations waiting for the coordinator and the age of the oldest (0 when none waits). */
+  outbox(): { entries: number; oldestAgeMs: number } {
+    const { entries, oldestAt } = this.deps.store.outbox();
+    return { entries, oldestAgeMs: oldestAt === null ? 0 : Math.max(0, this.now() - oldestAt) };
+  }
+
+  /** Told of every call to the coordinator and how it ended (for /metrics). */
+  observeCalls(hook: NonNullable<CoordinatorClient['onCall']>): void {
+    this.deps.client.onCall = hook;
+  }
+
+  /** Whether the coordinator answered this host's last call (false before any answer). */
+  get reachable(): boolean {
+    return this.deps.client.reachable;
+  }
+
   /**
    * Sends the whole outbox; true once it is empty. A run under way may have read the outbox before the caller's
    * operation went in: the call then waits for one more run after it (shared by every call meanwhile).
