@@ -10,6 +10,7 @@ import { LedgerDaily } from './db/ledgerDaily.ts';
 import { migrate } from './db/migrate.ts';
 import { ModerationSettingsStore } from './db/moderationSettings.ts';
 import { MetaStore } from './db/meta.ts';
+import { OperatorStore } from './db/operator.ts';
 import { SettingsStore } from './db/settings.ts';
 import { SharedLedgerStore } from './db/sharedLedger.ts';
 import type { Logger } from './logger.ts';
@@ -19,7 +20,7 @@ import { SpendCharts } from './services/charts/spendCharts.ts';
 import { Ledger } from './services/budget/ledger.ts';
 import { CoordinatorClient } from './services/budget/shared/client.ts';
 import { LedgerCoordinator } from './services/budget/shared/coordinator.ts';
-import { applyEvent } from './services/budget/shared/events.ts';
+import { applyEvent, applyResync } from './services/budget/shared/events.ts';
 import { SharedHosts } from './services/budget/shared/hosts.ts';
 import { CoordinatorLink } from './services/budget/shared/link.ts';
 import type { SharedEvent } from './services/budget/shared/protocol.ts';
@@ -64,6 +65,9 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
   const { url: ledgerUrl, secret: ledgerSecret } = config.ledger;
   const link = ledgerUrl && ledgerSecret ? new CoordinatorLink({
     client: new CoordinatorClient(ledgerUrl, ledgerSecret), store: sharedStore, meta: new MetaStore(db), apply: applyShared, log: logger.child({ component: 'ledger-link' }), now,
+    resync: (state, synced) => applyResync(state, {
+      forgetHere: (userId) => void history.forget(userId), forgetBefore: (at) => void history.forgetBefore(at), ceilingGuilds: () => new OperatorStore(db).ceilingGuilds(), ledger,
+    }, synced),
   }) : undefined;
   const ledger = new Ledger(ledgerStore, budgetStore, config.fallbackBudget, now, {
     log: logger.child({ component: 'ledger' }), shared: link,

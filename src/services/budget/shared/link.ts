@@ -1,10 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { MetaStore } from '../../../db/meta.ts';
 import type { SharedLedgerStore } from '../../../db/sharedLedger.ts';
 import type { Logger } from '../../../logger.ts';
 import { LEASE_MS, type OperatorOverview, type SharedLink } from '../ledger.ts';
 import { CoordinatorError, type CoordinatorClient } from './client.ts';
-import { MAX_OPS_PER_REQUEST, type ReserveAnswer, type ReserveRequest, type SharedEvent, type SharedOp, type TotalsAnswer } from './protocol.ts';
+import { MAX_OPS_PER_REQUEST, type ReserveAnswer, type ReserveRequest, type ResyncState, type SharedEvent, type SharedOp, type TotalsAnswer } from './protocol.ts';
 
 /** The lease at the coordinator is renewed this often (three tries before it would expire). */
 const LEASE_RENEW_MS = LEASE_MS / 3;
@@ -13,6 +14,8 @@ const RETRY_FIRST_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
 /** The coordinator's events this host has applied, by their sequence number. */
 const EVENTS_SEQ_KEY = 'shared_ledger.events_seq';
+/** This host's id at the coordinator: one per database file, so every process of the host shares it. */
+const HOST_ID_KEY = 'shared_ledger.host_id';
 
 export interface LinkDeps {
   client: CoordinatorClient;
@@ -20,6 +23,11 @@ export interface LinkDeps {
   meta: MetaStore;
   /** Applies an event (another host's /forget-me or /operator change) to this host's file (see events.ts). */
   apply: (event: SharedEvent) => void;
+  /**
+   * Brings this host's copy of the operator's settings to the coordinator's, after events it had not applied were
+   * trimmed; `synced` is false on a host that never applied any (it has no /forget-me to catch up on).
+   */
+  resync: (state: ResyncState, synced: boolean) => void;
   log: Logger;
   now?: () => number;
 }
@@ -160,13 +168,27 @@ export class CoordinatorLink implements SharedLink {
   async renewLease(): Promise<void> {
     const { client, meta, apply, log } = this.deps;
     if (this.holder === undefined) return;
-    const eventsAfter = Number(meta.get(EVENTS_SEQ_KEY) ?? 0);
-    const { events } = await client.lease({ holder: this.holder, pid: process.pid, host: hostname(), eventsAfter });
+    const known = meta.get(EVENTS_SEQ_KEY);
+    const eventsAfter = Number(known ?? 0);
+    const { events, through, resync } = await client.lease({ holder: this.holder, pid: process.pid, host: hostname(), hostId: this.hostId(), eventsAfter });
+    if (resync) {
+      this.deps.resync(resync, known !== undefined);
+      log.warn({ eventsAfter, forgetBefore: resync.forgetBefore }, 'this host was away longer than the coordinator keeps events: took its current /operator settings instead');
+    }
     for (const { seq, event } of events) {
       apply(event);
       meta.set(EVENTS_SEQ_KEY, String(seq));
     }
+    // Up to date even when nothing came (or what it missed was trimmed): the coordinator then knows it can trim.
+    if (through !== undefined) meta.set(EVENTS_SEQ_KEY, String(through));
     if (events.length > 0) log.info({ events: events.map((e) => e.event.event) }, 'applied what was done on other hosts (/forget-me, /operator)');
+  }
+
+  private hostId(): string {
+    const { meta } = this.deps;
+    let id = meta.get(HOST_ID_KEY);
+    if (id === undefined) meta.set(HOST_ID_KEY, (id = randomUUID()));
+    return id;
   }
 
   /** Starts the lease renewals and sends what an earlier run left in the outbox. */

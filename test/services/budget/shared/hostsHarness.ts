@@ -4,18 +4,21 @@ import { HistoryStore } from '../../../../src/db/history.ts';
 import { LedgerStore } from '../../../../src/db/ledger.ts';
 import { LedgerStats } from '../../../../src/db/ledgerStats.ts';
 import { MetaStore } from '../../../../src/db/meta.ts';
+import { OperatorStore } from '../../../../src/db/operator.ts';
 import { migrate } from '../../../../src/db/migrate.ts';
 import { SharedLedgerStore } from '../../../../src/db/sharedLedger.ts';
 import { createLogger } from '../../../../src/logger.ts';
 import { Ledger, NO_OPERATOR_LIMITS, type OperatorLimits, type Payer } from '../../../../src/services/budget/ledger.ts';
 import { CoordinatorClient } from '../../../../src/services/budget/shared/client.ts';
 import { LedgerCoordinator } from '../../../../src/services/budget/shared/coordinator.ts';
-import { applyEvent } from '../../../../src/services/budget/shared/events.ts';
+import { applyEvent, applyResync } from '../../../../src/services/budget/shared/events.ts';
 import type { SharedEvent } from '../../../../src/services/budget/shared/protocol.ts';
 import { SharedHosts } from '../../../../src/services/budget/shared/hosts.ts';
 import { CoordinatorLink } from '../../../../src/services/budget/shared/link.ts';
 import { startLedgerServer } from '../../../../src/services/budget/shared/server.ts';
+import { HistoryService } from '../../../../src/services/history.ts';
 import { BotMetrics } from '../../../../src/services/metrics/metrics.ts';
+import { TokenCounter } from '../../../../src/services/tokens.ts';
 import { tempDatabasePath } from '../../../support/tempDb.ts';
 
 /** A coordinator and other hosts on loopback, each on its own file, as the bot builds them (see src/buildContext.ts). */
@@ -60,8 +63,12 @@ export async function coordinatorHost(clock: Clock, options: { operator?: Partia
 export function otherHost(url: string, clock: Clock, options: { operator?: Partial<OperatorLimits>; path?: string; secret?: string } = {}) {
   const { db, path } = database(options.path);
   const history = new HistoryStore(db);
-  const apply = (event: SharedEvent) => applyEvent(event, { forgetHere: (id) => void history.deleteAuthor(id), ledger });
-  const link = new CoordinatorLink({ client: new CoordinatorClient(url, options.secret ?? SECRET), store: new SharedLedgerStore(db), meta: new MetaStore(db), apply, log, now: () => clock.now });
+  const service = new HistoryService(history, new TokenCounter(128_000), () => clock.now);
+  const target = () => ({ forgetHere: (id: string) => void service.forget(id), forgetBefore: (at: number) => void service.forgetBefore(at), ceilingGuilds: () => new OperatorStore(db).ceilingGuilds(), ledger });
+  const link = new CoordinatorLink({
+    client: new CoordinatorClient(url, options.secret ?? SECRET), store: new SharedLedgerStore(db), meta: new MetaStore(db), log, now: () => clock.now,
+    apply: (event) => applyEvent(event, target()), resync: (state, synced) => applyResync(state, target(), synced),
+  });
   const ledger = new Ledger(new LedgerStore(db), new BudgetStore(db), null, () => clock.now, { operator: { ...NO_OPERATOR_LIMITS, ...options.operator }, log, shared: link });
   const metrics = new BotMetrics({ ledger: new LedgerStats(db), inFlight: () => 0 });
   ledger.onRefused = (refusal) => metrics.refused(refusal.limit.source);
