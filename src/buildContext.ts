@@ -55,8 +55,8 @@ import { VisionService } from './services/vision/service.ts';
 export async function buildContext(config: Config, logger: Logger, now: () => number = Date.now): Promise<BotContext> {
   const pricing = createPricing({ overrides: config.pricingFile ? await loadPricingFile(config.pricingFile) : undefined });
   const db = openDatabase(config.databasePath);
-  const { from, to } = migrate(db);
-  if (from !== to) logger.info({ from, to, path: config.databasePath }, 'database migrated');
+  const { from, to, applied } = migrate(db);
+  if (applied.length > 0) logger.info({ from, to, applied, path: config.databasePath }, 'database migrated');
   const budgetStore = new BudgetStore(db);
   const ledgerStore = new LedgerStore(db);
   const sharedStore = new SharedLedgerStore(db);
