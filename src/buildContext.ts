@@ -65,9 +65,9 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
   const { url: ledgerUrl, secret: ledgerSecret } = config.ledger;
   const link = ledgerUrl && ledgerSecret ? new CoordinatorLink({
     client: new CoordinatorClient(ledgerUrl, ledgerSecret), store: sharedStore, meta: new MetaStore(db), apply: applyShared, log: logger.child({ component: 'ledger-link' }), now,
-    resync: (state, synced) => applyResync(state, {
+    resync: (state, applied) => applyResync(state, {
       forgetHere: (userId) => void history.forget(userId), forgetBefore: (at) => void history.forgetBefore(at), ceilingGuilds: () => new OperatorStore(db).ceilingGuilds(), ledger,
-    }, synced),
+    }, applied),
   }) : undefined;
   const ledger = new Ledger(ledgerStore, budgetStore, config.fallbackBudget, now, {
     log: logger.child({ component: 'ledger' }), shared: link,

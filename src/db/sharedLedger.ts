@@ -29,7 +29,7 @@ export class SharedLedgerStore {
     this.eventAdd = db.prepare('INSERT INTO shared_events (body, created_at) VALUES (?, ?)');
     this.eventsAfterSeq = db.prepare('SELECT seq, body FROM shared_events WHERE seq > ? ORDER BY seq LIMIT ?');
     this.hostSeen = db.prepare(`INSERT INTO shared_hosts (host_id, events_seq, seen_at) VALUES (?, ?, ?)
-      ON CONFLICT (host_id) DO UPDATE SET events_seq = excluded.events_seq, seen_at = excluded.seen_at`);
+      ON CONFLICT (host_id) DO UPDATE SET events_seq = MAX(events_seq, excluded.events_seq), seen_at = excluded.seen_at`);
     this.trackingStart = db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('shared_events.tracking_since', ?)");
     this.metaGet = db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
     this.metaSet = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
@@ -76,7 +76,10 @@ export class SharedLedgerStore {
     return (this.eventsAfterSeq.all(seq, limit) as { seq: number; body: string }[]).map((row) => ({ seq: row.seq, body: JSON.parse(row.body) as unknown }));
   }
 
-  /** A host's lease renewal: the last event it applied, and when it was seen. The first one starts the tracking. */
+  /**
+   * A host's lease renewal: the last event it applied (the highest any of its processes said: they share its file, and
+   * a late request must not move it back), and when it was seen. The first one starts the tracking.
+   */
   seeHost(hostId: string, eventsSeq: number, at: number): void {
     this.hostSeen.run(hostId, eventsSeq, at);
     this.trackingStart.run(String(at));

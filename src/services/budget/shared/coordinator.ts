@@ -107,7 +107,7 @@ export class LedgerCoordinator {
       const through = events.length === MAX_EVENTS_PER_LEASE ? events.at(-1)!.seq : newest;
       // Seqs are given without gaps, so one between what the host applied and the oldest kept was trimmed.
       const missed = request.eventsAfter < (oldest ?? newest + 1) - 1;
-      return { events, through, ...(missed ? { resync: this.resync(request.eventsAfter) } : {}) };
+      return { events, through, ...(missed ? { resync: this.resync() } : {}) };
     }).immediate();
   }
 
@@ -125,9 +125,8 @@ export class LedgerCoordinator {
   }
 
   /** What a host that missed trimmed events needs to end up as if it had applied them. */
-  private resync(eventsAfter: number): ResyncState {
-    const forget = this.deps.shared.forgetTrimmed();
-    return { ceilings: this.operator.ceilings(), allowed: this.operator.allowedBy(), forgetBefore: forget && forget.seq > eventsAfter ? forget.at : null };
+  private resync(): ResyncState {
+    return { ceilings: this.operator.ceilings(), allowed: this.operator.allowedBy(), forgotten: this.deps.shared.forgetTrimmed() };
   }
 
   totals(userId: string): TotalsAnswer {

@@ -23,13 +23,16 @@ export function applyEvent(event: SharedEvent, target: EventTarget): void {
 
 /**
  * Makes this host's operator settings the coordinator's (the events that would have said so were trimmed): its
- * ceilings, the default for any other server, its allowed servers. A /forget-me it missed can no longer name the
- * member: every turn stored before it goes, whoever asked. `synced` false: a new host, with no /forget-me to catch up on.
+ * ceilings, the default for any other server, its allowed servers. A /forget-me it had not applied can no longer
+ * name the member: every turn stored before it goes, whoever asked. `appliedThrough` is the last event this host
+ * applied, read when the answer came (another process of the host may have applied more meanwhile); null on a new
+ * host, whose history no earlier /forget-me covered.
  */
-export function applyResync(state: ResyncState, target: ResyncTarget, synced: boolean): void {
+export function applyResync(state: ResyncState, target: ResyncTarget, appliedThrough: number | null): void {
   const listed = new Set(state.ceilings.map((c) => c.guildId));
   for (const guildId of target.ceilingGuilds()) if (!listed.has(guildId)) target.ledger.setServerCeiling(guildId, 'default', 'coordinator');
   for (const { guildId, actorId, amountMicros, period } of state.ceilings) target.ledger.setServerCeiling(guildId, { amountMicros, period }, actorId);
   for (const { guildId, actorId } of state.allowed) target.ledger.allowGuild(guildId, actorId);
-  if (synced && state.forgetBefore !== null) target.forgetBefore(state.forgetBefore);
+  const { forgotten } = state;
+  if (appliedThrough !== null && forgotten && appliedThrough < forgotten.seq) target.forgetBefore(forgotten.at);
 }

@@ -25,9 +25,9 @@ export interface LinkDeps {
   apply: (event: SharedEvent) => void;
   /**
    * Brings this host's copy of the operator's settings to the coordinator's, after events it had not applied were
-   * trimmed; `synced` is false on a host that never applied any (it has no /forget-me to catch up on).
+   * trimmed; `appliedThrough` is the last event this host applied (null: none ever, a new host). See events.ts.
    */
-  resync: (state: ResyncState, synced: boolean) => void;
+  resync: (state: ResyncState, appliedThrough: number | null) => void;
   log: Logger;
   now?: () => number;
 }
@@ -168,12 +168,13 @@ export class CoordinatorLink implements SharedLink {
   async renewLease(): Promise<void> {
     const { client, meta, apply, log } = this.deps;
     if (this.holder === undefined) return;
-    const known = meta.get(EVENTS_SEQ_KEY);
-    const eventsAfter = Number(known ?? 0);
+    const eventsAfter = Number(meta.get(EVENTS_SEQ_KEY) ?? 0);
     const { events, through, resync } = await client.lease({ holder: this.holder, pid: process.pid, host: hostname(), hostId: this.hostId(), eventsAfter });
     if (resync) {
-      this.deps.resync(resync, known !== undefined);
-      log.warn({ eventsAfter, forgetBefore: resync.forgetBefore }, 'this host was away longer than the coordinator keeps events: took its current /operator settings instead');
+      // Read again: another process of this host may have applied events while this answer was on its way.
+      const applied = meta.get(EVENTS_SEQ_KEY);
+      this.deps.resync(resync, applied === undefined ? null : Number(applied));
+      log.warn({ eventsAfter, forgotten: resync.forgotten }, 'this host missed events the coordinator no longer keeps: took its current /operator settings instead');
     }
     for (const { seq, event } of events) {
       apply(event);

@@ -66,13 +66,13 @@ export type ReserveAnswer = { ok: true } | { ok: false; refusal: Refusal };
 
 /**
  * The operator's settings as the coordinator holds them, for a host that missed trimmed events: every server
- * ceiling set with /operator (others go back to SERVER_LIMIT_USD), every server allowed, and, when a /forget-me it
- * missed was trimmed, the time before which it deletes every stored turn (it can no longer tell whose).
+ * ceiling set with /operator (others go back to SERVER_LIMIT_USD), every server allowed, and the newest /forget-me
+ * trimmed (its seq and time, no member ID): a host that had not applied it deletes every turn stored before it.
  */
 export interface ResyncState {
   ceilings: { guildId: string; actorId: string; amountMicros: number | null; period: Period }[];
   allowed: { guildId: string; actorId: string }[];
-  forgetBefore: number | null;
+  forgotten: { seq: number; at: number } | null;
 }
 
 export interface LeaseAnswer {

@@ -1,8 +1,12 @@
 import { afterEach, describe, expect, test } from 'vitest';
 import type { Db } from '../../../../src/db/connection.ts';
 import type { HistoryStore } from '../../../../src/db/history.ts';
+import { MetaStore } from '../../../../src/db/meta.ts';
+import { CoordinatorClient } from '../../../../src/services/budget/shared/client.ts';
 import { EVENTS_KEPT_MS } from '../../../../src/services/budget/shared/coordinator.ts';
-import { closeAll, coordinatorHost, GUILD_A, GUILD_B, otherHost, START, USD } from './hostsHarness.ts';
+import { applyResync } from '../../../../src/services/budget/shared/events.ts';
+import type { ResyncState } from '../../../../src/services/budget/shared/protocol.ts';
+import { closeAll, coordinatorHost, GUILD_A, GUILD_B, otherHost, SECRET, START, USD } from './hostsHarness.ts';
 
 afterEach(closeAll);
 
@@ -112,5 +116,49 @@ describe('shared events (/forget-me, /operator) are kept only as long as a host 
     await joined.link.renewLease();
     expect(joined.ledger.isGuildAllowed(GUILD_B)).toBe(true);
     expect(joined.history.countQuestionsBy(OTHER)).toBe(1);
+  });
+
+  test('a late renewal from another process of a host does not move it back, and is answered with a resync it can check', async () => {
+    const clock = { now: START };
+    const a = await coordinatorHost(clock, { operator });
+    const b = otherHost(a.server.url, clock, { operator });
+    await b.link.renewLease();
+    clock.now += EVENTS_KEPT_MS + HOUR;
+    a.hosts.forgetEverywhere(FORGOTTEN);
+    await b.link.renewLease(); // applies it
+    await b.link.renewLease(); // says so: trimmed
+    expect(kept(a.db)).toEqual([]);
+    const hostId = new MetaStore(b.db).get('shared_ledger.host_id')!;
+    const seq = () => a.db.prepare('SELECT events_seq FROM shared_hosts WHERE host_id = ?').pluck().get(hostId);
+    expect(seq()).toBe(1);
+    // Sent by another process of b before it read that b applied it, and arriving now.
+    const late = await new CoordinatorClient(a.server.url, SECRET).lease({ holder: 'b-process-2', pid: 2, host: 'b', hostId, eventsAfter: 0 });
+    expect(seq()).toBe(1);
+    expect(late.resync?.forgotten).toEqual({ seq: 1, at: clock.now });
+    expect(JSON.stringify(late)).not.toContain(FORGOTTEN);
+  });
+
+  test.each([
+    ['a host that had not applied the trimmed /forget-me deletes the turns stored before it', 3, true],
+    ['a host that had applied it (another of its processes did) deletes nothing', 7, false],
+    ['a new host (no event ever applied) deletes nothing: that /forget-me came before it joined', null, false],
+  ])('%s', (_name, appliedThrough, wiped) => {
+    const calls: string[] = [];
+    const state: ResyncState = {
+      ceilings: [{ guildId: GUILD_B, actorId: 'owner', amountMicros: USD, period: 'day' }], allowed: [{ guildId: GUILD_B, actorId: 'owner' }], forgotten: { seq: 7, at: START },
+    };
+    applyResync(state, {
+      forgetHere: () => calls.push('forgetHere'),
+      forgetBefore: (at) => calls.push(`forgetBefore ${at}`),
+      ceilingGuilds: () => [GUILD_A, GUILD_B],
+      ledger: {
+        setServerCeiling: (guildId, value) => void calls.push(`ceiling ${guildId} ${JSON.stringify(value)}`),
+        allowGuild: (guildId) => Boolean(calls.push(`allow ${guildId}`)),
+      },
+    }, appliedThrough);
+    expect(calls).toEqual([
+      `ceiling ${GUILD_A} "default"`, `ceiling ${GUILD_B} {"amountMicros":${USD},"period":"day"}`, `allow ${GUILD_B}`,
+      ...(wiped ? [`forgetBefore ${START}`] : []),
+    ]);
   });
 });

@@ -67,7 +67,7 @@ export function otherHost(url: string, clock: Clock, options: { operator?: Parti
   const target = () => ({ forgetHere: (id: string) => void service.forget(id), forgetBefore: (at: number) => void service.forgetBefore(at), ceilingGuilds: () => new OperatorStore(db).ceilingGuilds(), ledger });
   const link = new CoordinatorLink({
     client: new CoordinatorClient(url, options.secret ?? SECRET), store: new SharedLedgerStore(db), meta: new MetaStore(db), log, now: () => clock.now,
-    apply: (event) => applyEvent(event, target()), resync: (state, synced) => applyResync(state, target(), synced),
+    apply: (event) => applyEvent(event, target()), resync: (state, applied) => applyResync(state, target(), applied),
   });
   const ledger = new Ledger(new LedgerStore(db), new BudgetStore(db), null, () => clock.now, { operator: { ...NO_OPERATOR_LIMITS, ...options.operator }, log, shared: link });
   const metrics = new BotMetrics({ ledger: new LedgerStats(db), inFlight: () => 0 });
