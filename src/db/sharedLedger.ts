@@ -18,6 +18,7 @@ export class SharedLedgerStore {
   private readonly lastForget;
   private readonly eventsDrop;
   private readonly eventsBounds;
+  private readonly eventsCount;
 
   constructor(readonly db: Db) {
     this.outboxAdd = db.prepare('INSERT INTO ledger_outbox (body, created_at) VALUES (?, ?)');
@@ -39,6 +40,7 @@ export class SharedLedgerStore {
       WHERE (seq <= ? OR created_at < ?) AND json_extract(body, '$.event') = 'forget' ORDER BY seq DESC LIMIT 1`);
     this.eventsDrop = db.prepare('DELETE FROM shared_events WHERE seq <= ? OR created_at < ?');
     // The newest seq ever given (AUTOINCREMENT keeps it in sqlite_sequence even once its row is gone) and the oldest kept.
+    this.eventsCount = db.prepare('SELECT COUNT(*) FROM shared_events').pluck();
     this.eventsBounds = db.prepare(`SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'shared_events'), 0) AS newest,
       (SELECT MIN(seq) FROM shared_events) AS oldest`);
   }
@@ -105,6 +107,11 @@ export class SharedLedgerStore {
     const forget = this.lastForget.get(seq, cutoff) as { seq: number; at: number } | undefined;
     if (forget) this.metaSet.run('shared_events.forget_trimmed', JSON.stringify(forget));
     return this.eventsDrop.run(seq, cutoff).changes;
+  }
+
+  /** Events kept for hosts that have not applied them yet (coordinator). */
+  eventsKept(): number {
+    return this.eventsCount.get() as number;
   }
 
   /** The newest /forget-me trimmed so far (its seq and time), if any. */

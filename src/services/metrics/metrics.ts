@@ -113,6 +113,11 @@ export class BotMetrics {
     return coordinatorMetrics(this.registry, link);
   }
 
+  /** On the coordinator (LEDGER_PORT): the events kept for hosts that have not applied them, read when scraped. */
+  watchSharedEvents(kept: () => number): void {
+    this.collected('bot_ledger_shared_events', 'On the ledger coordinator: /forget-me and /operator events kept until every host has applied them (7 days at most).', kept);
+  }
+
   /** Runs one interaction's handling and counts it with how it ended. */
   interaction(command: string, work: () => Promise<void>): Promise<void> {
     return trackOutcome(work, (outcome) => this.interactions.inc({ command, outcome }));

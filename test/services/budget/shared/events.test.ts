@@ -6,6 +6,8 @@ import { CoordinatorClient } from '../../../../src/services/budget/shared/client
 import { EVENTS_KEPT_MS } from '../../../../src/services/budget/shared/coordinator.ts';
 import { applyResync } from '../../../../src/services/budget/shared/events.ts';
 import type { ResyncState } from '../../../../src/services/budget/shared/protocol.ts';
+import type { BotMetrics } from '../../../../src/services/metrics/metrics.ts';
+import { parseSamples, valueOf } from '../../../support/metricsScrape.ts';
 import { closeAll, coordinatorHost, GUILD_A, GUILD_B, otherHost, SECRET, START, USD } from './hostsHarness.ts';
 
 afterEach(closeAll);
@@ -25,6 +27,7 @@ async function until(check: () => boolean): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+const keptMetric = async (metrics: BotMetrics) => valueOf(parseSamples((await metrics.exposition()).body), 'bot_ledger_shared_events');
 const kept = (db: Db) => db.prepare('SELECT body FROM shared_events ORDER BY seq').pluck().all() as string[];
 /** Every text the coordinator's sync tables and meta hold: a trimmed /forget-me must leave no member ID in them. */
 const syncText = (db: Db) => JSON.stringify([kept(db), db.prepare('SELECT * FROM meta').all(), db.prepare('SELECT * FROM shared_hosts').all()]);
@@ -52,9 +55,11 @@ describe('shared events (/forget-me, /operator) are kept only as long as a host 
     await c.link.renewLease();
     expect(c.history.countQuestionsBy(FORGOTTEN)).toBe(0);
     expect(kept(a.db)).toHaveLength(1);
+    expect(await keptMetric(a.metrics)).toBe(1);
     // c's next renewal says it applied it: nothing names the member any more.
     await c.link.renewLease();
     expect(kept(a.db)).toEqual([]);
+    expect(await keptMetric(a.metrics)).toBe(0);
     expect(syncText(a.db)).not.toContain(FORGOTTEN);
   });
 

@@ -56,7 +56,9 @@ export async function coordinatorHost(clock: Clock, options: { operator?: Partia
   const coordinator = new LedgerCoordinator({ ledger, store: new LedgerStore(db), shared, apply, now: () => clock.now });
   const server = await startLedgerServer({ host: '127.0.0.1', port: options.port ?? 0, secret: SECRET, coordinator, log });
   open.push({ close: () => server.close() });
-  return { db, path, port: Number(new URL(server.url).port), ledger, coordinator, server, history, shared, hosts: new SharedHosts(ledger, { coordinator }, log) };
+  const metrics = new BotMetrics({ ledger: new LedgerStats(db), inFlight: () => 0 });
+  metrics.watchSharedEvents(() => shared.eventsKept());
+  return { db, path, port: Number(new URL(server.url).port), ledger, coordinator, server, history, shared, metrics, hosts: new SharedHosts(ledger, { coordinator }, log) };
 }
 
 /** Another host asking the coordinator at `url`, with its /metrics wired as buildContext wires them. */
