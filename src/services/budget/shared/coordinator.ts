@@ -111,6 +111,11 @@ export class LedgerCoordinator {
     }).immediate();
   }
 
+  /** Trims the events (see trim) without a lease renewal: a coordinator no host calls still drops old ones. */
+  trimEvents(): void {
+    this.deps.store.db.transaction(() => this.trim(this.now())).immediate();
+  }
+
   /**
    * Deletes the events every host has applied and those older than EVENTS_KEPT_MS. Until hosts have been tracked
    * for that long (since migration 0014), a host not seen yet may still need them: only age counts meanwhile.

@@ -166,4 +166,17 @@ describe('shared events (/forget-me, /operator) are kept only as long as a host 
       ...(wiped ? [`forgetBefore ${START}`] : []),
     ]);
   });
+
+  test('a coordinator no host calls still drops events older than EVENTS_KEPT_MS', async () => {
+    const clock = { now: START };
+    const a = await coordinatorHost(clock, { operator });
+    a.hosts.forgetEverywhere(FORGOTTEN);
+    clock.now += EVENTS_KEPT_MS - 1;
+    a.coordinator.trimEvents();
+    expect(kept(a.db)).toHaveLength(1);
+    clock.now += 2;
+    a.coordinator.trimEvents();
+    expect(kept(a.db)).toEqual([]);
+    expect(syncText(a.db)).not.toContain(FORGOTTEN);
+  });
 });
