@@ -30,7 +30,7 @@ export type CoordinatorOutcome = 'ok' | 'refused' | 'unauthorized' | 'error' | '
 export class CoordinatorClient {
   private readonly authorization: string;
   /** How the last call ended; undefined before the first one. */
-  lastOutcome: CoordinatorOutcome | undefined;
+  private lastOutcome: CoordinatorOutcome | undefined;
   /** Told of every call's outcome (for /metrics); never throws. */
   onCall: ((call: CoordinatorCall, outcome: CoordinatorOutcome) => void) | undefined;
 
