@@ -31,7 +31,7 @@ export async function benchLedgerHosts(): Promise<void> {
   const db = openDatabase(tempDatabasePath());
   migrate(db);
   const log = createLogger({ logLevel: 'warn', logFormat: 'json', discordToken: 'x', openaiApiKey: 'x' }, process.stderr);
-  const link = new CoordinatorLink({ client: new CoordinatorClient(url, secret), store: new SharedLedgerStore(db), meta: new MetaStore(db), apply: () => undefined, log });
+  const link = new CoordinatorLink({ client: new CoordinatorClient(url, secret), store: new SharedLedgerStore(db), meta: new MetaStore(db), apply: () => undefined, resync: () => undefined, log });
   const ledger = new Ledger(new LedgerStore(db), new BudgetStore(db), null, Date.now, { operator: OPERATOR_BENCH_LIMITS, shared: link });
   ledger.start();
   link.start(ledger.holder);

@@ -10,6 +10,7 @@ import { LedgerDaily } from './db/ledgerDaily.ts';
 import { migrate } from './db/migrate.ts';
 import { ModerationSettingsStore } from './db/moderationSettings.ts';
 import { MetaStore } from './db/meta.ts';
+import { OperatorStore } from './db/operator.ts';
 import { SettingsStore } from './db/settings.ts';
 import { SharedLedgerStore } from './db/sharedLedger.ts';
 import type { Logger } from './logger.ts';
@@ -19,7 +20,7 @@ import { SpendCharts } from './services/charts/spendCharts.ts';
 import { Ledger } from './services/budget/ledger.ts';
 import { CoordinatorClient } from './services/budget/shared/client.ts';
 import { LedgerCoordinator } from './services/budget/shared/coordinator.ts';
-import { applyEvent } from './services/budget/shared/events.ts';
+import { applyEvent, applyResync } from './services/budget/shared/events.ts';
 import { SharedHosts } from './services/budget/shared/hosts.ts';
 import { CoordinatorLink } from './services/budget/shared/link.ts';
 import type { SharedEvent } from './services/budget/shared/protocol.ts';
@@ -54,8 +55,8 @@ import { VisionService } from './services/vision/service.ts';
 export async function buildContext(config: Config, logger: Logger, now: () => number = Date.now): Promise<BotContext> {
   const pricing = createPricing({ overrides: config.pricingFile ? await loadPricingFile(config.pricingFile) : undefined });
   const db = openDatabase(config.databasePath);
-  const { from, to } = migrate(db);
-  if (from !== to) logger.info({ from, to, path: config.databasePath }, 'database migrated');
+  const { from, to, applied } = migrate(db);
+  if (applied.length > 0) logger.info({ from, to, applied, path: config.databasePath }, 'database migrated');
   const budgetStore = new BudgetStore(db);
   const ledgerStore = new LedgerStore(db);
   const sharedStore = new SharedLedgerStore(db);
@@ -64,6 +65,9 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
   const { url: ledgerUrl, secret: ledgerSecret } = config.ledger;
   const link = ledgerUrl && ledgerSecret ? new CoordinatorLink({
     client: new CoordinatorClient(ledgerUrl, ledgerSecret), store: sharedStore, meta: new MetaStore(db), apply: applyShared, log: logger.child({ component: 'ledger-link' }), now,
+    resync: (state, applied) => applyResync(state, {
+      forgetHere: (userId) => void history.forget(userId), forgetBefore: (at) => void history.forgetBefore(at), ceilingGuilds: () => new OperatorStore(db).ceilingGuilds(), ledger,
+    }, applied),
   }) : undefined;
   const ledger = new Ledger(ledgerStore, budgetStore, config.fallbackBudget, now, {
     log: logger.child({ component: 'ledger' }), shared: link,
@@ -81,6 +85,8 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
   const metrics = new BotMetrics({ ledger: new LedgerStats(db), inFlight: () => lifecycle.inFlight });
   ledger.onSettled = (call) => metrics.settled(call);
   ledger.onRefused = (refusal) => metrics.refused(refusal.limit.source);
+  link?.observeCalls(metrics.watchCoordinator(link));
+  if (coordinator) metrics.watchSharedEvents(() => sharedStore.eventsKept());
   const openai = createOpenAIClient(config, logger, metrics);
   const reasoning = new ReasoningService(new ReasoningModels(config.reasoningModels), new ReasoningStore(now), config.reasoningMaxOutputTokens);
   const chat = new ChatService(openai, {

@@ -10,6 +10,10 @@ import { TEST_DISCORD_TOKEN, TEST_GUILD, TEST_OPENAI_KEY } from './support/botHa
 import { DEFAULT_GUILD_ID, FakeDiscord } from './support/fakeDiscord.ts';
 import { FakeOpenAI } from './support/fakeOpenAI.ts';
 import { shardEntry } from '../src/sharding/manager.ts';
+import { openDatabase } from '../src/db/connection.ts';
+import { migrate } from '../src/db/migrate.ts';
+import { MIGRATIONS } from '../src/db/migrations/index.ts';
+import { tempDatabasePath } from './support/tempDb.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const SCRIPTS = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
@@ -49,6 +53,22 @@ describe('the entry point', () => {
     for (const name of ['DISCORD_TOKEN', 'OPENAI_API_KEY', 'OPENAI_BASE_URL', 'LOG_LEVEL']) expect(stderr).toContain(`- ${name}`);
     expect(stderr).not.toMatch(/^\s+at /m);
   }, 30_000);
+
+  test('a database holding a migration this release does not know: exit 1 with a plain message, the file unchanged', async () => {
+    const path = tempDatabasePath();
+    const future = MIGRATIONS.at(-1)!.version + 1;
+    const db = openDatabase(path);
+    migrate(db, [...MIGRATIONS, { version: future, name: 'from-a-newer-release', up: 'CREATE TABLE newer (x)' }]);
+    const tables = () => db.prepare('SELECT name FROM sqlite_master ORDER BY name').pluck().all();
+    const before = tables();
+    const run = runBot({ DISCORD_TOKEN: TEST_DISCORD_TOKEN, OPENAI_API_KEY: TEST_OPENAI_KEY, DATABASE_PATH: path });
+    expect(await run.exited).toBe(1);
+    const { stdout, stderr } = run.output();
+    expect(stdout + stderr).toContain(`The database file has migration ${future} (from-a-newer-release), which this version of the bot does not know.`);
+    expect(stdout + stderr).not.toMatch(/^\s+at /m);
+    expect(tables()).toEqual(before);
+    db.close();
+  }, 60_000);
 
   describe('with fake Discord and OpenAI', () => {
     let discord: FakeDiscord;

@@ -17,6 +17,8 @@ export class OperatorStore {
   private readonly allowedGet;
   private readonly allowedAll;
   private readonly allowedAdd;
+  private readonly ceilingAll;
+  private readonly allowedRows;
   private readonly noticeAdd;
 
   constructor(readonly db: Db) {
@@ -27,6 +29,8 @@ export class OperatorStore {
     this.allowedGet = db.prepare('SELECT 1 FROM allowed_guilds WHERE guild_id = ?').pluck();
     this.allowedAll = db.prepare('SELECT guild_id FROM allowed_guilds ORDER BY added_at').pluck();
     this.allowedAdd = db.prepare('INSERT OR IGNORE INTO allowed_guilds (guild_id, added_by, added_at) VALUES (?, ?, ?)');
+    this.ceilingAll = db.prepare('SELECT guild_id AS guildId, amount_micros AS amountMicros, period, updated_by AS actorId FROM server_ceilings ORDER BY guild_id');
+    this.allowedRows = db.prepare('SELECT guild_id AS guildId, added_by AS actorId FROM allowed_guilds ORDER BY added_at');
     this.noticeAdd = db.prepare('INSERT OR IGNORE INTO operator_notices (period_start, level, sent_at) VALUES (?, ?, ?)');
   }
 
@@ -48,6 +52,20 @@ export class OperatorStore {
 
   allowedGuilds(): string[] {
     return this.allowedAll.all() as string[];
+  }
+
+  /** Every ceiling the operator set, for another host catching up (see budget/shared/coordinator.ts). */
+  ceilings(): { guildId: string; amountMicros: number | null; period: Period; actorId: string }[] {
+    return this.ceilingAll.all() as { guildId: string; amountMicros: number | null; period: Period; actorId: string }[];
+  }
+
+  ceilingGuilds(): string[] {
+    return this.ceilings().map((c) => c.guildId);
+  }
+
+  /** Every server the operator allowed with /operator allow, with who did. */
+  allowedBy(): { guildId: string; actorId: string }[] {
+    return this.allowedRows.all() as { guildId: string; actorId: string }[];
   }
 
   allow(guildId: string, actorId: string, at: number): boolean {

@@ -1,6 +1,9 @@
 import type { HistoryStore, ImageRef } from '../db/history.ts';
 import { REPLY_PRIMER_TOKENS, type TokenCounter } from './tokens.ts';
 
+/** Turns deleted per statement when a host catches up on a /forget-me it missed: short transactions, like retention's. */
+const FORGET_BEFORE_BATCH = 1_000;
+
 /**
  * Upper bound on stored turns read per ask (100 exchanges): a busy channel's ask stays one small
  * query, and older chatter rarely helps an answer as much as it costs in tokens.
@@ -128,5 +131,15 @@ export class HistoryService {
   /** /forget-me: a member's questions and the bot's answers to them, everywhere; nobody else's turns. */
   forget(userId: string): { questions: number; answers: number } {
     return this.store.deleteAuthor(userId);
+  }
+
+  /** A /forget-me this host missed and can no longer name (see budget/shared/events.ts): every turn stored before `at`. */
+  forgetBefore(at: number): number {
+    let deleted = 0;
+    for (;;) {
+      const batch = this.store.deleteOlderThan(at, FORGET_BEFORE_BATCH);
+      deleted += batch;
+      if (batch < FORGET_BEFORE_BATCH) return deleted;
+    }
   }
 }

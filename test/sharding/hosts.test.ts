@@ -5,6 +5,7 @@ import { TEST_DISCORD_TOKEN, TEST_OPENAI_KEY } from '../support/botHarness.ts';
 import { FakeDiscord, type FakeInteraction } from '../support/fakeDiscord.ts';
 import { FakeOpenAI } from '../support/fakeOpenAI.ts';
 import { ShardedBot } from '../support/shardedBot.ts';
+import { scrape, valueOf } from '../support/metricsScrape.ts';
 import { tempDatabasePath } from '../support/tempDb.ts';
 
 /** Two servers whose ids Discord routes to shard 0 and shard 1 of 2: (id >> 22) % 2. */
@@ -55,6 +56,7 @@ describe('two hosts, each with its own database file: the coordinator (shard 0) 
   const pathA = tempDatabasePath();
   const pathB = tempDatabasePath();
   let port: number;
+  let metricsB: string;
   const startA = () => ShardedBot.start(discord, openai, pathA, { SHARD_IDS: '0', SHARD_COUNT: '2', LEDGER_PORT: String(port), LEDGER_SECRET: SECRET, ...LIMIT_ENV });
   const ready = (bot: ShardedBot) => bot.waitForLog((line) => line.msg === 'every shard of this host is ready', START_MS, 'every shard ready');
 
@@ -64,7 +66,11 @@ describe('two hosts, each with its own database file: the coordinator (shard 0) 
     port = await freePort();
     hostA = startA();
     await ready(hostA);
-    hostB = ShardedBot.start(discord, openai, pathB, { SHARD_IDS: '1', SHARD_COUNT: '2', LEDGER_URL: `http://127.0.0.1:${port}`, LEDGER_SECRET: SECRET, ...LIMIT_ENV });
+    const metricsPort = await freePort();
+    metricsB = `http://127.0.0.1:${metricsPort}`;
+    hostB = ShardedBot.start(discord, openai, pathB, {
+      SHARD_IDS: '1', SHARD_COUNT: '2', LEDGER_URL: `http://127.0.0.1:${port}`, LEDGER_SECRET: SECRET, METRICS_PORT: String(metricsPort), ...LIMIT_ENV,
+    });
     await ready(hostB);
   }, 2 * START_MS + 10_000);
 
@@ -112,6 +118,11 @@ describe('two hosts, each with its own database file: the coordinator (shard 0) 
     await refused.waitFor(replied, 15_000, 'a refusal');
     expect(refused.transcript().join('')).toContain("The bot can't check its spending limits right now, so this request wasn't sent and nothing was spent.");
     expect(openai.requestsTo('/v1/chat/completions')).toHaveLength(chatCalls);
+    // Host B's /metrics says so (wired as src/buildContext.ts builds it).
+    const down = await scrape(metricsB);
+    expect(valueOf(down, 'bot_ledger_coordinator_reachable')).toBe(0);
+    expect(valueOf(down, 'bot_spending_refusals_total', { limit: 'coordinator-down' })).toBe(1);
+    expect(valueOf(down, 'bot_ledger_outbox_entries')).toBeGreaterThanOrEqual(1);
 
     hostA = startA();
     await ready(hostA);
@@ -119,6 +130,13 @@ describe('two hosts, each with its own database file: the coordinator (shard 0) 
     await until(() => ledgerRows(pathA, LATE.id).some((r) => r.state === 'settled'), 45_000, 'the settlement landed at the coordinator');
     const landed = ledgerRows(pathA, LATE.id);
     expect(landed.filter((r) => r.state === 'settled').map((r) => r.charged)).toEqual([charged]);
+    // Its outbox entry goes once the coordinator's answer is back.
+    let back = await scrape(metricsB);
+    for (let tries = 0; tries < 50 && valueOf(back, 'bot_ledger_outbox_entries') !== 0; tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      back = await scrape(metricsB);
+    }
+    expect([valueOf(back, 'bot_ledger_coordinator_reachable'), valueOf(back, 'bot_ledger_outbox_entries')]).toEqual([1, 0]);
     const db = new Database(pathA, { readonly: true });
     const total = db.prepare("SELECT SUM(micros) FROM spend_buckets WHERE guild_id = '*' AND user_id = ?").pluck().get(LATE.id);
     db.close();

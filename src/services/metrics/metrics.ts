@@ -1,6 +1,8 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { LedgerStats } from '../../db/ledgerStats.ts';
 import type { SettledCall } from '../budget/ledger.ts';
+import type { CoordinatorCall, CoordinatorOutcome } from '../budget/shared/client.ts';
+import { coordinatorMetrics, type CoordinatorWatch } from './coordinator.ts';
 import type { DiscordRestClient } from './discordRest.ts';
 import { NO_GATEWAY, type GatewaySource } from './gateway.ts';
 import type { OpenAIEndpoint } from './openaiFetch.ts';
@@ -100,6 +102,20 @@ export class BotMetrics {
     if (this.processMetrics) return;
     this.processMetrics = true;
     collectDefaultMetrics({ register: this.registry });
+  }
+
+  /**
+   * On a host with LEDGER_URL: the outbox and the coordinator's reachability, read when scraped, and its calls counted
+   * through the returned hook. Refusals for want of the coordinator show from 0, so an alert has a series to watch.
+   */
+  watchCoordinator(link: CoordinatorWatch): (call: CoordinatorCall, outcome: CoordinatorOutcome) => void {
+    this.refusals.inc({ limit: 'coordinator-down' }, 0);
+    return coordinatorMetrics(this.registry, link);
+  }
+
+  /** On the coordinator (LEDGER_PORT): the events kept for hosts that have not applied them, read when scraped. */
+  watchSharedEvents(kept: () => number): void {
+    this.collected('bot_ledger_shared_events', 'On the ledger coordinator: /forget-me and /operator events kept until every host has applied them (7 days at most).', kept);
   }
 
   /** Runs one interaction's handling and counts it with how it ended. */

@@ -1,10 +1,18 @@
 import type { LedgerStore } from '../../../db/ledger.ts';
+import { OperatorStore } from '../../../db/operator.ts';
 import type { SharedLedgerStore } from '../../../db/sharedLedger.ts';
 import { LEASE_MS, type Ledger, type OperatorOverview } from '../ledger.ts';
 import { bucketOf } from '../periods.ts';
 import {
-  MAX_EVENTS_PER_LEASE, type LeaseAnswer, type LeaseRequest, type ReserveAnswer, type ReserveRequest, type SharedEvent, type SharedOp, type SharedRow, type TotalsAnswer,
+  MAX_EVENTS_PER_LEASE, type LeaseAnswer, type LeaseRequest, type ReserveAnswer, type ReserveRequest, type ResyncState, type SharedEvent, type SharedOp, type SharedRow, type TotalsAnswer,
 } from './protocol.ts';
+
+/**
+ * Events are kept until every host has applied them, and never longer than this: a week covers a host down over a
+ * long weekend or a holiday, thousands of times the ~20 s an event takes to spread. A host away longer, or one the
+ * coordinator forgot (not seen for as long), catches up from a resync of the current settings instead.
+ */
+export const EVENTS_KEPT_MS = 7 * 24 * 60 * 60 * 1000;
 
 export interface CoordinatorDeps {
   ledger: Ledger;
@@ -22,9 +30,11 @@ export interface CoordinatorDeps {
  */
 export class LedgerCoordinator {
   private readonly now: () => number;
+  private readonly operator: OperatorStore;
 
   constructor(private readonly deps: CoordinatorDeps) {
     this.now = deps.now ?? Date.now;
+    this.operator = new OperatorStore(deps.store.db);
   }
 
   reserve(request: ReserveRequest): ReserveAnswer {
@@ -85,9 +95,43 @@ export class LedgerCoordinator {
 
   /** A host's process is alive: its reservations here are kept for another LEASE_MS. Also hands it the events it has not applied. */
   lease(request: LeaseRequest): LeaseAnswer {
+    const { shared } = this.deps;
     const now = this.now();
-    this.deps.store.db.transaction(() => this.renew(request, now)).immediate();
-    return { events: this.deps.shared.eventsAfter(request.eventsAfter, MAX_EVENTS_PER_LEASE).map((row) => ({ seq: row.seq, event: row.body as SharedEvent })) };
+    return this.deps.store.db.transaction((): LeaseAnswer => {
+      this.renew(request, now);
+      // A host of an older release sends no id: tracked by its name, so trimming still waits for it.
+      shared.seeHost(request.hostId ?? `host:${request.host}`, request.eventsAfter, now);
+      this.trim(now);
+      const events = shared.eventsAfter(request.eventsAfter, MAX_EVENTS_PER_LEASE).map((row) => ({ seq: row.seq, event: row.body as SharedEvent }));
+      const { newest, oldest } = shared.eventBounds();
+      const through = events.length === MAX_EVENTS_PER_LEASE ? events.at(-1)!.seq : newest;
+      // Seqs are given without gaps, so one between what the host applied and the oldest kept was trimmed.
+      const missed = request.eventsAfter < (oldest ?? newest + 1) - 1;
+      return { events, through, ...(missed ? { resync: this.resync() } : {}) };
+    }).immediate();
+  }
+
+  /** Trims the events (see trim) without a lease renewal: a coordinator no host calls still drops old ones. */
+  trimEvents(): void {
+    this.deps.store.db.transaction(() => this.trim(this.now())).immediate();
+  }
+
+  /**
+   * Deletes the events every host has applied and those older than EVENTS_KEPT_MS. Until hosts have been tracked
+   * for that long (since migration 0014), a host not seen yet may still need them: only age counts meanwhile.
+   */
+  private trim(now: number): void {
+    const { shared } = this.deps;
+    const cutoff = now - EVENTS_KEPT_MS;
+    const applied = shared.hostsAppliedThrough(cutoff);
+    const since = shared.trackingSince();
+    const everyHost = since !== null && since <= cutoff ? applied ?? shared.eventBounds().newest : 0;
+    shared.trimEvents(everyHost, cutoff);
+  }
+
+  /** What a host that missed trimmed events needs to end up as if it had applied them. */
+  private resync(): ResyncState {
+    return { ceilings: this.operator.ceilings(), allowed: this.operator.allowedBy(), forgotten: this.deps.shared.forgetTrimmed() };
   }
 
   totals(userId: string): TotalsAnswer {

@@ -1,10 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { MetaStore } from '../../../db/meta.ts';
 import type { SharedLedgerStore } from '../../../db/sharedLedger.ts';
 import type { Logger } from '../../../logger.ts';
 import { LEASE_MS, type OperatorOverview, type SharedLink } from '../ledger.ts';
 import { CoordinatorError, type CoordinatorClient } from './client.ts';
-import { MAX_OPS_PER_REQUEST, type ReserveAnswer, type ReserveRequest, type SharedEvent, type SharedOp, type TotalsAnswer } from './protocol.ts';
+import { MAX_OPS_PER_REQUEST, type ReserveAnswer, type ReserveRequest, type ResyncState, type SharedEvent, type SharedOp, type TotalsAnswer } from './protocol.ts';
 
 /** The lease at the coordinator is renewed this often (three tries before it would expire). */
 const LEASE_RENEW_MS = LEASE_MS / 3;
@@ -13,6 +14,8 @@ const RETRY_FIRST_MS = 1_000;
 const RETRY_MAX_MS = 30_000;
 /** The coordinator's events this host has applied, by their sequence number. */
 const EVENTS_SEQ_KEY = 'shared_ledger.events_seq';
+/** This host's id at the coordinator: one per database file, so every process of the host shares it. */
+const HOST_ID_KEY = 'shared_ledger.host_id';
 
 export interface LinkDeps {
   client: CoordinatorClient;
@@ -20,6 +23,11 @@ export interface LinkDeps {
   meta: MetaStore;
   /** Applies an event (another host's /forget-me or /operator change) to this host's file (see events.ts). */
   apply: (event: SharedEvent) => void;
+  /**
+   * Brings this host's copy of the operator's settings to the coordinator's, after events it had not applied were
+   * trimmed; `appliedThrough` is the last event this host applied (null: none ever, a new host). See events.ts.
+   */
+  resync: (state: ResyncState, appliedThrough: number | null) => void;
   log: Logger;
   now?: () => number;
 }
@@ -67,6 +75,22 @@ export class CoordinatorLink implements SharedLink {
   /** Operations waiting for the coordinator. */
   get pending(): number {
     return this.deps.store.pendingCount();
+  }
+
+  /** For /metrics: the operations waiting for the coordinator and the age of the oldest (0 when none waits). */
+  outbox(): { entries: number; oldestAgeMs: number } {
+    const { entries, oldestAt } = this.deps.store.outbox();
+    return { entries, oldestAgeMs: oldestAt === null ? 0 : Math.max(0, this.now() - oldestAt) };
+  }
+
+  /** Told of every call to the coordinator and how it ended (for /metrics). */
+  observeCalls(hook: NonNullable<CoordinatorClient['onCall']>): void {
+    this.deps.client.onCall = hook;
+  }
+
+  /** Whether the coordinator answered this host's last call (false before any answer). */
+  get reachable(): boolean {
+    return this.deps.client.reachable;
   }
 
   /**
@@ -145,12 +169,27 @@ export class CoordinatorLink implements SharedLink {
     const { client, meta, apply, log } = this.deps;
     if (this.holder === undefined) return;
     const eventsAfter = Number(meta.get(EVENTS_SEQ_KEY) ?? 0);
-    const { events } = await client.lease({ holder: this.holder, pid: process.pid, host: hostname(), eventsAfter });
+    const { events, through, resync } = await client.lease({ holder: this.holder, pid: process.pid, host: hostname(), hostId: this.hostId(), eventsAfter });
+    if (resync) {
+      // Read again: another process of this host may have applied events while this answer was on its way.
+      const applied = meta.get(EVENTS_SEQ_KEY);
+      this.deps.resync(resync, applied === undefined ? null : Number(applied));
+      log.warn({ eventsAfter, forgotten: resync.forgotten }, 'this host missed events the coordinator no longer keeps: took its current /operator settings instead');
+    }
     for (const { seq, event } of events) {
       apply(event);
       meta.set(EVENTS_SEQ_KEY, String(seq));
     }
+    // Up to date even when nothing came (or what it missed was trimmed): the coordinator then knows it can trim.
+    if (through !== undefined) meta.set(EVENTS_SEQ_KEY, String(through));
     if (events.length > 0) log.info({ events: events.map((e) => e.event.event) }, 'applied what was done on other hosts (/forget-me, /operator)');
+  }
+
+  private hostId(): string {
+    const { meta } = this.deps;
+    let id = meta.get(HOST_ID_KEY);
+    if (id === undefined) meta.set(HOST_ID_KEY, (id = randomUUID()));
+    return id;
   }
 
   /** Starts the lease renewals and sends what an earlier run left in the outbox. */

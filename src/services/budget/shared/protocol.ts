@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { OperatorOverview, OperatorStatus, Refusal } from '../ledger.ts';
+import type { Period } from '../periods.ts';
 
 /**
  * The coordinator's HTTP API (JSON, `Authorization: Bearer <LEDGER_SECRET>`), shared by the server and the
@@ -56,15 +57,31 @@ export type SharedOp = z.infer<typeof sharedOp>;
 
 export const applyRequest = z.object({ ops: z.array(sharedOp).min(1).max(MAX_OPS_PER_REQUEST) });
 
-export const leaseRequest = z.object({ holder, pid: z.number().int().min(0), host: z.string().min(1).max(255), eventsAfter: z.number().int().min(0) });
+/** `hostId`: a random id the host keeps in its file, so the coordinator knows what each host applied (a host of an older release sends none). */
+export const leaseRequest = z.object({ holder, pid: z.number().int().min(0), host: z.string().min(1).max(255), eventsAfter: z.number().int().min(0), hostId: key.optional() });
 export type LeaseRequest = z.infer<typeof leaseRequest>;
 
 /** ok: reserved (or already was, for a repeated key); a refusal names the cross-server limit it would pass. */
 export type ReserveAnswer = { ok: true } | { ok: false; refusal: Refusal };
 
+/**
+ * The operator's settings as the coordinator holds them, for a host that missed trimmed events: every server
+ * ceiling set with /operator (others go back to SERVER_LIMIT_USD), every server allowed, and the newest /forget-me
+ * trimmed (its seq and time, no member ID): a host that had not applied it deletes every turn stored before it.
+ */
+export interface ResyncState {
+  ceilings: { guildId: string; actorId: string; amountMicros: number | null; period: Period }[];
+  allowed: { guildId: string; actorId: string }[];
+  forgotten: { seq: number; at: number } | null;
+}
+
 export interface LeaseAnswer {
   /** Events after `eventsAfter`, oldest first: apply each to this host's file. */
   events: { seq: number; event: SharedEvent }[];
+  /** Once they are applied, the host is up to date through this seq (absent from a coordinator of an older release). */
+  through?: number;
+  /** Set when events this host had not applied were trimmed: apply it before the events. */
+  resync?: ResyncState;
 }
 
 export type OverviewAnswer = OperatorOverview;

@@ -67,7 +67,7 @@ function otherHost(url: string, operator: Partial<OperatorLimits>, clock: Clock,
   const log = testLogger();
   const history = new HistoryStore(db);
   const apply = (event: SharedEvent) => applyEvent(event, { forgetHere: (id) => void history.deleteAuthor(id), ledger });
-  const link = new CoordinatorLink({ client: new CoordinatorClient(url, secret), store: new SharedLedgerStore(db), meta: new MetaStore(db), apply, log, now: () => clock.now });
+  const link = new CoordinatorLink({ client: new CoordinatorClient(url, secret), store: new SharedLedgerStore(db), meta: new MetaStore(db), apply, resync: () => undefined, log, now: () => clock.now });
   const ledger = new Ledger(new LedgerStore(db), new BudgetStore(db), null, () => clock.now, { operator: { ...NO_OPERATOR_LIMITS, ...operator }, log, shared: link });
   link.start(ledger.holder);
   open.push({ close: () => link.stop(0) });
@@ -252,7 +252,7 @@ describe('limits across hosts: one coordinator, other hosts asking it', () => {
     const port = Number(new URL(a.server.url).port);
     const { db, path } = database();
     const linkOn = (file: Db) => new CoordinatorLink({
-      client: new CoordinatorClient(a.server.url, SECRET), store: new SharedLedgerStore(file), meta: new MetaStore(file), apply: () => undefined, log: testLogger(), now: () => clock.now,
+      client: new CoordinatorClient(a.server.url, SECRET), store: new SharedLedgerStore(file), meta: new MetaStore(file), apply: () => undefined, resync: () => undefined, log: testLogger(), now: () => clock.now,
     });
     const first = linkOn(db);
     const ledger = new Ledger(new LedgerStore(db), new BudgetStore(db), null, () => clock.now, { shared: first });
