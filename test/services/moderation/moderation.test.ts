@@ -115,14 +115,14 @@ describe('block', () => {
     expect(historyRows(channelId)).toBe(0);
   });
 
-  test('a mention: a flagged question gets a plain reply (zh-TW server) and no model call', async () => {
+  test('a mention: a flagged question gets a plain reply (written in Chinese, in a zh-TW server) and no model call', async () => {
     const { channelId, user } = fresh();
-    flagWord('hate them', 'hate');
+    flagWord('恨他們', 'hate');
     const guild = h.bot.client.guilds.cache.get(DEFAULT_GUILD_ID)!;
     const before = guild.preferredLocale;
     Object.assign(guild, { preferredLocale: 'zh-TW' });
     try {
-      h.discord.sendMessage({ channelId, author: user, content: `<@${h.discord.botUser.id}> I hate them all` });
+      h.discord.sendMessage({ channelId, author: user, content: `<@${h.discord.botUser.id}> 我恨他們所有人` });
       await h.repliedIn([channelId]);
     } finally {
       Object.assign(guild, { preferredLocale: before });
