@@ -51,11 +51,11 @@ async function dispatch(interaction: Interaction, ctx: BotContext, commands: Map
   const language = catalogueLanguageOf(interaction.locale);
   const unknownCommand = () => text(language, 'events', 'unknownCommand');
   if (!ctx.services.lifecycle.accepting) {
-    noteOutcome('shutting_down');
+    noteOutcome(interaction, 'shutting_down');
     return apologize(interaction, t('shuttingDown', language), logger);
   }
   if (!command) {
-    noteOutcome('unknown_command');
+    noteOutcome(interaction, 'unknown_command');
     logger.warn('interaction for a command this bot does not have');
     return apologize(interaction, unknownCommand(), logger);
   }
@@ -72,12 +72,12 @@ async function dispatch(interaction: Interaction, ctx: BotContext, commands: Map
     } else if (command.kind === 'slash' && interaction.isChatInputCommand()) await command.execute(interaction, scoped);
     else if (command.kind === 'message-menu' && interaction.isMessageContextMenuCommand()) await command.execute(interaction, scoped);
     else {
-      noteOutcome('unknown_command');
+      noteOutcome(interaction, 'unknown_command');
       return apologize(interaction, unknownCommand(), logger);
     }
     logger.debug({ ms: Math.round(performance.now() - started) }, 'command finished');
   } catch (error) {
-    noteOutcome('error');
+    noteOutcome(interaction, 'error');
     logger.error({ err: error }, 'command failed');
     // An expired or unknown interaction would refuse the apology too: one more invalid request, nothing shown.
     if (!isInteractionGone(error)) await apologize(interaction, t('unexpected', language), logger);
@@ -91,7 +91,7 @@ export function registerInteractionCreate(client: Client, ctx: BotContext, comma
   client.on(Events.InteractionCreate, (interaction) => {
     // Commands are counted by name and outcome (a name the bot does not have as 'unknown'); autocomplete is not.
     const work = interaction.isCommand()
-      ? ctx.services.metrics.interaction(commands.has(interaction.commandName) ? interaction.commandName : 'unknown', () => dispatch(interaction, ctx, commands))
+      ? ctx.services.metrics.interaction(commands.has(interaction.commandName) ? interaction.commandName : 'unknown', interaction, () => dispatch(interaction, ctx, commands))
       : dispatch(interaction, ctx, commands);
     void ctx.services.lifecycle.track(work);
   });

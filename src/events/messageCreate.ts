@@ -25,10 +25,10 @@ async function answerMention(message: Message, ctx: BotContext, asked?: ThreadQu
   const language = catalogueLanguageOf(message.guild?.preferredLocale);
   const allowedMentions = { ...NO_MENTIONS, repliedUser: true };
   // Where the bot can't reply, nothing is sent (not even typing) and nothing is paid for.
-  if (!maySpeakIn(message, logger)) return noteOutcome('ignored');
+  if (!maySpeakIn(message, logger)) return noteOutcome(message, 'ignored');
   try {
     if (!ctx.services.lifecycle.accepting) {
-      noteOutcome('shutting_down');
+      noteOutcome(message, 'shutting_down');
       await message.reply({ content: t('shuttingDown', language), allowedMentions });
       return;
     }
@@ -58,11 +58,14 @@ async function answerMention(message: Message, ctx: BotContext, asked?: ThreadQu
       moderation: { client: message.client, link: message.url },
       images,
     });
-    if (!result.ok && result.reason === 'over_budget') await message.reply({ content: describeRefusal(result.refusal, language), allowedMentions });
+    if (!result.ok && result.reason === 'over_budget') {
+      noteOutcome(message, 'refused');
+      await message.reply({ content: describeRefusal(result.refusal, language), allowedMentions });
+    }
     if (!result.ok && (result.reason === 'moderated' || result.reason === 'image_refused')) await message.reply({ content: result.notice, allowedMentions });
     await threadAfterMention(message, ctx, { result, speaker, prompt, log: logger, asked, reply: sink.first });
   } catch (error) {
-    noteOutcome('error');
+    noteOutcome(message, 'error');
     // Discord refused for good (403/404): one more reply would only be refused again.
     if (isDeadEnd(error)) return void logger.warn(deadEndDetails(error), 'Discord refused the reply to a mention');
     logger.error({ err: error }, 'answering a mention failed');
@@ -79,10 +82,10 @@ export function registerMessageCreate(client: Client, ctx: BotContext): void {
   client.on(Events.MessageCreate, (message) => {
     if (message.author.bot || !client.user) return;
     const { lifecycle, metrics } = ctx.services;
-    if (wantsTranscription(message, ctx)) return void lifecycle.track(metrics.message('voice_message', () => transcribeVoiceMessage(message, ctx)));
+    if (wantsTranscription(message, ctx)) return void lifecycle.track(metrics.message('voice_message', message, () => transcribeVoiceMessage(message, ctx)));
     // In a DM every message is meant for the bot; in a server only those that mention it, and those in its threads.
     const asked = threadQuestion(message, ctx);
     const addressed = asked !== undefined || message.channel.isDMBased() || message.mentions.has(client.user, { ignoreEveryone: true, ignoreRoles: true, ignoreRepliedUser: true });
-    if (addressed) void lifecycle.track(metrics.message('mention', () => answerMention(message, ctx, asked)));
+    if (addressed) void lifecycle.track(metrics.message('mention', message, () => answerMention(message, ctx, asked)));
   });
 }
