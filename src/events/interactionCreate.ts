@@ -1,7 +1,7 @@
 import { Events, MessageFlags, type Client, type Interaction, type RepliableInteraction } from 'discord.js';
 import type { Command } from '../commands/types.ts';
 import type { BotContext } from '../context.ts';
-import type { Logger } from '../logger.ts';
+import { requestLogger, type Logger } from '../logger.ts';
 import { t } from '../services/failureMessages.ts';
 import { catalogueLanguageOf, t as text, type CatalogueLanguage } from '../services/i18n.ts';
 import { INTERACTION_ACK_DEADLINE_MS } from '../services/discord/limits.ts';
@@ -37,7 +37,7 @@ async function dispatch(interaction: Interaction, ctx: BotContext, commands: Map
   // A button's custom_id starts with the name of the command that posted it, e.g. `forget-me:confirm`.
   const name = interaction.isButton() ? interaction.customId.split(':', 1)[0]! : interaction.commandName;
   const command = commands.get(name);
-  const logger = ctx.logger.child({
+  const logger = requestLogger(ctx.logger, {
     command: name, interactionId: interaction.id, userId: interaction.user.id, guildId: interaction.guildId ?? undefined,
   });
   const scoped: BotContext = { ...ctx, logger };

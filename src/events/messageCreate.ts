@@ -1,5 +1,6 @@
 import { Events, type Client, type Message } from 'discord.js';
 import type { BotContext } from '../context.ts';
+import { requestLogger } from '../logger.ts';
 import { ReplyStream } from '../services/discord/replyStream.ts';
 import { ChannelReplySink, NO_MENTIONS } from '../services/discord/sinks.ts';
 import { displayNameOf } from '../services/discord/people.ts';
@@ -21,7 +22,7 @@ const TYPING_MAX_IN_FLIGHT = 5;
 
 async function answerMention(message: Message, ctx: BotContext, asked?: ThreadQuestion): Promise<void> {
   const botId = message.client.user.id;
-  const logger = ctx.logger.child({ event: 'mention', messageId: message.id, userId: message.author.id, guildId: message.guildId ?? undefined });
+  const logger = requestLogger(ctx.logger, { event: 'mention', messageId: message.id, userId: message.author.id, guildId: message.guildId ?? undefined });
   const language = catalogueLanguageOf(message.guild?.preferredLocale);
   const allowedMentions = { ...NO_MENTIONS, repliedUser: true };
   // Where the bot can't reply, nothing is sent (not even typing) and nothing is paid for.

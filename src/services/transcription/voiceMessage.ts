@@ -6,7 +6,7 @@ import { payerOf } from '../discord/payer.ts';
 import { deadEndDetails, isDeadEnd } from '../discord/deadEnd.ts';
 import { maySpeakIn } from '../discord/speakPermission.ts';
 import { noteOutcome } from '../metrics/outcome.ts';
-import type { Logger } from '../../logger.ts';
+import { requestLogger, type Logger } from '../../logger.ts';
 import { t } from '../failureMessages.ts';
 import { catalogueLanguageOf } from '../i18n.ts';
 import { findAudio, isVoiceMessage } from './audioAttachment.ts';
@@ -49,7 +49,7 @@ async function noticeInPrivate(message: Message, content: string, log: Logger): 
 
 /** Replies to a voice message with its transcript, charged to the speaker; over their limit, a private notice and no call. */
 export async function transcribeVoiceMessage(message: Message, ctx: BotContext): Promise<void> {
-  const log = ctx.logger.child({ event: 'voice-message', messageId: message.id, userId: message.author.id, guildId: message.guildId ?? undefined });
+  const log = requestLogger(ctx.logger, { event: 'voice-message', messageId: message.id, userId: message.author.id, guildId: message.guildId ?? undefined });
   const language = catalogueLanguageOf(message.guild?.preferredLocale);
   // Where the bot can't reply, the transcript could never be shown: no download, no AI request.
   if (!maySpeakIn(message, log)) return noteOutcome(message, 'ignored');
