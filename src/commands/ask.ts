@@ -3,7 +3,6 @@ import { catalogueLanguageOf, localizations, t } from '../services/i18n.ts';
 import { described } from '../services/discord/commandText.ts';
 import { ReplyStream } from '../services/discord/replyStream.ts';
 import { InteractionSink } from '../services/discord/sinks.ts';
-import { afterPendingInput } from '../services/discord/inputFirst.ts';
 import { displayNameOf } from '../services/discord/people.ts';
 import { payerOf } from '../services/discord/payer.ts';
 import { replyPrivately } from '../services/discord/privateReply.ts';
@@ -42,7 +41,6 @@ export const command: SlashCommand = {
     }
     // Defer before anything slow: Discord drops interactions not acknowledged within 3 s.
     await interaction.deferReply({ flags: isPrivate ? MessageFlags.Ephemeral : undefined });
-    await afterPendingInput();
     const { services } = ctx;
     const sink = new InteractionSink(interaction, isPrivate);
     const reply = new ReplyStream(sink, services.webhookPacer, ctx.logger);

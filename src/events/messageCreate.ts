@@ -11,7 +11,6 @@ import { payerOf } from '../services/discord/payer.ts';
 import { channelScopeOf } from '../services/discord/channelScope.ts';
 import { deadEndDetails, isDeadEnd } from '../services/discord/deadEnd.ts';
 import { maySpeakIn } from '../services/discord/speakPermission.ts';
-import { afterPendingInput } from '../services/discord/inputFirst.ts';
 import { noteOutcome } from '../services/metrics/outcome.ts';
 import { transcribeVoiceMessage, wantsTranscription } from '../services/transcription/voiceMessage.ts';
 import { promptFromMention, threadQuestion, type ThreadQuestion } from '../services/threads/inbound.ts';
@@ -44,8 +43,6 @@ async function answerMention(message: Message, ctx: BotContext, asked?: ThreadQu
     if (ctx.services.lifecycle.inFlight <= TYPING_MAX_IN_FLIGHT && 'sendTyping' in message.channel) {
       void message.channel.sendTyping().catch(() => undefined);
     }
-    // The typing request goes out (and other arrivals are acknowledged) before this answer's heavy work.
-    await afterPendingInput();
     const sink = new ChannelReplySink(message);
     const reply = new ReplyStream(sink, ctx.services.botTokenPacer, logger);
     const speaker = { id: message.author.id, name: displayNameOf(message.member, message.author) };
