@@ -1,8 +1,8 @@
 /**
  * An answer's work after the acknowledgement (building the context, counting tokens, reserving, the model request)
  * waits its turn here, one piece per turn of the event loop, so interactions and messages still arriving from
- * the gateway are read and acknowledged between pieces. Without it, in a burst of 100 /ask the last deferrals
- * waited behind the first answers' work, and a mention's typing request behind its own answer's.
+ * the gateway are read and acknowledged between pieces. With a plain setImmediate, every answer waiting ran in
+ * the same turn, and in a burst of 100 /ask the last deferrals waited behind the first answers' work.
  */
 const waiting: (() => void)[] = [];
 
