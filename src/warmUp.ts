@@ -4,7 +4,6 @@ import { EditPacer, WEBHOOK_EDIT_BUDGET_PER_SECOND } from './services/discord/ed
 import { ReplyStream } from './services/discord/replyStream.ts';
 import { splitMessage } from './services/messageSplitter.ts';
 import { preloadTokenizers } from './services/tokens.ts';
-import { warmUpRequests } from './warmUpRequests.ts';
 
 /** Stands in for a real place and person; nothing is written under these ids. */
 const NOBODY = '0';
@@ -16,8 +15,6 @@ const SAMPLE = [
 ].join('\n');
 /** Rounds of the answer's synchronous steps: enough for V8 to optimise them. */
 const ROUNDS = 20;
-/** Rounds of the HTTP clients' requests (a few of each kind at once): each costs a few ms of CPU. */
-const REQUEST_ROUNDS = 10;
 
 /** A reply streamed and finished into a sink that keeps nothing, paced apart from the real replies' budget. */
 async function showNowhere(ctx: BotContext): Promise<void> {
@@ -28,9 +25,8 @@ async function showNowhere(ctx: BotContext): Promise<void> {
 
 /**
  * After READY, loads the tokenizers, then runs the synchronous steps of an answer (settings, history and
- * token counts, the budget pre-check, streaming a reply) with made-up input, and the HTTP clients' requests
- * against loopback (warmUpRequests.ts), so the first burst of questions doesn't pay for loading, compiling and
- * optimising them. Read-only: it charges nobody and calls neither OpenAI nor Discord.
+ * token counts, the budget pre-check, streaming a reply) with made-up input, so the first burst of questions
+ * doesn't pay for loading, compiling and optimising them. Read-only: it charges nobody and calls neither OpenAI nor Discord.
  * Each round yields to the event loop, so a question arriving meanwhile is not held up. Then one full
  * garbage collection (when `node --expose-gc` allows it) returns start-up garbage to the system.
  */
@@ -51,6 +47,5 @@ export async function warmUp(ctx: BotContext): Promise<void> {
     await showNowhere(ctx);
     await nextTurn();
   }
-  await warmUpRequests(config, ctx.logger, REQUEST_ROUNDS);
   (globalThis as { gc?: () => void }).gc?.();
 }
