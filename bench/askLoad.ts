@@ -25,10 +25,15 @@ function resetPeaks(bot: BotProcess): void {
   for (const p of processTree(bot.child.pid!)) resetPeakRss(p.pid);
 }
 
+/** On the monotonic clock a CPU profile's timestamps use (µs), to find a burst in a profile taken with BENCH_NODE_FLAGS. */
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+
 async function askBurst(fakes: Fakes, bot: BotProcess, round: string, goal: string): Promise<void> {
   resetPeaks(bot);
   const cpuBefore = cpuMs(bot.botPid);
+  const from = monotonicUs();
   const a = await fakes.call<{ defer: number[]; firstText: number[]; final: number[]; editsPerAnswer: number }>('asks');
+  if (process.env.BENCH_NODE_FLAGS) console.log(`(profile window of the burst below: ${from}..${monotonicUs()} µs)`);
   const peak = peaks(bot);
   const cpu = cpuMs(bot.botPid) - cpuBefore;
   console.log(`\n/ask x${CONCURRENT} concurrent, fake model ${MODEL_MS} ms streamed, ${round}`);

@@ -31,17 +31,25 @@ export interface BotEnv {
   extra?: Record<string, string>;
 }
 
+/**
+ * Node flags added in front of the start script's own, e.g. to profile the bot:
+ * BENCH_NODE_FLAGS='--cpu-prof --cpu-prof-dir=/tmp/prof' npm run bench load (the profile is written when the bot stops).
+ * NODE_OPTIONS refuses such flags, and npm's script can't take them: with BENCH_NODE_FLAGS the bot runs without npm in front.
+ */
+const extraNodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+
 function startScriptArgs(): string[] {
   const script = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
   const [node, ...args] = script.split(' ');
   if (node !== 'node') throw new Error(`the start script no longer starts with node: ${script}`);
-  return args;
+  return [...extraNodeFlags, ...args];
 }
 
 const botPidUnder = (npm: number) => processTree(npm).find((p) => p.command.includes('scripts/start.mjs') && !p.command.startsWith('sh '))!.pid;
 
 /** Starts the compiled bot as its own process against the fakes and waits for its ready line. */
-export async function startBotProcess(by: StartedBy, env: BotEnv): Promise<BotProcess> {
+export async function startBotProcess(asked: StartedBy, env: BotEnv): Promise<BotProcess> {
+  const by: StartedBy = extraNodeFlags.length > 0 ? 'start script' : asked;
   const started = performance.now();
   const child = spawn(by === 'npm start' ? 'npm' : process.execPath, by === 'npm start' ? ['start'] : startScriptArgs(), {
     cwd: ROOT,

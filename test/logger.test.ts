@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { Writable } from 'node:stream';
-import { createLogger, scrubDiscordTokens } from '../src/logger.ts';
+import { createLogger, requestLogger, scrubDiscordTokens } from '../src/logger.ts';
 import { BotHarness } from './support/botHarness.ts';
 
 const TOKEN = 'aW50ZXJhY3Rpb246MTIzNDU2Nzg5MDEyMzQ1Njc4OnNlY3JldA';
@@ -69,5 +69,27 @@ describe('pretty logs (a terminal, or LOG_FORMAT=pretty)', () => {
     expect(output).toContain('started with [REDACTED] and [REDACTED]');
     expect(output).not.toMatch(/^\{/);
     for (const secret of [secrets.discordToken, secrets.openaiApiKey, TOKEN]) expect(output).not.toContain(secret);
+  });
+});
+
+describe('requestLogger: a per-request child made on first use', () => {
+  const lines: Record<string, unknown>[] = [];
+  const destination = new Writable({ write(chunk: Buffer, _encoding, done) { lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>); done(); } });
+  const parent = createLogger({ logLevel: 'info', logFormat: 'json', discordToken: 'discord-token-value', openaiApiKey: 'sk-openai-key-value' }, destination);
+
+  test('lines carry its bindings and are redacted like the parent\'s; a level the parent does not write makes no child', () => {
+    const made = vi.spyOn(parent, 'child');
+    const log = requestLogger(parent, { command: 'ask', interactionId: '42' });
+    log.debug({ detail: 1 }, 'not written');
+    log.trace('not written either');
+    expect(made).not.toHaveBeenCalled();
+    log.warn({ headers: { authorization: 'Bot secret' }, token: 'abc' }, 'written');
+    log.info('again');
+    expect(made).toHaveBeenCalledTimes(1);
+    expect(lines.map(({ time: _time, ...rest }) => rest)).toEqual([
+      { level: 40, command: 'ask', interactionId: '42', headers: { authorization: '[REDACTED]' }, token: '[REDACTED]', msg: 'written' },
+      { level: 30, command: 'ask', interactionId: '42', msg: 'again' },
+    ]);
+    expect(log.child({ step: 'x' }).bindings()).toEqual({ command: 'ask', interactionId: '42', step: 'x' });
   });
 });

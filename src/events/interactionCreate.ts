@@ -1,7 +1,7 @@
 import { Events, MessageFlags, type Client, type Interaction, type RepliableInteraction } from 'discord.js';
 import type { Command } from '../commands/types.ts';
 import type { BotContext } from '../context.ts';
-import type { Logger } from '../logger.ts';
+import { requestLogger, type Logger } from '../logger.ts';
 import { t } from '../services/failureMessages.ts';
 import { catalogueLanguageOf, t as text, type CatalogueLanguage } from '../services/i18n.ts';
 import { INTERACTION_ACK_DEADLINE_MS } from '../services/discord/limits.ts';
@@ -37,7 +37,7 @@ async function dispatch(interaction: Interaction, ctx: BotContext, commands: Map
   // A button's custom_id starts with the name of the command that posted it, e.g. `forget-me:confirm`.
   const name = interaction.isButton() ? interaction.customId.split(':', 1)[0]! : interaction.commandName;
   const command = commands.get(name);
-  const logger = ctx.logger.child({
+  const logger = requestLogger(ctx.logger, {
     command: name, interactionId: interaction.id, userId: interaction.user.id, guildId: interaction.guildId ?? undefined,
   });
   const scoped: BotContext = { ...ctx, logger };
@@ -51,11 +51,11 @@ async function dispatch(interaction: Interaction, ctx: BotContext, commands: Map
   const language = catalogueLanguageOf(interaction.locale);
   const unknownCommand = () => text(language, 'events', 'unknownCommand');
   if (!ctx.services.lifecycle.accepting) {
-    noteOutcome('shutting_down');
+    noteOutcome(interaction, 'shutting_down');
     return apologize(interaction, t('shuttingDown', language), logger);
   }
   if (!command) {
-    noteOutcome('unknown_command');
+    noteOutcome(interaction, 'unknown_command');
     logger.warn('interaction for a command this bot does not have');
     return apologize(interaction, unknownCommand(), logger);
   }
@@ -72,12 +72,12 @@ async function dispatch(interaction: Interaction, ctx: BotContext, commands: Map
     } else if (command.kind === 'slash' && interaction.isChatInputCommand()) await command.execute(interaction, scoped);
     else if (command.kind === 'message-menu' && interaction.isMessageContextMenuCommand()) await command.execute(interaction, scoped);
     else {
-      noteOutcome('unknown_command');
+      noteOutcome(interaction, 'unknown_command');
       return apologize(interaction, unknownCommand(), logger);
     }
     logger.debug({ ms: Math.round(performance.now() - started) }, 'command finished');
   } catch (error) {
-    noteOutcome('error');
+    noteOutcome(interaction, 'error');
     logger.error({ err: error }, 'command failed');
     // An expired or unknown interaction would refuse the apology too: one more invalid request, nothing shown.
     if (!isInteractionGone(error)) await apologize(interaction, t('unexpected', language), logger);
@@ -91,7 +91,7 @@ export function registerInteractionCreate(client: Client, ctx: BotContext, comma
   client.on(Events.InteractionCreate, (interaction) => {
     // Commands are counted by name and outcome (a name the bot does not have as 'unknown'); autocomplete is not.
     const work = interaction.isCommand()
-      ? ctx.services.metrics.interaction(commands.has(interaction.commandName) ? interaction.commandName : 'unknown', () => dispatch(interaction, ctx, commands))
+      ? ctx.services.metrics.interaction(commands.has(interaction.commandName) ? interaction.commandName : 'unknown', interaction, () => dispatch(interaction, ctx, commands))
       : dispatch(interaction, ctx, commands);
     void ctx.services.lifecycle.track(work);
   });

@@ -1,5 +1,6 @@
 import { Events, type Client, type Message } from 'discord.js';
 import type { BotContext } from '../context.ts';
+import { requestLogger } from '../logger.ts';
 import { ReplyStream } from '../services/discord/replyStream.ts';
 import { ChannelReplySink, NO_MENTIONS } from '../services/discord/sinks.ts';
 import { displayNameOf } from '../services/discord/people.ts';
@@ -22,15 +23,15 @@ const TYPING_MAX_IN_FLIGHT = 5;
 
 async function answerMention(message: Message, ctx: BotContext, asked?: ThreadQuestion): Promise<void> {
   const botId = message.client.user.id;
-  const logger = ctx.logger.child({ event: 'mention', messageId: message.id, userId: message.author.id, guildId: message.guildId ?? undefined });
+  const logger = requestLogger(ctx.logger, { event: 'mention', messageId: message.id, userId: message.author.id, guildId: message.guildId ?? undefined });
   // A message has no reader locale: the member reads the language they wrote in (a forum post: its title and text).
   const language = languageOfMessage(asked?.prompt ?? message.content, message.guild?.preferredLocale);
   const allowedMentions = { ...NO_MENTIONS, repliedUser: true };
   // Where the bot can't reply, nothing is sent (not even typing) and nothing is paid for.
-  if (!maySpeakIn(message, logger)) return noteOutcome('ignored');
+  if (!maySpeakIn(message, logger)) return noteOutcome(message, 'ignored');
   try {
     if (!ctx.services.lifecycle.accepting) {
-      noteOutcome('shutting_down');
+      noteOutcome(message, 'shutting_down');
       await message.reply({ content: t('shuttingDown', language), allowedMentions });
       return;
     }
@@ -61,6 +62,7 @@ async function answerMention(message: Message, ctx: BotContext, asked?: ThreadQu
       images,
     });
     if (!result.ok && result.reason === 'over_budget') {
+      noteOutcome(message, 'refused');
       // A DM is private; in a channel everyone would read the member's spend and limit.
       const refusal = message.channel.isDMBased() ? describeRefusal(result.refusal, language) : describeRefusalInPublic(result.refusal, language);
       await message.reply({ content: refusal, allowedMentions });
@@ -68,7 +70,7 @@ async function answerMention(message: Message, ctx: BotContext, asked?: ThreadQu
     if (!result.ok && (result.reason === 'moderated' || result.reason === 'image_refused')) await message.reply({ content: result.notice, allowedMentions });
     await threadAfterMention(message, ctx, { result, speaker, prompt, log: logger, asked, reply: sink.first });
   } catch (error) {
-    noteOutcome('error');
+    noteOutcome(message, 'error');
     // Discord refused for good (403/404): one more reply would only be refused again.
     if (isDeadEnd(error)) return void logger.warn(deadEndDetails(error), 'Discord refused the reply to a mention');
     logger.error({ err: error }, 'answering a mention failed');
@@ -85,10 +87,10 @@ export function registerMessageCreate(client: Client, ctx: BotContext): void {
   client.on(Events.MessageCreate, (message) => {
     if (message.author.bot || !client.user) return;
     const { lifecycle, metrics } = ctx.services;
-    if (wantsTranscription(message, ctx)) return void lifecycle.track(metrics.message('voice_message', () => transcribeVoiceMessage(message, ctx)));
+    if (wantsTranscription(message, ctx)) return void lifecycle.track(metrics.message('voice_message', message, () => transcribeVoiceMessage(message, ctx)));
     // In a DM every message is meant for the bot; in a server only those that mention it, and those in its threads.
     const asked = threadQuestion(message, ctx);
     const addressed = asked !== undefined || message.channel.isDMBased() || message.mentions.has(client.user, { ignoreEveryone: true, ignoreRoles: true, ignoreRepliedUser: true });
-    if (addressed) void lifecycle.track(metrics.message('mention', () => answerMention(message, ctx, asked)));
+    if (addressed) void lifecycle.track(metrics.message('mention', message, () => answerMention(message, ctx, asked)));
   });
 }

@@ -17,6 +17,7 @@ import type { VisionRule } from './vision/imageTokens.ts';
 import { describeImageProblem, visionText } from './vision/messages.ts';
 import type { ReasoningService } from './reasoning/service.ts';
 import { spentThinkingNotice } from './reasoning/notices.ts';
+import { afterPendingInput } from './discord/inputFirst.ts';
 
 /** On context_length_exceeded, retry once with at most this share of the history that was sent. */
 const TRIMMED_HISTORY_SHARE = 0.25;
@@ -104,8 +105,8 @@ export class AskService {
       await reply.interrupt(t('restarted', language)).catch((error: unknown) => log.warn({ err: error }, 'could not tell the member the bot restarted'));
     }, asked.key);
     try {
-      // Let interactions already waiting in the socket be acknowledged before this one's slower work starts.
-      await new Promise((resolve) => setImmediate(resolve));
+      // Interactions and messages already waiting in the socket are acknowledged before this one's slower work starts.
+      await afterPendingInput();
       if (asked.images?.length) {
         // Someone who can't spend anything now isn't worth downloading up to 36 MB of images for.
         const refusal = this.deps.paidChat.precheck(asked.payer);

@@ -10,6 +10,7 @@
  * Route modules: fakeOpenAIChat.ts, fakeOpenAIImages.ts, fakeOpenAIAudio.ts, fakeOpenAIFineTuning.ts;
  * shared plumbing in fakeOpenAIHttp.ts and fakeOpenAIErrors.ts.
  */
+import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
@@ -99,6 +100,9 @@ export class FakeOpenAI {
   private closed = false;
 
   private constructor(private readonly options: FakeOpenAIOptions) {
+    // Every request sleeping in a scripted delay listens for the close (sleep() removes its listener when it wakes):
+    // 100 concurrent streams are 100 listeners, not a leak, so Node's warning past 10 is turned off for this one signal.
+    setMaxListeners(0, this.abort.signal);
     this.apiKey = options.apiKey ?? DEFAULT_API_KEY;
     this.compat = { ...options.compat };
     const getOrigin = (): string => this.origin;

@@ -6,7 +6,7 @@ import { coordinatorMetrics, type CoordinatorWatch } from './coordinator.ts';
 import type { DiscordRestClient } from './discordRest.ts';
 import { NO_GATEWAY, type GatewaySource } from './gateway.ts';
 import type { OpenAIEndpoint } from './openaiFetch.ts';
-import { noteOutcome, trackOutcome, type Outcome } from './outcome.ts';
+import { trackOutcome, type Outcome } from './outcome.ts';
 
 /** Seconds until OpenAI answers: chat starts streaming in well under a second; images at high quality take minutes. */
 const OPENAI_SECONDS_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600];
@@ -118,14 +118,14 @@ export class BotMetrics {
     this.collected('bot_ledger_shared_events', 'On the ledger coordinator: /forget-me and /operator events kept until every host has applied them (7 days at most).', kept);
   }
 
-  /** Runs one interaction's handling and counts it with how it ended. */
-  interaction(command: string, work: () => Promise<void>): Promise<void> {
-    return trackOutcome(work, (outcome) => this.interactions.inc({ command, outcome }));
+  /** Runs one interaction's handling and counts it with how it ended (see noteOutcome). */
+  interaction(command: string, interaction: object, work: () => Promise<void>): Promise<void> {
+    return trackOutcome(interaction, work, (outcome) => this.interactions.inc({ command, outcome }));
   }
 
-  /** Runs one message's handling (a mention, a voice message) and counts it with how it ended. */
-  message(kind: 'mention' | 'voice_message', work: () => Promise<void>): Promise<void> {
-    return trackOutcome(work, (outcome) => this.messages.inc({ kind, outcome }));
+  /** Runs one message's handling (a mention, a voice message) and counts it with how it ended (see noteOutcome). */
+  message(kind: 'mention' | 'voice_message', message: object, work: () => Promise<void>): Promise<void> {
+    return trackOutcome(message, work, (outcome) => this.messages.inc({ kind, outcome }));
   }
 
   openaiAnswered(endpoint: OpenAIEndpoint, status: number, seconds: number): void {
@@ -164,10 +164,9 @@ export class BotMetrics {
     if (call.chargedMicros > call.reservedMicros) this.overruns.inc(labels);
   }
 
-  /** The ledger's hook when a limit refuses a call: counted, and the work in progress ends as refused. */
+  /** The ledger's hook when a limit refuses a call (the work that showed the refusal notes its own outcome: refused). */
   refused(limit: string): void {
     this.refusals.inc({ limit });
-    noteOutcome('refused');
   }
 
   /** The Prometheus text exposition of every metric. */

@@ -6,7 +6,7 @@ import { payerOf } from '../discord/payer.ts';
 import { deadEndDetails, isDeadEnd } from '../discord/deadEnd.ts';
 import { maySpeakIn } from '../discord/speakPermission.ts';
 import { noteOutcome } from '../metrics/outcome.ts';
-import type { Logger } from '../../logger.ts';
+import { requestLogger, type Logger } from '../../logger.ts';
 import { t } from '../failureMessages.ts';
 import { catalogueLanguageOf } from '../i18n.ts';
 import { findAudio, isVoiceMessage } from './audioAttachment.ts';
@@ -49,15 +49,15 @@ async function noticeInPrivate(message: Message, content: string, log: Logger): 
 
 /** Replies to a voice message with its transcript, charged to the speaker; over their limit, a private notice and no call. */
 export async function transcribeVoiceMessage(message: Message, ctx: BotContext): Promise<void> {
-  const log = ctx.logger.child({ event: 'voice-message', messageId: message.id, userId: message.author.id, guildId: message.guildId ?? undefined });
+  const log = requestLogger(ctx.logger, { event: 'voice-message', messageId: message.id, userId: message.author.id, guildId: message.guildId ?? undefined });
   const language = catalogueLanguageOf(message.guild?.preferredLocale);
   // Where the bot can't reply, the transcript could never be shown: no download, no AI request.
-  if (!maySpeakIn(message, log)) return noteOutcome('ignored');
+  if (!maySpeakIn(message, log)) return noteOutcome(message, 'ignored');
   const audio = findAudio(message);
   if (!audio) {
     // Without the Message Content intent Discord blanks the attachments: nothing to download.
     log.warn('voice message arrived without its attachment; is the Message Content intent enabled in the developer portal?');
-    return noteOutcome('error');
+    return noteOutcome(message, 'error');
   }
   try {
     if ('sendTyping' in message.channel) await message.channel.sendTyping().catch(() => undefined);
@@ -73,13 +73,14 @@ export async function transcribeVoiceMessage(message: Message, ctx: BotContext):
       await replyToMessage(message, verdict.ok ? transcriptMessages(result.text, language) : [{ content: verdict.notice }]);
     }
     else if (result.reason === 'over_budget') {
+      noteOutcome(message, 'refused');
       if (firstNoticeThisPeriod(ctx, `${message.guildId}|${message.author.id}`, result.refusal.resetsAt)) {
         await noticeInPrivate(message, voiceOverBudgetNotice(result.refusal, language), log);
       } else log.info('over budget again this period; notice already given');
     }
     else await replyToMessage(message, [{ content: describeTranscriptionFailure(result, language, ctx.services.transcription.model) }]);
   } catch (error) {
-    noteOutcome('error');
+    noteOutcome(message, 'error');
     // Discord refused for good (403/404): one more reply would only be refused again.
     if (isDeadEnd(error)) return void log.warn(deadEndDetails(error), 'Discord refused the transcript reply');
     log.error({ err: error }, 'transcribing a voice message failed');
