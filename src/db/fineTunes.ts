@@ -62,6 +62,8 @@ export class FineTuneStore {
   private readonly closeStmt;
   private readonly modelsStmt;
   private readonly strayStmt;
+  private readonly hasJobStmt;
+  private readonly confirmStmt;
 
   constructor(db: Db) {
     this.insertFile = db.prepare(`INSERT INTO fine_tune_files (file_id, guild_id, filename, bytes, examples, tokens_o200k, tokens_cl100k, uploaded_by, created_at)
@@ -84,6 +86,8 @@ export class FineTuneStore {
     // Long-running reservations no followed job owns: a crash between reserving and recording the job.
     this.strayStmt = db.prepare(`SELECT id, reserved_micros AS reservedMicros FROM ledger l WHERE state = 'reserved' AND long_running = 1
       AND NOT EXISTS (SELECT 1 FROM fine_tune_jobs j WHERE j.reservation_id = l.id AND j.closed_at IS NULL)`);
+    this.hasJobStmt = db.prepare('SELECT 1 FROM fine_tune_jobs WHERE job_id = ?').pluck();
+    this.confirmStmt = db.prepare('UPDATE fine_tune_jobs SET job_id = ?, status = ? WHERE job_id = ? AND closed_at IS NULL');
   }
 
   addFile(row: TrainingFileRow): void {
@@ -134,6 +138,16 @@ export class FineTuneStore {
   /** Fine-tuned models a server's jobs produced, newest first. */
   fineTunedModels(guildId: string): string[] {
     return this.modelsStmt.all(guildId) as string[];
+  }
+
+  /** Whether any server follows this OpenAI job (a job found in OpenAI's list may be another request's). */
+  hasJob(jobId: string): boolean {
+    return this.hasJobStmt.get(jobId) !== undefined;
+  }
+
+  /** An unconfirmed job found at OpenAI takes its real id; false when another check confirmed or closed it first. */
+  confirmJob(unconfirmedId: string, jobId: string, status: string): boolean {
+    return this.confirmStmt.run(jobId, status, unconfirmedId).changes === 1;
   }
 
   strayReservations(): { id: number; reservedMicros: number }[] {
