@@ -63,6 +63,7 @@ export class FineTuneStore {
   private readonly modelsStmt;
   private readonly strayStmt;
   private readonly hasJobStmt;
+  private readonly hasFileStmt;
   private readonly confirmStmt;
 
   constructor(db: Db) {
@@ -86,6 +87,7 @@ export class FineTuneStore {
     // Long-running reservations no followed job owns: a crash between reserving and recording the job.
     this.strayStmt = db.prepare(`SELECT id, reserved_micros AS reservedMicros FROM ledger l WHERE state = 'reserved' AND long_running = 1
       AND NOT EXISTS (SELECT 1 FROM fine_tune_jobs j WHERE j.reservation_id = l.id AND j.closed_at IS NULL)`);
+    this.hasFileStmt = db.prepare('SELECT 1 FROM fine_tune_files WHERE file_id = ?').pluck();
     this.hasJobStmt = db.prepare('SELECT 1 FROM fine_tune_jobs WHERE job_id = ?').pluck();
     this.confirmStmt = db.prepare('UPDATE fine_tune_jobs SET job_id = ?, status = ? WHERE job_id = ? AND closed_at IS NULL');
   }
@@ -138,6 +140,11 @@ export class FineTuneStore {
   /** Fine-tuned models a server's jobs produced, newest first. */
   fineTunedModels(guildId: string): string[] {
     return this.modelsStmt.all(guildId) as string[];
+  }
+
+  /** Whether any server uploaded this OpenAI file (a file found in OpenAI's list may be another upload's). */
+  hasFile(fileId: string): boolean {
+    return this.hasFileStmt.get(fileId) !== undefined;
   }
 
   /** Whether any server follows this OpenAI job (a job found in OpenAI's list may be another request's). */

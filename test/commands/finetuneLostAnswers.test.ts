@@ -178,3 +178,26 @@ describe('/finetune start: a create that cannot be confirmed either way', () => 
     expect(ledgerRows(user.id)).toMatchObject([{ state: 'reserved' }, { state: 'reserved' }]);
   });
 });
+
+describe('/finetune upload: a lost answer leaves no unreferenced copy', () => {
+  test('the connection drops after OpenAI stored the file: the stored copy is found and used, not uploaded again', async () => {
+    const before = new Set(h.openai.files.store.keys());
+    const sent = h.openai.requests.length;
+    h.openai.files.enqueueCreate({ afterStore: 'drop' });
+    const reply = await finetune('upload', { file: { filename: 'data.jsonl', contentType: 'application/jsonl', data: JSONL } });
+    const added = [...h.openai.files.store.keys()].filter((id) => !before.has(id));
+    expect(added).toHaveLength(1);
+    expect(reply).toContain(`Uploaded \`data.jsonl\` as \`${added[0]!}\``);
+    const calls = h.openai.requests.slice(sent).filter((r) => r.path === '/v1/files').map((r) => `${r.method} ${r.query.purpose ?? ''}`);
+    expect(calls).toEqual(['POST ', 'GET fine-tune']);
+  });
+
+  test('a 503 before anything was stored is repeated and stores one file', async () => {
+    const before = new Set(h.openai.files.store.keys());
+    h.openai.files.enqueueCreate({ error: 'server_error', status: 503 });
+    const reply = await finetune('upload', { file: { filename: 'data.jsonl', contentType: 'application/jsonl', data: JSONL } });
+    const added = [...h.openai.files.store.keys()].filter((id) => !before.has(id));
+    expect(added).toHaveLength(1);
+    expect(reply).toContain(`as \`${added[0]!}\``);
+  });
+});

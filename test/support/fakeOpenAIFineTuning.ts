@@ -97,11 +97,22 @@ export function checkFineTuneJsonl(text: string): string | null {
 
 const notFound = (what: string, id: string) => invalidRequest(`No such ${what} object: ${id}`, 'id', null, 404);
 
+/** A scripted answer to the next upload(s): the file is stored, then the connection drops with no answer. */
+export type FileCreateReply = { afterStore: 'drop'; times?: number } | ScriptedError;
+
 export class FakeFiles {
   readonly store = new Map<string, { object: FileObject; data: Buffer }>();
+  private readonly createQueue = new ScriptQueue<FileCreateReply>();
 
   reset(): void {
     this.store.clear();
+    this.createQueue.clear();
+  }
+
+  /** Scripts the next upload(s); unscripted uploads answer normally. */
+  enqueueCreate(...replies: FileCreateReply[]): this {
+    for (const r of replies) this.createQueue.enqueue(r);
+    return this;
   }
 
   add(filename: string, purpose: FileObject['purpose'], data: Buffer): FileObject {
@@ -125,6 +136,8 @@ export class FakeFiles {
   }
 
   create(ex: Exchange): void {
+    const reply = this.createQueue.take();
+    if (reply && isScriptedError(reply)) throw scriptedError(reply, '');
     if (!isMultipart(ex.body)) throw missingParam('file');
     const file = ex.body.files.find((f) => f.field === 'file');
     if (!file) throw missingParam('file');
@@ -138,12 +151,24 @@ export class FakeFiles {
       const problem = checkFineTuneJsonl(file.data.toString('utf8'));
       if (problem) throw invalidRequest(`Invalid file format for Fine-Tuning API. ${problem}`, 'file', 'invalid_file_format');
     }
-    ex.sendJson(200, this.add(file.filename, purpose as FileObject['purpose'], file.data));
+    const stored = this.add(file.filename, purpose as FileObject['purpose'], file.data);
+    if (reply) {
+      ex.req.socket.destroy();
+      return;
+    }
+    ex.sendJson(200, stored);
   }
 
+  /** `purpose` filters, `order` (default desc) sorts by creation, `limit` 1–10,000 (default 10,000) cuts, as the API does. */
   list(ex: Exchange): void {
-    const data = [...this.store.values()].map((e) => e.object).reverse();
-    ex.sendJson(200, { object: 'list', data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
+    const q = ex.query;
+    const limit = q.has('limit') ? checkNumber({ limit: Number(q.get('limit')) }, 'limit', { integer: true, min: 1, max: 10_000 }) ?? 10_000 : 10_000;
+    const order = q.get('order') ?? 'desc';
+    if (order !== 'asc' && order !== 'desc') throw invalidValue('order', order, ['asc', 'desc']);
+    const purpose = q.get('purpose');
+    const all = [...this.store.values()].map((e) => e.object).filter((f) => !purpose || f.purpose === purpose);
+    const data = (order === 'desc' ? all.reverse() : all).slice(0, limit);
+    ex.sendJson(200, { object: 'list', data, has_more: all.length > data.length, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
   }
 
   retrieve(ex: Exchange, id: string): void {

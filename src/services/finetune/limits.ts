@@ -103,3 +103,6 @@ export const START_TAG_KEY = 'discord_bot_start';
 /** Status of a job whose create may have reached OpenAI but could not be confirmed; and of one found never created. */
 export const UNCONFIRMED_STATUS = 'unconfirmed';
 export const NOT_CREATED_STATUS = 'not_created';
+
+/** Newest training files read to find an upload whose answer was lost: uploads come one at a time from admins. */
+export const UPLOADED_FILE_SEARCH_LIMIT = 100;

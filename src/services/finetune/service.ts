@@ -1,4 +1,4 @@
-import { toFile, type OpenAI } from 'openai';
+import type { OpenAI } from 'openai';
 import type { FineTuningJobEvent } from 'openai/resources/fine-tuning/jobs/jobs';
 import type { FineTuneJobRow, FineTuneStore, TrainingFileRow } from '../../db/fineTunes.ts';
 import type { Logger } from '../../logger.ts';
@@ -8,10 +8,11 @@ import { classifyError } from '../openai/failures.ts';
 import type { Pricing } from '../pricing/index.ts';
 import type { TokenCounter } from '../tokens.ts';
 import {
-  AUTO_EPOCHS_RESERVED, autoEpochs, EVENTS_SHOWN, FINE_TUNABLE_MODELS, MAX_TRAINING_FILE_BYTES, TRAINING_DOWNLOAD_TIMEOUT_MS, TRAINING_UPLOAD_TIMEOUT_MS,
+  AUTO_EPOCHS_RESERVED, autoEpochs, EVENTS_SHOWN, FINE_TUNABLE_MODELS, MAX_TRAINING_FILE_BYTES, TRAINING_DOWNLOAD_TIMEOUT_MS,
   UNCONFIRMED_STATUS,
 } from './limits.ts';
 import { createJob, unconfirmedJobId } from './create.ts';
+import { uploadTrainingFile } from './upload.ts';
 import { checkTrainingFile, countTrainingTokens } from './trainingFile.ts';
 import { JobTracker } from './tracker.ts';
 import type {
@@ -53,15 +54,12 @@ export class FineTuneService {
     const checked = checkTrainingFile(download.bytes);
     if (!checked.ok) return { ok: false, reason: 'invalid', problems: checked.problems };
     const counts = await countTrainingTokens(checked.examples, this.deps.tokens);
-    let fileId: string;
-    try {
-      const file = await toFile(download.bytes, attachment.filename, { type: 'application/jsonl' });
-      fileId = (await this.deps.openai.files.create({ file, purpose: 'fine-tune' }, { timeout: TRAINING_UPLOAD_TIMEOUT_MS })).id;
-    } catch (error) {
-      const failure = classifyError(error, false);
-      log.warn({ failure }, 'training file upload failed');
-      return { ok: false, reason: 'api_failed', failure };
+    const uploaded = await uploadTrainingFile(this.deps.openai, { bytes: download.bytes, filename: attachment.filename, tracked: (id) => this.deps.store.hasFile(id) });
+    if (!uploaded.ok) {
+      log.warn({ failure: uploaded.failure }, 'training file upload failed');
+      return { ok: false, reason: 'api_failed', failure: uploaded.failure };
     }
+    const { fileId } = uploaded;
     const file: TrainingFileRow = {
       fileId, guildId, filename: attachment.filename, bytes: download.bytes.length, examples: checked.examples.length,
       tokensO200k: counts.tokens, tokensCl100k: counts.tokensCl100k, uploadedBy: userId, createdAt: this.deps.now(),
