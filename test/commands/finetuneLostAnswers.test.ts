@@ -86,6 +86,24 @@ describe('/finetune start: a create whose answer is lost is never sent twice', (
     await expectFollowedAndSettled(user.id, jobId);
   });
 
+  test('the job is on record before the create is sent: a poll while it is out finds it, and the start follows that one job', async () => {
+    const user = freshAdmin();
+    const fileId = await upload();
+    const jobsBefore = h.openai.fineTuning.jobs.size;
+    h.openai.fineTuning.enqueueCreate({ afterCreate: 'stall' });
+    const i = h.command('finetune', { file: fileId, model: MODEL, epochs: 2 }, { subcommand: 'start', permissions: MANAGE_GUILD, user });
+    await expect.poll(() => h.openai.fineTuning.jobs.size, { timeout: 5_000 }).toBe(jobsBefore + 1);
+    const jobId = [...h.openai.fineTuning.jobs.keys()].at(-1)!;
+    // Were the bot to stop now, this row (and its reservation) would survive for the tracker to resolve.
+    expect(jobRows(user.id)).toMatchObject([{ status: 'unconfirmed', closedAt: null }]);
+    await poll();
+    expect(jobRows(user.id)).toMatchObject([{ jobId, status: 'validating_files' }]);
+    await h.settled(i, 20_000);
+    expect(i.transcript().join('\n')).toContain(`Started fine-tuning job \`${jobId}\``);
+    expect(h.openai.fineTuning.jobs.size).toBe(jobsBefore + 1);
+    await expectFollowedAndSettled(user.id, jobId);
+  });
+
   test.each([
     ['a 429', { error: 'rate_limit' as const, retryAfterMs: 50 }],
     ['a quick 503', { error: 'server_error' as const, status: 503 as const }],

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { OpenAI } from 'openai';
 import type { FineTuningJob } from 'openai/resources/fine-tuning/jobs/jobs';
@@ -65,10 +64,10 @@ export async function findCreatedJob(
 /** Creates the job, repeating only what can't have created one; a lost answer is looked up, never repeated. */
 export async function createJob(
   openai: OpenAI,
-  params: { trainingFile: string; model: string; suffix: string | null; epochs: number | 'auto' },
+  params: { trainingFile: string; model: string; suffix: string | null; epochs: number | 'auto'; tag: string },
   tracked: (jobId: string) => boolean,
 ): Promise<CreateOutcome> {
-  const tag = randomUUID();
+  const { tag } = params;
   const body = {
     training_file: params.trainingFile, model: params.model, hyperparameters: { n_epochs: params.epochs },
     metadata: { [START_TAG_KEY]: tag }, ...(params.suffix ? { suffix: params.suffix } : {}),

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { OpenAI } from 'openai';
 import type { FineTuningJobEvent } from 'openai/resources/fine-tuning/jobs/jobs';
 import type { FineTuneJobRow, FineTuneStore, TrainingFileRow } from '../../db/fineTunes.ts';
@@ -94,32 +95,35 @@ export class FineTuneService {
       request.log.info({ refusal: reserved.refusal }, 'refused: over budget');
       return { ok: false, reason: 'over_budget', refusal: reserved.refusal };
     }
+    // The job is recorded before the create is sent, as unconfirmed under the request's one-time tag: if the bot
+    // stops while the create is out, the tracker still finds the job it made (or, after a while, releases the money).
+    const tag = randomUUID();
+    const pending = {
+      jobId: unconfirmedJobId(tag), guildId: request.guildId, channelId: request.channelId, userId: request.payer.userId, language: request.language,
+      fileId: file.fileId, baseModel: request.model, epochs: request.epochs ?? null, reservedEpochs: cost.epochs, suffix: request.suffix ?? null,
+      status: UNCONFIRMED_STATUS, reservationId: reserved.reservation.id, reservedMicros: reserved.reservation.reservedMicros, createdAt: this.deps.now(),
+    };
+    store.addJob(pending);
     const created = await createJob(openai, {
-      trainingFile: file.fileId, model: request.model, suffix: request.suffix ?? null, epochs: request.epochs ?? 'auto',
-    }, (jobId) => store.hasJob(jobId));
+      trainingFile: file.fileId, model: request.model, suffix: request.suffix ?? null, epochs: request.epochs ?? 'auto', tag,
+    }, (jobId) => (store.reservationOf(jobId) ?? reserved.reservation.id) !== reserved.reservation.id);
     if (!created.ok && !created.mayExist) {
+      store.removeJob(pending.jobId);
       ledger.release(reserved.reservation);
       request.log.warn({ failure: created.failure }, 'fine-tuning job could not be created');
       return { ok: false, reason: 'api_failed', failure: created.failure };
     }
-    // A create whose answer was lost keeps its reservation: the job it may have started is followed until OpenAI's list says.
-    const job = {
-      jobId: created.ok ? created.job.id : unconfirmedJobId(created.request.tag), guildId: request.guildId, channelId: request.channelId,
-      userId: request.payer.userId, language: request.language, fileId: file.fileId, baseModel: request.model, epochs: request.epochs ?? null,
-      reservedEpochs: cost.epochs, suffix: request.suffix ?? null, status: created.ok ? created.job.status : UNCONFIRMED_STATUS,
-      reservationId: reserved.reservation.id, reservedMicros: reserved.reservation.reservedMicros,
-      // An unconfirmed job is searched for from the time its request was sent.
-      createdAt: created.ok ? this.deps.now() : created.request.sentAt,
-    };
-    store.addJob(job);
-    const row = { ...job, fineTunedModel: null, trainedTokens: null, error: null, chargedMicros: null, closedAt: null };
-    if (!created.ok) {
+    // A poll that ran while the create was out may have found the job first: the row then holds the real id already.
+    if (created.ok) store.confirmJob(pending.jobId, created.job.id, created.job.status);
+    const job = store.jobOfReservation(reserved.reservation.id) ?? { ...pending, fineTunedModel: null, trainedTokens: null, error: null, chargedMicros: null, closedAt: null };
+    if (job.status === UNCONFIRMED_STATUS && !created.ok) {
+      // The create's answer was lost: the reservation stays with the job it may have started until OpenAI's list says.
       request.log.warn({ jobId: job.jobId, failure: created.failure, reservedMicros: job.reservedMicros }, 'fine-tuning job create unanswered and not found at OpenAI yet; reservation kept while the tracker looks');
-      return { ok: true, job: row, file, tokens: cost.tokens, unconfirmed: created.failure };
+      return { ok: true, job, file, tokens: cost.tokens, unconfirmed: created.failure };
     }
-    if (created.adopted) request.log.warn({ jobId: job.jobId }, 'fine-tuning job create unanswered; the job it created was found at OpenAI and adopted');
+    if (!created.ok || created.adopted) request.log.warn({ jobId: job.jobId }, 'fine-tuning job create unanswered; the job it created was found at OpenAI and adopted');
     request.log.info({ jobId: job.jobId, model: job.baseModel, reservedMicros: job.reservedMicros }, 'fine-tuning job started');
-    return { ok: true, job: row, file, tokens: cost.tokens };
+    return { ok: true, job, file, tokens: cost.tokens };
   }
 
   private find(guildId: string, jobId: string | null): { ok: true; job: FineTuneJobRow } | LookupFailure {
@@ -135,7 +139,7 @@ export class FineTuneService {
     const check = await this.tracker.check(found.job);
     if (!check.ok || !check.remote) return { ok: true, check, events: [] };
     // Events are a nicety: the status is shown without them if they can't be fetched.
-    const events = await this.deps.openai.fineTuning.jobs.listEvents(found.job.jobId, { limit: EVENTS_SHOWN })
+    const events = await this.deps.openai.fineTuning.jobs.listEvents(check.job.jobId, { limit: EVENTS_SHOWN })
       .then((page) => page.data, () => [] as FineTuningJobEvent[]);
     return { ok: true, check, events };
   }

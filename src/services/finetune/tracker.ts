@@ -79,7 +79,7 @@ export class JobTracker {
   private async confirm(job: FineTuneJobRow): Promise<CheckResult> {
     const { openai, store, ledger, logger, now } = this.deps;
     const request = { trainingFile: job.fileId, model: job.baseModel, suffix: job.suffix, tag: tagOfUnconfirmed(job.jobId), sentAt: job.createdAt };
-    const found = await findCreatedJob(openai, request, (jobId) => store.hasJob(jobId));
+    const found = await findCreatedJob(openai, request, (jobId) => (store.reservationOf(jobId) ?? job.reservationId) !== job.reservationId);
     if (!found.ok) return { ok: false, job, failure: found.failure };
     if (found.job) {
       // Another check (another process on this database) may have confirmed it first: that one follows it.
@@ -178,8 +178,8 @@ export class JobTracker {
   }
 
   /**
-   * Releases long-running reservations no followed job owns (the bot stopped between reserving and
-   * recording the job). Run once at start-up, before any job can be started.
+   * Releases long-running reservations no followed job owns (the bot stopped between reserving and recording the
+   * job, before any create was sent: a start records its job first). Run once at start-up, before any job can be started.
    */
   releaseStrays(): number {
     const strays = this.deps.store.strayReservations();
