@@ -72,6 +72,7 @@ describe('/finetune start: a create whose answer is lost is never sent twice', (
   test.each([
     ['the connection drops after OpenAI created the job', { afterCreate: 'drop' as const }],
     ['OpenAI created the job but its answer never comes (timeout)', { afterCreate: 'stall' as const }],
+    ['OpenAI created the job but its answer arrives unreadable', { afterCreate: 'garbled' as const }],
   ])('%s: exactly one job at OpenAI, found in its list, followed and settled', async (_name, fault) => {
     const user = freshAdmin();
     const { reply, made, creates } = await start({ create: [fault] }, { user });

@@ -38,6 +38,8 @@ export type JobCreateReply =
   | { afterCreate: 'drop'; times?: number }
   /** The job is created, and no answer comes until the client gives up (its timeout). */
   | { afterCreate: 'stall'; times?: number }
+  /** The job is created, and the answer arrives cut short: a 200 whose JSON body can't be read (a proxy broke it). */
+  | { afterCreate: 'garbled'; times?: number }
   /** The connection is closed before any job exists (the request never got far enough). */
   | { dropBeforeCreate: true; times?: number };
 /** A scripted answer to the next job list(s). */
@@ -355,6 +357,7 @@ export class FakeFineTuning {
       return;
     }
     // Held until the client gives up (its timeout closes the connection) or the fake closes.
+    if (after === 'garbled') return ex.sendRaw(200, JSON.stringify(job).slice(0, 40), 'application/json');
     if (after === 'stall') return new Promise<void>((resolve) => ex.res.once('close', resolve));
     ex.sendJson(200, job);
   }

@@ -33,6 +33,15 @@ export type CreateOutcome =
   /** `mayExist`: the create may have reached OpenAI (timeout, lost connection) and its list could not say. */
   | { ok: false; failure: ModelFailure; request: JobRequest; mayExist: boolean };
 
+/**
+ * Whether a failed create may still have made a job: no answer came (a timeout, a lost connection), the answer could
+ * not be read, or a 5xx came too late to have come before the job was stored (a gateway giving up on OpenAI).
+ */
+function mayHaveCreated(error: unknown, failure: ModelFailure, elapsedMs: number): boolean {
+  if (mayBeBilled(error, failure)) return true;
+  return failure.kind === 'server_error' && (failure.status === undefined || elapsedMs > JOB_CREATE_FAST_SERVER_ERROR_MS);
+}
+
 /** An unconfirmed job is followed under this id until OpenAI's list shows the real one. */
 export const unconfirmedJobId = (tag: string) => `${UNCONFIRMED_STATUS}-${tag}`;
 export const tagOfUnconfirmed = (jobId: string) => jobId.slice(UNCONFIRMED_STATUS.length + 1);
@@ -79,7 +88,7 @@ export async function createJob(
       return { ok: true, job: await openai.fineTuning.jobs.create(body, { maxRetries: 0 }), request, adopted: false };
     } catch (error) {
       const failure = classifyError(error, false);
-      if (mayBeBilled(error, failure)) {
+      if (mayHaveCreated(error, failure, Date.now() - request.sentAt)) {
         const found = await findCreatedJob(openai, request, tracked);
         if (found.ok && found.job) return { ok: true, job: found.job, request, adopted: true };
         // Not listed (yet), or the list failed too: it may still appear, so the tracker keeps looking.
