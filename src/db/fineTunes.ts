@@ -62,6 +62,11 @@ export class FineTuneStore {
   private readonly closeStmt;
   private readonly modelsStmt;
   private readonly strayStmt;
+  private readonly reservationOfStmt;
+  private readonly byReservationStmt;
+  private readonly hasFileStmt;
+  private readonly confirmStmt;
+  private readonly removeStmt;
 
   constructor(db: Db) {
     this.insertFile = db.prepare(`INSERT INTO fine_tune_files (file_id, guild_id, filename, bytes, examples, tokens_o200k, tokens_cl100k, uploaded_by, created_at)
@@ -84,6 +89,11 @@ export class FineTuneStore {
     // Long-running reservations no followed job owns: a crash between reserving and recording the job.
     this.strayStmt = db.prepare(`SELECT id, reserved_micros AS reservedMicros FROM ledger l WHERE state = 'reserved' AND long_running = 1
       AND NOT EXISTS (SELECT 1 FROM fine_tune_jobs j WHERE j.reservation_id = l.id AND j.closed_at IS NULL)`);
+    this.hasFileStmt = db.prepare('SELECT 1 FROM fine_tune_files WHERE file_id = ?').pluck();
+    this.reservationOfStmt = db.prepare('SELECT reservation_id FROM fine_tune_jobs WHERE job_id = ?').pluck();
+    this.byReservationStmt = db.prepare(`SELECT ${JOB_COLUMNS} FROM fine_tune_jobs WHERE reservation_id = ?`);
+    this.removeStmt = db.prepare('DELETE FROM fine_tune_jobs WHERE job_id = ? AND closed_at IS NULL');
+    this.confirmStmt = db.prepare('UPDATE fine_tune_jobs SET job_id = ?, status = ? WHERE job_id = ? AND closed_at IS NULL');
   }
 
   addFile(row: TrainingFileRow): void {
@@ -134,6 +144,31 @@ export class FineTuneStore {
   /** Fine-tuned models a server's jobs produced, newest first. */
   fineTunedModels(guildId: string): string[] {
     return this.modelsStmt.all(guildId) as string[];
+  }
+
+  /** Whether any server uploaded this OpenAI file (a file found in OpenAI's list may be another upload's). */
+  hasFile(fileId: string): boolean {
+    return this.hasFileStmt.get(fileId) !== undefined;
+  }
+
+  /** The reservation of the followed job with this OpenAI id, if any (a job found in OpenAI's list may be another request's). */
+  reservationOf(jobId: string): number | undefined {
+    return this.reservationOfStmt.get(jobId) as number | undefined;
+  }
+
+  /** The job a reservation pays for (a start's row, whichever id it has by now). */
+  jobOfReservation(reservationId: number): FineTuneJobRow | undefined {
+    return this.byReservationStmt.get(reservationId) as FineTuneJobRow | undefined;
+  }
+
+  /** An unconfirmed job found at OpenAI takes its real id; false when another check confirmed or closed it first. */
+  confirmJob(unconfirmedId: string, jobId: string, status: string): boolean {
+    return this.confirmStmt.run(jobId, status, unconfirmedId).changes === 1;
+  }
+
+  /** A job recorded before its create was sent, removed when OpenAI refused the create (nothing was made). */
+  removeJob(jobId: string): void {
+    this.removeStmt.run(jobId);
   }
 
   strayReservations(): { id: number; reservedMicros: number }[] {

@@ -390,6 +390,34 @@ describe('FakeOpenAI files + fine-tuning', () => {
     const chat = await c.chat.completions.create({ model: done.fine_tuned_model!, messages: user('hey') });
     expect(chat.model).toBe(done.fine_tuned_model);
   });
+
+  it('scripted faults: a job created then its connection dropped or held past the timeout, an upload stored then dropped, a failing list', async () => {
+    const c = client({ timeout: 300 });
+    const jsonl = JSON.stringify({ messages: [{ role: 'user', content: 'q' }, { role: 'assistant', content: 'a' }] });
+    fake.files.enqueueCreate({ afterStore: 'drop' });
+    expect(await thrown(async () => c.files.create({ file: await toFile(Buffer.from(jsonl), 'train.jsonl'), purpose: 'fine-tune' }))).toBeInstanceOf(APIConnectionError);
+    const [stored] = (await c.files.list({ purpose: 'fine-tune', limit: 1, order: 'desc' })).data;
+    expect(stored).toMatchObject({ filename: 'train.jsonl', purpose: 'fine-tune', bytes: jsonl.length });
+    expect((await c.files.list({ purpose: 'assistants' })).data).toEqual([]);
+
+    const params = { model: 'gpt-4o-mini', training_file: stored!.id, metadata: { discord_bot_start: 'tag-1' } };
+    fake.fineTuning.enqueueCreate({ afterCreate: 'drop' }, { afterCreate: 'stall' }, { dropBeforeCreate: true });
+    expect(await thrown(() => c.fineTuning.jobs.create(params))).toBeInstanceOf(APIConnectionError);
+    expect(await thrown(() => c.fineTuning.jobs.create(params))).toBeInstanceOf(APIConnectionTimeoutError);
+    expect(await thrown(() => c.fineTuning.jobs.create(params))).toBeInstanceOf(APIConnectionError);
+    const listed = (await c.fineTuning.jobs.list({ limit: 10 })).data;
+    expect(listed).toHaveLength(2);
+    expect(listed.every((j) => j.metadata?.discord_bot_start === 'tag-1' && j.training_file === stored!.id)).toBe(true);
+
+    fake.fineTuning.enqueueList({ error: 'server_error' }, { drop: true });
+    await expect(c.fineTuning.jobs.list()).rejects.toBeInstanceOf(InternalServerError);
+    await expect(c.fineTuning.jobs.list()).rejects.toBeInstanceOf(APIConnectionError);
+    fake.fineTuning.enqueueCreate({ error: 'rate_limit' });
+    await expect(c.fineTuning.jobs.create(params)).rejects.toBeInstanceOf(RateLimitError);
+    expect(fake.fineTuning.jobs.size).toBe(2);
+    const tooLong = (await thrown(() => c.fineTuning.jobs.create({ ...params, metadata: { k: 'x'.repeat(513) } }))) as BadRequestError;
+    expect(tooLong.param).toBe('metadata.k');
+  });
 });
 
 describe('FakeOpenAI as a compatible server', () => {

@@ -8,10 +8,13 @@ import {
   invalidRequest,
   invalidType,
   invalidValue,
+  isScriptedError,
   missingParam,
+  scriptedError,
   unknownParam,
+  type ScriptedError,
 } from './fakeOpenAIErrors.ts';
-import { isMultipart, nowSeconds, randomId, type Exchange, type FakeEnv } from './fakeOpenAIHttp.ts';
+import { isMultipart, nowSeconds, randomId, ScriptQueue, type Exchange, type FakeEnv } from './fakeOpenAIHttp.ts';
 
 const PURPOSES = ['assistants', 'batch', 'fine-tune', 'vision', 'user_data', 'evals'];
 export const FINE_TUNABLE_MODELS = [
@@ -22,6 +25,25 @@ const JOB_PARAMS = new Set([
   'model', 'training_file', 'hyperparameters', 'integrations', 'metadata', 'method', 'seed', 'suffix', 'validation_file',
 ]);
 type Status = FineTuningJob['status'];
+/** OpenAI's metadata limits: up to 16 pairs, keys up to 64 characters, string values up to 512. */
+const METADATA_MAX_PAIRS = 16;
+const METADATA_KEY_MAX = 64;
+const METADATA_VALUE_MAX = 512;
+
+/** A scripted answer to the next job create(s). */
+export type JobCreateReply =
+  /** Refused before any job exists (a 429, a 5xx, a 400). */
+  | ScriptedError
+  /** The job is created, then the connection is closed with no answer (a proxy or the network dropped it). */
+  | { afterCreate: 'drop'; times?: number }
+  /** The job is created, and no answer comes until the client gives up (its timeout). */
+  | { afterCreate: 'stall'; times?: number }
+  /** The job is created, and the answer arrives cut short: a 200 whose JSON body can't be read (a proxy broke it). */
+  | { afterCreate: 'garbled'; times?: number }
+  /** The connection is closed before any job exists (the request never got far enough). */
+  | { dropBeforeCreate: true; times?: number };
+/** A scripted answer to the next job list(s). */
+export type JobListReply = ScriptedError | { drop: true; times?: number };
 
 /**
  * Billable tokens of one epoch, as OpenAI counts a chat example: each message's content plus 4 framing
@@ -77,11 +99,22 @@ export function checkFineTuneJsonl(text: string): string | null {
 
 const notFound = (what: string, id: string) => invalidRequest(`No such ${what} object: ${id}`, 'id', null, 404);
 
+/** A scripted answer to the next upload(s): the file is stored, then the connection drops with no answer. */
+export type FileCreateReply = { afterStore: 'drop'; times?: number } | ScriptedError;
+
 export class FakeFiles {
   readonly store = new Map<string, { object: FileObject; data: Buffer }>();
+  private readonly createQueue = new ScriptQueue<FileCreateReply>();
 
   reset(): void {
     this.store.clear();
+    this.createQueue.clear();
+  }
+
+  /** Scripts the next upload(s); unscripted uploads answer normally. */
+  enqueueCreate(...replies: FileCreateReply[]): this {
+    for (const r of replies) this.createQueue.enqueue(r);
+    return this;
   }
 
   add(filename: string, purpose: FileObject['purpose'], data: Buffer): FileObject {
@@ -105,6 +138,8 @@ export class FakeFiles {
   }
 
   create(ex: Exchange): void {
+    const reply = this.createQueue.take();
+    if (reply && isScriptedError(reply)) throw scriptedError(reply, '');
     if (!isMultipart(ex.body)) throw missingParam('file');
     const file = ex.body.files.find((f) => f.field === 'file');
     if (!file) throw missingParam('file');
@@ -118,12 +153,24 @@ export class FakeFiles {
       const problem = checkFineTuneJsonl(file.data.toString('utf8'));
       if (problem) throw invalidRequest(`Invalid file format for Fine-Tuning API. ${problem}`, 'file', 'invalid_file_format');
     }
-    ex.sendJson(200, this.add(file.filename, purpose as FileObject['purpose'], file.data));
+    const stored = this.add(file.filename, purpose as FileObject['purpose'], file.data);
+    if (reply) {
+      ex.req.socket.destroy();
+      return;
+    }
+    ex.sendJson(200, stored);
   }
 
+  /** `purpose` filters, `order` (default desc) sorts by creation, `limit` 1–10,000 (default 10,000) cuts, as the API does. */
   list(ex: Exchange): void {
-    const data = [...this.store.values()].map((e) => e.object).reverse();
-    ex.sendJson(200, { object: 'list', data, has_more: false, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
+    const q = ex.query;
+    const limit = q.has('limit') ? checkNumber({ limit: Number(q.get('limit')) }, 'limit', { integer: true, min: 1, max: 10_000 }) ?? 10_000 : 10_000;
+    const order = q.get('order') ?? 'desc';
+    if (order !== 'asc' && order !== 'desc') throw invalidValue('order', order, ['asc', 'desc']);
+    const purpose = q.get('purpose');
+    const all = [...this.store.values()].map((e) => e.object).filter((f) => !purpose || f.purpose === purpose);
+    const data = (order === 'desc' ? all.reverse() : all).slice(0, limit);
+    ex.sendJson(200, { object: 'list', data, has_more: all.length > data.length, first_id: data[0]?.id ?? null, last_id: data.at(-1)?.id ?? null });
   }
 
   retrieve(ex: Exchange, id: string): void {
@@ -153,6 +200,8 @@ function page<T extends { id: string }>(items: T[], ex: Exchange): { object: 'li
 
 export class FakeFineTuning {
   readonly jobs = new Map<string, { job: FineTuningJob; events: FineTuningJobEvent[]; training?: Training }>();
+  private readonly createQueue = new ScriptQueue<JobCreateReply>();
+  private readonly listQueue = new ScriptQueue<JobListReply>();
 
   constructor(
     private readonly env: FakeEnv,
@@ -161,6 +210,20 @@ export class FakeFineTuning {
 
   reset(): void {
     this.jobs.clear();
+    this.createQueue.clear();
+    this.listQueue.clear();
+  }
+
+  /** Scripts the next job create(s); unscripted creates answer normally. */
+  enqueueCreate(...replies: JobCreateReply[]): this {
+    for (const r of replies) this.createQueue.enqueue(r);
+    return this;
+  }
+
+  /** Scripts the next job list(s). */
+  enqueueList(...replies: JobListReply[]): this {
+    for (const r of replies) this.listQueue.enqueue(r);
+    return this;
   }
 
   private entry(id: string) {
@@ -226,8 +289,26 @@ export class FakeFineTuning {
     }
   }
 
-  create(ex: Exchange): void {
+  private checkMetadata(metadata: unknown): void {
+    if (metadata === undefined || metadata === null) return;
+    if (typeof metadata !== 'object' || Array.isArray(metadata)) throw invalidType('metadata', 'an object', metadata);
+    const entries = Object.entries(metadata);
+    if (entries.length > METADATA_MAX_PAIRS) throw invalidRequest(`Invalid 'metadata': too many properties. Expected at most ${METADATA_MAX_PAIRS}, but got ${entries.length} instead.`, 'metadata', 'object_above_max_properties');
+    for (const [key, value] of entries) {
+      if (key.length > METADATA_KEY_MAX) throw invalidRequest(`Invalid 'metadata': key too long. Expected at most ${METADATA_KEY_MAX} characters.`, 'metadata', 'string_above_max_length');
+      if (typeof value !== 'string') throw invalidType(`metadata.${key}`, 'a string', value);
+      if (value.length > METADATA_VALUE_MAX) throw invalidRequest(`Invalid 'metadata.${key}': string too long. Expected at most ${METADATA_VALUE_MAX} characters.`, `metadata.${key}`, 'string_above_max_length');
+    }
+  }
+
+  async create(ex: Exchange): Promise<void> {
     const b = (typeof ex.body === 'object' && ex.body !== null ? ex.body : {}) as Record<string, unknown>;
+    const reply = this.createQueue.take();
+    if (reply && isScriptedError(reply)) throw scriptedError(reply, typeof b.model === 'string' ? b.model : '');
+    if (reply && 'dropBeforeCreate' in reply) {
+      ex.req.socket.destroy();
+      return;
+    }
     for (const key of Object.keys(b)) if (!JOB_PARAMS.has(key)) throw unknownParam(key);
     if (b.model === undefined) throw missingParam('model');
     if (typeof b.model !== 'string') throw invalidType('model', 'a string', b.model);
@@ -240,6 +321,7 @@ export class FakeFineTuning {
     if (b.suffix !== undefined && b.suffix !== null && (typeof b.suffix !== 'string' || b.suffix.length > 64)) {
       throw invalidRequest("Invalid 'suffix': expected a string of at most 64 characters.", 'suffix', 'invalid_value');
     }
+    this.checkMetadata(b.metadata);
     const hp = { batch_size: 'auto', learning_rate_multiplier: 'auto', n_epochs: 'auto', ...(b.hyperparameters as object | undefined) };
     if (hp.n_epochs !== 'auto') {
       checkNumber({ 'hyperparameters.n_epochs': hp.n_epochs }, 'hyperparameters.n_epochs', { integer: true, min: 1, max: 50 });
@@ -269,10 +351,24 @@ export class FakeFineTuning {
     this.jobs.set(job.id, { job, events: [] });
     this.event(job.id, `Created fine-tuning job: ${job.id}`);
     this.event(job.id, `Validating training file: ${job.training_file}`);
+    const after = reply && 'afterCreate' in reply ? reply.afterCreate : undefined;
+    if (after === 'drop') {
+      ex.req.socket.destroy();
+      return;
+    }
+    // Held until the client gives up (its timeout closes the connection) or the fake closes.
+    if (after === 'garbled') return ex.sendRaw(200, JSON.stringify(job).slice(0, 40), 'application/json');
+    if (after === 'stall') return new Promise<void>((resolve) => ex.res.once('close', resolve));
     ex.sendJson(200, job);
   }
 
   list(ex: Exchange): void {
+    const reply = this.listQueue.take();
+    if (reply && isScriptedError(reply)) throw scriptedError(reply, '');
+    if (reply) {
+      ex.req.socket.destroy();
+      return;
+    }
     ex.sendJson(200, page([...this.jobs.values()].map((e) => e.job).reverse(), ex));
   }
 

@@ -75,3 +75,34 @@ export function autoEpochs(examples: number): number {
   if (examples * target > maxExamplesSeen) return Math.max(min, Math.floor(maxExamplesSeen / examples));
   return target;
 }
+
+/**
+ * A job create is answered in a second or two: a 5xx this quick came before the job was stored, so it is repeated.
+ * A slower one, a timeout or a dropped connection may have started a paid job: OpenAI's list is searched instead.
+ */
+export const JOB_CREATE_FAST_SERVER_ERROR_MS = 10_000;
+
+/** Repeats of a job create start within this long of the first attempt; the admin's interaction lasts 15 minutes. */
+export const JOB_CREATE_RETRY_WINDOW_MS = 2 * 60_000;
+
+/** Newest jobs read to find one whose create answer was lost: an organisation starts far fewer within minutes. */
+export const CREATED_JOB_SEARCH_LIMIT = 100;
+
+/** OpenAI's clock and ours may differ: a job stamped this much before our send still counts as the one we sent. */
+export const CREATED_AT_SKEW_SECONDS = 120;
+
+/**
+ * A create whose answer was lost and whose job OpenAI's list does not show is given this long (from its send) to
+ * appear, as a request still being worked on when our timeout fired would; only then is its reservation released.
+ */
+export const UNCONFIRMED_RELEASE_AFTER_MS = 30 * 60_000;
+
+/** Metadata key each created job carries: a one-time tag that tells this request's job apart in OpenAI's list. */
+export const START_TAG_KEY = 'discord_bot_start';
+
+/** Status of a job whose create may have reached OpenAI but could not be confirmed; and of one found never created. */
+export const UNCONFIRMED_STATUS = 'unconfirmed';
+export const NOT_CREATED_STATUS = 'not_created';
+
+/** Newest training files read to find an upload whose answer was lost: uploads come one at a time from admins. */
+export const UPLOADED_FILE_SEARCH_LIMIT = 100;

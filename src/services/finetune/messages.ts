@@ -2,7 +2,7 @@
 import { catalogue } from '../i18n.ts';
 import type { TrainingProblem } from './trainingFile.ts';
 
-export type FineTuneStatusKey = `status.${'validating_files' | 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled'}`;
+export type FineTuneStatusKey = `status.${'validating_files' | 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'unconfirmed' | 'not_created'}`;
 
 export type FineTuneTextKey =
   | 'denied' | 'guildOnly' | 'notJsonl' | 'tooLarge' | 'downloadFailed' | 'invalid' | 'moreProblems' | `problem.${TrainingProblem['kind']}`
@@ -10,6 +10,7 @@ export type FineTuneTextKey =
   | 'epochsAutoUsual' | 'unknownJob' | 'noJobs' | 'statusHeader' | 'statusModel' | 'statusTrained' | 'statusReady' | 'statusReserved'
   | 'statusCharged' | 'statusReleased' | 'statusError' | 'statusStale' | 'events' | 'listHeader' | 'listMore' | 'cancelled' | 'cancelledCharged'
   | 'cancelling' | 'alreadyFinished' | 'notReady' | 'used' | 'noticeSucceeded' | 'noticeFailed' | 'noticeCancelled' | 'noticeFree'
-  | 'noticePartial' | 'notSupported' | 'unknownError' | 'suggestion.examples' | FineTuneStatusKey;
+  | 'noticePartial' | 'notSupported' | 'unknownError' | 'suggestion.examples' | 'startUnconfirmed' | 'cancelUnconfirmed' | 'noticeNotCreated'
+  | FineTuneStatusKey;
 
 export const text = catalogue<FineTuneTextKey>('finetune');

@@ -5,7 +5,10 @@ import { relativeTime } from '../budget/messages.ts';
 import { describeFailure } from '../failureMessages.ts';
 import type { CatalogueLanguage } from '../i18n.ts';
 import { formatUsd } from '../pricing/index.ts';
-import { AUTO_EPOCHS_RESERVED, autoEpochs, MAX_PROBLEMS_SHOWN, MAX_TRAINING_FILE_BYTES, MIN_TRAINING_EXAMPLES } from './limits.ts';
+import {
+  AUTO_EPOCHS_RESERVED, autoEpochs, MAX_PROBLEMS_SHOWN, MAX_TRAINING_FILE_BYTES, MIN_TRAINING_EXAMPLES, NOT_CREATED_STATUS, UNCONFIRMED_RELEASE_AFTER_MS,
+  UNCONFIRMED_STATUS,
+} from './limits.ts';
 import { text, type FineTuneStatusKey } from './messages.ts';
 import type { ModelFailure } from '../openai/failures.ts';
 import type { CheckResult, CostEstimate, StartResult, UploadResult } from './types.ts';
@@ -16,6 +19,7 @@ const MAX_OPENAI_MESSAGE_CHARS = 300;
 
 const STATUS_KEYS: Record<string, FineTuneStatusKey> = {
   validating_files: 'status.validating_files', queued: 'status.queued', running: 'status.running', succeeded: 'status.succeeded', failed: 'status.failed', cancelled: 'status.cancelled',
+  [UNCONFIRMED_STATUS]: 'status.unconfirmed', [NOT_CREATED_STATUS]: 'status.not_created',
 };
 
 const megabytes = (bytes: number) => (bytes / (1024 * 1024)).toFixed(1);
@@ -72,6 +76,12 @@ function epochsText(job: FineTuneJobRow, language: CatalogueLanguage, chosen?: n
 
 export function describeStart(result: Extract<StartResult, { ok: true }>, language: CatalogueLanguage): string {
   const { job, file } = result;
+  if (result.unconfirmed) {
+    return text('startUnconfirmed', language, {
+      job: job.jobId, model: job.baseModel, file: job.fileId, cause: result.unconfirmed.kind === 'timeout' ? 'timeout' : 'lost',
+      cost: formatUsd(job.reservedMicros), minutes: UNCONFIRMED_RELEASE_AFTER_MS / 60_000,
+    });
+  }
   return text('started', language, {
     job: job.jobId, model: job.baseModel, file: job.fileId, examples: file.examples, epochs: epochsText(job, language, undefined, autoEpochs(file.examples)),
     cost: formatUsd(job.reservedMicros), tokens: result.tokens, n: job.reservedEpochs,
@@ -89,7 +99,7 @@ export function describeStatus(check: CheckResult, events: FineTuningJobEvent[],
   const lines = [
     ...(check.ok ? [] : [text('statusStale', language, { failure: describeApiFailure(check.failure, language) })]),
     text('statusHeader', language, { job: job.jobId, status: statusWord(job.status, language) }),
-    text('statusModel', language, { model: job.baseModel, file: job.fileId, epochs: epochsText(job, language, check.ok ? check.remote.hyperparameters?.n_epochs : undefined) }),
+    text('statusModel', language, { model: job.baseModel, file: job.fileId, epochs: epochsText(job, language, check.ok ? check.remote?.hyperparameters?.n_epochs : undefined) }),
     ...(job.trainedTokens ? [text('statusTrained', language, { n: job.trainedTokens })] : []),
     ...(job.fineTunedModel ? [text('statusReady', language, { model: job.fineTunedModel, job: job.jobId })] : []),
     ...(job.error ? [text('statusError', language, { error: clip(job.error) })] : []),
@@ -117,6 +127,7 @@ export function finishNotice(job: FineTuneJobRow, language: CatalogueLanguage): 
       job: job.jobId, model: job.fineTunedModel ?? '?', tokens: job.trainedTokens ?? 0, cost: formatUsd(job.chargedMicros ?? 0),
     });
   }
+  if (job.status === NOT_CREATED_STATUS) return text('noticeNotCreated', language, { job: job.jobId });
   const money = job.chargedMicros ? text('noticePartial', language, { tokens: job.trainedTokens ?? 0, cost: formatUsd(job.chargedMicros) }) : text('noticeFree', language);
   if (job.status === 'failed') return text('noticeFailed', language, { job: job.jobId, error: clip(job.error ?? text('unknownError', language)), money });
   return text('noticeCancelled', language, { job: job.jobId, money });

@@ -1,5 +1,6 @@
-import { toFile, type OpenAI } from 'openai';
-import type { FineTuningJob, FineTuningJobEvent } from 'openai/resources/fine-tuning/jobs/jobs';
+import { randomUUID } from 'node:crypto';
+import type { OpenAI } from 'openai';
+import type { FineTuningJobEvent } from 'openai/resources/fine-tuning/jobs/jobs';
 import type { FineTuneJobRow, FineTuneStore, TrainingFileRow } from '../../db/fineTunes.ts';
 import type { Logger } from '../../logger.ts';
 import { downloadAttachment } from '../discord/attachmentDownload.ts';
@@ -8,8 +9,11 @@ import { classifyError } from '../openai/failures.ts';
 import type { Pricing } from '../pricing/index.ts';
 import type { TokenCounter } from '../tokens.ts';
 import {
-  AUTO_EPOCHS_RESERVED, autoEpochs, EVENTS_SHOWN, FINE_TUNABLE_MODELS, MAX_TRAINING_FILE_BYTES, TRAINING_DOWNLOAD_TIMEOUT_MS, TRAINING_UPLOAD_TIMEOUT_MS,
+  AUTO_EPOCHS_RESERVED, autoEpochs, EVENTS_SHOWN, FINE_TUNABLE_MODELS, MAX_TRAINING_FILE_BYTES, TRAINING_DOWNLOAD_TIMEOUT_MS,
+  UNCONFIRMED_STATUS,
 } from './limits.ts';
+import { createJob, unconfirmedJobId } from './create.ts';
+import { uploadTrainingFile } from './upload.ts';
 import { checkTrainingFile, countTrainingTokens } from './trainingFile.ts';
 import { JobTracker } from './tracker.ts';
 import type {
@@ -51,15 +55,12 @@ export class FineTuneService {
     const checked = checkTrainingFile(download.bytes);
     if (!checked.ok) return { ok: false, reason: 'invalid', problems: checked.problems };
     const counts = await countTrainingTokens(checked.examples, this.deps.tokens);
-    let fileId: string;
-    try {
-      const file = await toFile(download.bytes, attachment.filename, { type: 'application/jsonl' });
-      fileId = (await this.deps.openai.files.create({ file, purpose: 'fine-tune' }, { timeout: TRAINING_UPLOAD_TIMEOUT_MS })).id;
-    } catch (error) {
-      const failure = classifyError(error, false);
-      log.warn({ failure }, 'training file upload failed');
-      return { ok: false, reason: 'api_failed', failure };
+    const uploaded = await uploadTrainingFile(this.deps.openai, { bytes: download.bytes, filename: attachment.filename, tracked: (id) => this.deps.store.hasFile(id) });
+    if (!uploaded.ok) {
+      log.warn({ failure: uploaded.failure }, 'training file upload failed');
+      return { ok: false, reason: 'api_failed', failure: uploaded.failure };
     }
+    const { fileId } = uploaded;
     const file: TrainingFileRow = {
       fileId, guildId, filename: attachment.filename, bytes: download.bytes.length, examples: checked.examples.length,
       tokensO200k: counts.tokens, tokensCl100k: counts.tokensCl100k, uploadedBy: userId, createdAt: this.deps.now(),
@@ -77,7 +78,10 @@ export class FineTuneService {
     return { model, epochs, tokens, micros: price.known ? price.micros : Number.NaN };
   }
 
-  /** Reserve tokens × epochs × the training price for the admin, then create the job; a failure releases. */
+  /**
+   * Reserve tokens × epochs × the training price for the admin, then create the job. A refused create releases; one
+   * whose answer was lost keeps the reservation for the job found in OpenAI's list, or followed as unconfirmed.
+   */
   async start(request: StartRequest): Promise<StartResult> {
     const { store, ledger, openai } = this.deps;
     const file = store.file(request.guildId, request.fileId);
@@ -91,27 +95,35 @@ export class FineTuneService {
       request.log.info({ refusal: reserved.refusal }, 'refused: over budget');
       return { ok: false, reason: 'over_budget', refusal: reserved.refusal };
     }
-    let remote: FineTuningJob;
-    try {
-      remote = await openai.fineTuning.jobs.create({
-        training_file: file.fileId, model: request.model,
-        hyperparameters: { n_epochs: request.epochs ?? 'auto' },
-        ...(request.suffix ? { suffix: request.suffix } : {}),
-      });
-    } catch (error) {
-      ledger.release(reserved.reservation);
-      const failure = classifyError(error, false);
-      request.log.warn({ failure }, 'fine-tuning job could not be created');
-      return { ok: false, reason: 'api_failed', failure };
-    }
-    const job = {
-      jobId: remote.id, guildId: request.guildId, channelId: request.channelId, userId: request.payer.userId, language: request.language,
+    // The job is recorded before the create is sent, as unconfirmed under the request's one-time tag: if the bot
+    // stops while the create is out, the tracker still finds the job it made (or, after a while, releases the money).
+    const tag = randomUUID();
+    const pending = {
+      jobId: unconfirmedJobId(tag), guildId: request.guildId, channelId: request.channelId, userId: request.payer.userId, language: request.language,
       fileId: file.fileId, baseModel: request.model, epochs: request.epochs ?? null, reservedEpochs: cost.epochs, suffix: request.suffix ?? null,
-      status: remote.status, reservationId: reserved.reservation.id, reservedMicros: reserved.reservation.reservedMicros, createdAt: this.deps.now(),
+      status: UNCONFIRMED_STATUS, reservationId: reserved.reservation.id, reservedMicros: reserved.reservation.reservedMicros, createdAt: this.deps.now(),
     };
-    store.addJob(job);
+    store.addJob(pending);
+    const created = await createJob(openai, {
+      trainingFile: file.fileId, model: request.model, suffix: request.suffix ?? null, epochs: request.epochs ?? 'auto', tag,
+    }, (jobId) => (store.reservationOf(jobId) ?? reserved.reservation.id) !== reserved.reservation.id);
+    if (!created.ok && !created.mayExist) {
+      store.removeJob(pending.jobId);
+      ledger.release(reserved.reservation);
+      request.log.warn({ failure: created.failure }, 'fine-tuning job could not be created');
+      return { ok: false, reason: 'api_failed', failure: created.failure };
+    }
+    // A poll that ran while the create was out may have found the job first: the row then holds the real id already.
+    if (created.ok) store.confirmJob(pending.jobId, created.job.id, created.job.status);
+    const job = store.jobOfReservation(reserved.reservation.id) ?? { ...pending, fineTunedModel: null, trainedTokens: null, error: null, chargedMicros: null, closedAt: null };
+    if (job.status === UNCONFIRMED_STATUS && !created.ok) {
+      // The create's answer was lost: the reservation stays with the job it may have started until OpenAI's list says.
+      request.log.warn({ jobId: job.jobId, failure: created.failure, reservedMicros: job.reservedMicros }, 'fine-tuning job create unanswered and not found at OpenAI yet; reservation kept while the tracker looks');
+      return { ok: true, job, file, tokens: cost.tokens, unconfirmed: created.failure };
+    }
+    if (!created.ok || created.adopted) request.log.warn({ jobId: job.jobId }, 'fine-tuning job create unanswered; the job it created was found at OpenAI and adopted');
     request.log.info({ jobId: job.jobId, model: job.baseModel, reservedMicros: job.reservedMicros }, 'fine-tuning job started');
-    return { ok: true, job: { ...job, fineTunedModel: null, trainedTokens: null, error: null, chargedMicros: null, closedAt: null }, file, tokens: cost.tokens };
+    return { ok: true, job, file, tokens: cost.tokens };
   }
 
   private find(guildId: string, jobId: string | null): { ok: true; job: FineTuneJobRow } | LookupFailure {
@@ -125,9 +137,9 @@ export class FineTuneService {
     const found = this.find(guildId, jobId);
     if (!found.ok) return found;
     const check = await this.tracker.check(found.job);
-    if (!check.ok) return { ok: true, check, events: [] };
+    if (!check.ok || !check.remote) return { ok: true, check, events: [] };
     // Events are a nicety: the status is shown without them if they can't be fetched.
-    const events = await this.deps.openai.fineTuning.jobs.listEvents(found.job.jobId, { limit: EVENTS_SHOWN })
+    const events = await this.deps.openai.fineTuning.jobs.listEvents(check.job.jobId, { limit: EVENTS_SHOWN })
       .then((page) => page.data, () => [] as FineTuningJobEvent[]);
     return { ok: true, check, events };
   }
@@ -138,8 +150,11 @@ export class FineTuneService {
     const checked = await this.tracker.check(found.job);
     const current = checked.job;
     if (current.closedAt !== null) return { ok: false, reason: 'finished', job: current };
+    // Not found at OpenAI yet: there is nothing to cancel until it turns up (the tracker keeps looking).
+    if (current.status === UNCONFIRMED_STATUS) return { ok: false, reason: 'unconfirmed', job: current };
     try {
-      const remote = await this.deps.openai.fineTuning.jobs.cancel(jobId);
+      // An unconfirmed job the check just found at OpenAI is cancelled under its real id.
+      const remote = await this.deps.openai.fineTuning.jobs.cancel(current.jobId);
       return { ok: true, job: await this.tracker.record(current, remote) };
     } catch (error) {
       return { ok: false, reason: 'api_failed', failure: classifyError(error, false) };

@@ -6,10 +6,12 @@ import type { Ledger } from '../budget/ledger.ts';
 import { classifyError } from '../openai/failures.ts';
 import type { Pricing } from '../pricing/index.ts';
 import type { TokenCounter } from '../tokens.ts';
-import { FINISHED_STATUSES, POLL_INTERVAL_MS, PROGRESS_EVENTS_READ } from './limits.ts';
+import { findCreatedJob, tagOfUnconfirmed } from './create.ts';
+import {
+  FINISHED_STATUSES, NOT_CREATED_STATUS, POLL_INTERVAL_MS, PROGRESS_EVENTS_READ, UNCONFIRMED_RELEASE_AFTER_MS, UNCONFIRMED_STATUS,
+} from './limits.ts';
 import { trainedBeforeStop } from './progress.ts';
 import type { CheckResult, Notify } from './types.ts';
-
 
 export interface TrackerDependencies {
   openai: OpenAI;
@@ -60,6 +62,7 @@ export class JobTracker {
 
   /** Fetches the job from OpenAI, records its progress and closes it if it finished. */
   async check(job: FineTuneJobRow): Promise<CheckResult> {
+    if (job.status === UNCONFIRMED_STATUS && job.closedAt === null) return this.confirm(job);
     let remote: FineTuningJob;
     try {
       remote = await this.deps.openai.fineTuning.jobs.retrieve(job.jobId);
@@ -67,6 +70,31 @@ export class JobTracker {
       return { ok: false, job, failure: classifyError(error, false) };
     }
     return { ok: true, job: await this.record(job, remote), remote };
+  }
+
+  /**
+   * A job whose create answer was lost: found in OpenAI's list, it takes its real id and is followed like any other;
+   * still missing once a request still being worked on would have finished, nothing was created and it is released.
+   */
+  private async confirm(job: FineTuneJobRow): Promise<CheckResult> {
+    const { openai, store, ledger, logger, now } = this.deps;
+    const request = { trainingFile: job.fileId, model: job.baseModel, suffix: job.suffix, tag: tagOfUnconfirmed(job.jobId), sentAt: job.createdAt };
+    const found = await findCreatedJob(openai, request, (jobId) => (store.reservationOf(jobId) ?? job.reservationId) !== job.reservationId);
+    if (!found.ok) return { ok: false, job, failure: found.failure };
+    if (found.job) {
+      // Another check (another process on this database) may have confirmed it first: that one follows it.
+      if (!store.confirmJob(job.jobId, found.job.id, found.job.status)) return { ok: true, job: store.job(job.guildId, found.job.id) ?? job, remote: found.job };
+      logger.warn({ jobId: found.job.id, was: job.jobId }, 'unconfirmed fine-tuning job found at OpenAI; now followed');
+      return { ok: true, job: await this.record({ ...job, jobId: found.job.id, status: found.job.status }, found.job), remote: found.job };
+    }
+    if (now() - job.createdAt < UNCONFIRMED_RELEASE_AFTER_MS) return { ok: true, job, remote: null };
+    store.updateProgress(job.jobId, { status: NOT_CREATED_STATUS, fineTunedModel: null, trainedTokens: null, error: null });
+    if (!store.close(job.jobId, 0, now())) return { ok: true, job: store.job(job.guildId, job.jobId) ?? job, remote: null };
+    ledger.release({ id: job.reservationId, reservedMicros: job.reservedMicros });
+    const closed = { ...job, status: NOT_CREATED_STATUS, chargedMicros: 0, closedAt: now() };
+    logger.info({ jobId: job.jobId, reservedMicros: job.reservedMicros }, 'unconfirmed fine-tuning job never appeared at OpenAI; reservation released');
+    await this.tell(closed);
+    return { ok: true, job: closed, remote: null };
   }
 
   /** Stores what OpenAI says about a job; a finished job's money is settled or released once. */
@@ -150,8 +178,8 @@ export class JobTracker {
   }
 
   /**
-   * Releases long-running reservations no followed job owns (the bot stopped between reserving and
-   * recording the job). Run once at start-up, before any job can be started.
+   * Releases long-running reservations no followed job owns (the bot stopped between reserving and recording the
+   * job, before any create was sent: a start records its job first). Run once at start-up, before any job can be started.
    */
   releaseStrays(): number {
     const strays = this.deps.store.strayReservations();

@@ -45,18 +45,19 @@ export interface StartRequest {
 }
 
 export type StartResult =
-  | { ok: true; job: FineTuneJobRow; file: TrainingFileRow; tokens: number }
+  /** `unconfirmed`: the create's answer was lost (how) and OpenAI's list doesn't show its job yet; the reservation is kept. */
+  | { ok: true; job: FineTuneJobRow; file: TrainingFileRow; tokens: number; unconfirmed?: ModelFailure }
   | { ok: false; reason: 'unknown_file' | 'bad_model' }
   | { ok: false; reason: 'over_budget'; refusal: Refusal }
   | { ok: false; reason: 'api_failed'; failure: ModelFailure };
 
 export type LookupFailure = { ok: false; reason: 'unknown_job' | 'no_jobs' };
 export type StatusResult = { ok: true; check: CheckResult; events: FineTuningJobEvent[] } | LookupFailure;
-export type CancelResult = { ok: true; job: FineTuneJobRow } | LookupFailure | { ok: false; reason: 'finished'; job: FineTuneJobRow } | { ok: false; reason: 'api_failed'; failure: ModelFailure };
+export type CancelResult = { ok: true; job: FineTuneJobRow } | LookupFailure | { ok: false; reason: 'finished' | 'unconfirmed'; job: FineTuneJobRow } | { ok: false; reason: 'api_failed'; failure: ModelFailure };
 export type ModelResult = { ok: true; model: string } | LookupFailure | { ok: false; reason: 'not_ready'; job: FineTuneJobRow };
 
-/** A job as OpenAI reported it at a check, or why it could not be checked. */
-export type CheckResult = { ok: true; job: FineTuneJobRow; remote: FineTuningJob } | { ok: false; job: FineTuneJobRow; failure: ModelFailure };
+/** A job as OpenAI reported it at a check (null: an unconfirmed job still not in OpenAI's list), or why it could not be checked. */
+export type CheckResult = { ok: true; job: FineTuneJobRow; remote: FineTuningJob | null } | { ok: false; job: FineTuneJobRow; failure: ModelFailure };
 
 /** Told once when a followed job finished and its money was settled; the presentation layer words the notice. */
 export type Notify = (job: FineTuneJobRow) => Promise<void>;

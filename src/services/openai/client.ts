@@ -22,8 +22,8 @@ export function quotaAwareFetch(base: typeof fetch = fetch): typeof fetch {
 
 /**
  * One SDK client for the whole bot: its timeout and retries (with retry-after) do the waiting for free calls. Paid
- * calls (chat, images, transcription) run with `maxRetries: 0` and repeat on their own, OPENAI_MAX_RETRIES times at
- * most, only what can't have been billed (paidRetries.ts).
+ * calls (chat, images, transcription, fine-tuning job creates) run with `maxRetries: 0` and repeat on their own,
+ * OPENAI_MAX_RETRIES times at most, only what can't have been billed (paidRetries.ts).
  */
 export function createOpenAIClient(config: Config, logger: Logger, metrics?: BotMetrics): OpenAI {
   const log = logger.child({ component: 'openai-sdk' });

@@ -50,6 +50,25 @@ describe('long-running reservations (fine-tuning jobs)', () => {
     second.db.close();
   });
 
+  test('a start recorded as unconfirmed (the bot stopped while its create was out) keeps its reservation at start-up', () => {
+    const path = tempDatabasePath();
+    const first = open(path);
+    const job = first.ledger.reserve(admin, call(true));
+    if (!job.ok) throw new Error('unreachable');
+    first.store.addJob({
+      jobId: 'unconfirmed-tag-1', guildId: admin.guildId!, channelId: 'c1', userId: 'admin', language: 'en', fileId: 'file-1', baseModel: 'gpt-4o-mini-2024-07-18',
+      epochs: 3, reservedEpochs: 3, suffix: null, status: 'unconfirmed', reservationId: job.reservation.id, reservedMicros: 1000, createdAt: Date.now(),
+    });
+    first.db.close();
+
+    const second = open(path);
+    expect(second.ledger.chargeOrphans()).toBe(0);
+    expect(second.tracker.releaseStrays()).toBe(0);
+    expect(second.state(job.reservation.id)).toBe('reserved');
+    expect(second.store.openJobs().map((j) => j.jobId)).toEqual(['unconfirmed-tag-1']);
+    second.db.close();
+  });
+
   test('a long-running reservation no recorded job owns (the bot stopped while starting it) is released at start-up', () => {
     const path = tempDatabasePath();
     const first = open(path);

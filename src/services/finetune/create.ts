@@ -1,0 +1,102 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { OpenAI } from 'openai';
+import type { FineTuningJob } from 'openai/resources/fine-tuning/jobs/jobs';
+import { classifyError, type ModelFailure } from '../openai/failures.ts';
+import { mayBeBilled, paidRetryDelay } from '../openai/paidRetries.ts';
+import {
+  CREATED_AT_SKEW_SECONDS, CREATED_JOB_SEARCH_LIMIT, JOB_CREATE_FAST_SERVER_ERROR_MS, JOB_CREATE_RETRY_WINDOW_MS, START_TAG_KEY, UNCONFIRMED_STATUS,
+} from './limits.ts';
+
+/**
+ * A job create starts hours of paid training, so it runs with the SDK's retries off: the SDK repeats a request that
+ * timed out or whose connection dropped like a 429, and one that got that far may have created a job, which the
+ * repeat would double. Only answers that say nothing was created are repeated (paidRetries.ts); after a timeout or
+ * a lost connection the job is looked for in OpenAI's list instead, by the one-time tag the request carried.
+ */
+
+/** A connection that never opened sent nothing: tried again like a 429. */
+const JOB_CREATE_RETRY_RULES = { fastServerErrorMs: JOB_CREATE_FAST_SERVER_ERROR_MS, repeatNeverSent: true };
+
+/** What identifies the job one create asked for. */
+export interface JobRequest {
+  trainingFile: string;
+  model: string;
+  suffix: string | null;
+  /** The one-time tag sent as metadata. */
+  tag: string;
+  /** Epoch ms when the request that may have created it was sent. */
+  sentAt: number;
+}
+
+export type CreateOutcome =
+  | { ok: true; job: FineTuningJob; request: JobRequest; adopted: boolean }
+  /** `mayExist`: the create may have reached OpenAI (timeout, lost connection) and its list could not say. */
+  | { ok: false; failure: ModelFailure; request: JobRequest; mayExist: boolean };
+
+/**
+ * Whether a failed create may still have made a job: no answer came (a timeout, a lost connection), the answer could
+ * not be read, or a 5xx came too late to have come before the job was stored (a gateway giving up on OpenAI).
+ */
+function mayHaveCreated(error: unknown, failure: ModelFailure, elapsedMs: number): boolean {
+  if (mayBeBilled(error, failure)) return true;
+  return failure.kind === 'server_error' && (failure.status === undefined || elapsedMs > JOB_CREATE_FAST_SERVER_ERROR_MS);
+}
+
+/** An unconfirmed job is followed under this id until OpenAI's list shows the real one. */
+export const unconfirmedJobId = (tag: string) => `${UNCONFIRMED_STATUS}-${tag}`;
+export const tagOfUnconfirmed = (jobId: string) => jobId.slice(UNCONFIRMED_STATUS.length + 1);
+
+/** Whether a job in OpenAI's list is the one this request created. */
+export function isCreatedFor(job: FineTuningJob, request: JobRequest): boolean {
+  const tag = job.metadata?.[START_TAG_KEY];
+  // OpenAI keeps the tag: it decides. A server that dropped metadata leaves the fields to match.
+  if (tag !== undefined) return tag === request.tag;
+  const suffix = (job as { user_provided_suffix?: string | null }).user_provided_suffix;
+  return job.training_file === request.trainingFile
+    && (job.model === request.model || job.model.startsWith(`${request.model}-`))
+    && (suffix === undefined || (suffix ?? null) === request.suffix)
+    && job.created_at >= Math.floor(request.sentAt / 1000) - CREATED_AT_SKEW_SECONDS;
+}
+
+/** Looks for the request's job among OpenAI's newest ones (a free call: the SDK's own retries apply). */
+export async function findCreatedJob(
+  openai: OpenAI, request: JobRequest, tracked: (jobId: string) => boolean,
+): Promise<{ ok: true; job: FineTuningJob | undefined } | { ok: false; failure: ModelFailure }> {
+  try {
+    const page = await openai.fineTuning.jobs.list({ limit: CREATED_JOB_SEARCH_LIMIT });
+    return { ok: true, job: page.data.find((job) => !tracked(job.id) && isCreatedFor(job, request)) };
+  } catch (error) {
+    return { ok: false, failure: classifyError(error, false) };
+  }
+}
+
+/** Creates the job, repeating only what can't have created one; a lost answer is looked up, never repeated. */
+export async function createJob(
+  openai: OpenAI,
+  params: { trainingFile: string; model: string; suffix: string | null; epochs: number | 'auto'; tag: string },
+  tracked: (jobId: string) => boolean,
+): Promise<CreateOutcome> {
+  const { tag } = params;
+  const body = {
+    training_file: params.trainingFile, model: params.model, hyperparameters: { n_epochs: params.epochs },
+    metadata: { [START_TAG_KEY]: tag }, ...(params.suffix ? { suffix: params.suffix } : {}),
+  };
+  const first = Date.now();
+  for (let retry = 0; ; retry++) {
+    const request: JobRequest = { trainingFile: params.trainingFile, model: params.model, suffix: params.suffix, tag, sentAt: Date.now() };
+    try {
+      return { ok: true, job: await openai.fineTuning.jobs.create(body, { maxRetries: 0 }), request, adopted: false };
+    } catch (error) {
+      const failure = classifyError(error, false);
+      if (mayHaveCreated(error, failure, Date.now() - request.sentAt)) {
+        const found = await findCreatedJob(openai, request, tracked);
+        if (found.ok && found.job) return { ok: true, job: found.job, request, adopted: true };
+        // Not listed (yet), or the list failed too: it may still appear, so the tracker keeps looking.
+        return { ok: false, failure, request, mayExist: true };
+      }
+      const wait = retry >= openai.maxRetries ? undefined : paidRetryDelay(error, failure, Date.now() - request.sentAt, retry, JOB_CREATE_RETRY_RULES);
+      if (wait === undefined || Date.now() + wait - first > JOB_CREATE_RETRY_WINDOW_MS) return { ok: false, failure, request, mayExist: false };
+      await sleep(wait);
+    }
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * `/finetune start` when OpenAI's answer to the job create is lost: a create that reached OpenAI starts hours of
+ * paid training, so it is never sent twice; the job it made is found in OpenAI's list and followed, or kept
+ * reserved as unconfirmed until the list says. Real SDK against the fake, real discord.js for the command.
+ */
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { formatUsd } from '../../src/services/pricing/index.ts';
+import { UNCONFIRMED_RELEASE_AFTER_MS } from '../../src/services/finetune/limits.ts';
+import { BotHarness, TEST_CHANNEL_IDS } from '../support/botHarness.ts';
+import type { FakeInteractionSpec } from '../support/fakeDiscord.ts';
+
+const MANAGE_GUILD = String(1n << 5n);
+const MODEL = 'gpt-4o-mini-2024-07-18';
+/** Short, so a create the fake holds without answering times out within the test. */
+const TIMEOUT_MS = 1_500;
+const JOBS = '/v1/fine_tuning/jobs';
+
+const EXAMPLES = Array.from({ length: 10 }, (_, n) => `{"messages": [{"role": "user", "content": "q${n}"}, {"role": "assistant", "content": "a${n}"}]}`);
+const JSONL = Buffer.from(`${EXAMPLES.join('\n')}\n`);
+
+let h: BotHarness;
+beforeAll(async () => { h = await BotHarness.start({ env: { OPENAI_TIMEOUT_MS: String(TIMEOUT_MS) } }); });
+afterAll(async () => { await h?.close(); });
+
+let userSeq = 0;
+const freshAdmin = () => ({ id: `53000000000000${String(++userSeq).padStart(4, '0')}`, username: `admin${userSeq}` });
+
+async function finetune(subcommand: string, options: FakeInteractionSpec['options'], spec: Partial<FakeInteractionSpec> = {}): Promise<string> {
+  const i = h.command('finetune', options, { subcommand, permissions: MANAGE_GUILD, ...spec });
+  await h.settled(i, 20_000);
+  return i.transcript().join('\n');
+}
+
+async function upload(): Promise<string> {
+  const reply = await finetune('upload', { file: { filename: 'data.jsonl', contentType: 'application/jsonl', data: JSONL } });
+  return /`(file-[\w-]+)`/.exec(reply)![1]!;
+}
+
+/** Uploads a file, scripts the next creates (and lists), runs `/finetune start` and counts what reached the fake. */
+async function start(script: { create?: Parameters<typeof h.openai.fineTuning.enqueueCreate>; list?: Parameters<typeof h.openai.fineTuning.enqueueList> }, spec: Partial<FakeInteractionSpec> = {}) {
+  const fileId = await upload();
+  const jobsBefore = new Set(h.openai.fineTuning.jobs.keys());
+  const createsBefore = h.openai.requests.filter((r) => r.method === 'POST' && r.path === JOBS).length;
+  h.openai.fineTuning.enqueueCreate(...(script.create ?? []));
+  h.openai.fineTuning.enqueueList(...(script.list ?? []));
+  const reply = await finetune('start', { file: fileId, model: MODEL, epochs: 2 }, spec);
+  const made = [...h.openai.fineTuning.jobs.keys()].filter((id) => !jobsBefore.has(id));
+  const creates = h.openai.requests.filter((r) => r.method === 'POST' && r.path === JOBS).slice(createsBefore);
+  return { fileId, reply, made, creates };
+}
+
+type LedgerRow = { state: string; reserved: number; charged: number };
+const ledgerRows = (userId: string) => h.bot.ctx.db.prepare(`SELECT state, reserved_micros AS reserved, charged_micros AS charged FROM ledger
+  WHERE user_id = ? AND command = 'finetune' ORDER BY id`).all(userId) as LedgerRow[];
+const jobRows = (userId: string) => h.bot.ctx.db.prepare(`SELECT job_id AS jobId, status, closed_at AS closedAt, charged_micros AS charged
+  FROM fine_tune_jobs WHERE user_id = ? ORDER BY rowid`).all(userId) as { jobId: string; status: string; closedAt: number | null; charged: number | null }[];
+const poll = () => h.bot.ctx.services.fineTunes.tracker.checkAll();
+const notices = (channelId: string) => h.discord.requests.filter((r) => r.method === 'POST' && r.path === `/channels/${channelId}/messages`)
+  .map((r) => (r.body as { content: string }).content);
+
+/** The job the fake made is followed under its real id, finishes, and is charged what it trained: the money comes back in. */
+async function expectFollowedAndSettled(userId: string, jobId: string): Promise<void> {
+  expect(jobRows(userId)).toMatchObject([{ jobId, closedAt: null }]);
+  expect(ledgerRows(userId)).toMatchObject([{ state: 'reserved' }]);
+  const job = h.openai.fineTuning.advance(jobId, 'succeeded');
+  await poll();
+  expect(ledgerRows(userId)).toMatchObject([{ state: 'settled', charged: job.trained_tokens! * 3 }]);
+  expect(job.trained_tokens).toBeGreaterThan(0);
+}
+
+describe('/finetune start: a create whose answer is lost is never sent twice', () => {
+  test.each([
+    ['the connection drops after OpenAI created the job', { afterCreate: 'drop' as const }],
+    ['OpenAI created the job but its answer never comes (timeout)', { afterCreate: 'stall' as const }],
+    ['OpenAI created the job but its answer arrives unreadable', { afterCreate: 'garbled' as const }],
+  ])('%s: exactly one job at OpenAI, found in its list, followed and settled', async (_name, fault) => {
+    const user = freshAdmin();
+    const { reply, made, creates } = await start({ create: [fault] }, { user });
+    expect(creates).toHaveLength(1);
+    expect(made).toHaveLength(1);
+    const jobId = made[0]!;
+    expect(reply).toContain(`Started fine-tuning job \`${jobId}\``);
+    // The request carried a one-time tag, which is how its job was told apart in the list.
+    const tag = (creates[0]!.body as { metadata: Record<string, string> }).metadata.discord_bot_start;
+    expect(h.openai.fineTuning.jobs.get(jobId)!.job.metadata).toEqual({ discord_bot_start: tag });
+    expect(h.openai.requests.some((r) => r.method === 'GET' && r.path === JOBS)).toBe(true);
+    await expectFollowedAndSettled(user.id, jobId);
+  });
+
+  test('the job is on record before the create is sent: a poll while it is out finds it, and the start follows that one job', async () => {
+    const user = freshAdmin();
+    const fileId = await upload();
+    const jobsBefore = h.openai.fineTuning.jobs.size;
+    h.openai.fineTuning.enqueueCreate({ afterCreate: 'stall' });
+    const i = h.command('finetune', { file: fileId, model: MODEL, epochs: 2 }, { subcommand: 'start', permissions: MANAGE_GUILD, user });
+    await expect.poll(() => h.openai.fineTuning.jobs.size, { timeout: 5_000 }).toBe(jobsBefore + 1);
+    const jobId = [...h.openai.fineTuning.jobs.keys()].at(-1)!;
+    // Were the bot to stop now, this row (and its reservation) would survive for the tracker to resolve.
+    expect(jobRows(user.id)).toMatchObject([{ status: 'unconfirmed', closedAt: null }]);
+    await poll();
+    expect(jobRows(user.id)).toMatchObject([{ jobId, status: 'validating_files' }]);
+    await h.settled(i, 20_000);
+    expect(i.transcript().join('\n')).toContain(`Started fine-tuning job \`${jobId}\``);
+    expect(h.openai.fineTuning.jobs.size).toBe(jobsBefore + 1);
+    await expectFollowedAndSettled(user.id, jobId);
+  });
+
+  test.each([
+    ['a 429', { error: 'rate_limit' as const, retryAfterMs: 50 }],
+    ['a quick 503', { error: 'server_error' as const, status: 503 as const }],
+  ])('%s is repeated (nothing was created) and makes one job', async (_name, fault) => {
+    const user = freshAdmin();
+    const { reply, made, creates } = await start({ create: [fault] }, { user });
+    expect(creates).toHaveLength(2);
+    expect(made).toHaveLength(1);
+    expect(reply).toContain(`Started fine-tuning job \`${made[0]!}\``);
+    await expectFollowedAndSettled(user.id, made[0]!);
+  });
+
+  test('a create refused with 400: not repeated, no job, the reservation released', async () => {
+    const user = freshAdmin();
+    const { reply, made, creates } = await start({ create: [{ error: 'bad_request', message: 'Training file has too few examples.', param: 'training_file' }] }, { user });
+    expect(creates).toHaveLength(1);
+    expect(made).toHaveLength(0);
+    expect(reply).toBe('The AI service could not handle this request: Training file has too few examples.');
+    expect(ledgerRows(user.id)).toMatchObject([{ state: 'released', charged: 0 }]);
+    expect(jobRows(user.id)).toEqual([]);
+  });
+});
+
+describe('/finetune start: a create that cannot be confirmed either way', () => {
+  test('the list fails too: kept reserved as unconfirmed, the admin told; the next poll finds the job and follows it', async () => {
+    const user = freshAdmin();
+    const listDown = { error: 'server_error' as const, status: 500 as const, times: 3 }; // the list's own retries (OPENAI_MAX_RETRIES 2) fail as well
+    const { reply, made, creates } = await start({ create: [{ afterCreate: 'drop' }], list: [listDown] }, { user });
+    expect(creates).toHaveLength(1);
+    expect(made).toHaveLength(1);
+    const [row] = jobRows(user.id);
+    expect(row).toMatchObject({ status: 'unconfirmed', closedAt: null });
+    const reserved = ledgerRows(user.id)[0]!.reserved;
+    expect(ledgerRows(user.id)).toMatchObject([{ state: 'reserved' }]);
+    expect(reply).toBe(`I asked OpenAI to start fine-tuning \`${MODEL}\` on \`${/`(file-[\w-]+)`/.exec(reply)![1]!}\`, but its answer never arrived (the connection was lost), `
+      + "and OpenAI's job list doesn't show the job yet, so I can't tell whether it started. I did not send the request again, so at most one job runs.\n"
+      + `${formatUsd(reserved)} stays reserved from your budget while I keep checking, for up to ${UNCONFIRMED_RELEASE_AFTER_MS / 60_000} minutes: if the job turns up, it is followed and charged like any other (I'll post here when it finishes); `
+      + `if it doesn't, I'll post here that nothing was started and release the reservation. Until then it is listed as \`${row!.jobId}\`.`);
+    h.openai.fineTuning.enqueueList(listDown);
+    expect(await finetune('cancel', { job: row!.jobId })).toMatch(/^I can't cancel `unconfirmed-[\w-]+` yet: OpenAI hasn't confirmed/);
+    expect(h.openai.fineTuning.jobs.get(made[0]!)!.job.status).toBe('validating_files');
+    await poll();
+    await expectFollowedAndSettled(user.id, made[0]!);
+  });
+
+  test('cancelling an unconfirmed job once the list shows it cancels the real job at OpenAI', async () => {
+    const user = freshAdmin();
+    const listDown = { error: 'server_error' as const, status: 500 as const, times: 3 };
+    const { made } = await start({ create: [{ afterCreate: 'drop' }], list: [listDown] }, { user });
+    const [row] = jobRows(user.id);
+    expect(row).toMatchObject({ status: 'unconfirmed' });
+    expect(await finetune('cancel', { job: row!.jobId })).toMatch(new RegExp(`^Cancelled \`${made[0]!}\` before it trained anything`));
+    expect(h.openai.fineTuning.jobs.get(made[0]!)!.job.status).toBe('cancelled');
+    expect(jobRows(user.id)).toMatchObject([{ jobId: made[0]!, status: 'cancelled' }]);
+    expect(ledgerRows(user.id)).toMatchObject([{ state: 'released', charged: 0 }]);
+  });
+
+  test('no job was made: kept reserved while one could still appear, then released and the channel told (in the admin\'s language)', async () => {
+    const user = freshAdmin();
+    const channelId = TEST_CHANNEL_IDS[3]!;
+    const { reply, made } = await start({ create: [{ dropBeforeCreate: true }] }, { user, channelId, locale: 'ja' });
+    expect(made).toHaveLength(0);
+    expect(reply).toMatch(/応答が届きませんでした/);
+    const [row] = jobRows(user.id);
+    expect(row).toMatchObject({ status: 'unconfirmed', closedAt: null });
+    expect(await finetune('status', { job: row!.jobId }, { locale: 'ja' })).toContain('**OpenAI の確認待ち**');
+    await poll();
+    expect(ledgerRows(user.id)).toMatchObject([{ state: 'reserved' }]);
+    // Long enough since the send that a create still being worked on would be listed by now.
+    h.bot.ctx.db.prepare('UPDATE fine_tune_jobs SET created_at = created_at - ? WHERE job_id = ?').run(UNCONFIRMED_RELEASE_AFTER_MS, row!.jobId);
+    await poll();
+    expect(ledgerRows(user.id)).toMatchObject([{ state: 'released', charged: 0 }]);
+    expect(jobRows(user.id)).toMatchObject([{ status: 'not_created', charged: 0 }]);
+    expect(notices(channelId).at(-1)).toBe(`ファインチューニングジョブ \`${row!.jobId}\` は開始されませんでした：OpenAI への依頼の応答が失われ、OpenAI のジョブ一覧にもそのジョブは現れませんでした。予約は解放され、請求はありません。\`/finetune start\` でもう一度開始してください。`);
+    await poll();
+    expect(notices(channelId)).toHaveLength(1);
+  });
+
+  test('a listed job that matches but is already followed by the bot is not adopted twice', async () => {
+    const user = freshAdmin();
+    const fileId = await upload();
+    // A first job on the same file, started normally, then a second start whose create drops before OpenAI made anything.
+    await finetune('start', { file: fileId, model: MODEL, epochs: 2 }, { user });
+    h.openai.fineTuning.enqueueCreate({ dropBeforeCreate: true });
+    const reply = await finetune('start', { file: fileId, model: MODEL, epochs: 2 }, { user });
+    expect(reply).toMatch(/answer never arrived/);
+    const rows = jobRows(user.id);
+    expect(rows).toHaveLength(2);
+    expect(rows[1]).toMatchObject({ status: 'unconfirmed' });
+    expect(ledgerRows(user.id)).toMatchObject([{ state: 'reserved' }, { state: 'reserved' }]);
+  });
+});
+
+describe('/finetune upload: a lost answer leaves no unreferenced copy', () => {
+  test('the connection drops after OpenAI stored the file: the stored copy is found and used, not uploaded again', async () => {
+    const before = new Set(h.openai.files.store.keys());
+    const sent = h.openai.requests.length;
+    h.openai.files.enqueueCreate({ afterStore: 'drop' });
+    const reply = await finetune('upload', { file: { filename: 'data.jsonl', contentType: 'application/jsonl', data: JSONL } });
+    const added = [...h.openai.files.store.keys()].filter((id) => !before.has(id));
+    expect(added).toHaveLength(1);
+    expect(reply).toContain(`Uploaded \`data.jsonl\` as \`${added[0]!}\``);
+    const calls = h.openai.requests.slice(sent).filter((r) => r.path === '/v1/files').map((r) => `${r.method} ${r.query.purpose ?? ''}`);
+    expect(calls).toEqual(['POST ', 'GET fine-tune']);
+  });
+
+  test('a 503 before anything was stored is repeated and stores one file', async () => {
+    const before = new Set(h.openai.files.store.keys());
+    h.openai.files.enqueueCreate({ error: 'server_error', status: 503 });
+    const reply = await finetune('upload', { file: { filename: 'data.jsonl', contentType: 'application/jsonl', data: JSONL } });
+    const added = [...h.openai.files.store.keys()].filter((id) => !before.has(id));
+    expect(added).toHaveLength(1);
+    expect(reply).toContain(`as \`${added[0]!}\``);
+  });
+});
