@@ -241,7 +241,7 @@ describe('splitMessage', () => {
       if (!checkForm && settled.every((chunk, i) => chunk === full[i])) continue; // skip slow matchers
       expect(settled, `prefix of ${end} code points`).toEqual(full.slice(0, settled.length));
     }
-  });
+  }, 60_000); // ~3 s alone; 6,000 splits of a growing text, which a loaded machine can stretch past the default 20 s
 });
 
 describe('closeOpenFence', () => {
