@@ -160,6 +160,20 @@ describe('the start command', () => {
     expect(frames.filter((frame) => frame.includes('/src/')).length).toBe(2);
   }, BUILD_TIMEOUT_MS);
 
+  test('files importing discord.js share one copy of its exports (a copy per file was ~5 MB of getters), as Node itself would', () => {
+    const project = tinyProject();
+    writeFileSync(join(project.root, 'src', 'index.ts'), [
+      "import * as one from 'discord.js';",
+      "import { Client } from 'discord.js';",
+      "import { other } from './word.ts';",
+      'process.stdout.write(`${String(one === other)} ${String(one.Client === Client && typeof Client === "function")}\\n`);',
+    ].join('\n'));
+    writeFileSync(join(project.root, 'src', 'word.ts'), "import * as discord from 'discord.js';\nexport const other = discord;\n");
+    const run = project.start();
+    expect(run.stdout).toBe('true true\n');
+    expect(run.status).toBe(0);
+  }, BUILD_TIMEOUT_MS);
+
   test('the bundled bot starts a shard from the shard entry next to the code that starts it', () => {
     buildIfStale();
     const dist = join(ROOT, 'dist');
