@@ -174,6 +174,15 @@ describe('the start command', () => {
     expect(run.status).toBe(0);
   }, BUILD_TIMEOUT_MS);
 
+  test('every bundle file holding the bot\'s own code is one byte a character (one character past Latin-1 and V8 keeps the whole file at two)', () => {
+    buildIfStale();
+    const dist = join(ROOT, 'dist');
+    const ours = readdirSync(dist).filter((file) => file.endsWith('.js'))
+      .filter((file) => (JSON.parse(readFileSync(join(dist, `${file}.map`), 'utf8')) as { sources: string[] }).sources.length > 0);
+    expect(ours.length).toBeGreaterThan(2);
+    expect(ours.filter((file) => /[\u0100-\uFFFF]/.test(readFileSync(join(dist, file), 'utf8')))).toEqual([]);
+  }, BUILD_TIMEOUT_MS);
+
   test('the bundled bot starts a shard from the shard entry next to the code that starts it', () => {
     buildIfStale();
     const dist = join(ROOT, 'dist');
