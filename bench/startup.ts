@@ -2,13 +2,26 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { tempDatabasePath } from '../test/support/tempDb.ts';
 import { startBotProcess, type StartedBy } from './botProcess.ts';
 import { Fakes } from './fakes.ts';
-import { pssMb, rssMb, treePssMb, treeRssMb } from './proc.ts';
+import { cpuMs, pssMb, rssMb, treePssMb, treeRssMb } from './proc.ts';
 import { mb, ms, range } from './stats.ts';
 
 /** Starts measured per way of starting; the first start of all migrates the database and is not counted. */
 const STARTS = 3;
-/** Idle means: READY, the command check and the after-start warm-up are over. */
+/** Idle means: READY, the command check and the after-start warm-up are over: at least this long after READY… */
 const SETTLE_MS = 3_000;
+/** …and then a window in which the bot used at most one clock tick of CPU (a loaded machine stretches the warm-up past 3 s). */
+const QUIET_WINDOW_MS = 500;
+const QUIET_CPU_MS = 10;
+const MAX_SETTLE_MS = 20_000;
+
+async function untilIdle(pid: number): Promise<void> {
+  await sleep(SETTLE_MS);
+  for (let waited = SETTLE_MS; waited < MAX_SETTLE_MS; waited += QUIET_WINDOW_MS) {
+    const before = cpuMs(pid);
+    await sleep(QUIET_WINDOW_MS);
+    if (cpuMs(pid) - before <= QUIET_CPU_MS) return;
+  }
+}
 
 /** Start → READY (warm database, registration check included) and idle memory, per way of starting the bot. */
 export async function benchStartup(): Promise<void> {
@@ -22,7 +35,7 @@ export async function benchStartup(): Promise<void> {
       const figures = { wall: [] as number[], own: [] as number[], cpu: [] as number[], bot: [] as number[], tree: [] as number[], botPss: [] as number[], treePss: [] as number[] };
       for (let n = 0; n < STARTS; n++) {
         const bot = await startBotProcess(by, env);
-        await sleep(SETTLE_MS);
+        await untilIdle(bot.botPid);
         figures.wall.push(bot.wallMs);
         figures.own.push(bot.startupMs);
         figures.cpu.push(bot.cpuMsToReady);

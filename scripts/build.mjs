@@ -7,8 +7,9 @@
  */
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +26,12 @@ const ENTRY_POINTS = { index: 'src/index.ts', shard: 'src/sharding/shard.ts' };
  * and the optional speed-ups of discord.js and ws that are usually not installed.
  */
 const NOT_BUNDLED = ['better-sqlite3', '@napi-rs/canvas', 'pino', 'pino-pretty', 'zlib-sync', 'bufferutil', 'utf-8-validate', 'erlpack', '@discordjs/voice'];
+/**
+ * CommonJS libraries that many of the bot's files import. esbuild gives every importing file its own copy of a CommonJS
+ * module's exports, one getter function per export (discord.js: 78 files × ~540 getters, about 4 MB of heap); sending
+ * those imports through one ES module that re-exports the library leaves a single copy.
+ */
+const SHARED_COMMONJS = ['discord.js'];
 /** CommonJS libraries inside an ES module bundle still call require (Node's built-ins, and the modules above). */
 const REQUIRE_BANNER = "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);";
 
@@ -98,19 +105,43 @@ function esbuildOf(root) {
   }
 }
 
+/** A name an ES module can export as a `const`. */
+const EXPORTABLE = /^[A-Za-z_$][\w$]*$/;
+
+/**
+ * Writes one module per SHARED_COMMONJS library into `folder`, exporting each of the library's exports (read from the library
+ * itself) as a plain constant: `export *` would leave every use going through two getters. It imports the library by path,
+ * so the alias doesn't catch it.
+ */
+function sharedCommonJsAliases(root, folder) {
+  const requireFromRoot = createRequire(join(root, 'package.json'));
+  return Object.fromEntries(SHARED_COMMONJS.map((name, n) => {
+    const file = join(folder, `shared-commonjs-${n}.mjs`);
+    const names = Object.keys(requireFromRoot(name)).filter((key) => EXPORTABLE.test(key) && key !== 'default');
+    writeFileSync(file, `import library from ${JSON.stringify(requireFromRoot.resolve(name))};\nexport const { ${names.join(', ')} } = library;\nexport default library;\n`);
+    return [name, file];
+  }));
+}
+
 /**
  * esbuild: one ES module per entry point plus the chunks they share, all in `outdir` (so `shard.js` sits next to
  * the code that starts it). Source maps are cut down to src/ lines (see lineMap).
  */
 function bundle(root, outdir) {
   const entryPoints = Object.fromEntries(Object.entries(ENTRY_POINTS).filter(([, file]) => existsSync(join(root, file))).map(([name, file]) => [name, join(root, file)]));
-  const result = esbuildOf(root).buildSync({
-    entryPoints, outdir, entryNames: '[name]', chunkNames: '[name]-[hash]',
-    bundle: true, splitting: true, format: 'esm', platform: 'node', target: 'node20',
-    external: NOT_BUNDLED, banner: { js: REQUIRE_BANNER },
-    // Without whitespace and comments: a smaller script to keep in memory (and all ASCII, so one byte a character).
-    minifyWhitespace: true, sourcemap: 'linked', sourcesContent: false, legalComments: 'none', logLevel: 'silent', absWorkingDir: root,
-  });
+  const shared = mkdtempSync(join(tmpdir(), 'bot-build-'));
+  let result;
+  try {
+    result = esbuildOf(root).buildSync({
+      entryPoints, outdir, entryNames: '[name]', chunkNames: '[name]-[hash]',
+      bundle: true, splitting: true, format: 'esm', platform: 'node', target: 'node20',
+      external: NOT_BUNDLED, banner: { js: REQUIRE_BANNER }, alias: sharedCommonJsAliases(root, shared),
+      // Without whitespace and comments: a smaller script to keep in memory (and all ASCII, so one byte a character).
+      minifyWhitespace: true, sourcemap: 'linked', sourcesContent: false, legalComments: 'none', logLevel: 'silent', absWorkingDir: root,
+    });
+  } finally {
+    rmSync(shared, { recursive: true, force: true });
+  }
   for (const warning of result.warnings) process.stderr.write(`esbuild: ${warning.text}\n`);
   for (const file of readdirSync(outdir).filter((name) => name.endsWith('.js.map'))) {
     writeFileSync(join(outdir, file), JSON.stringify(lineMap(JSON.parse(readFileSync(join(outdir, file), 'utf8')))));

@@ -1,5 +1,6 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { BotContext } from './context.ts';
+import { releaseStartupMemory } from './releaseMemory.ts';
 import { EditPacer, WEBHOOK_EDIT_BUDGET_PER_SECOND } from './services/discord/editPacer.ts';
 import { ReplyStream } from './services/discord/replyStream.ts';
 import { splitMessage } from './services/messageSplitter.ts';
@@ -27,8 +28,8 @@ async function showNowhere(ctx: BotContext): Promise<void> {
  * After READY, loads the tokenizers, then runs the synchronous steps of an answer (settings, history and
  * token counts, the budget pre-check, streaming a reply) with made-up input, so the first burst of questions
  * doesn't pay for loading, compiling and optimising them. Read-only: it charges nobody and calls neither OpenAI nor Discord.
- * Each round yields to the event loop, so a question arriving meanwhile is not held up. Then one full
- * garbage collection (when `node --expose-gc` allows it) returns start-up garbage to the system.
+ * Each round yields to the event loop, so a question arriving meanwhile is not held up. Then one low-memory
+ * garbage collection returns start-up garbage to the system (see releaseMemory.ts).
  */
 export async function warmUp(ctx: BotContext): Promise<void> {
   const { services, config } = ctx;
@@ -47,5 +48,5 @@ export async function warmUp(ctx: BotContext): Promise<void> {
     await showNowhere(ctx);
     await nextTurn();
   }
-  (globalThis as { gc?: () => void }).gc?.();
+  await releaseStartupMemory();
 }

@@ -180,6 +180,29 @@ describe('the start command', () => {
     expect(frames.filter((frame) => frame.includes('/src/')).length).toBe(2);
   }, BUILD_TIMEOUT_MS);
 
+  test('files importing discord.js share one copy of its exports (a copy per file was ~5 MB of getters), as Node itself would', () => {
+    const project = tinyProject();
+    writeFileSync(join(project.root, 'src', 'index.ts'), [
+      "import * as one from 'discord.js';",
+      "import { Client } from 'discord.js';",
+      "import { other } from './word.ts';",
+      'process.stdout.write(`${String(one === other)} ${String(one.Client === Client && typeof Client === "function")}\\n`);',
+    ].join('\n'));
+    writeFileSync(join(project.root, 'src', 'word.ts'), "import * as discord from 'discord.js';\nexport const other = discord;\n");
+    const run = project.start();
+    expect(run.stdout).toBe('true true\n');
+    expect(run.status).toBe(0);
+  }, BUILD_TIMEOUT_MS);
+
+  test('every bundle file holding the bot\'s own code is one byte a character (one character past Latin-1 and V8 keeps the whole file at two)', () => {
+    buildIfStale();
+    const dist = join(ROOT, 'dist');
+    const ours = readdirSync(dist).filter((file) => file.endsWith('.js'))
+      .filter((file) => (JSON.parse(readFileSync(join(dist, `${file}.map`), 'utf8')) as { sources: string[] }).sources.length > 0);
+    expect(ours.length).toBeGreaterThan(2);
+    expect(ours.filter((file) => /[\u0100-\uFFFF]/.test(readFileSync(join(dist, file), 'utf8')))).toEqual([]);
+  }, BUILD_TIMEOUT_MS);
+
   test('the bundled bot starts a shard from the shard entry next to the code that starts it', () => {
     buildIfStale();
     const dist = join(ROOT, 'dist');

@@ -104,7 +104,7 @@ export function maskCode(text: string): MaskedText {
 /** True when the masked text still holds words once placeholders, mentions, custom emoji and links are removed. */
 export function hasTranslatableText(masked: string): boolean {
   const stripped = masked
-    .replace(/⟦\s*CODEX*\s*\d+\s*⟧/giu, ' ')
+    .replace(/\u27E6\s*CODEX*\s*\d+\s*\u27E7/giu, ' ') // ⟦CODE0⟧, escaped: see SEPARATOR in reply.ts
     .replace(/<(?:@[!&]?|#)\d+>|<a?:\w+:\d+>|<\/[\w -]+:\d+>|<t:\d+(?::\w)?>/g, ' ')
     .replace(/https?:\/\/\S+/g, ' ')
     .replace(/@(?:everyone|here)\b/g, ' ');

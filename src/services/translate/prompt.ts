@@ -64,7 +64,7 @@ function systemPrompt(target: Language, delimiters: { open: string; close: strin
 export function buildTranslationMessages(text: string, target: Language): ChatMessage[] {
   const delimiters = textDelimiters(text);
   return [
-    { role: 'system', content: systemPrompt(target, delimiters, /⟦CODEX*\d+⟧/.test(text)) },
+    { role: 'system', content: systemPrompt(target, delimiters, /\u27E6CODEX*\d+\u27E7/.test(text)) },
     { role: 'user', content: `${delimiters.open}\n${text}\n${delimiters.close}` },
   ];
 }

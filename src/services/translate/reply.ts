@@ -11,7 +11,8 @@ export type TranslationReply =
 // Full-width punctuation is written as \u escapes: source files carry no CJK text.
 const HEADER = /^[\s*_`#>]*source[\s*_`]*[:\uFF1A]\s*(.*)$/i;
 const SAME = /^[\s*_`#>"'\u300C]*same[\s*_`.!"'\u300D]*$/i;
-const SEPARATOR = /^\s*(?:-{3,}|—{2,}|={3,}|\*{3,})\s*$/;
+// The em dash as \u2014: esbuild leaves regular expressions as written, and one character past Latin-1 makes V8 keep the whole bundle chunk at two bytes a character.
+const SEPARATOR = /^\s*(?:-{3,}|\u2014{2,}|={3,}|\*{3,})\s*$/;
 /** The delimiter lines of the request (see textDelimiters), in case the model echoes them. */
 const ECHOED_DELIMITER = /^\s*<<<(?:BEGIN|END) TEXT(?: \d+)?>>>\s*$/;
 const LANGUAGE_CODE = /^[a-z]{2,3}(?:-[a-z0-9]{2,8})*$/i;
