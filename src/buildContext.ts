@@ -92,7 +92,7 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
   ledger.onSettled = (call) => metrics.settled(call);
   ledger.onRefused = (refusal) => metrics.refused(refusal.limit.source);
   link?.observeCalls(metrics.watchCoordinator(link));
-  if (coordinator) metrics.watchSharedEvents(() => sharedStore.eventsKept());
+  if (coordinator) metrics.watchSharedEvents(() => sharedStore.eventsKept(), () => sharedStore.tombstonesKept());
   const openai = createOpenAIClient(config, logger, metrics);
   const reasoning = new ReasoningService(new ReasoningModels(config.reasoningModels), new ReasoningStore(now), config.reasoningMaxOutputTokens);
   const chat = new ChatService(openai, {

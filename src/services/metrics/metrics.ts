@@ -117,9 +117,13 @@ export class BotMetrics {
     return coordinatorMetrics(this.registry, link);
   }
 
-  /** On the coordinator (LEDGER_PORT): the events kept for hosts that have not applied them, read when scraped. */
-  watchSharedEvents(kept: () => number): void {
+  /**
+   * On the coordinator (LEDGER_PORT): the events kept for hosts that have not applied them, and the /forget-me
+   * tombstones kept for hosts that come back late, read when scraped.
+   */
+  watchSharedEvents(kept: () => number, tombstones: () => number): void {
     this.collected('bot_ledger_shared_events', 'On the ledger coordinator: /forget-me and /operator events kept until every host has applied them (7 days at most).', kept, 'first');
+    this.collected('bot_ledger_forget_tombstones', 'On the ledger coordinator: trimmed /forget-me requests kept as a keyed hash and a time, for HISTORY_RETENTION_DAYS.', tombstones, 'first');
   }
 
   /** Runs one interaction's handling and counts it with how it ended. */

@@ -174,9 +174,11 @@ describe('shared events (/forget-me, /operator) are kept only as long as a host 
     clock.now = START + tombstonesKeptMs(RETENTION_DAYS);
     a.coordinator.trimEvents();
     expect(tombstones(a.db)).toHaveLength(1);
+    expect(valueOf(parseSamples((await a.metrics.exposition()).body), 'bot_ledger_forget_tombstones')).toBe(1);
     clock.now += 1;
     a.coordinator.trimEvents();
     expect(tombstones(a.db)).toEqual([]);
+    expect(valueOf(parseSamples((await a.metrics.exposition()).body), 'bot_ledger_forget_tombstones')).toBe(0);
     expect(tombstonesKeptMs(RETENTION_DAYS)).toBe(RETENTION_DAYS * 24 * HOUR + HOUR);
   });
 

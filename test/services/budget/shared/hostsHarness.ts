@@ -63,7 +63,7 @@ export async function coordinatorHost(clock: Clock, options: { operator?: Partia
   const server = await startLedgerServer({ host: '127.0.0.1', port: options.port ?? 0, secret: SECRET, coordinator, log });
   open.push({ close: () => server.close() });
   const metrics = new BotMetrics({ ledger: new LedgerStats(db), inFlight: () => 0 });
-  metrics.watchSharedEvents(() => shared.eventsKept());
+  metrics.watchSharedEvents(() => shared.eventsKept(), () => shared.tombstonesKept());
   return { db, path, port: Number(new URL(server.url).port), ledger, coordinator, server, history, shared, metrics, hosts: new SharedHosts(ledger, { coordinator }, log, () => clock.now) };
 }
 
