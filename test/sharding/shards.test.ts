@@ -157,7 +157,13 @@ describe('two shards (SHARDS=2) against the fake gateway', () => {
   test('a shard process that crashes is started again and identifies anew', async () => {
     const first = bot.lines('shard ready').find((line) => line.shard === 1)!;
     process.kill(Number(first.pid), 'SIGKILL');
+    // The host's /healthz says so at once, naming the shard.
+    const down = await fetch(`${metricsUrl}/healthz`);
+    const report = await down.json() as { gateway: { shards: { id: number; ready: boolean }[] } };
+    expect([down.status, report.gateway.shards.find((shard) => shard.id === 1)?.ready]).toEqual([503, false]);
     const again = await bot.waitForLog((line) => line.msg === 'shard ready' && line.shard === 1 && line.pid !== first.pid, 30_000, 'shard 1 ready again');
+    expect((await fetch(`${metricsUrl}/healthz`)).status).toBe(200);
+    expect(valueOf(await scrape(metricsUrl), 'bot_shard_process_up', { shard: '1' })).toBe(1);
     expect(bot.lines('shard process exited')).toEqual([expect.objectContaining({ shard: 1, respawn: true })]);
     expect(discord.identifies.filter((i) => i.shard?.[0] === 1)).toHaveLength(2);
     expect(Number(again.pid)).toBeGreaterThan(0);
