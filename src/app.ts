@@ -37,7 +37,8 @@ export interface RunningBot {
 }
 
 /** Start-up after config and logger: database and services, commands, Discord login; returns how to stop. */
-export async function startBot(config: Config, logger: Logger, options: { now?: () => number; shard?: ShardAssignment } = {}): Promise<RunningBot> {
+/** `underManager`: a shard process of discord.js's ShardingManager (src/sharding/shard.ts), which serves METRICS_PORT for it. */
+export async function startBot(config: Config, logger: Logger, options: { now?: () => number; shard?: ShardAssignment; underManager?: boolean } = {}): Promise<RunningBot> {
   const shard = options.shard ?? UNSHARDED;
   // Once-per-bot duties belong to the process holding shard 0 (see leadsTheBot).
   const leads = leadsTheBot(shard);
@@ -50,7 +51,7 @@ export async function startBot(config: Config, logger: Logger, options: { now?: 
     ctx.db.close();
   };
   // Served from before the login, so a health check during start-up says what is not ready yet.
-  const metricsServer = await serveMetrics(ctx).catch((error: unknown) => {
+  const metricsServer = await serveMetrics(ctx, options.underManager).catch((error: unknown) => {
     closeDatabase();
     throw error;
   });

@@ -19,10 +19,11 @@ import { BudgetAdmin } from './services/budget/admin.ts';
 import { SpendCharts } from './services/charts/spendCharts.ts';
 import { Ledger } from './services/budget/ledger.ts';
 import { CoordinatorClient } from './services/budget/shared/client.ts';
-import { LedgerCoordinator } from './services/budget/shared/coordinator.ts';
+import { LedgerCoordinator, tombstonesKeptMs } from './services/budget/shared/coordinator.ts';
 import { applyEvent, applyResync } from './services/budget/shared/events.ts';
 import { SharedHosts } from './services/budget/shared/hosts.ts';
 import { CoordinatorLink } from './services/budget/shared/link.ts';
+import { memberHasher } from './services/budget/shared/memberHash.ts';
 import type { SharedEvent } from './services/budget/shared/protocol.ts';
 import { BOT_TOKEN_EDIT_BUDGET_PER_SECOND, EditPacer, WEBHOOK_EDIT_BUDGET_PER_SECOND } from './services/discord/editPacer.ts';
 import { FineTuneService } from './services/finetune/service.ts';
@@ -61,12 +62,15 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
   const ledgerStore = new LedgerStore(db);
   const sharedStore = new SharedLedgerStore(db);
   // What was done on another host (/forget-me, /operator) applied here; history and ledger are built below, before any event comes.
-  const applyShared = (event: SharedEvent) => applyEvent(event, { forgetHere: (userId) => void history.forget(userId), ledger });
+  const applyShared = (event: SharedEvent) => applyEvent(event, { forgetHere: (userId, through) => void history.forget(userId, through), ledger });
   const { url: ledgerUrl, secret: ledgerSecret } = config.ledger;
-  const link = ledgerUrl && ledgerSecret ? new CoordinatorLink({
+  // A trimmed /forget-me names its member by this keyed hash (see budget/shared/memberHash.ts).
+  const hashMember = ledgerSecret ? memberHasher(ledgerSecret) : undefined;
+  const link = ledgerUrl && ledgerSecret && hashMember ? new CoordinatorLink({
     client: new CoordinatorClient(ledgerUrl, ledgerSecret), store: sharedStore, meta: new MetaStore(db), apply: applyShared, log: logger.child({ component: 'ledger-link' }), now,
     resync: (state, applied) => applyResync(state, {
-      forgetHere: (userId) => void history.forget(userId), forgetBefore: (at) => void history.forgetBefore(at), ceilingGuilds: () => new OperatorStore(db).ceilingGuilds(), ledger,
+      forgetHere: (userId, through) => void history.forget(userId, through), forgetTombstones: (tombstones) => void history.forgetTombstones(tombstones, hashMember),
+      ceilingGuilds: () => new OperatorStore(db).ceilingGuilds(), ledger,
     }, applied),
   }) : undefined;
   const ledger = new Ledger(ledgerStore, budgetStore, config.fallbackBudget, now, {
@@ -78,7 +82,9 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
   // Charges what a process that died left reserved (and logs it): see Ledger.chargeOrphans.
   ledger.start();
   link?.start(ledger.holder);
-  const coordinator = config.ledger.port === undefined ? undefined : new LedgerCoordinator({ ledger, store: ledgerStore, shared: sharedStore, apply: applyShared, now });
+  const coordinator = config.ledger.port === undefined || !hashMember ? undefined : new LedgerCoordinator({
+    ledger, store: ledgerStore, shared: sharedStore, apply: applyShared, hashMember, tombstonesKeptMs: tombstonesKeptMs(config.historyRetentionDays), now,
+  });
   const tokens = new TokenCounter(config.unknownModelContextWindow, (model) => pricing.contextWindow(model));
   const history = new HistoryService(new HistoryStore(db), tokens, now);
   const lifecycle = new Lifecycle();
@@ -86,7 +92,7 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
   ledger.onSettled = (call) => metrics.settled(call);
   ledger.onRefused = (refusal) => metrics.refused(refusal.limit.source);
   link?.observeCalls(metrics.watchCoordinator(link));
-  if (coordinator) metrics.watchSharedEvents(() => sharedStore.eventsKept());
+  if (coordinator) metrics.watchSharedEvents(() => sharedStore.eventsKept(), () => sharedStore.tombstonesKept());
   const openai = createOpenAIClient(config, logger, metrics);
   const reasoning = new ReasoningService(new ReasoningModels(config.reasoningModels), new ReasoningStore(now), config.reasoningMaxOutputTokens);
   const chat = new ChatService(openai, {
@@ -124,7 +130,7 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
       metrics,
       moderation,
       threads,
-      hosts: new SharedHosts(ledger, coordinator ? { coordinator } : link ? { link } : null, logger),
+      hosts: new SharedHosts(ledger, coordinator ? { coordinator } : link ? { link } : null, logger, now),
       charts: new SpendCharts(new LedgerDaily(db), now),
     },
   };

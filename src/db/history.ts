@@ -42,6 +42,7 @@ export class HistoryStore {
   private readonly deleteAnswersTo;
   private readonly deleteQuestionsBy;
   private readonly deleteOld;
+  private readonly authorsAll;
   private readonly insertImage;
   private readonly imagesOfTurns;
 
@@ -53,10 +54,13 @@ export class HistoryStore {
     this.clear = db.prepare('DELETE FROM turns WHERE channel_id = ?');
     this.questionsBy = db.prepare(`SELECT COUNT(*) FROM turns WHERE author_id = ? AND role = 'user'`).pluck();
     // addExchange writes a question and its answer in one transaction: the answer is the next row, same channel.
+    // An exchange goes by its question's time.
     this.deleteAnswersTo = db.prepare(`DELETE FROM turns WHERE id IN (
       SELECT a.id FROM turns q JOIN turns a ON a.id = q.id + 1 AND a.channel_id = q.channel_id AND a.role = 'assistant'
-      WHERE q.author_id = ? AND q.role = 'user')`);
-    this.deleteQuestionsBy = db.prepare(`DELETE FROM turns WHERE author_id = ? AND role = 'user'`);
+      WHERE q.author_id = ? AND q.role = 'user' AND q.created_at <= ?)`);
+    this.deleteQuestionsBy = db.prepare(`DELETE FROM turns WHERE author_id = ? AND role = 'user' AND created_at <= ?`);
+    // Read from the turns_by_author index alone.
+    this.authorsAll = db.prepare('SELECT DISTINCT author_id FROM turns WHERE author_id IS NOT NULL').pluck();
     this.deleteOld = db.prepare('DELETE FROM turns WHERE id IN (SELECT id FROM turns WHERE created_at < ? LIMIT ?)');
     this.insertImage = db.prepare(`INSERT INTO turn_images (turn_id, position, url, content_type, size, width, height)
       VALUES (?, ?, ?, ?, ?, ?, ?)`);
@@ -104,13 +108,21 @@ export class HistoryStore {
     return this.questionsBy.get(authorId) as number;
   }
 
-  /** Deletes a member's questions and the answers to them, everywhere, in one transaction. */
-  deleteAuthor(authorId: string): { questions: number; answers: number } {
+  /**
+   * Deletes a member's questions and the answers to them, everywhere, in one transaction: those stored at or
+   * before `through` (ms), or all of them.
+   */
+  deleteAuthor(authorId: string, through = Number.MAX_SAFE_INTEGER): { questions: number; answers: number } {
     return this.db.transaction(() => {
-      const answers = this.deleteAnswersTo.run(authorId).changes;
-      const questions = this.deleteQuestionsBy.run(authorId).changes;
+      const answers = this.deleteAnswersTo.run(authorId, through).changes;
+      const questions = this.deleteQuestionsBy.run(authorId, through).changes;
       return { questions, answers };
     })();
+  }
+
+  /** Every member ID with a stored question (a /forget-me tombstone is matched against them). */
+  authors(): string[] {
+    return this.authorsAll.all() as string[];
   }
 
   /** Deletes at most `limit` turns written before `cutoff` (ms); returns how many it deleted. */

@@ -1,3 +1,4 @@
+import type { Tombstone } from '../services/budget/shared/protocol.ts';
 import type { Db } from './connection.ts';
 
 /** SQL for limits shared across hosts: a host's outbox to the coordinator, and the coordinator's events for every host. */
@@ -12,10 +13,13 @@ export class SharedLedgerStore {
   private readonly hostSeen;
   private readonly trackingStart;
   private readonly metaGet;
-  private readonly metaSet;
   private readonly hostsDrop;
   private readonly hostsLowest;
-  private readonly lastForget;
+  private readonly forgetsTrimmed;
+  private readonly tombstoneAdd;
+  private readonly tombstonesAfterSeq;
+  private readonly tombstonesDrop;
+  private readonly tombstonesCount;
   private readonly eventsDrop;
   private readonly eventsBounds;
   private readonly eventsCount;
@@ -28,16 +32,19 @@ export class SharedLedgerStore {
     // The oldest by seq is the oldest written: one index lookup, no scan of created_at.
     this.outboxState = db.prepare('SELECT COUNT(*) AS entries, (SELECT created_at FROM ledger_outbox ORDER BY seq LIMIT 1) AS oldestAt FROM ledger_outbox');
     this.eventAdd = db.prepare('INSERT INTO shared_events (body, created_at) VALUES (?, ?)');
-    this.eventsAfterSeq = db.prepare('SELECT seq, body FROM shared_events WHERE seq > ? ORDER BY seq LIMIT ?');
+    this.eventsAfterSeq = db.prepare('SELECT seq, body, created_at AS createdAt FROM shared_events WHERE seq > ? ORDER BY seq LIMIT ?');
     this.hostSeen = db.prepare(`INSERT INTO shared_hosts (host_id, events_seq, seen_at) VALUES (?, ?, ?)
       ON CONFLICT (host_id) DO UPDATE SET events_seq = MAX(events_seq, excluded.events_seq), seen_at = excluded.seen_at`);
     this.trackingStart = db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES ('shared_events.tracking_since', ?)");
     this.metaGet = db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
-    this.metaSet = db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value');
     this.hostsDrop = db.prepare('DELETE FROM shared_hosts WHERE seen_at < ?');
     this.hostsLowest = db.prepare('SELECT MIN(events_seq) FROM shared_hosts').pluck();
-    this.lastForget = db.prepare(`SELECT seq, created_at AS at FROM shared_events
-      WHERE (seq <= ? OR created_at < ?) AND json_extract(body, '$.event') = 'forget' ORDER BY seq DESC LIMIT 1`);
+    this.forgetsTrimmed = db.prepare(`SELECT seq, json_extract(body, '$.userId') AS userId, COALESCE(json_extract(body, '$.at'), created_at) AS at
+      FROM shared_events WHERE (seq <= ? OR created_at < ?) AND json_extract(body, '$.event') = 'forget' ORDER BY seq`);
+    this.tombstoneAdd = db.prepare('INSERT OR IGNORE INTO forget_tombstones (seq, member, requested_at) VALUES (?, ?, ?)');
+    this.tombstonesAfterSeq = db.prepare('SELECT seq, member, requested_at AS at FROM forget_tombstones WHERE seq > ? ORDER BY seq LIMIT ?');
+    this.tombstonesDrop = db.prepare('DELETE FROM forget_tombstones WHERE requested_at < ?');
+    this.tombstonesCount = db.prepare('SELECT COUNT(*) FROM forget_tombstones').pluck();
     this.eventsDrop = db.prepare('DELETE FROM shared_events WHERE seq <= ? OR created_at < ?');
     // The newest seq ever given (AUTOINCREMENT keeps it in sqlite_sequence even once its row is gone) and the oldest kept.
     this.eventsCount = db.prepare('SELECT COUNT(*) FROM shared_events').pluck();
@@ -74,8 +81,10 @@ export class SharedLedgerStore {
     return Number(this.eventAdd.run(JSON.stringify(body), at).lastInsertRowid);
   }
 
-  eventsAfter(seq: number, limit: number): { seq: number; body: unknown }[] {
-    return (this.eventsAfterSeq.all(seq, limit) as { seq: number; body: string }[]).map((row) => ({ seq: row.seq, body: JSON.parse(row.body) as unknown }));
+  /** The events after `seq`, oldest first, with when the coordinator recorded each. */
+  eventsAfter(seq: number, limit: number): { seq: number; body: unknown; createdAt: number }[] {
+    return (this.eventsAfterSeq.all(seq, limit) as { seq: number; body: string; createdAt: number }[])
+      .map((row) => ({ seq: row.seq, body: JSON.parse(row.body) as unknown, createdAt: row.createdAt }));
   }
 
   /**
@@ -100,24 +109,33 @@ export class SharedLedgerStore {
   }
 
   /**
-   * Deletes the events up to `seq` and those written before `cutoff`. The newest /forget-me among them is kept as
-   * its seq and time only (no member ID): a host that missed it still knows which of its turns to delete.
+   * Deletes the events up to `seq` and those written before `cutoff`. Each /forget-me among them is kept as a
+   * tombstone, the member's ID replaced by `hash(userId)` (call inside one transaction with the lease or trim).
    */
-  trimEvents(seq: number, cutoff: number): number {
-    const forget = this.lastForget.get(seq, cutoff) as { seq: number; at: number } | undefined;
-    if (forget) this.metaSet.run('shared_events.forget_trimmed', JSON.stringify(forget));
+  trimEvents(seq: number, cutoff: number, hash: (userId: string) => string): number {
+    for (const forget of this.forgetsTrimmed.all(seq, cutoff) as { seq: number; userId: string; at: number }[]) {
+      this.tombstoneAdd.run(forget.seq, hash(forget.userId), forget.at);
+    }
     return this.eventsDrop.run(seq, cutoff).changes;
+  }
+
+  /** The tombstones after `seq`, oldest first. */
+  tombstonesAfter(seq: number, limit: number): Tombstone[] {
+    return this.tombstonesAfterSeq.all(seq, limit) as Tombstone[];
+  }
+
+  /** Deletes the tombstones of requests made before `cutoff`: no turn they cover can exist any more. */
+  dropTombstones(cutoff: number): number {
+    return this.tombstonesDrop.run(cutoff).changes;
+  }
+
+  tombstonesKept(): number {
+    return this.tombstonesCount.get() as number;
   }
 
   /** Events kept for hosts that have not applied them yet (coordinator). */
   eventsKept(): number {
     return this.eventsCount.get() as number;
-  }
-
-  /** The newest /forget-me trimmed so far (its seq and time), if any. */
-  forgetTrimmed(): { seq: number; at: number } | null {
-    const value = this.metaGet.get('shared_events.forget_trimmed') as string | undefined;
-    return value === undefined ? null : JSON.parse(value) as { seq: number; at: number };
   }
 
   /** The newest event seq ever recorded (0: none) and the oldest still kept (null: none kept). */

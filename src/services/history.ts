@@ -1,8 +1,7 @@
 import type { HistoryStore, ImageRef } from '../db/history.ts';
+import type { MemberHasher } from './budget/shared/memberHash.ts';
+import type { Tombstone } from './budget/shared/protocol.ts';
 import { REPLY_PRIMER_TOKENS, type TokenCounter } from './tokens.ts';
-
-/** Turns deleted per statement when a host catches up on a /forget-me it missed: short transactions, like retention's. */
-const FORGET_BEFORE_BATCH = 1_000;
 
 /**
  * Upper bound on stored turns read per ask (100 exchanges): a busy channel's ask stays one small
@@ -128,18 +127,30 @@ export class HistoryService {
     return this.store.countQuestionsBy(userId);
   }
 
-  /** /forget-me: a member's questions and the bot's answers to them, everywhere; nobody else's turns. */
-  forget(userId: string): { questions: number; answers: number } {
-    return this.store.deleteAuthor(userId);
+  /**
+   * /forget-me: a member's questions and the bot's answers to them, everywhere; nobody else's turns. From another
+   * host, `through` is when they asked: the questions they stored here since (and their answers) stay.
+   */
+  forget(userId: string, through?: number): { questions: number; answers: number } {
+    return this.store.deleteAuthor(userId, through);
   }
 
-  /** A /forget-me this host missed and can no longer name (see budget/shared/events.ts): every turn stored before `at`. */
-  forgetBefore(at: number): number {
-    let deleted = 0;
-    for (;;) {
-      const batch = this.store.deleteOlderThan(at, FORGET_BEFORE_BATCH);
-      deleted += batch;
-      if (batch < FORGET_BEFORE_BATCH) return deleted;
+  /**
+   * /forget-me requests this host missed, known only by a keyed hash of the member's ID (see
+   * budget/shared/events.ts): each member with turns here is hashed once, and a match deletes what that member
+   * stored at or before the request. Returns how many members matched.
+   */
+  forgetTombstones(tombstones: readonly Tombstone[], hash: MemberHasher): number {
+    // The newest request of a member covers their earlier ones.
+    const through = new Map<string, number>();
+    for (const { member, at } of tombstones) through.set(member, Math.max(at, through.get(member) ?? at));
+    let matched = 0;
+    for (const authorId of this.store.authors()) {
+      const at = through.get(hash(authorId));
+      if (at === undefined) continue;
+      this.store.deleteAuthor(authorId, at);
+      matched += 1;
     }
+    return matched;
   }
 }

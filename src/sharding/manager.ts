@@ -5,6 +5,7 @@ import { REST, Routes, ShardingManager, type Shard } from 'discord.js';
 import type { Config } from '../config.ts';
 import { explainLoginError } from '../discordClient.ts';
 import type { Logger } from '../logger.ts';
+import { serveShardedMetrics } from './metrics.ts';
 import { HOST_FIRST_SHARD_ENV } from './shardRole.ts';
 
 /**
@@ -74,11 +75,15 @@ export async function startShards(config: Config, logger: Logger): Promise<Runni
     });
     shard.on('error', (error) => logger.error({ err: error, shard: shard.id }, 'shard process error'));
   });
+  // METRICS_PORT is this host's, served here for every shard process (each would otherwise try to open it).
+  const served = await serveShardedMetrics(config, manager, ids, logger);
   let stopping = false;
   const stop = async () => {
     stopping = true;
+    if (served) served.metrics.stopping = true;
     manager.respawn = false;
     await Promise.all([...manager.shards.values()].map((shard) => stopShard(shard, config.shutdownGraceMs + SHARD_EXIT_MARGIN_MS)));
+    await served?.server.close();
   };
   logger.info({ shards: ids, count, host: config.shards.ids ? 'this host runs SHARD_IDS' : 'all shards' }, 'starting the sharding manager');
   try {

@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
   let bot: RunningBot;
   try {
-    bot = await startBot(config, logger, { shard });
+    bot = await startBot(config, logger, { shard, underManager: true });
   } catch (error) {
     logStartFailure(logger, error);
     process.exit(1);

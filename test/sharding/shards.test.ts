@@ -10,6 +10,7 @@ import { Ledger } from '../../src/services/budget/ledger.ts';
 import { TEST_DISCORD_TOKEN, TEST_OPENAI_KEY } from '../support/botHarness.ts';
 import { FakeDiscord, type FakeInteraction } from '../support/fakeDiscord.ts';
 import { FakeOpenAI } from '../support/fakeOpenAI.ts';
+import { freePort, scrape, valueOf } from '../support/metricsScrape.ts';
 import { ShardedBot } from '../support/shardedBot.ts';
 import { tempDatabasePath } from '../support/tempDb.ts';
 
@@ -60,13 +61,16 @@ describe('two shards (SHARDS=2) against the fake gateway', () => {
   let bot: ShardedBot;
   let databasePath: string;
   let jobId: string;
+  let metricsUrl: string;
 
   beforeAll(async () => {
     discord = await FakeDiscord.start({ token: TEST_DISCORD_TOKEN, guilds: GUILDS });
     openai = await FakeOpenAI.start({ apiKey: TEST_OPENAI_KEY });
     databasePath = tempDatabasePath();
     jobId = await seedFineTuneJob(openai, databasePath);
-    bot = ShardedBot.start(discord, openai, databasePath, { SHARDS: '2', ...LIMIT_ENV });
+    const metricsPort = await freePort();
+    metricsUrl = `http://127.0.0.1:${metricsPort}`;
+    bot = ShardedBot.start(discord, openai, databasePath, { SHARDS: '2', METRICS_PORT: String(metricsPort), ...LIMIT_ENV });
     await bot.waitForLog((line) => line.msg === 'every shard of this host is ready', START_MS, 'every shard ready');
   }, START_MS + 10_000);
 
@@ -90,6 +94,34 @@ describe('two shards (SHARDS=2) against the fake gateway', () => {
     const asks = GUILD_IDS.map((guildId, n) => discord.sendInteraction({ guildId, channelId: CHANNEL_IDS[n], commandName: 'ask', options: { prompt: `hello shard ${n}` }, user: ASKER }));
     await Promise.all(asks.map((ask) => ask.waitFor(answered, 15_000, 'the answer')));
     expect(asks.map((ask) => ask.transcript().join(''))).toEqual(['You said: asker: hello shard 0', 'You said: asker: hello shard 1']);
+  });
+
+  test('METRICS_PORT is the host\'s, served once by the manager: /healthz sees both shards, /metrics adds up both shard processes', async () => {
+    expect(bot.lines('serving /healthz and /metrics for every shard process of this host')).toHaveLength(1);
+    expect(bot.lines('answering /healthz and /metrics through the sharding manager, which serves METRICS_PORT').map((line) => line.shard).sort()).toEqual([0, 1]);
+    const health = await fetch(`${metricsUrl}/healthz`);
+    const report = await health.json() as { status: string; gateway: { shards: { id: number; ready: boolean }[] }; database: { status: string } };
+    expect([health.status, report.status, report.database.status]).toEqual([200, 'ok', 'ok']);
+    expect(report.gateway.shards.map((shard) => [shard.id, shard.ready])).toEqual([[0, true], [1, true]]);
+    // A reservation open in the shared file: each process reads it, the host shows it once.
+    const db = openDatabase(databasePath);
+    const ledger = new Ledger(new LedgerStore(db), new BudgetStore(db), null);
+    const held = ledger.reserve(
+      { guildId: GUILD_IDS[0]!, userId: ADMIN_ID, roleIds: [], channelId: CHANNEL_IDS[0]! }, { command: 'finetune', model: 'gpt-4o-mini', worstCaseMicros: 1_000, longRunning: true },
+    );
+    const open = db.prepare("SELECT COUNT(*) FROM ledger WHERE state = 'reserved'").pluck().get() as number;
+    const samples = await scrape(metricsUrl);
+    if (held.ok) ledger.release(held.reservation);
+    db.close();
+    expect(open).toBeGreaterThan(0);
+    expect(valueOf(samples, 'bot_ledger_reservations_open')).toBe(open);
+    // One /ask answered in each process (the test above): counted in both.
+    expect(valueOf(samples, 'bot_interactions_total', { command: 'ask', outcome: 'ok' })).toBe(2);
+    for (const shard of ['0', '1']) {
+      expect(valueOf(samples, 'bot_discord_shard_ready', { shard })).toBe(1);
+      expect(valueOf(samples, 'bot_shard_process_up', { shard })).toBe(1);
+    }
+    expect(valueOf(samples, 'process_resident_memory_bytes')).toBeGreaterThan(0);
   });
 
   test('once-per-bot duties run once: one command registration, one fine-tune poller', async () => {
@@ -125,7 +157,13 @@ describe('two shards (SHARDS=2) against the fake gateway', () => {
   test('a shard process that crashes is started again and identifies anew', async () => {
     const first = bot.lines('shard ready').find((line) => line.shard === 1)!;
     process.kill(Number(first.pid), 'SIGKILL');
+    // The host's /healthz says so at once, naming the shard.
+    const down = await fetch(`${metricsUrl}/healthz`);
+    const report = await down.json() as { gateway: { shards: { id: number; ready: boolean }[] } };
+    expect([down.status, report.gateway.shards.find((shard) => shard.id === 1)?.ready]).toEqual([503, false]);
     const again = await bot.waitForLog((line) => line.msg === 'shard ready' && line.shard === 1 && line.pid !== first.pid, 30_000, 'shard 1 ready again');
+    expect((await fetch(`${metricsUrl}/healthz`)).status).toBe(200);
+    expect(valueOf(await scrape(metricsUrl), 'bot_shard_process_up', { shard: '1' })).toBe(1);
     expect(bot.lines('shard process exited')).toEqual([expect.objectContaining({ shard: 1, respawn: true })]);
     expect(discord.identifies.filter((i) => i.shard?.[0] === 1)).toHaveLength(2);
     expect(Number(again.pid)).toBeGreaterThan(0);

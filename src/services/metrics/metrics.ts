@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Aggregator } from 'prom-client';
 import type { LedgerStats } from '../../db/ledgerStats.ts';
 import type { SettledCall } from '../budget/ledger.ts';
 import type { CoordinatorCall, CoordinatorOutcome } from '../budget/shared/client.ts';
@@ -51,8 +51,9 @@ export class BotMetrics {
   constructor(sources: MetricsSources) {
     const { ledger, inFlight } = sources;
     const gateway = () => this.gateway();
-    this.collected('bot_ledger_reservations_open', 'Spending reservations not yet settled or released, across every process on the database.', () => (ledger.available ? ledger.openReservations() : undefined));
-    this.collected('bot_ledger_overruns_recorded', 'Settlements above their reservation recorded in the database since it began, by every process.', () => (ledger.available ? ledger.overrunsRecorded() : undefined));
+    // Read from the database every process shares: the shard processes' /metrics (see src/sharding/metrics.ts) take it once.
+    this.collected('bot_ledger_reservations_open', 'Spending reservations not yet settled or released, across every process on the database.', () => (ledger.available ? ledger.openReservations() : undefined), 'first');
+    this.collected('bot_ledger_overruns_recorded', 'Settlements above their reservation recorded in the database since it began, by every process.', () => (ledger.available ? ledger.overrunsRecorded() : undefined), 'first');
     this.collected('bot_work_in_progress', 'Answers, transcriptions and other handled work in progress.', inFlight);
     new Gauge({
       name: 'bot_discord_shard_ready', help: 'Whether each gateway shard is connected and ready (1) or not (0).', labelNames: ['shard'], registers: [this.registry],
@@ -81,10 +82,13 @@ export class BotMetrics {
     return new Counter({ name, help, labelNames, registers: [this.registry] });
   }
 
-  /** A gauge read when scraped; one that cannot be read (database closed or failing) is NaN, never a made-up 0, and the scrape goes on. */
-  private collected(name: string, help: string, read: () => number | undefined): void {
+  /**
+   * A gauge read when scraped; one that cannot be read (database closed or failing) is NaN, never a made-up 0, and the scrape goes on.
+   * `aggregator`: how the shard processes' values are combined into one (summed unless it is the same database read by each).
+   */
+  private collected(name: string, help: string, read: () => number | undefined, aggregator: Aggregator = 'sum'): void {
     new Gauge({
-      name, help, registers: [this.registry],
+      name, help, registers: [this.registry], aggregator,
       collect() {
         let value: number | undefined;
         try {
@@ -113,9 +117,13 @@ export class BotMetrics {
     return coordinatorMetrics(this.registry, link);
   }
 
-  /** On the coordinator (LEDGER_PORT): the events kept for hosts that have not applied them, read when scraped. */
-  watchSharedEvents(kept: () => number): void {
-    this.collected('bot_ledger_shared_events', 'On the ledger coordinator: /forget-me and /operator events kept until every host has applied them (7 days at most).', kept);
+  /**
+   * On the coordinator (LEDGER_PORT): the events kept for hosts that have not applied them, and the /forget-me
+   * tombstones kept for hosts that come back late, read when scraped.
+   */
+  watchSharedEvents(kept: () => number, tombstones: () => number): void {
+    this.collected('bot_ledger_shared_events', 'On the ledger coordinator: /forget-me and /operator events kept until every host has applied them (7 days at most).', kept, 'first');
+    this.collected('bot_ledger_forget_tombstones', 'On the ledger coordinator: trimmed /forget-me requests kept as a keyed hash and a time, for HISTORY_RETENTION_DAYS.', tombstones, 'first');
   }
 
   /** Runs one interaction's handling and counts it with how it ended (see noteOutcome). */

@@ -1,10 +1,21 @@
 import type { BotContext } from '../../context.ts';
 import { probeWrite } from '../../db/healthProbe.ts';
 import { HealthCheck } from './health.ts';
-import { startMetricsServer, type MetricsServer } from './server.ts';
+import { startMetricsServer } from './server.ts';
+import { answerScrapes } from './shardScrape.ts';
 
-/** Starts /healthz and /metrics when METRICS_PORT is set; undefined (no port opened) otherwise. */
-export async function serveMetrics(ctx: BotContext): Promise<MetricsServer | undefined> {
+/** Where this process's /healthz and /metrics go; `url` is unset in a shard process (the manager serves them). */
+export interface ServedMetrics {
+  url?: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts /healthz and /metrics when METRICS_PORT is set; undefined (no port opened) otherwise. A shard process
+ * (`viaManager`) opens no port: the sharding manager serves METRICS_PORT for every shard of the host and asks
+ * this process for its part (see src/sharding/metrics.ts).
+ */
+export async function serveMetrics(ctx: BotContext, viaManager = false): Promise<ServedMetrics | undefined> {
   const { config, db, logger, services } = ctx;
   if (config.metricsPort === undefined) return undefined;
   services.metrics.collectProcessMetrics();
@@ -13,6 +24,11 @@ export async function serveMetrics(ctx: BotContext): Promise<MetricsServer | und
     database: () => probeWrite(db),
     accepting: () => services.lifecycle.accepting,
   });
+  if (viaManager) {
+    const stop = answerScrapes(services.metrics, health, logger.child({ component: 'metrics' }));
+    logger.info({ port: config.metricsPort }, 'answering /healthz and /metrics through the sharding manager, which serves METRICS_PORT');
+    return { close: async () => stop() };
+  }
   const server = await startMetricsServer({ host: config.metricsHost, port: config.metricsPort, metrics: services.metrics, health, log: logger.child({ component: 'metrics' }) });
   logger.info({ url: server.url }, 'serving /healthz and /metrics');
   return server;

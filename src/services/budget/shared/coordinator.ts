@@ -2,9 +2,11 @@ import type { LedgerStore } from '../../../db/ledger.ts';
 import { OperatorStore } from '../../../db/operator.ts';
 import type { SharedLedgerStore } from '../../../db/sharedLedger.ts';
 import { LEASE_MS, type Ledger, type OperatorOverview } from '../ledger.ts';
+import { RETENTION_INTERVAL_MS } from '../../retention.ts';
 import { bucketOf } from '../periods.ts';
+import type { MemberHasher } from './memberHash.ts';
 import {
-  MAX_EVENTS_PER_LEASE, type LeaseAnswer, type LeaseRequest, type ReserveAnswer, type ReserveRequest, type ResyncState, type SharedEvent, type SharedOp, type SharedRow, type TotalsAnswer,
+  MAX_EVENTS_PER_LEASE, MAX_TOMBSTONES_PER_LEASE, type LeaseAnswer, type LeaseRequest, type ReserveAnswer, type ReserveRequest, type ResyncState, type SharedEvent, type SharedOp, type SharedRow, type TotalsAnswer,
 } from './protocol.ts';
 
 /**
@@ -14,12 +16,25 @@ import {
  */
 export const EVENTS_KEPT_MS = 7 * 24 * 60 * 60 * 1000;
 
+/**
+ * How long a trimmed /forget-me is kept as a tombstone: as long as a turn it covers (stored at or before the request)
+ * can exist, that is HISTORY_RETENTION_DAYS after the request, plus one interval of the retention job that deletes
+ * them. Past that every host's retention has deleted those turns: there is nothing left to delete anywhere.
+ */
+export function tombstonesKeptMs(historyRetentionDays: number): number {
+  return historyRetentionDays * 24 * 60 * 60 * 1000 + RETENTION_INTERVAL_MS;
+}
+
 export interface CoordinatorDeps {
   ledger: Ledger;
   store: LedgerStore;
   shared: SharedLedgerStore;
   /** Applies an event another host sent to this host's own file (see events.ts). */
   apply: (event: SharedEvent) => void;
+  /** The keyed hash a trimmed /forget-me keeps in place of the member's ID (memberHasher(LEDGER_SECRET)). */
+  hashMember: MemberHasher;
+  /** How long tombstones are kept (tombstonesKeptMs of the coordinator's HISTORY_RETENTION_DAYS). */
+  tombstonesKeptMs: number;
   now?: () => number;
 }
 
@@ -69,8 +84,9 @@ export class LedgerCoordinator {
     store.db.transaction(() => {
       for (const op of ops) {
         if (op.op === 'broadcast') {
-          shared.recordEvent(op.event, now);
-          events.push(op.event);
+          const event = stamped(op.event, now);
+          shared.recordEvent(event, now);
+          events.push(event);
           continue;
         }
         const known = store.byKey(op.key);
@@ -102,12 +118,16 @@ export class LedgerCoordinator {
       // A host of an older release sends no id: tracked by its name, so trimming still waits for it.
       shared.seeHost(request.hostId ?? `host:${request.host}`, request.eventsAfter, now);
       this.trim(now);
-      const events = shared.eventsAfter(request.eventsAfter, MAX_EVENTS_PER_LEASE).map((row) => ({ seq: row.seq, event: row.body as SharedEvent }));
       const { newest, oldest } = shared.eventBounds();
-      const through = events.length === MAX_EVENTS_PER_LEASE ? events.at(-1)!.seq : newest;
       // Seqs are given without gaps, so one between what the host applied and the oldest kept was trimmed.
       const missed = request.eventsAfter < (oldest ?? newest + 1) - 1;
-      return { events, through, ...(missed ? { resync: this.resync() } : {}) };
+      const resync = missed ? this.resync(request.eventsAfter) : undefined;
+      // More tombstones than one answer holds: those first, the events once the host has caught up on them.
+      if (resync && resync.tombstones.length === MAX_TOMBSTONES_PER_LEASE) return { events: [], through: resync.tombstones.at(-1)!.seq, resync };
+      // An event recorded before /forget-me carried its time: the time it was recorded.
+      const events = shared.eventsAfter(request.eventsAfter, MAX_EVENTS_PER_LEASE).map((row) => ({ seq: row.seq, event: stamped(row.body as SharedEvent, row.createdAt) }));
+      const through = events.length === MAX_EVENTS_PER_LEASE ? events.at(-1)!.seq : newest;
+      return { events, through, ...(resync ? { resync } : {}) };
     }).immediate();
   }
 
@@ -126,12 +146,15 @@ export class LedgerCoordinator {
     const applied = shared.hostsAppliedThrough(cutoff);
     const since = shared.trackingSince();
     const everyHost = since !== null && since <= cutoff ? applied ?? shared.eventBounds().newest : 0;
-    shared.trimEvents(everyHost, cutoff);
+    shared.trimEvents(everyHost, cutoff, this.deps.hashMember);
+    shared.dropTombstones(now - this.deps.tombstonesKeptMs);
   }
 
   /** What a host that missed trimmed events needs to end up as if it had applied them. */
-  private resync(): ResyncState {
-    return { ceilings: this.operator.ceilings(), allowed: this.operator.allowedBy(), forgotten: this.deps.shared.forgetTrimmed() };
+  private resync(eventsAfter: number): ResyncState {
+    return {
+      ceilings: this.operator.ceilings(), allowed: this.operator.allowedBy(), tombstones: this.deps.shared.tombstonesAfter(eventsAfter, MAX_TOMBSTONES_PER_LEASE),
+    };
   }
 
   totals(userId: string): TotalsAnswer {
@@ -144,7 +167,8 @@ export class LedgerCoordinator {
 
   /** Something done on this host (already applied here) that every other host applies on its next lease renewal. */
   broadcast(event: SharedEvent): void {
-    this.deps.shared.recordEvent(event, this.now());
+    const now = this.now();
+    this.deps.shared.recordEvent(stamped(event, now), now);
   }
 
   private renew(process: { holder: string; pid: number; host: string }, now: number): void {
@@ -157,6 +181,11 @@ export class LedgerCoordinator {
       bucket: row.bucket, createdAt: now, holder: row.holder, longRunning: row.longRunning, sharedKey: key,
     });
   }
+}
+
+/** A /forget-me with its request time: one from a host of an older release carries none, so `at` stands for it. */
+function stamped(event: SharedEvent, at: number): SharedEvent {
+  return event.event === 'forget' && event.at === undefined ? { ...event, at } : event;
 }
 
 /** A reserve repeated for a key its host has already released: answered 409, the host treats it as unreachable. */

@@ -22,6 +22,7 @@ export class SharedHosts {
     private readonly local: Pick<Ledger, 'overview' | 'setServerCeiling' | 'allowGuild'>,
     private readonly role: { coordinator: LedgerCoordinator } | { link: CoordinatorLink } | null,
     private readonly log: Logger,
+    private readonly now: () => number = Date.now,
   ) {}
 
   /** Set on the coordinator: what its ledger server (LEDGER_PORT) answers. */
@@ -39,9 +40,12 @@ export class SharedHosts {
     return this.role !== null;
   }
 
-  /** After /forget-me deleted a member's turns here: every other host deletes theirs too (within a lease renewal, about 20 s). */
+  /**
+   * After /forget-me deleted a member's turns here: every other host deletes theirs too (within a lease renewal,
+   * about 20 s), those stored up to now; what the member writes afterwards is theirs to keep.
+   */
   forgetEverywhere(userId: string): void {
-    this.broadcast({ event: 'forget', userId });
+    this.broadcast({ event: 'forget', userId, at: this.now() });
   }
 
   /** /operator server-limit: here at once, on every other host within a lease renewal (the server may be on any of them). */

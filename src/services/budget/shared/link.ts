@@ -174,7 +174,7 @@ export class CoordinatorLink implements SharedLink {
       // Read again: another process of this host may have applied events while this answer was on its way.
       const applied = meta.get(EVENTS_SEQ_KEY);
       this.deps.resync(resync, applied === undefined ? null : Number(applied));
-      log.warn({ eventsAfter, forgotten: resync.forgotten }, 'this host missed events the coordinator no longer keeps: took its current /operator settings instead');
+      log.warn({ eventsAfter, tombstones: resync.tombstones.length }, 'this host missed events the coordinator no longer keeps: took its current /operator settings, and applied the /forget-me tombstones');
     }
     for (const { seq, event } of events) {
       apply(event);

@@ -11,6 +11,8 @@ import type { Period } from '../periods.ts';
 export const MAX_OPS_PER_REQUEST = 500;
 /** Events handed to a host per lease renewal; more follow on the next one. */
 export const MAX_EVENTS_PER_LEASE = 100;
+/** /forget-me tombstones per lease renewal (about 100 bytes each: ~100 KB); more follow on the next one. */
+export const MAX_TOMBSTONES_PER_LEASE = 1_000;
 
 const id = z.string().min(1).max(64);
 const micros = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -33,12 +35,13 @@ export const reserveRequest = z.object({
 export type ReserveRequest = z.infer<typeof reserveRequest>;
 
 /**
- * What every host applies to its own file: a member's /forget-me (their stored turns), and what the operator set
+ * What every host applies to its own file: a member's /forget-me (their turns stored at or before `at`, the time
+ * they asked; absent from a host of an older release, then the coordinator sets the time it received it), and what the operator set
  * with /operator for a server (its ceiling; `amountMicros` null lifts it, `default` goes back to SERVER_LIMIT_USD)
  * or the allow-list, since a server's calls are checked on the host that holds it.
  */
 export const sharedEvent = z.discriminatedUnion('event', [
-  z.object({ event: z.literal('forget'), userId: id }),
+  z.object({ event: z.literal('forget'), userId: id, at: z.number().int().min(0).optional() }),
   z.object({ event: z.literal('ceiling'), guildId: id, actorId: id, value: z.union([z.literal('default'), z.object({ amountMicros: micros.nullable(), period: z.enum(['day', 'week', 'month']) })]) }),
   z.object({ event: z.literal('allow'), guildId: id, actorId: id }),
 ]);
@@ -65,14 +68,24 @@ export type LeaseRequest = z.infer<typeof leaseRequest>;
 export type ReserveAnswer = { ok: true } | { ok: false; refusal: Refusal };
 
 /**
+ * What is left of a trimmed /forget-me: its event's seq, the member's ID as a keyed hash (see memberHash.ts), and
+ * when they asked. A host that had not applied it deletes that member's turns stored at or before `at`.
+ */
+export interface Tombstone {
+  seq: number;
+  member: string;
+  at: number;
+}
+
+/**
  * The operator's settings as the coordinator holds them, for a host that missed trimmed events: every server
- * ceiling set with /operator (others go back to SERVER_LIMIT_USD), every server allowed, and the newest /forget-me
- * trimmed (its seq and time, no member ID): a host that had not applied it deletes every turn stored before it.
+ * ceiling set with /operator (others go back to SERVER_LIMIT_USD), every server allowed, and the trimmed
+ * /forget-me requests after the host's last applied event (oldest first, at most MAX_TOMBSTONES_PER_LEASE).
  */
 export interface ResyncState {
   ceilings: { guildId: string; actorId: string; amountMicros: number | null; period: Period }[];
   allowed: { guildId: string; actorId: string }[];
-  forgotten: { seq: number; at: number } | null;
+  tombstones: Tombstone[];
 }
 
 export interface LeaseAnswer {

@@ -12,7 +12,8 @@ import { createLogger, type Logger } from '../../../../src/logger.ts';
 import { LEASE_MS, Ledger, NO_OPERATOR_LIMITS, type BotLimitNotice, type OperatorLimits, type Payer } from '../../../../src/services/budget/ledger.ts';
 import { describeRefusal } from '../../../../src/services/budget/messages.ts';
 import { CoordinatorClient } from '../../../../src/services/budget/shared/client.ts';
-import { LedgerCoordinator } from '../../../../src/services/budget/shared/coordinator.ts';
+import { LedgerCoordinator, tombstonesKeptMs } from '../../../../src/services/budget/shared/coordinator.ts';
+import { memberHasher } from '../../../../src/services/budget/shared/memberHash.ts';
 import { applyEvent } from '../../../../src/services/budget/shared/events.ts';
 import type { SharedEvent } from '../../../../src/services/budget/shared/protocol.ts';
 import { SharedHosts } from '../../../../src/services/budget/shared/hosts.ts';
@@ -53,8 +54,10 @@ async function coordinatorHost(operator: Partial<OperatorLimits>, clock: Clock, 
   const log = testLogger();
   const ledger = new Ledger(new LedgerStore(db), new BudgetStore(db), null, () => clock.now, { operator: { ...NO_OPERATOR_LIMITS, ...operator }, log });
   const history = new HistoryStore(db);
-  const apply = (event: SharedEvent) => applyEvent(event, { forgetHere: (id) => void history.deleteAuthor(id), ledger });
-  const coordinator = new LedgerCoordinator({ ledger, store: new LedgerStore(db), shared: new SharedLedgerStore(db), apply, now: () => clock.now });
+  const apply = (event: SharedEvent) => applyEvent(event, { forgetHere: (id, through) => void history.deleteAuthor(id, through), ledger });
+  const coordinator = new LedgerCoordinator({
+    ledger, store: new LedgerStore(db), shared: new SharedLedgerStore(db), apply, now: () => clock.now, hashMember: memberHasher(SECRET), tombstonesKeptMs: tombstonesKeptMs(90),
+  });
   const server = await startLedgerServer({ host: '127.0.0.1', port, secret: SECRET, coordinator, log });
   const handle = { close: () => server.close() };
   open.push(handle);

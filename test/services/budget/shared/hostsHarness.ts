@@ -10,11 +10,12 @@ import { SharedLedgerStore } from '../../../../src/db/sharedLedger.ts';
 import { createLogger } from '../../../../src/logger.ts';
 import { Ledger, NO_OPERATOR_LIMITS, type OperatorLimits, type Payer } from '../../../../src/services/budget/ledger.ts';
 import { CoordinatorClient } from '../../../../src/services/budget/shared/client.ts';
-import { LedgerCoordinator } from '../../../../src/services/budget/shared/coordinator.ts';
+import { LedgerCoordinator, tombstonesKeptMs } from '../../../../src/services/budget/shared/coordinator.ts';
 import { applyEvent, applyResync } from '../../../../src/services/budget/shared/events.ts';
-import type { SharedEvent } from '../../../../src/services/budget/shared/protocol.ts';
+import type { SharedEvent, Tombstone } from '../../../../src/services/budget/shared/protocol.ts';
 import { SharedHosts } from '../../../../src/services/budget/shared/hosts.ts';
 import { CoordinatorLink } from '../../../../src/services/budget/shared/link.ts';
+import { memberHasher } from '../../../../src/services/budget/shared/memberHash.ts';
 import { startLedgerServer } from '../../../../src/services/budget/shared/server.ts';
 import { HistoryService } from '../../../../src/services/history.ts';
 import { BotMetrics } from '../../../../src/services/metrics/metrics.ts';
@@ -30,6 +31,9 @@ export const GUILD_B = '900000000000000002';
 export const START = Date.parse('2026-11-27T10:00:00Z');
 
 export interface Clock { now: number }
+
+/** The coordinator's HISTORY_RETENTION_DAYS here: /forget-me tombstones are kept that long (see tombstonesKeptMs). */
+export const RETENTION_DAYS = 90;
 
 const log = createLogger({ logLevel: 'silent', logFormat: 'json', discordToken: 'discord-token-x', openaiApiKey: 'openai-key-x', ledger: { url: undefined, port: undefined, host: '127.0.0.1', secret: SECRET } });
 
@@ -51,14 +55,16 @@ export async function coordinatorHost(clock: Clock, options: { operator?: Partia
   const { db, path } = database(options.path);
   const ledger = new Ledger(new LedgerStore(db), new BudgetStore(db), null, () => clock.now, { operator: { ...NO_OPERATOR_LIMITS, ...options.operator }, log });
   const history = new HistoryStore(db);
-  const apply = (event: SharedEvent) => applyEvent(event, { forgetHere: (id) => void history.deleteAuthor(id), ledger });
+  const apply = (event: SharedEvent) => applyEvent(event, { forgetHere: (id, through) => void history.deleteAuthor(id, through), ledger });
   const shared = new SharedLedgerStore(db);
-  const coordinator = new LedgerCoordinator({ ledger, store: new LedgerStore(db), shared, apply, now: () => clock.now });
+  const coordinator = new LedgerCoordinator({
+    ledger, store: new LedgerStore(db), shared, apply, now: () => clock.now, hashMember: memberHasher(SECRET), tombstonesKeptMs: tombstonesKeptMs(RETENTION_DAYS),
+  });
   const server = await startLedgerServer({ host: '127.0.0.1', port: options.port ?? 0, secret: SECRET, coordinator, log });
   open.push({ close: () => server.close() });
   const metrics = new BotMetrics({ ledger: new LedgerStats(db), inFlight: () => 0 });
-  metrics.watchSharedEvents(() => shared.eventsKept());
-  return { db, path, port: Number(new URL(server.url).port), ledger, coordinator, server, history, shared, metrics, hosts: new SharedHosts(ledger, { coordinator }, log) };
+  metrics.watchSharedEvents(() => shared.eventsKept(), () => shared.tombstonesKept());
+  return { db, path, port: Number(new URL(server.url).port), ledger, coordinator, server, history, shared, metrics, hosts: new SharedHosts(ledger, { coordinator }, log, () => clock.now) };
 }
 
 /** Another host asking the coordinator at `url`, with its /metrics wired as buildContext wires them. */
@@ -66,7 +72,11 @@ export function otherHost(url: string, clock: Clock, options: { operator?: Parti
   const { db, path } = database(options.path);
   const history = new HistoryStore(db);
   const service = new HistoryService(history, new TokenCounter(128_000), () => clock.now);
-  const target = () => ({ forgetHere: (id: string) => void service.forget(id), forgetBefore: (at: number) => void service.forgetBefore(at), ceilingGuilds: () => new OperatorStore(db).ceilingGuilds(), ledger });
+  const hash = memberHasher(options.secret ?? SECRET);
+  const target = () => ({
+    forgetHere: (id: string, through: number | undefined) => void service.forget(id, through), forgetTombstones: (tombstones: readonly Tombstone[]) => void service.forgetTombstones(tombstones, hash),
+    ceilingGuilds: () => new OperatorStore(db).ceilingGuilds(), ledger,
+  });
   const link = new CoordinatorLink({
     client: new CoordinatorClient(url, options.secret ?? SECRET), store: new SharedLedgerStore(db), meta: new MetaStore(db), log, now: () => clock.now,
     apply: (event) => applyEvent(event, target()), resync: (state, applied) => applyResync(state, target(), applied),
@@ -77,7 +87,7 @@ export function otherHost(url: string, clock: Clock, options: { operator?: Parti
   link.observeCalls(metrics.watchCoordinator(link));
   link.start(ledger.holder);
   open.push({ close: () => link.stop(0) });
-  return { db, path, ledger, link, history, metrics, hosts: new SharedHosts(ledger, { link }, log) };
+  return { db, path, ledger, link, history, metrics, hosts: new SharedHosts(ledger, { link }, log, () => clock.now) };
 }
 
 export const payer = (guildId: string, userId: string): Payer => ({ guildId, userId, roleIds: [], channelId: 'c1' });

@@ -1,0 +1,94 @@
+import { AggregatorRegistry, Gauge, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import type { Shard, ShardingManager } from 'discord.js';
+import type { Config } from '../config.ts';
+import type { Logger } from '../logger.ts';
+import type { HealthReport } from '../services/metrics/health.ts';
+import type { ShardState } from '../services/metrics/gateway.ts';
+import { startMetricsServer, type MetricsServer } from '../services/metrics/server.ts';
+import { isScrapeReply, type ScrapeRequest } from '../services/metrics/shardScrape.ts';
+
+/**
+ * How long a scrape waits for each shard process: well inside Prometheus' default 10 s scrape timeout, and
+ * above a health check's own bound (a database write waits at most 1 s). One that does not answer is shown as down.
+ */
+export const SHARD_SCRAPE_TIMEOUT_MS = 3_000;
+
+type Metrics = MetricObjectWithValues<MetricValue<string>>[];
+
+/** A gauge that could not be read is NaN in the shard; JSON over IPC turns it into null. */
+function revived(metrics: Metrics): Metrics {
+  return metrics.map((metric) => ({ ...metric, values: metric.values.map((v) => (v.value === null ? { ...v, value: Number.NaN } : v)) }));
+}
+
+/**
+ * METRICS_PORT on a host running SHARDS: served by the sharding manager, one target for the whole host (the port
+ * the operator set), as one bot would serve it. /metrics combines the shard processes' metrics with prom-client's
+ * AggregatorRegistry (counters and histograms summed; what each reads from the shared database taken once; see
+ * each gauge's `aggregator`), plus bot_shard_process_up per shard. /healthz is 200 when every shard process answers
+ * and is healthy.
+ */
+export class ShardedMetrics {
+  private nextId = 0;
+  /** Set when the manager stops its shards: health says so, like one bot stopping. */
+  stopping = false;
+
+  constructor(private readonly manager: ShardingManager, private readonly ids: readonly number[]) {}
+
+  async exposition(): Promise<{ contentType: string; body: string }> {
+    const answers = await Promise.all(this.ids.map((id) => this.ask<{ metrics: Metrics }>(id, 'metrics')));
+    const registry = AggregatorRegistry.aggregate(answers.flatMap((answer) => (answer ? [revived(answer.metrics)] : [])));
+    const up = new Gauge({ name: 'bot_shard_process_up', help: 'Whether each shard process of this host answered this scrape (1) or not (0: not started, restarting, or busy past the timeout).', labelNames: ['shard'], registers: [registry] });
+    this.ids.forEach((id, n) => up.set({ shard: String(id) }, answers[n] ? 1 : 0));
+    return { contentType: registry.contentType, body: await registry.metrics() };
+  }
+
+  async check(): Promise<HealthReport> {
+    const answers = await Promise.all(this.ids.map((id) => this.ask<{ health: HealthReport }>(id, 'health')));
+    const reports = answers.flatMap((answer) => (answer ? [answer.health] : []));
+    const shards: ShardState[] = this.ids.flatMap((id, n) => {
+      const own = answers[n]?.health.gateway.shards ?? [];
+      if (own.length > 0) return own;
+      const status = answers[n] ? 'Starting' : this.manager.shards.has(id) ? 'NotAnswering' : 'NotStarted';
+      return [{ id, status, ready: false, pingMs: null }];
+    });
+    const gatewayOk = shards.every((shard) => shard.ready);
+    // Every process writes the same file: the first one that could not, else the first one's timing.
+    const database = reports.find((report) => report.database.status !== 'ok')?.database ?? reports[0]?.database ?? { status: 'error' as const, code: 'NO_SHARD_PROCESS' };
+    const stopping = this.stopping || reports.some((report) => report.stopping);
+    return {
+      status: gatewayOk && database.status === 'ok' && !stopping ? 'ok' : 'unavailable',
+      gateway: { status: gatewayOk ? 'ok' : 'down', shards },
+      database,
+      ...(stopping ? { stopping: true as const } : {}),
+    };
+  }
+
+  /** Asks one shard process over IPC; undefined when it is not running or does not answer in time. */
+  private ask<T>(id: number, what: ScrapeRequest['botScrape']): Promise<T | undefined> {
+    const shard: Shard | undefined = this.manager.shards.get(id);
+    if (!shard?.process?.connected) return Promise.resolve(undefined);
+    const request: ScrapeRequest = { botScrape: what, id: (this.nextId += 1) };
+    return new Promise((resolve) => {
+      const done = (answer: T | undefined) => {
+        clearTimeout(timer);
+        shard.off('message', onMessage);
+        resolve(answer);
+      };
+      const onMessage = (message: unknown) => {
+        if (isScrapeReply(message, request.id)) done(message as T);
+      };
+      const timer = setTimeout(() => done(undefined), SHARD_SCRAPE_TIMEOUT_MS);
+      shard.on('message', onMessage);
+      shard.send(request).catch(() => done(undefined));
+    });
+  }
+}
+
+/** Serves METRICS_PORT from the sharding manager; undefined without it. */
+export async function serveShardedMetrics(config: Config, manager: ShardingManager, ids: readonly number[], logger: Logger): Promise<{ server: MetricsServer; metrics: ShardedMetrics } | undefined> {
+  if (config.metricsPort === undefined) return undefined;
+  const metrics = new ShardedMetrics(manager, ids);
+  const server = await startMetricsServer({ host: config.metricsHost, port: config.metricsPort, metrics, health: metrics, log: logger.child({ component: 'metrics' }) });
+  logger.info({ url: server.url, shards: ids }, 'serving /healthz and /metrics for every shard process of this host');
+  return { server, metrics };
+}
