@@ -12,6 +12,18 @@ beforeEach(() => { h.openai.reset(); });
 /** The bot's own channel messages (interaction responses, sent through the webhook, are not counted). */
 const botReplies = (channelId: string) => h.discord.channelMessages(channelId).filter((m) => m.author.id === h.discord.botUser.id && !m.webhook_id);
 
+/** The bot's messages in a DM channel, once there is one and the bot has settled (DM replies are not webhook messages). */
+async function waitForDmReplies(channelId: string): Promise<() => APIMessage[]> {
+  const replies = () => h.discord.channelMessages(channelId).filter((m) => m.author.id === h.discord.botUser.id);
+  const deadline = performance.now() + 5000;
+  while (replies().length === 0) {
+    if (performance.now() > deadline) throw new Error('no DM reply');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  await h.settled();
+  return replies;
+}
+
 async function waitForReplies(channelId: string, count = 1): Promise<APIMessage[]> {
   const deadline = performance.now() + 5000;
   while (botReplies(channelId).length < count) {
@@ -90,13 +102,7 @@ test('in a DM every message is answered, no mention needed, with its own history
   h.openai.chat.enqueue({ text: 'Hello in private.' });
   const user = { id: '530000000000000001', username: 'dmuser', global_name: 'DM User' };
   const sent = h.discord.sendMessage({ dm: true, author: user, content: 'hi bot' });
-  const deadline = performance.now() + 5000;
-  const replies = () => h.discord.channelMessages(sent.channel_id).filter((m) => m.author.id === h.discord.botUser.id);
-  while (replies().length === 0) {
-    if (performance.now() > deadline) throw new Error('no DM reply');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  await h.settled();
+  const replies = await waitForDmReplies(sent.channel_id);
   expect(replies()[0]!.content).toBe('Hello in private.');
   expect(replies()[0]!.message_reference?.message_id).toBe(sent.id);
   expect((h.openai.chat.lastRequest as { messages: { content: string }[] }).messages.at(-1)?.content).toBe('DM User: hi bot');
@@ -204,13 +210,7 @@ describe('the language of the bot\'s own texts follows the message (a DM has no 
     h.openai.reset();
     h.openai.chat.enqueue(serverError);
     const sent = h.discord.sendMessage({ dm: true, author: { username }, content });
-    const deadline = performance.now() + 5000;
-    const replies = () => h.discord.channelMessages(sent.channel_id).filter((m) => m.author.id === h.discord.botUser.id);
-    while (replies().length === 0) {
-      if (performance.now() > deadline) throw new Error('no DM reply');
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    await h.settled();
+    const replies = await waitForDmReplies(sent.channel_id);
     expect(replies()[0]!.content).toContain(expected);
   });
 });
