@@ -117,6 +117,30 @@ describe('/finetune start: a create whose answer is lost is never sent twice', (
     await expectFollowedAndSettled(user.id, made[0]!);
   });
 
+  test('a quick 502 from a gateway after OpenAI created the job: that job is found and followed, never a second one made', async () => {
+    const user = freshAdmin();
+    const { reply, made, creates } = await start({ create: [{ afterCreate: 'bad_gateway' }] }, { user });
+    expect(made).toHaveLength(1);
+    expect(creates).toHaveLength(1);
+    expect(reply).toContain(`Started fine-tuning job \`${made[0]!}\``);
+    await expectFollowedAndSettled(user.id, made[0]!);
+  });
+
+  test('a quick 502 after OpenAI created the job, with no repeats allowed: the job is followed, not released while it trains', async () => {
+    const user = freshAdmin();
+    const { openai } = h.bot.ctx.services;
+    const retries = openai.maxRetries;
+    openai.maxRetries = 0;
+    try {
+      const { made, creates } = await start({ create: [{ afterCreate: 'bad_gateway' }] }, { user });
+      expect(creates).toHaveLength(1);
+      expect(made).toHaveLength(1);
+      await expectFollowedAndSettled(user.id, made[0]!);
+    } finally {
+      openai.maxRetries = retries;
+    }
+  });
+
   test('a create refused with 400: not repeated, no job, the reservation released', async () => {
     const user = freshAdmin();
     const { reply, made, creates } = await start({ create: [{ error: 'bad_request', message: 'Training file has too few examples.', param: 'training_file' }] }, { user });

@@ -40,6 +40,8 @@ export type JobCreateReply =
   | { afterCreate: 'stall'; times?: number }
   /** The job is created, and the answer arrives cut short: a 200 whose JSON body can't be read (a proxy broke it). */
   | { afterCreate: 'garbled'; times?: number }
+  /** The job is created, then a gateway in front of OpenAI answers a quick 502 page instead of the job (its upstream answer was lost). */
+  | { afterCreate: 'bad_gateway'; times?: number }
   /** The connection is closed before any job exists (the request never got far enough). */
   | { dropBeforeCreate: true; times?: number };
 /** A scripted answer to the next job list(s). */
@@ -358,6 +360,7 @@ export class FakeFineTuning {
     }
     // Held until the client gives up (its timeout closes the connection) or the fake closes.
     if (after === 'garbled') return ex.sendRaw(200, JSON.stringify(job).slice(0, 40), 'application/json');
+    if (after === 'bad_gateway') return ex.sendRaw(502, '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>', 'text/html');
     if (after === 'stall') return new Promise<void>((resolve) => ex.res.once('close', resolve));
     ex.sendJson(200, job);
   }
