@@ -235,6 +235,15 @@ describe('/finetune upload: a lost answer leaves no unreferenced copy', () => {
     expect(calls).toEqual(['POST ', 'GET fine-tune']);
   });
 
+  test('a quick 502 from a gateway after OpenAI stored the file: the stored copy is found and used, not uploaded again', async () => {
+    const before = new Set(h.openai.files.store.keys());
+    h.openai.files.enqueueCreate({ afterStore: 'bad_gateway' });
+    const reply = await finetune('upload', { file: { filename: 'data.jsonl', contentType: 'application/jsonl', data: JSONL } });
+    const added = [...h.openai.files.store.keys()].filter((id) => !before.has(id));
+    expect(added).toHaveLength(1);
+    expect(reply).toContain(`Uploaded \`data.jsonl\` as \`${added[0]!}\``);
+  });
+
   test('a 503 before anything was stored is repeated and stores one file', async () => {
     const before = new Set(h.openai.files.store.keys());
     h.openai.files.enqueueCreate({ error: 'server_error', status: 503 });

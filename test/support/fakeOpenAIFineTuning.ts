@@ -102,7 +102,11 @@ export function checkFineTuneJsonl(text: string): string | null {
 const notFound = (what: string, id: string) => invalidRequest(`No such ${what} object: ${id}`, 'id', null, 404);
 
 /** A scripted answer to the next upload(s): the file is stored, then the connection drops with no answer. */
-export type FileCreateReply = { afterStore: 'drop'; times?: number } | ScriptedError;
+export type FileCreateReply =
+  | { afterStore: 'drop'; times?: number }
+  /** The file is stored, then a gateway in front of OpenAI answers a quick 502 page instead of it. */
+  | { afterStore: 'bad_gateway'; times?: number }
+  | ScriptedError;
 
 export class FakeFiles {
   readonly store = new Map<string, { object: FileObject; data: Buffer }>();
@@ -156,6 +160,7 @@ export class FakeFiles {
       if (problem) throw invalidRequest(`Invalid file format for Fine-Tuning API. ${problem}`, 'file', 'invalid_file_format');
     }
     const stored = this.add(file.filename, purpose as FileObject['purpose'], file.data);
+    if (reply?.afterStore === 'bad_gateway') return ex.sendRaw(502, '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>', 'text/html');
     if (reply) {
       ex.req.socket.destroy();
       return;
