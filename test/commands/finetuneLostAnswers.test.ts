@@ -117,6 +117,30 @@ describe('/finetune start: a create whose answer is lost is never sent twice', (
     await expectFollowedAndSettled(user.id, made[0]!);
   });
 
+  test('a quick 502 from a gateway after OpenAI created the job: that job is found and followed, never a second one made', async () => {
+    const user = freshAdmin();
+    const { reply, made, creates } = await start({ create: [{ afterCreate: 'bad_gateway' }] }, { user });
+    expect(made).toHaveLength(1);
+    expect(creates).toHaveLength(1);
+    expect(reply).toContain(`Started fine-tuning job \`${made[0]!}\``);
+    await expectFollowedAndSettled(user.id, made[0]!);
+  });
+
+  test('a quick 502 after OpenAI created the job, with no repeats allowed: the job is followed, not released while it trains', async () => {
+    const user = freshAdmin();
+    const { openai } = h.bot.ctx.services;
+    const retries = openai.maxRetries;
+    openai.maxRetries = 0;
+    try {
+      const { made, creates } = await start({ create: [{ afterCreate: 'bad_gateway' }] }, { user });
+      expect(creates).toHaveLength(1);
+      expect(made).toHaveLength(1);
+      await expectFollowedAndSettled(user.id, made[0]!);
+    } finally {
+      openai.maxRetries = retries;
+    }
+  });
+
   test('a create refused with 400: not repeated, no job, the reservation released', async () => {
     const user = freshAdmin();
     const { reply, made, creates } = await start({ create: [{ error: 'bad_request', message: 'Training file has too few examples.', param: 'training_file' }] }, { user });
@@ -209,6 +233,15 @@ describe('/finetune upload: a lost answer leaves no unreferenced copy', () => {
     expect(reply).toContain(`Uploaded \`data.jsonl\` as \`${added[0]!}\``);
     const calls = h.openai.requests.slice(sent).filter((r) => r.path === '/v1/files').map((r) => `${r.method} ${r.query.purpose ?? ''}`);
     expect(calls).toEqual(['POST ', 'GET fine-tune']);
+  });
+
+  test('a quick 502 from a gateway after OpenAI stored the file: the stored copy is found and used, not uploaded again', async () => {
+    const before = new Set(h.openai.files.store.keys());
+    h.openai.files.enqueueCreate({ afterStore: 'bad_gateway' });
+    const reply = await finetune('upload', { file: { filename: 'data.jsonl', contentType: 'application/jsonl', data: JSONL } });
+    const added = [...h.openai.files.store.keys()].filter((id) => !before.has(id));
+    expect(added).toHaveLength(1);
+    expect(reply).toContain(`Uploaded \`data.jsonl\` as \`${added[0]!}\``);
   });
 
   test('a 503 before anything was stored is repeated and stores one file', async () => {

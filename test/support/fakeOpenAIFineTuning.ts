@@ -40,6 +40,8 @@ export type JobCreateReply =
   | { afterCreate: 'stall'; times?: number }
   /** The job is created, and the answer arrives cut short: a 200 whose JSON body can't be read (a proxy broke it). */
   | { afterCreate: 'garbled'; times?: number }
+  /** The job is created, then a gateway in front of OpenAI answers a quick 502 page instead of the job (its upstream answer was lost). */
+  | { afterCreate: 'bad_gateway'; times?: number }
   /** The connection is closed before any job exists (the request never got far enough). */
   | { dropBeforeCreate: true; times?: number };
 /** A scripted answer to the next job list(s). */
@@ -100,7 +102,11 @@ export function checkFineTuneJsonl(text: string): string | null {
 const notFound = (what: string, id: string) => invalidRequest(`No such ${what} object: ${id}`, 'id', null, 404);
 
 /** A scripted answer to the next upload(s): the file is stored, then the connection drops with no answer. */
-export type FileCreateReply = { afterStore: 'drop'; times?: number } | ScriptedError;
+export type FileCreateReply =
+  | { afterStore: 'drop'; times?: number }
+  /** The file is stored, then a gateway in front of OpenAI answers a quick 502 page instead of it. */
+  | { afterStore: 'bad_gateway'; times?: number }
+  | ScriptedError;
 
 export class FakeFiles {
   readonly store = new Map<string, { object: FileObject; data: Buffer }>();
@@ -154,6 +160,7 @@ export class FakeFiles {
       if (problem) throw invalidRequest(`Invalid file format for Fine-Tuning API. ${problem}`, 'file', 'invalid_file_format');
     }
     const stored = this.add(file.filename, purpose as FileObject['purpose'], file.data);
+    if (reply?.afterStore === 'bad_gateway') return ex.sendRaw(502, '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>', 'text/html');
     if (reply) {
       ex.req.socket.destroy();
       return;
@@ -358,6 +365,7 @@ export class FakeFineTuning {
     }
     // Held until the client gives up (its timeout closes the connection) or the fake closes.
     if (after === 'garbled') return ex.sendRaw(200, JSON.stringify(job).slice(0, 40), 'application/json');
+    if (after === 'bad_gateway') return ex.sendRaw(502, '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>', 'text/html');
     if (after === 'stall') return new Promise<void>((resolve) => ex.res.once('close', resolve));
     ex.sendJson(200, job);
   }

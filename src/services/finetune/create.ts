@@ -88,11 +88,14 @@ export async function createJob(
       return { ok: true, job: await openai.fineTuning.jobs.create(body, { maxRetries: 0 }), request, adopted: false };
     } catch (error) {
       const failure = classifyError(error, false);
-      if (mayHaveCreated(error, failure, Date.now() - request.sentAt)) {
+      const lost = mayHaveCreated(error, failure, Date.now() - request.sentAt);
+      // A quick 5xx mostly comes before any job exists, but a create takes OpenAI well under a second, so a gateway
+      // in front of it may answer one after the job was made: the list decides before any repeat (or release).
+      if (lost || failure.kind === 'server_error') {
         const found = await findCreatedJob(openai, request, tracked);
         if (found.ok && found.job) return { ok: true, job: found.job, request, adopted: true };
         // Not listed (yet), or the list failed too: it may still appear, so the tracker keeps looking.
-        return { ok: false, failure, request, mayExist: true };
+        if (lost || !found.ok) return { ok: false, failure, request, mayExist: true };
       }
       const wait = retry >= openai.maxRetries ? undefined : paidRetryDelay(error, failure, Date.now() - request.sentAt, retry, JOB_CREATE_RETRY_RULES);
       if (wait === undefined || Date.now() + wait - first > JOB_CREATE_RETRY_WINDOW_MS) return { ok: false, failure, request, mayExist: false };

@@ -47,7 +47,8 @@ export async function uploadTrainingFile(openai: OpenAI, upload: TrainingUpload)
     } catch (error) {
       const failure = classifyError(error, false);
       const lost = mayBeBilled(error, failure);
-      const stored = lost ? await findStored(openai, upload, sentAt) : undefined;
+      // A 5xx too may come from a gateway after OpenAI stored the file: the list says before it is sent again.
+      const stored = lost || failure.kind === 'server_error' ? await findStored(openai, upload, sentAt) : undefined;
       if (stored) return { ok: true, fileId: stored.id };
       if (retry >= openai.maxRetries) return { ok: false, failure };
       const wait = lost ? 0 : paidRetryDelay(error, failure, Date.now() - sentAt, retry, UPLOAD_RETRY_RULES);

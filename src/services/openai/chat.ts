@@ -163,8 +163,9 @@ export class ChatService {
     if (timedOut) return { ok: false, failure: { kind: 'timeout' }, partialText: text, usage, ...thought, ...billable(true, thinksSilently) };
     if (overrun) return { ok: true, text, usage, finishReason: 'length', ...thought, overrun: true };
     if (refusal || finishReason === 'content_filter') {
-      // The filter acts on the output: a reasoning model has already thought (and billed) for it.
-      return { ok: false, failure: { kind: 'refused', message: refusal || undefined }, partialText: text, usage, ...thought, ...billable(false, thinksSilently) };
+      // The stream ended cleanly, so the request was read and billed; the filter acts on the output: a reasoning
+      // model has already thought (and billed) for it.
+      return { ok: false, failure: { kind: 'refused', message: refusal || undefined }, partialText: text, usage, ...thought, ...billable(true, thinksSilently) };
     }
     // A dropped connection throws above; a stream that ended cleanly is complete, finish_reason or not.
     return { ok: true, text, usage, finishReason: finishReason ?? 'stop', ...thought };

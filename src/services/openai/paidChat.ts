@@ -77,7 +77,9 @@ export class PaidChat {
    */
   private billed(request: PaidChatRequest, outcome: ChatOutcome): ChatUsage | null {
     if (outcome.usage) return outcome.usage;
-    const produced = outcome.ok ? outcome.text : outcome.partialText;
+    // A refusal the model wrote in place of an answer is output it was billed for.
+    const refusal = !outcome.ok && outcome.failure.kind === 'refused' ? outcome.failure.message ?? '' : '';
+    const produced = outcome.ok ? outcome.text : `${outcome.partialText}${refusal}`;
     if (!outcome.ok && produced === '' && !outcome.reasoning && !outcome.hiddenThinking && !outcome.mayBeBilled) return null;
     // A reasoning model's hidden thinking is billed but never sent: only the most it may write is a safe count.
     if (this.deps.reasoning?.profile(request.model)) return { promptTokens: request.promptTokens, completionTokens: request.maxOutputTokens, cachedTokens: 0 };

@@ -58,6 +58,20 @@ describe('answers from a compatible server are complete, stored and charged', ()
     expect(row!.charged).toBeGreaterThan(0);
   });
 
+  test('no usage and a refusal instead of an answer: the prompt it read and the refusal it wrote are charged', async () => {
+    h.openai.compat = { noUsage: true };
+    const channelId = freshChannel();
+    const refusal = "I'm sorry, but I can't help with writing that, since it could be used to hurt someone.";
+    h.openai.chat.enqueue({ text: '', refusal });
+    const i = await ask(channelId);
+    expect(i.transcript()[0]).toContain(refusal);
+    const [row] = ledger(channelId);
+    expect(row).toMatchObject({ state: 'settled' });
+    expect(row!.inputTokens).toBeGreaterThan(0);
+    expect(row!.outputTokens).toBeGreaterThanOrEqual(15);
+    expect(row!.charged).toBeGreaterThan(0);
+  });
+
   test('/translate with no usage and no finish_reason is translated and charged', async () => {
     h.openai.compat = { noUsage: true, noFinishReason: true };
     const channelId = freshChannel();
