@@ -107,7 +107,10 @@ export class FineTuneService {
     const created = await createJob(openai, {
       trainingFile: file.fileId, model: request.model, suffix: request.suffix ?? null, epochs: request.epochs ?? 'auto', tag,
     }, (jobId) => (store.reservationOf(jobId) ?? reserved.reservation.id) !== reserved.reservation.id);
-    if (!created.ok && !created.mayExist) {
+    // A poll that found the job while this create failed has already given the row its real id: that job trains, and its
+    // reservation must stay for the tracker to settle. Only a row still waiting under its unconfirmed id is taken back.
+    const stillUnconfirmed = store.jobOfReservation(reserved.reservation.id)?.jobId === pending.jobId;
+    if (!created.ok && !created.mayExist && stillUnconfirmed) {
       store.removeJob(pending.jobId);
       ledger.release(reserved.reservation);
       request.log.warn({ failure: created.failure }, 'fine-tuning job could not be created');
