@@ -69,7 +69,7 @@ describe('/finetune upload', () => {
     const fileId = /`(file-[\w-]+)`/.exec(reply)![1]!;
     const stored = h.openai.files.store.get(fileId)!;
     expect(Buffer.compare(stored.data, TUTORIAL_JSONL)).toBe(0);
-    expect(stored.object).toMatchObject({ purpose: 'fine-tune', filename: 'mydata.jsonl' });
+    expect(stored.object).toMatchObject({ purpose: 'fine-tune', filename: expect.stringMatching(/^mydata\.[0-9a-f]{8}\.jsonl$/) });
     expect(reply).toContain('`: 10 examples.');
     // OpenAI's auto rule gives a 10-example file 10 epochs (the tutorial's job trained 10).
     expect(reply).toContain('Estimated cost at 10 epochs');

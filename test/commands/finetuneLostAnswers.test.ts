@@ -244,6 +244,20 @@ describe('/finetune upload: a lost answer leaves no unreferenced copy', () => {
     expect(reply).toContain(`Uploaded \`data.jsonl\` as \`${added[0]!}\``);
   });
 
+  test('another server\'s file of the same name and size, stored in the same seconds, is never taken for a lost upload', async () => {
+    // Adopting it would train this server's model on that server's data.
+    const foreign = h.openai.files.add('data.jsonl', 'fine-tune', JSONL);
+    const before = new Set(h.openai.files.store.keys());
+    h.openai.files.enqueueCreate({ error: 'server_error', status: 503 });
+    const reply = await finetune('upload', { file: { filename: 'data.jsonl', contentType: 'application/jsonl', data: JSONL } });
+    const added = [...h.openai.files.store.keys()].filter((id) => !before.has(id));
+    expect(added).toHaveLength(1);
+    expect(reply).toContain(`Uploaded \`data.jsonl\` as \`${added[0]!}\``);
+    expect(reply).not.toContain(foreign.id);
+    // Stored at OpenAI under the member's name plus a one-time tag, which is what a lost answer is matched by.
+    expect(h.openai.files.get(added[0]!).filename).toMatch(/^data\.[0-9a-f]{8}\.jsonl$/);
+  });
+
   test('a 503 before anything was stored is repeated and stores one file', async () => {
     const before = new Set(h.openai.files.store.keys());
     h.openai.files.enqueueCreate({ error: 'server_error', status: 503 });
