@@ -171,16 +171,23 @@ export class LedgerStore {
    * the real figure, in place of the sweep's, once: the call's own settlement knows what was billed.
    */
   settle(id: number, settlement: Settlement): OpenReservation | undefined {
+    const found = this.closable(id);
+    if (!found) return undefined;
     const values = { inputTokens: null, cachedTokens: null, outputTokens: null, units: null, ...settlement, id };
+    (found.swept ? this.settleSwept : this.settleRow).run(values);
+    this.adjust(found.row.guildId, found.row.userId, found.row.bucket, settlement.chargedMicros - found.counted);
+    return this.noteOverrun(id, found.row, settlement);
+  }
+
+  /**
+   * A reservation its holder may still close: open, or charged by a sweep and not yet closed by its holder.
+   * `counted`: what the totals count for it now, the reservation or the sweep's charge (nothing, for one released before 0013).
+   */
+  private closable(id: number): { row: OpenReservation; counted: number; swept: boolean } | undefined {
     const open = this.getOpen.get(id) as OpenReservation | undefined;
-    const late = open ? undefined : this.getSwept.get(id) as (OpenReservation & { countedMicros: number }) | undefined;
-    if (!open && !late) return undefined;
-    if (open) this.settleRow.run(values);
-    else this.settleSwept.run(values);
-    const row = (open ?? late)!;
-    // What the totals count now: the reservation, or the sweep's charge (nothing, for one released before 0013).
-    this.adjust(row.guildId, row.userId, row.bucket, settlement.chargedMicros - (open ? row.reservedMicros : late!.countedMicros));
-    return this.noteOverrun(id, toOpen(row), settlement);
+    if (open) return { row: open, counted: open.reservedMicros, swept: false };
+    const late = this.getSwept.get(id) as (OpenReservation & { countedMicros: number }) | undefined;
+    return late && { row: toOpen(late), counted: late.countedMicros, swept: true };
   }
 
   private noteOverrun(id: number, open: OpenReservation, settlement: Settlement): OpenReservation {
@@ -195,17 +202,11 @@ export class LedgerStore {
    * (see settle): the holder, not the sweep, knows what happened to the call.
    */
   release(id: number, at: number): OpenReservation | undefined {
-    const open = this.getOpen.get(id) as OpenReservation | undefined;
-    if (open) {
-      this.releaseRow.run(at, id);
-      this.adjust(open.guildId, open.userId, open.bucket, -open.reservedMicros);
-      return open;
-    }
-    const late = this.getSwept.get(id) as (OpenReservation & { countedMicros: number }) | undefined;
-    if (!late) return undefined;
-    this.releaseSwept.run(at, id);
-    this.adjust(late.guildId, late.userId, late.bucket, -late.countedMicros);
-    return toOpen(late);
+    const found = this.closable(id);
+    if (!found) return undefined;
+    (found.swept ? this.releaseSwept : this.releaseRow).run(at, id);
+    this.adjust(found.row.guildId, found.row.userId, found.row.bucket, -found.counted);
+    return found.row;
   }
 
   /**

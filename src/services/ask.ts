@@ -93,7 +93,7 @@ export class AskService {
       ...asked, channelId: asked.scope.channelId, model: settings.model.value, systemPrompt: settings.systemPrompt.value,
       questionImages: [], visionRule: this.deps.vision?.ruleOf(settings.model.value),
       reasoningEffort: settings.reasoningEffort.value === 'default' ? undefined : settings.reasoningEffort.value,
-      maxOutputTokens: this.deps.reasoning?.outputAllowance(settings.model.value, this.deps.maxOutputTokens) ?? this.deps.maxOutputTokens,
+      maxOutputTokens: this.outputAllowance(settings.model.value),
     };
     const { log, reply, language } = request;
     let interrupted = false;
@@ -130,9 +130,13 @@ export class AskService {
       return describeImageProblem(loaded, request.language);
     }
     // The model that sees answers: its own output allowance (a reasoning model thinks within it).
-    const maxOutputTokens = this.deps.reasoning?.outputAllowance(choice.model, this.deps.maxOutputTokens) ?? this.deps.maxOutputTokens;
-    Object.assign(request, { model: choice.model, visionRule: choice.rule, questionImages: loaded.images, maxOutputTokens });
+    Object.assign(request, { model: choice.model, visionRule: choice.rule, questionImages: loaded.images, maxOutputTokens: this.outputAllowance(choice.model) });
     return undefined;
+  }
+
+  /** MAX_OUTPUT_TOKENS, or a reasoning model's larger allowance (it thinks within it). */
+  private outputAllowance(model: string): number {
+    return this.deps.reasoning?.outputAllowance(model, this.deps.maxOutputTokens) ?? this.deps.maxOutputTokens;
   }
 
   private async answerResolved(request: ResolvedAsk, interrupted: () => boolean, signal: AbortSignal): Promise<AskResult> {
