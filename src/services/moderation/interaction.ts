@@ -6,7 +6,8 @@ import type { Direction } from './service.ts';
 
 /**
  * The server's moderation for a command's own text (after the defer: a check can take seconds). A refusal is
- * shown only to the invoker and nothing has been paid. Returns whether the command may go on.
+ * shown only to the invoker; nothing has been paid unless the text is a transcript (made, and charged, before its
+ * check). Returns whether the command may go on.
  */
 export async function screenForInteraction(
   interaction: RepliableInteraction, ctx: BotContext, direction: Direction, text: string | readonly string[], link?: string,
