@@ -37,6 +37,8 @@ export interface BotEnv {
  * NODE_OPTIONS refuses such flags, and npm's script can't take them: with BENCH_NODE_FLAGS the bot runs without npm in front.
  */
 const extraNodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+/** False under BENCH_NODE_FLAGS: every bot is then started by its start script, whatever was asked. */
+export const npmStartMeasurable = extraNodeFlags.length === 0;
 
 function startScriptArgs(): string[] {
   const script = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start;
@@ -49,7 +51,7 @@ const botPidUnder = (npm: number) => processTree(npm).find((p) => p.command.incl
 
 /** Starts the compiled bot as its own process against the fakes and waits for its ready line. */
 export async function startBotProcess(asked: StartedBy, env: BotEnv): Promise<BotProcess> {
-  const by: StartedBy = extraNodeFlags.length > 0 ? 'start script' : asked;
+  const by: StartedBy = npmStartMeasurable ? asked : 'start script';
   const started = performance.now();
   const child = spawn(by === 'npm start' ? 'npm' : process.execPath, by === 'npm start' ? ['start'] : startScriptArgs(), {
     cwd: ROOT,

@@ -3,10 +3,12 @@ import type { Command } from '../commands/types.ts';
 import type { BotContext } from '../context.ts';
 import { requestLogger, type Logger } from '../logger.ts';
 import { t } from '../services/failureMessages.ts';
-import { catalogueLanguageOf, t as text, type CatalogueLanguage } from '../services/i18n.ts';
+import { catalogue, catalogueLanguageOf, type CatalogueLanguage } from '../services/i18n.ts';
 import { INTERACTION_ACK_DEADLINE_MS } from '../services/discord/limits.ts';
 import { isInteractionGone } from '../services/discord/deadEnd.ts';
 import { noteOutcome } from '../services/metrics/outcome.ts';
+
+const text = catalogue<'unknownCommand'>('events');
 
 /** Tells the user something went wrong, whatever state the interaction was left in. */
 async function apologize(interaction: RepliableInteraction, text: string, log: Logger): Promise<void> {
@@ -49,7 +51,6 @@ async function dispatch(interaction: Interaction, ctx: BotContext, commands: Map
   }
 
   const language = catalogueLanguageOf(interaction.locale);
-  const unknownCommand = () => text(language, 'events', 'unknownCommand');
   if (!ctx.services.lifecycle.accepting) {
     noteOutcome(interaction, 'shutting_down');
     return apologize(interaction, t('shuttingDown', language), logger);
@@ -57,7 +58,7 @@ async function dispatch(interaction: Interaction, ctx: BotContext, commands: Map
   if (!command) {
     noteOutcome(interaction, 'unknown_command');
     logger.warn('interaction for a command this bot does not have');
-    return apologize(interaction, unknownCommand(), logger);
+    return apologize(interaction, text('unknownCommand', language), logger);
   }
   const started = performance.now();
   // Past half of Discord's 3 s deadline on arrival, the acknowledgement is at risk: the bot is overloaded or its clock is off.
@@ -68,12 +69,12 @@ async function dispatch(interaction: Interaction, ctx: BotContext, commands: Map
   try {
     if (interaction.isButton()) {
       if (command.kind === 'slash' && command.button) await command.button(interaction, scoped);
-      else return apologize(interaction, unknownCommand(), logger);
+      else return apologize(interaction, text('unknownCommand', language), logger);
     } else if (command.kind === 'slash' && interaction.isChatInputCommand()) await command.execute(interaction, scoped);
     else if (command.kind === 'message-menu' && interaction.isMessageContextMenuCommand()) await command.execute(interaction, scoped);
     else {
       noteOutcome(interaction, 'unknown_command');
-      return apologize(interaction, unknownCommand(), logger);
+      return apologize(interaction, text('unknownCommand', language), logger);
     }
     logger.debug({ ms: Math.round(performance.now() - started) }, 'command finished');
   } catch (error) {
