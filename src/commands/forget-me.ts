@@ -46,8 +46,12 @@ export const command: SlashCommand = {
       await interaction.update({ content: text('cancelled', language), components: [] });
       return;
     }
-    const { questions, answers } = ctx.services.history.forget(interaction.user.id);
-    ctx.services.hosts.forgetEverywhere(interaction.user.id);
+    // One transaction: the deletion here and the request for the other hosts (outbox or coordinator event) land together or not at all.
+    const { questions, answers } = ctx.db.transaction(() => {
+      const deleted = ctx.services.history.forget(interaction.user.id);
+      ctx.services.hosts.forgetEverywhere(interaction.user.id);
+      return deleted;
+    })();
     ctx.logger.info({ questions, answers }, 'forget-me: deleted a member\'s conversation history');
     const here = questions + answers === 0 ? text('nothing', language) : text('done', language, { turns: questions + answers, questions, answers });
     const content = ctx.services.hosts.spread ? `${here}\n${text('otherHosts', language)}` : here;

@@ -15,7 +15,6 @@ export class OperatorStore {
   private readonly ceilingSet;
   private readonly ceilingClear;
   private readonly allowedGet;
-  private readonly allowedAll;
   private readonly allowedAdd;
   private readonly ceilingAll;
   private readonly allowedRows;
@@ -27,7 +26,6 @@ export class OperatorStore {
       ON CONFLICT (guild_id) DO UPDATE SET period = excluded.period, amount_micros = excluded.amount_micros, updated_by = excluded.updated_by, updated_at = excluded.updated_at`);
     this.ceilingClear = db.prepare('DELETE FROM server_ceilings WHERE guild_id = ?');
     this.allowedGet = db.prepare('SELECT 1 FROM allowed_guilds WHERE guild_id = ?').pluck();
-    this.allowedAll = db.prepare('SELECT guild_id FROM allowed_guilds ORDER BY added_at').pluck();
     this.allowedAdd = db.prepare('INSERT OR IGNORE INTO allowed_guilds (guild_id, added_by, added_at) VALUES (?, ?, ?)');
     this.ceilingAll = db.prepare('SELECT guild_id AS guildId, amount_micros AS amountMicros, period, updated_by AS actorId FROM server_ceilings ORDER BY guild_id');
     this.allowedRows = db.prepare('SELECT guild_id AS guildId, added_by AS actorId FROM allowed_guilds ORDER BY added_at');
@@ -51,7 +49,7 @@ export class OperatorStore {
   }
 
   allowedGuilds(): string[] {
-    return this.allowedAll.all() as string[];
+    return this.allowedBy().map((a) => a.guildId);
   }
 
   /** Every ceiling the operator set, for another host catching up (see budget/shared/coordinator.ts). */

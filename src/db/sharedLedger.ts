@@ -6,7 +6,6 @@ export class SharedLedgerStore {
   private readonly outboxAdd;
   private readonly outboxPending;
   private readonly outboxDrop;
-  private readonly outboxCount;
   private readonly outboxState;
   private readonly eventAdd;
   private readonly eventsAfterSeq;
@@ -28,7 +27,6 @@ export class SharedLedgerStore {
     this.outboxAdd = db.prepare('INSERT INTO ledger_outbox (body, created_at) VALUES (?, ?)');
     this.outboxPending = db.prepare('SELECT seq, body FROM ledger_outbox ORDER BY seq LIMIT ?');
     this.outboxDrop = db.prepare('DELETE FROM ledger_outbox WHERE seq <= ?');
-    this.outboxCount = db.prepare('SELECT COUNT(*) FROM ledger_outbox').pluck();
     // The oldest by seq is the oldest written: one index lookup, no scan of created_at.
     this.outboxState = db.prepare('SELECT COUNT(*) AS entries, (SELECT created_at FROM ledger_outbox ORDER BY seq LIMIT 1) AS oldestAt FROM ledger_outbox');
     this.eventAdd = db.prepare('INSERT INTO shared_events (body, created_at) VALUES (?, ?)');
@@ -68,7 +66,7 @@ export class SharedLedgerStore {
   }
 
   pendingCount(): number {
-    return this.outboxCount.get() as number;
+    return this.outbox().entries;
   }
 
   /** How many operations wait, and when the oldest was written (null: none waits). */
