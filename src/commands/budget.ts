@@ -78,7 +78,7 @@ const HANDLERS: Record<string, Handler> = {
     const names = (id: string) => i.guild?.members.cache.get(id)?.displayName ?? i.client.users.cache.get(id)?.displayName;
     const limit = view.server?.status?.limit ?? null;
     const chart = async (ctx: BotContext) => ctx.services.charts.draw(ctx.services.charts.server(
-      { guildId: i.guildId, limit, timeZone: view.timeZone, names }, catalogueLanguageOf(i.locale)));
+      { guildId: i.guildId, limit, timeZone: view.timeZone, names }, language));
     return { content: describeOverview(view, language), chart };
   },
   top: (i, admin, language) => {

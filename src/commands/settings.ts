@@ -91,7 +91,7 @@ const handlers: Record<string, Handler> = {
     await answer(interaction, done + inactive);
   },
 
-  'reasoning-effort': (interaction, ctx, scope) => setReasoningEffort(interaction, ctx, scope),
+  'reasoning-effort': setReasoningEffort,
 
   async 'translate-language'(interaction, ctx, scope, language) {
     const input = interaction.options.getString('language', true).trim();
@@ -158,7 +158,7 @@ export const command: SlashCommand = {
     const group = interaction.options.getSubcommandGroup(false);
     const name = group ? `${group}/${interaction.options.getSubcommand(true)}` : interaction.options.getSubcommand(true);
     const moderationHandler = moderationHandlers[name];
-    if (moderationHandler) return moderationHandler(interaction, ctx, interaction.guildId, catalogueLanguageOf(interaction.locale));
+    if (moderationHandler) return moderationHandler(interaction, ctx, interaction.guildId, language);
     const handler = handlers[name];
     if (!handler) throw new Error(`/settings has no handler for ${name}`);
     const scope = { ...channelScopeOf(interaction.guildId, interaction.channelId, interaction.channel), guildId: interaction.guildId };

@@ -68,7 +68,7 @@ async function answerMention(message: Message, ctx: BotContext, asked?: ThreadQu
       await message.reply({ content: refusal, allowedMentions });
     }
     if (!result.ok && (result.reason === 'moderated' || result.reason === 'image_refused')) await message.reply({ content: result.notice, allowedMentions });
-    await threadAfterMention(message, ctx, { result, speaker, prompt, log: logger, asked, reply: sink.first });
+    await threadAfterMention(message, ctx, { result, speaker, prompt, log: logger, asked, reply: sink.first, language });
   } catch (error) {
     noteOutcome(message, 'error');
     // Discord refused for good (403/404): one more reply would only be refused again.

@@ -1,33 +1,27 @@
 import { ChannelType, MessageFlags, type ChatInputCommandInteraction, type SlashCommandSubcommandsOnlyBuilder } from 'discord.js';
 import type { BotContext } from '../../context.ts';
 import type { ModerationMode } from '../../db/moderationSettings.ts';
-import { catalogue, localizations, t, type CatalogueLanguage } from '../../services/i18n.ts';
+import { choice, described } from '../../services/discord/commandText.ts';
+import { catalogue, type CatalogueLanguage } from '../../services/i18n.ts';
 import { noteChannelProblem } from '../../services/moderation/logChannel.ts';
 
 const NS = 'moderation';
 const text = catalogue(NS);
-const describe = (key: string) => ({ description: t('en', NS, key), localizations: localizations(NS, key) });
-const choice = (value: string) => ({ name: value, value, name_localizations: localizations(NS, `choice.${value}`) });
+const option = (value: string) => choice(NS, `choice.${value}`, value);
 /** Channels a note can be posted in. */
 const NOTE_CHANNEL_TYPES = [ChannelType.GuildText, ChannelType.GuildAnnouncement, ChannelType.PublicThread, ChannelType.PrivateThread] as const;
 
 /** `/settings moderation`, `moderation-log` and `moderation-failure` (server-wide, Manage Server like the rest of /settings). */
 export function addModerationSubcommands(builder: SlashCommandSubcommandsOnlyBuilder): SlashCommandSubcommandsOnlyBuilder {
-  const moderation = describe('command.moderation');
-  const mode = describe('command.moderation.mode');
-  const log = describe('command.moderationLog');
-  const channel = describe('command.moderationLog.channel');
-  const failure = describe('command.moderationFailure');
-  const state = describe('command.moderationFailure.state');
   return builder
-    .addSubcommand((s) => s.setName('moderation').setDescription(moderation.description).setDescriptionLocalizations(moderation.localizations)
-      .addStringOption((o) => o.setName('mode').setDescription(mode.description).setDescriptionLocalizations(mode.localizations).setRequired(true)
-        .addChoices(choice('off'), choice('flag'), choice('block'))))
-    .addSubcommand((s) => s.setName('moderation-log').setDescription(log.description).setDescriptionLocalizations(log.localizations)
-      .addChannelOption((o) => o.setName('channel').setDescription(channel.description).setDescriptionLocalizations(channel.localizations).addChannelTypes(...NOTE_CHANNEL_TYPES)))
-    .addSubcommand((s) => s.setName('moderation-failure').setDescription(failure.description).setDescriptionLocalizations(failure.localizations)
-      .addStringOption((o) => o.setName('state').setDescription(state.description).setDescriptionLocalizations(state.localizations).setRequired(true)
-        .addChoices(choice('open'), choice('closed'))));
+    .addSubcommand((s) => described(s.setName('moderation'), NS, 'command.moderation')
+      .addStringOption((o) => described(o.setName('mode'), NS, 'command.moderation.mode').setRequired(true)
+        .addChoices(option('off'), option('flag'), option('block'))))
+    .addSubcommand((s) => described(s.setName('moderation-log'), NS, 'command.moderationLog')
+      .addChannelOption((o) => described(o.setName('channel'), NS, 'command.moderationLog.channel').addChannelTypes(...NOTE_CHANNEL_TYPES)))
+    .addSubcommand((s) => described(s.setName('moderation-failure'), NS, 'command.moderationFailure')
+      .addStringOption((o) => described(o.setName('state'), NS, 'command.moderationFailure.state').setRequired(true)
+        .addChoices(option('open'), option('closed'))));
 }
 
 type Handler = (interaction: ChatInputCommandInteraction, ctx: BotContext, guildId: string, language: CatalogueLanguage) => Promise<void>;

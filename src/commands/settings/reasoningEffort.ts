@@ -1,6 +1,7 @@
 import { MessageFlags, type ChatInputCommandInteraction, type SlashCommandSubcommandBuilder } from 'discord.js';
 import type { BotContext } from '../../context.ts';
-import { catalogue, catalogueLanguageOf, languageOf, localizations, t, type CatalogueLanguage } from '../../services/i18n.ts';
+import { choice, described } from '../../services/discord/commandText.ts';
+import { catalogue, type CatalogueLanguage } from '../../services/i18n.ts';
 import { REASONING_EFFORTS, type ReasoningEffort } from '../../services/reasoning/models.ts';
 import type { ChannelScope } from '../../services/settings.ts';
 import { describeSource } from '../../services/settingsMessages.ts';
@@ -11,10 +12,9 @@ const text = catalogue<'effortSet' | 'effortNotReasoning' | 'effortCleared' | 'm
 
 /** `/settings reasoning-effort level:<minimal|low|medium|high|default>`. */
 export function reasoningEffortSubcommand(s: SlashCommandSubcommandBuilder): SlashCommandSubcommandBuilder {
-  const choice = (value: string) => ({ name: t('en', NS, `choice.${value}`), value, name_localizations: localizations(NS, `choice.${value}`) });
-  return s.setName('reasoning-effort').setDescription(t('en', NS, 'command.reasoningEffort')).setDescriptionLocalizations(localizations(NS, 'command.reasoningEffort'))
-    .addStringOption((o) => o.setName('level').setDescription(t('en', NS, 'command.reasoningEffort.level')).setDescriptionLocalizations(localizations(NS, 'command.reasoningEffort.level'))
-      .setRequired(true).addChoices(...[...REASONING_EFFORTS, DEFAULT].map(choice)));
+  return described(s.setName('reasoning-effort'), NS, 'command.reasoningEffort')
+    .addStringOption((o) => described(o.setName('level'), NS, 'command.reasoningEffort.level')
+      .setRequired(true).addChoices(...[...REASONING_EFFORTS, DEFAULT].map((value) => choice(NS, `choice.${value}`, value))));
 }
 
 const isEffort = (value: string): value is ReasoningEffort => (REASONING_EFFORTS as readonly string[]).includes(value);
@@ -24,8 +24,9 @@ const listOf = (efforts: readonly string[], language: CatalogueLanguage) => new 
  * Sets the effort reasoning models use in this channel (threads inherit it). A value the channel's model refuses
  * is refused with the values it takes; on a model that does not reason the value is kept for when the channel uses one.
  */
-export async function setReasoningEffort(interaction: ChatInputCommandInteraction, ctx: BotContext, scope: ChannelScope & { guildId: string }): Promise<void> {
-  const language = catalogueLanguageOf(interaction.locale);
+export async function setReasoningEffort(
+  interaction: ChatInputCommandInteraction, ctx: BotContext, scope: ChannelScope & { guildId: string }, language: CatalogueLanguage,
+): Promise<void> {
   const level = interaction.options.getString('level', true);
   const { settings, reasoning } = ctx.services;
   const answer = (content: string) => interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
@@ -33,7 +34,7 @@ export async function setReasoningEffort(interaction: ChatInputCommandInteractio
     settings.updateChannel(scope, { reasoningEffort: null }, interaction.user.id);
     const now = settings.forChannel(scope).reasoningEffort;
     const effort = now.value === DEFAULT ? text('modelDefault', language) : `**${now.value}**`;
-    return void (await answer(text('effortCleared', language, { effort, source: describeSource(now.source, scope.parentId, languageOf(interaction.locale)) })));
+    return void (await answer(text('effortCleared', language, { effort, source: describeSource(now.source, scope.parentId, language) })));
   }
   if (!isEffort(level)) throw new Error(`/settings reasoning-effort got an unknown level ${level}`);
   const model = settings.forChannel(scope).model.value;

@@ -2,8 +2,8 @@ import {
   ChannelType, MessageFlags, PermissionFlagsBits, PermissionsBitField, SlashCommandSubcommandBuilder, type ChatInputCommandInteraction, type GuildBasedChannel,
 } from 'discord.js';
 import type { BotContext } from '../../context.ts';
-import { catalogueLanguageOf, localizations, t, type CatalogueLanguage } from '../../services/i18n.ts';
-import { choice } from '../../services/discord/commandText.ts';
+import { catalogueLanguageOf, type CatalogueLanguage } from '../../services/i18n.ts';
+import { choice, described } from '../../services/discord/commandText.ts';
 import { missingThreadPermissions } from '../../services/threads/permissions.ts';
 import { permissionNames, threadText } from '../../services/threads/texts.ts';
 
@@ -14,17 +14,13 @@ const FORUM_PERMISSIONS = PermissionFlagsBits.ViewChannel | PermissionFlagsBits.
 
 type Interaction = ChatInputCommandInteraction<'cached' | 'raw'>;
 
-const stateOption = (s: SlashCommandSubcommandBuilder) => s.addStringOption((o) => o.setName('state').setDescription(t('en', NS, 'command.settings.state'))
-  .setDescriptionLocalizations(localizations(NS, 'command.settings.state')).setRequired(true)
+const stateOption = (s: SlashCommandSubcommandBuilder) => s.addStringOption((o) => described(o.setName('state'), NS, 'command.settings.state').setRequired(true)
   .addChoices(choice('settings', 'command.choice.on', 'on'), choice('settings', 'command.choice.off', 'off')));
 
-export const autoThreadSubcommand = (s: SlashCommandSubcommandBuilder) => stateOption(s.setName('auto-thread')
-  .setDescription(t('en', NS, 'command.settings.autoThread')).setDescriptionLocalizations(localizations(NS, 'command.settings.autoThread')));
+export const autoThreadSubcommand = (s: SlashCommandSubcommandBuilder) => stateOption(described(s.setName('auto-thread'), NS, 'command.settings.autoThread'));
 
-export const forumAnswersSubcommand = (s: SlashCommandSubcommandBuilder) => stateOption(s.setName('forum-answers')
-  .setDescription(t('en', NS, 'command.settings.forumAnswers')).setDescriptionLocalizations(localizations(NS, 'command.settings.forumAnswers'))
-  .addChannelOption((o) => o.setName('forum').setDescription(t('en', NS, 'command.settings.forum')).setDescriptionLocalizations(localizations(NS, 'command.settings.forum'))
-    .setRequired(true).addChannelTypes(...FORUM_TYPES)));
+export const forumAnswersSubcommand = (s: SlashCommandSubcommandBuilder) => stateOption(described(s.setName('forum-answers'), NS, 'command.settings.forumAnswers')
+  .addChannelOption((o) => described(o.setName('forum'), NS, 'command.settings.forum').setRequired(true).addChannelTypes(...FORUM_TYPES)));
 
 async function answer(interaction: Interaction, lines: (string | undefined)[]): Promise<void> {
   await interaction.reply({ content: lines.filter(Boolean).join('\n'), flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });

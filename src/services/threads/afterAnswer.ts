@@ -5,7 +5,7 @@ import type { AskResult } from '../ask.ts';
 import { deadEndDetails } from '../discord/deadEnd.ts';
 import { NO_MENTIONS } from '../discord/sinks.ts';
 import type { Speaker } from '../history.ts';
-import { catalogueLanguageOf } from '../i18n.ts';
+import { catalogueLanguageOf, type CatalogueLanguage } from '../i18n.ts';
 import { openAnswerThread, threadWish, type ThreadOpening } from './answerThread.ts';
 import type { ThreadQuestion } from './inbound.ts';
 import { threadText } from './texts.ts';
@@ -52,7 +52,9 @@ export async function threadAfterAsk(
  * After a mention or a thread message was answered: a forum post the bot answered becomes one of its
  * threads; a mention in a channel with auto-thread on opens a thread on the reply.
  */
-export async function threadAfterMention(message: Message, ctx: BotContext, answered: Answered & { asked: ThreadQuestion | undefined; reply: Message | undefined }): Promise<void> {
+export async function threadAfterMention(
+  message: Message, ctx: BotContext, answered: Answered & { asked: ThreadQuestion | undefined; reply: Message | undefined; language: CatalogueLanguage },
+): Promise<void> {
   const { result, log } = answered;
   if (!result.ok || !message.inGuild()) return;
   if (answered.asked?.kind === 'forum' && message.channel.isThread() && message.channel.parentId) {
@@ -62,8 +64,8 @@ export async function threadAfterMention(message: Message, ctx: BotContext, answ
   const wish = threadWish(message.channel, null, false, ctx.services.threads);
   if (wish.kind !== 'open' || !answered.reply) return;
   await openAnswerThread({
-    channel: wish.channel, origin: wish.origin, startMessageId: answered.reply.id, log,
-    language: catalogueLanguageOf(message.guild.preferredLocale),
+    // The language the member wrote in, as for every other text the bot sends about this message.
+    channel: wish.channel, origin: wish.origin, startMessageId: answered.reply.id, log, language: answered.language,
     exchange: exchangeOf({ ...answered, result }),
     note: (content) => (message.channel as SendableChannels).send({ content, allowedMentions: NO_MENTIONS }),
   }, ctx.services);
