@@ -179,19 +179,25 @@ export class AskService {
           log.error({ err: error }, 'could not store the exchange in the history; the answer is shown anyway');
         }
       }
-      const showReasoning = this.deps.reasoning?.showButton(outcome.reasoning, language);
+      const showReasoning = this.deps.reasoning?.showButton(await this.screenedThinking(request, outcome.reasoning), language);
       await reply.finish(outcome.finishReason === 'length' ? withNotice(outcome.text, t('truncated', language)) : outcome.text, showReasoning);
       return { ok: true, text: outcome.text, outcome, model };
     }
     if (outcome.ok) {
       const spent = outcome.finishReason === 'length' && this.deps.reasoning?.models.profile(model);
-      await reply.finish(spent ? spentThinkingNotice(language, request.maxOutputTokens) : t('emptyAnswer', language), this.deps.reasoning?.showButton(outcome.reasoning, language));
+      await reply.finish(spent ? spentThinkingNotice(language, request.maxOutputTokens) : t('emptyAnswer', language), this.deps.reasoning?.showButton(await this.screenedThinking(request, outcome.reasoning), language));
       return { ok: false, reason: 'model_failed' };
     }
     const { failure, partialText } = outcome;
     const shown = partialText.trim() !== '' ? withNotice(partialText, partialAnswerNotice(failure, language, model)) : describeFailure(failure, language, model);
     await reply.finish(shown);
     return { ok: false, reason: 'model_failed' };
+  }
+
+  /** The thinking behind "Show reasoning" is model output too: under `block` a flagged one gets no button. */
+  private async screenedThinking(request: ResolvedAsk, reasoning: string | undefined): Promise<string | undefined> {
+    if (!reasoning?.trim()) return undefined;
+    return (await this.screen(request, 'output', reasoning)).ok ? reasoning : undefined;
   }
 
   private async screen(request: ResolvedAsk, direction: Direction, text: string): Promise<Verdict> {

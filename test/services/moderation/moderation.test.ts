@@ -72,6 +72,21 @@ describe('/settings moderation', () => {
 describe('block', () => {
   beforeEach(async () => { await settings('moderation', { mode: 'block' }); });
 
+  test('thinking streamed beside a clean answer is screened too: flagged, the answer shows without its "Show reasoning" button', async () => {
+    const { channelId, user } = fresh();
+    flagWord('GRAPHIC PLAN', 'violence/graphic');
+    h.openai.chat.enqueue({ text: 'Here is a calm answer.', reasoning: 'First a GRAPHIC PLAN, then a calm answer.', reasoningField: 'reasoning_content' });
+    const hidden = h.command('ask', { prompt: 'tell me' }, { channelId, user });
+    await h.settled(hidden);
+    expect(hidden.transcript()).toEqual(['Here is a calm answer.']);
+    expect(hidden.original()?.components ?? []).toEqual([]);
+
+    h.openai.chat.enqueue({ text: 'Another calm answer.', reasoning: 'Nothing to worry about here.', reasoningField: 'reasoning_content' });
+    const shown = h.command('ask', { prompt: 'tell me more' }, { channelId, user });
+    await h.settled(shown);
+    expect(shown.original()?.components ?? []).toHaveLength(1);
+  });
+
   test.each([
     ['en-US', /^Your request wasn't sent: this server's moderation flagged it as threatening harassment\. Nothing was charged\.$/],
     ['zh-TW', /^你的請求沒有送出：本伺服器的內容審核將它標記為威脅性騷擾。沒有收取任何費用。$/],
