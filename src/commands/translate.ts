@@ -1,6 +1,7 @@
 import { InteractionContextType, MessageFlags, SlashCommandBuilder } from 'discord.js';
 import { catalogueLanguageOf, localizations, t } from '../services/i18n.ts';
 import { channelScopeOf } from '../services/discord/channelScope.ts';
+import { effortToSend } from '../services/settings.ts';
 import { payerOf } from '../services/discord/payer.ts';
 import { NO_MENTIONS } from '../services/discord/sinks.ts';
 import { suggestLanguages } from '../services/translate/languages.ts';
@@ -47,7 +48,7 @@ export const command: SlashCommand = {
     if (!(await screenForInteraction(interaction, ctx, 'input', interaction.options.getString('text', true)))) return;
     const settings = services.settings.forChannel(channelScopeOf(interaction.guildId, interaction.channelId, interaction.channel));
     const model = settings.model.value;
-    const reasoningEffort = settings.reasoningEffort.value === 'default' ? undefined : settings.reasoningEffort.value;
+    const reasoningEffort = effortToSend(settings);
     const outcome = await services.translate.translate({
       text: interaction.options.getString('text', true),
       target: target.language,

@@ -1,6 +1,7 @@
 import { ApplicationCommandType, ContextMenuCommandBuilder, InteractionContextType, MessageFlags, type RESTPostAPIContextMenuApplicationCommandsJSONBody } from 'discord.js';
 import { catalogueLanguageOf, localizations } from '../services/i18n.ts';
 import { channelScopeOf } from '../services/discord/channelScope.ts';
+import { effortToSend } from '../services/settings.ts';
 import { payerOf } from '../services/discord/payer.ts';
 import { languageForLocale } from '../services/translate/languages.ts';
 import { noTextInMessageText } from '../services/translate/messages.ts';
@@ -34,7 +35,7 @@ export const command: MessageMenuCommand = {
     const target = languageForLocale(interaction.locale);
     const settings = services.settings.forChannel(channelScopeOf(interaction.guildId, interaction.channelId, interaction.channel));
     const model = settings.model.value;
-    const reasoningEffort = settings.reasoningEffort.value === 'default' ? undefined : settings.reasoningEffort.value;
+    const reasoningEffort = effortToSend(settings);
     const outcome = await services.translate.translate({
       text, target, model,
       payer: payerOf(interaction.guildId, interaction.channelId, interaction.user, interaction.member),

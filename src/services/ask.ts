@@ -5,7 +5,7 @@ import type { ReplyStream } from './discord/replyStream.ts';
 import { describeFailure, partialAnswerNotice, t } from './failureMessages.ts';
 import type { CatalogueLanguage } from './i18n.ts';
 import type { HistoryService, Speaker } from './history.ts';
-import type { ChannelScope, SettingsService } from './settings.ts';
+import { effortToSend, type ChannelScope, type SettingsService } from './settings.ts';
 import type { ChatOutcome } from './openai/chat.ts';
 import type { PaidChat } from './openai/paidChat.ts';
 import type { Lifecycle } from './lifecycle.ts';
@@ -92,7 +92,7 @@ export class AskService {
     const request: ResolvedAsk = {
       ...asked, channelId: asked.scope.channelId, model: settings.model.value, systemPrompt: settings.systemPrompt.value,
       questionImages: [], visionRule: this.deps.vision?.ruleOf(settings.model.value),
-      reasoningEffort: settings.reasoningEffort.value === 'default' ? undefined : settings.reasoningEffort.value,
+      reasoningEffort: effortToSend(settings),
       maxOutputTokens: this.outputAllowance(settings.model.value),
     };
     const { log, reply, language } = request;

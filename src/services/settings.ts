@@ -32,6 +32,12 @@ export interface EffectiveChannelSettings {
   reasoningEffort: Setting<ReasoningEffort | 'default'>;
 }
 
+/** The effort to send for a channel's `/settings reasoning-effort`: none when unset, so the model uses its own. */
+export function effortToSend(settings: Pick<EffectiveChannelSettings, 'reasoningEffort'>): ReasoningEffort | undefined {
+  const { value } = settings.reasoningEffort;
+  return value === 'default' ? undefined : value;
+}
+
 /** Channel settings with inheritance (thread → parent channel → bot config), and server-wide defaults. */
 export class SettingsService {
   private readonly modelSources: ModelSource[] = [];
