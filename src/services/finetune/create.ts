@@ -71,6 +71,16 @@ export async function findCreatedJob(
   }
 }
 
+/** The id of the job OpenAI lists with this one-time tag, if it is among the newest (a free call; undefined if it fails). */
+export async function taggedJobId(openai: OpenAI, tag: string): Promise<string | undefined> {
+  try {
+    const page = await openai.fineTuning.jobs.list({ limit: CREATED_JOB_SEARCH_LIMIT });
+    return page.data.find((job) => job.metadata?.[START_TAG_KEY] === tag)?.id;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Creates the job, repeating only what can't have created one; a lost answer is looked up, never repeated. */
 export async function createJob(
   openai: OpenAI,
