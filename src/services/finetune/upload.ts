@@ -9,8 +9,9 @@ import { refusalOf, type RefusalDetail } from './refusals.ts';
 /**
  * Uploads are free at OpenAI (only stored), so repeating one costs no money; but the SDK repeats one that timed out
  * or whose connection dropped, and if OpenAI had stored the first, that copy stays unreferenced in the account's
- * storage. Each attempt runs with `maxRetries: 0` (paidAttempts.ts): after a lost answer or a 5xx the stored copy is
- * looked for in OpenAI's list (same one-time name and size, sent since) and kept; only when there is none is the file sent again.
+ * storage. Each attempt runs with `maxRetries: 0` (paidAttempts.ts): after a lost answer or a 5xx the stored copy
+ * is looked for in OpenAI's list (same one-time name and size, sent since) and kept; only when there is none is the
+ * file sent again.
  */
 
 /** Any 5xx answer means nothing usable was stored: repeated like the SDK would (uploads are free). */

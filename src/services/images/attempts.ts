@@ -2,10 +2,10 @@ import type { FailureContext, ModelFailure } from '../openai/failures.ts';
 import { sendPaid } from '../openai/paidAttempts.ts';
 
 /**
- * Image requests are sent with the SDK's retries off (`maxRetries: 0` on the request) and repeated by
- * the shared loop (paidAttempts.ts) instead. The SDK repeats a request that timed out or whose connection dropped, but an image
- * generation that got that far may have been made and billed by OpenAI: repeating it could bill two
- * generations while the member is charged for one. Only answers that say nothing was made are repeated.
+ * Image requests are sent with the SDK's retries off (`maxRetries: 0` on the request) and repeated by the
+ * shared loop (paidAttempts.ts) instead. The SDK repeats a request that timed out or whose connection dropped,
+ * but an image generation that got that far may have been made and billed by OpenAI: repeating it could bill
+ * two generations while the member is charged for one. Only answers that say nothing was made are repeated.
  * The request option was chosen over a fetch wrapper because the SDK's loop would still run around any
  * wrapper, and here the errors arrive already typed, with the response headers that carry retry-after.
  */
