@@ -61,7 +61,7 @@ const handlers: Record<string, Handler> = {
       case 'over_budget':
         noteOutcome(interaction, 'refused');
         return show(interaction, describeRefusal(result.refusal, language));
-      case 'api_failed': return show(interaction, describeApiFailure(result.failure, language, model));
+      case 'api_failed': return show(interaction, describeApiFailure(result.failure, language, model, result.refused));
     }
   },
 

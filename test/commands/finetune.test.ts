@@ -175,12 +175,13 @@ describe('/finetune start, status, cancel', () => {
     expect(ledgerRows(user.id)).toEqual([]);
   });
 
-  test('a job OpenAI refuses to create: the reservation is released and OpenAI\'s reason shown', async () => {
+  test('a job OpenAI refuses to create: the reservation is released and the refusal told in plain words, not OpenAI\'s', async () => {
     const user = freshAdmin();
     const fileId = await uploadTutorial();
     h.openai.files.store.delete(fileId); // e.g. deleted in OpenAI's dashboard since
     const reply = await finetune('start', { file: fileId, model: MODEL }, { user });
-    expect(reply).toBe(`The AI service could not handle this request: invalid training_file: ${fileId}`);
+    expect(reply).toMatch(/^OpenAI refused this training file: it can't train on it as it is \(for example, it has too few examples, is still being processed, or was deleted\)/);
+    expect(reply).not.toContain('invalid training_file');
     expect(ledgerRows(user.id)).toMatchObject([{ state: 'released', charged: 0 }]);
   });
 

@@ -146,9 +146,55 @@ describe('/finetune start: a create whose answer is lost is never sent twice', (
     const { reply, made, creates } = await start({ create: [{ error: 'bad_request', message: 'Training file has too few examples.', param: 'training_file' }] }, { user });
     expect(creates).toHaveLength(1);
     expect(made).toHaveLength(0);
-    expect(reply).toBe('The AI service could not handle this request: Training file has too few examples.');
+    expect(reply).toMatch(/^OpenAI refused this training file: it can't train on it as it is/);
     expect(ledgerRows(user.id)).toMatchObject([{ state: 'released', charged: 0 }]);
     expect(jobRows(user.id)).toEqual([]);
+  });
+});
+
+/** The log lines where the bot recorded OpenAI's refusal for the operator. */
+const refusalLogs = () => h.logs().filter((line) => typeof line.refusal === 'object' && line.refusal !== null)
+  .map((line) => line.refusal as { reason: string; message: string });
+
+describe('/finetune: OpenAI\'s 400s are told in plain catalogue words, and its own words go to the log', () => {
+  test.each([
+    { name: 'a base model the account may not fine-tune', reply: /^OpenAI won't fine-tune `gpt-4o-mini-2024-07-18` for this account/, locale: 'en-US',
+      refusal: { error: 'bad_request' as const, message: `Model ${MODEL} is not available for fine-tuning or does not exist.`, param: 'model', code: 'model_not_available' } },
+    { name: 'the organisation\'s fine-tuning limit (no code, only words)', reply: /^OpenAI refused this because the OpenAI account behind this bot has reached a fine-tuning quota/, locale: 'en-US',
+      refusal: { error: 'bad_request' as const, message: 'Creating this fine-tuning job would exceed your hard limit, please check your plan and billing details. Cost of job ftjob-abc: USD 1.20. Quota remaining for org-fake: USD 0.50.' } },
+    { name: 'a 400 of no known kind, to a zh-TW admin', reply: /^OpenAI 拒絕了這個微調請求。機器人的管理者可以在機器人的記錄檔中看到/, locale: 'zh-TW',
+      refusal: { error: 'bad_request' as const, message: 'Invalid value for \'integrations\': webhook sk-proj-leakedLeakedLeaked1234 is not allowed.', param: 'integrations', code: 'invalid_value' } },
+  ])('a create refused for $name', async ({ refusal, reply: expected, locale }) => {
+    const user = freshAdmin();
+    const logsBefore = refusalLogs().length;
+    const { reply, made, creates } = await start({ create: [refusal] }, { user, locale });
+    expect(creates).toHaveLength(1);
+    expect(made).toHaveLength(0);
+    expect(reply).toMatch(expected);
+    expect(reply).not.toContain(refusal.message.slice(0, 20));
+    expect(ledgerRows(user.id)).toMatchObject([{ state: 'released', charged: 0 }]);
+    // The operator can read why, with anything shaped like a key blanked.
+    const logged = refusalLogs().slice(logsBefore);
+    expect(logged).toHaveLength(1);
+    expect(logged[0]!.message).toBe(refusal.message.replace(/sk-[\w-]+/, '[redacted]'));
+  });
+
+  test.each([
+    { name: 'a file OpenAI can\'t read', reply: /^OpenAI couldn't read this training file's format\. It takes a `\.jsonl` file/, locale: 'en-US',
+      refusal: { error: 'bad_request' as const, message: 'Invalid file format for Fine-Tuning API. Must be .jsonl', param: 'file', code: 'invalid_file_format' } },
+    { name: 'the storage quota, to a ja admin', reply: /^この bot が使う OpenAI アカウントがファインチューニングの割り当てか支出上限に達している/, locale: 'ja',
+      refusal: { error: 'bad_request' as const, message: 'You have exceeded your file storage quota for this organization.', param: null, code: null } },
+    { name: 'a refusal of no known kind, to a zh-CN admin', reply: /^OpenAI 拒绝了这个微调请求。/, locale: 'zh-CN',
+      refusal: { error: 'bad_request' as const, message: 'Unsupported purpose for this account.', param: 'purpose', code: 'invalid_value' } },
+  ])('an upload refused for $name', async ({ refusal, reply: expected, locale }) => {
+    const before = h.openai.files.store.size;
+    const logsBefore = refusalLogs().length;
+    h.openai.files.enqueueCreate(refusal);
+    const reply = await finetune('upload', { file: { filename: 'data.jsonl', contentType: 'application/jsonl', data: JSONL } }, { locale });
+    expect(reply).toMatch(expected);
+    expect(reply).not.toContain(refusal.message.slice(0, 20));
+    expect(h.openai.files.store.size).toBe(before);
+    expect(refusalLogs().slice(logsBefore)).toMatchObject([{ message: refusal.message }]);
   });
 });
 
@@ -172,6 +218,46 @@ describe('/finetune start: a create that cannot be confirmed either way', () => 
     expect(h.openai.fineTuning.jobs.get(made[0]!)!.job.status).toBe('validating_files');
     await poll();
     await expectFollowedAndSettled(user.id, made[0]!);
+  });
+
+  test('a 502 after OpenAI created the job, and the list down: the admin is told the service answered with an error, not that the connection was lost', async () => {
+    const user = freshAdmin();
+    const listDown = { error: 'server_error' as const, status: 500 as const, times: 3 };
+    const { reply, made, creates } = await start({ create: [{ afterCreate: 'bad_gateway' }], list: [listDown] }, { user });
+    expect(creates).toHaveLength(1);
+    expect(made).toHaveLength(1);
+    const [row] = jobRows(user.id);
+    expect(row).toMatchObject({ status: 'unconfirmed', closedAt: null });
+    expect(reply).toMatch(/^I asked OpenAI to start fine-tuning `[^`]+` on `file-[\w-]+`\. It answered with an error, but such an error can come after the job was already created, and OpenAI's job list doesn't show the job yet/);
+    expect(reply).not.toContain('connection was lost');
+    expect(reply).toContain(`for up to ${UNCONFIRMED_RELEASE_AFTER_MS / 60_000} minutes`);
+    expect(ledgerRows(user.id)).toMatchObject([{ state: 'reserved' }]);
+    await poll();
+    await expectFollowedAndSettled(user.id, made[0]!);
+  });
+
+  test.each([
+    ['en-US', /It answered with an error, but such an error can come after the job was already created/],
+    ['zh-TW', /，它回覆了錯誤，但這種錯誤也可能在任務建立之後才出現，而 OpenAI 的任務清單/],
+    ['zh-CN', /，它返回了错误，但这种错误也可能在任务创建之后才出现，而 OpenAI 的任务列表/],
+    ['ja', /依頼しましたが、エラーが返されました。ただし、このエラーはジョブが作成された後に返されることもあります。OpenAI のジョブ一覧/],
+  ])('the error wording in %s', async (locale, expected) => {
+    const listDown = { error: 'server_error' as const, status: 500 as const, times: 3 };
+    const { reply } = await start({ create: [{ afterCreate: 'bad_gateway' }], list: [listDown] }, { user: freshAdmin(), locale });
+    expect(reply).toMatch(expected);
+  });
+
+  test('`/finetune status` with the unconfirmed id, once the job is confirmed, shows the confirmed job', async () => {
+    const user = freshAdmin();
+    const listDown = { error: 'server_error' as const, status: 500 as const, times: 3 };
+    const { made } = await start({ create: [{ afterCreate: 'drop' }], list: [listDown] }, { user });
+    const unconfirmedId = jobRows(user.id)[0]!.jobId;
+    expect(unconfirmedId).toMatch(/^unconfirmed-/);
+    await poll();
+    expect(jobRows(user.id)).toMatchObject([{ jobId: made[0]! }]);
+    const status = await finetune('status', { job: unconfirmedId }, { user });
+    expect(status).toContain(`Fine-tuning job \`${made[0]!}\`: **`);
+    expect(status).not.toContain('no fine-tuning job');
   });
 
   test('cancelling an unconfirmed job once the list shows it cancels the real job at OpenAI', async () => {

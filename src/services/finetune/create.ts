@@ -1,17 +1,18 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { OpenAI } from 'openai';
 import type { FineTuningJob } from 'openai/resources/fine-tuning/jobs/jobs';
 import { classifyError, type ModelFailure } from '../openai/failures.ts';
-import { mayBeBilled, paidRetryDelay } from '../openai/paidRetries.ts';
+import { sendPaid } from '../openai/paidAttempts.ts';
+import { mayBeBilled } from '../openai/paidRetries.ts';
 import {
   CREATED_AT_SKEW_SECONDS, CREATED_JOB_SEARCH_LIMIT, JOB_CREATE_FAST_SERVER_ERROR_MS, JOB_CREATE_RETRY_WINDOW_MS, START_TAG_KEY, UNCONFIRMED_STATUS,
 } from './limits.ts';
+import { refusalOf, type RefusalDetail } from './refusals.ts';
 
 /**
  * A job create starts hours of paid training, so it runs with the SDK's retries off: the SDK repeats a request that
  * timed out or whose connection dropped like a 429, and one that got that far may have created a job, which the
- * repeat would double. Only answers that say nothing was created are repeated (paidRetries.ts); after a timeout or
- * a lost connection the job is looked for in OpenAI's list instead, by the one-time tag the request carried.
+ * repeat would double. Only answers that say nothing was created are repeated (paidAttempts.ts); after a timeout,
+ * a lost connection or a 5xx the job is looked for in OpenAI's list instead, by the one-time tag the request carried.
  */
 
 /** A connection that never opened sent nothing: tried again like a 429. */
@@ -30,8 +31,8 @@ export interface JobRequest {
 
 export type CreateOutcome =
   | { ok: true; job: FineTuningJob; request: JobRequest; adopted: boolean }
-  /** `mayExist`: the create may have reached OpenAI (timeout, lost connection) and its list could not say. */
-  | { ok: false; failure: ModelFailure; request: JobRequest; mayExist: boolean };
+  /** `mayExist`: the create may have reached OpenAI (timeout, lost connection) and its list could not say. `refusal`: a 4xx, read. */
+  | { ok: false; failure: ModelFailure; request: JobRequest; mayExist: boolean; refusal?: RefusalDetail };
 
 /**
  * Whether a failed create may still have made a job: no answer came (a timeout, a lost connection), the answer could
@@ -70,36 +71,37 @@ export async function findCreatedJob(
   }
 }
 
+/** The id of the job OpenAI lists with this one-time tag, if it is among the newest (a free call; undefined if it fails). */
+export async function taggedJobId(openai: OpenAI, tag: string): Promise<string | undefined> {
+  try {
+    const page = await openai.fineTuning.jobs.list({ limit: CREATED_JOB_SEARCH_LIMIT });
+    return page.data.find((job) => job.metadata?.[START_TAG_KEY] === tag)?.id;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Creates the job, repeating only what can't have created one; a lost answer is looked up, never repeated. */
 export async function createJob(
   openai: OpenAI,
   params: { trainingFile: string; model: string; suffix: string | null; epochs: number | 'auto'; tag: string },
   tracked: (jobId: string) => boolean,
 ): Promise<CreateOutcome> {
-  const { tag } = params;
   const body = {
     training_file: params.trainingFile, model: params.model, hyperparameters: { n_epochs: params.epochs },
-    metadata: { [START_TAG_KEY]: tag }, ...(params.suffix ? { suffix: params.suffix } : {}),
+    metadata: { [START_TAG_KEY]: params.tag }, ...(params.suffix ? { suffix: params.suffix } : {}),
   };
-  const first = Date.now();
-  for (let retry = 0; ; retry++) {
-    const request: JobRequest = { trainingFile: params.trainingFile, model: params.model, suffix: params.suffix, tag, sentAt: Date.now() };
-    try {
-      return { ok: true, job: await openai.fineTuning.jobs.create(body, { maxRetries: 0 }), request, adopted: false };
-    } catch (error) {
-      const failure = classifyError(error, false);
-      const lost = mayHaveCreated(error, failure, Date.now() - request.sentAt);
-      // A quick 5xx mostly comes before any job exists, but a create takes OpenAI well under a second, so a gateway
-      // in front of it may answer one after the job was made: the list decides before any repeat (or release).
-      if (lost || failure.kind === 'server_error') {
-        const found = await findCreatedJob(openai, request, tracked);
-        if (found.ok && found.job) return { ok: true, job: found.job, request, adopted: true };
-        // Not listed (yet), or the list failed too: it may still appear, so the tracker keeps looking.
-        if (lost || !found.ok) return { ok: false, failure, request, mayExist: true };
-      }
-      const wait = retry >= openai.maxRetries ? undefined : paidRetryDelay(error, failure, Date.now() - request.sentAt, retry, JOB_CREATE_RETRY_RULES);
-      if (wait === undefined || Date.now() + wait - first > JOB_CREATE_RETRY_WINDOW_MS) return { ok: false, failure, request, mayExist: false };
-      await sleep(wait);
-    }
-  }
+  const requestAt = (sentAt: number): JobRequest => ({ trainingFile: params.trainingFile, model: params.model, suffix: params.suffix, tag: params.tag, sentAt });
+  const sent = await sendPaid(() => openai.fineTuning.jobs.create(body, { maxRetries: 0 }), {
+    ...JOB_CREATE_RETRY_RULES, maxRetries: openai.maxRetries, deadline: Date.now() + JOB_CREATE_RETRY_WINDOW_MS, mayHaveDone: mayHaveCreated,
+    // Not listed (yet), or the list failed too: it may still appear, so the tracker keeps looking.
+    lookup: async (sentAt) => {
+      const found = await findCreatedJob(openai, requestAt(sentAt), tracked);
+      return !found.ok ? 'unknown' : found.job ? { found: found.job } : 'absent';
+    },
+  });
+  const request = requestAt(sent.sentAt);
+  if (sent.ok) return { ok: true, job: sent.value, request, adopted: sent.found };
+  const refusal = sent.failure.kind === 'bad_request' ? refusalOf(sent.error, [openai.apiKey ?? '']) : undefined;
+  return { ok: false, failure: sent.failure, request, mayExist: sent.mayBeDone, ...(refusal ? { refusal } : {}) };
 }

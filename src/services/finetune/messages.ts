@@ -1,5 +1,6 @@
 /** Every `/finetune` text lives in the `finetune` catalogue (locales/<language>/finetune.json). */
 import { catalogue } from '../i18n.ts';
+import type { FineTuneRefusal } from './refusals.ts';
 import type { TrainingProblem } from './trainingFile.ts';
 
 export type FineTuneStatusKey = `status.${'validating_files' | 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'unconfirmed' | 'not_created'}`;
@@ -11,6 +12,6 @@ export type FineTuneTextKey =
   | 'statusCharged' | 'statusReleased' | 'statusError' | 'statusStale' | 'events' | 'listHeader' | 'listMore' | 'cancelled' | 'cancelledCharged'
   | 'cancelling' | 'alreadyFinished' | 'notReady' | 'used' | 'noticeSucceeded' | 'noticeFailed' | 'noticeCancelled' | 'noticeFree'
   | 'noticePartial' | 'notSupported' | 'unknownError' | 'suggestion.examples' | 'startUnconfirmed' | 'cancelUnconfirmed' | 'noticeNotCreated'
-  | FineTuneStatusKey;
+  | `refused.${FineTuneRefusal}` | FineTuneStatusKey;
 
 export const text = catalogue<FineTuneTextKey>('finetune');

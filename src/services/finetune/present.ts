@@ -11,6 +11,7 @@ import {
 } from './limits.ts';
 import { text, type FineTuneStatusKey } from './messages.ts';
 import type { ModelFailure } from '../openai/failures.ts';
+import type { FineTuneRefusal } from './refusals.ts';
 import type { CheckResult, CostEstimate, StartResult, UploadResult } from './types.ts';
 import type { TrainingProblem } from './trainingFile.ts';
 
@@ -25,9 +26,13 @@ const STATUS_KEYS: Record<string, FineTuneStatusKey> = {
 const megabytes = (bytes: number) => (bytes / (1024 * 1024)).toFixed(1);
 const clip = (message: string) => (message.length > MAX_OPENAI_MESSAGE_CHARS ? `${message.slice(0, MAX_OPENAI_MESSAGE_CHARS - 1)}…` : message);
 
-/** A failed files or fine-tuning call; a 404 there means the AI service has no fine-tuning at all (Ollama, vLLM…). */
-export function describeApiFailure(failure: ModelFailure, language: CatalogueLanguage, model?: string): string {
+/**
+ * A failed files or fine-tuning call; a 404 there means the AI service has no fine-tuning at all (Ollama, vLLM…). A
+ * refusal (400) is told by its kind, never in OpenAI's words: those go to the log (`refusal`: how it was read, if it was).
+ */
+export function describeApiFailure(failure: ModelFailure, language: CatalogueLanguage, model?: string, refusal?: FineTuneRefusal): string {
   if (failure.kind === 'model_not_found' && !model) return text('notSupported', language);
+  if (failure.kind === 'bad_request') return text(`refused.${refusal ?? 'other'}`, language, { model: model ?? '' });
   return describeFailure(failure, language, model ?? '');
 }
 
@@ -47,7 +52,7 @@ export function describeUploadFailure(result: Extract<UploadResult, { ok: false 
     case 'not_jsonl': return text('notJsonl', language, { name: filename });
     case 'too_large': return text('tooLarge', language, { size: megabytes(result.size), max: megabytes(MAX_TRAINING_FILE_BYTES) });
     case 'download_failed': return text('downloadFailed', language, { cause: result.cause, detail: result.detail });
-    case 'api_failed': return describeApiFailure(result.failure, language);
+    case 'api_failed': return describeApiFailure(result.failure, language, undefined, result.refused);
     case 'invalid': {
       const shown = result.problems.slice(0, MAX_PROBLEMS_SHOWN).map((problem) => `• ${describeProblem(problem, language)}`);
       const more = result.problems.length - shown.length;
@@ -74,11 +79,14 @@ function epochsText(job: FineTuneJobRow, language: CatalogueLanguage, chosen?: n
   return usual === undefined ? text('epochsAuto', language, { n: job.reservedEpochs }) : text('epochsAutoUsual', language, { n: job.reservedEpochs, usual });
 }
 
+/** How a start went unconfirmed: no answer in time, the connection lost, or an error answer that may follow the job's creation. */
+const unconfirmedCause = (failure: ModelFailure) => (failure.kind === 'timeout' ? 'timeout' : failure.kind === 'server_error' ? 'error' : 'lost');
+
 export function describeStart(result: Extract<StartResult, { ok: true }>, language: CatalogueLanguage): string {
   const { job, file } = result;
   if (result.unconfirmed) {
     return text('startUnconfirmed', language, {
-      job: job.jobId, model: job.baseModel, file: job.fileId, cause: result.unconfirmed.kind === 'timeout' ? 'timeout' : 'lost',
+      job: job.jobId, model: job.baseModel, file: job.fileId, cause: unconfirmedCause(result.unconfirmed),
       cost: formatUsd(job.reservedMicros), minutes: UNCONFIRMED_RELEASE_AFTER_MS / 60_000,
     });
   }

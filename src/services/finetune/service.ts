@@ -12,7 +12,7 @@ import {
   AUTO_EPOCHS_RESERVED, autoEpochs, EVENTS_SHOWN, FINE_TUNABLE_MODELS, MAX_TRAINING_FILE_BYTES, TRAINING_DOWNLOAD_TIMEOUT_MS,
   UNCONFIRMED_STATUS,
 } from './limits.ts';
-import { createJob, unconfirmedJobId } from './create.ts';
+import { createJob, taggedJobId, tagOfUnconfirmed, unconfirmedJobId } from './create.ts';
 import { uploadTrainingFile } from './upload.ts';
 import { checkTrainingFile, countTrainingTokens } from './trainingFile.ts';
 import { JobTracker } from './tracker.ts';
@@ -57,8 +57,9 @@ export class FineTuneService {
     const counts = await countTrainingTokens(checked.examples, this.deps.tokens);
     const uploaded = await uploadTrainingFile(this.deps.openai, { bytes: download.bytes, filename: attachment.filename, tracked: (id) => this.deps.store.hasFile(id) });
     if (!uploaded.ok) {
-      log.warn({ failure: uploaded.failure }, 'training file upload failed');
-      return { ok: false, reason: 'api_failed', failure: uploaded.failure };
+      // OpenAI's own words (secrets blanked) are for the operator; the admin reads the refusal's kind.
+      log.warn({ failure: uploaded.failure, refusal: uploaded.refusal }, 'training file upload failed');
+      return { ok: false, reason: 'api_failed', failure: uploaded.failure, ...(uploaded.refusal ? { refused: uploaded.refusal.reason } : {}) };
     }
     const { fileId } = uploaded;
     const file: TrainingFileRow = {
@@ -113,8 +114,8 @@ export class FineTuneService {
     if (!created.ok && !created.mayExist && stillUnconfirmed) {
       store.removeJob(pending.jobId);
       ledger.release(reserved.reservation);
-      request.log.warn({ failure: created.failure }, 'fine-tuning job could not be created');
-      return { ok: false, reason: 'api_failed', failure: created.failure };
+      request.log.warn({ failure: created.failure, refusal: created.refusal }, 'fine-tuning job could not be created');
+      return { ok: false, reason: 'api_failed', failure: created.failure, ...(created.refusal ? { refused: created.refusal.reason } : {}) };
     }
     // A poll that ran while the create was out may have found the job first: the row then holds the real id already.
     if (created.ok) store.confirmJob(pending.jobId, created.job.id, created.job.status);
@@ -129,15 +130,26 @@ export class FineTuneService {
     return { ok: true, job, file, tokens: cost.tokens };
   }
 
-  private find(guildId: string, jobId: string | null): { ok: true; job: FineTuneJobRow } | LookupFailure {
-    const job = jobId ? this.deps.store.job(guildId, jobId) : this.deps.store.jobs(guildId, 1)[0];
+  private async find(guildId: string, jobId: string | null): Promise<{ ok: true; job: FineTuneJobRow } | LookupFailure> {
+    const { store } = this.deps;
+    const job = jobId ? store.job(guildId, jobId) ?? await this.confirmedAs(guildId, jobId) : store.jobs(guildId, 1)[0];
     if (job) return { ok: true, job };
     return { ok: false, reason: jobId ? 'unknown_job' : 'no_jobs' };
   }
 
+  /**
+   * An unconfirmed id the admin was given, after the tracker confirmed its job: the row holds the real id now, which
+   * OpenAI's list gives by the one-time tag the create carried. Only this server's rows are found.
+   */
+  private async confirmedAs(guildId: string, jobId: string): Promise<FineTuneJobRow | undefined> {
+    if (!jobId.startsWith(unconfirmedJobId(''))) return undefined;
+    const realId = await taggedJobId(this.deps.openai, tagOfUnconfirmed(jobId));
+    return realId === undefined ? undefined : this.deps.store.job(guildId, realId);
+  }
+
   /** The job as OpenAI sees it now (closed if it finished) and its latest events; without an id, the newest job. */
   async status(guildId: string, jobId: string | null): Promise<StatusResult> {
-    const found = this.find(guildId, jobId);
+    const found = await this.find(guildId, jobId);
     if (!found.ok) return found;
     const check = await this.tracker.check(found.job);
     if (!check.ok || !check.remote) return { ok: true, check, events: [] };
@@ -148,7 +160,7 @@ export class FineTuneService {
   }
 
   async cancel(guildId: string, jobId: string): Promise<CancelResult> {
-    const found = this.find(guildId, jobId);
+    const found = await this.find(guildId, jobId);
     if (!found.ok) return found;
     const checked = await this.tracker.check(found.job);
     const current = checked.job;
@@ -166,7 +178,7 @@ export class FineTuneService {
 
   /** The fine-tuned model of a job that succeeded (checked with OpenAI if it was still running). */
   async fineTunedModel(guildId: string, jobId: string): Promise<ModelResult> {
-    const found = this.find(guildId, jobId);
+    const found = await this.find(guildId, jobId);
     if (!found.ok) return found;
     const job = found.job.closedAt === null ? (await this.tracker.check(found.job)).job : found.job;
     return job.status === 'succeeded' && job.fineTunedModel ? { ok: true, model: job.fineTunedModel } : { ok: false, reason: 'not_ready', job };

@@ -5,6 +5,7 @@ import type { Logger } from '../../logger.ts';
 import type { Payer, Refusal } from '../budget/ledger.ts';
 import type { CatalogueLanguage } from '../i18n.ts';
 import type { ModelFailure } from '../openai/failures.ts';
+import type { FineTuneRefusal } from './refusals.ts';
 import type { TrainingProblem } from './trainingFile.ts';
 
 export interface TrainingAttachment {
@@ -29,7 +30,8 @@ export type UploadResult =
   /** `cause`: how the download failed, in words for the member; `detail` only for an HTTP answer (its status line). */
   | { ok: false; reason: 'download_failed'; cause: 'timeout' | 'http' | 'network'; detail: string }
   | { ok: false; reason: 'invalid'; problems: TrainingProblem[] }
-  | { ok: false; reason: 'api_failed'; failure: ModelFailure };
+  /** `refused`: OpenAI refused the upload (a 400), by kind. */
+  | { ok: false; reason: 'api_failed'; failure: ModelFailure; refused?: FineTuneRefusal };
 
 export interface StartRequest {
   guildId: string;
@@ -49,7 +51,8 @@ export type StartResult =
   | { ok: true; job: FineTuneJobRow; file: TrainingFileRow; tokens: number; unconfirmed?: ModelFailure }
   | { ok: false; reason: 'unknown_file' | 'bad_model' }
   | { ok: false; reason: 'over_budget'; refusal: Refusal }
-  | { ok: false; reason: 'api_failed'; failure: ModelFailure };
+  /** `refused`: OpenAI refused the create (a 400), by kind. */
+  | { ok: false; reason: 'api_failed'; failure: ModelFailure; refused?: FineTuneRefusal };
 
 export type LookupFailure = { ok: false; reason: 'unknown_job' | 'no_jobs' };
 export type StatusResult = { ok: true; check: CheckResult; events: FineTuningJobEvent[] } | LookupFailure;

@@ -1,16 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { toFile, type OpenAI } from 'openai';
 import type { FileObject } from 'openai/resources/files';
-import { classifyError, type ModelFailure } from '../openai/failures.ts';
-import { mayBeBilled, paidRetryDelay } from '../openai/paidRetries.ts';
+import type { ModelFailure } from '../openai/failures.ts';
+import { sendPaid } from '../openai/paidAttempts.ts';
 import { CREATED_AT_SKEW_SECONDS, TRAINING_UPLOAD_TIMEOUT_MS, UPLOADED_FILE_SEARCH_LIMIT } from './limits.ts';
+import { refusalOf, type RefusalDetail } from './refusals.ts';
 
 /**
  * Uploads are free at OpenAI (only stored), so repeating one costs no money; but the SDK repeats one that timed out
  * or whose connection dropped, and if OpenAI had stored the first, that copy stays unreferenced in the account's
- * storage. Each attempt runs with `maxRetries: 0`: after a lost answer the stored copy is looked for in OpenAI's
- * list (same one-time name and size, sent since) and kept; only when there is none is the file sent again.
+ * storage. Each attempt runs with `maxRetries: 0` (paidAttempts.ts): after a lost answer or a 5xx the stored copy
+ * is looked for in OpenAI's list (same one-time name and size, sent since) and kept; only when there is none is the
+ * file sent again.
  */
 
 /** Any 5xx answer means nothing usable was stored: repeated like the SDK would (uploads are free). */
@@ -44,28 +45,27 @@ async function findStored(openai: OpenAI, upload: TrainingUpload, storedName: st
     const page = await openai.files.list({ purpose: 'fine-tune', limit: UPLOADED_FILE_SEARCH_LIMIT, order: 'desc' });
     return page.data.find((file) => isUploadOf(file, upload, storedName, sentAt));
   } catch {
-    return undefined; // The list failing too: the file is sent again, as the SDK would have.
+    return undefined;
   }
 }
 
-/** The uploaded file's id, or why it could not be uploaded. */
-export async function uploadTrainingFile(openai: OpenAI, upload: TrainingUpload): Promise<{ ok: true; fileId: string } | { ok: false; failure: ModelFailure }> {
+/** The uploaded file's id, or why it could not be uploaded (`refusal`: a 4xx, read). */
+export async function uploadTrainingFile(
+  openai: OpenAI, upload: TrainingUpload,
+): Promise<{ ok: true; fileId: string } | { ok: false; failure: ModelFailure; refusal?: RefusalDetail }> {
   const storedName = storedFilename(upload.filename);
-  for (let retry = 0; ; retry++) {
-    const sentAt = Date.now();
-    try {
-      const file = await toFile(upload.bytes, storedName, { type: 'application/jsonl' });
-      return { ok: true, fileId: (await openai.files.create({ file, purpose: 'fine-tune' }, { timeout: TRAINING_UPLOAD_TIMEOUT_MS, maxRetries: 0 })).id };
-    } catch (error) {
-      const failure = classifyError(error, false);
-      const lost = mayBeBilled(error, failure);
-      // A 5xx too may come from a gateway after OpenAI stored the file: the list says before it is sent again.
-      const stored = lost || failure.kind === 'server_error' ? await findStored(openai, upload, storedName, sentAt) : undefined;
-      if (stored) return { ok: true, fileId: stored.id };
-      if (retry >= openai.maxRetries) return { ok: false, failure };
-      const wait = lost ? 0 : paidRetryDelay(error, failure, Date.now() - sentAt, retry, UPLOAD_RETRY_RULES);
-      if (wait === undefined) return { ok: false, failure };
-      await sleep(wait);
-    }
-  }
+  const sent = await sendPaid(async () => {
+    const file = await toFile(upload.bytes, storedName, { type: 'application/jsonl' });
+    return (await openai.files.create({ file, purpose: 'fine-tune' }, { timeout: TRAINING_UPLOAD_TIMEOUT_MS, maxRetries: 0 })).id;
+  }, {
+    ...UPLOAD_RETRY_RULES, maxRetries: openai.maxRetries, deadline: Number.POSITIVE_INFINITY, freeToRepeat: true,
+    // The list failing too: the file is sent again, as the SDK would have.
+    lookup: async (sentAt) => {
+      const stored = await findStored(openai, upload, storedName, sentAt);
+      return stored ? { found: stored.id } : 'absent';
+    },
+  });
+  if (sent.ok) return { ok: true, fileId: sent.value };
+  const refusal = sent.failure.kind === 'bad_request' ? refusalOf(sent.error, [openai.apiKey ?? '']) : undefined;
+  return { ok: false, failure: sent.failure, ...(refusal ? { refusal } : {}) };
 }

@@ -1,12 +1,11 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { classifyError, type FailureContext, type ModelFailure } from '../openai/failures.ts';
-import { mayBeBilled, paidRetryDelay } from '../openai/paidRetries.ts';
+import type { FailureContext, ModelFailure } from '../openai/failures.ts';
+import { sendPaid } from '../openai/paidAttempts.ts';
 
 /**
- * Image requests are sent with the SDK's retries off (`maxRetries: 0` on the request) and repeated by
- * this loop instead. The SDK repeats a request that timed out or whose connection dropped, but an image
- * generation that got that far may have been made and billed by OpenAI: repeating it could bill two
- * generations while the member is charged for one. Only answers that say nothing was made are repeated.
+ * Image requests are sent with the SDK's retries off (`maxRetries: 0` on the request) and repeated by the
+ * shared loop (paidAttempts.ts) instead. The SDK repeats a request that timed out or whose connection dropped,
+ * but an image generation that got that far may have been made and billed by OpenAI: repeating it could bill
+ * two generations while the member is charged for one. Only answers that say nothing was made are repeated.
  * The request option was chosen over a fetch wrapper because the SDK's loop would still run around any
  * wrapper, and here the errors arrive already typed, with the response headers that carry retry-after.
  */
@@ -38,17 +37,8 @@ export type AttemptResult<T> =
  * timeout before the deadline: one cut short would time out and be charged for an image nobody can see.
  */
 export async function attemptImageRequest<T>(send: (options: { timeout: number; maxRetries: 0 }) => Promise<T>, policy: AttemptPolicy): Promise<AttemptResult<T>> {
-  for (let retry = 0; ; retry++) {
-    const started = Date.now();
-    if (started + policy.timeoutMs > policy.deadline) return { ok: false, failure: { kind: 'timeout' }, mayBeBilled: false };
-    try {
-      return { ok: true, value: await send({ timeout: policy.timeoutMs, maxRetries: 0 }) };
-    } catch (error) {
-      const failure = classifyError(error, false, policy.context);
-      const billed = mayBeBilled(error, failure);
-      const wait = billed || retry >= policy.maxRetries ? undefined : paidRetryDelay(error, failure, Date.now() - started, retry, IMAGE_RETRY_RULES);
-      if (wait === undefined || Date.now() + wait + policy.timeoutMs > policy.deadline) return { ok: false, failure, mayBeBilled: billed };
-      await sleep(wait);
-    }
-  }
+  const sent = await sendPaid(() => send({ timeout: policy.timeoutMs, maxRetries: 0 }), {
+    ...IMAGE_RETRY_RULES, maxRetries: policy.maxRetries, deadline: policy.deadline, attemptMs: policy.timeoutMs, context: policy.context,
+  });
+  return sent.ok ? { ok: true, value: sent.value } : { ok: false, failure: sent.failure, mayBeBilled: sent.mayBeDone };
 }

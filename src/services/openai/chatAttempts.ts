@@ -1,12 +1,11 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { classifyError, type FailureContext, type ModelFailure } from './failures.ts';
-import { mayBeBilled, paidRetryDelay } from './paidRetries.ts';
+import type { FailureContext, ModelFailure } from './failures.ts';
+import { sendPaid } from './paidAttempts.ts';
 
 /**
  * A chat request is sent with the SDK's retries off (`maxRetries: 0`) and repeated here instead. The SDK repeats
  * a request that timed out or whose connection dropped like a 429, but a chat request that got that far may have
  * been read, and billed, by OpenAI: repeating it bills twice while the member is charged once. Only answers that
- * say nothing was done are repeated, with the rules images and transcription use (paidRetries.ts).
+ * say nothing was done are repeated, by the loop images and fine-tuning use (paidAttempts.ts).
  */
 
 /**
@@ -38,21 +37,8 @@ export type OpenedStream<T> =
 
 /** Opens one streamed chat completion, repeating the request only when nothing can have been billed. */
 export async function openChatStream<T>(send: (options: { maxRetries: 0 }) => Promise<T>, policy: ChatAttemptPolicy): Promise<OpenedStream<T>> {
-  const first = Date.now();
-  let failure: ModelFailure = { kind: 'cut_off' };
-  for (let retry = 0; ; retry++) {
-    // Stopped before this attempt was sent (or during the wait before it): nothing more went out.
-    if (policy.signal.aborted) return { ok: false, failure, mayBeBilled: false };
-    const started = Date.now();
-    try {
-      return { ok: true, stream: await send({ maxRetries: 0 }) };
-    } catch (error) {
-      failure = classifyError(error, false, policy.context);
-      // A stop while the request was out (the SDK's APIUserAbortError) may have come after OpenAI read it.
-      const billed = policy.signal.aborted || mayBeBilled(error, failure);
-      const wait = billed || retry >= policy.maxRetries ? undefined : paidRetryDelay(error, failure, Date.now() - started, retry, CHAT_RETRY_RULES);
-      if (wait === undefined || Date.now() + wait - first > CHAT_RETRY_WINDOW_MS) return { ok: false, failure, mayBeBilled: billed };
-      await sleep(wait, undefined, { signal: policy.signal }).catch(() => undefined);
-    }
-  }
+  const opened = await sendPaid(() => send({ maxRetries: 0 }), {
+    ...CHAT_RETRY_RULES, maxRetries: policy.maxRetries, deadline: Date.now() + CHAT_RETRY_WINDOW_MS, signal: policy.signal, context: policy.context,
+  });
+  return opened.ok ? { ok: true, stream: opened.value } : { ok: false, failure: opened.failure, mayBeBilled: opened.mayBeDone };
 }

@@ -5,7 +5,7 @@ import type { ModelFailure } from './failures.ts';
  * The rules for repeating a request OpenAI may bill (an answer, an image generation, a transcription), which run with the
  * SDK's retries off: its loop repeats a timed-out or dropped request like a 429, and one that got that far may
  * have been made and billed. Only answers that say nothing was done are repeated: a 429 (after retry-after), a
- * 5xx that came back quickly, and a connection that never opened.
+ * 5xx that came back quickly, and a connection that never opened. paidAttempts.ts is the loop that applies them.
  */
 
 /** The SDK's own back-off when the service gives no retry-after: 0.5 s doubling up to 8 s, minus up to 25 % jitter. */
