@@ -84,6 +84,7 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
   link?.start(ledger.holder);
   const coordinator = config.ledger.port === undefined || !hashMember ? undefined : new LedgerCoordinator({
     ledger, store: ledgerStore, shared: sharedStore, apply: applyShared, hashMember, tombstonesKeptMs: tombstonesKeptMs(config.historyRetentionDays), now,
+    log: logger.child({ component: 'ledger-coordinator' }),
   });
   const tokens = new TokenCounter(config.unknownModelContextWindow, (model) => pricing.contextWindow(model));
   const history = new HistoryService(new HistoryStore(db), tokens, now);

@@ -58,7 +58,7 @@ export async function coordinatorHost(clock: Clock, options: { operator?: Partia
   const apply = (event: SharedEvent) => applyEvent(event, { forgetHere: (id, through) => void history.deleteAuthor(id, through), ledger });
   const shared = new SharedLedgerStore(db);
   const coordinator = new LedgerCoordinator({
-    ledger, store: new LedgerStore(db), shared, apply, now: () => clock.now, hashMember: memberHasher(SECRET), tombstonesKeptMs: tombstonesKeptMs(RETENTION_DAYS),
+    ledger, store: new LedgerStore(db), shared, apply, now: () => clock.now, hashMember: memberHasher(SECRET), tombstonesKeptMs: tombstonesKeptMs(RETENTION_DAYS), log,
   });
   const server = await startLedgerServer({ host: '127.0.0.1', port: options.port ?? 0, secret: SECRET, coordinator, log });
   open.push({ close: () => server.close() });
