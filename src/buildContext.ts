@@ -66,11 +66,13 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
   const { url: ledgerUrl, secret: ledgerSecret } = config.ledger;
   // A trimmed /forget-me names its member by this keyed hash (see budget/shared/memberHash.ts).
   const hashMember = ledgerSecret ? memberHasher(ledgerSecret) : undefined;
+  // Built once: every resync reads the servers with a ceiling here through it.
+  const operatorStore = new OperatorStore(db);
   const link = ledgerUrl && ledgerSecret && hashMember ? new CoordinatorLink({
     client: new CoordinatorClient(ledgerUrl, ledgerSecret), store: sharedStore, meta: new MetaStore(db), apply: applyShared, log: logger.child({ component: 'ledger-link' }), now,
     resync: (state, applied) => applyResync(state, {
       forgetHere: (userId, through) => void history.forget(userId, through), forgetTombstones: (tombstones) => void history.forgetTombstones(tombstones, hashMember),
-      ceilingGuilds: () => new OperatorStore(db).ceilingGuilds(), ledger,
+      ceilingGuilds: () => operatorStore.ceilingGuilds(), ledger,
     }, applied),
   }) : undefined;
   const ledger = new Ledger(ledgerStore, budgetStore, config.fallbackBudget, now, {

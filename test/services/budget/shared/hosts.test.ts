@@ -1,6 +1,7 @@
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import type { Db } from '../../../../src/db/connection.ts';
-import { closeAll, coordinatorHost, GUILD_B, otherHost, START, USD } from './hostsHarness.ts';
+import { EVENTS_KEPT_MS } from '../../../../src/services/budget/shared/coordinator.ts';
+import { closeAll, coordinatorHost, GUILD_A, GUILD_B, otherHost, START, USD } from './hostsHarness.ts';
 
 afterEach(closeAll);
 
@@ -55,5 +56,25 @@ describe('/operator server-limit and allow: the change here and the word to the 
     expect(() => host.hosts.allowGuild(GUILD_B, 'owner')).toThrow('injected failure');
     expect(() => host.hosts.setServerCeiling(GUILD_B, ceilingOne, 'owner')).toThrow('injected failure');
     expect(written()).toBe(before);
+  });
+});
+
+describe('a host catching up from a resync', () => {
+  test('writes through the stores it was built with: no statement is prepared per resync', async () => {
+    const clock = { now: START };
+    const a = await coordinatorHost(clock, { operator });
+    a.hosts.allowGuild(GUILD_B, 'owner');
+    a.hosts.setServerCeiling(GUILD_A, ceilingOne, 'owner');
+    clock.now += EVENTS_KEPT_MS + 60 * 60 * 1000;
+    a.coordinator.trimEvents();
+    // A new host: its start-up renewal, under way, is answered with a resync (the events were trimmed).
+    const b = otherHost(a.server.url, clock, { operator });
+    const prepared = vi.spyOn(b.db, 'prepare');
+    for (let tries = 0; !b.ledger.isGuildAllowed(GUILD_B); tries += 1) {
+      if (tries > 100) throw new Error('no resync within 5 s');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(b.ledger.serverCeiling(GUILD_A)).toMatchObject({ amountMicros: 1 * USD });
+    expect(prepared).not.toHaveBeenCalled();
   });
 });

@@ -73,9 +73,10 @@ export function otherHost(url: string, clock: Clock, options: { operator?: Parti
   const history = new HistoryStore(db);
   const service = new HistoryService(history, new TokenCounter(128_000), () => clock.now);
   const hash = memberHasher(options.secret ?? SECRET);
+  const operatorStore = new OperatorStore(db);
   const target = () => ({
     forgetHere: (id: string, through: number | undefined) => void service.forget(id, through), forgetTombstones: (tombstones: readonly Tombstone[]) => void service.forgetTombstones(tombstones, hash),
-    ceilingGuilds: () => new OperatorStore(db).ceilingGuilds(), ledger,
+    ceilingGuilds: () => operatorStore.ceilingGuilds(), ledger,
   });
   const link = new CoordinatorLink({
     client: new CoordinatorClient(url, options.secret ?? SECRET), store: new SharedLedgerStore(db), meta: new MetaStore(db), log, now: () => clock.now,

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { createLogger } from '../../../../src/logger.ts';
 import { HealthCheck } from '../../../../src/services/metrics/health.ts';
 import type { BotMetrics } from '../../../../src/services/metrics/metrics.ts';
@@ -65,6 +65,30 @@ describe('/metrics on a host whose limits a coordinator keeps (LEDGER_URL)', () 
       const back = await m.read();
       expect([back.reachable, back.entries, back.oldestAge, back.downRefusals]).toEqual([1, 0, 0, 1]);
       expect(back.calls('apply', 'ok')).toBeGreaterThan(settled.calls('apply', 'ok'));
+    } finally {
+      await m.server.close();
+    }
+  });
+
+  test('both outbox gauges come from one read of the outbox per scrape, fresh at each scrape', async () => {
+    const clock = { now: START };
+    const a = await coordinatorHost(clock);
+    const b = otherHost(a.server.url, clock);
+    const m = await metricsOf(b.metrics);
+    try {
+      await b.link.renewLease();
+      const reads = vi.spyOn(b.link, 'outbox');
+      expect([(await m.read()).entries, reads.mock.calls.length]).toEqual([0, 1]);
+      // What the sharding manager asks a shard process for (src/services/metrics/shardScrape.ts): one read too.
+      await b.metrics.registry.getMetricsAsJSON();
+      expect(reads).toHaveBeenCalledTimes(2);
+      // The next scrape reads again and sees what changed since.
+      await a.server.close();
+      await b.ledger.pay(payer(GUILD_B, 'u1'), call(1), async () => 'x', () => ({ chargedMicros: 1 }));
+      await b.link.flush();
+      clock.now += 30_000;
+      const after = await m.read();
+      expect([after.entries, after.oldestAge, reads.mock.calls.length]).toEqual([1, 30, 3]);
     } finally {
       await m.server.close();
     }
