@@ -81,9 +81,6 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
       bot: config.botLimit, member: config.memberLimit, server: config.serverLimit, allowedGuilds: config.allowedGuildIds, dmAccess: config.dmAccess,
     },
   });
-  // Charges what a process that died left reserved (and logs it): see Ledger.chargeOrphans.
-  ledger.start();
-  link?.start(ledger.holder);
   const coordinator = config.ledger.port === undefined || !hashMember ? undefined : new LedgerCoordinator({
     ledger, store: ledgerStore, shared: sharedStore, apply: applyShared, hashMember, tombstonesKeptMs: tombstonesKeptMs(config.historyRetentionDays), now,
     log: logger.child({ component: 'ledger-coordinator' }),
@@ -96,6 +93,9 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
   ledger.onRefused = (refusal) => metrics.refused(refusal.limit.source);
   link?.observeCalls(metrics.watchCoordinator(link));
   if (coordinator) metrics.watchSharedEvents(() => sharedStore.eventsKept(), () => sharedStore.tombstonesKept());
+  // Charges what a process that died left reserved (and logs it): see Ledger.chargeOrphans. After the metrics' hooks, which count those charges.
+  ledger.start();
+  link?.start(ledger.holder);
   const openai = createOpenAIClient(config, logger, metrics);
   const reasoning = new ReasoningService(new ReasoningModels(config.reasoningModels), new ReasoningStore(now), config.reasoningMaxOutputTokens);
   const chat = new ChatService(openai, {

@@ -63,6 +63,7 @@ export async function coordinatorHost(clock: Clock, options: { operator?: Partia
   const server = await startLedgerServer({ host: '127.0.0.1', port: options.port ?? 0, secret: SECRET, coordinator, log });
   open.push({ close: () => server.close() });
   const metrics = new BotMetrics({ ledger: new LedgerStats(db), inFlight: () => 0 });
+  ledger.onSettled = (settled) => metrics.settled(settled);
   metrics.watchSharedEvents(() => shared.eventsKept(), () => shared.tombstonesKept());
   return { db, path, port: Number(new URL(server.url).port), ledger, coordinator, server, history, shared, metrics, hosts: new SharedHosts(ledger, { coordinator }, log, () => clock.now) };
 }
@@ -84,6 +85,7 @@ export function otherHost(url: string, clock: Clock, options: { operator?: Parti
   });
   const ledger = new Ledger(new LedgerStore(db), new BudgetStore(db), null, () => clock.now, { operator: { ...NO_OPERATOR_LIMITS, ...options.operator }, log, shared: link });
   const metrics = new BotMetrics({ ledger: new LedgerStats(db), inFlight: () => 0 });
+  ledger.onSettled = (settled) => metrics.settled(settled);
   ledger.onRefused = (refusal) => metrics.refused(refusal.limit.source);
   link.observeCalls(metrics.watchCoordinator(link));
   link.start(ledger.holder);
