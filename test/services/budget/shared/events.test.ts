@@ -105,6 +105,27 @@ describe('shared events (/forget-me, /operator) are kept only as long as a host 
     expect(await keptMetric(a.metrics)).toBe(0);
   });
 
+  test('a trim that fails does not fail the lease renewal that ran it, and is tried again a minute later', async () => {
+    const clock = { now: START };
+    const a = await coordinatorHost(clock, { operator });
+    a.hosts.forgetEverywhere(FORGOTTEN);
+    clock.now += EVENTS_KEPT_MS + HOUR;
+    a.db.exec("CREATE TRIGGER no_trim BEFORE DELETE ON shared_events BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+    const client = new CoordinatorClient(a.server.url, SECRET);
+    const lease = () => client.lease({ holder: 'h', pid: 1, host: 'h', eventsAfter: 0 });
+    const trims = vi.spyOn(a.shared, 'trimEvents');
+    expect((await lease()).events).toHaveLength(1);
+    expect(trims).toHaveBeenCalledTimes(1);
+    expect(kept(a.db)).toHaveLength(1);
+    a.db.exec('DROP TRIGGER no_trim');
+    clock.now += LEASE_TRIM_EVERY_MS - 1;
+    await lease();
+    expect(trims).toHaveBeenCalledTimes(1);
+    clock.now += 1;
+    await lease();
+    expect(kept(a.db)).toEqual([]);
+  });
+
   test('a host away longer than EVENTS_KEPT_MS is not waited for, and catches up from a resync when it is back: only the forgetting member\'s older turns go', async () => {
     const clock = { now: START };
     const a = await coordinatorHost(clock, { operator });
