@@ -23,10 +23,10 @@ const store = new LedgerStore(db);
 const ledger = new Ledger(store, new BudgetStore(db), null, Date.now, { operator: OPERATOR_BENCH_LIMITS });
 ledger.start();
 const stopCheckpoints = startWalCheckpoints(db, 1000);
-const coordinator = new LedgerCoordinator({
-  ledger, store, shared: new SharedLedgerStore(db), apply: () => undefined, hashMember: memberHasher(secret), tombstonesKeptMs: tombstonesKeptMs(DEFAULT_HISTORY_RETENTION_DAYS),
-});
 const log = createLogger({ logLevel: 'warn', logFormat: 'json', discordToken: 'x', openaiApiKey: 'x', ledger: { url: undefined, port: 0, host: '127.0.0.1', secret } }, process.stderr);
+const coordinator = new LedgerCoordinator({
+  ledger, store, shared: new SharedLedgerStore(db), apply: () => undefined, hashMember: memberHasher(secret), tombstonesKeptMs: tombstonesKeptMs(DEFAULT_HISTORY_RETENTION_DAYS), log,
+});
 const server = await startLedgerServer({ host: '127.0.0.1', port: 0, secret, coordinator, log });
 process.stdout.write(`${server.url}\n`);
 process.stdin.on('end', () => {

@@ -66,11 +66,13 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
   const { url: ledgerUrl, secret: ledgerSecret } = config.ledger;
   // A trimmed /forget-me names its member by this keyed hash (see budget/shared/memberHash.ts).
   const hashMember = ledgerSecret ? memberHasher(ledgerSecret) : undefined;
+  // Built once: every resync reads the servers with a ceiling here through it.
+  const operatorStore = new OperatorStore(db);
   const link = ledgerUrl && ledgerSecret && hashMember ? new CoordinatorLink({
     client: new CoordinatorClient(ledgerUrl, ledgerSecret), store: sharedStore, meta: new MetaStore(db), apply: applyShared, log: logger.child({ component: 'ledger-link' }), now,
     resync: (state, applied) => applyResync(state, {
       forgetHere: (userId, through) => void history.forget(userId, through), forgetTombstones: (tombstones) => void history.forgetTombstones(tombstones, hashMember),
-      ceilingGuilds: () => new OperatorStore(db).ceilingGuilds(), ledger,
+      ceilingGuilds: () => operatorStore.ceilingGuilds(), ledger,
     }, applied),
   }) : undefined;
   const ledger = new Ledger(ledgerStore, budgetStore, config.fallbackBudget, now, {
@@ -79,11 +81,9 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
       bot: config.botLimit, member: config.memberLimit, server: config.serverLimit, allowedGuilds: config.allowedGuildIds, dmAccess: config.dmAccess,
     },
   });
-  // Charges what a process that died left reserved (and logs it): see Ledger.chargeOrphans.
-  ledger.start();
-  link?.start(ledger.holder);
   const coordinator = config.ledger.port === undefined || !hashMember ? undefined : new LedgerCoordinator({
     ledger, store: ledgerStore, shared: sharedStore, apply: applyShared, hashMember, tombstonesKeptMs: tombstonesKeptMs(config.historyRetentionDays), now,
+    log: logger.child({ component: 'ledger-coordinator' }),
   });
   const tokens = new TokenCounter(config.unknownModelContextWindow, (model) => pricing.contextWindow(model));
   const history = new HistoryService(new HistoryStore(db), tokens, now);
@@ -93,6 +93,9 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
   ledger.onRefused = (refusal) => metrics.refused(refusal.limit.source);
   link?.observeCalls(metrics.watchCoordinator(link));
   if (coordinator) metrics.watchSharedEvents(() => sharedStore.eventsKept(), () => sharedStore.tombstonesKept());
+  // Charges what a process that died left reserved (and logs it): see Ledger.chargeOrphans. After the metrics' hooks, which count those charges.
+  ledger.start();
+  link?.start(ledger.holder);
   const openai = createOpenAIClient(config, logger, metrics);
   const reasoning = new ReasoningService(new ReasoningModels(config.reasoningModels), new ReasoningStore(now), config.reasoningMaxOutputTokens);
   const chat = new ChatService(openai, {

@@ -37,6 +37,9 @@ export interface OpenReservation {
   sharedKey: string | null;
 }
 
+/** A reservation as its holder's settlement or release found it; `sweptMicros`: what a sweep had charged for it, which that replaced. */
+export type ClosedReservation = OpenReservation & { sweptMicros?: number };
+
 /** One change of a spend total, as every process replays it. */
 export interface JournalRow {
   seq: number;
@@ -170,13 +173,14 @@ export class LedgerStore {
    * One a sweep charged as reserved (its holder's lease expired while the call was still running) takes this,
    * the real figure, in place of the sweep's, once: the call's own settlement knows what was billed.
    */
-  settle(id: number, settlement: Settlement): OpenReservation | undefined {
+  settle(id: number, settlement: Settlement): ClosedReservation | undefined {
     const found = this.closable(id);
     if (!found) return undefined;
     const values = { inputTokens: null, cachedTokens: null, outputTokens: null, units: null, ...settlement, id };
     (found.swept ? this.settleSwept : this.settleRow).run(values);
     this.adjust(found.row.guildId, found.row.userId, found.row.bucket, settlement.chargedMicros - found.counted);
-    return this.noteOverrun(id, found.row, settlement);
+    this.noteOverrun(id, found.row, settlement);
+    return found.swept ? { ...found.row, sweptMicros: found.counted } : found.row;
   }
 
   /**
@@ -190,23 +194,22 @@ export class LedgerStore {
     return late && { row: toOpen(late), counted: late.countedMicros, swept: true };
   }
 
-  private noteOverrun(id: number, open: OpenReservation, settlement: Settlement): OpenReservation {
+  private noteOverrun(id: number, open: OpenReservation, settlement: Settlement): void {
     if (settlement.chargedMicros > open.reservedMicros) {
       this.insertOverrun.run(id, open.command, open.model, open.reservedMicros, settlement.chargedMicros, settlement.settledAt);
     }
-    return open;
   }
 
   /**
    * Its holder found the call was never billed. One a sweep charged as reserved is released all the same, once
    * (see settle): the holder, not the sweep, knows what happened to the call.
    */
-  release(id: number, at: number): OpenReservation | undefined {
+  release(id: number, at: number): ClosedReservation | undefined {
     const found = this.closable(id);
     if (!found) return undefined;
     (found.swept ? this.releaseSwept : this.releaseRow).run(at, id);
     this.adjust(found.row.guildId, found.row.userId, found.row.bucket, -found.counted);
-    return found.row;
+    return found.swept ? { ...found.row, sweptMicros: found.counted } : found.row;
   }
 
   /**

@@ -1,4 +1,4 @@
-import { AggregatorRegistry, Gauge, type MetricObjectWithValues, type MetricValue } from 'prom-client';
+import { AggregatorRegistry, collectDefaultMetrics, Gauge, Registry, type MetricObjectWithValues, type MetricValue, type PrometheusContentType } from 'prom-client';
 import type { Shard, ShardingManager } from 'discord.js';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
@@ -13,6 +13,12 @@ import { isScrapeReply, type ScrapeRequest } from '../services/metrics/shardScra
  */
 export const SHARD_SCRAPE_TIMEOUT_MS = 3_000;
 
+/**
+ * The manager process's own process and Node.js metrics (CPU, memory, event-loop delay, GC) carry this prefix: the
+ * unprefixed names are the shard processes' summed, and one name can't hold both (nor a label tell them apart in a sum).
+ */
+export const MANAGER_METRICS_PREFIX = 'bot_manager_';
+
 type Metrics = MetricObjectWithValues<MetricValue<string>>[];
 
 /** A gauge that could not be read is NaN in the shard; JSON over IPC turns it into null. */
@@ -24,7 +30,7 @@ function revived(metrics: Metrics): Metrics {
  * METRICS_PORT on a host running SHARDS: served by the sharding manager, one target for the whole host (the port
  * the operator set), as one bot would serve it. /metrics combines the shard processes' metrics with prom-client's
  * AggregatorRegistry (counters and histograms summed; what each reads from the shared database taken once; see
- * each gauge's `aggregator`), plus bot_shard_process_up per shard. /healthz is 200 when every shard process answers
+ * each gauge's `aggregator`), plus bot_shard_process_up per shard and the manager's own process metrics (prefixed). /healthz is 200 when every shard process answers
  * and is healthy.
  */
 export class ShardedMetrics {
@@ -32,13 +38,19 @@ export class ShardedMetrics {
   /** Set when the manager stops its shards: health says so, like one bot stopping. */
   stopping = false;
 
-  constructor(private readonly manager: ShardingManager, private readonly ids: readonly number[]) {}
+  /** This process's own (see MANAGER_METRICS_PREFIX); sampled in the background, so made only when METRICS_PORT is served. */
+  private readonly own = new Registry();
+
+  constructor(private readonly manager: ShardingManager, private readonly ids: readonly number[]) {
+    collectDefaultMetrics({ register: this.own, prefix: MANAGER_METRICS_PREFIX });
+  }
 
   async exposition(): Promise<{ contentType: string; body: string }> {
     const answers = await Promise.all(this.ids.map((id) => this.ask<{ metrics: Metrics }>(id, 'metrics')));
-    const registry = AggregatorRegistry.aggregate(answers.flatMap((answer) => (answer ? [revived(answer.metrics)] : [])));
-    const up = new Gauge({ name: 'bot_shard_process_up', help: 'Whether each shard process of this host answered this scrape (1) or not (0: not started, restarting, or busy past the timeout).', labelNames: ['shard'], registers: [registry] });
+    const shards = AggregatorRegistry.aggregate<PrometheusContentType>(answers.flatMap((answer) => (answer ? [revived(answer.metrics)] : [])));
+    const up = new Gauge({ name: 'bot_shard_process_up', help: 'Whether each shard process of this host answered this scrape (1) or not (0: not started, restarting, or busy past the timeout).', labelNames: ['shard'], registers: [shards] });
     this.ids.forEach((id, n) => up.set({ shard: String(id) }, answers[n] ? 1 : 0));
+    const registry = Registry.merge([shards, this.own]);
     return { contentType: registry.contentType, body: await registry.metrics() };
   }
 

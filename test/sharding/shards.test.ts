@@ -122,6 +122,15 @@ describe('two shards (SHARDS=2) against the fake gateway', () => {
       expect(valueOf(samples, 'bot_shard_process_up', { shard })).toBe(1);
     }
     expect(valueOf(samples, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+    // The manager's own process metrics, beside the shard processes' sum (a lighter process than the two together).
+    const managerRss = valueOf(samples, 'bot_manager_process_resident_memory_bytes');
+    expect(managerRss).toBeGreaterThan(0);
+    expect(managerRss).toBeLessThan(valueOf(samples, 'process_resident_memory_bytes'));
+    expect(valueOf(samples, 'bot_manager_process_cpu_seconds_total')).toBeGreaterThan(0);
+    expect(samples.some((s) => s.name === 'bot_manager_nodejs_eventloop_lag_p99_seconds')).toBe(true);
+    // Each metric once in the text (a name in both would be two families, which Prometheus refuses).
+    const types = (await (await fetch(`${metricsUrl}/metrics`)).text()).split('\n').filter((line) => line.startsWith('# TYPE '));
+    expect(new Set(types).size).toBe(types.length);
   });
 
   test('once-per-bot duties run once: one command registration, one fine-tune poller', async () => {

@@ -93,6 +93,8 @@ export interface SettledCall {
   outputTokens?: number;
   chargedMicros: number;
   reservedMicros: number;
+  /** A sweep had charged the call this much; this late settlement or release (charged 0) replaces that figure. */
+  replacedMicros?: number;
 }
 
 export interface Reservation {
@@ -172,7 +174,10 @@ export class Ledger {
   private readonly noticesClaimed = new Set<string>();
   /** Told when the bot's total passes 80 % or 100 % of BOT_LIMIT_USD (once per period, across processes). */
   onBotLimitNotice: ((notice: BotLimitNotice) => void) | undefined;
-  /** Told after each settlement commits, and when a limit refuses a call (metrics); neither may throw. */
+  /**
+   * Told after each charge commits (a settlement; a sweep's charge of an interrupted call of this host; the late settlement
+   * or release replacing one), and when a limit refuses a call (metrics); neither may throw.
+   */
   onSettled: ((call: SettledCall) => void) | undefined;
   onRefused: ((refusal: Refusal) => void) | undefined;
 
@@ -391,6 +396,7 @@ export class Ledger {
     }
     this.onSettled?.({
       command: open.command, model: open.model, inputTokens: settlement.inputTokens, outputTokens: settlement.outputTokens, chargedMicros: charged, reservedMicros: open.reservedMicros,
+      ...(open.sweptMicros === undefined ? {} : { replacedMicros: open.sweptMicros }),
     });
     if (bot) this.noticeBotLimit(bot);
   }
@@ -417,6 +423,8 @@ export class Ledger {
       return closed;
     }).immediate();
     if (open?.sharedKey) this.shared?.kick();
+    // A sweep had charged it: nothing was billed after all.
+    if (open?.sweptMicros !== undefined) this.onSettled?.({ command: open.command, model: open.model, chargedMicros: 0, reservedMicros: open.reservedMicros, replacedMicros: open.sweptMicros });
   }
 
   /** What the coordinator needs to record a reservation of this host's it never saw. */
@@ -496,6 +504,7 @@ export class Ledger {
       return open;
     }).immediate();
     this.logOrphans(charged);
+    this.tellOrphans(charged);
     return charged.length;
   }
 
@@ -511,7 +520,19 @@ export class Ledger {
     }).immediate();
     this.cache.clear();
     this.logOrphans(charged);
+    this.tellOrphans(charged);
     return charged.length;
+  }
+
+  /**
+   * onSettled for each call a sweep charged, once across processes (one sweep closes each). On the coordinator, rows
+   * with a shared key are other hosts' calls: their own host tells of them (its file is swept too), as of their settlements.
+   */
+  private tellOrphans(rows: readonly OpenReservation[]): void {
+    for (const { command, model, reservedMicros, sharedKey } of rows) {
+      if (sharedKey && !this.shared) continue;
+      this.onSettled?.({ command, model, chargedMicros: reservedMicros, reservedMicros });
+    }
   }
 
   private closeOrphans(now: number): OpenReservation[] {

@@ -8,17 +8,23 @@ export interface CoordinatorWatch {
 }
 
 /**
- * The link's gauges, read from it at each scrape (one indexed query on the outbox), and the counter of its calls.
+ * The link's gauges, read from it at each scrape (one indexed query on the outbox for both), and the counter of its calls.
  * Returns what counts a call. A gauge that cannot be read (database closed) is NaN, never a made-up 0. The outbox
  * gauges read the host's database, shared by its processes: taken once when shard processes are combined.
  */
 export function coordinatorMetrics(registry: Registry, link: CoordinatorWatch): (call: CoordinatorCall, outcome: CoordinatorOutcome) => void {
+  // Both outbox gauges come from one query per scrape: the first gauge collected reads it, the second takes that
+  // read while the scrape is still under way (prom-client collects every gauge in one synchronous pass).
+  let read: { entries: number; oldestAgeMs: number } | undefined;
   const outbox = () => {
+    if (read) return read;
     try {
-      return link.outbox();
+      read = link.outbox();
     } catch {
-      return { entries: Number.NaN, oldestAgeMs: Number.NaN };
+      read = { entries: Number.NaN, oldestAgeMs: Number.NaN };
     }
+    queueMicrotask(() => { read = undefined; });
+    return read;
   };
   new Gauge({
     name: 'bot_ledger_outbox_entries', help: "Settlements, releases and broadcasts written on this host that the ledger coordinator has not acknowledged yet (this host's database, every process on it).",

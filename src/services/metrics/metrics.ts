@@ -41,7 +41,8 @@ export class BotMetrics {
   private readonly openaiRequests = this.counter('bot_openai_requests_total', 'OpenAI HTTP requests (each retry counts), by endpoint and status class (2xx, 4xx, 5xx, network, aborted).', ['endpoint', 'status']);
   private readonly openaiLimited = this.counter('bot_openai_rate_limited_total', 'OpenAI 429 answers, by endpoint and reason (rate_limit: wait and retry; insufficient_quota: billing).', ['endpoint', 'reason']);
   private readonly tokens = this.counter('bot_openai_tokens_total', 'Tokens charged, by model, command and kind (input, output).', ['model', 'command', 'kind']);
-  private readonly spend = this.counter('bot_spend_microdollars_total', 'Money charged in micro-dollars (1 USD = 1,000,000), by model and command.', ['model', 'command']);
+  private readonly spend = this.counter('bot_spend_microdollars_total', 'Money charged in micro-dollars (1 USD = 1,000,000), by model and command, including interrupted calls charged as reserved; less bot_spend_returned_microdollars_total.', ['model', 'command']);
+  private readonly returned = this.counter('bot_spend_returned_microdollars_total', "Micro-dollars charged to interrupted calls as reserved that their own late settlement or release took back: subtract from bot_spend_microdollars_total.", ['model', 'command']);
   private readonly overruns = this.counter('bot_ledger_overruns_total', 'Settlements above their reservation (a reservation that was not a true upper bound), by model and command.', ['model', 'command']);
   private readonly refusals = this.counter('bot_spending_refusals_total', 'Calls refused by a spending limit, by the limit that refused (personal, role, server, server-ceiling, member-total, bot-total, ...).', ['limit']);
   private readonly discordResponses = this.counter('bot_discord_rest_responses_total', 'Discord REST responses, by client (bot token or interaction webhooks) and HTTP status code.', ['client', 'code']);
@@ -161,14 +162,21 @@ export class BotMetrics {
     this.discordWaits.inc({ client, global: String(global) });
   }
 
-  /** The ledger's hook after a settlement commits (it never throws: the money is already settled). */
+  /**
+   * The ledger's hook after a charge commits (it never throws: the money is already settled). A late settlement that
+   * replaces a sweep's charge counts only the difference: a counter never goes down, so a lower figure counts what it
+   * took back in bot_spend_returned_microdollars_total. Spent less returned ends at what was finally charged.
+   */
   settled(call: SettledCall): void {
     const labels = { model: call.model, command: call.command };
     const input = amount(call.inputTokens);
     const output = amount(call.outputTokens);
     if (input > 0) this.tokens.inc({ ...labels, kind: 'input' }, input);
     if (output > 0) this.tokens.inc({ ...labels, kind: 'output' }, output);
-    this.spend.inc(labels, amount(call.chargedMicros));
+    const charged = amount(call.chargedMicros);
+    const replaced = amount(call.replacedMicros);
+    this.spend.inc(labels, Math.max(0, charged - replaced));
+    if (replaced > charged) this.returned.inc(labels, replaced - charged);
     if (call.chargedMicros > call.reservedMicros) this.overruns.inc(labels);
   }
 

@@ -1,6 +1,8 @@
+import type { Db } from '../../../db/connection.ts';
 import type { LedgerStore } from '../../../db/ledger.ts';
 import { OperatorStore } from '../../../db/operator.ts';
 import type { SharedLedgerStore } from '../../../db/sharedLedger.ts';
+import type { Logger } from '../../../logger.ts';
 import { LEASE_MS, type Ledger, type OperatorOverview } from '../ledger.ts';
 import { RETENTION_INTERVAL_MS } from '../../retention.ts';
 import { bucketOf } from '../periods.ts';
@@ -15,6 +17,13 @@ import {
  * coordinator forgot (not seen for as long), catches up from a resync of the current settings instead.
  */
 export const EVENTS_KEPT_MS = 7 * 24 * 60 * 60 * 1000;
+
+/**
+ * Lease renewals trim the events at most this often. Trimming is housekeeping (an event may be kept a week anyway), and
+ * every process of every host renews every 20 s: once a minute keeps what every host applied from lingering much past
+ * that, without a delete (and the tombstones' writes) on each renewal holding the write lock reservations wait for.
+ */
+export const LEASE_TRIM_EVERY_MS = 60_000;
 
 /**
  * How long a trimmed /forget-me is kept as a tombstone: as long as a turn it covers (stored at or before the request)
@@ -35,6 +44,8 @@ export interface CoordinatorDeps {
   hashMember: MemberHasher;
   /** How long tombstones are kept (tombstonesKeptMs of the coordinator's HISTORY_RETENTION_DAYS). */
   tombstonesKeptMs: number;
+  /** Where a failed trim is told (the lease renewal that ran it is answered all the same). */
+  log: Logger;
   now?: () => number;
 }
 
@@ -46,10 +57,17 @@ export interface CoordinatorDeps {
 export class LedgerCoordinator {
   private readonly now: () => number;
   private readonly operator: OperatorStore;
+  /** When the events were last trimmed (see LEASE_TRIM_EVERY_MS); the first renewal trims. */
+  private trimmedAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly deps: CoordinatorDeps) {
     this.now = deps.now ?? Date.now;
     this.operator = new OperatorStore(deps.store.db);
+  }
+
+  /** The coordinator's file, where its events are: a change and its event go in one transaction on it (see hosts.ts). */
+  get db(): Db {
+    return this.deps.store.db;
   }
 
   reserve(request: ReserveRequest): ReserveAnswer {
@@ -111,13 +129,25 @@ export class LedgerCoordinator {
 
   /** A host's process is alive: its reservations here are kept for another LEASE_MS. Also hands it the events it has not applied. */
   lease(request: LeaseRequest): LeaseAnswer {
-    const { shared } = this.deps;
     const now = this.now();
+    const answer = this.renewAndAnswer(request, now);
+    // Once the renewal committed, in a transaction of its own: the renewal's stays short (see LEASE_TRIM_EVERY_MS).
+    if (now - this.trimmedAt >= LEASE_TRIM_EVERY_MS) {
+      try {
+        this.trimEvents();
+      } catch (error) {
+        this.deps.log.warn({ err: error }, 'could not trim the events kept for other hosts; will retry on a later lease renewal');
+      }
+    }
+    return answer;
+  }
+
+  private renewAndAnswer(request: LeaseRequest, now: number): LeaseAnswer {
+    const { shared } = this.deps;
     return this.deps.store.db.transaction((): LeaseAnswer => {
       this.renew(request, now);
       // A host of an older release sends no id: tracked by its name, so trimming still waits for it.
       shared.seeHost(request.hostId ?? `host:${request.host}`, request.eventsAfter, now);
-      this.trim(now);
       const { newest, oldest } = shared.eventBounds();
       // Seqs are given without gaps, so one between what the host applied and the oldest kept was trimmed.
       const missed = request.eventsAfter < (oldest ?? newest + 1) - 1;
@@ -131,9 +161,12 @@ export class LedgerCoordinator {
     }).immediate();
   }
 
-  /** Trims the events (see trim) without a lease renewal: a coordinator no host calls still drops old ones. */
+  /** Trims the events (see trim): after lease renewals, and on a timer, so a coordinator no host calls still drops old ones. */
   trimEvents(): void {
-    this.deps.store.db.transaction(() => this.trim(this.now())).immediate();
+    const now = this.now();
+    // Set before trying: a trim that fails is tried again a minute later, not on every renewal meanwhile.
+    this.trimmedAt = now;
+    this.deps.store.db.transaction(() => this.trim(now)).immediate();
   }
 
   /**

@@ -50,25 +50,43 @@ export class SharedHosts {
 
   /** /operator server-limit: here at once, on every other host within a lease renewal (the server may be on any of them). */
   setServerCeiling(guildId: string, value: { amountMicros: number | null; period: Period } | 'default', actorId: string): void {
-    this.local.setServerCeiling(guildId, value, actorId);
-    this.broadcast({ event: 'ceiling', guildId, actorId, value });
+    this.everywhere(() => this.local.setServerCeiling(guildId, value, actorId), { event: 'ceiling', guildId, actorId, value });
   }
 
   /** /operator allow: here at once, on every other host within a lease renewal; false when it was already allowed here. */
   allowGuild(guildId: string, actorId: string): boolean {
-    const added = this.local.allowGuild(guildId, actorId);
-    this.broadcast({ event: 'allow', guildId, actorId });
-    return added;
+    return this.everywhere(() => this.local.allowGuild(guildId, actorId), { event: 'allow', guildId, actorId });
+  }
+
+  /**
+   * Does `here` on this host and records `event` for every other host (the coordinator's events, or this host's
+   * outbox: both in this host's file) in one transaction, so a crash or a failed write between the two can neither
+   * leave the other hosts unaware of a change made here nor tell them of one that was not. Sent once committed.
+   */
+  private everywhere<T>(here: () => T, event: SharedEvent): T {
+    const role = this.role;
+    if (!role) return here();
+    const db = 'coordinator' in role ? role.coordinator.db : role.link.db;
+    const result = db.transaction(() => {
+      const done = here();
+      this.record(event);
+      return done;
+    }).immediate();
+    if ('link' in role) role.link.kick();
+    return result;
   }
 
   /** Something already done on this host, for every other host. */
   private broadcast(event: SharedEvent): void {
+    this.record(event);
+    if (this.role && 'link' in this.role) this.role.link.kick();
+  }
+
+  /** Writes an event for the other hosts into this host's file (call inside the transaction of the change it tells). */
+  private record(event: SharedEvent): void {
     if (!this.role) return;
     if ('coordinator' in this.role) this.role.coordinator.broadcast(event);
-    else {
-      this.role.link.enqueue({ op: 'broadcast', event });
-      this.role.link.kick();
-    }
+    else this.role.link.enqueue({ op: 'broadcast', event });
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { BotContext } from '../../../context.ts';
 import { startLedgerServer, type LedgerServer } from './server.ts';
 
-/** Events are also trimmed this often, for a coordinator no host renews a lease with (each renewal trims too). */
+/** Events are also trimmed this often, for a coordinator no host renews a lease with (renewals trim at most once a minute). */
 const EVENTS_TRIM_EVERY_MS = 60 * 60 * 1000;
 
 /** Serves the coordinator's API when LEDGER_PORT is set, from the process holding shard 0; undefined otherwise. */

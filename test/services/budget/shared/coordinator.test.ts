@@ -56,7 +56,7 @@ async function coordinatorHost(operator: Partial<OperatorLimits>, clock: Clock, 
   const history = new HistoryStore(db);
   const apply = (event: SharedEvent) => applyEvent(event, { forgetHere: (id, through) => void history.deleteAuthor(id, through), ledger });
   const coordinator = new LedgerCoordinator({
-    ledger, store: new LedgerStore(db), shared: new SharedLedgerStore(db), apply, now: () => clock.now, hashMember: memberHasher(SECRET), tombstonesKeptMs: tombstonesKeptMs(90),
+    ledger, store: new LedgerStore(db), shared: new SharedLedgerStore(db), apply, now: () => clock.now, hashMember: memberHasher(SECRET), tombstonesKeptMs: tombstonesKeptMs(90), log,
   });
   const server = await startLedgerServer({ host: '127.0.0.1', port, secret: SECRET, coordinator, log });
   const handle = { close: () => server.close() };

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import type { Db } from '../../../../src/db/connection.ts';
 import { HistoryStore } from '../../../../src/db/history.ts';
 import { MetaStore } from '../../../../src/db/meta.ts';
 import { CoordinatorClient } from '../../../../src/services/budget/shared/client.ts';
-import { EVENTS_KEPT_MS, tombstonesKeptMs } from '../../../../src/services/budget/shared/coordinator.ts';
+import { EVENTS_KEPT_MS, LEASE_TRIM_EVERY_MS, tombstonesKeptMs } from '../../../../src/services/budget/shared/coordinator.ts';
 import { applyResync } from '../../../../src/services/budget/shared/events.ts';
 import { memberHasher } from '../../../../src/services/budget/shared/memberHash.ts';
 import { MAX_TOMBSTONES_PER_LEASE, type ResyncState } from '../../../../src/services/budget/shared/protocol.ts';
@@ -65,11 +65,65 @@ describe('shared events (/forget-me, /operator) are kept only as long as a host 
     expect(c.history.countQuestionsBy(FORGOTTEN)).toBe(0);
     expect(kept(a.db)).toHaveLength(1);
     expect(await keptMetric(a.metrics)).toBe(1);
-    // c's next renewal says it applied it: nothing names the member any more.
+    // c's next renewal says it applied it, past a minute since the last trim: nothing names the member any more.
+    clock.now += LEASE_TRIM_EVERY_MS;
     await c.link.renewLease();
     expect(kept(a.db)).toEqual([]);
     expect(await keptMetric(a.metrics)).toBe(0);
     expect(syncText(a.db)).not.toContain(FORGOTTEN);
+  });
+
+  test('lease renewals trim at most once a minute, after their own transaction, reading the event bounds once', async () => {
+    const clock = { now: START };
+    const a = await coordinatorHost(clock, { operator });
+    const b = otherHost(a.server.url, clock, { operator });
+    const c = otherHost(a.server.url, clock, { operator });
+    await b.link.renewLease();
+    await c.link.renewLease();
+    clock.now += EVENTS_KEPT_MS + HOUR;
+    await b.link.renewLease(); // trims (the first renewal past a minute)
+    const trims = vi.spyOn(a.shared, 'trimEvents');
+    const bounds = vi.spyOn(a.shared, 'eventBounds');
+    a.hosts.forgetEverywhere(FORGOTTEN);
+    await b.link.renewLease();
+    await c.link.renewLease();
+    // Every host has applied it, and says so on each renewal every 20 s: within the minute, nothing is trimmed.
+    for (let renewal = 0; renewal < 2; renewal += 1) {
+      clock.now += 20_000;
+      await b.link.renewLease();
+      await c.link.renewLease();
+    }
+    expect(trims).not.toHaveBeenCalled();
+    expect(kept(a.db)).toHaveLength(1);
+    expect(bounds).toHaveBeenCalledTimes(6);
+    // A minute after the last trim: the next renewal trims, once.
+    clock.now += LEASE_TRIM_EVERY_MS - 40_000;
+    await b.link.renewLease();
+    await c.link.renewLease();
+    expect(trims).toHaveBeenCalledTimes(1);
+    expect(kept(a.db)).toEqual([]);
+    expect(await keptMetric(a.metrics)).toBe(0);
+  });
+
+  test('a trim that fails does not fail the lease renewal that ran it, and is tried again a minute later', async () => {
+    const clock = { now: START };
+    const a = await coordinatorHost(clock, { operator });
+    a.hosts.forgetEverywhere(FORGOTTEN);
+    clock.now += EVENTS_KEPT_MS + HOUR;
+    a.db.exec("CREATE TRIGGER no_trim BEFORE DELETE ON shared_events BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
+    const client = new CoordinatorClient(a.server.url, SECRET);
+    const lease = () => client.lease({ holder: 'h', pid: 1, host: 'h', eventsAfter: 0 });
+    const trims = vi.spyOn(a.shared, 'trimEvents');
+    expect((await lease()).events).toHaveLength(1);
+    expect(trims).toHaveBeenCalledTimes(1);
+    expect(kept(a.db)).toHaveLength(1);
+    a.db.exec('DROP TRIGGER no_trim');
+    clock.now += LEASE_TRIM_EVERY_MS - 1;
+    await lease();
+    expect(trims).toHaveBeenCalledTimes(1);
+    clock.now += 1;
+    await lease();
+    expect(kept(a.db)).toEqual([]);
   });
 
   test('a host away longer than EVENTS_KEPT_MS is not waited for, and catches up from a resync when it is back: only the forgetting member\'s older turns go', async () => {
@@ -229,7 +283,9 @@ describe('shared events (/forget-me, /operator) are kept only as long as a host 
     await b.link.renewLease();
     clock.now += EVENTS_KEPT_MS + HOUR;
     a.hosts.forgetEverywhere(FORGOTTEN);
+    const forgotAt = clock.now;
     await b.link.renewLease(); // applies it
+    clock.now += LEASE_TRIM_EVERY_MS;
     await b.link.renewLease(); // says so: trimmed
     expect(kept(a.db)).toEqual([]);
     const hostId = new MetaStore(b.db).get('shared_ledger.host_id')!;
@@ -238,7 +294,7 @@ describe('shared events (/forget-me, /operator) are kept only as long as a host 
     // Sent by another process of b before it read that b applied it, and arriving now.
     const late = await new CoordinatorClient(a.server.url, SECRET).lease({ holder: 'b-process-2', pid: 2, host: 'b', hostId, eventsAfter: 0 });
     expect(seq()).toBe(1);
-    expect(late.resync?.tombstones).toEqual([{ seq: 1, member: hashed(FORGOTTEN), at: clock.now }]);
+    expect(late.resync?.tombstones).toEqual([{ seq: 1, member: hashed(FORGOTTEN), at: forgotAt }]);
     expect(JSON.stringify(late)).not.toContain(FORGOTTEN);
   });
 

@@ -58,11 +58,12 @@ export async function coordinatorHost(clock: Clock, options: { operator?: Partia
   const apply = (event: SharedEvent) => applyEvent(event, { forgetHere: (id, through) => void history.deleteAuthor(id, through), ledger });
   const shared = new SharedLedgerStore(db);
   const coordinator = new LedgerCoordinator({
-    ledger, store: new LedgerStore(db), shared, apply, now: () => clock.now, hashMember: memberHasher(SECRET), tombstonesKeptMs: tombstonesKeptMs(RETENTION_DAYS),
+    ledger, store: new LedgerStore(db), shared, apply, now: () => clock.now, hashMember: memberHasher(SECRET), tombstonesKeptMs: tombstonesKeptMs(RETENTION_DAYS), log,
   });
   const server = await startLedgerServer({ host: '127.0.0.1', port: options.port ?? 0, secret: SECRET, coordinator, log });
   open.push({ close: () => server.close() });
   const metrics = new BotMetrics({ ledger: new LedgerStats(db), inFlight: () => 0 });
+  ledger.onSettled = (settled) => metrics.settled(settled);
   metrics.watchSharedEvents(() => shared.eventsKept(), () => shared.tombstonesKept());
   return { db, path, port: Number(new URL(server.url).port), ledger, coordinator, server, history, shared, metrics, hosts: new SharedHosts(ledger, { coordinator }, log, () => clock.now) };
 }
@@ -73,9 +74,10 @@ export function otherHost(url: string, clock: Clock, options: { operator?: Parti
   const history = new HistoryStore(db);
   const service = new HistoryService(history, new TokenCounter(128_000), () => clock.now);
   const hash = memberHasher(options.secret ?? SECRET);
+  const operatorStore = new OperatorStore(db);
   const target = () => ({
     forgetHere: (id: string, through: number | undefined) => void service.forget(id, through), forgetTombstones: (tombstones: readonly Tombstone[]) => void service.forgetTombstones(tombstones, hash),
-    ceilingGuilds: () => new OperatorStore(db).ceilingGuilds(), ledger,
+    ceilingGuilds: () => operatorStore.ceilingGuilds(), ledger,
   });
   const link = new CoordinatorLink({
     client: new CoordinatorClient(url, options.secret ?? SECRET), store: new SharedLedgerStore(db), meta: new MetaStore(db), log, now: () => clock.now,
@@ -83,6 +85,7 @@ export function otherHost(url: string, clock: Clock, options: { operator?: Parti
   });
   const ledger = new Ledger(new LedgerStore(db), new BudgetStore(db), null, () => clock.now, { operator: { ...NO_OPERATOR_LIMITS, ...options.operator }, log, shared: link });
   const metrics = new BotMetrics({ ledger: new LedgerStats(db), inFlight: () => 0 });
+  ledger.onSettled = (settled) => metrics.settled(settled);
   ledger.onRefused = (refusal) => metrics.refused(refusal.limit.source);
   link.observeCalls(metrics.watchCoordinator(link));
   link.start(ledger.holder);

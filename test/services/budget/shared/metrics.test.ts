@@ -1,8 +1,9 @@
-import { afterEach, describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { createLogger } from '../../../../src/logger.ts';
 import { HealthCheck } from '../../../../src/services/metrics/health.ts';
 import type { BotMetrics } from '../../../../src/services/metrics/metrics.ts';
 import { startMetricsServer } from '../../../../src/services/metrics/server.ts';
+import { LEASE_MS } from '../../../../src/services/budget/ledger.ts';
 import { parseSamples, scrape, valueOf } from '../../../support/metricsScrape.ts';
 import { call, closeAll, coordinatorHost, GUILD_B, otherHost, payer, START } from './hostsHarness.ts';
 
@@ -68,6 +69,45 @@ describe('/metrics on a host whose limits a coordinator keeps (LEDGER_URL)', () 
     } finally {
       await m.server.close();
     }
+  });
+
+  test('both outbox gauges come from one read of the outbox per scrape, fresh at each scrape', async () => {
+    const clock = { now: START };
+    const a = await coordinatorHost(clock);
+    const b = otherHost(a.server.url, clock);
+    const m = await metricsOf(b.metrics);
+    try {
+      await b.link.renewLease();
+      const reads = vi.spyOn(b.link, 'outbox');
+      expect([(await m.read()).entries, reads.mock.calls.length]).toEqual([0, 1]);
+      // What the sharding manager asks a shard process for (src/services/metrics/shardScrape.ts): one read too.
+      await b.metrics.registry.getMetricsAsJSON();
+      expect(reads).toHaveBeenCalledTimes(2);
+      // The next scrape reads again and sees what changed since.
+      await a.server.close();
+      await b.ledger.pay(payer(GUILD_B, 'u1'), call(1), async () => 'x', () => ({ chargedMicros: 1 }));
+      await b.link.flush();
+      clock.now += 30_000;
+      const after = await m.read();
+      expect([after.entries, after.oldestAge, reads.mock.calls.length]).toEqual([1, 30, 3]);
+    } finally {
+      await m.server.close();
+    }
+  });
+
+  test('a call interrupted on another host is in bot_spend_microdollars_total once: that host\'s, not the coordinator\'s as well', async () => {
+    const clock = { now: START };
+    const a = await coordinatorHost(clock);
+    const b = otherHost(a.server.url, clock);
+    expect((await b.ledger.reserveShared(payer(GUILD_B, 'u1'), call(1))).ok).toBe(true);
+    await b.link.stop(0); // b dies with the call in flight
+    clock.now += 10 * LEASE_MS;
+    // The coordinator charges its copy, and b's next process (the same file) charges b's own.
+    expect(a.ledger.chargeOrphans()).toBe(1);
+    const restarted = otherHost(a.server.url, clock, { path: b.path });
+    expect(restarted.ledger.chargeOrphans()).toBe(1);
+    const spent = async (metrics: BotMetrics) => valueOf(parseSamples((await metrics.exposition()).body), 'bot_spend_microdollars_total', { command: 'ask' });
+    expect([await spent(a.metrics), await spent(restarted.metrics)]).toEqual([0, 1_000_000]);
   });
 
   test('a coordinator that answers 401 (LEDGER_SECRET differs) counts as unauthorized and not reachable', async () => {
