@@ -18,6 +18,8 @@ export interface PaidChatRequest {
   messages: ChatRequestMessage[];
   /** Our count of `messages`, used for the reservation and when a server reports no usage. */
   promptTokens: number;
+  /** Reserved on top of promptTokens, never charged without usage: what images whose rule is unpublished may bill beyond their count. */
+  extraReserveTokens?: number;
   maxOutputTokens: number;
   /** The channel's `/settings reasoning-effort`, for the models that take one. */
   reasoningEffort?: ReasoningEffort;
@@ -51,7 +53,7 @@ export class PaidChat {
     const { model, log } = request;
     const paid = await ledger.pay(
       request.payer,
-      { command: request.command, model, worstCaseMicros: pricing.chatWorstCase(model, Math.ceil(request.promptTokens * PROMPT_COUNT_MARGIN), request.maxOutputTokens) },
+      { command: request.command, model, worstCaseMicros: pricing.chatWorstCase(model, Math.ceil(request.promptTokens * PROMPT_COUNT_MARGIN) + (request.extraReserveTokens ?? 0), request.maxOutputTokens) },
       () => chat.stream({ model, messages: request.messages, maxOutputTokens: request.maxOutputTokens, reasoningEffort: request.reasoningEffort, signal: request.signal }, onText, onThinking),
       (outcome) => {
         const usage = this.billed(request, outcome);
