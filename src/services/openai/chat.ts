@@ -152,7 +152,9 @@ export class ChatService {
           break;
         }
       }
-      if (answer.end()) onText(answer.text);
+      // Only a stream that ended by itself decides what the splitter still holds; one our idle timer or a stop
+      // ended (quietly) may have been mid-thinking: that output is charged, never shown as the answer.
+      if (!cancelled && !timedOut && answer.end()) onText(answer.text);
     } catch (error) {
       const failure = classifyError(error, timedOut, context);
       // The stream was open: the request was read. Anything but an error the server sent (a timeout, a lost connection, a stop) may have been billed.
@@ -169,8 +171,8 @@ export class ChatService {
     const text = answer.text;
     // The SDK ends an aborted stream quietly instead of throwing: our idle timer did that.
     const thought = joinedThinking(reasoning, answer.reasoning);
-    if (cancelled) return { ok: false, failure: { kind: 'cut_off' }, partialText: text, usage, ...thought, ...unshown(refusal, ''), ...billable(true, thinksSilently) };
-    if (timedOut) return { ok: false, failure: { kind: 'timeout' }, partialText: text, usage, ...thought, ...unshown(refusal, ''), ...billable(true, thinksSilently) };
+    if (cancelled) return { ok: false, failure: { kind: 'cut_off' }, partialText: text, usage, ...thought, ...unshown(refusal, answer.held), ...billable(true, thinksSilently) };
+    if (timedOut) return { ok: false, failure: { kind: 'timeout' }, partialText: text, usage, ...thought, ...unshown(refusal, answer.held), ...billable(true, thinksSilently) };
     if (overrun) return { ok: true, text, usage, finishReason: 'length', ...thought, overrun: true };
     if (refusal || finishReason === 'content_filter') {
       // The stream ended cleanly, so the request was read and billed; the filter acts on the output: a reasoning
