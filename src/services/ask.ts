@@ -13,7 +13,7 @@ import type { ReasoningEffort } from './reasoning/models.ts';
 import { closeOpenFence } from './messageSplitter.ts';
 import type { Direction, ModerationService, Verdict } from './moderation/service.ts';
 import type { ImageSource, LoadedImage, VisionService } from './vision/service.ts';
-import type { VisionRule } from './vision/imageTokens.ts';
+import type { VisionBilling } from './vision/imageBilling.ts';
 import { describeImageProblem, visionText } from './vision/messages.ts';
 import type { ReasoningService } from './reasoning/service.ts';
 import { spentThinkingNotice } from './reasoning/notices.ts';
@@ -42,9 +42,9 @@ export interface AskRequest {
   images?: readonly ImageSource[];
 }
 
-/** A request with its channel's settings looked up (and its images checked, with the rule that prices them). */
+/** A request with its channel's settings looked up (and its images checked, with how its model counts them). */
 type ResolvedAsk = AskRequest & {
-  channelId: string; model: string; systemPrompt: string; questionImages: LoadedImage[]; visionRule: VisionRule | undefined;
+  channelId: string; model: string; systemPrompt: string; questionImages: LoadedImage[]; visionBilling: VisionBilling | undefined;
   reasoningEffort?: ReasoningEffort; maxOutputTokens: number;
 };
 
@@ -91,7 +91,7 @@ export class AskService {
     const settings = this.deps.settings.forChannel(asked.scope);
     const request: ResolvedAsk = {
       ...asked, channelId: asked.scope.channelId, model: settings.model.value, systemPrompt: settings.systemPrompt.value,
-      questionImages: [], visionRule: this.deps.vision?.ruleOf(settings.model.value),
+      questionImages: [], visionBilling: this.deps.vision?.billingOf(settings.model.value),
       reasoningEffort: effortToSend(settings),
       maxOutputTokens: this.outputAllowance(settings.model.value),
     };
@@ -124,13 +124,13 @@ export class AskService {
   private async readImages(request: ResolvedAsk): Promise<string | undefined> {
     const choice = this.deps.vision?.modelFor(request.model) ?? { ok: false as const };
     if (!choice.ok) return visionText('noVision', request.language, { model: request.model });
-    const loaded = await this.deps.vision!.loadQuestion(request.images ?? [], choice.rule);
+    const loaded = await this.deps.vision!.loadQuestion(request.images ?? [], choice.billing);
     if (!loaded.ok) {
       request.log.info({ problem: loaded.problem }, 'image refused');
       return describeImageProblem(loaded, request.language);
     }
     // The model that sees answers: its own output allowance (a reasoning model thinks within it).
-    Object.assign(request, { model: choice.model, visionRule: choice.rule, questionImages: loaded.images, maxOutputTokens: this.outputAllowance(choice.model) });
+    Object.assign(request, { model: choice.model, visionBilling: choice.billing, questionImages: loaded.images, maxOutputTokens: this.outputAllowance(choice.model) });
     return undefined;
   }
 
@@ -226,17 +226,19 @@ export class AskService {
     }
     // Images (this question's and, while their URLs last, earlier ones') go out as parts, their tokens in the reservation.
     const composed = deps.vision && (request.questionImages.length > 0 || context.pastImages.length > 0)
-      ? await deps.vision.compose(context.messages, context.pastImages, request.questionImages, request.visionRule)
-      : { messages: context.messages, extraTokens: 0 };
-    // The reservation counts what OpenAI bills for the images, which may be more than their share of the context.
+      ? await deps.vision.compose(context.messages, context.pastImages, request.questionImages, request.visionBilling)
+      : { messages: context.messages, extraTokens: 0, extraReserveTokens: 0 };
+    // The count (the reservation's, and a no-usage server's charge) holds what OpenAI bills for the images, which may be more than their share of the context.
     const billedOverContext = request.questionImages.reduce((sum, image) => sum + image.tokens - image.contextTokens, 0);
     const promptTokens = context.promptTokens + composed.extraTokens + Math.max(0, billedOverContext);
+    // Images whose rule is unpublished may bill more than counted: only the reservation covers that.
+    const extraReserveTokens = composed.extraReserveTokens - composed.extraTokens + request.questionImages.reduce((sum, image) => sum + image.reserveTokens - image.tokens, 0);
     request.log.debug({ promptTokens, historyTurns: context.historyTurns, images: request.questionImages.length }, 'context built');
     const thinking = deps.reasoning?.thinkingLine(request.model, request.reply, request.language);
     const paid = await deps.paidChat.stream(
       {
         payer: request.payer, command: request.command, model: request.model, messages: composed.messages,
-        promptTokens, maxOutputTokens: request.maxOutputTokens, reasoningEffort: request.reasoningEffort, signal, log: request.log,
+        promptTokens, extraReserveTokens, maxOutputTokens: request.maxOutputTokens, reasoningEffort: request.reasoningEffort, signal, log: request.log,
       },
       (text) => {
         if (interrupted() || request.reply.abandoned) throw new AnswerInterrupted();

@@ -179,6 +179,33 @@ describe('failures are explained in plain words, stored nowhere, and never crash
     expect(i.transcript()[0]).toBe('Started fine.\n\n⚠️ The answer was cut off because the AI service stopped responding.');
   });
 
+  test('a stream that stalls after some text is charged the prompt and that text (no usage came), not released', async () => {
+    const channelId = freshChannel();
+    h.openai.chat.enqueue({ text: 'Started fine, with a few words. Then silence.', chunks: ['Started fine, with a few words. ', 'Then silence.'], stallAfterEvents: 2 });
+    await askIn(channelId);
+    const [row] = ledgerRows(channelId);
+    expect(row).toMatchObject({ state: 'settled' });
+    const { pricing, tokens } = h.bot.ctx.services;
+    expect(row!.output).toBe(tokens.weigh(tokens.countMessage('Started fine, with a few words. '), 'gpt-4o-mini'));
+    expect(row!.input).toBeGreaterThan(0);
+    expect(row!.charged).toBe(pricing.chatCost('gpt-4o-mini', { promptTokens: row!.input!, completionTokens: row!.output!, cachedTokens: 0 }));
+  });
+
+  test('a local reasoning model that goes silent mid-thinking (its template opened <think>): the thinking is charged, never shown as an answer', async () => {
+    const model = 'deepseek-r1:14b';
+    h.openai.addModel(model);
+    const channelId = freshChannel();
+    h.bot.ctx.services.settings.updateChannel({ guildId: h.bot.ctx.config.devGuildId!, channelId, parentId: null }, { model }, 'admin');
+    const thinking = 'Okay, the user says hello. I should greet them back warmly.';
+    h.openai.chat.enqueue({ text: `${thinking} And then`, chunks: [thinking, ' And then'], stallAfterEvents: 2 });
+    const i = await askIn(channelId);
+    expect(i.transcript()).toEqual(['The AI service took too long to answer, so I stopped waiting. Please try again.']);
+    const [row] = ledgerRows(channelId);
+    expect(row).toMatchObject({ state: 'settled' });
+    const { tokens } = h.bot.ctx.services;
+    expect(row!.output).toBe(tokens.weigh(tokens.countMessage(thinking), model));
+  });
+
   test('Traditional Chinese users get the explanation in Traditional Chinese', async () => {
     h.openai.chat.enqueue({ error: 'insufficient_quota' });
     const i = h.command('ask', { prompt: '你好' }, { channelId: freshChannel(), locale: 'zh-TW' });

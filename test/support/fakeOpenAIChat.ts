@@ -67,6 +67,8 @@ export interface ChatTextReply {
 export interface ChatStreamErrorReply {
   streamError: unknown;
   text?: string;
+  /** Stream a refusal (`refusal` deltas) instead of `text` before the error. */
+  refusal?: string;
   chunks?: string[];
   afterChunks?: number;
 }
@@ -100,7 +102,7 @@ export type ChatReply =
   | { hang: true }
   | ChatStreamErrorReply
   | ChatRawErrorReply
-  | { cutAfterChunks: number; text: string; chunks?: string[]; delayMs?: number; chunkDelayMs?: number };
+  | { cutAfterChunks: number; text: string; chunks?: string[]; delayMs?: number; chunkDelayMs?: number; refusal?: string };
 
 export type ChatReplySource = ChatReply | ((req: ChatCompletionCreateParams) => ChatReply);
 
@@ -363,7 +365,7 @@ export class FakeChat {
   /** HTTP 200, the role chunk and `afterChunks` content pieces, then the error event and a clean end (no [DONE]). */
   private async streamError(ex: Exchange, body: ChatCompletionCreateParams, reply: ChatStreamErrorReply, promptTokens: number): Promise<void> {
     if (!body.stream) throw new Error('FakeOpenAI misconfiguration: streamError needs a streaming request');
-    const plan = makePlan({ text: reply.text ?? '', chunks: reply.chunks }, body, promptTokens);
+    const plan = makePlan({ text: reply.text ?? '', chunks: reply.chunks, refusal: reply.refusal }, body, promptTokens);
     ex.startEventStream();
     const events = this.events(body, plan).filter((e) => e !== '[DONE]').slice(0, 1 + (reply.afterChunks ?? 0));
     for (const event of events) await ex.writeEvent(event);
@@ -406,7 +408,7 @@ export class FakeChat {
       ex.req.socket.destroy();
       return;
     }
-    const plan = makePlan({ text: reply.text, chunks: reply.chunks }, body, promptTokens);
+    const plan = makePlan({ text: reply.text, chunks: reply.chunks, refusal: reply.refusal }, body, promptTokens);
     ex.startEventStream();
     const events = this.events(body, plan)
       .filter((e) => e !== '[DONE]')

@@ -44,7 +44,11 @@ export type ChatOutcome =
    * `mayBeBilled`: the request reached the service and no answer said it was not read (a timeout, a dropped connection,
    * a stop): its prompt is billed even when no text came. An error the server sent (a status, an error event) has neither.
    */
-  | { ok: false; failure: ModelFailure; partialText: string; usage: ChatUsage | undefined; reasoning?: string; hiddenThinking?: true; mayBeBilled?: true };
+  | {
+    ok: false; failure: ModelFailure; partialText: string; usage: ChatUsage | undefined; reasoning?: string; hiddenThinking?: true; mayBeBilled?: true;
+    /** Output that streamed before the failure but is neither `partialText` nor `reasoning` (a refusal cut short, text held back at a `<think>` tag): billed, never shown. */
+    unshownOutput?: string;
+  };
 
 export interface ChatRequest {
   model: string;
@@ -72,6 +76,12 @@ export interface ChatOptions {
 function joinedThinking(fromDeltas: string, fromTags: string): { reasoning?: string } {
   const all = [fromDeltas, fromTags].filter((part) => part.trim() !== '').join('\n\n').trim();
   return all ? { reasoning: all } : {};
+}
+
+/** What streamed but is not shown: a refusal the stream did not finish, and output the splitter still held back. */
+function unshown(refusal: string, held: string): { unshownOutput?: string } {
+  const output = `${refusal}${held}`;
+  return output ? { unshownOutput: output } : {};
 }
 
 /** A failure that may have been billed (the request was out, no answer said it was not read) is marked so, to be charged. */
@@ -142,7 +152,9 @@ export class ChatService {
           break;
         }
       }
-      if (answer.end()) onText(answer.text);
+      // Only a stream that ended by itself decides what the splitter still holds; one our idle timer or a stop
+      // ended (quietly) may have been mid-thinking: that output is charged, never shown as the answer.
+      if (!cancelled && !timedOut && answer.end()) onText(answer.text);
     } catch (error) {
       const failure = classifyError(error, timedOut, context);
       // The stream was open: the request was read. Anything but an error the server sent (a timeout, a lost connection, a stop) may have been billed.
@@ -151,7 +163,7 @@ export class ChatService {
       // An error event the server sent mid-stream keeps its own meaning (rate limit, server error…).
       const cut = cancelled || (answer.text.length > 0 && failure.kind === 'network');
       const shown = cut ? { kind: 'cut_off' as const } : failure.kind === 'network' ? { kind: 'dropped' as const } : failure;
-      return { ok: false, failure: shown, partialText: answer.text, usage, ...joinedThinking(reasoning, answer.reasoning), ...billable(billed, thinksSilently) };
+      return { ok: false, failure: shown, partialText: answer.text, usage, ...joinedThinking(reasoning, answer.reasoning), ...unshown(refusal, answer.held), ...billable(billed, thinksSilently) };
     } finally {
       clearTimeout(idle);
       request.signal?.removeEventListener('abort', cancel);
@@ -159,8 +171,8 @@ export class ChatService {
     const text = answer.text;
     // The SDK ends an aborted stream quietly instead of throwing: our idle timer did that.
     const thought = joinedThinking(reasoning, answer.reasoning);
-    if (cancelled) return { ok: false, failure: { kind: 'cut_off' }, partialText: text, usage, ...thought, ...billable(true, thinksSilently) };
-    if (timedOut) return { ok: false, failure: { kind: 'timeout' }, partialText: text, usage, ...thought, ...billable(true, thinksSilently) };
+    if (cancelled) return { ok: false, failure: { kind: 'cut_off' }, partialText: text, usage, ...thought, ...unshown(refusal, answer.held), ...billable(true, thinksSilently) };
+    if (timedOut) return { ok: false, failure: { kind: 'timeout' }, partialText: text, usage, ...thought, ...unshown(refusal, answer.held), ...billable(true, thinksSilently) };
     if (overrun) return { ok: true, text, usage, finishReason: 'length', ...thought, overrun: true };
     if (refusal || finishReason === 'content_filter') {
       // The stream ended cleanly, so the request was read and billed; the filter acts on the output: a reasoning

@@ -18,6 +18,8 @@ export interface PaidChatRequest {
   messages: ChatRequestMessage[];
   /** Our count of `messages`, used for the reservation and when a server reports no usage. */
   promptTokens: number;
+  /** Reserved on top of promptTokens, never charged without usage: what images whose rule is unpublished may bill beyond their count. */
+  extraReserveTokens?: number;
   maxOutputTokens: number;
   /** The channel's `/settings reasoning-effort`, for the models that take one. */
   reasoningEffort?: ReasoningEffort;
@@ -51,7 +53,7 @@ export class PaidChat {
     const { model, log } = request;
     const paid = await ledger.pay(
       request.payer,
-      { command: request.command, model, worstCaseMicros: pricing.chatWorstCase(model, Math.ceil(request.promptTokens * PROMPT_COUNT_MARGIN), request.maxOutputTokens) },
+      { command: request.command, model, worstCaseMicros: pricing.chatWorstCase(model, Math.ceil(request.promptTokens * PROMPT_COUNT_MARGIN) + (request.extraReserveTokens ?? 0), request.maxOutputTokens) },
       () => chat.stream({ model, messages: request.messages, maxOutputTokens: request.maxOutputTokens, reasoningEffort: request.reasoningEffort, signal: request.signal }, onText, onThinking),
       (outcome) => {
         const usage = this.billed(request, outcome);
@@ -71,15 +73,17 @@ export class PaidChat {
 
   /**
    * What the service billed: its own usage when it sent one; else our count. A stream that failed after
-   * text arrived (timeout, cut connection, content filter) was billed for the prompt and that text; a request
-   * that reached the service and got no answer (a timeout, a dropped connection) at least for its prompt;
-   * a call the server answered with an error before any text, without usage, was not.
+   * output arrived (timeout, cut connection, an error event, content filter) was billed for the prompt and that
+   * output, shown or not; a request that reached the service and got no answer (a timeout, a dropped
+   * connection) at least for its prompt; a call the server answered with an error before any output, without
+   * usage, was not.
    */
   private billed(request: PaidChatRequest, outcome: ChatOutcome): ChatUsage | null {
     if (outcome.usage) return outcome.usage;
     // A refusal the model wrote in place of an answer is output it was billed for.
     const refusal = !outcome.ok && outcome.failure.kind === 'refused' ? outcome.failure.message ?? '' : '';
-    const produced = outcome.ok ? outcome.text : `${outcome.partialText}${refusal}`;
+    // Output that streamed but is not shown (a refusal cut short, thinking held back at a tag) was billed too.
+    const produced = outcome.ok ? outcome.text : `${outcome.partialText}${refusal}${outcome.unshownOutput ?? ''}`;
     if (!outcome.ok && produced === '' && !outcome.reasoning && !outcome.hiddenThinking && !outcome.mayBeBilled) return null;
     // A reasoning model's hidden thinking is billed but never sent: only the most it may write is a safe count.
     if (this.deps.reasoning?.profile(request.model)) return { promptTokens: request.promptTokens, completionTokens: request.maxOutputTokens, cachedTokens: 0 };

@@ -5,7 +5,8 @@
  */
 import * as models from 'gpt-tokenizer/models';
 import type { ModelSpec } from 'gpt-tokenizer/modelTypes';
-import type { VisionRule } from '../vision/imageTokens.ts';
+import { imageTokens, type ImageDetail, type VisionRule } from '../vision/imageTokens.ts';
+import { BUILTIN_CHAT } from './builtinPrices.ts';
 import { fineTuneBase, nameCandidates } from './modelNames.ts';
 
 const TILES_4O = { tiles: { base: 85, tile: 170 } };
@@ -42,10 +43,39 @@ export const BUILTIN_VISION: Readonly<Record<string, VisionRule | false>> = {
 
 /**
  * A model that sees but whose rule is unpublished (a newer OpenAI model, VISION_MODEL on a compatible
- * server): the larger of gpt-4o's tiles and the highest patch multiplier, the most any listed rule charges
- * except gpt-4o-mini's (whose tokens are priced 16.7× lower).
+ * server): the larger of gpt-4o's tiles and the highest patch multiplier, the most any listed rule counts
+ * except gpt-4o-mini's (whose tokens are priced 16.7× lower). Its count is the estimate; the reservation also
+ * covers unpublishedImageBound().
  */
 export const FALLBACK_VISION_RULE: VisionRule = { tiles: { base: 85, tile: 170 }, patchMultiplier: 2.46 };
+
+/** Each published rule with its model's published input price (micro-dollars per 1M tokens): an image's price there. */
+const PRICED_RULES = Object.entries(BUILTIN_VISION).flatMap(([model, rule]) => {
+  const input = rule ? BUILTIN_CHAT[model]?.input : undefined;
+  return rule && input !== undefined ? [{ rule, input }] : [];
+});
+
+/**
+ * The most prompt tokens one image may bill, at the model's own input price (micro-dollars per 1M tokens), on a
+ * model whose rule is unpublished. Counting like any rule up to `rule` (FALLBACK_VISION_RULE), it bills that
+ * count at its own price. Published rules that count more tokens than that are those of cheap models: gpt-4o-mini
+ * counts 33× gpt-4o's tokens at 1/16.7 of its price (one image costs it about what it costs gpt-4o, at most 2×).
+ * So the bound assumes an unpublished rule costs no more dollars per image than the dearest published rule that
+ * counts more than `rule` does, and turns those dollars into tokens at the model's price. Reserving gpt-4o-mini's
+ * count for every such model instead would reserve ~33× too much on all the others; a free model (price 0) is
+ * reserved the count.
+ */
+export function unpublishedImageBound(rule: VisionRule, inputMicrosPerMillion: number, width: number, height: number, detail: ImageDetail): number {
+  const counted = imageTokens(rule, width, height, detail);
+  if (!(inputMicrosPerMillion > 0)) return counted;
+  let bound = counted;
+  for (const priced of PRICED_RULES) {
+    const tokens = imageTokens(priced.rule, width, height, detail);
+    // Rounded up: a float quotient a hair over a whole number costs one token of margin, never one too few.
+    if (tokens > counted) bound = Math.max(bound, Math.ceil((tokens * priced.input) / inputMicrosPerMillion));
+  }
+  return bound;
+}
 
 const specs = models as unknown as Record<string, ModelSpec | undefined>;
 

@@ -55,6 +55,11 @@ export class ThinkSplitter {
     return this.thought;
   }
 
+  /** Output held back until the next piece decides what it is (all of it, for a template-opened `<think>` not yet closed). */
+  get held(): string {
+    return this.pending;
+  }
+
   /** Inside `<think>` (or, for a model whose template opens it, before its `</think>`). */
   get thinking(): boolean {
     return this.mode === 'thinking' || (this.mode === 'undecided' && this.pending.trim() !== '');

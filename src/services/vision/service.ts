@@ -3,6 +3,7 @@ import type { ChatContentPart, ChatMessage, ChatRequestMessage, PastImages } fro
 import { FALLBACK_VISION_RULE, visionOf } from '../pricing/builtinVision.ts';
 import { isStillValid } from './discordUrl.ts';
 import { dataUrlOf, fetchImage, type ImageProblem } from './fetchImage.ts';
+import { countImage, type VisionBilling } from './imageBilling.ts';
 import { imageTokens, type VisionRule } from './imageTokens.ts';
 import { IMAGE_DETAIL, MAX_IMAGES_PER_QUESTION, MAX_PAST_IMAGES, MAX_REQUEST_IMAGE_BYTES } from './limits.ts';
 
@@ -18,8 +19,10 @@ export interface ImageSource {
 export interface LoadedImage {
   ref: ImageRef;
   dataUrl: string;
-  /** What OpenAI may bill for it (the reservation). */
+  /** What its rule counts: the estimate a server that sends no usage is charged. */
   tokens: number;
+  /** The most OpenAI may bill for it (the reservation): more than `tokens` only when the model's rule is unpublished. */
+  reserveTokens: number;
   /** What it takes of the context window: gpt-4o-mini bills ~33× gpt-4o's tokens, but only for billing. */
   contextTokens: number;
 }
@@ -37,39 +40,43 @@ export const IMAGE_NOT_RESENT_MARKER = '[image not shown]';
 /** A marker is 5–6 tokens under both OpenAI tokenizers; counted generously. */
 const MARKER_TOKENS = 10;
 
-export type ModelChoice = { ok: true; model: string; rule: VisionRule } | { ok: false };
+export type ModelChoice = { ok: true; model: string; billing: VisionBilling } | { ok: false };
+export interface ComposedRequest { messages: ChatRequestMessage[]; extraTokens: number; extraReserveTokens: number }
 export type QuestionImages = { ok: true; images: LoadedImage[] } | { ok: false; problem: ImageProblem | 'too-many'; filename: string };
 
 export interface VisionOptions {
   /** VISION_MODEL: answers questions with images when the channel's model can't see. */
   visionModel?: string;
+  /** A model's input price (micro-dollars per 1M tokens), for the reservation of images whose rule is unpublished. */
+  inputPrice: (model: string) => number;
   now?: () => number;
   fetch?: typeof fetch;
 }
 
 /** Images in questions: which model reads them, checked downloads, and earlier turns' images re-sent while their URLs last. */
 export class VisionService {
-  constructor(private readonly options: VisionOptions = {}) {}
+  constructor(private readonly options: VisionOptions) {}
 
-  /** The token rule of a model that sees; undefined for one that doesn't (or that we can't tell sees). */
-  ruleOf(model: string): VisionRule | undefined {
+  /** How a model that sees counts images; undefined for one that doesn't (or that we can't tell sees). */
+  billingOf(model: string): VisionBilling | undefined {
     const known = visionOf(model);
-    if (known.sees) return known.rule;
-    // The operator says VISION_MODEL sees; a model we have no rule for is priced by the most expensive rule.
-    return model === this.options.visionModel ? FALLBACK_VISION_RULE : undefined;
+    if (known.sees && known.source === 'builtin') return { rule: known.rule };
+    // Seen in gpt-tokenizer's data, or the operator says VISION_MODEL sees: no published rule, so the fallback's count and a bound in dollars.
+    if (known.sees || model === this.options.visionModel) return { rule: FALLBACK_VISION_RULE, unpublishedInputPrice: this.options.inputPrice(model) };
+    return undefined;
   }
 
   /** The channel's model when it sees, else VISION_MODEL, else no model for this question. */
   modelFor(channelModel: string): ModelChoice {
     for (const model of [channelModel, this.options.visionModel]) {
-      const rule = model === undefined ? undefined : this.ruleOf(model);
-      if (model !== undefined && rule) return { ok: true, model, rule };
+      const billing = model === undefined ? undefined : this.billingOf(model);
+      if (model !== undefined && billing) return { ok: true, model, billing };
     }
     return { ok: false };
   }
 
   /** Downloads and checks a question's images, one at a time (the request's byte total is checked as they come). */
-  async loadQuestion(sources: readonly ImageSource[], rule: VisionRule): Promise<QuestionImages> {
+  async loadQuestion(sources: readonly ImageSource[], billing: VisionBilling): Promise<QuestionImages> {
     if (sources.length > MAX_IMAGES_PER_QUESTION) return { ok: false, problem: 'too-many', filename: sources[MAX_IMAGES_PER_QUESTION]!.filename };
     const images: LoadedImage[] = [];
     let total = 0;
@@ -81,7 +88,7 @@ export class VisionService {
       const { bytes, mime, width, height } = fetched.image;
       images.push({
         ref: { url: source.url, contentType: mime, size: bytes.length, width, height }, dataUrl: dataUrlOf(fetched.image),
-        tokens: imageTokens(rule, width, height, IMAGE_DETAIL), contextTokens: imageTokens(CONTEXT_RULE, width, height, IMAGE_DETAIL),
+        ...countImage(billing, width, height, IMAGE_DETAIL), contextTokens: imageTokens(CONTEXT_RULE, width, height, IMAGE_DETAIL),
       });
     }
     return { ok: true, images };
@@ -90,12 +97,14 @@ export class VisionService {
   /**
    * The request's messages: the question with its images as parts, and earlier questions' images sent again
    * (the newest MAX_PAST_IMAGES whose URLs are still valid and whose bytes still pass the checks) or replaced
-   * by a marker. `extraTokens`: what the re-sent images and the markers add to the prompt.
+   * by a marker. `extraTokens`: what the re-sent images and the markers add to the prompt; `extraReserveTokens`: the
+   * same for the reservation (more when the model's image rule is unpublished).
    */
-  async compose(messages: readonly ChatMessage[], pastImages: readonly PastImages[], question: readonly LoadedImage[], rule: VisionRule | undefined): Promise<{ messages: ChatRequestMessage[]; extraTokens: number }> {
+  async compose(messages: readonly ChatMessage[], pastImages: readonly PastImages[], question: readonly LoadedImage[], billing: VisionBilling | undefined): Promise<ComposedRequest> {
     const out: ChatRequestMessage[] = [...messages];
     let extraTokens = 0;
-    let budget = rule ? MAX_PAST_IMAGES : 0;
+    let extraReserveTokens = 0;
+    let budget = billing ? MAX_PAST_IMAGES : 0;
     let bytesLeft = MAX_REQUEST_IMAGE_BYTES - question.reduce((sum, image) => sum + image.ref.size, 0);
     const now = (this.options.now ?? Date.now)();
     // Newest first, so the images re-sent are the latest ones.
@@ -108,18 +117,21 @@ export class VisionService {
         if (!loaded?.ok) { markers.push(IMAGE_GONE_MARKER); continue; }
         budget -= 1;
         bytesLeft -= loaded.image.bytes.length;
-        extraTokens += imageTokens(rule!, loaded.image.width, loaded.image.height, IMAGE_DETAIL);
+        const count = countImage(billing!, loaded.image.width, loaded.image.height, IMAGE_DETAIL);
+        extraTokens += count.tokens;
+        extraReserveTokens += count.reserveTokens;
         parts.push(imagePart(dataUrlOf(loaded.image)));
       }
       const text = [out[index]!.content as string, ...markers].join(' ');
       extraTokens += markers.length * MARKER_TOKENS;
+      extraReserveTokens += markers.length * MARKER_TOKENS;
       out[index] = parts.length > 0 ? { role: 'user', content: [{ type: 'text', text }, ...parts] } : { role: 'user', content: text };
     }
     if (question.length > 0) {
       const last = out.length - 1;
       out[last] = { role: 'user', content: [{ type: 'text', text: out[last]!.content as string }, ...question.map((image) => imagePart(image.dataUrl))] };
     }
-    return { messages: out, extraTokens };
+    return { messages: out, extraTokens, extraReserveTokens };
   }
 }
 

@@ -157,6 +157,51 @@ describe('errors sent inside the stream (HTTP 200) get the same plain replies as
     expect(turns(channelId)).toHaveLength(0);
   });
 
+  test('after some text: the prompt and the text that arrived are charged (the server billed them), not released', async () => {
+    const channelId = freshChannel();
+    const arrived = 'Half an answer that the member already saw. ';
+    h.openai.chat.enqueue({ text: `${arrived}The rest`, chunks: [arrived, 'The rest'], afterChunks: 1, streamError: { message: 'CUDA out of memory', type: 'InternalServerError', param: null, code: 500 } });
+    await ask(channelId);
+    const [row] = ledger(channelId);
+    expect(row).toMatchObject({ state: 'settled' });
+    const { pricing, tokens } = h.bot.ctx.services;
+    // Our count of the text that arrived (no usage came before the error), and not of the part that never did.
+    expect(row!.outputTokens).toBe(tokens.weigh(tokens.countMessage(arrived), 'gpt-4o-mini'));
+    expect(row!.inputTokens).toBeGreaterThan(0);
+    expect(row!.charged).toBe(pricing.chatCost('gpt-4o-mini', { promptTokens: row!.inputTokens!, completionTokens: row!.outputTokens!, cachedTokens: 0 }));
+  });
+
+  test('a local reasoning model\'s thinking (its template opened <think>, held back until </think>) and then an error event: what streamed is charged', async () => {
+    const model = 'deepseek-r1:14b';
+    h.openai.addModel(model);
+    const channelId = freshChannel();
+    h.bot.ctx.services.settings.updateChannel({ guildId: h.bot.ctx.config.devGuildId!, channelId, parentId: null }, { model }, 'admin');
+    const thinking = 'Okay, the user says hello. I should greet them back warmly and ask how I can help today.';
+    h.openai.chat.enqueue({ text: thinking, afterChunks: 4, streamError: { message: 'CUDA out of memory', type: 'InternalServerError', param: null, code: 500 } });
+    const i = await ask(channelId);
+    // Nothing of the thinking is shown as an answer: the server's error is.
+    expect(i.transcript()).toEqual(['The AI service had an internal error. Please try again in a moment.']);
+    const [row] = ledger(channelId);
+    expect(row).toMatchObject({ state: 'settled' });
+    // Four 20-character pieces of thinking arrived: about 16 tokens of output the server billed.
+    expect(row!.outputTokens).toBeGreaterThanOrEqual(12);
+    expect(row!.charged).toBeGreaterThan(0);
+  });
+
+  test.each([
+    ['an error event', { streamError: { message: 'upstream failed', type: 'server_error', code: 500 }, afterChunks: 3 }],
+    ['a dropped connection', { cutAfterChunks: 4 }],
+  ])('a refusal cut short by %s: the refusal that streamed is charged as output', async (_name, ending) => {
+    const channelId = freshChannel();
+    const refusal = "I'm sorry, but I can't help with writing that, since it could be used to hurt someone.";
+    h.openai.chat.enqueue({ text: '', refusal, ...ending } as Parameters<typeof h.openai.chat.enqueue>[0]);
+    await ask(channelId);
+    const [row] = ledger(channelId);
+    expect(row).toMatchObject({ state: 'settled' });
+    // Three 20-character refusal pieces arrived before the end.
+    expect(row!.outputTokens).toBeGreaterThanOrEqual(10);
+  });
+
   test('after some text, a rate limit: shown text kept, "busy" said', async () => {
     const channelId = freshChannel();
     h.openai.chat.enqueue({ text: 'Started.', afterChunks: 1, streamError: 'Rate limit exceeded' });

@@ -3,11 +3,16 @@
  * stand-in signs, expires and streams attachments) and the fake OpenAI (which checks image parts and bills
  * image tokens by OpenAI's published rules).
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChatCompletionCreateParams } from 'openai/resources/chat/completions';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { BotHarness, TEST_CHANNEL_IDS } from '../../support/botHarness.ts';
 import { DEFAULT_GUILD_ID } from '../../support/fakeDiscord.ts';
 import { craftGif, craftJpeg, craftPdf, craftPng, craftWebp } from '../../support/craftedImages.ts';
 import { imagePartTokens } from '../../support/fakeOpenAIVision.ts';
+import { countPromptTokens } from '../../support/fakeOpenAIChatValidate.ts';
 import { t } from '../../../src/services/i18n.ts';
 import { BudgetStore } from '../../../src/db/budgetLimits.ts';
 import { IMAGE_GONE_MARKER } from '../../../src/services/vision/service.ts';
@@ -231,7 +236,7 @@ describe('mentions and DMs', () => {
 });
 
 describe('a compatible server that reports no usage', () => {
-  test('is charged the reservation\'s bound for the image', async () => {
+  test('is charged the image\'s count by its published rule (here also its reservation)', async () => {
     const channelId = freshChannel();
     setModel(channelId, 'gpt-4o');
     h.openai.compat = { noUsage: true };
@@ -245,5 +250,76 @@ describe('a compatible server that reports no usage', () => {
     } finally {
       h.openai.compat = {};
     }
+  });
+});
+
+/**
+ * A model the bot knows sees only from gpt-tokenizer's data has no published image rule. Priced cheaply (here by
+ * PRICING_FILE, at gpt-4o-mini's price), it may count an image as gpt-4o-mini does: 48,169 tokens for 768×2048,
+ * where the fallback rule counts 3,779.
+ */
+describe('a model whose image rule is unpublished, at a low input price', () => {
+  const MODEL = 'gpt-5.3-chat-latest';
+  let hp: BotHarness;
+  beforeAll(async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'bot-pricing-')), 'prices.json');
+    writeFileSync(file, JSON.stringify({ chat: { [MODEL]: { input: 0.15, cachedInput: 0.075, output: 0.6 } } }));
+    hp = await warmedUp(await BotHarness.start({ env: { PRICING_FILE: file } }));
+    hp.openai.addModel(MODEL);
+  }, 60_000);
+  afterAll(async () => { await hp?.close(); });
+  beforeEach(() => { hp.openai.reset(); hp.openai.addModel(MODEL); });
+
+  const image = () => ({ filename: 'tall.png', data: craftPng(768, 2048, 4000) });
+  /** The fake bills the image as gpt-4o-mini would (what such a model may really do), with usage. */
+  const billsLikeMini = (req: ChatCompletionCreateParams) => {
+    const parts = imageParts(req as unknown as ChatBody) as unknown as Record<string, unknown>[];
+    const extra = parts.reduce((sum, part) => sum + imagePartTokens('gpt-4o-mini', part) - imagePartTokens(MODEL, part), 0);
+    return { text: 'A tall picture.', usage: { prompt_tokens: countPromptTokens(req) + extra, completion_tokens: 5 } };
+  };
+  const rowsOf = (userId: string) => hp.bot.ctx.db.prepare(`SELECT state, reserved_micros AS reserved, charged_micros AS charged, input_tokens AS input FROM ledger WHERE user_id = ? ORDER BY id`)
+    .all(userId) as { state: string; reserved: number; charged: number; input: number }[];
+  const askAs = async (user: { id: string; username: string }, channelId: string) => {
+    hp.bot.ctx.services.settings.updateChannel({ guildId: DEFAULT_GUILD_ID, channelId, parentId: null }, { model: MODEL }, '100000000000000001');
+    const i = hp.command('ask', { prompt: 'Describe', image: image() }, { channelId, user });
+    await hp.settled(i);
+    return i;
+  };
+
+  test('a member with $0.005 left can\'t pass the limit with one image: the reservation covers gpt-4o-mini\'s dollars, so it is refused', async () => {
+    const user = { id: '530000000000000002', username: 'nearly' };
+    // Counted by the fallback rule alone, the call reserves ~$0.0031 (image, text, 4,096 output tokens) and fits;
+    // billed as gpt-4o-mini bills, the image alone costs $0.0072.
+    new BudgetStore(hp.bot.ctx.db).setLimit(DEFAULT_GUILD_ID, { scope: 'user', targetId: user.id, period: 'day', amountMicros: 5000, updatedBy: 'admin', updatedAt: Date.now() });
+    hp.openai.chat.setDefault(billsLikeMini);
+    await askAs(user, TEST_CHANNEL_IDS[2]!);
+    const spent = rowsOf(user.id).reduce((sum, row) => sum + row.charged, 0);
+    expect(spent).toBeLessThanOrEqual(5000);
+    expect(hp.openai.chat.requests).toHaveLength(0);
+  });
+
+  test('with room to spend, OpenAI\'s usage is settled as billed, within the reservation', async () => {
+    const user = { id: '530000000000000003', username: 'roomy' };
+    hp.openai.chat.setDefault(billsLikeMini);
+    await askAs(user, TEST_CHANNEL_IDS[3]!);
+    const [row] = rowsOf(user.id);
+    expect(row).toMatchObject({ state: 'settled', input: expect.any(Number) });
+    expect(row!.input).toBeGreaterThan(2833 + 8 * 5667);
+    expect(row!.charged).toBe(hp.bot.ctx.services.pricing.chatCost(MODEL, { promptTokens: row!.input, completionTokens: 5, cachedTokens: 0 }));
+    expect(row!.reserved).toBeGreaterThanOrEqual(row!.charged);
+  });
+
+  test('a server that sends no usage is charged the fallback rule\'s count, not the reservation\'s bound', async () => {
+    const user = { id: '530000000000000004', username: 'local' };
+    hp.openai.compat = { noUsage: true };
+    await askAs(user, TEST_CHANNEL_IDS[4]!);
+    const [row] = rowsOf(user.id);
+    expect(row!.state).toBe('settled');
+    // 3,779 tokens for the image (1,536 patches × 2.46) plus the question's text and framing.
+    expect(row!.input).toBeGreaterThanOrEqual(3779);
+    expect(row!.input).toBeLessThan(3779 + 200);
+    // The reservation held gpt-4o-mini's 48,169 image tokens at $0.15 per 1M ($0.0072).
+    expect(row!.reserved).toBeGreaterThan(7225);
+    expect(row!.charged).toBeLessThan(row!.reserved / 2);
   });
 });

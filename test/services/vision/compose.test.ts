@@ -4,10 +4,15 @@ import type { ChatMessage } from '../../../src/services/history.ts';
 import { attachmentUrlExpiry, isStillValid } from '../../../src/services/vision/discordUrl.ts';
 import { MAX_PAST_IMAGES } from '../../../src/services/vision/limits.ts';
 import { IMAGE_GONE_MARKER, IMAGE_NOT_RESENT_MARKER, VisionService } from '../../../src/services/vision/service.ts';
+import { createPricing } from '../../../src/services/pricing/index.ts';
+import { FALLBACK_VISION_RULE } from '../../../src/services/pricing/builtinVision.ts';
+import { imageTokens } from '../../../src/services/vision/imageTokens.ts';
 import { craftPng } from '../../support/craftedImages.ts';
 
 const NOW = Date.UTC(2026, 11, 6, 8, 0, 0);
 const hex = (ms: number) => Math.floor(ms / 1000).toString(16);
+const pricing = createPricing();
+const inputPrice = (model: string) => pricing.resolveChat(model).price.input;
 const cdn = (name: string, expiresAt: number) => `https://cdn.discordapp.com/attachments/1/2/${name}?ex=${hex(expiresAt)}&is=${hex(NOW - 3600_000)}&hm=abc&`;
 
 describe('signed attachment URLs', () => {
@@ -33,8 +38,8 @@ describe('VisionService.compose: earlier images', () => {
     fetched.push(String(input));
     return new Response(png, { headers: { 'content-length': String(png.length) } });
   };
-  const vision = new VisionService({ now: () => NOW, fetch: fakeFetch });
-  const rule = { tiles: { base: 85, tile: 170 } };
+  const vision = new VisionService({ now: () => NOW, fetch: fakeFetch, inputPrice });
+  const billing = { rule: { tiles: { base: 85, tile: 170 } } };
   const messages: ChatMessage[] = [
     { role: 'system', content: 'sys' },
     { role: 'user', content: 'Ann: first' }, { role: 'assistant', content: 'a1' },
@@ -50,7 +55,7 @@ describe('VisionService.compose: earlier images', () => {
       { index: 3, images: [ref('gone.png', NOW - 1000), ref('kept1.png')] },
       { index: 5, images: [ref('kept2.png')] },
     ];
-    const { messages: out, extraTokens } = await vision.compose(messages, past, [], rule);
+    const { messages: out, extraTokens } = await vision.compose(messages, past, [], billing);
     expect(fetched.map((url) => new URL(url).pathname.split('/').at(-1))).toEqual(['kept2.png', 'kept1.png']);
     expect(out[1]).toEqual({ role: 'user', content: `Ann: first ${IMAGE_NOT_RESENT_MARKER}` });
     expect(out[3]).toMatchObject({ role: 'user', content: [{ type: 'text', text: `Ann: second ${IMAGE_GONE_MARKER}` }, { type: 'image_url' }] });
@@ -73,12 +78,56 @@ describe('VisionService.loadQuestion', () => {
   test('gpt-4o-mini: the reservation counts its billed tokens, the context window only the image\'s real share', async () => {
     const png = craftPng(768, 2048, 800);
     const fetchPng: typeof fetch = async () => new Response(png, { headers: { 'content-length': String(png.length) } });
-    const vision = new VisionService({ now: () => NOW, fetch: fetchPng });
-    const loaded = await vision.loadQuestion([{ url: cdn('tall.png', NOW + 3600_000), filename: 'tall.png', size: png.length }], { tiles: { base: 2833, tile: 5667 } });
+    const vision = new VisionService({ now: () => NOW, fetch: fetchPng, inputPrice });
+    const loaded = await vision.loadQuestion([{ url: cdn('tall.png', NOW + 3600_000), filename: 'tall.png', size: png.length }], vision.billingOf('gpt-4o-mini')!);
     expect(loaded.ok).toBe(true);
     const [image] = loaded.ok ? loaded.images : [];
     expect(image!.tokens).toBe(2833 + 8 * 5667); // 48,169: four such images would pass a 128k window
+    expect(image!.reserveTokens).toBe(image!.tokens); // a published rule: reserved as counted
     expect(image!.contextTokens).toBe(1536); // 24 × 64 patches, more than gpt-4o's 1,445 tile tokens
     expect(image!.ref).toEqual({ url: cdn('tall.png', NOW + 3600_000), contentType: 'image/png', size: 800, width: 768, height: 2048 });
+  });
+});
+
+describe('VisionService.billingOf: published rules are counted, unpublished ones also bounded in dollars', () => {
+  const vision = new VisionService({ now: () => NOW, visionModel: 'llava:13b', inputPrice });
+
+  test.each([
+    ['gpt-4o', { rule: { tiles: { base: 85, tile: 170 } } }],
+    ['gpt-4.1-nano', { rule: { patchMultiplier: 2.46 } }],
+    // Known to see only from gpt-tokenizer's data; the price is our table's.
+    ['gpt-5.1', { rule: FALLBACK_VISION_RULE, unpublishedInputPrice: 1_250_000 }],
+    // VISION_MODEL nothing describes: the fallback price (gpt-4o's).
+    ['llava:13b', { rule: FALLBACK_VISION_RULE, unpublishedInputPrice: 2_500_000 }],
+  ] as const)('%s', (model, billing) => {
+    expect(vision.billingOf(model)).toEqual(billing);
+  });
+
+  test('a model nothing says sees, other than VISION_MODEL, has none', () => {
+    expect(vision.billingOf('llama3.1:8b')).toBeUndefined();
+  });
+});
+
+describe('an unpublished rule at a low input price', () => {
+  // A model known only from gpt-tokenizer, priced by PRICING_FILE like gpt-4o-mini: it may count images as gpt-4o-mini does.
+  const cheap = { rule: FALLBACK_VISION_RULE, unpublishedInputPrice: 150_000 };
+  const png = craftPng(768, 2048, 800);
+  const fetchPng: typeof fetch = async () => new Response(png, { headers: { 'content-length': String(png.length) } });
+  const vision = new VisionService({ now: () => NOW, fetch: fetchPng, inputPrice });
+  const miniTokens = 2833 + 8 * 5667;
+
+  test('a question\'s image is counted by the fallback rule, reserved up to gpt-4o-mini\'s count', async () => {
+    const loaded = await vision.loadQuestion([{ url: cdn('tall.png', NOW + 3600_000), filename: 'tall.png', size: png.length }], cheap);
+    const [image] = loaded.ok ? loaded.images : [];
+    expect(image!.tokens).toBe(imageTokens(FALLBACK_VISION_RULE, 768, 2048, 'high')); // 3,779: 1,536 patches × 2.46
+    expect(image!.reserveTokens).toBe(miniTokens);
+  });
+
+  test('an earlier image sent again: the same split between count and reservation', async () => {
+    const ref: ImageRef = { url: cdn('past.png', NOW + 3600_000), contentType: 'image/png', size: png.length, width: 768, height: 2048 };
+    const history: ChatMessage[] = [{ role: 'user', content: 'Ann: this?' }, { role: 'assistant', content: 'a1' }, { role: 'user', content: 'Ann: and?' }];
+    const composed = await vision.compose(history, [{ index: 0, images: [ref] }], [], cheap);
+    expect(composed.extraTokens).toBe(imageTokens(FALLBACK_VISION_RULE, 768, 2048, 'high'));
+    expect(composed.extraReserveTokens).toBe(miniTokens);
   });
 });

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { imagePatches, imageTokens, patchTokens, tileTokens } from '../../../src/services/vision/imageTokens.ts';
-import { FALLBACK_VISION_RULE, visionOf } from '../../../src/services/pricing/builtinVision.ts';
+import { BUILTIN_VISION, FALLBACK_VISION_RULE, unpublishedImageBound, visionOf } from '../../../src/services/pricing/builtinVision.ts';
+import { BUILTIN_CHAT } from '../../../src/services/pricing/builtinPrices.ts';
 
 const GPT_4O = { base: 85, tile: 170 };
 
@@ -59,6 +60,47 @@ describe('imageTokens: the bound used for the reservation', () => {
     for (const [w, h] of [[64, 64], [512, 512], [1024, 1024], [1920, 1080], [4032, 3024], [1000, 8000]]) {
       const bound = imageTokens(FALLBACK_VISION_RULE, w!, h!, 'auto');
       for (const rule of published) expect(bound).toBeGreaterThanOrEqual(imageTokens(rule, w!, h!, 'high'));
+    }
+  });
+});
+
+describe('unpublishedImageBound: the reservation of a model whose image rule is unpublished', () => {
+  const SIZES = [[64, 64], [512, 512], [1024, 1024], [1920, 1080], [768, 2048], [4032, 3024], [1000, 8000], [10_000, 10_000]] as const;
+  /** Input prices, micro-dollars per 1M tokens: gpt-5-nano's, gpt-4o-mini's, o4-mini's, gpt-4o's, gpt-4.5's. */
+  const PRICES = [50_000, 150_000, 1_100_000, 2_500_000, 75_000_000];
+  const published = Object.entries(BUILTIN_VISION).flatMap(([model, rule]) => (rule ? [{ model, rule }] : []));
+
+  test('covers every published rule: its count at the model\'s own price, or its own dollars per image', () => {
+    for (const [w, h] of SIZES) {
+      for (const price of PRICES) {
+        const bound = unpublishedImageBound(FALLBACK_VISION_RULE, price, w, h, 'high');
+        for (const { model, rule } of published) {
+          const tokens = imageTokens(rule, w, h, 'high');
+          const covered = bound >= tokens || bound * price >= tokens * BUILTIN_CHAT[model]!.input;
+          expect(covered, `${model} ${w}×${h} at ${price}`).toBe(true);
+        }
+      }
+    }
+  });
+
+  test('at gpt-4o-mini\'s price it reserves gpt-4o-mini\'s count (a 768×2048 image: 48,169, not the 3,779 counted)', () => {
+    expect(unpublishedImageBound(FALLBACK_VISION_RULE, 150_000, 768, 2048, 'high')).toBe(2833 + 8 * 5667);
+    expect(imageTokens(FALLBACK_VISION_RULE, 768, 2048, 'high')).toBe(3779);
+  });
+
+  test('not absurd: at gpt-4o\'s price or dearer, at most twice the count; never below it; a free model its count', () => {
+    for (const [w, h] of SIZES) {
+      const counted = imageTokens(FALLBACK_VISION_RULE, w, h, 'high');
+      for (const price of PRICES) expect(unpublishedImageBound(FALLBACK_VISION_RULE, price, w, h, 'high')).toBeGreaterThanOrEqual(counted);
+      for (const price of [2_500_000, 75_000_000]) expect(unpublishedImageBound(FALLBACK_VISION_RULE, price, w, h, 'high')).toBeLessThanOrEqual(2 * counted);
+      expect(unpublishedImageBound(FALLBACK_VISION_RULE, 0, w, h, 'high')).toBe(counted);
+    }
+  });
+
+  test('every published rule that counts more than the fallback on some image has a built-in price (else the bound would miss it)', () => {
+    for (const { model, rule } of published) {
+      const over = SIZES.some(([w, h]) => imageTokens(rule, w, h, 'high') > imageTokens(FALLBACK_VISION_RULE, w, h, 'high'));
+      if (over) expect(BUILTIN_CHAT[model], model).toBeDefined();
     }
   });
 });
