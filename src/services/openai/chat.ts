@@ -163,7 +163,7 @@ export class ChatService {
       // An error event the server sent mid-stream keeps its own meaning (rate limit, server error…).
       const cut = cancelled || (answer.text.length > 0 && failure.kind === 'network');
       const shown = cut ? { kind: 'cut_off' as const } : failure.kind === 'network' ? { kind: 'dropped' as const } : failure;
-      return { ok: false, failure: shown, partialText: answer.text, usage, ...joinedThinking(reasoning, answer.reasoning), ...unshown(refusal, answer.held), ...billable(billed, thinksSilently) };
+      return { ok: false, failure: shown, partialText: answer.text, usage, ...joinedThinking(reasoning, answer.reasoning), ...unshown(refusal, answer.held), ...billable(billed, billed && thinksSilently) };
     } finally {
       clearTimeout(idle);
       request.signal?.removeEventListener('abort', cancel);

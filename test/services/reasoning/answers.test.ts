@@ -89,6 +89,18 @@ test('a reasoning model\'s stream that breaks before any text may have thought a
   expect(turns(channelId)).toEqual([]);
 });
 
+test('a reasoning model\'s stream that the server ends with an error event before any text costs nothing, like any server error before output', async () => {
+  const channelId = freshChannel();
+  await useModel(channelId, 'o4-mini');
+  h.openai.chat.enqueue({ text: 'never sent', afterChunks: 0, streamError: { code: 500, message: 'The server had an error while processing your request.', type: 'server_error' } });
+  const ia = h.command('ask', { prompt: 'Think hard' }, { channelId });
+  await h.settled(ia);
+  expect(ia.transcript()[0]).not.toBe('');
+  expect(ia.transcript()[0]).not.toContain('processing your request');
+  expect(ledger(channelId).reduce((sum, row) => sum + row.charged, 0)).toBe(0);
+  expect(turns(channelId)).toEqual([]);
+});
+
 describe('local models that think out loud', () => {
   const thought = 'Okay, the user asks about tides. The moon pulls the oceans; the sun too. Let me explain simply. '.repeat(2);
 
