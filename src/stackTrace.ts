@@ -48,3 +48,15 @@ export function mappedErrorSerializer(serialize: (error: Error) => Record<string
   };
   return (error) => mapDeep(serialize(error));
 }
+
+/**
+ * A crash's stack printed with TypeScript lines, then exit code 1, as Node's own report does; nothing if a handler is
+ * already there (start.mjs installs this before loading the bot, so a module that fails to load is reported too).
+ */
+export function reportCrashesMapped(): void {
+  if (process.listenerCount('uncaughtException') > 0) return;
+  process.on('uncaughtException', (error) => {
+    process.stderr.write(`${error instanceof Error && error.stack ? mapStack(error.stack) : String(error)}\n`);
+    process.exit(1);
+  });
+}

@@ -7,6 +7,7 @@ import { buildSync } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createLogger } from '../src/logger.ts';
 import { mapStack } from '../src/stackTrace.ts';
+import { spawnSync } from 'node:child_process';
 
 /** A TypeScript file whose error is thrown on line 5, compiled (with a linked map, as scripts/build.mjs does) to dist/. */
 const SOURCE = ['type Reason = string;', '', 'export function fail(reason: Reason): Error {', '  const text = `failed: ${reason}`;', '  return new Error(text);', '}', ''].join('\n');
@@ -54,4 +55,17 @@ describe('stack traces of the compiled bot name its TypeScript lines, mapped onl
     expect(logged.err.stack.match(/fail\.ts:5:10/g)?.length).toBeGreaterThanOrEqual(4);
     expect(logged.err.stack).not.toContain('fail.js');
   });
+
+  test('a crash (an uncaught exception) is reported with the mapped stack and exit code 1, as Node would report it', () => {
+    const script = [
+      `import { reportCrashesMapped } from ${JSON.stringify(join(import.meta.dirname, '..', 'src', 'stackTrace.ts'))};`,
+      'reportCrashesMapped();',
+      'reportCrashesMapped(); // a second call adds no second report',
+      `setTimeout(() => { throw Object.assign(new Error('failed: no quota'), { stack: ${JSON.stringify(rawStack)} }); }, 1);`,
+    ].join('\n');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', cwd: join(import.meta.dirname, '..') });
+    expect(run.status).toBe(1);
+    expect(run.stderr.match(/fail\.ts:5:10/g)).toHaveLength(2);
+    expect(run.stderr).not.toContain('fail.js');
+  }, 30_000);
 });
