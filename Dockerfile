@@ -36,4 +36,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
 # dist/index.js directly (not scripts/start.mjs): the image's build can't go stale, so nothing needs checking.
 # The V8 flags are npm start's (package.json): a small young generation, and a full collection once the heap grows 20 %
 # past what was live (V8's default let garbage from 100 concurrent answers pile up to ~180 MB; see the README's Benchmarks).
-CMD ["node", "--enable-source-maps", "--max-semi-space-size=4", "--heap-growing-percent=20", "dist/index.js"]
+CMD ["node", "--max-semi-space-size=4", "--heap-growing-percent=20", "dist/index.js"]

@@ -27,10 +27,10 @@ export class Fakes {
     return new Fakes(worker, urls.discordUrl, urls.openaiUrl);
   }
 
-  call<T>(cmd: string): Promise<T> {
+  call<T>(cmd: string, args: Record<string, unknown> = {}): Promise<T> {
     return new Promise((resolve, reject) => {
       this.worker.once('message', (reply: { ok: boolean; result: T; error?: string }) => (reply.ok ? resolve(reply.result) : reject(new Error(reply.error))));
-      this.worker.postMessage({ cmd });
+      this.worker.postMessage({ cmd, ...args });
     });
   }
 

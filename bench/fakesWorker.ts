@@ -5,6 +5,7 @@ import { DEFAULT_GUILD_ID, FakeDiscord, type FakeInteraction } from '../test/sup
 import { FakeOpenAI } from '../test/support/fakeOpenAI.ts';
 import type { FakeGuildSpec } from '../test/support/fakeDiscordState.ts';
 import type { FakesOptions, FakesScale } from './fakes.ts';
+import { mainThreadCpuMs } from './proc.ts';
 
 /**
  * The fake Discord and OpenAI servers on their own thread (own event loop, own core), so the
@@ -53,11 +54,16 @@ async function chatter() {
   return { messages };
 }
 
-async function waitUntil(check: () => boolean, timeoutMs: number): Promise<void> {
+/** A performance.now() time of this thread on the process-wide monotonic clock a CPU profile's timestamps use (µs). */
+function monotonicUs(at: number): number {
+  return Math.round(Number(process.hrtime.bigint() / 1000n) - (performance.now() - at) * 1000);
+}
+
+async function waitUntil(check: () => boolean, timeoutMs: number, pollMs = 5): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!check()) {
     if (performance.now() > deadline) throw new Error('benchmark timed out');
-    await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
 }
 
@@ -68,15 +74,22 @@ async function warmUp() {
   return { warmUpMs: i.originalEdits.at(-1)!.at - i.receivedAt };
 }
 
-async function asks() {
+/** `botPid`: the bot's process, whose main thread's CPU time from the first interaction sent to the last acknowledged is measured. */
+async function asks(botPid: number) {
+  const cpuBefore = mainThreadCpuMs(botPid);
   const list: FakeInteraction[] = channelIds.map((channelId) => discord.sendInteraction({ guildId: DEFAULT_GUILD_ID, commandName: 'ask', options: { prompt: 'Tell me something' }, channelId }));
+  await waitUntil(() => list.every((i) => i.callbackAt !== undefined), 60_000, 1);
+  const deferCpuMs = mainThreadCpuMs(botPid) - cpuBefore;
   await waitUntil(() => list.every((i) => i.original()?.content === fullText), 60_000);
   return {
     dispatchedAbs: list.map((i) => performance.timeOrigin + i.receivedAt),
     callbackAbs: list.map((i) => performance.timeOrigin + i.callbackAt!),
     defer: list.map((i) => i.callbackAt! - i.receivedAt),
+    deferCpuMs,
     firstText: list.map((i) => i.originalEdits[0]!.at - i.receivedAt),
     final: list.map((i) => i.originalEdits.at(-1)!.at - i.receivedAt),
+    // First dispatch and last acknowledgement on the monotonic clock of a CPU profile (µs), to profile the defers alone.
+    deferWindowUs: [monotonicUs(Math.min(...list.map((i) => i.receivedAt))), monotonicUs(Math.max(...list.map((i) => i.callbackAt!)))],
     editsPerAnswer: list.reduce((n, i) => n + i.originalEdits.length, 0) / list.length,
   };
 }
@@ -129,10 +142,10 @@ async function mentions() {
   };
 }
 
-parentPort!.on('message', (message: { cmd: string }) => {
+parentPort!.on('message', (message: { cmd: string; botPid?: number }) => {
   const run = async () => {
     if (message.cmd === 'warmup') return warmUp();
-    if (message.cmd === 'asks') return asks();
+    if (message.cmd === 'asks') return asks(message.botPid!);
     if (message.cmd === 'mentions') return mentions();
     if (message.cmd === 'mentionFirstCalls') return mentionFirstCalls();
     if (message.cmd === 'chatter') return chatter();

@@ -19,8 +19,11 @@ const DEFAULT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const FINGERPRINT_FILE = '.fingerprint';
 /** Besides everything under src/: the compiler settings, and this script (how the output is made). */
 const INPUTS = ['tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs'];
-/** What runs: the bot, and the process of one shard (src/sharding/manager.ts starts `shard.js` next to its own file). */
-const ENTRY_POINTS = { index: 'src/index.ts', shard: 'src/sharding/shard.ts' };
+/**
+ * What runs: the bot, the process of one shard (src/sharding/manager.ts starts `shard.js` next to its own file), and
+ * stackTrace.js, which start.mjs maps a crash's stack with, even when index.js itself failed to load.
+ */
+const ENTRY_POINTS = { index: 'src/index.ts', shard: 'src/sharding/shard.ts', stackTrace: 'src/stackTrace.ts' };
 /**
  * Loaded from node_modules at run time, not bundled: native add-ons (SQLite, the chart canvas), pino (its transports run files by path),
  * and the optional speed-ups of discord.js and ws that are usually not installed.

@@ -17,6 +17,10 @@ if (state !== 'fresh') {
     process.exit(1);
   }
 }
+// A crash's stack names the TypeScript lines, as the stacks the bot logs do (without Node's --enable-source-maps,
+// which maps every stack read anywhere: see src/stackTrace.ts). Node's own report would exit 1 as well.
+const { reportCrashesMapped } = await import('../dist/stackTrace.js').catch(() => ({ reportCrashesMapped: () => undefined }));
+reportCrashesMapped();
 // Node 22.1+ keeps V8's compiled code between starts (most of the start-up is compiling); Node 20 has no such cache.
 nodeModule.enableCompileCache?.();
 await import('../dist/index.js');

@@ -3,9 +3,12 @@ import { createLogger } from './logger.ts';
 import { loadConfigOrExit, logStartFailure, stopThenExit } from './processExit.ts';
 import { runShardsUntilSignal } from './sharding/host.ts';
 import { usesShardingManager } from './sharding/shardRole.ts';
+import { reportCrashesMapped } from './stackTrace.ts';
 
 /** Start-up: config -> logger -> database and services -> Discord client -> login; graceful stop on signals. */
 async function main(): Promise<void> {
+  // Without start.mjs in front (the Docker image runs this file), a crash still names TypeScript lines.
+  reportCrashesMapped();
   loadDotenv({ quiet: true });
   const config = loadConfigOrExit();
   const logger = createLogger(config);

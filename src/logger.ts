@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config.ts';
+import { mappedErrorSerializer } from './stackTrace.ts';
 
 export type { Logger };
 
@@ -44,6 +45,8 @@ export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat' | 'di
     level: config.logLevel,
     redact: { paths: REDACT_PATHS, censor: REDACTED },
     hooks: { streamWrite: scrub },
+    // Stacks name the TypeScript lines of the compiled bot (see stackTrace.ts).
+    serializers: { err: mappedErrorSerializer(pino.stdSerializers.err) },
     base: undefined,
   };
   if (pretty) {

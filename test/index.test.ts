@@ -127,6 +127,8 @@ describe('the start command', () => {
     symlinkSync(join(ROOT, 'node_modules'), join(root, 'node_modules'));
     writeFileSync(join(root, 'src', 'index.ts'), "import { word } from './word.ts';\nprocess.stdout.write(`${word} from ${import.meta.url}\\n`);\n");
     writeFileSync(join(root, 'src', 'word.ts'), "export const word: string = 'first';\n");
+    // What start.mjs maps a crash's stack with.
+    cpSync(join(ROOT, 'src', 'stackTrace.ts'), join(root, 'src', 'stackTrace.ts'));
     const start = () => {
       const run = spawnSync(process.execPath, startCommand(root), { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
       return { status: run.status, stdout: run.stdout, stderr: run.stderr };
@@ -170,7 +172,9 @@ describe('the start command', () => {
     ].join('\n'));
     const run = project.start();
     expect(run.status).toBe(1);
-    expect(readdirSync(join(project.root, 'dist')).sort()).toEqual(['.fingerprint', 'index.js', 'index.js.map']);
+    // The two entry points (start.mjs maps a crash with stackTrace.js) and what esbuild shares between them.
+    const files = readdirSync(join(project.root, 'dist')).sort().filter((file) => !/^chunk-\w+\.js(\.map)?$/.test(file));
+    expect(files).toEqual(['.fingerprint', 'index.js', 'index.js.map', 'stackTrace.js', 'stackTrace.js.map']);
     const frames = run.stderr.split('\n').filter((line) => line.trimStart().startsWith('at '));
     expect(frames[0]).toContain(`${join(project.root, 'src', 'index.ts')}:4:`);
     expect(frames.find((frame) => frame.includes(join(project.root, 'src', 'index.ts')) && frame.includes(':7:'))).toBeDefined();

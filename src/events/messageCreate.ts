@@ -11,6 +11,7 @@ import { describeRefusal, describeRefusalInPublic } from '../services/budget/mes
 import { payerOf } from '../services/discord/payer.ts';
 import { channelScopeOf } from '../services/discord/channelScope.ts';
 import { deadEndDetails, isDeadEnd } from '../services/discord/deadEnd.ts';
+import { afterRequestsWritten } from '../services/discord/inputFirst.ts';
 import { maySpeakIn } from '../services/discord/speakPermission.ts';
 import { noteOutcome } from '../services/metrics/outcome.ts';
 import { transcribeVoiceMessage, wantsTranscription } from '../services/transcription/voiceMessage.ts';
@@ -44,6 +45,8 @@ async function answerMention(message: Message, ctx: BotContext, asked?: ThreadQu
     // Typing costs a bot-token request; when many answers stream at once the cap is better spent on replies.
     if (ctx.services.lifecycle.inFlight <= TYPING_MAX_IN_FLIGHT && 'sendTyping' in message.channel) {
       void message.channel.sendTyping().catch(() => undefined);
+      // The indicator leaves before the answer's synchronous start (history, tokens, the reservation, the model request).
+      await afterRequestsWritten();
     }
     const sink = new ChannelReplySink(message);
     const reply = new ReplyStream(sink, ctx.services.botTokenPacer, logger);

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { createRequire } from 'node:module';
 import { CL100K_TOKEN_SPLIT_REGEX, O200K_TOKEN_SPLIT_REGEX } from 'gpt-tokenizer/encodingParams/constants';
 
@@ -16,6 +18,7 @@ export type EncodingName = 'o200k_base' | 'cl100k_base';
 
 const SPLIT: Record<EncodingName, RegExp> = { o200k_base: O200K_TOKEN_SPLIT_REGEX, cl100k_base: CL100K_TOKEN_SPLIT_REGEX };
 const requireFile = createRequire(import.meta.url);
+const fileOf = (name: EncodingName) => requireFile.resolve(`gpt-tokenizer/data/${name}.tiktoken`);
 /** Base64 digit values by character code; -1 for characters outside the alphabet. */
 const BASE64 = new Int8Array(128).fill(-1);
 for (const [n, char] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/'].entries()) BASE64[char.charCodeAt(0)] = n;
@@ -37,32 +40,45 @@ function hashBytes(bytes: Uint8Array, start: number, end: number): number {
   return hash >>> 0;
 }
 
+/** Lines read (or tokens indexed) between two points where a load in slices may yield: well under a millisecond of work. */
+const STEP_LINES = 1_000;
+
+/** Runs a loading generator to its end in one go. */
+function runToEnd<T>(steps: Generator<void, T>): T {
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
 /**
  * One encoding's vocabulary: token bytes back to back, where each starts, its rank, and an open-addressing index.
  * `ranks` is undefined when every token's rank is its line number, as in OpenAI's files (1.2 MB less for both encodings).
  */
 class Vocabulary {
   private readonly mask: number;
-  /** Slot → token number + 1 (0: empty); twice as many slots as tokens keeps probes short. */
-  private readonly slots: Int32Array;
 
-  private constructor(private readonly bytes: Uint8Array, private readonly starts: Uint32Array, private readonly ranks: Int32Array | undefined) {
-    const tokens = starts.length - 1;
-    let size = 1;
-    while (size < tokens * 2) size *= 2;
-    this.mask = size - 1;
-    this.slots = new Int32Array(size);
-    for (let token = 0; token < tokens; token++) {
-      let slot = hashBytes(bytes, starts[token]!, starts[token + 1]!) & this.mask;
-      while (this.slots[slot] !== 0) slot = (slot + 1) & this.mask;
-      this.slots[slot] = token + 1;
-    }
+  private constructor(
+    private readonly bytes: Uint8Array,
+    private readonly starts: Uint32Array,
+    private readonly ranks: Int32Array | undefined,
+    /** Slot → token number + 1 (0: empty); twice as many slots as tokens keeps probes short. */
+    private readonly slots: Int32Array,
+  ) {
+    this.mask = slots.length - 1;
   }
 
-  /** Reads a `.tiktoken` file: one `<base64 bytes> <rank>` line per token. */
-  static parse(file: Uint8Array): Vocabulary {
+  /**
+   * Reads a `.tiktoken` file (one `<base64 bytes> <rank>` line per token) and indexes it, pausing every
+   * STEP_LINES lines: run to the end at once (`runToEnd`), or in slices between other work (BpeCounter.loadInSlices).
+   */
+  static *parse(read: Uint8Array): Generator<void, Vocabulary> {
+    // A plain Uint8Array's indexOf is V8's own; a Buffer's is a call into Node's C++ (three per line, ~0.1 µs each).
+    const file = new Uint8Array(read.buffer, read.byteOffset, read.byteLength);
     let lines = 0;
-    for (let at = file.indexOf(NEWLINE); at !== -1; at = file.indexOf(NEWLINE, at + 1)) lines++;
+    for (let at = file.indexOf(NEWLINE); at !== -1; at = file.indexOf(NEWLINE, at + 1)) {
+      if (++lines % STEP_LINES === 0) yield;
+    }
     const bytes = new Uint8Array(Math.ceil((file.length * 3) / 4));
     const starts = new Uint32Array(lines + 2);
     const ranks = new Int32Array(lines + 1);
@@ -94,10 +110,29 @@ class Vocabulary {
       for (let i = space + 1; i < lineEnd; i++) rank = rank * 10 + (file[i]! - 48);
       ranks[tokens++] = rank;
       at = lineEnd + 1;
+      if (tokens % STEP_LINES === 0) yield;
     }
     starts[tokens] = length;
     const inOrder = ranks.subarray(0, tokens).every((rank, token) => rank === token);
-    return new Vocabulary(bytes.slice(0, length), starts.slice(0, tokens + 1), inOrder ? undefined : ranks.slice(0, tokens));
+    const kept = starts.slice(0, tokens + 1);
+    const slots = yield* Vocabulary.index(bytes, kept);
+    return new Vocabulary(bytes.slice(0, length), kept, inOrder ? undefined : ranks.slice(0, tokens), slots);
+  }
+
+  /** The open-addressing index of the tokens in `bytes` (`starts`: where each begins, plus the end). */
+  private static *index(bytes: Uint8Array, starts: Uint32Array): Generator<void, Int32Array> {
+    const tokens = starts.length - 1;
+    let size = 1;
+    while (size < tokens * 2) size *= 2;
+    const mask = size - 1;
+    const slots = new Int32Array(size);
+    for (let token = 0; token < tokens; token++) {
+      let slot = hashBytes(bytes, starts[token]!, starts[token + 1]!) & mask;
+      while (slots[slot] !== 0) slot = (slot + 1) & mask;
+      slots[slot] = token + 1;
+      if (token % STEP_LINES === STEP_LINES - 1) yield;
+    }
+    return slots;
   }
 
   /** The rank of bytes[start, end) as one token, or Infinity when it is not one. */
@@ -175,10 +210,26 @@ export class BpeCounter {
 
   private constructor(private readonly vocabulary: Vocabulary, private readonly split: RegExp) {}
 
-  /** Reads the encoding's vocabulary from gpt-tokenizer's copy of OpenAI's file (synchronously: about 50 ms). */
+  /** Reads the encoding's vocabulary from gpt-tokenizer's copy of OpenAI's file (synchronously: 45–110 ms). */
   static load(name: EncodingName): BpeCounter {
-    const file = readFileSync(requireFile.resolve(`gpt-tokenizer/data/${name}.tiktoken`));
-    return new BpeCounter(Vocabulary.parse(file), SPLIT[name]);
+    return new BpeCounter(runToEnd(Vocabulary.parse(readFileSync(fileOf(name)))), SPLIT[name]);
+  }
+
+  /**
+   * The same, without holding the event loop for more than about `sliceMs` at a time: the file is read off the
+   * main thread and the parse yields a turn of the event loop whenever a slice is used up, so an interaction
+   * arriving meanwhile is acknowledged at once.
+   */
+  static async loadInSlices(name: EncodingName, sliceMs: number): Promise<BpeCounter> {
+    const steps = Vocabulary.parse(await readFile(fileOf(name)));
+    let sliceStart = performance.now();
+    for (;;) {
+      const step = steps.next();
+      if (step.done) return new BpeCounter(step.value, SPLIT[name]);
+      if (performance.now() - sliceStart < sliceMs) continue;
+      await nextTurn();
+      sliceStart = performance.now();
+    }
   }
 
   get tableBytes(): number {

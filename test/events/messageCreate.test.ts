@@ -1,4 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import diagnostics from 'node:diagnostics_channel';
+import { afterAll, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
 import { OverwriteType, PermissionFlagsBits, type APIMessage, type GuildChannel } from 'discord.js';
 import { promptFromMention } from '../../src/services/threads/inbound.ts';
 import { BotHarness, TEST_CHANNEL_IDS } from '../support/botHarness.ts';
@@ -107,6 +108,34 @@ test('in a DM every message is answered, no mention needed, with its own history
   expect(replies()[0]!.message_reference?.message_id).toBe(sent.id);
   expect((h.openai.chat.lastRequest as { messages: { content: string }[] }).messages.at(-1)?.content).toBe('DM User: hi bot');
   expect(h.bot.ctx.db.prepare('SELECT COUNT(*) FROM turns WHERE channel_id = ?').pluck().get(sent.channel_id)).toBe(2);
+});
+
+test('the typing indicator is written to Discord before the answer starts building its context (undici holds a request on an idle socket for a turn)', async () => {
+  h.openai.chat.setDefault({ text: 'ok' });
+  const channelId = TEST_CHANNEL_IDS[24]!;
+  // A first mention leaves the bot's connection to Discord open and idle, as between members' questions.
+  h.discord.sendMessage({ channelId, content: `<@${h.discord.botUser.id}> first` });
+  await waitForReplies(channelId);
+  const order: string[] = [];
+  const written = (message: unknown) => {
+    const { request } = message as { request: { method: string; path: string } };
+    if (request.method === 'POST' && request.path.endsWith(`/channels/${channelId}/typing`)) order.push('typing written');
+  };
+  diagnostics.subscribe('undici:client:sendHeaders', written);
+  const history = h.bot.ctx.services.history;
+  const original = history.build.bind(history);
+  const build = vi.spyOn(history, 'build').mockImplementation((...args) => {
+    order.push('context built');
+    return original(...args);
+  });
+  try {
+    h.discord.sendMessage({ channelId, content: `<@${h.discord.botUser.id}> second` });
+    await waitForReplies(channelId, 2);
+  } finally {
+    diagnostics.unsubscribe('undici:client:sendHeaders', written);
+    build.mockRestore();
+  }
+  expect(order).toEqual(['typing written', 'context built']);
 });
 
 test('the typing indicator is shown for a mention, but skipped when many answers are in progress', async () => {

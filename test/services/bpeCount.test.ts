@@ -75,3 +75,24 @@ describe.each(['o200k_base', 'cl100k_base'] as const)('%s: the compact counter c
     expect(ours.tableBytes).toBeLessThan(name === 'o200k_base' ? 4_400_000 : 2_200_000);
   });
 });
+
+describe('loading in slices (after READY, while interactions may arrive)', () => {
+  test.each(['o200k_base', 'cl100k_base'] as const)('%s: counts as the one-go load, and lets the event loop turn many times meanwhile', async (name) => {
+    let turns = 0;
+    let loading = true;
+    const tick = () => {
+      turns++;
+      if (loading) setImmediate(tick);
+    };
+    setImmediate(tick);
+    // An unreachable slice length would make it one go; 0 yields at every step (about a thousand lines each).
+    const sliced = await BpeCounter.loadInSlices(name, 0);
+    loading = false;
+    const whole = BpeCounter.load(name);
+    const text = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    expect(sliced.count(text)).toBe(whole.count(text));
+    expect(sliced.tableBytes).toBe(whole.tableBytes);
+    // One step per thousand lines read and per thousand tokens indexed: o200k has 200k tokens, cl100k 100k.
+    expect(turns).toBeGreaterThan(name === 'o200k_base' ? 300 : 150);
+  });
+});

@@ -18,3 +18,13 @@ export function afterPendingInput(): Promise<void> {
     if (waiting.push(resolve) === 1) setImmediate(runNext);
   });
 }
+
+/**
+ * Resolves two turns of the event loop from now. undici (discord.js's HTTP client) writes a request on an idle
+ * keep-alive socket only in the check phase after it was made, once it has read anything the server sent on that
+ * socket meanwhile; a request made in this turn has left by the time this resolves, ahead of whatever the caller
+ * does next. About 20 µs when the bot is idle.
+ */
+export function afterRequestsWritten(): Promise<void> {
+  return new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+}
