@@ -5,7 +5,6 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { childBotEnv } from './support/spawnBot.ts';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { buildIfStale } from '../scripts/build.mjs';
 import { TEST_DISCORD_TOKEN, TEST_GUILD, TEST_OPENAI_KEY } from './support/botHarness.ts';
 import { DEFAULT_GUILD_ID, FakeDiscord } from './support/fakeDiscord.ts';
 import { FakeOpenAI } from './support/fakeOpenAI.ts';
@@ -14,6 +13,7 @@ import { openDatabase } from '../src/db/connection.ts';
 import { migrate } from '../src/db/migrate.ts';
 import { MIGRATIONS } from '../src/db/migrations/index.ts';
 import { tempDatabasePath } from './support/tempDb.ts';
+import { freshBuild } from './support/freshBuild.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const SCRIPTS = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
@@ -43,7 +43,7 @@ function runBot(env: Record<string, string>) {
 }
 
 describe('the entry point', () => {
-  beforeAll(() => { buildIfStale(); }, BUILD_TIMEOUT_MS);
+  beforeAll(async () => { await freshBuild(); }, BUILD_TIMEOUT_MS);
 
   test('missing and bad settings: exit 1 with one readable list, no stack trace', async () => {
     const run = runBot({ OPENAI_BASE_URL: 'not a url', LOG_LEVEL: 'chatty' });
@@ -198,8 +198,8 @@ describe('the start command', () => {
     expect(run.status).toBe(0);
   }, BUILD_TIMEOUT_MS);
 
-  test('every bundle file holding the bot\'s own code is one byte a character (one character past Latin-1 and V8 keeps the whole file at two)', () => {
-    buildIfStale();
+  test('every bundle file holding the bot\'s own code is one byte a character (one character past Latin-1 and V8 keeps the whole file at two)', async () => {
+    await freshBuild();
     const dist = join(ROOT, 'dist');
     const ours = readdirSync(dist).filter((file) => file.endsWith('.js'))
       .filter((file) => (JSON.parse(readFileSync(join(dist, `${file}.map`), 'utf8')) as { sources: string[] }).sources.length > 0);
@@ -207,8 +207,8 @@ describe('the start command', () => {
     expect(ours.filter((file) => /[\u0100-\uFFFF]/.test(readFileSync(join(dist, file), 'utf8')))).toEqual([]);
   }, BUILD_TIMEOUT_MS);
 
-  test('the bundled bot starts a shard from the shard entry next to the code that starts it', () => {
-    buildIfStale();
+  test('the bundled bot starts a shard from the shard entry next to the code that starts it', async () => {
+    await freshBuild();
     const dist = join(ROOT, 'dist');
     const manager = readdirSync(dist).filter((file) => file.endsWith('.js')).find((file) => readFileSync(join(dist, file), 'utf8').includes('starting the sharding manager'));
     expect(manager).toBeDefined();

@@ -4,13 +4,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { buildIfStale } from '../../scripts/build.mjs';
 import { RESTART_NOTICE_WAIT_MS } from '../../src/app.ts';
 import { DEFAULT_SHUTDOWN_GRACE_MS } from '../../src/config.ts';
 import { TEST_DISCORD_TOKEN, TEST_GUILD, TEST_OPENAI_KEY } from '../support/botHarness.ts';
 import { DEFAULT_GUILD_ID, FakeDiscord } from '../support/fakeDiscord.ts';
 import { FakeOpenAI } from '../support/fakeOpenAI.ts';
 import { childBotEnv, ROOT } from '../support/spawnBot.ts';
+import { freshBuild } from '../support/freshBuild.ts';
 
 interface Instruction { keyword: string; args: string }
 
@@ -112,7 +112,7 @@ describe('the Dockerfile', () => {
     let discord: FakeDiscord;
     let openai: FakeOpenAI;
     beforeAll(async () => {
-      buildIfStale(); // the image runs dist/, which its build stage compiled from these sources
+      await freshBuild(); // the image runs dist/, which its build stage compiled from these sources
       discord = await FakeDiscord.start({ token: TEST_DISCORD_TOKEN, guilds: [TEST_GUILD] });
       openai = await FakeOpenAI.start({ apiKey: TEST_OPENAI_KEY });
     }, 180_000);

@@ -5,8 +5,12 @@ import { TEST_DISCORD_TOKEN, TEST_OPENAI_KEY } from '../support/botHarness.ts';
 import { FakeDiscord, type FakeInteraction } from '../support/fakeDiscord.ts';
 import { FakeOpenAI } from '../support/fakeOpenAI.ts';
 import { ShardedBot } from '../support/shardedBot.ts';
+import { BUILD_TIMEOUT_MS, freshBuild } from '../support/freshBuild.ts';
 import { scrape, valueOf } from '../support/metricsScrape.ts';
 import { tempDatabasePath } from '../support/tempDb.ts';
+
+// Every process here runs the compiled bot (see ShardedBot).
+beforeAll(async () => { await freshBuild(); }, BUILD_TIMEOUT_MS);
 
 /** Two servers whose ids Discord routes to shard 0 and shard 1 of 2: (id >> 22) % 2. */
 const GUILD_IDS = [0n, 1n].map((shard) => String(((1n << 40n) + shard) << 22n));

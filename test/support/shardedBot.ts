@@ -1,15 +1,21 @@
 /**
- * The real `npm start` entry (src/index.ts) in a child process, against the loopback fakes: with SHARDS or
- * SHARD_IDS it runs discord.js's ShardingManager, which starts one more process per shard. Every process
- * logs JSON lines to the same stdout, collected here.
+ * The real `npm start` entry (scripts/start.mjs running the compiled dist/index.js) in a child process, against the
+ * loopback fakes: with SHARDS or SHARD_IDS it runs discord.js's ShardingManager, which starts one more process per
+ * shard (dist/shard.js). Every process logs JSON lines to the same stdout, collected here. A file using it calls
+ * freshBuild() first (test/support/freshBuild.ts): started from the bundle, each process loads in about a quarter of
+ * the CPU time that compiling src/ through tsx took, and a run of the sharding tests starts over a dozen of them.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { buildState } from '../../scripts/build.mjs';
 import { TEST_DISCORD_TOKEN, TEST_OPENAI_KEY } from './botHarness.ts';
 import type { FakeDiscord } from './fakeDiscord.ts';
 import type { FakeOpenAI } from './fakeOpenAI.ts';
 
 export type LogLine = Record<string, unknown>;
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
 
 export class ShardedBot {
   readonly logs: LogLine[] = [];
@@ -32,10 +38,12 @@ export class ShardedBot {
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
 
-  /** Starts `node --import tsx src/index.ts` in its own process group (so kill() reaches the shard processes too). */
+  /** Starts `node scripts/start.mjs` in its own process group (so kill() reaches the shard processes too). */
   static start(discord: FakeDiscord, openai: FakeOpenAI, databasePath: string, env: Record<string, string>): ShardedBot {
+    // start.mjs would build a stale dist/ itself, in every file at once: freshBuild() builds it once per run.
+    if (buildState() !== 'fresh') throw new Error('dist/ is not built from the current sources: await freshBuild() before ShardedBot.start');
     const { SHARDS: _s, SHARD_IDS: _i, SHARD_COUNT: _c, ...inherited } = process.env;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/index.ts'], {
+    const child = spawn(process.execPath, [join(ROOT, 'scripts', 'start.mjs')], {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
