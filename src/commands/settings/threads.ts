@@ -1,9 +1,10 @@
 import {
-  ChannelType, MessageFlags, PermissionFlagsBits, PermissionsBitField, SlashCommandSubcommandBuilder, type ChatInputCommandInteraction, type GuildBasedChannel,
+  ChannelType, PermissionFlagsBits, PermissionsBitField, SlashCommandSubcommandBuilder, type ChatInputCommandInteraction, type GuildBasedChannel,
 } from 'discord.js';
 import type { BotContext } from '../../context.ts';
 import { catalogueLanguageOf, type CatalogueLanguage } from '../../services/i18n.ts';
 import { choice, described } from '../../services/discord/commandText.ts';
+import { replyPrivately } from '../../services/discord/privateReply.ts';
 import { missingThreadPermissions } from '../../services/threads/permissions.ts';
 import { permissionNames, threadText } from '../../services/threads/texts.ts';
 
@@ -22,9 +23,8 @@ export const autoThreadSubcommand = (s: SlashCommandSubcommandBuilder) => stateO
 export const forumAnswersSubcommand = (s: SlashCommandSubcommandBuilder) => stateOption(described(s.setName('forum-answers'), NS, 'command.settings.forumAnswers')
   .addChannelOption((o) => described(o.setName('forum'), NS, 'command.settings.forum').setRequired(true).addChannelTypes(...FORUM_TYPES)));
 
-async function answer(interaction: Interaction, lines: (string | undefined)[]): Promise<void> {
-  await interaction.reply({ content: lines.filter(Boolean).join('\n'), flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
-}
+/** Only the admin sees it, like every /settings reply; a line left undefined is skipped. */
+const answer = (interaction: Interaction, lines: (string | undefined)[]) => replyPrivately(interaction, lines.filter(Boolean).join('\n'));
 
 /** When turning something on: says if messages without a mention can't be read yet, and why. */
 function inactiveNote(ctx: BotContext, language: CatalogueLanguage): string | undefined {
