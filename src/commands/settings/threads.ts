@@ -5,11 +5,11 @@ import type { BotContext } from '../../context.ts';
 import { catalogueLanguageOf, type CatalogueLanguage } from '../../services/i18n.ts';
 import { choice, described } from '../../services/discord/commandText.ts';
 import { replyPrivately } from '../../services/discord/privateReply.ts';
+import { FORUM_TYPES, isForumType } from '../../services/threads/forumTypes.ts';
 import { missingThreadPermissions } from '../../services/threads/permissions.ts';
 import { permissionNames, threadText } from '../../services/threads/texts.ts';
 
 const NS = 'threads';
-const FORUM_TYPES = [ChannelType.GuildForum, ChannelType.GuildMedia] as const;
 /** Answering a post is replying to its starter message, inside the post's thread. */
 const FORUM_PERMISSIONS = PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessagesInThreads | PermissionFlagsBits.ReadMessageHistory;
 
@@ -60,7 +60,7 @@ export const threadSettingsHandlers = {
     const on = interaction.options.getString('state', true) === 'on';
     const picked = interaction.options.getChannel('forum', true);
     const forum = interaction.inCachedGuild() ? interaction.guild.channels.cache.get(picked.id) : undefined;
-    if (!forum || !(FORUM_TYPES as readonly ChannelType[]).includes(forum.type)) return answer(interaction, [threadText('notForum', language, { channel: `<#${picked.id}>` })]);
+    if (!forum || !isForumType(forum.type)) return answer(interaction, [threadText('notForum', language, { channel: `<#${picked.id}>` })]);
     ctx.services.threads.set(forum.id, forum.guildId, 'forumAnswers', on, interaction.user.id);
     if (!on) return answer(interaction, [threadText('forumAnswersOff', language, { forum: `<#${forum.id}>` })]);
     const missing = missingIn(forum, FORUM_PERMISSIONS);
