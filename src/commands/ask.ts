@@ -5,13 +5,11 @@ import { ReplyStream } from '../services/discord/replyStream.ts';
 import { InteractionSink } from '../services/discord/sinks.ts';
 import { displayNameOf } from '../services/discord/people.ts';
 import { payerOf } from '../services/discord/payer.ts';
-import { replyPrivately } from '../services/discord/privateReply.ts';
-import { describeRefusal } from '../services/budget/messages.ts';
+import { replyPrivately, replyRefused } from '../services/discord/privateReply.ts';
 import { channelScopeOf } from '../services/discord/channelScope.ts';
 import { threadAfterAsk } from '../services/threads/afterAnswer.ts';
 import { isShowReasoning, revealReasoning } from '../services/reasoning/reveal.ts';
 import type { SlashCommand } from './types.ts';
-import { noteOutcome } from '../services/metrics/outcome.ts';
 import { imageSourceOf } from '../services/vision/attachments.ts';
 
 /** Discord's own cap on a string option's length. */
@@ -60,10 +58,7 @@ export const command: SlashCommand = {
       // The option is meant as an image: any file is checked (and refused plainly) rather than ignored.
       images: image ? [imageSourceOf(image)] : undefined,
     });
-    if (!result.ok && result.reason === 'over_budget') {
-      noteOutcome(interaction, 'refused');
-      await replyPrivately(interaction, describeRefusal(result.refusal, language));
-    }
+    if (!result.ok && result.reason === 'over_budget') await replyRefused(interaction, result.refusal, language);
     if (!result.ok && (result.reason === 'moderated' || result.reason === 'image_refused')) await replyPrivately(interaction, result.notice);
     await threadAfterAsk(interaction, ctx, { result, speaker, prompt, log: ctx.logger, explicit: interaction.options.getBoolean('thread'), isPrivate, startMessageId: sink.originalId });
   },

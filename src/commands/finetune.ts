@@ -3,9 +3,8 @@ import {
   type AutocompleteInteraction, type ChatInputCommandInteraction, type SlashCommandStringOption,
 } from 'discord.js';
 import type { BotContext } from '../context.ts';
-import { describeRefusal } from '../services/budget/messages.ts';
-import { noteOutcome } from '../services/metrics/outcome.ts';
 import { payerOf } from '../services/discord/payer.ts';
+import { replyRefused } from '../services/discord/privateReply.ts';
 import { catalogueLanguageOf, localizations, t, type CatalogueLanguage } from '../services/i18n.ts';
 import { splitMessage } from '../services/messageSplitter.ts';
 import type { FineTuneJobRow } from '../db/fineTunes.ts';
@@ -58,9 +57,7 @@ const handlers: Record<string, Handler> = {
     switch (result.reason) {
       case 'unknown_file': return show(interaction, text('unknownFile', language, { file: interaction.options.getString('file', true).trim().slice(0, DISCORD_CHOICE_MAX_LENGTH) }));
       case 'bad_model': return show(interaction, text('badModel', language, { model: model.slice(0, DISCORD_CHOICE_MAX_LENGTH), models: FINE_TUNABLE_MODELS.map((m) => `\`${m}\``).join(', ') }));
-      case 'over_budget':
-        noteOutcome(interaction, 'refused');
-        return show(interaction, describeRefusal(result.refusal, language));
+      case 'over_budget': return replyRefused(interaction, result.refusal, language);
       case 'api_failed': return show(interaction, describeApiFailure(result.failure, language, model));
     }
   },
