@@ -1,5 +1,5 @@
 import { InteractionContextType, MessageFlags, SlashCommandBuilder } from 'discord.js';
-import { catalogueLanguageOf, localizations, t } from '../services/i18n.ts';
+import { catalogueLanguageOf, t } from '../services/i18n.ts';
 import { described } from '../services/discord/commandText.ts';
 import { ReplyStream } from '../services/discord/replyStream.ts';
 import { InteractionSink } from '../services/discord/sinks.ts';
@@ -17,10 +17,7 @@ const PROMPT_MAX_LENGTH = 6000;
 
 export const command: SlashCommand = {
   kind: 'slash',
-  data: new SlashCommandBuilder()
-    .setName('ask')
-    .setDescription(t('en', 'ask', 'command.description'))
-    .setDescriptionLocalizations(localizations('ask', 'command.description'))
+  data: described(new SlashCommandBuilder().setName('ask'), 'ask', 'command.description')
     .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel)
     .addStringOption((o) => described(o.setName('prompt'), 'ask', 'command.prompt').setRequired(true).setMaxLength(PROMPT_MAX_LENGTH))
     .addAttachmentOption((o) => described(o.setName('image'), 'vision', 'command.option.image'))

@@ -2,7 +2,7 @@ import {
   InteractionContextType, MessageFlags, PermissionFlagsBits, SlashCommandBuilder,
   type ChatInputCommandInteraction, type SlashCommandRoleOption, type SlashCommandStringOption, type SlashCommandSubcommandBuilder,
 } from 'discord.js';
-import { catalogueLanguageOf, localizations, t, type CatalogueLanguage } from '../services/i18n.ts';
+import { catalogueLanguageOf, type CatalogueLanguage } from '../services/i18n.ts';
 import { choice, described } from '../services/discord/commandText.ts';
 import type { BotContext } from '../context.ts';
 import type { ChartImage } from '../services/charts/spendCharts.ts';
@@ -92,10 +92,7 @@ const HANDLERS: Record<string, Handler> = {
 
 export const command: SlashCommand = {
   kind: 'slash',
-  data: new SlashCommandBuilder()
-    .setName('budget')
-    .setDescription(t('en', NS, 'command.description'))
-    .setDescriptionLocalizations(localizations(NS, 'command.description'))
+  data: described(new SlashCommandBuilder().setName('budget'), NS, 'command.description')
     .setContexts(InteractionContextType.Guild)
     .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
     .addSubcommand((s) => sub('set-user', 'command.setUser')(s)

@@ -1,7 +1,8 @@
 import {
   ActionRowBuilder, ButtonBuilder, ButtonStyle, InteractionContextType, MessageFlags, SlashCommandBuilder,
 } from 'discord.js';
-import { catalogue, catalogueLanguageOf, localizations, t, type CatalogueLanguage } from '../services/i18n.ts';
+import { catalogue, catalogueLanguageOf, type CatalogueLanguage } from '../services/i18n.ts';
+import { described } from '../services/discord/commandText.ts';
 import type { SlashCommand } from './types.ts';
 
 const CONFIRM_ID = 'forget-me:confirm';
@@ -19,10 +20,7 @@ function buttons(language: CatalogueLanguage): ActionRowBuilder<ButtonBuilder> {
 
 export const command: SlashCommand = {
   kind: 'slash',
-  data: new SlashCommandBuilder()
-    .setName('forget-me')
-    .setDescription(t('en', 'forget-me', 'command.description'))
-    .setDescriptionLocalizations(localizations('forget-me', 'command.description'))
+  data: described(new SlashCommandBuilder().setName('forget-me'), 'forget-me', 'command.description')
     .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel)
     .toJSON(),
 

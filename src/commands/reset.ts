@@ -1,15 +1,13 @@
 import { InteractionContextType, MessageFlags, PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
-import { catalogue, catalogueLanguageOf, localizations, t } from '../services/i18n.ts';
+import { catalogue, catalogueLanguageOf } from '../services/i18n.ts';
+import { described } from '../services/discord/commandText.ts';
 import type { SlashCommand } from './types.ts';
 
 const text = catalogue<'done' | 'empty' | 'denied'>('reset');
 
 export const command: SlashCommand = {
   kind: 'slash',
-  data: new SlashCommandBuilder()
-    .setName('reset')
-    .setDescription(t('en', 'reset', 'command.description'))
-    .setDescriptionLocalizations(localizations('reset', 'command.description'))
+  data: described(new SlashCommandBuilder().setName('reset'), 'reset', 'command.description')
     .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel)
     .setDefaultMemberPermissions(PermissionFlagsBits.ManageMessages)
     .toJSON(),

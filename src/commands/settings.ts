@@ -4,7 +4,7 @@ import { suggestTimeZones } from '../services/budget/timeZone.ts';
 import { channelScopeOf } from '../services/discord/channelScope.ts';
 import { described, choice } from '../services/discord/commandText.ts';
 import { replyPrivately } from '../services/discord/privateReply.ts';
-import { catalogueLanguageOf, localizations, t, type CatalogueLanguage } from '../services/i18n.ts';
+import { catalogueLanguageOf, type CatalogueLanguage } from '../services/i18n.ts';
 import { splitMessage } from '../services/messageSplitter.ts';
 import type { ChannelScope } from '../services/settings.ts';
 import { describeOverview, describeSource, text } from '../services/settingsMessages.ts';
@@ -121,10 +121,7 @@ const clearChoice = (language: CatalogueLanguage) => ({ name: text('command.clea
 
 export const command: SlashCommand = {
   kind: 'slash',
-  data: addModerationSubcommands(new SlashCommandBuilder()
-    .setName('settings')
-    .setDescription(t('en', NS, 'command.description'))
-    .setDescriptionLocalizations(localizations(NS, 'command.description'))
+  data: addModerationSubcommands(described(new SlashCommandBuilder().setName('settings'), NS, 'command.description')
     .setContexts(InteractionContextType.Guild)
     .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
     .addSubcommand((s) => described(s.setName('show'), NS, 'command.show'))

@@ -1,7 +1,7 @@
 import { InteractionContextType, MessageFlags, SlashCommandBuilder } from 'discord.js';
 import { channelScopeOf } from '../services/discord/channelScope.ts';
 import { described } from '../services/discord/commandText.ts';
-import { catalogueLanguageOf, localizations, t } from '../services/i18n.ts';
+import { catalogueLanguageOf } from '../services/i18n.ts';
 import { describeTokenReport, measureText } from '../services/tokenReport.ts';
 import type { SlashCommand } from './types.ts';
 
@@ -12,10 +12,7 @@ const MODEL_NAME_MAX_LENGTH = 100;
 
 export const command: SlashCommand = {
   kind: 'slash',
-  data: new SlashCommandBuilder()
-    .setName('tokens')
-    .setDescription(t('en', 'tokens', 'command.description'))
-    .setDescriptionLocalizations(localizations('tokens', 'command.description'))
+  data: described(new SlashCommandBuilder().setName('tokens'), 'tokens', 'command.description')
     .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel)
     .addStringOption((o) => described(o.setName('text'), 'tokens', 'command.text').setRequired(true).setMaxLength(TEXT_MAX_LENGTH))
     .addStringOption((o) => described(o.setName('model'), 'tokens', 'command.model').setMaxLength(MODEL_NAME_MAX_LENGTH).setAutocomplete(true))

@@ -4,7 +4,8 @@ import { transcribeForInteraction } from '../services/transcription/interaction.
 import { transcriptionLanguage } from '../services/transcription/language.ts';
 import { text } from '../services/transcription/messages.ts';
 import { MAX_TRANSCRIPTION_BYTES } from '../services/audio/limits.ts';
-import { catalogueLanguageOf, localizations, t } from '../services/i18n.ts';
+import { catalogueLanguageOf } from '../services/i18n.ts';
+import { described } from '../services/discord/commandText.ts';
 import { suggestLanguages } from '../services/translate/languages.ts';
 import type { SlashCommand } from './types.ts';
 
@@ -15,15 +16,10 @@ const MAX_AUDIO_MB = MAX_TRANSCRIPTION_BYTES / (1024 * 1024);
 
 export const command: SlashCommand = {
   kind: 'slash',
-  data: new SlashCommandBuilder()
-    .setName('transcribe')
-    .setDescription(t('en', 'transcription', 'command.description'))
-    .setDescriptionLocalizations(localizations('transcription', 'command.description'))
+  data: described(new SlashCommandBuilder().setName('transcribe'), 'transcription', 'command.description')
     .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel)
-    .addAttachmentOption((o) => o.setName('audio').setDescription(t('en', 'transcription', 'command.audio', { max: MAX_AUDIO_MB }))
-      .setDescriptionLocalizations(localizations('transcription', 'command.audio', { max: MAX_AUDIO_MB })).setRequired(true))
-    .addStringOption((o) => o.setName('language').setDescription(t('en', 'transcription', 'command.language'))
-      .setDescriptionLocalizations(localizations('transcription', 'command.language')).setMaxLength(LANGUAGE_MAX_LENGTH).setAutocomplete(true))
+    .addAttachmentOption((o) => described(o.setName('audio'), 'transcription', 'command.audio', { max: MAX_AUDIO_MB }).setRequired(true))
+    .addStringOption((o) => described(o.setName('language'), 'transcription', 'command.language').setMaxLength(LANGUAGE_MAX_LENGTH).setAutocomplete(true))
     .toJSON(),
 
   async execute(interaction, ctx) {
