@@ -31,8 +31,7 @@ export const command: SlashCommand = {
     const prompt = interaction.options.getString('prompt', true).trim();
     const image = interaction.options.getAttachment('image');
     if (prompt === '') {
-      await interaction.reply({ content: t(language, 'ask', 'emptyPrompt'), flags: MessageFlags.Ephemeral });
-      return;
+      return replyPrivately(interaction, t(language, 'ask', 'emptyPrompt'));
     }
     // Defer before anything slow: Discord drops interactions not acknowledged within 3 s.
     await interaction.deferReply({ flags: isPrivate ? MessageFlags.Ephemeral : undefined });

@@ -5,7 +5,7 @@ import {
 import type { BotContext } from '../context.ts';
 import { payerOf } from '../services/discord/payer.ts';
 import { described } from '../services/discord/commandText.ts';
-import { replyRefused } from '../services/discord/privateReply.ts';
+import { replyPrivately, replyRefused } from '../services/discord/privateReply.ts';
 import { catalogueLanguageOf, type CatalogueLanguage } from '../services/i18n.ts';
 import { splitMessage } from '../services/messageSplitter.ts';
 import type { FineTuneJobRow } from '../db/fineTunes.ts';
@@ -158,7 +158,7 @@ export const command: SlashCommand = {
 
   async execute(interaction, ctx) {
     const language = catalogueLanguageOf(interaction.locale);
-    if (!interaction.inGuild()) return void (await interaction.reply({ content: text('guildOnly', language), flags: MessageFlags.Ephemeral }));
+    if (!interaction.inGuild()) return replyPrivately(interaction, text('guildOnly', language));
     // Admins can loosen the default permission in server settings; the rule is checked here again.
     if (!interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild)) return show(interaction, text('denied', language));
     const name = interaction.options.getSubcommand(true);

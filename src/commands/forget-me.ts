@@ -2,6 +2,7 @@ import {
   ActionRowBuilder, ButtonBuilder, ButtonStyle, InteractionContextType, MessageFlags, SlashCommandBuilder,
 } from 'discord.js';
 import { catalogue, catalogueLanguageOf, type CatalogueLanguage } from '../services/i18n.ts';
+import { replyPrivately } from '../services/discord/privateReply.ts';
 import { described } from '../services/discord/commandText.ts';
 import type { SlashCommand } from './types.ts';
 
@@ -30,8 +31,7 @@ export const command: SlashCommand = {
     // On several hosts, the other hosts may keep turns of theirs even when this one keeps none.
     const { spread } = ctx.services.hosts;
     if (stored === 0 && !spread) {
-      await interaction.reply({ content: text('nothing', language), flags: MessageFlags.Ephemeral });
-      return;
+      return replyPrivately(interaction, text('nothing', language));
     }
     const content = text('confirm', language, { n: stored }) + (spread ? `\n${text('otherHosts', language)}` : '');
     await interaction.reply({ content, components: [buttons(language)], flags: MessageFlags.Ephemeral });

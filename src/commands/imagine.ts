@@ -1,5 +1,6 @@
-import { InteractionContextType, MessageFlags, SlashCommandBuilder } from 'discord.js';
+import { InteractionContextType, SlashCommandBuilder } from 'discord.js';
 import { catalogueLanguageOf } from '../services/i18n.ts';
+import { replyPrivately } from '../services/discord/privateReply.ts';
 import { choice, described } from '../services/discord/commandText.ts';
 import { payerOf } from '../services/discord/payer.ts';
 import { NO_MENTIONS } from '../services/discord/sinks.ts';
@@ -39,8 +40,7 @@ export const command: SlashCommand = {
       count: interaction.options.getInteger('count'),
     });
     if (!planned.ok) {
-      await interaction.reply({ content: planProblemText(planned.problem, language), flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
-      return;
+      return replyPrivately(interaction, planProblemText(planned.problem, language));
     }
     const { plan } = planned;
     // Defer before anything slow: Discord drops interactions not acknowledged within 3 s.

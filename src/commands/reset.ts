@@ -1,5 +1,6 @@
-import { InteractionContextType, MessageFlags, PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
+import { InteractionContextType, PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
 import { catalogue, catalogueLanguageOf } from '../services/i18n.ts';
+import { replyPrivately } from '../services/discord/privateReply.ts';
 import { described } from '../services/discord/commandText.ts';
 import type { SlashCommand } from './types.ts';
 
@@ -16,8 +17,7 @@ export const command: SlashCommand = {
     const language = catalogueLanguageOf(interaction.locale);
     // Admins can loosen the default permission in server settings; the rule is checked here again.
     if (interaction.inGuild() && !interaction.memberPermissions?.has(PermissionFlagsBits.ManageMessages)) {
-      await interaction.reply({ content: text('denied', language), flags: MessageFlags.Ephemeral });
-      return;
+      return replyPrivately(interaction, text('denied', language));
     }
     const removed = ctx.services.history.reset(interaction.channelId);
     const content = removed > 0 ? text('done', language, { count: removed }) : text('empty', language);

@@ -1,7 +1,8 @@
-import { InteractionContextType, MessageFlags, SlashCommandBuilder } from 'discord.js';
+import { InteractionContextType, SlashCommandBuilder } from 'discord.js';
 import { channelScopeOf } from '../services/discord/channelScope.ts';
 import { described } from '../services/discord/commandText.ts';
 import { catalogueLanguageOf } from '../services/i18n.ts';
+import { replyPrivately } from '../services/discord/privateReply.ts';
 import { describeTokenReport, measureText } from '../services/tokenReport.ts';
 import type { SlashCommand } from './types.ts';
 
@@ -24,7 +25,7 @@ export const command: SlashCommand = {
       || services.settings.forChannel(channelScopeOf(interaction.guildId, interaction.channelId, interaction.channel)).model.value;
     const report = measureText(interaction.options.getString('text', true), model, services);
     // Counting is local and fast, so no defer is needed; the echoed model name must ping nobody.
-    await interaction.reply({ content: describeTokenReport(report, catalogueLanguageOf(interaction.locale)), flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+    await replyPrivately(interaction, describeTokenReport(report, catalogueLanguageOf(interaction.locale)));
   },
 
   async autocomplete(interaction, ctx) {

@@ -1,10 +1,11 @@
-import { InteractionContextType, MessageFlags, SlashCommandBuilder } from 'discord.js';
+import { InteractionContextType, SlashCommandBuilder } from 'discord.js';
 import { audioSourceOf } from '../services/transcription/audioAttachment.ts';
 import { transcribeForInteraction } from '../services/transcription/interaction.ts';
 import { transcriptionLanguage } from '../services/transcription/language.ts';
 import { text } from '../services/transcription/messages.ts';
 import { MAX_TRANSCRIPTION_BYTES } from '../services/audio/limits.ts';
 import { catalogueLanguageOf } from '../services/i18n.ts';
+import { replyPrivately } from '../services/discord/privateReply.ts';
 import { described } from '../services/discord/commandText.ts';
 import { suggestLanguages } from '../services/translate/languages.ts';
 import type { SlashCommand } from './types.ts';
@@ -26,8 +27,7 @@ export const command: SlashCommand = {
     const languageInput = interaction.options.getString('language');
     const hint = languageInput ? transcriptionLanguage(languageInput) : undefined;
     if (hint && !hint.ok) {
-      await interaction.reply({ content: text('badLanguage', catalogueLanguageOf(interaction.locale), { input: languageInput! }), flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
-      return;
+      return replyPrivately(interaction, text('badLanguage', catalogueLanguageOf(interaction.locale), { input: languageInput! }));
     }
     const audio = audioSourceOf(interaction.options.getAttachment('audio', true));
     await transcribeForInteraction(interaction, ctx, audio, { command: 'transcribe', language: hint?.code });
