@@ -61,7 +61,7 @@ export async function startBot(config: Config, logger: Logger, options: { now?: 
     closeDatabase();
     throw error;
   });
-  const commands = await loadCommands();
+  const commands = loadCommands();
   const aiServiceChecked = checkAiService(ctx.services.openai, { chat: config.defaultModel }, logger);
   let client: Client;
   try {

@@ -1,17 +1,15 @@
 import { InteractionContextType, MessageFlags, SlashCommandBuilder } from 'discord.js';
-import { catalogueLanguageOf, localizations, t } from '../services/i18n.ts';
+import { catalogueLanguageOf, t } from '../services/i18n.ts';
 import { described } from '../services/discord/commandText.ts';
 import { ReplyStream } from '../services/discord/replyStream.ts';
 import { InteractionSink } from '../services/discord/sinks.ts';
 import { displayNameOf } from '../services/discord/people.ts';
 import { payerOf } from '../services/discord/payer.ts';
-import { replyPrivately } from '../services/discord/privateReply.ts';
-import { describeRefusal } from '../services/budget/messages.ts';
+import { replyPrivately, replyRefused } from '../services/discord/privateReply.ts';
 import { channelScopeOf } from '../services/discord/channelScope.ts';
 import { threadAfterAsk } from '../services/threads/afterAnswer.ts';
 import { isShowReasoning, revealReasoning } from '../services/reasoning/reveal.ts';
 import type { SlashCommand } from './types.ts';
-import { noteOutcome } from '../services/metrics/outcome.ts';
 import { imageSourceOf } from '../services/vision/attachments.ts';
 
 /** Discord's own cap on a string option's length. */
@@ -19,10 +17,7 @@ const PROMPT_MAX_LENGTH = 6000;
 
 export const command: SlashCommand = {
   kind: 'slash',
-  data: new SlashCommandBuilder()
-    .setName('ask')
-    .setDescription(t('en', 'ask', 'command.description'))
-    .setDescriptionLocalizations(localizations('ask', 'command.description'))
+  data: described(new SlashCommandBuilder().setName('ask'), 'ask', 'command.description')
     .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel)
     .addStringOption((o) => described(o.setName('prompt'), 'ask', 'command.prompt').setRequired(true).setMaxLength(PROMPT_MAX_LENGTH))
     .addAttachmentOption((o) => described(o.setName('image'), 'vision', 'command.option.image'))
@@ -36,8 +31,7 @@ export const command: SlashCommand = {
     const prompt = interaction.options.getString('prompt', true).trim();
     const image = interaction.options.getAttachment('image');
     if (prompt === '') {
-      await interaction.reply({ content: t(language, 'ask', 'emptyPrompt'), flags: MessageFlags.Ephemeral });
-      return;
+      return replyPrivately(interaction, t(language, 'ask', 'emptyPrompt'));
     }
     // Defer before anything slow: Discord drops interactions not acknowledged within 3 s.
     await interaction.deferReply({ flags: isPrivate ? MessageFlags.Ephemeral : undefined });
@@ -60,10 +54,7 @@ export const command: SlashCommand = {
       // The option is meant as an image: any file is checked (and refused plainly) rather than ignored.
       images: image ? [imageSourceOf(image)] : undefined,
     });
-    if (!result.ok && result.reason === 'over_budget') {
-      noteOutcome(interaction, 'refused');
-      await replyPrivately(interaction, describeRefusal(result.refusal, language));
-    }
+    if (!result.ok && result.reason === 'over_budget') await replyRefused(interaction, result.refusal, language);
     if (!result.ok && (result.reason === 'moderated' || result.reason === 'image_refused')) await replyPrivately(interaction, result.notice);
     await threadAfterAsk(interaction, ctx, { result, speaker, prompt, log: ctx.logger, explicit: interaction.options.getBoolean('thread'), isPrivate, startMessageId: sink.originalId });
   },

@@ -2,11 +2,12 @@ import {
   InteractionContextType, MessageFlags, PermissionFlagsBits, SlashCommandBuilder,
   type ChatInputCommandInteraction, type SlashCommandRoleOption, type SlashCommandStringOption, type SlashCommandSubcommandBuilder,
 } from 'discord.js';
-import { catalogueLanguageOf, localizations, t, type CatalogueLanguage } from '../services/i18n.ts';
+import { catalogueLanguageOf, type CatalogueLanguage } from '../services/i18n.ts';
 import { choice, described } from '../services/discord/commandText.ts';
 import type { BotContext } from '../context.ts';
 import type { ChartImage } from '../services/charts/spendCharts.ts';
 import { editReplyWithChart } from '../services/discord/chartReply.ts';
+import { replyPrivately } from '../services/discord/privateReply.ts';
 import type { BudgetAdmin, LimitTarget } from '../services/budget/admin.ts';
 import { budgetRefusal, describeExemptChange, describeLimitChange, describeOperatorCeiling, describeTimeZoneChange } from '../services/budget/adminText.ts';
 import { parseAmount } from '../services/budget/amounts.ts';
@@ -91,10 +92,7 @@ const HANDLERS: Record<string, Handler> = {
 
 export const command: SlashCommand = {
   kind: 'slash',
-  data: new SlashCommandBuilder()
-    .setName('budget')
-    .setDescription(t('en', NS, 'command.description'))
-    .setDescriptionLocalizations(localizations(NS, 'command.description'))
+  data: described(new SlashCommandBuilder().setName('budget'), NS, 'command.description')
     .setContexts(InteractionContextType.Guild)
     .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
     .addSubcommand((s) => sub('set-user', 'command.setUser')(s)
@@ -122,10 +120,9 @@ export const command: SlashCommand = {
 
   async execute(interaction, ctx) {
     const language = catalogueLanguageOf(interaction.locale);
-    const refuse = (content: string) => interaction.reply({ content, flags: MessageFlags.Ephemeral });
-    if (!interaction.inGuild()) return void (await refuse(budgetRefusal('guildOnly', language)));
+    if (!interaction.inGuild()) return replyPrivately(interaction, budgetRefusal('guildOnly', language));
     // A server can loosen the command's default permission in its settings; the rule is checked here again.
-    if (!interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild)) return void (await refuse(budgetRefusal('denied', language)));
+    if (!interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild)) return replyPrivately(interaction, budgetRefusal('denied', language));
     const handler = HANDLERS[interaction.options.getSubcommand(true)];
     if (!handler) throw new Error(`unknown /budget subcommand ${interaction.options.getSubcommand(true)}`);
     // A reply with a chart is acknowledged first: drawing it stays off Discord's 3 s deadline.

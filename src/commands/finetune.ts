@@ -3,10 +3,10 @@ import {
   type AutocompleteInteraction, type ChatInputCommandInteraction, type SlashCommandStringOption,
 } from 'discord.js';
 import type { BotContext } from '../context.ts';
-import { describeRefusal } from '../services/budget/messages.ts';
-import { noteOutcome } from '../services/metrics/outcome.ts';
 import { payerOf } from '../services/discord/payer.ts';
-import { catalogueLanguageOf, localizations, t, type CatalogueLanguage } from '../services/i18n.ts';
+import { described } from '../services/discord/commandText.ts';
+import { replyPrivately, replyRefused } from '../services/discord/privateReply.ts';
+import { catalogueLanguageOf, type CatalogueLanguage } from '../services/i18n.ts';
 import { splitMessage } from '../services/messageSplitter.ts';
 import type { FineTuneJobRow } from '../db/fineTunes.ts';
 import {
@@ -18,6 +18,8 @@ import {
 } from '../services/finetune/present.ts';
 import type { SlashCommand } from './types.ts';
 
+/** The catalogue (locales/<language>/finetune.json) of this command's descriptions. */
+const NS = 'finetune';
 /** Discord caps autocomplete names and values at 100 characters; echoed ids are cut to it too. */
 const DISCORD_CHOICE_MAX_LENGTH = 100;
 
@@ -58,9 +60,7 @@ const handlers: Record<string, Handler> = {
     switch (result.reason) {
       case 'unknown_file': return show(interaction, text('unknownFile', language, { file: interaction.options.getString('file', true).trim().slice(0, DISCORD_CHOICE_MAX_LENGTH) }));
       case 'bad_model': return show(interaction, text('badModel', language, { model: model.slice(0, DISCORD_CHOICE_MAX_LENGTH), models: FINE_TUNABLE_MODELS.map((m) => `\`${m}\``).join(', ') }));
-      case 'over_budget':
-        noteOutcome(interaction, 'refused');
-        return show(interaction, describeRefusal(result.refusal, language));
+      case 'over_budget': return replyRefused(interaction, result.refusal, language);
       case 'api_failed': return show(interaction, describeApiFailure(result.failure, language, model, result.refused));
     }
   },
@@ -132,38 +132,33 @@ function choices(interaction: AutocompleteInteraction, ctx: BotContext): { name:
     .slice(0, MAX_CHOICES).map((j) => ({ name: label([j.jobId, statusWord(j.status, language), j.fineTunedModel ?? j.baseModel]), value: j.jobId }));
 }
 
-/** A command field's English text and its localizations, from the `finetune` catalogue. */
-const described = <T extends { setDescription(text: string): T; setDescriptionLocalizations(texts: Partial<Record<string, string>>): T }>(
-  builder: T, key: string, values?: Record<string, number>,
-): T => builder.setDescription(t('en', 'finetune', key, values)).setDescriptionLocalizations(localizations('finetune', key, values));
-
 const jobOption = (required: boolean) => (o: SlashCommandStringOption) =>
-  described(o.setName('job'), 'command.job').setRequired(required).setMaxLength(DISCORD_CHOICE_MAX_LENGTH).setAutocomplete(true);
+  described(o.setName('job'), NS, 'command.job').setRequired(required).setMaxLength(DISCORD_CHOICE_MAX_LENGTH).setAutocomplete(true);
 
 export const command: SlashCommand = {
   kind: 'slash',
-  data: described(new SlashCommandBuilder().setName('finetune'), 'command.description')
+  data: described(new SlashCommandBuilder().setName('finetune'), NS, 'command.description')
     .setContexts(InteractionContextType.Guild)
     .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
-    .addSubcommand((s) => described(s.setName('upload'), 'command.upload')
-      .addAttachmentOption((o) => described(o.setName('file'), 'command.upload.file', { min: MIN_TRAINING_EXAMPLES }).setRequired(true)))
-    .addSubcommand((s) => described(s.setName('start'), 'command.start')
-      .addStringOption((o) => described(o.setName('file'), 'command.start.file').setRequired(true).setMaxLength(DISCORD_CHOICE_MAX_LENGTH).setAutocomplete(true))
-      .addStringOption((o) => described(o.setName('model'), 'command.start.model').setRequired(true)
+    .addSubcommand((s) => described(s.setName('upload'), NS, 'command.upload')
+      .addAttachmentOption((o) => described(o.setName('file'), NS, 'command.upload.file', { min: MIN_TRAINING_EXAMPLES }).setRequired(true)))
+    .addSubcommand((s) => described(s.setName('start'), NS, 'command.start')
+      .addStringOption((o) => described(o.setName('file'), NS, 'command.start.file').setRequired(true).setMaxLength(DISCORD_CHOICE_MAX_LENGTH).setAutocomplete(true))
+      .addStringOption((o) => described(o.setName('model'), NS, 'command.start.model').setRequired(true)
         .addChoices(...FINE_TUNABLE_MODELS.map((m) => ({ name: m, value: m }))))
-      .addIntegerOption((o) => described(o.setName('epochs'), 'command.start.epochs').setMinValue(1).setMaxValue(MAX_EPOCHS))
-      .addStringOption((o) => described(o.setName('suffix'), 'command.start.suffix').setMaxLength(SUFFIX_MAX_LENGTH)))
-    .addSubcommand((s) => described(s.setName('status'), 'command.status').addStringOption(jobOption(false)))
-    .addSubcommand((s) => described(s.setName('list'), 'command.list'))
-    .addSubcommand((s) => described(s.setName('cancel'), 'command.cancel').addStringOption(jobOption(true)))
-    .addSubcommand((s) => described(s.setName('use'), 'command.use').addStringOption(jobOption(true))
-      .addChannelOption((o) => described(o.setName('channel'), 'command.use.channel')
+      .addIntegerOption((o) => described(o.setName('epochs'), NS, 'command.start.epochs').setMinValue(1).setMaxValue(MAX_EPOCHS))
+      .addStringOption((o) => described(o.setName('suffix'), NS, 'command.start.suffix').setMaxLength(SUFFIX_MAX_LENGTH)))
+    .addSubcommand((s) => described(s.setName('status'), NS, 'command.status').addStringOption(jobOption(false)))
+    .addSubcommand((s) => described(s.setName('list'), NS, 'command.list'))
+    .addSubcommand((s) => described(s.setName('cancel'), NS, 'command.cancel').addStringOption(jobOption(true)))
+    .addSubcommand((s) => described(s.setName('use'), NS, 'command.use').addStringOption(jobOption(true))
+      .addChannelOption((o) => described(o.setName('channel'), NS, 'command.use.channel')
         .addChannelTypes(ChannelType.GuildText, ChannelType.GuildAnnouncement, ChannelType.PublicThread, ChannelType.PrivateThread, ChannelType.AnnouncementThread)))
     .toJSON(),
 
   async execute(interaction, ctx) {
     const language = catalogueLanguageOf(interaction.locale);
-    if (!interaction.inGuild()) return void (await interaction.reply({ content: text('guildOnly', language), flags: MessageFlags.Ephemeral }));
+    if (!interaction.inGuild()) return replyPrivately(interaction, text('guildOnly', language));
     // Admins can loosen the default permission in server settings; the rule is checked here again.
     if (!interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild)) return show(interaction, text('denied', language));
     const name = interaction.options.getSubcommand(true);

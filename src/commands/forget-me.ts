@@ -1,7 +1,9 @@
 import {
   ActionRowBuilder, ButtonBuilder, ButtonStyle, InteractionContextType, MessageFlags, SlashCommandBuilder,
 } from 'discord.js';
-import { catalogue, catalogueLanguageOf, localizations, t, type CatalogueLanguage } from '../services/i18n.ts';
+import { catalogue, catalogueLanguageOf, type CatalogueLanguage } from '../services/i18n.ts';
+import { replyPrivately } from '../services/discord/privateReply.ts';
+import { described } from '../services/discord/commandText.ts';
 import type { SlashCommand } from './types.ts';
 
 const CONFIRM_ID = 'forget-me:confirm';
@@ -19,10 +21,7 @@ function buttons(language: CatalogueLanguage): ActionRowBuilder<ButtonBuilder> {
 
 export const command: SlashCommand = {
   kind: 'slash',
-  data: new SlashCommandBuilder()
-    .setName('forget-me')
-    .setDescription(t('en', 'forget-me', 'command.description'))
-    .setDescriptionLocalizations(localizations('forget-me', 'command.description'))
+  data: described(new SlashCommandBuilder().setName('forget-me'), 'forget-me', 'command.description')
     .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel)
     .toJSON(),
 
@@ -32,8 +31,7 @@ export const command: SlashCommand = {
     // On several hosts, the other hosts may keep turns of theirs even when this one keeps none.
     const { spread } = ctx.services.hosts;
     if (stored === 0 && !spread) {
-      await interaction.reply({ content: text('nothing', language), flags: MessageFlags.Ephemeral });
-      return;
+      return replyPrivately(interaction, text('nothing', language));
     }
     const content = text('confirm', language, { n: stored }) + (spread ? `\n${text('otherHosts', language)}` : '');
     await interaction.reply({ content, components: [buttons(language)], flags: MessageFlags.Ephemeral });

@@ -1,5 +1,7 @@
-import { InteractionContextType, MessageFlags, SlashCommandBuilder } from 'discord.js';
-import { catalogueLanguageOf, localizations, t } from '../services/i18n.ts';
+import { InteractionContextType, SlashCommandBuilder } from 'discord.js';
+import { catalogueLanguageOf } from '../services/i18n.ts';
+import { replyPrivately } from '../services/discord/privateReply.ts';
+import { choice, described } from '../services/discord/commandText.ts';
 import { payerOf } from '../services/discord/payer.ts';
 import { NO_MENTIONS } from '../services/discord/sinks.ts';
 import { planProblemText, progressText } from '../services/images/messages.ts';
@@ -13,24 +15,19 @@ import type { SlashCommand } from './types.ts';
 const PROMPT_MAX_LENGTH = 6000;
 
 /** A size or quality choice, named in the reader's language from the `images` catalogue. */
-const choice = (option: 'size' | 'quality', value: string) =>
-  ({ name: t('en', 'images', `command.${option}.${value}`), name_localizations: localizations('images', `command.${option}.${value}`), value });
+const option = (name: 'size' | 'quality', value: string) => choice('images', `command.${name}.${value}`, value);
 
 export const command: SlashCommand = {
   kind: 'slash',
-  data: new SlashCommandBuilder()
-    .setName('imagine')
-    .setDescription(t('en', 'images', 'command.description'))
-    .setDescriptionLocalizations(localizations('images', 'command.description'))
+  data: described(new SlashCommandBuilder().setName('imagine'), 'images', 'command.description')
     .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel)
-    .addStringOption((o) => o.setName('prompt').setDescription(t('en', 'images', 'command.prompt')).setDescriptionLocalizations(localizations('images', 'command.prompt'))
+    .addStringOption((o) => described(o.setName('prompt'), 'images', 'command.prompt')
       .setRequired(true).setMaxLength(PROMPT_MAX_LENGTH))
-    .addStringOption((o) => o.setName('size').setDescription(t('en', 'images', 'command.size')).setDescriptionLocalizations(localizations('images', 'command.size'))
-      .addChoices(...IMAGE_SIZES.map((size) => choice('size', size))))
-    .addStringOption((o) => o.setName('quality').setDescription(t('en', 'images', 'command.quality')).setDescriptionLocalizations(localizations('images', 'command.quality'))
-      .addChoices(...IMAGE_QUALITIES.map((quality) => choice('quality', quality))))
-    .addIntegerOption((o) => o.setName('count').setDescription(t('en', 'images', 'command.count', { max: MAX_IMAGES }))
-      .setDescriptionLocalizations(localizations('images', 'command.count', { max: MAX_IMAGES })).setMinValue(1).setMaxValue(MAX_IMAGES))
+    .addStringOption((o) => described(o.setName('size'), 'images', 'command.size')
+      .addChoices(...IMAGE_SIZES.map((size) => option('size', size))))
+    .addStringOption((o) => described(o.setName('quality'), 'images', 'command.quality')
+      .addChoices(...IMAGE_QUALITIES.map((quality) => option('quality', quality))))
+    .addIntegerOption((o) => described(o.setName('count'), 'images', 'command.count', { max: MAX_IMAGES }).setMinValue(1).setMaxValue(MAX_IMAGES))
     .toJSON(),
 
   async execute(interaction, ctx) {
@@ -43,8 +40,7 @@ export const command: SlashCommand = {
       count: interaction.options.getInteger('count'),
     });
     if (!planned.ok) {
-      await interaction.reply({ content: planProblemText(planned.problem, language), flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
-      return;
+      return replyPrivately(interaction, planProblemText(planned.problem, language));
     }
     const { plan } = planned;
     // Defer before anything slow: Discord drops interactions not acknowledged within 3 s.

@@ -21,11 +21,11 @@ import type { Command } from './types.ts';
 export const COMMANDS: readonly Command[] = [ask, budget, finetune, forgetMe, imagine, operator, reset, settings, tokens, transcribe, transcribeMenu, translate, translateMenu, usage];
 
 /** The commands by name; two with one name are refused. */
-export async function loadCommands(list: readonly Command[] = COMMANDS): Promise<Map<string, Command>> {
+export function loadCommands(list: readonly Command[] = COMMANDS): Map<string, Command> {
   const commands = new Map<string, Command>();
   for (const command of list) {
     if (commands.has(command.data.name)) throw new Error(`Two commands are named /${command.data.name}`);
     commands.set(command.data.name, command);
   }
-  return Promise.resolve(commands);
+  return commands;
 }

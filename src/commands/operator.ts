@@ -3,7 +3,7 @@ import type { BotContext } from '../context.ts';
 import { formatLimit } from '../services/budget/format.ts';
 import { parseAmount } from '../services/budget/amounts.ts';
 import type { Period } from '../services/budget/periods.ts';
-import { catalogueLanguageOf, localizations, t, type CatalogueLanguage } from '../services/i18n.ts';
+import { catalogueLanguageOf, type CatalogueLanguage } from '../services/i18n.ts';
 import { choice, described } from '../services/discord/commandText.ts';
 import type { ChartImage } from '../services/charts/spendCharts.ts';
 import { editReplyWithChart } from '../services/discord/chartReply.ts';
@@ -88,10 +88,7 @@ const HANDLERS: Record<string, Handler> = {
 
 export const command: SlashCommand = {
   kind: 'slash',
-  data: new SlashCommandBuilder()
-    .setName('operator')
-    .setDescription(t('en', NS, 'command.description'))
-    .setDescriptionLocalizations(localizations(NS, 'command.description'))
+  data: described(new SlashCommandBuilder().setName('operator'), NS, 'command.description')
     .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel)
     .addSubcommand((s) => described(s.setName('status'), NS, 'command.status'))
     .addSubcommand((s) => described(s.setName('server-limit'), NS, 'command.serverLimit')

@@ -3,7 +3,8 @@ import type { BotContext } from '../context.ts';
 import { suggestTimeZones } from '../services/budget/timeZone.ts';
 import { channelScopeOf } from '../services/discord/channelScope.ts';
 import { described, choice } from '../services/discord/commandText.ts';
-import { catalogueLanguageOf, localizations, t, type CatalogueLanguage } from '../services/i18n.ts';
+import { replyPrivately } from '../services/discord/privateReply.ts';
+import { catalogueLanguageOf, type CatalogueLanguage } from '../services/i18n.ts';
 import { splitMessage } from '../services/messageSplitter.ts';
 import type { ChannelScope } from '../services/settings.ts';
 import { describeOverview, describeSource, text } from '../services/settingsMessages.ts';
@@ -29,15 +30,11 @@ const MAX_CHOICES = 25;
 type Scope = ChannelScope & { guildId: string };
 type Handler = (interaction: ChatInputCommandInteraction<'cached' | 'raw'>, ctx: BotContext, scope: Scope, language: CatalogueLanguage) => Promise<void>;
 
-async function answer(interaction: ChatInputCommandInteraction, content: string): Promise<void> {
-  await interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
-}
-
 const handlers: Record<string, Handler> = {
   async show(interaction, ctx, scope, language) {
     const { settings, transcription } = ctx.services;
     const translate = settings.translateLanguage(scope.guildId);
-    await answer(interaction, describeOverview({
+    await replyPrivately(interaction, describeOverview({
       channelId: scope.channelId, parentId: scope.parentId, settings: settings.forChannel(scope),
       translateLanguage: translate && (findLanguage(translate) ? choiceLabel(findLanguage(translate)!) : translate),
       timeZone: settings.timeZone(scope.guildId),
@@ -51,32 +48,32 @@ const handlers: Record<string, Handler> = {
     if (name.toLowerCase() === DEFAULT) {
       settings.updateChannel(scope, { model: null }, interaction.user.id);
       const now = settings.forChannel(scope).model;
-      return answer(interaction, text('modelCleared', language, { model: now.value, source: describeSource(now.source, scope.parentId, language) }));
+      return replyPrivately(interaction, text('modelCleared', language, { model: now.value, source: describeSource(now.source, scope.parentId, language) }));
     }
-    if (name.length > MODEL_NAME_MAX_LENGTH || !MODEL_NAME.test(name)) return answer(interaction, text('badModel', language, { model: name.slice(0, MODEL_NAME_MAX_LENGTH), max: MODEL_NAME_MAX_LENGTH }));
+    if (name.length > MODEL_NAME_MAX_LENGTH || !MODEL_NAME.test(name)) return replyPrivately(interaction, text('badModel', language, { model: name.slice(0, MODEL_NAME_MAX_LENGTH), max: MODEL_NAME_MAX_LENGTH }));
     settings.updateChannel(scope, { model: name }, interaction.user.id);
     const note = pricing.resolveChat(name).known ? '' : `\n${text('modelUnpriced', language, { model: name })}`;
-    await answer(interaction, `${text('modelSet', language, { model: name })}${note}`);
+    await replyPrivately(interaction, `${text('modelSet', language, { model: name })}${note}`);
   },
 
   async 'system-prompt/set'(interaction, ctx, scope, language) {
     const prompt = interaction.options.getString('text', true).trim();
-    if (prompt === '') return answer(interaction, text('promptEmpty', language));
+    if (prompt === '') return replyPrivately(interaction, text('promptEmpty', language));
     ctx.services.settings.updateChannel(scope, { systemPrompt: prompt }, interaction.user.id);
-    await answer(interaction, text('promptSet', language, { n: prompt.length }));
+    await replyPrivately(interaction, text('promptSet', language, { n: prompt.length }));
   },
 
   async 'system-prompt/show'(interaction, ctx, scope, language) {
     const prompt = ctx.services.settings.forChannel(scope).systemPrompt;
     const [first = '', ...rest] = splitMessage(`${text('promptHeader', language, { source: describeSource(prompt.source, scope.parentId, language) })}\n${prompt.value}`);
-    await answer(interaction, first);
+    await replyPrivately(interaction, first);
     for (const part of rest) await interaction.followUp({ content: part, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
   },
 
   async 'system-prompt/clear'(interaction, ctx, scope, language) {
     ctx.services.settings.updateChannel(scope, { systemPrompt: null }, interaction.user.id);
     const now = ctx.services.settings.forChannel(scope).systemPrompt;
-    await answer(interaction, text('promptCleared', language, { source: describeSource(now.source, scope.parentId, language) }));
+    await replyPrivately(interaction, text('promptCleared', language, { source: describeSource(now.source, scope.parentId, language) }));
   },
 
   async 'voice-transcription'(interaction, ctx, scope, language) {
@@ -88,7 +85,7 @@ const handlers: Record<string, Handler> = {
       ? text('voiceDefault', language, { state: text(now.value ? 'on' : 'off', language), source: describeSource(now.source, scope.parentId, language) })
       : text(now.value ? 'voiceOn' : 'voiceOff', language);
     const inactive = now.value && transcription.automatic !== 'on' ? `\n${text(transcription.automatic === 'off' ? 'voiceInactiveConfig' : 'voiceInactiveIntent', language)}` : '';
-    await answer(interaction, done + inactive);
+    await replyPrivately(interaction, done + inactive);
   },
 
   'reasoning-effort': setReasoningEffort,
@@ -97,12 +94,12 @@ const handlers: Record<string, Handler> = {
     const input = interaction.options.getString('language', true).trim();
     if (input.toLowerCase() === DEFAULT) {
       ctx.services.settings.setTranslateLanguage(scope.guildId, null);
-      return answer(interaction, text('languageCleared', language));
+      return replyPrivately(interaction, text('languageCleared', language));
     }
     const found = findLanguage(input);
-    if (!found) return answer(interaction, text('badLanguage', language, { input: input.slice(0, 100) }));
+    if (!found) return replyPrivately(interaction, text('badLanguage', language, { input: input.slice(0, 100) }));
     ctx.services.settings.setTranslateLanguage(scope.guildId, found.id);
-    await answer(interaction, text('languageSet', language, { language: choiceLabel(found) }));
+    await replyPrivately(interaction, text('languageSet', language, { language: choiceLabel(found) }));
   },
 
   async timezone(interaction, ctx, scope, language) {
@@ -110,11 +107,11 @@ const handlers: Record<string, Handler> = {
     // The same audited setter as /budget timezone: budget periods follow this zone.
     if (input.toLowerCase() === DEFAULT) {
       ctx.services.budget.setTimeZone(scope.guildId, interaction.user.id, 'UTC');
-      return answer(interaction, text('timeZoneCleared', language));
+      return replyPrivately(interaction, text('timeZoneCleared', language));
     }
     const change = ctx.services.budget.setTimeZone(scope.guildId, interaction.user.id, input);
-    if (!change.ok) return answer(interaction, text('badTimeZone', language, { input: input.slice(0, 100) }));
-    await answer(interaction, text('timeZoneSet', language, { zone: change.new }));
+    if (!change.ok) return replyPrivately(interaction, text('badTimeZone', language, { input: input.slice(0, 100) }));
+    await replyPrivately(interaction, text('timeZoneSet', language, { zone: change.new }));
   },
 
   ...threadSettingsHandlers,
@@ -124,10 +121,7 @@ const clearChoice = (language: CatalogueLanguage) => ({ name: text('command.clea
 
 export const command: SlashCommand = {
   kind: 'slash',
-  data: addModerationSubcommands(new SlashCommandBuilder()
-    .setName('settings')
-    .setDescription(t('en', NS, 'command.description'))
-    .setDescriptionLocalizations(localizations(NS, 'command.description'))
+  data: addModerationSubcommands(described(new SlashCommandBuilder().setName('settings'), NS, 'command.description')
     .setContexts(InteractionContextType.Guild)
     .setDefaultMemberPermissions(PermissionFlagsBits.ManageGuild)
     .addSubcommand((s) => described(s.setName('show'), NS, 'command.show'))
@@ -152,9 +146,9 @@ export const command: SlashCommand = {
 
   async execute(interaction, ctx) {
     const language = catalogueLanguageOf(interaction.locale);
-    if (!interaction.inGuild()) return answer(interaction, text('guildOnly', language));
+    if (!interaction.inGuild()) return replyPrivately(interaction, text('guildOnly', language));
     // Admins can loosen the default permission in server settings; the rule is checked here again.
-    if (!interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild)) return answer(interaction, text('denied', language));
+    if (!interaction.memberPermissions.has(PermissionFlagsBits.ManageGuild)) return replyPrivately(interaction, text('denied', language));
     const group = interaction.options.getSubcommandGroup(false);
     const name = group ? `${group}/${interaction.options.getSubcommand(true)}` : interaction.options.getSubcommand(true);
     const moderationHandler = moderationHandlers[name];

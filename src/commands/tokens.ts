@@ -1,7 +1,8 @@
-import { InteractionContextType, MessageFlags, SlashCommandBuilder } from 'discord.js';
+import { InteractionContextType, SlashCommandBuilder } from 'discord.js';
 import { channelScopeOf } from '../services/discord/channelScope.ts';
 import { described } from '../services/discord/commandText.ts';
-import { catalogueLanguageOf, localizations, t } from '../services/i18n.ts';
+import { catalogueLanguageOf } from '../services/i18n.ts';
+import { replyPrivately } from '../services/discord/privateReply.ts';
 import { describeTokenReport, measureText } from '../services/tokenReport.ts';
 import type { SlashCommand } from './types.ts';
 
@@ -12,10 +13,7 @@ const MODEL_NAME_MAX_LENGTH = 100;
 
 export const command: SlashCommand = {
   kind: 'slash',
-  data: new SlashCommandBuilder()
-    .setName('tokens')
-    .setDescription(t('en', 'tokens', 'command.description'))
-    .setDescriptionLocalizations(localizations('tokens', 'command.description'))
+  data: described(new SlashCommandBuilder().setName('tokens'), 'tokens', 'command.description')
     .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel)
     .addStringOption((o) => described(o.setName('text'), 'tokens', 'command.text').setRequired(true).setMaxLength(TEXT_MAX_LENGTH))
     .addStringOption((o) => described(o.setName('model'), 'tokens', 'command.model').setMaxLength(MODEL_NAME_MAX_LENGTH).setAutocomplete(true))
@@ -27,7 +25,7 @@ export const command: SlashCommand = {
       || services.settings.forChannel(channelScopeOf(interaction.guildId, interaction.channelId, interaction.channel)).model.value;
     const report = measureText(interaction.options.getString('text', true), model, services);
     // Counting is local and fast, so no defer is needed; the echoed model name must ping nobody.
-    await interaction.reply({ content: describeTokenReport(report, catalogueLanguageOf(interaction.locale)), flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+    await replyPrivately(interaction, describeTokenReport(report, catalogueLanguageOf(interaction.locale)));
   },
 
   async autocomplete(interaction, ctx) {

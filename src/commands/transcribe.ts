@@ -1,10 +1,12 @@
-import { InteractionContextType, MessageFlags, SlashCommandBuilder } from 'discord.js';
+import { InteractionContextType, SlashCommandBuilder } from 'discord.js';
 import { audioSourceOf } from '../services/transcription/audioAttachment.ts';
 import { transcribeForInteraction } from '../services/transcription/interaction.ts';
 import { transcriptionLanguage } from '../services/transcription/language.ts';
 import { text } from '../services/transcription/messages.ts';
 import { MAX_TRANSCRIPTION_BYTES } from '../services/audio/limits.ts';
-import { catalogueLanguageOf, localizations, t } from '../services/i18n.ts';
+import { catalogueLanguageOf } from '../services/i18n.ts';
+import { replyPrivately } from '../services/discord/privateReply.ts';
+import { described } from '../services/discord/commandText.ts';
 import { suggestLanguages } from '../services/translate/languages.ts';
 import type { SlashCommand } from './types.ts';
 
@@ -15,23 +17,17 @@ const MAX_AUDIO_MB = MAX_TRANSCRIPTION_BYTES / (1024 * 1024);
 
 export const command: SlashCommand = {
   kind: 'slash',
-  data: new SlashCommandBuilder()
-    .setName('transcribe')
-    .setDescription(t('en', 'transcription', 'command.description'))
-    .setDescriptionLocalizations(localizations('transcription', 'command.description'))
+  data: described(new SlashCommandBuilder().setName('transcribe'), 'transcription', 'command.description')
     .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel)
-    .addAttachmentOption((o) => o.setName('audio').setDescription(t('en', 'transcription', 'command.audio', { max: MAX_AUDIO_MB }))
-      .setDescriptionLocalizations(localizations('transcription', 'command.audio', { max: MAX_AUDIO_MB })).setRequired(true))
-    .addStringOption((o) => o.setName('language').setDescription(t('en', 'transcription', 'command.language'))
-      .setDescriptionLocalizations(localizations('transcription', 'command.language')).setMaxLength(LANGUAGE_MAX_LENGTH).setAutocomplete(true))
+    .addAttachmentOption((o) => described(o.setName('audio'), 'transcription', 'command.audio', { max: MAX_AUDIO_MB }).setRequired(true))
+    .addStringOption((o) => described(o.setName('language'), 'transcription', 'command.language').setMaxLength(LANGUAGE_MAX_LENGTH).setAutocomplete(true))
     .toJSON(),
 
   async execute(interaction, ctx) {
     const languageInput = interaction.options.getString('language');
     const hint = languageInput ? transcriptionLanguage(languageInput) : undefined;
     if (hint && !hint.ok) {
-      await interaction.reply({ content: text('badLanguage', catalogueLanguageOf(interaction.locale), { input: languageInput! }), flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
-      return;
+      return replyPrivately(interaction, text('badLanguage', catalogueLanguageOf(interaction.locale), { input: languageInput! }));
     }
     const audio = audioSourceOf(interaction.options.getAttachment('audio', true));
     await transcribeForInteraction(interaction, ctx, audio, { command: 'transcribe', language: hint?.code });

@@ -1,5 +1,6 @@
-import { ApplicationCommandType, ContextMenuCommandBuilder, InteractionContextType, MessageFlags } from 'discord.js';
+import { ApplicationCommandType, ContextMenuCommandBuilder, InteractionContextType } from 'discord.js';
 import { catalogueLanguageOf, localizations } from '../services/i18n.ts';
+import { replyPrivately } from '../services/discord/privateReply.ts';
 import { findAudio } from '../services/transcription/audioAttachment.ts';
 import { transcribeForInteraction } from '../services/transcription/interaction.ts';
 import { text } from '../services/transcription/messages.ts';
@@ -17,8 +18,7 @@ export const command: MessageMenuCommand = {
   async execute(interaction, ctx) {
     const audio = findAudio(interaction.targetMessage);
     if (!audio) {
-      await interaction.reply({ content: text('noAudio', catalogueLanguageOf(interaction.locale)), flags: MessageFlags.Ephemeral });
-      return;
+      return replyPrivately(interaction, text('noAudio', catalogueLanguageOf(interaction.locale)));
     }
     await transcribeForInteraction(interaction, ctx, audio, { command: 'transcribe-menu' });
   },

@@ -1,9 +1,10 @@
-import { InteractionContextType, MessageFlags, SlashCommandBuilder } from 'discord.js';
-import { catalogueLanguageOf, localizations, t } from '../services/i18n.ts';
+import { InteractionContextType, SlashCommandBuilder } from 'discord.js';
+import { catalogueLanguageOf } from '../services/i18n.ts';
+import { described } from '../services/discord/commandText.ts';
 import { channelScopeOf } from '../services/discord/channelScope.ts';
 import { effortToSend } from '../services/settings.ts';
 import { payerOf } from '../services/discord/payer.ts';
-import { NO_MENTIONS } from '../services/discord/sinks.ts';
+import { replyPrivately } from '../services/discord/privateReply.ts';
 import { suggestLanguages } from '../services/translate/languages.ts';
 import { unknownLanguageText } from '../services/translate/messages.ts';
 import { showTranslation } from '../services/translate/present.ts';
@@ -11,6 +12,8 @@ import { resolveTarget } from '../services/translate/target.ts';
 import { screenForInteraction } from '../services/moderation/interaction.ts';
 import type { SlashCommand } from './types.ts';
 
+/** The catalogue (locales/<language>/translate.json) of this command's texts. */
+const NS = 'translate';
 /** Discord's own cap on a string option's length. */
 const TEXT_MAX_LENGTH = 6000;
 /** Discord's cap on an autocompleted option's typed value. */
@@ -18,17 +21,10 @@ const LANGUAGE_MAX_LENGTH = 100;
 
 export const command: SlashCommand = {
   kind: 'slash',
-  data: new SlashCommandBuilder()
-    .setName('translate')
-    .setDescription(t('en', 'translate', 'command.description'))
-    .setDescriptionLocalizations(localizations('translate', 'command.description'))
+  data: described(new SlashCommandBuilder().setName('translate'), NS, 'command.description')
     .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel)
-    .addStringOption((o) => o.setName('text').setDescription(t('en', 'translate', 'command.text')).setDescriptionLocalizations(localizations('translate', 'command.text'))
-      .setRequired(true).setMaxLength(TEXT_MAX_LENGTH))
-    .addStringOption((o) => o.setName('to')
-      .setDescription(t('en', 'translate', 'command.to'))
-      .setDescriptionLocalizations(localizations('translate', 'command.to'))
-      .setAutocomplete(true).setMaxLength(LANGUAGE_MAX_LENGTH))
+    .addStringOption((o) => described(o.setName('text'), NS, 'command.text').setRequired(true).setMaxLength(TEXT_MAX_LENGTH))
+    .addStringOption((o) => described(o.setName('to'), NS, 'command.to').setAutocomplete(true).setMaxLength(LANGUAGE_MAX_LENGTH))
     .toJSON(),
 
   async autocomplete(interaction) {
@@ -39,10 +35,7 @@ export const command: SlashCommand = {
     const { services } = ctx;
     const ui = catalogueLanguageOf(interaction.locale);
     const target = resolveTarget(interaction.options.getString('to'), services.settings.translateLanguage(interaction.guildId), interaction.locale);
-    if (!target.ok) {
-      await interaction.reply({ content: unknownLanguageText(target.input, ui), flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
-      return;
-    }
+    if (!target.ok) return replyPrivately(interaction, unknownLanguageText(target.input, ui));
     // Defer before anything slow: Discord drops interactions not acknowledged within 3 s.
     await interaction.deferReply();
     if (!(await screenForInteraction(interaction, ctx, 'input', interaction.options.getString('text', true)))) return;

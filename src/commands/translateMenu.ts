@@ -1,5 +1,6 @@
 import { ApplicationCommandType, ContextMenuCommandBuilder, InteractionContextType, MessageFlags, type RESTPostAPIContextMenuApplicationCommandsJSONBody } from 'discord.js';
 import { catalogueLanguageOf, localizations } from '../services/i18n.ts';
+import { replyPrivately } from '../services/discord/privateReply.ts';
 import { channelScopeOf } from '../services/discord/channelScope.ts';
 import { effortToSend } from '../services/settings.ts';
 import { payerOf } from '../services/discord/payer.ts';
@@ -27,8 +28,7 @@ export const command: MessageMenuCommand = {
     const message = interaction.targetMessage;
     const text = textOfMessage(message.content, message.embeds.map((embed) => embed.toJSON()));
     if (text.trim() === '') {
-      await interaction.reply({ content: noTextInMessageText(ui), flags: MessageFlags.Ephemeral });
-      return;
+      return replyPrivately(interaction, noTextInMessageText(ui));
     }
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     if (!(await screenForInteraction(interaction, ctx, 'input', text, message.url))) return;

@@ -1,5 +1,6 @@
 import { InteractionContextType, MessageFlags, SlashCommandBuilder } from 'discord.js';
-import { catalogueLanguageOf, localizations, t } from '../services/i18n.ts';
+import { catalogueLanguageOf } from '../services/i18n.ts';
+import { described } from '../services/discord/commandText.ts';
 import { payerOf } from '../services/discord/payer.ts';
 import { editReplyWithChart } from '../services/discord/chartReply.ts';
 import { describeUsage } from '../services/budget/usageText.ts';
@@ -7,10 +8,7 @@ import type { SlashCommand } from './types.ts';
 
 export const command: SlashCommand = {
   kind: 'slash',
-  data: new SlashCommandBuilder()
-    .setName('usage')
-    .setDescription(t('en', 'usage', 'command.description'))
-    .setDescriptionLocalizations(localizations('usage', 'command.description'))
+  data: described(new SlashCommandBuilder().setName('usage'), 'usage', 'command.description')
     .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel)
     .toJSON(),
 

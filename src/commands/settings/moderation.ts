@@ -1,7 +1,8 @@
-import { ChannelType, MessageFlags, type ChatInputCommandInteraction, type SlashCommandSubcommandsOnlyBuilder } from 'discord.js';
+import { ChannelType, type ChatInputCommandInteraction, type SlashCommandSubcommandsOnlyBuilder } from 'discord.js';
 import type { BotContext } from '../../context.ts';
 import type { ModerationMode } from '../../db/moderationSettings.ts';
 import { choice, described } from '../../services/discord/commandText.ts';
+import { replyPrivately } from '../../services/discord/privateReply.ts';
 import { catalogue, type CatalogueLanguage } from '../../services/i18n.ts';
 import { noteChannelProblem } from '../../services/moderation/logChannel.ts';
 
@@ -26,10 +27,6 @@ export function addModerationSubcommands(builder: SlashCommandSubcommandsOnlyBui
 
 type Handler = (interaction: ChatInputCommandInteraction, ctx: BotContext, guildId: string, language: CatalogueLanguage) => Promise<void>;
 
-async function answer(interaction: ChatInputCommandInteraction, content: string): Promise<void> {
-  await interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
-}
-
 export const moderationHandlers: Record<string, Handler> = {
   async moderation(interaction, ctx, guildId, language) {
     const mode = interaction.options.getString('mode', true) as ModerationMode;
@@ -37,27 +34,27 @@ export const moderationHandlers: Record<string, Handler> = {
     moderation.setMode(guildId, mode);
     const logChannel = moderation.settings(guildId).logChannelId;
     const key = mode === 'off' ? 'modeOff' : mode === 'block' ? 'modeBlock' : logChannel ? 'modeFlag' : 'modeFlagNoLog';
-    await answer(interaction, text(key, language, { channel: logChannel ? `<#${logChannel}>` : '' }));
+    await replyPrivately(interaction, text(key, language, { channel: logChannel ? `<#${logChannel}>` : '' }));
   },
 
   async 'moderation-log'(interaction, ctx, guildId, language) {
     const picked = interaction.options.getChannel('channel');
     if (!picked) {
       ctx.services.moderation.setLogChannel(guildId, null);
-      return answer(interaction, text('logCleared', language));
+      return replyPrivately(interaction, text('logCleared', language));
     }
     const mention = `<#${picked.id}>`;
     const problem = noteChannelProblem(interaction.client, picked.id);
-    if (problem === 'not_text' || problem === 'missing') return answer(interaction, text('logNotText', language, { channel: mention }));
-    if (problem === 'no_permission') return answer(interaction, text('logUnusable', language, { channel: mention }));
+    if (problem === 'not_text' || problem === 'missing') return replyPrivately(interaction, text('logNotText', language, { channel: mention }));
+    if (problem === 'no_permission') return replyPrivately(interaction, text('logUnusable', language, { channel: mention }));
     ctx.services.moderation.setLogChannel(guildId, picked.id);
-    await answer(interaction, text('logSet', language, { channel: mention }));
+    await replyPrivately(interaction, text('logSet', language, { channel: mention }));
   },
 
   async 'moderation-failure'(interaction, ctx, guildId, language) {
     const closed = interaction.options.getString('state', true) === 'closed';
     ctx.services.moderation.setFailClosed(guildId, closed);
-    await answer(interaction, text(closed ? 'failureClosed' : 'failureOpen', language));
+    await replyPrivately(interaction, text(closed ? 'failureClosed' : 'failureOpen', language));
   },
 };
 

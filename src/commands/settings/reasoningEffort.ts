@@ -1,6 +1,7 @@
-import { MessageFlags, type ChatInputCommandInteraction, type SlashCommandSubcommandBuilder } from 'discord.js';
+import { type ChatInputCommandInteraction, type SlashCommandSubcommandBuilder } from 'discord.js';
 import type { BotContext } from '../../context.ts';
 import { choice, described } from '../../services/discord/commandText.ts';
+import { replyPrivately } from '../../services/discord/privateReply.ts';
 import { catalogue, type CatalogueLanguage } from '../../services/i18n.ts';
 import { REASONING_EFFORTS, type ReasoningEffort } from '../../services/reasoning/models.ts';
 import type { ChannelScope } from '../../services/settings.ts';
@@ -29,12 +30,11 @@ export async function setReasoningEffort(
 ): Promise<void> {
   const level = interaction.options.getString('level', true);
   const { settings, reasoning } = ctx.services;
-  const answer = (content: string) => interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
   if (level === DEFAULT) {
     settings.updateChannel(scope, { reasoningEffort: null }, interaction.user.id);
     const now = settings.forChannel(scope).reasoningEffort;
     const effort = now.value === DEFAULT ? text('modelDefault', language) : `**${now.value}**`;
-    return void (await answer(text('effortCleared', language, { effort, source: describeSource(now.source, scope.parentId, language) })));
+    return replyPrivately(interaction, text('effortCleared', language, { effort, source: describeSource(now.source, scope.parentId, language) }));
   }
   if (!isEffort(level)) throw new Error(`/settings reasoning-effort got an unknown level ${level}`);
   const model = settings.forChannel(scope).model.value;
@@ -42,9 +42,9 @@ export async function setReasoningEffort(
   if (profile && !profile.efforts.includes(level)) {
     const efforts = listOf(profile.efforts, language);
     const refusal = profile.efforts.length === 0 ? 'refusedNoEffort' : level === 'minimal' ? 'refusedMinimal' : 'refusedEffort';
-    return void (await answer(text(refusal, language, { model, effort: level, efforts })));
+    return replyPrivately(interaction, text(refusal, language, { model, effort: level, efforts }));
   }
   settings.updateChannel(scope, { reasoningEffort: level }, interaction.user.id);
   const note = profile ? '' : `\n${text('effortNotReasoning', language, { model })}`;
-  await answer(`${text('effortSet', language, { effort: level })}${note}`);
+  await replyPrivately(interaction, `${text('effortSet', language, { effort: level })}${note}`);
 }

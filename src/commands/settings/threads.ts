@@ -1,14 +1,15 @@
 import {
-  ChannelType, MessageFlags, PermissionFlagsBits, PermissionsBitField, SlashCommandSubcommandBuilder, type ChatInputCommandInteraction, type GuildBasedChannel,
+  ChannelType, PermissionFlagsBits, PermissionsBitField, SlashCommandSubcommandBuilder, type ChatInputCommandInteraction, type GuildBasedChannel,
 } from 'discord.js';
 import type { BotContext } from '../../context.ts';
 import { catalogueLanguageOf, type CatalogueLanguage } from '../../services/i18n.ts';
 import { choice, described } from '../../services/discord/commandText.ts';
+import { replyPrivately } from '../../services/discord/privateReply.ts';
+import { FORUM_TYPES, isForumType } from '../../services/threads/forumTypes.ts';
 import { missingThreadPermissions } from '../../services/threads/permissions.ts';
 import { permissionNames, threadText } from '../../services/threads/texts.ts';
 
 const NS = 'threads';
-const FORUM_TYPES = [ChannelType.GuildForum, ChannelType.GuildMedia] as const;
 /** Answering a post is replying to its starter message, inside the post's thread. */
 const FORUM_PERMISSIONS = PermissionFlagsBits.ViewChannel | PermissionFlagsBits.SendMessagesInThreads | PermissionFlagsBits.ReadMessageHistory;
 
@@ -22,9 +23,8 @@ export const autoThreadSubcommand = (s: SlashCommandSubcommandBuilder) => stateO
 export const forumAnswersSubcommand = (s: SlashCommandSubcommandBuilder) => stateOption(described(s.setName('forum-answers'), NS, 'command.settings.forumAnswers')
   .addChannelOption((o) => described(o.setName('forum'), NS, 'command.settings.forum').setRequired(true).addChannelTypes(...FORUM_TYPES)));
 
-async function answer(interaction: Interaction, lines: (string | undefined)[]): Promise<void> {
-  await interaction.reply({ content: lines.filter(Boolean).join('\n'), flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
-}
+/** Only the admin sees it, like every /settings reply; a line left undefined is skipped. */
+const answer = (interaction: Interaction, lines: (string | undefined)[]) => replyPrivately(interaction, lines.filter(Boolean).join('\n'));
 
 /** When turning something on: says if messages without a mention can't be read yet, and why. */
 function inactiveNote(ctx: BotContext, language: CatalogueLanguage): string | undefined {
@@ -60,7 +60,7 @@ export const threadSettingsHandlers = {
     const on = interaction.options.getString('state', true) === 'on';
     const picked = interaction.options.getChannel('forum', true);
     const forum = interaction.inCachedGuild() ? interaction.guild.channels.cache.get(picked.id) : undefined;
-    if (!forum || !(FORUM_TYPES as readonly ChannelType[]).includes(forum.type)) return answer(interaction, [threadText('notForum', language, { channel: `<#${picked.id}>` })]);
+    if (!forum || !isForumType(forum.type)) return answer(interaction, [threadText('notForum', language, { channel: `<#${picked.id}>` })]);
     ctx.services.threads.set(forum.id, forum.guildId, 'forumAnswers', on, interaction.user.id);
     if (!on) return answer(interaction, [threadText('forumAnswersOff', language, { forum: `<#${forum.id}>` })]);
     const missing = missingIn(forum, FORUM_PERMISSIONS);

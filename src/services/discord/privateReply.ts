@@ -1,4 +1,8 @@
 import { MessageFlags, type RepliableInteraction } from 'discord.js';
+import { describeRefusal } from '../budget/messages.ts';
+import type { Refusal } from '../budget/ledger.ts';
+import type { CatalogueLanguage } from '../i18n.ts';
+import { noteOutcome } from '../metrics/outcome.ts';
 
 /**
  * Shows a message only the invoker sees, whatever state the interaction is in: a public deferred
@@ -16,4 +20,10 @@ export async function replyPrivately(interaction: RepliableInteraction, content:
   }
   await interaction.deleteReply().catch(() => undefined);
   await interaction.followUp({ content, flags: MessageFlags.Ephemeral, allowedMentions });
+}
+
+/** A spending limit said no (over it, $0, not allowed here): counted as refused, and told only to the member, in their language. */
+export async function replyRefused(interaction: RepliableInteraction, refusal: Refusal, language: CatalogueLanguage): Promise<void> {
+  noteOutcome(interaction, 'refused');
+  await replyPrivately(interaction, describeRefusal(refusal, language));
 }

@@ -1,7 +1,5 @@
 import type { RepliableInteraction } from 'discord.js';
-import { describeRefusal } from '../budget/messages.ts';
-import { noteOutcome } from '../metrics/outcome.ts';
-import { replyPrivately } from '../discord/privateReply.ts';
+import { replyPrivately, replyRefused } from '../discord/privateReply.ts';
 import { NO_MENTIONS } from '../discord/sinks.ts';
 import { type CatalogueLanguage } from '../i18n.ts';
 import { DISCORD_MESSAGE_LIMIT } from '../messageSplitter.ts';
@@ -64,10 +62,7 @@ export function packUploads<T extends { data: Buffer }>(files: readonly T[], max
 
 /** Uploads the images (never a URL) under their caption; anything else only the invoker sees. A charged result that can't be shown goes by DM. */
 export async function showImages(interaction: RepliableInteraction, outcome: ImagineOutcome, plan: ImagePlan, language: CatalogueLanguage, log: Logger): Promise<void> {
-  if (outcome.kind === 'over-budget') {
-    noteOutcome(interaction, 'refused');
-    return replyPrivately(interaction, describeRefusal(outcome.refusal, language));
-  }
+  if (outcome.kind === 'over-budget') return replyRefused(interaction, outcome.refusal, language);
   if (outcome.kind === 'failed') {
     const text = imageFailureText(outcome.failure, language, plan.model, outcome.chargedMicros);
     if (outcome.chargedMicros === 0) return replyPrivately(interaction, text);

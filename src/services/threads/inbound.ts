@@ -1,14 +1,13 @@
-import { ChannelType, type Message } from 'discord.js';
+import type { Message } from 'discord.js';
 import type { BotContext } from '../../context.ts';
 import { looksLikeImage } from '../vision/attachments.ts';
+import { isForumType } from './forumTypes.ts';
 
 /** A message in a thread the bot answers without a mention: a new forum post, or a message in one of its threads. */
 export interface ThreadQuestion {
   kind: 'forum' | 'thread';
   prompt: string;
 }
-
-const FORUM_TYPES: ReadonlySet<ChannelType> = new Set([ChannelType.GuildForum, ChannelType.GuildMedia]);
 
 /** The text meant for the bot: its own mention removed (needed in a channel; in its thread allowed, not needed). */
 export function promptFromMention(content: string, botId: string): string {
@@ -29,7 +28,7 @@ export function threadQuestion(message: Message, ctx: BotContext): ThreadQuestio
   const text = promptFromMention(message.content, message.client.user.id);
   // A forum post's starter message has the post's id; its title is half the question.
   const parent = thread.parent;
-  if (message.id === thread.id && parent && FORUM_TYPES.has(parent.type) && threads.forumAnswers(parent.id)) {
+  if (message.id === thread.id && parent && isForumType(parent.type) && threads.forumAnswers(parent.id)) {
     return { kind: 'forum', prompt: text === '' ? thread.name : `${thread.name}\n\n${text}` };
   }
   // A picture alone is a question too (as in a mention or a DM); an empty message without one is not.

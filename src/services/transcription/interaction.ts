@@ -2,11 +2,9 @@ import { DiscordAPIError, RESTJSONErrorCodes, type ChatInputCommandInteraction, 
 import type { BotContext } from '../../context.ts';
 import type { Logger } from '../../logger.ts';
 import { MAX_TRANSCRIPTION_BYTES, REPLY_MARGIN_MS } from '../audio/limits.ts';
-import { describeRefusal } from '../budget/messages.ts';
-import { noteOutcome } from '../metrics/outcome.ts';
 import { INTERACTION_TOKEN_LIFETIME_MS } from '../discord/limits.ts';
 import { payerOf } from '../discord/payer.ts';
-import { replyPrivately } from '../discord/privateReply.ts';
+import { replyPrivately, replyRefused } from '../discord/privateReply.ts';
 import { NO_MENTIONS } from '../discord/sinks.ts';
 import { catalogueLanguageOf, type CatalogueLanguage } from '../i18n.ts';
 import type { AudioSource } from './audioAttachment.ts';
@@ -41,10 +39,7 @@ export async function transcribeForInteraction(
   // The transcription is paid for either way; a transcript the server's moderation withholds is replaced by its notice.
   if (result.ok && !(await screenForInteraction(interaction, ctx, 'transcript', result.text))) return;
   if (result.ok) return deliverTranscript(interaction, transcriptMessages(result.text, language), { file: audio.filename, language, log: ctx.logger });
-  if (result.reason === 'over_budget') {
-    noteOutcome(interaction, 'refused');
-    return replyPrivately(interaction, describeRefusal(result.refusal, language));
-  }
+  if (result.reason === 'over_budget') return replyRefused(interaction, result.refusal, language);
   // A refused file or failed call is the invoker's business, not the channel's.
   await replyPrivately(interaction, describeTranscriptionFailure(result, language, transcription.model));
 }

@@ -1,7 +1,5 @@
 import type { RepliableInteraction } from 'discord.js';
-import { describeRefusal } from '../budget/messages.ts';
-import { noteOutcome } from '../metrics/outcome.ts';
-import { replyPrivately } from '../discord/privateReply.ts';
+import { replyPrivately, replyRefused } from '../discord/privateReply.ts';
 import { InteractionSink } from '../discord/sinks.ts';
 import { describeFailure, t } from '../failureMessages.ts';
 import { type CatalogueLanguage } from '../i18n.ts';
@@ -43,9 +41,7 @@ export async function showTranslation(interaction: RepliableInteraction, outcome
     case 'nothing-to-translate': return replyPrivately(interaction, nothingToTranslateText(ui));
     case 'empty': return replyPrivately(interaction, t('emptyAnswer', ui));
     case 'too-long': return replyPrivately(interaction, t('promptTooLong', ui, { model, tokens: outcome.tokens, limit: outcome.limit }));
-    case 'over-budget':
-      noteOutcome(interaction, 'refused');
-      return replyPrivately(interaction, describeRefusal(outcome.refusal, ui));
+    case 'over-budget': return replyRefused(interaction, outcome.refusal, ui);
     case 'failed': return replyPrivately(interaction, describeFailure(outcome.failure, ui, model));
   }
 }
