@@ -213,6 +213,25 @@ describe('/finetune start, status, cancel', () => {
     expect(notices(channelId).at(-1)!.content).toBe(`Fine-tuning job \`${jobId}\` was cancelled. Nothing was charged.`);
     expect(await finetune('cancel', { job: jobId })).toMatch(/already finished \(cancelled\)/);
   });
+
+  test('a cancel OpenAI refuses (the job finished after the check) is told in plain words, and OpenAI\'s reason is logged for the operator', async () => {
+    const { jobId } = await startJob();
+    h.openai.fineTuning.advance(jobId, 'running');
+    const fake = h.openai.fineTuning;
+    const retrieve = fake.retrieve.bind(fake);
+    // The check before the cancel sees it running; it finishes before the cancel reaches OpenAI.
+    fake.retrieve = (ex, id) => {
+      retrieve(ex, id);
+      if (id === jobId && fake.jobs.get(jobId)!.job.status === 'running') fake.advance(jobId, 'succeeded');
+    };
+    try {
+      expect(await finetune('cancel', { job: jobId })).toBe('OpenAI refused this fine-tuning request. The bot\'s operator can find OpenAI\'s reason in the bot\'s log.');
+    } finally {
+      fake.retrieve = retrieve;
+    }
+    const logged = h.logs().filter((line) => line.msg === 'fine-tuning job could not be cancelled' && line.jobId === jobId);
+    expect(logged).toMatchObject([{ refusal: { reason: 'other', message: expect.stringContaining('has already finished') } }]);
+  });
 });
 
 describe('/finetune: a job that stops early is charged for the training it did', () => {

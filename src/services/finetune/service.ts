@@ -13,6 +13,7 @@ import {
   UNCONFIRMED_STATUS,
 } from './limits.ts';
 import { createJob, taggedJobId, tagOfUnconfirmed, unconfirmedJobId } from './create.ts';
+import { refusalOf } from './refusals.ts';
 import { uploadTrainingFile } from './upload.ts';
 import { checkTrainingFile, countTrainingTokens } from './trainingFile.ts';
 import { JobTracker } from './tracker.ts';
@@ -172,7 +173,10 @@ export class FineTuneService {
       const remote = await this.deps.openai.fineTuning.jobs.cancel(current.jobId);
       return { ok: true, job: await this.tracker.record(current, remote) };
     } catch (error) {
-      return { ok: false, reason: 'api_failed', failure: classifyError(error, false) };
+      const failure = classifyError(error, false);
+      // The admin reads a refusal only by kind, which points to the log: OpenAI's words (secrets blanked) go there.
+      this.deps.logger.warn({ jobId: current.jobId, failure, refusal: refusalOf(error, [this.deps.openai.apiKey ?? '']) }, 'fine-tuning job could not be cancelled');
+      return { ok: false, reason: 'api_failed', failure };
     }
   }
 
