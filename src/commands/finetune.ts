@@ -11,7 +11,9 @@ import { splitMessage } from '../services/messageSplitter.ts';
 import type { FineTuneJobRow } from '../db/fineTunes.ts';
 import {
   FINE_TUNABLE_MODELS, JOBS_LISTED, MAX_CHOICES, MAX_EPOCHS, MIN_TRAINING_EXAMPLES, SUFFIX_MAX_LENGTH, SUFFIX_PATTERN, SUGGESTIONS_SCANNED,
+  UPLOAD_REPLY_ROOM_MS,
 } from '../services/finetune/limits.ts';
+import { INTERACTION_TOKEN_LIFETIME_MS, INTERACTION_TOKEN_SAFETY_MS } from '../services/discord/limits.ts';
 import { text } from '../services/finetune/messages.ts';
 import {
   describeApiFailure, describeCancel, describeList, describeStart, describeStatus, describeUpload, describeUploadFailure, statusWord,
@@ -38,11 +40,15 @@ async function show(interaction: Interaction, content: string): Promise<void> {
 /** Calls to OpenAI or downloads can pass Discord's 3-second deadline: acknowledge first, privately. */
 const defer = (interaction: Interaction) => interaction.deferReply({ flags: MessageFlags.Ephemeral });
 
+/** An upload that outlived the interaction's token could never tell the admin how it went: its attempts and waits end in time. */
+const uploadDeadline = (interaction: ChatInputCommandInteraction) =>
+  interaction.createdTimestamp + INTERACTION_TOKEN_LIFETIME_MS - INTERACTION_TOKEN_SAFETY_MS - UPLOAD_REPLY_ROOM_MS;
+
 const handlers: Record<string, Handler> = {
   async upload(interaction, ctx, language) {
     const attachment = interaction.options.getAttachment('file', true);
     await defer(interaction);
-    const result = await ctx.services.fineTunes.upload({ url: attachment.url, filename: attachment.name, size: attachment.size }, interaction.guildId, interaction.user.id, ctx.logger);
+    const result = await ctx.services.fineTunes.upload({ url: attachment.url, filename: attachment.name, size: attachment.size }, interaction.guildId, interaction.user.id, ctx.logger, uploadDeadline(interaction));
     await show(interaction, result.ok ? describeUpload(result.file, result.estimates, language) : describeUploadFailure(result, attachment.name, language));
   },
 

@@ -344,6 +344,16 @@ describe('/finetune upload: a lost answer leaves no unreferenced copy', () => {
     expect(h.openai.files.get(added[0]!).filename).toMatch(/^data\.[0-9a-f]{8}\.jsonl$/);
   });
 
+  test('a 429 asking for a wait past the interaction\'s 15 minutes is not waited: the admin is told at once, nothing stored', async () => {
+    const before = new Set(h.openai.files.store.keys());
+    const sent = h.openai.requests.length;
+    h.openai.files.enqueueCreate({ error: 'rate_limit', retryAfterMs: 20 * 60_000 });
+    const reply = await finetune('upload', { file: { filename: 'data.jsonl', contentType: 'application/jsonl', data: JSONL } });
+    expect(reply).toMatch(/busy/);
+    expect([...h.openai.files.store.keys()].filter((id) => !before.has(id))).toEqual([]);
+    expect(h.openai.requests.slice(sent).filter((r) => r.path === '/v1/files' && r.method === 'POST')).toHaveLength(1);
+  });
+
   test('a 503 before anything was stored is repeated and stores one file', async () => {
     const before = new Set(h.openai.files.store.keys());
     h.openai.files.enqueueCreate({ error: 'server_error', status: 503 });

@@ -13,6 +13,9 @@ export const TRAINING_DOWNLOAD_TIMEOUT_MS = 60_000;
 /** Sending 50 MB to OpenAI can take longer than a chat call's timeout; the interaction token lasts 15 minutes. */
 export const TRAINING_UPLOAD_TIMEOUT_MS = 5 * 60_000;
 
+/** Kept after the upload (every attempt and wait) to post its short reply before the 15-minute interaction token runs out. */
+export const UPLOAD_REPLY_ROOM_MS = 30_000;
+
 /** OpenAI refuses a training file with fewer examples than this. */
 export const MIN_TRAINING_EXAMPLES = 10;
 

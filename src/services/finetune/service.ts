@@ -42,7 +42,7 @@ export class FineTuneService {
   }
 
   /** Download → check every line → count tokens → upload with purpose `fine-tune` → remember it for this server. */
-  async upload(attachment: TrainingAttachment, guildId: string, userId: string, log: Logger): Promise<UploadResult> {
+  async upload(attachment: TrainingAttachment, guildId: string, userId: string, log: Logger, deadline: number): Promise<UploadResult> {
     if (!attachment.filename.toLowerCase().endsWith('.jsonl')) return { ok: false, reason: 'not_jsonl' };
     if (attachment.size > MAX_TRAINING_FILE_BYTES) return { ok: false, reason: 'too_large', size: attachment.size };
     const download = await downloadAttachment(attachment.url, {
@@ -56,7 +56,7 @@ export class FineTuneService {
     const checked = checkTrainingFile(download.bytes);
     if (!checked.ok) return { ok: false, reason: 'invalid', problems: checked.problems };
     const counts = await countTrainingTokens(checked.examples, this.deps.tokens);
-    const uploaded = await uploadTrainingFile(this.deps.openai, { bytes: download.bytes, filename: attachment.filename, tracked: (id) => this.deps.store.hasFile(id) });
+    const uploaded = await uploadTrainingFile(this.deps.openai, { bytes: download.bytes, filename: attachment.filename, deadline, tracked: (id) => this.deps.store.hasFile(id) });
     if (!uploaded.ok) {
       // OpenAI's own words (secrets blanked) are for the operator; the admin reads the refusal's kind.
       log.warn({ failure: uploaded.failure, refusal: uploaded.refusal }, 'training file upload failed');

@@ -18,6 +18,8 @@ import { refusalOf, type RefusalDetail } from './refusals.ts';
 const UPLOAD_RETRY_RULES = { fastServerErrorMs: TRAINING_UPLOAD_TIMEOUT_MS, repeatNeverSent: true };
 
 export interface TrainingUpload {
+  /** Epoch ms by which every attempt and wait must be over (the interaction's reply must still be possible). */
+  deadline: number;
   bytes: Uint8Array;
   filename: string;
   /** Whether a file id is already one of the bot's (an upload found in the list may be another's). */
@@ -58,7 +60,7 @@ export async function uploadTrainingFile(
     const file = await toFile(upload.bytes, storedName, { type: 'application/jsonl' });
     return (await openai.files.create({ file, purpose: 'fine-tune' }, { timeout: TRAINING_UPLOAD_TIMEOUT_MS, maxRetries: 0 })).id;
   }, {
-    ...UPLOAD_RETRY_RULES, maxRetries: openai.maxRetries, deadline: Number.POSITIVE_INFINITY, freeToRepeat: true,
+    ...UPLOAD_RETRY_RULES, maxRetries: openai.maxRetries, deadline: upload.deadline, attemptMs: TRAINING_UPLOAD_TIMEOUT_MS, freeToRepeat: true,
     // The list failing too: the file is sent again, as the SDK would have.
     lookup: async (sentAt) => {
       const stored = await findStored(openai, upload, storedName, sentAt);
