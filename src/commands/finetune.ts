@@ -5,9 +5,8 @@ import {
 import type { BotContext } from '../context.ts';
 import { payerOf } from '../services/discord/payer.ts';
 import { described } from '../services/discord/commandText.ts';
-import { replyPrivately, replyRefused } from '../services/discord/privateReply.ts';
+import { replyPrivately, replyPrivatelyInParts, replyRefused } from '../services/discord/privateReply.ts';
 import { catalogueLanguageOf, type CatalogueLanguage } from '../services/i18n.ts';
-import { splitMessage } from '../services/messageSplitter.ts';
 import type { FineTuneJobRow } from '../db/fineTunes.ts';
 import {
   FINE_TUNABLE_MODELS, JOBS_LISTED, MAX_CHOICES, MAX_EPOCHS, MIN_TRAINING_EXAMPLES, SUFFIX_MAX_LENGTH, SUFFIX_PATTERN, SUGGESTIONS_SCANNED,
@@ -29,13 +28,7 @@ type Interaction = ChatInputCommandInteraction<'cached' | 'raw'>;
 type Handler = (interaction: Interaction, ctx: BotContext, language: CatalogueLanguage) => Promise<void>;
 
 /** Only the admin sees `/finetune` replies; long ones continue in private follow-ups. */
-async function show(interaction: Interaction, content: string): Promise<void> {
-  const [first = '', ...rest] = splitMessage(content);
-  const allowedMentions = { parse: [] };
-  if (interaction.deferred) await interaction.editReply({ content: first, allowedMentions });
-  else await interaction.reply({ content: first, flags: MessageFlags.Ephemeral, allowedMentions });
-  for (const part of rest) await interaction.followUp({ content: part, flags: MessageFlags.Ephemeral, allowedMentions });
-}
+const show = (interaction: Interaction, content: string) => replyPrivatelyInParts(interaction, content);
 
 /** Calls to OpenAI or downloads can pass Discord's 3-second deadline: acknowledge first, privately. */
 const defer = (interaction: Interaction) => interaction.deferReply({ flags: MessageFlags.Ephemeral });

@@ -1,11 +1,10 @@
-import { InteractionContextType, MessageFlags, PermissionFlagsBits, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
+import { InteractionContextType, PermissionFlagsBits, SlashCommandBuilder, type ChatInputCommandInteraction } from 'discord.js';
 import type { BotContext } from '../context.ts';
 import { suggestTimeZones } from '../services/budget/timeZone.ts';
 import { channelScopeOf } from '../services/discord/channelScope.ts';
 import { described, choice } from '../services/discord/commandText.ts';
-import { replyPrivately } from '../services/discord/privateReply.ts';
+import { replyPrivately, replyPrivatelyInParts } from '../services/discord/privateReply.ts';
 import { catalogueLanguageOf, type CatalogueLanguage } from '../services/i18n.ts';
-import { splitMessage } from '../services/messageSplitter.ts';
 import type { ChannelScope } from '../services/settings.ts';
 import { describeOverview, describeSource, text } from '../services/settingsMessages.ts';
 import { choiceLabel, findLanguage, suggestLanguages } from '../services/translate/languages.ts';
@@ -65,9 +64,7 @@ const handlers: Record<string, Handler> = {
 
   async 'system-prompt/show'(interaction, ctx, scope, language) {
     const prompt = ctx.services.settings.forChannel(scope).systemPrompt;
-    const [first = '', ...rest] = splitMessage(`${text('promptHeader', language, { source: describeSource(prompt.source, scope.parentId, language) })}\n${prompt.value}`);
-    await replyPrivately(interaction, first);
-    for (const part of rest) await interaction.followUp({ content: part, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+    await replyPrivatelyInParts(interaction, `${text('promptHeader', language, { source: describeSource(prompt.source, scope.parentId, language) })}\n${prompt.value}`);
   },
 
   async 'system-prompt/clear'(interaction, ctx, scope, language) {

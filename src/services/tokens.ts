@@ -22,12 +22,19 @@ const countCl100k: CountTokens = (text) => (encodings.cl100k ??= load('cl100k_ba
  */
 export const PRELOAD_SLICE_MS = 3;
 
-/** Loads both encodings in slices of PRELOAD_SLICE_MS, unless a count needed one first (it then loaded it at once). */
+/**
+ * Loads both encodings in slices of PRELOAD_SLICE_MS, unless a count needed one first (it then loaded it at once).
+ * One already loaded (by a count, or an earlier start in this process) is not read again.
+ */
 export async function preloadTokenizers(): Promise<void> {
-  const o200k = await BpeCounter.loadInSlices('o200k_base', PRELOAD_SLICE_MS);
-  encodings.o200k ??= counting(o200k);
-  const cl100k = await BpeCounter.loadInSlices('cl100k_base', PRELOAD_SLICE_MS);
-  encodings.cl100k ??= counting(cl100k);
+  if (!encodings.o200k) {
+    const o200k = await BpeCounter.loadInSlices('o200k_base', PRELOAD_SLICE_MS);
+    encodings.o200k ??= counting(o200k);
+  }
+  if (!encodings.cl100k) {
+    const cl100k = await BpeCounter.loadInSlices('cl100k_base', PRELOAD_SLICE_MS);
+    encodings.cl100k ??= counting(cl100k);
+  }
 }
 
 /** Framing tokens the chat format adds around every message (role, separators). */

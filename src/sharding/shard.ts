@@ -7,8 +7,11 @@ import { startBot, type RunningBot } from '../app.ts';
 import { createLogger } from '../logger.ts';
 import { loadConfigOrExit, logStartFailure, stopThenExit } from '../processExit.ts';
 import { settingsEnvironment, shardFromEnvironment } from './shardRole.ts';
+import { reportCrashesMapped } from '../stackTrace.ts';
 
 async function main(): Promise<void> {
+  // Started as dist/shard.js by the manager, not through start.mjs: a crash names TypeScript lines here too.
+  reportCrashesMapped();
   loadDotenv({ quiet: true });
   const shard = shardFromEnvironment(process.env);
   if (!shard) {

@@ -78,6 +78,21 @@ describe('/settings', () => {
     expect(h.bot.ctx.services.settings.forChannel({ guildId: DEFAULT_GUILD_ID, channelId, parentId: null }).systemPrompt.source).toBe('config');
   });
 
+  test('system prompt show: a prompt longer than one message continues in private follow-ups, nothing lost', async () => {
+    const channelId = TEST_CHANNEL_IDS[11]!;
+    const prompt = Array.from({ length: 400 }, (_, n) => `Rule ${n}.`).join(' ').slice(0, 3_900);
+    await settings('system-prompt set', { text: prompt }, { channelId });
+    const i = h.command('settings', {}, { subcommand: 'show', subcommandGroup: 'system-prompt', permissions: String(MANAGE_GUILD), channelId });
+    await h.settled(i);
+    const first = i.callbacks[0]!.data as { content: string; flags: number };
+    expect(first.flags & EPHEMERAL).toBe(EPHEMERAL);
+    expect(i.followUps.length).toBeGreaterThanOrEqual(1);
+    for (const part of i.followUps) expect(part.flags! & EPHEMERAL).toBe(EPHEMERAL);
+    const whole = [first.content, ...i.followUps.map((part) => part.content)].join('');
+    expect(whole.replace(/\s/g, '')).toBe(`System prompt for this channel (set here):${prompt}`.replace(/\s/g, ''));
+    await settings('system-prompt clear', {}, { channelId });
+  });
+
   test('a model the price table lacks is accepted, with a note on how it is charged; a name with spaces is not', async () => {
     const channelId = TEST_CHANNEL_IDS[12]!;
     expect(await settings('model', { name: 'llama3.1:8b' }, { channelId })).toMatch(/not in the bot's price table/);

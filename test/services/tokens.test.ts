@@ -1,6 +1,7 @@
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { nameCandidates } from '../../src/services/pricing/modelNames.ts';
-import { baseModelCandidates, TokenCounter, tokenizerOf } from '../../src/services/tokens.ts';
+import { BpeCounter } from '../../src/services/bpeCount.ts';
+import { baseModelCandidates, outputCounter, preloadTokenizers, TokenCounter, tokenizerOf } from '../../src/services/tokens.ts';
 
 describe('model names: the tokenizer and the price table read them the same way', () => {
   test.each([
@@ -33,5 +34,20 @@ describe('counting a message', () => {
     const spelled = counter.countMessage('ask <|endoftext|> and <|im_start|>');
     expect(spelled.tokens).toBeGreaterThan(plain.tokens);
     expect(spelled.tokensCl100k).toBeGreaterThan(plain.tokensCl100k);
+  });
+});
+
+describe('preloading the tokenizers', () => {
+  test('an encoding already loaded (a count, an earlier start in this process) is not read and parsed again', async () => {
+    // Both encodings loaded by a count, as a question before the preload ended (or a previous bot in this process) does.
+    outputCounter('gpt-4o-mini')('hello');
+    outputCounter('gpt-4')('hello');
+    const slices = vi.spyOn(BpeCounter, 'loadInSlices');
+    try {
+      await preloadTokenizers();
+      expect(slices).not.toHaveBeenCalled();
+    } finally {
+      slices.mockRestore();
+    }
   });
 });

@@ -3,6 +3,7 @@ import { describeRefusal } from '../budget/messages.ts';
 import type { Refusal } from '../budget/ledger.ts';
 import type { CatalogueLanguage } from '../i18n.ts';
 import { noteOutcome } from '../metrics/outcome.ts';
+import { splitMessage } from '../messageSplitter.ts';
 
 /**
  * Shows a message only the invoker sees, whatever state the interaction is in: a public deferred
@@ -20,6 +21,13 @@ export async function replyPrivately(interaction: RepliableInteraction, content:
   }
   await interaction.deleteReply().catch(() => undefined);
   await interaction.followUp({ content, flags: MessageFlags.Ephemeral, allowedMentions });
+}
+
+/** A private reply longer than one message: the first part as replyPrivately shows it, the rest in private follow-ups. */
+export async function replyPrivatelyInParts(interaction: RepliableInteraction, content: string): Promise<void> {
+  const [first = '', ...rest] = splitMessage(content);
+  await replyPrivately(interaction, first);
+  for (const part of rest) await interaction.followUp({ content: part, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
 }
 
 /** A spending limit said no (over it, $0, not allowed here): counted as refused, and told only to the member, in their language. */
