@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { BUILTIN_CHAT } from '../../../src/services/pricing/builtinPrices.ts';
 import { createPricing } from '../../../src/services/pricing/index.ts';
 import { tokenizerChatPrice } from '../../../src/services/pricing/tokenizerPrices.ts';
+import * as tokenizerModels from 'gpt-tokenizer/models';
 
 const pricing = createPricing();
 
@@ -28,6 +29,15 @@ const CHAT: Array<[model: string, input: number, cachedInput: number, output: nu
   ['gpt-5-mini', 250_000, 25_000, 2_000_000],
   ['gpt-5-nano', 50_000, 5_000, 400_000],
   ['gpt-5.1', 1_250_000, 125_000, 10_000_000],
+  ['gpt-5.1-chat-latest', 1_250_000, 125_000, 10_000_000],
+  ['gpt-5.1-codex', 1_250_000, 125_000, 10_000_000],
+  ['gpt-5.1-codex-max', 1_250_000, 125_000, 10_000_000],
+  ['gpt-5.1-codex-mini', 250_000, 25_000, 2_000_000],
+  ['gpt-5.2', 1_750_000, 175_000, 14_000_000],
+  ['gpt-5.2-chat-latest', 1_750_000, 175_000, 14_000_000],
+  ['gpt-5-pro', 15_000_000, 15_000_000, 120_000_000],
+  ['gpt-5.2-pro', 21_000_000, 21_000_000, 168_000_000],
+  ['codex-mini-latest', 1_500_000, 375_000, 6_000_000],
   ['o1', 15_000_000, 7_500_000, 60_000_000],
   ['o1-preview', 15_000_000, 7_500_000, 60_000_000],
   ['o1-mini', 1_100_000, 550_000, 4_400_000],
@@ -101,6 +111,19 @@ describe('prices from gpt-tokenizer', () => {
     ['gpt-5-codex', 1_250_000, 10_000_000],
   ])('%s is priced from gpt-tokenizer (%i in, %i out, cached = input)', (model, input, output) => {
     expect(pricing.resolveChat(model)).toMatchObject({ known: true, source: 'gpt-tokenizer', price: { input, cachedInput: input, output } });
+  });
+
+  // OpenAI chat models gpt-tokenizer lists without a price, which neither table prices: they are charged the fallback
+  // (gpt-4o's) until PRICING_FILE gives their price. The README names them; a new gpt-tokenizer that adds one fails here.
+  test('the OpenAI chat models without a built-in price are exactly the ones the README names', () => {
+    const specs = tokenizerModels as unknown as Record<string, { supported_endpoints?: string[] } | undefined>;
+    const unpriced = Object.keys(specs).filter((name) => specs[name]?.supported_endpoints?.includes('chat_completions') && !pricing.resolveChat(name).known);
+    expect(unpriced.sort()).toEqual([
+      'chat-latest', 'daybreak-blue-latest', 'daybreak-red-latest', 'gpt-4o-mini-search-preview', 'gpt-4o-mini-search-preview-2025-03-11',
+      'gpt-5.3-chat-latest', 'gpt-5.4', 'gpt-5.4-2026-03-05', 'gpt-5.4-mini', 'gpt-5.4-mini-2026-03-17', 'gpt-5.4-nano', 'gpt-5.4-nano-2026-03-17',
+      'gpt-5.5', 'gpt-5.5-2026-04-23', 'gpt-5.6-cyber', 'gpt-5.6-luna', 'gpt-5.6-sol', 'gpt-5.6-terra',
+      'gpt-audio-mini', 'gpt-audio-mini-2025-10-06', 'gpt-audio-mini-2025-12-15',
+    ]);
   });
 
   test('implausible gpt-tokenizer prices (gpt-oss-20b at $0.0002/1M) are ignored: fallback', () => {
