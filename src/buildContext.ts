@@ -1,4 +1,4 @@
-import type { Config } from './config.ts';
+import { isOpenAIItself, type Config } from './config.ts';
 import type { BotContext } from './context.ts';
 import { BudgetStore } from './db/budgetLimits.ts';
 import { openDatabase } from './db/connection.ts';
@@ -55,6 +55,9 @@ import { VisionService } from './services/vision/service.ts';
 /** Builds every service once, on the configured database: the one typed `ctx` handed to commands and events. */
 export async function buildContext(config: Config, logger: Logger, now: () => number = Date.now): Promise<BotContext> {
   const pricing = createPricing({ overrides: config.pricingFile ? await loadPricingFile(config.pricingFile) : undefined });
+  if (config.unpricedModels === 'refuse' && !pricing.resolveChat(config.defaultModel).known) {
+    logger.warn({ model: config.defaultModel }, 'DEFAULT_MODEL has no price: answers with it are refused until PRICING_FILE gives one (or UNPRICED_MODELS=fallback charges it like gpt-4o)');
+  }
   const db = openDatabase(config.databasePath);
   const { from, to, applied } = migrate(db);
   if (applied.length > 0) logger.info({ from, to, applied, path: config.databasePath }, 'database migrated');
@@ -100,10 +103,10 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
   const reasoning = new ReasoningService(new ReasoningModels(config.reasoningModels), new ReasoningStore(now), config.reasoningMaxOutputTokens);
   const chat = new ChatService(openai, {
     reasoning: reasoning.models,
-    useMaxCompletionTokens: config.openaiBaseUrl === undefined || config.openaiBaseUrl.includes('api.openai.com'),
+    useMaxCompletionTokens: isOpenAIItself(config.openaiBaseUrl),
     idleTimeoutMs: config.openaiTimeoutMs,
   });
-  const paidChat = new PaidChat({ chat, ledger, pricing, tokens, reasoning: reasoning.models });
+  const paidChat = new PaidChat({ chat, ledger, pricing, tokens, reasoning: reasoning.models, refuseUnpriced: config.unpricedModels === 'refuse' });
   const transcription = new TranscriptionService({ transcriber: new Transcriber(openai), ledger, pricing, model: config.transcribeModel });
   // Follows VOICE_TRANSCRIPTION until the login says whether Discord granted the intent.
   transcription.automatic = config.voiceTranscription ? 'on' : 'off';

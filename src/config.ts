@@ -99,6 +99,7 @@ const settings = z.object({
   SHUTDOWN_GRACE_MS: positiveInt(DEFAULT_SHUTDOWN_GRACE_MS, 600_000),
   REGISTER_COMMANDS: flag(true),
   PRICING_FILE: optionalString,
+  UNPRICED_MODELS: z.preprocess(emptyAsUndefined, z.enum(['refuse', 'fallback'], { error: 'must be refuse or fallback' }).optional()),
   DEFAULT_BUDGET_USD: usdOrUnlimited('0.50'),
   DEFAULT_BUDGET_PERIOD: period,
   BOT_LIMIT_USD: usdOrUnlimited(DEFAULT_BOT_LIMIT_USD),
@@ -146,6 +147,11 @@ const schema = settings.superRefine((e, context) => {
 });
 
 /** The ledger settings that only make sense together (README, Scaling). */
+/** OpenAI's own API (OPENAI_BASE_URL unset or api.openai.com), as opposed to a compatible server. */
+export function isOpenAIItself(baseUrl: string | undefined): boolean {
+  return baseUrl === undefined || new URL(baseUrl).hostname === 'api.openai.com';
+}
+
 function ledgerProblems(e: { LEDGER_URL?: string; LEDGER_SECRET?: string; LEDGER_PORT?: number; SHARD_IDS: number[] | null }): [string, string][] {
   const problems: [string, string][] = [];
   // A shard process never sees SHARD_IDS (settingsEnvironment): its manager, which does, checked these already.
@@ -177,6 +183,12 @@ export type Config = {
   shutdownGraceMs: number;
   registerCommands: boolean;
   pricingFile: string | undefined;
+  /**
+   * UNPRICED_MODELS: a chat model the price table doesn't know is refused (`refuse`) or charged at the fallback price
+   * (`fallback`). Unset: refused on OpenAI's own API, where such a model may cost more than the fallback; charged at the
+   * fallback on any other server (local models are usually free).
+   */
+  unpricedModels: 'refuse' | 'fallback';
   /** Limit for members of servers that set no default, and for DMs; null = unlimited. */
   fallbackBudget: { amountMicros: number; period: Period } | null;
   /** The operator's limits (UTC periods), above anything a server admin sets; null = unlimited. */
@@ -252,6 +264,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     registerCommands: e.REGISTER_COMMANDS,
     pricingFile: e.PRICING_FILE,
+    unpricedModels: e.UNPRICED_MODELS ?? (isOpenAIItself(e.OPENAI_BASE_URL) ? 'refuse' : 'fallback'),
     fallbackBudget: limit(e.DEFAULT_BUDGET_USD, e.DEFAULT_BUDGET_PERIOD),
     botLimit: limit(e.BOT_LIMIT_USD, e.BOT_LIMIT_PERIOD),
     memberLimit: limit(e.MEMBER_LIMIT_USD, e.MEMBER_LIMIT_PERIOD),

@@ -22,6 +22,17 @@ describe('loadConfig', () => {
     });
   });
 
+  test('UNPRICED_MODELS: refused on OpenAI\'s own API, charged at the fallback elsewhere, unless set', () => {
+    expect(loadConfig(required).unpricedModels).toBe('refuse');
+    expect(loadConfig({ ...required, OPENAI_BASE_URL: 'https://api.openai.com/v1' }).unpricedModels).toBe('refuse');
+    expect(loadConfig({ ...required, OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1' }).unpricedModels).toBe('fallback');
+    // A host that merely contains OpenAI's name in its path is not OpenAI.
+    expect(loadConfig({ ...required, OPENAI_BASE_URL: 'https://proxy.example/api.openai.com/v1' }).unpricedModels).toBe('fallback');
+    expect(loadConfig({ ...required, UNPRICED_MODELS: 'fallback' }).unpricedModels).toBe('fallback');
+    expect(loadConfig({ ...required, OPENAI_BASE_URL: 'http://127.0.0.1:8000/v1', UNPRICED_MODELS: 'refuse' }).unpricedModels).toBe('refuse');
+    expect(problemsOf({ ...required, UNPRICED_MODELS: 'maybe' })).toEqual(['UNPRICED_MODELS must be refuse or fallback']);
+  });
+
   test('REASONING_MODELS: names alone or name=model, and the allowance of reasoning models', () => {
     const config = loadConfig({ ...required, REASONING_MODELS: 'my-o3=o3, azure-thinker', REASONING_MAX_OUTPUT_TOKENS: '16000' });
     expect([...config.reasoningModels]).toEqual([['my-o3', 'o3'], ['azure-thinker', null]]);

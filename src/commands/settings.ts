@@ -50,8 +50,11 @@ const handlers: Record<string, Handler> = {
       return replyPrivately(interaction, text('modelCleared', language, { model: now.value, source: describeSource(now.source, scope.parentId, language) }));
     }
     if (name.length > MODEL_NAME_MAX_LENGTH || !MODEL_NAME.test(name)) return replyPrivately(interaction, text('badModel', language, { model: name.slice(0, MODEL_NAME_MAX_LENGTH), max: MODEL_NAME_MAX_LENGTH }));
+    const priced = pricing.resolveChat(name).known;
+    // The answers would be refused (UNPRICED_MODELS): say so now rather than set a model that can't be used.
+    if (!priced && ctx.config.unpricedModels === 'refuse') return replyPrivately(interaction, text('modelUnpricedRefused', language, { model: name }));
     settings.updateChannel(scope, { model: name }, interaction.user.id);
-    const note = pricing.resolveChat(name).known ? '' : `\n${text('modelUnpriced', language, { model: name })}`;
+    const note = priced ? '' : `\n${text('modelUnpriced', language, { model: name })}`;
     await replyPrivately(interaction, `${text('modelSet', language, { model: name })}${note}`);
   },
 

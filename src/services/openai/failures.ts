@@ -26,7 +26,9 @@ export type ModelFailure =
   | { kind: 'endpoint_missing'; endpoint: Endpoint }
   /** `message` only when the server wrote one for people (a JSON field), with secrets blanked. */
   | { kind: 'bad_request'; message: string | undefined }
-  | { kind: 'cut_off' };
+  | { kind: 'cut_off' }
+  /** Not sent: the model has no price, and UNPRICED_MODELS (on OpenAI's own API by default) says not to guess one. */
+  | { kind: 'unpriced'; model: string };
 
 /** What the caller knows about the call, so a 404 can be told apart: a missing model or a missing route. */
 export interface FailureContext {

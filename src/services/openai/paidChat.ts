@@ -37,6 +37,8 @@ export interface PaidChatDependencies {
   tokens: TokenCounter;
   /** Reasoning models think in tokens nobody sees: without usage, their output can't be counted from the text. */
   reasoning?: ReasoningModels;
+  /** A model without a price is refused instead of charged at the fallback (UNPRICED_MODELS). */
+  refuseUnpriced?: boolean;
 }
 
 /** A streamed chat call that goes through the ledger: worst case reserved, what was billed charged (partial output too). */
@@ -51,6 +53,11 @@ export class PaidChat {
   async stream(request: PaidChatRequest, onText: (text: string) => void, onThinking?: OnThinking): Promise<PaidChatResult> {
     const { chat, ledger, pricing } = this.deps;
     const { model, log } = request;
+    // Charged at the fallback, a dearer model would pass every limit in real dollars: nothing is sent or reserved.
+    if (this.deps.refuseUnpriced && !pricing.resolveChat(model).known) {
+      log.warn({ model }, 'model has no price (add it to PRICING_FILE, or set UNPRICED_MODELS=fallback): not sent');
+      return { ok: true, outcome: { ok: false, failure: { kind: 'unpriced', model }, partialText: '', usage: undefined } };
+    }
     const paid = await ledger.pay(
       request.payer,
       { command: request.command, model, worstCaseMicros: pricing.chatWorstCase(model, Math.ceil(request.promptTokens * PROMPT_COUNT_MARGIN) + (request.extraReserveTokens ?? 0), request.maxOutputTokens) },
