@@ -107,7 +107,7 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
     idleTimeoutMs: config.openaiTimeoutMs,
   });
   const paidChat = new PaidChat({ chat, ledger, pricing, tokens, reasoning: reasoning.models, refuseUnpriced: config.unpricedModels === 'refuse' });
-  const transcription = new TranscriptionService({ transcriber: new Transcriber(openai), ledger, pricing, model: config.transcribeModel });
+  const transcription = new TranscriptionService({ transcriber: new Transcriber(openai), ledger, pricing, model: config.transcribeModel, refuseUnpriced: config.unpricedModels === 'refuse' });
   // Follows VOICE_TRANSCRIPTION until the login says whether Discord granted the intent.
   transcription.automatic = config.voiceTranscription ? 'on' : 'off';
   const threads = new ThreadService(new BotThreadStore(db), now);

@@ -34,7 +34,8 @@ export type MessageKey =
   | 'restarted'
   | 'shuttingDown'
   | 'emptyAnswer'
-  | 'unpriced';
+  | 'unpriced'
+  | 'unpricedOperator';
 
 export const t = catalogue<MessageKey>('failures');
 
@@ -62,7 +63,7 @@ export function describeFailure(failure: ModelFailure, language: CatalogueLangua
     case 'endpoint_missing': return t(ENDPOINT_MISSING[failure.endpoint], language);
     case 'bad_request': return failure.message ? t('badRequest', language, { message: failure.message.slice(0, MAX_SERVER_MESSAGE_CHARS) }) : t('badRequestPlain', language);
     case 'cut_off': return t('cutOff', language);
-    case 'unpriced': return t('unpriced', language, { model: failure.model });
+    case 'unpriced': return t(failure.setBy === 'admin' ? 'unpriced' : 'unpricedOperator', language, { model: failure.model });
   }
 }
 

@@ -27,8 +27,8 @@ export type ModelFailure =
   /** `message` only when the server wrote one for people (a JSON field), with secrets blanked. */
   | { kind: 'bad_request'; message: string | undefined }
   | { kind: 'cut_off' }
-  /** Not sent: the model has no price, and UNPRICED_MODELS (on OpenAI's own API by default) says not to guess one. */
-  | { kind: 'unpriced'; model: string };
+  /** Not sent: the model has no price, and UNPRICED_MODELS (on OpenAI's own API by default) says not to guess one; `setBy`: who can choose another. */
+  | { kind: 'unpriced'; model: string; setBy: 'admin' | 'operator' };
 
 /** What the caller knows about the call, so a 404 can be told apart: a missing model or a missing route. */
 export interface FailureContext {

@@ -56,7 +56,7 @@ export class PaidChat {
     // Charged at the fallback, a dearer model would pass every limit in real dollars: nothing is sent or reserved.
     if (this.deps.refuseUnpriced && !pricing.resolveChat(model).known) {
       log.warn({ model }, 'model has no price (add it to PRICING_FILE, or set UNPRICED_MODELS=fallback): not sent');
-      return { ok: true, outcome: { ok: false, failure: { kind: 'unpriced', model }, partialText: '', usage: undefined } };
+      return { ok: true, outcome: { ok: false, failure: { kind: 'unpriced', model, setBy: 'admin' }, partialText: '', usage: undefined } };
     }
     const paid = await ledger.pay(
       request.payer,

@@ -44,6 +44,8 @@ export interface TranscriptionDependencies {
   ledger: Ledger;
   pricing: Pricing;
   model: string;
+  /** A model without a price is refused instead of charged like whisper-1 (UNPRICED_MODELS). */
+  refuseUnpriced?: boolean;
   /** Injected in tests. */
   fetch?: typeof fetch;
 }
@@ -82,6 +84,11 @@ export class TranscriptionService {
     const { model, ledger } = this.deps;
     const deadline = request.deadline ?? Date.now() + INTERACTION_TOKEN_LIFETIME_MS - REPLY_MARGIN_MS;
     if (audio.size > MAX_TRANSCRIPTION_BYTES) return { ok: false, reason: 'too_large', size: audio.size };
+    // Charged like whisper-1, a dearer model would pass every limit in real dollars: nothing is downloaded or sent.
+    if (this.deps.refuseUnpriced && !this.deps.pricing.audioCost(model, 1).known && !this.deps.pricing.audioTokenPrice(model)) {
+      log.warn({ model }, 'TRANSCRIBE_MODEL has no price (add it to PRICING_FILE, or set UNPRICED_MODELS=fallback): not sent');
+      return { ok: false, reason: 'model_failed', failure: { kind: 'unpriced', model, setBy: 'operator' }, chargedMicros: 0 };
+    }
     // Someone already over their limit is told before the file is downloaded (voice messages declare their length).
     const early = ledger.precheck(request.payer, this.worstCase(Math.max(1, audio.durationSecs ?? 1), log));
     if (early) {

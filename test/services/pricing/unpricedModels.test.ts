@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { BotHarness, TEST_CHANNEL_IDS } from '../../support/botHarness.ts';
 import { DEFAULT_MODELS } from '../../support/fakeOpenAI.ts';
 import { DEFAULT_GUILD_ID } from '../../support/fakeDiscordState.ts';
+import { makeWav } from '../../../src/services/audio/wav.ts';
 
 // A model newer than the price table (gpt-tokenizer lists it without a price): charged like gpt-4o, it could cost the
 // operator more than every limit shows.
@@ -13,7 +14,10 @@ const ledgerRows = (h: BotHarness, channelId: string) => h.bot.ctx.db.prepare('S
 describe('UNPRICED_MODELS=refuse (the default on OpenAI\'s own API)', () => {
   let h: BotHarness;
   beforeAll(async () => {
-    h = await BotHarness.start({ env: { UNPRICED_MODELS: 'refuse', DEFAULT_MODEL: UNPRICED }, openai: { models: [...DEFAULT_MODELS, UNPRICED] } });
+    h = await BotHarness.start({
+      env: { UNPRICED_MODELS: 'refuse', DEFAULT_MODEL: UNPRICED, TRANSCRIBE_MODEL: 'gpt-audio-transcribe-next' },
+      openai: { models: [...DEFAULT_MODELS, UNPRICED, 'gpt-audio-transcribe-next'] },
+    });
   });
   afterAll(async () => { await h?.close(); });
   beforeEach(() => { h.openai.reset(); });
@@ -32,6 +36,20 @@ describe('UNPRICED_MODELS=refuse (the default on OpenAI\'s own API)', () => {
     expect(ia.transcript().join('\n')).toContain(words);
     expect(ia.transcript().join('\n')).toContain('PRICING_FILE');
     expect(h.openai.chat.requests).toHaveLength(0);
+    expect(ledgerRows(h, channelId)).toEqual([]);
+  });
+
+  test('/transcribe with an unpriced TRANSCRIBE_MODEL: told the host must price it, nothing downloaded, sent or charged', async () => {
+    const channelId = TEST_CHANNEL_IDS[4]!;
+    const sent = h.openai.requests.length;
+    const i = h.command('transcribe', { audio: { filename: 'note.wav', contentType: 'audio/wav', data: makeWav({ seconds: 1.5 }) } }, { channelId });
+    await h.settled(i);
+    const reply = i.transcript().join('\n');
+    expect(reply).toContain('`gpt-audio-transcribe-next` has no price in the bot\'s price table');
+    // Only the operator sets TRANSCRIBE_MODEL: the reply doesn't send admins to /settings.
+    expect(reply).not.toContain('/settings');
+    expect(h.openai.requests.slice(sent)).toEqual([]);
+    expect(h.discord.requests.some((r) => r.method === 'GET' && r.path.startsWith('/attachments/'))).toBe(false);
     expect(ledgerRows(h, channelId)).toEqual([]);
   });
 
