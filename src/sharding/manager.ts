@@ -33,12 +33,15 @@ export async function resolveShardCount(config: Config): Promise<number> {
 
 /**
  * The file each shard process runs: shard.ts next to this file when running from TypeScript source
- * (tests, development; the child needs tsx too), shard.js when running compiled JavaScript.
+ * (tests, development; the child needs tsx too), shard.js when running compiled JavaScript. Each shard gets this
+ * process's Node flags (npm start's memory settings), except a debugger's, whose port only one process can hold.
  */
-export function shardEntry(moduleUrl: string = import.meta.url): { file: string; execArgv: string[] } {
+export function shardEntry(moduleUrl: string = import.meta.url, nodeFlags: readonly string[] = process.execArgv): { file: string; execArgv: string[] } {
   const ext = extname(fileURLToPath(moduleUrl));
   const file = fileURLToPath(new URL(`./shard${ext}`, moduleUrl));
-  return { file, execArgv: ext === '.ts' ? ['--import', 'tsx'] : [] };
+  const inherited = nodeFlags.filter((flag) => !/^--inspect/.test(flag));
+  const tsx = ext === '.ts' && !inherited.includes('tsx') ? ['--import', 'tsx'] : [];
+  return { file, execArgv: [...inherited, ...tsx] };
 }
 
 export interface RunningShards {

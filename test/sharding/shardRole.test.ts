@@ -44,7 +44,11 @@ describe('shard roles', () => {
   });
 
   test('the shard entry is found next to the manager, from TypeScript source (with tsx) or compiled JavaScript', () => {
-    expect(shardEntry('file:///app/src/sharding/manager.ts')).toEqual({ file: '/app/src/sharding/shard.ts', execArgv: ['--import', 'tsx'] });
-    expect(shardEntry('file:///app/dist/sharding/manager.js')).toEqual({ file: '/app/dist/sharding/shard.js', execArgv: [] });
+    expect(shardEntry('file:///app/src/sharding/manager.ts', [])).toEqual({ file: '/app/src/sharding/shard.ts', execArgv: ['--import', 'tsx'] });
+    expect(shardEntry('file:///app/dist/sharding/manager.js', [])).toEqual({ file: '/app/dist/sharding/shard.js', execArgv: [] });
+    // npm start's memory flags reach every shard; a debugger's port can't be shared; tsx is not added twice.
+    const flags = ['--expose-gc', '--max-semi-space-size=4', '--inspect=9229', '--heap-growing-percent=20'];
+    expect(shardEntry('file:///app/dist/sharding/manager.js', flags).execArgv).toEqual(['--expose-gc', '--max-semi-space-size=4', '--heap-growing-percent=20']);
+    expect(shardEntry('file:///app/src/sharding/manager.ts', ['--import', 'tsx']).execArgv).toEqual(['--import', 'tsx']);
   });
 });
