@@ -74,12 +74,12 @@ async function warmUp() {
   return { warmUpMs: i.originalEdits.at(-1)!.at - i.receivedAt };
 }
 
-/** `botPid`: the bot's process, whose main thread's CPU time from the first interaction sent to the last acknowledged is measured. */
-async function asks(botPid: number) {
-  const cpuBefore = mainThreadCpuMs(botPid);
+/** `botPid`: the bot's process, whose main thread's CPU time from the first interaction sent to the last acknowledged is measured (when given). */
+async function asks(botPid: number | undefined) {
+  const cpuBefore = botPid === undefined ? 0 : mainThreadCpuMs(botPid);
   const list: FakeInteraction[] = channelIds.map((channelId) => discord.sendInteraction({ guildId: DEFAULT_GUILD_ID, commandName: 'ask', options: { prompt: 'Tell me something' }, channelId }));
   await waitUntil(() => list.every((i) => i.callbackAt !== undefined), 60_000, 1);
-  const deferCpuMs = mainThreadCpuMs(botPid) - cpuBefore;
+  const deferCpuMs = botPid === undefined ? undefined : mainThreadCpuMs(botPid) - cpuBefore;
   await waitUntil(() => list.every((i) => i.original()?.content === fullText), 60_000);
   return {
     dispatchedAbs: list.map((i) => performance.timeOrigin + i.receivedAt),
@@ -145,7 +145,7 @@ async function mentions() {
 parentPort!.on('message', (message: { cmd: string; botPid?: number }) => {
   const run = async () => {
     if (message.cmd === 'warmup') return warmUp();
-    if (message.cmd === 'asks') return asks(message.botPid!);
+    if (message.cmd === 'asks') return asks(message.botPid);
     if (message.cmd === 'mentions') return mentions();
     if (message.cmd === 'mentionFirstCalls') return mentionFirstCalls();
     if (message.cmd === 'chatter') return chatter();
