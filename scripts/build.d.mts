@@ -4,3 +4,5 @@ export function sourceFingerprint(root?: string): string;
 export function buildState(root?: string): BuildState;
 export function build(root?: string): string;
 export function buildIfStale(root?: string): BuildState;
+/** esbuild's options for the bot's bundle, without entry points and output folder (`shared`: a temporary folder for its aliases). */
+export function bundleOptions(root: string, shared: string): Record<string, unknown>;
