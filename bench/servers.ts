@@ -7,6 +7,8 @@ import { mb, ms } from './stats.ts';
 
 const SCALE: FakesScale = { guilds: 1_000, channelsPerGuild: 20, membersPerGuild: 100 };
 const SETTLE_MS = 3_000;
+/** What a day's chatter may add: V8 keeps some heap space after a burst; a cache that holds messages or members grows by hundreds of MB. */
+const GROWTH_GOAL_MB = 30;
 
 /**
  * A widely invited bot: 1,000 servers of 20 channels delivered by the fake gateway at start, then every one
@@ -28,7 +30,8 @@ export async function benchServers(): Promise<void> {
       await sleep(SETTLE_MS);
       console.log(`\n${SCALE.guilds} servers x ${SCALE.channelsPerGuild} channels x ${SCALE.membersPerGuild} members (start -> ready ${ms(bot.wallMs)})`);
       console.log(`  RSS idle after READY: ${mb(idle)}`);
-      console.log(`  after ${messages} messages from ${SCALE.guilds * SCALE.membersPerGuild} members (${ms(chatterMs)}): ${mb(rssMb(bot.botPid))} (peak ${mb(peakRssMb(bot.botPid))})`);
+      const after = rssMb(bot.botPid);
+      console.log(`  after ${messages} messages from ${SCALE.guilds * SCALE.membersPerGuild} members (${ms(chatterMs)}): ${mb(after)} (peak ${mb(peakRssMb(bot.botPid))}), grown ${mb(after - idle)}   (goal <= ${GROWTH_GOAL_MB} MB)`);
     } finally {
       await bot.stop();
     }
