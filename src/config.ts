@@ -146,12 +146,12 @@ const schema = settings.superRefine((e, context) => {
   if (tooHigh.length > 0) context.addIssue({ code: 'custom', path: ['SHARD_IDS'], message: `shard numbers start at 0 and must be below SHARD_COUNT (${e.SHARD_COUNT}); too high: ${tooHigh.slice(0, 3).join(', ')}` });
 });
 
-/** The ledger settings that only make sense together (README, Scaling). */
 /** OpenAI's own API (OPENAI_BASE_URL unset or api.openai.com), as opposed to a compatible server. */
 export function isOpenAIItself(baseUrl: string | undefined): boolean {
   return baseUrl === undefined || new URL(baseUrl).hostname === 'api.openai.com';
 }
 
+/** The ledger settings that only make sense together (README, Scaling). */
 function ledgerProblems(e: { LEDGER_URL?: string; LEDGER_SECRET?: string; LEDGER_PORT?: number; SHARD_IDS: number[] | null }): [string, string][] {
   const problems: [string, string][] = [];
   // A shard process never sees SHARD_IDS (settingsEnvironment): its manager, which does, checked these already.

@@ -227,12 +227,12 @@ export class AskService {
     // Images (this question's and, while their URLs last, earlier ones') go out as parts, their tokens in the reservation.
     const composed = deps.vision && (request.questionImages.length > 0 || context.pastImages.length > 0)
       ? await deps.vision.compose(context.messages, context.pastImages, request.questionImages, request.visionBilling)
-      : { messages: context.messages, extraTokens: 0, extraReserveTokens: 0 };
+      : { messages: context.messages, extraTokens: 0, reserveSurplusTokens: 0 };
     // The count (the reservation's, and a no-usage server's charge) holds what OpenAI bills for the images, which may be more than their share of the context.
     const billedOverContext = request.questionImages.reduce((sum, image) => sum + image.tokens - image.contextTokens, 0);
     const promptTokens = context.promptTokens + composed.extraTokens + Math.max(0, billedOverContext);
     // Images whose rule is unpublished may bill more than counted: only the reservation covers that.
-    const extraReserveTokens = composed.extraReserveTokens - composed.extraTokens + request.questionImages.reduce((sum, image) => sum + image.reserveTokens - image.tokens, 0);
+    const extraReserveTokens = composed.reserveSurplusTokens + request.questionImages.reduce((sum, image) => sum + image.reserveTokens - image.tokens, 0);
     request.log.debug({ promptTokens, historyTurns: context.historyTurns, images: request.questionImages.length }, 'context built');
     const thinking = deps.reasoning?.thinkingLine(request.model, request.reply, request.language);
     const paid = await deps.paidChat.stream(

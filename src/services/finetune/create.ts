@@ -59,26 +59,26 @@ export function isCreatedFor(job: FineTuningJob, request: JobRequest): boolean {
     && job.created_at >= Math.floor(request.sentAt / 1000) - CREATED_AT_SKEW_SECONDS;
 }
 
-/** Looks for the request's job among OpenAI's newest ones (a free call: the SDK's own retries apply). */
-export async function findCreatedJob(
-  openai: OpenAI, request: JobRequest, tracked: (jobId: string) => boolean,
+/** The first of OpenAI's newest jobs that `matches` (a free call: the SDK's own retries apply). */
+async function newestJob(
+  openai: OpenAI, matches: (job: FineTuningJob) => boolean,
 ): Promise<{ ok: true; job: FineTuningJob | undefined } | { ok: false; failure: ModelFailure }> {
   try {
     const page = await openai.fineTuning.jobs.list({ limit: CREATED_JOB_SEARCH_LIMIT });
-    return { ok: true, job: page.data.find((job) => !tracked(job.id) && isCreatedFor(job, request)) };
+    return { ok: true, job: page.data.find(matches) };
   } catch (error) {
     return { ok: false, failure: classifyError(error, false) };
   }
 }
 
-/** The id of the job OpenAI lists with this one-time tag, if it is among the newest (a free call; undefined if it fails). */
+/** Looks for the request's job among OpenAI's newest ones. */
+export const findCreatedJob = (openai: OpenAI, request: JobRequest, tracked: (jobId: string) => boolean) =>
+  newestJob(openai, (job) => !tracked(job.id) && isCreatedFor(job, request));
+
+/** The id of the job OpenAI lists with this one-time tag, if it is among the newest (undefined if the list fails). */
 export async function taggedJobId(openai: OpenAI, tag: string): Promise<string | undefined> {
-  try {
-    const page = await openai.fineTuning.jobs.list({ limit: CREATED_JOB_SEARCH_LIMIT });
-    return page.data.find((job) => job.metadata?.[START_TAG_KEY] === tag)?.id;
-  } catch {
-    return undefined;
-  }
+  const found = await newestJob(openai, (job) => job.metadata?.[START_TAG_KEY] === tag);
+  return found.ok ? found.job?.id : undefined;
 }
 
 /** Creates the job, repeating only what can't have created one; a lost answer is looked up, never repeated. */

@@ -41,7 +41,7 @@ export const IMAGE_NOT_RESENT_MARKER = '[image not shown]';
 const MARKER_TOKENS = 10;
 
 export type ModelChoice = { ok: true; model: string; billing: VisionBilling } | { ok: false };
-export interface ComposedRequest { messages: ChatRequestMessage[]; extraTokens: number; extraReserveTokens: number }
+export interface ComposedRequest { messages: ChatRequestMessage[]; extraTokens: number; reserveSurplusTokens: number }
 export type QuestionImages = { ok: true; images: LoadedImage[] } | { ok: false; problem: ImageProblem | 'too-many'; filename: string };
 
 export interface VisionOptions {
@@ -97,13 +97,13 @@ export class VisionService {
   /**
    * The request's messages: the question with its images as parts, and earlier questions' images sent again
    * (the newest MAX_PAST_IMAGES whose URLs are still valid and whose bytes still pass the checks) or replaced
-   * by a marker. `extraTokens`: what the re-sent images and the markers add to the prompt; `extraReserveTokens`: the
-   * same for the reservation (more when the model's image rule is unpublished).
+   * by a marker. `extraTokens`: what the re-sent images and the markers add to the prompt; `reserveSurplusTokens`: what
+   * the reservation needs beyond that (above 0 only when the model's image rule is unpublished).
    */
   async compose(messages: readonly ChatMessage[], pastImages: readonly PastImages[], question: readonly LoadedImage[], billing: VisionBilling | undefined): Promise<ComposedRequest> {
     const out: ChatRequestMessage[] = [...messages];
     let extraTokens = 0;
-    let extraReserveTokens = 0;
+    let reserveSurplusTokens = 0;
     let budget = billing ? MAX_PAST_IMAGES : 0;
     let bytesLeft = MAX_REQUEST_IMAGE_BYTES - question.reduce((sum, image) => sum + image.ref.size, 0);
     const now = (this.options.now ?? Date.now)();
@@ -119,19 +119,18 @@ export class VisionService {
         bytesLeft -= loaded.image.bytes.length;
         const count = countImage(billing!, loaded.image.width, loaded.image.height, IMAGE_DETAIL);
         extraTokens += count.tokens;
-        extraReserveTokens += count.reserveTokens;
+        reserveSurplusTokens += count.reserveTokens - count.tokens;
         parts.push(imagePart(dataUrlOf(loaded.image)));
       }
       const text = [out[index]!.content as string, ...markers].join(' ');
       extraTokens += markers.length * MARKER_TOKENS;
-      extraReserveTokens += markers.length * MARKER_TOKENS;
       out[index] = parts.length > 0 ? { role: 'user', content: [{ type: 'text', text }, ...parts] } : { role: 'user', content: text };
     }
     if (question.length > 0) {
       const last = out.length - 1;
       out[last] = { role: 'user', content: [{ type: 'text', text: out[last]!.content as string }, ...question.map((image) => imagePart(image.dataUrl))] };
     }
-    return { messages: out, extraTokens, extraReserveTokens };
+    return { messages: out, extraTokens, reserveSurplusTokens };
   }
 }
 

@@ -128,6 +128,6 @@ describe('an unpublished rule at a low input price', () => {
     const history: ChatMessage[] = [{ role: 'user', content: 'Ann: this?' }, { role: 'assistant', content: 'a1' }, { role: 'user', content: 'Ann: and?' }];
     const composed = await vision.compose(history, [{ index: 0, images: [ref] }], [], cheap);
     expect(composed.extraTokens).toBe(imageTokens(FALLBACK_VISION_RULE, 768, 2048, 'high'));
-    expect(composed.extraReserveTokens).toBe(miniTokens);
+    expect(composed.extraTokens + composed.reserveSurplusTokens).toBe(miniTokens);
   });
 });
