@@ -45,7 +45,7 @@ export interface AskRequest {
 /** A request with its channel's settings looked up (and its images checked, with how its model counts them). */
 type ResolvedAsk = AskRequest & {
   channelId: string; model: string; systemPrompt: string; questionImages: LoadedImage[]; visionBilling: VisionBilling | undefined;
-  reasoningEffort?: ReasoningEffort; maxOutputTokens: number;
+  reasoningEffort?: ReasoningEffort; maxOutputTokens: number; modelSetBy?: 'admin' | 'operator';
 };
 
 export type AskResult =
@@ -124,13 +124,17 @@ export class AskService {
   private async readImages(request: ResolvedAsk): Promise<string | undefined> {
     const choice = this.deps.vision?.modelFor(request.model) ?? { ok: false as const };
     if (!choice.ok) return visionText('noVision', request.language, { model: request.model });
+    // VISION_MODEL stands in for the channel's model: only the operator can choose another. Checked before any download.
+    const modelSetBy = choice.model === request.model ? 'admin' : 'operator';
+    const unpriced = this.deps.paidChat.unpriced(choice.model, modelSetBy);
+    if (unpriced) return describeFailure(unpriced, request.language, choice.model);
     const loaded = await this.deps.vision!.loadQuestion(request.images ?? [], choice.billing);
     if (!loaded.ok) {
       request.log.info({ problem: loaded.problem }, 'image refused');
       return describeImageProblem(loaded, request.language);
     }
     // The model that sees answers: its own output allowance (a reasoning model thinks within it).
-    Object.assign(request, { model: choice.model, visionBilling: choice.billing, questionImages: loaded.images, maxOutputTokens: this.outputAllowance(choice.model) });
+    Object.assign(request, { model: choice.model, modelSetBy, visionBilling: choice.billing, questionImages: loaded.images, maxOutputTokens: this.outputAllowance(choice.model) });
     return undefined;
   }
 
@@ -238,7 +242,7 @@ export class AskService {
     const paid = await deps.paidChat.stream(
       {
         payer: request.payer, command: request.command, model: request.model, messages: composed.messages,
-        promptTokens, extraReserveTokens, maxOutputTokens: request.maxOutputTokens, reasoningEffort: request.reasoningEffort, signal, log: request.log,
+        promptTokens, extraReserveTokens, maxOutputTokens: request.maxOutputTokens, reasoningEffort: request.reasoningEffort, signal, log: request.log, modelSetBy: request.modelSetBy,
       },
       (text) => {
         if (interrupted() || request.reply.abandoned) throw new AnswerInterrupted();

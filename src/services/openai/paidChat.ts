@@ -5,7 +5,7 @@ import type { Pricing } from '../pricing/index.ts';
 import type { TokenCounter } from '../tokens.ts';
 import type { ChatOutcome, ChatService, ChatUsage, OnThinking } from './chat.ts';
 import type { ReasoningEffort, ReasoningModels } from '../reasoning/models.ts';
-import { logModelFailure } from './failures.ts';
+import { logModelFailure, type ModelFailure } from './failures.ts';
 
 /** Our prompt count can differ from the server's by a few percent (framing, tokenizer versions): reserve for it. */
 export const PROMPT_COUNT_MARGIN = 1.1;
@@ -25,6 +25,8 @@ export interface PaidChatRequest {
   reasoningEffort?: ReasoningEffort;
   /** Ends the call at once (the bot is stopping); what was billed so far is charged. */
   signal?: AbortSignal;
+  /** Who can choose another model if this one is refused for having no price: an admin (/settings model), or only the operator (VISION_MODEL). */
+  modelSetBy?: 'admin' | 'operator';
   log: Logger;
 }
 
@@ -50,13 +52,21 @@ export class PaidChat {
     return this.deps.ledger.precheck(payer, 1);
   }
 
+  /**
+   * Why `model` is not used, or undefined: charged at the fallback price, a dearer model would pass every limit in
+   * real dollars, so under UNPRICED_MODELS=refuse a model without a price is neither sent nor reserved.
+   */
+  unpriced(model: string, setBy: 'admin' | 'operator' = 'admin'): ModelFailure | undefined {
+    return this.deps.refuseUnpriced && !this.deps.pricing.resolveChat(model).known ? { kind: 'unpriced', model, setBy } : undefined;
+  }
+
   async stream(request: PaidChatRequest, onText: (text: string) => void, onThinking?: OnThinking): Promise<PaidChatResult> {
     const { chat, ledger, pricing } = this.deps;
     const { model, log } = request;
-    // Charged at the fallback, a dearer model would pass every limit in real dollars: nothing is sent or reserved.
-    if (this.deps.refuseUnpriced && !pricing.resolveChat(model).known) {
+    const unpriced = this.unpriced(model, request.modelSetBy);
+    if (unpriced) {
       log.warn({ model }, 'model has no price (add it to PRICING_FILE, or set UNPRICED_MODELS=fallback): not sent');
-      return { ok: true, outcome: { ok: false, failure: { kind: 'unpriced', model, setBy: 'admin' }, partialText: '', usage: undefined } };
+      return { ok: true, outcome: { ok: false, failure: unpriced, partialText: '', usage: undefined } };
     }
     const paid = await ledger.pay(
       request.payer,

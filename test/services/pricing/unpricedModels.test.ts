@@ -3,6 +3,7 @@ import { BotHarness, TEST_CHANNEL_IDS } from '../../support/botHarness.ts';
 import { DEFAULT_MODELS } from '../../support/fakeOpenAI.ts';
 import { DEFAULT_GUILD_ID } from '../../support/fakeDiscordState.ts';
 import { makeWav } from '../../../src/services/audio/wav.ts';
+import { craftPng } from '../../support/craftedImages.ts';
 
 // A model newer than the price table (gpt-tokenizer lists it without a price): charged like gpt-4o, it could cost the
 // operator more than every limit shows.
@@ -15,7 +16,7 @@ describe('UNPRICED_MODELS=refuse (the default on OpenAI\'s own API)', () => {
   let h: BotHarness;
   beforeAll(async () => {
     h = await BotHarness.start({
-      env: { UNPRICED_MODELS: 'refuse', DEFAULT_MODEL: UNPRICED, TRANSCRIBE_MODEL: 'gpt-audio-transcribe-next' },
+      env: { UNPRICED_MODELS: 'refuse', DEFAULT_MODEL: UNPRICED, TRANSCRIBE_MODEL: 'gpt-audio-transcribe-next', VISION_MODEL: 'gpt-5.4-mini' },
       openai: { models: [...DEFAULT_MODELS, UNPRICED, 'gpt-audio-transcribe-next'] },
     });
   });
@@ -50,6 +51,21 @@ describe('UNPRICED_MODELS=refuse (the default on OpenAI\'s own API)', () => {
     expect(reply).not.toContain('/settings');
     expect(h.openai.requests.slice(sent)).toEqual([]);
     expect(h.discord.requests.some((r) => r.method === 'GET' && r.path.startsWith('/attachments/'))).toBe(false);
+    expect(ledgerRows(h, channelId)).toEqual([]);
+  });
+
+  test('an image question handed to an unpriced VISION_MODEL: told the host must price it, before any image is downloaded', async () => {
+    const channelId = TEST_CHANNEL_IDS[5]!;
+    // A channel model that can't see, so VISION_MODEL (which only the operator sets) would answer.
+    h.bot.ctx.services.settings.updateChannel({ guildId: DEFAULT_GUILD_ID, channelId, parentId: null }, { model: 'gpt-3.5-turbo' }, '100000000000000001');
+    const sent = h.openai.requests.length;
+    const i = h.command('ask', { prompt: 'What is this?', image: { filename: 'x.png', data: craftPng(640, 480, 3000) } }, { channelId });
+    await h.settled(i);
+    const reply = i.transcript().join('\n');
+    expect(reply).toContain('`gpt-5.4-mini` has no price in the bot\'s price table');
+    expect(reply).not.toContain('/settings');
+    expect(h.openai.requests.slice(sent)).toEqual([]);
+    expect(h.discord.requests.some((r) => r.method === 'GET' && r.path.includes('x.png'))).toBe(false);
     expect(ledgerRows(h, channelId)).toEqual([]);
   });
 
