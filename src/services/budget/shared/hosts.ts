@@ -41,11 +41,11 @@ export class SharedHosts {
   }
 
   /**
-   * After /forget-me deleted a member's turns here: every other host deletes theirs too (within a lease renewal,
-   * about 20 s), those stored up to now; what the member writes afterwards is theirs to keep.
+   * /forget-me: `here` deletes a member's turns on this host, and every other host deletes theirs too (within a lease
+   * renewal, about 20 s), those stored up to now; what the member writes afterwards is theirs to keep.
    */
-  forgetEverywhere(userId: string): void {
-    this.broadcast({ event: 'forget', userId, at: this.now() });
+  forgetEverywhere<T>(userId: string, here: () => T): T {
+    return this.everywhere(here, { event: 'forget', userId, at: this.now() });
   }
 
   /** /operator server-limit: here at once, on every other host within a lease renewal (the server may be on any of them). */
@@ -74,12 +74,6 @@ export class SharedHosts {
     }).immediate();
     if ('link' in role) role.link.kick();
     return result;
-  }
-
-  /** Something already done on this host, for every other host. */
-  private broadcast(event: SharedEvent): void {
-    this.record(event);
-    if (this.role && 'link' in this.role) this.role.link.kick();
   }
 
   /** Writes an event for the other hosts into this host's file (call inside the transaction of the change it tells). */

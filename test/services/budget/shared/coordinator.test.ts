@@ -314,13 +314,11 @@ describe('limits across hosts: one coordinator, other hosts asking it', () => {
     ]);
     for (const host of [a, b, c]) for (const who of ['u1', 'u2']) say(host.history, who);
     // u1 asks on host b: b deletes its own, the coordinator records and applies it, c applies it on its next renewal.
-    b.history.deleteAuthor('u1');
-    b.hosts.forgetEverywhere('u1');
+    b.hosts.forgetEverywhere('u1', () => b.history.deleteAuthor('u1'));
     expect(await b.link.flush()).toBe(true);
     await c.link.renewLease();
     // u2 asks on the coordinator's host.
-    a.history.deleteAuthor('u2');
-    a.hosts.forgetEverywhere('u2');
+    a.hosts.forgetEverywhere('u2', () => a.history.deleteAuthor('u2'));
     await b.link.renewLease();
     await c.link.renewLease();
     for (const host of [a, b, c]) expect([host.history.countQuestionsBy('u1'), host.history.countQuestionsBy('u2')]).toEqual([0, 0]);
