@@ -136,7 +136,7 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
       metrics,
       moderation,
       threads,
-      hosts: new SharedHosts(ledger, coordinator ? { coordinator } : link ? { link } : null, logger, now),
+      hosts: new SharedHosts(ledger, db, coordinator ? { coordinator } : link ? { link } : null, logger, now),
       charts: new SpendCharts(new LedgerDaily(db), now),
     },
   };

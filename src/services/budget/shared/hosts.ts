@@ -1,3 +1,4 @@
+import type { Db } from '../../../db/connection.ts';
 import type { Logger } from '../../../logger.ts';
 import type { UsageView } from '../admin.ts';
 import type { Ledger, OperatorOverview } from '../ledger.ts';
@@ -20,6 +21,8 @@ export interface SharedOverview {
 export class SharedHosts {
   constructor(
     private readonly local: Pick<Ledger, 'overview' | 'setServerCeiling' | 'allowGuild'>,
+    /** This host's file: its ledger, its history, and the outbox or the coordinator's events (see everywhere). */
+    private readonly db: Db,
     private readonly role: { coordinator: LedgerCoordinator } | { link: CoordinatorLink } | null,
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
@@ -66,8 +69,7 @@ export class SharedHosts {
   private everywhere<T>(here: () => T, event: SharedEvent): T {
     const role = this.role;
     if (!role) return here();
-    const db = 'coordinator' in role ? role.coordinator.db : role.link.db;
-    const result = db.transaction(() => {
+    const result = this.db.transaction(() => {
       const done = here();
       this.record(event);
       return done;

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Db } from '../../../db/connection.ts';
 import type { MetaStore } from '../../../db/meta.ts';
 import type { SharedLedgerStore } from '../../../db/sharedLedger.ts';
 import type { Logger } from '../../../logger.ts';
@@ -55,11 +54,6 @@ export class CoordinatorLink implements SharedLink {
 
   reserve(request: ReserveRequest): Promise<ReserveAnswer> {
     return this.deps.client.reserve(request);
-  }
-
-  /** This host's file, where the outbox is: a change and its outbox entry go in one transaction on it (see hosts.ts). */
-  get db(): Db {
-    return this.deps.store.db;
   }
 
   enqueue(op: SharedOp): void {
