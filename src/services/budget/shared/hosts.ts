@@ -71,18 +71,12 @@ export class SharedHosts {
     if (!role) return here();
     const result = this.db.transaction(() => {
       const done = here();
-      this.record(event);
+      if ('coordinator' in role) role.coordinator.broadcast(event);
+      else role.link.enqueue({ op: 'broadcast', event });
       return done;
     }).immediate();
     if ('link' in role) role.link.kick();
     return result;
-  }
-
-  /** Writes an event for the other hosts into this host's file (call inside the transaction of the change it tells). */
-  private record(event: SharedEvent): void {
-    if (!this.role) return;
-    if ('coordinator' in this.role) this.role.coordinator.broadcast(event);
-    else this.role.link.enqueue({ op: 'broadcast', event });
   }
 
   /**
