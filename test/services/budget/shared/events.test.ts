@@ -307,7 +307,6 @@ describe('shared events (/forget-me, /operator) are kept only as long as a host 
       tombstones: [{ seq: 5, member: 'h5', at: START }, { seq: 7, member: 'h7', at: START + 1 }],
     };
     applyResync(state, {
-      forgetHere: () => calls.push('forgetHere'),
       forgetTombstones: (list) => calls.push(`tombstones ${list.map((t) => t.member).join(',')}`),
       ceilingGuilds: () => [GUILD_A, GUILD_B],
       ledger: {
