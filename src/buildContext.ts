@@ -74,7 +74,7 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
   const link = ledgerUrl && ledgerSecret && hashMember ? new CoordinatorLink({
     client: new CoordinatorClient(ledgerUrl, ledgerSecret), store: sharedStore, meta: new MetaStore(db), apply: applyShared, log: logger.child({ component: 'ledger-link' }), now,
     resync: (state, applied) => applyResync(state, {
-      forgetHere: (userId, through) => void history.forget(userId, through), forgetTombstones: (tombstones) => void history.forgetTombstones(tombstones, hashMember),
+      forgetTombstones: (tombstones) => void history.forgetTombstones(tombstones, hashMember),
       ceilingGuilds: () => operatorStore.ceilingGuilds(), ledger,
     }, applied),
   }) : undefined;
@@ -136,7 +136,7 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
       metrics,
       moderation,
       threads,
-      hosts: new SharedHosts(ledger, coordinator ? { coordinator } : link ? { link } : null, logger, now),
+      hosts: new SharedHosts(ledger, db, coordinator ? { coordinator } : link ? { link } : null, logger, now),
       charts: new SpendCharts(new LedgerDaily(db), now),
     },
   };

@@ -44,12 +44,8 @@ export const command: SlashCommand = {
       await interaction.update({ content: text('cancelled', language), components: [] });
       return;
     }
-    // One transaction: the deletion here and the request for the other hosts (outbox or coordinator event) land together or not at all.
-    const { questions, answers } = ctx.db.transaction(() => {
-      const deleted = ctx.services.history.forget(interaction.user.id);
-      ctx.services.hosts.forgetEverywhere(interaction.user.id);
-      return deleted;
-    })();
+    const userId = interaction.user.id;
+    const { questions, answers } = ctx.services.hosts.forgetEverywhere(userId, () => ctx.services.history.forget(userId));
     ctx.logger.info({ questions, answers }, 'forget-me: deleted a member\'s conversation history');
     const here = questions + answers === 0 ? text('nothing', language) : text('done', language, { turns: questions + answers, questions, answers });
     const content = ctx.services.hosts.spread ? `${here}\n${text('otherHosts', language)}` : here;

@@ -1,4 +1,3 @@
-import type { Db } from '../../../db/connection.ts';
 import type { LedgerStore } from '../../../db/ledger.ts';
 import { OperatorStore } from '../../../db/operator.ts';
 import type { SharedLedgerStore } from '../../../db/sharedLedger.ts';
@@ -63,11 +62,6 @@ export class LedgerCoordinator {
   constructor(private readonly deps: CoordinatorDeps) {
     this.now = deps.now ?? Date.now;
     this.operator = new OperatorStore(deps.store.db);
-  }
-
-  /** The coordinator's file, where its events are: a change and its event go in one transaction on it (see hosts.ts). */
-  get db(): Db {
-    return this.deps.store.db;
   }
 
   reserve(request: ReserveRequest): ReserveAnswer {

@@ -11,8 +11,8 @@ export interface EventTarget {
   ledger: Pick<Ledger, 'setServerCeiling' | 'allowGuild'>;
 }
 
-/** What a resync also needs: the servers with a ceiling here, and applying /forget-me tombstones. */
-export interface ResyncTarget extends EventTarget {
+/** Where a resync lands: the operator's settings (as an event's), the servers with a ceiling here, and applying /forget-me tombstones. */
+export interface ResyncTarget extends Pick<EventTarget, 'ledger'> {
   ceilingGuilds: () => string[];
   /** Deletes, for each tombstone whose keyed hash matches a member with turns here, that member's turns stored at or before its time. */
   forgetTombstones: (tombstones: readonly Tombstone[]) => void;

@@ -1,3 +1,4 @@
+import type { Db } from '../../../db/connection.ts';
 import type { Logger } from '../../../logger.ts';
 import type { UsageView } from '../admin.ts';
 import type { Ledger, OperatorOverview } from '../ledger.ts';
@@ -20,6 +21,8 @@ export interface SharedOverview {
 export class SharedHosts {
   constructor(
     private readonly local: Pick<Ledger, 'overview' | 'setServerCeiling' | 'allowGuild'>,
+    /** This host's file: its ledger, its history, and the outbox or the coordinator's events (see everywhere). */
+    private readonly db: Db,
     private readonly role: { coordinator: LedgerCoordinator } | { link: CoordinatorLink } | null,
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
@@ -41,11 +44,11 @@ export class SharedHosts {
   }
 
   /**
-   * After /forget-me deleted a member's turns here: every other host deletes theirs too (within a lease renewal,
-   * about 20 s), those stored up to now; what the member writes afterwards is theirs to keep.
+   * /forget-me: `here` deletes a member's turns on this host, and every other host deletes theirs too (within a lease
+   * renewal, about 20 s), those stored up to now; what the member writes afterwards is theirs to keep.
    */
-  forgetEverywhere(userId: string): void {
-    this.broadcast({ event: 'forget', userId, at: this.now() });
+  forgetEverywhere<T>(userId: string, here: () => T): T {
+    return this.everywhere(here, { event: 'forget', userId, at: this.now() });
   }
 
   /** /operator server-limit: here at once, on every other host within a lease renewal (the server may be on any of them). */
@@ -66,27 +69,14 @@ export class SharedHosts {
   private everywhere<T>(here: () => T, event: SharedEvent): T {
     const role = this.role;
     if (!role) return here();
-    const db = 'coordinator' in role ? role.coordinator.db : role.link.db;
-    const result = db.transaction(() => {
+    const result = this.db.transaction(() => {
       const done = here();
-      this.record(event);
+      if ('coordinator' in role) role.coordinator.broadcast(event);
+      else role.link.enqueue({ op: 'broadcast', event });
       return done;
     }).immediate();
     if ('link' in role) role.link.kick();
     return result;
-  }
-
-  /** Something already done on this host, for every other host. */
-  private broadcast(event: SharedEvent): void {
-    this.record(event);
-    if (this.role && 'link' in this.role) this.role.link.kick();
-  }
-
-  /** Writes an event for the other hosts into this host's file (call inside the transaction of the change it tells). */
-  private record(event: SharedEvent): void {
-    if (!this.role) return;
-    if ('coordinator' in this.role) this.role.coordinator.broadcast(event);
-    else this.role.link.enqueue({ op: 'broadcast', event });
   }
 
   /**

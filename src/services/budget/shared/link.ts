@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { Db } from '../../../db/connection.ts';
 import type { MetaStore } from '../../../db/meta.ts';
 import type { SharedLedgerStore } from '../../../db/sharedLedger.ts';
 import type { Logger } from '../../../logger.ts';
@@ -55,11 +54,6 @@ export class CoordinatorLink implements SharedLink {
 
   reserve(request: ReserveRequest): Promise<ReserveAnswer> {
     return this.deps.client.reserve(request);
-  }
-
-  /** This host's file, where the outbox is: a change and its outbox entry go in one transaction on it (see hosts.ts). */
-  get db(): Db {
-    return this.deps.store.db;
   }
 
   enqueue(op: SharedOp): void {
@@ -176,18 +170,19 @@ export class CoordinatorLink implements SharedLink {
     if (this.holder === undefined) return;
     const eventsAfter = Number(meta.get(EVENTS_SEQ_KEY) ?? 0);
     const { events, through, resync } = await client.lease({ holder: this.holder, pid: process.pid, host: hostname(), hostId: this.hostId(), eventsAfter });
-    if (resync) {
-      // Read again: another process of this host may have applied events while this answer was on its way.
-      const applied = meta.get(EVENTS_SEQ_KEY);
-      this.deps.resync(resync, applied === undefined ? null : Number(applied));
-      log.warn({ eventsAfter, tombstones: resync.tombstones.length }, 'this host missed events the coordinator no longer keeps: took its current /operator settings, and applied the /forget-me tombstones');
-    }
-    for (const { seq, event } of events) {
-      apply(event);
-      meta.set(EVENTS_SEQ_KEY, String(seq));
-    }
-    // Up to date even when nothing came (or what it missed was trimmed): the coordinator then knows it can trim.
-    if (through !== undefined) meta.set(EVENTS_SEQ_KEY, String(through));
+    // One transaction: what it applies and the seq that says so land together (one write to the file, not one per event).
+    this.deps.store.db.transaction(() => {
+      if (resync) {
+        // Read again: another process of this host may have applied events while this answer was on its way.
+        const applied = meta.get(EVENTS_SEQ_KEY);
+        this.deps.resync(resync, applied === undefined ? null : Number(applied));
+      }
+      for (const { event } of events) apply(event);
+      // Up to date even when nothing came (or what it missed was trimmed): the coordinator then knows it can trim.
+      const last = through ?? events.at(-1)?.seq;
+      if (last !== undefined) meta.set(EVENTS_SEQ_KEY, String(last));
+    }).immediate();
+    if (resync) log.warn({ eventsAfter, tombstones: resync.tombstones.length }, 'this host missed events the coordinator no longer keeps: took its current /operator settings, and applied the /forget-me tombstones');
     if (events.length > 0) log.info({ events: events.map((e) => e.event.event) }, 'applied what was done on other hosts (/forget-me, /operator)');
   }
 

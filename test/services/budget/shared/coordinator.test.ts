@@ -61,7 +61,7 @@ async function coordinatorHost(operator: Partial<OperatorLimits>, clock: Clock, 
   const server = await startLedgerServer({ host: '127.0.0.1', port, secret: SECRET, coordinator, log });
   const handle = { close: () => server.close() };
   open.push(handle);
-  return { db, path: file, ledger, coordinator, server, history, hosts: new SharedHosts(ledger, { coordinator }, log) };
+  return { db, path: file, ledger, coordinator, server, history, hosts: new SharedHosts(ledger, db, { coordinator }, log) };
 }
 
 /** Another host: its own file, its ledger asking the coordinator at `url`. */
@@ -74,7 +74,7 @@ function otherHost(url: string, operator: Partial<OperatorLimits>, clock: Clock,
   const ledger = new Ledger(new LedgerStore(db), new BudgetStore(db), null, () => clock.now, { operator: { ...NO_OPERATOR_LIMITS, ...operator }, log, shared: link });
   link.start(ledger.holder);
   open.push({ close: () => link.stop(0) });
-  return { db, ledger, link, history, hosts: new SharedHosts(ledger, { link }, log) };
+  return { db, ledger, link, history, hosts: new SharedHosts(ledger, db, { link }, log) };
 }
 
 const payer = (guildId: string, userId: string): Payer => ({ guildId, userId, roleIds: [], channelId: 'c1' });
@@ -314,13 +314,11 @@ describe('limits across hosts: one coordinator, other hosts asking it', () => {
     ]);
     for (const host of [a, b, c]) for (const who of ['u1', 'u2']) say(host.history, who);
     // u1 asks on host b: b deletes its own, the coordinator records and applies it, c applies it on its next renewal.
-    b.history.deleteAuthor('u1');
-    b.hosts.forgetEverywhere('u1');
+    b.hosts.forgetEverywhere('u1', () => b.history.deleteAuthor('u1'));
     expect(await b.link.flush()).toBe(true);
     await c.link.renewLease();
     // u2 asks on the coordinator's host.
-    a.history.deleteAuthor('u2');
-    a.hosts.forgetEverywhere('u2');
+    a.hosts.forgetEverywhere('u2', () => a.history.deleteAuthor('u2'));
     await b.link.renewLease();
     await c.link.renewLease();
     for (const host of [a, b, c]) expect([host.history.countQuestionsBy('u1'), host.history.countQuestionsBy('u2')]).toEqual([0, 0]);

@@ -54,8 +54,7 @@ describe('shared events (/forget-me, /operator) are kept only as long as a host 
     await b.link.renewLease();
     await c.link.renewLease();
     for (const host of [b, c]) say(host.history, FORGOTTEN, clock.now - 1);
-    b.history.deleteAuthor(FORGOTTEN);
-    b.hosts.forgetEverywhere(FORGOTTEN);
+    b.hosts.forgetEverywhere(FORGOTTEN, () => b.history.deleteAuthor(FORGOTTEN));
     expect(await b.link.flush()).toBe(true);
     await b.link.renewLease();
     await b.link.renewLease();
@@ -84,7 +83,7 @@ describe('shared events (/forget-me, /operator) are kept only as long as a host 
     await b.link.renewLease(); // trims (the first renewal past a minute)
     const trims = vi.spyOn(a.shared, 'trimEvents');
     const bounds = vi.spyOn(a.shared, 'eventBounds');
-    a.hosts.forgetEverywhere(FORGOTTEN);
+    a.hosts.forgetEverywhere(FORGOTTEN, () => undefined);
     await b.link.renewLease();
     await c.link.renewLease();
     // Every host has applied it, and says so on each renewal every 20 s: within the minute, nothing is trimmed.
@@ -108,7 +107,7 @@ describe('shared events (/forget-me, /operator) are kept only as long as a host 
   test('a trim that fails does not fail the lease renewal that ran it, and is tried again a minute later', async () => {
     const clock = { now: START };
     const a = await coordinatorHost(clock, { operator });
-    a.hosts.forgetEverywhere(FORGOTTEN);
+    a.hosts.forgetEverywhere(FORGOTTEN, () => undefined);
     clock.now += EVENTS_KEPT_MS + HOUR;
     a.db.exec("CREATE TRIGGER no_trim BEFORE DELETE ON shared_events BEGIN SELECT RAISE(ABORT, 'injected failure'); END");
     const client = new CoordinatorClient(a.server.url, SECRET);
@@ -144,8 +143,7 @@ describe('shared events (/forget-me, /operator) are kept only as long as a host 
     a.hosts.setServerCeiling(GUILD_A, 'default', 'owner');
     a.hosts.allowGuild(GUILD_B, 'owner');
     a.hosts.setServerCeiling(GUILD_B, { amountMicros: 1 * USD, period: 'week' }, 'owner');
-    a.history.deleteAuthor(FORGOTTEN);
-    a.hosts.forgetEverywhere(FORGOTTEN);
+    a.hosts.forgetEverywhere(FORGOTTEN, () => a.history.deleteAuthor(FORGOTTEN));
     const forgotAt = clock.now;
     for (let day = 0; day < 8; day += 1) {
       clock.now += 24 * HOUR;
@@ -183,8 +181,7 @@ describe('shared events (/forget-me, /operator) are kept only as long as a host 
     say(c.history, FORGOTTEN, clock.now - HOUR);
     say(c.history, OTHER, clock.now - HOUR);
     clock.now += HOUR;
-    b.history.deleteAuthor(FORGOTTEN);
-    b.hosts.forgetEverywhere(FORGOTTEN);
+    b.hosts.forgetEverywhere(FORGOTTEN, () => b.history.deleteAuthor(FORGOTTEN));
     expect(await b.link.flush()).toBe(true);
     const forgotAt = clock.now;
     // Before either host applies the event, the member writes again on both; at the request's very time counts as before.
@@ -202,7 +199,7 @@ describe('shared events (/forget-me, /operator) are kept only as long as a host 
   test('a trimmed /forget-me is a tombstone: a keyed hash and the request time; the coordinator\'s file holds no clear ID', async () => {
     const clock = { now: START };
     const a = await coordinatorHost(clock, { operator });
-    a.hosts.forgetEverywhere(FORGOTTEN);
+    a.hosts.forgetEverywhere(FORGOTTEN, () => undefined);
     clock.now += EVENTS_KEPT_MS + 1;
     a.coordinator.trimEvents();
     expect(kept(a.db)).toEqual([]);
@@ -222,7 +219,7 @@ describe('shared events (/forget-me, /operator) are kept only as long as a host 
   test('tombstones are kept as long as HISTORY_RETENTION_DAYS lets a turn they cover exist, then trimmed', async () => {
     const clock = { now: START };
     const a = await coordinatorHost(clock, { operator });
-    a.hosts.forgetEverywhere(FORGOTTEN);
+    a.hosts.forgetEverywhere(FORGOTTEN, () => undefined);
     clock.now += EVENTS_KEPT_MS + 1;
     a.coordinator.trimEvents();
     clock.now = START + tombstonesKeptMs(RETENTION_DAYS);
@@ -240,7 +237,7 @@ describe('shared events (/forget-me, /operator) are kept only as long as a host 
     const clock = { now: START };
     const a = await coordinatorHost(clock, { operator });
     const members = Array.from({ length: MAX_TOMBSTONES_PER_LEASE + 1 }, (_, i) => String(500000000000000000n + BigInt(i)));
-    for (const member of members) a.hosts.forgetEverywhere(member);
+    for (const member of members) a.hosts.forgetEverywhere(member, () => undefined);
     clock.now += EVENTS_KEPT_MS + 1;
     a.coordinator.trimEvents();
     a.hosts.allowGuild(GUILD_B, 'owner'); // kept: handed out once the tombstones are
@@ -262,7 +259,7 @@ describe('shared events (/forget-me, /operator) are kept only as long as a host 
     const clock = { now: START };
     const a = await coordinatorHost(clock, { operator });
     a.hosts.allowGuild(GUILD_B, 'owner');
-    a.hosts.forgetEverywhere(FORGOTTEN);
+    a.hosts.forgetEverywhere(FORGOTTEN, () => undefined);
     clock.now += EVENTS_KEPT_MS + HOUR;
     const b = otherHost(a.server.url, clock, { operator });
     await b.link.renewLease(); // its first lease trims by age, then answers it
@@ -282,7 +279,7 @@ describe('shared events (/forget-me, /operator) are kept only as long as a host 
     const b = otherHost(a.server.url, clock, { operator });
     await b.link.renewLease();
     clock.now += EVENTS_KEPT_MS + HOUR;
-    a.hosts.forgetEverywhere(FORGOTTEN);
+    a.hosts.forgetEverywhere(FORGOTTEN, () => undefined);
     const forgotAt = clock.now;
     await b.link.renewLease(); // applies it
     clock.now += LEASE_TRIM_EVERY_MS;
@@ -310,7 +307,6 @@ describe('shared events (/forget-me, /operator) are kept only as long as a host 
       tombstones: [{ seq: 5, member: 'h5', at: START }, { seq: 7, member: 'h7', at: START + 1 }],
     };
     applyResync(state, {
-      forgetHere: () => calls.push('forgetHere'),
       forgetTombstones: (list) => calls.push(`tombstones ${list.map((t) => t.member).join(',')}`),
       ceilingGuilds: () => [GUILD_A, GUILD_B],
       ledger: {
@@ -327,7 +323,7 @@ describe('shared events (/forget-me, /operator) are kept only as long as a host 
   test('a coordinator no host calls still drops events older than EVENTS_KEPT_MS', async () => {
     const clock = { now: START };
     const a = await coordinatorHost(clock, { operator });
-    a.hosts.forgetEverywhere(FORGOTTEN);
+    a.hosts.forgetEverywhere(FORGOTTEN, () => undefined);
     clock.now += EVENTS_KEPT_MS - 1;
     a.coordinator.trimEvents();
     expect(kept(a.db)).toHaveLength(1);

@@ -65,7 +65,7 @@ export async function coordinatorHost(clock: Clock, options: { operator?: Partia
   const metrics = new BotMetrics({ ledger: new LedgerStats(db), inFlight: () => 0 });
   ledger.onSettled = (settled) => metrics.settled(settled);
   metrics.watchSharedEvents(() => shared.eventsKept(), () => shared.tombstonesKept());
-  return { db, path, port: Number(new URL(server.url).port), ledger, coordinator, server, history, shared, metrics, hosts: new SharedHosts(ledger, { coordinator }, log, () => clock.now) };
+  return { db, path, port: Number(new URL(server.url).port), ledger, coordinator, server, history, shared, metrics, hosts: new SharedHosts(ledger, db, { coordinator }, log, () => clock.now) };
 }
 
 /** Another host asking the coordinator at `url`, with its /metrics wired as buildContext wires them. */
@@ -90,7 +90,7 @@ export function otherHost(url: string, clock: Clock, options: { operator?: Parti
   link.observeCalls(metrics.watchCoordinator(link));
   link.start(ledger.holder);
   open.push({ close: () => link.stop(0) });
-  return { db, path, ledger, link, history, metrics, hosts: new SharedHosts(ledger, { link }, log, () => clock.now) };
+  return { db, path, ledger, link, history, metrics, hosts: new SharedHosts(ledger, db, { link }, log, () => clock.now) };
 }
 
 export const payer = (guildId: string, userId: string): Payer => ({ guildId, userId, roleIds: [], channelId: 'c1' });
