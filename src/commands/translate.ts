@@ -1,13 +1,10 @@
 import { InteractionContextType, SlashCommandBuilder } from 'discord.js';
 import { catalogueLanguageOf } from '../services/i18n.ts';
 import { described } from '../services/discord/commandText.ts';
-import { channelScopeOf } from '../services/discord/channelScope.ts';
-import { effortToSend } from '../services/settings.ts';
-import { payerOf } from '../services/discord/payer.ts';
 import { replyPrivately } from '../services/discord/privateReply.ts';
 import { suggestLanguages } from '../services/translate/languages.ts';
 import { unknownLanguageText } from '../services/translate/messages.ts';
-import { showTranslation } from '../services/translate/present.ts';
+import { translateForInteraction } from '../services/translate/interaction.ts';
 import { resolveTarget } from '../services/translate/target.ts';
 import { screenForInteraction } from '../services/moderation/interaction.ts';
 import type { SlashCommand } from './types.ts';
@@ -32,25 +29,13 @@ export const command: SlashCommand = {
   },
 
   async execute(interaction, ctx) {
-    const { services } = ctx;
     const ui = catalogueLanguageOf(interaction.locale);
-    const target = resolveTarget(interaction.options.getString('to'), services.settings.translateLanguage(interaction.guildId), interaction.locale);
+    const target = resolveTarget(interaction.options.getString('to'), ctx.services.settings.translateLanguage(interaction.guildId), interaction.locale);
     if (!target.ok) return replyPrivately(interaction, unknownLanguageText(target.input, ui));
     // Defer before anything slow: Discord drops interactions not acknowledged within 3 s.
     await interaction.deferReply();
-    if (!(await screenForInteraction(interaction, ctx, 'input', interaction.options.getString('text', true)))) return;
-    const settings = services.settings.forChannel(channelScopeOf(interaction.guildId, interaction.channelId, interaction.channel));
-    const model = settings.model.value;
-    const reasoningEffort = effortToSend(settings);
-    const outcome = await services.translate.translate({
-      text: interaction.options.getString('text', true),
-      target: target.language,
-      model,
-      payer: payerOf(interaction.guildId, interaction.channelId, interaction.user, interaction.member),
-      command: 'translate',
-      reasoningEffort,
-      log: ctx.logger,
-    });
-    await showTranslation(interaction, outcome, { target: target.language, ui, model, ephemeral: false });
+    const text = interaction.options.getString('text', true);
+    if (!(await screenForInteraction(interaction, ctx, 'input', text))) return;
+    await translateForInteraction(interaction, ctx, { text, target: target.language, ui, ephemeral: false });
   },
 };

@@ -1,13 +1,10 @@
 import { ApplicationCommandType, ContextMenuCommandBuilder, InteractionContextType, MessageFlags, type RESTPostAPIContextMenuApplicationCommandsJSONBody } from 'discord.js';
 import { catalogueLanguageOf, localizations } from '../services/i18n.ts';
 import { replyPrivately } from '../services/discord/privateReply.ts';
-import { channelScopeOf } from '../services/discord/channelScope.ts';
-import { effortToSend } from '../services/settings.ts';
-import { payerOf } from '../services/discord/payer.ts';
 import { languageForLocale } from '../services/translate/languages.ts';
 import { noTextInMessageText } from '../services/translate/messages.ts';
 import { textOfMessage } from '../services/translate/messageText.ts';
-import { showTranslation } from '../services/translate/present.ts';
+import { translateForInteraction } from '../services/translate/interaction.ts';
 import { screenForInteraction } from '../services/moderation/interaction.ts';
 import type { MessageMenuCommand } from './types.ts';
 
@@ -22,7 +19,6 @@ export const command: MessageMenuCommand = {
     .toJSON() as RESTPostAPIContextMenuApplicationCommandsJSONBody,
 
   async execute(interaction, ctx) {
-    const { services } = ctx;
     const ui = catalogueLanguageOf(interaction.locale);
     // Without the Message Content intent Discord still sends the target message's content with the interaction.
     const message = interaction.targetMessage;
@@ -33,16 +29,6 @@ export const command: MessageMenuCommand = {
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     if (!(await screenForInteraction(interaction, ctx, 'input', text, message.url))) return;
     const target = languageForLocale(interaction.locale);
-    const settings = services.settings.forChannel(channelScopeOf(interaction.guildId, interaction.channelId, interaction.channel));
-    const model = settings.model.value;
-    const reasoningEffort = effortToSend(settings);
-    const outcome = await services.translate.translate({
-      text, target, model,
-      payer: payerOf(interaction.guildId, interaction.channelId, interaction.user, interaction.member),
-      command: 'translate',
-      reasoningEffort,
-      log: ctx.logger,
-    });
-    await showTranslation(interaction, outcome, { target, ui, model, ephemeral: true });
+    await translateForInteraction(interaction, ctx, { text, target, ui, ephemeral: true });
   },
 };
