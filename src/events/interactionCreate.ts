@@ -10,29 +10,23 @@ import { noteOutcome } from '../services/metrics/outcome.ts';
 
 const text = catalogue<'unknownCommand'>('events');
 
-/** Tells the user something went wrong, whatever state the interaction was left in. */
-async function apologize(interaction: RepliableInteraction, text: string, log: Logger): Promise<void> {
+/**
+ * Tells the member something went wrong, whatever state the interaction was left in. `replaceShown`: a deferred
+ * reply already showing something (progress) is replaced, as that is where the member waits for the result.
+ */
+async function tell(interaction: RepliableInteraction, content: string, log: Logger, replaceShown = false): Promise<void> {
   try {
-    if (interaction.deferred && !interaction.replied) await interaction.editReply({ content: text });
-    else if (interaction.replied) await interaction.followUp({ content: text, flags: MessageFlags.Ephemeral });
-    else await interaction.reply({ content: text, flags: MessageFlags.Ephemeral });
+    if (interaction.deferred && (replaceShown || !interaction.replied)) await interaction.editReply({ content, allowedMentions: { parse: [] } });
+    else if (interaction.replied) await interaction.followUp({ content, flags: MessageFlags.Ephemeral });
+    else await interaction.reply({ content, flags: MessageFlags.Ephemeral });
   } catch (error) {
-    log.warn({ err: error }, 'could not tell the user about the failure');
+    log.warn({ err: error }, 'could not tell the member about the failure');
   }
 }
 
+const apologize = (interaction: RepliableInteraction, content: string, log: Logger) => tell(interaction, content, log);
 /** The bot is stopping and this command did not finish: say so where the member is waiting. */
-async function tellRestarted(interaction: RepliableInteraction, language: CatalogueLanguage, log: Logger): Promise<void> {
-  const text = t('restarted', language);
-  try {
-    // A deferred reply (perhaps showing progress) is replaced: that is where the member waits for the result.
-    if (interaction.deferred) await interaction.editReply({ content: text, allowedMentions: { parse: [] } });
-    else if (interaction.replied) await interaction.followUp({ content: text, flags: MessageFlags.Ephemeral });
-    else await interaction.reply({ content: text, flags: MessageFlags.Ephemeral });
-  } catch (error) {
-    log.warn({ err: error }, 'could not tell the member the bot restarted');
-  }
-}
+const tellRestarted = (interaction: RepliableInteraction, language: CatalogueLanguage, log: Logger) => tell(interaction, t('restarted', language), log, true);
 
 async function dispatch(interaction: Interaction, ctx: BotContext, commands: Map<string, Command>): Promise<void> {
   if (!interaction.isCommand() && !interaction.isAutocomplete() && !interaction.isButton()) return;
