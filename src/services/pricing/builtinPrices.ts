@@ -9,17 +9,25 @@
  *  - it never has `cached_input`.
  * gpt-tokenizer's prices (unit verified: gpt-4 is 30/60 per 1M = the tutorial's $0.03/$0.06 per 1K)
  * still price what is not listed here; see tokenizerPrices.ts.
- * Source of non-tutorial rows: OpenAI's pricing page (platform.openai.com/docs/pricing), standard tier.
+ * Source of non-tutorial rows: OpenAI's pricing page (platform.openai.com/docs/pricing), standard tier; rows added
+ * later name the OpenAI page they were read from. A model no OpenAI page priced stays out (UNPRICED_MODELS).
  */
-import type { ChatEntry } from './types.ts';
+import type { ChatEntry, LongContextRule } from './types.ts';
 import { usdToMicros } from './units.ts';
 
-type Limits = Pick<ChatEntry, 'contextWindow' | 'maxOutputTokens'>;
+type Limits = Pick<ChatEntry, 'contextWindow' | 'maxOutputTokens' | 'longContext'>;
 
 /** USD per 1M tokens → entry in micro-dollars. */
 function usd(input: number, cachedInput: number, output: number, limits: Limits = {}): ChatEntry {
   return { input: usdToMicros(input), cachedInput: usdToMicros(cachedInput), output: usdToMicros(output), ...limits };
 }
+
+/**
+ * developers.openai.com/api/docs/models/gpt-5.4 (and gpt-5.4-pro): "For models with a 1.05M context window (GPT-5.4
+ * and GPT-5.4 pro), prompts with >272K input tokens are priced at 2x input and 1.5x output for the full session".
+ * The page doesn't say what cached input costs then: assumed 2x like input, since a cache hit is part of the input.
+ */
+const OVER_272K: LongContextRule = { aboveInputTokens: 272_000, inputMultiplier: 2, cachedInputMultiplier: 2, outputMultiplier: 1.5 };
 
 /** Legacy models had no prompt cache: cached input costs the full input price. */
 const noCache = (input: number, output: number, limits?: Limits): ChatEntry => usd(input, input, output, limits);
@@ -63,6 +71,10 @@ export const CURRENT_CHAT: Readonly<Record<string, ChatEntry>> = {
   'gpt-5.1-codex-mini': usd(0.25, 0.025, 2),
   'gpt-5.2': usd(1.75, 0.175, 14),
   'gpt-5.2-chat-latest': usd(1.75, 0.175, 14),
+  // https://developers.openai.com/api/docs/models/gpt-5.4: input $2.50, cached input $0.25, output $15.00 per 1M;
+  // 1,050,000 context window and 128,000 max output tokens, as gpt-tokenizer 4.0.0 has them. Its snapshot
+  // gpt-5.4-2026-03-05 is priced by this row (modelNames.ts).
+  'gpt-5.4': usd(2.5, 0.25, 15, { longContext: OVER_272K }),
   // The -pro models answer only through the Responses API (the bot says they aren't available), priced all the same.
   'gpt-5-pro': noCache(15, 120),
   'gpt-5.2-pro': noCache(21, 168),

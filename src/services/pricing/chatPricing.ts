@@ -3,9 +3,10 @@
  * Order: our table (PRICING_FILE entries over built-ins) before gpt-tokenizer, because gpt-tokenizer's
  * prices are wrong or missing for most current models (see builtinPrices.ts); then the fallback.
  */
+import { longContextTier, ratesFor } from './longContext.ts';
 import { fineTuneBase, lookup, nameCandidates } from './modelNames.ts';
 import { tokenizerChatPrice, tokenizerSpec } from './tokenizerPrices.ts';
-import type { ChatEntry, ChatPrice, ChatResolution, ChatUsage } from './types.ts';
+import type { ChatEntry, ChatPrice, ChatResolution, ChatUsage, LongContextRule } from './types.ts';
 import { assertCount, ceilCost, TOKENS_PER_PRICE_UNIT } from './units.ts';
 
 export class ChatPricing {
@@ -13,6 +14,8 @@ export class ChatPricing {
     private readonly table: ReadonlyMap<string, ChatEntry>,
     private readonly overridden: ReadonlySet<string>,
     private readonly fallback: ChatPrice,
+    /** The built-in long-context rules: a PRICING_FILE entry that gives none keeps them (dropping one would under-charge). */
+    private readonly builtinRules: ReadonlyMap<string, LongContextRule> = new Map(),
   ) {}
 
   resolve(model: string): ChatResolution {
@@ -32,7 +35,10 @@ export class ChatPricing {
     return { model, known: false, source: 'fallback', resolvedFrom: 'fallback', price: { ...this.fallback } };
   }
 
-  /** Cached tokens are part of promptTokens, billed at the cached rate; the total is rounded up. */
+  /**
+   * Cached tokens are part of promptTokens, billed at the cached rate; the total is rounded up. A prompt past the
+   * model's long-context threshold puts the whole request (its cached input and output too) at the tier's rates.
+   */
   cost(model: string, usage: ChatUsage): number {
     const { promptTokens, completionTokens } = usage;
     const cachedTokens = usage.cachedTokens ?? 0;
@@ -40,7 +46,7 @@ export class ChatPricing {
     assertCount('cachedTokens', cachedTokens);
     assertCount('completionTokens', completionTokens);
     if (cachedTokens > promptTokens) throw new RangeError(`cachedTokens (${cachedTokens}) exceed promptTokens (${promptTokens})`);
-    const { price } = this.resolve(model);
+    const price = ratesFor(this.resolve(model).price, promptTokens);
     return ceilCost(
       [
         [promptTokens - cachedTokens, price.input],
@@ -51,7 +57,10 @@ export class ChatPricing {
     );
   }
 
-  /** What a call may cost at most, for the reservation made before it: no cache discount assumed. */
+  /**
+   * What a call may cost at most, for the reservation made before it: no cache discount assumed, and the
+   * long-context tier when `promptTokens` (the most the prompt can count) is past its threshold.
+   */
   worstCase(model: string, promptTokens: number, maxOutputTokens: number): number {
     return this.cost(model, { promptTokens, cachedTokens: 0, completionTokens: maxOutputTokens });
   }
@@ -72,7 +81,10 @@ export class ChatPricing {
   }
 
   private found(model: string, key: string, entry: ChatEntry): ChatResolution {
-    const price = { input: entry.input, cachedInput: entry.cachedInput, output: entry.output };
+    const rates = { input: entry.input, cachedInput: entry.cachedInput, output: entry.output };
+    // A snapshot (gpt-5.4-2026-03-05) or an override without a rule of its own keeps its base model's built-in rule.
+    const rule = entry.longContext ?? lookup(this.builtinRules, key)?.value;
+    const price: ChatPrice = rule ? { ...rates, longContext: longContextTier(rates, rule) } : rates;
     return { model, known: true, source: this.overridden.has(key) ? 'override' : 'builtin', resolvedFrom: key, price };
   }
 }

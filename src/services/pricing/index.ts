@@ -12,10 +12,13 @@ export type {
   ChatEntry,
   ChatPrice,
   ChatPriceSource,
+  ChatRates,
   ChatResolution,
   ChatUsage,
   ImageOptions,
   ImageTable,
+  LongContextRule,
+  LongContextTier,
   PriceLookup,
   PricingOverrides,
 } from './types.ts';

@@ -6,11 +6,13 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { jsonErrorPosition } from './jsonPosition.ts';
-import type { AudioTokenPrice, ChatEntry, ChatPrice, PricingOverrides } from './types.ts';
+import type { AudioTokenPrice, ChatEntry, ChatRates, LongContextRule, PricingOverrides } from './types.ts';
 import { usdToMicros } from './units.ts';
 
 /** Larger than any real price by far: a bigger number is a unit mistake (micro-dollars typed as dollars). */
 const MAX_USD = 1_000_000;
+/** Far above any published long-context surcharge (2x input, 1.5x output): a bigger multiplier is a mistake. */
+const MAX_MULTIPLIER = 100;
 
 const show = (input: unknown): string => (typeof input === 'number' ? String(input) : JSON.stringify(input) ?? String(input));
 
@@ -22,8 +24,20 @@ const usd = z
 const tokens = z.number().int().positive();
 const name = z.string().min(1, { error: 'model names must not be empty' });
 const chatPriceSchema = z.strictObject({ input: usd, cachedInput: usd.optional(), output: usd });
+/** A multiple of a base rate; below 1 a long prompt would cost less than a short one, which no price list does. */
+const multiplier = z
+  .number({ error: (issue) => (issue.input === undefined ? 'is required' : `must be a number (got ${show(issue.input)})`) })
+  .min(1, { error: (issue) => `must be at least 1: the tier can only raise the rates (got ${show(issue.input)})` })
+  .max(MAX_MULTIPLIER, { error: (issue) => `must be at most ${MAX_MULTIPLIER} (got ${show(issue.input)})` });
+/** OpenAI's long-context rule (gpt-5.4: past 272,000 prompt tokens, 2x input and 1.5x output for the whole request). */
+const longContextSchema = z.strictObject({
+  aboveInputTokens: tokens,
+  inputMultiplier: multiplier,
+  cachedInputMultiplier: multiplier.optional(),
+  outputMultiplier: multiplier,
+});
 /** Limits let a local model (Ollama, vLLM) tell the history builder its window. */
-const chatEntrySchema = chatPriceSchema.extend({ contextWindow: tokens.optional(), maxOutputTokens: tokens.optional() });
+const chatEntrySchema = chatPriceSchema.extend({ contextWindow: tokens.optional(), maxOutputTokens: tokens.optional(), longContext: longContextSchema.optional() });
 
 export const pricingFileSchema = z.strictObject({
   chat: z.record(name, chatEntrySchema).optional(),
@@ -69,17 +83,23 @@ function describe(issue: z.core.$ZodIssue): string {
   return where === '' ? issue.message : `${where}: ${issue.message}`;
 }
 
-function chatPrice(entry: z.infer<typeof chatPriceSchema>): ChatPrice {
+function chatPrice(entry: z.infer<typeof chatPriceSchema>): ChatRates {
   // No cached price given → no discount assumed: an override must never make us under-charge.
   return { input: usdToMicros(entry.input), cachedInput: usdToMicros(entry.cachedInput ?? entry.input), output: usdToMicros(entry.output) };
 }
 
+/** No cached-input multiplier given → the input's: a cache hit is input, and assuming a smaller one could under-charge. */
+function longContextRule(rule: z.infer<typeof longContextSchema>): LongContextRule {
+  return { ...rule, cachedInputMultiplier: rule.cachedInputMultiplier ?? rule.inputMultiplier };
+}
+
 function chatEntry(entry: z.infer<typeof chatEntrySchema>): ChatEntry {
-  const { contextWindow, maxOutputTokens } = entry;
+  const { contextWindow, maxOutputTokens, longContext } = entry;
   return {
     ...chatPrice(entry),
     ...(contextWindow !== undefined && { contextWindow }),
     ...(maxOutputTokens !== undefined && { maxOutputTokens }),
+    ...(longContext !== undefined && { longContext: longContextRule(longContext) }),
   };
 }
 

@@ -7,7 +7,7 @@ import { BUILTIN_AUDIO, BUILTIN_AUDIO_TOKENS, BUILTIN_EMBEDDINGS, BUILTIN_IMAGE_
 import { ChatPricing } from './chatPricing.ts';
 import { fineTuneBase, lookup } from './modelNames.ts';
 import { audioCost, audioTokenCost, imageOptions, imagePrice, tokenCost, unitPrice } from './mediaPricing.ts';
-import type { AudioTokenPrice, AudioTokenUsage, ChatEntry, ChatPrice, ChatResolution, ChatUsage, ImageOptions, ImageTable, PriceLookup, PricingOverrides } from './types.ts';
+import type { AudioTokenPrice, AudioTokenUsage, ChatEntry, ChatPrice, ChatResolution, ChatUsage, ImageOptions, ImageTable, LongContextRule, PriceLookup, PricingOverrides } from './types.ts';
 
 export interface PricingOptions {
   /** From loadPricingFile(PRICING_FILE); replaces or adds entries. */
@@ -19,9 +19,9 @@ export interface PricingOptions {
 export interface Pricing {
   /** Which entry prices a model; `known: false` means the fallback was used (log it once). */
   resolveChat(model: string): ChatResolution;
-  /** Integer micro-dollars, rounded up; cachedTokens are part of promptTokens. */
+  /** Integer micro-dollars, rounded up; cachedTokens are part of promptTokens; the long-context tier by usage.promptTokens. */
   chatCost(model: string, usage: ChatUsage): number;
-  /** Reservation before a call: full prompt at the uncached rate plus every allowed output token. */
+  /** Reservation before a call: full prompt at the uncached rate plus every allowed output token (long-context tier by promptTokens). */
   chatWorstCase(model: string, promptTokens: number, maxOutputTokens: number): number;
   contextWindow(model: string): number | undefined;
   maxOutputTokens(model: string): number | undefined;
@@ -67,7 +67,8 @@ export function createPricing(options: PricingOptions = {}): Pricing {
     cachedInput: fallbackEntry.cachedInput,
     output: fallbackEntry.output,
   };
-  const chat = new ChatPricing(chatTable, new Set(Object.keys(overrides.chat ?? {})), fallback);
+  const builtinRules = new Map(Object.entries(BUILTIN_CHAT).flatMap(([model, entry]): Array<[string, LongContextRule]> => (entry.longContext ? [[model, entry.longContext]] : [])));
+  const chat = new ChatPricing(chatTable, new Set(Object.keys(overrides.chat ?? {})), fallback, builtinRules);
   const images = new Map(Object.entries(mergeImages(BUILTIN_IMAGES, overrides.images)));
   const audio = toMap(BUILTIN_AUDIO, overrides.audio);
   const audioTokens = toMap<AudioTokenPrice>(BUILTIN_AUDIO_TOKENS, overrides.audioTokens);

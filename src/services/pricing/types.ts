@@ -3,17 +3,39 @@
  * micro-dollars (1 USD = 1,000,000) so that sums in the SQLite ledger are exact.
  */
 
-/** Chat prices in micro-dollars per 1M tokens. Cached input is the discounted rate for prompt-cache hits. */
-export interface ChatPrice {
+/** Chat rates in micro-dollars per 1M tokens. Cached input is the discounted rate for prompt-cache hits. */
+export interface ChatRates {
   input: number;
   cachedInput: number;
   output: number;
 }
 
+/**
+ * OpenAI's long-context rule, as its model pages write it: a request whose prompt has more than `aboveInputTokens`
+ * input tokens is billed, all of it (input, cached input and output), at these multiples of the base rates.
+ */
+export interface LongContextRule {
+  aboveInputTokens: number;
+  inputMultiplier: number;
+  cachedInputMultiplier: number;
+  outputMultiplier: number;
+}
+
+/** A request's rates once its prompt passed `aboveInputTokens`, in micro-dollars per 1M tokens. */
+export interface LongContextTier extends ChatRates {
+  aboveInputTokens: number;
+}
+
+/** A chat price: base rates, and the long-context tier for the models that have one. */
+export interface ChatPrice extends ChatRates {
+  longContext?: LongContextTier;
+}
+
 /** A chat table row; the limits override gpt-tokenizer's where it is wrong or silent (legacy and local models). */
-export interface ChatEntry extends ChatPrice {
+export interface ChatEntry extends ChatRates {
   contextWindow?: number;
   maxOutputTokens?: number;
+  longContext?: LongContextRule;
 }
 
 /** A token-billed transcription model, in micro-dollars per 1M tokens of each kind. */

@@ -35,6 +35,7 @@ const CHAT: Array<[model: string, input: number, cachedInput: number, output: nu
   ['gpt-5.1-codex-mini', 250_000, 25_000, 2_000_000],
   ['gpt-5.2', 1_750_000, 175_000, 14_000_000],
   ['gpt-5.2-chat-latest', 1_750_000, 175_000, 14_000_000],
+  ['gpt-5.4', 2_500_000, 250_000, 15_000_000],
   ['gpt-5-pro', 15_000_000, 15_000_000, 120_000_000],
   ['gpt-5.2-pro', 21_000_000, 21_000_000, 168_000_000],
   ['codex-mini-latest', 1_500_000, 375_000, 6_000_000],
@@ -57,7 +58,28 @@ describe('built-in chat prices (micro-dollars per 1M tokens)', () => {
   test.each(CHAT)('%s: input %i, cached %i, output %i', (model, input, cachedInput, output) => {
     const resolved = pricing.resolveChat(model);
     expect(resolved).toMatchObject({ known: true, source: 'builtin', resolvedFrom: model });
-    expect(resolved.price).toEqual({ input, cachedInput, output });
+    const { price } = resolved;
+    expect({ input: price.input, cachedInput: price.cachedInput, output: price.output }).toEqual({ input, cachedInput, output });
+  });
+
+  // developers.openai.com/api/docs/models/gpt-5.4: past 272K prompt tokens, 2x input and 1.5x output (cached input: 2x, assumed).
+  test.each([
+    ['gpt-5.4', 'gpt-5.4'],
+    ['gpt-5.4-2026-03-05', 'gpt-5.4'],
+  ])('%s has the long-context tier of OpenAI\'s gpt-5.4 page', (model, resolvedFrom) => {
+    expect(pricing.resolveChat(model)).toMatchObject({ known: true, resolvedFrom });
+    expect(pricing.resolveChat(model).price.longContext).toEqual({ aboveInputTokens: 272_000, input: 5_000_000, cachedInput: 500_000, output: 22_500_000 });
+  });
+
+  test('no other built-in row has a long-context tier (none published for them)', () => {
+    const tiered = Object.keys(BUILTIN_CHAT).filter((model) => pricing.resolveChat(model).price.longContext !== undefined);
+    expect(tiered).toEqual(['gpt-5.4']);
+  });
+
+  test('gpt-5.4\'s context window and output limit are those of OpenAI\'s page (1,050,000 and 128,000): no override needed', () => {
+    expect(pricing.contextWindow('gpt-5.4')).toBe(1_050_000);
+    expect(pricing.maxOutputTokens('gpt-5.4')).toBe(128_000);
+    expect(pricing.contextWindow('gpt-5.4-2026-03-05')).toBe(1_050_000);
   });
 
   test('every built-in chat row has a test row', () => {
@@ -120,7 +142,7 @@ describe('prices from gpt-tokenizer', () => {
     const unpriced = Object.keys(specs).filter((name) => specs[name]?.supported_endpoints?.includes('chat_completions') && !pricing.resolveChat(name).known);
     expect(unpriced.sort()).toEqual([
       'chat-latest', 'daybreak-blue-latest', 'daybreak-red-latest', 'gpt-4o-mini-search-preview', 'gpt-4o-mini-search-preview-2025-03-11',
-      'gpt-5.3-chat-latest', 'gpt-5.4', 'gpt-5.4-2026-03-05', 'gpt-5.4-mini', 'gpt-5.4-mini-2026-03-17', 'gpt-5.4-nano', 'gpt-5.4-nano-2026-03-17',
+      'gpt-5.3-chat-latest', 'gpt-5.4-mini', 'gpt-5.4-mini-2026-03-17', 'gpt-5.4-nano', 'gpt-5.4-nano-2026-03-17',
       'gpt-5.5', 'gpt-5.5-2026-04-23', 'gpt-5.6-cyber', 'gpt-5.6-luna', 'gpt-5.6-sol', 'gpt-5.6-terra',
       'gpt-audio-mini', 'gpt-audio-mini-2025-10-06', 'gpt-audio-mini-2025-12-15',
     ]);
