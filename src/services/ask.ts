@@ -222,6 +222,7 @@ export class AskService {
       prompt: request.prompt,
       outputReserve: request.maxOutputTokens,
       historyTokenCap,
+      cheapPromptCeiling: deps.paidChat.cheapPromptCeiling(request.model),
       extraPromptTokens: request.questionImages.reduce((sum, image) => sum + image.contextTokens, 0),
     });
     if (!context.ok) {

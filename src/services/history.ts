@@ -33,6 +33,11 @@ export interface ContextRequest {
   outputReserve: number;
   /** At most this many tokens of history; the context-too-long retry asks for less than it sent. */
   historyTokenCap?: number;
+  /**
+   * History stops short of this many prompt tokens (the model's long-context tier, which doubles the whole request's
+   * rates); a question that is past it alone gets the history the window allows, as its tier is reached anyway.
+   */
+  cheapPromptCeiling?: number;
   /** Tokens the question carries besides its text (its images), counted against the context window. */
   extraPromptTokens?: number;
 }
@@ -82,7 +87,8 @@ export class HistoryService {
     const available = contextWindow - request.outputReserve;
     if (fixed > available) return { ok: false, reason: 'prompt_too_long', promptTokens: fixed, limit: available };
 
-    let budget = Math.min(available - fixed, request.historyTokenCap ?? Number.POSITIVE_INFINITY);
+    const ceiling = request.cheapPromptCeiling !== undefined && fixed <= request.cheapPromptCeiling ? request.cheapPromptCeiling - fixed : Number.POSITIVE_INFINITY;
+    let budget = Math.min(available - fixed, request.historyTokenCap ?? Number.POSITIVE_INFINITY, ceiling);
     const history: { message: ChatMessage; weight: number; turnId: number }[] = [];
     let used = 0;
     if (request.channelId !== null) {

@@ -53,6 +53,15 @@ export class PaidChat {
   }
 
   /**
+   * The most prompt tokens (by the bot's count) whose reservation stays under `model`'s long-context tier, for the
+   * models that bill a long prompt at higher rates for the whole request (gpt-5.4 past 272K); undefined for the others.
+   */
+  cheapPromptCeiling(model: string): number | undefined {
+    const tier = this.deps.pricing.resolveChat(model).price.longContext;
+    return tier && Math.floor(tier.aboveInputTokens / PROMPT_COUNT_MARGIN);
+  }
+
+  /**
    * Why `model` is not used, or undefined: charged at the fallback price, a dearer model would pass every limit in
    * real dollars, so under UNPRICED_MODELS=refuse a model without a price is neither sent nor reserved.
    */

@@ -1,6 +1,6 @@
 /**
- * gpt-5.4's long-context tier through the real bot: the history builder's count of a long conversation picks the
- * tier the reservation is made at, and the service's usage.prompt_tokens picks the tier the call is charged at.
+ * gpt-5.4's long-context tier through the real bot: the history builder keeps a long conversation under the tier,
+ * the reservation is made at the tier of the bot's count, and the service's usage.prompt_tokens picks the tier charged.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { HistoryStore } from '../../../src/db/history.ts';
@@ -61,19 +61,21 @@ describe('gpt-5.4\'s long-context tier, reserved and charged by the bot', () => 
     return { maxOutput: Number(sent.max_completion_tokens), sentMessages: sent.messages.length };
   }
 
-  test('a conversation of ~300K tokens is reserved at 2x input and 1.5x output, and charged so', async () => {
+  test('a conversation of ~300K tokens: the history stops short of the tier, so the answer is reserved and charged at the base rates', async () => {
     const channelId = TEST_CHANNEL_IDS[0]!;
     const history = storeConversation(channelId, 1500);
     expect(history).toBeGreaterThan(300_000);
-    const { maxOutput, sentMessages } = await ask(channelId, { prompt_tokens: 300_000, completion_tokens: 1000 });
-    expect(sentMessages).toBe(CONVERSATION_TURNS + 2); // system, the whole conversation, the question
+    const { maxOutput, sentMessages } = await ask(channelId, { prompt_tokens: 240_000, completion_tokens: 1000 });
+    // The newest turns that fit: fewer than the whole conversation, and the count with its 10 % margin under 272K.
+    expect(sentMessages).toBeLessThan(CONVERSATION_TURNS + 2);
+    expect(sentMessages).toBeGreaterThan(CONVERSATION_TURNS * 0.7);
+    const sent = h.openai.chat.requests.at(-1)!;
+    expect(sent.messages.at(1)!.content).toMatch(/^Ann: Question \d+:/); // it starts with a question, not an orphaned answer
     const [row] = rowsOf(channelId);
-    expect(row).toMatchObject({ state: 'settled', input: 300_000, output: 1000 });
-    expect(row!.charged).toBe(300_000 * LONG.input + 1000 * LONG.output); // 1,522,500: $1.52, not $0.77
-    // The bot's count (the history, plus the system prompt and question), with its 10 % margin, at the long rates.
-    expect(row!.reserved).toBeGreaterThanOrEqual(Math.ceil(history * 1.1) * LONG.input + maxOutput * LONG.output);
-    expect(row!.reserved).toBeLessThan(Math.ceil((history + 1000) * 1.1) * LONG.input + maxOutput * LONG.output);
-    expect(row!.charged).toBeLessThanOrEqual(row!.reserved);
+    expect(row).toMatchObject({ state: 'settled', input: 240_000, output: 1000 });
+    expect(row!.charged).toBe(240_000 * BASE.input + 1000 * BASE.output);
+    expect(row!.reserved).toBeLessThanOrEqual(THRESHOLD * BASE.input + maxOutput * BASE.output);
+    expect(row!.reserved).toBeGreaterThan(Math.floor(THRESHOLD / 1.1 * 0.95) * BASE.input + maxOutput * BASE.output);
   });
 
   test('a conversation of ~200K tokens is reserved and charged at the base rates', async () => {
