@@ -32,7 +32,7 @@ export class ChatPricing {
     return { model, known: false, source: 'fallback', resolvedFrom: 'fallback', price: { ...this.fallback } };
   }
 
-  /** Cached tokens are part of promptTokens, billed at the cached rate; the total is rounded up. */
+  /** Cached tokens are part of promptTokens, billed at the cached rate; a per-request fee is added once; the total is rounded up. */
   cost(model: string, usage: ChatUsage): number {
     const { promptTokens, completionTokens } = usage;
     const cachedTokens = usage.cachedTokens ?? 0;
@@ -46,6 +46,7 @@ export class ChatPricing {
         [promptTokens - cachedTokens, price.input],
         [cachedTokens, price.cachedInput],
         [completionTokens, price.output],
+        [TOKENS_PER_PRICE_UNIT, price.perRequest ?? 0],
       ],
       TOKENS_PER_PRICE_UNIT,
     );
@@ -72,7 +73,7 @@ export class ChatPricing {
   }
 
   private found(model: string, key: string, entry: ChatEntry): ChatResolution {
-    const price = { input: entry.input, cachedInput: entry.cachedInput, output: entry.output };
+    const price = { input: entry.input, cachedInput: entry.cachedInput, output: entry.output, ...(entry.perRequest ? { perRequest: entry.perRequest } : {}) };
     return { model, known: true, source: this.overridden.has(key) ? 'override' : 'builtin', resolvedFrom: key, price };
   }
 }

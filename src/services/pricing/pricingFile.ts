@@ -21,7 +21,8 @@ const usd = z
 
 const tokens = z.number().int().positive();
 const name = z.string().min(1, { error: 'model names must not be empty' });
-const chatPriceSchema = z.strictObject({ input: usd, cachedInput: usd.optional(), output: usd });
+/** `perRequest`: USD billed once per request on top of the tokens (a search model's web search). */
+const chatPriceSchema = z.strictObject({ input: usd, cachedInput: usd.optional(), output: usd, perRequest: usd.optional() });
 /** Limits let a local model (Ollama, vLLM) tell the history builder its window. */
 const chatEntrySchema = chatPriceSchema.extend({ contextWindow: tokens.optional(), maxOutputTokens: tokens.optional() });
 
@@ -71,7 +72,10 @@ function describe(issue: z.core.$ZodIssue): string {
 
 function chatPrice(entry: z.infer<typeof chatPriceSchema>): ChatPrice {
   // No cached price given → no discount assumed: an override must never make us under-charge.
-  return { input: usdToMicros(entry.input), cachedInput: usdToMicros(entry.cachedInput ?? entry.input), output: usdToMicros(entry.output) };
+  return {
+    input: usdToMicros(entry.input), cachedInput: usdToMicros(entry.cachedInput ?? entry.input), output: usdToMicros(entry.output),
+    ...(entry.perRequest ? { perRequest: usdToMicros(entry.perRequest) } : {}),
+  };
 }
 
 function chatEntry(entry: z.infer<typeof chatEntrySchema>): ChatEntry {
