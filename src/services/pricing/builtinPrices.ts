@@ -88,6 +88,8 @@ export const CURRENT_CHAT: Readonly<Record<string, ChatEntry>> = {
   'ft:gpt-4.1': usd(3, 0.75, 12),
   'ft:gpt-4.1-mini': usd(0.8, 0.2, 3.2),
   'ft:gpt-4.1-nano': usd(0.2, 0.05, 0.8),
+  // o4-mini tuned by reinforcement fine-tuning: about 3.6× the base model's rates.
+  'ft:o4-mini': usd(4, 1, 16),
 };
 
 export const BUILTIN_CHAT: Readonly<Record<string, ChatEntry>> = { ...CURRENT_CHAT, ...TUTORIAL_CHAT };

@@ -54,6 +54,7 @@ const CHAT: Array<[model: string, input: number, cachedInput: number, output: nu
   ['ft:gpt-4.1', 3_000_000, 750_000, 12_000_000],
   ['ft:gpt-4.1-mini', 800_000, 200_000, 3_200_000],
   ['ft:gpt-4.1-nano', 200_000, 50_000, 800_000],
+  ['ft:o4-mini', 4_000_000, 1_000_000, 16_000_000],
 ];
 
 describe('built-in chat prices (micro-dollars per 1M tokens)', () => {
