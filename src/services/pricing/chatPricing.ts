@@ -8,6 +8,9 @@ import { tokenizerChatPrice, tokenizerSpec } from './tokenizerPrices.ts';
 import type { ChatEntry, ChatPrice, ChatResolution, ChatUsage } from './types.ts';
 import { assertCount, ceilCost, TOKENS_PER_PRICE_UNIT } from './units.ts';
 
+/** How proxies (OpenRouter, LiteLLM) name OpenAI's models: `openai/gpt-4o`. */
+const OPENAI_PREFIX = 'openai/';
+
 export class ChatPricing {
   constructor(
     private readonly table: ReadonlyMap<string, ChatEntry>,
@@ -27,6 +30,11 @@ export class ChatPricing {
     }
     const ours = lookup(this.table, model);
     if (ours) return this.found(model, ours.key, ours.value);
+    // A proxy's name for an OpenAI model (OpenRouter, LiteLLM: `openai/o1`) costs what OpenAI charges for it.
+    if (model.startsWith(OPENAI_PREFIX)) {
+      const proxied = this.resolve(model.slice(OPENAI_PREFIX.length));
+      if (proxied.known) return { ...proxied, model };
+    }
     const theirs = tokenizerChatPrice(model);
     if (theirs) return { model, known: true, source: 'gpt-tokenizer', resolvedFrom: theirs.key, price: theirs.price };
     return { model, known: false, source: 'fallback', resolvedFrom: 'fallback', price: { ...this.fallback } };
