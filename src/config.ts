@@ -146,9 +146,12 @@ const schema = settings.superRefine((e, context) => {
   if (tooHigh.length > 0) context.addIssue({ code: 'custom', path: ['SHARD_IDS'], message: `shard numbers start at 0 and must be below SHARD_COUNT (${e.SHARD_COUNT}); too high: ${tooHigh.slice(0, 3).join(', ')}` });
 });
 
-/** OpenAI's own API (OPENAI_BASE_URL unset or api.openai.com), as opposed to a compatible server. */
+/** api.openai.com and its regional (data residency) endpoints, e.g. eu.api.openai.com, which bill OpenAI's prices. */
+const OPENAI_API_HOST = /^([a-z0-9-]+\.)?api\.openai\.com\.?$/;
+
+/** OpenAI's own API (OPENAI_BASE_URL unset, api.openai.com or a regional endpoint), as opposed to a compatible server. */
 export function isOpenAIItself(baseUrl: string | undefined): boolean {
-  return baseUrl === undefined || new URL(baseUrl).hostname === 'api.openai.com';
+  return baseUrl === undefined || OPENAI_API_HOST.test(new URL(baseUrl).hostname);
 }
 
 /** The ledger settings that only make sense together (README, Scaling). */

@@ -26,6 +26,14 @@ describe('loadConfig', () => {
     expect(loadConfig(required).unpricedModels).toBe('refuse');
     expect(loadConfig({ ...required, OPENAI_BASE_URL: 'https://api.openai.com/v1' }).unpricedModels).toBe('refuse');
     expect(loadConfig({ ...required, OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1' }).unpricedModels).toBe('fallback');
+    // OpenAI's regional endpoints (data residency) are OpenAI's API too, with OpenAI's prices (and a 10 % uplift).
+    for (const region of ['eu', 'us', 'jp', 'au', 'in']) {
+      expect(loadConfig({ ...required, OPENAI_BASE_URL: `https://${region}.api.openai.com/v1` }).unpricedModels).toBe('refuse');
+    }
+    expect(loadConfig({ ...required, OPENAI_BASE_URL: 'https://api.openai.com./v1' }).unpricedModels).toBe('refuse');
+    // A host that only ends like OpenAI's is not OpenAI.
+    expect(loadConfig({ ...required, OPENAI_BASE_URL: 'https://notapi.openai.com.example/v1' }).unpricedModels).toBe('fallback');
+    expect(loadConfig({ ...required, OPENAI_BASE_URL: 'https://evilapi.openai.com/v1' }).unpricedModels).toBe('fallback');
     // A host that merely contains OpenAI's name in its path is not OpenAI.
     expect(loadConfig({ ...required, OPENAI_BASE_URL: 'https://proxy.example/api.openai.com/v1' }).unpricedModels).toBe('fallback');
     expect(loadConfig({ ...required, UNPRICED_MODELS: 'fallback' }).unpricedModels).toBe('fallback');

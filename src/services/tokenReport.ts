@@ -40,8 +40,9 @@ export function measureText(text: string, model: string, services: { tokens: Tok
     priced: known,
     inputPrice: price.input,
     outputPrice: price.output,
-    inputCost: pricing.chatCost(model, { promptTokens: count, completionTokens: 0 }),
-    outputCost: pricing.chatCost(model, { promptTokens: 0, completionTokens: count }),
+    // The text's tokens alone: a search model's per-request fee is not part of either.
+    inputCost: pricing.chatCost(model, { promptTokens: count, completionTokens: 0 }) - (price.perRequest ?? 0),
+    outputCost: pricing.chatCost(model, { promptTokens: 0, completionTokens: count }) - (price.perRequest ?? 0),
   };
 }
 

@@ -29,6 +29,9 @@ function usd(input: number, cachedInput: number, output: number, limits: Limits 
  */
 const OVER_272K: LongContextRule = { aboveInputTokens: 272_000, inputMultiplier: 2, cachedInputMultiplier: 2, outputMultiplier: 1.5 };
 
+/** A model that runs a web search on every request, billed per call on top of its tokens (USD per call). */
+const searching = (entry: ChatEntry, usdPerCall: number): ChatEntry => ({ ...entry, perRequest: usdToMicros(usdPerCall) });
+
 /** Legacy models had no prompt cache: cached input costs the full input price. */
 const noCache = (input: number, output: number, limits?: Limits): ChatEntry => usd(input, input, output, limits);
 
@@ -56,6 +59,10 @@ export const CURRENT_CHAT: Readonly<Record<string, ChatEntry>> = {
   'gpt-4o': usd(2.5, 1.25, 10),
   'gpt-4o-2024-05-13': noCache(5, 15),
   'gpt-4o-mini': usd(0.15, 0.075, 0.6),
+  // Chat Completions' search models search the web on every request: $35 and $27.50 per 1,000 calls at the default
+  // (medium) search context, besides their tokens (gpt-tokenizer lists the first at $10/$30 and no search at all).
+  'gpt-4o-search-preview': searching(noCache(2.5, 10), 0.035),
+  'gpt-4o-mini-search-preview': searching(noCache(0.15, 0.6), 0.0275),
   'gpt-4.1': usd(2, 0.5, 8),
   'gpt-4.1-mini': usd(0.4, 0.1, 1.6),
   'gpt-4.1-nano': usd(0.1, 0.025, 0.4),
@@ -93,6 +100,8 @@ export const CURRENT_CHAT: Readonly<Record<string, ChatEntry>> = {
   'ft:gpt-4.1': usd(3, 0.75, 12),
   'ft:gpt-4.1-mini': usd(0.8, 0.2, 3.2),
   'ft:gpt-4.1-nano': usd(0.2, 0.05, 0.8),
+  // o4-mini tuned by reinforcement fine-tuning: about 3.6× the base model's rates.
+  'ft:o4-mini': usd(4, 1, 16),
 };
 
 export const BUILTIN_CHAT: Readonly<Record<string, ChatEntry>> = { ...CURRENT_CHAT, ...TUTORIAL_CHAT };

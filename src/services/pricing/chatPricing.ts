@@ -9,6 +9,9 @@ import { tokenizerChatPrice, tokenizerSpec } from './tokenizerPrices.ts';
 import type { ChatEntry, ChatPrice, ChatResolution, ChatUsage, LongContextRule } from './types.ts';
 import { assertCount, ceilCost, TOKENS_PER_PRICE_UNIT } from './units.ts';
 
+/** How proxies (OpenRouter, LiteLLM) name OpenAI's models: `openai/gpt-4o`. */
+const OPENAI_PREFIX = 'openai/';
+
 export class ChatPricing {
   constructor(
     private readonly table: ReadonlyMap<string, ChatEntry>,
@@ -30,14 +33,20 @@ export class ChatPricing {
     }
     const ours = lookup(this.table, model);
     if (ours) return this.found(model, ours.key, ours.value);
+    // A proxy's name for an OpenAI model (OpenRouter, LiteLLM: `openai/o1`) costs what OpenAI charges for it.
+    if (model.startsWith(OPENAI_PREFIX)) {
+      const proxied = this.resolve(model.slice(OPENAI_PREFIX.length));
+      if (proxied.known) return { ...proxied, model };
+    }
     const theirs = tokenizerChatPrice(model);
     if (theirs) return { model, known: true, source: 'gpt-tokenizer', resolvedFrom: theirs.key, price: theirs.price };
     return { model, known: false, source: 'fallback', resolvedFrom: 'fallback', price: { ...this.fallback } };
   }
 
   /**
-   * Cached tokens are part of promptTokens, billed at the cached rate; the total is rounded up. A prompt past the
-   * model's long-context threshold puts the whole request (its cached input and output too) at the tier's rates.
+   * Cached tokens are part of promptTokens, billed at the cached rate; a per-request fee is added once; the total is
+   * rounded up. A prompt past the model's long-context threshold puts the whole request (its cached input and output
+   * too) at the tier's rates.
    */
   cost(model: string, usage: ChatUsage): number {
     const { promptTokens, completionTokens } = usage;
@@ -52,6 +61,7 @@ export class ChatPricing {
         [promptTokens - cachedTokens, price.input],
         [cachedTokens, price.cachedInput],
         [completionTokens, price.output],
+        [TOKENS_PER_PRICE_UNIT, price.perRequest ?? 0],
       ],
       TOKENS_PER_PRICE_UNIT,
     );
@@ -81,7 +91,7 @@ export class ChatPricing {
   }
 
   private found(model: string, key: string, entry: ChatEntry): ChatResolution {
-    const rates = { input: entry.input, cachedInput: entry.cachedInput, output: entry.output };
+    const rates = { input: entry.input, cachedInput: entry.cachedInput, output: entry.output, ...(entry.perRequest ? { perRequest: entry.perRequest } : {}) };
     // A snapshot (gpt-5.4-2026-03-05) or an override without a rule of its own keeps its base model's built-in rule.
     const rule = entry.longContext ?? lookup(this.builtinRules, key)?.value;
     const price: ChatPrice = rule ? { ...rates, longContext: longContextTier(rates, rule) } : rates;

@@ -29,5 +29,6 @@ export function longContextTier(rates: ChatRates, rule: LongContextRule): LongCo
 export function ratesFor(price: ChatPrice, promptTokens: number): ChatRates {
   const tier = price.longContext;
   const rates = tier !== undefined && promptTokens > tier.aboveInputTokens ? tier : price;
-  return { input: rates.input, cachedInput: rates.cachedInput, output: rates.output };
+  // A per-request fee (a search model's) is not a token rate: the tier leaves it as it is.
+  return { input: rates.input, cachedInput: rates.cachedInput, output: rates.output, ...(price.perRequest ? { perRequest: price.perRequest } : {}) };
 }

@@ -23,7 +23,8 @@ const usd = z
 
 const tokens = z.number().int().positive();
 const name = z.string().min(1, { error: 'model names must not be empty' });
-const chatPriceSchema = z.strictObject({ input: usd, cachedInput: usd.optional(), output: usd });
+/** `perRequest`: USD billed once per request on top of the tokens (a search model's web search). */
+const chatPriceSchema = z.strictObject({ input: usd, cachedInput: usd.optional(), output: usd, perRequest: usd.optional() });
 /** A multiple of a base rate; below 1 a long prompt would cost less than a short one, which no price list does. */
 const multiplier = z
   .number({ error: (issue) => (issue.input === undefined ? 'is required' : `must be a number (got ${show(issue.input)})`) })
@@ -85,7 +86,10 @@ function describe(issue: z.core.$ZodIssue): string {
 
 function chatPrice(entry: z.infer<typeof chatPriceSchema>): ChatRates {
   // No cached price given → no discount assumed: an override must never make us under-charge.
-  return { input: usdToMicros(entry.input), cachedInput: usdToMicros(entry.cachedInput ?? entry.input), output: usdToMicros(entry.output) };
+  return {
+    input: usdToMicros(entry.input), cachedInput: usdToMicros(entry.cachedInput ?? entry.input), output: usdToMicros(entry.output),
+    ...(entry.perRequest ? { perRequest: usdToMicros(entry.perRequest) } : {}),
+  };
 }
 
 /** No cached-input multiplier given → the input's: a cache hit is input, and assuming a smaller one could under-charge. */

@@ -18,6 +18,13 @@ const specs = models as unknown as Record<string, ModelSpec | undefined>;
  */
 const MIN_PLAUSIBLE_USD_PER_MILLION = 0.01;
 
+/**
+ * Models that search the web on every request bill each search on top of their tokens, which gpt-tokenizer's token
+ * prices leave out: priced by tokens alone, an answer would be charged a small part of its bill. Only our table
+ * (with the search fee) or PRICING_FILE prices them.
+ */
+const SEARCH_MODEL = /-search-(preview|api)\b/;
+
 /** Spec for the exact name, else for its undated base. */
 export function tokenizerSpec(name: string): ModelSpec | undefined {
   for (const key of nameCandidates(name)) {
@@ -35,7 +42,7 @@ export function tokenizerChatPrice(name: string): { key: string; price: ChatPric
     const chat = spec.supported_endpoints.includes('chat_completions') || spec.supported_endpoints.includes('responses');
     const main = spec.price_data?.main;
     const { input, output } = main ?? {};
-    if (!chat || input === undefined || output === undefined) continue;
+    if (!chat || input === undefined || output === undefined || SEARCH_MODEL.test(key)) continue;
     if (input < MIN_PLAUSIBLE_USD_PER_MILLION || output < MIN_PLAUSIBLE_USD_PER_MILLION) continue;
     // No cached price → no discount: charging the full input rate can only over-charge.
     const cachedInput = main?.cached_input ?? input;

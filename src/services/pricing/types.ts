@@ -8,6 +8,8 @@ export interface ChatRates {
   input: number;
   cachedInput: number;
   output: number;
+  /** Billed once per request on top of the tokens, in micro-dollars: the web search a search model runs on every call. */
+  perRequest?: number;
 }
 
 /**

@@ -7,7 +7,7 @@ import * as tokenizerModels from 'gpt-tokenizer/models';
 const pricing = createPricing();
 
 // Expected values are written out in micro-dollars per 1M tokens, independently of the code's USD → micro conversion.
-const CHAT: Array<[model: string, input: number, cachedInput: number, output: number]> = [
+const CHAT: Array<[model: string, input: number, cachedInput: number, output: number, perRequest?: number]> = [
   ['gpt-3.5-turbo', 1_500_000, 1_500_000, 2_000_000],
   ['gpt-3.5-turbo-0301', 1_500_000, 1_500_000, 2_000_000],
   ['gpt-3.5-turbo-0613', 1_500_000, 1_500_000, 2_000_000],
@@ -20,6 +20,9 @@ const CHAT: Array<[model: string, input: number, cachedInput: number, output: nu
   ['gpt-4o', 2_500_000, 1_250_000, 10_000_000],
   ['gpt-4o-2024-05-13', 5_000_000, 5_000_000, 15_000_000],
   ['gpt-4o-mini', 150_000, 75_000, 600_000],
+  // Search models: a web search billed per request on top of the tokens ($35 and $27.50 per 1,000 calls).
+  ['gpt-4o-search-preview', 2_500_000, 2_500_000, 10_000_000, 35_000],
+  ['gpt-4o-mini-search-preview', 150_000, 150_000, 600_000, 27_500],
   ['gpt-4.1', 2_000_000, 500_000, 8_000_000],
   ['gpt-4.1-mini', 400_000, 100_000, 1_600_000],
   ['gpt-4.1-nano', 100_000, 25_000, 400_000],
@@ -52,14 +55,21 @@ const CHAT: Array<[model: string, input: number, cachedInput: number, output: nu
   ['ft:gpt-4.1', 3_000_000, 750_000, 12_000_000],
   ['ft:gpt-4.1-mini', 800_000, 200_000, 3_200_000],
   ['ft:gpt-4.1-nano', 200_000, 50_000, 800_000],
+  ['ft:o4-mini', 4_000_000, 1_000_000, 16_000_000],
 ];
 
 describe('built-in chat prices (micro-dollars per 1M tokens)', () => {
-  test.each(CHAT)('%s: input %i, cached %i, output %i', (model, input, cachedInput, output) => {
+  test.each(CHAT)('%s: input %i, cached %i, output %i', (model, input, cachedInput, output, perRequest) => {
     const resolved = pricing.resolveChat(model);
     expect(resolved).toMatchObject({ known: true, source: 'builtin', resolvedFrom: model });
     const { price } = resolved;
-    expect({ input: price.input, cachedInput: price.cachedInput, output: price.output }).toEqual({ input, cachedInput, output });
+    expect({ input: price.input, cachedInput: price.cachedInput, output: price.output, perRequest: price.perRequest }).toEqual({ input, cachedInput, output, perRequest: perRequest || undefined });
+  });
+
+  test('a per-request fee is charged once per call, whatever the tokens', () => {
+    expect(pricing.chatCost('gpt-4o-search-preview', { promptTokens: 0, completionTokens: 0 })).toBe(35_000);
+    expect(pricing.chatCost('gpt-4o-search-preview-2025-03-11', { promptTokens: 1000, completionTokens: 1000 })).toBe(2500 + 10_000 + 35_000);
+    expect(pricing.chatWorstCase('gpt-4o-mini-search-preview', 1000, 1000)).toBe(150 + 600 + 27_500);
   });
 
   // developers.openai.com/api/docs/models/gpt-5.4: past 272K prompt tokens, 2x input and 1.5x output (cached input: 2x, assumed).
@@ -141,7 +151,7 @@ describe('prices from gpt-tokenizer', () => {
     const specs = tokenizerModels as unknown as Record<string, { supported_endpoints?: string[] } | undefined>;
     const unpriced = Object.keys(specs).filter((name) => specs[name]?.supported_endpoints?.includes('chat_completions') && !pricing.resolveChat(name).known);
     expect(unpriced.sort()).toEqual([
-      'chat-latest', 'daybreak-blue-latest', 'daybreak-red-latest', 'gpt-4o-mini-search-preview', 'gpt-4o-mini-search-preview-2025-03-11',
+      'chat-latest', 'daybreak-blue-latest', 'daybreak-red-latest',
       'gpt-5.3-chat-latest', 'gpt-5.4-mini', 'gpt-5.4-mini-2026-03-17', 'gpt-5.4-nano', 'gpt-5.4-nano-2026-03-17',
       'gpt-5.5', 'gpt-5.5-2026-04-23', 'gpt-5.6-cyber', 'gpt-5.6-luna', 'gpt-5.6-sol', 'gpt-5.6-terra',
       'gpt-audio-mini', 'gpt-audio-mini-2025-10-06', 'gpt-audio-mini-2025-12-15',

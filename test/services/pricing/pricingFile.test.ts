@@ -69,6 +69,12 @@ describe('loadPricingFile: a good file', () => {
     expect(pricing.trainingCost('gpt-4o-mini', 1_000_000)).toMatchObject({ micros: 4_000_000 });
   });
 
+  test('a chat entry may add a per-request fee (a search model\'s web search), charged once per call', () => {
+    const overrides = parsePricingFile('{"chat":{"gpt-5-search-api":{"input":1.25,"output":10,"perRequest":0.01}}}', 'search.json');
+    expect(overrides.chat).toEqual({ 'gpt-5-search-api': { input: 1_250_000, cachedInput: 1_250_000, output: 10_000_000, perRequest: 10_000 } });
+    expect(createPricing({ overrides }).chatCost('gpt-5-search-api', { promptTokens: 1000, completionTokens: 0 })).toBe(1250 + 10_000);
+  });
+
   test('an empty object is a valid file', () => {
     expect(parsePricingFile('{}', 'empty.json')).toEqual({});
   });
