@@ -2,6 +2,7 @@ import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
 import { packUploads, imageCaption } from '../../src/services/images/present.ts';
 import { formatUsd } from '../../src/services/pricing/index.ts';
+import { FAST_SERVER_ERROR_MS } from '../../src/services/images/attempts.ts';
 import { BotHarness } from '../support/botHarness.ts';
 import { DEFAULT_GUILD_ID, type FakeInteraction, type UploadedFile } from '../support/fakeDiscord.ts';
 
@@ -135,6 +136,18 @@ describe('/imagine with gpt-image-1 (the default IMAGE_MODEL)', () => {
     expect(ledgerRows().at(-1)).toMatchObject({ state: 'released', charged_micros: 0 });
     expect(ledgerRows().at(-1)!.reserved_micros).toBeGreaterThan(84_000); // 2 × $0.042 plus the prompt's text tokens
   });
+
+  test('a 5xx that comes only after the image could have been made (a gateway giving up) is not repeated and is charged its reservation', async () => {
+    h.openai.images.enqueue({ error: 'server_error', status: 502, delayMs: FAST_SERVER_ERROR_MS + 500 });
+    const i = h.command('imagine', { prompt: 'a slow gateway' });
+    await h.settled(i, FAST_SERVER_ERROR_MS + 15_000);
+    expect(requests()).toHaveLength(1);
+    const row = ledgerRows().at(-1)!;
+    expect(row.state).toBe('settled');
+    expect(row.charged_micros).toBe(row.reserved_micros);
+    expect(row.charged_micros).toBeGreaterThan(42_240);
+    expect(i.transcript()).toEqual([`The AI service had an internal error. Please try again in a moment. It failed only after OpenAI may already have made and billed the image, so you were charged ${formatUsd(row.charged_micros)}: the most this request could cost.`]);
+  }, 40_000);
 
   test('a 429 that outlasts the retries releases the reservation and says the service is busy', async () => {
     h.openai.images.enqueue({ error: 'rate_limit', times: 3, retryAfterMs: 20 });

@@ -59,7 +59,8 @@ export type ImageReply =
   | { revisedPrompt?: string; delayMs?: number; png?: Buffer }
   /** The connection is closed after the request arrived, with no answer (as when a proxy or the network drops it). */
   | { drop: true; times?: number }
-  | ScriptedError
+  /** An error answered only after `delayMs` (a gateway such as Cloudflare giving up on a slow generation). */
+  | (ScriptedError & { delayMs?: number })
   | { error: 'content_policy'; code?: string; times?: number };
 
 const MODELS = ['gpt-image-1', 'gpt-image-1-mini', 'dall-e-2', 'dall-e-3'];
@@ -158,7 +159,10 @@ export class FakeImages {
         type: 'invalid_request_error',
       });
     }
-    if (isScriptedError(reply)) throw scriptedError(reply, model);
+    if (isScriptedError(reply)) {
+      await sleep(reply.delayMs ?? 0, this.env.signal);
+      throw scriptedError(reply, model);
+    }
     if ('drop' in reply) {
       ex.req.socket.destroy();
       return;

@@ -1,5 +1,6 @@
 import type { FailureContext, ModelFailure } from '../openai/failures.ts';
 import { sendPaid } from '../openai/paidAttempts.ts';
+import { mayBeBilled } from '../openai/paidRetries.ts';
 
 /**
  * Image requests are sent with the SDK's retries off (`maxRetries: 0` on the request) and repeated by the
@@ -16,6 +17,13 @@ export const FAST_SERVER_ERROR_MS = 10_000;
 /** A connection that never opened sent nothing: tried again like a 429. */
 const IMAGE_RETRY_RULES = { fastServerErrorMs: FAST_SERVER_ERROR_MS, repeatNeverSent: true };
 
+/**
+ * Besides a timeout or a lost connection, a 5xx slower than FAST_SERVER_ERROR_MS may come after the image was made
+ * (and billed): a gateway such as Cloudflare giving up while OpenAI still generates.
+ */
+const mayHaveMade = (error: unknown, failure: ModelFailure, elapsedMs: number) =>
+  mayBeBilled(error, failure) || (failure.kind === 'server_error' && elapsedMs > FAST_SERVER_ERROR_MS);
+
 export interface AttemptPolicy {
   /** Repeats allowed after the first try (OPENAI_MAX_RETRIES). */
   maxRetries: number;
@@ -29,7 +37,7 @@ export interface AttemptPolicy {
 
 export type AttemptResult<T> =
   | { ok: true; value: T }
-  /** `mayBeBilled`: the request reached the service and no answer came back (timeout, dropped connection). */
+  /** `mayBeBilled`: the request reached the service and no usable answer came back (timeout, dropped connection, a late 5xx). */
   | { ok: false; failure: ModelFailure; mayBeBilled: boolean };
 
 /**
@@ -38,7 +46,7 @@ export type AttemptResult<T> =
  */
 export async function attemptImageRequest<T>(send: (options: { timeout: number; maxRetries: 0 }) => Promise<T>, policy: AttemptPolicy): Promise<AttemptResult<T>> {
   const sent = await sendPaid(() => send({ timeout: policy.timeoutMs, maxRetries: 0 }), {
-    ...IMAGE_RETRY_RULES, maxRetries: policy.maxRetries, deadline: policy.deadline, attemptMs: policy.timeoutMs, context: policy.context,
+    ...IMAGE_RETRY_RULES, maxRetries: policy.maxRetries, deadline: policy.deadline, attemptMs: policy.timeoutMs, context: policy.context, mayHaveDone: mayHaveMade,
   });
   return sent.ok ? { ok: true, value: sent.value } : { ok: false, failure: sent.failure, mayBeBilled: sent.mayBeDone };
 }
