@@ -181,6 +181,29 @@ describe('/imagine when the image service fails: what is repeated and what is ch
     expect(i.followUps[0]!.flags! & 64).toBe(64);
   });
 
+  test('a 200 whose body is cut off mid-transfer (the connection closes early) is not repeated and is charged its reservation', async () => {
+    h.openai.images.enqueue({ cutBodyAt: 40 });
+    const i = await imagine({ prompt: 'a cut lighthouse' });
+    expect(requests()).toHaveLength(1);
+    const row = ledgerRows().at(-1)!;
+    expect(row).toMatchObject({ state: 'settled', charged_micros: row.reserved_micros });
+    expect(i.transcript()).toEqual([`The connection to the image service dropped after the request was sent, so I have no image to show. The request had already reached OpenAI, which may have made and billed it, so you were charged ${formatUsd(row.charged_micros)}: the most this request could cost. Please try again later.`]);
+  });
+
+  test.each([
+    { name: 'short (read whole by the bot)', bytes: 40 },
+    { name: 'long (read by the SDK)', bytes: 5_000, png: Buffer.alloc(8_000, 1) },
+  ])('a 200 whose body ends cleanly but cut short, $name: the image was made, so it is not repeated and is charged its reservation', async ({ bytes, png }) => {
+    h.openai.images.enqueue({ cutBodyAt: bytes, length: 'exact', png });
+    const i = await imagine({ prompt: 'a garbled lighthouse' });
+    expect(requests()).toHaveLength(1);
+    const row = ledgerRows().at(-1)!;
+    expect(row.state).toBe('settled');
+    expect(row.charged_micros).toBe(row.reserved_micros);
+    expect(row.charged_micros).toBeGreaterThan(42_240);
+    expect(i.transcript()).toEqual([`The AI service had an internal error. Please try again in a moment. It failed only after OpenAI may already have made and billed the image, so you were charged ${formatUsd(row.charged_micros)}: the most this request could cost.`]);
+  });
+
   test('a 429 with retry-after is repeated after the wait it asks for, and the images come', async () => {
     h.openai.images.enqueue({ error: 'rate_limit', retryAfterMs: 150 });
     const i = await imagine({ prompt: 'a lighthouse at dawn' });

@@ -59,6 +59,11 @@ export type ImageReply =
   | { revisedPrompt?: string; delayMs?: number; png?: Buffer }
   /** The connection is closed after the request arrived, with no answer (as when a proxy or the network drops it). */
   | { drop: true; times?: number }
+  /**
+   * The image is made and a 200 starts, but the body stops after `bytes` bytes: `declared` (default) keeps the full
+   * content-length and closes the connection early (a dropped transfer); `exact` ends cleanly there (a proxy that cut it).
+   */
+  | { cutBodyAt: number; length?: 'declared' | 'exact'; png?: Buffer }
   /** An error answered only after `delayMs` (a gateway such as Cloudflare giving up on a slow generation). */
   | (ScriptedError & { delayMs?: number })
   | { error: 'content_policy'; code?: string; times?: number };
@@ -126,6 +131,14 @@ const GPT_OUTPUT_TOKENS: Record<string, Record<string, number>> = {
   '1536x1024': { low: 400, medium: 1568, high: 6208 },
 };
 
+/** A 200 JSON answer whose body stops after `bytes` bytes (see ImageReply's `cutBodyAt`). */
+function cutBody(ex: Exchange, text: string, bytes: number, length: 'declared' | 'exact'): void {
+  const body = Buffer.from(text).subarray(0, bytes);
+  ex.res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(length === 'declared' ? Buffer.byteLength(text) : body.length) });
+  if (length === 'exact') return void ex.res.end(body);
+  ex.res.write(body, () => ex.req.socket.destroy());
+}
+
 export class FakeImages {
   /** Every image generation body received, oldest first. */
   readonly requests: ImageGenerateParams[] = [];
@@ -167,7 +180,7 @@ export class FakeImages {
       ex.req.socket.destroy();
       return;
     }
-    const ok = reply as Extract<ImageReply, { revisedPrompt?: string }>;
+    const ok = reply as { revisedPrompt?: string; delayMs?: number; png?: Buffer };
     await sleep(ok.delayMs ?? 0, this.env.signal);
     const png = ok.png ?? makePng();
     const n = params.n ?? 1;
@@ -199,6 +212,7 @@ export class FakeImages {
         },
       });
     }
+    if ('cutBodyAt' in reply) return cutBody(ex, JSON.stringify(response), reply.cutBodyAt, reply.length ?? 'declared');
     ex.sendJson(200, response);
   }
 

@@ -18,11 +18,12 @@ export const FAST_SERVER_ERROR_MS = 10_000;
 const IMAGE_RETRY_RULES = { fastServerErrorMs: FAST_SERVER_ERROR_MS, repeatNeverSent: true };
 
 /**
- * Besides a timeout or a lost connection, a 5xx slower than FAST_SERVER_ERROR_MS may come after the image was made
- * (and billed): a gateway such as Cloudflare giving up while OpenAI still generates.
+ * Besides a timeout or a lost connection, two failures may come after the image was made (and billed): a 5xx slower
+ * than FAST_SERVER_ERROR_MS (a gateway such as Cloudflare giving up while OpenAI still generates), and a 2xx whose
+ * body is not JSON (the image was made; its answer was cut or garbled on the way).
  */
 const mayHaveMade = (error: unknown, failure: ModelFailure, elapsedMs: number) =>
-  mayBeBilled(error, failure) || (failure.kind === 'server_error' && elapsedMs > FAST_SERVER_ERROR_MS);
+  mayBeBilled(error, failure) || error instanceof SyntaxError || (failure.kind === 'server_error' && elapsedMs > FAST_SERVER_ERROR_MS);
 
 export interface AttemptPolicy {
   /** Repeats allowed after the first try (OPENAI_MAX_RETRIES). */
@@ -37,7 +38,7 @@ export interface AttemptPolicy {
 
 export type AttemptResult<T> =
   | { ok: true; value: T }
-  /** `mayBeBilled`: the request reached the service and no usable answer came back (timeout, dropped connection, a late 5xx). */
+  /** `mayBeBilled`: the request reached the service and no usable answer came back (timeout, dropped connection, a late 5xx, a garbled 2xx). */
   | { ok: false; failure: ModelFailure; mayBeBilled: boolean };
 
 /**

@@ -43,7 +43,7 @@ export function imageFailureText(failure: ModelFailure, language: CatalogueLangu
     return text(failure.kind === 'timeout' ? 'noAnswerTimeout' : 'noAnswerDropped', language, { cost });
   }
   const said = failure.kind === 'refused' ? text('refused', language) : serviceFailure(failure, language, model);
-  // A server error is charged only when it came after the image may have been made (a late 5xx).
+  // A server error is charged only when it came after the image may have been made (a late 5xx, an unreadable 2xx).
   if (chargedMicros > 0 && failure.kind === 'server_error') return text('maybeMade', language, { failure: said, cost });
   return chargedMicros > 0 ? text('billedAnyway', language, { failure: said, cost }) : said;
 }

@@ -24,6 +24,7 @@ describe('image request attempts', () => {
   test.each([
     { name: 'a timeout', error: new APIConnectionTimeoutError(), kind: 'timeout' },
     { name: 'a connection dropped after sending', error: new APIConnectionError({ cause: new Error('other side closed') }), kind: 'network' },
+    { name: 'a 2xx body that is not JSON (the image was made)', error: new SyntaxError('Unexpected end of JSON input'), kind: 'server_error' },
   ])('$name is never repeated and may have been billed', async ({ error, kind }) => {
     const { send, calls } = scripted(error);
     expect(await attemptImageRequest(send, policy())).toEqual({ ok: false, failure: { kind }, mayBeBilled: true });
