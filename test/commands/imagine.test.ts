@@ -204,6 +204,18 @@ describe('/imagine when the image service fails: what is repeated and what is ch
     expect(i.transcript()).toEqual([`The AI service had an internal error. Please try again in a moment. It failed only after OpenAI may already have made and billed the image, so you were charged ${formatUsd(row.charged_micros)}: the most this request could cost.`]);
   });
 
+  test('a 200 whose body stalls after its headers is given up at IMAGE_TIMEOUT_MS like any timeout: not repeated, charged its reservation', async () => {
+    // A body past 4 KB: the SDK reads it after fetch returned (a small one the bot reads within the request's own timeout).
+    h.openai.images.enqueue({ stallBodyAt: 40, png: Buffer.alloc(8_000, 1) });
+    const started = Date.now();
+    const i = await imagine({ prompt: 'a stalled lighthouse' });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(requests()).toHaveLength(1);
+    const row = ledgerRows().at(-1)!;
+    expect(row).toMatchObject({ state: 'settled', charged_micros: row.reserved_micros });
+    expect(i.transcript()).toEqual([`The image service did not answer in time, so I have no image to show. The request had already reached OpenAI, which may have made and billed it, so you were charged ${formatUsd(row.charged_micros)}: the most this request could cost. Please try again later.`]);
+  });
+
   test('a 429 with retry-after is repeated after the wait it asks for, and the images come', async () => {
     h.openai.images.enqueue({ error: 'rate_limit', retryAfterMs: 150 });
     const i = await imagine({ prompt: 'a lighthouse at dawn' });

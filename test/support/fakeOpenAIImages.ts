@@ -64,6 +64,8 @@ export type ImageReply =
    * content-length and closes the connection early (a dropped transfer); `exact` ends cleanly there (a proxy that cut it).
    */
   | { cutBodyAt: number; length?: 'declared' | 'exact'; png?: Buffer }
+  /** The image is made and a 200 starts, then the body stalls after `bytes` bytes with the connection left open. */
+  | { stallBodyAt: number; png?: Buffer }
   /** An error answered only after `delayMs` (a gateway such as Cloudflare giving up on a slow generation). */
   | (ScriptedError & { delayMs?: number })
   | { error: 'content_policy'; code?: string; times?: number };
@@ -137,6 +139,12 @@ function cutBody(ex: Exchange, text: string, bytes: number, length: 'declared' |
   ex.res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(length === 'declared' ? Buffer.byteLength(text) : body.length) });
   if (length === 'exact') return void ex.res.end(body);
   ex.res.write(body, () => ex.req.socket.destroy());
+}
+
+/** A 200 JSON answer that sends `bytes` bytes of its body, then nothing more (the socket stays open until the fake closes). */
+function stallBody(ex: Exchange, text: string, bytes: number): void {
+  ex.res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
+  ex.res.write(Buffer.from(text).subarray(0, bytes));
 }
 
 export class FakeImages {
@@ -213,6 +221,7 @@ export class FakeImages {
       });
     }
     if ('cutBodyAt' in reply) return cutBody(ex, JSON.stringify(response), reply.cutBodyAt, reply.length ?? 'declared');
+    if ('stallBodyAt' in reply) return stallBody(ex, JSON.stringify(response), reply.stallBodyAt);
     ex.sendJson(200, response);
   }
 

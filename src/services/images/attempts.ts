@@ -1,3 +1,4 @@
+import { APIConnectionTimeoutError } from 'openai';
 import type { FailureContext, ModelFailure } from '../openai/failures.ts';
 import { sendPaid } from '../openai/paidAttempts.ts';
 import { mayBeBilled } from '../openai/paidRetries.ts';
@@ -36,6 +37,23 @@ export interface AttemptPolicy {
   context?: FailureContext;
 }
 
+/** The SDK's options for one attempt: its own timeout, no retries of its own, and a signal that bounds the whole answer. */
+export interface RequestOptions { timeout: number; maxRetries: 0; signal: AbortSignal }
+
+/**
+ * The SDK's `timeout` stops once the answer's headers arrive, and the body (megabytes of base64) is read after: a body
+ * that stalls would hold the command (and its reservation) forever. The signal ends the whole attempt at the same time,
+ * told as the timeout it is.
+ */
+async function sendTimed<T>(send: (options: RequestOptions) => Promise<T>, timeoutMs: number): Promise<T> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    return await send({ timeout: timeoutMs, maxRetries: 0, signal });
+  } catch (error) {
+    throw signal.aborted ? new APIConnectionTimeoutError() : error;
+  }
+}
+
 export type AttemptResult<T> =
   | { ok: true; value: T }
   /** `mayBeBilled`: the request reached the service and no usable answer came back (timeout, dropped connection, a late 5xx, a garbled 2xx). */
@@ -45,8 +63,8 @@ export type AttemptResult<T> =
  * Sends one image request, repeating it only when it is safe. An attempt starts only when it has its whole
  * timeout before the deadline: one cut short would time out and be charged for an image nobody can see.
  */
-export async function attemptImageRequest<T>(send: (options: { timeout: number; maxRetries: 0 }) => Promise<T>, policy: AttemptPolicy): Promise<AttemptResult<T>> {
-  const sent = await sendPaid(() => send({ timeout: policy.timeoutMs, maxRetries: 0 }), {
+export async function attemptImageRequest<T>(send: (options: RequestOptions) => Promise<T>, policy: AttemptPolicy): Promise<AttemptResult<T>> {
+  const sent = await sendPaid(() => sendTimed(send, policy.timeoutMs), {
     ...IMAGE_RETRY_RULES, maxRetries: policy.maxRetries, deadline: policy.deadline, attemptMs: policy.timeoutMs, context: policy.context, mayHaveDone: mayHaveMade,
   });
   return sent.ok ? { ok: true, value: sent.value } : { ok: false, failure: sent.failure, mayBeBilled: sent.mayBeDone };
