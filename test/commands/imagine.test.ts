@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
 import { packUploads, imageCaption } from '../../src/services/images/present.ts';
@@ -284,6 +287,33 @@ describe('/imagine with dall-e-3 (one image per request)', () => {
     expect(content(i)).toContain('-# 1024x1024 · quality standard · 1 image · cost $0.08');
     expect(content(i)).toContain('-# 1 of the images asked got no answer; OpenAI may have made and billed them, so they are in the cost.');
     expect(ledgerRows().at(-1)).toMatchObject({ state: 'settled', reserved_micros: 80_000, charged_micros: 80_000, units: 1 });
+  });
+});
+
+/**
+ * OpenAI's current image models publish token prices only (gpt-image-2.6-sunburst: text in $5, image out $30 per 1M);
+ * an operator prices one per image in PRICING_FILE. OpenAI still bills the prompt's text tokens.
+ */
+describe('/imagine with a gpt-image model priced only per image (PRICING_FILE)', () => {
+  const MODEL = 'gpt-image-2.6-sunburst';
+  let h: BotHarness;
+  beforeAll(async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'bot-pricing-')), 'prices.json');
+    writeFileSync(file, JSON.stringify({ images: { [MODEL]: { '1024x1024': { low: 0.01, medium: 0.04, high: 0.16 } } } }));
+    h = await BotHarness.start({ env: { PRICING_FILE: file, IMAGE_MODEL: MODEL } });
+    h.openai.addModel(MODEL);
+  });
+  afterAll(async () => { await h?.close(); });
+  const { imagine, ledgerRows } = harnessHelpers(() => h);
+
+  test('the prompt\'s text tokens OpenAI bills are reserved and charged (at $5 per 1M, the text price of OpenAI\'s gpt-image models)', async () => {
+    // 5,200 characters: the fake bills ceil(5200 / 4) = 1,300 text tokens, $0.0065 at $5 per 1M.
+    const i = await imagine({ prompt: 'a lighthouse '.repeat(400).trim(), quality: 'low' });
+    expect(uploads(i)).toHaveLength(1);
+    const row = ledgerRows().at(-1)!;
+    expect(row).toMatchObject({ model: MODEL, state: 'settled', units: 1 });
+    expect(row.charged_micros).toBe(10_000 + 6_500);
+    expect(row.reserved_micros).toBeGreaterThanOrEqual(row.charged_micros);
   });
 });
 

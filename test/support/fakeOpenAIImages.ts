@@ -70,7 +70,7 @@ export type ImageReply =
   | (ScriptedError & { delayMs?: number })
   | { error: 'content_policy'; code?: string; times?: number };
 
-const MODELS = ['gpt-image-1', 'gpt-image-1-mini', 'dall-e-2', 'dall-e-3'];
+const MODELS = ['gpt-image-1', 'gpt-image-1-mini', 'gpt-image-2.6-sunburst', 'dall-e-2', 'dall-e-3'];
 type Family = 'dall-e-2' | 'dall-e-3' | 'gpt';
 const SIZES: Record<Family, string[]> = {
   'dall-e-2': ['256x256', '512x512', '1024x1024'],
