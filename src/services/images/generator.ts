@@ -1,14 +1,11 @@
 import type OpenAI from 'openai';
-import type { ImageGenerateParamsNonStreaming, ImagesResponse } from 'openai/resources/images';
+import type { ImageGenerateParamsNonStreaming } from 'openai/resources/images';
 import type { ModelFailure } from '../openai/failures.ts';
 import { attemptImageRequest } from './attempts.ts';
 import type { ImagePlan } from './options.ts';
 
 /** An answer that carried no image: a bad request as far as the log goes; members read the `images` catalogue's `noImageData`. */
 export const NO_IMAGE_DATA: ModelFailure = { kind: 'bad_request', message: 'the image service sent no image data' };
-
-/** A 2xx answer that could not be read: maybe made and billed, told as a failure on the service's side. */
-const UNREADABLE_ANSWER: ModelFailure = { kind: 'server_error', status: undefined };
 
 /** dall-e-3 makes one image per request (n must be 1): several images take several requests. */
 const ONE_IMAGE_PER_REQUEST = /^dall-e-3/;
@@ -73,9 +70,7 @@ export class ImageGenerator {
     const policy = { ...this.options, deadline, context: { endpoint: 'images' as const, model: plan.model } };
     const attempt = await attemptImageRequest((options) => this.client.images.generate(body, options), policy);
     if (!attempt.ok) return { kind: attempt.mayBeBilled ? 'unanswered' : 'failed', asked: n, failure: attempt.failure };
-    const response = attempt.value as ImagesResponse | string;
-    // A 200 whose body is not JSON (the SDK hands it over as text): the image was made, its answer is unreadable.
-    if (typeof response !== 'object' || response === null) return { kind: 'unanswered', asked: n, failure: UNREADABLE_ANSWER };
+    const response = attempt.value;
     // Only base64 data is used: a URL would expire within the hour, so it is never posted.
     const images = (response.data ?? []).flatMap((item) => (item.b64_json ? [{ data: Buffer.from(item.b64_json, 'base64'), revisedPrompt: item.revised_prompt }] : []));
     const usage = response.usage && { inputTokens: response.usage.input_tokens, outputTokens: response.usage.output_tokens };
