@@ -1,7 +1,11 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { inflateSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
 import { packUploads, imageCaption } from '../../src/services/images/present.ts';
 import { formatUsd } from '../../src/services/pricing/index.ts';
+import { FAST_SERVER_ERROR_MS } from '../../src/services/images/attempts.ts';
 import { BotHarness } from '../support/botHarness.ts';
 import { DEFAULT_GUILD_ID, type FakeInteraction, type UploadedFile } from '../support/fakeDiscord.ts';
 
@@ -136,6 +140,18 @@ describe('/imagine with gpt-image-1 (the default IMAGE_MODEL)', () => {
     expect(ledgerRows().at(-1)!.reserved_micros).toBeGreaterThan(84_000); // 2 × $0.042 plus the prompt's text tokens
   });
 
+  test('a 5xx that comes only after the image could have been made (a gateway giving up) is not repeated and is charged its reservation', async () => {
+    h.openai.images.enqueue({ error: 'server_error', status: 502, delayMs: FAST_SERVER_ERROR_MS + 500 });
+    const i = h.command('imagine', { prompt: 'a slow gateway' });
+    await h.settled(i, FAST_SERVER_ERROR_MS + 15_000);
+    expect(requests()).toHaveLength(1);
+    const row = ledgerRows().at(-1)!;
+    expect(row.state).toBe('settled');
+    expect(row.charged_micros).toBe(row.reserved_micros);
+    expect(row.charged_micros).toBeGreaterThan(42_240);
+    expect(i.transcript()).toEqual([`The AI service had an internal error. Please try again in a moment. It failed only after OpenAI may already have made and billed the image, so you were charged ${formatUsd(row.charged_micros)}: the most this request could cost.`]);
+  }, 40_000);
+
   test('a 429 that outlasts the retries releases the reservation and says the service is busy', async () => {
     h.openai.images.enqueue({ error: 'rate_limit', times: 3, retryAfterMs: 20 });
     const i = await imagine({ prompt: 'a busy street' });
@@ -166,6 +182,41 @@ describe('/imagine when the image service fails: what is repeated and what is ch
     expect(row.reserved_micros).toBeGreaterThan(42_240);
     expect(i.transcript()).toEqual([`${says} The request had already reached OpenAI, which may have made and billed it, so you were charged ${formatUsd(row.charged_micros)}: the most this request could cost. Please try again later.`]);
     expect(i.followUps[0]!.flags! & 64).toBe(64);
+  });
+
+  test('a 200 whose body is cut off mid-transfer (the connection closes early) is not repeated and is charged its reservation', async () => {
+    h.openai.images.enqueue({ cutBodyAt: 40 });
+    const i = await imagine({ prompt: 'a cut lighthouse' });
+    expect(requests()).toHaveLength(1);
+    const row = ledgerRows().at(-1)!;
+    expect(row).toMatchObject({ state: 'settled', charged_micros: row.reserved_micros });
+    expect(i.transcript()).toEqual([`The connection to the image service dropped after the request was sent, so I have no image to show. The request had already reached OpenAI, which may have made and billed it, so you were charged ${formatUsd(row.charged_micros)}: the most this request could cost. Please try again later.`]);
+  });
+
+  test.each([
+    { name: 'short (read whole by the bot)', bytes: 40 },
+    { name: 'long (read by the SDK)', bytes: 5_000, png: Buffer.alloc(8_000, 1) },
+  ])('a 200 whose body ends cleanly but cut short, $name: the image was made, so it is not repeated and is charged its reservation', async ({ bytes, png }) => {
+    h.openai.images.enqueue({ cutBodyAt: bytes, length: 'exact', png });
+    const i = await imagine({ prompt: 'a garbled lighthouse' });
+    expect(requests()).toHaveLength(1);
+    const row = ledgerRows().at(-1)!;
+    expect(row.state).toBe('settled');
+    expect(row.charged_micros).toBe(row.reserved_micros);
+    expect(row.charged_micros).toBeGreaterThan(42_240);
+    expect(i.transcript()).toEqual([`The AI service had an internal error. Please try again in a moment. It failed only after OpenAI may already have made and billed the image, so you were charged ${formatUsd(row.charged_micros)}: the most this request could cost.`]);
+  });
+
+  test('a 200 whose body stalls after its headers is given up at IMAGE_TIMEOUT_MS like any timeout: not repeated, charged its reservation', async () => {
+    // A body past 4 KB: the SDK reads it after fetch returned (a small one the bot reads within the request's own timeout).
+    h.openai.images.enqueue({ stallBodyAt: 40, png: Buffer.alloc(8_000, 1) });
+    const started = Date.now();
+    const i = await imagine({ prompt: 'a stalled lighthouse' });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(requests()).toHaveLength(1);
+    const row = ledgerRows().at(-1)!;
+    expect(row).toMatchObject({ state: 'settled', charged_micros: row.reserved_micros });
+    expect(i.transcript()).toEqual([`The image service did not answer in time, so I have no image to show. The request had already reached OpenAI, which may have made and billed it, so you were charged ${formatUsd(row.charged_micros)}: the most this request could cost. Please try again later.`]);
   });
 
   test('a 429 with retry-after is repeated after the wait it asks for, and the images come', async () => {
@@ -236,6 +287,33 @@ describe('/imagine with dall-e-3 (one image per request)', () => {
     expect(content(i)).toContain('-# 1024x1024 · quality standard · 1 image · cost $0.08');
     expect(content(i)).toContain('-# 1 of the images asked got no answer; OpenAI may have made and billed them, so they are in the cost.');
     expect(ledgerRows().at(-1)).toMatchObject({ state: 'settled', reserved_micros: 80_000, charged_micros: 80_000, units: 1 });
+  });
+});
+
+/**
+ * OpenAI's current image models publish token prices only (gpt-image-2.6-sunburst: text in $5, image out $30 per 1M);
+ * an operator prices one per image in PRICING_FILE. OpenAI still bills the prompt's text tokens.
+ */
+describe('/imagine with a gpt-image model priced only per image (PRICING_FILE)', () => {
+  const MODEL = 'gpt-image-2.6-sunburst';
+  let h: BotHarness;
+  beforeAll(async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'bot-pricing-')), 'prices.json');
+    writeFileSync(file, JSON.stringify({ images: { [MODEL]: { '1024x1024': { low: 0.01, medium: 0.04, high: 0.16 } } } }));
+    h = await BotHarness.start({ env: { PRICING_FILE: file, IMAGE_MODEL: MODEL } });
+    h.openai.addModel(MODEL);
+  });
+  afterAll(async () => { await h?.close(); });
+  const { imagine, ledgerRows } = harnessHelpers(() => h);
+
+  test('the prompt\'s text tokens OpenAI bills are reserved and charged (at $5 per 1M, the text price of OpenAI\'s gpt-image models)', async () => {
+    // 5,200 characters: the fake bills ceil(5200 / 4) = 1,300 text tokens, $0.0065 at $5 per 1M.
+    const i = await imagine({ prompt: 'a lighthouse '.repeat(400).trim(), quality: 'low' });
+    expect(uploads(i)).toHaveLength(1);
+    const row = ledgerRows().at(-1)!;
+    expect(row).toMatchObject({ model: MODEL, state: 'settled', units: 1 });
+    expect(row.charged_micros).toBe(10_000 + 6_500);
+    expect(row.reserved_micros).toBeGreaterThanOrEqual(row.charged_micros);
   });
 });
 

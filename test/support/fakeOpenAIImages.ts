@@ -59,10 +59,18 @@ export type ImageReply =
   | { revisedPrompt?: string; delayMs?: number; png?: Buffer }
   /** The connection is closed after the request arrived, with no answer (as when a proxy or the network drops it). */
   | { drop: true; times?: number }
-  | ScriptedError
+  /**
+   * The image is made and a 200 starts, but the body stops after `bytes` bytes: `declared` (default) keeps the full
+   * content-length and closes the connection early (a dropped transfer); `exact` ends cleanly there (a proxy that cut it).
+   */
+  | { cutBodyAt: number; length?: 'declared' | 'exact'; png?: Buffer }
+  /** The image is made and a 200 starts, then the body stalls after `bytes` bytes with the connection left open. */
+  | { stallBodyAt: number; png?: Buffer }
+  /** An error answered only after `delayMs` (a gateway such as Cloudflare giving up on a slow generation). */
+  | (ScriptedError & { delayMs?: number })
   | { error: 'content_policy'; code?: string; times?: number };
 
-const MODELS = ['gpt-image-1', 'gpt-image-1-mini', 'dall-e-2', 'dall-e-3'];
+const MODELS = ['gpt-image-1', 'gpt-image-1-mini', 'gpt-image-2.6-sunburst', 'dall-e-2', 'dall-e-3'];
 type Family = 'dall-e-2' | 'dall-e-3' | 'gpt';
 const SIZES: Record<Family, string[]> = {
   'dall-e-2': ['256x256', '512x512', '1024x1024'],
@@ -125,6 +133,20 @@ const GPT_OUTPUT_TOKENS: Record<string, Record<string, number>> = {
   '1536x1024': { low: 400, medium: 1568, high: 6208 },
 };
 
+/** A 200 JSON answer whose body stops after `bytes` bytes (see ImageReply's `cutBodyAt`). */
+function cutBody(ex: Exchange, text: string, bytes: number, length: 'declared' | 'exact'): void {
+  const body = Buffer.from(text).subarray(0, bytes);
+  ex.res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(length === 'declared' ? Buffer.byteLength(text) : body.length) });
+  if (length === 'exact') return void ex.res.end(body);
+  ex.res.write(body, () => ex.req.socket.destroy());
+}
+
+/** A 200 JSON answer that sends `bytes` bytes of its body, then nothing more (the socket stays open until the fake closes). */
+function stallBody(ex: Exchange, text: string, bytes: number): void {
+  ex.res.writeHead(200, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
+  ex.res.write(Buffer.from(text).subarray(0, bytes));
+}
+
 export class FakeImages {
   /** Every image generation body received, oldest first. */
   readonly requests: ImageGenerateParams[] = [];
@@ -158,12 +180,15 @@ export class FakeImages {
         type: 'invalid_request_error',
       });
     }
-    if (isScriptedError(reply)) throw scriptedError(reply, model);
+    if (isScriptedError(reply)) {
+      await sleep(reply.delayMs ?? 0, this.env.signal);
+      throw scriptedError(reply, model);
+    }
     if ('drop' in reply) {
       ex.req.socket.destroy();
       return;
     }
-    const ok = reply as Extract<ImageReply, { revisedPrompt?: string }>;
+    const ok = reply as { revisedPrompt?: string; delayMs?: number; png?: Buffer };
     await sleep(ok.delayMs ?? 0, this.env.signal);
     const png = ok.png ?? makePng();
     const n = params.n ?? 1;
@@ -195,6 +220,8 @@ export class FakeImages {
         },
       });
     }
+    if ('cutBodyAt' in reply) return cutBody(ex, JSON.stringify(response), reply.cutBodyAt, reply.length ?? 'declared');
+    if ('stallBodyAt' in reply) return stallBody(ex, JSON.stringify(response), reply.stallBodyAt);
     ex.sendJson(200, response);
   }
 

@@ -87,8 +87,11 @@ export function imagePartTokens(model: string, part: Json): number {
     if (across * down > 1536) {
       const r = Math.sqrt((32 * 32 * 1536) / (width * height));
       const fit = r * Math.min(Math.floor((width * r) / 32) / ((width * r) / 32), Math.floor((height * r) / 32) / ((height * r) / 32));
-      across = Math.ceil(Math.round(width * fit) / 32);
-      down = Math.ceil(Math.round(height * fit) / 32);
+      // A strip whose short side holds no whole patch once scaled: the guide's integer step would shrink it to nothing,
+      // and no server bills nothing for an image it read. Billed as scaled by r alone, a patch at least each way (up to the cap).
+      const scale = fit > 0 ? fit : r;
+      across = Math.max(1, Math.ceil(Math.round(width * scale) / 32));
+      down = Math.max(1, Math.ceil(Math.round(height * scale) / 32));
     }
     return Math.ceil(Math.min(1536, across * down) * patch[1]);
   }

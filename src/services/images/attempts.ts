@@ -1,5 +1,7 @@
+import { APIConnectionTimeoutError } from 'openai';
 import type { FailureContext, ModelFailure } from '../openai/failures.ts';
 import { sendPaid } from '../openai/paidAttempts.ts';
+import { mayBeBilled } from '../openai/paidRetries.ts';
 
 /**
  * Image requests are sent with the SDK's retries off (`maxRetries: 0` on the request) and repeated by the
@@ -16,6 +18,14 @@ export const FAST_SERVER_ERROR_MS = 10_000;
 /** A connection that never opened sent nothing: tried again like a 429. */
 const IMAGE_RETRY_RULES = { fastServerErrorMs: FAST_SERVER_ERROR_MS, repeatNeverSent: true };
 
+/**
+ * Besides a timeout or a lost connection, two failures may come after the image was made (and billed): a 5xx slower
+ * than FAST_SERVER_ERROR_MS (a gateway such as Cloudflare giving up while OpenAI still generates), and a 2xx whose
+ * body is not JSON (the image was made; its answer was cut or garbled on the way).
+ */
+const mayHaveMade = (error: unknown, failure: ModelFailure, elapsedMs: number) =>
+  mayBeBilled(error, failure) || error instanceof SyntaxError || (failure.kind === 'server_error' && elapsedMs > FAST_SERVER_ERROR_MS);
+
 export interface AttemptPolicy {
   /** Repeats allowed after the first try (OPENAI_MAX_RETRIES). */
   maxRetries: number;
@@ -27,18 +37,35 @@ export interface AttemptPolicy {
   context?: FailureContext;
 }
 
+/** The SDK's options for one attempt: its own timeout, no retries of its own, and a signal that bounds the whole answer. */
+export interface RequestOptions { timeout: number; maxRetries: 0; signal: AbortSignal }
+
+/**
+ * The SDK's `timeout` stops once the answer's headers arrive, and the body (megabytes of base64) is read after: a body
+ * that stalls would hold the command (and its reservation) forever. The signal ends the whole attempt at the same time,
+ * told as the timeout it is.
+ */
+async function sendTimed<T>(send: (options: RequestOptions) => Promise<T>, timeoutMs: number): Promise<T> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    return await send({ timeout: timeoutMs, maxRetries: 0, signal });
+  } catch (error) {
+    throw signal.aborted ? new APIConnectionTimeoutError() : error;
+  }
+}
+
 export type AttemptResult<T> =
   | { ok: true; value: T }
-  /** `mayBeBilled`: the request reached the service and no answer came back (timeout, dropped connection). */
+  /** `mayBeBilled`: the request reached the service and no usable answer came back (timeout, dropped connection, a late 5xx, a garbled 2xx). */
   | { ok: false; failure: ModelFailure; mayBeBilled: boolean };
 
 /**
  * Sends one image request, repeating it only when it is safe. An attempt starts only when it has its whole
  * timeout before the deadline: one cut short would time out and be charged for an image nobody can see.
  */
-export async function attemptImageRequest<T>(send: (options: { timeout: number; maxRetries: 0 }) => Promise<T>, policy: AttemptPolicy): Promise<AttemptResult<T>> {
-  const sent = await sendPaid(() => send({ timeout: policy.timeoutMs, maxRetries: 0 }), {
-    ...IMAGE_RETRY_RULES, maxRetries: policy.maxRetries, deadline: policy.deadline, attemptMs: policy.timeoutMs, context: policy.context,
+export async function attemptImageRequest<T>(send: (options: RequestOptions) => Promise<T>, policy: AttemptPolicy): Promise<AttemptResult<T>> {
+  const sent = await sendPaid(() => sendTimed(send, policy.timeoutMs), {
+    ...IMAGE_RETRY_RULES, maxRetries: policy.maxRetries, deadline: policy.deadline, attemptMs: policy.timeoutMs, context: policy.context, mayHaveDone: mayHaveMade,
   });
   return sent.ok ? { ok: true, value: sent.value } : { ok: false, failure: sent.failure, mayBeBilled: sent.mayBeDone };
 }

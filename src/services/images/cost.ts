@@ -5,7 +5,7 @@
  * $40 per 1M = $0.04224, listed as $0.042. So a true upper bound takes the larger of the two.
  * Partial images (100 output tokens each) exist only for streamed requests, which the bot never makes.
  */
-import { stripSnapshot } from '../pricing/index.ts';
+import { stripSnapshot, type Pricing } from '../pricing/index.ts';
 import { ceilCost, TOKENS_PER_PRICE_UNIT, usdToMicros } from '../pricing/units.ts';
 
 /** Our count of a prompt can differ from the service's by a few percent (framing, tokenizer versions): reserve for it. */
@@ -27,6 +27,21 @@ const outputPrice = (model: string): number | undefined => OUTPUT_PRICE_PER_MILL
 export function outputTokensCost(model: string, tokens: number): number | undefined {
   const price = outputPrice(model);
   return price === undefined ? undefined : ceilCost([[tokens, price]], TOKENS_PER_PRICE_UNIT);
+}
+
+/** gpt-image models bill the prompt's text tokens, also those the price table knows only per image (PRICING_FILE). */
+const TEXT_BILLED_IMAGE_MODEL = /^(gpt-image|chatgpt-image)/;
+/**
+ * The text input price of OpenAI's gpt-image models (gpt-image-1 and gpt-image-2.6-sunburst: $5 per 1M, the dearest
+ * of them), for one without a text price of its own: priced per image only, its prompt would otherwise cost nothing.
+ */
+const FALLBACK_PROMPT_PRICE_PER_MILLION = usdToMicros(5);
+
+/** What `tokens` prompt tokens cost on an image model: its own text price, the gpt-image fallback, or nothing (DALL·E). */
+export function promptCost(pricing: Pick<Pricing, 'imagePromptCost'>, model: string, tokens: number): number {
+  const own = pricing.imagePromptCost(model, tokens);
+  if (own > 0 || !TEXT_BILLED_IMAGE_MODEL.test(stripSnapshot(model) ?? model)) return own;
+  return ceilCost([[tokens, FALLBACK_PROMPT_PRICE_PER_MILLION]], TOKENS_PER_PRICE_UNIT);
 }
 
 /** The most one image can cost: the table's price, or its output tokens at the token price when that is more. */

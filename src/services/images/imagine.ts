@@ -3,7 +3,7 @@ import type { Ledger, Payer, Refusal } from '../budget/ledger.ts';
 import { logModelFailure, type ModelFailure } from '../openai/failures.ts';
 import type { Pricing } from '../pricing/index.ts';
 import type { TokenCounter } from '../tokens.ts';
-import { outputTokensCost, PROMPT_COUNT_MARGIN } from './cost.ts';
+import { outputTokensCost, promptCost, PROMPT_COUNT_MARGIN } from './cost.ts';
 import { batchesOf, NO_IMAGE_DATA, type GeneratedImage, type GenerationResult, type ImageGenerator, type RequestOutcome } from './generator.ts';
 import { planImages, type ImagePlan, type ImageRequest, type PlanResult } from './options.ts';
 
@@ -92,7 +92,7 @@ export class ImagineService {
 
   /** The most one request of `n` images can be billed: each image at its most, plus the prompt (with a margin). */
   private requestBound(plan: ImagePlan, n: number): number {
-    return plan.unitBoundMicros * n + this.deps.pricing.imagePromptCost(plan.model, Math.ceil(this.promptTokens(plan) * PROMPT_COUNT_MARGIN));
+    return plan.unitBoundMicros * n + promptCost(this.deps.pricing, plan.model, Math.ceil(this.promptTokens(plan) * PROMPT_COUNT_MARGIN));
   }
 
   private requestCost(plan: ImagePlan, request: RequestOutcome): number {
@@ -101,7 +101,7 @@ export class ImagineService {
     if (request.kind === 'unanswered') return this.requestBound(plan, request.asked);
     const { usage } = request;
     const output = usage && outputTokensCost(plan.model, usage.outputTokens);
-    const prompt = pricing.imagePromptCost(plan.model, usage?.inputTokens ?? this.promptTokens(plan));
+    const prompt = promptCost(pricing, plan.model, usage?.inputTokens ?? this.promptTokens(plan));
     return (output ?? plan.unitMicros * request.images.length) + prompt;
   }
 

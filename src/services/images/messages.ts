@@ -8,7 +8,7 @@ import type { ImagePlan, PlanProblem } from './options.ts';
 /** Every `/imagine` text lives in the `images` catalogue (locales/<language>/images.json). */
 export type ImagesTextKey =
   | 'progress' | 'prompt' | 'revised' | 'revisedNumbered' | 'footer' | 'partial' | 'refused' | 'noAnswerTimeout' | 'noAnswerDropped'
-  | 'billedAnyway' | 'unansweredNote' | 'lateResult' | 'lateFailure' | 'refusedSome' | 'noPrice' | 'badSize' | 'badQuality'
+  | 'billedAnyway' | 'maybeMade' | 'unansweredNote' | 'lateResult' | 'lateFailure' | 'refusedSome' | 'noPrice' | 'badSize' | 'badQuality'
   | 'emptyPrompt' | 'promptTooLong' | 'noImageData';
 
 const text = catalogue<ImagesTextKey>('images');
@@ -43,6 +43,8 @@ export function imageFailureText(failure: ModelFailure, language: CatalogueLangu
     return text(failure.kind === 'timeout' ? 'noAnswerTimeout' : 'noAnswerDropped', language, { cost });
   }
   const said = failure.kind === 'refused' ? text('refused', language) : serviceFailure(failure, language, model);
+  // A server error is charged only when it came after the image may have been made (a late 5xx, an unreadable 2xx).
+  if (chargedMicros > 0 && failure.kind === 'server_error') return text('maybeMade', language, { failure: said, cost });
   return chargedMicros > 0 ? text('billedAnyway', language, { failure: said, cost }) : said;
 }
 

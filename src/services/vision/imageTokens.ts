@@ -44,6 +44,9 @@ export function imagePatches(width: number, height: number): number {
   const shrink = Math.sqrt((PATCH_SIZE * PATCH_SIZE * PATCH_BUDGET) / (width * height));
   const across = (width * shrink) / PATCH_SIZE;
   const down = (height * shrink) / PATCH_SIZE;
+  // A strip whose short side holds no whole patch once shrunk (30×100,000): the guide's next step would scale it to
+  // nothing, and OpenAI does not bill an image it read at nothing. Its steps don't say what it bills; the cap bounds it.
+  if (Math.floor(across) === 0 || Math.floor(down) === 0) return PATCH_BUDGET;
   const fit = shrink * Math.min(Math.floor(across) / across, Math.floor(down) / down);
   return Math.min(PATCH_BUDGET, ceilTo((width * fit) / PATCH_SIZE) * ceilTo((height * fit) / PATCH_SIZE));
 }

@@ -1,6 +1,6 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import { describe, expect, test } from 'vitest';
-import { attemptImageRequest, type AttemptPolicy } from '../../../src/services/images/attempts.ts';
+import { attemptImageRequest, type AttemptPolicy, type RequestOptions } from '../../../src/services/images/attempts.ts';
 
 const answered = (status: number, headers: Record<string, string> = {}) =>
   APIError.generate(status, { error: { message: `status ${status}`, type: 'x', code: null } }, undefined, new Headers(headers));
@@ -8,8 +8,8 @@ const refused = () => new APIConnectionError({ cause: Object.assign(new TypeErro
 
 /** A `send` that fails with each error in turn, then succeeds; it records the options of every call. */
 function scripted(...errors: Error[]) {
-  const calls: { timeout: number; maxRetries: number }[] = [];
-  const send = async (options: { timeout: number; maxRetries: 0 }) => {
+  const calls: RequestOptions[] = [];
+  const send = async (options: RequestOptions) => {
     calls.push(options);
     const error = errors[calls.length - 1];
     if (error) throw error;
@@ -24,10 +24,11 @@ describe('image request attempts', () => {
   test.each([
     { name: 'a timeout', error: new APIConnectionTimeoutError(), kind: 'timeout' },
     { name: 'a connection dropped after sending', error: new APIConnectionError({ cause: new Error('other side closed') }), kind: 'network' },
+    { name: 'a 2xx body that is not JSON (the image was made)', error: new SyntaxError('Unexpected end of JSON input'), kind: 'server_error' },
   ])('$name is never repeated and may have been billed', async ({ error, kind }) => {
     const { send, calls } = scripted(error);
     expect(await attemptImageRequest(send, policy())).toEqual({ ok: false, failure: { kind }, mayBeBilled: true });
-    expect(calls).toEqual([{ timeout: 1_000, maxRetries: 0 }]);
+    expect(calls).toEqual([{ timeout: 1_000, maxRetries: 0, signal: expect.any(AbortSignal) }]);
   });
 
   test.each([
@@ -64,5 +65,15 @@ describe('image request attempts', () => {
     expect(await attemptImageRequest(longWait.send, policy({ deadline: Date.now() + 30_000 }))).toMatchObject({ ok: false, failure: { kind: 'rate_limited' } });
     expect(longWait.calls).toHaveLength(1);
     expect(Date.now() - started).toBeLessThan(1_000);
+  });
+});
+
+describe('the whole answer is bounded by the timeout, not only its headers', () => {
+  test('an answer still arriving when the timeout passes is told as a timeout that may have been billed', async () => {
+    // The SDK's own timeout stops at the headers; a body that stalls after them is what this send stands for.
+    const send = (options: RequestOptions) => new Promise<string>((_resolve, reject) => options.signal.addEventListener('abort', () => reject(new TypeError('terminated'))));
+    const started = Date.now();
+    expect(await attemptImageRequest(send, policy({ timeoutMs: 100 }))).toEqual({ ok: false, failure: { kind: 'timeout' }, mayBeBilled: true });
+    expect(Date.now() - started).toBeLessThan(2_000);
   });
 });

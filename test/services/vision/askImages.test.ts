@@ -135,6 +135,20 @@ describe('/ask image:', () => {
     const url = downloads().at(-1)!;
     expect(served(`http://x${url.path}`)).toBeLessThan(data.length);
   });
+
+  const stripChannel = TEST_CHANNEL_IDS[5]!;
+  test.each([
+    ['gpt-4.1-nano', 30, 100_000], ['gpt-4.1-mini', 100_000, 20], ['gpt-4.1-nano', 1, 60_000],
+  ])('%s, a %i×%i strip (a side under one patch once scaled): the reservation still covers what OpenAI bills for it', async (model, width, height) => {
+    setModel(stripChannel, model);
+    // The member asks for a long description: the model writes its whole allowance, so only the prompt's count is left to cover the image.
+    h.openai.chat.setDefault((req) => ({ text: 'A long strip.', finishReason: 'length', usage: { completion_tokens: (req as { max_completion_tokens?: number; max_tokens?: number }).max_completion_tokens ?? req.max_tokens ?? 0 } }));
+    // Private: no history, so each case sends its own image only.
+    await h.settled(h.command('ask', { prompt: 'Describe every detail', private: true, image: { filename: 'strip.png', data: craftPng(width, height, 4000) } }, { channelId: stripChannel }));
+    const billedImage = imagePartTokens(model, imageParts(lastChat())[0] as unknown as Record<string, unknown>);
+    expect(billedImage).toBeGreaterThan(1000);
+    expect(h.acknowledgeOverruns()).toEqual([]);
+  });
 });
 
 describe('history keeps images by reference', () => {

@@ -32,6 +32,10 @@ describe('patch rule', () => {
     [32, 32, 1],
     [33, 33, 4],
     [10_000, 10_000, 1521],
+    // Strips whose short side holds no whole patch once shrunk: the guide's steps would give 0; bounded by the cap.
+    [30, 100_000, 1536],
+    [100_000, 20, 1536],
+    [1, 60_000, 1536],
   ])('%i×%i → %i patches', (w, h, patches) => {
     expect(imagePatches(w, h)).toBe(patches);
   });
