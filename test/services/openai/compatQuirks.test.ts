@@ -4,7 +4,8 @@
  * `finish_reason: "abort"`, and servers without OpenAI's files and fine-tuning routes.
  * (compatServers.test.ts holds the first set: usage, finish_reason, error events and bodies, missing routes.)
  */
-import type { APIMessage } from 'discord.js';
+import { readFileSync } from 'node:fs';
+import { GatewayIntentBits, type APIMessage } from 'discord.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { BotHarness, TEST_CHANNEL_IDS } from '../../support/botHarness.ts';
 import type { FakeInteraction } from '../../support/fakeDiscord.ts';
@@ -176,5 +177,42 @@ describe('the start-up check against each server\'s way of saying it has no /mod
     } finally {
       await other.close();
     }
+  });
+});
+
+describe('voice messages on a server without /audio/transcriptions', () => {
+  const IS_VOICE_MESSAGE = 1 << 13;
+  const VOICE_OGG = new Uint8Array(readFileSync(new URL('../../fixtures/audio/voice.ogg', import.meta.url)));
+  let v: BotHarness;
+  beforeAll(async () => {
+    v = await BotHarness.start({ env: { VOICE_TRANSCRIPTION: 'true' }, discord: { privilegedIntents: GatewayIntentBits.MessageContent } });
+  });
+  afterAll(async () => { await v?.close(); });
+  const voice = (channelId: string) => v.discord.sendMessage({
+    channelId, author: { id: '520000000000000077', username: 'speaker' }, flags: IS_VOICE_MESSAGE,
+    attachments: [{ filename: 'voice-message.ogg', contentType: 'audio/ogg', data: VOICE_OGG, durationSecs: 1.5 }],
+  });
+  const replies = (channelId: string) => v.discord.channelMessages(channelId).filter((m) => m.author.id === v.discord.botUser.id);
+
+  test.each<[NotFoundStyle]>([['gin'], ['lmstudio']])('(%s) the first voice message is told why, later ones are not asked about again for a while', async (notFoundStyle) => {
+    v.openai.reset();
+    v.openai.compat = { missingRoutes: ['transcriptions'], notFoundStyle };
+    const channelId = TEST_CHANNEL_IDS[notFoundStyle === 'gin' ? 30 : 31]!;
+    await v.settled(v.command('settings', { state: 'on' }, { subcommand: 'voice-transcription', channelId, permissions: MANAGE_GUILD }));
+    voice(channelId);
+    const deadline = performance.now() + 5000;
+    while (replies(channelId).length === 0 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    await v.settled();
+    expect(replies(channelId).map((m) => m.content)).toEqual([expect.stringMatching(/^This AI service has no transcription endpoint/)]);
+    voice(channelId);
+    voice(channelId);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    await v.settled();
+    // One notice, one request: the route is missing, asking again for every voice message only repeats the 404.
+    expect(replies(channelId)).toHaveLength(1);
+    expect(v.openai.requestsTo('/v1/audio/transcriptions')).toHaveLength(1);
+    const rows = v.bot.ctx.db.prepare('SELECT charged_micros AS charged FROM ledger WHERE channel_id = ?').all(channelId) as { charged: number }[];
+    expect(rows.every((row) => row.charged === 0)).toBe(true);
+    v.bot.ctx.services.transcription.routeMissingUntil = 0;
   });
 });
