@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { GatewayIntentBits, type APIMessage } from 'discord.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { BotHarness, TEST_CHANNEL_IDS } from '../../support/botHarness.ts';
-import type { FakeInteraction } from '../../support/fakeDiscord.ts';
+import { DEFAULT_GUILD_ID, type FakeInteraction } from '../../support/fakeDiscord.ts';
 import type { CompatOptions, NotFoundStyle } from '../../support/fakeOpenAI.ts';
 
 /** Short, so a prefill longer than it is quick to test (real deployments wait 60 s), yet far above a loaded machine's pauses. */
@@ -214,5 +214,41 @@ describe('voice messages on a server without /audio/transcriptions', () => {
     const rows = v.bot.ctx.db.prepare('SELECT charged_micros AS charged FROM ledger WHERE channel_id = ?').all(channelId) as { charged: number }[];
     expect(rows.every((row) => row.charged === 0)).toBe(true);
     v.bot.ctx.services.transcription.routeMissingUntil = 0;
+  });
+});
+
+describe('/settings model suggests what a compatible server lists', () => {
+  const LOCAL_MODELS = ['llama3.1:8b', 'qwen3:14b', 'deepseek-r1:7b', 'nomic-embed-text:latest', 'whisper-1'];
+  const suggest = async (harness: BotHarness, value: string) => {
+    const i = harness.discord.sendInteraction({ kind: 'autocomplete', commandName: 'settings', guildId: DEFAULT_GUILD_ID, subcommand: 'model', focused: 'name', options: { name: value } });
+    await i.callback();
+    return (i.callbacks[0]!.data as { choices: { value: string }[] }).choices.map((c) => c.value);
+  };
+
+  test('its chat models come first; embedding and speech models are left out', async () => {
+    const local = await BotHarness.start({ env: { DEFAULT_MODEL: 'llama3.1:8b' }, openai: { models: LOCAL_MODELS, compat: { bareChunks: true } } });
+    try {
+      await local.bot.aiServiceChecked;
+      const all = await suggest(local, '');
+      expect(all.slice(0, 4)).toEqual(['default', 'llama3.1:8b', 'qwen3:14b', 'deepseek-r1:7b']);
+      expect(all).not.toContain('nomic-embed-text:latest');
+      expect(all).not.toContain('whisper-1');
+      expect(await suggest(local, 'qwen')).toEqual(['qwen3:14b']);
+    } finally {
+      await local.close();
+    }
+  });
+
+  test.each<[NotFoundStyle]>([['gin'], ['lmstudio']])('without /models (%s): the suggestions the bot knows itself, no error', async (notFoundStyle) => {
+    const local = await BotHarness.start({ env: { DEFAULT_MODEL: 'llama3.1:8b' }, openai: { models: LOCAL_MODELS, compat: { missingRoutes: ['models'], notFoundStyle } } });
+    try {
+      expect(await local.bot.aiServiceChecked).toBe('ok');
+      const all = await suggest(local, '');
+      expect(all.slice(0, 2)).toEqual(['default', 'llama3.1:8b']);
+      expect(all).not.toContain('qwen3:14b');
+      expect(all).toContain('gpt-4o-mini');
+    } finally {
+      await local.close();
+    }
   });
 });
