@@ -87,6 +87,19 @@ describe('streams that end without [DONE], with bare chunks and keep-alive comme
     expect(ledger(channelId)[0]!.charged).toBeGreaterThan(0);
   });
 
+  test.each([
+    ['en-US', 'The AI service had an internal error. Please try again in a moment.'],
+    ['ja', 'AI サービスで内部エラーが発生しました'],
+  ])('/translate when llama.cpp sends an error event before any text (%s): a plain reply, nothing charged', async (locale, reply) => {
+    const channelId = freshChannel();
+    h.openai.chat.enqueue({ streamError: { code: 500, message: 'failed to decode the batch', type: 'server_error' } });
+    const i = h.command('translate', { text: 'Bonsoir', to: 'English' }, { channelId, locale });
+    await h.settled(i);
+    expect(shown(i)).toContain(reply);
+    expect(shown(i)).not.toMatch(/decode the batch/);
+    expect(ledger(channelId)).toMatchObject([{ command: 'translate', state: 'released', charged: 0 }]);
+  });
+
   test('a local reasoning model\'s <think> block in bare chunks: only the answer is shown and stored', async () => {
     h.openai.compat = BARE_STREAM;
     const channelId = freshChannel();
