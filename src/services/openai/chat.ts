@@ -7,7 +7,7 @@ import { OPENS_THINK_IN_TEMPLATE, ThinkSplitter } from '../reasoning/thinkTags.t
 import { outputTokens } from '../reasoning/usage.ts';
 import { outputCounter } from '../tokens.ts';
 import { openChatStream } from './chatAttempts.ts';
-import { watchedChunks } from './keepAlive.ts';
+import { watchedChunks, WatchedBytes } from './keepAlive.ts';
 import { OutputGuard } from './outputGuard.ts';
 
 /** The delta fields compatible servers stream a model's thinking in: vLLM and DeepSeek `reasoning_content`, Ollama and vLLM ≥ 0.10 `reasoning`. */
@@ -126,6 +126,7 @@ export class ChatService {
       const left = lastChunkAt + Math.max(keepAliveLimit, silence()) - Date.now();
       if (!ended && left > 0) armIdleTimer(Math.min(silence(), left));
     };
+    const watch = new WatchedBytes(onBytes);
     let reasoning = '';
     let refusal = '';
     let finishReason: string | null = null;
@@ -138,7 +139,7 @@ export class ChatService {
       const timeout = thinksSilently ? { timeout: Math.max(this.client.timeout, THINKING_SILENCE_MS) } : {};
       // Until the response starts, the SDK's timeout governs each attempt; repeats are ours (chatAttempts.ts).
       const opened = await openChatStream(
-        async (options) => watchedChunks(await this.client.chat.completions.create(body, { signal: controller.signal, ...timeout, ...options }).asResponse(), controller, this.client, onBytes),
+        async (options) => watchedChunks(await this.client.chat.completions.create(body, { signal: controller.signal, ...timeout, ...options }).asResponse(), controller, this.client, watch),
         { maxRetries: this.client.maxRetries, signal: controller.signal, context },
       );
       if (!opened.ok) {
@@ -195,6 +196,12 @@ export class ChatService {
     // an error event): the answer is incomplete, and the prompt was read.
     if (finishReason === 'abort') {
       return { ok: false, failure: { kind: 'server_error', status: undefined }, partialText: text, usage, ...thought, ...unshown(refusal, answer.held), ...billable(true, thinksSilently) };
+    }
+    // Ollama ends a stream that failed on its side (its runner crashed, ran out of memory) cleanly, with neither a
+    // finish_reason nor [DONE] (middleware/openai.go turns the error into a chunk without one); every server ends a
+    // finished answer with at least one of them. Incomplete: what came is charged, nothing when nothing came.
+    if (finishReason === null && !watch.endedWithDone) {
+      return { ok: false, failure: { kind: 'server_error', status: undefined }, partialText: text, usage, ...thought, ...unshown(refusal, answer.held) };
     }
     if (refusal || finishReason === 'content_filter') {
       // The stream ended cleanly, so the request was read and billed; the filter acts on the output: a reasoning

@@ -46,8 +46,8 @@ async function mention(channelId: string, text: string): Promise<APIMessage> {
   return mine()[0]!;
 }
 
-/** A llama.cpp-like stream: keep-alive comments, no ids, no usage, no finish_reason, no [DONE]. */
-const BARE_STREAM: CompatOptions = { noDone: true, bareChunks: true, pingEveryMs: 5, noUsage: true, noFinishReason: true, noRole: true };
+/** Keep-alive comments, no ids, no role, no usage, no [DONE]: only the finish_reason says the answer is whole. */
+const BARE_STREAM: CompatOptions = { noDone: true, bareChunks: true, pingEveryMs: 5, noUsage: true, noRole: true };
 
 describe('streams that end without [DONE], with bare chunks and keep-alive comments', () => {
   test('/ask: complete, stored, and charged the bot\'s own count (no usage came)', async () => {
@@ -107,6 +107,44 @@ describe('streams that end without [DONE], with bare chunks and keep-alive comme
     const i = await ask(channelId);
     expect(i.transcript()).toEqual(['Hello!']);
     expect(turns(channelId)).toEqual(['Hello?', 'Hello!']);
+  });
+});
+
+describe('Ollama\'s failure mid-stream: the stream ends cleanly with neither finish_reason nor [DONE]', () => {
+  test.each([
+    ['en-US', '⚠️ The answer is incomplete: the AI service reported an internal error partway through.'],
+    ['zh-CN', '⚠️'],
+  ])('after some text (%s): shown as incomplete, not stored, the text that came charged', async (locale, notice) => {
+    h.openai.compat = { noDone: true, noFinishReason: true, noUsage: true };
+    const channelId = freshChannel();
+    const arrived = 'The first half of an answer. ';
+    h.openai.chat.enqueue({ text: arrived, chunks: [arrived] });
+    const i = await ask(channelId, 'Tell me.', locale);
+    expect(i.transcript()[0]!.startsWith(`${arrived.trim()}\n\n`)).toBe(true);
+    expect(i.transcript()[0]).toContain(notice);
+    expect(turns(channelId)).toEqual([]);
+    const [row] = ledger(channelId);
+    const { tokens } = h.bot.ctx.services;
+    expect(row).toMatchObject({ state: 'settled', outputTokens: tokens.weigh(tokens.countMessage(arrived), 'gpt-4o-mini') });
+    expect(row!.charged).toBeLessThan(row!.reserved);
+  });
+
+  test('before any text: the server-error reply, nothing charged', async () => {
+    h.openai.compat = { noDone: true, noFinishReason: true, noUsage: true };
+    const channelId = freshChannel();
+    h.openai.chat.enqueue({ text: '' });
+    const i = await ask(channelId);
+    expect(i.transcript()).toEqual(['The AI service had an internal error. Please try again in a moment.']);
+    expect(ledger(channelId)).toMatchObject([{ state: 'released', charged: 0 }]);
+  });
+
+  test('[DONE] without a finish_reason is still a whole answer', async () => {
+    h.openai.compat = { noFinishReason: true, noUsage: true };
+    const channelId = freshChannel();
+    h.openai.chat.enqueue({ text: 'Whole.' });
+    const i = await ask(channelId);
+    expect(i.transcript()).toEqual(['Whole.']);
+    expect(turns(channelId)).toEqual(['Hello?', 'Whole.']);
   });
 });
 
