@@ -1,7 +1,7 @@
 import type { Client } from 'discord.js';
 import { buildContext } from './buildContext.ts';
 import { loadCommands } from './commands/index.ts';
-import type { Config } from './config.ts';
+import { isOpenAIItself, type Config } from './config.ts';
 import type { BotContext } from './context.ts';
 import { startWalCheckpoints } from './db/checkpoint.ts';
 import { connectToDiscord, explainLoginError } from './discordClient.ts';
@@ -10,7 +10,7 @@ import { channelNotifier } from './services/finetune/channelNotice.ts';
 import { shardsOf } from './services/metrics/gateway.ts';
 import { serveMetrics } from './services/metrics/serve.ts';
 import { serveLedger } from './services/budget/shared/serve.ts';
-import { checkAiService } from './services/openai/startupCheck.ts';
+import { chatModelIds, checkAiService } from './services/openai/startupCheck.ts';
 import { botLimitNotifier } from './services/operator/notices.ts';
 import { warmUp } from './warmUp.ts';
 import { followsHostJobs, leadsTheBot, UNSHARDED, type ShardAssignment } from './sharding/shardRole.ts';
@@ -62,7 +62,12 @@ export async function startBot(config: Config, logger: Logger, options: { now?: 
     throw error;
   });
   const commands = loadCommands();
-  const aiServiceChecked = checkAiService(ctx.services.openai, { chat: config.defaultModel }, logger);
+  // A compatible server's own models are what `/settings model` should suggest (the price table names OpenAI's).
+  const suggestListed = isOpenAIItself(config.openaiBaseUrl) ? undefined : (ids: readonly string[]) => {
+    const chat = chatModelIds(ids);
+    ctx.services.settings.addModelSource(() => chat);
+  };
+  const aiServiceChecked = checkAiService(ctx.services.openai, { chat: config.defaultModel }, logger, suggestListed);
   let client: Client;
   try {
     client = await connectToDiscord(ctx, commands, shard);

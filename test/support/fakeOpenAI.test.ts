@@ -486,6 +486,25 @@ describe('FakeOpenAI as a compatible server', () => {
     expect(models).toEqual([]);
   });
 
+  it('pings a silent stream with `:` comments (llama.cpp), sends bare chunks and leaves out [DONE] when told to', async () => {
+    fake.compat = { pingEveryMs: 20, bareChunks: true, noDone: true };
+    fake.chat.enqueue({ text: 'Hi', chunks: ['Hi'], delayMs: 150, finishReason: 'abort' });
+    const { text } = await rawStream();
+    const all = events(text);
+    expect(all.filter((e) => e === ':').length).toBeGreaterThanOrEqual(3);
+    const chunks = all.filter((e) => e.startsWith('{')).map((e) => JSON.parse(e) as Record<string, unknown>);
+    expect(chunks.every((c) => !('id' in c) && !('created' in c) && !('object' in c) && Array.isArray(c.choices))).toBe(true);
+    expect(text).toContain('"finish_reason":"abort"');
+    expect(text).not.toContain('[DONE]');
+  });
+
+  it.each([['/files', 'GET'], ['/files', 'POST'], ['/fine_tuning/jobs', 'POST'], ['/fine_tuning/jobs/ftjob-x', 'GET']] as const)('answers %s (%s) as missing when files and fine-tuning are', async (path, method) => {
+    fake.compat = { missingRoutes: ['files', 'fine_tuning'] };
+    const response = await fetch(`${fake.baseUrl}${path}`, { method, headers: { authorization: `Bearer ${fake.apiKey}` } });
+    expect(response.status).toBe(404);
+    expect(await response.text()).toBe('404 page not found');
+  });
+
   it('streams thinking in reasoning_content before the answer', async () => {
     fake.chat.enqueue({ reasoning: 'hmm', text: 'Yes.' });
     const { text } = await rawStream();

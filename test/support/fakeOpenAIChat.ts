@@ -37,7 +37,8 @@ export interface ChatTextReply {
   chunkDelayMs?: number;
   /** Streaming: after this many events (the role chunk counts) go silent, keeping the socket open. */
   stallAfterEvents?: number;
-  finishReason?: 'stop' | 'length' | 'content_filter' | 'tool_calls';
+  /** `abort`, `repetition`: vLLM's own (vllm/v1/engine FINISH_REASON_STRINGS), passed to the client as they are. */
+  finishReason?: 'stop' | 'length' | 'content_filter' | 'tool_calls' | 'abort' | 'repetition';
   /** Exact usage; prompt_tokens also replaces the estimate used for the context-window check. */
   usage?: { prompt_tokens?: number; completion_tokens?: number; cached_tokens?: number };
   /** Answer with a refusal (message.refusal / `refusal` deltas) instead of content. */
@@ -165,7 +166,7 @@ function makePlan(reply: ChatTextReply, body: ChatCompletionCreateParams, prompt
       function: { name: tc.name, arguments: typeof tc.arguments === 'string' ? tc.arguments : JSON.stringify(tc.arguments) },
     }),
   );
-  let finishReason: FinishReason = reply.finishReason ?? (toolCalls.length > 0 ? 'tool_calls' : 'stop');
+  let finishReason = (reply.finishReason ?? (toolCalls.length > 0 ? 'tool_calls' : 'stop')) as FinishReason;
   const limit = body.max_completion_tokens ?? body.max_tokens;
   // max_completion_tokens bounds the hidden reasoning and the visible answer together.
   const reasoningTokens = typeof limit === 'number' ? Math.min(reply.reasoningTokens ?? 0, limit) : (reply.reasoningTokens ?? 0);
@@ -295,6 +296,8 @@ export class FakeChat {
     if ('endless' in reply) return this.endless(ex, body, reply.endless, promptTokens);
     const textReply = reply as ChatTextReply;
     const plan = makePlan(textReply, body, promptTokens);
+    // A server that pings sends its headers at once and keeps the silence (delayMs: the prompt's prefill) alive.
+    if (body.stream && this.env.compat().pingEveryMs) return this.stream(ex, body, plan, textReply.chunkDelayMs ?? 0, textReply.stallAfterEvents, textReply.thinkMs, textReply.delayMs);
     await sleep(textReply.delayMs ?? 0, this.env.signal);
     if (body.stream) return this.stream(ex, body, plan, textReply.chunkDelayMs ?? 0, textReply.stallAfterEvents, textReply.thinkMs);
     ex.sendJson(200, this.completion(body, plan));
@@ -327,15 +330,17 @@ export class FakeChat {
 
   /** Builds the SSE events for a plan: chunks, optional usage chunk, then '[DONE]'. */
   private events(body: ChatCompletionCreateParams, plan: Plan): (ChatCompletionChunk | '[DONE]')[] {
-    const withUsage = body.stream_options?.include_usage === true && !this.env.compat().noUsage;
-    const base = {
+    const compat = this.env.compat();
+    const withUsage = body.stream_options?.include_usage === true && !compat.noUsage;
+    // bareChunks: a server that sends only the choices; the cast keeps the SDK's chunk type for the rest of the fake.
+    const base = (compat.bareChunks ? {} : {
       id: randomId('chatcmpl-', 14),
       object: 'chat.completion.chunk' as const,
       created: nowSeconds(),
       model: plan.model,
       service_tier: 'default' as const,
       system_fingerprint: 'fp_fake000001',
-    };
+    }) as Omit<ChatCompletionChunk, 'choices'>;
     const n = body.n ?? 1;
     const out: (ChatCompletionChunk | '[DONE]')[] = planDeltas(plan, this.env.compat()).map(({ delta, finish }) => ({
       ...base,
@@ -343,18 +348,31 @@ export class FakeChat {
       ...(withUsage ? { usage: null } : {}),
     }));
     if (withUsage) out.push({ ...base, choices: [], usage: plan.usage });
-    out.push('[DONE]');
+    if (!compat.noDone) out.push('[DONE]');
     return out;
   }
 
-  private async stream(ex: Exchange, body: ChatCompletionCreateParams, plan: Plan, chunkDelayMs: number, stallAfter?: number, thinkMs = 0): Promise<void> {
+  /** Waits `ms`; with `pingEveryMs` set, writes a keep-alive comment every that many ms meanwhile, as llama.cpp does. */
+  private async silence(ex: Exchange, ms: number): Promise<void> {
+    const every = this.env.compat().pingEveryMs;
+    if (!every) return sleep(ms, this.env.signal);
+    const until = Date.now() + ms;
+    for (let left = ms; left > 0; left = until - Date.now()) {
+      await sleep(Math.min(every, left), this.env.signal);
+      if (ex.res.destroyed) return;
+      if (until - Date.now() > 0) await ex.writeComment();
+    }
+  }
+
+  private async stream(ex: Exchange, body: ChatCompletionCreateParams, plan: Plan, chunkDelayMs: number, stallAfter?: number, thinkMs = 0, headersFirstMs = 0): Promise<void> {
     ex.startEventStream();
+    await this.silence(ex, headersFirstMs);
     let first = true;
     let sent = 0;
     for (const event of this.events(body, plan)) {
-      if (sent++ === stallAfter) return sleep(2_000_000_000, this.env.signal).catch(() => undefined);
-      if (sent === 2 && thinkMs > 0) await sleep(thinkMs, this.env.signal);
-      if (!first && event !== '[DONE]') await sleep(chunkDelayMs, this.env.signal);
+      if (sent++ === stallAfter) return this.silence(ex, 2_000_000_000).catch(() => undefined);
+      if (sent === 2 && thinkMs > 0) await this.silence(ex, thinkMs);
+      if (!first && event !== '[DONE]') await this.silence(ex, chunkDelayMs);
       first = false;
       if (ex.res.destroyed) return; // client went away (e.g. `break` in for-await)
       await ex.writeEvent(event);

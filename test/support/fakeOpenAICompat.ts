@@ -5,11 +5,13 @@
  * vLLM `create_streaming_error_response` (`{"error": {"message", "type": "BadRequestError", "code": 400}}`)
  * and, before 0.9, flat `{"object": "error", …}` bodies; Ollama's `openai.NewError` and gin's
  * `404 page not found`; LM Studio's `200 {"error": "Unexpected endpoint or method. (POST /v1/…)"}`;
- * LiteLLM's `data: {"error": {…, "code": "429"}}`.
+ * LiteLLM's `data: {"error": {…, "code": "429"}}`; llama.cpp's `:` keep-alive comments while a stream is silent
+ * (ggml-org/llama.cpp#24013, every second since #25241); vLLM's `finish_reason: "abort"` (vllm/v1/engine
+ * FINISH_REASON_STRINGS: only "error" is turned into an error event by `_raise_if_error`).
  */
 
 /** Routes a compatible server may not have. */
-export type CompatRoute = 'models' | 'images' | 'transcriptions' | 'moderations';
+export type CompatRoute = 'models' | 'images' | 'transcriptions' | 'moderations' | 'files' | 'fine_tuning';
 
 /** How a server says a route does not exist. */
 export type NotFoundStyle = 'gin' | 'fastapi' | 'express' | 'nest' | 'llamacpp' | 'lmstudio';
@@ -19,6 +21,12 @@ export interface CompatOptions {
   noUsage?: boolean;
   /** Streams end cleanly with [DONE] but never send a finish_reason. */
   noFinishReason?: boolean;
+  /** A clean stream ends when the body ends, without `data: [DONE]`. */
+  noDone?: boolean;
+  /** Chunks carry only `choices` (and `usage`): no `id`, `object`, `created`, `model` or `system_fingerprint`. */
+  bareChunks?: boolean;
+  /** While a stream is silent (before the first event, between events), an SSE comment `:` every this many ms, as llama.cpp's ping. */
+  pingEveryMs?: number;
   /** The first delta has no `role`. */
   noRole?: boolean;
   /** Responses (streams and JSON) are sent without a content-type header. */
@@ -61,6 +69,8 @@ export function isMissingRoute(compat: CompatOptions, path: string): boolean {
   const route: CompatRoute | undefined = path === '/v1/models' || path.startsWith('/v1/models/') ? 'models'
     : path === '/v1/images/generations' ? 'images'
     : path === '/v1/audio/transcriptions' ? 'transcriptions'
-    : path === '/v1/moderations' ? 'moderations' : undefined;
+    : path === '/v1/moderations' ? 'moderations'
+    : path === '/v1/files' || path.startsWith('/v1/files/') ? 'files'
+    : path.startsWith('/v1/fine_tuning/') ? 'fine_tuning' : undefined;
   return route !== undefined && (compat.missingRoutes ?? []).includes(route);
 }

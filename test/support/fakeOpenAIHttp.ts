@@ -218,6 +218,14 @@ export class Exchange {
     this.res.flushHeaders();
   }
 
+  /** Writes an SSE comment (`:` and a blank line), as a keep-alive; resolves once handed to the socket. */
+  writeComment(text = ''): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.res.destroyed) return resolve();
+      this.res.write(`:${text}\n\n`, () => resolve());
+    });
+  }
+
   /** Writes one `data: ...\n\n` event; resolves once handed to the socket. */
   writeEvent(data: unknown): Promise<void> {
     const line = `data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;

@@ -7,6 +7,7 @@ import { OPENS_THINK_IN_TEMPLATE, ThinkSplitter } from '../reasoning/thinkTags.t
 import { outputTokens } from '../reasoning/usage.ts';
 import { outputCounter } from '../tokens.ts';
 import { openChatStream } from './chatAttempts.ts';
+import { watchedChunks, WatchedBytes } from './keepAlive.ts';
 import { OutputGuard } from './outputGuard.ts';
 
 /** The delta fields compatible servers stream a model's thinking in: vLLM and DeepSeek `reasoning_content`, Ollama and vLLM ≥ 0.10 `reasoning`. */
@@ -70,6 +71,11 @@ export interface ChatOptions {
   idleTimeoutMs: number;
   /** Which models are reasoning models (request fields, silence while thinking); the built-in table when unset. */
   reasoning?: ReasoningModels;
+  /**
+   * Longest silence without a chunk while the server keeps sending keep-alive comments (a long prompt read by
+   * llama.cpp on a CPU): THINKING_SILENCE_MS when unset. Without them, `idleTimeoutMs` applies.
+   */
+  keepAliveSilenceMs?: number;
 }
 
 /** Thinking from reasoning deltas and from `<think>` tags, as one text (absent when there was none). */
@@ -107,11 +113,20 @@ export class ChatService {
     if (request.signal?.aborted) cancel();
     else request.signal?.addEventListener('abort', cancel, { once: true });
     let idle: NodeJS.Timeout | undefined;
-    const armIdleTimer = () => {
+    const silence = () => (thinksSilently && answer.text === '' ? Math.max(this.options.idleTimeoutMs, THINKING_SILENCE_MS) : this.options.idleTimeoutMs);
+    const armIdleTimer = (ms = silence()) => {
       clearTimeout(idle);
-      const silence = thinksSilently && answer.text === '' ? Math.max(this.options.idleTimeoutMs, THINKING_SILENCE_MS) : this.options.idleTimeoutMs;
-      idle = setTimeout(() => { timedOut = true; controller.abort(); }, silence);
+      idle = setTimeout(() => { timedOut = true; controller.abort(); }, ms);
     };
+    // Bytes that are no chunk (keep-alive comments) say the server is alive: they extend the wait, up to a limit.
+    let lastChunkAt = Date.now();
+    let ended = false;
+    const keepAliveLimit = Math.max(this.options.keepAliveSilenceMs ?? THINKING_SILENCE_MS, this.options.idleTimeoutMs);
+    const onBytes = () => {
+      const left = lastChunkAt + Math.max(keepAliveLimit, silence()) - Date.now();
+      if (!ended && left > 0) armIdleTimer(Math.min(silence(), left));
+    };
+    const watch = new WatchedBytes(onBytes);
     let reasoning = '';
     let refusal = '';
     let finishReason: string | null = null;
@@ -124,7 +139,7 @@ export class ChatService {
       const timeout = thinksSilently ? { timeout: Math.max(this.client.timeout, THINKING_SILENCE_MS) } : {};
       // Until the response starts, the SDK's timeout governs each attempt; repeats are ours (chatAttempts.ts).
       const opened = await openChatStream(
-        (options) => this.client.chat.completions.create(body, { signal: controller.signal, ...timeout, ...options }),
+        async (options) => watchedChunks(await this.client.chat.completions.create(body, { signal: controller.signal, ...timeout, ...options }).asResponse(), controller, this.client, watch),
         { maxRetries: this.client.maxRetries, signal: controller.signal, context },
       );
       if (!opened.ok) {
@@ -132,8 +147,10 @@ export class ChatService {
         // A reasoning model may think before its headers: one that may have read the request may have thought too.
         return { ok: false, failure, partialText: '', usage: undefined, ...billable(opened.mayBeBilled, opened.mayBeBilled && thinksSilently) };
       }
+      lastChunkAt = Date.now();
       armIdleTimer();
       for await (const chunk of opened.stream) {
+        lastChunkAt = Date.now();
         armIdleTimer();
         usage = readUsage(chunk.usage) ?? usage;
         // Compatible servers may send chunks without `choices` (usage-only, keep-alives) or deltas without a role.
@@ -165,6 +182,7 @@ export class ChatService {
       const shown = cut ? { kind: 'cut_off' as const } : failure.kind === 'network' ? { kind: 'dropped' as const } : failure;
       return { ok: false, failure: shown, partialText: answer.text, usage, ...joinedThinking(reasoning, answer.reasoning), ...unshown(refusal, answer.held), ...billable(billed, billed && thinksSilently) };
     } finally {
+      ended = true;
       clearTimeout(idle);
       request.signal?.removeEventListener('abort', cancel);
     }
@@ -174,6 +192,17 @@ export class ChatService {
     if (cancelled) return { ok: false, failure: { kind: 'cut_off' }, partialText: text, usage, ...thought, ...unshown(refusal, answer.held), ...billable(true, thinksSilently) };
     if (timedOut) return { ok: false, failure: { kind: 'timeout' }, partialText: text, usage, ...thought, ...unshown(refusal, answer.held), ...billable(true, thinksSilently) };
     if (overrun) return { ok: true, text, usage, finishReason: 'length', ...thought, overrun: true };
+    // vLLM passes `abort` on when it stopped the request itself (its engine's FINISH_REASON_STRINGS; only `error` becomes
+    // an error event): the answer is incomplete, and the prompt was read.
+    if (finishReason === 'abort') {
+      return { ok: false, failure: { kind: 'server_error', status: undefined }, partialText: text, usage, ...thought, ...unshown(refusal, answer.held), ...billable(true, thinksSilently) };
+    }
+    // Ollama ends a stream that failed on its side (its runner crashed, ran out of memory) cleanly, with neither a
+    // finish_reason nor [DONE] (middleware/openai.go turns the error into a chunk without one); every server ends a
+    // finished answer with at least one of them. Incomplete: what came is charged, nothing when nothing came.
+    if (finishReason === null && !watch.endedWithDone) {
+      return { ok: false, failure: { kind: 'server_error', status: undefined }, partialText: text, usage, ...thought, ...unshown(refusal, answer.held) };
+    }
     if (refusal || finishReason === 'content_filter') {
       // The stream ended cleanly, so the request was read and billed; the filter acts on the output: a reasoning
       // model has already thought (and billed) for it.

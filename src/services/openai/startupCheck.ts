@@ -4,16 +4,22 @@ import { classifyError } from './failures.ts';
 
 /** The start-up check waits this long for the AI service; it never holds up the bot. */
 export const STARTUP_CHECK_TIMEOUT_MS = 10_000;
+/** Models a server lists that don't chat (Ollama lists embedding models beside the chat ones; OpenAI lists everything). */
+const NOT_CHAT = /embed|whisper|tts|dall-e|gpt-image|moderation|transcribe|rerank/i;
+
+/** The chat models among the ids a server listed. */
+export const chatModelIds = (ids: readonly string[]): string[] => ids.filter((id) => !NOT_CHAT.test(id));
 
 /**
  * Asks the AI service for its model list once at start-up, so a wrong key, an unreachable
  * OPENAI_BASE_URL or a model the server does not offer shows in the log at once, not at the
  * first member's question. It also opens the first connection before anyone is waiting.
  */
-export async function checkAiService(openai: OpenAI, models: { chat: string }, logger: Logger): Promise<'ok' | 'failed'> {
+export async function checkAiService(openai: OpenAI, models: { chat: string }, logger: Logger, onListed?: (ids: readonly string[]) => void): Promise<'ok' | 'failed'> {
   try {
     const ids: string[] = [];
     for await (const model of openai.models.list({ timeout: STARTUP_CHECK_TIMEOUT_MS, maxRetries: 0 })) ids.push(model.id);
+    onListed?.(ids);
     // Some compatible servers answer /models with an empty list: nothing can be checked, nothing is known to be missing.
     if (ids.length === 0) {
       logger.warn({ model: models.chat }, 'the AI service lists no models at all, so DEFAULT_MODEL cannot be checked; answers will show whether the server accepts it');

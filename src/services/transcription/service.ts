@@ -68,6 +68,8 @@ export class TranscriptionService {
    * when Discord refused the Message Content intent at login (attachments then arrive blank).
    */
   automatic: 'on' | 'off' | 'intent-refused' = 'off';
+  /** Until when (epoch ms) voice messages are skipped: the AI service answered that it has no transcription route. */
+  routeMissingUntil = 0;
 
   constructor(private readonly deps: TranscriptionDependencies) {}
 

@@ -2,7 +2,8 @@ import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { chunkText, MODERATION_CHUNK_CHARS, ModerationChecker } from '../../../src/services/moderation/checker.ts';
 import { describeCategories } from '../../../src/services/moderation/service.ts';
-import { FakeOpenAI } from '../../support/fakeOpenAI.ts';
+import { compatFetch } from '../../../src/services/openai/compatFetch.ts';
+import { FakeOpenAI, type NotFoundStyle } from '../../support/fakeOpenAI.ts';
 
 let fake: FakeOpenAI;
 let client: OpenAI;
@@ -62,6 +63,14 @@ describe('ModerationChecker', () => {
     expect(await checker.check(['d'])).toEqual({ kind: 'unavailable', reason: 'missing_route', status: 404 });
   });
 });
+
+test.each<[NotFoundStyle]>([['gin'], ['fastapi'], ['llamacpp'], ['lmstudio']])(
+  'a missing route as each server says it (%s; LM Studio answers 200 {"error": …}), read through the bot\'s fetch', async (notFoundStyle) => {
+    const bots = new OpenAI({ apiKey: fake.apiKey, baseURL: fake.baseUrl, maxRetries: 0, fetch: compatFetch(fetch, [fake.apiKey]) });
+    fake.compat = { missingRoutes: ['moderations'], notFoundStyle };
+    expect(await new ModerationChecker(bots, 'omni-moderation-latest').check(['e'])).toEqual({ kind: 'unavailable', reason: 'missing_route', status: 404 });
+  },
+);
 
 describe('describeCategories', () => {
   test('reads category ids as words in each language, joined as that language lists things', () => {

@@ -44,3 +44,30 @@ describe('ChatService against compatible servers', () => {
     expect(outcome.ok && outcome.usage).toMatchObject({ promptTokens: expect.any(Number), completionTokens: expect.any(Number) });
   });
 });
+
+describe('keep-alive comments (llama.cpp pings a silent stream every second: ggml-org/llama.cpp#24013, #25241)', () => {
+  /** Far above a loaded machine's pauses; the pings come 25 times as often. */
+  const IDLE_MS = 1000;
+  const pinged = (keepAliveSilenceMs: number) => {
+    const client = new OpenAI({ apiKey: fake.apiKey, baseURL: fake.baseUrl, maxRetries: 0, timeout: IDLE_MS, fetch: compatFetch(fetch, [fake.apiKey]) });
+    return new ChatService(client, { useMaxCompletionTokens: true, idleTimeoutMs: IDLE_MS, keepAliveSilenceMs });
+  };
+  const askWith = (service: ChatService) => service.stream({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], maxOutputTokens: 100 }, () => undefined);
+
+  test('extend the wait for the first text past the idle timeout', async () => {
+    fake.compat = { pingEveryMs: 40 };
+    fake.chat.enqueue({ text: 'Read it all.', delayMs: IDLE_MS * 2.5 });
+    expect(await askWith(pinged(10_000))).toMatchObject({ ok: true, text: 'Read it all.' });
+  });
+
+  test('but not forever: a server that only pings times out once the keep-alive limit has passed', async () => {
+    fake.compat = { pingEveryMs: 40 };
+    fake.chat.enqueue({ text: 'Never.', delayMs: 60_000 });
+    const started = performance.now();
+    const outcome = await askWith(pinged(2_500));
+    const elapsed = performance.now() - started;
+    expect(outcome).toMatchObject({ ok: false, failure: { kind: 'timeout' }, partialText: '', mayBeBilled: true });
+    expect(elapsed).toBeGreaterThanOrEqual(2_400);
+    expect(elapsed).toBeLessThan(2_500 + IDLE_MS + 1_500);
+  });
+});
