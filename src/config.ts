@@ -1,3 +1,4 @@
+import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
 import { parseReasoningModels, type ReasoningOverrides } from './services/reasoning/models.ts';
 import { PERIODS, type Period } from './services/budget/periods.ts';
@@ -154,6 +155,23 @@ export function isOpenAIItself(baseUrl: string | undefined): boolean {
   return baseUrl === undefined || OPENAI_API_HOST.test(new URL(baseUrl).hostname);
 }
 
+/** Loopback, private, link-local and shared (CGNAT, Tailscale) ranges: a server there is on the operator's own machine or network. */
+const PRIVATE_NETWORKS = new BlockList();
+for (const [net, prefix] of [['127.0.0.0', 8], ['10.0.0.0', 8], ['172.16.0.0', 12], ['192.168.0.0', 16], ['169.254.0.0', 16], ['100.64.0.0', 10]] as const) PRIVATE_NETWORKS.addSubnet(net, prefix, 'ipv4');
+for (const [net, prefix] of [['::1', 128], ['fc00::', 7], ['fe80::', 10]] as const) PRIVATE_NETWORKS.addSubnet(net, prefix, 'ipv6');
+/** Names that only resolve on the operator's machine or network: `localhost`, mDNS, Docker's host, a compose service (`ollama`). */
+const PRIVATE_NAME = /^(localhost|[^.]+)$|\.(localhost|local|internal|lan|home\.arpa)$/;
+
+/**
+ * A model server on the operator's own machine or network (Ollama, vLLM, llama.cpp, LM Studio), whose models are
+ * usually free. Any other host (OpenRouter, Together, Azure, a paid proxy) may bill a model dearer than gpt-4o.
+ */
+export function isPrivateHost(baseUrl: string): boolean {
+  const host = new URL(baseUrl).hostname.replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '').toLowerCase();
+  const version = isIP(host);
+  return version === 0 ? PRIVATE_NAME.test(host) : PRIVATE_NETWORKS.check(host, version === 4 ? 'ipv4' : 'ipv6');
+}
+
 /** The ledger settings that only make sense together (README, Scaling). */
 function ledgerProblems(e: { LEDGER_URL?: string; LEDGER_SECRET?: string; LEDGER_PORT?: number; SHARD_IDS: number[] | null }): [string, string][] {
   const problems: [string, string][] = [];
@@ -267,7 +285,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
     registerCommands: e.REGISTER_COMMANDS,
     pricingFile: e.PRICING_FILE,
-    unpricedModels: e.UNPRICED_MODELS ?? (isOpenAIItself(e.OPENAI_BASE_URL) ? 'refuse' : 'fallback'),
+    // A guessed price is only safe where models are the operator's own: a paid proxy may serve one dearer than the fallback.
+    unpricedModels: e.UNPRICED_MODELS ?? (e.OPENAI_BASE_URL !== undefined && !isOpenAIItself(e.OPENAI_BASE_URL) && isPrivateHost(e.OPENAI_BASE_URL) ? 'fallback' : 'refuse'),
     fallbackBudget: limit(e.DEFAULT_BUDGET_USD, e.DEFAULT_BUDGET_PERIOD),
     botLimit: limit(e.BOT_LIMIT_USD, e.BOT_LIMIT_PERIOD),
     memberLimit: limit(e.MEMBER_LIMIT_USD, e.MEMBER_LIMIT_PERIOD),

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { ConfigError, DEFAULT_SYSTEM_PROMPT, loadConfig } from '../src/config.ts';
+import { ConfigError, DEFAULT_SYSTEM_PROMPT, isOpenAIItself, loadConfig } from '../src/config.ts';
 
 const required = { DISCORD_TOKEN: 'discord-token-value', OPENAI_API_KEY: 'sk-test-key-value' };
 
@@ -22,23 +22,36 @@ describe('loadConfig', () => {
     });
   });
 
-  test('UNPRICED_MODELS: refused on OpenAI\'s own API, charged at the fallback elsewhere, unless set', () => {
-    expect(loadConfig(required).unpricedModels).toBe('refuse');
-    expect(loadConfig({ ...required, OPENAI_BASE_URL: 'https://api.openai.com/v1' }).unpricedModels).toBe('refuse');
-    expect(loadConfig({ ...required, OPENAI_BASE_URL: 'http://127.0.0.1:11434/v1' }).unpricedModels).toBe('fallback');
+  test('UNPRICED_MODELS: charged at the fallback only on a server of the operator\'s own machine or network, refused elsewhere, unless set', () => {
+    const unpriced = (url?: string) => loadConfig({ ...required, ...(url === undefined ? {} : { OPENAI_BASE_URL: url }) }).unpricedModels;
+    expect(unpriced()).toBe('refuse');
+    expect(unpriced('https://api.openai.com/v1')).toBe('refuse');
     // OpenAI's regional endpoints (data residency) are OpenAI's API too, with OpenAI's prices (and a 10 % uplift).
-    for (const region of ['eu', 'us', 'jp', 'au', 'in']) {
-      expect(loadConfig({ ...required, OPENAI_BASE_URL: `https://${region}.api.openai.com/v1` }).unpricedModels).toBe('refuse');
-    }
-    expect(loadConfig({ ...required, OPENAI_BASE_URL: 'https://api.openai.com./v1' }).unpricedModels).toBe('refuse');
-    // A host that only ends like OpenAI's is not OpenAI.
-    expect(loadConfig({ ...required, OPENAI_BASE_URL: 'https://notapi.openai.com.example/v1' }).unpricedModels).toBe('fallback');
-    expect(loadConfig({ ...required, OPENAI_BASE_URL: 'https://evilapi.openai.com/v1' }).unpricedModels).toBe('fallback');
-    // A host that merely contains OpenAI's name in its path is not OpenAI.
-    expect(loadConfig({ ...required, OPENAI_BASE_URL: 'https://proxy.example/api.openai.com/v1' }).unpricedModels).toBe('fallback');
+    for (const region of ['eu', 'us', 'jp', 'au', 'in']) expect(unpriced(`https://${region}.api.openai.com/v1`)).toBe('refuse');
+    expect(unpriced('https://api.openai.com./v1')).toBe('refuse');
+    // Local model servers: loopback, private networks, link-local, Tailscale, mDNS, Docker's host, a compose service.
+    for (const url of [
+      'http://127.0.0.1:11434/v1', 'http://localhost:1234/v1', 'http://[::1]:8000/v1', 'http://10.0.0.5:8000/v1', 'http://172.20.1.2:8080/v1',
+      'http://192.168.1.20:11434/v1', 'http://169.254.10.1/v1', 'http://100.101.102.103:8000/v1', 'http://[fd12:3456::1]:8000/v1',
+      'http://gpu-box.local:8000/v1', 'http://host.docker.internal:11434/v1', 'http://ollama:11434/v1', 'http://vllm.lan/v1', 'http://llm.home.arpa/v1',
+    ]) expect([url, unpriced(url)]).toEqual([url, 'fallback']);
+    // Paid proxies and other public hosts may serve a model dearer than the fallback's gpt-4o: refused.
+    for (const url of [
+      'https://openrouter.ai/api/v1', 'https://api.together.xyz/v1', 'https://my-resource.openai.azure.com/openai/v1', 'http://8.8.8.8/v1',
+      'http://172.32.0.1/v1', 'https://notapi.openai.com.example/v1', 'https://evilapi.openai.com/v1', 'https://proxy.example/api.openai.com/v1',
+    ]) expect([url, unpriced(url)]).toEqual([url, 'refuse']);
+    expect(loadConfig({ ...required, OPENAI_BASE_URL: 'https://openrouter.ai/api/v1', UNPRICED_MODELS: 'fallback' }).unpricedModels).toBe('fallback');
     expect(loadConfig({ ...required, UNPRICED_MODELS: 'fallback' }).unpricedModels).toBe('fallback');
     expect(loadConfig({ ...required, OPENAI_BASE_URL: 'http://127.0.0.1:8000/v1', UNPRICED_MODELS: 'refuse' }).unpricedModels).toBe('refuse');
     expect(problemsOf({ ...required, UNPRICED_MODELS: 'maybe' })).toEqual(['UNPRICED_MODELS must be refuse or fallback']);
+  });
+
+  test('only api.openai.com and its regional endpoints are OpenAI itself (max_completion_tokens, its prices)', () => {
+    expect(isOpenAIItself(undefined)).toBe(true);
+    for (const url of ['https://api.openai.com/v1', 'https://eu.api.openai.com/v1', 'https://api.openai.com./v1']) expect(isOpenAIItself(url)).toBe(true);
+    for (const url of ['https://notapi.openai.com.example/v1', 'https://evilapi.openai.com/v1', 'https://proxy.example/api.openai.com/v1', 'http://127.0.0.1:11434/v1']) {
+      expect(isOpenAIItself(url)).toBe(false);
+    }
   });
 
   test('REASONING_MODELS: names alone or name=model, and the allowance of reasoning models', () => {
