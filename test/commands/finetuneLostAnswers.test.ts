@@ -186,6 +186,9 @@ describe('/finetune: OpenAI\'s 400s are told in plain catalogue words, and its o
       refusal: { error: 'bad_request' as const, message: 'You have exceeded your file storage quota for this organization.', param: null, code: null } },
     { name: 'a refusal of no known kind, to a zh-CN admin', reply: /^OpenAI 拒绝了这个微调请求。/, locale: 'zh-CN',
       refusal: { error: 'bad_request' as const, message: 'Unsupported purpose for this account.', param: 'purpose', code: 'invalid_value' } },
+    // An upload names no model: these words would read as a model refusal on a create, and told the admin "won't fine-tune ``".
+    { name: 'a file worded like a model refusal', reply: /^OpenAI refused this training file: it can't train on it as it is/, locale: 'en-US',
+      refusal: { error: 'bad_request' as const, message: 'This file is not supported for fine-tuning.', param: 'file', code: null } },
   ])('an upload refused for $name', async ({ refusal, reply: expected, locale }) => {
     const before = h.openai.files.store.size;
     const logsBefore = refusalLogs().length;

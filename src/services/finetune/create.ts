@@ -102,6 +102,6 @@ export async function createJob(
   });
   const request = requestAt(sent.sentAt);
   if (sent.ok) return { ok: true, job: sent.value, request, adopted: sent.found };
-  const refusal = sent.failure.kind === 'bad_request' ? refusalOf(sent.error, [openai.apiKey ?? '']) : undefined;
+  const refusal = sent.failure.kind === 'bad_request' ? refusalOf(sent.error, 'create', [openai.apiKey ?? '']) : undefined;
   return { ok: false, failure: sent.failure, request, mayExist: sent.mayBeDone, ...(refusal ? { refusal } : {}) };
 }

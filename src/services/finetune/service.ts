@@ -175,7 +175,7 @@ export class FineTuneService {
     } catch (error) {
       const failure = classifyError(error, false);
       // The admin reads a refusal only by kind, which points to the log: OpenAI's words (secrets blanked) go there.
-      this.deps.logger.warn({ jobId: current.jobId, failure, refusal: refusalOf(error, [this.deps.openai.apiKey ?? '']) }, 'fine-tuning job could not be cancelled');
+      this.deps.logger.warn({ jobId: current.jobId, failure, refusal: refusalOf(error, 'job', [this.deps.openai.apiKey ?? '']) }, 'fine-tuning job could not be cancelled');
       return { ok: false, reason: 'api_failed', failure };
     }
   }
