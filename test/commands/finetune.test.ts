@@ -2,7 +2,8 @@ import { countTokens as countO200k } from 'gpt-tokenizer';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BudgetStore } from '../../src/db/budgetLimits.ts';
 import { formatUsd } from '../../src/services/pricing/index.ts';
-import { BotHarness, TEST_CHANNEL_IDS } from '../support/botHarness.ts';
+import { BotHarness, TEST_CHANNEL_IDS, TEST_OPENAI_KEY } from '../support/botHarness.ts';
+import { invalidRequest } from '../support/fakeOpenAIErrors.ts';
 import { DEFAULT_GUILD_ID, type FakeInteraction, type FakeInteractionSpec } from '../support/fakeDiscord.ts';
 
 const MANAGE_GUILD = String(1n << 5n);
@@ -231,6 +232,28 @@ describe('/finetune start, status, cancel', () => {
     }
     const logged = h.logs().filter((line) => line.msg === 'fine-tuning job could not be cancelled' && line.jobId === jobId);
     expect(logged).toMatchObject([{ refusal: { reason: 'other', message: expect.stringContaining('has already finished') } }]);
+  });
+
+  test('a status check OpenAI refuses (a 4xx on retrieve) points to the log, and OpenAI\'s reason (no key) is logged there', async () => {
+    const { jobId } = await startJob();
+    const fake = h.openai.fineTuning;
+    const retrieve = fake.retrieve.bind(fake);
+    const reason = `Fine-tuning job ${jobId} can't be read with key sk-proj-leakedLeakedLeaked1234 (${TEST_OPENAI_KEY}).`;
+    fake.retrieve = (ex, id) => {
+      if (id === jobId) throw invalidRequest(reason, 'fine_tuning_job_id', 'invalid_value');
+      retrieve(ex, id);
+    };
+    try {
+      const status = await finetune('status', { job: jobId });
+      expect(status).toContain('OpenAI refused this fine-tuning request. The bot\'s operator can find OpenAI\'s reason in the bot\'s log.');
+      expect(status).not.toContain('can\'t be read');
+    } finally {
+      fake.retrieve = retrieve;
+    }
+    const logged = h.logs().filter((line) => line.jobId === jobId && typeof line.refusal === 'object');
+    expect(logged).toMatchObject([{ refusal: { reason: 'other', code: 'invalid_value', param: 'fine_tuning_job_id', message: `Fine-tuning job ${jobId} can't be read with key [redacted] ([redacted]).` } }]);
+    expect(JSON.stringify(logged)).not.toContain(TEST_OPENAI_KEY);
+    await finetune('cancel', { job: jobId });
   });
 });
 

@@ -11,6 +11,7 @@ import {
   FINISHED_STATUSES, NOT_CREATED_STATUS, POLL_INTERVAL_MS, PROGRESS_EVENTS_READ, UNCONFIRMED_RELEASE_AFTER_MS, UNCONFIRMED_STATUS,
 } from './limits.ts';
 import { trainedBeforeStop } from './progress.ts';
+import { refusalOf } from './refusals.ts';
 import type { CheckResult, Notify } from './types.ts';
 
 export interface TrackerDependencies {
@@ -54,10 +55,8 @@ export class JobTracker {
 
   /** Checks every job still followed, in every server, one after another. */
   async checkAll(): Promise<void> {
-    for (const job of this.deps.store.openJobs()) {
-      const result = await this.check(job);
-      if (!result.ok) this.deps.logger.warn({ jobId: job.jobId, failure: result.failure }, 'could not check a fine-tuning job');
-    }
+    // A check that fails logs why itself (a status or cancel reads the same line).
+    for (const job of this.deps.store.openJobs()) await this.check(job);
   }
 
   /** Fetches the job from OpenAI, records its progress and closes it if it finished. */
@@ -67,7 +66,12 @@ export class JobTracker {
     try {
       remote = await this.deps.openai.fineTuning.jobs.retrieve(job.jobId);
     } catch (error) {
-      return { ok: false, job, failure: classifyError(error, false) };
+      const secrets = [this.deps.openai.apiKey ?? ''];
+      const failure = classifyError(error, false, { secrets });
+      // The admin reads a refusal only by kind, which points to the log: OpenAI's words (secrets blanked) go there.
+      const refusal = refusalOf(error, 'job', secrets);
+      this.deps.logger.warn({ jobId: job.jobId, failure, ...(refusal ? { refusal } : {}) }, 'could not check a fine-tuning job');
+      return { ok: false, job, failure };
     }
     return { ok: true, job: await this.record(job, remote), remote };
   }
@@ -80,7 +84,10 @@ export class JobTracker {
     const { openai, store, ledger, logger, now } = this.deps;
     const request = { trainingFile: job.fileId, model: job.baseModel, suffix: job.suffix, tag: tagOfUnconfirmed(job.jobId), sentAt: job.createdAt };
     const found = await findCreatedJob(openai, request, (jobId) => (store.reservationOf(jobId) ?? job.reservationId) !== job.reservationId);
-    if (!found.ok) return { ok: false, job, failure: found.failure };
+    if (!found.ok) {
+      logger.warn({ jobId: job.jobId, failure: found.failure }, 'could not check a fine-tuning job');
+      return { ok: false, job, failure: found.failure };
+    }
     if (found.job) {
       // Another check (another process on this database) may have confirmed it first: that one follows it.
       if (!store.confirmJob(job.jobId, found.job.id, found.job.status)) return { ok: true, job: store.job(job.guildId, found.job.id) ?? job, remote: found.job };
