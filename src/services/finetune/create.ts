@@ -1,5 +1,6 @@
 import type { OpenAI } from 'openai';
 import type { FineTuningJob } from 'openai/resources/fine-tuning/jobs/jobs';
+import type { UnansweredCause } from '../../db/fineTunes.ts';
 import { classifyError, type ModelFailure } from '../openai/failures.ts';
 import { sendPaid } from '../openai/paidAttempts.ts';
 import { mayBeBilled } from '../openai/paidRetries.ts';
@@ -42,6 +43,9 @@ function mayHaveCreated(error: unknown, failure: ModelFailure, elapsedMs: number
   if (mayBeBilled(error, failure)) return true;
   return failure.kind === 'server_error' && (failure.status === undefined || elapsedMs > JOB_CREATE_FAST_SERVER_ERROR_MS);
 }
+
+/** How a create's answer failed: no answer in time, the connection lost, or an error answer that may follow the job's creation. */
+export const unansweredCause = (failure: ModelFailure): UnansweredCause => (failure.kind === 'timeout' ? 'timeout' : failure.kind === 'server_error' ? 'error' : 'lost');
 
 /** An unconfirmed job is followed under this id until OpenAI's list shows the real one. */
 export const unconfirmedJobId = (tag: string) => `${UNCONFIRMED_STATUS}-${tag}`;

@@ -98,7 +98,8 @@ export class JobTracker {
     store.updateProgress(job.jobId, { status: NOT_CREATED_STATUS, fineTunedModel: null, trainedTokens: null, error: null });
     if (!store.close(job.jobId, 0, now())) return { ok: true, job: store.job(job.guildId, job.jobId) ?? job, remote: null };
     ledger.release({ id: job.reservationId, reservedMicros: job.reservedMicros });
-    const closed = { ...job, status: NOT_CREATED_STATUS, chargedMicros: 0, closedAt: now() };
+    const unanswered = store.unansweredCause(job.jobId);
+    const closed = { ...job, status: NOT_CREATED_STATUS, chargedMicros: 0, closedAt: now(), ...(unanswered ? { unanswered } : {}) };
     logger.info({ jobId: job.jobId, reservedMicros: job.reservedMicros }, 'unconfirmed fine-tuning job never appeared at OpenAI; reservation released');
     await this.tell(closed);
     return { ok: true, job: closed, remote: null };
