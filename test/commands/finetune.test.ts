@@ -88,6 +88,16 @@ describe('/finetune upload', () => {
       '{"messages": [{"role": "bot", "content": "hi"}, {"role": "assistant", "content": "Aaron0"}]}',
     ].join('\n'), ['Line 10: needs at least one `assistant` message', 'Line 11, message 1: role `bot` is not']],
     ['too few examples', TUTORIAL_EXAMPLES.slice(0, 3).map(tutorialLine).join('\n'), ['The file has 3 examples; OpenAI needs at least 10.']],
+    // OpenAI trains on (and bills) these tokens too, which the count behind the reservation leaves out.
+    ['tool definitions OpenAI would bill', [
+      `{"tools": [{"type": "function", "function": {"name": "f", "description": "${'padding '.repeat(2_000)}"}}], ${tutorialLine(TUTORIAL_EXAMPLES[0]).slice(1)}`,
+      ...TUTORIAL_EXAMPLES.slice(1).map(tutorialLine),
+    ].join('\n'), ['Line 1: `tools` is not supported; an example holds only `messages`']],
+    ['a message name OpenAI would bill, and a weight it would refuse', [
+      ...TUTORIAL_EXAMPLES.slice(0, 9).map(tutorialLine),
+      '{"messages": [{"role": "user", "content": "誰最嚴", "name": "Aaron"}, {"role": "assistant", "content": "Aaron0"}]}',
+      '{"messages": [{"role": "user", "content": "誰最嚴"}, {"role": "assistant", "content": "Aaron0", "weight": 2}]}',
+    ].join('\n'), ['Line 10, message 1: `name` is not supported; a message holds only `role`, `content` and `weight`', 'Line 11, message 2: `weight` must be 0 or 1.']],
   ])('%s: problems with line numbers, nothing uploaded', async (_name, jsonl, expected) => {
     const before = fakeFileCount();
     const reply = await upload(Buffer.from(jsonl));
