@@ -350,6 +350,23 @@ describe('/finetune start: a create that cannot be confirmed either way', () => 
     expect(notices(channelId).at(-1)).toBe(expected.replace('{job}', row!.jobId));
   });
 
+  test('a job made while the bot could not confirm it, with more than a page of newer jobs since: found by its tag, followed, never released as not started', async () => {
+    const user = freshAdmin();
+    const listDown = { error: 'server_error' as const, status: 500 as const, times: 3 };
+    const { fileId, made } = await start({ create: [{ afterCreate: 'drop' }], list: [listDown] }, { user });
+    const [row] = jobRows(user.id);
+    expect(row).toMatchObject({ status: 'unconfirmed' });
+    // The bot was down for a while (past the half hour), and the organisation started 100 other jobs meanwhile.
+    const others = h.bot.ctx.services.openai.fineTuning.jobs;
+    for (let batch = 0; batch < 5; batch++) await Promise.all(Array.from({ length: 20 }, () => others.create({ training_file: fileId, model: MODEL })));
+    h.bot.ctx.db.prepare('UPDATE fine_tune_jobs SET created_at = created_at - ? WHERE job_id = ?').run(UNCONFIRMED_RELEASE_AFTER_MS, row!.jobId);
+    await poll();
+    const tagged = h.openai.requests.filter((r) => r.method === 'GET' && r.path === JOBS).at(-1)!;
+    await expectFollowedAndSettled(user.id, made[0]!);
+    // OpenAI's list filtered by the start's one-time tag.
+    expect(tagged.query['metadata[discord_bot_start]']).toBe(row!.jobId.replace(/^unconfirmed-/, ''));
+  });
+
   test('a listed job that matches but is already followed by the bot is not adopted twice', async () => {
     const user = freshAdmin();
     const fileId = await upload();

@@ -384,7 +384,13 @@ export class FakeFineTuning {
       ex.req.socket.destroy();
       return;
     }
-    ex.sendJson(200, page([...this.jobs.values()].map((e) => e.job).reverse(), ex));
+    // `metadata[k]=v` keeps the jobs whose metadata has k = v, as the API filters (one or more pairs, all must hold).
+    const filters = [...ex.query.entries()].flatMap(([key, value]) => {
+      const name = /^metadata\[(.+)\]$/.exec(key)?.[1];
+      return name === undefined ? [] : [[name, value] as const];
+    });
+    const jobs = [...this.jobs.values()].map((e) => e.job).filter((job) => filters.every(([k, v]) => job.metadata?.[k] === v));
+    ex.sendJson(200, page(jobs.reverse(), ex));
   }
 
   retrieve(ex: Exchange, id: string): void {

@@ -63,25 +63,32 @@ export function isCreatedFor(job: FineTuningJob, request: JobRequest): boolean {
     && job.created_at >= Math.floor(request.sentAt / 1000) - CREATED_AT_SKEW_SECONDS;
 }
 
-/** The first of OpenAI's newest jobs that `matches` (a free call: the SDK's own retries apply). */
-async function newestJob(
-  openai: OpenAI, matches: (job: FineTuningJob) => boolean,
-): Promise<{ ok: true; job: FineTuningJob | undefined } | { ok: false; failure: ModelFailure }> {
+type Listed = { ok: true; job: FineTuningJob | undefined } | { ok: false; failure: ModelFailure };
+
+/** The first job of one page of OpenAI's list (newest first) that `matches` (a free call: the SDK's own retries apply). */
+async function listedJob(openai: OpenAI, tag: string | undefined, matches: (job: FineTuningJob) => boolean): Promise<Listed> {
   try {
-    const page = await openai.fineTuning.jobs.list({ limit: CREATED_JOB_SEARCH_LIMIT });
+    const page = await openai.fineTuning.jobs.list({ limit: CREATED_JOB_SEARCH_LIMIT, ...(tag === undefined ? {} : { metadata: { [START_TAG_KEY]: tag } }) });
     return { ok: true, job: page.data.find(matches) };
   } catch (error) {
     return { ok: false, failure: classifyError(error, false) };
   }
 }
 
-/** Looks for the request's job among OpenAI's newest ones. */
-export const findCreatedJob = (openai: OpenAI, request: JobRequest, tracked: (jobId: string) => boolean) =>
-  newestJob(openai, (job) => !tracked(job.id) && isCreatedFor(job, request));
+/**
+ * Looks for the request's job by its tag, which OpenAI's list filters on however many jobs came after it (a bot down
+ * for days while the organisation started hundreds finds it all the same); then, for a server that drops metadata
+ * and so can't filter by it, among the newest jobs by their fields.
+ */
+export async function findCreatedJob(openai: OpenAI, request: JobRequest, tracked: (jobId: string) => boolean): Promise<Listed> {
+  const matches = (job: FineTuningJob) => !tracked(job.id) && isCreatedFor(job, request);
+  const tagged = await listedJob(openai, request.tag, matches);
+  return !tagged.ok || tagged.job ? tagged : listedJob(openai, undefined, matches);
+}
 
-/** The id of the job OpenAI lists with this one-time tag, if it is among the newest (undefined if the list fails). */
+/** The id of the job OpenAI lists with this one-time tag (undefined if there is none, or the list fails). */
 export async function taggedJobId(openai: OpenAI, tag: string): Promise<string | undefined> {
-  const found = await newestJob(openai, (job) => job.metadata?.[START_TAG_KEY] === tag);
+  const found = await listedJob(openai, tag, (job) => job.metadata?.[START_TAG_KEY] === tag);
   return found.ok ? found.job?.id : undefined;
 }
 
