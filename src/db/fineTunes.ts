@@ -93,9 +93,11 @@ export class FineTuneStore {
     this.closeStmt = db.prepare('UPDATE fine_tune_jobs SET charged_micros = ?, closed_at = ? WHERE job_id = ? AND closed_at IS NULL');
     this.modelsStmt = db.prepare(`SELECT fine_tuned_model FROM fine_tune_jobs WHERE guild_id = ? AND status = 'succeeded'
       AND fine_tuned_model IS NOT NULL ORDER BY created_at DESC`).pluck();
-    // Long-running reservations no followed job owns: a crash between reserving and recording the job.
+    // Long-running reservations no followed job owns: a crash between reserving and recording the job. One whose holder
+    // still holds its lease is another process's start in that gap (awaiting the coordinator, say), not a crash.
     this.strayStmt = db.prepare(`SELECT id, reserved_micros AS reservedMicros FROM ledger l WHERE state = 'reserved' AND long_running = 1
-      AND NOT EXISTS (SELECT 1 FROM fine_tune_jobs j WHERE j.reservation_id = l.id AND j.closed_at IS NULL)`);
+      AND NOT EXISTS (SELECT 1 FROM fine_tune_jobs j WHERE j.reservation_id = l.id AND j.closed_at IS NULL)
+      AND (l.holder IS NULL OR l.holder NOT IN (SELECT holder FROM ledger_holders WHERE expires_at > ?))`);
     this.hasFileStmt = db.prepare('SELECT 1 FROM fine_tune_files WHERE file_id = ?').pluck();
     this.reservationOfStmt = db.prepare('SELECT reservation_id FROM fine_tune_jobs WHERE job_id = ?').pluck();
     this.byReservationStmt = db.prepare(`SELECT ${JOB_COLUMNS} FROM fine_tune_jobs WHERE reservation_id = ?`);
@@ -208,7 +210,8 @@ export class FineTuneStore {
     this.removeStmt.run(jobId);
   }
 
-  strayReservations(): { id: number; reservedMicros: number }[] {
-    return this.strayStmt.all() as { id: number; reservedMicros: number }[];
+  /** Long-running reservations no followed job owns whose holder is gone (its lease ended or expired by `now`). */
+  strayReservations(now: number): { id: number; reservedMicros: number }[] {
+    return this.strayStmt.all(now) as { id: number; reservedMicros: number }[];
   }
 }

@@ -53,8 +53,10 @@ export class JobTracker {
     };
   }
 
-  /** Checks every job still followed, in every server, one after another. */
+  /** Checks every job still followed, in every server, one after another; first releases strays whose holder died since. */
   async checkAll(): Promise<void> {
+    const strays = this.releaseStrays();
+    if (strays > 0) this.deps.logger.warn({ released: strays }, 'released fine-tuning reservations whose job was never recorded (the process starting it stopped)');
     // A check that fails logs why itself (a status or cancel reads the same line).
     for (const job of this.deps.store.openJobs()) await this.check(job);
   }
@@ -187,10 +189,12 @@ export class JobTracker {
 
   /**
    * Releases long-running reservations no followed job owns (the bot stopped between reserving and recording the
-   * job, before any create was sent: a start records its job first). Run once at start-up, before any job can be started.
+   * job, before any create was sent: a start records its job first). Only a holder whose lease ended or expired left
+   * one: a live process's start between the two steps (this one's too) keeps its reservation. Run at start-up, after this
+   * process took its lease, and at every poll (a process that died just before holds its lease a minute longer).
    */
   releaseStrays(): number {
-    const strays = this.deps.store.strayReservations();
+    const strays = this.deps.store.strayReservations(this.deps.now());
     for (const reservation of strays) this.deps.ledger.release(reservation);
     return strays.length;
   }
