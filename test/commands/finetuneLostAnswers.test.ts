@@ -367,6 +367,14 @@ describe('/finetune start: a create that cannot be confirmed either way', () => 
     expect(tagged.query['metadata[discord_bot_start]']).toBe(row!.jobId.replace(/^unconfirmed-/, ''));
   });
 
+  test('a server that refuses the list\'s metadata filter (a 400) is asked for its newest jobs: the job is still found and followed', async () => {
+    const user = freshAdmin();
+    const refused = { error: 'bad_request' as const, message: "Unrecognized request argument supplied: metadata[discord_bot_start]" };
+    const { made, reply } = await start({ create: [{ afterCreate: 'drop' }], list: [refused] }, { user });
+    expect(reply).toContain(`Started fine-tuning job \`${made[0]!}\``);
+    await expectFollowedAndSettled(user.id, made[0]!);
+  });
+
   test('a listed job that matches but is already followed by the bot is not adopted twice', async () => {
     const user = freshAdmin();
     const fileId = await upload();

@@ -78,17 +78,23 @@ async function listedJob(openai: OpenAI, tag: string | undefined, matches: (job:
 /**
  * Looks for the request's job by its tag, which OpenAI's list filters on however many jobs came after it (a bot down
  * for days while the organisation started hundreds finds it all the same); then, for a server that drops metadata
- * and so can't filter by it, among the newest jobs by their fields.
+ * and so can't filter by it (or refuses the filter), among the newest jobs by their fields.
  */
 export async function findCreatedJob(openai: OpenAI, request: JobRequest, tracked: (jobId: string) => boolean): Promise<Listed> {
   const matches = (job: FineTuningJob) => !tracked(job.id) && isCreatedFor(job, request);
   const tagged = await listedJob(openai, request.tag, matches);
-  return !tagged.ok || tagged.job ? tagged : listedJob(openai, undefined, matches);
+  if (tagged.ok && tagged.job) return tagged;
+  return tagged.ok ? listedJob(openai, undefined, matches) : unfilteredIfRefused(openai, tagged, matches);
 }
+
+/** A server that refuses the metadata filter (a 400) is asked for its newest jobs instead; any other failure stands. */
+const unfilteredIfRefused = (openai: OpenAI, failed: Listed, matches: (job: FineTuningJob) => boolean) =>
+  !failed.ok && failed.failure.kind === 'bad_request' ? listedJob(openai, undefined, matches) : Promise.resolve(failed);
 
 /** The id of the job OpenAI lists with this one-time tag (undefined if there is none, or the list fails). */
 export async function taggedJobId(openai: OpenAI, tag: string): Promise<string | undefined> {
-  const found = await listedJob(openai, tag, (job) => job.metadata?.[START_TAG_KEY] === tag);
+  const matches = (job: FineTuningJob) => job.metadata?.[START_TAG_KEY] === tag;
+  const found = await listedJob(openai, tag, matches).then((listed) => unfilteredIfRefused(openai, listed, matches));
   return found.ok ? found.job?.id : undefined;
 }
 
