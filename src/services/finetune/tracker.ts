@@ -36,9 +36,17 @@ export class JobTracker {
 
   constructor(private readonly deps: TrackerDependencies) {}
 
+  /**
+   * Where finish notices go. Every process sets it, not only the one that polls: a `/finetune status` or `cancel`
+   * handled in another may be what finds a job finished, and the poll then finds it closed and says nothing.
+   */
+  notifyWith(notify: Notify): void {
+    this.notify = notify;
+  }
+
   /** Checks now (a restart may have missed a finish), then every `intervalMs`; returns how to stop. */
   startPolling(notify: Notify, intervalMs = POLL_INTERVAL_MS): () => Promise<void> {
-    this.notify = notify;
+    this.notifyWith(notify);
     const tick = () => {
       this.running ??= this.checkAll().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'fine-tune poll failed'))
         .finally(() => { this.running = undefined; });
