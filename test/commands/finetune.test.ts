@@ -203,6 +203,15 @@ describe('/finetune start, status, cancel', () => {
     expect(ledgerRows(user.id)).toEqual([]);
   });
 
+  test.each([0, -3, 26, 50])('epochs %i (outside 1-25, as a stale command registration could send): refused before anything is reserved or sent', async (epochs) => {
+    const user = freshAdmin();
+    const fileId = await uploadTutorial();
+    const creates = h.openai.requests.filter((r) => r.method === 'POST' && r.path === '/v1/fine_tuning/jobs').length;
+    expect(await finetune('start', { file: fileId, model: MODEL, epochs }, { user })).toBe('Epochs must be a whole number from 1 to 25.');
+    expect(ledgerRows(user.id)).toEqual([]);
+    expect(h.openai.requests.filter((r) => r.method === 'POST' && r.path === '/v1/fine_tuning/jobs')).toHaveLength(creates);
+  });
+
   test('status shows the status in plain words and the latest events; list shows the job', async () => {
     const { jobId } = await startJob();
     h.openai.fineTuning.advance(jobId, 'running');

@@ -9,7 +9,7 @@ import { classifyError } from '../openai/failures.ts';
 import type { Pricing } from '../pricing/index.ts';
 import type { TokenCounter } from '../tokens.ts';
 import {
-  AUTO_EPOCHS_RESERVED, autoEpochs, EVENTS_SHOWN, FINE_TUNABLE_MODELS, MAX_TRAINING_FILE_BYTES, TRAINING_DOWNLOAD_TIMEOUT_MS,
+  AUTO_EPOCHS_RESERVED, autoEpochs, EVENTS_SHOWN, FINE_TUNABLE_MODELS, MAX_EPOCHS, MAX_TRAINING_FILE_BYTES, TRAINING_DOWNLOAD_TIMEOUT_MS,
   UNCONFIRMED_STATUS,
 } from './limits.ts';
 import { createJob, taggedJobId, tagOfUnconfirmed, unansweredCause, unconfirmedJobId } from './create.ts';
@@ -92,6 +92,8 @@ export class FineTuneService {
     const file = store.file(request.guildId, request.fileId);
     if (!file) return { ok: false, reason: 'unknown_file' };
     if (!(FINE_TUNABLE_MODELS as readonly string[]).includes(request.model)) return { ok: false, reason: 'bad_model' };
+    // Discord enforces the option's range, but the reservation is epochs × tokens: a stale registration's 0 (or 50) is never priced.
+    if (request.epochs !== undefined && !(Number.isInteger(request.epochs) && request.epochs >= 1 && request.epochs <= MAX_EPOCHS)) return { ok: false, reason: 'bad_epochs' };
     // Without epochs OpenAI picks them (auto): reserve the most it picks; the charge follows what it trains.
     const cost = this.estimate(file, request.model, request.epochs ?? AUTO_EPOCHS_RESERVED);
     if (Number.isNaN(cost.micros)) return { ok: false, reason: 'bad_model' };

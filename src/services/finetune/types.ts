@@ -49,7 +49,7 @@ export interface StartRequest {
 export type StartResult =
   /** `unconfirmed`: the create's answer was lost (how) and OpenAI's list doesn't show its job yet; the reservation is kept. */
   | { ok: true; job: FineTuneJobRow; file: TrainingFileRow; tokens: number; unconfirmed?: ModelFailure }
-  | { ok: false; reason: 'unknown_file' | 'bad_model' }
+  | { ok: false; reason: 'unknown_file' | 'bad_model' | 'bad_epochs' }
   | { ok: false; reason: 'over_budget'; refusal: Refusal }
   /** `refused`: OpenAI refused the create (a 400), by kind. */
   | { ok: false; reason: 'api_failed'; failure: ModelFailure; refused?: FineTuneRefusal };
