@@ -187,9 +187,10 @@ export class FineTuneService {
       const remote = await this.deps.openai.fineTuning.jobs.cancel(current.jobId);
       return { ok: true, job: await this.tracker.record(current, remote) };
     } catch (error) {
-      const failure = classifyError(error, false);
+      const secrets = [this.deps.openai.apiKey ?? ''];
+      const failure = classifyError(error, false, { secrets });
       // The admin reads a refusal only by kind, which points to the log: OpenAI's words (secrets blanked) go there.
-      this.deps.logger.warn({ jobId: current.jobId, failure, refusal: refusalOf(error, 'job', [this.deps.openai.apiKey ?? '']) }, 'fine-tuning job could not be cancelled');
+      this.deps.logger.warn({ jobId: current.jobId, failure, refusal: refusalOf(error, 'job', secrets) }, 'fine-tuning job could not be cancelled');
       return { ok: false, reason: 'api_failed', failure };
     }
   }
