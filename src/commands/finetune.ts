@@ -59,6 +59,7 @@ const handlers: Record<string, Handler> = {
     switch (result.reason) {
       case 'unknown_file': return show(interaction, text('unknownFile', language, { file: interaction.options.getString('file', true).trim().slice(0, DISCORD_CHOICE_MAX_LENGTH) }));
       case 'bad_model': return show(interaction, text('badModel', language, { model: model.slice(0, DISCORD_CHOICE_MAX_LENGTH), models: FINE_TUNABLE_MODELS.map((m) => `\`${m}\``).join(', ') }));
+      case 'bad_epochs': return show(interaction, text('badEpochs', language, { max: MAX_EPOCHS }));
       case 'over_budget': return replyRefused(interaction, result.refusal, language);
       case 'api_failed': return show(interaction, describeApiFailure(result.failure, language, model, result.refused));
     }

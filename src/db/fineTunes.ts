@@ -41,6 +41,9 @@ export interface FineTuneJobRow {
 
 export type JobProgress = Pick<FineTuneJobRow, 'status' | 'fineTunedModel' | 'trainedTokens' | 'error'>;
 
+/** How a start's create went unanswered: no answer in time, the connection lost, or an error answer that may follow the job's creation. */
+export type UnansweredCause = 'timeout' | 'lost' | 'error';
+
 const FILE_COLUMNS = `file_id AS fileId, guild_id AS guildId, filename, bytes, examples, tokens_o200k AS tokensO200k,
   tokens_cl100k AS tokensCl100k, uploaded_by AS uploadedBy, created_at AS createdAt`;
 const JOB_COLUMNS = `job_id AS jobId, guild_id AS guildId, channel_id AS channelId, user_id AS userId, language, file_id AS fileId,
@@ -67,6 +70,10 @@ export class FineTuneStore {
   private readonly hasFileStmt;
   private readonly confirmStmt;
   private readonly removeStmt;
+  private readonly startConfirmedStmt;
+  private readonly startUnansweredStmt;
+  private readonly startStmt;
+  private readonly confirm: (unconfirmedId: string, jobId: string, status: string) => boolean;
 
   constructor(db: Db) {
     this.insertFile = db.prepare(`INSERT INTO fine_tune_files (file_id, guild_id, filename, bytes, examples, tokens_o200k, tokens_cl100k, uploaded_by, created_at)
@@ -86,14 +93,27 @@ export class FineTuneStore {
     this.closeStmt = db.prepare('UPDATE fine_tune_jobs SET charged_micros = ?, closed_at = ? WHERE job_id = ? AND closed_at IS NULL');
     this.modelsStmt = db.prepare(`SELECT fine_tuned_model FROM fine_tune_jobs WHERE guild_id = ? AND status = 'succeeded'
       AND fine_tuned_model IS NOT NULL ORDER BY created_at DESC`).pluck();
-    // Long-running reservations no followed job owns: a crash between reserving and recording the job.
+    // Long-running reservations no followed job owns: a crash between reserving and recording the job. One whose holder
+    // still holds its lease is another process's start in that gap (awaiting the coordinator, say), not a crash.
     this.strayStmt = db.prepare(`SELECT id, reserved_micros AS reservedMicros FROM ledger l WHERE state = 'reserved' AND long_running = 1
-      AND NOT EXISTS (SELECT 1 FROM fine_tune_jobs j WHERE j.reservation_id = l.id AND j.closed_at IS NULL)`);
+      AND NOT EXISTS (SELECT 1 FROM fine_tune_jobs j WHERE j.reservation_id = l.id AND j.closed_at IS NULL)
+      AND (l.holder IS NULL OR l.holder NOT IN (SELECT holder FROM ledger_holders WHERE expires_at > ?))`);
     this.hasFileStmt = db.prepare('SELECT 1 FROM fine_tune_files WHERE file_id = ?').pluck();
     this.reservationOfStmt = db.prepare('SELECT reservation_id FROM fine_tune_jobs WHERE job_id = ?').pluck();
     this.byReservationStmt = db.prepare(`SELECT ${JOB_COLUMNS} FROM fine_tune_jobs WHERE reservation_id = ?`);
     this.removeStmt = db.prepare('DELETE FROM fine_tune_jobs WHERE job_id = ? AND closed_at IS NULL');
     this.confirmStmt = db.prepare('UPDATE fine_tune_jobs SET job_id = ?, status = ? WHERE job_id = ? AND closed_at IS NULL');
+    this.startConfirmedStmt = db.prepare(`INSERT INTO fine_tune_starts (unconfirmed_id, job_id) VALUES (?, ?)
+      ON CONFLICT (unconfirmed_id) DO UPDATE SET job_id = excluded.job_id`);
+    this.startUnansweredStmt = db.prepare(`INSERT INTO fine_tune_starts (unconfirmed_id, unanswered) VALUES (?, ?)
+      ON CONFLICT (unconfirmed_id) DO UPDATE SET unanswered = excluded.unanswered`);
+    this.startStmt = db.prepare('SELECT job_id AS jobId, unanswered FROM fine_tune_starts WHERE unconfirmed_id = ?');
+    // The row takes its real id and the start remembers it in one transaction: the id the admin was shown always leads to it.
+    this.confirm = db.transaction((unconfirmedId: string, jobId: string, status: string) => {
+      if (this.confirmStmt.run(jobId, status, unconfirmedId).changes !== 1) return false;
+      this.startConfirmedStmt.run(unconfirmedId, jobId);
+      return true;
+    });
   }
 
   addFile(row: TrainingFileRow): void {
@@ -163,7 +183,26 @@ export class FineTuneStore {
 
   /** An unconfirmed job found at OpenAI takes its real id; false when another check confirmed or closed it first. */
   confirmJob(unconfirmedId: string, jobId: string, status: string): boolean {
-    return this.confirmStmt.run(jobId, status, unconfirmedId).changes === 1;
+    return this.confirm(unconfirmedId, jobId, status);
+  }
+
+  /** The OpenAI id a start's unconfirmed id was confirmed as, if it was. */
+  confirmedAs(unconfirmedId: string): string | undefined {
+    return (this.startStmt.get(unconfirmedId) as { jobId: string | null } | undefined)?.jobId ?? undefined;
+  }
+
+  /** Remembers what an unconfirmed id turned out to be, when OpenAI's list told it (a start confirmed before this was stored). */
+  rememberConfirmed(unconfirmedId: string, jobId: string): void {
+    this.startConfirmedStmt.run(unconfirmedId, jobId);
+  }
+
+  /** How a start's create went unanswered, kept for the notice if its job never turns up. */
+  noteUnanswered(unconfirmedId: string, cause: UnansweredCause): void {
+    this.startUnansweredStmt.run(unconfirmedId, cause);
+  }
+
+  unansweredCause(unconfirmedId: string): UnansweredCause | undefined {
+    return (this.startStmt.get(unconfirmedId) as { unanswered: UnansweredCause | null } | undefined)?.unanswered ?? undefined;
   }
 
   /** A job recorded before its create was sent, removed when OpenAI refused the create (nothing was made). */
@@ -171,7 +210,8 @@ export class FineTuneStore {
     this.removeStmt.run(jobId);
   }
 
-  strayReservations(): { id: number; reservedMicros: number }[] {
-    return this.strayStmt.all() as { id: number; reservedMicros: number }[];
+  /** Long-running reservations no followed job owns whose holder is gone (its lease ended or expired by `now`). */
+  strayReservations(now: number): { id: number; reservedMicros: number }[] {
+    return this.strayStmt.all(now) as { id: number; reservedMicros: number }[];
   }
 }

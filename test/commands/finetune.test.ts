@@ -2,7 +2,8 @@ import { countTokens as countO200k } from 'gpt-tokenizer';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BudgetStore } from '../../src/db/budgetLimits.ts';
 import { formatUsd } from '../../src/services/pricing/index.ts';
-import { BotHarness, TEST_CHANNEL_IDS } from '../support/botHarness.ts';
+import { BotHarness, TEST_CHANNEL_IDS, TEST_OPENAI_KEY } from '../support/botHarness.ts';
+import { invalidRequest } from '../support/fakeOpenAIErrors.ts';
 import { DEFAULT_GUILD_ID, type FakeInteraction, type FakeInteractionSpec } from '../support/fakeDiscord.ts';
 
 const MANAGE_GUILD = String(1n << 5n);
@@ -87,6 +88,16 @@ describe('/finetune upload', () => {
       '{"messages": [{"role": "bot", "content": "hi"}, {"role": "assistant", "content": "Aaron0"}]}',
     ].join('\n'), ['Line 10: needs at least one `assistant` message', 'Line 11, message 1: role `bot` is not']],
     ['too few examples', TUTORIAL_EXAMPLES.slice(0, 3).map(tutorialLine).join('\n'), ['The file has 3 examples; OpenAI needs at least 10.']],
+    // OpenAI trains on (and bills) these tokens too, which the count behind the reservation leaves out.
+    ['tool definitions OpenAI would bill', [
+      `{"tools": [{"type": "function", "function": {"name": "f", "description": "${'padding '.repeat(2_000)}"}}], ${tutorialLine(TUTORIAL_EXAMPLES[0]).slice(1)}`,
+      ...TUTORIAL_EXAMPLES.slice(1).map(tutorialLine),
+    ].join('\n'), ['Line 1: `tools` is not supported; an example holds only `messages`']],
+    ['a message name OpenAI would bill, and a weight it would refuse', [
+      ...TUTORIAL_EXAMPLES.slice(0, 9).map(tutorialLine),
+      '{"messages": [{"role": "user", "content": "誰最嚴", "name": "Aaron"}, {"role": "assistant", "content": "Aaron0"}]}',
+      '{"messages": [{"role": "user", "content": "誰最嚴"}, {"role": "assistant", "content": "Aaron0", "weight": 2}]}',
+    ].join('\n'), ['Line 10, message 1: `name` is not supported; a message holds only `role`, `content` and `weight`', 'Line 11, message 2: `weight` must be 0 or 1.']],
   ])('%s: problems with line numbers, nothing uploaded', async (_name, jsonl, expected) => {
     const before = fakeFileCount();
     const reply = await upload(Buffer.from(jsonl));
@@ -192,6 +203,15 @@ describe('/finetune start, status, cancel', () => {
     expect(ledgerRows(user.id)).toEqual([]);
   });
 
+  test.each([0, -3, 26, 50])('epochs %i (outside 1-25, as a stale command registration could send): refused before anything is reserved or sent', async (epochs) => {
+    const user = freshAdmin();
+    const fileId = await uploadTutorial();
+    const creates = h.openai.requests.filter((r) => r.method === 'POST' && r.path === '/v1/fine_tuning/jobs').length;
+    expect(await finetune('start', { file: fileId, model: MODEL, epochs }, { user })).toBe('Epochs must be a whole number from 1 to 25.');
+    expect(ledgerRows(user.id)).toEqual([]);
+    expect(h.openai.requests.filter((r) => r.method === 'POST' && r.path === '/v1/fine_tuning/jobs')).toHaveLength(creates);
+  });
+
   test('status shows the status in plain words and the latest events; list shows the job', async () => {
     const { jobId } = await startJob();
     h.openai.fineTuning.advance(jobId, 'running');
@@ -231,6 +251,28 @@ describe('/finetune start, status, cancel', () => {
     }
     const logged = h.logs().filter((line) => line.msg === 'fine-tuning job could not be cancelled' && line.jobId === jobId);
     expect(logged).toMatchObject([{ refusal: { reason: 'other', message: expect.stringContaining('has already finished') } }]);
+  });
+
+  test('a status check OpenAI refuses (a 4xx on retrieve) points to the log, and OpenAI\'s reason (no key) is logged there', async () => {
+    const { jobId } = await startJob();
+    const fake = h.openai.fineTuning;
+    const retrieve = fake.retrieve.bind(fake);
+    const reason = `Fine-tuning job ${jobId} can't be read with key sk-proj-leakedLeakedLeaked1234 (${TEST_OPENAI_KEY}).`;
+    fake.retrieve = (ex, id) => {
+      if (id === jobId) throw invalidRequest(reason, 'fine_tuning_job_id', 'invalid_value');
+      retrieve(ex, id);
+    };
+    try {
+      const status = await finetune('status', { job: jobId });
+      expect(status).toContain('OpenAI refused this fine-tuning request. The bot\'s operator can find OpenAI\'s reason in the bot\'s log.');
+      expect(status).not.toContain('can\'t be read');
+    } finally {
+      fake.retrieve = retrieve;
+    }
+    const logged = h.logs().filter((line) => line.jobId === jobId && typeof line.refusal === 'object');
+    expect(logged).toMatchObject([{ refusal: { reason: 'other', code: 'invalid_value', param: 'fine_tuning_job_id', message: `Fine-tuning job ${jobId} can't be read with key [redacted] ([redacted]).` } }]);
+    expect(JSON.stringify(logged)).not.toContain(TEST_OPENAI_KEY);
+    await finetune('cancel', { job: jobId });
   });
 });
 

@@ -186,6 +186,9 @@ describe('/finetune: OpenAI\'s 400s are told in plain catalogue words, and its o
       refusal: { error: 'bad_request' as const, message: 'You have exceeded your file storage quota for this organization.', param: null, code: null } },
     { name: 'a refusal of no known kind, to a zh-CN admin', reply: /^OpenAI 拒绝了这个微调请求。/, locale: 'zh-CN',
       refusal: { error: 'bad_request' as const, message: 'Unsupported purpose for this account.', param: 'purpose', code: 'invalid_value' } },
+    // An upload names no model: these words would read as a model refusal on a create, and told the admin "won't fine-tune ``".
+    { name: 'a file worded like a model refusal', reply: /^OpenAI refused this training file: it can't train on it as it is/, locale: 'en-US',
+      refusal: { error: 'bad_request' as const, message: 'This file is not supported for fine-tuning.', param: 'file', code: null } },
   ])('an upload refused for $name', async ({ refusal, reply: expected, locale }) => {
     const before = h.openai.files.store.size;
     const logsBefore = refusalLogs().length;
@@ -260,6 +263,41 @@ describe('/finetune start: a create that cannot be confirmed either way', () => 
     expect(status).not.toContain('no fine-tuning job');
   });
 
+  test('an unconfirmed id whose job was confirmed costs no list call: status, use and cancel find the job from what the start remembered', async () => {
+    const user = freshAdmin();
+    const listDown = { error: 'server_error' as const, status: 500 as const, times: 3 };
+    const { made } = await start({ create: [{ afterCreate: 'drop' }], list: [listDown] }, { user });
+    const unconfirmedId = jobRows(user.id)[0]!.jobId;
+    await poll();
+    expect(jobRows(user.id)).toMatchObject([{ jobId: made[0]! }]);
+    const lists = () => h.openai.requests.filter((r) => r.method === 'GET' && r.path === JOBS).length;
+    const before = lists();
+    expect(await finetune('status', { job: unconfirmedId }, { user })).toContain(`Fine-tuning job \`${made[0]!}\`: **`);
+    expect(await finetune('use', { job: unconfirmedId }, { user })).toMatch(/has no model to use yet: it is checking the training file/);
+    expect(await finetune('cancel', { job: unconfirmedId }, { user })).toMatch(new RegExp(`^Cancelled \`${made[0]!}\``));
+    expect(lists()).toBe(before);
+  });
+
+  test('a start confirmed before its unconfirmed id was remembered: the list is asked once, by its tag, and the answer remembered', async () => {
+    const user = freshAdmin();
+    const listDown = { error: 'server_error' as const, status: 500 as const, times: 3 };
+    const { made } = await start({ create: [{ afterCreate: 'drop' }], list: [listDown] }, { user });
+    const unconfirmedId = jobRows(user.id)[0]!.jobId;
+    await poll();
+    // As a start confirmed by an older version of the bot left it: the row has its real id, nothing remembers the other.
+    h.bot.ctx.db.prepare('DELETE FROM fine_tune_starts WHERE unconfirmed_id = ?').run(unconfirmedId);
+    const lists = () => h.openai.requests.filter((r) => r.method === 'GET' && r.path === JOBS).length;
+    const before = lists();
+    expect(await finetune('status', { job: unconfirmedId }, { user })).toContain(`Fine-tuning job \`${made[0]!}\`: **`);
+    expect(lists()).toBe(before + 1);
+    expect(await finetune('status', { job: unconfirmedId }, { user })).toContain(`Fine-tuning job \`${made[0]!}\`: **`);
+    expect(lists()).toBe(before + 1);
+    // An id of that shape whose tag is no start's costs no call at all.
+    expect(await finetune('status', { job: 'unconfirmed-not-a-tag' }, { user })).toMatch(/no fine-tuning job `unconfirmed-not-a-tag`/);
+    expect(lists()).toBe(before + 1);
+    await finetune('cancel', { job: made[0]! }, { user });
+  });
+
   test('cancelling an unconfirmed job once the list shows it cancels the real job at OpenAI', async () => {
     const user = freshAdmin();
     const listDown = { error: 'server_error' as const, status: 500 as const, times: 3 };
@@ -291,6 +329,50 @@ describe('/finetune start: a create that cannot be confirmed either way', () => 
     expect(notices(channelId).at(-1)).toBe(`ファインチューニングジョブ \`${row!.jobId}\` は開始されませんでした：OpenAI への依頼の応答が失われ、OpenAI のジョブ一覧にもそのジョブは現れませんでした。予約は解放され、請求はありません。\`/finetune start\` でもう一度開始してください。`);
     await poll();
     expect(notices(channelId)).toHaveLength(1);
+  });
+
+  test.each([
+    ['en-US', 'Fine-tuning job `{job}` was never started: OpenAI answered my request with an error, and OpenAI\'s job list still shows no such job. Its reservation was released; nothing was charged. Start it again with `/finetune start`.'],
+    ['zh-TW', '微調任務 `{job}` 並沒有開始：OpenAI 對我的請求回覆了錯誤，而 OpenAI 的任務清單中也一直沒有這個任務。預留額度已釋出，未收費。請用 `/finetune start` 重新開始。'],
+  ])('an error answer and no job ever listed: the notice (%s) says OpenAI answered with an error, not that the answer was lost', async (locale, expected) => {
+    const user = freshAdmin();
+    const channelId = TEST_CHANNEL_IDS[4]!;
+    const listDown = { error: 'server_error' as const, status: 500 as const, times: 3 };
+    // A 502 that came before any job was made, and a list that could not say so: kept as unconfirmed.
+    const { made, reply } = await start({ create: [{ error: 'server_error', status: 502 }], list: [listDown] }, { user, channelId, locale });
+    expect(made).toHaveLength(0);
+    const [row] = jobRows(user.id);
+    expect(row).toMatchObject({ status: 'unconfirmed', closedAt: null });
+    expect(reply).toContain(row!.jobId);
+    h.bot.ctx.db.prepare('UPDATE fine_tune_jobs SET created_at = created_at - ? WHERE job_id = ?').run(UNCONFIRMED_RELEASE_AFTER_MS, row!.jobId);
+    await poll();
+    expect(ledgerRows(user.id)).toMatchObject([{ state: 'released', charged: 0 }]);
+    expect(notices(channelId).at(-1)).toBe(expected.replace('{job}', row!.jobId));
+  });
+
+  test('a job made while the bot could not confirm it, with more than a page of newer jobs since: found by its tag, followed, never released as not started', async () => {
+    const user = freshAdmin();
+    const listDown = { error: 'server_error' as const, status: 500 as const, times: 3 };
+    const { fileId, made } = await start({ create: [{ afterCreate: 'drop' }], list: [listDown] }, { user });
+    const [row] = jobRows(user.id);
+    expect(row).toMatchObject({ status: 'unconfirmed' });
+    // The bot was down for a while (past the half hour), and the organisation started 100 other jobs meanwhile.
+    const others = h.bot.ctx.services.openai.fineTuning.jobs;
+    for (let batch = 0; batch < 5; batch++) await Promise.all(Array.from({ length: 20 }, () => others.create({ training_file: fileId, model: MODEL })));
+    h.bot.ctx.db.prepare('UPDATE fine_tune_jobs SET created_at = created_at - ? WHERE job_id = ?').run(UNCONFIRMED_RELEASE_AFTER_MS, row!.jobId);
+    await poll();
+    const tagged = h.openai.requests.filter((r) => r.method === 'GET' && r.path === JOBS).at(-1)!;
+    await expectFollowedAndSettled(user.id, made[0]!);
+    // OpenAI's list filtered by the start's one-time tag.
+    expect(tagged.query['metadata[discord_bot_start]']).toBe(row!.jobId.replace(/^unconfirmed-/, ''));
+  });
+
+  test('a server that refuses the list\'s metadata filter (a 400) is asked for its newest jobs: the job is still found and followed', async () => {
+    const user = freshAdmin();
+    const refused = { error: 'bad_request' as const, message: "Unrecognized request argument supplied: metadata[discord_bot_start]" };
+    const { made, reply } = await start({ create: [{ afterCreate: 'drop' }], list: [refused] }, { user });
+    expect(reply).toContain(`Started fine-tuning job \`${made[0]!}\``);
+    await expectFollowedAndSettled(user.id, made[0]!);
   });
 
   test('a listed job that matches but is already followed by the bot is not adopted twice', async () => {

@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { startBot, type RunningBot } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
+import type { ShardAssignment } from '../../src/sharding/shardRole.ts';
 import {
   FakeDiscord, DEFAULT_CHANNEL_ID, DEFAULT_GUILD_ID, DEFAULT_THREAD_ID, type FakeDiscordOptions, type FakeGuildSpec, type FakeInteraction, type FakeInteractionSpec,
 } from './fakeDiscord.ts';
@@ -24,6 +25,8 @@ export interface HarnessOptions {
    * test sets this because it makes a service bill past the bound on purpose.
    */
   allowOverruns?: boolean;
+  /** The shards this bot process runs, as a ShardingManager would assign them (default: every shard, unsharded). */
+  shard?: ShardAssignment;
 }
 
 /** Extra text channels in the test server, so each test can keep its own history. */
@@ -80,7 +83,7 @@ export class BotHarness {
   async startBot(): Promise<void> {
     const config = loadConfig(this.env());
     const sink = new Writable({ write: (chunk, _encoding, done) => { this.logLines.push(String(chunk)); done(); } });
-    this.bot = await startBot(config, createLogger(config, sink), { now: this.options.now });
+    this.bot = await startBot(config, createLogger(config, sink), { now: this.options.now, ...(this.options.shard ? { shard: this.options.shard } : {}) });
   }
 
   async restart(): Promise<void> {

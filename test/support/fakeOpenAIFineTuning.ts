@@ -47,16 +47,23 @@ export type JobCreateReply =
 /** A scripted answer to the next job list(s). */
 export type JobListReply = ScriptedError | { drop: true; times?: number };
 
+type Example = { messages: Record<string, unknown>[]; tools?: unknown; functions?: unknown };
+
 /**
  * Billable tokens of one epoch, as OpenAI counts a chat example: each message's content plus 4 framing
- * tokens, plus 3 priming the reply; cl100k for gpt-3.5, o200k for the newer models.
+ * tokens, plus 3 priming the reply; cl100k for gpt-3.5, o200k for the newer models. What else it trains on is
+ * billed too: a message's name (and 1 more token), its tool or function calls, the example's tool and function
+ * definitions (as their JSON).
  */
 function tokensPerEpoch(model: string, jsonl: string): { tokens: number; examples: number } {
   const count = model.startsWith('gpt-3.5') ? countCl100k : countO200k;
+  const json = (value: unknown) => (value === undefined ? 0 : count(JSON.stringify(value)));
   const lines = jsonl.split('\n').filter((line) => line.trim() !== '');
   const tokens = lines.reduce((sum, line) => {
-    const messages = (JSON.parse(line) as { messages: { content?: unknown }[] }).messages;
-    return sum + 3 + messages.reduce((m, message) => m + 4 + (typeof message.content === 'string' ? count(message.content) : 0), 0);
+    const example = JSON.parse(line) as Example;
+    const messages = example.messages.reduce((m, message) => m + 4 + (typeof message.content === 'string' ? count(message.content) : 0)
+      + (typeof message.name === 'string' ? count(message.name) + 1 : 0) + json(message.tool_calls) + json(message.function_call), 0);
+    return sum + 3 + messages + json(example.tools) + json(example.functions);
   }, 0);
   return { tokens, examples: lines.length };
 }
@@ -377,7 +384,13 @@ export class FakeFineTuning {
       ex.req.socket.destroy();
       return;
     }
-    ex.sendJson(200, page([...this.jobs.values()].map((e) => e.job).reverse(), ex));
+    // `metadata[k]=v` keeps the jobs whose metadata has k = v, as the API filters (one or more pairs, all must hold).
+    const filters = [...ex.query.entries()].flatMap(([key, value]) => {
+      const name = /^metadata\[(.+)\]$/.exec(key)?.[1];
+      return name === undefined ? [] : [[name, value] as const];
+    });
+    const jobs = [...this.jobs.values()].map((e) => e.job).filter((job) => filters.every(([k, v]) => job.metadata?.[k] === v));
+    ex.sendJson(200, page(jobs.reverse(), ex));
   }
 
   retrieve(ex: Exchange, id: string): void {

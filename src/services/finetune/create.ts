@@ -1,5 +1,6 @@
 import type { OpenAI } from 'openai';
 import type { FineTuningJob } from 'openai/resources/fine-tuning/jobs/jobs';
+import type { UnansweredCause } from '../../db/fineTunes.ts';
 import { classifyError, type ModelFailure } from '../openai/failures.ts';
 import { sendPaid } from '../openai/paidAttempts.ts';
 import { mayBeBilled } from '../openai/paidRetries.ts';
@@ -43,6 +44,9 @@ function mayHaveCreated(error: unknown, failure: ModelFailure, elapsedMs: number
   return failure.kind === 'server_error' && (failure.status === undefined || elapsedMs > JOB_CREATE_FAST_SERVER_ERROR_MS);
 }
 
+/** How a create's answer failed: no answer in time, the connection lost, or an error answer that may follow the job's creation. */
+export const unansweredCause = (failure: ModelFailure): UnansweredCause => (failure.kind === 'timeout' ? 'timeout' : failure.kind === 'server_error' ? 'error' : 'lost');
+
 /** An unconfirmed job is followed under this id until OpenAI's list shows the real one. */
 export const unconfirmedJobId = (tag: string) => `${UNCONFIRMED_STATUS}-${tag}`;
 export const tagOfUnconfirmed = (jobId: string) => jobId.slice(UNCONFIRMED_STATUS.length + 1);
@@ -59,25 +63,38 @@ export function isCreatedFor(job: FineTuningJob, request: JobRequest): boolean {
     && job.created_at >= Math.floor(request.sentAt / 1000) - CREATED_AT_SKEW_SECONDS;
 }
 
-/** The first of OpenAI's newest jobs that `matches` (a free call: the SDK's own retries apply). */
-async function newestJob(
-  openai: OpenAI, matches: (job: FineTuningJob) => boolean,
-): Promise<{ ok: true; job: FineTuningJob | undefined } | { ok: false; failure: ModelFailure }> {
+type Listed = { ok: true; job: FineTuningJob | undefined } | { ok: false; failure: ModelFailure };
+
+/** The first job of one page of OpenAI's list (newest first) that `matches` (a free call: the SDK's own retries apply). */
+async function listedJob(openai: OpenAI, tag: string | undefined, matches: (job: FineTuningJob) => boolean): Promise<Listed> {
   try {
-    const page = await openai.fineTuning.jobs.list({ limit: CREATED_JOB_SEARCH_LIMIT });
+    const page = await openai.fineTuning.jobs.list({ limit: CREATED_JOB_SEARCH_LIMIT, ...(tag === undefined ? {} : { metadata: { [START_TAG_KEY]: tag } }) });
     return { ok: true, job: page.data.find(matches) };
   } catch (error) {
     return { ok: false, failure: classifyError(error, false) };
   }
 }
 
-/** Looks for the request's job among OpenAI's newest ones. */
-export const findCreatedJob = (openai: OpenAI, request: JobRequest, tracked: (jobId: string) => boolean) =>
-  newestJob(openai, (job) => !tracked(job.id) && isCreatedFor(job, request));
+/**
+ * Looks for the request's job by its tag, which OpenAI's list filters on however many jobs came after it (a bot down
+ * for days while the organisation started hundreds finds it all the same); then, for a server that drops metadata
+ * and so can't filter by it (or refuses the filter), among the newest jobs by their fields.
+ */
+export async function findCreatedJob(openai: OpenAI, request: JobRequest, tracked: (jobId: string) => boolean): Promise<Listed> {
+  const matches = (job: FineTuningJob) => !tracked(job.id) && isCreatedFor(job, request);
+  const tagged = await listedJob(openai, request.tag, matches);
+  if (tagged.ok && tagged.job) return tagged;
+  return tagged.ok ? listedJob(openai, undefined, matches) : unfilteredIfRefused(openai, tagged, matches);
+}
 
-/** The id of the job OpenAI lists with this one-time tag, if it is among the newest (undefined if the list fails). */
+/** A server that refuses the metadata filter (a 400) is asked for its newest jobs instead; any other failure stands. */
+const unfilteredIfRefused = (openai: OpenAI, failed: Listed, matches: (job: FineTuningJob) => boolean) =>
+  !failed.ok && failed.failure.kind === 'bad_request' ? listedJob(openai, undefined, matches) : Promise.resolve(failed);
+
+/** The id of the job OpenAI lists with this one-time tag (undefined if there is none, or the list fails). */
 export async function taggedJobId(openai: OpenAI, tag: string): Promise<string | undefined> {
-  const found = await newestJob(openai, (job) => job.metadata?.[START_TAG_KEY] === tag);
+  const matches = (job: FineTuningJob) => job.metadata?.[START_TAG_KEY] === tag;
+  const found = await listedJob(openai, tag, matches).then((listed) => unfilteredIfRefused(openai, listed, matches));
   return found.ok ? found.job?.id : undefined;
 }
 
@@ -102,6 +119,6 @@ export async function createJob(
   });
   const request = requestAt(sent.sentAt);
   if (sent.ok) return { ok: true, job: sent.value, request, adopted: sent.found };
-  const refusal = sent.failure.kind === 'bad_request' ? refusalOf(sent.error, [openai.apiKey ?? '']) : undefined;
+  const refusal = sent.failure.kind === 'bad_request' ? refusalOf(sent.error, 'create', [openai.apiKey ?? '']) : undefined;
   return { ok: false, failure: sent.failure, request, mayExist: sent.mayBeDone, ...(refusal ? { refusal } : {}) };
 }

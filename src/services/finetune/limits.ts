@@ -25,6 +25,16 @@ export const MAX_PROBLEMS_SHOWN = 10;
 /** Roles a chat fine-tuning example may use (tool calls are not supported by this command). */
 export const TRAINING_ROLES = ['system', 'user', 'assistant'] as const;
 
+/**
+ * The only fields an example and its messages may have: the ones whose tokens the bot counts (`weight`, OpenAI's
+ * 0-or-1 switch for training on an assistant message, adds none). OpenAI also trains on, and bills, `tools`,
+ * `functions`, `parallel_tool_calls` and a message's `name`, `tool_calls`, `function_call`: a file holding them
+ * would cost more than its reservation, so it is refused.
+ */
+export const EXAMPLE_FIELDS = ['messages'] as const;
+export const MESSAGE_FIELDS = ['role', 'content', 'weight'] as const;
+export const TRAINING_WEIGHTS = [0, 1] as const;
+
 /** The API accepts 1–50 epochs; past 25 a small file is memorised rather than learned. */
 export const MAX_EPOCHS = 25;
 

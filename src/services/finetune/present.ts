@@ -12,7 +12,8 @@ import {
 import { text, type FineTuneStatusKey } from './messages.ts';
 import type { ModelFailure } from '../openai/failures.ts';
 import type { FineTuneRefusal } from './refusals.ts';
-import type { CheckResult, CostEstimate, StartResult, UploadResult } from './types.ts';
+import { unansweredCause } from './create.ts';
+import type { CheckResult, CostEstimate, FinishedJob, StartResult, UploadResult } from './types.ts';
 import type { TrainingProblem } from './trainingFile.ts';
 
 /** An event or error message from OpenAI is shown, but never at a length that crowds out the rest. */
@@ -79,14 +80,11 @@ function epochsText(job: FineTuneJobRow, language: CatalogueLanguage, chosen?: n
   return usual === undefined ? text('epochsAuto', language, { n: job.reservedEpochs }) : text('epochsAutoUsual', language, { n: job.reservedEpochs, usual });
 }
 
-/** How a start went unconfirmed: no answer in time, the connection lost, or an error answer that may follow the job's creation. */
-const unconfirmedCause = (failure: ModelFailure) => (failure.kind === 'timeout' ? 'timeout' : failure.kind === 'server_error' ? 'error' : 'lost');
-
 export function describeStart(result: Extract<StartResult, { ok: true }>, language: CatalogueLanguage): string {
   const { job, file } = result;
   if (result.unconfirmed) {
     return text('startUnconfirmed', language, {
-      job: job.jobId, model: job.baseModel, file: job.fileId, cause: unconfirmedCause(result.unconfirmed),
+      job: job.jobId, model: job.baseModel, file: job.fileId, cause: unansweredCause(result.unconfirmed),
       cost: formatUsd(job.reservedMicros), minutes: UNCONFIRMED_RELEASE_AFTER_MS / 60_000,
     });
   }
@@ -129,13 +127,14 @@ export function describeList(jobs: FineTuneJobRow[], more: boolean, language: Ca
 }
 
 /** Posted in the channel where the job was started, once it finished. */
-export function finishNotice(job: FineTuneJobRow, language: CatalogueLanguage): string {
+export function finishNotice(job: FinishedJob, language: CatalogueLanguage): string {
   if (job.status === 'succeeded') {
     return text('noticeSucceeded', language, {
       job: job.jobId, model: job.fineTunedModel ?? '?', tokens: job.trainedTokens ?? 0, cost: formatUsd(job.chargedMicros ?? 0),
     });
   }
-  if (job.status === NOT_CREATED_STATUS) return text('noticeNotCreated', language, { job: job.jobId });
+  // Without a recorded cause (the bot stopped while the create was out) the answer was lost all the same.
+  if (job.status === NOT_CREATED_STATUS) return text('noticeNotCreated', language, { job: job.jobId, cause: job.unanswered ?? 'lost' });
   const money = job.chargedMicros ? text('noticePartial', language, { tokens: job.trainedTokens ?? 0, cost: formatUsd(job.chargedMicros) }) : text('noticeFree', language);
   if (job.status === 'failed') return text('noticeFailed', language, { job: job.jobId, error: clip(job.error ?? text('unknownError', language)), money });
   return text('noticeCancelled', language, { job: job.jobId, money });

@@ -19,28 +19,36 @@ export interface RefusalDetail {
 /** The most of OpenAI's message kept in a log line. */
 const MAX_LOGGED_MESSAGE_CHARS = 500;
 
+/** The call OpenAI refused: a job create, a training-file upload, or a call on a job that exists (retrieve, cancel). */
+export type RefusedCall = 'create' | 'upload' | 'job';
+
 /**
  * Each kind by OpenAI's `code`, its `param`, or its message's words, checked in this order (a quota message may name the
- * file or the model; a format message names the file). Codes as OpenAI sends them: `invalid_file_format` for an
- * upload it can't read, `model_not_available` for a base model it doesn't fine-tune, `invalid_training_file` for a
- * file id it won't train on; the words cover messages without a code ("Creating this job would exceed your hard limit").
+ * file or the model; a format message names the file), and only for the calls it can answer: an upload names no model,
+ * so no words of its message make it a model refusal; a call on a job that exists is read as none of these. Codes as
+ * OpenAI sends them: `invalid_file_format` for an upload it can't read, `model_not_available` for a base model it
+ * doesn't fine-tune, `invalid_training_file` for a file id it won't train on; the words cover messages without a code
+ * ("Creating this job would exceed your hard limit").
  */
-const KINDS: { reason: Exclude<FineTuneRefusal, 'other'>; codes: RegExp; params?: RegExp; words: RegExp }[] = [
-  { reason: 'quota', codes: /quota|hard_limit|billing|spend/, words: /quota|hard limit|billing|spend(ing)? limit/i },
-  { reason: 'model_not_fine_tunable', codes: /model/, params: /^model$/, words: /(not available|not supported|unsupported|cannot be used) for fine-?tuning|does not support fine-?tuning|cannot be fine-?tuned/i },
-  { reason: 'bad_format', codes: /format|jsonl|json/, words: /format|jsonl|not valid json|invalid json/i },
-  { reason: 'invalid_file', codes: /file/, params: /^(training_file|validation_file|file)$/, words: /\bfile\b/i },
+const KINDS: { reason: Exclude<FineTuneRefusal, 'other'>; calls: readonly RefusedCall[]; codes: RegExp; params?: RegExp; words: RegExp }[] = [
+  { reason: 'quota', calls: ['create', 'upload'], codes: /quota|hard_limit|billing|spend/, words: /quota|hard limit|billing|spend(ing)? limit/i },
+  {
+    reason: 'model_not_fine_tunable', calls: ['create'], codes: /model/, params: /^model$/,
+    words: /(not available|not supported|unsupported|cannot be used) for fine-?tuning|does not support fine-?tuning|cannot be fine-?tuned/i,
+  },
+  { reason: 'bad_format', calls: ['create', 'upload'], codes: /format|jsonl|json/, words: /format|jsonl|not valid json|invalid json/i },
+  { reason: 'invalid_file', calls: ['create', 'upload'], codes: /file/, params: /^(training_file|validation_file|file)$/, words: /\bfile\b/i },
 ];
 
 const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
 
-/** The kind of a refusal OpenAI answered with (read for a failure classified `bad_request`); undefined without an HTTP 4xx. */
-export function refusalOf(error: unknown, secrets: readonly string[] = []): RefusalDetail | undefined {
+/** The kind of a refusal OpenAI answered `call` with (read for a failure classified `bad_request`); undefined without an HTTP 4xx. */
+export function refusalOf(error: unknown, call: RefusedCall, secrets: readonly string[] = []): RefusalDetail | undefined {
   if (!(error instanceof APIError) || error.status === undefined || error.status < 400 || error.status >= 500) return undefined;
   const body = (typeof error.error === 'object' && error.error !== null ? error.error : {}) as { message?: unknown };
   const code = text(error.code)?.toLowerCase() ?? null;
   const param = text(error.param);
   const message = redactSecrets(text(body.message) ?? error.message, secrets).slice(0, MAX_LOGGED_MESSAGE_CHARS);
-  const kind = KINDS.find((k) => (code !== null && k.codes.test(code)) || (param !== null && k.params?.test(param)) || k.words.test(message));
+  const kind = KINDS.find((k) => k.calls.includes(call) && ((code !== null && k.codes.test(code)) || (param !== null && k.params?.test(param)) || k.words.test(message)));
   return { reason: kind?.reason ?? 'other', code, param, message };
 }

@@ -9,10 +9,10 @@ import { classifyError } from '../openai/failures.ts';
 import type { Pricing } from '../pricing/index.ts';
 import type { TokenCounter } from '../tokens.ts';
 import {
-  AUTO_EPOCHS_RESERVED, autoEpochs, EVENTS_SHOWN, FINE_TUNABLE_MODELS, MAX_TRAINING_FILE_BYTES, TRAINING_DOWNLOAD_TIMEOUT_MS,
+  AUTO_EPOCHS_RESERVED, autoEpochs, EVENTS_SHOWN, FINE_TUNABLE_MODELS, MAX_EPOCHS, MAX_TRAINING_FILE_BYTES, TRAINING_DOWNLOAD_TIMEOUT_MS,
   UNCONFIRMED_STATUS,
 } from './limits.ts';
-import { createJob, taggedJobId, tagOfUnconfirmed, unconfirmedJobId } from './create.ts';
+import { createJob, taggedJobId, tagOfUnconfirmed, unansweredCause, unconfirmedJobId } from './create.ts';
 import { refusalOf } from './refusals.ts';
 import { uploadTrainingFile } from './upload.ts';
 import { checkTrainingFile, countTrainingTokens } from './trainingFile.ts';
@@ -20,6 +20,9 @@ import { JobTracker } from './tracker.ts';
 import type {
   CancelResult, CostEstimate, LookupFailure, ModelResult, StartRequest, StartResult, StatusResult, TrainingAttachment, UploadResult,
 } from './types.ts';
+
+/** The shape of randomUUID(), the one-time tag of each start. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface FineTuneDependencies {
   openai: OpenAI;
@@ -89,6 +92,8 @@ export class FineTuneService {
     const file = store.file(request.guildId, request.fileId);
     if (!file) return { ok: false, reason: 'unknown_file' };
     if (!(FINE_TUNABLE_MODELS as readonly string[]).includes(request.model)) return { ok: false, reason: 'bad_model' };
+    // Discord enforces the option's range, but the reservation is epochs × tokens: a stale registration's 0 (or 50) is never priced.
+    if (request.epochs !== undefined && !(Number.isInteger(request.epochs) && request.epochs >= 1 && request.epochs <= MAX_EPOCHS)) return { ok: false, reason: 'bad_epochs' };
     // Without epochs OpenAI picks them (auto): reserve the most it picks; the charge follows what it trains.
     const cost = this.estimate(file, request.model, request.epochs ?? AUTO_EPOCHS_RESERVED);
     if (Number.isNaN(cost.micros)) return { ok: false, reason: 'bad_model' };
@@ -123,6 +128,7 @@ export class FineTuneService {
     const job = store.jobOfReservation(reserved.reservation.id) ?? { ...pending, fineTunedModel: null, trainedTokens: null, error: null, chargedMicros: null, closedAt: null };
     if (job.status === UNCONFIRMED_STATUS && !created.ok) {
       // The create's answer was lost: the reservation stays with the job it may have started until OpenAI's list says.
+      store.noteUnanswered(job.jobId, unansweredCause(created.failure));
       request.log.warn({ jobId: job.jobId, failure: created.failure, reservedMicros: job.reservedMicros }, 'fine-tuning job create unanswered and not found at OpenAI yet; reservation kept while the tracker looks');
       return { ok: true, job, file, tokens: cost.tokens, unconfirmed: created.failure };
     }
@@ -139,13 +145,21 @@ export class FineTuneService {
   }
 
   /**
-   * An unconfirmed id the admin was given, after the tracker confirmed its job: the row holds the real id now, which
-   * OpenAI's list gives by the one-time tag the create carried. Only this server's rows are found.
+   * An unconfirmed id the admin was given, after its job was confirmed: the row holds the real id now, which the
+   * start remembered. A start confirmed before that was stored asks OpenAI's list once, by the one-time tag the
+   * create carried, and remembers the answer. Only this server's rows are found.
    */
   private async confirmedAs(guildId: string, jobId: string): Promise<FineTuneJobRow | undefined> {
+    const { store, openai } = this.deps;
     if (!jobId.startsWith(unconfirmedJobId(''))) return undefined;
-    const realId = await taggedJobId(this.deps.openai, tagOfUnconfirmed(jobId));
-    return realId === undefined ? undefined : this.deps.store.job(guildId, realId);
+    const stored = store.confirmedAs(jobId);
+    if (stored !== undefined) return store.job(guildId, stored);
+    // Tags are random UUIDs: anything else names no start, and costs OpenAI no call.
+    if (!UUID.test(tagOfUnconfirmed(jobId))) return undefined;
+    const realId = await taggedJobId(openai, tagOfUnconfirmed(jobId));
+    if (realId === undefined || store.reservationOf(realId) === undefined) return undefined;
+    store.rememberConfirmed(jobId, realId);
+    return store.job(guildId, realId);
   }
 
   /** The job as OpenAI sees it now (closed if it finished) and its latest events; without an id, the newest job. */
@@ -173,9 +187,10 @@ export class FineTuneService {
       const remote = await this.deps.openai.fineTuning.jobs.cancel(current.jobId);
       return { ok: true, job: await this.tracker.record(current, remote) };
     } catch (error) {
-      const failure = classifyError(error, false);
+      const secrets = [this.deps.openai.apiKey ?? ''];
+      const failure = classifyError(error, false, { secrets });
       // The admin reads a refusal only by kind, which points to the log: OpenAI's words (secrets blanked) go there.
-      this.deps.logger.warn({ jobId: current.jobId, failure, refusal: refusalOf(error, [this.deps.openai.apiKey ?? '']) }, 'fine-tuning job could not be cancelled');
+      this.deps.logger.warn({ jobId: current.jobId, failure, refusal: refusalOf(error, 'job', secrets) }, 'fine-tuning job could not be cancelled');
       return { ok: false, reason: 'api_failed', failure };
     }
   }

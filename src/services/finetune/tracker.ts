@@ -11,6 +11,7 @@ import {
   FINISHED_STATUSES, NOT_CREATED_STATUS, POLL_INTERVAL_MS, PROGRESS_EVENTS_READ, UNCONFIRMED_RELEASE_AFTER_MS, UNCONFIRMED_STATUS,
 } from './limits.ts';
 import { trainedBeforeStop } from './progress.ts';
+import { refusalOf } from './refusals.ts';
 import type { CheckResult, Notify } from './types.ts';
 
 export interface TrackerDependencies {
@@ -35,9 +36,17 @@ export class JobTracker {
 
   constructor(private readonly deps: TrackerDependencies) {}
 
+  /**
+   * Where finish notices go. Every process sets it, not only the one that polls: a `/finetune status` or `cancel`
+   * handled in another may be what finds a job finished, and the poll then finds it closed and says nothing.
+   */
+  notifyWith(notify: Notify): void {
+    this.notify = notify;
+  }
+
   /** Checks now (a restart may have missed a finish), then every `intervalMs`; returns how to stop. */
   startPolling(notify: Notify, intervalMs = POLL_INTERVAL_MS): () => Promise<void> {
-    this.notify = notify;
+    this.notifyWith(notify);
     const tick = () => {
       this.running ??= this.checkAll().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'fine-tune poll failed'))
         .finally(() => { this.running = undefined; });
@@ -52,12 +61,12 @@ export class JobTracker {
     };
   }
 
-  /** Checks every job still followed, in every server, one after another. */
+  /** Checks every job still followed, in every server, one after another; first releases strays whose holder died since. */
   async checkAll(): Promise<void> {
-    for (const job of this.deps.store.openJobs()) {
-      const result = await this.check(job);
-      if (!result.ok) this.deps.logger.warn({ jobId: job.jobId, failure: result.failure }, 'could not check a fine-tuning job');
-    }
+    const strays = this.releaseStrays();
+    if (strays > 0) this.deps.logger.warn({ released: strays }, 'released fine-tuning reservations whose job was never recorded (the process starting it stopped)');
+    // A check that fails logs why itself (a status or cancel reads the same line).
+    for (const job of this.deps.store.openJobs()) await this.check(job);
   }
 
   /** Fetches the job from OpenAI, records its progress and closes it if it finished. */
@@ -67,7 +76,12 @@ export class JobTracker {
     try {
       remote = await this.deps.openai.fineTuning.jobs.retrieve(job.jobId);
     } catch (error) {
-      return { ok: false, job, failure: classifyError(error, false) };
+      const secrets = [this.deps.openai.apiKey ?? ''];
+      const failure = classifyError(error, false, { secrets });
+      // The admin reads a refusal only by kind, which points to the log: OpenAI's words (secrets blanked) go there.
+      const refusal = refusalOf(error, 'job', secrets);
+      this.deps.logger.warn({ jobId: job.jobId, failure, ...(refusal ? { refusal } : {}) }, 'could not check a fine-tuning job');
+      return { ok: false, job, failure };
     }
     return { ok: true, job: await this.record(job, remote), remote };
   }
@@ -80,7 +94,10 @@ export class JobTracker {
     const { openai, store, ledger, logger, now } = this.deps;
     const request = { trainingFile: job.fileId, model: job.baseModel, suffix: job.suffix, tag: tagOfUnconfirmed(job.jobId), sentAt: job.createdAt };
     const found = await findCreatedJob(openai, request, (jobId) => (store.reservationOf(jobId) ?? job.reservationId) !== job.reservationId);
-    if (!found.ok) return { ok: false, job, failure: found.failure };
+    if (!found.ok) {
+      logger.warn({ jobId: job.jobId, failure: found.failure }, 'could not check a fine-tuning job');
+      return { ok: false, job, failure: found.failure };
+    }
     if (found.job) {
       // Another check (another process on this database) may have confirmed it first: that one follows it.
       if (!store.confirmJob(job.jobId, found.job.id, found.job.status)) return { ok: true, job: store.job(job.guildId, found.job.id) ?? job, remote: found.job };
@@ -91,7 +108,8 @@ export class JobTracker {
     store.updateProgress(job.jobId, { status: NOT_CREATED_STATUS, fineTunedModel: null, trainedTokens: null, error: null });
     if (!store.close(job.jobId, 0, now())) return { ok: true, job: store.job(job.guildId, job.jobId) ?? job, remote: null };
     ledger.release({ id: job.reservationId, reservedMicros: job.reservedMicros });
-    const closed = { ...job, status: NOT_CREATED_STATUS, chargedMicros: 0, closedAt: now() };
+    const unanswered = store.unansweredCause(job.jobId);
+    const closed = { ...job, status: NOT_CREATED_STATUS, chargedMicros: 0, closedAt: now(), ...(unanswered ? { unanswered } : {}) };
     logger.info({ jobId: job.jobId, reservedMicros: job.reservedMicros }, 'unconfirmed fine-tuning job never appeared at OpenAI; reservation released');
     await this.tell(closed);
     return { ok: true, job: closed, remote: null };
@@ -179,10 +197,12 @@ export class JobTracker {
 
   /**
    * Releases long-running reservations no followed job owns (the bot stopped between reserving and recording the
-   * job, before any create was sent: a start records its job first). Run once at start-up, before any job can be started.
+   * job, before any create was sent: a start records its job first). Only a holder whose lease ended or expired left
+   * one: a live process's start between the two steps (this one's too) keeps its reservation. Run at start-up, after this
+   * process took its lease, and at every poll (a process that died just before holds its lease a minute longer).
    */
   releaseStrays(): number {
-    const strays = this.deps.store.strayReservations();
+    const strays = this.deps.store.strayReservations(this.deps.now());
     for (const reservation of strays) this.deps.ledger.release(reservation);
     return strays.length;
   }

@@ -1,6 +1,6 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { REPLY_PRIMER_TOKENS, type TokenCounter, type TokenCounts } from '../tokens.ts';
-import { MIN_TRAINING_EXAMPLES, TRAINING_ROLES } from './limits.ts';
+import { EXAMPLE_FIELDS, MESSAGE_FIELDS, MIN_TRAINING_EXAMPLES, TRAINING_ROLES, TRAINING_WEIGHTS } from './limits.ts';
 
 /** What is wrong with a training file, as the API would refuse it; `line` is 1-based, `message` too. */
 export type TrainingProblem =
@@ -13,6 +13,9 @@ export type TrainingProblem =
   | { kind: 'bad_message'; line: number; message: number }
   | { kind: 'bad_role'; line: number; message: number; role: string }
   | { kind: 'bad_content'; line: number; message: number }
+  | { kind: 'bad_weight'; line: number; message: number }
+  | { kind: 'extra_field'; line: number; field: string }
+  | { kind: 'extra_message_field'; line: number; message: number; field: string }
   | { kind: 'no_assistant'; line: number };
 
 /** Each example as the texts of its messages, which is all token counting needs. */
@@ -22,6 +25,12 @@ export type TrainingCheck = { ok: true; examples: string[][] } | { ok: false; pr
 const YIELD_AFTER_MS = 20;
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** A name from the file, echoed in a reply: short, and with no backtick to break out of its code span. */
+const echoed = (name: string) => name.replaceAll('`', "'").slice(0, 40);
+
+/** The first field not in `allowed`: OpenAI trains on (and bills) fields the count below would not see. */
+const extraField = (row: Record<string, unknown>, allowed: readonly string[]) => Object.keys(row).find((key) => !allowed.includes(key));
 
 /** One JSONL line: its messages' texts, or the first thing wrong with it. */
 function checkLine(text: string, line: number): { ok: true; contents: string[] } | { ok: false; problem: TrainingProblem } {
@@ -34,6 +43,8 @@ function checkLine(text: string, line: number): { ok: true; contents: string[] }
   if (!isRecord(row)) return { ok: false, problem: { kind: 'not_object', line } };
   const { messages } = row;
   if (!Array.isArray(messages) || messages.length === 0) return { ok: false, problem: { kind: 'no_messages', line } };
+  const extra = extraField(row, EXAMPLE_FIELDS);
+  if (extra !== undefined) return { ok: false, problem: { kind: 'extra_field', line, field: echoed(extra) } };
   const contents: string[] = [];
   for (const [index, message] of messages.entries()) {
     const at = { line, message: index + 1 };
@@ -42,6 +53,9 @@ function checkLine(text: string, line: number): { ok: true; contents: string[] }
       return { ok: false, problem: { kind: 'bad_role', ...at, role: String(message.role ?? '').slice(0, 40) } };
     }
     if (typeof message.content !== 'string') return { ok: false, problem: { kind: 'bad_content', ...at } };
+    const extraInMessage = extraField(message, MESSAGE_FIELDS);
+    if (extraInMessage !== undefined) return { ok: false, problem: { kind: 'extra_message_field', ...at, field: echoed(extraInMessage) } };
+    if ('weight' in message && !(TRAINING_WEIGHTS as readonly unknown[]).includes(message.weight)) return { ok: false, problem: { kind: 'bad_weight', ...at } };
     contents.push(message.content);
   }
   if (!messages.some((message: { role?: unknown }) => message.role === 'assistant')) return { ok: false, problem: { kind: 'no_assistant', line } };
@@ -51,6 +65,8 @@ function checkLine(text: string, line: number): { ok: true; contents: string[] }
 /**
  * Checks a chat fine-tuning file line by line, as the API would: each non-blank line a JSON object with a
  * non-empty `messages` array of {role, content} with at least one assistant message, and enough examples.
+ * Stricter than the API in one way: fields it would train on that this count leaves out (`tools`, `functions`, a
+ * message's `name` or `tool_calls`) are refused, since the reservation must cover every token OpenAI bills.
  * Every problem is returned, file-wide ones first.
  */
 export function checkTrainingFile(bytes: Uint8Array): TrainingCheck {

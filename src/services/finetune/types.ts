@@ -1,6 +1,6 @@
 /** What `/finetune`'s service takes and returns: every expected failure is a value. */
 import type { FineTuningJob, FineTuningJobEvent } from 'openai/resources/fine-tuning/jobs/jobs';
-import type { FineTuneJobRow, TrainingFileRow } from '../../db/fineTunes.ts';
+import type { FineTuneJobRow, TrainingFileRow, UnansweredCause } from '../../db/fineTunes.ts';
 import type { Logger } from '../../logger.ts';
 import type { Payer, Refusal } from '../budget/ledger.ts';
 import type { CatalogueLanguage } from '../i18n.ts';
@@ -49,7 +49,7 @@ export interface StartRequest {
 export type StartResult =
   /** `unconfirmed`: the create's answer was lost (how) and OpenAI's list doesn't show its job yet; the reservation is kept. */
   | { ok: true; job: FineTuneJobRow; file: TrainingFileRow; tokens: number; unconfirmed?: ModelFailure }
-  | { ok: false; reason: 'unknown_file' | 'bad_model' }
+  | { ok: false; reason: 'unknown_file' | 'bad_model' | 'bad_epochs' }
   | { ok: false; reason: 'over_budget'; refusal: Refusal }
   /** `refused`: OpenAI refused the create (a 400), by kind. */
   | { ok: false; reason: 'api_failed'; failure: ModelFailure; refused?: FineTuneRefusal };
@@ -62,5 +62,8 @@ export type ModelResult = { ok: true; model: string } | LookupFailure | { ok: fa
 /** A job as OpenAI reported it at a check (null: an unconfirmed job still not in OpenAI's list), or why it could not be checked. */
 export type CheckResult = { ok: true; job: FineTuneJobRow; remote: FineTuningJob | null } | { ok: false; job: FineTuneJobRow; failure: ModelFailure };
 
+/** A job that finished; `unanswered`, for one never created, how its create's answer failed (if the bot saw it fail). */
+export type FinishedJob = FineTuneJobRow & { unanswered?: UnansweredCause };
+
 /** Told once when a followed job finished and its money was settled; the presentation layer words the notice. */
-export type Notify = (job: FineTuneJobRow) => Promise<void>;
+export type Notify = (job: FinishedJob) => Promise<void>;

@@ -68,6 +68,6 @@ export async function uploadTrainingFile(
     },
   });
   if (sent.ok) return { ok: true, fileId: sent.value };
-  const refusal = sent.failure.kind === 'bad_request' ? refusalOf(sent.error, [openai.apiKey ?? '']) : undefined;
+  const refusal = sent.failure.kind === 'bad_request' ? refusalOf(sent.error, 'upload', [openai.apiKey ?? '']) : undefined;
   return { ok: false, failure: sent.failure, ...(refusal ? { refusal } : {}) };
 }

@@ -69,6 +69,45 @@ describe('long-running reservations (fine-tuning jobs)', () => {
     second.db.close();
   });
 
+  test('another live process\'s start, between reserving and recording its job, keeps its reservation when this one starts', () => {
+    const path = tempDatabasePath();
+    const running = open(path);
+    running.ledger.start(); // its lease: it is alive
+    const starting = running.ledger.reserve(admin, call(true));
+    if (!starting.ok) throw new Error('unreachable');
+    // A second process (another shard, or a restarted one) starts while that start awaits its create.
+    const second = open(path);
+    second.ledger.start();
+    expect(second.tracker.releaseStrays()).toBe(0);
+    expect(second.state(starting.reservation.id)).toBe('reserved');
+    // Once the first is gone (its lease ended), what it left unrecorded is a stray.
+    running.ledger.stop();
+    expect(second.tracker.releaseStrays()).toBe(1);
+    expect(second.state(starting.reservation.id)).toBe('released');
+    second.ledger.stop();
+    running.db.close();
+    second.db.close();
+  });
+
+  test('a process that died while starting a job: its reservation is released by the first poll after its lease expires', async () => {
+    const path = tempDatabasePath();
+    const died = open(path);
+    died.ledger.start();
+    const starting = died.ledger.reserve(admin, call(true));
+    if (!starting.ok) throw new Error('unreachable');
+    const restarted = open(path);
+    restarted.ledger.start();
+    expect(restarted.tracker.releaseStrays()).toBe(0); // its lease still runs for a while
+    await restarted.tracker.checkAll();
+    expect(restarted.state(starting.reservation.id)).toBe('reserved');
+    restarted.db.prepare('UPDATE ledger_holders SET expires_at = ? WHERE holder = ?').run(Date.now() - 1, died.ledger.holder);
+    await restarted.tracker.checkAll();
+    expect(restarted.state(starting.reservation.id)).toBe('released');
+    restarted.ledger.stop();
+    died.db.close();
+    restarted.db.close();
+  });
+
   test('a long-running reservation no recorded job owns (the bot stopped while starting it) is released at start-up', () => {
     const path = tempDatabasePath();
     const first = open(path);

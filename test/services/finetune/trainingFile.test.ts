@@ -25,8 +25,20 @@ describe('checkTrainingFile', () => {
     ['a missing role', '{"messages": [{"content": "a"}]}', { kind: 'bad_role', line: 10, message: 1, role: '' }],
     ['content that is not text', '{"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": null}]}', { kind: 'bad_content', line: 10, message: 2 }],
     ['no assistant message', '{"messages": [{"role": "system", "content": "a"}, {"role": "user", "content": "b"}]}', { kind: 'no_assistant', line: 10 }],
+    // Fields OpenAI trains on and bills, which the count leaves out: refused, so the reservation covers the bill.
+    ['tool definitions', '{"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}], "tools": []}', { kind: 'extra_field', line: 10, field: 'tools' }],
+    ['a message name', '{"messages": [{"role": "user", "content": "a", "name": "n"}, {"role": "assistant", "content": "b"}]}', { kind: 'extra_message_field', line: 10, message: 1, field: 'name' }],
+    ['tool calls', '{"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "", "tool_calls": []}]}', { kind: 'extra_message_field', line: 10, message: 2, field: 'tool_calls' }],
+    ['a field name with backticks, echoed without them and cut short', `{"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}], "\`${'x'.repeat(60)}": 1}`,
+      { kind: 'extra_field', line: 10, field: `'${'x'.repeat(39)}` }],
+    ['a weight other than 0 or 1', '{"messages": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b", "weight": 0.5}]}', { kind: 'bad_weight', line: 10, message: 2 }],
   ])('%s is reported with its line number', (_name, line, problem) => {
     expect(checkTrainingFile(file(...nine, line))).toEqual({ ok: false, problems: [problem] });
+  });
+
+  test('an assistant message may carry OpenAI\'s weight 0 or 1, which adds no tokens', () => {
+    const weighted = (weight: number) => JSON.stringify({ messages: [{ role: 'user', content: 'a' }, { role: 'assistant', content: 'b', weight }] });
+    expect(checkTrainingFile(file(...nine.slice(1), weighted(0), weighted(1)))).toMatchObject({ ok: true });
   });
 
   test('line numbers count blank lines; too few examples comes first; every bad line is reported', () => {
