@@ -99,6 +99,7 @@ export async function startShards(config: Config, logger: Logger): Promise<Runni
     manager.respawn = false;
     await Promise.all([...manager.shards.values()].map((shard) => stopShard(shard, config.shutdownGraceMs + SHARD_EXIT_MARGIN_MS)));
     await served?.server.close();
+    served?.metrics.close();
   };
   const delay = shardSpawnDelayMs(process.env);
   logger.info({ shards: ids, count, host: config.shards.ids ? 'this host runs SHARD_IDS' : 'all shards' }, 'starting the sharding manager');

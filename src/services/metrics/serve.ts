@@ -25,6 +25,7 @@ export async function serveMetrics(ctx: BotContext, viaManager = false): Promise
     accepting: () => services.lifecycle.accepting,
   });
   if (viaManager) {
+    services.metrics.leaveDatabaseToManager();
     const stop = answerScrapes(services.metrics, health, logger.child({ component: 'metrics' }));
     logger.info({ port: config.metricsPort }, 'answering /healthz and /metrics through the sharding manager, which serves METRICS_PORT');
     return { close: async () => stop() };
