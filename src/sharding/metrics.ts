@@ -1,10 +1,11 @@
-import { AggregatorRegistry, collectDefaultMetrics, Gauge, Registry, type MetricObjectWithValues, type MetricValue, type PrometheusContentType } from 'prom-client';
+import { AggregatorRegistry, Gauge, Registry, type MetricObjectWithValues, type MetricValue, type PrometheusContentType } from 'prom-client';
 import type { Shard, ShardingManager } from 'discord.js';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { HealthReport } from '../services/metrics/health.ts';
 import type { ShardState } from '../services/metrics/gateway.ts';
 import { startMetricsServer, type MetricsServer } from '../services/metrics/server.ts';
+import { collectStoppableDefaultMetrics } from '../services/metrics/processMetrics.ts';
 import { isScrapeReply, type ScrapeRequest } from '../services/metrics/shardScrape.ts';
 import { DatabaseMetrics } from './databaseMetrics.ts';
 
@@ -41,6 +42,7 @@ export class ShardedMetrics {
 
   /** This process's own (see MANAGER_METRICS_PREFIX); sampled in the background, so made only when METRICS_PORT is served. */
   private readonly own = new Registry();
+  private readonly stopOwn: () => void;
 
   constructor(
     private readonly manager: ShardingManager,
@@ -48,10 +50,11 @@ export class ShardedMetrics {
     /** The gauges read from the host's database: read here, once per scrape, not by each shard process. */
     private readonly database: DatabaseMetrics,
   ) {
-    collectDefaultMetrics({ register: this.own, prefix: MANAGER_METRICS_PREFIX });
+    this.stopOwn = collectStoppableDefaultMetrics(this.own, MANAGER_METRICS_PREFIX);
   }
 
   close(): void {
+    this.stopOwn();
     this.database.close();
   }
 
@@ -110,7 +113,10 @@ export class ShardedMetrics {
 export async function serveShardedMetrics(config: Config, manager: ShardingManager, ids: readonly number[], logger: Logger): Promise<{ server: MetricsServer; metrics: ShardedMetrics } | undefined> {
   if (config.metricsPort === undefined) return undefined;
   const metrics = new ShardedMetrics(manager, ids, new DatabaseMetrics(config));
-  const server = await startMetricsServer({ host: config.metricsHost, port: config.metricsPort, metrics, health: metrics, log: logger.child({ component: 'metrics' }) });
+  const server = await startMetricsServer({ host: config.metricsHost, port: config.metricsPort, metrics, health: metrics, log: logger.child({ component: 'metrics' }) }).catch((error: unknown) => {
+    metrics.close();
+    throw error;
+  });
   logger.info({ url: server.url, shards: ids }, 'serving /healthz and /metrics for every shard process of this host');
   return { server, metrics };
 }

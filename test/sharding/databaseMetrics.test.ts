@@ -77,6 +77,7 @@ describe('the gauges read from the host\'s database, read by the sharding manage
     reserve(writer(path));
     const manager = { shards: new Map() } as unknown as ShardingManager;
     const sharded = new ShardedMetrics(manager, [0, 1], databaseMetrics(path, noLedger));
+    opened.push(sharded);
     const { body } = await sharded.exposition();
     const samples = parseSamples(body);
     expect(valueOf(samples, 'bot_ledger_reservations_open')).toBe(1);

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { LedgerStats } from '../../db/ledgerStats.ts';
 import type { SettledCall } from '../budget/ledger.ts';
 import type { CoordinatorCall, CoordinatorOutcome } from '../budget/shared/client.ts';
@@ -7,6 +7,7 @@ import { DATABASE_GAUGES, databaseGauge, readGauge } from './database.ts';
 import type { DiscordRestClient } from './discordRest.ts';
 import { NO_GATEWAY, type GatewaySource } from './gateway.ts';
 import type { OpenAIEndpoint } from './openaiFetch.ts';
+import { collectStoppableDefaultMetrics } from './processMetrics.ts';
 import { trackOutcome, type Outcome } from './outcome.ts';
 
 /** Seconds until OpenAI answers: chat starts streaming in well under a second; images at high quality take minutes. */
@@ -31,7 +32,8 @@ export class BotMetrics {
   readonly registry = new Registry();
   /** The gateway's shards, for health and the shard gauges; set once the client exists. */
   gateway: GatewaySource = NO_GATEWAY;
-  private processMetrics = false;
+  /** Stops the process metrics' background sampling (see collectProcessMetrics); undefined until they are on. */
+  private stopProcessMetrics: (() => void) | undefined;
 
   private readonly interactions = this.counter('bot_interactions_total', 'Slash and context-menu commands handled, by command and outcome.', ['command', 'outcome']);
   private readonly messages = this.counter('bot_messages_total', 'Messages handled (mentions and DMs answered, voice messages transcribed), by kind and outcome.', ['kind', 'outcome']);
@@ -86,9 +88,12 @@ export class BotMetrics {
 
   /** Process metrics (CPU, memory, event-loop delay, GC): only when the endpoint is on, since they sample in the background. */
   collectProcessMetrics(): void {
-    if (this.processMetrics) return;
-    this.processMetrics = true;
-    collectDefaultMetrics({ register: this.registry });
+    this.stopProcessMetrics ??= collectStoppableDefaultMetrics(this.registry);
+  }
+
+  /** Ends the process metrics' background sampling when the bot stops (their last values stay). */
+  stop(): void {
+    this.stopProcessMetrics?.();
   }
 
   /**
