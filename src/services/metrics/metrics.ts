@@ -7,8 +7,8 @@ import { DATABASE_GAUGES, databaseGauge, readGauge } from './database.ts';
 import type { DiscordRestClient } from './discordRest.ts';
 import { NO_GATEWAY, type GatewaySource } from './gateway.ts';
 import type { OpenAIEndpoint } from './openaiFetch.ts';
-import { collectStoppableDefaultMetrics } from './processMetrics.ts';
 import { trackOutcome, type Outcome } from './outcome.ts';
+import { collectStoppableDefaultMetrics } from './processMetrics.ts';
 
 /** Seconds until OpenAI answers: chat starts streaming in well under a second; images at high quality take minutes. */
 const OPENAI_SECONDS_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600];
