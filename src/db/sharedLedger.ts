@@ -22,6 +22,8 @@ export class SharedLedgerStore {
   private readonly eventsDrop;
   private readonly eventsBounds;
   private readonly eventsCount;
+  /** Whether this process has seen tracking_since in the file (see seeHost): set for good once it has. */
+  private tracking = false;
 
   constructor(readonly db: Db) {
     this.outboxAdd = db.prepare('INSERT INTO ledger_outbox (body, created_at) VALUES (?, ?)');
@@ -87,16 +89,21 @@ export class SharedLedgerStore {
 
   /**
    * A host's lease renewal: the last event it applied (the highest any of its processes said: they share its file, and
-   * a late request must not move it back), and when it was seen. The first one starts the tracking.
+   * a late request must not move it back), and when it was seen. The first one starts the tracking: once per
+   * process, not on every renewal (a renewal whose transaction rolled back is caught by trackingSince()).
    */
   seeHost(hostId: string, eventsSeq: number, at: number): void {
     this.hostSeen.run(hostId, eventsSeq, at);
+    if (this.tracking) return;
     this.trackingStart.run(String(at));
+    this.tracking = true;
   }
 
   /** Since when hosts have been tracked (null: no host has renewed a lease since migration 0014). */
   trackingSince(): number | null {
     const value = this.metaGet.get('shared_events.tracking_since') as string | undefined;
+    // Not in the file after all (the renewal that wrote it rolled back): the next renewal writes it.
+    if (value === undefined) this.tracking = false;
     return value === undefined ? null : Number(value);
   }
 

@@ -10,7 +10,7 @@ import { languageOfMessage } from '../services/textLanguage.ts';
 import { describeRefusal, describeRefusalInPublic } from '../services/budget/messages.ts';
 import { payerOf } from '../services/discord/payer.ts';
 import { channelScopeOf } from '../services/discord/channelScope.ts';
-import { deadEndDetails, isDeadEnd } from '../services/discord/deadEnd.ts';
+import { apologizeForMessage } from '../services/discord/messageFailure.ts';
 import { afterRequestsWritten } from '../services/discord/inputFirst.ts';
 import { maySpeakIn } from '../services/discord/speakPermission.ts';
 import { noteOutcome } from '../services/metrics/outcome.ts';
@@ -73,11 +73,7 @@ async function answerMention(message: Message, ctx: BotContext, asked?: ThreadQu
     if (!result.ok && (result.reason === 'moderated' || result.reason === 'image_refused')) await message.reply({ content: result.notice, allowedMentions });
     await threadAfterMention(message, ctx, { result, speaker, prompt, log: logger, asked, reply: sink.first, language });
   } catch (error) {
-    noteOutcome(message, 'error');
-    // Discord refused for good (403/404): one more reply would only be refused again.
-    if (isDeadEnd(error)) return void logger.warn(deadEndDetails(error), 'Discord refused the reply to a mention');
-    logger.error({ err: error }, 'answering a mention failed');
-    await message.reply({ content: t('unexpected', language), allowedMentions }).catch(() => undefined);
+    await apologizeForMessage(message, error, { log: logger, language, pingAuthor: true, refused: 'Discord refused the reply to a mention', failed: 'answering a mention failed' });
   }
 }
 

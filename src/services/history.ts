@@ -1,6 +1,7 @@
 import type { HistoryStore, ImageRef } from '../db/history.ts';
 import type { MemberHasher } from './budget/shared/memberHash.ts';
 import type { Tombstone } from './budget/shared/protocol.ts';
+import { HashedAuthors } from './hashedAuthors.ts';
 import { REPLY_PRIMER_TOKENS, type TokenCounter } from './tokens.ts';
 
 /**
@@ -71,6 +72,9 @@ export interface ExchangeRecord {
 
 /** Per-channel conversation memory: builds the context that fits the model, records finished exchanges. */
 export class HistoryService {
+  /** The members with questions here by their /forget-me hash, while a catch-up on missed requests lasts. */
+  private readonly hashedAuthors = new HashedAuthors(() => this.store.authors(), () => this.now());
+
   constructor(
     private readonly store: HistoryStore,
     private readonly tokens: TokenCounter,
@@ -143,17 +147,19 @@ export class HistoryService {
 
   /**
    * /forget-me requests this host missed, known only by a keyed hash of the member's ID (see
-   * budget/shared/events.ts): each member with turns here is hashed once, and a match deletes what that member
-   * stored at or before the request. Returns how many members matched.
+   * budget/shared/events.ts): each member with turns here is hashed once per catch-up (see HashedAuthors), and a
+   * match deletes what that member stored at or before the request. Returns how many members matched.
    */
   forgetTombstones(tombstones: readonly Tombstone[], hash: MemberHasher): number {
     // The newest request of a member covers their earlier ones.
     const through = new Map<string, number>();
     for (const { member, at } of tombstones) through.set(member, Math.max(at, through.get(member) ?? at));
+    if (through.size === 0) return 0;
+    const authorOf = this.hashedAuthors.lookup(hash, Math.max(...through.values()));
     let matched = 0;
-    for (const authorId of this.store.authors()) {
-      const at = through.get(hash(authorId));
-      if (at === undefined) continue;
+    for (const [member, at] of through) {
+      const authorId = authorOf(member);
+      if (authorId === undefined) continue;
       this.store.deleteAuthor(authorId, at);
       matched += 1;
     }

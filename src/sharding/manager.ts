@@ -13,6 +13,18 @@ import { HOST_FIRST_SHARD_ENV } from './shardRole.ts';
  * process starts this long after the previous one (discord.js's own default).
  */
 export const SHARD_SPAWN_DELAY_MS = 5_500;
+/**
+ * For the tests only (their fake gateway has no login spacing): a shorter delay, in ms, from 0 to SHARD_SPAWN_DELAY_MS.
+ * Not an operator setting: against Discord a shorter one gets the logins refused. Anything else is ignored.
+ */
+export const TEST_SPAWN_DELAY_ENV = 'BOT_TEST_SHARD_SPAWN_DELAY_MS';
+
+/** SHARD_SPAWN_DELAY_MS, or the tests' shorter one (see TEST_SPAWN_DELAY_ENV). */
+export function shardSpawnDelayMs(env: NodeJS.ProcessEnv): number {
+  const raw = env[TEST_SPAWN_DELAY_ENV];
+  const value = raw === undefined || raw.trim() === '' ? Number.NaN : Number(raw);
+  return Number.isInteger(value) && value >= 0 && value <= SHARD_SPAWN_DELAY_MS ? value : SHARD_SPAWN_DELAY_MS;
+}
 /** Login plus every server's GUILD_CREATE; a shard holds at most 2,500 servers, which arrive within seconds. */
 export const SHARD_READY_TIMEOUT_MS = 120_000;
 /** After the shards' own grace period for answers in flight, how long a stopping shard may take to close. */
@@ -87,11 +99,14 @@ export async function startShards(config: Config, logger: Logger): Promise<Runni
     manager.respawn = false;
     await Promise.all([...manager.shards.values()].map((shard) => stopShard(shard, config.shutdownGraceMs + SHARD_EXIT_MARGIN_MS)));
     await served?.server.close();
+    served?.metrics.close();
   };
+  const delay = shardSpawnDelayMs(process.env);
   logger.info({ shards: ids, count, host: config.shards.ids ? 'this host runs SHARD_IDS' : 'all shards' }, 'starting the sharding manager');
+  if (delay !== SHARD_SPAWN_DELAY_MS) logger.warn({ delayMs: delay, env: TEST_SPAWN_DELAY_ENV }, 'shard processes start closer together than Discord allows logins: for tests only');
   try {
     // No respawning during start-up: a shard that dies there (bad token, bad setting) would only die again.
-    await manager.spawn({ amount: count, delay: SHARD_SPAWN_DELAY_MS, timeout: SHARD_READY_TIMEOUT_MS });
+    await manager.spawn({ amount: count, delay, timeout: SHARD_READY_TIMEOUT_MS });
   } catch (error) {
     await stop();
     throw new Error(`A shard process did not start (${error instanceof Error ? error.message : String(error)}); its own log lines above say why.`, { cause: error });

@@ -1,11 +1,13 @@
-import { AggregatorRegistry, collectDefaultMetrics, Gauge, Registry, type MetricObjectWithValues, type MetricValue, type PrometheusContentType } from 'prom-client';
+import { AggregatorRegistry, Gauge, Registry, type MetricObjectWithValues, type MetricValue, type PrometheusContentType } from 'prom-client';
 import type { Shard, ShardingManager } from 'discord.js';
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
 import type { HealthReport } from '../services/metrics/health.ts';
 import type { ShardState } from '../services/metrics/gateway.ts';
 import { startMetricsServer, type MetricsServer } from '../services/metrics/server.ts';
+import { collectStoppableDefaultMetrics } from '../services/metrics/processMetrics.ts';
 import { isScrapeReply, type ScrapeRequest } from '../services/metrics/shardScrape.ts';
+import { DatabaseMetrics } from './databaseMetrics.ts';
 
 /**
  * How long a scrape waits for each shard process: well inside Prometheus' default 10 s scrape timeout, and
@@ -29,9 +31,9 @@ function revived(metrics: Metrics): Metrics {
 /**
  * METRICS_PORT on a host running SHARDS: served by the sharding manager, one target for the whole host (the port
  * the operator set), as one bot would serve it. /metrics combines the shard processes' metrics with prom-client's
- * AggregatorRegistry (counters and histograms summed; what each reads from the shared database taken once; see
- * each gauge's `aggregator`), plus bot_shard_process_up per shard and the manager's own process metrics (prefixed). /healthz is 200 when every shard process answers
- * and is healthy.
+ * AggregatorRegistry (counters and histograms summed; see each gauge's `aggregator`), plus what is read from the
+ * host's database (read here, once), bot_shard_process_up per shard and the manager's own process metrics (prefixed).
+ * /healthz is 200 when every shard process answers and is healthy.
  */
 export class ShardedMetrics {
   private nextId = 0;
@@ -40,9 +42,20 @@ export class ShardedMetrics {
 
   /** This process's own (see MANAGER_METRICS_PREFIX); sampled in the background, so made only when METRICS_PORT is served. */
   private readonly own = new Registry();
+  private readonly stopOwn: () => void;
 
-  constructor(private readonly manager: ShardingManager, private readonly ids: readonly number[]) {
-    collectDefaultMetrics({ register: this.own, prefix: MANAGER_METRICS_PREFIX });
+  constructor(
+    private readonly manager: ShardingManager,
+    private readonly ids: readonly number[],
+    /** The gauges read from the host's database: read here, once per scrape, not by each shard process. */
+    private readonly database: DatabaseMetrics,
+  ) {
+    this.stopOwn = collectStoppableDefaultMetrics(this.own, MANAGER_METRICS_PREFIX);
+  }
+
+  close(): void {
+    this.stopOwn();
+    this.database.close();
   }
 
   async exposition(): Promise<{ contentType: string; body: string }> {
@@ -50,7 +63,7 @@ export class ShardedMetrics {
     const shards = AggregatorRegistry.aggregate<PrometheusContentType>(answers.flatMap((answer) => (answer ? [revived(answer.metrics)] : [])));
     const up = new Gauge({ name: 'bot_shard_process_up', help: 'Whether each shard process of this host answered this scrape (1) or not (0: not started, restarting, or busy past the timeout).', labelNames: ['shard'], registers: [shards] });
     this.ids.forEach((id, n) => up.set({ shard: String(id) }, answers[n] ? 1 : 0));
-    const registry = Registry.merge([shards, this.own]);
+    const registry = Registry.merge([shards, this.database.registry, this.own]);
     return { contentType: registry.contentType, body: await registry.metrics() };
   }
 
@@ -99,8 +112,11 @@ export class ShardedMetrics {
 /** Serves METRICS_PORT from the sharding manager; undefined without it. */
 export async function serveShardedMetrics(config: Config, manager: ShardingManager, ids: readonly number[], logger: Logger): Promise<{ server: MetricsServer; metrics: ShardedMetrics } | undefined> {
   if (config.metricsPort === undefined) return undefined;
-  const metrics = new ShardedMetrics(manager, ids);
-  const server = await startMetricsServer({ host: config.metricsHost, port: config.metricsPort, metrics, health: metrics, log: logger.child({ component: 'metrics' }) });
+  const metrics = new ShardedMetrics(manager, ids, new DatabaseMetrics(config));
+  const server = await startMetricsServer({ host: config.metricsHost, port: config.metricsPort, metrics, health: metrics, log: logger.child({ component: 'metrics' }) }).catch((error: unknown) => {
+    metrics.close();
+    throw error;
+  });
   logger.info({ url: server.url, shards: ids }, 'serving /healthz and /metrics for every shard process of this host');
   return { server, metrics };
 }

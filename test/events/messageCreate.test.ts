@@ -265,3 +265,23 @@ test('over their own limit, a mention is refused in the channel without the memb
   expect(refusal!.content).not.toContain('$');
   expect(h.openai.chat.requests.length).toBe(0);
 });
+
+describe('the safety net of a mention', () => {
+  test('an unexpected failure: a plain apology as the reply, pinging the author as an answer would, logged with the cause', async () => {
+    const channelId = TEST_CHANNEL_IDS[13]!;
+    const { ask } = h.bot.ctx.services;
+    const answer = ask.answer.bind(ask);
+    ask.answer = () => {
+      ask.answer = answer;
+      throw new Error('simulated bug: disk on fire');
+    };
+    const question = h.discord.sendMessage({ channelId, content: `<@${h.discord.botUser.id}> hello?` });
+    const [reply] = await waitForReplies(channelId);
+    expect(reply!.content).toBe('Sorry, something went wrong on my side. The error was logged; please try again.');
+    expect(reply!.message_reference?.message_id).toBe(question.id);
+    const sent = h.discord.requests.find((r) => r.method === 'POST' && r.path === `/channels/${channelId}/messages`);
+    expect((sent?.body as { allowed_mentions: unknown }).allowed_mentions).toEqual({ parse: [], replied_user: true });
+    const logged = h.logs().find((l) => l.msg === 'answering a mention failed');
+    expect(String((logged?.err as { message: string } | undefined)?.message)).toContain('disk on fire');
+  });
+});

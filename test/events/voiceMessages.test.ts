@@ -222,3 +222,24 @@ describe('with the server\'s moderation on block', () => {
     }
   });
 });
+
+describe('the safety net of a voice message', () => {
+  test('an unexpected failure: a plain apology as the reply, pinging nobody, logged with the cause', async () => {
+    const channelId = TEST_CHANNEL_IDS[12]!;
+    await setVoice(channelId, 'on');
+    const { transcription } = h.bot.ctx.services;
+    const transcribe = transcription.transcribe.bind(transcription);
+    transcription.transcribe = () => {
+      transcription.transcribe = transcribe;
+      throw new Error('simulated bug: disk on fire');
+    };
+    const voice = voiceMessage(channelId, { id: '520000000000000031', username: 'unlucky' });
+    const reply = await waitForReply(channelId);
+    expect(reply.content).toBe('Sorry, something went wrong on my side. The error was logged; please try again.');
+    expect(reply.message_reference?.message_id).toBe(voice.id);
+    const sent = h.discord.requests.find((r) => r.method === 'POST' && r.path === `/channels/${channelId}/messages`);
+    expect((sent?.body as { allowed_mentions: unknown }).allowed_mentions).toEqual({ parse: [], replied_user: false });
+    const logged = h.logs().find((l) => l.msg === 'transcribing a voice message failed');
+    expect(String((logged?.err as { message: string } | undefined)?.message)).toContain('disk on fire');
+  });
+});

@@ -6,7 +6,7 @@ import { FakeDiscord, type FakeInteraction } from '../support/fakeDiscord.ts';
 import { FakeOpenAI } from '../support/fakeOpenAI.ts';
 import { ShardedBot } from '../support/shardedBot.ts';
 import { BUILD_TIMEOUT_MS, freshBuild } from '../support/freshBuild.ts';
-import { scrape, valueOf } from '../support/metricsScrape.ts';
+import { handled, scrape, valueOf } from '../support/metricsScrape.ts';
 import { tempDatabasePath } from '../support/tempDb.ts';
 
 // Every process here runs the compiled bot (see ShardedBot).
@@ -60,14 +60,18 @@ describe('two hosts, each with its own database file: the coordinator (shard 0) 
   const pathA = tempDatabasePath();
   const pathB = tempDatabasePath();
   let port: number;
+  let metricsA: string;
   let metricsB: string;
-  const startA = () => ShardedBot.start(discord, openai, pathA, { SHARD_IDS: '0', SHARD_COUNT: '2', LEDGER_PORT: String(port), LEDGER_SECRET: SECRET, ...LIMIT_ENV });
+  const startA = () => ShardedBot.start(discord, openai, pathA, {
+    SHARD_IDS: '0', SHARD_COUNT: '2', LEDGER_PORT: String(port), LEDGER_SECRET: SECRET, METRICS_PORT: new URL(metricsA).port, ...LIMIT_ENV,
+  });
   const ready = (bot: ShardedBot) => bot.waitForLog((line) => line.msg === 'every shard of this host is ready', START_MS, 'every shard ready');
 
   beforeAll(async () => {
     discord = await FakeDiscord.start({ token: TEST_DISCORD_TOKEN, guilds: GUILDS });
     openai = await FakeOpenAI.start({ apiKey: TEST_OPENAI_KEY });
     port = await freePort();
+    metricsA = `http://127.0.0.1:${await freePort()}`;
     hostA = startA();
     await ready(hostA);
     const metricsPort = await freePort();
@@ -93,7 +97,8 @@ describe('two hosts, each with its own database file: the coordinator (shard 0) 
       guildId: GUILD_IDS[n % 2], channelId: CHANNEL_IDS[n % 2], commandName: 'ask', options: { prompt: `burst ${n}` }, user: SPENDER,
     }));
     await Promise.all(burst.map((ask) => ask.waitFor(replied, 20_000, 'an answer or a refusal')));
-    await new Promise((resolve) => setTimeout(resolve, 3_000)); // any late answer would show by now
+    // Every ask handled to the end on either host: no late answer can come.
+    await handled([metricsA, metricsB], 'bot_interactions_total', { command: 'ask' }, burst.length, 15_000);
     // Had each host counted the member on its own file, each would have answered 3.
     expect(burst.filter(answered)).toHaveLength(3);
     const onA = ledgerRows(pathA, SPENDER.id);

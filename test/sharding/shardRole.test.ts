@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
-import { shardEntry } from '../../src/sharding/manager.ts';
+import { SHARD_SPAWN_DELAY_MS, shardEntry, shardSpawnDelayMs, TEST_SPAWN_DELAY_ENV } from '../../src/sharding/manager.ts';
 import { followsHostJobs, HOST_FIRST_SHARD_ENV, leadsTheBot, settingsEnvironment, shardFromEnvironment, UNSHARDED, usesShardingManager } from '../../src/sharding/shardRole.ts';
 
 const required = { DISCORD_TOKEN: 'discord-token-value', OPENAI_API_KEY: 'sk-test-key-value' };
@@ -50,5 +50,18 @@ describe('shard roles', () => {
     const flags = ['--expose-gc', '--max-semi-space-size=4', '--inspect=9229', '--heap-growing-percent=20'];
     expect(shardEntry('file:///app/dist/sharding/manager.js', flags).execArgv).toEqual(['--expose-gc', '--max-semi-space-size=4', '--heap-growing-percent=20']);
     expect(shardEntry('file:///app/src/sharding/manager.ts', ['--import', 'tsx']).execArgv).toEqual(['--import', 'tsx']);
+  });
+
+  test.each([
+    ['unset: Discord\'s login spacing', undefined, SHARD_SPAWN_DELAY_MS],
+    ['empty', '', SHARD_SPAWN_DELAY_MS],
+    ['a test\'s 0', '0', 0],
+    ['a shorter delay', '250', 250],
+    ['longer than Discord needs: ignored', '60000', SHARD_SPAWN_DELAY_MS],
+    ['negative: ignored', '-1', SHARD_SPAWN_DELAY_MS],
+    ['not a whole number: ignored', '1.5', SHARD_SPAWN_DELAY_MS],
+    ['not a number: ignored', 'soon', SHARD_SPAWN_DELAY_MS],
+  ])('the delay between shard processes, %s', (_name, value, expected) => {
+    expect(shardSpawnDelayMs(value === undefined ? {} : { [TEST_SPAWN_DELAY_ENV]: value })).toBe(expected);
   });
 });

@@ -10,7 +10,7 @@ import { Ledger } from '../../src/services/budget/ledger.ts';
 import { TEST_DISCORD_TOKEN, TEST_OPENAI_KEY } from '../support/botHarness.ts';
 import { FakeDiscord, type FakeInteraction } from '../support/fakeDiscord.ts';
 import { FakeOpenAI } from '../support/fakeOpenAI.ts';
-import { freePort, scrape, valueOf } from '../support/metricsScrape.ts';
+import { freePort, handled, scrape, valueOf } from '../support/metricsScrape.ts';
 import { ShardedBot } from '../support/shardedBot.ts';
 import { BUILD_TIMEOUT_MS, freshBuild } from '../support/freshBuild.ts';
 import { tempDatabasePath } from '../support/tempDb.ts';
@@ -25,7 +25,7 @@ const GUILDS = GUILD_IDS.map((id, n) => ({ id, name: `shard-${n} server`, channe
 const ASKER = { id: '400000000000009001', username: 'asker' };
 const ADMIN_ID = '400000000000009003';
 const SPENDER = { id: '400000000000009002', username: 'spender' };
-/** One manager plus two shards, the second started SHARD_SPAWN_DELAY_MS after the first. */
+/** One manager plus two shards, one after the other (without SHARD_SPAWN_DELAY_MS between them: see ShardedBot). */
 const START_MS = 60_000;
 
 /**
@@ -140,7 +140,7 @@ describe('two shards (SHARDS=2) against the fake gateway', () => {
   test('once-per-bot duties run once: one command registration, one fine-tune poller', async () => {
     expect(discord.registrations).toBe(1);
     expect(discord.commands().map((c) => c.name)).toContain('ask');
-    // Shard 1 started SHARD_SPAWN_DELAY_MS after shard 0: a poller of its own would have fetched the job by now.
+    // Shard 1 answered an /ask above, long after its start-up (where a poller of its own would have fetched the job at once).
     expect(openai.requestsTo(`/v1/fine_tuning/jobs/${jobId}`)).toHaveLength(1);
     // Shard 0's poller posts the notice by REST, into a channel of a server shard 1 holds.
     const notices = discord.channelMessages(CHANNEL_IDS[1]!).filter((m) => m.content.includes('ft:gpt-4o-mini:fake-org::shards'));
@@ -155,7 +155,8 @@ describe('two shards (SHARDS=2) against the fake gateway', () => {
       guildId: GUILD_IDS[n % 2], channelId: CHANNEL_IDS[n % 2], commandName: 'ask', options: { prompt: `burst ${n}` }, user: SPENDER,
     }));
     await Promise.all(burst.map((ask) => ask.waitFor((i) => i.transcript().some((t) => t.trim() !== '' && !t.includes('…')), 15_000, 'an answer or a refusal')));
-    await new Promise((resolve) => setTimeout(resolve, 3_000)); // any late answer would show by now
+    // Every ask handled to the end (the two above and these eight): no late answer can come.
+    await handled([metricsUrl], 'bot_interactions_total', { command: 'ask' }, 2 + burst.length, 15_000);
     expect(burst.filter(answered)).toHaveLength(3);
     // Each shard process has its own in-memory totals: had they not shared them, each would have answered 3.
     expect(burst.filter((i) => !answered(i)).every((i) => i.transcript().join('').length > 0)).toBe(true);

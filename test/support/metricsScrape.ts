@@ -45,3 +45,20 @@ export async function health(baseUrl: string): Promise<{ status: number; body: R
   const response = await fetch(`${baseUrl}/healthz`);
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
 }
+
+/**
+ * Waits until `count` pieces of work of this kind have been handled to the end (their outcome counted: no reply of
+ * theirs can come later), summing `name` over every outcome; e.g. bot_interactions_total with { command: 'ask' }.
+ */
+export async function handled(baseUrls: readonly string[], name: string, labels: Record<string, string>, count: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let total = 0;
+    for (const url of baseUrls) {
+      total += (await scrape(url)).filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v)).reduce((sum, s) => sum + s.value, 0);
+    }
+    if (total >= count) return;
+    if (Date.now() > deadline) throw new Error(`${name} ${JSON.stringify(labels)}: ${total} of ${count} handled within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}

@@ -9,6 +9,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { buildState } from '../../scripts/build.mjs';
+import { TEST_SPAWN_DELAY_ENV } from '../../src/sharding/manager.ts';
 import { TEST_DISCORD_TOKEN, TEST_OPENAI_KEY } from './botHarness.ts';
 import type { FakeDiscord } from './fakeDiscord.ts';
 import type { FakeOpenAI } from './fakeOpenAI.ts';
@@ -60,6 +61,8 @@ export class ShardedBot {
         BOT_LIMIT_USD: 'unlimited',
         MEMBER_LIMIT_USD: 'unlimited',
         SERVER_LIMIT_USD: 'unlimited',
+        // The fake gateway takes logins as fast as they come: no 5.5 s between shard processes (a test may set its own).
+        [TEST_SPAWN_DELAY_ENV]: '0',
         ...env,
       },
     });

@@ -1,12 +1,14 @@
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, type Aggregator } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { LedgerStats } from '../../db/ledgerStats.ts';
 import type { SettledCall } from '../budget/ledger.ts';
 import type { CoordinatorCall, CoordinatorOutcome } from '../budget/shared/client.ts';
 import { coordinatorMetrics, type CoordinatorWatch } from './coordinator.ts';
+import { DATABASE_GAUGES, databaseGauge, readGauge } from './database.ts';
 import type { DiscordRestClient } from './discordRest.ts';
 import { NO_GATEWAY, type GatewaySource } from './gateway.ts';
 import type { OpenAIEndpoint } from './openaiFetch.ts';
 import { trackOutcome, type Outcome } from './outcome.ts';
+import { collectStoppableDefaultMetrics } from './processMetrics.ts';
 
 /** Seconds until OpenAI answers: chat starts streaming in well under a second; images at high quality take minutes. */
 const OPENAI_SECONDS_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120, 300, 600];
@@ -30,7 +32,8 @@ export class BotMetrics {
   readonly registry = new Registry();
   /** The gateway's shards, for health and the shard gauges; set once the client exists. */
   gateway: GatewaySource = NO_GATEWAY;
-  private processMetrics = false;
+  /** Stops the process metrics' background sampling (see collectProcessMetrics); undefined until they are on. */
+  private stopProcessMetrics: (() => void) | undefined;
 
   private readonly interactions = this.counter('bot_interactions_total', 'Slash and context-menu commands handled, by command and outcome.', ['command', 'outcome']);
   private readonly messages = this.counter('bot_messages_total', 'Messages handled (mentions and DMs answered, voice messages transcribed), by kind and outcome.', ['kind', 'outcome']);
@@ -52,10 +55,10 @@ export class BotMetrics {
   constructor(sources: MetricsSources) {
     const { ledger, inFlight } = sources;
     const gateway = () => this.gateway();
-    // Read from the database every process shares: the shard processes' /metrics (see src/sharding/metrics.ts) take it once.
-    this.collected('bot_ledger_reservations_open', 'Spending reservations not yet settled or released, across every process on the database.', () => (ledger.available ? ledger.openReservations() : undefined), 'first');
-    this.collected('bot_ledger_overruns_recorded', 'Settlements above their reservation recorded in the database since it began, by every process.', () => (ledger.available ? ledger.overrunsRecorded() : undefined), 'first');
-    this.collected('bot_work_in_progress', 'Answers, transcriptions and other handled work in progress.', inFlight);
+    // Read from the database every process shares: with SHARDS the manager reads them instead (see leaveDatabaseToManager).
+    databaseGauge(this.registry, 'bot_ledger_reservations_open', () => (ledger.available ? ledger.openReservations() : undefined));
+    databaseGauge(this.registry, 'bot_ledger_overruns_recorded', () => (ledger.available ? ledger.overrunsRecorded() : undefined));
+    readGauge(this.registry, 'bot_work_in_progress', 'Answers, transcriptions and other handled work in progress.', inFlight);
     new Gauge({
       name: 'bot_discord_shard_ready', help: 'Whether each gateway shard is connected and ready (1) or not (0).', labelNames: ['shard'], registers: [this.registry],
       collect() {
@@ -83,30 +86,14 @@ export class BotMetrics {
     return new Counter({ name, help, labelNames, registers: [this.registry] });
   }
 
-  /**
-   * A gauge read when scraped; one that cannot be read (database closed or failing) is NaN, never a made-up 0, and the scrape goes on.
-   * `aggregator`: how the shard processes' values are combined into one (summed unless it is the same database read by each).
-   */
-  private collected(name: string, help: string, read: () => number | undefined, aggregator: Aggregator = 'sum'): void {
-    new Gauge({
-      name, help, registers: [this.registry], aggregator,
-      collect() {
-        let value: number | undefined;
-        try {
-          value = read();
-        } catch {
-          value = undefined;
-        }
-        this.set(value ?? Number.NaN);
-      },
-    });
-  }
-
   /** Process metrics (CPU, memory, event-loop delay, GC): only when the endpoint is on, since they sample in the background. */
   collectProcessMetrics(): void {
-    if (this.processMetrics) return;
-    this.processMetrics = true;
-    collectDefaultMetrics({ register: this.registry });
+    this.stopProcessMetrics ??= collectStoppableDefaultMetrics(this.registry);
+  }
+
+  /** Ends the process metrics' background sampling when the bot stops (their last values stay). */
+  stop(): void {
+    this.stopProcessMetrics?.();
   }
 
   /**
@@ -123,8 +110,16 @@ export class BotMetrics {
    * tombstones kept for hosts that come back late, read when scraped.
    */
   watchSharedEvents(kept: () => number, tombstones: () => number): void {
-    this.collected('bot_ledger_shared_events', 'On the ledger coordinator: /forget-me and /operator events kept until every host has applied them (7 days at most).', kept, 'first');
-    this.collected('bot_ledger_forget_tombstones', 'On the ledger coordinator: trimmed /forget-me requests kept as a keyed hash and a time, for HISTORY_RETENTION_DAYS.', tombstones, 'first');
+    databaseGauge(this.registry, 'bot_ledger_shared_events', kept);
+    databaseGauge(this.registry, 'bot_ledger_forget_tombstones', tombstones);
+  }
+
+  /**
+   * In a shard process under the sharding manager: the gauges read from the host's database are left to the manager,
+   * which serves METRICS_PORT and reads them once per scrape (src/sharding/databaseMetrics.ts), not once per shard.
+   */
+  leaveDatabaseToManager(): void {
+    for (const name of Object.keys(DATABASE_GAUGES)) this.registry.removeSingleMetric(name);
   }
 
   /** Runs one interaction's handling and counts it with how it ended (see noteOutcome). */

@@ -25,11 +25,15 @@ export async function serveMetrics(ctx: BotContext, viaManager = false): Promise
     accepting: () => services.lifecycle.accepting,
   });
   if (viaManager) {
+    services.metrics.leaveDatabaseToManager();
     const stop = answerScrapes(services.metrics, health, logger.child({ component: 'metrics' }));
     logger.info({ port: config.metricsPort }, 'answering /healthz and /metrics through the sharding manager, which serves METRICS_PORT');
-    return { close: async () => stop() };
+    return { close: async () => { stop(); services.metrics.stop(); } };
   }
-  const server = await startMetricsServer({ host: config.metricsHost, port: config.metricsPort, metrics: services.metrics, health, log: logger.child({ component: 'metrics' }) });
+  const server = await startMetricsServer({ host: config.metricsHost, port: config.metricsPort, metrics: services.metrics, health, log: logger.child({ component: 'metrics' }) }).catch((error: unknown) => {
+    services.metrics.stop();
+    throw error;
+  });
   logger.info({ url: server.url }, 'serving /healthz and /metrics');
-  return server;
+  return { url: server.url, close: async () => { await server.close(); services.metrics.stop(); } };
 }

@@ -3,11 +3,11 @@ import type { BotContext } from '../../context.ts';
 import { channelScopeOf } from '../discord/channelScope.ts';
 import { NO_MENTIONS } from '../discord/sinks.ts';
 import { payerOf } from '../discord/payer.ts';
-import { deadEndDetails, isDeadEnd } from '../discord/deadEnd.ts';
+import { deadEndDetails } from '../discord/deadEnd.ts';
+import { apologizeForMessage } from '../discord/messageFailure.ts';
 import { maySpeakIn } from '../discord/speakPermission.ts';
 import { noteOutcome } from '../metrics/outcome.ts';
 import { requestLogger, type Logger } from '../../logger.ts';
-import { t } from '../failureMessages.ts';
 import { catalogueLanguageOf } from '../i18n.ts';
 import { findAudio, isVoiceMessage } from './audioAttachment.ts';
 import { describeTranscriptionFailure, voiceOverBudgetNotice } from './messages.ts';
@@ -96,10 +96,6 @@ export async function transcribeVoiceMessage(message: Message, ctx: BotContext):
       await replyToMessage(message, [{ content: describeTranscriptionFailure(result, language, ctx.services.transcription.model) }]);
     }
   } catch (error) {
-    noteOutcome(message, 'error');
-    // Discord refused for good (403/404): one more reply would only be refused again.
-    if (isDeadEnd(error)) return void log.warn(deadEndDetails(error), 'Discord refused the transcript reply');
-    log.error({ err: error }, 'transcribing a voice message failed');
-    await message.reply({ content: t('unexpected', language), allowedMentions: { ...NO_MENTIONS, repliedUser: false } }).catch(() => undefined);
+    await apologizeForMessage(message, error, { log, language, pingAuthor: false, refused: 'Discord refused the transcript reply', failed: 'transcribing a voice message failed' });
   }
 }

@@ -2,6 +2,7 @@ import { describe, expect, test } from 'vitest';
 import { openDatabase } from '../../../src/db/connection.ts';
 import { LedgerStats } from '../../../src/db/ledgerStats.ts';
 import { migrate } from '../../../src/db/migrate.ts';
+import { DATABASE_GAUGES } from '../../../src/services/metrics/database.ts';
 import { BotMetrics } from '../../../src/services/metrics/metrics.ts';
 import { parseSamples, valueOf } from '../../support/metricsScrape.ts';
 
@@ -44,5 +45,17 @@ describe('BotMetrics', () => {
     expect(valueOf(samples, 'bot_ledger_reservations_open')).toBeNaN();
     expect(valueOf(samples, 'bot_ledger_overruns_recorded')).toBeNaN();
     expect(valueOf(samples, 'bot_work_in_progress')).toBe(0);
+  });
+
+  test('in a shard process under the sharding manager the database gauges are left to the manager; this process\'s own stay', async () => {
+    const { metrics } = fresh();
+    metrics.watchCoordinator({ outbox: () => ({ entries: 1, oldestAgeMs: 0 }), reachable: true });
+    metrics.watchSharedEvents(() => 1, () => 1);
+    const before = new Set((await samplesOf(metrics)).map((s) => s.name));
+    expect(Object.keys(DATABASE_GAUGES).every((name) => before.has(name))).toBe(true);
+    metrics.leaveDatabaseToManager();
+    const after = new Set((await samplesOf(metrics)).map((s) => s.name));
+    expect(Object.keys(DATABASE_GAUGES).filter((name) => after.has(name))).toEqual([]);
+    expect([after.has('bot_work_in_progress'), after.has('bot_ledger_coordinator_reachable')]).toEqual([true, true]);
   });
 });

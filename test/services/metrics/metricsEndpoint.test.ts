@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BudgetStore } from '../../../src/db/budgetLimits.ts';
 import { BotHarness, TEST_CHANNEL_IDS } from '../../support/botHarness.ts';
 import { DEFAULT_GUILD_ID } from '../../support/fakeDiscord.ts';
-import { freePort, health, scrape, valueOf, type Sample } from '../../support/metricsScrape.ts';
+import { freePort, health, parseSamples, scrape, valueOf, type Sample } from '../../support/metricsScrape.ts';
 
 let h: BotHarness;
 let url: string;
@@ -180,5 +180,16 @@ describe('/healthz', () => {
     expect((await fetch(`${url}/`)).status).toBe(404);
     expect((await fetch(`${url}/healthz`, { method: 'POST' })).status).toBe(405);
     expect((await fetch(`${url}/metrics`, { method: 'HEAD' })).status).toBe(200);
+  });
+});
+
+describe('a bot that stops', () => {
+  test('stops its process metrics\' background sampling (tests run many bots in one process)', async () => {
+    const other = await BotHarness.start({ env: { METRICS_PORT: String(await freePort()) } });
+    const { registry } = other.bot.ctx.services.metrics;
+    await other.close();
+    await registry.metrics(); // starts the event-loop delay histogram afresh: a running one records a sample every 10 ms
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(valueOf(parseSamples(await registry.metrics()), 'nodejs_eventloop_lag_max_seconds')).toBe(0);
   });
 });

@@ -170,6 +170,9 @@ export class CoordinatorLink implements SharedLink {
     if (this.holder === undefined) return;
     const eventsAfter = Number(meta.get(EVENTS_SEQ_KEY) ?? 0);
     const { events, through, resync } = await client.lease({ holder: this.holder, pid: process.pid, host: hostname(), hostId: this.hostId(), eventsAfter });
+    const last = through ?? events.at(-1)?.seq;
+    // Nothing new, the usual renewal every 20 s: no transaction, no write lock, no write to the file.
+    if (!resync && events.length === 0 && (last === undefined || last === eventsAfter)) return;
     // One transaction: what it applies and the seq that says so land together (one write to the file, not one per event).
     this.deps.store.db.transaction(() => {
       if (resync) {
@@ -179,8 +182,8 @@ export class CoordinatorLink implements SharedLink {
       }
       for (const { event } of events) apply(event);
       // Up to date even when nothing came (or what it missed was trimmed): the coordinator then knows it can trim.
-      const last = through ?? events.at(-1)?.seq;
-      if (last !== undefined) meta.set(EVENTS_SEQ_KEY, String(last));
+      // Written only when it moves (another process of this host may have saved the same seq meanwhile).
+      if (last !== undefined && meta.get(EVENTS_SEQ_KEY) !== String(last)) meta.set(EVENTS_SEQ_KEY, String(last));
     }).immediate();
     if (resync) log.warn({ eventsAfter, tombstones: resync.tombstones.length }, 'this host missed events the coordinator no longer keeps: took its current /operator settings, and applied the /forget-me tombstones');
     if (events.length > 0) log.info({ events: events.map((e) => e.event.event) }, 'applied what was done on other hosts (/forget-me, /operator)');

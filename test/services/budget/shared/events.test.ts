@@ -104,6 +104,45 @@ describe('shared events (/forget-me, /operator) are kept only as long as a host 
     expect(await keptMetric(a.metrics)).toBe(0);
   });
 
+  test('a renewal that brings nothing new writes nothing to the host\'s file; one that brings an event saves its seq once', async () => {
+    const clock = { now: START };
+    const a = await coordinatorHost(clock, { operator });
+    const b = otherHost(a.server.url, clock, { operator });
+    a.hosts.forgetEverywhere(FORGOTTEN, () => undefined);
+    await b.link.renewLease();
+    const seq = () => new MetaStore(b.db).get('shared_ledger.events_seq');
+    expect(seq()).toBe('1');
+    const changes = () => b.db.prepare('SELECT total_changes()').pluck().get() as number;
+    const before = changes();
+    for (let renewal = 0; renewal < 3; renewal += 1) {
+      clock.now += 20_000;
+      await b.link.renewLease();
+    }
+    expect(changes()).toBe(before);
+    a.hosts.setServerCeiling(GUILD_B, { amountMicros: USD, period: 'day' }, 'owner');
+    await b.link.renewLease();
+    expect(seq()).toBe('2');
+    expect(changes()).toBeGreaterThan(before);
+  });
+
+  test('the coordinator notes when it began tracking hosts once per process, not on every renewal; again if it is not in the file', async () => {
+    const clock = { now: START };
+    const a = await coordinatorHost(clock, { operator });
+    const b = otherHost(a.server.url, clock, { operator });
+    await b.link.renewLease();
+    const since = () => a.db.prepare("SELECT value FROM meta WHERE key = 'shared_events.tracking_since'").pluck().get();
+    expect(since()).toBe(String(START));
+    a.db.prepare("DELETE FROM meta WHERE key = 'shared_events.tracking_since'").run();
+    clock.now += 20_000;
+    await b.link.renewLease();
+    expect(since()).toBeUndefined();
+    // A trim reads it, finds it gone (as after a renewal that rolled back), and the next renewal writes it again.
+    a.coordinator.trimEvents();
+    clock.now += 20_000;
+    await b.link.renewLease();
+    expect(since()).toBe(String(clock.now));
+  });
+
   test('a trim that fails does not fail the lease renewal that ran it, and is tried again a minute later', async () => {
     const clock = { now: START };
     const a = await coordinatorHost(clock, { operator });
