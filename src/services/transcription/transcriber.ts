@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { toFile, type OpenAI } from 'openai';
-import { classifyError, type ModelFailure } from '../openai/failures.ts';
-import { mayBeBilled, paidRetryDelay } from '../openai/paidRetries.ts';
+import { APIConnectionTimeoutError, toFile, type OpenAI } from 'openai';
+import type { Transcription, TranscriptionCreateParamsNonStreaming } from 'openai/resources/audio/transcriptions';
+import type { ModelFailure } from '../openai/failures.ts';
+import { sendPaid } from '../openai/paidAttempts.ts';
 import { parseTranscriptionUsage, type TranscriptionUsage } from './usage.ts';
 
 /**
@@ -11,6 +11,8 @@ import { parseTranscriptionUsage, type TranscriptionUsage } from './usage.ts';
 export const TRANSCRIPTION_TIMEOUT_MS = 10 * 60_000;
 /** A retry is only worth sending with at least this long left: less would likely time out, and a timeout is paid. */
 export const MIN_RETRY_WINDOW_MS = 2 * 60_000;
+/** An attempt is sent only with a timeout of at least 1 ms left before the deadline (0 would mean none at all). */
+const MIN_ATTEMPT_MS = 1;
 /**
  * A 5xx this quick came back before any transcription could have run (the upload alone of a large file takes
  * seconds): retrying it can't bill twice. A slower 5xx may follow work OpenAI bills, so it is not retried.
@@ -35,11 +37,11 @@ export type TranscriberOutcome =
   | { ok: false; failure: ModelFailure; /** the API may have billed it (a timeout or a dropped connection) */ mayBeBilled: boolean; attempts: number };
 
 /**
- * One transcription, every failure a value. Retries are ours, not the SDK's: its `makeRequest` retries a timed-out
- * or dropped request like a 429 (one `retriesRemaining` path, no hook to tell them apart), and a transcription
- * OpenAI may already have billed must not be sent again. A fetch wrapper could only fail such a retry, not skip
- * it, so each attempt runs with `maxRetries: 0` and this loop retries what can't have been billed: a 429 (it
- * waits for retry-after) and a 5xx answered at once, up to the client's OPENAI_MAX_RETRIES, all before the deadline.
+ * One transcription, every failure a value. Each attempt runs with the SDK's retries off (`maxRetries: 0`): its
+ * loop repeats a timed-out or dropped request like a 429, and a transcription OpenAI may already have billed must
+ * not be sent again. The shared paid loop (paidAttempts.ts) repeats only what can't have been billed: a 429 (after
+ * retry-after) and a 5xx answered at once, up to the client's OPENAI_MAX_RETRIES, each repeat with at least
+ * MIN_RETRY_WINDOW_MS left before the deadline.
  */
 export class Transcriber {
   /** `timeoutMs` is public so a test can shorten it on a running bot. */
@@ -48,29 +50,33 @@ export class Transcriber {
   async transcribe(request: TranscriberRequest): Promise<TranscriberOutcome> {
     const file = await toFile(request.bytes, request.filename, { type: request.mimeType });
     const body = { file, model: request.model, response_format: 'json' as const, ...(request.language ? { language: request.language } : {}) };
-    for (let attempt = 1; ; attempt++) {
-      const timeoutMs = Math.floor(Math.min(this.timeoutMs, request.deadline - Date.now()));
-      if (timeoutMs <= 0) return { ok: false, failure: { kind: 'timeout' }, mayBeBilled: false, attempts: attempt - 1 }; // no time left: nothing sent
-      // The SDK's timeout ends at the response headers; this one also covers reading the body.
-      const controller = new AbortController();
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        controller.abort();
-      }, timeoutMs);
-      const started = Date.now();
-      try {
-        const result = await this.client.audio.transcriptions.create(body, { timeout: timeoutMs, maxRetries: 0, signal: controller.signal });
-        return { ok: true, text: result.text ?? '', usage: parseTranscriptionUsage(result.usage), attempts: attempt };
-      } catch (error) {
-        const failure = classifyError(error, timedOut, { endpoint: 'transcription', model: request.model });
-        const wait = paidRetryDelay(error, failure, Date.now() - started, attempt - 1, TRANSCRIPTION_RETRY_RULES);
-        const retry = wait !== undefined && attempt <= this.client.maxRetries && Date.now() + wait + MIN_RETRY_WINDOW_MS <= request.deadline;
-        if (!retry) return { ok: false, failure, mayBeBilled: mayBeBilled(error, failure), attempts: attempt };
-        await sleep(wait);
-      } finally {
-        clearTimeout(timer);
-      }
+    let attempts = 0;
+    const sent = await sendPaid(async (sentAt) => {
+      attempts++;
+      return this.attempt(body, Math.floor(Math.min(this.timeoutMs, request.deadline - sentAt)));
+    }, {
+      ...TRANSCRIPTION_RETRY_RULES, maxRetries: this.client.maxRetries, deadline: request.deadline, attemptMs: MIN_ATTEMPT_MS,
+      repeatWindowMs: MIN_RETRY_WINDOW_MS, context: { endpoint: 'transcription', model: request.model },
+    });
+    if (!sent.ok) return { ok: false, failure: sent.failure, mayBeBilled: sent.mayBeDone, attempts };
+    return { ok: true, text: sent.value.text ?? '', usage: parseTranscriptionUsage(sent.value.usage), attempts };
+  }
+
+  /** One request. The SDK's timeout ends at the response headers; this timer also covers reading the body. */
+  private async attempt(body: TranscriptionCreateParamsNonStreaming, timeoutMs: number): Promise<Transcription> {
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    try {
+      return await this.client.audio.transcriptions.create(body, { timeout: timeoutMs, maxRetries: 0, signal: controller.signal });
+    } catch (error) {
+      // Our own timer aborted it (the SDK says "user abort"): a timeout, which may have been billed.
+      throw timedOut ? new APIConnectionTimeoutError() : error;
+    } finally {
+      clearTimeout(timer);
     }
   }
 }
