@@ -2,6 +2,7 @@ import { APIConnectionTimeoutError, toFile, type OpenAI } from 'openai';
 import type { Transcription, TranscriptionCreateParamsNonStreaming } from 'openai/resources/audio/transcriptions';
 import type { ModelFailure } from '../openai/failures.ts';
 import { sendPaid } from '../openai/paidAttempts.ts';
+import { mayBeBilled } from '../openai/paidRetries.ts';
 import { parseTranscriptionUsage, type TranscriptionUsage } from './usage.ts';
 
 /**
@@ -18,8 +19,8 @@ const MIN_ATTEMPT_MS = 1;
  * seconds): retrying it can't bill twice. A slower 5xx may follow work OpenAI bills, so it is not retried.
  */
 export const FAST_SERVER_ERROR_MS = 15_000;
-/** A connection that never opened is reported at once, not tried again: the member can resend the file. */
-const TRANSCRIPTION_RETRY_RULES = { fastServerErrorMs: FAST_SERVER_ERROR_MS, repeatNeverSent: false };
+/** A body that starts like JSON but could not be read as JSON (a proxy cut it short): an answer, so billed, but no transcript. */
+const LOOKS_LIKE_JSON = /^\s*[{[]/;
 export interface TranscriberRequest {
   bytes: Uint8Array;
   /** The API judges the format by this name's extension. */
@@ -44,8 +45,8 @@ export type TranscriberOutcome =
  * MIN_RETRY_WINDOW_MS left before the deadline.
  */
 export class Transcriber {
-  /** `timeoutMs` is public so a test can shorten it on a running bot. */
-  constructor(private readonly client: OpenAI, public timeoutMs = TRANSCRIPTION_TIMEOUT_MS) {}
+  /** `fastServerErrorMs`: a 5xx within this long is retried, a later one may have been billed. Both public so a test can shorten them on a running bot. */
+  constructor(private readonly client: OpenAI, public timeoutMs = TRANSCRIPTION_TIMEOUT_MS, public fastServerErrorMs = FAST_SERVER_ERROR_MS) {}
 
   async transcribe(request: TranscriberRequest): Promise<TranscriberOutcome> {
     const file = await toFile(request.bytes, request.filename, { type: request.mimeType });
@@ -55,15 +56,30 @@ export class Transcriber {
       attempts++;
       return this.attempt(body, Math.floor(Math.min(this.timeoutMs, request.deadline - sentAt)));
     }, {
-      ...TRANSCRIPTION_RETRY_RULES, maxRetries: this.client.maxRetries, deadline: request.deadline, attemptMs: MIN_ATTEMPT_MS,
-      repeatWindowMs: MIN_RETRY_WINDOW_MS, context: { endpoint: 'transcription', model: request.model },
+      // A connection that never opened is reported at once, not tried again: the member can resend the file.
+      fastServerErrorMs: this.fastServerErrorMs, repeatNeverSent: false, maxRetries: this.client.maxRetries, deadline: request.deadline,
+      attemptMs: MIN_ATTEMPT_MS, repeatWindowMs: MIN_RETRY_WINDOW_MS, context: { endpoint: 'transcription', model: request.model },
+      mayHaveDone: (error, failure, elapsedMs) => this.mayHaveBilled(error, failure, elapsedMs),
     });
     if (!sent.ok) return { ok: false, failure: sent.failure, mayBeBilled: sent.mayBeDone, attempts };
-    return { ok: true, text: sent.value.text ?? '', usage: parseTranscriptionUsage(sent.value.usage), attempts };
+    const answer = sent.value;
+    // A compatible server may answer plain text whatever format was asked: the body is then the transcript.
+    if (typeof answer === 'string') return { ok: true, text: answer.trim(), usage: undefined, attempts };
+    return { ok: true, text: typeof answer.text === 'string' ? answer.text : '', usage: parseTranscriptionUsage(answer.usage), attempts };
+  }
+
+  /**
+   * Whether a failed attempt may have been billed: no answer came (a timeout, a lost connection), a 200 came that
+   * could not be read (server_error without a status), or a 5xx came too late to have come before the work ran (a
+   * gateway giving up on it). Only what the service said before any work (a 4xx, a quick 5xx) is free.
+   */
+  private mayHaveBilled(error: unknown, failure: ModelFailure, elapsedMs: number): boolean {
+    if (mayBeBilled(error, failure)) return true;
+    return failure.kind === 'server_error' && (failure.status === undefined || elapsedMs > this.fastServerErrorMs);
   }
 
   /** One request. The SDK's timeout ends at the response headers; this timer also covers reading the body. */
-  private async attempt(body: TranscriptionCreateParamsNonStreaming, timeoutMs: number): Promise<Transcription> {
+  private async attempt(body: TranscriptionCreateParamsNonStreaming, timeoutMs: number): Promise<Transcription | string> {
     const controller = new AbortController();
     let timedOut = false;
     const timer = setTimeout(() => {
@@ -71,7 +87,10 @@ export class Transcriber {
       controller.abort();
     }, timeoutMs);
     try {
-      return await this.client.audio.transcriptions.create(body, { timeout: timeoutMs, maxRetries: 0, signal: controller.signal });
+      // The SDK hands back the body as a string when it is not labelled JSON.
+      const answer: Transcription | string = await this.client.audio.transcriptions.create(body, { timeout: timeoutMs, maxRetries: 0, signal: controller.signal });
+      if (typeof answer === 'string' && LOOKS_LIKE_JSON.test(answer)) throw new SyntaxError('The transcription answer is JSON cut short.');
+      return answer;
     } catch (error) {
       // Our own timer aborted it (the SDK says "user abort"): a timeout, which may have been billed.
       throw timedOut ? new APIConnectionTimeoutError() : error;
