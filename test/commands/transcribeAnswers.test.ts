@@ -81,3 +81,19 @@ describe('an answer that may have been billed but carries no transcript', () => 
     });
   });
 });
+
+describe('a 413 for an upload past the service\'s request cap (OpenAI sends it typed "server_error")', () => {
+  let small: BotHarness;
+  beforeAll(async () => { small = await BotHarness.start({ openai: { maxAudioBytes: 64 * 1024 } }); });
+  afterAll(async () => { await small?.close(); });
+
+  test('is a refusal: sent once (never uploaded again), released, nothing charged', async () => {
+    const user = freshUser();
+    const i = small.command('transcribe', { audio: { filename: 'big.wav', contentType: 'audio/wav', data: makeWav({ seconds: 3 }) } }, { user });
+    await small.settled(i);
+    expect(small.openai.requestsTo('/v1/audio/transcriptions')).toHaveLength(1);
+    const rows = small.bot.ctx.db.prepare('SELECT state, charged_micros AS charged FROM ledger WHERE user_id = ?').all(user.id);
+    expect(rows).toEqual([{ state: 'released', charged: 0 }]);
+    expect(i.followUps.at(-1)!.flags).toBe(EPHEMERAL);
+  });
+});
