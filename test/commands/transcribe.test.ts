@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { BudgetStore } from '../../src/db/budgetLimits.ts';
-import { TRANSCRIPT_ATTACH_THRESHOLD } from '../../src/services/audio/limits.ts';
+import { MAX_TRANSCRIPTION_BYTES, TRANSCRIPT_ATTACH_THRESHOLD } from '../../src/services/audio/limits.ts';
 import { makeWav } from '../../src/services/audio/wav.ts';
 import { BotHarness, TEST_CHANNEL_IDS } from '../support/botHarness.ts';
 import { craftM4a, craftMp3, craftOggOpus } from '../support/craftedAudio.ts';
@@ -31,6 +31,9 @@ const privateText = (i: FakeInteraction) => {
   const followUp = i.followUps.at(-1)!;
   return { flags: followUp.flags ?? 0, content: followUp.content };
 };
+/** A 16 kHz mono 16-bit WAV of exactly `bytes` bytes (its 44-byte header included; `bytes` even). */
+const wavOfBytes = (bytes: number) => makeWav({ seconds: (bytes - 44) / 2 / 16_000 });
+
 let userSeq = 0;
 /** A fresh member per test keeps ledgers apart. */
 const freshUser = () => ({ id: `51000000000000${String(++userSeq).padStart(4, '0')}`, username: `speaker${userSeq}` });
@@ -104,6 +107,26 @@ describe('/transcribe', () => {
     expect(privateText(i)).toEqual({ flags: EPHEMERAL, content: expect.stringMatching(/30\.0 MB; the transcription service takes at most 25\.0 MB/) });
     expect(downloads()).toHaveLength(0);
     expect(h.openai.audio.requests).toHaveLength(0);
+  });
+
+  test('a file of exactly 25 MiB is refused before download: with the upload\'s envelope it would pass OpenAI\'s 25 MiB request cap (a 413 after the upload)', async () => {
+    const i = h.command('transcribe', { audio: { filename: 'full.wav', contentType: 'audio/wav', data: wavOfBytes(25 * 1024 * 1024) } });
+    await h.settled(i);
+    expect(i.callbacks[0]!.type).toBe(4);
+    expect(privateText(i)).toEqual({ flags: EPHEMERAL, content: expect.stringMatching(/25\.0 MB; the transcription service takes at most 25\.0 MB/) });
+    expect(downloads()).toHaveLength(0);
+    expect(h.openai.requestsTo('/v1/audio/transcriptions')).toHaveLength(0);
+  });
+
+  test('the largest file the bot takes fits OpenAI\'s request cap, envelope and all, and is transcribed', async () => {
+    const user = freshUser();
+    const wav = wavOfBytes(MAX_TRANSCRIPTION_BYTES);
+    h.openai.audio.enqueue({ text: 'A long recording.' });
+    const i = h.command('transcribe', { audio: { filename: 'largest.wav', contentType: 'audio/wav', data: wav } }, { user });
+    await h.settled(i);
+    expect(i.transcript()).toEqual(['A long recording.']);
+    expect(h.openai.audio.lastFile!.data.length).toBe(MAX_TRANSCRIPTION_BYTES);
+    expect(moneyRows(user.id)).toEqual([{ state: 'settled', reserved: whisperMicros(819), charged: whisperMicros(819), units: 819 }]);
   });
 
   test('a transcript past the threshold arrives as transcript.txt', async () => {
