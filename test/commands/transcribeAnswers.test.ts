@@ -44,10 +44,13 @@ describe('a compatible server that answers in its own shape', () => {
 
 describe('an answer that may have been billed but carries no transcript', () => {
   test.each([
-    ['short', 'A few words.'],
-    ['long (past what the client reads ahead)', 'Many words in a long recording. '.repeat(400)],
-  ])('a 200 JSON body cut short (%s) is sent once and charged its reservation, and the member is told', async (_name, text) => {
-    h.openai.audio.enqueue({ text, answerAs: 'cut-json' }, { text: 'never asked for' });
+    ['a JSON body cut short', 'A few words.', 'cut-json'],
+    ['a long JSON body cut short (past what the client reads ahead)', 'Many words in a long recording. '.repeat(400), 'cut-json'],
+    ['the JSON null', 'A few words.', 'null'],
+    ['no body', 'A few words.', 'empty'],
+    ['an object without text', 'A few words.', 'no-text'],
+  ] as const)('a 200 with %s is sent once and charged its reservation, and the member is told', async (_name, text, answerAs) => {
+    h.openai.audio.enqueue({ text, answerAs }, { text: 'never asked for' });
     const { user, i } = send(4);
     await h.settled(i);
     expect(h.openai.audio.requests).toHaveLength(1);

@@ -26,10 +26,10 @@ export interface AudioTextReply {
   delayMs?: number;
   /**
    * Answer in this shape whatever `response_format` asked, like a compatible server that speaks only one: `text`
-   * (text/plain), `verbose_json` (without usage), or `cut-json`: a 200 JSON body cut short by a proxy (its
-   * content-length matches the bytes sent). Billed all the same.
+   * (text/plain), `verbose_json` (without usage), or a broken 200: `cut-json` (a JSON body cut short by a proxy, its
+   * content-length matching the bytes sent), `null` (the JSON `null`), `empty` (no body), `no-text` (`{}`). Billed all the same.
    */
-  answerAs?: 'text' | 'verbose_json' | 'cut-json';
+  answerAs?: 'text' | 'verbose_json' | 'cut-json' | 'null' | 'empty' | 'no-text';
 }
 /** An error, answered after `delayMs` (a gateway giving up on a transcription that had started). */
 export type AudioReply = AudioTextReply | (ScriptedError & { delayMs?: number });
@@ -204,6 +204,9 @@ export class FakeAudio {
     if (reply.answerAs === 'cut-json') {
       const whole = JSON.stringify({ text, usage });
       return ex.sendRaw(200, whole.slice(0, Math.floor(whole.length / 2)), 'application/json');
+    }
+    if (reply.answerAs === 'null' || reply.answerAs === 'empty' || reply.answerAs === 'no-text') {
+      return ex.sendRaw(200, { null: 'null', empty: '', 'no-text': '{}' }[reply.answerAs], 'application/json');
     }
     if (reply.answerAs === 'verbose_json') return ex.sendJson(200, { task: 'transcribe', language: 'english', duration, text, segments: [] });
     switch (reply.answerAs ?? format) {

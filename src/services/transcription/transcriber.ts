@@ -16,11 +16,23 @@ export const MIN_RETRY_WINDOW_MS = 2 * 60_000;
 const MIN_ATTEMPT_MS = 1;
 /**
  * A 5xx this quick came back before any transcription could have run (the upload alone of a large file takes
- * seconds): retrying it can't bill twice. A slower 5xx may follow work OpenAI bills, so it is not retried.
+ * seconds): retrying it can't bill twice. A slower 5xx may follow work OpenAI bills: never retried, charged its reservation.
  */
 export const FAST_SERVER_ERROR_MS = 15_000;
 /** A body that starts like JSON but could not be read as JSON (a proxy cut it short): an answer, so billed, but no transcript. */
 const LOOKS_LIKE_JSON = /^\s*[{[]/;
+
+/**
+ * The transcript in a 200: a JSON object's `text`, or a plain-text body (a compatible server may answer text whatever
+ * format was asked). Anything else came back, so may be billed, but holds no transcript: thrown as a body that could
+ * not be read (a server_error without status), so the attempt is charged its reservation, never repeated.
+ */
+function transcriptIn(answer: unknown): Transcription | string {
+  if (typeof answer === 'string' && !LOOKS_LIKE_JSON.test(answer)) return answer;
+  if (typeof answer === 'object' && answer !== null && typeof (answer as { text?: unknown }).text === 'string') return answer as Transcription;
+  throw new SyntaxError('The transcription answer holds no transcript.');
+}
+
 export interface TranscriberRequest {
   bytes: Uint8Array;
   /** The API judges the format by this name's extension. */
@@ -63,9 +75,8 @@ export class Transcriber {
     });
     if (!sent.ok) return { ok: false, failure: sent.failure, mayBeBilled: sent.mayBeDone, attempts };
     const answer = sent.value;
-    // A compatible server may answer plain text whatever format was asked: the body is then the transcript.
     if (typeof answer === 'string') return { ok: true, text: answer.trim(), usage: undefined, attempts };
-    return { ok: true, text: typeof answer.text === 'string' ? answer.text : '', usage: parseTranscriptionUsage(answer.usage), attempts };
+    return { ok: true, text: answer.text, usage: parseTranscriptionUsage(answer.usage), attempts };
   }
 
   /**
@@ -87,10 +98,9 @@ export class Transcriber {
       controller.abort();
     }, timeoutMs);
     try {
-      // The SDK hands back the body as a string when it is not labelled JSON.
-      const answer: Transcription | string = await this.client.audio.transcriptions.create(body, { timeout: timeoutMs, maxRetries: 0, signal: controller.signal });
-      if (typeof answer === 'string' && LOOKS_LIKE_JSON.test(answer)) throw new SyntaxError('The transcription answer is JSON cut short.');
-      return answer;
+      // The SDK hands back the body as a string when it is not labelled JSON (and `null` or nothing as such).
+      const answer: unknown = await this.client.audio.transcriptions.create(body, { timeout: timeoutMs, maxRetries: 0, signal: controller.signal });
+      return transcriptIn(answer);
     } catch (error) {
       // Our own timer aborted it (the SDK says "user abort"): a timeout, which may have been billed.
       throw timedOut ? new APIConnectionTimeoutError() : error;
