@@ -156,3 +156,24 @@ export function craftM4a(trueSeconds: number, statedSeconds: number): CraftedAud
   const offset = ftyp.length + moovFor(0).length + 8;
   return { bytes: concat([ftyp, moovFor(offset), box('mdat', mdatPayload)]), trueSeconds: frames * AAC_FRAME_SECONDS, statedSeconds };
 }
+
+// ---- WAV ----------------------------------------------------------------------------------------------------
+
+const riffChunk = (id: string, body: ArrayLike<number>): Uint8Array => concat([latin1(id), u32le(body.length), body, body.length % 2 ? [0] : []]);
+const pcmFormat = (rate: number, channels: number, bits: number): Uint8Array =>
+  riffChunk('fmt ', [...u16le(1), ...u16le(channels), ...u32le(rate), ...u32le((rate * channels * bits) / 8), ...u16le((channels * bits) / 8), ...u16le(bits)]);
+
+/**
+ * PCM WAV holding `trueSeconds` of 8 kHz mono 16-bit silence, whose first `fmt ` chunk says so while a second one
+ * (before the data, `where: 'before'`, or after it with a tag music-metadata can't read, `'after'`) claims
+ * 192 kHz, 8 channels, 32 bits: 384 times the bytes a second. Decoders (FFmpeg) read only the first `fmt `.
+ */
+export function craftWavTwoFormats(trueSeconds: number, where: 'before' | 'after'): CraftedAudio {
+  const data = riffChunk('data', new Uint8Array(Math.round(trueSeconds * 8_000) * 2));
+  const first = pcmFormat(8_000, 1, 16);
+  const second = pcmFormat(192_000, 8, 32);
+  // An ID3 chunk whose tag claims more than the file holds: music-metadata then reads nothing at all.
+  const badTag = riffChunk('id3 ', [...latin1('ID3'), 4, 0, 0, 0x7f, 0x7f, 0x7f, 0x7f]);
+  const chunks = where === 'before' ? [first, second, data] : [first, data, second, badTag];
+  return { bytes: riffChunk('RIFF', concat([latin1('WAVE'), ...chunks])), trueSeconds, statedSeconds: trueSeconds };
+}
