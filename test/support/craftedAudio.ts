@@ -177,3 +177,36 @@ export function craftWavTwoFormats(trueSeconds: number, where: 'before' | 'after
   const chunks = where === 'before' ? [first, second, data] : [first, data, second, badTag];
   return { bytes: riffChunk('RIFF', concat([latin1('WAVE'), ...chunks])), trueSeconds, statedSeconds: trueSeconds };
 }
+
+// ---- WebM/Vorbis ---------------------------------------------------------------------------------------------
+
+/** An EBML element: its ID bytes, its size (one byte when it fits, as muxers write it; else four), its body. */
+const ebml = (id: number[], ...body: ArrayLike<number>[]): Uint8Array => {
+  const data = concat(body);
+  const n = data.length;
+  return concat([id, n < 0x7f ? [0x80 | n] : [0x10 | (n >>> 24), (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff], data]);
+};
+const float64be = (n: number): number[] => {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, n);
+  return Array.from(new Uint8Array(view.buffer));
+};
+const VORBIS_BLOCK_EXPONENT = 12;
+
+/**
+ * WebM with `packets` Vorbis packets whose Vorbis identification header says 8 kHz (the rate a decoder plays at)
+ * while the track's Matroska SamplingFrequency claims 192 kHz. Both block sizes are 2^12, so every packet after the
+ * first decodes to 2,048 samples: `trueSeconds` is (packets − 1) × 2,048 / 8,000.
+ */
+export function craftWebmVorbis(packets: number): CraftedAudio {
+  const identification = [1, ...latin1('vorbis'), ...u32le(0), 1, ...u32le(8_000), ...u32le(0), ...u32le(0), ...u32le(0), (VORBIS_BLOCK_EXPONENT << 4) | VORBIS_BLOCK_EXPONENT, 1];
+  const comment = [3, ...latin1('vorbis'), ...u32le(0), ...u32le(0), 1];
+  const setup = [5, ...latin1('vorbis'), 0, 0, 0, 0];
+  const codecPrivate = [2, identification.length, comment.length, ...identification, ...comment, ...setup];
+  const track = ebml([0xae], ebml([0xd7], [1]), ebml([0x86], latin1('A_VORBIS')), ebml([0x63, 0xa2], codecPrivate), ebml([0xe1], ebml([0xb5], float64be(192_000)), ebml([0x9f], [1])));
+  const blocks = Array.from({ length: packets }, () => ebml([0xa3], [0x81, 0, 0, 0x80], new Uint8Array(40)));
+  const segment = ebml([0x18, 0x53, 0x80, 0x67], ebml([0x16, 0x54, 0xae, 0x6b], track), ebml([0x1f, 0x43, 0xb6, 0x75], ebml([0xe7], [0]), ...blocks));
+  const header = ebml([0x1a, 0x45, 0xdf, 0xa3], ebml([0x42, 0x82], latin1('webm')));
+  const trueSeconds = ((packets - 1) * 2 ** (VORBIS_BLOCK_EXPONENT - 1)) / 8_000;
+  return { bytes: concat([header, segment]), trueSeconds, statedSeconds: trueSeconds };
+}
