@@ -272,6 +272,18 @@ describe('/transcribe pays for what the audio really holds (whisper-1)', () => {
     expect(row!.reserved).toBeGreaterThanOrEqual(row!.charged);
   });
 
+  test('an M4A/ALAC whose sample entry claims 6x its ALAC cookie\'s rate, and its header agrees: reserved for what a decoder plays, and the bill fits', async () => {
+    const file = craftM4a(60, 10, 'alac');
+    h.openai.audio.registerLength(file.bytes, file.trueSeconds);
+    h.openai.audio.enqueue({ text: 'A minute of talk.' });
+    const { user, i } = send('lossless.m4a', file.bytes, freshUser(), 'audio/mp4');
+    await h.settled(i);
+    expect(i.transcript()).toEqual(['A minute of talk.']);
+    const [row] = moneyRows(user.id);
+    expect(row).toEqual({ state: 'settled', reserved: expect.any(Number), charged: whisperMicros(Math.ceil(file.trueSeconds)), units: Math.ceil(file.trueSeconds) });
+    expect(row!.reserved).toBeGreaterThanOrEqual(row!.charged);
+  });
+
   test('a WebM/Vorbis whose Matroska SamplingFrequency claims 24x its Vorbis header\'s rate: reserved for what a decoder plays, and the bill fits', async () => {
     const file = craftWebmVorbis(250);
     h.openai.audio.registerLength(file.bytes, file.trueSeconds);

@@ -128,12 +128,19 @@ function esds(): Uint8Array {
   return fullBox('esds', 0, es);
 }
 
+/** ALAC frames of 4,096 samples: at the cookie's 8 kHz, 512 ms each. */
+const ALAC_FRAME_SAMPLES = 4_096;
+/** The rate an ALAC sample entry claims over its cookie's 8 kHz: six times as fast. */
+const ALAC_ENTRY_RATE = 48_000;
+
 /**
  * M4A whose mvhd, tkhd and mdhd durations state `statedSeconds` while its sample tables list `trueSeconds` of
- * AAC frames (all in mdat, zero payload).
+ * AAC frames (all in mdat, zero payload). `codec: 'alac'`: ALAC frames instead, whose sample entry claims
+ * 48 kHz while the ALAC cookie, which decoders (FFmpeg's mov demuxer) take the rate from, says 8 kHz.
  */
-export function craftM4a(trueSeconds: number, statedSeconds: number): CraftedAudio {
-  const frames = Math.round(trueSeconds / AAC_FRAME_SECONDS);
+export function craftM4a(trueSeconds: number, statedSeconds: number, codec: 'aac' | 'alac' = 'aac'): CraftedAudio {
+  const frameSeconds = codec === 'alac' ? ALAC_FRAME_SAMPLES / AAC_RATE : AAC_FRAME_SECONDS;
+  const frames = Math.round(trueSeconds / frameSeconds);
   const ftyp = box('ftyp', latin1('M4A '), u32be(0), latin1('M4A isommp42'));
   const matrix = [...u32be(0x10000), ...u32be(0), ...u32be(0), ...u32be(0), ...u32be(0x10000), ...u32be(0), ...u32be(0), ...u32be(0), ...u32be(0x40000000)];
   const mvhd = fullBox('mvhd', 0, u32be(0), u32be(0), u32be(1000), u32be(Math.round(statedSeconds * 1000)), u32be(0x10000), u16be(0x100), new Array(10).fill(0), matrix, new Array(24).fill(0), u32be(2));
@@ -141,8 +148,10 @@ export function craftM4a(trueSeconds: number, statedSeconds: number): CraftedAud
   const mdhd = fullBox('mdhd', 0, u32be(0), u32be(0), u32be(AAC_RATE), u32be(Math.round(statedSeconds * AAC_RATE)), u16be(0x55c4), u16be(0));
   const hdlr = fullBox('hdlr', 0, u32be(0), latin1('soun'), new Array(12).fill(0), latin1('SoundHandler\0'));
   const mp4a = box('mp4a', new Array(6).fill(0), u16be(1), new Array(8).fill(0), u16be(1), u16be(16), u16be(0), u16be(0), u32be(AAC_RATE * 0x10000), esds());
-  const stsd = fullBox('stsd', 0, u32be(1), mp4a);
-  const stts = fullBox('stts', 0, u32be(1), u32be(frames), u32be(1024));
+  const cookie = fullBox('alac', 0, u32be(ALAC_FRAME_SAMPLES), [0, 16, 40, 10, 14, 1], u16be(255), u32be(0), u32be(0), u32be(AAC_RATE));
+  const alac = box('alac', new Array(6).fill(0), u16be(1), new Array(8).fill(0), u16be(1), u16be(16), u16be(0), u16be(0), u32be(ALAC_ENTRY_RATE * 0x10000), cookie);
+  const stsd = fullBox('stsd', 0, u32be(1), codec === 'alac' ? alac : mp4a);
+  const stts = fullBox('stts', 0, u32be(1), u32be(frames), u32be(codec === 'alac' ? ALAC_FRAME_SAMPLES : 1024));
   const stsc = fullBox('stsc', 0, u32be(1), u32be(1), u32be(frames), u32be(1));
   const stsz = fullBox('stsz', 0, u32be(AAC_FRAME_BYTES), u32be(frames));
   const mdatPayload = new Uint8Array(frames * AAC_FRAME_BYTES);
@@ -154,7 +163,7 @@ export function craftM4a(trueSeconds: number, statedSeconds: number): CraftedAud
   };
   // The chunk offset points into mdat, which follows moov; moov's size doesn't depend on the offset's value.
   const offset = ftyp.length + moovFor(0).length + 8;
-  return { bytes: concat([ftyp, moovFor(offset), box('mdat', mdatPayload)]), trueSeconds: frames * AAC_FRAME_SECONDS, statedSeconds };
+  return { bytes: concat([ftyp, moovFor(offset), box('mdat', mdatPayload)]), trueSeconds: frames * frameSeconds, statedSeconds };
 }
 
 // ---- WAV ----------------------------------------------------------------------------------------------------

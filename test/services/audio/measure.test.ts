@@ -68,6 +68,13 @@ describe('measureAudio reads the length from the audio stream', () => {
     expect(measureAudio(file.bytes, 'wav')).toMatchObject({ ok: true, upperSeconds: expect.closeTo(60, 6) });
   });
 
+  test('M4A/ALAC is timed at the rate of its ALAC cookie, not a faster sample entry', () => {
+    const file = craftM4a(60, 60, 'alac');
+    const measured = measureAudio(file.bytes, 'mp4');
+    expect(measured).toMatchObject({ ok: true, upperSeconds: expect.closeTo(file.trueSeconds, 6) });
+    expect(measured.ok && measured.lowerSeconds).toBeLessThanOrEqual(file.trueSeconds);
+  });
+
   test('WebM/Vorbis is timed at the rate of its Vorbis header, not a faster Matroska SamplingFrequency', () => {
     const file = craftWebmVorbis(250);
     const measured = measureAudio(file.bytes, 'webm');
