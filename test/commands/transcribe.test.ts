@@ -31,6 +31,8 @@ const privateText = (i: FakeInteraction) => {
   const followUp = i.followUps.at(-1)!;
   return { flags: followUp.flags ?? 0, content: followUp.content };
 };
+/** 25 MB goes through three loopback hops (CDN download, upload, the fake's form parsing): slow on a loaded machine. */
+const LARGE_FILE_TEST_MS = 90_000;
 /** A 16 kHz mono 16-bit WAV of exactly `bytes` bytes (its 44-byte header included; `bytes` even). */
 const wavOfBytes = (bytes: number) => makeWav({ seconds: (bytes - 44) / 2 / 16_000 });
 
@@ -127,7 +129,7 @@ describe('/transcribe', () => {
     expect(i.transcript()).toEqual(['A long recording.']);
     expect(h.openai.audio.lastFile!.data.length).toBe(MAX_TRANSCRIPTION_BYTES);
     expect(moneyRows(user.id)).toEqual([{ state: 'settled', reserved: whisperMicros(819), charged: whisperMicros(819), units: 819 }]);
-  });
+  }, LARGE_FILE_TEST_MS);
 
   test('a transcript past the threshold arrives as transcript.txt', async () => {
     const long = 'This sentence is part of a very long recording. '.repeat(Math.ceil(TRANSCRIPT_ATTACH_THRESHOLD / 40)).trim();
