@@ -47,7 +47,7 @@ export interface TranscriberRequest {
 
 export type TranscriberOutcome =
   | { ok: true; text: string; /** what the API says it billed; undefined when it says nothing readable */ usage: TranscriptionUsage | undefined; attempts: number }
-  | { ok: false; failure: ModelFailure; /** the API may have billed it (a timeout or a dropped connection) */ mayBeBilled: boolean; attempts: number };
+  | { ok: false; failure: ModelFailure; /** the API may have billed it (no answer, a late 5xx, a 200 without a transcript) */ mayBeBilled: boolean; attempts: number };
 
 /**
  * One transcription, every failure a value. Each attempt runs with the SDK's retries off (`maxRetries: 0`): its
