@@ -12,8 +12,8 @@ import type { SlashCommand } from './types.ts';
 
 /** Discord's cap on an autocompleted option's typed value (the longest language label is 36 characters). */
 const LANGUAGE_MAX_LENGTH = 100;
-/** The transcription API's upload cap, in the option's description. */
-const MAX_AUDIO_MB = MAX_TRANSCRIPTION_BYTES / (1024 * 1024);
+/** The transcription API's upload cap, in the option's description (25: the envelope's few KiB are not worth a decimal). */
+const MAX_AUDIO_MB = Math.round(MAX_TRANSCRIPTION_BYTES / (1024 * 1024));
 
 export const command: SlashCommand = {
   kind: 'slash',

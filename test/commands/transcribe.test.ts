@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { BudgetStore } from '../../src/db/budgetLimits.ts';
-import { TRANSCRIPT_ATTACH_THRESHOLD } from '../../src/services/audio/limits.ts';
+import { MAX_TRANSCRIPTION_BYTES, TRANSCRIPT_ATTACH_THRESHOLD } from '../../src/services/audio/limits.ts';
 import { makeWav } from '../../src/services/audio/wav.ts';
 import { BotHarness, TEST_CHANNEL_IDS } from '../support/botHarness.ts';
-import { craftM4a, craftMp3, craftOggOpus } from '../support/craftedAudio.ts';
+import { craftM4a, craftMp3, craftOggOpus, craftWavTwoFormats, craftWebmVorbis } from '../support/craftedAudio.ts';
 import { DEFAULT_GUILD_ID, type FakeInteraction } from '../support/fakeDiscord.ts';
 
 const VOICE_OGG = new Uint8Array(readFileSync(new URL('../fixtures/audio/voice.ogg', import.meta.url)));
@@ -31,6 +31,11 @@ const privateText = (i: FakeInteraction) => {
   const followUp = i.followUps.at(-1)!;
   return { flags: followUp.flags ?? 0, content: followUp.content };
 };
+/** 25 MB goes through three loopback hops (CDN download, upload, the fake's form parsing): slow on a loaded machine. */
+const LARGE_FILE_TEST_MS = 90_000;
+/** A 16 kHz mono 16-bit WAV of exactly `bytes` bytes (its 44-byte header included; `bytes` even). */
+const wavOfBytes = (bytes: number) => makeWav({ seconds: (bytes - 44) / 2 / 16_000 });
+
 let userSeq = 0;
 /** A fresh member per test keeps ledgers apart. */
 const freshUser = () => ({ id: `51000000000000${String(++userSeq).padStart(4, '0')}`, username: `speaker${userSeq}` });
@@ -105,6 +110,26 @@ describe('/transcribe', () => {
     expect(downloads()).toHaveLength(0);
     expect(h.openai.audio.requests).toHaveLength(0);
   });
+
+  test('a file of exactly 25 MiB is refused before download: with the upload\'s envelope it would pass OpenAI\'s 25 MiB request cap (a 413 after the upload)', async () => {
+    const i = h.command('transcribe', { audio: { filename: 'full.wav', contentType: 'audio/wav', data: wavOfBytes(25 * 1024 * 1024) } });
+    await h.settled(i);
+    expect(i.callbacks[0]!.type).toBe(4);
+    expect(privateText(i)).toEqual({ flags: EPHEMERAL, content: expect.stringMatching(/25\.0 MB; the transcription service takes at most 25\.0 MB/) });
+    expect(downloads()).toHaveLength(0);
+    expect(h.openai.requestsTo('/v1/audio/transcriptions')).toHaveLength(0);
+  });
+
+  test('the largest file the bot takes fits OpenAI\'s request cap, envelope and all, and is transcribed', async () => {
+    const user = freshUser();
+    const wav = wavOfBytes(MAX_TRANSCRIPTION_BYTES);
+    h.openai.audio.enqueue({ text: 'A long recording.' });
+    const i = h.command('transcribe', { audio: { filename: 'largest.wav', contentType: 'audio/wav', data: wav } }, { user });
+    await h.settled(i);
+    expect(i.transcript()).toEqual(['A long recording.']);
+    expect(h.openai.audio.lastFile!.data.length).toBe(MAX_TRANSCRIPTION_BYTES);
+    expect(moneyRows(user.id)).toEqual([{ state: 'settled', reserved: whisperMicros(819), charged: whisperMicros(819), units: 819 }]);
+  }, LARGE_FILE_TEST_MS);
 
   test('a transcript past the threshold arrives as transcript.txt', async () => {
     const long = 'This sentence is part of a very long recording. '.repeat(Math.ceil(TRANSCRIPT_ATTACH_THRESHOLD / 40)).trim();
@@ -232,6 +257,42 @@ describe('/transcribe pays for what the audio really holds (whisper-1)', () => {
     expect(i.transcript()).toEqual(['One minute of talk.']);
     const billed = h.openai.audio.billed[0]!;
     expect(billed.usage).toEqual({ type: 'duration', seconds: Math.ceil(file.trueSeconds) });
+    const [row] = moneyRows(user.id);
+    expect(row).toEqual({ state: 'settled', reserved: expect.any(Number), charged: whisperMicros(Math.ceil(file.trueSeconds)), units: Math.ceil(file.trueSeconds) });
+    expect(row!.reserved).toBeGreaterThanOrEqual(row!.charged);
+  });
+
+  test.each(['before', 'after'] as const)('a WAV with a second fmt chunk (%s the data) claiming 384x the bytes a second: reserved for what a decoder plays, and the bill fits', async (where) => {
+    const file = craftWavTwoFormats(60, where);
+    h.openai.audio.registerLength(file.bytes, file.trueSeconds);
+    h.openai.audio.enqueue({ text: 'A minute of talk.' });
+    const { user, i } = send(`formats-${where}.wav`, file.bytes, freshUser(), 'audio/wav');
+    await h.settled(i);
+    expect(i.transcript()).toEqual(['A minute of talk.']);
+    const [row] = moneyRows(user.id);
+    expect(row).toEqual({ state: 'settled', reserved: expect.any(Number), charged: whisperMicros(60), units: 60 });
+    expect(row!.reserved).toBeGreaterThanOrEqual(row!.charged);
+  });
+
+  test('an M4A/ALAC whose sample entry claims 6x its ALAC cookie\'s rate, and its header agrees: reserved for what a decoder plays, and the bill fits', async () => {
+    const file = craftM4a(60, 10, 'alac');
+    h.openai.audio.registerLength(file.bytes, file.trueSeconds);
+    h.openai.audio.enqueue({ text: 'A minute of talk.' });
+    const { user, i } = send('lossless.m4a', file.bytes, freshUser(), 'audio/mp4');
+    await h.settled(i);
+    expect(i.transcript()).toEqual(['A minute of talk.']);
+    const [row] = moneyRows(user.id);
+    expect(row).toEqual({ state: 'settled', reserved: expect.any(Number), charged: whisperMicros(Math.ceil(file.trueSeconds)), units: Math.ceil(file.trueSeconds) });
+    expect(row!.reserved).toBeGreaterThanOrEqual(row!.charged);
+  });
+
+  test('a WebM/Vorbis whose Matroska SamplingFrequency claims 24x its Vorbis header\'s rate: reserved for what a decoder plays, and the bill fits', async () => {
+    const file = craftWebmVorbis(250);
+    h.openai.audio.registerLength(file.bytes, file.trueSeconds);
+    h.openai.audio.enqueue({ text: 'A minute of talk.' });
+    const { user, i } = send('vorbis.webm', file.bytes, freshUser(), 'audio/webm');
+    await h.settled(i);
+    expect(i.transcript()).toEqual(['A minute of talk.']);
     const [row] = moneyRows(user.id);
     expect(row).toEqual({ state: 'settled', reserved: expect.any(Number), charged: whisperMicros(Math.ceil(file.trueSeconds)), units: Math.ceil(file.trueSeconds) });
     expect(row!.reserved).toBeGreaterThanOrEqual(row!.charged);

@@ -128,12 +128,19 @@ function esds(): Uint8Array {
   return fullBox('esds', 0, es);
 }
 
+/** ALAC frames of 4,096 samples: at the cookie's 8 kHz, 512 ms each. */
+const ALAC_FRAME_SAMPLES = 4_096;
+/** The rate an ALAC sample entry claims over its cookie's 8 kHz: six times as fast. */
+const ALAC_ENTRY_RATE = 48_000;
+
 /**
  * M4A whose mvhd, tkhd and mdhd durations state `statedSeconds` while its sample tables list `trueSeconds` of
- * AAC frames (all in mdat, zero payload).
+ * AAC frames (all in mdat, zero payload). `codec: 'alac'`: ALAC frames instead, whose sample entry claims
+ * 48 kHz while the ALAC cookie, which decoders (FFmpeg's mov demuxer) take the rate from, says 8 kHz.
  */
-export function craftM4a(trueSeconds: number, statedSeconds: number): CraftedAudio {
-  const frames = Math.round(trueSeconds / AAC_FRAME_SECONDS);
+export function craftM4a(trueSeconds: number, statedSeconds: number, codec: 'aac' | 'alac' = 'aac'): CraftedAudio {
+  const frameSeconds = codec === 'alac' ? ALAC_FRAME_SAMPLES / AAC_RATE : AAC_FRAME_SECONDS;
+  const frames = Math.round(trueSeconds / frameSeconds);
   const ftyp = box('ftyp', latin1('M4A '), u32be(0), latin1('M4A isommp42'));
   const matrix = [...u32be(0x10000), ...u32be(0), ...u32be(0), ...u32be(0), ...u32be(0x10000), ...u32be(0), ...u32be(0), ...u32be(0), ...u32be(0x40000000)];
   const mvhd = fullBox('mvhd', 0, u32be(0), u32be(0), u32be(1000), u32be(Math.round(statedSeconds * 1000)), u32be(0x10000), u16be(0x100), new Array(10).fill(0), matrix, new Array(24).fill(0), u32be(2));
@@ -141,8 +148,10 @@ export function craftM4a(trueSeconds: number, statedSeconds: number): CraftedAud
   const mdhd = fullBox('mdhd', 0, u32be(0), u32be(0), u32be(AAC_RATE), u32be(Math.round(statedSeconds * AAC_RATE)), u16be(0x55c4), u16be(0));
   const hdlr = fullBox('hdlr', 0, u32be(0), latin1('soun'), new Array(12).fill(0), latin1('SoundHandler\0'));
   const mp4a = box('mp4a', new Array(6).fill(0), u16be(1), new Array(8).fill(0), u16be(1), u16be(16), u16be(0), u16be(0), u32be(AAC_RATE * 0x10000), esds());
-  const stsd = fullBox('stsd', 0, u32be(1), mp4a);
-  const stts = fullBox('stts', 0, u32be(1), u32be(frames), u32be(1024));
+  const cookie = fullBox('alac', 0, u32be(ALAC_FRAME_SAMPLES), [0, 16, 40, 10, 14, 1], u16be(255), u32be(0), u32be(0), u32be(AAC_RATE));
+  const alac = box('alac', new Array(6).fill(0), u16be(1), new Array(8).fill(0), u16be(1), u16be(16), u16be(0), u16be(0), u32be(ALAC_ENTRY_RATE * 0x10000), cookie);
+  const stsd = fullBox('stsd', 0, u32be(1), codec === 'alac' ? alac : mp4a);
+  const stts = fullBox('stts', 0, u32be(1), u32be(frames), u32be(codec === 'alac' ? ALAC_FRAME_SAMPLES : 1024));
   const stsc = fullBox('stsc', 0, u32be(1), u32be(1), u32be(frames), u32be(1));
   const stsz = fullBox('stsz', 0, u32be(AAC_FRAME_BYTES), u32be(frames));
   const mdatPayload = new Uint8Array(frames * AAC_FRAME_BYTES);
@@ -154,5 +163,59 @@ export function craftM4a(trueSeconds: number, statedSeconds: number): CraftedAud
   };
   // The chunk offset points into mdat, which follows moov; moov's size doesn't depend on the offset's value.
   const offset = ftyp.length + moovFor(0).length + 8;
-  return { bytes: concat([ftyp, moovFor(offset), box('mdat', mdatPayload)]), trueSeconds: frames * AAC_FRAME_SECONDS, statedSeconds };
+  return { bytes: concat([ftyp, moovFor(offset), box('mdat', mdatPayload)]), trueSeconds: frames * frameSeconds, statedSeconds };
+}
+
+// ---- WAV ----------------------------------------------------------------------------------------------------
+
+const riffChunk = (id: string, body: ArrayLike<number>): Uint8Array => concat([latin1(id), u32le(body.length), body, body.length % 2 ? [0] : []]);
+const pcmFormat = (rate: number, channels: number, bits: number): Uint8Array =>
+  riffChunk('fmt ', [...u16le(1), ...u16le(channels), ...u32le(rate), ...u32le((rate * channels * bits) / 8), ...u16le((channels * bits) / 8), ...u16le(bits)]);
+
+/**
+ * PCM WAV holding `trueSeconds` of 8 kHz mono 16-bit silence, whose first `fmt ` chunk says so while a second one
+ * (before the data, `where: 'before'`, or after it with a tag music-metadata can't read, `'after'`) claims
+ * 192 kHz, 8 channels, 32 bits: 384 times the bytes a second. Decoders (FFmpeg) read only the first `fmt `.
+ */
+export function craftWavTwoFormats(trueSeconds: number, where: 'before' | 'after'): CraftedAudio {
+  const data = riffChunk('data', new Uint8Array(Math.round(trueSeconds * 8_000) * 2));
+  const first = pcmFormat(8_000, 1, 16);
+  const second = pcmFormat(192_000, 8, 32);
+  // An ID3 chunk whose tag claims more than the file holds: music-metadata then reads nothing at all.
+  const badTag = riffChunk('id3 ', [...latin1('ID3'), 4, 0, 0, 0x7f, 0x7f, 0x7f, 0x7f]);
+  const chunks = where === 'before' ? [first, second, data] : [first, data, second, badTag];
+  return { bytes: riffChunk('RIFF', concat([latin1('WAVE'), ...chunks])), trueSeconds, statedSeconds: trueSeconds };
+}
+
+// ---- WebM/Vorbis ---------------------------------------------------------------------------------------------
+
+/** An EBML element: its ID bytes, its size (one byte when it fits, as muxers write it; else four), its body. */
+const ebml = (id: number[], ...body: ArrayLike<number>[]): Uint8Array => {
+  const data = concat(body);
+  const n = data.length;
+  return concat([id, n < 0x7f ? [0x80 | n] : [0x10 | (n >>> 24), (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff], data]);
+};
+const float64be = (n: number): number[] => {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, n);
+  return Array.from(new Uint8Array(view.buffer));
+};
+const VORBIS_BLOCK_EXPONENT = 12;
+
+/**
+ * WebM with `packets` Vorbis packets whose Vorbis identification header says 8 kHz (the rate a decoder plays at)
+ * while the track's Matroska SamplingFrequency claims 192 kHz. Both block sizes are 2^12, so every packet after the
+ * first decodes to 2,048 samples: `trueSeconds` is (packets − 1) × 2,048 / 8,000.
+ */
+export function craftWebmVorbis(packets: number): CraftedAudio {
+  const identification = [1, ...latin1('vorbis'), ...u32le(0), 1, ...u32le(8_000), ...u32le(0), ...u32le(0), ...u32le(0), (VORBIS_BLOCK_EXPONENT << 4) | VORBIS_BLOCK_EXPONENT, 1];
+  const comment = [3, ...latin1('vorbis'), ...u32le(0), ...u32le(0), 1];
+  const setup = [5, ...latin1('vorbis'), 0, 0, 0, 0];
+  const codecPrivate = [2, identification.length, comment.length, ...identification, ...comment, ...setup];
+  const track = ebml([0xae], ebml([0xd7], [1]), ebml([0x86], latin1('A_VORBIS')), ebml([0x63, 0xa2], codecPrivate), ebml([0xe1], ebml([0xb5], float64be(192_000)), ebml([0x9f], [1])));
+  const blocks = Array.from({ length: packets }, () => ebml([0xa3], [0x81, 0, 0, 0x80], new Uint8Array(40)));
+  const segment = ebml([0x18, 0x53, 0x80, 0x67], ebml([0x16, 0x54, 0xae, 0x6b], track), ebml([0x1f, 0x43, 0xb6, 0x75], ebml([0xe7], [0]), ...blocks));
+  const header = ebml([0x1a, 0x45, 0xdf, 0xa3], ebml([0x42, 0x82], latin1('webm')));
+  const trueSeconds = ((packets - 1) * 2 ** (VORBIS_BLOCK_EXPONENT - 1)) / 8_000;
+  return { bytes: concat([header, segment]), trueSeconds, statedSeconds: trueSeconds };
 }

@@ -24,8 +24,15 @@ export interface AudioTextReply {
   /** Language name reported by verbose_json (default from `language` field, else 'english'). */
   language?: string;
   delayMs?: number;
+  /**
+   * Answer in this shape whatever `response_format` asked, like a compatible server that speaks only one: `text`
+   * (text/plain), `verbose_json` (without usage), or a broken 200: `cut-json` (a JSON body cut short by a proxy, its
+   * content-length matching the bytes sent), `null` (the JSON `null`), `empty` (no body), `no-text` (`{}`). Billed all the same.
+   */
+  answerAs?: 'text' | 'verbose_json' | 'cut-json' | 'null' | 'empty' | 'no-text';
 }
-export type AudioReply = AudioTextReply | ScriptedError;
+/** An error, answered after `delayMs` (a gateway giving up on a transcription that had started). */
+export type AudioReply = AudioTextReply | (ScriptedError & { delayMs?: number });
 
 export const AUDIO_EXTENSIONS = ['flac', 'm4a', 'mp3', 'mp4', 'mpeg', 'mpga', 'oga', 'ogg', 'wav', 'webm'];
 /**
@@ -163,7 +170,10 @@ export class FakeAudio {
     if (isMultipart(ex.body)) this.requests.push(ex.body);
     const { model, format, fields, files } = validate(ex, this.env);
     const reply = this.queue.take() ?? this.fallback;
-    if (isScriptedError(reply)) throw scriptedError(reply, model);
+    if (isScriptedError(reply)) {
+      await sleep(reply.delayMs ?? 0, this.env.signal);
+      throw scriptedError(reply, model);
+    }
     const upload = files.find((f) => f.field === 'file')!;
     const duration = this.lengths.get(fingerprint(upload.data)) ?? reply.duration ?? pcmWavSeconds(upload.data) ?? 2;
     const text = reply.text;
@@ -191,7 +201,15 @@ export class FakeAudio {
       ex.res.destroy();
       return;
     }
-    switch (format) {
+    if (reply.answerAs === 'cut-json') {
+      const whole = JSON.stringify({ text, usage });
+      return ex.sendRaw(200, whole.slice(0, Math.floor(whole.length / 2)), 'application/json');
+    }
+    if (reply.answerAs === 'null' || reply.answerAs === 'empty' || reply.answerAs === 'no-text') {
+      return ex.sendRaw(200, { null: 'null', empty: '', 'no-text': '{}' }[reply.answerAs], 'application/json');
+    }
+    if (reply.answerAs === 'verbose_json') return ex.sendJson(200, { task: 'transcribe', language: 'english', duration, text, segments: [] });
+    switch (reply.answerAs ?? format) {
       case 'text':
         return ex.sendText(200, `${text}\n`);
       case 'srt':

@@ -1,7 +1,14 @@
 /** Limits and accepted formats for `/transcribe`. Each value says why it is what it is. */
 
-/** The OpenAI transcription API rejects uploads over 25 MB, so larger files are refused up front. */
-export const MAX_TRANSCRIPTION_BYTES = 25 * 1024 * 1024;
+/**
+ * OpenAI caps a transcription's whole request at 25 MiB, the multipart envelope included: past it, a 413 "Maximum
+ * content size limit (26214400) exceeded" comes only after the upload.
+ */
+const API_REQUEST_CAP_BYTES = 25 * 1024 * 1024;
+/** The form's boundaries, part headers (a file name of at most ~100 characters) and text fields: under 2 KiB, with room to spare. */
+const MULTIPART_ENVELOPE_BYTES = 16 * 1024;
+/** The largest file whose upload fits OpenAI's request cap; larger files are refused up front. */
+export const MAX_TRANSCRIPTION_BYTES = API_REQUEST_CAP_BYTES - MULTIPART_ENVELOPE_BYTES;
 
 /** A 25 MB attachment from Discord's CDN normally arrives in a few seconds; 30 s means a stuck transfer. */
 export const DOWNLOAD_TIMEOUT_MS = 30_000;

@@ -69,7 +69,8 @@ function fromSignals(signals: ErrorSignals, headers: Headers | undefined, contex
   if (status === 401 || status === 403 || AUTH_WORDS.test(words)) return { kind: 'auth' };
   if (CONTEXT_WORDS.test(words) || CONTEXT_MESSAGE.test(message)) return { kind: 'context_too_long' };
   if (status === 404 || NOT_FOUND_WORDS.test(words)) return notFound(signals, context);
-  if ((status !== undefined && status >= 500) || SERVER_WORDS.test(words)) return { kind: 'server_error', status };
+  // A 4xx is the request's own fault whatever its type says: OpenAI types its 413 (upload too large) "server_error".
+  if ((status !== undefined && status >= 500) || (status === undefined && SERVER_WORDS.test(words))) return { kind: 'server_error', status };
   if (status !== undefined) return { kind: 'bad_request', message: signals.showable ? message : undefined };
   // An error event nobody can read (no status, no known code or type): the server failed, the network did not.
   return /invalid_request|bad_?request|validation/.test(words) ? { kind: 'bad_request', message: signals.showable ? message : undefined } : { kind: 'server_error', status: undefined };

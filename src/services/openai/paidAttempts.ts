@@ -3,7 +3,7 @@ import { classifyError, type FailureContext, type ModelFailure } from './failure
 import { mayBeBilled, paidRetryDelay } from './paidRetries.ts';
 
 /**
- * The one loop for a request OpenAI may bill or act on (an answer, an image generation, a fine-tuning job, a training
+ * The one loop for a request OpenAI may bill or act on (an answer, an image generation, a transcription, a fine-tuning job, a training
  * upload): each attempt runs with the SDK's retries off, and a failed one is judged here by paidRetries.ts' rules.
  * An answer that says nothing was done is repeated; a failure after which the work may exist is looked up where a
  * lookup exists (a job or a file in OpenAI's list), and otherwise reported as possibly done, never repeated.
@@ -23,6 +23,8 @@ export interface PaidAttemptRules<T> {
   deadline: number;
   /** The time one attempt needs before the deadline (its timeout): none starts, and no wait runs, that would cut it short. */
   attemptMs?: number;
+  /** A repeat is sent (or waited for) only with at least this long left before the deadline; a first attempt takes what is left. */
+  repeatWindowMs?: number;
   /** Aborted when the call must end (the bot is stopping): no further attempt or wait; a request out at the time may have been done. */
   signal?: AbortSignal;
   context?: FailureContext;
@@ -43,6 +45,8 @@ export type PaidAttempt<T> =
 /** Sends `send` until it answers, repeating only what can't have been done, within the rules' retries and deadline. */
 export async function sendPaid<T>(send: (sentAt: number) => Promise<T>, rules: PaidAttemptRules<T>): Promise<PaidAttempt<T>> {
   const attemptMs = rules.attemptMs ?? 0;
+  // A repeat needs its whole attempt, and any window the caller asks for beyond it.
+  const repeatMs = Math.max(attemptMs, rules.repeatWindowMs ?? 0);
   let last: { failure: ModelFailure; error: unknown; sentAt: number } | undefined;
   // Nothing more was sent: the last answer (if any) stands, and it said nothing was done.
   const stop = (fallback: ModelFailure): PaidAttempt<T> => ({ ok: false, failure: last?.failure ?? fallback, mayBeDone: false, sentAt: last?.sentAt ?? Date.now(), error: last?.error });
@@ -50,7 +54,7 @@ export async function sendPaid<T>(send: (sentAt: number) => Promise<T>, rules: P
     if (rules.signal?.aborted) return stop({ kind: 'cut_off' });
     const sentAt = Date.now();
     // An attempt cut short by the deadline would time out after OpenAI may have done (and billed) the work.
-    if (sentAt + attemptMs > rules.deadline) return stop({ kind: 'timeout' });
+    if (sentAt + (retry === 0 ? attemptMs : repeatMs) > rules.deadline) return stop({ kind: 'timeout' });
     try {
       return { ok: true, value: await send(sentAt), found: false, sentAt };
     } catch (error) {
@@ -68,7 +72,7 @@ export async function sendPaid<T>(send: (sentAt: number) => Promise<T>, rules: P
       }
       if (done && !rules.freeToRepeat) return failed(true);
       const wait = retry >= rules.maxRetries ? undefined : done ? 0 : paidRetryDelay(error, failure, elapsedMs, retry, rules);
-      if (wait === undefined || Date.now() + wait + attemptMs > rules.deadline) return failed(done);
+      if (wait === undefined || Date.now() + wait + repeatMs > rules.deadline) return failed(done);
       await sleep(wait, undefined, { signal: rules.signal }).catch(() => undefined);
     }
   }

@@ -10,7 +10,7 @@ import type { TranscribeResult } from './service.ts';
 /** Every transcription text lives in the `transcription` catalogue (locales/<language>/transcription.json). */
 export type TranscriptionText =
   | 'tooLarge' | 'empty' | 'notAudio' | 'unsupported' | 'unreadable' | 'downloadFailed' | 'noSpeech' | 'noAudio' | 'attached' | 'badLanguage'
-  | 'lengthMismatch' | 'paidFailure' | 'lateDelivery' | 'voiceOverBudget' | 'duration.seconds' | 'duration.minutes' | 'duration.hours';
+  | 'lengthMismatch' | 'paidFailure' | 'paidBrokenAnswer' | 'lateDelivery' | 'voiceOverBudget' | 'duration.seconds' | 'duration.minutes' | 'duration.hours';
 
 export const text = catalogue<TranscriptionText>('transcription');
 
@@ -39,7 +39,9 @@ export function describeTranscriptionFailure(result: Exclude<TranscribeResult, {
     case 'download_failed': return text('downloadFailed', language);
     case 'length_mismatch': return text('lengthMismatch', language, { stated: duration(result.statedSeconds, language), measured: duration(result.measuredSeconds, language) });
     case 'model_failed':
-      return result.chargedMicros > 0 ? text('paidFailure', language, { amount: formatUsd(result.chargedMicros) }) : describeFailure(result.failure, language, model);
+      if (result.chargedMicros === 0) return describeFailure(result.failure, language, model);
+      // A server error (a late 5xx, an answer cut short) came back; otherwise none did (a timeout, a lost connection).
+      return text(result.failure.kind === 'server_error' ? 'paidBrokenAnswer' : 'paidFailure', language, { amount: formatUsd(result.chargedMicros) });
   }
 }
 

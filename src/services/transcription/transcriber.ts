@@ -1,7 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { toFile, type OpenAI } from 'openai';
-import { classifyError, type ModelFailure } from '../openai/failures.ts';
-import { mayBeBilled, paidRetryDelay } from '../openai/paidRetries.ts';
+import { APIConnectionTimeoutError, toFile, type OpenAI } from 'openai';
+import type { Transcription, TranscriptionCreateParamsNonStreaming } from 'openai/resources/audio/transcriptions';
+import type { ModelFailure } from '../openai/failures.ts';
+import { sendPaid } from '../openai/paidAttempts.ts';
+import { mayBeBilled } from '../openai/paidRetries.ts';
 import { parseTranscriptionUsage, type TranscriptionUsage } from './usage.ts';
 
 /**
@@ -11,13 +12,27 @@ import { parseTranscriptionUsage, type TranscriptionUsage } from './usage.ts';
 export const TRANSCRIPTION_TIMEOUT_MS = 10 * 60_000;
 /** A retry is only worth sending with at least this long left: less would likely time out, and a timeout is paid. */
 export const MIN_RETRY_WINDOW_MS = 2 * 60_000;
+/** An attempt is sent only with a timeout of at least 1 ms left before the deadline (0 would mean none at all). */
+const MIN_ATTEMPT_MS = 1;
 /**
  * A 5xx this quick came back before any transcription could have run (the upload alone of a large file takes
- * seconds): retrying it can't bill twice. A slower 5xx may follow work OpenAI bills, so it is not retried.
+ * seconds): retrying it can't bill twice. A slower 5xx may follow work OpenAI bills: never retried, charged its reservation.
  */
 export const FAST_SERVER_ERROR_MS = 15_000;
-/** A connection that never opened is reported at once, not tried again: the member can resend the file. */
-const TRANSCRIPTION_RETRY_RULES = { fastServerErrorMs: FAST_SERVER_ERROR_MS, repeatNeverSent: false };
+/** A body that starts like JSON but could not be read as JSON (a proxy cut it short): an answer, so billed, but no transcript. */
+const LOOKS_LIKE_JSON = /^\s*[{[]/;
+
+/**
+ * The transcript in a 200: a JSON object's `text`, or a plain-text body (a compatible server may answer text whatever
+ * format was asked). Anything else came back, so may be billed, but holds no transcript: thrown as a body that could
+ * not be read (a server_error without status), so the attempt is charged its reservation, never repeated.
+ */
+function transcriptIn(answer: unknown): Transcription | string {
+  if (typeof answer === 'string' && !LOOKS_LIKE_JSON.test(answer)) return answer;
+  if (typeof answer === 'object' && answer !== null && typeof (answer as { text?: unknown }).text === 'string') return answer as Transcription;
+  throw new SyntaxError('The transcription answer holds no transcript.');
+}
+
 export interface TranscriberRequest {
   bytes: Uint8Array;
   /** The API judges the format by this name's extension. */
@@ -32,45 +47,65 @@ export interface TranscriberRequest {
 
 export type TranscriberOutcome =
   | { ok: true; text: string; /** what the API says it billed; undefined when it says nothing readable */ usage: TranscriptionUsage | undefined; attempts: number }
-  | { ok: false; failure: ModelFailure; /** the API may have billed it (a timeout or a dropped connection) */ mayBeBilled: boolean; attempts: number };
+  | { ok: false; failure: ModelFailure; /** the API may have billed it (no answer, a late 5xx, a 200 without a transcript) */ mayBeBilled: boolean; attempts: number };
 
 /**
- * One transcription, every failure a value. Retries are ours, not the SDK's: its `makeRequest` retries a timed-out
- * or dropped request like a 429 (one `retriesRemaining` path, no hook to tell them apart), and a transcription
- * OpenAI may already have billed must not be sent again. A fetch wrapper could only fail such a retry, not skip
- * it, so each attempt runs with `maxRetries: 0` and this loop retries what can't have been billed: a 429 (it
- * waits for retry-after) and a 5xx answered at once, up to the client's OPENAI_MAX_RETRIES, all before the deadline.
+ * One transcription, every failure a value. Each attempt runs with the SDK's retries off (`maxRetries: 0`): its
+ * loop repeats a timed-out or dropped request like a 429, and a transcription OpenAI may already have billed must
+ * not be sent again. The shared paid loop (paidAttempts.ts) repeats only what can't have been billed: a 429 (after
+ * retry-after) and a 5xx answered at once, up to the client's OPENAI_MAX_RETRIES, each repeat with at least
+ * MIN_RETRY_WINDOW_MS left before the deadline.
  */
 export class Transcriber {
-  /** `timeoutMs` is public so a test can shorten it on a running bot. */
-  constructor(private readonly client: OpenAI, public timeoutMs = TRANSCRIPTION_TIMEOUT_MS) {}
+  /** `fastServerErrorMs`: a 5xx within this long is retried, a later one may have been billed. Both public so a test can shorten them on a running bot. */
+  constructor(private readonly client: OpenAI, public timeoutMs = TRANSCRIPTION_TIMEOUT_MS, public fastServerErrorMs = FAST_SERVER_ERROR_MS) {}
 
   async transcribe(request: TranscriberRequest): Promise<TranscriberOutcome> {
     const file = await toFile(request.bytes, request.filename, { type: request.mimeType });
     const body = { file, model: request.model, response_format: 'json' as const, ...(request.language ? { language: request.language } : {}) };
-    for (let attempt = 1; ; attempt++) {
-      const timeoutMs = Math.floor(Math.min(this.timeoutMs, request.deadline - Date.now()));
-      if (timeoutMs <= 0) return { ok: false, failure: { kind: 'timeout' }, mayBeBilled: false, attempts: attempt - 1 }; // no time left: nothing sent
-      // The SDK's timeout ends at the response headers; this one also covers reading the body.
-      const controller = new AbortController();
-      let timedOut = false;
-      const timer = setTimeout(() => {
-        timedOut = true;
-        controller.abort();
-      }, timeoutMs);
-      const started = Date.now();
-      try {
-        const result = await this.client.audio.transcriptions.create(body, { timeout: timeoutMs, maxRetries: 0, signal: controller.signal });
-        return { ok: true, text: result.text ?? '', usage: parseTranscriptionUsage(result.usage), attempts: attempt };
-      } catch (error) {
-        const failure = classifyError(error, timedOut, { endpoint: 'transcription', model: request.model });
-        const wait = paidRetryDelay(error, failure, Date.now() - started, attempt - 1, TRANSCRIPTION_RETRY_RULES);
-        const retry = wait !== undefined && attempt <= this.client.maxRetries && Date.now() + wait + MIN_RETRY_WINDOW_MS <= request.deadline;
-        if (!retry) return { ok: false, failure, mayBeBilled: mayBeBilled(error, failure), attempts: attempt };
-        await sleep(wait);
-      } finally {
-        clearTimeout(timer);
-      }
+    let attempts = 0;
+    const sent = await sendPaid(async (sentAt) => {
+      attempts++;
+      return this.attempt(body, Math.floor(Math.min(this.timeoutMs, request.deadline - sentAt)));
+    }, {
+      // A connection that never opened is reported at once, not tried again: the member can resend the file.
+      fastServerErrorMs: this.fastServerErrorMs, repeatNeverSent: false, maxRetries: this.client.maxRetries, deadline: request.deadline,
+      attemptMs: MIN_ATTEMPT_MS, repeatWindowMs: MIN_RETRY_WINDOW_MS, context: { endpoint: 'transcription', model: request.model },
+      mayHaveDone: (error, failure, elapsedMs) => this.mayHaveBilled(error, failure, elapsedMs),
+    });
+    if (!sent.ok) return { ok: false, failure: sent.failure, mayBeBilled: sent.mayBeDone, attempts };
+    const answer = sent.value;
+    if (typeof answer === 'string') return { ok: true, text: answer.trim(), usage: undefined, attempts };
+    return { ok: true, text: answer.text, usage: parseTranscriptionUsage(answer.usage), attempts };
+  }
+
+  /**
+   * Whether a failed attempt may have been billed: no answer came (a timeout, a lost connection), a 200 came that
+   * could not be read (server_error without a status), or a 5xx came too late to have come before the work ran (a
+   * gateway giving up on it). Only what the service said before any work (a 4xx, a quick 5xx) is free.
+   */
+  private mayHaveBilled(error: unknown, failure: ModelFailure, elapsedMs: number): boolean {
+    if (mayBeBilled(error, failure)) return true;
+    return failure.kind === 'server_error' && (failure.status === undefined || elapsedMs > this.fastServerErrorMs);
+  }
+
+  /** One request. The SDK's timeout ends at the response headers; this timer also covers reading the body. */
+  private async attempt(body: TranscriptionCreateParamsNonStreaming, timeoutMs: number): Promise<Transcription | string> {
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    try {
+      // The SDK hands back the body as a string when it is not labelled JSON (and `null` or nothing as such).
+      const answer: unknown = await this.client.audio.transcriptions.create(body, { timeout: timeoutMs, maxRetries: 0, signal: controller.signal });
+      return transcriptIn(answer);
+    } catch (error) {
+      // Our own timer aborted it (the SDK says "user abort"): a timeout, which may have been billed.
+      throw timedOut ? new APIConnectionTimeoutError() : error;
+    } finally {
+      clearTimeout(timer);
     }
   }
 }

@@ -4,7 +4,7 @@ import { inspectAudio, LENGTH_MISMATCH_RATIO, LENGTH_MISMATCH_SLACK_SECONDS } fr
 import type { AudioFormat } from '../../../src/services/audio/limits.ts';
 import { measureAudio } from '../../../src/services/audio/measure/index.ts';
 import { makeWav } from '../../../src/services/audio/wav.ts';
-import { craftM4a, craftMp3, craftOggOpus, type CraftedAudio } from '../../support/craftedAudio.ts';
+import { craftM4a, craftMp3, craftOggOpus, craftWavTwoFormats, craftWebmVorbis, type CraftedAudio } from '../../support/craftedAudio.ts';
 
 const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../../fixtures/audio/${name}`, import.meta.url)));
 
@@ -61,6 +61,25 @@ describe('measureAudio reads the length from the audio stream', () => {
     const measured = measureAudio(wav, 'wav');
     expect(measured).toMatchObject({ ok: true, lowerSeconds: 1 });
     expect(measured.ok && measured.upperSeconds).toBeGreaterThanOrEqual(4 - 1e-9);
+  });
+
+  test.each(['before', 'after'] as const)('a WAV with a second fmt chunk (%s the data) claiming 384x the bytes a second is measured at the slowest', (where) => {
+    const file = craftWavTwoFormats(60, where);
+    expect(measureAudio(file.bytes, 'wav')).toMatchObject({ ok: true, upperSeconds: expect.closeTo(60, 6) });
+  });
+
+  test('M4A/ALAC is timed at the rate of its ALAC cookie, not a faster sample entry', () => {
+    const file = craftM4a(60, 60, 'alac');
+    const measured = measureAudio(file.bytes, 'mp4');
+    expect(measured).toMatchObject({ ok: true, upperSeconds: expect.closeTo(file.trueSeconds, 6) });
+    expect(measured.ok && measured.lowerSeconds).toBeLessThanOrEqual(file.trueSeconds);
+  });
+
+  test('WebM/Vorbis is timed at the rate of its Vorbis header, not a faster Matroska SamplingFrequency', () => {
+    const file = craftWebmVorbis(250);
+    const measured = measureAudio(file.bytes, 'webm');
+    expect(measured).toMatchObject({ ok: true, codec: 'webm/A_VORBIS' });
+    expect(measured.ok && measured.upperSeconds).toBeGreaterThanOrEqual(file.trueSeconds);
   });
 
   test('an Ogg page whose CRC is wrong is skipped, as decoders skip it', () => {

@@ -42,6 +42,29 @@ describe('the window', () => {
   });
 });
 
+describe('a repeat window', () => {
+  test('a first attempt takes whatever is left, a repeat needs repeatWindowMs left after its wait', async () => {
+    const { send, sent } = scripted(answered(503), answered(503));
+    const started = Date.now();
+    expect(await sendPaid(send, rules({ deadline: Date.now() + 1_000, repeatWindowMs: 2_000 }))).toMatchObject({ ok: false, failure: { kind: 'server_error' }, mayBeDone: false });
+    expect(sent).toHaveLength(1);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  test('with the window left, the repeat is sent', async () => {
+    const { send, sent } = scripted(answered(503));
+    expect(await sendPaid(send, rules({ deadline: Date.now() + 10_000, repeatWindowMs: 2_000 }))).toMatchObject({ ok: true, value: 'done' });
+    expect(sent).toHaveLength(2);
+  });
+
+  test('with the window gone by the time a wait ends, nothing more is sent', async () => {
+    // A 429 that asks for 300 ms: at 1.5 s left, the repeat would start with 1.2 s, under the 1.3 s window.
+    const { send, sent } = scripted(answered(429, { 'retry-after-ms': '300' }));
+    expect(await sendPaid(send, rules({ deadline: Date.now() + 1_500, repeatWindowMs: 1_300 }))).toMatchObject({ ok: false, failure: { kind: 'rate_limited' }, mayBeDone: false });
+    expect(sent).toHaveLength(1);
+  });
+});
+
 describe('a stop', () => {
   test('during a wait ends it at once: nothing more is sent, and the answer that came says nothing was done', async () => {
     const { send, sent } = scripted(answered(429, { 'retry-after-ms': '20000' }));

@@ -132,9 +132,12 @@ function sampleEntryFrame(b: Uint8Array, entry: Box): NonNullable<Track['frame']
     case 'Opus':
       return { samples: OPUS_MAX_PACKET_SAMPLES, rate: OPUS_RATE, exact: false };
     case 'alac': {
+      // The cookie (ALACSpecificConfig after version and flags): frameLength first, sampleRate 20 bytes on. FFmpeg
+      // takes the rate from it, not from the entry; the lower of the two plays longer.
       const cookie = boxes.find((c) => c.type === 'alac');
       const frameLength = cookie ? u32be(b, cookie.start + 4) : 0;
-      return { samples: frameLength > 0 ? frameLength : MAX_SAMPLES_PER_FRAME, rate: entryRate > 0 ? entryRate : LOWEST_AAC_RATE, exact: frameLength > 0 };
+      const rates = [entryRate, cookie ? u32be(b, cookie.start + 24) : 0].filter((r) => r > 0);
+      return { samples: frameLength > 0 ? frameLength : MAX_SAMPLES_PER_FRAME, rate: rates.length > 0 ? Math.min(...rates) : LOWEST_AAC_RATE, exact: frameLength > 0 && rates.length === 1 };
     }
     default:
       return { samples: MAX_SAMPLES_PER_FRAME, rate: entryRate > 0 ? entryRate : LOWEST_AAC_RATE, exact: false };

@@ -2,6 +2,8 @@
  * WAV: the audio is the data chunk's bytes that are really present (a header may claim more, or 0 / 0xFFFFFFFF
  * when a recorder never filled it in), decoded at the format's own sample size, channels and rate. The fmt
  * chunk's byte-rate field is not used. Bytes after the data chunk that are not a well-formed chunk count as audio.
+ * A file with several fmt chunks is measured at the one that plays longest: FFmpeg reads only the first, and a
+ * later one claiming more bytes a second would otherwise shrink the bound.
  */
 import { measureMpeg } from './mpeg.ts';
 import { ascii, u16le, u32le, unreadable, unsupported, type Measurement } from './types.ts';
@@ -13,8 +15,10 @@ const ADPCM_FORMATS = new Set([0x0002, 0x0011]);
 const MPEG_FORMATS = new Set([0x0050, 0x0055]);
 const EXTENSIBLE = 0xfffe;
 
+interface Format { tag: number; channels: number; rate: number; bits: number }
+
 export function measureWav(b: Uint8Array): Measurement {
-  let format: { tag: number; channels: number; rate: number; bits: number } | undefined;
+  const formats: Format[] = [];
   let audioBytes = 0;
   /** bytes after the data that are no chunk: a decoder reading on would take them as samples */
   let strayBytes = 0;
@@ -39,18 +43,30 @@ export function measureWav(b: Uint8Array): Measurement {
     if (id === 'fmt ' && declared >= 16) {
       let tag = u16le(b, start);
       if (tag === EXTENSIBLE && declared >= 26) tag = u16le(b, start + 24);
-      format = { tag, channels: u16le(b, start + 2), rate: u32le(b, start + 4), bits: u16le(b, start + 14) };
+      formats.push({ tag, channels: u16le(b, start + 2), rate: u32le(b, start + 4), bits: u16le(b, start + 14) });
     }
     pos = start + declared + (declared & 1);
   }
-  if (!format || format.rate === 0 || format.channels === 0) return unreadable('The wav file has no usable format chunk; it is truncated or damaged.');
+  if (formats.length === 0 || formats.some((f) => f.rate === 0 || f.channels === 0)) return unreadable('The wav file has no usable format chunk; it is truncated or damaged.');
   if (audioStart < 0 || audioBytes === 0) return unreadable('The wav file holds no audio data.');
+  const audio = { bytes: audioBytes, stray: strayBytes, data: b.subarray(audioStart, audioStart + audioBytes + strayBytes) };
+  const measured = formats.map((format) => measureAs(format, audio));
+  const failed = measured.find((m) => !m.ok);
+  if (failed) return failed;
+  const ok = measured.filter((m) => m.ok);
+  const longest = ok.reduce((x, y) => (y.upperSeconds > x.upperSeconds ? y : x));
+  return { ...longest, lowerSeconds: Math.min(...ok.map((m) => m.lowerSeconds)) };
+}
+
+/** The audio decoded as one fmt chunk says. */
+function measureAs(format: Format, audio: { bytes: number; stray: number; data: Uint8Array }): Measurement {
   const { tag, channels, rate, bits } = format;
+  const { bytes: audioBytes, stray: strayBytes } = audio;
   if (SAMPLE_FORMATS.has(tag) && bits > 0) {
     const perSecond = channels * Math.ceil(bits / 8) * rate;
     return { ok: true, lowerSeconds: audioBytes / perSecond, upperSeconds: (audioBytes + strayBytes) / perSecond, codec: 'pcm' };
   }
   if (ADPCM_FORMATS.has(tag)) return { ok: true, lowerSeconds: 0, upperSeconds: ((audioBytes + strayBytes) * 2) / channels / rate, codec: 'adpcm' };
-  if (MPEG_FORMATS.has(tag)) return measureMpeg(b.subarray(audioStart, audioStart + audioBytes + strayBytes), 0);
+  if (MPEG_FORMATS.has(tag)) return measureMpeg(audio.data, 0);
   return unsupported('wavCodec', { codec: `0x${tag.toString(16).padStart(4, '0')}` });
 }

@@ -1,6 +1,7 @@
 /**
  * WebM: every block of the audio track, its laced frames split out, and each frame's duration from its own
- * bytes: an Opus frame's TOC byte, or for Vorbis the most a packet can hold. The Segment's Duration element
+ * bytes: an Opus frame's TOC byte, or for Vorbis the most a packet can hold, at the rate of the Vorbis header in
+ * CodecPrivate (the decoder's; a faster Matroska SamplingFrequency would shrink the bound). The Segment's Duration element
  * and block timestamps (claims) are not read. Masters (Segment, Cluster, BlockGroup, Tracks) are walked into
  * rather than skipped, which also handles the unknown sizes live recorders (browsers' MediaRecorder) write.
  */
@@ -14,6 +15,9 @@ const TRACK_ENTRY = 0xae;
 const TRACK_NUMBER = 0xd7;
 const CODEC_ID = 0x86;
 const SAMPLING_FREQUENCY = 0xb5;
+const CODEC_PRIVATE = 0x63a2;
+/** The Vorbis identification header's start (packet type 1, "vorbis"); its sample rate follows 11 bytes on. */
+const VORBIS_ID = [0x01, 0x76, 0x6f, 0x72, 0x62, 0x69, 0x73];
 const BLOCKS = new Set([0xa3, 0xa1]); // SimpleBlock, Block
 /** Vorbis I: a packet outputs at most half of the largest block (2^13 samples). */
 const VORBIS_MAX_PACKET_SAMPLES = 4_096;
@@ -24,6 +28,8 @@ interface Track {
   number: number;
   codec: string;
   rate: number;
+  /** The sample rate a codec header in CodecPrivate states (Vorbis); 0 when none was read. */
+  codecRate: number;
 }
 
 /** An EBML variable-length integer at `p`: its byte length and value (marker bit removed unless `keepMarker`). */
@@ -56,7 +62,7 @@ export function measureWebm(b: Uint8Array): Measurement {
     }
     const start = pos + id.length + size.length;
     if (DESCEND.has(id.value)) {
-      if (id.value === TRACK_ENTRY) tracks.push({ number: 0, codec: '', rate: DEFAULT_RATE });
+      if (id.value === TRACK_ENTRY) tracks.push({ number: 0, codec: '', rate: DEFAULT_RATE, codecRate: 0 });
       pos = start;
       continue;
     }
@@ -69,6 +75,7 @@ export function measureWebm(b: Uint8Array): Measurement {
     if (id.value === TRACK_NUMBER && track) track.number = readUint(b, start, end);
     else if (id.value === CODEC_ID && track) track.codec = String.fromCharCode(...b.subarray(start, end));
     else if (id.value === SAMPLING_FREQUENCY && track) track.rate = readFloat(b, start, end) || DEFAULT_RATE;
+    else if (id.value === CODEC_PRIVATE && track) track.codecRate = vorbisRate(b.subarray(start, end));
     else if (BLOCKS.has(id.value)) blocks.push([start, end]);
     pos = id.value === EBML || end > pos ? end : pos + 1;
   }
@@ -79,6 +86,17 @@ export function measureWebm(b: Uint8Array): Measurement {
   if (audio.length === 0) return unsupported('webmNone');
   if (tally.upper === 0) return unreadable('The webm file holds no audio blocks; it is truncated or damaged.');
   return tally.result(`webm/${audio.map((t) => t.codec).join('+')}`);
+}
+
+/** The sample rate in the Vorbis identification header inside a track's CodecPrivate (Xiph-laced headers), or 0. */
+function vorbisRate(codecPrivate: Uint8Array): number {
+  for (let i = 0; i + VORBIS_ID.length + 9 <= codecPrivate.length; i++) {
+    if (VORBIS_ID.every((byte, k) => codecPrivate[i + k] === byte)) {
+      const at = i + VORBIS_ID.length + 5; // after the version (4 bytes) and the channel count (1)
+      return (codecPrivate[at]! | (codecPrivate[at + 1]! << 8) | (codecPrivate[at + 2]! << 16) | (codecPrivate[at + 3]! << 24)) >>> 0;
+    }
+  }
+  return 0;
 }
 
 function resync(b: Uint8Array, from: number): number {
@@ -135,7 +153,7 @@ function countBlock(b: Uint8Array, start: number, end: number, tracks: Track[], 
     if (track.codec === 'A_OPUS') {
       const samples = opusPacketSamples(b.subarray(p, Math.min(end, p + 2)), size);
       tally.add((samples ?? 0) / OPUS_RATE, (samples ?? OPUS_MAX_PACKET_SAMPLES) / OPUS_RATE);
-    } else tally.add(0, VORBIS_MAX_PACKET_SAMPLES / track.rate);
+    } else tally.add(0, VORBIS_MAX_PACKET_SAMPLES / (track.codecRate > 0 ? Math.min(track.rate, track.codecRate) : track.rate));
     p += Math.max(0, size);
   }
 }
