@@ -372,7 +372,8 @@ export class FakeChat {
     for (const event of this.events(body, plan)) {
       if (sent++ === stallAfter) return this.silence(ex, 2_000_000_000).catch(() => undefined);
       if (sent === 2 && thinkMs > 0) await this.silence(ex, thinkMs);
-      if (!first && event !== '[DONE]') await this.silence(ex, chunkDelayMs);
+      // The model's pace is between its tokens; its stop, the usage chunk and [DONE] follow the last one at once, as OpenAI sends them.
+      if (!first && event !== '[DONE]' && event.choices.length > 0 && event.choices.every((c) => c.finish_reason === null)) await this.silence(ex, chunkDelayMs);
       first = false;
       if (ex.res.destroyed) return; // client went away (e.g. `break` in for-await)
       await ex.writeEvent(event);
