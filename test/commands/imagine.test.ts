@@ -333,6 +333,24 @@ describe('/imagine with a gpt-image model priced only per image (PRICING_FILE)',
   });
 });
 
+describe('/imagine with gpt-image-2 and no PRICING_FILE entry for it', () => {
+  // OpenAI prices gpt-image-2 by tokens and publishes no output-token figures per size and quality, so the bot has
+  // no true bound for an image and the model is unpriced until the operator gives per-image prices.
+  let h: BotHarness;
+  beforeAll(async () => { h = await BotHarness.start({ env: { IMAGE_MODEL: 'gpt-image-2' } }); });
+  afterAll(async () => { await h?.close(); });
+  const { imagine, requests, ledgerRows } = harnessHelpers(() => h);
+
+  test('is refused privately before any reservation or call, telling what the operator must do', async () => {
+    const i = await imagine({ prompt: 'a lighthouse at dawn' });
+    expect(i.callbacks[0]!.type).toBe(4);
+    expect(flagsOf(i) & 64).toBe(64);
+    expect(i.transcript()).toEqual(["The image model `gpt-image-2` has no price in the bot's pricing table, so it can't be used. The bot's operator needs to give its prices per image in PRICING_FILE, or set IMAGE_MODEL to a model that has them."]);
+    expect(requests()).toHaveLength(0);
+    expect(ledgerRows()).toHaveLength(0);
+  });
+});
+
 describe('image reply helpers', () => {
   test('uploads are grouped so that no message passes the cap', () => {
     const file = (size: number) => ({ data: Buffer.alloc(size) });

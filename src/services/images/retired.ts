@@ -7,11 +7,11 @@ import { stripSnapshot } from '../pricing/index.ts';
 
 /** Shutdown dates (UTC), from OpenAI's own pages. */
 const SHUT_DOWN: Readonly<Record<string, string>> = {
-  // https://developers.openai.com/api/docs/models/dall-e-2 and /dall-e-3: "deprecated and removed from the API",
-  // status "Shut down"; 2026-05-12 is the date OpenAI announced for both.
+  // https://developers.openai.com/api/docs/models/dall-e-2 and /dall-e-3: "deprecated and removed from the API", status
+  // "Shut down" (those pages give no date; 2026-05-12 is the shutdown date OpenAI announced for both).
   'dall-e-2': '2026-05-12',
   'dall-e-3': '2026-05-12',
-  // https://developers.openai.com/api/docs/models/gpt-image-1: "GPT Image 1 was shut down on October 23, 2026".
+  // https://developers.openai.com/ja-JP/api/docs/models/gpt-image-1: shut down (提供終了) on 2026-10-23, no longer usable.
   'gpt-image-1': '2026-10-23',
   // https://developers.openai.com/api/docs/deprecations: shutdown Dec 1, 2026 (replacement gpt-image-2.6-sunburst or -flare).
   'gpt-image-1-mini': '2026-12-01',
