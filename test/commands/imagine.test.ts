@@ -159,6 +159,22 @@ describe('/imagine with gpt-image-1 (the default IMAGE_MODEL)', () => {
     expect(i.transcript()).toEqual(['The AI service is busy right now. Please try again in about 1 s.']);
     expect(ledgerRows().at(-1)).toMatchObject({ state: 'released', charged_micros: 0 });
   });
+
+  test.each([
+    { locale: 'en-US', says: "The image model `gpt-image-1` is not available on this AI service (OpenAI shuts older image models down). The bot's operator needs to set IMAGE_MODEL to a model the service offers and give its prices in PRICING_FILE." },
+    { locale: 'zh-TW', says: '這個 AI 服務沒有圖片模型 `gpt-image-1`（OpenAI 會停用較舊的圖片模型）。請機器人的維運者把 IMAGE_MODEL 設為這個服務提供的模型，並在 PRICING_FILE 中設定它的價格。' },
+  ])('a service that no longer has IMAGE_MODEL (OpenAI\'s 404 model_not_found) is asked once, costs nothing, and tells what the operator must change ($locale)', async ({ locale, says }) => {
+    h.openai.removeModel('gpt-image-1');
+    try {
+      const i = await imagine({ prompt: 'a lighthouse at dawn' }, { locale });
+      expect(requests()).toHaveLength(1); // a 404 is not repeated: nothing can change the answer
+      expect(i.transcript()).toEqual([says]);
+      expect(i.followUps[0]!.flags! & 64).toBe(64);
+      expect(ledgerRows().at(-1)).toMatchObject({ state: 'released', charged_micros: 0 });
+    } finally {
+      h.openai.addModel('gpt-image-1');
+    }
+  });
 });
 
 describe('/imagine when the image service fails: what is repeated and what is charged', () => {
@@ -314,6 +330,24 @@ describe('/imagine with a gpt-image model priced only per image (PRICING_FILE)',
     expect(row).toMatchObject({ model: MODEL, state: 'settled', units: 1 });
     expect(row.charged_micros).toBe(10_000 + 6_500);
     expect(row.reserved_micros).toBeGreaterThanOrEqual(row.charged_micros);
+  });
+});
+
+describe('/imagine with gpt-image-2 and no PRICING_FILE entry for it', () => {
+  // OpenAI prices gpt-image-2 by tokens and publishes no output-token figures per size and quality, so the bot has
+  // no true bound for an image and the model is unpriced until the operator gives per-image prices.
+  let h: BotHarness;
+  beforeAll(async () => { h = await BotHarness.start({ env: { IMAGE_MODEL: 'gpt-image-2' } }); });
+  afterAll(async () => { await h?.close(); });
+  const { imagine, requests, ledgerRows } = harnessHelpers(() => h);
+
+  test('is refused privately before any reservation or call, telling what the operator must do', async () => {
+    const i = await imagine({ prompt: 'a lighthouse at dawn' });
+    expect(i.callbacks[0]!.type).toBe(4);
+    expect(flagsOf(i) & 64).toBe(64);
+    expect(i.transcript()).toEqual(["The image model `gpt-image-2` has no price in the bot's pricing table, so it can't be used. The bot's operator needs to give its prices per image in PRICING_FILE, or set IMAGE_MODEL to a model that has them."]);
+    expect(requests()).toHaveLength(0);
+    expect(ledgerRows()).toHaveLength(0);
   });
 });
 

@@ -6,6 +6,7 @@ import type { TokenCounter } from '../tokens.ts';
 import { outputTokensCost, promptCost, PROMPT_COUNT_MARGIN } from './cost.ts';
 import { batchesOf, NO_IMAGE_DATA, type GeneratedImage, type GenerationResult, type ImageGenerator, type RequestOutcome } from './generator.ts';
 import { planImages, type ImagePlan, type ImageRequest, type PlanResult } from './options.ts';
+import { shutDownOn } from './retired.ts';
 
 export type ImagineOutcome =
   /**
@@ -24,6 +25,10 @@ export interface ImagineDependencies {
   tokens: TokenCounter;
   /** IMAGE_MODEL */
   model: string;
+  /** OPENAI_BASE_URL is OpenAI's own API, where a model OpenAI shut down can only fail. */
+  openaiItself?: boolean;
+  /** The clock (epoch ms) that tells whether a shutdown date has come. */
+  now?: () => number;
 }
 
 export interface RunOptions {
@@ -47,7 +52,16 @@ export class ImagineService {
   }
 
   plan(request: ImageRequest): PlanResult {
-    return planImages(this.deps.pricing, this.deps.model, request);
+    const { model } = this.deps;
+    const date = this.shutDown();
+    if (date !== undefined) return { ok: false, problem: { kind: 'retired', model, date } };
+    return planImages(this.deps.pricing, model, request);
+  }
+
+  /** The day OpenAI shut IMAGE_MODEL down, when the bot talks to OpenAI itself and that day has come. */
+  shutDown(): string | undefined {
+    const { openaiItself, model, now = Date.now } = this.deps;
+    return openaiItself ? shutDownOn(model, now()) : undefined;
   }
 
   async run(plan: ImagePlan, payer: Payer, log: Logger, options: RunOptions): Promise<ImagineOutcome> {

@@ -9,7 +9,7 @@ import type { ImagePlan, PlanProblem } from './options.ts';
 export type ImagesTextKey =
   | 'progress' | 'prompt' | 'revised' | 'revisedNumbered' | 'footer' | 'partial' | 'refused' | 'noAnswerTimeout' | 'noAnswerDropped'
   | 'billedAnyway' | 'maybeMade' | 'unansweredNote' | 'lateResult' | 'lateFailure' | 'refusedSome' | 'noPrice' | 'badSize' | 'badQuality'
-  | 'emptyPrompt' | 'promptTooLong' | 'noImageData';
+  | 'emptyPrompt' | 'promptTooLong' | 'noImageData' | 'retiredModel' | 'modelGone';
 
 const text = catalogue<ImagesTextKey>('images');
 
@@ -22,6 +22,7 @@ export function progressText(plan: ImagePlan, language: CatalogueLanguage): stri
 export function planProblemText(problem: PlanProblem, language: CatalogueLanguage): string {
   switch (problem.kind) {
     case 'no-price': return text('noPrice', language, { model: problem.model });
+    case 'retired': return text('retiredModel', language, { model: problem.model, date: problem.date });
     case 'bad-size': return text('badSize', language, { model: problem.model, size: problem.size, sizes: codeList(problem.sizes) });
     case 'bad-quality': return text('badQuality', language, { model: problem.model, size: problem.size, quality: problem.quality, qualities: codeList(problem.qualities) });
     case 'prompt-too-long': return text('promptTooLong', language, { model: problem.model, length: problem.length, max: problem.max });
@@ -29,9 +30,15 @@ export function planProblemText(problem: PlanProblem, language: CatalogueLanguag
   }
 }
 
-/** An answer without image data is said in the images catalogue's words; every other failure as /ask says it. */
-const serviceFailure = (failure: ModelFailure, language: CatalogueLanguage, model: string) =>
-  (failure === NO_IMAGE_DATA ? text('noImageData', language) : describeFailure(failure, language, model));
+/**
+ * An answer without image data, and a service that doesn't know IMAGE_MODEL (OpenAI retires image models: its answer
+ * is a 404 model_not_found), are said in the images catalogue's words; every other failure as /ask says it.
+ */
+function serviceFailure(failure: ModelFailure, language: CatalogueLanguage, model: string): string {
+  if (failure === NO_IMAGE_DATA) return text('noImageData', language);
+  if (failure.kind === 'model_not_found') return text('modelGone', language, { model: failure.model ?? model });
+  return describeFailure(failure, language, model);
+}
 
 /**
  * A refusal is said plainly (the prompt was refused, nothing charged); a request that got no answer says it

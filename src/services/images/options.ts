@@ -39,6 +39,8 @@ export interface ImagePlan {
 
 export type PlanProblem =
   | { kind: 'no-price'; model: string }
+  /** OpenAI has shut the model down (retired.ts): refused before anything is reserved or sent. */
+  | { kind: 'retired'; model: string; date: string }
   | { kind: 'bad-size'; model: string; size: string; sizes: string[] }
   | { kind: 'bad-quality'; model: string; size: string; quality: string; qualities: string[] }
   | { kind: 'prompt-too-long'; model: string; length: number; max: number }
