@@ -488,7 +488,7 @@ describe('FakeOpenAI as a compatible server', () => {
 
   it('pings a silent stream with `:` comments (llama.cpp), sends bare chunks and leaves out [DONE] when told to', async () => {
     fake.compat = { pingEveryMs: 20, bareChunks: true, noDone: true };
-    fake.chat.enqueue({ text: 'Hi', chunks: ['Hi'], delayMs: 150, finishReason: 'abort' });
+    fake.chat.enqueue({ text: 'Hi', chunks: ['Hi'], delayMs: 500, finishReason: 'abort' });
     const { text } = await rawStream();
     const all = events(text);
     expect(all.filter((e) => e === ':').length).toBeGreaterThanOrEqual(3);
