@@ -10,6 +10,8 @@ const BUDGET_ENV = { DOWNLOAD_MEMORY_MB: '2' };
 /** The fake holds the first two uploads this long before answering: the third is still in line meanwhile. */
 const HOLD_MS = 2500;
 const TEST_MS = 60_000;
+/** Manage Server: /finetune is for admins. */
+const MANAGE_GUILD = String(1n << 5n);
 const BUSY_EN = 'The bot is handling many files right now. Nothing was charged; please try again in a minute.';
 
 let userSeq = 0;
@@ -74,6 +76,23 @@ describe('/transcribe with a small DOWNLOAD_MEMORY_MB and a short DOWNLOAD_WAIT_
     expect(await gateMetrics(h)).toMatchObject({
       bot_download_bytes_in_flight: 0, bot_download_waiting: 0, 'bot_download_queue_total{event="waited"}': 1, 'bot_download_queue_total{event="refused"}': 1,
     });
+  }, TEST_MS);
+
+  test('a training file finds no room either: /finetune upload is told busy, nothing fetched or sent to OpenAI', async () => {
+    const gate = h.bot.ctx.services.downloads;
+    const everything = (await gate.take(gate.budgetBytes, 0))!;
+    try {
+      const before = h.discord.requests.filter((r) => r.path.startsWith('/attachments/')).length;
+      const jsonl = Buffer.from('{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}\n'.repeat(10));
+      const i = h.command('finetune', { file: { filename: 'data.jsonl', contentType: 'application/jsonl', data: jsonl } }, { subcommand: 'upload', permissions: MANAGE_GUILD });
+      await h.settled(i, TEST_MS);
+      expect(i.transcript().join('\n')).toBe(BUSY_EN);
+      expect(h.discord.requests.filter((r) => r.path.startsWith('/attachments/')).length).toBe(before);
+      expect(h.openai.requestsTo('/v1/files')).toHaveLength(0);
+    } finally {
+      everything.release();
+    }
+    expect(gate.inFlight).toBe(0);
   }, TEST_MS);
 
   test('a zh-TW member is told in their language', async () => {

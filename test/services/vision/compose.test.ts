@@ -9,6 +9,7 @@ import { FALLBACK_VISION_RULE } from '../../../src/services/pricing/builtinVisio
 import { imageTokens } from '../../../src/services/vision/imageTokens.ts';
 import { craftPng } from '../../support/craftedImages.ts';
 import { DownloadGate, HeldRooms } from '../../../src/services/discord/downloadGate.ts';
+import { describeImageProblem } from '../../../src/services/vision/messages.ts';
 
 const NOW = Date.UTC(2026, 11, 6, 8, 0, 0);
 const hex = (ms: number) => Math.floor(ms / 1000).toString(16);
@@ -87,6 +88,25 @@ describe('VisionService.loadQuestion', () => {
     expect(image!.reserveTokens).toBe(image!.tokens); // a published rule: reserved as counted
     expect(image!.contextTokens).toBe(1536); // 24 × 64 patches, more than gpt-4o's 1,445 tile tokens
     expect(image!.ref).toEqual({ url: cdn('tall.png', NOW + 3600_000), contentType: 'image/png', size: 800, width: 768, height: 2048 });
+  });
+});
+
+describe('VisionService.loadQuestion with no room among the files in memory', () => {
+  test('the image is busy (no request), told in plain words, and nothing stays held', async () => {
+    const png = craftPng(64, 64, 500);
+    let requests = 0;
+    const fetchPng: typeof fetch = async () => { requests++; return new Response(png); };
+    const gate = new DownloadGate(1000, 20);
+    const vision = new VisionService({ downloads: gate, now: () => NOW, fetch: fetchPng, inputPrice });
+    const other = (await gate.take(1000, 0))!;
+    const held = new HeldRooms();
+    const loaded = await vision.loadQuestion([{ url: cdn('a.png', NOW + 3600_000), filename: 'a.png', size: png.length }], vision.billingOf('gpt-4o')!, held);
+    expect(loaded).toEqual({ ok: false, problem: 'busy', filename: 'a.png' });
+    expect(requests).toBe(0);
+    expect(describeImageProblem(loaded as Extract<typeof loaded, { ok: false }>, 'ja')).toBe('ボットは今たくさんのファイルを処理しています。料金はかかっていません。1分ほどしてからもう一度お試しください。');
+    other.release();
+    held.releaseAll();
+    expect(gate.inFlight).toBe(0);
   });
 });
 
