@@ -63,7 +63,7 @@ export async function downloadAttachment(url: string, options: DownloadOptions):
 
 /** The request and the capped read, with the timeout over both. */
 async function readAttachment(url: string, options: DownloadOptions, bound: number): Promise<Read> {
-  const { maxBytes, timeoutMs, fetch: fetchImpl = globalThis.fetch, check } = options;
+  const { maxBytes, timeoutMs, fetch: fetchImpl = globalThis.fetch, check, declaredSize } = options;
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -82,7 +82,7 @@ async function readAttachment(url: string, options: DownloadOptions, bound: numb
       controller.abort();
       return tooLarge(maxBytes, bound);
     }
-    return await readCapped(response, bound, maxBytes, controller, check);
+    return await readCapped(response, bound, maxBytes, controller, check, declaredSize !== undefined);
   } catch (error) {
     if (timedOut) return { ok: false, reason: 'timeout', detail: `No complete download within ${timeoutMs} ms.` };
     return { ok: false, reason: 'network', detail: error instanceof Error ? describeNetworkError(error) : String(error) };
@@ -91,29 +91,36 @@ async function readAttachment(url: string, options: DownloadOptions, bound: numb
   }
 }
 
-/** Streams the body, counting bytes as they arrive, and aborts as soon as the bound (the declared size or the cap) is passed. */
-async function readCapped(response: Response, bound: number, maxBytes: number, controller: AbortController, check: DownloadOptions['check']): Promise<Read> {
+/**
+ * Streams the body, counting bytes as they arrive, and aborts as soon as the bound (the declared size or the cap) is
+ * passed. With a declared size (exact for an attachment) the bytes go straight into one buffer of that size, so a
+ * file is never held twice (its pieces, then their joined copy) and stays within the room it took.
+ */
+async function readCapped(response: Response, bound: number, maxBytes: number, controller: AbortController, check: DownloadOptions['check'], sized: boolean): Promise<Read> {
   if (!response.body) return { ok: true, bytes: new Uint8Array(0) };
   const reader = response.body.getReader();
+  const into = sized ? new Uint8Array(bound) : undefined;
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    total += value.byteLength;
-    if (total > bound) {
+    if (total + value.byteLength > bound) {
       controller.abort();
       await reader.cancel().catch(() => undefined); // already aborted; cancel only releases the lock
       return tooLarge(maxBytes, bound);
     }
-    const refused = check?.(value, total);
+    const refused = check?.(value, total + value.byteLength);
     if (refused !== undefined) {
       controller.abort();
       await reader.cancel().catch(() => undefined);
       return { ok: false, reason: 'refused', detail: refused };
     }
-    chunks.push(value);
+    if (into) into.set(value, total);
+    else chunks.push(value);
+    total += value.byteLength;
   }
+  if (into) return { ok: true, bytes: total === bound ? into : into.slice(0, total) };
   const bytes = new Uint8Array(total);
   let offset = 0;
   for (const chunk of chunks) {

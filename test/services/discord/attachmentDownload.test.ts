@@ -149,6 +149,11 @@ describe('downloadAttachment with a gate on the bytes in memory', () => {
     expect(gate.inFlight).toBe(0);
   });
 
+  test('a body shorter than its declared size comes back whole, at its own length', async () => {
+    const result = await downloadAttachment(`${base}/chunked2000`, { maxBytes: 1_000_000, timeoutMs: 5000, declaredSize: 5000 });
+    expect(result.ok && [result.bytes.length, result.bytes[0], result.bytes[1999]]).toEqual([2000, 1, 2]);
+  });
+
   test('without a declared size the room is the cap', async () => {
     const gate = new DownloadGate(10_000);
     const seen: number[] = [];

@@ -172,7 +172,8 @@ describe('history keeps images by reference', () => {
   });
 
   test('images hold their room among the files in memory until the answer is over; an earlier one with no room at once is not re-sent', async () => {
-    const channelId = freshChannel();
+    // Its own channel (no other test here asks in it): the fresh ones are all taken.
+    const channelId = TEST_CHANNEL_IDS[10]!;
     const gate = h.bot.ctx.services.downloads;
     const data = craftPng(800, 600, 40_000);
     const heldWhileAnswering: number[] = [];
