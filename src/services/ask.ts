@@ -236,8 +236,12 @@ export class AskService {
       return { kind: 'prompt_too_long' };
     }
     // Images (this question's and, while their URLs last, earlier ones') go out as parts, their tokens in the reservation.
+    // Earlier images are this attempt's own: their room is given back when its call is over (a retry fetches them again),
+    // or with the question's when the answer ends some other way.
+    const pastHeld = new HeldRooms();
+    request.heldImages.add(() => pastHeld.releaseAll());
     const composed = deps.vision && (request.questionImages.length > 0 || context.pastImages.length > 0)
-      ? await deps.vision.compose(context.messages, context.pastImages, request.questionImages, request.visionBilling, request.heldImages)
+      ? await deps.vision.compose(context.messages, context.pastImages, request.questionImages, request.visionBilling, pastHeld)
       : { messages: context.messages, extraTokens: 0, reserveSurplusTokens: 0 };
     // The count (the reservation's, and a no-usage server's charge) holds what OpenAI bills for the images, which may be more than their share of the context.
     const billedOverContext = request.questionImages.reduce((sum, image) => sum + image.tokens - image.contextTokens, 0);
@@ -257,7 +261,10 @@ export class AskService {
         request.reply.update(text);
       },
       () => thinking?.thinking(),
-    ).finally(() => thinking?.stop());
+    ).finally(() => {
+      thinking?.stop();
+      pastHeld.releaseAll();
+    });
     if (!paid.ok) return { kind: 'over_budget', refusal: paid.refusal };
     return { kind: 'done', outcome: paid.outcome, historyTokens: context.historyTokens };
   }
