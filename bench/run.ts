@@ -19,4 +19,5 @@ if (!only || only === 'load') await benchAskLoad();
 if (!only || only === 'metrics') await benchMetrics();
 if (!only || only === 'servers') await benchServers();
 if (!only || only === 'charts') await benchCharts();
+if (!only || only === 'downloads') await (await import('./downloads.ts')).benchDownloads();
 if (!only || only === 'shards') await (await import('./shards.ts')).benchShards();

@@ -46,6 +46,7 @@ import { ReasoningStore } from './services/reasoning/store.ts';
 import { TokenCounter } from './services/tokens.ts';
 import { TranscriptionService } from './services/transcription/service.ts';
 import { Transcriber } from './services/transcription/transcriber.ts';
+import { DownloadGate } from './services/discord/downloadGate.ts';
 import { TranslateService } from './services/translate/service.ts';
 import { ModerationChecker } from './services/moderation/checker.ts';
 import { ModerationService } from './services/moderation/service.ts';
@@ -110,12 +111,15 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
     idleTimeoutMs: config.openaiTimeoutMs,
   });
   const paidChat = new PaidChat({ chat, ledger, pricing, tokens, reasoning: reasoning.models, refuseUnpriced: config.unpricedModels === 'refuse' });
-  const transcription = new TranscriptionService({ transcriber: new Transcriber(openai), ledger, pricing, model: config.transcribeModel, refuseUnpriced: config.unpricedModels === 'refuse' });
+  // One bound for every member's file held in memory (audio, images in questions, training files).
+  const downloads = new DownloadGate(config.downloadMemoryBytes, config.downloadWaitMs);
+  metrics.watchDownloads(downloads);
+  const transcription = new TranscriptionService({ transcriber: new Transcriber(openai), ledger, pricing, model: config.transcribeModel, refuseUnpriced: config.unpricedModels === 'refuse', downloads });
   // Follows VOICE_TRANSCRIPTION until the login says whether Discord granted the intent.
   transcription.automatic = config.voiceTranscription ? 'on' : 'off';
   const threads = new ThreadService(new BotThreadStore(db), now);
   threads.conversations = config.threadConversations ? 'on' : 'off';
-  const fineTunes = new FineTuneService({ openai, store: new FineTuneStore(db), ledger, pricing, tokens, logger, now });
+  const fineTunes = new FineTuneService({ openai, store: new FineTuneStore(db), ledger, pricing, tokens, logger, now, downloads });
   const strays = fineTunes.tracker.releaseStrays();
   if (strays > 0) logger.warn({ released: strays }, 'released fine-tuning reservations whose job was never recorded (the bot stopped while starting it)');
   const settings = new SettingsService(new SettingsStore(db), config, now);
@@ -127,7 +131,7 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
     services: {
       openai, tokens, history, chat, pricing, ledger, transcription, settings, fineTunes,
       budget: new BudgetAdmin(budgetStore, ledger, now),
-      ask: new AskService({ history, settings, paidChat, maxOutputTokens: config.maxOutputTokens, lifecycle, moderation, vision: new VisionService({ visionModel: config.visionModel, inputPrice: (model) => pricing.resolveChat(model).price.input, now }), reasoning }),
+      ask: new AskService({ history, settings, paidChat, maxOutputTokens: config.maxOutputTokens, lifecycle, moderation, vision: new VisionService({ visionModel: config.visionModel, inputPrice: (model) => pricing.resolveChat(model).price.input, now, downloads }), reasoning }),
       reasoning,
       translate: new TranslateService({ paidChat, pricing, tokens, maxOutputTokens: config.maxOutputTokens, lifecycle, reasoning }),
       imagine: new ImagineService({ generator: new ImageGenerator(openai, { timeoutMs: config.imageTimeoutMs, maxRetries: config.openaiMaxRetries }), ledger, pricing, tokens, model: config.imageModel, openaiItself: isOpenAIItself(config.openaiBaseUrl), now }),
@@ -141,6 +145,7 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
       threads,
       hosts: new SharedHosts(ledger, db, coordinator ? { coordinator } : link ? { link } : null, logger, now),
       charts: new SpendCharts(new LedgerDaily(db), now),
+      downloads,
     },
   };
 }

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { parseReasoningModels, type ReasoningOverrides } from './services/reasoning/models.ts';
 import { PERIODS, type Period } from './services/budget/periods.ts';
 import { parseUsd } from './services/pricing/index.ts';
+import { DEFAULT_DOWNLOAD_BUDGET_BYTES, DEFAULT_DOWNLOAD_WAIT_MS } from './services/discord/downloadGate.ts';
 
 /**
  * The operator's defaults keep a fresh install's bill small: the whole bot $5 a day, one person $1 a
@@ -116,6 +117,8 @@ const settings = z.object({
   VISION_MODEL: optionalString,
   TRANSCRIBE_MODEL: z.preprocess(emptyAsUndefined, z.string().trim().default('whisper-1')),
   VOICE_TRANSCRIPTION: flag(false),
+  DOWNLOAD_MEMORY_MB: positiveInt(DEFAULT_DOWNLOAD_BUDGET_BYTES / (1024 * 1024), 65_536),
+  DOWNLOAD_WAIT_MS: positiveInt(DEFAULT_DOWNLOAD_WAIT_MS, 600_000),
   MODERATION_MODEL: z.preprocess(emptyAsUndefined, z.string().trim().default('omni-moderation-latest')),
   THREAD_CONVERSATIONS: flag(false),
   HISTORY_RETENTION_DAYS: positiveInt(DEFAULT_HISTORY_RETENTION_DAYS, 3650),
@@ -230,6 +233,10 @@ export type Config = {
   transcribeModel: string;
   /** Read voice messages (requests the privileged Message Content intent), so channels can turn on automatic transcription. */
   voiceTranscription: boolean;
+  /** Bytes of members' files (audio, images, training files) held in memory at once; more wait their turn. */
+  downloadMemoryBytes: number;
+  /** Longest a file waits for room before the member is told the bot is busy. */
+  downloadWaitMs: number;
   /** Model for OpenAI's (free) moderation endpoint, used in servers that turned /settings moderation on. */
   moderationModel: string;
   /** Answer messages in the bot's threads and new forum posts without a mention (requests the privileged Message Content intent). */
@@ -298,6 +305,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     visionModel: e.VISION_MODEL,
     transcribeModel: e.TRANSCRIBE_MODEL,
     voiceTranscription: e.VOICE_TRANSCRIPTION,
+    downloadMemoryBytes: e.DOWNLOAD_MEMORY_MB * 1024 * 1024,
+    downloadWaitMs: e.DOWNLOAD_WAIT_MS,
     moderationModel: e.MODERATION_MODEL,
     threadConversations: e.THREAD_CONVERSATIONS,
     historyRetentionDays: e.HISTORY_RETENTION_DAYS,

@@ -23,6 +23,7 @@ import type { ModerationService } from './services/moderation/service.ts';
 import type { ThreadService } from './services/threads/service.ts';
 import type { SharedHosts } from './services/budget/shared/hosts.ts';
 import type { SpendCharts } from './services/charts/spendCharts.ts';
+import type { DownloadGate } from './services/discord/downloadGate.ts';
 import type { ReasoningService } from './services/reasoning/service.ts';
 
 /** Everything a command or event handler may use, built once in src/app.ts (tests build it on a temp DB). */
@@ -66,6 +67,8 @@ export interface BotContext {
     hosts: SharedHosts;
     /** PNG charts of spend per day for /usage, /budget show and /operator status (drawing code loads on the first one). */
     charts: SpendCharts;
+    /** The bound on members' files held in memory at once (DOWNLOAD_MEMORY_MB). */
+    downloads: DownloadGate;
     /** Reasoning models and the kept thinking behind "Show reasoning". */
     reasoning: ReasoningService;
   };

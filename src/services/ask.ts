@@ -18,6 +18,7 @@ import { describeImageProblem, visionText } from './vision/messages.ts';
 import type { ReasoningService } from './reasoning/service.ts';
 import { spentThinkingNotice } from './reasoning/notices.ts';
 import { afterPendingInput } from './discord/inputFirst.ts';
+import { HeldRooms } from './discord/downloadGate.ts';
 
 /** On context_length_exceeded, retry once with at most this share of the history that was sent. */
 const TRIMMED_HISTORY_SHARE = 0.25;
@@ -46,6 +47,8 @@ export interface AskRequest {
 type ResolvedAsk = AskRequest & {
   channelId: string; model: string; systemPrompt: string; questionImages: LoadedImage[]; visionBilling: VisionBilling | undefined;
   reasoningEffort?: ReasoningEffort; maxOutputTokens: number; modelSetBy?: 'admin' | 'operator';
+  /** The images' room among the files in memory, given back when the answer is over. */
+  heldImages: HeldRooms;
 };
 
 export type AskResult =
@@ -94,6 +97,7 @@ export class AskService {
       questionImages: [], visionBilling: this.deps.vision?.billingOf(settings.model.value),
       reasoningEffort: effortToSend(settings),
       maxOutputTokens: this.outputAllowance(settings.model.value),
+      heldImages: new HeldRooms(),
     };
     const { log, reply, language } = request;
     let interrupted = false;
@@ -116,6 +120,8 @@ export class AskService {
       }
       return await this.answerResolved(request, () => interrupted, stopping.signal);
     } finally {
+      // The images (their bytes and data URLs) are done with once the request to the model is over, whatever happened.
+      request.heldImages.releaseAll();
       done?.();
     }
   }
@@ -128,7 +134,7 @@ export class AskService {
     const modelSetBy = choice.model === request.model ? 'admin' : 'operator';
     const unpriced = this.deps.paidChat.unpriced(choice.model, modelSetBy);
     if (unpriced) return describeFailure(unpriced, request.language, choice.model);
-    const loaded = await this.deps.vision!.loadQuestion(request.images ?? [], choice.billing);
+    const loaded = await this.deps.vision!.loadQuestion(request.images ?? [], choice.billing, request.heldImages);
     if (!loaded.ok) {
       request.log.info({ problem: loaded.problem }, 'image refused');
       return describeImageProblem(loaded, request.language);
@@ -230,8 +236,12 @@ export class AskService {
       return { kind: 'prompt_too_long' };
     }
     // Images (this question's and, while their URLs last, earlier ones') go out as parts, their tokens in the reservation.
+    // Earlier images are this attempt's own: their room is given back when its call is over (a retry fetches them again),
+    // or with the question's when the answer ends some other way.
+    const pastHeld = new HeldRooms();
+    request.heldImages.add(() => pastHeld.releaseAll());
     const composed = deps.vision && (request.questionImages.length > 0 || context.pastImages.length > 0)
-      ? await deps.vision.compose(context.messages, context.pastImages, request.questionImages, request.visionBilling)
+      ? await deps.vision.compose(context.messages, context.pastImages, request.questionImages, request.visionBilling, pastHeld)
       : { messages: context.messages, extraTokens: 0, reserveSurplusTokens: 0 };
     // The count (the reservation's, and a no-usage server's charge) holds what OpenAI bills for the images, which may be more than their share of the context.
     const billedOverContext = request.questionImages.reduce((sum, image) => sum + image.tokens - image.contextTokens, 0);
@@ -251,7 +261,10 @@ export class AskService {
         request.reply.update(text);
       },
       () => thinking?.thinking(),
-    ).finally(() => thinking?.stop());
+    ).finally(() => {
+      thinking?.stop();
+      pastHeld.releaseAll();
+    });
     if (!paid.ok) return { kind: 'over_budget', refusal: paid.refusal };
     return { kind: 'done', outcome: paid.outcome, historyTokens: context.historyTokens };
   }

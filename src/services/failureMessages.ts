@@ -33,6 +33,7 @@ export type MessageKey =
   | 'unexpected'
   | 'restarted'
   | 'shuttingDown'
+  | 'filesBusy'
   | 'emptyAnswer'
   | 'unpriced'
   | 'unpricedOperator';

@@ -1,3 +1,5 @@
+import type { DownloadGate } from './downloadGate.ts';
+
 export interface DownloadOptions {
   maxBytes: number;
   /** Covers the whole transfer (headers and body), not just the connection. */
@@ -8,24 +10,60 @@ export interface DownloadOptions {
   fetch?: typeof fetch;
   /** Sees each piece as it arrives; a returned reason stops the download there (e.g. the first bytes are not an image). */
   check?: (chunk: Uint8Array, received: number) => string | undefined;
+  /**
+   * The process's bound on files held in memory: room for the file's bound is taken before the request, waiting in
+   * line up to `waitMs` (then 'busy'), and kept until the caller calls the result's `release()`.
+   */
+  gate?: { gate: DownloadGate; waitMs: number };
 }
 
 export type DownloadResult =
-  | { ok: true; bytes: Uint8Array }
+  /** `release`: gives the file's room back to the gate; call it once the bytes (and any upload made of them) are done with. */
+  | { ok: true; bytes: Uint8Array; release: () => void }
   | { ok: false; reason: 'too-large' | 'timeout' | 'http-error' | 'network'; detail: string }
-  | { ok: false; reason: 'refused'; detail: string };
+  | { ok: false; reason: 'refused'; detail: string }
+  /** No room in the gate within the wait: nothing was requested. */
+  | { ok: false; reason: 'busy'; detail: string };
 
-const tooLarge = (maxBytes: number): DownloadResult => ({
+type Read = { ok: true; bytes: Uint8Array } | Exclude<DownloadResult, { ok: true }>;
+
+const tooLarge = (maxBytes: number, bound = maxBytes): Extract<Read, { ok: false }> => ({
   ok: false,
   reason: 'too-large',
-  detail: `The file is larger than the ${(maxBytes / (1024 * 1024)).toFixed(1)} MB limit.`,
+  detail: bound < maxBytes ? `The file is larger than the ${bound} bytes Discord declared.` : `The file is larger than the ${(maxBytes / (1024 * 1024)).toFixed(1)} MB limit.`,
 });
 
-/** Downloads an attachment into memory with a hard size cap and a timeout. Never throws. */
-export async function downloadAttachment(url: string, options: DownloadOptions): Promise<DownloadResult> {
-  const { maxBytes, timeoutMs, declaredSize, fetch: fetchImpl = globalThis.fetch, check } = options;
-  if (declaredSize !== undefined && declaredSize > maxBytes) return tooLarge(maxBytes);
+const NOTHING_HELD = (): void => undefined;
 
+/**
+ * Downloads an attachment into memory with a hard size cap and a timeout. Never throws. With a gate, the room for
+ * the file is taken first and read no further than it: the size Discord declares (exact for an attachment) when it
+ * is within `maxBytes`, else `maxBytes`. The room stays taken on success until `release()`; on failure it is given back here.
+ */
+export async function downloadAttachment(url: string, options: DownloadOptions): Promise<DownloadResult> {
+  const { maxBytes, declaredSize, gate } = options;
+  if (declaredSize !== undefined && declaredSize > maxBytes) return tooLarge(maxBytes);
+  const bound = declaredSize === undefined ? maxBytes : Math.min(declaredSize, maxBytes);
+  if (!gate) {
+    const read = await readAttachment(url, options, bound);
+    return read.ok ? { ...read, release: NOTHING_HELD } : read;
+  }
+  const room = await gate.gate.take(bound, gate.waitMs);
+  if (!room) return { ok: false, reason: 'busy', detail: `No room for ${bound} bytes among the files in memory within ${gate.waitMs} ms.` };
+  let kept = false;
+  try {
+    const read = await readAttachment(url, options, bound);
+    if (!read.ok) return read;
+    kept = true;
+    return { ...read, release: room.release };
+  } finally {
+    if (!kept) room.release();
+  }
+}
+
+/** The request and the capped read, with the timeout over both. */
+async function readAttachment(url: string, options: DownloadOptions, bound: number): Promise<Read> {
+  const { maxBytes, timeoutMs, fetch: fetchImpl = globalThis.fetch, check, declaredSize } = options;
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -38,13 +76,13 @@ export async function downloadAttachment(url: string, options: DownloadOptions):
       controller.abort(); // the error body is of no use; free the connection
       return { ok: false, reason: 'http-error', detail: `HTTP ${response.status} ${response.statusText}`.trim() };
     }
-    // A content-length over the cap is a cheap early refusal; a small or missing one is not trusted below.
+    // A content-length over the bound is a cheap early refusal; a small or missing one is not trusted below.
     const length = Number(response.headers.get('content-length'));
-    if (Number.isFinite(length) && length > maxBytes) {
+    if (Number.isFinite(length) && length > bound) {
       controller.abort();
-      return tooLarge(maxBytes);
+      return tooLarge(maxBytes, bound);
     }
-    return await readCapped(response, maxBytes, controller, check);
+    return await readCapped(response, bound, maxBytes, controller, check, declaredSize !== undefined);
   } catch (error) {
     if (timedOut) return { ok: false, reason: 'timeout', detail: `No complete download within ${timeoutMs} ms.` };
     return { ok: false, reason: 'network', detail: error instanceof Error ? describeNetworkError(error) : String(error) };
@@ -53,29 +91,36 @@ export async function downloadAttachment(url: string, options: DownloadOptions):
   }
 }
 
-/** Streams the body, counting bytes as they arrive, and aborts as soon as the cap is passed. */
-async function readCapped(response: Response, maxBytes: number, controller: AbortController, check: DownloadOptions['check']): Promise<DownloadResult> {
+/**
+ * Streams the body, counting bytes as they arrive, and aborts as soon as the bound (the declared size or the cap) is
+ * passed. With a declared size (exact for an attachment) the bytes go straight into one buffer of that size, so a
+ * file is never held twice (its pieces, then their joined copy) and stays within the room it took.
+ */
+async function readCapped(response: Response, bound: number, maxBytes: number, controller: AbortController, check: DownloadOptions['check'], sized: boolean): Promise<Read> {
   if (!response.body) return { ok: true, bytes: new Uint8Array(0) };
   const reader = response.body.getReader();
+  const into = sized ? new Uint8Array(bound) : undefined;
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
+    if (total + value.byteLength > bound) {
       controller.abort();
       await reader.cancel().catch(() => undefined); // already aborted; cancel only releases the lock
-      return tooLarge(maxBytes);
+      return tooLarge(maxBytes, bound);
     }
-    const refused = check?.(value, total);
+    const refused = check?.(value, total + value.byteLength);
     if (refused !== undefined) {
       controller.abort();
       await reader.cancel().catch(() => undefined);
       return { ok: false, reason: 'refused', detail: refused };
     }
-    chunks.push(value);
+    if (into) into.set(value, total);
+    else chunks.push(value);
+    total += value.byteLength;
   }
+  if (into) return { ok: true, bytes: total === bound ? into : into.slice(0, total) };
   const bytes = new Uint8Array(total);
   let offset = 0;
   for (const chunk of chunks) {

@@ -2,7 +2,7 @@
 import type { FineTuningJobEvent } from 'openai/resources/fine-tuning/jobs/jobs';
 import type { FineTuneJobRow, TrainingFileRow } from '../../db/fineTunes.ts';
 import { relativeTime } from '../budget/messages.ts';
-import { describeFailure } from '../failureMessages.ts';
+import { describeFailure, t as failureText } from '../failureMessages.ts';
 import type { CatalogueLanguage } from '../i18n.ts';
 import { formatUsd } from '../pricing/index.ts';
 import {
@@ -53,6 +53,7 @@ export function describeUploadFailure(result: Extract<UploadResult, { ok: false 
     case 'not_jsonl': return text('notJsonl', language, { name: filename });
     case 'too_large': return text('tooLarge', language, { size: megabytes(result.size), max: megabytes(MAX_TRAINING_FILE_BYTES) });
     case 'download_failed': return text('downloadFailed', language, { cause: result.cause, detail: result.detail });
+    case 'busy': return failureText('filesBusy', language);
     case 'api_failed': return describeApiFailure(result.failure, language, undefined, result.refused);
     case 'invalid': {
       const shown = result.problems.slice(0, MAX_PROBLEMS_SHOWN).map((problem) => `• ${describeProblem(problem, language)}`);

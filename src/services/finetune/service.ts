@@ -4,6 +4,7 @@ import type { FineTuningJobEvent } from 'openai/resources/fine-tuning/jobs/jobs'
 import type { FineTuneJobRow, FineTuneStore, TrainingFileRow } from '../../db/fineTunes.ts';
 import type { Logger } from '../../logger.ts';
 import { downloadAttachment } from '../discord/attachmentDownload.ts';
+import type { DownloadGate } from '../discord/downloadGate.ts';
 import type { Ledger } from '../budget/ledger.ts';
 import { classifyError } from '../openai/failures.ts';
 import type { Pricing } from '../pricing/index.ts';
@@ -32,6 +33,8 @@ export interface FineTuneDependencies {
   tokens: TokenCounter;
   logger: Logger;
   now: () => number;
+  /** The process's bound on files held in memory. */
+  downloads: DownloadGate;
   /** Injected in tests. */
   fetch?: typeof fetch;
 }
@@ -50,16 +53,32 @@ export class FineTuneService {
     if (attachment.size > MAX_TRAINING_FILE_BYTES) return { ok: false, reason: 'too_large', size: attachment.size };
     const download = await downloadAttachment(attachment.url, {
       maxBytes: MAX_TRAINING_FILE_BYTES, timeoutMs: TRAINING_DOWNLOAD_TIMEOUT_MS, declaredSize: attachment.size, fetch: this.deps.fetch,
+      // The wait for room leaves the download's own time, and the upload's, before the deadline.
+      gate: { gate: this.deps.downloads, waitMs: deadline - Date.now() - 2 * TRAINING_DOWNLOAD_TIMEOUT_MS },
     });
     if (!download.ok) {
+      if (download.reason === 'busy') {
+        log.warn({ detail: download.detail }, 'no room for the training file among those in memory: told busy');
+        return { ok: false, reason: 'busy' };
+      }
       // 'refused' comes only from a byte check, and none is passed here: it reads as a failed download.
       log.warn({ reason: download.reason, detail: download.detail }, 'training file download failed');
       return download.reason === 'too-large' ? { ok: false, reason: 'too_large', size: attachment.size } : { ok: false, reason: 'download_failed', cause: download.reason === 'http-error' ? 'http' : download.reason === 'refused' ? 'network' : download.reason, detail: download.detail };
     }
-    const checked = checkTrainingFile(download.bytes);
+    // The bytes stay in memory until the upload is over: the room is given back then, on every path.
+    try {
+      return await this.checkAndUpload(attachment, download.bytes, guildId, userId, log, deadline);
+    } finally {
+      download.release();
+    }
+  }
+
+  /** Check every line → count tokens → upload → remember it for this server. */
+  private async checkAndUpload(attachment: TrainingAttachment, bytes: Uint8Array, guildId: string, userId: string, log: Logger, deadline: number): Promise<UploadResult> {
+    const checked = checkTrainingFile(bytes);
     if (!checked.ok) return { ok: false, reason: 'invalid', problems: checked.problems };
     const counts = await countTrainingTokens(checked.examples, this.deps.tokens);
-    const uploaded = await uploadTrainingFile(this.deps.openai, { bytes: download.bytes, filename: attachment.filename, deadline, tracked: (id) => this.deps.store.hasFile(id) });
+    const uploaded = await uploadTrainingFile(this.deps.openai, { bytes, filename: attachment.filename, deadline, tracked: (id) => this.deps.store.hasFile(id) });
     if (!uploaded.ok) {
       // OpenAI's own words (secrets blanked) are for the operator; the admin reads the refusal's kind.
       log.warn({ failure: uploaded.failure, refusal: uploaded.refusal }, 'training file upload failed');
@@ -67,7 +86,7 @@ export class FineTuneService {
     }
     const { fileId } = uploaded;
     const file: TrainingFileRow = {
-      fileId, guildId, filename: attachment.filename, bytes: download.bytes.length, examples: checked.examples.length,
+      fileId, guildId, filename: attachment.filename, bytes: bytes.length, examples: checked.examples.length,
       tokensO200k: counts.tokens, tokensCl100k: counts.tokensCl100k, uploadedBy: userId, createdAt: this.deps.now(),
     };
     this.deps.store.addFile(file);

@@ -29,6 +29,8 @@ export type UploadResult =
   | { ok: false; reason: 'too_large'; size: number }
   /** `cause`: how the download failed, in words for the member; `detail` only for an HTTP answer (its status line). */
   | { ok: false; reason: 'download_failed'; cause: 'timeout' | 'http' | 'network'; detail: string }
+  /** Too many files in memory: no room came within the wait; nothing was downloaded or sent. */
+  | { ok: false; reason: 'busy' }
   | { ok: false; reason: 'invalid'; problems: TrainingProblem[] }
   /** `refused`: OpenAI refused the upload (a 400), by kind. */
   | { ok: false; reason: 'api_failed'; failure: ModelFailure; refused?: FineTuneRefusal };

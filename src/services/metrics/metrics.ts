@@ -5,6 +5,7 @@ import type { CoordinatorCall, CoordinatorOutcome } from '../budget/shared/clien
 import { coordinatorMetrics, type CoordinatorWatch } from './coordinator.ts';
 import { DATABASE_GAUGES, databaseGauge, readGauge } from './database.ts';
 import type { DiscordRestClient } from './discordRest.ts';
+import type { DownloadGate } from '../discord/downloadGate.ts';
 import { NO_GATEWAY, type GatewaySource } from './gateway.ts';
 import type { OpenAIEndpoint } from './openaiFetch.ts';
 import { trackOutcome, type Outcome } from './outcome.ts';
@@ -155,6 +156,16 @@ export class BotMetrics {
 
   discordRateLimitWait(client: DiscordRestClient, global: boolean): void {
     this.discordWaits.inc({ client, global: String(global) });
+  }
+
+  /** Members' files held in memory (DOWNLOAD_MEMORY_MB), read when scraped, and the files that waited for room or were turned away. */
+  watchDownloads(gate: DownloadGate): void {
+    readGauge(this.registry, 'bot_download_bytes_in_flight', "Bytes of room taken by members' files being downloaded, checked or uploaded.", () => gate.inFlight);
+    readGauge(this.registry, 'bot_download_waiting', 'Files waiting for room.', () => gate.waiting);
+    const queued = this.counter('bot_download_queue_total', 'Files that had to wait for room (waited) and those turned away after the wait (refused).', ['event']);
+    for (const event of ['waited', 'refused']) queued.inc({ event }, 0);
+    gate.onWaited = () => queued.inc({ event: 'waited' });
+    gate.onRefused = () => queued.inc({ event: 'refused' });
   }
 
   /**

@@ -2,7 +2,7 @@ import { MAX_TRANSCRIPTION_BYTES } from '../audio/limits.ts';
 import { describeFileProblem } from '../audio/problem.ts';
 import type { Refusal } from '../budget/ledger.ts';
 import { relativeTime } from '../budget/messages.ts';
-import { describeFailure } from '../failureMessages.ts';
+import { describeFailure, t as failureText } from '../failureMessages.ts';
 import { catalogue, type CatalogueLanguage } from '../i18n.ts';
 import { formatUsd } from '../pricing/index.ts';
 import type { TranscribeResult } from './service.ts';
@@ -37,6 +37,7 @@ export function describeTranscriptionFailure(result: Exclude<TranscribeResult, {
     case 'unsupported': return text('unsupported', language, { detail: describeFileProblem(result.problem, language) });
     case 'unreadable': return text('unreadable', language);
     case 'download_failed': return text('downloadFailed', language);
+    case 'busy': return failureText('filesBusy', language);
     case 'length_mismatch': return text('lengthMismatch', language, { stated: duration(result.statedSeconds, language), measured: duration(result.measuredSeconds, language) });
     case 'model_failed':
       if (result.chargedMicros === 0) return describeFailure(result.failure, language, model);

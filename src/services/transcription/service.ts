@@ -1,6 +1,7 @@
 import type { Logger } from '../../logger.ts';
 import type { FileProblem } from '../audio/problem.ts';
 import { downloadAttachment } from '../discord/attachmentDownload.ts';
+import type { DownloadGate } from '../discord/downloadGate.ts';
 import { inspectAudio } from '../audio/inspect.ts';
 import { DOWNLOAD_TIMEOUT_MS, MAX_TRANSCRIPTION_BYTES, REPLY_MARGIN_MS } from '../audio/limits.ts';
 import type { Ledger, Payer, Refusal } from '../budget/ledger.ts';
@@ -33,6 +34,8 @@ export type TranscribeResult =
   | { ok: true; text: string; chargedMicros: number }
   | { ok: false; reason: 'too_large'; size: number }
   | { ok: false; reason: 'download_failed'; detail: string }
+  /** Too many files in memory: no room came within the wait. Nothing was downloaded, reserved or sent. */
+  | { ok: false; reason: 'busy' }
   | { ok: false; reason: 'empty' | 'unreadable'; detail: string }
   | { ok: false; reason: 'not_audio' | 'unsupported'; detail: string; problem: FileProblem }
   | { ok: false; reason: 'length_mismatch'; statedSeconds: number; measuredSeconds: number }
@@ -46,6 +49,8 @@ export interface TranscriptionDependencies {
   model: string;
   /** A model without a price is refused instead of charged like whisper-1 (UNPRICED_MODELS). */
   refuseUnpriced?: boolean;
+  /** The process's bound on files held in memory. */
+  downloads: DownloadGate;
   /** Injected in tests. */
   fetch?: typeof fetch;
 }
@@ -97,17 +102,35 @@ export class TranscriptionService {
       log.info({ refusal: early }, 'refused before download: over budget');
       return { ok: false, reason: 'over_budget', refusal: early };
     }
+    // The download's timeout runs from when its room is given; the wait for room leaves it whole before the deadline.
     const download = await downloadAttachment(audio.url, {
       maxBytes: MAX_TRANSCRIPTION_BYTES, timeoutMs: Math.max(1, Math.min(DOWNLOAD_TIMEOUT_MS, deadline - Date.now())), declaredSize: audio.size, fetch: this.deps.fetch,
+      gate: { gate: this.deps.downloads, waitMs: deadline - Date.now() - DOWNLOAD_TIMEOUT_MS },
     });
     if (!download.ok) {
+      if (download.reason === 'busy') {
+        log.warn({ detail: download.detail }, 'no room for the file among those in memory: told busy');
+        return { ok: false, reason: 'busy' };
+      }
       log.warn({ reason: download.reason, detail: download.detail }, 'attachment download failed');
       return download.reason === 'too-large' ? { ok: false, reason: 'too_large', size: audio.size } : { ok: false, reason: 'download_failed', detail: download.detail };
     }
-    const file = await inspectAudio(download.bytes, { filename: audio.filename, contentType: audio.contentType, durationSecs: audio.durationSecs });
+    // The bytes stay in memory until the upload is over: the room is given back then, on every path.
+    try {
+      return await this.measureAndSend(request, download.bytes, deadline);
+    } finally {
+      download.release();
+    }
+  }
+
+  /** Measure the downloaded bytes → reserve → transcribe → settle what was billed. */
+  private async measureAndSend(request: TranscribeRequest, bytes: Uint8Array, deadline: number): Promise<TranscribeResult> {
+    const { audio, log } = request;
+    const { model, ledger } = this.deps;
+    const file = await inspectAudio(bytes, { filename: audio.filename, contentType: audio.contentType, durationSecs: audio.durationSecs });
     if (!file.ok) {
       log.info({ reason: file.reason, detail: file.detail, filename: audio.filename }, 'attachment is not audio the bot can send');
-      if (file.reason === 'too-large') return { ok: false, reason: 'too_large', size: download.bytes.length };
+      if (file.reason === 'too-large') return { ok: false, reason: 'too_large', size: bytes.length };
       if (file.reason === 'length-mismatch') return { ok: false, reason: 'length_mismatch', statedSeconds: file.statedSeconds, measuredSeconds: file.measuredSeconds };
       if (file.reason === 'not-audio' || file.reason === 'unsupported-format') return { ok: false, reason: INSPECTION_REASONS[file.reason], detail: file.detail, problem: file.problem };
       return { ok: false, reason: INSPECTION_REASONS[file.reason], detail: file.detail };
@@ -118,7 +141,7 @@ export class TranscriptionService {
     const paid = await ledger.pay(
       request.payer, { command: request.command, model, worstCaseMicros: reserved },
       () => this.deps.transcriber.transcribe({
-        bytes: download.bytes, filename: uploadName(audio.filename, file.extension), mimeType: file.mimeType, model, language: request.language, deadline,
+        bytes, filename: uploadName(audio.filename, file.extension), mimeType: file.mimeType, model, language: request.language, deadline,
       }),
       (outcome) => (settlement = this.settlement(outcome, reserved, file.durationSeconds, log)) ?? null,
     );

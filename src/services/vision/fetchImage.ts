@@ -1,4 +1,5 @@
 import { downloadAttachment } from '../discord/attachmentDownload.ts';
+import type { DownloadGate } from '../discord/downloadGate.ts';
 import { gifCanvas, gifFrameCount, readImageHeader, type HeaderResult, type ImageMime } from './imageHeader.ts';
 import { IMAGE_DOWNLOAD_TIMEOUT_MS, MAX_IMAGE_BYTES } from './limits.ts';
 
@@ -12,14 +13,18 @@ export interface CheckedImage {
   height: number;
 }
 
-export type ImageProblem = 'not-image' | 'animated' | 'too-large' | 'unavailable';
-export type ImageFetch = { ok: true; image: CheckedImage } | { ok: false; problem: ImageProblem; detail: string };
+/** 'busy': no room among the files in memory within the wait; nothing was downloaded. */
+export type ImageProblem = 'not-image' | 'animated' | 'too-large' | 'unavailable' | 'busy';
+/** `release`: gives the image's room back to the gate once the request that carries it is over. */
+export type ImageFetch = { ok: true; image: CheckedImage; release: () => void } | { ok: false; problem: ImageProblem; detail: string };
 
 export interface ImageFetchOptions {
   /** Size Discord reports: over the limit means no request at all. */
   declaredSize?: number;
   fetch?: typeof fetch;
   timeoutMs?: number;
+  /** The process's bound on files held in memory, and how long this image may wait for room. */
+  gate?: { gate: DownloadGate; waitMs: number };
 }
 
 /**
@@ -43,21 +48,31 @@ export async function fetchImage(url: string, options: ImageFetchOptions = {}): 
     return undefined;
   };
   const download = await downloadAttachment(url, {
-    maxBytes: MAX_IMAGE_BYTES, timeoutMs: options.timeoutMs ?? IMAGE_DOWNLOAD_TIMEOUT_MS, declaredSize: options.declaredSize, fetch: options.fetch, check,
+    maxBytes: MAX_IMAGE_BYTES, timeoutMs: options.timeoutMs ?? IMAGE_DOWNLOAD_TIMEOUT_MS, declaredSize: options.declaredSize, fetch: options.fetch, check, gate: options.gate,
   });
   // Set inside `check`, which TypeScript cannot see.
   const found = header as HeaderResult;
   if (!download.ok) {
+    if (download.reason === 'busy') return { ok: false, problem: 'busy', detail: download.detail };
     if (download.reason === 'too-large') return { ok: false, problem: 'too-large', detail: download.detail };
     if (download.reason === 'refused') return { ok: false, problem: found.kind === 'image' ? 'animated' : 'not-image', detail: download.detail };
     return { ok: false, problem: 'unavailable', detail: download.detail };
   }
-  if (found.kind !== 'image') return { ok: false, problem: 'not-image', detail: 'the file ends before its image header' };
-  // OpenAI accepts only non-animated GIFs; the frames are counted once the whole file is here.
-  if (found.mime === 'image/gif' && gifFrameCount(download.bytes) !== 1) return { ok: false, problem: 'animated', detail: 'an animated (or broken) GIF' };
-  // A GIF's frame may reach past its logical screen; the decoder then bills the larger canvas.
-  const { width, height } = found.mime === 'image/gif' ? gifCanvas(download.bytes, found.width, found.height) : found;
-  return { ok: true, image: { bytes: download.bytes, mime: found.mime, width, height } };
+  const refuse = (problem: ImageProblem, detail: string): ImageFetch => {
+    download.release();
+    return { ok: false, problem, detail };
+  };
+  try {
+    if (found.kind !== 'image') return refuse('not-image', 'the file ends before its image header');
+    // OpenAI accepts only non-animated GIFs; the frames are counted once the whole file is here.
+    if (found.mime === 'image/gif' && gifFrameCount(download.bytes) !== 1) return refuse('animated', 'an animated (or broken) GIF');
+    // A GIF's frame may reach past its logical screen; the decoder then bills the larger canvas.
+    const { width, height } = found.mime === 'image/gif' ? gifCanvas(download.bytes, found.width, found.height) : found;
+    return { ok: true, image: { bytes: download.bytes, mime: found.mime, width, height }, release: download.release };
+  } catch (error) {
+    download.release();
+    throw error;
+  }
 }
 
 /** The checked bytes as the data URL OpenAI receives (it never fetches from Discord itself). */

@@ -1,3 +1,4 @@
+import { t as failureText } from '../failureMessages.ts';
 import { catalogue, type CatalogueLanguage } from '../i18n.ts';
 import type { QuestionImages } from './service.ts';
 import { MAX_IMAGE_BYTES, MAX_IMAGES_PER_QUESTION, MAX_REQUEST_IMAGE_BYTES } from './limits.ts';
@@ -17,5 +18,6 @@ export function describeImageProblem(failure: Extract<QuestionImages, { ok: fals
     case 'animated': return visionText('animated', language, { filename });
     case 'not-image': return visionText('notImage', language, { filename });
     case 'unavailable': return visionText('unavailable', language, { filename });
+    case 'busy': return failureText('filesBusy', language);
   }
 }

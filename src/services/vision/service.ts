@@ -1,6 +1,7 @@
 import type { ImageRef } from '../../db/history.ts';
 import type { ChatContentPart, ChatMessage, ChatRequestMessage, PastImages } from '../history.ts';
 import { FALLBACK_VISION_RULE, visionOf } from '../pricing/builtinVision.ts';
+import type { DownloadGate, HeldRooms } from '../discord/downloadGate.ts';
 import { isStillValid } from './discordUrl.ts';
 import { dataUrlOf, fetchImage, type ImageProblem } from './fetchImage.ts';
 import { countImage, type VisionBilling } from './imageBilling.ts';
@@ -50,6 +51,8 @@ export interface VisionOptions {
   /** A model's input price (micro-dollars per 1M tokens), for the reservation of images whose rule is unpublished. */
   inputPrice: (model: string) => number;
   now?: () => number;
+  /** The process's bound on files held in memory. */
+  downloads: DownloadGate;
   fetch?: typeof fetch;
 }
 
@@ -75,14 +78,18 @@ export class VisionService {
     return { ok: false };
   }
 
-  /** Downloads and checks a question's images, one at a time (the request's byte total is checked as they come). */
-  async loadQuestion(sources: readonly ImageSource[], billing: VisionBilling): Promise<QuestionImages> {
+  /**
+   * Downloads and checks a question's images, one at a time (the request's byte total is checked as they come). Each
+   * image's room among the files in memory goes into `held`, for the caller to give back once the request is over.
+   */
+  async loadQuestion(sources: readonly ImageSource[], billing: VisionBilling, held: HeldRooms): Promise<QuestionImages> {
     if (sources.length > MAX_IMAGES_PER_QUESTION) return { ok: false, problem: 'too-many', filename: sources[MAX_IMAGES_PER_QUESTION]!.filename };
     const images: LoadedImage[] = [];
     let total = 0;
     for (const source of sources) {
-      const fetched = await fetchImage(source.url, { declaredSize: source.size, fetch: this.options.fetch });
+      const fetched = await fetchImage(source.url, { declaredSize: source.size, fetch: this.options.fetch, gate: { gate: this.options.downloads, waitMs: this.options.downloads.maxWaitMs } });
       if (!fetched.ok) return { ok: false, problem: fetched.problem, filename: source.filename };
+      held.add(fetched.release);
       total += fetched.image.bytes.length;
       if (total > MAX_REQUEST_IMAGE_BYTES) return { ok: false, problem: 'too-large', filename: source.filename };
       const { bytes, mime, width, height } = fetched.image;
@@ -98,9 +105,10 @@ export class VisionService {
    * The request's messages: the question with its images as parts, and earlier questions' images sent again
    * (the newest MAX_PAST_IMAGES whose URLs are still valid and whose bytes still pass the checks) or replaced
    * by a marker. `extraTokens`: what the re-sent images and the markers add to the prompt; `reserveSurplusTokens`: what
-   * the reservation needs beyond that (above 0 only when the model's image rule is unpublished).
+   * the reservation needs beyond that (above 0 only when the model's image rule is unpublished). An earlier image
+   * finds room among the files in memory without waiting, or is not re-sent; its room goes into `held`.
    */
-  async compose(messages: readonly ChatMessage[], pastImages: readonly PastImages[], question: readonly LoadedImage[], billing: VisionBilling | undefined): Promise<ComposedRequest> {
+  async compose(messages: readonly ChatMessage[], pastImages: readonly PastImages[], question: readonly LoadedImage[], billing: VisionBilling | undefined, held: HeldRooms): Promise<ComposedRequest> {
     const out: ChatRequestMessage[] = [...messages];
     let extraTokens = 0;
     let reserveSurplusTokens = 0;
@@ -113,8 +121,10 @@ export class VisionService {
       const markers: string[] = [];
       for (const ref of images) {
         if (budget === 0 || ref.size > bytesLeft) { markers.push(IMAGE_NOT_RESENT_MARKER); continue; }
-        const loaded = isStillValid(ref.url, now) ? await fetchImage(ref.url, { declaredSize: ref.size, fetch: this.options.fetch }) : undefined;
+        const loaded = isStillValid(ref.url, now) ? await fetchImage(ref.url, { declaredSize: ref.size, fetch: this.options.fetch, gate: { gate: this.options.downloads, waitMs: 0 } }) : undefined;
+        if (loaded?.ok === false && loaded.problem === 'busy') { markers.push(IMAGE_NOT_RESENT_MARKER); continue; }
         if (!loaded?.ok) { markers.push(IMAGE_GONE_MARKER); continue; }
+        held.add(loaded.release);
         budget -= 1;
         bytesLeft -= loaded.image.bytes.length;
         const count = countImage(billing!, loaded.image.width, loaded.image.height, IMAGE_DETAIL);

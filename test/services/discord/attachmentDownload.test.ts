@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { downloadAttachment } from '../../../src/services/discord/attachmentDownload.ts';
+import { DownloadGate } from '../../../src/services/discord/downloadGate.ts';
 
 const CHUNK = 32 * 1024;
 const SLOW_TOTAL = 4 * 1024 * 1024; // 128 chunks, 10 ms apart: over a second if nobody stops it
@@ -13,6 +14,7 @@ let slowWritten: Promise<number> = Promise.resolve(0);
 beforeAll(async () => {
   server = createServer((req, res) => {
     if (req.url === '/ok') return void res.end(Buffer.alloc(1000, 7));
+    if (req.url === '/chunked2000') { res.write(Buffer.alloc(1000, 1)); return void res.end(Buffer.alloc(1000, 2)); }
     if (req.url === '/missing') return void res.writeHead(404).end('no such attachment');
     if (req.url === '/hang') return; // never answers: only the timeout ends this
     if (req.url === '/stall') return void res.writeHead(200).write('a few bytes, then nothing');
@@ -132,5 +134,80 @@ describe('downloadAttachment', () => {
     const result = await downloadAttachment(`http://127.0.0.1:${port}/a.ogg`, { maxBytes: 1000, timeoutMs: 5000 });
     expect(result).toMatchObject({ ok: false, reason: 'network' });
     expect(!result.ok && result.detail).toMatch(/ECONNREFUSED/);
+  });
+});
+
+describe('downloadAttachment with a gate on the bytes in memory', () => {
+  const gated = (gate: DownloadGate, waitMs = 1000) => ({ gate: { gate, waitMs } });
+
+  test('the room is the declared size, held after the download until the caller releases it', async () => {
+    const gate = new DownloadGate(10_000);
+    const result = await downloadAttachment(`${base}/ok`, { maxBytes: 5000, timeoutMs: 5000, declaredSize: 1000, ...gated(gate) });
+    expect(result.ok && result.bytes.length).toBe(1000);
+    expect(gate.inFlight).toBe(1000);
+    if (result.ok) result.release();
+    expect(gate.inFlight).toBe(0);
+  });
+
+  test('a body shorter than its declared size comes back whole, at its own length', async () => {
+    const result = await downloadAttachment(`${base}/chunked2000`, { maxBytes: 1_000_000, timeoutMs: 5000, declaredSize: 5000 });
+    expect(result.ok && [result.bytes.length, result.bytes[0], result.bytes[1999]]).toEqual([2000, 1, 2]);
+  });
+
+  test('without a declared size the room is the cap', async () => {
+    const gate = new DownloadGate(10_000);
+    const seen: number[] = [];
+    const fetch = (async () => { seen.push(gate.inFlight); return new Response('abc'); }) as typeof globalThis.fetch;
+    const result = await downloadAttachment('https://cdn.example/a.ogg', { maxBytes: 5000, timeoutMs: 5000, fetch, ...gated(gate) });
+    expect(seen).toEqual([5000]);
+    if (result.ok) result.release();
+    expect(gate.inFlight).toBe(0);
+  });
+
+  test('a body longer than the declared size is cut off there, not at the cap', async () => {
+    const gate = new DownloadGate(10_000);
+    const result = await downloadAttachment(`${base}/chunked2000`, { maxBytes: 1_000_000, timeoutMs: 5000, declaredSize: 1000, ...gated(gate) });
+    expect(result).toMatchObject({ ok: false, reason: 'too-large', detail: 'The file is larger than the 1000 bytes Discord declared.' });
+    expect(gate.inFlight).toBe(0);
+  });
+
+  test.each([
+    ['an HTTP error', '/missing', {}, 'http-error'],
+    ['a timeout', '/hang', { timeoutMs: 100 }, 'timeout'],
+    ['a body over its bound', '/slow', { maxBytes: 64 * 1024 }, 'too-large'],
+    ['a byte check that refuses', '/ok', { check: () => 'not wanted' }, 'refused'],
+  ])('%s gives the room back', async (_name, path, extra, reason) => {
+    const gate = new DownloadGate(10_000_000);
+    const result = await downloadAttachment(`${base}${path}`, { maxBytes: 1_000_000, timeoutMs: 5000, ...extra, ...gated(gate) });
+    expect(result).toMatchObject({ ok: false, reason });
+    expect(gate.inFlight).toBe(0);
+  });
+
+  test('a network failure and a fetch that throws give the room back', async () => {
+    const gate = new DownloadGate(10_000);
+    const fetch = (async () => { throw new TypeError('fetch failed', { cause: new Error('ECONNRESET') }); }) as typeof globalThis.fetch;
+    expect(await downloadAttachment('https://cdn.example/a.ogg', { maxBytes: 1000, timeoutMs: 5000, fetch, ...gated(gate) })).toMatchObject({ ok: false, reason: 'network' });
+    expect(gate.inFlight).toBe(0);
+  });
+
+  test('no room within the wait: busy, and no request is made', async () => {
+    const gate = new DownloadGate(1500);
+    const held = (await gate.take(1000, 0))!;
+    const { fetch, calls } = countingFetch();
+    const result = await downloadAttachment('https://cdn.example/a.ogg', { maxBytes: 5000, timeoutMs: 5000, declaredSize: 1000, fetch, ...gated(gate, 50) });
+    expect(result).toMatchObject({ ok: false, reason: 'busy' });
+    expect(calls).toEqual([]);
+    expect(gate.inFlight).toBe(1000);
+    held.release();
+  });
+
+  test('a file over the cap by its declared size takes no room at all', async () => {
+    const gate = new DownloadGate(1000);
+    const held = (await gate.take(1000, 0))!;
+    const started = Date.now();
+    const result = await downloadAttachment('https://cdn.example/a.ogg', { maxBytes: 5000, timeoutMs: 5000, declaredSize: 9000, ...gated(gate, 5000) });
+    expect(result).toMatchObject({ ok: false, reason: 'too-large' });
+    expect(Date.now() - started).toBeLessThan(1000); // refused at once, not after waiting in line
+    held.release();
   });
 });

@@ -15,7 +15,7 @@ import { imagePartTokens } from '../../support/fakeOpenAIVision.ts';
 import { countPromptTokens } from '../../support/fakeOpenAIChatValidate.ts';
 import { t } from '../../../src/services/i18n.ts';
 import { BudgetStore } from '../../../src/db/budgetLimits.ts';
-import { IMAGE_GONE_MARKER } from '../../../src/services/vision/service.ts';
+import { IMAGE_GONE_MARKER, IMAGE_NOT_RESENT_MARKER } from '../../../src/services/vision/service.ts';
 import { MAX_IMAGE_BYTES } from '../../../src/services/vision/limits.ts';
 
 type Part = { type: string; text?: string; image_url?: { url: string; detail?: string } };
@@ -169,6 +169,36 @@ describe('history keeps images by reference', () => {
     const earlier = body.messages.find((m) => Array.isArray(m.content) && m.content.some((p) => p.text?.includes('What colour is the car?')))!;
     expect(earlier.content).toContainEqual({ type: 'image_url', image_url: { url: `data:image/png;base64,${Buffer.from(data).toString('base64')}`, detail: 'high' } });
     expect(body.messages.at(-1)!.content).toMatch(/And the wheels\?$/);
+  });
+
+  test('images hold their room among the files in memory until the answer is over; an earlier one with no room at once is not re-sent', async () => {
+    // Its own channel (no other test here asks in it): the fresh ones are all taken.
+    const channelId = TEST_CHANNEL_IDS[10]!;
+    const gate = h.bot.ctx.services.downloads;
+    const data = craftPng(800, 600, 40_000);
+    const heldWhileAnswering: number[] = [];
+    h.openai.chat.setDefault((req) => {
+      heldWhileAnswering.push(gate.inFlight);
+      return { text: `You said: ${JSON.stringify(req.messages.at(-1)).length}` };
+    });
+    await ask(channelId, 'What is this?', { filename: 'thing.png', data });
+    // The question's image, whose data URL is in the request, holds its room until the answer is over.
+    expect(heldWhileAnswering).toEqual([data.length]);
+    expect(gate.inFlight).toBe(0);
+    // The whole budget taken elsewhere: the follow-up neither waits nor fetches the earlier image, and marks it not shown.
+    const other = (await gate.take(gate.budgetBytes, 0))!;
+    try {
+      const fetched = downloads().length;
+      await ask(channelId, 'And now?');
+      expect(downloads().length).toBe(fetched);
+      const body = lastChat();
+      expect(imageParts(body)).toHaveLength(0);
+      expect(body.messages.some((m) => typeof m.content === 'string' && m.content.endsWith(`: What is this? ${IMAGE_NOT_RESENT_MARKER}`))).toBe(true);
+      expect(heldWhileAnswering.at(-1)).toBe(gate.budgetBytes);
+    } finally {
+      other.release();
+    }
+    expect(gate.inFlight).toBe(0);
   });
 
   test('an earlier image whose URL expired is dropped with a marker, not fetched, and the text stays', async () => {

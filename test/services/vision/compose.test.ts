@@ -8,6 +8,8 @@ import { createPricing } from '../../../src/services/pricing/index.ts';
 import { FALLBACK_VISION_RULE } from '../../../src/services/pricing/builtinVision.ts';
 import { imageTokens } from '../../../src/services/vision/imageTokens.ts';
 import { craftPng } from '../../support/craftedImages.ts';
+import { DownloadGate, HeldRooms } from '../../../src/services/discord/downloadGate.ts';
+import { describeImageProblem } from '../../../src/services/vision/messages.ts';
 
 const NOW = Date.UTC(2026, 11, 6, 8, 0, 0);
 const hex = (ms: number) => Math.floor(ms / 1000).toString(16);
@@ -38,7 +40,7 @@ describe('VisionService.compose: earlier images', () => {
     fetched.push(String(input));
     return new Response(png, { headers: { 'content-length': String(png.length) } });
   };
-  const vision = new VisionService({ now: () => NOW, fetch: fakeFetch, inputPrice });
+  const vision = new VisionService({ downloads: new DownloadGate(), now: () => NOW, fetch: fakeFetch, inputPrice });
   const billing = { rule: { tiles: { base: 85, tile: 170 } } };
   const messages: ChatMessage[] = [
     { role: 'system', content: 'sys' },
@@ -55,7 +57,7 @@ describe('VisionService.compose: earlier images', () => {
       { index: 3, images: [ref('gone.png', NOW - 1000), ref('kept1.png')] },
       { index: 5, images: [ref('kept2.png')] },
     ];
-    const { messages: out, extraTokens } = await vision.compose(messages, past, [], billing);
+    const { messages: out, extraTokens } = await vision.compose(messages, past, [], billing, new HeldRooms());
     expect(fetched.map((url) => new URL(url).pathname.split('/').at(-1))).toEqual(['kept2.png', 'kept1.png']);
     expect(out[1]).toEqual({ role: 'user', content: `Ann: first ${IMAGE_NOT_RESENT_MARKER}` });
     expect(out[3]).toMatchObject({ role: 'user', content: [{ type: 'text', text: `Ann: second ${IMAGE_GONE_MARKER}` }, { type: 'image_url' }] });
@@ -67,7 +69,7 @@ describe('VisionService.compose: earlier images', () => {
 
   test('a model that cannot see gets markers only, and nothing is downloaded', async () => {
     fetched.length = 0;
-    const { messages: out, extraTokens } = await vision.compose(messages, [{ index: 5, images: [ref('x.png')] }], [], undefined);
+    const { messages: out, extraTokens } = await vision.compose(messages, [{ index: 5, images: [ref('x.png')] }], [], undefined, new HeldRooms());
     expect(fetched).toEqual([]);
     expect(out[5]).toEqual({ role: 'user', content: `Ann: third ${IMAGE_NOT_RESENT_MARKER}` });
     expect(extraTokens).toBeGreaterThan(0);
@@ -78,8 +80,8 @@ describe('VisionService.loadQuestion', () => {
   test('gpt-4o-mini: the reservation counts its billed tokens, the context window only the image\'s real share', async () => {
     const png = craftPng(768, 2048, 800);
     const fetchPng: typeof fetch = async () => new Response(png, { headers: { 'content-length': String(png.length) } });
-    const vision = new VisionService({ now: () => NOW, fetch: fetchPng, inputPrice });
-    const loaded = await vision.loadQuestion([{ url: cdn('tall.png', NOW + 3600_000), filename: 'tall.png', size: png.length }], vision.billingOf('gpt-4o-mini')!);
+    const vision = new VisionService({ downloads: new DownloadGate(), now: () => NOW, fetch: fetchPng, inputPrice });
+    const loaded = await vision.loadQuestion([{ url: cdn('tall.png', NOW + 3600_000), filename: 'tall.png', size: png.length }], vision.billingOf('gpt-4o-mini')!, new HeldRooms());
     expect(loaded.ok).toBe(true);
     const [image] = loaded.ok ? loaded.images : [];
     expect(image!.tokens).toBe(2833 + 8 * 5667); // 48,169: four such images would pass a 128k window
@@ -89,8 +91,27 @@ describe('VisionService.loadQuestion', () => {
   });
 });
 
+describe('VisionService.loadQuestion with no room among the files in memory', () => {
+  test('the image is busy (no request), told in plain words, and nothing stays held', async () => {
+    const png = craftPng(64, 64, 500);
+    let requests = 0;
+    const fetchPng: typeof fetch = async () => { requests++; return new Response(png); };
+    const gate = new DownloadGate(1000, 20);
+    const vision = new VisionService({ downloads: gate, now: () => NOW, fetch: fetchPng, inputPrice });
+    const other = (await gate.take(1000, 0))!;
+    const held = new HeldRooms();
+    const loaded = await vision.loadQuestion([{ url: cdn('a.png', NOW + 3600_000), filename: 'a.png', size: png.length }], vision.billingOf('gpt-4o')!, held);
+    expect(loaded).toEqual({ ok: false, problem: 'busy', filename: 'a.png' });
+    expect(requests).toBe(0);
+    expect(describeImageProblem(loaded as Extract<typeof loaded, { ok: false }>, 'ja')).toBe('ボットは今たくさんのファイルを処理しています。料金はかかっていません。1分ほどしてからもう一度お試しください。');
+    other.release();
+    held.releaseAll();
+    expect(gate.inFlight).toBe(0);
+  });
+});
+
 describe('VisionService.billingOf: published rules are counted, unpublished ones also bounded in dollars', () => {
-  const vision = new VisionService({ now: () => NOW, visionModel: 'llava:13b', inputPrice });
+  const vision = new VisionService({ downloads: new DownloadGate(), now: () => NOW, visionModel: 'llava:13b', inputPrice });
 
   test.each([
     ['gpt-4o', { rule: { tiles: { base: 85, tile: 170 } } }],
@@ -113,11 +134,11 @@ describe('an unpublished rule at a low input price', () => {
   const cheap = { rule: FALLBACK_VISION_RULE, unpublishedInputPrice: 150_000 };
   const png = craftPng(768, 2048, 800);
   const fetchPng: typeof fetch = async () => new Response(png, { headers: { 'content-length': String(png.length) } });
-  const vision = new VisionService({ now: () => NOW, fetch: fetchPng, inputPrice });
+  const vision = new VisionService({ downloads: new DownloadGate(), now: () => NOW, fetch: fetchPng, inputPrice });
   const miniTokens = 2833 + 8 * 5667;
 
   test('a question\'s image is counted by the fallback rule, reserved up to gpt-4o-mini\'s count', async () => {
-    const loaded = await vision.loadQuestion([{ url: cdn('tall.png', NOW + 3600_000), filename: 'tall.png', size: png.length }], cheap);
+    const loaded = await vision.loadQuestion([{ url: cdn('tall.png', NOW + 3600_000), filename: 'tall.png', size: png.length }], cheap, new HeldRooms());
     const [image] = loaded.ok ? loaded.images : [];
     expect(image!.tokens).toBe(imageTokens(FALLBACK_VISION_RULE, 768, 2048, 'high')); // 3,779: 1,536 patches × 2.46
     expect(image!.reserveTokens).toBe(miniTokens);
@@ -126,7 +147,7 @@ describe('an unpublished rule at a low input price', () => {
   test('an earlier image sent again: the same split between count and reservation', async () => {
     const ref: ImageRef = { url: cdn('past.png', NOW + 3600_000), contentType: 'image/png', size: png.length, width: 768, height: 2048 };
     const history: ChatMessage[] = [{ role: 'user', content: 'Ann: this?' }, { role: 'assistant', content: 'a1' }, { role: 'user', content: 'Ann: and?' }];
-    const composed = await vision.compose(history, [{ index: 0, images: [ref] }], [], cheap);
+    const composed = await vision.compose(history, [{ index: 0, images: [ref] }], [], cheap, new HeldRooms());
     expect(composed.extraTokens).toBe(imageTokens(FALLBACK_VISION_RULE, 768, 2048, 'high'));
     expect(composed.extraTokens + composed.reserveSurplusTokens).toBe(miniTokens);
   });
