@@ -296,7 +296,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     registerCommands: e.REGISTER_COMMANDS,
     pricingFile: e.PRICING_FILE,
     // A guessed price is only safe where models are the operator's own: a paid proxy may serve one dearer than the fallback.
-    unpricedModels: e.UNPRICED_MODELS ?? (e.OPENAI_BASE_URL !== undefined && !isOpenAIItself(e.OPENAI_BASE_URL) && isPrivateHost(e.OPENAI_BASE_URL) ? 'fallback' : 'refuse'),
+    unpricedModels: e.UNPRICED_MODELS ?? (e.OPENAI_BASE_URL !== undefined && isPrivateHost(e.OPENAI_BASE_URL) ? 'fallback' : 'refuse'),
     fallbackBudget: limit(e.DEFAULT_BUDGET_USD, e.DEFAULT_BUDGET_PERIOD),
     botLimit: limit(e.BOT_LIMIT_USD, e.BOT_LIMIT_PERIOD),
     memberLimit: limit(e.MEMBER_LIMIT_USD, e.MEMBER_LIMIT_PERIOD),
