@@ -37,6 +37,9 @@ const httpUrl = z.preprocess(
     .transform((url) => url.replace(/\/+$/, ''))
     .optional(),
 );
+const BYTES_PER_MB = 1024 * 1024;
+/** 64 GiB, past any host's memory: a larger DOWNLOAD_MEMORY_MB is a typo (bytes written as MB), refused rather than obeyed. */
+const MAX_DOWNLOAD_MEMORY_MB = 65_536;
 const positiveInt = (fallback: number, max: number) =>
   z.preprocess(emptyAsUndefined, z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(max, `must be at most ${max}`).default(fallback));
 const snowflake = z.preprocess(emptyAsUndefined, z.string().regex(/^\d{17,20}$/, 'must be a Discord server ID (17-20 digits)').optional());
@@ -117,7 +120,7 @@ const settings = z.object({
   VISION_MODEL: optionalString,
   TRANSCRIBE_MODEL: z.preprocess(emptyAsUndefined, z.string().trim().default('whisper-1')),
   VOICE_TRANSCRIPTION: flag(false),
-  DOWNLOAD_MEMORY_MB: positiveInt(DEFAULT_DOWNLOAD_BUDGET_BYTES / (1024 * 1024), 65_536),
+  DOWNLOAD_MEMORY_MB: positiveInt(DEFAULT_DOWNLOAD_BUDGET_BYTES / BYTES_PER_MB, MAX_DOWNLOAD_MEMORY_MB),
   DOWNLOAD_WAIT_MS: positiveInt(DEFAULT_DOWNLOAD_WAIT_MS, 600_000),
   MODERATION_MODEL: z.preprocess(emptyAsUndefined, z.string().trim().default('omni-moderation-latest')),
   THREAD_CONVERSATIONS: flag(false),
@@ -293,7 +296,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     registerCommands: e.REGISTER_COMMANDS,
     pricingFile: e.PRICING_FILE,
     // A guessed price is only safe where models are the operator's own: a paid proxy may serve one dearer than the fallback.
-    unpricedModels: e.UNPRICED_MODELS ?? (e.OPENAI_BASE_URL !== undefined && !isOpenAIItself(e.OPENAI_BASE_URL) && isPrivateHost(e.OPENAI_BASE_URL) ? 'fallback' : 'refuse'),
+    unpricedModels: e.UNPRICED_MODELS ?? (e.OPENAI_BASE_URL !== undefined && isPrivateHost(e.OPENAI_BASE_URL) ? 'fallback' : 'refuse'),
     fallbackBudget: limit(e.DEFAULT_BUDGET_USD, e.DEFAULT_BUDGET_PERIOD),
     botLimit: limit(e.BOT_LIMIT_USD, e.BOT_LIMIT_PERIOD),
     memberLimit: limit(e.MEMBER_LIMIT_USD, e.MEMBER_LIMIT_PERIOD),
@@ -305,7 +308,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     visionModel: e.VISION_MODEL,
     transcribeModel: e.TRANSCRIBE_MODEL,
     voiceTranscription: e.VOICE_TRANSCRIPTION,
-    downloadMemoryBytes: e.DOWNLOAD_MEMORY_MB * 1024 * 1024,
+    downloadMemoryBytes: e.DOWNLOAD_MEMORY_MB * BYTES_PER_MB,
     downloadWaitMs: e.DOWNLOAD_WAIT_MS,
     moderationModel: e.MODERATION_MODEL,
     threadConversations: e.THREAD_CONVERSATIONS,
