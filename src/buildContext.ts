@@ -1,4 +1,4 @@
-import { isOpenAIItself, type Config } from './config.ts';
+import { isOpenAIItself, isOpenAIRegional, type Config } from './config.ts';
 import type { BotContext } from './context.ts';
 import { BudgetStore } from './db/budgetLimits.ts';
 import { openDatabase } from './db/connection.ts';
@@ -56,7 +56,7 @@ import { VisionService } from './services/vision/service.ts';
 
 /** Builds every service once, on the configured database: the one typed `ctx` handed to commands and events. */
 export async function buildContext(config: Config, logger: Logger, now: () => number = Date.now): Promise<BotContext> {
-  const pricing = createPricing({ overrides: config.pricingFile ? await loadPricingFile(config.pricingFile) : undefined });
+  const pricing = createPricing({ overrides: config.pricingFile ? await loadPricingFile(config.pricingFile) : undefined, regionalProcessing: isOpenAIRegional(config.openaiBaseUrl) });
   if (config.unpricedModels === 'refuse' && !pricing.resolveChat(config.defaultModel).known) {
     logger.warn({ model: config.defaultModel }, 'DEFAULT_MODEL has no price: answers with it are refused until PRICING_FILE gives one (or UNPRICED_MODELS=fallback charges it like gpt-4o)');
   }

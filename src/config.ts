@@ -156,6 +156,11 @@ const schema = settings.superRefine((e, context) => {
 /** api.openai.com and its regional (data residency) endpoints, e.g. eu.api.openai.com, which bill OpenAI's prices. */
 const OPENAI_API_HOST = /^([a-z0-9-]+\.)?api\.openai\.com\.?$/;
 
+/** One of OpenAI's regional (data residency) endpoints, e.g. eu.api.openai.com, which bill some models 10 % more. */
+export function isOpenAIRegional(baseUrl: string | undefined): boolean {
+  return baseUrl !== undefined && isOpenAIItself(baseUrl) && new URL(baseUrl).hostname.replace(/\.$/, '') !== 'api.openai.com';
+}
+
 /** OpenAI's own API (OPENAI_BASE_URL unset, api.openai.com or a regional endpoint), as opposed to a compatible server. */
 export function isOpenAIItself(baseUrl: string | undefined): boolean {
   return baseUrl === undefined || OPENAI_API_HOST.test(new URL(baseUrl).hostname);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { ConfigError, DEFAULT_SYSTEM_PROMPT, isOpenAIItself, loadConfig } from '../src/config.ts';
+import { ConfigError, DEFAULT_SYSTEM_PROMPT, isOpenAIItself, isOpenAIRegional, loadConfig } from '../src/config.ts';
 
 const required = { DISCORD_TOKEN: 'discord-token-value', OPENAI_API_KEY: 'sk-test-key-value' };
 
@@ -44,6 +44,11 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...required, UNPRICED_MODELS: 'fallback' }).unpricedModels).toBe('fallback');
     expect(loadConfig({ ...required, OPENAI_BASE_URL: 'http://127.0.0.1:8000/v1', UNPRICED_MODELS: 'refuse' }).unpricedModels).toBe('refuse');
     expect(problemsOf({ ...required, UNPRICED_MODELS: 'maybe' })).toEqual(['UNPRICED_MODELS must be refuse or fallback']);
+  });
+
+  test('a regional endpoint is a data-residency host of OpenAI\'s, not api.openai.com itself', () => {
+    for (const url of ['https://eu.api.openai.com/v1', 'https://us.api.openai.com/v1', 'https://jp.api.openai.com./v1']) expect(isOpenAIRegional(url)).toBe(true);
+    for (const url of [undefined, 'https://api.openai.com/v1', 'https://api.openai.com./v1', 'https://eu.api.openai.com.example/v1', 'http://127.0.0.1:8000/v1']) expect(isOpenAIRegional(url)).toBe(false);
   });
 
   test('only api.openai.com and its regional endpoints are OpenAI itself (max_completion_tokens, its prices)', () => {

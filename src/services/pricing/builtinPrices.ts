@@ -15,7 +15,7 @@
 import type { ChatEntry, LongContextRule } from './types.ts';
 import { usdToMicros } from './units.ts';
 
-type Limits = Pick<ChatEntry, 'contextWindow' | 'maxOutputTokens' | 'longContext'>;
+type Limits = Pick<ChatEntry, 'contextWindow' | 'maxOutputTokens' | 'longContext' | 'regionalUplift'>;
 
 /** USD per 1M tokens → entry in micro-dollars. */
 function usd(input: number, cachedInput: number, output: number, limits: Limits = {}): ChatEntry {
@@ -28,6 +28,12 @@ function usd(input: number, cachedInput: number, output: number, limits: Limits 
  * The page doesn't say what cached input costs then: assumed 2x like input, since a cache hit is part of the input.
  */
 const OVER_272K: LongContextRule = { aboveInputTokens: 272_000, inputMultiplier: 2, cachedInputMultiplier: 2, outputMultiplier: 1.5 };
+
+/**
+ * developers.openai.com/api/docs/models/gpt-5.4: "Regional processing (data residency) endpoints are charged a 10%
+ * uplift for GPT-5.4 and GPT-5.4 pro" (eu.api.openai.com and the others).
+ */
+const REGIONAL_UPLIFT = 1.1;
 
 /** A model that runs a web search on every request, billed per call on top of its tokens (USD per call). */
 const searching = (entry: ChatEntry, usdPerCall: number): ChatEntry => ({ ...entry, perRequest: usdToMicros(usdPerCall) });
@@ -81,7 +87,7 @@ export const CURRENT_CHAT: Readonly<Record<string, ChatEntry>> = {
   // https://developers.openai.com/api/docs/models/gpt-5.4: input $2.50, cached input $0.25, output $15.00 per 1M;
   // 1,050,000 context window and 128,000 max output tokens, as gpt-tokenizer 4.0.0 has them. Its snapshot
   // gpt-5.4-2026-03-05 is priced by this row (modelNames.ts).
-  'gpt-5.4': usd(2.5, 0.25, 15, { longContext: OVER_272K }),
+  'gpt-5.4': usd(2.5, 0.25, 15, { longContext: OVER_272K, regionalUplift: REGIONAL_UPLIFT }),
   // The -pro models answer only through the Responses API (the bot says they aren't available), priced all the same.
   'gpt-5-pro': noCache(15, 120),
   'gpt-5.2-pro': noCache(21, 168),

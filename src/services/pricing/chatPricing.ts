@@ -3,7 +3,7 @@
  * Order: our table (PRICING_FILE entries over built-ins) before gpt-tokenizer, because gpt-tokenizer's
  * prices are wrong or missing for most current models (see builtinPrices.ts); then the fallback.
  */
-import { longContextTier, ratesFor } from './longContext.ts';
+import { longContextTier, ratesFor, scaled } from './longContext.ts';
 import { fineTuneBase, lookup, nameCandidates } from './modelNames.ts';
 import { tokenizerChatPrice, tokenizerSpec } from './tokenizerPrices.ts';
 import type { ChatEntry, ChatPrice, ChatResolution, ChatUsage, LongContextRule } from './types.ts';
@@ -19,6 +19,8 @@ export class ChatPricing {
     private readonly fallback: ChatPrice,
     /** The built-in long-context rules: a PRICING_FILE entry that gives none keeps them (dropping one would under-charge). */
     private readonly builtinRules: ReadonlyMap<string, LongContextRule> = new Map(),
+    /** The bot talks to one of OpenAI's regional endpoints: built-in prices with a regional uplift are raised by it. */
+    private readonly regional = false,
   ) {}
 
   resolve(model: string): ChatResolution {
@@ -91,7 +93,12 @@ export class ChatPricing {
   }
 
   private found(model: string, key: string, entry: ChatEntry): ChatResolution {
-    const rates = { input: entry.input, cachedInput: entry.cachedInput, output: entry.output, ...(entry.perRequest ? { perRequest: entry.perRequest } : {}) };
+    // A PRICING_FILE entry is the operator's own figure (regional prices included); a built-in one is the global price.
+    const uplift = this.regional && !this.overridden.has(key) ? entry.regionalUplift ?? 1 : 1;
+    const rates = {
+      input: scaled(entry.input, uplift), cachedInput: scaled(entry.cachedInput, uplift), output: scaled(entry.output, uplift),
+      ...(entry.perRequest ? { perRequest: entry.perRequest } : {}),
+    };
     // A snapshot (gpt-5.4-2026-03-05) or an override without a rule of its own keeps its base model's built-in rule.
     const rule = entry.longContext ?? lookup(this.builtinRules, key)?.value;
     const price: ChatPrice = rule ? { ...rates, longContext: longContextTier(rates, rule) } : rates;

@@ -11,7 +11,7 @@ import type { ChatPrice, ChatRates, LongContextRule, LongContextTier } from './t
  * rounded at a thousandth of a micro-dollar, so floating-point noise (175,000 × 1.1 = 192,500.00000000003) can't
  * add a micro-dollar.
  */
-function scaled(rate: number, multiplier: number): number {
+export function scaled(rate: number, multiplier: number): number {
   return Math.ceil(Math.round(rate * multiplier * 1000) / 1000);
 }
 

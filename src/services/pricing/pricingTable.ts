@@ -14,6 +14,8 @@ export interface PricingOptions {
   overrides?: PricingOverrides;
   /** Price for models nothing matches (e.g. a local `llama3.1:8b`). Wins over the file's `fallbackChat`; default: gpt-4o's. */
   fallbackChat?: ChatPrice;
+  /** OPENAI_BASE_URL is one of OpenAI's regional (data residency) endpoints, which bill some models more. */
+  regionalProcessing?: boolean;
 }
 
 export interface Pricing {
@@ -68,7 +70,7 @@ export function createPricing(options: PricingOptions = {}): Pricing {
     output: fallbackEntry.output,
   };
   const builtinRules = new Map(Object.entries(BUILTIN_CHAT).flatMap(([model, entry]): Array<[string, LongContextRule]> => (entry.longContext ? [[model, entry.longContext]] : [])));
-  const chat = new ChatPricing(chatTable, new Set(Object.keys(overrides.chat ?? {})), fallback, builtinRules);
+  const chat = new ChatPricing(chatTable, new Set(Object.keys(overrides.chat ?? {})), fallback, builtinRules, options.regionalProcessing);
   const images = new Map(Object.entries(mergeImages(BUILTIN_IMAGES, overrides.images)));
   const audio = toMap(BUILTIN_AUDIO, overrides.audio);
   const audioTokens = toMap<AudioTokenPrice>(BUILTIN_AUDIO_TOKENS, overrides.audioTokens);

@@ -38,6 +38,8 @@ export interface ChatEntry extends ChatRates {
   contextWindow?: number;
   maxOutputTokens?: number;
   longContext?: LongContextRule;
+  /** OpenAI's regional (data residency) endpoints bill this model at its rates times this (gpt-5.4: 1.1). */
+  regionalUplift?: number;
 }
 
 /** A token-billed transcription model, in micro-dollars per 1M tokens of each kind. */

@@ -179,3 +179,21 @@ describe('prices from gpt-tokenizer', () => {
     expect(pricing.resolveChat(model).source).toBe('builtin');
   });
 });
+
+describe('OpenAI\'s regional (data residency) endpoints', () => {
+  const regional = createPricing({ regionalProcessing: true });
+
+  test('bill gpt-5.4 (and its snapshot) 10 % more, its long-context tier too', () => {
+    for (const model of ['gpt-5.4', 'gpt-5.4-2026-03-05']) {
+      expect(regional.chatCost(model, { promptTokens: 100_000, completionTokens: 100_000 })).toBe(275_000 + 1_650_000);
+      expect(regional.resolveChat(model).price.longContext).toEqual({ aboveInputTokens: 272_000, input: 5_500_000, cachedInput: 550_000, output: 24_750_000 });
+    }
+    expect(pricing.chatCost('gpt-5.4', { promptTokens: 100_000, completionTokens: 100_000 })).toBe(250_000 + 1_500_000);
+  });
+
+  test('leave models without a published uplift, and the operator\'s own PRICING_FILE figures, as they are', () => {
+    expect(regional.chatCost('gpt-4o', { promptTokens: 1_000_000, completionTokens: 0 })).toBe(pricing.chatCost('gpt-4o', { promptTokens: 1_000_000, completionTokens: 0 }));
+    const own = createPricing({ regionalProcessing: true, overrides: { chat: { 'gpt-5.4': { input: 3_000_000, cachedInput: 300_000, output: 18_000_000 } } } });
+    expect(own.chatCost('gpt-5.4', { promptTokens: 100_000, completionTokens: 0 })).toBe(300_000);
+  });
+});
