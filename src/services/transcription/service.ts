@@ -10,7 +10,7 @@ import { logModelFailure, type ModelFailure } from '../openai/failures.ts';
 import type { Pricing } from '../pricing/index.ts';
 import type { AudioSource } from './audioAttachment.ts';
 import { tokenWorstCase } from './reservation.ts';
-import type { Transcriber, TranscriberOutcome } from './transcriber.ts';
+import { MIN_RETRY_WINDOW_MS, type Transcriber, type TranscriberOutcome } from './transcriber.ts';
 
 /** A transcription model missing from the price table is charged like this one, the dearest built-in per minute. */
 export const AUDIO_FALLBACK_PRICE_MODEL = 'whisper-1';
@@ -102,10 +102,11 @@ export class TranscriptionService {
       log.info({ refusal: early }, 'refused before download: over budget');
       return { ok: false, reason: 'over_budget', refusal: early };
     }
-    // The download's timeout runs from when its room is given; the wait for room leaves it whole before the deadline.
+    // The download's timeout runs from when its room is given; the wait for room leaves it whole before the deadline,
+    // and a transcription's window after it: one sent with seconds left would time out, and a timeout is paid.
     const download = await downloadAttachment(audio.url, {
       maxBytes: MAX_TRANSCRIPTION_BYTES, timeoutMs: Math.max(1, Math.min(DOWNLOAD_TIMEOUT_MS, deadline - Date.now())), declaredSize: audio.size, fetch: this.deps.fetch,
-      gate: { gate: this.deps.downloads, waitMs: deadline - Date.now() - DOWNLOAD_TIMEOUT_MS },
+      gate: { gate: this.deps.downloads, waitMs: deadline - Date.now() - DOWNLOAD_TIMEOUT_MS - MIN_RETRY_WINDOW_MS },
     });
     if (!download.ok) {
       if (download.reason === 'busy') {
