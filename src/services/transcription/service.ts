@@ -66,6 +66,13 @@ const INSPECTION_REASONS = { empty: 'empty', 'not-audio': 'not_audio', 'unsuppor
 type Settlement = { chargedMicros: number; inputTokens?: number; outputTokens?: number; units?: number };
 
 /** One attachment to text: size check → download → measure the bytes → reserve → transcribe → settle what was billed. */
+/**
+ * A server without /audio/transcriptions (Ollama before it had one, llama.cpp, LM Studio) is asked again only after
+ * this long, as moderation does: meanwhile voice messages are skipped, not each downloaded, sent, 404'd and answered
+ * with the same notice.
+ */
+export const MISSING_ROUTE_RECHECK_MS = 10 * 60_000;
+
 export class TranscriptionService {
   private readonly warnedUnpriced = new Set<string>();
   /**
@@ -153,6 +160,10 @@ export class TranscriptionService {
     const outcome = paid.result;
     if (!outcome.ok) {
       logModelFailure(log, outcome.failure, 'transcription');
+      if (outcome.failure.kind === 'endpoint_missing') {
+        this.routeMissingUntil = Date.now() + MISSING_ROUTE_RECHECK_MS;
+        log.warn({ recheckMs: MISSING_ROUTE_RECHECK_MS }, 'the AI service has no transcription endpoint: voice messages are skipped until it is asked again');
+      }
       return { ok: false, reason: 'model_failed', failure: outcome.failure, chargedMicros: settlement?.chargedMicros ?? 0 };
     }
     const chargedMicros = settlement?.chargedMicros ?? 0;
