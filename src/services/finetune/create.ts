@@ -3,7 +3,7 @@ import type { FineTuningJob } from 'openai/resources/fine-tuning/jobs/jobs';
 import type { UnansweredCause } from '../../db/fineTunes.ts';
 import { classifyError, type ModelFailure } from '../openai/failures.ts';
 import { sendPaid } from '../openai/paidAttempts.ts';
-import { mayBeBilled } from '../openai/paidRetries.ts';
+import { mayHaveBeenDone } from '../openai/paidRetries.ts';
 import {
   CREATED_AT_SKEW_SECONDS, CREATED_JOB_SEARCH_LIMIT, JOB_CREATE_FAST_SERVER_ERROR_MS, JOB_CREATE_RETRY_WINDOW_MS, START_TAG_KEY, UNCONFIRMED_STATUS,
 } from './limits.ts';
@@ -35,14 +35,8 @@ export type CreateOutcome =
   /** `mayExist`: the create may have reached OpenAI (timeout, lost connection) and its list could not say. `refusal`: a 4xx, read. */
   | { ok: false; failure: ModelFailure; request: JobRequest; mayExist: boolean; refusal?: RefusalDetail };
 
-/**
- * Whether a failed create may still have made a job: no answer came (a timeout, a lost connection), the answer could
- * not be read, or a 5xx came too late to have come before the job was stored (a gateway giving up on OpenAI).
- */
-function mayHaveCreated(error: unknown, failure: ModelFailure, elapsedMs: number): boolean {
-  if (mayBeBilled(error, failure)) return true;
-  return failure.kind === 'server_error' && (failure.status === undefined || elapsedMs > JOB_CREATE_FAST_SERVER_ERROR_MS);
-}
+/** Whether a failed create may still have made a job (a 5xx later than JOB_CREATE_FAST_SERVER_ERROR_MS may follow one stored). */
+const mayHaveCreated = (error: unknown, failure: ModelFailure, elapsedMs: number) => mayHaveBeenDone(error, failure, elapsedMs, JOB_CREATE_FAST_SERVER_ERROR_MS);
 
 /** How a create's answer failed: no answer in time, the connection lost, or an error answer that may follow the job's creation. */
 export const unansweredCause = (failure: ModelFailure): UnansweredCause => (failure.kind === 'timeout' ? 'timeout' : failure.kind === 'server_error' ? 'error' : 'lost');

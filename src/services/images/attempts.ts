@@ -1,7 +1,7 @@
 import { APIConnectionTimeoutError } from 'openai';
 import type { FailureContext, ModelFailure } from '../openai/failures.ts';
 import { sendPaid } from '../openai/paidAttempts.ts';
-import { mayBeBilled } from '../openai/paidRetries.ts';
+import { mayHaveBeenDone } from '../openai/paidRetries.ts';
 
 /**
  * Image requests are sent with the SDK's retries off (`maxRetries: 0` on the request) and repeated by the
@@ -20,11 +20,10 @@ const IMAGE_RETRY_RULES = { fastServerErrorMs: FAST_SERVER_ERROR_MS, repeatNever
 
 /**
  * Besides a timeout or a lost connection, two failures may come after the image was made (and billed): a 5xx slower
- * than FAST_SERVER_ERROR_MS (a gateway such as Cloudflare giving up while OpenAI still generates), and a 2xx whose
- * body is not JSON (the image was made; its answer was cut or garbled on the way).
+ * than FAST_SERVER_ERROR_MS (a gateway such as Cloudflare giving up while OpenAI still generates), and an answer that
+ * could not be read (a 2xx whose body is not JSON: the image was made; its answer was cut or garbled on the way).
  */
-const mayHaveMade = (error: unknown, failure: ModelFailure, elapsedMs: number) =>
-  mayBeBilled(error, failure) || error instanceof SyntaxError || (failure.kind === 'server_error' && elapsedMs > FAST_SERVER_ERROR_MS);
+const mayHaveMade = (error: unknown, failure: ModelFailure, elapsedMs: number) => mayHaveBeenDone(error, failure, elapsedMs, FAST_SERVER_ERROR_MS);
 
 export interface AttemptPolicy {
   /** Repeats allowed after the first try (OPENAI_MAX_RETRIES). */

@@ -38,6 +38,15 @@ export function mayBeBilled(error: unknown, failure: ModelFailure): boolean {
   return failure.kind === 'network' && !neverSent(error);
 }
 
+/**
+ * Whether a failed request may still have been done (and billed): no answer came (mayBeBilled), an answer came that
+ * could not be read (a server_error without a status: a cut or garbled body), or a 5xx came later than
+ * `fastServerErrorMs` (a gateway giving up while OpenAI still works). Only what the service said before any work is free.
+ */
+export function mayHaveBeenDone(error: unknown, failure: ModelFailure, elapsedMs: number, fastServerErrorMs: number): boolean {
+  return mayBeBilled(error, failure) || (failure.kind === 'server_error' && (failure.status === undefined || elapsedMs > fastServerErrorMs));
+}
+
 /** retry-after-ms, else retry-after in seconds or as an HTTP date (as the SDK reads them). */
 function retryAfterMs(headers: Headers | undefined): number | undefined {
   const ms = Number.parseFloat(headers?.get('retry-after-ms') ?? '');

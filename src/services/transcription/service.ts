@@ -10,7 +10,7 @@ import { logModelFailure, type ModelFailure } from '../openai/failures.ts';
 import type { Pricing } from '../pricing/index.ts';
 import type { AudioSource } from './audioAttachment.ts';
 import { tokenWorstCase } from './reservation.ts';
-import type { Transcriber, TranscriberOutcome } from './transcriber.ts';
+import { MIN_RETRY_WINDOW_MS, type Transcriber, type TranscriberOutcome } from './transcriber.ts';
 
 /** A transcription model missing from the price table is charged like this one, the dearest built-in per minute. */
 export const AUDIO_FALLBACK_PRICE_MODEL = 'whisper-1';
@@ -66,6 +66,13 @@ const INSPECTION_REASONS = { empty: 'empty', 'not-audio': 'not_audio', 'unsuppor
 type Settlement = { chargedMicros: number; inputTokens?: number; outputTokens?: number; units?: number };
 
 /** One attachment to text: size check → download → measure the bytes → reserve → transcribe → settle what was billed. */
+/**
+ * A server without /audio/transcriptions (Ollama before it had one, llama.cpp, LM Studio) is asked again only after
+ * this long, as moderation does: meanwhile voice messages are skipped, not each downloaded, sent, 404'd and answered
+ * with the same notice.
+ */
+export const MISSING_ROUTE_RECHECK_MS = 10 * 60_000;
+
 export class TranscriptionService {
   private readonly warnedUnpriced = new Set<string>();
   /**
@@ -102,10 +109,11 @@ export class TranscriptionService {
       log.info({ refusal: early }, 'refused before download: over budget');
       return { ok: false, reason: 'over_budget', refusal: early };
     }
-    // The download's timeout runs from when its room is given; the wait for room leaves it whole before the deadline.
+    // The download's timeout runs from when its room is given; the wait for room leaves it whole before the deadline,
+    // and a transcription's window after it: one sent with seconds left would time out, and a timeout is paid.
     const download = await downloadAttachment(audio.url, {
       maxBytes: MAX_TRANSCRIPTION_BYTES, timeoutMs: Math.max(1, Math.min(DOWNLOAD_TIMEOUT_MS, deadline - Date.now())), declaredSize: audio.size, fetch: this.deps.fetch,
-      gate: { gate: this.deps.downloads, waitMs: deadline - Date.now() - DOWNLOAD_TIMEOUT_MS },
+      gate: { gate: this.deps.downloads, waitMs: deadline - Date.now() - DOWNLOAD_TIMEOUT_MS - MIN_RETRY_WINDOW_MS },
     });
     if (!download.ok) {
       if (download.reason === 'busy') {
@@ -152,6 +160,10 @@ export class TranscriptionService {
     const outcome = paid.result;
     if (!outcome.ok) {
       logModelFailure(log, outcome.failure, 'transcription');
+      if (outcome.failure.kind === 'endpoint_missing') {
+        this.routeMissingUntil = Date.now() + MISSING_ROUTE_RECHECK_MS;
+        log.warn({ recheckMs: MISSING_ROUTE_RECHECK_MS }, 'the AI service has no transcription endpoint: voice messages are skipped until it is asked again');
+      }
       return { ok: false, reason: 'model_failed', failure: outcome.failure, chargedMicros: settlement?.chargedMicros ?? 0 };
     }
     const chargedMicros = settlement?.chargedMicros ?? 0;

@@ -2,7 +2,7 @@ import { APIConnectionTimeoutError, toFile, type OpenAI } from 'openai';
 import type { Transcription, TranscriptionCreateParamsNonStreaming } from 'openai/resources/audio/transcriptions';
 import type { ModelFailure } from '../openai/failures.ts';
 import { sendPaid } from '../openai/paidAttempts.ts';
-import { mayBeBilled } from '../openai/paidRetries.ts';
+import { mayHaveBeenDone } from '../openai/paidRetries.ts';
 import { parseTranscriptionUsage, type TranscriptionUsage } from './usage.ts';
 
 /**
@@ -85,8 +85,7 @@ export class Transcriber {
    * gateway giving up on it). Only what the service said before any work (a 4xx, a quick 5xx) is free.
    */
   private mayHaveBilled(error: unknown, failure: ModelFailure, elapsedMs: number): boolean {
-    if (mayBeBilled(error, failure)) return true;
-    return failure.kind === 'server_error' && (failure.status === undefined || elapsedMs > this.fastServerErrorMs);
+    return mayHaveBeenDone(error, failure, elapsedMs, this.fastServerErrorMs);
   }
 
   /** One request. The SDK's timeout ends at the response headers; this timer also covers reading the body. */

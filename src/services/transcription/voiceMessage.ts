@@ -17,12 +17,6 @@ import { replyToMessage, transcriptMessages } from './reply.ts';
 const notified = new WeakMap<object, Map<string, number>>();
 /** Bounds the memory of who was told; forgetting only means one more notice. */
 const MAX_REMEMBERED_NOTICES = 10_000;
-/**
- * A server without /audio/transcriptions (Ollama before it had one, llama.cpp, LM Studio) is asked again only after
- * this long, as moderation does: meanwhile voice messages are skipped, not each downloaded, sent, 404'd and answered
- * with the same notice.
- */
-export const MISSING_ROUTE_RECHECK_MS = 10 * 60_000;
 
 /** One over-limit notice per speaker per budget period, so a chatty speaker can't make the bot spam their DMs. */
 function firstNoticeThisPeriod(ctx: BotContext, key: string, resetsAt: number): boolean {
@@ -88,13 +82,7 @@ export async function transcribeVoiceMessage(message: Message, ctx: BotContext):
         await noticeInPrivate(message, voiceOverBudgetNotice(result.refusal, language), log);
       } else log.info('over budget again this period; notice already given');
     }
-    else {
-      if (result.reason === 'model_failed' && result.failure.kind === 'endpoint_missing') {
-        ctx.services.transcription.routeMissingUntil = Date.now() + MISSING_ROUTE_RECHECK_MS;
-        log.warn({ recheckMs: MISSING_ROUTE_RECHECK_MS }, 'the AI service has no transcription endpoint: voice messages are skipped until it is asked again');
-      }
-      await replyToMessage(message, [{ content: describeTranscriptionFailure(result, language, ctx.services.transcription.model) }]);
-    }
+    else await replyToMessage(message, [{ content: describeTranscriptionFailure(result, language, ctx.services.transcription.model) }]);
   } catch (error) {
     await apologizeForMessage(message, error, { log, language, pingAuthor: false, refused: 'Discord refused the transcript reply', failed: 'transcribing a voice message failed' });
   }
