@@ -85,9 +85,13 @@ export class VisionService {
   async loadQuestion(sources: readonly ImageSource[], billing: VisionBilling, held: HeldRooms): Promise<QuestionImages> {
     if (sources.length > MAX_IMAGES_PER_QUESTION) return { ok: false, problem: 'too-many', filename: sources[MAX_IMAGES_PER_QUESTION]!.filename };
     if (sources.length === 0) return { ok: true, images: [] };
+    // Too large by Discord's word (alone, or with the images before it): told at once, with nothing downloaded.
+    let declared = 0;
+    const oversized = sources.find((source) => source.size > MAX_IMAGE_BYTES || (declared += source.size) > MAX_REQUEST_IMAGE_BYTES);
+    if (oversized) return { ok: false, problem: 'too-large', filename: oversized.filename };
     // Room for every image at once (each read no further than its declared size): a question never waits for room
     // while holding some, so questions that each hold part of the budget can't all wait on one another until busy.
-    const room = await this.options.downloads.take(sources.reduce((sum, source) => sum + Math.min(Math.max(0, source.size), MAX_IMAGE_BYTES), 0));
+    const room = await this.options.downloads.take(sources.reduce((sum, source) => sum + Math.max(0, source.size), 0));
     if (!room) return { ok: false, problem: 'busy', filename: sources[0]!.filename };
     held.add(room.release);
     const images: LoadedImage[] = [];

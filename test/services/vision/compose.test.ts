@@ -173,3 +173,17 @@ describe('VisionService.loadQuestion with two-image questions that together need
     expect(gate.inFlight).toBe(0);
   });
 });
+
+describe('VisionService.loadQuestion with images Discord declares too large together', () => {
+  test('the image that passes the request total is named, with nothing downloaded and no room held', async () => {
+    let requests = 0;
+    const fetchNothing: typeof fetch = async () => { requests++; return new Response(null, { status: 500 }); };
+    const gate = new DownloadGate();
+    const vision = new VisionService({ downloads: gate, now: () => NOW, fetch: fetchNothing, inputPrice });
+    const held = new HeldRooms();
+    const sources = ['a', 'b'].map((name) => ({ url: cdn(`${name}.png`, NOW + 3600_000), filename: `${name}.png`, size: 19_000_000 }));
+    expect(await vision.loadQuestion(sources, vision.billingOf('gpt-4o')!, held)).toEqual({ ok: false, problem: 'too-large', filename: 'b.png' });
+    expect(requests).toBe(0);
+    expect(gate.inFlight).toBe(0);
+  });
+});
