@@ -6,7 +6,7 @@ import { isStillValid } from './discordUrl.ts';
 import { dataUrlOf, fetchImage, type ImageProblem } from './fetchImage.ts';
 import { countImage, type VisionBilling } from './imageBilling.ts';
 import { imageTokens, type VisionRule } from './imageTokens.ts';
-import { IMAGE_DETAIL, MAX_IMAGES_PER_QUESTION, MAX_PAST_IMAGES, MAX_REQUEST_IMAGE_BYTES } from './limits.ts';
+import { IMAGE_DETAIL, MAX_IMAGE_BYTES, MAX_IMAGES_PER_QUESTION, MAX_PAST_IMAGES, MAX_REQUEST_IMAGE_BYTES } from './limits.ts';
 
 /** An image attachment of a question, as Discord describes it (the bytes decide what it really is). */
 export interface ImageSource {
@@ -79,17 +79,26 @@ export class VisionService {
   }
 
   /**
-   * Downloads and checks a question's images, one at a time (the request's byte total is checked as they come). Each
-   * image's room among the files in memory goes into `held`, for the caller to give back once the request is over.
+   * Downloads and checks a question's images, one at a time (the request's byte total is checked as they come). The
+   * images' room among the files in memory, taken for all of them first, goes into `held`, for the caller to give back once the request is over.
    */
   async loadQuestion(sources: readonly ImageSource[], billing: VisionBilling, held: HeldRooms): Promise<QuestionImages> {
     if (sources.length > MAX_IMAGES_PER_QUESTION) return { ok: false, problem: 'too-many', filename: sources[MAX_IMAGES_PER_QUESTION]!.filename };
+    if (sources.length === 0) return { ok: true, images: [] };
+    // Too large by Discord's word (alone, or with the images before it): told at once, with nothing downloaded.
+    let declared = 0;
+    const oversized = sources.find((source) => source.size > MAX_IMAGE_BYTES || (declared += source.size) > MAX_REQUEST_IMAGE_BYTES);
+    if (oversized) return { ok: false, problem: 'too-large', filename: oversized.filename };
+    // Room for every image at once (each read no further than its declared size): a question never waits for room
+    // while holding some, so questions that each hold part of the budget can't all wait on one another until busy.
+    const room = await this.options.downloads.take(sources.reduce((sum, source) => sum + Math.max(0, source.size), 0));
+    if (!room) return { ok: false, problem: 'busy', filename: sources[0]!.filename };
+    held.add(room.release);
     const images: LoadedImage[] = [];
     let total = 0;
     for (const source of sources) {
-      const fetched = await fetchImage(source.url, { declaredSize: source.size, fetch: this.options.fetch, gate: { gate: this.options.downloads, waitMs: this.options.downloads.maxWaitMs } });
+      const fetched = await fetchImage(source.url, { declaredSize: source.size, fetch: this.options.fetch });
       if (!fetched.ok) return { ok: false, problem: fetched.problem, filename: source.filename };
-      held.add(fetched.release);
       total += fetched.image.bytes.length;
       if (total > MAX_REQUEST_IMAGE_BYTES) return { ok: false, problem: 'too-large', filename: source.filename };
       const { bytes, mime, width, height } = fetched.image;

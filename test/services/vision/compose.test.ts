@@ -152,3 +152,38 @@ describe('an unpublished rule at a low input price', () => {
     expect(composed.extraTokens + composed.reserveSurplusTokens).toBe(miniTokens);
   });
 });
+
+describe('VisionService.loadQuestion with two-image questions that together need more room than there is', () => {
+  test('each question takes room for all its images at once: the first is answered, the second waits for it instead of both ending busy', async () => {
+    const png = craftPng(64, 64, 500);
+    const fetchPng: typeof fetch = async () => new Response(png);
+    // Room for two images: two questions of two images each can't both hold one and wait for the other.
+    const gate = new DownloadGate(2 * png.length, 200);
+    const vision = new VisionService({ downloads: gate, now: () => NOW, fetch: fetchPng, inputPrice });
+    const images = (who: string) => ['1', '2'].map((n) => ({ url: cdn(`${who}${n}.png`, NOW + 3600_000), filename: `${who}${n}.png`, size: png.length }));
+    const heldA = new HeldRooms();
+    const heldB = new HeldRooms();
+    const a = vision.loadQuestion(images('a'), vision.billingOf('gpt-4o')!, heldA);
+    const b = vision.loadQuestion(images('b'), vision.billingOf('gpt-4o')!, heldB);
+    expect((await a).ok).toBe(true);
+    expect(gate.waiting).toBe(1);
+    heldA.releaseAll();
+    expect((await b).ok).toBe(true);
+    heldB.releaseAll();
+    expect(gate.inFlight).toBe(0);
+  });
+});
+
+describe('VisionService.loadQuestion with images Discord declares too large together', () => {
+  test('the image that passes the request total is named, with nothing downloaded and no room held', async () => {
+    let requests = 0;
+    const fetchNothing: typeof fetch = async () => { requests++; return new Response(null, { status: 500 }); };
+    const gate = new DownloadGate();
+    const vision = new VisionService({ downloads: gate, now: () => NOW, fetch: fetchNothing, inputPrice });
+    const held = new HeldRooms();
+    const sources = ['a', 'b'].map((name) => ({ url: cdn(`${name}.png`, NOW + 3600_000), filename: `${name}.png`, size: 19_000_000 }));
+    expect(await vision.loadQuestion(sources, vision.billingOf('gpt-4o')!, held)).toEqual({ ok: false, problem: 'too-large', filename: 'b.png' });
+    expect(requests).toBe(0);
+    expect(gate.inFlight).toBe(0);
+  });
+});
