@@ -41,6 +41,8 @@ export async function preloadTokenizers(): Promise<void> {
 export const MESSAGE_OVERHEAD_TOKENS = 4;
 /** Tokens that prime the assistant's reply in every request. */
 export const REPLY_PRIMER_TOKENS = 3;
+/** Our count of a prompt can differ from the service's by a few percent (framing, tokenizer versions): reservations add this. */
+export const PROMPT_COUNT_MARGIN = 1.1;
 /** Other servers' tokenizers (Llama, Qwen, Mistral) count up to about a quarter more than OpenAI's for the same text. */
 export const UNKNOWN_MODEL_TOKEN_SAFETY = 1.25;
 

@@ -8,8 +8,6 @@
 import { stripSnapshot, type Pricing } from '../pricing/index.ts';
 import { ceilCost, TOKENS_PER_PRICE_UNIT, usdToMicros } from '../pricing/units.ts';
 
-/** Our count of a prompt can differ from the service's by a few percent (framing, tokenizer versions): reserve for it. */
-export const PROMPT_COUNT_MARGIN = 1.1;
 
 /** Output tokens of one image, by size and quality (the guide's table; gpt-image-1 and gpt-image-1-mini alike). */
 const GPT_IMAGE_OUTPUT_TOKENS: Record<string, Record<string, number>> = {

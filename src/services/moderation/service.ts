@@ -4,13 +4,12 @@ import { MODERATION_OFF } from '../../db/moderationSettings.ts';
 import type { Logger } from '../../logger.ts';
 import { catalogue, catalogueLanguageOf, type CatalogueLanguage } from '../i18n.ts';
 import { DISCORD_MESSAGE_LIMIT } from '../messageSplitter.ts';
+import { MISSING_ROUTE_RECHECK_MS } from '../openai/failures.ts';
 import type { CheckResult, ModerationChecker } from './checker.ts';
 import { noteChannelProblem, postNote } from './logChannel.ts';
 
 /** A failing endpoint is logged as a warning at most this often (then at debug): a dead service must not flood the log. */
 export const UNAVAILABLE_LOG_INTERVAL_MS = 10 * 60_000;
-/** A server without /moderations (404) is asked again only after this long, not on every message. */
-export const MISSING_ROUTE_RECHECK_MS = 10 * 60_000;
 
 /** OpenAI's moderation categories (omni-moderation-latest); any other name reads as "unsafe". */
 const CATEGORIES = new Set([

@@ -5,6 +5,12 @@ import {
   waitNamedIn, type ErrorSignals,
 } from './errorSignals.ts';
 
+/**
+ * A server without an endpoint the bot uses (a 404: /moderations or /audio/transcriptions on Ollama, llama.cpp, LM
+ * Studio) is asked again only after this long: meanwhile messages are not each sent, 404'd and answered the same way.
+ */
+export const MISSING_ROUTE_RECHECK_MS = 10 * 60_000;
+
 /** The endpoints the bot calls whose absence on a compatible server it can explain. */
 export type Endpoint = 'chat' | 'images' | 'transcription' | 'models';
 

@@ -2,13 +2,11 @@ import type { Logger } from '../../logger.ts';
 import type { Ledger, Payer, Refusal } from '../budget/ledger.ts';
 import type { ChatRequestMessage } from '../history.ts';
 import type { Pricing } from '../pricing/index.ts';
-import type { TokenCounter } from '../tokens.ts';
+import { PROMPT_COUNT_MARGIN, type TokenCounter } from '../tokens.ts';
 import type { ChatOutcome, ChatService, ChatUsage, OnThinking } from './chat.ts';
 import type { ReasoningEffort, ReasoningModels } from '../reasoning/models.ts';
 import { logModelFailure, type ModelFailure } from './failures.ts';
 
-/** Our prompt count can differ from the server's by a few percent (framing, tokenizer versions): reserve for it. */
-export const PROMPT_COUNT_MARGIN = 1.1;
 
 export interface PaidChatRequest {
   payer: Payer;

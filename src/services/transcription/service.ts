@@ -6,7 +6,7 @@ import { inspectAudio } from '../audio/inspect.ts';
 import { DOWNLOAD_TIMEOUT_MS, MAX_TRANSCRIPTION_BYTES, REPLY_MARGIN_MS } from '../audio/limits.ts';
 import type { Ledger, Payer, Refusal } from '../budget/ledger.ts';
 import { INTERACTION_TOKEN_LIFETIME_MS } from '../discord/limits.ts';
-import { logModelFailure, type ModelFailure } from '../openai/failures.ts';
+import { logModelFailure, MISSING_ROUTE_RECHECK_MS, type ModelFailure } from '../openai/failures.ts';
 import type { Pricing } from '../pricing/index.ts';
 import type { AudioSource } from './audioAttachment.ts';
 import { tokenWorstCase } from './reservation.ts';
@@ -66,13 +66,6 @@ const INSPECTION_REASONS = { empty: 'empty', 'not-audio': 'not_audio', 'unsuppor
 type Settlement = { chargedMicros: number; inputTokens?: number; outputTokens?: number; units?: number };
 
 /** One attachment to text: size check → download → measure the bytes → reserve → transcribe → settle what was billed. */
-/**
- * A server without /audio/transcriptions (Ollama before it had one, llama.cpp, LM Studio) is asked again only after
- * this long, as moderation does: meanwhile voice messages are skipped, not each downloaded, sent, 404'd and answered
- * with the same notice.
- */
-export const MISSING_ROUTE_RECHECK_MS = 10 * 60_000;
-
 export class TranscriptionService {
   private readonly warnedUnpriced = new Set<string>();
   /**
