@@ -1,6 +1,5 @@
-import { APIConnectionTimeoutError } from 'openai';
 import type { FailureContext, ModelFailure } from '../openai/failures.ts';
-import { sendPaid } from '../openai/paidAttempts.ts';
+import { sendPaid, sendTimed, type RequestOptions } from '../openai/paidAttempts.ts';
 import { mayHaveBeenDone } from '../openai/paidRetries.ts';
 
 /**
@@ -37,22 +36,6 @@ export interface AttemptPolicy {
 }
 
 /** The SDK's options for one attempt: its own timeout, no retries of its own, and a signal that bounds the whole answer. */
-export interface RequestOptions { timeout: number; maxRetries: 0; signal: AbortSignal }
-
-/**
- * The SDK's `timeout` stops once the answer's headers arrive, and the body (megabytes of base64) is read after: a body
- * that stalls would hold the command (and its reservation) forever. The signal ends the whole attempt at the same time,
- * told as the timeout it is.
- */
-async function sendTimed<T>(send: (options: RequestOptions) => Promise<T>, timeoutMs: number): Promise<T> {
-  const signal = AbortSignal.timeout(timeoutMs);
-  try {
-    return await send({ timeout: timeoutMs, maxRetries: 0, signal });
-  } catch (error) {
-    throw signal.aborted ? new APIConnectionTimeoutError() : error;
-  }
-}
-
 export type AttemptResult<T> =
   | { ok: true; value: T }
   /** `mayBeBilled`: the request reached the service and no usable answer came back (timeout, dropped connection, a late 5xx, a garbled 2xx). */

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { APIConnectionTimeoutError } from 'openai';
 import { classifyError, type FailureContext, type ModelFailure } from './failures.ts';
 import { mayBeBilled, paidRetryDelay } from './paidRetries.ts';
 
@@ -75,5 +76,21 @@ export async function sendPaid<T>(send: (sentAt: number) => Promise<T>, rules: P
       if (wait === undefined || Date.now() + wait + repeatMs > rules.deadline) return failed(done);
       await sleep(wait, undefined, { signal: rules.signal }).catch(() => undefined);
     }
+  }
+}
+
+export interface RequestOptions { timeout: number; maxRetries: 0; signal: AbortSignal }
+
+/**
+ * The SDK's `timeout` stops once the answer's headers arrive, and the body (an image's megabytes of base64, a
+ * transcript) is read after: a body that stalls would hold the command (and its reservation) forever. The signal ends
+ * the whole attempt at the same time, told as the timeout it is.
+ */
+export async function sendTimed<T>(send: (options: RequestOptions) => Promise<T>, timeoutMs: number): Promise<T> {
+  const signal = AbortSignal.timeout(timeoutMs);
+  try {
+    return await send({ timeout: timeoutMs, maxRetries: 0, signal });
+  } catch (error) {
+    throw signal.aborted ? new APIConnectionTimeoutError() : error;
   }
 }

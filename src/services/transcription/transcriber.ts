@@ -1,7 +1,7 @@
-import { APIConnectionTimeoutError, toFile, type OpenAI } from 'openai';
+import { toFile, type OpenAI } from 'openai';
 import type { Transcription, TranscriptionCreateParamsNonStreaming } from 'openai/resources/audio/transcriptions';
 import type { ModelFailure } from '../openai/failures.ts';
-import { sendPaid } from '../openai/paidAttempts.ts';
+import { sendPaid, sendTimed } from '../openai/paidAttempts.ts';
 import { mayHaveBeenDone } from '../openai/paidRetries.ts';
 import { parseTranscriptionUsage, type TranscriptionUsage } from './usage.ts';
 
@@ -88,23 +88,10 @@ export class Transcriber {
     return mayHaveBeenDone(error, failure, elapsedMs, this.fastServerErrorMs);
   }
 
-  /** One request. The SDK's timeout ends at the response headers; this timer also covers reading the body. */
+  /** One request, its timeout over the body too (sendTimed). */
   private async attempt(body: TranscriptionCreateParamsNonStreaming, timeoutMs: number): Promise<Transcription | string> {
-    const controller = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, timeoutMs);
-    try {
-      // The SDK hands back the body as a string when it is not labelled JSON (and `null` or nothing as such).
-      const answer: unknown = await this.client.audio.transcriptions.create(body, { timeout: timeoutMs, maxRetries: 0, signal: controller.signal });
-      return transcriptIn(answer);
-    } catch (error) {
-      // Our own timer aborted it (the SDK says "user abort"): a timeout, which may have been billed.
-      throw timedOut ? new APIConnectionTimeoutError() : error;
-    } finally {
-      clearTimeout(timer);
-    }
+    // The SDK hands back the body as a string when it is not labelled JSON (and `null` or nothing as such).
+    const answer: unknown = await sendTimed((options) => this.client.audio.transcriptions.create(body, options), timeoutMs);
+    return transcriptIn(answer);
   }
 }

@@ -1,6 +1,7 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import { describe, expect, test } from 'vitest';
-import { attemptImageRequest, type AttemptPolicy, type RequestOptions } from '../../../src/services/images/attempts.ts';
+import { attemptImageRequest, type AttemptPolicy } from '../../../src/services/images/attempts.ts';
+import type { RequestOptions } from '../../../src/services/openai/paidAttempts.ts';
 
 const answered = (status: number, headers: Record<string, string> = {}) =>
   APIError.generate(status, { error: { message: `status ${status}`, type: 'x', code: null } }, undefined, new Headers(headers));
