@@ -216,9 +216,9 @@ export type Config = {
   registerCommands: boolean;
   pricingFile: string | undefined;
   /**
-   * UNPRICED_MODELS: a chat model the price table doesn't know is refused (`refuse`) or charged at the fallback price
-   * (`fallback`). Unset: refused on OpenAI's own API, where such a model may cost more than the fallback; charged at the
-   * fallback on any other server (local models are usually free).
+   * UNPRICED_MODELS: a chat or transcription model the price table doesn't know is refused (`refuse`) or charged at the
+   * fallback price (`fallback`). Unset: charged at the fallback only on a server of the operator's own machine or network
+   * (isPrivateHost: local models are usually free); refused on OpenAI's own API and any public host (a paid proxy may cost more).
    */
   unpricedModels: 'refuse' | 'fallback';
   /** Limit for members of servers that set no default, and for DMs; null = unlimited. */

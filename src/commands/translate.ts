@@ -36,6 +36,6 @@ export const command: SlashCommand = {
     await interaction.deferReply();
     const text = interaction.options.getString('text', true);
     if (!(await screenForInteraction(interaction, ctx, 'input', text))) return;
-    await translateForInteraction(interaction, ctx, { text, target: target.language, ui, ephemeral: false });
+    await translateForInteraction(interaction, ctx, { text, target: target.language, ui });
   },
 };

@@ -29,6 +29,6 @@ export const command: MessageMenuCommand = {
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
     if (!(await screenForInteraction(interaction, ctx, 'input', text, message.url))) return;
     const target = languageForLocale(interaction.locale);
-    await translateForInteraction(interaction, ctx, { text, target, ui, ephemeral: true });
+    await translateForInteraction(interaction, ctx, { text, target, ui });
   },
 };

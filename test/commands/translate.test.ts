@@ -190,6 +190,17 @@ describe('Translate message menu', () => {
     expect(registered?.name_localizations).toEqual({ 'zh-TW': '翻譯', 'zh-CN': '翻译', ja: '翻訳' });
   });
 
+  test('a long translation continues in follow-ups as private as its deferred reply', async () => {
+    const long = Array.from({ length: 80 }, (_, n) => `第 ${n} 行：這句話已譯成中文，並且寫得夠長以便分成好幾則訊息，每一行都一樣長。`).join('\n');
+    h.openai.chat.enqueue({ text: `SOURCE: English | en\n---\n${long}` });
+    const i = menu({ content: 'Good morning, everyone' });
+    await h.settled(i);
+    expect(flagsOf(i) & 64).toBe(64);
+    expect(i.transcript().length).toBeGreaterThanOrEqual(2);
+    expect(i.followUps.length).toBeGreaterThanOrEqual(1);
+    for (const f of i.followUps) expect((f.flags ?? 0) & 64).toBe(64);
+  });
+
   test('translates a message\'s text into the invoker\'s language, privately', async () => {
     h.openai.chat.enqueue({ text: 'SOURCE: English | en\n---\n早安，大家好' });
     const i = menu({ content: 'Good morning, everyone' });

@@ -14,9 +14,9 @@ import { showTranslation } from './present.ts';
 export async function translateForInteraction(
   interaction: ChatInputCommandInteraction | MessageContextMenuCommandInteraction,
   ctx: BotContext,
-  request: { text: string; target: Language; ui: CatalogueLanguage; ephemeral: boolean },
+  request: { text: string; target: Language; ui: CatalogueLanguage },
 ): Promise<void> {
-  const { text, target, ui, ephemeral } = request;
+  const { text, target, ui } = request;
   const settings = ctx.services.settings.forChannel(channelScopeOf(interaction.guildId, interaction.channelId, interaction.channel));
   const model = settings.model.value;
   const outcome = await ctx.services.translate.translate({
@@ -26,5 +26,5 @@ export async function translateForInteraction(
     reasoningEffort: effortToSend(settings),
     log: ctx.logger,
   });
-  await showTranslation(interaction, outcome, { target, ui, model, ephemeral });
+  await showTranslation(interaction, outcome, { target, ui, model });
 }

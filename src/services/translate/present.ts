@@ -12,8 +12,6 @@ export interface PresentOptions {
   target: Language;
   ui: CatalogueLanguage;
   model: string;
-  /** Whether the deferred reply is ephemeral (follow-ups then are too). */
-  ephemeral: boolean;
 }
 
 /** The whole reply for a translation: header, text, then any notes (a code fence left open is closed first). */
@@ -33,7 +31,8 @@ export async function showTranslation(interaction: RepliableInteraction, outcome
   const { ui, target, model } = options;
   switch (outcome.kind) {
     case 'translated': {
-      const sink = new InteractionSink(interaction, options.ephemeral);
+      // Follow-ups are as private as the deferred reply they continue.
+      const sink = new InteractionSink(interaction, interaction.ephemeral === true);
       for (const [index, chunk] of splitMessage(translationText(outcome, target, ui)).entries()) await sink.write(index, chunk);
       return;
     }
