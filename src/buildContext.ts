@@ -31,7 +31,6 @@ import { HistoryService } from './services/history.ts';
 import { HistoryRetention } from './services/retention.ts';
 import { ImageGenerator } from './services/images/generator.ts';
 import { ImagineService } from './services/images/imagine.ts';
-import { shutDownOn } from './services/images/retired.ts';
 import { Lifecycle } from './services/lifecycle.ts';
 import { BotMetrics } from './services/metrics/metrics.ts';
 import { ApplicationOwner } from './services/operator/owner.ts';
@@ -60,8 +59,6 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
   if (config.unpricedModels === 'refuse' && !pricing.resolveChat(config.defaultModel).known) {
     logger.warn({ model: config.defaultModel }, 'DEFAULT_MODEL has no price: answers with it are refused until PRICING_FILE gives one (or UNPRICED_MODELS=fallback charges it like gpt-4o)');
   }
-  const imageShutDown = isOpenAIItself(config.openaiBaseUrl) ? shutDownOn(config.imageModel, now()) : undefined;
-  if (imageShutDown) logger.warn({ model: config.imageModel, shutDown: imageShutDown }, 'IMAGE_MODEL was shut down by OpenAI: /imagine is refused until IMAGE_MODEL names a current image model priced in PRICING_FILE');
   const db = openDatabase(config.databasePath);
   const { from, to, applied } = migrate(db);
   if (applied.length > 0) logger.info({ from, to, applied, path: config.databasePath }, 'database migrated');
@@ -123,6 +120,10 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
   const strays = fineTunes.tracker.releaseStrays();
   if (strays > 0) logger.warn({ released: strays }, 'released fine-tuning reservations whose job was never recorded (the bot stopped while starting it)');
   const settings = new SettingsService(new SettingsStore(db), config, now);
+  const imagine = new ImagineService({ generator: new ImageGenerator(openai, { timeoutMs: config.imageTimeoutMs, maxRetries: config.openaiMaxRetries }), ledger, pricing, tokens, model: config.imageModel, openaiItself: isOpenAIItself(config.openaiBaseUrl), now });
+  // The same test /imagine makes on each request (ImagineService.shutDown), told once at start-up.
+  const imageShutDown = imagine.shutDown();
+  if (imageShutDown) logger.warn({ model: config.imageModel, shutDown: imageShutDown }, 'IMAGE_MODEL was shut down by OpenAI: /imagine is refused until IMAGE_MODEL names a current image model priced in PRICING_FILE');
   const moderation = new ModerationService(new ModerationSettingsStore(db), new ModerationChecker(openai, config.moderationModel), now);
   // A server's fine-tuned models are suggested in /settings model.
   settings.addModelSource((guildId) => fineTunes.fineTunedModels(guildId));
@@ -134,7 +135,7 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
       ask: new AskService({ history, settings, paidChat, maxOutputTokens: config.maxOutputTokens, lifecycle, moderation, vision: new VisionService({ visionModel: config.visionModel, inputPrice: (model) => pricing.resolveChat(model).price.input, now, downloads }), reasoning }),
       reasoning,
       translate: new TranslateService({ paidChat, pricing, tokens, maxOutputTokens: config.maxOutputTokens, lifecycle, reasoning }),
-      imagine: new ImagineService({ generator: new ImageGenerator(openai, { timeoutMs: config.imageTimeoutMs, maxRetries: config.openaiMaxRetries }), ledger, pricing, tokens, model: config.imageModel, openaiItself: isOpenAIItself(config.openaiBaseUrl), now }),
+      imagine,
       lifecycle,
       retention: new HistoryRetention(new HistoryStore(db), config.historyRetentionDays, logger.child({ component: 'retention' }), now),
       owner: new ApplicationOwner(now),

@@ -4,13 +4,14 @@ import type { Refusal } from '../budget/ledger.ts';
 import type { CatalogueLanguage } from '../i18n.ts';
 import { noteOutcome } from '../metrics/outcome.ts';
 import { splitMessage } from '../messageSplitter.ts';
+import { NO_MENTIONS } from './sinks.ts';
 
 /**
  * Shows a message only the invoker sees, whatever state the interaction is in: a public deferred
  * reply is deleted and replaced by an ephemeral follow-up (a defer's visibility can't be changed).
  */
 export async function replyPrivately(interaction: RepliableInteraction, content: string): Promise<void> {
-  const allowedMentions = { parse: [] };
+  const allowedMentions = NO_MENTIONS;
   if (!interaction.deferred && !interaction.replied) {
     await interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions });
     return;
@@ -27,7 +28,7 @@ export async function replyPrivately(interaction: RepliableInteraction, content:
 export async function replyPrivatelyInParts(interaction: RepliableInteraction, content: string): Promise<void> {
   const [first = '', ...rest] = splitMessage(content);
   await replyPrivately(interaction, first);
-  for (const part of rest) await interaction.followUp({ content: part, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+  for (const part of rest) await interaction.followUp({ content: part, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
 }
 
 /** A spending limit said no (over it, $0, not allowed here): counted as refused, and told only to the member, in their language. */
