@@ -35,9 +35,6 @@ export type CreateOutcome =
   /** `mayExist`: the create may have reached OpenAI (timeout, lost connection) and its list could not say. `refusal`: a 4xx, read. */
   | { ok: false; failure: ModelFailure; request: JobRequest; mayExist: boolean; refusal?: RefusalDetail };
 
-/** Whether a failed create may still have made a job (a 5xx later than JOB_CREATE_FAST_SERVER_ERROR_MS may follow one stored). */
-const mayHaveCreated = (error: unknown, failure: ModelFailure, elapsedMs: number) => mayHaveBeenDone(error, failure, elapsedMs, JOB_CREATE_FAST_SERVER_ERROR_MS);
-
 /** How a create's answer failed: no answer in time, the connection lost, or an error answer that may follow the job's creation. */
 export const unansweredCause = (failure: ModelFailure): UnansweredCause => (failure.kind === 'timeout' ? 'timeout' : failure.kind === 'server_error' ? 'error' : 'lost');
 
@@ -104,7 +101,9 @@ export async function createJob(
   };
   const requestAt = (sentAt: number): JobRequest => ({ trainingFile: params.trainingFile, model: params.model, suffix: params.suffix, tag: params.tag, sentAt });
   const sent = await sendPaid(() => openai.fineTuning.jobs.create(body, { maxRetries: 0 }), {
-    ...JOB_CREATE_RETRY_RULES, maxRetries: openai.maxRetries, deadline: Date.now() + JOB_CREATE_RETRY_WINDOW_MS, mayHaveDone: mayHaveCreated,
+    ...JOB_CREATE_RETRY_RULES, maxRetries: openai.maxRetries, deadline: Date.now() + JOB_CREATE_RETRY_WINDOW_MS,
+    // A 5xx later than JOB_CREATE_FAST_SERVER_ERROR_MS, or an answer that could not be read, may follow a job stored.
+    mayHaveDone: mayHaveBeenDone,
     // Not listed (yet), or the list failed too: it may still appear, so the tracker keeps looking.
     lookup: async (sentAt) => {
       const found = await findCreatedJob(openai, requestAt(sentAt), tracked);

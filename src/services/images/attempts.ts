@@ -17,13 +17,6 @@ export const FAST_SERVER_ERROR_MS = 10_000;
 /** A connection that never opened sent nothing: tried again like a 429. */
 const IMAGE_RETRY_RULES = { fastServerErrorMs: FAST_SERVER_ERROR_MS, repeatNeverSent: true };
 
-/**
- * Besides a timeout or a lost connection, two failures may come after the image was made (and billed): a 5xx slower
- * than FAST_SERVER_ERROR_MS (a gateway such as Cloudflare giving up while OpenAI still generates), and an answer that
- * could not be read (a 2xx whose body is not JSON: the image was made; its answer was cut or garbled on the way).
- */
-const mayHaveMade = (error: unknown, failure: ModelFailure, elapsedMs: number) => mayHaveBeenDone(error, failure, elapsedMs, FAST_SERVER_ERROR_MS);
-
 export interface AttemptPolicy {
   /** Repeats allowed after the first try (OPENAI_MAX_RETRIES). */
   maxRetries: number;
@@ -47,7 +40,10 @@ export type AttemptResult<T> =
  */
 export async function attemptImageRequest<T>(send: (options: RequestOptions) => Promise<T>, policy: AttemptPolicy): Promise<AttemptResult<T>> {
   const sent = await sendPaid(() => sendTimed(send, policy.timeoutMs), {
-    ...IMAGE_RETRY_RULES, maxRetries: policy.maxRetries, deadline: policy.deadline, attemptMs: policy.timeoutMs, context: policy.context, mayHaveDone: mayHaveMade,
+    ...IMAGE_RETRY_RULES, maxRetries: policy.maxRetries, deadline: policy.deadline, attemptMs: policy.timeoutMs, context: policy.context,
+    // Besides a timeout or a lost connection, two failures may come after the image was made (and billed): a 5xx slower than
+    // FAST_SERVER_ERROR_MS (a gateway such as Cloudflare giving up while OpenAI still generates), and a 2xx whose body is not JSON.
+    mayHaveDone: mayHaveBeenDone,
   });
   return sent.ok ? { ok: true, value: sent.value } : { ok: false, failure: sent.failure, mayBeBilled: sent.mayBeDone };
 }

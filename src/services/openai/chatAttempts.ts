@@ -1,5 +1,6 @@
 import type { FailureContext, ModelFailure } from './failures.ts';
 import { sendPaid } from './paidAttempts.ts';
+import { mayHaveBeenDone } from './paidRetries.ts';
 
 /**
  * A chat request is sent with the SDK's retries off (`maxRetries: 0`) and repeated here instead. The SDK repeats
@@ -10,7 +11,8 @@ import { sendPaid } from './paidAttempts.ts';
 
 /**
  * A streamed answer's headers come with its first token: a 5xx this quick came before the model could have worked
- * through a long prompt, so nothing was billed. A slower one is reported, not repeated.
+ * through a long prompt, so nothing was billed. A slower one (a gateway giving up while the model may still work)
+ * is reported, not repeated, and may have been billed: charged its prompt, as images and transcriptions are.
  */
 export const CHAT_FAST_SERVER_ERROR_MS = 5_000;
 /**
@@ -32,13 +34,13 @@ export interface ChatAttemptPolicy {
 
 export type OpenedStream<T> =
   | { ok: true; stream: T }
-  /** `mayBeBilled`: the request reached the service and no answer said it was not read (a timeout, a dropped connection, a stop while it was out). */
+  /** `mayBeBilled`: the request reached the service and no answer said it was not read (a timeout, a dropped connection, a stop while it was out, a 5xx slower than CHAT_FAST_SERVER_ERROR_MS). */
   | { ok: false; failure: ModelFailure; mayBeBilled: boolean };
 
 /** Opens one streamed chat completion, repeating the request only when nothing can have been billed. */
 export async function openChatStream<T>(send: (options: { maxRetries: 0 }) => Promise<T>, policy: ChatAttemptPolicy): Promise<OpenedStream<T>> {
   const opened = await sendPaid(() => send({ maxRetries: 0 }), {
-    ...CHAT_RETRY_RULES, maxRetries: policy.maxRetries, deadline: Date.now() + CHAT_RETRY_WINDOW_MS, signal: policy.signal, context: policy.context,
+    ...CHAT_RETRY_RULES, maxRetries: policy.maxRetries, deadline: Date.now() + CHAT_RETRY_WINDOW_MS, signal: policy.signal, context: policy.context, mayHaveDone: mayHaveBeenDone,
   });
   return opened.ok ? { ok: true, stream: opened.value } : { ok: false, failure: opened.failure, mayBeBilled: opened.mayBeDone };
 }

@@ -29,8 +29,11 @@ export interface PaidAttemptRules<T> {
   /** Aborted when the call must end (the bot is stopping): no further attempt or wait; a request out at the time may have been done. */
   signal?: AbortSignal;
   context?: FailureContext;
-  /** Whether a failed attempt may have done the work (default: mayBeBilled, a timeout or a lost connection). */
-  mayHaveDone?: (error: unknown, failure: ModelFailure, elapsedMs: number) => boolean;
+  /**
+   * Whether a failed attempt may have done the work, given the rules' `fastServerErrorMs` (default: mayBeBilled, a timeout
+   * or a lost connection; paidRetries.ts' mayHaveBeenDone adds a late 5xx and an answer that could not be read).
+   */
+  mayHaveDone?: (error: unknown, failure: ModelFailure, elapsedMs: number, fastServerErrorMs: number) => boolean;
   /** Looks for the work an attempt sent at `sentAt` may have done: after a failure that may have done it, and after any 5xx. */
   lookup?: (sentAt: number) => Promise<Lookup<T>>;
   /** The work costs nothing (an upload): one that may have been done but the lookup can't find is sent again at once. */
@@ -63,7 +66,7 @@ export async function sendPaid<T>(send: (sentAt: number) => Promise<T>, rules: P
       const elapsedMs = Date.now() - sentAt;
       last = { failure, error, sentAt };
       // A stop while the request was out (the SDK's APIUserAbortError) may have come after OpenAI read it.
-      const done = rules.signal?.aborted === true || (rules.mayHaveDone ?? mayBeBilled)(error, failure, elapsedMs);
+      const done = rules.signal?.aborted === true || (rules.mayHaveDone ?? mayBeBilled)(error, failure, elapsedMs, rules.fastServerErrorMs);
       const failed = (mayBeDone: boolean): PaidAttempt<T> => ({ ok: false, failure, mayBeDone, sentAt, error });
       // A quick 5xx mostly comes before any work, but a gateway in front of OpenAI may send one after it: the lookup decides.
       if (rules.lookup && (done || failure.kind === 'server_error')) {

@@ -71,21 +71,13 @@ export class Transcriber {
       // A connection that never opened is reported at once, not tried again: the member can resend the file.
       fastServerErrorMs: this.fastServerErrorMs, repeatNeverSent: false, maxRetries: this.client.maxRetries, deadline: request.deadline,
       attemptMs: MIN_ATTEMPT_MS, repeatWindowMs: MIN_RETRY_WINDOW_MS, context: { endpoint: 'transcription', model: request.model },
-      mayHaveDone: (error, failure, elapsedMs) => this.mayHaveBilled(error, failure, elapsedMs),
+      // No answer, a 200 that could not be read, or a 5xx later than fastServerErrorMs (a gateway giving up on the work) may be billed.
+      mayHaveDone: mayHaveBeenDone,
     });
     if (!sent.ok) return { ok: false, failure: sent.failure, mayBeBilled: sent.mayBeDone, attempts };
     const answer = sent.value;
     if (typeof answer === 'string') return { ok: true, text: answer.trim(), usage: undefined, attempts };
     return { ok: true, text: answer.text, usage: parseTranscriptionUsage(answer.usage), attempts };
-  }
-
-  /**
-   * Whether a failed attempt may have been billed: no answer came (a timeout, a lost connection), a 200 came that
-   * could not be read (server_error without a status), or a 5xx came too late to have come before the work ran (a
-   * gateway giving up on it). Only what the service said before any work (a 4xx, a quick 5xx) is free.
-   */
-  private mayHaveBilled(error: unknown, failure: ModelFailure, elapsedMs: number): boolean {
-    return mayHaveBeenDone(error, failure, elapsedMs, this.fastServerErrorMs);
   }
 
   /** One request, its timeout over the body too (sendTimed). */

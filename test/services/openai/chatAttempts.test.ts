@@ -1,8 +1,8 @@
 import { createServer } from 'node:net';
-import OpenAI from 'openai';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import OpenAI, { APIError } from 'openai';
+import { afterAll, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
 import { ChatService } from '../../../src/services/openai/chat.ts';
-import { CHAT_RETRY_WINDOW_MS } from '../../../src/services/openai/chatAttempts.ts';
+import { CHAT_FAST_SERVER_ERROR_MS, CHAT_RETRY_WINDOW_MS, openChatStream } from '../../../src/services/openai/chatAttempts.ts';
 import { compatFetch } from '../../../src/services/openai/compatFetch.ts';
 import { quotaAwareFetch } from '../../../src/services/openai/client.ts';
 import { preloadTokenizers } from '../../../src/services/tokens.ts';
@@ -164,5 +164,27 @@ describe('a server that ignores the output limit', () => {
     const outcome = await ask(chat, 100);
     expect(outcome).toMatchObject({ ok: true, text: ' word'.repeat(80).trim(), finishReason: 'stop', usage: { completionTokens: expect.any(Number) } });
     expect(outcome).not.toHaveProperty('overrun');
+  });
+});
+
+describe('a 5xx that came back slowly, before the stream opened', () => {
+  test('is not repeated and may have been billed (a gateway gave up while the model may still work)', async () => {
+    // The clock moves past CHAT_FAST_SERVER_ERROR_MS while the request is out, as a gateway's 504 after a long wait would.
+    const realNow = Date.now.bind(Date);
+    let skew = 0;
+    const clock = vi.spyOn(Date, 'now').mockImplementation(() => realNow() + skew);
+    try {
+      let sent = 0;
+      const send = async () => {
+        sent++;
+        skew += CHAT_FAST_SERVER_ERROR_MS + 1;
+        throw APIError.generate(504, { error: { message: 'Gateway Timeout', type: 'server_error', code: null } }, undefined, new Headers());
+      };
+      const opened = await openChatStream(send, { maxRetries: 2, signal: new AbortController().signal, context: { endpoint: 'chat', model: 'gpt-4o-mini' } });
+      expect(opened).toEqual({ ok: false, failure: { kind: 'server_error', status: 504 }, mayBeBilled: true });
+      expect(sent).toBe(1);
+    } finally {
+      clock.mockRestore();
+    }
   });
 });
