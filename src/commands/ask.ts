@@ -11,6 +11,7 @@ import { threadAfterAsk } from '../services/threads/afterAnswer.ts';
 import { isShowReasoning, revealReasoning } from '../services/reasoning/reveal.ts';
 import type { SlashCommand } from './types.ts';
 import { imageSourceOf } from '../services/vision/attachments.ts';
+import { deferFirst } from '../services/discord/acknowledgeFirst.ts';
 
 /** Discord's own cap on a string option's length. */
 const PROMPT_MAX_LENGTH = 6000;
@@ -34,7 +35,7 @@ export const command: SlashCommand = {
       return replyPrivately(interaction, t(language, 'ask', 'emptyPrompt'));
     }
     // Defer before anything slow: Discord drops interactions not acknowledged within 3 s.
-    await interaction.deferReply({ flags: isPrivate ? MessageFlags.Ephemeral : undefined });
+    await deferFirst(interaction, { flags: isPrivate ? MessageFlags.Ephemeral : undefined });
     const { services } = ctx;
     const sink = new InteractionSink(interaction, isPrivate);
     const reply = new ReplyStream(sink, services.webhookPacer, ctx.logger);

@@ -15,6 +15,7 @@ import { describeHistory, describeOverview, describeTop } from '../services/budg
 import type { Period } from '../services/budget/periods.ts';
 import { suggestTimeZones } from '../services/budget/timeZone.ts';
 import type { SlashCommand } from './types.ts';
+import { deferFirst } from '../services/discord/acknowledgeFirst.ts';
 
 /** Entries /budget history and top show: enough to read at a glance, few enough for one or two messages. */
 const HISTORY_ENTRIES = 25;
@@ -127,7 +128,7 @@ export const command: SlashCommand = {
     if (!handler) throw new Error(`unknown /budget subcommand ${interaction.options.getSubcommand(true)}`);
     // A reply with a chart is acknowledged first: drawing it stays off Discord's 3 s deadline.
     const charted = CHARTED.has(interaction.options.getSubcommand(true));
-    if (charted) await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    if (charted) await deferFirst(interaction, { flags: MessageFlags.Ephemeral });
     const reply = handler(interaction, ctx.services.budget, language);
     const flags = reply.public ? undefined : MessageFlags.Ephemeral;
     const [first = '', ...rest] = reply.content;

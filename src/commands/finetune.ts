@@ -18,6 +18,7 @@ import {
   describeApiFailure, describeCancel, describeList, describeStart, describeStatus, describeUpload, describeUploadFailure, statusWord,
 } from '../services/finetune/present.ts';
 import type { SlashCommand } from './types.ts';
+import { deferFirst } from '../services/discord/acknowledgeFirst.ts';
 
 /** The catalogue (locales/<language>/finetune.json) of this command's descriptions. */
 const NS = 'finetune';
@@ -31,7 +32,7 @@ type Handler = (interaction: Interaction, ctx: BotContext, language: CatalogueLa
 const show = (interaction: Interaction, content: string) => replyPrivatelyInParts(interaction, content);
 
 /** Calls to OpenAI or downloads can pass Discord's 3-second deadline: acknowledge first, privately. */
-const defer = (interaction: Interaction) => interaction.deferReply({ flags: MessageFlags.Ephemeral });
+const defer = (interaction: Interaction) => deferFirst(interaction, { flags: MessageFlags.Ephemeral });
 
 /** An upload that outlived the interaction's token could never tell the admin how it went: its attempts and waits end in time. */
 const uploadDeadline = (interaction: ChatInputCommandInteraction) =>

@@ -10,6 +10,7 @@ import { generationDeadline } from '../services/images/delivery.ts';
 import { showImages } from '../services/images/present.ts';
 import { screenForInteraction } from '../services/moderation/interaction.ts';
 import type { SlashCommand } from './types.ts';
+import { deferFirst } from '../services/discord/acknowledgeFirst.ts';
 
 /** Discord's own cap on a string option's length (each model's own prompt limit is checked in the plan). */
 const PROMPT_MAX_LENGTH = 6000;
@@ -44,7 +45,7 @@ export const command: SlashCommand = {
     }
     const { plan } = planned;
     // Defer before anything slow: Discord drops interactions not acknowledged within 3 s.
-    await interaction.deferReply();
+    await deferFirst(interaction);
     if (!(await screenForInteraction(interaction, ctx, 'input', plan.prompt))) return;
     const payer = payerOf(interaction.guildId, interaction.channelId, interaction.user, interaction.member);
     const showProgress = async () => {

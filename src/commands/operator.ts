@@ -10,6 +10,7 @@ import { editReplyWithChart } from '../services/discord/chartReply.ts';
 import { describeOperatorStatus } from '../services/operator/statusText.ts';
 import { operatorText } from '../services/operator/text.ts';
 import type { SlashCommand } from './types.ts';
+import { deferFirst } from '../services/discord/acknowledgeFirst.ts';
 
 /** Servers and members /operator status lists: the biggest spenders, a screenful. */
 const STATUS_ENTRIES = 10;
@@ -110,7 +111,7 @@ export const command: SlashCommand = {
       for (const more of rest) await interaction.followUp({ content: more, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
     };
     // Asking Discord who the owner is can take a moment: acknowledge first, privately.
-    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    await deferFirst(interaction, { flags: MessageFlags.Ephemeral });
     let isOwner: boolean;
     try {
       isOwner = await ctx.services.owner.is(interaction.client, interaction.user.id);

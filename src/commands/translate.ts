@@ -8,6 +8,7 @@ import { translateForInteraction } from '../services/translate/interaction.ts';
 import { resolveTarget } from '../services/translate/target.ts';
 import { screenForInteraction } from '../services/moderation/interaction.ts';
 import type { SlashCommand } from './types.ts';
+import { deferFirst } from '../services/discord/acknowledgeFirst.ts';
 
 /** The catalogue (locales/<language>/translate.json) of this command's texts. */
 const NS = 'translate';
@@ -33,7 +34,7 @@ export const command: SlashCommand = {
     const target = resolveTarget(interaction.options.getString('to'), ctx.services.settings.translateLanguage(interaction.guildId), interaction.locale);
     if (!target.ok) return replyPrivately(interaction, unknownLanguageText(target.input, ui));
     // Defer before anything slow: Discord drops interactions not acknowledged within 3 s.
-    await interaction.deferReply();
+    await deferFirst(interaction);
     const text = interaction.options.getString('text', true);
     if (!(await screenForInteraction(interaction, ctx, 'input', text))) return;
     await translateForInteraction(interaction, ctx, { text, target: target.language, ui });

@@ -7,6 +7,7 @@ import { textOfMessage } from '../services/translate/messageText.ts';
 import { translateForInteraction } from '../services/translate/interaction.ts';
 import { screenForInteraction } from '../services/moderation/interaction.ts';
 import type { MessageMenuCommand } from './types.ts';
+import { deferFirst } from '../services/discord/acknowledgeFirst.ts';
 
 /** Right-click a message → Apps → Translate: only the invoker sees the translation, in their own Discord language. */
 export const command: MessageMenuCommand = {
@@ -26,7 +27,7 @@ export const command: MessageMenuCommand = {
     if (text.trim() === '') {
       return replyPrivately(interaction, noTextInMessageText(ui));
     }
-    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    await deferFirst(interaction, { flags: MessageFlags.Ephemeral });
     if (!(await screenForInteraction(interaction, ctx, 'input', text, message.url))) return;
     const target = languageForLocale(interaction.locale);
     await translateForInteraction(interaction, ctx, { text, target, ui });

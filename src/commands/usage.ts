@@ -5,6 +5,7 @@ import { payerOf } from '../services/discord/payer.ts';
 import { editReplyWithChart } from '../services/discord/chartReply.ts';
 import { describeUsage } from '../services/budget/usageText.ts';
 import type { SlashCommand } from './types.ts';
+import { deferFirst } from '../services/discord/acknowledgeFirst.ts';
 
 export const command: SlashCommand = {
   kind: 'slash',
@@ -14,7 +15,7 @@ export const command: SlashCommand = {
 
   async execute(interaction, ctx) {
     // The chart is drawn after the acknowledgement (its first one also loads the drawing code and font).
-    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    await deferFirst(interaction, { flags: MessageFlags.Ephemeral });
     // In DMs there is no server: the ledger applies the bot-wide default.
     const payer = payerOf(interaction.guildId, interaction.channelId, interaction.user, interaction.member);
     // On a host of several, the member's and the bot's totals are the coordinator's.

@@ -7,6 +7,7 @@ import { catalogue, catalogueLanguageOf, type CatalogueLanguage } from '../servi
 import { INTERACTION_ACK_DEADLINE_MS } from '../services/discord/limits.ts';
 import { isInteractionGone } from '../services/discord/deadEnd.ts';
 import { noteOutcome } from '../services/metrics/outcome.ts';
+import { acknowledgements } from '../services/discord/acknowledgeFirst.ts';
 
 const text = catalogue<'unknownCommand'>('events');
 
@@ -84,10 +85,11 @@ async function dispatch(interaction: Interaction, ctx: BotContext, commands: Map
 /** The one dispatcher: routes every interaction to its command, with one safety net around it. */
 export function registerInteractionCreate(client: Client, ctx: BotContext, commands: Map<string, Command>): void {
   client.on(Events.InteractionCreate, (interaction) => {
+    acknowledgements.arrived(interaction.id);
     // Commands are counted by name and outcome (a name the bot does not have as 'unknown'); autocomplete is not.
     const work = interaction.isCommand()
       ? ctx.services.metrics.interaction(commands.has(interaction.commandName) ? interaction.commandName : 'unknown', interaction, () => dispatch(interaction, ctx, commands))
       : dispatch(interaction, ctx, commands);
-    void ctx.services.lifecycle.track(work);
+    void ctx.services.lifecycle.track(work.finally(() => acknowledgements.settled(interaction.id)));
   });
 }

@@ -41,7 +41,7 @@ import {
 import { FakeGateway, type DispatchRecord, type GatewayCloseRecord } from './fakeDiscordGateway.ts';
 import { FakeInteraction } from './fakeDiscordInteraction.ts';
 import { FakeRest } from './fakeDiscordRest.ts';
-import type { RestFault } from './fakeDiscordFaults.ts';
+import type { RestDelay, RestFault } from './fakeDiscordFaults.ts';
 import {
   FakeState,
   MAX_UPLOAD_BYTES,
@@ -416,6 +416,11 @@ export class FakeDiscord {
   /** Answer matching REST requests with a 429 (route or global) or a 5xx, before the route runs. */
   injectRestFault(fault: RestFault): void {
     this.rest.faults.add(fault);
+  }
+
+  /** Answer matching REST requests late (their route runs after `delay.ms`), as Discord under load does. */
+  slowDown(delay: RestDelay): void {
+    this.rest.faults.slow(delay);
   }
 
   /** Requests answered with an injected fault, in order. */

@@ -33,13 +33,34 @@ function answer(fault: RestFault): Result {
   return { status: 429, body: { message: 'You are being rate limited.', retry_after: retryAfter, global: fault.global ?? false }, headers };
 }
 
+/** A request Discord is slow to answer, as under load: its route runs only after `ms`. */
+export interface RestDelay {
+  match: (request: RecordedRequest) => boolean;
+  ms: number;
+  /** How many matching requests it slows (default 1). */
+  times?: number;
+}
+
 export class RestFaults {
   private readonly pending: { fault: RestFault; left: number }[] = [];
+  private readonly delays: { delay: RestDelay; left: number }[] = [];
   /** Requests answered with a fault, in order. */
   readonly hits: { request: RecordedRequest; status: number }[] = [];
 
   add(fault: RestFault): void {
     this.pending.push({ fault, left: fault.times ?? 1 });
+  }
+
+  slow(delay: RestDelay): void {
+    this.delays.push({ delay, left: delay.times ?? 1 });
+  }
+
+  /** How long this request waits before its route runs (0 unless a pending delay matches it). */
+  delayFor(request: RecordedRequest): number {
+    const entry = this.delays.find((d) => d.left > 0 && d.delay.match(request));
+    if (!entry) return 0;
+    entry.left--;
+    return entry.delay.ms;
   }
 
   /** The fault answer for this request, if one is pending for it. */

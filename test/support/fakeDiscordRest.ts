@@ -176,7 +176,8 @@ export class FakeRest {
       return;
     }
     const half = this.s.restLatencyMs / 2;
-    if (half > 0) await sleep(half);
+    const before = half + this.faults.delayFor(rec);
+    if (before > 0) await sleep(before);
     if (parseError) result = E.invalidJson();
     else result = checkUploads(files) ?? (await this.dispatchRoute(rec, json, files, url.pathname.startsWith(API_PREFIX)));
     if (half > 0) await sleep(half);

@@ -12,6 +12,7 @@ import { screenForInteraction } from '../moderation/interaction.ts';
 import { describeTranscriptionFailure, text } from './messages.ts';
 import { sendToInteraction, transcriptMessages, type OutgoingMessage } from './reply.ts';
 import type { TranscribeRequest } from './service.ts';
+import { deferFirst } from '../discord/acknowledgeFirst.ts';
 
 type TranscribeInteraction = ChatInputCommandInteraction | MessageContextMenuCommandInteraction;
 
@@ -29,7 +30,7 @@ export async function transcribeForInteraction(
     return replyPrivately(interaction, describeTranscriptionFailure({ ok: false, reason: 'too_large', size: audio.size }, language, transcription.model));
   }
   // Defer before downloading: Discord drops interactions not acknowledged within 3 s.
-  await interaction.deferReply();
+  await deferFirst(interaction);
   const result = await transcription.transcribe({
     audio, command: options.command, language: options.language, log: ctx.logger,
     payer: payerOf(interaction.guildId, interaction.channelId, interaction.user, interaction.member),

@@ -1,0 +1,59 @@
+import type { RepliableInteraction } from 'discord.js';
+
+/**
+ * Longest the work after an acknowledgement waits for the other interactions' acknowledgements: under steady load
+ * some interaction is always waiting for its own, and answers must not stall behind them.
+ */
+export const ACKNOWLEDGE_FIRST_MAX_WAIT_MS = 250;
+
+/**
+ * The interactions the gateway delivered that are not acknowledged yet. In a burst (many members at once, or a
+ * gateway catching up) the work after each acknowledgement (settings, history, token counts, the OpenAI call) waits
+ * until every delivered interaction is acknowledged, so each member sees "thinking…" at once instead of after the
+ * first members' answers have taken the event loop. Process-wide, like the gateway connection it follows.
+ */
+export class Acknowledgements {
+  readonly #pending = new Set<string>();
+  #waiters: (() => void)[] = [];
+
+  /** The gateway delivered `id`; it counts until `settled(id)`. */
+  arrived(id: string): void {
+    this.#pending.add(id);
+  }
+
+  /** `id` is acknowledged, answered, or will never be: it no longer holds anyone's work back. */
+  settled(id: string): void {
+    if (!this.#pending.delete(id) || this.#pending.size > 0) return;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /** Resolves once no delivered interaction waits for its acknowledgement, or after ACKNOWLEDGE_FIRST_MAX_WAIT_MS. */
+  turn(): Promise<void> {
+    if (this.#pending.size === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ACKNOWLEDGE_FIRST_MAX_WAIT_MS);
+      this.#waiters.push(() => { clearTimeout(timer); resolve(); });
+    });
+  }
+
+  get pending(): number {
+    return this.#pending.size;
+  }
+}
+
+export const acknowledgements = new Acknowledgements();
+
+/**
+ * Defers `interaction` ("thinking…"), then lets every other interaction delivered meanwhile be acknowledged before
+ * the slow work that follows. Commands use this rather than `deferReply` itself.
+ */
+export async function deferFirst(interaction: RepliableInteraction, options?: Parameters<RepliableInteraction['deferReply']>[0]): Promise<void> {
+  try {
+    await interaction.deferReply(options);
+  } finally {
+    acknowledgements.settled(interaction.id);
+  }
+  await acknowledgements.turn();
+}

@@ -1,0 +1,65 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
+import { ACKNOWLEDGE_FIRST_MAX_WAIT_MS, Acknowledgements } from '../../../src/services/discord/acknowledgeFirst.ts';
+
+beforeEach(() => { vi.useFakeTimers(); });
+afterEach(() => { vi.useRealTimers(); });
+
+/** Whether the promise has resolved by now (after the microtasks queued so far). */
+async function isDone(p: Promise<void>): Promise<boolean> {
+  let done = false;
+  void p.then(() => { done = true; });
+  await vi.advanceTimersByTimeAsync(0);
+  return done;
+}
+
+describe('Acknowledgements', () => {
+  test('nothing pending: the work goes on at once', async () => {
+    expect(await isDone(new Acknowledgements().turn())).toBe(true);
+  });
+
+  test('waits until the last delivered interaction is settled, whichever order they settle in', async () => {
+    const acks = new Acknowledgements();
+    acks.arrived('a');
+    acks.arrived('b');
+    const turn = acks.turn();
+    acks.settled('b');
+    expect(await isDone(turn)).toBe(false);
+    acks.settled('unknown');
+    expect(await isDone(turn)).toBe(false);
+    acks.settled('a');
+    expect(await isDone(turn)).toBe(true);
+    expect(acks.pending).toBe(0);
+  });
+
+  test('settling twice counts once', async () => {
+    const acks = new Acknowledgements();
+    acks.arrived('a');
+    acks.arrived('b');
+    acks.settled('a');
+    acks.settled('a');
+    expect(acks.pending).toBe(1);
+    expect(await isDone(acks.turn())).toBe(false);
+  });
+
+  test('an interaction that never settles holds the work back for ACKNOWLEDGE_FIRST_MAX_WAIT_MS at most', async () => {
+    const acks = new Acknowledgements();
+    acks.arrived('stuck');
+    const turn = acks.turn();
+    await vi.advanceTimersByTimeAsync(ACKNOWLEDGE_FIRST_MAX_WAIT_MS - 1);
+    expect(await isDone(turn)).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await isDone(turn)).toBe(true);
+  });
+});
+
+describe('every command defers through deferFirst', () => {
+  test('no file in src/ calls deferReply itself', () => {
+    const src = join(import.meta.dirname, '../../../src');
+    const offenders = readdirSync(src, { recursive: true, encoding: 'utf8' })
+      .filter((file) => file.endsWith('.ts') && !file.endsWith('acknowledgeFirst.ts'))
+      .filter((file) => /\.deferReply\(/.test(readFileSync(join(src, file), 'utf8')));
+    expect(offenders).toEqual([]);
+  });
+});
