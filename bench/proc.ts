@@ -39,8 +39,17 @@ function cpuMsOf(statFile: string): number {
 /** CPU time the process has used so far (user + system), in ms: unlike wall time, barely moved by other load. */
 export const cpuMs = (pid: number) => cpuMsOf(`/proc/${pid}/stat`);
 
-/** CPU time of the process's main thread alone (its JavaScript; not GC helpers, libuv's pool or V8's compiler threads), in ms, to 10 ms. */
-export const mainThreadCpuMs = (pid: number) => cpuMsOf(`/proc/${pid}/task/${pid}/stat`);
+/**
+ * CPU time of the process's main thread alone (its JavaScript; not GC helpers, libuv's pool or V8's compiler threads), in ms:
+ * to the nanosecond from the scheduler's own count (schedstat), else to 10 ms from the tick count.
+ */
+export function mainThreadCpuMs(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return cpuMsOf(`/proc/${pid}/task/${pid}/stat`);
+  }
+}
 
 function parentOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');

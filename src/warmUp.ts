@@ -5,6 +5,7 @@ import { EditPacer, WEBHOOK_EDIT_BUDGET_PER_SECOND } from './services/discord/ed
 import { ReplyStream } from './services/discord/replyStream.ts';
 import { splitMessage } from './services/messageSplitter.ts';
 import { preloadTokenizers } from './services/tokens.ts';
+import { exerciseDiscordRest } from './warmDiscordRest.ts';
 
 /** Stands in for a real place and person; nothing is written under these ids. */
 const NOBODY = '0';
@@ -37,6 +38,7 @@ export async function warmUp(ctx: BotContext): Promise<void> {
   // Start-up finishes (and says it is ready) first.
   await nextTurn();
   await preloadTokenizers();
+  await exerciseDiscordRest();
   for (let round = 0; round < ROUNDS; round++) {
     const settings = services.settings.forChannel(scope);
     services.history.build({
