@@ -13,9 +13,13 @@ import { OutputGuard } from './outputGuard.ts';
 /** The delta fields compatible servers stream a model's thinking in: vLLM and DeepSeek `reasoning_content`, Ollama and vLLM ≥ 0.10 `reasoning`. */
 type ReasoningDelta = { reasoning_content?: unknown; reasoning?: unknown };
 
-/** Usage as a server reported it, or undefined when it left the counts out (some send `usage: {}` or nulls). */
+/**
+ * Usage as a server reported it, or undefined when it left the counts out (some send `usage: {}` or nulls) or sent only
+ * zeros (some proxies do): every chat request has a prompt, so zero prompt tokens is a placeholder, never a count.
+ */
 function readUsage(usage: OpenAI.CompletionUsage | null | undefined): ChatUsage | undefined {
   if (!usage || !Number.isFinite(usage.prompt_tokens) || !Number.isFinite(usage.completion_tokens)) return undefined;
+  if (usage.prompt_tokens === 0 && usage.completion_tokens === 0) return undefined;
   const cached = usage.prompt_tokens_details?.cached_tokens;
   const { completionTokens, reasoningTokens } = outputTokens(usage);
   return { promptTokens: usage.prompt_tokens, completionTokens, cachedTokens: Number.isFinite(cached) ? (cached as number) : 0, ...(reasoningTokens > 0 ? { reasoningTokens } : {}) };
