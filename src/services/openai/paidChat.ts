@@ -79,15 +79,19 @@ export class PaidChat {
       log.warn({ model }, 'model has no price (add it to PRICING_FILE, or set UNPRICED_MODELS=fallback): not sent');
       return { ok: true, outcome: { ok: false, failure: unpriced, partialText: '', usage: undefined } };
     }
+    // The most the prompt can count: it picks the reservation's long-context tier, and that of a charge from our own count.
+    const reservedPrompt = Math.ceil(request.promptTokens * PROMPT_COUNT_MARGIN) + (request.extraReserveTokens ?? 0);
     const paid = await ledger.pay(
       request.payer,
-      { command: request.command, model, worstCaseMicros: pricing.chatWorstCase(model, Math.ceil(request.promptTokens * PROMPT_COUNT_MARGIN) + (request.extraReserveTokens ?? 0), request.maxOutputTokens) },
+      { command: request.command, model, worstCaseMicros: pricing.chatWorstCase(model, reservedPrompt, request.maxOutputTokens) },
       () => chat.stream({ model, messages: request.messages, maxOutputTokens: request.maxOutputTokens, reasoningEffort: request.reasoningEffort, signal: request.signal }, onText, onThinking),
       (outcome) => {
         const usage = this.billed(request, outcome);
         if (!usage) return null;
         if (usage.reasoningTokens) log.debug({ reasoningTokens: usage.reasoningTokens, outputTokens: usage.completionTokens }, 'reasoning tokens, billed as output');
-        return { chargedMicros: pricing.chatCost(model, usage), inputTokens: usage.promptTokens, cachedTokens: usage.cachedTokens, outputTokens: usage.completionTokens };
+        // Without the service's prompt_tokens, our count can't say the prompt stayed under the tier: settled at the reservation's.
+        const chargedMicros = pricing.chatCost(model, usage, outcome.usage ? usage.promptTokens : reservedPrompt);
+        return { chargedMicros, inputTokens: usage.promptTokens, cachedTokens: usage.cachedTokens, outputTokens: usage.completionTokens };
       },
     );
     if (!paid.ok) {
