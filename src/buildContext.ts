@@ -1,4 +1,4 @@
-import { isOpenAIItself, isOpenAIRegional, type Config } from './config.ts';
+import { isOpenAIItself, isOpenAIRegional, isPrivateHost, type Config } from './config.ts';
 import type { BotContext } from './context.ts';
 import { BudgetStore } from './db/budgetLimits.ts';
 import { openDatabase } from './db/connection.ts';
@@ -107,7 +107,7 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
     useMaxCompletionTokens: isOpenAIItself(config.openaiBaseUrl),
     idleTimeoutMs: config.openaiTimeoutMs,
   });
-  const paidChat = new PaidChat({ chat, ledger, pricing, tokens, reasoning: reasoning.models, refuseUnpriced: config.unpricedModels === 'refuse' });
+  const paidChat = new PaidChat({ chat, ledger, pricing, tokens, reasoning: reasoning.models, refuseUnpriced: config.unpricedModels === 'refuse', localServer: config.openaiBaseUrl !== undefined && isPrivateHost(config.openaiBaseUrl) });
   // One bound for every member's file held in memory (audio, images in questions, training files).
   const downloads = new DownloadGate(config.downloadMemoryBytes, config.downloadWaitMs);
   metrics.watchDownloads(downloads);

@@ -1,4 +1,4 @@
-import type { HistoryStore, ImageRef } from '../db/history.ts';
+import type { HistoryStore, ImageRef, StoredTurn } from '../db/history.ts';
 import type { MemberHasher } from './budget/shared/memberHash.ts';
 import type { Tombstone } from './budget/shared/protocol.ts';
 import { HashedAuthors } from './hashedAuthors.ts';
@@ -41,6 +41,10 @@ export interface ContextRequest {
   cheapPromptCeiling?: number;
   /** Tokens the question carries besides its text (its images), counted against the context window. */
   extraPromptTokens?: number;
+  /** What the question's images may bill (more than their share of the window on some models): counted against cheapPromptCeiling instead. */
+  billedExtraTokens?: number;
+  /** The most tokens earlier questions' images (newest first) add when sent again or marked: counted against cheapPromptCeiling. */
+  pastImageTokens?: (images: readonly ImageRef[]) => number;
 }
 
 /** Images of an earlier question in the context: `index` is its message's place in `messages`. */
@@ -91,15 +95,23 @@ export class HistoryService {
     const available = contextWindow - request.outputReserve;
     if (fixed > available) return { ok: false, reason: 'prompt_too_long', promptTokens: fixed, limit: available };
 
-    const ceiling = request.cheapPromptCeiling !== undefined && fixed <= request.cheapPromptCeiling ? request.cheapPromptCeiling - fixed : Number.POSITIVE_INFINITY;
-    let budget = Math.min(available - fixed, request.historyTokenCap ?? Number.POSITIVE_INFINITY, ceiling);
+    // The cheap ceiling counts what is billed: the question's images at their billed count, earlier images as they are added.
+    const billedFixed = fixed - (request.extraPromptTokens ?? 0) + (request.billedExtraTokens ?? request.extraPromptTokens ?? 0);
+    const cheap = request.cheapPromptCeiling !== undefined && billedFixed <= request.cheapPromptCeiling;
+    let budget = Math.min(available - fixed, request.historyTokenCap ?? Number.POSITIVE_INFINITY);
+    let cheapLeft = cheap ? request.cheapPromptCeiling! - billedFixed : Number.POSITIVE_INFINITY;
     const history: { message: ChatMessage; weight: number; turnId: number }[] = [];
     let used = 0;
     if (request.channelId !== null) {
-      for (const turn of this.store.newestTurns(request.channelId, MAX_CONTEXT_TURNS)) {
+      const turns = [...this.store.newestTurns(request.channelId, MAX_CONTEXT_TURNS)];
+      const pastImages = new PastImageCost(cheap ? request.pastImageTokens : undefined, this.store, turns);
+      for (const turn of turns) {
         const weight = weigh(turn);
-        if (weight > budget) break;
+        const images = pastImages.added(turn.id);
+        if (weight > budget || weight + images > cheapLeft) break;
+        pastImages.keep(turn.id);
         budget -= weight;
+        cheapLeft -= weight + images;
         used += weight;
         const content = turn.role === 'user' && turn.authorName ? `${turn.authorName}: ${turn.content}` : turn.content;
         history.push({ message: { role: turn.role, content }, weight, turnId: turn.id });
@@ -164,5 +176,27 @@ export class HistoryService {
       matched += 1;
     }
     return matched;
+  }
+}
+
+/** What earlier questions' images add to the prompt as the history grows, newest turn first (for the cheap ceiling only). */
+class PastImageCost {
+  private readonly byTurn: Map<number, ImageRef[]>;
+  private readonly kept: ImageRef[] = [];
+  private tokens = 0;
+
+  constructor(private readonly bound: ((images: readonly ImageRef[]) => number) | undefined, store: HistoryStore, turns: readonly StoredTurn[]) {
+    this.byTurn = bound ? store.imagesOf(turns.filter((turn) => turn.role === 'user').map((turn) => turn.id)) : new Map();
+  }
+
+  /** The tokens this turn's images add to those of the newer turns kept. */
+  added(turnId: number): number {
+    const images = this.byTurn.get(turnId);
+    return images && this.bound ? this.bound([...this.kept, ...images]) - this.tokens : 0;
+  }
+
+  keep(turnId: number): void {
+    this.tokens += this.added(turnId);
+    this.kept.push(...(this.byTurn.get(turnId) ?? []));
   }
 }

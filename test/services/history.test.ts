@@ -54,6 +54,32 @@ describe('HistoryService', () => {
     expect(result.messages[1]?.role).toBe('user');
   });
 
+  test('the cheap ceiling counts earlier images (as the vision service bounds them) and the question\'s images at their billed count', () => {
+    const { history } = setup(100_000);
+    const words = 'lorem ipsum dolor sit amet '.repeat(40); // ~200 tokens a turn
+    const image = (n: number) => ({ url: `https://cdn.discordapp.com/attachments/1/2/${n}.png`, contentType: 'image/png', size: 100, width: 512, height: 512 });
+    for (let i = 0; i < 30; i += 1) {
+      history.record({ channelId: 'c', speaker: alice, prompt: `${i} ${words}`, answer: `answer ${i}`, model: 'local-llama', images: i % 3 === 0 ? [image(i)] : [] });
+    }
+    const ceiling = 3000;
+    const bound = (images: readonly unknown[]) => images.length * 150;
+    const build = (extra: object) => {
+      const result = history.build({ ...base, model: 'local-llama', channelId: 'c', speaker: alice, prompt: 'Q', cheapPromptCeiling: ceiling, ...extra });
+      if (!result.ok) throw new Error('expected a context');
+      return result;
+    };
+    const plain = build({});
+    const counted = build({ pastImageTokens: bound });
+    const keptImages = counted.pastImages.flatMap((p) => p.images);
+    expect(keptImages.length).toBeGreaterThan(0);
+    expect(counted.promptTokens + bound(keptImages)).toBeLessThanOrEqual(ceiling);
+    expect(plain.promptTokens + bound(plain.pastImages.flatMap((p) => p.images))).toBeGreaterThan(ceiling);
+    // The question's images: their share of the window is 100 tokens, but they bill 600.
+    const billed = build({ extraPromptTokens: 100, billedExtraTokens: 600 });
+    expect(billed.promptTokens - 100 + 600).toBeLessThanOrEqual(ceiling);
+    expect(build({ extraPromptTokens: 100 }).promptTokens - 100 + 600).toBeGreaterThan(ceiling);
+  });
+
   test('a prompt too long on its own is refused with its size and the limit', () => {
     const { history } = setup(1000);
     const result = history.build({ ...base, model: 'local-llama', outputReserve: 200, channelId: 'c', speaker: alice, prompt: 'word '.repeat(2000) });

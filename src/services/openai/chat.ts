@@ -13,9 +13,13 @@ import { OutputGuard } from './outputGuard.ts';
 /** The delta fields compatible servers stream a model's thinking in: vLLM and DeepSeek `reasoning_content`, Ollama and vLLM ≥ 0.10 `reasoning`. */
 type ReasoningDelta = { reasoning_content?: unknown; reasoning?: unknown };
 
-/** Usage as a server reported it, or undefined when it left the counts out (some send `usage: {}` or nulls). */
+/**
+ * Usage as a server reported it, or undefined when it left the counts out (some send `usage: {}` or nulls) or sent only
+ * zeros (some proxies do): every chat request has a prompt, so zero prompt tokens is a placeholder, never a count.
+ */
 function readUsage(usage: OpenAI.CompletionUsage | null | undefined): ChatUsage | undefined {
   if (!usage || !Number.isFinite(usage.prompt_tokens) || !Number.isFinite(usage.completion_tokens)) return undefined;
+  if (usage.prompt_tokens === 0 && usage.completion_tokens === 0) return undefined;
   const cached = usage.prompt_tokens_details?.cached_tokens;
   const { completionTokens, reasoningTokens } = outputTokens(usage);
   return { promptTokens: usage.prompt_tokens, completionTokens, cachedTokens: Number.isFinite(cached) ? (cached as number) : 0, ...(reasoningTokens > 0 ? { reasoningTokens } : {}) };
@@ -49,6 +53,11 @@ export type ChatOutcome =
     ok: false; failure: ModelFailure; partialText: string; usage: ChatUsage | undefined; reasoning?: string; hiddenThinking?: true; mayBeBilled?: true;
     /** Output that streamed before the failure but is neither `partialText` nor `reasoning` (a refusal cut short, text held back at a `<think>` tag): billed, never shown. */
     unshownOutput?: string;
+    /**
+     * The stream closed cleanly with neither a finish_reason nor [DONE]: Ollama's way of failing (free on a local model),
+     * or a paid server's stream cut after it read (and billed) the prompt. The bytes can't tell which: PaidChat decides by the model's price.
+     */
+    unmarkedEnd?: true;
   };
 
 export interface ChatRequest {
@@ -199,9 +208,9 @@ export class ChatService {
     }
     // Ollama ends a stream that failed on its side (its runner crashed, ran out of memory) cleanly, with neither a
     // finish_reason nor [DONE] (middleware/openai.go turns the error into a chunk without one); every server ends a
-    // finished answer with at least one of them. Incomplete: what came is charged, nothing when nothing came.
+    // finished answer with at least one of them. Incomplete: what came is charged; the prompt too unless the model is local.
     if (finishReason === null && !watch.endedWithDone) {
-      return { ok: false, failure: { kind: 'server_error', status: undefined }, partialText: text, usage, ...thought, ...unshown(refusal, answer.held) };
+      return { ok: false, failure: { kind: 'server_error', status: undefined }, partialText: text, usage, ...thought, ...unshown(refusal, answer.held), unmarkedEnd: true };
     }
     if (refusal || finishReason === 'content_filter') {
       // The stream ended cleanly, so the request was read and billed; the filter acts on the output: a reasoning

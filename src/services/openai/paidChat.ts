@@ -39,7 +39,11 @@ export interface PaidChatDependencies {
   reasoning?: ReasoningModels;
   /** A model without a price is refused instead of charged at the fallback (UNPRICED_MODELS). */
   refuseUnpriced?: boolean;
+  /** OPENAI_BASE_URL is on the operator's own machine or network (isPrivateHost): a model priced only by the fallback there is a local one. */
+  localServer?: boolean;
 }
+
+type ChatFailure = Extract<ChatOutcome, { ok: false }>;
 
 /** A streamed chat call that goes through the ledger: worst case reserved, what was billed charged (partial output too). */
 export class PaidChat {
@@ -75,15 +79,19 @@ export class PaidChat {
       log.warn({ model }, 'model has no price (add it to PRICING_FILE, or set UNPRICED_MODELS=fallback): not sent');
       return { ok: true, outcome: { ok: false, failure: unpriced, partialText: '', usage: undefined } };
     }
+    // The most the prompt can count: it picks the reservation's long-context tier, and that of a charge from our own count.
+    const reservedPrompt = Math.ceil(request.promptTokens * PROMPT_COUNT_MARGIN) + (request.extraReserveTokens ?? 0);
     const paid = await ledger.pay(
       request.payer,
-      { command: request.command, model, worstCaseMicros: pricing.chatWorstCase(model, Math.ceil(request.promptTokens * PROMPT_COUNT_MARGIN) + (request.extraReserveTokens ?? 0), request.maxOutputTokens) },
+      { command: request.command, model, worstCaseMicros: pricing.chatWorstCase(model, reservedPrompt, request.maxOutputTokens) },
       () => chat.stream({ model, messages: request.messages, maxOutputTokens: request.maxOutputTokens, reasoningEffort: request.reasoningEffort, signal: request.signal }, onText, onThinking),
       (outcome) => {
         const usage = this.billed(request, outcome);
         if (!usage) return null;
         if (usage.reasoningTokens) log.debug({ reasoningTokens: usage.reasoningTokens, outputTokens: usage.completionTokens }, 'reasoning tokens, billed as output');
-        return { chargedMicros: pricing.chatCost(model, usage), inputTokens: usage.promptTokens, cachedTokens: usage.cachedTokens, outputTokens: usage.completionTokens };
+        // Without the service's prompt_tokens, our count can't say the prompt stayed under the tier: settled at the reservation's.
+        const chargedMicros = pricing.chatCost(model, usage, outcome.usage ? usage.promptTokens : reservedPrompt);
+        return { chargedMicros, inputTokens: usage.promptTokens, cachedTokens: usage.cachedTokens, outputTokens: usage.completionTokens };
       },
     );
     if (!paid.ok) {
@@ -108,13 +116,24 @@ export class PaidChat {
     const refusal = !outcome.ok && outcome.failure.kind === 'refused' ? outcome.failure.message ?? '' : '';
     // Output that streamed but is not shown (a refusal cut short, thinking held back at a tag) was billed too.
     const produced = outcome.ok ? outcome.text : `${outcome.partialText}${refusal}${outcome.unshownOutput ?? ''}`;
-    if (!outcome.ok && produced === '' && !outcome.reasoning && !outcome.hiddenThinking && !outcome.mayBeBilled) return null;
+    if (!outcome.ok && produced === '' && !outcome.reasoning && !outcome.hiddenThinking && !this.mayBeBilled(request.model, outcome)) return null;
     // A reasoning model's hidden thinking is billed but never sent: only the most it may write is a safe count.
     if (this.deps.reasoning?.profile(request.model)) return { promptTokens: request.promptTokens, completionTokens: request.maxOutputTokens, cachedTokens: 0 };
     // Read but unanswered: the prompt, and no output.
     if (!outcome.ok && produced === '' && !outcome.reasoning) return { promptTokens: request.promptTokens, completionTokens: 0, cachedTokens: 0 };
     // Thinking a server streamed beside the answer is billed as output too.
     return this.estimate(request, outcome.reasoning ? `${outcome.reasoning}\n${produced}` : produced);
+  }
+
+  /**
+   * Whether a failure that produced nothing may have been billed: the request was out and no answer said it was not
+   * read, or the stream closed without an end marker on a model priced as a paid one (its own price, or any price on
+   * a public host): a cut stream whose prompt was read. Only a model priced by the UNPRICED_MODELS fallback on the
+   * operator's own server is local, where Ollama ends a failed stream that way and nothing was billed.
+   */
+  private mayBeBilled(model: string, outcome: ChatFailure): boolean {
+    if (outcome.mayBeBilled) return true;
+    return outcome.unmarkedEnd === true && (!this.deps.localServer || this.deps.pricing.resolveChat(model).known);
   }
 
   /**

@@ -48,16 +48,16 @@ export class ChatPricing {
   /**
    * Cached tokens are part of promptTokens, billed at the cached rate; a per-request fee is added once; the total is
    * rounded up. A prompt past the model's long-context threshold puts the whole request (its cached input and output
-   * too) at the tier's rates.
+   * too) at the tier's rates; `tierPromptTokens`, when larger, is the prompt size that picks them instead.
    */
-  cost(model: string, usage: ChatUsage): number {
+  cost(model: string, usage: ChatUsage, tierPromptTokens = usage.promptTokens): number {
     const { promptTokens, completionTokens } = usage;
     const cachedTokens = usage.cachedTokens ?? 0;
     assertCount('promptTokens', promptTokens);
     assertCount('cachedTokens', cachedTokens);
     assertCount('completionTokens', completionTokens);
     if (cachedTokens > promptTokens) throw new RangeError(`cachedTokens (${cachedTokens}) exceed promptTokens (${promptTokens})`);
-    const price = ratesFor(this.resolve(model).price, promptTokens);
+    const price = ratesFor(this.resolve(model).price, Math.max(promptTokens, tierPromptTokens));
     return ceilCost(
       [
         [promptTokens - cachedTokens, price.input],

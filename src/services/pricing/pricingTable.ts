@@ -21,8 +21,11 @@ export interface PricingOptions {
 export interface Pricing {
   /** Which entry prices a model; `known: false` means the fallback was used (log it once). */
   resolveChat(model: string): ChatResolution;
-  /** Integer micro-dollars, rounded up; cachedTokens are part of promptTokens; the long-context tier by usage.promptTokens. */
-  chatCost(model: string, usage: ChatUsage): number;
+  /**
+   * Integer micro-dollars, rounded up; cachedTokens are part of promptTokens; the long-context tier by usage.promptTokens,
+   * or by `tierPromptTokens` when larger (a charge from the bot's own count settles at the tier its reservation chose).
+   */
+  chatCost(model: string, usage: ChatUsage, tierPromptTokens?: number): number;
   /** Reservation before a call: full prompt at the uncached rate plus every allowed output token (long-context tier by promptTokens). */
   chatWorstCase(model: string, promptTokens: number, maxOutputTokens: number): number;
   contextWindow(model: string): number | undefined;
@@ -80,7 +83,7 @@ export function createPricing(options: PricingOptions = {}): Pricing {
 
   return {
     resolveChat: (model) => chat.resolve(model),
-    chatCost: (model, usage) => chat.cost(model, usage),
+    chatCost: (model, usage, tierPromptTokens) => chat.cost(model, usage, tierPromptTokens),
     chatWorstCase: (model, promptTokens, maxOutput) => chat.worstCase(model, promptTokens, maxOutput),
     contextWindow: (model) => chat.contextWindow(model),
     maxOutputTokens: (model) => chat.maxOutputTokens(model),

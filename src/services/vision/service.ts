@@ -111,6 +111,16 @@ export class VisionService {
   }
 
   /**
+   * The most prompt tokens compose() can add for these earlier images (from the stored sizes): a marker for each, and
+   * for the MAX_PAST_IMAGES that cost most, their reservation's count instead. Whichever it re-sends, never more.
+   */
+  pastImagesBound(images: readonly ImageRef[], billing: VisionBilling | undefined): number {
+    const resent = billing ? images.map((ref) => Math.max(0, countImage(billing, ref.width, ref.height, IMAGE_DETAIL).reserveTokens - MARKER_TOKENS)) : [];
+    const dearest = resent.sort((a, b) => b - a).slice(0, MAX_PAST_IMAGES);
+    return images.length * MARKER_TOKENS + dearest.reduce((sum, tokens) => sum + tokens, 0);
+  }
+
+  /**
    * The request's messages: the question with its images as parts, and earlier questions' images sent again
    * (the newest MAX_PAST_IMAGES whose URLs are still valid and whose bytes still pass the checks) or replaced
    * by a marker. `extraTokens`: what the re-sent images and the markers add to the prompt; `reserveSurplusTokens`: what

@@ -110,32 +110,61 @@ describe('streams that end without [DONE], with bare chunks and keep-alive comme
   });
 });
 
-describe('Ollama\'s failure mid-stream: the stream ends cleanly with neither finish_reason nor [DONE]', () => {
+describe('a stream that ends cleanly with neither finish_reason nor [DONE]: Ollama\'s failure on a local model, a cut stream on a paid one', () => {
+  /** Unpriced: charged at the UNPRICED_MODELS fallback on this private host (127.0.0.1), like a model Ollama runs for free. */
+  const LOCAL = 'llama3.2';
+  /** Priced from the table: on a paid server the same bytes are a stream cut after its prompt was read and billed. */
+  const PAID = 'gpt-4o-mini';
+  async function useModel(channelId: string, model: string): Promise<void> {
+    h.openai.addModel(model);
+    await h.settled(h.command('settings', { name: model }, { subcommand: 'model', channelId, permissions: MANAGE_GUILD }));
+  }
+
   test.each([
-    ['en-US', '⚠️ The answer is incomplete: the AI service reported an internal error partway through.'],
-    ['zh-CN', '⚠️'],
-  ])('after some text (%s): shown as incomplete, not stored, the text that came charged', async (locale, notice) => {
+    [LOCAL, 'en-US', '⚠️ The answer is incomplete: the AI service reported an internal error partway through.'],
+    [LOCAL, 'zh-CN', '⚠️'],
+    [PAID, 'en-US', '⚠️ The answer is incomplete: the AI service reported an internal error partway through.'],
+  ])('%s after some text (%s): shown as incomplete, not stored, the text that came charged', async (model, locale, notice) => {
     h.openai.compat = { noDone: true, noFinishReason: true, noUsage: true };
     const channelId = freshChannel();
+    await useModel(channelId, model);
     const arrived = 'The first half of an answer. ';
     h.openai.chat.enqueue({ text: arrived, chunks: [arrived] });
     const i = await ask(channelId, 'Tell me.', locale);
+    expect(h.openai.chat.requests.at(-1)!.model).toBe(model);
     expect(i.transcript()[0]!.startsWith(`${arrived.trim()}\n\n`)).toBe(true);
     expect(i.transcript()[0]).toContain(notice);
     expect(turns(channelId)).toEqual([]);
     const [row] = ledger(channelId);
     const { tokens } = h.bot.ctx.services;
-    expect(row).toMatchObject({ state: 'settled', outputTokens: tokens.weigh(tokens.countMessage(arrived), 'gpt-4o-mini') });
+    expect(row).toMatchObject({ state: 'settled', outputTokens: tokens.weigh(tokens.countMessage(arrived), model) });
+    expect(row!.inputTokens).toBeGreaterThan(0);
     expect(row!.charged).toBeLessThan(row!.reserved);
   });
 
-  test('before any text: the server-error reply, nothing charged', async () => {
+  test('a local model before any text: the server-error reply, nothing charged (Ollama\'s runner failed; nothing was billed)', async () => {
     h.openai.compat = { noDone: true, noFinishReason: true, noUsage: true };
     const channelId = freshChannel();
+    await useModel(channelId, LOCAL);
+    h.openai.chat.enqueue({ text: '' });
+    const i = await ask(channelId);
+    expect(h.openai.chat.requests.at(-1)!.model).toBe(LOCAL);
+    expect(i.transcript()).toEqual(['The AI service had an internal error. Please try again in a moment.']);
+    expect(ledger(channelId)).toMatchObject([{ state: 'released', charged: 0 }]);
+  });
+
+  test('a paid model before any text: the same reply, and the prompt the service read is charged (never the whole reservation)', async () => {
+    h.openai.compat = { noDone: true, noFinishReason: true, noUsage: true };
+    const channelId = freshChannel();
+    await useModel(channelId, PAID);
     h.openai.chat.enqueue({ text: '' });
     const i = await ask(channelId);
     expect(i.transcript()).toEqual(['The AI service had an internal error. Please try again in a moment.']);
-    expect(ledger(channelId)).toMatchObject([{ state: 'released', charged: 0 }]);
+    const [row] = ledger(channelId);
+    expect(row).toMatchObject({ state: 'settled', outputTokens: 0 });
+    expect(row!.inputTokens).toBeGreaterThan(0);
+    expect(row!.charged).toBeGreaterThan(0);
+    expect(row!.charged).toBeLessThan(row!.reserved);
   });
 
   test('[DONE] without a finish_reason is still a whole answer', async () => {

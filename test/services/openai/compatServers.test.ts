@@ -58,6 +58,23 @@ describe('answers from a compatible server are complete, stored and charged', ()
     expect(row!.charged).toBeGreaterThan(0);
   });
 
+  test('usage with every count zero (some proxies send it) after an answer streamed: charged the bot\'s own count, like no usage', async () => {
+    const channelId = freshChannel();
+    const answer = 'An answer a proxy reported as costing nothing at all.';
+    h.openai.chat.enqueue({ text: answer, usage: { prompt_tokens: 0, completion_tokens: 0 } });
+    const i = await ask(channelId);
+    expect(i.transcript()).toEqual([answer]);
+    const sent = h.openai.chat.requests.at(-1)!;
+    expect(sent.stream_options).toEqual({ include_usage: true });
+    const [row] = ledger(channelId);
+    const { tokens } = h.bot.ctx.services;
+    expect(row).toMatchObject({ state: 'settled', outputTokens: tokens.weigh(tokens.countMessage(answer), 'gpt-4o-mini') });
+    expect(row!.inputTokens).toBeGreaterThan(0);
+    expect(row!.charged).toBeGreaterThan(0);
+    // The stored exchange doesn't keep the proxy's zeros as if they were the service's counts.
+    expect(h.bot.ctx.db.prepare('SELECT prompt_tokens FROM turns WHERE channel_id = ? AND role = \'assistant\'').pluck().get(channelId)).toBeNull();
+  });
+
   test('no usage and a refusal instead of an answer: the prompt it read and the refusal it wrote are charged', async () => {
     h.openai.compat = { noUsage: true };
     const channelId = freshChannel();

@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { HistoryStore } from '../../../src/db/history.ts';
 import { BotHarness, TEST_CHANNEL_IDS } from '../../support/botHarness.ts';
+import { craftPng } from '../../support/craftedImages.ts';
 import { DEFAULT_MODELS } from '../../support/fakeOpenAI.ts';
 
 const MODEL = 'gpt-5.4';
@@ -88,6 +89,30 @@ describe('gpt-5.4\'s long-context tier, reserved and charged by the bot', () => 
     expect(row!.charged).toBe(200_000 * BASE.input + 1000 * BASE.output); // 515,000
     expect(row!.reserved).toBeGreaterThanOrEqual(Math.ceil(history * 1.1) * BASE.input + maxOutput * BASE.output);
     expect(row!.reserved).toBeLessThan(Math.ceil((history + 1000) * 1.1) * BASE.input + maxOutput * BASE.output);
+  });
+
+  test('a question\'s images and earlier ones sent again count in the cut: answers beside a long history stay reserved under the tier', async () => {
+    const channelId = TEST_CHANNEL_IDS[3]!;
+    expect(storeConversation(channelId, 1500)).toBeGreaterThan(300_000);
+    // gpt-5.4's image rule is unpublished: this 2048×768 image is counted at 3,779 prompt tokens (its share of the context: 1,445).
+    const image = { filename: 'wide.png', data: craftPng(2048, 768, 4000) };
+    h.openai.chat.enqueue({ text: 'A wide picture.', usage: { prompt_tokens: 240_000, completion_tokens: 10 } });
+    const withImage = h.command('ask', { prompt: 'What is in this picture?', image }, { channelId });
+    await h.settled(withImage);
+    expect(withImage.transcript()).toEqual(['A wide picture.']);
+    // A follow-up without an image: the earlier one is sent again with it.
+    const { maxOutput } = await ask(channelId, { prompt_tokens: 240_000, completion_tokens: 1000 });
+    const sent = h.openai.chat.requests.at(-1)!;
+    const imageParts = sent.messages.flatMap((m) => (Array.isArray(m.content) ? m.content.filter((part) => part.type === 'image_url') : []));
+    expect(imageParts).toHaveLength(1);
+    const rows = rowsOf(channelId);
+    expect(rows).toHaveLength(2);
+    // At the base rates: the tier's would reserve at least 272,000 × $5 per 1M for the prompt alone.
+    for (const row of rows) {
+      expect(row.reserved).toBeLessThanOrEqual(THRESHOLD * BASE.input + maxOutput * BASE.output);
+      // …and the history still fills most of the room under it.
+      expect(row.reserved).toBeGreaterThan(Math.floor(THRESHOLD / 1.1 * 0.95) * BASE.input + maxOutput * BASE.output);
+    }
   });
 
   test('a service that reports more than 272K prompt tokens is charged the long-context rates, though the bot counted a short prompt', async () => {

@@ -187,3 +187,42 @@ describe('VisionService.loadQuestion with images Discord declares too large toge
     expect(gate.inFlight).toBe(0);
   });
 });
+
+describe('VisionService.pastImagesBound: the most compose() adds for earlier images, counted in the history\'s cut', () => {
+  const sizes: Record<string, [number, number]> = { 'small.png': [256, 256], 'wide.png': [2048, 768], 'square.png': [1024, 1024], 'tiny.png': [32, 32] };
+  const pngs = new Map(Object.entries(sizes).map(([name, [w, h]]) => [name, craftPng(w, h, 600)]));
+  const fakeFetch: typeof fetch = async (input) => {
+    const png = pngs.get(new URL(String(input)).pathname.split('/').at(-1)!)!;
+    return new Response(png, { headers: { 'content-length': String(png.length) } });
+  };
+  const vision = new VisionService({ downloads: new DownloadGate(), now: () => NOW, fetch: fakeFetch, inputPrice });
+  const ref = (name: string, expiresAt = NOW + 3600_000): ImageRef => {
+    const [width, height] = sizes[name]!;
+    return { url: cdn(name, expiresAt), contentType: 'image/png', size: pngs.get(name)!.length, width, height };
+  };
+  const messages: ChatMessage[] = [
+    { role: 'system', content: 'sys' },
+    { role: 'user', content: 'Ann: first' }, { role: 'assistant', content: 'a1' },
+    { role: 'user', content: 'Ann: second' }, { role: 'assistant', content: 'a2' },
+    { role: 'user', content: 'Ann: now?' },
+  ];
+  const EXPIRED = NOW - 1000;
+
+  test.each([
+    ['gpt-4o tiles, the newest two re-sent', { rule: { tiles: { base: 85, tile: 170 } } }, [[ref('wide.png'), ref('square.png')], [ref('small.png')]]],
+    ['the newest images gone: older, larger ones take their places', { rule: { tiles: { base: 85, tile: 170 } } }, [[ref('wide.png'), ref('square.png')], [ref('small.png', EXPIRED), ref('tiny.png', EXPIRED)]]],
+    ['an unpublished rule (gpt-5.4\'s): its reservation\'s surplus counted too', { rule: FALLBACK_VISION_RULE, unpublishedInputPrice: inputPrice('gpt-5.4') }, [[ref('wide.png'), ref('square.png')], [ref('small.png'), ref('tiny.png')]]],
+    ['a patch rule where a tiny image costs less than its marker', { rule: { patchMultiplier: 1.62 } }, [[ref('tiny.png')], [ref('tiny.png'), ref('tiny.png'), ref('small.png')]]],
+    ['a model that cannot see: markers only', undefined, [[ref('wide.png')], [ref('small.png')]]],
+  ] as const)('%s', async (_name, billing, [older, newer]) => {
+    const past = [{ index: 1, images: [...older] }, { index: 3, images: [...newer] }];
+    const composed = await vision.compose(messages, past, [], billing, new HeldRooms());
+    const bound = vision.pastImagesBound([...newer, ...older], billing);
+    expect(composed.extraTokens + composed.reserveSurplusTokens).toBeLessThanOrEqual(bound);
+    expect(composed.extraTokens).toBeGreaterThan(0);
+  });
+
+  test('no earlier images add nothing', () => {
+    expect(vision.pastImagesBound([], { rule: FALLBACK_VISION_RULE })).toBe(0);
+  });
+});
