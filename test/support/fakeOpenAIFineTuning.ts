@@ -113,6 +113,8 @@ export type FileCreateReply =
   | { afterStore: 'drop'; times?: number }
   /** The file is stored, then a gateway in front of OpenAI answers a quick 502 page instead of it. */
   | { afterStore: 'bad_gateway'; times?: number }
+  /** The file is stored and a 200 starts, then its body stops halfway with the connection left open (a stalled proxy). */
+  | { afterStore: 'stall_body'; times?: number }
   | ScriptedError;
 
 export class FakeFiles {
@@ -167,6 +169,11 @@ export class FakeFiles {
       if (problem) throw invalidRequest(`Invalid file format for Fine-Tuning API. ${problem}`, 'file', 'invalid_file_format');
     }
     const stored = this.add(file.filename, purpose as FileObject['purpose'], file.data);
+    if (reply?.afterStore === 'stall_body') {
+      const text = JSON.stringify(stored);
+      ex.res.writeHead(200, { ...ex.headers(), 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
+      return void ex.res.write(text.slice(0, Math.floor(text.length / 2)));
+    }
     if (reply?.afterStore === 'bad_gateway') return ex.sendRaw(502, '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>', 'text/html');
     if (reply) {
       ex.req.socket.destroy();

@@ -11,7 +11,7 @@ import type { Pricing } from '../pricing/index.ts';
 import type { TokenCounter } from '../tokens.ts';
 import {
   AUTO_EPOCHS_RESERVED, autoEpochs, EVENTS_SHOWN, FINE_TUNABLE_MODELS, MAX_EPOCHS, MAX_TRAINING_FILE_BYTES, TRAINING_DOWNLOAD_TIMEOUT_MS,
-  UNCONFIRMED_STATUS,
+  TRAINING_UPLOAD_TIMEOUT_MS, UNCONFIRMED_STATUS,
 } from './limits.ts';
 import { createJob, taggedJobId, tagOfUnconfirmed, unansweredCause, unconfirmedJobId } from './create.ts';
 import { refusalOf } from './refusals.ts';
@@ -42,6 +42,8 @@ export interface FineTuneDependencies {
 /** The tutorial's fine-tuning steps for a server: upload a JSONL file, start a job, follow it, use the model. */
 export class FineTuneService {
   readonly tracker: JobTracker;
+  /** One upload attempt's limit, its answer's body included; public so a test can shorten it on a running bot. */
+  uploadTimeoutMs = TRAINING_UPLOAD_TIMEOUT_MS;
 
   constructor(private readonly deps: FineTuneDependencies) {
     this.tracker = new JobTracker(deps);
@@ -78,7 +80,7 @@ export class FineTuneService {
     const checked = checkTrainingFile(bytes);
     if (!checked.ok) return { ok: false, reason: 'invalid', problems: checked.problems };
     const counts = await countTrainingTokens(checked.examples, this.deps.tokens);
-    const uploaded = await uploadTrainingFile(this.deps.openai, { bytes, filename: attachment.filename, deadline, tracked: (id) => this.deps.store.hasFile(id) });
+    const uploaded = await uploadTrainingFile(this.deps.openai, { bytes, filename: attachment.filename, deadline, timeoutMs: this.uploadTimeoutMs, tracked: (id) => this.deps.store.hasFile(id) });
     if (!uploaded.ok) {
       // OpenAI's own words (secrets blanked) are for the operator; the admin reads the refusal's kind.
       log.warn({ failure: uploaded.failure, refusal: uploaded.refusal }, 'training file upload failed');
