@@ -6,7 +6,6 @@ import type { Logger } from '../../logger.ts';
 import { downloadAttachment } from '../discord/attachmentDownload.ts';
 import type { DownloadGate } from '../discord/downloadGate.ts';
 import type { Ledger } from '../budget/ledger.ts';
-import { classifyError } from '../openai/failures.ts';
 import type { Pricing } from '../pricing/index.ts';
 import type { TokenCounter } from '../tokens.ts';
 import {
@@ -14,7 +13,7 @@ import {
   TRAINING_UPLOAD_TIMEOUT_MS, UNCONFIRMED_STATUS,
 } from './limits.ts';
 import { createJob, taggedJobId, tagOfUnconfirmed, unansweredCause, unconfirmedJobId } from './create.ts';
-import { refusalOf } from './refusals.ts';
+import { failedCall } from './refusals.ts';
 import { uploadTrainingFile } from './upload.ts';
 import { checkTrainingFile, countTrainingTokens } from './trainingFile.ts';
 import { JobTracker } from './tracker.ts';
@@ -208,10 +207,9 @@ export class FineTuneService {
       const remote = await this.deps.openai.fineTuning.jobs.cancel(current.jobId);
       return { ok: true, job: await this.tracker.record(current, remote) };
     } catch (error) {
-      const secrets = [this.deps.openai.apiKey ?? ''];
-      const failure = classifyError(error, false, { secrets });
       // The admin reads a refusal only by kind, which points to the log: OpenAI's words (secrets blanked) go there.
-      this.deps.logger.warn({ jobId: current.jobId, failure, refusal: refusalOf(error, 'job', secrets) }, 'fine-tuning job could not be cancelled');
+      const { failure, refusal } = failedCall(error, 'job', this.deps.openai);
+      this.deps.logger.warn({ jobId: current.jobId, failure, ...(refusal ? { refusal } : {}) }, 'fine-tuning job could not be cancelled');
       return { ok: false, reason: 'api_failed', failure };
     }
   }
