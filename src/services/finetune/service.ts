@@ -3,7 +3,7 @@ import type { OpenAI } from 'openai';
 import type { FineTuningJobEvent } from 'openai/resources/fine-tuning/jobs/jobs';
 import type { FineTuneJobRow, FineTuneStore, TrainingFileRow } from '../../db/fineTunes.ts';
 import type { Logger } from '../../logger.ts';
-import { downloadAttachment } from '../discord/attachmentDownload.ts';
+import { downloadAttachment, noRoom } from '../discord/attachmentDownload.ts';
 import type { DownloadGate } from '../discord/downloadGate.ts';
 import type { Ledger } from '../budget/ledger.ts';
 import type { Pricing } from '../pricing/index.ts';
@@ -58,10 +58,7 @@ export class FineTuneService {
       gate: { gate: this.deps.downloads, waitMs: deadline - Date.now() - 2 * TRAINING_DOWNLOAD_TIMEOUT_MS },
     });
     if (!download.ok) {
-      if (download.reason === 'busy') {
-        log.warn({ detail: download.detail }, 'no room for the training file among those in memory: told busy');
-        return { ok: false, reason: 'busy' };
-      }
+      if (download.reason === 'busy') return noRoom(download, 'training', log);
       // 'refused' comes only from a byte check, and none is passed here: it reads as a failed download.
       log.warn({ reason: download.reason, detail: download.detail }, 'training file download failed');
       return download.reason === 'too-large' ? { ok: false, reason: 'too_large', size: attachment.size } : { ok: false, reason: 'download_failed', cause: download.reason === 'http-error' ? 'http' : download.reason === 'refused' ? 'network' : download.reason, detail: download.detail };

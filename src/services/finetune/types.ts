@@ -2,6 +2,7 @@
 import type { FineTuningJob, FineTuningJobEvent } from 'openai/resources/fine-tuning/jobs/jobs';
 import type { FineTuneJobRow, TrainingFileRow, UnansweredCause } from '../../db/fineTunes.ts';
 import type { Logger } from '../../logger.ts';
+import type { NoRoom } from '../discord/attachmentDownload.ts';
 import type { Payer, Refusal } from '../budget/ledger.ts';
 import type { CatalogueLanguage } from '../i18n.ts';
 import type { ModelFailure } from '../openai/failures.ts';
@@ -30,7 +31,7 @@ export type UploadResult =
   /** `cause`: how the download failed, in words for the member; `detail` only for an HTTP answer (its status line). */
   | { ok: false; reason: 'download_failed'; cause: 'timeout' | 'http' | 'network'; detail: string }
   /** Too many files in memory: no room came within the wait; nothing was downloaded or sent. */
-  | { ok: false; reason: 'busy' }
+  | NoRoom
   | { ok: false; reason: 'invalid'; problems: TrainingProblem[] }
   /** `refused`: OpenAI refused the upload (a 400), by kind. */
   | { ok: false; reason: 'api_failed'; failure: ModelFailure; refused?: FineTuneRefusal };

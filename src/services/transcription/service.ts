@@ -1,6 +1,6 @@
 import type { Logger } from '../../logger.ts';
 import type { FileProblem } from '../audio/problem.ts';
-import { downloadAttachment } from '../discord/attachmentDownload.ts';
+import { downloadAttachment, noRoom, type NoRoom } from '../discord/attachmentDownload.ts';
 import type { DownloadGate } from '../discord/downloadGate.ts';
 import { inspectAudio } from '../audio/inspect.ts';
 import { DOWNLOAD_TIMEOUT_MS, MAX_TRANSCRIPTION_BYTES, REPLY_MARGIN_MS } from '../audio/limits.ts';
@@ -35,7 +35,7 @@ export type TranscribeResult =
   | { ok: false; reason: 'too_large'; size: number }
   | { ok: false; reason: 'download_failed'; detail: string }
   /** Too many files in memory: no room came within the wait. Nothing was downloaded, reserved or sent. */
-  | { ok: false; reason: 'busy' }
+  | NoRoom
   | { ok: false; reason: 'empty' | 'unreadable'; detail: string }
   | { ok: false; reason: 'not_audio' | 'unsupported'; detail: string; problem: FileProblem }
   | { ok: false; reason: 'length_mismatch'; statedSeconds: number; measuredSeconds: number }
@@ -109,10 +109,7 @@ export class TranscriptionService {
       gate: { gate: this.deps.downloads, waitMs: deadline - Date.now() - DOWNLOAD_TIMEOUT_MS - MIN_RETRY_WINDOW_MS },
     });
     if (!download.ok) {
-      if (download.reason === 'busy') {
-        log.warn({ detail: download.detail }, 'no room for the file among those in memory: told busy');
-        return { ok: false, reason: 'busy' };
-      }
+      if (download.reason === 'busy') return noRoom(download, 'audio', log);
       log.warn({ reason: download.reason, detail: download.detail }, 'attachment download failed');
       return download.reason === 'too-large' ? { ok: false, reason: 'too_large', size: audio.size } : { ok: false, reason: 'download_failed', detail: download.detail };
     }
