@@ -74,7 +74,7 @@ export class TranscriptionService {
    */
   automatic: 'on' | 'off' | 'intent-refused' = 'off';
   /** Until when (epoch ms) voice messages are skipped: the AI service answered that it has no transcription route. */
-  routeMissingUntil = 0;
+  private missingRouteUntil = 0;
 
   constructor(private readonly deps: TranscriptionDependencies) {}
 
@@ -84,6 +84,11 @@ export class TranscriptionService {
 
   get transcriber(): Transcriber {
     return this.deps.transcriber;
+  }
+
+  /** Whether voice messages are skipped at `now`: the AI service said it has no transcription route, and it is not yet time to ask again. */
+  routeMissing(now: number): boolean {
+    return now < this.missingRouteUntil;
   }
 
   async transcribe(request: TranscribeRequest): Promise<TranscribeResult> {
@@ -151,11 +156,13 @@ export class TranscriptionService {
     if (!outcome.ok) {
       logModelFailure(log, outcome.failure, 'transcription');
       if (outcome.failure.kind === 'endpoint_missing') {
-        this.routeMissingUntil = Date.now() + MISSING_ROUTE_RECHECK_MS;
+        this.missingRouteUntil = Date.now() + MISSING_ROUTE_RECHECK_MS;
         log.warn({ recheckMs: MISSING_ROUTE_RECHECK_MS }, 'the AI service has no transcription endpoint: voice messages are skipped until it is asked again');
       }
       return { ok: false, reason: 'model_failed', failure: outcome.failure, chargedMicros: settlement?.chargedMicros ?? 0 };
     }
+    // A transcript came back (a /transcribe, which never skips): the route is there, voice messages need not wait.
+    this.missingRouteUntil = 0;
     const chargedMicros = settlement?.chargedMicros ?? 0;
     log.debug({ usage: outcome.usage, chargedMicros, attempts: outcome.attempts, chars: outcome.text.length }, 'transcribed');
     return { ok: true, text: outcome.text, chargedMicros };
