@@ -1,6 +1,8 @@
 import { countTokens as countO200k } from 'gpt-tokenizer';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BudgetStore } from '../../src/db/budgetLimits.ts';
+import { text } from '../../src/services/finetune/messages.ts';
+import type { CatalogueLanguage } from '../../src/services/i18n.ts';
 import { formatUsd } from '../../src/services/pricing/index.ts';
 import { BotHarness, TEST_CHANNEL_IDS, TEST_OPENAI_KEY } from '../support/botHarness.ts';
 import { invalidRequest } from '../support/fakeOpenAIErrors.ts';
@@ -251,6 +253,35 @@ describe('/finetune start, status, cancel', () => {
     }
     const logged = h.logs().filter((line) => line.msg === 'fine-tuning job could not be cancelled' && line.jobId === jobId);
     expect(logged).toMatchObject([{ refusal: { reason: 'other', message: expect.stringContaining('has already finished') } }]);
+  });
+
+  test.each<[CatalogueLanguage, string, string]>([
+    ['en', "⚠️ OpenAI has no job `%s` for the API key the bot uses now", "I can't cancel `%s`: OpenAI has no such job for the API key the bot uses now"],
+    ['zh-TW', '⚠️ 用機器人目前使用的 API 金鑰，OpenAI 找不到任務 `%s`', '無法取消 `%s`：用機器人目前使用的 API 金鑰，OpenAI 找不到這個任務'],
+    ['zh-CN', '⚠️ 用机器人当前使用的 API 密钥，OpenAI 找不到任务 `%s`', '无法取消 `%s`：用机器人当前使用的 API 密钥，OpenAI 找不到这个任务'],
+    ['ja', '⚠️ ボットが現在使っている API キーでは、OpenAI にジョブ `%s` が見つかりません', '`%s` を取り消せません：ボットが現在使っている API キーでは、OpenAI にこのジョブが見つかりません'],
+  ])('(%s) a job OpenAI answers 404 for (not under this key any more): status and cancel say so, never "no fine-tuning here"; the reservation stays', async (locale, statusStart, cancelStart) => {
+    const user = freshAdmin();
+    const { jobId } = await startJob({}, { user });
+    const fake = h.openai.fineTuning;
+    const entry = fake.jobs.get(jobId)!;
+    fake.jobs.delete(jobId);
+    try {
+      const status = await finetune('status', { job: jobId }, { user, locale });
+      expect(status.startsWith(statusStart.replace('%s', jobId))).toBe(true);
+      // The status last seen follows, and nothing says the AI service lacks fine-tuning (it made this job).
+      expect(status).toContain(jobId);
+      const notSupported = text('notSupported', locale);
+      expect(status).not.toContain(notSupported);
+      const cancel = await finetune('cancel', { job: jobId }, { user, locale });
+      expect(cancel.startsWith(cancelStart.replace('%s', jobId))).toBe(true);
+      expect(cancel).not.toContain(notSupported);
+      expect(ledgerRows(user.id)).toMatchObject([{ state: 'reserved' }]);
+    } finally {
+      fake.jobs.set(jobId, entry);
+    }
+    await finetune('cancel', { job: jobId }, { user });
+    expect(ledgerRows(user.id)).toMatchObject([{ state: 'released' }]);
   });
 
   test('a status check OpenAI refuses (a 4xx on retrieve) points to the log, and OpenAI\'s reason (no key) is logged there', async () => {

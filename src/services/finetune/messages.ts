@@ -11,7 +11,7 @@ export type FineTuneTextKey =
   | 'epochsAutoUsual' | 'unknownJob' | 'noJobs' | 'statusHeader' | 'statusModel' | 'statusTrained' | 'statusReady' | 'statusReserved'
   | 'statusCharged' | 'statusReleased' | 'statusError' | 'statusStale' | 'events' | 'listHeader' | 'listMore' | 'cancelled' | 'cancelledCharged'
   | 'cancelling' | 'alreadyFinished' | 'notReady' | 'used' | 'noticeSucceeded' | 'noticeFailed' | 'noticeCancelled' | 'noticeFree'
-  | 'noticePartial' | 'notSupported' | 'unknownError' | 'suggestion.examples' | 'startUnconfirmed' | 'cancelUnconfirmed' | 'noticeNotCreated'
+  | 'noticePartial' | 'notSupported' | 'unknownError' | 'suggestion.examples' | 'startUnconfirmed' | 'cancelUnconfirmed' | 'noticeNotCreated' | 'statusGone' | 'cancelGone'
   | `refused.${FineTuneRefusal}` | FineTuneStatusKey;
 
 export const text = catalogue<FineTuneTextKey>('finetune');

@@ -104,7 +104,7 @@ function moneyLine(job: FineTuneJobRow, language: CatalogueLanguage): string {
 export function describeStatus(check: CheckResult, events: FineTuningJobEvent[], language: CatalogueLanguage): string {
   const { job } = check;
   const lines = [
-    ...(check.ok ? [] : [text('statusStale', language, { failure: describeApiFailure(check.failure, language) })]),
+    ...(check.ok ? [] : [check.gone ? text('statusGone', language, { job: job.jobId }) : text('statusStale', language, { failure: describeApiFailure(check.failure, language) })]),
     text('statusHeader', language, { job: job.jobId, status: statusWord(job.status, language) }),
     text('statusModel', language, { model: job.baseModel, file: job.fileId, epochs: epochsText(job, language, check.ok ? check.remote?.hyperparameters?.n_epochs : undefined) }),
     ...(job.trainedTokens ? [text('statusTrained', language, { n: job.trainedTokens })] : []),

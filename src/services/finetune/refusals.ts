@@ -55,6 +55,12 @@ export function refusalOf(error: unknown, call: RefusedCall, secrets: readonly s
 }
 
 /**
+ * A 404 to a call on a job the bot recorded (retrieve, cancel): the AI service doesn't know that job under the key the bot
+ * uses now (another key, organisation or project, or another server, started it). Never "no fine-tuning here": it made the job.
+ */
+export const unknownJob = (error: unknown): boolean => error instanceof APIError && error.status === 404;
+
+/**
  * A failed fine-tuning call, read with the client's secrets blanked: how it failed, and (a 4xx) how OpenAI's refusal of
  * `call` reads, whose words go to the log for the operator, never to the admin.
  */

@@ -13,7 +13,7 @@ import {
   TRAINING_UPLOAD_TIMEOUT_MS, UNCONFIRMED_STATUS,
 } from './limits.ts';
 import { createJob, taggedJobId, tagOfUnconfirmed, unansweredCause, unconfirmedJobId } from './create.ts';
-import { failedCall } from './refusals.ts';
+import { failedCall, unknownJob } from './refusals.ts';
 import { uploadTrainingFile } from './upload.ts';
 import { checkTrainingFile, countTrainingTokens } from './trainingFile.ts';
 import { JobTracker } from './tracker.ts';
@@ -207,7 +207,7 @@ export class FineTuneService {
       // The admin reads a refusal only by kind, which points to the log: OpenAI's words (secrets blanked) go there.
       const { failure, refusal } = failedCall(error, 'job', this.deps.openai);
       this.deps.logger.warn({ jobId: current.jobId, failure, ...(refusal ? { refusal } : {}) }, 'fine-tuning job could not be cancelled');
-      return { ok: false, reason: 'api_failed', failure };
+      return unknownJob(error) ? { ok: false, reason: 'gone', job: current } : { ok: false, reason: 'api_failed', failure };
     }
   }
 

@@ -10,7 +10,7 @@ import {
   FINISHED_STATUSES, NOT_CREATED_STATUS, POLL_INTERVAL_MS, PROGRESS_EVENTS_READ, UNCONFIRMED_RELEASE_AFTER_MS, UNCONFIRMED_STATUS,
 } from './limits.ts';
 import { trainedBeforeStop } from './progress.ts';
-import { failedCall } from './refusals.ts';
+import { failedCall, unknownJob } from './refusals.ts';
 import type { CheckResult, Notify } from './types.ts';
 
 export interface TrackerDependencies {
@@ -78,7 +78,7 @@ export class JobTracker {
       // The admin reads a refusal only by kind, which points to the log: OpenAI's words (secrets blanked) go there.
       const { failure, refusal } = failedCall(error, 'job', this.deps.openai);
       this.deps.logger.warn({ jobId: job.jobId, failure, ...(refusal ? { refusal } : {}) }, 'could not check a fine-tuning job');
-      return { ok: false, job, failure };
+      return { ok: false, job, failure, ...(unknownJob(error) ? { gone: true } : {}) };
     }
     return { ok: true, job: await this.record(job, remote), remote };
   }

@@ -59,11 +59,15 @@ export type StartResult =
 
 export type LookupFailure = { ok: false; reason: 'unknown_job' | 'no_jobs' };
 export type StatusResult = { ok: true; check: CheckResult; events: FineTuningJobEvent[] } | LookupFailure;
-export type CancelResult = { ok: true; job: FineTuneJobRow } | LookupFailure | { ok: false; reason: 'finished' | 'unconfirmed'; job: FineTuneJobRow } | { ok: false; reason: 'api_failed'; failure: ModelFailure };
+/** `gone`: OpenAI doesn't know the job under the bot's key now (a 404); its reservation stays. */
+export type CancelResult = { ok: true; job: FineTuneJobRow } | LookupFailure | { ok: false; reason: 'finished' | 'unconfirmed' | 'gone'; job: FineTuneJobRow } | { ok: false; reason: 'api_failed'; failure: ModelFailure };
 export type ModelResult = { ok: true; model: string } | LookupFailure | { ok: false; reason: 'not_ready'; job: FineTuneJobRow };
 
-/** A job as OpenAI reported it at a check (null: an unconfirmed job still not in OpenAI's list), or why it could not be checked. */
-export type CheckResult = { ok: true; job: FineTuneJobRow; remote: FineTuningJob | null } | { ok: false; job: FineTuneJobRow; failure: ModelFailure };
+/**
+ * A job as OpenAI reported it at a check (null: an unconfirmed job still not in OpenAI's list), or why it could not be
+ * checked (`gone`: OpenAI doesn't know the job under the bot's key now, a 404).
+ */
+export type CheckResult = { ok: true; job: FineTuneJobRow; remote: FineTuningJob | null } | { ok: false; job: FineTuneJobRow; failure: ModelFailure; gone?: boolean };
 
 /** A job that finished; `unanswered`, for one never created, how its create's answer failed (if the bot saw it fail). */
 export type FinishedJob = FineTuneJobRow & { unanswered?: UnansweredCause };
