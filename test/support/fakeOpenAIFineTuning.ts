@@ -223,6 +223,11 @@ export class FakeFineTuning {
   readonly jobs = new Map<string, { job: FineTuningJob; events: FineTuningJobEvent[]; training?: Training }>();
   private readonly createQueue = new ScriptQueue<JobCreateReply>();
   private readonly listQueue = new ScriptQueue<JobListReply>();
+  /**
+   * What `n_epochs: "auto"` picks when set: OpenAI bounds auto by nothing but the 1–50 a job takes, so a test can make it
+   * pick any of them; unset, the cookbook's rule.
+   */
+  autoPicks: number | undefined;
 
   constructor(
     private readonly env: FakeEnv,
@@ -233,6 +238,7 @@ export class FakeFineTuning {
     this.jobs.clear();
     this.createQueue.clear();
     this.listQueue.clear();
+    this.autoPicks = undefined;
   }
 
   /** Scripts the next job create(s); unscripted creates answer normally. */
@@ -267,7 +273,7 @@ export class FakeFineTuning {
     const data = this.files.store.get(job.training_file)?.data.toString('utf8') ?? '';
     const perEpoch = tokensPerEpoch(job.model, data);
     const asked = job.hyperparameters.n_epochs;
-    const epochs = typeof asked === 'number' ? asked : autoEpochs(Math.max(1, perEpoch.examples));
+    const epochs = typeof asked === 'number' ? asked : this.autoPicks ?? autoEpochs(Math.max(1, perEpoch.examples));
     job.hyperparameters.n_epochs = epochs;
     if (job.method?.supervised?.hyperparameters) job.method.supervised.hyperparameters.n_epochs = epochs;
     entry.training = { tokensPerEpoch: perEpoch.tokens, epochs, totalSteps: Math.max(1, perEpoch.examples) * epochs, stepsDone: 0 };

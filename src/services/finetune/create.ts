@@ -93,7 +93,7 @@ export async function taggedJobId(openai: OpenAI, tag: string): Promise<string |
 /** Creates the job, repeating only what can't have created one; a lost answer is looked up, never repeated. */
 export async function createJob(
   openai: OpenAI,
-  params: { trainingFile: string; model: string; suffix: string | null; epochs: number | 'auto'; tag: string },
+  params: { trainingFile: string; model: string; suffix: string | null; epochs: number; tag: string },
   tracked: (jobId: string) => boolean,
 ): Promise<CreateOutcome> {
   const body = {

@@ -9,7 +9,7 @@ import type { Ledger } from '../budget/ledger.ts';
 import type { Pricing } from '../pricing/index.ts';
 import type { TokenCounter } from '../tokens.ts';
 import {
-  AUTO_EPOCHS_RESERVED, autoEpochs, EVENTS_SHOWN, FINE_TUNABLE_MODELS, MAX_EPOCHS, MAX_TRAINING_FILE_BYTES, TRAINING_DOWNLOAD_TIMEOUT_MS,
+  autoEpochs, EVENTS_SHOWN, FINE_TUNABLE_MODELS, MAX_EPOCHS, MAX_TRAINING_FILE_BYTES, TRAINING_DOWNLOAD_TIMEOUT_MS,
   TRAINING_UPLOAD_TIMEOUT_MS, UNCONFIRMED_STATUS,
 } from './limits.ts';
 import { createJob, taggedJobId, tagOfUnconfirmed, unansweredCause, unconfirmedJobId } from './create.ts';
@@ -111,8 +111,9 @@ export class FineTuneService {
     if (!(FINE_TUNABLE_MODELS as readonly string[]).includes(request.model)) return { ok: false, reason: 'bad_model' };
     // Discord enforces the option's range, but the reservation is epochs × tokens: a stale registration's 0 (or 50) is never priced.
     if (request.epochs !== undefined && !(Number.isInteger(request.epochs) && request.epochs >= 1 && request.epochs <= MAX_EPOCHS)) return { ok: false, reason: 'bad_epochs' };
-    // Without epochs OpenAI picks them (auto): reserve the most it picks; the charge follows what it trains.
-    const cost = this.estimate(file, request.model, request.epochs ?? AUTO_EPOCHS_RESERVED);
+    // Without epochs, the number OpenAI's auto rule gives this file, sent as such: `auto` itself has no documented bound
+    // short of the API's 50, so what it would bill could not be reserved (and a member's cost would not be known).
+    const cost = this.estimate(file, request.model, request.epochs ?? autoEpochs(file.examples));
     if (Number.isNaN(cost.micros)) return { ok: false, reason: 'bad_model' };
     const reserved = await ledger.reserveShared(request.payer, { command: 'finetune', model: request.model, worstCaseMicros: cost.micros, longRunning: true });
     if (!reserved.ok) {
@@ -129,7 +130,7 @@ export class FineTuneService {
     };
     store.addJob(pending);
     const created = await createJob(openai, {
-      trainingFile: file.fileId, model: request.model, suffix: request.suffix ?? null, epochs: request.epochs ?? 'auto', tag,
+      trainingFile: file.fileId, model: request.model, suffix: request.suffix ?? null, epochs: cost.epochs, tag,
     }, (jobId) => (store.reservationOf(jobId) ?? reserved.reservation.id) !== reserved.reservation.id);
     // A poll that found the job while this create failed has already given the row its real id: that job trains, and its
     // reservation must stay for the tracker to settle. Only a row still waiting under its unconfirmed id is taken back.

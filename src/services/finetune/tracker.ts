@@ -134,7 +134,8 @@ export class JobTracker {
   }
 
   /**
-   * A job started with `auto` epochs reserved the most auto may pick; once OpenAI has chosen (training began),
+   * A job started with `auto` epochs (by a version before the bot sent auto's rule as a number) reserved the most
+   * auto was taken to pick; once OpenAI has chosen (training began),
    * the reservation drops to what that many epochs cost, and the rest is free again for every limit.
    */
   private lowerToChosenEpochs(job: FineTuneJobRow, remote: FineTuningJob): FineTuneJobRow {

@@ -43,7 +43,7 @@ export interface StartRequest {
   language: CatalogueLanguage;
   fileId: string;
   model: string;
-  /** Omitted: OpenAI chooses ("auto"); the reservation assumes the most it picks (AUTO_EPOCHS_RESERVED). */
+  /** Omitted: the number OpenAI's auto rule gives the file (autoEpochs), sent as a number so the bill is known. */
   epochs?: number;
   suffix?: string;
   log: Logger;
