@@ -89,6 +89,7 @@ const handlers: Record<string, Handler> = {
       case 'no_jobs': case 'unknown_job': return show(interaction, text('unknownJob', language, { job: job.slice(0, DISCORD_CHOICE_MAX_LENGTH) }));
       case 'finished': return show(interaction, text('alreadyFinished', language, { job, status: statusWord(result.job.status, language) }));
       case 'unconfirmed': return show(interaction, text('cancelUnconfirmed', language, { job }));
+      case 'gone': return show(interaction, text('cancelGone', language, { job }));
       case 'api_failed': return show(interaction, describeApiFailure(result.failure, language));
     }
   },

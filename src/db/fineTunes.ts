@@ -23,7 +23,7 @@ export interface FineTuneJobRow {
   language: string;
   fileId: string;
   baseModel: string;
-  /** As asked; null = OpenAI chooses ("auto"). */
+  /** As asked; null = not asked: OpenAI's auto rule for the file was sent (reservedEpochs), or, for a job started before, `auto`. */
   epochs: number | null;
   reservedEpochs: number;
   suffix: string | null;

@@ -1,6 +1,10 @@
 import { countTokens as countO200k } from 'gpt-tokenizer';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import OpenAI from 'openai';
 import { BudgetStore } from '../../src/db/budgetLimits.ts';
+import { FineTuneStore } from '../../src/db/fineTunes.ts';
+import { text } from '../../src/services/finetune/messages.ts';
+import type { CatalogueLanguage } from '../../src/services/i18n.ts';
 import { formatUsd } from '../../src/services/pricing/index.ts';
 import { BotHarness, TEST_CHANNEL_IDS, TEST_OPENAI_KEY } from '../support/botHarness.ts';
 import { invalidRequest } from '../support/fakeOpenAIErrors.ts';
@@ -72,11 +76,11 @@ describe('/finetune upload', () => {
     expect(Buffer.compare(stored.data, TUTORIAL_JSONL)).toBe(0);
     expect(stored.object).toMatchObject({ purpose: 'fine-tune', filename: expect.stringMatching(/^mydata\.[0-9a-f]{8}\.jsonl$/) });
     expect(reply).toContain('`: 10 examples.');
-    // OpenAI's auto rule gives a 10-example file 10 epochs (the tutorial's job trained 10).
-    expect(reply).toContain('Estimated cost at 10 epochs');
+    // OpenAI's auto rule gives a 10-example file 10 epochs (the tutorial's job trained 10): what a start without epochs sends.
+    expect(reply).toContain('Cost at 10 epochs (what a start without `epochs` trains');
     expect(reply).toContain(`• \`${MODEL}\`: about ${TUTORIAL_TOKENS} tokens per epoch → ${formatUsd(TUTORIAL_TOKENS * 10 * GPT_4O_MINI_TRAINING_MICROS_PER_TOKEN)}`);
     expect(reply).toMatch(/• `gpt-3\.5-turbo`: about \d+ tokens per epoch → \$0\.0\d+/);
-    expect(reply).toContain('Started without `epochs`, a job reserves 25 epochs (the most OpenAI picks) and is charged what it trains.');
+    expect(reply).toContain('Started without `epochs`, a job trains 10 epochs, the number OpenAI\'s own rule picks for a file this size, sent as a fixed number so that its cost is known before it starts.');
   });
 
   test.each([
@@ -152,28 +156,53 @@ describe('/finetune start, status, cancel', () => {
     await poll();
   });
 
-  test('without epochs OpenAI chooses (auto): the reservation covers the most auto picks (25), the charge what it trained', async () => {
+  test('without epochs, the number OpenAI\'s auto rule gives the file is sent (never `auto`, which may pick up to 50): reserved exactly, charged the same', async () => {
     const user = freshAdmin();
     const channelId = TEST_CHANNEL_IDS[35]!;
     const fileId = await uploadTutorial();
-    const reply = await finetune('start', { file: fileId, model: MODEL }, { user, channelId });
-    const jobId = /`(ftjob-[\w-]+)`/.exec(reply)![1]!;
-    expect(h.openai.fineTuning.jobs.get(jobId)!.job.hyperparameters.n_epochs).toBe('auto');
-    expect(reply).toContain('epochs chosen by OpenAI (auto: usually 10 for this file; 25 reserved, the most it picks');
-    const reserved = TUTORIAL_TOKENS * 25 * GPT_4O_MINI_TRAINING_MICROS_PER_TOKEN;
-    expect(ledgerRows(user.id)).toMatchObject([{ state: 'reserved', reserved }]);
-    expect(reply).toContain(`Reserved ${formatUsd(reserved)} from your budget (${TUTORIAL_TOKENS} tokens × 25 epochs)`);
-    // Training starts: auto chose 10 epochs, so the reservation drops to 10 epochs and the rest is free again.
-    h.openai.fineTuning.advance(jobId, 'running');
+    // `auto` has no documented bound short of the API's 50 epochs: were it sent, this fake's auto would train 50.
+    h.openai.fineTuning.autoPicks = 50;
+    try {
+      const reply = await finetune('start', { file: fileId, model: MODEL }, { user, channelId });
+      const jobId = /`(ftjob-[\w-]+)`/.exec(reply)![1]!;
+      expect(h.openai.fineTuning.jobs.get(jobId)!.job.hyperparameters.n_epochs).toBe(10);
+      expect(reply).toContain("10 epochs (OpenAI's rule for a file this size)");
+      const reserved = TUTORIAL_TOKENS * 10 * GPT_4O_MINI_TRAINING_MICROS_PER_TOKEN;
+      expect(ledgerRows(user.id)).toMatchObject([{ state: 'reserved', reserved }]);
+      expect(reply).toContain(`Reserved ${formatUsd(reserved)} from your budget (${TUTORIAL_TOKENS} tokens × 10 epochs)`);
+      h.openai.fineTuning.advance(jobId, 'running');
+      await poll();
+      expect(ledgerRows(user.id)).toMatchObject([{ state: 'reserved', reserved }]);
+      // OpenAI bills what it trained, which is what was reserved: the member's cost was known when the job started.
+      const job = h.openai.fineTuning.advance(jobId, 'succeeded');
+      expect(job.trained_tokens).toBe(TUTORIAL_TOKENS * 10);
+      await poll();
+      expect(ledgerRows(user.id)).toMatchObject([{ state: 'settled', charged: reserved, inputTokens: TUTORIAL_TOKENS * 10 }]);
+      expect(h.logs().filter((line) => line.msg === 'fine-tuning job trained more than was reserved' && line.jobId === jobId)).toEqual([]);
+    } finally {
+      h.openai.fineTuning.autoPicks = undefined;
+    }
+  });
+
+  test('a job an older version started with `auto` (25 epochs reserved): lowered to what OpenAI chose once it trains, charged what it trained', async () => {
+    const user = freshAdmin();
+    const fileId = await uploadTutorial();
+    const payer = { guildId: DEFAULT_GUILD_ID, userId: user.id, roleIds: [], channelId: TEST_CHANNEL_IDS[35]! };
+    const reserved = await h.bot.ctx.services.ledger.reserveShared(payer, { command: 'finetune', model: MODEL, worstCaseMicros: TUTORIAL_TOKENS * 25 * GPT_4O_MINI_TRAINING_MICROS_PER_TOKEN, longRunning: true });
+    if (!reserved.ok) throw new Error('unreachable: no limit applies');
+    const openai = new OpenAI({ apiKey: TEST_OPENAI_KEY, baseURL: h.openai.baseUrl, maxRetries: 0 });
+    const remote = await openai.fineTuning.jobs.create({ training_file: fileId, model: MODEL, hyperparameters: { n_epochs: 'auto' } });
+    new FineTuneStore(h.bot.ctx.db).addJob({
+      jobId: remote.id, guildId: DEFAULT_GUILD_ID, channelId: payer.channelId, userId: user.id, language: 'en', fileId, baseModel: MODEL, epochs: null,
+      reservedEpochs: 25, suffix: null, status: remote.status, reservationId: reserved.reservation.id, reservedMicros: reserved.reservation.reservedMicros, createdAt: Date.now(),
+    });
+    expect(await finetune('status', { job: remote.id }, { user })).toContain('epochs chosen by OpenAI (auto; 25 reserved; the charge follows what it trains)');
+    h.openai.fineTuning.advance(remote.id, 'running');
     await poll();
     expect(ledgerRows(user.id)).toMatchObject([{ state: 'reserved', reserved: TUTORIAL_TOKENS * 10 * GPT_4O_MINI_TRAINING_MICROS_PER_TOKEN }]);
-    expect(h.bot.ctx.services.ledger.usage({ guildId: DEFAULT_GUILD_ID, userId: user.id, roleIds: [], channelId }).spentMicros).toBe(TUTORIAL_TOKENS * 10 * GPT_4O_MINI_TRAINING_MICROS_PER_TOKEN);
-    // OpenAI reports what it trained: that is what is charged.
-    const job = h.openai.fineTuning.advance(jobId, 'succeeded');
-    expect(job.hyperparameters.n_epochs).toBe(10);
-    expect(job.trained_tokens).toBe(TUTORIAL_TOKENS * 10);
+    h.openai.fineTuning.advance(remote.id, 'succeeded');
     await poll();
-    expect(ledgerRows(user.id)).toMatchObject([{ state: 'settled', charged: TUTORIAL_TOKENS * 10 * GPT_4O_MINI_TRAINING_MICROS_PER_TOKEN, inputTokens: TUTORIAL_TOKENS * 10 }]);
+    expect(ledgerRows(user.id)).toMatchObject([{ state: 'settled', charged: TUTORIAL_TOKENS * 10 * GPT_4O_MINI_TRAINING_MICROS_PER_TOKEN }]);
   });
 
   test('over budget: refused with the usual explanation, no job created, nothing reserved', async () => {
@@ -251,6 +280,35 @@ describe('/finetune start, status, cancel', () => {
     }
     const logged = h.logs().filter((line) => line.msg === 'fine-tuning job could not be cancelled' && line.jobId === jobId);
     expect(logged).toMatchObject([{ refusal: { reason: 'other', message: expect.stringContaining('has already finished') } }]);
+  });
+
+  test.each<[CatalogueLanguage, string, string]>([
+    ['en', "⚠️ OpenAI has no job `%s` for the API key the bot uses now", "I can't cancel `%s`: OpenAI has no such job for the API key the bot uses now"],
+    ['zh-TW', '⚠️ 用機器人目前使用的 API 金鑰，OpenAI 找不到任務 `%s`', '無法取消 `%s`：用機器人目前使用的 API 金鑰，OpenAI 找不到這個任務'],
+    ['zh-CN', '⚠️ 用机器人当前使用的 API 密钥，OpenAI 找不到任务 `%s`', '无法取消 `%s`：用机器人当前使用的 API 密钥，OpenAI 找不到这个任务'],
+    ['ja', '⚠️ ボットが現在使っている API キーでは、OpenAI にジョブ `%s` が見つかりません', '`%s` を取り消せません：ボットが現在使っている API キーでは、OpenAI にこのジョブが見つかりません'],
+  ])('(%s) a job OpenAI answers 404 for (not under this key any more): status and cancel say so, never "no fine-tuning here"; the reservation stays', async (locale, statusStart, cancelStart) => {
+    const user = freshAdmin();
+    const { jobId } = await startJob({}, { user });
+    const fake = h.openai.fineTuning;
+    const entry = fake.jobs.get(jobId)!;
+    fake.jobs.delete(jobId);
+    try {
+      const status = await finetune('status', { job: jobId }, { user, locale });
+      expect(status.startsWith(statusStart.replace('%s', jobId))).toBe(true);
+      // The status last seen follows, and nothing says the AI service lacks fine-tuning (it made this job).
+      expect(status).toContain(jobId);
+      const notSupported = text('notSupported', locale);
+      expect(status).not.toContain(notSupported);
+      const cancel = await finetune('cancel', { job: jobId }, { user, locale });
+      expect(cancel.startsWith(cancelStart.replace('%s', jobId))).toBe(true);
+      expect(cancel).not.toContain(notSupported);
+      expect(ledgerRows(user.id)).toMatchObject([{ state: 'reserved' }]);
+    } finally {
+      fake.jobs.set(jobId, entry);
+    }
+    await finetune('cancel', { job: jobId }, { user });
+    expect(ledgerRows(user.id)).toMatchObject([{ state: 'released' }]);
   });
 
   test('a status check OpenAI refuses (a 4xx on retrieve) points to the log, and OpenAI\'s reason (no key) is logged there', async () => {

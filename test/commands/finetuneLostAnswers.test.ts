@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { formatUsd } from '../../src/services/pricing/index.ts';
-import { UNCONFIRMED_RELEASE_AFTER_MS } from '../../src/services/finetune/limits.ts';
+import { TRAINING_UPLOAD_TIMEOUT_MS, UNCONFIRMED_RELEASE_AFTER_MS } from '../../src/services/finetune/limits.ts';
 import { BotHarness, TEST_CHANNEL_IDS } from '../support/botHarness.ts';
 import type { FakeInteractionSpec } from '../support/fakeDiscord.ts';
 
@@ -401,6 +401,28 @@ describe('/finetune upload: a lost answer leaves no unreferenced copy', () => {
     expect(reply).toContain(`Uploaded \`data.jsonl\` as \`${added[0]!}\``);
     const calls = h.openai.requests.slice(sent).filter((r) => r.path === '/v1/files').map((r) => `${r.method} ${r.query.purpose ?? ''}`);
     expect(calls).toEqual(['POST ', 'GET fine-tune']);
+  });
+
+  test('the answer\'s body stalls after its headers: the attempt ends at its timeout, the stored copy is used, the file\'s room is given back', async () => {
+    const fineTunes = h.bot.ctx.services.fineTunes;
+    const before = new Set(h.openai.files.store.keys());
+    const sent = h.openai.requests.length;
+    fineTunes.uploadTimeoutMs = TIMEOUT_MS;
+    h.openai.files.enqueueCreate({ afterStore: 'stall_body' });
+    try {
+      const started = performance.now();
+      const reply = await finetune('upload', { file: { filename: 'data.jsonl', contentType: 'application/jsonl', data: JSONL } });
+      const added = [...h.openai.files.store.keys()].filter((id) => !before.has(id));
+      expect(added).toHaveLength(1);
+      expect(reply).toContain(`Uploaded \`data.jsonl\` as \`${added[0]!}\``);
+      // Over within about one attempt's timeout, not the transport's own idle limit (minutes).
+      expect(performance.now() - started).toBeLessThan(TIMEOUT_MS + 8_000);
+      const calls = h.openai.requests.slice(sent).filter((r) => r.path === '/v1/files').map((r) => `${r.method} ${r.query.purpose ?? ''}`);
+      expect(calls).toEqual(['POST ', 'GET fine-tune']);
+      expect(h.bot.ctx.services.downloads.inFlight).toBe(0);
+    } finally {
+      fineTunes.uploadTimeoutMs = TRAINING_UPLOAD_TIMEOUT_MS;
+    }
   });
 
   test('a quick 502 from a gateway after OpenAI stored the file: the stored copy is found and used, not uploaded again', async () => {

@@ -93,6 +93,9 @@ describe('/transcribe with a small DOWNLOAD_MEMORY_MB and a short DOWNLOAD_WAIT_
       everything.release();
     }
     expect(gate.inFlight).toBe(0);
+    // Both commands are turned away by one rule: the same reply (above and in the test before) and the same log line.
+    const busyLines = h.logs().filter((line) => line.msg === 'no room for the file among those in memory: told busy');
+    expect(busyLines.map((line) => line.file).sort()).toEqual(['audio', 'training']);
   }, TEST_MS);
 
   test('a zh-TW member is told in their language', async () => {

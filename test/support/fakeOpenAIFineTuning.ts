@@ -113,6 +113,8 @@ export type FileCreateReply =
   | { afterStore: 'drop'; times?: number }
   /** The file is stored, then a gateway in front of OpenAI answers a quick 502 page instead of it. */
   | { afterStore: 'bad_gateway'; times?: number }
+  /** The file is stored and a 200 starts, then its body stops halfway with the connection left open (a stalled proxy). */
+  | { afterStore: 'stall_body'; times?: number }
   | ScriptedError;
 
 export class FakeFiles {
@@ -167,6 +169,11 @@ export class FakeFiles {
       if (problem) throw invalidRequest(`Invalid file format for Fine-Tuning API. ${problem}`, 'file', 'invalid_file_format');
     }
     const stored = this.add(file.filename, purpose as FileObject['purpose'], file.data);
+    if (reply?.afterStore === 'stall_body') {
+      const text = JSON.stringify(stored);
+      ex.res.writeHead(200, { ...ex.headers(), 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)) });
+      return void ex.res.write(text.slice(0, Math.floor(text.length / 2)));
+    }
     if (reply?.afterStore === 'bad_gateway') return ex.sendRaw(502, '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center></body></html>', 'text/html');
     if (reply) {
       ex.req.socket.destroy();
@@ -216,6 +223,11 @@ export class FakeFineTuning {
   readonly jobs = new Map<string, { job: FineTuningJob; events: FineTuningJobEvent[]; training?: Training }>();
   private readonly createQueue = new ScriptQueue<JobCreateReply>();
   private readonly listQueue = new ScriptQueue<JobListReply>();
+  /**
+   * What `n_epochs: "auto"` picks when set: OpenAI bounds auto by nothing but the 1–50 a job takes, so a test can make it
+   * pick any of them; unset, the cookbook's rule.
+   */
+  autoPicks: number | undefined;
 
   constructor(
     private readonly env: FakeEnv,
@@ -226,6 +238,7 @@ export class FakeFineTuning {
     this.jobs.clear();
     this.createQueue.clear();
     this.listQueue.clear();
+    this.autoPicks = undefined;
   }
 
   /** Scripts the next job create(s); unscripted creates answer normally. */
@@ -260,7 +273,7 @@ export class FakeFineTuning {
     const data = this.files.store.get(job.training_file)?.data.toString('utf8') ?? '';
     const perEpoch = tokensPerEpoch(job.model, data);
     const asked = job.hyperparameters.n_epochs;
-    const epochs = typeof asked === 'number' ? asked : autoEpochs(Math.max(1, perEpoch.examples));
+    const epochs = typeof asked === 'number' ? asked : this.autoPicks ?? autoEpochs(Math.max(1, perEpoch.examples));
     job.hyperparameters.n_epochs = epochs;
     if (job.method?.supervised?.hyperparameters) job.method.supervised.hyperparameters.n_epochs = epochs;
     entry.training = { tokensPerEpoch: perEpoch.tokens, epochs, totalSteps: Math.max(1, perEpoch.examples) * epochs, stepsDone: 0 };

@@ -1,3 +1,4 @@
+import type { Logger } from '../../logger.ts';
 import type { DownloadGate } from './downloadGate.ts';
 
 export interface DownloadOptions {
@@ -34,6 +35,15 @@ const tooLarge = (maxBytes: number, bound = maxBytes): Extract<Read, { ok: false
 });
 
 const NOTHING_HELD = (): void => undefined;
+
+/** What a member's command answers when its file found no room: nothing was downloaded, reserved or sent (failures' `filesBusy`). */
+export type NoRoom = { ok: false; reason: 'busy' };
+
+/** A download turned away for want of room, logged and told the same way for every kind of file (`what`: which, for the log). */
+export function noRoom(download: Extract<DownloadResult, { reason: 'busy' }>, what: string, log: Logger): NoRoom {
+  log.warn({ file: what, detail: download.detail }, 'no room for the file among those in memory: told busy');
+  return { ok: false, reason: 'busy' };
+}
 
 /**
  * Downloads an attachment into memory with a hard size cap and a timeout. Never throws. With a gate, the room for

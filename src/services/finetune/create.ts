@@ -1,13 +1,14 @@
 import type { OpenAI } from 'openai';
 import type { FineTuningJob } from 'openai/resources/fine-tuning/jobs/jobs';
 import type { UnansweredCause } from '../../db/fineTunes.ts';
-import { classifyError, type ModelFailure } from '../openai/failures.ts';
+import { clientSecrets } from '../openai/errorBodies.ts';
+import type { ModelFailure } from '../openai/failures.ts';
 import { sendPaid } from '../openai/paidAttempts.ts';
 import { mayHaveBeenDone } from '../openai/paidRetries.ts';
 import {
   CREATED_AT_SKEW_SECONDS, CREATED_JOB_SEARCH_LIMIT, JOB_CREATE_FAST_SERVER_ERROR_MS, JOB_CREATE_RETRY_WINDOW_MS, START_TAG_KEY, UNCONFIRMED_STATUS,
 } from './limits.ts';
-import { refusalOf, type RefusalDetail } from './refusals.ts';
+import { failedCall, type RefusalDetail } from './refusals.ts';
 
 /**
  * A job create starts hours of paid training, so it runs with the SDK's retries off: the SDK repeats a request that
@@ -62,7 +63,7 @@ async function listedJob(openai: OpenAI, tag: string | undefined, matches: (job:
     const page = await openai.fineTuning.jobs.list({ limit: CREATED_JOB_SEARCH_LIMIT, ...(tag === undefined ? {} : { metadata: { [START_TAG_KEY]: tag } }) });
     return { ok: true, job: page.data.find(matches) };
   } catch (error) {
-    return { ok: false, failure: classifyError(error, false) };
+    return { ok: false, failure: failedCall(error, 'job', openai).failure };
   }
 }
 
@@ -92,7 +93,7 @@ export async function taggedJobId(openai: OpenAI, tag: string): Promise<string |
 /** Creates the job, repeating only what can't have created one; a lost answer is looked up, never repeated. */
 export async function createJob(
   openai: OpenAI,
-  params: { trainingFile: string; model: string; suffix: string | null; epochs: number | 'auto'; tag: string },
+  params: { trainingFile: string; model: string; suffix: string | null; epochs: number; tag: string },
   tracked: (jobId: string) => boolean,
 ): Promise<CreateOutcome> {
   const body = {
@@ -101,7 +102,7 @@ export async function createJob(
   };
   const requestAt = (sentAt: number): JobRequest => ({ trainingFile: params.trainingFile, model: params.model, suffix: params.suffix, tag: params.tag, sentAt });
   const sent = await sendPaid(() => openai.fineTuning.jobs.create(body, { maxRetries: 0 }), {
-    ...JOB_CREATE_RETRY_RULES, maxRetries: openai.maxRetries, deadline: Date.now() + JOB_CREATE_RETRY_WINDOW_MS,
+    ...JOB_CREATE_RETRY_RULES, maxRetries: openai.maxRetries, deadline: Date.now() + JOB_CREATE_RETRY_WINDOW_MS, context: { secrets: clientSecrets(openai) },
     // A 5xx later than JOB_CREATE_FAST_SERVER_ERROR_MS, or an answer that could not be read, may follow a job stored.
     mayHaveDone: mayHaveBeenDone,
     // Not listed (yet), or the list failed too: it may still appear, so the tracker keeps looking.
@@ -112,6 +113,6 @@ export async function createJob(
   });
   const request = requestAt(sent.sentAt);
   if (sent.ok) return { ok: true, job: sent.value, request, adopted: sent.found };
-  const refusal = sent.failure.kind === 'bad_request' ? refusalOf(sent.error, 'create', [openai.apiKey ?? '']) : undefined;
+  const refusal = sent.failure.kind === 'bad_request' ? failedCall(sent.error, 'create', openai).refusal : undefined;
   return { ok: false, failure: sent.failure, request, mayExist: sent.mayBeDone, ...(refusal ? { refusal } : {}) };
 }

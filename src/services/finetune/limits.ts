@@ -39,19 +39,14 @@ export const TRAINING_WEIGHTS = [0, 1] as const;
 export const MAX_EPOCHS = 25;
 
 /**
- * What OpenAI usually picks for `n_epochs: "auto"`, from the rule in its cookbook ("Data preparation and
- * analysis for chat model fine-tuning", `MAX_DEFAULT_EPOCHS`): 3 epochs, raised for small files so about
- * 100 examples are seen (the tutorial's 10 examples trained 10 epochs), lowered for huge ones. The cookbook
- * calls it an estimate and the API reference only says auto "decides the optimal number of epochs based on
- * the size of the dataset", so the rule is shown as what usually happens, not trusted as a bound.
+ * OpenAI's rule for `n_epochs: "auto"` as its cookbook writes it ("Data preparation and analysis for chat model
+ * fine-tuning": TARGET_EPOCHS, MIN/MAX_TARGET_EXAMPLES, MIN/MAX_DEFAULT_EPOCHS): 3 epochs, raised for small files so
+ * about 100 examples are seen (the tutorial's 10 examples trained 10), lowered for huge ones. The cookbook calls it
+ * an estimate, and the API reference bounds `auto` by nothing but the 1–50 any job takes ("decides the optimal number
+ * of epochs based on the size of the dataset"): a job sent `auto` could bill up to 50 epochs. So the bot never sends
+ * `auto`: a start without epochs sends this rule's number, and its bill is known (tokens × epochs) before it starts.
  */
 export const AUTO_EPOCHS = { target: 3, minExamplesSeen: 100, maxExamplesSeen: 25_000, min: 1, max: 25 } as const;
-
-/**
- * What an auto job reserves: the most epochs OpenAI's auto picks for any file (the cookbook rule's ceiling,
- * `MAX_DEFAULT_EPOCHS = 25`). The charge follows what it trains, so the rest is released when it ends.
- */
-export const AUTO_EPOCHS_RESERVED = AUTO_EPOCHS.max;
 
 /** Events read to find how far a cancelled or failed job trained: its newest `Step N/M` metrics event is among them. */
 export const PROGRESS_EVENTS_READ = 100;

@@ -7,11 +7,11 @@ export type FineTuneStatusKey = `status.${'validating_files' | 'queued' | 'runni
 
 export type FineTuneTextKey =
   | 'denied' | 'guildOnly' | 'notJsonl' | 'tooLarge' | 'downloadFailed' | 'invalid' | 'moreProblems' | `problem.${TrainingProblem['kind']}`
-  | 'uploaded' | 'estimate' | 'estimates' | 'autoReserve' | 'unknownFile' | 'badModel' | 'badSuffix' | 'badEpochs' | 'started' | 'epochsGiven' | 'epochsAuto'
-  | 'epochsAutoUsual' | 'unknownJob' | 'noJobs' | 'statusHeader' | 'statusModel' | 'statusTrained' | 'statusReady' | 'statusReserved'
+  | 'uploaded' | 'estimate' | 'estimates' | 'defaultEpochs' | 'unknownFile' | 'badModel' | 'badSuffix' | 'badEpochs' | 'started' | 'epochsGiven' | 'epochsAuto'
+  | 'epochsDefault' | 'unknownJob' | 'noJobs' | 'statusHeader' | 'statusModel' | 'statusTrained' | 'statusReady' | 'statusReserved'
   | 'statusCharged' | 'statusReleased' | 'statusError' | 'statusStale' | 'events' | 'listHeader' | 'listMore' | 'cancelled' | 'cancelledCharged'
   | 'cancelling' | 'alreadyFinished' | 'notReady' | 'used' | 'noticeSucceeded' | 'noticeFailed' | 'noticeCancelled' | 'noticeFree'
-  | 'noticePartial' | 'notSupported' | 'unknownError' | 'suggestion.examples' | 'startUnconfirmed' | 'cancelUnconfirmed' | 'noticeNotCreated'
+  | 'noticePartial' | 'notSupported' | 'unknownError' | 'suggestion.examples' | 'startUnconfirmed' | 'cancelUnconfirmed' | 'noticeNotCreated' | 'statusGone' | 'cancelGone'
   | `refused.${FineTuneRefusal}` | FineTuneStatusKey;
 
 export const text = catalogue<FineTuneTextKey>('finetune');

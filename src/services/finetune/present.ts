@@ -6,7 +6,7 @@ import { describeFailure, t as failureText } from '../failureMessages.ts';
 import type { CatalogueLanguage } from '../i18n.ts';
 import { formatUsd } from '../pricing/index.ts';
 import {
-  AUTO_EPOCHS_RESERVED, autoEpochs, MAX_PROBLEMS_SHOWN, MAX_TRAINING_FILE_BYTES, MIN_TRAINING_EXAMPLES, NOT_CREATED_STATUS, UNCONFIRMED_RELEASE_AFTER_MS,
+  autoEpochs, MAX_PROBLEMS_SHOWN, MAX_TRAINING_FILE_BYTES, MIN_TRAINING_EXAMPLES, NOT_CREATED_STATUS, UNCONFIRMED_RELEASE_AFTER_MS,
   UNCONFIRMED_STATUS,
 } from './limits.ts';
 import { text, type FineTuneStatusKey } from './messages.ts';
@@ -70,15 +70,18 @@ export function describeUpload(file: TrainingFileRow, estimates: CostEstimate[],
     ...estimates.map((estimate) => `• ${text('estimate', language, {
       model: estimate.model, tokens: estimate.tokens, cost: Number.isNaN(estimate.micros) ? '?' : formatUsd(estimate.micros),
     })}`),
-    text('autoReserve', language, { n: AUTO_EPOCHS_RESERVED }),
+    text('defaultEpochs', language, { n: autoEpochs(file.examples) }),
   ].join('\n');
 }
 
-/** Epochs as asked, or as OpenAI chose them once the job says (`auto` becomes a number when training starts). */
-function epochsText(job: FineTuneJobRow, language: CatalogueLanguage, chosen?: number | 'auto', usual?: number): string {
-  const n = job.epochs ?? (typeof chosen === 'number' ? chosen : undefined);
-  if (n !== undefined) return text('epochsGiven', language, { n });
-  return usual === undefined ? text('epochsAuto', language, { n: job.reservedEpochs }) : text('epochsAutoUsual', language, { n: job.reservedEpochs, usual });
+/**
+ * Epochs as asked; not asked, the number OpenAI's auto rule gave the file (sent as such, and reserved). A job started
+ * with `auto` by an older version shows as OpenAI's choice while the job still says `auto`.
+ */
+function epochsText(job: FineTuneJobRow, language: CatalogueLanguage, chosen?: number | 'auto'): string {
+  if (job.epochs !== null) return text('epochsGiven', language, { n: job.epochs });
+  if (chosen === 'auto') return text('epochsAuto', language, { n: job.reservedEpochs });
+  return text('epochsDefault', language, { n: chosen ?? job.reservedEpochs });
 }
 
 export function describeStart(result: Extract<StartResult, { ok: true }>, language: CatalogueLanguage): string {
@@ -90,7 +93,7 @@ export function describeStart(result: Extract<StartResult, { ok: true }>, langua
     });
   }
   return text('started', language, {
-    job: job.jobId, model: job.baseModel, file: job.fileId, examples: file.examples, epochs: epochsText(job, language, undefined, autoEpochs(file.examples)),
+    job: job.jobId, model: job.baseModel, file: job.fileId, examples: file.examples, epochs: epochsText(job, language),
     cost: formatUsd(job.reservedMicros), tokens: result.tokens, n: job.reservedEpochs,
   });
 }
@@ -104,7 +107,7 @@ function moneyLine(job: FineTuneJobRow, language: CatalogueLanguage): string {
 export function describeStatus(check: CheckResult, events: FineTuningJobEvent[], language: CatalogueLanguage): string {
   const { job } = check;
   const lines = [
-    ...(check.ok ? [] : [text('statusStale', language, { failure: describeApiFailure(check.failure, language) })]),
+    ...(check.ok ? [] : [check.gone ? text('statusGone', language, { job: job.jobId }) : text('statusStale', language, { failure: describeApiFailure(check.failure, language) })]),
     text('statusHeader', language, { job: job.jobId, status: statusWord(job.status, language) }),
     text('statusModel', language, { model: job.baseModel, file: job.fileId, epochs: epochsText(job, language, check.ok ? check.remote?.hyperparameters?.n_epochs : undefined) }),
     ...(job.trainedTokens ? [text('statusTrained', language, { n: job.trainedTokens })] : []),

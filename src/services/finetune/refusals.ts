@@ -1,5 +1,6 @@
-import { APIError } from 'openai';
-import { redactSecrets } from '../openai/errorBodies.ts';
+import { APIError, type OpenAI } from 'openai';
+import { clientSecrets, redactSecrets } from '../openai/errorBodies.ts';
+import { classifyError, type ModelFailure } from '../openai/failures.ts';
 
 /**
  * Why OpenAI refused a fine-tuning call with a 4xx (a 400 for a bad request), in the few kinds an admin can act on.
@@ -51,4 +52,20 @@ export function refusalOf(error: unknown, call: RefusedCall, secrets: readonly s
   const message = redactSecrets(text(body.message) ?? error.message, secrets).slice(0, MAX_LOGGED_MESSAGE_CHARS);
   const kind = KINDS.find((k) => k.calls.includes(call) && ((code !== null && k.codes.test(code)) || (param !== null && k.params?.test(param)) || k.words.test(message)));
   return { reason: kind?.reason ?? 'other', code, param, message };
+}
+
+/**
+ * A 404 to a call on a job the bot recorded (retrieve, cancel): the AI service doesn't know that job under the key the bot
+ * uses now (another key, organisation or project, or another server, started it). Never "no fine-tuning here": it made the job.
+ */
+export const unknownJob = (error: unknown): boolean => error instanceof APIError && error.status === 404;
+
+/**
+ * A failed fine-tuning call, read with the client's secrets blanked: how it failed, and (a 4xx) how OpenAI's refusal of
+ * `call` reads, whose words go to the log for the operator, never to the admin.
+ */
+export function failedCall(error: unknown, call: RefusedCall, openai: OpenAI): { failure: ModelFailure; refusal?: RefusalDetail } {
+  const secrets = clientSecrets(openai);
+  const refusal = refusalOf(error, call, secrets);
+  return { failure: classifyError(error, false, { secrets }), ...(refusal ? { refusal } : {}) };
 }

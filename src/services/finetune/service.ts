@@ -3,18 +3,17 @@ import type { OpenAI } from 'openai';
 import type { FineTuningJobEvent } from 'openai/resources/fine-tuning/jobs/jobs';
 import type { FineTuneJobRow, FineTuneStore, TrainingFileRow } from '../../db/fineTunes.ts';
 import type { Logger } from '../../logger.ts';
-import { downloadAttachment } from '../discord/attachmentDownload.ts';
+import { downloadAttachment, noRoom } from '../discord/attachmentDownload.ts';
 import type { DownloadGate } from '../discord/downloadGate.ts';
 import type { Ledger } from '../budget/ledger.ts';
-import { classifyError } from '../openai/failures.ts';
 import type { Pricing } from '../pricing/index.ts';
 import type { TokenCounter } from '../tokens.ts';
 import {
-  AUTO_EPOCHS_RESERVED, autoEpochs, EVENTS_SHOWN, FINE_TUNABLE_MODELS, MAX_EPOCHS, MAX_TRAINING_FILE_BYTES, TRAINING_DOWNLOAD_TIMEOUT_MS,
-  UNCONFIRMED_STATUS,
+  autoEpochs, EVENTS_SHOWN, FINE_TUNABLE_MODELS, MAX_EPOCHS, MAX_TRAINING_FILE_BYTES, TRAINING_DOWNLOAD_TIMEOUT_MS,
+  TRAINING_UPLOAD_TIMEOUT_MS, UNCONFIRMED_STATUS,
 } from './limits.ts';
 import { createJob, taggedJobId, tagOfUnconfirmed, unansweredCause, unconfirmedJobId } from './create.ts';
-import { refusalOf } from './refusals.ts';
+import { failedCall, unknownJob } from './refusals.ts';
 import { uploadTrainingFile } from './upload.ts';
 import { checkTrainingFile, countTrainingTokens } from './trainingFile.ts';
 import { JobTracker } from './tracker.ts';
@@ -42,6 +41,8 @@ export interface FineTuneDependencies {
 /** The tutorial's fine-tuning steps for a server: upload a JSONL file, start a job, follow it, use the model. */
 export class FineTuneService {
   readonly tracker: JobTracker;
+  /** One upload attempt's limit, its answer's body included; public so a test can shorten it on a running bot. */
+  uploadTimeoutMs = TRAINING_UPLOAD_TIMEOUT_MS;
 
   constructor(private readonly deps: FineTuneDependencies) {
     this.tracker = new JobTracker(deps);
@@ -57,10 +58,7 @@ export class FineTuneService {
       gate: { gate: this.deps.downloads, waitMs: deadline - Date.now() - 2 * TRAINING_DOWNLOAD_TIMEOUT_MS },
     });
     if (!download.ok) {
-      if (download.reason === 'busy') {
-        log.warn({ detail: download.detail }, 'no room for the training file among those in memory: told busy');
-        return { ok: false, reason: 'busy' };
-      }
+      if (download.reason === 'busy') return noRoom(download, 'training', log);
       // 'refused' comes only from a byte check, and none is passed here: it reads as a failed download.
       log.warn({ reason: download.reason, detail: download.detail }, 'training file download failed');
       return download.reason === 'too-large' ? { ok: false, reason: 'too_large', size: attachment.size } : { ok: false, reason: 'download_failed', cause: download.reason === 'http-error' ? 'http' : download.reason === 'refused' ? 'network' : download.reason, detail: download.detail };
@@ -78,7 +76,7 @@ export class FineTuneService {
     const checked = checkTrainingFile(bytes);
     if (!checked.ok) return { ok: false, reason: 'invalid', problems: checked.problems };
     const counts = await countTrainingTokens(checked.examples, this.deps.tokens);
-    const uploaded = await uploadTrainingFile(this.deps.openai, { bytes, filename: attachment.filename, deadline, tracked: (id) => this.deps.store.hasFile(id) });
+    const uploaded = await uploadTrainingFile(this.deps.openai, { bytes, filename: attachment.filename, deadline, timeoutMs: this.uploadTimeoutMs, tracked: (id) => this.deps.store.hasFile(id) });
     if (!uploaded.ok) {
       // OpenAI's own words (secrets blanked) are for the operator; the admin reads the refusal's kind.
       log.warn({ failure: uploaded.failure, refusal: uploaded.refusal }, 'training file upload failed');
@@ -113,8 +111,9 @@ export class FineTuneService {
     if (!(FINE_TUNABLE_MODELS as readonly string[]).includes(request.model)) return { ok: false, reason: 'bad_model' };
     // Discord enforces the option's range, but the reservation is epochs × tokens: a stale registration's 0 (or 50) is never priced.
     if (request.epochs !== undefined && !(Number.isInteger(request.epochs) && request.epochs >= 1 && request.epochs <= MAX_EPOCHS)) return { ok: false, reason: 'bad_epochs' };
-    // Without epochs OpenAI picks them (auto): reserve the most it picks; the charge follows what it trains.
-    const cost = this.estimate(file, request.model, request.epochs ?? AUTO_EPOCHS_RESERVED);
+    // Without epochs, the number OpenAI's auto rule gives this file, sent as such: `auto` itself has no documented bound
+    // short of the API's 50, so what it would bill could not be reserved (and a member's cost would not be known).
+    const cost = this.estimate(file, request.model, request.epochs ?? autoEpochs(file.examples));
     if (Number.isNaN(cost.micros)) return { ok: false, reason: 'bad_model' };
     const reserved = await ledger.reserveShared(request.payer, { command: 'finetune', model: request.model, worstCaseMicros: cost.micros, longRunning: true });
     if (!reserved.ok) {
@@ -131,7 +130,7 @@ export class FineTuneService {
     };
     store.addJob(pending);
     const created = await createJob(openai, {
-      trainingFile: file.fileId, model: request.model, suffix: request.suffix ?? null, epochs: request.epochs ?? 'auto', tag,
+      trainingFile: file.fileId, model: request.model, suffix: request.suffix ?? null, epochs: cost.epochs, tag,
     }, (jobId) => (store.reservationOf(jobId) ?? reserved.reservation.id) !== reserved.reservation.id);
     // A poll that found the job while this create failed has already given the row its real id: that job trains, and its
     // reservation must stay for the tracker to settle. Only a row still waiting under its unconfirmed id is taken back.
@@ -206,11 +205,10 @@ export class FineTuneService {
       const remote = await this.deps.openai.fineTuning.jobs.cancel(current.jobId);
       return { ok: true, job: await this.tracker.record(current, remote) };
     } catch (error) {
-      const secrets = [this.deps.openai.apiKey ?? ''];
-      const failure = classifyError(error, false, { secrets });
       // The admin reads a refusal only by kind, which points to the log: OpenAI's words (secrets blanked) go there.
-      this.deps.logger.warn({ jobId: current.jobId, failure, refusal: refusalOf(error, 'job', secrets) }, 'fine-tuning job could not be cancelled');
-      return { ok: false, reason: 'api_failed', failure };
+      const { failure, refusal } = failedCall(error, 'job', this.deps.openai);
+      this.deps.logger.warn({ jobId: current.jobId, failure, ...(refusal ? { refusal } : {}) }, 'fine-tuning job could not be cancelled');
+      return unknownJob(error) ? { ok: false, reason: 'gone', job: current } : { ok: false, reason: 'api_failed', failure };
     }
   }
 

@@ -3,7 +3,6 @@ import type { FineTuningJob } from 'openai/resources/fine-tuning/jobs/jobs';
 import type { FineTuneJobRow, FineTuneStore } from '../../db/fineTunes.ts';
 import type { Logger } from '../../logger.ts';
 import type { Ledger } from '../budget/ledger.ts';
-import { classifyError } from '../openai/failures.ts';
 import type { Pricing } from '../pricing/index.ts';
 import type { TokenCounter } from '../tokens.ts';
 import { findCreatedJob, tagOfUnconfirmed } from './create.ts';
@@ -11,7 +10,7 @@ import {
   FINISHED_STATUSES, NOT_CREATED_STATUS, POLL_INTERVAL_MS, PROGRESS_EVENTS_READ, UNCONFIRMED_RELEASE_AFTER_MS, UNCONFIRMED_STATUS,
 } from './limits.ts';
 import { trainedBeforeStop } from './progress.ts';
-import { refusalOf } from './refusals.ts';
+import { failedCall, unknownJob } from './refusals.ts';
 import type { CheckResult, Notify } from './types.ts';
 
 export interface TrackerDependencies {
@@ -76,12 +75,10 @@ export class JobTracker {
     try {
       remote = await this.deps.openai.fineTuning.jobs.retrieve(job.jobId);
     } catch (error) {
-      const secrets = [this.deps.openai.apiKey ?? ''];
-      const failure = classifyError(error, false, { secrets });
       // The admin reads a refusal only by kind, which points to the log: OpenAI's words (secrets blanked) go there.
-      const refusal = refusalOf(error, 'job', secrets);
+      const { failure, refusal } = failedCall(error, 'job', this.deps.openai);
       this.deps.logger.warn({ jobId: job.jobId, failure, ...(refusal ? { refusal } : {}) }, 'could not check a fine-tuning job');
-      return { ok: false, job, failure };
+      return { ok: false, job, failure, ...(unknownJob(error) ? { gone: true } : {}) };
     }
     return { ok: true, job: await this.record(job, remote), remote };
   }
@@ -137,7 +134,8 @@ export class JobTracker {
   }
 
   /**
-   * A job started with `auto` epochs reserved the most auto may pick; once OpenAI has chosen (training began),
+   * A job started with `auto` epochs (by a version before the bot sent auto's rule as a number) reserved the most
+   * auto was taken to pick; once OpenAI has chosen (training began),
    * the reservation drops to what that many epochs cost, and the rest is free again for every limit.
    */
   private lowerToChosenEpochs(job: FineTuneJobRow, remote: FineTuningJob): FineTuneJobRow {
@@ -164,7 +162,7 @@ export class JobTracker {
       const events = (await openai.fineTuning.jobs.listEvents(job.jobId, { limit: PROGRESS_EVENTS_READ })).data;
       return trainedBeforeStop(remote, events, tokensPerEpoch, job.epochs ?? job.reservedEpochs);
     } catch (error) {
-      logger.warn({ jobId: job.jobId, failure: classifyError(error, false) }, 'could not read a stopped job\'s events; it is settled at the next check');
+      logger.warn({ jobId: job.jobId, failure: failedCall(error, 'job', openai).failure }, 'could not read a stopped job\'s events; it is settled at the next check');
       return undefined;
     }
   }

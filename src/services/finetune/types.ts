@@ -2,6 +2,7 @@
 import type { FineTuningJob, FineTuningJobEvent } from 'openai/resources/fine-tuning/jobs/jobs';
 import type { FineTuneJobRow, TrainingFileRow, UnansweredCause } from '../../db/fineTunes.ts';
 import type { Logger } from '../../logger.ts';
+import type { NoRoom } from '../discord/attachmentDownload.ts';
 import type { Payer, Refusal } from '../budget/ledger.ts';
 import type { CatalogueLanguage } from '../i18n.ts';
 import type { ModelFailure } from '../openai/failures.ts';
@@ -30,7 +31,7 @@ export type UploadResult =
   /** `cause`: how the download failed, in words for the member; `detail` only for an HTTP answer (its status line). */
   | { ok: false; reason: 'download_failed'; cause: 'timeout' | 'http' | 'network'; detail: string }
   /** Too many files in memory: no room came within the wait; nothing was downloaded or sent. */
-  | { ok: false; reason: 'busy' }
+  | NoRoom
   | { ok: false; reason: 'invalid'; problems: TrainingProblem[] }
   /** `refused`: OpenAI refused the upload (a 400), by kind. */
   | { ok: false; reason: 'api_failed'; failure: ModelFailure; refused?: FineTuneRefusal };
@@ -42,7 +43,7 @@ export interface StartRequest {
   language: CatalogueLanguage;
   fileId: string;
   model: string;
-  /** Omitted: OpenAI chooses ("auto"); the reservation assumes the most it picks (AUTO_EPOCHS_RESERVED). */
+  /** Omitted: the number OpenAI's auto rule gives the file (autoEpochs), sent as a number so the bill is known. */
   epochs?: number;
   suffix?: string;
   log: Logger;
@@ -58,11 +59,15 @@ export type StartResult =
 
 export type LookupFailure = { ok: false; reason: 'unknown_job' | 'no_jobs' };
 export type StatusResult = { ok: true; check: CheckResult; events: FineTuningJobEvent[] } | LookupFailure;
-export type CancelResult = { ok: true; job: FineTuneJobRow } | LookupFailure | { ok: false; reason: 'finished' | 'unconfirmed'; job: FineTuneJobRow } | { ok: false; reason: 'api_failed'; failure: ModelFailure };
+/** `gone`: OpenAI doesn't know the job under the bot's key now (a 404); its reservation stays. */
+export type CancelResult = { ok: true; job: FineTuneJobRow } | LookupFailure | { ok: false; reason: 'finished' | 'unconfirmed' | 'gone'; job: FineTuneJobRow } | { ok: false; reason: 'api_failed'; failure: ModelFailure };
 export type ModelResult = { ok: true; model: string } | LookupFailure | { ok: false; reason: 'not_ready'; job: FineTuneJobRow };
 
-/** A job as OpenAI reported it at a check (null: an unconfirmed job still not in OpenAI's list), or why it could not be checked. */
-export type CheckResult = { ok: true; job: FineTuneJobRow; remote: FineTuningJob | null } | { ok: false; job: FineTuneJobRow; failure: ModelFailure };
+/**
+ * A job as OpenAI reported it at a check (null: an unconfirmed job still not in OpenAI's list), or why it could not be
+ * checked (`gone`: OpenAI doesn't know the job under the bot's key now, a 404).
+ */
+export type CheckResult = { ok: true; job: FineTuneJobRow; remote: FineTuningJob | null } | { ok: false; job: FineTuneJobRow; failure: ModelFailure; gone?: boolean };
 
 /** A job that finished; `unanswered`, for one never created, how its create's answer failed (if the bot saw it fail). */
 export type FinishedJob = FineTuneJobRow & { unanswered?: UnansweredCause };

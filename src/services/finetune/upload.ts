@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { toFile, type OpenAI } from 'openai';
 import type { FileObject } from 'openai/resources/files';
+import { clientSecrets } from '../openai/errorBodies.ts';
 import type { ModelFailure } from '../openai/failures.ts';
-import { sendPaid } from '../openai/paidAttempts.ts';
+import { sendPaid, sendTimed } from '../openai/paidAttempts.ts';
 import { CREATED_AT_SKEW_SECONDS, TRAINING_UPLOAD_TIMEOUT_MS, UPLOADED_FILE_SEARCH_LIMIT } from './limits.ts';
-import { refusalOf, type RefusalDetail } from './refusals.ts';
+import { failedCall, type RefusalDetail } from './refusals.ts';
 
 /**
  * Uploads are free at OpenAI (only stored), so repeating one costs no money; but the SDK repeats one that timed out
@@ -20,6 +21,8 @@ const UPLOAD_RETRY_RULES = { fastServerErrorMs: TRAINING_UPLOAD_TIMEOUT_MS, repe
 export interface TrainingUpload {
   /** Epoch ms by which every attempt and wait must be over (the interaction's reply must still be possible). */
   deadline: number;
+  /** How long one attempt may take, its answer's body included (TRAINING_UPLOAD_TIMEOUT_MS). */
+  timeoutMs: number;
   bytes: Uint8Array;
   filename: string;
   /** Whether a file id is already one of the bot's (an upload found in the list may be another's). */
@@ -58,9 +61,10 @@ export async function uploadTrainingFile(
   const storedName = storedFilename(upload.filename);
   const sent = await sendPaid(async () => {
     const file = await toFile(upload.bytes, storedName, { type: 'application/jsonl' });
-    return (await openai.files.create({ file, purpose: 'fine-tune' }, { timeout: TRAINING_UPLOAD_TIMEOUT_MS, maxRetries: 0 })).id;
+    // sendTimed: the SDK's timeout ends at the answer's headers; a body that stalls would hold the file's room forever.
+    return (await sendTimed((options) => openai.files.create({ file, purpose: 'fine-tune' }, options), upload.timeoutMs)).id;
   }, {
-    ...UPLOAD_RETRY_RULES, maxRetries: openai.maxRetries, deadline: upload.deadline, attemptMs: TRAINING_UPLOAD_TIMEOUT_MS, freeToRepeat: true,
+    ...UPLOAD_RETRY_RULES, maxRetries: openai.maxRetries, deadline: upload.deadline, attemptMs: upload.timeoutMs, freeToRepeat: true, context: { secrets: clientSecrets(openai) },
     // The list failing too: the file is sent again, as the SDK would have.
     lookup: async (sentAt) => {
       const stored = await findStored(openai, upload, storedName, sentAt);
@@ -68,6 +72,6 @@ export async function uploadTrainingFile(
     },
   });
   if (sent.ok) return { ok: true, fileId: sent.value };
-  const refusal = sent.failure.kind === 'bad_request' ? refusalOf(sent.error, 'upload', [openai.apiKey ?? '']) : undefined;
+  const refusal = sent.failure.kind === 'bad_request' ? failedCall(sent.error, 'upload', openai).refusal : undefined;
   return { ok: false, failure: sent.failure, ...(refusal ? { refusal } : {}) };
 }

@@ -1,5 +1,6 @@
 import type OpenAI from 'openai';
 import type { ChatRequestMessage } from '../history.ts';
+import { clientSecrets } from './errorBodies.ts';
 import { classifyError, type ModelFailure } from './failures.ts';
 import { ReasoningModels, type ReasoningEffort } from '../reasoning/models.ts';
 import { outputFields, THINKING_SILENCE_MS } from '../reasoning/request.ts';
@@ -141,7 +142,7 @@ export class ChatService {
     let finishReason: string | null = null;
     let overrun = false;
     let usage: ChatUsage | undefined;
-    const context = { endpoint: 'chat' as const, model: request.model, secrets: [this.client.apiKey ?? ''] };
+    const context = { endpoint: 'chat' as const, model: request.model, secrets: clientSecrets(this.client) };
     try {
       const fields = outputFields(reasoningModels, request.model, request.maxOutputTokens, this.options.useMaxCompletionTokens, request.reasoningEffort);
       const body = { model: request.model, messages: request.messages, stream: true as const, stream_options: { include_usage: true }, ...fields };

@@ -1,6 +1,6 @@
 import type { Logger } from '../../logger.ts';
 import type { FileProblem } from '../audio/problem.ts';
-import { downloadAttachment } from '../discord/attachmentDownload.ts';
+import { downloadAttachment, noRoom, type NoRoom } from '../discord/attachmentDownload.ts';
 import type { DownloadGate } from '../discord/downloadGate.ts';
 import { inspectAudio } from '../audio/inspect.ts';
 import { DOWNLOAD_TIMEOUT_MS, MAX_TRANSCRIPTION_BYTES, REPLY_MARGIN_MS } from '../audio/limits.ts';
@@ -35,7 +35,7 @@ export type TranscribeResult =
   | { ok: false; reason: 'too_large'; size: number }
   | { ok: false; reason: 'download_failed'; detail: string }
   /** Too many files in memory: no room came within the wait. Nothing was downloaded, reserved or sent. */
-  | { ok: false; reason: 'busy' }
+  | NoRoom
   | { ok: false; reason: 'empty' | 'unreadable'; detail: string }
   | { ok: false; reason: 'not_audio' | 'unsupported'; detail: string; problem: FileProblem }
   | { ok: false; reason: 'length_mismatch'; statedSeconds: number; measuredSeconds: number }
@@ -74,7 +74,7 @@ export class TranscriptionService {
    */
   automatic: 'on' | 'off' | 'intent-refused' = 'off';
   /** Until when (epoch ms) voice messages are skipped: the AI service answered that it has no transcription route. */
-  routeMissingUntil = 0;
+  private missingRouteUntil = 0;
 
   constructor(private readonly deps: TranscriptionDependencies) {}
 
@@ -84,6 +84,11 @@ export class TranscriptionService {
 
   get transcriber(): Transcriber {
     return this.deps.transcriber;
+  }
+
+  /** Whether voice messages are skipped at `now`: the AI service said it has no transcription route, and it is not yet time to ask again. */
+  routeMissing(now: number): boolean {
+    return now < this.missingRouteUntil;
   }
 
   async transcribe(request: TranscribeRequest): Promise<TranscribeResult> {
@@ -109,10 +114,7 @@ export class TranscriptionService {
       gate: { gate: this.deps.downloads, waitMs: deadline - Date.now() - DOWNLOAD_TIMEOUT_MS - MIN_RETRY_WINDOW_MS },
     });
     if (!download.ok) {
-      if (download.reason === 'busy') {
-        log.warn({ detail: download.detail }, 'no room for the file among those in memory: told busy');
-        return { ok: false, reason: 'busy' };
-      }
+      if (download.reason === 'busy') return noRoom(download, 'audio', log);
       log.warn({ reason: download.reason, detail: download.detail }, 'attachment download failed');
       return download.reason === 'too-large' ? { ok: false, reason: 'too_large', size: audio.size } : { ok: false, reason: 'download_failed', detail: download.detail };
     }
@@ -154,11 +156,13 @@ export class TranscriptionService {
     if (!outcome.ok) {
       logModelFailure(log, outcome.failure, 'transcription');
       if (outcome.failure.kind === 'endpoint_missing') {
-        this.routeMissingUntil = Date.now() + MISSING_ROUTE_RECHECK_MS;
+        this.missingRouteUntil = Date.now() + MISSING_ROUTE_RECHECK_MS;
         log.warn({ recheckMs: MISSING_ROUTE_RECHECK_MS }, 'the AI service has no transcription endpoint: voice messages are skipped until it is asked again');
       }
       return { ok: false, reason: 'model_failed', failure: outcome.failure, chargedMicros: settlement?.chargedMicros ?? 0 };
     }
+    // A transcript came back (a /transcribe, which never skips): the route is there, voice messages need not wait.
+    this.missingRouteUntil = 0;
     const chargedMicros = settlement?.chargedMicros ?? 0;
     log.debug({ usage: outcome.usage, chargedMicros, attempts: outcome.attempts, chars: outcome.text.length }, 'transcribed');
     return { ok: true, text: outcome.text, chargedMicros };

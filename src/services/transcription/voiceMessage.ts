@@ -53,7 +53,7 @@ export async function transcribeVoiceMessage(message: Message, ctx: BotContext):
   const language = catalogueLanguageOf(message.guild?.preferredLocale);
   // Where the bot can't reply, the transcript could never be shown: no download, no AI request.
   if (!maySpeakIn(message, log)) return noteOutcome(message, 'ignored');
-  if (ctx.services.transcription.routeMissingUntil > Date.now()) {
+  if (ctx.services.transcription.routeMissing(Date.now())) {
     log.debug('the AI service has no transcription endpoint; voice message skipped');
     return noteOutcome(message, 'ignored');
   }

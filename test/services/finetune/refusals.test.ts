@@ -1,6 +1,8 @@
-import { APIError } from 'openai';
+import OpenAI, { APIError } from 'openai';
 import { describe, expect, test } from 'vitest';
-import { refusalOf } from '../../../src/services/finetune/refusals.ts';
+import { findCreatedJob } from '../../../src/services/finetune/create.ts';
+import { failedCall, refusalOf } from '../../../src/services/finetune/refusals.ts';
+import { FakeOpenAI } from '../../support/fakeOpenAI.ts';
 
 /** A 4xx as the SDK builds it from OpenAI's error body. */
 const refused = (message: string, code: string | null = null, param: string | null = null, status = 400) =>
@@ -46,5 +48,30 @@ describe('reading an OpenAI refusal of a fine-tuning call', () => {
   test('anything but an HTTP 4xx is no refusal', () => {
     expect(refusalOf(refused('The server had an error', null, null, 500), 'create')).toBeUndefined();
     expect(refusalOf(new Error('socket hang up'), 'upload')).toBeUndefined();
+  });
+});
+
+describe('every failed fine-tuning call is read with the client\'s key blanked', () => {
+  /** A key of no known shape (a compatible server's), which only the client's own secrets can blank. */
+  const KEY = 'local-proxy-key-0123456789';
+
+  test('a job list refused with the key in its words (the search for a lost create): the failure kept names no key', async () => {
+    const fake = await FakeOpenAI.start({ apiKey: KEY });
+    try {
+      const openai = new OpenAI({ apiKey: KEY, baseURL: fake.baseUrl, maxRetries: 0 });
+      fake.fineTuning.enqueueList({ error: 'bad_request', message: `Listing is not allowed for key ${KEY}.`, times: 2 });
+      const request = { trainingFile: 'file-a', model: 'gpt-4o-mini-2024-07-18', suffix: null, tag: 'tag-1', sentAt: Date.now() };
+      const found = await findCreatedJob(openai, request, () => false);
+      expect(found).toEqual({ ok: false, failure: { kind: 'bad_request', message: 'Listing is not allowed for key [redacted].' } });
+    } finally {
+      await fake.close();
+    }
+  });
+
+  test('a refused call on a job: failure and refusal both blanked', () => {
+    const openai = new OpenAI({ apiKey: KEY });
+    const read = failedCall(refused(`Job ftjob-abc can't be read with ${KEY}.`, 'invalid_value', 'fine_tuning_job_id'), 'job', openai);
+    expect(JSON.stringify(read)).not.toContain(KEY);
+    expect(read.refusal?.message).toBe("Job ftjob-abc can't be read with [redacted].");
   });
 });

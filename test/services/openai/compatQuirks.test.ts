@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { GatewayIntentBits, type APIMessage } from 'discord.js';
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
 import { BotHarness, TEST_CHANNEL_IDS } from '../../support/botHarness.ts';
 import { DEFAULT_GUILD_ID, type FakeInteraction } from '../../support/fakeDiscord.ts';
 import type { CompatOptions, NotFoundStyle } from '../../support/fakeOpenAI.ts';
@@ -293,7 +293,19 @@ describe('voice messages on a server without /audio/transcriptions', () => {
     expect(v.openai.requestsTo('/v1/audio/transcriptions')).toHaveLength(1);
     const rows = v.bot.ctx.db.prepare('SELECT charged_micros AS charged FROM ledger WHERE channel_id = ?').all(channelId) as { charged: number }[];
     expect(rows.every((row) => row.charged === 0)).toBe(true);
-    v.bot.ctx.services.transcription.routeMissingUntil = 0;
+    expect(v.bot.ctx.services.transcription.routeMissing(Date.now())).toBe(true);
+    // The server gains the route: a /transcribe (never skipped) that works lifts the skip at once, and voice messages are heard again.
+    v.openai.reset();
+    v.openai.audio.enqueue({ text: 'route is back' }, { text: 'voice again' });
+    const slash = v.command('transcribe', { audio: { filename: 'voice.ogg', contentType: 'audio/ogg', data: VOICE_OGG } }, { channelId });
+    await v.settled(slash);
+    expect(slash.transcript().join('\n')).toContain('route is back');
+    expect(v.bot.ctx.services.transcription.routeMissing(Date.now())).toBe(false);
+    const before = replies(channelId).length;
+    voice(channelId);
+    await vi.waitFor(() => expect(replies(channelId)).toHaveLength(before + 1), { timeout: 5000, interval: 10 });
+    expect(replies(channelId).at(-1)!.content).toContain('voice again');
+    await v.settled();
   });
 });
 
