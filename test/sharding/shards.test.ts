@@ -58,6 +58,8 @@ async function seedFineTuneJob(openai: FakeOpenAI, databasePath: string): Promis
 }
 
 const answered = (i: FakeInteraction) => i.transcript().some((text) => text.includes('You said:'));
+/** The whole answer shown, not a streamed part of it: a part can pass `answered` while the next edit is still on its way. */
+const says = (text: string) => (i: FakeInteraction) => i.transcript().join('') === text;
 
 describe('two shards (SHARDS=2) against the fake gateway', () => {
   let discord: FakeDiscord;
@@ -96,7 +98,7 @@ describe('two shards (SHARDS=2) against the fake gateway', () => {
 
   test('an /ask in a server of shard 0 and one of shard 1 are both answered', async () => {
     const asks = GUILD_IDS.map((guildId, n) => discord.sendInteraction({ guildId, channelId: CHANNEL_IDS[n], commandName: 'ask', options: { prompt: `hello shard ${n}` }, user: ASKER }));
-    await Promise.all(asks.map((ask) => ask.waitFor(answered, 15_000, 'the answer')));
+    await Promise.all(asks.map((ask, n) => ask.waitFor(says(`You said: asker: hello shard ${n}`), 15_000, 'the answer')));
     expect(asks.map((ask) => ask.transcript().join(''))).toEqual(['You said: asker: hello shard 0', 'You said: asker: hello shard 1']);
   });
 
@@ -227,7 +229,7 @@ describe('one host of several (SHARD_IDS=1, SHARD_COUNT=2)', () => {
     expect(discord.channelMessages(CHANNEL_IDS[1]!).filter((m) => m.content.includes('ft:gpt-4o-mini'))).toHaveLength(1);
     expect(() => discord.sendInteraction({ guildId: GUILD_IDS[0], channelId: CHANNEL_IDS[0], commandName: 'ask', options: { prompt: 'x' } })).toThrow(/no gateway session/);
     const ask = discord.sendInteraction({ guildId: GUILD_IDS[1], channelId: CHANNEL_IDS[1], commandName: 'ask', options: { prompt: 'only shard 1' }, user: ASKER });
-    await ask.waitFor(answered, 15_000, 'the answer');
+    await ask.waitFor(says('You said: asker: only shard 1'), 15_000, 'the answer');
     expect(ask.transcript().join('')).toBe('You said: asker: only shard 1');
   });
 });
