@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { BotHarness, TEST_CHANNEL_IDS } from '../support/botHarness.ts';
 
 let h: BotHarness;
@@ -48,6 +48,23 @@ describe('the dispatcher safety net', () => {
     const i = h.discord.sendInteraction({ guildId: h.bot.ctx.config.devGuildId, commandName: 'gone', commandId: '999999999999999999' });
     await h.settled(i);
     expect((i.callbacks[0]?.data as { content: string }).content).toMatch(/not available any more/);
+  });
+});
+
+describe('an interaction that reaches the bot late', () => {
+  test('is still answered, and the operator is warned how late it was (past half of the 3 s deadline)', async () => {
+    const realNow = Date.now.bind(Date);
+    const i = h.command('usage', {}, { channelId: TEST_CHANNEL_IDS[37] });
+    // The bot reads its clock when the interaction arrives, after this: 2 s after the id's own time.
+    const clock = vi.spyOn(Date, 'now').mockImplementation(() => realNow() + 2_000);
+    try {
+      await h.settled(i);
+    } finally {
+      clock.mockRestore();
+    }
+    expect(i.callbacks[0]?.ok).toBe(true);
+    const warned = h.logs().find((l) => l.msg === 'interaction reached the bot late; Discord drops it after 3 s' && l.interactionId === i.id);
+    expect(warned?.lateMs).toBeGreaterThanOrEqual(1_900);
   });
 });
 
