@@ -16,8 +16,11 @@ RUN npm ci && npm prune --omit=dev
 # Run: the compiled bot and production dependencies, owned by root and run as the unprivileged `node` user.
 # (src/ and scripts/ come along for `npm run backup`.)
 FROM node:20-bookworm-slim
+# MALLOC_TRIM_THRESHOLD_: glibc raises its trim threshold (up to 64 MB) after start-up frees its large buffers, and then keeps
+# that much freed memory; a fixed 128 KiB hands it back: idle RSS 100-105 MB -> 92-93 MB (see the README's Benchmarks).
 ENV NODE_ENV=production \
-    DATABASE_PATH=/app/data/bot.sqlite
+    DATABASE_PATH=/app/data/bot.sqlite \
+    MALLOC_TRIM_THRESHOLD_=131072
 WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
