@@ -20,6 +20,8 @@ export interface TokenReport {
   /** micro-dollars for this text sent as a prompt, or written as an answer */
   inputCost: number;
   outputCost: number;
+  /** micro-dollars billed once per request on top of the tokens (a search model's web search), 0 if none */
+  requestFee: number;
 }
 
 const TOKENIZER_NAMES: Record<Tokenizer, TokenizerName> = { o200k: 'o200k_base', cl100k: 'cl100k_base', unknown: 'estimate' };
@@ -43,6 +45,7 @@ export function measureText(text: string, model: string, services: { tokens: Tok
     // The text's tokens alone: a search model's per-request fee is not part of either.
     inputCost: pricing.chatCost(model, { promptTokens: count, completionTokens: 0 }) - (price.perRequest ?? 0),
     outputCost: pricing.chatCost(model, { promptTokens: 0, completionTokens: count }) - (price.perRequest ?? 0),
+    requestFee: price.perRequest ?? 0,
   };
 }
 
@@ -65,6 +68,7 @@ export function describeTokenReport(r: TokenReport, language: CatalogueLanguage)
     r.tokens > 0 ? text('charactersRatio', language, { characters: n(r.characters), ratio: ratio(r) }) : text('characters', language, { characters: n(r.characters) }),
     text('input', language, { cost: formatUsd(r.inputCost), price: formatUsd(r.inputPrice) }),
     text('output', language, { cost: formatUsd(r.outputCost), price: formatUsd(r.outputPrice) }),
+    ...(r.requestFee > 0 ? [text('requestFee', language, { fee: formatUsd(r.requestFee) })] : []),
     ...(r.priced ? [] : [text('unpriced', language, { model })]),
     text('thumb', language),
     text('free', language),

@@ -56,12 +56,14 @@ describe('/tokens', () => {
     ].join('\n'));
   });
 
-  test('a search model: the text\'s costs are its tokens alone (the per-request search fee is in neither line)', async () => {
+  test('a search model: the text\'s costs are its tokens alone, and the per-request search fee has its own line', async () => {
     const count = countO200k(ENGLISH);
     const reply = await tokens({ text: ENGLISH, model: 'gpt-4o-search-preview' });
     // $2.50 and $10 per 1M tokens: a few hundredths of a cent, not the $0.035 a search costs.
     expect(reply).toContain(`**Cost as input** (sent to the model): ${formatUsd(Math.ceil(count * 2.5))} ($2.50 per 1M tokens)`);
     expect(reply).toContain(`**Cost as output** (written by the model): ${formatUsd(count * 10)} ($10.00 per 1M tokens)`);
+    expect(reply).toContain('**Per question:** $0.035 more, whatever the length');
+    expect(await tokens({ text: ENGLISH, model: 'gpt-4o-mini' })).not.toContain('Per question');
   });
 
   test('Chinese text: characters are counted one per character, tokens by the model\'s tokenizer', async () => {
