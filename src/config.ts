@@ -172,6 +172,11 @@ for (const [net, prefix] of [['127.0.0.0', 8], ['10.0.0.0', 8], ['172.16.0.0', 1
 for (const [net, prefix] of [['::1', 128], ['fc00::', 7], ['fe80::', 10]] as const) PRIVATE_NETWORKS.addSubnet(net, prefix, 'ipv6');
 /** Names that only resolve on the operator's machine or network: `localhost`, mDNS, Docker's host, a compose service (`ollama`). */
 const PRIVATE_NAME = /^(localhost|[^.]+)$|\.(localhost|local|internal|lan|home\.arpa)$/;
+/**
+ * Gateways that forward to paid providers (LiteLLM, One API / New API), usually run next to the bot under their own
+ * name: a model they serve may cost far more than the fallback's gpt-4o, so their name doesn't make them local.
+ */
+const PAID_GATEWAY_NAME = /(^|[.-])(litellm|one-?api|new-?api)([.-]|$)/;
 
 /**
  * A model server on the operator's own machine or network (Ollama, vLLM, llama.cpp, LM Studio), whose models are
@@ -180,7 +185,7 @@ const PRIVATE_NAME = /^(localhost|[^.]+)$|\.(localhost|local|internal|lan|home\.
 export function isPrivateHost(baseUrl: string): boolean {
   const host = new URL(baseUrl).hostname.replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '').toLowerCase();
   const version = isIP(host);
-  return version === 0 ? PRIVATE_NAME.test(host) : PRIVATE_NETWORKS.check(host, version === 4 ? 'ipv4' : 'ipv6');
+  return version === 0 ? PRIVATE_NAME.test(host) && !PAID_GATEWAY_NAME.test(host) : PRIVATE_NETWORKS.check(host, version === 4 ? 'ipv4' : 'ipv6');
 }
 
 /** The ledger settings that only make sense together (README, Scaling). */
