@@ -176,7 +176,7 @@ const PRIVATE_NAME = /^(localhost|[^.]+)$|\.(localhost|local|internal|lan|home\.
  * Gateways that forward to paid providers (LiteLLM, One API / New API), usually run next to the bot under their own
  * name: a model they serve may cost far more than the fallback's gpt-4o, so their name doesn't make them local.
  */
-const PAID_GATEWAY_NAME = /(^|[.-])(litellm|one-?api|new-?api)([.-]|$)/;
+const PAID_GATEWAY_NAME = /(^|[._-])(litellm|one[-_]?api|new[-_]?api)([._-]|$)/;
 
 /**
  * A model server on the operator's own machine or network (Ollama, vLLM, llama.cpp, LM Studio), whose models are

@@ -38,7 +38,8 @@ export async function warmUp(ctx: BotContext): Promise<void> {
   // Start-up finishes (and says it is ready) first.
   await nextTurn();
   await preloadTokenizers();
-  await exerciseDiscordRest();
+  // Its loopback server failing (no socket allowed) costs only this pass, not the rest of the warm-up and the memory release.
+  await exerciseDiscordRest().catch((error: unknown) => ctx.logger.warn({ err: error }, 'REST warm-up failed; the first acknowledgements may be slower'));
   for (let round = 0; round < ROUNDS; round++) {
     const settings = services.settings.forChannel(scope);
     services.history.build({

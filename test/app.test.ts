@@ -131,6 +131,7 @@ describe('after READY', () => {
       expect(harness.bot.ctx.db.prepare(`SELECT count(*) AS n FROM ${table}`).get(), table).toEqual({ n: 0 });
     }
     expect(harness.logs().some((l) => String(l.msg).includes('warm-up after start failed'))).toBe(false);
+    expect(harness.logs().some((l) => String(l.msg).includes('REST warm-up failed'))).toBe(false);
   });
 
   test('discord.js keeps channels, threads, roles and its own member, but no messages and no other members', async () => {

@@ -41,6 +41,8 @@ describe('loadConfig', () => {
       'http://172.32.0.1/v1', 'https://notapi.openai.com.example/v1', 'https://evilapi.openai.com/v1', 'https://proxy.example/api.openai.com/v1',
       // A gateway to paid providers run beside the bot (a compose service or a LAN name) is not a local model server.
       'http://litellm:4000/v1', 'http://one-api:3000/v1', 'http://new-api:3000/v1', 'http://newapi.lan/v1', 'http://litellm-proxy.internal/v1',
+      // Compose service names may use underscores too.
+      'http://litellm_proxy:4000/v1', 'http://one_api:3000/v1',
     ]) expect([url, unpriced(url)]).toEqual([url, 'refuse']);
     expect(loadConfig({ ...required, OPENAI_BASE_URL: 'https://openrouter.ai/api/v1', UNPRICED_MODELS: 'fallback' }).unpricedModels).toBe('fallback');
     expect(loadConfig({ ...required, UNPRICED_MODELS: 'fallback' }).unpricedModels).toBe('fallback');

@@ -102,14 +102,21 @@ export class HistoryService {
     let cheapLeft = cheap ? request.cheapPromptCeiling! - billedFixed : Number.POSITIVE_INFINITY;
     const history: { message: ChatMessage; weight: number; turnId: number }[] = [];
     let used = 0;
+    let pastImages: PastImageCost | undefined;
     if (request.channelId !== null) {
-      const turns = [...this.store.newestTurns(request.channelId, MAX_CONTEXT_TURNS)];
-      const pastImages = new PastImageCost(cheap ? request.pastImageTokens : undefined, this.store, turns);
+      let turns: Iterable<StoredTurn> = this.store.newestTurns(request.channelId, MAX_CONTEXT_TURNS);
+      // Only the images' bound needs every turn up front (their images in one read); else the read stops where the budget does.
+      const bound = cheap ? request.pastImageTokens : undefined;
+      if (bound) {
+        const all = [...turns];
+        pastImages = new PastImageCost(bound, this.store.imagesOf(all.filter((turn) => turn.role === 'user').map((turn) => turn.id)));
+        turns = all;
+      }
       for (const turn of turns) {
         const weight = weigh(turn);
-        const images = pastImages.added(turn.id);
+        const images = pastImages?.added(turn.id) ?? 0;
         if (weight > budget || weight + images > cheapLeft) break;
-        pastImages.keep(turn.id);
+        pastImages?.keep(turn.id, images);
         budget -= weight;
         cheapLeft -= weight + images;
         used += weight;
@@ -121,9 +128,10 @@ export class HistoryService {
     if (history.at(-1)?.message.role === 'assistant') used -= history.pop()!.weight;
     history.reverse();
     const turns = history.map((h) => h.message);
-    const images = this.store.imagesOf(history.filter((h) => h.message.role === 'user').map((h) => h.turnId));
-    const pastImages = history.flatMap((h, n) => (images.has(h.turnId) ? [{ index: n + 1, images: images.get(h.turnId)! }] : []));
-    return { ok: true, messages: [system, ...turns, question], promptTokens: fixed + used, historyTokens: used, historyTurns: turns.length, pastImages };
+    // The bound read every turn's images already; else only the kept questions' are read.
+    const images = pastImages?.byTurn ?? this.store.imagesOf(history.filter((h) => h.message.role === 'user').map((h) => h.turnId));
+    const kept = history.flatMap((h, n) => (images.has(h.turnId) ? [{ index: n + 1, images: images.get(h.turnId)! }] : []));
+    return { ok: true, messages: [system, ...turns, question], promptTokens: fixed + used, historyTokens: used, historyTurns: turns.length, pastImages: kept };
   }
 
   record(exchange: ExchangeRecord): void {
@@ -181,22 +189,20 @@ export class HistoryService {
 
 /** What earlier questions' images add to the prompt as the history grows, newest turn first (for the cheap ceiling only). */
 class PastImageCost {
-  private readonly byTurn: Map<number, ImageRef[]>;
   private readonly kept: ImageRef[] = [];
   private tokens = 0;
 
-  constructor(private readonly bound: ((images: readonly ImageRef[]) => number) | undefined, store: HistoryStore, turns: readonly StoredTurn[]) {
-    this.byTurn = bound ? store.imagesOf(turns.filter((turn) => turn.role === 'user').map((turn) => turn.id)) : new Map();
-  }
+  constructor(private readonly bound: (images: readonly ImageRef[]) => number, readonly byTurn: Map<number, ImageRef[]>) {}
 
   /** The tokens this turn's images add to those of the newer turns kept. */
   added(turnId: number): number {
     const images = this.byTurn.get(turnId);
-    return images && this.bound ? this.bound([...this.kept, ...images]) - this.tokens : 0;
+    return images ? this.bound([...this.kept, ...images]) - this.tokens : 0;
   }
 
-  keep(turnId: number): void {
-    this.tokens += this.added(turnId);
+  /** The turn is in the history: `added` (what added() said for it) now counts. */
+  keep(turnId: number, added: number): void {
+    this.tokens += added;
     this.kept.push(...(this.byTurn.get(turnId) ?? []));
   }
 }

@@ -14,7 +14,8 @@ export const ACKNOWLEDGE_FIRST_MAX_WAIT_MS = 250;
  */
 export class Acknowledgements {
   readonly #pending = new Set<string>();
-  #waiters: (() => void)[] = [];
+  /** Work waiting for its turn; one that stopped waiting (its time ran out) leaves, so steady load can't pile them up. */
+  readonly #waiters = new Set<() => void>();
 
   /** The gateway delivered `id`; it counts until `settled(id)`. */
   arrived(id: string): void {
@@ -24,22 +25,30 @@ export class Acknowledgements {
   /** `id` is acknowledged, answered, or will never be: it no longer holds anyone's work back. */
   settled(id: string): void {
     if (!this.#pending.delete(id) || this.#pending.size > 0) return;
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const wake of waiters) wake();
+    for (const wake of [...this.#waiters]) wake();
   }
 
   /** Resolves once no delivered interaction waits for its acknowledgement, or after ACKNOWLEDGE_FIRST_MAX_WAIT_MS. */
   turn(): Promise<void> {
     if (this.#pending.size === 0) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ACKNOWLEDGE_FIRST_MAX_WAIT_MS);
-      this.#waiters.push(() => { clearTimeout(timer); resolve(); });
+      const wake = () => {
+        clearTimeout(timer);
+        this.#waiters.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ACKNOWLEDGE_FIRST_MAX_WAIT_MS);
+      this.#waiters.add(wake);
     });
   }
 
   get pending(): number {
     return this.#pending.size;
+  }
+
+  /** Work still waiting for its turn. */
+  get waiting(): number {
+    return this.#waiters.size;
   }
 }
 

@@ -15,12 +15,13 @@ import { OutputGuard } from './outputGuard.ts';
 type ReasoningDelta = { reasoning_content?: unknown; reasoning?: unknown };
 
 /**
- * Usage as a server reported it, or undefined when it left the counts out (some send `usage: {}` or nulls) or sent only
- * zeros (some proxies do): every chat request has a prompt, so zero prompt tokens is a placeholder, never a count.
+ * Usage as a server reported it, or undefined when it left the counts out (some send `usage: {}` or nulls) or sent
+ * zero prompt tokens (some proxies send all zeros, or only the output's count): every chat request has a prompt, so
+ * zero prompt tokens is a placeholder, never a count, and the bot's own count is charged instead.
  */
 function readUsage(usage: OpenAI.CompletionUsage | null | undefined): ChatUsage | undefined {
   if (!usage || !Number.isFinite(usage.prompt_tokens) || !Number.isFinite(usage.completion_tokens)) return undefined;
-  if (usage.prompt_tokens === 0 && usage.completion_tokens === 0) return undefined;
+  if (usage.prompt_tokens === 0) return undefined;
   const cached = usage.prompt_tokens_details?.cached_tokens;
   const { completionTokens, reasoningTokens } = outputTokens(usage);
   return { promptTokens: usage.prompt_tokens, completionTokens, cachedTokens: Number.isFinite(cached) ? (cached as number) : 0, ...(reasoningTokens > 0 ? { reasoningTokens } : {}) };

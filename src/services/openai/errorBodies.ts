@@ -21,10 +21,10 @@ const MAX_MESSAGE_CHARS = 500;
 const MIN_SECRET_CHARS = 6;
 const REDACTED = '[redacted]';
 
-/** Blanks the API key and anything shaped like a credential out of text a server wrote. */
 /** What any text a server sends back about this client's calls must have blanked: its API key (an error may echo it). */
 export const clientSecrets = (client: { apiKey?: string | null }): string[] => (client.apiKey ? [client.apiKey] : []);
 
+/** Blanks the API key and anything shaped like a credential out of text a server wrote. */
 export function redactSecrets(text: string, secrets: readonly string[] = []): string {
   let out = secrets.filter((s) => s.length >= MIN_SECRET_CHARS).reduce((acc, secret) => acc.split(secret).join(REDACTED), text);
   out = out.replace(/\bBearer\s+[^\s"',;]+/gi, `Bearer ${REDACTED}`);

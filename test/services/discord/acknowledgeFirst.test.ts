@@ -52,6 +52,17 @@ describe('Acknowledgements', () => {
     await vi.advanceTimersByTimeAsync(1);
     expect(await isDone(turn)).toBe(true);
   });
+
+  test('work whose wait ran out is not kept while others stay pending (steady load piles nothing up)', async () => {
+    const acks = new Acknowledgements();
+    acks.arrived('stuck');
+    const turns = Array.from({ length: 3 }, () => acks.turn());
+    expect(acks.waiting).toBe(3);
+    await vi.advanceTimersByTimeAsync(ACKNOWLEDGE_FIRST_MAX_WAIT_MS);
+    for (const turn of turns) expect(await isDone(turn)).toBe(true);
+    expect(acks.waiting).toBe(0);
+    expect(acks.pending).toBe(1);
+  });
 });
 
 describe('every command defers through deferFirst', () => {

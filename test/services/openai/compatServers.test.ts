@@ -75,6 +75,19 @@ describe('answers from a compatible server are complete, stored and charged', ()
     expect(h.bot.ctx.db.prepare('SELECT prompt_tokens FROM turns WHERE channel_id = ? AND role = \'assistant\'').pluck().get(channelId)).toBeNull();
   });
 
+  test('usage with zero prompt tokens but an output count (a proxy that counts only the output): the prompt is not free', async () => {
+    const channelId = freshChannel();
+    const answer = 'An answer whose prompt a proxy reported as zero tokens.';
+    h.openai.chat.enqueue({ text: answer, usage: { prompt_tokens: 0, completion_tokens: 12 } });
+    const i = await ask(channelId);
+    expect(i.transcript()).toEqual([answer]);
+    const [row] = ledger(channelId);
+    const { tokens } = h.bot.ctx.services;
+    expect(row).toMatchObject({ state: 'settled', outputTokens: tokens.weigh(tokens.countMessage(answer), 'gpt-4o-mini') });
+    expect(row!.inputTokens).toBeGreaterThan(0);
+    expect(row!.charged).toBeGreaterThan(0);
+  });
+
   test('no usage and a refusal instead of an answer: the prompt it read and the refusal it wrote are charged', async () => {
     h.openai.compat = { noUsage: true };
     const channelId = freshChannel();
