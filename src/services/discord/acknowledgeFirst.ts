@@ -1,8 +1,9 @@
 import type { RepliableInteraction } from 'discord.js';
 
 /**
- * Longest the work after an acknowledgement waits for the other interactions' acknowledgements: under steady load
- * some interaction is always waiting for its own, and answers must not stall behind them.
+ * Longest the work after an acknowledgement waits for the other interactions' acknowledgements, and longest one
+ * interaction holds anyone back after it arrived (an acknowledgement stuck in Discord's rate limits, a command that
+ * replies slowly): under steady load some interaction is always waiting for its own, and answers must not stall behind them.
  */
 export const ACKNOWLEDGE_FIRST_MAX_WAIT_MS = 250;
 
@@ -17,9 +18,10 @@ export class Acknowledgements {
   /** Work waiting for its turn; one that stopped waiting (its time ran out) leaves, so steady load can't pile them up. */
   readonly #waiters = new Set<() => void>();
 
-  /** The gateway delivered `id`; it counts until `settled(id)`. */
+  /** The gateway delivered `id`; it counts until `settled(id)`, or for ACKNOWLEDGE_FIRST_MAX_WAIT_MS at most. */
   arrived(id: string): void {
     this.#pending.add(id);
+    setTimeout(() => this.settled(id), ACKNOWLEDGE_FIRST_MAX_WAIT_MS).unref();
   }
 
   /** `id` is acknowledged, answered, or will never be: it no longer holds anyone's work back. */

@@ -43,6 +43,22 @@ describe('Acknowledgements', () => {
     expect(await isDone(acks.turn())).toBe(false);
   });
 
+  test('an interaction stuck before its acknowledgement holds others back only until ACKNOWLEDGE_FIRST_MAX_WAIT_MS after it arrived', async () => {
+    const acks = new Acknowledgements();
+    acks.arrived('stuck');
+    await vi.advanceTimersByTimeAsync(200);
+    acks.arrived('b');
+    acks.settled('b');
+    const turn = acks.turn();
+    await vi.advanceTimersByTimeAsync(ACKNOWLEDGE_FIRST_MAX_WAIT_MS - 200 - 1);
+    expect(await isDone(turn)).toBe(false);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(await isDone(turn)).toBe(true);
+    expect(acks.pending).toBe(0);
+    // Work that arrives after it is not held at all.
+    expect(await isDone(acks.turn())).toBe(true);
+  });
+
   test('an interaction that never settles holds the work back for ACKNOWLEDGE_FIRST_MAX_WAIT_MS at most', async () => {
     const acks = new Acknowledgements();
     acks.arrived('stuck');
@@ -58,7 +74,9 @@ describe('Acknowledgements', () => {
     acks.arrived('stuck');
     const turns = Array.from({ length: 3 }, () => acks.turn());
     expect(acks.waiting).toBe(3);
-    await vi.advanceTimersByTimeAsync(ACKNOWLEDGE_FIRST_MAX_WAIT_MS);
+    await vi.advanceTimersByTimeAsync(200);
+    acks.arrived('later');
+    await vi.advanceTimersByTimeAsync(ACKNOWLEDGE_FIRST_MAX_WAIT_MS - 200);
     for (const turn of turns) expect(await isDone(turn)).toBe(true);
     expect(acks.waiting).toBe(0);
     expect(acks.pending).toBe(1);
