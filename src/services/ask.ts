@@ -132,8 +132,8 @@ export class AskService {
     if (!choice.ok) return visionText('noVision', request.language, { model: request.model });
     // VISION_MODEL stands in for the channel's model: only the operator can choose another. Checked before any download.
     const modelSetBy = choice.model === request.model ? 'admin' : 'operator';
-    const unpriced = this.deps.paidChat.unpriced(choice.model, modelSetBy);
-    if (unpriced) return describeFailure(unpriced, request.language, choice.model);
+    const unusable = this.deps.paidChat.unusable(choice.model, modelSetBy);
+    if (unusable) return describeFailure(unusable, request.language, choice.model);
     const loaded = await this.deps.vision!.loadQuestion(request.images ?? [], choice.billing, request.heldImages);
     if (!loaded.ok) {
       request.log.info({ problem: loaded.problem }, 'image refused');
