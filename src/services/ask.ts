@@ -151,6 +151,13 @@ export class AskService {
 
   private async answerResolved(request: ResolvedAsk, interrupted: () => boolean, signal: AbortSignal): Promise<AskResult> {
     const { log, reply, language, model } = request;
+    // A model the bot can't use is said so before anything else is weighed or asked (moderation, the context's size).
+    const unusable = this.deps.paidChat.unusable(model, request.modelSetBy);
+    if (unusable) {
+      log.warn({ model, failure: unusable.kind }, 'model not used: not sent');
+      await reply.finish(describeFailure(unusable, language, model));
+      return { ok: false, reason: 'model_failed' };
+    }
     // Checked before anything is reserved: a refused question costs nothing.
     const screened = await this.screen(request, 'input', request.prompt);
     if (!screened.ok) return { ok: false, reason: 'moderated', notice: screened.notice };

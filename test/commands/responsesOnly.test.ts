@@ -3,6 +3,7 @@ import type { APIMessage } from 'discord.js';
 import { BotHarness, TEST_CHANNEL_IDS } from '../support/botHarness.ts';
 import { DEFAULT_MODELS } from '../support/fakeOpenAI.ts';
 import { DEFAULT_GUILD_ID } from '../support/fakeDiscordState.ts';
+import { craftPng } from '../support/craftedImages.ts';
 
 /**
  * Models OpenAI serves only through /v1/responses, asked through the bot, which speaks only Chat Completions. The fake
@@ -17,8 +18,8 @@ const NEW_AGENT = 'gpt-9-agent';
 let h: BotHarness;
 beforeAll(async () => {
   h = await BotHarness.start({
-    env: { DEFAULT_MODEL: 'o3-pro' },
-    openai: { models: [...DEFAULT_MODELS, 'o3-pro', 'gpt-5-pro', 'gpt-5-codex', NEW_AGENT] },
+    env: { DEFAULT_MODEL: 'o3-pro', VISION_MODEL: 'o1-pro' },
+    openai: { models: [...DEFAULT_MODELS, 'o3-pro', 'gpt-5-pro', 'gpt-5-codex', 'o1-pro', NEW_AGENT] },
   });
   h.openai.chat.responsesOnly.add(NEW_AGENT);
 });
@@ -115,6 +116,29 @@ describe('a model served only through the Responses API', () => {
     expect(h.bot.ctx.services.settings.forChannel(scope(second)).model.source).toBe('config');
     // Each model was sent once in all: o3-pro, gpt-5-codex, gpt-5-pro and this one.
     expect(h.openai.chat.requests.map((r) => r.model)).toEqual(['o3-pro', 'gpt-5-codex', 'gpt-5-pro', NEW_AGENT]);
+  });
+
+  test('an image question handed to such a VISION_MODEL: the host must choose another; the next is refused before any download', async () => {
+    const ask = (channelId: string, filename: string) => h.command('ask', { prompt: 'What is this?', image: { filename, data: craftPng(640, 480, 3000) } }, { channelId });
+    const downloaded = (filename: string) => h.discord.requests.some((r) => r.method === 'GET' && r.path.includes(filename));
+    // Channels whose model can't see, so VISION_MODEL (which only the operator sets) answers.
+    const [first, second] = [TEST_CHANNEL_IDS[9]!, TEST_CHANNEL_IDS[10]!];
+    for (const channelId of [first, second]) setModel(channelId, 'gpt-3.5-turbo');
+    const before = chatRequests();
+    const i = ask(first, 'one.png');
+    await h.settled(i);
+    const reply = i.transcript().join('\n');
+    expect(reply).toBe("`o1-pro` works only through OpenAI's Responses API, which this bot doesn't use, so it can't answer here. Nothing was charged. The bot's host needs to choose another model.");
+    expect(chatRequests() - before).toBe(1);
+    expect(downloaded('one.png')).toBe(true);
+    expect(ledgerRows(first)).toEqual([{ state: 'released', charged: 0 }]);
+
+    const again = ask(second, 'two.png');
+    await h.settled(again);
+    expect(again.transcript().join('\n')).toBe(reply);
+    expect(chatRequests() - before).toBe(1);
+    expect(downloaded('two.png')).toBe(false);
+    expect(ledgerRows(second)).toEqual([]);
   });
 
   test('a chat model in the same bot still answers and is charged', async () => {

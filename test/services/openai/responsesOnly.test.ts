@@ -11,6 +11,7 @@ import { describeFailure } from '../../../src/services/failureMessages.ts';
 import { normaliseErrorBody } from '../../../src/services/openai/errorBodies.ts';
 import { classifyError } from '../../../src/services/openai/failures.ts';
 import { ResponsesOnlyModels } from '../../../src/services/openai/responsesOnly.ts';
+import { findLanguage } from '../../../src/services/translate/languages.ts';
 
 /** OpenAI's answer to a chat request for o3-pro, as n8n-io/n8n#18352 quotes it in full. */
 const OPENAI_BODY = '{"error": {"message": "This model is only supported in v1/responses and not in v1/chat/completions.", "type": "invalid_request_error", "param": "model", "code": null}}';
@@ -99,6 +100,18 @@ describe('start-up with a Responses-only DEFAULT_MODEL or VISION_MODEL', () => {
       // /settings model doesn't suggest them there.
       expect(ctx.services.settings.modelChoices('1', 'pro', (model) => !ctx.services.responsesOnly.has(model))).toEqual([]);
       expect(ctx.services.settings.modelChoices('1', 'pro')).toEqual(expect.arrayContaining(['o3-pro', 'gpt-5-pro']));
+    } finally {
+      close();
+    }
+  });
+
+  test('on OpenAI\'s own API a question to one is refused before anything is sent (this machine reaches no OpenAI: a request would fail as the network)', async () => {
+    const { ctx, close } = await build({ DEFAULT_MODEL: 'gpt-4.1-mini' });
+    try {
+      const payer = { guildId: '1', userId: '2', roleIds: [], channelId: '3' };
+      const outcome = await ctx.services.translate.translate({ text: 'Good morning', target: findLanguage('ja')!, model: 'computer-use-preview', payer, command: 'translate', log: ctx.logger });
+      expect(outcome).toEqual({ kind: 'failed', failure: { kind: 'responses_only', model: 'computer-use-preview', setBy: 'admin' } });
+      expect(ctx.db.prepare('SELECT COUNT(*) AS n FROM ledger').get()).toEqual({ n: 0 });
     } finally {
       close();
     }
