@@ -1,17 +1,11 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { APIError } from 'openai';
 import { describe, expect, test } from 'vitest';
-import { buildContext } from '../../../src/buildContext.ts';
-import { loadConfig } from '../../../src/config.ts';
-import { createLogger } from '../../../src/logger.ts';
 import { describeFailure } from '../../../src/services/failureMessages.ts';
 import { normaliseErrorBody } from '../../../src/services/openai/errorBodies.ts';
 import { classifyError } from '../../../src/services/openai/failures.ts';
 import { ResponsesOnlyModels } from '../../../src/services/openai/responsesOnly.ts';
 import { findLanguage } from '../../../src/services/translate/languages.ts';
+import { builtContext } from '../../support/builtContext.ts';
 
 /** OpenAI's answer to a chat request for o3-pro, as n8n-io/n8n#18352 quotes it in full. */
 const OPENAI_BODY = '{"error": {"message": "This model is only supported in v1/responses and not in v1/chat/completions.", "type": "invalid_request_error", "param": "model", "code": null}}';
@@ -75,22 +69,9 @@ describe('OpenAI\'s answer is read as "Responses only", not "model not found" no
   });
 });
 
-/** The bot's context as src/app.ts builds it (no Discord login, no call to OpenAI), and what it logged. */
-async function build(env: Record<string, string>) {
-  const config = loadConfig({
-    DISCORD_TOKEN: 'test-discord-token', OPENAI_API_KEY: 'sk-test-key', LOG_FORMAT: 'json',
-    DATABASE_PATH: join(mkdtempSync(join(tmpdir(), 'bot-responses-only-')), 'bot.sqlite'), ...env,
-  });
-  const lines: string[] = [];
-  const sink = new Writable({ write: (chunk, _encoding, done) => { lines.push(String(chunk)); done(); } });
-  const ctx = await buildContext(config, createLogger(config, sink));
-  const close = () => { ctx.services.ledger.stop(); ctx.db.close(); };
-  return { ctx, lines, close };
-}
-
 describe('start-up with a Responses-only DEFAULT_MODEL or VISION_MODEL', () => {
   test('on OpenAI\'s own API (OPENAI_BASE_URL unset): the operator is warned for each, and the bot refuses them', async () => {
-    const { ctx, lines, close } = await build({ DEFAULT_MODEL: 'o3-pro', VISION_MODEL: 'computer-use-preview' });
+    const { ctx, lines, close } = await builtContext({ DEFAULT_MODEL: 'o3-pro', VISION_MODEL: 'computer-use-preview' });
     try {
       const warned = (name: string, model: string) => lines.some((line) => line.includes(`${name} is served only through OpenAI's Responses API`) && line.includes(`"model":"${model}"`) && line.includes('"level":40'));
       expect(warned('DEFAULT_MODEL', 'o3-pro')).toBe(true);
@@ -106,7 +87,7 @@ describe('start-up with a Responses-only DEFAULT_MODEL or VISION_MODEL', () => {
   });
 
   test('on OpenAI\'s own API a question to one is refused before anything is sent (this machine reaches no OpenAI: a request would fail as the network)', async () => {
-    const { ctx, close } = await build({ DEFAULT_MODEL: 'gpt-4.1-mini' });
+    const { ctx, close } = await builtContext({ DEFAULT_MODEL: 'gpt-4.1-mini' });
     try {
       const payer = { guildId: '1', userId: '2', roleIds: [], channelId: '3' };
       const outcome = await ctx.services.translate.translate({ text: 'Good morning', target: findLanguage('ja')!, model: 'computer-use-preview', payer, command: 'translate', log: ctx.logger });
@@ -118,7 +99,7 @@ describe('start-up with a Responses-only DEFAULT_MODEL or VISION_MODEL', () => {
   });
 
   test('on a compatible server, which may serve the name through chat: no warning', async () => {
-    const { ctx, lines, close } = await build({ DEFAULT_MODEL: 'o3-pro', OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' });
+    const { ctx, lines, close } = await builtContext({ DEFAULT_MODEL: 'o3-pro', OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' });
     try {
       expect(lines.some((line) => line.includes('Responses API'))).toBe(false);
       expect(ctx.services.responsesOnly.has('o3-pro')).toBe(false);
