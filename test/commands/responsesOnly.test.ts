@@ -141,6 +141,14 @@ describe('a model served only through the Responses API', () => {
     expect(ledgerRows(second)).toEqual([]);
   });
 
+  test('/settings model no longer suggests the models the service said are Responses-only (on this server it knows no others)', async () => {
+    const i = h.discord.sendInteraction({ kind: 'autocomplete', commandName: 'settings', guildId: DEFAULT_GUILD_ID, subcommand: 'model', focused: 'name', options: { name: 'pro' } });
+    await i.callback();
+    const suggested = (i.callbacks[0]!.data as { choices: { value: string }[] }).choices.map((c) => c.value);
+    expect(suggested).toContain('gpt-5.2-pro');
+    for (const learned of ['o3-pro', 'gpt-5-pro', 'o1-pro']) expect(suggested).not.toContain(learned);
+  });
+
   test('a chat model in the same bot still answers and is charged', async () => {
     const channelId = TEST_CHANNEL_IDS[8]!;
     setModel(channelId, 'gpt-4o-mini');
