@@ -132,7 +132,7 @@ export class AskService {
     if (!choice.ok) return visionText('noVision', request.language, { model: request.model });
     // VISION_MODEL stands in for the channel's model: only the operator can choose another. Checked before any download.
     const modelSetBy = choice.model === request.model ? 'admin' : 'operator';
-    const unusable = this.deps.paidChat.unusable(choice.model, modelSetBy);
+    const unusable = this.deps.paidChat.notSent(choice.model, modelSetBy, request.log);
     if (unusable) return describeFailure(unusable, request.language, choice.model);
     const loaded = await this.deps.vision!.loadQuestion(request.images ?? [], choice.billing, request.heldImages);
     if (!loaded.ok) {
@@ -152,9 +152,8 @@ export class AskService {
   private async answerResolved(request: ResolvedAsk, interrupted: () => boolean, signal: AbortSignal): Promise<AskResult> {
     const { log, reply, language, model } = request;
     // A model the bot can't use is said so before anything else is weighed or asked (moderation, the context's size).
-    const unusable = this.deps.paidChat.unusable(model, request.modelSetBy);
+    const unusable = this.deps.paidChat.notSent(model, request.modelSetBy, log);
     if (unusable) {
-      log.warn({ model, failure: unusable.kind }, 'model not used: not sent');
       await reply.finish(describeFailure(unusable, language, model));
       return { ok: false, reason: 'model_failed' };
     }

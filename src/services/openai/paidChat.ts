@@ -73,19 +73,23 @@ export class PaidChat {
    * Charged at the fallback price, a dearer model would pass every limit in real dollars, so under
    * UNPRICED_MODELS=refuse a model without a price is neither sent nor reserved.
    */
-  unusable(model: string, setBy: 'admin' | 'operator' = 'admin'): ModelFailure | undefined {
+  private unusable(model: string, setBy: 'admin' | 'operator' = 'admin'): ModelFailure | undefined {
     if (this.deps.responsesOnly?.has(model)) return { kind: 'responses_only', model, setBy };
     return this.deps.refuseUnpriced && !this.deps.pricing.resolveChat(model).known ? { kind: 'unpriced', model, setBy } : undefined;
+  }
+
+  /** `unusable`, with the reason logged for the operator: callers that refuse before their own work (sizes, moderation) use this. */
+  notSent(model: string, setBy: 'admin' | 'operator' | undefined, log: Logger): ModelFailure | undefined {
+    const unusable = this.unusable(model, setBy);
+    if (unusable) log.warn({ model }, unusable.kind === 'unpriced' ? 'model has no price (add it to PRICING_FILE, or set UNPRICED_MODELS=fallback): not sent' : `${RESPONSES_ONLY_LOG}: not sent`);
+    return unusable;
   }
 
   async stream(request: PaidChatRequest, onText: (text: string) => void, onThinking?: OnThinking): Promise<PaidChatResult> {
     const { chat, ledger, pricing } = this.deps;
     const { model, log } = request;
-    const unusable = this.unusable(model, request.modelSetBy);
-    if (unusable) {
-      log.warn({ model }, unusable.kind === 'unpriced' ? 'model has no price (add it to PRICING_FILE, or set UNPRICED_MODELS=fallback): not sent' : `${RESPONSES_ONLY_LOG}: not sent`);
-      return { ok: true, outcome: { ok: false, failure: unusable, partialText: '', usage: undefined } };
-    }
+    const unusable = this.notSent(model, request.modelSetBy, log);
+    if (unusable) return { ok: true, outcome: { ok: false, failure: unusable, partialText: '', usage: undefined } };
     // The most the prompt can count: it picks the reservation's long-context tier, and that of a charge from our own count.
     const reservedPrompt = Math.ceil(request.promptTokens * PROMPT_COUNT_MARGIN) + (request.extraReserveTokens ?? 0);
     const paid = await ledger.pay(

@@ -64,7 +64,7 @@ export class TranslateService {
     const prepared = prepareTranslation(request.text, request.target);
     if (!prepared.translatable) return { kind: 'nothing-to-translate' };
     // Said before the text is weighed against a window the model will never use (Responses-only, unpriced).
-    const unusable = deps.paidChat.unusable(model);
+    const unusable = deps.paidChat.notSent(model, undefined, log);
     if (unusable) return { kind: 'failed', failure: unusable };
 
     const promptTokens = this.count(prepared.messages, model);
