@@ -37,6 +37,7 @@ import { ApplicationOwner } from './services/operator/owner.ts';
 import { ChatService } from './services/openai/chat.ts';
 import { createOpenAIClient } from './services/openai/client.ts';
 import { PaidChat } from './services/openai/paidChat.ts';
+import { ResponsesOnlyModels } from './services/openai/responsesOnly.ts';
 import { createPricing, loadPricingFile } from './services/pricing/index.ts';
 import { SettingsService } from './services/settings.ts';
 import { ReasoningModels } from './services/reasoning/models.ts';
@@ -107,7 +108,11 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
     useMaxCompletionTokens: isOpenAIItself(config.openaiBaseUrl),
     idleTimeoutMs: config.openaiTimeoutMs,
   });
-  const paidChat = new PaidChat({ chat, ledger, pricing, tokens, reasoning: reasoning.models, refuseUnpriced: config.unpricedModels === 'refuse', localServer: config.openaiBaseUrl !== undefined && isPrivateHost(config.openaiBaseUrl) });
+  const responsesOnly = new ResponsesOnlyModels(isOpenAIItself(config.openaiBaseUrl));
+  for (const [name, model] of [['DEFAULT_MODEL', config.defaultModel], ['VISION_MODEL', config.visionModel]] as const) {
+    if (model && responsesOnly.has(model)) logger.warn({ model }, `${name} is served only through OpenAI's Responses API, which the bot does not use: questions to it are refused until ${name} names a chat model`);
+  }
+  const paidChat = new PaidChat({ chat, ledger, pricing, tokens, reasoning: reasoning.models, responsesOnly, refuseUnpriced: config.unpricedModels === 'refuse', localServer: config.openaiBaseUrl !== undefined && isPrivateHost(config.openaiBaseUrl) });
   // One bound for every member's file held in memory (audio, images in questions, training files).
   const downloads = new DownloadGate(config.downloadMemoryBytes, config.downloadWaitMs);
   metrics.watchDownloads(downloads);
@@ -134,6 +139,7 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
       budget: new BudgetAdmin(budgetStore, ledger, now),
       ask: new AskService({ history, settings, paidChat, maxOutputTokens: config.maxOutputTokens, lifecycle, moderation, vision: new VisionService({ visionModel: config.visionModel, inputPrice: (model) => pricing.resolveChat(model).price.input, now, downloads }), reasoning }),
       reasoning,
+      responsesOnly,
       translate: new TranslateService({ paidChat, pricing, tokens, maxOutputTokens: config.maxOutputTokens, lifecycle, reasoning }),
       imagine,
       lifecycle,

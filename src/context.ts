@@ -25,6 +25,7 @@ import type { SharedHosts } from './services/budget/shared/hosts.ts';
 import type { SpendCharts } from './services/charts/spendCharts.ts';
 import type { DownloadGate } from './services/discord/downloadGate.ts';
 import type { ReasoningService } from './services/reasoning/service.ts';
+import type { ResponsesOnlyModels } from './services/openai/responsesOnly.ts';
 
 /** Everything a command or event handler may use, built once in src/app.ts (tests build it on a temp DB). */
 export interface BotContext {
@@ -71,5 +72,7 @@ export interface BotContext {
     downloads: DownloadGate;
     /** Reasoning models and the kept thinking behind "Show reasoning". */
     reasoning: ReasoningService;
+    /** Models served only through OpenAI's Responses API (known, or learned from the server): refused for chat. */
+    responsesOnly: ResponsesOnlyModels;
   };
 }

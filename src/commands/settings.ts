@@ -50,6 +50,8 @@ const handlers: Record<string, Handler> = {
       return replyPrivately(interaction, text('modelCleared', language, { model: now.value, source: describeSource(now.source, scope.parentId, language) }));
     }
     if (name.length > MODEL_NAME_MAX_LENGTH || !MODEL_NAME.test(name)) return replyPrivately(interaction, text('badModel', language, { model: name.slice(0, MODEL_NAME_MAX_LENGTH), max: MODEL_NAME_MAX_LENGTH }));
+    // OpenAI would answer every question to it with a 404: said now, in the words members would read.
+    if (ctx.services.responsesOnly.has(name)) return replyPrivately(interaction, text('modelResponsesOnly', language, { model: name }));
     const priced = pricing.resolveChat(name).known;
     // The answers would be refused (UNPRICED_MODELS): say so now rather than set a model that can't be used.
     if (!priced && ctx.config.unpricedModels === 'refuse') return replyPrivately(interaction, text('modelUnpricedRefused', language, { model: name }));
@@ -163,7 +165,7 @@ export const command: SlashCommand = {
     const focused = interaction.options.getFocused(true);
     const language = catalogueLanguageOf(interaction.locale);
     const values = focused.name === 'name' && interaction.guildId
-      ? ctx.services.settings.modelChoices(interaction.guildId, focused.value).map((model) => ({ name: model, value: model }))
+      ? ctx.services.settings.modelChoices(interaction.guildId, focused.value, (model) => !ctx.services.responsesOnly.has(model)).map((model) => ({ name: model, value: model }))
       : focused.name === 'language' ? suggestLanguages(focused.value)
         : focused.name === 'zone' ? suggestTimeZones(focused.value).map((zone) => ({ name: zone, value: zone }))
           : [];

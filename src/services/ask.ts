@@ -132,8 +132,8 @@ export class AskService {
     if (!choice.ok) return visionText('noVision', request.language, { model: request.model });
     // VISION_MODEL stands in for the channel's model: only the operator can choose another. Checked before any download.
     const modelSetBy = choice.model === request.model ? 'admin' : 'operator';
-    const unpriced = this.deps.paidChat.unpriced(choice.model, modelSetBy);
-    if (unpriced) return describeFailure(unpriced, request.language, choice.model);
+    const unusable = this.deps.paidChat.notSent(choice.model, modelSetBy, request.log);
+    if (unusable) return describeFailure(unusable, request.language, choice.model);
     const loaded = await this.deps.vision!.loadQuestion(request.images ?? [], choice.billing, request.heldImages);
     if (!loaded.ok) {
       request.log.info({ problem: loaded.problem }, 'image refused');
@@ -151,6 +151,12 @@ export class AskService {
 
   private async answerResolved(request: ResolvedAsk, interrupted: () => boolean, signal: AbortSignal): Promise<AskResult> {
     const { log, reply, language, model } = request;
+    // A model the bot can't use is said so before anything else is weighed or asked (moderation, the context's size).
+    const unusable = this.deps.paidChat.notSent(model, request.modelSetBy, log);
+    if (unusable) {
+      await reply.finish(describeFailure(unusable, language, model));
+      return { ok: false, reason: 'model_failed' };
+    }
     // Checked before anything is reserved: a refused question costs nothing.
     const screened = await this.screen(request, 'input', request.prompt);
     if (!screened.ok) return { ok: false, reason: 'moderated', notice: screened.notice };

@@ -36,7 +36,9 @@ export type MessageKey =
   | 'filesBusy'
   | 'emptyAnswer'
   | 'unpriced'
-  | 'unpricedOperator';
+  | 'unpricedOperator'
+  | 'responsesOnly'
+  | 'responsesOnlyOperator';
 
 export const t = catalogue<MessageKey>('failures');
 
@@ -65,6 +67,7 @@ export function describeFailure(failure: ModelFailure, language: CatalogueLangua
     case 'bad_request': return failure.message ? t('badRequest', language, { message: failure.message.slice(0, MAX_SERVER_MESSAGE_CHARS) }) : t('badRequestPlain', language);
     case 'cut_off': return t('cutOff', language);
     case 'unpriced': return t(failure.setBy === 'admin' ? 'unpriced' : 'unpricedOperator', language, { model: failure.model });
+    case 'responses_only': return t(failure.setBy === 'admin' ? 'responsesOnly' : 'responsesOnlyOperator', language, { model: failure.model ?? model });
   }
 }
 

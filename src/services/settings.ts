@@ -51,9 +51,10 @@ export class SettingsService {
 
   /**
    * Suggestions for `/settings model`: the default model, models this server already uses, other known
-   * ones, then the price table's chat models (its `ft:` rows are prices for fine-tunes, not models).
+   * ones, then the price table's chat models (its `ft:` rows are prices for fine-tunes, not models); only those `usable`
+   * says can answer here.
    */
-  modelChoices(guildId: string, query: string): string[] {
+  modelChoices(guildId: string, query: string, usable: (model: string) => boolean = () => true): string[] {
     const all = new Set([
       this.config.defaultModel,
       ...this.store.channelModels(guildId),
@@ -61,7 +62,7 @@ export class SettingsService {
       ...Object.keys(BUILTIN_CHAT).filter((name) => !name.startsWith('ft:')),
     ]);
     const needle = query.trim().toLowerCase();
-    return [...all].filter((name) => name.toLowerCase().includes(needle)).slice(0, MAX_CHOICES);
+    return [...all].filter((name) => name.toLowerCase().includes(needle) && usable(name)).slice(0, MAX_CHOICES);
   }
 
   forChannel(scope: ChannelScope): EffectiveChannelSettings {

@@ -245,6 +245,27 @@ describe('FakeOpenAI chat completions', () => {
     expect(await c.models.retrieve('whisper-1')).toMatchObject({ id: 'whisper-1', object: 'model' });
   });
 
+  it('answers a chat request for a model served only through /v1/responses with OpenAI\'s 404, body as the API writes it', async () => {
+    fake.addModel('o3-pro');
+    const res = await fetch(`${fake.baseUrl}/chat/completions`, {
+      method: 'POST', headers: { authorization: `Bearer ${fake.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'o3-pro', messages: user('x'), stream: true, max_completion_tokens: 50 }),
+    });
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({
+      error: { message: 'This model is only supported in v1/responses and not in v1/chat/completions.', type: 'invalid_request_error', param: 'model', code: null },
+    });
+    // A model the account doesn't have is still "not found"; one a test declares Responses-only is refused the same way.
+    const nf = (await thrown(() => client().chat.completions.create({ model: 'gpt-5-pro', messages: user('x') }))) as NotFoundError;
+    expect(nf.code).toBe('model_not_found');
+    fake.addModel('gpt-9-agent');
+    fake.chat.responsesOnly.add('gpt-9-agent');
+    const refused = (await thrown(() => client().chat.completions.create({ model: 'gpt-9-agent', messages: user('x') }))) as NotFoundError;
+    expect(refused).toBeInstanceOf(NotFoundError);
+    expect([refused.type, refused.param, refused.code]).toEqual(['invalid_request_error', 'model', null]);
+    expect(fake.chat.lastRequest?.model).toBe('gpt-9-agent');
+  });
+
   it('tracks concurrent in-flight chat requests', async () => {
     fake.chat.setDefault({ text: 'slow', delayMs: 50 });
     const c = client();

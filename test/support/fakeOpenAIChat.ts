@@ -12,6 +12,7 @@ import {
   invalidRequest,
   isScriptedError,
   modelNotFound,
+  responsesOnlyModel,
   scriptedError,
   type ScriptedError,
 } from './fakeOpenAIErrors.ts';
@@ -108,6 +109,18 @@ export type ChatReply =
 export type ChatReplySource = ChatReply | ((req: ChatCompletionCreateParams) => ChatReply);
 
 const NON_CHAT_MODEL = /^(whisper|dall-e|gpt-image|tts|text-embedding|omni-moderation)|transcribe/;
+
+/**
+ * Models whose OpenAI model pages say "Chat Completions: not supported" (only /v1/responses), written from those pages
+ * and the SDK's `ResponsesModel` list, not from the bot's table. A test may add names (`chat.responsesOnly.add`).
+ */
+export const RESPONSES_ONLY_MODELS: readonly string[] = [
+  'o1-pro', 'o1-pro-2025-03-19', 'o3-pro', 'o3-pro-2025-06-10', 'o3-deep-research', 'o3-deep-research-2025-06-26',
+  'o4-mini-deep-research', 'o4-mini-deep-research-2025-06-26', 'computer-use-preview', 'computer-use-preview-2025-03-11',
+  'codex-mini-latest', 'gpt-5-codex', 'gpt-5-pro', 'gpt-5-pro-2025-10-06', 'gpt-5.1-codex', 'gpt-5.1-codex-max',
+  'gpt-5.1-codex-mini', 'gpt-5.2-codex', 'gpt-5.2-pro', 'gpt-5.2-pro-2025-12-11', 'gpt-5.3-codex', 'gpt-5.4-pro',
+  'gpt-5.4-pro-2026-03-05', 'gpt-5.5-pro', 'gpt-5.5-pro-2026-04-23',
+];
 
 export function lastUserText(req: ChatCompletionCreateParams): string {
   const last = [...req.messages].reverse().find((m) => m.role === 'user');
@@ -222,6 +235,8 @@ export class FakeChat {
   readonly requests: ChatCompletionCreateParams[] = [];
   inFlight = 0;
   maxConcurrent = 0;
+  /** Models answered with OpenAI's "only supported in v1/responses" 404 (reset() restores RESPONSES_ONLY_MODELS). */
+  readonly responsesOnly = new Set(RESPONSES_ONLY_MODELS);
   private readonly queue = new ScriptQueue<ChatReply>();
   private fallback: ChatReplySource = defaultReply;
 
@@ -253,6 +268,8 @@ export class FakeChat {
     this.queue.clear();
     this.fallback = defaultReply;
     this.maxConcurrent = this.inFlight;
+    this.responsesOnly.clear();
+    for (const model of RESPONSES_ONLY_MODELS) this.responsesOnly.add(model);
   }
 
   async handle(ex: Exchange): Promise<void> {
@@ -272,6 +289,7 @@ export class FakeChat {
         404,
       );
     }
+    if (this.responsesOnly.has(body.model)) throw responsesOnlyModel();
     checkVisionModel(body.model, body.messages);
     const queued = this.queue.peek();
     const reply = queued ?? (typeof this.fallback === 'function' ? this.fallback(body) : this.fallback);

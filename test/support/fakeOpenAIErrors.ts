@@ -136,6 +136,13 @@ export const modelNotFound = (model: string): FakeApiError =>
     404,
   );
 
+/**
+ * OpenAI's answer to a chat request for a model it serves only through /v1/responses, as the API sends it (quoted in
+ * full in n8n-io/n8n#18352: 404, `invalid_request_error`, param `model`, code null).
+ */
+export const responsesOnlyModel = (): FakeApiError =>
+  invalidRequest('This model is only supported in v1/responses and not in v1/chat/completions.', 'model', null, 404);
+
 export const contextLengthExceeded = (limit: number, tokens: number): FakeApiError =>
   invalidRequest(
     `This model's maximum context length is ${limit} tokens. However, your messages resulted in ${tokens} tokens. Please reduce the length of the messages.`,

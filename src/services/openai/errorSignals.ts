@@ -47,6 +47,8 @@ export const CONTEXT_WORDS = /context_length_exceeded|exceed_context_size/;
 export const CONTEXT_MESSAGE = /maximum context length|context length exceeded|exceeds the available context size|context window|prompt is too long/i;
 export const AUTH_WORDS = /authentication|permission|invalid_api_key|unauthorized|forbidden/;
 export const NOT_FOUND_WORDS = /not_?found/;
+/** OpenAI's answer to a chat request for a model it serves only through /v1/responses (a 404; relays may add a slash). */
+export const RESPONSES_ONLY_MESSAGE = /\bonly supported in \/?(v1\/)?responses\b/i;
 export const SERVER_WORDS = /server_error|internal|unavailable|overloaded|api_error|timeout/;
 /** Safety refusals: DALL·E's content_policy_violation, gpt-image's moderation_blocked, chat's content_filter. */
 export const REFUSAL_CODES = new Set(['content_policy_violation', 'moderation_blocked', 'content_filter']);

@@ -1,7 +1,7 @@
 import type { Logger } from '../../logger.ts';
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import {
-  AUTH_WORDS, CONTEXT_MESSAGE, CONTEXT_WORDS, NOT_FOUND_WORDS, QUOTA, RATE_LIMIT_MESSAGE, RATE_LIMIT_WORDS, readSignals, REFUSAL_CODES, SERVER_WORDS,
+  AUTH_WORDS, CONTEXT_MESSAGE, CONTEXT_WORDS, NOT_FOUND_WORDS, QUOTA, RATE_LIMIT_MESSAGE, RATE_LIMIT_WORDS, readSignals, REFUSAL_CODES, RESPONSES_ONLY_MESSAGE, SERVER_WORDS,
   waitNamedIn, type ErrorSignals,
 } from './errorSignals.ts';
 
@@ -28,6 +28,11 @@ export type ModelFailure =
   | { kind: 'auth' }
   /** `model`: the model asked for, when the caller said which. */
   | { kind: 'model_not_found'; model?: string }
+  /**
+   * The model exists but is served only through OpenAI's Responses API, which the bot doesn't speak (see responsesOnly.ts).
+   * `setBy`: who can choose another model, as for `unpriced`.
+   */
+  | { kind: 'responses_only'; model?: string; setBy: 'admin' | 'operator' }
   /** The server has no such route (a 404 that names no model): it does not offer this feature at all. */
   | { kind: 'endpoint_missing'; endpoint: Endpoint }
   /** `message` only when the server wrote one for people (a JSON field), with secrets blanked. */
@@ -74,6 +79,8 @@ function fromSignals(signals: ErrorSignals, headers: Headers | undefined, contex
   }
   if (status === 401 || status === 403 || AUTH_WORDS.test(words)) return { kind: 'auth' };
   if (CONTEXT_WORDS.test(words) || CONTEXT_MESSAGE.test(message)) return { kind: 'context_too_long' };
+  // Whatever the status (OpenAI's 404, a relay's 400 or 500): the model will never answer a chat request, so no repeat.
+  if (RESPONSES_ONLY_MESSAGE.test(message)) return context.model ? { kind: 'responses_only', model: context.model, setBy: 'admin' } : { kind: 'responses_only', setBy: 'admin' };
   if (status === 404 || NOT_FOUND_WORDS.test(words)) return notFound(signals, context);
   // A 4xx is the request's own fault whatever its type says: OpenAI types its 413 (upload too large) "server_error".
   if ((status !== undefined && status >= 500) || (status === undefined && SERVER_WORDS.test(words))) return { kind: 'server_error', status };

@@ -6,6 +6,7 @@ import { PROMPT_COUNT_MARGIN, type TokenCounter } from '../tokens.ts';
 import type { ChatOutcome, ChatService, ChatUsage, OnThinking } from './chat.ts';
 import type { ReasoningEffort, ReasoningModels } from '../reasoning/models.ts';
 import { logModelFailure, type ModelFailure } from './failures.ts';
+import type { ResponsesOnlyModels } from './responsesOnly.ts';
 
 
 export interface PaidChatRequest {
@@ -39,11 +40,15 @@ export interface PaidChatDependencies {
   reasoning?: ReasoningModels;
   /** A model without a price is refused instead of charged at the fallback (UNPRICED_MODELS). */
   refuseUnpriced?: boolean;
+  /** Models served only through the Responses API: refused before anything is reserved or sent, and learned from the server's answers. */
+  responsesOnly?: ResponsesOnlyModels;
   /** OPENAI_BASE_URL is on the operator's own machine or network (isPrivateHost): a model priced only by the fallback there is a local one. */
   localServer?: boolean;
 }
 
 type ChatFailure = Extract<ChatOutcome, { ok: false }>;
+
+const RESPONSES_ONLY_LOG = 'model is served only through OpenAI\'s Responses API, which the bot does not use (choose another with DEFAULT_MODEL or /settings model)';
 
 /** A streamed chat call that goes through the ledger: worst case reserved, what was billed charged (partial output too). */
 export class PaidChat {
@@ -64,21 +69,27 @@ export class PaidChat {
   }
 
   /**
-   * Why `model` is not used, or undefined: charged at the fallback price, a dearer model would pass every limit in
-   * real dollars, so under UNPRICED_MODELS=refuse a model without a price is neither sent nor reserved.
+   * Why `model` is not used, or undefined. A model served only through the Responses API can't answer a chat request.
+   * Charged at the fallback price, a dearer model would pass every limit in real dollars, so under
+   * UNPRICED_MODELS=refuse a model without a price is neither sent nor reserved.
    */
-  unpriced(model: string, setBy: 'admin' | 'operator' = 'admin'): ModelFailure | undefined {
+  private unusable(model: string, setBy: 'admin' | 'operator' = 'admin'): ModelFailure | undefined {
+    if (this.deps.responsesOnly?.has(model)) return { kind: 'responses_only', model, setBy };
     return this.deps.refuseUnpriced && !this.deps.pricing.resolveChat(model).known ? { kind: 'unpriced', model, setBy } : undefined;
+  }
+
+  /** `unusable`, with the reason logged for the operator: callers that refuse before their own work (sizes, moderation) use this. */
+  notSent(model: string, setBy: 'admin' | 'operator' | undefined, log: Logger): ModelFailure | undefined {
+    const unusable = this.unusable(model, setBy);
+    if (unusable) log.warn({ model }, unusable.kind === 'unpriced' ? 'model has no price (add it to PRICING_FILE, or set UNPRICED_MODELS=fallback): not sent' : `${RESPONSES_ONLY_LOG}: not sent`);
+    return unusable;
   }
 
   async stream(request: PaidChatRequest, onText: (text: string) => void, onThinking?: OnThinking): Promise<PaidChatResult> {
     const { chat, ledger, pricing } = this.deps;
     const { model, log } = request;
-    const unpriced = this.unpriced(model, request.modelSetBy);
-    if (unpriced) {
-      log.warn({ model }, 'model has no price (add it to PRICING_FILE, or set UNPRICED_MODELS=fallback): not sent');
-      return { ok: true, outcome: { ok: false, failure: unpriced, partialText: '', usage: undefined } };
-    }
+    const unusable = this.notSent(model, request.modelSetBy, log);
+    if (unusable) return { ok: true, outcome: { ok: false, failure: unusable, partialText: '', usage: undefined } };
     // The most the prompt can count: it picks the reservation's long-context tier, and that of a charge from our own count.
     const reservedPrompt = Math.ceil(request.promptTokens * PROMPT_COUNT_MARGIN) + (request.extraReserveTokens ?? 0);
     const paid = await ledger.pay(
@@ -98,9 +109,17 @@ export class PaidChat {
       log.info({ refusal: paid.refusal }, 'refused: over budget');
       return paid;
     }
+    if (!paid.result.ok && paid.result.failure.kind === 'responses_only') return { ok: true, outcome: this.learnResponsesOnly(request, paid.result) };
     if (!paid.result.ok) logModelFailure(log, paid.result.failure, `${request.command} model call`);
     else if (paid.result.overrun) log.warn({ model, maxOutputTokens: request.maxOutputTokens }, 'the AI service went past the output limit it was sent: the answer was ended there');
     return { ok: true, outcome: paid.result };
+  }
+
+  /** The server said the model answers only through the Responses API: remembered, so it is not asked again. */
+  private learnResponsesOnly(request: PaidChatRequest, outcome: ChatFailure): ChatFailure {
+    const { model, log } = request;
+    if (this.deps.responsesOnly?.learn(model) ?? true) log.warn({ model, command: request.command }, `the AI service answered that this ${RESPONSES_ONLY_LOG}; it is not asked again until the bot restarts`);
+    return { ...outcome, failure: { kind: 'responses_only', model, setBy: request.modelSetBy ?? 'admin' } };
   }
 
   /**

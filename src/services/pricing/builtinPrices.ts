@@ -88,7 +88,7 @@ export const CURRENT_CHAT: Readonly<Record<string, ChatEntry>> = {
   // 1,050,000 context window and 128,000 max output tokens, as gpt-tokenizer 4.0.0 has them. Its snapshot
   // gpt-5.4-2026-03-05 is priced by this row (modelNames.ts).
   'gpt-5.4': usd(2.5, 0.25, 15, { longContext: OVER_272K, regionalUplift: REGIONAL_UPLIFT }),
-  // The -pro models answer only through the Responses API (the bot says they aren't available), priced all the same.
+  // The -pro models answer only through the Responses API (refused for chat: openai/responsesOnly.ts), priced all the same.
   'gpt-5-pro': noCache(15, 120),
   'gpt-5.2-pro': noCache(21, 168),
   'codex-mini-latest': usd(1.5, 0.375, 6),

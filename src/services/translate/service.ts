@@ -63,6 +63,9 @@ export class TranslateService {
     const { model, log } = request;
     const prepared = prepareTranslation(request.text, request.target);
     if (!prepared.translatable) return { kind: 'nothing-to-translate' };
+    // Said before the text is weighed against a window the model will never use (Responses-only, unpriced).
+    const unusable = deps.paidChat.notSent(model, undefined, log);
+    if (unusable) return { kind: 'failed', failure: unusable };
 
     const promptTokens = this.count(prepared.messages, model);
     const textTokens = this.count(prepared.messages.slice(-1), model) - REPLY_PRIMER_TOKENS;

@@ -1,24 +1,7 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { describe, expect, test } from 'vitest';
-import { buildContext } from '../../../src/buildContext.ts';
-import { loadConfig } from '../../../src/config.ts';
-import { createLogger } from '../../../src/logger.ts';
+import { builtContext } from '../../support/builtContext.ts';
 
-/** The bot's context as src/app.ts builds it (no Discord login, no call to OpenAI), and what it logged. */
-async function build(env: Record<string, string>) {
-  const config = loadConfig({
-    DISCORD_TOKEN: 'test-discord-token', OPENAI_API_KEY: 'sk-test-key', LOG_FORMAT: 'json',
-    DATABASE_PATH: join(mkdtempSync(join(tmpdir(), 'bot-images-')), 'bot.sqlite'), ...env,
-  });
-  const lines: string[] = [];
-  const sink = new Writable({ write: (chunk, _encoding, done) => { lines.push(String(chunk)); done(); } });
-  const ctx = await buildContext(config, createLogger(config, sink), () => Date.parse('2026-12-06T12:00:00Z'));
-  const close = () => { ctx.services.ledger.stop(); ctx.db.close(); };
-  return { ctx, lines, close };
-}
+const build = (env: Record<string, string>) => builtContext(env, () => Date.parse('2026-12-06T12:00:00Z'));
 
 describe('start-up with an IMAGE_MODEL OpenAI has shut down', () => {
   test('on OpenAI\'s own API (OPENAI_BASE_URL unset): the default gpt-image-1 is logged as shut down and /imagine refuses it', async () => {
