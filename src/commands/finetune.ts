@@ -15,7 +15,7 @@ import {
 import { INTERACTION_TOKEN_LIFETIME_MS, INTERACTION_TOKEN_SAFETY_MS } from '../services/discord/limits.ts';
 import { text } from '../services/finetune/messages.ts';
 import {
-  describeApiFailure, describeCancel, describeList, describeStart, describeStatus, describeUpload, describeUploadFailure, statusWord,
+  describeApiFailure, describeCancel, describeList, describeLost, describeStart, describeStatus, describeUpload, describeUploadFailure, statusWord,
 } from '../services/finetune/present.ts';
 import type { SlashCommand } from './types.ts';
 import { deferFirst } from '../services/discord/acknowledgeFirst.ts';
@@ -90,6 +90,7 @@ const handlers: Record<string, Handler> = {
       case 'finished': return show(interaction, text('alreadyFinished', language, { job, status: statusWord(result.job.status, language) }));
       case 'unconfirmed': return show(interaction, text('cancelUnconfirmed', language, { job }));
       case 'gone': return show(interaction, text('cancelGone', language, { job }));
+      case 'lost': return show(interaction, describeLost('cancelLost', result.job, language));
       case 'api_failed': return show(interaction, describeApiFailure(result.failure, language));
     }
   },
@@ -100,6 +101,7 @@ const handlers: Record<string, Handler> = {
     await defer(interaction);
     const result = await ctx.services.fineTunes.fineTunedModel(interaction.guildId, job);
     if (!result.ok) {
+      if (result.reason === 'lost') return show(interaction, describeLost('useLost', result.job, language));
       if (result.reason !== 'not_ready') return show(interaction, text('unknownJob', language, { job: job.slice(0, DISCORD_CHOICE_MAX_LENGTH) }));
       return show(interaction, text('notReady', language, { job, status: statusWord(result.job.status, language) }));
     }

@@ -37,6 +37,9 @@ export interface FineTuneJobRow {
   createdAt: number;
   /** When the reservation was settled or released; null while the job is followed. */
   closedAt: number | null;
+  /** When OpenAI began answering 404 for the job (null while it knows it), and when it was last asked since. */
+  missingSince: number | null;
+  missingCheckedAt: number | null;
 }
 
 export type JobProgress = Pick<FineTuneJobRow, 'status' | 'fineTunedModel' | 'trainedTokens' | 'error'>;
@@ -49,7 +52,7 @@ const FILE_COLUMNS = `file_id AS fileId, guild_id AS guildId, filename, bytes, e
 const JOB_COLUMNS = `job_id AS jobId, guild_id AS guildId, channel_id AS channelId, user_id AS userId, language, file_id AS fileId,
   base_model AS baseModel, epochs, reserved_epochs AS reservedEpochs, suffix, status, fine_tuned_model AS fineTunedModel,
   trained_tokens AS trainedTokens, error, reservation_id AS reservationId, reserved_micros AS reservedMicros,
-  charged_micros AS chargedMicros, created_at AS createdAt, closed_at AS closedAt`;
+  charged_micros AS chargedMicros, created_at AS createdAt, closed_at AS closedAt, missing_since AS missingSince, missing_checked_at AS missingCheckedAt`;
 
 /** SQL for fine-tuning: uploaded training files and the jobs started from them. */
 export class FineTuneStore {
@@ -73,7 +76,12 @@ export class FineTuneStore {
   private readonly startConfirmedStmt;
   private readonly startUnansweredStmt;
   private readonly startStmt;
+  private readonly missingStartStmt;
+  private readonly missingSeenStmt;
+  private readonly foundStmt;
+  private readonly closeLostStmt;
   private readonly confirm: (unconfirmedId: string, jobId: string, status: string) => boolean;
+  private readonly missing: (jobId: string, at: number) => { since: number; first: boolean } | undefined;
 
   constructor(db: Db) {
     this.insertFile = db.prepare(`INSERT INTO fine_tune_files (file_id, guild_id, filename, bytes, examples, tokens_o200k, tokens_cl100k, uploaded_by, created_at)
@@ -108,6 +116,16 @@ export class FineTuneStore {
     this.startUnansweredStmt = db.prepare(`INSERT INTO fine_tune_starts (unconfirmed_id, unanswered) VALUES (?, ?)
       ON CONFLICT (unconfirmed_id) DO UPDATE SET unanswered = excluded.unanswered`);
     this.startStmt = db.prepare('SELECT job_id AS jobId, unanswered FROM fine_tune_starts WHERE unconfirmed_id = ?');
+    this.missingStartStmt = db.prepare('UPDATE fine_tune_jobs SET missing_since = ?, missing_checked_at = ? WHERE job_id = ? AND missing_since IS NULL AND closed_at IS NULL');
+    this.missingSeenStmt = db.prepare('UPDATE fine_tune_jobs SET missing_checked_at = ? WHERE job_id = ? AND closed_at IS NULL RETURNING missing_since').pluck();
+    this.foundStmt = db.prepare('UPDATE fine_tune_jobs SET missing_since = NULL, missing_checked_at = NULL WHERE job_id = ? AND missing_since IS NOT NULL');
+    this.closeLostStmt = db.prepare(`UPDATE fine_tune_jobs SET status = ?, charged_micros = ?, closed_at = ? WHERE job_id = ? AND closed_at IS NULL`);
+    // Another process may note the same 404: only one starts the run (and logs it), both read when it began.
+    this.missing = db.transaction((jobId: string, at: number) => {
+      const first = this.missingStartStmt.run(at, at, jobId).changes === 1;
+      const since = this.missingSeenStmt.get(at, jobId) as number | null | undefined;
+      return typeof since === 'number' ? { since, first } : undefined;
+    });
     // The row takes its real id and the start remembers it in one transaction: the id the admin was shown always leads to it.
     this.confirm = db.transaction((unconfirmedId: string, jobId: string, status: string) => {
       if (this.confirmStmt.run(jobId, status, unconfirmedId).changes !== 1) return false;
@@ -129,7 +147,7 @@ export class FineTuneStore {
     return this.filesStmt.all(guildId, limit) as TrainingFileRow[];
   }
 
-  addJob(row: Omit<FineTuneJobRow, 'fineTunedModel' | 'trainedTokens' | 'error' | 'chargedMicros' | 'closedAt'>): void {
+  addJob(row: Omit<FineTuneJobRow, 'fineTunedModel' | 'trainedTokens' | 'error' | 'chargedMicros' | 'closedAt' | 'missingSince' | 'missingCheckedAt'>): void {
     this.insertJob.run(row);
   }
 
@@ -154,6 +172,24 @@ export class FineTuneStore {
 
   updateProgress(jobId: string, progress: JobProgress): void {
     this.progressStmt.run({ ...progress, jobId });
+  }
+
+  /**
+   * A 404 for an open job at `at`: when its run of 404s began, and whether this one began it (undefined: the job is
+   * closed, or gone from the table).
+   */
+  noteMissing(jobId: string, at: number): { since: number; first: boolean } | undefined {
+    return this.missing(jobId, at);
+  }
+
+  /** OpenAI knows the job again; false when it was not missing. */
+  noteFound(jobId: string): boolean {
+    return this.foundStmt.run(jobId).changes === 1;
+  }
+
+  /** Closes a job OpenAI stopped knowing under `status` (lost), charged `chargedMicros`; false when it was already closed. */
+  closeLost(jobId: string, status: string, chargedMicros: number, at: number): boolean {
+    return this.closeLostStmt.run(status, chargedMicros, at, jobId).changes === 1;
   }
 
   /** Marks the job's money as done; false when it already was (another check got there first). */

@@ -42,6 +42,8 @@ export interface ChatTextReply {
   finishReason?: 'stop' | 'length' | 'content_filter' | 'tool_calls' | 'abort' | 'repetition';
   /** Exact usage; prompt_tokens also replaces the estimate used for the context-window check. */
   usage?: { prompt_tokens?: number; completion_tokens?: number; cached_tokens?: number };
+  /** The usage object exactly as a proxy sends it (fields left out, zeros), in place of the one the fake would compute. */
+  usageAsSent?: Record<string, unknown>;
   /** Answer with a refusal (message.refusal / `refusal` deltas) instead of content. */
   refusal?: string;
   /** Function tool calls (finish_reason defaults to 'tool_calls'). */
@@ -204,7 +206,9 @@ function makePlan(reply: ChatTextReply, body: ChatCompletionCreateParams, prompt
   };
   const field: 'reasoning' | 'reasoning_content' = reply.reasoningField === 'reasoning' ? 'reasoning' : 'reasoning_content';
   const reasoning = reply.reasoning && !inline ? { field, pieces: splitText(reply.reasoning) } : undefined;
-  return { kind, pieces, reasoning, toolCalls, finishReason, usage, model: reply.responseModel ?? body.model };
+  // A proxy's own usage object is passed on as it is: the SDK's type is what OpenAI sends, not what every proxy does.
+  const sent = reply.usageAsSent ? (reply.usageAsSent as unknown as CompletionUsage) : usage;
+  return { kind, pieces, reasoning, toolCalls, finishReason, usage: sent, model: reply.responseModel ?? body.model };
 }
 
 /** The deltas of one streamed choice, in order, ending with the finish_reason delta (compatible servers may leave out role and finish_reason). */

@@ -15,6 +15,7 @@ import { migration as m0013 } from './0013-interrupted-calls.ts';
 import { migration as m0014 } from './0014-shared-event-trimming.ts';
 import { migration as m0015 } from './0015-forget-tombstones.ts';
 import { migration as m0016 } from './0016-fine-tune-starts.ts';
+import { migration as m0017 } from './0017-fine-tune-missing-jobs.ts';
 
 /** Every migration, in order. Add new files here; never edit one that has shipped. */
-export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010, m0011, m0012, m0013, m0014, m0015, m0016];
+export const MIGRATIONS: readonly Migration[] = [m0001, m0002, m0003, m0004, m0005, m0006, m0007, m0008, m0009, m0010, m0011, m0012, m0013, m0014, m0015, m0016, m0017];

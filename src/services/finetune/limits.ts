@@ -61,6 +61,20 @@ export const SUFFIX_PATTERN = /^[A-Za-z0-9_-]+$/;
 /** A job takes minutes to hours; checking each once a minute is plenty and far inside the API's rate limits. */
 export const POLL_INTERVAL_MS = 60_000;
 
+/**
+ * A job OpenAI answers 404 for (the key, organisation or AI service changed since it started) is asked this often
+ * instead of every minute: a key put back is noticed within the hour, and a job out of reach costs 24 failing calls a
+ * day instead of 1,440 (a call refused with a 404 is not repeated at the poll's pace).
+ */
+export const MISSING_JOB_RECHECK_MS = 60 * 60_000;
+
+/**
+ * After this long of nothing but 404s a job is settled as lost. A key swapped by mistake is put back within days,
+ * and the reservation can't be held forever against the admin's limits; it is charged, never released, because the
+ * job may still train (and bill) under the key that started it. A week covers a weekend and a holiday's delay.
+ */
+export const MISSING_JOB_LOST_AFTER_MS = 7 * 24 * 60 * 60_000;
+
 /** Events shown by `/finetune status`, like the tutorial's `list_events(limit=10)`. */
 export const EVENTS_SHOWN = 10;
 
@@ -111,6 +125,8 @@ export const START_TAG_KEY = 'discord_bot_start';
 /** Status of a job whose create may have reached OpenAI but could not be confirmed; and of one found never created. */
 export const UNCONFIRMED_STATUS = 'unconfirmed';
 export const NOT_CREATED_STATUS = 'not_created';
+/** Status of a job settled as lost: OpenAI answered 404 for it for MISSING_JOB_LOST_AFTER_MS; never checked again. */
+export const LOST_STATUS = 'lost';
 
 /** Newest training files read to find an upload whose answer was lost: uploads come one at a time from admins. */
 export const UPLOADED_FILE_SEARCH_LIMIT = 100;

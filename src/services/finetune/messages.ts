@@ -3,7 +3,7 @@ import { catalogue } from '../i18n.ts';
 import type { FineTuneRefusal } from './refusals.ts';
 import type { TrainingProblem } from './trainingFile.ts';
 
-export type FineTuneStatusKey = `status.${'validating_files' | 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'unconfirmed' | 'not_created'}`;
+export type FineTuneStatusKey = `status.${'validating_files' | 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'unconfirmed' | 'not_created' | 'lost'}`;
 
 export type FineTuneTextKey =
   | 'denied' | 'guildOnly' | 'notJsonl' | 'tooLarge' | 'downloadFailed' | 'invalid' | 'moreProblems' | `problem.${TrainingProblem['kind']}`
@@ -12,6 +12,7 @@ export type FineTuneTextKey =
   | 'statusCharged' | 'statusReleased' | 'statusError' | 'statusStale' | 'events' | 'listHeader' | 'listMore' | 'cancelled' | 'cancelledCharged'
   | 'cancelling' | 'alreadyFinished' | 'notReady' | 'used' | 'noticeSucceeded' | 'noticeFailed' | 'noticeCancelled' | 'noticeFree'
   | 'noticePartial' | 'notSupported' | 'unknownError' | 'suggestion.examples' | 'startUnconfirmed' | 'cancelUnconfirmed' | 'noticeNotCreated' | 'statusGone' | 'cancelGone'
+  | 'statusGoneClosed' | 'statusLost' | 'cancelLost' | 'useLost' | 'noticeLost'
   | `refused.${FineTuneRefusal}` | FineTuneStatusKey;
 
 export const text = catalogue<FineTuneTextKey>('finetune');

@@ -1,14 +1,15 @@
 /** `/finetune` results in plain words: upload reports, job status, the list and the finish notice. */
 import type { FineTuningJobEvent } from 'openai/resources/fine-tuning/jobs/jobs';
 import type { FineTuneJobRow, TrainingFileRow } from '../../db/fineTunes.ts';
-import { relativeTime } from '../budget/messages.ts';
+import { absoluteTime, relativeTime } from '../budget/messages.ts';
 import { describeFailure, t as failureText } from '../failureMessages.ts';
 import type { CatalogueLanguage } from '../i18n.ts';
 import { formatUsd } from '../pricing/index.ts';
 import {
-  autoEpochs, MAX_PROBLEMS_SHOWN, MAX_TRAINING_FILE_BYTES, MIN_TRAINING_EXAMPLES, NOT_CREATED_STATUS, UNCONFIRMED_RELEASE_AFTER_MS,
-  UNCONFIRMED_STATUS,
+  autoEpochs, LOST_STATUS, MAX_PROBLEMS_SHOWN, MAX_TRAINING_FILE_BYTES, MIN_TRAINING_EXAMPLES, MISSING_JOB_LOST_AFTER_MS, MISSING_JOB_RECHECK_MS,
+  NOT_CREATED_STATUS, UNCONFIRMED_RELEASE_AFTER_MS, UNCONFIRMED_STATUS,
 } from './limits.ts';
+import { lostAt } from './missing.ts';
 import { text, type FineTuneStatusKey } from './messages.ts';
 import type { ModelFailure } from '../openai/failures.ts';
 import type { FineTuneRefusal } from './refusals.ts';
@@ -21,8 +22,10 @@ const MAX_OPENAI_MESSAGE_CHARS = 300;
 
 const STATUS_KEYS: Record<string, FineTuneStatusKey> = {
   validating_files: 'status.validating_files', queued: 'status.queued', running: 'status.running', succeeded: 'status.succeeded', failed: 'status.failed', cancelled: 'status.cancelled',
-  [UNCONFIRMED_STATUS]: 'status.unconfirmed', [NOT_CREATED_STATUS]: 'status.not_created',
+  [UNCONFIRMED_STATUS]: 'status.unconfirmed', [NOT_CREATED_STATUS]: 'status.not_created', [LOST_STATUS]: 'status.lost',
 };
+
+const DAY_MS = 24 * 60 * 60_000;
 
 const megabytes = (bytes: number) => (bytes / (1024 * 1024)).toFixed(1);
 const clip = (message: string) => (message.length > MAX_OPENAI_MESSAGE_CHARS ? `${message.slice(0, MAX_OPENAI_MESSAGE_CHARS - 1)}…` : message);
@@ -103,11 +106,35 @@ function moneyLine(job: FineTuneJobRow, language: CatalogueLanguage): string {
   return job.chargedMicros ? text('statusCharged', language, { cost: formatUsd(job.chargedMicros) }) : text('statusReleased', language);
 }
 
+/** What a lost job's texts say: since when OpenAI answered 404, when it was settled, what was charged. */
+function lostValues(job: FineTuneJobRow) {
+  const at = job.closedAt ?? 0;
+  return { job: job.jobId, since: absoluteTime(job.missingSince ?? at), at: absoluteTime(at), cost: formatUsd(job.chargedMicros ?? job.reservedMicros), days: MISSING_JOB_LOST_AFTER_MS / DAY_MS };
+}
+
+/** Why the status shown is not fresh from OpenAI: settled as lost, unknown to OpenAI now (a 404), or not answered. */
+function warning(check: CheckResult, language: CatalogueLanguage): string[] {
+  const { job } = check;
+  if (job.status === LOST_STATUS) return [text('statusLost', language, lostValues(job))];
+  if (check.ok) return [];
+  if (!check.gone) return [text('statusStale', language, { failure: describeApiFailure(check.failure, language) })];
+  // A finished job's money is settled: only a followed one waits to be settled as lost.
+  if (job.closedAt !== null || job.missingSince === null) return [text('statusGoneClosed', language, { job: job.jobId })];
+  return [text('statusGone', language, {
+    job: job.jobId, since: absoluteTime(job.missingSince), until: absoluteTime(lostAt(job.missingSince)), minutes: MISSING_JOB_RECHECK_MS / 60_000, cost: formatUsd(job.reservedMicros),
+  })];
+}
+
+/** The reply to `cancel` or `use` of a job settled as lost. */
+export function describeLost(key: 'cancelLost' | 'useLost', job: FineTuneJobRow, language: CatalogueLanguage): string {
+  return text(key, language, lostValues(job));
+}
+
 /** Status, model, trained tokens, the fine-tuned model, money, errors in plain words, then the latest events (oldest first). */
 export function describeStatus(check: CheckResult, events: FineTuningJobEvent[], language: CatalogueLanguage): string {
   const { job } = check;
   const lines = [
-    ...(check.ok ? [] : [check.gone ? text('statusGone', language, { job: job.jobId }) : text('statusStale', language, { failure: describeApiFailure(check.failure, language) })]),
+    ...warning(check, language),
     text('statusHeader', language, { job: job.jobId, status: statusWord(job.status, language) }),
     text('statusModel', language, { model: job.baseModel, file: job.fileId, epochs: epochsText(job, language, check.ok ? check.remote?.hyperparameters?.n_epochs : undefined) }),
     ...(job.trainedTokens ? [text('statusTrained', language, { n: job.trainedTokens })] : []),
@@ -137,6 +164,7 @@ export function finishNotice(job: FinishedJob, language: CatalogueLanguage): str
       job: job.jobId, model: job.fineTunedModel ?? '?', tokens: job.trainedTokens ?? 0, cost: formatUsd(job.chargedMicros ?? 0),
     });
   }
+  if (job.status === LOST_STATUS) return text('noticeLost', language, lostValues(job));
   // Without a recorded cause (the bot stopped while the create was out) the answer was lost all the same.
   if (job.status === NOT_CREATED_STATUS) return text('noticeNotCreated', language, { job: job.jobId, cause: job.unanswered ?? 'lost' });
   const money = job.chargedMicros ? text('noticePartial', language, { tokens: job.trainedTokens ?? 0, cost: formatUsd(job.chargedMicros) }) : text('noticeFree', language);

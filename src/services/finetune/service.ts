@@ -9,7 +9,7 @@ import type { Ledger } from '../budget/ledger.ts';
 import type { Pricing } from '../pricing/index.ts';
 import type { TokenCounter } from '../tokens.ts';
 import {
-  autoEpochs, EVENTS_SHOWN, FINE_TUNABLE_MODELS, MAX_EPOCHS, MAX_TRAINING_FILE_BYTES, TRAINING_DOWNLOAD_TIMEOUT_MS,
+  autoEpochs, EVENTS_SHOWN, FINE_TUNABLE_MODELS, LOST_STATUS, MAX_EPOCHS, MAX_TRAINING_FILE_BYTES, TRAINING_DOWNLOAD_TIMEOUT_MS,
   TRAINING_UPLOAD_TIMEOUT_MS, UNCONFIRMED_STATUS,
 } from './limits.ts';
 import { createJob, taggedJobId, tagOfUnconfirmed, unansweredCause, unconfirmedJobId } from './create.ts';
@@ -143,7 +143,7 @@ export class FineTuneService {
     }
     // A poll that ran while the create was out may have found the job first: the row then holds the real id already.
     if (created.ok) store.confirmJob(pending.jobId, created.job.id, created.job.status);
-    const job = store.jobOfReservation(reserved.reservation.id) ?? { ...pending, fineTunedModel: null, trainedTokens: null, error: null, chargedMicros: null, closedAt: null };
+    const job = store.jobOfReservation(reserved.reservation.id) ?? { ...pending, fineTunedModel: null, trainedTokens: null, error: null, chargedMicros: null, closedAt: null, missingSince: null, missingCheckedAt: null };
     if (job.status === UNCONFIRMED_STATUS && !created.ok) {
       // The create's answer was lost: the reservation stays with the job it may have started until OpenAI's list says.
       store.noteUnanswered(job.jobId, unansweredCause(created.failure));
@@ -197,7 +197,10 @@ export class FineTuneService {
     if (!found.ok) return found;
     const checked = await this.tracker.check(found.job);
     const current = checked.job;
+    if (current.status === LOST_STATUS) return { ok: false, reason: 'lost', job: current };
     if (current.closedAt !== null) return { ok: false, reason: 'finished', job: current };
+    // OpenAI just answered 404 for it: a cancel would get the same answer (a call refused with a 404 is not repeated).
+    if (!checked.ok && checked.gone) return { ok: false, reason: 'gone', job: current };
     // Not found at OpenAI yet: there is nothing to cancel until it turns up (the tracker keeps looking).
     if (current.status === UNCONFIRMED_STATUS) return { ok: false, reason: 'unconfirmed', job: current };
     try {
@@ -217,7 +220,8 @@ export class FineTuneService {
     const found = await this.find(guildId, jobId);
     if (!found.ok) return found;
     const job = found.job.closedAt === null ? (await this.tracker.check(found.job)).job : found.job;
-    return job.status === 'succeeded' && job.fineTunedModel ? { ok: true, model: job.fineTunedModel } : { ok: false, reason: 'not_ready', job };
+    if (job.status === 'succeeded' && job.fineTunedModel) return { ok: true, model: job.fineTunedModel };
+    return { ok: false, reason: job.status === LOST_STATUS ? 'lost' : 'not_ready', job };
   }
 
   jobs(guildId: string, limit: number): FineTuneJobRow[] {

@@ -7,8 +7,9 @@ import type { Pricing } from '../pricing/index.ts';
 import type { TokenCounter } from '../tokens.ts';
 import { findCreatedJob, tagOfUnconfirmed } from './create.ts';
 import {
-  FINISHED_STATUSES, NOT_CREATED_STATUS, POLL_INTERVAL_MS, PROGRESS_EVENTS_READ, UNCONFIRMED_RELEASE_AFTER_MS, UNCONFIRMED_STATUS,
+  FINISHED_STATUSES, LOST_STATUS, NOT_CREATED_STATUS, POLL_INTERVAL_MS, PROGRESS_EVENTS_READ, UNCONFIRMED_RELEASE_AFTER_MS, UNCONFIRMED_STATUS,
 } from './limits.ts';
+import { MissingJobs, pollDue } from './missing.ts';
 import { trainedBeforeStop } from './progress.ts';
 import { failedCall, unknownJob } from './refusals.ts';
 import type { CheckResult, Notify } from './types.ts';
@@ -32,8 +33,11 @@ export class JobTracker {
   private notify: Notify | undefined;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private readonly missing: MissingJobs;
 
-  constructor(private readonly deps: TrackerDependencies) {}
+  constructor(private readonly deps: TrackerDependencies) {
+    this.missing = new MissingJobs(deps);
+  }
 
   /**
    * Where finish notices go. Every process sets it, not only the one that polls: a `/finetune status` or `cancel`
@@ -60,16 +64,20 @@ export class JobTracker {
     };
   }
 
-  /** Checks every job still followed, in every server, one after another; first releases strays whose holder died since. */
+  /**
+   * Checks every job still followed, in every server, one after another (one OpenAI answers 404 for, hourly); first
+   * releases strays whose holder died since.
+   */
   async checkAll(): Promise<void> {
     const strays = this.releaseStrays();
     if (strays > 0) this.deps.logger.warn({ released: strays }, 'released fine-tuning reservations whose job was never recorded (the process starting it stopped)');
     // A check that fails logs why itself (a status or cancel reads the same line).
-    for (const job of this.deps.store.openJobs()) await this.check(job);
+    for (const job of this.deps.store.openJobs()) if (pollDue(job, this.deps.now())) await this.check(job);
   }
 
-  /** Fetches the job from OpenAI, records its progress and closes it if it finished. */
+  /** Fetches the job from OpenAI, records its progress and closes it if it finished; a lost one is never asked again. */
   async check(job: FineTuneJobRow): Promise<CheckResult> {
+    if (job.status === LOST_STATUS) return { ok: true, job, remote: null };
     if (job.status === UNCONFIRMED_STATUS && job.closedAt === null) return this.confirm(job);
     let remote: FineTuningJob;
     try {
@@ -77,10 +85,15 @@ export class JobTracker {
     } catch (error) {
       // The admin reads a refusal only by kind, which points to the log: OpenAI's words (secrets blanked) go there.
       const { failure, refusal } = failedCall(error, 'job', this.deps.openai);
+      if (unknownJob(error) && job.closedAt === null) {
+        const seen = this.missing.seen(job, failure, refusal);
+        if (seen.lost) await this.tell(seen.job);
+        return { ok: false, job: seen.job, failure, gone: true };
+      }
       this.deps.logger.warn({ jobId: job.jobId, failure, ...(refusal ? { refusal } : {}) }, 'could not check a fine-tuning job');
       return { ok: false, job, failure, ...(unknownJob(error) ? { gone: true } : {}) };
     }
-    return { ok: true, job: await this.record(job, remote), remote };
+    return { ok: true, job: await this.record(this.missing.found(job), remote), remote };
   }
 
   /**

@@ -59,9 +59,14 @@ export type StartResult =
 
 export type LookupFailure = { ok: false; reason: 'unknown_job' | 'no_jobs' };
 export type StatusResult = { ok: true; check: CheckResult; events: FineTuningJobEvent[] } | LookupFailure;
-/** `gone`: OpenAI doesn't know the job under the bot's key now (a 404); its reservation stays. */
-export type CancelResult = { ok: true; job: FineTuneJobRow } | LookupFailure | { ok: false; reason: 'finished' | 'unconfirmed' | 'gone'; job: FineTuneJobRow } | { ok: false; reason: 'api_failed'; failure: ModelFailure };
-export type ModelResult = { ok: true; model: string } | LookupFailure | { ok: false; reason: 'not_ready'; job: FineTuneJobRow };
+/**
+ * `gone`: OpenAI doesn't know the job under the bot's key now (a 404); its reservation stays until it is settled as
+ * lost. `lost`: it was (a week of 404s), charged its reservation.
+ */
+export type CancelResult =
+  | { ok: true; job: FineTuneJobRow } | LookupFailure | { ok: false; reason: 'finished' | 'unconfirmed' | 'gone' | 'lost'; job: FineTuneJobRow }
+  | { ok: false; reason: 'api_failed'; failure: ModelFailure };
+export type ModelResult = { ok: true; model: string } | LookupFailure | { ok: false; reason: 'not_ready' | 'lost'; job: FineTuneJobRow };
 
 /**
  * A job as OpenAI reported it at a check (null: an unconfirmed job still not in OpenAI's list), or why it could not be

@@ -15,20 +15,30 @@ import { OutputGuard } from './outputGuard.ts';
 type ReasoningDelta = { reasoning_content?: unknown; reasoning?: unknown };
 
 /**
- * Usage as a server reported it, or undefined when it left the counts out (some send `usage: {}` or nulls) or sent
- * zero prompt tokens (some proxies send all zeros, or only the output's count): every chat request has a prompt, so
- * zero prompt tokens is a placeholder, never a count, and the bot's own count is charged instead.
+ * Usage as a server reported it, or undefined when it left the counts out (some send `usage: {}` or nulls) or sent only
+ * zeros (some proxies do). Every chat request has a prompt, so a prompt count of zero (or none) beside output a server
+ * did count is a placeholder, never a count: the prompt is left unknown for the caller's own count, the output kept.
  */
 function readUsage(usage: OpenAI.CompletionUsage | null | undefined): ChatUsage | undefined {
-  if (!usage || !Number.isFinite(usage.prompt_tokens) || !Number.isFinite(usage.completion_tokens)) return undefined;
-  if (usage.prompt_tokens === 0) return undefined;
+  if (!usage || !Number.isFinite(usage.completion_tokens)) return undefined;
+  const prompt = Number.isFinite(usage.prompt_tokens) && usage.prompt_tokens > 0 ? usage.prompt_tokens : undefined;
+  if (prompt === undefined && !(usage.completion_tokens > 0)) return undefined;
   const cached = usage.prompt_tokens_details?.cached_tokens;
-  const { completionTokens, reasoningTokens } = outputTokens(usage);
-  return { promptTokens: usage.prompt_tokens, completionTokens, cachedTokens: Number.isFinite(cached) ? (cached as number) : 0, ...(reasoningTokens > 0 ? { reasoningTokens } : {}) };
+  const { completionTokens, reasoningTokens } = outputTokens({ ...usage, prompt_tokens: prompt ?? 0 });
+  // Cached tokens are part of a reported prompt; without one, none are taken as cached (the dearer reading).
+  return { promptTokens: prompt, completionTokens, cachedTokens: prompt !== undefined && Number.isFinite(cached) ? (cached as number) : 0, ...(reasoningTokens > 0 ? { reasoningTokens } : {}) };
+}
+
+/** A later usage chunk without a prompt count keeps the one an earlier chunk of the same stream reported. */
+function latestUsage(earlier: ChatUsage | undefined, read: ChatUsage | undefined): ChatUsage | undefined {
+  if (!read) return earlier;
+  if (read.promptTokens !== undefined || earlier?.promptTokens === undefined) return read;
+  return { ...read, promptTokens: earlier.promptTokens, cachedTokens: earlier.cachedTokens };
 }
 
 export interface ChatUsage {
-  promptTokens: number;
+  /** Undefined: the server reported output but no prompt (0 or none, as some proxies do); the caller's own count stands in. */
+  promptTokens: number | undefined;
   /** Every output token billed: the answer and the model's reasoning. */
   completionTokens: number;
   /** The part of completionTokens spent reasoning (o-series, gpt-5), when the service says. */
@@ -163,7 +173,7 @@ export class ChatService {
       for await (const chunk of opened.stream) {
         lastChunkAt = Date.now();
         armIdleTimer();
-        usage = readUsage(chunk.usage) ?? usage;
+        usage = latestUsage(usage, readUsage(chunk.usage));
         // Compatible servers may send chunks without `choices` (usage-only, keep-alives) or deltas without a role.
         const choice = chunk.choices?.[0];
         if (!choice) continue;

@@ -47,6 +47,8 @@ export interface PaidChatDependencies {
 }
 
 type ChatFailure = Extract<ChatOutcome, { ok: false }>;
+/** What a call is charged for: the prompt always counted (the service's figure, else ours). */
+type BilledUsage = ChatUsage & { promptTokens: number };
 
 const RESPONSES_ONLY_LOG = 'model is served only through OpenAI\'s Responses API, which the bot does not use (choose another with DEFAULT_MODEL or /settings model)';
 
@@ -101,7 +103,7 @@ export class PaidChat {
         if (!usage) return null;
         if (usage.reasoningTokens) log.debug({ reasoningTokens: usage.reasoningTokens, outputTokens: usage.completionTokens }, 'reasoning tokens, billed as output');
         // Without the service's prompt_tokens, our count can't say the prompt stayed under the tier: settled at the reservation's.
-        const chargedMicros = pricing.chatCost(model, usage, outcome.usage ? usage.promptTokens : reservedPrompt);
+        const chargedMicros = pricing.chatCost(model, usage, outcome.usage?.promptTokens ?? reservedPrompt);
         return { chargedMicros, inputTokens: usage.promptTokens, cachedTokens: usage.cachedTokens, outputTokens: usage.completionTokens };
       },
     );
@@ -129,8 +131,9 @@ export class PaidChat {
    * connection) at least for its prompt; a call the server answered with an error before any output, without
    * usage, was not.
    */
-  private billed(request: PaidChatRequest, outcome: ChatOutcome): ChatUsage | null {
-    if (outcome.usage) return outcome.usage;
+  private billed(request: PaidChatRequest, outcome: ChatOutcome): BilledUsage | null {
+    // A prompt is never 0 tokens: usage that counted the output but not the prompt (some proxies) is charged our count for it.
+    if (outcome.usage) return { ...outcome.usage, promptTokens: outcome.usage.promptTokens ?? request.promptTokens };
     // A refusal the model wrote in place of an answer is output it was billed for.
     const refusal = !outcome.ok && outcome.failure.kind === 'refused' ? outcome.failure.message ?? '' : '';
     // Output that streamed but is not shown (a refusal cut short, thinking held back at a tag) was billed too.
@@ -160,7 +163,7 @@ export class PaidChat {
    * what the request allowed: a server that keeps to its limit stops there by its own count, and one that ignores it
    * is stopped there by ours (OutputGuard).
    */
-  private estimate(request: PaidChatRequest, answer: string): ChatUsage {
+  private estimate(request: PaidChatRequest, answer: string): BilledUsage {
     const { tokens } = this.deps;
     const output = Math.min(tokens.weigh(tokens.countMessage(answer), request.model), request.maxOutputTokens);
     return { promptTokens: request.promptTokens, completionTokens: output, cachedTokens: 0 };

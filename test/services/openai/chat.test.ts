@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { ChatService } from '../../../src/services/openai/chat.ts';
@@ -69,5 +71,44 @@ describe('keep-alive comments (llama.cpp pings a silent stream every second: ggm
     expect(outcome).toMatchObject({ ok: false, failure: { kind: 'timeout' }, partialText: '', mayBeBilled: true });
     expect(elapsed).toBeGreaterThanOrEqual(2_400);
     expect(elapsed).toBeLessThan(2_500 + IDLE_MS + 1_500);
+  });
+});
+
+describe('usage read from a stream', () => {
+  /** A server that streams these chunks, then [DONE]: usage in chunks the fake OpenAI never sends together. */
+  async function streamed(chunks: object[]) {
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (const chunk of chunks) res.write(`data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', ...chunk })}\n\n`);
+      res.end('data: [DONE]\n\n');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    try {
+      const client = new OpenAI({ apiKey: 'sk-test', baseURL: `http://127.0.0.1:${port}/v1`, maxRetries: 0 });
+      return await new ChatService(client, { useMaxCompletionTokens: true, idleTimeoutMs: 2000 })
+        .stream({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'hi' }], maxOutputTokens: 100 }, () => undefined);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  }
+
+  test.each([
+    ['0', { prompt_tokens: 0, completion_tokens: 5 }],
+    ['missing', { completion_tokens: 5 }],
+  ])('a later usage chunk whose prompt count is %s keeps the prompt an earlier chunk reported, with the later output', async (_name, later) => {
+    const outcome = await streamed([
+      { choices: [{ index: 0, delta: { role: 'assistant', content: 'Hi' }, finish_reason: null }], usage: { prompt_tokens: 17, completion_tokens: 1, prompt_tokens_details: { cached_tokens: 8 } } },
+      { choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage: later },
+    ]);
+    expect(outcome).toMatchObject({ ok: true, text: 'Hi', usage: { promptTokens: 17, completionTokens: 5, cachedTokens: 8 } });
+  });
+
+  test('output counted without any prompt count leaves the prompt unknown (the caller charges its own count), never 0', async () => {
+    const outcome = await streamed([
+      { choices: [{ index: 0, delta: { role: 'assistant', content: 'Hi' }, finish_reason: 'stop' }], usage: { prompt_tokens: 0, completion_tokens: 5, prompt_tokens_details: { cached_tokens: 3 } } },
+    ]);
+    expect(outcome).toMatchObject({ ok: true, usage: { promptTokens: undefined, completionTokens: 5, cachedTokens: 0 } });
   });
 });
