@@ -67,8 +67,8 @@ describe('answers from a compatible server are complete, stored and charged', ()
     const sent = h.openai.chat.requests.at(-1)!;
     expect(sent.stream_options).toEqual({ include_usage: true });
     const [row] = ledger(channelId);
-    // The output the proxy did count is kept; the prompt is the bot's own count.
-    expect(row).toMatchObject({ state: 'settled', outputTokens: 12 });
+    const { tokens } = h.bot.ctx.services;
+    expect(row).toMatchObject({ state: 'settled', outputTokens: tokens.weigh(tokens.countMessage(answer), 'gpt-4o-mini') });
     expect(row!.inputTokens).toBeGreaterThan(0);
     expect(row!.charged).toBeGreaterThan(0);
     // The stored exchange doesn't keep the proxy's zeros as if they were the service's counts.
