@@ -30,23 +30,37 @@ function answer(closeConnections: () => boolean) {
  * with a REST client of its own: nothing reaches Discord and the bot's own client keeps no trace. Without it, the
  * first burst after start pays for compiling all of that while members wait for their acknowledgement.
  */
-export async function exerciseDiscordRest(): Promise<void> {
+export interface RestExercise {
+  /** Acknowledgements sent and answered. */
+  calls: number;
+  /** Connections undici opened for them (each one compiles the connect path too). */
+  connections: number;
+}
+
+/** Resolves once the server and every connection to it are closed. */
+export async function exerciseDiscordRest(): Promise<RestExercise> {
   let round = 0;
+  let calls = 0;
+  let connections = 0;
   const server = createServer(answer(() => round % 2 === 1));
+  server.on('connection', () => { connections++; });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
   const rest = new REST({ api: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, makeRequest: rollingGlobalLimit(), retries: 0 });
   try {
     for (; round < ROUNDS; round++) {
-      await Promise.all(Array.from({ length: AT_ONCE }, () => rest.post(Routes.interactionCallback(NOBODY, NO_TOKEN), {
-        body: { type: 5 }, auth: false, query: new URLSearchParams({ with_response: 'false' }),
-      })));
+      await Promise.all(Array.from({ length: AT_ONCE }, async () => {
+        await rest.post(Routes.interactionCallback(NOBODY, NO_TOKEN), { body: { type: 5 }, auth: false, query: new URLSearchParams({ with_response: 'false' }) });
+        calls++;
+      }));
       await nextTurn();
     }
   } finally {
     rest.clearHashSweeper();
     rest.clearHandlerSweeper();
+    const closed = new Promise((resolve) => server.close(resolve));
     server.closeAllConnections();
-    server.close();
+    await closed;
   }
+  return { calls, connections };
 }
