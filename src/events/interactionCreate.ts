@@ -56,7 +56,9 @@ async function dispatch(interaction: Interaction, ctx: BotContext, commands: Map
     return apologize(interaction, text('unknownCommand', language), logger);
   }
   const started = performance.now();
-  const arrivedAt = Date.now();
+  // Past half of Discord's 3 s deadline on arrival, the acknowledgement is at risk: the bot is overloaded or its clock is off.
+  const lateMs = Date.now() - interaction.createdTimestamp;
+  if (lateMs > INTERACTION_ACK_DEADLINE_MS / 2) logger.warn({ lateMs }, 'interaction reached the bot late; Discord drops it after 3 s');
   // Answers that stream register a precise notice under the same key; this one covers every other command.
   const done = ctx.services.lifecycle.answering(() => tellRestarted(interaction, language, logger), interaction.id);
   try {
@@ -77,10 +79,6 @@ async function dispatch(interaction: Interaction, ctx: BotContext, commands: Map
     if (!isInteractionGone(error)) await apologize(interaction, t('unexpected', language), logger);
   } finally {
     done();
-    // Past half of Discord's 3 s deadline on arrival, the acknowledgement is at risk: the bot is overloaded or its clock is off.
-    // Checked afterwards: reading the id's time costs more than the acknowledgement's own work in a burst's first moments.
-    const lateMs = arrivedAt - interaction.createdTimestamp;
-    if (lateMs > INTERACTION_ACK_DEADLINE_MS / 2) logger.warn({ lateMs }, 'interaction reached the bot late; Discord drops it after 3 s');
   }
 }
 
