@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { REST, Routes } from 'discord.js';
+import { REST, Routes, makeURLSearchParams } from 'discord.js';
 import { rollingGlobalLimit } from './services/discord/globalLimit.ts';
 
 /** Acknowledgements sent at once per round, each on a connection of its own, as in a burst of members. */
@@ -50,7 +50,7 @@ export async function exerciseDiscordRest(): Promise<RestExercise> {
   try {
     for (; round < ROUNDS; round++) {
       await Promise.all(Array.from({ length: AT_ONCE }, async () => {
-        await rest.post(Routes.interactionCallback(NOBODY, NO_TOKEN), { body: { type: 5 }, auth: false, query: new URLSearchParams({ with_response: 'false' }) });
+        await rest.post(Routes.interactionCallback(NOBODY, NO_TOKEN), { body: { type: 5 }, auth: false, query: makeURLSearchParams({ with_response: false }) });
         calls++;
       }));
       await nextTurn();
