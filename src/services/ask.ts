@@ -94,6 +94,8 @@ export class AskService {
     const settings = this.deps.settings.forChannel(asked.scope);
     const request: ResolvedAsk = {
       ...asked, channelId: asked.scope.channelId, model: settings.model.value, systemPrompt: settings.systemPrompt.value,
+      // A DM has no server and no /settings: its model is DEFAULT_MODEL, which only the bot's host chooses.
+      modelSetBy: asked.scope.guildId === null ? 'operator' : 'admin',
       questionImages: [], visionBilling: this.deps.vision?.billingOf(settings.model.value),
       reasoningEffort: effortToSend(settings),
       maxOutputTokens: this.outputAllowance(settings.model.value),
@@ -131,7 +133,7 @@ export class AskService {
     const choice = this.deps.vision?.modelFor(request.model) ?? { ok: false as const };
     if (!choice.ok) return visionText('noVision', request.language, { model: request.model });
     // VISION_MODEL stands in for the channel's model: only the operator can choose another. Checked before any download.
-    const modelSetBy = choice.model === request.model ? 'admin' : 'operator';
+    const modelSetBy = choice.model === request.model ? request.modelSetBy : 'operator';
     const unusable = this.deps.paidChat.notSent(choice.model, modelSetBy, request.log);
     if (unusable) return describeFailure(unusable, request.language, choice.model);
     const loaded = await this.deps.vision!.loadQuestion(request.images ?? [], choice.billing, request.heldImages);

@@ -91,6 +91,19 @@ describe('a model served only through the Responses API', () => {
     expect(ledgerRows(channelId)).toEqual([{ state: 'released', charged: 0 }]);
   });
 
+  test('in a DM (no server, no /settings: the model is DEFAULT_MODEL), /ask and /translate say the bot\'s host must choose', async () => {
+    // No guild id (and so no guild channel): a DM.
+    const before = chatRequests();
+    const asked = h.discord.sendInteraction({ commandName: 'ask', options: { prompt: 'Hello?' }, locale: 'en-US' });
+    await h.settled(asked);
+    expect(asked.transcript().join('\n')).toBe("`o3-pro` works only through OpenAI's Responses API, which this bot doesn't use, so it can't answer here. Nothing was charged. The bot's host needs to choose another model.");
+    const translated = h.discord.sendInteraction({ commandName: 'translate', options: { text: 'Good morning', to: 'ja' }, locale: 'ja' });
+    await h.settled(translated);
+    expect(translated.transcript().join('\n')).toBe('`o3-pro` は OpenAI の Responses API でしか使えず、このボットはその API を使わないため、ここでは回答できません。料金はかかっていません。ボットの運営者が別のモデルを選ぶ必要があります。');
+    // Learned by the first test: neither is sent.
+    expect(chatRequests()).toBe(before);
+  });
+
   test('/settings model refuses a model the service said is Responses-only, with the same reason; the setting is unchanged', async () => {
     const channelId = TEST_CHANNEL_IDS[5]!;
     const refused = h.command('settings', { name: 'o3-pro' }, { subcommand: 'model', channelId, permissions: MANAGE_GUILD, locale: 'en-US' });

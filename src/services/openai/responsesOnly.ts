@@ -15,7 +15,7 @@ const table = knownModels as unknown as Record<string, Spec | undefined>;
 /**
  * Text models whose OpenAI model page lists the Responses API and not Chat Completions (gpt-tokenizer's copy of those
  * pages): o1-pro, o3-pro, o3-deep-research, o4-mini-deep-research, computer-use-preview, codex-mini-latest, the
- * gpt-5 -pro and -codex models and their snapshots. Image models that also take part in Responses are not chat models.
+ * gpt-5 -pro and -codex models, gpt-oss-120b and -20b, and their snapshots. Image models that also take part in Responses are not chat models.
  */
 const KNOWN: ReadonlySet<string> = new Set(Object.entries(table).flatMap(([name, spec]) => {
   const endpoints = spec?.supported_endpoints ?? [];

@@ -25,6 +25,8 @@ export interface TranslateRequest {
   command: string;
   /** The channel's `/settings reasoning-effort`, for the models that take one. */
   reasoningEffort?: ReasoningEffort;
+  /** Who can choose another model when this one can't be used: a server's admin (the default), or (in a DM) the bot's host. */
+  modelSetBy?: 'admin' | 'operator';
   log: Logger;
 }
 
@@ -64,7 +66,7 @@ export class TranslateService {
     const prepared = prepareTranslation(request.text, request.target);
     if (!prepared.translatable) return { kind: 'nothing-to-translate' };
     // Said before the text is weighed against a window the model will never use (Responses-only, unpriced).
-    const unusable = deps.paidChat.notSent(model, undefined, log);
+    const unusable = deps.paidChat.notSent(model, request.modelSetBy, log);
     if (unusable) return { kind: 'failed', failure: unusable };
 
     const promptTokens = this.count(prepared.messages, model);
@@ -83,7 +85,7 @@ export class TranslateService {
     const stopping = new AbortController();
     const done = deps.lifecycle?.answering(async () => stopping.abort());
     const paid = await deps.paidChat.stream(
-      { payer: request.payer, command: request.command, model, messages: prepared.messages, promptTokens, maxOutputTokens, reasoningEffort: request.reasoningEffort, signal: stopping.signal, log },
+      { payer: request.payer, command: request.command, model, messages: prepared.messages, promptTokens, maxOutputTokens, reasoningEffort: request.reasoningEffort, signal: stopping.signal, log, modelSetBy: request.modelSetBy },
       // Not shown while it streams: the reply's header has to be read before anything can be shown.
       () => undefined,
     ).finally(() => done?.());
