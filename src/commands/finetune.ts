@@ -102,6 +102,7 @@ const handlers: Record<string, Handler> = {
     const result = await ctx.services.fineTunes.fineTunedModel(interaction.guildId, job);
     if (!result.ok) {
       if (result.reason === 'lost') return show(interaction, describeLost('useLost', result.job, language));
+      if (result.reason === 'gone') return show(interaction, text('useGone', language, { job }));
       if (result.reason !== 'not_ready') return show(interaction, text('unknownJob', language, { job: job.slice(0, DISCORD_CHOICE_MAX_LENGTH) }));
       return show(interaction, text('notReady', language, { job, status: statusWord(result.job.status, language) }));
     }

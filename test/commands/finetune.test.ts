@@ -303,6 +303,8 @@ describe('/finetune start, status, cancel', () => {
       const cancel = await finetune('cancel', { job: jobId }, { user, locale });
       expect(cancel.startsWith(cancelStart.replace('%s', jobId))).toBe(true);
       expect(cancel).not.toContain(notSupported);
+      // `use` says why there is no model, not "not ready: running" from the last status seen.
+      expect(await finetune('use', { job: jobId }, { user, locale })).toBe(text('useGone', locale, { job: jobId }));
       expect(ledgerRows(user.id)).toMatchObject([{ state: 'reserved' }]);
     } finally {
       fake.jobs.set(jobId, entry);

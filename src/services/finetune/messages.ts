@@ -11,7 +11,7 @@ export type FineTuneTextKey =
   | 'epochsDefault' | 'unknownJob' | 'noJobs' | 'statusHeader' | 'statusModel' | 'statusTrained' | 'statusReady' | 'statusReserved'
   | 'statusCharged' | 'statusReleased' | 'statusError' | 'statusStale' | 'events' | 'listHeader' | 'listMore' | 'cancelled' | 'cancelledCharged'
   | 'cancelling' | 'alreadyFinished' | 'notReady' | 'used' | 'noticeSucceeded' | 'noticeFailed' | 'noticeCancelled' | 'noticeFree'
-  | 'noticePartial' | 'notSupported' | 'unknownError' | 'suggestion.examples' | 'startUnconfirmed' | 'cancelUnconfirmed' | 'noticeNotCreated' | 'statusGone' | 'cancelGone'
+  | 'noticePartial' | 'notSupported' | 'unknownError' | 'suggestion.examples' | 'startUnconfirmed' | 'cancelUnconfirmed' | 'noticeNotCreated' | 'statusGone' | 'cancelGone' | 'useGone'
   | 'statusGoneClosed' | 'statusLost' | 'cancelLost' | 'useLost' | 'noticeLost'
   | `refused.${FineTuneRefusal}` | FineTuneStatusKey;
 

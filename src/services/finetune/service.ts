@@ -219,9 +219,11 @@ export class FineTuneService {
   async fineTunedModel(guildId: string, jobId: string): Promise<ModelResult> {
     const found = await this.find(guildId, jobId);
     if (!found.ok) return found;
-    const job = found.job.closedAt === null ? (await this.tracker.check(found.job)).job : found.job;
+    const checked = found.job.closedAt === null ? await this.tracker.check(found.job) : undefined;
+    const job = checked?.job ?? found.job;
     if (job.status === 'succeeded' && job.fineTunedModel) return { ok: true, model: job.fineTunedModel };
-    return { ok: false, reason: job.status === LOST_STATUS ? 'lost' : 'not_ready', job };
+    if (job.status === LOST_STATUS) return { ok: false, reason: 'lost', job };
+    return { ok: false, reason: checked && !checked.ok && checked.gone ? 'gone' : 'not_ready', job };
   }
 
   jobs(guildId: string, limit: number): FineTuneJobRow[] {

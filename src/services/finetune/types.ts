@@ -66,7 +66,8 @@ export type StatusResult = { ok: true; check: CheckResult; events: FineTuningJob
 export type CancelResult =
   | { ok: true; job: FineTuneJobRow } | LookupFailure | { ok: false; reason: 'finished' | 'unconfirmed' | 'gone' | 'lost'; job: FineTuneJobRow }
   | { ok: false; reason: 'api_failed'; failure: ModelFailure };
-export type ModelResult = { ok: true; model: string } | LookupFailure | { ok: false; reason: 'not_ready' | 'lost'; job: FineTuneJobRow };
+/** `gone`: a job still open that OpenAI answers 404 for under the bot's key now (see CheckResult). */
+export type ModelResult = { ok: true; model: string } | LookupFailure | { ok: false; reason: 'not_ready' | 'lost' | 'gone'; job: FineTuneJobRow };
 
 /**
  * A job as OpenAI reported it at a check (null: an unconfirmed job still not in OpenAI's list), or why it could not be
