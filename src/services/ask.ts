@@ -144,7 +144,7 @@ export class AskService {
     return undefined;
   }
 
-  /** MAX_OUTPUT_TOKENS, or a reasoning model's larger allowance (it thinks within it). */
+  /** MAX_OUTPUT_TOKENS, or a reasoning model's larger allowance (it thinks within it), within the model's own limits. */
   private outputAllowance(model: string): number {
     return this.deps.reasoning?.outputAllowance(model, this.deps.maxOutputTokens) ?? this.deps.maxOutputTokens;
   }

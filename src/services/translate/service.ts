@@ -4,7 +4,6 @@ import type { Payer, Refusal } from '../budget/ledger.ts';
 import type { ChatMessage } from '../history.ts';
 import type { PaidChat } from '../openai/paidChat.ts';
 import type { ModelFailure } from '../openai/failures.ts';
-import type { Pricing } from '../pricing/index.ts';
 import { REPLY_PRIMER_TOKENS, type TokenCounter } from '../tokens.ts';
 import type { ReasoningEffort } from '../reasoning/models.ts';
 import type { ReasoningService } from '../reasoning/service.ts';
@@ -44,11 +43,13 @@ export type TranslateOutcome =
 
 export interface TranslateDependencies {
   paidChat: PaidChat;
-  pricing: Pricing;
   tokens: TokenCounter;
   /** MAX_OUTPUT_TOKENS: the least room a translation gets. */
   maxOutputTokens: number;
-  /** Reasoning models spend output tokens thinking: they get REASONING_MAX_OUTPUT_TOKENS, as in /ask. */
+  /**
+   * The output allowance, as in /ask: reasoning models spend output tokens thinking (REASONING_MAX_OUTPUT_TOKENS), and
+   * every model's is kept within its own output maximum and window.
+   */
   reasoning?: Pick<ReasoningService, 'outputAllowance'>;
   /** Where calls in progress are registered, so a stop ends them and they are settled before the database closes. */
   lifecycle?: Lifecycle;
@@ -70,12 +71,13 @@ export class TranslateService {
     const promptTokens = this.count(prepared.messages, model);
     const textTokens = this.count(prepared.messages.slice(-1), model) - REPLY_PRIMER_TOKENS;
     const window = deps.tokens.limits(model).contextWindow;
-    const least = deps.reasoning?.outputAllowance(model, deps.maxOutputTokens) ?? deps.maxOutputTokens;
-    const wanted = Math.max(least, textTokens * OUTPUT_EXPANSION + HEADER_TOKENS);
-    const maxOutputTokens = Math.min(wanted, deps.pricing.maxOutputTokens(model) ?? wanted, window - promptTokens);
+    const allowance = (atLeast: number) => deps.reasoning?.outputAllowance(model, deps.maxOutputTokens, atLeast) ?? Math.max(deps.maxOutputTokens, atLeast);
+    const maxOutputTokens = Math.min(allowance(textTokens * OUTPUT_EXPANSION + HEADER_TOKENS), window - promptTokens);
     // No room for even a same-length translation: say so instead of paying for a cut-off answer.
     if (maxOutputTokens < textTokens + HEADER_TOKENS) {
-      return { kind: 'too-long', tokens: textTokens, limit: Math.max(0, Math.floor((window - (promptTokens - textTokens) - HEADER_TOKENS) / 2)) };
+      // The longest text whose same-length translation fits both the window (beside the text itself) and the most output the model may write.
+      const fits = Math.min(Math.floor((window - (promptTokens - textTokens) - HEADER_TOKENS) / 2), allowance(Number.POSITIVE_INFINITY) - HEADER_TOKENS);
+      return { kind: 'too-long', tokens: textTokens, limit: Math.max(0, fits) };
     }
 
     // A stop ends the call at once (a reasoning model may think silently for minutes), so it is charged now,
