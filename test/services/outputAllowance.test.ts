@@ -27,7 +27,8 @@ beforeAll(async () => {
   const file = join(mkdtempSync(join(tmpdir(), 'bot-pricing-')), 'prices.json');
   writeFileSync(file, JSON.stringify({ chat: Object.fromEntries([TINY, NARROW, SHORT].map(({ name, ...limits }) => [name, { ...PRICE, ...limits }])) }));
   h = await BotHarness.start({
-    env: { PRICING_FILE: file, REASONING_MODELS: `${TINY.name}, ${NARROW.name}`, UNPRICED_MODELS: 'refuse' },
+    // DEFAULT_MODEL is what direct messages use.
+    env: { PRICING_FILE: file, REASONING_MODELS: `${TINY.name}, ${NARROW.name}`, UNPRICED_MODELS: 'refuse', DEFAULT_MODEL: TINY.name },
     openai: {
       models: [...DEFAULT_MODELS, TINY.name, NARROW.name, SHORT.name],
       contextWindow: { [TINY.name]: TINY.contextWindow, [NARROW.name]: NARROW.contextWindow, [SHORT.name]: SHORT.contextWindow },
@@ -80,6 +81,14 @@ describe('the output allowance within the model\'s own limits', () => {
     const [row] = ledger(channelId);
     expect(row).toMatchObject({ output: 1024 });
     expect(row!.charged).toBeLessThanOrEqual(row!.reserved);
+  });
+
+  test('in a DM too; thinking through it there, the notice sends nobody to an admin', async () => {
+    h.openai.chat.enqueue({ text: 'Never reached.', reasoningTokens: 5000 });
+    const ask = h.command('ask', { prompt: 'Prove it.' }, { guildId: undefined, user: { id: '540000000000000002', username: 'eve' } });
+    await h.settled(ask);
+    expect(sent().max_completion_tokens).toBe(TINY.maxOutputTokens);
+    expect(ask.transcript()).toEqual(['The model spent its whole output allowance (1024 tokens) thinking and wrote no answer. Try a narrower question.']);
   });
 
   test('a mention and /translate get the same allowance', async () => {

@@ -3,7 +3,7 @@ import type { Logger } from '../../logger.ts';
 import type { Payer, Refusal } from '../budget/ledger.ts';
 import type { ChatMessage } from '../history.ts';
 import type { PaidChat } from '../openai/paidChat.ts';
-import type { ModelFailure } from '../openai/failures.ts';
+import type { ModelChooser, ModelFailure } from '../openai/failures.ts';
 import { REPLY_PRIMER_TOKENS, type TokenCounter } from '../tokens.ts';
 import type { ReasoningEffort } from '../reasoning/models.ts';
 import type { ReasoningService } from '../reasoning/service.ts';
@@ -24,6 +24,8 @@ export interface TranslateRequest {
   command: string;
   /** The channel's `/settings reasoning-effort`, for the models that take one. */
   reasoningEffort?: ReasoningEffort;
+  /** Who can choose another model, for the reply when this one can't be used (a DM: the operator's DEFAULT_MODEL). */
+  modelSetBy?: ModelChooser;
   log: Logger;
 }
 
@@ -65,7 +67,7 @@ export class TranslateService {
     const prepared = prepareTranslation(request.text, request.target);
     if (!prepared.translatable) return { kind: 'nothing-to-translate' };
     // Said before the text is weighed against a window the model will never use (Responses-only, unpriced).
-    const unusable = deps.paidChat.notSent(model, undefined, log);
+    const unusable = deps.paidChat.notSent(model, request.modelSetBy, log);
     if (unusable) return { kind: 'failed', failure: unusable };
 
     const promptTokens = this.count(prepared.messages, model);
@@ -85,7 +87,7 @@ export class TranslateService {
     const stopping = new AbortController();
     const done = deps.lifecycle?.answering(async () => stopping.abort());
     const paid = await deps.paidChat.stream(
-      { payer: request.payer, command: request.command, model, messages: prepared.messages, promptTokens, maxOutputTokens, reasoningEffort: request.reasoningEffort, signal: stopping.signal, log },
+      { payer: request.payer, command: request.command, model, messages: prepared.messages, promptTokens, maxOutputTokens, reasoningEffort: request.reasoningEffort, signal: stopping.signal, log, modelSetBy: request.modelSetBy },
       // Not shown while it streams: the reply's header has to be read before anything can be shown.
       () => undefined,
     ).finally(() => done?.());
