@@ -29,8 +29,8 @@ export interface HarnessOptions {
   shard?: ShardAssignment;
 }
 
-/** Extra text channels in the test server, so each test can keep its own history. */
-export const TEST_CHANNEL_IDS = Array.from({ length: 40 }, (_, n) => `21000000000000${String(n + 1).padStart(4, '0')}`);
+/** Extra text channels in the test server, so each test can keep its own history (a file with many cases takes 40+). */
+export const TEST_CHANNEL_IDS = Array.from({ length: 80 }, (_, n) => `21000000000000${String(n + 1).padStart(4, '0')}`);
 
 /**
  * Hands out TEST_CHANNEL_IDS[from], [from + 1]… one per call, so each test keeps its own history, and throws once it
