@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { BotHarness, channelPool } from '../support/botHarness.ts';
+import { craftPng } from '../support/craftedImages.ts';
 import { DEFAULT_MODELS } from '../support/fakeOpenAI.ts';
 
 const UNPRICED = 'mystery-model';
@@ -48,6 +49,13 @@ describe('DEFAULT_MODEL without a price, in a DM', () => {
     const inServer = h.command('ask', { prompt: 'Hello?' }, { channelId: freshChannel() });
     await h.settled(inServer);
     expect(inServer.transcript().join('\n')).toContain('a server admin can choose another model with `/settings model`');
+    expect(h.openai.chat.requests).toHaveLength(0);
+  });
+
+  test('an image in a DM for a model that can\'t see: only the bot\'s host can choose one that does', async () => {
+    const ask = h.command('ask', { prompt: 'What is this?', image: { filename: 'cat.png', data: craftPng(64, 64) } }, { guildId: undefined, user: member, locale: 'zh-TW' });
+    await h.settled(ask);
+    expect(ask.transcript().join('\n')).toBe('私訊使用的模型（mystery-model）無法看圖片，而且沒有設定可以看圖片的模型。請不附圖片再問一次；只有機器人的管理者能選擇能看圖片的模型（DEFAULT_MODEL 或 VISION_MODEL）。');
     expect(h.openai.chat.requests).toHaveLength(0);
   });
 });
