@@ -102,7 +102,9 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
   ledger.start();
   link?.start(ledger.holder);
   const openai = createOpenAIClient(config, logger, metrics);
-  const reasoning = new ReasoningService(new ReasoningModels(config.reasoningModels), new ReasoningStore(now), config.reasoningMaxOutputTokens);
+  const reasoning = new ReasoningService(new ReasoningModels(config.reasoningModels), new ReasoningStore(now), config.reasoningMaxOutputTokens, {
+    contextWindow: (model) => tokens.limits(model).contextWindow, maxOutputTokens: (model) => pricing.maxOutputTokens(model),
+  });
   const chat = new ChatService(openai, {
     reasoning: reasoning.models,
     useMaxCompletionTokens: isOpenAIItself(config.openaiBaseUrl),
@@ -140,7 +142,7 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
       ask: new AskService({ history, settings, paidChat, maxOutputTokens: config.maxOutputTokens, lifecycle, moderation, vision: new VisionService({ visionModel: config.visionModel, inputPrice: (model) => pricing.resolveChat(model).price.input, now, downloads }), reasoning }),
       reasoning,
       responsesOnly,
-      translate: new TranslateService({ paidChat, pricing, tokens, maxOutputTokens: config.maxOutputTokens, lifecycle, reasoning }),
+      translate: new TranslateService({ paidChat, tokens, maxOutputTokens: config.maxOutputTokens, lifecycle, reasoning }),
       imagine,
       lifecycle,
       retention: new HistoryRetention(new HistoryStore(db), config.historyRetentionDays, logger.child({ component: 'retention' }), now),

@@ -8,6 +8,7 @@ import type { HistoryService, Speaker } from './history.ts';
 import { effortToSend, type ChannelScope, type SettingsService } from './settings.ts';
 import type { ChatOutcome } from './openai/chat.ts';
 import type { PaidChat } from './openai/paidChat.ts';
+import type { ModelChooser } from './openai/failures.ts';
 import type { Lifecycle } from './lifecycle.ts';
 import type { ReasoningEffort } from './reasoning/models.ts';
 import { closeOpenFence } from './messageSplitter.ts';
@@ -46,7 +47,7 @@ export interface AskRequest {
 /** A request with its channel's settings looked up (and its images checked, with how its model counts them). */
 type ResolvedAsk = AskRequest & {
   channelId: string; model: string; systemPrompt: string; questionImages: LoadedImage[]; visionBilling: VisionBilling | undefined;
-  reasoningEffort?: ReasoningEffort; maxOutputTokens: number; modelSetBy?: 'admin' | 'operator';
+  reasoningEffort?: ReasoningEffort; maxOutputTokens: number; modelSetBy?: ModelChooser;
   /** The images' room among the files in memory, given back when the answer is over. */
   heldImages: HeldRooms;
 };
@@ -94,11 +95,11 @@ export class AskService {
     const settings = this.deps.settings.forChannel(asked.scope);
     const request: ResolvedAsk = {
       ...asked, channelId: asked.scope.channelId, model: settings.model.value, systemPrompt: settings.systemPrompt.value,
-      // A DM has no server and no /settings: its model is DEFAULT_MODEL, which only the bot's host chooses.
-      modelSetBy: asked.scope.guildId === null ? 'operator' : 'admin',
       questionImages: [], visionBilling: this.deps.vision?.billingOf(settings.model.value),
       reasoningEffort: effortToSend(settings),
       maxOutputTokens: this.outputAllowance(settings.model.value),
+      // In a direct message no admin can choose the model: DEFAULT_MODEL, the operator's.
+      ...(asked.scope.guildId === null ? { modelSetBy: 'dm' as const } : {}),
       heldImages: new HeldRooms(),
     };
     const { log, reply, language } = request;
@@ -131,7 +132,7 @@ export class AskService {
   /** Picks a model that sees (the channel's, else VISION_MODEL) and checks the images; the refusal to show when they can't be read. */
   private async readImages(request: ResolvedAsk): Promise<string | undefined> {
     const choice = this.deps.vision?.modelFor(request.model) ?? { ok: false as const };
-    if (!choice.ok) return visionText('noVision', request.language, { model: request.model });
+    if (!choice.ok) return visionText(request.modelSetBy === 'dm' ? 'noVisionDm' : 'noVision', request.language, { model: request.model });
     // VISION_MODEL stands in for the channel's model: only the operator can choose another. Checked before any download.
     const modelSetBy = choice.model === request.model ? request.modelSetBy : 'operator';
     const unusable = this.deps.paidChat.notSent(choice.model, modelSetBy, request.log);
@@ -146,7 +147,7 @@ export class AskService {
     return undefined;
   }
 
-  /** MAX_OUTPUT_TOKENS, or a reasoning model's larger allowance (it thinks within it). */
+  /** MAX_OUTPUT_TOKENS, or a reasoning model's larger allowance (it thinks within it), within the model's own limits. */
   private outputAllowance(model: string): number {
     return this.deps.reasoning?.outputAllowance(model, this.deps.maxOutputTokens) ?? this.deps.maxOutputTokens;
   }
@@ -203,7 +204,7 @@ export class AskService {
     }
     if (outcome.ok) {
       const spent = outcome.finishReason === 'length' && this.deps.reasoning?.models.profile(model);
-      await reply.finish(spent ? spentThinkingNotice(language, request.maxOutputTokens) : t('emptyAnswer', language), this.deps.reasoning?.showButton(await this.screenedThinking(request, outcome.reasoning), language));
+      await reply.finish(spent ? spentThinkingNotice(language, request.maxOutputTokens, request.modelSetBy === 'dm') : t('emptyAnswer', language), this.deps.reasoning?.showButton(await this.screenedThinking(request, outcome.reasoning), language));
       return { ok: false, reason: 'model_failed' };
     }
     const { failure, partialText } = outcome;

@@ -1,4 +1,4 @@
-import type { Endpoint, ModelFailure } from './openai/failures.ts';
+import type { Endpoint, ModelChooser, ModelFailure } from './openai/failures.ts';
 
 import { catalogue, type CatalogueLanguage } from './i18n.ts';
 
@@ -38,7 +38,11 @@ export type MessageKey =
   | 'unpriced'
   | 'unpricedOperator'
   | 'responsesOnly'
-  | 'responsesOnlyOperator';
+  | 'responsesOnlyOperator'
+  | 'responsesOnlyDm'
+  | 'unpricedDm'
+  | 'modelNotFoundOperator'
+  | 'modelNotFoundDm';
 
 export const t = catalogue<MessageKey>('failures');
 
@@ -48,6 +52,11 @@ const MAX_SERVER_MESSAGE_CHARS = 300;
 const ENDPOINT_MISSING = {
   chat: 'noChatEndpoint', images: 'noImageEndpoint', transcription: 'noTranscriptionEndpoint', models: 'noModelsEndpoint',
 } as const satisfies Record<Endpoint, MessageKey>;
+
+/** A model that can't be used, said with who can choose another: a server admin, the operator, or (in a DM) the operator's DEFAULT_MODEL. */
+const MODEL_NOT_FOUND = { admin: 'modelNotFound', operator: 'modelNotFoundOperator', dm: 'modelNotFoundDm' } as const satisfies Record<ModelChooser, MessageKey>;
+const UNPRICED = { admin: 'unpriced', operator: 'unpricedOperator', dm: 'unpricedDm' } as const satisfies Record<ModelChooser, MessageKey>;
+const RESPONSES_ONLY = { admin: 'responsesOnly', operator: 'responsesOnlyOperator', dm: 'responsesOnlyDm' } as const satisfies Record<ModelChooser, MessageKey>;
 
 /** A plain-words explanation of a failed model call. */
 export function describeFailure(failure: ModelFailure, language: CatalogueLanguage, model: string): string {
@@ -62,12 +71,12 @@ export function describeFailure(failure: ModelFailure, language: CatalogueLangua
     case 'network': return t('network', language);
     case 'dropped': return t('dropped', language);
     case 'auth': return t('auth', language);
-    case 'model_not_found': return t('modelNotFound', language, { model: failure.model ?? model });
+    case 'model_not_found': return t(MODEL_NOT_FOUND[failure.setBy ?? 'admin'], language, { model: failure.model ?? model });
     case 'endpoint_missing': return t(ENDPOINT_MISSING[failure.endpoint], language);
     case 'bad_request': return failure.message ? t('badRequest', language, { message: failure.message.slice(0, MAX_SERVER_MESSAGE_CHARS) }) : t('badRequestPlain', language);
     case 'cut_off': return t('cutOff', language);
-    case 'unpriced': return t(failure.setBy === 'admin' ? 'unpriced' : 'unpricedOperator', language, { model: failure.model });
-    case 'responses_only': return t(failure.setBy === 'admin' ? 'responsesOnly' : 'responsesOnlyOperator', language, { model: failure.model ?? model });
+    case 'unpriced': return t(UNPRICED[failure.setBy], language, { model: failure.model });
+    case 'responses_only': return t(RESPONSES_ONLY[failure.setBy], language, { model: failure.model ?? model });
   }
 }
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { BotHarness, TEST_CHANNEL_IDS } from '../support/botHarness.ts';
+import { BotHarness, channelPool } from '../support/botHarness.ts';
 import { DEFAULT_CHANNEL_ID, DEFAULT_GUILD_ID } from '../support/fakeDiscord.ts';
 import { BudgetStore } from '../../src/db/budgetLimits.ts';
 
@@ -10,9 +10,8 @@ beforeEach(() => { h.openai.reset(); });
 
 type ChatBody = { stream: boolean; stream_options: unknown; max_completion_tokens?: number; messages: { role: string; content: string }[] };
 const lastChat = () => h.openai.chat.lastRequest as ChatBody;
-let channelSeq = 0;
 /** A fresh channel per test keeps histories apart. */
-const freshChannel = () => TEST_CHANNEL_IDS[channelSeq++]!;
+const freshChannel = channelPool();
 
 describe('/ask', () => {
   test('defers first, then streams the answer into the original reply', async () => {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { MISSING_JOB_LOST_AFTER_MS, MISSING_JOB_RECHECK_MS } from '../../src/services/finetune/limits.ts';
 import type { CatalogueLanguage } from '../../src/services/i18n.ts';
 import { formatUsd } from '../../src/services/pricing/index.ts';
-import { BotHarness, TEST_CHANNEL_IDS } from '../support/botHarness.ts';
+import { BotHarness, channelPool } from '../support/botHarness.ts';
 import type { FakeInteraction, FakeInteractionSpec } from '../support/fakeDiscord.ts';
 
 const MANAGE_GUILD = String(1n << 5n);
@@ -23,10 +23,11 @@ beforeAll(async () => { h = await BotHarness.start({ now: () => clock }); });
 afterAll(async () => { await h?.close(); });
 
 let seq = 0;
+const freshChannel = channelPool(1);
 /** A fresh admin and channel per test keep ledgers and notices apart. */
 const fresh = () => {
   seq += 1;
-  return { user: { id: `53000000000000${String(seq).padStart(4, '0')}`, username: `admin${seq}` }, channelId: TEST_CHANNEL_IDS[seq]! };
+  return { user: { id: `53000000000000${String(seq).padStart(4, '0')}`, username: `admin${seq}` }, channelId: freshChannel() };
 };
 
 async function finetune(subcommand: string, options: FakeInteractionSpec['options'], spec: Partial<FakeInteractionSpec>): Promise<string> {

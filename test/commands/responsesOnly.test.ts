@@ -96,10 +96,10 @@ describe('a model served only through the Responses API', () => {
     const before = chatRequests();
     const asked = h.discord.sendInteraction({ commandName: 'ask', options: { prompt: 'Hello?' }, locale: 'en-US' });
     await h.settled(asked);
-    expect(asked.transcript().join('\n')).toBe("`o3-pro` works only through OpenAI's Responses API, which this bot doesn't use, so it can't answer here. Nothing was charged. The bot's host needs to choose another model.");
+    expect(asked.transcript().join('\n')).toBe("`o3-pro` works only through OpenAI's Responses API, which this bot doesn't use, so it can't answer here. Nothing was charged. In direct messages the bot's host chooses the model (DEFAULT_MODEL), so only they can choose another.");
     const translated = h.discord.sendInteraction({ commandName: 'translate', options: { text: 'Good morning', to: 'ja' }, locale: 'ja' });
     await h.settled(translated);
-    expect(translated.transcript().join('\n')).toBe('`o3-pro` は OpenAI の Responses API でしか使えず、このボットはその API を使わないため、ここでは回答できません。料金はかかっていません。ボットの運営者が別のモデルを選ぶ必要があります。');
+    expect(translated.transcript().join('\n')).toBe("`o3-pro` は OpenAI の Responses API でしか使えず、このボットはその API を使わないため、ここでは回答できません。料金はかかっていません。DM で使うモデルはボットの運営者が決めている（DEFAULT_MODEL）ため、別のモデルを選べるのは運営者だけです。");
     // Learned by the first test: neither is sent.
     expect(chatRequests()).toBe(before);
   });

@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { BotHarness, TEST_CHANNEL_IDS } from '../support/botHarness.ts';
+import { BotHarness, channelPool } from '../support/botHarness.ts';
 
 let h: BotHarness;
 beforeAll(async () => { h = await BotHarness.start({ env: { OPENAI_TIMEOUT_MS: '400' } }); });
 afterAll(async () => { await h?.close(); });
 beforeEach(() => { h.openai.reset(); });
 
-let channelSeq = 20;
-const freshChannel = () => TEST_CHANNEL_IDS[channelSeq++]!;
+const freshChannel = channelPool();
 const chatCalls = () => h.openai.requests.filter((r) => r.path === '/v1/chat/completions').length;
 const ledgerRows = (channelId: string) => h.bot.ctx.db.prepare('SELECT state, input_tokens AS input, output_tokens AS output, charged_micros AS charged FROM ledger WHERE channel_id = ? ORDER BY id')
   .all(channelId) as { state: string; input: number | null; output: number | null; charged: number }[];

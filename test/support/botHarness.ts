@@ -29,8 +29,22 @@ export interface HarnessOptions {
   shard?: ShardAssignment;
 }
 
-/** Extra text channels in the test server, so each test can keep its own history. */
-export const TEST_CHANNEL_IDS = Array.from({ length: 40 }, (_, n) => `21000000000000${String(n + 1).padStart(4, '0')}`);
+/** Extra text channels in the test server, so each test can keep its own history (a file with many cases takes 40+). */
+export const TEST_CHANNEL_IDS = Array.from({ length: 80 }, (_, n) => `21000000000000${String(n + 1).padStart(4, '0')}`);
+
+/**
+ * Hands out TEST_CHANNEL_IDS[from], [from + 1]… one per call, so each test keeps its own history, and throws once it
+ * reaches `until` (the end of the pool, or ids the file uses by number) instead of handing out undefined.
+ */
+export function channelPool(from = 0, until = TEST_CHANNEL_IDS.length): () => string {
+  let next = from;
+  return () => {
+    if (next >= Math.min(until, TEST_CHANNEL_IDS.length)) {
+      throw new Error(`test channels ${from}-${until - 1} are all used: raise TEST_CHANNEL_IDS's length in test/support/botHarness.ts or give this file more`);
+    }
+    return TEST_CHANNEL_IDS[next++]!;
+  };
+}
 export const MOD_ROLE_ID = '600000000000000001';
 export const VIP_ROLE_ID = '600000000000000002';
 

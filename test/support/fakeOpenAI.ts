@@ -50,6 +50,8 @@ export interface FakeOpenAIOptions {
   models?: string[];
   /** Context window in tokens, for all models or per model id (fallback 128000). */
   contextWindow?: number | Record<string, number>;
+  /** The most output a model may be asked for per request, by model id (none: any); more is refused with OpenAI's 400. */
+  maxOutputTokens?: Record<string, number>;
   /** Max request body for /v1/audio/transcriptions (default 25 MiB = 26214400, like the API). */
   maxAudioBytes?: number;
   /** Values reported in the x-ratelimit-* headers (defaults 10000 requests / 30000000 tokens per minute). */
@@ -118,6 +120,7 @@ export class FakeOpenAI {
         const cw = options.contextWindow;
         return typeof cw === 'number' ? cw : (cw?.[model] ?? 128_000);
       },
+      maxOutputTokens: (model) => options.maxOutputTokens?.[model],
       compat: () => this.compat,
     };
     this.chat = new FakeChat(env);

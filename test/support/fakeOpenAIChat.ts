@@ -124,6 +124,14 @@ export const RESPONSES_ONLY_MODELS: readonly string[] = [
   'gpt-5.4-pro-2026-03-05', 'gpt-5.5-pro', 'gpt-5.5-pro-2026-04-23',
 ];
 
+/** OpenAI's 400 for an output limit past the model's own maximum (e.g. 8192 asked of a model that writes at most 4096). */
+function checkOutputLimit(body: ChatCompletionCreateParams, most: number | undefined): void {
+  const field = typeof body.max_completion_tokens === 'number' ? 'max_completion_tokens' : 'max_tokens';
+  const asked = body[field];
+  if (most === undefined || typeof asked !== 'number' || asked <= most) return;
+  throw invalidRequest(`${field} is too large: ${asked}. This model supports at most ${most} completion tokens, whereas you provided ${asked}.`, field);
+}
+
 export function lastUserText(req: ChatCompletionCreateParams): string {
   const last = [...req.messages].reverse().find((m) => m.role === 'user');
   if (!last) return '';
@@ -295,6 +303,7 @@ export class FakeChat {
     }
     if (this.responsesOnly.has(body.model)) throw responsesOnlyModel();
     checkVisionModel(body.model, body.messages);
+    checkOutputLimit(body, this.env.maxOutputTokens(body.model));
     const queued = this.queue.peek();
     const reply = queued ?? (typeof this.fallback === 'function' ? this.fallback(body) : this.fallback);
     const exactPrompt = 'usage' in reply ? reply.usage?.prompt_tokens : undefined;

@@ -246,6 +246,8 @@ export interface FakeEnv {
   hasModel(id: string): boolean;
   addModel(id: string, ownedBy?: string): void;
   contextWindow(model: string): number;
+  /** The most output the model may be asked for per request; undefined = no limit. */
+  maxOutputTokens(model: string): number | undefined;
   /** The compatible-server quirks in force (empty: behave like OpenAI). */
   compat(): CompatOptions;
 }

@@ -26,20 +26,26 @@ export type ModelFailure =
   /** The connection dropped after the request was sent and before any answer: the service may have read (and billed) it. */
   | { kind: 'dropped' }
   | { kind: 'auth' }
-  /** `model`: the model asked for, when the caller said which. */
-  | { kind: 'model_not_found'; model?: string }
+  /** `model`: the model asked for, when the caller said which; `setBy`: who can choose another, when the caller said. */
+  | { kind: 'model_not_found'; model?: string; setBy?: ModelChooser }
   /**
    * The model exists but is served only through OpenAI's Responses API, which the bot doesn't speak (see responsesOnly.ts).
    * `setBy`: who can choose another model, as for `unpriced`.
    */
-  | { kind: 'responses_only'; model?: string; setBy: 'admin' | 'operator' }
+  | { kind: 'responses_only'; model?: string; setBy: ModelChooser }
   /** The server has no such route (a 404 that names no model): it does not offer this feature at all. */
   | { kind: 'endpoint_missing'; endpoint: Endpoint }
   /** `message` only when the server wrote one for people (a JSON field), with secrets blanked. */
   | { kind: 'bad_request'; message: string | undefined }
   | { kind: 'cut_off' }
   /** Not sent: the model has no price, and UNPRICED_MODELS (on OpenAI's own API by default) says not to guess one; `setBy`: who can choose another. */
-  | { kind: 'unpriced'; model: string; setBy: 'admin' | 'operator' };
+  | { kind: 'unpriced'; model: string; setBy: ModelChooser };
+
+/**
+ * Who can choose another model: a server admin (`/settings model`), the operator (VISION_MODEL, TRANSCRIBE_MODEL…),
+ * or, in a direct message, the operator through DEFAULT_MODEL (no admin can set a model there).
+ */
+export type ModelChooser = 'admin' | 'operator' | 'dm';
 
 /** What the caller knows about the call, so a 404 can be told apart: a missing model or a missing route. */
 export interface FailureContext {

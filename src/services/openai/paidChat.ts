@@ -5,7 +5,7 @@ import type { Pricing } from '../pricing/index.ts';
 import { PROMPT_COUNT_MARGIN, type TokenCounter } from '../tokens.ts';
 import type { ChatOutcome, ChatService, ChatUsage, OnThinking } from './chat.ts';
 import type { ReasoningEffort, ReasoningModels } from '../reasoning/models.ts';
-import { logModelFailure, type ModelFailure } from './failures.ts';
+import { logModelFailure, type ModelChooser, type ModelFailure } from './failures.ts';
 import type { ResponsesOnlyModels } from './responsesOnly.ts';
 
 
@@ -25,7 +25,7 @@ export interface PaidChatRequest {
   /** Ends the call at once (the bot is stopping); what was billed so far is charged. */
   signal?: AbortSignal;
   /** Who can choose another model if this one is refused for having no price: an admin (/settings model), or only the operator (VISION_MODEL). */
-  modelSetBy?: 'admin' | 'operator';
+  modelSetBy?: ModelChooser;
   log: Logger;
 }
 
@@ -75,13 +75,13 @@ export class PaidChat {
    * Charged at the fallback price, a dearer model would pass every limit in real dollars, so under
    * UNPRICED_MODELS=refuse a model without a price is neither sent nor reserved.
    */
-  private unusable(model: string, setBy: 'admin' | 'operator' = 'admin'): ModelFailure | undefined {
+  private unusable(model: string, setBy: ModelChooser = 'admin'): ModelFailure | undefined {
     if (this.deps.responsesOnly?.has(model)) return { kind: 'responses_only', model, setBy };
     return this.deps.refuseUnpriced && !this.deps.pricing.resolveChat(model).known ? { kind: 'unpriced', model, setBy } : undefined;
   }
 
   /** `unusable`, with the reason logged for the operator: callers that refuse before their own work (sizes, moderation) use this. */
-  notSent(model: string, setBy: 'admin' | 'operator' | undefined, log: Logger): ModelFailure | undefined {
+  notSent(model: string, setBy: ModelChooser | undefined, log: Logger): ModelFailure | undefined {
     const unusable = this.unusable(model, setBy);
     if (unusable) log.warn({ model }, unusable.kind === 'unpriced' ? 'model has no price (add it to PRICING_FILE, or set UNPRICED_MODELS=fallback): not sent' : `${RESPONSES_ONLY_LOG}: not sent`);
     return unusable;
@@ -112,8 +112,11 @@ export class PaidChat {
       return paid;
     }
     if (!paid.result.ok && paid.result.failure.kind === 'responses_only') return { ok: true, outcome: this.learnResponsesOnly(request, paid.result) };
-    if (!paid.result.ok) logModelFailure(log, paid.result.failure, `${request.command} model call`);
-    else if (paid.result.overrun) log.warn({ model, maxOutputTokens: request.maxOutputTokens }, 'the AI service went past the output limit it was sent: the answer was ended there');
+    if (!paid.result.ok) {
+      logModelFailure(log, paid.result.failure, `${request.command} model call`);
+      // A model the service doesn't have: the reply says who can choose another.
+      if (paid.result.failure.kind === 'model_not_found' && request.modelSetBy) return { ok: true, outcome: { ...paid.result, failure: { ...paid.result.failure, setBy: request.modelSetBy } } };
+    } else if (paid.result.overrun) log.warn({ model, maxOutputTokens: request.maxOutputTokens }, 'the AI service went past the output limit it was sent: the answer was ended there');
     return { ok: true, outcome: paid.result };
   }
 

@@ -1,6 +1,7 @@
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle } from 'discord.js';
 import type { MessageComponents, ReplyStream } from '../discord/replyStream.ts';
 import { catalogue, type CatalogueLanguage } from '../i18n.ts';
+import { outputAllowanceWithin, type OutputLimits } from '../outputAllowance.ts';
 import type { ReasoningModels } from './models.ts';
 import type { ReasoningStore } from './store.ts';
 import { ThinkingLine } from './thinkingLine.ts';
@@ -17,11 +18,17 @@ export class ReasoningService {
     readonly kept: ReasoningStore,
     /** REASONING_MAX_OUTPUT_TOKENS: a reasoning model's hidden thinking and its answer share one allowance. */
     private readonly reasoningMaxOutputTokens: number,
+    /** The model's window and output maximum, which bound every allowance. */
+    private readonly limits: OutputLimits,
   ) {}
 
-  /** The output allowance for a model: reasoning models get theirs, every other model the usual one. */
-  outputAllowance(model: string, ordinary: number): number {
-    return this.models.profile(model) ? this.reasoningMaxOutputTokens : ordinary;
+  /**
+   * The output allowance for a model: reasoning models get theirs, every other model the usual one (or `atLeast`
+   * when more), within the model's own output maximum and leaving room for a prompt in its window.
+   */
+  outputAllowance(model: string, ordinary: number, atLeast = 0): number {
+    const wanted = Math.max(this.models.profile(model) ? this.reasoningMaxOutputTokens : ordinary, atLeast);
+    return outputAllowanceWithin(wanted, this.limits.contextWindow(model), this.limits.maxOutputTokens(model));
   }
 
   /** The "thinking… N s" line for one answer, already waiting if the model thinks silently. */

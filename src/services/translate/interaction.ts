@@ -24,7 +24,7 @@ export async function translateForInteraction(
     payer: payerOf(interaction.guildId, interaction.channelId, interaction.user, interaction.member),
     command: 'translate',
     reasoningEffort: effortToSend(settings),
-    modelSetBy: interaction.guildId === null ? 'operator' : 'admin',
+    ...(interaction.guildId === null ? { modelSetBy: 'dm' as const } : {}),
     log: ctx.logger,
   });
   await showTranslation(interaction, outcome, { target, ui, model });

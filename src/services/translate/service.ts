@@ -3,8 +3,7 @@ import type { Logger } from '../../logger.ts';
 import type { Payer, Refusal } from '../budget/ledger.ts';
 import type { ChatMessage } from '../history.ts';
 import type { PaidChat } from '../openai/paidChat.ts';
-import type { ModelFailure } from '../openai/failures.ts';
-import type { Pricing } from '../pricing/index.ts';
+import type { ModelChooser, ModelFailure } from '../openai/failures.ts';
 import { REPLY_PRIMER_TOKENS, type TokenCounter } from '../tokens.ts';
 import type { ReasoningEffort } from '../reasoning/models.ts';
 import type { ReasoningService } from '../reasoning/service.ts';
@@ -25,8 +24,8 @@ export interface TranslateRequest {
   command: string;
   /** The channel's `/settings reasoning-effort`, for the models that take one. */
   reasoningEffort?: ReasoningEffort;
-  /** Who can choose another model when this one can't be used: a server's admin (the default), or (in a DM) the bot's host. */
-  modelSetBy?: 'admin' | 'operator';
+  /** Who can choose another model, for the reply when this one can't be used (a DM: the operator's DEFAULT_MODEL). */
+  modelSetBy?: ModelChooser;
   log: Logger;
 }
 
@@ -46,11 +45,13 @@ export type TranslateOutcome =
 
 export interface TranslateDependencies {
   paidChat: PaidChat;
-  pricing: Pricing;
   tokens: TokenCounter;
   /** MAX_OUTPUT_TOKENS: the least room a translation gets. */
   maxOutputTokens: number;
-  /** Reasoning models spend output tokens thinking: they get REASONING_MAX_OUTPUT_TOKENS, as in /ask. */
+  /**
+   * The output allowance, as in /ask: reasoning models spend output tokens thinking (REASONING_MAX_OUTPUT_TOKENS), and
+   * every model's is kept within its own output maximum and window.
+   */
   reasoning?: Pick<ReasoningService, 'outputAllowance'>;
   /** Where calls in progress are registered, so a stop ends them and they are settled before the database closes. */
   lifecycle?: Lifecycle;
@@ -72,12 +73,13 @@ export class TranslateService {
     const promptTokens = this.count(prepared.messages, model);
     const textTokens = this.count(prepared.messages.slice(-1), model) - REPLY_PRIMER_TOKENS;
     const window = deps.tokens.limits(model).contextWindow;
-    const least = deps.reasoning?.outputAllowance(model, deps.maxOutputTokens) ?? deps.maxOutputTokens;
-    const wanted = Math.max(least, textTokens * OUTPUT_EXPANSION + HEADER_TOKENS);
-    const maxOutputTokens = Math.min(wanted, deps.pricing.maxOutputTokens(model) ?? wanted, window - promptTokens);
+    const allowance = (atLeast: number) => deps.reasoning?.outputAllowance(model, deps.maxOutputTokens, atLeast) ?? Math.max(deps.maxOutputTokens, atLeast);
+    const maxOutputTokens = Math.min(allowance(textTokens * OUTPUT_EXPANSION + HEADER_TOKENS), window - promptTokens);
     // No room for even a same-length translation: say so instead of paying for a cut-off answer.
     if (maxOutputTokens < textTokens + HEADER_TOKENS) {
-      return { kind: 'too-long', tokens: textTokens, limit: Math.max(0, Math.floor((window - (promptTokens - textTokens) - HEADER_TOKENS) / 2)) };
+      // The longest text whose same-length translation fits both the window (beside the text itself) and the most output the model may write.
+      const fits = Math.min(Math.floor((window - (promptTokens - textTokens) - HEADER_TOKENS) / 2), allowance(Number.POSITIVE_INFINITY) - HEADER_TOKENS);
+      return { kind: 'too-long', tokens: textTokens, limit: Math.max(0, fits) };
     }
 
     // A stop ends the call at once (a reasoning model may think silently for minutes), so it is charged now,

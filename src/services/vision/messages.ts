@@ -4,7 +4,7 @@ import type { QuestionImages } from './service.ts';
 import { MAX_IMAGE_BYTES, MAX_IMAGES_PER_QUESTION, MAX_REQUEST_IMAGE_BYTES } from './limits.ts';
 
 export const VISION_NAMESPACE = 'vision';
-export const visionText = catalogue<'command.option.image' | 'noVision' | 'notImage' | 'animated' | 'tooLarge' | 'tooMany' | 'unavailable'>(VISION_NAMESPACE);
+export const visionText = catalogue<'command.option.image' | 'noVision' | 'noVisionDm' | 'notImage' | 'animated' | 'tooLarge' | 'tooMany' | 'unavailable'>(VISION_NAMESPACE);
 
 /** A file name shown in code style: its own backticks would end that early. */
 const shown = (filename: string) => filename.replace(/`/g, "'").slice(0, 100);

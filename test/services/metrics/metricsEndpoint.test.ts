@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { GatewayIntentBits } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BudgetStore } from '../../../src/db/budgetLimits.ts';
-import { BotHarness, TEST_CHANNEL_IDS } from '../../support/botHarness.ts';
+import { BotHarness, channelPool } from '../../support/botHarness.ts';
 import { DEFAULT_GUILD_ID } from '../../support/fakeDiscord.ts';
 import { freePort, health, parseSamples, scrape, valueOf, type Sample } from '../../support/metricsScrape.ts';
 
@@ -17,8 +17,7 @@ beforeAll(async () => {
 afterAll(async () => { await h?.close(); });
 
 
-let channel = 0;
-const freshChannel = () => TEST_CHANNEL_IDS[channel++]!;
+const freshChannel = channelPool();
 /** How much each listed sample grew while `action` ran. */
 async function growth(action: () => Promise<void>, ...picks: [string, Record<string, string>?][]): Promise<number[]> {
   const before = await scrape(url);

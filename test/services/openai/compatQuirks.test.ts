@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { GatewayIntentBits, type APIMessage } from 'discord.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, test, vi } from 'vitest';
-import { BotHarness, TEST_CHANNEL_IDS } from '../../support/botHarness.ts';
+import { BotHarness, TEST_CHANNEL_IDS, channelPool } from '../../support/botHarness.ts';
 import { DEFAULT_GUILD_ID, type FakeInteraction } from '../../support/fakeDiscord.ts';
 import type { CompatOptions, NotFoundStyle } from '../../support/fakeOpenAI.ts';
 
@@ -20,8 +20,8 @@ beforeAll(async () => { h = await BotHarness.start({ env: { OPENAI_MAX_RETRIES: 
 afterAll(async () => { await h?.close(); });
 beforeEach(() => { h.openai.reset(); });
 
-let channelSeq = 0;
-const freshChannel = () => TEST_CHANNEL_IDS[channelSeq++]!;
+// 30 and 31 are taken by number below.
+const freshChannel = channelPool(0, 30);
 const turns = (channelId: string) => h.bot.ctx.db.prepare('SELECT content FROM turns WHERE channel_id = ? ORDER BY id').all(channelId).map((t) => (t as { content: string }).content);
 interface LedgerRow { command: string; state: string; charged: number; reserved: number; inputTokens: number | null; outputTokens: number | null }
 const ledger = (channelId: string) => h.bot.ctx.db.prepare(`SELECT command, state, charged_micros AS charged, reserved_micros AS reserved,

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { makeWav } from '../../../src/services/audio/wav.ts';
-import { BotHarness, TEST_CHANNEL_IDS, TEST_OPENAI_KEY } from '../../support/botHarness.ts';
+import { BotHarness, TEST_OPENAI_KEY, channelPool } from '../../support/botHarness.ts';
 import type { FakeInteraction } from '../../support/fakeDiscord.ts';
 
 let h: BotHarness;
@@ -12,8 +12,7 @@ beforeAll(async () => { h = await BotHarness.start({ env: { OPENAI_MAX_RETRIES: 
 afterAll(async () => { await h?.close(); });
 beforeEach(() => { h.openai.reset(); });
 
-let channelSeq = 0;
-const freshChannel = () => TEST_CHANNEL_IDS[channelSeq++]!;
+const freshChannel = channelPool();
 const turns = (channelId: string) => h.bot.ctx.db.prepare('SELECT role, content FROM turns WHERE channel_id = ? ORDER BY id').all(channelId) as { role: string; content: string }[];
 interface LedgerRow { command: string; state: string; charged: number; inputTokens: number | null; outputTokens: number | null }
 const ledger = (channelId: string) => h.bot.ctx.db.prepare(`SELECT command, state, charged_micros AS charged, input_tokens AS inputTokens, output_tokens AS outputTokens

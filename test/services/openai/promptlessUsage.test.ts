@@ -3,15 +3,14 @@
  * never 0 tokens, so the bot charges its own count for it and keeps the output the server reported.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { BotHarness, TEST_CHANNEL_IDS } from '../../support/botHarness.ts';
+import { BotHarness, channelPool } from '../../support/botHarness.ts';
 
 let h: BotHarness;
 beforeAll(async () => { h = await BotHarness.start({ env: { OPENAI_MAX_RETRIES: '0' } }); });
 afterAll(async () => { await h?.close(); });
 beforeEach(() => { h.openai.reset(); });
 
-let channelSeq = 0;
-const freshChannel = () => TEST_CHANNEL_IDS[channelSeq++]!;
+const freshChannel = channelPool();
 interface LedgerRow { state: string; charged: number; inputTokens: number | null; outputTokens: number | null }
 const ledger = (channelId: string) => h.bot.ctx.db.prepare(`SELECT state, charged_micros AS charged, input_tokens AS inputTokens, output_tokens AS outputTokens
   FROM ledger WHERE channel_id = ? ORDER BY id`).all(channelId) as LedgerRow[];

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { BotHarness, TEST_CHANNEL_IDS } from '../../support/botHarness.ts';
+import { BotHarness, channelPool } from '../../support/botHarness.ts';
 import { DEFAULT_MODELS } from '../../support/fakeOpenAI.ts';
 import type { FakeInteraction } from '../../support/fakeDiscord.ts';
 import { REASONING_KEEP_MS } from '../../../src/services/reasoning/store.ts';
@@ -14,8 +14,7 @@ beforeAll(async () => {
 afterAll(async () => { await h?.close(); });
 beforeEach(() => { h.openai.reset(); });
 
-let channelSeq = 0;
-const freshChannel = () => TEST_CHANNEL_IDS[channelSeq++]!;
+const freshChannel = channelPool();
 type Body = Record<string, unknown> & { messages: { role: string; content: string }[] };
 const THINKING_EN = /^-# 💭 Thinking… \d+ s$/;
 const THINKING_ZH = /^-# 💭 思考中…（\d+ 秒）$/;

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChatCompletionCreateParams } from 'openai/resources/chat/completions';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { BotHarness, TEST_CHANNEL_IDS } from '../../support/botHarness.ts';
+import { BotHarness, TEST_CHANNEL_IDS, channelPool } from '../../support/botHarness.ts';
 import { DEFAULT_GUILD_ID } from '../../support/fakeDiscord.ts';
 import { craftGif, craftJpeg, craftPdf, craftPng, craftWebp } from '../../support/craftedImages.ts';
 import { imagePartTokens } from '../../support/fakeOpenAIVision.ts';
@@ -33,8 +33,8 @@ beforeAll(async () => { h = await warmedUp(await BotHarness.start()); }, 60_000)
 afterAll(async () => { await h?.close(); });
 beforeEach(() => { h.openai.reset(); });
 
-let channelSeq = 20;
-const freshChannel = () => TEST_CHANNEL_IDS[channelSeq++]!;
+// 0-10 and 39 are taken by number below.
+const freshChannel = channelPool(40);
 const lastChat = () => h.openai.chat.lastRequest as unknown as ChatBody;
 const imageParts = (body: ChatBody) => body.messages.flatMap((m) => (Array.isArray(m.content) ? m.content.filter((p) => p.type === 'image_url') : []));
 const setModel = (channelId: string, model: string) =>
