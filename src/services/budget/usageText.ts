@@ -38,7 +38,8 @@ function personalLines(view: UsageView, language: CatalogueLanguage): string[] {
   }
   const limit = formatLimit(personal.limit, language);
   const source = sourceOf(personal.limit, view.inDm, language);
-  if (personal.limit.amountMicros === 0) return [text('blocked', language, { limit, source })];
+  // In a DM the limit is the host's DEFAULT_BUDGET_USD: no server admin can change it.
+  if (personal.limit.amountMicros === 0) return [text(view.inDm ? 'blockedDm' : 'blocked', language, { limit, source })];
   const lines = [text('spent', language, { when: currentPeriod(personal.limit.period, language), spent: formatUsd(personal.spentMicros), limit, source })];
   // The server cap or an operator limit can leave less than the member's own limit does: what is left is the smallest.
   const { serverCeiling, member, bot } = view.report.operator;
