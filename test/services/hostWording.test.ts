@@ -4,6 +4,7 @@
  * In a DM nothing may point to a server admin: there is none.
  */
 import { PermissionFlagsBits } from 'discord.js';
+import { makeWav } from '../../src/services/audio/wav.ts';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BotHarness, channelPool, MOD_ROLE_ID } from '../support/botHarness.ts';
 import type { FakeInteraction, FakeInteractionSpec } from '../support/fakeDiscord.ts';
@@ -83,6 +84,21 @@ describe('an account out of credit (429 insufficient_quota), and a $0 limit in a
     const i = await ask(h, 'en-US', true);
     expect(h.openai.requestsTo('/v1/chat/completions')).toHaveLength(0);
     expect(i.transcript()).toEqual(["You can't use paid commands right now: the bot's default limit is set to $0. In direct messages only the bot's host can change this limit (DEFAULT_BUDGET_USD)."]);
+  });
+
+  test.each([
+    ['en-US', "The model `whisper-1` is not available on this AI service. The bot's host needs to choose another model."],
+    ['ja', 'モデル `whisper-1` はこの AI サービスでは使えません。ボットの運営者が別のモデルを選ぶ必要があります。'],
+  ])('/transcribe when the service lacks TRANSCRIBE_MODEL (404 model_not_found), in %s: the host chose it, not an admin', async (locale, expected) => {
+    h.openai.reset();
+    h.openai.removeModel('whisper-1');
+    const i = await run(h, {
+      commandName: 'transcribe', options: { audio: { filename: 'note.wav', contentType: 'audio/wav', data: makeWav({ seconds: 1 }) } },
+      user: newUser(), locale, ...place(h, false),
+    });
+    expect(h.openai.requestsTo('/v1/audio/transcriptions')).toHaveLength(1);
+    expect(i.transcript()).toEqual([expected]);
+    h.openai.reset();
   });
 
   test('/usage in a server, blocked by the server\'s own $0 default: a server admin can change that', async () => {
