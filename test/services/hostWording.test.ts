@@ -45,6 +45,7 @@ describe('a key OpenAI rejects (401 invalid_api_key)', () => {
 });
 
 describe('an account out of credit (429 insufficient_quota), and a $0 limit in a DM', () => {
+  const DM_ZERO = "You can't use paid commands right now: the bot's default limit is set to $0. In direct messages only the bot's host can change this limit (DEFAULT_BUDGET_USD).";
   let h: BotHarness;
   // DMs get the host's DEFAULT_BUDGET_USD ($0: blocked); the test server sets its own default, so /ask reaches OpenAI there.
   beforeAll(async () => {
@@ -83,7 +84,17 @@ describe('an account out of credit (429 insufficient_quota), and a $0 limit in a
     h.openai.reset();
     const i = await ask(h, 'en-US', true);
     expect(h.openai.requestsTo('/v1/chat/completions')).toHaveLength(0);
-    expect(i.transcript()).toEqual(["You can't use paid commands right now: the bot's default limit is set to $0. In direct messages only the bot's host can change this limit (DEFAULT_BUDGET_USD)."]);
+    expect(i.transcript()).toEqual([DM_ZERO]);
+  });
+
+  test('a plain DM message under a $0 limit gets the same reply', async () => {
+    h.openai.reset();
+    const author = newUser();
+    h.discord.sendMessage({ dm: true, author, content: 'hello?' });
+    const dm = h.discord.dmChannelId(author.id);
+    await h.repliedIn([dm]);
+    expect(h.discord.channelMessages(dm).filter((m) => m.author.id === h.discord.botUser.id).map((m) => m.content)).toEqual([DM_ZERO]);
+    expect(h.openai.requestsTo('/v1/chat/completions')).toHaveLength(0);
   });
 
   test.each([
