@@ -8,9 +8,15 @@ import { makeWav } from '../../src/services/audio/wav.ts';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { BotHarness, channelPool, MOD_ROLE_ID } from '../support/botHarness.ts';
 import type { FakeInteraction, FakeInteractionSpec } from '../support/fakeDiscord.ts';
+import type { Refusal } from '../../src/services/budget/ledger.ts';
+import { describeRefusal } from '../../src/services/budget/messages.ts';
+import type { CatalogueLanguage } from '../../src/services/i18n.ts';
 
 /** How each catalogue names a server admin (zh-TW and zh-CN also say 請管理員 / 请管理员 for one). */
 const SERVER_ADMIN = /server admin|伺服器管理員|服务器管理员|サーバー管理者|請管理員|请管理员|管理員檢查|管理员检查/;
+
+/** How a server refusal says the operator's limit is beyond its admins. */
+const SERVER_ADMIN_CANT = /server admins cannot raise it|サーバー管理者は引き上げられません|服务器管理员无法调高|伺服器管理員無法調高/;
 
 const freshChannel = channelPool();
 let userSeq = 0;
@@ -49,7 +55,7 @@ describe('an account out of credit (429 insufficient_quota), and a $0 limit in a
   let h: BotHarness;
   // DMs get the host's DEFAULT_BUDGET_USD ($0: blocked); the test server sets its own default, so /ask reaches OpenAI there.
   beforeAll(async () => {
-    h = await BotHarness.start({ env: { DEFAULT_BUDGET_USD: '0' } });
+    h = await BotHarness.start({ env: { DEFAULT_BUDGET_USD: '0', MEMBER_LIMIT_USD: '1.00' } });
     await run(h, {
       commandName: 'budget', subcommand: 'set-default', options: { amount: '5', period: 'day' },
       guildId: h.bot.ctx.config.devGuildId!, permissions: String(PermissionFlagsBits.ManageGuild),
@@ -71,12 +77,15 @@ describe('an account out of credit (429 insufficient_quota), and a $0 limit in a
   });
 
   test.each([
-    ['en-US', "Your limit is **$0.00 a day (blocked)** (the bot's default for direct messages): paid commands are blocked for you. In direct messages only the bot's host can change this limit (DEFAULT_BUDGET_USD)."],
-    ['zh-TW', '你的額度是 **每日 $0.00（禁止使用）**（機器人在私訊中的預設額度）：你目前無法使用付費指令。私訊中的額度只有機器人的管理者能更改（DEFAULT_BUDGET_USD）。'],
-  ])('/usage in a DM, blocked, in %s: only the bot\'s host can change it', async (locale, expected) => {
+    ['en-US', "Your limit is **$0.00 a day (blocked)** (the bot's default for direct messages): paid commands are blocked for you. In direct messages only the bot's host can change this limit (DEFAULT_BUDGET_USD).",
+      "**Limits set by the bot's host** (UTC):"],
+    ['zh-TW', '你的額度是 **每日 $0.00（禁止使用）**（機器人在私訊中的預設額度）：你目前無法使用付費指令。私訊中的額度只有機器人的管理者能更改（DEFAULT_BUDGET_USD）。', '**機器人的管理者設定的上限**（UTC）：'],
+  ])('/usage in a DM, blocked, in %s: only the bot\'s host can change it', async (locale, expected, title) => {
     const i = await run(h, { commandName: 'usage', user: newUser(), locale });
     const lines = i.original()!.content.split('\n');
     expect(lines[1]).toBe(expected);
+    // MEMBER_LIMIT_USD, the host's limit across servers and DMs, is listed under a title that names only them.
+    expect(lines).toContain(title);
     expect(lines.join('\n')).not.toMatch(SERVER_ADMIN);
   });
 
@@ -119,5 +128,24 @@ describe('an account out of credit (429 insufficient_quota), and a $0 limit in a
     });
     const i = await run(h, { commandName: 'usage', user: newUser(), member: { roles: [MOD_ROLE_ID] }, guildId: h.bot.ctx.config.devGuildId! });
     expect(i.original()!.content.split('\n')[1]).toBe(`Your limit is **$0.00 a day (blocked)** (from the role <@&${MOD_ROLE_ID}>): paid commands are blocked for you. Ask a server admin if this is a mistake.`);
+  });
+});
+
+describe('the operator\'s limits refusing in a DM name only the bot\'s host', () => {
+  const resetsAt = Date.parse('2027-01-16T00:00:00Z');
+  const refusal = (amountMicros: number, source: 'member-total' | 'bot-total'): Refusal => ({
+    limit: { source, targetId: '', period: 'day', amountMicros }, spentMicros: amountMicros, requestMicros: 2466, resetsAt,
+  });
+  test.each([
+    ['en', 'MEMBER_LIMIT_USD at $0', refusal(0, 'member-total'), "You can't use paid commands right now: the bot's limit for each person across all servers and DMs is set to $0. This limit is set by the bot's host."],
+    ['ja', 'MEMBER_LIMIT_USD at $0', refusal(0, 'member-total'), '現在、有料コマンドは使えません：ボットが各個人に設けた上限（すべてのサーバーと DM の合計）が $0 に設定されています。この上限はボットの運営者が設定したものです。'],
+    ['en', 'BOT_LIMIT_USD reached', refusal(1_000_000, 'bot-total'),
+      `The bot has (everyone together) used $1.00 of the bot's total limit for everyone ($1.00 a day), and this request could cost up to $0.002466. It resets <t:${resetsAt / 1000}:R>. This limit is set by the bot's host.`],
+    ['zh-CN', 'MEMBER_LIMIT_USD reached', refusal(1_000_000, 'member-total'),
+      `已达使用上限：你本期已用 $1.00，机器人给每个人（跨所有服务器和私信）的限额为每日 $1.00，这次请求最多可能花费 $0.002466。额度将于 <t:${resetsAt / 1000}:R> 重置。这是机器人的部署者设置的上限。`],
+  ])('%s, %s', (language, _case, limit, expected) => {
+    expect(describeRefusal(limit, language as CatalogueLanguage, true)).toBe(expected);
+    // The same refusal in a server still tells members that its admins can't raise it.
+    expect(describeRefusal(limit, language as CatalogueLanguage, false)).toMatch(SERVER_ADMIN_CANT);
   });
 });

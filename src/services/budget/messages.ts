@@ -33,7 +33,7 @@ export function describeRefusalInPublic(refusal: Refusal, language: CatalogueLan
 
 /**
  * The polite "over a limit" reply: which limit, the spend against it and the reset time. It never calls the bot's total "yours".
- * `inDm`: a DM has no server admin, so a $0 limit there (the host's DEFAULT_BUDGET_USD) names the bot's host.
+ * `inDm`: a DM has no server admin, so its texts name only the bot's host (a $0 limit there is DEFAULT_BUDGET_USD).
  */
 export function describeRefusal(refusal: Refusal, language: CatalogueLanguage, inDm = false): string {
   const { limit } = refusal;
@@ -42,8 +42,10 @@ export function describeRefusal(refusal: Refusal, language: CatalogueLanguage, i
   if (limit.source === 'coordinator-down') return budgetText('refusal.coordinatorDown', language);
   const source = describeSource(limit, language);
   const byOperator = OPERATOR_SOURCES.has(limit.source);
-  if (limit.amountMicros === 0) return budgetText(byOperator ? 'refusal.zeroOperator' : inDm ? 'refusal.zeroDm' : 'refusal.zero', language, { source });
-  return budgetText(byOperator ? 'refusal.overOperator' : 'refusal.over', language, {
+  const inPlace = (key: string) => (inDm ? `${key}Dm` : key);
+  if (limit.amountMicros === 0) return budgetText(inPlace(byOperator ? 'refusal.zeroOperator' : 'refusal.zero'), language, { source });
+  // `refusal.over` (a server's limit, the bot's default) names nobody: only an operator's limit says who set it.
+  return budgetText(byOperator ? inPlace('refusal.overOperator') : 'refusal.over', language, {
     who: whoseSpend(limit.source), spent: formatUsd(refusal.spentMicros), source, limit: formatLimit(limit, language),
     request: formatUsd(refusal.requestMicros), resets: relativeTime(refusal.resetsAt),
   });

@@ -57,7 +57,7 @@ function operatorLines(view: UsageView, language: CatalogueLanguage): string[] {
   if (member) lines.push(text('operator.member', language, statusValues(member, language)));
   if (bot) lines.push(text('operator.bot', language, statusValues(bot, language)));
   if (lines.length === 0) return [];
-  return [text('operator.title', language), ...lines.map((l) => `- ${l}`)];
+  return [text(view.inDm ? 'operator.titleDm' : 'operator.title', language), ...lines.map((l) => `- ${l}`)];
 }
 
 export function describeUsage(view: UsageView, language: CatalogueLanguage): string {
