@@ -67,7 +67,7 @@ async function answerMention(message: Message, ctx: BotContext, asked?: ThreadQu
     if (!result.ok && result.reason === 'over_budget') {
       noteOutcome(message, 'refused');
       // A DM is private; in a channel everyone would read the member's spend and limit.
-      const refusal = message.channel.isDMBased() ? describeRefusal(result.refusal, language) : describeRefusalInPublic(result.refusal, language);
+      const refusal = message.channel.isDMBased() ? describeRefusal(result.refusal, language, true) : describeRefusalInPublic(result.refusal, language);
       await message.reply({ content: refusal, allowedMentions });
     }
     if (!result.ok && (result.reason === 'moderated' || result.reason === 'image_refused')) await message.reply({ content: result.notice, allowedMentions });

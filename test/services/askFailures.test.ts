@@ -52,7 +52,7 @@ describe('failures are explained in plain words, stored nowhere, and never crash
     expect(turnsIn(channelId)).toBe(0);
   }, 20_000);
 
-  test('insufficient_quota is never retried, says the account is out of credit, and is logged for the admin', async () => {
+  test('insufficient_quota is never retried, says the account is out of credit, and is logged for the bot\'s host', async () => {
     h.openai.chat.enqueue({ error: 'insufficient_quota', times: 3 });
     const channelId = freshChannel();
     const i = await askIn(channelId);

@@ -31,16 +31,21 @@ export function describeRefusalInPublic(refusal: Refusal, language: CatalogueLan
   return personal ? budgetText('refusal.overInPublic', language, { resets: relativeTime(refusal.resetsAt) }) : describeRefusal(refusal, language);
 }
 
-/** The polite "over a limit" reply: which limit, the spend against it and the reset time. It never calls the bot's total "yours". */
-export function describeRefusal(refusal: Refusal, language: CatalogueLanguage): string {
+/**
+ * The polite "over a limit" reply: which limit, the spend against it and the reset time. It never calls the bot's total "yours".
+ * `inDm`: a DM has no server admin, so its texts name only the bot's host (a $0 limit there is DEFAULT_BUDGET_USD).
+ */
+export function describeRefusal(refusal: Refusal, language: CatalogueLanguage, inDm = false): string {
   const { limit } = refusal;
   if (limit.source === 'not-allowed') return budgetText('refusal.notAllowed', language);
   if (limit.source === 'dm-off') return budgetText('refusal.dmOff', language);
   if (limit.source === 'coordinator-down') return budgetText('refusal.coordinatorDown', language);
   const source = describeSource(limit, language);
   const byOperator = OPERATOR_SOURCES.has(limit.source);
-  if (limit.amountMicros === 0) return budgetText(byOperator ? 'refusal.zeroOperator' : 'refusal.zero', language, { source });
-  return budgetText(byOperator ? 'refusal.overOperator' : 'refusal.over', language, {
+  const inPlace = (key: string) => (inDm ? `${key}Dm` : key);
+  if (limit.amountMicros === 0) return budgetText(inPlace(byOperator ? 'refusal.zeroOperator' : 'refusal.zero'), language, { source });
+  // `refusal.over` (a server's limit, the bot's default) names nobody: only an operator's limit says who set it.
+  return budgetText(byOperator ? inPlace('refusal.overOperator') : 'refusal.over', language, {
     who: whoseSpend(limit.source), spent: formatUsd(refusal.spentMicros), source, limit: formatLimit(limit, language),
     request: formatUsd(refusal.requestMicros), resets: relativeTime(refusal.resetsAt),
   });

@@ -38,7 +38,8 @@ function personalLines(view: UsageView, language: CatalogueLanguage): string[] {
   }
   const limit = formatLimit(personal.limit, language);
   const source = sourceOf(personal.limit, view.inDm, language);
-  if (personal.limit.amountMicros === 0) return [text('blocked', language, { limit, source })];
+  // In a DM the limit is the host's DEFAULT_BUDGET_USD: no server admin can change it.
+  if (personal.limit.amountMicros === 0) return [text(view.inDm ? 'blockedDm' : 'blocked', language, { limit, source })];
   const lines = [text('spent', language, { when: currentPeriod(personal.limit.period, language), spent: formatUsd(personal.spentMicros), limit, source })];
   // The server cap or an operator limit can leave less than the member's own limit does: what is left is the smallest.
   const { serverCeiling, member, bot } = view.report.operator;
@@ -56,7 +57,7 @@ function operatorLines(view: UsageView, language: CatalogueLanguage): string[] {
   if (member) lines.push(text('operator.member', language, statusValues(member, language)));
   if (bot) lines.push(text('operator.bot', language, statusValues(bot, language)));
   if (lines.length === 0) return [];
-  return [text('operator.title', language), ...lines.map((l) => `- ${l}`)];
+  return [text(view.inDm ? 'operator.titleDm' : 'operator.title', language), ...lines.map((l) => `- ${l}`)];
 }
 
 export function describeUsage(view: UsageView, language: CatalogueLanguage): string {

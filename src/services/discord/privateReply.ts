@@ -34,5 +34,5 @@ export async function replyPrivatelyInParts(interaction: RepliableInteraction, c
 /** A spending limit said no (over it, $0, not allowed here): counted as refused, and told only to the member, in their language. */
 export async function replyRefused(interaction: RepliableInteraction, refusal: Refusal, language: CatalogueLanguage): Promise<void> {
   noteOutcome(interaction, 'refused');
-  await replyPrivately(interaction, describeRefusal(refusal, language));
+  await replyPrivately(interaction, describeRefusal(refusal, language, interaction.guildId === null));
 }

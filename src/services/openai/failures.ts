@@ -111,7 +111,7 @@ export function classifyError(error: unknown, timedOut: boolean, context: Failur
   return fromSignals(readSignals(error, context.secrets ?? []), error.headers, context);
 }
 
-/** Logs a failed call where an admin will look: an empty account or a rejected key as errors, the rest as warnings. */
+/** Logs a failed call where the bot's host will look: an empty account or a rejected key as errors, the rest as warnings. */
 export function logModelFailure(log: Logger, failure: ModelFailure, what: string): void {
   if (failure.kind === 'quota') log.error('OpenAI reports insufficient_quota: the account behind OPENAI_API_KEY is out of credit; add credit at platform.openai.com');
   else if (failure.kind === 'auth') log.error('OpenAI rejected OPENAI_API_KEY (401/403)');

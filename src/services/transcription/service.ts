@@ -159,7 +159,9 @@ export class TranscriptionService {
         this.missingRouteUntil = Date.now() + MISSING_ROUTE_RECHECK_MS;
         log.warn({ recheckMs: MISSING_ROUTE_RECHECK_MS }, 'the AI service has no transcription endpoint: voice messages are skipped until it is asked again');
       }
-      return { ok: false, reason: 'model_failed', failure: outcome.failure, chargedMicros: settlement?.chargedMicros ?? 0 };
+      // TRANSCRIBE_MODEL is the host's (.env), not a server admin's: a missing model names them.
+      const failure = outcome.failure.kind === 'model_not_found' ? { ...outcome.failure, setBy: 'operator' as const } : outcome.failure;
+      return { ok: false, reason: 'model_failed', failure, chargedMicros: settlement?.chargedMicros ?? 0 };
     }
     // A transcript came back (a /transcribe, which never skips): the route is there, voice messages need not wait.
     this.missingRouteUntil = 0;

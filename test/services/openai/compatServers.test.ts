@@ -280,7 +280,7 @@ describe('HTTP errors in other shapes', () => {
     ['a plain-text 400', { status: 400, body: 'invalid request', contentType: 'text/plain' }, 'The AI service could not handle this request.'],
     ['FastAPI\'s detail', { status: 400, body: '{"detail":"max_tokens is too large"}' }, 'The AI service could not handle this request: max_tokens is too large'],
     ['error as a string with a message', { status: 400, body: '{"error":"Bad Request","message":"messages must not be empty"}' }, 'The AI service could not handle this request: messages must not be empty'],
-    ['a 404 for the chat route itself', { status: 404, body: '404 page not found', contentType: 'text/plain' }, 'This AI service has no chat endpoint (`/chat/completions` under OPENAI_BASE_URL). A server admin needs to check OPENAI_BASE_URL (for most servers it ends in `/v1`).'],
+    ['a 404 for the chat route itself', { status: 404, body: '404 page not found', contentType: 'text/plain' }, "This AI service has no chat endpoint (`/chat/completions` under OPENAI_BASE_URL). The bot's host needs to check OPENAI_BASE_URL (for most servers it ends in `/v1`)."],
     // lmstudio-ai/lms#107: a chat request while no model is loaded.
     ['LM Studio with no model loaded (a string error, 404)', { status: 404, body: '{"error":"No models loaded. Please load a model in the developer page or use the `lms load` command."}' }, 'The configured model `gpt-4o-mini` is not available on this AI service. A server admin needs to choose another model.'],
     ['a body that echoes the key', { status: 400, body: JSON.stringify({ error: { message: `Invalid key ${TEST_OPENAI_KEY} for this route`, type: 'invalid_request_error' } }) }, 'The AI service could not handle this request: Invalid key [redacted] for this route'],
