@@ -182,7 +182,7 @@ describe('/finetune: OpenAI\'s 400s are told in plain catalogue words, and its o
   test.each([
     { name: 'a file OpenAI can\'t read', reply: /^OpenAI couldn't read this training file's format\. It takes a `\.jsonl` file/, locale: 'en-US',
       refusal: { error: 'bad_request' as const, message: 'Invalid file format for Fine-Tuning API. Must be .jsonl', param: 'file', code: 'invalid_file_format' } },
-    { name: 'the storage quota, to a ja admin', reply: /^この bot が使う OpenAI アカウントがファインチューニングの割り当てか支出上限に達している/, locale: 'ja',
+    { name: 'the storage quota, to a ja admin', reply: /^このボットが使う OpenAI アカウントがファインチューニングの割り当てか支出上限に達している/, locale: 'ja',
       refusal: { error: 'bad_request' as const, message: 'You have exceeded your file storage quota for this organization.', param: null, code: null } },
     { name: 'a refusal of no known kind, to a zh-CN admin', reply: /^OpenAI 拒绝了这个微调请求。/, locale: 'zh-CN',
       refusal: { error: 'bad_request' as const, message: 'Unsupported purpose for this account.', param: 'purpose', code: 'invalid_value' } },
