@@ -80,7 +80,7 @@ describe('failures are explained in plain words, stored nowhere, and never crash
     const channelId = freshChannel();
     h.openai.chat.enqueue({ error: 'context_length_exceeded' }, { error: 'context_length_exceeded' });
     const i = await askIn(channelId);
-    expect(i.transcript()[0]).toMatch(/too long for the model.*\/reset/);
+    expect(i.transcript()[0]).toMatch(/too long for the model.*\/reset.*Manage Messages permission/);
     expect(turnsIn(channelId)).toBe(0);
   });
 
