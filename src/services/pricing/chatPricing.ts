@@ -31,7 +31,10 @@ export class ChatPricing {
       if (own) return this.found(model, model, own);
       const tuned = nameCandidates(base).map((name) => `ft:${name}`).find((key) => this.table.has(key));
       if (tuned) return this.found(model, tuned, this.table.get(tuned) as ChatEntry);
-      return { ...this.resolve(base), model };
+      // OpenAI bills a fine-tuned model at rates of its own, above its base's: without them it is unpriced
+      // (UNPRICED_MODELS refuses it by default on OpenAI), and a fallback charge is never below its base's rates.
+      const { price } = this.resolve(base);
+      return { model, known: false, source: 'fallback', resolvedFrom: 'fallback', price: higherRates(price, this.fallback) };
     }
     const ours = lookup(this.table, model);
     if (ours) return this.found(model, ours.key, ours.value);
@@ -104,4 +107,13 @@ export class ChatPricing {
     const price: ChatPrice = rule ? { ...rates, longContext: longContextTier(rates, rule) } : rates;
     return { model, known: true, source: this.overridden.has(key) ? 'override' : 'builtin', resolvedFrom: key, price };
   }
+}
+
+/** Each rate the higher of the two (a per-request fee too), keeping `base`'s long-context tier (the fallback has none). */
+function higherRates(base: ChatPrice, fallback: ChatPrice): ChatPrice {
+  const perRequest = Math.max(base.perRequest ?? 0, fallback.perRequest ?? 0);
+  return {
+    input: Math.max(base.input, fallback.input), cachedInput: Math.max(base.cachedInput, fallback.cachedInput), output: Math.max(base.output, fallback.output),
+    ...(perRequest > 0 ? { perRequest } : {}), ...(base.longContext ? { longContext: base.longContext } : {}),
+  };
 }

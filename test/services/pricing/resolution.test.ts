@@ -44,11 +44,17 @@ describe('chat model resolution', () => {
     ['fine-tuned gpt-4o-mini', 'ft:gpt-4o-mini-2024-07-18:org:suffix:id', 'ft:gpt-4o-mini', 300_000],
     ['fine-tuned gpt-3.5-turbo (tutorial)', 'ft:gpt-3.5-turbo-0613:personal::8BliK0o7', 'ft:gpt-3.5-turbo', 12_000_000],
     ['fine-tuned gpt-4.1-mini', 'ft:gpt-4.1-mini-2025-04-14:acme::abc123', 'ft:gpt-4.1-mini', 800_000],
-    ['fine-tune without a fine-tuned price: its base', 'ft:gpt-4-0613:acme::x1', 'gpt-4', 30_000_000],
   ])('%s: %s → %s', (_case, model, resolvedFrom, input) => {
     const resolved = pricing.resolveChat(model);
     expect(resolved).toMatchObject({ model, known: true, resolvedFrom });
     expect(resolved.price.input).toBe(input);
+  });
+
+  test('a fine-tune whose fine-tuned rates the bot lacks is unpriced (OpenAI bills it above its base), and a fallback charge is never below its base', () => {
+    // gpt-4-0613 fine-tunes: base gpt-4 is $30 / $60, above the fallback's gpt-4o rates.
+    expect(pricing.resolveChat('ft:gpt-4-0613:acme::x1')).toMatchObject({ known: false, source: 'fallback', price: { input: 30_000_000, output: 60_000_000 } });
+    // A base cheaper than the fallback (gpt-3.5-turbo-instruct, $1.50 / $2): the fallback's rates (gpt-4o, $2.50 / $10).
+    expect(pricing.resolveChat('ft:gpt-3.5-turbo-instruct:acme::x1').price).toMatchObject({ input: 2_500_000, output: 10_000_000 });
   });
 
   test('fine-tuned gpt-4o-mini output is $1.20 per 1M', () => {
