@@ -274,7 +274,7 @@ describe('/finetune start, status, cancel', () => {
       if (id === jobId && fake.jobs.get(jobId)!.job.status === 'running') fake.advance(jobId, 'succeeded');
     };
     try {
-      expect(await finetune('cancel', { job: jobId })).toBe('OpenAI refused this fine-tuning request. The bot\'s operator can find OpenAI\'s reason in the bot\'s log.');
+      expect(await finetune('cancel', { job: jobId })).toBe('OpenAI refused this fine-tuning request. The bot\'s host can find OpenAI\'s reason in the bot\'s log.');
     } finally {
       fake.retrieve = retrieve;
     }
@@ -324,7 +324,7 @@ describe('/finetune start, status, cancel', () => {
     };
     try {
       const status = await finetune('status', { job: jobId });
-      expect(status).toContain('OpenAI refused this fine-tuning request. The bot\'s operator can find OpenAI\'s reason in the bot\'s log.');
+      expect(status).toContain('OpenAI refused this fine-tuning request. The bot\'s host can find OpenAI\'s reason in the bot\'s log.');
       expect(status).not.toContain('can\'t be read');
     } finally {
       fake.retrieve = retrieve;

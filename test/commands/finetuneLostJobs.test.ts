@@ -98,7 +98,7 @@ describe('a fine-tuning job OpenAI answers 404 for', () => {
     const [notice, ...more] = notices(channelId);
     expect(more).toEqual([]);
     expect(notice).toEqual({
-      content: `⚠️ Fine-tuning job \`${jobId}\` is lost: for 7 days (since ${discordTime(firstAt)}) OpenAI has answered that it has no such job for the API key the bot uses now (the key, organisation or AI service changed since it started). Its reservation of ${formatUsd(reservation!.reserved)} has been charged, because the job may still have trained, and been billed, under the key that started it. I no longer check it. The bot's operator can look for it in the old key's organisation on OpenAI's site.`,
+      content: `⚠️ Fine-tuning job \`${jobId}\` is lost: for 7 days (since ${discordTime(firstAt)}) OpenAI has answered that it has no such job for the API key the bot uses now (the key, organisation or AI service changed since it started). Its reservation of ${formatUsd(reservation!.reserved)} has been charged, because the job may still have trained, and been billed, under the key that started it. I no longer check it. The bot's host can look for it in the old key's organisation on OpenAI's site.`,
       allowed_mentions: { parse: [] },
     });
     expect(logged(jobId, /^fine-tuning job unknown to OpenAI for a week/)).toMatchObject([{ level: 40, chargedMicros: reservation!.reserved }]);
@@ -111,7 +111,7 @@ describe('a fine-tuning job OpenAI answers 404 for', () => {
     expect(status.startsWith(`⚠️ Job \`${jobId}\` is lost: since ${discordTime(firstAt)} OpenAI has had no such job for the API key the bot uses now, so on ${discordTime(lostAt)}, after 7 days, I stopped checking it and charged its reservation of ${formatUsd(reservation!.reserved)}`)).toBe(true);
     expect(status).toContain(`Fine-tuning job \`${jobId}\`: **lost**`);
     expect(status).toContain(`Charged: ${formatUsd(reservation!.reserved)}.`);
-    expect(await finetune('cancel', { job: jobId }, { user, channelId })).toMatch(new RegExp(`^I can't cancel \`${jobId}\`: it is lost\\. .*the bot's operator can cancel it on OpenAI's site`));
+    expect(await finetune('cancel', { job: jobId }, { user, channelId })).toMatch(new RegExp(`^I can't cancel \`${jobId}\`: it is lost\\. .*the bot's host can cancel it on OpenAI's site`));
     expect(await finetune('use', { job: jobId }, { user, channelId })).toMatch(new RegExp(`^\`${jobId}\` has no model I can use: it is lost\\.`));
     expect(await finetune('list', {}, { user, channelId })).toContain(`\`${jobId}\` · lost ·`);
     expect(asked(jobId)).toBe(settledAsks);

@@ -62,11 +62,11 @@ describe('/operator', () => {
   test('is refused to everyone but the owner, a server admin included, privately', async () => {
     for (const spec of [{ user: ADMIN, guildId: TEST_GUILD.id, permissions: String(PermissionFlagsBits.Administrator) }, { user: ADMIN }]) {
       const i = await operator(h, 'status', {}, spec);
-      expect(content(i)).toBe('`/operator` is only for the person who runs this bot (the owner of its Discord application).');
+      expect(content(i)).toBe("`/operator` is only for the bot's host (the owner of its Discord application).");
       expect(i.ephemeral).toBe(true);
     }
     const zh = await operator(h, 'server-limit', { server: SECOND.id, amount: 'unlimited' }, { user: ADMIN, locale: 'zh-TW' });
-    expect(content(zh)).toContain('只限架設這個機器人的人');
+    expect(content(zh)).toContain('只限機器人的管理者');
     expect(h.bot.ctx.services.ledger.serverCeiling(SECOND.id)).toMatchObject({ amountMicros: 800_000 });
   });
 
@@ -111,7 +111,7 @@ describe('/operator', () => {
     expect(content(set)).toBe(`Ceiling for server \`${SECOND.id}\` (Second Server): **$0.201 a week** (UTC periods).`);
     h.openai.chat.setDefault({ text: 'Answered.' });
     const ask = await run(h, { commandName: 'ask', guildId: SECOND.id, options: { prompt: 'Hi', private: true }, user: { id: '570000000000000003', username: 'm3' } });
-    expect(ask.transcript()[0]).toMatch(/^This server has used \$0\.20 of the most the bot's operator lets this server spend \(\$0\.201 a week\).*server admins cannot raise it\.$/);
+    expect(ask.transcript()[0]).toMatch(/^This server has used \$0\.20 of the most the bot's host lets this server spend \(\$0\.201 a week\).*server admins cannot raise it\.$/);
     const back = await operator(h, 'server-limit', { server: SECOND.id, amount: 'default' });
     expect(content(back)).toContain('back to the default ceiling: $0.80 a day');
     const bad = await operator(h, 'server-limit', { server: 'abc', amount: '1' });
@@ -139,7 +139,7 @@ describe('/operator', () => {
     const member = { id: '570000000000000001', username: 'm1' }; // spent $0.30 here and $0.10 in DMs above
     const i = await run(h, { commandName: 'usage', guildId: TEST_GUILD.id, user: member });
     const text = content(i);
-    expect(text).toContain("**Limits set by whoever runs the bot** (UTC; server admins can't raise these):");
+    expect(text).toContain("**Limits set by the bot's host** (UTC; server admins can't raise these):");
     expect(text).toMatch(/- This server, all members together: \*\*\$0\.30\*\* of \*\*\$0\.80 a day\*\* used, \*\*\$0\.50\*\* left/);
     expect(text).toMatch(/- You, across all servers and DMs: \*\*\$0\.40\*\* of \*\*\$0\.50 a day\*\* used, \*\*\$0\.10\*\* left/);
     expect(text).toMatch(/- The whole bot, everyone together: \*\*\$0\.\d+\*\* of \*\*\$1\.00 a day\*\* used/);
@@ -206,7 +206,7 @@ describe("a stranger's server without an allow-list", () => {
     expect(content(set)).toContain('$1,000,000.00 a day');
     expect(content(set)).not.toContain('Note:'); // MEMBER_LIMIT_USD is unlimited here
     const cap = await run(h, { commandName: 'budget', subcommand: 'set-server', guildId: SECOND.id, user: stranger, options: { amount: '1000000', period: 'day' }, permissions: String(PermissionFlagsBits.ManageGuild) });
-    expect(content(cap)).toContain('Note: whoever runs the bot lets this server spend at most $0.0125 a day; spending stops there first.');
+    expect(content(cap)).toContain("Note: the bot's host lets this server spend at most $0.0125 a day; spending stops there first.");
 
     h.openai.chat.setDefault({ text: 'Answered.', delayMs: 100, usage: { prompt_tokens: 40, completion_tokens: 4096 } });
     const db = h.bot.ctx.db;
@@ -226,7 +226,7 @@ describe("a stranger's server without an allow-list", () => {
     const answers = burst.map((i) => i.transcript()[0] ?? '');
     const answered = answers.filter((a) => a === 'Answered.').length;
     expect(answered).toBeGreaterThanOrEqual(10);
-    expect(answers.filter((a) => a.includes("the most the bot's operator lets this server spend")).length).toBeGreaterThan(0);
+    expect(answers.filter((a) => a.includes("the most the bot's host lets this server spend")).length).toBeGreaterThan(0);
     expect(answers.filter((a) => a.includes("the bot's total limit for everyone")).length).toBeGreaterThan(0);
     // Every refusal says who set the limit: in a server, that its admins can't raise it; in a DM (every fifth ask), only the bot's host.
     const inDm = (n: number) => n % 5 === 4;

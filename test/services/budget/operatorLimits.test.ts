@@ -124,7 +124,7 @@ describe('the server ceiling (SERVER_LIMIT_USD and /operator server-limit)', () 
     for (let n = 0; n < 4; n += 1) expect(spend(ledger, payer(GUILDS[0]!, `m${n}`, ['everyone']), 0.5).ok).toBe(true);
     const refused = ledger.reserve(payer(GUILDS[0]!, 'm9', ['everyone']), call(0.01));
     expect(refused).toMatchObject({ ok: false, refusal: { limit: { source: 'server-ceiling' }, spentMicros: 2 * USD } });
-    if (!refused.ok) expect(describeRefusal(refused.refusal, 'en')).toMatch(/^This server has used \$2\.00 of the most the bot's operator lets this server spend/);
+    if (!refused.ok) expect(describeRefusal(refused.refusal, 'en')).toMatch(/^This server has used \$2\.00 of the most the bot's host lets this server spend/);
     expect(spend(ledger, payer(GUILDS[1]!), 0.5).ok).toBe(true);
   });
 
