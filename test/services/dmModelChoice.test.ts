@@ -31,7 +31,7 @@ describe('DEFAULT_MODEL without a price, in a DM', () => {
     ['zh-TW', '機器人的價格表沒有 `mystery-model` 的價格，所以不會使用這個模型：沒有價格就無法控管花費上限。私訊中使用的模型由機器人的管理者決定（DEFAULT_MODEL）：他們可以在 PRICING_FILE 加入它的價格，或改選其他模型。'],
     ['zh-CN', '机器人的价格表中没有 `mystery-model` 的价格，所以不会使用这个模型：没有价格就无法控制花费上限。私信中使用的模型由机器人的部署者决定（DEFAULT_MODEL）：他们可以在 PRICING_FILE 中添加它的价格，或改选其他模型。'],
     ['ja', 'ボットの料金表に `mystery-model` の料金がないため、このモデルは使いません（料金が分からないと利用上限を守れません）。DM で使うモデルはボットの運営者が決めています（DEFAULT_MODEL）。運営者が PRICING_FILE に料金を追加するか、別のモデルを選べます。'],
-  ])('/ask in a DM (%s) says the bot\'s operator chooses, nothing sent', async (locale, reply) => {
+  ])('/ask in a DM (%s) says the bot\'s host chooses, nothing sent', async (locale, reply) => {
     expect(await dmAsk(h, locale)).toBe(reply);
     expect(h.openai.chat.requests).toHaveLength(0);
   });
