@@ -90,11 +90,11 @@ describe('the start-up check of the AI service', () => {
   });
 
   test('a rejected key is logged as an error at start-up, without the key, and the bot still starts', async () => {
-    harness = await BotHarness.start({ env: { OPENAI_API_KEY: 'sk-wrong-key-value-1234567890' } });
+    harness = await BotHarness.start({ env: { OPENAI_API_KEY: 'sk-fake-wrong-00' } });
     expect(await harness.bot.aiServiceChecked).toBe('failed');
     const error = harness.logs().find((l) => l.level === 50);
     expect(error?.msg).toMatch(/rejected OPENAI_API_KEY/);
-    expect(harness.logLines.join('\n')).not.toContain('sk-wrong-key-value-1234567890');
+    expect(harness.logLines.join('\n')).not.toContain('sk-fake-wrong-00');
     expect(harness.discord.registrations).toBe(1);
   });
 

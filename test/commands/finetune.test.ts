@@ -317,7 +317,7 @@ describe('/finetune start, status, cancel', () => {
     const { jobId } = await startJob();
     const fake = h.openai.fineTuning;
     const retrieve = fake.retrieve.bind(fake);
-    const reason = `Fine-tuning job ${jobId} can't be read with key sk-proj-leakedLeakedLeaked1234 (${TEST_OPENAI_KEY}).`;
+    const reason = `Fine-tuning job ${jobId} can't be read with key sk-fake-leaked-0000 (${TEST_OPENAI_KEY}).`;
     fake.retrieve = (ex, id) => {
       if (id === jobId) throw invalidRequest(reason, 'fine_tuning_job_id', 'invalid_value');
       retrieve(ex, id);

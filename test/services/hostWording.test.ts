@@ -34,7 +34,7 @@ const ask = (h: BotHarness, locale: string, inDm: boolean) =>
 
 describe('a key OpenAI rejects (401 invalid_api_key)', () => {
   let h: BotHarness;
-  beforeAll(async () => { h = await BotHarness.start({ env: { OPENAI_API_KEY: 'sk-not-the-key-the-service-knows-0000', OPENAI_MAX_RETRIES: '0' } }); });
+  beforeAll(async () => { h = await BotHarness.start({ env: { OPENAI_API_KEY: 'sk-fake-unknown-00', OPENAI_MAX_RETRIES: '0' } }); });
   afterAll(async () => { await h?.close(); });
 
   test.each([

@@ -102,7 +102,7 @@ describe('FakeOpenAI chat completions', () => {
   });
 
   it('rejects a wrong key with AuthenticationError without echoing the key', async () => {
-    const key = 'sk-wrong-secret-key-1234567890';
+    const key = 'sk-fake-wrong-secret-00';
     const err = await thrown(() => client({ apiKey: key }).chat.completions.create({ model: 'gpt-4o-mini', messages: user('x') }));
     expect(err).toBeInstanceOf(AuthenticationError);
     const e = err as AuthenticationError;

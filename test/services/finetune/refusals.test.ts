@@ -41,7 +41,7 @@ describe('reading an OpenAI refusal of a fine-tuning call', () => {
   });
 
   test("OpenAI's message is kept for the log with the key and anything shaped like one blanked", () => {
-    const detail = refusalOf(refused('Bearer sk-proj-abcdefghijklmnop and the-configured-key were refused', 'invalid_value', 'x'), 'create', ['the-configured-key']);
+    const detail = refusalOf(refused('Bearer sk-fake-bearer-0000 and the-configured-key were refused', 'invalid_value', 'x'), 'create', ['the-configured-key']);
     expect(detail).toEqual({ reason: 'other', code: 'invalid_value', param: 'x', message: 'Bearer [redacted] and [redacted] were refused' });
   });
 
