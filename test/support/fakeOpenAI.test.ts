@@ -108,7 +108,7 @@ describe('FakeOpenAI chat completions', () => {
     const e = err as AuthenticationError;
     expect(e.status).toBe(401);
     expect(e.code).toBe('invalid_api_key');
-    expect(e.message).toContain('Incorrect API key provided: sk-wr');
+    expect(e.message).toContain('Incorrect API key provided: sk-fa');
     expect(e.message).not.toContain(key);
   });
 
