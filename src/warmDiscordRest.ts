@@ -24,12 +24,7 @@ function answer(closeConnections: () => boolean) {
   };
 }
 
-/**
- * After READY, runs what a burst of /ask runs before each member sees "thinking…": discord.js's REST queue, undici
- * opening connections, writing the request and reading the answer. Against a throwaway HTTP server on loopback,
- * with a REST client of its own: nothing reaches Discord and the bot's own client keeps no trace. Without it, the
- * first burst after start pays for compiling all of that while members wait for their acknowledgement.
- */
+/** What the exercise did. */
 export interface RestExercise {
   /** Acknowledgements sent and answered. */
   calls: number;
@@ -37,7 +32,13 @@ export interface RestExercise {
   connections: number;
 }
 
-/** Resolves once the server and every connection to it are closed. */
+/**
+ * After READY, runs what a burst of /ask runs before each member sees "thinking…": discord.js's REST queue, undici
+ * opening connections, writing the request and reading the answer. Against a throwaway HTTP server on loopback,
+ * with a REST client of its own: nothing reaches Discord and the bot's own client keeps no trace. Without it, the
+ * first burst after start pays for compiling all of that while members wait for their acknowledgement.
+ * Resolves once the server and every connection to it are closed.
+ */
 export async function exerciseDiscordRest(): Promise<RestExercise> {
   let round = 0;
   let calls = 0;

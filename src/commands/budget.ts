@@ -16,6 +16,7 @@ import type { Period } from '../services/budget/periods.ts';
 import { suggestTimeZones } from '../services/budget/timeZone.ts';
 import type { SlashCommand } from './types.ts';
 import { deferFirst } from '../services/discord/acknowledgeFirst.ts';
+import { NO_MENTIONS } from '../services/discord/sinks.ts';
 
 /** Entries /budget history and top show: enough to read at a glance, few enough for one or two messages. */
 const HISTORY_ENTRIES = 25;
@@ -133,9 +134,9 @@ export const command: SlashCommand = {
     const flags = reply.public ? undefined : MessageFlags.Ephemeral;
     const [first = '', ...rest] = reply.content;
     const { chart } = reply;
-    if (charted) await editReplyWithChart(interaction, { content: first, allowedMentions: { parse: [] } }, async () => (chart ? chart(ctx) : null), ctx.logger);
-    else await interaction.reply({ content: first, flags, allowedMentions: { parse: [] } });
-    for (const content of rest) await interaction.followUp({ content, flags, allowedMentions: { parse: [] } });
+    if (charted) await editReplyWithChart(interaction, { content: first, allowedMentions: NO_MENTIONS }, async () => (chart ? chart(ctx) : null), ctx.logger);
+    else await interaction.reply({ content: first, flags, allowedMentions: NO_MENTIONS });
+    for (const content of rest) await interaction.followUp({ content, flags, allowedMentions: NO_MENTIONS });
   },
 
   async autocomplete(interaction) {

@@ -11,6 +11,7 @@ import { describeOperatorStatus } from '../services/operator/statusText.ts';
 import { operatorText } from '../services/operator/text.ts';
 import type { SlashCommand } from './types.ts';
 import { deferFirst } from '../services/discord/acknowledgeFirst.ts';
+import { NO_MENTIONS } from '../services/discord/sinks.ts';
 
 /** Servers and members /operator status lists: the biggest spenders, a screenful. */
 const STATUS_ENTRIES = 10;
@@ -106,9 +107,9 @@ export const command: SlashCommand = {
     const send = async (reply: Reply) => {
       const { content, chart } = typeof reply === 'string' ? { content: [reply] } : Array.isArray(reply) ? { content: reply } : reply;
       const [first = '', ...rest] = content;
-      if (chart) await editReplyWithChart(interaction, { content: first, allowedMentions: { parse: [] } }, chart, ctx.logger);
-      else await interaction.editReply({ content: first, allowedMentions: { parse: [] } });
-      for (const more of rest) await interaction.followUp({ content: more, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
+      if (chart) await editReplyWithChart(interaction, { content: first, allowedMentions: NO_MENTIONS }, chart, ctx.logger);
+      else await interaction.editReply({ content: first, allowedMentions: NO_MENTIONS });
+      for (const more of rest) await interaction.followUp({ content: more, flags: MessageFlags.Ephemeral, allowedMentions: NO_MENTIONS });
     };
     // Asking Discord who the owner is can take a moment: acknowledge first, privately.
     await deferFirst(interaction, { flags: MessageFlags.Ephemeral });

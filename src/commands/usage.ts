@@ -6,6 +6,7 @@ import { editReplyWithChart } from '../services/discord/chartReply.ts';
 import { describeUsage } from '../services/budget/usageText.ts';
 import type { SlashCommand } from './types.ts';
 import { deferFirst } from '../services/discord/acknowledgeFirst.ts';
+import { NO_MENTIONS } from '../services/discord/sinks.ts';
 
 export const command: SlashCommand = {
   kind: 'slash',
@@ -25,6 +26,6 @@ export const command: SlashCommand = {
     const { personal, timeZone } = view.report;
     const chart = async () => ctx.services.charts.draw(ctx.services.charts.member(
       { guildId: payer.guildId, userId: payer.userId, limit: personal && personal.limit, timeZone }, language));
-    await editReplyWithChart(interaction, { content: text, allowedMentions: { parse: [] } }, chart, ctx.logger);
+    await editReplyWithChart(interaction, { content: text, allowedMentions: NO_MENTIONS }, chart, ctx.logger);
   },
 };

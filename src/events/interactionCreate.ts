@@ -8,6 +8,7 @@ import { INTERACTION_ACK_DEADLINE_MS } from '../services/discord/limits.ts';
 import { isInteractionGone } from '../services/discord/deadEnd.ts';
 import { noteOutcome } from '../services/metrics/outcome.ts';
 import { acknowledgements } from '../services/discord/acknowledgeFirst.ts';
+import { NO_MENTIONS } from '../services/discord/sinks.ts';
 
 const text = catalogue<'unknownCommand'>('events');
 
@@ -17,7 +18,7 @@ const text = catalogue<'unknownCommand'>('events');
  */
 async function tell(interaction: RepliableInteraction, content: string, log: Logger, replaceShown = false): Promise<void> {
   try {
-    if (interaction.deferred && (replaceShown || !interaction.replied)) await interaction.editReply({ content, allowedMentions: { parse: [] } });
+    if (interaction.deferred && (replaceShown || !interaction.replied)) await interaction.editReply({ content, allowedMentions: NO_MENTIONS });
     else if (interaction.replied) await interaction.followUp({ content, flags: MessageFlags.Ephemeral });
     else await interaction.reply({ content, flags: MessageFlags.Ephemeral });
   } catch (error) {
