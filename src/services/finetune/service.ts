@@ -55,7 +55,7 @@ export class FineTuneService {
     const download = await downloadAttachment(attachment.url, {
       maxBytes: MAX_TRAINING_FILE_BYTES, timeoutMs: TRAINING_DOWNLOAD_TIMEOUT_MS, declaredSize: attachment.size, fetch: this.deps.fetch,
       // The wait for room leaves the download's own time, and the upload's, before the deadline.
-      gate: { gate: this.deps.downloads, waitMs: deadline - Date.now() - 2 * TRAINING_DOWNLOAD_TIMEOUT_MS },
+      gate: { gate: this.deps.downloads, waitMs: deadline - Date.now() - TRAINING_DOWNLOAD_TIMEOUT_MS - this.uploadTimeoutMs },
     });
     if (!download.ok) {
       if (download.reason === 'busy') return noRoom(download, 'training', log);

@@ -28,7 +28,6 @@ export interface AttemptPolicy {
   context?: FailureContext;
 }
 
-/** The SDK's options for one attempt: its own timeout, no retries of its own, and a signal that bounds the whole answer. */
 export type AttemptResult<T> =
   | { ok: true; value: T }
   /** `mayBeBilled`: the request reached the service and no usable answer came back (timeout, dropped connection, a late 5xx, a garbled 2xx). */
