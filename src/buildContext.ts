@@ -1,4 +1,4 @@
-import { isOpenAIItself, isOpenAIRegional, isPrivateHost, type Config } from './config.ts';
+import { isLocalServer, isOpenAIItself, isOpenAIRegional, type Config } from './config.ts';
 import type { BotContext } from './context.ts';
 import { BudgetStore } from './db/budgetLimits.ts';
 import { openDatabase } from './db/connection.ts';
@@ -114,7 +114,7 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
   for (const [name, model] of [['DEFAULT_MODEL', config.defaultModel], ['VISION_MODEL', config.visionModel]] as const) {
     if (model && responsesOnly.has(model)) logger.warn({ model }, `${name} is served only through OpenAI's Responses API, which the bot does not use: questions to it are refused until ${name} names a chat model`);
   }
-  const paidChat = new PaidChat({ chat, ledger, pricing, tokens, reasoning: reasoning.models, responsesOnly, refuseUnpriced: config.unpricedModels === 'refuse', localServer: config.openaiBaseUrl !== undefined && isPrivateHost(config.openaiBaseUrl) });
+  const paidChat = new PaidChat({ chat, ledger, pricing, tokens, reasoning: reasoning.models, responsesOnly, refuseUnpriced: config.unpricedModels === 'refuse', localServer: isLocalServer(config.openaiBaseUrl) });
   // One bound for every member's file held in memory (audio, images in questions, training files).
   const downloads = new DownloadGate(config.downloadMemoryBytes, config.downloadWaitMs);
   metrics.watchDownloads(downloads);

@@ -188,6 +188,9 @@ export function isPrivateHost(baseUrl: string): boolean {
   return version === 0 ? PRIVATE_NAME.test(host) && !PAID_GATEWAY_NAME.test(host) : PRIVATE_NETWORKS.check(host, version === 4 ? 'ipv4' : 'ipv6');
 }
 
+/** OPENAI_BASE_URL points at the operator's own machine or network (unset: OpenAI's API, which is not). */
+export const isLocalServer = (baseUrl: string | undefined): boolean => baseUrl !== undefined && isPrivateHost(baseUrl);
+
 /** The ledger settings that only make sense together (README, Scaling). */
 function ledgerProblems(e: { LEDGER_URL?: string; LEDGER_SECRET?: string; LEDGER_PORT?: number; SHARD_IDS: number[] | null }): [string, string][] {
   const problems: [string, string][] = [];
@@ -306,7 +309,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     registerCommands: e.REGISTER_COMMANDS,
     pricingFile: e.PRICING_FILE,
     // A guessed price is only safe where models are the operator's own: a paid proxy may serve one dearer than the fallback.
-    unpricedModels: e.UNPRICED_MODELS ?? (e.OPENAI_BASE_URL !== undefined && isPrivateHost(e.OPENAI_BASE_URL) ? 'fallback' : 'refuse'),
+    unpricedModels: e.UNPRICED_MODELS ?? (isLocalServer(e.OPENAI_BASE_URL) ? 'fallback' : 'refuse'),
     fallbackBudget: limit(e.DEFAULT_BUDGET_USD, e.DEFAULT_BUDGET_PERIOD),
     botLimit: limit(e.BOT_LIMIT_USD, e.BOT_LIMIT_PERIOD),
     memberLimit: limit(e.MEMBER_LIMIT_USD, e.MEMBER_LIMIT_PERIOD),

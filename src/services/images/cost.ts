@@ -8,7 +8,6 @@
 import { stripSnapshot, type Pricing } from '../pricing/index.ts';
 import { ceilCost, TOKENS_PER_PRICE_UNIT, usdToMicros } from '../pricing/units.ts';
 
-
 /** Output tokens of one image, by size and quality (the guide's table; gpt-image-1 and gpt-image-1-mini alike). */
 const GPT_IMAGE_OUTPUT_TOKENS: Record<string, Record<string, number>> = {
   '1024x1024': { low: 272, medium: 1056, high: 4160 },

@@ -8,7 +8,6 @@ import type { ReasoningEffort, ReasoningModels } from '../reasoning/models.ts';
 import { logModelFailure, type ModelChooser, type ModelFailure } from './failures.ts';
 import type { ResponsesOnlyModels } from './responsesOnly.ts';
 
-
 export interface PaidChatRequest {
   payer: Payer;
   /** The ledger's name for what was used (`ask`, `mention`, `translate`…). */
