@@ -170,7 +170,9 @@ describe('the bot\'s own bundle (dist/, as npm start runs it) logs its classes a
       symlinkSync(join(ROOT, 'node_modules'), join(copy, 'node_modules'));
       const env = { PATH: process.env.PATH ?? '', DISCORD_TOKEN: 'discord-token-x', OPENAI_API_KEY: 'openai-key-x', LOG_FORMAT: 'json', DATABASE_PATH: join(copy, 'bot.sqlite'), DISCORD_API_URL: 'http://127.0.0.1:9/api' };
       const run = spawnSync(process.execPath, [join(copy, 'dist', 'index.js')], { encoding: 'utf8', cwd: copy, env, timeout: 60_000 });
-      const stack = logged(run.stdout).get('unhandled promise rejection')?.err.stack ?? `nothing logged: ${run.stdout}${run.stderr}`;
+      // A bot that never started exits 1, so a supervisor restarting on failure (or a health check) sees it.
+      expect(run.status).toBe(1);
+      const stack = logged(run.stdout).get("the bot's code failed to load")?.err.stack ?? `nothing logged: ${run.stdout}${run.stderr}`;
       expect(stack).toContain('text catalogues');
       // Functions called while their chunk loads run before keepNames has named them (V8 wrote `at hE`, a minified name).
       const own = [...stack.matchAll(/^ {4}at (?:async )?(?:new )?([\w$.<>]+) \((\/[^\s()]+\.ts):\d+:\d+\)$/gm)];
