@@ -1,0 +1,45 @@
+/**
+ * A compatible server's usage and answer shapes that could make an answer cheaper than what was billed, through the
+ * real bot: usage sent early in the stream and never again, reasoning tokens counted beside an output count too small
+ * to hold them, and a whole JSON completion sent back to a streamed request.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { BotHarness, channelPool } from '../../support/botHarness.ts';
+
+let h: BotHarness;
+beforeAll(async () => { h = await BotHarness.start({ env: { OPENAI_MAX_RETRIES: '0' } }); });
+afterAll(async () => { await h?.close(); });
+beforeEach(() => { h.openai.reset(); });
+
+const MODEL = 'gpt-4o-mini';
+const freshChannel = channelPool();
+interface LedgerRow { state: string; charged: number; inputTokens: number | null; outputTokens: number | null }
+const ledger = (channelId: string) => h.bot.ctx.db.prepare(`SELECT state, charged_micros AS charged, input_tokens AS inputTokens, output_tokens AS outputTokens
+  FROM ledger WHERE channel_id = ? ORDER BY id`).all(channelId) as LedgerRow[];
+const cost = (row: LedgerRow) => h.bot.ctx.services.pricing.chatCost(MODEL, { promptTokens: row.inputTokens!, completionTokens: row.outputTokens!, cachedTokens: 0 });
+
+async function ask(channelId: string, prompt = 'Tell me a long story.') {
+  const i = h.command('ask', { prompt }, { channelId });
+  await h.settled(i);
+  return i;
+}
+
+describe('reasoning tokens beside completion_tokens', () => {
+  test('more reasoning tokens than completion_tokens can hold are billed on top of them, whatever total_tokens says', async () => {
+    const channelId = freshChannel();
+    const usageAsSent = { prompt_tokens: 40, completion_tokens: 12, total_tokens: 52, completion_tokens_details: { reasoning_tokens: 900 } };
+    h.openai.chat.enqueue({ text: 'Thought hard, answered briefly.', usageAsSent });
+    await ask(channelId);
+    const [row] = ledger(channelId);
+    expect(row).toMatchObject({ state: 'settled', inputTokens: 40, outputTokens: 912 });
+    expect(row!.charged).toBe(cost(row!));
+  });
+
+  test('reasoning tokens inside completion_tokens (OpenAI\'s way) are charged once', async () => {
+    const channelId = freshChannel();
+    const usageAsSent = { prompt_tokens: 40, completion_tokens: 912, total_tokens: 952, completion_tokens_details: { reasoning_tokens: 900 } };
+    h.openai.chat.enqueue({ text: 'Thought hard, answered briefly.', usageAsSent });
+    await ask(channelId);
+    expect(ledger(channelId)).toMatchObject([{ state: 'settled', inputTokens: 40, outputTokens: 912 }]);
+  });
+});
