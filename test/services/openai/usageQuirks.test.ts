@@ -24,6 +24,32 @@ async function ask(channelId: string, prompt = 'Tell me a long story.') {
   return i;
 }
 
+describe('usage in a non-final chunk only', () => {
+  const first = 'Once upon a time, ';
+  const rest = 'a server counted one token and then kept on writing for a long while, '.repeat(12).trim();
+
+  test('the output that streamed after it is charged on top of the count it gave (it was billed too)', async () => {
+    const channelId = freshChannel();
+    // The usage rides on the first piece of text (event 1, after the role chunk), counting that piece; no usage follows.
+    h.openai.chat.enqueue({ text: first + rest, chunks: [first, rest], usageOnEvent: 1, usageAsSent: { prompt_tokens: 30, completion_tokens: 5, total_tokens: 35 } });
+    const i = await ask(channelId);
+    expect(i.transcript().join('')).toBe(first + rest);
+    const [row] = ledger(channelId);
+    const { tokens } = h.bot.ctx.services;
+    expect(row).toMatchObject({ state: 'settled', inputTokens: 30, outputTokens: 5 + tokens.weigh(tokens.countMessage(rest), MODEL) });
+    expect(row!.charged).toBe(cost(row!));
+  });
+
+  test('usage on the last text chunk (the one with finish_reason) is the whole count: charged as reported', async () => {
+    const channelId = freshChannel();
+    const answer = 'A short answer, counted where it ended.';
+    // Event 1 is the only text piece, event 2 the finish_reason: usage on the finish chunk covers everything.
+    h.openai.chat.enqueue({ text: answer, chunks: [answer], usageOnEvent: 2, usageAsSent: { prompt_tokens: 30, completion_tokens: 77, total_tokens: 107 } });
+    await ask(channelId);
+    expect(ledger(channelId)).toMatchObject([{ state: 'settled', inputTokens: 30, outputTokens: 77 }]);
+  });
+});
+
 describe('reasoning tokens beside completion_tokens', () => {
   test('more reasoning tokens than completion_tokens can hold are billed on top of them, whatever total_tokens says', async () => {
     const channelId = freshChannel();
