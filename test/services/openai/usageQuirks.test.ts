@@ -16,6 +16,7 @@ const freshChannel = channelPool();
 interface LedgerRow { state: string; charged: number; inputTokens: number | null; outputTokens: number | null }
 const ledger = (channelId: string) => h.bot.ctx.db.prepare(`SELECT state, charged_micros AS charged, input_tokens AS inputTokens, output_tokens AS outputTokens
   FROM ledger WHERE channel_id = ? ORDER BY id`).all(channelId) as LedgerRow[];
+const turns = (channelId: string) => h.bot.ctx.db.prepare('SELECT content FROM turns WHERE channel_id = ? ORDER BY id').all(channelId).map((t) => (t as { content: string }).content);
 const cost = (row: LedgerRow) => h.bot.ctx.services.pricing.chatCost(MODEL, { promptTokens: row.inputTokens!, completionTokens: row.outputTokens!, cachedTokens: 0 });
 
 async function ask(channelId: string, prompt = 'Tell me a long story.') {
@@ -67,5 +68,20 @@ describe('reasoning tokens beside completion_tokens', () => {
     h.openai.chat.enqueue({ text: 'Thought hard, answered briefly.', usageAsSent });
     await ask(channelId);
     expect(ledger(channelId)).toMatchObject([{ state: 'settled', inputTokens: 40, outputTokens: 912 }]);
+  });
+});
+
+describe('a 200 JSON completion sent back to a streamed request (a server that ignores `stream`)', () => {
+  test('the answer is shown, stored and charged the usage it came with', async () => {
+    h.openai.compat = { ignoresStream: true };
+    const channelId = freshChannel();
+    const answer = 'The whole answer at once, as JSON, although a stream was asked for.';
+    h.openai.chat.enqueue({ text: answer, usage: { prompt_tokens: 55, completion_tokens: 321 } });
+    const i = await ask(channelId, 'Hello?');
+    expect(i.transcript()).toEqual([answer]);
+    expect(turns(channelId)).toEqual(['Hello?', answer]);
+    const [row] = ledger(channelId);
+    expect(row).toMatchObject({ state: 'settled', inputTokens: 55, outputTokens: 321 });
+    expect(row!.charged).toBe(cost(row!));
   });
 });
