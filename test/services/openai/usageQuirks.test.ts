@@ -1,7 +1,7 @@
 /**
  * A compatible server's usage and answer shapes that could make an answer cheaper than what was billed, through the
  * real bot: usage sent early in the stream and never again, reasoning tokens counted beside an output count too small
- * to hold them, and a whole JSON completion sent back to a streamed request.
+ * to hold them, a whole JSON completion sent back to a streamed request, and counts that can't be right.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { BotHarness, channelPool } from '../../support/botHarness.ts';
@@ -13,8 +13,8 @@ beforeEach(() => { h.openai.reset(); });
 
 const MODEL = 'gpt-4o-mini';
 const freshChannel = channelPool();
-interface LedgerRow { state: string; charged: number; inputTokens: number | null; outputTokens: number | null }
-const ledger = (channelId: string) => h.bot.ctx.db.prepare(`SELECT state, charged_micros AS charged, input_tokens AS inputTokens, output_tokens AS outputTokens
+interface LedgerRow { state: string; charged: number; reserved: number; inputTokens: number | null; outputTokens: number | null }
+const ledger = (channelId: string) => h.bot.ctx.db.prepare(`SELECT state, charged_micros AS charged, reserved_micros AS reserved, input_tokens AS inputTokens, output_tokens AS outputTokens
   FROM ledger WHERE channel_id = ? ORDER BY id`).all(channelId) as LedgerRow[];
 const turns = (channelId: string) => h.bot.ctx.db.prepare('SELECT content FROM turns WHERE channel_id = ? ORDER BY id').all(channelId).map((t) => (t as { content: string }).content);
 const cost = (row: LedgerRow) => h.bot.ctx.services.pricing.chatCost(MODEL, { promptTokens: row.inputTokens!, completionTokens: row.outputTokens!, cachedTokens: 0 });
@@ -82,6 +82,37 @@ describe('a 200 JSON completion sent back to a streamed request (a server that i
     expect(turns(channelId)).toEqual(['Hello?', answer]);
     const [row] = ledger(channelId);
     expect(row).toMatchObject({ state: 'settled', inputTokens: 55, outputTokens: 321 });
+    expect(row!.charged).toBe(cost(row!));
+  });
+});
+
+describe('counts that can\'t be right are never read as a cheaper answer', () => {
+  const answer = 'An answer whose usage makes no sense.';
+  test.each([
+    ['cached tokens larger than the prompt', { prompt_tokens: 40, completion_tokens: 12, total_tokens: 52, prompt_tokens_details: { cached_tokens: 400 } }],
+    ['a negative output count', { prompt_tokens: 40, completion_tokens: -12, total_tokens: 28 }],
+    ['a negative cached count', { prompt_tokens: 40, completion_tokens: 12, total_tokens: 52, prompt_tokens_details: { cached_tokens: -40 } }],
+    ['a fractional output count', { prompt_tokens: 40, completion_tokens: 12.5, total_tokens: 52.5 }],
+  ])('%s: charged the reservation (the worst case), as any cost the bot can\'t work out', async (_name, usageAsSent) => {
+    const channelId = freshChannel();
+    h.openai.chat.enqueue({ text: answer, usageAsSent });
+    await ask(channelId);
+    const [row] = ledger(channelId);
+    expect(row).toMatchObject({ state: 'settled' });
+    expect(row!.charged).toBe(row!.reserved);
+  });
+
+  test.each([
+    ['the counts as strings', { prompt_tokens: '40', completion_tokens: '1', total_tokens: '41' }],
+    ['the output count as a string beside a real prompt count', { prompt_tokens: 40, completion_tokens: '1', total_tokens: 41 }],
+  ])('%s: read as no usage, charged the bot\'s own count', async (_name, usageAsSent) => {
+    const channelId = freshChannel();
+    h.openai.chat.enqueue({ text: answer, usageAsSent });
+    await ask(channelId);
+    const [row] = ledger(channelId);
+    const { tokens } = h.bot.ctx.services;
+    expect(row).toMatchObject({ state: 'settled', outputTokens: tokens.weigh(tokens.countMessage(answer), MODEL) });
+    expect(row!.inputTokens).toBeGreaterThan(40);
     expect(row!.charged).toBe(cost(row!));
   });
 });
