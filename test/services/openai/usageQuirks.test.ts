@@ -84,6 +84,24 @@ describe('a 200 JSON completion sent back to a streamed request (a server that i
     expect(row).toMatchObject({ state: 'settled', inputTokens: 55, outputTokens: 321 });
     expect(row!.charged).toBe(cost(row!));
   });
+
+  test('without a content-type too: the body itself says it is JSON', async () => {
+    h.openai.compat = { ignoresStream: true, noContentType: true };
+    const channelId = freshChannel();
+    h.openai.chat.enqueue({ text: 'Plain JSON, unlabelled.', usage: { prompt_tokens: 55, completion_tokens: 123 } });
+    expect((await ask(channelId, 'Hello?')).transcript()).toEqual(['Plain JSON, unlabelled.']);
+    expect(ledger(channelId)).toMatchObject([{ state: 'settled', inputTokens: 55, outputTokens: 123 }]);
+  });
+
+  test('a real stream labelled application/json (a proxy\'s mistake) is still read as a stream', async () => {
+    h.openai.compat = { streamContentType: 'application/json' };
+    const channelId = freshChannel();
+    const answer = 'Streamed in pieces under the wrong label, and read all the same.';
+    h.openai.chat.enqueue({ text: answer, usage: { prompt_tokens: 55, completion_tokens: 99 } });
+    expect((await ask(channelId, 'Hello?')).transcript()).toEqual([answer]);
+    expect(turns(channelId)).toEqual(['Hello?', answer]);
+    expect(ledger(channelId)).toMatchObject([{ state: 'settled', inputTokens: 55, outputTokens: 99 }]);
+  });
 });
 
 describe('counts that can\'t be right are never read as a cheaper answer', () => {
