@@ -72,6 +72,8 @@ export interface ChatTextReply {
  */
 export interface ChatStreamErrorReply {
   streamError: unknown;
+  /** Written as the event's data as it is, in place of `{"error": streamError}`: a line that is not JSON (a proxy's plain text). */
+  rawEvent?: string;
   text?: string;
   /** Stream a refusal (`refusal` deltas) instead of `text` before the error. */
   refusal?: string;
@@ -422,7 +424,7 @@ export class FakeChat {
     ex.startEventStream();
     const events = this.events(body, plan).filter((e) => e !== '[DONE]').slice(0, 1 + (reply.afterChunks ?? 0));
     for (const event of events) await ex.writeEvent(event);
-    await ex.writeEvent({ error: reply.streamError });
+    await ex.writeEvent(reply.rawEvent ?? { error: reply.streamError });
     ex.res.end();
   }
 

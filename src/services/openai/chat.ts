@@ -68,8 +68,9 @@ export type ChatOutcome =
     /** Output that streamed before the failure but is neither `partialText` nor `reasoning` (a refusal cut short, text held back at a `<think>` tag): billed, never shown. */
     unshownOutput?: string;
     /**
-     * The stream closed cleanly with neither a finish_reason nor [DONE]: Ollama's way of failing (free on a local model),
-     * or a paid server's stream cut after it read (and billed) the prompt. The bytes can't tell which: PaidChat decides by the model's price.
+     * The stream closed cleanly with neither a finish_reason nor [DONE] (or broke on an event that is not JSON): Ollama's way of
+     * failing (free on a local model), or a paid server's stream cut after it read (and billed) the prompt. The bytes can't tell
+     * which: PaidChat decides by the model's price.
      */
     unmarkedEnd?: true;
   };
@@ -211,7 +212,9 @@ export class ChatService {
       // An error event the server sent mid-stream keeps its own meaning (rate limit, server error…).
       const cut = cancelled || (answer.text.length > 0 && failure.kind === 'network');
       const shown = cut ? { kind: 'cut_off' as const } : failure.kind === 'network' ? { kind: 'dropped' as const } : failure;
-      return { ok: false, failure: shown, partialText: answer.text, usage: reported(), ...joinedThinking(reasoning, answer.reasoning), ...unshown(refusal, answer.held), ...billable(billed, billed && thinksSilently) };
+      // An event that is not JSON is no error the server sent: the stream broke after the request was read, like one cut short.
+      const broken = error instanceof SyntaxError ? { unmarkedEnd: true as const } : {};
+      return { ok: false, failure: shown, partialText: answer.text, usage: reported(), ...joinedThinking(reasoning, answer.reasoning), ...unshown(refusal, answer.held), ...billable(billed, billed && thinksSilently), ...broken };
     } finally {
       ended = true;
       clearTimeout(idle);

@@ -134,3 +134,36 @@ describe('counts that can\'t be right are never read as a cheaper answer', () =>
     expect(row!.charged).toBe(cost(row!));
   });
 });
+
+describe('an event that is not JSON (a broken stream) after the request was read', () => {
+  test('on a paid model before any text: charged its prompt, as a stream cut after it was read', async () => {
+    const channelId = freshChannel();
+    h.openai.chat.enqueue({ streamError: null, rawEvent: 'upstream connect error or disconnect/reset before headers' });
+    const i = await ask(channelId, 'Hello?');
+    expect(i.transcript()[0]).toBe('The AI service had an internal error. Please try again in a moment.');
+    const [row] = ledger(channelId);
+    expect(row).toMatchObject({ state: 'settled', outputTokens: 0 });
+    expect(row!.inputTokens).toBeGreaterThan(0);
+    expect(row!.charged).toBe(cost(row!));
+  });
+
+  test('on a local model (priced only by the UNPRICED_MODELS fallback on this private host) before any text: free, as Ollama\'s failures are', async () => {
+    const channelId = freshChannel();
+    h.openai.addModel('llama3.2');
+    await h.settled(h.command('settings', { name: 'llama3.2' }, { subcommand: 'model', channelId, permissions: String(1n << 5n) }));
+    h.openai.chat.enqueue({ streamError: null, rawEvent: 'upstream reset' });
+    await ask(channelId, 'Hello?');
+    expect(ledger(channelId)).toMatchObject([{ state: 'released', charged: 0 }]);
+  });
+
+  test('after some text: the prompt and the text are charged', async () => {
+    const channelId = freshChannel();
+    const arrived = 'Half an answer that the member already saw. ';
+    h.openai.chat.enqueue({ streamError: null, rawEvent: 'upstream reset', text: `${arrived}The rest`, chunks: [arrived, 'The rest'], afterChunks: 1 });
+    await ask(channelId, 'Hello?');
+    const [row] = ledger(channelId);
+    const { tokens } = h.bot.ctx.services;
+    expect(row).toMatchObject({ state: 'settled', outputTokens: tokens.weigh(tokens.countMessage(arrived), MODEL) });
+    expect(row!.charged).toBe(cost(row!));
+  });
+});
