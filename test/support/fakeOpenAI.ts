@@ -249,6 +249,7 @@ export class FakeOpenAI {
     const method = req.method ?? 'GET';
     const ex = new Exchange(req, res, url.pathname, url.searchParams, () => this.rateHeaders());
     ex.omitContentType = this.compat.noContentType === true;
+    if (this.compat.streamContentType) ex.streamContentType = this.compat.streamContentType;
     const record: RecordedRequest = {
       method,
       path: url.pathname,

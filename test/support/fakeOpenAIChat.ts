@@ -44,6 +44,8 @@ export interface ChatTextReply {
   usage?: { prompt_tokens?: number; completion_tokens?: number; cached_tokens?: number };
   /** The usage object exactly as a proxy sends it (fields left out, zeros), in place of the one the fake would compute. */
   usageAsSent?: Record<string, unknown>;
+  /** Streaming: the usage rides on this event (0: the role chunk) and no usage chunk follows, as a server that reports it early and never again. */
+  usageOnEvent?: number;
   /** Answer with a refusal (message.refusal / `refusal` deltas) instead of content. */
   refusal?: string;
   /** Function tool calls (finish_reason defaults to 'tool_calls'). */
@@ -70,6 +72,8 @@ export interface ChatTextReply {
  */
 export interface ChatStreamErrorReply {
   streamError: unknown;
+  /** Written as the event's data as it is, in place of `{"error": streamError}`: a line that is not JSON (a proxy's plain text). */
+  rawEvent?: string;
   text?: string;
   /** Stream a refusal (`refusal` deltas) instead of `text` before the error. */
   refusal?: string;
@@ -171,6 +175,7 @@ interface Plan {
   toolCalls: ChatCompletionMessageFunctionToolCall[];
   finishReason: FinishReason;
   usage: CompletionUsage;
+  usageOnEvent?: number;
   model: string;
 }
 
@@ -216,7 +221,7 @@ function makePlan(reply: ChatTextReply, body: ChatCompletionCreateParams, prompt
   const reasoning = reply.reasoning && !inline ? { field, pieces: splitText(reply.reasoning) } : undefined;
   // A proxy's own usage object is passed on as it is: the SDK's type is what OpenAI sends, not what every proxy does.
   const sent = reply.usageAsSent ? (reply.usageAsSent as unknown as CompletionUsage) : usage;
-  return { kind, pieces, reasoning, toolCalls, finishReason, usage: sent, model: reply.responseModel ?? body.model };
+  return { kind, pieces, reasoning, toolCalls, finishReason, usage: sent, usageOnEvent: reply.usageOnEvent, model: reply.responseModel ?? body.model };
 }
 
 /** The deltas of one streamed choice, in order, ending with the finish_reason delta (compatible servers may leave out role and finish_reason). */
@@ -328,9 +333,9 @@ export class FakeChat {
     const textReply = reply as ChatTextReply;
     const plan = makePlan(textReply, body, promptTokens);
     // A server that pings sends its headers at once and keeps the silence (delayMs: the prompt's prefill) alive.
-    if (body.stream && this.env.compat().pingEveryMs) return this.stream(ex, body, plan, textReply.chunkDelayMs ?? 0, textReply.stallAfterEvents, textReply.thinkMs, textReply.delayMs);
+    if (body.stream && !this.env.compat().ignoresStream && this.env.compat().pingEveryMs) return this.stream(ex, body, plan, textReply.chunkDelayMs ?? 0, textReply.stallAfterEvents, textReply.thinkMs, textReply.delayMs);
     await sleep(textReply.delayMs ?? 0, this.env.signal);
-    if (body.stream) return this.stream(ex, body, plan, textReply.chunkDelayMs ?? 0, textReply.stallAfterEvents, textReply.thinkMs);
+    if (body.stream && !this.env.compat().ignoresStream) return this.stream(ex, body, plan, textReply.chunkDelayMs ?? 0, textReply.stallAfterEvents, textReply.thinkMs);
     ex.sendJson(200, this.completion(body, plan));
   }
 
@@ -373,12 +378,12 @@ export class FakeChat {
       system_fingerprint: 'fp_fake000001',
     }) as Omit<ChatCompletionChunk, 'choices'>;
     const n = body.n ?? 1;
-    const out: (ChatCompletionChunk | '[DONE]')[] = planDeltas(plan, this.env.compat()).map(({ delta, finish }) => ({
+    const out: (ChatCompletionChunk | '[DONE]')[] = planDeltas(plan, this.env.compat()).map(({ delta, finish }, event) => ({
       ...base,
       choices: Array.from({ length: n }, (_, index) => ({ index, delta, logprobs: null, finish_reason: finish })),
-      ...(withUsage ? { usage: null } : {}),
+      ...(withUsage ? { usage: event === plan.usageOnEvent ? plan.usage : null } : {}),
     }));
-    if (withUsage) out.push({ ...base, choices: [], usage: plan.usage });
+    if (withUsage && plan.usageOnEvent === undefined) out.push({ ...base, choices: [], usage: plan.usage });
     if (!compat.noDone) out.push('[DONE]');
     return out;
   }
@@ -419,7 +424,7 @@ export class FakeChat {
     ex.startEventStream();
     const events = this.events(body, plan).filter((e) => e !== '[DONE]').slice(0, 1 + (reply.afterChunks ?? 0));
     for (const event of events) await ex.writeEvent(event);
-    await ex.writeEvent({ error: reply.streamError });
+    await ex.writeEvent(reply.rawEvent ?? { error: reply.streamError });
     ex.res.end();
   }
 

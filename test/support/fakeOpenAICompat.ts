@@ -19,6 +19,10 @@ export type NotFoundStyle = 'gin' | 'fastapi' | 'express' | 'nest' | 'llamacpp' 
 export interface CompatOptions {
   /** Streams carry no usage, even when `stream_options.include_usage` asks for it. */
   noUsage?: boolean;
+  /** A streamed request is answered with the whole completion as JSON (HTTP 200, application/json), as a server that ignores `stream` does. */
+  ignoresStream?: boolean;
+  /** Streams are labelled with this content-type instead of text/event-stream (a proxy that mislabels them). */
+  streamContentType?: string;
   /** Streams end cleanly with [DONE] but never send a finish_reason. */
   noFinishReason?: boolean;
   /** A clean stream ends when the body ends, without `data: [DONE]`. */

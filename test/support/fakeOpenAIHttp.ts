@@ -153,6 +153,8 @@ export class Exchange {
   body: unknown = undefined;
   /** Compatible-server mode: send no content-type header at all. */
   omitContentType = false;
+  /** The content-type an SSE response is labelled with (some proxies mislabel streams). */
+  streamContentType = 'text/event-stream; charset=utf-8';
 
   constructor(
     readonly req: IncomingMessage,
@@ -212,7 +214,7 @@ export class Exchange {
   startEventStream(): void {
     this.res.writeHead(200, {
       ...this.headers(),
-      ...(this.omitContentType ? {} : { 'content-type': 'text/event-stream; charset=utf-8' }),
+      ...(this.omitContentType ? {} : { 'content-type': this.streamContentType }),
       'cache-control': 'no-cache',
     });
     this.res.flushHeaders();

@@ -44,6 +44,8 @@ export interface ChatUsage {
   /** The part of completionTokens spent reasoning (o-series, gpt-5), when the service says. */
   reasoningTokens?: number;
   cachedTokens: number;
+  /** Output that streamed after the last chunk carrying usage (a server that reported early): that count can't hold it. */
+  unreportedOutput?: string;
 }
 
 export type ChatOutcome =
@@ -66,8 +68,9 @@ export type ChatOutcome =
     /** Output that streamed before the failure but is neither `partialText` nor `reasoning` (a refusal cut short, text held back at a `<think>` tag): billed, never shown. */
     unshownOutput?: string;
     /**
-     * The stream closed cleanly with neither a finish_reason nor [DONE]: Ollama's way of failing (free on a local model),
-     * or a paid server's stream cut after it read (and billed) the prompt. The bytes can't tell which: PaidChat decides by the model's price.
+     * The stream closed cleanly with neither a finish_reason nor [DONE] (or broke on an event that is not JSON): Ollama's way of
+     * failing (free on a local model), or a paid server's stream cut after it read (and billed) the prompt. The bytes can't tell
+     * which: PaidChat decides by the model's price.
      */
     unmarkedEnd?: true;
   };
@@ -153,6 +156,10 @@ export class ChatService {
     let finishReason: string | null = null;
     let overrun = false;
     let usage: ChatUsage | undefined;
+    // Output after the last usage chunk: a usage sent mid-stream counts only what came before it (and its own chunk).
+    let unreported = '';
+    /** The usage so far, with the output it can't have counted. */
+    const reported = (): ChatUsage | undefined => (usage && unreported ? { ...usage, unreportedOutput: unreported } : usage);
     const context = { endpoint: 'chat' as const, model: request.model, secrets: clientSecrets(this.client) };
     try {
       const fields = outputFields(reasoningModels, request.model, request.maxOutputTokens, this.options.useMaxCompletionTokens, request.reasoningEffort);
@@ -173,7 +180,9 @@ export class ChatService {
       for await (const chunk of opened.stream) {
         lastChunkAt = Date.now();
         armIdleTimer();
-        usage = latestUsage(usage, readUsage(chunk.usage));
+        const read = readUsage(chunk.usage);
+        usage = latestUsage(usage, read);
+        if (read) unreported = '';
         // Compatible servers may send chunks without `choices` (usage-only, keep-alives) or deltas without a role.
         const choice = chunk.choices?.[0];
         if (!choice) continue;
@@ -184,8 +193,10 @@ export class ChatService {
         if (choice.delta?.content && answer.feed(choice.delta.content)) onText(answer.text);
         if (answer.text === '' && ((typeof thought === 'string' && thought !== '') || answer.thinking)) onThinking?.();
         if (choice.finish_reason) finishReason = choice.finish_reason;
+        const output = `${typeof thought === 'string' ? thought : ''}${choice.delta?.content ?? ''}${choice.delta?.refusal ?? ''}`;
+        if (usage && !read) unreported += output;
         // Past the allowance: ended as if the server had stopped at its length limit (leaving the loop closes the stream).
-        if (guard.add(`${typeof thought === 'string' ? thought : ''}${choice.delta?.content ?? ''}${choice.delta?.refusal ?? ''}`)) {
+        if (guard.add(output)) {
           overrun = true;
           break;
         }
@@ -201,7 +212,9 @@ export class ChatService {
       // An error event the server sent mid-stream keeps its own meaning (rate limit, server error…).
       const cut = cancelled || (answer.text.length > 0 && failure.kind === 'network');
       const shown = cut ? { kind: 'cut_off' as const } : failure.kind === 'network' ? { kind: 'dropped' as const } : failure;
-      return { ok: false, failure: shown, partialText: answer.text, usage, ...joinedThinking(reasoning, answer.reasoning), ...unshown(refusal, answer.held), ...billable(billed, billed && thinksSilently) };
+      // An event that is not JSON is no error the server sent: the stream broke after the request was read, like one cut short.
+      const broken = error instanceof SyntaxError ? { unmarkedEnd: true as const } : {};
+      return { ok: false, failure: shown, partialText: answer.text, usage: reported(), ...joinedThinking(reasoning, answer.reasoning), ...unshown(refusal, answer.held), ...billable(billed, billed && thinksSilently), ...broken };
     } finally {
       ended = true;
       clearTimeout(idle);
@@ -210,26 +223,26 @@ export class ChatService {
     const text = answer.text;
     // The SDK ends an aborted stream quietly instead of throwing: our idle timer did that.
     const thought = joinedThinking(reasoning, answer.reasoning);
-    if (cancelled) return { ok: false, failure: { kind: 'cut_off' }, partialText: text, usage, ...thought, ...unshown(refusal, answer.held), ...billable(true, thinksSilently) };
-    if (timedOut) return { ok: false, failure: { kind: 'timeout' }, partialText: text, usage, ...thought, ...unshown(refusal, answer.held), ...billable(true, thinksSilently) };
-    if (overrun) return { ok: true, text, usage, finishReason: 'length', ...thought, overrun: true };
+    if (cancelled) return { ok: false, failure: { kind: 'cut_off' }, partialText: text, usage: reported(), ...thought, ...unshown(refusal, answer.held), ...billable(true, thinksSilently) };
+    if (timedOut) return { ok: false, failure: { kind: 'timeout' }, partialText: text, usage: reported(), ...thought, ...unshown(refusal, answer.held), ...billable(true, thinksSilently) };
+    if (overrun) return { ok: true, text, usage: reported(), finishReason: 'length', ...thought, overrun: true };
     // vLLM passes `abort` on when it stopped the request itself (its engine's FINISH_REASON_STRINGS; only `error` becomes
     // an error event): the answer is incomplete, and the prompt was read.
     if (finishReason === 'abort') {
-      return { ok: false, failure: { kind: 'server_error', status: undefined }, partialText: text, usage, ...thought, ...unshown(refusal, answer.held), ...billable(true, thinksSilently) };
+      return { ok: false, failure: { kind: 'server_error', status: undefined }, partialText: text, usage: reported(), ...thought, ...unshown(refusal, answer.held), ...billable(true, thinksSilently) };
     }
     // Ollama ends a stream that failed on its side (its runner crashed, ran out of memory) cleanly, with neither a
     // finish_reason nor [DONE] (middleware/openai.go turns the error into a chunk without one); every server ends a
     // finished answer with at least one of them. Incomplete: what came is charged; the prompt too unless the model is local.
     if (finishReason === null && !watch.endedWithDone) {
-      return { ok: false, failure: { kind: 'server_error', status: undefined }, partialText: text, usage, ...thought, ...unshown(refusal, answer.held), unmarkedEnd: true };
+      return { ok: false, failure: { kind: 'server_error', status: undefined }, partialText: text, usage: reported(), ...thought, ...unshown(refusal, answer.held), unmarkedEnd: true };
     }
     if (refusal || finishReason === 'content_filter') {
       // The stream ended cleanly, so the request was read and billed; the filter acts on the output: a reasoning
       // model has already thought (and billed) for it.
-      return { ok: false, failure: { kind: 'refused', message: refusal || undefined }, partialText: text, usage, ...thought, ...billable(true, thinksSilently) };
+      return { ok: false, failure: { kind: 'refused', message: refusal || undefined }, partialText: text, usage: reported(), ...thought, ...billable(true, thinksSilently) };
     }
     // A dropped connection throws above; a stream that ended cleanly is complete, finish_reason or not.
-    return { ok: true, text, usage, finishReason: finishReason ?? 'stop', ...thought };
+    return { ok: true, text, usage: reported(), finishReason: finishReason ?? 'stop', ...thought };
   }
 }

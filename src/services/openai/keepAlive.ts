@@ -1,6 +1,7 @@
 import type OpenAI from 'openai';
 import type { ChatCompletionChunk } from 'openai/resources/chat/completions';
-import { Stream } from 'openai/streaming';
+import type { Stream } from 'openai/streaming';
+import { answerChunks } from './jsonAnswer.ts';
 
 /**
  * Servers keep a silent stream open with SSE comments (`:` lines): llama.cpp's server pings every second while it
@@ -9,7 +10,7 @@ import { Stream } from 'openai/streaming';
  * still there, and whether the stream ended with `[DONE]` (which the SDK swallows too).
  */
 export function watchedChunks(response: Response, controller: AbortController, client: OpenAI, watch: WatchedBytes): Stream<ChatCompletionChunk> {
-  return Stream.fromSSEResponse<ChatCompletionChunk>(new Response(response.body ? watched(response.body, watch) : null, response), controller, client);
+  return answerChunks(new Response(response.body ? watched(response.body, watch) : null, response), controller, client);
 }
 
 /** How much of a stream's end is kept to see whether it closed with `data: [DONE]`. */

@@ -135,7 +135,7 @@ export class PaidChat {
    */
   private billed(request: PaidChatRequest, outcome: ChatOutcome): BilledUsage | null {
     // A prompt is never 0 tokens: usage that counted the output but not the prompt (some proxies) is charged our count for it.
-    if (outcome.usage) return { ...outcome.usage, promptTokens: outcome.usage.promptTokens ?? request.promptTokens };
+    if (outcome.usage) return this.reported(request, outcome.usage);
     // A refusal the model wrote in place of an answer is output it was billed for.
     const refusal = !outcome.ok && outcome.failure.kind === 'refused' ? outcome.failure.message ?? '' : '';
     // Output that streamed but is not shown (a refusal cut short, thinking held back at a tag) was billed too.
@@ -147,6 +147,17 @@ export class PaidChat {
     if (!outcome.ok && produced === '' && !outcome.reasoning) return { promptTokens: request.promptTokens, completionTokens: 0, cachedTokens: 0 };
     // Thinking a server streamed beside the answer is billed as output too.
     return this.estimate(request, outcome.reasoning ? `${outcome.reasoning}\n${produced}` : produced);
+  }
+
+  /**
+   * The service's usage, with our count for a prompt it did not count and for output that streamed after its last
+   * usage chunk (which can't have counted it): at most the allowance on top of what it reported.
+   */
+  private reported(request: PaidChatRequest, usage: ChatUsage): BilledUsage {
+    const { unreportedOutput, ...counts } = usage;
+    const later = unreportedOutput ? this.estimate(request, unreportedOutput).completionTokens : 0;
+    const completionTokens = Math.min(counts.completionTokens + later, Math.max(counts.completionTokens, request.maxOutputTokens));
+    return { ...counts, promptTokens: counts.promptTokens ?? request.promptTokens, completionTokens };
   }
 
   /**

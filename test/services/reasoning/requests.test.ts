@@ -100,6 +100,7 @@ describe('reasoning tokens', () => {
     ['OpenAI: inside completion_tokens', { prompt_tokens: 10, completion_tokens: 130, total_tokens: 140, completion_tokens_details: { reasoning_tokens: 100 } }, 130],
     ['a server that adds them on top (total says so)', { prompt_tokens: 10, completion_tokens: 30, total_tokens: 140, completion_tokens_details: { reasoning_tokens: 100 } }, 130],
     ['no total, more reasoning than completion', { prompt_tokens: 10, completion_tokens: 30, completion_tokens_details: { reasoning_tokens: 100 } }, 130],
+    ['total says inside, but more reasoning than completion can hold', { prompt_tokens: 10, completion_tokens: 30, total_tokens: 40, completion_tokens_details: { reasoning_tokens: 100 } }, 130],
     ['no details', { prompt_tokens: 10, completion_tokens: 30, total_tokens: 40 }, 30],
     ['null details', { prompt_tokens: 10, completion_tokens: 30, total_tokens: 40, completion_tokens_details: null }, 30],
   ])('%s', (_case, usage, billed) => {
