@@ -16,6 +16,7 @@ if (!only || only === 'context') benchContextBuild();
 if (!only || only === 'ledger') await benchLedger();
 if (!only || only === 'ledger' || only === 'hosts') await (await import('./ledgerHosts.ts')).benchLedgerHosts();
 if (!only || only === 'load') await benchAskLoad();
+if (!only || only === 'load' || only === 'floor') await (await import('./deferFloor.ts')).benchDeferFloor();
 if (!only || only === 'metrics') await benchMetrics();
 if (!only || only === 'servers') await benchServers();
 if (!only || only === 'charts') await benchCharts();
