@@ -187,6 +187,27 @@ export function craftWavTwoFormats(trueSeconds: number, where: 'before' | 'after
   return { bytes: riffChunk('RIFF', concat([latin1('WAVE'), ...chunks])), trueSeconds, statedSeconds: trueSeconds };
 }
 
+/** FFmpeg's IMA ADPCM in WAV (libavcodec/adpcm.c): each channel's block starts with a 4-byte header (one sample), then
+ * groups of `ff_adpcm_ima_block_sizes[bits - 2]` bytes decoding to `ff_adpcm_ima_block_samples[bits - 2]` samples. */
+const IMA_GROUP: Record<number, { bytes: number; samples: number }> = { 2: { bytes: 4, samples: 16 }, 3: { bytes: 12, samples: 32 }, 4: { bytes: 4, samples: 8 }, 5: { bytes: 20, samples: 32 } };
+
+/**
+ * IMA ADPCM WAV (format tag 0x0011), 8 kHz mono, `bits` bits a code (FFmpeg decodes 2 to 5), about `trueSeconds` long
+ * as FFmpeg decodes it, in blocks of 64 groups. No `fact` chunk: music-metadata then states data ÷ block align ÷ rate,
+ * far below the audio's length, so no stated figure contradicts anything.
+ */
+export function craftWavImaAdpcm(trueSeconds: number, bits: 2 | 3 | 4 | 5): CraftedAudio {
+  const rate = 8_000;
+  const group = IMA_GROUP[bits]!;
+  const blockAlign = 4 + 64 * group.bytes;
+  const blockSamples = 1 + 64 * group.samples;
+  const blocks = Math.round((trueSeconds * rate) / blockSamples);
+  // WAVEFORMATEX with cbSize 2 and wSamplesPerBlock, as Microsoft's IMA ADPCM writes it.
+  const fmt = riffChunk('fmt ', [...u16le(0x0011), ...u16le(1), ...u32le(rate), ...u32le(Math.round((rate * blockAlign) / blockSamples)), ...u16le(blockAlign), ...u16le(bits), ...u16le(2), ...u16le(blockSamples)]);
+  const data = riffChunk('data', new Uint8Array(blocks * blockAlign));
+  return { bytes: riffChunk('RIFF', concat([latin1('WAVE'), fmt, data])), trueSeconds: (blocks * blockSamples) / rate, statedSeconds: blocks / rate };
+}
+
 // ---- WebM/Vorbis ---------------------------------------------------------------------------------------------
 
 /** An EBML element: its ID bytes, its size (one byte when it fits, as muxers write it; else four), its body. */
