@@ -298,6 +298,19 @@ describe('/transcribe pays for what the audio really holds (whisper-1)', () => {
     expect(row!.reserved).toBeGreaterThanOrEqual(row!.charged);
   });
 
+  test('an M4A whose mp4a entry (AAC\'s fourcc) holds Opus by its esds object type, its header stating what AAC frames would play: reserved for what a decoder plays, and the bill fits', async () => {
+    // 500 packets of 120 ms; read as AAC at the entry's 48 kHz they would be 500 × 1,024 samples, 10.7 s, and the header says that.
+    const file = craftM4a(60, (500 * 1024) / 48_000, 'mp4a-opus');
+    h.openai.audio.registerLength(file.bytes, file.trueSeconds);
+    h.openai.audio.enqueue({ text: 'A minute of talk.' });
+    const { user, i } = send('opus.m4a', file.bytes, freshUser(), 'audio/mp4');
+    await h.settled(i);
+    expect(i.transcript()).toEqual(['A minute of talk.']);
+    const [row] = moneyRows(user.id);
+    expect(row).toEqual({ state: 'settled', reserved: expect.any(Number), charged: whisperMicros(60), units: 60 });
+    expect(row!.reserved).toBeGreaterThanOrEqual(row!.charged);
+  });
+
   test('a WebM/Vorbis whose Matroska SamplingFrequency claims 24x its Vorbis header\'s rate: reserved for what a decoder plays, and the bill fits', async () => {
     const file = craftWebmVorbis(250);
     h.openai.audio.registerLength(file.bytes, file.trueSeconds);

@@ -118,11 +118,15 @@ const AAC_RATE = 8_000;
 const AAC_FRAME_SECONDS = 1024 / AAC_RATE;
 const AAC_FRAME_BYTES = 8;
 
-function esds(): Uint8Array {
+/**
+ * The esds of an `mp4a` entry. Its objectTypeIndication picks the decoder (FFmpeg's ff_mp4_obj_type, whatever the
+ * entry's fourcc): 0x40 MPEG-4 audio (here AAC-LC, 8 kHz, mono), or 0xAD Opus (no decoder-specific info needed).
+ */
+function esds(objectType: 0x40 | 0xad = 0x40): Uint8Array {
   // AudioSpecificConfig: object type 2 (LC), rate index 11 (8000 Hz), 1 channel.
   const asc = [0x15, 0x88];
-  const decoderSpecific = [0x05, asc.length, ...asc];
-  const decoderConfig = [0x04, 13 + decoderSpecific.length, 0x40, 0x15, 0, 0, 0, ...u32be(16_000), ...u32be(16_000), ...decoderSpecific];
+  const decoderSpecific = objectType === 0x40 ? [0x05, asc.length, ...asc] : [];
+  const decoderConfig = [0x04, 13 + decoderSpecific.length, objectType, 0x15, 0, 0, 0, ...u32be(16_000), ...u32be(16_000), ...decoderSpecific];
   const slConfig = [0x06, 1, 2];
   const es = [0x03, 3 + decoderConfig.length + slConfig.length, 0, 1, 0, ...decoderConfig, ...slConfig];
   return fullBox('esds', 0, es);
@@ -133,13 +137,20 @@ const ALAC_FRAME_SAMPLES = 4_096;
 /** The rate an ALAC sample entry claims over its cookie's 8 kHz: six times as fast. */
 const ALAC_ENTRY_RATE = 48_000;
 
+/** An Opus packet of 120 ms, the most one holds: TOC config 31 (CELT, 20 ms), code 3, then 6 frames (CBR) of 1 byte. */
+const OPUS_120MS_PACKET = [0xfb, 0x06, 0, 0, 0, 0, 0, 0];
+/** The rate an `mp4a` entry holding Opus claims: 48 kHz, Opus's own, so nothing in the entry looks wrong. */
+const OPUS_RATE = 48_000;
+
 /**
  * M4A whose mvhd, tkhd and mdhd durations state `statedSeconds` while its sample tables list `trueSeconds` of
  * AAC frames (all in mdat, zero payload). `codec: 'alac'`: ALAC frames instead, whose sample entry claims
  * 48 kHz while the ALAC cookie, which decoders (FFmpeg's mov demuxer) take the rate from, says 8 kHz.
+ * `codec: 'mp4a-opus'`: an `mp4a` entry (AAC's fourcc) at 48 kHz whose esds names Opus (0xAD), each sample a
+ * 120 ms Opus packet: read as AAC, a sample would be 1,024 samples at 48 kHz, 21 ms.
  */
-export function craftM4a(trueSeconds: number, statedSeconds: number, codec: 'aac' | 'alac' = 'aac'): CraftedAudio {
-  const frameSeconds = codec === 'alac' ? ALAC_FRAME_SAMPLES / AAC_RATE : AAC_FRAME_SECONDS;
+export function craftM4a(trueSeconds: number, statedSeconds: number, codec: 'aac' | 'alac' | 'mp4a-opus' = 'aac'): CraftedAudio {
+  const frameSeconds = codec === 'alac' ? ALAC_FRAME_SAMPLES / AAC_RATE : codec === 'mp4a-opus' ? 0.12 : AAC_FRAME_SECONDS;
   const frames = Math.round(trueSeconds / frameSeconds);
   const ftyp = box('ftyp', latin1('M4A '), u32be(0), latin1('M4A isommp42'));
   const matrix = [...u32be(0x10000), ...u32be(0), ...u32be(0), ...u32be(0), ...u32be(0x10000), ...u32be(0), ...u32be(0), ...u32be(0), ...u32be(0x40000000)];
@@ -147,14 +158,17 @@ export function craftM4a(trueSeconds: number, statedSeconds: number, codec: 'aac
   const tkhd = fullBox('tkhd', 0, u32be(0), u32be(0), u32be(1), u32be(0), u32be(Math.round(statedSeconds * 1000)), new Array(8).fill(0), u16be(0), u16be(0), u16be(0x100), u16be(0), matrix, u32be(0), u32be(0));
   const mdhd = fullBox('mdhd', 0, u32be(0), u32be(0), u32be(AAC_RATE), u32be(Math.round(statedSeconds * AAC_RATE)), u16be(0x55c4), u16be(0));
   const hdlr = fullBox('hdlr', 0, u32be(0), latin1('soun'), new Array(12).fill(0), latin1('SoundHandler\0'));
-  const mp4a = box('mp4a', new Array(6).fill(0), u16be(1), new Array(8).fill(0), u16be(1), u16be(16), u16be(0), u16be(0), u32be(AAC_RATE * 0x10000), esds());
+  const mp4a = codec === 'mp4a-opus'
+    ? box('mp4a', new Array(6).fill(0), u16be(1), new Array(8).fill(0), u16be(1), u16be(16), u16be(0), u16be(0), u32be(OPUS_RATE * 0x10000), esds(0xad))
+    : box('mp4a', new Array(6).fill(0), u16be(1), new Array(8).fill(0), u16be(1), u16be(16), u16be(0), u16be(0), u32be(AAC_RATE * 0x10000), esds());
   const cookie = fullBox('alac', 0, u32be(ALAC_FRAME_SAMPLES), [0, 16, 40, 10, 14, 1], u16be(255), u32be(0), u32be(0), u32be(AAC_RATE));
   const alac = box('alac', new Array(6).fill(0), u16be(1), new Array(8).fill(0), u16be(1), u16be(16), u16be(0), u16be(0), u32be(ALAC_ENTRY_RATE * 0x10000), cookie);
   const stsd = fullBox('stsd', 0, u32be(1), codec === 'alac' ? alac : mp4a);
-  const stts = fullBox('stts', 0, u32be(1), u32be(frames), u32be(codec === 'alac' ? ALAC_FRAME_SAMPLES : 1024));
+  const stts = fullBox('stts', 0, u32be(1), u32be(frames), u32be(codec === 'alac' ? ALAC_FRAME_SAMPLES : codec === 'mp4a-opus' ? 960 : 1024));
   const stsc = fullBox('stsc', 0, u32be(1), u32be(1), u32be(frames), u32be(1));
   const stsz = fullBox('stsz', 0, u32be(AAC_FRAME_BYTES), u32be(frames));
   const mdatPayload = new Uint8Array(frames * AAC_FRAME_BYTES);
+  if (codec === 'mp4a-opus') for (let k = 0; k < frames; k++) mdatPayload.set(OPUS_120MS_PACKET, k * AAC_FRAME_BYTES);
   const stcoFor = (offset: number) => fullBox('stco', 0, u32be(1), u32be(offset));
   const moovFor = (offset: number) => {
     const stbl = box('stbl', stsd, stts, stsc, stsz, stcoFor(offset));

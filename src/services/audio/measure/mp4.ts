@@ -14,6 +14,14 @@ const LOWEST_AAC_RATE = 7_350;
 /** A codec we can't read frame sizes for is bounded by the largest frame FLAC (the largest of them) allows. */
 const MAX_SAMPLES_PER_FRAME = 65_536;
 const CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl', 'moof', 'traf']);
+/**
+ * An `mp4a` entry's esds objectTypeIndication picks the decoder, whatever the fourcc says (FFmpeg's ff_mp4_obj_type):
+ * MPEG-4 and MPEG-2 AAC, MPEG-1/2 audio, Opus. Any other (AC-3, Vorbis, FLAC, DTS...) has frames and a rate the bot
+ * does not read: counted as AAC, a file could play many times what was reserved, so it is refused.
+ */
+const AAC_OBJECT_TYPES = new Set([0x40, 0x66, 0x67, 0x68]);
+const MPEG_AUDIO_OBJECT_TYPES = new Set([0x69, 0x6b]);
+const OPUS_OBJECT_TYPE = 0xad;
 
 interface Box {
   type: string;
@@ -44,6 +52,8 @@ interface Track {
   samples: number;
   /** samples of audio each coded sample (frame) decodes to, and at what rate */
   frame: { samples: number; rate: number; exact: boolean } | undefined;
+  /** An esds object type the bot can't time (hex), when one of its entries names one. */
+  unknownObjectType?: string;
 }
 
 export function measureMp4(b: Uint8Array): Measurement {
@@ -66,6 +76,8 @@ export function measureMp4(b: Uint8Array): Measurement {
   walk(0, b.length, undefined, 0);
   const audio = tracks.filter((t) => t.audio);
   if (audio.length === 0) return tracks.length === 0 ? unreadable('The mp4 file has no track table (moov); it is truncated or damaged.') : unsupported('mp4None');
+  const untimed = audio.find((t) => t.unknownObjectType !== undefined);
+  if (untimed) return unsupported('format', { format: `MP4 (object type ${untimed.unknownObjectType})` });
   let lower = 0;
   let upper = 0;
   for (const track of audio) {
@@ -103,7 +115,7 @@ function readTrackBox(b: Uint8Array, box: Box, track: Track): void {
     }
     case 'stsd': {
       // Chunks may each name a different entry: bound by the one that plays longest per sample.
-      const frames = children(b, at + 8, box.end).map((entry) => sampleEntryFrame(b, entry));
+      const frames = children(b, at + 8, box.end).map((entry) => sampleEntryFrame(b, entry, track));
       const longest = frames.sort((x, y) => y.samples / y.rate - x.samples / x.rate)[0];
       if (longest) track.frame = { ...longest, exact: longest.exact && frames.length === 1 };
       return;
@@ -113,7 +125,7 @@ function readTrackBox(b: Uint8Array, box: Box, track: Track): void {
 }
 
 /** Samples per coded frame and the rate they play at, from the sample entry and the codec's own configuration. */
-function sampleEntryFrame(b: Uint8Array, entry: Box): NonNullable<Track['frame']> {
+function sampleEntryFrame(b: Uint8Array, entry: Box, track: Track): NonNullable<Track['frame']> {
   const version = u16be(b, entry.start + 8);
   // 16.16 fixed point (its integer part); QuickTime's version 2 entry keeps the real rate as a float64 further on.
   const entryRate = version === 2 ? Math.round(new DataView(b.buffer, b.byteOffset).getFloat64(entry.start + 32) || 0) : u16be(b, entry.start + 24);
@@ -122,8 +134,12 @@ function sampleEntryFrame(b: Uint8Array, entry: Box): NonNullable<Track['frame']
   switch (entry.type) {
     case 'mp4a': {
       const config = esdsConfig(b, boxes.find((c) => c.type === 'esds'));
+      if (config.objectType === OPUS_OBJECT_TYPE) return { samples: OPUS_MAX_PACKET_SAMPLES, rate: OPUS_RATE, exact: false };
+      if (config.objectType !== undefined && !AAC_OBJECT_TYPES.has(config.objectType) && !MPEG_AUDIO_OBJECT_TYPES.has(config.objectType)) {
+        track.unknownObjectType = `0x${config.objectType.toString(16).padStart(2, '0')}`;
+      }
       // MPEG-1/2 audio carried in mp4a: at most 1152 samples a frame. AAC: 1024 (960 and 480/512 variants are shorter).
-      const mpegAudio = config.objectType === 0x69 || config.objectType === 0x6b;
+      const mpegAudio = config.objectType !== undefined && MPEG_AUDIO_OBJECT_TYPES.has(config.objectType);
       // The decoder follows the codec configuration; the entry's rate is only a hint. The lower rate plays longer.
       const rates = [entryRate, config.rate].filter((r): r is number => r !== undefined && r > 0);
       const rate = rates.length > 0 ? Math.min(...rates) : LOWEST_AAC_RATE;
