@@ -323,6 +323,21 @@ describe('/transcribe pays for what the audio really holds (whisper-1)', () => {
     expect(row!.reserved).toBeGreaterThanOrEqual(row!.charged);
   });
 
+  test.each<[string, (usage: Record<string, unknown>) => Record<string, unknown>]>([
+    ['0 seconds (a proxy\'s zeros)', (usage) => ({ ...usage, seconds: 0 })],
+  ])('whisper-1 usage of %s is no usage: the reservation is charged, not nothing', async (_name, usage) => {
+    const file = craftOggOpus(60, 60);
+    h.openai.audio.registerLength(file.bytes, file.trueSeconds);
+    h.openai.audio.enqueue({ text: 'A minute of talk.', usage });
+    const { user, i } = send('zeros.ogg', file.bytes);
+    await h.settled(i);
+    expect(i.transcript()).toEqual(['A minute of talk.']);
+    const [row] = moneyRows(user.id);
+    expect(row).toMatchObject({ state: 'settled' });
+    expect(row!.charged).toBe(row!.reserved);
+    expect(row!.charged).toBeGreaterThanOrEqual(whisperMicros(Math.ceil(file.trueSeconds)));
+  });
+
   test('whisper-1 is settled from the duration the API returns, not the length the bot measured', async () => {
     // The bot measures 3 s (and reserves for it); the API reports 2 s of speech billed: 2 s is what is charged.
     h.openai.audio.enqueue({ text: 'Short.', duration: 2 });
@@ -419,5 +434,23 @@ describe('/transcribe with a token-billed model (gpt-4o-transcribe)', () => {
     const row = g.bot.ctx.db.prepare('SELECT state, reserved_micros AS reserved, charged_micros AS charged, input_tokens AS input, output_tokens AS output FROM ledger WHERE user_id = ?').get(user.id);
     expect(row).toEqual({ state: 'settled', reserved: expect.any(Number), charged: expected, input: 1000, output: usage.output_tokens });
     expect((row as { reserved: number }).reserved).toBeGreaterThanOrEqual(expected);
+  });
+
+  test.each<[string, (usage: Record<string, unknown>) => Record<string, unknown>]>([
+    ['all zeros', (usage) => ({ ...usage, input_tokens: 0, output_tokens: 0, total_tokens: 0, input_token_details: { audio_tokens: 0, text_tokens: 0 } })],
+    ['0 input tokens (the audio uncounted)', (usage) => ({ ...usage, input_tokens: 0, input_token_details: { audio_tokens: 0, text_tokens: 0 } })],
+  ])('token usage of %s (a proxy) is no usage: the reservation is charged, not what the zeros say', async (_name, usage) => {
+    const user = freshUser();
+    const file = craftOggOpus(60, 60);
+    g.openai.audio.registerLength(file.bytes, file.trueSeconds);
+    g.openai.audio.enqueue({ text: 'A minute of talk.', usage });
+    const i = g.command('transcribe', { audio: { filename: 'zeros.ogg', contentType: 'audio/ogg', data: file.bytes } }, { user });
+    await g.settled(i);
+    expect(i.transcript()).toEqual(['A minute of talk.']);
+    const row = g.bot.ctx.db.prepare('SELECT state, reserved_micros AS reserved, charged_micros AS charged FROM ledger WHERE user_id = ?').get(user.id) as { state: string; reserved: number; charged: number };
+    expect(row).toEqual({ state: 'settled', reserved: expect.any(Number), charged: row.reserved });
+    // What the fake really billed: 1,000 audio tokens at $6 per 1M and the transcript's output tokens at $10 per 1M.
+    const billed = g.openai.audio.billed.at(-1)!.usage as { input_tokens: number; output_tokens: number };
+    expect(row.charged).toBeGreaterThanOrEqual(billed.input_tokens * 6 + billed.output_tokens * 10);
   });
 });
