@@ -4,7 +4,7 @@ import { BudgetStore } from '../../src/db/budgetLimits.ts';
 import { MAX_TRANSCRIPTION_BYTES, TRANSCRIPT_ATTACH_THRESHOLD } from '../../src/services/audio/limits.ts';
 import { makeWav } from '../../src/services/audio/wav.ts';
 import { BotHarness, TEST_CHANNEL_IDS } from '../support/botHarness.ts';
-import { craftM4a, craftMp3, craftOggOpus, craftWavImaAdpcm, craftWavTwoFormats, craftWebmVorbis } from '../support/craftedAudio.ts';
+import { craftM4a, craftMp3, craftOggFlac, craftOggOpus, craftWavImaAdpcm, craftWavTwoFormats, craftWebmVorbis } from '../support/craftedAudio.ts';
 import { DEFAULT_GUILD_ID, type FakeInteraction } from '../support/fakeDiscord.ts';
 
 const VOICE_OGG = new Uint8Array(readFileSync(new URL('../fixtures/audio/voice.ogg', import.meta.url)));
@@ -308,6 +308,18 @@ describe('/transcribe pays for what the audio really holds (whisper-1)', () => {
     expect(i.transcript()).toEqual(['A minute of talk.']);
     const [row] = moneyRows(user.id);
     expect(row).toEqual({ state: 'settled', reserved: expect.any(Number), charged: whisperMicros(60), units: 60 });
+    expect(row!.reserved).toBeGreaterThanOrEqual(row!.charged);
+  });
+
+  test('an Ogg/FLAC whose packets each hold 10 FLAC frames (a decoder plays them all), its granules counting one a packet: reserved for what a decoder plays, and the bill fits', async () => {
+    const file = craftOggFlac(61.44, 10);
+    h.openai.audio.registerLength(file.bytes, file.trueSeconds);
+    h.openai.audio.enqueue({ text: 'A minute of talk.' });
+    const { user, i } = send('frames.ogg', file.bytes);
+    await h.settled(i);
+    expect(i.transcript()).toEqual(['A minute of talk.']);
+    const [row] = moneyRows(user.id);
+    expect(row).toEqual({ state: 'settled', reserved: expect.any(Number), charged: whisperMicros(Math.ceil(file.trueSeconds)), units: Math.ceil(file.trueSeconds) });
     expect(row!.reserved).toBeGreaterThanOrEqual(row!.charged);
   });
 

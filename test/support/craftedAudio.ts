@@ -84,6 +84,53 @@ export function craftOggOpus(trueSeconds: number, statedSeconds: number, options
   return { bytes: concat(pages), trueSeconds: packets * 0.02, statedSeconds };
 }
 
+// ---- Ogg/FLAC -----------------------------------------------------------------------------------------------
+
+const crcMsb = (bytes: ArrayLike<number>, width: 8 | 16, poly: number): number => {
+  const top = 1 << (width - 1);
+  const mask = (1 << width) - 1;
+  let crc = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    crc ^= (bytes[i] as number) << (width - 8);
+    for (let k = 0; k < 8; k++) crc = crc & top ? ((crc << 1) ^ poly) & mask : (crc << 1) & mask;
+  }
+  return crc;
+};
+
+/** FLAC frames of 4,096 samples at 8 kHz (512 ms), mono 16-bit, one CONSTANT subframe of silence: 11 bytes each. */
+const FLAC_BLOCK_SECONDS = 4_096 / 8_000;
+function flacSilentFrame(frameNumber: number): number[] {
+  // Sync + fixed blocksize; block size code 12 (4,096), rate code 4 (8 kHz); mono, 16 bits; frame number (< 128: one byte).
+  const header = [0xff, 0xf8, 0xc4, 0x08, frameNumber & 0x7f];
+  const withCrc8 = [...header, crcMsb(header, 8, 0x07)];
+  const body = [...withCrc8, 0x00, 0x00, 0x00]; // CONSTANT subframe header, then its 16-bit value
+  const crc16 = crcMsb(body, 16, 0x8005);
+  return [...body, crc16 >> 8, crc16 & 0xff];
+}
+
+/**
+ * Ogg/FLAC (the FLAC-to-Ogg mapping 1.0) whose audio packets each hold `framesPerPacket` whole FLAC frames. FFmpeg's
+ * FLAC decoder takes one frame a call and is given the rest of the packet again (libavcodec/decode.c), so every frame
+ * plays: `trueSeconds` is all of them. A reader taking each packet for one frame sees 1 / framesPerPacket of it.
+ */
+export function craftOggFlac(trueSeconds: number, framesPerPacket: number): CraftedAudio {
+  const serial = 0x0f1ac000;
+  const streamInfo = [...u16be(4_096), ...u16be(4_096), 0, 0, 11, 0, 0, 11,
+    // 20 bits of rate (8,000), 3 of channels − 1 (0), 5 of bits − 1 (15), 36 of total samples (0: unknown), then the MD5.
+    (8_000 >> 12) & 0xff, (8_000 >> 4) & 0xff, ((8_000 & 0x0f) << 4) | (0 << 1) | (15 >> 4), (15 & 0x0f) << 4, 0, 0, 0, 0, ...new Array(16).fill(0)];
+  const head = concat([[0x7f], latin1('FLAC'), [1, 0], u16be(1), latin1('fLaC'), [0x00, 0, 0, 34], streamInfo]);
+  const comment = concat([[0x84, 0, 0, 8], u32le(0), u32le(0)]); // the last metadata block: an empty VORBIS_COMMENT
+  const packets = Math.round(trueSeconds / FLAC_BLOCK_SECONDS / framesPerPacket);
+  const pages = [oggPage([head], { serial, sequence: 0, granule: 0, flags: 0x02 }), oggPage([comment], { serial, sequence: 1, granule: 0, flags: 0 })];
+  let frame = 0;
+  for (let k = 0; k < packets; k++) {
+    const packet = Uint8Array.from(Array.from({ length: framesPerPacket }, () => flacSilentFrame(frame++)).flat());
+    // The granules (what players read for the length) count one frame a packet, agreeing with such a reader.
+    pages.push(oggPage([packet], { serial, sequence: k + 2, granule: (k + 1) * 4_096, flags: k === packets - 1 ? 0x04 : 0 }));
+  }
+  return { bytes: concat(pages), trueSeconds: frame * FLAC_BLOCK_SECONDS, statedSeconds: packets * FLAC_BLOCK_SECONDS };
+}
+
 // ---- MP3 ----------------------------------------------------------------------------------------------------
 
 /** MPEG-1 Layer III, 32 kbit/s, 32 kHz, mono, no CRC: 144-byte frames of 1152 samples (36 ms). */
