@@ -57,7 +57,7 @@ describe('measureAudio reads the length from the audio stream', () => {
     const file = craftM4a(10, 10);
     const at = file.bytes.findIndex((_, i) => file.bytes[i] === 0x04 && file.bytes[i + 2] === 0x40 && file.bytes[i + 3] === 0x15);
     file.bytes[at + 2] = objectType;
-    expect(measureAudio(file.bytes, 'mp4')).toMatchObject({ ok: false, reason: 'unsupported-format', problem: { key: 'unsupported.format', values: { format: `MP4 (object type ${hex})` } } });
+    expect(measureAudio(file.bytes, 'mp4')).toMatchObject({ ok: false, reason: 'unsupported-format', problem: { key: 'unsupported.format', values: { format: `MP4 (mp4a ${hex})` } } });
   });
 
   test('an mp4a entry holding Opus (esds object type 0xAD) is measured at 120 ms a packet, Opus\'s most, not as AAC', () => {

@@ -77,7 +77,7 @@ export function measureMp4(b: Uint8Array): Measurement {
   const audio = tracks.filter((t) => t.audio);
   if (audio.length === 0) return tracks.length === 0 ? unreadable('The mp4 file has no track table (moov); it is truncated or damaged.') : unsupported('mp4None');
   const untimed = audio.find((t) => t.unknownObjectType !== undefined);
-  if (untimed) return unsupported('format', { format: `MP4 (object type ${untimed.unknownObjectType})` });
+  if (untimed) return unsupported('format', { format: `MP4 (mp4a ${untimed.unknownObjectType})` });
   let lower = 0;
   let upper = 0;
   for (const track of audio) {
