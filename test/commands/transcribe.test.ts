@@ -311,6 +311,19 @@ describe('/transcribe pays for what the audio really holds (whisper-1)', () => {
     expect(row!.reserved).toBeGreaterThanOrEqual(row!.charged);
   });
 
+  test('an M4A of MPEG audio (esds 0x6B) whose samples each hold 10 MP3 frames (FFmpeg\'s parser splits them, all play), its header stating one frame a sample: reserved for what a decoder plays, and the bill fits', async () => {
+    // 84 samples of 720 ms; taken as one 1,152-sample frame at the entry's 48 kHz each, 2 s, and the header says that.
+    const file = craftM4a(60.48, (84 * 1152) / 48_000, 'mp4a-mp3');
+    h.openai.audio.registerLength(file.bytes, file.trueSeconds);
+    h.openai.audio.enqueue({ text: 'A minute of talk.' });
+    const { user, i } = send('mp3.m4a', file.bytes, freshUser(), 'audio/mp4');
+    await h.settled(i);
+    expect(i.transcript()).toEqual(['A minute of talk.']);
+    const [row] = moneyRows(user.id);
+    expect(row).toEqual({ state: 'settled', reserved: expect.any(Number), charged: whisperMicros(Math.ceil(file.trueSeconds)), units: Math.ceil(file.trueSeconds) });
+    expect(row!.reserved).toBeGreaterThanOrEqual(row!.charged);
+  });
+
   test('an Ogg/FLAC whose packets each hold 10 FLAC frames (a decoder plays them all), its granules counting one a packet: reserved for what a decoder plays, and the bill fits', async () => {
     const file = craftOggFlac(61.44, 10);
     h.openai.audio.registerLength(file.bytes, file.trueSeconds);

@@ -169,7 +169,7 @@ const AAC_FRAME_BYTES = 8;
  * The esds of an `mp4a` entry. Its objectTypeIndication picks the decoder (FFmpeg's ff_mp4_obj_type, whatever the
  * entry's fourcc): 0x40 MPEG-4 audio (here AAC-LC, 8 kHz, mono), or 0xAD Opus (no decoder-specific info needed).
  */
-function esds(objectType: 0x40 | 0xad = 0x40): Uint8Array {
+function esds(objectType: 0x40 | 0x6b | 0xad = 0x40): Uint8Array {
   // AudioSpecificConfig: object type 2 (LC), rate index 11 (8000 Hz), 1 channel.
   const asc = [0x15, 0x88];
   const decoderSpecific = objectType === 0x40 ? [0x05, asc.length, ...asc] : [];
@@ -188,16 +188,22 @@ const ALAC_ENTRY_RATE = 48_000;
 const OPUS_120MS_PACKET = [0xfb, 0x06, 0, 0, 0, 0, 0, 0];
 /** The rate an `mp4a` entry holding Opus claims: 48 kHz, Opus's own, so nothing in the entry looks wrong. */
 const OPUS_RATE = 48_000;
+/** MPEG-2.5 Layer III at 8 kbit/s and 8 kHz, mono: the lowest bitrate MPEG audio has; 72-byte frames of 576 samples (72 ms). */
+const MP3_LOWEST_FRAME = [0xff, 0xe3, 0x18, 0xc0, ...new Array(68).fill(0)];
+/** MP3 frames packed in each sample of the `mp4a-mp3` file. */
+const MP3_FRAMES_PER_SAMPLE = 10;
 
 /**
  * M4A whose mvhd, tkhd and mdhd durations state `statedSeconds` while its sample tables list `trueSeconds` of
  * AAC frames (all in mdat, zero payload). `codec: 'alac'`: ALAC frames instead, whose sample entry claims
  * 48 kHz while the ALAC cookie, which decoders (FFmpeg's mov demuxer) take the rate from, says 8 kHz.
  * `codec: 'mp4a-opus'`: an `mp4a` entry (AAC's fourcc) at 48 kHz whose esds names Opus (0xAD), each sample a
- * 120 ms Opus packet: read as AAC, a sample would be 1,024 samples at 48 kHz, 21 ms.
+ * 120 ms Opus packet: read as AAC, a sample would be 1,024 samples at 48 kHz, 21 ms. `codec: 'mp4a-mp3'`: the same entry
+ * naming MPEG-1 audio (0x6B), each sample 10 MP3 frames of 72 ms (FFmpeg's parser splits them: all play), 720 ms.
  */
-export function craftM4a(trueSeconds: number, statedSeconds: number, codec: 'aac' | 'alac' | 'mp4a-opus' = 'aac'): CraftedAudio {
-  const frameSeconds = codec === 'alac' ? ALAC_FRAME_SAMPLES / AAC_RATE : codec === 'mp4a-opus' ? 0.12 : AAC_FRAME_SECONDS;
+export function craftM4a(trueSeconds: number, statedSeconds: number, codec: 'aac' | 'alac' | 'mp4a-opus' | 'mp4a-mp3' = 'aac'): CraftedAudio {
+  const frameSeconds = codec === 'alac' ? ALAC_FRAME_SAMPLES / AAC_RATE : codec === 'mp4a-opus' ? 0.12 : codec === 'mp4a-mp3' ? MP3_FRAMES_PER_SAMPLE * 0.072 : AAC_FRAME_SECONDS;
+  const sampleBytes = codec === 'mp4a-mp3' ? MP3_FRAMES_PER_SAMPLE * MP3_LOWEST_FRAME.length : AAC_FRAME_BYTES;
   const frames = Math.round(trueSeconds / frameSeconds);
   const ftyp = box('ftyp', latin1('M4A '), u32be(0), latin1('M4A isommp42'));
   const matrix = [...u32be(0x10000), ...u32be(0), ...u32be(0), ...u32be(0), ...u32be(0x10000), ...u32be(0), ...u32be(0), ...u32be(0), ...u32be(0x40000000)];
@@ -205,17 +211,18 @@ export function craftM4a(trueSeconds: number, statedSeconds: number, codec: 'aac
   const tkhd = fullBox('tkhd', 0, u32be(0), u32be(0), u32be(1), u32be(0), u32be(Math.round(statedSeconds * 1000)), new Array(8).fill(0), u16be(0), u16be(0), u16be(0x100), u16be(0), matrix, u32be(0), u32be(0));
   const mdhd = fullBox('mdhd', 0, u32be(0), u32be(0), u32be(AAC_RATE), u32be(Math.round(statedSeconds * AAC_RATE)), u16be(0x55c4), u16be(0));
   const hdlr = fullBox('hdlr', 0, u32be(0), latin1('soun'), new Array(12).fill(0), latin1('SoundHandler\0'));
-  const mp4a = codec === 'mp4a-opus'
-    ? box('mp4a', new Array(6).fill(0), u16be(1), new Array(8).fill(0), u16be(1), u16be(16), u16be(0), u16be(0), u32be(OPUS_RATE * 0x10000), esds(0xad))
+  const mp4a = codec === 'mp4a-opus' || codec === 'mp4a-mp3'
+    ? box('mp4a', new Array(6).fill(0), u16be(1), new Array(8).fill(0), u16be(1), u16be(16), u16be(0), u16be(0), u32be(OPUS_RATE * 0x10000), esds(codec === 'mp4a-opus' ? 0xad : 0x6b))
     : box('mp4a', new Array(6).fill(0), u16be(1), new Array(8).fill(0), u16be(1), u16be(16), u16be(0), u16be(0), u32be(AAC_RATE * 0x10000), esds());
   const cookie = fullBox('alac', 0, u32be(ALAC_FRAME_SAMPLES), [0, 16, 40, 10, 14, 1], u16be(255), u32be(0), u32be(0), u32be(AAC_RATE));
   const alac = box('alac', new Array(6).fill(0), u16be(1), new Array(8).fill(0), u16be(1), u16be(16), u16be(0), u16be(0), u32be(ALAC_ENTRY_RATE * 0x10000), cookie);
   const stsd = fullBox('stsd', 0, u32be(1), codec === 'alac' ? alac : mp4a);
-  const stts = fullBox('stts', 0, u32be(1), u32be(frames), u32be(codec === 'alac' ? ALAC_FRAME_SAMPLES : codec === 'mp4a-opus' ? 960 : 1024));
+  const stts = fullBox('stts', 0, u32be(1), u32be(frames), u32be(codec === 'alac' ? ALAC_FRAME_SAMPLES : codec === 'mp4a-opus' ? 960 : codec === 'mp4a-mp3' ? 5760 : 1024));
   const stsc = fullBox('stsc', 0, u32be(1), u32be(1), u32be(frames), u32be(1));
-  const stsz = fullBox('stsz', 0, u32be(AAC_FRAME_BYTES), u32be(frames));
-  const mdatPayload = new Uint8Array(frames * AAC_FRAME_BYTES);
-  if (codec === 'mp4a-opus') for (let k = 0; k < frames; k++) mdatPayload.set(OPUS_120MS_PACKET, k * AAC_FRAME_BYTES);
+  const stsz = fullBox('stsz', 0, u32be(sampleBytes), u32be(frames));
+  const mdatPayload = new Uint8Array(frames * sampleBytes);
+  if (codec === 'mp4a-opus') for (let k = 0; k < frames; k++) mdatPayload.set(OPUS_120MS_PACKET, k * sampleBytes);
+  if (codec === 'mp4a-mp3') for (let k = 0; k < frames * MP3_FRAMES_PER_SAMPLE; k++) mdatPayload.set(MP3_LOWEST_FRAME, k * MP3_LOWEST_FRAME.length);
   const stcoFor = (offset: number) => fullBox('stco', 0, u32be(1), u32be(offset));
   const moovFor = (offset: number) => {
     const stbl = box('stbl', stsd, stts, stsc, stsz, stcoFor(offset));

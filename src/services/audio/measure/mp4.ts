@@ -5,6 +5,7 @@
  * samples the tables list, whatever those say.
  */
 import { OPUS_MAX_PACKET_SAMPLES, OPUS_RATE } from './opus.ts';
+import { MIN_MPEG_BITS_PER_SECOND } from './mpeg.ts';
 import { ascii, u16be, u32be, unreadable, unsupported, type Measurement } from './types.ts';
 
 /** AAC sampling_frequency_index → Hz (ISO 14496-3 Table 1.18). */
@@ -22,6 +23,11 @@ const CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl', 'moof', 'tra
 const AAC_OBJECT_TYPES = new Set([0x40, 0x66, 0x67, 0x68]);
 const MPEG_AUDIO_OBJECT_TYPES = new Set([0x69, 0x6b]);
 const OPUS_OBJECT_TYPE = 0xad;
+/**
+ * Sample entries FFmpeg reads as MPEG audio (mov.c's tags). Its demuxer runs the MPEG audio parser over their samples
+ * (need_parsing FULL), so every frame inside a sample plays, however many there are: only their bytes bound them.
+ */
+const MPEG_AUDIO_ENTRIES = new Set(['.mp3', '.mp2', 'ms\x00\x55']);
 
 interface Box {
   type: string;
@@ -50,8 +56,10 @@ interface Track {
   id: number;
   audio: boolean;
   samples: number;
-  /** samples of audio each coded sample (frame) decodes to, and at what rate */
-  frame: { samples: number; rate: number; exact: boolean } | undefined;
+  /** the bytes of its samples (stsz), each read counted */
+  bytes: number;
+  /** samples of audio each coded sample (frame) decodes to, and at what rate; `mpeg`: MPEG audio, bounded by its bytes too */
+  frame: { samples: number; rate: number; exact: boolean; mpeg?: boolean } | undefined;
   /** An esds object type the bot can't time (hex), when one of its entries names one. */
   unknownObjectType?: string;
 }
@@ -62,7 +70,7 @@ export function measureMp4(b: Uint8Array): Measurement {
   const walk = (start: number, end: number, track: Track | undefined, fragmentTrack: number): void => {
     for (const box of children(b, start, end)) {
       if (box.type === 'trak') {
-        const t: Track = { id: 0, audio: false, samples: 0, frame: undefined };
+        const t: Track = { id: 0, audio: false, samples: 0, bytes: 0, frame: undefined };
         tracks.push(t);
         walk(box.start, box.end, t, 0);
       } else if (box.type === 'traf') {
@@ -83,7 +91,9 @@ export function measureMp4(b: Uint8Array): Measurement {
   for (const track of audio) {
     const frame = track.frame ?? { samples: MAX_SAMPLES_PER_FRAME, rate: LOWEST_AAC_RATE, exact: false };
     const count = track.samples + (fragments.get(track.id) ?? 0);
-    upper += (count * frame.samples) / frame.rate;
+    // MPEG audio: also the bytes read at the lowest bitrate MPEG audio has (fragments' bytes are not tallied: the whole file's).
+    const mpegBytes = frame.mpeg ? (fragments.has(track.id) ? b.length : track.bytes) : 0;
+    upper += Math.max((count * frame.samples) / frame.rate, (mpegBytes * 8) / MIN_MPEG_BITS_PER_SECOND);
     if (frame.exact) lower += (count * frame.samples) / frame.rate;
   }
   if (upper === 0) return unreadable('The mp4 file lists no audio samples; it is truncated or damaged.');
@@ -100,12 +110,27 @@ function readTrackBox(b: Uint8Array, box: Box, track: Track): void {
       // Only the media handler says 'soun'; QuickTime's data handler in minf ('alis', 'url ') must not undo it.
       if (ascii(b, at + 8, 4) === 'soun') track.audio = true;
       return;
-    case 'stsz':
-      track.samples = Math.max(track.samples, u32be(b, at + 8));
+    case 'stsz': {
+      const size = u32be(b, at + 4);
+      const count = u32be(b, at + 8);
+      let bytes = size * count;
+      for (let i = 0, p = at + 12; size === 0 && i < count && p + 4 <= box.end; i++, p += 4) bytes += u32be(b, p);
+      track.samples = Math.max(track.samples, count);
+      track.bytes = Math.max(track.bytes, bytes);
       return;
-    case 'stz2':
-      track.samples = Math.max(track.samples, u32be(b, at + 8));
+    }
+    case 'stz2': {
+      const bits = b[at + 7] ?? 0;
+      const count = u32be(b, at + 8);
+      let bytes = 0;
+      for (let i = 0; i < count && at + 12 + Math.floor((i * bits) / 8) < box.end; i++) {
+        const p = at + 12 + Math.floor((i * bits) / 8);
+        bytes += bits === 4 ? ((i & 1) === 0 ? (b[p]! >> 4) : (b[p]! & 0x0f)) : bits === 8 ? b[p]! : u16be(b, p);
+      }
+      track.samples = Math.max(track.samples, count);
+      track.bytes = Math.max(track.bytes, bytes);
       return;
+    }
     case 'stts': {
       let sum = 0;
       const entries = u32be(b, at + 4);
@@ -117,7 +142,7 @@ function readTrackBox(b: Uint8Array, box: Box, track: Track): void {
       // Chunks may each name a different entry: bound by the one that plays longest per sample.
       const frames = children(b, at + 8, box.end).map((entry) => sampleEntryFrame(b, entry, track));
       const longest = frames.sort((x, y) => y.samples / y.rate - x.samples / x.rate)[0];
-      if (longest) track.frame = { ...longest, exact: longest.exact && frames.length === 1 };
+      if (longest) track.frame = { ...longest, exact: longest.exact && frames.length === 1, mpeg: frames.some((f) => f.mpeg) };
       return;
     }
     default:
@@ -143,7 +168,7 @@ function sampleEntryFrame(b: Uint8Array, entry: Box, track: Track): NonNullable<
       // The decoder follows the codec configuration; the entry's rate is only a hint. The lower rate plays longer.
       const rates = [entryRate, config.rate].filter((r): r is number => r !== undefined && r > 0);
       const rate = rates.length > 0 ? Math.min(...rates) : LOWEST_AAC_RATE;
-      return { samples: mpegAudio ? 1152 : 1024, rate, exact: !mpegAudio };
+      return { samples: mpegAudio ? 1152 : 1024, rate, exact: !mpegAudio, mpeg: mpegAudio };
     }
     case 'Opus':
       return { samples: OPUS_MAX_PACKET_SAMPLES, rate: OPUS_RATE, exact: false };
@@ -156,7 +181,7 @@ function sampleEntryFrame(b: Uint8Array, entry: Box, track: Track): NonNullable<
       return { samples: frameLength > 0 ? frameLength : MAX_SAMPLES_PER_FRAME, rate: rates.length > 0 ? Math.min(...rates) : LOWEST_AAC_RATE, exact: frameLength > 0 && rates.length === 1 };
     }
     default:
-      return { samples: MAX_SAMPLES_PER_FRAME, rate: entryRate > 0 ? entryRate : LOWEST_AAC_RATE, exact: false };
+      return { samples: MAX_SAMPLES_PER_FRAME, rate: entryRate > 0 ? entryRate : LOWEST_AAC_RATE, exact: false, mpeg: MPEG_AUDIO_ENTRIES.has(entry.type) };
   }
 }
 
