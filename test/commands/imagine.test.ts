@@ -160,6 +160,27 @@ describe('/imagine with gpt-image-1 (the default IMAGE_MODEL)', () => {
     expect(ledgerRows().at(-1)).toMatchObject({ state: 'released', charged_micros: 0 });
   });
 
+  type Usage = Record<string, unknown>;
+  test.each<[string, (usage: Usage) => Usage | undefined]>([
+    ['all zeros (as some proxies send)', (usage) => ({ ...usage, input_tokens: 0, output_tokens: 0, total_tokens: 0, input_tokens_details: { image_tokens: 0, text_tokens: 0 } })],
+    ['without output_tokens', ({ output_tokens: _dropped, ...usage }) => usage],
+    ['with output_tokens null', (usage) => ({ ...usage, output_tokens: null })],
+    ['with output_tokens as text', (usage) => ({ ...usage, output_tokens: String(usage.output_tokens) })],
+  ])('an answer with images whose usage comes %s: the images are posted and charged at the table price, within the reservation', async (_name, usage) => {
+    const i = await imagine({ prompt: 'a lighthouse at dawn', count: 2 });
+    h.openai.images.enqueue({ usage });
+    const j = await imagine({ prompt: 'a lighthouse at dawn', count: 2 });
+    expect(uploads(j)).toHaveLength(2);
+    expect(content(j)).toMatch(/^\*\*Prompt:\*\* a lighthouse at dawn\n-# 1024x1024 · quality medium · 2 images · cost \$0\.084/);
+    const [honest, rewritten] = ledgerRows().slice(-2);
+    expect(uploads(i)).toHaveLength(2);
+    // The table's $0.042 an image (OpenAI's rounding of 1,056 tokens × $40 per 1M), and the prompt: as reported, or by the
+    // bot's own count (which frames the text as a message, so never counts less than OpenAI's text tokens).
+    expect(rewritten).toMatchObject({ state: 'settled', units: 2 });
+    expect(rewritten!.charged_micros).toBeGreaterThanOrEqual(84_000 + (honest!.charged_micros - 2 * 42_240));
+    expect(rewritten!.charged_micros).toBeLessThanOrEqual(rewritten!.reserved_micros);
+  });
+
   test.each([
     { locale: 'en-US', says: "The image model `gpt-image-1` is not available on this AI service (OpenAI shuts older image models down). The bot's host needs to set IMAGE_MODEL to a model the service offers and give its prices in PRICING_FILE." },
     { locale: 'zh-TW', says: '這個 AI 服務沒有圖片模型 `gpt-image-1`（OpenAI 會停用較舊的圖片模型）。請機器人的架設者把 IMAGE_MODEL 設為這個服務提供的模型，並在 PRICING_FILE 中設定它的價格。' },

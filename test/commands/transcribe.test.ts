@@ -4,7 +4,7 @@ import { BudgetStore } from '../../src/db/budgetLimits.ts';
 import { MAX_TRANSCRIPTION_BYTES, TRANSCRIPT_ATTACH_THRESHOLD } from '../../src/services/audio/limits.ts';
 import { makeWav } from '../../src/services/audio/wav.ts';
 import { BotHarness, TEST_CHANNEL_IDS } from '../support/botHarness.ts';
-import { craftM4a, craftMp3, craftOggOpus, craftWavTwoFormats, craftWebmVorbis } from '../support/craftedAudio.ts';
+import { craftM4a, craftMp3, craftOggFlac, craftOggOpus, craftWavImaAdpcm, craftWavTwoFormats, craftWebmVorbis } from '../support/craftedAudio.ts';
 import { DEFAULT_GUILD_ID, type FakeInteraction } from '../support/fakeDiscord.ts';
 
 const VOICE_OGG = new Uint8Array(readFileSync(new URL('../fixtures/audio/voice.ogg', import.meta.url)));
@@ -274,11 +274,61 @@ describe('/transcribe pays for what the audio really holds (whisper-1)', () => {
     expect(row!.reserved).toBeGreaterThanOrEqual(row!.charged);
   });
 
+  test.each([2, 3] as const)('an IMA ADPCM WAV of %i-bit codes (FFmpeg decodes 2 to 5 bits; 4 is the usual), without a fact chunk: reserved for what a decoder plays, and the bill fits', async (bits) => {
+    const file = craftWavImaAdpcm(60, bits);
+    h.openai.audio.registerLength(file.bytes, file.trueSeconds);
+    h.openai.audio.enqueue({ text: 'A minute of talk.' });
+    const { user, i } = send(`adpcm-${bits}.wav`, file.bytes, freshUser(), 'audio/wav');
+    await h.settled(i);
+    expect(i.transcript()).toEqual(['A minute of talk.']);
+    const [row] = moneyRows(user.id);
+    expect(row).toEqual({ state: 'settled', reserved: expect.any(Number), charged: whisperMicros(Math.ceil(file.trueSeconds)), units: Math.ceil(file.trueSeconds) });
+    expect(row!.reserved).toBeGreaterThanOrEqual(row!.charged);
+  });
+
   test('an M4A/ALAC whose sample entry claims 6x its ALAC cookie\'s rate, and its header agrees: reserved for what a decoder plays, and the bill fits', async () => {
     const file = craftM4a(60, 10, 'alac');
     h.openai.audio.registerLength(file.bytes, file.trueSeconds);
     h.openai.audio.enqueue({ text: 'A minute of talk.' });
     const { user, i } = send('lossless.m4a', file.bytes, freshUser(), 'audio/mp4');
+    await h.settled(i);
+    expect(i.transcript()).toEqual(['A minute of talk.']);
+    const [row] = moneyRows(user.id);
+    expect(row).toEqual({ state: 'settled', reserved: expect.any(Number), charged: whisperMicros(Math.ceil(file.trueSeconds)), units: Math.ceil(file.trueSeconds) });
+    expect(row!.reserved).toBeGreaterThanOrEqual(row!.charged);
+  });
+
+  test('an M4A whose mp4a entry (AAC\'s fourcc) holds Opus by its esds object type, its header stating what AAC frames would play: reserved for what a decoder plays, and the bill fits', async () => {
+    // 500 packets of 120 ms; read as AAC at the entry's 48 kHz they would be 500 × 1,024 samples, 10.7 s, and the header says that.
+    const file = craftM4a(60, (500 * 1024) / 48_000, 'mp4a-opus');
+    h.openai.audio.registerLength(file.bytes, file.trueSeconds);
+    h.openai.audio.enqueue({ text: 'A minute of talk.' });
+    const { user, i } = send('opus.m4a', file.bytes, freshUser(), 'audio/mp4');
+    await h.settled(i);
+    expect(i.transcript()).toEqual(['A minute of talk.']);
+    const [row] = moneyRows(user.id);
+    expect(row).toEqual({ state: 'settled', reserved: expect.any(Number), charged: whisperMicros(60), units: 60 });
+    expect(row!.reserved).toBeGreaterThanOrEqual(row!.charged);
+  });
+
+  test('an M4A of MPEG audio (esds 0x6B) whose samples each hold 10 MP3 frames (FFmpeg\'s parser splits them, all play), its header stating one frame a sample: reserved for what a decoder plays, and the bill fits', async () => {
+    // 84 samples of 720 ms; taken as one 1,152-sample frame at the entry's 48 kHz each, 2 s, and the header says that.
+    const file = craftM4a(60.48, (84 * 1152) / 48_000, 'mp4a-mp3');
+    h.openai.audio.registerLength(file.bytes, file.trueSeconds);
+    h.openai.audio.enqueue({ text: 'A minute of talk.' });
+    const { user, i } = send('mp3.m4a', file.bytes, freshUser(), 'audio/mp4');
+    await h.settled(i);
+    expect(i.transcript()).toEqual(['A minute of talk.']);
+    const [row] = moneyRows(user.id);
+    expect(row).toEqual({ state: 'settled', reserved: expect.any(Number), charged: whisperMicros(Math.ceil(file.trueSeconds)), units: Math.ceil(file.trueSeconds) });
+    expect(row!.reserved).toBeGreaterThanOrEqual(row!.charged);
+  });
+
+  test('an Ogg/FLAC whose packets each hold 10 FLAC frames (a decoder plays them all), its granules counting one a packet: reserved for what a decoder plays, and the bill fits', async () => {
+    const file = craftOggFlac(61.44, 10);
+    h.openai.audio.registerLength(file.bytes, file.trueSeconds);
+    h.openai.audio.enqueue({ text: 'A minute of talk.' });
+    const { user, i } = send('frames.ogg', file.bytes);
     await h.settled(i);
     expect(i.transcript()).toEqual(['A minute of talk.']);
     const [row] = moneyRows(user.id);
@@ -296,6 +346,21 @@ describe('/transcribe pays for what the audio really holds (whisper-1)', () => {
     const [row] = moneyRows(user.id);
     expect(row).toEqual({ state: 'settled', reserved: expect.any(Number), charged: whisperMicros(Math.ceil(file.trueSeconds)), units: Math.ceil(file.trueSeconds) });
     expect(row!.reserved).toBeGreaterThanOrEqual(row!.charged);
+  });
+
+  test.each<[string, (usage: Record<string, unknown>) => Record<string, unknown>]>([
+    ['0 seconds (a proxy\'s zeros)', (usage) => ({ ...usage, seconds: 0 })],
+  ])('whisper-1 usage of %s is no usage: the reservation is charged, not nothing', async (_name, usage) => {
+    const file = craftOggOpus(60, 60);
+    h.openai.audio.registerLength(file.bytes, file.trueSeconds);
+    h.openai.audio.enqueue({ text: 'A minute of talk.', usage });
+    const { user, i } = send('zeros.ogg', file.bytes);
+    await h.settled(i);
+    expect(i.transcript()).toEqual(['A minute of talk.']);
+    const [row] = moneyRows(user.id);
+    expect(row).toMatchObject({ state: 'settled' });
+    expect(row!.charged).toBe(row!.reserved);
+    expect(row!.charged).toBeGreaterThanOrEqual(whisperMicros(Math.ceil(file.trueSeconds)));
   });
 
   test('whisper-1 is settled from the duration the API returns, not the length the bot measured', async () => {
@@ -394,5 +459,23 @@ describe('/transcribe with a token-billed model (gpt-4o-transcribe)', () => {
     const row = g.bot.ctx.db.prepare('SELECT state, reserved_micros AS reserved, charged_micros AS charged, input_tokens AS input, output_tokens AS output FROM ledger WHERE user_id = ?').get(user.id);
     expect(row).toEqual({ state: 'settled', reserved: expect.any(Number), charged: expected, input: 1000, output: usage.output_tokens });
     expect((row as { reserved: number }).reserved).toBeGreaterThanOrEqual(expected);
+  });
+
+  test.each<[string, (usage: Record<string, unknown>) => Record<string, unknown>]>([
+    ['all zeros', (usage) => ({ ...usage, input_tokens: 0, output_tokens: 0, total_tokens: 0, input_token_details: { audio_tokens: 0, text_tokens: 0 } })],
+    ['0 input tokens (the audio uncounted)', (usage) => ({ ...usage, input_tokens: 0, input_token_details: { audio_tokens: 0, text_tokens: 0 } })],
+  ])('token usage of %s (a proxy) is no usage: the reservation is charged, not what the zeros say', async (_name, usage) => {
+    const user = freshUser();
+    const file = craftOggOpus(60, 60);
+    g.openai.audio.registerLength(file.bytes, file.trueSeconds);
+    g.openai.audio.enqueue({ text: 'A minute of talk.', usage });
+    const i = g.command('transcribe', { audio: { filename: 'zeros.ogg', contentType: 'audio/ogg', data: file.bytes } }, { user });
+    await g.settled(i);
+    expect(i.transcript()).toEqual(['A minute of talk.']);
+    const row = g.bot.ctx.db.prepare('SELECT state, reserved_micros AS reserved, charged_micros AS charged FROM ledger WHERE user_id = ?').get(user.id) as { state: string; reserved: number; charged: number };
+    expect(row).toEqual({ state: 'settled', reserved: expect.any(Number), charged: row.reserved });
+    // What the fake really billed: 1,000 audio tokens at $6 per 1M and the transcript's output tokens at $10 per 1M.
+    const billed = g.openai.audio.billed.at(-1)!.usage as { input_tokens: number; output_tokens: number };
+    expect(row.charged).toBeGreaterThanOrEqual(billed.input_tokens * 6 + billed.output_tokens * 10);
   });
 });

@@ -84,6 +84,53 @@ export function craftOggOpus(trueSeconds: number, statedSeconds: number, options
   return { bytes: concat(pages), trueSeconds: packets * 0.02, statedSeconds };
 }
 
+// ---- Ogg/FLAC -----------------------------------------------------------------------------------------------
+
+const crcMsb = (bytes: ArrayLike<number>, width: 8 | 16, poly: number): number => {
+  const top = 1 << (width - 1);
+  const mask = (1 << width) - 1;
+  let crc = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    crc ^= (bytes[i] as number) << (width - 8);
+    for (let k = 0; k < 8; k++) crc = crc & top ? ((crc << 1) ^ poly) & mask : (crc << 1) & mask;
+  }
+  return crc;
+};
+
+/** FLAC frames of 4,096 samples at 8 kHz (512 ms), mono 16-bit, one CONSTANT subframe of silence: 11 bytes each. */
+const FLAC_BLOCK_SECONDS = 4_096 / 8_000;
+function flacSilentFrame(frameNumber: number): number[] {
+  // Sync + fixed blocksize; block size code 12 (4,096), rate code 4 (8 kHz); mono, 16 bits; frame number (< 128: one byte).
+  const header = [0xff, 0xf8, 0xc4, 0x08, frameNumber & 0x7f];
+  const withCrc8 = [...header, crcMsb(header, 8, 0x07)];
+  const body = [...withCrc8, 0x00, 0x00, 0x00]; // CONSTANT subframe header, then its 16-bit value
+  const crc16 = crcMsb(body, 16, 0x8005);
+  return [...body, crc16 >> 8, crc16 & 0xff];
+}
+
+/**
+ * Ogg/FLAC (the FLAC-to-Ogg mapping 1.0) whose audio packets each hold `framesPerPacket` whole FLAC frames. FFmpeg's
+ * FLAC decoder takes one frame a call and is given the rest of the packet again (libavcodec/decode.c), so every frame
+ * plays: `trueSeconds` is all of them. A reader taking each packet for one frame sees 1 / framesPerPacket of it.
+ */
+export function craftOggFlac(trueSeconds: number, framesPerPacket: number): CraftedAudio {
+  const serial = 0x0f1ac000;
+  const streamInfo = [...u16be(4_096), ...u16be(4_096), 0, 0, 11, 0, 0, 11,
+    // 20 bits of rate (8,000), 3 of channels − 1 (0), 5 of bits − 1 (15), 36 of total samples (0: unknown), then the MD5.
+    (8_000 >> 12) & 0xff, (8_000 >> 4) & 0xff, ((8_000 & 0x0f) << 4) | (0 << 1) | (15 >> 4), (15 & 0x0f) << 4, 0, 0, 0, 0, ...new Array(16).fill(0)];
+  const head = concat([[0x7f], latin1('FLAC'), [1, 0], u16be(1), latin1('fLaC'), [0x00, 0, 0, 34], streamInfo]);
+  const comment = concat([[0x84, 0, 0, 8], u32le(0), u32le(0)]); // the last metadata block: an empty VORBIS_COMMENT
+  const packets = Math.round(trueSeconds / FLAC_BLOCK_SECONDS / framesPerPacket);
+  const pages = [oggPage([head], { serial, sequence: 0, granule: 0, flags: 0x02 }), oggPage([comment], { serial, sequence: 1, granule: 0, flags: 0 })];
+  let frame = 0;
+  for (let k = 0; k < packets; k++) {
+    const packet = Uint8Array.from(Array.from({ length: framesPerPacket }, () => flacSilentFrame(frame++)).flat());
+    // The granules (what players read for the length) count one frame a packet, agreeing with such a reader.
+    pages.push(oggPage([packet], { serial, sequence: k + 2, granule: (k + 1) * 4_096, flags: k === packets - 1 ? 0x04 : 0 }));
+  }
+  return { bytes: concat(pages), trueSeconds: frame * FLAC_BLOCK_SECONDS, statedSeconds: packets * FLAC_BLOCK_SECONDS };
+}
+
 // ---- MP3 ----------------------------------------------------------------------------------------------------
 
 /** MPEG-1 Layer III, 32 kbit/s, 32 kHz, mono, no CRC: 144-byte frames of 1152 samples (36 ms). */
@@ -118,11 +165,15 @@ const AAC_RATE = 8_000;
 const AAC_FRAME_SECONDS = 1024 / AAC_RATE;
 const AAC_FRAME_BYTES = 8;
 
-function esds(): Uint8Array {
+/**
+ * The esds of an `mp4a` entry. Its objectTypeIndication picks the decoder (FFmpeg's ff_mp4_obj_type, whatever the
+ * entry's fourcc): 0x40 MPEG-4 audio (here AAC-LC, 8 kHz, mono), or 0xAD Opus (no decoder-specific info needed).
+ */
+function esds(objectType: 0x40 | 0x6b | 0xad = 0x40): Uint8Array {
   // AudioSpecificConfig: object type 2 (LC), rate index 11 (8000 Hz), 1 channel.
   const asc = [0x15, 0x88];
-  const decoderSpecific = [0x05, asc.length, ...asc];
-  const decoderConfig = [0x04, 13 + decoderSpecific.length, 0x40, 0x15, 0, 0, 0, ...u32be(16_000), ...u32be(16_000), ...decoderSpecific];
+  const decoderSpecific = objectType === 0x40 ? [0x05, asc.length, ...asc] : [];
+  const decoderConfig = [0x04, 13 + decoderSpecific.length, objectType, 0x15, 0, 0, 0, ...u32be(16_000), ...u32be(16_000), ...decoderSpecific];
   const slConfig = [0x06, 1, 2];
   const es = [0x03, 3 + decoderConfig.length + slConfig.length, 0, 1, 0, ...decoderConfig, ...slConfig];
   return fullBox('esds', 0, es);
@@ -133,13 +184,26 @@ const ALAC_FRAME_SAMPLES = 4_096;
 /** The rate an ALAC sample entry claims over its cookie's 8 kHz: six times as fast. */
 const ALAC_ENTRY_RATE = 48_000;
 
+/** An Opus packet of 120 ms, the most one holds: TOC config 31 (CELT, 20 ms), code 3, then 6 frames (CBR) of 1 byte. */
+const OPUS_120MS_PACKET = [0xfb, 0x06, 0, 0, 0, 0, 0, 0];
+/** The rate an `mp4a` entry holding Opus claims: 48 kHz, Opus's own, so nothing in the entry looks wrong. */
+const OPUS_RATE = 48_000;
+/** MPEG-2.5 Layer III at 8 kbit/s and 8 kHz, mono: the lowest bitrate MPEG audio has; 72-byte frames of 576 samples (72 ms). */
+const MP3_LOWEST_FRAME = [0xff, 0xe3, 0x18, 0xc0, ...new Array(68).fill(0)];
+/** MP3 frames packed in each sample of the `mp4a-mp3` file. */
+const MP3_FRAMES_PER_SAMPLE = 10;
+
 /**
  * M4A whose mvhd, tkhd and mdhd durations state `statedSeconds` while its sample tables list `trueSeconds` of
  * AAC frames (all in mdat, zero payload). `codec: 'alac'`: ALAC frames instead, whose sample entry claims
  * 48 kHz while the ALAC cookie, which decoders (FFmpeg's mov demuxer) take the rate from, says 8 kHz.
+ * `codec: 'mp4a-opus'`: an `mp4a` entry (AAC's fourcc) at 48 kHz whose esds names Opus (0xAD), each sample a
+ * 120 ms Opus packet: read as AAC, a sample would be 1,024 samples at 48 kHz, 21 ms. `codec: 'mp4a-mp3'`: the same entry
+ * naming MPEG-1 audio (0x6B), each sample 10 MP3 frames of 72 ms (FFmpeg's parser splits them: all play), 720 ms.
  */
-export function craftM4a(trueSeconds: number, statedSeconds: number, codec: 'aac' | 'alac' = 'aac'): CraftedAudio {
-  const frameSeconds = codec === 'alac' ? ALAC_FRAME_SAMPLES / AAC_RATE : AAC_FRAME_SECONDS;
+export function craftM4a(trueSeconds: number, statedSeconds: number, codec: 'aac' | 'alac' | 'mp4a-opus' | 'mp4a-mp3' = 'aac'): CraftedAudio {
+  const frameSeconds = codec === 'alac' ? ALAC_FRAME_SAMPLES / AAC_RATE : codec === 'mp4a-opus' ? 0.12 : codec === 'mp4a-mp3' ? MP3_FRAMES_PER_SAMPLE * 0.072 : AAC_FRAME_SECONDS;
+  const sampleBytes = codec === 'mp4a-mp3' ? MP3_FRAMES_PER_SAMPLE * MP3_LOWEST_FRAME.length : AAC_FRAME_BYTES;
   const frames = Math.round(trueSeconds / frameSeconds);
   const ftyp = box('ftyp', latin1('M4A '), u32be(0), latin1('M4A isommp42'));
   const matrix = [...u32be(0x10000), ...u32be(0), ...u32be(0), ...u32be(0), ...u32be(0x10000), ...u32be(0), ...u32be(0), ...u32be(0), ...u32be(0x40000000)];
@@ -147,14 +211,18 @@ export function craftM4a(trueSeconds: number, statedSeconds: number, codec: 'aac
   const tkhd = fullBox('tkhd', 0, u32be(0), u32be(0), u32be(1), u32be(0), u32be(Math.round(statedSeconds * 1000)), new Array(8).fill(0), u16be(0), u16be(0), u16be(0x100), u16be(0), matrix, u32be(0), u32be(0));
   const mdhd = fullBox('mdhd', 0, u32be(0), u32be(0), u32be(AAC_RATE), u32be(Math.round(statedSeconds * AAC_RATE)), u16be(0x55c4), u16be(0));
   const hdlr = fullBox('hdlr', 0, u32be(0), latin1('soun'), new Array(12).fill(0), latin1('SoundHandler\0'));
-  const mp4a = box('mp4a', new Array(6).fill(0), u16be(1), new Array(8).fill(0), u16be(1), u16be(16), u16be(0), u16be(0), u32be(AAC_RATE * 0x10000), esds());
+  const mp4a = codec === 'mp4a-opus' || codec === 'mp4a-mp3'
+    ? box('mp4a', new Array(6).fill(0), u16be(1), new Array(8).fill(0), u16be(1), u16be(16), u16be(0), u16be(0), u32be(OPUS_RATE * 0x10000), esds(codec === 'mp4a-opus' ? 0xad : 0x6b))
+    : box('mp4a', new Array(6).fill(0), u16be(1), new Array(8).fill(0), u16be(1), u16be(16), u16be(0), u16be(0), u32be(AAC_RATE * 0x10000), esds());
   const cookie = fullBox('alac', 0, u32be(ALAC_FRAME_SAMPLES), [0, 16, 40, 10, 14, 1], u16be(255), u32be(0), u32be(0), u32be(AAC_RATE));
   const alac = box('alac', new Array(6).fill(0), u16be(1), new Array(8).fill(0), u16be(1), u16be(16), u16be(0), u16be(0), u32be(ALAC_ENTRY_RATE * 0x10000), cookie);
   const stsd = fullBox('stsd', 0, u32be(1), codec === 'alac' ? alac : mp4a);
-  const stts = fullBox('stts', 0, u32be(1), u32be(frames), u32be(codec === 'alac' ? ALAC_FRAME_SAMPLES : 1024));
+  const stts = fullBox('stts', 0, u32be(1), u32be(frames), u32be(codec === 'alac' ? ALAC_FRAME_SAMPLES : codec === 'mp4a-opus' ? 960 : codec === 'mp4a-mp3' ? 5760 : 1024));
   const stsc = fullBox('stsc', 0, u32be(1), u32be(1), u32be(frames), u32be(1));
-  const stsz = fullBox('stsz', 0, u32be(AAC_FRAME_BYTES), u32be(frames));
-  const mdatPayload = new Uint8Array(frames * AAC_FRAME_BYTES);
+  const stsz = fullBox('stsz', 0, u32be(sampleBytes), u32be(frames));
+  const mdatPayload = new Uint8Array(frames * sampleBytes);
+  if (codec === 'mp4a-opus') for (let k = 0; k < frames; k++) mdatPayload.set(OPUS_120MS_PACKET, k * sampleBytes);
+  if (codec === 'mp4a-mp3') for (let k = 0; k < frames * MP3_FRAMES_PER_SAMPLE; k++) mdatPayload.set(MP3_LOWEST_FRAME, k * MP3_LOWEST_FRAME.length);
   const stcoFor = (offset: number) => fullBox('stco', 0, u32be(1), u32be(offset));
   const moovFor = (offset: number) => {
     const stbl = box('stbl', stsd, stts, stsc, stsz, stcoFor(offset));
@@ -185,6 +253,27 @@ export function craftWavTwoFormats(trueSeconds: number, where: 'before' | 'after
   const badTag = riffChunk('id3 ', [...latin1('ID3'), 4, 0, 0, 0x7f, 0x7f, 0x7f, 0x7f]);
   const chunks = where === 'before' ? [first, second, data] : [first, data, second, badTag];
   return { bytes: riffChunk('RIFF', concat([latin1('WAVE'), ...chunks])), trueSeconds, statedSeconds: trueSeconds };
+}
+
+/** FFmpeg's IMA ADPCM in WAV (libavcodec/adpcm.c): each channel's block starts with a 4-byte header (one sample), then
+ * groups of `ff_adpcm_ima_block_sizes[bits - 2]` bytes decoding to `ff_adpcm_ima_block_samples[bits - 2]` samples. */
+const IMA_GROUP: Record<number, { bytes: number; samples: number }> = { 2: { bytes: 4, samples: 16 }, 3: { bytes: 12, samples: 32 }, 4: { bytes: 4, samples: 8 }, 5: { bytes: 20, samples: 32 } };
+
+/**
+ * IMA ADPCM WAV (format tag 0x0011), 8 kHz mono, `bits` bits a code (FFmpeg decodes 2 to 5), about `trueSeconds` long
+ * as FFmpeg decodes it, in blocks of 64 groups. No `fact` chunk: music-metadata then states data ÷ block align ÷ rate,
+ * far below the audio's length, so no stated figure contradicts anything.
+ */
+export function craftWavImaAdpcm(trueSeconds: number, bits: 2 | 3 | 4 | 5): CraftedAudio {
+  const rate = 8_000;
+  const group = IMA_GROUP[bits]!;
+  const blockAlign = 4 + 64 * group.bytes;
+  const blockSamples = 1 + 64 * group.samples;
+  const blocks = Math.round((trueSeconds * rate) / blockSamples);
+  // WAVEFORMATEX with cbSize 2 and wSamplesPerBlock, as Microsoft's IMA ADPCM writes it.
+  const fmt = riffChunk('fmt ', [...u16le(0x0011), ...u16le(1), ...u32le(rate), ...u32le(Math.round((rate * blockAlign) / blockSamples)), ...u16le(blockAlign), ...u16le(bits), ...u16le(2), ...u16le(blockSamples)]);
+  const data = riffChunk('data', new Uint8Array(blocks * blockAlign));
+  return { bytes: riffChunk('RIFF', concat([latin1('WAVE'), fmt, data])), trueSeconds: (blocks * blockSamples) / rate, statedSeconds: blocks / rate };
 }
 
 // ---- WebM/Vorbis ---------------------------------------------------------------------------------------------

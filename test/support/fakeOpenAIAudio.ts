@@ -19,6 +19,8 @@ export interface AudioTextReply {
   duration?: number;
   /** Answer without a `usage` object (an OpenAI-compatible server may). */
   omitUsage?: boolean;
+  /** The audio is billed as usual, but the answer's `usage` is rewritten (a proxy's zeros): billing itself is unchanged. */
+  usage?: (usage: Record<string, unknown>) => Record<string, unknown>;
   /** After the delay, close the connection without answering (the work is billed all the same). */
   dropConnection?: boolean;
   /** Language name reported by verbose_json (default from `language` field, else 'english'). */
@@ -240,7 +242,7 @@ export class FakeAudio {
           usage,
         });
       default:
-        return ex.sendJson(200, reply.omitUsage ? { text } : { text, usage });
+        return ex.sendJson(200, reply.omitUsage ? { text } : { text, usage: reply.usage ? reply.usage(usage) : usage });
     }
   }
 }

@@ -55,8 +55,12 @@ export function makePng(width = 8, height = 8, rgb: [number, number, number] = [
   ]);
 }
 
+/** A gpt-image answer's `usage` as a compatible server or proxy may rewrite it (undefined: the field is left out). */
+export type UsageRewrite = (usage: Record<string, unknown>) => Record<string, unknown> | undefined;
+
 export type ImageReply =
-  | { revisedPrompt?: string; delayMs?: number; png?: Buffer }
+  /** `usage`: the images are made (and billed) as usual, but the answer's usage is rewritten (a proxy's zeros, a field missing). */
+  | { revisedPrompt?: string; delayMs?: number; png?: Buffer; usage?: UsageRewrite }
   /** The connection is closed after the request arrived, with no answer (as when a proxy or the network drops it). */
   | { drop: true; times?: number }
   /**
@@ -188,7 +192,7 @@ export class FakeImages {
       ex.req.socket.destroy();
       return;
     }
-    const ok = reply as { revisedPrompt?: string; delayMs?: number; png?: Buffer };
+    const ok = reply as { revisedPrompt?: string; delayMs?: number; png?: Buffer; usage?: UsageRewrite };
     await sleep(ok.delayMs ?? 0, this.env.signal);
     const png = ok.png ?? makePng();
     const n = params.n ?? 1;
@@ -207,17 +211,19 @@ export class FakeImages {
       const size = !params.size || params.size === 'auto' ? '1024x1024' : params.size;
       const textTokens = Math.ceil(params.prompt.length / 4);
       const outputTokens = (GPT_OUTPUT_TOKENS[size]?.[quality] ?? 1056) * n;
+      const usage = {
+        input_tokens: textTokens,
+        input_tokens_details: { image_tokens: 0, text_tokens: textTokens },
+        output_tokens: outputTokens,
+        total_tokens: textTokens + outputTokens,
+      };
+      const sent = ok.usage ? ok.usage(usage) : usage;
       Object.assign(response, {
         background: params.background === 'transparent' ? 'transparent' : 'opaque',
         output_format: params.output_format ?? 'png',
         quality,
         size,
-        usage: {
-          input_tokens: textTokens,
-          input_tokens_details: { image_tokens: 0, text_tokens: textTokens },
-          output_tokens: outputTokens,
-          total_tokens: textTokens + outputTokens,
-        },
+        ...(sent === undefined ? {} : { usage: sent }),
       });
     }
     if ('cutBodyAt' in reply) return cutBody(ex, JSON.stringify(response), reply.cutBodyAt, reply.length ?? 'declared');

@@ -189,8 +189,9 @@ export class JobTracker {
       ledger.release(reservation);
       return 0;
     }
-    // A compatible server may not report trained tokens for a finished job: the reservation is the best estimate then.
-    const price = job.trainedTokens === null ? undefined : pricing.trainingCost(job.baseModel, job.trainedTokens);
+    // A compatible server may not report trained tokens for a finished job (or report 0, though it made a model): the
+    // reservation is the best estimate then.
+    const price = !job.trainedTokens ? undefined : pricing.trainingCost(job.baseModel, job.trainedTokens);
     const charged = price?.known ? price.micros : job.reservedMicros;
     // What was billed is charged, even past the reservation (our count of the file, or auto's epochs, fell short).
     if (charged > job.reservedMicros) logger.warn({ jobId: job.jobId, chargedMicros: charged, reservedMicros: job.reservedMicros, trainedTokens: job.trainedTokens }, 'fine-tuning job trained more than was reserved');

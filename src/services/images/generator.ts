@@ -17,9 +17,24 @@ export interface GeneratedImage {
   revisedPrompt: string | undefined;
 }
 
+/** The counts an answer's `usage` gave, each only when it is a count above 0 (see readUsage). */
 export interface ImageUsage {
-  inputTokens: number;
-  outputTokens: number;
+  inputTokens: number | undefined;
+  outputTokens: number | undefined;
+}
+
+const tokenCount = (n: unknown): number | undefined => (typeof n === 'number' && Number.isSafeInteger(n) && n > 0 ? n : undefined);
+
+/**
+ * The usage an answer reports, each count trusted only when it is one above 0: no image is made for 0 output tokens and
+ * no prompt is 0 tokens, so a proxy's zeros (or a field missing, null or not a number) leave that count to the bot (the
+ * table's price of the images made, its own count of the prompt). Undefined when neither count is usable.
+ */
+function readUsage(usage: unknown): ImageUsage | undefined {
+  if (typeof usage !== 'object' || usage === null) return undefined;
+  const { input_tokens: input, output_tokens: output } = usage as Record<string, unknown>;
+  const read = { inputTokens: tokenCount(input), outputTokens: tokenCount(output) };
+  return read.inputTokens === undefined && read.outputTokens === undefined ? undefined : read;
 }
 
 /** How one request ended: images made, an answered failure (nothing billed), or no answer (maybe billed). */
@@ -73,7 +88,7 @@ export class ImageGenerator {
     const response = attempt.value;
     // Only base64 data is used: a URL would expire within the hour, so it is never posted.
     const images = (response.data ?? []).flatMap((item) => (item.b64_json ? [{ data: Buffer.from(item.b64_json, 'base64'), revisedPrompt: item.revised_prompt }] : []));
-    const usage = response.usage && { inputTokens: response.usage.input_tokens, outputTokens: response.usage.output_tokens };
+    const usage = readUsage(response.usage);
     // An answer without image data made nothing usable, but whatever it reports was billed.
     if (images.length === 0 && !usage) return { kind: 'failed', asked: n, failure: NO_IMAGE_DATA };
     return { kind: 'made', asked: n, images, usage };

@@ -115,7 +115,7 @@ export class ImagineService {
     if (request.kind === 'failed') return 0;
     if (request.kind === 'unanswered') return this.requestBound(plan, request.asked);
     const { usage } = request;
-    const output = usage && outputTokensCost(plan.model, usage.outputTokens);
+    const output = usage?.outputTokens === undefined ? undefined : outputTokensCost(plan.model, usage.outputTokens);
     const prompt = promptCost(pricing, plan.model, usage?.inputTokens ?? this.promptTokens(plan));
     return (output ?? plan.unitMicros * request.images.length) + prompt;
   }

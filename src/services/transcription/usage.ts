@@ -9,14 +9,18 @@ export type TranscriptionUsage = ({ type: 'tokens' } & AudioTokenUsage) | { type
 
 const count = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
 
-/** The usage object as the API sent it, checked; undefined when it is missing or malformed (then nothing is trusted). */
+/**
+ * The usage object as the API sent it, checked; undefined when it is missing or malformed (then nothing is trusted).
+ * Audio that was transcribed is never 0 seconds nor 0 input tokens (OpenAI refuses audio under 0.1 s): such figures
+ * are a proxy's zeros, not a bill, and count as no usage.
+ */
 export function parseTranscriptionUsage(usage: unknown): TranscriptionUsage | undefined {
   if (typeof usage !== 'object' || usage === null) return undefined;
   const u = usage as Record<string, unknown>;
   if (u.type === 'duration') {
-    return typeof u.seconds === 'number' && Number.isFinite(u.seconds) && u.seconds >= 0 ? { type: 'duration', seconds: u.seconds } : undefined;
+    return typeof u.seconds === 'number' && Number.isFinite(u.seconds) && u.seconds > 0 ? { type: 'duration', seconds: u.seconds } : undefined;
   }
-  if (u.type !== 'tokens' || !count(u.input_tokens) || !count(u.output_tokens)) return undefined;
+  if (u.type !== 'tokens' || !count(u.input_tokens) || u.input_tokens === 0 || !count(u.output_tokens)) return undefined;
   const details = (typeof u.input_token_details === 'object' && u.input_token_details !== null ? u.input_token_details : {}) as Record<string, unknown>;
   const textTokens = count(details.text_tokens) ? details.text_tokens : 0;
   // Input tokens the details don't attribute are charged at the audio price, the dearer of the two.

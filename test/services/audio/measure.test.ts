@@ -44,6 +44,29 @@ describe('measureAudio reads the length from the audio stream', () => {
     expect(measureAudio(craftOggOpus(5, 5, { speexStream: true }).bytes, 'ogg')).toMatchObject({ ok: false, reason: 'unsupported-format' });
   });
 
+  test.each([['0x40', 'AAC'], ['0x67', 'MPEG-2 AAC'], ['0x6b', 'MPEG-1 audio']])('an mp4a entry whose esds names object type %s (%s) is measured', (hex) => {
+    const objectType = Number(hex);
+    const file = craftM4a(10, 10);
+    const at = file.bytes.findIndex((_, i) => file.bytes[i] === 0x04 && file.bytes[i + 2] === 0x40 && file.bytes[i + 3] === 0x15);
+    file.bytes[at + 2] = objectType;
+    expect(measureAudio(file.bytes, 'mp4')).toMatchObject({ ok: true });
+  });
+
+  test.each([['0xa5', 'AC-3'], ['0xdd', 'Vorbis'], ['0xc1', 'FLAC'], ['0xa9', 'DTS']])('an mp4a entry whose esds names object type %s (%s), which the bot cannot time, is refused, not counted as AAC', (hex) => {
+    const objectType = Number(hex);
+    const file = craftM4a(10, 10);
+    const at = file.bytes.findIndex((_, i) => file.bytes[i] === 0x04 && file.bytes[i + 2] === 0x40 && file.bytes[i + 3] === 0x15);
+    file.bytes[at + 2] = objectType;
+    expect(measureAudio(file.bytes, 'mp4')).toMatchObject({ ok: false, reason: 'unsupported-format', problem: { key: 'unsupported.format', values: { format: `MP4 (mp4a ${hex})` } } });
+  });
+
+  test('an mp4a entry holding Opus (esds object type 0xAD) is measured at 120 ms a packet, Opus\'s most, not as AAC', () => {
+    const file = craftM4a(60, 60, 'mp4a-opus');
+    const measured = measureAudio(file.bytes, 'mp4');
+    expect(measured).toMatchObject({ ok: true, lowerSeconds: 0 });
+    if (measured.ok) expect(measured.upperSeconds).toBeCloseTo(file.trueSeconds, 6);
+  });
+
   test('WebM with unknown Segment and Cluster sizes (as browsers record it) is measured the same', () => {
     const webm = fixture('tone.webm');
     const live = webm.slice();

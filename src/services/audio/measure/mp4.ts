@@ -5,6 +5,7 @@
  * samples the tables list, whatever those say.
  */
 import { OPUS_MAX_PACKET_SAMPLES, OPUS_RATE } from './opus.ts';
+import { MIN_MPEG_BITS_PER_SECOND } from './mpeg.ts';
 import { ascii, u16be, u32be, unreadable, unsupported, type Measurement } from './types.ts';
 
 /** AAC sampling_frequency_index → Hz (ISO 14496-3 Table 1.18). */
@@ -14,6 +15,19 @@ const LOWEST_AAC_RATE = 7_350;
 /** A codec we can't read frame sizes for is bounded by the largest frame FLAC (the largest of them) allows. */
 const MAX_SAMPLES_PER_FRAME = 65_536;
 const CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl', 'moof', 'traf']);
+/**
+ * An `mp4a` entry's esds objectTypeIndication picks the decoder, whatever the fourcc says (FFmpeg's ff_mp4_obj_type):
+ * MPEG-4 and MPEG-2 AAC, MPEG-1/2 audio, Opus. Any other (AC-3, Vorbis, FLAC, DTS...) has frames and a rate the bot
+ * does not read: counted as AAC, a file could play many times what was reserved, so it is refused.
+ */
+const AAC_OBJECT_TYPES = new Set([0x40, 0x66, 0x67, 0x68]);
+const MPEG_AUDIO_OBJECT_TYPES = new Set([0x69, 0x6b]);
+const OPUS_OBJECT_TYPE = 0xad;
+/**
+ * Sample entries FFmpeg reads as MPEG audio (mov.c's tags). Its demuxer runs the MPEG audio parser over their samples
+ * (need_parsing FULL), so every frame inside a sample plays, however many there are: only their bytes bound them.
+ */
+const MPEG_AUDIO_ENTRIES = new Set(['.mp3', '.mp2', 'ms\x00\x55']);
 
 interface Box {
   type: string;
@@ -42,8 +56,12 @@ interface Track {
   id: number;
   audio: boolean;
   samples: number;
-  /** samples of audio each coded sample (frame) decodes to, and at what rate */
-  frame: { samples: number; rate: number; exact: boolean } | undefined;
+  /** the bytes of its samples (stsz), each read counted */
+  bytes: number;
+  /** samples of audio each coded sample (frame) decodes to, and at what rate; `mpeg`: MPEG audio, bounded by its bytes too */
+  frame: { samples: number; rate: number; exact: boolean; mpeg?: boolean } | undefined;
+  /** An esds object type the bot can't time (hex), when one of its entries names one. */
+  unknownObjectType?: string;
 }
 
 export function measureMp4(b: Uint8Array): Measurement {
@@ -52,7 +70,7 @@ export function measureMp4(b: Uint8Array): Measurement {
   const walk = (start: number, end: number, track: Track | undefined, fragmentTrack: number): void => {
     for (const box of children(b, start, end)) {
       if (box.type === 'trak') {
-        const t: Track = { id: 0, audio: false, samples: 0, frame: undefined };
+        const t: Track = { id: 0, audio: false, samples: 0, bytes: 0, frame: undefined };
         tracks.push(t);
         walk(box.start, box.end, t, 0);
       } else if (box.type === 'traf') {
@@ -66,12 +84,16 @@ export function measureMp4(b: Uint8Array): Measurement {
   walk(0, b.length, undefined, 0);
   const audio = tracks.filter((t) => t.audio);
   if (audio.length === 0) return tracks.length === 0 ? unreadable('The mp4 file has no track table (moov); it is truncated or damaged.') : unsupported('mp4None');
+  const untimed = audio.find((t) => t.unknownObjectType !== undefined);
+  if (untimed) return unsupported('format', { format: `MP4 (mp4a ${untimed.unknownObjectType})` });
   let lower = 0;
   let upper = 0;
   for (const track of audio) {
     const frame = track.frame ?? { samples: MAX_SAMPLES_PER_FRAME, rate: LOWEST_AAC_RATE, exact: false };
     const count = track.samples + (fragments.get(track.id) ?? 0);
-    upper += (count * frame.samples) / frame.rate;
+    // MPEG audio: also the bytes read at the lowest bitrate MPEG audio has (fragments' bytes are not tallied: the whole file's).
+    const mpegBytes = frame.mpeg ? (fragments.has(track.id) ? b.length : track.bytes) : 0;
+    upper += Math.max((count * frame.samples) / frame.rate, (mpegBytes * 8) / MIN_MPEG_BITS_PER_SECOND);
     if (frame.exact) lower += (count * frame.samples) / frame.rate;
   }
   if (upper === 0) return unreadable('The mp4 file lists no audio samples; it is truncated or damaged.');
@@ -88,12 +110,27 @@ function readTrackBox(b: Uint8Array, box: Box, track: Track): void {
       // Only the media handler says 'soun'; QuickTime's data handler in minf ('alis', 'url ') must not undo it.
       if (ascii(b, at + 8, 4) === 'soun') track.audio = true;
       return;
-    case 'stsz':
-      track.samples = Math.max(track.samples, u32be(b, at + 8));
+    case 'stsz': {
+      const size = u32be(b, at + 4);
+      const count = u32be(b, at + 8);
+      let bytes = size * count;
+      for (let i = 0, p = at + 12; size === 0 && i < count && p + 4 <= box.end; i++, p += 4) bytes += u32be(b, p);
+      track.samples = Math.max(track.samples, count);
+      track.bytes = Math.max(track.bytes, bytes);
       return;
-    case 'stz2':
-      track.samples = Math.max(track.samples, u32be(b, at + 8));
+    }
+    case 'stz2': {
+      const bits = b[at + 7] ?? 0;
+      const count = u32be(b, at + 8);
+      let bytes = 0;
+      for (let i = 0; i < count && at + 12 + Math.floor((i * bits) / 8) < box.end; i++) {
+        const p = at + 12 + Math.floor((i * bits) / 8);
+        bytes += bits === 4 ? ((i & 1) === 0 ? (b[p]! >> 4) : (b[p]! & 0x0f)) : bits === 8 ? b[p]! : u16be(b, p);
+      }
+      track.samples = Math.max(track.samples, count);
+      track.bytes = Math.max(track.bytes, bytes);
       return;
+    }
     case 'stts': {
       let sum = 0;
       const entries = u32be(b, at + 4);
@@ -103,9 +140,9 @@ function readTrackBox(b: Uint8Array, box: Box, track: Track): void {
     }
     case 'stsd': {
       // Chunks may each name a different entry: bound by the one that plays longest per sample.
-      const frames = children(b, at + 8, box.end).map((entry) => sampleEntryFrame(b, entry));
+      const frames = children(b, at + 8, box.end).map((entry) => sampleEntryFrame(b, entry, track));
       const longest = frames.sort((x, y) => y.samples / y.rate - x.samples / x.rate)[0];
-      if (longest) track.frame = { ...longest, exact: longest.exact && frames.length === 1 };
+      if (longest) track.frame = { ...longest, exact: longest.exact && frames.length === 1, mpeg: frames.some((f) => f.mpeg) };
       return;
     }
     default:
@@ -113,7 +150,7 @@ function readTrackBox(b: Uint8Array, box: Box, track: Track): void {
 }
 
 /** Samples per coded frame and the rate they play at, from the sample entry and the codec's own configuration. */
-function sampleEntryFrame(b: Uint8Array, entry: Box): NonNullable<Track['frame']> {
+function sampleEntryFrame(b: Uint8Array, entry: Box, track: Track): NonNullable<Track['frame']> {
   const version = u16be(b, entry.start + 8);
   // 16.16 fixed point (its integer part); QuickTime's version 2 entry keeps the real rate as a float64 further on.
   const entryRate = version === 2 ? Math.round(new DataView(b.buffer, b.byteOffset).getFloat64(entry.start + 32) || 0) : u16be(b, entry.start + 24);
@@ -122,12 +159,16 @@ function sampleEntryFrame(b: Uint8Array, entry: Box): NonNullable<Track['frame']
   switch (entry.type) {
     case 'mp4a': {
       const config = esdsConfig(b, boxes.find((c) => c.type === 'esds'));
+      if (config.objectType === OPUS_OBJECT_TYPE) return { samples: OPUS_MAX_PACKET_SAMPLES, rate: OPUS_RATE, exact: false };
+      if (config.objectType !== undefined && !AAC_OBJECT_TYPES.has(config.objectType) && !MPEG_AUDIO_OBJECT_TYPES.has(config.objectType)) {
+        track.unknownObjectType = `0x${config.objectType.toString(16).padStart(2, '0')}`;
+      }
       // MPEG-1/2 audio carried in mp4a: at most 1152 samples a frame. AAC: 1024 (960 and 480/512 variants are shorter).
-      const mpegAudio = config.objectType === 0x69 || config.objectType === 0x6b;
+      const mpegAudio = config.objectType !== undefined && MPEG_AUDIO_OBJECT_TYPES.has(config.objectType);
       // The decoder follows the codec configuration; the entry's rate is only a hint. The lower rate plays longer.
       const rates = [entryRate, config.rate].filter((r): r is number => r !== undefined && r > 0);
       const rate = rates.length > 0 ? Math.min(...rates) : LOWEST_AAC_RATE;
-      return { samples: mpegAudio ? 1152 : 1024, rate, exact: !mpegAudio };
+      return { samples: mpegAudio ? 1152 : 1024, rate, exact: !mpegAudio, mpeg: mpegAudio };
     }
     case 'Opus':
       return { samples: OPUS_MAX_PACKET_SAMPLES, rate: OPUS_RATE, exact: false };
@@ -140,7 +181,7 @@ function sampleEntryFrame(b: Uint8Array, entry: Box): NonNullable<Track['frame']
       return { samples: frameLength > 0 ? frameLength : MAX_SAMPLES_PER_FRAME, rate: rates.length > 0 ? Math.min(...rates) : LOWEST_AAC_RATE, exact: frameLength > 0 && rates.length === 1 };
     }
     default:
-      return { samples: MAX_SAMPLES_PER_FRAME, rate: entryRate > 0 ? entryRate : LOWEST_AAC_RATE, exact: false };
+      return { samples: MAX_SAMPLES_PER_FRAME, rate: entryRate > 0 ? entryRate : LOWEST_AAC_RATE, exact: false, mpeg: MPEG_AUDIO_ENTRIES.has(entry.type) };
   }
 }
 

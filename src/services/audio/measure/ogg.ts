@@ -47,6 +47,11 @@ interface Stream {
   /** opus: pre-skip from OpusHead, and the last granule position seen (-1 when none) */
   preSkip: number;
   granule: number;
+  /**
+   * flac: the open packet's bytes, whole. A packet may hold several frames, and FFmpeg's decoder is handed the rest of
+   * a packet after each frame (libavcodec/decode.c), so every frame header in it counts, not only the first.
+   */
+  chunks: Uint8Array[];
 }
 
 export function measureOgg(b: Uint8Array): Measurement {
@@ -72,13 +77,14 @@ export function measureOgg(b: Uint8Array): Measurement {
     pages++;
     const serial = u32le(b, pos + 14);
     let stream = streams.get(serial);
-    if (!stream) streams.set(serial, (stream = { packets: 0, head: new Uint8Array(HEAD_BYTES), headLength: 0, length: 0, rate: 0, maxSamples: 0, minSamples: 0, preSkip: 0, granule: -1 }));
+    if (!stream) streams.set(serial, (stream = { packets: 0, head: new Uint8Array(HEAD_BYTES), headLength: 0, length: 0, rate: 0, maxSamples: 0, minSamples: 0, preSkip: 0, granule: -1, chunks: [] }));
     const granuleHigh = u32le(b, pos + 10);
     if (granuleHigh !== 0xffffffff) stream.granule = granuleHigh * 2 ** 32 + u32le(b, pos + 6); // all ones: no packet ends here
     let at = bodyStart;
     for (let i = 0; i < segments; i++) {
       const lace = b[pos + 27 + i] as number;
       for (let k = 0; k < lace && stream.headLength < HEAD_BYTES; k++) stream.head[stream.headLength++] = b[at + k] as number;
+      if (stream.codec === 'flac') stream.chunks.push(b.subarray(at, at + lace));
       stream.length += lace;
       at += lace;
       if (lace < 255) finishPacket(stream, tally);
@@ -103,8 +109,10 @@ function finishPacket(stream: Stream, tally: Tally): void {
   const head = stream.head;
   const headLength = stream.headLength;
   const length = stream.length;
+  const chunks = stream.chunks;
   stream.headLength = 0;
   stream.length = 0;
+  stream.chunks = [];
   const index = stream.packets++;
   if (index === 0) return identify(stream, head.slice(0, headLength));
   switch (stream.codec) {
@@ -120,13 +128,32 @@ function finishPacket(stream: Stream, tally: Tally): void {
       tally.add(stream.minSamples / stream.rate, stream.maxSamples / stream.rate);
       return;
     case 'flac': {
-      const frame = flacFrameHeader(head.subarray(0, headLength), 0, stream.rate);
-      if (frame) tally.add(frame.blockSize / frame.rate);
+      // Metadata packets start with their block type; audio packets with a frame's sync byte.
+      if (head[0] !== 0xff) return;
+      const packet = joined(chunks, length);
+      for (let i = 0; i < packet.length; i++) {
+        const frame = packet[i] === 0xff ? flacFrameHeader(packet, i, stream.rate) : undefined;
+        if (!frame) continue;
+        tally.add(frame.blockSize / frame.rate);
+        i += frame.length - 1;
+      }
       return;
     }
     default:
       return;
   }
+}
+
+/** A packet's bytes in one array (most packets lie within one page: no copy then). */
+function joined(chunks: Uint8Array[], length: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const packet = new Uint8Array(length);
+  let at = 0;
+  for (const chunk of chunks) {
+    packet.set(chunk, at);
+    at += chunk.length;
+  }
+  return packet;
 }
 
 function identify(stream: Stream, bytes: Uint8Array): void {

@@ -12,6 +12,13 @@ import { ascii, u16le, u32le, unreadable, unsupported, type Measurement } from '
 const SAMPLE_FORMATS = new Set([0x0001, 0x0003, 0x0006, 0x0007]);
 /** MS and IMA ADPCM: 4 bits a sample, plus block headers, so 4 bits a sample bounds them from above. */
 const ADPCM_FORMATS = new Set([0x0002, 0x0011]);
+const IMA_ADPCM = 0x0011;
+/**
+ * FFmpeg also decodes IMA ADPCM of 2, 3 and 5 bits a code (libavcodec/adpcm.c, by the fmt's bits per sample); 2 bits
+ * play twice as long as 4. So its bits are read, and any figure below 4 counts as the fewest bits FFmpeg takes.
+ */
+const IMA_FEWEST_BITS = 2;
+const ADPCM_BITS = 4;
 const MPEG_FORMATS = new Set([0x0050, 0x0055]);
 const EXTENSIBLE = 0xfffe;
 
@@ -66,7 +73,10 @@ function measureAs(format: Format, audio: { bytes: number; stray: number; data: 
     const perSecond = channels * Math.ceil(bits / 8) * rate;
     return { ok: true, lowerSeconds: audioBytes / perSecond, upperSeconds: (audioBytes + strayBytes) / perSecond, codec: 'pcm' };
   }
-  if (ADPCM_FORMATS.has(tag)) return { ok: true, lowerSeconds: 0, upperSeconds: ((audioBytes + strayBytes) * 2) / channels / rate, codec: 'adpcm' };
+  if (ADPCM_FORMATS.has(tag)) {
+    const codeBits = tag === IMA_ADPCM ? Math.max(IMA_FEWEST_BITS, Math.min(ADPCM_BITS, bits)) : ADPCM_BITS;
+    return { ok: true, lowerSeconds: 0, upperSeconds: ((audioBytes + strayBytes) * 8) / codeBits / channels / rate, codec: 'adpcm' };
+  }
   if (MPEG_FORMATS.has(tag)) return measureMpeg(audio.data, 0);
   return unsupported('wavCodec', { codec: `0x${tag.toString(16).padStart(4, '0')}` });
 }
