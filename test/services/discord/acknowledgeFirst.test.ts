@@ -33,6 +33,45 @@ describe('Acknowledgements', () => {
     expect(acks.pending).toBe(0);
   });
 
+  test('interactions delivered after the work asked for its turn do not hold it (steady load never starves an answer)', async () => {
+    const acks = new Acknowledgements();
+    acks.arrived('a');
+    acks.arrived('b');
+    acks.settled('a');
+    const turn = acks.turn();
+    acks.arrived('c');
+    acks.arrived('d');
+    expect(await isDone(turn)).toBe(false);
+    acks.settled('b');
+    expect(await isDone(turn)).toBe(true);
+    expect(acks.pending).toBe(2);
+    // Work asking now waits for c and d, which were delivered before it asked.
+    const next = acks.turn();
+    acks.settled('d');
+    expect(await isDone(next)).toBe(false);
+    acks.settled('c');
+    expect(await isDone(next)).toBe(true);
+  });
+
+  test('waiters are woken in order as the oldest pending interactions settle', async () => {
+    const acks = new Acknowledgements();
+    acks.arrived('a');
+    const first = acks.turn();
+    acks.arrived('b');
+    const second = acks.turn();
+    acks.settled('a');
+    expect(await isDone(first)).toBe(true);
+    expect(await isDone(second)).toBe(false);
+    expect(acks.waiting).toBe(1);
+    acks.settled('b');
+    expect(await isDone(second)).toBe(true);
+    expect(acks.waiting).toBe(0);
+  });
+
+  test('the wait is capped at half of Discord\'s acknowledgement deadline', () => {
+    expect(ACKNOWLEDGE_FIRST_MAX_WAIT_MS).toBe(1_500);
+  });
+
   test('settling twice counts once', async () => {
     const acks = new Acknowledgements();
     acks.arrived('a');
