@@ -19,6 +19,7 @@ import {
 import type { CompatOptions } from './fakeOpenAICompat.ts';
 import { countPromptTokens, countTextTokens, validateChatBody } from './fakeOpenAIChatValidate.ts';
 import { checkVisionModel } from './fakeOpenAIVision.ts';
+import { checkContextWindow } from './fakeOpenAIWindow.ts';
 import { nowSeconds, randomId, ScriptQueue, sleep, type Exchange, type FakeEnv } from './fakeOpenAIHttp.ts';
 
 export interface ChatToolCallSpec {
@@ -310,8 +311,8 @@ export class FakeChat {
     const promptTokens = exactPrompt ?? countPromptTokens(body);
     const window = this.env.contextWindow(body.model);
     const forced = 'error' in reply && reply.error === 'context_length_exceeded';
-    // Over-long prompts are rejected by the API before any scripted reply is used.
-    if (promptTokens > window && !forced) throw contextLengthExceeded(window, promptTokens);
+    // A request past the window is rejected by the API before any scripted reply is used.
+    if (!forced) checkContextWindow(body, window, exactPrompt);
     if (queued) this.queue.take();
     if (forced) throw contextLengthExceeded(window, Math.max(promptTokens, window + 1));
     if (isScriptedError(reply)) throw scriptedError(reply as ScriptedError, body.model);
