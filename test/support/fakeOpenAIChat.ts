@@ -19,7 +19,7 @@ import {
 import type { CompatOptions } from './fakeOpenAICompat.ts';
 import { countPromptTokens, countTextTokens, validateChatBody } from './fakeOpenAIChatValidate.ts';
 import { checkVisionModel } from './fakeOpenAIVision.ts';
-import { checkContextWindow } from './fakeOpenAIWindow.ts';
+import { checkContextWindow, loadTokenizerFor } from './fakeOpenAIWindow.ts';
 import { nowSeconds, randomId, ScriptQueue, sleep, type Exchange, type FakeEnv } from './fakeOpenAIHttp.ts';
 
 export interface ChatToolCallSpec {
@@ -305,11 +305,13 @@ export class FakeChat {
     if (this.responsesOnly.has(body.model)) throw responsesOnlyModel();
     checkVisionModel(body.model, body.messages);
     checkOutputLimit(body, this.env.maxOutputTokens(body.model));
+    const window = this.env.contextWindow(body.model);
+    await loadTokenizerFor(body, window);
+    // From here to the reply's choice nothing waits: another request can't take the scripted reply this one looks at.
     const queued = this.queue.peek();
     const reply = queued ?? (typeof this.fallback === 'function' ? this.fallback(body) : this.fallback);
     const exactPrompt = 'usage' in reply ? reply.usage?.prompt_tokens : undefined;
     const promptTokens = exactPrompt ?? countPromptTokens(body);
-    const window = this.env.contextWindow(body.model);
     const forced = 'error' in reply && reply.error === 'context_length_exceeded';
     // A request past the window is rejected by the API before any scripted reply is used.
     if (!forced) checkContextWindow(body, window, exactPrompt);

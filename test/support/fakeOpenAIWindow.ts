@@ -5,8 +5,6 @@
  */
 import type { ChatCompletionCreateParams } from 'openai/resources/chat/completions';
 import * as knownModels from 'gpt-tokenizer/models';
-import { countTokens as countCl100k } from 'gpt-tokenizer/encoding/cl100k_base';
-import { countTokens as countO200k } from 'gpt-tokenizer/encoding/o200k_base';
 import { contextLengthExceeded, contextLengthRequested } from './fakeOpenAIErrors.ts';
 import { isFakeReasoningModel } from './fakeOpenAIReasoning.ts';
 import { imagePartTokens } from './fakeOpenAIVision.ts';
@@ -51,14 +49,35 @@ const REPLY_PRIMER = 3;
 
 /** Text counted as text: a message spelling `<|endoftext|>` is not refused, it is counted as what it says. */
 const AS_TEXT = { disallowedSpecial: new Set<string>() };
+type Count = (text: string) => number;
 
 /**
- * The prompt's tokens: `exact` counts with the model's tokenizer; otherwise each text's UTF-8 bytes, which no
- * tokenizer exceeds (a cheap bound: most requests fit by far and need no tokenizer at all).
+ * The two tokenizers, each loaded at its first use (see `loadTokenizerFor`): gpt-tokenizer's encodings take tens of
+ * MB and a few hundred ms to load, which every test file importing the fake would pay (and carry in its heap) for the
+ * few requests that need them.
  */
-function promptTokens(body: ChatCompletionCreateParams, exact: boolean): number {
-  const cl100k = CL100K.test(body.model);
-  const count = (text: string): number => (exact ? (cl100k ? countCl100k(text, AS_TEXT) : countO200k(text, AS_TEXT)) : Buffer.byteLength(text));
+const loaded: { cl100k?: Count; o200k?: Count } = {};
+const encodingOf = (model: string): 'cl100k' | 'o200k' => (CL100K.test(model) ? 'cl100k' : 'o200k');
+
+/** Loads the model's tokenizer if the request may need it (its prompt in bytes doesn't fit by far), so the check stays synchronous. */
+export async function loadTokenizerFor(body: ChatCompletionCreateParams, window: number): Promise<void> {
+  const name = encodingOf(body.model);
+  if (loaded[name] || promptTokens(body, BYTES) + outputLimit(body) <= window) return;
+  const { countTokens } = name === 'cl100k' ? await import('gpt-tokenizer/encoding/cl100k_base') : await import('gpt-tokenizer/encoding/o200k_base');
+  loaded[name] = (text) => countTokens(text, AS_TEXT);
+}
+
+/** The output limit the request reserves in the window: none for a reasoning model (see checkContextWindow). */
+function outputLimit(body: ChatCompletionCreateParams): number {
+  const field = body.max_completion_tokens ?? body.max_tokens;
+  return typeof field === 'number' && !isFakeReasoningModel(body.model) ? field : 0;
+}
+
+/** At least as many as any tokenizer counts: a token is at least one UTF-8 byte. */
+const BYTES: Count = (text) => Buffer.byteLength(text);
+
+/** The prompt's tokens with `count` for its texts, framing and images added as OpenAI counts them. */
+function promptTokens(body: ChatCompletionCreateParams, count: Count): number {
   let tokens = REPLY_PRIMER;
   for (const m of body.messages) {
     tokens += PER_MESSAGE;
@@ -83,13 +102,16 @@ function promptTokens(body: ChatCompletionCreateParams, exact: boolean): number 
  * ("your messages resulted in"), or, for a model that isn't a reasoning one, the prompt plus the output limit it
  * asks for (`max_tokens` / `max_completion_tokens` reserve that room: "you requested … in the completion"). A
  * reasoning model's output limit is only a budget its thinking and answer stop at, never checked against the window.
- * `scripted`: a test's own prompt count (a reply's `usage.prompt_tokens`) in place of the fake's.
+ * `scripted`: a test's own prompt count (a reply's `usage.prompt_tokens`) in place of the fake's. Synchronous, so
+ * that no other request takes the scripted reply this one looked at meanwhile.
  */
 export function checkContextWindow(body: ChatCompletionCreateParams, window: number, scripted?: number): void {
-  const field = body.max_completion_tokens ?? body.max_tokens;
-  const completion = typeof field === 'number' && !isFakeReasoningModel(body.model) ? field : 0;
-  if (scripted === undefined && promptTokens(body, false) + completion <= window) return;
-  const prompt = scripted ?? promptTokens(body, true);
+  const completion = outputLimit(body);
+  // Most requests fit by far even counted in bytes, and need no tokenizer.
+  if (scripted === undefined && promptTokens(body, BYTES) + completion <= window) return;
+  const count = loaded[encodingOf(body.model)];
+  if (scripted === undefined && !count) throw new Error('FakeOpenAI: loadTokenizerFor(body) must run before checkContextWindow');
+  const prompt = scripted ?? promptTokens(body, count!);
   if (prompt + completion <= window) return;
   throw completion > 0 ? contextLengthRequested(window, prompt, completion) : contextLengthExceeded(window, prompt);
 }
