@@ -87,7 +87,7 @@ function promptTokens(body: ChatCompletionCreateParams, count: Count): number {
       for (const part of m.content) {
         if (part.type === 'text') tokens += count(part.text);
         else if (part.type === 'refusal') tokens += count(part.refusal);
-        else if (part.type === 'image_url') tokens += imagePartTokens(body.model, part as unknown as Record<string, unknown>);
+        else if (part.type === 'image_url') tokens += imagePartTokens(body.model, part as unknown as Record<string, unknown>, true);
         else tokens += 85;
       }
     }
