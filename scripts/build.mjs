@@ -13,12 +13,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
+import { slimMap } from './sourceMaps.mjs';
 
 const DEFAULT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** Written last into the output folder: a build without it (interrupted, or older than this check) counts as stale. */
 const FINGERPRINT_FILE = '.fingerprint';
-/** Besides everything under src/: the compiler settings, and this script (how the output is made). */
-const INPUTS = ['tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs'];
+/** Besides everything under src/: the compiler settings, and the scripts that make the output. */
+const INPUTS = ['tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs', 'scripts/sourceMaps.mjs'];
 /**
  * What runs: the bot, the process of one shard (src/sharding/manager.ts starts `shard.js` next to its own file), and
  * stackTrace.js, which start.mjs maps a crash's stack with, even when index.js itself failed to load.
@@ -139,15 +140,15 @@ export function bundleOptions(root, shared) {
     external: NOT_BUNDLED, banner: { js: REQUIRE_BANNER }, alias: sharedCommonJsAliases(root, shared),
     // Minified (all ASCII, so one byte a character): V8 keeps each loaded script's source in memory, and the main chunk
     // went from 2.9 to 2.1 MB (idle RSS 100-101 -> 96-97 MB, start-up 50 ms less). Functions and classes keep their
-    // `.name` (keepNames, what discord.js and undici compare); a stack frame of a class method shows the minified class
-    // name, with the bot's own file and line mapped back to src/ (source maps).
+    // `.name` (keepNames, what discord.js and undici compare); a logged stack frame of the bot's own code is mapped back to
+    // its src/ file and line, and to the class and function names the minifier changed (source maps, src/stackTrace.ts).
     minifyWhitespace: true, minifyIdentifiers: true, minifySyntax: true, sourcemap: 'linked', sourcesContent: false, legalComments: 'none', logLevel: 'silent', absWorkingDir: root,
   };
 }
 
 /**
  * esbuild: one ES module per entry point plus the chunks they share, all in `outdir` (so `shard.js` sits next to
- * the code that starts it). Source maps are cut down to src/ lines (see lineMap).
+ * the code that starts it). Source maps are cut down to src/ lines and renamed declarations (see scripts/sourceMaps.mjs).
  */
 function bundle(root, outdir) {
   const entryPoints = Object.fromEntries(Object.entries(ENTRY_POINTS).filter(([, file]) => existsSync(join(root, file))).map(([name, file]) => [name, join(root, file)]));
@@ -159,91 +160,15 @@ function bundle(root, outdir) {
     rmSync(shared, { recursive: true, force: true });
   }
   for (const warning of result.warnings) process.stderr.write(`esbuild: ${warning.text}\n`);
+  slimSourceMaps(outdir);
+}
+
+/** Rewrites each of esbuild's source maps in `outdir` as the cut-down map the bot reads (scripts/sourceMaps.mjs). */
+export function slimSourceMaps(outdir) {
   for (const file of readdirSync(outdir).filter((name) => name.endsWith('.js.map'))) {
-    writeFileSync(join(outdir, file), JSON.stringify(lineMap(JSON.parse(readFileSync(join(outdir, file), 'utf8')))));
+    const code = readFileSync(join(outdir, file.slice(0, -'.map'.length)), 'utf8');
+    writeFileSync(join(outdir, file), JSON.stringify(slimMap(JSON.parse(readFileSync(join(outdir, file), 'utf8')), code)));
   }
-}
-
-const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-
-function decodeVlq(text) {
-  const values = [];
-  let value = 0;
-  let shift = 0;
-  for (const char of text) {
-    const digit = BASE64.indexOf(char);
-    value += (digit & 31) << shift;
-    if (digit & 32) {
-      shift += 5;
-    } else {
-      values.push(value & 1 ? -(value >>> 1) : value >>> 1);
-      value = 0;
-      shift = 0;
-    }
-  }
-  return values;
-}
-
-function encodeVlq(values) {
-  let text = '';
-  for (const n of values) {
-    let value = n < 0 ? (-n << 1) | 1 : n << 1;
-    do {
-      let digit = value & 31;
-      value >>>= 5;
-      if (value) digit |= 32;
-      text += BASE64[digit];
-    } while (value);
-  }
-  return text;
-}
-
-/**
- * Node keeps every mapping of a loaded source map as its own small array (tens of MB for a bundle with its
- * libraries). Stack traces need the TypeScript line of the bot's own code, so this keeps one mapping where a
- * bundle line starts or its source line changes in the bot's own code, and marks where library code starts as unmapped
- * (a frame there shows the bundle's own position instead of a wrong TypeScript line).
- */
-export function lineMap(map) {
-  const ours = map.sources.map((source) => !source.split('\\').join('/').includes('node_modules/'));
-  const sources = map.sources.filter((_, n) => ours[n]);
-  const newIndex = ours.map((own, n) => (own ? ours.slice(0, n).filter(Boolean).length : -1));
-  const state = { source: 0, line: 0, column: 0, name: 0 };
-  const out = { source: 0, line: 0, column: 0 };
-  let last = 'unmapped';
-  const lines = map.mappings.split(';').map((line) => {
-    const kept = [];
-    let previousColumn = 0;
-    let column = 0;
-    for (const segment of line.split(',').filter(Boolean)) {
-      const fields = decodeVlq(segment);
-      column += fields[0];
-      if (fields.length < 4) continue;
-      state.source += fields[1];
-      state.line += fields[2];
-      state.column += fields[3];
-      if (fields.length > 4) state.name += fields[4];
-      const source = newIndex[state.source];
-      if (source < 0) {
-        if (last !== 'unmapped') kept.push(encodeVlq([column - previousColumn]));
-        else continue;
-        last = 'unmapped';
-      } else {
-        const key = `${source}:${state.line}`;
-        if (key === last && kept.length > 0) continue;
-        kept.push(encodeVlq([column - previousColumn, source - out.source, state.line - out.line, state.column - out.column]));
-        out.source = source;
-        out.line = state.line;
-        out.column = state.column;
-        last = key;
-      }
-      previousColumn = column;
-    }
-    // A new bundle line always restates its mapping (Node looks up the nearest mapping before a position).
-    if (last !== 'unmapped') last = 'line start';
-    return kept.join(',');
-  });
-  return { version: 3, file: map.file, sources, names: [], mappings: lines.join(';') };
 }
 
 /** Builds unless dist/ is already fresh; returns what it found. */

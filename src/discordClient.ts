@@ -6,7 +6,7 @@ import { registerGuildCreate } from './events/guildCreate.ts';
 import { registerInteractionCreate } from './events/interactionCreate.ts';
 import { registerMessageCreate } from './events/messageCreate.ts';
 import { rollingGlobalLimit } from './services/discord/globalLimit.ts';
-import { webhookRest } from './services/discord/sinks.ts';
+import { NO_MENTIONS, webhookRest } from './services/discord/sinks.ts';
 import { meterDiscordRest } from './services/metrics/discordRest.ts';
 import { CACHE, SWEEPERS } from './discordCache.ts';
 import { UNSHARDED, type ShardAssignment } from './sharding/shardRole.ts';
@@ -40,7 +40,7 @@ async function connect(ctx: BotContext, commands: Map<string, Command>, intents:
     shards: shard.ids,
     shardCount: shard.count,
     partials: [Partials.Channel],
-    allowedMentions: { parse: [] },
+    allowedMentions: NO_MENTIONS,
     makeCache: CACHE,
     sweepers: SWEEPERS,
     rest: { makeRequest: rollingGlobalLimit(), ...(config.discordApiUrl ? { api: config.discordApiUrl } : {}) },

@@ -22,17 +22,25 @@ async function main(): Promise<void> {
   const askedEarly = (signal: NodeJS.Signals) => { stopAsked = signal; };
   process.once('SIGINT', askedEarly);
   process.once('SIGTERM', askedEarly);
-  // Loaded here, not at the top: a sharding manager never runs the bot itself (about 85 MB less).
-  const { startBot } = await import('./app.ts');
+  const failedToStart = (log: () => void) => {
+    log();
+    process.exitCode = 1;
+    process.off('SIGINT', askedEarly);
+    process.off('SIGTERM', askedEarly);
+  };
+  let startBot;
+  try {
+    // Loaded here, not at the top: a sharding manager never runs the bot itself (about 85 MB less).
+    ({ startBot } = await import('./app.ts'));
+  } catch (error) {
+    // A broken install or build (a file missing beside the code): its stack says which. A supervisor must see a failure, not a clean exit.
+    return failedToStart(() => { logger.fatal({ err: error }, "the bot's code failed to load"); logger.flush(); });
+  }
   let bot;
   try {
     bot = await startBot(config, logger);
   } catch (error) {
-    logStartFailure(logger, error);
-    process.exitCode = 1;
-    process.off('SIGINT', askedEarly);
-    process.off('SIGTERM', askedEarly);
-    return;
+    return failedToStart(() => logStartFailure(logger, error));
   }
   // Time since the process started (loading the compiled code included): what an operator waits for.
   const cpu = process.cpuUsage();
@@ -48,4 +56,8 @@ async function main(): Promise<void> {
   process.once('SIGTERM', onSignal);
 }
 
-void main();
+// Whatever else ends start-up by a rejection is a failure too (logged by the handler above, or Node's own report).
+main().catch((error: unknown) => {
+  process.exitCode = 1;
+  throw error;
+});

@@ -45,9 +45,11 @@ export async function warmUp(ctx: BotContext): Promise<void> {
   await exerciseDiscordRest().catch((error: unknown) => ctx.logger.warn({ err: error }, 'REST warm-up failed; the first acknowledgements may be slower'));
   for (let round = 0; round < ROUNDS; round++) {
     const settings = services.settings.forChannel(scope);
+    const model = settings.model.value;
+    // The room a real answer leaves for its output (AskService's rule), so the same path is compiled, not a prompt-too-long.
     services.history.build({
-      channelId: NOBODY, model: settings.model.value, systemPrompt: settings.systemPrompt.value, speaker: { id: NOBODY, name: 'warm-up' },
-      prompt: `${SAMPLE} ${round}`, outputReserve: config.maxOutputTokens, historyTokenCap: undefined,
+      channelId: NOBODY, model, systemPrompt: settings.systemPrompt.value, speaker: { id: NOBODY, name: 'warm-up' },
+      prompt: `${SAMPLE} ${round}`, outputReserve: services.reasoning.outputAllowance(model, config.maxOutputTokens), historyTokenCap: undefined,
     });
     services.ledger.precheck({ guildId: NOBODY, userId: NOBODY, roleIds: [], channelId: NOBODY }, 1);
     splitMessage(SAMPLE.repeat(40));

@@ -79,6 +79,7 @@ export class FineTuneStore {
   private readonly missingStartStmt;
   private readonly missingSeenStmt;
   private readonly foundStmt;
+  private readonly missingAskedStmt;
   private readonly closeLostStmt;
   private readonly confirm: (unconfirmedId: string, jobId: string, status: string) => boolean;
   private readonly missing: (jobId: string, at: number) => { since: number; first: boolean } | undefined;
@@ -119,6 +120,7 @@ export class FineTuneStore {
     this.missingStartStmt = db.prepare('UPDATE fine_tune_jobs SET missing_since = ?, missing_checked_at = ? WHERE job_id = ? AND missing_since IS NULL AND closed_at IS NULL');
     this.missingSeenStmt = db.prepare('UPDATE fine_tune_jobs SET missing_checked_at = ? WHERE job_id = ? AND closed_at IS NULL RETURNING missing_since').pluck();
     this.foundStmt = db.prepare('UPDATE fine_tune_jobs SET missing_since = NULL, missing_checked_at = NULL WHERE job_id = ? AND missing_since IS NOT NULL');
+    this.missingAskedStmt = db.prepare('UPDATE fine_tune_jobs SET missing_checked_at = ? WHERE job_id = ? AND missing_since IS NOT NULL AND closed_at IS NULL');
     this.closeLostStmt = db.prepare(`UPDATE fine_tune_jobs SET status = ?, charged_micros = ?, closed_at = ? WHERE job_id = ? AND closed_at IS NULL`);
     // Another process may note the same 404: only one starts the run (and logs it), both read when it began.
     this.missing = db.transaction((jobId: string, at: number) => {
@@ -180,6 +182,14 @@ export class FineTuneStore {
    */
   noteMissing(jobId: string, at: number): { since: number; first: boolean } | undefined {
     return this.missing(jobId, at);
+  }
+
+  /**
+   * A job in a run of 404s was asked about at `at` and OpenAI gave no answer (a 5xx, a dropped connection): its next
+   * check waits the usual hour; its run goes on from when it began. False when it is not missing (or closed).
+   */
+  noteMissingAsked(jobId: string, at: number): boolean {
+    return this.missingAskedStmt.run(at, jobId).changes === 1;
   }
 
   /** OpenAI knows the job again; false when it was not missing. */

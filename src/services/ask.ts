@@ -80,8 +80,8 @@ export interface AskDependencies {
   moderation?: ModerationService;
   /** Images in questions; without it, images are neither read nor re-sent. */
   vision?: VisionService;
-  /** Reasoning models (allowance, effort, thinking line) and kept thinking ("Show reasoning"). */
-  reasoning?: ReasoningService;
+  /** Reasoning models (allowance, effort, thinking line) and kept thinking ("Show reasoning"); required, so no answer skips the output-allowance rule. */
+  reasoning: ReasoningService;
 }
 
 /** Thrown from the stream's text callback once the bot is stopping: the call ends and what was streamed is charged. */
@@ -149,7 +149,7 @@ export class AskService {
 
   /** MAX_OUTPUT_TOKENS, or a reasoning model's larger allowance (it thinks within it), within the model's own limits. */
   private outputAllowance(model: string): number {
-    return this.deps.reasoning?.outputAllowance(model, this.deps.maxOutputTokens) ?? this.deps.maxOutputTokens;
+    return this.deps.reasoning.outputAllowance(model, this.deps.maxOutputTokens);
   }
 
   private async answerResolved(request: ResolvedAsk, interrupted: () => boolean, signal: AbortSignal): Promise<AskResult> {
@@ -198,13 +198,13 @@ export class AskService {
           log.error({ err: error }, 'could not store the exchange in the history; the answer is shown anyway');
         }
       }
-      const showReasoning = this.deps.reasoning?.showButton(await this.screenedThinking(request, outcome.reasoning), language);
+      const showReasoning = this.deps.reasoning.showButton(await this.screenedThinking(request, outcome.reasoning), language);
       await reply.finish(outcome.finishReason === 'length' ? withNotice(outcome.text, t('truncated', language)) : outcome.text, showReasoning);
       return { ok: true, text: outcome.text, outcome, model };
     }
     if (outcome.ok) {
-      const spent = outcome.finishReason === 'length' && this.deps.reasoning?.models.profile(model);
-      await reply.finish(spent ? spentThinkingNotice(language, request.maxOutputTokens, request.modelSetBy === 'dm') : t('emptyAnswer', language), this.deps.reasoning?.showButton(await this.screenedThinking(request, outcome.reasoning), language));
+      const spent = outcome.finishReason === 'length' && this.deps.reasoning.models.profile(model);
+      await reply.finish(spent ? spentThinkingNotice(language, request.maxOutputTokens, request.modelSetBy === 'dm') : t('emptyAnswer', language), this.deps.reasoning.showButton(await this.screenedThinking(request, outcome.reasoning), language));
       return { ok: false, reason: 'model_failed' };
     }
     const { failure, partialText } = outcome;
@@ -261,7 +261,7 @@ export class AskService {
     // Images whose rule is unpublished may bill more than counted: only the reservation covers that.
     const extraReserveTokens = composed.reserveSurplusTokens + request.questionImages.reduce((sum, image) => sum + image.reserveTokens - image.tokens, 0);
     request.log.debug({ promptTokens, historyTurns: context.historyTurns, images: request.questionImages.length }, 'context built');
-    const thinking = deps.reasoning?.thinkingLine(request.model, request.reply, request.language);
+    const thinking = deps.reasoning.thinkingLine(request.model, request.reply, request.language);
     const paid = await deps.paidChat.stream(
       {
         payer: request.payer, command: request.command, model: request.model, messages: composed.messages,

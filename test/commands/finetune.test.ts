@@ -141,6 +141,26 @@ describe('/finetune upload', () => {
     expect(await upload(TUTORIAL_JSONL, 'mydata.jsonl', { permissions: SEND_MESSAGES })).toMatch(/Manage Server/);
     expect(fakeFileCount()).toBe(before);
   });
+
+  test.each([
+    [403, 'en-US', "I couldn't download the file from Discord (Discord answered with an error instead of the file). Please try uploading it again."],
+    [404, 'zh-TW', '無法從 Discord 下載檔案（Discord 沒有給出檔案，而是回應了錯誤），請重新上傳檔案再試一次。'],
+    [500, 'ja', 'Discord からファイルをダウンロードできませんでした（Discord がファイルの代わりにエラーを返しました）。もう一度ファイルをアップロードしてお試しください。'],
+    [503, 'zh-CN', '无法从 Discord 下载文件（Discord 没有返回文件，而是返回了错误），请重新上传文件再试一次。'],
+  ] as const)('the CDN answers %i for the file: a plain %s sentence, the status only in the log, asked once, nothing uploaded', async (status, locale, says) => {
+    const filename = `cdn-${status}.jsonl`;
+    h.discord.failAttachmentDownloads({ status, match: (path) => path.endsWith(`/${filename}`) });
+    h.discord.clearRequests();
+    const before = fakeFileCount();
+    const reply = await upload(TUTORIAL_JSONL, filename, { locale });
+    expect(reply).toBe(says);
+    expect(reply).not.toMatch(/HTTP|\d{3}|Forbidden|Not Found|Internal|Unavailable/);
+    // A failed download is not repeated (403/404 count towards Discord's ban on failing requests), and nothing went to OpenAI.
+    expect(h.discord.requests.filter((r) => r.method === 'GET' && r.path.endsWith(`/${filename}`)).map((r) => r.status)).toEqual([status]);
+    expect(fakeFileCount()).toBe(before);
+    const logged = h.logs().filter((line) => line.msg === 'training file download failed').at(-1);
+    expect(logged).toMatchObject({ reason: 'http-error', detail: expect.stringMatching(new RegExp(`^HTTP ${status} `)) });
+  });
 });
 
 describe('/finetune start, status, cancel', () => {

@@ -162,7 +162,7 @@ describe('/finetune: OpenAI\'s 400s are told in plain catalogue words, and its o
       refusal: { error: 'bad_request' as const, message: `Model ${MODEL} is not available for fine-tuning or does not exist.`, param: 'model', code: 'model_not_available' } },
     { name: 'the organisation\'s fine-tuning limit (no code, only words)', reply: /^OpenAI refused this because the OpenAI account behind this bot has reached a fine-tuning quota/, locale: 'en-US',
       refusal: { error: 'bad_request' as const, message: 'Creating this fine-tuning job would exceed your hard limit, please check your plan and billing details. Cost of job ftjob-abc: USD 1.20. Quota remaining for org-fake: USD 0.50.' } },
-    { name: 'a 400 of no known kind, to a zh-TW admin', reply: /^OpenAI 拒絕了這個微調請求。機器人的管理者可以在機器人的記錄檔中看到/, locale: 'zh-TW',
+    { name: 'a 400 of no known kind, to a zh-TW admin', reply: /^OpenAI 拒絕了這個微調請求。機器人的架設者可以在機器人的記錄檔中看到/, locale: 'zh-TW',
       refusal: { error: 'bad_request' as const, message: 'Invalid value for \'integrations\': webhook sk-fake-leaked-0000 is not allowed.', param: 'integrations', code: 'invalid_value' } },
   ])('a create refused for $name', async ({ refusal, reply: expected, locale }) => {
     const user = freshAdmin();

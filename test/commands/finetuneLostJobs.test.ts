@@ -164,6 +164,49 @@ describe('a fine-tuning job OpenAI answers 404 for', () => {
     expect(notices(channelId)).toHaveLength(1);
   });
 
+  test.each([
+    ['a 500', { error: 'server_error', headers: { 'retry-after-ms': '10' } }],
+    ['a dropped connection', { drop: true }],
+  ] as const)('an hourly check answered with %s neither resets nor delays its week, nor counts as a 404: it keeps the hourly pace', async (_, failure) => {
+    const { user, channelId } = fresh();
+    const { jobId } = await startLostJob({ user, channelId });
+    const firstAt = clock;
+    await poll();
+    const missingSince = () => h.bot.ctx.db.prepare('SELECT missing_since FROM fine_tune_jobs WHERE job_id = ?').pluck().get(jobId);
+    expect(missingSince()).toBe(firstAt);
+    // Each check that gets no answer is tried OPENAI_MAX_RETRIES (2) times more by the SDK: three requests.
+    const failOnce = () => h.openai.fineTuning.enqueueRetrieve({ ...failure, times: 3 });
+
+    for (let hour = 1; hour <= 2; hour++) {
+      failOnce();
+      const before = asked(jobId);
+      await pollAfter(HOUR_MS);
+      expect(asked(jobId)).toBe(before + 3);
+      // An hour of minute polls asks OpenAI nothing more about it (it used to be asked again every minute).
+      for (let minute = 1; minute < 60; minute++) await pollAfter(MINUTE_MS);
+      expect(asked(jobId)).toBe(before + 3);
+      // The run of 404s still began at the first one.
+      expect(missingSince()).toBe(firstAt);
+      expect(ledgerRows(user.id)).toMatchObject([{ state: 'reserved' }]);
+    }
+    expect(logged(jobId, /^could not check a fine-tuning job/)).toHaveLength(2);
+    expect(logged(jobId, /^OpenAI knows the fine-tuning job again/)).toEqual([]);
+
+    // At the week's end a check with no answer does not settle it; the next hour's 404 does, counted from the first 404.
+    clock = firstAt + MISSING_JOB_LOST_AFTER_MS;
+    failOnce();
+    await poll();
+    expect(ledgerRows(user.id)).toMatchObject([{ state: 'reserved' }]);
+    expect(notices(channelId)).toEqual([]);
+    await pollAfter(MINUTE_MS);
+    expect(ledgerRows(user.id)).toMatchObject([{ state: 'reserved' }]);
+    await pollAfter(HOUR_MS);
+    const [reservation] = ledgerRows(user.id);
+    expect(reservation).toMatchObject({ state: 'settled', charged: reservation!.reserved });
+    expect(notices(channelId)).toMatchObject([{ content: expect.stringContaining(`since ${discordTime(firstAt)}`) }]);
+    expect(logged(jobId, /^OpenAI answers 404 for a fine-tuning job/)).toHaveLength(1);
+  }, 60_000);
+
   test.each<[CatalogueLanguage, string, string, string, string]>([
     ['en', '⚠️ Fine-tuning job `%s` is lost: for 7 days', '⚠️ Job `%s` is lost:', "I can't cancel `%s`: it is lost.", '`%s` has no model I can use: it is lost.'],
     ['zh-TW', '⚠️ 微調任務 `%s` 已遺失：7 天來', '⚠️ 任務 `%s` 已遺失：', '無法取消 `%s`：這個任務已遺失。', '`%s` 沒有可用的模型：這個任務已遺失。'],

@@ -162,7 +162,7 @@ describe('/imagine with gpt-image-1 (the default IMAGE_MODEL)', () => {
 
   test.each([
     { locale: 'en-US', says: "The image model `gpt-image-1` is not available on this AI service (OpenAI shuts older image models down). The bot's host needs to set IMAGE_MODEL to a model the service offers and give its prices in PRICING_FILE." },
-    { locale: 'zh-TW', says: '這個 AI 服務沒有圖片模型 `gpt-image-1`（OpenAI 會停用較舊的圖片模型）。請機器人的管理者把 IMAGE_MODEL 設為這個服務提供的模型，並在 PRICING_FILE 中設定它的價格。' },
+    { locale: 'zh-TW', says: '這個 AI 服務沒有圖片模型 `gpt-image-1`（OpenAI 會停用較舊的圖片模型）。請機器人的架設者把 IMAGE_MODEL 設為這個服務提供的模型，並在 PRICING_FILE 中設定它的價格。' },
   ])('a service that no longer has IMAGE_MODEL (OpenAI\'s 404 model_not_found) is asked once, costs nothing, and tells what the operator must change ($locale)', async ({ locale, says }) => {
     h.openai.removeModel('gpt-image-1');
     try {

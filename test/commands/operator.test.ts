@@ -66,7 +66,7 @@ describe('/operator', () => {
       expect(i.ephemeral).toBe(true);
     }
     const zh = await operator(h, 'server-limit', { server: SECOND.id, amount: 'unlimited' }, { user: ADMIN, locale: 'zh-TW' });
-    expect(content(zh)).toContain('只限機器人的管理者');
+    expect(content(zh)).toContain('只限機器人的架設者');
     expect(h.bot.ctx.services.ledger.serverCeiling(SECOND.id)).toMatchObject({ amountMicros: 800_000 });
   });
 

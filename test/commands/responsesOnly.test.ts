@@ -172,4 +172,25 @@ describe('a model served only through the Responses API', () => {
     expect(ledgerRows(channelId)).toMatchObject([{ state: 'settled' }]);
     expect(ledgerRows(channelId)[0]!.charged).toBeGreaterThan(0);
   });
+
+  test('a 500 whose body only quotes the sentence (a proxy echoing an upstream error) is a server error: the model is not learned, the next question is sent', async () => {
+    const channelId = TEST_CHANNEL_IDS[11]!;
+    setModel(channelId, 'gpt-4o-mini');
+    const body = '{"error": {"message": "This model is only supported in v1/responses and not in v1/chat/completions.", "type": "invalid_request_error", "param": "model", "code": null}}';
+    // OPENAI_MAX_RETRIES is 2: the SDK asks three times in all.
+    h.openai.chat.enqueue({ rawError: { status: 500, body }, times: 3 });
+    const before = chatRequests();
+    const first = h.command('ask', { prompt: 'Hello?' }, { channelId });
+    await h.settled(first);
+    expect(first.transcript().join('\n')).toBe('The AI service had an internal error. Please try again in a moment.');
+    expect(chatRequests() - before).toBe(3);
+    expect(h.bot.ctx.services.responsesOnly.has('gpt-4o-mini')).toBe(false);
+    expect(learnedLogs().filter((line) => line.model === 'gpt-4o-mini')).toEqual([]);
+
+    h.openai.chat.enqueue({ text: 'Here now.' });
+    const second = h.command('ask', { prompt: 'Hello again?' }, { channelId });
+    await h.settled(second);
+    expect(second.transcript()).toEqual(['Here now.']);
+    expect(chatRequests() - before).toBe(4);
+  });
 });

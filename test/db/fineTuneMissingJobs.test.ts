@@ -31,11 +31,17 @@ describe('migration 0017: a job\'s run of 404s', () => {
     // Known again: the run ends once (one process logs it), and the next 404 begins a new one.
     expect([b.noteFound('ftjob-a'), a.noteFound('ftjob-a')]).toEqual([true, false]);
     expect(a.job('g', 'ftjob-a')).toMatchObject({ missingSince: null, missingCheckedAt: null });
+    // A check OpenAI gave no answer to only moves the next check on; a job not missing is left alone.
+    expect(b.noteMissingAsked('ftjob-a', 6_000)).toBe(false);
+    expect(a.job('g', 'ftjob-a')).toMatchObject({ missingSince: null, missingCheckedAt: null });
     expect(a.noteMissing('ftjob-a', 9_000)).toEqual({ since: 9_000, first: true });
+    expect(b.noteMissingAsked('ftjob-a', 9_500)).toBe(true);
+    expect(a.job('g', 'ftjob-a')).toMatchObject({ missingSince: 9_000, missingCheckedAt: 9_500 });
     // Settled as lost once; a closed job's 404 begins nothing.
     expect([a.closeLost('ftjob-a', 'lost', 1, 10_000), b.closeLost('ftjob-a', 'lost', 1, 11_000)]).toEqual([true, false]);
     expect(b.job('g', 'ftjob-a')).toMatchObject({ status: 'lost', chargedMicros: 1, closedAt: 10_000 });
     expect(b.noteMissing('ftjob-a', 12_000)).toBeUndefined();
+    expect(b.noteMissingAsked('ftjob-a', 12_000)).toBe(false);
     expect(a.openJobs()).toEqual([]);
     other.close();
     db.close();

@@ -28,7 +28,7 @@ describe('DEFAULT_MODEL without a price, in a DM', () => {
 
   test.each([
     ['en-US', "`mystery-model` has no price in the bot's price table, so the bot won't use it: without one it can't keep spending limits. In direct messages the bot's host chooses the model (DEFAULT_MODEL): they can add its price to PRICING_FILE or choose another."],
-    ['zh-TW', '機器人的價格表沒有 `mystery-model` 的價格，所以不會使用這個模型：沒有價格就無法控管花費上限。私訊中使用的模型由機器人的管理者決定（DEFAULT_MODEL）：他們可以在 PRICING_FILE 加入它的價格，或改選其他模型。'],
+    ['zh-TW', '機器人的價格表沒有 `mystery-model` 的價格，所以不會使用這個模型：沒有價格就無法控管花費上限。私訊中使用的模型由機器人的架設者決定（DEFAULT_MODEL）：他們可以在 PRICING_FILE 加入它的價格，或改選其他模型。'],
     ['zh-CN', '机器人的价格表中没有 `mystery-model` 的价格，所以不会使用这个模型：没有价格就无法控制花费上限。私信中使用的模型由机器人的部署者决定（DEFAULT_MODEL）：他们可以在 PRICING_FILE 中添加它的价格，或改选其他模型。'],
     ['ja', 'ボットの料金表に `mystery-model` の料金がないため、このモデルは使いません（料金が分からないと利用上限を守れません）。DM で使うモデルはボットの運営者が決めています（DEFAULT_MODEL）。運営者が PRICING_FILE に料金を追加するか、別のモデルを選べます。'],
   ])('/ask in a DM (%s) says the bot\'s host chooses, nothing sent', async (locale, reply) => {
@@ -55,7 +55,7 @@ describe('DEFAULT_MODEL without a price, in a DM', () => {
   test('an image in a DM for a model that can\'t see: only the bot\'s host can choose one that does', async () => {
     const ask = h.command('ask', { prompt: 'What is this?', image: { filename: 'cat.png', data: craftPng(64, 64) } }, { guildId: undefined, user: member, locale: 'zh-TW' });
     await h.settled(ask);
-    expect(ask.transcript().join('\n')).toBe('私訊使用的模型（mystery-model）無法看圖片，而且沒有設定可以看圖片的模型。請不附圖片再問一次；只有機器人的管理者能選擇能看圖片的模型（DEFAULT_MODEL 或 VISION_MODEL）。');
+    expect(ask.transcript().join('\n')).toBe('私訊使用的模型（mystery-model）無法看圖片，而且沒有設定可以看圖片的模型。請不附圖片再問一次；只有機器人的架設者能選擇能看圖片的模型（DEFAULT_MODEL 或 VISION_MODEL）。');
     expect(h.openai.chat.requests).toHaveLength(0);
   });
 });

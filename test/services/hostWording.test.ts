@@ -10,7 +10,7 @@ import { BotHarness, channelPool, MOD_ROLE_ID } from '../support/botHarness.ts';
 import type { FakeInteraction, FakeInteractionSpec } from '../support/fakeDiscord.ts';
 import type { Refusal } from '../../src/services/budget/ledger.ts';
 import { describeRefusal } from '../../src/services/budget/messages.ts';
-import type { CatalogueLanguage } from '../../src/services/i18n.ts';
+import { loadCatalogues, type CatalogueLanguage } from '../../src/services/i18n.ts';
 
 /** How each catalogue names a server admin (zh-TW and zh-CN also say 請管理員 / 请管理员 for one). */
 const SERVER_ADMIN = /server admin|伺服器管理員|服务器管理员|サーバー管理者|請管理員|请管理员|管理員檢查|管理员检查/;
@@ -40,7 +40,7 @@ describe('a key OpenAI rejects (401 invalid_api_key)', () => {
   test.each([
     ['en-US', false, "The bot's OpenAI API key was rejected. The bot's host needs to check OPENAI_API_KEY."],
     ['ja', false, 'ボットの OpenAI API キーが拒否されました。ボットの運営者が OPENAI_API_KEY を確認する必要があります。'],
-    ['zh-TW', true, '機器人的 OpenAI API 金鑰被拒絕，需要機器人的管理者檢查 OPENAI_API_KEY 設定。'],
+    ['zh-TW', true, '機器人的 OpenAI API 金鑰被拒絕，需要機器人的架設者檢查 OPENAI_API_KEY 設定。'],
   ])('in %s (DM: %s) names the bot\'s host, who owns .env', async (locale, inDm, expected) => {
     const before = h.openai.requestsTo('/v1/chat/completions').length;
     const i = await ask(h, locale, inDm);
@@ -79,7 +79,7 @@ describe('an account out of credit (429 insufficient_quota), and a $0 limit in a
   test.each([
     ['en-US', "Your limit is **$0.00 a day (blocked)** (the bot's default for direct messages): paid commands are blocked for you. In direct messages only the bot's host can change this limit (DEFAULT_BUDGET_USD).",
       "**Limits set by the bot's host** (UTC):"],
-    ['zh-TW', '你的額度是 **每日 $0.00（禁止使用）**（機器人在私訊中的預設額度）：你目前無法使用付費指令。私訊中的額度只有機器人的管理者能更改（DEFAULT_BUDGET_USD）。', '**機器人的管理者設定的上限**（UTC）：'],
+    ['zh-TW', '你的額度是 **每日 $0.00（禁止使用）**（機器人在私訊中的預設額度）：你目前無法使用付費指令。私訊中的額度只有機器人的架設者能更改（DEFAULT_BUDGET_USD）。', '**機器人的架設者設定的上限**（UTC）：'],
   ])('/usage in a DM, blocked, in %s: only the bot\'s host can change it', async (locale, expected, title) => {
     const i = await run(h, { commandName: 'usage', user: newUser(), locale });
     const lines = i.original()!.content.split('\n');
@@ -147,5 +147,36 @@ describe('the operator\'s limits refusing in a DM name only the bot\'s host', ()
     expect(describeRefusal(limit, language as CatalogueLanguage, true)).toBe(expected);
     // The same refusal in a server still tells members that its admins can't raise it.
     expect(describeRefusal(limit, language as CatalogueLanguage, false)).toMatch(SERVER_ADMIN_CANT);
+  });
+});
+
+describe('the words for the bot\'s host, in every catalogue text', () => {
+  const catalogues = loadCatalogues();
+  /** `namespace:key` → the text, for one language. */
+  const texts = (language: CatalogueLanguage) => new Map(Object.entries(catalogues[language]).flatMap(([namespace, keys]) => Object.entries(keys).map(([key, text]) => [`${namespace}:${key}`, text] as const)));
+  const english = texts('en');
+  const traditional = texts('zh-TW');
+
+  test('English says "host" only for the person (the bot\'s host); a machine is a machine', () => {
+    for (const [where, text] of english) expect(text.replaceAll("bot's host", ''), where).not.toMatch(/\bhost/i);
+  });
+
+  test('zh-TW names the bot\'s host 機器人的架設者 wherever English does, and only there; never 管理者, one character from a server admin\'s 管理員', () => {
+    const hostTexts = [...english].filter(([, text]) => text.includes("bot's host")).map(([where]) => where);
+    expect(hostTexts.length).toBeGreaterThan(20);
+    for (const where of hostTexts) expect(traditional.get(where), where).toContain('機器人的架設者');
+    for (const [where, text] of traditional) {
+      expect(text, where).not.toContain('管理者');
+      if (text.includes('架設者')) expect(english.get(where), where).toContain("bot's host");
+    }
+  });
+
+  test('a server admin stays 管理員 in zh-TW, never the bot\'s host', () => {
+    const adminTexts = [...english].filter(([, text]) => /\badmins?\b/i.test(text) && !text.includes("bot's host"));
+    expect(adminTexts.length).toBeGreaterThan(5);
+    for (const [where] of adminTexts) {
+      expect(traditional.get(where), where).toContain('管理員');
+      expect(traditional.get(where), where).not.toContain('架設者');
+    }
   });
 });

@@ -55,11 +55,11 @@ describe('every text of these areas renders in every language', () => {
   }
 
   test.each([
-    ['timeout', 'Discord からファイルをダウンロードできませんでした（時間がかかりすぎました）。もう一度お試しください。'],
-    ['http', 'Discord からファイルをダウンロードできませんでした（Discord の応答：HTTP 404 Not Found）。もう一度お試しください。'],
-    ['network', 'Discord からファイルをダウンロードできませんでした（接続に失敗しました）。もう一度お試しください。'],
+    ['timeout', 'Discord からファイルをダウンロードできませんでした（時間がかかりすぎました）。もう一度ファイルをアップロードしてお試しください。'],
+    ['http', 'Discord からファイルをダウンロードできませんでした（Discord がファイルの代わりにエラーを返しました）。もう一度ファイルをアップロードしてお試しください。'],
+    ['network', 'Discord からファイルをダウンロードできませんでした（接続に失敗しました）。もう一度ファイルをアップロードしてお試しください。'],
   ])('a failed download is explained by its cause (%s), never with an English error', (cause, says) => {
-    expect(t('ja', 'finetune', 'downloadFailed', { cause, detail: 'HTTP 404 Not Found' })).toBe(says);
+    expect(t('ja', 'finetune', 'downloadFailed', { cause })).toBe(says);
   });
 
   test('Chinese catalogues use their own script: no Simplified-only forms in zh-TW, no Traditional-only forms in zh-CN', () => {

@@ -41,7 +41,7 @@ import {
 import { FakeGateway, type DispatchRecord, type GatewayCloseRecord } from './fakeDiscordGateway.ts';
 import { FakeInteraction } from './fakeDiscordInteraction.ts';
 import { FakeRest } from './fakeDiscordRest.ts';
-import type { RestDelay, RestFault } from './fakeDiscordFaults.ts';
+import type { CdnFault, RestDelay, RestFault } from './fakeDiscordFaults.ts';
 import {
   FakeState,
   MAX_UPLOAD_BYTES,
@@ -421,6 +421,11 @@ export class FakeDiscord {
   /** Answer matching REST requests late (their route runs after `delay.ms`), as Discord under load does. */
   slowDown(delay: RestDelay): void {
     this.rest.faults.slow(delay);
+  }
+
+  /** Answer matching attachment downloads (the CDN stand-in) with an error status instead of the file. */
+  failAttachmentDownloads(fault: CdnFault): void {
+    this.rest.faults.cdn(fault);
   }
 
   /** Requests answered with an injected fault, in order. */

@@ -33,6 +33,22 @@ function answer(fault: RestFault): Result {
   return { status: 429, body: { message: 'You are being rate limited.', retry_after: retryAfter, global: fault.global ?? false }, headers };
 }
 
+/**
+ * An attachment download the CDN answers with an error instead of the file: 403 (access refused), 404 (the file is
+ * gone), 5xx (Cloudflare or the storage behind it failing). Plain-text bodies, as the CDN sends, never JSON.
+ */
+export interface CdnFault {
+  /** Which downloads it hits, by URL path (/attachments/<channel>/<id>/<name>); every one when absent. */
+  match?: (path: string) => boolean;
+  status: 403 | 404 | 500 | 502 | 503;
+  /** How many matching downloads it answers (default 1). */
+  times?: number;
+}
+
+const CDN_BODIES: Record<CdnFault['status'], string> = {
+  403: 'Forbidden', 404: 'This content is no longer available.', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable',
+};
+
 /** A request Discord is slow to answer, as under load: its route runs only after `ms`. */
 export interface RestDelay {
   match: (request: RecordedRequest) => boolean;
@@ -44,6 +60,7 @@ export interface RestDelay {
 export class RestFaults {
   private readonly pending: { fault: RestFault; left: number }[] = [];
   private readonly delays: { delay: RestDelay; left: number }[] = [];
+  private readonly cdnFaults: { fault: CdnFault; left: number }[] = [];
   /** Requests answered with a fault, in order. */
   readonly hits: { request: RecordedRequest; status: number }[] = [];
 
@@ -53,6 +70,19 @@ export class RestFaults {
 
   slow(delay: RestDelay): void {
     this.delays.push({ delay, left: delay.times ?? 1 });
+  }
+
+  cdn(fault: CdnFault): void {
+    this.cdnFaults.push({ fault, left: fault.times ?? 1 });
+  }
+
+  /** The CDN's error answer for this download, if one is pending for it (recorded in `hits` like the API's). */
+  takeCdn(request: RecordedRequest): { status: number; body: string } | undefined {
+    const entry = this.cdnFaults.find((c) => c.left > 0 && (c.fault.match?.(request.path) ?? true));
+    if (!entry) return undefined;
+    entry.left--;
+    this.hits.push({ request, status: entry.fault.status });
+    return { status: entry.fault.status, body: CDN_BODIES[entry.fault.status] };
   }
 
   /** How long this request waits before its route runs (0 unless a pending delay matches it). */

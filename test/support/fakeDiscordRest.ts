@@ -193,10 +193,17 @@ export class FakeRest {
   }
 
   /**
-   * The CDN: an expired or wrongly signed URL is a 404 ("This content is no longer available."); else the bytes,
+   * The CDN: an injected fault answers first (failAttachmentDownloads); an expired or wrongly signed URL is a 404 ("This content is no longer available."); else the bytes,
    * streamed in pieces with the file's type, stopping when the client goes away (what it read is counted).
    */
   private async serveAttachment(url: URL, bytes: Uint8Array, rec: RecordedRequest, res: ServerResponse): Promise<void> {
+    const fault = this.faults.takeCdn(rec);
+    if (fault) {
+      rec.status = fault.status;
+      res.writeHead(fault.status, { 'content-type': 'text/plain' });
+      res.end(fault.body);
+      return;
+    }
     const meta = this.s.attachmentMeta.get(url.pathname);
     const ex = Number.parseInt(url.searchParams.get('ex') ?? '', 16);
     if (!meta || ex * 1000 !== meta.expiresAt || url.searchParams.get('hm') !== meta.hm || Date.now() >= meta.expiresAt) {

@@ -488,6 +488,11 @@ describe('FakeOpenAI files + fine-tuning', () => {
     fake.fineTuning.enqueueList({ error: 'server_error' }, { drop: true });
     await expect(c.fineTuning.jobs.list()).rejects.toBeInstanceOf(InternalServerError);
     await expect(c.fineTuning.jobs.list()).rejects.toBeInstanceOf(APIConnectionError);
+    const [someJob] = listed;
+    fake.fineTuning.enqueueRetrieve({ error: 'server_error' }, { drop: true });
+    await expect(c.fineTuning.jobs.retrieve(someJob!.id)).rejects.toBeInstanceOf(InternalServerError);
+    await expect(c.fineTuning.jobs.retrieve(someJob!.id)).rejects.toBeInstanceOf(APIConnectionError);
+    expect((await c.fineTuning.jobs.retrieve(someJob!.id)).id).toBe(someJob!.id);
     fake.fineTuning.enqueueCreate({ error: 'rate_limit' });
     await expect(c.fineTuning.jobs.create(params)).rejects.toBeInstanceOf(RateLimitError);
     expect(fake.fineTuning.jobs.size).toBe(2);

@@ -46,6 +46,8 @@ export type JobCreateReply =
   | { dropBeforeCreate: true; times?: number };
 /** A scripted answer to the next job list(s). */
 export type JobListReply = ScriptedError | { drop: true; times?: number };
+/** A scripted answer to the next job retrieve(s), whatever the job: an error (a 5xx), or the connection closed with no answer. */
+export type JobRetrieveReply = ScriptedError | { drop: true; times?: number };
 
 type Example = { messages: Record<string, unknown>[]; tools?: unknown; functions?: unknown };
 
@@ -223,6 +225,7 @@ export class FakeFineTuning {
   readonly jobs = new Map<string, { job: FineTuningJob; events: FineTuningJobEvent[]; training?: Training }>();
   private readonly createQueue = new ScriptQueue<JobCreateReply>();
   private readonly listQueue = new ScriptQueue<JobListReply>();
+  private readonly retrieveQueue = new ScriptQueue<JobRetrieveReply>();
   /**
    * What `n_epochs: "auto"` picks when set: OpenAI bounds auto by nothing but the 1–50 a job takes, so a test can make it
    * pick any of them; unset, the cookbook's rule.
@@ -238,6 +241,7 @@ export class FakeFineTuning {
     this.jobs.clear();
     this.createQueue.clear();
     this.listQueue.clear();
+    this.retrieveQueue.clear();
     this.autoPicks = undefined;
   }
 
@@ -250,6 +254,12 @@ export class FakeFineTuning {
   /** Scripts the next job list(s). */
   enqueueList(...replies: JobListReply[]): this {
     for (const r of replies) this.listQueue.enqueue(r);
+    return this;
+  }
+
+  /** Scripts the next job retrieve(s); unscripted retrieves answer normally (a 404 for a job not in `jobs`). */
+  enqueueRetrieve(...replies: JobRetrieveReply[]): this {
+    for (const r of replies) this.retrieveQueue.enqueue(r);
     return this;
   }
 
@@ -407,6 +417,12 @@ export class FakeFineTuning {
   }
 
   retrieve(ex: Exchange, id: string): void {
+    const reply = this.retrieveQueue.take();
+    if (reply && isScriptedError(reply)) throw scriptedError(reply, '');
+    if (reply) {
+      ex.req.socket.destroy();
+      return;
+    }
     ex.sendJson(200, this.entry(id).job);
   }
 

@@ -1,4 +1,5 @@
 import { Routes, type Client } from 'discord.js';
+import { NO_MENTIONS } from '../discord/sinks.ts';
 import { catalogueLanguageOf } from '../i18n.ts';
 import { finishNotice } from './present.ts';
 import type { Notify } from './types.ts';
@@ -7,6 +8,6 @@ import type { Notify } from './types.ts';
 export function channelNotifier(client: Client): Notify {
   return async (job) => {
     const content = finishNotice(job, catalogueLanguageOf(job.language));
-    await client.rest.post(Routes.channelMessages(job.channelId), { body: { content, allowed_mentions: { parse: [] } } });
+    await client.rest.post(Routes.channelMessages(job.channelId), { body: { content, allowed_mentions: NO_MENTIONS } });
   };
 }

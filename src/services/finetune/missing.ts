@@ -45,6 +45,17 @@ export class MissingJobs {
     return this.settleLost(missing, at);
   }
 
+  /**
+   * A check of a job in a run of 404s that got no answer from OpenAI (a 5xx, a dropped connection, any failure but a
+   * 404): neither a 404 nor a sign the job is back, so the run goes on from when it began and the job keeps the hourly
+   * pace (without this its next check came a minute later, and every minute while the failures lasted).
+   */
+  unanswered(job: FineTuneJobRow): FineTuneJobRow {
+    if (job.missingSince === null) return job;
+    const at = this.deps.now();
+    return this.deps.store.noteMissingAsked(job.jobId, at) ? { ...job, missingCheckedAt: at } : job;
+  }
+
   /** OpenAI answered for the job: a run of 404s ends (logged), and it is polled every minute again. */
   found(job: FineTuneJobRow): FineTuneJobRow {
     if (job.missingSince === null) return job;

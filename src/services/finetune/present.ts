@@ -55,7 +55,7 @@ export function describeUploadFailure(result: Extract<UploadResult, { ok: false 
   switch (result.reason) {
     case 'not_jsonl': return text('notJsonl', language, { name: filename });
     case 'too_large': return text('tooLarge', language, { size: megabytes(result.size), max: megabytes(MAX_TRAINING_FILE_BYTES) });
-    case 'download_failed': return text('downloadFailed', language, { cause: result.cause, detail: result.detail });
+    case 'download_failed': return text('downloadFailed', language, { cause: result.cause });
     case 'busy': return failureText('filesBusy', language);
     case 'api_failed': return describeApiFailure(result.failure, language, undefined, result.refused);
     case 'invalid': {

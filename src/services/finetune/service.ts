@@ -61,7 +61,7 @@ export class FineTuneService {
       if (download.reason === 'busy') return noRoom(download, 'training', log);
       // 'refused' comes only from a byte check, and none is passed here: it reads as a failed download.
       log.warn({ reason: download.reason, detail: download.detail }, 'training file download failed');
-      return download.reason === 'too-large' ? { ok: false, reason: 'too_large', size: attachment.size } : { ok: false, reason: 'download_failed', cause: download.reason === 'http-error' ? 'http' : download.reason === 'refused' ? 'network' : download.reason, detail: download.detail };
+      return download.reason === 'too-large' ? { ok: false, reason: 'too_large', size: attachment.size } : { ok: false, reason: 'download_failed', cause: download.reason === 'http-error' ? 'http' : download.reason === 'refused' ? 'network' : download.reason };
     }
     // The bytes stay in memory until the upload is over: the room is given back then, on every path.
     try {

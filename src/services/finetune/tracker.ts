@@ -91,7 +91,8 @@ export class JobTracker {
         return { ok: false, job: seen.job, failure, gone: true };
       }
       this.deps.logger.warn({ jobId: job.jobId, failure, ...(refusal ? { refusal } : {}) }, 'could not check a fine-tuning job');
-      return { ok: false, job, failure, ...(unknownJob(error) ? { gone: true } : {}) };
+      const checked = job.closedAt === null ? this.missing.unanswered(job) : job;
+      return { ok: false, job: checked, failure, ...(unknownJob(error) ? { gone: true } : {}) };
     }
     return { ok: true, job: await this.record(this.missing.found(job), remote), remote };
   }

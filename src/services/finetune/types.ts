@@ -28,8 +28,8 @@ export type UploadResult =
   | { ok: true; file: TrainingFileRow; estimates: CostEstimate[] }
   | { ok: false; reason: 'not_jsonl' }
   | { ok: false; reason: 'too_large'; size: number }
-  /** `cause`: how the download failed, in words for the member; `detail` only for an HTTP answer (its status line). */
-  | { ok: false; reason: 'download_failed'; cause: 'timeout' | 'http' | 'network'; detail: string }
+  /** `cause`: how the download failed, told in the member's words; Discord's status line stays in the log. */
+  | { ok: false; reason: 'download_failed'; cause: 'timeout' | 'http' | 'network' }
   /** Too many files in memory: no room came within the wait; nothing was downloaded or sent. */
   | NoRoom
   | { ok: false; reason: 'invalid'; problems: TrainingProblem[] }

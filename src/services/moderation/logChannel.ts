@@ -1,4 +1,5 @@
 import { PermissionFlagsBits, type Client, type GuildTextBasedChannel } from 'discord.js';
+import { NO_MENTIONS } from '../discord/sinks.ts';
 
 /** What posting a note needs: seeing the channel and writing in it (threads have their own send permission). */
 export function noteChannelProblem(client: Client, channelId: string): 'missing' | 'not_text' | 'no_permission' | undefined {
@@ -16,5 +17,5 @@ export function noteChannelProblem(client: Client, channelId: string): 'missing'
 export async function postNote(client: Client, channelId: string, content: string): Promise<void> {
   const channel = client.channels.cache.get(channelId);
   if (!channel?.isSendable()) throw new Error('the moderation log channel is not a text channel the bot can post in');
-  await channel.send({ content, allowedMentions: { parse: [] } });
+  await channel.send({ content, allowedMentions: NO_MENTIONS });
 }

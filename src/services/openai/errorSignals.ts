@@ -49,6 +49,8 @@ export const AUTH_WORDS = /authentication|permission|invalid_api_key|unauthorize
 export const NOT_FOUND_WORDS = /not_?found/;
 /** OpenAI's answer to a chat request for a model it serves only through /v1/responses (a 404; relays may add a slash). */
 export const RESPONSES_ONLY_MESSAGE = /\bonly supported in \/?(v1\/)?responses\b/i;
+/** The error type OpenAI gives a request it refuses as such (a relay may keep it while changing the 404 to a 400). */
+export const INVALID_REQUEST_WORDS = /\binvalid_request_error\b/;
 export const SERVER_WORDS = /server_error|internal|unavailable|overloaded|api_error|timeout/;
 /** Safety refusals: DALL·E's content_policy_violation, gpt-image's moderation_blocked, chat's content_filter. */
 export const REFUSAL_CODES = new Set(['content_policy_violation', 'moderation_blocked', 'content_filter']);

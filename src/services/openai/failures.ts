@@ -1,7 +1,7 @@
 import type { Logger } from '../../logger.ts';
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import {
-  AUTH_WORDS, CONTEXT_MESSAGE, CONTEXT_WORDS, NOT_FOUND_WORDS, QUOTA, RATE_LIMIT_MESSAGE, RATE_LIMIT_WORDS, readSignals, REFUSAL_CODES, RESPONSES_ONLY_MESSAGE, SERVER_WORDS,
+  AUTH_WORDS, CONTEXT_MESSAGE, CONTEXT_WORDS, INVALID_REQUEST_WORDS, NOT_FOUND_WORDS, QUOTA, RATE_LIMIT_MESSAGE, RATE_LIMIT_WORDS, readSignals, REFUSAL_CODES, RESPONSES_ONLY_MESSAGE, SERVER_WORDS,
   waitNamedIn, type ErrorSignals,
 } from './errorSignals.ts';
 
@@ -74,6 +74,16 @@ function notFound(signals: ErrorSignals, context: FailureContext): ModelFailure 
   return { kind: 'endpoint_missing', endpoint };
 }
 
+/**
+ * OpenAI's verdict that the model answers only through /v1/responses: its 404, or the same refusal typed
+ * invalid_request_error (a relay's 400, an error event). It is remembered until restart, so a 5xx, or an answer of
+ * no such type, that merely quotes the sentence (a proxy echoing an upstream error) is not taken for one.
+ */
+function saysResponsesOnly({ status, words, message }: ErrorSignals): boolean {
+  if (!RESPONSES_ONLY_MESSAGE.test(message) || (status !== undefined && status >= 500)) return false;
+  return status === 404 || INVALID_REQUEST_WORDS.test(words);
+}
+
 /** Reads everything the server said: HTTP status when there is one, else the error event's code, type and message. */
 function fromSignals(signals: ErrorSignals, headers: Headers | undefined, context: FailureContext): ModelFailure {
   const { status, words, code, message } = signals;
@@ -85,8 +95,8 @@ function fromSignals(signals: ErrorSignals, headers: Headers | undefined, contex
   }
   if (status === 401 || status === 403 || AUTH_WORDS.test(words)) return { kind: 'auth' };
   if (CONTEXT_WORDS.test(words) || CONTEXT_MESSAGE.test(message)) return { kind: 'context_too_long' };
-  // Whatever the status (OpenAI's 404, a relay's 400 or 500): the model will never answer a chat request, so no repeat.
-  if (RESPONSES_ONLY_MESSAGE.test(message)) return context.model ? { kind: 'responses_only', model: context.model, setBy: 'admin' } : { kind: 'responses_only', setBy: 'admin' };
+  // The model will never answer a chat request, so no repeat.
+  if (saysResponsesOnly(signals)) return context.model ? { kind: 'responses_only', model: context.model, setBy: 'admin' } : { kind: 'responses_only', setBy: 'admin' };
   if (status === 404 || NOT_FOUND_WORDS.test(words)) return notFound(signals, context);
   // A 4xx is the request's own fault whatever its type says: OpenAI types its 413 (upload too large) "server_error".
   if ((status !== undefined && status >= 500) || (status === undefined && SERVER_WORDS.test(words))) return { kind: 'server_error', status };

@@ -4,6 +4,7 @@ import type { CatalogueLanguage } from '../i18n.ts';
 import type { BotLimitNotice } from '../budget/ledger.ts';
 import { formatLimit } from '../budget/format.ts';
 import { relativeTime } from '../budget/messages.ts';
+import { NO_MENTIONS } from '../discord/sinks.ts';
 import { formatUsd } from '../pricing/index.ts';
 import type { ApplicationOwner } from './owner.ts';
 import { operatorText } from './text.ts';
@@ -26,7 +27,7 @@ export function botLimitNotifier(client: Client, owner: ApplicationOwner, log: L
     void (async () => {
       try {
         const user = await client.users.fetch(await owner.id(client));
-        await user.send({ content: describeBotLimitNotice(notice), allowedMentions: { parse: [] } });
+        await user.send({ content: describeBotLimitNotice(notice), allowedMentions: NO_MENTIONS });
       } catch (error) {
         log.warn({ err: error }, "could not DM the bot's owner about the bot limit (DMs closed?); the notice is only in this log");
       }

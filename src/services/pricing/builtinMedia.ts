@@ -79,8 +79,11 @@ export const BUILTIN_EMBEDDINGS: Record<string, number> = toMicros({
 });
 
 /**
- * USD per 1M trained tokens (tokens in the file × epochs). gpt-3.5-turbo: the tutorial's $0.008/1K;
- * the others: OpenAI pricing page, "Fine-tuning".
+ * USD per 1M trained tokens (tokens in the file × epochs). gpt-3.5-turbo: the tutorial's $0.008/1K, OpenAI's since its
+ * launch (https://openai.com/blog/gpt-3-5-turbo-fine-tuning-and-api-updates); the others: OpenAI's pricing page,
+ * "Fine-tuning" (https://developers.openai.com/api/docs/pricing; not in the stored copies checked 2026-12, the figures
+ * stay as read there before). o4-mini is trained by reinforcement fine-tuning, billed by the hour, not by tokens
+ * (https://help.openai.com/en/articles/11323177-billing-guide-for-the-reinforcement-fine-tuning-api): not priced here.
  */
 export const BUILTIN_TRAINING: Record<string, number> = toMicros({
   'gpt-3.5-turbo': 8,

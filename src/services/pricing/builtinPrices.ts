@@ -54,7 +54,13 @@ export const TUTORIAL_CHAT: Readonly<Record<string, ChatEntry>> = {
   // Tutorial, GPT-4: 8K $0.03/$0.06 per 1K, 32K $0.06/$0.12 per 1K.
   'gpt-4': noCache(30, 60),
   'gpt-4-32k': noCache(60, 120),
-  // Tutorial, "Fine-tuning models" usage: $0.012/1K in, $0.016/1K out (fine-tuned gpt-3.5-turbo).
+  // Tutorial, "Fine-tuning models" usage: $0.012/1K in, $0.016/1K out (fine-tuned gpt-3.5-turbo), OpenAI's launch price
+  // (https://openai.com/blog/gpt-3-5-turbo-fine-tuning-and-api-updates, 2023-08-22: 8× the base model's rates). What
+  // OpenAI bills for it today could not be read on its own pricing page from here (https://developers.openai.com/api/docs/pricing,
+  // "Fine-tuning": not in the stored copies; its model page, https://developers.openai.com/api/docs/models/gpt-3.5-turbo,
+  // lists only the base model's $0.50 / $1.50). Other sites quote a later cut to $3 / $6 per 1M; unconfirmed by OpenAI,
+  // the higher figure stays, so no answer is charged below its bill (a PRICING_FILE `ft:gpt-3.5-turbo` entry replaces it).
+  // No prompt cache: cached input costs the full input price.
   'ft:gpt-3.5-turbo': noCache(12, 16),
 };
 
@@ -100,13 +106,18 @@ export const CURRENT_CHAT: Readonly<Record<string, ChatEntry>> = {
   'o3-mini': usd(1.1, 0.55, 4.4),
   'o3-pro': noCache(20, 80),
   'o4-mini': usd(1.1, 0.275, 4.4),
-  // Fine-tuned models are billed above their base (OpenAI pricing page, "Fine-tuning").
+  // Fine-tuned models are billed above their base: input, cached input and output per 1M, as OpenAI's pricing page
+  // lists them under "Fine-tuning" (https://platform.openai.com/docs/pricing, now https://developers.openai.com/api/docs/pricing;
+  // that section is not in the stored copies this table was last checked against, 2026-12: the figures stay as read
+  // there before, the only ones known for these bases, none lower. gpt-4o-mini's and gpt-4o's match what
+  // https://tokonomics.ca/blog/llm-fine-tuning-costs-guide quotes from it, 2026-06).
   'ft:gpt-4o-mini': usd(0.3, 0.15, 1.2),
   'ft:gpt-4o': usd(3.75, 1.875, 15),
   'ft:gpt-4.1': usd(3, 0.75, 12),
   'ft:gpt-4.1-mini': usd(0.8, 0.2, 3.2),
   'ft:gpt-4.1-nano': usd(0.2, 0.05, 0.8),
-  // o4-mini tuned by reinforcement fine-tuning: about 3.6× the base model's rates.
+  // o4-mini tuned by reinforcement fine-tuning: about 3.6× the base model's rates (same page). OpenAI halves them for a
+  // model trained with data sharing on; the bot can't tell which it is, so the higher rates apply.
   'ft:o4-mini': usd(4, 1, 16),
 };
 

@@ -33,7 +33,8 @@ export interface TranscribeRequest {
 export type TranscribeResult =
   | { ok: true; text: string; chargedMicros: number }
   | { ok: false; reason: 'too_large'; size: number }
-  | { ok: false; reason: 'download_failed'; detail: string }
+  /** Why stays in the log: Discord's status line or the network error is no reading for a member. */
+  | { ok: false; reason: 'download_failed' }
   /** Too many files in memory: no room came within the wait. Nothing was downloaded, reserved or sent. */
   | NoRoom
   | { ok: false; reason: 'empty' | 'unreadable'; detail: string }
@@ -116,7 +117,7 @@ export class TranscriptionService {
     if (!download.ok) {
       if (download.reason === 'busy') return noRoom(download, 'audio', log);
       log.warn({ reason: download.reason, detail: download.detail }, 'attachment download failed');
-      return download.reason === 'too-large' ? { ok: false, reason: 'too_large', size: audio.size } : { ok: false, reason: 'download_failed', detail: download.detail };
+      return download.reason === 'too-large' ? { ok: false, reason: 'too_large', size: audio.size } : { ok: false, reason: 'download_failed' };
     }
     // The bytes stay in memory until the upload is over: the room is given back then, on every path.
     try {

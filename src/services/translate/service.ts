@@ -50,9 +50,10 @@ export interface TranslateDependencies {
   maxOutputTokens: number;
   /**
    * The output allowance, as in /ask: reasoning models spend output tokens thinking (REASONING_MAX_OUTPUT_TOKENS), and
-   * every model's is kept within its own output maximum and window.
+   * every model's is kept within its own output maximum and window. Required: without it a model with a small window or
+   * output maximum would be asked for more than it takes.
    */
-  reasoning?: Pick<ReasoningService, 'outputAllowance'>;
+  reasoning: Pick<ReasoningService, 'outputAllowance'>;
   /** Where calls in progress are registered, so a stop ends them and they are settled before the database closes. */
   lifecycle?: Lifecycle;
 }
@@ -73,7 +74,7 @@ export class TranslateService {
     const promptTokens = this.count(prepared.messages, model);
     const textTokens = this.count(prepared.messages.slice(-1), model) - REPLY_PRIMER_TOKENS;
     const window = deps.tokens.limits(model).contextWindow;
-    const allowance = (atLeast: number) => deps.reasoning?.outputAllowance(model, deps.maxOutputTokens, atLeast) ?? Math.max(deps.maxOutputTokens, atLeast);
+    const allowance = (atLeast: number) => deps.reasoning.outputAllowance(model, deps.maxOutputTokens, atLeast);
     const maxOutputTokens = Math.min(allowance(textTokens * OUTPUT_EXPANSION + HEADER_TOKENS), window - promptTokens);
     // No room for even a same-length translation: say so instead of paying for a cut-off answer.
     if (maxOutputTokens < textTokens + HEADER_TOKENS) {

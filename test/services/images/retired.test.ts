@@ -43,7 +43,7 @@ describe('ImagineService.plan with a shut-down IMAGE_MODEL', () => {
 
   test.each([
     { language: 'en', says: "OpenAI shut down the image model `dall-e-3` on 2026-05-12, so `/imagine` can't use it. The bot's host needs to set IMAGE_MODEL to a current OpenAI image model (such as gpt-image-2) and give its prices in PRICING_FILE. Nothing was charged." },
-    { language: 'zh-TW', says: 'OpenAI 已於 2026-05-12 停用圖片模型 `dall-e-3`，因此 `/imagine` 無法使用它。請機器人的管理者把 IMAGE_MODEL 設為 OpenAI 目前的圖片模型（例如 gpt-image-2），並在 PRICING_FILE 中設定它的價格。這次沒有收費。' },
+    { language: 'zh-TW', says: 'OpenAI 已於 2026-05-12 停用圖片模型 `dall-e-3`，因此 `/imagine` 無法使用它。請機器人的架設者把 IMAGE_MODEL 設為 OpenAI 目前的圖片模型（例如 gpt-image-2），並在 PRICING_FILE 中設定它的價格。這次沒有收費。' },
     { language: 'zh-CN', says: 'OpenAI 已于 2026-05-12 停用图片模型 `dall-e-3`，因此 `/imagine` 无法使用它。请机器人的部署者把 IMAGE_MODEL 设为 OpenAI 当前的图片模型（例如 gpt-image-2），并在 PRICING_FILE 中设置它的价格。这次没有收费。' },
     { language: 'ja', says: 'OpenAI は 2026-05-12 に画像モデル `dall-e-3` の提供を終了したため、`/imagine` では使えません。ボットの運営者が IMAGE_MODEL を現在の OpenAI の画像モデル（gpt-image-2 など）に設定し、PRICING_FILE でその価格を指定する必要があります。料金はかかっていません。' },
   ] as const)('the member reads what the operator must change ($language)', ({ language, says }) => {

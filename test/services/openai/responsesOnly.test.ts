@@ -46,10 +46,21 @@ describe('OpenAI\'s answer is read as "Responses only", not "model not found" no
   test.each([
     ['OpenAI\'s 404', httpError(404, OPENAI_BODY)],
     ['a relay that sends it as a 400', httpError(400, OPENAI_BODY)],
-    ['a proxy that wraps it in a 500 with its own words', httpError(500, '{"error": {"message": "openai error: This model is only supported in /v1/responses and not in /v1/chat/completions.", "type": "APIError", "code": "500"}}')],
+    ['a relay\'s 404 in its own words', httpError(404, '{"error": {"message": "openai error: This model is only supported in /v1/responses and not in /v1/chat/completions.", "type": "NotFoundError", "code": "404"}}')],
     ['an error event in a stream', new APIError(undefined, { message: 'This model is only supported in v1/responses and not in v1/chat/completions.', type: 'invalid_request_error' }, undefined, new Headers())],
   ])('%s', (_name, error) => {
     expect(classifyError(error, false, { endpoint: 'chat', model: 'o3-pro' })).toEqual({ kind: 'responses_only', model: 'o3-pro', setBy: 'admin' });
+  });
+
+  // Taken as Responses-only, the model would be refused until restart: a server that only quotes the sentence must not do that.
+  test.each([
+    ['a 500 with OpenAI\'s very body', httpError(500, OPENAI_BODY), { kind: 'server_error', status: 500 }],
+    ['a proxy that wraps it in a 500 with its own words', httpError(500, '{"error": {"message": "openai error: This model is only supported in /v1/responses and not in /v1/chat/completions.", "type": "APIError", "code": "500"}}'), { kind: 'server_error', status: 500 }],
+    ['a 502 page that quotes it', httpError(502, 'upstream said: This model is only supported in v1/responses', 'text/plain'), { kind: 'server_error', status: 502 }],
+    ['an error event coded 500', new APIError(undefined, { message: 'This model is only supported in v1/responses and not in v1/chat/completions.', type: 'invalid_request_error', code: '500' }, undefined, new Headers()), { kind: 'server_error', status: 500 }],
+    ['a 400 of another type that quotes it', httpError(400, '{"error": {"message": "Bad input: This model is only supported in v1/responses", "type": "validation_error", "code": null}}'), { kind: 'bad_request', message: 'Bad input: This model is only supported in v1/responses' }],
+  ] as const)('%s is not', (_name, error, expected) => {
+    expect(classifyError(error, false, { endpoint: 'chat', model: 'o3-pro' })).toEqual(expected);
   });
 
   test('other 404s keep their meaning', () => {
