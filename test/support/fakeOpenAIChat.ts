@@ -248,6 +248,8 @@ export class FakeChat {
   readonly requests: ChatCompletionCreateParams[] = [];
   inFlight = 0;
   maxConcurrent = 0;
+  /** Requests refused because they didn't fit the model's window (not scripted refusals), since the start: reset() keeps them. */
+  readonly windowRefusals: { model: string; message: string }[] = [];
   /** Models answered with OpenAI's "only supported in v1/responses" 404 (reset() restores RESPONSES_ONLY_MODELS). */
   readonly responsesOnly = new Set(RESPONSES_ONLY_MODELS);
   private readonly queue = new ScriptQueue<ChatReply>();
@@ -314,7 +316,14 @@ export class FakeChat {
     const promptTokens = exactPrompt ?? countPromptTokens(body);
     const forced = 'error' in reply && reply.error === 'context_length_exceeded';
     // A request past the window is rejected by the API before any scripted reply is used.
-    if (!forced) checkContextWindow(body, window, exactPrompt);
+    if (!forced) {
+      try {
+        checkContextWindow(body, window, exactPrompt);
+      } catch (error) {
+        this.windowRefusals.push({ model: body.model, message: (error as Error).message });
+        throw error;
+      }
+    }
     if (queued) this.queue.take();
     if (forced) throw contextLengthExceeded(window, Math.max(promptTokens, window + 1));
     if (isScriptedError(reply)) throw scriptedError(reply as ScriptedError, body.model);
