@@ -241,6 +241,7 @@ export class AskService {
       extraPromptTokens: request.questionImages.reduce((sum, image) => sum + image.contextTokens, 0),
       billedExtraTokens: request.questionImages.reduce((sum, image) => sum + image.reserveTokens, 0),
       pastImageTokens: deps.vision && ((images) => deps.vision!.pastImagesBound(images, request.visionBilling)),
+      pastImageContextTokens: deps.vision && ((images) => deps.vision!.pastImagesContextBound(images, request.visionBilling)),
     });
     if (!context.ok) {
       await request.reply.finish(t('promptTooLong', request.language, { model: request.model, tokens: context.promptTokens, limit: context.limit }));

@@ -45,6 +45,8 @@ export interface ContextRequest {
   billedExtraTokens?: number;
   /** The most tokens earlier questions' images (newest first) add when sent again or marked: counted against cheapPromptCeiling. */
   pastImageTokens?: (images: readonly ImageRef[]) => number;
+  /** The most of the context window the same images take (their share, without billing multipliers): counted against the window. */
+  pastImageContextTokens?: (images: readonly ImageRef[]) => number;
 }
 
 /** Images of an earlier question in the context: `index` is its message's place in `messages`. */
@@ -103,21 +105,28 @@ export class HistoryService {
     const history: { message: ChatMessage; weight: number; turnId: number }[] = [];
     let used = 0;
     let pastImages: PastImageCost | undefined;
+    let pastImagesInWindow: PastImageCost | undefined;
     if (request.channelId !== null) {
       let turns: Iterable<StoredTurn> = this.store.newestTurns(request.channelId, MAX_CONTEXT_TURNS);
-      // Only the images' bound needs every turn up front (their images in one read); else the read stops where the budget does.
+      // Only the images' bounds need every turn up front (their images in one read); else the read stops where the budget does.
       const bound = cheap ? request.pastImageTokens : undefined;
-      if (bound) {
+      const share = request.pastImageContextTokens;
+      if (bound || share) {
         const all = [...turns];
-        pastImages = new PastImageCost(bound, this.store.imagesOf(all.filter((turn) => turn.role === 'user').map((turn) => turn.id)));
+        const byTurn = this.store.imagesOf(all.filter((turn) => turn.role === 'user').map((turn) => turn.id));
+        if (bound) pastImages = new PastImageCost(bound, byTurn);
+        // Earlier images sent again take room in the window beside the output allowance: OpenAI refuses a request past it.
+        if (share) pastImagesInWindow = new PastImageCost(share, byTurn);
         turns = all;
       }
       for (const turn of turns) {
         const weight = weigh(turn);
         const images = pastImages?.added(turn.id) ?? 0;
-        if (weight > budget || weight + images > cheapLeft) break;
+        const imagesInWindow = pastImagesInWindow?.added(turn.id) ?? 0;
+        if (weight + imagesInWindow > budget || weight + images > cheapLeft) break;
         pastImages?.keep(turn.id, images);
-        budget -= weight;
+        pastImagesInWindow?.keep(turn.id, imagesInWindow);
+        budget -= weight + imagesInWindow;
         cheapLeft -= weight + images;
         used += weight;
         const content = turn.role === 'user' && turn.authorName ? `${turn.authorName}: ${turn.content}` : turn.content;
@@ -128,8 +137,8 @@ export class HistoryService {
     if (history.at(-1)?.message.role === 'assistant') used -= history.pop()!.weight;
     history.reverse();
     const turns = history.map((h) => h.message);
-    // The bound read every turn's images already; else only the kept questions' are read.
-    const images = pastImages?.byTurn ?? this.store.imagesOf(history.filter((h) => h.message.role === 'user').map((h) => h.turnId));
+    // The bounds read every turn's images already; else only the kept questions' are read.
+    const images = (pastImages ?? pastImagesInWindow)?.byTurn ?? this.store.imagesOf(history.filter((h) => h.message.role === 'user').map((h) => h.turnId));
     const kept = history.flatMap((h, n) => (images.has(h.turnId) ? [{ index: n + 1, images: images.get(h.turnId)! }] : []));
     return { ok: true, messages: [system, ...turns, question], promptTokens: fixed + used, historyTokens: used, historyTurns: turns.length, pastImages: kept };
   }
@@ -187,7 +196,7 @@ export class HistoryService {
   }
 }
 
-/** What earlier questions' images add to the prompt as the history grows, newest turn first (for the cheap ceiling only). */
+/** What earlier questions' images add to the prompt as the history grows, newest turn first (by the bound it is given). */
 class PastImageCost {
   private readonly kept: ImageRef[] = [];
   private tokens = 0;

@@ -110,32 +110,63 @@ test('in a DM every message is answered, no mention needed, with its own history
   expect(h.bot.ctx.db.prepare('SELECT COUNT(*) FROM turns WHERE channel_id = ?').pluck().get(sent.channel_id)).toBe(2);
 });
 
-test('the typing indicator is written to Discord before the answer starts building its context (undici holds a request on an idle socket for a turn)', async () => {
+test('typing is the first Discord call for a mention, made before the answer builds its context, and written first on an open socket (undici holds a request on an idle socket for a turn)', async () => {
   h.openai.chat.setDefault({ text: 'ok' });
   const channelId = TEST_CHANNEL_IDS[24]!;
+  const discordHost = new URL(h.discord.restUrl).host;
   // A first mention leaves the bot's connection to Discord open and idle, as between members' questions.
   h.discord.sendMessage({ channelId, content: `<@${h.discord.botUser.id}> first` });
   await waitForReplies(channelId);
+  // What undici records, in order: each Discord call as the bot makes it, a new connection to Discord, the typing
+  // request's headers on the socket; and the bot's own context build.
   const order: string[] = [];
-  const written = (message: unknown) => {
-    const { request } = message as { request: { method: string; path: string } };
-    if (request.method === 'POST' && request.path.endsWith(`/channels/${channelId}/typing`)) order.push('typing written');
+  type UndiciRequest = { origin: string; method: string; path: string };
+  const isTyping = (request: UndiciRequest) => request.method === 'POST' && request.path.endsWith(`/channels/${channelId}/typing`);
+  const toDiscord = (request: UndiciRequest) => new URL(request.origin).host === discordHost;
+  const created = (message: unknown) => {
+    const { request } = message as { request: UndiciRequest };
+    if (toDiscord(request)) order.push(isTyping(request) ? 'typing called' : `${request.method} ${request.path.replace(/\?.*$/, '')}`);
   };
+  const connecting = (message: unknown) => {
+    const { connectParams } = message as { connectParams: { host: string } };
+    if (connectParams.host === discordHost) order.push('new connection');
+  };
+  const written = (message: unknown) => {
+    if (isTyping((message as { request: UndiciRequest }).request)) order.push('typing written');
+  };
+  diagnostics.subscribe('undici:request:create', created);
+  diagnostics.subscribe('undici:client:beforeConnect', connecting);
   diagnostics.subscribe('undici:client:sendHeaders', written);
   const history = h.bot.ctx.services.history;
   const original = history.build.bind(history);
+  // Only this channel's: the bot's warm-up after READY builds contexts of its own, for nobody.
   const build = vi.spyOn(history, 'build').mockImplementation((...args) => {
-    order.push('context built');
+    if (args[0].channelId === channelId) order.push('context built');
     return original(...args);
   });
   try {
     h.discord.sendMessage({ channelId, content: `<@${h.discord.botUser.id}> second` });
     await waitForReplies(channelId, 2);
   } finally {
+    diagnostics.unsubscribe('undici:request:create', created);
+    diagnostics.unsubscribe('undici:client:beforeConnect', connecting);
     diagnostics.unsubscribe('undici:client:sendHeaders', written);
     build.mockRestore();
   }
-  expect(order).toEqual(['typing written', 'context built']);
+  // The bot's first Discord call for the mention is typing, and it is made before the context is built (and so
+  // before anything is reserved); the answer's own messages come after.
+  const built = order.indexOf('context built');
+  const calls = order.filter((entry) => entry !== 'new connection' && entry !== 'typing written' && entry !== 'context built');
+  expect(calls[0]).toBe('typing called');
+  expect(order.indexOf('typing called')).toBeLessThan(built);
+  expect(built).toBeGreaterThanOrEqual(0);
+  // On the idle socket the first mention left open, the typing request is on the wire before the build starts. When
+  // that socket was gone (its keep-alive ran out on a loaded machine) the request waits for a new connection, which
+  // no yield of the bot's can make: then only the order of the calls above holds.
+  const typedAt = order.indexOf('typing written');
+  expect(typedAt).toBeGreaterThan(order.indexOf('typing called'));
+  const reconnected = order.slice(order.indexOf('typing called'), typedAt).includes('new connection');
+  if (!reconnected) expect(typedAt).toBeLessThan(built);
 });
 
 test('the typing indicator is shown for a mention, but skipped when many answers are in progress', async () => {

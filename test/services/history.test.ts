@@ -80,6 +80,33 @@ describe('HistoryService', () => {
     expect(build({ extraPromptTokens: 100 }).promptTokens - 100 + 600).toBeGreaterThan(ceiling);
   });
 
+  test('earlier images sent again count in the window, beside the output reserve, with or without a cheap ceiling', () => {
+    const { history } = setup(3000);
+    const words = 'lorem ipsum dolor sit amet '.repeat(40); // ~200 tokens a turn
+    const image = (n: number) => ({ url: `https://cdn.discordapp.com/attachments/1/2/${n}.png`, contentType: 'image/png', size: 100, width: 512, height: 512 });
+    for (let i = 0; i < 30; i += 1) {
+      history.record({ channelId: 'c', speaker: alice, prompt: `${i} ${words}`, answer: `answer ${i}`, model: 'local-llama', images: [image(i)] });
+    }
+    const share = (images: readonly unknown[]) => images.length * 150;
+    const build = (extra: object) => {
+      const result = history.build({ ...base, model: 'local-llama', channelId: 'c', speaker: alice, prompt: 'Q', ...extra });
+      if (!result.ok) throw new Error('expected a context');
+      return result;
+    };
+    const room = 3000 - base.outputReserve;
+    // Without the images counted, the text alone fills the room and the images would push the request past the window.
+    const plain = build({});
+    expect(plain.promptTokens).toBeLessThanOrEqual(room);
+    expect(plain.promptTokens + share(plain.pastImages.flatMap((p) => p.images))).toBeGreaterThan(room);
+    for (const counted of [build({ pastImageContextTokens: share }), build({ pastImageContextTokens: share, cheapPromptCeiling: 100_000, pastImageTokens: share })]) {
+      const kept = counted.pastImages.flatMap((p) => p.images);
+      expect(kept.length).toBeGreaterThan(0);
+      expect(counted.promptTokens + share(kept)).toBeLessThanOrEqual(room);
+      // The longest that fits: one more exchange (~200 tokens and an image) would not.
+      expect(counted.promptTokens + share(kept)).toBeGreaterThan(room - 2 * (210 + 150));
+    }
+  });
+
   test('a prompt too long on its own is refused with its size and the limit', () => {
     const { history } = setup(1000);
     const result = history.build({ ...base, model: 'local-llama', outputReserve: 200, channelId: 'c', speaker: alice, prompt: 'word '.repeat(2000) });

@@ -25,6 +25,11 @@ export interface HarnessOptions {
    * test sets this because it makes a service bill past the bound on purpose.
    */
   allowOverruns?: boolean;
+  /**
+   * Every harness also proves that the bot never sent a chat request past its model's window (the fake refused it as
+   * OpenAI would, context_length_exceeded), unless a test sets this because it sends one on purpose.
+   */
+  allowWindowRefusals?: boolean;
   /** The shards this bot process runs, as a ShardingManager would assign them (default: every shard, unsharded). */
   shard?: ShardAssignment;
 }
@@ -141,6 +146,8 @@ export class BotHarness {
     await this.discord.close();
     await this.openai.close();
     if (overruns.length > 0) throw new Error(`calls cost more than they reserved (a reservation that is not a true upper bound): ${JSON.stringify(overruns)}`);
+    const pastWindow = this.options.allowWindowRefusals ? [] : this.openai.chat.windowRefusals;
+    if (pastWindow.length > 0) throw new Error(`the bot sent chat requests past the model's context window, which OpenAI refuses: ${JSON.stringify(pastWindow)}`);
   }
 
   /** For a test that makes a service bill past the reservation on purpose: returns the overruns and forgets them. */

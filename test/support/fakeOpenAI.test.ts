@@ -161,8 +161,63 @@ describe('FakeOpenAI chat completions', () => {
     fake.chat.enqueue({ text: 'kept for the next valid call' });
     const real = (await thrown(() => client().chat.completions.create({ model: 'gpt-3.5-turbo', messages: user('y'.repeat(400)) }))) as BadRequestError;
     expect(real.code).toBe('context_length_exceeded');
-    expect(real.message).toContain('maximum context length is 64 tokens. However, your messages resulted in 104 tokens');
+    // 'y' x 400 is 100 cl100k tokens, plus 3 for the message and 3 priming the reply.
+    expect(real.message).toContain('maximum context length is 64 tokens. However, your messages resulted in 106 tokens');
     expect(fake.chat.pending).toBe(1); // rejected before consuming the scripted reply
+  });
+
+  it("refuses a prompt plus its output limit past the model's window with OpenAI's body, before any scripted reply", async () => {
+    fake.addModel('gpt-4'); // 8,192 tokens, gpt-tokenizer's figure and OpenAI's
+    fake.chat.enqueue({ text: 'kept for the next valid call' });
+    const post = (body: object) => fetch(`${fake.baseUrl}/chat/completions`, {
+      method: 'POST', headers: { authorization: `Bearer ${fake.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
+    });
+    // 'Hello' is one token: 7 in the messages with the framing, as OpenAI counted NextChat's 'Hello' under its system prompt.
+    for (const field of ['max_tokens', 'max_completion_tokens']) {
+      const res = await post({ model: 'gpt-4', messages: user('Hello'), [field]: 8192 });
+      expect(res.status).toBe(400);
+      expect(await res.json()).toEqual({
+        error: {
+          message: "This model's maximum context length is 8192 tokens. However, you requested 8199 tokens (7 in the messages, 8192 in the completion). Please reduce the length of the messages or completion.",
+          type: 'invalid_request_error',
+          param: 'messages',
+          code: 'context_length_exceeded',
+        },
+      });
+    }
+    expect(fake.chat.pending).toBe(1);
+    // Exactly the window is accepted, and uses the scripted reply.
+    const fits = await client().chat.completions.create({ model: 'gpt-4', messages: user('Hello'), max_tokens: 8185 });
+    expect(fits.choices[0]?.message.content).toBe('kept for the next valid call');
+  });
+
+  it.each([
+    ['gpt-3.5-turbo-0613', 4096, 'max_tokens'], // OpenAI's legacy window (gpt-tokenizer says 16,385)
+    ['gpt-3.5-turbo-16k', 16_385, 'max_tokens'],
+    ['gpt-4o-mini', 128_000, 'max_completion_tokens'],
+  ] as const)("%s: a long history and its output limit are counted together against the model's %d-token window", async (model, window, field) => {
+    fake.addModel(model);
+    fake.chat.enqueue({ text: 'ok' });
+    // A history of about window - 500 tokens ('word ' is one token) leaves room for 400 tokens of output, not 1,000.
+    const history = 'word '.repeat(window - 510);
+    const messages = [{ role: 'system' as const, content: 'Be brief.' }, { role: 'user' as const, content: history }];
+    const refused = (await thrown(() => client().chat.completions.create({ model, messages, [field]: 1000 }))) as BadRequestError;
+    expect(refused.status).toBe(400);
+    expect(refused.code).toBe('context_length_exceeded');
+    expect(refused.message).toMatch(new RegExp(`maximum context length is ${window} tokens\\. However, you requested \\d+ tokens \\(\\d+ in the messages, 1000 in the completion\\)`));
+    const accepted = await client().chat.completions.create({ model, messages, [field]: 400 });
+    expect(accepted.choices[0]?.finish_reason).toBe('stop');
+  });
+
+  it("doesn't reserve a reasoning model's output limit in its window: only the prompt must fit", async () => {
+    fake.addModel('o3-mini'); // 200,000 tokens, at most 100,000 of output
+    fake.chat.enqueue({ text: 'ok' });
+    const messages = user('word '.repeat(150_000));
+    const res = await client().chat.completions.create({ model: 'o3-mini', messages, max_completion_tokens: 100_000 });
+    expect(res.choices[0]?.finish_reason).toBe('stop');
+    const tooLong = (await thrown(() => client().chat.completions.create({ model: 'o3-mini', messages: user('word '.repeat(200_001)), max_completion_tokens: 1000 }))) as BadRequestError;
+    expect(tooLong.code).toBe('context_length_exceeded');
+    expect(tooLong.message).toMatch(/maximum context length is 200000 tokens\. However, your messages resulted in \d+ tokens/);
   });
 
   it('lets the SDK retry a 500 (times: 1) with its default backoff', async () => {

@@ -29,6 +29,7 @@ import { FakeFiles, FakeFineTuning } from './fakeOpenAIFineTuning.ts';
 import { Exchange, parseBody, readRawBody, type FakeEnv, type RecordedRequest } from './fakeOpenAIHttp.ts';
 import { FakeImages } from './fakeOpenAIImages.ts';
 import { FakeModeration } from './fakeOpenAIModeration.ts';
+import { knownContextWindow, knownMaxOutputTokens, UNKNOWN_MODEL_WINDOW } from './fakeOpenAIWindow.ts';
 
 export type { ChatReply, ChatReplySource, ChatTextReply, ChatToolCallSpec } from './fakeOpenAIChat.ts';
 export type { ImageReply } from './fakeOpenAIImages.ts';
@@ -48,9 +49,9 @@ export interface FakeOpenAIOptions {
   apiKey?: string;
   /** Model ids served by /v1/models and accepted by the endpoints (default DEFAULT_MODELS). */
   models?: string[];
-  /** Context window in tokens, for all models or per model id (fallback 128000). */
+  /** Context window in tokens, for all models or per model id (else gpt-tokenizer's for the model, else 128000). */
   contextWindow?: number | Record<string, number>;
-  /** The most output a model may be asked for per request, by model id (none: any); more is refused with OpenAI's 400. */
+  /** The most output a model may be asked for per request, by model id (else gpt-tokenizer's; none: any); more is refused with OpenAI's 400. */
   maxOutputTokens?: Record<string, number>;
   /** Max request body for /v1/audio/transcriptions (default 25 MiB = 26214400, like the API). */
   maxAudioBytes?: number;
@@ -118,9 +119,9 @@ export class FakeOpenAI {
       addModel: (id, ownedBy) => this.addModel(id, ownedBy),
       contextWindow: (model) => {
         const cw = options.contextWindow;
-        return typeof cw === 'number' ? cw : (cw?.[model] ?? 128_000);
+        return typeof cw === 'number' ? cw : (cw?.[model] ?? knownContextWindow(model) ?? UNKNOWN_MODEL_WINDOW);
       },
-      maxOutputTokens: (model) => options.maxOutputTokens?.[model],
+      maxOutputTokens: (model) => options.maxOutputTokens?.[model] ?? knownMaxOutputTokens(model),
       compat: () => this.compat,
     };
     this.chat = new FakeChat(env);

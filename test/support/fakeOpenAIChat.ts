@@ -19,6 +19,7 @@ import {
 import type { CompatOptions } from './fakeOpenAICompat.ts';
 import { countPromptTokens, countTextTokens, validateChatBody } from './fakeOpenAIChatValidate.ts';
 import { checkVisionModel } from './fakeOpenAIVision.ts';
+import { checkContextWindow, loadTokenizerFor } from './fakeOpenAIWindow.ts';
 import { nowSeconds, randomId, ScriptQueue, sleep, type Exchange, type FakeEnv } from './fakeOpenAIHttp.ts';
 
 export interface ChatToolCallSpec {
@@ -252,6 +253,8 @@ export class FakeChat {
   readonly requests: ChatCompletionCreateParams[] = [];
   inFlight = 0;
   maxConcurrent = 0;
+  /** Requests refused because they didn't fit the model's window (not scripted refusals), since the start: reset() keeps them. */
+  readonly windowRefusals: { model: string; message: string }[] = [];
   /** Models answered with OpenAI's "only supported in v1/responses" 404 (reset() restores RESPONSES_ONLY_MODELS). */
   readonly responsesOnly = new Set(RESPONSES_ONLY_MODELS);
   private readonly queue = new ScriptQueue<ChatReply>();
@@ -309,14 +312,23 @@ export class FakeChat {
     if (this.responsesOnly.has(body.model)) throw responsesOnlyModel();
     checkVisionModel(body.model, body.messages);
     checkOutputLimit(body, this.env.maxOutputTokens(body.model));
+    const window = this.env.contextWindow(body.model);
+    await loadTokenizerFor(body, window);
+    // From here to the reply's choice nothing waits: another request can't take the scripted reply this one looks at.
     const queued = this.queue.peek();
     const reply = queued ?? (typeof this.fallback === 'function' ? this.fallback(body) : this.fallback);
     const exactPrompt = 'usage' in reply ? reply.usage?.prompt_tokens : undefined;
     const promptTokens = exactPrompt ?? countPromptTokens(body);
-    const window = this.env.contextWindow(body.model);
     const forced = 'error' in reply && reply.error === 'context_length_exceeded';
-    // Over-long prompts are rejected by the API before any scripted reply is used.
-    if (promptTokens > window && !forced) throw contextLengthExceeded(window, promptTokens);
+    // A request past the window is rejected by the API before any scripted reply is used.
+    if (!forced) {
+      try {
+        checkContextWindow(body, window, exactPrompt);
+      } catch (error) {
+        this.windowRefusals.push({ model: body.model, message: (error as Error).message });
+        throw error;
+      }
+    }
     if (queued) this.queue.take();
     if (forced) throw contextLengthExceeded(window, Math.max(promptTokens, window + 1));
     if (isScriptedError(reply)) throw scriptedError(reply as ScriptedError, body.model);

@@ -150,6 +150,14 @@ export const contextLengthExceeded = (limit: number, tokens: number): FakeApiErr
     'context_length_exceeded',
   );
 
+/** The same refusal for a prompt plus the output limit asked for (a model whose `max_tokens` reserves room in its window). */
+export const contextLengthRequested = (limit: number, prompt: number, completion: number): FakeApiError =>
+  invalidRequest(
+    `This model's maximum context length is ${limit} tokens. However, you requested ${prompt + completion} tokens (${prompt} in the messages, ${completion} in the completion). Please reduce the length of the messages or completion.`,
+    'messages',
+    'context_length_exceeded',
+  );
+
 function formatWait(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)}ms` : `${+(ms / 1000).toFixed(3)}s`;
 }

@@ -74,8 +74,12 @@ const TILES: [RegExp, number, number][] = [
 ];
 const PATCHES: [RegExp, number][] = [[/^(gpt-4\.1-mini|gpt-5-mini)/, 1.62], [/^(gpt-4\.1-nano|gpt-5-nano)/, 2.46], [/^o4-mini/, 1.72]];
 
-/** Prompt tokens OpenAI bills for one image part (http URLs, which the fake cannot fetch, as one 512 px tile). */
-export function imagePartTokens(model: string, part: Json): number {
+/**
+ * Prompt tokens OpenAI bills for one image part (http URLs, which the fake cannot fetch, as one 512 px tile).
+ * `contextShare`: what the image takes of the context window instead, without the billing-only multipliers
+ * (gpt-4o-mini's 2833/5667 tiles are gpt-4o's 85/170 priced up; a patch model sees its patches, not 1.62 times them).
+ */
+export function imagePartTokens(model: string, part: Json, contextShare = false): number {
   const image = isObject(part.image_url) ? part.image_url : {};
   const data = typeof image.url === 'string' ? DATA_URL.exec(image.url) : null;
   const size = data ? dimensionsOf(Buffer.from(data[2]!, 'base64')) : undefined;
@@ -93,9 +97,9 @@ export function imagePartTokens(model: string, part: Json): number {
       across = Math.max(1, Math.ceil(Math.round(width * scale) / 32));
       down = Math.max(1, Math.ceil(Math.round(height * scale) / 32));
     }
-    return Math.ceil(Math.min(1536, across * down) * patch[1]);
+    return Math.ceil(Math.min(1536, across * down) * (contextShare ? 1 : patch[1]));
   }
-  const [, base, tile] = TILES.find(([pattern]) => pattern.test(model))!;
+  const [, base, tile] = TILES.find(([pattern]) => !(contextShare && pattern.source === '^gpt-4o-mini') && pattern.test(model))!;
   if (image.detail === 'low') return base;
   let w = width;
   let h = height;

@@ -121,6 +121,16 @@ export class VisionService {
   }
 
   /**
+   * The most of the context window compose() can fill with these earlier images: pastImagesBound's choice counted at
+   * each image's share of the window (CONTEXT_RULE) instead of its billed count.
+   */
+  pastImagesContextBound(images: readonly ImageRef[], billing: VisionBilling | undefined): number {
+    const resent = billing ? images.map((ref) => Math.max(0, imageTokens(CONTEXT_RULE, ref.width, ref.height, IMAGE_DETAIL) - MARKER_TOKENS)) : [];
+    const dearest = resent.sort((a, b) => b - a).slice(0, MAX_PAST_IMAGES);
+    return images.length * MARKER_TOKENS + dearest.reduce((sum, tokens) => sum + tokens, 0);
+  }
+
+  /**
    * The request's messages: the question with its images as parts, and earlier questions' images sent again
    * (the newest MAX_PAST_IMAGES whose URLs are still valid and whose bytes still pass the checks) or replaced
    * by a marker. `extraTokens`: what the re-sent images and the markers add to the prompt; `reserveSurplusTokens`: what
