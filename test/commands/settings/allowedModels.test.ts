@@ -7,7 +7,6 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { BotHarness, TEST_CHANNEL_IDS } from '../../support/botHarness.ts';
 import { craftPng } from '../../support/craftedImages.ts';
 import { DEFAULT_CHANNEL_ID, DEFAULT_GUILD_ID, DEFAULT_THREAD_ID, type FakeInteraction, type FakeInteractionSpec } from '../../support/fakeDiscord.ts';
-import { tempDatabasePath } from '../../support/tempDb.ts';
 
 const MANAGE_GUILD = 1n << 5n;
 /** Set before the list: not allowed by it. */
@@ -35,17 +34,14 @@ const lastModel = (h: BotHarness) => h.openai.chat.lastRequest?.model;
 const storedModel = (h: BotHarness, channelId: string) => h.bot.ctx.db.prepare('SELECT model FROM channel_settings WHERE channel_id = ?').pluck().get(channelId);
 
 let h: BotHarness;
-const databasePath = tempDatabasePath();
 
 beforeAll(async () => {
-  // Before the list: admins chose models freely (a channel, the parent of the test thread, and one the list will keep).
-  const before = await BotHarness.start({ databasePath });
-  for (const channelId of [OLD_CHANNEL!, DEFAULT_CHANNEL_ID, IMAGE_CHANNEL!, TRANSLATE_CHANNEL!, MENTION_CHANNEL!]) {
-    expect(await settings(before, 'model', { name: STORED }, { channelId })).toBe(`This channel now uses \`${STORED}\`.`);
-  }
-  await settings(before, 'model', { name: 'gpt-4o' }, { channelId: KEPT_CHANNEL! });
-  await before.close();
-  h = await BotHarness.start({ databasePath, env: { ALLOWED_MODELS: ALLOWED } });
+  h = await BotHarness.start({ env: { ALLOWED_MODELS: ALLOWED } });
+  // Stored before the list existed (the settings store, like an older release, takes any model): a channel, the parent
+  // of the test thread, and one model the list keeps.
+  const store = (channelId: string, model: string) => h.bot.ctx.services.settings.updateChannel({ guildId: DEFAULT_GUILD_ID, channelId, parentId: null }, { model }, 'an-admin');
+  for (const channelId of [OLD_CHANNEL!, DEFAULT_CHANNEL_ID, IMAGE_CHANNEL!, TRANSLATE_CHANNEL!, MENTION_CHANNEL!]) store(channelId, STORED);
+  store(KEPT_CHANNEL!, 'gpt-4o');
 }, 60_000);
 afterAll(async () => { await h?.close(); });
 beforeEach(() => { h.openai.reset(); });
@@ -116,6 +112,31 @@ describe('a channel whose stored model the list no longer allows', () => {
     const shown = await settings(h, 'show', {}, { channelId: DEFAULT_THREAD_ID, locale: 'zh-TW' });
     expect(shown).toContain(`（沿用 <#${DEFAULT_CHANNEL_ID}>）已不在機器人的架設者允許的模型中，所以改用機器人的預設模型。`);
     expect(await settings(h, 'show', {}, { channelId: KEPT_CHANNEL! })).not.toContain('⚠️');
+  });
+});
+
+describe('/finetune use under ALLOWED_MODELS', () => {
+  async function finetune(subcommand: string, options: FakeInteractionSpec['options'], locale = 'en-US'): Promise<string> {
+    const i = h.command('finetune', options, { subcommand, permissions: String(MANAGE_GUILD), locale });
+    await h.settled(i);
+    return i.transcript().join('\n');
+  }
+
+  test('a fine-tuned model the list leaves out is not set on the channel (en, zh-TW)', async () => {
+    const line = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}\n';
+    const uploaded = await finetune('upload', { file: { filename: 'data.jsonl', contentType: 'application/jsonl', data: Buffer.from(line.repeat(10)) } });
+    const fileId = /`(file-[\w-]+)`/.exec(uploaded)![1]!;
+    const started = await finetune('start', { file: fileId, model: 'gpt-4o-mini-2024-07-18', epochs: 1 });
+    const jobId = /`(ftjob-[\w-]+)`/.exec(started)![1]!;
+    const model = h.openai.fineTuning.advance(jobId, 'succeeded').fine_tuned_model!;
+    await h.bot.ctx.services.fineTunes.tracker.checkAll();
+    expect(await finetune('use', { job: jobId, channel: FRESH_CHANNEL! })).toBe(
+      `\`${model}\` was not set on <#${FRESH_CHANNEL}>: the bot's host allows only some models on this bot, and this fine-tuned model is not one of them.`,
+    );
+    expect(await finetune('use', { job: jobId, channel: FRESH_CHANNEL! }, 'zh-TW')).toBe(
+      `沒有在 <#${FRESH_CHANNEL}> 設定 \`${model}\`：機器人的架設者只允許在這個機器人上使用部分模型，而這個微調模型不在其中。`,
+    );
+    expect(storedModel(h, FRESH_CHANNEL!)).toBeUndefined();
   });
 });
 
