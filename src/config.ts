@@ -1,6 +1,7 @@
 import { BlockList, isIP } from 'node:net';
 import { z } from 'zod';
 import { parseReasoningModels, type ReasoningOverrides } from './services/reasoning/models.ts';
+import { isModelAllowed, parseAllowedModels, type AllowedModels } from './services/allowedModels.ts';
 import { PERIODS, type Period } from './services/budget/periods.ts';
 import { parseUsd } from './services/pricing/index.ts';
 import { DEFAULT_DOWNLOAD_BUDGET_BYTES, DEFAULT_DOWNLOAD_WAIT_MS } from './services/discord/downloadGate.ts';
@@ -136,6 +137,12 @@ const settings = z.object({
     return new Map<string, string | null>();
   }),
   REASONING_MAX_OUTPUT_TOKENS: positiveInt(8192, 128_000),
+  ALLOWED_MODELS: z.preprocess(emptyAsUndefined, z.string().optional()).transform((text, context): AllowedModels => {
+    const parsed = parseAllowedModels(text);
+    if (parsed.ok) return parsed.allowed;
+    for (const message of parsed.problems) context.addIssue({ code: 'custom', message });
+    return null;
+  }),
   SHARD_COUNT: z.preprocess(emptyAsUndefined, z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(MAX_SHARDS, `must be at most ${MAX_SHARDS}`).optional()),
   LEDGER_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/, error: "must be the coordinator's http(s) address, e.g. http://10.0.0.1:9470" })
     .transform((url) => url.replace(/\/+$/, '')).optional()),
@@ -150,6 +157,10 @@ const schema = settings.superRefine((e, context) => {
   if (!e.SHARD_IDS && e.SHARD_COUNT !== undefined) context.addIssue({ code: 'custom', path: ['SHARD_COUNT'], message: 'is only used with SHARD_IDS (this host\'s shards); on one host set SHARDS instead' });
   const tooHigh = e.SHARD_COUNT === undefined ? [] : (e.SHARD_IDS ?? []).filter((id) => id >= e.SHARD_COUNT!);
   ledgerProblems(e).forEach(([path, message]) => context.addIssue({ code: 'custom', path: [path], message }));
+  // The operator's own models must be on the operator's list: every channel falls back to DEFAULT_MODEL.
+  for (const [name, model] of [['DEFAULT_MODEL', e.DEFAULT_MODEL], ['VISION_MODEL', e.VISION_MODEL]] as const) {
+    if (model !== undefined && !isModelAllowed(e.ALLOWED_MODELS, model)) context.addIssue({ code: 'custom', path: [name], message: `(${model}) is not in ALLOWED_MODELS: add it to the list, or choose a model the list allows` });
+  }
   if (tooHigh.length > 0) context.addIssue({ code: 'custom', path: ['SHARD_IDS'], message: `shard numbers start at 0 and must be below SHARD_COUNT (${e.SHARD_COUNT}); too high: ${tooHigh.slice(0, 3).join(', ')}` });
 });
 
@@ -277,6 +288,8 @@ export type Config = {
   reasoningModels: ReasoningOverrides;
   /** Output allowance of reasoning models: their hidden thinking and the answer share it. */
   reasoningMaxOutputTokens: number;
+  /** ALLOWED_MODELS: the chat models servers may choose (`*` ends a prefix; case is ignored); null = any model. */
+  allowedModels: AllowedModels;
 };
 
 export const DEFAULT_SYSTEM_PROMPT =
@@ -332,6 +345,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ledger: { url: e.LEDGER_URL, port: e.LEDGER_PORT, host: e.LEDGER_HOST, secret: e.LEDGER_SECRET },
     reasoningModels: e.REASONING_MODELS,
     reasoningMaxOutputTokens: e.REASONING_MAX_OUTPUT_TOKENS,
+    allowedModels: e.ALLOWED_MODELS,
   };
 }
 

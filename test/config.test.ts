@@ -71,6 +71,18 @@ describe('loadConfig', () => {
     expect(problemsOf({ ...required, REASONING_MODELS: 'x=gpt-4o' })).toEqual(['REASONING_MODELS gpt-4o (after x=) is not a reasoning model the bot knows (o1, o3, o4-mini, gpt-5…)']);
   });
 
+  test('ALLOWED_MODELS: unset or empty allows any model; DEFAULT_MODEL and VISION_MODEL must be on it, named when not', () => {
+    expect(loadConfig(required).allowedModels).toBeNull();
+    expect(loadConfig({ ...required, ALLOWED_MODELS: ' ' }).allowedModels).toBeNull();
+    expect(loadConfig({ ...required, ALLOWED_MODELS: 'gpt-4.1*, o4-mini', VISION_MODEL: 'GPT-4.1' }).allowedModels).toEqual(['gpt-4.1*', 'o4-mini']);
+    expect(problemsOf({ ...required, ALLOWED_MODELS: 'gpt-4o*', VISION_MODEL: 'gpt-4.1' })).toEqual([
+      'DEFAULT_MODEL (gpt-4.1-mini) is not in ALLOWED_MODELS: add it to the list, or choose a model the list allows',
+      'VISION_MODEL (gpt-4.1) is not in ALLOWED_MODELS: add it to the list, or choose a model the list allows',
+    ]);
+    // A list that can't be read is the one problem reported, not every model it was meant to allow.
+    expect(problemsOf({ ...required, ALLOWED_MODELS: 'gpt-*-mini' })).toEqual(['ALLOWED_MODELS takes a * only at the end of an entry (a prefix, like gpt-4o*); not understood: gpt-*-mini']);
+  });
+
   test('every problem is listed at once, with the variable name', () => {
     const problems = problemsOf({ OPENAI_BASE_URL: 'ftp://example', LOG_LEVEL: 'loud', DEV_GUILD_ID: '123', MAX_OUTPUT_TOKENS: 'lots' });
     expect(problems.map((p) => p.split(' ')[0])).toEqual(

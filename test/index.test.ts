@@ -54,6 +54,15 @@ describe('the entry point', () => {
     expect(stderr).not.toMatch(/^\s+at /m);
   }, 30_000);
 
+  test('DEFAULT_MODEL outside ALLOWED_MODELS: exit 1, the problem naming DEFAULT_MODEL, the token never shown', async () => {
+    const run = runBot({ DISCORD_TOKEN: TEST_DISCORD_TOKEN, OPENAI_API_KEY: TEST_OPENAI_KEY, ALLOWED_MODELS: 'gpt-4o*', DEFAULT_MODEL: 'gpt-4.1' });
+    expect(await run.exited).toBe(1);
+    const { stdout, stderr } = run.output();
+    expect(stderr).toContain('The bot cannot start: 1 setting problem(s)');
+    expect(stderr).toContain('- DEFAULT_MODEL (gpt-4.1) is not in ALLOWED_MODELS: add it to the list, or choose a model the list allows');
+    expect(stdout + stderr).not.toContain(TEST_DISCORD_TOKEN);
+  }, 30_000);
+
   test('a database holding a migration this release does not know: exit 1 with a plain message, the file unchanged', async () => {
     const path = tempDatabasePath();
     const future = MIGRATIONS.at(-1)!.version + 1;

@@ -108,6 +108,8 @@ const handlers: Record<string, Handler> = {
     }
     // The setting is stored per channel; a thread's parent only matters when settings are read.
     const channelId = channel?.id ?? interaction.channelId;
+    // ALLOWED_MODELS binds fine-tunes too: a model the channel could never be answered with is not set.
+    if (!ctx.services.settings.allowsModel(result.model)) return show(interaction, text('useNotAllowed', language, { channel: channelId, model: result.model }));
     ctx.services.settings.updateChannel({ guildId: interaction.guildId, channelId, parentId: null }, { model: result.model }, interaction.user.id);
     await show(interaction, text('used', language, { channel: channelId, model: result.model }));
   },

@@ -1,5 +1,6 @@
 import type { Config } from '../config.ts';
 import type { ChannelSettingsPatch, SettingsStore } from '../db/settings.ts';
+import { exactAllowedModels, isModelAllowed } from './allowedModels.ts';
 import { BUILTIN_CHAT } from './pricing/builtinPrices.ts';
 import type { ReasoningEffort } from './reasoning/models.ts';
 
@@ -24,8 +25,11 @@ export interface ChannelScope {
   parentId: string | null;
 }
 
+/** `notAllowed`: the model set here (or on the parent) that ALLOWED_MODELS no longer allows; `value` is then DEFAULT_MODEL. */
+export type ModelSetting = Setting<string> & { notAllowed?: Setting<string> };
+
 export interface EffectiveChannelSettings {
-  model: Setting<string>;
+  model: ModelSetting;
   systemPrompt: Setting<string>;
   voiceTranscription: Setting<boolean>;
   /** `default`: no effort is sent, the model uses its own. */
@@ -49,20 +53,26 @@ export class SettingsService {
     this.modelSources.push(source);
   }
 
+  /** Whether servers may choose `model` (ALLOWED_MODELS; every model when unset). */
+  allowsModel(model: string): boolean {
+    return isModelAllowed(this.config.allowedModels, model);
+  }
+
   /**
    * Suggestions for `/settings model`: the default model, models this server already uses, other known
    * ones, then the price table's chat models (its `ft:` rows are prices for fine-tunes, not models); only those `usable`
-   * says can answer here.
+   * says can answer here, and ALLOWED_MODELS allows.
    */
   modelChoices(guildId: string, query: string, usable: (model: string) => boolean = () => true): string[] {
     const all = new Set([
       this.config.defaultModel,
       ...this.store.channelModels(guildId),
       ...this.modelSources.flatMap((source) => source(guildId)),
+      ...exactAllowedModels(this.config.allowedModels),
       ...Object.keys(BUILTIN_CHAT).filter((name) => !name.startsWith('ft:')),
     ]);
     const needle = query.trim().toLowerCase();
-    return [...all].filter((name) => name.toLowerCase().includes(needle) && usable(name)).slice(0, MAX_CHOICES);
+    return [...all].filter((name) => name.toLowerCase().includes(needle) && this.allowsModel(name) && usable(name)).slice(0, MAX_CHOICES);
   }
 
   forChannel(scope: ChannelScope): EffectiveChannelSettings {
@@ -76,11 +86,20 @@ export class SettingsService {
       return { value: fallback, source: 'config' };
     };
     return {
-      model: pick('model', this.config.defaultModel),
+      model: this.allowedModel(pick('model', this.config.defaultModel)),
       systemPrompt: pick('systemPrompt', this.config.systemPrompt),
       voiceTranscription: pick('voiceTranscription', false),
       reasoningEffort: pick('reasoningEffort', 'default' as const),
     };
+  }
+
+  /**
+   * The one rule for every paid call that reads a channel's model (ask, mentions, threads, translate, vision): a model
+   * set before ALLOWED_MODELS left it out is never used; DEFAULT_MODEL (always on the list) answers instead.
+   */
+  private allowedModel(model: Setting<string>): ModelSetting {
+    if (model.source === 'config' || this.allowsModel(model.value)) return model;
+    return { value: this.config.defaultModel, source: 'config', notAllowed: model };
   }
 
   /** Sets (or, with null, clears) settings of one channel; returns what was there before. */

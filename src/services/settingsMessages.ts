@@ -18,7 +18,7 @@ const PROMPT_PREVIEW_LENGTH = 200;
 
 /** The texts live in locales/<language>/settings.json. */
 export type SettingsText =
-  | 'denied' | 'guildOnly' | 'modelSet' | 'modelCleared' | 'modelUnpriced' | 'modelUnpricedRefused' | 'modelResponsesOnly' | 'badModel' | 'promptSet' | 'promptCleared' | 'promptHeader'
+  | 'denied' | 'guildOnly' | 'modelSet' | 'modelCleared' | 'modelUnpriced' | 'modelUnpricedRefused' | 'modelResponsesOnly' | 'modelNotAllowed' | 'badModel' | 'promptSet' | 'promptCleared' | 'promptHeader'
   | 'voiceOn' | 'voiceOff' | 'voiceDefault' | 'voiceInactiveConfig' | 'voiceInactiveIntent' | 'languageSet' | 'languageCleared'
   | 'badLanguage' | 'timeZoneSet' | 'timeZoneCleared' | 'badTimeZone' | 'promptEmpty' | 'on' | 'off' | 'command.clearChoice';
 
@@ -43,7 +43,8 @@ export function describeOverview(o: SettingsOverview, language: CatalogueLanguag
     ? `\n  ${text(o.voiceInactive === 'config' ? 'voiceInactiveConfig' : 'voiceInactiveIntent', language)}` : '';
   return [
     t('overview.title', language, { channel: o.channelId }),
-    t('overview.model', language, { model: model.value, source: from(model) }),
+    t('overview.model', language, { model: model.value, source: from(model) })
+      + (model.notAllowed ? `\n${t('overview.modelNotAllowed', language, { model: model.notAllowed.value, source: from(model.notAllowed) })}` : ''),
     t('overview.systemPrompt', language, { source: from(systemPrompt), prompt: preview(systemPrompt.value) }),
     t('overview.voice', language, { state: text(voiceTranscription.value ? 'on' : 'off', language), source: from(voiceTranscription) }) + voiceNote,
     effortOverviewLine(o.settings.reasoningEffort, from(o.settings.reasoningEffort), language),
