@@ -50,6 +50,8 @@ const handlers: Record<string, Handler> = {
     const suffix = interaction.options.getString('suffix')?.trim() || undefined;
     if (suffix !== undefined && !SUFFIX_PATTERN.test(suffix)) return show(interaction, text('badSuffix', language, { max: SUFFIX_MAX_LENGTH }));
     const model = interaction.options.getString('model', true);
+    // ALLOWED_MODELS: paying for training a model /finetune use would refuse to set is refused before anything is spent.
+    if (!ctx.services.settings.allowsFineTunesOf(model)) return show(interaction, text('startNotAllowed', language, { model: model.slice(0, DISCORD_CHOICE_MAX_LENGTH) }));
     await defer(interaction);
     const result = await ctx.services.fineTunes.start({
       guildId: interaction.guildId, channelId: interaction.channelId, language, model, suffix, log: ctx.logger,

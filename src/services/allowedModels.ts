@@ -34,3 +34,17 @@ export function isModelAllowed(allowed: AllowedModels, model: string): boolean {
 export function exactAllowedModels(allowed: AllowedModels): string[] {
   return (allowed ?? []).filter((entry) => !entry.endsWith(WILDCARD));
 }
+
+/**
+ * Whether some model fine-tuned from `base` could be on the list: its name (`ft:<base snapshot>:<org>:<suffix>:<id>`) is
+ * known only once trained, so /finetune start refuses only a base whose every fine-tune /finetune use would refuse.
+ */
+export function mayAllowFineTunesOf(allowed: AllowedModels, base: string): boolean {
+  if (allowed === null) return true;
+  const start = normalise(`ft:${base}`);
+  return allowed.map(normalise).some((entry) => {
+    if (!entry.endsWith(WILDCARD)) return entry.startsWith(start);
+    const prefix = entry.slice(0, -1);
+    return start.startsWith(prefix) || prefix.startsWith(start);
+  });
+}

@@ -1,6 +1,6 @@
 import type { Config } from '../config.ts';
 import type { ChannelSettingsPatch, SettingsStore } from '../db/settings.ts';
-import { exactAllowedModels, isModelAllowed } from './allowedModels.ts';
+import { exactAllowedModels, isModelAllowed, mayAllowFineTunesOf } from './allowedModels.ts';
 import { BUILTIN_CHAT } from './pricing/builtinPrices.ts';
 import type { ReasoningEffort } from './reasoning/models.ts';
 
@@ -56,6 +56,11 @@ export class SettingsService {
   /** Whether servers may choose `model` (ALLOWED_MODELS; every model when unset). */
   allowsModel(model: string): boolean {
     return isModelAllowed(this.config.allowedModels, model);
+  }
+
+  /** Whether a model fine-tuned from `base` could be allowed (ALLOWED_MODELS): training one that never could is refused. */
+  allowsFineTunesOf(base: string): boolean {
+    return mayAllowFineTunesOf(this.config.allowedModels, base);
   }
 
   /**

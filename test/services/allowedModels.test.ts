@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { exactAllowedModels, isModelAllowed, parseAllowedModels, type AllowedModels } from '../../src/services/allowedModels.ts';
+import { exactAllowedModels, isModelAllowed, mayAllowFineTunesOf, parseAllowedModels, type AllowedModels } from '../../src/services/allowedModels.ts';
 
 const list = (text: string): AllowedModels => {
   const parsed = parseAllowedModels(text);
@@ -44,5 +44,22 @@ describe('isModelAllowed', () => {
   test('exact entries (not prefixes) are offered as suggestions, as written', () => {
     expect(exactAllowedModels(allowed)).toEqual(['o4-mini', 'Llama3.1:8B']);
     expect(exactAllowedModels(null)).toEqual([]);
+  });
+});
+
+describe('mayAllowFineTunesOf', () => {
+  test.each([
+    ['gpt-4o*, o4-mini', 'gpt-4o-mini-2024-07-18', false], ['gpt-4.1*', 'gpt-4.1-mini-2025-04-14', false],
+    ['ft:*', 'gpt-4.1-nano-2025-04-14', true], ['*', 'gpt-4o-mini-2024-07-18', true], ['f*', 'gpt-4o-mini-2024-07-18', true],
+    ['FT:GPT-4o-mini*', 'gpt-4o-mini-2024-07-18', true], ['ft:gpt-4o-mini-2024-07-18:my-org*', 'gpt-4o-mini-2024-07-18', true],
+    ['ft:gpt-4.1*', 'gpt-4o-mini-2024-07-18', false],
+    // OpenAI names a gpt-3.5-turbo fine-tune by its snapshot: ft:gpt-3.5-turbo-0125:…
+    ['ft:gpt-3.5-turbo-0125:my-org::abc123', 'gpt-3.5-turbo', true], ['ft:gpt-4o-mini-2024-07-18:my-org::abc', 'gpt-4.1-mini-2025-04-14', false],
+  ])('%j, fine-tunes of %j → %s', (text, base, expected) => {
+    expect(mayAllowFineTunesOf(list(text), base)).toBe(expected);
+  });
+
+  test('no list allows every fine-tune', () => {
+    expect(mayAllowFineTunesOf(null, 'gpt-4o-mini-2024-07-18')).toBe(true);
   });
 });

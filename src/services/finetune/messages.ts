@@ -12,7 +12,7 @@ export type FineTuneTextKey =
   | 'statusCharged' | 'statusReleased' | 'statusError' | 'statusStale' | 'events' | 'listHeader' | 'listMore' | 'cancelled' | 'cancelledCharged'
   | 'cancelling' | 'alreadyFinished' | 'notReady' | 'used' | 'noticeSucceeded' | 'noticeFailed' | 'noticeCancelled' | 'noticeFree'
   | 'noticePartial' | 'notSupported' | 'unknownError' | 'suggestion.examples' | 'startUnconfirmed' | 'cancelUnconfirmed' | 'noticeNotCreated' | 'statusGone' | 'cancelGone' | 'useGone'
-  | 'statusGoneClosed' | 'statusLost' | 'cancelLost' | 'useLost' | 'noticeLost' | 'useNotAllowed'
+  | 'statusGoneClosed' | 'statusLost' | 'cancelLost' | 'useLost' | 'noticeLost' | 'useNotAllowed' | 'startNotAllowed'
   | `refused.${FineTuneRefusal}` | FineTuneStatusKey;
 
 export const text = catalogue<FineTuneTextKey>('finetune');

@@ -13,7 +13,8 @@ const MANAGE_GUILD = 1n << 5n;
 const STORED = 'gpt-4.1';
 /** The harness's DEFAULT_MODEL, on the list. */
 const DEFAULT = 'gpt-4o-mini';
-const ALLOWED = ' GPT-4o* , o4-mini ';
+/** The last entry lets a gpt-4o-mini fine-tune be trained, but not the fake's (fake-org). */
+const ALLOWED = ' GPT-4o* , o4-mini, ft:gpt-4o-mini-2024-07-18:kept-org* ';
 const [OLD_CHANNEL, KEPT_CHANNEL, FRESH_CHANNEL, IMAGE_CHANNEL, TRANSLATE_CHANNEL, MENTION_CHANNEL] = TEST_CHANNEL_IDS;
 
 async function settings(h: BotHarness, subcommand: string, options: FakeInteractionSpec['options'], spec: Partial<FakeInteractionSpec> = {}): Promise<string> {
@@ -115,7 +116,7 @@ describe('a channel whose stored model the list no longer allows', () => {
   });
 });
 
-describe('/finetune use under ALLOWED_MODELS', () => {
+describe('/finetune start and use under ALLOWED_MODELS', () => {
   async function finetune(subcommand: string, options: FakeInteractionSpec['options'], locale = 'en-US'): Promise<string> {
     const i = h.command('finetune', options, { subcommand, permissions: String(MANAGE_GUILD), locale });
     await h.settled(i);
@@ -137,6 +138,17 @@ describe('/finetune use under ALLOWED_MODELS', () => {
       `沒有在 <#${FRESH_CHANNEL}> 設定 \`${model}\`：機器人的架設者只允許在這個機器人上使用部分模型，而這個微調模型不在其中。`,
     );
     expect(storedModel(h, FRESH_CHANNEL!)).toBeUndefined();
+  });
+
+  test.each([
+    ['en-US', "No fine-tuning job was started and nothing was charged: the bot's host allows only some models on this bot, and no model fine-tuned from `gpt-4.1-mini-2025-04-14` would be one of them, so it could never be used here."],
+    ['zh-TW', '沒有開始微調任務，也沒有收費：機器人的架設者只允許在這個機器人上使用部分模型，而從 `gpt-4.1-mini-2025-04-14` 微調出的模型不會在其中，所以在這裡永遠無法使用。'],
+  ])('/finetune start refuses a base no allowed fine-tune can come from, before any job or charge (%s)', async (locale, reply) => {
+    const jobs = () => h.bot.ctx.db.prepare('SELECT COUNT(*) FROM fine_tune_jobs').pluck().get();
+    const before = jobs();
+    expect(await finetune('start', { file: 'file-anything', model: 'gpt-4.1-mini-2025-04-14', epochs: 1 }, locale)).toBe(reply);
+    expect(jobs()).toBe(before);
+    expect(h.openai.fineTuning.jobs.size).toBe(0);
   });
 });
 
