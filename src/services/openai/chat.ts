@@ -156,7 +156,8 @@ export class ChatService {
     let finishReason: string | null = null;
     let overrun = false;
     let usage: ChatUsage | undefined;
-    // Output after the last usage chunk: a usage sent mid-stream counts only what came before it (and its own chunk).
+    // Output no usage chunk counted: what came after the last one (a usage sent mid-stream counts only what came before it
+    // and its own chunk), or all of it when the usage says 0 output tokens (a proxy's zero: no text is 0 tokens).
     let unreported = '';
     /** The usage so far, with the output it can't have counted. */
     const reported = (): ChatUsage | undefined => (usage && unreported ? { ...usage, unreportedOutput: unreported } : usage);
@@ -182,7 +183,7 @@ export class ChatService {
         armIdleTimer();
         const read = readUsage(chunk.usage);
         usage = latestUsage(usage, read);
-        if (read) unreported = '';
+        if (read?.completionTokens) unreported = '';
         // Compatible servers may send chunks without `choices` (usage-only, keep-alives) or deltas without a role.
         const choice = chunk.choices?.[0];
         if (!choice) continue;
@@ -194,7 +195,7 @@ export class ChatService {
         if (answer.text === '' && ((typeof thought === 'string' && thought !== '') || answer.thinking)) onThinking?.();
         if (choice.finish_reason) finishReason = choice.finish_reason;
         const output = `${typeof thought === 'string' ? thought : ''}${choice.delta?.content ?? ''}${choice.delta?.refusal ?? ''}`;
-        if (usage && !read) unreported += output;
+        if (!read?.completionTokens) unreported += output;
         // Past the allowance: ended as if the server had stopped at its length limit (leaving the loop closes the stream).
         if (guard.add(output)) {
           overrun = true;

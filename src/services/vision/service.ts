@@ -115,9 +115,7 @@ export class VisionService {
    * for the MAX_PAST_IMAGES that cost most, their reservation's count instead. Whichever it re-sends, never more.
    */
   pastImagesBound(images: readonly ImageRef[], billing: VisionBilling | undefined): number {
-    const resent = billing ? images.map((ref) => Math.max(0, countImage(billing, ref.width, ref.height, IMAGE_DETAIL).reserveTokens - MARKER_TOKENS)) : [];
-    const dearest = resent.sort((a, b) => b - a).slice(0, MAX_PAST_IMAGES);
-    return images.length * MARKER_TOKENS + dearest.reduce((sum, tokens) => sum + tokens, 0);
+    return pastBound(images, billing && ((ref) => countImage(billing, ref.width, ref.height, IMAGE_DETAIL).reserveTokens));
   }
 
   /**
@@ -125,9 +123,7 @@ export class VisionService {
    * each image's share of the window (CONTEXT_RULE) instead of its billed count.
    */
   pastImagesContextBound(images: readonly ImageRef[], billing: VisionBilling | undefined): number {
-    const resent = billing ? images.map((ref) => Math.max(0, imageTokens(CONTEXT_RULE, ref.width, ref.height, IMAGE_DETAIL) - MARKER_TOKENS)) : [];
-    const dearest = resent.sort((a, b) => b - a).slice(0, MAX_PAST_IMAGES);
-    return images.length * MARKER_TOKENS + dearest.reduce((sum, tokens) => sum + tokens, 0);
+    return pastBound(images, billing && ((ref) => imageTokens(CONTEXT_RULE, ref.width, ref.height, IMAGE_DETAIL)));
   }
 
   /**
@@ -171,6 +167,16 @@ export class VisionService {
     }
     return { messages: out, extraTokens, reserveSurplusTokens };
   }
+}
+
+/**
+ * A marker for each earlier image, and for the MAX_PAST_IMAGES that count most by `tokens` (none without it: no image is
+ * sent again), that count instead: whichever compose() re-sends, never more.
+ */
+function pastBound(images: readonly ImageRef[], tokens: ((ref: ImageRef) => number) | undefined): number {
+  const resent = tokens ? images.map((ref) => Math.max(0, tokens(ref) - MARKER_TOKENS)) : [];
+  const dearest = resent.sort((a, b) => b - a).slice(0, MAX_PAST_IMAGES);
+  return images.length * MARKER_TOKENS + dearest.reduce((sum, n) => sum + n, 0);
 }
 
 const imagePart = (url: string): ChatContentPart => ({ type: 'image_url', image_url: { url, detail: IMAGE_DETAIL } });

@@ -67,6 +67,22 @@ describe('measureAudio reads the length from the audio stream', () => {
     if (measured.ok) expect(measured.upperSeconds).toBeCloseTo(file.trueSeconds, 6);
   });
 
+  test('an stz2 with a field size of 0 and 2^32 - 1 entries (a crafted file) is read at once, not one byte 2^32 times', () => {
+    const b = craftM4a(60, 60, 'mp4a-mp3').bytes.slice();
+    const at = b.findIndex((_, i) => String.fromCharCode(...b.subarray(i, i + 4)) === 'stsz') - 4;
+    const view = new DataView(b.buffer);
+    // The 20-byte stsz becomes an stz2 of 21 (one entry byte, taken from the stco after it, which the measure never reads).
+    view.setUint32(at, 21);
+    b.set([0x73, 0x74, 0x7a, 0x32], at + 4);
+    view.setUint32(at + 12, 0); // reserved, field size 0
+    view.setUint32(at + 16, 0xffff_ffff);
+    const started = performance.now();
+    const measured = measureAudio(b, 'mp4');
+    // Reading the one byte 2^32 times took over a minute (5 s for 2^28); the box's own bytes take under a millisecond.
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect(measured).toMatchObject({ ok: true });
+  });
+
   test('WebM with unknown Segment and Cluster sizes (as browsers record it) is measured the same', () => {
     const webm = fixture('tone.webm');
     const live = webm.slice();

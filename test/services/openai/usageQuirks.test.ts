@@ -51,6 +51,20 @@ describe('usage in a non-final chunk only', () => {
   });
 });
 
+describe('usage that counts the prompt but 0 output tokens after text streamed (a proxy\'s zero)', () => {
+  test('the text is charged by the bot\'s count beside the reported prompt: it was not free', async () => {
+    const channelId = freshChannel();
+    const answer = 'An answer a proxy said took no output tokens at all, though it streamed in full.';
+    h.openai.chat.enqueue({ text: answer, usageAsSent: { prompt_tokens: 30, completion_tokens: 0, total_tokens: 30 } });
+    const i = await ask(channelId);
+    expect(i.transcript().join('')).toBe(answer);
+    const [row] = ledger(channelId);
+    const { tokens } = h.bot.ctx.services;
+    expect(row).toMatchObject({ state: 'settled', inputTokens: 30, outputTokens: tokens.weigh(tokens.countMessage(answer), MODEL) });
+    expect(row!.charged).toBe(cost(row!));
+  });
+});
+
 describe('reasoning tokens beside completion_tokens', () => {
   test('more reasoning tokens than completion_tokens can hold are billed on top of them, whatever total_tokens says', async () => {
     const channelId = freshChannel();

@@ -28,6 +28,8 @@ const OPUS_OBJECT_TYPE = 0xad;
  * (need_parsing FULL), so every frame inside a sample plays, however many there are: only their bytes bound them.
  */
 const MPEG_AUDIO_ENTRIES = new Set(['.mp3', '.mp2', 'ms\x00\x55']);
+/** The field sizes FFmpeg reads in an stz2 (mov.c's mov_read_stsz refuses any other as invalid data). */
+const STZ2_FIELD_BITS = new Set([4, 8, 16, 32]);
 
 interface Box {
   type: string;
@@ -123,9 +125,11 @@ function readTrackBox(b: Uint8Array, box: Box, track: Track): void {
       const bits = b[at + 7] ?? 0;
       const count = u32be(b, at + 8);
       let bytes = 0;
-      for (let i = 0; i < count && at + 12 + Math.floor((i * bits) / 8) < box.end; i++) {
+      // Only the entries the box holds are read (a field size of 0 would read the same byte 2^32 times, stalling the bot).
+      const entries = STZ2_FIELD_BITS.has(bits) ? Math.min(count, Math.floor(((box.end - at - 12) * 8) / bits)) : 0;
+      for (let i = 0; i < entries; i++) {
         const p = at + 12 + Math.floor((i * bits) / 8);
-        bytes += bits === 4 ? ((i & 1) === 0 ? (b[p]! >> 4) : (b[p]! & 0x0f)) : bits === 8 ? b[p]! : u16be(b, p);
+        bytes += bits === 4 ? ((i & 1) === 0 ? (b[p]! >> 4) : (b[p]! & 0x0f)) : bits === 8 ? b[p]! : bits === 16 ? u16be(b, p) : u32be(b, p);
       }
       track.samples = Math.max(track.samples, count);
       track.bytes = Math.max(track.bytes, bytes);
