@@ -118,6 +118,25 @@ describe('a 200 JSON completion sent back to a streamed request (a server that i
   });
 });
 
+describe('an error sent as the whole body with a 200 (some proxies), to a streamed request', () => {
+  test.each([
+    ['a server error', { message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: null }],
+    ['an empty account', { message: 'You exceeded your current quota, please check your plan and billing details.', type: 'insufficient_quota', param: null, code: 'insufficient_quota' }],
+  ])('%s is read as the same error sent as an event: the same reply, nothing charged before any text', async (_name, error) => {
+    const asEvent = freshChannel();
+    h.openai.chat.enqueue({ streamError: error });
+    const expected = (await ask(asEvent, 'Hello?')).transcript();
+    expect(expected[0]).not.toBe('');
+    const asBody = freshChannel();
+    h.openai.chat.enqueue({ rawError: { status: 200, body: JSON.stringify({ error }) } });
+    const i = await ask(asBody, 'Hello?');
+    expect(i.transcript()).toEqual(expected);
+    expect(i.transcript()[0]).not.toContain(error.message);
+    expect(ledger(asBody).reduce((sum, row) => sum + row.charged, 0)).toBe(0);
+    expect(turns(asBody)).toEqual([]);
+  });
+});
+
 describe('counts that can\'t be right are never read as a cheaper answer', () => {
   const answer = 'An answer whose usage makes no sense.';
   test.each([
