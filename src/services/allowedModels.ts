@@ -9,6 +9,15 @@ const WILDCARD = '*';
 
 const normalise = (name: string): string => name.trim().toLowerCase();
 
+/** Each list's entries normalised once: the list is read on every interaction (a channel's model), and never changes. */
+const normalisedLists = new WeakMap<readonly string[], readonly string[]>();
+
+function normalised(allowed: readonly string[]): readonly string[] {
+  let entries = normalisedLists.get(allowed);
+  if (!entries) normalisedLists.set(allowed, (entries = allowed.map(normalise)));
+  return entries;
+}
+
 /** The list's entries as written (trimmed); null when unset or empty; problems name what can't be an entry. */
 export function parseAllowedModels(text: string | undefined): { ok: true; allowed: AllowedModels } | { ok: false; problems: string[] } {
   const entries = (text ?? '').split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
@@ -27,7 +36,7 @@ export function parseAllowedModels(text: string | undefined): { ok: true; allowe
 export function isModelAllowed(allowed: AllowedModels, model: string): boolean {
   if (allowed === null) return true;
   const name = normalise(model);
-  return allowed.map(normalise).some((entry) => (entry.endsWith(WILDCARD) ? name.startsWith(entry.slice(0, -1)) : name === entry));
+  return normalised(allowed).some((entry) => (entry.endsWith(WILDCARD) ? name.startsWith(entry.slice(0, -1)) : name === entry));
 }
 
 /** The list's exact names (not prefixes), to suggest beside the known models: a local model the price table lacks, say. */
@@ -42,7 +51,7 @@ export function exactAllowedModels(allowed: AllowedModels): string[] {
 export function mayAllowFineTunesOf(allowed: AllowedModels, base: string): boolean {
   if (allowed === null) return true;
   const start = normalise(`ft:${base}`);
-  return allowed.map(normalise).some((entry) => {
+  return normalised(allowed).some((entry) => {
     if (!entry.endsWith(WILDCARD)) return entry.startsWith(start);
     const prefix = entry.slice(0, -1);
     return start.startsWith(prefix) || prefix.startsWith(start);
