@@ -17,7 +17,8 @@ export function benchContextBuild(): void {
     for (let n = 0; n < TURNS; n += 1) insert.run(n % 2 === 0 ? 'user' : 'assistant', `Turn ${n}: a typical sentence of chat, about twenty tokens long or so, give or take.`, 24, 25);
   })();
   const history = new HistoryService(new HistoryStore(db), new TokenCounter(8192));
-  const request = { channelId: 'busy', model: 'gpt-4o-mini', systemPrompt: 'You are helpful.', speaker: { id: '1', name: 'Alice' }, prompt: 'What did we say?', outputReserve: 1024 };
+  // As /ask builds it: with the bound of earlier images in the window (none stored here, but looked up).
+  const request = { channelId: 'busy', model: 'gpt-4o-mini', systemPrompt: 'You are helpful.', speaker: { id: '1', name: 'Alice' }, prompt: 'What did we say?', outputReserve: 1024, pastImageContextTokens: () => 0 };
   for (let n = 0; n < 50; n += 1) history.build(request);
   const times: number[] = [];
   let turns = 0;

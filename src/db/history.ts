@@ -45,6 +45,7 @@ export class HistoryStore {
   private readonly authorsAll;
   private readonly insertImage;
   private readonly imagesOfTurns;
+  private readonly imagesOfNewestTurns;
 
   constructor(private readonly db: Db) {
     this.insert = db.prepare(`INSERT INTO turns (channel_id, role, author_id, author_name, content, tokens, tokens_cl100k, model, prompt_tokens, completion_tokens, created_at)
@@ -66,6 +67,9 @@ export class HistoryStore {
       VALUES (?, ?, ?, ?, ?, ?, ?)`);
     this.imagesOfTurns = db.prepare(`SELECT turn_id, url, content_type, size, width, height FROM turn_images
       WHERE turn_id IN (SELECT value FROM json_each(?)) ORDER BY turn_id, position`).raw(true);
+    // The ids come from the channel's index alone: no turn's text is read.
+    this.imagesOfNewestTurns = db.prepare(`SELECT turn_id, url, content_type, size, width, height FROM turn_images
+      WHERE turn_id IN (SELECT id FROM turns WHERE channel_id = ? ORDER BY id DESC LIMIT ?) ORDER BY turn_id, position`).raw(true);
   }
 
   /** Writes a question and its answer together, so a failed ask never leaves half an exchange. */
@@ -88,15 +92,13 @@ export class HistoryStore {
 
   /** The images of these turns, by turn id (turns without images are absent). */
   imagesOf(turnIds: readonly number[]): Map<number, ImageRef[]> {
-    const found = new Map<number, ImageRef[]>();
-    if (turnIds.length === 0) return found;
-    for (const row of this.imagesOfTurns.iterate(JSON.stringify(turnIds))) {
-      const [turnId, url, contentType, size, width, height] = row as [number, string, string, number, number, number];
-      const list = found.get(turnId) ?? [];
-      list.push({ url, contentType, size, width, height });
-      found.set(turnId, list);
-    }
-    return found;
+    if (turnIds.length === 0) return new Map();
+    return imagesByTurn(this.imagesOfTurns.iterate(JSON.stringify(turnIds)));
+  }
+
+  /** The images of a channel's `limit` newest turns (those newestTurns reads), by turn id, without reading the turns. */
+  imagesOfNewest(channelId: string, limit: number): Map<number, ImageRef[]> {
+    return imagesByTurn(this.imagesOfNewestTurns.iterate(channelId, limit));
   }
 
   clearChannel(channelId: string): number {
@@ -129,4 +131,16 @@ export class HistoryStore {
   deleteOlderThan(cutoff: number, limit: number): number {
     return this.deleteOld.run(cutoff, limit).changes;
   }
+}
+
+/** Rows of (turn_id, url, content_type, size, width, height), in turn then position order, grouped by turn. */
+function imagesByTurn(rows: Iterable<unknown>): Map<number, ImageRef[]> {
+  const found = new Map<number, ImageRef[]>();
+  for (const row of rows) {
+    const [turnId, url, contentType, size, width, height] = row as [number, string, string, number, number, number];
+    const list = found.get(turnId) ?? [];
+    list.push({ url, contentType, size, width, height });
+    found.set(turnId, list);
+  }
+  return found;
 }

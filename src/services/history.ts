@@ -1,4 +1,4 @@
-import type { HistoryStore, ImageRef, StoredTurn } from '../db/history.ts';
+import type { HistoryStore, ImageRef } from '../db/history.ts';
 import type { MemberHasher } from './budget/shared/memberHash.ts';
 import type { Tombstone } from './budget/shared/protocol.ts';
 import { HashedAuthors } from './hashedAuthors.ts';
@@ -107,19 +107,17 @@ export class HistoryService {
     let pastImages: PastImageCost | undefined;
     let pastImagesInWindow: PastImageCost | undefined;
     if (request.channelId !== null) {
-      let turns: Iterable<StoredTurn> = this.store.newestTurns(request.channelId, MAX_CONTEXT_TURNS);
-      // Only the images' bounds need every turn up front (their images in one read); else the read stops where the budget does.
+      // The images' bounds need every turn's images up front (one read of the images alone); the turns themselves are
+      // still read only as far as the budget goes.
       const bound = cheap ? request.pastImageTokens : undefined;
       const share = request.pastImageContextTokens;
       if (bound || share) {
-        const all = [...turns];
-        const byTurn = this.store.imagesOf(all.filter((turn) => turn.role === 'user').map((turn) => turn.id));
+        const byTurn = this.store.imagesOfNewest(request.channelId, MAX_CONTEXT_TURNS);
         if (bound) pastImages = new PastImageCost(bound, byTurn);
         // Earlier images sent again take room in the window beside the output allowance: OpenAI refuses a request past it.
         if (share) pastImagesInWindow = new PastImageCost(share, byTurn);
-        turns = all;
       }
-      for (const turn of turns) {
+      for (const turn of this.store.newestTurns(request.channelId, MAX_CONTEXT_TURNS)) {
         const weight = weigh(turn);
         const images = pastImages?.added(turn.id) ?? 0;
         const imagesInWindow = pastImagesInWindow?.added(turn.id) ?? 0;
