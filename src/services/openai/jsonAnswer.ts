@@ -26,44 +26,63 @@ function asChunk(completion: ChatCompletion): ChatCompletionChunk {
   };
 }
 
-/** The first bytes up to the first one that is not whitespace, and the body with them put back in front. */
-async function peeked(body: ReadableStream<Uint8Array>): Promise<{ first: number | undefined; body: ReadableStream<Uint8Array> }> {
-  const reader = body.getReader();
-  const read: Uint8Array[] = [];
-  let first: number | undefined;
-  while (first === undefined) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    read.push(value);
-    first = value.find((byte) => !WHITESPACE.has(byte));
+/**
+ * The body read on demand (a pull source costs a third of a TransformStream pipe per chunk), each chunk shown to
+ * `seen` as it passes; `firstByte` reads ahead to the first byte that is not whitespace and keeps what it read for the
+ * stream. One layer for both, since every streamed answer passes through it.
+ */
+class PeekedBody {
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly #ahead: Uint8Array[] = [];
+  readonly stream: ReadableStream<Uint8Array>;
+
+  constructor(body: ReadableStream<Uint8Array>, private readonly seen: (bytes: Uint8Array) => void) {
+    this.#reader = body.getReader();
+    this.stream = new ReadableStream<Uint8Array>({
+      pull: async (out) => {
+        const next = this.#ahead.shift() ?? await this.#read();
+        if (next) out.enqueue(next);
+        else out.close();
+      },
+      cancel: (reason) => this.#reader.cancel(reason),
+    }, { highWaterMark: 0 });
   }
-  const rest = new ReadableStream<Uint8Array>({
-    async pull(out) {
-      const next = read.shift();
-      if (next) return out.enqueue(next);
-      const { done, value } = await reader.read();
-      if (done) out.close();
-      else out.enqueue(value);
-    },
-    cancel: (reason) => reader.cancel(reason),
-  }, { highWaterMark: 0 });
-  return { first, body: rest };
+
+  async #read(): Promise<Uint8Array | undefined> {
+    const { done, value } = await this.#reader.read();
+    if (done) return undefined;
+    this.seen(value);
+    return value;
+  }
+
+  async firstByte(): Promise<number | undefined> {
+    for (;;) {
+      const chunk = await this.#read();
+      if (!chunk) return undefined;
+      this.#ahead.push(chunk);
+      const first = chunk.find((byte) => !WHITESPACE.has(byte));
+      if (first !== undefined) return first;
+    }
+  }
 }
 
-/** A streamed chat answer's chunks: read as SSE, or as the one chunk a JSON completion amounts to (none when it holds no choices). */
-export function answerChunks(response: Response, controller: AbortController, client: OpenAI): Stream<ChatCompletionChunk> {
+/**
+ * A streamed chat answer's chunks: read as SSE, or as the one chunk a JSON completion amounts to (none when it holds no
+ * choices). `seen` hears every chunk of bytes as it arrives.
+ */
+export function answerChunks(response: Response, controller: AbortController, client: OpenAI, seen: (bytes: Uint8Array) => void): Stream<ChatCompletionChunk> {
   return new Stream<ChatCompletionChunk>(async function* () {
     if (!response.body) return yield* Stream.fromSSEResponse<ChatCompletionChunk>(response, controller, client);
-    let read: Awaited<ReturnType<typeof peeked>>;
+    const body = new PeekedBody(response.body, seen);
+    let first: number | undefined;
     try {
-      read = await peeked(response.body);
+      first = await body.firstByte();
     } catch (error) {
       // Ended by our own timer or a stop: quietly, as the SDK's SSE reader ends an aborted stream.
       if (controller.signal.aborted) return;
       throw error;
     }
-    const { first, body } = read;
-    const rebuilt = new Response(body, response);
+    const rebuilt = new Response(body.stream, response);
     if (first !== JSON_START) return yield* Stream.fromSSEResponse<ChatCompletionChunk>(rebuilt, controller, client);
     const completion = await rebuilt.json().catch(() => undefined) as ChatCompletion | undefined;
     if (completion && Array.isArray(completion.choices)) yield asChunk(completion);

@@ -10,7 +10,7 @@ import { answerChunks } from './jsonAnswer.ts';
  * still there, and whether the stream ended with `[DONE]` (which the SDK swallows too).
  */
 export function watchedChunks(response: Response, controller: AbortController, client: OpenAI, watch: WatchedBytes): Stream<ChatCompletionChunk> {
-  return answerChunks(new Response(response.body ? watched(response.body, watch) : null, response), controller, client);
+  return answerChunks(response, controller, client, (bytes) => watch.seen(bytes));
 }
 
 /** How much of a stream's end is kept to see whether it closed with `data: [DONE]`. */
@@ -33,18 +33,4 @@ export class WatchedBytes {
   get endedWithDone(): boolean {
     return DONE_AT_END.test(this.tail);
   }
-}
-
-/** The same bytes, read on demand (a pull source costs a third of a TransformStream pipe per chunk). Errors pass through as they were. */
-function watched(body: ReadableStream<Uint8Array>, watch: WatchedBytes): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
-  return new ReadableStream<Uint8Array>({
-    async pull(out) {
-      const { done, value } = await reader.read();
-      if (done) return out.close();
-      watch.seen(value);
-      out.enqueue(value);
-    },
-    cancel: (reason) => reader.cancel(reason),
-  }, { highWaterMark: 0 });
 }
