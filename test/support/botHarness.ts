@@ -70,10 +70,17 @@ export class BotHarness {
 
   static async start(options: HarnessOptions = {}): Promise<BotHarness> {
     const discord = await FakeDiscord.start({ token: TEST_DISCORD_TOKEN, guilds: [TEST_GUILD], ...options.discord });
-    const openai = await FakeOpenAI.start({ ...options.openai, apiKey: TEST_OPENAI_KEY });
-    const harness = new BotHarness(discord, openai, options.databasePath ?? tempDatabasePath(), options);
-    await harness.startBot();
-    return harness;
+    let openai: FakeOpenAI | undefined;
+    try {
+      openai = await FakeOpenAI.start({ ...options.openai, apiKey: TEST_OPENAI_KEY });
+      const harness = new BotHarness(discord, openai, options.databasePath ?? tempDatabasePath(), options);
+      await harness.startBot();
+      return harness;
+    } catch (error) {
+      // The caller gets no harness to close: the fakes started here are closed here, or their ports outlive the test.
+      await Promise.allSettled([discord.close(), openai?.close()]);
+      throw error;
+    }
   }
 
   env(): Record<string, string> {
