@@ -160,7 +160,7 @@ describe('/finetune start and use under ALLOWED_MODELS', () => {
     }
     const [en, zhTw, zhCn, ja] = outcomes;
     const sentence = {
-      en: "The bot's host allows only some models on this bot, and this one is not among them: it can't be used here unless the host adds it.",
+      en: "The bot's host allows only some models on this bot, and this one is not among them: it can't be used here unless the bot's host adds it.",
       zhTw: '機器人的架設者只允許在這個機器人上使用部分模型，而這個模型不在其中：除非架設者把它加入，否則無法在這裡使用。',
       zhCn: '机器人的部署者只允许在这个机器人上使用部分模型，而这个模型不在其中：除非部署者把它加入，否则无法在这里使用。',
       ja: 'ボットの運営者はこのボットで使えるモデルを限定しており、このモデルはその中に入っていません。運営者が追加しない限り、ここでは使えません。',
