@@ -82,7 +82,7 @@ export async function startBot(config: Config, logger: Logger, options: { now?: 
   const warmedUp = warmUp(ctx).catch((error: unknown) => logger.warn({ err: error }, 'warm-up after start failed; the first answers may be slower'));
   // Fine-tuning jobs run for hours at OpenAI: followed from here, with notices posted by this client. Each host
   // follows the jobs in its own database (a job started on another host is not in this file).
-  const fineTuneNotices = channelNotifier(client);
+  const fineTuneNotices = channelNotifier(client, (model) => ctx.services.settings.allowsModel(model));
   // A status or cancel handled here may be what finds a job finished: its notice goes out from whichever process did.
   ctx.services.fineTunes.tracker.notifyWith(fineTuneNotices);
   const stopFineTunePolling = followsHostJobs(shard) ? ctx.services.fineTunes.tracker.startPolling(fineTuneNotices) : async () => undefined;

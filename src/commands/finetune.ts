@@ -73,7 +73,7 @@ const handlers: Record<string, Handler> = {
     const job = interaction.options.getString('job')?.trim() || null;
     const result = await ctx.services.fineTunes.status(interaction.guildId, job);
     if (!result.ok) return show(interaction, text(result.reason === 'no_jobs' ? 'noJobs' : 'unknownJob', language, { job: job?.slice(0, DISCORD_CHOICE_MAX_LENGTH) ?? '' }));
-    await show(interaction, describeStatus(result.check, result.events, language));
+    await show(interaction, describeStatus(result.check, result.events, language, (model) => ctx.services.settings.allowsModel(model)));
   },
 
   async list(interaction, ctx, language) {

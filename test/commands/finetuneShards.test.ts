@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { BotHarness, TEST_CHANNEL_IDS } from '../support/botHarness.ts';
 import { DEFAULT_GUILD_ID, type FakeInteractionSpec } from '../support/fakeDiscord.ts';
+import { loadCommands } from '../../src/commands/index.ts';
 import { followsHostJobs, type ShardAssignment } from '../../src/sharding/shardRole.ts';
 
 const MANAGE_GUILD = String(1n << 5n);
@@ -16,7 +17,11 @@ const SHARD: ShardAssignment = { ids: [Number((BigInt(DEFAULT_GUILD_ID) >> 22n) 
 const JSONL = Buffer.from(`${Array.from({ length: 10 }, (_, n) => `{"messages": [{"role": "user", "content": "q${n}"}, {"role": "assistant", "content": "a${n}"}]}`).join('\n')}\n`);
 
 let h: BotHarness;
-beforeAll(async () => { h = await BotHarness.start({ shard: SHARD }); });
+beforeAll(async () => {
+  h = await BotHarness.start({ shard: SHARD });
+  // The host's first shard registers the commands (to DEV_GUILD_ID), not this process: Discord holds them as it left them.
+  for (const command of loadCommands().values()) h.discord.keepCommand(command.data, DEFAULT_GUILD_ID);
+});
 afterAll(async () => { await h?.close(); });
 
 async function finetune(subcommand: string, options: FakeInteractionSpec['options'], spec: Partial<FakeInteractionSpec> = {}): Promise<string> {

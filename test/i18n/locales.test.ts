@@ -88,7 +88,9 @@ describe.each(LOCALES)('a member whose Discord speaks %s reads %s', (locale, lan
     const status = filled(text(await run({ commandName: 'operator', subcommand: 'status', locale, user: { id: DEFAULT_OWNER_ID, username: 'owner' } })));
     expect(status).toContain(t(language, 'operator', 'status.byServer'));
     expect(status).toContain(t(language, 'operator', 'status.totalUnlimited', { total: '$0.00' }).split('**')[0]!);
-    const gone = await run({ commandName: 'gone', commandId: '999999999999999999', locale });
+    // Registered by an earlier version of the bot: Discord keeps offering it until the bot replaces its commands.
+    h.discord.keepCommand({ name: 'gone', description: 'a command this version no longer has' }, h.bot.ctx.config.devGuildId);
+    const gone = await run({ commandName: 'gone', locale });
     expect((gone.callbacks[0]?.data as { content: string }).content).toBe(t(language, 'events', 'unknownCommand'));
   });
 });

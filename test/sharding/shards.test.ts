@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import OpenAI from 'openai';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { loadCommands } from '../../src/commands/index.ts';
 import { openDatabase } from '../../src/db/connection.ts';
 import { BudgetStore } from '../../src/db/budgetLimits.ts';
 import { FineTuneStore } from '../../src/db/fineTunes.ts';
@@ -203,6 +204,8 @@ describe('one host of several (SHARD_IDS=1, SHARD_COUNT=2)', () => {
 
   beforeAll(async () => {
     discord = await FakeDiscord.start({ token: TEST_DISCORD_TOKEN, guilds: GUILDS });
+    // The other host (shard 0) registers the commands globally; Discord keeps them for this one too.
+    for (const command of loadCommands().values()) discord.keepCommand(command.data);
     openai = await FakeOpenAI.start({ apiKey: TEST_OPENAI_KEY });
     const databasePath = tempDatabasePath();
     await seedFineTuneJob(openai, databasePath);
@@ -218,7 +221,7 @@ describe('one host of several (SHARD_IDS=1, SHARD_COUNT=2)', () => {
 
   test('runs only shard 1: answers its server, leaves registration to the host with shard 0, follows the fine-tuning job in its own database', async () => {
     expect(discord.identifies.map((i) => i.shard)).toEqual([[1, 2]]);
-    // The other host (shard 0) registers the commands; here the fake registers them as that host would have.
+    // The other host (shard 0) registers the commands (the fake holds them as that host left them): none from here.
     expect(discord.registrations).toBe(0);
     // The job was started in this host's server, so only this host's file holds it: no other host could follow it.
     const deadline = performance.now() + 10_000;

@@ -5,6 +5,7 @@ import { createLogger } from '../../src/logger.ts';
 import type { ShardAssignment } from '../../src/sharding/shardRole.ts';
 import {
   FakeDiscord, DEFAULT_CHANNEL_ID, DEFAULT_GUILD_ID, DEFAULT_THREAD_ID, type FakeDiscordOptions, type FakeGuildSpec, type FakeInteraction, type FakeInteractionSpec,
+  type KeptCommands,
 } from './fakeDiscord.ts';
 import { FakeOpenAI, type FakeOpenAIOptions } from './fakeOpenAI.ts';
 import { tempDatabasePath } from './tempDb.ts';
@@ -61,6 +62,12 @@ export const TEST_GUILD: FakeGuildSpec = {
   threads: [{ id: DEFAULT_THREAD_ID, parentId: DEFAULT_CHANNEL_ID, name: 'a thread' }],
 };
 
+/**
+ * The commands each database's bot registered, as Discord keeps them: a harness reopened on the same database finds its
+ * commands unchanged and skips registering (the stored hash), so its new fake Discord must already hold them.
+ */
+const keptCommands = new Map<string, KeptCommands>();
+
 /** The real bot (start-up code, discord.js, openai SDK) wired to loopback fakes of Discord and OpenAI. */
 export class BotHarness {
   readonly logLines: string[] = [];
@@ -69,11 +76,20 @@ export class BotHarness {
   private constructor(readonly discord: FakeDiscord, readonly openai: FakeOpenAI, readonly databasePath: string, private readonly options: HarnessOptions) {}
 
   static async start(options: HarnessOptions = {}): Promise<BotHarness> {
-    const discord = await FakeDiscord.start({ token: TEST_DISCORD_TOKEN, guilds: [TEST_GUILD], ...options.discord });
-    const openai = await FakeOpenAI.start({ ...options.openai, apiKey: TEST_OPENAI_KEY });
-    const harness = new BotHarness(discord, openai, options.databasePath ?? tempDatabasePath(), options);
-    await harness.startBot();
-    return harness;
+    const databasePath = options.databasePath ?? tempDatabasePath();
+    const discord = await FakeDiscord.start({ token: TEST_DISCORD_TOKEN, guilds: [TEST_GUILD], commands: keptCommands.get(databasePath), ...options.discord });
+    let openai: FakeOpenAI | undefined;
+    try {
+      openai = await FakeOpenAI.start({ ...options.openai, apiKey: TEST_OPENAI_KEY });
+      const harness = new BotHarness(discord, openai, databasePath, options);
+      await harness.startBot();
+      keptCommands.set(databasePath, discord.keptCommands());
+      return harness;
+    } catch (error) {
+      // The caller gets no harness to close: the fakes started here are closed here, or their ports outlive the test.
+      await Promise.allSettled([discord.close(), openai?.close()]);
+      throw error;
+    }
   }
 
   env(): Record<string, string> {
@@ -141,6 +157,7 @@ export class BotHarness {
   }
 
   async close(): Promise<void> {
+    keptCommands.set(this.databasePath, this.discord.keptCommands());
     const overruns = this.options.allowOverruns ? [] : this.overruns();
     await this.bot.stop().catch(() => undefined);
     await this.discord.close();

@@ -61,8 +61,8 @@ const OPUS_PRE_SKIP = 312;
  * Ogg/Opus whose last granule position states `statedSeconds` while it carries `trueSeconds` of 20 ms CELT
  * packets (TOC config 31, code 0; a zero byte of payload: silence).
  */
-export function craftOggOpus(trueSeconds: number, statedSeconds: number, options: { speexStream?: boolean } = {}): CraftedAudio {
-  const serial = 0x1234abcd;
+export function craftOggOpus(trueSeconds: number, statedSeconds: number, options: { speexStream?: boolean; serial?: number } = {}): CraftedAudio {
+  const serial = options.serial ?? 0x1234abcd;
   const head = concat([latin1('OpusHead'), [1, 1], u16le(OPUS_PRE_SKIP), u32le(48_000), u16le(0), [0]]);
   const tags = concat([latin1('OpusTags'), u32le(7), latin1('crafted'), u32le(0)]);
   const packets = Math.round(trueSeconds / 0.02);
@@ -99,9 +99,11 @@ const crcMsb = (bytes: ArrayLike<number>, width: 8 | 16, poly: number): number =
 
 /** FLAC frames of 4,096 samples at 8 kHz (512 ms), mono 16-bit, one CONSTANT subframe of silence: 11 bytes each. */
 const FLAC_BLOCK_SECONDS = 4_096 / 8_000;
-function flacSilentFrame(frameNumber: number): number[] {
-  // Sync + fixed blocksize; block size code 12 (4,096), rate code 4 (8 kHz); mono, 16 bits; frame number (< 128: one byte).
-  const header = [0xff, 0xf8, 0xc4, 0x08, frameNumber & 0x7f];
+/** FLAC frame rate codes (RFC 9639 §9.1.2): 0 states none (STREAMINFO's, or the decoder's choice). */
+const FLAC_RATE_CODES: Record<number, number> = { 0: 0, 4: 8_000, 9: 44_100, 10: 48_000, 11: 96_000 };
+function flacSilentFrame(frameNumber: number, rateCode = 4): number[] {
+  // Sync + fixed blocksize; block size code 12 (4,096), rate code 4 (8 kHz) unless told; mono, 16 bits; frame number (< 128: one byte).
+  const header = [0xff, 0xf8, 0xc0 | rateCode, 0x08, frameNumber & 0x7f];
   const withCrc8 = [...header, crcMsb(header, 8, 0x07)];
   const body = [...withCrc8, 0x00, 0x00, 0x00]; // CONSTANT subframe header, then its 16-bit value
   const crc16 = crcMsb(body, 16, 0x8005);
@@ -113,12 +115,13 @@ function flacSilentFrame(frameNumber: number): number[] {
  * FLAC decoder takes one frame a call and is given the rest of the packet again (libavcodec/decode.c), so every frame
  * plays: `trueSeconds` is all of them. A reader taking each packet for one frame sees 1 / framesPerPacket of it.
  */
+const flacStreamInfo = (rate: number): number[] => [...u16be(4_096), ...u16be(4_096), 0, 0, 11, 0, 0, 11,
+  // 20 bits of rate, 3 of channels − 1 (0), 5 of bits − 1 (15), 36 of total samples (0: unknown), then the MD5.
+  (rate >> 12) & 0xff, (rate >> 4) & 0xff, ((rate & 0x0f) << 4) | (0 << 1) | (15 >> 4), (15 & 0x0f) << 4, 0, 0, 0, 0, ...new Array(16).fill(0)];
+
 export function craftOggFlac(trueSeconds: number, framesPerPacket: number): CraftedAudio {
   const serial = 0x0f1ac000;
-  const streamInfo = [...u16be(4_096), ...u16be(4_096), 0, 0, 11, 0, 0, 11,
-    // 20 bits of rate (8,000), 3 of channels − 1 (0), 5 of bits − 1 (15), 36 of total samples (0: unknown), then the MD5.
-    (8_000 >> 12) & 0xff, (8_000 >> 4) & 0xff, ((8_000 & 0x0f) << 4) | (0 << 1) | (15 >> 4), (15 & 0x0f) << 4, 0, 0, 0, 0, ...new Array(16).fill(0)];
-  const head = concat([[0x7f], latin1('FLAC'), [1, 0], u16be(1), latin1('fLaC'), [0x00, 0, 0, 34], streamInfo]);
+  const head = concat([[0x7f], latin1('FLAC'), [1, 0], u16be(1), latin1('fLaC'), [0x00, 0, 0, 34], flacStreamInfo(8_000)]);
   const comment = concat([[0x84, 0, 0, 8], u32le(0), u32le(0)]); // the last metadata block: an empty VORBIS_COMMENT
   const packets = Math.round(trueSeconds / FLAC_BLOCK_SECONDS / framesPerPacket);
   const pages = [oggPage([head], { serial, sequence: 0, granule: 0, flags: 0x02 }), oggPage([comment], { serial, sequence: 1, granule: 0, flags: 0 })];
@@ -129,6 +132,88 @@ export function craftOggFlac(trueSeconds: number, framesPerPacket: number): Craf
     pages.push(oggPage([packet], { serial, sequence: k + 2, granule: (k + 1) * 4_096, flags: k === packets - 1 ? 0x04 : 0 }));
   }
   return { bytes: concat(pages), trueSeconds: frame * FLAC_BLOCK_SECONDS, statedSeconds: packets * FLAC_BLOCK_SECONDS };
+}
+
+// ---- Ogg chains on one serial number -----------------------------------------------------------------------
+
+/**
+ * Chains on ONE serial number, each starting with a BOS page again (RFC 3533 wants a new serial; some stream dumps
+ * don't). FFmpeg's demuxer keeps them as one stream and hands every packet to the decoder.
+ */
+export const OGG_CHAIN_SERIAL = 0x5e71a1;
+
+/**
+ * Ogg/Vorbis chains: each its identification header (rate, both block sizes 2^blockExponent), comment and setup
+ * headers, then `packets` one-byte audio packets. After a chain's first packet each outputs 2^blockExponent / 2
+ * samples at the chain's rate (FFmpeg's vorbisdec.c restarts on each identification header): that is `trueSeconds`.
+ */
+export function craftOggVorbisChains(chains: Array<{ rate: number; blockExponent: number; packets: number }>): CraftedAudio {
+  const pages: Uint8Array[] = [];
+  let trueSeconds = 0;
+  for (const { rate, blockExponent, packets } of chains) {
+    const identification = Uint8Array.from([1, ...latin1('vorbis'), ...u32le(0), 1, ...u32le(rate), ...u32le(0), ...u32le(0), ...u32le(0), (blockExponent << 4) | blockExponent, 1]);
+    const comment = Uint8Array.from([3, ...latin1('vorbis'), ...u32le(0), ...u32le(0), 1]);
+    const setup = Uint8Array.from([5, ...latin1('vorbis'), 0, 0, 0, 0]);
+    let sequence = 0;
+    pages.push(oggPage([identification], { serial: OGG_CHAIN_SERIAL, sequence: sequence++, granule: 0, flags: 0x02 }));
+    pages.push(oggPage([comment, setup], { serial: OGG_CHAIN_SERIAL, sequence: sequence++, granule: 0, flags: 0 }));
+    const samples = 2 ** blockExponent / 2;
+    for (let done = 0; done < packets; ) {
+      const count = Math.min(100, packets - done);
+      done += count;
+      pages.push(oggPage(Array.from({ length: count }, () => Uint8Array.of(0)), { serial: OGG_CHAIN_SERIAL, sequence: sequence++, granule: (done - 1) * samples, flags: done === packets ? 0x04 : 0 }));
+    }
+    trueSeconds += ((packets - 1) * samples) / rate;
+  }
+  return { bytes: concat(pages), trueSeconds, statedSeconds: trueSeconds };
+}
+
+/**
+ * Ogg/FLAC chains: each its STREAMINFO rate, then `frames` silent frames of 4,096 samples with rate code `rateCode`
+ * (0: none stated), one a packet. `trueSeconds` is what a decoder following chains plays (a frame stating no rate at
+ * its own chain's STREAMINFO rate); `ffmpegSeconds` what FFmpeg plays (flacdec.c keeps the first STREAMINFO and then
+ * each frame's own rate).
+ */
+export function craftOggFlacChains(chains: Array<{ streamRate: number; rateCode: number; frames: number }>): CraftedAudio & { ffmpegSeconds: number } {
+  const pages: Uint8Array[] = [];
+  let trueSeconds = 0;
+  let ffmpegSeconds = 0;
+  let ffmpegRate = chains[0]!.streamRate;
+  for (const { streamRate, rateCode, frames } of chains) {
+    const head = concat([[0x7f], latin1('FLAC'), [1, 0], u16be(1), latin1('fLaC'), [0x00, 0, 0, 34], flacStreamInfo(streamRate)]);
+    const comment = concat([[0x84, 0, 0, 8], u32le(0), u32le(0)]);
+    let sequence = 0;
+    pages.push(oggPage([head], { serial: OGG_CHAIN_SERIAL, sequence: sequence++, granule: 0, flags: 0x02 }));
+    pages.push(oggPage([comment], { serial: OGG_CHAIN_SERIAL, sequence: sequence++, granule: 0, flags: 0 }));
+    for (let k = 0; k < frames; k++) {
+      pages.push(oggPage([Uint8Array.from(flacSilentFrame(k, rateCode))], { serial: OGG_CHAIN_SERIAL, sequence: sequence++, granule: (k + 1) * 4_096, flags: k === frames - 1 ? 0x04 : 0 }));
+    }
+    const stated = FLAC_RATE_CODES[rateCode]!;
+    ffmpegRate = stated || ffmpegRate;
+    trueSeconds += (frames * 4_096) / (stated || streamRate);
+    ffmpegSeconds += (frames * 4_096) / ffmpegRate;
+  }
+  return { bytes: concat(pages), trueSeconds, statedSeconds: trueSeconds, ffmpegSeconds };
+}
+
+/**
+ * Native FLAC: STREAMINFO at `streamRate`, then one silent frame of 4,096 samples for each rate code given. A frame
+ * stating no rate (0) plays at the previous frame's rate in FFmpeg, at STREAMINFO's in libFLAC: `trueSeconds` is the
+ * longer of the two, `ffmpegSeconds` FFmpeg's.
+ */
+export function craftFlac(streamRate: number, rateCodes: number[]): CraftedAudio & { ffmpegSeconds: number } {
+  const frames = rateCodes.flatMap((code, k) => flacSilentFrame(k, code));
+  let ffmpegRate = streamRate;
+  let ffmpegSeconds = 0;
+  let libflacSeconds = 0;
+  for (const code of rateCodes) {
+    const stated = FLAC_RATE_CODES[code]!;
+    ffmpegRate = stated || ffmpegRate;
+    ffmpegSeconds += 4_096 / ffmpegRate;
+    libflacSeconds += 4_096 / (stated || streamRate);
+  }
+  const trueSeconds = Math.max(ffmpegSeconds, libflacSeconds);
+  return { bytes: concat([latin1('fLaC'), [0x80, 0, 0, 34], flacStreamInfo(streamRate), frames]), trueSeconds, statedSeconds: trueSeconds, ffmpegSeconds };
 }
 
 // ---- MP3 ----------------------------------------------------------------------------------------------------

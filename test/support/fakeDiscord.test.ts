@@ -45,6 +45,8 @@ async function startBot(
   intents: GatewayIntentBits[] = [G.Guilds, G.GuildMessages, G.DirectMessages],
 ): Promise<{ fake: FakeDiscord; client: Client }> {
   const fake = await FakeDiscord.start(options);
+  // Discord delivers interactions only for registered commands: the ones these tests send, as an earlier run left them.
+  for (const name of ['ask', 'slow', 'dm', 'x', 'after-resume']) fake.keepCommand({ name, description: 'a test command' });
   const client = new Client({ intents, partials: [Partials.Channel], rest: { api: fake.restUrl } });
   const ready = once(client, Events.ClientReady);
   await client.login(fake.token);

@@ -37,6 +37,7 @@ import {
   type APIMessage,
   type APIUser,
   type GatewayIdentifyData,
+  type RESTPostAPIApplicationCommandsJSONBody,
 } from 'discord-api-types/v10';
 import { FakeGateway, type DispatchRecord, type GatewayCloseRecord } from './fakeDiscordGateway.ts';
 import { FakeInteraction } from './fakeDiscordInteraction.ts';
@@ -52,6 +53,7 @@ import {
   type FakeOverwriteSpec,
   type FakeUserSpec,
   type GuildState,
+  type KeptCommands,
   type RecordedRequest,
 } from './fakeDiscordState.ts';
 
@@ -79,6 +81,7 @@ export type {
   FakeRoleSpec,
   FakeThreadSpec,
   FakeUserSpec,
+  KeptCommands,
   MultipartBody,
   RecordedRequest,
   UploadedFile,
@@ -111,11 +114,11 @@ export interface FakeInteractionSpec {
   kind?: 'chatInput' | 'autocomplete' | 'messageContextMenu' | 'userContextMenu' | 'button' | 'modalSubmit';
   /** command name (command kinds) */
   commandName?: string;
-  /** default: id of the registered command with that name (guild first, then global), else a new snowflake */
+  /** default: id of the registered command with that name (guild first, then global); one must be registered */
   commandId?: string;
   /**
    * Wire-shape options, or a record `{ name: value }` converted using the registered command's
-   * option types when known (else inferred: string→3, integer→4, other number→10, boolean→5,
+   * option types (an option it doesn't define is inferred: string→3, integer→4, other number→10, boolean→5,
    * {filename} → attachment). User/channel/role/attachment values get `resolved` data.
    */
   options?: APIApplicationCommandInteractionDataOption[] | Record<string, FakeOptionValue>;
@@ -267,6 +270,14 @@ export class FakeDiscord {
   /** registered commands: global, or for a guild */
   commands(guildId?: string): APIApplicationCommand[] {
     return guildId === undefined ? this.state.globalCommands : (this.state.guildCommands.get(guildId) ?? []);
+  }
+  /** every registered command, as Discord keeps them between runs (pass as `commands` to a fake standing in for the same Discord) */
+  keptCommands(): KeptCommands {
+    return { global: structuredClone(this.state.globalCommands), guilds: Object.fromEntries([...this.state.guildCommands].map(([id, list]) => [id, structuredClone(list)])) };
+  }
+  /** Registers a command as an earlier run of the application did (a command the bot no longer has, say); validated. */
+  keepCommand(body: RESTPostAPIApplicationCommandsJSONBody, guildId?: string): APIApplicationCommand {
+    return this.rest.keepCommand(body as unknown as Record<string, unknown>, guildId);
   }
   /** stored (unredacted) messages of a channel, oldest first; ephemeral messages are not stored */
   channelMessages(channelId: string): APIMessage[] {
@@ -555,6 +566,8 @@ export class FakeDiscord {
       if (!spec.commandName) throw new Error('FakeDiscord.sendInteraction: commandName is required');
       type = kind === 'autocomplete' ? InteractionType.ApplicationCommandAutocomplete : InteractionType.ApplicationCommand;
       const registered = this.findCommand(spec.commandName, commandType, guild?.id);
+      // Discord delivers interactions only for commands the application registered: a test naming another is wrong.
+      if (!registered) throw new Error(`FakeDiscord.sendInteraction: no command "${spec.commandName}" (type ${commandType}) is registered${guild ? ` in guild ${guild.id} or globally` : ''}`);
       data = { id: spec.commandId ?? registered?.id ?? s.ids.next(), name: spec.commandName, type: commandType };
       if (registered?.guild_id) data.guild_id = registered.guild_id;
       if (commandType === ApplicationCommandType.ChatInput) {
@@ -643,9 +656,14 @@ export class FakeDiscord {
     return ia;
   }
 
+  /**
+   * The command an interaction is for: the guild's, then a global one. In DMs, also a guild's: Discord offers only
+   * global commands there, but the bot registers to DEV_GUILD_ID in tests, which still send DM commands.
+   */
   private findCommand(name: string, type: number, guildId: string | undefined): APIApplicationCommand | undefined {
     const match = (c: APIApplicationCommand) => c.name === name && c.type === type;
-    return (guildId ? this.commands(guildId).find(match) : undefined) ?? this.commands().find(match);
+    const anyGuild = () => [...this.state.guildCommands.values()].flat().find(match);
+    return (guildId ? this.commands(guildId).find(match) : undefined) ?? this.commands().find(match) ?? (guildId ? undefined : anyGuild());
   }
 
   private buildOptions(

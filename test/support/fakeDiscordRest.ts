@@ -671,6 +671,23 @@ export class FakeRest {
     });
   }
 
+  /**
+   * A command an earlier run of the application registered (Discord keeps it): validated as a POST is, but not counted
+   * as a registration of this run. Throws on a body Discord would refuse.
+   */
+  keepCommand(body: Obj, guildId?: string): APIApplicationCommand {
+    const fe = new FormErrors();
+    validateCommand(fe, [], body);
+    if (!fe.ok) throw new Error(`FakeDiscord.keepCommand: Discord would refuse this command: ${JSON.stringify(fe.body())}`);
+    const s = this.s;
+    const list = guildId === undefined ? s.globalCommands : (s.guildCommands.get(guildId) ?? []);
+    const cmd = this.upsertInto(list, body, guildId);
+    const next = [...list.filter((x) => !(x.type === cmd.type && x.name === cmd.name)), cmd];
+    if (guildId === undefined) s.globalCommands = next;
+    else s.guildCommands.set(guildId, next);
+    return cmd;
+  }
+
   private upsertInto(list: APIApplicationCommand[], c: Obj, guildId: string | undefined): APIApplicationCommand {
     const type = (c.type as number | undefined) ?? 1;
     const existing = list.find((x) => x.type === type && x.name === c.name);

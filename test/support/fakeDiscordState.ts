@@ -142,6 +142,16 @@ export interface FakeDiscordOptions {
   maxGuildsPerShard?: number;
   /** `shards` in GET /gateway/bot; default one per GUILDS_PER_RECOMMENDED_SHARD servers, at least 1 */
   recommendedShards?: number;
+  /**
+   * Application commands Discord already holds (an earlier run registered them, and Discord keeps them, ids included):
+   * global ones, and per guild id. A bot that finds its commands unchanged skips registering, yet they are there.
+   */
+  commands?: KeptCommands;
+}
+
+export interface KeptCommands {
+  global?: APIApplicationCommand[];
+  guilds?: Record<string, APIApplicationCommand[]>;
 }
 
 /** Discord recommends about one shard per 1,000 servers (what discord.js's fetchRecommendedShardCount assumes). */
@@ -443,6 +453,8 @@ export class FakeState {
     });
     this.defaultUser = this.upsertUser(options.defaultUser ?? { id: DEFAULT_USER_ID, username: 'tester', global_name: 'Tester' });
     for (const spec of options.guilds ?? [defaultGuildSpec()]) this.addGuild(spec);
+    this.globalCommands = structuredClone(options.commands?.global ?? []);
+    for (const [guildId, list] of Object.entries(options.commands?.guilds ?? {})) this.guildCommands.set(guildId, structuredClone(list));
   }
 
   now(): number {

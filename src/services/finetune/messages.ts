@@ -8,9 +8,9 @@ export type FineTuneStatusKey = `status.${'validating_files' | 'queued' | 'runni
 export type FineTuneTextKey =
   | 'denied' | 'guildOnly' | 'notJsonl' | 'tooLarge' | 'downloadFailed' | 'invalid' | 'moreProblems' | `problem.${TrainingProblem['kind']}`
   | 'uploaded' | 'estimate' | 'estimates' | 'defaultEpochs' | 'unknownFile' | 'badModel' | 'badSuffix' | 'badEpochs' | 'started' | 'epochsGiven' | 'epochsAuto'
-  | 'epochsDefault' | 'unknownJob' | 'noJobs' | 'statusHeader' | 'statusModel' | 'statusTrained' | 'statusReady' | 'statusReserved'
+  | 'epochsDefault' | 'unknownJob' | 'noJobs' | 'statusHeader' | 'statusModel' | 'statusTrained' | 'statusReady' | 'statusReadyNotAllowed' | 'statusReserved'
   | 'statusCharged' | 'statusReleased' | 'statusError' | 'statusStale' | 'events' | 'listHeader' | 'listMore' | 'cancelled' | 'cancelledCharged'
-  | 'cancelling' | 'alreadyFinished' | 'notReady' | 'used' | 'noticeSucceeded' | 'noticeFailed' | 'noticeCancelled' | 'noticeFree'
+  | 'cancelling' | 'alreadyFinished' | 'notReady' | 'used' | 'noticeSucceeded' | 'noticeSucceededNotAllowed' | 'noticeFailed' | 'noticeCancelled' | 'noticeFree'
   | 'noticePartial' | 'notSupported' | 'unknownError' | 'suggestion.examples' | 'startUnconfirmed' | 'cancelUnconfirmed' | 'noticeNotCreated' | 'statusGone' | 'cancelGone' | 'useGone'
   | 'statusGoneClosed' | 'statusLost' | 'cancelLost' | 'useLost' | 'noticeLost' | 'useNotAllowed' | 'startNotAllowed'
   | `refused.${FineTuneRefusal}` | FineTuneStatusKey;

@@ -130,15 +130,21 @@ export function describeLost(key: 'cancelLost' | 'useLost', job: FineTuneJobRow,
   return text(key, language, lostValues(job));
 }
 
-/** Status, model, trained tokens, the fine-tuned model, money, errors in plain words, then the latest events (oldest first). */
-export function describeStatus(check: CheckResult, events: FineTuningJobEvent[], language: CatalogueLanguage): string {
+/** Whether ALLOWED_MODELS lets a channel use a model: a fine-tune it leaves out is never offered for `/finetune use`. */
+export type ModelAllowed = (model: string) => boolean;
+
+/**
+ * Status, model, trained tokens, the fine-tuned model (and whether it may be used here), money, errors in plain words,
+ * then the latest events (oldest first).
+ */
+export function describeStatus(check: CheckResult, events: FineTuningJobEvent[], language: CatalogueLanguage, allowed: ModelAllowed): string {
   const { job } = check;
   const lines = [
     ...warning(check, language),
     text('statusHeader', language, { job: job.jobId, status: statusWord(job.status, language) }),
     text('statusModel', language, { model: job.baseModel, file: job.fileId, epochs: epochsText(job, language, check.ok ? check.remote?.hyperparameters?.n_epochs : undefined) }),
     ...(job.trainedTokens ? [text('statusTrained', language, { n: job.trainedTokens })] : []),
-    ...(job.fineTunedModel ? [text('statusReady', language, { model: job.fineTunedModel, job: job.jobId })] : []),
+    ...(job.fineTunedModel ? [text(allowed(job.fineTunedModel) ? 'statusReady' : 'statusReadyNotAllowed', language, { model: job.fineTunedModel, job: job.jobId })] : []),
     ...(job.error ? [text('statusError', language, { error: clip(job.error) })] : []),
     moneyLine(job, language),
   ];
@@ -157,10 +163,14 @@ export function describeList(jobs: FineTuneJobRow[], more: boolean, language: Ca
   return [text('listHeader', language), ...lines, ...(more ? [text('listMore', language)] : [])].join('\n');
 }
 
-/** Posted in the channel where the job was started, once it finished. */
-export function finishNotice(job: FinishedJob, language: CatalogueLanguage): string {
+/**
+ * Posted in the channel where the job was started, once it finished. A model ALLOWED_MODELS leaves out (the list only
+ * names another organisation's fine-tunes, or changed since the start) is not offered for `/finetune use`, which would refuse it.
+ */
+export function finishNotice(job: FinishedJob, language: CatalogueLanguage, allowed: ModelAllowed): string {
   if (job.status === 'succeeded') {
-    return text('noticeSucceeded', language, {
+    const usable = job.fineTunedModel === null || allowed(job.fineTunedModel);
+    return text(usable ? 'noticeSucceeded' : 'noticeSucceededNotAllowed', language, {
       job: job.jobId, model: job.fineTunedModel ?? '?', tokens: job.trainedTokens ?? 0, cost: formatUsd(job.chargedMicros ?? 0),
     });
   }

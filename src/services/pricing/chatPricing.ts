@@ -4,7 +4,7 @@
  * prices are wrong or missing for most current models (see builtinPrices.ts); then the fallback.
  */
 import { longContextTier, ratesFor, scaled } from './longContext.ts';
-import { fineTuneBase, lookup, nameCandidates } from './modelNames.ts';
+import { fineTuneBase, lookup, nameCandidates, tableKey } from './modelNames.ts';
 import { tokenizerChatPrice, tokenizerSpec } from './tokenizerPrices.ts';
 import type { ChatEntry, ChatPrice, ChatResolution, ChatUsage, LongContextRule } from './types.ts';
 import { assertCount, ceilCost, TOKENS_PER_PRICE_UNIT } from './units.ts';
@@ -27,10 +27,10 @@ export class ChatPricing {
     const base = fineTuneBase(model);
     if (base !== undefined) {
       // A price for this very fine-tune, then the fine-tuned rate of its base, then the base itself.
-      const own = this.table.get(model);
-      if (own) return this.found(model, model, own);
-      const tuned = nameCandidates(base).map((name) => `ft:${name}`).find((key) => this.table.has(key));
-      if (tuned) return this.found(model, tuned, this.table.get(tuned) as ChatEntry);
+      const own = tableKey(this.table, model);
+      if (own !== undefined) return this.found(model, own, this.table.get(own) as ChatEntry);
+      const tuned = nameCandidates(base).map((name) => tableKey(this.table, `ft:${name}`)).find((key) => key !== undefined);
+      if (tuned !== undefined) return this.found(model, tuned, this.table.get(tuned) as ChatEntry);
       // OpenAI bills a fine-tuned model at rates of its own, above its base's: without them it is unpriced
       // (UNPRICED_MODELS refuses it by default on OpenAI), and a fallback charge is never below its base's rates.
       const { price } = this.resolve(base);
@@ -39,7 +39,7 @@ export class ChatPricing {
     const ours = lookup(this.table, model);
     if (ours) return this.found(model, ours.key, ours.value);
     // A proxy's name for an OpenAI model (OpenRouter, LiteLLM: `openai/o1`) costs what OpenAI charges for it.
-    if (model.startsWith(OPENAI_PREFIX)) {
+    if (model.toLowerCase().startsWith(OPENAI_PREFIX)) {
       const proxied = this.resolve(model.slice(OPENAI_PREFIX.length));
       if (proxied.known) return { ...proxied, model };
     }
@@ -91,7 +91,8 @@ export class ChatPricing {
   /** Our table's limit (legacy or local models) before gpt-tokenizer's; a fine-tune has its base's. */
   private limit(model: string, ours: 'contextWindow' | 'maxOutputTokens', theirs: 'context_window' | 'max_output_tokens'): number | undefined {
     const name = fineTuneBase(model) ?? model;
-    const own = model === name ? undefined : this.table.get(model)?.[ours];
+    const ownKey = model === name ? undefined : tableKey(this.table, model);
+    const own = ownKey === undefined ? undefined : this.table.get(ownKey)?.[ours];
     return own ?? lookup(this.table, name)?.value[ours] ?? tokenizerSpec(name)?.[theirs];
   }
 

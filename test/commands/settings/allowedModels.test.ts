@@ -140,6 +140,39 @@ describe('/finetune start and use under ALLOWED_MODELS', () => {
     expect(storedModel(h, FRESH_CHANNEL!)).toBeUndefined();
   });
 
+  test('the finished job\'s notice and status say its model can\'t be used here instead of inviting /finetune use (en, zh-TW, zh-CN, ja)', async () => {
+    const line = '{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "hello"}]}\n';
+    const notices = () => h.discord.requests.filter((r) => r.method === 'POST' && r.path === `/channels/${DEFAULT_CHANNEL_ID}/messages`).map((r) => (r.body as { content: string }).content);
+    const outcomes = [];
+    for (const locale of ['en-US', 'zh-TW', 'zh-CN', 'ja']) {
+      const uploaded = await finetune('upload', { file: { filename: 'data.jsonl', contentType: 'application/jsonl', data: Buffer.from(line.repeat(10)) } }, locale);
+      const fileId = /`(file-[\w-]+)`/.exec(uploaded)![1]!;
+      const jobId = /`(ftjob-[\w-]+)`/.exec(await finetune('start', { file: fileId, model: 'gpt-4o-mini-2024-07-18', epochs: 1 }, locale))![1]!;
+      const model = h.openai.fineTuning.advance(jobId, 'succeeded').fine_tuned_model!;
+      const before = notices().length;
+      await h.bot.ctx.services.fineTunes.tracker.checkAll();
+      const notice = notices().slice(before).find((content) => content.includes(jobId));
+      outcomes.push({ locale, model, notice, status: await finetune('status', { job: jobId }, locale) });
+    }
+    for (const { notice, status } of outcomes) {
+      expect(notice).toBeDefined();
+      expect(`${notice}\n${status}`).not.toContain('/finetune use');
+    }
+    const [en, zhTw, zhCn, ja] = outcomes;
+    const sentence = {
+      en: "The bot's host allows only some models on this bot, and this one is not among them: it can't be used here unless the bot's host adds it.",
+      zhTw: '機器人的架設者只允許在這個機器人上使用部分模型，而這個模型不在其中：除非架設者把它加入，否則無法在這裡使用。',
+      zhCn: '机器人的部署者只允许在这个机器人上使用部分模型，而这个模型不在其中：除非部署者把它加入，否则无法在这里使用。',
+      ja: 'ボットの運営者はこのボットで使えるモデルを限定しており、このモデルはその中に入っていません。運営者が追加しない限り、ここでは使えません。',
+    };
+    expect(en!.notice).toMatch(new RegExp(`^✅ Fine-tuning job \`ftjob-[\\w-]+\` finished: \`${en!.model}\` is trained \\(.+\\)\\. `));
+    expect(en!.notice!.endsWith(sentence.en)).toBe(true);
+    expect(en!.status).toContain(`Fine-tuned model: \`${en!.model}\`. ${sentence.en}`);
+    expect(zhTw!.notice!.endsWith(sentence.zhTw) && zhTw!.status.includes(`微調後的模型：\`${zhTw!.model}\`。${sentence.zhTw}`)).toBe(true);
+    expect(zhCn!.notice!.endsWith(sentence.zhCn) && zhCn!.status.includes(`微调后的模型：\`${zhCn!.model}\`。${sentence.zhCn}`)).toBe(true);
+    expect(ja!.notice!.endsWith(sentence.ja) && ja!.status.includes(`ファインチューニング済みモデル：\`${ja!.model}\`。${sentence.ja}`)).toBe(true);
+  });
+
   test.each([
     ['en-US', "No fine-tuning job was started and nothing was charged: the bot's host allows only some models on this bot, and no model fine-tuned from `gpt-4.1-mini-2025-04-14` would be one of them, so it could never be used here."],
     ['zh-TW', '沒有開始微調任務，也沒有收費：機器人的架設者只允許在這個機器人上使用部分模型，而從 `gpt-4.1-mini-2025-04-14` 微調出的模型不會在其中，所以在這裡永遠無法使用。'],

@@ -23,8 +23,11 @@ export function flacStreamRate(b: Uint8Array, at: number): number {
   return ((b[at + 10] ?? 0) << 12) | ((b[at + 11] ?? 0) << 4) | ((b[at + 12] ?? 0) >> 4);
 }
 
-/** A frame header at `i` (RFC 9639 §9.1), or undefined when the bytes there are not one. */
-export function flacFrameHeader(b: Uint8Array, i: number, streamRate: number): { blockSize: number; rate: number; length: number } | undefined {
+/**
+ * A frame header at `i` (RFC 9639 §9.1), or undefined when the bytes there are not one. `rate` is 0 for a frame
+ * that states none (rate code 0): which rate it plays at is the decoder's choice (see FlacClock).
+ */
+export function flacFrameHeader(b: Uint8Array, i: number): { blockSize: number; rate: number; length: number } | undefined {
   if (b[i] !== 0xff || ((b[i + 1] ?? 0) & 0xfe) !== 0xf8 || i + 5 > b.length) return undefined;
   const blockCode = b[i + 2]! >> 4;
   const rateCode = b[i + 2]! & 0x0f;
@@ -46,37 +49,62 @@ export function flacFrameHeader(b: Uint8Array, i: number, streamRate: number): {
     blockSize = u16be(b, p) + 1;
     p += 2;
   } else blockSize = 256 << (blockCode - 8);
+  // Rate code 0 states none; FFmpeg takes a stated 0 (codes 12-14) as none too (fi.samplerate == 0 in flacdec.c).
   let rate: number;
-  if (rateCode === 0) rate = streamRate;
-  else if (rateCode <= 11) rate = RATES[rateCode]!;
+  if (rateCode <= 11) rate = RATES[rateCode]!;
   else if (rateCode === 12) rate = (b[p++] ?? 0) * 1000;
   else {
     rate = u16be(b, p) * (rateCode === 14 ? 10 : 1);
     p += 2;
   }
-  if (p >= b.length || rate <= 0) return undefined;
+  if (p >= b.length) return undefined;
   let crc = 0;
   for (let k = i; k < p; k++) crc = CRC8[crc ^ b[k]!]!;
   return crc === b[p] ? { blockSize, rate, length: p + 1 - i } : undefined;
 }
 
+/**
+ * The rate each frame plays at. A frame stating its rate plays at it. One stating none plays at the previous frame's
+ * rate in FFmpeg (libavcodec/flacdec.c keeps the last frame's, STREAMINFO's until then) but at STREAMINFO's in
+ * libFLAC, and at a chained Ogg stream's newer STREAMINFO in a decoder that follows chains: such a frame is bounded
+ * by the slowest of those rates above and the fastest below.
+ */
+export class FlacClock {
+  private readonly streamRates = new Set<number>();
+  private previousRate = 0;
+
+  streamInfo(rate: number): void {
+    if (rate > 0) this.streamRates.add(rate);
+  }
+
+  add(tally: Tally, frame: { blockSize: number; rate: number }): void {
+    if (frame.rate > 0) {
+      this.previousRate = frame.rate;
+      return tally.add(frame.blockSize / frame.rate);
+    }
+    const rates = this.previousRate > 0 ? [...this.streamRates, this.previousRate] : [...this.streamRates];
+    // No rate anywhere: every decoder refuses the frame ("sample rate not found in STREAMINFO or frame header").
+    if (rates.length > 0) tally.add(frame.blockSize / Math.max(...rates), frame.blockSize / Math.min(...rates));
+  }
+}
+
 export function measureFlac(b: Uint8Array, start = 0): Measurement {
   let pos = start + 4; // after "fLaC"
-  let streamRate = 0;
+  const clock = new FlacClock();
   for (;;) {
     if (pos + 4 > b.length) return unreadable('The flac file ends inside its metadata; it is truncated or damaged.');
     const header = b[pos]!;
     const length = ((b[pos + 1]! << 16) | (b[pos + 2]! << 8) | b[pos + 3]!) >>> 0;
-    if ((header & 0x7f) === 0) streamRate = flacStreamRate(b, pos + 4);
+    if ((header & 0x7f) === 0) clock.streamInfo(flacStreamRate(b, pos + 4));
     pos += 4 + length;
     if (header & 0x80) break;
   }
   const tally = new Tally();
   for (let i = pos; i < b.length; i++) {
     if (b[i] !== 0xff) continue;
-    const frame = flacFrameHeader(b, i, streamRate);
+    const frame = flacFrameHeader(b, i);
     if (!frame) continue;
-    tally.add(frame.blockSize / frame.rate);
+    clock.add(tally, frame);
     i += frame.length - 1;
   }
   if (tally.upper === 0) return unreadable('The flac file holds no audio frames; it is truncated or damaged.');

@@ -1,8 +1,12 @@
 /**
  * Ogg: every page whose CRC checks (as libogg demands), its packets rebuilt from the lacing values, each
  * audio packet's duration from its own bytes. Granule positions (the stream's claim of its length) are ignored.
+ * A new chain on a serial already seen (a BOS page again) is not a new stream to FFmpeg's demuxer (oggdec.c finds the
+ * serial and hands every packet on to the decoder), while a decoder that follows chains rereads its headers: each
+ * header a stream holds therefore widens the bound (Vorbis blocksizes and rate, FLAC STREAMINFO rates) and a chain
+ * of another codec on the same serial is refused.
  */
-import { flacFrameHeader, flacStreamRate } from './flac.ts';
+import { FlacClock, flacFrameHeader, flacStreamRate } from './flac.ts';
 import { OPUS_MAX_PACKET_SAMPLES, OPUS_RATE, opusPacketSamples } from './opus.ts';
 import { ascii, Tally, u32le, unreadable, unsupported, type Measurement } from './types.ts';
 
@@ -40,19 +44,34 @@ interface Stream {
   head: Uint8Array;
   headLength: number;
   length: number;
-  /** vorbis: samples per packet at most / at least, and the rate; flac: STREAMINFO rate */
-  rate: number;
-  maxSamples: number;
-  minSamples: number;
-  /** opus: pre-skip from OpusHead, and the last granule position seen (-1 when none) */
+  /** the next packet opens a new chain on this serial (a BOS page after data) */
+  chainStart: boolean;
+  /** vorbis: seconds a packet outputs at least / at most, over every identification header seen */
+  minSeconds: number;
+  maxSeconds: number;
+  /** flac: the rate each frame plays at */
+  clock: FlacClock;
+  /** opus: pre-skip from OpusHead, the last granule position seen (-1 when none), and the chains before this one */
   preSkip: number;
   granule: number;
+  chainedSeconds: number;
   /**
    * flac: the open packet's bytes, whole. A packet may hold several frames, and FFmpeg's decoder is handed the rest of
    * a packet after each frame (libavcodec/decode.c), so every frame header in it counts, not only the first.
    */
   chunks: Uint8Array[];
 }
+
+type Header =
+  | { codec: 'opus'; preSkip: number }
+  | { codec: 'vorbis'; minSeconds: number; maxSeconds: number }
+  | { codec: 'flac'; rate: number }
+  | { codec: 'skeleton' | 'other' };
+
+const newStream = (): Stream => ({
+  packets: 0, head: new Uint8Array(HEAD_BYTES), headLength: 0, length: 0, chainStart: false, minSeconds: Infinity, maxSeconds: 0,
+  clock: new FlacClock(), preSkip: 0, granule: -1, chainedSeconds: 0, chunks: [],
+});
 
 export function measureOgg(b: Uint8Array): Measurement {
   const streams = new Map<number, Stream>();
@@ -77,7 +96,8 @@ export function measureOgg(b: Uint8Array): Measurement {
     pages++;
     const serial = u32le(b, pos + 14);
     let stream = streams.get(serial);
-    if (!stream) streams.set(serial, (stream = { packets: 0, head: new Uint8Array(HEAD_BYTES), headLength: 0, length: 0, rate: 0, maxSamples: 0, minSamples: 0, preSkip: 0, granule: -1, chunks: [] }));
+    if (!stream) streams.set(serial, (stream = newStream()));
+    else if ((b[pos + 5]! & 0x02) !== 0 && stream.packets > 0) newChain(stream, tally);
     const granuleHigh = u32le(b, pos + 10);
     if (granuleHigh !== 0xffffffff) stream.granule = granuleHigh * 2 ** 32 + u32le(b, pos + 6); // all ones: no packet ends here
     let at = bodyStart;
@@ -100,10 +120,21 @@ export function measureOgg(b: Uint8Array): Measurement {
   const codecs = all.map((s) => s.codec).filter((c) => c !== undefined);
   if (codecs.length === 0) return unsupported('oggNone');
   if (tally.upper === 0) return unreadable('The ogg file holds no audio packets; it is truncated or damaged.');
-  const opus = [...streams.values()].filter((s) => s.codec === 'opus' && s.granule >= 0);
-  const stated = opus.length > 0 ? opus.reduce((sum, s) => sum + Math.max(0, s.granule - s.preSkip), 0) / OPUS_RATE : undefined;
+  const opus = [...streams.values()].filter((s) => s.codec === 'opus' && (s.granule >= 0 || s.chainedSeconds > 0));
+  const stated = opus.length > 0 ? opus.reduce((sum, s) => sum + s.chainedSeconds + chainSeconds(s), 0) : undefined;
   return { ...tally.result(`ogg/${[...new Set(codecs)].join('+')}`), ...(stated !== undefined && { statedSeconds: stated }) } as Measurement;
 }
+
+/** A BOS page on a serial that already carried packets: the chain before it ends here. */
+function newChain(stream: Stream, tally: Tally): void {
+  if (stream.length > 0) finishPacket(stream, tally); // a packet left open is counted: it can only make the bound larger
+  stream.chainedSeconds += chainSeconds(stream);
+  stream.granule = -1;
+  stream.chainStart = true;
+}
+
+/** What an Opus chain's last granule position states, after its pre-skip. */
+const chainSeconds = (stream: Stream): number => (stream.granule >= 0 ? Math.max(0, stream.granule - stream.preSkip) / OPUS_RATE : 0);
 
 function finishPacket(stream: Stream, tally: Tally): void {
   const head = stream.head;
@@ -114,27 +145,46 @@ function finishPacket(stream: Stream, tally: Tally): void {
   stream.length = 0;
   stream.chunks = [];
   const index = stream.packets++;
-  if (index === 0) return identify(stream, head.slice(0, headLength));
+  if (index === 0 || stream.chainStart) {
+    stream.chainStart = false;
+    const header = identify(head.slice(0, headLength));
+    // A chain of another codec on the same serial: FFmpeg decodes it as the first chain's codec, a decoder that follows
+    // chains as its own; no one bound holds for both, so the file is refused.
+    stream.codec = stream.codec === undefined || stream.codec === header.codec ? header.codec : 'other';
+    if (stream.codec === header.codec) adopt(stream, header);
+    if (index === 0) return;
+  }
   switch (stream.codec) {
     case 'opus': {
       if (index === 1) return; // OpusTags
+      // A later chain's OpusHead and OpusTags reach FFmpeg's decoder as packets too: counted as rejected ones below.
       const samples = opusPacketSamples(head, length); // head holds min(length, HEAD_BYTES) fresh bytes
       // A packet the decoder rejects may still be concealed as audio: count it at the most a packet can hold.
       tally.add((samples ?? 0) / OPUS_RATE, (samples ?? OPUS_MAX_PACKET_SAMPLES) / OPUS_RATE);
       return;
     }
     case 'vorbis':
-      if (((head[0] ?? 1) & 1) === 1) return; // header packets have odd types; audio packets start with a 0 bit
-      tally.add(stream.minSamples / stream.rate, stream.maxSamples / stream.rate);
+      // Header packets have odd types; audio packets start with a 0 bit. FFmpeg's decoder (vorbisdec.c) restarts on an
+      // identification header anywhere, libvorbis ignores it: the bound spans both.
+      if (((head[0] ?? 1) & 1) === 1) {
+        const header = head[0] === 1 ? identify(head.slice(0, headLength)) : undefined;
+        if (header?.codec === 'vorbis') adopt(stream, header);
+        return;
+      }
+      tally.add(stream.minSeconds, stream.maxSeconds);
       return;
     case 'flac': {
       // Metadata packets start with their block type; audio packets with a frame's sync byte.
-      if (head[0] !== 0xff) return;
+      if (head[0] !== 0xff) {
+        const header = head[0] === 0x7f ? identify(head.slice(0, headLength)) : undefined;
+        if (header?.codec === 'flac') adopt(stream, header);
+        return;
+      }
       const packet = joined(chunks, length);
       for (let i = 0; i < packet.length; i++) {
-        const frame = packet[i] === 0xff ? flacFrameHeader(packet, i, stream.rate) : undefined;
+        const frame = packet[i] === 0xff ? flacFrameHeader(packet, i) : undefined;
         if (!frame) continue;
-        tally.add(frame.blockSize / frame.rate);
+        stream.clock.add(tally, frame);
         i += frame.length - 1;
       }
       return;
@@ -142,6 +192,15 @@ function finishPacket(stream: Stream, tally: Tally): void {
     default:
       return;
   }
+}
+
+/** Applies an identification header to its stream: each one seen widens the bound. */
+function adopt(stream: Stream, header: Header): void {
+  if (header.codec === 'opus') stream.preSkip = header.preSkip;
+  else if (header.codec === 'vorbis') {
+    stream.minSeconds = Math.min(stream.minSeconds, header.minSeconds);
+    stream.maxSeconds = Math.max(stream.maxSeconds, header.maxSeconds);
+  } else if (header.codec === 'flac') stream.clock.streamInfo(header.rate);
 }
 
 /** A packet's bytes in one array (most packets lie within one page: no copy then). */
@@ -156,21 +215,18 @@ function joined(chunks: Uint8Array[], length: number): Uint8Array {
   return packet;
 }
 
-function identify(stream: Stream, bytes: Uint8Array): void {
+function identify(bytes: Uint8Array): Header {
   const magic = ascii(bytes, 0, 8);
-  if (magic === 'OpusHead') {
-    stream.codec = 'opus';
-    stream.preSkip = (bytes[10] ?? 0) | ((bytes[11] ?? 0) << 8);
-  }
-  else if (magic.startsWith('\x01vorbis') && bytes.length >= 30) {
+  if (magic === 'OpusHead') return { codec: 'opus', preSkip: (bytes[10] ?? 0) | ((bytes[11] ?? 0) << 8) };
+  if (magic.startsWith('\x01vorbis') && bytes.length >= 30) {
     const rate = u32le(bytes, 12);
+    if (rate === 0) return { codec: 'other' };
     const small = Math.min(bytes[28]! & 0x0f, VORBIS_MAX_BLOCK_EXPONENT);
     const large = Math.min(bytes[28]! >> 4, VORBIS_MAX_BLOCK_EXPONENT);
     // A packet outputs a quarter of the previous block plus a quarter of its own: between blocksize_0/2 and blocksize_1/2.
-    Object.assign(stream, { codec: rate > 0 ? 'vorbis' : 'other', rate: Math.max(rate, 1), minSamples: 2 ** small / 2, maxSamples: 2 ** large / 2 });
-  } else if (magic.startsWith('\x7fFLAC') && ascii(bytes, 9, 4) === 'fLaC') {
-    stream.codec = 'flac';
-    stream.rate = flacStreamRate(bytes, 17);
-  } else if (magic === 'fishead\0') stream.codec = 'skeleton'; // Ogg Skeleton: an index, no media
-  else stream.codec = 'other';
+    return { codec: 'vorbis', minSeconds: 2 ** small / 2 / rate, maxSeconds: 2 ** large / 2 / rate };
+  }
+  if (magic.startsWith('\x7fFLAC') && ascii(bytes, 9, 4) === 'fLaC') return { codec: 'flac', rate: flacStreamRate(bytes, 17) };
+  if (magic === 'fishead\0') return { codec: 'skeleton' }; // Ogg Skeleton: an index, no media
+  return { codec: 'other' };
 }
