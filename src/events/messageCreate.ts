@@ -1,4 +1,4 @@
-import { Events, type Client, type Message } from 'discord.js';
+import { Events, type Client, type GuildMember, type Message } from 'discord.js';
 import type { BotContext } from '../context.ts';
 import { requestLogger } from '../logger.ts';
 import { ReplyStream } from '../services/discord/replyStream.ts';
@@ -22,7 +22,8 @@ import { questionImagesOf } from '../services/vision/attachments.ts';
 /** With more answers than this in progress, the typing indicator is skipped. */
 const TYPING_MAX_IN_FLIGHT = 5;
 
-async function answerMention(message: Message, ctx: BotContext, asked?: ThreadQuestion): Promise<void> {
+/** `member`: the author as the message brought them (null in a DM), read when it arrived: their roles decide role limits. */
+async function answerMention(message: Message, ctx: BotContext, member: GuildMember | null, asked?: ThreadQuestion): Promise<void> {
   const botId = message.client.user.id;
   const logger = requestLogger(ctx.logger, { event: 'mention', messageId: message.id, userId: message.author.id, guildId: message.guildId ?? undefined });
   // A message has no reader locale: the member reads the language they wrote in (a forum post: its title and text).
@@ -50,11 +51,11 @@ async function answerMention(message: Message, ctx: BotContext, asked?: ThreadQu
     }
     const sink = new ChannelReplySink(message);
     const reply = new ReplyStream(sink, ctx.services.botTokenPacer, logger);
-    const speaker = { id: message.author.id, name: displayNameOf(message.member, message.author) };
+    const speaker = { id: message.author.id, name: displayNameOf(member, message.author) };
     const result = await ctx.services.ask.answer({
       scope: channelScopeOf(message.guildId, message.channelId, message.channel),
       isPrivate: false,
-      payer: payerOf(message.guildId, message.channelId, message.author, message.member),
+      payer: payerOf(message.guildId, message.channelId, message.author, member),
       command: 'mention',
       speaker,
       prompt,
@@ -85,11 +86,16 @@ async function answerMention(message: Message, ctx: BotContext, asked?: ThreadQu
 export function registerMessageCreate(client: Client, ctx: BotContext): void {
   client.on(Events.MessageCreate, (message) => {
     if (message.author.bot || !client.user) return;
+    // Read now: discord.js finds the author's member in a cache that keeps only the latest one per server
+    // (src/discordCache.ts), and their roles decide their role limits. A server message that brought none (a
+    // webhook's) has nobody whose limits could apply: not answered.
+    const member = message.member;
+    if (message.inGuild() && !member) return;
     const { lifecycle, metrics } = ctx.services;
-    if (wantsTranscription(message, ctx)) return void lifecycle.track(metrics.message('voice_message', message, () => transcribeVoiceMessage(message, ctx)));
+    if (wantsTranscription(message, ctx)) return void lifecycle.track(metrics.message('voice_message', message, () => transcribeVoiceMessage(message, ctx, member)));
     // In a DM every message is meant for the bot; in a server only those that mention it, and those in its threads.
     const asked = threadQuestion(message, ctx);
     const addressed = asked !== undefined || message.channel.isDMBased() || message.mentions.has(client.user, { ignoreEveryone: true, ignoreRoles: true, ignoreRepliedUser: true });
-    if (addressed) void lifecycle.track(metrics.message('mention', message, () => answerMention(message, ctx, asked)));
+    if (addressed) void lifecycle.track(metrics.message('mention', message, () => answerMention(message, ctx, member, asked)));
   });
 }
