@@ -16,16 +16,10 @@ const NOT_NEEDED = [
 ] as const;
 
 const keepOwn = { maxSize: 0, keepOverLimit: (entry: { id: string; client: { user: { id: string } | null } }) => entry.id === entry.client.user?.id };
-/**
- * Members: the bot's own, and per server the one that came with the latest event. discord.js finds a message's author
- * only here (`message.member`), and the author's roles decide their role limits: read as the message arrives, before
- * any other event can replace it (src/events/messageCreate.ts).
- */
-const keepLatestMember = { ...keepOwn, maxSize: 1 };
 
 export const CACHE: CacheFactory = Options.cacheWithLimits({
   ...Object.fromEntries(NOT_NEEDED.map((manager) => [manager, 0])),
-  GuildMemberManager: keepLatestMember,
+  GuildMemberManager: keepOwn,
   UserManager: keepOwn,
 });
 

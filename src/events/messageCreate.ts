@@ -1,4 +1,4 @@
-import { Events, type Client, type GuildMember, type Message } from 'discord.js';
+import { Events, type Client, type Message } from 'discord.js';
 import type { BotContext } from '../context.ts';
 import { requestLogger } from '../logger.ts';
 import { ReplyStream } from '../services/discord/replyStream.ts';
@@ -9,6 +9,7 @@ import { t as text } from '../services/i18n.ts';
 import { languageOfMessage } from '../services/textLanguage.ts';
 import { describeRefusal, describeRefusalInPublic } from '../services/budget/messages.ts';
 import { payerOf } from '../services/discord/payer.ts';
+import { MessageAuthors, type MessageAuthor } from '../services/discord/messageAuthors.ts';
 import { channelScopeOf } from '../services/discord/channelScope.ts';
 import { apologizeForMessage } from '../services/discord/messageFailure.ts';
 import { afterRequestsWritten } from '../services/discord/inputFirst.ts';
@@ -22,8 +23,8 @@ import { questionImagesOf } from '../services/vision/attachments.ts';
 /** With more answers than this in progress, the typing indicator is skipped. */
 const TYPING_MAX_IN_FLIGHT = 5;
 
-/** `member`: the author as the message brought them (null in a DM), read when it arrived: their roles decide role limits. */
-async function answerMention(message: Message, ctx: BotContext, member: GuildMember | null, asked?: ThreadQuestion): Promise<void> {
+/** `member`: the author as the message brought them (undefined in a DM): their roles decide role limits. */
+async function answerMention(message: Message, ctx: BotContext, member: MessageAuthor | undefined, asked?: ThreadQuestion): Promise<void> {
   const botId = message.client.user.id;
   const logger = requestLogger(ctx.logger, { event: 'mention', messageId: message.id, userId: message.author.id, guildId: message.guildId ?? undefined });
   // A message has no reader locale: the member reads the language they wrote in (a forum post: its title and text).
@@ -84,15 +85,15 @@ async function answerMention(message: Message, ctx: BotContext, member: GuildMem
  * text even without the Message Content intent).
  */
 export function registerMessageCreate(client: Client, ctx: BotContext): void {
+  const authors = new MessageAuthors(client);
   client.on(Events.MessageCreate, (message) => {
+    const member = authors.take(message.id);
     if (message.author.bot || !client.user) return;
-    // Read now: discord.js finds the author's member in a cache that keeps only the latest one per server
-    // (src/discordCache.ts), and their roles decide their role limits. A server message that brought none (a
-    // webhook's) has nobody whose limits could apply: not answered.
-    const member = message.member;
+    // The author's roles decide their role limits: a server message that brought no member (a webhook's) has nobody
+    // whose limits could apply, and is not answered.
     if (message.inGuild() && !member) return;
     const { lifecycle, metrics } = ctx.services;
-    if (wantsTranscription(message, ctx)) return void lifecycle.track(metrics.message('voice_message', message, () => transcribeVoiceMessage(message, ctx, member)));
+    if (member && wantsTranscription(message, ctx)) return void lifecycle.track(metrics.message('voice_message', message, () => transcribeVoiceMessage(message, ctx, member)));
     // In a DM every message is meant for the bot; in a server only those that mention it, and those in its threads.
     const asked = threadQuestion(message, ctx);
     const addressed = asked !== undefined || message.channel.isDMBased() || message.mentions.has(client.user, { ignoreEveryone: true, ignoreRoles: true, ignoreRepliedUser: true });

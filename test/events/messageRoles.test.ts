@@ -80,7 +80,7 @@ describe('a role limit applies to what members write, not only to slash commands
     expect(charged(author.id).n).toBe(0);
   });
 
-  test('two members writing at once keep their own roles (the members cache holds only the latest per server)', async () => {
+  test('two members writing at once each pay under their own roles', async () => {
     const [limitedChannel, freeChannel] = [TEST_CHANNEL_IDS[4]!, TEST_CHANNEL_IDS[5]!];
     const [limited, free] = [member(), member()];
     h.openai.chat.enqueue({ text: 'For the free member.' });
@@ -90,6 +90,17 @@ describe('a role limit applies to what members write, not only to slash commands
     expect((await waitForReply(freeChannel)).content).toBe('For the free member.');
     expect(h.openai.chat.requests).toHaveLength(1);
     expect([charged(limited.id).n, charged(free.id).n]).toEqual([0, 1]);
+  });
+
+  test('a member of a $0 role replying (with a mention) to a message that mentions another member is refused', async () => {
+    const channelId = TEST_CHANNEL_IDS[7]!;
+    const [other, limited] = [member(), member()];
+    const earlier = h.discord.sendMessage({ channelId, author: other, content: `hey <@${limited.id}>, ask the bot` });
+    h.openai.chat.enqueue({ text: 'should not be asked' });
+    h.discord.sendMessage({ channelId, author: limited, member: { roles: [NO_AI_ROLE] }, replyTo: earlier.id, content: `<@${h.discord.botUser.id}> fine, a long essay` });
+    expect((await waitForReply(channelId)).content).toMatch(/limit/i);
+    expect(h.openai.chat.requests).toEqual([]);
+    expect(charged(limited.id).n).toBe(0);
   });
 
   test('a webhook\'s message mentioning the bot is not answered: it has no member whose limits could apply', async () => {

@@ -1,8 +1,9 @@
-import { DiscordAPIError, RESTJSONErrorCodes, type GuildMember, type Message } from 'discord.js';
+import { DiscordAPIError, RESTJSONErrorCodes, type Message } from 'discord.js';
 import type { BotContext } from '../../context.ts';
 import { channelScopeOf } from '../discord/channelScope.ts';
 import { NO_MENTIONS } from '../discord/sinks.ts';
 import { payerOf } from '../discord/payer.ts';
+import type { MessageAuthor } from '../discord/messageAuthors.ts';
 import { deadEndDetails } from '../discord/deadEnd.ts';
 import { apologizeForMessage } from '../discord/messageFailure.ts';
 import { maySpeakIn } from '../discord/speakPermission.ts';
@@ -49,9 +50,9 @@ async function noticeInPrivate(message: Message, content: string, log: Logger): 
 
 /**
  * Replies to a voice message with its transcript, charged to the speaker; over their limit, a private notice and no call.
- * `member`: the speaker as the message brought them, read when it arrived (their roles decide role limits).
+ * `member`: the speaker as the message brought them (their roles decide role limits).
  */
-export async function transcribeVoiceMessage(message: Message, ctx: BotContext, member: GuildMember | null): Promise<void> {
+export async function transcribeVoiceMessage(message: Message, ctx: BotContext, member: MessageAuthor): Promise<void> {
   const log = requestLogger(ctx.logger, { event: 'voice-message', messageId: message.id, userId: message.author.id, guildId: message.guildId ?? undefined });
   const language = catalogueLanguageOf(message.guild?.preferredLocale);
   // Where the bot can't reply, the transcript could never be shown: no download, no AI request.
