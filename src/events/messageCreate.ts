@@ -9,6 +9,7 @@ import { t as text } from '../services/i18n.ts';
 import { languageOfMessage } from '../services/textLanguage.ts';
 import { describeRefusal, describeRefusalInPublic } from '../services/budget/messages.ts';
 import { payerOf } from '../services/discord/payer.ts';
+import { MessageAuthors, type MessageAuthor } from '../services/discord/messageAuthors.ts';
 import { channelScopeOf } from '../services/discord/channelScope.ts';
 import { apologizeForMessage } from '../services/discord/messageFailure.ts';
 import { afterRequestsWritten } from '../services/discord/inputFirst.ts';
@@ -22,7 +23,8 @@ import { questionImagesOf } from '../services/vision/attachments.ts';
 /** With more answers than this in progress, the typing indicator is skipped. */
 const TYPING_MAX_IN_FLIGHT = 5;
 
-async function answerMention(message: Message, ctx: BotContext, asked?: ThreadQuestion): Promise<void> {
+/** `member`: the author as the message brought them (undefined in a DM): their roles decide role limits. */
+async function answerMention(message: Message, ctx: BotContext, member: MessageAuthor | undefined, asked?: ThreadQuestion): Promise<void> {
   const botId = message.client.user.id;
   const logger = requestLogger(ctx.logger, { event: 'mention', messageId: message.id, userId: message.author.id, guildId: message.guildId ?? undefined });
   // A message has no reader locale: the member reads the language they wrote in (a forum post: its title and text).
@@ -50,11 +52,11 @@ async function answerMention(message: Message, ctx: BotContext, asked?: ThreadQu
     }
     const sink = new ChannelReplySink(message);
     const reply = new ReplyStream(sink, ctx.services.botTokenPacer, logger);
-    const speaker = { id: message.author.id, name: displayNameOf(message.member, message.author) };
+    const speaker = { id: message.author.id, name: displayNameOf(member, message.author) };
     const result = await ctx.services.ask.answer({
       scope: channelScopeOf(message.guildId, message.channelId, message.channel),
       isPrivate: false,
-      payer: payerOf(message.guildId, message.channelId, message.author, message.member),
+      payer: payerOf(message.guildId, message.channelId, message.author, member),
       command: 'mention',
       speaker,
       prompt,
@@ -83,13 +85,18 @@ async function answerMention(message: Message, ctx: BotContext, asked?: ThreadQu
  * text even without the Message Content intent).
  */
 export function registerMessageCreate(client: Client, ctx: BotContext): void {
+  const authors = new MessageAuthors(client);
   client.on(Events.MessageCreate, (message) => {
+    const member = authors.take(message.id);
     if (message.author.bot || !client.user) return;
+    // The author's roles decide their role limits: a server message that brought no member (a webhook's) has nobody
+    // whose limits could apply, and is not answered.
+    if (message.inGuild() && !member) return;
     const { lifecycle, metrics } = ctx.services;
-    if (wantsTranscription(message, ctx)) return void lifecycle.track(metrics.message('voice_message', message, () => transcribeVoiceMessage(message, ctx)));
+    if (member && wantsTranscription(message, ctx)) return void lifecycle.track(metrics.message('voice_message', message, () => transcribeVoiceMessage(message, ctx, member)));
     // In a DM every message is meant for the bot; in a server only those that mention it, and those in its threads.
     const asked = threadQuestion(message, ctx);
     const addressed = asked !== undefined || message.channel.isDMBased() || message.mentions.has(client.user, { ignoreEveryone: true, ignoreRoles: true, ignoreRepliedUser: true });
-    if (addressed) void lifecycle.track(metrics.message('mention', message, () => answerMention(message, ctx, asked)));
+    if (addressed) void lifecycle.track(metrics.message('mention', message, () => answerMention(message, ctx, member, asked)));
   });
 }

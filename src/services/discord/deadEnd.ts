@@ -29,9 +29,20 @@ function isChannelGone(error: unknown): boolean {
   return error instanceof DiscordjsError && error.code === DiscordjsErrorCodes.ChannelNotCached;
 }
 
+/**
+ * A reply to a message deleted meanwhile (by its author, a moderator or AutoMod): Discord refuses it with 400 50035,
+ * `message_reference` MESSAGE_REFERENCE_UNKNOWN_MESSAGE. The question is gone: no reply to it can ever be posted.
+ */
+function isRepliedMessageGone(error: unknown): boolean {
+  if (!(error instanceof DiscordAPIError) || error.code !== RESTJSONErrorCodes.InvalidFormBodyOrContentType) return false;
+  const reference = (error.rawError as { errors?: { message_reference?: { _errors?: { code?: unknown }[] } } }).errors?.message_reference;
+  return reference?._errors?.some((problem) => problem.code === 'MESSAGE_REFERENCE_UNKNOWN_MESSAGE') ?? false;
+}
+
 /** True when a failed Discord call must not be repeated, nor followed by other calls for the same reply. */
 export function isDeadEnd(error: unknown): boolean {
-  return error instanceof InteractionExpiredError || isChannelGone(error) || (error instanceof DiscordAPIError && (DEAD_END_STATUSES.has(error.status) || DEAD_END_CODES.has(error.code)));
+  return error instanceof InteractionExpiredError || isChannelGone(error) || isRepliedMessageGone(error)
+    || (error instanceof DiscordAPIError && (DEAD_END_STATUSES.has(error.status) || DEAD_END_CODES.has(error.code)));
 }
 
 /** What a log line needs about a dead end: no URL (it may hold an interaction token), no request body. */

@@ -3,6 +3,7 @@ import type { BotContext } from '../../context.ts';
 import { channelScopeOf } from '../discord/channelScope.ts';
 import { NO_MENTIONS } from '../discord/sinks.ts';
 import { payerOf } from '../discord/payer.ts';
+import type { MessageAuthor } from '../discord/messageAuthors.ts';
 import { deadEndDetails } from '../discord/deadEnd.ts';
 import { apologizeForMessage } from '../discord/messageFailure.ts';
 import { maySpeakIn } from '../discord/speakPermission.ts';
@@ -47,8 +48,11 @@ async function noticeInPrivate(message: Message, content: string, log: Logger): 
   }
 }
 
-/** Replies to a voice message with its transcript, charged to the speaker; over their limit, a private notice and no call. */
-export async function transcribeVoiceMessage(message: Message, ctx: BotContext): Promise<void> {
+/**
+ * Replies to a voice message with its transcript, charged to the speaker; over their limit, a private notice and no call.
+ * `member`: the speaker as the message brought them (their roles decide role limits).
+ */
+export async function transcribeVoiceMessage(message: Message, ctx: BotContext, member: MessageAuthor): Promise<void> {
   const log = requestLogger(ctx.logger, { event: 'voice-message', messageId: message.id, userId: message.author.id, guildId: message.guildId ?? undefined });
   const language = catalogueLanguageOf(message.guild?.preferredLocale);
   // Where the bot can't reply, the transcript could never be shown: no download, no AI request.
@@ -66,7 +70,7 @@ export async function transcribeVoiceMessage(message: Message, ctx: BotContext):
   try {
     if ('sendTyping' in message.channel) await message.channel.sendTyping().catch(() => undefined);
     const result = await ctx.services.transcription.transcribe({
-      audio, payer: payerOf(message.guildId, message.channelId, message.author, message.member), command: 'voice-message', log,
+      audio, payer: payerOf(message.guildId, message.channelId, message.author, member), command: 'voice-message', log,
     });
     if (result.ok) {
       // Paid for either way; a transcript the server's moderation withholds is replaced by its notice.
