@@ -33,6 +33,16 @@ export function tombstonesKeptMs(historyRetentionDays: number): number {
   return historyRetentionDays * 24 * 60 * 60 * 1000 + RETENTION_INTERVAL_MS;
 }
 
+/**
+ * A host's broadcast is recognised by its id this long after it was recorded: a copy comes from another process of
+ * the host that read the outbox before the first copy landed, or from a send whose answer was lost, within a request's
+ * timeout (10 s) of it, not minutes later. Kept in memory: a copy sent to a coordinator started since was read from
+ * the outbox by a process whose newer batch, sent there too, holds it as well.
+ */
+const BROADCAST_IDS_KEPT_MS = 10 * 60_000;
+/** At most this many ids are kept (a /forget-me each, at most): a burst past it forgets the oldest early. */
+const MAX_BROADCAST_IDS = 10_000;
+
 export interface CoordinatorDeps {
   ledger: Ledger;
   store: LedgerStore;
@@ -58,6 +68,8 @@ export class LedgerCoordinator {
   private readonly operator: OperatorStore;
   /** When the events were last trimmed (see LEASE_TRIM_EVERY_MS); the first renewal trims. */
   private trimmedAt = Number.NEGATIVE_INFINITY;
+  /** The ids of the hosts' broadcasts recorded lately, with when (oldest first): see BROADCAST_IDS_KEPT_MS. */
+  private readonly broadcasts = new Map<string, number>();
 
   constructor(private readonly deps: CoordinatorDeps) {
     this.now = deps.now ?? Date.now;
@@ -93,9 +105,13 @@ export class LedgerCoordinator {
     const { ledger, store, shared } = this.deps;
     const now = this.now();
     const events: SharedEvent[] = [];
+    const ids: string[] = [];
     store.db.transaction(() => {
       for (const op of ops) {
         if (op.op === 'broadcast') {
+          // A copy of one recorded already: recording it again could undo a newer change recorded since.
+          if (op.id !== undefined && (this.broadcasts.has(op.id) || ids.includes(op.id))) continue;
+          if (op.id !== undefined) ids.push(op.id);
           const event = stamped(op.event, now);
           shared.recordEvent(event, now);
           events.push(event);
@@ -117,8 +133,18 @@ export class LedgerCoordinator {
         }
       }
     }).immediate();
+    this.rememberBroadcasts(ids, now);
     for (const event of events) this.deps.apply(event);
     if (ops.some((op) => op.op === 'settle')) ledger.noticeSharedTotals(false);
+  }
+
+  /** Once their transaction committed: the ids of broadcasts just recorded, dropping those past BROADCAST_IDS_KEPT_MS. */
+  private rememberBroadcasts(ids: readonly string[], now: number): void {
+    for (const id of ids) this.broadcasts.set(id, now);
+    for (const [id, at] of this.broadcasts) {
+      if (at > now - BROADCAST_IDS_KEPT_MS && this.broadcasts.size <= MAX_BROADCAST_IDS) break;
+      this.broadcasts.delete(id);
+    }
   }
 
   /** A host's process is alive: its reservations here are kept for another LEASE_MS. Also hands it the events it has not applied. */

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Db } from '../../../db/connection.ts';
 import type { Logger } from '../../../logger.ts';
 import type { UsageView } from '../admin.ts';
@@ -72,7 +73,7 @@ export class SharedHosts {
     const result = this.db.transaction(() => {
       const done = here();
       if ('coordinator' in role) role.coordinator.broadcast(event);
-      else role.link.enqueue({ op: 'broadcast', event });
+      else role.link.enqueue({ op: 'broadcast', event, id: randomUUID() });
       return done;
     }).immediate();
     if ('link' in role) role.link.kick();

@@ -54,7 +54,9 @@ export const sharedOp = z.discriminatedUnion('op', [
   }),
   z.object({ op: z.literal('release'), key, row }),
   z.object({ op: z.literal('lower'), key, micros }),
-  z.object({ op: z.literal('broadcast'), event: sharedEvent }),
+  // `id`: a random one the host gives it, so that a copy sent again (by another process of the host draining the same
+  // outbox, late) is recorded once, not after a newer change it would undo (absent from a host of an older release).
+  z.object({ op: z.literal('broadcast'), event: sharedEvent, id: key.optional() }),
 ]);
 export type SharedOp = z.infer<typeof sharedOp>;
 
