@@ -54,7 +54,7 @@ export class SharedHosts {
 
   /** /operator server-limit: here at once, on every other host within a lease renewal (the server may be on any of them). */
   setServerCeiling(guildId: string, value: { amountMicros: number | null; period: Period } | 'default', actorId: string): void {
-    this.everywhere(() => this.local.setServerCeiling(guildId, value, actorId), { event: 'ceiling', guildId, actorId, value });
+    this.everywhere(() => this.local.setServerCeiling(guildId, value, actorId), { event: 'ceiling', guildId, actorId, value, at: this.now() });
   }
 
   /** /operator allow: here at once, on every other host within a lease renewal; false when it was already allowed here. */

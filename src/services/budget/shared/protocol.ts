@@ -42,7 +42,12 @@ export type ReserveRequest = z.infer<typeof reserveRequest>;
  */
 export const sharedEvent = z.discriminatedUnion('event', [
   z.object({ event: z.literal('forget'), userId: id, at: z.number().int().min(0).optional() }),
-  z.object({ event: z.literal('ceiling'), guildId: id, actorId: id, value: z.union([z.literal('default'), z.object({ amountMicros: micros.nullable(), period: z.enum(['day', 'week', 'month']) })]) }),
+  // `at`: when the operator typed it, so one that lands late (typed on a host cut off from the coordinator) can't undo
+  // a change to that server typed since (absent from a host of an older release).
+  z.object({
+    event: z.literal('ceiling'), guildId: id, actorId: id, value: z.union([z.literal('default'), z.object({ amountMicros: micros.nullable(), period: z.enum(['day', 'week', 'month']) })]),
+    at: z.number().int().min(0).optional(),
+  }),
   z.object({ event: z.literal('allow'), guildId: id, actorId: id }),
 ]);
 export type SharedEvent = z.infer<typeof sharedEvent>;

@@ -63,3 +63,34 @@ describe('the outbox of a host whose processes send it at once (each shard proce
     expect(refused.ok ? 'reserved' : refused.refusal.limit.source).toBe('server-ceiling');
   });
 });
+
+describe('an /operator change typed on a host cut off from the coordinator', () => {
+  test('lands when the host is back, without undoing a newer change typed meanwhile on another host', async () => {
+    const clock = { now: START };
+    const a = await coordinatorHost(clock);
+    const b = otherHost(a.server.url, clock);
+    const c = otherHost(a.server.url, clock);
+    // Host c can't reach the coordinator: what it sends waits (its outbox keeps it).
+    const cut = new HeldClient(a.server.url, SECRET);
+    const cLink = new CoordinatorLink({
+      client: cut, store: new SharedLedgerStore(c.db), meta: new MetaStore(c.db), log, now: () => clock.now,
+      apply: (event) => applyEvent(event, { forgetHere: () => undefined, ledger: c.ledger }), resync: () => undefined,
+    });
+    new SharedHosts(c.ledger, c.db, { link: cLink }, log, () => clock.now).setServerCeiling(GUILD_B, { amountMicros: 100 * USD, period: 'day' }, 'owner');
+    await expect.poll(() => cut.sent.length).toBe(1);
+    // A minute later the operator, on the coordinator, lowers it to $1: host b, which holds the server, takes it.
+    clock.now += 60_000;
+    a.hosts.setServerCeiling(GUILD_B, { amountMicros: 1 * USD, period: 'day' }, 'owner');
+    await b.link.renewLease();
+    expect(b.ledger.serverCeiling(GUILD_B)).toMatchObject({ amountMicros: 1 * USD });
+    // Host c is back: its older change lands, and every host keeps the newer one (c too, once it renews).
+    clock.now += 60_000;
+    cut.release();
+    await expect.poll(() => new SharedLedgerStore(c.db).pendingCount()).toBe(0);
+    await b.link.renewLease();
+    await c.link.renewLease();
+    for (const host of [a, b, c]) expect(host.ledger.serverCeiling(GUILD_B)).toMatchObject({ amountMicros: 1 * USD });
+    const refused = await b.ledger.reserveShared({ guildId: GUILD_B, userId: 'u1', roleIds: [], channelId: 'c1' }, { command: 'ask', model: 'gpt-4o-mini', worstCaseMicros: 2 * USD });
+    expect(refused.ok ? 'reserved' : refused.refusal.limit.source).toBe('server-ceiling');
+  });
+});
