@@ -203,8 +203,17 @@ export function isPrivateHost(baseUrl: string): boolean {
 export const isLocalServer = (baseUrl: string | undefined): boolean => baseUrl !== undefined && isPrivateHost(baseUrl);
 
 /** The ledger settings that only make sense together (README, Scaling). */
-function ledgerProblems(e: { LEDGER_URL?: string; LEDGER_SECRET?: string; LEDGER_PORT?: number; SHARD_IDS: number[] | null }): [string, string][] {
+function ledgerProblems(e: {
+  LEDGER_URL?: string; LEDGER_SECRET?: string; LEDGER_PORT?: number; SHARD_IDS: number[] | null; SHARD_COUNT?: number; MEMBER_LIMIT_USD: number | null; BOT_LIMIT_USD: number | null;
+}): [string, string][] {
   const problems: [string, string][] = [];
+  // Some of the shards here, the rest on other hosts, each with its own file: without a coordinator every host would
+  // keep the limits that span servers on its own, so a member (or the bot) could spend each once per host.
+  const partOfTheShards = e.SHARD_IDS !== null && e.SHARD_COUNT !== undefined && e.SHARD_IDS.filter((id) => id < e.SHARD_COUNT!).length < e.SHARD_COUNT;
+  const spanningLimits = [['MEMBER_LIMIT_USD', e.MEMBER_LIMIT_USD], ['BOT_LIMIT_USD', e.BOT_LIMIT_USD]].filter(([, micros]) => micros !== null).map(([name]) => name);
+  if (partOfTheShards && !e.LEDGER_URL && e.LEDGER_PORT === undefined && spanningLimits.length > 0) {
+    problems.push(['SHARD_IDS', `runs only some of the SHARD_COUNT shards, and neither LEDGER_PORT nor LEDGER_URL is set: every host would keep ${spanningLimits.join(' and ')} on its own, so they could be spent once per host. Set LEDGER_PORT on the host with shard 0 and LEDGER_URL on the others (with LEDGER_SECRET), or set ${spanningLimits.join(' and ')} to unlimited (README, Scaling)`]);
+  }
   // A shard process never sees SHARD_IDS (settingsEnvironment): its manager, which does, checked these already.
   const hasShard0 = e.SHARD_IDS !== null && e.SHARD_IDS.includes(0);
   const lacksShard0 = e.SHARD_IDS !== null && !e.SHARD_IDS.includes(0);

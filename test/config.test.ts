@@ -129,12 +129,16 @@ describe('loadDatabasePath (npm run backup)', () => {
   });
 });
 
+/** MEMBER_LIMIT_USD and BOT_LIMIT_USD off: nothing for a coordinator to keep across hosts. */
+const NO_SPANNING_LIMITS = { MEMBER_LIMIT_USD: 'unlimited', BOT_LIMIT_USD: 'unlimited' };
+
 describe('loadConfig: shards', () => {
   test.each([
     ['unset: one shard, in this process', {}, { count: 1, ids: null }],
     ['SHARDS=4', { SHARDS: '4' }, { count: 4, ids: null }],
     ['SHARDS=auto', { SHARDS: 'auto' }, { count: 'auto', ids: null }],
-    ['this host\'s range of several', { SHARD_IDS: '0-3, 8', SHARD_COUNT: '10' }, { count: 10, ids: [0, 1, 2, 3, 8] }],
+    ['this host\'s range of several (limits that span hosts off)', { SHARD_IDS: '0-3, 8', SHARD_COUNT: '10', ...NO_SPANNING_LIMITS }, { count: 10, ids: [0, 1, 2, 3, 8] }],
+    ['every shard listed: one host', { SHARD_IDS: '0-3', SHARD_COUNT: '4' }, { count: 4, ids: [0, 1, 2, 3] }],
   ])('%s', (_name, env, shards) => {
     expect(loadConfig({ ...required, ...env }).shards).toEqual(shards);
   });
@@ -161,6 +165,7 @@ describe('loadConfig: limits across hosts (LEDGER_*)', () => {
     ['the coordinator (shard 0\'s host), on loopback by default', { ...first, LEDGER_PORT: '9470', LEDGER_SECRET: SECRET }, { url: undefined, port: 9470, host: '127.0.0.1', secret: SECRET }],
     ['the coordinator listening on the LAN', { ...first, LEDGER_PORT: '9470', LEDGER_HOST: '10.0.0.1', LEDGER_SECRET: SECRET }, { port: 9470, host: '10.0.0.1' }],
     ['another host', { ...other, LEDGER_URL: 'http://10.0.0.1:9470/', LEDGER_SECRET: SECRET }, { url: 'http://10.0.0.1:9470', port: undefined, secret: SECRET }],
+    ['some of the shards and no coordinator, with nothing to keep across hosts', { ...other, ...NO_SPANNING_LIMITS }, { url: undefined, port: undefined }],
   ])('%s', (_name, env, ledger) => {
     expect(loadConfig({ ...required, ...env }).ledger).toMatchObject(ledger);
   });
@@ -174,6 +179,11 @@ describe('loadConfig: limits across hosts (LEDGER_*)', () => {
     ['LEDGER_URL not an http address', { ...other, LEDGER_URL: 'ftp://10.0.0.1', LEDGER_SECRET: SECRET }, "LEDGER_URL must be the coordinator's http(s) address"],
     ['LEDGER_URL on the host with shard 0', { ...first, LEDGER_URL: 'http://10.0.0.1:9470', LEDGER_SECRET: SECRET }, 'the host with shard 0 is the coordinator'],
     ['LEDGER_PORT on a host without shard 0', { ...other, LEDGER_PORT: '9470', LEDGER_SECRET: SECRET }, 'LEDGER_PORT belongs on the host whose SHARD_IDS include shard 0'],
+    // Each host would keep the member's and the bot's totals on its own: a member in servers on two hosts could spend
+    // MEMBER_LIMIT_USD on each, and the bot BOT_LIMIT_USD on each (the defaults set both).
+    ['some of the shards (without shard 0) and no coordinator, under the default limits', other, 'SHARD_IDS runs only some of the SHARD_COUNT shards, and neither LEDGER_PORT nor LEDGER_URL is set: every host would keep MEMBER_LIMIT_USD and BOT_LIMIT_USD on its own'],
+    ['some of the shards (with shard 0) and no coordinator, a member limit only', { ...first, BOT_LIMIT_USD: 'unlimited' }, 'every host would keep MEMBER_LIMIT_USD on its own, so they could be spent once per host. Set LEDGER_PORT on the host with shard 0'],
+    ['some of the shards and no coordinator, a bot limit only', { ...other, MEMBER_LIMIT_USD: 'unlimited', BOT_LIMIT_USD: '20' }, 'or set BOT_LIMIT_USD to unlimited'],
   ])('%s is refused', (_name, env, problem) => {
     const problems = problemsOf({ ...required, ...env }).join('\n');
     expect(problems).toContain(problem);

@@ -48,6 +48,9 @@ function localMidnight(year: number, month: number, day: number, timeZone: strin
   const guess = Date.UTC(year, month - 1, day);
   let instant = guess - offsetMs(guess, timeZone);
   instant = guess - offsetMs(instant, timeZone);
+  // No midnight that day (summer time starting at 00:00: Havana, Santiago, the Azores): the new offset put it an hour
+  // early, in the day before; the day starts at the jump, which is midnight at the old offset.
+  if (localParts(instant, timeZone).day !== day) instant = guess - offsetMs(instant, timeZone);
   return instant;
 }
 

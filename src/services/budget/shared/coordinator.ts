@@ -1,4 +1,5 @@
 import type { LedgerStore } from '../../../db/ledger.ts';
+import { MetaStore } from '../../../db/meta.ts';
 import { OperatorStore } from '../../../db/operator.ts';
 import type { SharedLedgerStore } from '../../../db/sharedLedger.ts';
 import type { Logger } from '../../../logger.ts';
@@ -33,6 +34,19 @@ export function tombstonesKeptMs(historyRetentionDays: number): number {
   return historyRetentionDays * 24 * 60 * 60 * 1000 + RETENTION_INTERVAL_MS;
 }
 
+/**
+ * A host's broadcast is recognised by its id this long after it was recorded: a copy comes from another process of
+ * the host that read the outbox before the first copy landed, or from a send whose answer was lost, within a request's
+ * timeout (10 s) of it, not minutes later. Kept in memory: a copy sent to a coordinator started since was read from
+ * the outbox by a process whose newer batch, sent there too, holds it as well.
+ */
+const BROADCAST_IDS_KEPT_MS = 10 * 60_000;
+/** At most this many ids are kept (a /forget-me each, at most): a burst past it forgets the oldest early. */
+const MAX_BROADCAST_IDS = 10_000;
+
+/** When the newest server-ceiling change recorded for a server was typed (meta key + the server's id). */
+const CEILING_AT_KEY = 'shared_ledger.ceiling_at:';
+
 export interface CoordinatorDeps {
   ledger: Ledger;
   store: LedgerStore;
@@ -56,12 +70,16 @@ export interface CoordinatorDeps {
 export class LedgerCoordinator {
   private readonly now: () => number;
   private readonly operator: OperatorStore;
+  private readonly meta: MetaStore;
   /** When the events were last trimmed (see LEASE_TRIM_EVERY_MS); the first renewal trims. */
   private trimmedAt = Number.NEGATIVE_INFINITY;
+  /** The ids of the hosts' broadcasts recorded lately, with when (oldest first): see BROADCAST_IDS_KEPT_MS. */
+  private readonly broadcasts = new Map<string, number>();
 
   constructor(private readonly deps: CoordinatorDeps) {
     this.now = deps.now ?? Date.now;
     this.operator = new OperatorStore(deps.store.db);
+    this.meta = new MetaStore(deps.store.db);
   }
 
   reserve(request: ReserveRequest): ReserveAnswer {
@@ -93,9 +111,18 @@ export class LedgerCoordinator {
     const { ledger, store, shared } = this.deps;
     const now = this.now();
     const events: SharedEvent[] = [];
+    const ids: string[] = [];
+    const stale: SharedEvent[] = [];
     store.db.transaction(() => {
       for (const op of ops) {
         if (op.op === 'broadcast') {
+          // A copy of one recorded already: recording it again could undo a newer change recorded since.
+          if (op.id !== undefined && (this.broadcasts.has(op.id) || ids.includes(op.id))) continue;
+          if (op.id !== undefined) ids.push(op.id);
+          if (!this.newestCeiling(op.event)) {
+            stale.push(op.event);
+            continue;
+          }
           const event = stamped(op.event, now);
           shared.recordEvent(event, now);
           events.push(event);
@@ -117,8 +144,33 @@ export class LedgerCoordinator {
         }
       }
     }).immediate();
+    this.rememberBroadcasts(ids, now);
+    if (stale.length > 0) this.deps.log.info({ servers: stale.map((event) => 'guildId' in event ? event.guildId : undefined) }, 'a server-ceiling change typed on a host cut off from here came after a newer one for that server: not applied');
     for (const event of events) this.deps.apply(event);
     if (ops.some((op) => op.op === 'settle')) ledger.noticeSharedTotals(false);
+  }
+
+  /**
+   * Whether a server-ceiling change is the newest typed for its server, recording when it was typed if so: one typed on a
+   * host cut off from here lands late, and must not undo a change typed since on another host (hosts' clocks in sync:
+   * README). One without a time (a host of an older release) counts as the newest, as before.
+   */
+  private newestCeiling(event: SharedEvent): boolean {
+    if (event.event !== 'ceiling' || event.at === undefined) return true;
+    const key = `${CEILING_AT_KEY}${event.guildId}`;
+    const newest = this.meta.get(key);
+    if (newest !== undefined && event.at < Number(newest)) return false;
+    this.meta.set(key, String(event.at));
+    return true;
+  }
+
+  /** Once their transaction committed: the ids of broadcasts just recorded, dropping those past BROADCAST_IDS_KEPT_MS. */
+  private rememberBroadcasts(ids: readonly string[], now: number): void {
+    for (const id of ids) this.broadcasts.set(id, now);
+    for (const [id, at] of this.broadcasts) {
+      if (at > now - BROADCAST_IDS_KEPT_MS && this.broadcasts.size <= MAX_BROADCAST_IDS) break;
+      this.broadcasts.delete(id);
+    }
   }
 
   /** A host's process is alive: its reservations here are kept for another LEASE_MS. Also hands it the events it has not applied. */
@@ -195,6 +247,8 @@ export class LedgerCoordinator {
   /** Something done on this host (already applied here) that every other host applies on its next lease renewal. */
   broadcast(event: SharedEvent): void {
     const now = this.now();
+    // Applied here already: recorded all the same, so the other hosts follow this host; noted as the newest when it is.
+    this.newestCeiling(event);
     this.deps.shared.recordEvent(stamped(event, now), now);
   }
 

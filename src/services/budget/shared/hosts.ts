@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Db } from '../../../db/connection.ts';
 import type { Logger } from '../../../logger.ts';
 import type { UsageView } from '../admin.ts';
@@ -53,7 +54,7 @@ export class SharedHosts {
 
   /** /operator server-limit: here at once, on every other host within a lease renewal (the server may be on any of them). */
   setServerCeiling(guildId: string, value: { amountMicros: number | null; period: Period } | 'default', actorId: string): void {
-    this.everywhere(() => this.local.setServerCeiling(guildId, value, actorId), { event: 'ceiling', guildId, actorId, value });
+    this.everywhere(() => this.local.setServerCeiling(guildId, value, actorId), { event: 'ceiling', guildId, actorId, value, at: this.now() });
   }
 
   /** /operator allow: here at once, on every other host within a lease renewal; false when it was already allowed here. */
@@ -72,7 +73,7 @@ export class SharedHosts {
     const result = this.db.transaction(() => {
       const done = here();
       if ('coordinator' in role) role.coordinator.broadcast(event);
-      else role.link.enqueue({ op: 'broadcast', event });
+      else role.link.enqueue({ op: 'broadcast', event, id: randomUUID() });
       return done;
     }).immediate();
     if ('link' in role) role.link.kick();

@@ -42,7 +42,12 @@ export type ReserveRequest = z.infer<typeof reserveRequest>;
  */
 export const sharedEvent = z.discriminatedUnion('event', [
   z.object({ event: z.literal('forget'), userId: id, at: z.number().int().min(0).optional() }),
-  z.object({ event: z.literal('ceiling'), guildId: id, actorId: id, value: z.union([z.literal('default'), z.object({ amountMicros: micros.nullable(), period: z.enum(['day', 'week', 'month']) })]) }),
+  // `at`: when the operator typed it, so one that lands late (typed on a host cut off from the coordinator) can't undo
+  // a change to that server typed since (absent from a host of an older release).
+  z.object({
+    event: z.literal('ceiling'), guildId: id, actorId: id, value: z.union([z.literal('default'), z.object({ amountMicros: micros.nullable(), period: z.enum(['day', 'week', 'month']) })]),
+    at: z.number().int().min(0).optional(),
+  }),
   z.object({ event: z.literal('allow'), guildId: id, actorId: id }),
 ]);
 export type SharedEvent = z.infer<typeof sharedEvent>;
@@ -54,7 +59,9 @@ export const sharedOp = z.discriminatedUnion('op', [
   }),
   z.object({ op: z.literal('release'), key, row }),
   z.object({ op: z.literal('lower'), key, micros }),
-  z.object({ op: z.literal('broadcast'), event: sharedEvent }),
+  // `id`: a random one the host gives it, so that a copy sent again (by another process of the host draining the same
+  // outbox, late) is recorded once, not after a newer change it would undo (absent from a host of an older release).
+  z.object({ op: z.literal('broadcast'), event: sharedEvent, id: key.optional() }),
 ]);
 export type SharedOp = z.infer<typeof sharedOp>;
 

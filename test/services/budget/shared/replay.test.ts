@@ -1,0 +1,96 @@
+import { afterEach, describe, expect, test } from 'vitest';
+import { MetaStore } from '../../../../src/db/meta.ts';
+import { SharedLedgerStore } from '../../../../src/db/sharedLedger.ts';
+import { createLogger } from '../../../../src/logger.ts';
+import { CoordinatorClient } from '../../../../src/services/budget/shared/client.ts';
+import { applyEvent } from '../../../../src/services/budget/shared/events.ts';
+import { SharedHosts } from '../../../../src/services/budget/shared/hosts.ts';
+import { CoordinatorLink } from '../../../../src/services/budget/shared/link.ts';
+import type { SharedOp } from '../../../../src/services/budget/shared/protocol.ts';
+import { closeAll, coordinatorHost, GUILD_B, otherHost, SECRET, START, USD } from './hostsHarness.ts';
+
+afterEach(closeAll);
+
+const log = createLogger({ logLevel: 'silent', logFormat: 'json', discordToken: 'discord-token-x', openaiApiKey: 'openai-key-x', ledger: { url: undefined, port: undefined, host: '127.0.0.1', secret: SECRET } });
+
+/** A client whose outbox sends wait until `release()`: a process of a host whose request goes out late (a busy event loop, a new connection). */
+class HeldClient extends CoordinatorClient {
+  private held: (() => void)[] = [];
+  sent: SharedOp[][] = [];
+
+  override async apply(ops: readonly SharedOp[]): Promise<{ applied: number }> {
+    this.sent.push([...ops]);
+    await new Promise<void>((resolve) => this.held.push(resolve));
+    return super.apply(ops);
+  }
+
+  release(): void {
+    for (const resolve of this.held.splice(0)) resolve();
+  }
+}
+
+describe('the outbox of a host whose processes send it at once (each shard process of a host drains the one outbox)', () => {
+  test('an /operator change a slow process sends again after a newer one landed does not undo the newer one, on any host', async () => {
+    const clock = { now: START };
+    const a = await coordinatorHost(clock);
+    // Host c: two processes on one file. The first one's send of the outbox goes out late.
+    const c2 = otherHost(a.server.url, clock);
+    const held = new HeldClient(a.server.url, SECRET);
+    const first = new CoordinatorLink({
+      client: held, store: new SharedLedgerStore(c2.db), meta: new MetaStore(c2.db), log, now: () => clock.now,
+      apply: (event) => applyEvent(event, { forgetHere: () => undefined, ledger: c2.ledger }), resync: () => undefined,
+    });
+    const c1 = new SharedHosts(c2.ledger, c2.db, { link: first }, log, () => clock.now);
+    // The host holding the server, where the ceiling counts.
+    const b = otherHost(a.server.url, clock);
+
+    // The operator sets $100 (handled by the first process: its send is held), then corrects it to $1 (the second process).
+    c1.setServerCeiling(GUILD_B, { amountMicros: 100 * USD, period: 'day' }, 'owner');
+    await expect.poll(() => held.sent.length).toBe(1);
+    c2.hosts.setServerCeiling(GUILD_B, { amountMicros: 1 * USD, period: 'day' }, 'owner');
+    expect(await c2.link.flush()).toBe(true);
+    // The first process's request, read before the correction, lands last.
+    held.release();
+    await expect.poll(() => new SharedLedgerStore(c2.db).pendingCount()).toBe(0);
+    await first.flush();
+
+    await b.link.renewLease();
+    expect(b.ledger.serverCeiling(GUILD_B)).toMatchObject({ amountMicros: 1 * USD });
+    expect(a.ledger.serverCeiling(GUILD_B)).toMatchObject({ amountMicros: 1 * USD });
+    // Each change recorded once for the other hosts: the late copy changed nothing.
+    expect(a.shared.eventsKept()).toBe(2);
+    const refused = await b.ledger.reserveShared({ guildId: GUILD_B, userId: 'u1', roleIds: [], channelId: 'c1' }, { command: 'ask', model: 'gpt-4o-mini', worstCaseMicros: 2 * USD });
+    expect(refused.ok ? 'reserved' : refused.refusal.limit.source).toBe('server-ceiling');
+  });
+});
+
+describe('an /operator change typed on a host cut off from the coordinator', () => {
+  test('lands when the host is back, without undoing a newer change typed meanwhile on another host', async () => {
+    const clock = { now: START };
+    const a = await coordinatorHost(clock);
+    const b = otherHost(a.server.url, clock);
+    const c = otherHost(a.server.url, clock);
+    // Host c can't reach the coordinator: what it sends waits (its outbox keeps it).
+    const cut = new HeldClient(a.server.url, SECRET);
+    const cLink = new CoordinatorLink({
+      client: cut, store: new SharedLedgerStore(c.db), meta: new MetaStore(c.db), log, now: () => clock.now,
+      apply: (event) => applyEvent(event, { forgetHere: () => undefined, ledger: c.ledger }), resync: () => undefined,
+    });
+    new SharedHosts(c.ledger, c.db, { link: cLink }, log, () => clock.now).setServerCeiling(GUILD_B, { amountMicros: 100 * USD, period: 'day' }, 'owner');
+    await expect.poll(() => cut.sent.length).toBe(1);
+    // A minute later the operator, on the coordinator, lowers it to $1: host b, which holds the server, takes it.
+    clock.now += 60_000;
+    a.hosts.setServerCeiling(GUILD_B, { amountMicros: 1 * USD, period: 'day' }, 'owner');
+    await b.link.renewLease();
+    expect(b.ledger.serverCeiling(GUILD_B)).toMatchObject({ amountMicros: 1 * USD });
+    // Host c is back: its older change lands, and every host keeps the newer one (c too, once it renews).
+    clock.now += 60_000;
+    cut.release();
+    await expect.poll(() => new SharedLedgerStore(c.db).pendingCount()).toBe(0);
+    await b.link.renewLease();
+    await c.link.renewLease();
+    for (const host of [a, b, c]) expect(host.ledger.serverCeiling(GUILD_B)).toMatchObject({ amountMicros: 1 * USD });
+    const refused = await b.ledger.reserveShared({ guildId: GUILD_B, userId: 'u1', roleIds: [], channelId: 'c1' }, { command: 'ask', model: 'gpt-4o-mini', worstCaseMicros: 2 * USD });
+    expect(refused.ok ? 'reserved' : refused.refusal.limit.source).toBe('server-ceiling');
+  });
+});
