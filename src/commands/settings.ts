@@ -50,9 +50,9 @@ const handlers: Record<string, Handler> = {
       return replyPrivately(interaction, text('modelCleared', language, { model: now.value, source: describeSource(now.source, scope.parentId, language) }));
     }
     if (name.length > MODEL_NAME_MAX_LENGTH || !MODEL_NAME.test(name)) return replyPrivately(interaction, text('badModel', language, { model: name.slice(0, MODEL_NAME_MAX_LENGTH), max: MODEL_NAME_MAX_LENGTH }));
-    // OpenAI would answer every question to it with a 404: said now, in the words members would read.
     // The operator's ALLOWED_MODELS: the list itself is the host's business, so the reply names only the refused model.
     if (!settings.allowsModel(name)) return replyPrivately(interaction, text('modelNotAllowed', language, { model: name }));
+    // OpenAI would answer every question to it with a 404: said now, in the words members would read.
     if (ctx.services.responsesOnly.has(name)) return replyPrivately(interaction, text('modelResponsesOnly', language, { model: name }));
     const priced = pricing.resolveChat(name).known;
     // The answers would be refused (UNPRICED_MODELS): say so now rather than set a model that can't be used.

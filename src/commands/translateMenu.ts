@@ -28,7 +28,7 @@ export const command: MessageMenuCommand = {
       return replyPrivately(interaction, noTextInMessageText(ui));
     }
     await deferFirst(interaction, { flags: MessageFlags.Ephemeral });
-    if (!(await screenForInteraction(interaction, ctx, 'input', text, message.url))) return;
+    if (!(await screenForInteraction(interaction, ctx, 'input', text, message))) return;
     const target = languageForLocale(interaction.locale);
     await translateForInteraction(interaction, ctx, { text, target, ui });
   },

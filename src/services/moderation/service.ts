@@ -27,6 +27,8 @@ export interface ScreenRequest {
   guildId: string | null;
   channelId: string;
   userId: string;
+  /** Who wrote or spoke the text, when not the member who had it checked (a message menu run on someone else's message). */
+  authorId?: string;
   direction: Direction;
   text: string | readonly string[];
   /** The reader's language, for the refusal. */
@@ -132,8 +134,10 @@ export class ModerationService {
     }
     const language = catalogueLanguageOf(request.guildId ? request.client.guilds.cache.get(request.guildId)?.preferredLocale : undefined);
     const mode = text(`choice.${settings.mode}`, language);
+    const onBehalf = request.authorId !== undefined && request.authorId !== request.userId;
     const lines = [
-      text('note', language, { mode, direction: request.direction, user: request.userId, channel: request.channelId, categories: describeCategories(categories, language) }),
+      text('note', language, { mode, direction: request.direction, user: request.authorId ?? request.userId, channel: request.channelId, categories: describeCategories(categories, language) }),
+      ...(onBehalf ? [text('noteRequester', language, { user: request.userId })] : []),
       text('noteAction', language, { mode: settings.mode }),
     ].join(' ');
     const content = request.link ? `${lines}\n${request.link}` : lines;

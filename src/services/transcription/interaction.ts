@@ -38,7 +38,7 @@ export async function transcribeForInteraction(
     deadline: interaction.createdTimestamp + INTERACTION_TOKEN_LIFETIME_MS - REPLY_MARGIN_MS,
   });
   // The transcription is paid for either way; a transcript the server's moderation withholds is replaced by its notice.
-  if (result.ok && !(await screenForInteraction(interaction, ctx, 'transcript', result.text))) return;
+  if (result.ok && !(await screenForInteraction(interaction, ctx, 'transcript', result.text, interaction.isMessageContextMenuCommand() ? interaction.targetMessage : undefined))) return;
   if (result.ok) return deliverTranscript(interaction, transcriptMessages(result.text, language), { file: audio.filename, language, log: ctx.logger });
   if (result.reason === 'over_budget') return replyRefused(interaction, result.refusal, language);
   // A refused file or failed call is the invoker's business, not the channel's.

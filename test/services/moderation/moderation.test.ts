@@ -214,6 +214,23 @@ describe('flag', () => {
     expect(ledgerRows(user.id)).toEqual([{ command: 'mention', state: 'settled', charged: expect.any(Number) }]);
   });
 
+  test('the Translate menu on someone else\'s message: the note names the author as the writer and the member who ran it', async () => {
+    const { channelId, user: clicker } = fresh();
+    const { user: author } = fresh();
+    flagWord('awful people', 'hate');
+    h.openai.chat.enqueue({ text: 'SOURCE: English | en\n---\n他們很糟' });
+    const before = notes().length;
+    const i = h.discord.sendInteraction({
+      kind: 'messageContextMenu', commandName: 'Translate', guildId: DEFAULT_GUILD_ID, channelId, user: clicker, member: { roles: [] },
+      targetMessage: { author, member: { roles: [] }, content: 'they are awful people' },
+    });
+    await h.settled(i);
+    await h.bot.ctx.services.moderation.idle();
+    const added = notes().slice(before);
+    expect(added).toHaveLength(1);
+    expect(added[0]).toContain(`a prompt from <@${author.id}> in <#${channelId}> was flagged as hate. Requested by <@${clicker.id}>. Nothing was refused.`);
+  });
+
   test('a log channel the bot cannot post in is refused when chosen', async () => {
     const channel = h.bot.client.channels.cache.get(TEST_CHANNEL_IDS[38]!) as unknown as { permissionsFor: unknown };
     const original = channel.permissionsFor;
