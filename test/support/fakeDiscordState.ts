@@ -968,7 +968,8 @@ export class FakeState {
       components: (input.components ?? []) as APIMessage['components'],
     };
     if (input.nonce !== undefined) msg.nonce = input.nonce;
-    if (input.webhookId) msg.webhook_id = input.webhookId;
+    // A webhook's message comes from a user object of the webhook's own, flagged a bot (discriminator 0000), as Discord sends it.
+    if (input.webhookId) [msg.webhook_id, msg.author] = [input.webhookId, { ...input.author, discriminator: '0000', bot: true }];
     if (input.applicationId) msg.application_id = input.applicationId;
     if (input.poll) msg.poll = input.poll as APIMessage['poll'];
     if (input.stickerIds?.length) {
