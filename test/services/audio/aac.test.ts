@@ -1,0 +1,88 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { Bits, decodeSymbol, huffmanTable } from '../../../src/services/audio/measure/aacBits.ts';
+import { readRawDataBlock } from '../../../src/services/audio/measure/aacBlock.ts';
+import { readAudioSpecificConfig } from '../../../src/services/audio/measure/aacFrames.ts';
+import { SCALEFACTOR_BITS, SCALEFACTOR_CODES, SPECTRAL_BITS, SPECTRAL_CODES } from '../../../src/services/audio/measure/aacTables.ts';
+import { measureAudio } from '../../../src/services/audio/measure/index.ts';
+import { aacSourceOf, craftPackedM4a } from '../../support/craftedAac.ts';
+
+const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../../fixtures/audio/${name}`, import.meta.url)));
+const MONO = aacSourceOf(fixture('aac-mono-8k.m4a'));
+
+describe('AAC in MP4 is timed by the frames FFmpeg plays in each sample', () => {
+  // Packets from `ffprobe -count_packets`; FFmpeg 5.1 decodes exactly packets x 1,024 samples from each (see the README).
+  test.each([
+    ['aac-mono-8k.m4a', 17, 8_000], // SCE
+    ['aac-stereo-44k.m4a', 45, 44_100], // CPE, common window, M/S
+    ['aac-51-48k.m4a', 25, 48_000], // SCE, CPE, CPE, LFE
+  ])('%s (FFmpeg\'s encoder): %i frames, no more, at %i Hz', async (name, packets, rate) => {
+    expect(await measureAudio(fixture(name), 'mp4')).toEqual({ ok: true, lowerSeconds: (packets * 1024) / rate, upperSeconds: (packets * 1024) / rate, codec: 'mp4' });
+  });
+
+  test.each(['aac-mono-8k.m4a', 'aac-stereo-44k.m4a', 'aac-51-48k.m4a'])('every raw_data_block of %s is read to its END, ending where its sample ends', (name) => {
+    const source = aacSourceOf(fixture(name));
+    const stream = readAudioSpecificConfig(source.asc, 0, source.asc.length);
+    expect(stream.syntax).toBe('blocks');
+    for (const frame of source.frames) {
+      const block = readRawDataBlock(frame, 0, frame.length, { ...stream.config });
+      expect(block).toMatchObject({ ok: true, frame: true, sbr: false });
+      expect(block.ok && (block.end + 7) >> 3).toBe(frame.length);
+    }
+  });
+
+  test.each([false, true])('a crafted M4A packing 20 real frames in each sample is measured 20x (fragmented: %s)', async (fragmented) => {
+    // FFmpeg 5.1 decodes 204,800 samples (25.6 s) from this file, and 10,240 from it with one frame a sample.
+    const file = craftPackedM4a(MONO, 10, 20, { fragmented });
+    const measured = await measureAudio(file.bytes, 'mp4');
+    expect(measured).toMatchObject({ ok: true, upperSeconds: file.trueSeconds });
+    expect(file.trueSeconds).toBeCloseTo(25.6, 9);
+    expect(measured.ok && measured.lowerSeconds).toBeCloseTo(file.naiveSeconds, 9);
+  });
+
+  test('samples padded with zero bytes count one frame each (FFmpeg takes an all-zero rest as consumed)', async () => {
+    const file = craftPackedM4a(MONO, 10, 1, { tail: [0, 0, 0, 0, 0, 0, 0] });
+    expect(await measureAudio(file.bytes, 'mp4')).toMatchObject({ ok: true, upperSeconds: file.naiveSeconds });
+  });
+
+  test('bytes after a frame that are no block count one frame at most (FFmpeg errs there and drops the rest)', async () => {
+    const file = craftPackedM4a(MONO, 10, 1, { tail: [0x55, 0xaa, 0x12] });
+    // FFmpeg decodes 10,240 samples from it (1.28 s); the bound allows the failed block one frame.
+    expect(await measureAudio(file.bytes, 'mp4')).toMatchObject({ ok: true, upperSeconds: 2 * file.naiveSeconds });
+  });
+
+  test('a sample of garbage counts one frame at most', async () => {
+    const garbage = { ...MONO, frames: [Uint8Array.from({ length: 40 }, (_, i) => (i * 97 + 13) & 0xff)] };
+    const file = craftPackedM4a(garbage, 10, 1);
+    const measured = await measureAudio(file.bytes, 'mp4');
+    expect(measured.ok && measured.upperSeconds).toBeLessThanOrEqual(file.naiveSeconds + 1e-9);
+  });
+
+  test('an xHE-AAC (USAC) track is refused: its frames are not read here, and FFmpeg 7.1+ would play every one in a sample', async () => {
+    const usac = { ...MONO, asc: Uint8Array.of(0xf9, 0x56, 0x20) }; // object type 31, then 10 (42), rate index 11, mono
+    const measured = await measureAudio(craftPackedM4a(usac, 10, 1).bytes, 'mp4');
+    expect(measured).toMatchObject({ ok: false, reason: 'unsupported-format', problem: { key: 'unsupported.format', values: { format: 'MP4 (xHE-AAC)' } } });
+  });
+
+  test('ER AAC LD: one frame a sample, whatever it holds (aac_decode_er_frame skips to the packet\'s end)', async () => {
+    const ld = { ...MONO, asc: Uint8Array.of(0xb9, 0x88, 0x00) }; // object type 23, rate index 3 (48 kHz), mono
+    const file = craftPackedM4a(ld, 10, 5);
+    const measured = await measureAudio(file.bytes, 'mp4');
+    expect(measured.ok && measured.upperSeconds).toBeCloseTo(file.naiveSeconds, 9);
+  });
+});
+
+describe('the Huffman tables', () => {
+  const books = [[SCALEFACTOR_CODES, SCALEFACTOR_BITS], ...SPECTRAL_CODES.map((codes, i) => [codes, SPECTRAL_BITS[i]!] as const)] as const;
+  test.each(books.map((book, i) => [i === 0 ? 'scalefactors' : `spectral ${i}`, book] as const))('%s: a complete prefix code, each codeword read back as its symbol', (_name, [codes, bits]) => {
+    expect(codes.reduce((sum, _c, i) => sum + 2 ** -bits[i]!, 0)).toBe(1);
+    const table = huffmanTable(codes, bits);
+    codes.forEach((code, symbol) => {
+      const bytes = new Uint8Array(4);
+      new DataView(bytes.buffer).setUint32(0, (code << (32 - bits[symbol]!)) >>> 0);
+      const r = new Bits(bytes, 0, 4);
+      expect(decodeSymbol(r, table)).toBe(symbol);
+      expect(r.pos).toBe(bits[symbol]);
+    });
+  });
+});
