@@ -112,13 +112,15 @@ export function craftPackedM4a(source: AacSource, samples: number, framesPerSamp
   const decoderConfig = [0x04, 13 + decoderSpecific.length, 0x40, 0x15, 0, 0, 0, ...u32(64_000), ...u32(64_000), ...decoderSpecific];
   const es = [0x03, 3 + decoderConfig.length + 3, 0, 1, 0, ...decoderConfig, 0x06, 1, 2];
   const mp4a = box('mp4a', new Array(6).fill(0), u16(1), new Array(8).fill(0), u16(1), u16(16), u16(0), u16(0), u32(source.rate * 0x10000), fullBox('esds', 0, es));
-  const sizes = payloads.map((p) => p.length);
+  // Built as bytes, not spread as arguments: a 25 MB file lists hundreds of thousands of sizes.
+  const sizeTable = new Uint8Array(4 * samples);
+  payloads.forEach((p, i) => new DataView(sizeTable.buffer).setUint32(4 * i, p.length));
   const ftyp = box('ftyp', latin1('M4A '), u32(0), latin1('M4A isommp42'));
   const mdat = box('mdat', concat(payloads));
   const stbl = (offset: number) =>
     options.fragmented
       ? box('stbl', fullBox('stsd', 0, u32(1), mp4a), fullBox('stts', 0, u32(0)), fullBox('stsc', 0, u32(0)), fullBox('stsz', 0, u32(0), u32(0)), fullBox('stco', 0, u32(0)))
-      : box('stbl', fullBox('stsd', 0, u32(1), mp4a), fullBox('stts', 0, u32(1), u32(samples), u32(1024)), fullBox('stsc', 0, u32(1), u32(1), u32(samples), u32(1)), fullBox('stsz', 0, u32(0), u32(samples), ...sizes.map(u32)), fullBox('stco', 0, u32(1), u32(offset)));
+      : box('stbl', fullBox('stsd', 0, u32(1), mp4a), fullBox('stts', 0, u32(1), u32(samples), u32(1024)), fullBox('stsc', 0, u32(1), u32(1), u32(samples), u32(1)), fullBox('stsz', 0, u32(0), u32(samples), sizeTable), fullBox('stco', 0, u32(1), u32(offset)));
   const moov = (offset: number) => {
     const minf = box('minf', fullBox('smhd', 0, u32(0)), box('dinf', fullBox('dref', 0, u32(1), fullBox('url ', 1))), stbl(offset));
     const trak = box('trak', tkhd, box('mdia', mdhd, hdlr, minf));
@@ -131,7 +133,7 @@ export function craftPackedM4a(source: AacSource, samples: number, framesPerSamp
   }
   // default-base-is-moof; trun with a data offset (from the moof's start) and a size per sample.
   const moof = (dataOffset: number) =>
-    box('moof', fullBox('mfhd', 0, u32(1)), box('traf', fullBox('tfhd', 0x020008, u32(1), u32(1024)), fullBox('tfdt', 0, u32(0)), fullBox('trun', 0x000201, u32(samples), u32(dataOffset), ...sizes.map(u32))));
+    box('moof', fullBox('mfhd', 0, u32(1)), box('traf', fullBox('tfhd', 0x020008, u32(1), u32(1024)), fullBox('tfdt', 0, u32(0)), fullBox('trun', 0x000201, u32(samples), u32(dataOffset), sizeTable)));
   const dataOffset = moof(0).length + 8;
   return { bytes: concat([ftyp, moov(0), moof(dataOffset), mdat]), trueSeconds, naiveSeconds };
 }
