@@ -3,6 +3,7 @@
  * several frames packed into each MP4 sample, as a crafted file would, in a plain or a fragmented file. FFmpeg's
  * decoder plays every frame of such a sample (its aac_decode_frame runs again on the packet's non-zero rest), so
  * the file plays `framesPerSample` times what its sample count says. The true length comes from the frames written.
+ * FLAC frames (test/fixtures/audio/flac-mono-8k.mp4) are packed the same way, with the fixture's own fLaC entry.
  */
 
 export interface AacSource {
@@ -11,6 +12,8 @@ export interface AacSource {
   rate: number;
   /** each raw_data_block, one per sample in the fixture */
   frames: Uint8Array[];
+  /** the fixture's own sample entry, written as is instead of an mp4a built from `asc` (FLAC's fLaC + dfLa) */
+  entry?: Uint8Array;
 }
 
 const AAC_RATES = [96_000, 88_200, 64_000, 48_000, 44_100, 32_000, 24_000, 22_050, 16_000, 12_000, 11_025, 8_000, 7_350];
@@ -48,11 +51,7 @@ function findBox(b: Uint8Array, path: string[], start = 0, end = b.length): { st
 
 /** The frames and configuration of a fixture made by FFmpeg (one stsd entry, stsz sizes, stsc, stco). */
 export function aacSourceOf(m4a: Uint8Array): AacSource {
-  const stbl = ['moov', 'trak', 'mdia', 'minf', 'stbl'];
-  const stsz = findBox(m4a, [...stbl, 'stsz'])!;
-  const stsc = findBox(m4a, [...stbl, 'stsc'])!;
-  const stco = findBox(m4a, [...stbl, 'stco'])!;
-  const stsd = findBox(m4a, [...stbl, 'stsd'])!;
+  const stsd = findBox(m4a, ['moov', 'trak', 'mdia', 'minf', 'stbl', 'stsd'])!;
   // mp4a entry: 8 bytes of stsd header, 8 of entry header, 28 of audio entry, then esds (12 bytes of box and version).
   let p = stsd.start + 8 + 8 + 28 + 12;
   const descriptor = (): number => {
@@ -72,6 +71,15 @@ export function aacSourceOf(m4a: Uint8Array): AacSource {
   descriptor(); // DecoderSpecificInfo
   const ascLength = m4a[p - 1]!;
   const asc = m4a.slice(p, p + ascLength);
+  return { asc, rate: AAC_RATES[((asc[0]! & 0x07) << 1) | (asc[1]! >> 7)]!, frames: framesOf(m4a) };
+}
+
+/** Each sample's bytes, through stsz, stsc and stco. */
+function framesOf(m4a: Uint8Array): Uint8Array[] {
+  const stbl = ['moov', 'trak', 'mdia', 'minf', 'stbl'];
+  const stsz = findBox(m4a, [...stbl, 'stsz'])!;
+  const stsc = findBox(m4a, [...stbl, 'stsc'])!;
+  const stco = findBox(m4a, [...stbl, 'stco'])!;
   const count = read32(m4a, stsz.start + 8);
   const sizes = Array.from({ length: count }, (_, i) => read32(m4a, stsz.start + 12 + 4 * i));
   const chunks = Array.from({ length: read32(m4a, stco.start + 4) }, (_, i) => read32(m4a, stco.start + 8 + 4 * i));
@@ -85,7 +93,14 @@ export function aacSourceOf(m4a: Uint8Array): AacSource {
       offset += size;
     }
   });
-  return { asc, rate: AAC_RATES[((asc[0]! & 0x07) << 1) | (asc[1]! >> 7)]!, frames };
+  return frames;
+}
+
+/** The FLAC frames of an MP4 made by FFmpeg (`-c:a flac`), one a sample, with its fLaC sample entry. */
+export function flacSourceOf(mp4: Uint8Array, rate: number): AacSource {
+  const stsd = findBox(mp4, ['moov', 'trak', 'mdia', 'minf', 'stbl', 'stsd'])!;
+  const entry = mp4.slice(stsd.start + 8, stsd.start + 8 + read32(mp4, stsd.start + 8));
+  return { asc: new Uint8Array(0), rate, frames: framesOf(mp4), entry };
 }
 
 export interface PackedOptions {
@@ -111,7 +126,7 @@ export function craftPackedM4a(source: AacSource, samples: number, framesPerSamp
   const decoderSpecific = [0x05, source.asc.length, ...source.asc];
   const decoderConfig = [0x04, 13 + decoderSpecific.length, 0x40, 0x15, 0, 0, 0, ...u32(64_000), ...u32(64_000), ...decoderSpecific];
   const es = [0x03, 3 + decoderConfig.length + 3, 0, 1, 0, ...decoderConfig, 0x06, 1, 2];
-  const mp4a = box('mp4a', new Array(6).fill(0), u16(1), new Array(8).fill(0), u16(1), u16(16), u16(0), u16(0), u32(source.rate * 0x10000), fullBox('esds', 0, es));
+  const mp4a = source.entry ?? box('mp4a', new Array(6).fill(0), u16(1), new Array(8).fill(0), u16(1), u16(16), u16(0), u16(0), u32(source.rate * 0x10000), fullBox('esds', 0, es));
   // Built as bytes, not spread as arguments: a 25 MB file lists hundreds of thousands of sizes.
   const sizeTable = new Uint8Array(4 * samples);
   payloads.forEach((p, i) => new DataView(sizeTable.buffer).setUint32(4 * i, p.length));

@@ -5,7 +5,7 @@ import { readRawDataBlock } from '../../../src/services/audio/measure/aacBlock.t
 import { readAudioSpecificConfig } from '../../../src/services/audio/measure/aacFrames.ts';
 import { SCALEFACTOR_BITS, SCALEFACTOR_CODES, SPECTRAL_BITS, SPECTRAL_CODES } from '../../../src/services/audio/measure/aacTables.ts';
 import { measureAudio } from '../../../src/services/audio/measure/index.ts';
-import { aacSourceOf, craftPackedM4a } from '../../support/craftedAac.ts';
+import { aacSourceOf, craftPackedM4a, flacSourceOf } from '../../support/craftedAac.ts';
 
 const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../../fixtures/audio/${name}`, import.meta.url)));
 const MONO = aacSourceOf(fixture('aac-mono-8k.m4a'));
@@ -84,5 +84,21 @@ describe('the Huffman tables', () => {
       expect(decodeSymbol(r, table)).toBe(symbol);
       expect(r.pos).toBe(bits[symbol]);
     });
+  });
+});
+
+describe('FLAC in MP4 is timed by every frame in each sample (flac_decode_frame returns the bytes it used)', () => {
+  // FFmpeg's encoder: 14 samples, one frame each; FFmpeg decodes 8,000 samples (1 s at 8 kHz) from it.
+  const FLAC = flacSourceOf(fixture('flac-mono-8k.mp4'), 8_000);
+
+  test('FFmpeg\'s file: what its frame headers hold, 1 s', async () => {
+    expect(await measureAudio(fixture('flac-mono-8k.mp4'), 'mp4')).toMatchObject({ ok: true, upperSeconds: expect.closeTo(1, 9) });
+  });
+
+  test.each([false, true])('a crafted file packing 10 of its frames in each sample is measured 10x (fragmented: %s)', async (fragmented) => {
+    // 14 samples of 10 frames (the 14 frames in turn): FFmpeg 5.1 decodes 80,000 samples, 10 s, from it on one thread
+    // (`-threads 1`, as a server may run it); with frame threads it keeps one frame a packet (8,064 samples).
+    const file = craftPackedM4a(FLAC, 14, 10, { fragmented });
+    expect(await measureAudio(file.bytes, 'mp4')).toMatchObject({ ok: true, upperSeconds: expect.closeTo(10, 9) });
   });
 });

@@ -7,6 +7,7 @@
  * of the packet: one frame per sample.
  */
 import { readRawDataBlock, type AacConfig } from './aacBlock.ts';
+import type { SampleCounter } from './mp4Walk.ts';
 
 /** AudioSpecificConfig object types FFmpeg decodes with the raw_data_block() syntax (Main, LC, SSR, LTP). */
 const BLOCK_OBJECT_TYPES = new Set([1, 2, 3, 4]);
@@ -24,6 +25,7 @@ export const USAC_OBJECT_TYPE = 42;
 export const MIN_FRAME_BYTES = 4;
 /** AAC sampling_frequency_index → Hz (ISO 14496-3 Table 1.18). */
 export const AAC_RATES = [96_000, 88_200, 64_000, 48_000, 44_100, 32_000, 24_000, 22_050, 16_000, 12_000, 11_025, 8_000, 7_350];
+const LOWEST_AAC_RATE = 7_350;
 
 export interface AacStream {
   /** `blocks`: each sample's raw_data_blocks are read; `er`: one frame a sample; `usac`: not timed here. */
@@ -61,15 +63,32 @@ export function readAudioSpecificConfig(b: Uint8Array, p: number, end: number): 
   return { syntax, config, frameSamples: frameLengthShort ? 960 : 1024, rate: rate !== undefined && rate > 0 ? rate : undefined };
 }
 
-/** Tallies the frames of one track's samples, in the order FFmpeg decodes them (an ADTS header's change carries on). */
-export class AacFrameCounter {
+/**
+ * Tallies the frames of one track's samples, in the order FFmpeg decodes them (an ADTS header's change carries on),
+ * each of `stream.frameSamples` at the lower of `rate` and any rate an ADTS header inside the samples switches to.
+ */
+export class AacFrameCounter implements SampleCounter {
   frames = 0;
   /** The lowest rate index an ADTS header inside a sample switched the decoder to (higher index, lower rate). */
   adtsRateIndex = -1;
   private readonly config: AacConfig;
 
-  constructor(private readonly stream: AacStream) {
+  constructor(private readonly stream: AacStream, private readonly rate: number) {
     this.config = { ...stream.config };
+  }
+
+  seconds(): number {
+    // An ADTS header resets the frame length to 1,024.
+    return this.adtsRateIndex >= 0 ? (this.frames * 1024) / Math.min(this.rate, AAC_RATES[this.adtsRateIndex]!) : (this.frames * this.stream.frameSamples) / this.rate;
+  }
+
+  /** At most a frame a MIN_FRAME_BYTES, at the lowest rate (an ADTS header in it may switch to any). */
+  boundBySize(size: number): number {
+    return (Math.max(1, Math.ceil(size / MIN_FRAME_BYTES)) * 1024) / Math.min(this.rate, LOWEST_AAC_RATE);
+  }
+
+  missing(): number {
+    return this.stream.frameSamples / this.rate;
   }
 
   /** Adds the frames of the sample at [start, end) of `b` (`end` clipped to the file by the caller). */

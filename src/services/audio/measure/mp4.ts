@@ -4,8 +4,9 @@
  * The stated durations (mvhd, tkhd, mdhd, stts deltas, edit lists) are never read: a decoder plays the
  * samples the tables list, whatever those say.
  */
-import { readAudioSpecificConfig, type AacStream } from './aacFrames.ts';
-import { aacTrackSeconds } from './mp4Aac.ts';
+import { AacFrameCounter, readAudioSpecificConfig, type AacStream } from './aacFrames.ts';
+import { FlacSampleCounter, flacStreamRate } from './flac.ts';
+import { walkSeconds, type SampleCounter } from './mp4Walk.ts';
 import { fragmentRuns, regularStsc, sampleSizes, tableRuns, type Box, type SampleRun, type SampleTables, type TrackDefaults } from './mp4Samples.ts';
 import { OPUS_MAX_PACKET_SAMPLES, OPUS_RATE } from './opus.ts';
 import { MIN_MPEG_BITS_PER_SECOND } from './mpeg.ts';
@@ -66,6 +67,8 @@ interface Track {
   /** Sample entries in its stsd, and the AAC configuration when its only entry is AAC. */
   entries: number;
   aac?: AacStream;
+  /** A FLAC entry's stream rate (dfLa STREAMINFO), when it has one. */
+  flacRate?: number;
 }
 
 export async function measureMp4(b: Uint8Array): Promise<Measurement> {
@@ -105,8 +108,14 @@ export async function measureMp4(b: Uint8Array): Promise<Measurement> {
     const frame = track.frame ?? { samples: MAX_SAMPLES_PER_FRAME, rate: LOWEST_AAC_RATE, exact: false };
     const count = track.samples + (fragments.get(track.id) ?? 0);
     if (track.aac && track.entries === 1) {
-      upper += await aacSeconds(b, track, track.aac, frame.rate, runs.get(track.id) ?? []);
+      const stream = track.aac;
+      upper += await sampleSeconds(b, track, () => new AacFrameCounter(stream, frame.rate), runs.get(track.id) ?? []);
       if (frame.exact) lower += (count * frame.samples) / frame.rate;
+      continue;
+    }
+    if (track.flacRate !== undefined && track.entries === 1) {
+      const flacRate = track.flacRate;
+      upper += await sampleSeconds(b, track, () => new FlacSampleCounter(flacRate, frame.samples / frame.rate), runs.get(track.id) ?? []);
       continue;
     }
     // MPEG audio: also the bytes read at the lowest bitrate MPEG audio has (fragments' bytes are not tallied: the whole file's).
@@ -132,8 +141,8 @@ function fragmentSampleRuns(b: Uint8Array, moofs: Box[], trex: Map<number, Track
   return runs;
 }
 
-/** An AAC track: the frames in each sample's bytes (sample tables, then fragments), at the codec's rate. */
-async function aacSeconds(b: Uint8Array, track: Track, stream: AacStream, rate: number, fragmentRuns: SampleRun[]): Promise<number> {
+/** A track timed by what each sample's bytes hold (sample tables, then fragments). */
+async function sampleSeconds(b: Uint8Array, track: Track, counter: () => SampleCounter, fragmentRuns: SampleRun[]): Promise<number> {
   const sizes = sampleSizes(b, track.tables);
   const regular = regularStsc(b, track.tables.stsc);
   // Samples stts lists beyond the sizes table have no bytes to read: one frame each, as before.
@@ -142,8 +151,8 @@ async function aacSeconds(b: Uint8Array, track: Track, stream: AacStream, rate: 
     if (sizes && regular) yield* tableRuns(b, track.tables, sizes);
     yield* fragmentRuns;
   };
-  let seconds = await aacTrackSeconds(b, stream, rate, exactRuns(), true, extra);
-  if (sizes && !regular) seconds += await aacTrackSeconds(b, stream, rate, [{ offset: 0, count: sizes.count, size: sizes.size, ...(sizes.fixed === undefined ? {} : { fixed: sizes.fixed }) }], false, 0);
+  let seconds = await walkSeconds(b, counter(), exactRuns(), true, extra);
+  if (sizes && !regular) seconds += await walkSeconds(b, counter(), [{ offset: 0, count: sizes.count, size: sizes.size, ...(sizes.fixed === undefined ? {} : { fixed: sizes.fixed }) }], false, 0);
   return seconds;
 }
 
@@ -225,6 +234,14 @@ function sampleEntryFrame(b: Uint8Array, entry: Box, track: Track): NonNullable<
     }
     case 'Opus':
       return { samples: OPUS_MAX_PACKET_SAMPLES, rate: OPUS_RATE, exact: false };
+    case 'fLaC': {
+      // dfLa: version and flags, then the metadata blocks, STREAMINFO first (its rate stands for a header's 0).
+      const dfla = boxes.find((c) => c.type === 'dfLa');
+      const streamRate = dfla ? flacStreamRate(b, dfla.start + 8) : 0;
+      const rate = streamRate > 0 ? streamRate : entryRate > 0 ? entryRate : LOWEST_AAC_RATE;
+      track.flacRate = rate;
+      return { samples: MAX_SAMPLES_PER_FRAME, rate: entryRate > 0 ? entryRate : rate, exact: false };
+    }
     case 'alac': {
       // The cookie (ALACSpecificConfig after version and flags): frameLength first, sampleRate 20 bytes on. FFmpeg
       // takes the rate from it, not from the entry; the lower of the two plays longer.

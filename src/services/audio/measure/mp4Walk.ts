@@ -1,0 +1,61 @@
+/**
+ * A track's length from what the decoder plays in each of its samples' bytes (AAC: aacFrames.ts; FLAC: every frame
+ * header in the sample), not one frame a sample. The walk yields to the event loop between slices: a 25 MB file
+ * takes longer than the bot may block (see bench/audioMeasure.ts).
+ */
+import type { SampleRun } from './mp4Samples.ts';
+
+/** The longest the walk holds the event loop before letting other work run (a Discord heartbeat, a defer). */
+export const WALK_SLICE_MS = 8;
+/** Samples between clock reads (reading the clock costs more than a small sample). */
+const CLOCK_EVERY = 64;
+/**
+ * Past this many seconds (48 h: no 25 MB file plays that long) the rest is bounded by its bytes alone, in closed
+ * form: a crafted table listing billions of samples can't hold the bot for minutes, and is refused anyway.
+ */
+const WALK_CEILING_SECONDS = 48 * 3600;
+
+/** What one codec's decoder plays from a sample's bytes. */
+export interface SampleCounter {
+  /** Adds what the sample at [start, end) of `b` plays (`end` within the file). */
+  sample(b: Uint8Array, start: number, end: number): void;
+  /** Seconds counted so far. */
+  seconds(): number;
+  /** At most how long a sample of `size` bytes can play, from its size alone. */
+  boundBySize(size: number): number;
+  /** What a listed sample with no bytes in the file is counted as (it plays nothing; kept as the old bound). */
+  missing(): number;
+}
+
+/**
+ * Seconds a track plays at most. `exact`: each sample's bytes are read; otherwise (sample tables FFmpeg would read
+ * its own way) every sample is bounded by its size. `extra`: samples listed (stts) with no sizes, `missing()` each.
+ */
+export async function walkSeconds(b: Uint8Array, counter: SampleCounter, runs: Iterable<SampleRun>, exact: boolean, extra: number): Promise<number> {
+  let bounded = extra * counter.missing();
+  let since = performance.now();
+  let sinceClock = 0;
+  for (const run of runs) {
+    let offset = run.offset;
+    for (let i = 0; i < run.count; i++) {
+      if (!exact || counter.seconds() + bounded > WALK_CEILING_SECONDS) {
+        bounded += run.fixed !== undefined ? (run.count - i) * counter.boundBySize(run.fixed) : counter.boundBySize(run.size(i));
+        if (run.fixed !== undefined) break;
+        continue;
+      }
+      const size = run.size(i);
+      // A sample wholly past the end (a cut-off file) plays nothing (FFmpeg reads no packet there).
+      if (offset >= b.length) bounded += counter.missing();
+      else counter.sample(b, offset, Math.min(b.length, offset + size));
+      offset += size;
+      if (++sinceClock >= CLOCK_EVERY) {
+        sinceClock = 0;
+        if (performance.now() - since > WALK_SLICE_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          since = performance.now();
+        }
+      }
+    }
+  }
+  return counter.seconds() + bounded;
+}
