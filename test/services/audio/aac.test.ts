@@ -102,3 +102,41 @@ describe('FLAC in MP4 is timed by every frame in each sample (flac_decode_frame 
     expect(await measureAudio(file.bytes, 'mp4')).toMatchObject({ ok: true, upperSeconds: expect.closeTo(10, 9) });
   });
 });
+
+describe('the walk over an M4A\'s samples', () => {
+  test('lets the event loop run between slices (a 3 MB file)', async () => {
+    const file = craftPackedM4a(MONO, 150, 80); // 12,000 frames of ~265 bytes, 3.2 MB
+    let ticks = 0;
+    let ticking = true;
+    const tick = (): void => {
+      ticks++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const measured = await measureAudio(file.bytes, 'mp4');
+    ticking = false;
+    expect(measured).toMatchObject({ ok: true, upperSeconds: expect.closeTo(file.trueSeconds, 6) });
+    // About 110 ms of CPU here (2 cores under load): many slices of at most ~8 ms each.
+    expect(ticks).toBeGreaterThan(2);
+  });
+
+  test('a sample larger than any one frame can be (200 real frames, 53 KB) is bounded by its bytes, not read', async () => {
+    const file = craftPackedM4a(MONO, 2, 200);
+    const measured = await measureAudio(file.bytes, 'mp4');
+    expect(measured.ok && measured.upperSeconds).toBeGreaterThanOrEqual(file.trueSeconds);
+  });
+
+  test('a table listing 2^32 - 1 samples over the same few bytes is bounded in closed form, not walked one by one', async () => {
+    const b = craftPackedM4a(MONO, 10, 1).bytes.slice();
+    const at = (type: string) => b.findIndex((_, i) => String.fromCharCode(b[i]!, b[i + 1]!, b[i + 2]!, b[i + 3]!) === type) + 4;
+    const view = new DataView(b.buffer);
+    view.setUint32(at('stsz') + 4, 8); // every sample 8 bytes...
+    view.setUint32(at('stsz') + 8, 0xffff_ffff); // ...and 2^32 - 1 of them
+    view.setUint32(at('stsc') + 12, 0xffff_ffff); // all in the one chunk
+    const started = performance.now();
+    const measured = await measureAudio(b, 'mp4');
+    expect(performance.now() - started).toBeLessThan(1_000);
+    // At least one frame a sample: over 500,000 days at 8 kHz.
+    expect(measured.ok && measured.upperSeconds).toBeGreaterThan((0xffff_ffff * 1024) / 8_000);
+  });
+});

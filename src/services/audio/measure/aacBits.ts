@@ -49,13 +49,14 @@ const ROOT_BITS = 8;
 
 /**
  * A two-level lookup table built from a prefix code (codes and lengths per symbol). A leaf entry is
- * `symbol << 5 | length`; a link is `-(offset << 5 | bits) - 1` into the second level; 0 marks no code.
+ * `value << 5 | length`, where `value` is the symbol, or what `values` maps it to; a link is
+ * `-(offset << 5 | bits) - 1` into the second level; 0 marks no code.
  */
 export interface HuffmanTable {
   entries: Int32Array;
 }
 
-export function huffmanTable(codes: readonly number[], lengths: readonly number[]): HuffmanTable {
+export function huffmanTable(codes: readonly number[], lengths: readonly number[], values?: (symbol: number) => number): HuffmanTable {
   const subBits = new Map<number, number>();
   codes.forEach((code, symbol) => {
     const length = lengths[symbol]!;
@@ -74,21 +75,22 @@ export function huffmanTable(codes: readonly number[], lengths: readonly number[
   for (const [prefix, bits] of subBits) entries[prefix] = -((offsets.get(prefix)! << 5) | bits) - 1;
   codes.forEach((code, symbol) => {
     const length = lengths[symbol]!;
+    const value = values ? values(symbol) : symbol;
     if (length <= ROOT_BITS) {
       const spread = ROOT_BITS - length;
-      for (let k = 0; k < 1 << spread; k++) entries[(code << spread) + k] = (symbol << 5) | length;
+      for (let k = 0; k < 1 << spread; k++) entries[(code << spread) + k] = (value << 5) | length;
     } else {
       const prefix = code >>> (length - ROOT_BITS);
       const bits = subBits.get(prefix)!;
       const rest = code & ((1 << (length - ROOT_BITS)) - 1);
       const spread = bits - (length - ROOT_BITS);
-      for (let k = 0; k < 1 << spread; k++) entries[offsets.get(prefix)! + (rest << spread) + k] = (symbol << 5) | (length - ROOT_BITS);
+      for (let k = 0; k < 1 << spread; k++) entries[offsets.get(prefix)! + (rest << spread) + k] = (value << 5) | (length - ROOT_BITS);
     }
   });
   return { entries };
 }
 
-/** The next symbol of `table`, or -1 where the bits are no code of it. */
+/** The next symbol (or its mapped value) of `table`, or -1 where the bits are no code of it. */
 export function decodeSymbol(r: Bits, table: HuffmanTable): number {
   const e = table.entries[r.peek(ROOT_BITS)]!;
   if (e > 0) {

@@ -42,12 +42,20 @@ const EXT_SBR_DATA = 13;
 const EXT_SBR_DATA_CRC = 14;
 
 const SCALEFACTORS = huffmanTable(SCALEFACTOR_CODES, SCALEFACTOR_BITS);
-const SPECTRAL = SPECTRAL_CODES.map((codes, i) => huffmanTable(codes, SPECTRAL_BITS[i]!));
 /** Per codebook (index = codebook - 1): values per codeword, whether signs follow, and the modulus of each value. */
 const CODEBOOK_SHAPE = [
   [4, false, 3], [4, false, 3], [4, true, 3], [4, true, 3], [2, false, 9], [2, false, 9],
   [2, true, 8], [2, true, 8], [2, true, 13], [2, true, 13], [2, true, 17],
 ] as const;
+/** What follows a codeword, found once per symbol: `escapes << 3 | sign bits` (codebook 11's 16 escapes). */
+function extraBits(codebook: number, symbol: number): number {
+  const [perCode, signed, modulus] = CODEBOOK_SHAPE[codebook]!;
+  if (!signed) return 0;
+  const values = perCode === 4 ? [(symbol / 27) | 0, ((symbol / 9) | 0) % 3, ((symbol / 3) | 0) % 3, symbol % 3] : [(symbol / modulus) | 0, symbol % modulus];
+  const escapes = codebook === 10 ? values.filter((v) => v === 16).length : 0;
+  return (escapes << 3) | values.filter((v) => v !== 0).length;
+}
+const SPECTRAL = SPECTRAL_CODES.map((codes, i) => huffmanTable(codes, SPECTRAL_BITS[i]!, (symbol) => extraBits(i, symbol)));
 
 class Invalid extends Error {}
 const fail = (): never => {
@@ -253,24 +261,13 @@ function readSpectralData(r: Bits, ics: Ics, bandTypes: number[]): void {
     for (let sfb = 0; sfb < ics.maxSfb; sfb++, idx++) {
       const type = bandTypes[idx]!;
       if (type === ZERO_BT || type >= NOISE_BT) continue;
-      const [perCode, signed, modulus] = CODEBOOK_SHAPE[type - 1]!;
       const table = SPECTRAL[type - 1]!;
-      const codewords = ((ics.swbOffset[sfb + 1]! - ics.swbOffset[sfb]!) / perCode) * groupLength;
+      const codewords = ((ics.swbOffset[sfb + 1]! - ics.swbOffset[sfb]!) / CODEBOOK_SHAPE[type - 1]![0]) * groupLength;
       for (let k = 0; k < codewords; k++) {
-        const symbol = decodeSymbol(r, table);
-        if (symbol < 0) fail();
-        if (!signed) continue;
-        if (perCode === 4) {
-          r.skip((symbol % 3 ? 1 : 0) + ((symbol / 3 | 0) % 3 ? 1 : 0) + ((symbol / 9 | 0) % 3 ? 1 : 0) + ((symbol / 27 | 0) ? 1 : 0));
-        } else {
-          const first = (symbol / modulus) | 0;
-          const second = symbol % modulus;
-          r.skip((first ? 1 : 0) + (second ? 1 : 0));
-          if (type === 11) {
-            if (first === 16) readEscape(r);
-            if (second === 16) readEscape(r);
-          }
-        }
+        const extra = decodeSymbol(r, table);
+        if (extra < 0) fail();
+        r.pos += extra & 7; // sign bits
+        for (let escapes = extra >> 3; escapes > 0; escapes--) readEscape(r);
       }
     }
   }
@@ -278,9 +275,9 @@ function readSpectralData(r: Bits, ics: Ics, bandTypes: number[]): void {
 
 /** Codebook 11's escape: N ones (at most 8), a zero, then N + 4 bits. */
 function readEscape(r: Bits): void {
-  let ones = 0;
-  while (r.read(1)) if (++ones > 8) fail();
-  r.skip(ones + 4);
+  const ones = Math.clz32(~(r.peek(9) << 23));
+  if (ones > 8) fail();
+  r.pos += ones + 1 + ones + 4;
 }
 
 function readCpe(r: Bits, config: AacConfig): void {

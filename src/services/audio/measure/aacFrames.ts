@@ -23,6 +23,12 @@ export const USAC_OBJECT_TYPE = 42;
  * can't be followed exactly, `bytes / 4` bounds its frames.
  */
 export const MIN_FRAME_BYTES = 4;
+/**
+ * The most bytes one frame can take: 6,144 bits a channel (ISO 14496-3 4.5.3.1) for FFmpeg's 64 channels. A larger
+ * sample is no encoder's single frame: it is bounded by its bytes rather than read, so one huge sample can't hold the
+ * event loop (the walk yields only between samples).
+ */
+const MAX_FRAME_BYTES = 64 * 768;
 /** AAC sampling_frequency_index → Hz (ISO 14496-3 Table 1.18). */
 export const AAC_RATES = [96_000, 88_200, 64_000, 48_000, 44_100, 32_000, 24_000, 22_050, 16_000, 12_000, 11_025, 8_000, 7_350];
 const LOWEST_AAC_RATE = 7_350;
@@ -69,6 +75,8 @@ export function readAudioSpecificConfig(b: Uint8Array, p: number, end: number): 
  */
 export class AacFrameCounter implements SampleCounter {
   frames = 0;
+  /** Seconds of samples bounded by their bytes (see MAX_FRAME_BYTES). */
+  private bounded = 0;
   /** The lowest rate index an ADTS header inside a sample switched the decoder to (higher index, lower rate). */
   adtsRateIndex = -1;
   private readonly config: AacConfig;
@@ -79,7 +87,7 @@ export class AacFrameCounter implements SampleCounter {
 
   seconds(): number {
     // An ADTS header resets the frame length to 1,024.
-    return this.adtsRateIndex >= 0 ? (this.frames * 1024) / Math.min(this.rate, AAC_RATES[this.adtsRateIndex]!) : (this.frames * this.stream.frameSamples) / this.rate;
+    return this.bounded + (this.adtsRateIndex >= 0 ? (this.frames * 1024) / Math.min(this.rate, AAC_RATES[this.adtsRateIndex]!) : (this.frames * this.stream.frameSamples) / this.rate);
   }
 
   /** At most a frame a MIN_FRAME_BYTES, at the lowest rate (an ADTS header in it may switch to any). */
@@ -95,6 +103,10 @@ export class AacFrameCounter implements SampleCounter {
   sample(b: Uint8Array, start: number, end: number): void {
     if (this.stream.syntax !== 'blocks') {
       this.frames += 1;
+      return;
+    }
+    if (end - start > MAX_FRAME_BYTES) {
+      this.bounded += this.boundBySize(end - start);
       return;
     }
     let at = start;

@@ -7,11 +7,14 @@ import type { SampleRun } from './mp4Samples.ts';
 
 /** The longest the walk holds the event loop before letting other work run (a Discord heartbeat, a defer). */
 export const WALK_SLICE_MS = 8;
-/** Samples between clock reads (reading the clock costs more than a small sample). */
-const CLOCK_EVERY = 64;
+/** Work between clock reads (reading the clock costs more than a small sample): a sample counts this plus its bytes. */
+const CLOCK_EVERY = 16_384;
+const SAMPLE_WORK = 256;
 /**
- * Past this many seconds (48 h: no 25 MB file plays that long) the rest is bounded by its bytes alone, in closed
- * form: a crafted table listing billions of samples can't hold the bot for minutes, and is refused anyway.
+ * Past this many seconds (48 h: no 25 MB file plays that long), or once the samples read add up to more bytes than
+ * the file holds (an honest file's samples don't overlap, and each has a byte at least), the rest is bounded by its
+ * sizes alone, in closed form: a crafted table listing billions of samples over the same bytes can't hold the bot
+ * for minutes, and is refused anyway.
  */
 const WALK_CEILING_SECONDS = 48 * 3600;
 
@@ -33,22 +36,25 @@ export interface SampleCounter {
  */
 export async function walkSeconds(b: Uint8Array, counter: SampleCounter, runs: Iterable<SampleRun>, exact: boolean, extra: number): Promise<number> {
   let bounded = extra * counter.missing();
+  let walked = 0;
   let since = performance.now();
   let sinceClock = 0;
   for (const run of runs) {
     let offset = run.offset;
     for (let i = 0; i < run.count; i++) {
-      if (!exact || counter.seconds() + bounded > WALK_CEILING_SECONDS) {
+      if (!exact || walked > b.length || counter.seconds() + bounded > WALK_CEILING_SECONDS) {
         bounded += run.fixed !== undefined ? (run.count - i) * counter.boundBySize(run.fixed) : counter.boundBySize(run.size(i));
         if (run.fixed !== undefined) break;
         continue;
       }
       const size = run.size(i);
+      walked += Math.max(1, size);
       // A sample wholly past the end (a cut-off file) plays nothing (FFmpeg reads no packet there).
       if (offset >= b.length) bounded += counter.missing();
       else counter.sample(b, offset, Math.min(b.length, offset + size));
       offset += size;
-      if (++sinceClock >= CLOCK_EVERY) {
+      sinceClock += SAMPLE_WORK + size;
+      if (sinceClock >= CLOCK_EVERY) {
         sinceClock = 0;
         if (performance.now() - since > WALK_SLICE_MS) {
           await new Promise((resolve) => setImmediate(resolve));
