@@ -1,5 +1,6 @@
 /**
  * MP4/M4A: the audio tracks' sample tables (stsz/stts sample counts, or trun counts in a fragmented file),
+ * (AAC and FLAC: each sample's bytes, mp4Walk.ts, as their decoders play every frame a sample packs),
  * times the samples each coded frame decodes to, at the sample rate of the codec's own configuration.
  * The stated durations (mvhd, tkhd, mdhd, stts deltas, edit lists) are never read: a decoder plays the
  * samples the tables list, whatever those say.
