@@ -58,6 +58,17 @@ describe('AAC in MP4 is timed by the frames FFmpeg plays in each sample', () => 
     expect(measured.ok && measured.upperSeconds).toBeLessThanOrEqual(file.naiveSeconds + 1e-9);
   });
 
+  test('frames behind an ADTS header naming 7.35 kHz are timed at 7.35 kHz, as the header switches FFmpeg\'s decoder', async () => {
+    // ADTS: sync, MPEG-4, no CRC; LC, rate index 12 (7,350 Hz), mono; the frame's length; buffer fullness 0x7ff, one block.
+    const adts = (frame: Uint8Array): Uint8Array => {
+      const length = frame.length + 7;
+      return Uint8Array.from([0xff, 0xf1, (1 << 6) | (12 << 2), (1 << 6) | (length >> 11), (length >> 3) & 0xff, ((length & 7) << 5) | 0x1f, 0xfc, ...frame]);
+    };
+    const file = craftPackedM4a({ ...MONO, frames: MONO.frames.map(adts) }, 10, 1);
+    // FFmpeg 5.1 decodes 10,240 samples from it and reports 7,350 Hz: 1.393 s, not the 1.28 s the esds's 8 kHz says.
+    expect(await measureAudio(file.bytes, 'mp4')).toMatchObject({ ok: true, upperSeconds: expect.closeTo((10 * 1024) / 7_350, 9) });
+  });
+
   test('an xHE-AAC (USAC) track is refused: its frames are not read here, and FFmpeg 7.1+ would play every one in a sample', async () => {
     const usac = { ...MONO, asc: Uint8Array.of(0xf9, 0x56, 0x20) }; // object type 31, then 10 (42), rate index 11, mono
     const measured = await measureAudio(craftPackedM4a(usac, 10, 1).bytes, 'mp4');
