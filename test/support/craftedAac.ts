@@ -108,6 +108,8 @@ export interface PackedOptions {
   fragmented?: boolean;
   /** bytes appended to each sample: zeros (decoders skip them) or other bytes */
   tail?: number[];
+  /** sample entries in the stsd (the same one repeated; chunks name the first) */
+  entries?: number;
 }
 
 /**
@@ -123,7 +125,8 @@ export function craftPackedM4a(source: AacSource, samples: number, framesPerSamp
   const tkhd = fullBox('tkhd', 3, u32(0), u32(0), u32(1), u32(0), u32(stated), new Array(8).fill(0), u16(0), u16(0), u16(0x100), u16(0), matrix, u32(0), u32(0));
   const mdhd = fullBox('mdhd', 0, u32(0), u32(0), u32(source.rate), u32(samples * 1024), u16(0x55c4), u16(0));
   const hdlr = fullBox('hdlr', 0, u32(0), latin1('soun'), new Array(12).fill(0), latin1('SoundHandler\0'));
-  const decoderSpecific = [0x05, source.asc.length, ...source.asc];
+  // An empty `asc`: an esds with no DecoderSpecificInfo.
+  const decoderSpecific = source.asc.length > 0 ? [0x05, source.asc.length, ...source.asc] : [];
   const decoderConfig = [0x04, 13 + decoderSpecific.length, 0x40, 0x15, 0, 0, 0, ...u32(64_000), ...u32(64_000), ...decoderSpecific];
   const es = [0x03, 3 + decoderConfig.length + 3, 0, 1, 0, ...decoderConfig, 0x06, 1, 2];
   const mp4a = source.entry ?? box('mp4a', new Array(6).fill(0), u16(1), new Array(8).fill(0), u16(1), u16(16), u16(0), u16(0), u32(source.rate * 0x10000), fullBox('esds', 0, es));
@@ -134,8 +137,8 @@ export function craftPackedM4a(source: AacSource, samples: number, framesPerSamp
   const mdat = box('mdat', concat(payloads));
   const stbl = (offset: number) =>
     options.fragmented
-      ? box('stbl', fullBox('stsd', 0, u32(1), mp4a), fullBox('stts', 0, u32(0)), fullBox('stsc', 0, u32(0)), fullBox('stsz', 0, u32(0), u32(0)), fullBox('stco', 0, u32(0)))
-      : box('stbl', fullBox('stsd', 0, u32(1), mp4a), fullBox('stts', 0, u32(1), u32(samples), u32(1024)), fullBox('stsc', 0, u32(1), u32(1), u32(samples), u32(1)), fullBox('stsz', 0, u32(0), u32(samples), sizeTable), fullBox('stco', 0, u32(1), u32(offset)));
+      ? box('stbl', fullBox('stsd', 0, u32(options.entries ?? 1), ...Array.from({ length: options.entries ?? 1 }, () => mp4a)), fullBox('stts', 0, u32(0)), fullBox('stsc', 0, u32(0)), fullBox('stsz', 0, u32(0), u32(0)), fullBox('stco', 0, u32(0)))
+      : box('stbl', fullBox('stsd', 0, u32(options.entries ?? 1), ...Array.from({ length: options.entries ?? 1 }, () => mp4a)), fullBox('stts', 0, u32(1), u32(samples), u32(1024)), fullBox('stsc', 0, u32(1), u32(1), u32(samples), u32(1)), fullBox('stsz', 0, u32(0), u32(samples), sizeTable), fullBox('stco', 0, u32(1), u32(offset)));
   const moov = (offset: number) => {
     const minf = box('minf', fullBox('smhd', 0, u32(0)), box('dinf', fullBox('dref', 0, u32(1), fullBox('url ', 1))), stbl(offset));
     const trak = box('trak', tkhd, box('mdia', mdhd, hdlr, minf));

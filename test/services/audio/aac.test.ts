@@ -40,6 +40,19 @@ describe('AAC in MP4 is timed by the frames FFmpeg plays in each sample', () => 
     expect(measured.ok && measured.lowerSeconds).toBeCloseTo(file.naiveSeconds, 9);
   });
 
+  test('an esds with no AudioSpecificConfig: FFmpeg still reads the blocks (object type 0, rate from the entry), and so does the bot', async () => {
+    // FFmpeg 5.1 decodes 204,800 samples (25.6 s) from this file too.
+    const file = craftPackedM4a({ ...MONO, asc: new Uint8Array(0) }, 10, 20);
+    expect(await measureAudio(file.bytes, 'mp4')).toMatchObject({ ok: true, upperSeconds: expect.closeTo(file.trueSeconds, 9) });
+  });
+
+  test('two sample entries (chunks may switch configuration): samples bounded by their bytes, never below what plays', async () => {
+    // FFmpeg 5.1 decodes 204,800 samples (25.6 s); each sample is bounded at a frame per 4 bytes at 7.35 kHz.
+    const file = craftPackedM4a(MONO, 10, 20, { entries: 2 });
+    const measured = await measureAudio(file.bytes, 'mp4');
+    expect(measured.ok && measured.upperSeconds).toBeGreaterThanOrEqual(file.trueSeconds);
+  });
+
   test('samples padded with zero bytes count one frame each (FFmpeg takes an all-zero rest as consumed)', async () => {
     const file = craftPackedM4a(MONO, 10, 1, { tail: [0, 0, 0, 0, 0, 0, 0] });
     expect(await measureAudio(file.bytes, 'mp4')).toMatchObject({ ok: true, upperSeconds: file.naiveSeconds });

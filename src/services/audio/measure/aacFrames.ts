@@ -69,6 +69,16 @@ export function readAudioSpecificConfig(b: Uint8Array, p: number, end: number): 
   return { syntax, config, frameSamples: frameLengthShort ? 960 : 1024, rate: rate !== undefined && rate > 0 ? rate : undefined };
 }
 
+/** FFmpeg's sample_rate_idx: the rate index it takes for a rate with no configuration (the nearest at or below). */
+const RATE_INDEX_FLOORS = [92_017, 75_132, 55_426, 46_009, 37_566, 27_713, 23_004, 18_783, 13_856, 11_502, 9_391];
+
+/** An AAC track with no AudioSpecificConfig: FFmpeg's decoder configured from the entry's rate alone (ff_aac_decode_init). */
+export function unconfiguredAac(entryRate: number): AacStream {
+  const found = RATE_INDEX_FLOORS.findIndex((floor) => entryRate >= floor);
+  const samplingIndex = found < 0 ? 11 : found;
+  return { syntax: 'blocks', config: { objectType: 0, samplingIndex, frameLengthShort: false }, frameSamples: 1024, rate: entryRate > 0 ? entryRate : undefined };
+}
+
 /**
  * Tallies the frames of one track's samples, in the order FFmpeg decodes them (an ADTS header's change carries on),
  * each of `stream.frameSamples` at the lower of `rate` and any rate an ADTS header inside the samples switches to.

@@ -5,7 +5,7 @@
  * The stated durations (mvhd, tkhd, mdhd, stts deltas, edit lists) are never read: a decoder plays the
  * samples the tables list, whatever those say.
  */
-import { AacFrameCounter, readAudioSpecificConfig, type AacStream } from './aacFrames.ts';
+import { AacFrameCounter, readAudioSpecificConfig, unconfiguredAac, type AacStream } from './aacFrames.ts';
 import { FlacSampleCounter, flacStreamRate } from './flac.ts';
 import { walkSeconds, type SampleCounter } from './mp4Walk.ts';
 import { fragmentRuns, regularStsc, sampleSizes, tableRuns, type Box, type SampleRun, type SampleTables, type TrackDefaults } from './mp4Samples.ts';
@@ -108,15 +108,17 @@ export async function measureMp4(b: Uint8Array): Promise<Measurement> {
   for (const track of audio) {
     const frame = track.frame ?? { samples: MAX_SAMPLES_PER_FRAME, rate: LOWEST_AAC_RATE, exact: false };
     const count = track.samples + (fragments.get(track.id) ?? 0);
-    if (track.aac && track.entries === 1) {
+    // Several entries: each chunk may name another configuration (FFmpeg passes it on as new extradata), so the
+    // samples are bounded by their bytes rather than read with one of them.
+    if (track.aac) {
       const stream = track.aac;
-      upper += await sampleSeconds(b, track, () => new AacFrameCounter(stream, frame.rate), runs.get(track.id) ?? []);
+      upper += await sampleSeconds(b, track, () => new AacFrameCounter(stream, frame.rate), runs.get(track.id) ?? [], track.entries === 1);
       if (frame.exact) lower += (count * frame.samples) / frame.rate;
       continue;
     }
-    if (track.flacRate !== undefined && track.entries === 1) {
+    if (track.flacRate !== undefined) {
       const flacRate = track.flacRate;
-      upper += await sampleSeconds(b, track, () => new FlacSampleCounter(flacRate, frame.samples / frame.rate), runs.get(track.id) ?? []);
+      upper += await sampleSeconds(b, track, () => new FlacSampleCounter(flacRate, frame.samples / frame.rate), runs.get(track.id) ?? [], track.entries === 1);
       continue;
     }
     // MPEG audio: also the bytes read at the lowest bitrate MPEG audio has (fragments' bytes are not tallied: the whole file's).
@@ -143,16 +145,16 @@ function fragmentSampleRuns(b: Uint8Array, moofs: Box[], trex: Map<number, Track
 }
 
 /** A track timed by what each sample's bytes hold (sample tables, then fragments). */
-async function sampleSeconds(b: Uint8Array, track: Track, counter: () => SampleCounter, fragmentRuns: SampleRun[]): Promise<number> {
+async function sampleSeconds(b: Uint8Array, track: Track, counter: () => SampleCounter, fragmentRuns: SampleRun[], readable: boolean): Promise<number> {
   const sizes = sampleSizes(b, track.tables);
-  const regular = regularStsc(b, track.tables.stsc);
+  const regular = readable && regularStsc(b, track.tables.stsc);
   // Samples stts lists beyond the sizes table have no bytes to read: one frame each, as before.
   const extra = Math.max(0, track.samples - (sizes?.count ?? 0));
   const exactRuns = function* (): Generator<SampleRun, void, undefined> {
     if (sizes && regular) yield* tableRuns(b, track.tables, sizes);
     yield* fragmentRuns;
   };
-  let seconds = await walkSeconds(b, counter(), exactRuns(), true, extra);
+  let seconds = await walkSeconds(b, counter(), exactRuns(), readable, extra);
   if (sizes && !regular) seconds += await walkSeconds(b, counter(), [{ offset: 0, count: sizes.count, size: sizes.size, ...(sizes.fixed === undefined ? {} : { fixed: sizes.fixed }) }], false, 0);
   return seconds;
 }
@@ -221,7 +223,10 @@ function sampleEntryFrame(b: Uint8Array, entry: Box, track: Track): NonNullable<
   switch (entry.type) {
     case 'mp4a': {
       const config = esdsConfig(b, boxes.find((c) => c.type === 'esds'));
-      if (config.asc && (config.objectType === undefined || AAC_OBJECT_TYPES.has(config.objectType))) track.aac = readAudioSpecificConfig(b, config.asc.start, config.asc.end);
+      if (config.objectType === undefined || AAC_OBJECT_TYPES.has(config.objectType)) {
+        // Without an AudioSpecificConfig FFmpeg's decoder still reads raw blocks, its object type left 0 (neither Main nor LC).
+        track.aac = config.asc ? readAudioSpecificConfig(b, config.asc.start, config.asc.end) : unconfiguredAac(entryRate);
+      }
       if (config.objectType === OPUS_OBJECT_TYPE) return { samples: OPUS_MAX_PACKET_SAMPLES, rate: OPUS_RATE, exact: false };
       if (config.objectType !== undefined && !AAC_OBJECT_TYPES.has(config.objectType) && !MPEG_AUDIO_OBJECT_TYPES.has(config.objectType)) {
         track.unknownObjectType = `0x${config.objectType.toString(16).padStart(2, '0')}`;
