@@ -82,6 +82,30 @@ describe('AAC in MP4 is timed by the frames FFmpeg plays in each sample', () => 
     expect(await measureAudio(file.bytes, 'mp4')).toMatchObject({ ok: true, upperSeconds: expect.closeTo((10 * 1024) / 7_350, 9) });
   });
 
+  test('a block whose SBR payload other blocks follow: the rest of the sample is bounded by its bytes (FFmpeg\'s SBR reader may run past its count)', async () => {
+    // Each frame rewritten with a FIL element before its END: count 2, extension type 13 (SBR), 12 bits of payload.
+    const withSbr = (frame: Uint8Array): Uint8Array => {
+      const block = readRawDataBlock(frame, 0, frame.length, { objectType: 2, samplingIndex: 11, frameLengthShort: false });
+      if (!block.ok) throw new Error('fixture frame unreadable');
+      const bits: number[] = [];
+      for (let i = 0; i < block.end - 3; i++) bits.push((frame[i >> 3]! >> (7 - (i & 7))) & 1);
+      const put = (value: number, n: number) => { for (let k = n - 1; k >= 0; k--) bits.push((value >> k) & 1); };
+      put(6, 3); put(2, 4); put(13, 4); put(0xabc, 12); put(7, 3);
+      while (bits.length % 8) bits.push(0);
+      return Uint8Array.from({ length: bits.length / 8 }, (_, i) => bits.slice(8 * i, 8 * i + 8).reduce((v, bit) => v * 2 + bit, 0));
+    };
+    const sbr = { ...MONO, frames: MONO.frames.map(withSbr) };
+    const alone = await measureAudio(craftPackedM4a(sbr, 10, 1).bytes, 'mp4');
+    expect(alone).toMatchObject({ ok: true, upperSeconds: expect.closeTo((10 * 1024) / 8_000, 9) }); // one block a sample: exact
+    const packed = craftPackedM4a(sbr, 10, 3);
+    const measured = await measureAudio(packed.bytes, 'mp4');
+    // Each sample bounded at a frame per 4 bytes, at AAC's lowest rate (an ADTS header further on could switch to it).
+    const sizes = Array.from({ length: 10 }, (_, s) => [0, 1, 2].reduce((n, k) => n + sbr.frames[(3 * s + k) % sbr.frames.length]!.length, 0));
+    const bound = sizes.reduce((sum, size) => sum + (Math.ceil(size / 4) * 1024) / 7_350, 0);
+    expect(measured).toMatchObject({ ok: true, upperSeconds: expect.closeTo(bound, 6) });
+    expect(bound).toBeGreaterThan(packed.trueSeconds);
+  });
+
   test('an xHE-AAC (USAC) track is refused: its frames are not read here, and FFmpeg 7.1+ would play every one in a sample', async () => {
     const usac = { ...MONO, asc: Uint8Array.of(0xf9, 0x56, 0x20) }; // object type 31, then 10 (42), rate index 11, mono
     const measured = await measureAudio(craftPackedM4a(usac, 10, 1).bytes, 'mp4');

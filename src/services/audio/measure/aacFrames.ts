@@ -128,7 +128,7 @@ export class AacFrameCounter implements SampleCounter {
       if (block.sbr && (!block.ok || !restIsZero)) {
         // An SBR payload may be read past its stated count (FFmpeg's SBR reader goes on, then logs it): where the
         // next block starts is unknown, so this block and every one after are bounded by their bytes.
-        this.frames += Math.ceil((end - at) / MIN_FRAME_BYTES);
+        this.bounded += this.boundBySize(end - at);
         return;
       }
       if (!block.ok) {
