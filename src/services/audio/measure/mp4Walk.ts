@@ -49,7 +49,8 @@ export async function walkSeconds(b: Uint8Array, counter: SampleCounter, runs: I
       }
       const size = run.size(i);
       walked += Math.max(1, size);
-      // A sample wholly past the end (a cut-off file) plays nothing (FFmpeg reads no packet there).
+      // mov.c's mov_read_packet takes what av_get_packet reads: a sample cut by the file's end is decoded from the
+      // bytes there are; one wholly past it ends the stream (EOF) and plays nothing, still counted as before.
       if (offset >= b.length) bounded += counter.missing();
       else counter.sample(b, offset, Math.min(b.length, offset + size));
       offset += size;
