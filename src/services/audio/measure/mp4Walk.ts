@@ -48,7 +48,7 @@ export async function walkSeconds(b: Uint8Array, counter: SampleCounter, runs: I
         continue;
       }
       const size = run.size(i);
-      walked += Math.max(1, size);
+      walked += Math.max(1, Math.min(size, b.length - offset)); // the bytes read (none past the end)
       // mov.c's mov_read_packet takes what av_get_packet reads: a sample cut by the file's end is decoded from the
       // bytes there are; one wholly past it ends the stream (EOF) and plays nothing, still counted as before.
       if (offset >= b.length) bounded += counter.missing();
