@@ -22,3 +22,4 @@ if (!only || only === 'servers') await benchServers();
 if (!only || only === 'charts') await benchCharts();
 if (!only || only === 'downloads') await (await import('./downloads.ts')).benchDownloads();
 if (!only || only === 'shards') await (await import('./shards.ts')).benchShards();
+if (!only || only === 'audio') await (await import('./audioMeasure.ts')).benchAudioMeasure();

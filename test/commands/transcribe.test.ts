@@ -4,6 +4,7 @@ import { BudgetStore } from '../../src/db/budgetLimits.ts';
 import { MAX_TRANSCRIPTION_BYTES, TRANSCRIPT_ATTACH_THRESHOLD } from '../../src/services/audio/limits.ts';
 import { makeWav } from '../../src/services/audio/wav.ts';
 import { BotHarness, TEST_CHANNEL_IDS } from '../support/botHarness.ts';
+import { aacSourceOf, craftPackedM4a } from '../support/craftedAac.ts';
 import { craftM4a, craftMp3, craftOggFlac, craftOggOpus, craftWavImaAdpcm, craftWavTwoFormats, craftWebmVorbis } from '../support/craftedAudio.ts';
 import { DEFAULT_GUILD_ID, type FakeInteraction } from '../support/fakeDiscord.ts';
 
@@ -477,5 +478,37 @@ describe('/transcribe with a token-billed model (gpt-4o-transcribe)', () => {
     // What the fake really billed: 1,000 audio tokens at $6 per 1M and the transcript's output tokens at $10 per 1M.
     const billed = g.openai.audio.billed.at(-1)!.usage as { input_tokens: number; output_tokens: number };
     expect(row.charged).toBeGreaterThanOrEqual(billed.input_tokens * 6 + billed.output_tokens * 10);
+  });
+});
+
+describe('/transcribe: AAC samples packing several frames (FFmpeg plays each)', () => {
+  const AAC_SOURCE = aacSourceOf(new Uint8Array(readFileSync(new URL('../fixtures/audio/aac-mono-8k.m4a', import.meta.url))));
+  // 20 samples of 20 real frames each: FFmpeg 5.1 decodes 409,600 samples (51.2 s at 8 kHz) from it; its tables and
+  // header say 20 frames, 2.56 s (the same file with one frame a sample decodes to 20,480 samples).
+  const packed = (fragmented: boolean) => craftPackedM4a(AAC_SOURCE, 20, 20, { fragmented });
+
+  test.each([false, true])('a member whose limit covers the tables\' 3 s but not the 52 s FFmpeg plays is refused before any OpenAI call (fragmented: %s)', async (fragmented) => {
+    const file = packed(fragmented);
+    expect([Math.ceil(file.naiveSeconds), Math.ceil(file.trueSeconds)]).toEqual([3, 52]);
+    const user = freshUser();
+    new BudgetStore(h.bot.ctx.db).setLimit(DEFAULT_GUILD_ID, { scope: 'user', targetId: user.id, period: 'day', amountMicros: whisperMicros(20), updatedBy: 'admin', updatedAt: Date.now() });
+    const i = h.command('transcribe', { audio: { filename: 'packed.m4a', contentType: 'audio/mp4', data: file.bytes } }, { user });
+    await h.settled(i);
+    expect(privateText(i)).toEqual({ flags: EPHEMERAL, content: expect.stringMatching(/limit/i) });
+    expect(h.openai.audio.requests).toHaveLength(0);
+    expect(moneyRows(user.id).filter((row) => row.state !== 'released')).toEqual([]);
+  });
+
+  test('a member with room for it is reserved for the 52 s it plays, and the bill fits', async () => {
+    const file = packed(false);
+    h.openai.audio.registerLength(file.bytes, file.trueSeconds);
+    h.openai.audio.enqueue({ text: 'Packed frames.' });
+    const user = freshUser();
+    const i = h.command('transcribe', { audio: { filename: 'packed.m4a', contentType: 'audio/mp4', data: file.bytes } }, { user });
+    await h.settled(i);
+    expect(i.transcript()).toEqual(['Packed frames.']);
+    const [row] = moneyRows(user.id);
+    expect(row).toEqual({ state: 'settled', reserved: expect.any(Number), charged: whisperMicros(52), units: 52 });
+    expect(row!.reserved).toBeGreaterThanOrEqual(row!.charged);
   });
 });

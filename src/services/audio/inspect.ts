@@ -70,7 +70,7 @@ async function inspect(bytes: Uint8Array, declared: DeclaredAudio): Promise<Audi
   const declaredExtension = declared.filename?.toLowerCase().match(/\.([a-z0-9]+)$/)?.[1];
   const extension = FORMAT_EXTENSIONS[format].find((ext) => ext === declaredExtension) ?? sniffed.extension;
 
-  const measured = measureAudio(bytes, format);
+  const measured = await measureAudio(bytes, format);
   if (!measured.ok) return measured;
   const { lowerSeconds, upperSeconds, codec, statedSeconds: granuleSeconds } = measured;
 

@@ -4,6 +4,7 @@
  * rather than trusting a frame's position, means no frame a decoder would find is missed; a false sync in
  * compressed data (odds about 1 in 16 million bytes) can only add to the bound.
  */
+import type { SampleCounter } from './mp4Walk.ts';
 import { Tally, u16be, unreadable, type Measurement } from './types.ts';
 
 const RATES = [0, 88_200, 176_400, 192_000, 8_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000, 96_000];
@@ -109,4 +110,47 @@ export function measureFlac(b: Uint8Array, start = 0): Measurement {
   }
   if (tally.upper === 0) return unreadable('The flac file holds no audio frames; it is truncated or damaged.');
   return tally.result('flac');
+}
+
+/** The fewest bytes a FLAC frame takes (FFmpeg's FLAC_MIN_FRAME_SIZE): a sample holds at most size / 11 frames. */
+const MIN_FRAME_BYTES = 11;
+/** The largest block a frame header can state, at the lowest rate one can (1 Hz): the bound from bytes alone. */
+const MAX_BLOCK_SECONDS = 65_536;
+
+/**
+ * FLAC in MP4 ('fLaC' entry): FFmpeg's flac_decode_frame returns the bytes its frame used and decode.c calls it again
+ * on the packet's rest, so every frame in a sample plays. Each frame header in the sample's bytes is counted, at its
+ * own rate (one stating none bounded by the dfLa STREAMINFO's and the previous frame's: FlacClock), as measureFlac
+ * counts a .flac file's.
+ */
+export class FlacSampleCounter implements SampleCounter {
+  private readonly clock = new FlacClock();
+  private readonly tally = new Tally();
+
+  constructor(streamRate: number, private readonly entrySeconds: number) {
+    this.clock.streamInfo(streamRate);
+  }
+
+  sample(b: Uint8Array, start: number, end: number): void {
+    const bytes = b.subarray(start, end); // a header is read within its packet, as FFmpeg sees it
+    for (let i = 0; i < bytes.length; i++) {
+      if (bytes[i] !== 0xff) continue;
+      const frame = flacFrameHeader(bytes, i);
+      if (!frame) continue;
+      this.clock.add(this.tally, frame);
+      i += frame.length - 1;
+    }
+  }
+
+  seconds(): number {
+    return this.tally.upper;
+  }
+
+  boundBySize(size: number): number {
+    return Math.max(1, Math.ceil(size / MIN_FRAME_BYTES)) * MAX_BLOCK_SECONDS;
+  }
+
+  missing(): number {
+    return this.entrySeconds;
+  }
 }

@@ -10,12 +10,12 @@ import { measureWebm } from './webm.ts';
 
 export type { Measurement } from './types.ts';
 
-export function measureAudio(bytes: Uint8Array, format: AudioFormat): Measurement {
+export async function measureAudio(bytes: Uint8Array, format: AudioFormat): Promise<Measurement> {
   try {
     switch (format) {
       case 'mp3': return measureMpeg(bytes);
       case 'ogg': return measureOgg(bytes);
-      case 'mp4': return measureMp4(bytes);
+      case 'mp4': return await measureMp4(bytes);
       case 'wav': return measureWav(bytes);
       case 'webm': return measureWebm(bytes);
       case 'flac': {

@@ -1,9 +1,14 @@
 /**
  * MP4/M4A: the audio tracks' sample tables (stsz/stts sample counts, or trun counts in a fragmented file),
+ * (AAC and FLAC: each sample's bytes, mp4Walk.ts, as their decoders play every frame a sample packs),
  * times the samples each coded frame decodes to, at the sample rate of the codec's own configuration.
  * The stated durations (mvhd, tkhd, mdhd, stts deltas, edit lists) are never read: a decoder plays the
  * samples the tables list, whatever those say.
  */
+import { AacFrameCounter, readAudioSpecificConfig, unconfiguredAac, type AacStream } from './aacFrames.ts';
+import { FlacSampleCounter, flacStreamRate } from './flac.ts';
+import { walkSeconds, type SampleCounter } from './mp4Walk.ts';
+import { fragmentRuns, regularStsc, sampleSizes, tableRuns, type Box, type SampleRun, type SampleTables, type TrackDefaults } from './mp4Samples.ts';
 import { OPUS_MAX_PACKET_SAMPLES, OPUS_RATE } from './opus.ts';
 import { MIN_MPEG_BITS_PER_SECOND } from './mpeg.ts';
 import { ascii, u16be, u32be, unreadable, unsupported, type Measurement } from './types.ts';
@@ -31,12 +36,6 @@ const MPEG_AUDIO_ENTRIES = new Set(['.mp3', '.mp2', 'ms\x00\x55']);
 /** The field sizes FFmpeg reads in an stz2 (mov.c's mov_read_stsz refuses any other as invalid data). */
 const STZ2_FIELD_BITS = new Set([4, 8, 16, 32]);
 
-interface Box {
-  type: string;
-  start: number;
-  end: number;
-}
-
 /** The boxes directly inside [start, end); a box running past the end (a cut-off file) is clipped to it. */
 function children(b: Uint8Array, start: number, end: number): Box[] {
   const boxes: Box[] = [];
@@ -48,7 +47,7 @@ function children(b: Uint8Array, start: number, end: number): Box[] {
       header = 16;
     } else if (size === 0) size = end - pos;
     if (size < header) break;
-    boxes.push({ type: ascii(b, pos + 4, 4), start: pos + header, end: Math.min(end, pos + size) });
+    boxes.push({ type: ascii(b, pos + 4, 4), at: pos, start: pos + header, end: Math.min(end, pos + size) });
     pos += size;
   }
   return boxes;
@@ -64,17 +63,31 @@ interface Track {
   frame: { samples: number; rate: number; exact: boolean; mpeg?: boolean } | undefined;
   /** An esds object type the bot can't time (hex), when one of its entries names one. */
   unknownObjectType?: string;
+  /** The sample tables, to find each sample's bytes. */
+  tables: SampleTables;
+  /** Sample entries in its stsd, and the AAC configuration when its only entry is AAC. */
+  entries: number;
+  aac?: AacStream;
+  /** A FLAC entry's stream rate (dfLa STREAMINFO), when it has one. */
+  flacRate?: number;
 }
 
-export function measureMp4(b: Uint8Array): Measurement {
+export async function measureMp4(b: Uint8Array): Promise<Measurement> {
   const tracks: Track[] = [];
   const fragments = new Map<number, number>(); // track id → samples in trun boxes
+  const moofs: Box[] = [];
+  const trex = new Map<number, TrackDefaults>();
   const walk = (start: number, end: number, track: Track | undefined, fragmentTrack: number): void => {
     for (const box of children(b, start, end)) {
       if (box.type === 'trak') {
-        const t: Track = { id: 0, audio: false, samples: 0, bytes: 0, frame: undefined };
+        const t: Track = { id: 0, audio: false, samples: 0, bytes: 0, frame: undefined, tables: {}, entries: 0 };
         tracks.push(t);
         walk(box.start, box.end, t, 0);
+      } else if (box.type === 'mvex') {
+        for (const c of children(b, box.start, box.end)) if (c.type === 'trex') trex.set(u32be(b, c.start + 4), { size: u32be(b, c.start + 16) });
+      } else if (box.type === 'moof') {
+        moofs.push(box);
+        walk(box.start, box.end, track, fragmentTrack);
       } else if (box.type === 'traf') {
         const tfhd = children(b, box.start, box.end).find((c) => c.type === 'tfhd');
         walk(box.start, box.end, undefined, tfhd ? u32be(b, tfhd.start + 4) : 0);
@@ -88,11 +101,26 @@ export function measureMp4(b: Uint8Array): Measurement {
   if (audio.length === 0) return tracks.length === 0 ? unreadable('The mp4 file has no track table (moov); it is truncated or damaged.') : unsupported('mp4None');
   const untimed = audio.find((t) => t.unknownObjectType !== undefined);
   if (untimed) return unsupported('format', { format: `MP4 (mp4a ${untimed.unknownObjectType})` });
+  if (audio.some((t) => t.aac?.syntax === 'usac')) return unsupported('format', { format: 'MP4 (xHE-AAC)' });
+  const runs = fragmentSampleRuns(b, moofs, trex);
   let lower = 0;
   let upper = 0;
   for (const track of audio) {
     const frame = track.frame ?? { samples: MAX_SAMPLES_PER_FRAME, rate: LOWEST_AAC_RATE, exact: false };
     const count = track.samples + (fragments.get(track.id) ?? 0);
+    // Several entries: each chunk may name another configuration (FFmpeg passes it on as new extradata), so the
+    // samples are bounded by their bytes rather than read with one of them.
+    if (track.aac) {
+      const stream = track.aac;
+      upper += await sampleSeconds(b, track, () => new AacFrameCounter(stream, frame.rate), runs.get(track.id) ?? [], track.entries === 1);
+      if (frame.exact) lower += (count * frame.samples) / frame.rate;
+      continue;
+    }
+    if (track.flacRate !== undefined) {
+      const flacRate = track.flacRate;
+      upper += await sampleSeconds(b, track, () => new FlacSampleCounter(flacRate, frame.samples / frame.rate), runs.get(track.id) ?? [], track.entries === 1);
+      continue;
+    }
     // MPEG audio: also the bytes read at the lowest bitrate MPEG audio has (fragments' bytes are not tallied: the whole file's).
     const mpegBytes = frame.mpeg ? (fragments.has(track.id) ? b.length : track.bytes) : 0;
     upper += Math.max((count * frame.samples) / frame.rate, (mpegBytes * 8) / MIN_MPEG_BITS_PER_SECOND);
@@ -102,8 +130,38 @@ export function measureMp4(b: Uint8Array): Measurement {
   return { ok: true, lowerSeconds: lower, upperSeconds: upper, codec: 'mp4' };
 }
 
+/** Every trun's samples, by track id, in file order. */
+function fragmentSampleRuns(b: Uint8Array, moofs: Box[], trex: Map<number, TrackDefaults>): Map<number, SampleRun[]> {
+  const runs = new Map<number, SampleRun[]>();
+  for (const moof of moofs) {
+    let implicit = moof.at;
+    for (const traf of children(b, moof.start, moof.end).filter((c) => c.type === 'traf')) {
+      const read = fragmentRuns(b, moof, children(b, traf.start, traf.end), trex, implicit);
+      implicit = read.implicit;
+      runs.set(read.track, [...(runs.get(read.track) ?? []), ...read.runs]);
+    }
+  }
+  return runs;
+}
+
+/** A track timed by what each sample's bytes hold (sample tables, then fragments). */
+async function sampleSeconds(b: Uint8Array, track: Track, counter: () => SampleCounter, fragmentRuns: SampleRun[], readable: boolean): Promise<number> {
+  const sizes = sampleSizes(b, track.tables);
+  const regular = readable && regularStsc(b, track.tables.stsc);
+  // Samples stts lists beyond the sizes table have no bytes to read: one frame each, as before.
+  const extra = Math.max(0, track.samples - (sizes?.count ?? 0));
+  const exactRuns = function* (): Generator<SampleRun, void, undefined> {
+    if (sizes && regular) yield* tableRuns(b, track.tables, sizes);
+    yield* fragmentRuns;
+  };
+  let seconds = await walkSeconds(b, counter(), exactRuns(), readable, extra);
+  if (sizes && !regular) seconds += await walkSeconds(b, counter(), [{ offset: 0, count: sizes.count, size: sizes.size, ...(sizes.fixed === undefined ? {} : { fixed: sizes.fixed }) }], false, 0);
+  return seconds;
+}
+
 function readTrackBox(b: Uint8Array, box: Box, track: Track): void {
   const at = box.start;
+  if (box.type === 'stsz' || box.type === 'stz2' || box.type === 'stsc' || box.type === 'stco' || box.type === 'co64') track.tables[box.type] = box;
   switch (box.type) {
     case 'tkhd':
       track.id = u32be(b, at + (b[at] === 1 ? 20 : 12));
@@ -144,7 +202,9 @@ function readTrackBox(b: Uint8Array, box: Box, track: Track): void {
     }
     case 'stsd': {
       // Chunks may each name a different entry: bound by the one that plays longest per sample.
-      const frames = children(b, at + 8, box.end).map((entry) => sampleEntryFrame(b, entry, track));
+      const entries = children(b, at + 8, box.end);
+      track.entries = entries.length;
+      const frames = entries.map((entry) => sampleEntryFrame(b, entry, track));
       const longest = frames.sort((x, y) => y.samples / y.rate - x.samples / x.rate)[0];
       if (longest) track.frame = { ...longest, exact: longest.exact && frames.length === 1, mpeg: frames.some((f) => f.mpeg) };
       return;
@@ -163,6 +223,10 @@ function sampleEntryFrame(b: Uint8Array, entry: Box, track: Track): NonNullable<
   switch (entry.type) {
     case 'mp4a': {
       const config = esdsConfig(b, boxes.find((c) => c.type === 'esds'));
+      if (config.objectType === undefined || AAC_OBJECT_TYPES.has(config.objectType)) {
+        // Without an AudioSpecificConfig FFmpeg's decoder still reads raw blocks, its object type left 0 (neither Main nor LC).
+        track.aac = config.asc ? readAudioSpecificConfig(b, config.asc.start, config.asc.end) : unconfiguredAac(entryRate);
+      }
       if (config.objectType === OPUS_OBJECT_TYPE) return { samples: OPUS_MAX_PACKET_SAMPLES, rate: OPUS_RATE, exact: false };
       if (config.objectType !== undefined && !AAC_OBJECT_TYPES.has(config.objectType) && !MPEG_AUDIO_OBJECT_TYPES.has(config.objectType)) {
         track.unknownObjectType = `0x${config.objectType.toString(16).padStart(2, '0')}`;
@@ -176,6 +240,14 @@ function sampleEntryFrame(b: Uint8Array, entry: Box, track: Track): NonNullable<
     }
     case 'Opus':
       return { samples: OPUS_MAX_PACKET_SAMPLES, rate: OPUS_RATE, exact: false };
+    case 'fLaC': {
+      // dfLa: version and flags, then the metadata blocks, STREAMINFO first (its rate stands for a header's 0).
+      const dfla = boxes.find((c) => c.type === 'dfLa');
+      const streamRate = dfla ? flacStreamRate(b, dfla.start + 8) : 0;
+      const rate = streamRate > 0 ? streamRate : entryRate > 0 ? entryRate : LOWEST_AAC_RATE;
+      track.flacRate = rate;
+      return { samples: MAX_SAMPLES_PER_FRAME, rate: entryRate > 0 ? entryRate : rate, exact: false };
+    }
     case 'alac': {
       // The cookie (ALACSpecificConfig after version and flags): frameLength first, sampleRate 20 bytes on. FFmpeg
       // takes the rate from it, not from the entry; the lower of the two plays longer.
@@ -190,9 +262,9 @@ function sampleEntryFrame(b: Uint8Array, entry: Box, track: Track): NonNullable<
 }
 
 /** The object type and sample rate in an esds box (ES_Descriptor → DecoderConfig → AudioSpecificConfig). */
-function esdsConfig(b: Uint8Array, esds: Box | undefined): { objectType?: number; rate?: number } {
+function esdsConfig(b: Uint8Array, esds: Box | undefined): { objectType?: number; rate?: number; asc?: { start: number; end: number } } {
   if (!esds) return {};
-  const result: { objectType?: number; rate?: number } = {};
+  const result: { objectType?: number; rate?: number; asc?: { start: number; end: number } } = {};
   const descriptors = (start: number, end: number): void => {
     let p = start;
     while (p + 2 <= end) {
@@ -216,6 +288,7 @@ function esdsConfig(b: Uint8Array, esds: Box | undefined): { objectType?: number
         descriptors(p + 13, bodyEnd);
       } else if (tag === 0x05) {
         result.rate = ascRate(b, p);
+        result.asc = { start: p, end: bodyEnd };
       }
       p = bodyEnd;
     }

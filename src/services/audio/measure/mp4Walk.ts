@@ -1,0 +1,68 @@
+/**
+ * A track's length from what the decoder plays in each of its samples' bytes (AAC: aacFrames.ts; FLAC: every frame
+ * header in the sample), not one frame a sample. The walk yields to the event loop between slices: a 25 MB file
+ * takes longer than the bot may block (see bench/audioMeasure.ts).
+ */
+import type { SampleRun } from './mp4Samples.ts';
+
+/** The longest the walk holds the event loop before letting other work run (a Discord heartbeat, a defer). */
+export const WALK_SLICE_MS = 8;
+/** Work between clock reads (reading the clock costs more than a small sample): a sample counts this plus its bytes. */
+const CLOCK_EVERY = 16_384;
+const SAMPLE_WORK = 256;
+/**
+ * Past this many seconds (48 h: no 25 MB file plays that long), or once the samples read add up to more bytes than
+ * the file holds (an honest file's samples don't overlap, and each has a byte at least), the rest is bounded by its
+ * sizes alone, in closed form: a crafted table listing billions of samples over the same bytes can't hold the bot
+ * for minutes, and is refused anyway.
+ */
+const WALK_CEILING_SECONDS = 48 * 3600;
+
+/** What one codec's decoder plays from a sample's bytes. */
+export interface SampleCounter {
+  /** Adds what the sample at [start, end) of `b` plays (`end` within the file). */
+  sample(b: Uint8Array, start: number, end: number): void;
+  /** Seconds counted so far. */
+  seconds(): number;
+  /** At most how long a sample of `size` bytes can play, from its size alone. */
+  boundBySize(size: number): number;
+  /** What a listed sample with no bytes in the file is counted as (it plays nothing; kept as the old bound). */
+  missing(): number;
+}
+
+/**
+ * Seconds a track plays at most. `exact`: each sample's bytes are read; otherwise (sample tables FFmpeg would read
+ * its own way) every sample is bounded by its size. `extra`: samples listed (stts) with no sizes, `missing()` each.
+ */
+export async function walkSeconds(b: Uint8Array, counter: SampleCounter, runs: Iterable<SampleRun>, exact: boolean, extra: number): Promise<number> {
+  let bounded = extra * counter.missing();
+  let walked = 0;
+  let since = performance.now();
+  let sinceClock = 0;
+  for (const run of runs) {
+    let offset = run.offset;
+    for (let i = 0; i < run.count; i++) {
+      if (!exact || walked > b.length || counter.seconds() + bounded > WALK_CEILING_SECONDS) {
+        bounded += run.fixed !== undefined ? (run.count - i) * counter.boundBySize(run.fixed) : counter.boundBySize(run.size(i));
+        if (run.fixed !== undefined) break;
+        continue;
+      }
+      const size = run.size(i);
+      walked += Math.max(1, Math.min(size, b.length - offset)); // the bytes read (none past the end)
+      // mov.c's mov_read_packet takes what av_get_packet reads: a sample cut by the file's end is decoded from the
+      // bytes there are; one wholly past it ends the stream (EOF) and plays nothing, still counted as before.
+      if (offset >= b.length) bounded += counter.missing();
+      else counter.sample(b, offset, Math.min(b.length, offset + size));
+      offset += size;
+      sinceClock += SAMPLE_WORK + size;
+      if (sinceClock >= CLOCK_EVERY) {
+        sinceClock = 0;
+        if (performance.now() - since > WALK_SLICE_MS) {
+          await new Promise((resolve) => setImmediate(resolve));
+          since = performance.now();
+        }
+      }
+    }
+  }
+  return counter.seconds() + bounded;
+}
