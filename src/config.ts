@@ -1,5 +1,5 @@
 import { BlockList, isIP } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseReasoningModels, type ReasoningOverrides } from './services/reasoning/models.ts';
 import { isModelAllowed, parseAllowedModels, type AllowedModels } from './services/allowedModels.ts';
 import { PERIODS, type Period } from './services/budget/periods.ts';
