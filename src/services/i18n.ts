@@ -82,8 +82,14 @@ function formatter(language: CatalogueLanguage, namespace: string, key: string):
   return format;
 }
 
+/** A text without braces, and whose apostrophes quote nothing (ICU quotes only before `' < > { }`), has no placeholder, plural or quoting: ICU MessageFormat gives it back unchanged. */
+export const PLAIN_TEXT = /^(?:[^{}']|'(?![<>']))*$/;
+
 /** One text in one language; a missing value is a bug caught by the catalogue tests, never shown as `{name}` silently. */
 export function t(language: CatalogueLanguage, namespace: string, key: string, values: TextValues = {}): string {
+  // Plain texts skip the formatter (and ICU's locale data): most of the command descriptions built at start-up are plain.
+  const plain = catalogues()[language][namespace]?.[key];
+  if (plain !== undefined && PLAIN_TEXT.test(plain)) return plain;
   return String(formatter(language, namespace, key).format(values));
 }
 
