@@ -84,13 +84,31 @@ function formatter(language: CatalogueLanguage, namespace: string, key: string):
 
 /** A text without braces, and whose apostrophes quote nothing (ICU quotes only before `' < > { }`), has no placeholder, plural or quoting: ICU MessageFormat gives it back unchanged. */
 export const PLAIN_TEXT = /^(?:[^{}']|'(?![<>']))*$/;
+/** `{name}`: an argument printed as it is (no number, plural or select format). */
+const SIMPLE_ARGUMENT = /\{(\w+)\}/g;
+
+/**
+ * The text with its simple arguments filled in exactly as ICU MessageFormat would (intl-messageformat prints a simple
+ * argument's string or number with String()), or undefined when only ICU can say (a plural, a formatted number, quoting, a missing value).
+ */
+export function filledIn(text: string, values: TextValues): string | undefined {
+  if (text.includes("'{") || !PLAIN_TEXT.test(text.replace(SIMPLE_ARGUMENT, ''))) return undefined;
+  let exact = true;
+  const result = text.replace(SIMPLE_ARGUMENT, (_argument, name: string) => {
+    const value = values[name];
+    if (typeof value === 'string' || typeof value === 'number') return String(value);
+    exact = false;
+    return '';
+  });
+  return exact ? result : undefined;
+}
 
 /** One text in one language; a missing value is a bug caught by the catalogue tests, never shown as `{name}` silently. */
 export function t(language: CatalogueLanguage, namespace: string, key: string, values: TextValues = {}): string {
-  // Plain texts skip the formatter (and ICU's locale data): most of the command descriptions built at start-up are plain.
-  const plain = catalogues()[language][namespace]?.[key];
-  if (plain !== undefined && PLAIN_TEXT.test(plain)) return plain;
-  return String(formatter(language, namespace, key).format(values));
+  // Most texts need no formatter, nor ICU's locale data (~16 ms to load): the command descriptions built at every start among them.
+  const own = catalogues()[language][namespace]?.[key];
+  const filled = own === undefined ? undefined : filledIn(own, values);
+  return filled ?? String(formatter(language, namespace, key).format(values));
 }
 
 /** The lookup for one namespace, for a module that reads many texts from the same catalogue file. */
