@@ -84,23 +84,48 @@ function formatter(language: CatalogueLanguage, namespace: string, key: string):
 
 /** A text without braces, and whose apostrophes quote nothing (ICU quotes only before `' < > { }`), has no placeholder, plural or quoting: ICU MessageFormat gives it back unchanged. */
 export const PLAIN_TEXT = /^(?:[^{}']|'(?![<>']))*$/;
-/** `{name}`: an argument printed as it is (no number, plural or select format). */
-const SIMPLE_ARGUMENT = /\{(\w+)\}/g;
+/** After an apostrophe, these start a quoted literal in ICU MessageFormat (`#` only inside a plural, which this never reads). */
+const QUOTABLE = new Set(["'", '{', '}', '<', '>']);
+/** `name}` after an opening brace: a simple argument (no number, plural or select format). */
+const SIMPLE_ARGUMENT = /^(\w+)\}/;
 
 /**
- * The text with its simple arguments filled in exactly as ICU MessageFormat would (intl-messageformat prints a simple
- * argument's string or number with String()), or undefined when only ICU can say (a plural, a formatted number, quoting, a missing value).
+ * The text with its simple arguments (`{max}`) and quoting (`'{'`, `''`) resolved exactly as intl-messageformat does
+ * (it prints a simple argument's string or number with String()), or undefined when only ICU can say (a plural, a
+ * formatted number, a missing value).
  */
 export function filledIn(text: string, values: TextValues): string | undefined {
-  if (text.includes("'{") || !PLAIN_TEXT.test(text.replace(SIMPLE_ARGUMENT, ''))) return undefined;
-  let exact = true;
-  const result = text.replace(SIMPLE_ARGUMENT, (_argument, name: string) => {
-    const value = values[name];
-    if (typeof value === 'string' || typeof value === 'number') return String(value);
-    exact = false;
-    return '';
-  });
-  return exact ? result : undefined;
+  if (PLAIN_TEXT.test(text)) return text;
+  let result = '';
+  for (let at = 0; at < text.length;) {
+    const char = text[at]!;
+    if (char === "'" && QUOTABLE.has(text[at + 1] ?? '')) {
+      if (text[at + 1] === "'") {
+        result += "'";
+        at += 2;
+        continue;
+      }
+      // A quoted literal runs to the next lone apostrophe ('' inside it is one apostrophe), or to the end.
+      at++;
+      while (at < text.length && !(text[at] === "'" && text[at + 1] !== "'")) {
+        result += text[at];
+        at += text[at] === "'" ? 2 : 1;
+      }
+      at++;
+    } else if (char === '{') {
+      const argument = SIMPLE_ARGUMENT.exec(text.slice(at + 1, at + 66));
+      const value = argument ? values[argument[1]!] : undefined;
+      if (typeof value !== 'string' && typeof value !== 'number') return undefined;
+      result += String(value);
+      at += argument![0].length + 1;
+    } else if (char === '}') {
+      return undefined;
+    } else {
+      result += char;
+      at++;
+    }
+  }
+  return result;
 }
 
 /** One text in one language; a missing value is a bug caught by the catalogue tests, never shown as `{name}` silently. */

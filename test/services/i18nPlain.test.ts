@@ -46,7 +46,11 @@ describe('texts given back without the formatter (no placeholder, plural or quot
     ['{count, number} left', { count: 1234567 }, undefined],
     ['{count} left', {}, undefined],
     ['{count, plural, one {# file} other {# files}}', { count: 1 }, undefined],
-    ["it'{s} quoted", { s: 'x' }, undefined],
+    ["it'{s} quoted", { s: 'x' }, 'it{s} quoted'],
+    ["one '{'\"messages\": [...]'}' example, at least {min}", { min: 10 }, 'one {"messages": [...]} example, at least 10'],
+    ["a '{quoted ''part''}' and it's {n}", { n: 1 }, "a {quoted 'part'} and it's 1"],
+    ["unclosed '{ quote {n}", { n: 1 }, 'unclosed { quote {n}'],
+    ['a lone } brace', {}, undefined],
   ] as [string, TextValues, string | undefined][])('%s with %o: %s', (text, values, expected) => {
     expect(filledIn(text, values)).toBe(expected);
     if (expected !== undefined) expect(viaIcu(text, 'en', values)).toBe(expected);
