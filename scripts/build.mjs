@@ -2,24 +2,21 @@
  * Builds dist/ from src/, and only when the sources changed since the last build: tsc checks the types
  * (code that doesn't compile is refused), then esbuild bundles the bot and its libraries into a few files
  * (loading hundreds of separate modules was most of the start-up). A fingerprint of every file the output
- * depends on is written next to the output. `npm install` runs it (prepare) and `npm start` checks it
- * (scripts/start.mjs), so a stale build never runs.
+ * depends on is written next to the output (scripts/fingerprint.mjs). `npm install` runs it (prepare) and `npm start`
+ * checks it (scripts/start.mjs), so a stale build never runs.
  */
-import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath } from 'node:url';
+import { buildState, DEFAULT_ROOT, FINGERPRINT_FILE, fingerprintOf } from './fingerprint.mjs';
 import { slimMap } from './sourceMaps.mjs';
 
-const DEFAULT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-/** Written last into the output folder: a build without it (interrupted, or older than this check) counts as stale. */
-const FINGERPRINT_FILE = '.fingerprint';
-/** Besides everything under src/: the compiler settings, and the scripts that make the output. */
-const INPUTS = ['tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs', 'scripts/sourceMaps.mjs'];
+export { buildState, sourceFingerprint } from './fingerprint.mjs';
+
 /**
  * What runs: the bot, the process of one shard (src/sharding/manager.ts starts `shard.js` next to its own file), and
  * stackTrace.js, which start.mjs maps a crash's stack with, even when index.js itself failed to load.
@@ -39,30 +36,6 @@ const SHARED_COMMONJS = ['discord.js'];
 /** CommonJS libraries inside an ES module bundle still call require (Node's built-ins, and the modules above). */
 const REQUIRE_BANNER = "import { createRequire as __bundleRequire } from 'node:module'; const require = __bundleRequire(import.meta.url);";
 
-function filesUnder(folder) {
-  if (!existsSync(folder)) return [];
-  return readdirSync(folder, { withFileTypes: true, recursive: true })
-    .filter((entry) => entry.isFile())
-    .map((entry) => join(entry.parentPath ?? entry.path, entry.name));
-}
-
-/** A hash of the paths and contents of every input, in a stable order. */
-export function sourceFingerprint(root = DEFAULT_ROOT) {
-  const hash = createHash('sha256');
-  const files = [...filesUnder(join(root, 'src')), ...INPUTS.map((file) => join(root, file)).filter((file) => existsSync(file))];
-  for (const file of files.map((f) => relative(root, f).split('\\').join('/')).sort()) {
-    hash.update(`${file}\0`).update(readFileSync(join(root, file))).update('\0');
-  }
-  return hash.digest('hex');
-}
-
-/** 'fresh' when dist/ was built from exactly the current sources, else why not. */
-export function buildState(root = DEFAULT_ROOT) {
-  const stamp = join(root, 'dist', FINGERPRINT_FILE);
-  if (!existsSync(stamp)) return 'missing';
-  return readFileSync(stamp, 'utf8').trim() === sourceFingerprint(root) ? 'fresh' : 'stale';
-}
-
 function tscPath(root) {
   try {
     return join(dirname(createRequire(join(root, 'package.json')).resolve('typescript/package.json')), 'bin', 'tsc');
@@ -76,7 +49,7 @@ function tscPath(root) {
  * and two builds at once each produce a complete dist/. Returns the fingerprint built.
  */
 export function build(root = DEFAULT_ROOT) {
-  const fingerprint = sourceFingerprint(root);
+  const stamp = fingerprintOf(root);
   const temp = join(root, `dist.building-${process.pid}`);
   const old = join(root, `dist.old-${process.pid}`);
   rmSync(temp, { recursive: true, force: true });
@@ -85,7 +58,7 @@ export function build(root = DEFAULT_ROOT) {
   if (tsc.status !== 0) throw new Error(`tsc failed (exit ${tsc.status ?? tsc.signal}): the bot was not built.`);
   try {
     bundle(root, temp);
-    writeFileSync(join(temp, FINGERPRINT_FILE), `${fingerprint}\n`);
+    writeFileSync(join(temp, FINGERPRINT_FILE), stamp);
   } catch (error) {
     rmSync(temp, { recursive: true, force: true });
     throw error;
@@ -98,7 +71,7 @@ export function build(root = DEFAULT_ROOT) {
   }
   rmSync(old, { recursive: true, force: true });
   rmSync(temp, { recursive: true, force: true });
-  return fingerprint;
+  return stamp.split('\n')[0];
 }
 
 function esbuildOf(root) {

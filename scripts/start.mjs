@@ -5,12 +5,14 @@
  */
 import nodeModule from 'node:module';
 import process from 'node:process';
-import { buildState, build } from './build.mjs';
+import { buildState } from './fingerprint.mjs';
 
 const state = buildState();
 if (state !== 'fresh') {
   process.stderr.write(`The compiled bot in dist/ is ${state === 'missing' ? 'missing' : 'older than src/'}: building it first (tsc and esbuild, about 10 s)…\n`);
   try {
+    // Loaded only here: a start with a fresh build doesn't load the build's tools.
+    const { build } = await import('./build.mjs');
     build();
   } catch (error) {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\nThe bot did not start.\n`);

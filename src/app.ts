@@ -67,7 +67,6 @@ export async function startBot(config: Config, logger: Logger, options: { now?: 
     const chat = chatModelIds(ids);
     ctx.services.settings.addModelSource(() => chat);
   };
-  const aiServiceChecked = checkAiService(ctx.services.openai, { chat: config.defaultModel }, logger, suggestListed);
   let client: Client;
   try {
     client = await connectToDiscord(ctx, commands, shard);
@@ -77,6 +76,9 @@ export async function startBot(config: Config, logger: Logger, options: { now?: 
     closeDatabase();
     throw new Error(explainLoginError(error), { cause: error });
   }
+  // After READY, not beside the login: its request (the SDK, Node's fetch, a new connection) is CPU the gateway handshake
+  // would wait for on the same thread (15-25 ms of start-up), and its answer only goes to the log.
+  const aiServiceChecked = checkAiService(ctx.services.openai, { chat: config.defaultModel }, logger, suggestListed);
   ctx.services.metrics.gateway = shardsOf(client);
   ctx.services.ledger.onBotLimitNotice = botLimitNotifier(client, ctx.services.owner, logger);
   const warmedUp = warmUp(ctx).catch((error: unknown) => logger.warn({ err: error }, 'warm-up after start failed; the first answers may be slower'));

@@ -1,5 +1,5 @@
 import { BlockList, isIP } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseReasoningModels, type ReasoningOverrides } from './services/reasoning/models.ts';
 import { isModelAllowed, parseAllowedModels, type AllowedModels } from './services/allowedModels.ts';
 import { PERIODS, type Period } from './services/budget/periods.ts';
@@ -306,7 +306,8 @@ export const DEFAULT_SYSTEM_PROMPT =
 
 /** Reads and validates the environment once; throws ConfigError listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = schema.safeParse(env);
+  // Read once: zod's compiled fast path (generated code, built on a schema's first parse) costs more than it saves here.
+  const parsed = schema.safeParse(env, { jitless: true });
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'} ${issue.message}`);
     throw new ConfigError(problems);

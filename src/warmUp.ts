@@ -6,6 +6,7 @@ import { EditPacer, WEBHOOK_EDIT_BUDGET_PER_SECOND } from './services/discord/ed
 import { ReplyStream } from './services/discord/replyStream.ts';
 import { splitMessage } from './services/messageSplitter.ts';
 import { preloadTokenizers } from './services/tokens.ts';
+import { findLanguage } from './services/translate/languages.ts';
 import { exerciseDiscordRest } from './warmDiscordRest.ts';
 
 /** Stands in for a real place and person; nothing is written under these ids. */
@@ -40,6 +41,8 @@ export async function warmUp(ctx: BotContext): Promise<void> {
   const scope = { guildId: NOBODY, channelId: NOBODY, parentId: null };
   // Start-up finishes (and says it is ready) first.
   await nextTurn();
+  // The names /translate and /transcribe look languages up by, built here rather than before READY (see languages.ts).
+  findLanguage('en');
   await preloadTokenizers();
   // Its loopback server failing (no socket allowed) costs only this pass, not the rest of the warm-up and the memory release.
   await exerciseDiscordRest().catch((error: unknown) => ctx.logger.warn({ err: error }, 'REST warm-up failed; the first acknowledgements may be slower'));

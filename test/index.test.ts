@@ -132,7 +132,7 @@ describe('the start command', () => {
   function tinyProject(): { root: string; start: () => { status: number | null; stdout: string; stderr: string } } {
     const root = mkdtempSync(join(tmpdir(), 'bot-build-'));
     mkdirSync(join(root, 'src'));
-    for (const file of ['scripts/build.mjs', 'scripts/sourceMaps.mjs', 'scripts/start.mjs', 'tsconfig.json', 'tsconfig.build.json', 'package.json']) cpSync(join(ROOT, file), join(root, file));
+    for (const file of ['scripts/build.mjs', 'scripts/fingerprint.mjs', 'scripts/sourceMaps.mjs', 'scripts/start.mjs', 'tsconfig.json', 'tsconfig.build.json', 'package.json']) cpSync(join(ROOT, file), join(root, file));
     symlinkSync(join(ROOT, 'node_modules'), join(root, 'node_modules'));
     writeFileSync(join(root, 'src', 'index.ts'), "import { word } from './word.ts';\nprocess.stdout.write(`${word} from ${import.meta.url}\\n`);\n");
     writeFileSync(join(root, 'src', 'word.ts'), "export const word: string = 'first';\n");

@@ -82,9 +82,58 @@ function formatter(language: CatalogueLanguage, namespace: string, key: string):
   return format;
 }
 
+/** A text without braces, and whose apostrophes quote nothing (ICU quotes only before `' < > { }`), has no placeholder, plural or quoting: ICU MessageFormat gives it back unchanged. */
+export const PLAIN_TEXT = /^(?:[^{}']|'(?![<>']))*$/;
+/** After an apostrophe, these start a quoted literal in ICU MessageFormat (`#` only inside a plural, which this never reads). */
+const QUOTABLE = new Set(["'", '{', '}', '<', '>']);
+/** `name}` after an opening brace: a simple argument (no number, plural or select format). */
+const SIMPLE_ARGUMENT = /^(\w+)\}/;
+
+/**
+ * The text with its simple arguments (`{max}`) and quoting (`'{'`, `''`) resolved exactly as intl-messageformat does
+ * (it prints a simple argument's string or number with String()), or undefined when only ICU can say (a plural, a
+ * formatted number, a missing value).
+ */
+export function filledIn(text: string, values: TextValues): string | undefined {
+  if (PLAIN_TEXT.test(text)) return text;
+  let result = '';
+  for (let at = 0; at < text.length;) {
+    const char = text[at]!;
+    if (char === "'" && QUOTABLE.has(text[at + 1] ?? '')) {
+      if (text[at + 1] === "'") {
+        result += "'";
+        at += 2;
+        continue;
+      }
+      // A quoted literal runs to the next lone apostrophe ('' inside it is one apostrophe), or to the end.
+      at++;
+      while (at < text.length && !(text[at] === "'" && text[at + 1] !== "'")) {
+        result += text[at];
+        at += text[at] === "'" ? 2 : 1;
+      }
+      at++;
+    } else if (char === '{') {
+      const argument = SIMPLE_ARGUMENT.exec(text.slice(at + 1, at + 66));
+      const value = argument ? values[argument[1]!] : undefined;
+      if (typeof value !== 'string' && typeof value !== 'number') return undefined;
+      result += String(value);
+      at += argument![0].length + 1;
+    } else if (char === '}') {
+      return undefined;
+    } else {
+      result += char;
+      at++;
+    }
+  }
+  return result;
+}
+
 /** One text in one language; a missing value is a bug caught by the catalogue tests, never shown as `{name}` silently. */
 export function t(language: CatalogueLanguage, namespace: string, key: string, values: TextValues = {}): string {
-  return String(formatter(language, namespace, key).format(values));
+  // Most texts need no formatter, nor ICU's locale data (~16 ms to load): the command descriptions built at every start among them.
+  const own = catalogues()[language][namespace]?.[key];
+  const filled = own === undefined ? undefined : filledIn(own, values);
+  return filled ?? String(formatter(language, namespace, key).format(values));
 }
 
 /** The lookup for one namespace, for a module that reads many texts from the same catalogue file. */

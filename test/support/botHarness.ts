@@ -119,6 +119,8 @@ export class BotHarness {
     const config = loadConfig(this.env());
     const sink = new Writable({ write: (chunk, _encoding, done) => { this.logLines.push(String(chunk)); done(); } });
     this.bot = await startBot(config, createLogger(config, sink), { now: this.options.now, ...(this.options.shard ? { shard: this.options.shard } : {}) });
+    // The AI service's start-up check runs after READY (src/app.ts): done here, so a test's own OpenAI requests are the only ones after this.
+    await this.bot.aiServiceChecked;
   }
 
   async restart(): Promise<void> {

@@ -4,7 +4,7 @@
  * Every problem is collected and reported at once, naming the file, so start-up fails with one readable text.
  */
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { jsonErrorPosition } from './jsonPosition.ts';
 import type { AudioTokenPrice, ChatEntry, ChatRates, LongContextRule, PricingOverrides } from './types.ts';
 import { usdToMicros } from './units.ts';

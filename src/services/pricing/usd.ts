@@ -51,9 +51,10 @@ export function parseUsd(text: string): UsdParseResult {
   // Trailing zeros carry no value, so `1.5000000` is as good as `1.5`.
   const fraction = (match[2] ?? '').replace(/0+$/, '');
   if (fraction.length > 6) return fail('too-many-decimals', 'Use at most 6 decimal places (one micro-dollar is $0.000001).');
-  const tooLarge = `The amount must be at most $${MAX_PARSED_USD.toLocaleString('en-US')}.`;
-  if (whole.length > String(MAX_PARSED_USD).length) return fail('too-large', tooLarge);
+  // Written only when refused: the first toLocaleString loads ICU's locale data (~16 ms), and config.ts parses amounts at start-up.
+  const tooLarge = () => fail('too-large', `The amount must be at most $${MAX_PARSED_USD.toLocaleString('en-US')}.`);
+  if (whole.length > String(MAX_PARSED_USD).length) return tooLarge();
   const micros = Number(whole || '0') * MICROS_PER_USD + Number(fraction.padEnd(6, '0'));
-  if (micros > MAX_PARSED_USD * MICROS_PER_USD) return fail('too-large', tooLarge);
+  if (micros > MAX_PARSED_USD * MICROS_PER_USD) return tooLarge();
   return { ok: true, micros };
 }

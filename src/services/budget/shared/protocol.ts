@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { OperatorOverview, OperatorStatus, Refusal } from '../ledger.ts';
 import type { Period } from '../periods.ts';
 
