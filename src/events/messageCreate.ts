@@ -89,8 +89,9 @@ export function registerMessageCreate(client: Client, ctx: BotContext): void {
   client.on(Events.MessageCreate, (message) => {
     const member = authors.take(message.id);
     if (message.author.bot || !client.user) return;
-    // The author's roles decide their role limits: a server message that brought no member (a webhook's) has nobody
-    // whose limits could apply, and is not answered.
+    // The author's roles decide their role limits. A webhook's message (no member) already stopped above: its author is
+    // a bot. A member's message whose packet was let go unread (MAX_HELD_AUTHORS passed while discord.js queued packets
+    // before READY) would pay as a member without roles, past any role limit: it is not answered.
     if (message.inGuild() && !member) return;
     const { lifecycle, metrics } = ctx.services;
     if (member && wantsTranscription(message, ctx)) return void lifecycle.track(metrics.message('voice_message', message, () => transcribeVoiceMessage(message, ctx, member)));
