@@ -40,6 +40,8 @@ describe('Translate menu on someone else\'s message', () => {
     h.openai.chat.enqueue({ text: 'SOURCE: English | en\n---\n大家早安' });
     const i = translateMenu(clicker, [NO_AI_ROLE], author, [], TEST_CHANNEL_IDS[1]!);
     await h.settled(i);
+    // Told why, in their own language, naming their role's limit.
+    expect(i.transcript().join('\n')).toContain(`<@&${NO_AI_ROLE}> 身分組的額度`);
     expect(h.openai.chat.requests).toEqual([]);
     expect(ledgerRows(clicker.id)).toEqual([]);
     expect(ledgerRows(author.id)).toEqual([]);
