@@ -8,7 +8,7 @@ import { createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from '
  */
 
 /** HKDF's "info" for the link's key: distinct from the /forget-me tombstone key's (memberHash.ts). */
-const LINK_KEY_INFO = 'discord-bot shared-ledger link signing v2';
+export const LINK_KEY_INFO = 'discord-bot shared-ledger link signing v2';
 /** HMAC-SHA256's own size: a longer key adds nothing. */
 const LINK_KEY_BYTES = 32;
 /** 128 random bits: never repeated by chance, so a repeat is a replay. */
