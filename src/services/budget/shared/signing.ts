@@ -112,7 +112,8 @@ export class NonceWindow {
   accept(nonce: string, timestamp: number): 'ok' | 'stale' | 'replayed' {
     const now = this.now();
     for (const [key, entry] of this.seen) {
-      if (entry.forgetAt > now) break;
+      // Kept through forgetAt itself: until then its timestamp may still be exactly CLOCK_SKEW_MS away, and accepted.
+      if (entry.forgetAt >= now) break;
       this.seen.delete(key);
     }
     if (Math.abs(now - timestamp) > CLOCK_SKEW_MS || timestamp <= this.floor) return 'stale';
