@@ -46,6 +46,7 @@ export async function benchLedgerHosts(): Promise<void> {
   };
 
   console.log('\nledger across hosts: this process is a host with LEDGER_URL, the coordinator another process (LEDGER_PORT) on loopback');
+  (await import('./ledgerSigning.ts')).benchLedgerSigning();
   for (let n = 0; n < 200; n += 1) await pair(n); // connections and statements warm
   await link.flush();
   // The floor on this machine now: the same round trip answered at once (401, no secret) by the coordinator's process.

@@ -15,12 +15,12 @@ export interface CoordinatorWatch {
 export function coordinatorMetrics(registry: Registry, link: CoordinatorWatch): (call: CoordinatorCall, outcome: CoordinatorOutcome) => void {
   outboxGauges(registry, () => link.outbox());
   new Gauge({
-    name: 'bot_ledger_coordinator_reachable', help: "Whether the ledger coordinator (LEDGER_URL) answered this process's last call (1) or not (0: no answer, timeout, 5xx, wrong LEDGER_SECRET, or no call yet).",
+    name: 'bot_ledger_coordinator_reachable', help: "Whether the ledger coordinator (LEDGER_URL) answered this process's last call (1) or not (0: no answer, timeout, 5xx, wrong LEDGER_SECRET, an unsigned answer, or no call yet).",
     // Over a host's shard processes (src/sharding/metrics.ts): 0 when any of them could not reach it.
     registers: [registry], aggregator: 'min', collect() { this.set(link.reachable ? 1 : 0); },
   });
   const calls = new Counter({
-    name: 'bot_ledger_coordinator_requests_total', help: 'Calls to the ledger coordinator, by call (reserve, apply, lease, totals, overview) and outcome (ok, refused, unauthorized, error, timeout, network).',
+    name: 'bot_ledger_coordinator_requests_total', help: 'Calls to the ledger coordinator, by call (reserve, apply, lease, totals, overview) and outcome (ok, refused, unauthorized, error, timeout, network, unsigned).',
     labelNames: ['call', 'outcome'], registers: [registry],
   });
   return (call, outcome) => calls.inc({ call, outcome });

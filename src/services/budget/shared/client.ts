@@ -1,3 +1,5 @@
+import type { Logger } from '../../../logger.ts';
+import { CLOCK_SKEW_MS, HEADER, LINK_PROTOCOL, LinkSigner } from './signing.ts';
 import type { LeaseAnswer, LeaseRequest, OverviewAnswer, ReserveAnswer, ReserveRequest, SharedOp, TotalsAnswer } from './protocol.ts';
 
 /**
@@ -9,12 +11,26 @@ export const RESERVE_TIMEOUT_MS = 3_000;
 export const TOTALS_TIMEOUT_MS = 1_500;
 /** Settlements, lease renewals and status reads: nobody waits on these, but a hung request must not pile up. */
 const OTHER_TIMEOUT_MS = 10_000;
+/** An answer that is not the coordinator's (unsigned, or badly signed) is logged at most this often. */
+const UNSIGNED_LOG_EVERY_MS = 60_000;
 
 /** The coordinator answered something other than 2xx. */
 export class CoordinatorError extends Error {
-  constructor(readonly status: number) {
-    super(`the ledger coordinator answered HTTP ${status}`);
+  /** `clock`: the coordinator refused this machine's timestamp (clocks out of sync). */
+  constructor(readonly status: number, readonly clock = false) {
+    super(clock ? `the ledger coordinator refused this machine's clock (more than ${CLOCK_SKEW_MS / 1000} s off its own): keep every machine's clock in sync (NTP)` : `the ledger coordinator answered HTTP ${status}`);
     this.name = 'CoordinatorError';
+  }
+}
+
+/**
+ * An answer without the coordinator's signature for this request: whatever it says is ignored, and the call ends
+ * as if the coordinator could not be reached. `why`: `unsigned` (an older release, or not the coordinator) or `forged`.
+ */
+export class UnsignedAnswerError extends Error {
+  constructor(readonly status: number, readonly why: 'unsigned' | 'forged') {
+    super(`an answer to a ledger request was not signed by the coordinator (HTTP ${status}, ${why}): ignored`);
+    this.name = 'UnsignedAnswerError';
   }
 }
 
@@ -22,20 +38,30 @@ export class CoordinatorError extends Error {
 export type CoordinatorCall = 'reserve' | 'apply' | 'lease' | 'totals' | 'overview';
 /**
  * How a call ended: `ok` (2xx); `refused` (it answered 4xx to this one request: malformed, a key already closed);
- * `unauthorized` (401: LEDGER_SECRET differs); `error` (5xx or an unreadable answer); `timeout`; `network` (no answer).
+ * `unauthorized` (401: LEDGER_SECRET differs); `error` (5xx or an unreadable answer); `timeout`; `network` (no answer);
+ * `unsigned` (an answer not signed for this request: an older release, or something else answering at LEDGER_URL).
  */
-export type CoordinatorOutcome = 'ok' | 'refused' | 'unauthorized' | 'error' | 'timeout' | 'network';
+export type CoordinatorOutcome = 'ok' | 'refused' | 'unauthorized' | 'error' | 'timeout' | 'network' | 'unsigned';
 
-/** The coordinator's HTTP API as a host calls it (LEDGER_URL, LEDGER_SECRET); node's fetch keeps the connection alive. */
+/**
+ * The coordinator's HTTP API as a host calls it (LEDGER_URL, LEDGER_SECRET); node's fetch keeps the connection alive.
+ * Every request is signed and every answer checked (signing.ts): LEDGER_SECRET itself never leaves this machine.
+ */
 export class CoordinatorClient {
-  private readonly authorization: string;
+  private readonly signer: LinkSigner;
+  private readonly log: Logger | undefined;
+  private readonly now: () => number;
+  /** When an unsigned answer was last logged, and how many came since. */
+  private unsignedLog = { loggedAt: Number.NEGATIVE_INFINITY, count: 0 };
   /** How the last call ended; undefined before the first one. */
   private lastOutcome: CoordinatorOutcome | undefined;
   /** Told of every call's outcome (for /metrics); never throws. */
   onCall: ((call: CoordinatorCall, outcome: CoordinatorOutcome) => void) | undefined;
 
-  constructor(private readonly baseUrl: string, secret: string) {
-    this.authorization = `Bearer ${secret}`;
+  constructor(private readonly baseUrl: string, secret: string, options: { log?: Logger; now?: () => number } = {}) {
+    this.signer = new LinkSigner(secret);
+    this.log = options.log;
+    this.now = options.now ?? Date.now;
   }
 
   reserve(request: ReserveRequest): Promise<ReserveAnswer> {
@@ -80,17 +106,51 @@ export class CoordinatorClient {
   }
 
   private async send<T>(method: 'GET' | 'POST', path: string, body: unknown, timeoutMs: number): Promise<T> {
+    const text = body === undefined ? '' : JSON.stringify(body);
+    const nonce = LinkSigner.nonce();
+    const timestamp = this.now();
     const response = await fetch(`${this.baseUrl}${path}`, {
       method,
-      headers: { authorization: this.authorization, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: {
+        [HEADER.timestamp]: String(timestamp), [HEADER.nonce]: nonce, [HEADER.signature]: this.signer.signRequest({ method, path, timestamp, nonce, body: text }),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : text,
       signal: AbortSignal.timeout(timeoutMs),
     });
-    if (!response.ok) {
-      await response.body?.cancel();
-      throw new CoordinatorError(response.status);
+    const answer = await response.text();
+    const signature = response.headers.get(HEADER.signature);
+    if (signature === null || !this.signer.answerValid({ nonce, method, path, status: response.status, body: answer }, signature)) {
+      const speaks = response.headers.get(HEADER.protocol) === LINK_PROTOCOL;
+      // A 401 we cannot check is what a coordinator with another LEDGER_SECRET answers: the call is refused either way.
+      if (response.status === 401 && speaks) throw new CoordinatorError(401);
+      throw this.unsigned(new UnsignedAnswerError(response.status, signature === null ? 'unsigned' : 'forged'), speaks);
     }
-    return await response.json() as T;
+    if (!response.ok) throw new CoordinatorError(response.status, clockRefusal(response.status, answer));
+    return JSON.parse(answer) as T;
+  }
+
+  /** Logs an answer that is not the coordinator's, at most once a minute; never its body or headers. */
+  private unsigned(error: UnsignedAnswerError, speaksThisProtocol: boolean): UnsignedAnswerError {
+    this.unsignedLog.count += 1;
+    if (this.log && this.now() - this.unsignedLog.loggedAt >= UNSIGNED_LOG_EVERY_MS) {
+      const hint = speaksThisProtocol
+        ? 'something answers at LEDGER_URL with a signature that is not the coordinator\'s (or LEDGER_SECRET differs)'
+        : 'the coordinator at LEDGER_URL runs an older release (it does not sign its answers): upgrade every machine to the same release; or something other than the coordinator answers there';
+      this.log.error({ status: error.status, why: error.why, ignored: this.unsignedLog.count }, `ignored an answer to a ledger request that the coordinator did not sign: paid calls are refused until it answers. ${hint}`);
+      this.unsignedLog = { loggedAt: this.now(), count: 0 };
+    }
+    return error;
+  }
+}
+
+/** A signed 401 naming the clocks: the coordinator's clock and this machine's differ by more than CLOCK_SKEW_MS. */
+function clockRefusal(status: number, answer: string): boolean {
+  if (status !== 401) return false;
+  try {
+    return (JSON.parse(answer) as { reason?: unknown }).reason === 'clock';
+  } catch {
+    return false;
   }
 }
 
@@ -99,6 +159,7 @@ function outcomeOf(error: unknown): CoordinatorOutcome {
     if (error.status === 401) return 'unauthorized';
     return error.status >= 400 && error.status < 500 ? 'refused' : 'error';
   }
+  if (error instanceof UnsignedAnswerError) return 'unsigned';
   if (error instanceof Error && error.name === 'TimeoutError') return 'timeout';
   // fetch rejects with a TypeError when no answer came (refused, reset, DNS); a SyntaxError is an unreadable answer.
   return error instanceof TypeError ? 'network' : 'error';

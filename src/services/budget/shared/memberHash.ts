@@ -1,7 +1,7 @@
 import { createHmac, hkdfSync } from 'node:crypto';
 
 /**
- * HKDF's "info" for the key that names a forgotten member: LEDGER_SECRET itself is the coordinator's bearer token,
+ * HKDF's "info" for the key that names a forgotten member: LEDGER_SECRET also keys the link's signatures (signing.ts, another "info"),
  * so the hash key is derived from it, for this use only.
  */
 const MEMBER_HASH_INFO = 'discord-bot /forget-me tombstone v1';

@@ -3,7 +3,7 @@ import type { OperatorOverview, OperatorStatus, Refusal } from '../ledger.ts';
 import type { Period } from '../periods.ts';
 
 /**
- * The coordinator's HTTP API (JSON, `Authorization: Bearer <LEDGER_SECRET>`), shared by the server and the
+ * The coordinator's HTTP API (JSON, every request and answer signed with a key derived from LEDGER_SECRET: see signing.ts), shared by the server and the
  * hosts' client. Every write is keyed, so a request repeated after a lost answer changes nothing.
  */
 

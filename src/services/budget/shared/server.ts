@@ -1,10 +1,10 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import type { Logger } from '../../../logger.ts';
 import { listen, type ListeningServer } from '../../http/listen.ts';
 import { KeyClosedError, type LedgerCoordinator } from './coordinator.ts';
 import { applyRequest, leaseRequest, reserveRequest } from './protocol.ts';
+import { HEADER, LINK_PROTOCOL, LinkSigner, NonceWindow } from './signing.ts';
 
 /** A full outbox batch (500 operations) is well under this; anything larger is refused unread. */
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -12,6 +12,11 @@ const MAX_BODY_BYTES = 1024 * 1024;
 const UNAUTHORIZED_LOG_EVERY_MS = 60_000;
 /** /operator status lists at most this many servers and members. */
 const MAX_OVERVIEW_ENTRIES = 50;
+/**
+ * Nonces remembered (about 150 bytes each: ~15 MB at most): every machine's reservations, settlements and lease
+ * renewals over two minutes (2 × CLOCK_SKEW_MS) stay far below it; past it the oldest goes early (see NonceWindow).
+ */
+const MAX_NONCES = 100_000;
 
 export type LedgerServer = ListeningServer;
 
@@ -21,15 +26,18 @@ class HttpError extends Error {
   }
 }
 
-const digest = (text: string) => createHash('sha256').update(text).digest();
+/** Why a request was refused before it reached the coordinator (see REFUSALS). */
+type Refusal = 'old-protocol' | 'signature' | 'clock' | 'replayed';
 
-/** Compares digests in constant time, so the secret cannot be guessed a byte at a time from response times. */
-function authorized(req: IncomingMessage, secretDigest: Buffer): boolean {
-  const header = req.headers.authorization ?? '';
-  return header.startsWith('Bearer ') && timingSafeEqual(digest(header.slice('Bearer '.length)), secretDigest);
-}
+/** What the log says of each refusal: never a header's value (it may be the real secret sent by an older release). */
+const REFUSALS: Record<Refusal, string> = {
+  'old-protocol': 'refused a ledger request from a machine of an older release: it sends LEDGER_SECRET itself (Bearer), which this release never accepts. Upgrade every machine to the same release',
+  signature: 'refused a ledger request without the right LEDGER_SECRET (unsigned, or its signature does not match)',
+  clock: 'refused a signed ledger request whose timestamp is more than a minute off this machine\'s clock: keep every machine\'s clock in sync (NTP)',
+  replayed: 'refused a signed ledger request already taken (a replay)',
+};
 
-async function readJson<T>(req: IncomingMessage, schema: z.ZodType<T>): Promise<T> {
+async function readBody(req: IncomingMessage): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -37,9 +45,13 @@ async function readJson<T>(req: IncomingMessage, schema: z.ZodType<T>): Promise<
     if (size > MAX_BODY_BYTES) throw new HttpError(413, 'body too large');
     chunks.push(chunk);
   }
+  return Buffer.concat(chunks);
+}
+
+function parseJson<T>(raw: Buffer, schema: z.ZodType<T>): T {
   let body: unknown;
   try {
-    body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+    body = JSON.parse(raw.toString('utf8'));
   } catch {
     throw new HttpError(400, 'body is not JSON');
   }
@@ -48,60 +60,113 @@ async function readJson<T>(req: IncomingMessage, schema: z.ZodType<T>): Promise<
   return parsed.data;
 }
 
-function send(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(JSON.stringify(body));
-}
+/** What the coordinator answers a request: status and JSON body. */
+interface Answer { status: number; body: unknown }
 
-async function route(req: IncomingMessage, res: ServerResponse, coordinator: LedgerCoordinator): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://localhost');
-  const post = req.method === 'POST';
-  switch (`${req.method} ${url.pathname}`) {
-    case 'POST /v1/reserve': return send(res, 200, coordinator.reserve(await readJson(req, reserveRequest)));
+function route(method: string, path: string, raw: Buffer, coordinator: LedgerCoordinator): Answer {
+  const url = new URL(path, 'http://localhost');
+  const ok = (body: unknown): Answer => ({ status: 200, body });
+  switch (`${method} ${url.pathname}`) {
+    case 'POST /v1/reserve': return ok(coordinator.reserve(parseJson(raw, reserveRequest)));
     case 'POST /v1/apply': {
-      const { ops } = await readJson(req, applyRequest);
+      const { ops } = parseJson(raw, applyRequest);
       coordinator.apply(ops);
-      return send(res, 200, { applied: ops.length });
+      return ok({ applied: ops.length });
     }
-    case 'POST /v1/lease': return send(res, 200, coordinator.lease(await readJson(req, leaseRequest)));
+    case 'POST /v1/lease': return ok(coordinator.lease(parseJson(raw, leaseRequest)));
     case 'GET /v1/totals': {
       const userId = url.searchParams.get('user') ?? '';
       if (!/^[\w@-]{1,64}$/.test(userId)) throw new HttpError(400, 'bad request: user');
-      return send(res, 200, coordinator.totals(userId));
+      return ok(coordinator.totals(userId));
     }
     case 'GET /v1/overview': {
       const top = Math.min(MAX_OVERVIEW_ENTRIES, Math.max(1, Number.parseInt(url.searchParams.get('top') ?? '10', 10) || 10));
-      return send(res, 200, coordinator.overview(top));
+      return ok(coordinator.overview(top));
     }
-    default: throw new HttpError(post || req.method === 'GET' ? 404 : 405, 'not found');
+    default: throw new HttpError(method === 'POST' || method === 'GET' ? 404 : 405, 'not found');
   }
 }
 
-/** The coordinator's API for the other hosts (LEDGER_PORT): every request needs LEDGER_SECRET. */
-export async function startLedgerServer(options: { host: string; port: number; secret: string; coordinator: LedgerCoordinator; log: Logger }): Promise<LedgerServer> {
+const header = (req: IncomingMessage, name: string): string | undefined => {
+  const value = req.headers[name];
+  return typeof value === 'string' ? value : undefined;
+};
+
+/** The coordinator's API for the other hosts (LEDGER_PORT): every request is signed with LEDGER_SECRET's key, and so is every answer. */
+export async function startLedgerServer(options: { host: string; port: number; secret: string; coordinator: LedgerCoordinator; log: Logger; now?: () => number }): Promise<LedgerServer> {
   const { host, port, coordinator, log } = options;
-  const secretDigest = digest(options.secret);
-  let unauthorized = { count: 0, loggedAt: -Infinity };
-  const server = createServer((req, res) => {
-    if (!authorized(req, secretDigest)) {
-      unauthorized.count += 1;
-      if (Date.now() - unauthorized.loggedAt >= UNAUTHORIZED_LOG_EVERY_MS) {
-        // Never the header itself: it may be the real secret sent to the wrong place, or a near miss.
-        log.warn({ from: req.socket.remoteAddress, path: req.url?.split('?')[0], refused: unauthorized.count }, 'refused a ledger request without the right LEDGER_SECRET');
-        unauthorized = { count: 0, loggedAt: Date.now() };
-      }
-      req.resume();
-      return send(res, 401, { error: 'unauthorized' });
+  const now = options.now ?? Date.now;
+  const signer = new LinkSigner(options.secret);
+  const nonces = new NonceWindow(MAX_NONCES, now);
+  const refused = new Map<Refusal, { count: number; loggedAt: number }>();
+
+  const refuse = (req: IncomingMessage, why: Refusal): void => {
+    const seen = refused.get(why) ?? { count: 0, loggedAt: Number.NEGATIVE_INFINITY };
+    seen.count += 1;
+    if (now() - seen.loggedAt >= UNAUTHORIZED_LOG_EVERY_MS) {
+      log.warn({ from: req.socket.remoteAddress, path: req.url?.split('?')[0], refused: seen.count }, REFUSALS[why]);
+      seen.count = 0;
+      seen.loggedAt = now();
     }
-    route(req, res, coordinator).catch((error: unknown) => {
-      if (error instanceof HttpError || error instanceof KeyClosedError) {
-        const status = error instanceof HttpError ? error.status : 409;
-        if (status >= 400 && status !== 409) log.warn({ status, path: req.url, reason: error.message }, 'refused a ledger request');
-        if (!res.headersSent) send(res, status, { error: error.message });
+    refused.set(why, seen);
+  };
+
+  /** Signed for the request (its nonce, method, path) when it proved it holds the key; plain otherwise. */
+  const answer = (res: ServerResponse, status: number, body: unknown, request?: { nonce: string; method: string; path: string }): void => {
+    const text = JSON.stringify(body);
+    const headers: Record<string, string> = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', [HEADER.protocol]: LINK_PROTOCOL };
+    if (request) headers[HEADER.signature] = signer.signAnswer({ ...request, status, body: text });
+    res.writeHead(status, headers);
+    res.end(text);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const method = req.method ?? 'GET';
+    const path = req.url ?? '/';
+    const nonce = header(req, HEADER.nonce);
+    const timestamp = Number(header(req, HEADER.timestamp));
+    const signature = header(req, HEADER.signature);
+    if (nonce === undefined || !/^[\w-]{16,64}$/.test(nonce) || !Number.isSafeInteger(timestamp) || signature === undefined) {
+      req.resume();
+      refuse(req, req.headers.authorization?.startsWith('Bearer ') ? 'old-protocol' : 'signature');
+      return answer(res, 401, { error: 'unauthorized', protocol: LINK_PROTOCOL });
+    }
+    const raw = await readBody(req);
+    if (!signer.requestValid({ method, path, timestamp, nonce, body: raw }, signature)) {
+      refuse(req, 'signature');
+      return answer(res, 401, { error: 'unauthorized', protocol: LINK_PROTOCOL });
+    }
+    const request = { nonce, method, path };
+    const fresh = nonces.accept(nonce, timestamp);
+    if (fresh !== 'ok') {
+      const why = fresh === 'stale' ? 'clock' : 'replayed';
+      refuse(req, why);
+      return answer(res, 401, { error: 'unauthorized', reason: why }, request);
+    }
+    try {
+      const { status, body } = route(method, path, raw, coordinator);
+      answer(res, status, body, request);
+    } catch (error) {
+      if (!(error instanceof HttpError || error instanceof KeyClosedError)) {
+        log.error({ err: error, path: req.url }, 'ledger request failed');
+        return answer(res, 500, { error: 'internal error' }, request);
+      }
+      const status = error instanceof HttpError ? error.status : 409;
+      if (status !== 409) log.warn({ status, path: req.url, reason: error.message }, 'refused a ledger request');
+      answer(res, status, { error: error.message }, request);
+    }
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (error instanceof HttpError) {
+        // Too large to read: refused before its signature could be checked.
+        log.warn({ status: error.status, path: req.url?.split('?')[0], reason: error.message }, 'refused a ledger request');
+        if (!res.headersSent) answer(res, error.status, { error: error.message });
         return;
       }
       log.error({ err: error, path: req.url }, 'ledger request failed');
-      if (!res.headersSent) send(res, 500, { error: 'internal error' });
+      if (!res.headersSent) answer(res, 500, { error: 'internal error' });
       else res.destroy();
     });
   });

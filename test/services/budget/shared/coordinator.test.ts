@@ -20,6 +20,7 @@ import { SharedHosts } from '../../../../src/services/budget/shared/hosts.ts';
 import { CoordinatorLink } from '../../../../src/services/budget/shared/link.ts';
 import { startLedgerServer } from '../../../../src/services/budget/shared/server.ts';
 import { tempDatabasePath } from '../../../support/tempDb.ts';
+import { signedFetch } from './signedFetch.ts';
 
 const SECRET = 'a-shared-ledger-secret-of-forty-characters!';
 const USD = 1_000_000;
@@ -298,7 +299,7 @@ describe('limits across hosts: one coordinator, other hosts asking it', () => {
   test('a request the coordinator cannot read is refused (400) and changes nothing', async () => {
     const clock = { now: START };
     const a = await coordinatorHost({}, clock);
-    const response = await fetch(`${a.server.url}/v1/apply`, { method: 'POST', headers: { authorization: `Bearer ${SECRET}` }, body: JSON.stringify({ ops: [{ op: 'settle', key: 'not-a-uuid' }] }) });
+    const response = await signedFetch(a.server.url, SECRET, 'POST', '/v1/apply', { ops: [{ op: 'settle', key: 'not-a-uuid' }] });
     expect(response.status).toBe(400);
     expect(rows(a.db)).toEqual([]);
   });
