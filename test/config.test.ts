@@ -190,3 +190,28 @@ describe('loadConfig: limits across hosts (LEDGER_*)', () => {
     if ('LEDGER_SECRET' in env) expect(problems).not.toContain(env.LEDGER_SECRET);
   });
 });
+
+describe('loadConfig: HISTORY_MAX_TOKENS', () => {
+  test.each([
+    ['unset: 16,000 tokens', {}, 16_000],
+    ['empty, as a copied .env.example leaves it', { HISTORY_MAX_TOKENS: '' }, 16_000],
+    ['0: no history', { HISTORY_MAX_TOKENS: '0' }, 0],
+    ['a number, spaces trimmed', { HISTORY_MAX_TOKENS: ' 4000 ' }, 4000],
+    ['unlimited, in any case', { HISTORY_MAX_TOKENS: 'Unlimited' }, null],
+    ['the largest accepted', { HISTORY_MAX_TOKENS: '10000000' }, 10_000_000],
+  ])('%s', (_name, env, expected) => {
+    expect(loadConfig({ ...required, ...env }).historyMaxTokens).toBe(expected);
+  });
+
+  test.each(['-1', '1.5', '16k', '1e4', 'none', '0x10', '10000001', '99999999999999999999'])('%s is refused, the variable named and no other setting\'s value shown', (value) => {
+    const secrets = { DISCORD_TOKEN: 'discord-secret-value', OPENAI_API_KEY: 'sk-secret-value', SYSTEM_PROMPT: 'a prompt of the operator' };
+    const problems = problemsOf({ ...secrets, HISTORY_MAX_TOKENS: value });
+    expect(problems).toEqual(['HISTORY_MAX_TOKENS must be a whole number of tokens from 0 to 10000000, or "unlimited"']);
+    for (const secret of Object.values(secrets)) expect(problems.join('\n')).not.toContain(secret);
+  });
+
+  test('a bad HISTORY_MAX_TOKENS is listed beside the other problems', () => {
+    const problems = problemsOf({ ...required, HISTORY_MAX_TOKENS: 'lots', MAX_OUTPUT_TOKENS: 'lots' });
+    expect(problems.map((p) => p.split(' ')[0]).sort()).toEqual(['HISTORY_MAX_TOKENS', 'MAX_OUTPUT_TOKENS']);
+  });
+});
