@@ -92,6 +92,23 @@ async function mentionIn(h: BotHarness, channelId: string): Promise<void> {
   await h.repliedIn([channelId], 30_000);
 }
 
+const MANAGE_GUILD = String(1n << 5n);
+const EPHEMERAL = 64;
+
+/** `/settings show`'s line about the history, in each catalogue language (Discord's locale for it). */
+async function shownHistoryLines(h: BotHarness): Promise<Record<string, string | undefined>> {
+  const lines: Record<string, string | undefined> = {};
+  for (const locale of ['en-US', 'zh-TW', 'zh-CN', 'ja']) {
+    const i = h.command('settings', {}, { subcommand: 'show', permissions: MANAGE_GUILD, locale });
+    await h.settled(i);
+    const data = i.callbacks[0]!.data as { content: string; flags: number };
+    expect(data.flags & EPHEMERAL).toBe(EPHEMERAL);
+    // The one line about earlier conversation, in each language's words.
+    lines[locale] = data.content.split('\n').find((line) => /conversation|對話|对话|会話/.test(line));
+  }
+  return lines;
+}
+
 const start = (env: Record<string, string>) => BotHarness.start({ env: { DEFAULT_MODEL: MODEL, ...env } });
 
 describe(`HISTORY_MAX_TOKENS unset: at most ${DEFAULT_HISTORY_MAX_TOKENS} tokens of history`, () => {
@@ -126,6 +143,15 @@ describe(`HISTORY_MAX_TOKENS unset: at most ${DEFAULT_HISTORY_MAX_TOKENS} tokens
     expect(row!.reserved).toBe(expectedReservation(h, sent));
   });
 
+  test('/settings show says how much history each question is sent with, in every language', async () => {
+    expect(await shownHistoryLines(h)).toEqual({
+      'en-US': '• Earlier conversation sent with each question: at most 16,000 tokens, newest messages first (fewer if the model can\'t read that much at once). Set by the bot\'s host; the person asking pays for it.',
+      'zh-TW': '• 每個問題附帶的先前對話：最多 16,000 個 token，從最新的訊息算起（模型一次讀不了這麼多時會更少）。由機器人的架設者設定，費用由提問者支付。',
+      'zh-CN': '• 每个问题附带的先前对话：最多 16,000 个 token，从最新的消息算起（模型一次读不了这么多时会更少）。由机器人的部署者设置，费用由提问者支付。',
+      ja: '• 質問ごとに送る過去の会話：新しいメッセージから最大 16,000 トークン（モデルが一度にそこまで読めない場合はそれ以下）。ボットの運営者が設定し、料金は質問した人が払います。',
+    });
+  });
+
   test('a thread keeps its own history, capped the same way', async () => {
     const stored = storeConversation(h, DEFAULT_THREAD_ID);
     await mentionIn(h, DEFAULT_THREAD_ID);
@@ -150,6 +176,14 @@ describe('HISTORY_MAX_TOKENS=0: no history', () => {
     expect(row).toMatchObject({ state: 'settled', input: billedPrompt(sent) });
     expect(row!.reserved).toBe(expectedReservation(h, sent));
   });
+
+  test('/settings show says no history is sent', async () => {
+    const lines = await shownHistoryLines(h);
+    expect(lines['en-US']).toBe('• Earlier conversation sent with each question: none, each question is sent on its own (set by the bot\'s host).');
+    expect(lines.ja).toBe('• 質問ごとに送る過去の会話：なし。質問はそれぞれ単独で送られます（ボットの運営者が設定）。');
+    expect(lines['zh-TW']).toMatch(/：無，/);
+    expect(lines['zh-CN']).toMatch(/：无，/);
+  });
 });
 
 describe('HISTORY_MAX_TOKENS=unlimited: as before the cap', () => {
@@ -170,5 +204,13 @@ describe('HISTORY_MAX_TOKENS=unlimited: as before the cap', () => {
     const [row] = rowsOf(h, channelId);
     expect(row).toMatchObject({ state: 'settled', input: billedPrompt(sent) });
     expect(row!.reserved).toBe(expectedReservation(h, sent));
+  });
+
+  test('/settings show says the history is bounded only by the model and the 200 messages', async () => {
+    const lines = await shownHistoryLines(h);
+    expect(lines['en-US']).toBe('• Earlier conversation sent with each question: as much as the model can read at once, up to 200 messages. Set by the bot\'s host; the person asking pays for it.');
+    expect(lines['zh-TW']).toBe('• 每個問題附帶的先前對話：模型一次能讀多少就送多少，最多 200 則訊息。由機器人的架設者設定，費用由提問者支付。');
+    expect(lines['zh-CN']).toMatch(/最多 200 条消息/);
+    expect(lines.ja).toMatch(/最大 200 件のメッセージ/);
   });
 });
