@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { ConfigError, DEFAULT_SYSTEM_PROMPT, isOpenAIItself, isOpenAIRegional, loadConfig } from '../src/config.ts';
+import { ConfigError, DEFAULT_HISTORY_MAX_TOKENS, DEFAULT_SYSTEM_PROMPT, isOpenAIItself, isOpenAIRegional, loadConfig } from '../src/config.ts';
+import { ResponsesOnlyModels } from '../src/services/openai/responsesOnly.ts';
+import { BUILTIN_CHAT } from '../src/services/pricing/builtinPrices.ts';
 
 const required = { DISCORD_TOKEN: 'discord-token-value', OPENAI_API_KEY: 'sk-test-key-value' };
 
@@ -208,6 +210,16 @@ describe('loadConfig: HISTORY_MAX_TOKENS', () => {
     const problems = problemsOf({ ...secrets, HISTORY_MAX_TOKENS: value });
     expect(problems).toEqual(['HISTORY_MAX_TOKENS must be a whole number of tokens from 0 to 10000000, or "unlimited"']);
     for (const secret of Object.values(secrets)) expect(problems.join('\n')).not.toContain(secret);
+  });
+
+  test('the default\'s price, as its comment and the README state it: $1.20 of history at most on the dearest chat model priced', () => {
+    const micros = (model: string) => (BUILTIN_CHAT[model]!.input * DEFAULT_HISTORY_MAX_TOKENS) / 1_000_000;
+    const responsesOnly = new ResponsesOnlyModels(true);
+    const chatModels = Object.keys(BUILTIN_CHAT).filter((model) => !responsesOnly.has(model));
+    const dearest = chatModels.reduce((a, b) => (BUILTIN_CHAT[b]!.input > BUILTIN_CHAT[a]!.input ? b : a));
+    expect([dearest, micros(dearest)]).toEqual(['gpt-4.5-preview', 1_200_000]);
+    expect(responsesOnly.has('o1-pro') && micros('o1-pro')).toBe(2_400_000);
+    expect([micros('gpt-4o'), micros('gpt-5.4'), micros('gpt-4.1-mini')]).toEqual([40_000, 40_000, 6400]);
   });
 
   test('a bad HISTORY_MAX_TOKENS is listed beside the other problems', () => {
