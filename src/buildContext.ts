@@ -91,7 +91,7 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
     log: logger.child({ component: 'ledger-coordinator' }),
   });
   const tokens = new TokenCounter(config.unknownModelContextWindow, (model) => pricing.contextWindow(model));
-  const history = new HistoryService(new HistoryStore(db), tokens, now);
+  const history = new HistoryService(new HistoryStore(db), tokens, now, config.historyMaxTokens);
   const lifecycle = new Lifecycle();
   const metrics = new BotMetrics({ ledger: new LedgerStats(db), inFlight: () => lifecycle.inFlight });
   ledger.onSettled = (call) => metrics.settled(call);

@@ -20,6 +20,13 @@ export const DEFAULT_SHUTDOWN_GRACE_MS = 7000;
  * the newest 200 turns of a channel, so older ones mostly hold people's words for no use.
  */
 export const DEFAULT_HISTORY_RETENTION_DAYS = 90;
+/**
+ * Earlier turns sent with one question, in tokens (HISTORY_MAX_TOKENS): a few dozen exchanges, at most 4 cents of history
+ * on gpt-4o or gpt-5.4 ($2.50 per 1M) and $1.20 on the dearest chat model of the price table (gpt-4.5-preview, $75 per 1M).
+ */
+export const DEFAULT_HISTORY_MAX_TOKENS = 16_000;
+/** Past any model's context window (gpt-5.4: 1,050,000): a larger HISTORY_MAX_TOKENS is a typo, and "unlimited" says it plainly. */
+const MAX_HISTORY_MAX_TOKENS = 10_000_000;
 
 /** A setting problem found at start-up; the message lists every problem, never a secret value. */
 export class ConfigError extends Error {
@@ -54,6 +61,13 @@ const usdOrUnlimited = (fallback: string) => z.preprocess(emptyAsUndefined, z.st
   const parsed = parseUsd(text);
   if (!parsed.ok) context.addIssue({ code: 'custom', message: `must be a dollar amount like 0.50, or "unlimited": ${parsed.message}` });
   return parsed.ok ? parsed.micros : null;
+});
+/** A number of tokens from 0, or "unlimited" (null). */
+const tokensOrUnlimited = (fallback: number, max: number) => z.preprocess(emptyAsUndefined, z.string().trim().default(String(fallback))).transform((text, context) => {
+  if (text.toLowerCase() === 'unlimited') return null;
+  const tokens = /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!(tokens <= max)) context.addIssue({ code: 'custom', message: `must be a whole number of tokens from 0 to ${max}, or "unlimited"` });
+  return tokens <= max ? tokens : null;
 });
 const period = z.preprocess(emptyAsUndefined, z.enum(PERIODS, { error: 'must be day, week or month' }).default('day'));
 const snowflakeList = z.preprocess(emptyAsUndefined, z.string().optional()).transform((text, context) => {
@@ -126,6 +140,7 @@ const settings = z.object({
   MODERATION_MODEL: z.preprocess(emptyAsUndefined, z.string().trim().default('omni-moderation-latest')),
   THREAD_CONVERSATIONS: flag(false),
   HISTORY_RETENTION_DAYS: positiveInt(DEFAULT_HISTORY_RETENTION_DAYS, 3650),
+  HISTORY_MAX_TOKENS: tokensOrUnlimited(DEFAULT_HISTORY_MAX_TOKENS, MAX_HISTORY_MAX_TOKENS),
   METRICS_PORT: z.preprocess(emptyAsUndefined, z.coerce.number({ error: 'must be a port number' }).int('must be a port number').min(1, 'must be 1-65535').max(65_535, 'must be 1-65535').optional()),
   METRICS_HOST: z.preprocess(emptyAsUndefined, z.string().trim().regex(/^[^\s/]+$/, 'must be an address to listen on, e.g. 127.0.0.1 or 0.0.0.0').default('127.0.0.1')),
   SHARDS: z.preprocess(emptyAsUndefined, z.union([z.literal('auto'), z.coerce.number().int(SHARDS_PROBLEM).min(1, SHARDS_PROBLEM).max(MAX_SHARDS, SHARDS_PROBLEM)], { error: SHARDS_PROBLEM }).default(1)),
@@ -279,6 +294,8 @@ export type Config = {
   threadConversations: boolean;
   /** Conversation turns older than this many days are deleted by a periodic job. */
   historyRetentionDays: number;
+  /** HISTORY_MAX_TOKENS: the most tokens of earlier turns sent with one question (0 = none); null = the model's window and 200 turns. */
+  historyMaxTokens: number | null;
   /** Port of /healthz and /metrics; undefined = no server (the default). */
   metricsPort: number | undefined;
   /** Address that server listens on: loopback unless the operator opens it up. */
@@ -349,6 +366,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     moderationModel: e.MODERATION_MODEL,
     threadConversations: e.THREAD_CONVERSATIONS,
     historyRetentionDays: e.HISTORY_RETENTION_DAYS,
+    historyMaxTokens: e.HISTORY_MAX_TOKENS,
     metricsPort: e.METRICS_PORT,
     metricsHost: e.METRICS_HOST,
     shards: e.SHARD_IDS ? { count: e.SHARD_COUNT!, ids: e.SHARD_IDS } : { count: e.SHARDS, ids: null },

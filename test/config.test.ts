@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'vitest';
-import { ConfigError, DEFAULT_SYSTEM_PROMPT, isOpenAIItself, isOpenAIRegional, loadConfig } from '../src/config.ts';
+import { ConfigError, DEFAULT_HISTORY_MAX_TOKENS, DEFAULT_SYSTEM_PROMPT, isOpenAIItself, isOpenAIRegional, loadConfig } from '../src/config.ts';
+import { ResponsesOnlyModels } from '../src/services/openai/responsesOnly.ts';
+import { BUILTIN_CHAT } from '../src/services/pricing/builtinPrices.ts';
 
 const required = { DISCORD_TOKEN: 'discord-token-value', OPENAI_API_KEY: 'sk-test-key-value' };
 
@@ -188,5 +190,40 @@ describe('loadConfig: limits across hosts (LEDGER_*)', () => {
     const problems = problemsOf({ ...required, ...env }).join('\n');
     expect(problems).toContain(problem);
     if ('LEDGER_SECRET' in env) expect(problems).not.toContain(env.LEDGER_SECRET);
+  });
+});
+
+describe('loadConfig: HISTORY_MAX_TOKENS', () => {
+  test.each([
+    ['unset: 16,000 tokens', {}, 16_000],
+    ['empty, as a copied .env.example leaves it', { HISTORY_MAX_TOKENS: '' }, 16_000],
+    ['0: no history', { HISTORY_MAX_TOKENS: '0' }, 0],
+    ['a number, spaces trimmed', { HISTORY_MAX_TOKENS: ' 4000 ' }, 4000],
+    ['unlimited, in any case', { HISTORY_MAX_TOKENS: 'Unlimited' }, null],
+    ['the largest accepted', { HISTORY_MAX_TOKENS: '10000000' }, 10_000_000],
+  ])('%s', (_name, env, expected) => {
+    expect(loadConfig({ ...required, ...env }).historyMaxTokens).toBe(expected);
+  });
+
+  test.each(['-1', '1.5', '16k', '1e4', 'none', '0x10', '10000001', '99999999999999999999'])('%s is refused, the variable named and no other setting\'s value shown', (value) => {
+    const secrets = { DISCORD_TOKEN: 'discord-secret-value', OPENAI_API_KEY: 'sk-secret-value', SYSTEM_PROMPT: 'a prompt of the operator' };
+    const problems = problemsOf({ ...secrets, HISTORY_MAX_TOKENS: value });
+    expect(problems).toEqual(['HISTORY_MAX_TOKENS must be a whole number of tokens from 0 to 10000000, or "unlimited"']);
+    for (const secret of Object.values(secrets)) expect(problems.join('\n')).not.toContain(secret);
+  });
+
+  test('the default\'s price, as its comment and the README state it: $1.20 of history at most on the dearest chat model priced', () => {
+    const micros = (model: string) => (BUILTIN_CHAT[model]!.input * DEFAULT_HISTORY_MAX_TOKENS) / 1_000_000;
+    const responsesOnly = new ResponsesOnlyModels(true);
+    const chatModels = Object.keys(BUILTIN_CHAT).filter((model) => !responsesOnly.has(model));
+    const dearest = chatModels.reduce((a, b) => (BUILTIN_CHAT[b]!.input > BUILTIN_CHAT[a]!.input ? b : a));
+    expect([dearest, micros(dearest)]).toEqual(['gpt-4.5-preview', 1_200_000]);
+    expect(responsesOnly.has('o1-pro') && micros('o1-pro')).toBe(2_400_000);
+    expect([micros('gpt-4o'), micros('gpt-5.4'), micros('gpt-4.1-mini')]).toEqual([40_000, 40_000, 6400]);
+  });
+
+  test('a bad HISTORY_MAX_TOKENS is listed beside the other problems', () => {
+    const problems = problemsOf({ ...required, HISTORY_MAX_TOKENS: 'lots', MAX_OUTPUT_TOKENS: 'lots' });
+    expect(problems.map((p) => p.split(' ')[0]).sort()).toEqual(['HISTORY_MAX_TOKENS', 'MAX_OUTPUT_TOKENS']);
   });
 });

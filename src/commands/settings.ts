@@ -38,6 +38,7 @@ const handlers: Record<string, Handler> = {
       translateLanguage: translate && (findLanguage(translate) ? choiceLabel(findLanguage(translate)!) : translate),
       timeZone: settings.timeZone(scope.guildId),
       voiceInactive: transcription.automatic === 'on' ? undefined : transcription.automatic === 'off' ? 'config' : 'intent-refused',
+      historyMaxTokens: ctx.config.historyMaxTokens,
     }, language) + `\n${describeModeration(ctx, scope.guildId, language)}\n${threadSettingsLine(ctx, scope.channelId, interaction.locale, scope.guildId)}`);
   },
 

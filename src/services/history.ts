@@ -81,10 +81,15 @@ export class HistoryService {
   /** The members with questions here by their /forget-me hash, while a catch-up on missed requests lasts. */
   private readonly hashedAuthors = new HashedAuthors(() => this.store.authors(), () => this.now());
 
+  /**
+   * `maxHistoryTokens` (HISTORY_MAX_TOKENS): the most tokens of earlier turns any question is sent with, its earlier
+   * images' share of the window included; 0 = none; null = as many as the window and MAX_CONTEXT_TURNS allow.
+   */
   constructor(
     private readonly store: HistoryStore,
     private readonly tokens: TokenCounter,
     private readonly now: () => number = Date.now,
+    private readonly maxHistoryTokens: number | null = null,
   ) {}
 
   build(request: ContextRequest): ContextResult {
@@ -100,13 +105,15 @@ export class HistoryService {
     // The cheap ceiling counts what is billed: the question's images at their billed count, earlier images as they are added.
     const billedFixed = fixed - (request.extraPromptTokens ?? 0) + (request.billedExtraTokens ?? request.extraPromptTokens ?? 0);
     const cheap = request.cheapPromptCeiling !== undefined && billedFixed <= request.cheapPromptCeiling;
-    let budget = Math.min(available - fixed, request.historyTokenCap ?? Number.POSITIVE_INFINITY);
+    // The operator's cap and the retry's, beside the window: the smallest wins.
+    let budget = Math.min(available - fixed, request.historyTokenCap ?? Number.POSITIVE_INFINITY, this.maxHistoryTokens ?? Number.POSITIVE_INFINITY);
     let cheapLeft = cheap ? request.cheapPromptCeiling! - billedFixed : Number.POSITIVE_INFINITY;
     const history: { message: ChatMessage; weight: number; turnId: number }[] = [];
     let used = 0;
     let pastImages: PastImageCost | undefined;
     let pastImagesInWindow: PastImageCost | undefined;
-    if (request.channelId !== null) {
+    // No room for a turn (HISTORY_MAX_TOKENS=0): nothing is read.
+    if (request.channelId !== null && budget > 0) {
       // The images' bounds need every turn's images up front (one read of the images alone); the turns themselves are
       // still read only as far as the budget goes.
       const bound = cheap ? request.pastImageTokens : undefined;

@@ -1,6 +1,7 @@
 import { catalogue, type CatalogueLanguage } from './i18n.ts';
 import type { EffectiveChannelSettings, Setting, SettingSource } from './settings.ts';
 import { effortOverviewLine } from './reasoning/overview.ts';
+import { MAX_CONTEXT_TURNS } from './history.ts';
 
 /** What `/settings show` needs besides the channel's own settings. */
 export interface SettingsOverview {
@@ -11,6 +12,8 @@ export interface SettingsOverview {
   timeZone: string | undefined;
   /** Why voice messages are not transcribed here even when switched on; undefined when they are. */
   voiceInactive: 'config' | 'intent-refused' | undefined;
+  /** HISTORY_MAX_TOKENS: the most tokens of earlier turns sent with a question; null = the model's window (MAX_CONTEXT_TURNS). */
+  historyMaxTokens: number | null;
 }
 
 /** A system prompt longer than this is cut in `/settings show`; `/settings system-prompt show` has it all. */
@@ -35,6 +38,12 @@ const preview = (prompt: string): string => {
   return flat.length > PROMPT_PREVIEW_LENGTH ? `${flat.slice(0, PROMPT_PREVIEW_LENGTH)}…` : flat;
 };
 
+/** How much earlier conversation each question here is sent with (the operator's HISTORY_MAX_TOKENS). */
+function historyLine(maxTokens: number | null, language: CatalogueLanguage): string {
+  if (maxTokens === null) return t('overview.historyUnlimited', language, { turns: MAX_CONTEXT_TURNS });
+  return maxTokens === 0 ? t('overview.historyNone', language) : t('overview.history', language, { tokens: maxTokens });
+}
+
 /** `/settings show`: what applies to this channel and where each value comes from. */
 export function describeOverview(o: SettingsOverview, language: CatalogueLanguage): string {
   const from = <T>(setting: Setting<T>) => describeSource(setting.source, o.parentId, language);
@@ -48,6 +57,7 @@ export function describeOverview(o: SettingsOverview, language: CatalogueLanguag
     t('overview.systemPrompt', language, { source: from(systemPrompt), prompt: preview(systemPrompt.value) }),
     t('overview.voice', language, { state: text(voiceTranscription.value ? 'on' : 'off', language), source: from(voiceTranscription) }) + voiceNote,
     effortOverviewLine(o.settings.reasoningEffort, from(o.settings.reasoningEffort), language),
+    historyLine(o.historyMaxTokens, language),
     t('overview.serverTitle', language),
     o.translateLanguage === undefined ? t('overview.translateLanguageUnset', language) : t('overview.translateLanguage', language, { language: o.translateLanguage }),
     o.timeZone === undefined ? t('overview.timeZoneUnset', language) : t('overview.timeZone', language, { zone: o.timeZone }),

@@ -22,7 +22,8 @@ describe('gpt-5.4\'s long-context tier, reserved and charged by the bot', () => 
   let h: BotHarness;
   beforeAll(async () => {
     h = await BotHarness.start({
-      env: { DEFAULT_MODEL: MODEL },
+      // Only a history past HISTORY_MAX_TOKENS' default (16,000) reaches the tier: the operator allowed all of it.
+      env: { DEFAULT_MODEL: MODEL, HISTORY_MAX_TOKENS: 'unlimited' },
       openai: { models: [...DEFAULT_MODELS, MODEL], contextWindow: { [MODEL]: 1_050_000 } },
       // The last test has the service bill a prompt far larger than the bot counted, past what it reserved, on purpose.
       allowOverruns: true,
