@@ -13,6 +13,11 @@ export const TOTALS_TIMEOUT_MS = 1_500;
 const OTHER_TIMEOUT_MS = 10_000;
 /** An answer that is not the coordinator's (unsigned, or badly signed) is logged at most this often. */
 const UNSIGNED_LOG_EVERY_MS = 60_000;
+/**
+ * The most read of an answer before its signature is checked: the coordinator's own are a few KB (its requests are
+ * capped at 1 MiB), so anything larger is not its answer, and whatever answers at LEDGER_URL can't fill this memory.
+ */
+export const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
 
 /** The coordinator answered something other than 2xx. */
 export class CoordinatorError extends Error {
@@ -118,8 +123,9 @@ export class CoordinatorClient {
       body: body === undefined ? undefined : text,
       signal: AbortSignal.timeout(timeoutMs),
     });
-    const answer = await response.text();
+    const answer = await readCapped(response);
     const signature = response.headers.get(HEADER.signature);
+    if (answer === undefined) throw this.unsigned(new UnsignedAnswerError(response.status, 'forged'), response.headers.get(HEADER.protocol) === LINK_PROTOCOL);
     if (signature === null || !this.signer.answerValid({ nonce, method, path, status: response.status, body: answer }, signature)) {
       const speaks = response.headers.get(HEADER.protocol) === LINK_PROTOCOL;
       // A 401 we cannot check is what a coordinator with another LEDGER_SECRET answers: the call is refused either way.
@@ -142,6 +148,19 @@ export class CoordinatorClient {
     }
     return error;
   }
+}
+
+/** The answer's text, or undefined once it passes MAX_ANSWER_BYTES (the rest is not read). */
+async function readCapped(response: Response): Promise<string | undefined> {
+  if (!response.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of response.body) {
+    size += chunk.byteLength;
+    if (size > MAX_ANSWER_BYTES) return undefined; // leaving the loop cancels the stream
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** A signed 401 naming the clocks: the coordinator's clock and this machine's differ by more than CLOCK_SKEW_MS. */

@@ -9,7 +9,7 @@ import { MetaStore } from '../../../../src/db/meta.ts';
 import { SharedLedgerStore } from '../../../../src/db/sharedLedger.ts';
 import { createLogger, type Logger } from '../../../../src/logger.ts';
 import { Ledger, NO_OPERATOR_LIMITS } from '../../../../src/services/budget/ledger.ts';
-import { CoordinatorClient } from '../../../../src/services/budget/shared/client.ts';
+import { CoordinatorClient, MAX_ANSWER_BYTES } from '../../../../src/services/budget/shared/client.ts';
 import { CoordinatorLink } from '../../../../src/services/budget/shared/link.ts';
 import { startLedgerServer } from '../../../../src/services/budget/shared/server.ts';
 import { CLOCK_SKEW_MS, LINK_KEY_INFO, NonceWindow } from '../../../../src/services/budget/shared/signing.ts';
@@ -161,6 +161,26 @@ describe('answers: a machine acts only on what the coordinator signed for that r
     expect(await b.link.flush()).toBe(false);
     expect(b.link.pending).toBeGreaterThan(0);
     expect(linesSaying('did not sign').length - before).toBe(1);
+  });
+
+  test('an impostor streaming an endless answer is not read past MAX_ANSWER_BYTES: the call is refused', async () => {
+    let written = 0;
+    const impostor = await plainServer((_seen, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      // Up to 8x the cap, stopping when the machine hangs up.
+      const pump = () => {
+        while (written < 8 * MAX_ANSWER_BYTES && !res.destroyed) {
+          written += chunk.length;
+          if (!res.write(chunk)) return void res.once('drain', pump);
+        }
+        res.end();
+      };
+      pump();
+    });
+    const b = machine(impostor.url, { now: START });
+    expect(await refusedAs(b.ledger.reserveShared(payer(GUILD_B, 'u1'), call(1)))).toBe('coordinator-down');
+    expect(written).toBeLessThan(8 * MAX_ANSWER_BYTES);
   });
 
   test('an old answer ("granted") handed back to a new request is not taken', async () => {
