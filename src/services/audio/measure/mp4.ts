@@ -8,7 +8,7 @@
 import { AacFrameCounter, readAudioSpecificConfig, unconfiguredAac, type AacStream } from './aacFrames.ts';
 import { FlacSampleCounter, flacStreamRate } from './flac.ts';
 import { walkSeconds, type SampleCounter } from './mp4Walk.ts';
-import { fragmentRuns, regularStsc, sampleSizes, tableRuns, type Box, type SampleRun, type SampleTables, type TrackDefaults } from './mp4Samples.ts';
+import { fragmentRuns, regularStsc, sampleSizes, tableRuns, type Box, type FragmentHeader, type SampleRun, type SampleTables, type TrackDefaults } from './mp4Samples.ts';
 import { OPUS_MAX_PACKET_SAMPLES, OPUS_RATE } from './opus.ts';
 import { MIN_MPEG_BITS_PER_SECOND } from './mpeg.ts';
 import { ascii, u16be, u32be, unreadable, unsupported, type Measurement } from './types.ts';
@@ -133,14 +133,25 @@ export async function measureMp4(b: Uint8Array): Promise<Measurement> {
 /** Every trun's samples, by track id, in file order. */
 function fragmentSampleRuns(b: Uint8Array, moofs: Box[], trex: Map<number, TrackDefaults>): Map<number, SampleRun[]> {
   const runs = new Map<number, SampleRun[]>();
+  const add = (track: number, more: SampleRun[]): void => {
+    const trackRuns = runs.get(track) ?? [];
+    for (const run of more) trackRuns.push(run); // not a spread copy per traf: a crafted file holds ~600,000
+    runs.set(track, trackRuns);
+  };
+  // Carried across moofs too: if FFmpeg forgets it at a moof, it reads those samples for no track (fewer, not more).
+  let header: FragmentHeader | undefined;
   for (const moof of moofs) {
     let implicit = moof.at;
     for (const traf of children(b, moof.start, moof.end).filter((c) => c.type === 'traf')) {
-      const read = fragmentRuns(b, moof, children(b, traf.start, traf.end), trex, implicit);
+      const boxes = children(b, traf.start, traf.end);
+      const tfhd = boxes.find((c) => c.type === 'tfhd');
+      const own = tfhd ? u32be(b, tfhd.start + 4) : 0;
+      // A tfhd with no trex: FFmpeg reads the truns for the previous tfhd's track; a decoder needing no trex, for its own.
+      if (tfhd && !trex.has(own)) add(own, fragmentRuns(b, moof, boxes, new Map([[own, { size: 0 }]]), implicit, undefined).runs);
+      const read = fragmentRuns(b, moof, boxes, trex, implicit, header);
       implicit = read.implicit;
-      const trackRuns = runs.get(read.track) ?? [];
-      for (const run of read.runs) trackRuns.push(run); // not a spread copy per traf: a crafted file holds ~600,000
-      runs.set(read.track, trackRuns);
+      header = read.header;
+      if (header) add(header.track, read.runs);
     }
   }
   return runs;
