@@ -110,6 +110,11 @@ export interface PackedOptions {
   tail?: number[];
   /** sample entries in the stsd (the same one repeated; chunks name the first) */
   entries?: number;
+  /**
+   * fragmented: the samples' traf names track 7, which has no trex, after an empty traf of track 1. FFmpeg's
+   * mov_read_tfhd skips such a tfhd, so the trun adds its samples to track 1 (the audio track).
+   */
+  strayTfhd?: boolean;
 }
 
 /**
@@ -150,8 +155,9 @@ export function craftPackedM4a(source: AacSource, samples: number, framesPerSamp
     return { bytes: concat([ftyp, moov(offset), mdat]), trueSeconds, naiveSeconds };
   }
   // default-base-is-moof; trun with a data offset (from the moof's start) and a size per sample.
+  const stray = options.strayTfhd ? [box('traf', fullBox('tfhd', 0x020008, u32(1), u32(1024)), fullBox('trun', 0x000001, u32(0), u32(0)))] : [];
   const moof = (dataOffset: number) =>
-    box('moof', fullBox('mfhd', 0, u32(1)), box('traf', fullBox('tfhd', 0x020008, u32(1), u32(1024)), fullBox('tfdt', 0, u32(0)), fullBox('trun', 0x000201, u32(samples), u32(dataOffset), sizeTable)));
+    box('moof', fullBox('mfhd', 0, u32(1)), ...stray, box('traf', fullBox('tfhd', 0x020008, u32(options.strayTfhd ? 7 : 1), u32(1024)), fullBox('tfdt', 0, u32(0)), fullBox('trun', 0x000201, u32(samples), u32(dataOffset), sizeTable)));
   const dataOffset = moof(0).length + 8;
   return { bytes: concat([ftyp, moov(0), moof(dataOffset), mdat]), trueSeconds, naiveSeconds };
 }

@@ -40,6 +40,13 @@ describe('AAC in MP4 is timed by the frames FFmpeg plays in each sample', () => 
     expect(measured.ok && measured.lowerSeconds).toBeCloseTo(file.naiveSeconds, 9);
   });
 
+  test("a fragment whose tfhd names a track with no trex: FFmpeg reads its samples for the previous tfhd's track, and so does the bot", async () => {
+    // mov_read_tfhd returns early ("could not find corresponding trex"): the trun's 200 frames play as track 1's.
+    const file = craftPackedM4a(MONO, 10, 20, { fragmented: true, strayTfhd: true });
+    const measured = await measureAudio(file.bytes, 'mp4');
+    expect(measured.ok && measured.upperSeconds).toBeGreaterThanOrEqual(file.trueSeconds);
+  });
+
   test('an esds with no AudioSpecificConfig: FFmpeg still reads the blocks (object type 0, rate from the entry), and so does the bot', async () => {
     // FFmpeg 5.1 decodes 204,800 samples (25.6 s) from this file too.
     const file = craftPackedM4a({ ...MONO, asc: new Uint8Array(0) }, 10, 20);

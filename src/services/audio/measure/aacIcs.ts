@@ -43,8 +43,10 @@ function extraBits(codebook: number, symbol: number): number {
 const SPECTRAL = SPECTRAL_CODES.map((codes, i) => huffmanTable(codes, SPECTRAL_BITS[i]!, (symbol) => extraBits(i, symbol)));
 
 export class Invalid extends Error {}
+/** One instance thrown every time: a new Error captures a stack, and a crafted file fails once a sample, millions of times. */
+const INVALID = new Invalid('not an AAC raw_data_block');
 export const fail = (): never => {
-  throw new Invalid();
+  throw INVALID;
 };
 
 export interface Ics {

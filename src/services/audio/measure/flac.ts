@@ -71,11 +71,15 @@ export function flacFrameHeader(b: Uint8Array, i: number): { blockSize: number; 
  * by the slowest of those rates above and the fastest below.
  */
 export class FlacClock {
-  private readonly streamRates = new Set<number>();
+  /** The lowest and highest STREAMINFO rate seen (only these bound a frame: a crafted chain may hold a million). */
+  private slowestStream = Infinity;
+  private fastestStream = 0;
   private previousRate = 0;
 
   streamInfo(rate: number): void {
-    if (rate > 0) this.streamRates.add(rate);
+    if (rate <= 0) return;
+    this.slowestStream = Math.min(this.slowestStream, rate);
+    this.fastestStream = Math.max(this.fastestStream, rate);
   }
 
   add(tally: Tally, frame: { blockSize: number; rate: number }): void {
@@ -83,9 +87,11 @@ export class FlacClock {
       this.previousRate = frame.rate;
       return tally.add(frame.blockSize / frame.rate);
     }
-    const rates = this.previousRate > 0 ? [...this.streamRates, this.previousRate] : [...this.streamRates];
+    const previous = this.previousRate > 0 ? this.previousRate : undefined;
+    const slowest = Math.min(this.slowestStream, previous ?? Infinity);
+    const fastest = Math.max(this.fastestStream, previous ?? 0);
     // No rate anywhere: every decoder refuses the frame ("sample rate not found in STREAMINFO or frame header").
-    if (rates.length > 0) tally.add(frame.blockSize / Math.max(...rates), frame.blockSize / Math.min(...rates));
+    if (fastest > 0) tally.add(frame.blockSize / fastest, frame.blockSize / slowest);
   }
 }
 

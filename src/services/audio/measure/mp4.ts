@@ -7,8 +7,8 @@
  */
 import { AacFrameCounter, readAudioSpecificConfig, unconfiguredAac, type AacStream } from './aacFrames.ts';
 import { FlacSampleCounter, flacStreamRate } from './flac.ts';
-import { walkSeconds, type SampleCounter } from './mp4Walk.ts';
-import { fragmentRuns, regularStsc, sampleSizes, tableRuns, type Box, type SampleRun, type SampleTables, type TrackDefaults } from './mp4Samples.ts';
+import { Slice, walkSeconds, type SampleCounter } from './mp4Walk.ts';
+import { fragmentRuns, regularStsc, sampleSizes, tableRuns, type Box, type FragmentHeader, type SampleRun, type SampleTables, type TrackDefaults } from './mp4Samples.ts';
 import { OPUS_MAX_PACKET_SAMPLES, OPUS_RATE } from './opus.ts';
 import { MIN_MPEG_BITS_PER_SECOND } from './mpeg.ts';
 import { ascii, u16be, u32be, unreadable, unsupported, type Measurement } from './types.ts';
@@ -77,32 +77,35 @@ export async function measureMp4(b: Uint8Array): Promise<Measurement> {
   const fragments = new Map<number, number>(); // track id → samples in trun boxes
   const moofs: Box[] = [];
   const trex = new Map<number, TrackDefaults>();
-  const walk = (start: number, end: number, track: Track | undefined, fragmentTrack: number): void => {
+  const slice = new Slice();
+  const walk = async (start: number, end: number, track: Track | undefined, fragmentTrack: number): Promise<void> => {
     for (const box of children(b, start, end)) {
+      const pause = slice.pause(); // a crafted fragmented file lists ~1,800,000 boxes: seconds of work
+      if (pause) await pause;
       if (box.type === 'trak') {
         const t: Track = { id: 0, audio: false, samples: 0, bytes: 0, frame: undefined, tables: {}, entries: 0 };
         tracks.push(t);
-        walk(box.start, box.end, t, 0);
+        await walk(box.start, box.end, t, 0);
       } else if (box.type === 'mvex') {
         for (const c of children(b, box.start, box.end)) if (c.type === 'trex') trex.set(u32be(b, c.start + 4), { size: u32be(b, c.start + 16) });
       } else if (box.type === 'moof') {
         moofs.push(box);
-        walk(box.start, box.end, track, fragmentTrack);
+        await walk(box.start, box.end, track, fragmentTrack);
       } else if (box.type === 'traf') {
         const tfhd = children(b, box.start, box.end).find((c) => c.type === 'tfhd');
-        walk(box.start, box.end, undefined, tfhd ? u32be(b, tfhd.start + 4) : 0);
-      } else if (CONTAINERS.has(box.type)) walk(box.start, box.end, track, fragmentTrack);
+        await walk(box.start, box.end, undefined, tfhd ? u32be(b, tfhd.start + 4) : 0);
+      } else if (CONTAINERS.has(box.type)) await walk(box.start, box.end, track, fragmentTrack);
       else if (box.type === 'trun') fragments.set(fragmentTrack, (fragments.get(fragmentTrack) ?? 0) + u32be(b, box.start + 4));
       else if (track) readTrackBox(b, box, track);
     }
   };
-  walk(0, b.length, undefined, 0);
+  await walk(0, b.length, undefined, 0);
   const audio = tracks.filter((t) => t.audio);
   if (audio.length === 0) return tracks.length === 0 ? unreadable('The mp4 file has no track table (moov); it is truncated or damaged.') : unsupported('mp4None');
   const untimed = audio.find((t) => t.unknownObjectType !== undefined);
   if (untimed) return unsupported('format', { format: `MP4 (mp4a ${untimed.unknownObjectType})` });
   if (audio.some((t) => t.aac?.syntax === 'usac')) return unsupported('format', { format: 'MP4 (xHE-AAC)' });
-  const runs = fragmentSampleRuns(b, moofs, trex);
+  const runs = await fragmentSampleRuns(b, moofs, trex, slice);
   let lower = 0;
   let upper = 0;
   for (const track of audio) {
@@ -131,14 +134,29 @@ export async function measureMp4(b: Uint8Array): Promise<Measurement> {
 }
 
 /** Every trun's samples, by track id, in file order. */
-function fragmentSampleRuns(b: Uint8Array, moofs: Box[], trex: Map<number, TrackDefaults>): Map<number, SampleRun[]> {
+async function fragmentSampleRuns(b: Uint8Array, moofs: Box[], trex: Map<number, TrackDefaults>, slice: Slice): Promise<Map<number, SampleRun[]>> {
   const runs = new Map<number, SampleRun[]>();
+  const add = (track: number, more: SampleRun[]): void => {
+    const trackRuns = runs.get(track) ?? [];
+    for (const run of more) trackRuns.push(run); // not a spread copy per traf: a crafted file holds ~600,000
+    runs.set(track, trackRuns);
+  };
+  // Carried across moofs too: if FFmpeg forgets it at a moof, it reads those samples for no track (fewer, not more).
+  let header: FragmentHeader | undefined;
   for (const moof of moofs) {
+    const pause = slice.pause();
+    if (pause) await pause;
     let implicit = moof.at;
     for (const traf of children(b, moof.start, moof.end).filter((c) => c.type === 'traf')) {
-      const read = fragmentRuns(b, moof, children(b, traf.start, traf.end), trex, implicit);
+      const boxes = children(b, traf.start, traf.end);
+      const tfhd = boxes.find((c) => c.type === 'tfhd');
+      const own = tfhd ? u32be(b, tfhd.start + 4) : 0;
+      // A tfhd with no trex: FFmpeg reads the truns for the previous tfhd's track; a decoder needing no trex, for its own.
+      if (tfhd && !trex.has(own)) add(own, fragmentRuns(b, moof, boxes, new Map([[own, { size: 0 }]]), implicit, undefined).runs);
+      const read = fragmentRuns(b, moof, boxes, trex, implicit, header);
       implicit = read.implicit;
-      runs.set(read.track, [...(runs.get(read.track) ?? []), ...read.runs]);
+      header = read.header;
+      if (header) add(header.track, read.runs);
     }
   }
   return runs;

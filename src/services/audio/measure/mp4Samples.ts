@@ -108,25 +108,38 @@ export interface TrackDefaults {
   size: number;
 }
 
+/** The tfhd a traf's truns are read with: its track, base offset and default sample size. */
+export interface FragmentHeader {
+  track: number;
+  base: number;
+  defaultSize: number;
+}
+
 /**
  * The runs of one traf (FFmpeg's mov_read_tfhd and mov_read_trun). `implicit`: where the previous trun's data
- * ended (the moof's start for its first traf), FFmpeg's base when tfhd names none; returned updated.
+ * ended (the moof's start for its first traf), FFmpeg's base when tfhd names none; returned updated. `previous`: the
+ * last tfhd read. A tfhd naming a track with no trex is skipped by mov_read_tfhd ("could not find corresponding
+ * trex"), as is a traf with none: its truns then add samples to the previous tfhd's track, at its base and size.
  */
-export function fragmentRuns(b: Uint8Array, moof: Box, boxes: Box[], trex: Map<number, TrackDefaults>, implicit: number): { track: number; runs: SampleRun[]; implicit: number } {
+export function fragmentRuns(b: Uint8Array, moof: Box, boxes: Box[], trex: Map<number, TrackDefaults>, implicit: number, previous: FragmentHeader | undefined): { header: FragmentHeader | undefined; runs: SampleRun[]; implicit: number } {
   const tfhd = boxes.find((c) => c.type === 'tfhd');
   const runs: SampleRun[] = [];
-  if (!tfhd) return { track: 0, runs, implicit };
-  const flags = u32be(b, tfhd.start) & 0xffffff;
-  const track = u32be(b, tfhd.start + 4);
-  let p = tfhd.start + 8;
-  let base = implicit;
-  if (flags & 0x01) {
-    base = u32be(b, p) * 2 ** 32 + u32be(b, p + 4);
-    p += 8;
-  } else if (flags & 0x20000) base = moof.at;
-  if (flags & 0x02) p += 4;
-  if (flags & 0x08) p += 4;
-  const defaultSize = flags & 0x10 ? u32be(b, p) : (trex.get(track)?.size ?? 0);
+  const defaults = tfhd ? trex.get(u32be(b, tfhd.start + 4)) : undefined;
+  let header = previous;
+  if (tfhd && defaults) {
+    const flags = u32be(b, tfhd.start) & 0xffffff;
+    let p = tfhd.start + 8;
+    let base = implicit;
+    if (flags & 0x01) {
+      base = u32be(b, p) * 2 ** 32 + u32be(b, p + 4);
+      p += 8;
+    } else if (flags & 0x20000) base = moof.at;
+    if (flags & 0x02) p += 4;
+    if (flags & 0x08) p += 4;
+    header = { track: u32be(b, tfhd.start + 4), base, defaultSize: flags & 0x10 ? u32be(b, p) : defaults.size };
+  }
+  if (!header) return { header, runs, implicit }; // mov_read_trun: "no tfhd was found", its samples are not read
+  const { base, defaultSize } = header;
   for (const trun of boxes.filter((c) => c.type === 'trun')) {
     const tflags = u32be(b, trun.start) & 0xffffff;
     const count = u32be(b, trun.start + 4);
@@ -148,5 +161,5 @@ export function fragmentRuns(b: Uint8Array, moof: Box, boxes: Box[], trex: Map<n
     if (tflags & 0x200) for (let i = 0; i < entries; i++) implicit += size(i);
     else implicit += entries * defaultSize;
   }
-  return { track, runs, implicit };
+  return { header, runs, implicit };
 }

@@ -18,6 +18,25 @@ const SAMPLE_WORK = 256;
  */
 const WALK_CEILING_SECONDS = 48 * 3600;
 
+/** Boxes between clock reads in the box walk. */
+const CLOCK_EVERY_STEPS = 256;
+
+/** Lets other work run once the event loop has been held WALK_SLICE_MS (the clock read every CLOCK_EVERY_STEPS calls). */
+export class Slice {
+  private since = performance.now();
+  private steps = 0;
+
+  /** A promise to await when it is time to yield, else undefined (awaiting nothing on every box costs a microtask each). */
+  pause(): Promise<void> | undefined {
+    if (++this.steps < CLOCK_EVERY_STEPS) return undefined;
+    this.steps = 0;
+    if (performance.now() - this.since <= WALK_SLICE_MS) return undefined;
+    return new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+      this.since = performance.now();
+    });
+  }
+}
+
 /** What one codec's decoder plays from a sample's bytes. */
 export interface SampleCounter {
   /** Adds what the sample at [start, end) of `b` plays (`end` within the file). */

@@ -39,4 +39,9 @@ export const u16be = (b: Uint8Array, i: number): number => ((b[i] ?? 0) << 8) | 
 export const u32be = (b: Uint8Array, i: number): number => (((b[i] ?? 0) << 24) >>> 0) + (((b[i + 1] ?? 0) << 16) | ((b[i + 2] ?? 0) << 8) | (b[i + 3] ?? 0));
 export const u16le = (b: Uint8Array, i: number): number => (b[i] ?? 0) | ((b[i + 1] ?? 0) << 8);
 export const u32le = (b: Uint8Array, i: number): number => u16le(b, i) + u16le(b, i + 2) * 0x10000;
-export const ascii = (b: Uint8Array, i: number, n: number): string => String.fromCharCode(...b.subarray(i, i + n));
+/** `n` bytes as Latin-1 (fewer past the end). Read once a box or chunk: no subarray and spread, which cost the most of a walk. */
+export const ascii = (b: Uint8Array, i: number, n: number): string => {
+  let s = '';
+  for (let k = Math.max(0, i), end = Math.min(b.length, i + n); k < end; k++) s += String.fromCharCode(b[k]!);
+  return s;
+};
