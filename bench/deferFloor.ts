@@ -21,6 +21,7 @@ const BURSTS = ['first burst after start (cold)', 'second burst (warm)', 'third 
  */
 export async function benchDeferFloor(): Promise<void> {
   const fakes = await Fakes.start({ channelIds, chunks: CHUNKS, chunkDelayMs: 25 });
+  await fakes.call('keepAsk');
   const child = spawn(process.execPath, [join(ROOT, 'bench', 'floorAcker.mjs')], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', DISCORD_TOKEN: TEST_DISCORD_TOKEN, DISCORD_API_URL: fakes.discordUrl, FULL_TEXT: CHUNKS.join('').trim() },
