@@ -22,14 +22,9 @@ beforeAll(async () => {
 afterAll(async () => { await h?.close(); });
 beforeEach(() => { h.openai.reset(); });
 
-const botReplies = (channelId: string) => h.discord.channelMessages(channelId).filter((m) => m.author.id === h.discord.botUser.id && !m.webhook_id);
+const botReplies = (channelId: string) => h.botReplies(channelId);
 async function waitForReply(channelId: string): Promise<APIMessage> {
-  const deadline = performance.now() + 5000;
-  while (botReplies(channelId).length === 0) {
-    if (performance.now() > deadline) throw new Error('no reply from the bot');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  await h.settled();
+  await h.repliedIn([channelId], 5_000);
   return botReplies(channelId).at(-1)!;
 }
 const charged = (userId: string) => h.bot.ctx.db.prepare('SELECT COUNT(*) AS n FROM ledger WHERE user_id = ?').get(userId) as { n: number };

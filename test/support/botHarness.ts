@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import type { APIMessage } from 'discord.js';
 import { startBot, type RunningBot } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
@@ -143,9 +144,14 @@ export class BotHarness {
     }
   }
 
+  /** The bot's own messages in a channel (not interaction webhooks), oldest first. */
+  botReplies(channelId: string): APIMessage[] {
+    return this.discord.channelMessages(channelId).filter((m) => m.author.id === this.discord.botUser.id && !m.webhook_id);
+  }
+
   /** Waits until the bot replied in each channel (its own messages, not interaction webhooks), then until it is idle. */
   async repliedIn(channelIds: string[], timeoutMs = 15_000): Promise<void> {
-    const replied = (id: string) => this.discord.channelMessages(id).some((m) => m.author.id === this.discord.botUser.id && !m.webhook_id);
+    const replied = (id: string) => this.botReplies(id).length > 0;
     const deadline = performance.now() + timeoutMs;
     while (!channelIds.every(replied)) {
       if (performance.now() > deadline) throw new Error('no reply from the bot');
