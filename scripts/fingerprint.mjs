@@ -16,8 +16,11 @@ import { fileURLToPath } from 'node:url';
 export const DEFAULT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** Written last into the output folder: a build without it (interrupted, or older than this check) counts as stale. */
 export const FINGERPRINT_FILE = '.fingerprint';
-/** Besides everything under src/: the compiler settings, and the scripts that make the output (and check it). */
-const INPUTS = ['tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs', 'scripts/sourceMaps.mjs', 'scripts/fingerprint.mjs'];
+/**
+ * Besides everything under src/: the compiler settings, the scripts that make the output (and check it), and the list
+ * npm rewrites whenever it installs or updates a library (the bundle holds the libraries: a new one must be bundled).
+ */
+const INPUTS = ['tsconfig.json', 'tsconfig.build.json', 'scripts/build.mjs', 'scripts/sourceMaps.mjs', 'scripts/fingerprint.mjs', 'node_modules/.package-lock.json'];
 
 function filesUnder(folder) {
   if (!existsSync(folder)) return [];

@@ -63,6 +63,10 @@ describe('whether dist/ was built from the current sources', () => {
     ['a file added', () => writeFileSync(source('services/b.ts'), 'export const b = 2;\n')],
     ['a compiler setting changed', () => writeFileSync(join(root, 'tsconfig.json'), '{ "compilerOptions": {} }\n')],
     ['a file edited', () => writeFileSync(source('services/a.ts'), 'export const a = 2;\n')],
+    ['a library installed or updated (npm rewrites node_modules/.package-lock.json)', () => {
+      mkdirSync(join(root, 'node_modules'));
+      writeFileSync(join(root, 'node_modules', '.package-lock.json'), '{ "packages": {} }\n');
+    }],
   ])('%s: stale', (_case, change) => {
     change();
     expect(buildState(root)).toBe('stale');
