@@ -16,6 +16,9 @@ beforeEach(() => {
   writeFileSync(join(root, 'tsconfig.json'), '{}\n');
   writeFileSync(source('index.ts'), "export const word = 'first';\n");
   writeFileSync(source('services/a.ts'), 'export const a = 1;\n');
+  // Saved a minute before the build, as sources usually are (one saved just before it: see the racy test below).
+  const before = new Date(Date.now() - 60_000);
+  for (const file of ['tsconfig.json', 'src/index.ts', 'src/services/a.ts']) utimesSync(join(root, file), before, before);
   stamp(fingerprintOf(root));
 });
 
@@ -41,6 +44,16 @@ describe('whether dist/ was built from the current sources', () => {
     expect(buildState(root)).toBe('stale');
   });
 
+  test('a file saved just before the build and rewritten within the same clock tick (same size, same time) is stale', () => {
+    // A file system keeping whole seconds: the build's stats and the rewrite both see the same second.
+    const tick = new Date(Math.floor(Date.now() / 1000) * 1000);
+    utimesSync(source('index.ts'), tick, tick);
+    stamp(fingerprintOf(root));
+    writeFileSync(source('index.ts'), "export const word = 'other';\n");
+    utimesSync(source('index.ts'), tick, tick);
+    expect(buildState(root)).toBe('stale');
+  });
+
   test('a file touched but not changed is still fresh (its contents match)', () => {
     utimesSync(source('services/a.ts'), new Date(), new Date(Date.now() + 5_000));
     expect(buildState(root)).toBe('fresh');
@@ -50,6 +63,10 @@ describe('whether dist/ was built from the current sources', () => {
     ['a file added', () => writeFileSync(source('services/b.ts'), 'export const b = 2;\n')],
     ['a compiler setting changed', () => writeFileSync(join(root, 'tsconfig.json'), '{ "compilerOptions": {} }\n')],
     ['a file edited', () => writeFileSync(source('services/a.ts'), 'export const a = 2;\n')],
+    ['a library installed or updated (npm rewrites node_modules/.package-lock.json)', () => {
+      mkdirSync(join(root, 'node_modules'));
+      writeFileSync(join(root, 'node_modules', '.package-lock.json'), '{ "packages": {} }\n');
+    }],
   ])('%s: stale', (_case, change) => {
     change();
     expect(buildState(root)).toBe('stale');
