@@ -121,6 +121,8 @@ export class CoordinatorClient {
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
       },
       body: body === undefined ? undefined : text,
+      // The coordinator never redirects; an answer from elsewhere would be refused unsigned anyway.
+      redirect: 'error',
       signal: AbortSignal.timeout(timeoutMs),
     });
     const answer = await readCapped(response);

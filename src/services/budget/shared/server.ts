@@ -8,6 +8,12 @@ import { HEADER, LINK_PROTOCOL, LinkSigner, NonceWindow } from './signing.ts';
 
 /** A full outbox batch (500 operations) is well under this; anything larger is refused unread. */
 const MAX_BODY_BYTES = 1024 * 1024;
+/**
+ * Bodies are read before their signature can be checked (it covers their digest): at most this many bytes of them at
+ * once, so a stranger opening many connections can't fill the coordinator's memory. Machines send a few hundred bytes
+ * a request (a full outbox batch ~0.9 MB), far below it; past it requests are refused 503 until reads finish.
+ */
+const MAX_UNVERIFIED_BYTES = 16 * 1024 * 1024;
 /** Refused requests are logged at most this often: someone knocking without the secret must not flood the log. */
 const UNAUTHORIZED_LOG_EVERY_MS = 60_000;
 /** /operator status lists at most this many servers and members. */
@@ -27,7 +33,7 @@ class HttpError extends Error {
 }
 
 /** Why a request was refused before it reached the coordinator (see REFUSALS). */
-type Refusal = 'old-protocol' | 'signature' | 'clock' | 'replayed';
+type Refusal = 'old-protocol' | 'signature' | 'clock' | 'replayed' | 'busy';
 
 /** What the log says of each refusal: never a header's value (it may be the real secret sent by an older release). */
 const REFUSALS: Record<Refusal, string> = {
@@ -35,15 +41,24 @@ const REFUSALS: Record<Refusal, string> = {
   signature: 'refused a ledger request without the right LEDGER_SECRET (unsigned, or its signature does not match)',
   clock: 'refused a signed ledger request whose timestamp is more than a minute off this machine\'s clock: keep every machine\'s clock in sync (NTP)',
   replayed: 'refused a signed ledger request already taken (a replay)',
+  busy: `refused ledger requests while ${MAX_UNVERIFIED_BYTES / 1024 / 1024} MiB of bodies not yet verified were being read (many large requests at once: someone without the secret, or a flood)`,
 };
 
-async function readBody(req: IncomingMessage): Promise<Buffer> {
+/** The body, its bytes counted in `unverified` while it is read (the caller takes them off once it is checked). */
+async function readBody(req: IncomingMessage, unverified: { bytes: number }): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, 'body too large');
-    chunks.push(chunk);
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      unverified.bytes += chunk.length;
+      if (size > MAX_BODY_BYTES) throw new HttpError(413, 'body too large');
+      if (unverified.bytes > MAX_UNVERIFIED_BYTES) throw new HttpError(503, 'busy');
+      chunks.push(chunk);
+    }
+  } catch (error) {
+    unverified.bytes -= size;
+    throw error;
   }
   return Buffer.concat(chunks);
 }
@@ -99,12 +114,13 @@ export async function startLedgerServer(options: { host: string; port: number; s
   const signer = new LinkSigner(options.secret);
   const nonces = new NonceWindow(MAX_NONCES, now);
   const refused = new Map<Refusal, { count: number; loggedAt: number }>();
+  const unverified = { bytes: 0 };
 
   const refuse = (req: IncomingMessage, why: Refusal): void => {
     const seen = refused.get(why) ?? { count: 0, loggedAt: Number.NEGATIVE_INFINITY };
     seen.count += 1;
     if (now() - seen.loggedAt >= UNAUTHORIZED_LOG_EVERY_MS) {
-      log.warn({ from: req.socket.remoteAddress, path: req.url?.split('?')[0], refused: seen.count }, REFUSALS[why]);
+      log.warn({ from: req.socket?.remoteAddress, path: req.url?.split('?')[0], refused: seen.count }, REFUSALS[why]);
       seen.count = 0;
       seen.loggedAt = now();
     }
@@ -131,7 +147,8 @@ export async function startLedgerServer(options: { host: string; port: number; s
       refuse(req, req.headers.authorization?.startsWith('Bearer ') ? 'old-protocol' : 'signature');
       return answer(res, 401, { error: 'unauthorized', protocol: LINK_PROTOCOL });
     }
-    const raw = await readBody(req);
+    const raw = await readBody(req, unverified);
+    unverified.bytes -= raw.length; // checked at once below, with nothing awaited in between
     if (!signer.requestValid({ method, path, timestamp, nonce, body: raw }, signature)) {
       refuse(req, 'signature');
       return answer(res, 401, { error: 'unauthorized', protocol: LINK_PROTOCOL });
@@ -159,6 +176,11 @@ export async function startLedgerServer(options: { host: string; port: number; s
 
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
+      if (error instanceof HttpError && error.status === 503) {
+        refuse(req, 'busy');
+        if (!res.headersSent) answer(res, 503, { error: 'busy' });
+        return;
+      }
       if (error instanceof HttpError) {
         // Too large to read: refused before its signature could be checked.
         log.warn({ status: error.status, path: req.url?.split('?')[0], reason: error.message }, 'refused a ledger request');

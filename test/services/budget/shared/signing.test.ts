@@ -1,5 +1,5 @@
 import { hkdfSync } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { afterEach, describe, expect, test } from 'vitest';
@@ -119,6 +119,27 @@ describe('requests: the coordinator takes only what was signed with the key, onc
     expect(linesSaying('keep every machine\'s clock in sync (NTP)')).not.toEqual([]);
     // Within the window it is taken.
     expect((await signedFetch(a.url, SECRET, 'POST', '/v1/reserve', reserveBody(), { timestamp: Date.now() + offset / 4 })).status).toBe(200);
+  });
+
+  test('bodies read before their signature is checked are bounded across connections; once the flood ends, machines are served again', async () => {
+    const a = await coordinator();
+    const port = Number(new URL(a.url).port);
+    const almostMiB = Buffer.alloc(1024 * 1024 - 16, 0x20);
+    // Seventeen strangers, each sending just under 1 MiB of a declared 1 MiB body and holding it: more than the server reads at once.
+    const strangers = Array.from({ length: 17 }, () => {
+      const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path: '/v1/reserve', headers: { 'x-ledger-nonce': 'n'.repeat(32), 'x-ledger-timestamp': String(Date.now()), 'x-ledger-signature': 'forged', 'content-length': String(1024 * 1024) } });
+      req.on('error', () => undefined);
+      req.write(almostMiB);
+      return req;
+    });
+    // One of them is refused before its whole body is held, and the refusal logged (once a minute at most).
+    const deadline = Date.now() + 5_000;
+    while (linesSaying('not yet verified were being read').length === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    for (const req of strangers) req.destroy();
+    expect(linesSaying('not yet verified were being read')).toHaveLength(1);
+    // Every byte held is let go: a machine's signed request is taken again.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect((await signedFetch(a.url, SECRET, 'POST', '/v1/reserve', reserveBody())).status).toBe(200);
   });
 
   test('the remembered nonces stay bounded, and a nonce forgotten early still cannot come back', () => {
