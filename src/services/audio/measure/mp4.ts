@@ -7,7 +7,7 @@
  */
 import { AacFrameCounter, readAudioSpecificConfig, unconfiguredAac, type AacStream } from './aacFrames.ts';
 import { FlacSampleCounter, flacStreamRate } from './flac.ts';
-import { Slice, walkSeconds, type SampleCounter } from './mp4Walk.ts';
+import { Slice, WalkBudget, walkSeconds, type SampleCounter } from './mp4Walk.ts';
 import { fragmentRuns, regularStsc, sampleSizes, tableRuns, type Box, type FragmentHeader, type SampleRun, type SampleTables, type TrackDefaults } from './mp4Samples.ts';
 import { OPUS_MAX_PACKET_SAMPLES, OPUS_RATE } from './opus.ts';
 import { MIN_MPEG_BITS_PER_SECOND } from './mpeg.ts';
@@ -106,6 +106,7 @@ export async function measureMp4(b: Uint8Array): Promise<Measurement> {
   if (untimed) return unsupported('format', { format: `MP4 (mp4a ${untimed.unknownObjectType})` });
   if (audio.some((t) => t.aac?.syntax === 'usac')) return unsupported('format', { format: 'MP4 (xHE-AAC)' });
   const runs = await fragmentSampleRuns(b, moofs, trex, slice);
+  const budget = new WalkBudget(); // one for the whole file: several tracks can't each spend it
   let lower = 0;
   let upper = 0;
   for (const track of audio) {
@@ -115,13 +116,13 @@ export async function measureMp4(b: Uint8Array): Promise<Measurement> {
     // samples are bounded by their bytes rather than read with one of them.
     if (track.aac) {
       const stream = track.aac;
-      upper += await sampleSeconds(b, track, () => new AacFrameCounter(stream, frame.rate), runs.get(track.id) ?? [], track.entries === 1);
+      upper += await sampleSeconds(b, track, () => new AacFrameCounter(stream, frame.rate), runs.get(track.id) ?? [], track.entries === 1, budget);
       if (frame.exact) lower += (count * frame.samples) / frame.rate;
       continue;
     }
     if (track.flacRate !== undefined) {
       const flacRate = track.flacRate;
-      upper += await sampleSeconds(b, track, () => new FlacSampleCounter(flacRate, frame.samples / frame.rate), runs.get(track.id) ?? [], track.entries === 1);
+      upper += await sampleSeconds(b, track, () => new FlacSampleCounter(flacRate, frame.samples / frame.rate), runs.get(track.id) ?? [], track.entries === 1, budget);
       continue;
     }
     // MPEG audio: also the bytes read at the lowest bitrate MPEG audio has (fragments' bytes are not tallied: the whole file's).
@@ -163,7 +164,7 @@ async function fragmentSampleRuns(b: Uint8Array, moofs: Box[], trex: Map<number,
 }
 
 /** A track timed by what each sample's bytes hold (sample tables, then fragments). */
-async function sampleSeconds(b: Uint8Array, track: Track, counter: () => SampleCounter, fragmentRuns: SampleRun[], readable: boolean): Promise<number> {
+async function sampleSeconds(b: Uint8Array, track: Track, counter: () => SampleCounter, fragmentRuns: SampleRun[], readable: boolean, budget: WalkBudget): Promise<number> {
   const sizes = sampleSizes(b, track.tables);
   const regular = readable && regularStsc(b, track.tables.stsc);
   // Samples stts lists beyond the sizes table have no bytes to read: one frame each, as before.
@@ -172,8 +173,8 @@ async function sampleSeconds(b: Uint8Array, track: Track, counter: () => SampleC
     if (sizes && regular) yield* tableRuns(b, track.tables, sizes);
     yield* fragmentRuns;
   };
-  let seconds = await walkSeconds(b, counter(), exactRuns(), readable, extra);
-  if (sizes && !regular) seconds += await walkSeconds(b, counter(), [{ offset: 0, count: sizes.count, size: sizes.size, ...(sizes.fixed === undefined ? {} : { fixed: sizes.fixed }) }], false, 0);
+  let seconds = await walkSeconds(b, counter(), exactRuns(), readable, extra, budget);
+  if (sizes && !regular) seconds += await walkSeconds(b, counter(), [{ offset: 0, count: sizes.count, size: sizes.size, ...(sizes.fixed === undefined ? {} : { fixed: sizes.fixed }) }], false, 0, budget);
   return seconds;
 }
 
