@@ -222,4 +222,24 @@ describe('the work one M4A may cost is bounded (WALK_BUDGET), counted in samples
     // Its work (bytes plus SAMPLE_COST a sample) leaves the budget at least a third unspent.
     expect(file.bytes.length + file.samples * SAMPLE_COST).toBeLessThan((WALK_BUDGET * 2) / 3);
   }, 60_000);
+
+  test('a table bounded by its sizes (two sample entries: ~1 million sizes) yields as it goes, as do its stsz sums', async () => {
+    // Zero-byte samples, so building the file is quick; the sizes are still read one by one, twice.
+    const file = craftPackedM4a(STEREO, 1_000_000, 0, { entries: 2 });
+    // A clock that moves 1 ms each time it is read: the yields are then counted by work done, not by this machine's speed.
+    let now = 0;
+    vi.spyOn(performance, 'now').mockImplementation(() => (now += 1));
+    let ticks = 0;
+    let ticking = true;
+    const tick = (): void => {
+      ticks++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const measured = await measureAudio(file.bytes, 'mp4');
+    ticking = false;
+    expect(measured.ok && measured.upperSeconds).toBeGreaterThanOrEqual((1_000_000 * 1024) / 44_100);
+    // Every 256 sizes the clock is read; 2,000,000 sizes read (the stsz sum, then the bound) yield ~870 times.
+    expect(ticks).toBeGreaterThan(500);
+  }, 60_000);
 });

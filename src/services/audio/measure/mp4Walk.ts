@@ -71,12 +71,19 @@ export async function walkSeconds(b: Uint8Array, counter: SampleCounter, runs: I
   let walked = 0;
   let since = performance.now();
   let sinceClock = 0;
+  const slice = new Slice();
   for (const run of runs) {
     let offset = run.offset;
     for (let i = 0; i < run.count; i++) {
       if (!exact || budget.left <= 0 || walked > b.length || counter.seconds() + bounded > WALK_CEILING_SECONDS) {
-        bounded += run.fixed !== undefined ? (run.count - i) * counter.boundBySize(run.fixed) : counter.boundBySize(run.size(i));
-        if (run.fixed !== undefined) break;
+        if (run.fixed !== undefined) {
+          bounded += (run.count - i) * counter.boundBySize(run.fixed);
+          break;
+        }
+        bounded += counter.boundBySize(run.size(i));
+        // Listed sizes are bounded one by one: a 25 MB table lists ~6 million, too many for one slice.
+        const pause = slice.pause();
+        if (pause) await pause;
         continue;
       }
       const size = run.size(i);
