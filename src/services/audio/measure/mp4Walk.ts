@@ -39,9 +39,13 @@ export class Slice {
   private since = performance.now();
   private steps = 0;
 
-  /** A promise to await when it is time to yield, else undefined (awaiting nothing on every box costs a microtask each). */
-  pause(): Promise<void> | undefined {
-    if (++this.steps < CLOCK_EVERY_STEPS) return undefined;
+  /**
+   * A promise to await when it is time to yield, else undefined (awaiting nothing on every box costs a microtask each).
+   * `weight`: steps this one counts for (a step that sums a whole Ogg page counts for its size).
+   */
+  pause(weight = 1): Promise<void> | undefined {
+    this.steps += weight;
+    if (this.steps < CLOCK_EVERY_STEPS) return undefined;
     this.steps = 0;
     if (performance.now() - this.since <= WALK_SLICE_MS) return undefined;
     return new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
