@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { measureAudio } from '../../../src/services/audio/measure/index.ts';
 import type { AudioFormat } from '../../../src/services/audio/limits.ts';
-import { craftDenseFlac, craftOggFlac } from '../../support/craftedAudio.ts';
+import { craftDenseFlac, craftFalseOggPages, craftOggFlac } from '../../support/craftedAudio.ts';
 
 /**
  * How many turns the event loop takes while a file is measured, with a clock that moves 1 ms each time it is read:
@@ -45,5 +45,19 @@ describe('the FLAC and Ogg readers let the event loop run as they scan a large f
     const { turns, measured } = await turnsWhileMeasuring(file.bytes, 'ogg');
     expect(measured).toMatchObject({ ok: true, upperSeconds: expect.closeTo(file.trueSeconds, 6) });
     expect(turns).toBeGreaterThan(20);
+  });
+});
+
+describe('Ogg: pages whose CRC fails are summed only up to a budget', () => {
+  test('false capture patterns every 282 bytes (each a 65 KB page to sum) are refused as damaged, not summed 230 MB deep', async () => {
+    // 1 MB: ~3,500 false pages of 65 KB each, 230 MB to sum (a 25 MB file: 5.8 GB, 24 s of CPU). Refused at 32 MiB.
+    const measured = await measureAudio(craftFalseOggPages(1_000_000), 'ogg');
+    expect(measured).toMatchObject({ ok: false, reason: 'unreadable', detail: expect.stringMatching(/checksum/) });
+  });
+
+  test('an honest file whose every page was damaged still just holds no intact pages (the budget is not what refuses it)', async () => {
+    const file = craftOggFlac(100, 1).bytes.slice();
+    for (let at = file.indexOf(0x4f); at >= 0; at = file.indexOf(0x4f, at + 1)) if (file[at + 1] === 0x67 && file[at + 2] === 0x67) file[at + 22] = (file[at + 22] ?? 0) ^ 0xff; // every CRC wrong
+    expect(await measureAudio(file, 'ogg')).toMatchObject({ ok: false, reason: 'unreadable', detail: expect.stringMatching(/no intact pages/) });
   });
 });
