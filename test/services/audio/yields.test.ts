@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { measureAudio } from '../../../src/services/audio/measure/index.ts';
 import type { AudioFormat } from '../../../src/services/audio/limits.ts';
-import { craftDenseFlac, craftFalseOggPages, craftOggFlac } from '../../support/craftedAudio.ts';
+import { craftDenseFlac, craftFalseOggPages, craftOggFlac, craftWebmVorbis } from '../../support/craftedAudio.ts';
 
 /**
  * How many turns the event loop takes while a file is measured, with a clock that moves 1 ms each time it is read:
@@ -45,6 +45,15 @@ describe('the FLAC and Ogg readers let the event loop run as they scan a large f
     const { turns, measured } = await turnsWhileMeasuring(file.bytes, 'ogg');
     expect(measured).toMatchObject({ ok: true, upperSeconds: expect.closeTo(file.trueSeconds, 6) });
     expect(turns).toBeGreaterThan(20);
+  });
+
+  test('WebM: 20,000 Vorbis blocks are read in slices, every block still counted', async () => {
+    const file = craftWebmVorbis(20_000);
+    const { turns, measured } = await turnsWhileMeasuring(file.bytes, 'webm');
+    expect(measured).toMatchObject({ ok: true, codec: 'webm/A_VORBIS' });
+    expect(measured.ok && measured.upperSeconds).toBeGreaterThanOrEqual(file.trueSeconds);
+    // ~40,000 elements and 20,000 blocks, a clock read every 256: ~25 yields.
+    expect(turns).toBeGreaterThan(10);
   });
 });
 
