@@ -161,3 +161,27 @@ export function craftPackedM4a(source: AacSource, samples: number, framesPerSamp
   const dataOffset = moof(0).length + 8;
   return { bytes: concat([ftyp, moov(0), moof(dataOffset), mdat]), trueSeconds, naiveSeconds };
 }
+
+/**
+ * A `fileBytes` file whose one chunk lists 2^32 - 1 samples of 1 byte each (a fixed stsz size): the samples lie in
+ * the file's bytes (zeros past the real frames), so a walk reading them one by one finds each one readable.
+ */
+export function craftOneByteSamplesM4a(source: AacSource, fileBytes: number): Uint8Array {
+  const small = craftPackedM4a(source, 10, 1).bytes;
+  const b = new Uint8Array(fileBytes);
+  b.set(small);
+  const view = new DataView(b.buffer);
+  const at = (type: string): number => small.findIndex((_, i) => String.fromCharCode(small[i]!, small[i + 1]!, small[i + 2]!, small[i + 3]!) === type) + 4;
+  view.setUint32(at('mdat') - 8, fileBytes - (at('mdat') - 8)); // the mdat runs to the end
+  view.setUint32(at('stsz') + 4, 1); // every sample 1 byte...
+  view.setUint32(at('stsz') + 8, 0xffff_ffff); // ...and 2^32 - 1 of them
+  view.setUint32(at('stsc') + 12, 0xffff_ffff); // all in the one chunk
+  return b;
+}
+
+/** The largest honest M4A the bot takes: `source`'s real frames, one a sample, filling a 25 MB file (as encoders write them). */
+export function craftLargestHonestM4a(source: AacSource, maxBytes: number): { bytes: Uint8Array; trueSeconds: number; samples: number } {
+  const frameBytes = source.frames.reduce((n, f) => n + f.length, 0) / source.frames.length;
+  const samples = Math.floor((maxBytes - 4096) / (frameBytes + 4));
+  return { ...craftPackedM4a(source, samples, 1), samples };
+}

@@ -393,3 +393,31 @@ export function craftWebmVorbis(packets: number): CraftedAudio {
   const trueSeconds = ((packets - 1) * 2 ** (VORBIS_BLOCK_EXPONENT - 1)) / 8_000;
   return { bytes: concat([header, segment]), trueSeconds, statedSeconds: trueSeconds };
 }
+
+// ---- 25 MB files crafted to cost the measurement the most work (bench/audioMeasure.ts, the yield tests) ----------
+
+/** `pattern` repeated to fill `size` bytes after `head`. */
+function filled(head: ArrayLike<number>, pattern: ArrayLike<number>, size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  out.set(head);
+  for (let at = head.length; at < size; at += pattern.length) out.set(Array.prototype.slice.call(pattern, 0, size - at) as number[], at);
+  return out;
+}
+
+/** Native FLAC of `size` bytes: silent 11-byte frames (8 kHz, 4,096 samples each) back to back, each a frame header to check. */
+export function craftDenseFlac(size: number): CraftedAudio {
+  const head = concat([latin1('fLaC'), [0x80, 0, 0, 34], flacStreamInfo(8_000)]);
+  const frame = flacSilentFrame(0);
+  const frames = Math.floor((size - head.length) / frame.length);
+  return { bytes: filled(head, frame, head.length + frames * frame.length), trueSeconds: frames * FLAC_BLOCK_SECONDS, statedSeconds: 0 };
+}
+
+/**
+ * Ogg of `size` bytes: an Ogg/FLAC stream's two header pages, then false capture patterns ("OggS", version 0, 255
+ * segments of 255 bytes) every 282 bytes whose CRC never checks: each is a page to sum before it is dropped.
+ */
+export function craftFalseOggPages(size: number): Uint8Array {
+  const real = craftOggFlac(1, 1).bytes;
+  const falsePage = [...latin1('OggS'), 0, 0, ...new Array(20).fill(0), 255, ...new Array(255).fill(255)];
+  return filled(real, falsePage, size);
+}

@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { describe, expect, test } from 'vitest';
+import { afterEach, describe, expect, test, vi } from 'vitest';
 import { Bits, decodeSymbol, huffmanTable } from '../../../src/services/audio/measure/aacBits.ts';
 import { readRawDataBlock } from '../../../src/services/audio/measure/aacBlock.ts';
-import { readAudioSpecificConfig } from '../../../src/services/audio/measure/aacFrames.ts';
 import { SCALEFACTOR_BITS, SCALEFACTOR_CODES, SPECTRAL_BITS, SPECTRAL_CODES } from '../../../src/services/audio/measure/aacTables.ts';
+import { AacFrameCounter, readAudioSpecificConfig } from '../../../src/services/audio/measure/aacFrames.ts';
 import { measureAudio } from '../../../src/services/audio/measure/index.ts';
-import { aacSourceOf, craftPackedM4a, flacSourceOf } from '../../support/craftedAac.ts';
+import { SAMPLE_COST, WALK_BUDGET } from '../../../src/services/audio/measure/mp4Walk.ts';
+import { MAX_TRANSCRIPTION_BYTES } from '../../../src/services/audio/limits.ts';
+import { aacSourceOf, craftLargestHonestM4a, craftOneByteSamplesM4a, craftPackedM4a, flacSourceOf } from '../../support/craftedAac.ts';
 
 const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../../fixtures/audio/${name}`, import.meta.url)));
 const MONO = aacSourceOf(fixture('aac-mono-8k.m4a'));
@@ -194,4 +196,50 @@ describe('the walk over an M4A\'s samples', () => {
     // At least one frame a sample: over 500,000 days at 8 kHz.
     expect(measured.ok && measured.upperSeconds).toBeGreaterThan((0xffff_ffff * 1024) / 8_000);
   });
+});
+
+describe('the work one M4A may cost is bounded (WALK_BUDGET), counted in samples read', () => {
+  const STEREO = aacSourceOf(fixture('aac-stereo-44k.m4a'));
+  afterEach(() => vi.restoreAllMocks());
+
+  test('a 25 MB table of 1-byte samples stops being read one by one at the budget and is bounded by its sizes', async () => {
+    // Read one by one, the walk went on to its 48-hour ceiling: 7.4 million samples at 44.1 kHz, 5-7 s of CPU.
+    const read = vi.spyOn(AacFrameCounter.prototype, 'sample');
+    const measured = await measureAudio(craftOneByteSamplesM4a(STEREO, 25_000_000), 'mp4');
+    expect(read.mock.calls.length).toBeGreaterThan(0);
+    expect(read.mock.calls.length).toBeLessThanOrEqual(Math.ceil(WALK_BUDGET / (SAMPLE_COST + 1)));
+    // The rest is still bounded, generously: at least a frame for each of the 2^32 - 1 samples listed.
+    expect(measured.ok && measured.upperSeconds).toBeGreaterThan((0xffff_ffff * 1024) / 44_100);
+  }, 60_000);
+
+  test('the largest honest file (25 MB of real AAC frames, one a sample) is read to its end, under the budget', async () => {
+    const file = craftLargestHonestM4a(STEREO, MAX_TRANSCRIPTION_BYTES);
+    const read = vi.spyOn(AacFrameCounter.prototype, 'sample');
+    const measured = await measureAudio(file.bytes, 'mp4');
+    // Every sample read, none bounded by its size (that would count ~24 frames for each at 7,350 Hz, far more).
+    expect(read.mock.calls.length).toBe(file.samples);
+    expect(measured).toMatchObject({ ok: true, upperSeconds: expect.closeTo(file.trueSeconds, 6) });
+    // Its work (bytes plus SAMPLE_COST a sample) leaves the budget at least a third unspent.
+    expect(file.bytes.length + file.samples * SAMPLE_COST).toBeLessThan((WALK_BUDGET * 2) / 3);
+  }, 60_000);
+
+  test('a table bounded by its sizes (two sample entries: ~1 million sizes) yields as it goes, as do its stsz sums', async () => {
+    // Zero-byte samples, so building the file is quick; the sizes are still read one by one, twice.
+    const file = craftPackedM4a(STEREO, 1_000_000, 0, { entries: 2 });
+    // A clock that moves 1 ms each time it is read: the yields are then counted by work done, not by this machine's speed.
+    let now = 0;
+    vi.spyOn(performance, 'now').mockImplementation(() => (now += 1));
+    let ticks = 0;
+    let ticking = true;
+    const tick = (): void => {
+      ticks++;
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    const measured = await measureAudio(file.bytes, 'mp4');
+    ticking = false;
+    expect(measured.ok && measured.upperSeconds).toBeGreaterThanOrEqual((1_000_000 * 1024) / 44_100);
+    // Every 256 sizes the clock is read; 2,000,000 sizes read (the stsz sum, then the bound) yield ~870 times.
+    expect(ticks).toBeGreaterThan(500);
+  }, 60_000);
 });

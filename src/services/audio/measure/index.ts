@@ -14,13 +14,13 @@ export async function measureAudio(bytes: Uint8Array, format: AudioFormat): Prom
   try {
     switch (format) {
       case 'mp3': return measureMpeg(bytes);
-      case 'ogg': return measureOgg(bytes);
+      case 'ogg': return await measureOgg(bytes);
       case 'mp4': return await measureMp4(bytes);
       case 'wav': return measureWav(bytes);
-      case 'webm': return measureWebm(bytes);
+      case 'webm': return await measureWebm(bytes);
       case 'flac': {
         const start = afterId3Tags(bytes);
-        return ascii(bytes, start, 4) === 'fLaC' ? measureFlac(bytes, start) : unreadable('The flac file does not start with its marker.');
+        return ascii(bytes, start, 4) === 'fLaC' ? await measureFlac(bytes, start) : unreadable('The flac file does not start with its marker.');
       }
     }
   } catch (error) {

@@ -7,7 +7,7 @@
  */
 import { AacFrameCounter, readAudioSpecificConfig, unconfiguredAac, type AacStream } from './aacFrames.ts';
 import { FlacSampleCounter, flacStreamRate } from './flac.ts';
-import { Slice, walkSeconds, type SampleCounter } from './mp4Walk.ts';
+import { Slice, WalkBudget, walkSeconds, type SampleCounter } from './mp4Walk.ts';
 import { fragmentRuns, regularStsc, sampleSizes, tableRuns, type Box, type FragmentHeader, type SampleRun, type SampleTables, type TrackDefaults } from './mp4Samples.ts';
 import { OPUS_MAX_PACKET_SAMPLES, OPUS_RATE } from './opus.ts';
 import { MIN_MPEG_BITS_PER_SECOND } from './mpeg.ts';
@@ -96,7 +96,7 @@ export async function measureMp4(b: Uint8Array): Promise<Measurement> {
         await walk(box.start, box.end, undefined, tfhd ? u32be(b, tfhd.start + 4) : 0);
       } else if (CONTAINERS.has(box.type)) await walk(box.start, box.end, track, fragmentTrack);
       else if (box.type === 'trun') fragments.set(fragmentTrack, (fragments.get(fragmentTrack) ?? 0) + u32be(b, box.start + 4));
-      else if (track) readTrackBox(b, box, track);
+      else if (track) await readTrackBox(b, box, track, slice);
     }
   };
   await walk(0, b.length, undefined, 0);
@@ -106,6 +106,7 @@ export async function measureMp4(b: Uint8Array): Promise<Measurement> {
   if (untimed) return unsupported('format', { format: `MP4 (mp4a ${untimed.unknownObjectType})` });
   if (audio.some((t) => t.aac?.syntax === 'usac')) return unsupported('format', { format: 'MP4 (xHE-AAC)' });
   const runs = await fragmentSampleRuns(b, moofs, trex, slice);
+  const budget = new WalkBudget(); // one for the whole file: several tracks can't each spend it
   let lower = 0;
   let upper = 0;
   for (const track of audio) {
@@ -115,13 +116,13 @@ export async function measureMp4(b: Uint8Array): Promise<Measurement> {
     // samples are bounded by their bytes rather than read with one of them.
     if (track.aac) {
       const stream = track.aac;
-      upper += await sampleSeconds(b, track, () => new AacFrameCounter(stream, frame.rate), runs.get(track.id) ?? [], track.entries === 1);
+      upper += await sampleSeconds(b, track, () => new AacFrameCounter(stream, frame.rate), runs.get(track.id) ?? [], track.entries === 1, budget);
       if (frame.exact) lower += (count * frame.samples) / frame.rate;
       continue;
     }
     if (track.flacRate !== undefined) {
       const flacRate = track.flacRate;
-      upper += await sampleSeconds(b, track, () => new FlacSampleCounter(flacRate, frame.samples / frame.rate), runs.get(track.id) ?? [], track.entries === 1);
+      upper += await sampleSeconds(b, track, () => new FlacSampleCounter(flacRate, frame.samples / frame.rate), runs.get(track.id) ?? [], track.entries === 1, budget);
       continue;
     }
     // MPEG audio: also the bytes read at the lowest bitrate MPEG audio has (fragments' bytes are not tallied: the whole file's).
@@ -163,7 +164,7 @@ async function fragmentSampleRuns(b: Uint8Array, moofs: Box[], trex: Map<number,
 }
 
 /** A track timed by what each sample's bytes hold (sample tables, then fragments). */
-async function sampleSeconds(b: Uint8Array, track: Track, counter: () => SampleCounter, fragmentRuns: SampleRun[], readable: boolean): Promise<number> {
+async function sampleSeconds(b: Uint8Array, track: Track, counter: () => SampleCounter, fragmentRuns: SampleRun[], readable: boolean, budget: WalkBudget): Promise<number> {
   const sizes = sampleSizes(b, track.tables);
   const regular = readable && regularStsc(b, track.tables.stsc);
   // Samples stts lists beyond the sizes table have no bytes to read: one frame each, as before.
@@ -172,12 +173,13 @@ async function sampleSeconds(b: Uint8Array, track: Track, counter: () => SampleC
     if (sizes && regular) yield* tableRuns(b, track.tables, sizes);
     yield* fragmentRuns;
   };
-  let seconds = await walkSeconds(b, counter(), exactRuns(), readable, extra);
-  if (sizes && !regular) seconds += await walkSeconds(b, counter(), [{ offset: 0, count: sizes.count, size: sizes.size, ...(sizes.fixed === undefined ? {} : { fixed: sizes.fixed }) }], false, 0);
+  let seconds = await walkSeconds(b, counter(), exactRuns(), readable, extra, budget);
+  if (sizes && !regular) seconds += await walkSeconds(b, counter(), [{ offset: 0, count: sizes.count, size: sizes.size, ...(sizes.fixed === undefined ? {} : { fixed: sizes.fixed }) }], false, 0, budget);
   return seconds;
 }
 
-function readTrackBox(b: Uint8Array, box: Box, track: Track): void {
+/** A track's box; its tables' loops yield too (`slice`): a 25 MB stsz lists ~6 million sizes, an stz2 of 4 bits ~50 million. */
+async function readTrackBox(b: Uint8Array, box: Box, track: Track, slice: Slice): Promise<void> {
   const at = box.start;
   if (box.type === 'stsz' || box.type === 'stz2' || box.type === 'stsc' || box.type === 'stco' || box.type === 'co64') track.tables[box.type] = box;
   switch (box.type) {
@@ -192,7 +194,11 @@ function readTrackBox(b: Uint8Array, box: Box, track: Track): void {
       const size = u32be(b, at + 4);
       const count = u32be(b, at + 8);
       let bytes = size * count;
-      for (let i = 0, p = at + 12; size === 0 && i < count && p + 4 <= box.end; i++, p += 4) bytes += u32be(b, p);
+      for (let i = 0, p = at + 12; size === 0 && i < count && p + 4 <= box.end; i++, p += 4) {
+        bytes += u32be(b, p);
+        const pause = slice.pause();
+        if (pause) await pause;
+      }
       track.samples = Math.max(track.samples, count);
       track.bytes = Math.max(track.bytes, bytes);
       return;
@@ -206,6 +212,8 @@ function readTrackBox(b: Uint8Array, box: Box, track: Track): void {
       for (let i = 0; i < entries; i++) {
         const p = at + 12 + Math.floor((i * bits) / 8);
         bytes += bits === 4 ? ((i & 1) === 0 ? (b[p]! >> 4) : (b[p]! & 0x0f)) : bits === 8 ? b[p]! : bits === 16 ? u16be(b, p) : u32be(b, p);
+        const pause = slice.pause();
+        if (pause) await pause;
       }
       track.samples = Math.max(track.samples, count);
       track.bytes = Math.max(track.bytes, bytes);
@@ -214,7 +222,11 @@ function readTrackBox(b: Uint8Array, box: Box, track: Track): void {
     case 'stts': {
       let sum = 0;
       const entries = u32be(b, at + 4);
-      for (let i = 0, p = at + 8; i < entries && p + 8 <= box.end; i++, p += 8) sum += u32be(b, p);
+      for (let i = 0, p = at + 8; i < entries && p + 8 <= box.end; i++, p += 8) {
+        sum += u32be(b, p);
+        const pause = slice.pause();
+        if (pause) await pause;
+      }
       track.samples = Math.max(track.samples, sum);
       return;
     }

@@ -17,6 +17,19 @@ const SAMPLE_WORK = 256;
  * for minutes, and is refused anyway.
  */
 const WALK_CEILING_SECONDS = 48 * 3600;
+/**
+ * The most work one file's walk may do, in bytes read plus SAMPLE_COST a sample: about twice what the largest honest
+ * file takes (25 MB of real AAC frames, one a sample: ~33 million, bench/audioMeasure.ts), ~1.5 s of CPU. Past it the
+ * rest is bounded by its sizes: a crafted table of millions of 1-byte samples held the bot 5-13 s before.
+ */
+export const WALK_BUDGET = 64_000_000;
+/** A sample's own cost in bytes read alike: a 1-byte sample takes ~0.7 µs to read, a byte of AAC frame ~25 ns. */
+export const SAMPLE_COST = 32;
+
+/** The work one file's walk has left, shared by every track and fragment it walks. */
+export class WalkBudget {
+  left = WALK_BUDGET;
+}
 
 /** Boxes between clock reads in the box walk. */
 const CLOCK_EVERY_STEPS = 256;
@@ -26,9 +39,13 @@ export class Slice {
   private since = performance.now();
   private steps = 0;
 
-  /** A promise to await when it is time to yield, else undefined (awaiting nothing on every box costs a microtask each). */
-  pause(): Promise<void> | undefined {
-    if (++this.steps < CLOCK_EVERY_STEPS) return undefined;
+  /**
+   * A promise to await when it is time to yield, else undefined (awaiting nothing on every box costs a microtask each).
+   * `weight`: steps this one counts for (a step that sums a whole Ogg page counts for its size).
+   */
+  pause(weight = 1): Promise<void> | undefined {
+    this.steps += weight;
+    if (this.steps < CLOCK_EVERY_STEPS) return undefined;
     this.steps = 0;
     if (performance.now() - this.since <= WALK_SLICE_MS) return undefined;
     return new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
@@ -53,21 +70,30 @@ export interface SampleCounter {
  * Seconds a track plays at most. `exact`: each sample's bytes are read; otherwise (sample tables FFmpeg would read
  * its own way) every sample is bounded by its size. `extra`: samples listed (stts) with no sizes, `missing()` each.
  */
-export async function walkSeconds(b: Uint8Array, counter: SampleCounter, runs: Iterable<SampleRun>, exact: boolean, extra: number): Promise<number> {
+export async function walkSeconds(b: Uint8Array, counter: SampleCounter, runs: Iterable<SampleRun>, exact: boolean, extra: number, budget: WalkBudget): Promise<number> {
   let bounded = extra * counter.missing();
   let walked = 0;
   let since = performance.now();
   let sinceClock = 0;
+  const slice = new Slice();
   for (const run of runs) {
     let offset = run.offset;
     for (let i = 0; i < run.count; i++) {
-      if (!exact || walked > b.length || counter.seconds() + bounded > WALK_CEILING_SECONDS) {
-        bounded += run.fixed !== undefined ? (run.count - i) * counter.boundBySize(run.fixed) : counter.boundBySize(run.size(i));
-        if (run.fixed !== undefined) break;
+      if (!exact || budget.left <= 0 || walked > b.length || counter.seconds() + bounded > WALK_CEILING_SECONDS) {
+        if (run.fixed !== undefined) {
+          bounded += (run.count - i) * counter.boundBySize(run.fixed);
+          break;
+        }
+        bounded += counter.boundBySize(run.size(i));
+        // Listed sizes are bounded one by one: a 25 MB table lists ~6 million, too many for one slice.
+        const pause = slice.pause();
+        if (pause) await pause;
         continue;
       }
       const size = run.size(i);
-      walked += Math.max(1, Math.min(size, b.length - offset)); // the bytes read (none past the end)
+      const read = Math.max(1, Math.min(size, b.length - offset)); // the bytes read (none past the end)
+      walked += read;
+      budget.left -= SAMPLE_COST + read;
       // mov.c's mov_read_packet takes what av_get_packet reads: a sample cut by the file's end is decoded from the
       // bytes there are; one wholly past it ends the stream (EOF) and plays nothing, still counted as before.
       if (offset >= b.length) bounded += counter.missing();
