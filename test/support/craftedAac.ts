@@ -5,6 +5,7 @@
  * the file plays `framesPerSample` times what its sample count says. The true length comes from the frames written.
  * FLAC frames (test/fixtures/audio/flac-mono-8k.mp4) are packed the same way, with the fixture's own fLaC entry.
  */
+import { box, concat, latin1, u16be as u16, u32be as u32 } from './craftedAudio.ts';
 
 export interface AacSource {
   /** the AudioSpecificConfig of the fixture's esds */
@@ -18,22 +19,6 @@ export interface AacSource {
 
 const AAC_RATES = [96_000, 88_200, 64_000, 48_000, 44_100, 32_000, 24_000, 22_050, 16_000, 12_000, 11_025, 8_000, 7_350];
 
-const concat = (parts: ArrayLike<number>[]): Uint8Array => {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-};
-const latin1 = (s: string): number[] => Array.from(s, (c) => c.charCodeAt(0));
-const u16 = (n: number): number[] => [(n >>> 8) & 0xff, n & 0xff];
-const u32 = (n: number): number[] => [(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
-const box = (type: string, ...content: ArrayLike<number>[]): Uint8Array => {
-  const body = concat(content);
-  return concat([u32(8 + body.length), latin1(type), body]);
-};
 const fullBox = (type: string, flags: number, ...content: ArrayLike<number>[]): Uint8Array => box(type, u32(flags), ...content);
 const read32 = (b: Uint8Array, i: number): number => ((b[i]! << 24) >>> 0) + ((b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!);
 

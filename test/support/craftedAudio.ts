@@ -13,7 +13,8 @@ export interface CraftedAudio {
   statedSeconds: number;
 }
 
-const concat = (parts: ArrayLike<number>[]): Uint8Array => {
+/** Byte-building helpers shared by the crafted files here and in craftedAac.ts. */
+export const concat = (parts: ArrayLike<number>[]): Uint8Array => {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
@@ -22,9 +23,9 @@ const concat = (parts: ArrayLike<number>[]): Uint8Array => {
   }
   return out;
 };
-const latin1 = (s: string): number[] => Array.from(s, (c) => c.charCodeAt(0));
-const u16be = (n: number): number[] => [(n >>> 8) & 0xff, n & 0xff];
-const u32be = (n: number): number[] => [(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
+export const latin1 = (s: string): number[] => Array.from(s, (c) => c.charCodeAt(0));
+export const u16be = (n: number): number[] => [(n >>> 8) & 0xff, n & 0xff];
+export const u32be = (n: number): number[] => [(n >>> 24) & 0xff, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff];
 const u16le = (n: number): number[] => [n & 0xff, (n >>> 8) & 0xff];
 const u32le = (n: number): number[] => [n & 0xff, (n >>> 8) & 0xff, (n >>> 16) & 0xff, (n >>> 24) & 0xff];
 const u64le = (n: number): number[] => [...u32le(n % 2 ** 32), ...u32le(Math.floor(n / 2 ** 32))];
@@ -239,7 +240,7 @@ export function craftMp3(trueSeconds: number, statedSeconds: number): CraftedAud
 
 // ---- M4A (AAC) ----------------------------------------------------------------------------------------------
 
-const box = (type: string, ...content: ArrayLike<number>[]): Uint8Array => {
+export const box = (type: string, ...content: ArrayLike<number>[]): Uint8Array => {
   const body = concat(content);
   return concat([u32be(8 + body.length), latin1(type), body]);
 };
