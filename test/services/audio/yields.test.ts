@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { measureAudio } from '../../../src/services/audio/measure/index.ts';
 import type { AudioFormat } from '../../../src/services/audio/limits.ts';
-import { craftDenseFlac, craftFalseOggPages, craftOggFlac, craftWebmVorbis } from '../../support/craftedAudio.ts';
+import { craftDenseFlac, craftFalseOggPages, craftMp3, craftOggFlac, craftWebmVorbis } from '../../support/craftedAudio.ts';
 
 /**
  * How many turns the event loop takes while a file is measured, with a clock that moves 1 ms each time it is read:
@@ -54,6 +54,21 @@ describe('the FLAC and Ogg readers let the event loop run as they scan a large f
     expect(measured.ok && measured.upperSeconds).toBeGreaterThanOrEqual(file.trueSeconds);
     // ~40,000 elements and 20,000 blocks, a clock read every 256: ~25 yields.
     expect(turns).toBeGreaterThan(10);
+  });
+});
+
+describe('MP3 and MP3 in WAV: bytes that are no frames are stepped over in slices', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  test('a frame, then 2 MB that are no frames (2 million one-byte steps): yields, and the stray bytes still bound the length', async () => {
+    const head = craftMp3(1, 1).bytes;
+    const bytes = new Uint8Array(head.length + 2_000_000);
+    bytes.set(head);
+    const { turns, measured } = await turnsWhileMeasuring(bytes, 'mp3');
+    // 2,000,000 bytes at 8 kbit/s, the lowest MPEG audio bitrate: 2,000 s.
+    expect(measured.ok && measured.upperSeconds).toBeGreaterThan(2_000);
+    // A clock read every 256 steps, a yield every 9th read: ~870.
+    expect(turns).toBeGreaterThan(50);
   });
 });
 

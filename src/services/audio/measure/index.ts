@@ -13,10 +13,10 @@ export type { Measurement } from './types.ts';
 export async function measureAudio(bytes: Uint8Array, format: AudioFormat): Promise<Measurement> {
   try {
     switch (format) {
-      case 'mp3': return measureMpeg(bytes);
+      case 'mp3': return await measureMpeg(bytes);
       case 'ogg': return await measureOgg(bytes);
       case 'mp4': return await measureMp4(bytes);
-      case 'wav': return measureWav(bytes);
+      case 'wav': return await measureWav(bytes);
       case 'webm': return await measureWebm(bytes);
       case 'flac': {
         const start = afterId3Tags(bytes);

@@ -4,6 +4,7 @@
  * and VBRI headers (a frame count the encoder, or anyone, wrote) are not read; such a frame counts as the
  * one frame it is. Bytes that are not frames (a trailing tag, junk) are bounded at the lowest bitrate MPEG audio has.
  */
+import { Slice } from './mp4Walk.ts';
 import { Tally, unreadable, type Measurement } from './types.ts';
 
 /** kbit/s by [version 1 or 2][layer 1..3][index]; MPEG-2.5 uses MPEG-2's table. */
@@ -56,8 +57,10 @@ export function afterId3Tags(b: Uint8Array, start = 0): number {
   return pos;
 }
 
-export function measureMpeg(b: Uint8Array, start = afterId3Tags(b)): Measurement {
+/** Yields to the event loop as it goes (25 MB of bytes that are no frames is 25 million steps). */
+export async function measureMpeg(b: Uint8Array, start = afterId3Tags(b)): Promise<Measurement> {
   const tally = new Tally();
+  const slice = new Slice();
   let frames = 0;
   let stray = 0;
   for (let pos = start; pos < b.length; ) {
@@ -70,6 +73,8 @@ export function measureMpeg(b: Uint8Array, start = afterId3Tags(b)): Measurement
       stray++;
       pos++;
     }
+    const pause = slice.pause();
+    if (pause) await pause;
   }
   if (frames === 0) return unreadable('The mp3 file holds no MPEG audio frames; it is truncated or damaged.');
   tally.add(0, (stray * 8) / MIN_MPEG_BITS_PER_SECOND);

@@ -24,7 +24,7 @@ const EXTENSIBLE = 0xfffe;
 
 interface Format { tag: number; channels: number; rate: number; bits: number }
 
-export function measureWav(b: Uint8Array): Measurement {
+export async function measureWav(b: Uint8Array): Promise<Measurement> {
   const formats: Format[] = [];
   let audioBytes = 0;
   /** bytes after the data that are no chunk: a decoder reading on would take them as samples */
@@ -57,7 +57,7 @@ export function measureWav(b: Uint8Array): Measurement {
   if (formats.length === 0 || formats.some((f) => f.rate === 0 || f.channels === 0)) return unreadable('The wav file has no usable format chunk; it is truncated or damaged.');
   if (audioStart < 0 || audioBytes === 0) return unreadable('The wav file holds no audio data.');
   const audio = { bytes: audioBytes, stray: strayBytes, data: b.subarray(audioStart, audioStart + audioBytes + strayBytes) };
-  const measured = formats.map((format) => measureAs(format, audio));
+  const measured = await Promise.all(formats.map((format) => measureAs(format, audio)));
   const failed = measured.find((m) => !m.ok);
   if (failed) return failed;
   const ok = measured.filter((m) => m.ok);
@@ -66,7 +66,7 @@ export function measureWav(b: Uint8Array): Measurement {
 }
 
 /** The audio decoded as one fmt chunk says. */
-function measureAs(format: Format, audio: { bytes: number; stray: number; data: Uint8Array }): Measurement {
+async function measureAs(format: Format, audio: { bytes: number; stray: number; data: Uint8Array }): Promise<Measurement> {
   const { tag, channels, rate, bits } = format;
   const { bytes: audioBytes, stray: strayBytes } = audio;
   if (SAMPLE_FORMATS.has(tag) && bits > 0) {
