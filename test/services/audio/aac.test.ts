@@ -7,6 +7,7 @@ import { AacFrameCounter, readAudioSpecificConfig } from '../../../src/services/
 import { measureAudio } from '../../../src/services/audio/measure/index.ts';
 import { SAMPLE_COST, WALK_BUDGET } from '../../../src/services/audio/measure/mp4Walk.ts';
 import { MAX_TRANSCRIPTION_BYTES } from '../../../src/services/audio/limits.ts';
+import { turnsWhileMeasuring } from '../../support/measureTurns.ts';
 import { aacSourceOf, craftLargestHonestM4a, craftOneByteSamplesM4a, craftPackedM4a, flacSourceOf } from '../../support/craftedAac.ts';
 
 const fixture = (name: string): Uint8Array => new Uint8Array(readFileSync(new URL(`../../fixtures/audio/${name}`, import.meta.url)));
@@ -163,15 +164,7 @@ describe('FLAC in MP4 is timed by every frame in each sample (flac_decode_frame 
 describe('the walk over an M4A\'s samples', () => {
   test('lets the event loop run between slices (a 3 MB file)', async () => {
     const file = craftPackedM4a(MONO, 150, 80); // 12,000 frames of ~265 bytes, 3.2 MB
-    let ticks = 0;
-    let ticking = true;
-    const tick = (): void => {
-      ticks++;
-      if (ticking) setImmediate(tick);
-    };
-    setImmediate(tick);
-    const measured = await measureAudio(file.bytes, 'mp4');
-    ticking = false;
+    const { turns: ticks, measured } = await turnsWhileMeasuring(file.bytes, 'mp4', { fakeClock: false });
     expect(measured).toMatchObject({ ok: true, upperSeconds: expect.closeTo(file.trueSeconds, 6) });
     // About 110 ms of CPU here (2 cores under load): many slices of at most ~8 ms each.
     expect(ticks).toBeGreaterThan(2);
@@ -226,18 +219,7 @@ describe('the work one M4A may cost is bounded (WALK_BUDGET), counted in samples
   test('a table bounded by its sizes (two sample entries: ~1 million sizes) yields as it goes, as do its stsz sums', async () => {
     // Zero-byte samples, so building the file is quick; the sizes are still read one by one, twice.
     const file = craftPackedM4a(STEREO, 1_000_000, 0, { entries: 2 });
-    // A clock that moves 1 ms each time it is read: the yields are then counted by work done, not by this machine's speed.
-    let now = 0;
-    vi.spyOn(performance, 'now').mockImplementation(() => (now += 1));
-    let ticks = 0;
-    let ticking = true;
-    const tick = (): void => {
-      ticks++;
-      if (ticking) setImmediate(tick);
-    };
-    setImmediate(tick);
-    const measured = await measureAudio(file.bytes, 'mp4');
-    ticking = false;
+    const { turns: ticks, measured } = await turnsWhileMeasuring(file.bytes, 'mp4');
     expect(measured.ok && measured.upperSeconds).toBeGreaterThanOrEqual((1_000_000 * 1024) / 44_100);
     // Every 256 sizes the clock is read; 2,000,000 sizes read (the stsz sum, then the bound) yield ~870 times.
     expect(ticks).toBeGreaterThan(500);

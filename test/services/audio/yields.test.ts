@@ -1,26 +1,8 @@
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { measureAudio } from '../../../src/services/audio/measure/index.ts';
-import type { AudioFormat } from '../../../src/services/audio/limits.ts';
+import { turnsWhileMeasuring } from '../../support/measureTurns.ts';
 import { craftDenseFlac, craftFalseOggPages, craftMp3, craftOggFlac, craftWebmVorbis } from '../../support/craftedAudio.ts';
 
-/**
- * How many turns the event loop takes while a file is measured, with a clock that moves 1 ms each time it is read:
- * the yields are then counted by the work done, not by this machine's speed (a reader that never yields gives 0).
- */
-async function turnsWhileMeasuring(bytes: Uint8Array, format: AudioFormat): Promise<{ turns: number; measured: Awaited<ReturnType<typeof measureAudio>> }> {
-  let now = 0;
-  vi.spyOn(performance, 'now').mockImplementation(() => (now += 1));
-  let turns = 0;
-  let ticking = true;
-  const tick = (): void => {
-    turns++;
-    if (ticking) setImmediate(tick);
-  };
-  setImmediate(tick);
-  const measured = await measureAudio(bytes, format);
-  ticking = false;
-  return { turns, measured };
-}
 
 describe('the FLAC and Ogg readers let the event loop run as they scan a large file', () => {
   afterEach(() => vi.restoreAllMocks());
