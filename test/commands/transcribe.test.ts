@@ -211,6 +211,18 @@ describe('the Transcribe context menu', () => {
 describe('/transcribe pays for what the audio really holds (whisper-1)', () => {
   const send = (name: string, data: Uint8Array, user = freshUser(), contentType = 'audio/ogg') =>
     ({ user, i: h.command('transcribe', { audio: { filename: name, contentType, data } }, { user }) });
+  // An odd file whose header misstates what plays: it is transcribed, reserved for what a decoder plays,
+  // and charged `seconds` of whisper-1 (by default the audio's true length, rounded up), within the reservation.
+  const billsWhatPlays = async (name: string, file: { bytes: Uint8Array; trueSeconds: number }, contentType?: string, seconds = Math.ceil(file.trueSeconds)) => {
+    h.openai.audio.registerLength(file.bytes, file.trueSeconds);
+    h.openai.audio.enqueue({ text: 'A minute of talk.' });
+    const { user, i } = send(name, file.bytes, freshUser(), contentType);
+    await h.settled(i);
+    expect(i.transcript()).toEqual(['A minute of talk.']);
+    const [row] = moneyRows(user.id);
+    expect(row).toEqual({ state: 'settled', reserved: expect.any(Number), charged: whisperMicros(seconds), units: seconds });
+    expect(row!.reserved).toBeGreaterThanOrEqual(row!.charged);
+  };
 
   test.each([
     ['Ogg/Opus stating 1 s, holding 60 s', 'a.ogg', () => craftOggOpus(60, 1)],
@@ -264,89 +276,33 @@ describe('/transcribe pays for what the audio really holds (whisper-1)', () => {
   });
 
   test.each(['before', 'after'] as const)('a WAV with a second fmt chunk (%s the data) claiming 384x the bytes a second: reserved for what a decoder plays, and the bill fits', async (where) => {
-    const file = craftWavTwoFormats(60, where);
-    h.openai.audio.registerLength(file.bytes, file.trueSeconds);
-    h.openai.audio.enqueue({ text: 'A minute of talk.' });
-    const { user, i } = send(`formats-${where}.wav`, file.bytes, freshUser(), 'audio/wav');
-    await h.settled(i);
-    expect(i.transcript()).toEqual(['A minute of talk.']);
-    const [row] = moneyRows(user.id);
-    expect(row).toEqual({ state: 'settled', reserved: expect.any(Number), charged: whisperMicros(60), units: 60 });
-    expect(row!.reserved).toBeGreaterThanOrEqual(row!.charged);
+    await billsWhatPlays(`formats-${where}.wav`, craftWavTwoFormats(60, where), 'audio/wav', 60);
   });
 
   test.each([2, 3] as const)('an IMA ADPCM WAV of %i-bit codes (FFmpeg decodes 2 to 5 bits; 4 is the usual), without a fact chunk: reserved for what a decoder plays, and the bill fits', async (bits) => {
-    const file = craftWavImaAdpcm(60, bits);
-    h.openai.audio.registerLength(file.bytes, file.trueSeconds);
-    h.openai.audio.enqueue({ text: 'A minute of talk.' });
-    const { user, i } = send(`adpcm-${bits}.wav`, file.bytes, freshUser(), 'audio/wav');
-    await h.settled(i);
-    expect(i.transcript()).toEqual(['A minute of talk.']);
-    const [row] = moneyRows(user.id);
-    expect(row).toEqual({ state: 'settled', reserved: expect.any(Number), charged: whisperMicros(Math.ceil(file.trueSeconds)), units: Math.ceil(file.trueSeconds) });
-    expect(row!.reserved).toBeGreaterThanOrEqual(row!.charged);
+    await billsWhatPlays(`adpcm-${bits}.wav`, craftWavImaAdpcm(60, bits), 'audio/wav');
   });
 
   test('an M4A/ALAC whose sample entry claims 6x its ALAC cookie\'s rate, and its header agrees: reserved for what a decoder plays, and the bill fits', async () => {
-    const file = craftM4a(60, 10, 'alac');
-    h.openai.audio.registerLength(file.bytes, file.trueSeconds);
-    h.openai.audio.enqueue({ text: 'A minute of talk.' });
-    const { user, i } = send('lossless.m4a', file.bytes, freshUser(), 'audio/mp4');
-    await h.settled(i);
-    expect(i.transcript()).toEqual(['A minute of talk.']);
-    const [row] = moneyRows(user.id);
-    expect(row).toEqual({ state: 'settled', reserved: expect.any(Number), charged: whisperMicros(Math.ceil(file.trueSeconds)), units: Math.ceil(file.trueSeconds) });
-    expect(row!.reserved).toBeGreaterThanOrEqual(row!.charged);
+    await billsWhatPlays('lossless.m4a', craftM4a(60, 10, 'alac'), 'audio/mp4');
   });
 
   test('an M4A whose mp4a entry (AAC\'s fourcc) holds Opus by its esds object type, its header stating what AAC frames would play: reserved for what a decoder plays, and the bill fits', async () => {
     // 500 packets of 120 ms; read as AAC at the entry's 48 kHz they would be 500 × 1,024 samples, 10.7 s, and the header says that.
-    const file = craftM4a(60, (500 * 1024) / 48_000, 'mp4a-opus');
-    h.openai.audio.registerLength(file.bytes, file.trueSeconds);
-    h.openai.audio.enqueue({ text: 'A minute of talk.' });
-    const { user, i } = send('opus.m4a', file.bytes, freshUser(), 'audio/mp4');
-    await h.settled(i);
-    expect(i.transcript()).toEqual(['A minute of talk.']);
-    const [row] = moneyRows(user.id);
-    expect(row).toEqual({ state: 'settled', reserved: expect.any(Number), charged: whisperMicros(60), units: 60 });
-    expect(row!.reserved).toBeGreaterThanOrEqual(row!.charged);
+    await billsWhatPlays('opus.m4a', craftM4a(60, (500 * 1024) / 48_000, 'mp4a-opus'), 'audio/mp4', 60);
   });
 
   test('an M4A of MPEG audio (esds 0x6B) whose samples each hold 10 MP3 frames (FFmpeg\'s parser splits them, all play), its header stating one frame a sample: reserved for what a decoder plays, and the bill fits', async () => {
     // 84 samples of 720 ms; taken as one 1,152-sample frame at the entry's 48 kHz each, 2 s, and the header says that.
-    const file = craftM4a(60.48, (84 * 1152) / 48_000, 'mp4a-mp3');
-    h.openai.audio.registerLength(file.bytes, file.trueSeconds);
-    h.openai.audio.enqueue({ text: 'A minute of talk.' });
-    const { user, i } = send('mp3.m4a', file.bytes, freshUser(), 'audio/mp4');
-    await h.settled(i);
-    expect(i.transcript()).toEqual(['A minute of talk.']);
-    const [row] = moneyRows(user.id);
-    expect(row).toEqual({ state: 'settled', reserved: expect.any(Number), charged: whisperMicros(Math.ceil(file.trueSeconds)), units: Math.ceil(file.trueSeconds) });
-    expect(row!.reserved).toBeGreaterThanOrEqual(row!.charged);
+    await billsWhatPlays('mp3.m4a', craftM4a(60.48, (84 * 1152) / 48_000, 'mp4a-mp3'), 'audio/mp4');
   });
 
   test('an Ogg/FLAC whose packets each hold 10 FLAC frames (a decoder plays them all), its granules counting one a packet: reserved for what a decoder plays, and the bill fits', async () => {
-    const file = craftOggFlac(61.44, 10);
-    h.openai.audio.registerLength(file.bytes, file.trueSeconds);
-    h.openai.audio.enqueue({ text: 'A minute of talk.' });
-    const { user, i } = send('frames.ogg', file.bytes);
-    await h.settled(i);
-    expect(i.transcript()).toEqual(['A minute of talk.']);
-    const [row] = moneyRows(user.id);
-    expect(row).toEqual({ state: 'settled', reserved: expect.any(Number), charged: whisperMicros(Math.ceil(file.trueSeconds)), units: Math.ceil(file.trueSeconds) });
-    expect(row!.reserved).toBeGreaterThanOrEqual(row!.charged);
+    await billsWhatPlays('frames.ogg', craftOggFlac(61.44, 10));
   });
 
   test('a WebM/Vorbis whose Matroska SamplingFrequency claims 24x its Vorbis header\'s rate: reserved for what a decoder plays, and the bill fits', async () => {
-    const file = craftWebmVorbis(250);
-    h.openai.audio.registerLength(file.bytes, file.trueSeconds);
-    h.openai.audio.enqueue({ text: 'A minute of talk.' });
-    const { user, i } = send('vorbis.webm', file.bytes, freshUser(), 'audio/webm');
-    await h.settled(i);
-    expect(i.transcript()).toEqual(['A minute of talk.']);
-    const [row] = moneyRows(user.id);
-    expect(row).toEqual({ state: 'settled', reserved: expect.any(Number), charged: whisperMicros(Math.ceil(file.trueSeconds)), units: Math.ceil(file.trueSeconds) });
-    expect(row!.reserved).toBeGreaterThanOrEqual(row!.charged);
+    await billsWhatPlays('vorbis.webm', craftWebmVorbis(250), 'audio/webm');
   });
 
   test.each<[string, (usage: Record<string, unknown>) => Record<string, unknown>]>([
