@@ -47,6 +47,8 @@ export interface ChatTextReply {
   usageAsSent?: Record<string, unknown>;
   /** Streaming: the usage rides on this event (0: the role chunk) and no usage chunk follows, as a server that reports it early and never again. */
   usageOnEvent?: number;
+  /** Streaming: a further usage (as sent) rides on this event too, before the final one: a server that reports along the way. */
+  earlierUsage?: { onEvent: number; usageAsSent: Record<string, unknown> };
   /** Answer with a refusal (message.refusal / `refusal` deltas) instead of content. */
   refusal?: string;
   /** Function tool calls (finish_reason defaults to 'tool_calls'). */
@@ -177,6 +179,7 @@ interface Plan {
   finishReason: FinishReason;
   usage: CompletionUsage;
   usageOnEvent?: number;
+  earlierUsage?: { onEvent: number; usageAsSent: Record<string, unknown> };
   model: string;
 }
 
@@ -222,7 +225,7 @@ function makePlan(reply: ChatTextReply, body: ChatCompletionCreateParams, prompt
   const reasoning = reply.reasoning && !inline ? { field, pieces: splitText(reply.reasoning) } : undefined;
   // A proxy's own usage object is passed on as it is: the SDK's type is what OpenAI sends, not what every proxy does.
   const sent = reply.usageAsSent ? (reply.usageAsSent as unknown as CompletionUsage) : usage;
-  return { kind, pieces, reasoning, toolCalls, finishReason, usage: sent, usageOnEvent: reply.usageOnEvent, model: reply.responseModel ?? body.model };
+  return { kind, pieces, reasoning, toolCalls, finishReason, usage: sent, usageOnEvent: reply.usageOnEvent, earlierUsage: reply.earlierUsage, model: reply.responseModel ?? body.model };
 }
 
 /** The deltas of one streamed choice, in order, ending with the finish_reason delta (compatible servers may leave out role and finish_reason). */
@@ -393,7 +396,7 @@ export class FakeChat {
     const out: (ChatCompletionChunk | '[DONE]')[] = planDeltas(plan, this.env.compat()).map(({ delta, finish }, event) => ({
       ...base,
       choices: Array.from({ length: n }, (_, index) => ({ index, delta, logprobs: null, finish_reason: finish })),
-      ...(withUsage ? { usage: event === plan.usageOnEvent ? plan.usage : null } : {}),
+      ...(withUsage ? { usage: event === plan.usageOnEvent ? plan.usage : event === plan.earlierUsage?.onEvent ? (plan.earlierUsage.usageAsSent as unknown as CompletionUsage) : null } : {}),
     }));
     if (withUsage && plan.usageOnEvent === undefined) out.push({ ...base, choices: [], usage: plan.usage });
     if (!compat.noDone) out.push('[DONE]');

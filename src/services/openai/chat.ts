@@ -29,11 +29,17 @@ function readUsage(usage: OpenAI.CompletionUsage | null | undefined): ChatUsage 
   return { promptTokens: prompt, completionTokens, cachedTokens: prompt !== undefined && Number.isFinite(cached) ? (cached as number) : 0, ...(reasoningTokens > 0 ? { reasoningTokens } : {}) };
 }
 
-/** A later usage chunk without a prompt count keeps the one an earlier chunk of the same stream reported. */
+/**
+ * A later usage chunk without a prompt count keeps the one an earlier chunk of the same stream reported; one with 0
+ * output tokens (a proxy's zero) keeps the earlier output count, since only the output after that one is added to it.
+ */
 function latestUsage(earlier: ChatUsage | undefined, read: ChatUsage | undefined): ChatUsage | undefined {
   if (!read) return earlier;
-  if (read.promptTokens !== undefined || earlier?.promptTokens === undefined) return read;
-  return { ...read, promptTokens: earlier.promptTokens, cachedTokens: earlier.cachedTokens };
+  const output = read.completionTokens === 0 && earlier?.completionTokens
+    ? { completionTokens: earlier.completionTokens, ...(earlier.reasoningTokens ? { reasoningTokens: earlier.reasoningTokens } : {}) }
+    : {};
+  if (read.promptTokens !== undefined || earlier?.promptTokens === undefined) return { ...read, ...output };
+  return { ...read, ...output, promptTokens: earlier.promptTokens, cachedTokens: earlier.cachedTokens };
 }
 
 export interface ChatUsage {

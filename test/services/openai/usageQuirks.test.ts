@@ -65,6 +65,24 @@ describe('usage that counts the prompt but 0 output tokens after text streamed (
   });
 });
 
+describe('a usage along the way with output, then a final one with 0 output tokens (a proxy\'s zero)', () => {
+  test('the earlier output count stands, and the text after it is charged on top', async () => {
+    const channelId = freshChannel();
+    const first = 'Once upon a time, ';
+    const rest = 'a proxy counted the first piece and then said the whole answer took no output at all, '.repeat(6).trim();
+    h.openai.chat.enqueue({
+      text: first + rest, chunks: [first, rest],
+      earlierUsage: { onEvent: 1, usageAsSent: { prompt_tokens: 30, completion_tokens: 5, total_tokens: 35 } },
+      usageAsSent: { prompt_tokens: 30, completion_tokens: 0, total_tokens: 30 },
+    });
+    await ask(channelId);
+    const [row] = ledger(channelId);
+    const { tokens } = h.bot.ctx.services;
+    expect(row).toMatchObject({ state: 'settled', inputTokens: 30, outputTokens: 5 + tokens.weigh(tokens.countMessage(rest), MODEL) });
+    expect(row!.charged).toBe(cost(row!));
+  });
+});
+
 describe('reasoning tokens beside completion_tokens', () => {
   test('more reasoning tokens than completion_tokens can hold are billed on top of them, whatever total_tokens says', async () => {
     const channelId = freshChannel();
