@@ -77,6 +77,8 @@ export interface ChatStreamErrorReply {
   streamError: unknown;
   /** Written as the event's data as it is, in place of `{"error": streamError}`: a line that is not JSON (a proxy's plain text). */
   rawEvent?: string;
+  /** Written as `event: <name>` before the error's data line, as servers that name their error events do (`event: error`). */
+  eventName?: string;
   text?: string;
   /** Stream a refusal (`refusal` deltas) instead of `text` before the error. */
   refusal?: string;
@@ -439,7 +441,7 @@ export class FakeChat {
     ex.startEventStream();
     const events = this.events(body, plan).filter((e) => e !== '[DONE]').slice(0, 1 + (reply.afterChunks ?? 0));
     for (const event of events) await ex.writeEvent(event);
-    await ex.writeEvent(reply.rawEvent ?? { error: reply.streamError });
+    await ex.writeEvent(reply.rawEvent ?? { error: reply.streamError }, reply.eventName);
     ex.res.end();
   }
 
