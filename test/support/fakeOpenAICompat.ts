@@ -40,6 +40,8 @@ export interface CompatOptions {
   notFoundStyle?: NotFoundStyle;
   /** GET /models answers an empty list. */
   emptyModels?: boolean;
+  /** Images are answered as `url`s whatever `response_format` asks (a server that ignores it): made, and billed, all the same. */
+  imagesAsUrls?: boolean;
   /** A chat model the server does not have is reported like Ollama or like vLLM (flat body), not like OpenAI. */
   modelNotFoundStyle?: 'ollama' | 'vllm';
 }
