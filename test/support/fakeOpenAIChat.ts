@@ -39,8 +39,11 @@ export interface ChatTextReply {
   chunkDelayMs?: number;
   /** Streaming: after this many events (the role chunk counts) go silent, keeping the socket open. */
   stallAfterEvents?: number;
-  /** `abort`, `repetition`: vLLM's own (vllm/v1/engine FINISH_REASON_STRINGS), passed to the client as they are. */
-  finishReason?: 'stop' | 'length' | 'content_filter' | 'tool_calls' | 'abort' | 'repetition';
+  /**
+   * `abort`, `repetition`: vLLM's own (vllm/v1/engine FINISH_REASON_STRINGS), passed to the client as they are; `error`:
+   * OpenRouter's for a generation that failed partway (sent beside an `error` object a proxy may drop).
+   */
+  finishReason?: 'stop' | 'length' | 'content_filter' | 'tool_calls' | 'abort' | 'repetition' | 'error';
   /** Exact usage; prompt_tokens also replaces the estimate used for the context-window check. */
   usage?: { prompt_tokens?: number; completion_tokens?: number; cached_tokens?: number };
   /** The usage object exactly as a proxy sends it (fields left out, zeros), in place of the one the fake would compute. */

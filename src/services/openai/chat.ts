@@ -208,8 +208,9 @@ export class ChatService {
     if (timedOut) return { ok: false, failure: { kind: 'timeout' }, partialText: text, usage: reported(), ...thought, ...unshown(refusal, answer.held), ...billable(true, thinksSilently) };
     if (overrun) return { ok: true, text, usage: reported(), finishReason: 'length', ...thought, overrun: true };
     // vLLM passes `abort` on when it stopped the request itself (its engine's FINISH_REASON_STRINGS; only `error` becomes
-    // an error event): the answer is incomplete, and the prompt was read.
-    if (finishReason === 'abort') {
+    // an error event); OpenRouter ends a generation that failed partway with `error` (beside an error object a proxy may
+    // drop): the answer is incomplete, and the prompt was read.
+    if (finishReason === 'abort' || finishReason === 'error') {
       return { ok: false, failure: { kind: 'server_error', status: undefined }, partialText: text, usage: reported(), ...thought, ...unshown(refusal, answer.held), ...billable(true, thinksSilently) };
     }
     // Ollama ends a stream that failed on its side (its runner crashed, ran out of memory) cleanly, with neither a

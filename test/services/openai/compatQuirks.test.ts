@@ -197,14 +197,17 @@ describe('llama.cpp pings while it reads a long prompt', () => {
   });
 });
 
-describe('vLLM\'s finish_reason "abort" (the server stopped the request)', () => {
+describe.each([
+  ['abort', 'vLLM: the server stopped the request'],
+  ['error', 'OpenRouter\'s for a failure partway, its error object dropped by a proxy'],
+] as const)('finish_reason "%s" (%s)', (finishReason, _server) => {
   test.each([
     ['en-US', 'Half of', '⚠️ The answer is incomplete: the AI service reported an internal error partway through.'],
     ['zh-TW', '一半', '⚠️'],
   ])('after some text (%s): shown as incomplete, not stored, the text that came charged', async (locale, text, notice) => {
     h.openai.compat = { noUsage: true };
     const channelId = freshChannel();
-    h.openai.chat.enqueue({ text, finishReason: 'abort' });
+    h.openai.chat.enqueue({ text, finishReason });
     const i = await ask(channelId, 'Tell me everything.', locale);
     expect(i.transcript()[0]!.startsWith(`${text}\n\n`)).toBe(true);
     expect(i.transcript()[0]).toContain(notice);
@@ -219,7 +222,7 @@ describe('vLLM\'s finish_reason "abort" (the server stopped the request)', () =>
   test('before any text: a plain server-error reply, the prompt it read charged (never the whole reservation)', async () => {
     h.openai.compat = { noUsage: true };
     const channelId = freshChannel();
-    h.openai.chat.enqueue({ text: '', finishReason: 'abort' });
+    h.openai.chat.enqueue({ text: '', finishReason });
     const i = await ask(channelId);
     expect(i.transcript()).toEqual(['The AI service had an internal error. Please try again in a moment.']);
     const [row] = ledger(channelId);
