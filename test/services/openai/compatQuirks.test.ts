@@ -235,7 +235,7 @@ describe.each([
 describe('/finetune on a server without OpenAI\'s files and fine-tuning routes', () => {
   const JSONL = Buffer.from(`${Array.from({ length: 10 }, (_, n) => JSON.stringify({ messages: [{ role: 'user', content: `q${n}` }, { role: 'assistant', content: `a${n}` }] })).join('\n')}\n`);
   test.each<[NotFoundStyle, string]>([
-    ['gin', 'en-US'], ['fastapi', 'en-US'], ['lmstudio', 'en-US'], ['llamacpp', 'zh-TW'],
+    ['gin', 'en-US'], ['fastapi', 'en-US'], ['lmstudio', 'en-US'], ['llamacpp', 'zh-TW'], ['method', 'en-US'],
   ])('upload (%s, %s): said so plainly, nothing charged', async (notFoundStyle, locale) => {
     h.openai.compat = { missingRoutes: ['files', 'fine_tuning'], notFoundStyle };
     const channelId = freshChannel();
@@ -250,7 +250,7 @@ describe('/finetune on a server without OpenAI\'s files and fine-tuning routes',
 });
 
 describe('the start-up check against each server\'s way of saying it has no /models', () => {
-  test.each<[NotFoundStyle]>([['fastapi'], ['lmstudio'], ['llamacpp'], ['express']])('%s', async (notFoundStyle) => {
+  test.each<[NotFoundStyle]>([['fastapi'], ['lmstudio'], ['llamacpp'], ['express'], ['method']])('%s', async (notFoundStyle) => {
     const other = await BotHarness.start({ openai: { compat: { missingRoutes: ['models'], notFoundStyle } } });
     try {
       expect(await other.bot.aiServiceChecked).toBe('ok');
@@ -277,10 +277,10 @@ describe('voice messages on a server without /audio/transcriptions', () => {
   });
   const replies = (channelId: string) => v.discord.channelMessages(channelId).filter((m) => m.author.id === v.discord.botUser.id);
 
-  test.each<[NotFoundStyle]>([['gin'], ['lmstudio']])('(%s) the first voice message is told why, later ones are not asked about again for a while', async (notFoundStyle) => {
+  test.each<[NotFoundStyle]>([['gin'], ['lmstudio'], ['method']])('(%s) the first voice message is told why, later ones are not asked about again for a while', async (notFoundStyle) => {
     v.openai.reset();
     v.openai.compat = { missingRoutes: ['transcriptions'], notFoundStyle };
-    const channelId = TEST_CHANNEL_IDS[notFoundStyle === 'gin' ? 30 : 31]!;
+    const channelId = TEST_CHANNEL_IDS[{ gin: 30, lmstudio: 31, method: 29 }[notFoundStyle as string]!]!;
     await v.settled(v.command('settings', { state: 'on' }, { subcommand: 'voice-transcription', channelId, permissions: MANAGE_GUILD }));
     voice(channelId);
     const deadline = performance.now() + 5000;

@@ -327,7 +327,7 @@ describe('JSON answers sent without a content-type header', () => {
 });
 
 describe('a route the server does not have', () => {
-  test.each([['gin' as const], ['express' as const], ['lmstudio' as const]])('/imagine against a server without /images/generations (%s)', async (notFoundStyle) => {
+  test.each([['gin' as const], ['express' as const], ['lmstudio' as const], ['method' as const]])('/imagine against a server without /images/generations (%s)', async (notFoundStyle) => {
     h.openai.compat = { missingRoutes: ['images'], notFoundStyle };
     const channelId = freshChannel();
     const i = h.command('imagine', { prompt: 'a lighthouse' }, { channelId });
@@ -337,7 +337,7 @@ describe('a route the server does not have', () => {
     expect(ledger(channelId).every((row) => row.state === 'released' && row.charged === 0)).toBe(true);
   });
 
-  test.each([['fastapi' as const], ['nest' as const], ['llamacpp' as const], ['gin' as const], ['lmstudio' as const]])('/transcribe against a server without /audio/transcriptions (%s)', async (notFoundStyle) => {
+  test.each([['fastapi' as const], ['nest' as const], ['llamacpp' as const], ['gin' as const], ['lmstudio' as const], ['method' as const]])('/transcribe against a server without /audio/transcriptions (%s)', async (notFoundStyle) => {
     h.openai.compat = { missingRoutes: ['transcriptions'], notFoundStyle };
     const channelId = freshChannel();
     const i = h.command('transcribe', { audio: { filename: 'note.wav', contentType: 'audio/wav', data: makeWav({ seconds: 1 }) } }, { channelId });
