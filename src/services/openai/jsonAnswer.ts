@@ -80,7 +80,7 @@ async function* namedErrors(response: Response, controller: AbortController, cli
 
 /**
  * A streamed chat answer's chunks: read as SSE, or as the one chunk a JSON completion amounts to (none when it holds no
- * choices). `seen` hears every chunk of bytes as it arrives.
+ * choices, its error thrown when it is one). `seen` hears every chunk of bytes as it arrives.
  */
 export function answerChunks(response: Response, controller: AbortController, client: OpenAI, seen: (bytes: Uint8Array) => void): Stream<ChatCompletionChunk> {
   return new Stream<ChatCompletionChunk>(async function* () {
@@ -96,7 +96,9 @@ export function answerChunks(response: Response, controller: AbortController, cl
     }
     const rebuilt = new Response(body.stream, response);
     if (first !== JSON_START) return yield* namedErrors(rebuilt, controller, client);
-    const completion = await rebuilt.json().catch(() => undefined) as ChatCompletion | undefined;
+    const completion = await rebuilt.json().catch(() => undefined) as (ChatCompletion & { error?: unknown }) | undefined;
     if (completion && Array.isArray(completion.choices)) yield asChunk(completion);
+    // An error as the whole body, labelled as a stream or not at all (a proxy): the error it is, as if sent as an event.
+    else if (completion?.error) throw new APIError(undefined, completion.error as object, undefined, response.headers);
   }, controller, client);
 }
