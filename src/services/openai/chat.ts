@@ -1,5 +1,6 @@
 import type OpenAI from 'openai';
 import type { ChatRequestMessage } from '../history.ts';
+import { contentParts } from './contentParts.ts';
 import { clientSecrets } from './errorBodies.ts';
 import { classifyError, type ModelFailure } from './failures.ts';
 import { ReasoningModels, type ReasoningEffort } from '../reasoning/models.ts';
@@ -168,13 +169,15 @@ export class ChatService {
         const choice = chunk.choices?.[0];
         if (!choice) continue;
         const thinking = choice.delta as ReasoningDelta | undefined;
-        const thought = thinking?.reasoning_content ?? thinking?.reasoning;
-        if (typeof thought === 'string') reasoning += thought;
+        const field = thinking?.reasoning_content ?? thinking?.reasoning;
+        const content = contentParts(choice.delta?.content);
+        const thought = `${typeof field === 'string' ? field : ''}${content.thinking}`;
+        reasoning += thought;
         if (choice.delta?.refusal) refusal += choice.delta.refusal;
-        if (choice.delta?.content && answer.feed(choice.delta.content)) onText(answer.text);
-        if (answer.text === '' && ((typeof thought === 'string' && thought !== '') || answer.thinking)) onThinking?.();
+        if (content.text && answer.feed(content.text)) onText(answer.text);
+        if (answer.text === '' && (thought !== '' || answer.thinking)) onThinking?.();
         if (choice.finish_reason) finishReason = choice.finish_reason;
-        const output = `${typeof thought === 'string' ? thought : ''}${choice.delta?.content ?? ''}${choice.delta?.refusal ?? ''}`;
+        const output = `${thought}${content.text}${choice.delta?.refusal ?? ''}`;
         if (!read?.completionTokens) unreported += output;
         // Past the allowance: ended as if the server had stopped at its length limit (leaving the loop closes the stream).
         if (guard.add(output)) {

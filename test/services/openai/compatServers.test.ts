@@ -125,6 +125,19 @@ describe('answers from a compatible server are complete, stored and charged', ()
     expect(turns(channelId).map((t) => t.content)).toEqual(['Hello?', 'Hello there!', 'Again?', 'Second answer.']);
   });
 
+  test('Mistral\'s content as a list of chunks (magistral: thinking, then text) is read as thinking and answer', async () => {
+    h.openai.compat = { noUsage: true };
+    const plain = freshChannel();
+    const channelId = freshChannel();
+    const reasoning = 'The user greets me, so I should greet back after thinking it over. '.repeat(10);
+    h.openai.chat.enqueue({ text: 'Hello there!' }, { reasoning, reasoningField: 'chunks', text: 'Hello there!' });
+    await ask(plain);
+    expect((await ask(channelId)).transcript()).toEqual(['Hello there!']);
+    expect(turns(channelId).map((t) => t.content)).toEqual(['Hello?', 'Hello there!']);
+    // The thinking, streamed in its chunks, is billed output: charged by the bot's count without usage.
+    expect(ledger(channelId)[0]!.outputTokens! - ledger(plain)[0]!.outputTokens!).toBeGreaterThanOrEqual(100);
+  });
+
   test('with no usage, the thinking streamed beside the answer is charged as output too', async () => {
     h.openai.compat = { noUsage: true };
     const plain = freshChannel();
