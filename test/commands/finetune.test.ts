@@ -439,11 +439,15 @@ describe('/finetune: finishing, using the model, restarts', () => {
     expect(h.acknowledgeOverruns()).toEqual([{ command: 'finetune', model: 'gpt-4o-mini-2024-07-18', reserved, charged: reserved + 1_000 * GPT_4O_MINI_TRAINING_MICROS_PER_TOKEN }]);
   });
 
-  test('a succeeded job reported with 0 trained tokens (a compatible server\'s zeros) is charged its reservation, not nothing', async () => {
+  test.each([
+    ['0 (a compatible server\'s zeros)', 0],
+    ['-500', -500],
+    ['2.5', 2.5],
+  ])('a succeeded job reported with trained_tokens %s is charged its reservation, not nothing', async (_name, trained) => {
     const user = freshAdmin();
     const { jobId } = await startJob({}, { user });
     const job = h.openai.fineTuning.advance(jobId, 'succeeded');
-    job.trained_tokens = 0; // a job that made a model trained on something
+    job.trained_tokens = trained; // a job that made a model trained on something
     await poll();
     const reserved = TUTORIAL_TOKENS * 2 * GPT_4O_MINI_TRAINING_MICROS_PER_TOKEN;
     expect(ledgerRows(user.id)).toMatchObject([{ state: 'settled', reserved, charged: reserved }]);

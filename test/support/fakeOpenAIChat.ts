@@ -39,8 +39,11 @@ export interface ChatTextReply {
   chunkDelayMs?: number;
   /** Streaming: after this many events (the role chunk counts) go silent, keeping the socket open. */
   stallAfterEvents?: number;
-  /** `abort`, `repetition`: vLLM's own (vllm/v1/engine FINISH_REASON_STRINGS), passed to the client as they are. */
-  finishReason?: 'stop' | 'length' | 'content_filter' | 'tool_calls' | 'abort' | 'repetition';
+  /**
+   * `abort`, `repetition`: vLLM's own (vllm/v1/engine FINISH_REASON_STRINGS), passed to the client as they are; `error`:
+   * OpenRouter's for a generation that failed partway (sent beside an `error` object a proxy may drop).
+   */
+  finishReason?: 'stop' | 'length' | 'content_filter' | 'tool_calls' | 'abort' | 'repetition' | 'error';
   /** Exact usage; prompt_tokens also replaces the estimate used for the context-window check. */
   usage?: { prompt_tokens?: number; completion_tokens?: number; cached_tokens?: number };
   /** The usage object exactly as a proxy sends it (fields left out, zeros), in place of the one the fake would compute. */
@@ -60,9 +63,11 @@ export interface ChatTextReply {
   /**
    * Where `reasoning` goes: a delta field of its own, or into the content as local models write it without a
    * reasoning parser: `think` = `<think>…</think>` then the answer, `think-close` = DeepSeek-R1's output whose
-   * template opened the tag (only `</think>`); both cut in 7-character pieces so the tags straddle chunks.
+   * template opened the tag (only `</think>`); both cut in 7-character pieces so the tags straddle chunks. `chunks`:
+   * Mistral's magistral models, whose `content` is a list of chunks (`{"type": "thinking", "thinking": [{"type": "text",
+   * "text"}]}`, then `{"type": "text", "text"}`), the answer too.
    */
-  reasoningField?: 'reasoning_content' | 'reasoning' | 'think' | 'think-close';
+  reasoningField?: 'reasoning_content' | 'reasoning' | 'think' | 'think-close' | 'chunks';
   /** Hidden reasoning tokens of an OpenAI reasoning model: in completion_tokens and completion_tokens_details, never streamed. */
   reasoningTokens?: number;
   /** Silence after the first (role) chunk before the answer: a reasoning model thinking. */
@@ -77,6 +82,8 @@ export interface ChatStreamErrorReply {
   streamError: unknown;
   /** Written as the event's data as it is, in place of `{"error": streamError}`: a line that is not JSON (a proxy's plain text). */
   rawEvent?: string;
+  /** Written as `event: <name>` before the error's data line, as servers that name their error events do (`event: error`). */
+  eventName?: string;
   text?: string;
   /** Stream a refusal (`refusal` deltas) instead of `text` before the error. */
   refusal?: string;
@@ -174,7 +181,9 @@ type FinishReason = ChatCompletion.Choice['finish_reason'];
 interface Plan {
   kind: 'content' | 'refusal';
   pieces: string[];
-  reasoning: { field: 'reasoning_content' | 'reasoning'; pieces: string[] } | undefined;
+  reasoning: { field: 'reasoning_content' | 'reasoning' | 'chunks'; pieces: string[] } | undefined;
+  /** Content sent as a list of chunks, as Mistral's magistral models do. */
+  contentChunks: boolean;
   toolCalls: ChatCompletionMessageFunctionToolCall[];
   finishReason: FinishReason;
   usage: CompletionUsage;
@@ -221,11 +230,11 @@ function makePlan(reply: ChatTextReply, body: ChatCompletionCreateParams, prompt
       rejected_prediction_tokens: 0,
     },
   };
-  const field: 'reasoning' | 'reasoning_content' = reply.reasoningField === 'reasoning' ? 'reasoning' : 'reasoning_content';
+  const field: 'reasoning' | 'reasoning_content' | 'chunks' = reply.reasoningField === 'reasoning' || reply.reasoningField === 'chunks' ? reply.reasoningField : 'reasoning_content';
   const reasoning = reply.reasoning && !inline ? { field, pieces: splitText(reply.reasoning) } : undefined;
   // A proxy's own usage object is passed on as it is: the SDK's type is what OpenAI sends, not what every proxy does.
   const sent = reply.usageAsSent ? (reply.usageAsSent as unknown as CompletionUsage) : usage;
-  return { kind, pieces, reasoning, toolCalls, finishReason, usage: sent, usageOnEvent: reply.usageOnEvent, earlierUsage: reply.earlierUsage, model: reply.responseModel ?? body.model };
+  return { kind, pieces, reasoning, contentChunks: reply.reasoningField === 'chunks', toolCalls, finishReason, usage: sent, usageOnEvent: reply.usageOnEvent, earlierUsage: reply.earlierUsage, model: reply.responseModel ?? body.model };
 }
 
 /** The deltas of one streamed choice, in order, ending with the finish_reason delta (compatible servers may leave out role and finish_reason). */
@@ -236,8 +245,11 @@ function planDeltas(plan: Plan, compat: CompatOptions): { delta: Delta; finish: 
     delta: plan.kind === 'refusal' ? { ...role, content: null, refusal: '' } : { ...role, content: '', refusal: null },
     finish: null,
   });
-  for (const p of plan.reasoning?.pieces ?? []) out.push({ delta: { [plan.reasoning!.field]: p } as Delta, finish: null });
-  for (const p of plan.pieces) out.push({ delta: plan.kind === 'refusal' ? { refusal: p } : { content: p }, finish: null });
+  // Mistral's chunk lists are no type the SDK knows: cast, as the wire carries them.
+  const thinkingChunk = (text: string) => ({ content: [{ type: 'thinking', thinking: [{ type: 'text', text }] }] }) as unknown as Delta;
+  const textChunk = (text: string) => ({ content: [{ type: 'text', text }] }) as unknown as Delta;
+  for (const p of plan.reasoning?.pieces ?? []) out.push({ delta: plan.reasoning!.field === 'chunks' ? thinkingChunk(p) : { [plan.reasoning!.field]: p } as Delta, finish: null });
+  for (const p of plan.pieces) out.push({ delta: plan.kind === 'refusal' ? { refusal: p } : plan.contentChunks ? textChunk(p) : { content: p }, finish: null });
   plan.toolCalls.forEach((tc, index) => {
     out.push({
       delta: { tool_calls: [{ index, id: tc.id, type: 'function', function: { name: tc.function.name, arguments: '' } }] },
@@ -439,7 +451,7 @@ export class FakeChat {
     ex.startEventStream();
     const events = this.events(body, plan).filter((e) => e !== '[DONE]').slice(0, 1 + (reply.afterChunks ?? 0));
     for (const event of events) await ex.writeEvent(event);
-    await ex.writeEvent(reply.rawEvent ?? { error: reply.streamError });
+    await ex.writeEvent(reply.rawEvent ?? { error: reply.streamError }, reply.eventName);
     ex.res.end();
   }
 

@@ -13,8 +13,8 @@
 /** Routes a compatible server may not have. */
 export type CompatRoute = 'models' | 'images' | 'transcriptions' | 'moderations' | 'files' | 'fine_tuning';
 
-/** How a server says a route does not exist. */
-export type NotFoundStyle = 'gin' | 'fastapi' | 'express' | 'nest' | 'llamacpp' | 'lmstudio';
+/** How a server says a route does not exist (`method`: a 405, the path served for another method only). */
+export type NotFoundStyle = 'gin' | 'fastapi' | 'express' | 'nest' | 'llamacpp' | 'lmstudio' | 'method';
 
 export interface CompatOptions {
   /** Streams carry no usage, even when `stream_options.include_usage` asks for it. */
@@ -40,6 +40,8 @@ export interface CompatOptions {
   notFoundStyle?: NotFoundStyle;
   /** GET /models answers an empty list. */
   emptyModels?: boolean;
+  /** Images are answered as `url`s whatever `response_format` asks (a server that ignores it): made, and billed, all the same. */
+  imagesAsUrls?: boolean;
   /** A chat model the server does not have is reported like Ollama or like vLLM (flat body), not like OpenAI. */
   modelNotFoundStyle?: 'ollama' | 'vllm';
 }
@@ -61,6 +63,8 @@ export function routeNotFound(style: NotFoundStyle, method: string, path: string
     case 'nest': return json(404, { message: `Cannot ${method} ${path}`, error: 'Not Found', statusCode: 404 });
     case 'llamacpp': return json(404, { error: { code: 404, message: 'File Not Found', type: 'not_found_error' } });
     case 'lmstudio': return json(200, { error: `Unexpected endpoint or method. (${method} ${path})` });
+    // The path is served for another method only (Starlette's answer; nginx in front of a static page says the same).
+    case 'method': return json(405, { detail: 'Method Not Allowed' });
   }
 }
 

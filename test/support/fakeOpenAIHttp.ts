@@ -229,8 +229,8 @@ export class Exchange {
   }
 
   /** Writes one `data: ...\n\n` event; resolves once handed to the socket. */
-  writeEvent(data: unknown): Promise<void> {
-    const line = `data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
+  writeEvent(data: unknown, event?: string): Promise<void> {
+    const line = `${event === undefined ? '' : `event: ${event}\n`}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`;
     return new Promise((resolve) => {
       if (this.res.destroyed) return resolve();
       this.res.write(line, () => resolve());

@@ -198,7 +198,7 @@ export class FakeImages {
     const n = params.n ?? 1;
     const data = Array.from({ length: n }, () => {
       const revised = family === 'dall-e-3' ? { revised_prompt: ok.revisedPrompt ?? params.prompt } : {};
-      if (family !== 'gpt' && params.response_format !== 'b64_json') {
+      if ((family !== 'gpt' && params.response_format !== 'b64_json') || this.env.compat().imagesAsUrls) {
         const id = randomId('img-', 12);
         this.hosted.set(id, png);
         return { url: `${this.env.origin}/fake-images/${id}.png`, ...revised };

@@ -23,12 +23,19 @@ export function epochsOf(remote: FineTuningJob, fallback: number): number {
   return typeof n === 'number' && n > 0 ? n : fallback;
 }
 
+/** `trained_tokens` when it is a count a job can have trained (a whole number above 0); null for a compatible server's zeros, negatives or fractions. */
+export function reportedTrained(remote: Pick<FineTuningJob, 'trained_tokens'>): number | null {
+  const n: unknown = remote.trained_tokens;
+  return typeof n === 'number' && Number.isSafeInteger(n) && n > 0 ? n : null;
+}
+
 /**
  * Tokens trained by a job that stopped early: `trained_tokens` when OpenAI reports it, else the steps done
  * × the tokens one step trains (the file's tokens × epochs ÷ all steps). Null: it stopped before training.
  */
 export function trainedBeforeStop(remote: FineTuningJob, events: readonly FineTuningJobEvent[], tokensPerEpoch: number, fallbackEpochs: number): number | null {
-  if (remote.trained_tokens !== null && remote.trained_tokens > 0) return remote.trained_tokens;
+  const reported = reportedTrained(remote);
+  if (reported !== null) return reported;
   const progress = latestStep(events);
   if (!progress || progress.step <= 0) return null;
   const total = tokensPerEpoch * epochsOf(remote, fallbackEpochs);

@@ -10,7 +10,7 @@ import {
   FINISHED_STATUSES, LOST_STATUS, NOT_CREATED_STATUS, POLL_INTERVAL_MS, PROGRESS_EVENTS_READ, UNCONFIRMED_RELEASE_AFTER_MS, UNCONFIRMED_STATUS,
 } from './limits.ts';
 import { MissingJobs, pollDue } from './missing.ts';
-import { trainedBeforeStop } from './progress.ts';
+import { reportedTrained, trainedBeforeStop } from './progress.ts';
 import { failedCall, unknownJob } from './refusals.ts';
 import type { CheckResult, Notify } from './types.ts';
 
@@ -129,11 +129,11 @@ export class JobTracker {
   /** Stores what OpenAI says about a job; a finished job's money is settled or released once. */
   async record(job: FineTuneJobRow, remote: FineTuningJob): Promise<FineTuneJobRow> {
     const { store } = this.deps;
-    const progress = { status: remote.status, fineTunedModel: remote.fine_tuned_model, trainedTokens: remote.trained_tokens, error: remote.error?.message ?? null };
+    const progress = { status: remote.status, fineTunedModel: remote.fine_tuned_model, trainedTokens: reportedTrained(remote), error: remote.error?.message ?? null };
     store.updateProgress(job.jobId, progress);
     const updated = this.lowerToChosenEpochs({ ...job, ...progress }, remote);
     if (!FINISHED_STATUSES.has(remote.status) || job.closedAt !== null) return updated;
-    const trained = remote.status === 'succeeded' ? remote.trained_tokens : await this.trainedBeforeStop(job, remote);
+    const trained = remote.status === 'succeeded' ? reportedTrained(remote) : await this.trainedBeforeStop(job, remote);
     // How far it trained is not known yet (its events could not be read): the next check settles it.
     if (trained === undefined) return updated;
     const finished = { ...updated, trainedTokens: trained };
@@ -169,7 +169,8 @@ export class JobTracker {
   /** Tokens a cancelled or failed job trained (null: none); undefined when its events can't be read now. */
   private async trainedBeforeStop(job: FineTuneJobRow, remote: FineTuningJob): Promise<number | null | undefined> {
     const { openai, store, tokens, logger } = this.deps;
-    if (remote.trained_tokens !== null && remote.trained_tokens > 0) return remote.trained_tokens;
+    const reported = reportedTrained(remote);
+    if (reported !== null) return reported;
     const file = store.file(job.guildId, job.fileId);
     const tokensPerEpoch = file ? tokens.weigh({ tokens: file.tokensO200k, tokensCl100k: file.tokensCl100k }, job.baseModel) : 0;
     try {

@@ -39,7 +39,8 @@ function readUsage(usage: unknown): ImageUsage | undefined {
 
 /** How one request ended: images made, an answered failure (nothing billed), or no answer (maybe billed). */
 export type RequestOutcome =
-  | { kind: 'made'; asked: number; images: GeneratedImage[]; usage: ImageUsage | undefined }
+  /** `made`: the images the answer holds (at most `asked`), `images` those sent as data; one sent only as a URL was made and billed too. */
+  | { kind: 'made'; asked: number; made: number; images: GeneratedImage[]; usage: ImageUsage | undefined }
   | { kind: 'failed'; asked: number; failure: ModelFailure }
   | { kind: 'unanswered'; asked: number; failure: ModelFailure };
 
@@ -87,10 +88,13 @@ export class ImageGenerator {
     if (!attempt.ok) return { kind: attempt.mayBeBilled ? 'unanswered' : 'failed', asked: n, failure: attempt.failure };
     const response = attempt.value;
     // Only base64 data is used: a URL would expire within the hour, so it is never posted.
-    const images = (response.data ?? []).flatMap((item) => (item.b64_json ? [{ data: Buffer.from(item.b64_json, 'base64'), revisedPrompt: item.revised_prompt }] : []));
+    const items = response.data ?? [];
+    const images = items.flatMap((item) => (item.b64_json ? [{ data: Buffer.from(item.b64_json, 'base64'), revisedPrompt: item.revised_prompt }] : []));
+    // An image sent only as a URL (a compatible server that ignores response_format) was made and billed all the same.
+    const made = Math.min(n, Math.max(images.length, items.filter((item) => typeof item.url === 'string' && item.url !== '').length));
     const usage = readUsage(response.usage);
-    // An answer without image data made nothing usable, but whatever it reports was billed.
-    if (images.length === 0 && !usage) return { kind: 'failed', asked: n, failure: NO_IMAGE_DATA };
-    return { kind: 'made', asked: n, images, usage };
+    // An answer without any image made nothing, but whatever it reports was billed.
+    if (made === 0 && !usage) return { kind: 'failed', asked: n, failure: NO_IMAGE_DATA };
+    return { kind: 'made', asked: n, made, images, usage };
   }
 }

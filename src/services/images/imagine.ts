@@ -80,7 +80,7 @@ export class ImagineService {
         if (chargedMicros > worstCaseMicros) log.warn({ chargedMicros, worstCaseMicros }, 'image generation billed more than its reservation');
         const made = result.requests.flatMap((r) => (r.kind === 'made' ? [r] : []));
         const sum = (pick: (r: (typeof made)[number]) => number | undefined) => (made.some((r) => pick(r) !== undefined) ? made.reduce((s, r) => s + (pick(r) ?? 0), 0) : undefined);
-        return { chargedMicros, units: result.images.length, inputTokens: sum((r) => r.usage?.inputTokens), outputTokens: sum((r) => r.usage?.outputTokens) };
+        return { chargedMicros, units: made.reduce((sum, r) => sum + r.made, 0), inputTokens: sum((r) => r.usage?.inputTokens), outputTokens: sum((r) => r.usage?.outputTokens) };
       },
     );
     if (!paid.ok) {
@@ -117,7 +117,7 @@ export class ImagineService {
     const { usage } = request;
     const output = usage?.outputTokens === undefined ? undefined : outputTokensCost(plan.model, usage.outputTokens);
     const prompt = promptCost(pricing, plan.model, usage?.inputTokens ?? this.promptTokens(plan));
-    return (output ?? plan.unitMicros * request.images.length) + prompt;
+    return (output ?? plan.unitMicros * request.made) + prompt;
   }
 
   private charge(plan: ImagePlan, result: GenerationResult): number {

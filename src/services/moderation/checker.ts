@@ -64,8 +64,8 @@ export class ModerationChecker {
       }
     } catch (error) {
       if (error instanceof OpenAI.APIConnectionTimeoutError) return { kind: 'unavailable', reason: 'timeout' };
-      // A 404 naming the model is a wrong MODERATION_MODEL, not a server without the route.
-      if (error instanceof OpenAI.APIError && error.status === 404 && error.code !== 'model_not_found') return { kind: 'unavailable', reason: 'missing_route', status: 404 };
+      // A 404 naming the model is a wrong MODERATION_MODEL, not a server without the route; a 405 serves the path for another method only.
+      if (error instanceof OpenAI.APIError && (error.status === 404 || error.status === 405) && error.code !== 'model_not_found') return { kind: 'unavailable', reason: 'missing_route', status: error.status };
       if (error instanceof OpenAI.APIError) return { kind: 'unavailable', reason: 'error', ...(error.status === undefined ? {} : { status: error.status }) };
       return { kind: 'unavailable', reason: 'error' };
     }

@@ -1,46 +1,19 @@
 import type OpenAI from 'openai';
 import type { ChatRequestMessage } from '../history.ts';
+import { contentParts } from './contentParts.ts';
 import { clientSecrets } from './errorBodies.ts';
 import { classifyError, type ModelFailure } from './failures.ts';
 import { ReasoningModels, type ReasoningEffort } from '../reasoning/models.ts';
 import { outputFields, THINKING_SILENCE_MS } from '../reasoning/request.ts';
 import { OPENS_THINK_IN_TEMPLATE, ThinkSplitter } from '../reasoning/thinkTags.ts';
-import { outputTokens } from '../reasoning/usage.ts';
 import { outputCounter } from '../tokens.ts';
 import { openChatStream } from './chatAttempts.ts';
 import { watchedChunks, WatchedBytes } from './keepAlive.ts';
 import { OutputGuard } from './outputGuard.ts';
+import { latestUsage, readUsage } from './streamUsage.ts';
 
 /** The delta fields compatible servers stream a model's thinking in: vLLM and DeepSeek `reasoning_content`, Ollama and vLLM ≥ 0.10 `reasoning`. */
 type ReasoningDelta = { reasoning_content?: unknown; reasoning?: unknown };
-
-/**
- * Usage as a server reported it, or undefined when it left the counts out (some send `usage: {}` or nulls) or sent only
- * zeros (some proxies do). Every chat request has a prompt, so a prompt count of zero (or none) beside output a server
- * did count is a placeholder, never a count: the prompt is left unknown for the caller's own count, the output kept.
- */
-function readUsage(usage: OpenAI.CompletionUsage | null | undefined): ChatUsage | undefined {
-  if (!usage || !Number.isFinite(usage.completion_tokens)) return undefined;
-  const prompt = Number.isFinite(usage.prompt_tokens) && usage.prompt_tokens > 0 ? usage.prompt_tokens : undefined;
-  if (prompt === undefined && !(usage.completion_tokens > 0)) return undefined;
-  const cached = usage.prompt_tokens_details?.cached_tokens;
-  const { completionTokens, reasoningTokens } = outputTokens({ ...usage, prompt_tokens: prompt ?? 0 });
-  // Cached tokens are part of a reported prompt; without one, none are taken as cached (the dearer reading).
-  return { promptTokens: prompt, completionTokens, cachedTokens: prompt !== undefined && Number.isFinite(cached) ? (cached as number) : 0, ...(reasoningTokens > 0 ? { reasoningTokens } : {}) };
-}
-
-/**
- * A later usage chunk without a prompt count keeps the one an earlier chunk of the same stream reported; one with 0
- * output tokens (a proxy's zero) keeps the earlier output count, since only the output after that one is added to it.
- */
-function latestUsage(earlier: ChatUsage | undefined, read: ChatUsage | undefined): ChatUsage | undefined {
-  if (!read) return earlier;
-  const output = read.completionTokens === 0 && earlier?.completionTokens
-    ? { completionTokens: earlier.completionTokens, ...(earlier.reasoningTokens ? { reasoningTokens: earlier.reasoningTokens } : {}) }
-    : {};
-  if (read.promptTokens !== undefined || earlier?.promptTokens === undefined) return { ...read, ...output };
-  return { ...read, ...output, promptTokens: earlier.promptTokens, cachedTokens: earlier.cachedTokens };
-}
 
 export interface ChatUsage {
   /** Undefined: the server reported output but no prompt (0 or none, as some proxies do); the caller's own count stands in. */
@@ -50,6 +23,8 @@ export interface ChatUsage {
   /** The part of completionTokens spent reasoning (o-series, gpt-5), when the service says. */
   reasoningTokens?: number;
   cachedTokens: number;
+  /** `total_tokens` as reported: more than prompt and output together means output the output count left out. */
+  totalTokens?: number;
   /** Output that streamed after the last chunk carrying usage (a server that reported early): that count can't hold it. */
   unreportedOutput?: string;
 }
@@ -194,13 +169,15 @@ export class ChatService {
         const choice = chunk.choices?.[0];
         if (!choice) continue;
         const thinking = choice.delta as ReasoningDelta | undefined;
-        const thought = thinking?.reasoning_content ?? thinking?.reasoning;
-        if (typeof thought === 'string') reasoning += thought;
+        const field = thinking?.reasoning_content ?? thinking?.reasoning;
+        const content = contentParts(choice.delta?.content);
+        const thought = `${typeof field === 'string' ? field : ''}${content.thinking}`;
+        reasoning += thought;
         if (choice.delta?.refusal) refusal += choice.delta.refusal;
-        if (choice.delta?.content && answer.feed(choice.delta.content)) onText(answer.text);
-        if (answer.text === '' && ((typeof thought === 'string' && thought !== '') || answer.thinking)) onThinking?.();
+        if (content.text && answer.feed(content.text)) onText(answer.text);
+        if (answer.text === '' && (thought !== '' || answer.thinking)) onThinking?.();
         if (choice.finish_reason) finishReason = choice.finish_reason;
-        const output = `${typeof thought === 'string' ? thought : ''}${choice.delta?.content ?? ''}${choice.delta?.refusal ?? ''}`;
+        const output = `${thought}${content.text}${choice.delta?.refusal ?? ''}`;
         if (!read?.completionTokens) unreported += output;
         // Past the allowance: ended as if the server had stopped at its length limit (leaving the loop closes the stream).
         if (guard.add(output)) {
@@ -234,8 +211,9 @@ export class ChatService {
     if (timedOut) return { ok: false, failure: { kind: 'timeout' }, partialText: text, usage: reported(), ...thought, ...unshown(refusal, answer.held), ...billable(true, thinksSilently) };
     if (overrun) return { ok: true, text, usage: reported(), finishReason: 'length', ...thought, overrun: true };
     // vLLM passes `abort` on when it stopped the request itself (its engine's FINISH_REASON_STRINGS; only `error` becomes
-    // an error event): the answer is incomplete, and the prompt was read.
-    if (finishReason === 'abort') {
+    // an error event); OpenRouter ends a generation that failed partway with `error` (beside an error object a proxy may
+    // drop): the answer is incomplete, and the prompt was read.
+    if (finishReason === 'abort' || finishReason === 'error') {
       return { ok: false, failure: { kind: 'server_error', status: undefined }, partialText: text, usage: reported(), ...thought, ...unshown(refusal, answer.held), ...billable(true, thinksSilently) };
     }
     // Ollama ends a stream that failed on its side (its runner crashed, ran out of memory) cleanly, with neither a

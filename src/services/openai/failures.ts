@@ -97,7 +97,8 @@ function fromSignals(signals: ErrorSignals, headers: Headers | undefined, contex
   if (CONTEXT_WORDS.test(words) || CONTEXT_MESSAGE.test(message)) return { kind: 'context_too_long' };
   // The model will never answer a chat request, so no repeat.
   if (saysResponsesOnly(signals)) return context.model ? { kind: 'responses_only', model: context.model, setBy: 'admin' } : { kind: 'responses_only', setBy: 'admin' };
-  if (status === 404 || NOT_FOUND_WORDS.test(words)) return notFound(signals, context);
+  // A 405: the path is served for another method only (Starlette, nginx), so this route is missing all the same.
+  if (status === 404 || status === 405 || NOT_FOUND_WORDS.test(words)) return notFound(signals, context);
   // A 4xx is the request's own fault whatever its type says: OpenAI types its 413 (upload too large) "server_error".
   if ((status !== undefined && status >= 500) || (status === undefined && SERVER_WORDS.test(words))) return { kind: 'server_error', status };
   if (status !== undefined) return { kind: 'bad_request', message: signals.showable ? message : undefined };

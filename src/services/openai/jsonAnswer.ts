@@ -1,4 +1,4 @@
-import type OpenAI from 'openai';
+import { APIError, type default as OpenAI } from 'openai';
 import type { ChatCompletion, ChatCompletionChunk } from 'openai/resources/chat/completions';
 import { Stream } from 'openai/streaming';
 
@@ -67,8 +67,20 @@ class PeekedBody {
 }
 
 /**
+ * The SSE stream's chunks, an event named `error` thrown as the error it carries. The SDK reads only a `data` holding an
+ * `error` field as one: a proxy's `event: error` whose data is the error itself (as OpenAI's Responses stream sends
+ * them) would pass as a chunk without choices, and the stream's end then as a cut one, charged.
+ */
+async function* namedErrors(response: Response, controller: AbortController, client: OpenAI): AsyncGenerator<ChatCompletionChunk> {
+  for await (const { event, data } of Stream.fromSSEResponse<{ event: string | null; data: unknown }>(response, controller, client, true)) {
+    if (event === 'error') throw new APIError(undefined, data as object, undefined, response.headers);
+    yield data as ChatCompletionChunk;
+  }
+}
+
+/**
  * A streamed chat answer's chunks: read as SSE, or as the one chunk a JSON completion amounts to (none when it holds no
- * choices). `seen` hears every chunk of bytes as it arrives.
+ * choices, its error thrown when it is one). `seen` hears every chunk of bytes as it arrives.
  */
 export function answerChunks(response: Response, controller: AbortController, client: OpenAI, seen: (bytes: Uint8Array) => void): Stream<ChatCompletionChunk> {
   return new Stream<ChatCompletionChunk>(async function* () {
@@ -83,8 +95,10 @@ export function answerChunks(response: Response, controller: AbortController, cl
       throw error;
     }
     const rebuilt = new Response(body.stream, response);
-    if (first !== JSON_START) return yield* Stream.fromSSEResponse<ChatCompletionChunk>(rebuilt, controller, client);
-    const completion = await rebuilt.json().catch(() => undefined) as ChatCompletion | undefined;
+    if (first !== JSON_START) return yield* namedErrors(rebuilt, controller, client);
+    const completion = await rebuilt.json().catch(() => undefined) as (ChatCompletion & { error?: unknown }) | undefined;
     if (completion && Array.isArray(completion.choices)) yield asChunk(completion);
+    // An error as the whole body, labelled as a stream or not at all (a proxy): the error it is, as if sent as an event.
+    else if (completion?.error) throw new APIError(undefined, completion.error as object, undefined, response.headers);
   }, controller, client);
 }

@@ -151,13 +151,19 @@ export class PaidChat {
 
   /**
    * The service's usage, with our count for a prompt it did not count and for output that streamed after its last
-   * usage chunk (which can't have counted it): at most the allowance on top of what it reported.
+   * usage chunk (which can't have counted it), or the part of its total beyond the prompt when that is more (output the
+   * output count left out): at most the allowance on top of what it reported. A reasoning model whose output it counted
+   * as nothing thought unseen: charged the whole allowance, as without usage.
    */
   private reported(request: PaidChatRequest, usage: ChatUsage): BilledUsage {
-    const { unreportedOutput, ...counts } = usage;
+    const { unreportedOutput, totalTokens, ...counts } = usage;
+    const promptTokens = counts.promptTokens ?? request.promptTokens;
     const later = unreportedOutput ? this.estimate(request, unreportedOutput).completionTokens : 0;
-    const completionTokens = Math.min(counts.completionTokens + later, Math.max(counts.completionTokens, request.maxOutputTokens));
-    return { ...counts, promptTokens: counts.promptTokens ?? request.promptTokens, completionTokens };
+    const beyondPrompt = totalTokens === undefined ? 0 : totalTokens - promptTokens;
+    const ceiling = Math.max(counts.completionTokens, request.maxOutputTokens);
+    const thoughtUnseen = Math.max(counts.completionTokens, beyondPrompt) <= 0 && this.deps.reasoning?.profile(request.model) !== undefined;
+    const completionTokens = thoughtUnseen ? request.maxOutputTokens : Math.min(Math.max(counts.completionTokens + later, beyondPrompt), ceiling);
+    return { ...counts, promptTokens, completionTokens };
   }
 
   /**

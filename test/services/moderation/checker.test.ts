@@ -64,11 +64,11 @@ describe('ModerationChecker', () => {
   });
 });
 
-test.each<[NotFoundStyle]>([['gin'], ['fastapi'], ['llamacpp'], ['lmstudio']])(
+test.each<[NotFoundStyle]>([['gin'], ['fastapi'], ['llamacpp'], ['lmstudio'], ['method']])(
   'a missing route as each server says it (%s; LM Studio answers 200 {"error": …}), read through the bot\'s fetch', async (notFoundStyle) => {
     const bots = new OpenAI({ apiKey: fake.apiKey, baseURL: fake.baseUrl, maxRetries: 0, fetch: compatFetch(fetch, [fake.apiKey]) });
     fake.compat = { missingRoutes: ['moderations'], notFoundStyle };
-    expect(await new ModerationChecker(bots, 'omni-moderation-latest').check(['e'])).toEqual({ kind: 'unavailable', reason: 'missing_route', status: 404 });
+    expect(await new ModerationChecker(bots, 'omni-moderation-latest').check(['e'])).toEqual({ kind: 'unavailable', reason: 'missing_route', status: notFoundStyle === 'method' ? 405 : 404 });
   },
 );
 

@@ -197,14 +197,17 @@ describe('llama.cpp pings while it reads a long prompt', () => {
   });
 });
 
-describe('vLLM\'s finish_reason "abort" (the server stopped the request)', () => {
+describe.each([
+  ['abort', 'vLLM: the server stopped the request'],
+  ['error', 'OpenRouter\'s for a failure partway, its error object dropped by a proxy'],
+] as const)('finish_reason "%s" (%s)', (finishReason, _server) => {
   test.each([
     ['en-US', 'Half of', '⚠️ The answer is incomplete: the AI service reported an internal error partway through.'],
     ['zh-TW', '一半', '⚠️'],
   ])('after some text (%s): shown as incomplete, not stored, the text that came charged', async (locale, text, notice) => {
     h.openai.compat = { noUsage: true };
     const channelId = freshChannel();
-    h.openai.chat.enqueue({ text, finishReason: 'abort' });
+    h.openai.chat.enqueue({ text, finishReason });
     const i = await ask(channelId, 'Tell me everything.', locale);
     expect(i.transcript()[0]!.startsWith(`${text}\n\n`)).toBe(true);
     expect(i.transcript()[0]).toContain(notice);
@@ -219,7 +222,7 @@ describe('vLLM\'s finish_reason "abort" (the server stopped the request)', () =>
   test('before any text: a plain server-error reply, the prompt it read charged (never the whole reservation)', async () => {
     h.openai.compat = { noUsage: true };
     const channelId = freshChannel();
-    h.openai.chat.enqueue({ text: '', finishReason: 'abort' });
+    h.openai.chat.enqueue({ text: '', finishReason });
     const i = await ask(channelId);
     expect(i.transcript()).toEqual(['The AI service had an internal error. Please try again in a moment.']);
     const [row] = ledger(channelId);
@@ -232,7 +235,7 @@ describe('vLLM\'s finish_reason "abort" (the server stopped the request)', () =>
 describe('/finetune on a server without OpenAI\'s files and fine-tuning routes', () => {
   const JSONL = Buffer.from(`${Array.from({ length: 10 }, (_, n) => JSON.stringify({ messages: [{ role: 'user', content: `q${n}` }, { role: 'assistant', content: `a${n}` }] })).join('\n')}\n`);
   test.each<[NotFoundStyle, string]>([
-    ['gin', 'en-US'], ['fastapi', 'en-US'], ['lmstudio', 'en-US'], ['llamacpp', 'zh-TW'],
+    ['gin', 'en-US'], ['fastapi', 'en-US'], ['lmstudio', 'en-US'], ['llamacpp', 'zh-TW'], ['method', 'en-US'],
   ])('upload (%s, %s): said so plainly, nothing charged', async (notFoundStyle, locale) => {
     h.openai.compat = { missingRoutes: ['files', 'fine_tuning'], notFoundStyle };
     const channelId = freshChannel();
@@ -247,7 +250,7 @@ describe('/finetune on a server without OpenAI\'s files and fine-tuning routes',
 });
 
 describe('the start-up check against each server\'s way of saying it has no /models', () => {
-  test.each<[NotFoundStyle]>([['fastapi'], ['lmstudio'], ['llamacpp'], ['express']])('%s', async (notFoundStyle) => {
+  test.each<[NotFoundStyle]>([['fastapi'], ['lmstudio'], ['llamacpp'], ['express'], ['method']])('%s', async (notFoundStyle) => {
     const other = await BotHarness.start({ openai: { compat: { missingRoutes: ['models'], notFoundStyle } } });
     try {
       expect(await other.bot.aiServiceChecked).toBe('ok');
@@ -274,10 +277,10 @@ describe('voice messages on a server without /audio/transcriptions', () => {
   });
   const replies = (channelId: string) => v.discord.channelMessages(channelId).filter((m) => m.author.id === v.discord.botUser.id);
 
-  test.each<[NotFoundStyle]>([['gin'], ['lmstudio']])('(%s) the first voice message is told why, later ones are not asked about again for a while', async (notFoundStyle) => {
+  test.each<[NotFoundStyle]>([['gin'], ['lmstudio'], ['method']])('(%s) the first voice message is told why, later ones are not asked about again for a while', async (notFoundStyle) => {
     v.openai.reset();
     v.openai.compat = { missingRoutes: ['transcriptions'], notFoundStyle };
-    const channelId = TEST_CHANNEL_IDS[notFoundStyle === 'gin' ? 30 : 31]!;
+    const channelId = TEST_CHANNEL_IDS[{ gin: 30, lmstudio: 31, method: 29 }[notFoundStyle as string]!]!;
     await v.settled(v.command('settings', { state: 'on' }, { subcommand: 'voice-transcription', channelId, permissions: MANAGE_GUILD }));
     voice(channelId);
     const deadline = performance.now() + 5000;

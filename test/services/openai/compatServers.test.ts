@@ -125,6 +125,19 @@ describe('answers from a compatible server are complete, stored and charged', ()
     expect(turns(channelId).map((t) => t.content)).toEqual(['Hello?', 'Hello there!', 'Again?', 'Second answer.']);
   });
 
+  test('Mistral\'s content as a list of chunks (magistral: thinking, then text) is read as thinking and answer', async () => {
+    h.openai.compat = { noUsage: true };
+    const plain = freshChannel();
+    const channelId = freshChannel();
+    const reasoning = 'The user greets me, so I should greet back after thinking it over. '.repeat(10);
+    h.openai.chat.enqueue({ text: 'Hello there!' }, { reasoning, reasoningField: 'chunks', text: 'Hello there!' });
+    await ask(plain);
+    expect((await ask(channelId)).transcript()).toEqual(['Hello there!']);
+    expect(turns(channelId).map((t) => t.content)).toEqual(['Hello?', 'Hello there!']);
+    // The thinking, streamed in its chunks, is billed output: charged by the bot's count without usage.
+    expect(ledger(channelId)[0]!.outputTokens! - ledger(plain)[0]!.outputTokens!).toBeGreaterThanOrEqual(100);
+  });
+
   test('with no usage, the thinking streamed beside the answer is charged as output too', async () => {
     h.openai.compat = { noUsage: true };
     const plain = freshChannel();
@@ -327,7 +340,7 @@ describe('JSON answers sent without a content-type header', () => {
 });
 
 describe('a route the server does not have', () => {
-  test.each([['gin' as const], ['express' as const], ['lmstudio' as const]])('/imagine against a server without /images/generations (%s)', async (notFoundStyle) => {
+  test.each([['gin' as const], ['express' as const], ['lmstudio' as const], ['method' as const]])('/imagine against a server without /images/generations (%s)', async (notFoundStyle) => {
     h.openai.compat = { missingRoutes: ['images'], notFoundStyle };
     const channelId = freshChannel();
     const i = h.command('imagine', { prompt: 'a lighthouse' }, { channelId });
@@ -337,7 +350,7 @@ describe('a route the server does not have', () => {
     expect(ledger(channelId).every((row) => row.state === 'released' && row.charged === 0)).toBe(true);
   });
 
-  test.each([['fastapi' as const], ['nest' as const], ['llamacpp' as const], ['gin' as const], ['lmstudio' as const]])('/transcribe against a server without /audio/transcriptions (%s)', async (notFoundStyle) => {
+  test.each([['fastapi' as const], ['nest' as const], ['llamacpp' as const], ['gin' as const], ['lmstudio' as const], ['method' as const]])('/transcribe against a server without /audio/transcriptions (%s)', async (notFoundStyle) => {
     h.openai.compat = { missingRoutes: ['transcriptions'], notFoundStyle };
     const channelId = freshChannel();
     const i = h.command('transcribe', { audio: { filename: 'note.wav', contentType: 'audio/wav', data: makeWav({ seconds: 1 }) } }, { channelId });

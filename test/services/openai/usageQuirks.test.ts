@@ -137,16 +137,22 @@ describe('a 200 JSON completion sent back to a streamed request (a server that i
 });
 
 describe('an error sent as the whole body with a 200 (some proxies), to a streamed request', () => {
+  const SERVER_ERROR = { message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: null };
+  const EMPTY_ACCOUNT = { message: 'You exceeded your current quota, please check your plan and billing details.', type: 'insufficient_quota', param: null, code: 'insufficient_quota' };
+  const RATE_LIMIT = { message: 'Rate limit reached for requests. Please try again in 20s.', type: 'requests', param: null, code: 'rate_limit_exceeded' };
   test.each([
-    ['a server error', { message: 'The server had an error while processing your request.', type: 'server_error', param: null, code: null }],
-    ['an empty account', { message: 'You exceeded your current quota, please check your plan and billing details.', type: 'insufficient_quota', param: null, code: 'insufficient_quota' }],
-  ])('%s is read as the same error sent as an event: the same reply, nothing charged before any text', async (_name, error) => {
+    ['a server error', SERVER_ERROR, 'application/json'],
+    ['an empty account', EMPTY_ACCOUNT, 'application/json'],
+    ['a rate limit labelled as a stream', RATE_LIMIT, 'text/event-stream'],
+    ['an empty account labelled as a stream', EMPTY_ACCOUNT, 'text/event-stream'],
+    ['a rate limit without a content-type', RATE_LIMIT, null],
+  ])('%s is read as the same error sent as an event: the same reply, nothing charged before any text', async (_name, error, contentType) => {
     const asEvent = freshChannel();
     h.openai.chat.enqueue({ streamError: error });
     const expected = (await ask(asEvent, 'Hello?')).transcript();
     expect(expected[0]).not.toBe('');
     const asBody = freshChannel();
-    h.openai.chat.enqueue({ rawError: { status: 200, body: JSON.stringify({ error }) } });
+    h.openai.chat.enqueue({ rawError: { status: 200, body: JSON.stringify({ error }), contentType } });
     const i = await ask(asBody, 'Hello?');
     expect(i.transcript()).toEqual(expected);
     expect(i.transcript()[0]).not.toContain(error.message);

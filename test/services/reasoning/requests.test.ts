@@ -87,7 +87,7 @@ describe('reasoning tokens', () => {
     fake.chat.enqueue({ text: 'Forty-two.', reasoningTokens: 320 });
     const outcome = await ask(atOpenAI, 'o4-mini');
     expect(outcome).toMatchObject({ ok: true, text: 'Forty-two.' });
-    expect(outcome.usage).toEqual({ promptTokens: expect.any(Number), completionTokens: 3 + 320, reasoningTokens: 320, cachedTokens: 0 });
+    expect(outcome.usage).toEqual({ promptTokens: expect.any(Number), completionTokens: 3 + 320, reasoningTokens: 320, cachedTokens: 0, totalTokens: outcome.usage!.promptTokens! + 3 + 320 });
   });
 
   test('max_completion_tokens bounds reasoning and answer together: thinking past it leaves no answer', async () => {
