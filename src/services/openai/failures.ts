@@ -35,7 +35,7 @@ export type ModelFailure =
   | { kind: 'responses_only'; model?: string; setBy: ModelChooser }
   /** The server has no such route (a 404 that names no model): it does not offer this feature at all. */
   | { kind: 'endpoint_missing'; endpoint: Endpoint }
-  /** `message` only when the server wrote one for people (a JSON field), with secrets blanked. */
+  /** `message` only when the server wrote one for people (a JSON field), with secrets blanked: for the log, never for a reply. */
   | { kind: 'bad_request'; message: string | undefined }
   | { kind: 'cut_off' }
   /** Not sent: the model has no price, and UNPRICED_MODELS (on OpenAI's own API by default) says not to guess one; `setBy`: who can choose another. */
