@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config.ts';
+import { safeErrorSerializer } from './logErrors.ts';
 import { mappedErrorSerializer } from './stackTrace.ts';
 
 export type { Logger };
@@ -32,9 +33,12 @@ export function scrubDiscordTokens(line: string): string {
   return text;
 }
 
-/** Removes every known secret value from a serialized log line, whatever field or message it ended up in. */
+/**
+ * Removes every known secret value from a serialized log line, whatever field or message it ended up in: as written, and
+ * as JSON writes it inside a string (a `"` or `\` in the value is escaped there).
+ */
 export function secretScrubber(secrets: string[]): (line: string) => string {
-  const values = secrets.filter((s) => s.length >= 6);
+  const values = [...new Set(secrets.filter((s) => s.length >= 6).flatMap((s) => [JSON.stringify(s).slice(1, -1), s]))];
   return (line) => values.reduce((text, secret) => (text.includes(secret) ? text.split(secret).join(REDACTED) : text), scrubDiscordTokens(line));
 }
 
@@ -46,7 +50,7 @@ export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat' | 'di
     redact: { paths: REDACT_PATHS, censor: REDACTED },
     hooks: { streamWrite: scrub },
     // Stacks name the TypeScript lines of the compiled bot (see stackTrace.ts).
-    serializers: { err: mappedErrorSerializer(pino.stdSerializers.err) },
+    serializers: { err: safeErrorSerializer(mappedErrorSerializer(pino.stdSerializers.err)) },
     base: undefined,
   };
   if (pretty) {
