@@ -5,6 +5,7 @@ import { isModelAllowed, parseAllowedModels, type AllowedModels } from './servic
 import { PERIODS, type Period } from './services/budget/periods.ts';
 import { parseUsd } from './services/pricing/index.ts';
 import { DEFAULT_DOWNLOAD_BUDGET_BYTES, DEFAULT_DOWNLOAD_WAIT_MS } from './services/discord/downloadGate.ts';
+import { secretScrubber } from './secretScrub.ts';
 
 /**
  * The operator's defaults keep a fresh install's bill small: the whole bot $5 a day, one person $1 a
@@ -342,7 +343,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Read once: zod's compiled fast path (generated code, built on a schema's first parse) costs more than it saves here.
   const parsed = schema.safeParse(env, { jitless: true });
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'} ${issue.message}`);
+    // A problem quoting a value (ALLOWED_GUILD_IDS, SHARD_IDS, ALLOWED_MODELS) may quote a secret pasted into the wrong setting.
+    const scrub = secretScrubber([env.DISCORD_TOKEN, env.OPENAI_API_KEY, env.LEDGER_SECRET].filter((value) => value !== undefined));
+    const problems = parsed.error.issues.map((issue) => scrub(`${issue.path.join('.') || 'environment'} ${issue.message}`));
     throw new ConfigError(problems);
   }
   const e = parsed.data;

@@ -128,6 +128,13 @@ describe('loadConfig', () => {
     expect(problemsOf({ DISCORD_TOKEN: value, OPENAI_API_KEY: value }).join('\n')).not.toContain('token');
   });
 
+  test('a secret pasted into a setting whose problem quotes its value is not echoed', () => {
+    const token = 'MTIz.pasted-in-the-wrong-line-token';
+    const problems = problemsOf({ DISCORD_TOKEN: token, OPENAI_API_KEY: 'sk-test-key-value', ALLOWED_GUILD_IDS: token, SHARD_IDS: token, SHARD_COUNT: '2' });
+    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/^ALLOWED_GUILD_IDS must be Discord server IDs.*not IDs: \[REDACTED\]$/), expect.stringMatching(/^SHARD_IDS .*not understood: \[REDACTED\]$/)]));
+    expect(problems.join('\n')).not.toContain('pasted-in-the-wrong-line');
+  });
+
   test('metrics are off unless METRICS_PORT is set, and listen on loopback unless METRICS_HOST says otherwise', () => {
     expect(loadConfig(required)).toMatchObject({ metricsPort: undefined, metricsHost: '127.0.0.1' });
     expect(loadConfig({ ...required, METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' })).toMatchObject({ metricsPort: 9464, metricsHost: '0.0.0.0' });
