@@ -57,6 +57,8 @@ function readable(error: Error): Record<string, unknown> {
 export function safeErrorSerializer(serialize: Serialize): (value: unknown) => unknown {
   const serializeOne = (value: unknown): unknown => {
     if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return value;
+    // Several failures logged together (allSettled's reasons): each as an error, not as `{}`.
+    if (Array.isArray(value)) return value.map(serializeOne);
     let serialized: Record<string, unknown>;
     try {
       serialized = serialize(value as Error);

@@ -85,6 +85,12 @@ describe('the err serializer takes whatever was thrown or rejected', () => {
     expect(last()).toMatchObject({ err: reason, msg: 'unhandled promise rejection' });
   });
 
+  test('an array of errors is written error by error, not as empty objects', () => {
+    logger.error({ err: [new Error('first failed'), new TypeError('second failed')] }, 'both failed');
+    const { err } = last() as { err: { type: string; message: string }[] };
+    expect(err.map(({ type, message }) => [type, message])).toEqual([['Error', 'first failed'], ['TypeError', 'second failed']]);
+  });
+
   test('an error whose own getter throws is still written, with its type, message and stack', () => {
     class Fragile extends Error {
       get detail(): string { throw new Error('not readable now'); }
