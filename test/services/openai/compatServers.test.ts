@@ -293,8 +293,10 @@ describe('HTTP errors in other shapes', () => {
     expect(i.transcript()).toEqual([reply]);
     expect(turns(channelId)).toHaveLength(0);
     expect(ledger(channelId)).toMatchObject([{ state: 'released', charged: 0 }]);
-    // The failure is logged where an admin looks, classified, and without the key.
-    expect(h.logs().some((l) => l.level === 40 && String(l.msg).includes('model call failed'))).toBe(true);
+    // The failure is logged where an admin looks, classified, and without the key; a refused request with the server's words.
+    const logged = h.logs().filter((l) => l.level === 40 && String(l.msg).includes('model call failed'));
+    expect(logged.length).toBeGreaterThan(0);
+    if (reply === BAD_REQUEST) expect(logged.at(-1)).toMatchObject({ failure: { kind: 'bad_request', message: expect.any(String) as string } });
     expect(h.logLines.join('\n')).not.toContain(TEST_OPENAI_KEY);
   });
 
