@@ -5,6 +5,7 @@ import { isModelAllowed, parseAllowedModels, type AllowedModels } from './servic
 import { PERIODS, type Period } from './services/budget/periods.ts';
 import { parseUsd } from './services/pricing/index.ts';
 import { DEFAULT_DOWNLOAD_BUDGET_BYTES, DEFAULT_DOWNLOAD_WAIT_MS } from './services/discord/downloadGate.ts';
+import { secretScrubber } from './secretScrub.ts';
 
 /**
  * The operator's defaults keep a fresh install's bill small: the whole bot $5 a day, one person $1 a
@@ -38,13 +39,29 @@ export class ConfigError extends Error {
 
 const emptyAsUndefined = (value: unknown) => (typeof value === 'string' && value.trim() === '' ? undefined : value);
 const optionalString = z.preprocess(emptyAsUndefined, z.string().trim().optional());
+/**
+ * A user name and password in a URL are never sent: Node's fetch (the openai SDK, the ledger link) refuses such a URL with
+ * an error that quotes it whole, and discord.js drops them. Refused here, in words that don't repeat them.
+ */
+const NO_CREDENTIALS = 'must not hold a user name or password (user:password@): they are never sent, and would be written into error messages';
+const withoutCredentials = (url: string) => !/^[a-z][a-z\d+.-]*:\/\/[^/?#]*@/i.test(url);
 const httpUrl = z.preprocess(
   emptyAsUndefined,
   z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. http://127.0.0.1:11434/v1' })
+    .refine(withoutCredentials, NO_CREDENTIALS)
     .transform((url) => url.replace(/\/+$/, ''))
     .optional(),
 );
+/**
+ * A key or token goes into an HTTP header: a control character, or one past Latin-1 (a curly quote or a zero-width space
+ * pasted with it), fails every call, and fetch's error for it quotes the whole header, key included.
+ */
+const headerSafe = (value: string) => [...value].every((c) => {
+  const code = c.codePointAt(0)!;
+  return /\s/.test(c) || (code >= 0x20 && code !== 0x7f && code <= 0xff); // whitespace has its own problem: 'must not contain spaces'
+});
+const HEADER_UNSAFE = 'has a character an HTTP header cannot carry (a control character, or one pasted with it such as a curly quote or a zero-width space): copy it again';
 const BYTES_PER_MB = 1024 * 1024;
 /** 64 GiB, past any host's memory: a larger DOWNLOAD_MEMORY_MB is a typo (bytes written as MB), refused rather than obeyed. */
 const MAX_DOWNLOAD_MEMORY_MB = 65_536;
@@ -102,8 +119,8 @@ const limit = (amountMicros: number | null, period: Period) => (amountMicros ===
 
 /** Every setting on its own; `schema` adds the checks that read several together. */
 const settings = z.object({
-  DISCORD_TOKEN: z.preprocess(emptyAsUndefined, z.string({ error: 'is required (the bot token from the Discord developer portal)' }).regex(/^\S+$/, 'must not contain spaces')),
-  OPENAI_API_KEY: z.preprocess(emptyAsUndefined, z.string({ error: 'is required (an API key from platform.openai.com, or any value your compatible server accepts)' }).regex(/^\S+$/, 'must not contain spaces')),
+  DISCORD_TOKEN: z.preprocess(emptyAsUndefined, z.string({ error: 'is required (the bot token from the Discord developer portal)' }).regex(/^\S+$/, 'must not contain spaces').refine(headerSafe, HEADER_UNSAFE)),
+  OPENAI_API_KEY: z.preprocess(emptyAsUndefined, z.string({ error: 'is required (an API key from platform.openai.com, or any value your compatible server accepts)' }).regex(/^\S+$/, 'must not contain spaces').refine(headerSafe, HEADER_UNSAFE)),
   OPENAI_BASE_URL: httpUrl,
   DISCORD_API_URL: httpUrl,
   DATABASE_PATH: z.preprocess(emptyAsUndefined, z.string().default('data/bot.sqlite')),
@@ -160,7 +177,7 @@ const settings = z.object({
   }),
   SHARD_COUNT: z.preprocess(emptyAsUndefined, z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(MAX_SHARDS, `must be at most ${MAX_SHARDS}`).optional()),
   LEDGER_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/, error: "must be the coordinator's http(s) address, e.g. http://10.0.0.1:9470" })
-    .transform((url) => url.replace(/\/+$/, '')).optional()),
+    .refine(withoutCredentials, NO_CREDENTIALS).transform((url) => url.replace(/\/+$/, '')).optional()),
   LEDGER_SECRET: z.preprocess(emptyAsUndefined, z.string().min(MIN_LEDGER_SECRET_LENGTH, `must be at least ${MIN_LEDGER_SECRET_LENGTH} characters (e.g. the output of: openssl rand -hex 32)`)
     .regex(/^\S+$/, 'must not contain spaces').optional()),
   LEDGER_PORT: port,
@@ -326,7 +343,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Read once: zod's compiled fast path (generated code, built on a schema's first parse) costs more than it saves here.
   const parsed = schema.safeParse(env, { jitless: true });
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'} ${issue.message}`);
+    // A problem quoting a value (ALLOWED_GUILD_IDS, SHARD_IDS, ALLOWED_MODELS) may quote a secret pasted into the wrong setting.
+    const scrub = secretScrubber([env.DISCORD_TOKEN, env.OPENAI_API_KEY, env.LEDGER_SECRET].filter((value) => value !== undefined));
+    const problems = parsed.error.issues.map((issue) => scrub(`${issue.path.join('.') || 'environment'} ${issue.message}`));
     throw new ConfigError(problems);
   }
   const e = parsed.data;

@@ -1,42 +1,21 @@
 import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
 import type { Config } from './config.ts';
+import { safeErrorSerializer } from './logErrors.ts';
+import { REDACTED, secretScrubber } from './secretScrub.ts';
 import { mappedErrorSerializer } from './stackTrace.ts';
 
 export type { Logger };
+export { scrubDiscordTokens, secretScrubber } from './secretScrub.ts';
 
 /** pino-pretty is loaded only for a terminal (or LOG_FORMAT=pretty). */
 const requireCjs = createRequire(import.meta.url);
 
-const REDACTED = '[REDACTED]';
 /** Field names that hold credentials wherever they appear in a log object. */
 const REDACT_PATHS = [
   'token', '*.token', 'discordToken', '*.discordToken', 'openaiApiKey', '*.openaiApiKey', 'apiKey', '*.apiKey',
   'authorization', '*.authorization', 'headers.authorization', '*.headers.authorization', 'headers.Authorization', '*.headers.Authorization',
 ];
-
-/**
- * The token segment of an interaction or webhook path (`/webhooks/<id>/<token>`, `/interactions/<id>/<token>/callback`),
- * in discord.js error URLs and webhook URLs alike. The id before it is kept: it is not a secret and helps reading logs.
- */
-const TOKEN_IN_PATH = /(\/(?:webhooks|interactions)\/\d+\/)[^/?#\s"'\\]+/g;
-/** Interaction tokens are base64 of "interaction:…", so they all start like this wherever they end up. */
-const INTERACTION_TOKEN_PREFIX = 'aW50ZXJhY3Rpb246';
-const INTERACTION_TOKEN = /aW50ZXJhY3Rpb246[\w+=-]*/g;
-
-/** Removes interaction tokens and webhook tokens; the cheap `includes` checks skip the regexes on almost every line. */
-export function scrubDiscordTokens(line: string): string {
-  let text = line;
-  if (text.includes('/webhooks/') || text.includes('/interactions/')) text = text.replace(TOKEN_IN_PATH, `$1${REDACTED}`);
-  if (text.includes(INTERACTION_TOKEN_PREFIX)) text = text.replace(INTERACTION_TOKEN, REDACTED);
-  return text;
-}
-
-/** Removes every known secret value from a serialized log line, whatever field or message it ended up in. */
-export function secretScrubber(secrets: string[]): (line: string) => string {
-  const values = secrets.filter((s) => s.length >= 6);
-  return (line) => values.reduce((text, secret) => (text.includes(secret) ? text.split(secret).join(REDACTED) : text), scrubDiscordTokens(line));
-}
 
 export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat' | 'discordToken' | 'openaiApiKey'> & Partial<Pick<Config, 'ledger'>>, destination?: NodeJS.WritableStream): Logger {
   const pretty = config.logFormat === 'pretty' || (config.logFormat === 'auto' && !destination && process.stdout.isTTY === true);
@@ -46,7 +25,7 @@ export function createLogger(config: Pick<Config, 'logLevel' | 'logFormat' | 'di
     redact: { paths: REDACT_PATHS, censor: REDACTED },
     hooks: { streamWrite: scrub },
     // Stacks name the TypeScript lines of the compiled bot (see stackTrace.ts).
-    serializers: { err: mappedErrorSerializer(pino.stdSerializers.err) },
+    serializers: { err: safeErrorSerializer(mappedErrorSerializer(pino.stdSerializers.err)) },
     base: undefined,
   };
   if (pretty) {

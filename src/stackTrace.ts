@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { SourceMap } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { secretScrubber } from './secretScrub.ts';
 
 /**
  * Stack traces of the compiled bot name its TypeScript lines, mapped when an error is logged rather than by
@@ -120,14 +121,38 @@ export function mappedErrorSerializer(serialize: (error: Error) => Record<string
   return (error) => mapDeep(serialize(error));
 }
 
+/** Causes a crash report follows (as pino's `caused by:` does in a logged error); past them, or at a loop, it stops. */
+const MAX_CRASH_CAUSES = 5;
+
+/** A crash's stack and its causes', mapped. */
+function crashReport(error: unknown): string {
+  const parts: string[] = [];
+  const seen = new Set<unknown>();
+  for (let current = error; current !== undefined && !seen.has(current) && parts.length <= MAX_CRASH_CAUSES; current = (current as { cause?: unknown } | null)?.cause) {
+    seen.add(current);
+    parts.push(current instanceof Error && current.stack ? mapStack(current.stack) : String(current));
+  }
+  return parts.join('\ncaused by: ');
+}
+
 /**
  * A crash's stack printed with TypeScript lines, then exit code 1, as Node's own report does; nothing if a handler is
  * already there (start.mjs installs this before loading the bot, so a module that fails to load is reported too).
+ * It is scrubbed of the secrets the log lines are: an error's message can hold a URL with an interaction token, or a
+ * header with the key. The values are read when it crashes, as .env is loaded after this is installed.
  */
 export function reportCrashesMapped(): void {
   if (process.listenerCount('uncaughtException') > 0) return;
   process.on('uncaughtException', (error) => {
-    process.stderr.write(`${error instanceof Error && error.stack ? mapStack(error.stack) : String(error)}\n`);
+    const { DISCORD_TOKEN, OPENAI_API_KEY, LEDGER_SECRET } = process.env;
+    const scrub = secretScrubber([DISCORD_TOKEN ?? '', OPENAI_API_KEY ?? '', LEDGER_SECRET ?? '']);
+    let report: string;
+    try {
+      report = crashReport(error);
+    } catch {
+      report = 'uncaught exception (a value whose report could not be written)'; // a toString that throws, say
+    }
+    process.stderr.write(`${scrub(report)}\n`);
     process.exit(1);
   });
 }

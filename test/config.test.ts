@@ -106,6 +106,35 @@ describe('loadConfig', () => {
     expect(error?.message).not.toContain('sk-abc');
   });
 
+  test.each([
+    ['OPENAI_BASE_URL', 'https://bot:hunter2-url-password@proxy.example/v1'],
+    ['DISCORD_API_URL', 'http://bot:hunter2-url-password@127.0.0.1:8080/api'],
+    ['LEDGER_URL', 'http://host:hunter2-url-password@10.0.0.1:9470'],
+  ])('%s with a user name and password is refused (never sent: fetch refuses such a URL, discord.js drops them), without echoing them', (name, url) => {
+    const env = { ...required, [name]: url, ...(name === 'LEDGER_URL' ? { LEDGER_SECRET: 'x'.repeat(40), SHARD_IDS: '2-3', SHARD_COUNT: '4' } : {}) };
+    const problems = problemsOf(env);
+    expect(problems).toEqual([expect.stringMatching(new RegExp(`^${name} must not hold a user name or password`))]);
+    expect(problems.join('\n')).not.toContain('hunter2');
+  });
+
+  test.each([
+    ['a zero-width space pasted with it', 'MTIz.token-value\u200b'],
+    ['a curly quote', '\u201cMTIz.token-value\u201d'],
+    ['a control character', 'MTIz.token\u0000value'],
+  ])('a key or token with a character HTTP headers cannot carry (%s) is refused at start, without echoing it', (_case, value) => {
+    expect(problemsOf({ DISCORD_TOKEN: value, OPENAI_API_KEY: value })).toEqual([
+      expect.stringMatching(/^DISCORD_TOKEN has a character an HTTP header cannot carry/), expect.stringMatching(/^OPENAI_API_KEY has a character an HTTP header cannot carry/),
+    ]);
+    expect(problemsOf({ DISCORD_TOKEN: value, OPENAI_API_KEY: value }).join('\n')).not.toContain('token');
+  });
+
+  test('a secret pasted into a setting whose problem quotes its value is not echoed', () => {
+    const token = 'MTIz.pasted-in-the-wrong-line-token';
+    const problems = problemsOf({ DISCORD_TOKEN: token, OPENAI_API_KEY: 'sk-test-key-value', ALLOWED_GUILD_IDS: token, SHARD_IDS: token, SHARD_COUNT: '2' });
+    expect(problems).toEqual(expect.arrayContaining([expect.stringMatching(/^ALLOWED_GUILD_IDS must be Discord server IDs.*not IDs: \[REDACTED\]$/), expect.stringMatching(/^SHARD_IDS .*not understood: \[REDACTED\]$/)]));
+    expect(problems.join('\n')).not.toContain('pasted-in-the-wrong-line');
+  });
+
   test('metrics are off unless METRICS_PORT is set, and listen on loopback unless METRICS_HOST says otherwise', () => {
     expect(loadConfig(required)).toMatchObject({ metricsPort: undefined, metricsHost: '127.0.0.1' });
     expect(loadConfig({ ...required, METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' })).toMatchObject({ metricsPort: 9464, metricsHost: '0.0.0.0' });

@@ -136,8 +136,8 @@ describe('the start command', () => {
     symlinkSync(join(ROOT, 'node_modules'), join(root, 'node_modules'));
     writeFileSync(join(root, 'src', 'index.ts'), "import { word } from './word.ts';\nprocess.stdout.write(`${word} from ${import.meta.url}\\n`);\n");
     writeFileSync(join(root, 'src', 'word.ts'), "export const word: string = 'first';\n");
-    // What start.mjs maps a crash's stack with.
-    cpSync(join(ROOT, 'src', 'stackTrace.ts'), join(root, 'src', 'stackTrace.ts'));
+    // What start.mjs maps (and scrubs) a crash's stack with.
+    for (const file of ['stackTrace.ts', 'secretScrub.ts']) cpSync(join(ROOT, 'src', file), join(root, 'src', file));
     const start = () => {
       const run = spawnSync(process.execPath, startCommand(root), { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH ?? '' } });
       return { status: run.status, stdout: run.stdout, stderr: run.stderr };

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { Writable } from 'node:stream';
 import { createLogger, requestLogger, scrubDiscordTokens } from '../src/logger.ts';
 import { BotHarness } from './support/botHarness.ts';
+import type { RecordedRequest } from './support/fakeDiscord.ts';
 
 const TOKEN = 'aW50ZXJhY3Rpb246MTIzNDU2Nzg5MDEyMzQ1Njc4OnNlY3JldA';
 
@@ -54,6 +55,63 @@ describe('interaction tokens never reach the log, even at trace level', () => {
     expect(all).not.toContain(interaction.token);
     expect(h.bot.ctx.logger.level).toBe('trace');
   });
+
+  test('an upload Discord fails (5xx past discord.js\'s retries): the log names the file and its size, never its bytes', async () => {
+    const uploadsImage = (r: RecordedRequest) => r.method === 'PATCH' && r.path.startsWith('/webhooks/') && typeof r.body === 'object' && r.body !== null && 'files' in r.body;
+    h.discord.injectRestFault({ match: uploadsImage, status: 500, times: 4 });
+    const before = failureLines().length;
+    const interaction = h.command('imagine', { prompt: 'a lighthouse' });
+    await waitForFailures(before + 1);
+    const line = failureLines().at(-1)!;
+    const { requestBody } = line.err as { requestBody: { files: unknown[]; json: unknown } };
+    expect(requestBody.files).toEqual([{ name: 'imagine-1.png', bytes: expect.any(Number) as number }]);
+    expect((requestBody.files[0] as { bytes: number }).bytes).toBeGreaterThan(60);
+    expect(requestBody.json).toMatchObject({ attachments: [{ id: '0' }] });
+    const all = h.logLines.join('\n');
+    expect(all).not.toContain('"type":"Buffer"');
+    expect(all).not.toContain(interaction.token);
+  });
+});
+
+describe('the err serializer takes whatever was thrown or rejected', () => {
+  const lines: string[] = [];
+  const destination = new Writable({ write(chunk: Buffer, _encoding, done) { lines.push(chunk.toString()); done(); } });
+  const logger = createLogger({ logLevel: 'info', logFormat: 'json', discordToken: 'discord-token-value', openaiApiKey: 'sk-openai-key-value' }, destination);
+  const last = () => JSON.parse(lines.at(-1)!) as { err?: unknown; msg: string };
+
+  // A promise rejected with null reaches index.ts's unhandledRejection handler as `{ err: null }`: a throw there is a crash.
+  test.each([['null', null], ['a string', 'plain reason'], ['a number', 42]])('a rejection with %s is written as it is', (_case, reason) => {
+    expect(() => logger.error({ err: reason }, 'unhandled promise rejection')).not.toThrow();
+    expect(last()).toMatchObject({ err: reason, msg: 'unhandled promise rejection' });
+  });
+
+  test('an array of errors is written error by error, not as empty objects', () => {
+    logger.error({ err: [new Error('first failed'), new TypeError('second failed')] }, 'both failed');
+    const { err } = last() as { err: { type: string; message: string }[] };
+    expect(err.map(({ type, message }) => [type, message])).toEqual([['Error', 'first failed'], ['TypeError', 'second failed']]);
+  });
+
+  test('an error whose own getter throws is still written, with its type, message and stack', () => {
+    class Fragile extends Error {
+      get detail(): string { throw new Error('not readable now'); }
+    }
+    Object.defineProperty(Fragile.prototype, 'detail', { enumerable: true });
+    expect(() => logger.error({ err: new Fragile('the request failed') }, 'command failed')).not.toThrow();
+    const { err } = last() as { err: { type: string; message: string; stack: string } };
+    expect(err).toMatchObject({ type: 'Fragile', message: 'the request failed' });
+    expect(err.stack).toMatch(/^Error: the request failed\n\s+at /);
+  });
+});
+
+test('a secret with characters JSON escapes (a quote, a backslash) is scrubbed as written in the line', () => {
+  const lines: string[] = [];
+  const destination = new Writable({ write(chunk: Buffer, _encoding, done) { lines.push(chunk.toString()); done(); } });
+  const secret = 'ledger"secret\\with-quotes-and-backslash-0123456789';
+  const logger = createLogger({ logLevel: 'info', logFormat: 'json', discordToken: 'discord-token-value', openaiApiKey: 'sk-openai-key-value', ledger: { url: 'http://10.0.0.1:9470', port: undefined, host: '127.0.0.1', secret } }, destination);
+  logger.warn({ detail: `sent ${secret}` }, `configured with ${secret}`);
+  const line = lines.join('');
+  expect(JSON.parse(line)).toMatchObject({ detail: 'sent [REDACTED]', msg: 'configured with [REDACTED]' });
+  expect(line).not.toContain('with-quotes-and-backslash');
 });
 
 describe('pretty logs (a terminal, or LOG_FORMAT=pretty)', () => {

@@ -68,4 +68,21 @@ describe('stack traces of the compiled bot name its TypeScript lines, mapped onl
     expect(run.stderr.match(/fail\.ts:5:10/g)).toHaveLength(2);
     expect(run.stderr).not.toContain('fail.js');
   }, 30_000);
+
+  test('a crash report holds no secret (the settings\' values, interaction and webhook tokens) and says what caused it', () => {
+    const secrets = { DISCORD_TOKEN: 'MTIzNDU2.crash-report-discord-token', OPENAI_API_KEY: 'sk-crash-report-fake-key', LEDGER_SECRET: 'crash-report-ledger-secret-0123456789abcdef' };
+    const interactionToken = 'aW50ZXJhY3Rpb246MTIzNDU2Nzg5OmNyYXNo';
+    const script = [
+      `import { reportCrashesMapped } from ${JSON.stringify(join(import.meta.dirname, '..', 'src', 'stackTrace.ts'))};`,
+      'reportCrashesMapped();',
+      // What fetch says of a header it cannot send, and what a library's error can say of the request it made.
+      'const cause = new TypeError(`Headers.append: "Bearer ${process.env.OPENAI_API_KEY}" is an invalid header value.`);',
+      `setTimeout(() => { throw new Error(\`PATCH /api/v10/webhooks/123456789/${interactionToken}/messages/@original failed (Bot \${process.env.DISCORD_TOKEN}, \${process.env.LEDGER_SECRET})\`, { cause }); }, 1);`,
+    ].join('\n');
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', cwd: join(import.meta.dirname, '..'), env: { ...process.env, ...secrets } });
+    expect(run.status).toBe(1);
+    for (const secret of [...Object.values(secrets), interactionToken]) expect(run.stderr).not.toContain(secret);
+    expect(run.stderr).toContain('PATCH /api/v10/webhooks/123456789/[REDACTED]/messages/@original failed (Bot [REDACTED], [REDACTED])');
+    expect(run.stderr).toContain('caused by: TypeError: Headers.append: "Bearer [REDACTED]" is an invalid header value.');
+  }, 30_000);
 });

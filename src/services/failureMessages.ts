@@ -19,7 +19,6 @@ export type MessageKey =
   | 'auth'
   | 'modelNotFound'
   | 'badRequest'
-  | 'badRequestPlain'
   | 'noChatEndpoint'
   | 'noImageEndpoint'
   | 'noTranscriptionEndpoint'
@@ -46,9 +45,6 @@ export type MessageKey =
 
 export const t = catalogue<MessageKey>('failures');
 
-/** The most of a server's own error message quoted in a reply. */
-const MAX_SERVER_MESSAGE_CHARS = 300;
-
 const ENDPOINT_MISSING = {
   chat: 'noChatEndpoint', images: 'noImageEndpoint', transcription: 'noTranscriptionEndpoint', models: 'noModelsEndpoint',
 } as const satisfies Record<Endpoint, MessageKey>;
@@ -73,7 +69,8 @@ export function describeFailure(failure: ModelFailure, language: CatalogueLangua
     case 'auth': return t('auth', language);
     case 'model_not_found': return t(MODEL_NOT_FOUND[failure.setBy ?? 'admin'], language, { model: failure.model ?? model });
     case 'endpoint_missing': return t(ENDPOINT_MISSING[failure.endpoint], language);
-    case 'bad_request': return failure.message ? t('badRequest', language, { message: failure.message.slice(0, MAX_SERVER_MESSAGE_CHARS) }) : t('badRequestPlain', language);
+    // Never the server's own words: OpenAI's quote the request (the prompt, a value) and name the organisation; they are logged.
+    case 'bad_request': return t('badRequest', language);
     case 'cut_off': return t('cutOff', language);
     case 'unpriced': return t(UNPRICED[failure.setBy], language, { model: failure.model });
     case 'responses_only': return t(RESPONSES_ONLY[failure.setBy], language, { model: failure.model ?? model });

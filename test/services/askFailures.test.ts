@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { BotHarness, channelPool } from '../support/botHarness.ts';
+import { lastUserText } from '../support/fakeOpenAIChat.ts';
 
 let h: BotHarness;
 beforeAll(async () => { h = await BotHarness.start({ env: { OPENAI_TIMEOUT_MS: '400' } }); });
@@ -211,6 +212,27 @@ describe('failures are explained in plain words, stored nowhere, and never crash
     const i = h.command('ask', { prompt: '你好' }, { channelId: freshChannel(), locale: 'zh-TW' });
     await h.settled(i);
     expect(i.transcript()[0]).toMatch(/OpenAI 帳號額度已用完/);
+  });
+
+  test.each([
+    ['en', 'The AI service could not handle this request. The reason was logged for the bot\'s host.'],
+    ['zh-TW', 'AI 服務無法處理這個請求。原因已記錄在機器人日誌中，供機器人的架設者查看。'],
+  ])('a 400 whose message quotes the prompt and names the organisation (%s): a plain sentence, the server\'s words only in the log', async (locale, reply) => {
+    const channelId = freshChannel();
+    const organisation = 'org-Fake5ecretOrgId42';
+    // OpenAI's invalid_request_error shape, its message quoting what the request sent (as its "Invalid value: '…'" ones do).
+    h.openai.chat.setDefault((request) => {
+      const message = `Invalid value: '${lastUserText(request)}'. Organization ${organisation} may not send this to 'messages[1].content'.`;
+      return { rawError: { status: 400, body: JSON.stringify({ error: { message, type: 'invalid_request_error', param: 'messages', code: 'invalid_value' } }) } };
+    });
+    const prompt = 'my private draft, never for the channel';
+    const i = h.command('ask', { prompt }, { channelId, locale });
+    await h.settled(i);
+    expect(i.transcript()).toEqual([reply]);
+    expect(i.transcript().join('\n')).not.toMatch(new RegExp(`${organisation}|private draft|Invalid value`));
+    // The bot's host still finds OpenAI's own words where they look.
+    expect(h.logs().some((l) => l.level === 40 && JSON.stringify(l).includes(organisation))).toBe(true);
+    expect(ledgerRows(channelId)).toEqual([expect.objectContaining({ state: 'released', charged: 0 })]);
   });
 
   test('the bot keeps answering after all of the above', async () => {

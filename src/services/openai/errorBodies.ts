@@ -3,7 +3,7 @@
  * `{"error": {"message", "type", "param", "code"}}` so the SDK and classifyError read one shape.
  */
 
-/** How the server wrote its error: only a message from a JSON field is ever shown to people. */
+/** How the server wrote its error (for the log: no server's message is ever shown to people). */
 export type BodyShape = 'openai' | 'string' | 'flat' | 'detail' | 'text' | 'html' | 'empty';
 
 export interface OpenAIStyleError {
@@ -90,10 +90,4 @@ export function normaliseErrorBody(text: string, contentType: string, secrets: r
   }
   const error = fromJson(parsed) ?? fromText(text, contentType);
   return { ...error, message: clip(redactSecrets(error.message, secrets)) };
-}
-
-/** True when the body was JSON written to explain itself, so its message may be shown (never raw text or HTML). */
-export function isShowable(error: unknown): boolean {
-  const shape = (error as { body_shape?: unknown } | null | undefined)?.body_shape;
-  return shape === undefined || shape === 'openai' || shape === 'string' || shape === 'flat' || shape === 'detail';
 }

@@ -1,5 +1,5 @@
 import { APIError } from 'openai';
-import { isShowable, redactSecrets } from './errorBodies.ts';
+import { redactSecrets } from './errorBodies.ts';
 
 /** What a server said about a failure, from the HTTP status or, inside a stream, from the error event alone. */
 export interface ErrorSignals {
@@ -11,8 +11,6 @@ export interface ErrorSignals {
   words: string;
   code: string | undefined;
   message: string;
-  /** The message came from a JSON field meant for people, so it may be shown once secrets are blanked. */
-  showable: boolean;
 }
 
 function messageOf(error: APIError): string {
@@ -34,7 +32,6 @@ export function readSignals(error: APIError, secrets: readonly string[]): ErrorS
     words: `${code ?? ''} ${type}`.toLowerCase(),
     code: code?.toLowerCase(),
     message: redactSecrets(messageOf(error), secrets),
-    showable: isShowable(error.error),
   };
 }
 

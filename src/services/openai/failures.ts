@@ -35,7 +35,7 @@ export type ModelFailure =
   | { kind: 'responses_only'; model?: string; setBy: ModelChooser }
   /** The server has no such route (a 404 that names no model): it does not offer this feature at all. */
   | { kind: 'endpoint_missing'; endpoint: Endpoint }
-  /** `message` only when the server wrote one for people (a JSON field), with secrets blanked. */
+  /** `message`: what the server said (any body shape), with secrets blanked and clipped: for the log, never for a reply. */
   | { kind: 'bad_request'; message: string | undefined }
   | { kind: 'cut_off' }
   /** Not sent: the model has no price, and UNPRICED_MODELS (on OpenAI's own API by default) says not to guess one; `setBy`: who can choose another. */
@@ -101,9 +101,9 @@ function fromSignals(signals: ErrorSignals, headers: Headers | undefined, contex
   if (status === 404 || status === 405 || NOT_FOUND_WORDS.test(words)) return notFound(signals, context);
   // A 4xx is the request's own fault whatever its type says: OpenAI types its 413 (upload too large) "server_error".
   if ((status !== undefined && status >= 500) || (status === undefined && SERVER_WORDS.test(words))) return { kind: 'server_error', status };
-  if (status !== undefined) return { kind: 'bad_request', message: signals.showable ? message : undefined };
+  if (status !== undefined) return { kind: 'bad_request', message };
   // An error event nobody can read (no status, no known code or type): the server failed, the network did not.
-  return /invalid_request|bad_?request|validation/.test(words) ? { kind: 'bad_request', message: signals.showable ? message : undefined } : { kind: 'server_error', status: undefined };
+  return /invalid_request|bad_?request|validation/.test(words) ? { kind: 'bad_request', message } : { kind: 'server_error', status: undefined };
 }
 
 /**

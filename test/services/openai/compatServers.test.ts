@@ -13,6 +13,8 @@ afterAll(async () => { await h?.close(); });
 beforeEach(() => { h.openai.reset(); });
 
 const freshChannel = channelPool();
+/** A request the server refused, whatever it wrote: its words are for the bot's host (the log), never the member. */
+const BAD_REQUEST = "The AI service could not handle this request. The reason was logged for the bot's host.";
 const turns = (channelId: string) => h.bot.ctx.db.prepare('SELECT role, content FROM turns WHERE channel_id = ? ORDER BY id').all(channelId) as { role: string; content: string }[];
 interface LedgerRow { command: string; state: string; charged: number; inputTokens: number | null; outputTokens: number | null }
 const ledger = (channelId: string) => h.bot.ctx.db.prepare(`SELECT command, state, charged_micros AS charged, input_tokens AS inputTokens, output_tokens AS outputTokens
@@ -165,7 +167,7 @@ describe('errors sent inside the stream (HTTP 200) get the same plain replies as
     ['llama.cpp server error (object)', { code: 500, message: 'failed to decode the batch', type: 'server_error' }, 'The AI service had an internal error. Please try again in a moment.'],
     ['LiteLLM rate limit (object, code "429")', { message: 'litellm.RateLimitError: Please try again in 20s', type: 'None', param: 'None', code: '429' }, 'The AI service is busy right now. Please try again in about 20 s.'],
     ['a proxy\'s quota error (object)', { message: 'You exceeded your current quota, please check your plan and billing details.', type: 'insufficient_quota', code: 'insufficient_quota' }, /OpenAI account is out of credit/],
-    ['vLLM bad request (object)', { message: 'temperature must be non-negative', type: 'BadRequestError', param: null, code: 400 }, 'The AI service could not handle this request: temperature must be non-negative'],
+    ['vLLM bad request (object)', { message: 'temperature must be non-negative', type: 'BadRequestError', param: null, code: 400 }, BAD_REQUEST],
     ['a string body naming a rate limit', 'Rate limit exceeded', 'The AI service is busy right now. Please try again in a minute.'],
     ['a string body nobody can classify', 'upstream failed', 'The AI service had an internal error. Please try again in a moment.'],
   ])('before any text: %s', async (_name, streamError, reply) => {
@@ -290,13 +292,13 @@ describe('a server that ignores max_tokens', () => {
 describe('HTTP errors in other shapes', () => {
   test.each([
     ['a reverse proxy\'s HTML 502', { status: 502, body: '<html><head><title>502 Bad Gateway</title></head><body><h1>502 Bad Gateway</h1></body></html>', contentType: 'text/html' }, 'The AI service had an internal error. Please try again in a moment.'],
-    ['a plain-text 400', { status: 400, body: 'invalid request', contentType: 'text/plain' }, 'The AI service could not handle this request.'],
-    ['FastAPI\'s detail', { status: 400, body: '{"detail":"max_tokens is too large"}' }, 'The AI service could not handle this request: max_tokens is too large'],
-    ['error as a string with a message', { status: 400, body: '{"error":"Bad Request","message":"messages must not be empty"}' }, 'The AI service could not handle this request: messages must not be empty'],
+    ['a plain-text 400', { status: 400, body: 'invalid request', contentType: 'text/plain' }, BAD_REQUEST],
+    ['FastAPI\'s detail', { status: 400, body: '{"detail":"max_tokens is too large"}' }, BAD_REQUEST],
+    ['error as a string with a message', { status: 400, body: '{"error":"Bad Request","message":"messages must not be empty"}' }, BAD_REQUEST],
     ['a 404 for the chat route itself', { status: 404, body: '404 page not found', contentType: 'text/plain' }, "This AI service has no chat endpoint (`/chat/completions` under OPENAI_BASE_URL). The bot's host needs to check OPENAI_BASE_URL (for most servers it ends in `/v1`)."],
     // lmstudio-ai/lms#107: a chat request while no model is loaded.
     ['LM Studio with no model loaded (a string error, 404)', { status: 404, body: '{"error":"No models loaded. Please load a model in the developer page or use the `lms load` command."}' }, 'The configured model `gpt-4o-mini` is not available on this AI service. A server admin needs to choose another model.'],
-    ['a body that echoes the key', { status: 400, body: JSON.stringify({ error: { message: `Invalid key ${TEST_OPENAI_KEY} for this route`, type: 'invalid_request_error' } }) }, 'The AI service could not handle this request: Invalid key [redacted] for this route'],
+    ['a body that echoes the key', { status: 400, body: JSON.stringify({ error: { message: `Invalid key ${TEST_OPENAI_KEY} for this route`, type: 'invalid_request_error' } }) }, BAD_REQUEST],
   ])('%s', async (_name, rawError, reply) => {
     const channelId = freshChannel();
     h.openai.chat.enqueue({ rawError });
@@ -304,8 +306,10 @@ describe('HTTP errors in other shapes', () => {
     expect(i.transcript()).toEqual([reply]);
     expect(turns(channelId)).toHaveLength(0);
     expect(ledger(channelId)).toMatchObject([{ state: 'released', charged: 0 }]);
-    // The failure is logged where an admin looks, classified, and without the key.
-    expect(h.logs().some((l) => l.level === 40 && String(l.msg).includes('model call failed'))).toBe(true);
+    // The failure is logged where an admin looks, classified, and without the key; a refused request with the server's words.
+    const logged = h.logs().filter((l) => l.level === 40 && String(l.msg).includes('model call failed'));
+    expect(logged.length).toBeGreaterThan(0);
+    if (reply === BAD_REQUEST) expect(logged.at(-1)).toMatchObject({ failure: { kind: 'bad_request', message: expect.any(String) as string } });
     expect(h.logLines.join('\n')).not.toContain(TEST_OPENAI_KEY);
   });
 

@@ -57,11 +57,12 @@ describe('a 404 names a model, or the route itself is missing', () => {
   });
 });
 
-describe('HTTP errors in other shapes keep their status and show only what was written for people', () => {
+describe('HTTP errors in other shapes keep their status, and what the server said for the log', () => {
   test.each<[string, number, string, string, ModelFailure]>([
     ['a proxy\'s HTML 502', 502, '<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1></center><hr><center>nginx</center></body></html>', 'text/html', { kind: 'server_error', status: 502 }],
     ['a proxy\'s HTML 429', 429, '<html><head><title>429 Too Many Requests</title></head></html>', 'text/html', { kind: 'rate_limited', retryAfterSeconds: undefined }],
-    ['plain text 400: not shown', 400, 'Bad Request: sk-echoed-secret-key was sent', 'text/plain', { kind: 'bad_request', message: undefined }],
+    // Kept for the log (no server's words reach a reply), the key blanked.
+    ['plain text 400: kept, the key blanked', 400, 'Bad Request: sk-echoed-secret-key was sent', 'text/plain', { kind: 'bad_request', message: 'Bad Request: [redacted] was sent' }],
     ['FastAPI 422 validation list', 422, '{"detail":[{"loc":["body","messages"],"msg":"field required","type":"value_error.missing"}]}', 'application/json', { kind: 'bad_request', message: 'field required' }],
     ['error as a string with a message', 400, '{"error":"Bad Request","message":"max_tokens must be at least 1"}', 'application/json', { kind: 'bad_request', message: 'max_tokens must be at least 1' }],
     ['a message that echoes the key', 400, '{"error":{"message":"Invalid header: Authorization Bearer sk-echoed-secret-key","type":"invalid_request_error"}}', 'application/json', { kind: 'bad_request', message: 'Invalid header: Authorization Bearer [redacted]' }],
