@@ -61,8 +61,8 @@ describe('/settings model under ALLOWED_MODELS', () => {
   });
 
   test('accepts a model the list allows, by prefix and whatever its case', async () => {
-    // (The price table itself reads names as written: that note is not the list's business.)
-    expect((await settings(h, 'model', { name: 'GPT-4o-2024-08-06' }, { channelId: FRESH_CHANNEL! })).split('\n')[0]).toBe('This channel now uses `GPT-4o-2024-08-06`.');
+    // Allowed whatever its case, and stored as OpenAI spells it (modelSpelling.test.ts).
+    expect((await settings(h, 'model', { name: 'GPT-4o-2024-08-06' }, { channelId: FRESH_CHANNEL! })).split('\n')[0]).toBe('This channel now uses `gpt-4o-2024-08-06`.');
     expect(await settings(h, 'model', { name: 'o4-mini' }, { channelId: FRESH_CHANNEL! })).toBe('This channel now uses `o4-mini`.');
     expect(storedModel(h, FRESH_CHANNEL!)).toBe('o4-mini');
     await settings(h, 'model', { name: 'default' }, { channelId: FRESH_CHANNEL! });
