@@ -133,4 +133,29 @@ describe('server-ceiling times on the coordinator', () => {
     for (const host of [a, b, c]) expect(host.ledger.serverCeiling(GUILD_B)).toMatchObject({ amountMicros: 1 * USD });
     expect(ceilingKeys(a.db)).toHaveLength(2);
   });
+  test('a late change typed before the time dropped, for a server with no time kept, leaves every machine on the ceiling in force', async () => {
+    const clock = { now: START };
+    const a = await coordinatorHost(clock);
+    const c = otherHost(a.server.url, clock);
+    const cut = new HeldClient(a.server.url, SECRET);
+    const cLink = new CoordinatorLink({
+      client: cut, store: new SharedLedgerStore(c.db), meta: new MetaStore(c.db), log, now: () => clock.now,
+      apply: (event) => applyEvent(event, { forgetHere: () => undefined, ledger: c.ledger }), resync: () => undefined,
+    });
+    // Host c's change to server B waits in its outbox; a minute later server A gets a ceiling, which c takes.
+    new SharedHosts(c.ledger, c.db, { link: cLink }, log, () => clock.now).setServerCeiling(GUILD_B, { amountMicros: 100 * USD, period: 'day' }, 'owner');
+    await expect.poll(() => cut.sent.length).toBe(1);
+    clock.now += 60_000;
+    a.hosts.setServerCeiling(GUILD_A, { amountMicros: 2 * USD, period: 'day' }, 'owner');
+    await c.link.renewLease();
+    // Eight days on, A's time is dropped: the floor is later than c's change, and c missed nothing (no resync to fix it).
+    clock.now += 8 * DAY_MS;
+    a.coordinator.trimEvents();
+    await c.link.renewLease();
+    cut.release();
+    await expect.poll(() => new SharedLedgerStore(c.db).pendingCount()).toBe(0);
+    await c.link.renewLease();
+    expect(a.ledger.serverCeiling(GUILD_B)?.amountMicros).not.toBe(100 * USD);
+    expect(c.ledger.serverCeiling(GUILD_B)).toEqual(a.ledger.serverCeiling(GUILD_B));
+  });
 });
