@@ -63,7 +63,10 @@ export async function startBot(config: Config, logger: Logger, options: { now?: 
   });
   const commands = loadCommands();
   // A compatible server's own models are what `/settings model` should suggest (the price table names OpenAI's).
-  const suggestListed = isOpenAIItself(config.openaiBaseUrl) ? undefined : (ids: readonly string[]) => {
+  // Every server's list is how its names are spelled (`/settings model GPT-4o` is stored as the listed `gpt-4o`).
+  const suggestListed = (ids: readonly string[]) => {
+    ctx.services.settings.learnListedModels(ids);
+    if (isOpenAIItself(config.openaiBaseUrl)) return;
     const chat = chatModelIds(ids);
     ctx.services.settings.addModelSource(() => chat);
   };

@@ -104,6 +104,14 @@ describe('the start-up check of the AI service', () => {
     expect(harness.logs().find((l) => l.level === 40 && String(l.msg).includes('does not list DEFAULT_MODEL'))).toMatchObject({ model: 'gpt-9-turbo' });
   });
 
+  test('DEFAULT_MODEL listed only in another case is warned about as a spelling, naming the listed one', async () => {
+    harness = await BotHarness.start({ env: { DEFAULT_MODEL: 'GPT-4o-Mini' } });
+    await harness.bot.aiServiceChecked;
+    const warning = harness.logs().find((l) => l.level === 40 && String(l.msg).includes('DEFAULT_MODEL'));
+    expect(warning).toMatchObject({ model: 'GPT-4o-Mini', listed: 'gpt-4o-mini' });
+    expect(warning?.msg).toMatch(/only in another case, and model names are case-sensitive/);
+  });
+
   test('an unreachable service is logged as an error', async () => {
     harness = await BotHarness.start({ env: { OPENAI_BASE_URL: 'http://127.0.0.1:9/v1' } });
     expect(await harness.bot.aiServiceChecked).toBe('failed');

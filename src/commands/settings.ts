@@ -43,14 +43,18 @@ const handlers: Record<string, Handler> = {
   },
 
   async model(interaction, ctx, scope, language) {
-    const name = interaction.options.getString('name', true).trim();
+    const typed = interaction.options.getString('name', true).trim();
     const { settings, pricing } = ctx.services;
-    if (name.toLowerCase() === DEFAULT) {
+    if (typed.toLowerCase() === DEFAULT) {
       settings.updateChannel(scope, { model: null }, interaction.user.id);
       const now = settings.forChannel(scope).model;
       return replyPrivately(interaction, text('modelCleared', language, { model: now.value, source: describeSource(now.source, scope.parentId, language) }));
     }
-    if (name.length > MODEL_NAME_MAX_LENGTH || !MODEL_NAME.test(name)) return replyPrivately(interaction, text('badModel', language, { model: name.slice(0, MODEL_NAME_MAX_LENGTH), max: MODEL_NAME_MAX_LENGTH }));
+    if (typed.length > MODEL_NAME_MAX_LENGTH || !MODEL_NAME.test(typed)) return replyPrivately(interaction, text('badModel', language, { model: typed.slice(0, MODEL_NAME_MAX_LENGTH), max: MODEL_NAME_MAX_LENGTH }));
+    // Model ids are case-sensitive at OpenAI: `GPT-4o` stored as typed would make every later question a 404.
+    const typedPrice = pricing.resolveChat(typed);
+    const respelled = settings.spellingOf(scope.guildId, typed, typedPrice.known ? typedPrice.resolvedFrom : undefined);
+    const name = respelled ?? typed;
     // The operator's ALLOWED_MODELS: the list itself is the host's business, so the reply names only the refused model.
     if (!settings.allowsModel(name)) return replyPrivately(interaction, text('modelNotAllowed', language, { model: name }));
     // OpenAI would answer every question to it with a 404: said now, in the words members would read.
@@ -59,8 +63,11 @@ const handlers: Record<string, Handler> = {
     // The answers would be refused (UNPRICED_MODELS): say so now rather than set a model that can't be used.
     if (!priced && ctx.config.unpricedModels === 'refuse') return replyPrivately(interaction, text('modelUnpricedRefused', language, { model: name }));
     settings.updateChannel(scope, { model: name }, interaction.user.id);
-    const note = priced ? '' : `\n${text('modelUnpriced', language, { model: name })}`;
-    await replyPrivately(interaction, `${text('modelSet', language, { model: name })}${note}`);
+    const notes = [
+      ...(respelled === undefined ? [] : [text('modelRespelled', language, { model: name, typed })]),
+      ...(priced ? [] : [text('modelUnpriced', language, { model: name })]),
+    ];
+    await replyPrivately(interaction, [text('modelSet', language, { model: name }), ...notes].join('\n'));
   },
 
   async 'system-prompt/set'(interaction, ctx, scope, language) {

@@ -85,19 +85,25 @@ async function answerMention(message: Message, ctx: BotContext, member: MessageA
  * text even without the Message Content intent).
  */
 export function registerMessageCreate(client: Client, ctx: BotContext): void {
-  const authors = new MessageAuthors(client);
+  const authors = new MessageAuthors(client, ctx.logger);
   client.on(Events.MessageCreate, (message) => {
-    const member = authors.take(message.id);
+    const held = authors.take(message.id);
     if (message.author.bot || !client.user) return;
-    // The author's roles decide their role limits. A webhook's message (no member) already stopped above: its author is
-    // a bot. A member's message whose packet was let go unread (MAX_HELD_AUTHORS passed while discord.js queued packets
-    // before READY) would pay as a member without roles, past any role limit: it is not answered.
-    if (message.inGuild() && !member) return;
+    // A webhook's message (no member) already stopped above: its author is a bot. A member's message whose packet was
+    // let go unread (MAX_HELD_AUTHORS passed while discord.js queued packets before READY) has no author at hand.
+    if (message.inGuild() && !held) authors.letGo();
     const { lifecycle, metrics } = ctx.services;
-    if (member && wantsTranscription(message, ctx)) return void lifecycle.track(metrics.message('voice_message', message, () => transcribeVoiceMessage(message, ctx, member)));
+    const voice = wantsTranscription(message, ctx);
     // In a DM every message is meant for the bot; in a server only those that mention it, and those in its threads.
-    const asked = threadQuestion(message, ctx);
-    const addressed = asked !== undefined || message.channel.isDMBased() || message.mentions.has(client.user, { ignoreEveryone: true, ignoreRoles: true, ignoreRepliedUser: true });
-    if (addressed) void lifecycle.track(metrics.message('mention', message, () => answerMention(message, ctx, member, asked)));
+    const asked = voice ? undefined : threadQuestion(message, ctx);
+    const addressed = voice || asked !== undefined || message.channel.isDMBased() || message.mentions.has(client.user, { ignoreEveryone: true, ignoreRoles: true, ignoreRepliedUser: true });
+    if (!addressed) return;
+    void lifecycle.track(metrics.message(voice ? 'voice_message' : 'mention', message, async () => {
+      // The author's roles decide their role limits: one let go is fetched, never guessed as a member without roles.
+      const member = message.inGuild() ? held ?? await authors.fetch(message, requestLogger(ctx.logger, { event: 'message', messageId: message.id, userId: message.author.id })) : undefined;
+      if (message.inGuild() && !member) return noteOutcome(message, 'ignored');
+      if (voice) return transcribeVoiceMessage(message, ctx, member!);
+      return answerMention(message, ctx, member, asked);
+    }));
   });
 }

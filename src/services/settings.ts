@@ -1,6 +1,7 @@
 import type { Config } from '../config.ts';
 import type { ChannelSettingsPatch, SettingsStore } from '../db/settings.ts';
 import { exactAllowedModels, isModelAllowed, mayAllowFineTunesOf } from './allowedModels.ts';
+import { knownSpelling } from './modelSpelling.ts';
 import { BUILTIN_CHAT } from './pricing/builtinPrices.ts';
 import type { ReasoningEffort } from './reasoning/models.ts';
 
@@ -45,12 +46,32 @@ export function effortToSend(settings: Pick<EffectiveChannelSettings, 'reasoning
 /** Channel settings with inheritance (thread → parent channel → bot config), and server-wide defaults. */
 export class SettingsService {
   private readonly modelSources: ModelSource[] = [];
+  private listedModels: readonly string[] = [];
 
   constructor(private readonly store: SettingsStore, private readonly config: Config, private readonly now: () => number = Date.now) {}
 
   /** Adds models to `/settings model` suggestions (fine-tuned models, a local server's list...). */
   addModelSource(source: ModelSource): void {
     this.modelSources.push(source);
+  }
+
+  /** The AI service's model ids (its GET /models at start-up): the spellings it answers to. */
+  learnListedModels(ids: readonly string[]): void {
+    this.listedModels = ids;
+  }
+
+  /**
+   * `typed` as spelled by a model the bot knows (the AI service's list, this server's fine-tunes, ALLOWED_MODELS,
+   * DEFAULT_MODEL, the price-table key `pricedAs`) when the two differ only in case; undefined otherwise (modelSpelling.ts).
+   */
+  spellingOf(guildId: string, typed: string, pricedAs?: string): string | undefined {
+    return knownSpelling(typed, [
+      ...this.listedModels,
+      ...this.modelSources.flatMap((source) => source(guildId)),
+      ...exactAllowedModels(this.config.allowedModels),
+      this.config.defaultModel,
+      ...(pricedAs === undefined ? [] : [pricedAs]),
+    ]);
   }
 
   /** Whether servers may choose `model` (ALLOWED_MODELS; every model when unset). */

@@ -21,7 +21,7 @@ const PROMPT_PREVIEW_LENGTH = 200;
 
 /** The texts live in locales/<language>/settings.json. */
 export type SettingsText =
-  | 'denied' | 'guildOnly' | 'modelSet' | 'modelCleared' | 'modelUnpriced' | 'modelUnpricedRefused' | 'modelResponsesOnly' | 'modelNotAllowed' | 'badModel' | 'promptSet' | 'promptCleared' | 'promptHeader'
+  | 'denied' | 'guildOnly' | 'modelSet' | 'modelRespelled' | 'modelCleared' | 'modelUnpriced' | 'modelUnpricedRefused' | 'modelResponsesOnly' | 'modelNotAllowed' | 'badModel' | 'promptSet' | 'promptCleared' | 'promptHeader'
   | 'voiceOn' | 'voiceOff' | 'voiceDefault' | 'voiceInactiveConfig' | 'voiceInactiveIntent' | 'languageSet' | 'languageCleared'
   | 'badLanguage' | 'timeZoneSet' | 'timeZoneCleared' | 'badTimeZone' | 'promptEmpty' | 'on' | 'off' | 'command.clearChoice';
 

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { BotHarness, TEST_CHANNEL_IDS } from '../support/botHarness.ts';
+import { GLOBAL_COMMANDS, BotHarness, TEST_CHANNEL_IDS } from '../support/botHarness.ts';
 import type { FakeInteraction } from '../support/fakeDiscord.ts';
 
 let h: BotHarness;
-beforeAll(async () => { h = await BotHarness.start(); });
+beforeAll(async () => { h = await BotHarness.start({ env: GLOBAL_COMMANDS }); });
 afterAll(async () => { await h?.close(); });
 
 const alice = { id: '510000000000000001', username: 'alice' };
@@ -89,7 +89,7 @@ describe('/forget-me', () => {
   });
 
   test('is registered for servers and DMs, with a zh-TW description and no default permission', () => {
-    const registered = h.discord.commands(h.bot.ctx.config.devGuildId).find((c) => c.name === 'forget-me');
+    const registered = h.discord.commands().find((c) => c.name === 'forget-me');
     expect(registered?.contexts).toEqual([0, 1, 2]);
     expect(registered?.description_localizations?.['zh-TW']).toMatch(/對話紀錄/);
     expect(registered?.default_member_permissions ?? null).toBeNull();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { APIMessage } from 'discord.js';
-import { BotHarness, TEST_CHANNEL_IDS } from '../support/botHarness.ts';
+import { BotHarness, GLOBAL_COMMANDS, TEST_CHANNEL_IDS } from '../support/botHarness.ts';
 import { DEFAULT_MODELS } from '../support/fakeOpenAI.ts';
 import { DEFAULT_GUILD_ID } from '../support/fakeDiscordState.ts';
 import { craftPng } from '../support/craftedImages.ts';
@@ -18,7 +18,7 @@ const NEW_AGENT = 'gpt-9-agent';
 let h: BotHarness;
 beforeAll(async () => {
   h = await BotHarness.start({
-    env: { DEFAULT_MODEL: 'o3-pro', VISION_MODEL: 'o1-pro' },
+    env: { ...GLOBAL_COMMANDS, DEFAULT_MODEL: 'o3-pro', VISION_MODEL: 'o1-pro' },
     openai: { models: [...DEFAULT_MODELS, 'o3-pro', 'gpt-5-pro', 'gpt-5-codex', 'o1-pro', NEW_AGENT] },
   });
   h.openai.chat.responsesOnly.add(NEW_AGENT);

@@ -2,7 +2,7 @@ import { countTokens as countO200k } from 'gpt-tokenizer';
 import { countTokens as countCl100k } from 'gpt-tokenizer/encoding/cl100k_base';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { formatUsd } from '../../src/services/pricing/index.ts';
-import { BotHarness, TEST_CHANNEL_IDS } from '../support/botHarness.ts';
+import { GLOBAL_COMMANDS, BotHarness, TEST_CHANNEL_IDS } from '../support/botHarness.ts';
 import { DEFAULT_GUILD_ID, type FakeInteractionSpec } from '../support/fakeDiscord.ts';
 
 const EPHEMERAL = 64;
@@ -10,7 +10,7 @@ const ENGLISH = 'Tokens are the basic unit that GPT models use to process text. 
 const CHINESE = 'Token 是 GPT 處理內容的基本單位。通常 1 個 Token 大約等於 4 個英文字元，或者四分之三個中文字。';
 
 let h: BotHarness;
-beforeAll(async () => { h = await BotHarness.start(); });
+beforeAll(async () => { h = await BotHarness.start({ env: GLOBAL_COMMANDS }); });
 afterAll(async () => { await h?.close(); });
 beforeEach(() => { h.openai.reset(); });
 
@@ -36,7 +36,7 @@ function costs(model: string, count: number): { input: string; output: string } 
 
 describe('/tokens', () => {
   test('is registered everywhere, text as long as /ask allows, model with suggestions', () => {
-    const registered = h.discord.commands(DEFAULT_GUILD_ID).find((c) => c.name === 'tokens')!;
+    const registered = h.discord.commands().find((c) => c.name === 'tokens')!;
     expect(registered.contexts).toEqual([0, 1, 2]);
     const [text, model] = registered.options as { name: string; required?: boolean; max_length?: number; autocomplete?: boolean }[];
     expect(text).toMatchObject({ name: 'text', required: true, max_length: 6000 });

@@ -1,12 +1,12 @@
 import { PermissionFlagsBits } from 'discord.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { BotHarness, MOD_ROLE_ID, VIP_ROLE_ID } from '../support/botHarness.ts';
-import type { FakeInteraction, FakeInteractionSpec } from '../support/fakeDiscord.ts';
+import { BotHarness, GLOBAL_COMMANDS, MOD_ROLE_ID, VIP_ROLE_ID } from '../support/botHarness.ts';
+import { DEFAULT_GUILD_ID, type FakeInteraction, type FakeInteractionSpec } from '../support/fakeDiscord.ts';
 
 let clock = Date.parse('2027-01-15T10:00:00Z');
 let h: BotHarness;
 // The bot-wide default ($0.50 a day) applies in DMs and in a server that sets no default.
-beforeAll(async () => { h = await BotHarness.start({ env: { DEFAULT_BUDGET_USD: '0.50' }, now: () => clock }); });
+beforeAll(async () => { h = await BotHarness.start({ env: { ...GLOBAL_COMMANDS, DEFAULT_BUDGET_USD: '0.50' }, now: () => clock }); });
 afterAll(async () => { await h?.close(); });
 beforeEach(() => {
   h.openai.reset();
@@ -33,9 +33,9 @@ async function run(spec: FakeInteractionSpec): Promise<FakeInteraction> {
   return i;
 }
 const admin = (subcommand: string, options: FakeInteractionSpec['options']) =>
-  run({ commandName: 'budget', guildId: h.bot.ctx.config.devGuildId, subcommand, options, permissions: String(PermissionFlagsBits.ManageGuild) });
+  run({ commandName: 'budget', guildId: DEFAULT_GUILD_ID, subcommand, options, permissions: String(PermissionFlagsBits.ManageGuild) });
 /** A DM interaction: no guild id and no guild channel. */
-const where = (inDm: boolean): Partial<FakeInteractionSpec> => (inDm ? {} : { guildId: h.bot.ctx.config.devGuildId });
+const where = (inDm: boolean): Partial<FakeInteractionSpec> => (inDm ? {} : { guildId: DEFAULT_GUILD_ID });
 const ask = (user: User, { roles = [] as string[], inDm = false } = {}) =>
   run({ commandName: 'ask', options: { prompt: 'Hello?', private: true }, user, member: { roles }, ...where(inDm) });
 async function usage(user: User, { roles = [] as string[], inDm = false, locale = 'en-US' } = {}): Promise<string> {

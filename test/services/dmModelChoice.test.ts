@@ -4,7 +4,7 @@
  * `/settings model`.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { BotHarness, channelPool } from '../support/botHarness.ts';
+import { GLOBAL_COMMANDS, BotHarness, channelPool } from '../support/botHarness.ts';
 import { craftPng } from '../support/craftedImages.ts';
 import { DEFAULT_MODELS } from '../support/fakeOpenAI.ts';
 
@@ -21,7 +21,7 @@ async function dmAsk(h: BotHarness, locale: string): Promise<string> {
 describe('DEFAULT_MODEL without a price, in a DM', () => {
   let h: BotHarness;
   beforeAll(async () => {
-    h = await BotHarness.start({ env: { DEFAULT_MODEL: UNPRICED, UNPRICED_MODELS: 'refuse' }, openai: { models: [...DEFAULT_MODELS, UNPRICED] } });
+    h = await BotHarness.start({ env: { ...GLOBAL_COMMANDS, DEFAULT_MODEL: UNPRICED, UNPRICED_MODELS: 'refuse' }, openai: { models: [...DEFAULT_MODELS, UNPRICED] } });
   }, 60_000);
   afterAll(async () => { await h?.close(); });
   beforeEach(() => { h.openai.reset(); h.openai.addModel(UNPRICED); });
@@ -62,7 +62,7 @@ describe('DEFAULT_MODEL without a price, in a DM', () => {
 
 describe('DEFAULT_MODEL that the service lacks or serves only through the Responses API, in a DM', () => {
   let h: BotHarness;
-  beforeAll(async () => { h = await BotHarness.start({ env: { DEFAULT_MODEL: 'gpt-4o' } }); }, 60_000);
+  beforeAll(async () => { h = await BotHarness.start({ env: { ...GLOBAL_COMMANDS, DEFAULT_MODEL: 'gpt-4o' } }); }, 60_000);
   afterAll(async () => { await h?.close(); });
   beforeEach(() => { h.openai.reset(); });
 

@@ -6,8 +6,8 @@
 import { PermissionFlagsBits } from 'discord.js';
 import { makeWav } from '../../src/services/audio/wav.ts';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { BotHarness, channelPool, MOD_ROLE_ID } from '../support/botHarness.ts';
-import type { FakeInteraction, FakeInteractionSpec } from '../support/fakeDiscord.ts';
+import { GLOBAL_COMMANDS, BotHarness, channelPool, MOD_ROLE_ID } from '../support/botHarness.ts';
+import { DEFAULT_GUILD_ID, type FakeInteraction, type FakeInteractionSpec } from '../support/fakeDiscord.ts';
 import type { Refusal } from '../../src/services/budget/ledger.ts';
 import { describeRefusal } from '../../src/services/budget/messages.ts';
 import { loadCatalogues, type CatalogueLanguage } from '../../src/services/i18n.ts';
@@ -28,13 +28,13 @@ async function run(h: BotHarness, spec: FakeInteractionSpec): Promise<FakeIntera
   return i;
 }
 /** A server channel, or a DM (no guild id, no guild channel). */
-const place = (h: BotHarness, inDm: boolean): Partial<FakeInteractionSpec> => (inDm ? {} : { guildId: h.bot.ctx.config.devGuildId!, channelId: freshChannel() });
+const place = (h: BotHarness, inDm: boolean): Partial<FakeInteractionSpec> => (inDm ? {} : { guildId: DEFAULT_GUILD_ID, channelId: freshChannel() });
 const ask = (h: BotHarness, locale: string, inDm: boolean) =>
   run(h, { commandName: 'ask', options: { prompt: 'Hello?' }, user: newUser(), locale, ...place(h, inDm) });
 
 describe('a key OpenAI rejects (401 invalid_api_key)', () => {
   let h: BotHarness;
-  beforeAll(async () => { h = await BotHarness.start({ env: { OPENAI_API_KEY: 'sk-fake-unknown-00', OPENAI_MAX_RETRIES: '0' } }); });
+  beforeAll(async () => { h = await BotHarness.start({ env: { ...GLOBAL_COMMANDS, OPENAI_API_KEY: 'sk-fake-unknown-00', OPENAI_MAX_RETRIES: '0' } }); });
   afterAll(async () => { await h?.close(); });
 
   test.each([
@@ -55,10 +55,10 @@ describe('an account out of credit (429 insufficient_quota), and a $0 limit in a
   let h: BotHarness;
   // DMs get the host's DEFAULT_BUDGET_USD ($0: blocked); the test server sets its own default, so /ask reaches OpenAI there.
   beforeAll(async () => {
-    h = await BotHarness.start({ env: { DEFAULT_BUDGET_USD: '0', MEMBER_LIMIT_USD: '1.00' } });
+    h = await BotHarness.start({ env: { ...GLOBAL_COMMANDS, DEFAULT_BUDGET_USD: '0', MEMBER_LIMIT_USD: '1.00' } });
     await run(h, {
       commandName: 'budget', subcommand: 'set-default', options: { amount: '5', period: 'day' },
-      guildId: h.bot.ctx.config.devGuildId!, permissions: String(PermissionFlagsBits.ManageGuild),
+      guildId: DEFAULT_GUILD_ID, permissions: String(PermissionFlagsBits.ManageGuild),
     });
   });
   afterAll(async () => { await h?.close(); });
@@ -124,9 +124,9 @@ describe('an account out of credit (429 insufficient_quota), and a $0 limit in a
   test('/usage in a server, blocked by the server\'s own $0 default: a server admin can change that', async () => {
     await run(h, {
       commandName: 'budget', subcommand: 'set-role', options: { role: MOD_ROLE_ID, amount: '0', period: 'day' },
-      guildId: h.bot.ctx.config.devGuildId!, permissions: String(PermissionFlagsBits.ManageGuild),
+      guildId: DEFAULT_GUILD_ID, permissions: String(PermissionFlagsBits.ManageGuild),
     });
-    const i = await run(h, { commandName: 'usage', user: newUser(), member: { roles: [MOD_ROLE_ID] }, guildId: h.bot.ctx.config.devGuildId! });
+    const i = await run(h, { commandName: 'usage', user: newUser(), member: { roles: [MOD_ROLE_ID] }, guildId: DEFAULT_GUILD_ID });
     expect(i.original()!.content.split('\n')[1]).toBe(`Your limit is **$0.00 a day (blocked)** (from the role <@&${MOD_ROLE_ID}>): paid commands are blocked for you. Ask a server admin if this is a mistake.`);
   });
 });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { outputAllowanceWithin, PROMPT_ROOM_TOKENS } from '../../src/services/outputAllowance.ts';
-import { BotHarness, channelPool, TEST_OPENAI_KEY } from '../support/botHarness.ts';
+import { GLOBAL_COMMANDS, BotHarness, channelPool, TEST_OPENAI_KEY } from '../support/botHarness.ts';
 import { DEFAULT_GUILD_ID } from '../support/fakeDiscord.ts';
 import { DEFAULT_MODELS } from '../support/fakeOpenAI.ts';
 
@@ -28,7 +28,7 @@ beforeAll(async () => {
   writeFileSync(file, JSON.stringify({ chat: Object.fromEntries([TINY, NARROW, SHORT].map(({ name, ...limits }) => [name, { ...PRICE, ...limits }])) }));
   h = await BotHarness.start({
     // DEFAULT_MODEL is what direct messages use.
-    env: { PRICING_FILE: file, REASONING_MODELS: `${TINY.name}, ${NARROW.name}`, UNPRICED_MODELS: 'refuse', DEFAULT_MODEL: TINY.name },
+    env: { ...GLOBAL_COMMANDS, PRICING_FILE: file, REASONING_MODELS: `${TINY.name}, ${NARROW.name}`, UNPRICED_MODELS: 'refuse', DEFAULT_MODEL: TINY.name },
     openai: {
       models: [...DEFAULT_MODELS, TINY.name, NARROW.name, SHORT.name],
       contextWindow: { [TINY.name]: TINY.contextWindow, [NARROW.name]: NARROW.contextWindow, [SHORT.name]: SHORT.contextWindow },

@@ -36,6 +36,12 @@ export interface HarnessOptions {
   shard?: ShardAssignment;
 }
 
+/**
+ * Env for a file whose tests send commands in DMs: Discord offers only global commands there (the fake too), and with
+ * DEV_GUILD_ID the bot registers its commands to that server alone. Global commands still run in the test server.
+ */
+export const GLOBAL_COMMANDS: Record<string, string> = { DEV_GUILD_ID: '' };
+
 /** Extra text channels in the test server, so each test can keep its own history (a file with many cases takes 40+). */
 export const TEST_CHANNEL_IDS = Array.from({ length: 80 }, (_, n) => `21000000000000${String(n + 1).padStart(4, '0')}`);
 

@@ -11,6 +11,7 @@ import {
   DiscordAPIError,
   Events,
   GatewayIntentBits,
+  InteractionContextType,
   MessageFlags,
   ModalBuilder,
   OverwriteType,
@@ -485,6 +486,23 @@ describe('FakeDiscord strictness', () => {
     await interaction.reply('hi in DM');
     expect(ia.original()?.content).toBe('hi in DM');
     expect(fake.channelMessages(ia.channelId).at(-1)?.content).toBe('hi in DM');
+  });
+
+  it('offers in DMs only global commands whose contexts (or dm_permission) allow DMs, like Discord', async () => {
+    const { fake, client } = await startBot();
+    cleanup.push(() => fake.close(), () => client.destroy());
+    fake.keepCommand({ name: 'dev-only', description: 'registered to one server (DEV_GUILD_ID)' }, DEFAULT_GUILD_ID);
+    fake.keepCommand({ name: 'server-only', description: 'servers only', contexts: [InteractionContextType.Guild] });
+    fake.keepCommand({ name: 'no-dms', description: 'the older flag', dm_permission: false });
+    fake.keepCommand({ name: 'everywhere', description: 'DMs too', contexts: [InteractionContextType.Guild, InteractionContextType.BotDM] });
+    for (const name of ['dev-only', 'server-only', 'no-dms']) {
+      expect(() => fake.sendInteraction({ commandName: name, user: { username: 'alice' } })).toThrow(/not offered there/);
+    }
+    // In the server each is there; in a DM the global ones that allow it (without contexts: BotDM by default).
+    for (const name of ['dev-only', 'server-only', 'no-dms']) expect(fake.sendInteraction({ commandName: name, guildId: DEFAULT_GUILD_ID }).commandName).toBe(name);
+    for (const name of ['everywhere', 'dm']) expect(fake.sendInteraction({ commandName: name, user: { username: 'alice' } }).commandName).toBe(name);
+    // A group DM or another user's DM (a user-installed app) is PrivateChannel: only commands listing it.
+    expect(() => fake.sendInteraction({ commandName: 'everywhere', user: { username: 'alice' }, context: InteractionContextType.PrivateChannel })).toThrow(/not offered there/);
   });
 
   it('emulates the global rate limit with 429s that discord.js waits out', async () => {

@@ -25,6 +25,7 @@ import {
   ComponentType,
   GatewayDispatchEvents,
   GatewayIntentBits,
+  InteractionContextType,
   InteractionType,
   MessageType,
   type APIApplicationCommand,
@@ -565,9 +566,9 @@ export class FakeDiscord {
     } else {
       if (!spec.commandName) throw new Error('FakeDiscord.sendInteraction: commandName is required');
       type = kind === 'autocomplete' ? InteractionType.ApplicationCommandAutocomplete : InteractionType.ApplicationCommand;
-      const registered = this.findCommand(spec.commandName, commandType, guild?.id);
+      const registered = this.findCommand(spec.commandName, commandType, guild?.id, spec.context ?? (guild ? InteractionContextType.Guild : InteractionContextType.BotDM));
       // Discord delivers interactions only for commands the application registered: a test naming another is wrong.
-      if (!registered) throw new Error(`FakeDiscord.sendInteraction: no command "${spec.commandName}" (type ${commandType}) is registered${guild ? ` in guild ${guild.id} or globally` : ''}`);
+      if (!registered) throw new Error(`FakeDiscord.sendInteraction: no command "${spec.commandName}" (type ${commandType}) is registered${guild ? ` in guild ${guild.id} or globally` : ' globally for DMs (guild commands and those whose contexts leave DMs out are not offered there)'}`);
       data = { id: spec.commandId ?? registered?.id ?? s.ids.next(), name: spec.commandName, type: commandType };
       if (registered?.guild_id) data.guild_id = registered.guild_id;
       if (commandType === ApplicationCommandType.ChatInput) {
@@ -657,13 +658,16 @@ export class FakeDiscord {
   }
 
   /**
-   * The command an interaction is for: the guild's, then a global one. In DMs, also a guild's: Discord offers only
-   * global commands there, but the bot registers to DEV_GUILD_ID in tests, which still send DM commands.
+   * The command an interaction is for: the guild's, then a global one. Like Discord, a DM offers only global commands
+   * whose `contexts` list the DM's context (without `contexts`: BotDM, unless `dm_permission` is false): a command
+   * registered to one guild (DEV_GUILD_ID) is not there, so a DM test needs the bot registering globally.
    */
-  private findCommand(name: string, type: number, guildId: string | undefined): APIApplicationCommand | undefined {
+  private findCommand(name: string, type: number, guildId: string | undefined, context: number): APIApplicationCommand | undefined {
     const match = (c: APIApplicationCommand) => c.name === name && c.type === type;
-    const anyGuild = () => [...this.state.guildCommands.values()].flat().find(match);
-    return (guildId ? this.commands(guildId).find(match) : undefined) ?? this.commands().find(match) ?? (guildId ? undefined : anyGuild());
+    if (guildId) return this.commands(guildId).find(match) ?? this.commands().find(match);
+    const offeredHere = (c: APIApplicationCommand) =>
+      c.contexts ? c.contexts.includes(context) : context === InteractionContextType.BotDM && c.dm_permission !== false;
+    return this.commands().find((c) => match(c) && offeredHere(c));
   }
 
   private buildOptions(

@@ -95,6 +95,11 @@ export class FakeGateway {
   readonly presenceUpdates: unknown[] = [];
   heartbeats = 0;
   url = '';
+  /**
+   * Run once at the next IDENTIFY, between READY and the GUILD_CREATEs: what is dispatched from it reaches discord.js
+   * while it waits for its servers, so it queues those packets until it is ready (a backlog at start-up).
+   */
+  beforeGuildCreate: (() => void) | undefined;
   private readyWaiters: (() => void)[] = [];
 
   constructor(private readonly s: FakeState) {
@@ -333,6 +338,9 @@ export class FakeGateway {
       auth: {},
       _trace: ['["fake-gateway",{"micros":0}]'],
     });
+    const beforeGuildCreate = this.beforeGuildCreate;
+    this.beforeGuildCreate = undefined;
+    beforeGuildCreate?.();
     if (intents & GatewayIntentBits.Guilds) {
       for (const g of guilds) this.sendDispatch(session, GatewayDispatchEvents.GuildCreate, s.guildCreateJSON(g, intents));
     }

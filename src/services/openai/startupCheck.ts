@@ -10,6 +10,12 @@ const NOT_CHAT = /embed|whisper|tts|dall-e|gpt-image|moderation|transcribe|reran
 /** The chat models among the ids a server listed. */
 export const chatModelIds = (ids: readonly string[]): string[] => ids.filter((id) => !NOT_CHAT.test(id));
 
+/** The one listed id spelled like `model` in another case. */
+function listedAs(ids: readonly string[], model: string): string | undefined {
+  const alike = ids.filter((id) => id.toLowerCase() === model.toLowerCase());
+  return alike.length === 1 ? alike[0] : undefined;
+}
+
 /**
  * Asks the AI service for its model list once at start-up, so a wrong key, an unreachable
  * OPENAI_BASE_URL or a model the server does not offer shows in the log at once, not at the
@@ -23,6 +29,9 @@ export async function checkAiService(openai: OpenAI, models: { chat: string }, l
     // Some compatible servers answer /models with an empty list: nothing can be checked, nothing is known to be missing.
     if (ids.length === 0) {
       logger.warn({ model: models.chat }, 'the AI service lists no models at all, so DEFAULT_MODEL cannot be checked; answers will show whether the server accepts it');
+    } else if (!ids.includes(models.chat) && listedAs(ids, models.chat) !== undefined) {
+      // Kept as configured rather than respelled: the operator's name is the one a proxy may route on, and the fix is one edit.
+      logger.warn({ model: models.chat, listed: listedAs(ids, models.chat) }, 'the AI service lists DEFAULT_MODEL only in another case, and model names are case-sensitive: answers will fail with "model not found" until DEFAULT_MODEL is spelled as listed');
     } else if (!ids.includes(models.chat)) {
       logger.warn({ model: models.chat, offered: ids.slice(0, 20) }, 'the AI service does not list DEFAULT_MODEL; answers will fail unless it accepts the name anyway');
     } else logger.info({ models: ids.length }, 'AI service reachable; DEFAULT_MODEL is available');

@@ -4,7 +4,7 @@
  * used again (DEFAULT_MODEL answers, for /ask, mentions, threads, /translate and images alike) and `/settings show` says so.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
-import { BotHarness, TEST_CHANNEL_IDS } from '../../support/botHarness.ts';
+import { GLOBAL_COMMANDS, BotHarness, TEST_CHANNEL_IDS } from '../../support/botHarness.ts';
 import { craftPng } from '../../support/craftedImages.ts';
 import { DEFAULT_CHANNEL_ID, DEFAULT_GUILD_ID, DEFAULT_THREAD_ID, type FakeInteraction, type FakeInteractionSpec } from '../../support/fakeDiscord.ts';
 
@@ -37,7 +37,7 @@ const storedModel = (h: BotHarness, channelId: string) => h.bot.ctx.db.prepare('
 let h: BotHarness;
 
 beforeAll(async () => {
-  h = await BotHarness.start({ env: { ALLOWED_MODELS: ALLOWED } });
+  h = await BotHarness.start({ env: { ...GLOBAL_COMMANDS, ALLOWED_MODELS: ALLOWED } });
   // Stored before the list existed (the settings store, like an older release, takes any model): a channel, the parent
   // of the test thread, and one model the list keeps.
   const store = (channelId: string, model: string) => h.bot.ctx.services.settings.updateChannel({ guildId: DEFAULT_GUILD_ID, channelId, parentId: null }, { model }, 'an-admin');
@@ -61,8 +61,8 @@ describe('/settings model under ALLOWED_MODELS', () => {
   });
 
   test('accepts a model the list allows, by prefix and whatever its case', async () => {
-    // (The price table itself reads names as written: that note is not the list's business.)
-    expect((await settings(h, 'model', { name: 'GPT-4o-2024-08-06' }, { channelId: FRESH_CHANNEL! })).split('\n')[0]).toBe('This channel now uses `GPT-4o-2024-08-06`.');
+    // Allowed whatever its case, and stored as OpenAI spells it (modelSpelling.test.ts).
+    expect((await settings(h, 'model', { name: 'GPT-4o-2024-08-06' }, { channelId: FRESH_CHANNEL! })).split('\n')[0]).toBe('This channel now uses `gpt-4o-2024-08-06`.');
     expect(await settings(h, 'model', { name: 'o4-mini' }, { channelId: FRESH_CHANNEL! })).toBe('This channel now uses `o4-mini`.');
     expect(storedModel(h, FRESH_CHANNEL!)).toBe('o4-mini');
     await settings(h, 'model', { name: 'default' }, { channelId: FRESH_CHANNEL! });

@@ -44,8 +44,18 @@ const BROADCAST_IDS_KEPT_MS = 10 * 60_000;
 /** At most this many ids are kept (a /forget-me each, at most): a burst past it forgets the oldest early. */
 const MAX_BROADCAST_IDS = 10_000;
 
-/** When the newest server-ceiling change recorded for a server was typed (meta key + the server's id). */
+/**
+ * When the newest server-ceiling change recorded for a server was typed (meta key + the server's id). Kept EVENTS_KEPT_MS,
+ * like the events that spread those changes; then dropped (one row per server ever given a ceiling would grow without end),
+ * and CEILING_FLOOR_KEY keeps the newest time dropped.
+ */
 const CEILING_AT_KEY = 'shared_ledger.ceiling_at:';
+/**
+ * The newest server-ceiling time dropped: a change typed before it, arriving from a host cut off for over a week, could be
+ * older than the dropped change for its server, so it is refused like one known to be older. The host takes the current
+ * ceilings again once it missed a week of events (resync). One row, where a row per server was kept before.
+ */
+const CEILING_FLOOR_KEY = 'shared_ledger.ceiling_floor';
 
 export interface CoordinatorDeps {
   ledger: Ledger;
@@ -119,8 +129,12 @@ export class LedgerCoordinator {
           // A copy of one recorded already: recording it again could undo a newer change recorded since.
           if (op.id !== undefined && (this.broadcasts.has(op.id) || ids.includes(op.id))) continue;
           if (op.id !== undefined) ids.push(op.id);
-          if (!this.newestCeiling(op.event)) {
+          const order = this.ceilingOrder(op.event);
+          if (order !== 'newest') {
             stale.push(op.event);
+            // Its server's newer change may be one no longer dated (or none): the host that typed it, and any that
+            // took it meanwhile, take the ceiling in force here instead.
+            if (order === 'before_floor' && op.event.event === 'ceiling') shared.recordEvent(this.ceilingInForce(op.event), now);
             continue;
           }
           const event = stamped(op.event, now);
@@ -145,7 +159,7 @@ export class LedgerCoordinator {
       }
     }).immediate();
     this.rememberBroadcasts(ids, now);
-    if (stale.length > 0) this.deps.log.info({ servers: stale.map((event) => 'guildId' in event ? event.guildId : undefined) }, 'a server-ceiling change typed on a host cut off from here came after a newer one for that server: not applied');
+    if (stale.length > 0) this.deps.log.info({ servers: stale.map((event) => 'guildId' in event ? event.guildId : undefined) }, 'a server-ceiling change typed on a host cut off from here came after a newer one for that server (or was typed over a week ago, before changes no longer dated one by one): not applied');
     for (const event of events) this.deps.apply(event);
     if (ops.some((op) => op.op === 'settle')) ledger.noticeSharedTotals(false);
   }
@@ -153,15 +167,24 @@ export class LedgerCoordinator {
   /**
    * Whether a server-ceiling change is the newest typed for its server, recording when it was typed if so: one typed on a
    * host cut off from here lands late, and must not undo a change typed since on another host (hosts' clocks in sync:
-   * README). One without a time (a host of an older release) counts as the newest, as before.
+   * README). One without a time (a host of an older release) counts as the newest, as before. `before_floor`: typed
+   * before the newest time dropped (CEILING_FLOOR_KEY), with none kept for its server.
    */
-  private newestCeiling(event: SharedEvent): boolean {
-    if (event.event !== 'ceiling' || event.at === undefined) return true;
+  private ceilingOrder(event: SharedEvent): 'newest' | 'older' | 'before_floor' {
+    if (event.event !== 'ceiling' || event.at === undefined) return 'newest';
     const key = `${CEILING_AT_KEY}${event.guildId}`;
     const newest = this.meta.get(key);
-    if (newest !== undefined && event.at < Number(newest)) return false;
+    if (newest !== undefined && event.at < Number(newest)) return 'older';
+    const floor = newest === undefined ? this.meta.get(CEILING_FLOOR_KEY) : undefined;
+    if (floor !== undefined && event.at < Number(floor)) return 'before_floor';
     this.meta.set(key, String(event.at));
-    return true;
+    return 'newest';
+  }
+
+  /** The ceiling in force here for the server of a refused change, as an event (in the refused change's operator's name). */
+  private ceilingInForce(event: Extract<SharedEvent, { event: 'ceiling' }>): SharedEvent {
+    const row = this.operator.ceiling(event.guildId);
+    return { event: 'ceiling', guildId: event.guildId, actorId: event.actorId, value: row ? { amountMicros: row.amountMicros, period: row.period } : 'default' };
   }
 
   /** Once their transaction committed: the ids of broadcasts just recorded, dropping those past BROADCAST_IDS_KEPT_MS. */
@@ -216,7 +239,7 @@ export class LedgerCoordinator {
   }
 
   /**
-   * Deletes the events every host has applied and those older than EVENTS_KEPT_MS. Until hosts have been tracked
+   * Deletes the events every host has applied and those older than EVENTS_KEPT_MS, and server-ceiling times as old. Until hosts have been tracked
    * for that long (since migration 0014), a host not seen yet may still need them: only age counts meanwhile.
    */
   private trim(now: number): void {
@@ -227,6 +250,9 @@ export class LedgerCoordinator {
     const everyHost = since !== null && since <= cutoff ? applied ?? shared.eventBounds().newest : 0;
     shared.trimEvents(everyHost, cutoff, this.deps.hashMember);
     shared.dropTombstones(now - this.deps.tombstonesKeptMs);
+    const dropped = this.meta.deleteNumbersBelow(CEILING_AT_KEY, cutoff);
+    const floor = Number(this.meta.get(CEILING_FLOOR_KEY) ?? Number.NEGATIVE_INFINITY);
+    if (dropped !== undefined && dropped > floor) this.meta.set(CEILING_FLOOR_KEY, String(dropped));
   }
 
   /** What a host that missed trimmed events needs to end up as if it had applied them. */
@@ -248,7 +274,7 @@ export class LedgerCoordinator {
   broadcast(event: SharedEvent): void {
     const now = this.now();
     // Applied here already: recorded all the same, so the other hosts follow this host; noted as the newest when it is.
-    this.newestCeiling(event);
+    this.ceilingOrder(event);
     this.deps.shared.recordEvent(stamped(event, now), now);
   }
 

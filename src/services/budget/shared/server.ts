@@ -33,13 +33,15 @@ class HttpError extends Error {
 }
 
 /** Why a request was refused before it reached the coordinator (see REFUSALS). */
-type Refusal = 'old-protocol' | 'signature' | 'clock' | 'replayed' | 'busy';
+type Refusal = 'old-protocol' | 'signature' | 'clock' | 'overtaken' | 'replayed' | 'busy';
 
 /** What the log says of each refusal: never a header's value (it may be the real secret sent by an older release). */
 const REFUSALS: Record<Refusal, string> = {
   'old-protocol': 'refused a ledger request from a machine of an older release: it sends LEDGER_SECRET itself (Bearer), which this release never accepts. Upgrade every machine to the same release',
   signature: 'refused a ledger request without the right LEDGER_SECRET (unsigned, or its signature does not match)',
   clock: 'refused a signed ledger request whose timestamp is more than a minute off this machine\'s clock: keep every machine\'s clock in sync (NTP)',
+  // Only past MAX_NONCES requests in two minutes (see NonceWindow): the machine's clock agrees with this one's.
+  overtaken: `refused a signed ledger request whose timestamp is within a minute of this machine's clock but no newer than requests already forgotten (more than ${MAX_NONCES.toLocaleString('en-US')} requests within two minutes): a replay, or a request signed before newer ones were taken (a machine whose clock was set back, e.g. restarted so, or a request held up on the way). Not a clock out of sync`,
   replayed: 'refused a signed ledger request already taken (a replay)',
   busy: `refused ledger requests while ${MAX_UNVERIFIED_BYTES / 1024 / 1024} MiB of bodies not yet verified were being read (many large requests at once: someone without the secret, or a flood)`,
 };
@@ -108,11 +110,11 @@ const header = (req: IncomingMessage, name: string): string | undefined => {
 };
 
 /** The coordinator's API for the other hosts (LEDGER_PORT): every request is signed with LEDGER_SECRET's key, and so is every answer. */
-export async function startLedgerServer(options: { host: string; port: number; secret: string; coordinator: LedgerCoordinator; log: Logger; now?: () => number }): Promise<LedgerServer> {
+export async function startLedgerServer(options: { host: string; port: number; secret: string; coordinator: LedgerCoordinator; log: Logger; now?: () => number; maxNonces?: number }): Promise<LedgerServer> {
   const { host, port, coordinator, log } = options;
   const now = options.now ?? Date.now;
   const signer = new LinkSigner(options.secret);
-  const nonces = new NonceWindow(MAX_NONCES, now);
+  const nonces = new NonceWindow(options.maxNonces ?? MAX_NONCES, now);
   const refused = new Map<Refusal, { count: number; loggedAt: number }>();
   const unverified = { bytes: 0 };
 
@@ -156,7 +158,7 @@ export async function startLedgerServer(options: { host: string; port: number; s
     const request = { nonce, method, path };
     const fresh = nonces.accept(nonce, timestamp);
     if (fresh !== 'ok') {
-      const why = fresh === 'stale' ? 'clock' : 'replayed';
+      const why = fresh === 'stale' ? 'clock' : fresh;
       refuse(req, why);
       return answer(res, 401, { error: 'unauthorized', reason: why }, request);
     }

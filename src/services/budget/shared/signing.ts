@@ -108,21 +108,25 @@ export class NonceWindow {
 
   constructor(private readonly max: number, private readonly now: () => number = Date.now) {}
 
-  /** 'ok' (recorded), 'stale' (timestamp out of the window, or no newer than one forgotten early), or 'replayed'. */
-  accept(nonce: string, timestamp: number): 'ok' | 'stale' | 'replayed' {
+  /**
+   * 'ok' (recorded), 'stale' (timestamp out of the window: the clocks disagree), 'overtaken' (in the window, but no newer
+   * than a request forgotten early: a replay, or a request signed before ones already taken), or 'replayed'.
+   */
+  accept(nonce: string, timestamp: number): 'ok' | 'stale' | 'overtaken' | 'replayed' {
     const now = this.now();
     for (const [key, entry] of this.seen) {
       // Kept through forgetAt itself: until then its timestamp may still be exactly CLOCK_SKEW_MS away, and accepted.
       if (entry.forgetAt >= now) break;
       this.seen.delete(key);
     }
-    if (Math.abs(now - timestamp) > CLOCK_SKEW_MS || timestamp <= this.floor) return 'stale';
+    if (Math.abs(now - timestamp) > CLOCK_SKEW_MS) return 'stale';
+    if (timestamp <= this.floor) return 'overtaken';
     if (this.seen.has(nonce)) return 'replayed';
     if (this.seen.size >= this.max) {
       const [oldest, entry] = this.seen.entries().next().value!;
       this.seen.delete(oldest);
       this.floor = Math.max(this.floor, entry.timestamp);
-      if (timestamp <= this.floor) return 'stale';
+      if (timestamp <= this.floor) return 'overtaken';
     }
     this.seen.set(nonce, { timestamp, forgetAt: now + 2 * CLOCK_SKEW_MS });
     return 'ok';

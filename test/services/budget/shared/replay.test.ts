@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from 'vitest';
+import type { Db } from '../../../../src/db/connection.ts';
 import { MetaStore } from '../../../../src/db/meta.ts';
 import { SharedLedgerStore } from '../../../../src/db/sharedLedger.ts';
 import { createLogger } from '../../../../src/logger.ts';
@@ -7,7 +8,7 @@ import { applyEvent } from '../../../../src/services/budget/shared/events.ts';
 import { SharedHosts } from '../../../../src/services/budget/shared/hosts.ts';
 import { CoordinatorLink } from '../../../../src/services/budget/shared/link.ts';
 import type { SharedOp } from '../../../../src/services/budget/shared/protocol.ts';
-import { closeAll, coordinatorHost, GUILD_B, otherHost, SECRET, START, USD } from './hostsHarness.ts';
+import { closeAll, coordinatorHost, GUILD_A, GUILD_B, otherHost, SECRET, START, USD } from './hostsHarness.ts';
 
 afterEach(closeAll);
 
@@ -92,5 +93,69 @@ describe('an /operator change typed on a host cut off from the coordinator', () 
     for (const host of [a, b, c]) expect(host.ledger.serverCeiling(GUILD_B)).toMatchObject({ amountMicros: 1 * USD });
     const refused = await b.ledger.reserveShared({ guildId: GUILD_B, userId: 'u1', roleIds: [], channelId: 'c1' }, { command: 'ask', model: 'gpt-4o-mini', worstCaseMicros: 2 * USD });
     expect(refused.ok ? 'reserved' : refused.refusal.limit.source).toBe('server-ceiling');
+  });
+});
+
+describe('server-ceiling times on the coordinator', () => {
+  const DAY_MS = 24 * 60 * 60 * 1000;
+  const ceilingKeys = (db: Db) =>
+    db.prepare("SELECT key, value FROM meta WHERE key LIKE 'shared!_ledger.ceiling%' ESCAPE '!' ORDER BY key").all() as { key: string; value: string }[];
+
+  test('are dropped a week after they were typed (the newest dropped kept as one floor), the ceilings stay, and an older late change still changes nothing anywhere', async () => {
+    const clock = { now: START };
+    const a = await coordinatorHost(clock);
+    const b = otherHost(a.server.url, clock);
+    const c = otherHost(a.server.url, clock);
+    const cut = new HeldClient(a.server.url, SECRET);
+    const cLink = new CoordinatorLink({
+      client: cut, store: new SharedLedgerStore(c.db), meta: new MetaStore(c.db), log, now: () => clock.now,
+      apply: (event) => applyEvent(event, { forgetHere: () => undefined, ledger: c.ledger }), resync: () => undefined,
+    });
+    // Host c, cut off from here, raises server B's ceiling to $100; a minute later the operator sets $1 on the coordinator.
+    new SharedHosts(c.ledger, c.db, { link: cLink }, log, () => clock.now).setServerCeiling(GUILD_B, { amountMicros: 100 * USD, period: 'day' }, 'owner');
+    await expect.poll(() => cut.sent.length).toBe(1);
+    clock.now += 60_000;
+    const typedB = clock.now;
+    a.hosts.setServerCeiling(GUILD_B, { amountMicros: 1 * USD, period: 'day' }, 'owner');
+    // Eight days on, server A gets a ceiling; the trim drops B's time (over a week old) and keeps A's.
+    clock.now += 8 * DAY_MS;
+    a.hosts.setServerCeiling(GUILD_A, { amountMicros: 2 * USD, period: 'day' }, 'owner');
+    a.coordinator.trimEvents();
+    expect(ceilingKeys(a.db)).toEqual([{ key: `shared_ledger.ceiling_at:${GUILD_A}`, value: String(clock.now) }, { key: 'shared_ledger.ceiling_floor', value: String(typedB) }]);
+    expect(a.ledger.serverCeiling(GUILD_A)).toMatchObject({ amountMicros: 2 * USD });
+    expect(a.ledger.serverCeiling(GUILD_B)).toMatchObject({ amountMicros: 1 * USD });
+
+    // Host c is back: its change, older than the time dropped, is not applied, and c takes the ceiling in force.
+    cut.release();
+    await expect.poll(() => new SharedLedgerStore(c.db).pendingCount()).toBe(0);
+    await b.link.renewLease();
+    await c.link.renewLease();
+    for (const host of [a, b, c]) expect(host.ledger.serverCeiling(GUILD_B)).toMatchObject({ amountMicros: 1 * USD });
+    expect(ceilingKeys(a.db)).toHaveLength(2);
+  });
+  test('a late change typed before the time dropped, for a server with no time kept, leaves every machine on the ceiling in force', async () => {
+    const clock = { now: START };
+    const a = await coordinatorHost(clock);
+    const c = otherHost(a.server.url, clock);
+    const cut = new HeldClient(a.server.url, SECRET);
+    const cLink = new CoordinatorLink({
+      client: cut, store: new SharedLedgerStore(c.db), meta: new MetaStore(c.db), log, now: () => clock.now,
+      apply: (event) => applyEvent(event, { forgetHere: () => undefined, ledger: c.ledger }), resync: () => undefined,
+    });
+    // Host c's change to server B waits in its outbox; a minute later server A gets a ceiling, which c takes.
+    new SharedHosts(c.ledger, c.db, { link: cLink }, log, () => clock.now).setServerCeiling(GUILD_B, { amountMicros: 100 * USD, period: 'day' }, 'owner');
+    await expect.poll(() => cut.sent.length).toBe(1);
+    clock.now += 60_000;
+    a.hosts.setServerCeiling(GUILD_A, { amountMicros: 2 * USD, period: 'day' }, 'owner');
+    await c.link.renewLease();
+    // Eight days on, A's time is dropped: the floor is later than c's change, and c missed nothing (no resync to fix it).
+    clock.now += 8 * DAY_MS;
+    a.coordinator.trimEvents();
+    await c.link.renewLease();
+    cut.release();
+    await expect.poll(() => new SharedLedgerStore(c.db).pendingCount()).toBe(0);
+    await c.link.renewLease();
+    expect(a.ledger.serverCeiling(GUILD_B)?.amountMicros).not.toBe(100 * USD);
+    expect(c.ledger.serverCeiling(GUILD_B)).toEqual(a.ledger.serverCeiling(GUILD_B));
   });
 });

@@ -34,10 +34,10 @@ afterEach(async () => {
 });
 
 /** The coordinator of hostsHarness.ts, with its API served (again) by a server logging into `logged`. */
-async function coordinator() {
+async function coordinator(options: { maxNonces?: number } = {}) {
   const clock = { now: START };
   const a = await coordinatorHost(clock);
-  const server = await startLedgerServer({ host: '127.0.0.1', port: 0, secret: SECRET, coordinator: a.coordinator, log });
+  const server = await startLedgerServer({ host: '127.0.0.1', port: 0, secret: SECRET, coordinator: a.coordinator, log, ...options });
   open.push(server);
   const reserved = () => a.db.prepare('SELECT COUNT(*) FROM ledger').pluck().get() as number;
   return { ...a, url: server.url, reserved, clock };
@@ -121,6 +121,19 @@ describe('requests: the coordinator takes only what was signed with the key, onc
     expect((await signedFetch(a.url, SECRET, 'POST', '/v1/reserve', reserveBody(), { timestamp: Date.now() + offset / 4 })).status).toBe(200);
   });
 
+  test('a request on time but no newer than nonces forgotten early is refused as overtaken, not as a clock out of sync', async () => {
+    const a = await coordinator({ maxNonces: 2 });
+    const clockLines = linesSaying('keep every machine\'s clock in sync (NTP)').length;
+    const signedAt = Date.now();
+    for (const ms of [1, 2, 3]) expect((await signedFetch(a.url, SECRET, 'POST', '/v1/reserve', reserveBody(), { timestamp: signedAt + ms })).status).toBe(200);
+    // The first nonce was forgotten early (three requests, two remembered): a request signed before the second is refused.
+    const late = await signedFetch(a.url, SECRET, 'POST', '/v1/reserve', reserveBody(), { timestamp: signedAt + 1 });
+    expect([late.status, await late.json()]).toEqual([401, { error: 'unauthorized', reason: 'overtaken' }]);
+    expect(a.reserved()).toBe(3);
+    expect(linesSaying('no newer than requests already forgotten')).toHaveLength(1);
+    expect(linesSaying('keep every machine\'s clock in sync (NTP)')).toHaveLength(clockLines);
+  });
+
   test('bodies read before their signature is checked are bounded across connections; once the flood ends, machines are served again', async () => {
     const a = await coordinator();
     const port = Number(new URL(a.url).port);
@@ -148,8 +161,8 @@ describe('requests: the coordinator takes only what was signed with the key, onc
     expect(['a', 'b', 'c'].map((nonce, i) => window.accept(nonce.repeat(16), clock.now + i))).toEqual(['ok', 'ok', 'ok']);
     expect(window.accept('d'.repeat(16), clock.now + 3)).toBe('ok');
     expect(window.size).toBe(3);
-    // 'a' was forgotten early: its request (and anything as old) is refused as stale, not taken again.
-    expect(window.accept('a'.repeat(16), clock.now)).toBe('stale');
+    // 'a' was forgotten early: its request (and anything as old) is refused as overtaken, not taken again; its clock is fine.
+    expect(window.accept('a'.repeat(16), clock.now)).toBe('overtaken');
     expect(window.accept('b'.repeat(16), clock.now + 1)).toBe('replayed');
     // Kept to the last millisecond its request could be taken: then forgotten, and its request is stale anyway.
     clock.now = 1_000_000 + 2 * CLOCK_SKEW_MS;
