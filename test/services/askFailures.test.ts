@@ -2,10 +2,20 @@ import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest'
 import { BotHarness, channelPool } from '../support/botHarness.ts';
 import { lastUserText } from '../support/fakeOpenAIChat.ts';
 
+/**
+ * OPENAI_TIMEOUT_MS where a test waits it out. Elsewhere the default (a minute) applies: 400 ms also ended calls a
+ * loaded machine merely answered late (a 429's repeat, timed out instead of answered). Long enough that a loaded
+ * machine reads what a stream sent before it stalled.
+ */
+const SILENCE_TIMEOUT_MS = 1_000;
+
+/** The bot the running describe block started; the helpers below ask it. */
 let h: BotHarness;
-beforeAll(async () => { h = await BotHarness.start({ env: { OPENAI_TIMEOUT_MS: '400' } }); });
-afterAll(async () => { await h?.close(); });
-beforeEach(() => { h.openai.reset(); });
+function startsBot(env: Record<string, string> = {}) {
+  beforeAll(async () => { h = await BotHarness.start({ env }); });
+  afterAll(async () => { await h?.close(); });
+  beforeEach(() => { h.openai.reset(); });
+}
 
 const freshChannel = channelPool();
 const chatCalls = () => h.openai.requests.filter((r) => r.path === '/v1/chat/completions').length;
@@ -29,6 +39,8 @@ async function askIn(channelId: string, prompt = 'Hello?') {
 }
 
 describe('failures are explained in plain words, stored nowhere, and never crash the bot', () => {
+  startsBot();
+
   test('a 429 is repeated after its retry-after-ms wait, then answered and charged once', async () => {
     const channelId = freshChannel();
     // retry-after far from retry-after-ms, so which one was waited for shows however slow the machine is.
@@ -139,21 +151,6 @@ describe('failures are explained in plain words, stored nowhere, and never crash
   });
 
   test.each([
-    ['en', 'The AI service took too long to answer, so I stopped waiting. Please try again.'],
-    ['zh-TW', 'AI 服務回應太久，已停止等待。請再試一次。'],
-  ])('no answer within OPENAI_TIMEOUT_MS (%s): sent once, a timeout message, the prompt charged', async (locale, reply) => {
-    const channelId = freshChannel();
-    // OpenAI may have read it: repeating could bill it twice, so the second reply is never asked for.
-    h.openai.chat.enqueue({ hang: true }, { text: 'A second, billed answer.' });
-    const i = h.command('ask', { prompt: 'Hello?' }, { channelId, locale });
-    await h.settled(i);
-    expect(i.transcript()).toEqual([reply]);
-    expect(chatCalls()).toBe(1);
-    expectChargedThePromptOnly(channelId);
-    expect(turnsIn(channelId)).toBe(0);
-  });
-
-  test.each([
     ['en', 'The connection to the AI service dropped after the question was sent, before any answer arrived. Please try again.'],
     ['zh-TW', '問題送出後、回答開始前，與 AI 服務的連線中斷了。請再試一次。'],
   ])('the connection dropped after the question was sent (%s): sent once, said plainly, the prompt charged', async (locale, reply) => {
@@ -172,6 +169,59 @@ describe('failures are explained in plain words, stored nowhere, and never crash
     const i = await askIn(channelId);
     expect(i.transcript()).toEqual(['The connection to the AI service dropped after the question was sent, before any answer arrived. Please try again.']);
     expectChargedThePromptOnly(channelId);
+  });
+
+  test('Traditional Chinese users get the explanation in Traditional Chinese', async () => {
+    h.openai.chat.enqueue({ error: 'insufficient_quota' });
+    const i = h.command('ask', { prompt: '你好' }, { channelId: freshChannel(), locale: 'zh-TW' });
+    await h.settled(i);
+    expect(i.transcript()[0]).toMatch(/OpenAI 帳號額度已用完/);
+  });
+
+  test.each([
+    ['en', 'The AI service could not handle this request. The reason was logged for the bot\'s host.'],
+    ['zh-TW', 'AI 服務無法處理這個請求。原因已記錄在機器人日誌中，供機器人的架設者查看。'],
+  ])('a 400 whose message quotes the prompt and names the organisation (%s): a plain sentence, the server\'s words only in the log', async (locale, reply) => {
+    const channelId = freshChannel();
+    const organisation = 'org-Fake5ecretOrgId42';
+    // OpenAI's invalid_request_error shape, its message quoting what the request sent (as its "Invalid value: '…'" ones do).
+    h.openai.chat.setDefault((request) => {
+      const message = `Invalid value: '${lastUserText(request)}'. Organization ${organisation} may not send this to 'messages[1].content'.`;
+      return { rawError: { status: 400, body: JSON.stringify({ error: { message, type: 'invalid_request_error', param: 'messages', code: 'invalid_value' } }) } };
+    });
+    const prompt = 'my private draft, never for the channel';
+    const i = h.command('ask', { prompt }, { channelId, locale });
+    await h.settled(i);
+    expect(i.transcript()).toEqual([reply]);
+    expect(i.transcript().join('\n')).not.toMatch(new RegExp(`${organisation}|private draft|Invalid value`));
+    // The bot's host still finds OpenAI's own words where they look.
+    expect(h.logs().some((l) => l.level === 40 && JSON.stringify(l).includes(organisation))).toBe(true);
+    expect(ledgerRows(channelId)).toEqual([expect.objectContaining({ state: 'released', charged: 0 })]);
+  });
+
+  test('the bot keeps answering after all of the above', async () => {
+    h.openai.chat.enqueue({ text: 'Still here.' });
+    const i = await askIn(freshChannel());
+    expect(i.transcript()).toEqual(['Still here.']);
+  });
+});
+
+describe('an AI service that goes silent: OPENAI_TIMEOUT_MS ends the wait', () => {
+  startsBot({ OPENAI_TIMEOUT_MS: String(SILENCE_TIMEOUT_MS) });
+
+  test.each([
+    ['en', 'The AI service took too long to answer, so I stopped waiting. Please try again.'],
+    ['zh-TW', 'AI 服務回應太久，已停止等待。請再試一次。'],
+  ])('no answer within OPENAI_TIMEOUT_MS (%s): sent once, a timeout message, the prompt charged', async (locale, reply) => {
+    const channelId = freshChannel();
+    // OpenAI may have read it: repeating could bill it twice, so the second reply is never asked for.
+    h.openai.chat.enqueue({ hang: true }, { text: 'A second, billed answer.' });
+    const i = h.command('ask', { prompt: 'Hello?' }, { channelId, locale });
+    await h.settled(i);
+    expect(i.transcript()).toEqual([reply]);
+    expect(chatCalls()).toBe(1);
+    expectChargedThePromptOnly(channelId);
+    expect(turnsIn(channelId)).toBe(0);
   });
 
   test('a stream that stalls after some text keeps it and says the service stopped responding', async () => {
@@ -205,34 +255,6 @@ describe('failures are explained in plain words, stored nowhere, and never crash
     expect(row).toMatchObject({ state: 'settled' });
     const { tokens } = h.bot.ctx.services;
     expect(row!.output).toBe(tokens.weigh(tokens.countMessage(thinking), model));
-  });
-
-  test('Traditional Chinese users get the explanation in Traditional Chinese', async () => {
-    h.openai.chat.enqueue({ error: 'insufficient_quota' });
-    const i = h.command('ask', { prompt: '你好' }, { channelId: freshChannel(), locale: 'zh-TW' });
-    await h.settled(i);
-    expect(i.transcript()[0]).toMatch(/OpenAI 帳號額度已用完/);
-  });
-
-  test.each([
-    ['en', 'The AI service could not handle this request. The reason was logged for the bot\'s host.'],
-    ['zh-TW', 'AI 服務無法處理這個請求。原因已記錄在機器人日誌中，供機器人的架設者查看。'],
-  ])('a 400 whose message quotes the prompt and names the organisation (%s): a plain sentence, the server\'s words only in the log', async (locale, reply) => {
-    const channelId = freshChannel();
-    const organisation = 'org-Fake5ecretOrgId42';
-    // OpenAI's invalid_request_error shape, its message quoting what the request sent (as its "Invalid value: '…'" ones do).
-    h.openai.chat.setDefault((request) => {
-      const message = `Invalid value: '${lastUserText(request)}'. Organization ${organisation} may not send this to 'messages[1].content'.`;
-      return { rawError: { status: 400, body: JSON.stringify({ error: { message, type: 'invalid_request_error', param: 'messages', code: 'invalid_value' } }) } };
-    });
-    const prompt = 'my private draft, never for the channel';
-    const i = h.command('ask', { prompt }, { channelId, locale });
-    await h.settled(i);
-    expect(i.transcript()).toEqual([reply]);
-    expect(i.transcript().join('\n')).not.toMatch(new RegExp(`${organisation}|private draft|Invalid value`));
-    // The bot's host still finds OpenAI's own words where they look.
-    expect(h.logs().some((l) => l.level === 40 && JSON.stringify(l).includes(organisation))).toBe(true);
-    expect(ledgerRows(channelId)).toEqual([expect.objectContaining({ state: 'released', charged: 0 })]);
   });
 
   test('the bot keeps answering after all of the above', async () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { openDatabase, type Db } from '../../src/db/connection.ts';
 import { HistoryStore } from '../../src/db/history.ts';
@@ -79,25 +79,47 @@ describe('HistoryRetention', () => {
     expect(plan.map((p) => p.detail).join(' ')).toMatch(/USING COVERING INDEX turns_by_age|USING INDEX turns_by_age/);
   });
 
-  test('the timer runs soon after start, then on its interval; stop waits for a run and ends it', async () => {
-    const { db, log, store } = setup();
+  test('the timer runs when due after start, then on its interval; stop waits for a run and ends it', async () => {
+    const { db, log, lines, store } = setup();
     let now = NOW;
     const retention = new HistoryRetention(store, 1, log, () => now, 2);
     insertTurns(db, 5, NOW - 2 * DAY);
-    const stop = retention.start(20, 60);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(countTurns(db)).toBe(0);
-    insertTurns(db, 3, NOW);
-    now = NOW + 2 * DAY;
-    await new Promise((resolve) => setTimeout(resolve, 150));
-    expect(countTurns(db)).toBe(0);
-    insertTurns(db, 1_000, NOW - 5 * DAY);
-    const running = retention.runOnce();
-    await stop();
-    await running;
-    // Stopped after its first small batch: the database can be closed right after stop() returns.
-    expect(countTurns(db)).toBeGreaterThan(900);
-    db.close();
+    const runsLogged = () => lines.filter((l) => String(l.msg).startsWith('history retention: deleted')).length;
+    /** A run goes on between its batches on setImmediate (left real): waits for the n-th run to end and log. */
+    const ranTimes = async (n: number) => { while (runsLogged() < n) await new Promise((resolve) => setImmediate(resolve)); };
+    // The timers are the subject: fake ones fire when due and in order, however long a busy machine held the event loop
+    // (real ones let a sleep's callback run in the same turn as the retention's, before its later batches).
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    try {
+      const stop = retention.start(20, 60);
+      await vi.advanceTimersByTimeAsync(19);
+      expect(countTurns(db)).toBe(5);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(countTurns(db)).toBeLessThan(5); // its first batch ran in the timer's callback
+      await ranTimes(1);
+      expect(countTurns(db)).toBe(0);
+      insertTurns(db, 3, NOW);
+      now = NOW + 2 * DAY;
+      await vi.advanceTimersByTimeAsync(39);
+      expect(countTurns(db)).toBe(3);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(countTurns(db)).toBeLessThan(3);
+      await ranTimes(2);
+      expect(countTurns(db)).toBe(0);
+      insertTurns(db, 1_000, NOW - 5 * DAY);
+      const running = retention.runOnce();
+      await stop();
+      await running;
+      // Stopped after its first small batch: the database can be closed right after stop() returns.
+      const left = countTurns(db);
+      expect(left).toBeGreaterThan(900);
+      // Stopped timers stay stopped.
+      await vi.advanceTimersByTimeAsync(120);
+      expect(countTurns(db)).toBe(left);
+    } finally {
+      vi.useRealTimers();
+      db.close();
+    }
   });
 });
 
