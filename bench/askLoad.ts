@@ -12,6 +12,8 @@ const CHUNK_DELAY_MS = 25;
 const MODEL_MS = CHUNKS.length * CHUNK_DELAY_MS;
 /** Idle means: READY, the command check and the after-start warm-up are over. */
 const SETTLE_MS = 3_000;
+/** `BENCH_BURSTS_ONLY=1 npm run bench load`: the cold and warm bursts alone (no mentions, no floor), to compare builds quickly. */
+export const burstsOnly = process.env.BENCH_BURSTS_ONLY === '1';
 const channelIds = Array.from({ length: CONCURRENT }, (_, n) => `22000000000000${String(n).padStart(4, '0')}`);
 
 interface Peaks { bot: number; tree: number }
@@ -63,6 +65,7 @@ export async function benchAskLoad(): Promise<void> {
     await sleep(SETTLE_MS);
     await askBurst(fakes, bot, 'first burst after start (cold: nothing asked before)', ', same as a later burst');
     await askBurst(fakes, bot, 'second burst (warm)', '');
+    if (burstsOnly) return;
     const first = await fakes.call<{ firstCall: number[] }>('mentionFirstCalls');
     console.log(`\nmention, one at a time (${first.firstCall.length}): ${summary('MESSAGE_CREATE -> first Discord call (typing)', first.firstCall)}   (goal p50 <= 3 ms)`);
     resetPeaks(bot);
