@@ -88,8 +88,13 @@ export class Acknowledgements {
     for (const [resume, waiter] of this.#looking) {
       this.#looking.delete(resume);
       // Appended after every earlier waiter, whose `upTo` is no higher: the list stays in order.
-      if (burstGoesOn) this.#waiters.set(resume, { upTo, timer: waiter.timer });
-      else this.#wake(resume);
+      if (burstGoesOn) {
+        waiter.upTo = upTo;
+        this.#waiters.set(resume, waiter);
+      } else {
+        clearTimeout(waiter.timer);
+        resume();
+      }
     }
   }
 

@@ -41,6 +41,8 @@ describe('Acknowledgements', () => {
     acks.settled('a');
     expect(await isDone(turn)).toBe(true);
     expect(acks.pending).toBe(0);
+    // Only the arrivals' own caps are left: the work's cap was cleared when it went on.
+    expect(vi.getTimerCount()).toBe(2);
   });
 
   test('interactions delivered after the work asked for its turn do not hold it (steady load never starves an answer)', async () => {
