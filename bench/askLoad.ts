@@ -16,7 +16,7 @@ const SETTLE_MS = 3_000;
 const WARM_UP_WAIT_MS = 20_000;
 /** Longer than undici keeps an idle connection (4 s, from the server's 5 s keep-alive): the third burst opens new ones, as the first does. */
 const CONNECTIONS_GONE_MS = 6_000;
-/** `BENCH_BURSTS_ONLY=1 npm run bench load`: the cold and warm bursts alone (no mentions, no floor), to compare builds quickly. */
+/** `BENCH_BURSTS_ONLY=1 npm run bench load`: the three /ask bursts alone (no mentions, no floor), to compare builds quickly. */
 export const burstsOnly = process.env.BENCH_BURSTS_ONLY === '1';
 const channelIds = Array.from({ length: CONCURRENT }, (_, n) => `22000000000000${String(n).padStart(4, '0')}`);
 
