@@ -21,6 +21,8 @@ export interface BotProcess {
   startupMs: number;
   /** CPU time the bot process used until ready (little moved by other load on the machine). */
   cpuMsToReady: number;
+  /** Resolves when the bot says its after-start warm-up is over (done or failed). */
+  warmedUp: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -71,6 +73,8 @@ export async function startBotProcess(asked: StartedBy, env: BotEnv): Promise<Bo
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => { stderr += d.toString(); });
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  let warmUpOver = () => {};
+  const warmedUp = new Promise<void>((done) => { warmUpOver = done; });
   const ready = new Promise<{ wallMs: number; startupMs: number; cpuMsToReady: number }>((done, fail) => {
     const timer = setTimeout(() => fail(new Error(`the bot did not get ready within ${READY_TIMEOUT_MS} ms: ${stderr}`)), READY_TIMEOUT_MS);
     let buffered = '';
@@ -79,6 +83,7 @@ export async function startBotProcess(asked: StartedBy, env: BotEnv): Promise<Bo
       const lines = buffered.split('\n');
       buffered = lines.pop()!;
       for (const line of lines) {
+        if (line.includes('"msg":"warm-up after start')) warmUpOver();
         if (!line.includes('"msg":"ready')) continue;
         clearTimeout(timer);
         const { startupMs, cpuMs } = JSON.parse(line) as { startupMs: number; cpuMs: number };
@@ -90,7 +95,7 @@ export async function startBotProcess(asked: StartedBy, env: BotEnv): Promise<Bo
   const figures = await ready;
   const botPid = by === 'npm start' ? botPidUnder(child.pid!) : child.pid!;
   return {
-    child, botPid, ...figures,
+    child, botPid, ...figures, warmedUp,
     async stop() {
       process.kill(botPid, 'SIGTERM');
       await exited;

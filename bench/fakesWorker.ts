@@ -78,15 +78,18 @@ async function warmUp() {
 /** `botPid`: the bot's process, whose main thread's CPU time from the first interaction sent to the last acknowledged is measured (when given). */
 async function asks(botPid: number | undefined) {
   const cpuBefore = botPid === undefined ? 0 : mainThreadCpuMs(botPid);
+  const connectionsBefore = discord.connections;
   const list: FakeInteraction[] = channelIds.map((channelId) => discord.sendInteraction({ guildId: DEFAULT_GUILD_ID, commandName: 'ask', options: { prompt: 'Tell me something' }, channelId }));
   await waitUntil(() => list.every((i) => i.callbackAt !== undefined), 60_000, 1);
   const deferCpuMs = botPid === undefined ? undefined : mainThreadCpuMs(botPid) - cpuBefore;
+  const deferConnections = discord.connections - connectionsBefore;
   await waitUntil(() => list.every((i) => i.original()?.content === fullText), 60_000);
   return {
     dispatchedAbs: list.map((i) => performance.timeOrigin + i.receivedAt),
     callbackAbs: list.map((i) => performance.timeOrigin + i.callbackAt!),
     defer: list.map((i) => i.callbackAt! - i.receivedAt),
     deferCpuMs,
+    deferConnections,
     firstText: list.map((i) => i.originalEdits[0]!.at - i.receivedAt),
     final: list.map((i) => i.originalEdits.at(-1)!.at - i.receivedAt),
     // First dispatch and last acknowledgement on the monotonic clock of a CPU profile (µs), to profile the defers alone.

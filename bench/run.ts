@@ -1,4 +1,4 @@
-import { benchAskLoad } from './askLoad.ts';
+import { benchAskLoad, burstsOnly } from './askLoad.ts';
 import { benchCharts } from './charts.ts';
 import { benchContextBuild } from './contextBuild.ts';
 import { benchLedger } from './ledger.ts';
@@ -16,7 +16,7 @@ if (!only || only === 'context') benchContextBuild();
 if (!only || only === 'ledger') await benchLedger();
 if (!only || only === 'ledger' || only === 'hosts') await (await import('./ledgerHosts.ts')).benchLedgerHosts();
 if (!only || only === 'load') await benchAskLoad();
-if (!only || only === 'load' || only === 'floor') await (await import('./deferFloor.ts')).benchDeferFloor();
+if (!only || (only === 'load' && !burstsOnly) || only === 'floor') await (await import('./deferFloor.ts')).benchDeferFloor();
 if (!only || only === 'metrics') await benchMetrics();
 if (!only || only === 'servers') await benchServers();
 if (!only || only === 'charts') await benchCharts();

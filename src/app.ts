@@ -84,7 +84,11 @@ export async function startBot(config: Config, logger: Logger, options: { now?: 
   const aiServiceChecked = checkAiService(ctx.services.openai, { chat: config.defaultModel }, logger, suggestListed);
   ctx.services.metrics.gateway = shardsOf(client);
   ctx.services.ledger.onBotLimitNotice = botLimitNotifier(client, ctx.services.owner, logger);
-  const warmedUp = warmUp(ctx).catch((error: unknown) => logger.warn({ err: error }, 'warm-up after start failed; the first answers may be slower'));
+  const warmUpStarted = performance.now();
+  const warmedUp = warmUp(ctx).then(
+    () => logger.info({ warmUpMs: Math.round(performance.now() - warmUpStarted) }, 'warm-up after start done'),
+    (error: unknown) => logger.warn({ err: error }, 'warm-up after start failed; the first answers may be slower'),
+  );
   // Fine-tuning jobs run for hours at OpenAI: followed from here, with notices posted by this client. Each host
   // follows the jobs in its own database (a job started on another host is not in this file).
   const fineTuneNotices = channelNotifier(client, (model) => ctx.services.settings.allowsModel(model));

@@ -198,6 +198,8 @@ export class FakeDiscord {
   /** e.g. ws://127.0.0.1:PORT */
   gatewayUrl = '';
   port = 0;
+  /** TCP connections opened to it so far (REST and gateway): how many a burst made the client open. */
+  connections = 0;
   private readonly server: Server;
 
   private constructor(options: FakeDiscordOptions) {
@@ -206,6 +208,7 @@ export class FakeDiscord {
     this.gateway = new FakeGateway(this.state);
     this.server = createServer(this.rest.handle);
     this.server.on('upgrade', this.gateway.handleUpgrade);
+    this.server.on('connection', () => { this.connections++; });
   }
 
   static async start(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {

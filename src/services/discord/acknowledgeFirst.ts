@@ -22,6 +22,10 @@ interface Waiter {
  * until every interaction delivered by then is acknowledged, so each member sees "thinking…" at once instead of after
  * the first members' answers have taken the event loop. Interactions delivered later don't hold it: under steady load
  * an answer waits only for those already there. Process-wide, like the gateway connection it follows.
+ *
+ * Before work is let go, the event loop reads its sockets once more: a burst's later frames may already wait in the
+ * gateway's socket, unread while the bot was busy acknowledging the first ones. Read then, they hold the work too;
+ * a look that finds nothing new lets it go. The cap still counts from when the work first asked.
  */
 export class Acknowledgements {
   /** Each pending interaction's arrival number, oldest first (a Map keeps the order they were added in). */
@@ -29,6 +33,10 @@ export class Acknowledgements {
   #arrivals = 0;
   /** Work waiting for its turn, in the order it asked (so by `upTo`); one whose time ran out leaves, so steady load can't pile them up. */
   readonly #waiters = new Map<() => void, Waiter>();
+  /** Work whose interactions are all settled, held while the event loop reads its sockets once more (see #lookAgain). */
+  readonly #looking = new Map<() => void, Waiter>();
+  /** Arrivals counted when the current look began. */
+  #arrivalsBeforeLook = 0;
 
   /** The gateway delivered `id`; it counts until `settled(id)`, or for ACKNOWLEDGE_FIRST_MAX_WAIT_MS at most. */
   arrived(id: string): void {
@@ -42,19 +50,52 @@ export class Acknowledgements {
     const oldest = this.#oldestPending();
     for (const [resume, waiter] of this.#waiters) {
       if (waiter.upTo >= oldest) break;
-      this.#wake(resume);
+      this.#lookAgain(resume, waiter);
     }
   }
 
-  /** Resolves once every interaction delivered so far is settled, or after ACKNOWLEDGE_FIRST_MAX_WAIT_MS. */
+  /**
+   * Resolves once every interaction delivered so far is settled (and those the event loop then finds already
+   * delivered: see the class), or after ACKNOWLEDGE_FIRST_MAX_WAIT_MS.
+   */
   turn(): Promise<void> {
     const upTo = this.#arrivals;
-    if (this.#oldestPending() > upTo) return Promise.resolve();
     // No function here is given a name: the bundle (esbuild's keepNames) would name each one on every call, which
     // costs more than the rest of this in a burst's first moments.
     return new Promise((resume) => {
-      this.#waiters.set(resume, { upTo, timer: setTimeout(() => this.#wake(resume), ACKNOWLEDGE_FIRST_MAX_WAIT_MS) });
+      const waiter = { upTo, timer: setTimeout(() => this.#wake(resume), ACKNOWLEDGE_FIRST_MAX_WAIT_MS) };
+      if (this.#oldestPending() > upTo) this.#lookAgain(resume, waiter);
+      else this.#waiters.set(resume, waiter);
     });
+  }
+
+  /**
+   * Holds `resume` through one poll phase of the event loop (the second setImmediate runs after it), with all the
+   * work released meanwhile. If the gateway's socket gave more interactions in that phase, the work waits for every
+   * interaction delivered by then; otherwise it goes on.
+   */
+  #lookAgain(resume: () => void, waiter: Waiter): void {
+    this.#waiters.delete(resume);
+    this.#looking.set(resume, waiter);
+    if (this.#looking.size > 1) return;
+    this.#arrivalsBeforeLook = this.#arrivals;
+    setImmediate(() => setImmediate(() => this.#afterLook()));
+  }
+
+  #afterLook(): void {
+    const upTo = this.#arrivals;
+    const burstGoesOn = upTo > this.#arrivalsBeforeLook && this.#oldestPending() <= upTo;
+    for (const [resume, waiter] of this.#looking) {
+      this.#looking.delete(resume);
+      // Appended after every earlier waiter, whose `upTo` is no higher: the list stays in order.
+      if (burstGoesOn) {
+        waiter.upTo = upTo;
+        this.#waiters.set(resume, waiter);
+      } else {
+        clearTimeout(waiter.timer);
+        resume();
+      }
+    }
   }
 
   #oldestPending(): number {
@@ -63,8 +104,9 @@ export class Acknowledgements {
   }
 
   #wake(resume: () => void): void {
-    clearTimeout(this.#waiters.get(resume)?.timer);
+    clearTimeout((this.#waiters.get(resume) ?? this.#looking.get(resume))?.timer);
     this.#waiters.delete(resume);
+    this.#looking.delete(resume);
     resume();
   }
 
@@ -74,7 +116,7 @@ export class Acknowledgements {
 
   /** Work still waiting for its turn. */
   get waiting(): number {
-    return this.#waiters.size;
+    return this.#waiters.size + this.#looking.size;
   }
 }
 

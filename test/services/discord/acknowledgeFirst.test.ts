@@ -1,16 +1,26 @@
+import { once } from 'node:events';
 import { readdirSync, readFileSync } from 'node:fs';
+import { createServer, connect, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
 import { ACKNOWLEDGE_FIRST_MAX_WAIT_MS, Acknowledgements } from '../../../src/services/discord/acknowledgeFirst.ts';
 
-beforeEach(() => { vi.useFakeTimers(); });
+// setImmediate stays real: the look at the sockets before work goes on is event-loop turns, not time.
+beforeEach(() => { vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] }); });
 afterEach(() => { vi.useRealTimers(); });
 
-/** Whether the promise has resolved by now (after the microtasks queued so far). */
+/** Event-loop turns that let a look at the sockets (two setImmediates) end. */
+async function loopTurns(): Promise<void> {
+  for (let i = 0; i < 3; i++) await nextTurn();
+}
+
+/** Whether the promise has resolved by now (after the microtasks queued so far and a look at the sockets). */
 async function isDone(p: Promise<void>): Promise<boolean> {
   let done = false;
   void p.then(() => { done = true; });
   await vi.advanceTimersByTimeAsync(0);
+  await loopTurns();
   return done;
 }
 
@@ -31,6 +41,8 @@ describe('Acknowledgements', () => {
     acks.settled('a');
     expect(await isDone(turn)).toBe(true);
     expect(acks.pending).toBe(0);
+    // Only the arrivals' own caps are left: the work's cap was cleared when it went on.
+    expect(vi.getTimerCount()).toBe(2);
   });
 
   test('interactions delivered after the work asked for its turn do not hold it (steady load never starves an answer)', async () => {
@@ -117,6 +129,61 @@ describe('Acknowledgements', () => {
     acks.arrived('later');
     await vi.advanceTimersByTimeAsync(ACKNOWLEDGE_FIRST_MAX_WAIT_MS - 200);
     for (const turn of turns) expect(await isDone(turn)).toBe(true);
+    expect(acks.waiting).toBe(0);
+    expect(acks.pending).toBe(1);
+  });
+});
+
+/** A loopback connection standing in for the gateway's: what `send` writes waits in the reader's socket until the event loop reads it. */
+async function gatewaySocket(): Promise<{ reader: Socket; send: (frame: string) => void; close: () => void }> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const reader = connect((server.address() as AddressInfo).port, '127.0.0.1');
+  const [writer] = (await once(server, 'connection')) as [Socket];
+  return { reader, send: (frame) => writer.write(frame), close: () => { reader.destroy(); writer.destroy(); server.close(); } };
+}
+
+describe('Acknowledgements against a real socket (the event loop reads what waits in it)', () => {
+  beforeEach(() => { vi.useRealTimers(); });
+
+  test('an interaction already waiting in the gateway socket when the others are acknowledged holds the work too', async () => {
+    const acks = new Acknowledgements();
+    const gateway = await gatewaySocket();
+    const order: string[] = [];
+    gateway.reader.on('data', (frame) => {
+      order.push(`${String(frame)} delivered`);
+      acks.arrived(String(frame));
+    });
+    try {
+      acks.arrived('a');
+      const turn = acks.turn().then(() => { order.push('work'); });
+      // b reaches the bot's socket while a is being acknowledged: the burst is not over.
+      gateway.send('b');
+      acks.settled('a');
+      await once(gateway.reader, 'data');
+      // Time for the look at the socket to end, whatever it decided.
+      await loopTurns();
+      order.push('b acknowledged');
+      acks.settled('b');
+      await turn;
+      // The old rule let the work go as soon as a was acknowledged: ['work', 'b delivered', 'b acknowledged'].
+      expect(order).toEqual(['b delivered', 'b acknowledged', 'work']);
+    } finally {
+      gateway.close();
+    }
+  });
+
+  test('nothing new in the socket: the work goes on after one look, although an interaction delivered after it asked still waits', async () => {
+    const acks = new Acknowledgements();
+    acks.arrived('a');
+    let done = false;
+    const turn = acks.turn().then(() => { done = true; });
+    acks.arrived('later');
+    acks.settled('a');
+    await loopTurns();
+    expect(done).toBe(true);
+    await turn;
     expect(acks.waiting).toBe(0);
     expect(acks.pending).toBe(1);
   });
