@@ -127,7 +127,7 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
   const strays = fineTunes.tracker.releaseStrays();
   if (strays > 0) logger.warn({ released: strays }, 'released fine-tuning reservations whose job was never recorded (the bot stopped while starting it)');
   const settings = new SettingsService(new SettingsStore(db), config, now);
-  const imagine = new ImagineService({ generator: new ImageGenerator(openai, { timeoutMs: config.imageTimeoutMs, maxRetries: config.openaiMaxRetries }), ledger, pricing, tokens, model: config.imageModel, openaiItself: isOpenAIItself(config.openaiBaseUrl), now });
+  const imagine = new ImagineService({ generator: new ImageGenerator(openai, { timeoutMs: config.imageTimeoutMs, maxRetries: config.openaiMaxRetries }), ledger, pricing, tokens, model: config.imageModel, openaiItself: isOpenAIItself(config.openaiBaseUrl), now, downloads, urlTimeoutMs: config.imageUrlTimeoutMs });
   // The same test /imagine makes on each request (ImagineService.shutDown), told once at start-up.
   const imageShutDown = imagine.shutDown();
   if (imageShutDown) logger.warn({ model: config.imageModel, shutDown: imageShutDown }, 'IMAGE_MODEL was shut down by OpenAI: /imagine is refused until IMAGE_MODEL names a current image model priced in PRICING_FILE');

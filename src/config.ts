@@ -4,6 +4,7 @@ import { parseReasoningModels, type ReasoningOverrides } from './services/reason
 import { isModelAllowed, parseAllowedModels, type AllowedModels } from './services/allowedModels.ts';
 import { PERIODS, type Period } from './services/budget/periods.ts';
 import { parseUsd } from './services/pricing/index.ts';
+import { DEFAULT_URL_IMAGE_TIMEOUT_MS } from './services/images/urlImages.ts';
 import { DEFAULT_DOWNLOAD_BUDGET_BYTES, DEFAULT_DOWNLOAD_WAIT_MS } from './services/discord/downloadGate.ts';
 import { secretScrubber } from './secretScrub.ts';
 
@@ -149,6 +150,7 @@ const settings = z.object({
   DM_ACCESS: flag(true),
   IMAGE_MODEL: z.preprocess(emptyAsUndefined, z.string().trim().default('gpt-image-1')),
   IMAGE_TIMEOUT_MS: positiveInt(180_000, 600_000),
+  IMAGE_URL_TIMEOUT_MS: positiveInt(DEFAULT_URL_IMAGE_TIMEOUT_MS, 120_000),
   VISION_MODEL: optionalString,
   TRANSCRIBE_MODEL: z.preprocess(emptyAsUndefined, z.string().trim().default('whisper-1')),
   VOICE_TRANSCRIPTION: flag(false),
@@ -295,6 +297,8 @@ export type Config = {
   imageModel: string;
   /** Longest wait for one image request; a request that times out is never repeated (it may have been billed). */
   imageTimeoutMs: number;
+  /** Longest download of one image a compatible server sent only as a URL (IMAGE_URL_TIMEOUT_MS). */
+  imageUrlTimeoutMs: number;
   /** Model that answers questions with images when the channel's model can't see; undefined = such questions are refused. */
   visionModel: string | undefined;
   /** Model used by /transcribe, the Transcribe menu and voice messages. */
@@ -377,6 +381,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dmAccess: e.DM_ACCESS,
     imageModel: e.IMAGE_MODEL,
     imageTimeoutMs: e.IMAGE_TIMEOUT_MS,
+    imageUrlTimeoutMs: e.IMAGE_URL_TIMEOUT_MS,
     visionModel: e.VISION_MODEL,
     transcribeModel: e.TRANSCRIBE_MODEL,
     voiceTranscription: e.VOICE_TRANSCRIPTION,

@@ -54,6 +54,11 @@ export const command: SlashCommand = {
         .catch((error: unknown) => ctx.logger.debug({ err: error }, 'progress edit failed'));
     };
     const outcome = await services.imagine.run(plan, payer, ctx.logger, { deadline: generationDeadline(interaction), onStarted: showProgress });
-    await showImages(interaction, outcome, plan, language, ctx.logger);
+    try {
+      await showImages(interaction, outcome, plan, language, ctx.logger);
+    } finally {
+      // Images downloaded from URLs hold room among the files in memory until they are posted.
+      if (outcome.kind === 'done') outcome.release();
+    }
   },
 };

@@ -1,5 +1,6 @@
 /** POST /v1/images/generations with a real (tiny) PNG, plus a tiny PNG encoder. */
 import { deflateSync } from 'node:zlib';
+import type { IncomingHttpHeaders } from 'node:http';
 import type { ImageGenerateParams, ImagesResponse } from 'openai/resources/images';
 import {
   checkNumber,
@@ -58,9 +59,20 @@ export function makePng(width = 8, height = 8, rgb: [number, number, number] = [
 /** A gpt-image answer's `usage` as a compatible server or proxy may rewrite it (undefined: the field is left out). */
 export type UsageRewrite = (usage: Record<string, unknown>) => Record<string, unknown> | undefined;
 
+/**
+ * How the URL of the answer's image at the same index is served (images served as `url`s): `ok` (default) the PNG;
+ * `404` gone; `huge` a PNG padded past Discord's 10 MiB upload limit, all of it sent; `stall` headers and the first
+ * bytes, then nothing (the socket stays open); `html` a 200 error page (a host that answers text at any address).
+ */
+export type HostedFault = 'ok' | '404' | 'huge' | 'stall' | 'html';
+/** A little over Discord's 10 MiB upload limit. */
+const HUGE_IMAGE_BYTES = 10 * 1024 * 1024 + 64 * 1024;
+
+type Hosted = { png: Buffer; fault: HostedFault };
+
 export type ImageReply =
   /** `usage`: the images are made (and billed) as usual, but the answer's usage is rewritten (a proxy's zeros, a field missing). */
-  | { revisedPrompt?: string; delayMs?: number; png?: Buffer; usage?: UsageRewrite }
+  | { revisedPrompt?: string; delayMs?: number; png?: Buffer; usage?: UsageRewrite; hosted?: HostedFault[] }
   /** The connection is closed after the request arrived, with no answer (as when a proxy or the network drops it). */
   | { drop: true; times?: number }
   /**
@@ -155,7 +167,9 @@ export class FakeImages {
   /** Every image generation body received, oldest first. */
   readonly requests: ImageGenerateParams[] = [];
   /** PNGs handed out as `url`s, served without auth at GET /fake-images/<id>.png. */
-  private readonly hosted = new Map<string, Buffer>();
+  private readonly hosted = new Map<string, Hosted>();
+  /** The headers of every GET of a hosted image, oldest first (a third party's host must see none of the bot's). */
+  readonly hostedRequests: IncomingHttpHeaders[] = [];
   private readonly queue = new ScriptQueue<ImageReply>();
 
   constructor(private readonly env: FakeEnv) {}
@@ -168,6 +182,7 @@ export class FakeImages {
   reset(): void {
     this.requests.length = 0;
     this.hosted.clear();
+    this.hostedRequests.length = 0;
     this.queue.clear();
   }
 
@@ -192,15 +207,15 @@ export class FakeImages {
       ex.req.socket.destroy();
       return;
     }
-    const ok = reply as { revisedPrompt?: string; delayMs?: number; png?: Buffer; usage?: UsageRewrite };
+    const ok = reply as { revisedPrompt?: string; delayMs?: number; png?: Buffer; usage?: UsageRewrite; hosted?: HostedFault[] };
     await sleep(ok.delayMs ?? 0, this.env.signal);
     const png = ok.png ?? makePng();
     const n = params.n ?? 1;
-    const data = Array.from({ length: n }, () => {
+    const data = Array.from({ length: n }, (_, index) => {
       const revised = family === 'dall-e-3' ? { revised_prompt: ok.revisedPrompt ?? params.prompt } : {};
       if ((family !== 'gpt' && params.response_format !== 'b64_json') || this.env.compat().imagesAsUrls) {
         const id = randomId('img-', 12);
-        this.hosted.set(id, png);
+        this.hosted.set(id, { png, fault: ok.hosted?.[index] ?? 'ok' });
         return { url: `${this.env.origin}/fake-images/${id}.png`, ...revised };
       }
       return { b64_json: png.toString('base64'), ...revised };
@@ -233,10 +248,28 @@ export class FakeImages {
 
   /** GET /fake-images/<id>.png (what `url` responses point at). Returns false when unknown. */
   serveHosted(ex: Exchange, id: string): boolean {
-    const png = this.hosted.get(id);
-    if (!png) return false;
-    ex.res.writeHead(200, { 'content-type': 'image/png', 'content-length': String(png.length) });
-    ex.res.end(png);
+    const hosted = this.hosted.get(id);
+    if (!hosted) return false;
+    this.hostedRequests.push(ex.req.headers);
+    const { png, fault } = hosted;
+    if (fault === '404') {
+      ex.res.writeHead(404, { 'content-type': 'text/plain' });
+      ex.res.end('Not Found');
+    } else if (fault === 'html') {
+      const page = '<!doctype html><title>Sign in</title><p>Please sign in to view this file.</p>';
+      ex.res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': String(Buffer.byteLength(page)) });
+      ex.res.end(page);
+    } else if (fault === 'huge') {
+      const body = Buffer.concat([png, Buffer.alloc(HUGE_IMAGE_BYTES - png.length)]);
+      ex.res.writeHead(200, { 'content-type': 'image/png', 'content-length': String(body.length) });
+      ex.res.end(body);
+    } else if (fault === 'stall') {
+      ex.res.writeHead(200, { 'content-type': 'image/png', 'content-length': String(png.length) });
+      ex.res.write(png.subarray(0, 16));
+    } else {
+      ex.res.writeHead(200, { 'content-type': 'image/png', 'content-length': String(png.length) });
+      ex.res.end(png);
+    }
     return true;
   }
 }

@@ -11,6 +11,8 @@ export interface DownloadOptions {
   fetch?: typeof fetch;
   /** Sees each piece as it arrives; a returned reason stops the download there (e.g. the first bytes are not an image). */
   check?: (chunk: Uint8Array, received: number) => string | undefined;
+  /** Sees the answer's content-type before any of the body is read; a returned reason refuses the file unread. */
+  accept?: (contentType: string | null) => string | undefined;
   /**
    * The process's bound on files held in memory: room for the file's bound is taken before the request, waiting in
    * line up to `waitMs` (then 'busy'), and kept until the caller calls the result's `release()`.
@@ -73,7 +75,7 @@ export async function downloadAttachment(url: string, options: DownloadOptions):
 
 /** The request and the capped read, with the timeout over both. */
 async function readAttachment(url: string, options: DownloadOptions, bound: number): Promise<Read> {
-  const { maxBytes, timeoutMs, fetch: fetchImpl = globalThis.fetch, check, declaredSize } = options;
+  const { maxBytes, timeoutMs, fetch: fetchImpl = globalThis.fetch, check, accept, declaredSize } = options;
   const controller = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -85,6 +87,11 @@ async function readAttachment(url: string, options: DownloadOptions, bound: numb
     if (!response.ok) {
       controller.abort(); // the error body is of no use; free the connection
       return { ok: false, reason: 'http-error', detail: `HTTP ${response.status} ${response.statusText}`.trim() };
+    }
+    const refused = accept?.(response.headers.get('content-type'));
+    if (refused !== undefined) {
+      controller.abort();
+      return { ok: false, reason: 'refused', detail: refused };
     }
     // A content-length over the bound is a cheap early refusal; a small or missing one is not trusted below.
     const length = Number(response.headers.get('content-length'));

@@ -3,6 +3,7 @@ import type { ImageGenerateParamsNonStreaming } from 'openai/resources/images';
 import type { ModelFailure } from '../openai/failures.ts';
 import { attemptImageRequest } from './attempts.ts';
 import type { ImagePlan } from './options.ts';
+import type { ImageUrl } from './urlImages.ts';
 
 /** An answer that carried no image: a bad request as far as the log goes; members read the `images` catalogue's `noImageData`. */
 export const NO_IMAGE_DATA: ModelFailure = { kind: 'bad_request', message: 'the image service sent no image data' };
@@ -39,14 +40,15 @@ function readUsage(usage: unknown): ImageUsage | undefined {
 
 /** How one request ended: images made, an answered failure (nothing billed), or no answer (maybe billed). */
 export type RequestOutcome =
-  /** `made`: the images the answer holds (at most `asked`), `images` those sent as data; one sent only as a URL was made and billed too. */
-  | { kind: 'made'; asked: number; made: number; images: GeneratedImage[]; usage: ImageUsage | undefined }
+  /** `made`: the images the answer holds (at most `asked`): `images` those sent as data, `urls` those sent only as a URL (made and billed too). */
+  | { kind: 'made'; asked: number; made: number; images: GeneratedImage[]; urls: ImageUrl[]; usage: ImageUsage | undefined }
   | { kind: 'failed'; asked: number; failure: ModelFailure }
   | { kind: 'unanswered'; asked: number; failure: ModelFailure };
 
-/** What came back: the images made (maybe fewer than asked), why the rest failed, and each request's outcome. */
+/** What came back: the images made (maybe fewer than asked; those sent only as URLs still to download), why the rest failed, and each request's outcome. */
 export interface GenerationResult {
   images: GeneratedImage[];
+  urls: ImageUrl[];
   failure: ModelFailure | undefined;
   requests: RequestOutcome[];
 }
@@ -71,9 +73,10 @@ export class ImageGenerator {
   async generate(plan: ImagePlan, deadline: number): Promise<GenerationResult> {
     const requests = await Promise.all(batchesOf(plan).map((n) => this.call(plan, n, deadline)));
     const images = requests.flatMap((r) => (r.kind === 'made' ? r.images : [])).slice(0, plan.count);
+    const urls = requests.flatMap((r) => (r.kind === 'made' ? r.urls : [])).slice(0, plan.count - images.length);
     const failed = requests.find((r) => r.kind !== 'made');
-    const short = images.length < plan.count ? NO_IMAGE_DATA : undefined;
-    return { images, failure: failed?.failure ?? short, requests };
+    const short = images.length + urls.length < plan.count ? NO_IMAGE_DATA : undefined;
+    return { images, urls, failure: failed?.failure ?? short, requests };
   }
 
   private async call(plan: ImagePlan, n: number, deadline: number): Promise<RequestOutcome> {
@@ -87,14 +90,15 @@ export class ImageGenerator {
     const attempt = await attemptImageRequest((options) => this.client.images.generate(body, options), policy);
     if (!attempt.ok) return { kind: attempt.mayBeBilled ? 'unanswered' : 'failed', asked: n, failure: attempt.failure };
     const response = attempt.value;
-    // Only base64 data is used: a URL would expire within the hour, so it is never posted.
-    const items = response.data ?? [];
+    // Base64 data is asked for; an image sent only as a URL (a compatible server that ignores response_format) was
+    // made and billed all the same, and is downloaded once paid for (a URL expires, so it is never posted as such).
+    const items = (response.data ?? []).slice(0, n);
     const images = items.flatMap((item) => (item.b64_json ? [{ data: Buffer.from(item.b64_json, 'base64'), revisedPrompt: item.revised_prompt }] : []));
-    // An image sent only as a URL (a compatible server that ignores response_format) was made and billed all the same.
-    const made = Math.min(n, Math.max(images.length, items.filter((item) => typeof item.url === 'string' && item.url !== '').length));
+    const urls = items.flatMap((item) => (!item.b64_json && typeof item.url === 'string' && item.url !== '' ? [{ url: item.url, revisedPrompt: item.revised_prompt }] : []));
+    const made = images.length + urls.length;
     const usage = readUsage(response.usage);
     // An answer without any image made nothing, but whatever it reports was billed.
     if (made === 0 && !usage) return { kind: 'failed', asked: n, failure: NO_IMAGE_DATA };
-    return { kind: 'made', asked: n, made, images, usage };
+    return { kind: 'made', asked: n, made, images, urls, usage };
   }
 }

@@ -8,13 +8,19 @@ import { outputTokensCost, promptCost } from './cost.ts';
 import { batchesOf, NO_IMAGE_DATA, type GeneratedImage, type GenerationResult, type ImageGenerator, type RequestOutcome } from './generator.ts';
 import { planImages, type ImagePlan, type ImageRequest, type PlanResult } from './options.ts';
 import { shutDownOn } from './retired.ts';
+import { DEFAULT_URL_IMAGE_TIMEOUT_MS, fetchUrlImage, type UrlImageProblem } from './urlImages.ts';
+import type { DownloadGate } from '../discord/downloadGate.ts';
+
+const hostOf = (url: string) => URL.canParse(url) ? new URL(url).host : 'not a URL';
 
 export type ImagineOutcome =
   /**
    * `failure` says why fewer images than asked were made (one of several dall-e-3 requests failed);
-   * `unanswered` counts images asked in requests that got no answer and are charged as if made.
+   * `unanswered` counts images asked in requests that got no answer and are charged as if made; `lost`, why each image
+   * made (and charged) but sent only as a URL could not be downloaded. `release` gives the downloaded images' room
+   * among the files in memory back: call it once they are posted.
    */
-  | { kind: 'done'; images: GeneratedImage[]; chargedMicros: number; failure: ModelFailure | undefined; unanswered: number }
+  | { kind: 'done'; images: GeneratedImage[]; chargedMicros: number; failure: ModelFailure | undefined; unanswered: number; lost: UrlImageProblem[]; release: () => void }
   | { kind: 'over-budget'; refusal: Refusal }
   /** `chargedMicros` > 0: the request got no answer (timeout, dropped connection) and OpenAI may have billed it. */
   | { kind: 'failed'; failure: ModelFailure; chargedMicros: number };
@@ -30,6 +36,10 @@ export interface ImagineDependencies {
   openaiItself?: boolean;
   /** The clock (epoch ms) that tells whether a shutdown date has come. */
   now?: () => number;
+  /** The process's bound on files in memory, which images downloaded from URLs take room in. */
+  downloads?: DownloadGate;
+  /** IMAGE_URL_TIMEOUT_MS */
+  urlTimeoutMs?: number;
 }
 
 export interface RunOptions {
@@ -90,13 +100,34 @@ export class ImagineService {
     const result = paid.result;
     if (result.failure) logModelFailure(log, result.failure, `image generation (${result.images.length} of ${plan.count} made)`);
     const chargedMicros = result.requests.some((r) => r.kind !== 'failed') ? this.charge(plan, result) : 0;
-    if (result.images.length === 0) {
+    if (result.images.length === 0 && result.urls.length === 0) {
       // What the member is told matches what they pay for: a request that got no answer, when one did.
       const failure = result.requests.find((r) => r.kind === 'unanswered')?.failure ?? result.failure;
       return { kind: 'failed', failure: failure ?? NO_IMAGE_DATA, chargedMicros };
     }
     const unanswered = result.requests.reduce((sum, r) => sum + (r.kind === 'unanswered' ? r.asked : 0), 0);
-    return { kind: 'done', images: result.images, chargedMicros, failure: result.failure, unanswered };
+    const { images, lost, release } = await this.download(result, log);
+    return { kind: 'done', images, chargedMicros, failure: result.failure, unanswered, lost, release };
+  }
+
+  /** The images sent as data, then those sent only as URLs, downloaded (all at once) now that they are paid for. */
+  private async download(result: GenerationResult, log: Logger): Promise<{ images: GeneratedImage[]; lost: UrlImageProblem[]; release: () => void }> {
+    const { downloads: gate, urlTimeoutMs: timeoutMs = DEFAULT_URL_IMAGE_TIMEOUT_MS } = this.deps;
+    const fetched = await Promise.all(result.urls.map((image) => fetchUrlImage(image, { timeoutMs, gate })));
+    const lost: UrlImageProblem[] = [];
+    const images = [...result.images];
+    const releases: (() => void)[] = [];
+    for (const [n, fetch] of fetched.entries()) {
+      if (fetch.ok) {
+        images.push(fetch.image);
+        releases.push(fetch.release);
+        continue;
+      }
+      lost.push(fetch.problem);
+      // The host only: a signed URL is a credential of sorts.
+      log.warn({ host: hostOf(result.urls[n]!.url), problem: fetch.problem, detail: fetch.detail }, 'an image made (and charged) but sent only as a URL could not be downloaded');
+    }
+    return { images, lost, release: () => { for (const release of releases) release(); } };
   }
 
   /** Our count of the prompt's tokens (the service's count may differ by a few percent). */

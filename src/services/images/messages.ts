@@ -4,12 +4,14 @@ import type { ModelFailure } from '../openai/failures.ts';
 import { formatUsd } from '../pricing/index.ts';
 import { NO_IMAGE_DATA } from './generator.ts';
 import type { ImagePlan, PlanProblem } from './options.ts';
+import { URL_IMAGE_MAX_BYTES, type UrlImageProblem } from './urlImages.ts';
 
 /** Every `/imagine` text lives in the `images` catalogue (locales/<language>/images.json). */
 export type ImagesTextKey =
   | 'progress' | 'prompt' | 'revised' | 'revisedNumbered' | 'footer' | 'partial' | 'refused' | 'noAnswerTimeout' | 'noAnswerDropped'
   | 'billedAnyway' | 'maybeMade' | 'unansweredNote' | 'lateResult' | 'lateFailure' | 'refusedSome' | 'noPrice' | 'badSize' | 'badQuality'
-  | 'emptyPrompt' | 'promptTooLong' | 'noImageData' | 'retiredModel' | 'modelGone';
+  | 'emptyPrompt' | 'promptTooLong' | 'noImageData' | 'retiredModel' | 'modelGone'
+  | 'urlLost' | 'urlHttpError' | 'urlTooLarge' | 'urlTimeout' | 'urlNotImage' | 'urlUnreachable' | 'urlBusy';
 
 const text = catalogue<ImagesTextKey>('images');
 
@@ -60,6 +62,24 @@ export function partialText(made: number, asked: number, failure: ModelFailure, 
   const reason = failure.kind === 'refused' ? text('refusedSome', language) : serviceFailure(failure, language, model);
   const line = text('partial', language, { made, asked, reason });
   return unanswered > 0 ? `${line}\n${text('unansweredNote', language, { n: unanswered })}` : line;
+}
+
+function urlProblemText(problem: UrlImageProblem, language: CatalogueLanguage): string {
+  switch (problem.kind) {
+    case 'http-error': return text('urlHttpError', language, { status: problem.status });
+    case 'too-large': return text('urlTooLarge', language, { mb: URL_IMAGE_MAX_BYTES / (1024 * 1024) });
+    case 'timeout': return text('urlTimeout', language, { seconds: Math.max(1, Math.round(problem.ms / 1000)) });
+    case 'not-image': return text('urlNotImage', language);
+    case 'unreachable': return text('urlUnreachable', language);
+    case 'busy': return text('urlBusy', language);
+  }
+}
+
+/** Images made and charged, sent only as URLs, that could not be downloaded: how many, and why each (in order, repeats once). */
+export function lostText(lost: readonly UrlImageProblem[], language: CatalogueLanguage): string | undefined {
+  if (lost.length === 0) return undefined;
+  const reasons = [...new Set(lost.map((problem) => urlProblemText(problem, language)))];
+  return text('urlLost', language, { n: lost.length, reasons: reasons.join('; ') });
 }
 
 export const lateResultText = (chargedMicros: number, language: CatalogueLanguage) => text('lateResult', language, { cost: formatUsd(chargedMicros) });

@@ -7,7 +7,7 @@ import type { Logger } from '../../logger.ts';
 import { showOrDm } from './delivery.ts';
 import type { GeneratedImage } from './generator.ts';
 import type { ImagineOutcome } from './imagine.ts';
-import { footerLine, imageFailureText, lateFailureText, lateResultText, partialText, promptLine, revisedLine, type CaptionParts } from './messages.ts';
+import { footerLine, imageFailureText, lateFailureText, lateResultText, lostText, partialText, promptLine, revisedLine, type CaptionParts } from './messages.ts';
 import type { ImagePlan } from './options.ts';
 
 /** Discord refuses a message whose uploads add up to more than 10 MiB (servers without boosts). */
@@ -60,7 +60,7 @@ export function packUploads<T extends { data: Buffer }>(files: readonly T[], max
   return groups;
 }
 
-/** Uploads the images (never a URL) under their caption; anything else only the invoker sees. A charged result that can't be shown goes by DM. */
+/** Uploads the images (never a URL: those sent as one were downloaded first) under their caption; anything else only the invoker sees. A charged result that can't be shown goes by DM. */
 export async function showImages(interaction: RepliableInteraction, outcome: ImagineOutcome, plan: ImagePlan, language: CatalogueLanguage, log: Logger): Promise<void> {
   if (outcome.kind === 'over-budget') return replyRefused(interaction, outcome.refusal, language);
   if (outcome.kind === 'failed') {
@@ -69,7 +69,9 @@ export async function showImages(interaction: RepliableInteraction, outcome: Ima
     return showOrDm(interaction, () => replyPrivately(interaction, text), () => ({ content: `${lateFailureText(language)}\n${text}`, fileGroups: [] }), log);
   }
   const made = outcome.images.length;
-  const note = outcome.failure && partialText(made, plan.count, outcome.failure, language, plan.model, outcome.unanswered);
+  const partial = outcome.failure && partialText(made + outcome.lost.length, plan.count, outcome.failure, language, plan.model, outcome.unanswered);
+  const notes = [partial, lostText(outcome.lost, language)].filter((line) => line);
+  const note = notes.length > 0 ? notes.join('\n') : undefined;
   const content = imageCaption({
     prompt: plan.prompt, plan, made, chargedMicros: outcome.chargedMicros,
     revisedPrompts: outcome.images.flatMap((image: GeneratedImage) => (image.revisedPrompt ? [image.revisedPrompt] : [])),

@@ -1,43 +1,89 @@
 /**
  * A compatible server that answers /imagine with `url`s whatever `response_format` asks: the images were made, and
- * billed, even though the bot posts only images it receives as data (a URL expires). They are charged, never free.
+ * billed, so they are charged; the bot downloads them (no header of its own sent to that host) and posts them like
+ * images sent as data. One that can't be downloaded is told to the member, still charged, and the rest are posted.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { formatUsd } from '../../../src/services/pricing/index.ts';
 import { BotHarness } from '../../support/botHarness.ts';
 import type { FakeInteraction } from '../../support/fakeDiscord.ts';
+import { makePng, type HostedFault } from '../../support/fakeOpenAIImages.ts';
 
-type LedgerRow = { state: string; reserved_micros: number; charged_micros: number; units: number | null; output_tokens: number | null };
+type LedgerRow = { state: string; reserved_micros: number; charged_micros: number; units: number | null };
+
+/** Short, so the stalled download gives up at once (nothing here waits on real time beyond it). */
+const URL_TIMEOUT_MS = 300;
 
 describe.each([
   ['dall-e-2', 'a server that sends no usage'],
   ['gpt-image-1', 'usage left out by a proxy'],
 ])('%s answered with URLs only (%s)', (model) => {
   let h: BotHarness;
-  beforeAll(async () => { h = await BotHarness.start({ env: { IMAGE_MODEL: model, OPENAI_MAX_RETRIES: '0' } }); });
-  afterAll(async () => { await h?.close(); });
-  beforeEach(() => {
-    h.openai.reset();
+  const png = makePng(8, 8, [200, 40, 40]);
+  /** What two images made cost: the same whether or not they could be downloaded. */
+  let chargedForTwo = 0;
+  beforeAll(async () => {
+    h = await BotHarness.start({ env: { IMAGE_MODEL: model, OPENAI_MAX_RETRIES: '0', IMAGE_URL_TIMEOUT_MS: String(URL_TIMEOUT_MS) } });
     h.openai.compat = { imagesAsUrls: true };
-    // The proxy drops the usage gpt-image answers carry; dall-e answers have none.
-    h.openai.images.enqueue({ usage: () => undefined });
+    h.openai.images.enqueue({ png, usage: () => undefined });
+    const i = h.command('imagine', { prompt: 'a lighthouse at dawn', count: 2, size: '1024x1024' });
+    await h.settled(i);
+    chargedForTwo = ledgerRows().at(-1)!.charged_micros;
   });
+  afterAll(async () => { await h?.close(); });
 
   const ledgerRows = () => h.bot.ctx.db.prepare("SELECT * FROM ledger WHERE command = 'imagine' ORDER BY id").all() as LedgerRow[];
   const said = (i: FakeInteraction) => i.transcript().join('\n');
+  const posted = (i: FakeInteraction) => [...i.originalEdits.flatMap((edit) => edit.files), ...i.callbacks.flatMap((c) => c.files)];
+
+  const imagine = async (hosted: HostedFault[], locale = 'en-US') => {
+    h.openai.reset();
+    h.openai.compat = { imagesAsUrls: true };
+    // The proxy drops the usage gpt-image answers carry; dall-e answers have none.
+    h.openai.images.enqueue({ png, usage: () => undefined, hosted });
+    const i = h.command('imagine', { prompt: 'a lighthouse at dawn', count: hosted.length, size: '1024x1024' }, { locale });
+    await h.settled(i);
+    return { i, row: ledgerRows().at(-1)! };
+  };
+
+  beforeEach(() => { expect(chargedForTwo).toBeGreaterThan(0); });
 
   test.each([
-    ['en-US', /could not handle this request: the image service sent no image data\. OpenAI billed this request, so you were charged/],
-    ['zh-TW', /圖片服務沒有傳回任何圖片資料。\s?OpenAI 已對這個請求計費，所以已向你收取/],
-  ])('the images made are charged at their price and the member is told so (%s)', async (locale, text) => {
-    const i = h.command('imagine', { prompt: 'a lighthouse at dawn', count: 2, size: '1024x1024' }, { locale });
-    await h.settled(i);
-    const [row] = ledgerRows();
-    expect(row).toMatchObject({ state: 'settled' });
-    expect(row!.charged_micros).toBeGreaterThan(0);
-    expect(row!.charged_micros).toBeLessThanOrEqual(row!.reserved_micros);
-    expect(said(i)).toMatch(text);
-    expect(said(i)).toContain(formatUsd(row!.charged_micros));
-    expect(i.originalEdits.flatMap((edit) => edit.files)).toEqual([]);
+    ['en-US', /1024x1024/],
+    ['zh-TW', /1024x1024/],
+  ])('every image is downloaded and posted, charged at its price, and the host sees none of the bot\'s headers (%s)', async (locale) => {
+    const { i, row } = await imagine(['ok', 'ok'], locale);
+    expect(posted(i).map((file) => file.data)).toEqual([png, png]);
+    expect(row).toMatchObject({ state: 'settled', units: 2, charged_micros: chargedForTwo });
+    expect(said(i)).toContain(formatUsd(chargedForTwo));
+    expect(said(i)).not.toMatch(/could not|無法|⚠️/);
+    expect(h.openai.images.hostedRequests).toHaveLength(2);
+    for (const headers of h.openai.images.hostedRequests) {
+      expect(headers.authorization).toBeUndefined();
+      expect(Object.keys(headers).filter((name) => /^(x-stainless|openai-)/.test(name))).toEqual([]);
+    }
+  });
+
+  test.each<[HostedFault, RegExp]>([
+    ['404', /the image host answered HTTP 404/],
+    ['huge', /larger than Discord's 10 MB upload limit/],
+    ['stall', /not downloaded within 1 s/],
+    ['html', /what the address held was not an image/],
+  ])('one image that fails to download (%s) is told, still charged, and the other is posted', async (fault, reason) => {
+    const { i, row } = await imagine(['ok', fault]);
+    expect(posted(i).map((file) => file.data)).toEqual([png]);
+    expect(row).toMatchObject({ state: 'settled', units: 2, charged_micros: chargedForTwo });
+    expect(said(i)).toMatch(/1 image the image service made could not be downloaded from the address it gave/);
+    expect(said(i)).toMatch(reason);
+    expect(said(i)).toMatch(/The service billed it, so it is in the cost/);
+    expect(said(i)).toContain(formatUsd(chargedForTwo));
+  });
+
+  test('the member reads why in their language, and with nothing downloadable still sees what was charged (zh-TW)', async () => {
+    const { i, row } = await imagine(['404', 'html'], 'zh-TW');
+    expect(posted(i)).toEqual([]);
+    expect(row).toMatchObject({ state: 'settled', units: 2, charged_micros: chargedForTwo });
+    expect(said(i)).toMatch(/圖片服務產生的 2 張圖片無法從它給的網址下載（圖片主機回應 HTTP 404; 網址上的內容不是圖片）/);
+    expect(said(i)).toContain(formatUsd(chargedForTwo));
   });
 });
