@@ -99,8 +99,11 @@ export function registerMessageCreate(client: Client, ctx: BotContext): void {
     const addressed = voice || asked !== undefined || message.channel.isDMBased() || message.mentions.has(client.user, { ignoreEveryone: true, ignoreRoles: true, ignoreRepliedUser: true });
     if (!addressed) return;
     void lifecycle.track(metrics.message(voice ? 'voice_message' : 'mention', message, async () => {
+      const log = requestLogger(ctx.logger, { event: 'message', messageId: message.id, userId: message.author.id });
+      // Where the bot can't reply the message is ignored below all the same: no request spent finding its author.
+      if (message.inGuild() && !held && !maySpeakIn(message, log)) return noteOutcome(message, 'ignored');
       // The author's roles decide their role limits: one let go is fetched, never guessed as a member without roles.
-      const member = message.inGuild() ? held ?? await authors.fetch(message, requestLogger(ctx.logger, { event: 'message', messageId: message.id, userId: message.author.id })) : undefined;
+      const member = message.inGuild() ? held ?? await authors.fetch(message, log) : undefined;
       if (message.inGuild() && !member) return noteOutcome(message, 'ignored');
       if (voice) return transcribeVoiceMessage(message, ctx, member!);
       return answerMention(message, ctx, member, asked);
