@@ -158,6 +158,9 @@ export class PaidChat {
   private reported(request: PaidChatRequest, usage: ChatUsage): BilledUsage {
     const { unreportedOutput, totalTokens, ...counts } = usage;
     const promptTokens = counts.promptTokens ?? request.promptTokens;
+    // An output count below 0 can't be right: passed on as it is, the charge refuses it and the reservation is settled
+    // (never clamped to 0 by the total's rule below, which made the answer's output free).
+    if (counts.completionTokens < 0) return { ...counts, promptTokens };
     const later = unreportedOutput ? this.estimate(request, unreportedOutput).completionTokens : 0;
     const beyondPrompt = totalTokens === undefined ? 0 : totalTokens - promptTokens;
     const ceiling = Math.max(counts.completionTokens, request.maxOutputTokens);

@@ -166,6 +166,7 @@ describe('counts that can\'t be right are never read as a cheaper answer', () =>
   test.each([
     ['cached tokens larger than the prompt', { prompt_tokens: 40, completion_tokens: 12, total_tokens: 52, prompt_tokens_details: { cached_tokens: 400 } }],
     ['a negative output count', { prompt_tokens: 40, completion_tokens: -12, total_tokens: 28 }],
+    ['a negative output count without a total', { prompt_tokens: 40, completion_tokens: -12 }],
     ['a negative cached count', { prompt_tokens: 40, completion_tokens: 12, total_tokens: 52, prompt_tokens_details: { cached_tokens: -40 } }],
     ['a fractional output count', { prompt_tokens: 40, completion_tokens: 12.5, total_tokens: 52.5 }],
   ])('%s: charged the reservation (the worst case), as any cost the bot can\'t work out', async (_name, usageAsSent) => {
