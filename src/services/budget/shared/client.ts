@@ -19,12 +19,22 @@ const UNSIGNED_LOG_EVERY_MS = 60_000;
  */
 export const MAX_ANSWER_BYTES = 4 * 1024 * 1024;
 
+/** Why a signed 401 refused a request's timestamp (server.ts REFUSALS): each has its own remedy, said in this machine's log. */
+type TimingRefusal = 'clock' | 'overtaken';
+const TIMING_REFUSALS: Record<TimingRefusal, string> = {
+  clock: `the ledger coordinator refused this machine's clock (more than ${CLOCK_SKEW_MS / 1000} s off its own): keep every machine's clock in sync (NTP)`,
+  overtaken: 'the ledger coordinator refused a request signed before requests it had already taken, past the many it remembers (this machine\'s clock set back, or the request held up on the way); the clocks agree',
+};
+
 /** The coordinator answered something other than 2xx. */
 export class CoordinatorError extends Error {
-  /** `clock`: the coordinator refused this machine's timestamp (clocks out of sync). */
-  constructor(readonly status: number, readonly clock = false) {
-    super(clock ? `the ledger coordinator refused this machine's clock (more than ${CLOCK_SKEW_MS / 1000} s off its own): keep every machine's clock in sync (NTP)` : `the ledger coordinator answered HTTP ${status}`);
+  /** The coordinator refused this machine's timestamp as out of sync with its clock. */
+  readonly clock: boolean;
+
+  constructor(readonly status: number, timing?: TimingRefusal) {
+    super(timing ? TIMING_REFUSALS[timing] : `the ledger coordinator answered HTTP ${status}`);
     this.name = 'CoordinatorError';
+    this.clock = timing === 'clock';
   }
 }
 
@@ -134,7 +144,7 @@ export class CoordinatorClient {
       if (response.status === 401 && speaks) throw new CoordinatorError(401);
       throw this.unsigned(new UnsignedAnswerError(response.status, signature === null ? 'unsigned' : 'forged'), speaks);
     }
-    if (!response.ok) throw new CoordinatorError(response.status, clockRefusal(response.status, answer));
+    if (!response.ok) throw new CoordinatorError(response.status, timingRefusal(response.status, answer));
     return JSON.parse(answer) as T;
   }
 
@@ -165,13 +175,14 @@ async function readCapped(response: Response): Promise<string | undefined> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** A signed 401 naming the clocks: the coordinator's clock and this machine's differ by more than CLOCK_SKEW_MS. */
-function clockRefusal(status: number, answer: string): boolean {
-  if (status !== 401) return false;
+/** What a signed 401 said of the request's timestamp: the clocks differ by more than CLOCK_SKEW_MS, or it was overtaken. */
+function timingRefusal(status: number, answer: string): TimingRefusal | undefined {
+  if (status !== 401) return undefined;
   try {
-    return (JSON.parse(answer) as { reason?: unknown }).reason === 'clock';
+    const { reason } = JSON.parse(answer) as { reason?: unknown };
+    return reason === 'clock' || reason === 'overtaken' ? reason : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 

@@ -132,6 +132,9 @@ describe('requests: the coordinator takes only what was signed with the key, onc
     expect(a.reserved()).toBe(3);
     expect(linesSaying('no newer than requests already forgotten')).toHaveLength(1);
     expect(linesSaying('keep every machine\'s clock in sync (NTP)')).toHaveLength(clockLines);
+    // The machine that sent such a request is told why in its own log, not a bare 'HTTP 401' (nor its clock blamed).
+    const b = machine(a.url, a.clock, { now: () => signedAt + 1 });
+    await expect(b.client.totals('u1')).rejects.toMatchObject({ status: 401, clock: false, message: expect.stringContaining('signed before requests it had already taken') });
   });
 
   test('bodies read before their signature is checked are bounded across connections; once the flood ends, machines are served again', async () => {
