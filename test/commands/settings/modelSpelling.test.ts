@@ -69,6 +69,6 @@ describe('/settings model in another case', () => {
 
   test('the note is in the member\'s language', async () => {
     const reply = await settings(h, { name: 'GPT-4o' }, { channelId: freshChannel(), locale: 'zh-TW' });
-    expect(reply).toBe('這個頻道現在使用 `gpt-4o`。\n模型名稱區分大小寫，因此儲存為 `gpt-4o`（您輸入的是 `GPT-4o`）。');
+    expect(reply).toBe('這個頻道現在使用 `gpt-4o`。\n模型名稱區分大小寫，因此儲存為 `gpt-4o`（你輸入的是 `GPT-4o`）。');
   });
 });
