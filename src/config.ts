@@ -6,7 +6,7 @@ import { PERIODS, type Period } from './services/budget/periods.ts';
 import { parseUsd } from './services/pricing/index.ts';
 import { DEFAULT_URL_IMAGE_TIMEOUT_MS } from './services/images/urlImages.ts';
 import { DEFAULT_DOWNLOAD_BUDGET_BYTES, DEFAULT_DOWNLOAD_WAIT_MS } from './services/discord/downloadGate.ts';
-import { secretScrubber } from './secretScrub.ts';
+import { REDACTED, secretScrubber } from './secretScrub.ts';
 
 /**
  * The operator's defaults keep a fresh install's bill small: the whole bot $5 a day, one person $1 a
@@ -342,6 +342,12 @@ export type Config = {
 export const DEFAULT_SYSTEM_PROMPT =
   'You are a helpful assistant in a Discord server. Several people may talk in one channel: each user message starts with the speaker\'s display name and a colon. Answer in the language the user wrote in. Use Discord Markdown; keep answers concise unless asked for detail.';
 
+/**
+ * A secret pasted into the wrong line leaves its own setting empty, so it is known by its shape there: a Discord bot
+ * token (three base64url parts: the bot's id, a time, a signature) or an OpenAI key. No id, shard or model name has either.
+ */
+const SECRET_SHAPES = /[\w-]{20,}\.[\w-]{5,}\.[\w-]{20,}|\bsk-[\w-]{8,}/g;
+
 /** Reads and validates the environment once; throws ConfigError listing every problem. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Read once: zod's compiled fast path (generated code, built on a schema's first parse) costs more than it saves here.
@@ -349,7 +355,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!parsed.success) {
     // A problem quoting a value (ALLOWED_GUILD_IDS, SHARD_IDS, ALLOWED_MODELS) may quote a secret pasted into the wrong setting.
     const scrub = secretScrubber([env.DISCORD_TOKEN, env.OPENAI_API_KEY, env.LEDGER_SECRET].filter((value) => value !== undefined));
-    const problems = parsed.error.issues.map((issue) => scrub(`${issue.path.join('.') || 'environment'} ${issue.message}`));
+    const problems = parsed.error.issues.map((issue) => scrub(`${issue.path.join('.') || 'environment'} ${issue.message}`).replace(SECRET_SHAPES, REDACTED));
     throw new ConfigError(problems);
   }
   const e = parsed.data;

@@ -53,12 +53,13 @@ function readable(error: Error): Record<string, unknown> {
   return { type, message: read('message'), stack: read('stack') };
 }
 
+/** The most errors of an array logged as `err` written out: a few tell what failed; thousands make a line megabytes long. */
+const MAX_LISTED_ERRORS = 20;
+
 /** pino's `err` serializer, taking any value, never throwing, and writing uploads' files as their sizes. */
 export function safeErrorSerializer(serialize: Serialize): (value: unknown) => unknown {
   const serializeOne = (value: unknown): unknown => {
     if (value === null || (typeof value !== 'object' && typeof value !== 'function')) return value;
-    // Several failures logged together (allSettled's reasons): each as an error, not as `{}`.
-    if (Array.isArray(value)) return value.map(serializeOne);
     let serialized: Record<string, unknown>;
     try {
       serialized = serialize(value as Error);
@@ -70,5 +71,11 @@ export function safeErrorSerializer(serialize: Serialize): (value: unknown) => u
     const nested = summarised.aggregateErrors;
     return Array.isArray(nested) ? { ...summarised, aggregateErrors: nested.map((entry) => (entry && typeof entry === 'object' ? withFilesSummarised(entry as Record<string, unknown>) : entry)) } : summarised;
   };
-  return serializeOne;
+  return (value) => {
+    if (!Array.isArray(value)) return serializeOne(value);
+    // Several failures logged together (allSettled's reasons): each as an error, not as `{}`. One level only: an array
+    // within (one holding itself, say) is left to pino's JSON, which writes a loop as "[Circular]" instead of recursing.
+    const listed = value.slice(0, MAX_LISTED_ERRORS).map((entry: unknown) => (Array.isArray(entry) ? entry : serializeOne(entry)));
+    return value.length > MAX_LISTED_ERRORS ? [...listed, `...and ${value.length - MAX_LISTED_ERRORS} more`] : listed;
+  };
 }

@@ -135,6 +135,18 @@ describe('loadConfig', () => {
     expect(problems.join('\n')).not.toContain('pasted-in-the-wrong-line');
   });
 
+  test.each([
+    ['a Discord bot token', 'DISCORD_TOKEN', 'MTIzNDU2Nzg5MDEyMzQ1Njc4OQ.GaBcDe.wrong-line-token_abcdefghijklmnopqrstu'],
+    ['an OpenAI key', 'OPENAI_API_KEY', 'sk-proj-wrong-line-key_0123456789abcdef'],
+  ])('%s pasted into the wrong line, its own left empty, is not echoed either', (_case, own, secret) => {
+    const problems = problemsOf({ ...required, [own]: '', ALLOWED_GUILD_IDS: secret, SHARD_IDS: secret, SHARD_COUNT: '2', ALLOWED_MODELS: `gpt-4o ${secret}` });
+    expect(problems).toEqual(expect.arrayContaining([
+      expect.stringMatching(new RegExp(`^${own} is required`)), expect.stringMatching(/^ALLOWED_GUILD_IDS .*not IDs: \[REDACTED\]$/),
+      expect.stringMatching(/^SHARD_IDS .*not understood: \[REDACTED\]$/), expect.stringMatching(/^ALLOWED_MODELS .*not understood: gpt-4o \[REDACTED\]$/),
+    ]));
+    expect(problems.join('\n')).not.toContain('wrong-line');
+  });
+
   test('metrics are off unless METRICS_PORT is set, and listen on loopback unless METRICS_HOST says otherwise', () => {
     expect(loadConfig(required)).toMatchObject({ metricsPort: undefined, metricsHost: '127.0.0.1' });
     expect(loadConfig({ ...required, METRICS_PORT: '9464', METRICS_HOST: '0.0.0.0' })).toMatchObject({ metricsPort: 9464, metricsHost: '0.0.0.0' });

@@ -91,6 +91,23 @@ describe('the err serializer takes whatever was thrown or rejected', () => {
     expect(err.map(({ type, message }) => [type, message])).toEqual([['Error', 'first failed'], ['TypeError', 'second failed']]);
   });
 
+  test('an array holding itself is written, not followed round until the stack overflows', () => {
+    const loop: unknown[] = [new Error('looped')];
+    loop.push(loop);
+    expect(() => logger.error({ err: loop }, 'loop failed')).not.toThrow();
+    const { err } = last() as { err: [{ message: string }, unknown] };
+    expect(err[0].message).toBe('looped');
+    expect(JSON.stringify(err[1])).toContain('[Circular]');
+  });
+
+  test('thousands of errors in one array: the first 20 written, the rest counted', () => {
+    logger.error({ err: Array.from({ length: 5_000 }, (_, n) => new Error(`failure ${n}`)) }, 'many failed');
+    const { err } = last() as { err: unknown[] };
+    expect(err).toHaveLength(21);
+    expect((err[19] as { message: string }).message).toBe('failure 19');
+    expect(err[20]).toBe('...and 4980 more');
+  });
+
   test('an error whose own getter throws is still written, with its type, message and stack', () => {
     class Fragile extends Error {
       get detail(): string { throw new Error('not readable now'); }

@@ -488,13 +488,17 @@ describe('FakeDiscord strictness', () => {
     expect(fake.channelMessages(ia.channelId).at(-1)?.content).toBe('hi in DM');
   });
 
-  it('offers in DMs only global commands whose contexts (or dm_permission) allow DMs, like Discord', async () => {
+  it('offers in DMs only global commands whose contexts (or dm_permission) allow DMs, and in a server only those allowing servers, like Discord', async () => {
     const { fake, client } = await startBot();
     cleanup.push(() => fake.close(), () => client.destroy());
     fake.keepCommand({ name: 'dev-only', description: 'registered to one server (DEV_GUILD_ID)' }, DEFAULT_GUILD_ID);
     fake.keepCommand({ name: 'server-only', description: 'servers only', contexts: [InteractionContextType.Guild] });
     fake.keepCommand({ name: 'no-dms', description: 'the older flag', dm_permission: false });
     fake.keepCommand({ name: 'everywhere', description: 'DMs too', contexts: [InteractionContextType.Guild, InteractionContextType.BotDM] });
+    fake.keepCommand({ name: 'dms-only', description: 'not in servers', contexts: [InteractionContextType.BotDM] });
+    // Contexts hold in a server too: a global command that leaves servers out is not offered there.
+    expect(() => fake.sendInteraction({ commandName: 'dms-only', guildId: DEFAULT_GUILD_ID })).toThrow(/no command "dms-only"/);
+    expect(fake.sendInteraction({ commandName: 'dms-only', user: { username: 'alice' } }).commandName).toBe('dms-only');
     for (const name of ['dev-only', 'server-only', 'no-dms']) {
       expect(() => fake.sendInteraction({ commandName: name, user: { username: 'alice' } })).toThrow(/not offered there/);
     }

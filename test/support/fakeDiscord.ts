@@ -571,7 +571,7 @@ export class FakeDiscord {
       type = kind === 'autocomplete' ? InteractionType.ApplicationCommandAutocomplete : InteractionType.ApplicationCommand;
       const registered = this.findCommand(spec.commandName, commandType, guild?.id, spec.context ?? (guild ? InteractionContextType.Guild : InteractionContextType.BotDM));
       // Discord delivers interactions only for commands the application registered: a test naming another is wrong.
-      if (!registered) throw new Error(`FakeDiscord.sendInteraction: no command "${spec.commandName}" (type ${commandType}) is registered${guild ? ` in guild ${guild.id} or globally` : ' globally for DMs (guild commands and those whose contexts leave DMs out are not offered there)'}`);
+      if (!registered) throw new Error(`FakeDiscord.sendInteraction: no command "${spec.commandName}" (type ${commandType}) is registered${guild ? ` in guild ${guild.id} or globally for servers (a global command whose contexts leave servers out is not offered there)` : ' globally for DMs (guild commands and those whose contexts leave DMs out are not offered there)'}`);
       data = { id: spec.commandId ?? registered?.id ?? s.ids.next(), name: spec.commandName, type: commandType };
       if (registered?.guild_id) data.guild_id = registered.guild_id;
       if (commandType === ApplicationCommandType.ChatInput) {
@@ -661,16 +661,18 @@ export class FakeDiscord {
   }
 
   /**
-   * The command an interaction is for: the guild's, then a global one. Like Discord, a DM offers only global commands
-   * whose `contexts` list the DM's context (without `contexts`: BotDM, unless `dm_permission` is false): a command
-   * registered to one guild (DEV_GUILD_ID) is not there, so a DM test needs the bot registering globally.
+   * The command an interaction is for: the guild's, then a global one. Like Discord, a global command is offered only
+   * where its `contexts` list the interaction's context (without `contexts`: Guild, and BotDM unless `dm_permission` is
+   * false; a guild's own commands have no contexts). A DM has no guild's commands: a command registered to one guild
+   * (DEV_GUILD_ID) is not there, so a DM test needs the bot registering globally.
    */
   private findCommand(name: string, type: number, guildId: string | undefined, context: number): APIApplicationCommand | undefined {
     const match = (c: APIApplicationCommand) => c.name === name && c.type === type;
-    if (guildId) return this.commands(guildId).find(match) ?? this.commands().find(match);
-    const offeredHere = (c: APIApplicationCommand) =>
-      c.contexts ? c.contexts.includes(context) : context === InteractionContextType.BotDM && c.dm_permission !== false;
-    return this.commands().find((c) => match(c) && offeredHere(c));
+    const offeredHere = (c: APIApplicationCommand) => (c.contexts
+      ? c.contexts.includes(context)
+      : context === InteractionContextType.Guild || (context === InteractionContextType.BotDM && c.dm_permission !== false));
+    const global = this.commands().find((c) => match(c) && offeredHere(c));
+    return guildId ? this.commands(guildId).find(match) ?? global : global;
   }
 
   private buildOptions(

@@ -8,7 +8,7 @@ import { applyEvent } from '../../../../src/services/budget/shared/events.ts';
 import { SharedHosts } from '../../../../src/services/budget/shared/hosts.ts';
 import { CoordinatorLink } from '../../../../src/services/budget/shared/link.ts';
 import type { SharedOp } from '../../../../src/services/budget/shared/protocol.ts';
-import { closeAll, coordinatorHost, GUILD_A, GUILD_B, otherHost, SECRET, START, USD } from './hostsHarness.ts';
+import { closeAll, coordinatorHost, GUILD_A, GUILD_B, otherHost, SECRET, START, USD, type Clock } from './hostsHarness.ts';
 
 afterEach(closeAll);
 
@@ -30,18 +30,31 @@ class HeldClient extends CoordinatorClient {
   }
 }
 
+/** A process of `host` whose sends to the coordinator wait until `held.release()`, and its /operator commands. */
+function heldProcess(host: ReturnType<typeof otherHost>, url: string, clock: Clock) {
+  const held = new HeldClient(url, SECRET);
+  const link = new CoordinatorLink({
+    client: held, store: new SharedLedgerStore(host.db), meta: new MetaStore(host.db), log, now: () => clock.now,
+    apply: (event) => applyEvent(event, { forgetHere: () => undefined, ledger: host.ledger }), resync: () => undefined,
+  });
+  return { held, link, hosts: new SharedHosts(host.ledger, host.db, { link }, log, () => clock.now) };
+}
+
+/** Host c, cut off from the coordinator, raises server B's ceiling to $100: the change waits in its outbox until `release()`. */
+async function raiseWhileCutOff(c: ReturnType<typeof otherHost>, url: string, clock: Clock): Promise<HeldClient> {
+  const { held, hosts } = heldProcess(c, url, clock);
+  hosts.setServerCeiling(GUILD_B, { amountMicros: 100 * USD, period: 'day' }, 'owner');
+  await expect.poll(() => held.sent.length).toBe(1);
+  return held;
+}
+
 describe('the outbox of a host whose processes send it at once (each shard process of a host drains the one outbox)', () => {
   test('an /operator change a slow process sends again after a newer one landed does not undo the newer one, on any host', async () => {
     const clock = { now: START };
     const a = await coordinatorHost(clock);
     // Host c: two processes on one file. The first one's send of the outbox goes out late.
     const c2 = otherHost(a.server.url, clock);
-    const held = new HeldClient(a.server.url, SECRET);
-    const first = new CoordinatorLink({
-      client: held, store: new SharedLedgerStore(c2.db), meta: new MetaStore(c2.db), log, now: () => clock.now,
-      apply: (event) => applyEvent(event, { forgetHere: () => undefined, ledger: c2.ledger }), resync: () => undefined,
-    });
-    const c1 = new SharedHosts(c2.ledger, c2.db, { link: first }, log, () => clock.now);
+    const { held, link: first, hosts: c1 } = heldProcess(c2, a.server.url, clock);
     // The host holding the server, where the ceiling counts.
     const b = otherHost(a.server.url, clock);
 
@@ -72,13 +85,7 @@ describe('an /operator change typed on a host cut off from the coordinator', () 
     const b = otherHost(a.server.url, clock);
     const c = otherHost(a.server.url, clock);
     // Host c can't reach the coordinator: what it sends waits (its outbox keeps it).
-    const cut = new HeldClient(a.server.url, SECRET);
-    const cLink = new CoordinatorLink({
-      client: cut, store: new SharedLedgerStore(c.db), meta: new MetaStore(c.db), log, now: () => clock.now,
-      apply: (event) => applyEvent(event, { forgetHere: () => undefined, ledger: c.ledger }), resync: () => undefined,
-    });
-    new SharedHosts(c.ledger, c.db, { link: cLink }, log, () => clock.now).setServerCeiling(GUILD_B, { amountMicros: 100 * USD, period: 'day' }, 'owner');
-    await expect.poll(() => cut.sent.length).toBe(1);
+    const cut = await raiseWhileCutOff(c, a.server.url, clock);
     // A minute later the operator, on the coordinator, lowers it to $1: host b, which holds the server, takes it.
     clock.now += 60_000;
     a.hosts.setServerCeiling(GUILD_B, { amountMicros: 1 * USD, period: 'day' }, 'owner');
@@ -106,14 +113,8 @@ describe('server-ceiling times on the coordinator', () => {
     const a = await coordinatorHost(clock);
     const b = otherHost(a.server.url, clock);
     const c = otherHost(a.server.url, clock);
-    const cut = new HeldClient(a.server.url, SECRET);
-    const cLink = new CoordinatorLink({
-      client: cut, store: new SharedLedgerStore(c.db), meta: new MetaStore(c.db), log, now: () => clock.now,
-      apply: (event) => applyEvent(event, { forgetHere: () => undefined, ledger: c.ledger }), resync: () => undefined,
-    });
     // Host c, cut off from here, raises server B's ceiling to $100; a minute later the operator sets $1 on the coordinator.
-    new SharedHosts(c.ledger, c.db, { link: cLink }, log, () => clock.now).setServerCeiling(GUILD_B, { amountMicros: 100 * USD, period: 'day' }, 'owner');
-    await expect.poll(() => cut.sent.length).toBe(1);
+    const cut = await raiseWhileCutOff(c, a.server.url, clock);
     clock.now += 60_000;
     const typedB = clock.now;
     a.hosts.setServerCeiling(GUILD_B, { amountMicros: 1 * USD, period: 'day' }, 'owner');
@@ -137,14 +138,8 @@ describe('server-ceiling times on the coordinator', () => {
     const clock = { now: START };
     const a = await coordinatorHost(clock);
     const c = otherHost(a.server.url, clock);
-    const cut = new HeldClient(a.server.url, SECRET);
-    const cLink = new CoordinatorLink({
-      client: cut, store: new SharedLedgerStore(c.db), meta: new MetaStore(c.db), log, now: () => clock.now,
-      apply: (event) => applyEvent(event, { forgetHere: () => undefined, ledger: c.ledger }), resync: () => undefined,
-    });
     // Host c's change to server B waits in its outbox; a minute later server A gets a ceiling, which c takes.
-    new SharedHosts(c.ledger, c.db, { link: cLink }, log, () => clock.now).setServerCeiling(GUILD_B, { amountMicros: 100 * USD, period: 'day' }, 'owner');
-    await expect.poll(() => cut.sent.length).toBe(1);
+    const cut = await raiseWhileCutOff(c, a.server.url, clock);
     clock.now += 60_000;
     a.hosts.setServerCeiling(GUILD_A, { amountMicros: 2 * USD, period: 'day' }, 'owner');
     await c.link.renewLease();
