@@ -1,6 +1,7 @@
 import type { Endpoint, ModelChooser, ModelFailure } from './openai/failures.ts';
 
 import { catalogue, type CatalogueLanguage } from './i18n.ts';
+import { MAX_IMAGE_BYTES } from './vision/limits.ts';
 
 export { languageOf, type Language } from './i18n.ts';
 
@@ -19,6 +20,7 @@ export type MessageKey =
   | 'auth'
   | 'modelNotFound'
   | 'badRequest'
+  | 'badImage'
   | 'noChatEndpoint'
   | 'noImageEndpoint'
   | 'noTranscriptionEndpoint'
@@ -71,6 +73,7 @@ export function describeFailure(failure: ModelFailure, language: CatalogueLangua
     case 'endpoint_missing': return t(ENDPOINT_MISSING[failure.endpoint], language);
     // Never the server's own words: OpenAI's quote the request (the prompt, a value) and name the organisation; they are logged.
     case 'bad_request': return t('badRequest', language);
+    case 'bad_image': return t('badImage', language, { mb: MAX_IMAGE_BYTES / 1_000_000 });
     case 'cut_off': return t('cutOff', language);
     case 'unpriced': return t(UNPRICED[failure.setBy], language, { model: failure.model });
     case 'responses_only': return t(RESPONSES_ONLY[failure.setBy], language, { model: failure.model ?? model });

@@ -199,6 +199,24 @@ describe('failures are explained in plain words, stored nowhere, and never crash
     expect(ledgerRows(channelId)).toEqual([expect.objectContaining({ state: 'released', charged: 0 })]);
   });
 
+  test.each([
+    // OpenAI's own answer to a picture it can't read, and vLLM's to a model without image input (its 400 shape).
+    ['en', { error: { message: "You uploaded an unsupported image. Please make sure your image has of one the following formats: ['png', 'jpeg', 'gif', 'webp'].", type: 'invalid_request_error', param: null, code: 'invalid_image_format' } },
+      "The AI service couldn't use an image in this question. It takes PNG, JPEG, GIF or WebP pictures up to 20 MB, and only on models that read images: try another picture, or ask without it."],
+    ['zh-TW', { object: 'error', message: 'image_url is only supported by multimodal models.', type: 'BadRequestError', param: null, code: 400 },
+      'AI 服務無法使用這個問題中的圖片。它只接受 20 MB 以內的 PNG、JPEG、GIF 或 WebP 圖片，而且只有能讀圖的模型才行：請換一張圖片，或不附圖片再問一次。'],
+  ])('a 400 about an image the model can\'t use (%s) says what the member can change, charges nothing, and logs the server\'s words', async (locale, body, reply) => {
+    const channelId = freshChannel();
+    h.openai.chat.enqueue({ rawError: { status: 400, body: JSON.stringify(body) } });
+    const i = h.command('ask', { prompt: 'What is in this picture?' }, { channelId, locale });
+    await h.settled(i);
+    expect(i.transcript()).toEqual([reply]);
+    const said = 'error' in body ? body.error.message : body.message;
+    expect(h.logs().some((l) => l.level === 40 && JSON.stringify(l).includes(said))).toBe(true);
+    expect(ledgerRows(channelId)).toEqual([expect.objectContaining({ state: 'released', charged: 0 })]);
+    expect(turnsIn(channelId)).toBe(0);
+  });
+
   test('the bot keeps answering after all of the above', async () => {
     h.openai.chat.enqueue({ text: 'Still here.' });
     const i = await askIn(freshChannel());

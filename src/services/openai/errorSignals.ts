@@ -49,6 +49,13 @@ export const RESPONSES_ONLY_MESSAGE = /\bonly supported in \/?(v1\/)?responses\b
 /** The error type OpenAI gives a request it refuses as such (a relay may keep it while changing the 404 to a 400). */
 export const INVALID_REQUEST_WORDS = /\binvalid_request_error\b/;
 export const SERVER_WORDS = /server_error|internal|unavailable|overloaded|api_error|timeout/;
+/** OpenAI's codes for an image in a chat request it can't use: its format or bytes, or an address it couldn't download. */
+export const IMAGE_CODES = new Set(['invalid_image', 'invalid_image_format', 'invalid_image_url', 'image_parse_error']);
+/**
+ * The same in words, as OpenAI ("You uploaded an unsupported image", "does not represent a valid image") and compatible
+ * servers ("image_url is only supported by certain models", "Failed to load image") put it.
+ */
+export const IMAGE_MESSAGE = /\b(?:unsupported|invalid) image\b|\bvalid image\b|\bimage_url\b|\b(?:load|decode|read|process) (?:the )?image\b/i;
 /** Safety refusals: DALL·E's content_policy_violation, gpt-image's moderation_blocked, chat's content_filter. */
 export const REFUSAL_CODES = new Set(['content_policy_violation', 'moderation_blocked', 'content_filter']);
 

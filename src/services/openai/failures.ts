@@ -1,7 +1,7 @@
 import type { Logger } from '../../logger.ts';
 import { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import {
-  AUTH_WORDS, CONTEXT_MESSAGE, CONTEXT_WORDS, INVALID_REQUEST_WORDS, NOT_FOUND_WORDS, QUOTA, RATE_LIMIT_MESSAGE, RATE_LIMIT_WORDS, readSignals, REFUSAL_CODES, RESPONSES_ONLY_MESSAGE, SERVER_WORDS,
+  AUTH_WORDS, CONTEXT_MESSAGE, CONTEXT_WORDS, IMAGE_CODES, IMAGE_MESSAGE, INVALID_REQUEST_WORDS, NOT_FOUND_WORDS, QUOTA, RATE_LIMIT_MESSAGE, RATE_LIMIT_WORDS, readSignals, REFUSAL_CODES, RESPONSES_ONLY_MESSAGE, SERVER_WORDS,
   waitNamedIn, type ErrorSignals,
 } from './errorSignals.ts';
 
@@ -37,6 +37,11 @@ export type ModelFailure =
   | { kind: 'endpoint_missing'; endpoint: Endpoint }
   /** `message`: what the server said (any body shape), with secrets blanked and clipped: for the log, never for a reply. */
   | { kind: 'bad_request'; message: string | undefined }
+  /**
+   * A chat request refused for an image it holds (a format or bytes the model can't read, or a model without image
+   * input): the member can fix it, so it is said, unlike other refusals. `message`: the server's, for the log only.
+   */
+  | { kind: 'bad_image'; message: string | undefined }
   | { kind: 'cut_off' }
   /** Not sent: the model has no price, and UNPRICED_MODELS (on OpenAI's own API by default) says not to guess one; `setBy`: who can choose another. */
   | { kind: 'unpriced'; model: string; setBy: ModelChooser };
@@ -101,6 +106,7 @@ function fromSignals(signals: ErrorSignals, headers: Headers | undefined, contex
   if (status === 404 || status === 405 || NOT_FOUND_WORDS.test(words)) return notFound(signals, context);
   // A 4xx is the request's own fault whatever its type says: OpenAI types its 413 (upload too large) "server_error".
   if ((status !== undefined && status >= 500) || (status === undefined && SERVER_WORDS.test(words))) return { kind: 'server_error', status };
+  if (status !== undefined && context.endpoint === 'chat' && (IMAGE_CODES.has(code ?? '') || IMAGE_MESSAGE.test(message))) return { kind: 'bad_image', message };
   if (status !== undefined) return { kind: 'bad_request', message };
   // An error event nobody can read (no status, no known code or type): the server failed, the network did not.
   return /invalid_request|bad_?request|validation/.test(words) ? { kind: 'bad_request', message } : { kind: 'server_error', status: undefined };
