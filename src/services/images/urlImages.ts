@@ -78,6 +78,8 @@ export async function fetchUrlImage(image: ImageUrl, options: UrlImageOptions): 
     return { ok: false, problem: { kind: 'unreachable' }, detail: 'not a URL' };
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return { ok: false, problem: { kind: 'unreachable' }, detail: `a ${url.protocol} URL, not http(s)` };
+  // fetch refuses such a URL with an error that quotes it whole, password and all, and that detail is logged.
+  if (url.username !== '' || url.password !== '') return { ok: false, problem: { kind: 'unreachable' }, detail: 'a URL with a user name or password' };
   let head = new Uint8Array(0);
   const check = (chunk: Uint8Array): string | undefined => {
     if (head.length >= SIGNATURE_BYTES) return undefined;

@@ -49,6 +49,14 @@ describe('fetchUrlImage', () => {
     expect(seen.length).toBe(before);
   });
 
+  test('a URL carrying a user name or password is refused before any request, and the detail for the log holds neither', async () => {
+    const before = seen.length;
+    const got = await fetchOne(`http://operator:s3cret-pw@127.0.0.1:${new URL(base).port}/image.png`);
+    expect(got).toMatchObject({ ok: false, problem: { kind: 'unreachable' } });
+    expect(seen.length).toBe(before);
+    expect(JSON.stringify(got)).not.toMatch(/operator|s3cret-pw/);
+  });
+
   test.each(['/to-file', '/to-data'])('a redirect to a non-http(s) URL (%s) is refused', async (path) => {
     expect(await fetchOne(`${base}${path}`)).toMatchObject({ ok: false, problem: { kind: 'unreachable' } });
   });
