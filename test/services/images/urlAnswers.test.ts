@@ -83,7 +83,12 @@ describe.each([
     const { i, row } = await imagine(['404', 'html'], 'zh-TW');
     expect(posted(i)).toEqual([]);
     expect(row).toMatchObject({ state: 'settled', units: 2, charged_micros: chargedForTwo });
-    expect(said(i)).toMatch(/圖片服務產生的 2 張圖片無法從它給的網址下載（圖片主機回應 HTTP 404; 網址上的內容不是圖片）/);
+    expect(said(i)).toMatch(/圖片服務產生的 2 張圖片無法從它給的網址下載（圖片主機回應 HTTP 404；網址上的內容不是圖片）。服務已對這些圖片計費/);
     expect(said(i)).toContain(formatUsd(chargedForTwo));
+  });
+
+  test('one image lost is named as one in zh-TW (not "these images")', async () => {
+    const { i } = await imagine(['ok', '404'], 'zh-TW');
+    expect(said(i)).toMatch(/圖片服務產生的 1 張圖片無法從它給的網址下載（圖片主機回應 HTTP 404）。服務已對這張圖片計費/);
   });
 });
