@@ -98,7 +98,7 @@ export class ImagineService {
       return { kind: 'over-budget', refusal: paid.refusal };
     }
     const result = paid.result;
-    if (result.failure) logModelFailure(log, result.failure, `image generation (${result.images.length} of ${plan.count} made)`);
+    if (result.failure) logModelFailure(log, result.failure, `image generation (${result.images.length + result.urls.length} of ${plan.count} made)`);
     const chargedMicros = result.requests.some((r) => r.kind !== 'failed') ? this.charge(plan, result) : 0;
     if (result.images.length === 0 && result.urls.length === 0) {
       // What the member is told matches what they pay for: a request that got no answer, when one did.
