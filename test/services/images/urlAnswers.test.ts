@@ -95,3 +95,20 @@ describe.each([
     expect(said(i)).toMatch(/圖片服務產生的 1 張圖片無法從它給的網址下載（圖片主機回應 HTTP 404）。服務已對這張圖片計費/);
   });
 });
+
+describe('URL images with a DOWNLOAD_MEMORY_MB smaller than their rooms together', () => {
+  let h: BotHarness;
+  afterAll(async () => { await h?.close(); });
+
+  test('every image of the answer is posted: they take one room together, not rooms that wait for their own post', async () => {
+    h = await BotHarness.start({ env: { IMAGE_MODEL: 'dall-e-2', OPENAI_MAX_RETRIES: '0', IMAGE_URL_TIMEOUT_MS: String(URL_TIMEOUT_MS), DOWNLOAD_MEMORY_MB: '16' } });
+    h.openai.compat = { imagesAsUrls: true };
+    const png = makePng(8, 8, [40, 200, 40]);
+    h.openai.images.enqueue({ png });
+    const i = h.command('imagine', { prompt: 'a lighthouse at dawn', count: 2, size: '1024x1024' });
+    await h.settled(i);
+    expect(i.transcript().join('\n')).not.toMatch(/could not be downloaded/);
+    expect([...i.originalEdits.flatMap((edit) => edit.files), ...i.callbacks.flatMap((c) => c.files)].map((file) => file.data)).toEqual([png, png]);
+    expect(h.bot.ctx.services.downloads.inFlight).toBe(0);
+  });
+});
