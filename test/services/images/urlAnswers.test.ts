@@ -3,6 +3,7 @@
  * billed, so they are charged; the bot downloads them (no header of its own sent to that host) and posts them like
  * images sent as data. One that can't be downloaded is told to the member, still charged, and the rest are posted.
  */
+import { MessageFlags } from 'discord.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { formatUsd } from '../../../src/services/pricing/index.ts';
 import { BotHarness } from '../../support/botHarness.ts';
@@ -85,6 +86,9 @@ describe.each([
   test('the member reads why in their language, and with nothing downloadable still sees what was charged (zh-TW)', async () => {
     const { i, row } = await imagine(['404', 'html'], 'zh-TW');
     expect(posted(i)).toEqual([]);
+    // No image to show: only the member reads it, as with any other failure.
+    expect(i.originalDeleted).toBe(true);
+    expect(i.followUps[0]!.flags! & MessageFlags.Ephemeral).toBe(MessageFlags.Ephemeral);
     expect(row).toMatchObject({ state: 'settled', units: 2, charged_micros: chargedForTwo });
     expect(said(i)).toMatch(/圖片服務產生的 2 張圖片無法從它給的網址下載（圖片主機回應 HTTP 404；網址上的內容不是圖片）。服務已對這些圖片計費/);
     expect(said(i)).toContain(formatUsd(chargedForTwo));
