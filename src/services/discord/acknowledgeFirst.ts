@@ -14,6 +14,11 @@ interface Waiter {
   /** The arrivals it waits for: every interaction delivered before it asked (later ones don't hold it). */
   upTo: number;
   timer: NodeJS.Timeout;
+  /**
+   * A look already held it for interactions it found. One look only: under steady load each look may read one more
+   * interaction, and look after look would hold the answer to the cap while never more than one was pending.
+   */
+  looked?: boolean;
 }
 
 /**
@@ -24,8 +29,9 @@ interface Waiter {
  * an answer waits only for those already there. Process-wide, like the gateway connection it follows.
  *
  * Before work is let go, the event loop reads its sockets once more: a burst's later frames may already wait in the
- * gateway's socket, unread while the bot was busy acknowledging the first ones. Read then, they hold the work too;
- * a look that finds nothing new lets it go. The cap still counts from when the work first asked.
+ * gateway's socket, unread while the bot was busy acknowledging the first ones. Read then, they hold the work too
+ * (once: the work is let go when they are settled, without another look); a look that finds nothing new lets it go.
+ * The cap still counts from when the work first asked.
  */
 export class Acknowledgements {
   /** Each pending interaction's arrival number, oldest first (a Map keeps the order they were added in). */
@@ -76,6 +82,11 @@ export class Acknowledgements {
    */
   #lookAgain(resume: () => void, waiter: Waiter): void {
     this.#waiters.delete(resume);
+    if (waiter.looked) {
+      clearTimeout(waiter.timer);
+      resume();
+      return;
+    }
     this.#looking.set(resume, waiter);
     if (this.#looking.size > 1) return;
     this.#arrivalsBeforeLook = this.#arrivals;
@@ -90,6 +101,7 @@ export class Acknowledgements {
       // Appended after every earlier waiter, whose `upTo` is no higher: the list stays in order.
       if (burstGoesOn) {
         waiter.upTo = upTo;
+        waiter.looked = true;
         this.#waiters.set(resume, waiter);
       } else {
         clearTimeout(waiter.timer);

@@ -8,7 +8,7 @@ import { outputTokensCost, promptCost } from './cost.ts';
 import { batchesOf, NO_IMAGE_DATA, type GeneratedImage, type GenerationResult, type ImageGenerator, type RequestOutcome } from './generator.ts';
 import { planImages, type ImagePlan, type ImageRequest, type PlanResult } from './options.ts';
 import { shutDownOn } from './retired.ts';
-import { DEFAULT_URL_IMAGE_TIMEOUT_MS, fetchUrlImage, type UrlImageProblem } from './urlImages.ts';
+import { DEFAULT_URL_IMAGE_TIMEOUT_MS, fetchUrlImages, type UrlImageProblem } from './urlImages.ts';
 import type { DownloadGate } from '../discord/downloadGate.ts';
 
 const hostOf = (url: string) => URL.canParse(url) ? new URL(url).host : 'not a URL';
@@ -98,7 +98,7 @@ export class ImagineService {
       return { kind: 'over-budget', refusal: paid.refusal };
     }
     const result = paid.result;
-    if (result.failure) logModelFailure(log, result.failure, `image generation (${result.images.length} of ${plan.count} made)`);
+    if (result.failure) logModelFailure(log, result.failure, `image generation (${result.images.length + result.urls.length} of ${plan.count} made)`);
     const chargedMicros = result.requests.some((r) => r.kind !== 'failed') ? this.charge(plan, result) : 0;
     if (result.images.length === 0 && result.urls.length === 0) {
       // What the member is told matches what they pay for: a request that got no answer, when one did.
@@ -113,21 +113,19 @@ export class ImagineService {
   /** The images sent as data, then those sent only as URLs, downloaded (all at once) now that they are paid for. */
   private async download(result: GenerationResult, log: Logger): Promise<{ images: GeneratedImage[]; lost: UrlImageProblem[]; release: () => void }> {
     const { downloads: gate, urlTimeoutMs: timeoutMs = DEFAULT_URL_IMAGE_TIMEOUT_MS } = this.deps;
-    const fetched = await Promise.all(result.urls.map((image) => fetchUrlImage(image, { timeoutMs, gate })));
+    const { fetched, release } = await fetchUrlImages(result.urls, { timeoutMs, gate });
     const lost: UrlImageProblem[] = [];
     const images = [...result.images];
-    const releases: (() => void)[] = [];
     for (const [n, fetch] of fetched.entries()) {
       if (fetch.ok) {
         images.push(fetch.image);
-        releases.push(fetch.release);
         continue;
       }
       lost.push(fetch.problem);
       // The host only: a signed URL is a credential of sorts.
       log.warn({ host: hostOf(result.urls[n]!.url), problem: fetch.problem, detail: fetch.detail }, 'an image made (and charged) but sent only as a URL could not be downloaded');
     }
-    return { images, lost, release: () => { for (const release of releases) release(); } };
+    return { images, lost, release };
   }
 
   /** Our count of the prompt's tokens (the service's count may differ by a few percent). */

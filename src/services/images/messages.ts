@@ -11,7 +11,7 @@ export type ImagesTextKey =
   | 'progress' | 'prompt' | 'revised' | 'revisedNumbered' | 'footer' | 'partial' | 'refused' | 'noAnswerTimeout' | 'noAnswerDropped'
   | 'billedAnyway' | 'maybeMade' | 'unansweredNote' | 'lateResult' | 'lateFailure' | 'refusedSome' | 'noPrice' | 'badSize' | 'badQuality'
   | 'emptyPrompt' | 'promptTooLong' | 'noImageData' | 'retiredModel' | 'modelGone'
-  | 'urlLost' | 'urlHttpError' | 'urlTooLarge' | 'urlTimeout' | 'urlNotImage' | 'urlUnreachable' | 'urlBusy';
+  | 'urlLost' | 'urlHttpError' | 'urlTooLarge' | 'urlTimeout' | 'urlNotImage' | 'urlUnreachable' | 'urlBusy' | 'urlReasonsSeparator';
 
 const text = catalogue<ImagesTextKey>('images');
 
@@ -79,7 +79,7 @@ function urlProblemText(problem: UrlImageProblem, language: CatalogueLanguage): 
 export function lostText(lost: readonly UrlImageProblem[], language: CatalogueLanguage): string | undefined {
   if (lost.length === 0) return undefined;
   const reasons = [...new Set(lost.map((problem) => urlProblemText(problem, language)))];
-  return text('urlLost', language, { n: lost.length, reasons: reasons.join('; ') });
+  return text('urlLost', language, { n: lost.length, reasons: reasons.join(text('urlReasonsSeparator', language)) });
 }
 
 export const lateResultText = (chargedMicros: number, language: CatalogueLanguage) => text('lateResult', language, { cost: formatUsd(chargedMicros) });

@@ -78,11 +78,13 @@ export async function showImages(interaction: RepliableInteraction, outcome: Ima
   }, language, note);
   const files = outcome.images.map((image, n) => ({ data: image.data, name: `imagine-${n + 1}.${extensionOf(image.data)}` }));
   const groups = packUploads(files).map((group) => group.map((file) => ({ attachment: file.data, name: file.name })));
-  const show = async () => {
+  const post = async () => {
     const [first = [], ...rest] = groups;
     await interaction.editReply({ content, files: first, allowedMentions: NO_MENTIONS });
     for (const group of rest) await interaction.followUp({ files: group, allowedMentions: NO_MENTIONS });
   };
+  // Every image came as a URL that could not be downloaded: with nothing to show, only the member reads it.
+  const show = made === 0 ? () => replyPrivately(interaction, content) : post;
   const dmText = `${lateResultText(outcome.chargedMicros, language)}\n${content}`;
   await showOrDm(interaction, show, () => ({ content: Array.from(dmText).slice(0, DISCORD_MESSAGE_LIMIT).join(''), fileGroups: groups }), log);
 }

@@ -22,18 +22,21 @@ export type UrlImageProblem =
   | { kind: 'too-large' | 'not-image' | 'unreachable' | 'busy' };
 
 export type UrlImageFetch =
-  /** `release`: gives the image's room among the files in memory back, once it is posted. */
-  | { ok: true; image: GeneratedImage; release: () => void }
+  | { ok: true; image: GeneratedImage }
   /** `detail` is for the log: it never holds the URL (a signed URL is a credential of sorts). */
   | { ok: false; problem: UrlImageProblem; detail: string };
 
 export interface UrlImageOptions {
   /** IMAGE_URL_TIMEOUT_MS: over the whole transfer. */
   timeoutMs: number;
-  /** The process's bound on files in memory; an image waits for room no longer than its own timeout. */
-  gate?: DownloadGate;
   /** Injected in tests. */
   fetch?: typeof fetch;
+}
+
+/** Each image's download, in order; `release` gives the room they took together back, once they are posted. */
+export interface UrlImageFetches {
+  fetched: UrlImageFetch[];
+  release: () => void;
 }
 
 const startsWith = (bytes: Uint8Array, text: string, at = 0) => Buffer.from(bytes.subarray(at, at + text.length)).toString('latin1') === text;
@@ -70,7 +73,7 @@ function problemOf(download: Exclude<DownloadResult, { ok: true }>, timeoutMs: n
  * reach is bounded by the checks above: a GET with no credentials, and nothing but image bytes is ever posted, so
  * an internal page (a metadata service's JSON, an admin page) is refused, never shown.
  */
-export async function fetchUrlImage(image: ImageUrl, options: UrlImageOptions): Promise<UrlImageFetch> {
+async function fetchUrlImage(image: ImageUrl, options: UrlImageOptions): Promise<UrlImageFetch> {
   let url: URL;
   try {
     url = new URL(image.url);
@@ -78,6 +81,8 @@ export async function fetchUrlImage(image: ImageUrl, options: UrlImageOptions): 
     return { ok: false, problem: { kind: 'unreachable' }, detail: 'not a URL' };
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') return { ok: false, problem: { kind: 'unreachable' }, detail: `a ${url.protocol} URL, not http(s)` };
+  // fetch refuses such a URL with an error that quotes it whole, password and all, and that detail is logged.
+  if (url.username !== '' || url.password !== '') return { ok: false, problem: { kind: 'unreachable' }, detail: 'a URL with a user name or password' };
   let head = new Uint8Array(0);
   const check = (chunk: Uint8Array): string | undefined => {
     if (head.length >= SIGNATURE_BYTES) return undefined;
@@ -86,17 +91,34 @@ export async function fetchUrlImage(image: ImageUrl, options: UrlImageOptions): 
     return isImageSignature(head) ? undefined : 'not a PNG, JPEG or WebP image';
   };
   const accept = (type: string | null) => (type !== null && /^image\//i.test(type.trim()) ? undefined : `content-type ${type ?? 'missing'}, not an image`);
-  const { timeoutMs, gate } = options;
-  const download = await downloadAttachment(url.href, {
-    maxBytes: URL_IMAGE_MAX_BYTES, timeoutMs, check, accept, fetch: options.fetch,
-    ...(gate ? { gate: { gate, waitMs: timeoutMs } } : {}),
-  });
+  const { timeoutMs } = options;
+  const download = await downloadAttachment(url.href, { maxBytes: URL_IMAGE_MAX_BYTES, timeoutMs, check, accept, fetch: options.fetch });
   if (!download.ok) return { ok: false, problem: problemOf(download, timeoutMs), detail: download.detail };
   // A file shorter than a signature never met the check.
-  if (!isImageSignature(download.bytes)) {
-    download.release();
-    return { ok: false, problem: { kind: 'not-image' }, detail: 'too short to be an image' };
-  }
+  if (!isImageSignature(download.bytes)) return { ok: false, problem: { kind: 'not-image' }, detail: 'too short to be an image' };
   const { bytes } = download;
-  return { ok: true, image: { data: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), revisedPrompt: image.revisedPrompt }, release: download.release };
+  return { ok: true, image: { data: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), revisedPrompt: image.revisedPrompt } };
+}
+
+const NOTHING_HELD = (): void => undefined;
+
+/**
+ * Downloads an answer's images (all at once) in one room among the files in memory, waiting for it no longer than the
+ * timeout, as a question's images take theirs. A room each, each kept until the post, would have the later images wait
+ * for room that only this post gives back: on a small DOWNLOAD_MEMORY_MB they were lost, 'busy', every time.
+ */
+export async function fetchUrlImages(images: readonly ImageUrl[], options: UrlImageOptions & { gate?: DownloadGate }): Promise<UrlImageFetches> {
+  const { gate, ...each } = options;
+  const room = gate && images.length > 0 ? await gate.take(images.length * URL_IMAGE_MAX_BYTES, options.timeoutMs) : { release: NOTHING_HELD };
+  if (!room) {
+    const busy: UrlImageFetch = { ok: false, problem: { kind: 'busy' }, detail: `no room among the files in memory within ${options.timeoutMs} ms` };
+    return { fetched: images.map(() => busy), release: NOTHING_HELD };
+  }
+  try {
+    return { fetched: await Promise.all(images.map((image) => fetchUrlImage(image, each))), release: room.release };
+  } catch (error) {
+    // Downloads don't throw; were one to, its room must not stay taken.
+    room.release();
+    throw error;
+  }
 }

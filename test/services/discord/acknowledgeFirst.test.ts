@@ -65,6 +65,26 @@ describe('Acknowledgements', () => {
     expect(await isDone(next)).toBe(true);
   });
 
+  test('a look holds the work for what it found once, not look after look (steady load, one interaction at a time, holds no answer to the cap)', async () => {
+    const acks = new Acknowledgements();
+    let done = false;
+    acks.arrived('s0');
+    const turn = acks.turn().then(() => { done = true; });
+    const acknowledged: string[] = [];
+    // Each interaction is acknowledged, and the next one read from the gateway's socket while the work looks.
+    for (let n = 0; n < 5 && !done; n++) {
+      acks.settled(`s${n}`);
+      acknowledged.push(`s${n}`);
+      acks.arrived(`s${n + 1}`);
+      await loopTurns();
+    }
+    // s1, read in the look after s0, holds the work; s2, read in the next look, no longer does.
+    expect(acknowledged).toEqual(['s0', 's1']);
+    expect(done).toBe(true);
+    await turn;
+    expect(acks.waiting).toBe(0);
+  });
+
   test('waiters are woken in order as the oldest pending interactions settle', async () => {
     const acks = new Acknowledgements();
     acks.arrived('a');

@@ -3,6 +3,7 @@
  * billed, so they are charged; the bot downloads them (no header of its own sent to that host) and posts them like
  * images sent as data. One that can't be downloaded is told to the member, still charged, and the rest are posted.
  */
+import { MessageFlags } from 'discord.js';
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { formatUsd } from '../../../src/services/pricing/index.ts';
 import { BotHarness } from '../../support/botHarness.ts';
@@ -43,7 +44,10 @@ describe.each([
     h.openai.images.enqueue({ png, usage: () => undefined, hosted });
     const i = h.command('imagine', { prompt: 'a lighthouse at dawn', count: hosted.length, size: '1024x1024' }, { locale });
     await h.settled(i);
-    return { i, row: ledgerRows().at(-1)! };
+    const row = ledgerRows().at(-1)!;
+    // Charged what was billed, never past what was reserved (a lost image included).
+    expect(row.charged_micros).toBeLessThanOrEqual(row.reserved_micros);
+    return { i, row };
   };
 
   beforeEach(() => { expect(chargedForTwo).toBeGreaterThan(0); });
@@ -82,8 +86,33 @@ describe.each([
   test('the member reads why in their language, and with nothing downloadable still sees what was charged (zh-TW)', async () => {
     const { i, row } = await imagine(['404', 'html'], 'zh-TW');
     expect(posted(i)).toEqual([]);
+    // No image to show: only the member reads it, as with any other failure.
+    expect(i.originalDeleted).toBe(true);
+    expect(i.followUps[0]!.flags! & MessageFlags.Ephemeral).toBe(MessageFlags.Ephemeral);
     expect(row).toMatchObject({ state: 'settled', units: 2, charged_micros: chargedForTwo });
-    expect(said(i)).toMatch(/圖片服務產生的 2 張圖片無法從它給的網址下載（圖片主機回應 HTTP 404; 網址上的內容不是圖片）/);
+    expect(said(i)).toMatch(/圖片服務產生的 2 張圖片無法從它給的網址下載（圖片主機回應 HTTP 404；網址上的內容不是圖片）。服務已對這些圖片計費/);
     expect(said(i)).toContain(formatUsd(chargedForTwo));
+  });
+
+  test('one image lost is named as one in zh-TW (not "these images")', async () => {
+    const { i } = await imagine(['ok', '404'], 'zh-TW');
+    expect(said(i)).toMatch(/圖片服務產生的 1 張圖片無法從它給的網址下載（圖片主機回應 HTTP 404）。服務已對這張圖片計費/);
+  });
+});
+
+describe('URL images with a DOWNLOAD_MEMORY_MB smaller than their rooms together', () => {
+  let h: BotHarness;
+  afterAll(async () => { await h?.close(); });
+
+  test('every image of the answer is posted: they take one room together, not rooms that wait for their own post', async () => {
+    h = await BotHarness.start({ env: { IMAGE_MODEL: 'dall-e-2', OPENAI_MAX_RETRIES: '0', IMAGE_URL_TIMEOUT_MS: String(URL_TIMEOUT_MS), DOWNLOAD_MEMORY_MB: '16' } });
+    h.openai.compat = { imagesAsUrls: true };
+    const png = makePng(8, 8, [40, 200, 40]);
+    h.openai.images.enqueue({ png });
+    const i = h.command('imagine', { prompt: 'a lighthouse at dawn', count: 2, size: '1024x1024' });
+    await h.settled(i);
+    expect(i.transcript().join('\n')).not.toMatch(/could not be downloaded/);
+    expect([...i.originalEdits.flatMap((edit) => edit.files), ...i.callbacks.flatMap((c) => c.files)].map((file) => file.data)).toEqual([png, png]);
+    expect(h.bot.ctx.services.downloads.inFlight).toBe(0);
   });
 });

@@ -6,7 +6,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { DownloadGate } from '../../../src/services/discord/downloadGate.ts';
-import { fetchUrlImage } from '../../../src/services/images/urlImages.ts';
+import { fetchUrlImages } from '../../../src/services/images/urlImages.ts';
 import { makePng } from '../../support/fakeOpenAIImages.ts';
 
 const png = makePng();
@@ -30,9 +30,12 @@ beforeAll(async () => {
 });
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
-const fetchOne = (url: string, gate?: DownloadGate) => fetchUrlImage({ url, revisedPrompt: undefined }, { timeoutMs: 5_000, gate });
+const fetchOne = async (url: string, gate?: DownloadGate) => {
+  const { fetched: [got], release } = await fetchUrlImages([{ url, revisedPrompt: undefined }], { timeoutMs: 5_000, gate });
+  return { ...got!, release };
+};
 
-describe('fetchUrlImage', () => {
+describe('fetchUrlImages, one image', () => {
   test('a loopback host (the operator\'s own server) is fetched, an http redirect followed, and the room in the gate kept until released', async () => {
     const gate = new DownloadGate(64 * 1024 * 1024);
     const got = await fetchOne(`${base}/moved`, gate);
@@ -47,6 +50,14 @@ describe('fetchUrlImage', () => {
     const got = await fetchOne(url);
     expect(got).toMatchObject({ ok: false, problem: { kind: 'unreachable' } });
     expect(seen.length).toBe(before);
+  });
+
+  test('a URL carrying a user name or password is refused before any request, and the detail for the log holds neither', async () => {
+    const before = seen.length;
+    const got = await fetchOne(`http://operator:s3cret-pw@127.0.0.1:${new URL(base).port}/image.png`);
+    expect(got).toMatchObject({ ok: false, problem: { kind: 'unreachable' } });
+    expect(seen.length).toBe(before);
+    expect(JSON.stringify(got)).not.toMatch(/operator|s3cret-pw/);
   });
 
   test.each(['/to-file', '/to-data'])('a redirect to a non-http(s) URL (%s) is refused', async (path) => {
