@@ -48,6 +48,21 @@ async function raiseWhileCutOff(c: ReturnType<typeof otherHost>, url: string, cl
   return held;
 }
 
+/**
+ * Coordinator a; host b, holding server B; host c, cut off, has raised B's ceiling to $100 (waiting in its outbox);
+ * then, a minute later, the operator lowers it to $1 on the coordinator, at `typedB`.
+ */
+async function lowerWhileCRaisedCutOff(clock: Clock) {
+  const a = await coordinatorHost(clock);
+  const b = otherHost(a.server.url, clock);
+  const c = otherHost(a.server.url, clock);
+  const cut = await raiseWhileCutOff(c, a.server.url, clock);
+  clock.now += 60_000;
+  const typedB = clock.now;
+  a.hosts.setServerCeiling(GUILD_B, { amountMicros: 1 * USD, period: 'day' }, 'owner');
+  return { a, b, c, cut, typedB };
+}
+
 describe('the outbox of a host whose processes send it at once (each shard process of a host drains the one outbox)', () => {
   test('an /operator change a slow process sends again after a newer one landed does not undo the newer one, on any host', async () => {
     const clock = { now: START };
@@ -81,14 +96,9 @@ describe('the outbox of a host whose processes send it at once (each shard proce
 describe('an /operator change typed on a host cut off from the coordinator', () => {
   test('lands when the host is back, without undoing a newer change typed meanwhile on another host', async () => {
     const clock = { now: START };
-    const a = await coordinatorHost(clock);
-    const b = otherHost(a.server.url, clock);
-    const c = otherHost(a.server.url, clock);
-    // Host c can't reach the coordinator: what it sends waits (its outbox keeps it).
-    const cut = await raiseWhileCutOff(c, a.server.url, clock);
-    // A minute later the operator, on the coordinator, lowers it to $1: host b, which holds the server, takes it.
-    clock.now += 60_000;
-    a.hosts.setServerCeiling(GUILD_B, { amountMicros: 1 * USD, period: 'day' }, 'owner');
+    // Host c can't reach the coordinator: what it sends waits (its outbox keeps it). The operator's $1, a minute
+    // later on the coordinator, reaches host b, which holds the server.
+    const { a, b, c, cut } = await lowerWhileCRaisedCutOff(clock);
     await b.link.renewLease();
     expect(b.ledger.serverCeiling(GUILD_B)).toMatchObject({ amountMicros: 1 * USD });
     // Host c is back: its older change lands, and every host keeps the newer one (c too, once it renews).
@@ -110,14 +120,8 @@ describe('server-ceiling times on the coordinator', () => {
 
   test('are dropped a week after they were typed (the newest dropped kept as one floor), the ceilings stay, and an older late change still changes nothing anywhere', async () => {
     const clock = { now: START };
-    const a = await coordinatorHost(clock);
-    const b = otherHost(a.server.url, clock);
-    const c = otherHost(a.server.url, clock);
     // Host c, cut off from here, raises server B's ceiling to $100; a minute later the operator sets $1 on the coordinator.
-    const cut = await raiseWhileCutOff(c, a.server.url, clock);
-    clock.now += 60_000;
-    const typedB = clock.now;
-    a.hosts.setServerCeiling(GUILD_B, { amountMicros: 1 * USD, period: 'day' }, 'owner');
+    const { a, b, c, cut, typedB } = await lowerWhileCRaisedCutOff(clock);
     // Eight days on, server A gets a ceiling; the trim drops B's time (over a week old) and keeps A's.
     clock.now += 8 * DAY_MS;
     a.hosts.setServerCeiling(GUILD_A, { amountMicros: 2 * USD, period: 'day' }, 'owner');
