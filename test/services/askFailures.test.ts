@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { BotHarness, channelPool } from '../support/botHarness.ts';
+import { craftPng } from '../support/craftedImages.ts';
 import { lastUserText } from '../support/fakeOpenAIChat.ts';
 
 /**
@@ -208,13 +209,23 @@ describe('failures are explained in plain words, stored nowhere, and never crash
   ])('a 400 about an image the model can\'t use (%s) says what the member can change, charges nothing, and logs the server\'s words', async (locale, body, reply) => {
     const channelId = freshChannel();
     h.openai.chat.enqueue({ rawError: { status: 400, body: JSON.stringify(body) } });
-    const i = h.command('ask', { prompt: 'What is in this picture?' }, { channelId, locale });
+    const i = h.command('ask', { prompt: 'What is in this picture?', image: { filename: 'photo.png', data: craftPng(64, 64) } }, { channelId, locale });
     await h.settled(i);
     expect(i.transcript()).toEqual([reply]);
     const said = 'error' in body ? body.error.message : body.message;
     expect(h.logs().some((l) => l.level === 40 && JSON.stringify(l).includes(said))).toBe(true);
     expect(ledgerRows(channelId)).toEqual([expect.objectContaining({ state: 'released', charged: 0 })]);
     expect(turnsIn(channelId)).toBe(0);
+  });
+
+  test('a 400 that speaks of images to a question that sent none is no picture for the member to change', async () => {
+    const channelId = freshChannel();
+    const body = { object: 'error', message: 'image_url is only supported by multimodal models.', type: 'BadRequestError', param: null, code: 400 };
+    h.openai.chat.enqueue({ rawError: { status: 400, body: JSON.stringify(body) } });
+    const i = h.command('ask', { prompt: 'Just text.' }, { channelId });
+    await h.settled(i);
+    expect(i.transcript()).toEqual(['The AI service could not handle this request. The reason was logged for the bot\'s host.']);
+    expect(ledgerRows(channelId)).toEqual([expect.objectContaining({ state: 'released', charged: 0 })]);
   });
 
   test('the bot keeps answering after all of the above', async () => {

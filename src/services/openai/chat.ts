@@ -142,7 +142,9 @@ export class ChatService {
     let unreported = '';
     /** The usage so far, with the output it can't have counted. */
     const reported = (): ChatUsage | undefined => (usage && unreported ? { ...usage, unreportedOutput: unreported } : usage);
-    const context = { endpoint: 'chat' as const, model: request.model, secrets: clientSecrets(this.client) };
+    // A 400 about an image is the member's to mend only when this request carries one (see failures.ts).
+    const withImages = request.messages.some((message) => Array.isArray(message.content) && message.content.some((part) => part.type === 'image_url'));
+    const context = { endpoint: 'chat' as const, model: request.model, secrets: clientSecrets(this.client), withImages };
     try {
       const fields = outputFields(reasoningModels, request.model, request.maxOutputTokens, this.options.useMaxCompletionTokens, request.reasoningEffort);
       const body = { model: request.model, messages: request.messages, stream: true as const, stream_options: { include_usage: true }, ...fields };

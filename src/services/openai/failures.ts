@@ -58,6 +58,8 @@ export interface FailureContext {
   model?: string;
   /** Values blanked out of any server text kept (the API key). */
   secrets?: readonly string[];
+  /** A chat request carrying an image: only then is a 400 that speaks of images about the member's picture. */
+  withImages?: boolean;
 }
 
 function retryAfterSeconds(headers: Headers | undefined): number | undefined {
@@ -106,7 +108,7 @@ function fromSignals(signals: ErrorSignals, headers: Headers | undefined, contex
   if (status === 404 || status === 405 || NOT_FOUND_WORDS.test(words)) return notFound(signals, context);
   // A 4xx is the request's own fault whatever its type says: OpenAI types its 413 (upload too large) "server_error".
   if ((status !== undefined && status >= 500) || (status === undefined && SERVER_WORDS.test(words))) return { kind: 'server_error', status };
-  if (status !== undefined && context.endpoint === 'chat' && (IMAGE_CODES.has(code ?? '') || IMAGE_MESSAGE.test(message))) return { kind: 'bad_image', message };
+  if (status !== undefined && context.withImages === true && (IMAGE_CODES.has(code ?? '') || IMAGE_MESSAGE.test(message))) return { kind: 'bad_image', message };
   if (status !== undefined) return { kind: 'bad_request', message };
   // An error event nobody can read (no status, no known code or type): the server failed, the network did not.
   return /invalid_request|bad_?request|validation/.test(words) ? { kind: 'bad_request', message } : { kind: 'server_error', status: undefined };
