@@ -29,12 +29,14 @@ export async function checkAiService(openai: OpenAI, models: { chat: string }, l
     // Some compatible servers answer /models with an empty list: nothing can be checked, nothing is known to be missing.
     if (ids.length === 0) {
       logger.warn({ model: models.chat }, 'the AI service lists no models at all, so DEFAULT_MODEL cannot be checked; answers will show whether the server accepts it');
-    } else if (!ids.includes(models.chat) && listedAs(ids, models.chat) !== undefined) {
+    } else if (ids.includes(models.chat)) {
+      logger.info({ models: ids.length }, 'AI service reachable; DEFAULT_MODEL is available');
+    } else {
+      const listed = listedAs(ids, models.chat);
       // Kept as configured rather than respelled: the operator's name is the one a proxy may route on, and the fix is one edit.
-      logger.warn({ model: models.chat, listed: listedAs(ids, models.chat) }, 'the AI service lists DEFAULT_MODEL only in another case, and model names are case-sensitive: answers will fail with "model not found" until DEFAULT_MODEL is spelled as listed');
-    } else if (!ids.includes(models.chat)) {
-      logger.warn({ model: models.chat, offered: ids.slice(0, 20) }, 'the AI service does not list DEFAULT_MODEL; answers will fail unless it accepts the name anyway');
-    } else logger.info({ models: ids.length }, 'AI service reachable; DEFAULT_MODEL is available');
+      if (listed !== undefined) logger.warn({ model: models.chat, listed }, 'the AI service lists DEFAULT_MODEL only in another case, and model names are case-sensitive: answers will fail with "model not found" until DEFAULT_MODEL is spelled as listed');
+      else logger.warn({ model: models.chat, offered: ids.slice(0, 20) }, 'the AI service does not list DEFAULT_MODEL; answers will fail unless it accepts the name anyway');
+    }
     return 'ok';
   } catch (error) {
     const failure = classifyError(error, false, { endpoint: 'models' });
