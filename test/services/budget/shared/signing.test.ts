@@ -229,8 +229,11 @@ describe('answers: a machine acts only on what the coordinator signed for that r
       pump();
     });
     const b = machine(impostor.url, { now: START });
+    const before = logged.length;
     expect(await refusedAs(b.ledger.reserveShared(payer(GUILD_B, 'u1'), call(1)))).toBe('coordinator-down');
     expect(written).toBeLessThan(8 * MAX_ANSWER_BYTES);
+    // Logged as too large (it was never checked), not as a forged signature.
+    expect(logged.slice(before).filter((line) => line.includes('did not sign')).map((line) => JSON.parse(line).why)).toEqual(['too-large']);
   });
 
   test('an old answer ("granted") handed back to a new request is not taken', async () => {
