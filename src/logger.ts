@@ -6,7 +6,6 @@ import { REDACTED, secretScrubber } from './secretScrub.ts';
 import { mappedErrorSerializer } from './stackTrace.ts';
 
 export type { Logger };
-export { scrubDiscordTokens, secretScrubber } from './secretScrub.ts';
 
 /** pino-pretty is loaded only for a terminal (or LOG_FORMAT=pretty). */
 const requireCjs = createRequire(import.meta.url);

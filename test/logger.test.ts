@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import { Writable } from 'node:stream';
-import { createLogger, requestLogger, scrubDiscordTokens } from '../src/logger.ts';
+import { createLogger, requestLogger } from '../src/logger.ts';
+import { scrubDiscordTokens } from '../src/secretScrub.ts';
 import { BotHarness } from './support/botHarness.ts';
 import type { RecordedRequest } from './support/fakeDiscord.ts';
 

@@ -40,10 +40,11 @@ export class CoordinatorError extends Error {
 
 /**
  * An answer without the coordinator's signature for this request: whatever it says is ignored, and the call ends
- * as if the coordinator could not be reached. `why`: `unsigned` (an older release, or not the coordinator) or `forged`.
+ * as if the coordinator could not be reached. `why`: `unsigned` (an older release, or not the coordinator), `forged`,
+ * or `too-large` (past MAX_ANSWER_BYTES: not read, so never checked).
  */
 export class UnsignedAnswerError extends Error {
-  constructor(readonly status: number, readonly why: 'unsigned' | 'forged') {
+  constructor(readonly status: number, readonly why: 'unsigned' | 'forged' | 'too-large') {
     super(`an answer to a ledger request was not signed by the coordinator (HTTP ${status}, ${why}): ignored`);
     this.name = 'UnsignedAnswerError';
   }
@@ -137,7 +138,7 @@ export class CoordinatorClient {
     });
     const answer = await readCapped(response);
     const signature = response.headers.get(HEADER.signature);
-    if (answer === undefined) throw this.unsigned(new UnsignedAnswerError(response.status, 'forged'), response.headers.get(HEADER.protocol) === LINK_PROTOCOL);
+    if (answer === undefined) throw this.unsigned(new UnsignedAnswerError(response.status, 'too-large'), response.headers.get(HEADER.protocol) === LINK_PROTOCOL);
     if (signature === null || !this.signer.answerValid({ nonce, method, path, status: response.status, body: answer }, signature)) {
       const speaks = response.headers.get(HEADER.protocol) === LINK_PROTOCOL;
       // A 401 we cannot check is what a coordinator with another LEDGER_SECRET answers: the call is refused either way.
@@ -152,8 +153,8 @@ export class CoordinatorClient {
   private unsigned(error: UnsignedAnswerError, speaksThisProtocol: boolean): UnsignedAnswerError {
     this.unsignedLog.count += 1;
     if (this.log && this.now() - this.unsignedLog.loggedAt >= UNSIGNED_LOG_EVERY_MS) {
-      const hint = speaksThisProtocol
-        ? 'something answers at LEDGER_URL with a signature that is not the coordinator\'s (or LEDGER_SECRET differs)'
+      const hint = error.why === 'too-large' ? `the answer passed ${MAX_ANSWER_BYTES / 1024 / 1024} MiB, far more than the coordinator ever answers: something other than the coordinator answers at LEDGER_URL`
+        : speaksThisProtocol ? 'something answers at LEDGER_URL with a signature that is not the coordinator\'s (or LEDGER_SECRET differs)'
         : 'the coordinator at LEDGER_URL runs an older release (it does not sign its answers): upgrade every machine to the same release; or something other than the coordinator answers there';
       this.log.error({ status: error.status, why: error.why, ignored: this.unsignedLog.count }, `ignored an answer to a ledger request that the coordinator did not sign: paid calls are refused until it answers. ${hint}`);
       this.unsignedLog = { loggedAt: this.now(), count: 0 };

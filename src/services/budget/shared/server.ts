@@ -33,7 +33,7 @@ class HttpError extends Error {
 }
 
 /** Why a request was refused before it reached the coordinator (see REFUSALS). */
-type Refusal = 'old-protocol' | 'signature' | 'clock' | 'overtaken' | 'replayed' | 'busy';
+type Refusal = 'old-protocol' | 'signature' | 'clock' | 'overtaken' | 'replayed' | 'busy' | 'too-large';
 
 /** What the log says of each refusal: never a header's value (it may be the real secret sent by an older release). */
 const REFUSALS: Record<Refusal, string> = {
@@ -43,6 +43,7 @@ const REFUSALS: Record<Refusal, string> = {
   // Only past MAX_NONCES requests in two minutes (see NonceWindow): the machine's clock agrees with this one's.
   overtaken: `refused a signed ledger request whose timestamp is within a minute of this machine's clock but no newer than requests already forgotten (more than ${MAX_NONCES.toLocaleString('en-US')} requests within two minutes): a replay, or a request signed before newer ones were taken (a machine whose clock was set back, e.g. restarted so, or a request held up on the way). Not a clock out of sync`,
   replayed: 'refused a signed ledger request already taken (a replay)',
+  'too-large': `refused a ledger request whose body passed ${MAX_BODY_BYTES / 1024 / 1024} MiB before its signature could be checked (a full outbox batch is far below it: someone without the secret, or a flood)`,
   busy: `refused ledger requests while ${MAX_UNVERIFIED_BYTES / 1024 / 1024} MiB of bodies not yet verified were being read (many large requests at once: someone without the secret, or a flood)`,
 };
 
@@ -184,8 +185,8 @@ export async function startLedgerServer(options: { host: string; port: number; s
         return;
       }
       if (error instanceof HttpError) {
-        // Too large to read: refused before its signature could be checked.
-        log.warn({ status: error.status, path: req.url?.split('?')[0], reason: error.message }, 'refused a ledger request');
+        // Too large to read: refused before its signature could be checked, so logged like any unsigned knock.
+        refuse(req, 'too-large');
         if (!res.headersSent) answer(res, error.status, { error: error.message });
         return;
       }

@@ -158,6 +158,19 @@ describe('requests: the coordinator takes only what was signed with the key, onc
     expect((await signedFetch(a.url, SECRET, 'POST', '/v1/reserve', reserveBody())).status).toBe(200);
   });
 
+  test('bodies past 1 MiB sent without the secret are refused 413, and logged once a minute at most, not once each', async () => {
+    const a = await coordinator();
+    const before = logged.length;
+    const tooLarge = JSON.stringify({ filler: 'x'.repeat(1024 * 1024) });
+    for (let n = 0; n < 3; n += 1) {
+      const answer = await fetch(`${a.url}/v1/reserve`, { method: 'POST', headers: { 'x-ledger-nonce': 'n'.repeat(32), 'x-ledger-timestamp': String(Date.now()), 'x-ledger-signature': 'forged', 'content-type': 'application/json' }, body: tooLarge });
+      expect(answer.status).toBe(413);
+    }
+    const refusals = logged.slice(before).filter((line) => line.includes('refused a ledger request'));
+    expect(refusals).toHaveLength(1);
+    expect(refusals[0]).toContain('passed 1 MiB before its signature could be checked');
+  });
+
   test('the remembered nonces stay bounded, and a nonce forgotten early still cannot come back', () => {
     const clock = { now: 1_000_000 };
     const window = new NonceWindow(3, () => clock.now);
@@ -216,8 +229,11 @@ describe('answers: a machine acts only on what the coordinator signed for that r
       pump();
     });
     const b = machine(impostor.url, { now: START });
+    const before = logged.length;
     expect(await refusedAs(b.ledger.reserveShared(payer(GUILD_B, 'u1'), call(1)))).toBe('coordinator-down');
     expect(written).toBeLessThan(8 * MAX_ANSWER_BYTES);
+    // Logged as too large (it was never checked), not as a forged signature.
+    expect(logged.slice(before).filter((line) => line.includes('did not sign')).map((line) => JSON.parse(line).why)).toEqual(['too-large']);
   });
 
   test('an old answer ("granted") handed back to a new request is not taken', async () => {
