@@ -104,7 +104,14 @@ export function registerMessageCreate(client: Client, ctx: BotContext): void {
       if (message.inGuild() && !held && !maySpeakIn(message, log)) return noteOutcome(message, 'ignored');
       // The author's roles decide their role limits: one let go is fetched, never guessed as a member without roles.
       const member = message.inGuild() ? held ?? await authors.fetch(message, log) : undefined;
-      if (message.inGuild() && !member) return noteOutcome(message, 'ignored');
+      if (message.inGuild() && !member) {
+        noteOutcome(message, 'ignored');
+        // Unanswered, not silent: the member is told why, and that another try will do.
+        const language = languageOfMessage(message.content, message.guild.preferredLocale);
+        await message.reply({ content: text(language, 'events', 'authorUnchecked'), allowedMentions: { ...NO_MENTIONS, repliedUser: true } })
+          .catch((error: unknown) => log.warn({ err: error }, 'Discord refused the reply saying the author could not be checked'));
+        return;
+      }
       if (voice) return transcribeVoiceMessage(message, ctx, member!);
       return answerMention(message, ctx, member, asked);
     }));

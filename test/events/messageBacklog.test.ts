@@ -53,3 +53,20 @@ test('a mention whose author was let go, in a channel where the bot may not repl
   expect(h.discord.requests.slice(requestsBefore).filter((r) => r.method === 'GET' && r.path.includes('/members/'))).toEqual([]);
   expect(h.botReplies(MUTED_CHANNEL)).toEqual([]);
 });
+
+test('a mention whose author was let go and can\'t be fetched (Discord failing) is told to try again, and nothing is asked or charged', async () => {
+  h.discord.injectRestFault({ match: (r) => r.method === 'GET' && r.path.includes('/members/'), status: 503, times: 20 });
+  h.discord.gateway.beforeGuildCreate = () => {
+    h.discord.sendMessage({ channelId: MENTION_CHANNEL, author, member: { roles: [VIP_ROLE_ID] }, content: `<@${h.discord.botUser.id}> one more try` });
+    for (let n = 0; n < BACKLOG; n++) h.discord.sendMessage({ channelId: CHATTER_CHANNEL, author, member: { roles: [VIP_ROLE_ID] }, content: `chatter ${n}` });
+  };
+  h.openai.reset();
+  const repliesBefore = h.botReplies(MENTION_CHANNEL).length;
+  await h.restart();
+  await h.settled();
+  expect(h.botReplies(MENTION_CHANNEL).slice(repliesBefore).map((m) => m.content)).toEqual([
+    "I couldn't check your roles on this server just now, and they decide your spending limit, so I didn't answer. Please try again in a moment.",
+  ]);
+  expect(h.openai.chat.requests).toEqual([]);
+  expect(h.bot.ctx.db.prepare("SELECT COUNT(*) FROM ledger WHERE command = 'mention' AND state != 'released'").pluck().get()).toBe(0);
+});
