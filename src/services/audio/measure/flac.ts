@@ -4,7 +4,8 @@
  * rather than trusting a frame's position, means no frame a decoder would find is missed; a false sync in
  * compressed data (odds about 1 in 16 million bytes) can only add to the bound.
  */
-import { Slice, type SampleCounter } from './mp4Walk.ts';
+import type { SampleCounter } from './mp4Walk.ts';
+import { Slice } from './slice.ts';
 import { Tally, u16be, unreadable, type Measurement } from './types.ts';
 
 const RATES = [0, 88_200, 176_400, 192_000, 8_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000, 96_000];

@@ -7,7 +7,8 @@
  */
 import { AacFrameCounter, readAudioSpecificConfig, unconfiguredAac, type AacStream } from './aacFrames.ts';
 import { FlacSampleCounter, flacStreamRate } from './flac.ts';
-import { Slice, WalkBudget, walkSeconds, type SampleCounter } from './mp4Walk.ts';
+import { WalkBudget, walkSeconds, type SampleCounter } from './mp4Walk.ts';
+import { Slice } from './slice.ts';
 import { fragmentRuns, regularStsc, sampleSizes, tableRuns, type Box, type FragmentHeader, type SampleRun, type SampleTables, type TrackDefaults } from './mp4Samples.ts';
 import { OPUS_MAX_PACKET_SAMPLES, OPUS_RATE } from './opus.ts';
 import { MIN_MPEG_BITS_PER_SECOND } from './mpeg.ts';
