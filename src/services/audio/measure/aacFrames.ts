@@ -31,7 +31,8 @@ export const MIN_FRAME_BYTES = 4;
 const MAX_FRAME_BYTES = 64 * 768;
 /** AAC sampling_frequency_index → Hz (ISO 14496-3 Table 1.18). */
 export const AAC_RATES = [96_000, 88_200, 64_000, 48_000, 44_100, 32_000, 24_000, 22_050, 16_000, 12_000, 11_025, 8_000, 7_350];
-const LOWEST_AAC_RATE = 7_350;
+/** The lowest rate AAC defines: used when a track names none, since a lower rate means a longer play. */
+export const LOWEST_AAC_RATE = 7_350;
 
 export interface AacStream {
   /** `blocks`: each sample's raw_data_blocks are read; `er`: one frame a sample; `usac`: not timed here. */

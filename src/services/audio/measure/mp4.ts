@@ -5,7 +5,7 @@
  * The stated durations (mvhd, tkhd, mdhd, stts deltas, edit lists) are never read: a decoder plays the
  * samples the tables list, whatever those say.
  */
-import { AacFrameCounter, readAudioSpecificConfig, unconfiguredAac, type AacStream } from './aacFrames.ts';
+import { AAC_RATES, AacFrameCounter, LOWEST_AAC_RATE, readAudioSpecificConfig, unconfiguredAac, type AacStream } from './aacFrames.ts';
 import { FlacSampleCounter, flacStreamRate } from './flac.ts';
 import { WalkBudget, walkSeconds, type SampleCounter } from './mp4Walk.ts';
 import { Slice } from './slice.ts';
@@ -14,10 +14,6 @@ import { OPUS_MAX_PACKET_SAMPLES, OPUS_RATE } from './opus.ts';
 import { MIN_MPEG_BITS_PER_SECOND } from './mpeg.ts';
 import { ascii, u16be, u32be, unreadable, unsupported, type Measurement } from './types.ts';
 
-/** AAC sampling_frequency_index → Hz (ISO 14496-3 Table 1.18). */
-const AAC_RATES = [96_000, 88_200, 64_000, 48_000, 44_100, 32_000, 24_000, 22_050, 16_000, 12_000, 11_025, 8_000, 7_350];
-/** The lowest rate AAC defines: used when a track names none, since a lower rate means a longer play. */
-const LOWEST_AAC_RATE = 7_350;
 /** A codec we can't read frame sizes for is bounded by the largest frame FLAC (the largest of them) allows. */
 const MAX_SAMPLES_PER_FRAME = 65_536;
 const CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl', 'moof', 'traf']);
