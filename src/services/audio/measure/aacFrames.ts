@@ -6,6 +6,7 @@
  * (decode_simple_internal drops the rest). ER object types are read by aac_decode_er_frame, which skips to the end
  * of the packet: one frame per sample.
  */
+import { Bits } from './aacBits.ts';
 import { readRawDataBlock, type AacConfig } from './aacBlock.ts';
 import type { SampleCounter } from './mp4Walk.ts';
 
@@ -46,12 +47,8 @@ export interface AacStream {
 
 /** AudioSpecificConfig (ISO 14496-3 1.6.2.1, FFmpeg's ff_mpeg4audio_get_config_gb) at byte `p`. */
 export function readAudioSpecificConfig(b: Uint8Array, p: number, end: number): AacStream {
-  let bit = p * 8;
-  const read = (n: number): number => {
-    let v = 0;
-    for (let k = 0; k < n; k++, bit++) v = v * 2 + ((bit >> 3) < end ? ((b[bit >> 3]! >> (7 - (bit & 7))) & 1) : 0);
-    return v;
-  };
+  const bits = new Bits(b, p, end); // past `end`, zeros
+  const read = (n: number): number => bits.read(n);
   const objectType = (): number => {
     const t = read(5);
     return t === 31 ? 32 + read(6) : t;
