@@ -13,6 +13,9 @@ export interface Box {
   end: number;
 }
 
+/** The field sizes FFmpeg reads in an stz2 (mov.c's mov_read_stsz refuses any other as invalid data). */
+const STZ2_FIELD_BITS = new Set([4, 8, 16, 32]);
+
 /** Consecutive samples: the first at `offset`, each next one right after the previous. */
 export interface SampleRun {
   offset: number;
@@ -51,7 +54,7 @@ export function sampleSizes(b: Uint8Array, t: SampleTables): SampleSizes | undef
     const at = t.stz2.start;
     const bits = b[at + 7] ?? 0;
     const count = u32be(b, at + 8);
-    if (![4, 8, 16, 32].includes(bits)) return { count: 0, size: () => 0 };
+    if (!STZ2_FIELD_BITS.has(bits)) return { count: 0, size: () => 0 };
     const listed = Math.floor(((t.stz2.end - at - 12) * 8) / bits);
     return {
       count: Math.min(count, listed),
