@@ -106,6 +106,9 @@ export function regularStsc(b: Uint8Array, stsc: Box | undefined): boolean {
   return entries > 0;
 }
 
+/** trun flags of the per-sample fields, 4 bytes each: duration, size, flags, composition time offset. */
+const TRUN_SAMPLE_FIELDS = [0x100, 0x200, 0x400, 0x800];
+
 /** trex defaults per track id (mvex). */
 export interface TrackDefaults {
   size: number;
@@ -153,7 +156,7 @@ export function fragmentRuns(b: Uint8Array, moof: Box, boxes: Box[], trex: Map<n
       q += 4;
     }
     if (tflags & 0x04) q += 4;
-    const fields = ['0x100', '0x200', '0x400', '0x800'].filter((f) => tflags & Number(f)).length;
+    const fields = TRUN_SAMPLE_FIELDS.filter((flag) => tflags & flag).length;
     const sizeAt = tflags & 0x100 ? 4 : 0;
     const entries = Math.min(count, fields > 0 ? Math.floor((trun.end - q) / (4 * fields)) : count);
     const stride = 4 * fields;
