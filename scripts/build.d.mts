@@ -1,7 +1,6 @@
 /** Types for build.mjs (plain JavaScript, so that it runs before anything is compiled). */
-export type BuildState = 'fresh' | 'stale' | 'missing';
-export function sourceFingerprint(root?: string): string;
-export function buildState(root?: string): BuildState;
+import type { BuildState } from './fingerprint.mjs';
+
 export function build(root?: string): string;
 export function buildIfStale(root?: string): BuildState;
 /** esbuild's options for the bot's bundle, without entry points and output folder (`shared`: a temporary folder for its aliases). */

@@ -15,8 +15,6 @@ import { fileURLToPath } from 'node:url';
 import { buildState, DEFAULT_ROOT, FINGERPRINT_FILE, fingerprintOf } from './fingerprint.mjs';
 import { slimMap } from './sourceMaps.mjs';
 
-export { buildState, sourceFingerprint } from './fingerprint.mjs';
-
 /**
  * What runs: the bot, the process of one shard (src/sharding/manager.ts starts `shard.js` next to its own file), and
  * stackTrace.js, which start.mjs maps a crash's stack with, even when index.js itself failed to load.

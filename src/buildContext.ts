@@ -73,8 +73,9 @@ export async function buildContext(config: Config, logger: Logger, now: () => nu
   const hashMember = ledgerSecret ? memberHasher(ledgerSecret) : undefined;
   // Built once: every resync reads the servers with a ceiling here through it.
   const operatorStore = new OperatorStore(db);
+  const linkLog = logger.child({ component: 'ledger-link' });
   const link = ledgerUrl && ledgerSecret && hashMember ? new CoordinatorLink({
-    client: new CoordinatorClient(ledgerUrl, ledgerSecret, { log: logger.child({ component: 'ledger-link' }) }), store: sharedStore, meta: new MetaStore(db), apply: applyShared, log: logger.child({ component: 'ledger-link' }), now,
+    client: new CoordinatorClient(ledgerUrl, ledgerSecret, { log: linkLog }), store: sharedStore, meta: new MetaStore(db), apply: applyShared, log: linkLog, now,
     resync: (state, applied) => applyResync(state, {
       forgetTombstones: (tombstones) => void history.forgetTombstones(tombstones, hashMember),
       ceilingGuilds: () => operatorStore.ceilingGuilds(), ledger,

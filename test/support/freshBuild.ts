@@ -5,7 +5,8 @@
  */
 import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { buildIfStale, type BuildState } from '../../scripts/build.mjs';
+import { buildIfStale } from '../../scripts/build.mjs';
+import type { BuildState } from '../../scripts/fingerprint.mjs';
 
 /** tsc on the whole bot takes 10-30 s on a busy machine; waiting for another worker's build included. */
 export const BUILD_TIMEOUT_MS = 180_000;

@@ -8,7 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { buildState } from '../../scripts/build.mjs';
+import { buildState } from '../../scripts/fingerprint.mjs';
 import { TEST_SPAWN_DELAY_ENV } from '../../src/sharding/manager.ts';
 import { TEST_DISCORD_TOKEN, TEST_OPENAI_KEY } from './botHarness.ts';
 import type { FakeDiscord } from './fakeDiscord.ts';

@@ -6,6 +6,7 @@
  * (decode_simple_internal drops the rest). ER object types are read by aac_decode_er_frame, which skips to the end
  * of the packet: one frame per sample.
  */
+import { Bits } from './aacBits.ts';
 import { readRawDataBlock, type AacConfig } from './aacBlock.ts';
 import type { SampleCounter } from './mp4Walk.ts';
 
@@ -31,7 +32,8 @@ export const MIN_FRAME_BYTES = 4;
 const MAX_FRAME_BYTES = 64 * 768;
 /** AAC sampling_frequency_index → Hz (ISO 14496-3 Table 1.18). */
 export const AAC_RATES = [96_000, 88_200, 64_000, 48_000, 44_100, 32_000, 24_000, 22_050, 16_000, 12_000, 11_025, 8_000, 7_350];
-const LOWEST_AAC_RATE = 7_350;
+/** The lowest rate AAC defines: used when a track names none, since a lower rate means a longer play. */
+export const LOWEST_AAC_RATE = 7_350;
 
 export interface AacStream {
   /** `blocks`: each sample's raw_data_blocks are read; `er`: one frame a sample; `usac`: not timed here. */
@@ -45,12 +47,8 @@ export interface AacStream {
 
 /** AudioSpecificConfig (ISO 14496-3 1.6.2.1, FFmpeg's ff_mpeg4audio_get_config_gb) at byte `p`. */
 export function readAudioSpecificConfig(b: Uint8Array, p: number, end: number): AacStream {
-  let bit = p * 8;
-  const read = (n: number): number => {
-    let v = 0;
-    for (let k = 0; k < n; k++, bit++) v = v * 2 + ((bit >> 3) < end ? ((b[bit >> 3]! >> (7 - (bit & 7))) & 1) : 0);
-    return v;
-  };
+  const bits = new Bits(b, p, end); // past `end`, zeros
+  const read = (n: number): number => bits.read(n);
   const objectType = (): number => {
     const t = read(5);
     return t === 31 ? 32 + read(6) : t;

@@ -5,7 +5,7 @@
  */
 import { Bits, decodeSymbol, huffmanTable } from './aacBits.ts';
 import {
-  NUM_SWB_1024, NUM_SWB_120, NUM_SWB_128, NUM_SWB_960, PRED_SFB_MAX, SCALEFACTOR_BITS, SCALEFACTOR_CODES,
+  PRED_SFB_MAX, SCALEFACTOR_BITS, SCALEFACTOR_CODES,
   SPECTRAL_BITS, SPECTRAL_CODES, SWB_OFFSET_1024, SWB_OFFSET_120, SWB_OFFSET_128, SWB_OFFSET_960,
 } from './aacTables.ts';
 
@@ -53,8 +53,8 @@ export interface Ics {
   windowSequence: number;
   maxSfb: number;
   groups: number[];
+  /** band start offsets, then the window's length: one more entry than there are bands */
   swbOffset: readonly number[];
-  numSwb: number;
   predictorPresent: boolean;
 }
 
@@ -72,11 +72,11 @@ export function readIcsInfo(r: Bits, config: AacConfig): Ics {
       else groups.push(1);
     }
     const short = config.frameLengthShort;
-    ics = { windowSequence, maxSfb, groups, swbOffset: (short ? SWB_OFFSET_120 : SWB_OFFSET_128)[index]!, numSwb: (short ? NUM_SWB_120 : NUM_SWB_128)[index]!, predictorPresent: false };
+    ics = { windowSequence, maxSfb, groups, swbOffset: (short ? SWB_OFFSET_120 : SWB_OFFSET_128)[index]!, predictorPresent: false };
   } else {
     const maxSfb = r.read(6);
     const short = config.frameLengthShort;
-    ics = { windowSequence, maxSfb, groups, swbOffset: (short ? SWB_OFFSET_960 : SWB_OFFSET_1024)[index]!, numSwb: (short ? NUM_SWB_960 : NUM_SWB_1024)[index]!, predictorPresent: r.read(1) === 1 };
+    ics = { windowSequence, maxSfb, groups, swbOffset: (short ? SWB_OFFSET_960 : SWB_OFFSET_1024)[index]!, predictorPresent: r.read(1) === 1 };
     if (ics.predictorPresent) {
       if (config.objectType === AOT_MAIN) {
         if (r.read(1)) {
@@ -88,7 +88,7 @@ export function readIcsInfo(r: Bits, config: AacConfig): Ics {
       else readLtp(r, maxSfb);
     }
   }
-  if (ics.maxSfb > ics.numSwb) fail();
+  if (ics.maxSfb >= ics.swbOffset.length) fail();
   return ics;
 }
 
@@ -149,8 +149,8 @@ function readScalefactors(r: Bits, bandTypes: number[]): void {
 function readPulses(r: Bits, ics: Ics): void {
   const count = r.read(2) + 1;
   const swb = r.read(6);
-  if (swb >= ics.numSwb) fail();
-  const limit = ics.swbOffset[ics.numSwb]!;
+  if (swb >= ics.swbOffset.length - 1) fail();
+  const limit = ics.swbOffset[ics.swbOffset.length - 1]!;
   let pos = ics.swbOffset[swb]! + r.read(5);
   if (pos >= limit) fail();
   r.skip(4);

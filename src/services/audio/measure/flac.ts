@@ -4,7 +4,8 @@
  * rather than trusting a frame's position, means no frame a decoder would find is missed; a false sync in
  * compressed data (odds about 1 in 16 million bytes) can only add to the bound.
  */
-import { Slice, type SampleCounter } from './mp4Walk.ts';
+import type { SampleCounter } from './mp4Walk.ts';
+import { Slice } from './slice.ts';
 import { Tally, u16be, unreadable, type Measurement } from './types.ts';
 
 const RATES = [0, 88_200, 176_400, 192_000, 8_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000, 96_000];
@@ -99,7 +100,7 @@ export class FlacClock {
  * Counts every frame header in `bytes` from `from` on, at its rate (FlacClock). A promise to await when it had to yield
  * to the event loop part way (`slice`: a 25 MB file of frames took ~120 ms in one piece), else undefined.
  */
-export function countFlacFrames(bytes: Uint8Array, clock: FlacClock, tally: Tally, slice: Slice, from = 0): Promise<void> | undefined {
+export function countFlacFrames(bytes: Uint8Array, clock: FlacClock, tally: Tally, slice: Pick<Slice, 'pause'>, from = 0): Promise<void> | undefined {
   for (let i = bytes.indexOf(0xff, from); i >= 0; ) {
     const frame = flacFrameHeader(bytes, i);
     if (frame) clock.add(tally, frame);
@@ -132,6 +133,9 @@ const MIN_FRAME_BYTES = 11;
 /** The largest block a frame header can state, at the lowest rate one can (1 Hz): the bound from bytes alone. */
 const MAX_BLOCK_SECONDS = 65_536;
 
+/** Never yields: for a scan whose caller yields between calls. */
+const UNSLICED: Pick<Slice, 'pause'> = { pause: () => undefined };
+
 /**
  * FLAC in MP4 ('fLaC' entry): FFmpeg's flac_decode_frame returns the bytes its frame used and decode.c calls it again
  * on the packet's rest, so every frame in a sample plays. Each frame header in the sample's bytes is counted, at its
@@ -147,14 +151,8 @@ export class FlacSampleCounter implements SampleCounter {
   }
 
   sample(b: Uint8Array, start: number, end: number): void {
-    const bytes = b.subarray(start, end); // a header is read within its packet, as FFmpeg sees it
-    for (let i = 0; i < bytes.length; i++) {
-      if (bytes[i] !== 0xff) continue;
-      const frame = flacFrameHeader(bytes, i);
-      if (!frame) continue;
-      this.clock.add(this.tally, frame);
-      i += frame.length - 1;
-    }
+    // A header is read within its packet, as FFmpeg sees it; the MP4 walk yields between samples itself.
+    void countFlacFrames(b.subarray(start, end), this.clock, this.tally, UNSLICED);
   }
 
   seconds(): number {

@@ -5,18 +5,15 @@
  * The stated durations (mvhd, tkhd, mdhd, stts deltas, edit lists) are never read: a decoder plays the
  * samples the tables list, whatever those say.
  */
-import { AacFrameCounter, readAudioSpecificConfig, unconfiguredAac, type AacStream } from './aacFrames.ts';
+import { AAC_RATES, AacFrameCounter, LOWEST_AAC_RATE, readAudioSpecificConfig, unconfiguredAac, type AacStream } from './aacFrames.ts';
 import { FlacSampleCounter, flacStreamRate } from './flac.ts';
-import { Slice, WalkBudget, walkSeconds, type SampleCounter } from './mp4Walk.ts';
+import { WalkBudget, walkSeconds, type SampleCounter } from './mp4Walk.ts';
+import { Slice } from './slice.ts';
 import { fragmentRuns, regularStsc, sampleSizes, tableRuns, type Box, type FragmentHeader, type SampleRun, type SampleTables, type TrackDefaults } from './mp4Samples.ts';
 import { OPUS_MAX_PACKET_SAMPLES, OPUS_RATE } from './opus.ts';
 import { MIN_MPEG_BITS_PER_SECOND } from './mpeg.ts';
 import { ascii, u16be, u32be, unreadable, unsupported, type Measurement } from './types.ts';
 
-/** AAC sampling_frequency_index → Hz (ISO 14496-3 Table 1.18). */
-const AAC_RATES = [96_000, 88_200, 64_000, 48_000, 44_100, 32_000, 24_000, 22_050, 16_000, 12_000, 11_025, 8_000, 7_350];
-/** The lowest rate AAC defines: used when a track names none, since a lower rate means a longer play. */
-const LOWEST_AAC_RATE = 7_350;
 /** A codec we can't read frame sizes for is bounded by the largest frame FLAC (the largest of them) allows. */
 const MAX_SAMPLES_PER_FRAME = 65_536;
 const CONTAINERS = new Set(['moov', 'trak', 'mdia', 'minf', 'stbl', 'moof', 'traf']);
@@ -33,8 +30,6 @@ const OPUS_OBJECT_TYPE = 0xad;
  * (need_parsing FULL), so every frame inside a sample plays, however many there are: only their bytes bound them.
  */
 const MPEG_AUDIO_ENTRIES = new Set(['.mp3', '.mp2', 'ms\x00\x55']);
-/** The field sizes FFmpeg reads in an stz2 (mov.c's mov_read_stsz refuses any other as invalid data). */
-const STZ2_FIELD_BITS = new Set([4, 8, 16, 32]);
 
 /** The boxes directly inside [start, end); a box running past the end (a cut-off file) is clipped to it. */
 function children(b: Uint8Array, start: number, end: number): Box[] {
@@ -190,32 +185,17 @@ async function readTrackBox(b: Uint8Array, box: Box, track: Track, slice: Slice)
       // Only the media handler says 'soun'; QuickTime's data handler in minf ('alis', 'url ') must not undo it.
       if (ascii(b, at + 8, 4) === 'soun') track.audio = true;
       return;
-    case 'stsz': {
-      const size = u32be(b, at + 4);
-      const count = u32be(b, at + 8);
-      let bytes = size * count;
-      for (let i = 0, p = at + 12; size === 0 && i < count && p + 4 <= box.end; i++, p += 4) {
-        bytes += u32be(b, p);
-        const pause = slice.pause();
-        if (pause) await pause;
-      }
-      track.samples = Math.max(track.samples, count);
-      track.bytes = Math.max(track.bytes, bytes);
-      return;
-    }
+    case 'stsz':
     case 'stz2': {
-      const bits = b[at + 7] ?? 0;
-      const count = u32be(b, at + 8);
-      let bytes = 0;
-      // Only the entries the box holds are read (a field size of 0 would read the same byte 2^32 times, stalling the bot).
-      const entries = STZ2_FIELD_BITS.has(bits) ? Math.min(count, Math.floor(((box.end - at - 12) * 8) / bits)) : 0;
-      for (let i = 0; i < entries; i++) {
-        const p = at + 12 + Math.floor((i * bits) / 8);
-        bytes += bits === 4 ? ((i & 1) === 0 ? (b[p]! >> 4) : (b[p]! & 0x0f)) : bits === 8 ? b[p]! : bits === 16 ? u16be(b, p) : u32be(b, p);
+      // Only the sizes the box holds are read (an stz2 field size of 0 would read the same byte 2^32 times, stalling the bot).
+      const sizes = sampleSizes(b, { [box.type]: box })!;
+      let bytes = (sizes.fixed ?? 0) * sizes.count;
+      for (let n = 0; sizes.fixed === undefined && n < sizes.count; n++) {
+        bytes += sizes.size(n);
         const pause = slice.pause();
         if (pause) await pause;
       }
-      track.samples = Math.max(track.samples, count);
+      track.samples = Math.max(track.samples, u32be(b, at + 8));
       track.bytes = Math.max(track.bytes, bytes);
       return;
     }

@@ -13,6 +13,9 @@ export interface Box {
   end: number;
 }
 
+/** The field sizes FFmpeg reads in an stz2 (mov.c's mov_read_stsz refuses any other as invalid data). */
+const STZ2_FIELD_BITS = new Set([4, 8, 16, 32]);
+
 /** Consecutive samples: the first at `offset`, each next one right after the previous. */
 export interface SampleRun {
   offset: number;
@@ -51,7 +54,7 @@ export function sampleSizes(b: Uint8Array, t: SampleTables): SampleSizes | undef
     const at = t.stz2.start;
     const bits = b[at + 7] ?? 0;
     const count = u32be(b, at + 8);
-    if (![4, 8, 16, 32].includes(bits)) return { count: 0, size: () => 0 };
+    if (!STZ2_FIELD_BITS.has(bits)) return { count: 0, size: () => 0 };
     const listed = Math.floor(((t.stz2.end - at - 12) * 8) / bits);
     return {
       count: Math.min(count, listed),
@@ -103,6 +106,9 @@ export function regularStsc(b: Uint8Array, stsc: Box | undefined): boolean {
   return entries > 0;
 }
 
+/** trun flags of the per-sample fields, 4 bytes each: duration, size, flags, composition time offset. */
+const TRUN_SAMPLE_FIELDS = [0x100, 0x200, 0x400, 0x800];
+
 /** trex defaults per track id (mvex). */
 export interface TrackDefaults {
   size: number;
@@ -150,7 +156,7 @@ export function fragmentRuns(b: Uint8Array, moof: Box, boxes: Box[], trex: Map<n
       q += 4;
     }
     if (tflags & 0x04) q += 4;
-    const fields = ['0x100', '0x200', '0x400', '0x800'].filter((f) => tflags & Number(f)).length;
+    const fields = TRUN_SAMPLE_FIELDS.filter((flag) => tflags & flag).length;
     const sizeAt = tflags & 0x100 ? 4 : 0;
     const entries = Math.min(count, fields > 0 ? Math.floor((trun.end - q) / (4 * fields)) : count);
     const stride = 4 * fields;

@@ -4,12 +4,12 @@
  * takes longer than the bot may block (see bench/audioMeasure.ts).
  */
 import type { SampleRun } from './mp4Samples.ts';
+import { Slice } from './slice.ts';
 
-/** The longest the walk holds the event loop before letting other work run (a Discord heartbeat, a defer). */
-export const WALK_SLICE_MS = 8;
-/** Work between clock reads (reading the clock costs more than a small sample): a sample counts this plus its bytes. */
-const CLOCK_EVERY = 16_384;
+/** A sample's work, for when to read the clock (reading it costs more than a small sample): this plus its bytes. */
 const SAMPLE_WORK = 256;
+/** Work one Slice step stands for: its clock is read every 256 steps, i.e. every 16 KB of sample work. */
+const WORK_A_STEP = 64;
 /**
  * Past this many seconds (48 h: no 25 MB file plays that long), or once the samples read add up to more bytes than
  * the file holds (an honest file's samples don't overlap, and each has a byte at least), the rest is bounded by its
@@ -31,29 +31,6 @@ export class WalkBudget {
   left = WALK_BUDGET;
 }
 
-/** Boxes between clock reads in the box walk. */
-const CLOCK_EVERY_STEPS = 256;
-
-/** Lets other work run once the event loop has been held WALK_SLICE_MS (the clock read every CLOCK_EVERY_STEPS calls). */
-export class Slice {
-  private since = performance.now();
-  private steps = 0;
-
-  /**
-   * A promise to await when it is time to yield, else undefined (awaiting nothing on every box costs a microtask each).
-   * `weight`: steps this one counts for (a step that sums a whole Ogg page counts for its size).
-   */
-  pause(weight = 1): Promise<void> | undefined {
-    this.steps += weight;
-    if (this.steps < CLOCK_EVERY_STEPS) return undefined;
-    this.steps = 0;
-    if (performance.now() - this.since <= WALK_SLICE_MS) return undefined;
-    return new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
-      this.since = performance.now();
-    });
-  }
-}
-
 /** What one codec's decoder plays from a sample's bytes. */
 export interface SampleCounter {
   /** Adds what the sample at [start, end) of `b` plays (`end` within the file). */
@@ -73,8 +50,6 @@ export interface SampleCounter {
 export async function walkSeconds(b: Uint8Array, counter: SampleCounter, runs: Iterable<SampleRun>, exact: boolean, extra: number, budget: WalkBudget): Promise<number> {
   let bounded = extra * counter.missing();
   let walked = 0;
-  let since = performance.now();
-  let sinceClock = 0;
   const slice = new Slice();
   for (const run of runs) {
     let offset = run.offset;
@@ -99,14 +74,8 @@ export async function walkSeconds(b: Uint8Array, counter: SampleCounter, runs: I
       if (offset >= b.length) bounded += counter.missing();
       else counter.sample(b, offset, Math.min(b.length, offset + size));
       offset += size;
-      sinceClock += SAMPLE_WORK + size;
-      if (sinceClock >= CLOCK_EVERY) {
-        sinceClock = 0;
-        if (performance.now() - since > WALK_SLICE_MS) {
-          await new Promise((resolve) => setImmediate(resolve));
-          since = performance.now();
-        }
-      }
+      const pause = slice.pause((SAMPLE_WORK + size) / WORK_A_STEP);
+      if (pause) await pause;
     }
   }
   return counter.seconds() + bounded;

@@ -4,7 +4,7 @@
  * and VBRI headers (a frame count the encoder, or anyone, wrote) are not read; such a frame counts as the
  * one frame it is. Bytes that are not frames (a trailing tag, junk) are bounded at the lowest bitrate MPEG audio has.
  */
-import { Slice } from './mp4Walk.ts';
+import { Slice } from './slice.ts';
 import { Tally, unreadable, type Measurement } from './types.ts';
 
 /** kbit/s by [version 1 or 2][layer 1..3][index]; MPEG-2.5 uses MPEG-2's table. */

@@ -7,7 +7,7 @@
  * of another codec on the same serial is refused.
  */
 import { countFlacFrames, FlacClock, flacStreamRate } from './flac.ts';
-import { Slice } from './mp4Walk.ts';
+import { Slice } from './slice.ts';
 import { OPUS_MAX_PACKET_SAMPLES, OPUS_RATE, opusPacketSamples } from './opus.ts';
 import { ascii, Tally, u32le, unreadable, unsupported, type Measurement } from './types.ts';
 

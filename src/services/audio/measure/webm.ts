@@ -6,7 +6,7 @@
  * rather than skipped, which also handles the unknown sizes live recorders (browsers' MediaRecorder) write.
  */
 import { OPUS_MAX_PACKET_SAMPLES, OPUS_RATE, opusPacketSamples } from './opus.ts';
-import { Slice } from './mp4Walk.ts';
+import { Slice } from './slice.ts';
 import { Tally, unreadable, unsupported, type Measurement } from './types.ts';
 
 const EBML = 0x1a45dfa3;
